@@ -1,0 +1,154 @@
+/*
+ * http — HTTP/1.1 message heads over llhttp in strict mode: parsing requests from clients
+ * and responses from backends, the checks llhttp leaves to us (DESIGN.md §5), HTTP.SYS's
+ * size limits, and re-serialising heads for the other side (origin-form, hop-by-hop
+ * headers removed, X-Forwarded-*).  Bodies are passed through callbacks as they arrive,
+ * de-chunked; nothing is buffered whole.  No sockets: the conn and upstream modules feed
+ * bytes in and take evbuffers out.  One parser belongs to one connection (not
+ * thread-safe across connections sharing it).
+ */
+#ifndef SYSBIND_HTTP_H
+#define SYSBIND_HTTP_H
+
+#include <stddef.h>
+#include <event2/buffer.h>
+
+struct http_limits {
+	unsigned long max_field_length;   /* one header line (name + value), HTTP.SYS MaxFieldLength */
+	unsigned long max_request_bytes;  /* request line + all headers, MaxRequestBytes */
+	unsigned long max_url_length;     /* request target; beyond it 414 */
+};
+
+/* Why a request was refused: respond.c turns it into HTTP.SYS's page and HTTPERR reason. */
+enum http_error {
+	HTTP_ERR_NONE = 0,
+	HTTP_ERR_BAD_REQUEST,     /* 400 "The request is badly formed."  reason BadRequest */
+	HTTP_ERR_VERB,            /* 400 Invalid Verb                    reason Verb */
+	HTTP_ERR_URL,             /* 400 Invalid URL                     reason URL */
+	HTTP_ERR_HEADER,          /* 400 Invalid Header                  reason Header */
+	HTTP_ERR_HOSTNAME,        /* 400 Invalid Hostname                reason Hostname */
+	HTTP_ERR_REQUEST_LENGTH,  /* 400 Request Too Long                reason RequestLength */
+	HTTP_ERR_FIELD_LENGTH,    /* 400 Request Too Long                reason FieldLength */
+	HTTP_ERR_URL_LENGTH,      /* 414                                 reason URL_Length */
+	HTTP_ERR_LENGTH_REQUIRED, /* 411                                 reason LengthRequired */
+	HTTP_ERR_NOT_IMPLEMENTED, /* 501 unknown transfer coding         reason N/I */
+	HTTP_ERR_VERSION,         /* 505                                 reason Version_N/S */
+	HTTP_ERR_INVALID_CRLF,    /* 400 badly formed                    reason Invalid_CR/LF */
+	HTTP_ERR_BAD_RESPONSE,    /* backend's response is invalid: 502 */
+};
+
+struct http_header {
+	char *name;   /* as received */
+	char *value;  /* leading/trailing whitespace removed */
+};
+
+/* One parsed message head.  Strings live until the next message starts on the parser. */
+struct http_head {
+	/* request */
+	char   *method;          /* "GET" */
+	char   *target;          /* as received */
+	char   *path;            /* origin-form path?query for the backend */
+	char   *host;            /* from an absolute-form target, else Host; NULL if none */
+	/* response */
+	int     status;
+	char   *reason;
+	/* both */
+	int     version_major, version_minor;
+	struct http_header *headers;   /* every field, in order */
+	size_t  nheaders;
+	int     keep_alive;      /* the sender keeps the connection after this message */
+	int     chunked;         /* body framed with chunked coding */
+	long long content_length;/* -1 when absent */
+	int     upgrade;         /* Connection: upgrade + Upgrade present (request), or 101 (response) */
+	char   *upgrade_proto;   /* the Upgrade field's value, NULL if none */
+	int     expect_continue; /* request has Expect: 100-continue */
+	size_t  head_bytes;      /* bytes of the head on the wire */
+};
+
+struct http_callbacks {
+	/* The head is complete.  Return 0 to go on, -1 to stop with HTTP_FEED_ERROR.  A
+	 * response callback may return 1 to declare the message bodiless (HEAD, 304). */
+	int (*on_head)(void *arg, struct http_head *h);
+	/* Body bytes, de-chunked.  Return 0 or -1. */
+	int (*on_body)(void *arg, const char *data, size_t len);
+	/* The message ended.  The parser pauses after it (see http_parser_feed). */
+	int (*on_end)(void *arg);
+};
+
+enum http_kind { HTTP_PARSE_REQUEST, HTTP_PARSE_RESPONSE };
+
+enum http_feed {
+	HTTP_FEED_MORE = 0,  /* all bytes consumed, wants more */
+	HTTP_FEED_PAUSED,    /* stopped after on_end (or after on_head when asked) */
+	HTTP_FEED_UPGRADE,   /* the message upgraded the connection; remaining bytes are the tunnel's */
+	HTTP_FEED_ERROR,     /* see http_parser_error */
+};
+
+struct http_parser;
+
+/* A new parser (caller owns).  limits are copied; cb and arg are borrowed. */
+struct http_parser *http_parser_new(enum http_kind kind, const struct http_limits *lim,
+    const struct http_callbacks *cb, void *arg);
+void http_parser_free(struct http_parser *p);
+
+/*
+ * Feed len bytes; *used receives how many were consumed (the caller drains that many).
+ * After HTTP_FEED_PAUSED call http_parser_resume before feeding the next message (pipelined
+ * requests are answered in order this way).  A response parser must be told the request
+ * method first (http_parser_set_request_method) so HEAD responses are framed right.
+ */
+enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t len,
+    size_t *used);
+
+/* The peer closed: returns 0 when that ends a message cleanly (close-delimited body, or
+ * between messages), -1 when a message was cut short. */
+int http_parser_finish(struct http_parser *p);
+
+void http_parser_resume(struct http_parser *p);
+
+/* Ask the parser to pause right after on_head (so the caller can route before the body). */
+void http_parser_pause_after_head(struct http_parser *p, int on);
+
+/* For a response parser: the method of the request it answers ("HEAD", "CONNECT", ...). */
+void http_parser_set_request_method(struct http_parser *p, const char *method);
+
+/* 1 while between messages (nothing of the next message received yet). */
+int http_parser_idle(const struct http_parser *p);
+
+/* The error after HTTP_FEED_ERROR, with a short detail for logs ("obs-fold in header"). */
+enum http_error http_parser_error(const struct http_parser *p, const char **detail);
+
+/* 1 when the method is idempotent (RFC 9110 §9.2.2: GET HEAD OPTIONS TRACE PUT DELETE). */
+int http_method_idempotent(const char *method);
+
+/* What the forwarding head needs to know about the client connection. */
+struct http_forward {
+	const char *client_ip;    /* appended to X-Forwarded-For */
+	int         tls;          /* X-Forwarded-Proto: https / http */
+	int         upgrade;      /* keep Connection: upgrade + Upgrade (WebSocket) */
+};
+
+/*
+ * Append the request head for the backend to out: origin-form target, HTTP/1.1, Host
+ * unchanged, hop-by-hop fields removed (Connection and what it names, Keep-Alive,
+ * Proxy-Connection, TE, Trailer, Upgrade unless fw->upgrade), X-Forwarded-For appended,
+ * X-Forwarded-Proto and X-Forwarded-Host set, framing kept (Content-Length as received,
+ * Transfer-Encoding: chunked when the client's body is chunked; the body is then
+ * re-chunked by http_chunk_append).  Returns 0 or -1.
+ */
+int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
+    struct evbuffer *out);
+
+/*
+ * Append the response head for the client: status line as HTTP/1.1, hop-by-hop fields
+ * removed, framing chosen for the client: chunked_out 1 makes the body chunked (a
+ * close-delimited backend body to an HTTP/1.1 client), keep_alive 0 adds
+ * "Connection: close".  Returns 0 or -1.
+ */
+int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
+    struct evbuffer *out);
+
+/* Append one chunk ("%zx\r\n" data "\r\n"); len 0 appends the last chunk "0\r\n\r\n". */
+int http_chunk_append(struct evbuffer *out, const char *data, size_t len);
+
+#endif

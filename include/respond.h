@@ -1,0 +1,91 @@
+/*
+ * respond — the responses sysbind makes itself: HTTP.SYS's error pages, byte for byte
+ * (template and header order of reference §4), and the built-in diagnostic page (HTML or
+ * JSON, DESIGN.md §6).  Pure formatting into evbuffers; no sockets.
+ */
+#ifndef SYSBIND_RESPOND_H
+#define SYSBIND_RESPOND_H
+
+#include <stddef.h>
+#include <time.h>
+#include <event2/buffer.h>
+
+#include "http.h"
+
+/* The pages HTTP.SYS answers itself. */
+enum respond_page {
+	PAGE_BAD_REQUEST = 0,     /* 400 The request is badly formed. */
+	PAGE_INVALID_HOSTNAME,    /* 400 Bad Request - Invalid Hostname */
+	PAGE_INVALID_VERB,        /* 400 Bad Request - Invalid Verb */
+	PAGE_INVALID_URL,         /* 400 Bad Request - Invalid URL */
+	PAGE_INVALID_HEADER,      /* 400 Bad Request - Invalid Header */
+	PAGE_REQUEST_TOO_LONG,    /* 400 Bad Request - Request Too Long */
+	PAGE_NOT_FOUND,           /* 404 */
+	PAGE_LENGTH_REQUIRED,     /* 411 */
+	PAGE_URL_TOO_LONG,        /* 414 */
+	PAGE_NOT_IMPLEMENTED,     /* 501 */
+	PAGE_SERVICE_UNAVAILABLE, /* 503 */
+	PAGE_VERSION,             /* 505 */
+	PAGE_BAD_GATEWAY,         /* 502 (sysbind's, same template) */
+	PAGE_GATEWAY_TIMEOUT,     /* 504 (sysbind's, same template) */
+};
+
+/* The status code of a page. */
+int respond_page_status(enum respond_page p);
+
+/* The page and HTTPERR reason phrase (reference §8.1) for a parse error. */
+enum respond_page respond_page_for_error(enum http_error e, const char **reason);
+
+/*
+ * Append a complete HTTP.SYS error response: status line, then exactly
+ * Content-Type: text/html; charset=us-ascii, Server (omitted when server is NULL or ""),
+ * Date (RFC 7231 IMF-fixdate of now), Connection: close, Content-Length, blank line, body.
+ * HEAD gets the same head and no body when head_only is 1.  Returns 0 or -1.
+ */
+int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
+    time_t now, int head_only);
+
+/* Just the body of a page (for tests and the views). */
+int respond_error_body(struct evbuffer *out, enum respond_page p);
+
+/* What the diagnostic page shows; every string may be NULL (shown as "-" / null). */
+struct respond_diag {
+	const char *site;
+	long        site_id;
+	const char *binding;        /* "https/*:443:sitev2.mysite.com" */
+	const char *route_tier;     /* "host", "blank host on *", ... */
+	const char *local;          /* "127.0.0.1:8443" */
+	const char *client;         /* "127.0.0.1:51234" */
+	const char *host;           /* the request's host as received */
+	const char *sni;            /* NULL: no SNI */
+	int         sni_used;       /* the SNI took part in choosing the certificate */
+	const char *mode;           /* "iis7" / "iis8" */
+	int         tls;            /* 0 for http */
+	const char *cert_subject;
+	const char **cert_sans;
+	size_t      cert_nsans;
+	const char *cert_thumbprint;
+	const char *cert_not_after; /* "2027-11-27T08:00:00Z" */
+	const char *selected_by;    /* "ipport 0.0.0.0:443" */
+	const char *verdict;        /* "ok", "name-mismatch", ... */
+	const char *verdict_why;
+	const char *tls_version;    /* "TLSv1.3" */
+	const char *tls_cipher;
+	const char *cert_steps[8];  /* the §1.1 steps considered, in order */
+	size_t      ncert_steps;
+};
+
+/*
+ * Append a complete 200 response with the diagnostic page: JSON (keys site, site_id,
+ * binding, local, client, host, sni, mode, certificate{subject, sans, thumbprint,
+ * not_after, selected_by}, verdict, tls{version, cipher}) when json is 1, else HTML with
+ * no external assets.  keep_alive 0 adds Connection: close.  head_only omits the body.
+ * Returns 0 or -1.
+ */
+int respond_diag(struct evbuffer *out, const struct respond_diag *d, int json,
+    const char *server, time_t now, int keep_alive, int head_only);
+
+/* Write the IMF-fixdate of t ("Wed, 30 Jun 2021 04:30:20 GMT") into buf (>= 30 bytes). */
+void respond_http_date(time_t t, char *buf, size_t len);
+
+#endif
