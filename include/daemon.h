@@ -1,0 +1,21 @@
+/*
+ * daemon — running sysbind as a server: load the configuration, open the listeners,
+ * serve until a signal says stop.  The rest of the daemon (listener, tlsctx, conn,
+ * upstream, worker, log) hangs off this entry point.
+ */
+#ifndef SYSBIND_DAEMON_H
+#define SYSBIND_DAEMON_H
+
+struct daemon_opts {
+	const char *conf_path;  /* configuration file */
+	int         verbose;    /* -v: trace on, whatever the file says */
+};
+
+/*
+ * Load the configuration, bind every listener, serve in the foreground until SIGTERM or
+ * SIGINT.  Returns the process exit status: 0 after a clean stop, 1 when the daemon failed
+ * at run time, 2 when the configuration was invalid (messages already printed to stderr).
+ */
+int daemon_run(const struct daemon_opts *o);
+
+#endif
