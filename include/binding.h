@@ -33,14 +33,15 @@ struct binding {
 };
 
 /*
- * Parse "https/*:443:sitev2.mysite.com", "http/127.0.0.1:80:", "https/[::1]:443:x".
+ * Parse "https/[::1]:443:x", "http/127.0.0.1:80:", and "All Unassigned" triplets
+ * whose IP is a star, e.g. https, slash, star, ":443:sitev2.mysite.com".
  * The host is lowercased.  Accepts a "*.example.com" host (IIS 10: left-most label only).
  * Rejects trailing dots, bad characters, ports outside 1-65535, unknown protocols.
  * Returns 0, or -1 with a message in err.
  */
 int binding_parse(const char *text, struct binding *b, char *err, size_t errlen);
 
-/* Write b back as appcmd shows it ("https/*:443:sitev2.mysite.com"). */
+/* Write b back as appcmd shows it (protocol/IP:Port:Host). */
 void binding_format(const struct binding *b, char *buf, size_t len);
 
 /* Parse an IP literal ("127.0.0.1", "::1", "[::1]") or "*". Returns 0 or -1. */

@@ -1,0 +1,702 @@
+/*
+ * binding — parsing the IIS binding triplet and sslcert keys, and the two HTTP.SYS
+ * decisions: the certificate for a handshake (DESIGN.md §1.1) and the site for a request
+ * (§1.2).  Pure functions over an immutable struct conf: no sockets, no I/O, no globals,
+ * so the daemon, the views and the unit tests get the same answers.  Loading the
+ * certificates the decisions point at is certstore's business, not this file's.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "binding.h"
+#include "certstore.h"
+#include "conf.h"
+
+static const unsigned char v4mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+/* Parse a decimal port 1-65535 spanning exactly [s, s+len). */
+static int
+parse_port(const char *s, size_t len, unsigned *port)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*port = (unsigned)v;
+	return 0;
+}
+
+int
+binding_addr_parse(const char *text, struct binding_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t len = strlen(text);
+
+	memset(a, 0, sizeof(*a));
+	if (strcmp(text, "*") == 0) {
+		a->family = AF_UNSPEC;
+		return 0;
+	}
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		if (len - 2 >= sizeof(buf))
+			return -1;
+		memcpy(buf, text + 1, len - 2);
+		buf[len - 2] = '\0';
+		if (inet_pton(AF_INET6, buf, a->ip) != 1)
+			return -1;
+		a->family = AF_INET6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, text, a->ip) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, text, a->ip) == 1) {
+		a->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+void
+binding_addr_format(const struct binding_addr *a, char *buf, size_t len)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (a->family == AF_INET || a->family == AF_INET6) {
+		if (inet_ntop(a->family, a->ip, tmp, sizeof(tmp)) != NULL) {
+			snprintf(buf, len, "%s", tmp);
+			return;
+		}
+	}
+	snprintf(buf, len, "*");
+}
+
+void
+binding_ipport_format(const struct binding_addr *a, unsigned port, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	binding_addr_format(a, ip, sizeof(ip));
+	if (a->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", ip, port);
+	else
+		snprintf(buf, len, "%s:%u", ip, port);
+}
+
+int
+binding_addr_is_wildcard(const struct binding_addr *a)
+{
+	static const unsigned char zero[16];
+
+	if (a->family == AF_INET)
+		return memcmp(a->ip, zero, 4) == 0;
+	if (a->family == AF_INET6)
+		return memcmp(a->ip, zero, 16) == 0;
+	return 0;
+}
+
+/* Reduce an IPv4-mapped IPv6 address to its IPv4 form. */
+static void
+addr_canon(const struct binding_addr *in, struct binding_addr *out)
+{
+	*out = *in;
+	if (in->family == AF_INET6 && memcmp(in->ip, v4mapped_prefix, 12) == 0) {
+		memset(out, 0, sizeof(*out));
+		out->family = AF_INET;
+		memcpy(out->ip, in->ip + 12, 4);
+	}
+}
+
+int
+binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b)
+{
+	struct binding_addr x, y;
+
+	addr_canon(a, &x);
+	addr_canon(b, &y);
+	if (x.family != y.family)
+		return 0;
+	if (x.family == AF_INET)
+		return memcmp(x.ip, y.ip, 4) == 0;
+	if (x.family == AF_INET6)
+		return memcmp(x.ip, y.ip, 16) == 0;
+	return 1; /* both "*" */
+}
+
+/*
+ * Validate and lowercase a DNS-style host name of [s, s+len) into out.  wildcard_ok
+ * allows IIS 10's "*.example.com" (left-most label only).  Returns 0 or -1 with err.
+ */
+static int
+host_check(const char *s, size_t len, int wildcard_ok, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	size_t i, label = 0;
+
+	if (len == 0) {
+		snprintf(err, errlen, "empty host name");
+		return -1;
+	}
+	if (len >= outlen || len > 253) {
+		snprintf(err, errlen, "host name longer than 253 characters");
+		return -1;
+	}
+	if (s[len - 1] == '.') {
+		snprintf(err, errlen, "host name \"%.*s\" ends with a dot (HTTP.SYS matches no such host)",
+		    (int)len, s);
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '*') {
+			if (!wildcard_ok || i != 0 || len < 3 || s[1] != '.') {
+				snprintf(err, errlen, "host name \"%.*s\": a wildcard is allowed only as the "
+				    "whole left-most label (\"*.example.com\")", (int)len, s);
+				return -1;
+			}
+			out[i] = '*';
+			label++;
+			continue;
+		}
+		if (ch == '.') {
+			if (label == 0) {
+				snprintf(err, errlen, "host name \"%.*s\" has an empty label", (int)len, s);
+				return -1;
+			}
+			label = 0;
+		} else if (isalnum(ch) || ch == '-' || ch == '_') {
+			if (++label > 63) {
+				snprintf(err, errlen, "host name \"%.*s\" has a label over 63 characters",
+				    (int)len, s);
+				return -1;
+			}
+		} else {
+			snprintf(err, errlen, "host name \"%.*s\" has a character not allowed in a host name",
+			    (int)len, s);
+			return -1;
+		}
+		out[i] = (char)tolower(ch);
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+int
+binding_parse(const char *text, struct binding *b, char *err, size_t errlen)
+{
+	const char *slash, *rest, *ipend, *portstart, *colon2;
+	char ip[INET6_ADDRSTRLEN + 2];
+	char herr[256];
+
+	memset(b, 0, sizeof(*b));
+	slash = strchr(text, '/');
+	if (slash == NULL) {
+		snprintf(err, errlen, "binding \"%s\" is not protocol/IP:Port:Host", text);
+		return -1;
+	}
+	if ((size_t)(slash - text) == 4 && strncasecmp(text, "http", 4) == 0)
+		b->proto = BINDING_HTTP;
+	else if ((size_t)(slash - text) == 5 && strncasecmp(text, "https", 5) == 0)
+		b->proto = BINDING_HTTPS;
+	else {
+		snprintf(err, errlen, "binding \"%s\": protocol must be http or https", text);
+		return -1;
+	}
+	rest = slash + 1;
+	if (*rest == '[') {
+		ipend = strchr(rest, ']');
+		if (ipend == NULL || ipend[1] != ':') {
+			snprintf(err, errlen, "binding \"%s\": unterminated IPv6 address", text);
+			return -1;
+		}
+		ipend++;
+	} else {
+		ipend = strchr(rest, ':');
+		if (ipend == NULL) {
+			snprintf(err, errlen, "binding \"%s\" is not protocol/IP:Port:Host", text);
+			return -1;
+		}
+	}
+	if ((size_t)(ipend - rest) >= sizeof(ip) || ipend == rest) {
+		snprintf(err, errlen, "binding \"%s\": bad IP address", text);
+		return -1;
+	}
+	memcpy(ip, rest, (size_t)(ipend - rest));
+	ip[ipend - rest] = '\0';
+	if (binding_addr_parse(ip, &b->addr) != 0 ||
+	    (b->addr.family == AF_INET6 && ip[0] != '[')) {
+		snprintf(err, errlen, "binding \"%s\": \"%s\" is not an IP address or *%s", text, ip,
+		    strchr(ip, ':') != NULL && ip[0] != '[' ? " (IPv6 goes in brackets)" : "");
+		return -1;
+	}
+	portstart = ipend + 1;
+	colon2 = strchr(portstart, ':');
+	if (colon2 == NULL) {
+		snprintf(err, errlen, "binding \"%s\" is not protocol/IP:Port:Host (the host part, "
+		    "even empty, needs its colon)", text);
+		return -1;
+	}
+	if (parse_port(portstart, (size_t)(colon2 - portstart), &b->port) != 0) {
+		snprintf(err, errlen, "binding \"%s\": port must be 1-65535", text);
+		return -1;
+	}
+	if (colon2[1] == '\0') {
+		b->host[0] = '\0';
+		return 0;
+	}
+	if (host_check(colon2 + 1, strlen(colon2 + 1), 1, b->host, sizeof(b->host),
+	    herr, sizeof(herr)) != 0) {
+		snprintf(err, errlen, "binding \"%s\": %s", text, herr);
+		return -1;
+	}
+	return 0;
+}
+
+void
+binding_format(const struct binding *b, char *buf, size_t len)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	binding_addr_format(&b->addr, ip, sizeof(ip));
+	snprintf(buf, len, "%s/%s%s%s:%u:%s", b->proto == BINDING_HTTPS ? "https" : "http",
+	    b->addr.family == AF_INET6 ? "[" : "", ip, b->addr.family == AF_INET6 ? "]" : "",
+	    b->port, b->host);
+}
+
+int
+binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, size_t errlen)
+{
+	const char *colon;
+	char ip[INET6_ADDRSTRLEN + 2];
+	char herr[256];
+
+	memset(k, 0, sizeof(*k));
+	colon = strrchr(text, ':');
+	if (colon == NULL || parse_port(colon + 1, strlen(colon + 1), &k->port) != 0) {
+		snprintf(err, errlen, "sslcert \"%s\" must end in :PORT (1-65535): "
+		    "ipport 0.0.0.0:443, hostnameport name:443 or ccs:443", text);
+		return -1;
+	}
+	if ((size_t)(colon - text) == 3 && strncasecmp(text, "ccs", 3) == 0) {
+		k->kind = SSLCERT_CCS;
+		return 0;
+	}
+	if ((size_t)(colon - text) >= sizeof(ip) || colon == text) {
+		snprintf(err, errlen, "sslcert \"%s\": bad address or host name", text);
+		return -1;
+	}
+	memcpy(ip, text, (size_t)(colon - text));
+	ip[colon - text] = '\0';
+	if (strcmp(ip, "*") == 0) {
+		snprintf(err, errlen, "sslcert \"%s\": netsh has no \"*\"; use 0.0.0.0:%u (all IPv4) or "
+		    "[::]:%u (all IPv6)", text, k->port, k->port);
+		return -1;
+	}
+	if (ip[0] == '[') {
+		if (binding_addr_parse(ip, &k->addr) != 0) {
+			snprintf(err, errlen, "sslcert \"%s\": \"%s\" is not an IPv6 address", text, ip);
+			return -1;
+		}
+		k->kind = SSLCERT_IPPORT;
+		return 0;
+	}
+	if (strchr(ip, ':') != NULL) {
+		snprintf(err, errlen, "sslcert \"%s\": IPv6 addresses go in brackets, e.g. [::]:%u",
+		    text, k->port);
+		return -1;
+	}
+	if (binding_addr_parse(ip, &k->addr) == 0 && k->addr.family == AF_INET) {
+		k->kind = SSLCERT_IPPORT;
+		return 0;
+	}
+	memset(&k->addr, 0, sizeof(k->addr));
+	if (host_check(ip, strlen(ip), 0, k->host, sizeof(k->host), herr, sizeof(herr)) != 0) {
+		snprintf(err, errlen, "sslcert \"%s\": %s", text, herr);
+		return -1;
+	}
+	k->kind = SSLCERT_HOSTNAMEPORT;
+	return 0;
+}
+
+void
+binding_sslkey_format(const struct sslcert_key *k, char *buf, size_t len)
+{
+	switch (k->kind) {
+	case SSLCERT_IPPORT:
+		binding_ipport_format(&k->addr, k->port, buf, len);
+		break;
+	case SSLCERT_HOSTNAMEPORT:
+		snprintf(buf, len, "%s:%u", k->host, k->port);
+		break;
+	case SSLCERT_CCS:
+		snprintf(buf, len, "%u", k->port);
+		break;
+	}
+}
+
+int
+binding_host_normalize(const char *in, char *out, size_t outlen)
+{
+	const char *end, *colon;
+	char err[256];
+	size_t len;
+	unsigned port;
+
+	if (in == NULL || *in == '\0')
+		return -1;
+	if (in[0] == '[') {
+		struct in6_addr a6;
+		char v6[INET6_ADDRSTRLEN];
+		size_t i, n;
+
+		end = strchr(in, ']');
+		if (end == NULL)
+			return -1;
+		n = (size_t)(end - in - 1);
+		if (n == 0 || n >= sizeof(v6))
+			return -1;
+		memcpy(v6, in + 1, n);
+		v6[n] = '\0';
+		if (inet_pton(AF_INET6, v6, &a6) != 1)
+			return -1;
+		if (end[1] != '\0' && (end[1] != ':' ||
+		    (end[2] != '\0' && parse_port(end + 2, strlen(end + 2), &port) != 0)))
+			return -1;
+		if (n + 3 > outlen)
+			return -1;
+		out[0] = '[';
+		for (i = 0; i < n; i++)
+			out[i + 1] = (char)tolower((unsigned char)v6[i]);
+		out[n + 1] = ']';
+		out[n + 2] = '\0';
+		return 0;
+	}
+	colon = strchr(in, ':');
+	if (colon != NULL) {
+		if (strchr(colon + 1, ':') != NULL)
+			return -1;
+		if (colon[1] != '\0' && parse_port(colon + 1, strlen(colon + 1), &port) != 0)
+			return -1;
+		len = (size_t)(colon - in);
+	} else
+		len = strlen(in);
+	return host_check(in, len, 0, out, outlen, err, sizeof(err));
+}
+
+/* ---- §1.1 ---- */
+
+const char *
+binding_cert_step_name(enum cert_step s)
+{
+	switch (s) {
+	case CERT_STEP_IPPORT_EXACT:    return "ipport (exact IP:port)";
+	case CERT_STEP_HOSTNAMEPORT:    return "hostnameport (SNI name:port)";
+	case CERT_STEP_CCS:             return "ccs (Central Certificate Store)";
+	case CERT_STEP_IPPORT_WILDCARD: return "ipport (wildcard 0.0.0.0 / [::])";
+	case CERT_STEP_NONE:            return "none: the handshake fails";
+	}
+	return "?";
+}
+
+static void
+choice_note(struct cert_choice *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+choice_note(struct cert_choice *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->nsteps >= CERT_TRACE_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->steps[c->nsteps++], sizeof(c->steps[0]), fmt, ap);
+	va_end(ap);
+}
+
+static void
+choice_take(struct cert_choice *c, enum cert_step step, const struct conf_sslcert *e,
+    const struct cert *cert)
+{
+	char key[BINDING_HOST_MAX + 16];
+
+	c->step = step;
+	c->entry = e;
+	c->cert = cert;
+	c->sni_used = step == CERT_STEP_HOSTNAMEPORT || step == CERT_STEP_CCS;
+	binding_sslkey_format(&e->key, key, sizeof(key));
+	if (step == CERT_STEP_CCS)
+		snprintf(c->selected_by, sizeof(c->selected_by), "ccs %u -> %s", e->key.port,
+		    c->ccs_file);
+	else
+		snprintf(c->selected_by, sizeof(c->selected_by), "%s %s",
+		    e->key.kind == SSLCERT_HOSTNAMEPORT ? "hostnameport" : "ipport", key);
+}
+
+static const struct conf_sslcert *
+find_ipport(const struct conf *cfg, const struct binding_addr *a, unsigned port)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->nsslcerts; i++) {
+		const struct conf_sslcert *e = &cfg->sslcerts[i];
+
+		if (e->key.kind == SSLCERT_IPPORT && e->key.port == port &&
+		    binding_addr_equal(&e->key.addr, a))
+			return e;
+	}
+	return NULL;
+}
+
+static int
+step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_choice *out)
+{
+	const struct conf_sslcert *e = NULL;
+	const struct cert *c;
+	const char *dot;
+	char name[BINDING_HOST_MAX];
+	size_t i;
+
+	for (i = 0; i < cfg->nsslcerts; i++)
+		if (cfg->sslcerts[i].key.kind == SSLCERT_CCS && cfg->sslcerts[i].key.port == port)
+			e = &cfg->sslcerts[i];
+	if (e == NULL) {
+		choice_note(out, "step 3 ccs %u: no Central Certificate Store entry for port %u",
+		    port, port);
+		return -1;
+	}
+	if (e->ccs == NULL) {
+		choice_note(out, "step 3 ccs %u: store %s not loaded", port,
+		    e->directory != NULL ? e->directory : "(no directory)");
+		return -1;
+	}
+	if ((c = certstore_ccs_get(e->ccs, sni)) != NULL) {
+		snprintf(out->ccs_file, sizeof(out->ccs_file), "%s.pfx", sni);
+		choice_note(out, "step 3 ccs %u: %s.pfx found in %s: chosen", port, sni,
+		    certstore_ccs_dir(e->ccs));
+		choice_take(out, CERT_STEP_CCS, e, c);
+		return 0;
+	}
+	dot = strchr(sni, '.');
+	if (dot == NULL || dot[1] == '\0') {
+		choice_note(out, "step 3 ccs %u: no %s.pfx in %s, and no parent name for a _. file",
+		    port, sni, certstore_ccs_dir(e->ccs));
+		return -1;
+	}
+	snprintf(name, sizeof(name), "_.%.240s", dot + 1);
+	if ((c = certstore_ccs_get(e->ccs, name)) != NULL) {
+		snprintf(out->ccs_file, sizeof(out->ccs_file), "%s.pfx", name);
+		choice_note(out, "step 3 ccs %u: no %s.pfx, %s.pfx found in %s: chosen", port, sni,
+		    name, certstore_ccs_dir(e->ccs));
+		choice_take(out, CERT_STEP_CCS, e, c);
+		return 0;
+	}
+	choice_note(out, "step 3 ccs %u: neither %s.pfx nor %s.pfx in %s", port, sni, name,
+	    certstore_ccs_dir(e->ccs));
+	return -1;
+}
+
+int
+binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
+    unsigned port, const char *sni_in, struct cert_choice *out)
+{
+	const struct conf_sslcert *e;
+	struct binding_addr local, wild;
+	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX];
+	const char *s = NULL;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->step = CERT_STEP_NONE;
+	snprintf(out->selected_by, sizeof(out->selected_by), "none");
+	addr_canon(local_in, &local);
+
+	/* SNI carries a DNS name; compare it lowercased, exactly (no wildcard keys). */
+	if (sni_in != NULL && *sni_in != '\0') {
+		for (i = 0; sni_in[i] != '\0' && i + 1 < sizeof(sni); i++)
+			sni[i] = (char)tolower((unsigned char)sni_in[i]);
+		sni[i] = '\0';
+		s = sni;
+	}
+
+	binding_ipport_format(&local, port, ipport, sizeof(ipport));
+	if (!binding_addr_is_wildcard(&local) && (e = find_ipport(cfg, &local, port)) != NULL) {
+		choice_note(out, "step 1 ipport %s: entry found: chosen", ipport);
+		choice_take(out, CERT_STEP_IPPORT_EXACT, e, e->cert);
+		return 0;
+	}
+	choice_note(out, "step 1 ipport %s: no entry", ipport);
+
+	if (cfg->mode == CONF_MODE_IIS8 && s != NULL) {
+		for (i = 0; i < cfg->nsslcerts; i++) {
+			e = &cfg->sslcerts[i];
+			if (e->key.kind == SSLCERT_HOSTNAMEPORT && e->key.port == port &&
+			    strcmp(e->key.host, s) == 0) {
+				choice_note(out, "step 2 hostnameport %s:%u: entry found: chosen", s, port);
+				choice_take(out, CERT_STEP_HOSTNAMEPORT, e, e->cert);
+				return 0;
+			}
+		}
+		choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
+		if (step_ccs(cfg, port, s, out) == 0)
+			return 0;
+	} else if (s != NULL) {
+		choice_note(out, "steps 2-3 skipped: SNI \"%s\" ignored, iis7 mode (HTTP.SYS before "
+		    "SNI) chooses by IP:Port alone", s);
+	} else {
+		choice_note(out, "steps 2-3 skipped: the client sent no SNI");
+	}
+
+	memset(&wild, 0, sizeof(wild));
+	wild.family = local.family == AF_INET6 ? AF_INET6 : AF_INET;
+	binding_ipport_format(&wild, port, ipport, sizeof(ipport));
+	if ((e = find_ipport(cfg, &wild, port)) != NULL) {
+		choice_note(out, "step 4 ipport %s: entry found: chosen", ipport);
+		choice_take(out, CERT_STEP_IPPORT_WILDCARD, e, e->cert);
+		return 0;
+	}
+	choice_note(out, "step 4 ipport %s: no entry", ipport);
+	choice_note(out, "step 5: no certificate: the handshake fails");
+	return -1;
+}
+
+/* ---- §1.2 ---- */
+
+const char *
+binding_route_tier_name(enum route_tier t)
+{
+	switch (t) {
+	case ROUTE_HOST_EXACT:    return "host name";
+	case ROUTE_HOST_WILDCARD: return "wildcard host name";
+	case ROUTE_BLANK_IP:      return "blank host on the exact IP";
+	case ROUTE_BLANK_ANY:     return "blank host on All Unassigned (*)";
+	case ROUTE_NONE:          return "no match";
+	}
+	return "?";
+}
+
+/* 1 when wildcard binding host "*.example.com" covers host (one label deep). */
+static int
+wildcard_match(const char *pattern, const char *host)
+{
+	const char *dot = strchr(host, '.');
+
+	if (pattern[0] != '*' || pattern[1] != '.' || dot == NULL || dot == host)
+		return 0;
+	return strcmp(dot + 1, pattern + 2) == 0;
+}
+
+int
+binding_route(const struct conf *cfg, enum binding_proto proto,
+    const struct binding_addr *local_in, unsigned port, const char *host_in, int http10,
+    struct route *out)
+{
+	const struct conf_site *best_site = NULL;
+	const struct binding *best = NULL;
+	int best_rank = 0;
+	struct binding_addr local;
+	char host[BINDING_HOST_MAX];
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	out->tier = ROUTE_NONE;
+	addr_canon(local_in, &local);
+
+	if (host_in == NULL && !http10) {
+		out->status = 400;
+		out->reason = "Hostname";
+		snprintf(out->explain, sizeof(out->explain),
+		    "HTTP/1.1 request without a Host: HTTP.SYS answers 400");
+		return -1;
+	}
+	if (host_in != NULL && binding_host_normalize(host_in, host, sizeof(host)) != 0) {
+		out->status = 400;
+		out->reason = "Hostname";
+		snprintf(out->explain, sizeof(out->explain),
+		    "host \"%.200s\" is not a valid host name (trailing dot or bad character): "
+		    "it matches no binding", host_in);
+		return -1;
+	}
+
+	/*
+	 * Rank each candidate: tier (lower is better) first, then exact IP before "*".
+	 * rank = tier * 2 + (any IP); the lowest wins.  Ties keep the first in file order.
+	 */
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *site = &cfg->sites[i];
+
+		for (j = 0; j < site->nbindings; j++) {
+			const struct binding *b = &site->bindings[j];
+			int any = b->addr.family == AF_UNSPEC, tier, rank;
+
+			if (b->proto != proto || b->port != port)
+				continue;
+			if (!any && !binding_addr_equal(&b->addr, &local))
+				continue;
+			if (b->host[0] == '\0')
+				tier = any ? ROUTE_BLANK_ANY : ROUTE_BLANK_IP;
+			else if (host_in == NULL)
+				continue;
+			else if (b->host[0] == '*')
+				tier = wildcard_match(b->host, host) ? ROUTE_HOST_WILDCARD : 0;
+			else
+				tier = strcmp(b->host, host) == 0 ? ROUTE_HOST_EXACT : 0;
+			if (tier == 0)
+				continue;
+			rank = tier * 2 + any;
+			if (best == NULL || rank < best_rank) {
+				best = b;
+				best_site = site;
+				best_rank = rank;
+			}
+		}
+	}
+
+	if (best == NULL) {
+		out->status = 400;
+		out->reason = "Hostname";
+		if (host_in == NULL)
+			snprintf(out->explain, sizeof(out->explain), "HTTP/1.0 request without a Host and "
+			    "no blank-host %s binding on port %u: 400 Invalid Hostname",
+			    proto == BINDING_HTTPS ? "https" : "http", port);
+		else
+			snprintf(out->explain, sizeof(out->explain), "no %s binding on port %u matches host "
+			    "\"%s\": 400 Invalid Hostname", proto == BINDING_HTTPS ? "https" : "http", port,
+			    host);
+		return -1;
+	}
+
+	out->site = best_site;
+	out->binding = best;
+	out->tier = (enum route_tier)(best_rank / 2);
+	{
+		char bt[BINDING_HOST_MAX + 64];
+
+		binding_format(best, bt, sizeof(bt));
+		snprintf(out->explain, sizeof(out->explain), "binding %.200s of site \"%.100s\" (%.40s)",
+		    bt, best_site->name, binding_route_tier_name(out->tier));
+	}
+	if (best_site->stopped) {
+		out->status = 503;
+		out->reason = "Disabled";
+		strncat(out->explain, ": the site is stopped, 503",
+		    sizeof(out->explain) - strlen(out->explain) - 1);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,593 @@
+/*
+ * Unit tests for binding: triplet and sslcert-key parsing, the §1.1 certificate table in
+ * both modes and the §1.2 routing tiers.  Configurations are built by hand; the CCS tests
+ * use a real store made by scripts/mkcerts.sh.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "binding.h"
+#include "certstore.h"
+#include "conf.h"
+
+static char certdir[256];
+
+/* ---- building configurations ---- */
+
+static struct conf cfg;
+static struct conf_sslcert entries[16];
+static struct conf_site sites[8];
+static struct binding binds[8][8];
+static struct cert certs[16];
+
+static void
+cfg_reset(enum conf_mode mode)
+{
+	memset(&cfg, 0, sizeof(cfg));
+	memset(entries, 0, sizeof(entries));
+	memset(sites, 0, sizeof(sites));
+	memset(binds, 0, sizeof(binds));
+	memset(certs, 0, sizeof(certs));
+	cfg.mode = mode;
+	cfg.sslcerts = entries;
+	cfg.sites = sites;
+}
+
+/* Add [sslcert KEY] whose certificate is a dummy named after the key. */
+static struct conf_sslcert *
+add_cert(const char *key)
+{
+	char err[256];
+	size_t i = cfg.nsslcerts++;
+
+	ck_assert_int_eq(binding_sslkey_parse(key, &entries[i].key, err, sizeof(err)), 0);
+	snprintf(certs[i].subject, sizeof(certs[i].subject), "CN=%s", key);
+	entries[i].cert = &certs[i];
+	entries[i].name = (char *)key;
+	return &entries[i];
+}
+
+static struct conf_site *
+add_site(const char *name, const char *b1, const char *b2, const char *b3)
+{
+	const char *bs[3] = { b1, b2, b3 };
+	size_t i = cfg.nsites++, j;
+	char err[256];
+
+	sites[i].name = (char *)name;
+	sites[i].id = (long)i + 1;
+	sites[i].bindings = binds[i];
+	for (j = 0; j < 3 && bs[j] != NULL; j++) {
+		ck_assert_msg(binding_parse(bs[j], &binds[i][j], err, sizeof(err)) == 0, "%s", err);
+		sites[i].nbindings++;
+	}
+	return &sites[i];
+}
+
+static struct binding_addr
+ip(const char *text)
+{
+	struct binding_addr a;
+
+	ck_assert_int_eq(binding_addr_parse(text, &a), 0);
+	return a;
+}
+
+static const char *
+resolve(const char *local, unsigned port, const char *sni, struct cert_choice *c)
+{
+	struct binding_addr a = ip(local);
+
+	if (binding_resolve_cert(&cfg, &a, port, sni, c) != 0) {
+		ck_assert_int_eq(c->step, CERT_STEP_NONE);
+		ck_assert_ptr_null(c->cert);
+		return NULL;
+	}
+	ck_assert_ptr_nonnull(c->entry);
+	return c->entry->name;
+}
+
+static int
+steps_mention(const struct cert_choice *c, const char *needle)
+{
+	int i;
+
+	for (i = 0; i < c->nsteps; i++)
+		if (strstr(c->steps[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+/* ---- parsing ---- */
+
+START_TEST(test_binding_parse_triplets)
+{
+	struct binding b;
+	char err[256], out[300];
+
+	ck_assert_int_eq(binding_parse("https/*:443:SiteV2.MySite.com", &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.proto, BINDING_HTTPS);
+	ck_assert_int_eq(b.addr.family, AF_UNSPEC);
+	ck_assert_uint_eq(b.port, 443);
+	ck_assert_str_eq(b.host, "sitev2.mysite.com");
+	binding_format(&b, out, sizeof(out));
+	ck_assert_str_eq(out, "https/*:443:sitev2.mysite.com");
+
+	ck_assert_int_eq(binding_parse("http/127.0.0.1:80:", &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.addr.family, AF_INET);
+	ck_assert_str_eq(b.host, "");
+	binding_format(&b, out, sizeof(out));
+	ck_assert_str_eq(out, "http/127.0.0.1:80:");
+
+	ck_assert_int_eq(binding_parse("HTTPS/[::1]:8443:*.example.com", &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.addr.family, AF_INET6);
+	ck_assert_str_eq(b.host, "*.example.com");
+	binding_format(&b, out, sizeof(out));
+	ck_assert_str_eq(out, "https/[::1]:8443:*.example.com");
+}
+END_TEST
+
+START_TEST(test_binding_parse_rejects)
+{
+	static const char *bad[] = {
+		"ftp/*:21:", "https*:443:", "https/*:443", "https/*:0:", "https/*:65536:",
+		"https/*:x:", "https/1.2.3:443:", "https/::1:443:", "https/[::1:443:",
+		"https/*:443:www.foo.com.", "https/*:443:a/b", "https/*:443:www.*.com",
+		"https/*:443:*", "https/*:443:a..b", "https/*:443:a b",
+	};
+	struct binding b;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		ck_assert_msg(binding_parse(bad[i], &b, err, sizeof(err)) == -1, "%s accepted", bad[i]);
+		ck_assert_msg(strstr(err, bad[i]) != NULL, "message for %s: %s", bad[i], err);
+	}
+	ck_assert_int_eq(binding_parse("https/*:443:www.foo.com.", &b, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "ends with a dot"));
+}
+END_TEST
+
+START_TEST(test_binding_sslkey_kinds)
+{
+	struct sslcert_key k;
+	char err[256], out[300];
+
+	ck_assert_int_eq(binding_sslkey_parse("0.0.0.0:443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_IPPORT);
+	ck_assert(binding_addr_is_wildcard(&k.addr));
+	binding_sslkey_format(&k, out, sizeof(out));
+	ck_assert_str_eq(out, "0.0.0.0:443");
+
+	ck_assert_int_eq(binding_sslkey_parse("[::]:443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_IPPORT);
+	ck_assert_int_eq(k.addr.family, AF_INET6);
+	ck_assert(binding_addr_is_wildcard(&k.addr));
+	binding_sslkey_format(&k, out, sizeof(out));
+	ck_assert_str_eq(out, "[::]:443");
+
+	ck_assert_int_eq(binding_sslkey_parse("127.0.0.1:8443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_IPPORT);
+	ck_assert(!binding_addr_is_wildcard(&k.addr));
+
+	ck_assert_int_eq(binding_sslkey_parse("SiteV2.mysite.com:443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_HOSTNAMEPORT);
+	ck_assert_str_eq(k.host, "sitev2.mysite.com");
+	binding_sslkey_format(&k, out, sizeof(out));
+	ck_assert_str_eq(out, "sitev2.mysite.com:443");
+
+	ck_assert_int_eq(binding_sslkey_parse("ccs:443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_CCS);
+	binding_sslkey_format(&k, out, sizeof(out));
+	ck_assert_str_eq(out, "443");
+
+	ck_assert_int_eq(binding_sslkey_parse("*:443", &k, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "0.0.0.0:443"));
+	ck_assert_int_eq(binding_sslkey_parse("::1:443", &k, err, sizeof(err)), -1);
+	ck_assert_int_eq(binding_sslkey_parse("0.0.0.0", &k, err, sizeof(err)), -1);
+	ck_assert_int_eq(binding_sslkey_parse("0.0.0.0:99999", &k, err, sizeof(err)), -1);
+	ck_assert_int_eq(binding_sslkey_parse("www.x.com.:443", &k, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_binding_host_normalize)
+{
+	char out[BINDING_HOST_MAX];
+
+	ck_assert_int_eq(binding_host_normalize("SiteV2.MySite.COM:8443", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "sitev2.mysite.com");
+	ck_assert_int_eq(binding_host_normalize("localhost", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "localhost");
+	ck_assert_int_eq(binding_host_normalize("[::1]:443", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "[::1]");
+	ck_assert_int_eq(binding_host_normalize("127.0.0.1:80", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "127.0.0.1");
+	ck_assert_int_eq(binding_host_normalize("www.foo.com.", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("www.foo.com.:443", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("a/b", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("a:b", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("a:1:2", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("[::1", out, sizeof(out)), -1);
+	ck_assert_int_eq(binding_host_normalize("*.x.com", out, sizeof(out)), -1);
+}
+END_TEST
+
+/* ---- §1.1 ---- */
+
+START_TEST(test_binding_cert_iis7_ipport_whatever_the_sni)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("0.0.0.0:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, NULL, &c), "0.0.0.0:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_WILDCARD);
+	ck_assert_str_eq(c.selected_by, "ipport 0.0.0.0:443");
+	ck_assert(steps_mention(&c, "no SNI"));
+	ck_assert_int_eq(c.sni_used, 0);
+
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "sitev2.mysite.com", &c), "0.0.0.0:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_WILDCARD);
+	ck_assert_int_eq(c.sni_used, 0);
+	ck_assert(steps_mention(&c, "ignored, iis7"));
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis7_exact_ip_first)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("0.0.0.0:443");
+	add_cert("127.0.0.2:443");
+	ck_assert_str_eq(resolve("127.0.0.2", 443, NULL, &c), "127.0.0.2:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_EXACT);
+	ck_assert_str_eq(c.selected_by, "ipport 127.0.0.2:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, NULL, &c), "0.0.0.0:443");
+	/* an IPv4-mapped local address is the IPv4 address */
+	ck_assert_str_eq(resolve("::ffff:127.0.0.2", 443, NULL, &c), "127.0.0.2:443");
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis7_nothing)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("0.0.0.0:443");
+	ck_assert_ptr_null(resolve("127.0.0.1", 8443, "sitev1.mysite.com", &c));
+	ck_assert_str_eq(c.selected_by, "none");
+	ck_assert(steps_mention(&c, "step 5"));
+	/* 0.0.0.0 is the IPv4 wildcard only: an IPv6 connection needs [::] */
+	ck_assert_ptr_null(resolve("::1", 443, NULL, &c));
+	add_cert("[::]:443");
+	ck_assert_str_eq(resolve("::1", 443, NULL, &c), "[::]:443");
+	ck_assert_str_eq(c.selected_by, "ipport [::]:443");
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis8_sni)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("sitev1.mysite.com:443");
+	add_cert("sitev2.mysite.com:443");
+	add_cert("0.0.0.0:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "SiteV2.MySite.com", &c), "sitev2.mysite.com:443");
+	ck_assert_int_eq(c.step, CERT_STEP_HOSTNAMEPORT);
+	ck_assert_int_eq(c.sni_used, 1);
+	ck_assert_str_eq(c.selected_by, "hostnameport sitev2.mysite.com:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "sitev1.mysite.com", &c), "sitev1.mysite.com:443");
+	/* no SNI: steps 2 and 3 are skipped, the wildcard answers */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, NULL, &c), "0.0.0.0:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_WILDCARD);
+	ck_assert(steps_mention(&c, "no SNI"));
+	/* an unknown name falls back to the wildcard */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "other.mysite.com", &c), "0.0.0.0:443");
+	/* hostnameport keys are exact: no wildcard matching of SNI keys, other ports apart */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "x.sitev1.mysite.com", &c), "0.0.0.0:443");
+	ck_assert_ptr_null(resolve("127.0.0.1", 8443, "sitev1.mysite.com", &c));
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis8_exact_ip_beats_sni)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("sitev2.mysite.com:443");
+	add_cert("127.0.0.3:443");
+	ck_assert_str_eq(resolve("127.0.0.3", 443, "sitev2.mysite.com", &c), "127.0.0.3:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_EXACT);
+	ck_assert_int_eq(c.sni_used, 0);
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "sitev2.mysite.com", &c), "sitev2.mysite.com:443");
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis8_no_fallback_fails)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("sitev1.mysite.com:443");
+	ck_assert_ptr_null(resolve("127.0.0.1", 443, NULL, &c));
+	ck_assert_int_eq(c.step, CERT_STEP_NONE);
+	ck_assert_ptr_null(resolve("127.0.0.1", 443, "sitev2.mysite.com", &c));
+	ck_assert(steps_mention(&c, "step 3 ccs 443: no Central Certificate Store"));
+}
+END_TEST
+
+static struct ccs *
+load_ccs(void)
+{
+	char dir[300], err[512];
+	struct ccs *s;
+
+	snprintf(dir, sizeof(dir), "%s/ccs", certdir);
+	s = certstore_ccs_load(dir, "ccs-secret", err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	return s;
+}
+
+START_TEST(test_binding_cert_iis8_ccs)
+{
+	struct cert_choice c;
+	struct conf_sslcert *e;
+	struct ccs *store = load_ccs();
+
+	cfg_reset(CONF_MODE_IIS8);
+	e = add_cert("ccs:443");
+	e->cert = NULL;
+	e->ccs = store;
+	add_cert("0.0.0.0:443");
+
+	/* <name>.pfx first, even though _.mysite.com.pfx would match too */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "SITEV2.mysite.com", &c), "ccs:443");
+	ck_assert_int_eq(c.step, CERT_STEP_CCS);
+	ck_assert_str_eq(c.ccs_file, "sitev2.mysite.com.pfx");
+	ck_assert_str_eq(c.selected_by, "ccs 443 -> sitev2.mysite.com.pfx");
+	ck_assert_ptr_nonnull(c.cert);
+	ck_assert_int_eq(c.sni_used, 1);
+
+	/* then _.<parent>.pfx */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "shop.mysite.com", &c), "ccs:443");
+	ck_assert_str_eq(c.ccs_file, "_.mysite.com.pfx");
+	ck_assert_str_eq(c.selected_by, "ccs 443 -> _.mysite.com.pfx");
+
+	/* one label only: a.b.mysite.com looks for _.b.mysite.com.pfx, then falls back */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "a.b.mysite.com", &c), "0.0.0.0:443");
+	ck_assert(steps_mention(&c, "_.b.mysite.com.pfx"));
+
+	/* no SNI: CCS needs a name */
+	ck_assert_str_eq(resolve("127.0.0.1", 443, NULL, &c), "0.0.0.0:443");
+	certstore_ccs_free(store);
+}
+END_TEST
+
+START_TEST(test_binding_cert_iis8_sni_before_ccs)
+{
+	struct cert_choice c;
+	struct conf_sslcert *e;
+	struct ccs *store = load_ccs();
+
+	cfg_reset(CONF_MODE_IIS8);
+	e = add_cert("ccs:443");
+	e->cert = NULL;
+	e->ccs = store;
+	add_cert("sitev2.mysite.com:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "sitev2.mysite.com", &c), "sitev2.mysite.com:443");
+	ck_assert_int_eq(c.step, CERT_STEP_HOSTNAMEPORT);
+	certstore_ccs_free(store);
+}
+END_TEST
+
+/* ---- §1.2 ---- */
+
+static const char *
+route(enum binding_proto proto, const char *local, unsigned port, const char *host,
+    int http10, struct route *r)
+{
+	struct binding_addr a = ip(local);
+	int rc = binding_route(&cfg, proto, &a, port, host, http10, r);
+
+	if (r->site == NULL) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(r->status, 400);
+		ck_assert_str_eq(r->reason, "Hostname");
+		ck_assert_int_eq(r->tier, ROUTE_NONE);
+		return NULL;
+	}
+	return r->site->name;
+}
+
+static void
+two_sites(void)
+{
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("MySite V1", "https/*:443:sitev1.mysite.com", "http/*:80:sitev1.mysite.com", NULL);
+	add_site("MySite V2", "https/*:443:sitev2.mysite.com", "http/*:80:sitev2.mysite.com", NULL);
+}
+
+START_TEST(test_binding_route_host)
+{
+	struct route r;
+
+	two_sites();
+	ck_assert_str_eq(route(BINDING_HTTPS, "127.0.0.1", 443, "sitev2.mysite.com", 0, &r), "MySite V2");
+	ck_assert_int_eq(r.tier, ROUTE_HOST_EXACT);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_eq(r.binding, &binds[1][0]);
+	/* letter case and port in Host do not matter */
+	ck_assert_str_eq(route(BINDING_HTTPS, "127.0.0.1", 443, "SiteV1.MySite.Com:443", 0, &r), "MySite V1");
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "sitev2.mysite.com", 0, &r), "MySite V2");
+	ck_assert_ptr_eq(r.binding, &binds[1][1]);
+	/* no binding for the host, a trailing dot, a bad character, a wrong port */
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 443, "sitev3.mysite.com", 0, &r));
+	ck_assert_ptr_nonnull(strstr(r.explain, "sitev3.mysite.com"));
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 443, "sitev1.mysite.com.", 0, &r));
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 443, "sitev1.mysite.com/x", 0, &r));
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 8443, "sitev1.mysite.com", 0, &r));
+}
+END_TEST
+
+START_TEST(test_binding_route_exact_ip_beats_any)
+{
+	struct route r;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("Any", "https/*:443:www.x.com", NULL, NULL);
+	add_site("Exact", "https/127.0.0.5:443:www.x.com", NULL, NULL);
+	ck_assert_str_eq(route(BINDING_HTTPS, "127.0.0.5", 443, "www.x.com", 0, &r), "Exact");
+	ck_assert_int_eq(r.tier, ROUTE_HOST_EXACT);
+	ck_assert_str_eq(route(BINDING_HTTPS, "127.0.0.1", 443, "www.x.com", 0, &r), "Any");
+	/* a binding on another IP is not a candidate at all */
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("Exact", "https/127.0.0.5:443:www.x.com", NULL, NULL);
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 443, "www.x.com", 0, &r));
+}
+END_TEST
+
+START_TEST(test_binding_route_wildcard_host)
+{
+	struct route r;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("Wild", "http/*:80:*.example.com", NULL, NULL);
+	add_site("Blog", "http/*:80:blog.example.com", NULL, NULL);
+	add_site("Blank", "http/*:80:", NULL, NULL);
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "intranet.example.com", 0, &r), "Wild");
+	ck_assert_int_eq(r.tier, ROUTE_HOST_WILDCARD);
+	/* explicit beats wildcard */
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "BLOG.example.com", 0, &r), "Blog");
+	ck_assert_int_eq(r.tier, ROUTE_HOST_EXACT);
+	/* one label deep only, and not the apex: those go to the blank binding */
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "a.b.example.com", 0, &r), "Blank");
+	ck_assert_int_eq(r.tier, ROUTE_BLANK_ANY);
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "example.com", 0, &r), "Blank");
+}
+END_TEST
+
+START_TEST(test_binding_route_blank_hosts)
+{
+	struct route r;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("BlankAny", "http/*:80:", NULL, NULL);
+	add_site("BlankIP", "http/127.0.0.7:80:", NULL, NULL);
+	add_site("Named", "http/*:80:named.x.com", NULL, NULL);
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.7", 80, "whatever.com", 0, &r), "BlankIP");
+	ck_assert_int_eq(r.tier, ROUTE_BLANK_IP);
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "whatever.com", 0, &r), "BlankAny");
+	ck_assert_int_eq(r.tier, ROUTE_BLANK_ANY);
+	/* a host binding beats a blank one on the exact IP */
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.7", 80, "named.x.com", 0, &r), "Named");
+	/* HTTP/1.0 without Host: blank-host bindings only */
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.7", 80, NULL, 1, &r), "BlankIP");
+	/* HTTP/1.1 without Host: 400 */
+	ck_assert_ptr_null(route(BINDING_HTTP, "127.0.0.7", 80, NULL, 0, &r));
+	/* a trailing dot matches nothing, not even a blank binding */
+	ck_assert_ptr_null(route(BINDING_HTTP, "127.0.0.1", 80, "whatever.com.", 0, &r));
+	/* https requests do not use http bindings */
+	ck_assert_ptr_null(route(BINDING_HTTPS, "127.0.0.1", 80, "whatever.com", 0, &r));
+}
+END_TEST
+
+START_TEST(test_binding_route_http10_without_blank)
+{
+	struct route r;
+
+	two_sites();
+	ck_assert_ptr_null(route(BINDING_HTTP, "127.0.0.1", 80, NULL, 1, &r));
+	ck_assert_ptr_nonnull(strstr(r.explain, "HTTP/1.0"));
+}
+END_TEST
+
+START_TEST(test_binding_route_stopped_site)
+{
+	struct route r;
+	struct binding_addr a = ip("127.0.0.1");
+
+	two_sites();
+	sites[1].stopped = 1;
+	ck_assert_int_eq(binding_route(&cfg, BINDING_HTTPS, &a, 443, "sitev2.mysite.com", 0, &r), -1);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(r.reason, "Disabled");
+	ck_assert_ptr_eq(r.site, &sites[1]);
+	ck_assert_int_eq(binding_route(&cfg, BINDING_HTTPS, &a, 443, "sitev1.mysite.com", 0, &r), 0);
+}
+END_TEST
+
+START_TEST(test_binding_route_ipv6)
+{
+	struct route r;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("Six", "https/[::1]:443:", NULL, NULL);
+	add_site("Four", "https/127.0.0.1:443:", NULL, NULL);
+	ck_assert_str_eq(route(BINDING_HTTPS, "::1", 443, "[::1]:443", 0, &r), "Six");
+	ck_assert_int_eq(r.tier, ROUTE_BLANK_IP);
+	ck_assert_str_eq(route(BINDING_HTTPS, "::ffff:127.0.0.1", 443, "x", 0, &r), "Four");
+}
+END_TEST
+
+static Suite *
+binding_suite(void)
+{
+	Suite *s = suite_create("binding");
+	TCase *p = tcase_create("parse"), *c = tcase_create("cert"), *r = tcase_create("route");
+
+	tcase_add_test(p, test_binding_parse_triplets);
+	tcase_add_test(p, test_binding_parse_rejects);
+	tcase_add_test(p, test_binding_sslkey_kinds);
+	tcase_add_test(p, test_binding_host_normalize);
+	tcase_add_test(c, test_binding_cert_iis7_ipport_whatever_the_sni);
+	tcase_add_test(c, test_binding_cert_iis7_exact_ip_first);
+	tcase_add_test(c, test_binding_cert_iis7_nothing);
+	tcase_add_test(c, test_binding_cert_iis8_sni);
+	tcase_add_test(c, test_binding_cert_iis8_exact_ip_beats_sni);
+	tcase_add_test(c, test_binding_cert_iis8_no_fallback_fails);
+	tcase_add_test(c, test_binding_cert_iis8_ccs);
+	tcase_add_test(c, test_binding_cert_iis8_sni_before_ccs);
+	tcase_add_test(r, test_binding_route_host);
+	tcase_add_test(r, test_binding_route_exact_ip_beats_any);
+	tcase_add_test(r, test_binding_route_wildcard_host);
+	tcase_add_test(r, test_binding_route_blank_hosts);
+	tcase_add_test(r, test_binding_route_http10_without_blank);
+	tcase_add_test(r, test_binding_route_stopped_site);
+	tcase_add_test(r, test_binding_route_ipv6);
+	suite_add_tcase(s, p);
+	suite_add_tcase(s, c);
+	suite_add_tcase(s, r);
+	return s;
+}
+
+int
+main(void)
+{
+	char cmd[400];
+	SRunner *sr;
+	int failed;
+
+	snprintf(certdir, sizeof(certdir), "/tmp/sysbind-check-binding.%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd), "scripts/mkcerts.sh --demo %s >/dev/null", certdir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "check_binding: %s failed (run from the repository root)\n", cmd);
+		return 1;
+	}
+	sr = srunner_create(binding_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", certdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "check_binding: could not remove %s\n", certdir);
+	return failed == 0 ? 0 : 1;
+}
