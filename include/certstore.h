@@ -89,7 +89,8 @@ const char *certstore_verdict_name(enum cert_verdict v);
  * c NULL gives no-certificate; the name is checked with X509_check_host (SAN dNSNames, CN
  * only without SAN, one-label left-most wildcard); then the validity dates; then, when
  * trust is not NULL, whether c's chain reaches a root in trust (dates not re-checked
- * there).  When several fail, the first in that order is returned.  why (may be NULL)
+ * there).  host NULL or "" skips the name check (a blank-host binding names no
+ * host).  When several fail, the first in that order is returned.  why (may be NULL)
  * receives one sentence a person can read, e.g.
  * "certificate names sitev1.mysite.com, not sitev2.mysite.com".
  */
