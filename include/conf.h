@@ -75,6 +75,8 @@ struct conf {
 	size_t              nsites;
 	char              **warnings;   /* "file:line: warning: ..." (owned) */
 	size_t              nwarnings;
+	char               *user;        /* [server] user = : drop privileges to it, or NULL */
+	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
 };
 
 /* conf_load flags */

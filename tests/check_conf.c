@@ -1,0 +1,1116 @@
+/*
+ * check_conf — the conf module: the inih adapter (line numbers, indentation, comments,
+ * long lines, syntax errors), every key's default and range, section rules, the
+ * cross-section checks, IIS Manager's warnings, certificate loading, and the shipped
+ * configurations.  Run from the repository root (the shipped files name conf/certs,
+ * made here with scripts/mkcerts.sh --demo conf/certs when missing).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <check.h>
+
+#include "conf.h"
+
+#define ERRLEN 8192
+
+static char err[ERRLEN];
+
+/* The minimal valid tail: one http site. */
+#define SITE_OK "[site A]\nid = 1\nbindings = http/*:8080:\n"
+
+static struct conf *
+parse(const char *text)
+{
+	err[0] = '\0';
+	return conf_parse(text, "t.ini", 0, err, sizeof(err));
+}
+
+/* 1 when err holds exactly this line. */
+static int
+has_line(const char *all, const char *line)
+{
+	size_t n = strlen(line);
+	const char *p = all;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == all || p[-1] == '\n') && (p[n] == '\0' || p[n] == '\n'))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+static int
+count_lines(const char *s)
+{
+	int n = *s != '\0';
+
+	for (; *s != '\0'; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* text must fail and report this exact line among its errors. */
+#define ck_error(text, line) do {                                              \
+	struct conf *c_ = parse(text);                                          \
+	ck_assert_msg(c_ == NULL, "accepted: %s", text);                        \
+	ck_assert_msg(has_line(err, line), "want \"%s\"\ngot:\n%s", line, err); \
+} while (0)
+
+#define ck_ok(c) ck_assert_msg((c) != NULL, "rejected:\n%s", err)
+
+START_TEST(test_conf_defaults)
+{
+	struct conf *c = parse(SITE_OK);
+
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS7);
+	ck_assert_int_eq(c->workers, 0);
+	ck_assert_str_eq(c->access_log, "-");
+	ck_assert_ptr_null(c->httperr_log);
+	ck_assert_int_eq(c->trace, 0);
+	ck_assert_ptr_null(c->cert_store);
+	ck_assert_ptr_null(c->trust);
+	ck_assert_ptr_null(c->trust_store);
+	ck_assert_str_eq(c->server_header, "Microsoft-HTTPAPI/2.0");
+	ck_assert_uint_eq(c->max_field_length, 16384);
+	ck_assert_uint_eq(c->max_request_bytes, 16384);
+	ck_assert_uint_eq(c->max_url_length, 16384);
+	ck_assert_uint_eq(c->header_wait_timeout, 120);
+	ck_assert_uint_eq(c->idle_connection_timeout, 120);
+	ck_assert_uint_eq(c->entity_body_timeout, 120);
+	ck_assert_uint_eq(c->handshake_timeout, 30);
+	ck_assert_uint_eq(c->min_send_rate, 150);
+	ck_assert_uint_eq(c->max_connections, 0);
+	ck_assert_uint_eq(c->backend_connect_timeout, 5);
+	ck_assert_uint_eq(c->backend_timeout, 120);
+	ck_assert_ptr_null(c->user);
+	ck_assert_ptr_null(c->pid_file);
+	ck_assert_str_eq(c->path, "t.ini");
+	ck_assert_uint_eq(c->nsites, 1);
+	ck_assert_str_eq(c->sites[0].name, "A");
+	ck_assert_int_eq(c->sites[0].id, 1);
+	ck_assert_int_eq(c->sites[0].stopped, 0);
+	ck_assert_ptr_null(c->sites[0].backend);
+	ck_assert_uint_eq(c->nsslcerts, 0);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+	/* an empty file is a valid (if useless) configuration */
+	c = parse("");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nsites, 0);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_server_values)
+{
+	struct conf *c;
+
+	err[0] = '\0';
+	c = conf_parse("[server]\n"
+	    "mode = iis8\n"
+	    "workers = 4\n"
+	    "access_log = logs/access.log\n"
+	    "httperr_log = /var/log/httperr.log\n"
+	    "trace = on\n"
+	    "cert_store = certs/\n"
+	    "trust = /etc/ssl/ca.pem\n"
+	    "server_header =\n"
+	    "max_field_length = 8000\n"
+	    "max_request_bytes = 65536\n"
+	    "max_url_length = 2048\n"
+	    "header_wait_timeout = 10\n"
+	    "idle_connection_timeout = 20\n"
+	    "entity_body_timeout = 30\n"
+	    "handshake_timeout = 7\n"
+	    "min_send_rate = 0\n"
+	    "max_connections = 1000\n"
+	    "backend_connect_timeout = 3\n"
+	    "backend_timeout = 60\n"
+	    "user = nobody\n"
+	    "pid_file = run/sysbind.pid\n"
+	    SITE_OK, "etc/sysbind/x.ini", 0, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS8);
+	ck_assert_int_eq(c->workers, 4);
+	ck_assert_str_eq(c->access_log, "etc/sysbind/logs/access.log");
+	ck_assert_str_eq(c->httperr_log, "/var/log/httperr.log");
+	ck_assert_int_eq(c->trace, 1);
+	ck_assert_str_eq(c->cert_store, "etc/sysbind/certs/");
+	ck_assert_str_eq(c->trust, "/etc/ssl/ca.pem");
+	ck_assert_str_eq(c->server_header, "");
+	ck_assert_uint_eq(c->max_field_length, 8000);
+	ck_assert_uint_eq(c->max_request_bytes, 65536);
+	ck_assert_uint_eq(c->max_url_length, 2048);
+	ck_assert_uint_eq(c->header_wait_timeout, 10);
+	ck_assert_uint_eq(c->idle_connection_timeout, 20);
+	ck_assert_uint_eq(c->entity_body_timeout, 30);
+	ck_assert_uint_eq(c->handshake_timeout, 7);
+	ck_assert_uint_eq(c->min_send_rate, 0);
+	ck_assert_uint_eq(c->max_connections, 1000);
+	ck_assert_uint_eq(c->backend_connect_timeout, 3);
+	ck_assert_uint_eq(c->backend_timeout, 60);
+	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_str_eq(c->pid_file, "etc/sysbind/run/sysbind.pid");
+	ck_assert_str_eq(conf_mode_name(c->mode), "iis8");
+	ck_assert_str_eq(conf_mode_name(CONF_MODE_IIS7), "iis7");
+	conf_free(c);
+
+	c = parse("[server]\naccess_log = off\nhttperr_log = -\nworkers = auto\ntrace = off\n");
+	ck_ok(c);
+	ck_assert_ptr_null(c->access_log);
+	ck_assert_str_eq(c->httperr_log, "-");
+	ck_assert_int_eq(c->workers, 0);
+	conf_free(c);
+
+	/* a file in the root directory, and one named without a directory */
+	err[0] = '\0';
+	c = conf_parse("[server]\ncert_store = certs\n", "/x.ini", 0, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_str_eq(c->cert_store, "/certs");
+	conf_free(c);
+	c = parse("[server]\ncert_store = certs\n");
+	ck_ok(c);
+	ck_assert_str_eq(c->cert_store, "certs");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_server_bad_values)
+{
+	ck_error("[server]\nmode = iis9\n", "t.ini:2: mode must be iis7 or iis8, not \"iis9\"");
+	ck_error("[server]\nmode = IIS8\n", "t.ini:2: mode must be iis7 or iis8, not \"IIS8\"");
+	ck_error("[server]\nworkers = 0\n",
+	    "t.ini:2: workers must be auto or a number from 1 to 64, not \"0\"");
+	ck_error("[server]\nworkers = 65\n",
+	    "t.ini:2: workers must be auto or a number from 1 to 64, not \"65\"");
+	ck_error("[server]\ntrace = yes\n", "t.ini:2: trace must be on or off, not \"yes\"");
+	ck_error("[server]\naccess_log =\n", "t.ini:2: access_log must be a path, - (stdout) or off");
+	ck_error("[server]\ncert_store =\n", "t.ini:2: cert_store needs a value");
+	ck_error("[server]\nuser =\n", "t.ini:2: user needs a value (a user name)");
+}
+END_TEST
+
+START_TEST(test_conf_number_ranges)
+{
+	static const struct { const char *key; unsigned long min, max; } r[] = {
+		{ "max_field_length", 64, 65534 },
+		{ "max_request_bytes", 256, 16777216 },
+		{ "max_url_length", 64, 65534 },
+		{ "header_wait_timeout", 1, 65535 },
+		{ "idle_connection_timeout", 1, 65535 },
+		{ "entity_body_timeout", 1, 65535 },
+		{ "handshake_timeout", 1, 65535 },
+		{ "min_send_rate", 0, 4294967295UL },
+		{ "max_connections", 0, 4294967295UL },
+		{ "backend_connect_timeout", 1, 65535 },
+		{ "backend_timeout", 1, 65535 },
+	};
+	char text[256], want[256];
+	size_t i;
+	struct conf *c;
+
+	for (i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		/* both ends are accepted */
+		snprintf(text, sizeof(text), "[server]\n%s = %lu\n", r[i].key, r[i].min);
+		c = parse(text);
+		ck_ok(c);
+		conf_free(c);
+		snprintf(text, sizeof(text), "[server]\n%s = %lu\n", r[i].key, r[i].max);
+		c = parse(text);
+		ck_ok(c);
+		conf_free(c);
+		/* one past the top, below the bottom, and anything not decimal, are refused
+		 * with the range in the message */
+		snprintf(text, sizeof(text), "; comment\n[server]\n%s = %lu\n", r[i].key,
+		    r[i].max + 1);
+		snprintf(want, sizeof(want), "t.ini:3: %s must be a number from %lu to %lu, not "
+		    "\"%lu\"", r[i].key, r[i].min, r[i].max, r[i].max + 1);
+		ck_error(text, want);
+		if (r[i].min > 0) {
+			snprintf(text, sizeof(text), "[server]\n%s = %lu\n", r[i].key, r[i].min - 1);
+			snprintf(want, sizeof(want), "t.ini:2: %s must be a number from %lu to %lu, "
+			    "not \"%lu\"", r[i].key, r[i].min, r[i].max, r[i].min - 1);
+			ck_error(text, want);
+		}
+		snprintf(text, sizeof(text), "[server]\n%s = 0x10\n", r[i].key);
+		snprintf(want, sizeof(want), "t.ini:2: %s must be a number from %lu to %lu, not "
+		    "\"0x10\"", r[i].key, r[i].min, r[i].max);
+		ck_error(text, want);
+	}
+	ck_error("[server]\nmax_connections = -1\n",
+	    "t.ini:2: max_connections must be a number from 0 to 4294967295, not \"-1\"");
+	ck_error("[server]\nmin_send_rate = 99999999999999999999999\n",
+	    "t.ini:2: min_send_rate must be a number from 0 to 4294967295, not "
+	    "\"99999999999999999999999\"");
+	ck_error("[server]\nbackend_timeout = 1.5\n",
+	    "t.ini:2: backend_timeout must be a number from 1 to 65535, not \"1.5\"");
+	ck_error("[server]\nbackend_timeout =\n",
+	    "t.ini:2: backend_timeout must be a number from 1 to 65535, not \"\"");
+}
+END_TEST
+
+START_TEST(test_conf_request_bytes_lowers_field_length)
+{
+	struct conf *c = parse("[server]\nmax_request_bytes = 4096\n");
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->max_request_bytes, 4096);
+	ck_assert_uint_eq(c->max_field_length, 4096);
+	conf_free(c);
+	/* order in the file does not matter */
+	c = parse("[server]\nmax_request_bytes = 1000\nmax_field_length = 2000\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->max_field_length, 1000);
+	conf_free(c);
+	c = parse("[server]\nmax_request_bytes = 100000\nmax_field_length = 2000\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->max_field_length, 2000);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_unknown_and_duplicate_keys)
+{
+	ck_error("[server]\nmode = iis7\n\n[site MySite V1]\nid = 1\nbindings = http/*:80:\n"
+	    "backnd = http://127.0.0.1:8081\n",
+	    "t.ini:7: unknown key \"backnd\" in [site MySite V1]");
+	ck_error("[server]\nmodes = iis7\n", "t.ini:2: unknown key \"modes\" in [server]");
+	ck_error("[server]\nMode = iis7\n", "t.ini:2: unknown key \"Mode\" in [server]");
+	ck_error("[server]\nmode = iis7\ntrace = on\nmode = iis8\n",
+	    "t.ini:4: duplicate key \"mode\" in [server] (first at line 2)");
+	ck_error("[site MySite V1]\nid = 1\nbindings = http/*:80:\nid = 2\n",
+	    "t.ini:4: duplicate key \"id\" in [site MySite V1] (first at line 2)");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate = a.pem\nappid = {4dc3e181-e14b-4a21-b022-"
+	    "59fc669b0914}\ncertificate = b.pem\n",
+	    "t.ini:4: duplicate key \"certificate\" in [sslcert 0.0.0.0:443] (first at line 2)");
+	ck_error("[server]\n= iis7\n", "t.ini:2: missing key name before \"=\"");
+}
+END_TEST
+
+START_TEST(test_conf_sections)
+{
+	struct conf *c;
+
+	ck_error("[server]\n[frontend]\nport = 80\n[site A]\nid = 1\nbindings = http/*:80:\n",
+	    "t.ini:2: unknown section [frontend]: expected [server], [sslcert KEY] or "
+	    "[site NAME]");
+	/* the keys of an unknown section are not blamed one by one */
+	c = parse("[frontend]\nport = 80\n");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(count_lines(err), 1);
+	/* sections without keys still count: empty and duplicate sections are seen */
+	ck_error("[server]\n[server]\n", "t.ini:2: duplicate section [server] (first at line 1)");
+	ck_error("[server]\nmode = iis7\n[server]\n",
+	    "t.ini:3: duplicate section [server] (first at line 1)");
+	ck_error(SITE_OK "[site A]\n", "t.ini:4: duplicate section [site A] (first at line 1)");
+	ck_error(SITE_OK "[site a]\nid = 2\nbindings = http/*:81:\n",
+	    "t.ini:4: duplicate section [site a] (first at line 1)");
+	ck_error("[site]\n", "t.ini:1: [site] needs a name: [site NAME]");
+	ck_error("[server main]\n", "t.ini:1: [server main]: the server section takes no name: "
+	    "[server]");
+	ck_error("[sslcert]\n", "t.ini:1: [sslcert] needs a key: [sslcert 0.0.0.0:443] "
+	    "(ipport), [sslcert name:443] (hostnameport) or [sslcert ccs:443]");
+	ck_error("[sslcert *:443]\n", "t.ini:1: sslcert \"*:443\": netsh has no \"*\"; use "
+	    "0.0.0.0:443 (all IPv4) or [::]:443 (all IPv6)");
+	/* sslcert keys are compared as addresses, not as text */
+	ck_error("[server]\nmode = iis8\n"
+	    "[sslcert [::]:443]\ncertificate = a.pem\n"
+	    "[sslcert [0:0::0]:443]\ncertificate = b.pem\n",
+	    "t.ini:5: duplicate section [sslcert [0:0::0]:443]: the same certificate binding "
+	    "as [sslcert [::]:443] (line 3)");
+	ck_error("[server]\nmode = iis8\n"
+	    "[sslcert Site.Example.com:443]\ncertificate = a.pem\n"
+	    "[sslcert site.example.com:443]\ncertificate = b.pem\n",
+	    "t.ini:5: duplicate section [sslcert site.example.com:443]: the same certificate "
+	    "binding as [sslcert Site.Example.com:443] (line 3)");
+	/* a site name may hold spaces; the name is kept as written */
+	c = parse("[site  MySite V1 ]\nid = 1\nbindings = http/*:80:\n");
+	ck_ok(c);
+	ck_assert_str_eq(c->sites[0].name, "MySite V1");
+	conf_free(c);
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\n[site B] extra\n",
+	    "t.ini:4: unexpected text \"extra\" after the section header");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\n[site B] extra ; comment\n",
+	    "t.ini:4: unexpected text \"extra\" after the section header");
+	/* a comment after a header is fine, even one holding brackets */
+	c = parse("[site A] ; the first site [really]\nid = 1\nbindings = http/*:80:\n"
+	    "[sslcert [::]:443]   ; all IPv6 addresses\ncertificate = a.pem\n");
+	ck_ok(c);
+	ck_assert_str_eq(c->sites[0].name, "A");
+	ck_assert_str_eq(c->sslcerts[0].name, "[::]:443");
+	ck_assert_int_eq(c->sslcerts[0].key.addr.family, AF_INET6);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_syntax_errors)
+{
+	struct conf *c;
+
+	ck_error("[server]\nmode iis7\n", "t.ini:2: syntax error: \"mode iis7\" is not key = "
+	    "value, a [section] or a ; comment");
+	ck_error("[server\nmode = iis7\n", "t.ini:1: section header without a closing \"]\"");
+	ck_error("mode = iis7\n[server]\n", "t.ini:1: key \"mode\" outside any section: it "
+	    "belongs under [server], [sslcert KEY] or [site NAME]");
+	/* the separator must come before an inline comment */
+	ck_error("[server]\nmode ; = iis7\n", "t.ini:2: syntax error: \"mode ; = iis7\" is not "
+	    "key = value, a [section] or a ; comment");
+	/* every one, not only the first (inih itself reports only the first) */
+	c = parse("[server]\nbad one\nmode = iis7\nbad two\n\nbad three\n");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(count_lines(err), 3);
+	ck_assert(has_line(err, "t.ini:2: syntax error: \"bad one\" is not key = value, a "
+	    "[section] or a ; comment"));
+	ck_assert(has_line(err, "t.ini:4: syntax error: \"bad two\" is not key = value, a "
+	    "[section] or a ; comment"));
+	ck_assert(has_line(err, "t.ini:6: syntax error: \"bad three\" is not key = value, a "
+	    "[section] or a ; comment"));
+	/* inih's "key: value" form is kept */
+	c = parse("[server]\nmode: iis8\n");
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS8);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_indented_keys_and_comments)
+{
+	struct conf *c = parse(
+	    "; a comment\n"
+	    "# another comment\n"
+	    "   ; an indented comment\n"
+	    "[server]\n"
+	    "mode = iis7\n"
+	    "    trace = on           ; indented: a key, not a continuation of mode\n"
+	    "\tserver_header = a;b    ; ';' inside a value stays\n"
+	    "  [site MySite V1]\n"
+	    "  id = 7\n"
+	    "  bindings = http/*:80:a.example.com ,http/*:80:b.example.com\r\n"
+	    "\n");
+
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS7);
+	ck_assert_int_eq(c->trace, 1);
+	ck_assert_str_eq(c->server_header, "a;b");
+	ck_assert_uint_eq(c->nsites, 1);
+	ck_assert_int_eq(c->sites[0].id, 7);
+	ck_assert_int_eq(c->sites[0].line, 8);
+	ck_assert_uint_eq(c->sites[0].nbindings, 2);
+	ck_assert_str_eq(c->sites[0].bindings[1].host, "b.example.com");
+	conf_free(c);
+
+	/* an indented unknown key after a key is reported on its own line */
+	ck_error("[server]\nmode = iis7\n   mod = iis8\n",
+	    "t.ini:3: unknown key \"mod\" in [server]");
+	/* a UTF-8 byte order mark is skipped; CRLF line ends are fine */
+	c = parse("\xEF\xBB\xBF[server]\r\nmode = iis8\r\n");
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS8);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_long_line)
+{
+	char text[1024], want[128], pad[300];
+	struct conf *c;
+
+	memset(pad, 'x', 250);
+	pad[250] = '\0';
+	/* inih would cut this line in two and read its tail as a key */
+	snprintf(text, sizeof(text), "[server]\nserver_header = %s\nmode = iis8\n", pad);
+	c = parse(text);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "t.ini:2: line too long (%zu characters, at most 199)",
+	    strlen("server_header = ") + 250);
+	ck_assert_msg(has_line(err, want), "got %s", err);
+	ck_assert_int_eq(count_lines(err), 1);
+	/* 199 characters fit */
+	memset(pad, 'y', 199 - strlen("server_header = "));
+	pad[199 - strlen("server_header = ")] = '\0';
+	snprintf(text, sizeof(text), "[server]\nserver_header = %s\n", pad);
+	c = parse(text);
+	ck_ok(c);
+	ck_assert_str_eq(c->server_header, pad);
+	conf_free(c);
+	/* a long comment line is too long as well, and counted as one line */
+	memset(pad, ';', 260);
+	pad[260] = '\0';
+	snprintf(text, sizeof(text), "%s\n[server]\nmodes = 1\n", pad);
+	c = parse(text);
+	ck_assert_ptr_null(c);
+	ck_assert(has_line(err, "t.ini:1: line too long (260 characters, at most 199)"));
+	ck_assert(has_line(err, "t.ini:3: unknown key \"modes\" in [server]"));
+}
+END_TEST
+
+START_TEST(test_conf_all_errors_in_one_run)
+{
+	struct conf *c = parse(
+	    "[server]\n"                                 /* 1 */
+	    "mode = iis9\n"                              /* 2 */
+	    "workers = lots\n"                           /* 3 */
+	    "[site MySite V1]\n"                         /* 4 */
+	    "id = 0\n"                                   /* 5 */
+	    "bindings = https/*:443:sitev1.mysite.com\n" /* 6 */
+	    "backnd = http://127.0.0.1:8081\n"           /* 7 */
+	    "[site MySite V2]\n"                         /* 8 */
+	    "state = paused\n");                         /* 9 */
+
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err,
+	    "t.ini:2: mode must be iis7 or iis8, not \"iis9\"\n"
+	    "t.ini:3: workers must be auto or a number from 1 to 64, not \"lots\"\n"
+	    "t.ini:5: id must be a positive number (1 to 2147483647), not \"0\"\n"
+	    "t.ini:7: unknown key \"backnd\" in [site MySite V1]\n"
+	    "t.ini:8: [site MySite V2] needs id\n"
+	    "t.ini:8: [site MySite V2] needs bindings\n"
+	    "t.ini:9: state must be started or stopped, not \"paused\"");
+}
+END_TEST
+
+START_TEST(test_conf_error_truncation)
+{
+	char text[4096], small[200];
+	size_t off = 0;
+	int i;
+	struct conf *c;
+
+	off += (size_t)snprintf(text + off, sizeof(text) - off, "[server]\n");
+	for (i = 0; i < 50; i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "bad%d = 1\n", i);
+	c = conf_parse(text, "t.ini", 0, small, sizeof(small));
+	ck_assert_ptr_null(c);
+	ck_assert_uint_lt(strlen(small), sizeof(small));
+	ck_assert(strncmp(small, "t.ini:2: unknown key \"bad0\" in [server]\n", 40) == 0);
+	ck_assert_msg(strstr(small, "\n... and ") != NULL, "%s", small);
+	ck_assert(strcmp(small + strlen(small) - 5, " more") == 0);
+	/* every line shown is whole */
+	{
+		int shown = count_lines(small) - 1, more;
+		const char *tail = strstr(small, "... and ");
+
+		ck_assert_int_eq(sscanf(tail, "... and %d more", &more), 1);
+		ck_assert_int_eq(shown + more, 50);
+	}
+}
+END_TEST
+
+#define GUID "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
+
+START_TEST(test_conf_sslcert_rules)
+{
+	struct conf *c;
+	struct sslcert_key k;
+	char kerr[256];
+
+	c = parse("[sslcert 0.0.0.0:443]\ncertificate = a.pem\nkey = a.key\nappid = "
+	    "{4DC3E181-E14B-4A21-B022-59FC669B0914}\n"
+	    "[sslcert 127.0.0.1:443]\npfx = a.pfx\npfx_password = secret\ncertstorename = "
+	    "WebHosting\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nsslcerts, 2);
+	ck_assert_str_eq(c->sslcerts[0].name, "0.0.0.0:443");
+	ck_assert_int_eq(c->sslcerts[0].key.kind, SSLCERT_IPPORT);
+	ck_assert_uint_eq(c->sslcerts[0].key.port, 443);
+	ck_assert_str_eq(c->sslcerts[0].certificate, "a.pem");
+	ck_assert_str_eq(c->sslcerts[0].key_file, "a.key");
+	ck_assert_str_eq(c->sslcerts[0].certstorename, "MY");
+	ck_assert_str_eq(c->sslcerts[0].appid, "{4DC3E181-E14B-4A21-B022-59FC669B0914}");
+	ck_assert_ptr_null(c->sslcerts[0].cert);
+	ck_assert_int_eq(c->sslcerts[0].line, 1);
+	ck_assert_str_eq(c->sslcerts[1].pfx, "a.pfx");
+	ck_assert_str_eq(c->sslcerts[1].pfx_password, "secret");
+	ck_assert_str_eq(c->sslcerts[1].certstorename, "WebHosting");
+	ck_assert_ptr_null(c->sslcerts[1].appid);
+	/* conf_find_sslcert compares keys as addresses */
+	ck_assert_int_eq(binding_sslkey_parse("127.0.0.1:443", &k, kerr, sizeof(kerr)), 0);
+	ck_assert_ptr_eq(conf_find_sslcert(c, &k), &c->sslcerts[1]);
+	ck_assert_int_eq(binding_sslkey_parse("127.0.0.2:443", &k, kerr, sizeof(kerr)), 0);
+	ck_assert_ptr_null(conf_find_sslcert(c, &k));
+	conf_free(c);
+
+	ck_error("[sslcert 0.0.0.0:443]\nappid = " GUID "\n",
+	    "t.ini:1: [sslcert 0.0.0.0:443] needs one of certificate, pfx or certhash");
+	ck_error("[server]\ncert_store = s\n[sslcert 0.0.0.0:443]\ncertificate = a.pem\n"
+	    "certhash = 5e537858f558b101c877dd9a442344dd7f110794\n",
+	    "t.ini:5: [sslcert 0.0.0.0:443] has both certificate (line 4) and certhash: use "
+	    "exactly one of certificate, pfx or certhash");
+	ck_error("[sslcert 0.0.0.0:443]\npfx = a.pfx\nkey = a.key\n",
+	    "t.ini:3: key is only used with certificate (a PEM chain) in [sslcert 0.0.0.0:443]");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate = a.pem\npfx_password = x\n",
+	    "t.ini:3: pfx_password is only used with pfx or certhash in [sslcert 0.0.0.0:443]");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate = a.pem\nappid = 4dc3e181-e14b-4a21-b022-"
+	    "59fc669b0914\n", "t.ini:3: appid must be a GUID in braces, e.g. " GUID ", not "
+	    "\"4dc3e181-e14b-4a21-b022-59fc669b0914\"");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate = a.pem\nappid = {4dc3e181-e14b-4a21-b022-"
+	    "59fc669b091g}\n", "t.ini:3: appid must be a GUID in braces, e.g. " GUID ", not "
+	    "\"{4dc3e181-e14b-4a21-b022-59fc669b091g}\"");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate =\n",
+	    "t.ini:2: certificate needs a value (a path)");
+	ck_error("[sslcert 0.0.0.0:443]\ncertificate = a.pem\ndirectory = ccs\n",
+	    "t.ini:3: unknown key \"directory\" in [sslcert 0.0.0.0:443]");
+	/* certhash: a thumbprint, looked up in [server] cert_store, which may come later */
+	ck_error("[sslcert 0.0.0.0:443]\ncerthash = 5e53\n", "t.ini:2: certhash must be a SHA-1 "
+	    "thumbprint of 40 hex digits, not \"5e53\"");
+	ck_error("[sslcert 0.0.0.0:443]\ncerthash = 5e537858f558b101c877dd9a442344dd7f110794\n",
+	    "t.ini:2: certhash needs cert_store in [server] (the directory where thumbprints "
+	    "are looked up)");
+	c = parse("[sslcert 0.0.0.0:443]\ncerthash = 5e 53 78 58 f5 58 b1 01 c8 77 dd 9a 44 23 "
+	    "44 dd 7f 11 07 94\npfx_password = sysbind\n[server]\ncert_store = store\n");
+	ck_ok(c);
+	ck_assert_str_eq(c->sslcerts[0].certhash,
+	    "5e 53 78 58 f5 58 b1 01 c8 77 dd 9a 44 23 44 dd 7f 11 07 94");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_ccs_rules)
+{
+	struct conf *c;
+
+	c = parse("[sslcert ccs:8443]\ndirectory = ccs\npassword = ccs-secret\nappid = " GUID "\n"
+	    "[server]\nmode = iis8\n");
+	ck_ok(c);
+	ck_assert_int_eq(c->sslcerts[0].key.kind, SSLCERT_CCS);
+	ck_assert_uint_eq(c->sslcerts[0].key.port, 8443);
+	ck_assert_str_eq(c->sslcerts[0].directory, "ccs");
+	ck_assert_str_eq(c->sslcerts[0].password, "ccs-secret");
+	conf_free(c);
+	ck_error("[server]\nmode = iis8\n[sslcert ccs:8443]\npassword = x\n",
+	    "t.ini:3: [sslcert ccs:8443] needs directory (the Central Certificate Store's folder "
+	    "of <host>.pfx files)");
+	ck_error("[server]\nmode = iis8\n[sslcert ccs:8443]\ndirectory = d\ncertificate = a.pem\n",
+	    "t.ini:5: unknown key \"certificate\" in [sslcert ccs:8443]");
+}
+END_TEST
+
+START_TEST(test_conf_mode_checked_at_end)
+{
+	struct conf *c;
+
+	/* mode = iis8 after the sections that need it */
+	c = parse("[sslcert sitev2.mysite.com:443]\ncertificate = a.pem\n"
+	    "[sslcert ccs:443]\ndirectory = d\n"
+	    "[server]\nmode = iis8\n");
+	ck_ok(c);
+	ck_assert_int_eq(c->sslcerts[0].key.kind, SSLCERT_HOSTNAMEPORT);
+	ck_assert_str_eq(c->sslcerts[0].key.host, "sitev2.mysite.com");
+	conf_free(c);
+
+	/* the same in iis7 mode (the default): both refused at their headers */
+	c = parse("[sslcert sitev2.mysite.com:443]\ncertificate = a.pem\n"
+	    "[sslcert ccs:443]\ndirectory = d\n"
+	    "[server]\nmode = iis7\n");
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err,
+	    "t.ini:1: [sslcert sitev2.mysite.com:443] is a hostnameport binding: it needs mode "
+	    "= iis8\n"
+	    "t.ini:3: [sslcert ccs:443] is a ccs binding: it needs mode = iis8");
+}
+END_TEST
+
+START_TEST(test_conf_site_rules)
+{
+	struct conf *c;
+
+	c = parse("[site MySite V1]\nid = 1\nbindings = https/*:443:SiteV1.mysite.com ,  "
+	    "http/127.0.0.1:80:sitev1.mysite.com,https/[::1]:8443:\n"
+	    "backend = http://127.0.0.1:8081/\nstate = stopped\n"
+	    "[site B]\nid = 2\nbindings = http/*:81:\nbackend = http://[::1]:9000\n"
+	    "[site C]\nid = 3\nbindings = http/*:82:\nbackend = http://backend.local\n"
+	    "[site D]\nid = 4\nbindings = http/*:83:\nstate = started\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nsites, 4);
+	ck_assert_uint_eq(c->sites[0].nbindings, 3);
+	ck_assert_int_eq(c->sites[0].bindings[0].proto, BINDING_HTTPS);
+	ck_assert_int_eq(c->sites[0].bindings[0].addr.family, AF_UNSPEC);
+	ck_assert_uint_eq(c->sites[0].bindings[0].port, 443);
+	ck_assert_str_eq(c->sites[0].bindings[0].host, "sitev1.mysite.com");
+	ck_assert_int_eq(c->sites[0].bindings[1].proto, BINDING_HTTP);
+	ck_assert_int_eq(c->sites[0].bindings[1].addr.family, AF_INET);
+	ck_assert_int_eq(c->sites[0].bindings[2].addr.family, AF_INET6);
+	ck_assert_str_eq(c->sites[0].bindings[2].host, "");
+	ck_assert_str_eq(c->sites[0].backend, "http://127.0.0.1:8081/");
+	ck_assert_str_eq(c->sites[0].backend_host, "127.0.0.1");
+	ck_assert_str_eq(c->sites[0].backend_port, "8081");
+	ck_assert_int_eq(c->sites[0].stopped, 1);
+	ck_assert_str_eq(c->sites[1].backend_host, "::1");
+	ck_assert_str_eq(c->sites[1].backend_port, "9000");
+	ck_assert_str_eq(c->sites[2].backend_host, "backend.local");
+	ck_assert_str_eq(c->sites[2].backend_port, "80");
+	ck_assert_int_eq(c->sites[3].stopped, 0);
+	conf_free(c);
+
+	ck_error("[site A]\nbindings = http/*:80:\n", "t.ini:1: [site A] needs id");
+	ck_error("[site A]\nid = 1\n", "t.ini:1: [site A] needs bindings");
+	ck_error("[site A]\nid = -3\nbindings = http/*:80:\n",
+	    "t.ini:2: id must be a positive number (1 to 2147483647), not \"-3\"");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\n[site B]\nid = 1\nbindings = "
+	    "http/*:81:\n", "t.ini:5: id 1 of [site B] is already used by [site A] (line 2)");
+	ck_error("[site A]\nid = 1\nbindings = https/*:99999:x\n",
+	    "t.ini:3: binding \"https/*:99999:x\": port must be 1-65535");
+	ck_error("[site A]\nid = 1\nbindings = ftp/*:21:\n",
+	    "t.ini:3: binding \"ftp/*:21:\": protocol must be http or https");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:a, , http/*:80:b\n",
+	    "t.ini:3: empty binding in the list (bindings are separated by commas: "
+	    "https/*:443:host, http/*:80:host)");
+	ck_error("[site A]\nid = 1\nbindings =\n",
+	    "t.ini:3: bindings needs a value: protocol/IP:Port:Host, ...");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = https://127.0.0.1:8443\n",
+	    "t.ini:4: backend \"https://127.0.0.1:8443\": only http:// backends are supported "
+	    "(sysbind terminates TLS and talks plain HTTP to the backend)");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = 127.0.0.1:8081\n",
+	    "t.ini:4: backend \"127.0.0.1:8081\" must be http://HOST:PORT");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://127.0.0.1:8081/app\n",
+	    "t.ini:4: backend \"http://127.0.0.1:8081/app\": a backend is http://HOST:PORT with "
+	    "no path (the request's path is forwarded unchanged)");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://127.0.0.1:0\n",
+	    "t.ini:4: backend \"http://127.0.0.1:0\": port must be a number from 1 to 65535");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://300.1.1.1:80\n",
+	    "t.ini:4: backend \"http://300.1.1.1:80\": \"300.1.1.1\" is not an IPv4 address");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://[::g]:80\n",
+	    "t.ini:4: backend \"http://[::g]:80\": \"::g\" is not an IPv6 address");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://us er@x:80\n",
+	    "t.ini:4: backend \"http://us er@x:80\": \"us er@x\" is not a host name, IPv4 "
+	    "address or [IPv6] address");
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:\nbackend = http://:80\n",
+	    "t.ini:4: backend \"http://:80\" has no host: use http://HOST:PORT");
+}
+END_TEST
+
+START_TEST(test_conf_duplicate_bindings)
+{
+	/* in two sites: IIS refuses to start the second */
+	ck_error("[site MySite V1]\nid = 1\nbindings = https/*:443:sitev1.mysite.com\n"
+	    "[site MySite V2]\nid = 2\nbindings = https/*:443:sitev2.mysite.com, "
+	    "https/*:443:SITEV1.mysite.com\n",
+	    "t.ini:6: binding https/*:443:sitev1.mysite.com of [site MySite V2] is already used "
+	    "by [site MySite V1] (line 3): IIS would refuse to start the second site");
+	/* in one site */
+	ck_error("[site A]\nid = 1\nbindings = http/127.0.0.1:80:, http/127.0.0.1:80:\n",
+	    "t.ini:3: binding http/127.0.0.1:80: appears twice in [site A]");
+	/* the same host on * and on an exact address are different bindings */
+	{
+		struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:80:a\n"
+		    "[site B]\nid = 2\nbindings = http/127.0.0.1:80:a, http/*:80:b\n");
+
+		ck_ok(c);
+		conf_free(c);
+	}
+}
+END_TEST
+
+START_TEST(test_conf_port_clash)
+{
+	ck_error("[site A]\nid = 1\nbindings = https/*:8443:a\n"
+	    "[site B]\nid = 2\nbindings = http/127.0.0.1:8443:b\n",
+	    "t.ini:6: port 8443 is used by both http and https bindings (https in [site A], "
+	    "http in [site B]): a port speaks one protocol");
+	ck_error("[site A]\nid = 1\nbindings = http/*:8080:a, https/*:8080:a\n",
+	    "t.ini:3: port 8080 is used by both http and https bindings (http in [site A], "
+	    "https in [site A]): a port speaks one protocol");
+	/* reported once per port */
+	{
+		struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:80:a, https/*:80:b, "
+		    "https/*:80:c\n");
+
+		ck_assert_ptr_null(c);
+		ck_assert_int_eq(count_lines(err), 1);
+	}
+}
+END_TEST
+
+#define SHARED_TEXT "At least one other site is using the same HTTPS binding and the " \
+	"binding is configured with a different certificate. Are you sure that you want to " \
+	"reuse this HTTPS binding and reassign the other site or sites to use the new " \
+	"certificate?"
+#define NODEFAULT_TEXT "No default SSL site has been created. To support browsers " \
+	"without SNI capabilities, it is recommended to create a default SSL site."
+
+#define TWO_SITES \
+	"[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n" \
+	"[site MySite V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n" \
+	"[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com\n"
+
+START_TEST(test_conf_warning_shared_binding)
+{
+	struct conf *c = parse(TWO_SITES);
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_str_eq(c->warnings[0], "t.ini:1: warning: " SHARED_TEXT " (clients without SNI "
+	    "get the certificate of [sslcert 0.0.0.0:8443] for: "
+	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1], "
+	    "https/*:8443:sitev2.mysite.com of [site MySite V2])");
+	conf_free(c);
+
+	/* one site with two names: no other site, no warning */
+	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
+	    "[site A]\nid = 1\nbindings = https/*:8443:a.example.com, https/*:8443:b.example.com\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* two sites on the same host name (a blank host and a blank host cannot be, so use
+	 * two addresses): the same host, no warning */
+	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
+	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
+	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:a.example.com\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* each site's address has its own exact ipport entry: nothing shared */
+	c = parse("[sslcert 127.0.0.1:8443]\ncertificate = a.pem\n"
+	    "[sslcert 127.0.0.2:8443]\ncertificate = b.pem\n"
+	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
+	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:b.example.com\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* iis8 with a hostnameport entry per site ("Require SNI"): no warning */
+	c = parse("[server]\nmode = iis8\n"
+	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n"
+	    "[sslcert sitev2.mysite.com:8443]\ncertificate = b.pem\n" TWO_SITES);
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* iis8, only one of them with SNI: still no second site sharing */
+	c = parse("[server]\nmode = iis8\n"
+	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n" TWO_SITES);
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* the warning is computed without loading any certificate (a.pem does not exist),
+	 * and not at all when the configuration has errors */
+	c = parse(TWO_SITES "[server]\nmode = iis9\n");
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(count_lines(err), 1);
+}
+END_TEST
+
+START_TEST(test_conf_warning_no_default_ssl)
+{
+	struct conf *c = parse("[server]\nmode = iis8\n"
+	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n"
+	    "[site MySite V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n"
+	    "[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com, "
+	    "https/*:9443:sitev2.mysite.com\n");
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 2);
+	ck_assert_str_eq(c->warnings[0], "t.ini:7: warning: " NODEFAULT_TEXT " (https port 8443 "
+	    "has no ipport entry such as [sslcert 0.0.0.0:8443]: clients without SNI get no "
+	    "certificate)");
+	ck_assert_str_eq(c->warnings[1], "t.ini:10: warning: " NODEFAULT_TEXT " (https port 9443 "
+	    "has no ipport entry such as [sslcert 0.0.0.0:9443]: clients without SNI get no "
+	    "certificate)");
+	conf_free(c);
+
+	/* with the fallback entry: none */
+	c = parse("[server]\nmode = iis8\n"
+	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n"
+	    "[sslcert 0.0.0.0:8443]\ncertificate = b.pem\n"
+	    "[site MySite V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* iis7: no SNI, so no such warning (the handshake simply fails) */
+	c = parse("[site MySite V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- loading certificates and the shipped files ---- */
+
+static void
+certs_setup(void)
+{
+	if (access("conf/certs/ca.pem", R_OK) != 0 || access("conf/certs/store", R_OK) != 0)
+		ck_assert_int_eq(system("scripts/mkcerts.sh --demo conf/certs >/dev/null"), 0);
+}
+
+static struct conf *
+load(const char *path)
+{
+	err[0] = '\0';
+	return conf_load(path, CONF_LOAD_CERTS, err, sizeof(err));
+}
+
+START_TEST(test_conf_load_sysbind_ini)
+{
+	struct conf *c = load("conf/sysbind.ini");
+
+	ck_ok(c);
+	ck_assert_str_eq(c->path, "conf/sysbind.ini");
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS7);
+	ck_assert_str_eq(c->trust, "conf/certs/ca.pem");
+	ck_assert_ptr_nonnull(c->trust_store);
+	ck_assert_uint_eq(c->nsslcerts, 1);
+	ck_assert_str_eq(c->sslcerts[0].name, "0.0.0.0:8443");
+	ck_assert_str_eq(c->sslcerts[0].certificate, "conf/certs/sitev1.pem");
+	ck_assert_str_eq(c->sslcerts[0].key_file, "conf/certs/sitev1.key");
+	ck_assert_ptr_nonnull(c->sslcerts[0].appid);
+	ck_assert_ptr_nonnull(c->sslcerts[0].cert);
+	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
+	ck_assert_uint_eq(c->nsites, 2);
+	ck_assert_str_eq(c->sites[0].name, "MySite V1");
+	ck_assert_str_eq(c->sites[1].name, "MySite V2");
+	ck_assert_int_eq(c->sites[1].id, 2);
+	ck_assert_ptr_null(c->sites[0].backend);
+	ck_assert_ptr_null(c->sites[1].backend);
+	ck_assert_uint_eq(c->sites[1].nbindings, 2);
+	ck_assert_str_eq(c->sites[1].bindings[0].host, "sitev2.mysite.com");
+	ck_assert_uint_eq(c->sites[1].bindings[0].port, 8443);
+	ck_assert_uint_eq(c->sites[1].bindings[1].port, 8080);
+	/* the story's warning: two sites share the 0.0.0.0:8443 certificate */
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert(strncmp(c->warnings[0], "conf/sysbind.ini:", 17) == 0);
+	ck_assert_ptr_nonnull(strstr(c->warnings[0], SHARED_TEXT));
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_load_examples)
+{
+	struct conf *c;
+
+	c = load("conf/examples/two-sites.ini");
+	ck_ok(c);
+	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
+	ck_assert_uint_eq(c->nwarnings, 1);
+	conf_free(c);
+
+	c = load("conf/examples/two-names.ini");
+	ck_ok(c);
+	ck_assert_ptr_nonnull(c->sslcerts[0].cert);
+	ck_assert_uint_eq(c->sslcerts[0].cert->nsans, 2);
+	ck_assert_int_eq(certstore_verdict(c->sslcerts[0].cert, "sitev2.mysite.com",
+	    c->trust_store, time(NULL), NULL, 0), VERDICT_OK);
+	ck_assert_int_eq(certstore_verdict(c->sslcerts[0].cert, "sitev1.mysite.com",
+	    c->trust_store, time(NULL), NULL, 0), VERDICT_OK);
+	conf_free(c);
+
+	c = load("conf/examples/iis8-sni.ini");
+	ck_ok(c);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS8);
+	ck_assert_uint_eq(c->nsslcerts, 3);
+	ck_assert_int_eq(c->sslcerts[0].key.kind, SSLCERT_HOSTNAMEPORT);
+	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
+	ck_assert_str_eq(c->sslcerts[1].cert->common_name, "sitev2.mysite.com");
+	ck_assert_int_eq(c->sslcerts[2].key.kind, SSLCERT_IPPORT);
+	ck_assert_ptr_nonnull(c->sslcerts[2].cert);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	c = load("conf/examples/ccs.ini");
+	ck_ok(c);
+	ck_assert_int_eq(c->sslcerts[0].key.kind, SSLCERT_CCS);
+	ck_assert_str_eq(c->sslcerts[0].directory, "conf/examples/../certs/ccs");
+	ck_assert_ptr_nonnull(c->sslcerts[0].ccs);
+	ck_assert_ptr_nonnull(certstore_ccs_get(c->sslcerts[0].ccs, "sitev2.mysite.com"));
+	ck_assert_ptr_nonnull(certstore_ccs_get(c->sslcerts[0].ccs, "_.mysite.com"));
+	ck_assert_ptr_nonnull(c->sslcerts[1].cert);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_load_bad_ini)
+{
+	struct conf *c = load("conf/examples/bad.ini");
+
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err,
+	    "conf/examples/bad.ini:6: workers must be auto or a number from 1 to 64, not \"100\"\n"
+	    "conf/examples/bad.ini:7: max_field_length must be a number from 64 to 65534, not "
+	    "\"16k\"\n"
+	    "conf/examples/bad.ini:10: [sslcert sitev2.mysite.com:8443] is a hostnameport "
+	    "binding: it needs mode = iis8\n"
+	    "conf/examples/bad.ini:16: [sslcert 0.0.0.0:8443] has both certificate (line 15) "
+	    "and pfx: use exactly one of certificate, pfx or certhash\n"
+	    "conf/examples/bad.ini:17: appid must be a GUID in braces, e.g. " GUID ", not "
+	    "\"4dc3e181-e14b-4a21-b022-59fc669b0914\"\n"
+	    "conf/examples/bad.ini:22: unknown key \"backnd\" in [site MySite V1]\n"
+	    "conf/examples/bad.ini:26: binding https/*:8443:sitev1.mysite.com of [site MySite "
+	    "V2] is already used by [site MySite V1] (line 21): IIS would refuse to start the "
+	    "second site\n"
+	    "conf/examples/bad.ini:26: port 8443 is used by both http and https bindings (https "
+	    "in [site MySite V1], http in [site MySite V2]): a port speaks one protocol\n"
+	    "conf/examples/bad.ini:27: state must be started or stopped, not \"paused\"\n"
+	    "conf/examples/bad.ini:30: id 1 of [site Broken] is already used by [site MySite V1] "
+	    "(line 20)\n"
+	    "conf/examples/bad.ini:31: binding \"https/*:8443:sitev3.mysite.com.\": host name "
+	    "\"sitev3.mysite.com.\" ends with a dot (HTTP.SYS matches no such host)\n"
+	    "conf/examples/bad.ini:31: binding \"ftp/*:21:\": protocol must be http or https\n"
+	    "conf/examples/bad.ini:32: syntax error: \"this line has no equals sign\" is not "
+	    "key = value, a [section] or a ; comment\n"
+	    "conf/examples/bad.ini:34: unknown section [website]: expected [server], "
+	    "[sslcert KEY] or [site NAME]");
+}
+END_TEST
+
+START_TEST(test_conf_load_missing_file)
+{
+	ck_assert_ptr_null(load("conf/examples/no-such.ini"));
+	ck_assert_str_eq(err, "conf/examples/no-such.ini: cannot open: No such file or directory");
+}
+END_TEST
+
+/* A file (not a string) may hold a NUL byte: it is an error on its line. */
+START_TEST(test_conf_load_nul_byte)
+{
+	static const char data[] = "[server]\nmode = iis7\nserver_header = a\0b\ntrace = on\n";
+	char path[] = "/tmp/check_conf_XXXXXX";
+	struct conf *c;
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, sizeof(data) - 1), (int)sizeof(data) - 1);
+	close(fd);
+	c = load(path);
+	unlink(path);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(count_lines(err), 1);
+	ck_assert_ptr_nonnull(strstr(err, ":3: line contains a NUL byte"));
+}
+END_TEST
+
+/* Certificate failures are reported at the line of the key naming the file, with paths
+ * resolved against the configuration's directory (here conf/, so certs/ = conf/certs/). */
+START_TEST(test_conf_certificate_load_errors)
+{
+	char text[2048], hash[64] = "", name[32];
+	struct conf *c;
+	FILE *f;
+
+	c = conf_parse("[server]\ntrust = certs/ca.pem\n"
+	    "[sslcert 0.0.0.0:8443]\ncertificate = certs/sitev1.pem\nkey = certs/sitev1.key\n"
+	    "[sslcert 127.0.0.1:8443]\npfx = certs/sitev2.pfx\npfx_password = sysbind\n",
+	    "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_str_eq(c->sslcerts[0].certificate, "conf/certs/sitev1.pem");
+	ck_assert_ptr_nonnull(c->sslcerts[0].cert);
+	ck_assert_str_eq(c->sslcerts[1].cert->common_name, "sitev2.mysite.com");
+	ck_assert_ptr_nonnull(c->trust_store);
+	conf_free(c);
+
+	/* without CONF_LOAD_CERTS nothing is opened */
+	c = conf_parse("[sslcert 0.0.0.0:8443]\ncertificate = certs/nothere.pem\n",
+	    "conf/test.ini", 0, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_ptr_null(c->sslcerts[0].cert);
+	conf_free(c);
+
+	c = conf_parse("[server]\ntrust = certs/nothere-ca.pem\n"
+	    "[sslcert 0.0.0.0:8443]\ncertificate = certs/nothere.pem\n"
+	    "[sslcert 127.0.0.1:8443]\npfx = certs/sitev2.pfx\npfx_password = wrong\n"
+	    "[sslcert 127.0.0.2:8443]\ncertificate = certs/sitev1.pem\nkey = certs/nothere.key\n",
+	    "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(count_lines(err), 4);
+	ck_assert_msg(strncmp(err, "conf/test.ini:2: ", 17) == 0, "%s", err);
+	ck_assert_ptr_nonnull(strstr(err, "nothere-ca.pem"));
+	ck_assert_ptr_nonnull(strstr(err, "\nconf/test.ini:4: "));
+	ck_assert_ptr_nonnull(strstr(err, "conf/certs/nothere.pem"));
+	ck_assert_ptr_nonnull(strstr(err, "\nconf/test.ini:6: "));
+	ck_assert_ptr_nonnull(strstr(err, "\nconf/test.ini:10: "));
+	ck_assert_ptr_nonnull(strstr(err, "conf/certs/nothere.key"));
+
+	/* certhash: found by thumbprint in cert_store */
+	f = fopen("conf/certs/thumbprints.txt", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fscanf(f, "%31s %63s", name, hash) == 2)
+		if (strcmp(name, "sitev1") == 0)
+			break;
+	fclose(f);
+	ck_assert_str_eq(name, "sitev1");
+	snprintf(text, sizeof(text), "[sslcert 0.0.0.0:8443]\ncerthash = %s\n"
+	    "[server]\ncert_store = certs/store\n", hash);
+	c = conf_parse(text, "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_str_eq(c->cert_store, "conf/certs/store");
+	ck_assert_str_eq(c->sslcerts[0].cert->thumbprint, hash);
+	conf_free(c);
+	c = conf_parse("[sslcert 0.0.0.0:8443]\ncerthash = 0000000000000000000000000000000000000000\n"
+	    "[server]\ncert_store = certs/store\n", "conf/test.ini", CONF_LOAD_CERTS, err,
+	    sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strncmp(err, "conf/test.ini:2: ", 17) == 0, "%s", err);
+
+	/* a CCS directory that does not exist: at the directory line */
+	c = conf_parse("[server]\nmode = iis8\n[sslcert ccs:8443]\npassword = ccs-secret\n"
+	    "directory = certs/no-ccs\n", "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strncmp(err, "conf/test.ini:5: ", 17) == 0, "%s", err);
+	ck_assert_int_eq(count_lines(err), 1);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("parse");
+	TCase *tl = tcase_create("load");
+
+	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_server_values);
+	tcase_add_test(tc, test_conf_server_bad_values);
+	tcase_add_test(tc, test_conf_number_ranges);
+	tcase_add_test(tc, test_conf_request_bytes_lowers_field_length);
+	tcase_add_test(tc, test_conf_unknown_and_duplicate_keys);
+	tcase_add_test(tc, test_conf_sections);
+	tcase_add_test(tc, test_conf_syntax_errors);
+	tcase_add_test(tc, test_conf_indented_keys_and_comments);
+	tcase_add_test(tc, test_conf_long_line);
+	tcase_add_test(tc, test_conf_all_errors_in_one_run);
+	tcase_add_test(tc, test_conf_error_truncation);
+	tcase_add_test(tc, test_conf_sslcert_rules);
+	tcase_add_test(tc, test_conf_ccs_rules);
+	tcase_add_test(tc, test_conf_mode_checked_at_end);
+	tcase_add_test(tc, test_conf_site_rules);
+	tcase_add_test(tc, test_conf_duplicate_bindings);
+	tcase_add_test(tc, test_conf_port_clash);
+	tcase_add_test(tc, test_conf_warning_shared_binding);
+	tcase_add_test(tc, test_conf_warning_no_default_ssl);
+	suite_add_tcase(s, tc);
+
+	tcase_add_unchecked_fixture(tl, certs_setup, NULL);
+	tcase_set_timeout(tl, 60);
+	tcase_add_test(tl, test_conf_load_sysbind_ini);
+	tcase_add_test(tl, test_conf_load_examples);
+	tcase_add_test(tl, test_conf_load_bad_ini);
+	tcase_add_test(tl, test_conf_load_missing_file);
+	tcase_add_test(tl, test_conf_load_nul_byte);
+	tcase_add_test(tl, test_conf_certificate_load_errors);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
