@@ -665,9 +665,15 @@ conf_site_key(struct conf_parser *p, const char *name, const char *v)
 		conf_error(p, p->line, "unknown key \"%s\" in %s", name, p->label);
 		return;
 	}
-	if (!conf_key_first(p, k, name))
-		return;
-	info->lines[k] = p->line;
+	/* bindings is a list: it may be repeated, each line adding to it, so a site with
+	 * many bindings is not held to inih's 200-character line. */
+	if (k == TK_BINDINGS && p->cur_lines[k] != 0) {
+		info->lines[k] = p->line;
+	} else {
+		if (!conf_key_first(p, k, name))
+			return;
+		info->lines[k] = p->line;
+	}
 	switch (k) {
 	case TK_ID:
 		if (conf_parse_ulong(v, 1, 2147483647UL, &n) != 0)

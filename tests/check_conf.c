@@ -1062,6 +1062,22 @@ START_TEST(test_conf_certificate_load_errors)
 }
 END_TEST
 
+
+START_TEST(test_conf_bindings_repeat)
+{
+	struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:80:a.x.com, http/*:80:b.x.com\n"
+	    "bindings = http/*:80:c.x.com\n");
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->sites[0].nbindings, 3);
+	ck_assert_str_eq(c->sites[0].bindings[2].host, "c.x.com");
+	conf_free(c);
+	/* a repeated triplet across the lines is still a duplicate */
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:a.x.com\nbindings = http/*:80:a.x.com\n",
+	    "t.ini:4: binding http/*:80:a.x.com appears twice in [site A]");
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1070,6 +1086,7 @@ conf_suite(void)
 	TCase *tl = tcase_create("load");
 
 	tcase_add_test(tc, test_conf_defaults);
+	tcase_add_test(tc, test_conf_bindings_repeat);
 	tcase_add_test(tc, test_conf_server_values);
 	tcase_add_test(tc, test_conf_server_bad_values);
 	tcase_add_test(tc, test_conf_number_ranges);
