@@ -1,0 +1,69 @@
+/*
+ * cli — sysbind's command line (DESIGN.md §3): parsing argv into a struct cli_opts (a pure
+ * function the tests call), the usage text, and running the chosen subcommand: the daemon
+ * (daemon_run), `-t`, `check`, `explain`, `show sslcert`, `list site`.  The output of the
+ * offline commands is formatted by the views module; this module only loads the
+ * configuration, prints its warnings and errors, and maps results to exit statuses.
+ */
+#ifndef SYSBIND_CLI_H
+#define SYSBIND_CLI_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#include "binding.h"
+
+#define CLI_VERSION "0.1.0"
+#define CLI_DEFAULT_CONF "conf/sysbind.ini"
+
+/* Exit statuses (DESIGN.md §3). */
+#define CLI_EXIT_OK      0
+#define CLI_EXIT_PREDICT 1  /* `check` predicted a client error; the daemon failed at run time */
+#define CLI_EXIT_USAGE   2  /* bad command line or invalid configuration */
+
+enum cli_command {
+	CLI_RUN = 0,        /* sysbind [-c FILE] [-v] */
+	CLI_TEST,           /* sysbind -t [-c FILE] */
+	CLI_CHECK,          /* sysbind check [-c FILE] [--json] */
+	CLI_EXPLAIN,        /* sysbind explain [-c FILE] --local IP:PORT --host NAME ... */
+	CLI_SHOW_SSLCERT,   /* sysbind show sslcert [-c FILE] */
+	CLI_LIST_SITE,      /* sysbind list site [-c FILE] */
+	CLI_VERSION_CMD,    /* sysbind --version */
+	CLI_HELP,           /* sysbind --help */
+};
+
+/* What the command line asked for.  Strings point into argv (borrowed). */
+struct cli_opts {
+	enum cli_command     cmd;
+	const char          *conf_path;   /* -c FILE, default CLI_DEFAULT_CONF */
+	int                  verbose;     /* -v (run only) */
+	int                  json;        /* --json (check only) */
+	/* explain */
+	const char          *local_text;  /* --local as written */
+	struct binding_addr  local;       /* --local parsed (never AF_UNSPEC) */
+	unsigned             local_port;
+	const char          *host;        /* --host NAME as the request would carry it */
+	const char          *sni;         /* --sni NAME; NULL with no_sni or when defaulted */
+	int                  no_sni;      /* --no-sni */
+	int                  http;        /* --http: plain HTTP, no TLS */
+};
+
+/*
+ * Parse argv (argc entries, argv[0] the program name) into *o.  Options may come before
+ * or after the command words; each option at most once; options a command does not take
+ * are refused.  --help anywhere selects CLI_HELP.  Returns 0, or -1 with a one-line
+ * reason in err (no usage text: the caller prints it).  Pure: no I/O.
+ */
+int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
+
+/* Write the usage text (LF line ends) to f. */
+void cli_usage(FILE *f);
+
+/*
+ * Parse argv and run the command; returns the process exit status (CLI_EXIT_*).  Bad usage
+ * prints "sysbind: REASON" and the usage to stderr and returns 2; configuration errors are
+ * printed one per line to stderr (2); warnings go to stderr for every command.
+ */
+int cli_main(int argc, char **argv);
+
+#endif

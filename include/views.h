@@ -1,0 +1,72 @@
+/*
+ * views — the offline outputs of sysbind (DESIGN.md §3): `show sslcert` (netsh's layout),
+ * `list site` (appcmd's layout), `check` (a table or JSON of the certificate every https
+ * binding's clients get, with and without SNI, and the verdict), and `explain` (one
+ * hypothetical connection narrated step by step).  Every decision comes from binding.c
+ * (binding_resolve_cert, binding_route) and certstore.c (certstore_verdict); this module
+ * only formats.  Output goes to a caller's FILE (open_memstream in the tests).  No
+ * sockets; none of these may be called from the event loop (they block on stdio).
+ */
+#ifndef SYSBIND_VIEWS_H
+#define SYSBIND_VIEWS_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "binding.h"
+
+struct conf;
+
+/*
+ * `netsh http show sslcert`: the header block, then one full modern entry per
+ * [sslcert] section in file order, each followed by a blank line.  Lines end in CRLF, as
+ * the Windows console prints them, so the bytes can be compared with a capture from a
+ * Windows machine.  Returns 0, or -1 on a write error.
+ */
+int views_show_sslcert(const struct conf *cfg, FILE *out);
+
+/*
+ * `appcmd list site`: one line per site in file order,
+ * SITE "<name>" (id:<n>,bindings:<b>[,<b>...],state:<Started|Stopped>), LF line ends.
+ * Returns 0 or -1.
+ */
+int views_list_site(const struct conf *cfg, FILE *out);
+
+/*
+ * `check`: for every https binding of every site, the certificate a client gets on the
+ * binding's address (its IP, 0.0.0.0 for "*") with SNI = the binding's host and without
+ * SNI (one row only when the host is blank: such a client has no name to send), the step
+ * that chose it, and the verdict for the binding's host at time now.  A blank-host
+ * binding has no host to check the name against: its name check is skipped (dates and
+ * trust are still checked) and an otherwise good
+ * certificate is reported "n/a (any host)", not an error.  A handshake failure is
+ * "no-certificate" and an error.  json 0 writes a readable table ending in a summary line
+ * and one line per problem; json 1 writes a JSON array of objects {site, site_id,
+ * binding, local, sni, certificate{subject, sans, thumbprint, not_after, selected_by} |
+ * null, verdict, why}.  Returns the number of predictions that are client errors (the
+ * caller exits 1 when it is not 0), or -1 on a write error.
+ */
+int views_check(const struct conf *cfg, time_t now, int json, FILE *out);
+
+/* One hypothetical connection for `explain`. */
+struct views_conn {
+	struct binding_addr local;   /* the connection's local address (never AF_UNSPEC) */
+	unsigned            port;
+	const char         *host;    /* the request's host as sent (may carry ":port") */
+	const char         *sni;     /* an explicit SNI name, or NULL */
+	int                 no_sni;  /* 1: the client sends no SNI */
+	int                 http;    /* 1: plain HTTP, no TLS at all */
+};
+
+/*
+ * `explain`: narrate one connection in numbered steps: accept; the ClientHello and
+ * whether its SNI is used in this mode; every §1.1 step considered and the certificate
+ * chosen; the decrypted Host and the site binding_route picks (or HTTP.SYS's 400/503);
+ * the verdict with what a browser and curl would report.  Without sni and no_sni the
+ * client sends SNI = the host without its port (none when the host is an IP literal, as
+ * clients do).  Returns 0 or -1 on a write error (a predicted client error is not a
+ * failure of explain: `check` is the command whose status reports those).
+ */
+int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out);
+
+#endif

@@ -1,0 +1,630 @@
+/*
+ * views — formatting of the offline commands: `show sslcert` as netsh prints it (CRLF,
+ * byte for byte), `list site` as appcmd prints it, the `check` table and JSON, and the
+ * `explain` narration.  Every decision shown here is made by binding_resolve_cert,
+ * binding_route and certstore_verdict; nothing in this file re-implements them.  This
+ * file does not load configurations or choose exit statuses (cli.c does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <time.h>
+#include <sys/socket.h>
+
+#include "views.h"
+#include "binding.h"
+#include "certstore.h"
+#include "conf.h"
+
+/* ---- show sslcert ---- */
+
+/* The lines after Certificate Store Name, with the defaults netsh shows (reference §6.2). */
+static const char *const sslcert_defaults[][2] = {
+	{ "Verify Client Certificate Revocation", "Enabled" },
+	{ "Verify Revocation Using Cached Client Certificate Only", "Disabled" },
+	{ "Usage Check", "Enabled" },
+	{ "Revocation Freshness Time", "0" },
+	{ "URL Retrieval Timeout", "0" },
+	{ "Ctl Identifier", "(null)" },
+	{ "Ctl Store Name", "(null)" },
+	{ "DS Mapper Usage", "Disabled" },
+	{ "Negotiate Client Certificate", "Disabled" },
+	{ "Reject Connections", "Disabled" },
+	{ "Disable HTTP2", "Not Set" },
+	{ "Disable QUIC", "Not Set" },
+	{ "Disable TLS1.2", "Not Set" },
+	{ "Disable TLS1.3", "Not Set" },
+	{ "Disable OCSP Stapling", "Not Set" },
+	{ "Enable Token Binding", "Not Set" },
+	{ "Log Extended Events", "Not Set" },
+	{ "Disable Legacy TLS Versions", "Not Set" },
+	{ "Enable Session Ticket", "Not Set" },
+};
+
+/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
+static void
+sslcert_line(FILE *out, const char *label, const char *value)
+{
+	fprintf(out, "    %-28s : %s\r\n", label, value);
+}
+
+/* The thumbprint netsh would show: the loaded certificate's, else certhash as written
+ * without spaces and lowercased, else "(null)". */
+static void
+sslcert_hash(const struct conf_sslcert *e, char *buf, size_t len)
+{
+	size_t n = 0;
+	const char *p;
+
+	if (e->key.kind == SSLCERT_CCS) {
+		snprintf(buf, len, "(null)");
+		return;
+	}
+	if (e->cert != NULL) {
+		snprintf(buf, len, "%s", e->cert->thumbprint);
+		return;
+	}
+	if (e->certhash == NULL) {
+		snprintf(buf, len, "(null)");
+		return;
+	}
+	for (p = e->certhash; *p != '\0' && n + 1 < len; p++)
+		if (!isspace((unsigned char)*p))
+			buf[n++] = (char)tolower((unsigned char)*p);
+	buf[n] = '\0';
+}
+
+int
+views_show_sslcert(const struct conf *cfg, FILE *out)
+{
+	size_t i, j;
+
+	fputs("\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n", out);
+	for (i = 0; i < cfg->nsslcerts; i++) {
+		const struct conf_sslcert *e = &cfg->sslcerts[i];
+		char key[BINDING_HOST_MAX + 16], hash[64];
+		const char *label = "IP:port";
+
+		if (e->key.kind == SSLCERT_HOSTNAMEPORT)
+			label = "Hostname:port";
+		else if (e->key.kind == SSLCERT_CCS)
+			label = "Central Certificate Store";
+		binding_sslkey_format(&e->key, key, sizeof(key));
+		sslcert_hash(e, hash, sizeof(hash));
+		sslcert_line(out, label, key);
+		sslcert_line(out, "Certificate Hash", hash);
+		sslcert_line(out, "Application ID", e->appid != NULL ? e->appid : "(null)");
+		sslcert_line(out, "Certificate Store Name",
+		    e->key.kind == SSLCERT_CCS || e->certstorename == NULL ? "(null)" :
+		    e->certstorename);
+		for (j = 0; j < sizeof(sslcert_defaults) / sizeof(sslcert_defaults[0]); j++)
+			sslcert_line(out, sslcert_defaults[j][0], sslcert_defaults[j][1]);
+		fputs(" Extended Properties:\r\n", out);
+		sslcert_line(out, "PropertyId", "0");
+		sslcert_line(out, "Receive Window", "1048576");
+		fputs(" Extended Properties:\r\n", out);
+		sslcert_line(out, "PropertyId", "1");
+		sslcert_line(out, "Max Settings Per Frame", "2796202");
+		sslcert_line(out, "Max Settings Per Minute", "4294967295");
+		fputs("\r\n", out);
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- list site ---- */
+
+int
+views_list_site(const struct conf *cfg, FILE *out)
+{
+	size_t i, j;
+	char b[BINDING_HOST_MAX + 64];
+
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		fprintf(out, "SITE \"%s\" (id:%ld,bindings:", s->name, s->id);
+		for (j = 0; j < s->nbindings; j++) {
+			binding_format(&s->bindings[j], b, sizeof(b));
+			fprintf(out, "%s%s", j > 0 ? "," : "", b);
+		}
+		fprintf(out, ",state:%s)\n", s->stopped ? "Stopped" : "Started");
+	}
+	return ferror(out) ? -1 : 0;
+}
+
+/* ---- shared helpers ---- */
+
+/* The name a person knows a certificate by: its CN, else its first SAN, else its subject. */
+static const char *
+cert_name(const struct cert *c)
+{
+	if (c->common_name[0] != '\0')
+		return c->common_name;
+	if (c->nsans > 0)
+		return c->sans[0];
+	return c->subject;
+}
+
+static void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static void
+iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+static const char *
+mode_story(const struct conf *cfg)
+{
+	if (cfg->mode == CONF_MODE_IIS8)
+		return "HTTP.SYS with SNI and CCS: exact IP:Port, then hostnameport, then ccs, "
+		    "then the wildcard IP:Port";
+	return "HTTP.SYS before SNI: the certificate is chosen by IP:Port alone";
+}
+
+/* ---- check ---- */
+
+struct prediction {
+	const struct conf_site *site;
+	char               binding[BINDING_HOST_MAX + 64];
+	char               local[80];
+	const char        *host;     /* the binding's host, NULL when blank */
+	const char        *sni;      /* NULL: the client sends none */
+	struct cert_choice choice;
+	const struct cert *cert;     /* NULL: handshake fails */
+	const char        *verdict;  /* certstore_verdict_name() or "n/a" */
+	char               why[512];
+	int                error;
+};
+
+static void
+predict(const struct conf *cfg, const struct conf_site *s, const struct binding *b,
+    const char *sni, time_t now, struct prediction *p)
+{
+	struct binding_addr addr = b->addr;
+	enum cert_verdict v;
+
+	memset(p, 0, sizeof(*p));
+	p->site = s;
+	binding_format(b, p->binding, sizeof(p->binding));
+	if (addr.family == AF_UNSPEC) {
+		/* "*" (All Unassigned): predict for a connection to the IPv4 wildcard. */
+		memset(&addr, 0, sizeof(addr));
+		addr.family = AF_INET;
+	}
+	binding_ipport_format(&addr, b->port, p->local, sizeof(p->local));
+	p->host = b->host[0] != '\0' ? b->host : NULL;
+	p->sni = sni;
+	if (binding_resolve_cert(cfg, &addr, b->port, sni, &p->choice) == 0)
+		p->cert = p->choice.cert;
+	if (p->cert == NULL) {
+		v = certstore_verdict(NULL, p->host != NULL ? p->host : "", cfg->trust_store, now,
+		    p->why, sizeof(p->why));
+		snprintf(p->why, sizeof(p->why), "no certificate binding matches %s%s%s: "
+		    "the handshake fails", p->local, sni != NULL ? " with SNI " : " without SNI",
+		    sni != NULL ? sni : "");
+		p->verdict = certstore_verdict_name(v);
+		p->error = 1;
+		return;
+	}
+	if (p->host != NULL) {
+		v = certstore_verdict(p->cert, p->host, cfg->trust_store, now, p->why,
+		    sizeof(p->why));
+		p->verdict = certstore_verdict_name(v);
+		p->error = v != VERDICT_OK;
+		return;
+	}
+	/* No host to check the name against: "" makes certstore_verdict skip the name
+	 * check, so only the dates and the chain count. */
+	v = certstore_verdict(p->cert, "", cfg->trust_store, now, p->why, sizeof(p->why));
+	if (v == VERDICT_OK) {
+		char dates[sizeof(p->why)];
+
+		memcpy(dates, p->why, sizeof(dates));
+		p->verdict = "n/a";
+		snprintf(p->why, sizeof(p->why), "the binding answers any host, so there is no "
+		    "name to check; %.400s", dates);
+		return;
+	}
+	p->verdict = certstore_verdict_name(v);
+	p->error = 1;
+}
+
+/* Every prediction of cfg, in site and binding order.  Returns 0 or -1 (no memory). */
+static int
+predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t *n)
+{
+	size_t i, j, cap = 0;
+	struct prediction *p;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < cfg->nsites; i++)
+		cap += cfg->sites[i].nbindings * 2;
+	if (cap == 0)
+		return 0;
+	if ((p = calloc(cap, sizeof(*p))) == NULL)
+		return -1;
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		for (j = 0; j < s->nbindings; j++) {
+			const struct binding *b = &s->bindings[j];
+
+			if (b->proto != BINDING_HTTPS)
+				continue;
+			if (b->host[0] != '\0')
+				predict(cfg, s, b, b->host, now, &p[(*n)++]);
+			predict(cfg, s, b, NULL, now, &p[(*n)++]);
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+static void
+check_json(FILE *out, const struct prediction *p, size_t n)
+{
+	size_t i, k;
+	char t[32];
+
+	fputs("[", out);
+	for (i = 0; i < n; i++) {
+		fputs(i > 0 ? ",\n  {" : "\n  {", out);
+		fputs("\"site\": ", out);
+		json_string(out, p[i].site->name);
+		fprintf(out, ", \"site_id\": %ld, \"binding\": ", p[i].site->id);
+		json_string(out, p[i].binding);
+		fputs(", \"local\": ", out);
+		json_string(out, p[i].local);
+		fputs(", \"sni\": ", out);
+		json_string(out, p[i].sni);
+		fputs(", \"certificate\": ", out);
+		if (p[i].cert == NULL) {
+			fputs("null", out);
+		} else {
+			fputs("{\"subject\": ", out);
+			json_string(out, p[i].cert->subject);
+			fputs(", \"sans\": [", out);
+			for (k = 0; k < p[i].cert->nsans; k++) {
+				if (k > 0)
+					fputs(", ", out);
+				json_string(out, p[i].cert->sans[k]);
+			}
+			fputs("], \"thumbprint\": ", out);
+			json_string(out, p[i].cert->thumbprint);
+			iso_time(p[i].cert->not_after, t, sizeof(t));
+			fputs(", \"not_after\": ", out);
+			json_string(out, t);
+			fputs(", \"selected_by\": ", out);
+			json_string(out, p[i].choice.selected_by);
+			fputs("}", out);
+		}
+		fputs(", \"verdict\": ", out);
+		json_string(out, p[i].verdict);
+		fputs(", \"why\": ", out);
+		json_string(out, p[i].why);
+		fputs("}", out);
+	}
+	fputs(n > 0 ? "\n]\n" : "]\n", out);
+}
+
+static void
+client_label(const struct prediction *p, char *buf, size_t len)
+{
+	if (p->sni != NULL)
+		snprintf(buf, len, "with SNI %s", p->sni);
+	else
+		snprintf(buf, len, "without SNI");
+}
+
+static size_t
+max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The problem line for p (and its twin q, the same binding without SNI, when both got the
+ * same certificate and verdict). */
+static void
+check_problem(FILE *out, const struct prediction *p, const struct prediction *q)
+{
+	const char *who = p->host != NULL ? p->host : "any host";
+	const char *how = q != NULL ? "with and without SNI" :
+	    p->sni != NULL ? "with SNI" : "without SNI";
+
+	fprintf(out, "  %s (%s): ", p->site->name, p->binding);
+	if (p->cert == NULL)
+		fprintf(out, "%s %s gets no certificate: the handshake fails (%s)\n", who, how,
+		    p->verdict);
+	else
+		fprintf(out, "%s %s is served %s's certificate (%s): %s: %s\n", who, how,
+		    cert_name(p->cert), p->choice.selected_by, p->verdict, p->why);
+}
+
+static void
+check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n)
+{
+	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
+	    "not-yet-valid", "untrusted", "no-certificate" };
+	size_t i, k, wc = strlen("client"), wn = strlen("certificate"), ws = strlen("selected by");
+	size_t nerr = 0;
+	char c[BINDING_HOST_MAX + 16];
+	const char *sep;
+
+	fprintf(out, "mode %s: %s\n\n", conf_mode_name(cfg->mode), mode_story(cfg));
+	if (n == 0) {
+		fputs("0 predictions: no https bindings\n", out);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		client_label(&p[i], c, sizeof(c));
+		wc = max_size(wc, strlen(c));
+		wn = max_size(wn, strlen(p[i].cert != NULL ? cert_name(p[i].cert) : "(none)"));
+		ws = max_size(ws, strlen(p[i].choice.selected_by));
+	}
+	fprintf(out, "  %-*s  %-*s  %-*s  %s\n", (int)wc, "client", (int)wn, "certificate",
+	    (int)ws, "selected by", "verdict");
+	for (i = 0; i < n; i++) {
+		if (i == 0 || p[i].site != p[i - 1].site || strcmp(p[i].binding, p[i - 1].binding) != 0)
+			fprintf(out, "%s (id:%ld) %s on %s%s\n", p[i].site->name, p[i].site->id,
+			    p[i].binding, p[i].local, p[i].site->stopped ? " (site stopped)" : "");
+		client_label(&p[i], c, sizeof(c));
+		fprintf(out, "  %-*s  %-*s  %-*s  %s", (int)wc, c, (int)wn,
+		    p[i].cert != NULL ? cert_name(p[i].cert) : "(none)", (int)ws,
+		    p[i].choice.selected_by, p[i].verdict);
+		if (strcmp(p[i].verdict, "n/a") == 0)
+			fputs(" (any host)", out);
+		else if (strcmp(p[i].verdict, "ok") != 0)
+			fprintf(out, " (%s)", p[i].why);
+		fputs("\n", out);
+		nerr += p[i].error;
+	}
+	fprintf(out, "\n%zu prediction%s", n, n == 1 ? "" : "s");
+	sep = ": ";
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		size_t cnt = 0;
+
+		for (i = 0; i < n; i++)
+			cnt += strcmp(p[i].verdict, order[k]) == 0;
+		if (cnt == 0)
+			continue;
+		fprintf(out, "%s%zu %s%s", sep, cnt, order[k],
+		    strcmp(order[k], "n/a") == 0 ? " (any host)" : "");
+		sep = ", ";
+	}
+	fputs("\n", out);
+	if (nerr == 0)
+		return;
+	fprintf(out, "client errors:\n");
+	for (i = 0; i < n; i++) {
+		const struct prediction *q = NULL;
+
+		if (!p[i].error)
+			continue;
+		/* The twin row without SNI of the same binding, when it tells the same story. */
+		if (p[i].sni != NULL && i + 1 < n && p[i + 1].sni == NULL &&
+		    p[i + 1].site == p[i].site && strcmp(p[i + 1].binding, p[i].binding) == 0 &&
+		    p[i + 1].cert == p[i].cert && strcmp(p[i + 1].verdict, p[i].verdict) == 0)
+			q = &p[i + 1];
+		check_problem(out, &p[i], q);
+		if (q != NULL)
+			i++;
+	}
+}
+
+int
+views_check(const struct conf *cfg, time_t now, int json, FILE *out)
+{
+	struct prediction *p;
+	size_t n, i;
+	int nerr = 0;
+
+	if (predict_all(cfg, now, &p, &n) == -1)
+		return -1;
+	if (json)
+		check_json(out, p, n);
+	else
+		check_table(out, cfg, p, n);
+	for (i = 0; i < n; i++)
+		nerr += p[i].error;
+	free(p);
+	return ferror(out) ? -1 : nerr;
+}
+
+/* ---- explain ---- */
+
+/* What a browser and curl report for verdict v on c for host (reference for teaching). */
+static void
+explain_clients(FILE *out, enum cert_verdict v, const struct cert *c, const char *host,
+    const char *local)
+{
+	const char *browser = NULL;
+
+	switch (v) {
+	case VERDICT_OK:
+		fputs("   browser: no warning; curl: no TLS error, the response follows\n", out);
+		return;
+	case VERDICT_NAME_MISMATCH:
+		browser = "NET::ERR_CERT_COMMON_NAME_INVALID (\"Your connection is not private\")";
+		fprintf(out, "   browser: %s\n", browser);
+		if (c->nsans > 0)
+			fprintf(out, "   curl: (60) SSL: no alternative certificate subject name "
+			    "matches target host name '%s'\n", host);
+		else
+			fprintf(out, "   curl: (60) SSL: certificate subject name '%s' does not match "
+			    "target host name '%s'\n", c->common_name, host);
+		return;
+	case VERDICT_EXPIRED:
+		fputs("   browser: NET::ERR_CERT_DATE_INVALID\n", out);
+		fputs("   curl: (60) SSL certificate problem: certificate has expired\n", out);
+		return;
+	case VERDICT_NOT_YET_VALID:
+		fputs("   browser: NET::ERR_CERT_DATE_INVALID\n", out);
+		fputs("   curl: (60) SSL certificate problem: certificate is not yet valid\n", out);
+		return;
+	case VERDICT_UNTRUSTED:
+		fputs("   browser: NET::ERR_CERT_AUTHORITY_INVALID\n", out);
+		fprintf(out, "   curl: (60) SSL certificate problem: %s\n",
+		    strcmp(c->subject, c->issuer) == 0 ? "self-signed certificate" :
+		    "unable to get local issuer certificate");
+		return;
+	case VERDICT_NO_CERTIFICATE:
+		fputs("   browser: ERR_CONNECTION_CLOSED (the handshake never completes)\n", out);
+		fprintf(out, "   curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection "
+		    "to %s\n", local);
+		return;
+	}
+}
+
+/* Step 2: the ClientHello, and whether this mode reads its SNI. */
+static void
+explain_hello(FILE *out, const struct conf *cfg, const char *sni, const char *note,
+    const struct cert_choice *ch, int ok)
+{
+	if (sni == NULL) {
+		fprintf(out, "ClientHello without SNI%s: ", note);
+		if (cfg->mode == CONF_MODE_IIS8)
+			fputs("only the ipport entries can match (the hostnameport and ccs steps "
+			    "need a name)\n", out);
+		else
+			fprintf(out, "nothing lost in mode iis7 (%s)\n", mode_story(cfg));
+		return;
+	}
+	fprintf(out, "ClientHello with SNI \"%s\"%s: ", sni, note);
+	if (cfg->mode != CONF_MODE_IIS8)
+		fprintf(out, "ignored in mode iis7: %s\n", mode_story(cfg));
+	else if (ch->sni_used)
+		fputs("used in mode iis8: the name chose the certificate\n", out);
+	else if (ok && ch->step == CERT_STEP_IPPORT_EXACT)
+		fputs("read in mode iis8 but not used: an entry for the exact IP:Port wins "
+		    "before the name is consulted\n", out);
+	else
+		fputs("read in mode iis8 but not used: no hostnameport or ccs entry "
+		    "matched it\n", out);
+}
+
+int
+views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out)
+{
+	char local[80], norm[BINDING_HOST_MAX], why[512];
+	const char *host = c->host, *sni = NULL, *note = "";
+	struct binding_addr lit;
+	struct cert_choice ch;
+	struct route r;
+	enum cert_verdict v = VERDICT_NO_CERTIFICATE;
+	int step = 1, ok = 0, i;
+
+	why[0] = '\0';
+
+	binding_ipport_format(&c->local, c->port, local, sizeof(local));
+	if (binding_host_normalize(c->host, norm, sizeof(norm)) == 0)
+		host = norm;
+	fprintf(out, "mode %s, configuration %s\n", conf_mode_name(cfg->mode),
+	    cfg->path != NULL ? cfg->path : "-");
+	fprintf(out, "%d. accepted a connection on %s (%s)\n", step++, local,
+	    c->http ? "http" : "https");
+
+	if (!c->http) {
+		if (c->sni != NULL) {
+			sni = c->sni;
+		} else if (!c->no_sni) {
+			if (binding_addr_parse(host, &lit) == 0)
+				note = " (clients send none for an IP address)";
+			else
+				sni = host;
+		}
+		memset(&ch, 0, sizeof(ch));
+		ok = binding_resolve_cert(cfg, &c->local, c->port, sni, &ch) == 0 &&
+		    ch.cert != NULL;
+		fprintf(out, "%d. ", step++);
+		explain_hello(out, cfg, sni, note, &ch, ok);
+		fprintf(out, "%d. certificate lookup (mode %s):\n", step++,
+		    conf_mode_name(cfg->mode));
+		for (i = 0; i < ch.nsteps && i < CERT_TRACE_MAX; i++)
+			fprintf(out, "     %s\n", ch.steps[i]);
+		if (ok)
+			fprintf(out, "   chosen: %s, thumbprint %s, selected by %s\n",
+			    ch.cert->subject, ch.cert->thumbprint, ch.selected_by);
+		else
+			fputs("   no certificate: the handshake fails and the connection is closed "
+			    "without one\n", out);
+	}
+
+	fprintf(out, "%d. ", step++);
+	if (!c->http && !ok) {
+		fputs("no request: the Host header is inside the TLS stream that never "
+		    "started\n", out);
+	} else {
+		binding_route(cfg, c->http ? BINDING_HTTP : BINDING_HTTPS, &c->local, c->port,
+		    c->host, 0, &r);
+		fprintf(out, "%s Host \"%s\": ", c->http ? "request" : "decrypted request", c->host);
+		if (r.status == 0 && r.site != NULL) {
+			char b[BINDING_HOST_MAX + 64];
+
+			binding_format(r.binding, b, sizeof(b));
+			/* r.explain restates the binding and site: the tier is the news here. */
+			fprintf(out, "site \"%s\" (id:%ld) by binding %s (routing rule %d: %s)\n",
+			    r.site->name, r.site->id, b, (int)r.tier, binding_route_tier_name(r.tier));
+			if (r.site->backend != NULL)
+				fprintf(out, "   proxied to %s\n", r.site->backend);
+			else
+				fputs("   answered by the built-in diagnostic page\n", out);
+		} else if (r.status == 503) {
+			fprintf(out, "site \"%s\" is stopped: HTTP.SYS answers 503 Service "
+			    "Unavailable (HTTPERR reason %s): %s\n",
+			    r.site != NULL ? r.site->name : "?",
+			    r.reason != NULL ? r.reason : "Disabled", r.explain);
+		} else {
+			fprintf(out, "HTTP.SYS answers 400 Bad Request - Invalid Hostname and "
+			    "closes the connection (HTTPERR reason %s): %s\n",
+			    r.reason != NULL ? r.reason : "Hostname", r.explain);
+		}
+	}
+
+	fprintf(out, "%d. ", step++);
+	if (c->http) {
+		fputs("verdict: n/a (plain HTTP: no certificate)\n", out);
+	} else {
+		v = certstore_verdict(ok ? ch.cert : NULL, host, cfg->trust_store, now, why,
+		    sizeof(why));
+		fprintf(out, "verdict for %s: %s", host, certstore_verdict_name(v));
+		if (v != VERDICT_OK && why[0] != '\0')
+			fprintf(out, ": %s", why);
+		else if (v == VERDICT_OK && ok)
+			fprintf(out, ": %s's certificate names it", cert_name(ch.cert));
+		fputs("\n", out);
+		explain_clients(out, v, ok ? ch.cert : NULL, host, local);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,745 @@
+/*
+ * check_views — the offline outputs (views.c) and the command line (cli.c): exact bytes
+ * of `show sslcert`, `list site`, the `check` table and JSON, the `explain` narration,
+ * and cli_parse for every command and the bad-usage cases.  Configurations are parsed
+ * with conf_parse from text whose certificate paths point at a demo set made once by
+ * `scripts/mkcerts.sh --demo` in a temporary directory (run from the repository root).
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include "cli.h"
+#include "conf.h"
+#include "certstore.h"
+#include "views.h"
+
+static char certdir[256];
+
+/* ---- fixtures ---- */
+
+/* A printf format: the certificate's base name twice (certificate, key). */
+#define TWO_SITES_INI \
+	"[server]\n" \
+	"mode = iis7\n" \
+	"trust = ca.pem\n" \
+	"\n" \
+	"[sslcert 0.0.0.0:8443]\n" \
+	"certificate = %s.pem\n" \
+	"key = %s.key\n" \
+	"appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n" \
+	"\n" \
+	"[site MySite V1]\n" \
+	"id = 1\n" \
+	"bindings = https/*:8443:sitev1.mysite.com, http/*:8080:sitev1.mysite.com\n" \
+	"\n" \
+	"[site MySite V2]\n" \
+	"id = 2\n" \
+	"bindings = https/*:8443:sitev2.mysite.com, http/*:8080:sitev2.mysite.com\n"
+
+static const char iis8_ini[] =
+	"[server]\n"
+	"mode = iis8\n"
+	"trust = ca.pem\n"
+	"\n"
+	"[sslcert sitev2.mysite.com:8443]\n"
+	"certificate = sitev2.pem\n"
+	"key = sitev2.key\n"
+	"appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+	"\n"
+	"[sslcert ccs:8443]\n"
+	"directory = ccs\n"
+	"password = ccs-secret\n"
+	"\n"
+	"[site MySite V1]\n"
+	"id = 1\n"
+	"bindings = https/*:8443:sitev1.mysite.com\n"
+	"\n"
+	"[site MySite V2]\n"
+	"id = 2\n"
+	"bindings = https/*:8443:sitev2.mysite.com\n"
+	"\n"
+	"[site Other]\n"
+	"id = 3\n"
+	"bindings = https/*:8443:www.example.com\n";
+
+/* Parse text (a printf format) as <certdir>/test.ini. */
+static struct conf *load_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static struct conf *
+load_text(const char *fmt, ...)
+{
+	char text[4096], name[512], err[4096];
+	struct conf *c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	snprintf(name, sizeof(name), "%s/test.ini", certdir);
+	c = conf_parse(text, name, CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_msg(c != NULL, "conf_parse: %s", err);
+	return c;
+}
+
+static struct conf *
+two_sites(const char *cert)
+{
+	return load_text(TWO_SITES_INI, cert, cert);
+}
+
+/* Run one view into a string (caller frees). */
+enum which { SHOW, LIST, CHECK, CHECK_JSON };
+
+static char *
+capture(const struct conf *cfg, enum which w, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r = -1;
+
+	ck_assert_ptr_nonnull(f);
+	switch (w) {
+	case SHOW:       r = views_show_sslcert(cfg, f); break;
+	case LIST:       r = views_list_site(cfg, f); break;
+	case CHECK:      r = views_check(cfg, time(NULL), 0, f); break;
+	case CHECK_JSON: r = views_check(cfg, time(NULL), 1, f); break;
+	}
+	fclose(f);
+	if (rc != NULL)
+		*rc = r;
+	return buf;
+}
+
+static char *
+explain(const struct conf *cfg, const char *local, unsigned port, const char *host,
+    const char *sni, int no_sni, int http)
+{
+	struct views_conn c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(binding_addr_parse(local, &c.local), 0);
+	c.port = port;
+	c.host = host;
+	c.sni = sni;
+	c.no_sni = no_sni;
+	c.http = http;
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	fclose(f);
+	return buf;
+}
+
+/* The loaded certificate of the first sslcert entry. */
+static const struct cert *
+first_cert(const struct conf *cfg)
+{
+	ck_assert_uint_ge(cfg->nsslcerts, 1);
+	ck_assert_ptr_nonnull(cfg->sslcerts[0].cert);
+	return cfg->sslcerts[0].cert;
+}
+
+/* The tail every netsh entry shares after Certificate Store Name. */
+static const char netsh_tail[] =
+	"    Verify Client Certificate Revocation : Enabled\r\n"
+	"    Verify Revocation Using Cached Client Certificate Only : Disabled\r\n"
+	"    Usage Check                  : Enabled\r\n"
+	"    Revocation Freshness Time    : 0\r\n"
+	"    URL Retrieval Timeout        : 0\r\n"
+	"    Ctl Identifier               : (null)\r\n"
+	"    Ctl Store Name               : (null)\r\n"
+	"    DS Mapper Usage              : Disabled\r\n"
+	"    Negotiate Client Certificate : Disabled\r\n"
+	"    Reject Connections           : Disabled\r\n"
+	"    Disable HTTP2                : Not Set\r\n"
+	"    Disable QUIC                 : Not Set\r\n"
+	"    Disable TLS1.2               : Not Set\r\n"
+	"    Disable TLS1.3               : Not Set\r\n"
+	"    Disable OCSP Stapling        : Not Set\r\n"
+	"    Enable Token Binding         : Not Set\r\n"
+	"    Log Extended Events          : Not Set\r\n"
+	"    Disable Legacy TLS Versions  : Not Set\r\n"
+	"    Enable Session Ticket        : Not Set\r\n"
+	" Extended Properties:\r\n"
+	"    PropertyId                   : 0\r\n"
+	"    Receive Window               : 1048576\r\n"
+	" Extended Properties:\r\n"
+	"    PropertyId                   : 1\r\n"
+	"    Max Settings Per Frame       : 2796202\r\n"
+	"    Max Settings Per Minute      : 4294967295\r\n"
+	"\r\n";
+
+/* Compare whole outputs; on a difference print both (Check's messages are bounded). */
+#define assert_text(got, want) do { \
+	if (strcmp((got), (want)) != 0) { \
+		fprintf(stderr, "---- got:\n%s---- want:\n%s----\n", (got), (want)); \
+		ck_abort_msg("output differs (both printed above)"); \
+	} \
+} while (0)
+
+/* ---- show sslcert ---- */
+
+START_TEST(test_views_show_sslcert_ipport_bytes)
+{
+	struct conf *cfg = two_sites("sitev1");
+	char want[4096];
+	char *got = capture(cfg, SHOW, NULL);
+
+	snprintf(want, sizeof(want),
+	    "\r\n"
+	    "SSL Certificate bindings:\r\n"
+	    "-------------------------\r\n"
+	    "\r\n"
+	    "    IP:port                      : 0.0.0.0:8443\r\n"
+	    "    Certificate Hash             : %s\r\n"
+	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
+	    "    Certificate Store Name       : MY\r\n"
+	    "%s", first_cert(cfg)->thumbprint, netsh_tail);
+	assert_text(got, want);
+	ck_assert_int_eq((int)strlen(first_cert(cfg)->thumbprint), 40);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_hostnameport_and_ccs)
+{
+	struct conf *cfg = load_text("%s", iis8_ini);
+	char want[8192];
+	char *got = capture(cfg, SHOW, NULL);
+	const char *p;
+
+	ck_assert_ptr_nonnull(cfg->sslcerts[0].cert);
+	snprintf(want, sizeof(want),
+	    "\r\n"
+	    "SSL Certificate bindings:\r\n"
+	    "-------------------------\r\n"
+	    "\r\n"
+	    "    Hostname:port                : sitev2.mysite.com:8443\r\n"
+	    "    Certificate Hash             : %s\r\n"
+	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
+	    "    Certificate Store Name       : MY\r\n"
+	    "%s"
+	    "    Central Certificate Store    : 8443\r\n"
+	    "    Certificate Hash             : (null)\r\n"
+	    "    Application ID               : (null)\r\n"
+	    "    Certificate Store Name       : (null)\r\n"
+	    "%s", cfg->sslcerts[0].cert->thumbprint, netsh_tail, netsh_tail);
+	assert_text(got, want);
+	/* Windows console line ends: no LF without its CR. */
+	for (p = got; *p != '\0'; p++)
+		if (*p == '\n')
+			ck_assert_msg(p > got && p[-1] == '\r', "bare LF at offset %td", p - got);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_empty_table)
+{
+	struct conf *cfg = load_text("[site A]\nid = 1\nbindings = http/*:8080:\n");
+	char *got = capture(cfg, SHOW, NULL);
+
+	ck_assert_str_eq(got, "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n");
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* ---- list site ---- */
+
+START_TEST(test_views_list_site_appcmd_layout)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site MySite V1]\nid = 1\n"
+	    "bindings = https/*:8443:sitev1.mysite.com, http/*:8080:sitev1.mysite.com\n"
+	    "[site Old]\nid = 7\nbindings = http/127.0.0.1:8081:, https/[::1]:8443:\n"
+	    "state = stopped\n");
+	char *got = capture(cfg, LIST, NULL);
+
+	ck_assert_str_eq(got,
+	    "SITE \"MySite V1\" (id:1,bindings:https/*:8443:sitev1.mysite.com,"
+	    "http/*:8080:sitev1.mysite.com,state:Started)\n"
+	    "SITE \"Old\" (id:7,bindings:http/127.0.0.1:8081:,https/[::1]:8443:,state:Stopped)\n");
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* ---- check ---- */
+
+START_TEST(test_views_check_two_sites_table)
+{
+	struct conf *cfg = two_sites("sitev1");
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+
+	ck_assert_int_eq(rc, 2);
+	assert_text(got,
+	    "mode iis7: HTTP.SYS before SNI: the certificate is chosen by IP:Port alone\n"
+	    "\n"
+	    "  client                      certificate        selected by          verdict\n"
+	    "MySite V1 (id:1) https/*:8443:sitev1.mysite.com on 0.0.0.0:8443\n"
+	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "MySite V2 (id:2) https/*:8443:sitev2.mysite.com on 0.0.0.0:8443\n"
+	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch "
+	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
+	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch "
+	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
+	    "\n"
+	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "client errors:\n"
+	    "  MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
+	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
+	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n");
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_check_two_names_all_ok)
+{
+	struct conf *cfg = two_sites("both");
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(got,
+	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\n"));
+	ck_assert_ptr_null(strstr(got, "client errors"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* The JSON object check writes for one prediction with a certificate. */
+static void
+json_row(char *buf, size_t len, const char *site, int id, const char *binding,
+    const char *sni, const struct cert *c, const char *verdict, const char *why)
+{
+	char na[32], sans[256] = "";
+	struct tm tm;
+	size_t i;
+
+	gmtime_r(&c->not_after, &tm);
+	strftime(na, sizeof(na), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (i = 0; i < c->nsans; i++)
+		snprintf(sans + strlen(sans), sizeof(sans) - strlen(sans), "%s\"%s\"",
+		    i ? ", " : "", c->sans[i]);
+	snprintf(buf, len, "{\"site\": \"%s\", \"site_id\": %d, \"binding\": \"%s\", "
+	    "\"local\": \"0.0.0.0:8443\", \"sni\": %s%s%s, \"certificate\": {\"subject\": \"%s\", "
+	    "\"sans\": [%s], \"thumbprint\": \"%s\", \"not_after\": \"%s\", "
+	    "\"selected_by\": \"ipport 0.0.0.0:8443\"}, \"verdict\": \"%s\", \"why\": \"%s\"}",
+	    site, id, binding, sni ? "\"" : "", sni ? sni : "null", sni ? "\"" : "",
+	    c->subject, sans, c->thumbprint, na, verdict, why);
+}
+
+START_TEST(test_views_check_two_sites_json)
+{
+	struct conf *cfg = two_sites("sitev1");
+	const struct cert *c = first_cert(cfg);
+	char okwhy[512], r[4][2048], want[10000];
+	int rc;
+	char *got = capture(cfg, CHECK_JSON, &rc);
+	const char *mm = "certificate names sitev1.mysite.com, not sitev2.mysite.com";
+
+	ck_assert_int_eq(rc, 2);
+	ck_assert_int_eq(certstore_verdict(c, "sitev1.mysite.com", cfg->trust_store, time(NULL),
+	    okwhy, sizeof(okwhy)), VERDICT_OK);
+	json_row(r[0], sizeof(r[0]), "MySite V1", 1, "https/*:8443:sitev1.mysite.com",
+	    "sitev1.mysite.com", c, "ok", okwhy);
+	json_row(r[1], sizeof(r[1]), "MySite V1", 1, "https/*:8443:sitev1.mysite.com", NULL, c,
+	    "ok", okwhy);
+	json_row(r[2], sizeof(r[2]), "MySite V2", 2, "https/*:8443:sitev2.mysite.com",
+	    "sitev2.mysite.com", c, "name-mismatch", mm);
+	json_row(r[3], sizeof(r[3]), "MySite V2", 2, "https/*:8443:sitev2.mysite.com", NULL, c,
+	    "name-mismatch", mm);
+	snprintf(want, sizeof(want), "[\n  %s,\n  %s,\n  %s,\n  %s\n]\n", r[0], r[1], r[2], r[3]);
+	assert_text(got, want);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_check_json_escapes_strings)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site Say \"hi\" \\ there]\nid = 4\nbindings = https/*:8443:sitev1.mysite.com\n");
+	char *got = capture(cfg, CHECK_JSON, NULL);
+
+	ck_assert_ptr_nonnull(strstr(got, "{\"site\": \"Say \\\"hi\\\" \\\\ there\", \"site_id\": 4,"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_check_no_certificate_is_an_error)
+{
+	/* iis8 with SNI entries only: a client without SNI gets no certificate. */
+	struct conf *cfg = load_text("%s", iis8_ini);
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+	char *json = capture(cfg, CHECK_JSON, NULL);
+
+	ck_assert_int_eq(rc, 4); /* three rows without SNI + www.example.com's ccs miss */
+	ck_assert_ptr_nonnull(strstr(got,
+	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ccs 8443 -> sitev1.mysite.com.pfx"));
+	ck_assert_ptr_nonnull(strstr(got,
+	    "  with SNI sitev2.mysite.com  sitev2.mysite.com  hostnameport sitev2.mysite.com:8443"));
+	ck_assert_ptr_nonnull(strstr(got, "  without SNI                 (none)"));
+	ck_assert_ptr_nonnull(strstr(got, "6 predictions: 2 ok, 4 no-certificate\n"));
+	ck_assert_ptr_nonnull(strstr(got,
+	    "  MySite V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com without SNI gets no "
+	    "certificate: the handshake fails (no-certificate)\n"));
+	ck_assert_ptr_nonnull(strstr(json, "\"sni\": null, \"certificate\": null, "
+	    "\"verdict\": \"no-certificate\", \"why\": \"no certificate binding matches "
+	    "0.0.0.0:8443 without SNI: the handshake fails\"}"));
+	free(got);
+	free(json);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_check_blank_host_is_not_an_error)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\ncertificate = %s.pem\nkey = %s.key\n"
+	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "sitev1", "sitev1");
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(got, "Any (id:1) https/*:8443: on 0.0.0.0:8443\n"
+	    "  without SNI  sitev1.mysite.com  ipport 0.0.0.0:8443  n/a (any host)\n"));
+	ck_assert_ptr_null(strstr(got, "with SNI"));
+	ck_assert_ptr_nonnull(strstr(got, "\n1 prediction: 1 n/a (any host)\n"));
+	free(got);
+	conf_free(cfg);
+
+	/* An expired certificate is still an error on a blank-host binding. */
+	cfg = load_text("[sslcert 0.0.0.0:8443]\ncertificate = %s.pem\nkey = %s.key\n"
+	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "expired", "expired");
+	got = capture(cfg, CHECK, &rc);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_ptr_nonnull(strstr(got, "1 prediction: 1 expired\n"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* ---- explain ---- */
+
+START_TEST(test_views_explain_two_sites_mismatch)
+{
+	struct conf *cfg = two_sites("sitev1");
+	char *got = explain(cfg, "127.0.0.1", 8443, "sitev2.mysite.com", NULL, 0, 0);
+	char want[512];
+
+	ck_assert_ptr_nonnull(strstr(got, "1. accepted a connection on 127.0.0.1:8443 (https)\n"));
+	ck_assert_ptr_nonnull(strstr(got, "2. ClientHello with SNI \"sitev2.mysite.com\": ignored "
+	    "in mode iis7: HTTP.SYS before SNI: the certificate is chosen by IP:Port alone\n"));
+	ck_assert_ptr_nonnull(strstr(got, "3. certificate lookup (mode iis7):\n"
+	    "     step 1 ipport 127.0.0.1:8443: no entry\n"));
+	snprintf(want, sizeof(want), "   chosen: CN=sitev1.mysite.com, thumbprint %s, selected by "
+	    "ipport 0.0.0.0:8443\n", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(got, want));
+	ck_assert_ptr_nonnull(strstr(got, "4. decrypted request Host \"sitev2.mysite.com\": site "
+	    "\"MySite V2\" (id:2) by binding https/*:8443:sitev2.mysite.com (routing rule 1: "
+	    "host name)\n"));
+	ck_assert_ptr_nonnull(strstr(got, "   answered by the built-in diagnostic page\n"));
+	ck_assert_ptr_nonnull(strstr(got, "5. verdict for sitev2.mysite.com: name-mismatch: "
+	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n"));
+	ck_assert_ptr_nonnull(strstr(got, "   curl: (60) SSL: no alternative certificate subject "
+	    "name matches target host name 'sitev2.mysite.com'\n"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_explain_iis8_sni_used_and_missing)
+{
+	struct conf *cfg = load_text("%s", iis8_ini);
+	char *got = explain(cfg, "127.0.0.1", 8443, "sitev2.mysite.com:8443", NULL, 0, 0);
+
+	ck_assert_ptr_nonnull(strstr(got, "2. ClientHello with SNI \"sitev2.mysite.com\": used in "
+	    "mode iis8: the name chose the certificate\n"));
+	ck_assert_ptr_nonnull(strstr(got, "selected by hostnameport sitev2.mysite.com:8443\n"));
+	ck_assert_ptr_nonnull(strstr(got, "5. verdict for sitev2.mysite.com: ok"));
+	free(got);
+
+	got = explain(cfg, "127.0.0.1", 8443, "sitev2.mysite.com", NULL, 1, 0);
+	ck_assert_ptr_nonnull(strstr(got, "2. ClientHello without SNI: only the ipport entries "
+	    "can match"));
+	ck_assert_ptr_nonnull(strstr(got, "   no certificate: the handshake fails"));
+	ck_assert_ptr_nonnull(strstr(got, "4. no request: the Host header is inside the TLS "
+	    "stream that never started\n"));
+	ck_assert_ptr_nonnull(strstr(got, "5. verdict for sitev2.mysite.com: no-certificate"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_explain_http_and_unknown_host)
+{
+	struct conf *cfg = two_sites("sitev1");
+	char *got = explain(cfg, "127.0.0.1", 8080, "nobody.example.com", NULL, 0, 1);
+	char want[2048];
+
+	snprintf(want, sizeof(want),
+	    "mode iis7, configuration %s/test.ini\n"
+	    "1. accepted a connection on 127.0.0.1:8080 (http)\n"
+	    "2. request Host \"nobody.example.com\": HTTP.SYS answers 400 Bad Request - Invalid "
+	    "Hostname and closes the connection (HTTPERR reason Hostname): no http binding on "
+	    "port 8080 matches host \"nobody.example.com\": 400 Invalid Hostname\n"
+	    "3. verdict: n/a (plain HTTP: no certificate)\n", certdir);
+	assert_text(got, want);
+	free(got);
+
+	got = explain(cfg, "127.0.0.1", 8080, "SiteV1.mysite.com:8080", NULL, 0, 1);
+	ck_assert_ptr_nonnull(strstr(got, "2. request Host \"SiteV1.mysite.com:8080\": site "
+	    "\"MySite V1\" (id:1) by binding http/*:8080:sitev1.mysite.com (routing rule 1: "
+	    "host name)\n"));
+	free(got);
+	conf_free(cfg);
+
+	/* A stopped site: HTTP.SYS's 503, as a stopped application pool. */
+	cfg = load_text("[site Down]\nid = 9\nbindings = http/*:8080:\nstate = stopped\n");
+	got = explain(cfg, "127.0.0.1", 8080, "anything.example", NULL, 0, 1);
+	ck_assert_ptr_nonnull(strstr(got, "2. request Host \"anything.example\": site \"Down\" is "
+	    "stopped: HTTP.SYS answers 503 Service Unavailable (HTTPERR reason Disabled)"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* ---- cli_parse ---- */
+
+static int
+parse(struct cli_opts *o, char *err, size_t errlen, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	va_list ap;
+	char *a;
+
+	argv[argc++] = "sysbind";
+	va_start(ap, errlen);
+	while ((a = va_arg(ap, char *)) != NULL && argc < 15)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return cli_parse(argc, argv, o, err, errlen);
+}
+
+START_TEST(test_cli_parse_commands)
+{
+	struct cli_opts o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_RUN);
+	ck_assert_str_eq(o.conf_path, "conf/sysbind.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-c", "x.ini", "-v", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_RUN);
+	ck_assert_str_eq(o.conf_path, "x.ini");
+	ck_assert_int_eq(o.verbose, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-t", "-c", "y.ini", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_TEST);
+	ck_assert_str_eq(o.conf_path, "y.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "check", "--json", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_CHECK);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-c", "z.ini", "check", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_CHECK);
+	ck_assert_str_eq(o.conf_path, "z.ini");
+	ck_assert_int_eq(o.json, 0);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "show", "sslcert", "-c", "a.ini", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_SHOW_SSLCERT);
+	ck_assert_str_eq(o.conf_path, "a.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "list", "site", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_LIST_SITE);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "--version", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_VERSION_CMD);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "--help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "check", "--help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+}
+END_TEST
+
+START_TEST(test_cli_parse_explain)
+{
+	struct cli_opts o;
+	char err[256], ip[64];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--local", "127.0.0.1:8443",
+	    "--host", "sitev2.mysite.com", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_EXPLAIN);
+	ck_assert_int_eq(o.local_port, 8443);
+	binding_addr_format(&o.local, ip, sizeof(ip));
+	ck_assert_str_eq(ip, "127.0.0.1");
+	ck_assert_str_eq(o.host, "sitev2.mysite.com");
+	ck_assert_ptr_null(o.sni);
+	ck_assert_int_eq(o.no_sni, 0);
+	ck_assert_int_eq(o.http, 0);
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--local", "[::1]:443", "--host",
+	    "x", "--sni", "y.example", "-c", "c.ini", NULL), 0);
+	ck_assert_int_eq(o.local.family, AF_INET6);
+	ck_assert_int_eq(o.local_port, 443);
+	ck_assert_str_eq(o.sni, "y.example");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--no-sni", "--local",
+	    "127.0.0.1:1", "--host", "x", NULL), 0);
+	ck_assert_int_eq(o.no_sni, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--http", "--local",
+	    "127.0.0.1:8080", "--host", "x", NULL), 0);
+	ck_assert_int_eq(o.http, 1);
+}
+END_TEST
+
+/* Each bad command line fails with the given reason. */
+static void
+bad(const char *want, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	va_list ap;
+	char *a, err[256];
+	struct cli_opts o;
+
+	argv[argc++] = "sysbind";
+	va_start(ap, want);
+	while ((a = va_arg(ap, char *)) != NULL && argc < 15)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	ck_assert_int_eq(cli_parse(argc, argv, &o, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, want);
+}
+
+START_TEST(test_cli_parse_bad_usage)
+{
+	bad("unknown command \"import\"", "import", "--applicationhost", "x", NULL);
+	bad("unknown option \"--applicationhost\"", "--applicationhost", "x", NULL);
+	bad("unknown command \"appcmd\"", "appcmd", "list", "site", NULL);
+	bad("unknown command \"netsh\"", "netsh", "http", "show", "sslcert", NULL);
+	bad("unknown option \"--bogus\"", "check", "--bogus", NULL);
+	bad("option -c needs a value", "check", "-c", NULL);
+	bad("option -c given twice", "-c", "a", "-c", "b", NULL);
+	bad("option --json is not valid with explain", "explain", "--json", "--local",
+	    "127.0.0.1:1", "--host", "x", NULL);
+	bad("option --json is not valid with list site", "list", "site", "--json", NULL);
+	bad("option -v is not valid with check", "check", "-v", NULL);
+	bad("option -v is not valid with -t", "-t", "-v", NULL);
+	bad("-t takes no command (got \"check\")", "-t", "check", NULL);
+	bad("--version takes no command (got \"check\")", "--version", "check", NULL);
+	bad("option -c is not valid with --version", "--version", "-c", "x", NULL);
+	bad("\"show\" takes one object: sslcert", "show", NULL);
+	bad("\"show\" takes one object: sslcert", "show", "site", NULL);
+	bad("\"list\" takes one object: site", "list", "sslcert", NULL);
+	bad("unexpected argument \"extra\"", "check", "extra", NULL);
+	bad("unexpected argument \"extra\"", "list", "site", "extra", NULL);
+	bad("explain needs --local IP:PORT", "explain", "--host", "x", NULL);
+	bad("explain needs --host NAME", "explain", "--local", "127.0.0.1:1", NULL);
+	bad("--sni and --no-sni exclude each other", "explain", "--local", "127.0.0.1:1",
+	    "--host", "x", "--sni", "y", "--no-sni", NULL);
+	bad("--http has no TLS: --sni and --no-sni do not apply", "explain", "--local",
+	    "127.0.0.1:1", "--host", "x", "--http", "--no-sni", NULL);
+	bad("--local \"*:443\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443", "explain",
+	    "--local", "*:443", "--host", "x", NULL);
+	bad("--local \"::1:443\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443", "explain",
+	    "--local", "::1:443", "--host", "x", NULL);
+	bad("--local \"127.0.0.1:0\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443",
+	    "explain", "--local", "127.0.0.1:0", "--host", "x", NULL);
+	bad("--local \"127.0.0.1\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443",
+	    "explain", "--local", "127.0.0.1", "--host", "x", NULL);
+	bad("--local \"127.0.0.1:99999\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443",
+	    "explain", "--local", "127.0.0.1:99999", "--host", "x", NULL);
+}
+END_TEST
+
+START_TEST(test_cli_usage_lists_only_current_commands)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cli_usage(f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind check [-c FILE] [--json]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind explain [-c FILE] --local IP:PORT --host NAME "
+	    "[--sni NAME | --no-sni] [--http]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind show sslcert [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind list site [-c FILE]"));
+	ck_assert_ptr_null(strstr(buf, "import"));
+	ck_assert_ptr_null(strstr(buf, "appcmd …"));
+	ck_assert_ptr_null(strstr(buf, "netsh http …"));
+	free(buf);
+}
+END_TEST
+
+static Suite *
+views_suite(void)
+{
+	Suite *s = suite_create("views");
+	TCase *tc = tcase_create("views");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
+	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
+	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_list_site_appcmd_layout);
+	tcase_add_test(tc, test_views_check_two_sites_table);
+	tcase_add_test(tc, test_views_check_two_names_all_ok);
+	tcase_add_test(tc, test_views_check_two_sites_json);
+	tcase_add_test(tc, test_views_check_json_escapes_strings);
+	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);
+	tcase_add_test(tc, test_views_check_blank_host_is_not_an_error);
+	tcase_add_test(tc, test_views_explain_two_sites_mismatch);
+	tcase_add_test(tc, test_views_explain_iis8_sni_used_and_missing);
+	tcase_add_test(tc, test_views_explain_http_and_unknown_host);
+	tcase_add_test(tc, test_cli_parse_commands);
+	tcase_add_test(tc, test_cli_parse_explain);
+	tcase_add_test(tc, test_cli_parse_bad_usage);
+	tcase_add_test(tc, test_cli_usage_lists_only_current_commands);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	char cmd[512];
+	SRunner *sr;
+	int failed;
+
+	snprintf(certdir, sizeof(certdir), "/tmp/sysbind-check-views.XXXXXX");
+	if (mkdtemp(certdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "scripts/mkcerts.sh --demo %s >/dev/null", certdir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "check_views: %s failed (run from the repository root)\n", cmd);
+		return 1;
+	}
+	sr = srunner_create(views_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", certdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "check_views: could not remove %s\n", certdir);
+	return failed == 0 ? 0 : 1;
+}

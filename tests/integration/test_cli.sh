@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# test_cli.sh — the real build/sysbind's command line: -t, check (table and JSON), explain,
+# show sslcert, list site, --version/--help and bad usage, on the example configurations
+# (conf/examples/*.ini, whose certificates are conf/certs made by mkcerts.sh --demo).
+. "$(dirname "$0")/lib.sh"
+
+"$SB_ROOT/scripts/mkcerts.sh" --demo "$SB_ROOT/conf/certs" >/dev/null \
+	|| not_ok "mkcerts.sh --demo conf/certs"
+EX="$SB_ROOT/conf/examples"
+
+# run NAME ARGS...: run sysbind, stdout in $out, stderr in $err, status in $rc.
+run() {
+	"$SB_BIN" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# -t on a broken configuration: every error with file:line, on stderr, exit 2.
+run -t -c "$EX/bad.ini"
+expect_eq "-t bad.ini exits 2" "$rc" 2
+nerr=$(grep -cE '^[^:]*bad\.ini:[0-9]+: ' "$T/err")
+if [ "$nerr" -ge 3 ]; then ok "-t bad.ini prints several file:line errors ($nerr)"; \
+	else not_ok "-t bad.ini prints several file:line errors" "$err"; fi
+expect_eq "-t bad.ini prints nothing on stdout" "$out" ""
+expect_not_contains "-t bad.ini does not claim success" "$out$err" "test is successful"
+
+# -t on a good one.
+run -t -c "$EX/two-names.ini"
+expect_eq "-t two-names.ini exits 0" "$rc" 0
+expect_eq "-t says the test is successful" "$out" \
+	"configuration file $EX/two-names.ini test is successful"
+
+# check: the two-site story, sitev2 gets sitev1's certificate.
+run check -c "$EX/two-sites.ini"
+expect_eq "check two-sites.ini exits 1" "$rc" 1
+expect_contains "check two-sites: sitev2 with SNI is a name-mismatch" "$out" \
+	"  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch"
+expect_contains "check two-sites: the problem line names both hosts" "$out" \
+	"sitev2.mysite.com with and without SNI is served sitev1.mysite.com's certificate"
+expect_contains "check two-sites: summary" "$out" "4 predictions: 2 ok, 2 name-mismatch"
+expect_contains "check two-sites: IIS Manager's warning on stderr" "$err" \
+	"At least one other site is using the same HTTPS binding"
+
+run check -c "$EX/two-names.ini"
+expect_eq "check two-names.ini exits 0" "$rc" 0
+expect_contains "check two-names: all ok" "$out" "4 predictions: 4 ok"
+
+run check --json -c "$EX/two-sites.ini"
+expect_eq "check --json two-sites.ini exits 1" "$rc" 1
+if command -v python3 >/dev/null 2>&1; then
+	got=$(python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+r = [x for x in rows if x["sni"] == "sitev2.mysite.com"][0]
+print(len(rows), r["site"], r["verdict"], r["certificate"]["subject"], r["certificate"]["selected_by"])
+' "$T/out" 2>&1)
+	expect_eq "check --json parses and tells sitev2's story" "$got" \
+		"4 MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443"
+else
+	expect_contains "check --json names the verdict" "$out" '"verdict": "name-mismatch"'
+	expect_contains "check --json has a null sni" "$out" '"sni": null'
+fi
+
+# explain: one connection, step by step.
+run explain -c "$EX/two-sites.ini" --local 127.0.0.1:8443 --host sitev2.mysite.com
+expect_eq "explain exits 0 even for a predicted error" "$rc" 0
+expect_contains "explain: SNI ignored in iis7" "$out" \
+	'2. ClientHello with SNI "sitev2.mysite.com": ignored in mode iis7'
+expect_contains "explain: the chosen certificate" "$out" \
+	"   chosen: CN=sitev1.mysite.com, thumbprint "
+expect_contains "explain: the site" "$out" 'site "MySite V2" (id:2)'
+expect_contains "explain: curl's message" "$out" \
+	"curl: (60) SSL: no alternative certificate subject name matches target host name 'sitev2.mysite.com'"
+
+run explain -c "$EX/iis8-sni.ini" --local 127.0.0.1:8443 --host sitev2.mysite.com
+expect_contains "explain iis8: SNI used" "$out" "used in mode iis8"
+expect_contains "explain iis8: verdict ok" "$out" "5. verdict for sitev2.mysite.com: ok"
+
+# show sslcert: netsh's layout with CRLF line ends.
+run show sslcert -c "$EX/two-sites.ini"
+expect_eq "show sslcert exits 0" "$rc" 0
+expect_eq "show sslcert: first 5 lines" "$(head -n 5 "$T/out" | od -An -c | tr -s ' ' | tr -d '\n')" \
+	"$(printf '\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n    IP:port                      : 0.0.0.0:8443\r\n' | od -An -c | tr -s ' ' | tr -d '\n')"
+tp=$(openssl x509 -in "$SB_ROOT/conf/certs/sitev1.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+expect_contains "show sslcert: the thumbprint of sitev1.pem" "$out" \
+	"    Certificate Hash             : $tp"$'\r'
+expect_contains "show sslcert: a long label keeps one space" "$out" \
+	"    Verify Client Certificate Revocation : Enabled"$'\r'
+
+run show sslcert -c "$EX/ccs.ini"
+expect_contains "show sslcert ccs: Central Certificate Store line" "$out" \
+	"    Central Certificate Store    : 8443"$'\r\n'"    Certificate Hash             : (null)"$'\r'
+
+# list site: appcmd's layout.
+run list site -c "$EX/two-sites.ini"
+expect_eq "list site" "$out" \
+'SITE "MySite V1" (id:1,bindings:https/127.0.0.1:8443:sitev1.mysite.com,http/127.0.0.1:8080:sitev1.mysite.com,state:Started)
+SITE "MySite V2" (id:2,bindings:https/127.0.0.1:8443:sitev2.mysite.com,http/127.0.0.1:8080:sitev2.mysite.com,state:Started)'
+
+# Invalid configuration for a view: exit 2 with the errors.
+run list site -c "$EX/bad.ini"
+expect_eq "list site on bad.ini exits 2" "$rc" 2
+expect_contains "list site on bad.ini prints the errors" "$err" "bad.ini:"
+
+run check -c "$T/missing.ini"
+expect_eq "check on a missing file exits 2" "$rc" 2
+
+# --version, --help, bad usage.
+run --version
+expect_eq "--version" "$out" "sysbind 0.1.0"
+run --help
+expect_eq "--help exits 0" "$rc" 0
+expect_contains "--help shows explain" "$out" "sysbind explain [-c FILE] --local IP:PORT --host NAME"
+expect_not_contains "--help does not offer import yet" "$out" "import"
+for args in "import --applicationhost x" "appcmd list site" "netsh http show sslcert" \
+	"check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
+	# shellcheck disable=SC2086
+	run $args
+	expect_eq "bad usage [$args] exits 2" "$rc" 2
+	expect_contains "bad usage [$args] prints the usage" "$err" "usage: sysbind"
+done
+run import --applicationhost x
+expect_contains "an unknown command is named first" "$err" 'sysbind: unknown command "import"'
+
+finish
