@@ -13,6 +13,11 @@
 #include <stddef.h>
 #include <event2/buffer.h>
 
+/* How the limits count (a head exactly at a limit passes, one byte over is refused at that
+ * byte, before it is stored): max_request_bytes counts every byte of the head on the wire,
+ * empty lines before the request line and the blank line's CRLF included; max_field_length
+ * counts one header line without its CRLF; max_url_length the request-target.  A response
+ * parser applies the first two to the backend's head (as HTTP_ERR_BAD_RESPONSE). */
 struct http_limits {
 	unsigned long max_field_length;   /* one header line (name + value), HTTP.SYS MaxFieldLength */
 	unsigned long max_request_bytes;  /* request line + all headers, MaxRequestBytes */
@@ -104,6 +109,10 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
  * between messages), -1 when a message was cut short. */
 int http_parser_finish(struct http_parser *p);
 
+/* After a pause after on_head, resuming lets llhttp act on the head's framing at once: a
+ * bodiless message completes inside this call (on_end is called from here, and the parser
+ * is then paused after on_end), an upgrade request makes the next feed return
+ * HTTP_FEED_UPGRADE.  Trailer fields of a chunked body are checked, then dropped. */
 void http_parser_resume(struct http_parser *p);
 
 /* Ask the parser to pause right after on_head (so the caller can route before the body). */
@@ -116,6 +125,8 @@ void http_parser_set_request_method(struct http_parser *p, const char *method);
 int http_parser_idle(const struct http_parser *p);
 
 /* The error after HTTP_FEED_ERROR, with a short detail for logs ("obs-fold in header"). */
+/* HTTP_ERR_NONE (detail "stopped by on_head" ...) when one of our caller's callbacks
+ * returned -1: that is not a parse error. */
 enum http_error http_parser_error(const struct http_parser *p, const char **detail);
 
 /* 1 when the method is idempotent (RFC 9110 §9.2.2: GET HEAD OPTIONS TRACE PUT DELETE). */

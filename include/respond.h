@@ -52,7 +52,7 @@ int respond_error_body(struct evbuffer *out, enum respond_page p);
 struct respond_diag {
 	const char *site;
 	long        site_id;
-	const char *binding;        /* "https/*:443:sitev2.mysite.com" */
+	const char *binding;        // "https/*:443:sitev2.mysite.com"
 	const char *route_tier;     /* "host", "blank host on *", ... */
 	const char *local;          /* "127.0.0.1:8443" */
 	const char *client;         /* "127.0.0.1:51234" */

@@ -1,0 +1,1112 @@
+/*
+ * http — the llhttp adapter.  Owns: feeding bytes to llhttp (strict, no lenient flags),
+ * a small scanner of the raw head bytes that enforces HTTP.SYS's limits as bytes arrive
+ * and the RFC 9112 rules llhttp 8.1 lets through (bare LF, bare CR, obs-fold, whitespace
+ * before a colon, empty field names), accumulating the head's strings into a per-parser
+ * arena, the head checks done when the head is complete (Host, versions, transfer
+ * codings, request-target forms), and re-serialising heads for the other side.  It does
+ * not own sockets, routing or the responses sysbind makes itself (respond.c).
+ *
+ * Decisions recorded here (DESIGN.md §5 leaves them open):
+ *  - Limits: max_request_bytes counts every byte of the head on the wire, from the first
+ *    byte of the message (empty lines before the request line included) through the CRLF
+ *    of the blank line; max_field_length counts one header line without its CRLF (name,
+ *    colon, whitespace, value); max_url_length counts the request-target.  A head exactly
+ *    at a limit is accepted, one byte over is refused at that byte.  Response heads from a
+ *    backend are held to max_request_bytes and max_field_length too (as HTTP_ERR_BAD_RESPONSE).
+ *  - Transfer-Encoding in a request: a last coding other than chunked (or chunked twice)
+ *    is 400 (RFC 9112 §6.3); chunked preceded by another coding ("gzip, chunked") is 501
+ *    N/I, because we re-chunk bodies and cannot carry other codings.  In a response
+ *    anything but a lone "chunked" is a bad response (502).
+ *  - obs-fold, whitespace before a colon, an empty field name, a field line without a
+ *    colon: Invalid Header.  Bare CR or LF anywhere in a head: Invalid_CR/LF.
+ *  - A well-formed version other than 1.x (HTTP/2.0, HTTP/0.9, HTTP/1.2) is 505; a junk
+ *    version is 400.  CONNECT is 400 (a reverse proxy does not tunnel); "*" is only
+ *    allowed with OPTIONS (Invalid URL otherwise); userinfo in an absolute-form target is
+ *    an Invalid URL.
+ *  - Trailers of a chunked body are checked by llhttp and then dropped (not forwarded).
+ *  - "Upgrade: h2c" is never an upgrade: the request is handled as a plain request.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <llhttp.h>
+
+#include "http.h"
+
+enum parser_state {
+	PS_RUN = 0,      /* feeding */
+	PS_PAUSED_HEAD,  /* paused after on_head */
+	PS_PAUSED_END,   /* paused after on_end, waiting for http_parser_resume */
+	PS_UPGRADE,      /* the connection is a tunnel now */
+	PS_ERROR,
+};
+
+/* Scanner states for one head line. */
+enum scan_state { SC_LINE_START = 0, SC_NAME, SC_REST, SC_CR };
+
+/* The head's strings are kept as offsets into the arena until the head is complete
+ * (the arena may move while it grows). */
+struct hdr_span {
+	size_t name, name_len;
+	size_t value, value_len;  /* value == SIZE_MAX: no value bytes seen yet */
+};
+
+enum tok { TOK_NONE = 0, TOK_URL, TOK_STATUS, TOK_FIELD, TOK_VALUE };
+
+struct http_parser {
+	llhttp_t ll;
+	enum http_kind kind;
+	struct http_limits lim;
+	const struct http_callbacks *cb;
+	void *arg;
+
+	enum parser_state state;
+	enum http_error err;
+	const char *detail;
+	int pause_after_head;
+	int finishing;          /* inside llhttp_finish: do not pause in on_message_complete */
+	int stopped;            /* a callback of our caller returned -1: not a parse error */
+	int is_interim;         /* current response is 1xx (not 101): parsing goes on after it */
+	char req_method[24];    /* response parser: the method of the request it answers */
+
+	/* raw head scanner */
+	int in_head;
+	int need_reset;         /* the previous message's strings die at the next byte */
+	size_t head_bytes;
+	size_t line_len;
+	unsigned line_no;
+	int line0_started;
+	enum scan_state sc;
+
+	/* arena */
+	char *buf;
+	size_t len, cap, max;
+	enum tok cur;
+	size_t cur_start;
+	size_t url, url_len;
+	size_t status, status_len;
+	size_t host_off, path_off;  /* SIZE_MAX when not computed */
+	struct hdr_span *spans;
+	size_t nspans, spans_cap;
+	int head_done;              /* header callbacks after the head are trailers: dropped */
+
+	struct http_header *harr;
+	struct http_head head;
+};
+
+static const llhttp_settings_t parser_settings;
+
+/* What a missing value or reason phrase points at. */
+static char empty_string[1];
+
+/* ---------- arena ---------- */
+
+/* Room for n more bytes (and a NUL) within the arena's bound. */
+static int arena_reserve(struct http_parser *p, size_t n)
+{
+	if (p->len + n + 1 > p->max)
+		return -1;
+	if (p->len + n + 1 > p->cap) {
+		size_t ncap = p->cap ? p->cap : 512;
+		while (ncap < p->len + n + 1)
+			ncap *= 2;
+		if (ncap > p->max)
+			ncap = p->max;
+		char *nb = realloc(p->buf, ncap);
+		if (nb == NULL)
+			return -1;
+		p->buf = nb;
+		p->cap = ncap;
+	}
+	return 0;
+}
+
+static int arena_append(struct http_parser *p, const char *data, size_t n)
+{
+	if (arena_reserve(p, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(p->buf + p->len, data, n);
+	p->len += n;
+	return 0;
+}
+
+/* Close the token being accumulated: trailing whitespace off a value, then a NUL. */
+static int token_close(struct http_parser *p)
+{
+	if (p->cur == TOK_NONE)
+		return 0;
+	size_t n = p->len - p->cur_start;
+	if (p->cur == TOK_VALUE) {
+		while (n > 0 && (p->buf[p->cur_start + n - 1] == ' ' ||
+		    p->buf[p->cur_start + n - 1] == '\t'))
+			n--;
+		p->len = p->cur_start + n;
+	}
+	switch (p->cur) {
+	case TOK_URL:    p->url_len = n; break;
+	case TOK_STATUS: p->status_len = n; break;
+	case TOK_FIELD:  p->spans[p->nspans - 1].name_len = n; break;
+	case TOK_VALUE:  p->spans[p->nspans - 1].value_len = n; break;
+	default: break;
+	}
+	p->cur = TOK_NONE;
+	return arena_append(p, "", 1);
+}
+
+static void message_reset(struct http_parser *p)
+{
+	free(p->harr);
+	p->harr = NULL;
+	memset(&p->head, 0, sizeof(p->head));
+	/* Give back a large arena so an idle keep-alive connection stays small. */
+	if (p->cap > 4096) {
+		free(p->buf);
+		p->buf = NULL;
+		p->cap = 0;
+	}
+	if (p->spans_cap > 64) {
+		free(p->spans);
+		p->spans = NULL;
+		p->spans_cap = 0;
+	}
+	p->len = 0;
+	p->cur = TOK_NONE;
+	p->url = p->url_len = p->status_len = 0;
+	p->status = SIZE_MAX;
+	p->host_off = p->path_off = SIZE_MAX;
+	p->nspans = 0;
+	p->head_done = 0;
+	p->is_interim = 0;
+	p->head_bytes = 0;
+	p->line_len = 0;
+	p->line_no = 0;
+	p->line0_started = 0;
+	p->sc = SC_LINE_START;
+}
+
+static void fail(struct http_parser *p, enum http_error e, const char *detail)
+{
+	if (p->err != HTTP_ERR_NONE)
+		return;
+	p->err = p->kind == HTTP_PARSE_RESPONSE ? HTTP_ERR_BAD_RESPONSE : e;
+	p->detail = detail;
+}
+
+/* ---------- raw head scanner ---------- */
+
+/*
+ * Scan head bytes before llhttp sees them.  Returns how many bytes are clean: all of
+ * data, or up to and including the LF ending the head (in_head becomes 0), or up to the
+ * offending byte (p->err set, the byte excluded).
+ */
+static size_t scan_head(struct http_parser *p, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+
+		if (p->need_reset) {
+			message_reset(p);
+			p->need_reset = 0;
+		}
+		if (++p->head_bytes > p->lim.max_request_bytes) {
+			fail(p, HTTP_ERR_REQUEST_LENGTH, "request line and headers too long");
+			return i;
+		}
+		if (p->sc == SC_CR) {
+			if (c != '\n') {
+				fail(p, HTTP_ERR_INVALID_CRLF, "bare CR in head");
+				return i;
+			}
+			if (p->line_len == 0 && !p->line0_started) {
+				/* empty line before the start line (RFC 9112 §2.2) */
+				p->sc = SC_LINE_START;
+				continue;
+			}
+			if (p->line_len == 0) {
+				p->in_head = 0;
+				return i + 1;
+			}
+			p->line_no++;
+			p->line_len = 0;
+			p->sc = SC_LINE_START;
+			continue;
+		}
+		if (c == '\n') {
+			fail(p, HTTP_ERR_INVALID_CRLF, "bare LF in head");
+			return i;
+		}
+		if (c == '\r') {
+			if (p->sc == SC_NAME) {
+				fail(p, HTTP_ERR_HEADER, "header line without colon");
+				return i;
+			}
+			p->sc = SC_CR;
+			continue;
+		}
+		p->line_len++;
+		if (p->line_no == 0) {
+			p->line0_started = 1;
+			p->sc = SC_REST;
+			continue;
+		}
+		if (p->line_len > p->lim.max_field_length) {
+			fail(p, HTTP_ERR_FIELD_LENGTH, "header line too long");
+			return i;
+		}
+		switch (p->sc) {
+		case SC_LINE_START:
+			if (c == ' ' || c == '\t') {
+				fail(p, HTTP_ERR_HEADER, "obs-fold in header");
+				return i;
+			}
+			if (c == ':') {
+				fail(p, HTTP_ERR_HEADER, "empty header name");
+				return i;
+			}
+			p->sc = SC_NAME;
+			break;
+		case SC_NAME:
+			if (c == ':')
+				p->sc = SC_REST;
+			else if (c == ' ' || c == '\t') {
+				fail(p, HTTP_ERR_HEADER, "whitespace between header name and colon");
+				return i;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return len;
+}
+
+/* ---------- llhttp callbacks ---------- */
+
+static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
+{
+	if (p->head_done)
+		return 0;  /* trailer fields: checked by llhttp, not kept */
+	/* fragments of one token arrive back to back; a new kind starts a new token */
+	if (p->cur != t) {
+		if (token_close(p) == -1)
+			goto toolong;
+		if (t == TOK_VALUE && p->nspans == 0)
+			return 0;  /* cannot happen: llhttp sends a name first */
+		p->cur = t;
+		p->cur_start = p->len;
+		if (t == TOK_URL)
+			p->url = p->len;
+		else if (t == TOK_STATUS)
+			p->status = p->len;
+		else if (t == TOK_FIELD) {
+			if (p->nspans == p->spans_cap) {
+				size_t nc = p->spans_cap ? p->spans_cap * 2 : 16;
+				struct hdr_span *ns = realloc(p->spans, nc * sizeof(*ns));
+				if (ns == NULL)
+					goto toolong;
+				p->spans = ns;
+				p->spans_cap = nc;
+			}
+			p->spans[p->nspans].name = p->len;
+			p->spans[p->nspans].name_len = 0;
+			p->spans[p->nspans].value = SIZE_MAX;
+			p->spans[p->nspans].value_len = 0;
+			p->nspans++;
+		} else {
+			p->spans[p->nspans - 1].value = p->len;
+		}
+	}
+	if (arena_append(p, at, n) == -1)
+		goto toolong;
+	if (t == TOK_URL && p->len - p->url > p->lim.max_url_length) {
+		fail(p, HTTP_ERR_URL_LENGTH, "request URL too long");
+		return -1;
+	}
+	return 0;
+toolong:
+	fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+	return -1;
+}
+
+static int cb_url(llhttp_t *ll, const char *at, size_t n)
+{
+	return span_add(ll->data, TOK_URL, at, n);
+}
+
+static int cb_status(llhttp_t *ll, const char *at, size_t n)
+{
+	return span_add(ll->data, TOK_STATUS, at, n);
+}
+
+static int cb_field(llhttp_t *ll, const char *at, size_t n)
+{
+	return span_add(ll->data, TOK_FIELD, at, n);
+}
+
+static int cb_value(llhttp_t *ll, const char *at, size_t n)
+{
+	return span_add(ll->data, TOK_VALUE, at, n);
+}
+
+static int cb_field_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	if (p->head_done)
+		return 0;
+	if (p->cur != TOK_FIELD) {
+		/* a zero-length name never produced a span: llhttp does not allow it, but
+		 * keep the arena consistent anyway */
+		if (span_add(p, TOK_FIELD, "", 0) == -1)
+			return -1;
+	}
+	return token_close(p) == -1 ? -1 : 0;
+}
+
+static int cb_value_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	if (p->head_done)
+		return 0;
+	if (p->cur == TOK_VALUE && token_close(p) == -1) {
+		fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+		return -1;
+	}
+	return 0;
+}
+
+static int cb_version_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	if (ll->http_major != 1) {
+		fail(p, HTTP_ERR_VERSION, "HTTP version not supported");
+		return -1;
+	}
+	return 0;
+}
+
+static int has_scheme(const char *s, size_t n, const char *scheme)
+{
+	size_t k = strlen(scheme);
+	return n >= k && strncasecmp(s, scheme, k) == 0;
+}
+
+/* The request-target is complete: check its form, compute host and path. */
+static int cb_url_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	if (p->kind != HTTP_PARSE_REQUEST)
+		return 0;
+	if (token_close(p) == -1) {
+		fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+		return -1;
+	}
+	if (ll->method == HTTP_CONNECT) {
+		fail(p, HTTP_ERR_BAD_REQUEST, "CONNECT is not supported");
+		return -1;
+	}
+	const char *u = p->buf + p->url;
+	size_t n = p->url_len;
+	if (n == 1 && u[0] == '*') {
+		if (ll->method != HTTP_OPTIONS) {
+			fail(p, HTTP_ERR_URL, "asterisk-form target without OPTIONS");
+			return -1;
+		}
+		return 0;
+	}
+	if (n > 0 && u[0] == '/')
+		return 0;
+	size_t skip;
+	if (has_scheme(u, n, "http://"))
+		skip = 7;
+	else if (has_scheme(u, n, "https://"))
+		skip = 8;
+	else {
+		fail(p, HTTP_ERR_URL, "request target is neither origin- nor absolute-form");
+		return -1;
+	}
+	size_t a = skip, e = skip;
+	while (e < n && u[e] != '/' && u[e] != '?' && u[e] != '#')
+		e++;
+	if (e == a || memchr(u + a, '@', e - a) != NULL) {
+		fail(p, HTTP_ERR_URL, "absolute-form target without a valid authority");
+		return -1;
+	}
+	/* u points into the arena, which may move: reserve first, then copy by offset */
+	size_t url_off = p->url, alen = e - a, rest = n - e;
+	if (arena_reserve(p, alen + rest + 3) == -1) {
+		fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+		return -1;
+	}
+	p->host_off = p->len;
+	memcpy(p->buf + p->len, p->buf + url_off + a, alen);
+	p->len += alen;
+	p->buf[p->len++] = '\0';
+	p->path_off = p->len;
+	if (rest == 0 || p->buf[url_off + e] != '/')
+		p->buf[p->len++] = '/';
+	memcpy(p->buf + p->len, p->buf + url_off + e, rest);
+	p->len += rest;
+	p->buf[p->len++] = '\0';
+	return 0;
+}
+
+static int cb_status_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	return token_close(p) == -1 ? -1 : 0;
+}
+
+/* Does the comma-separated list value contain token (case-insensitive)? */
+static int list_has_token(const char *v, const char *token)
+{
+	size_t tl = strlen(token);
+	const char *s = v;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		const char *b = s;
+		while (*s && *s != ',')
+			s++;
+		const char *e = s;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((size_t)(e - b) == tl && strncasecmp(b, token, tl) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Check the transfer codings of every Transfer-Encoding field.  Returns 0 when the only
+ * coding is chunked, 1 when the last is not chunked (or chunked repeats), 2 when other
+ * codings precede a final chunked.
+ */
+static int te_check(const struct http_head *h)
+{
+	int n = 0, last_chunked = 0, chunked_seen = 0, other = 0;
+
+	for (size_t i = 0; i < h->nheaders; i++) {
+		if (strcasecmp(h->headers[i].name, "Transfer-Encoding") != 0)
+			continue;
+		const char *s = h->headers[i].value;
+		while (*s) {
+			while (*s == ' ' || *s == '\t' || *s == ',')
+				s++;
+			if (*s == '\0')
+				break;
+			const char *b = s;
+			while (*s && *s != ',' && *s != ';' && *s != ' ' && *s != '\t')
+				s++;
+			size_t l = (size_t)(s - b);
+			while (*s && *s != ',')
+				s++;
+			n++;
+			if (l == 7 && strncasecmp(b, "chunked", 7) == 0) {
+				if (chunked_seen)
+					return 1;
+				chunked_seen = 1;
+				last_chunked = 1;
+			} else {
+				if (chunked_seen)
+					return 1;  /* something after chunked */
+				other = 1;
+				last_chunked = 0;
+			}
+		}
+	}
+	if (n == 0 || !last_chunked)
+		return 1;
+	return other ? 2 : 0;
+}
+
+static int head_build(struct http_parser *p)
+{
+	struct http_head *h = &p->head;
+	llhttp_t *ll = &p->ll;
+
+	if (token_close(p) == -1)
+		return -1;
+	p->head_done = 1;
+	if (p->nspans > 0) {
+		p->harr = calloc(p->nspans, sizeof(*p->harr));
+		if (p->harr == NULL)
+			return -1;
+	}
+	for (size_t i = 0; i < p->nspans; i++) {
+		p->harr[i].name = p->buf + p->spans[i].name;
+		/* the empty string at the arena's end stands for a missing value */
+		p->harr[i].value = p->spans[i].value == SIZE_MAX ? empty_string :
+		    p->buf + p->spans[i].value;
+	}
+	h->headers = p->harr;
+	h->nheaders = p->nspans;
+	h->version_major = ll->http_major;
+	h->version_minor = ll->http_minor;
+	h->head_bytes = p->head_bytes;
+	h->content_length = (ll->flags & F_CONTENT_LENGTH) ? (long long)ll->content_length : -1;
+	h->chunked = (ll->flags & F_CHUNKED) ? 1 : 0;
+	if (p->kind == HTTP_PARSE_REQUEST) {
+		h->method = (char *)llhttp_method_name((llhttp_method_t)ll->method);
+		h->target = p->buf + p->url;
+		h->path = p->path_off != SIZE_MAX ? p->buf + p->path_off : h->target;
+		h->host = p->host_off != SIZE_MAX ? p->buf + p->host_off : NULL;
+	} else {
+		h->status = ll->status_code;
+		h->reason = p->status != SIZE_MAX ? p->buf + p->status : empty_string;
+	}
+	return 0;
+}
+
+static int cb_headers_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+	struct http_head *h = &p->head;
+	int hosts = 0, te = 0;
+	const char *host_value = NULL;
+
+	/* the status token may still be open when no header followed */
+	if (head_build(p) == -1) {
+		fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+		return -1;
+	}
+	for (size_t i = 0; i < h->nheaders; i++) {
+		const char *n = h->headers[i].name, *v = h->headers[i].value;
+		if (strcasecmp(n, "Host") == 0) {
+			hosts++;
+			host_value = v;
+		} else if (strcasecmp(n, "Transfer-Encoding") == 0) {
+			te = 1;
+		} else if (strcasecmp(n, "Upgrade") == 0) {
+			if (h->upgrade_proto == NULL)
+				h->upgrade_proto = (char *)v;
+		} else if (strcasecmp(n, "Expect") == 0) {
+			if (strcasecmp(v, "100-continue") == 0)
+				h->expect_continue = 1;
+		}
+	}
+
+	if (p->kind == HTTP_PARSE_REQUEST) {
+		if (hosts > 1) {
+			fail(p, HTTP_ERR_HOSTNAME, "more than one Host field");
+			return -1;
+		}
+		if (hosts == 0 && h->version_minor >= 1) {
+			fail(p, HTTP_ERR_HOSTNAME, "HTTP/1.1 request without Host");
+			return -1;
+		}
+		if (h->host == NULL)
+			h->host = (char *)host_value;
+		if (te && h->version_minor == 0) {
+			fail(p, HTTP_ERR_BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
+			return -1;
+		}
+		if (te) {
+			int r = te_check(h);
+			if (r == 1) {
+				fail(p, HTTP_ERR_BAD_REQUEST, "final transfer coding is not chunked");
+				return -1;
+			}
+			if (r == 2) {
+				fail(p, HTTP_ERR_NOT_IMPLEMENTED, "unsupported transfer coding");
+				return -1;
+			}
+		}
+		if (ll->upgrade && h->upgrade_proto != NULL &&
+		    list_has_token(h->upgrade_proto, "h2c"))
+			ll->upgrade = 0;  /* h2c is not ours to forward: a plain request */
+		h->upgrade = ll->upgrade ? 1 : 0;
+	} else {
+		if (h->status < 100 || h->status > 999) {
+			fail(p, HTTP_ERR_BAD_RESPONSE, "invalid status code");
+			return -1;
+		}
+		if (te && te_check(h) != 0) {
+			fail(p, HTTP_ERR_BAD_RESPONSE, "unsupported transfer coding in response");
+			return -1;
+		}
+		int bodiless = h->status / 100 == 1 || h->status == 204 || h->status == 304 ||
+		    strcmp(p->req_method, "HEAD") == 0;
+		if (bodiless)
+			ll->flags |= F_SKIPBODY;
+		if (h->status == 101) {
+			ll->upgrade = 1;
+			h->upgrade = 1;
+		} else {
+			ll->upgrade = 0;
+		}
+		p->is_interim = h->status / 100 == 1 && h->status != 101;
+	}
+	h->keep_alive = llhttp_should_keep_alive(ll) ? 1 : 0;
+
+	if (p->cb->on_head != NULL) {
+		int r = p->cb->on_head(p->arg, h);
+		if (r == -1) {
+			p->stopped = 1;
+		p->detail = "stopped by on_head";
+			return -1;
+		}
+		if (r == 1 && p->kind == HTTP_PARSE_RESPONSE) {
+			ll->flags |= F_SKIPBODY;
+			h->keep_alive = llhttp_should_keep_alive(ll) ? 1 : 0;
+		}
+	}
+	if (p->pause_after_head && !p->is_interim) {
+		p->state = PS_PAUSED_HEAD;
+		return HPE_PAUSED;
+	}
+	return 0;
+}
+
+static int cb_body(llhttp_t *ll, const char *at, size_t n)
+{
+	struct http_parser *p = ll->data;
+
+	if (p->cb->on_body != NULL && p->cb->on_body(p->arg, at, n) == -1) {
+		p->stopped = 1;
+		p->detail = "stopped by on_body";
+		return -1;
+	}
+	return 0;
+}
+
+static int cb_message_complete(llhttp_t *ll)
+{
+	struct http_parser *p = ll->data;
+
+	if (p->cb->on_end != NULL && p->cb->on_end(p->arg) == -1) {
+		p->stopped = 1;
+		p->detail = "stopped by on_end";
+		return -1;
+	}
+	/* An upgrade ends in HPE_PAUSED_UPGRADE; during llhttp_finish nothing follows. */
+	if (ll->upgrade || p->finishing)
+		return 0;
+	p->state = PS_PAUSED_END;
+	return HPE_PAUSED;
+}
+
+static const llhttp_settings_t parser_settings = {
+	.on_url = cb_url,
+	.on_status = cb_status,
+	.on_header_field = cb_field,
+	.on_header_value = cb_value,
+	.on_headers_complete = cb_headers_complete,
+	.on_body = cb_body,
+	.on_message_complete = cb_message_complete,
+	.on_url_complete = cb_url_complete,
+	.on_status_complete = cb_status_complete,
+	.on_version_complete = cb_version_complete,
+	.on_header_field_complete = cb_field_complete,
+	.on_header_value_complete = cb_value_complete,
+};
+
+/* ---------- public API ---------- */
+
+struct http_parser *http_parser_new(enum http_kind kind, const struct http_limits *lim,
+    const struct http_callbacks *cb, void *arg)
+{
+	struct http_parser *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->kind = kind;
+	p->lim = *lim;
+	p->cb = cb;
+	p->arg = arg;
+	/* every string of a head is a head byte, plus NULs and the absolute-form copies */
+	p->max = 2 * (size_t)lim->max_request_bytes + 64;
+	llhttp_init(&p->ll, kind == HTTP_PARSE_REQUEST ? HTTP_REQUEST : HTTP_RESPONSE,
+	    &parser_settings);
+	p->ll.data = p;
+	p->in_head = 1;
+	message_reset(p);
+	return p;
+}
+
+void http_parser_free(struct http_parser *p)
+{
+	if (p == NULL)
+		return;
+	free(p->harr);
+	free(p->spans);
+	free(p->buf);
+	free(p);
+}
+
+/* Turn llhttp's error into ours (only when no check of ours already set one). */
+static void map_llhttp_error(struct http_parser *p, llhttp_errno_t e)
+{
+	const char *reason = llhttp_get_error_reason(&p->ll);
+
+	if (p->err != HTTP_ERR_NONE)
+		return;
+	if (p->stopped)
+		return;  /* our caller's callback asked to stop: no parse error */
+	p->detail = reason != NULL ? reason : llhttp_errno_name(e);
+	if (p->kind == HTTP_PARSE_RESPONSE) {
+		p->err = HTTP_ERR_BAD_RESPONSE;
+		return;
+	}
+	switch (e) {
+	case HPE_INVALID_METHOD:
+		p->err = HTTP_ERR_VERB;
+		break;
+	case HPE_INVALID_URL:
+		p->err = HTTP_ERR_URL;
+		break;
+	case HPE_INVALID_HEADER_TOKEN:
+		p->err = HTTP_ERR_HEADER;
+		break;
+	case HPE_INVALID_VERSION:
+		/* a well-formed but unsupported version, versus junk where one should be */
+		p->err = reason != NULL && strcmp(reason, "Invalid HTTP version") == 0 ?
+		    HTTP_ERR_VERSION : HTTP_ERR_BAD_REQUEST;
+		break;
+	case HPE_CR_EXPECTED:
+	case HPE_LF_EXPECTED:
+		p->err = HTTP_ERR_INVALID_CRLF;
+		break;
+	default:
+		p->err = HTTP_ERR_BAD_REQUEST;
+		break;
+	}
+}
+
+/*
+ * Run llhttp over n bytes at data.  *consumed receives how many it took; returns the
+ * feed result for the caller, or -1 (as HTTP_FEED_MORE's opposite) when everything was
+ * taken and parsing goes on.
+ */
+static int run_llhttp(struct http_parser *p, const char *data, size_t n, size_t *consumed)
+{
+	llhttp_errno_t e = llhttp_execute(&p->ll, data, n);
+
+	*consumed = n;
+	if (e == HPE_OK)
+		return -1;
+	if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
+		const char *ep = llhttp_get_error_pos(&p->ll);
+		*consumed = ep != NULL && ep >= data && ep <= data + n ? (size_t)(ep - data) : n;
+	}
+	if (e == HPE_PAUSED) {
+		if (p->state == PS_PAUSED_END) {
+			/* the next byte starts a new message */
+			p->in_head = 1;
+			p->need_reset = 1;
+			if (p->is_interim) {
+				/* 100 Continue: delivered; the final response follows */
+				p->state = PS_RUN;
+				llhttp_resume(&p->ll);
+				return -1;
+			}
+		}
+		return HTTP_FEED_PAUSED;
+	}
+	if (e == HPE_PAUSED_UPGRADE) {
+		p->state = PS_UPGRADE;
+		return HTTP_FEED_UPGRADE;
+	}
+	map_llhttp_error(p, e);
+	p->state = PS_ERROR;
+	return HTTP_FEED_ERROR;
+}
+
+enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t len,
+    size_t *used)
+{
+	size_t pos = 0;
+
+	*used = 0;
+	switch (p->state) {
+	case PS_ERROR:
+		return HTTP_FEED_ERROR;
+	case PS_UPGRADE:
+		return HTTP_FEED_UPGRADE;
+	case PS_PAUSED_HEAD:
+	case PS_PAUSED_END:
+		return HTTP_FEED_PAUSED;
+	default:
+		break;
+	}
+	while (pos < len) {
+		size_t n = len - pos, took;
+		int scan_failed = 0, r;
+
+		if (p->in_head) {
+			n = scan_head(p, data + pos, len - pos);
+			scan_failed = p->err != HTTP_ERR_NONE;
+		}
+		if (n > 0) {
+			/* llhttp sees every byte before the scanner's error: its error, at an
+			 * earlier byte, wins, whatever the split of the input */
+			r = run_llhttp(p, data + pos, n, &took);
+			pos += took;
+			if (r != -1) {
+				*used = pos;
+				return (enum http_feed)r;
+			}
+		}
+		if (scan_failed) {
+			p->state = PS_ERROR;
+			*used = pos;
+			return HTTP_FEED_ERROR;
+		}
+	}
+	*used = pos;
+	return HTTP_FEED_MORE;
+}
+
+int http_parser_finish(struct http_parser *p)
+{
+	llhttp_errno_t e;
+
+	switch (p->state) {
+	case PS_ERROR:
+		return -1;
+	case PS_UPGRADE:
+	case PS_PAUSED_END:
+		return 0;
+	case PS_PAUSED_HEAD:
+		http_parser_resume(p);
+		if (p->state == PS_PAUSED_END || p->state == PS_UPGRADE)
+			return 0;
+		if (p->state == PS_ERROR)
+			return -1;
+		break;
+	default:
+		break;
+	}
+	if (p->in_head && (p->need_reset || !p->line0_started))
+		return 0;  /* between messages (empty lines at most) */
+	if (p->in_head) {
+		p->state = PS_ERROR;
+		fail(p, HTTP_ERR_BAD_REQUEST, "connection closed inside a head");
+		return -1;
+	}
+	p->finishing = 1;
+	e = llhttp_finish(&p->ll);
+	p->finishing = 0;
+	if (e != HPE_OK) {
+		p->state = PS_ERROR;
+		if (!p->stopped)
+			fail(p, HTTP_ERR_BAD_REQUEST, "connection closed inside a message");
+		return -1;
+	}
+	p->state = PS_PAUSED_END;
+	p->in_head = 1;
+	p->need_reset = 1;
+	return 0;
+}
+
+void http_parser_resume(struct http_parser *p)
+{
+	size_t took;
+
+	if (p->state == PS_PAUSED_END) {
+		p->state = PS_RUN;
+		llhttp_resume(&p->ll);
+	} else if (p->state == PS_PAUSED_HEAD) {
+		p->state = PS_RUN;
+		llhttp_resume(&p->ll);
+		/* Let llhttp act on the head's framing now: a bodiless message completes
+		 * here (on_end is called from inside this function). */
+		(void)run_llhttp(p, "", 0, &took);
+	}
+}
+
+void http_parser_pause_after_head(struct http_parser *p, int on)
+{
+	p->pause_after_head = on ? 1 : 0;
+}
+
+void http_parser_set_request_method(struct http_parser *p, const char *method)
+{
+	snprintf(p->req_method, sizeof(p->req_method), "%s", method != NULL ? method : "");
+}
+
+int http_parser_idle(const struct http_parser *p)
+{
+	if (p->state == PS_PAUSED_END)
+		return 1;
+	if (p->state != PS_RUN)
+		return 0;
+	return p->in_head && (p->need_reset || p->head_bytes == 0);
+}
+
+enum http_error http_parser_error(const struct http_parser *p, const char **detail)
+{
+	if (detail != NULL)
+		*detail = p->detail != NULL ? p->detail : "";
+	return p->err;
+}
+
+int http_method_idempotent(const char *method)
+{
+	static const char *const idem[] = { "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" };
+
+	if (method == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof(idem) / sizeof(idem[0]); i++)
+		if (strcmp(method, idem[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---------- serialisation ---------- */
+
+/* Values came through llhttp and the scanner; refuse anything that could split a line. */
+static int line_safe(const char *s)
+{
+	return strpbrk(s, "\r\n") == NULL;
+}
+
+/* 1 when name is a hop-by-hop field of this message (fixed list or named by Connection). */
+static int hop_by_hop(const struct http_head *h, const char *name)
+{
+	static const char *const fixed[] = {
+		"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
+		"Transfer-Encoding", "Upgrade", "HTTP2-Settings",
+	};
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcasecmp(name, fixed[i]) == 0)
+			return 1;
+	/* Connection cannot remove what frames or routes the message. */
+	if (strcasecmp(name, "Host") == 0 || strcasecmp(name, "Content-Length") == 0)
+		return 0;
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (strcasecmp(h->headers[i].name, "Connection") == 0 &&
+		    list_has_token(h->headers[i].value, name))
+			return 1;
+	return 0;
+}
+
+int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
+    struct evbuffer *out)
+{
+	const char *path = req->path != NULL ? req->path : req->target;
+	int absolute = req->target != NULL && req->path != NULL && req->path != req->target;
+	int upgrade = fw->upgrade && req->upgrade_proto != NULL &&
+	    !list_has_token(req->upgrade_proto, "h2c") && line_safe(req->upgrade_proto);
+	struct evbuffer *xff = NULL;
+	int rc = -1, host_sent = 0;
+
+	if (req->method == NULL || path == NULL || !line_safe(path))
+		return -1;
+	if ((xff = evbuffer_new()) == NULL)
+		return -1;
+	if (evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, path) < 0)
+		goto done;
+	for (size_t i = 0; i < req->nheaders; i++) {
+		const char *n = req->headers[i].name, *v = req->headers[i].value;
+		if (!line_safe(n) || !line_safe(v))
+			goto done;
+		if (hop_by_hop(req, n))
+			continue;
+		if (strcasecmp(n, "X-Forwarded-For") == 0) {
+			if (*v != '\0' && evbuffer_add_printf(xff, "%s%s",
+			    evbuffer_get_length(xff) > 0 ? ", " : "", v) < 0)
+				goto done;
+			continue;
+		}
+		if (strcasecmp(n, "X-Forwarded-Proto") == 0 ||
+		    strcasecmp(n, "X-Forwarded-Host") == 0)
+			continue;
+		if (strcasecmp(n, "Host") == 0) {
+			if (host_sent)
+				continue;
+			host_sent = 1;
+			if (absolute && req->host != NULL)
+				v = req->host;
+		}
+		if (evbuffer_add_printf(out, "%s: %s\r\n", n, v) < 0)
+			goto done;
+	}
+	if (!host_sent && absolute && req->host != NULL &&
+	    evbuffer_add_printf(out, "Host: %s\r\n", req->host) < 0)
+		goto done;
+	if (req->chunked && evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n") < 0)
+		goto done;
+	if (upgrade && evbuffer_add_printf(out, "Connection: upgrade\r\nUpgrade: %s\r\n",
+	    req->upgrade_proto) < 0)
+		goto done;
+	if (fw->client_ip != NULL && evbuffer_add_printf(xff, "%s%s",
+	    evbuffer_get_length(xff) > 0 ? ", " : "", fw->client_ip) < 0)
+		goto done;
+	if (evbuffer_get_length(xff) > 0) {
+		if (evbuffer_add(out, "X-Forwarded-For: ", 17) == -1 ||
+		    evbuffer_add_buffer(out, xff) == -1 || evbuffer_add(out, "\r\n", 2) == -1)
+			goto done;
+	}
+	if (evbuffer_add_printf(out, "X-Forwarded-Proto: %s\r\n", fw->tls ? "https" : "http") < 0)
+		goto done;
+	if (req->host != NULL && line_safe(req->host) &&
+	    evbuffer_add_printf(out, "X-Forwarded-Host: %s\r\n", req->host) < 0)
+		goto done;
+	if (evbuffer_add(out, "\r\n", 2) == -1)
+		goto done;
+	rc = 0;
+done:
+	evbuffer_free(xff);
+	return rc;
+}
+
+int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
+    struct evbuffer *out)
+{
+	const char *reason = resp->reason != NULL ? resp->reason : "";
+	int interim = resp->status / 100 == 1;
+	/* RFC 9110 §8.6, §6.4.1: these never carry framing of a body */
+	int no_framing = interim || resp->status == 204 || resp->status == 304;
+	int upgrade = resp->status == 101 && resp->upgrade_proto != NULL &&
+	    line_safe(resp->upgrade_proto);
+
+	if (!line_safe(reason))
+		return -1;
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, reason) < 0)
+		return -1;
+	for (size_t i = 0; i < resp->nheaders; i++) {
+		const char *n = resp->headers[i].name, *v = resp->headers[i].value;
+		if (!line_safe(n) || !line_safe(v))
+			return -1;
+		if (hop_by_hop(resp, n))
+			continue;
+		if (chunked_out && strcasecmp(n, "Content-Length") == 0 && !no_framing)
+			continue;
+		if (evbuffer_add_printf(out, "%s: %s\r\n", n, v) < 0)
+			return -1;
+	}
+	if (chunked_out && !no_framing &&
+	    evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n") < 0)
+		return -1;
+	if (upgrade) {
+		if (evbuffer_add_printf(out, "Connection: upgrade\r\nUpgrade: %s\r\n",
+		    resp->upgrade_proto) < 0)
+			return -1;
+	} else if (!keep_alive && !interim) {
+		if (evbuffer_add_printf(out, "Connection: close\r\n") < 0)
+			return -1;
+	}
+	return evbuffer_add(out, "\r\n", 2);
+}
+
+int http_chunk_append(struct evbuffer *out, const char *data, size_t len)
+{
+	if (len == 0)
+		return evbuffer_add(out, "0\r\n\r\n", 5);
+	if (evbuffer_add_printf(out, "%zx\r\n", len) < 0 || evbuffer_add(out, data, len) == -1 ||
+	    evbuffer_add(out, "\r\n", 2) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,447 @@
+/*
+ * respond — the responses sysbind makes itself.  Owns HTTP.SYS's error pages, byte for
+ * byte (reference §4.1 template and header order, §4.2 texts), the HTTPERR reason for a
+ * parse error (reference §8.1), the IMF-fixdate, and the built-in diagnostic page (JSON or
+ * a self-contained HTML timeline, DESIGN.md §6).  Pure formatting into evbuffers: it does
+ * not decide when to answer, and it never touches a socket.
+ *
+ * Texts HTTP.SYS never showed us (sysbind's choice, same template and style):
+ *   501 Not Implemented            "HTTP Error 501. The request transfer encoding is not implemented."
+ *   505 HTTP Version Not Supported "HTTP Error 505. The HTTP version of the request is not supported."
+ *   502 Bad Gateway                "HTTP Error 502. The server received an invalid response from the upstream server."
+ *   504 Gateway Timeout            "HTTP Error 504. The upstream server did not respond in time."
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "respond.h"
+
+struct page_text {
+	int status;
+	const char *status_text;  /* after the code on the status line */
+	const char *title;
+	const char *h2;
+	const char *p;
+};
+
+/* Indexed by enum respond_page. */
+static const struct page_text pages[] = {
+	[PAGE_BAD_REQUEST] = { 400, "Bad Request", "Bad Request", "Bad Request",
+	    "HTTP Error 400. The request is badly formed." },
+	[PAGE_INVALID_HOSTNAME] = { 400, "Bad Request", "Bad Request",
+	    "Bad Request - Invalid Hostname", "HTTP Error 400. The request hostname is invalid." },
+	[PAGE_INVALID_VERB] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid Verb",
+	    "HTTP Error 400. The request verb is invalid." },
+	[PAGE_INVALID_URL] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid URL",
+	    "HTTP Error 400. The request URL is invalid." },
+	[PAGE_INVALID_HEADER] = { 400, "Bad Request", "Bad Request",
+	    "Bad Request - Invalid Header", "HTTP Error 400. The request has an invalid header name." },
+	[PAGE_REQUEST_TOO_LONG] = { 400, "Bad Request", "Bad Request",
+	    "Bad Request - Request Too Long",
+	    "HTTP Error 400. The size of the request headers is too long." },
+	[PAGE_NOT_FOUND] = { 404, "Not Found", "Not Found", "Not Found",
+	    "HTTP Error 404. The requested resource is not found." },
+	[PAGE_LENGTH_REQUIRED] = { 411, "Length Required", "Length Required", "Length Required",
+	    "HTTP Error 411. The request must be chunked or have a content length." },
+	[PAGE_URL_TOO_LONG] = { 414, "Request URL Too Long", "Request URL Too Long",
+	    "Request URL Too Long", "HTTP Error 414. The request URL is too long." },
+	[PAGE_NOT_IMPLEMENTED] = { 501, "Not Implemented", "Not Implemented", "Not Implemented",
+	    "HTTP Error 501. The request transfer encoding is not implemented." },
+	[PAGE_SERVICE_UNAVAILABLE] = { 503, "Service Unavailable", "Service Unavailable",
+	    "Service Unavailable", "HTTP Error 503. The service is unavailable." },
+	[PAGE_VERSION] = { 505, "HTTP Version Not Supported", "HTTP Version Not Supported",
+	    "HTTP Version Not Supported",
+	    "HTTP Error 505. The HTTP version of the request is not supported." },
+	[PAGE_BAD_GATEWAY] = { 502, "Bad Gateway", "Bad Gateway", "Bad Gateway",
+	    "HTTP Error 502. The server received an invalid response from the upstream server." },
+	[PAGE_GATEWAY_TIMEOUT] = { 504, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
+	    "HTTP Error 504. The upstream server did not respond in time." },
+};
+
+#define NPAGES (sizeof(pages) / sizeof(pages[0]))
+
+static const struct page_text *page_get(enum respond_page p)
+{
+	return (unsigned)p < NPAGES ? &pages[p] : &pages[PAGE_BAD_REQUEST];
+}
+
+int respond_page_status(enum respond_page p)
+{
+	return page_get(p)->status;
+}
+
+enum respond_page respond_page_for_error(enum http_error e, const char **reason)
+{
+	enum respond_page pg = PAGE_BAD_REQUEST;
+	const char *r = "BadRequest";
+
+	switch (e) {
+	case HTTP_ERR_NONE:
+	case HTTP_ERR_BAD_REQUEST:      break;
+	case HTTP_ERR_VERB:             pg = PAGE_INVALID_VERB; r = "Verb"; break;
+	case HTTP_ERR_URL:              pg = PAGE_INVALID_URL; r = "URL"; break;
+	case HTTP_ERR_HEADER:           pg = PAGE_INVALID_HEADER; r = "Header"; break;
+	case HTTP_ERR_HOSTNAME:         pg = PAGE_INVALID_HOSTNAME; r = "Hostname"; break;
+	case HTTP_ERR_REQUEST_LENGTH:   pg = PAGE_REQUEST_TOO_LONG; r = "RequestLength"; break;
+	case HTTP_ERR_FIELD_LENGTH:     pg = PAGE_REQUEST_TOO_LONG; r = "FieldLength"; break;
+	case HTTP_ERR_URL_LENGTH:       pg = PAGE_URL_TOO_LONG; r = "URL_Length"; break;
+	case HTTP_ERR_LENGTH_REQUIRED:  pg = PAGE_LENGTH_REQUIRED; r = "LengthRequired"; break;
+	case HTTP_ERR_NOT_IMPLEMENTED:  pg = PAGE_NOT_IMPLEMENTED; r = "N/I"; break;
+	case HTTP_ERR_VERSION:          pg = PAGE_VERSION; r = "Version_N/S"; break;
+	case HTTP_ERR_INVALID_CRLF:     pg = PAGE_BAD_REQUEST; r = "Invalid_CR/LF"; break;
+	/* not an HTTP.SYS reason: HTTP.SYS never proxies; sysbind's own word */
+	case HTTP_ERR_BAD_RESPONSE:     pg = PAGE_BAD_GATEWAY; r = "BadResponse"; break;
+	}
+	if (reason != NULL)
+		*reason = r;
+	return pg;
+}
+
+void respond_http_date(time_t t, char *buf, size_t len)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+	    "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (len == 0)
+		return;
+	if (gmtime_r(&t, &tm) == NULL) {
+		buf[0] = '\0';
+		return;
+	}
+	/* by hand, not strftime: the names must not follow the locale */
+	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+	    tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
+}
+
+int respond_error_body(struct evbuffer *out, enum respond_page p)
+{
+	const struct page_text *t = page_get(p);
+
+	return evbuffer_add_printf(out,
+	    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\""
+	    "\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
+	    "<HTML><HEAD><TITLE>%s</TITLE>\r\n"
+	    "<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n"
+	    "<BODY><h2>%s</h2>\r\n"
+	    "<hr><p>%s</p>\r\n"
+	    "</BODY></HTML>\r\n", t->title, t->h2, t->p) < 0 ? -1 : 0;
+}
+
+int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
+    time_t now, int head_only)
+{
+	const struct page_text *t = page_get(p);
+	struct evbuffer *body = evbuffer_new();
+	char date[64];
+	int rc = -1;
+
+	if (body == NULL)
+		return -1;
+	if (respond_error_body(body, p) == -1)
+		goto done;
+	respond_http_date(now, date, sizeof(date));
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=us-ascii\r\n",
+	    t->status, t->status_text) < 0)
+		goto done;
+	if (server != NULL && *server != '\0' &&
+	    evbuffer_add_printf(out, "Server: %s\r\n", server) < 0)
+		goto done;
+	if (evbuffer_add_printf(out, "Date: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+	    date, evbuffer_get_length(body)) < 0)
+		goto done;
+	if (!head_only && evbuffer_add_buffer(out, body) == -1)
+		goto done;
+	rc = 0;
+done:
+	evbuffer_free(body);
+	return rc;
+}
+
+/* ---------- diagnostic page ---------- */
+
+/* A JSON string (or null).  Bytes >= 0x80 are written as \u00XX so the output is
+ * always valid (ASCII) JSON whatever a client put in its Host field. */
+static void json_str(struct evbuffer *b, const char *s)
+{
+	if (s == NULL) {
+		evbuffer_add(b, "null", 4);
+		return;
+	}
+	evbuffer_add(b, "\"", 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		switch (*c) {
+		case '"':  evbuffer_add(b, "\\\"", 2); break;
+		case '\\': evbuffer_add(b, "\\\\", 2); break;
+		case '\n': evbuffer_add(b, "\\n", 2); break;
+		case '\r': evbuffer_add(b, "\\r", 2); break;
+		case '\t': evbuffer_add(b, "\\t", 2); break;
+		case '\b': evbuffer_add(b, "\\b", 2); break;
+		case '\f': evbuffer_add(b, "\\f", 2); break;
+		default:
+			if (*c < 0x20 || *c >= 0x7f)
+				evbuffer_add_printf(b, "\\u%04x", *c);
+			else
+				evbuffer_add(b, c, 1);
+		}
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void json_key(struct evbuffer *b, const char *indent, const char *key, const char *s,
+    int last)
+{
+	evbuffer_add_printf(b, "%s\"%s\": ", indent, key);
+	json_str(b, s);
+	evbuffer_add(b, last ? "\n" : ",\n", last ? 1 : 2);
+}
+
+static void diag_json(struct evbuffer *b, const struct respond_diag *d)
+{
+	evbuffer_add(b, "{\n", 2);
+	json_key(b, "  ", "site", d->site, 0);
+	if (d->site_id >= 0)
+		evbuffer_add_printf(b, "  \"site_id\": %ld,\n", d->site_id);
+	else
+		evbuffer_add_printf(b, "  \"site_id\": null,\n");
+	json_key(b, "  ", "binding", d->binding, 0);
+	json_key(b, "  ", "local", d->local, 0);
+	json_key(b, "  ", "client", d->client, 0);
+	json_key(b, "  ", "host", d->host, 0);
+	json_key(b, "  ", "sni", d->sni, 0);
+	json_key(b, "  ", "mode", d->mode, 0);
+	if (d->tls) {
+		evbuffer_add_printf(b, "  \"certificate\": {\n");
+		json_key(b, "    ", "subject", d->cert_subject, 0);
+		evbuffer_add_printf(b, "    \"sans\": [");
+		for (size_t i = 0; i < d->cert_nsans && d->cert_sans != NULL; i++) {
+			if (i > 0)
+				evbuffer_add(b, ", ", 2);
+			json_str(b, d->cert_sans[i]);
+		}
+		evbuffer_add_printf(b, "],\n");
+		json_key(b, "    ", "thumbprint", d->cert_thumbprint, 0);
+		json_key(b, "    ", "not_after", d->cert_not_after, 0);
+		json_key(b, "    ", "selected_by", d->selected_by, 1);
+		evbuffer_add_printf(b, "  },\n");
+	} else {
+		evbuffer_add_printf(b, "  \"certificate\": null,\n");
+	}
+	json_key(b, "  ", "verdict", d->verdict, 0);
+	if (d->tls) {
+		evbuffer_add_printf(b, "  \"tls\": {");
+		evbuffer_add_printf(b, "\"version\": ");
+		json_str(b, d->tls_version);
+		evbuffer_add_printf(b, ", \"cipher\": ");
+		json_str(b, d->tls_cipher);
+		evbuffer_add_printf(b, "},\n");
+	} else {
+		evbuffer_add_printf(b, "  \"tls\": null,\n");
+	}
+	json_key(b, "  ", "verdict_why", d->verdict_why, 0);
+	json_key(b, "  ", "route_tier", d->route_tier, 0);
+	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
+	evbuffer_add_printf(b, "  \"cert_steps\": [");
+	for (size_t i = 0; i < d->ncert_steps && i < 8; i++) {
+		if (i > 0)
+			evbuffer_add(b, ", ", 2);
+		json_str(b, d->cert_steps[i]);
+	}
+	evbuffer_add_printf(b, "]\n}\n");
+}
+
+/* HTML text: NULL shows as "-"; markup characters and non-ASCII bytes as references. */
+static void html_str(struct evbuffer *b, const char *s)
+{
+	if (s == NULL) {
+		evbuffer_add(b, "-", 1);
+		return;
+	}
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		switch (*c) {
+		case '&':  evbuffer_add(b, "&amp;", 5); break;
+		case '<':  evbuffer_add(b, "&lt;", 4); break;
+		case '>':  evbuffer_add(b, "&gt;", 4); break;
+		case '"':  evbuffer_add(b, "&quot;", 6); break;
+		case '\'': evbuffer_add(b, "&#39;", 5); break;
+		default:
+			if (*c < 0x20 || *c >= 0x7f)
+				evbuffer_add_printf(b, "&#%u;", (unsigned)*c);
+			else
+				evbuffer_add(b, c, 1);
+		}
+	}
+}
+
+static int verdict_ok(const struct respond_diag *d)
+{
+	return d->verdict == NULL || strcmp(d->verdict, "ok") == 0;
+}
+
+static void diag_html(struct evbuffer *b, const struct respond_diag *d)
+{
+	int ok = verdict_ok(d);
+	int step = 1;
+	int mismatch = d->verdict != NULL && strcmp(d->verdict, "name-mismatch") == 0;
+
+	evbuffer_add_printf(b,
+	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>sysbind: ");
+	html_str(b, d->site);
+	evbuffer_add_printf(b, "</title>\n<style>\n"
+	    "body{font-family:sans-serif;max-width:52em;margin:2em auto;color:#222}\n"
+	    "code{background:#f2f2f2;padding:0 .2em}\n"
+	    ".verdict{padding:.6em 1em;border-radius:4px;font-size:1.1em}\n"
+	    ".ok{background:#e6f4e6;border:2px solid #3a3}\n"
+	    ".bad{background:#fbe9e9;border:2px solid #c33}\n"
+	    "ol.tl{list-style:none;padding:0;border-left:4px solid #999;margin-left:1em}\n"
+	    "ol.tl>li{position:relative;margin:0 0 1em 0;padding:.2em 1em}\n"
+	    "ol.tl>li:before{content:'';position:absolute;left:-11px;top:.6em;width:14px;"
+	    "height:14px;border-radius:50%%;background:#999}\n"
+	    "ol.tl>li.bad:before{background:#c33}\n"
+	    "ol.tl h2{font-size:1em;margin:.2em 0}\n"
+	    ".when{color:#666;font-size:.9em}\n"
+	    "</style></head><body>\n<h1>sysbind diagnostic page</h1>\n");
+	evbuffer_add_printf(b, "<p class=\"verdict %s\">Verdict: <b>", ok ? "ok" : "bad");
+	html_str(b, d->verdict);
+	evbuffer_add_printf(b, "</b>");
+	if (d->verdict_why != NULL) {
+		evbuffer_add_printf(b, " &mdash; ");
+		html_str(b, d->verdict_why);
+	}
+	evbuffer_add_printf(b, "</p>\n<ol class=\"tl\">\n");
+
+	/* 1. accept */
+	evbuffer_add_printf(b, "<li><h2>%d. TCP connection accepted</h2>"
+	    "<p>Client <code>", step++);
+	html_str(b, d->client);
+	evbuffer_add_printf(b, "</code> connected to <code>");
+	html_str(b, d->local);
+	evbuffer_add_printf(b, "</code>.</p><p class=\"when\">Known now: only the local IP:port. "
+	    "Nothing says which host name the client wants.</p></li>\n");
+
+	if (d->tls) {
+		/* 2. ClientHello */
+		evbuffer_add_printf(b, "<li><h2>%d. TLS ClientHello</h2><p>", step++);
+		if (d->sni != NULL) {
+			evbuffer_add_printf(b, "The client sent SNI <code>");
+			html_str(b, d->sni);
+			evbuffer_add_printf(b, "</code>: ");
+			if (d->sni_used)
+				evbuffer_add_printf(b, "<b>used</b> to choose the certificate.");
+			else if (d->mode != NULL && strcmp(d->mode, "iis7") == 0)
+				evbuffer_add_printf(b, "<b>ignored</b> &mdash; in mode iis7 HTTP.SYS "
+				    "chooses the certificate by IP:port only.");
+			else
+				evbuffer_add_printf(b, "<b>not used</b> &mdash; no hostnameport or "
+				    "ccs entry decided.");
+		} else {
+			evbuffer_add_printf(b, "The client sent <b>no SNI</b>: only the IP:port can "
+			    "choose the certificate.");
+		}
+		evbuffer_add_printf(b, " Mode: <code>");
+		html_str(b, d->mode);
+		evbuffer_add_printf(b, "</code>.</p></li>\n");
+
+		/* 3. certificate */
+		evbuffer_add_printf(b, "<li><h2>%d. Certificate chosen</h2>", step++);
+		if (d->ncert_steps > 0) {
+			evbuffer_add_printf(b, "<ol>");
+			for (size_t i = 0; i < d->ncert_steps && i < 8; i++) {
+				evbuffer_add_printf(b, "<li>");
+				html_str(b, d->cert_steps[i]);
+				evbuffer_add_printf(b, "</li>");
+			}
+			evbuffer_add_printf(b, "</ol>");
+		}
+		evbuffer_add_printf(b, "<p>Chosen by <code>");
+		html_str(b, d->selected_by);
+		evbuffer_add_printf(b, "</code>: subject <code>");
+		html_str(b, d->cert_subject);
+		evbuffer_add_printf(b, "</code>, names ");
+		if (d->cert_nsans == 0 || d->cert_sans == NULL)
+			evbuffer_add_printf(b, "(none)");
+		for (size_t i = 0; i < d->cert_nsans && d->cert_sans != NULL; i++) {
+			evbuffer_add_printf(b, "%s<code>", i > 0 ? ", " : "");
+			html_str(b, d->cert_sans[i]);
+			evbuffer_add_printf(b, "</code>");
+		}
+		evbuffer_add_printf(b, ", thumbprint <code>");
+		html_str(b, d->cert_thumbprint);
+		evbuffer_add_printf(b, "</code>, valid until <code>");
+		html_str(b, d->cert_not_after);
+		evbuffer_add_printf(b, "</code>.</p><p class=\"when\">The certificate is chosen "
+		    "before any HTTP byte can be read.</p></li>\n");
+
+		/* 4. handshake */
+		evbuffer_add_printf(b, "<li><h2>%d. Handshake complete</h2><p><code>", step++);
+		html_str(b, d->tls_version);
+		evbuffer_add_printf(b, "</code> <code>");
+		html_str(b, d->tls_cipher);
+		evbuffer_add_printf(b, "</code>. Only now can the request be decrypted.</p></li>\n");
+	}
+
+	/* the request's Host */
+	evbuffer_add_printf(b, "<li%s><h2>%d. %s request</h2><p>Host: <code>",
+	    mismatch ? " class=\"bad\"" : "", step++, d->tls ? "Decrypted" : "Plain-text");
+	html_str(b, d->host);
+	evbuffer_add_printf(b, "</code>");
+	if (mismatch)
+		evbuffer_add_printf(b, " &mdash; <b>not a name of the certificate above</b>: the "
+		    "browser warns about it.");
+	evbuffer_add_printf(b, "</p></li>\n");
+
+	/* routing */
+	evbuffer_add_printf(b, "<li><h2>%d. Site</h2><p>Binding <code>", step++);
+	html_str(b, d->binding);
+	evbuffer_add_printf(b, "</code> (");
+	html_str(b, d->route_tier);
+	evbuffer_add_printf(b, ") &rarr; site <b>");
+	html_str(b, d->site);
+	evbuffer_add_printf(b, "</b> (id %ld).</p></li>\n", d->site_id);
+
+	/* verdict */
+	evbuffer_add_printf(b, "<li class=\"%s\"><h2>%d. Verdict</h2><p><b>", ok ? "ok" : "bad",
+	    step++);
+	html_str(b, d->verdict);
+	evbuffer_add_printf(b, "</b>");
+	if (d->verdict_why != NULL) {
+		evbuffer_add_printf(b, ": ");
+		html_str(b, d->verdict_why);
+	}
+	evbuffer_add_printf(b, "</p></li>\n</ol>\n</body></html>\n");
+}
+
+int respond_diag(struct evbuffer *out, const struct respond_diag *d, int json,
+    const char *server, time_t now, int keep_alive, int head_only)
+{
+	struct evbuffer *body = evbuffer_new();
+	char date[64];
+	int rc = -1;
+
+	if (body == NULL)
+		return -1;
+	if (json)
+		diag_json(body, d);
+	else
+		diag_html(body, d);
+	respond_http_date(now, date, sizeof(date));
+	if (evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n",
+	    json ? "application/json" : "text/html; charset=utf-8") < 0)
+		goto done;
+	if (server != NULL && *server != '\0' &&
+	    evbuffer_add_printf(out, "Server: %s\r\n", server) < 0)
+		goto done;
+	if (evbuffer_add_printf(out, "Date: %s\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n%s\r\n", date, evbuffer_get_length(body),
+	    keep_alive ? "" : "Connection: close\r\n") < 0)
+		goto done;
+	if (!head_only && evbuffer_add_buffer(out, body) == -1)
+		goto done;
+	rc = 0;
+done:
+	evbuffer_free(body);
+	return rc;
+}

@@ -1,0 +1,1046 @@
+/*
+ * check_http — the llhttp adapter: rejections with their http_error, limits at and one
+ * over the boundary, every valid input fed whole, split in two at every offset and one
+ * byte at a time with identical results, pipelining, de-chunking, response framing, and
+ * the serialised heads byte for byte.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <event2/buffer.h>
+
+#include "http.h"
+
+static const struct http_limits lim_default = { 16384, 16384, 8192 };
+
+/* What the callbacks saw, as text: the same input must give the same text however split. */
+struct rec {
+	struct evbuffer *log;
+	struct evbuffer *body;
+	int head_ret;         /* what on_head returns */
+	struct http_forward fw;
+	int serialize;        /* 1: request head, 2: response head (chunked_out 1, keep_alive 0) */
+	struct evbuffer *ser;
+};
+
+static int rec_on_head(void *arg, struct http_head *h)
+{
+	struct rec *r = arg;
+
+	if (h->method != NULL)
+		evbuffer_add_printf(r->log, "HEAD %s %s path=%s host=%s", h->method, h->target,
+		    h->path, h->host ? h->host : "(null)");
+	else
+		evbuffer_add_printf(r->log, "HEAD %d [%s]", h->status, h->reason);
+	evbuffer_add_printf(r->log, " v=%d.%d ka=%d ch=%d cl=%lld up=%d proto=%s exp=%d hb=%zu",
+	    h->version_major, h->version_minor, h->keep_alive, h->chunked, h->content_length,
+	    h->upgrade, h->upgrade_proto ? h->upgrade_proto : "-", h->expect_continue,
+	    h->head_bytes);
+	for (size_t i = 0; i < h->nheaders; i++)
+		evbuffer_add_printf(r->log, " {%s=%s}", h->headers[i].name, h->headers[i].value);
+	evbuffer_add_printf(r->log, "\n");
+	if (r->serialize == 1)
+		ck_assert_int_eq(http_request_serialize(h, &r->fw, r->ser), 0);
+	else if (r->serialize == 2)
+		ck_assert_int_eq(http_response_serialize(h, 1, 0, r->ser), 0);
+	return r->head_ret;
+}
+
+static int rec_on_body(void *arg, const char *data, size_t len)
+{
+	struct rec *r = arg;
+
+	evbuffer_add(r->body, data, len);
+	return 0;
+}
+
+static int rec_on_end(void *arg)
+{
+	struct rec *r = arg;
+
+	evbuffer_add_printf(r->log, "BODY[");
+	evbuffer_add_buffer(r->log, r->body);
+	evbuffer_add_printf(r->log, "] END\n");
+	return 0;
+}
+
+static const struct http_callbacks rec_cb = { rec_on_head, rec_on_body, rec_on_end };
+
+static void rec_init(struct rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->log = evbuffer_new();
+	r->body = evbuffer_new();
+	r->ser = evbuffer_new();
+	r->fw.client_ip = "127.0.0.1";
+}
+
+static char *buf_str(struct evbuffer *b)
+{
+	size_t n = evbuffer_get_length(b);
+	char *s = malloc(n + 1);
+
+	evbuffer_remove(b, s, n);
+	s[n] = '\0';
+	return s;
+}
+
+static void rec_clear(struct rec *r)
+{
+	evbuffer_free(r->log);
+	evbuffer_free(r->body);
+	evbuffer_free(r->ser);
+}
+
+struct opts {
+	enum http_kind kind;
+	const struct http_limits *lim;
+	const char *method;   /* response parser: the request's method */
+	int finish;           /* call http_parser_finish at the end */
+	int head_ret;
+	int serialize;
+	int fw_tls, fw_upgrade;
+};
+
+/*
+ * Feed input cut at the given offsets (sorted, each in 1..len-1), resuming after every
+ * pause, and return the log (caller frees).  *err receives the final error.
+ */
+static char *run_cuts(const struct opts *o, const char *in, size_t len, const size_t *cuts,
+    size_t ncuts, enum http_error *err, char **ser)
+{
+	struct rec r;
+	struct http_parser *p;
+	size_t start = 0;
+	int done = 0;
+
+	rec_init(&r);
+	r.head_ret = o->head_ret;
+	r.serialize = o->serialize;
+	r.fw.tls = o->fw_tls;
+	r.fw.upgrade = o->fw_upgrade;
+	p = http_parser_new(o->kind, o->lim ? o->lim : &lim_default, &rec_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	if (o->method != NULL)
+		http_parser_set_request_method(p, o->method);
+	*err = HTTP_ERR_NONE;
+	for (size_t c = 0; c <= ncuts && !done; c++) {
+		size_t end = c < ncuts ? cuts[c] : len;
+		while (start < end && !done) {
+			size_t used = 0;
+			enum http_feed f = http_parser_feed(p, in + start, end - start, &used);
+			ck_assert_uint_le(used, end - start);
+			start += used;
+			switch (f) {
+			case HTTP_FEED_MORE:
+				ck_assert_uint_eq(start, end);
+				break;
+			case HTTP_FEED_PAUSED:
+				evbuffer_add_printf(r.log, "PAUSE\n");
+				http_parser_resume(p);
+				break;
+			case HTTP_FEED_UPGRADE:
+				evbuffer_add_printf(r.log, "UPGRADE rest=[%.*s]\n", (int)(len - start),
+				    in + start);
+				done = 1;
+				break;
+			case HTTP_FEED_ERROR:
+				*err = http_parser_error(p, NULL);
+				evbuffer_add_printf(r.log, "ERROR %d\n", (int)*err);
+				done = 1;
+				break;
+			}
+		}
+	}
+	if (!done && o->finish) {
+		int rc = http_parser_finish(p);
+		evbuffer_add_printf(r.log, "FINISH %d\n", rc);
+		if (rc == -1)
+			*err = http_parser_error(p, NULL);
+	}
+	http_parser_free(p);
+	char *s = buf_str(r.log);
+	if (ser != NULL)
+		*ser = buf_str(r.ser);
+	rec_clear(&r);
+	return s;
+}
+
+/*
+ * Run input whole, then split in two at every offset, then one byte at a time: every
+ * run must log the same.  Returns the log of the whole run (caller frees).
+ */
+static char *run_all(const struct opts *o, const char *in, size_t len, enum http_error *err)
+{
+	enum http_error e2;
+	char *whole = run_cuts(o, in, len, NULL, 0, err, NULL);
+	size_t *cuts = malloc((len + 1) * sizeof(*cuts));
+
+	for (size_t k = 1; k < len; k++) {
+		char *s = run_cuts(o, in, len, &k, 1, &e2, NULL);
+		if (strcmp(s, whole) != 0)
+			ck_abort_msg("split at %zu differs:\n%s\nvs whole:\n%s", k, s, whole);
+		ck_assert_int_eq(e2, *err);
+		free(s);
+	}
+	for (size_t k = 1; k < len; k++)
+		cuts[k - 1] = k;
+	char *s = run_cuts(o, in, len, cuts, len ? len - 1 : 0, &e2, NULL);
+	if (strcmp(s, whole) != 0)
+		ck_abort_msg("byte at a time differs:\n%s\nvs whole:\n%s", s, whole);
+	ck_assert_int_eq(e2, *err);
+	free(s);
+	free(cuts);
+	return whole;
+}
+
+static const struct opts req_opts = { .kind = HTTP_PARSE_REQUEST };
+
+static enum http_error req_error(const char *in, size_t len)
+{
+	enum http_error e;
+	char *s = run_all(&req_opts, in, len, &e);
+
+	free(s);
+	return e;
+}
+
+#define REQ_ERR(lit) req_error(lit, sizeof(lit) - 1)
+
+/* ---------- valid requests ---------- */
+
+START_TEST(test_http_simple_get_any_split)
+{
+	static const char in[] = "GET /a?b=1 HTTP/1.1\r\nHost: sitev1.mysite.com\r\n"
+	    "User-Agent: t  \r\nAccept:*/*\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /a?b=1 path=/a?b=1 host=sitev1.mysite.com v=1.1 ka=1 ch=0 cl=-1 up=0 "
+	    "proto=- exp=0 hb=77 {Host=sitev1.mysite.com} {User-Agent=t} {Accept=*/*}\n"
+	    "BODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_leading_empty_line_and_http10)
+{
+	static const char in[] = "\r\nGET / HTTP/1.0\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s, "HEAD GET / path=/ host=(null) v=1.0 ka=0 ch=0 cl=-1 up=0 proto=- "
+	    "exp=0 hb=20\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_pipelined_requests_pause_in_order)
+{
+	static const char in[] =
+	    "GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+	    "POST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
+	    "HEAD /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /1 path=/1 host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=28 {Host=a}\n"
+	    "BODY[] END\nPAUSE\n"
+	    "HEAD POST /2 path=/2 host=a v=1.1 ka=1 ch=0 cl=5 up=0 proto=- exp=1 hb=70 {Host=a}"
+	    " {Content-Length=5} {Expect=100-continue}\n"
+	    "BODY[hello] END\nPAUSE\n"
+	    "HEAD HEAD /3 path=/3 host=a v=1.1 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 hb=48 {Host=a}"
+	    " {Connection=close}\n"
+	    "BODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_chunked_body_with_extensions_and_trailers)
+{
+	static const char in[] =
+	    "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "5;name=value\r\nhello\r\n6;a=\"b c\";d\r\n world\r\nA\r\n0123456789\r\n"
+	    "0\r\nX-Trailer: t\r\nX-Other: u\r\n\r\n"
+	    "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD POST /up path=/up host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=58 "
+	    "{Host=a} {Transfer-Encoding=chunked}\n"
+	    "BODY[hello world0123456789] END\nPAUSE\n"
+	    "HEAD GET /next path=/next host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=31 "
+	    "{Host=a}\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_absolute_form_takes_host_from_target)
+{
+	static const char in[] =
+	    "GET HTTP://SiteV2.mysite.com:8443?q=1 HTTP/1.1\r\nHost: other\r\n\r\n"
+	    "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"
+	    "GET https://h/p/q HTTP/1.0\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET HTTP://SiteV2.mysite.com:8443?q=1 path=/?q=1 host=SiteV2.mysite.com:8443 "
+	    "v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=63 {Host=other}\nBODY[] END\nPAUSE\n"
+	    "HEAD OPTIONS * path=* host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=31 "
+	    "{Host=a}\nBODY[] END\nPAUSE\n"
+	    "HEAD GET https://h/p/q path=/p/q host=h v=1.0 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 "
+	    "hb=30\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_upgrade_request_leaves_tunnel_bytes)
+{
+	static const char in[] =
+	    "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\n"
+	    "Upgrade: websocket\r\n\r\n\x81\x05hello";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /chat path=/chat host=a v=1.1 ka=1 ch=0 cl=-1 up=1 proto=websocket exp=0 "
+	    "hb=84 {Host=a} {Connection=keep-alive, Upgrade} {Upgrade=websocket}\n"
+	    "BODY[] END\nUPGRADE rest=[\x81\x05hello]\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_h2c_upgrade_is_a_plain_request)
+{
+	static const char in[] =
+	    "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+	    "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n"
+	    "GET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .serialize = 1 };
+	enum http_error e;
+	char *ser;
+	char *s = run_cuts(&o, in, sizeof(in) - 1, NULL, 0, &e, &ser);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, "up=0 proto=h2c"));
+	ck_assert_ptr_nonnull(strstr(s, "HEAD GET /2"));
+	ck_assert_ptr_null(strstr(s, "UPGRADE"));
+	ck_assert_str_eq(ser,
+	    "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n\r\n"
+	    "GET /2 HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n\r\n");
+	free(s);
+	free(ser);
+	s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+	free(s);
+}
+END_TEST
+
+/* ---------- rejections ---------- */
+
+START_TEST(test_http_rejects_obs_fold)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n\tb\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\n Host: a\r\n\r\n"), HTTP_ERR_HEADER);
+}
+END_TEST
+
+START_TEST(test_http_rejects_space_before_colon_and_bad_names)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost\t: a\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\n: a\r\nHost: a\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHo(st: a\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+}
+END_TEST
+
+START_TEST(test_http_rejects_control_chars_in_values)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX: a\0b\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\x7f\r\n\r\n"), HTTP_ERR_HEADER);
+}
+END_TEST
+
+START_TEST(test_http_rejects_bare_cr_and_lf)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\rHost: a\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\nHost: a\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\n\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+}
+END_TEST
+
+START_TEST(test_http_rejects_host_problems)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+	    HTTP_ERR_HOSTNAME);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nhost: a\r\nHOST: a\r\n\r\n"),
+	    HTTP_ERR_HOSTNAME);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n"), HTTP_ERR_HOSTNAME);
+	ck_assert_int_eq(REQ_ERR("GET http://a/ HTTP/1.1\r\n\r\n"), HTTP_ERR_HOSTNAME);
+}
+END_TEST
+
+START_TEST(test_http_rejects_methods_and_targets)
+{
+	ck_assert_int_eq(REQ_ERR("FOO / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_VERB);
+	ck_assert_int_eq(REQ_ERR("get / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_VERB);
+	ck_assert_int_eq(REQ_ERR("G@T / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_VERB);
+	ck_assert_int_eq(REQ_ERR("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET * HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_URL);
+}
+END_TEST
+
+START_TEST(test_http_rejects_versions)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/2.0\r\nHost: a\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.2\r\nHost: a\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/0.9\r\nHost: a\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/3.1\r\nHost: a\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.x\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET / XTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1 \r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
+START_TEST(test_http_rejects_transfer_encodings)
+{
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip"
+	    "\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked"
+	    "\r\n\r\n0\r\n\r\n"), HTTP_ERR_NOT_IMPLEMENTED);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: foo\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), HTTP_ERR_NOT_IMPLEMENTED);
+}
+END_TEST
+
+START_TEST(test_http_rejects_bad_content_lengths)
+{
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+	    "Content-Length: 1\r\n\r\nx"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\nxy"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\n\r\nx"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\nx"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: "
+	    "99999999999999999999999\r\n\r\nx"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
+START_TEST(test_http_rejects_bad_chunk_sizes)
+{
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\nzz\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n1 \r\nx\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\n1\r\nxy\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+	    "\r\nffffffffffffffffff\r\n"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
+/* ---------- limits ---------- */
+
+/* A request whose target, one header line and whole head have the given sizes. */
+static char *make_req(size_t url_len, size_t field_len, size_t total)
+{
+	/* "GET " url " HTTP/1.1\r\n" "Host: a\r\n" "X: " v "\r\n" ["Y: " pad "\r\n"] "\r\n" */
+	size_t fixed = 4 + url_len + 11 + 9 + field_len + 2 + 2;
+	char *s = malloc(total + fixed + 64);
+	size_t n = 0;
+
+	n += sprintf(s + n, "GET /");
+	memset(s + n, 'u', url_len - 1);
+	n += url_len - 1;
+	n += sprintf(s + n, " HTTP/1.1\r\nHost: a\r\nX: ");
+	memset(s + n, 'v', field_len - 3);
+	n += field_len - 3;
+	n += sprintf(s + n, "\r\n");
+	if (total > 0) {
+		ck_assert_uint_ge(total, n + 2 + 5 + 2);
+		size_t pad = total - n - 2 - 2 - 3;  /* "Y: " pad "\r\n" then "\r\n" */
+		n += sprintf(s + n, "Y: ");
+		memset(s + n, 'p', pad);
+		n += pad;
+		n += sprintf(s + n, "\r\n");
+	}
+	n += sprintf(s + n, "\r\n");
+	if (total > 0)
+		ck_assert_uint_eq(n, total);
+	return s;
+}
+
+static enum http_error limit_run(const struct http_limits *lim, const char *in)
+{
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .lim = lim };
+	enum http_error e;
+	char *s = run_all(&o, in, strlen(in), &e);
+
+	free(s);
+	return e;
+}
+
+START_TEST(test_http_limit_url_length)
+{
+	struct http_limits lim = { 200, 400, 50 };
+	char *ok = make_req(50, 10, 0), *over = make_req(51, 10, 0);
+
+	ck_assert_int_eq(limit_run(&lim, ok), HTTP_ERR_NONE);
+	ck_assert_int_eq(limit_run(&lim, over), HTTP_ERR_URL_LENGTH);
+	free(ok);
+	free(over);
+}
+END_TEST
+
+START_TEST(test_http_limit_field_length)
+{
+	struct http_limits lim = { 64, 400, 50 };
+	char *ok = make_req(5, 64, 0), *over = make_req(5, 65, 0);
+
+	ck_assert_int_eq(limit_run(&lim, ok), HTTP_ERR_NONE);
+	ck_assert_int_eq(limit_run(&lim, over), HTTP_ERR_FIELD_LENGTH);
+	free(ok);
+	free(over);
+}
+END_TEST
+
+START_TEST(test_http_limit_request_bytes)
+{
+	struct http_limits lim = { 200, 150, 50 };
+	char *ok = make_req(5, 10, 150), *over = make_req(5, 10, 151);
+
+	ck_assert_int_eq(limit_run(&lim, ok), HTTP_ERR_NONE);
+	ck_assert_int_eq(limit_run(&lim, over), HTTP_ERR_REQUEST_LENGTH);
+	free(ok);
+	free(over);
+}
+END_TEST
+
+START_TEST(test_http_limit_slowloris_stops_at_the_limit)
+{
+	struct http_limits lim = { 100, 1000, 50 };
+	struct rec r;
+	struct http_parser *p;
+	size_t used, total = 0;
+	enum http_feed f = HTTP_FEED_MORE;
+	static const char start[] = "GET / HTTP/1.1\r\nHost: a\r\n";
+
+	rec_init(&r);
+	p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &rec_cb, &r);
+	f = http_parser_feed(p, start, sizeof(start) - 1, &used);
+	ck_assert_int_eq(f, HTTP_FEED_MORE);
+	total = used;
+	/* endless short header lines: refused once the head passes max_request_bytes */
+	for (int i = 0; i < 10000 && f == HTTP_FEED_MORE; i++) {
+		f = http_parser_feed(p, "X-A: b\r\n", 8, &used);
+		total += used;
+	}
+	ck_assert_int_eq(f, HTTP_FEED_ERROR);
+	ck_assert_int_eq(http_parser_error(p, NULL), HTTP_ERR_REQUEST_LENGTH);
+	ck_assert_uint_eq(total, 1000);
+	http_parser_free(p);
+	rec_clear(&r);
+}
+END_TEST
+
+/* ---------- pause after head, finish ---------- */
+
+START_TEST(test_http_pause_after_head_then_body)
+{
+	static const char in[] = "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+	    "GET /g HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct rec r;
+	struct http_parser *p;
+	size_t used, off = 0;
+
+	rec_init(&r);
+	p = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	http_parser_pause_after_head(p, 1);
+	ck_assert_int_eq(http_parser_idle(p), 1);
+	ck_assert_int_eq(http_parser_feed(p, in, sizeof(in) - 1, &used), HTTP_FEED_PAUSED);
+	ck_assert_uint_eq(used, 48);  /* the head only */
+	ck_assert_int_eq(http_parser_idle(p), 0);
+	off += used;
+	http_parser_resume(p);
+	ck_assert_int_eq(http_parser_feed(p, in + off, sizeof(in) - 1 - off, &used),
+	    HTTP_FEED_PAUSED);
+	ck_assert_uint_eq(used, 3);  /* the body, then on_end */
+	ck_assert_int_eq(http_parser_idle(p), 1);
+	off += used;
+	http_parser_resume(p);
+	ck_assert_int_eq(http_parser_feed(p, in + off, sizeof(in) - 1 - off, &used),
+	    HTTP_FEED_PAUSED);
+	off += used;
+	ck_assert_uint_eq(off, sizeof(in) - 1);
+	/* bodiless: on_end comes from resume itself, then the parser waits between messages */
+	http_parser_resume(p);
+	ck_assert_int_eq(http_parser_feed(p, in + off, 0, &used), HTTP_FEED_PAUSED);
+	ck_assert_int_eq(http_parser_idle(p), 1);
+	ck_assert_int_eq(http_parser_finish(p), 0);
+	char *s = buf_str(r.log);
+	ck_assert_str_eq(s,
+	    "HEAD POST /p path=/p host=a v=1.1 ka=1 ch=0 cl=3 up=0 proto=- exp=0 hb=48 "
+	    "{Host=a} {Content-Length=3}\nBODY[abc] END\n"
+	    "HEAD GET /g path=/g host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=28 "
+	    "{Host=a}\nBODY[] END\n");
+	free(s);
+	http_parser_free(p);
+	rec_clear(&r);
+}
+END_TEST
+
+START_TEST(test_http_finish_inside_a_request_fails)
+{
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .finish = 1 };
+	enum http_error e;
+	static const char a[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HT";
+	static const char b[] = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc";
+	static const char c[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n";
+	char *s;
+
+	s = run_all(&o, a, sizeof(a) - 1, &e);
+	ck_assert_ptr_nonnull(strstr(s, "FINISH -1"));
+	ck_assert_int_eq(e, HTTP_ERR_BAD_REQUEST);
+	free(s);
+	s = run_all(&o, b, sizeof(b) - 1, &e);
+	ck_assert_ptr_nonnull(strstr(s, "FINISH -1"));
+	free(s);
+	s = run_all(&o, c, sizeof(c) - 1, &e);
+	ck_assert_ptr_nonnull(strstr(s, "FINISH 0"));
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_callback_stop_is_not_a_parse_error)
+{
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .head_ret = -1 };
+	enum http_error e;
+	char *s = run_all(&o, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", 27, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, "ERROR 0"));
+	free(s);
+}
+END_TEST
+
+/* ---------- responses ---------- */
+
+static char *resp_run(const char *method, const char *in, size_t len, int finish,
+    enum http_error *e)
+{
+	struct opts o = { .kind = HTTP_PARSE_RESPONSE, .method = method, .finish = finish };
+
+	return run_all(&o, in, len, e);
+}
+
+START_TEST(test_http_response_content_length_and_chunked)
+{
+	static const char in[] =
+	    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+	    "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n"
+	    "T: 1\r\n\r\n"
+	    "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n";
+	enum http_error e;
+	char *s = resp_run("GET", in, sizeof(in) - 1, 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=5 up=0 proto=- exp=0 hb=38 {Content-Length=5}\n"
+	    "BODY[hello] END\nPAUSE\n"
+	    "HEAD 404 [Not Found] v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=54 "
+	    "{Transfer-Encoding=chunked}\nBODY[abc] END\nPAUSE\n"
+	    "HEAD 200 [] v=1.1 ka=1 ch=0 cl=0 up=0 proto=- exp=0 hb=35 {Content-Length=0}\n"
+	    "BODY[] END\nPAUSE\nFINISH 0\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_close_delimited_and_finish)
+{
+	static const char in[] = "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nall of it";
+	enum http_error e;
+	char *s = resp_run("GET", in, sizeof(in) - 1, 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 200 [OK] v=1.0 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 hb=30 {Server=x}\n"
+	    "BODY[all of it] END\nFINISH 0\n");
+	free(s);
+	/* a Content-Length body cut short */
+	s = resp_run("GET", "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 41, 1, &e);
+	ck_assert_ptr_nonnull(strstr(s, "FINISH -1"));
+	ck_assert_int_eq(e, HTTP_ERR_BAD_RESPONSE);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_head_204_304_bodiless)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char s204[] = "HTTP/1.1 204 No Content\r\n\r\n"
+	    "HTTP/1.1 304 Not Modified\r\nContent-Length: 20\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
+	enum http_error e;
+	char *s = resp_run("HEAD", head, sizeof(head) - 1, 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=10 up=0 proto=- exp=0 hb=39 {Content-Length=10}\n"
+	    "BODY[] END\nPAUSE\n"
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=47 "
+	    "{Transfer-Encoding=chunked}\nBODY[] END\nPAUSE\nFINISH 0\n");
+	free(s);
+	s = resp_run("GET", s204, sizeof(s204) - 1, 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 204 [No Content] v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=27\n"
+	    "BODY[] END\nPAUSE\n"
+	    "HEAD 304 [Not Modified] v=1.1 ka=1 ch=0 cl=20 up=0 proto=- exp=0 hb=49 "
+	    "{Content-Length=20}\nBODY[] END\nPAUSE\n"
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=1 up=0 proto=- exp=0 hb=38 {Content-Length=1}\n"
+	    "BODY[x] END\nPAUSE\nFINISH 0\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_on_head_declares_bodiless)
+{
+	struct opts o = { .kind = HTTP_PARSE_RESPONSE, .method = "GET", .head_ret = 1 };
+	enum http_error e;
+	static const char in[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"
+	    "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
+	char *s = run_all(&o, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=3 up=0 proto=- exp=0 hb=38 {Content-Length=3}\n"
+	    "BODY[] END\nPAUSE\n"
+	    "HEAD 201 [Created] v=1.1 ka=1 ch=0 cl=0 up=0 proto=- exp=0 hb=43 "
+	    "{Content-Length=0}\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_100_continue_then_200)
+{
+	static const char in[] = "HTTP/1.1 100 Continue\r\n\r\n"
+	    "HTTP/1.1 102 Processing\r\nContent-Length: 5\r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	enum http_error e;
+	char *s = resp_run("POST", in, sizeof(in) - 1, 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 100 [Continue] v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=25\nBODY[] END\n"
+	    "HEAD 102 [Processing] v=1.1 ka=1 ch=0 cl=5 up=0 proto=- exp=0 hb=46 "
+	    "{Content-Length=5}\nBODY[] END\n"
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=2 up=0 proto=- exp=0 hb=38 {Content-Length=2}\n"
+	    "BODY[ok] END\nPAUSE\nFINISH 0\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_101_upgrade)
+{
+	static const char in[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n\r\n\x81\x02hi";
+	enum http_error e;
+	char *s = resp_run("GET", in, sizeof(in) - 1, 0, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 101 [Switching Protocols] v=1.1 ka=1 ch=0 cl=-1 up=1 proto=websocket exp=0 "
+	    "hb=77 {Upgrade=websocket} {Connection=Upgrade}\nBODY[] END\n"
+	    "UPGRADE rest=[\x81\x02hi]\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_response_errors_are_bad_response)
+{
+	enum http_error e;
+	char *s;
+	static const char *const bad[] = {
+		"HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 99 OK\r\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nFoo\r\n\r\n",
+		"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"junk\r\n\r\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		s = resp_run("GET", bad[i], strlen(bad[i]), 0, &e);
+		if (e != HTTP_ERR_BAD_RESPONSE)
+			ck_abort_msg("case %zu: %s", i, s);
+		free(s);
+	}
+}
+END_TEST
+
+/* ---------- serialisation ---------- */
+
+static char *serialize_req(const char *in, int tls, int upgrade)
+{
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .serialize = 1, .fw_tls = tls,
+	    .fw_upgrade = upgrade };
+	enum http_error e;
+	char *ser;
+	char *s = run_cuts(&o, in, strlen(in), NULL, 0, &e, &ser);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	free(s);
+	return ser;
+}
+
+START_TEST(test_http_serialize_request_strips_hop_by_hop_and_appends_xff)
+{
+	char *s = serialize_req(
+	    "GET http://Example.com:8080/a/b?x=1 HTTP/1.1\r\nHost: ignored\r\n"
+	    "Connection: keep-alive, X-Hop\r\nKeep-Alive: 300\r\nX-Hop: 1\r\n"
+	    "Proxy-Connection: x\r\nTE: trailers\r\nTrailer: X\r\nX-Forwarded-For: 127.0.0.9\r\n"
+	    "X-Forwarded-Proto: ftp\r\nAccept: */*\r\nX-Forwarded-Host: evil\r\n"
+	    "Upgrade: websocket\r\nX-Forwarded-For: 127.0.0.8, 127.0.0.7\r\n\r\n", 1, 0);
+
+	ck_assert_str_eq(s,
+	    "GET /a/b?x=1 HTTP/1.1\r\nHost: Example.com:8080\r\nAccept: */*\r\n"
+	    "X-Forwarded-For: 127.0.0.9, 127.0.0.8, 127.0.0.7, 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: https\r\nX-Forwarded-Host: Example.com:8080\r\n\r\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_serialize_request_framing)
+{
+	char *s = serialize_req("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	    "Content-Type: text/plain\r\n\r\n0\r\n\r\n", 0, 0);
+
+	ck_assert_str_eq(s,
+	    "POST /up HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\n"
+	    "Transfer-Encoding: chunked\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
+	free(s);
+	/* HTTP/1.0 without Host: no Host invented; Connection cannot strip Content-Length */
+	s = serialize_req("PUT /f HTTP/1.0\r\nContent-Length: 2\r\nConnection: keep-alive, "
+	    "Content-Length\r\n\r\nab", 0, 0);
+	ck_assert_str_eq(s,
+	    "PUT /f HTTP/1.1\r\nContent-Length: 2\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: http\r\n\r\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_serialize_request_upgrade)
+{
+	static const char in[] = "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+	    "Upgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n";
+	char *s = serialize_req(in, 1, 1);
+
+	ck_assert_str_eq(s,
+	    "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: k\r\n"
+	    "Connection: upgrade\r\nUpgrade: websocket\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: https\r\nX-Forwarded-Host: a\r\n\r\n");
+	free(s);
+	s = serialize_req(in, 1, 0);
+	ck_assert_str_eq(s,
+	    "GET /ws HTTP/1.1\r\nHost: a\r\nSec-WebSocket-Key: k\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: https\r\nX-Forwarded-Host: a\r\n\r\n");
+	free(s);
+}
+END_TEST
+
+struct resp_ser {
+	struct evbuffer *out;
+	int chunked_out, keep_alive;
+};
+
+static int ser_on_head(void *arg, struct http_head *h)
+{
+	struct resp_ser *rs = arg;
+
+	ck_assert_int_eq(http_response_serialize(h, rs->chunked_out, rs->keep_alive, rs->out), 0);
+	return 0;
+}
+
+static const struct http_callbacks ser_cb = { ser_on_head, NULL, NULL };
+
+static char *resp_ser(const char *in, int chunked_out, int keep_alive)
+{
+	struct resp_ser rs = { evbuffer_new(), chunked_out, keep_alive };
+	struct http_parser *p = http_parser_new(HTTP_PARSE_RESPONSE, &lim_default, &ser_cb, &rs);
+	size_t used;
+	enum http_feed f;
+
+	http_parser_set_request_method(p, "GET");
+	f = http_parser_feed(p, in, strlen(in), &used);
+	ck_assert(f == HTTP_FEED_PAUSED || f == HTTP_FEED_MORE || f == HTTP_FEED_UPGRADE);
+	http_parser_free(p);
+	char *s = buf_str(rs.out);
+	evbuffer_free(rs.out);
+	return s;
+}
+
+START_TEST(test_http_serialize_response_framing)
+{
+	char *s;
+
+	s = resp_ser("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive, X-Hop\r\n"
+	    "Keep-Alive: timeout=5\r\nX-Hop: 1\r\nServer: x\r\n\r\nhello", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 0);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: T\r\n"
+	    "Server: x\r\n\r\n0\r\n\r\n", 1, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nServer: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nabc", 1, 1);
+	ck_assert_str_eq(s,
+	    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", 1, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 100 Continue\r\n\r\n", 0, 0);
+	ck_assert_str_eq(s, "HTTP/1.1 100 Continue\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+	    "Connection: Upgrade\r\nSec-WebSocket-Accept: x\r\n\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: x\r\n"
+	    "Connection: upgrade\r\nUpgrade: websocket\r\n\r\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_http_chunk_append)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	ck_assert_int_eq(http_chunk_append(b, "0123456789", 10), 0);
+	ck_assert_int_eq(http_chunk_append(b, "x", 1), 0);
+	ck_assert_int_eq(http_chunk_append(b, NULL, 0), 0);
+	char *s = buf_str(b);
+	ck_assert_str_eq(s, "a\r\n0123456789\r\n1\r\nx\r\n0\r\n\r\n");
+	free(s);
+	evbuffer_free(b);
+}
+END_TEST
+
+START_TEST(test_http_method_idempotent)
+{
+	ck_assert_int_eq(http_method_idempotent("GET"), 1);
+	ck_assert_int_eq(http_method_idempotent("HEAD"), 1);
+	ck_assert_int_eq(http_method_idempotent("PUT"), 1);
+	ck_assert_int_eq(http_method_idempotent("DELETE"), 1);
+	ck_assert_int_eq(http_method_idempotent("OPTIONS"), 1);
+	ck_assert_int_eq(http_method_idempotent("TRACE"), 1);
+	ck_assert_int_eq(http_method_idempotent("POST"), 0);
+	ck_assert_int_eq(http_method_idempotent("PATCH"), 0);
+	ck_assert_int_eq(http_method_idempotent("get"), 0);
+	ck_assert_int_eq(http_method_idempotent(NULL), 0);
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_http_simple_get_any_split);
+	tcase_add_test(tc, test_http_leading_empty_line_and_http10);
+	tcase_add_test(tc, test_http_pipelined_requests_pause_in_order);
+	tcase_add_test(tc, test_http_chunked_body_with_extensions_and_trailers);
+	tcase_add_test(tc, test_http_absolute_form_takes_host_from_target);
+	tcase_add_test(tc, test_http_upgrade_request_leaves_tunnel_bytes);
+	tcase_add_test(tc, test_http_h2c_upgrade_is_a_plain_request);
+	tcase_add_test(tc, test_http_rejects_obs_fold);
+	tcase_add_test(tc, test_http_rejects_space_before_colon_and_bad_names);
+	tcase_add_test(tc, test_http_rejects_control_chars_in_values);
+	tcase_add_test(tc, test_http_rejects_bare_cr_and_lf);
+	tcase_add_test(tc, test_http_rejects_host_problems);
+	tcase_add_test(tc, test_http_rejects_methods_and_targets);
+	tcase_add_test(tc, test_http_rejects_versions);
+	tcase_add_test(tc, test_http_rejects_transfer_encodings);
+	tcase_add_test(tc, test_http_rejects_bad_content_lengths);
+	tcase_add_test(tc, test_http_rejects_bad_chunk_sizes);
+	tcase_add_test(tc, test_http_limit_url_length);
+	tcase_add_test(tc, test_http_limit_field_length);
+	tcase_add_test(tc, test_http_limit_request_bytes);
+	tcase_add_test(tc, test_http_limit_slowloris_stops_at_the_limit);
+	tcase_add_test(tc, test_http_pause_after_head_then_body);
+	tcase_add_test(tc, test_http_finish_inside_a_request_fails);
+	tcase_add_test(tc, test_http_callback_stop_is_not_a_parse_error);
+	tcase_add_test(tc, test_http_response_content_length_and_chunked);
+	tcase_add_test(tc, test_http_response_close_delimited_and_finish);
+	tcase_add_test(tc, test_http_response_head_204_304_bodiless);
+	tcase_add_test(tc, test_http_response_on_head_declares_bodiless);
+	tcase_add_test(tc, test_http_response_100_continue_then_200);
+	tcase_add_test(tc, test_http_response_101_upgrade);
+	tcase_add_test(tc, test_http_response_errors_are_bad_response);
+	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
+	tcase_add_test(tc, test_http_serialize_request_framing);
+	tcase_add_test(tc, test_http_serialize_request_upgrade);
+	tcase_add_test(tc, test_http_serialize_response_framing);
+	tcase_add_test(tc, test_http_chunk_append);
+	tcase_add_test(tc, test_http_method_idempotent);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(http_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

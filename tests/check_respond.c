@@ -1,0 +1,497 @@
+/*
+ * check_respond — HTTP.SYS's pages byte for byte (lengths of reference §4.2, the full
+ * Invalid Hostname response), the HTTPERR reasons, the date, and the diagnostic page as
+ * JSON (validated and compared exactly, escaping included) and as HTML (escaping).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <event2/buffer.h>
+
+#include "respond.h"
+
+/* Wed, 30 Jun 2021 04:30:20 GMT: the date of the reference's capture */
+static const time_t fixed_now = 1625027420;
+
+static char *take(struct evbuffer *b, size_t *len)
+{
+	size_t n = evbuffer_get_length(b);
+	char *s = malloc(n + 1);
+
+	evbuffer_remove(b, s, n);
+	s[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return s;
+}
+
+START_TEST(test_respond_body_lengths_match_table)
+{
+	static const struct { enum respond_page p; int status; size_t len; } t[] = {
+		{ PAGE_BAD_REQUEST, 400, 311 },
+		{ PAGE_INVALID_HOSTNAME, 400, 334 },
+		{ PAGE_INVALID_VERB, 400, 326 },
+		{ PAGE_INVALID_URL, 400, 324 },
+		{ PAGE_INVALID_HEADER, 400, 339 },
+		{ PAGE_REQUEST_TOO_LONG, 400, 346 },
+		{ PAGE_NOT_FOUND, 404, 315 },
+		{ PAGE_LENGTH_REQUIRED, 411, 344 },
+		{ PAGE_URL_TOO_LONG, 414, 329 },
+		{ PAGE_SERVICE_UNAVAILABLE, 503, 326 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct evbuffer *b = evbuffer_new();
+		ck_assert_int_eq(respond_error_body(b, t[i].p), 0);
+		ck_assert_uint_eq(evbuffer_get_length(b), t[i].len);
+		ck_assert_int_eq(respond_page_status(t[i].p), t[i].status);
+		evbuffer_free(b);
+		/* the whole response announces the same length */
+		b = evbuffer_new();
+		ck_assert_int_eq(respond_error(b, t[i].p, "Microsoft-HTTPAPI/2.0", fixed_now, 0), 0);
+		char *s = take(b, NULL);
+		char want[64];
+		snprintf(want, sizeof(want), "\r\nContent-Length: %zu\r\n\r\n", t[i].len);
+		char *cl = strstr(s, want);
+		ck_assert_ptr_nonnull(cl);
+		ck_assert_uint_eq(strlen(cl + strlen(want)), t[i].len);
+		free(s);
+		evbuffer_free(b);
+	}
+}
+END_TEST
+
+START_TEST(test_respond_invalid_hostname_exact_bytes)
+{
+	static const char want[] =
+	    "HTTP/1.1 400 Bad Request\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n"
+	    "Server: Microsoft-HTTPAPI/2.0\r\n"
+	    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
+	    "Connection: close\r\n"
+	    "Content-Length: 334\r\n"
+	    "\r\n"
+	    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
+	    "<HTML><HEAD><TITLE>Bad Request</TITLE>\r\n"
+	    "<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n"
+	    "<BODY><h2>Bad Request - Invalid Hostname</h2>\r\n"
+	    "<hr><p>HTTP Error 400. The request hostname is invalid.</p>\r\n"
+	    "</BODY></HTML>\r\n";
+	struct evbuffer *b = evbuffer_new();
+
+	ck_assert_int_eq(respond_error(b, PAGE_INVALID_HOSTNAME, "Microsoft-HTTPAPI/2.0",
+	    fixed_now, 0), 0);
+	char *s = take(b, NULL);
+	ck_assert_str_eq(s, want);
+	free(s);
+	evbuffer_free(b);
+}
+END_TEST
+
+START_TEST(test_respond_head_only_and_no_server)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	ck_assert_int_eq(respond_error(b, PAGE_SERVICE_UNAVAILABLE, NULL, fixed_now, 1), 0);
+	char *s = take(b, NULL);
+	ck_assert_str_eq(s,
+	    "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: text/html; charset=us-ascii\r\n"
+	    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
+	    "Connection: close\r\n"
+	    "Content-Length: 326\r\n\r\n");
+	free(s);
+	ck_assert_int_eq(respond_error(b, PAGE_URL_TOO_LONG, "", fixed_now, 1), 0);
+	s = take(b, NULL);
+	ck_assert_ptr_nonnull(strstr(s, "HTTP/1.1 414 Request URL Too Long\r\n"));
+	ck_assert_ptr_null(strstr(s, "Server:"));
+	free(s);
+	evbuffer_free(b);
+}
+END_TEST
+
+START_TEST(test_respond_sysbind_pages_use_the_template)
+{
+	static const struct { enum respond_page p; const char *line, *p_text; } t[] = {
+		{ PAGE_NOT_IMPLEMENTED, "HTTP/1.1 501 Not Implemented\r\n",
+		  "<hr><p>HTTP Error 501. The request transfer encoding is not implemented.</p>\r\n" },
+		{ PAGE_VERSION, "HTTP/1.1 505 HTTP Version Not Supported\r\n",
+		  "<hr><p>HTTP Error 505. The HTTP version of the request is not supported.</p>\r\n" },
+		{ PAGE_BAD_GATEWAY, "HTTP/1.1 502 Bad Gateway\r\n",
+		  "<hr><p>HTTP Error 502. The server received an invalid response from the upstream "
+		  "server.</p>\r\n" },
+		{ PAGE_GATEWAY_TIMEOUT, "HTTP/1.1 504 Gateway Timeout\r\n",
+		  "<hr><p>HTTP Error 504. The upstream server did not respond in time.</p>\r\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct evbuffer *b = evbuffer_new();
+		ck_assert_int_eq(respond_error(b, t[i].p, "x", fixed_now, 0), 0);
+		char *s = take(b, NULL);
+		ck_assert_int_eq(strncmp(s, t[i].line, strlen(t[i].line)), 0);
+		ck_assert_ptr_nonnull(strstr(s, t[i].p_text));
+		ck_assert_ptr_nonnull(strstr(s, "</BODY></HTML>\r\n"));
+		free(s);
+		evbuffer_free(b);
+	}
+}
+END_TEST
+
+START_TEST(test_respond_page_for_error_reasons)
+{
+	static const struct { enum http_error e; enum respond_page p; const char *r; } t[] = {
+		{ HTTP_ERR_BAD_REQUEST, PAGE_BAD_REQUEST, "BadRequest" },
+		{ HTTP_ERR_VERB, PAGE_INVALID_VERB, "Verb" },
+		{ HTTP_ERR_URL, PAGE_INVALID_URL, "URL" },
+		{ HTTP_ERR_HEADER, PAGE_INVALID_HEADER, "Header" },
+		{ HTTP_ERR_HOSTNAME, PAGE_INVALID_HOSTNAME, "Hostname" },
+		{ HTTP_ERR_REQUEST_LENGTH, PAGE_REQUEST_TOO_LONG, "RequestLength" },
+		{ HTTP_ERR_FIELD_LENGTH, PAGE_REQUEST_TOO_LONG, "FieldLength" },
+		{ HTTP_ERR_URL_LENGTH, PAGE_URL_TOO_LONG, "URL_Length" },
+		{ HTTP_ERR_LENGTH_REQUIRED, PAGE_LENGTH_REQUIRED, "LengthRequired" },
+		{ HTTP_ERR_NOT_IMPLEMENTED, PAGE_NOT_IMPLEMENTED, "N/I" },
+		{ HTTP_ERR_VERSION, PAGE_VERSION, "Version_N/S" },
+		{ HTTP_ERR_INVALID_CRLF, PAGE_BAD_REQUEST, "Invalid_CR/LF" },
+		{ HTTP_ERR_BAD_RESPONSE, PAGE_BAD_GATEWAY, "BadResponse" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *r = NULL;
+		ck_assert_int_eq(respond_page_for_error(t[i].e, &r), t[i].p);
+		ck_assert_str_eq(r, t[i].r);
+	}
+	ck_assert_int_eq(respond_page_for_error(HTTP_ERR_URL_LENGTH, NULL), PAGE_URL_TOO_LONG);
+	ck_assert_int_eq(respond_page_status(PAGE_URL_TOO_LONG), 414);
+	ck_assert_int_eq(respond_page_status(PAGE_VERSION), 505);
+}
+END_TEST
+
+START_TEST(test_respond_http_date)
+{
+	char buf[64];
+
+	respond_http_date(fixed_now, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Wed, 30 Jun 2021 04:30:20 GMT");
+	respond_http_date(0, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
+	respond_http_date(951782400, buf, sizeof(buf));  /* leap day */
+	ck_assert_str_eq(buf, "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+END_TEST
+
+/* ---------- a tiny JSON validator (RFC 8259 grammar, no semantic checks) ---------- */
+
+static const char *js_value(const char *s);
+
+static const char *js_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+static const char *js_string(const char *s)
+{
+	if (*s++ != '"')
+		return NULL;
+	for (;;) {
+		unsigned char c = (unsigned char)*s++;
+		if (c == '"')
+			return s;
+		if (c < 0x20)
+			return NULL;
+		if (c == '\\') {
+			c = (unsigned char)*s++;
+			if (c == 'u') {
+				for (int i = 0; i < 4; i++, s++)
+					if (!strchr("0123456789abcdefABCDEF", *s) || *s == '\0')
+						return NULL;
+			} else if (!strchr("\"\\/bfnrt", c) || c == '\0') {
+				return NULL;
+			}
+		}
+	}
+}
+
+static const char *js_number(const char *s)
+{
+	const char *b;
+
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (*s >= '0' && *s <= '9')
+			s++;
+	else
+		return NULL;
+	if (*s == '.') {
+		b = ++s;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		if (s == b)
+			return NULL;
+	}
+	return s;
+}
+
+static const char *js_list(const char *s, char close, int object)
+{
+	s = js_ws(s + 1);
+	if (*s == close)
+		return s + 1;
+	for (;;) {
+		if (object) {
+			if ((s = js_string(s)) == NULL)
+				return NULL;
+			s = js_ws(s);
+			if (*s++ != ':')
+				return NULL;
+		}
+		if ((s = js_value(s)) == NULL)
+			return NULL;
+		s = js_ws(s);
+		if (*s == close)
+			return s + 1;
+		if (*s++ != ',')
+			return NULL;
+		s = js_ws(s);
+	}
+}
+
+static const char *js_value(const char *s)
+{
+	s = js_ws(s);
+	switch (*s) {
+	case '{': return js_list(s, '}', 1);
+	case '[': return js_list(s, ']', 0);
+	case '"': return js_string(s);
+	case 't': return strncmp(s, "true", 4) == 0 ? s + 4 : NULL;
+	case 'f': return strncmp(s, "false", 5) == 0 ? s + 5 : NULL;
+	case 'n': return strncmp(s, "null", 4) == 0 ? s + 4 : NULL;
+	default:  return js_number(s);
+	}
+}
+
+static int json_valid(const char *s)
+{
+	const char *e = js_value(s);
+
+	return e != NULL && *js_ws(e) == '\0';
+}
+
+/* Split a response into head and body; checks Content-Length against the body. */
+static char *diag_body(const struct respond_diag *d, int json, int keep_alive, char **head)
+{
+	struct evbuffer *b = evbuffer_new();
+	size_t n;
+
+	ck_assert_int_eq(respond_diag(b, d, json, "Microsoft-HTTPAPI/2.0", fixed_now,
+	    keep_alive, 0), 0);
+	char *s = take(b, &n);
+	evbuffer_free(b);
+	char *sep = strstr(s, "\r\n\r\n");
+	ck_assert_ptr_nonnull(sep);
+	sep[2] = '\0';
+	char *body = strdup(sep + 4);
+	char want[64];
+	snprintf(want, sizeof(want), "Content-Length: %zu\r\n", strlen(body));
+	ck_assert_ptr_nonnull(strstr(s, want));
+	*head = s;
+	return body;
+}
+
+START_TEST(test_respond_diag_json_tls_exact)
+{
+	const char *sans[] = { "sitev1.mysite.com", "www.sitev1.mysite.com" };
+	struct respond_diag d = {
+		.site = "MySite V2", .site_id = 2, .binding = "https/*:443:sitev2.mysite.com",
+		.route_tier = "host", .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
+		.host = "sitev2.mysite.com", .sni = "sitev2.mysite.com", .sni_used = 0,
+		.mode = "iis7", .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
+		.cert_sans = sans, .cert_nsans = 2, .cert_thumbprint = "3F2A",
+		.cert_not_after = "2027-11-27T08:00:00Z", .selected_by = "ipport 0.0.0.0:443",
+		.verdict = "name-mismatch", .verdict_why = "sitev2.mysite.com is not in the SANs",
+		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
+		.cert_steps = { "ipport 127.0.0.1:8443: none", "ipport 0.0.0.0:443: found" },
+		.ncert_steps = 2,
+	};
+	char *head;
+	char *body = diag_body(&d, 1, 1, &head);
+
+	ck_assert_str_eq(head,
+	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
+	    "Content-Length: 736\r\nCache-Control: no-store\r\n");
+	ck_assert_str_eq(body,
+	    "{\n"
+	    "  \"site\": \"MySite V2\",\n"
+	    "  \"site_id\": 2,\n"
+	    "  \"binding\": \"https/*:443:sitev2.mysite.com\",\n"
+	    "  \"local\": \"127.0.0.1:8443\",\n"
+	    "  \"client\": \"127.0.0.1:51234\",\n"
+	    "  \"host\": \"sitev2.mysite.com\",\n"
+	    "  \"sni\": \"sitev2.mysite.com\",\n"
+	    "  \"mode\": \"iis7\",\n"
+	    "  \"certificate\": {\n"
+	    "    \"subject\": \"CN=sitev1.mysite.com\",\n"
+	    "    \"sans\": [\"sitev1.mysite.com\", \"www.sitev1.mysite.com\"],\n"
+	    "    \"thumbprint\": \"3F2A\",\n"
+	    "    \"not_after\": \"2027-11-27T08:00:00Z\",\n"
+	    "    \"selected_by\": \"ipport 0.0.0.0:443\"\n"
+	    "  },\n"
+	    "  \"verdict\": \"name-mismatch\",\n"
+	    "  \"tls\": {\"version\": \"TLSv1.3\", \"cipher\": \"TLS_AES_256_GCM_SHA384\"},\n"
+	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
+	    "  \"route_tier\": \"host\",\n"
+	    "  \"sni_used\": false,\n"
+	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"]\n"
+	    "}\n");
+	ck_assert(json_valid(body));
+	free(body);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_respond_diag_json_plain_http_and_escaping)
+{
+	struct respond_diag d = {
+		.site = "Q\"uote\\Back", .site_id = 7, .binding = "http/*:80:",
+		.local = "127.0.0.1:8080", .client = "127.0.0.1:40000",
+		.host = "a\x01\tb\n\xff", .sni = NULL, .mode = "iis8", .tls = 0,
+		.verdict = "ok",
+	};
+	char *head;
+	char *body = diag_body(&d, 1, 0, &head);
+
+	ck_assert(json_valid(body));
+	ck_assert_ptr_nonnull(strstr(head, "Connection: close\r\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"site\": \"Q\\\"uote\\\\Back\",\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"host\": \"a\\u0001\\tb\\n\\u00ff\",\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"sni\": null,\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"certificate\": null,\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"tls\": null,\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"verdict_why\": null,\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": []\n"));
+	/* the validator itself refuses what it should */
+	ck_assert(!json_valid("{\"a\": \"x\ny\"}"));
+	ck_assert(!json_valid("{\"a\": \"\\q\"}"));
+	ck_assert(!json_valid("{\"a\": 1,}"));
+	free(body);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_respond_diag_html_escapes_and_highlights)
+{
+	const char *sans[] = { "sitev1.mysite.com" };
+	struct respond_diag d = {
+		.site = "MySite V1", .site_id = 1, .binding = "https/*:443:",
+		.route_tier = "blank host on *", .local = "127.0.0.1:8443",
+		.client = "127.0.0.1:51234", .host = "<script>alert('x')</script>&",
+		.sni = NULL, .mode = "iis7", .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
+		.cert_sans = sans, .cert_nsans = 1, .selected_by = "ipport 0.0.0.0:443",
+		.verdict = "name-mismatch", .tls_version = "TLSv1.2",
+		.cert_steps = { "ipport 127.0.0.1:8443: none" }, .ncert_steps = 1,
+	};
+	char *head;
+	char *body = diag_body(&d, 0, 1, &head);
+
+	ck_assert_ptr_nonnull(strstr(head, "Content-Type: text/html; charset=utf-8\r\n"));
+	ck_assert_ptr_nonnull(strstr(head, "Cache-Control: no-store\r\n"));
+	ck_assert_ptr_null(strstr(head, "Connection:"));
+	ck_assert_ptr_null(strstr(body, "<script>"));
+	ck_assert_ptr_nonnull(strstr(body,
+	    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"));
+	/* no external assets */
+	ck_assert_ptr_null(strstr(body, "src="));
+	ck_assert_ptr_null(strstr(body, "href="));
+	ck_assert_ptr_null(strstr(body, "http://"));
+	ck_assert_ptr_null(strstr(body, "https://"));
+	/* the story: accept, ClientHello without SNI, certificate step, mismatch */
+	ck_assert_ptr_nonnull(strstr(body, "127.0.0.1:8443"));
+	ck_assert_ptr_nonnull(strstr(body, "<b>no SNI</b>"));
+	ck_assert_ptr_nonnull(strstr(body, "ipport 127.0.0.1:8443: none"));
+	ck_assert_ptr_nonnull(strstr(body, "ipport 0.0.0.0:443"));
+	ck_assert_ptr_nonnull(strstr(body, "class=\"verdict bad\""));
+	ck_assert_ptr_nonnull(strstr(body, "not a name of the certificate above"));
+	free(body);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_respond_diag_html_sni_ignored_in_iis7)
+{
+	struct respond_diag d = {
+		.site = "S", .site_id = 1, .host = "sitev2.mysite.com",
+		.sni = "sitev2.mysite.com", .mode = "iis7", .tls = 1, .verdict = "ok",
+	};
+	char *head;
+	char *body = diag_body(&d, 0, 1, &head);
+
+	ck_assert_ptr_nonnull(strstr(body, "<b>ignored</b>"));
+	ck_assert_ptr_nonnull(strstr(body, "class=\"verdict ok\""));
+	free(body);
+	free(head);
+	d.mode = "iis8";
+	d.sni_used = 1;
+	body = diag_body(&d, 0, 1, &head);
+	ck_assert_ptr_nonnull(strstr(body, "<b>used</b>"));
+	free(body);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_respond_diag_head_only)
+{
+	struct respond_diag d = { .site = "S", .site_id = 1, .verdict = "ok" };
+	struct evbuffer *b = evbuffer_new(), *full = evbuffer_new();
+
+	ck_assert_int_eq(respond_diag(b, &d, 1, NULL, fixed_now, 1, 1), 0);
+	ck_assert_int_eq(respond_diag(full, &d, 1, NULL, fixed_now, 1, 0), 0);
+	char *s = take(b, NULL), *f = take(full, NULL);
+	size_t hl = strlen(s);
+	ck_assert_int_eq(strncmp(s, f, hl), 0);
+	ck_assert_str_eq(s + hl - 4, "\r\n\r\n");
+	ck_assert_ptr_null(strstr(s, "Server:"));
+	ck_assert(json_valid(f + hl));
+	free(s);
+	free(f);
+	evbuffer_free(b);
+	evbuffer_free(full);
+}
+END_TEST
+
+static Suite *respond_suite(void)
+{
+	Suite *s = suite_create("respond");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_respond_body_lengths_match_table);
+	tcase_add_test(tc, test_respond_invalid_hostname_exact_bytes);
+	tcase_add_test(tc, test_respond_head_only_and_no_server);
+	tcase_add_test(tc, test_respond_sysbind_pages_use_the_template);
+	tcase_add_test(tc, test_respond_page_for_error_reasons);
+	tcase_add_test(tc, test_respond_http_date);
+	tcase_add_test(tc, test_respond_diag_json_tls_exact);
+	tcase_add_test(tc, test_respond_diag_json_plain_http_and_escaping);
+	tcase_add_test(tc, test_respond_diag_html_escapes_and_highlights);
+	tcase_add_test(tc, test_respond_diag_html_sni_ignored_in_iis7);
+	tcase_add_test(tc, test_respond_diag_head_only);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(respond_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
