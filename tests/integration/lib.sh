@@ -93,3 +93,51 @@ finish() {
 	echo "$_pass passed, $_fail failed"
 	[ "$_fail" -eq 0 ]
 }
+
+# ---- helpers for the daemon tests (test_daemon_*.sh) ----
+
+# be_start PORT NAME: start build/tests/backend on 127.0.0.1:PORT answering as NAME,
+# logging to $T/backend-NAME.log; waits for the port.  Sets BE_PID.
+be_start() {
+	"$SB_BUILD/tests/backend" --port "$1" --name "$2" >"$T/backend-$2.log" 2>&1 &
+	BE_PID=$!; _pids+=("$BE_PID")
+	if ! wait_port "$1"; then not_ok "backend $2 starts" "port $1 never opened"; return 1; fi
+}
+
+# be_accepted PORT: how many connections the backend on PORT has accepted so far
+# (the /stats request itself included).
+be_accepted() {
+	curl -s "http://127.0.0.1:$1/stats" | sed -n 's/.*"accepted":\([0-9]*\).*/\1/p'
+}
+
+# rss_kb PID: the resident set size of PID in KiB (0 when gone).
+rss_kb() {
+	awk '/^VmRSS:/ { print $2; f=1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
+# rss_watch PID FILE: sample rss_kb every 50 ms into FILE until killed.  Sets RSS_PID.
+rss_watch() {
+	( while kill -0 "$1" 2>/dev/null; do rss_kb "$1"; sleep 0.05; done ) >"$2" &
+	RSS_PID=$!; _pids+=("$RSS_PID")
+}
+
+# max_of FILE: the largest number in FILE (one per line).
+max_of() { sort -n "$1" | tail -n 1; }
+
+# raw_http PORT TEXT: send TEXT (printf format, e.g. with \r\n) to 127.0.0.1:PORT over plain
+# TCP and print everything the server sends until it closes (at most 10 s).
+raw_http() {
+	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$1" "$2"
+}
+
+# raw_https PORT SNI|- TEXT: the same over TLS (openssl s_client), without certificate
+# checks; prints only what the server sent after the handshake.
+raw_https() {
+	local sni=()
+	[ "$2" != "-" ] && sni=(-servername "$2") || sni=(-noservername)
+	printf "$3" | timeout 10 openssl s_client -connect "127.0.0.1:$1" "${sni[@]}" -quiet \
+		-ign_eof 2>/dev/null
+}
+
+# no_date: drop the value of a Date header (for byte-exact comparisons).
+no_date() { sed -e 's/^Date: .*\r$/Date: X\r/'; }

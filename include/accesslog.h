@@ -1,0 +1,73 @@
+/*
+ * accesslog — the two request logs of DESIGN.md §6: IIS's W3C extended access log (one
+ * line per request, IIS's default fields plus sysbind's s-sitename cs-host x-sni
+ * x-cert-thumbprint x-cert-verdict) and HTTP.SYS's HTTPERR log (one line per error that
+ * sysbind answers itself).  Formatting only: times in UTC, spaces and control characters
+ * become '+', empty values '-'.  Used from the event loop thread only.
+ */
+#ifndef SYSBIND_ACCESSLOG_H
+#define SYSBIND_ACCESSLOG_H
+
+#include <stddef.h>
+#include <time.h>
+
+enum accesslog_kind { ACCESSLOG_W3C, ACCESSLOG_HTTPERR };
+
+struct accesslog;
+
+/*
+ * Open path for appending ("-" is stdout) and write the kind's header block (#Software,
+ * #Version, #Date, #Fields).  Returns a new log (caller owns, accesslog_close) or NULL
+ * with a message in err.
+ */
+struct accesslog *accesslog_open(const char *path, enum accesslog_kind kind,
+    char *err, size_t errlen);
+void accesslog_close(struct accesslog *l);
+
+/* One W3C line.  Any string may be NULL (written as "-"). */
+struct accesslog_w3c {
+	time_t      when;
+	const char *s_ip;
+	const char *method;
+	const char *uri_stem;
+	const char *uri_query;
+	unsigned    s_port;
+	const char *c_ip;
+	const char *user_agent;
+	const char *referer;
+	int         status;
+	int         substatus;
+	int         win32_status;
+	long        time_taken_ms;
+	const char *site;
+	const char *host;
+	const char *sni;
+	const char *thumbprint;
+	const char *verdict;
+};
+
+void accesslog_w3c_write(struct accesslog *l, const struct accesslog_w3c *e);
+
+/* One HTTPERR line.  status 0 and strings NULL are written as "-". */
+struct accesslog_httperr {
+	time_t      when;
+	const char *c_ip;
+	unsigned    c_port;
+	const char *s_ip;
+	unsigned    s_port;
+	const char *version;   /* "HTTP/1.1" */
+	const char *method;
+	const char *uri;
+	int         status;
+	long        site_id;   /* 0: "-" */
+	const char *reason;    /* never empty in HTTP.SYS's files */
+	const char *queue;
+};
+
+void accesslog_httperr_write(struct accesslog *l, const struct accesslog_httperr *e);
+
+/* Copy s into out for one log field: NULL or "" gives "-", whitespace and control
+ * characters become '+', truncated to outlen - 1. */
+void accesslog_field(const char *s, char *out, size_t outlen);
+
+#endif

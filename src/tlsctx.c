@@ -1,0 +1,201 @@
+/*
+ * tlsctx — SSL_CTX policy and the ClientHello callback.  Certificate *choice* is not
+ * here (binding.c decides, §1.1); this file applies the choice to a handshake.  One
+ * SSL_CTX serves every listener: the certificate is installed per connection with
+ * SSL_use_cert_and_key, so the session cache and ticket keys are shared and resumption
+ * works whichever certificate a connection got; the session id context is set to the
+ * certificate's thumbprint so a session never resumes under another certificate.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/tls1.h>
+
+#include "conf.h"
+#include "log.h"
+#include "tlsctx.h"
+
+struct tlsctx {
+	SSL_CTX *ctx;
+	int      ex_index;
+};
+
+static const unsigned char tlsctx_alpn[] = "\x08http/1.1";
+
+static int
+tlsctx_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	unsigned char *sel = NULL;
+	unsigned char sellen = 0;
+
+	if (SSL_select_next_proto(&sel, &sellen, tlsctx_alpn, sizeof(tlsctx_alpn) - 1,
+	    in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;   /* no http/1.1 offered: go on without ALPN */
+	*out = sel;
+	*outlen = sellen;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+int
+tlsctx_sni_parse(const unsigned char *ext, size_t len, char *name, size_t namelen)
+{
+	size_t listlen, n, i;
+
+	if (len < 2)
+		return -1;
+	listlen = ((size_t)ext[0] << 8) | ext[1];
+	if (listlen + 2 != len || listlen < 3)
+		return -1;
+	ext += 2;
+	/* RFC 6066: the list holds at most one name of each type; host_name is type 0. */
+	if (ext[0] != TLSEXT_NAMETYPE_host_name)
+		return -1;
+	n = ((size_t)ext[1] << 8) | ext[2];
+	if (n == 0 || n + 3 > listlen || n >= namelen)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = ext[3 + i];
+		if (ch <= ' ' || ch >= 0x7f)
+			return -1;
+		name[i] = (char)tolower(ch);
+	}
+	name[n] = '\0';
+	return 0;
+}
+
+/* Close the connection under the handshake so no alert and no certificate go out. */
+static void
+tlsctx_refuse(SSL *ssl)
+{
+	int fd = SSL_get_fd(ssl);
+
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
+static int
+tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
+{
+	struct tlsctx *t = arg;
+	struct tlsctx_hello *h = SSL_get_ex_data(ssl, t->ex_index);
+	const unsigned char *ext;
+	size_t extlen;
+	struct cert_choice choice;
+	char where[96];
+	int rc;
+
+	if (h == NULL) {
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	h->has_sni = 0;
+	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &extlen) == 1) {
+		if (tlsctx_sni_parse(ext, extlen, h->sni, sizeof(h->sni)) != 0) {
+			*al = SSL_AD_DECODE_ERROR;
+			return SSL_CLIENT_HELLO_ERROR;
+		}
+		h->has_sni = 1;
+	}
+	memset(&choice, 0, sizeof(choice));
+	rc = binding_resolve_cert(h->cfg, &h->local, h->port, h->has_sni ? h->sni : NULL, &choice);
+	h->done = 1;
+	if (rc != 0 || choice.cert == NULL) {
+		h->refused = 1;
+		h->cert = NULL;
+		h->step = CERT_STEP_NONE;
+		h->sni_used = 0;
+		binding_ipport_format(&h->local, h->port, where, sizeof(where));
+		log_info("no certificate for %s (sni %s): handshake refused", where,
+		    h->has_sni ? h->sni : "none");
+		if (h->narrate != NULL)
+			h->narrate(h->arg, h, &choice);
+		tlsctx_refuse(ssl);
+		*al = SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	h->cert = choice.cert;
+	h->step = choice.step;
+	h->sni_used = choice.sni_used;
+	if (SSL_use_cert_and_key(ssl, choice.cert->x509, choice.cert->key,
+	    choice.cert->chain, 1) != 1) {
+		log_ssl_errors("installing the certificate");
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	/* Sessions resume only under the certificate they were made with. */
+	if (SSL_set_session_id_context(ssl, (const unsigned char *)choice.cert->thumbprint,
+	    SSL_MAX_SID_CTX_LENGTH) != 1) {
+		log_ssl_errors("setting the session id context");
+		*al = SSL_AD_INTERNAL_ERROR;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	if (h->narrate != NULL)
+		h->narrate(h->arg, h, &choice);
+	return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+struct tlsctx *
+tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
+{
+	struct tlsctx *t;
+	char why[256];
+	static const unsigned char sid[] = "sysbind";
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (t->ex_index < 0 || (t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		goto fail;
+	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
+		goto fail;
+	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE
+	    | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_SERVER);
+	if (SSL_CTX_set_session_id_context(t->ctx, sid, sizeof(sid) - 1) != 1)
+		goto fail;
+	SSL_CTX_set_timeout(t->ctx, 300);
+	SSL_CTX_set_alpn_select_cb(t->ctx, tlsctx_alpn_cb, t);
+	SSL_CTX_set_client_hello_cb(t->ctx, tlsctx_hello_cb, t);
+	(void)cfg;
+	return t;
+fail:
+	certstore_ssl_errors(why, sizeof(why));
+	snprintf(err, errlen, "TLS context: %s", why);
+	tlsctx_free(t);
+	return NULL;
+}
+
+void
+tlsctx_free(struct tlsctx *t)
+{
+	if (t == NULL)
+		return;
+	SSL_CTX_free(t->ctx);
+	free(t);
+}
+
+SSL *
+tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h)
+{
+	SSL *ssl;
+
+	if ((ssl = SSL_new(t->ctx)) == NULL) {
+		log_ssl_errors("SSL_new");
+		return NULL;
+	}
+	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1) {
+		log_ssl_errors("SSL_set_ex_data");
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
