@@ -1,9 +1,10 @@
 /*
  * cli — sysbind's command line (DESIGN.md §3): parsing argv into a struct cli_opts (a pure
  * function the tests call), the usage text, and running the chosen subcommand: the daemon
- * (daemon_run), `-t`, `check`, `explain`, `show sslcert`, `list site`.  The output of the
- * offline commands is formatted by the views module; this module only loads the
- * configuration, prints its warnings and errors, and maps results to exit statuses.
+ * (daemon_run), `-t`, `check`, `explain`, `show sslcert`, `list site`, `import` (import.c),
+ * `appcmd` and `netsh` (edit.c).  The output of the offline commands is formatted by the
+ * views module; this module only loads the configuration, prints its warnings and errors,
+ * and maps results to exit statuses.
  */
 #ifndef SYSBIND_CLI_H
 #define SYSBIND_CLI_H
@@ -30,7 +31,12 @@ enum cli_command {
 	CLI_LIST_SITE,      /* sysbind list site [-c FILE] */
 	CLI_VERSION_CMD,    /* sysbind --version */
 	CLI_HELP,           /* sysbind --help */
+	CLI_IMPORT,         /* sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT] */
+	CLI_APPCMD,         /* sysbind appcmd WORDS... [-c FILE] */
+	CLI_NETSH,          /* sysbind netsh http WORDS... [-c FILE] */
 };
+
+#define CLI_MAX_ARGS 32     /* words after "appcmd" / "netsh" */
 
 /* What the command line asked for.  Strings point into argv (borrowed). */
 struct cli_opts {
@@ -46,6 +52,14 @@ struct cli_opts {
 	const char          *sni;         /* --sni NAME; NULL with no_sni or when defaulted */
 	int                  no_sni;      /* --no-sni */
 	int                  http;        /* --http: plain HTTP, no TLS */
+	/* import */
+	const char          *applicationhost; /* --applicationhost FILE */
+	const char          *sslcert_path;    /* --sslcert FILE (netsh http show sslcert's text) */
+	const char          *cert_store;      /* --cert-store DIR */
+	const char          *out_path;        /* -o OUT, NULL: standard output */
+	/* appcmd, netsh: the words after the command word, in order (options removed) */
+	char                *args[CLI_MAX_ARGS];
+	int                  nargs;
 };
 
 /*

@@ -1,9 +1,10 @@
 /*
  * cli — the command line of DESIGN.md §3: argv into a struct cli_opts (cli_parse, pure),
  * the usage text, and the subcommands: run (daemon_run), -t, check, explain, show
- * sslcert, list site, --version, --help.  This file owns exit statuses and what goes to
- * stderr (usage errors, configuration errors one per line, warnings); the outputs
- * themselves are views.c's, the daemon is daemon.c's.
+ * sslcert, list site, import, appcmd, netsh, --version, --help.  This file owns exit
+ * statuses and what goes to stderr (usage errors, configuration errors one per line,
+ * warnings); the outputs themselves are views.c's, the import is import.c's, the edits
+ * edit.c's, the daemon is daemon.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include "cli.h"
 #include "conf.h"
 #include "daemon.h"
+#include "edit.h"
+#include "import.h"
 #include "views.h"
 
 static const char usage_text[] =
@@ -26,13 +29,20 @@ static const char usage_text[] =
 "                                              (default: SNI = host; --http skips TLS)\n"
 "       sysbind show sslcert [-c FILE]         the certificate table as `netsh http show sslcert`\n"
 "       sysbind list site [-c FILE]            the sites as `appcmd list site`\n"
+"       sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]\n"
+"                                              a configuration from a real IIS server's files\n"
+"       sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
+"                                              (set site /site.name:NAME /+bindings.[...], list site)\n"
+"       sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
+"                                              (add|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
 "       sysbind --version | --help\n"
 "\n"
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
 "  -v        trace every connection's decisions, whatever the file says\n"
 "\n"
-"exit status: 0 success; 1 `check` predicted at least one client error, or the daemon\n"
-"failed at run time; 2 bad command line or invalid configuration.\n";
+"exit status: 0 success; 1 `check` predicted at least one client error, the daemon\n"
+"failed at run time, or appcmd/netsh refused the change; 2 bad command line or invalid\n"
+"configuration.\n";
 
 void
 cli_usage(FILE *f)
@@ -45,6 +55,7 @@ enum {
 	OPT_C = 1 << 0, OPT_V = 1 << 1, OPT_T = 1 << 2, OPT_JSON = 1 << 3,
 	OPT_LOCAL = 1 << 4, OPT_HOST = 1 << 5, OPT_SNI = 1 << 6, OPT_NO_SNI = 1 << 7,
 	OPT_HTTP = 1 << 8, OPT_VERSION = 1 << 9, OPT_HELP = 1 << 10,
+	OPT_APPHOST = 1 << 11, OPT_SSLCERT = 1 << 12, OPT_CERT_STORE = 1 << 13, OPT_O = 1 << 14,
 };
 
 static const struct {
@@ -64,6 +75,10 @@ static const struct {
 	{ "--version", OPT_VERSION, 0 },
 	{ "--help", OPT_HELP, 0 },
 	{ "-h", OPT_HELP, 0 },
+	{ "--applicationhost", OPT_APPHOST, 1 },
+	{ "--sslcert", OPT_SSLCERT, 1 },
+	{ "--cert-store", OPT_CERT_STORE, 1 },
+	{ "-o", OPT_O, 1 },
 };
 
 static const char *
@@ -116,7 +131,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 	int nw = 0, seen = 0, allowed, i;
 	size_t k;
 	const char *cmdname, *bad_option = NULL, *late_option = NULL;
-	static const char *const commands[] = { "check", "explain", "show", "list" };
+	static const char *const commands[] = { "check", "explain", "show", "list", "import",
+	    "appcmd", "netsh" };
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = CLI_RUN;
@@ -131,6 +147,12 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		if (a[0] != '-' || a[1] == '\0') {
 			if (nw < 3)
 				words[nw] = a;
+			if (nw > 0 && o->nargs < CLI_MAX_ARGS)
+				o->args[o->nargs++] = argv[i];
+			else if (nw > 0) {
+				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+				return -1;
+			}
 			nw++;
 			continue;
 		}
@@ -168,6 +190,10 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		case OPT_SNI:   o->sni = val; break;
 		case OPT_NO_SNI: o->no_sni = 1; break;
 		case OPT_HTTP:  o->http = 1; break;
+		case OPT_APPHOST: o->applicationhost = val; break;
+		case OPT_SSLCERT: o->sslcert_path = val; break;
+		case OPT_CERT_STORE: o->cert_store = val; break;
+		case OPT_O:     o->out_path = val; break;
 		default: break;
 		}
 	}
@@ -235,6 +261,26 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		o->cmd = CLI_LIST_SITE;
 		cmdname = "list site";
 		allowed = OPT_C;
+	} else if (strcmp(words[0], "import") == 0) {
+		o->cmd = CLI_IMPORT;
+		cmdname = "import";
+		allowed = OPT_APPHOST | OPT_SSLCERT | OPT_CERT_STORE | OPT_O;
+	} else if (strcmp(words[0], "appcmd") == 0) {
+		if (nw < 2) {
+			snprintf(err, errlen, "appcmd needs a command, e.g. appcmd list site");
+			return -1;
+		}
+		o->cmd = CLI_APPCMD;
+		cmdname = "appcmd";
+		allowed = OPT_C;
+	} else if (strcmp(words[0], "netsh") == 0) {
+		if (nw < 2 || strcmp(words[1], "http") != 0) {
+			snprintf(err, errlen, "netsh takes one context: http (netsh http show sslcert)");
+			return -1;
+		}
+		o->cmd = CLI_NETSH;
+		cmdname = "netsh";
+		allowed = OPT_C;
 	} else {
 		snprintf(err, errlen, "unknown command \"%s\"", words[0]);
 		return -1;
@@ -243,7 +289,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 	/* Words beyond the command's own. */
 	{
 		int used = (o->cmd == CLI_SHOW_SSLCERT || o->cmd == CLI_LIST_SITE) ? 2 :
-		    (o->cmd == CLI_CHECK || o->cmd == CLI_EXPLAIN) ? 1 : 0;
+		    (o->cmd == CLI_CHECK || o->cmd == CLI_EXPLAIN || o->cmd == CLI_IMPORT) ? 1 :
+		    (o->cmd == CLI_APPCMD || o->cmd == CLI_NETSH) ? nw : 0;
 
 		if (nw > used) {
 			/* words[] holds 3: enough for "list site" plus the first extra one. */
@@ -260,6 +307,12 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		return -1;
 	}
 
+	if (o->cmd == CLI_IMPORT && o->applicationhost == NULL) {
+		snprintf(err, errlen, "import needs --applicationhost FILE");
+		return -1;
+	}
+	if (o->cmd != CLI_APPCMD && o->cmd != CLI_NETSH)
+		o->nargs = 0;
 	if (o->cmd == CLI_EXPLAIN) {
 		if (o->local_text == NULL) {
 			snprintf(err, errlen, "explain needs --local IP:PORT");
@@ -335,6 +388,49 @@ finish_output(int status)
 	return status;
 }
 
+/* `import`: the configuration to -o OUT (written whole, then renamed) or stdout. */
+static int
+run_import(const struct cli_opts *o)
+{
+	struct import_opts io = {
+		.applicationhost = o->applicationhost, .sslcert = o->sslcert_path,
+		.cert_store = o->cert_store, .out_path = o->out_path,
+	};
+	size_t errlen = 64 * 1024;
+	char *err = malloc(errlen), *text, *tmp = NULL;
+	FILE *f;
+	int status = CLI_EXIT_OK;
+
+	if (err == NULL) {
+		fprintf(stderr, "sysbind: out of memory\n");
+		return CLI_EXIT_PREDICT;
+	}
+	if ((text = import_build(&io, stderr, err, errlen)) == NULL) {
+		print_errors(err);
+		free(err);
+		return CLI_EXIT_USAGE;
+	}
+	if (o->out_path == NULL || strcmp(o->out_path, "-") == 0) {
+		fputs(text, stdout);
+		status = finish_output(CLI_EXIT_OK);
+	} else if (asprintf(&tmp, "%s.tmp", o->out_path) < 0 ||
+	    (f = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "sysbind: %s: cannot write\n", o->out_path);
+		status = CLI_EXIT_PREDICT;
+	} else {
+		fputs(text, f);
+		if (fclose(f) != 0 || rename(tmp, o->out_path) != 0) {
+			fprintf(stderr, "sysbind: %s: cannot write\n", o->out_path);
+			remove(tmp);
+			status = CLI_EXIT_PREDICT;
+		}
+	}
+	free(tmp);
+	free(text);
+	free(err);
+	return status;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -360,6 +456,14 @@ cli_main(int argc, char **argv)
 
 		return daemon_run(&d);
 	}
+	case CLI_IMPORT:
+		return run_import(&o);
+	case CLI_APPCMD:
+		status = edit_appcmd(o.conf_path, o.nargs, o.args, stdout, stderr);
+		return finish_output(status);
+	case CLI_NETSH:
+		status = edit_netsh(o.conf_path, o.nargs, o.args, stdout, stderr);
+		return finish_output(status);
 	default:
 		break;
 	}

@@ -578,6 +578,44 @@ START_TEST(test_cli_parse_commands)
 }
 END_TEST
 
+START_TEST(test_cli_parse_import_appcmd_netsh)
+{
+	struct cli_opts o;
+	char err[256];
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "import", "--applicationhost", "a.config",
+	    "--sslcert", "s.txt", "--cert-store", "certs", "-o", "out.ini", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_IMPORT);
+	ck_assert_str_eq(o.applicationhost, "a.config");
+	ck_assert_str_eq(o.sslcert_path, "s.txt");
+	ck_assert_str_eq(o.cert_store, "certs");
+	ck_assert_str_eq(o.out_path, "out.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "import", "--applicationhost", "a", NULL), 0);
+	ck_assert_ptr_null(o.sslcert_path);
+	ck_assert_ptr_null(o.out_path);
+
+	/* the words after appcmd reach it in order, the options taken out */
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "appcmd", "set", "site",
+	    "/site.name:MySite V2", "-c", "x.ini",
+	    "/+bindings.[protocol='https',bindingInformation='*:443:sitev2.mysite.com']", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_APPCMD);
+	ck_assert_str_eq(o.conf_path, "x.ini");
+	ck_assert_int_eq(o.nargs, 4);
+	ck_assert_str_eq(o.args[0], "set");
+	ck_assert_str_eq(o.args[2], "/site.name:MySite V2");
+	ck_assert_str_eq(o.args[3],
+	    "/+bindings.[protocol='https',bindingInformation='*:443:sitev2.mysite.com']");
+
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "netsh", "http", "add", "sslcert",
+	    "ipport=0.0.0.0:443", "certhash=ab", "appid={x}", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_NETSH);
+	ck_assert_str_eq(o.conf_path, "conf/sysbind.ini");
+	ck_assert_int_eq(o.nargs, 6);
+	ck_assert_str_eq(o.args[0], "http");
+	ck_assert_str_eq(o.args[5], "appid={x}");
+}
+END_TEST
+
 START_TEST(test_cli_parse_explain)
 {
 	struct cli_opts o;
@@ -630,10 +668,17 @@ bad(const char *want, ...)
 
 START_TEST(test_cli_parse_bad_usage)
 {
-	bad("unknown command \"import\"", "import", "--applicationhost", "x", NULL);
-	bad("unknown option \"--applicationhost\"", "--applicationhost", "x", NULL);
-	bad("unknown command \"appcmd\"", "appcmd", "list", "site", NULL);
-	bad("unknown command \"netsh\"", "netsh", "http", "show", "sslcert", NULL);
+	bad("unknown command \"iisreset\"", "iisreset", NULL);
+	bad("import needs --applicationhost FILE", "import", "--sslcert", "x", NULL);
+	bad("option --applicationhost is not valid with run", "--applicationhost", "x", NULL);
+	bad("option -c is not valid with import", "import", "--applicationhost", "x", "-c", "y",
+	    NULL);
+	bad("option --cert-store is not valid with check", "check", "--cert-store", "d", NULL);
+	bad("unexpected argument \"extra\"", "import", "extra", "--applicationhost", "x", NULL);
+	bad("appcmd needs a command, e.g. appcmd list site", "appcmd", NULL);
+	bad("netsh takes one context: http (netsh http show sslcert)", "netsh", "show", NULL);
+	bad("option --json is not valid with netsh", "netsh", "http", "show", "sslcert", "--json",
+	    NULL);
 	bad("unknown option \"--bogus\"", "check", "--bogus", NULL);
 	bad("option -c needs a value", "check", "-c", NULL);
 	bad("option -c given twice", "-c", "a", "-c", "b", NULL);
@@ -682,9 +727,10 @@ START_TEST(test_cli_usage_lists_only_current_commands)
 	    "[--sni NAME | --no-sni] [--http]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind show sslcert [-c FILE]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind list site [-c FILE]"));
-	ck_assert_ptr_null(strstr(buf, "import"));
-	ck_assert_ptr_null(strstr(buf, "appcmd …"));
-	ck_assert_ptr_null(strstr(buf, "netsh http …"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind import --applicationhost F [--sslcert F] "
+	    "[--cert-store D] [-o OUT]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind appcmd … [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind netsh http … [-c FILE]"));
 	free(buf);
 }
 END_TEST
@@ -711,6 +757,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_explain_http_and_unknown_host);
 	tcase_add_test(tc, test_cli_parse_commands);
 	tcase_add_test(tc, test_cli_parse_explain);
+	tcase_add_test(tc, test_cli_parse_import_appcmd_netsh);
 	tcase_add_test(tc, test_cli_parse_bad_usage);
 	tcase_add_test(tc, test_cli_usage_lists_only_current_commands);
 	suite_add_tcase(s, tc);

@@ -112,15 +112,14 @@ expect_eq "--version" "$out" "sysbind 0.1.0"
 run --help
 expect_eq "--help exits 0" "$rc" 0
 expect_contains "--help shows explain" "$out" "sysbind explain [-c FILE] --local IP:PORT --host NAME"
-expect_not_contains "--help does not offer import yet" "$out" "import"
-for args in "import --applicationhost x" "appcmd list site" "netsh http show sslcert" \
-	"check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
+expect_contains "--help shows import" "$out" "sysbind import --applicationhost"
+for args in "iisreset" "import" "check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
 	# shellcheck disable=SC2086
 	run $args
 	expect_eq "bad usage [$args] exits 2" "$rc" 2
 	expect_contains "bad usage [$args] prints the usage" "$err" "usage: sysbind"
 done
-run import --applicationhost x
-expect_contains "an unknown command is named first" "$err" 'sysbind: unknown command "import"'
+run iisreset --bogus
+expect_contains "an unknown command is named first" "$err" 'sysbind: unknown command "iisreset"'
 
 finish

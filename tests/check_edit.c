@@ -1,0 +1,427 @@
+/*
+ * check_edit — appcmd's and netsh's commands editing a configuration in place (edit.c):
+ * the exact text after each edit (comments, order, layout and CRLF kept), inih's line
+ * limit, refusals with the Windows tools' messages, validation before writing, and the
+ * file left untouched when the result would be invalid.  Files live in a temp directory.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "edit.h"
+
+static const char base[] =
+	"; the two-site story\n"
+	"[server]\n"
+	"mode = iis7\n"
+	"cert_store = .\n"
+	"\n"
+	"; = netsh http add sslcert ipport=0.0.0.0:8443\n"
+	"[sslcert 0.0.0.0:8443]\n"
+	"certhash = 5e537858f558b101c877dd9a442344dd7f110794\n"
+	"appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+	"\n"
+	"; the first site\n"
+	"[site MySite V1]\n"
+	"id = 1\n"
+	"bindings = https/127.0.0.1:8443:sitev1.mysite.com, http/127.0.0.1:8080:sitev1.mysite.com\n"
+	"\n"
+	"[site MySite V2]\n"
+	"id = 2\n"
+	"bindings = https/127.0.0.1:8443:sitev2.mysite.com   ; added by hand\n"
+	"state = started\n";
+
+/* base with a line replaced: the text from `from` (first occurrence) to the end of its line. */
+static char *
+replaced(const char *text, const char *from, const char *to)
+{
+	const char *p = strstr(text, from);
+	char *out;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_ge(asprintf(&out, "%.*s%s%s", (int)(p - text), text, to, p + strlen(from)), 0);
+	return out;
+}
+
+START_TEST(test_edit_binding_add_extends_the_line_keeping_its_comment)
+{
+	enum edit_status st;
+	char err[512], *out, *want;
+
+	out = edit_binding_add(base, "mysite v2", "https/*:443:sitev2.mysite.com", &st, err,
+	    sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	want = replaced(base, "sitev2.mysite.com   ; added",
+	    "sitev2.mysite.com, https/*:443:sitev2.mysite.com   ; added");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+}
+END_TEST
+
+START_TEST(test_edit_binding_add_new_line_past_inih_limit)
+{
+	enum edit_status st;
+	char err[512], *out, *text, *p;
+	const char *b = "https/127.0.0.1:8443:a-rather-long-host-name-for-the-limit.mysite.com";
+
+	/* V1's bindings line is 86 characters: two more long bindings pass 199 */
+	out = edit_binding_add(base, "MySite V1", b, &st, err, sizeof(err));
+	ck_assert_ptr_nonnull(out);
+	text = edit_binding_add(out, "MySite V1",
+	    "http/127.0.0.1:8080:another-rather-long-host-name-for-the-limit.mysite.com", &st, err,
+	    sizeof(err));
+	ck_assert_msg(text != NULL, "%s", err);
+	p = strstr(text, "sitev1.mysite.com, https/127.0.0.1:8443:a-rather-long-host-name-for-the-"
+	    "limit.mysite.com\nbindings = http/127.0.0.1:8080:another-rather-long-host-name-for-the-"
+	    "limit.mysite.com\n\n[site MySite V2]");
+	ck_assert_msg(p != NULL, "%s", text);
+	ck_assert_int_eq(edit_file_write("/dev/null/x", text, err, sizeof(err)), -1);
+	ck_assert_ptr_null(strstr(err, "too long"));
+	free(out);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_edit_binding_add_refusals)
+{
+	enum edit_status st;
+	char err[512];
+
+	ck_assert_ptr_null(edit_binding_add(base, "MySite V3", "http/*:80:", &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_NOT_FOUND);
+	/* the same binding, written differently (host case) */
+	ck_assert_ptr_null(edit_binding_add(base, "MySite V1",
+	    "HTTPS/127.0.0.1:8443:SiteV1.mysite.com", &st, err, sizeof(err)));
+	ck_assert_int_eq(st, EDIT_DUPLICATE);
+	ck_assert_str_eq(err, "[site MySite V1] already has binding "
+	    "https/127.0.0.1:8443:sitev1.mysite.com (line 14)");
+	ck_assert_ptr_null(edit_binding_add(base, "MySite V1", "ftp/*:21:", &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_INVALID);
+}
+END_TEST
+
+START_TEST(test_edit_binding_remove_first_last_only)
+{
+	enum edit_status st;
+	char err[512], *out, *want;
+
+	out = edit_binding_remove(base, "MySite V1", "https/127.0.0.1:8443:sitev1.mysite.com",
+	    &st, err, sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	want = replaced(base, "bindings = https/127.0.0.1:8443:sitev1.mysite.com, http",
+	    "bindings = http");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+
+	out = edit_binding_remove(base, "MySite V1", "http/127.0.0.1:8080:sitev1.mysite.com",
+	    &st, err, sizeof(err));
+	ck_assert_ptr_nonnull(out);
+	want = replaced(base, "sitev1.mysite.com, http/127.0.0.1:8080:sitev1.mysite.com\n",
+	    "sitev1.mysite.com\n");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+
+	/* the only binding on the line: the line goes (and the result is refused on write) */
+	out = edit_binding_remove(base, "MySite V2", "https/127.0.0.1:8443:sitev2.mysite.com",
+	    &st, err, sizeof(err));
+	ck_assert_ptr_nonnull(out);
+	want = replaced(base, "bindings = https/127.0.0.1:8443:sitev2.mysite.com   ; added by "
+	    "hand\n", "");
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(edit_file_write("/tmp/never-written.ini", out, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "/tmp/never-written.ini:16: [site MySite V2] needs bindings");
+	ck_assert_int_ne(access("/tmp/never-written.ini", F_OK), 0);
+	free(out);
+	free(want);
+
+	ck_assert_ptr_null(edit_binding_remove(base, "MySite V2", "https/*:443:", &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_edit_sslcert_add_after_the_last_sslcert)
+{
+	enum edit_status st;
+	char err[512], *out, *want;
+	const char *kv[] = { "certhash", "176842bcd5618f3dd5462d99b57bb5511fc4d8a4",
+	    "appid", "{4dc3e181-e14b-4a21-b022-59fc669b0914}" };
+
+	out = edit_sslcert_add(base, "sitev2.mysite.com:8443", kv, 2, &st, err, sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	want = replaced(base, "59fc669b0914}\n\n; the first site",
+	    "59fc669b0914}\n\n[sslcert sitev2.mysite.com:8443]\n"
+	    "certhash = 176842bcd5618f3dd5462d99b57bb5511fc4d8a4\n"
+	    "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n\n; the first site");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+
+	/* 0.0.0.0:8443 exists: netsh's error 183 */
+	ck_assert_ptr_null(edit_sslcert_add(base, "0.0.0.0:8443", kv, 2, &st, err, sizeof(err)));
+	ck_assert_int_eq(st, EDIT_DUPLICATE);
+}
+END_TEST
+
+START_TEST(test_edit_sslcert_add_without_sslcert_sections_and_crlf)
+{
+	static const char crlf[] =
+	    "[server]\r\nmode = iis7\r\ncert_store = certs\r\n\r\n; a site\r\n[site A]\r\nid = 1\r\n"
+	    "bindings = https/*:443:\r\n";
+	const char *kv[] = { "certhash", "176842bcd5618f3dd5462d99b57bb5511fc4d8a4" };
+	enum edit_status st;
+	char err[512], *out;
+
+	out = edit_sslcert_add(crlf, "0.0.0.0:443", kv, 1, &st, err, sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	ck_assert_str_eq(out, "[server]\r\nmode = iis7\r\ncert_store = certs\r\n\r\n"
+	    "[sslcert 0.0.0.0:443]\r\ncerthash = 176842bcd5618f3dd5462d99b57bb5511fc4d8a4\r\n\r\n"
+	    "; a site\r\n[site A]\r\nid = 1\r\nbindings = https/*:443:\r\n");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_edit_sslcert_delete_with_its_comment)
+{
+	enum edit_status st;
+	char err[512], *out, *want;
+
+	out = edit_sslcert_delete(base, "0.0.0.0:8443", &st, err, sizeof(err));
+	ck_assert_msg(out != NULL, "%s", err);
+	want = replaced(base, "\n; = netsh http add sslcert ipport=0.0.0.0:8443\n[sslcert "
+	    "0.0.0.0:8443]\ncerthash = 5e537858f558b101c877dd9a442344dd7f110794\n"
+	    "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n", "");
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+	ck_assert_ptr_null(edit_sslcert_delete(base, "[::]:8443", &st, err, sizeof(err)));
+	ck_assert_int_eq(st, EDIT_NOT_FOUND);
+}
+END_TEST
+
+/* Write text to a fresh file in a temp dir; returns its path (static). */
+static const char *
+temp_conf(const char *text)
+{
+	static char dir[64], path[96];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_edit.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sysbind.ini", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static char *
+read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = calloc(1, 65536);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_lt(fread(buf, 1, 65535, f), 65535);
+	fclose(f);
+	return buf;
+}
+
+static int
+run(int (*fn)(const char *, int, char *const *, FILE *, FILE *), const char *path,
+    char **out, char **errout, int n, ...)
+{
+	char *words[16];
+	size_t ol = 0, el = 0;
+	FILE *o = open_memstream(out, &ol), *e = open_memstream(errout, &el);
+	va_list ap;
+	int i, rc;
+
+	va_start(ap, n);
+	for (i = 0; i < n; i++)
+		words[i] = va_arg(ap, char *);
+	va_end(ap);
+	rc = fn(path, n, words, o, e);
+	fclose(o);
+	fclose(e);
+	return rc;
+}
+
+START_TEST(test_edit_appcmd_messages_and_file)
+{
+	const char *path = temp_conf(base);
+	char *out, *err, *text;
+	struct stat st;
+
+	chmod(path, 0640);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site",
+	    "/site.name:mysite v2",
+	    "/+bindings.[protocol='https',bindingInformation='*:443:sitev2.mysite.com']"), 0);
+	ck_assert_str_eq(out, "SITE object \"MySite V2\" changed\n");
+	text = read_all(path);
+	ck_assert_ptr_nonnull(strstr(text, "bindings = https/127.0.0.1:8443:sitev2.mysite.com, "
+	    "https/*:443:sitev2.mysite.com   ; added by hand\n"));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0640);
+	free(text);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "/site.name:X",
+	    "/+bindings.[protocol='http',bindingInformation='*:80:']"), 1);
+	ck_assert_str_eq(out, "ERROR ( message:Cannot find SITE object with identifier \"X\". )\n");
+	free(out);
+	free(err);
+
+	/* the positional site name and /-bindings */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V2",
+	    "/-bindings.[protocol='https',bindingInformation='*:443:sitev2.mysite.com']"), 0);
+	text = read_all(path);
+	ck_assert_str_eq(text, base);
+	free(text);
+	free(out);
+	free(err);
+
+	/* a binding the other site holds: the result is invalid, nothing is written */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V2",
+	    "/+bindings.[protocol='http',bindingInformation='127.0.0.1:8080:sitev1.mysite.com']"),
+	    1);
+	ck_assert_ptr_nonnull(strstr(out, "ERROR ( hresult:80070057, message:Failed to commit "
+	    "configuration changes. )"));
+	ck_assert_ptr_nonnull(strstr(err, "not changed: the result would be invalid"));
+	text = read_all(path);
+	ck_assert_str_eq(text, base);
+	free(text);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 2, "list", "site"), 0);
+	ck_assert_str_eq(out, "SITE \"MySite V1\" (id:1,bindings:https/127.0.0.1:8443:sitev1."
+	    "mysite.com,http/127.0.0.1:8080:sitev1.mysite.com,state:Started)\n"
+	    "SITE \"MySite V2\" (id:2,bindings:https/127.0.0.1:8443:sitev2.mysite.com,"
+	    "state:Started)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "site", "nope"), 1);
+	ck_assert_str_eq(out, "ERROR ( message:Cannot find SITE object with identifier "
+	    "\"nope\". )\n");
+	free(out);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_edit_netsh_add_delete_show)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	path = temp_conf(conf);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "add", "sslcert",
+	    "ipport=0.0.0.0:8443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_str_eq(out, "\r\nOne or more essential parameters were not entered.\r\n"
+	    "Verify the required parameters, and reenter them.\r\n\r\nThe syntax supplied for "
+	    "this command is not valid. Check help for the correct syntax.\r\n\r\n");
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "ipport=0.0.0.0:8443", "certhash=176842bcd5618f3dd5462d99b57bb5511fc4d8a4",
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate add failed, Error: 183\r\nCannot create a "
+	    "file when that file already exists.\r\n\r\n");
+	free(out);
+	free(err);
+
+	/* a thumbprint the store does not hold: netsh's 1312, file untouched */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "hostnameport=sitev2.mysite.com:8443",
+	    "certhash=176842bcd5618f3dd5462d99b57bb5511fc4d8a4",
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "SSL Certificate add failed, Error: 1312\r\n"));
+	text = read_all(path);
+	ck_assert_str_eq(text, conf);
+	free(text);
+	free(out);
+	free(err);
+
+	/* ccs: sysbind's directory= stands for the registry's CCS path */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "ccs=8443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully added\r\n\r\n");
+	text = read_all(path);
+	ck_assert_ptr_nonnull(strstr(text, "59fc669b0914}\n\n[sslcert ccs:8443]\ndirectory = ccs\n"
+	    "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n\n; the first site\n"));
+	free(text);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "show", "sslcert",
+	    "ccs=8443"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "\r\nSSL Certificate bindings:\r\n-------------------------"
+	    "\r\n\r\n    Central Certificate Store    : 8443\r\n"));
+	ck_assert_ptr_null(strstr(out, "0.0.0.0:8443"));
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "delete", "sslcert",
+	    "ccs=8443"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully deleted\r\n\r\n");
+	text = read_all(path);
+	ck_assert_str_eq(text, conf);
+	free(text);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "delete", "sslcert",
+	    "ccs=8443"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate deletion failed, Error: 2\r\nThe system "
+	    "cannot find the file specified.\r\n\r\n");
+	free(out);
+	free(err);
+	free(conf);
+}
+END_TEST
+
+static Suite *
+edit_suite(void)
+{
+	Suite *s = suite_create("edit");
+	TCase *tc = tcase_create("edit");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_edit_binding_add_extends_the_line_keeping_its_comment);
+	tcase_add_test(tc, test_edit_binding_add_new_line_past_inih_limit);
+	tcase_add_test(tc, test_edit_binding_add_refusals);
+	tcase_add_test(tc, test_edit_binding_remove_first_last_only);
+	tcase_add_test(tc, test_edit_sslcert_add_after_the_last_sslcert);
+	tcase_add_test(tc, test_edit_sslcert_add_without_sslcert_sections_and_crlf);
+	tcase_add_test(tc, test_edit_sslcert_delete_with_its_comment);
+	tcase_add_test(tc, test_edit_appcmd_messages_and_file);
+	tcase_add_test(tc, test_edit_netsh_add_delete_show);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(edit_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
