@@ -281,6 +281,251 @@ static int verdict_ok(const struct respond_diag *d)
 	return d->verdict == NULL || strcmp(d->verdict, "ok") == 0;
 }
 
+/* ---------- the decision path, drawn (inline SVG, no external assets) ---------- */
+
+#define SVG_W       830
+#define SVG_BOX_X   60
+#define SVG_BOX_W   560
+#define SVG_ROW     80
+#define SVG_BOX_H   62
+#define SVG_TOP     44
+#define SVG_CHARS   74      /* what fits on one line of a box at 13px */
+
+/* What sysbind knows at one stage: each of IP:Port, SNI, Host. */
+enum svg_know { KNOW_NO = 0, KNOW_YES, KNOW_IGNORED, KNOW_NA };
+
+struct svg_stage {
+	const char   *id;        /* "stage-accept", ... */
+	char          title[96];
+	char          line1[512];
+	char          line2[512];
+	int           bad;       /* drawn in red (part of the mismatch, or a bad verdict) */
+	enum svg_know ipport, sni, host;
+};
+
+/* Escaped text, cut to max characters with an ellipsis. */
+static void html_strn(struct evbuffer *b, const char *s, size_t max)
+{
+	char cut[512];
+
+	if (s == NULL || strlen(s) <= max) {
+		html_str(b, s);
+		return;
+	}
+	if (max >= sizeof(cut))
+		max = sizeof(cut) - 1;
+	memcpy(cut, s, max - 1);
+	cut[max - 1] = '\0';
+	html_str(b, cut);
+	evbuffer_add_printf(b, "&#8230;");
+}
+
+static void svg_pill(struct evbuffer *b, int x, int y, const char *label, const char *key,
+    enum svg_know k)
+{
+	static const char *cls[] = { "k-no", "k-yes", "k-ignored", "k-na" };
+	static const char *state[] = { "unknown", "known", "ignored", "n/a" };
+
+	evbuffer_add_printf(b, "<g class=\"know %s\" data-know=\"%s\" data-state=\"%s\">"
+	    "<rect x=\"%d\" y=\"%d\" width=\"58\" height=\"22\" rx=\"11\"/>"
+	    "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text></g>", cls[k], key, state[k],
+	    x, y, x + 29, y + 15, label);
+}
+
+static const char *svg_s(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+/* The stages of this connection, in order; returns how many. */
+static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int mismatch)
+{
+	size_t n = 0;
+	int sni_known = d->tls && d->sni != NULL;
+	enum svg_know sni_k = !d->tls ? KNOW_NA : !sni_known ? KNOW_NO :
+	    d->sni_used ? KNOW_YES : KNOW_IGNORED;
+	struct svg_stage *s;
+
+	s = &st[n++];
+	memset(s, 0, sizeof(*s));
+	s->id = "stage-accept";
+	snprintf(s->title, sizeof(s->title), "%zu. TCP connection accepted", n);
+	snprintf(s->line1, sizeof(s->line1), "client %s connected to %s", svg_s(d->client),
+	    svg_s(d->local));
+	snprintf(s->line2, sizeof(s->line2), "known: the local IP:Port only, no host name");
+	s->ipport = KNOW_YES;
+	s->sni = d->tls ? KNOW_NO : KNOW_NA;
+	s->host = KNOW_NO;
+
+	if (d->tls) {
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-hello";
+		snprintf(s->title, sizeof(s->title), "%zu. TLS ClientHello (mode %s)", n,
+		    svg_s(d->mode));
+		if (!sni_known)
+			snprintf(s->line1, sizeof(s->line1), "no SNI: the client names no host");
+		else
+			snprintf(s->line1, sizeof(s->line1), "SNI %s: %s", d->sni,
+			    d->sni_used ? "USED to choose the certificate" :
+			    (d->mode != NULL && strcmp(d->mode, "iis7") == 0) ?
+			    "IGNORED (iis7 chooses by IP:Port)" : "not used (an IP:Port binding decided)");
+		snprintf(s->line2, sizeof(s->line2), "the Host header is still encrypted: unknown");
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_NO;
+
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-cert";
+		snprintf(s->title, sizeof(s->title), "%zu. Certificate chosen by %s", n,
+		    svg_s(d->selected_by));
+		snprintf(s->line1, sizeof(s->line1), "%s", svg_s(d->cert_subject));
+		snprintf(s->line2, sizeof(s->line2), "names %s%s, thumbprint %s",
+		    d->cert_nsans > 0 && d->cert_sans != NULL ? d->cert_sans[0] : "(none)",
+		    d->cert_nsans > 1 ? " ..." : "", svg_s(d->cert_thumbprint));
+		if (d->cert_nsans > 1 && d->cert_sans != NULL)
+			snprintf(s->line2, sizeof(s->line2), "names %s, %s%s, thumbprint %s",
+			    d->cert_sans[0], d->cert_sans[1], d->cert_nsans > 2 ? ", ..." : "",
+			    svg_s(d->cert_thumbprint));
+		s->bad = mismatch;
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_NO;
+
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-handshake";
+		snprintf(s->title, sizeof(s->title), "%zu. Handshake complete", n);
+		snprintf(s->line1, sizeof(s->line1), "%s, %s", svg_s(d->tls_version),
+		    svg_s(d->tls_cipher));
+		snprintf(s->line2, sizeof(s->line2), "only now can the request be decrypted");
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_NO;
+	}
+
+	s = &st[n++];
+	memset(s, 0, sizeof(*s));
+	s->id = "stage-host";
+	snprintf(s->title, sizeof(s->title), "%zu. %s request", n,
+	    d->tls ? "Decrypted" : "Plain-text");
+	snprintf(s->line1, sizeof(s->line1), "Host: %s", svg_s(d->host));
+	snprintf(s->line2, sizeof(s->line2), "%s", mismatch ?
+	    "not a name of the certificate already sent" : d->tls ?
+	    "the host is known, after the certificate was chosen" : "no certificate involved");
+	s->bad = mismatch;
+	s->ipport = KNOW_YES;
+	s->sni = sni_k;
+	s->host = KNOW_YES;
+
+	s = &st[n++];
+	memset(s, 0, sizeof(*s));
+	s->id = "stage-site";
+	snprintf(s->title, sizeof(s->title), "%zu. Site: %s (id %ld)", n, svg_s(d->site),
+	    d->site_id);
+	snprintf(s->line1, sizeof(s->line1), "binding %s", svg_s(d->binding));
+	snprintf(s->line2, sizeof(s->line2), "chosen by the Host (%s)", svg_s(d->route_tier));
+	s->ipport = KNOW_YES;
+	s->sni = sni_k;
+	s->host = KNOW_YES;
+
+	if (d->tls) {
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-verdict";
+		snprintf(s->title, sizeof(s->title), "%zu. Verdict: %s", n, svg_s(d->verdict));
+		snprintf(s->line1, sizeof(s->line1), "%s", svg_s(d->verdict_why));
+		snprintf(s->line2, sizeof(s->line2), "%s", verdict_ok(d) ?
+		    "a browser shows the padlock" : "a browser warns before showing the page");
+		s->bad = !verdict_ok(d);
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_YES;
+	}
+	return n;
+}
+
+static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
+{
+	struct svg_stage st[8];
+	int mismatch = d->tls && d->verdict != NULL && strcmp(d->verdict, "name-mismatch") == 0;
+	size_t n = svg_stages(d, st, mismatch), i;
+	int h = SVG_TOP + (int)n * SVG_ROW + (mismatch ? 34 : 10), cert_y = -1, host_y = -1;
+
+	evbuffer_add_printf(b, "<figure class=\"path\">\n<svg id=\"decision-path\" "
+	    "viewBox=\"0 0 %d %d\" width=\"100%%\" "
+	    "role=\"img\" aria-labelledby=\"dp-title\" class=\"%s\">\n<title id=\"dp-title\">"
+	    "How sysbind decided this connection%s</title>\n", SVG_W, h,
+	    mismatch ? "has-mismatch" : "no-mismatch",
+	    mismatch ? ": the certificate was chosen before the Host could be read, and it does "
+	    "not name that host" : "");
+	evbuffer_add_printf(b, "<text class=\"colhead\" x=\"%d\" y=\"24\">what happened, in "
+	    "order</text><text class=\"colhead\" x=\"%d\" y=\"24\">what sysbind knew</text>\n",
+	    SVG_BOX_X, SVG_BOX_X + SVG_BOX_W + 14);
+	/* the time axis */
+	evbuffer_add_printf(b, "<line class=\"axis\" x1=\"30\" y1=\"%d\" x2=\"30\" y2=\"%d\"/>"
+	    "<path class=\"axis-head\" d=\"M24 %d L30 %d L36 %d Z\"/>\n", SVG_TOP,
+	    h - 14, h - 16, h - 6, h - 16);
+	for (i = 0; i < n; i++) {
+		int y = SVG_TOP + (int)i * SVG_ROW, px = SVG_BOX_X + SVG_BOX_W + 14;
+
+		if (strcmp(st[i].id, "stage-cert") == 0)
+			cert_y = y + SVG_BOX_H / 2;
+		if (strcmp(st[i].id, "stage-host") == 0)
+			host_y = y + SVG_BOX_H / 2;
+		evbuffer_add_printf(b, "<g class=\"stage%s\" id=\"%s\">"
+		    "<circle class=\"node\" cx=\"30\" cy=\"%d\" r=\"8\"/>"
+		    "<rect class=\"box\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\"/>",
+		    st[i].bad ? " bad" : "", st[i].id, y + SVG_BOX_H / 2, SVG_BOX_X, y, SVG_BOX_W,
+		    SVG_BOX_H);
+		evbuffer_add_printf(b, "<text class=\"t\" x=\"%d\" y=\"%d\">", SVG_BOX_X + 12,
+		    y + 19);
+		html_strn(b, st[i].title, SVG_CHARS - 6);
+		evbuffer_add_printf(b, "</text><text class=\"l\" x=\"%d\" y=\"%d\">",
+		    SVG_BOX_X + 12, y + 37);
+		html_strn(b, st[i].line1, SVG_CHARS);
+		evbuffer_add_printf(b, "</text><text class=\"l2\" x=\"%d\" y=\"%d\">",
+		    SVG_BOX_X + 12, y + 54);
+		html_strn(b, st[i].line2, SVG_CHARS + 6);
+		evbuffer_add_printf(b, "</text>");
+		svg_pill(b, px, y + 20, "IP:Port", "ipport", st[i].ipport);
+		svg_pill(b, px + 64, y + 20, "SNI", "sni", st[i].sni);
+		svg_pill(b, px + 128, y + 20, "Host", "host", st[i].host);
+		evbuffer_add_printf(b, "</g>\n");
+	}
+	if (mismatch && cert_y >= 0 && host_y >= 0) {
+		int x0 = SVG_BOX_X + SVG_BOX_W, x1 = x0 + 7, mid = (cert_y + host_y) / 2;
+		int ly = SVG_TOP + (int)n * SVG_ROW + 14;
+
+		/* a bracket joins the certificate sent to the host asked for; the label below */
+		evbuffer_add_printf(b, "<g id=\"mismatch\" class=\"mismatch\">"
+		    "<path class=\"br\" d=\"M%d %d H%d V%d H%d\"/>"
+		    "<circle cx=\"%d\" cy=\"%d\" r=\"9\"/>"
+		    "<path class=\"x\" d=\"M%d %d l8 8 M%d %d l-8 8\"/>"
+		    "<text class=\"mm\" x=\"%d\" y=\"%d\">&#215; name mismatch: the certificate "
+		    "names ", x0, cert_y, x1, host_y, x0, x1, mid, x1 - 4, mid - 4, x1 + 4, mid - 4,
+		    SVG_BOX_X, ly);
+		html_strn(b, d->cert_nsans > 0 && d->cert_sans != NULL ? d->cert_sans[0] :
+		    d->cert_subject, 30);
+		evbuffer_add_printf(b, ", the client asked for ");
+		{
+			/* the name without its port: that is what the certificate must hold */
+			char name[128];
+			const char *colon = d->host != NULL && d->host[0] != '[' ?
+			    strchr(d->host, ':') : NULL;
+
+			snprintf(name, sizeof(name), "%.*s", colon != NULL ? (int)(colon - d->host) :
+			    (int)sizeof(name) - 1, svg_s(d->host));
+			html_strn(b, name, 34);
+		}
+		evbuffer_add_printf(b, "</text></g>\n");
+	}
+	evbuffer_add_printf(b, "</svg>\n<figcaption>Each box is one moment of the connection; "
+	    "the pills say what sysbind knew then. The certificate is chosen at the "
+	    "ClientHello, before the Host header can be read.</figcaption>\n</figure>\n");
+}
+
 static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 {
 	int ok = verdict_ok(d);
@@ -303,6 +548,30 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	    "ol.tl>li.bad:before{background:#c33}\n"
 	    "ol.tl h2{font-size:1em;margin:.2em 0}\n"
 	    ".when{color:#666;font-size:.9em}\n"
+	    "figure.path{margin:1em 0;padding:0}\n"
+	    "figure.path figcaption{color:#666;font-size:.9em}\n"
+	    "#decision-path{font-family:sans-serif;font-size:13px}\n"
+	    "#decision-path .colhead{font-size:12px;fill:#666;text-transform:uppercase}\n"
+	    "#decision-path .axis{stroke:#999;stroke-width:3}\n"
+	    "#decision-path .axis-head{fill:#999}\n"
+	    "#decision-path .node{fill:#5a7;stroke:#fff;stroke-width:2}\n"
+	    "#decision-path .box{fill:#f3f8f3;stroke:#5a7;stroke-width:1.5}\n"
+	    "#decision-path .bad .node{fill:#c33}\n"
+	    "#decision-path .bad .box{fill:#fbe9e9;stroke:#c33;stroke-width:2.5}\n"
+	    "#decision-path .t{font-weight:bold;fill:#222}\n"
+	    "#decision-path .l{fill:#222;font-family:monospace;font-size:12.5px}\n"
+	    "#decision-path .l2{fill:#555;font-size:12px}\n"
+	    "#decision-path .know text{font-size:11px}\n"
+	    "#decision-path .k-yes rect{fill:#3a3}#decision-path .k-yes text{fill:#fff}\n"
+	    "#decision-path .k-no rect{fill:#fff;stroke:#aaa;stroke-dasharray:3 2}"
+	    "#decision-path .k-no text{fill:#999}\n"
+	    "#decision-path .k-ignored rect{fill:#f5c542}#decision-path .k-ignored text{fill:#333;"
+	    "text-decoration:line-through}\n"
+	    "#decision-path .k-na rect{fill:#eee}#decision-path .k-na text{fill:#bbb}\n"
+	    "#decision-path .mismatch .br{fill:none;stroke:#c33;stroke-width:3}\n"
+	    "#decision-path .mismatch circle{fill:#c33}\n"
+	    "#decision-path .mismatch .x{stroke:#fff;stroke-width:2.5}\n"
+	    "#decision-path .mismatch .mm{fill:#c33;font-weight:bold;font-size:12.5px}\n"
 	    "</style></head><body>\n<h1>sysbind diagnostic page</h1>\n");
 	evbuffer_add_printf(b, "<p class=\"verdict %s\">Verdict: <b>", ok ? "ok" : "bad");
 	html_str(b, d->verdict);
@@ -311,7 +580,9 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		evbuffer_add_printf(b, " &mdash; ");
 		html_str(b, d->verdict_why);
 	}
-	evbuffer_add_printf(b, "</p>\n<ol class=\"tl\">\n");
+	evbuffer_add_printf(b, "</p>\n");
+	diag_svg(b, d);
+	evbuffer_add_printf(b, "<ol class=\"tl\">\n");
 
 	/* 1. accept */
 	evbuffer_add_printf(b, "<li><h2>%d. TCP connection accepted</h2>"

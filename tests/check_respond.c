@@ -445,6 +445,99 @@ START_TEST(test_respond_diag_html_sni_ignored_in_iis7)
 }
 END_TEST
 
+/* The picture of the decision path (inline SVG): one group per stage, the knowledge
+ * pills, and the mismatch bracket between the certificate and the host. */
+START_TEST(test_respond_diag_svg_draws_the_two_site_mismatch)
+{
+	const char *sans[] = { "sitev1.mysite.com" };
+	struct respond_diag d = {
+		.site = "MySite V2", .site_id = 2, .binding = "https/127.0.0.1:8443:sitev2.mysite.com",
+		.route_tier = "host name", .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
+		.host = "sitev2.mysite.com:8443", .sni = "sitev2.mysite.com", .mode = "iis7",
+		.tls = 1, .cert_subject = "CN=sitev1.mysite.com", .cert_sans = sans,
+		.cert_nsans = 1, .cert_thumbprint = "dc250871f2e1c99bc38c0387fc5f88e7f87c379a",
+		.selected_by = "ipport 0.0.0.0:8443", .verdict = "name-mismatch",
+		.verdict_why = "certificate names sitev1.mysite.com, not sitev2.mysite.com",
+		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
+	};
+	static const char *stages[] = { "stage-accept", "stage-hello", "stage-cert",
+	    "stage-handshake", "stage-host", "stage-site", "stage-verdict" };
+	char *head, *body, *svg, *p, *prev = NULL;
+	size_t i;
+
+	body = diag_body(&d, 0, 1, &head);
+	svg = strstr(body, "<svg id=\"decision-path\"");
+	ck_assert_ptr_nonnull(svg);
+	ck_assert_ptr_nonnull(strstr(svg, "class=\"has-mismatch\""));
+	/* the stages, in time order */
+	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "id=\"%s\"", stages[i]);
+		p = strstr(svg, want);
+		ck_assert_msg(p != NULL, "%s missing", stages[i]);
+		ck_assert(prev == NULL || p > prev);
+		prev = p;
+	}
+	ck_assert_ptr_nonnull(strstr(svg, "SNI sitev2.mysite.com: IGNORED (iis7 chooses by IP:Port)"));
+	ck_assert_ptr_nonnull(strstr(svg, "3. Certificate chosen by ipport 0.0.0.0:8443"));
+	ck_assert_ptr_nonnull(strstr(svg, ">CN=sitev1.mysite.com<"));
+	ck_assert_ptr_nonnull(strstr(svg, "Host: sitev2.mysite.com:8443"));
+	ck_assert_ptr_nonnull(strstr(svg, "class=\"stage bad\" id=\"stage-cert\""));
+	ck_assert_ptr_nonnull(strstr(svg, "class=\"stage bad\" id=\"stage-host\""));
+	ck_assert_ptr_nonnull(strstr(svg, "class=\"stage\" id=\"stage-site\""));
+	/* at the ClientHello the SNI is ignored and the Host unknown; at the request, known */
+	p = strstr(svg, "id=\"stage-hello\"");
+	ck_assert_ptr_nonnull(strstr(p, "data-know=\"sni\" data-state=\"ignored\""));
+	ck_assert(strstr(p, "data-know=\"host\" data-state=\"unknown\"") <
+	    strstr(p, "id=\"stage-cert\""));
+	p = strstr(svg, "id=\"stage-host\"");
+	ck_assert(strstr(p, "data-know=\"host\" data-state=\"known\"") <
+	    strstr(p, "id=\"stage-site\""));
+	ck_assert_ptr_nonnull(strstr(svg, "<g id=\"mismatch\" class=\"mismatch\">"));
+	ck_assert_ptr_nonnull(strstr(svg, "the certificate names sitev1.mysite.com, the client "
+	    "asked for sitev2.mysite.com<"));
+	ck_assert_ptr_nonnull(strstr(svg, "</svg>"));
+	ck_assert_ptr_null(strstr(body, "http://"));
+	free(body);
+	free(head);
+
+	/* the fix: the verdict is ok, nothing is drawn red, no bracket */
+	d.verdict = "ok";
+	d.verdict_why = "certificate covers sitev2.mysite.com";
+	body = diag_body(&d, 0, 1, &head);
+	ck_assert_ptr_nonnull(strstr(body, "class=\"no-mismatch\""));
+	ck_assert_ptr_null(strstr(body, "id=\"mismatch\""));
+	ck_assert_ptr_null(strstr(body, "class=\"stage bad\""));
+	free(body);
+	free(head);
+}
+END_TEST
+
+START_TEST(test_respond_diag_svg_plain_http_and_long_values)
+{
+	char longhost[300];
+	struct respond_diag d = { .site = "S<1>", .site_id = 1, .mode = "iis8", .verdict = NULL };
+	char *head, *body;
+
+	memset(longhost, 'a', sizeof(longhost) - 1);
+	longhost[sizeof(longhost) - 1] = '\0';
+	d.host = longhost;
+	body = diag_body(&d, 0, 1, &head);
+	ck_assert_ptr_nonnull(strstr(body, "id=\"stage-accept\""));
+	ck_assert_ptr_nonnull(strstr(body, "id=\"stage-host\""));
+	ck_assert_ptr_nonnull(strstr(body, "id=\"stage-site\""));
+	ck_assert_ptr_null(strstr(body, "id=\"stage-cert\""));
+	ck_assert_ptr_null(strstr(body, "id=\"stage-verdict\""));
+	ck_assert_ptr_nonnull(strstr(body, "data-know=\"sni\" data-state=\"n/a\""));
+	ck_assert_ptr_nonnull(strstr(body, "Site: S&lt;1&gt; (id 1)"));
+	/* a long value is cut inside its box, with an ellipsis */
+	ck_assert_ptr_nonnull(strstr(body, "aaaa&#8230;</text>"));
+	free(body);
+	free(head);
+}
+END_TEST
+
 START_TEST(test_respond_diag_head_only)
 {
 	struct respond_diag d = { .site = "S", .site_id = 1, .verdict = "ok" };
@@ -481,6 +574,8 @@ static Suite *respond_suite(void)
 	tcase_add_test(tc, test_respond_diag_html_escapes_and_highlights);
 	tcase_add_test(tc, test_respond_diag_html_sni_ignored_in_iis7);
 	tcase_add_test(tc, test_respond_diag_head_only);
+	tcase_add_test(tc, test_respond_diag_svg_draws_the_two_site_mismatch);
+	tcase_add_test(tc, test_respond_diag_svg_plain_http_and_long_values);
 	suite_add_tcase(s, tc);
 	return s;
 }

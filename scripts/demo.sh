@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# The two-site story of DESIGN.md §0, told in four acts against the real daemon with real
+# curl and openssl s_client.  Each act prints the commands it runs, what they showed, and
+# what the audience should look at ("look:"), and checks the outcome the story promises
+# ("checked:").  Exits 0 when every act turned out as told, 1 otherwise.  Unattended, on
+# loopback, on free ports, in a temp dir; well under a minute.
+#
+#   scripts/demo.sh            (builds build/sysbind first if it is missing)
+#   SB_BUILD=DIR SB_CERTS=DIR  use another build directory / existing demo certificates
+#   NO_COLOR=1                 plain output
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${SB_BUILD:-$ROOT/build}
+SB="$BUILD/sysbind"
+T=$(mktemp -d /tmp/sysbind-demo.XXXXXX)
+PIDS=()
+FAILS=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+	B=$'\e[1m' R=$'\e[31m' G=$'\e[32m' Y=$'\e[33m' N=$'\e[0m'
+else
+	B='' R='' G='' Y='' N=''
+fi
+act()    { printf '\n%s=== %s%s\n' "$B" "$*" "$N"; }
+say()    { printf '%s\n' "$*"; }
+look()   { printf '%slook:%s %s\n' "$Y" "$N" "$*"; }
+show()   { sed 's/^/    /'; }
+run()    { printf '%s$ %s%s\n' "$B" "$*" "$N"; }
+check()  {   # check DESCRIPTION GOT WANT-SUBSTRING
+	if [[ "$2" == *"$3"* ]]; then
+		printf '%schecked:%s %s\n' "$G" "$N" "$1"
+	else
+		printf '%sFAILED:%s %s (wanted [%s] in [%s])\n' "$R" "$N" "$1" "$3" \
+			"$(printf '%s' "$2" | head -c 400)"
+		FAILS=$((FAILS + 1))
+	fi
+}
+
+[ -x "$SB" ] || make -C "$ROOT" >/dev/null || { echo "demo: cannot build $SB"; exit 1; }
+if [ -n "${SB_CERTS:-}" ]; then CERTS=$SB_CERTS; else
+	CERTS="$T/certs"; "$ROOT/scripts/mkcerts.sh" --demo "$CERTS" >/dev/null ||
+		{ echo "demo: mkcerts.sh failed"; exit 1; }
+fi
+
+busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		[ "$p" = "${P:-}" ] && continue
+		busy "$p" || { echo "$p"; return 0; }
+	done
+	return 1
+}
+P=$(free_port); H=$(free_port)
+
+# stage FILE NAME: the configuration FILE with the demo's ports and certificates, the trace
+# on, one worker (connection ids are counted per worker thread) and the access log in the
+# temp dir, written to $T/NAME.ini.
+stage() {
+	sed -e "s/8443/$P/g; s/8080/$H/g" -e "s#\(\.\./\)\{0,1\}certs/#$CERTS/#g" \
+		-e '/^trace *=/d; /^access_log *=/d' \
+		-e '/^workers *=/d' \
+		-e "/^\[server\]/a trace = on\nworkers = 1\naccess_log = $T/$2-access.log" "$1" >"$T/$2.ini"
+}
+# start NAME: run the daemon on $T/NAME.ini, its log in $T/NAME.log.
+start() {
+	local i
+	"$SB" -c "$T/$1.ini" >"$T/$1.log" 2>&1 &
+	SB_PID=$!; PIDS+=("$SB_PID")
+	for i in $(seq 1 100); do busy "$P" && return 0; sleep 0.05; done
+	echo "demo: sysbind did not start on $1:"; cat "$T/$1.log"; exit 1
+}
+stop() { kill -TERM "$SB_PID" 2>/dev/null; wait "$SB_PID" 2>/dev/null; }
+# cert SNI|-: the subject and names of the certificate served on 127.0.0.1:$P.
+cert() {
+	local sni=(-noservername)
+	[ "$1" != "-" ] && sni=(-servername "$1")
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$P" "${sni[@]}" 2>/dev/null |
+		openssl x509 -noout -subject -ext subjectAltName 2>/dev/null |
+		sed -n 's/^subject=/subject: /p; s/^ *DNS:/names: DNS:/p'
+}
+# trace_of NAME CONN: the trace lines of connection CONN (without timestamps).
+trace_of() { sed -n "s/^.* info: \(trace conn $2: .*\)$/\1/p" "$T/$1.log"; }
+last_conn() { sed -n 's/^.* trace conn \([0-9]*\): accepted.*/\1/p' "$T/$1.log" | tail -n 1; }
+RES=(--resolve "sitev1.mysite.com:$P:127.0.0.1" --resolve "sitev2.mysite.com:$P:127.0.0.1")
+
+say "${B}sysbind demo: two sites, one IP:Port, and the certificate chosen before the Host is known${N}"
+say "daemon $SB, https on 127.0.0.1:$P, http on 127.0.0.1:$H, certificates in $CERTS"
+
+# ---------------------------------------------------------------------------------------
+act "Act 1. Two sites on one IP:Port, a certificate for sitev1 only (conf/sysbind.ini, mode iis7)"
+say "MySite V1 and MySite V2 share https 127.0.0.1:$P. netsh bound one certificate,"
+say "made for sitev1.mysite.com, to 0.0.0.0:$P. What do sitev2's visitors get?"
+stage "$ROOT/conf/sysbind.ini" act1
+start act1
+
+run "openssl s_client -connect 127.0.0.1:$P -servername sitev2.mysite.com | openssl x509 -noout -subject"
+out=$(cert sitev2.mysite.com); printf '%s\n' "$out" | show
+look "the client asked for sitev2 (SNI), and got sitev1's certificate"
+check "sitev2's visitor is served CN=sitev1.mysite.com" "$out" "CN = sitev1.mysite.com"
+
+run "curl --cacert ca.pem https://sitev2.mysite.com:$P/"
+out=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" "https://sitev2.mysite.com:$P/" 2>&1 >/dev/null); rc=$?
+printf '%s\n(exit %s)\n' "$out" "$rc" | show
+look "curl refuses: the certificate does not name sitev2 (a browser: NET::ERR_CERT_COMMON_NAME_INVALID)"
+check "curl fails for sitev2 with exit 60" "$rc" "60"
+check "... because of the name" "$out" "no alternative certificate subject name matches target host name 'sitev2.mysite.com'"
+
+run "curl --cacert ca.pem https://sitev1.mysite.com:$P/"
+code=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" -o /dev/null -w '%{http_code}' "https://sitev1.mysite.com:$P/" 2>&1)
+printf 'HTTP %s\n' "$code" | show
+check "sitev1 works" "$code" "200"
+
+say "Why? Watch sysbind's trace of a visitor who clicks through the warning (curl -k):"
+run "curl -k https://sitev2.mysite.com:$P/"
+curl -sSk "${RES[@]}" -o /dev/null "https://sitev2.mysite.com:$P/"
+sleep 0.2
+id=$(last_conn act1); tr=$(trace_of act1 "$id")
+printf '%s\n' "$tr" | show
+look "the SNI is ignored (iis7), the certificate is picked by IP:Port (step 4) before the"
+look "Host header is decrypted; only then is sitev2 read, routed to MySite V2, and the verdict is name-mismatch"
+check "the trace says the SNI was ignored" "$tr" "ClientHello SNI sitev2.mysite.com: ignored"
+check "... the certificate came from ipport 0.0.0.0:$P" "$tr" "certificate chosen by §1.1 step 4 (ipport 0.0.0.0:$P): subject CN=sitev1.mysite.com"
+check "... the Host was read after it" "$tr" "decrypted request: GET / HTTP/1.1, Host sitev2.mysite.com:$P"
+check "... the request went to MySite V2" "$tr" "site \"MySite V2\" (id 2) chosen by §1.2 tier 1"
+check "... and the verdict is name-mismatch" "$tr" "§1.3 verdict name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
+
+run "sysbind check -c sysbind.ini"
+out=$("$SB" check -c "$T/act1.ini" 2>&1); rc=$?
+printf '%s\n' "$out" | show
+look "check predicts the same without any client, and exits 1"
+check "check exits 1 (a client error predicted)" "$rc" "1"
+check "... naming the mismatch" "$out" "name-mismatch"
+stop
+
+# ---------------------------------------------------------------------------------------
+act "Act 2. The fix: one certificate naming both sites (conf/examples/two-names.ini)"
+say "Still one certificate per IP:Port (still iis7), but it holds both names."
+stage "$ROOT/conf/examples/two-names.ini" act2
+start act2
+run "openssl s_client -connect 127.0.0.1:$P -servername sitev2.mysite.com | openssl x509 -noout -subject -ext subjectAltName"
+out=$(cert sitev2.mysite.com); printf '%s\n' "$out" | show
+check "the certificate names both sites" "$out" "DNS:sitev1.mysite.com, DNS:sitev2.mysite.com"
+run "curl --cacert ca.pem https://sitev2.mysite.com:$P/"
+code=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" -o /dev/null -w '%{http_code}' "https://sitev2.mysite.com:$P/" 2>&1)
+printf 'HTTP %s\n' "$code" | show
+look "the same certificate is still chosen by IP:Port alone, but now it covers sitev2 too"
+check "sitev2 now works with certificate checks on" "$code" "200"
+sleep 0.2
+tr=$(trace_of act2 "$(last_conn act2)")
+check "the trace's verdict is ok" "$tr" "§1.3 verdict ok"
+stop
+
+# ---------------------------------------------------------------------------------------
+act "Act 3. IIS 8 with SNI: one certificate per name (conf/examples/iis8-sni.ini, mode iis8)"
+say "hostnameport bindings for each name, and an ipport 0.0.0.0:$P fallback (sitev1's)"
+say "for clients that send no SNI."
+stage "$ROOT/conf/examples/iis8-sni.ini" act3
+start act3
+run "openssl s_client -connect 127.0.0.1:$P -servername sitev2.mysite.com | openssl x509 -noout -subject"
+out=$(cert sitev2.mysite.com); printf '%s\n' "$out" | show
+check "with SNI sitev2 the client gets sitev2's own certificate" "$out" "CN = sitev2.mysite.com"
+run "curl --cacert ca.pem https://sitev2.mysite.com:$P/"
+code=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" -o /dev/null -w '%{http_code}' "https://sitev2.mysite.com:$P/" 2>&1)
+printf 'HTTP %s\n' "$code" | show
+check "curl for sitev2 succeeds" "$code" "200"
+sleep 0.2
+tr=$(trace_of act3 "$(last_conn act3)")
+printf '%s\n' "$tr" | grep -E 'SNI|certificate chosen' | show
+look "now the SNI is used: step 2 (hostnameport) picks the certificate before any HTTP byte"
+check "the trace says the SNI was used" "$tr" "ClientHello SNI sitev2.mysite.com: used"
+check "... by hostnameport sitev2.mysite.com:$P" "$tr" "(hostnameport sitev2.mysite.com:$P)"
+
+say "A client without SNI (Windows XP's IE, old Java, some scanners) asks for sitev2:"
+run "printf 'GET / HTTP/1.1\\r\\nHost: sitev2.mysite.com\\r\\n...' | openssl s_client -connect 127.0.0.1:$P -noservername"
+out=$(cert -); printf '%s\n' "$out" | show
+check "without SNI the client gets the fallback: sitev1's certificate" "$out" "CN = sitev1.mysite.com"
+printf 'GET / HTTP/1.1\r\nHost: sitev2.mysite.com\r\nAccept: application/json\r\nConnection: close\r\n\r\n' |
+	timeout 10 openssl s_client -connect "127.0.0.1:$P" -noservername -quiet -ign_eof >"$T/nosni.out" 2>/dev/null
+sleep 0.2
+tr=$(trace_of act3 "$(last_conn act3)")
+printf '%s\n' "$tr" | grep -E 'without SNI|certificate chosen|verdict' | show
+look "steps 2 and 3 need a name: without SNI only the 0.0.0.0:$P fallback is left, and sitev2 mismatches again"
+check "the trace explains the missing SNI" "$tr" "ClientHello seen, without SNI"
+check "... the fallback chose the certificate" "$tr" "certificate chosen by §1.1 step 4 (ipport 0.0.0.0:$P)"
+check "... and the verdict is name-mismatch" "$tr" "§1.3 verdict name-mismatch"
+check "the diagnostic page says so too" "$(cat "$T/nosni.out")" '"verdict": "name-mismatch"'
+stop
+
+# ---------------------------------------------------------------------------------------
+act "Act 4. The same three configurations as netsh and appcmd show them"
+for n in act1 act2 act3; do
+	case $n in act1) what="act 1 (sysbind.ini)";; act2) what="act 2 (two-names.ini)";;
+		act3) what="act 3 (iis8-sni.ini)";; esac
+	say "-- $what"
+	run "sysbind netsh http show sslcert -c $n.ini"
+	ns=$("$SB" netsh http show sslcert -c "$T/$n.ini" 2>&1)
+	printf '%s\n' "$ns" | grep -E '^ *(IP:port|Hostname:port|Central Certificate Store|Certificate Hash) ' | show
+	run "sysbind appcmd list site -c $n.ini"
+	ap=$("$SB" appcmd list site -c "$T/$n.ini" 2>&1)
+	printf '%s\n' "$ap" | show
+	check "appcmd lists MySite V2 with its https binding" "$ap" "https/"
+	case $n in
+	act1|act2) check "netsh shows one ipport entry for 0.0.0.0:$P" "$ns" "IP:port                      : 0.0.0.0:$P";;
+	act3) check "netsh shows a hostnameport entry for sitev2" "$ns" "Hostname:port                : sitev2.mysite.com:$P";;
+	esac
+done
+h1=$("$SB" netsh http show sslcert -c "$T/act1.ini" | sed -n 's/^ *Certificate Hash *: //p')
+h2=$("$SB" netsh http show sslcert -c "$T/act2.ini" | sed -n 's/^ *Certificate Hash *: //p')
+look "the site table (appcmd) is the same in acts 1 and 2: only the certificate table (netsh) changed;"
+look "no certificate is ever attached to a site, a site only shares an IP:Port with one"
+if [ -n "$h1" ] && [ "$h1" != "$h2" ]; then check "act 2 changed only the certificate hash" "changed" "changed"
+else check "act 2 changed only the certificate hash" "$h1 / $h2" "different hashes"; fi
+check "the sites are the same in acts 1 and 2" "$("$SB" appcmd list site -c "$T/act1.ini")" \
+	"$("$SB" appcmd list site -c "$T/act2.ini")"
+
+echo
+if [ "$FAILS" -eq 0 ]; then
+	say "${G}demo: every act turned out as the story says${N}"; exit 0
+fi
+say "${R}demo: $FAILS check(s) failed${N}"; exit 1

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# scripts/demo.sh, the two-site story in four acts, runs unattended against the real daemon
+# and exits 0 only when every act's outcome was checked and came out as the story says.
+. "$(dirname "$0")/lib.sh"
+
+start=$(date +%s)
+out=$(NO_COLOR=1 SB_BUILD="$SB_BUILD" SB_CERTS="$SB_CERTS" timeout 60 "$SB_ROOT/scripts/demo.sh" 2>&1); rc=$?
+secs=$(( $(date +%s) - start ))
+printf '%s\n' "$out" >"$T/demo.log"
+expect_eq "scripts/demo.sh exits 0" "$rc" "0"
+expect_eq "... in under a minute" "$([ "$secs" -lt 60 ] && echo yes || echo "no ($secs s)")" "yes"
+expect_not_contains "... with no failed check" "$out" "FAILED:"
+for a in "Act 1." "Act 2." "Act 3." "Act 4."; do
+	expect_contains "... telling $a" "$out" "=== $a"
+done
+expect_contains "act 1 checks curl's certificate error for sitev2" "$out" "checked: curl fails for sitev2 with exit 60"
+expect_contains "act 1 shows the trace of the mismatch" "$out" "§1.3 verdict name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
+expect_contains "act 2 checks the fix" "$out" "checked: sitev2 now works with certificate checks on"
+expect_contains "act 3 checks SNI and the client without it" "$out" "checked: without SNI the client gets the fallback: sitev1's certificate"
+expect_contains "act 4 shows netsh's view" "$out" "Hostname:port                : sitev2.mysite.com:"
+expect_contains "act 4 shows appcmd's view" "$out" 'SITE "MySite V2" (id:2,bindings:https/'
+expect_contains "the demo ends with its verdict" "$out" "demo: every act turned out as the story says"
+finish
