@@ -83,3 +83,58 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)
+
+# ---- fuzzing (libFuzzer, clang, ASan + UBSan) ----
+#   make fuzz [FUZZ_SECONDS=60]   build and run each harness of tests/fuzz/ for a bounded time,
+#                                 starting from its seed corpus tests/fuzz/<name>/
+#   make fuzz-replay              replay the seed corpora through the harnesses with gcc and
+#                                 ASan/UBSan, without libFuzzer (a quick regression check)
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES   := request response conf
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -pthread \
+                -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRCS    := $(filter-out src/main.c,$(SRCS))
+FUZZ_OBJS    := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o) \
+                $(FUZZ_DIR)/obj/llhttp/api.o $(FUZZ_DIR)/obj/llhttp/http.o $(FUZZ_DIR)/obj/llhttp/llhttp.o
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
+fuzz-deps:
+	@command -v $(FUZZ_CC) >/dev/null && \
+	  ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || \
+	  scripts/install-deps.sh clang-14 libclang-rt-14-dev
+
+$(FUZZ_DIR)/obj/%.o: src/%.c | fuzz-deps $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w $(CPPFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/obj/llhttp/%.o: $(LLHTTP_SRC)/%.c | fuzz-deps $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -I$(LLHTTP_INC) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | fuzz-deps
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
+
+.SECONDARY: $(FUZZ_OBJS)
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for n in $(FUZZ_NAMES); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$n $(FUZZ_DIR)/findings/$$n; \
+	  echo "== fuzz_$$n for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_DIR)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=4096 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/findings/$$n/ \
+	    $(FUZZ_DIR)/corpus/$$n tests/fuzz/$$n; \
+	done
+
+$(FUZZ_DIR)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB_OBJS) $(LLHTTP_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -o $@ $^ $(LIBS)
+
+fuzz-replay:
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  $(FUZZ_NAMES:%=build/asan/fuzz/replay_%)
+	@set -e; for n in $(FUZZ_NAMES); do build/asan/fuzz/replay_$$n tests/fuzz/$$n; done

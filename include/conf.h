@@ -77,6 +77,7 @@ struct conf {
 	size_t              nwarnings;
 	char               *user;        /* [server] user = : drop privileges to it, or NULL */
 	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
+	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
 };
 
 /* conf_load flags */

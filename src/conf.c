@@ -42,14 +42,14 @@ enum {
 	SK_SERVER_HEADER, SK_MAX_FIELD_LENGTH, SK_MAX_REQUEST_BYTES, SK_MAX_URL_LENGTH,
 	SK_HEADER_WAIT_TIMEOUT, SK_IDLE_CONNECTION_TIMEOUT, SK_ENTITY_BODY_TIMEOUT,
 	SK_HANDSHAKE_TIMEOUT, SK_MIN_SEND_RATE, SK_MAX_CONNECTIONS, SK_BACKEND_CONNECT_TIMEOUT,
-	SK_BACKEND_TIMEOUT, SK_USER, SK_PID_FILE, SK_COUNT
+	SK_BACKEND_TIMEOUT, SK_USER, SK_PID_FILE, SK_WEBSOCKET_IDLE_TIMEOUT, SK_COUNT
 };
 static const char *const server_keys[SK_COUNT] = {
 	"mode", "workers", "access_log", "httperr_log", "trace", "cert_store", "trust",
 	"server_header", "max_field_length", "max_request_bytes", "max_url_length",
 	"header_wait_timeout", "idle_connection_timeout", "entity_body_timeout",
 	"handshake_timeout", "min_send_rate", "max_connections", "backend_connect_timeout",
-	"backend_timeout", "user", "pid_file",
+	"backend_timeout", "user", "pid_file", "websocket_idle_timeout",
 };
 
 /* Decimal [server] keys and their ranges (HTTP.SYS's limits where it has them). */
@@ -69,6 +69,7 @@ static const struct conf_numkey num_keys[] = {
 	{ SK_MAX_CONNECTIONS, 0, 4294967295UL },
 	{ SK_BACKEND_CONNECT_TIMEOUT, 1, 65535 },
 	{ SK_BACKEND_TIMEOUT, 1, 65535 },
+	{ SK_WEBSOCKET_IDLE_TIMEOUT, 1, 65535 },
 };
 
 /* [sslcert] keys; which are allowed depends on the entry's kind. */
@@ -504,6 +505,7 @@ conf_server_key(struct conf_parser *p, const char *name, const char *v)
 		case SK_MAX_CONNECTIONS: c->max_connections = n; break;
 		case SK_BACKEND_CONNECT_TIMEOUT: c->backend_connect_timeout = (unsigned)n; break;
 		case SK_BACKEND_TIMEOUT: c->backend_timeout = (unsigned)n; break;
+		case SK_WEBSOCKET_IDLE_TIMEOUT: c->websocket_idle_timeout = (unsigned)n; break;
 		}
 		return;
 	}
@@ -1385,6 +1387,7 @@ conf_new(void)
 	c->max_connections = 0;
 	c->backend_connect_timeout = 5;
 	c->backend_timeout = 120;
+	c->websocket_idle_timeout = 120;
 	if (c->access_log == NULL || c->server_header == NULL) {
 		conf_free(c);
 		return NULL;

@@ -1033,8 +1033,14 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 		if (evbuffer_add_printf(out, "%s: %s\r\n", n, v) < 0)
 			goto done;
 	}
-	if (!host_sent && absolute && req->host != NULL &&
-	    evbuffer_add_printf(out, "Host: %s\r\n", req->host) < 0)
+	if (!host_sent && absolute && req->host != NULL) {
+		if (evbuffer_add_printf(out, "Host: %s\r\n", req->host) < 0)
+			goto done;
+		host_sent = 1;
+	}
+	/* An HTTP/1.0 request without Host goes out as HTTP/1.1, which needs the field:
+	 * empty when the target has no authority (RFC 9112 §3.2). */
+	if (!host_sent && evbuffer_add(out, "Host: \r\n", 8) == -1)
 		goto done;
 	if (req->chunked && evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n") < 0)
 		goto done;

@@ -79,6 +79,8 @@ struct upstream_xfer {
 	int                      tunnel_eof; /* client closed: close once the backend output drains */
 	int                      upgrade_req;
 	int                      backend_keep; /* the backend keeps the connection after this */
+	int                      read_timer;   /* backend_timeout runs on reading (see below) */
+	const char              *refusal;      /* why on_head refused the response, or NULL */
 };
 
 static void upstream_read_cb(struct bufferevent *bev, void *arg);
@@ -228,12 +230,25 @@ upstream_take_idle(struct upstream_backend *be)
 
 /* ---------- one transfer ---------- */
 
+/*
+ * backend_timeout runs only while sysbind waits on the backend: as a write timeout while
+ * request bytes wait for it to read them, and as a read timeout once the request is
+ * completely sent (waiting for the answer) or once its response has started (between its
+ * bytes).  A long upload from a slow client is the client's time (entity_body_timeout),
+ * not the backend's.
+ */
 static void
 upstream_set_timeouts(struct upstream_xfer *x)
 {
 	struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
+	int waiting = (x->req_done &&
+	    evbuffer_get_length(bufferevent_get_output(x->bev)) == 0) || x->status != 0;
 
-	bufferevent_set_timeouts(x->bev, &tv, &tv);
+	if (x->tunnel)
+		bufferevent_set_timeouts(x->bev, NULL, NULL);
+	else
+		bufferevent_set_timeouts(x->bev, waiting ? &tv : NULL, &tv);
+	x->read_timer = waiting;
 }
 
 /* Open a new connection to the backend.  Returns 0 or -1. */
@@ -283,16 +298,20 @@ upstream_on_head(void *arg, struct http_head *h)
 			return 0;
 		return http_response_serialize(h, 0, 1, out) == 0 ? 0 : -1;
 	}
+	if (h->status == 101 && !x->upgrade_req) {
+		x->refusal = "a 101 to a request that asked for no upgrade";
+		return -1;   /* a broken response: 502 */
+	}
 	x->interim = 0;
 	x->status = h->status;
 	x->backend_keep = h->keep_alive;
+	if (!x->read_timer && x->bev != NULL && h->status != 101)
+		upstream_set_timeouts(x);
 	if (x->retry != NULL) {
 		evbuffer_free(x->retry);
 		x->retry = NULL;
 	}
 	if (h->status == 101) {
-		if (!x->upgrade_req)
-			return -1;   /* an upgrade nobody asked for is a broken response */
 		x->tunnel = 1;
 		x->client_keep = 0;
 		if (http_response_serialize(h, 0, 1, out) != 0)
@@ -452,8 +471,11 @@ upstream_xfer_body_end(struct upstream_xfer *x)
 	x->req_done = 1;
 	if (x->bev == NULL)
 		return -1;
-	if (x->req_chunked && !x->tunnel)
-		return http_chunk_append(bufferevent_get_output(x->bev), NULL, 0);
+	if (x->req_chunked && !x->tunnel &&
+	    http_chunk_append(bufferevent_get_output(x->bev), NULL, 0) != 0)
+		return -1;
+	if (x->connected && !x->tunnel)
+		upstream_set_timeouts(x);
 	return 0;
 }
 
@@ -548,7 +570,7 @@ upstream_fail(struct upstream_xfer *x, int page, const char *why)
 	if (x->bev != NULL)
 		bufferevent_free(x->bev);
 	x->bev = NULL;
-	conn_proxy_failed(c, x->status != 0 ? -1 : page, why);
+	conn_proxy_failed(c, x->status != 0 ? -page : page, why);
 }
 
 /* Feed the backend's bytes to the response parser, as far as the client takes them. */
@@ -605,7 +627,7 @@ upstream_pump(struct upstream_xfer *x)
 
 			(void)http_parser_error(x->rp, &detail);
 			snprintf(why, sizeof(why), "backend %s: invalid response (%s)",
-			    x->be->name, detail);
+			    x->be->name, x->refusal != NULL ? x->refusal : detail);
 			upstream_fail(x, PAGE_BAD_GATEWAY, why);
 			return;
 		}
@@ -633,6 +655,9 @@ upstream_write_cb(struct bufferevent *bev, void *arg)
 		conn_close(x->c, "tunnel closed by the client");
 		return;
 	}
+	if (!x->read_timer && !x->tunnel && x->connected && x->req_done &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		upstream_set_timeouts(x);   /* the request is out: now we wait on the backend */
 	conn_proxy_resume(x->c);
 }
 
@@ -655,8 +680,10 @@ upstream_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (!x->connected) {
 		if (what & BEV_EVENT_TIMEOUT) {
-			snprintf(why, sizeof(why), "backend %s: connect timed out", x->be->name);
-			upstream_fail(x, PAGE_GATEWAY_TIMEOUT, why);
+			/* unreachable within backend_connect_timeout: as a refused backend (§5) */
+			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
+			    x->be->name, x->pool->cfg->backend_connect_timeout);
+			upstream_fail(x, PAGE_SERVICE_UNAVAILABLE, why);
 		} else {
 			int err = EVUTIL_SOCKET_ERROR();
 			snprintf(why, sizeof(why), "backend %s: %s", x->be->name,

@@ -865,11 +865,12 @@ START_TEST(test_http_serialize_request_framing)
 	    "Transfer-Encoding: chunked\r\nX-Forwarded-For: 127.0.0.1\r\n"
 	    "X-Forwarded-Proto: http\r\nX-Forwarded-Host: h\r\n\r\n");
 	free(s);
-	/* HTTP/1.0 without Host: no Host invented; Connection cannot strip Content-Length */
+	/* HTTP/1.0 without Host goes out as HTTP/1.1 with an empty Host (RFC 9112 §3.2);
+	 * Connection cannot strip Content-Length */
 	s = serialize_req("PUT /f HTTP/1.0\r\nContent-Length: 2\r\nConnection: keep-alive, "
 	    "Content-Length\r\n\r\nab", 0, 0);
 	ck_assert_str_eq(s,
-	    "PUT /f HTTP/1.1\r\nContent-Length: 2\r\nX-Forwarded-For: 127.0.0.1\r\n"
+	    "PUT /f HTTP/1.1\r\nContent-Length: 2\r\nHost: \r\nX-Forwarded-For: 127.0.0.1\r\n"
 	    "X-Forwarded-Proto: http\r\n\r\n");
 	free(s);
 }
@@ -987,6 +988,81 @@ START_TEST(test_http_method_idempotent)
 }
 END_TEST
 
+/* ---------- the fuzz harnesses' seed corpora, replayed as a regression test ---------- */
+
+#define LLVMFuzzerTestOneInput fuzz_request_one
+#include "fuzz/fuzz_request.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_response_one
+#include "fuzz/fuzz_response.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_conf_one
+#include "fuzz/fuzz_conf.c"
+#undef LLVMFuzzerTestOneInput
+
+#include <dirent.h>
+
+/* Run every file of tests/fuzz/<dir> through one; returns how many ran. */
+static int replay_dir(const char *dir, int (*one)(const uint8_t *, size_t))
+{
+	char path[512];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "tests/fuzz/%s", dir);
+	d = opendir(path);
+	ck_assert_msg(d != NULL, "%s: run the tests from the repository root", path);
+	while ((e = readdir(d)) != NULL) {
+		char file[1024];
+		static unsigned char data[65536];
+		size_t len;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if ((f = fopen(file, "rb")) == NULL)
+			continue;
+		len = fread(data, 1, sizeof(data), f);
+		fclose(f);
+		one(data, len);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_http_fuzz_seed_corpora_replay_clean)
+{
+	/* the harnesses abort() when a forwarded head would not parse again */
+	ck_assert_int_gt(replay_dir("request", fuzz_request_one), 10);
+	ck_assert_int_gt(replay_dir("response", fuzz_response_one), 5);
+	ck_assert_int_gt(replay_dir("conf", fuzz_conf_one), 2);
+}
+END_TEST
+
+START_TEST(test_http_forwarded_heads_parse_again_at_every_split)
+{
+	/* every request seed, split at every offset (the harness's first byte picks it) */
+	static const char *const reqs[] = {
+		"POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\n\r\n",
+		"GET http://h.test/p HTTP/1.1\r\nHost: x\r\nConnection: X-A\r\nX-A: 1\r\n\r\n",
+		"GET / HTTP/1.0\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		size_t len = strlen(reqs[i]);
+		unsigned char buf[256];
+
+		for (size_t cut = 0; cut <= len; cut++) {
+			buf[0] = (unsigned char)cut;
+			memcpy(buf + 1, reqs[i], len);
+			fuzz_request_one(buf, len + 1);
+		}
+	}
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1030,6 +1106,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_serialize_response_framing);
 	tcase_add_test(tc, test_http_chunk_append);
 	tcase_add_test(tc, test_http_method_idempotent);
+	tcase_add_test(tc, test_http_fuzz_seed_corpora_replay_clean);
+	tcase_add_test(tc, test_http_forwarded_heads_parse_again_at_every_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,11 @@
  * backend — the HTTP/1.1 origin server the integration tests put behind sysbind.  A
  * deliberately independent implementation (raw bufferevents, its own small parser) so
  * the proxy is tested against bytes it did not produce.  Usage:
- *   backend --port N [--name NAME] [--bind IP]
+ *   backend --port N [--name NAME] [--bind IP] [--record FILE] [--no-accept]
+ * --record FILE appends every byte received, on any connection, to FILE as it arrives (the
+ * tests compare it with exactly what sysbind should have forwarded).  --no-accept listens
+ * with a backlog of 0 and never accepts: once its queue is full, further connection
+ * attempts hang (a loopback-only way to make a connect time out).
  * Paths:
  *   /echo /upload      JSON: method, path, headers, body length and sha256
  *   /bytes/N           N pseudo-random bytes with Content-Length
@@ -13,6 +17,17 @@
  *   /stats             {"accepted":A,"requests":R}
  *   /bad               an invalid response;  /reset  closes without answering
  *   /ws                101 Switching Protocols, then echoes bytes
+ * Fault paths (the scriptable fault backend of the robustness tests):
+ *   /fault/silent      reads the request, never answers, keeps the connection open
+ *   /fault/reset-head  resets the connection (RST) before any response byte
+ *   /fault/reset-body  sends a head (Content-Length 1000) and 10 bytes, then resets
+ *   /fault/truncate    sends a head (Content-Length 100) and 10 bytes, then closes (FIN)
+ *   /fault/malformed   a head with two different Content-Length values
+ *   /fault/extra       a complete keep-alive response followed by a second, unasked one
+ *   /fault/101         101 Switching Protocols to a request that asked for no upgrade
+ *   /fault/drip/N/MS   a chunked body of N one-byte chunks, one every MS milliseconds
+ *   /fault/die-next    a normal keep-alive answer; the next request on this connection
+ *                      is read and then the connection closed without an answer
  * Every response carries X-Backend: NAME.  Bodies are streamed (hashed as they arrive,
  * generated as the socket drains), so 100 MiB transfers use little memory here too.
  */
@@ -59,13 +74,21 @@ struct bconn {
 	enum gen_mode       gen;
 	long long           gen_left;
 	uint64_t            rng;
+	/* faults */
+	int                 die_next;           /* close instead of answering the next request */
+	int                 timer_action;       /* what the timer does: T_SLOW, T_RESET, T_DRIP */
+	long                drip_left, drip_ms;
 };
+
+enum { T_SLOW = 0, T_RESET, T_DRIP };
 
 static const char *backend_name = "backend";
 static unsigned long n_accepted, n_requests;
+static FILE *record_file;
 
 static void bconn_read_cb(struct bufferevent *bev, void *arg);
 static void bconn_process(struct bconn *b);
+static void slow_cb(evutil_socket_t fd, short what, void *arg);
 
 static void
 bconn_free(struct bconn *b)
@@ -244,9 +267,101 @@ send_generated(struct bconn *b, enum gen_mode mode, long long n)
 }
 
 static void
+bconn_reset(struct bconn *b)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(bufferevent_getfd(b->bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	bconn_free(b);
+}
+
+static void
+timer_in(struct bconn *b, int action, long ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	b->timer_action = action;
+	if (b->timer == NULL)
+		b->timer = evtimer_new(bufferevent_get_base(b->bev), slow_cb, b);
+	evtimer_add(b->timer, &tv);
+}
+
+static void
 slow_cb(evutil_socket_t fd, short what, void *arg)
 {
-	send_echo(arg);
+	struct bconn *b = arg;
+	struct evbuffer *out = bufferevent_get_output(b->bev);
+
+	switch (b->timer_action) {
+	case T_RESET:
+		bconn_reset(b);
+		return;
+	case T_DRIP:
+		if (b->drip_left-- > 0) {
+			evbuffer_add(out, "1\r\n.\r\n", 6);
+			timer_in(b, T_DRIP, b->drip_ms);
+			return;
+		}
+		evbuffer_add(out, "0\r\n\r\n", 5);
+		response_done(b);
+		return;
+	default:
+		send_echo(b);
+	}
+}
+
+/* The fault paths; returns 0 when p was one of them. */
+static int
+respond_fault(struct bconn *b, const char *p)
+{
+	struct evbuffer *out = bufferevent_get_output(b->bev);
+
+	if (strcmp(p, "/fault/silent") == 0) {
+		b->st = B_WAIT;
+	} else if (strcmp(p, "/fault/reset-head") == 0) {
+		bconn_reset(b);
+	} else if (strcmp(p, "/fault/reset-body") == 0) {
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Content-Length: 1000\r\n\r\n0123456789");
+		b->st = B_WAIT;
+		timer_in(b, T_RESET, 200);
+	} else if (strcmp(p, "/fault/truncate") == 0) {
+		b->keep = 0;
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Content-Length: 100\r\n\r\n0123456789");
+		b->st = B_CLOSING;
+	} else if (strcmp(p, "/fault/malformed") == 0) {
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello!");
+		b->keep = 0;
+		response_done(b);
+	} else if (strcmp(p, "/fault/extra") == 0) {
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Content-Length: 2\r\n\r\nok"
+		    "HTTP/1.1 200 OK\r\nContent-Length: 9\r\nX-Smuggled: yes\r\n\r\nsmuggled!");
+		response_done(b);
+	} else if (strcmp(p, "/fault/101") == 0) {
+		evbuffer_add_printf(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+		    "Connection: Upgrade\r\nX-Backend: %s\r\n\r\nunasked-tunnel", backend_name);
+		b->st = B_WS;
+	} else if (strncmp(p, "/fault/drip/", 12) == 0) {
+		const char *ms = strchr(p + 12, '/');
+
+		b->drip_left = atol(p + 12);
+		b->drip_ms = ms != NULL ? atol(ms + 1) : 100;
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n\r\n");
+		b->st = B_WAIT;
+		timer_in(b, T_DRIP, b->drip_ms);
+	} else if (strcmp(p, "/fault/die-next") == 0) {
+		b->die_next = 1;
+		send_echo(b);
+	} else {
+		return -1;
+	}
+	return 0;
 }
 
 /* The whole request has arrived: answer it. */
@@ -258,7 +373,13 @@ respond(struct bconn *b)
 	long long n;
 
 	n_requests++;
-	if (strncmp(p, "/bytes/", 7) == 0) {
+	if (b->die_next) {
+		bconn_free(b);
+		return;
+	}
+	if (strncmp(p, "/fault/", 7) == 0 && respond_fault(b, p) == 0) {
+		return;
+	} else if (strncmp(p, "/bytes/", 7) == 0) {
 		send_generated(b, GEN_LENGTH, atoll(p + 7));
 	} else if (strncmp(p, "/chunked/", 9) == 0) {
 		send_generated(b, GEN_CHUNKED, atoll(p + 9));
@@ -284,6 +405,7 @@ respond(struct bconn *b)
 		tv.tv_sec = (time_t)(n / 1000);
 		tv.tv_usec = (suseconds_t)((n % 1000) * 1000);
 		b->st = B_WAIT;
+		b->timer_action = T_SLOW;
 		if (b->timer == NULL)
 			b->timer = evtimer_new(bufferevent_get_base(b->bev), slow_cb, b);
 		evtimer_add(b->timer, &tv);
@@ -484,6 +606,31 @@ bad:
 	b->st = B_CLOSING;
 }
 
+/* --record: every byte as it arrives. */
+static void
+record_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct evbuffer_ptr pos;
+	char tmp[16384];
+	size_t left = info->n_added;
+
+	if (record_file == NULL || left == 0)
+		return;
+	if (evbuffer_ptr_set(buf, &pos, evbuffer_get_length(buf) - left, EVBUFFER_PTR_SET) != 0)
+		return;
+	while (left > 0) {
+		ev_ssize_t n = evbuffer_copyout_from(buf, &pos, tmp,
+		    left < sizeof(tmp) ? left : sizeof(tmp));
+
+		if (n <= 0)
+			break;
+		fwrite(tmp, 1, (size_t)n, record_file);
+		left -= (size_t)n;
+		evbuffer_ptr_set(buf, &pos, (size_t)n, EVBUFFER_PTR_ADD);
+	}
+	fflush(record_file);
+}
+
 static void
 bconn_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -523,6 +670,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	}
 	b->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(b->bev, bconn_read_cb, bconn_write_cb, bconn_event_cb, b);
+	if (record_file != NULL)
+		evbuffer_add_cb(bufferevent_get_input(b->bev), record_cb, NULL);
 	bufferevent_setwatermark(b->bev, EV_WRITE, GEN_STEP, 0);
 	bufferevent_enable(b->bev, EV_READ | EV_WRITE);
 }
@@ -541,7 +690,7 @@ main(int argc, char **argv)
 	struct sockaddr_in sin;
 	struct event *sig;
 	const char *bind_ip = "127.0.0.1";
-	int port = 0, i;
+	int port = 0, i, no_accept = 0, fd = -1;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
@@ -550,8 +699,16 @@ main(int argc, char **argv)
 			backend_name = argv[++i];
 		else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
 			bind_ip = argv[++i];
+		else if (strcmp(argv[i], "--record") == 0 && i + 1 < argc) {
+			if ((record_file = fopen(argv[++i], "ab")) == NULL) {
+				fprintf(stderr, "backend: %s: %s\n", argv[i], strerror(errno));
+				return 1;
+			}
+		} else if (strcmp(argv[i], "--no-accept") == 0)
+			no_accept = 1;
 		else {
-			fprintf(stderr, "usage: backend --port N [--name NAME] [--bind IP]\n");
+			fprintf(stderr, "usage: backend --port N [--name NAME] [--bind IP] "
+			    "[--record FILE] [--no-accept]\n");
 			return 2;
 		}
 	}
@@ -565,6 +722,27 @@ main(int argc, char **argv)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons((unsigned short)port);
 	inet_pton(AF_INET, bind_ip, &sin.sin_addr);
+	if (no_accept) {
+		int on = 1;
+
+		/* backlog 0: the kernel queues one connection, then drops SYNs */
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+		    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(fd, 0) != 0) {
+			fprintf(stderr, "backend: cannot listen on %s:%d: %s\n", bind_ip, port,
+			    strerror(errno));
+			return 1;
+		}
+		sig = evsignal_new(base, SIGTERM, stop_cb, base);
+		event_add(sig, NULL);
+		fprintf(stderr, "backend %s listening on %s:%d, never accepting\n", backend_name,
+		    bind_ip, port);
+		event_base_dispatch(base);
+		event_free(sig);
+		close(fd);
+		event_base_free(base);
+		return 0;
+	}
 	l = evconnlistener_new_bind(base, accept_cb, NULL, LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE,
 	    128, (struct sockaddr *)&sin, sizeof(sin));
 	if (l == NULL) {
