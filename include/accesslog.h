@@ -3,7 +3,8 @@
  * line per request, IIS's default fields plus sysbind's s-sitename cs-host x-sni
  * x-cert-thumbprint x-cert-verdict) and HTTP.SYS's HTTPERR log (one line per error that
  * sysbind answers itself).  Formatting only: times in UTC, spaces and control characters
- * become '+', empty values '-'.  Used from the event loop thread only.
+ * become '+', empty values '-'.  A log may be written from several worker threads at once
+ * (one write(2) per line, O_APPEND); open, reopen and close from one thread.
  */
 #ifndef SYSBIND_ACCESSLOG_H
 #define SYSBIND_ACCESSLOG_H
@@ -23,6 +24,14 @@ struct accesslog;
 struct accesslog *accesslog_open(const char *path, enum accesslog_kind kind,
     char *err, size_t errlen);
 void accesslog_close(struct accesslog *l);
+
+/* Open the log's path again (after rotation) and write the header block there; writers in
+ * other threads switch atomically.  "-" is a no-op.  Returns 0, or -1 with err (the old
+ * file stays in use). */
+int accesslog_reopen(struct accesslog *l, char *err, size_t errlen);
+
+/* The path it was opened with ("-" for stdout). */
+const char *accesslog_path(const struct accesslog *l);
 
 /* One W3C line.  Any string may be NULL (written as "-"). */
 struct accesslog_w3c {

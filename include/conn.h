@@ -28,7 +28,9 @@ struct conn;
 /* Reading resumes when the other side's output drains to this. */
 #define CONN_LOW_WATER  (64 * 1024)
 
-/* What every connection of one daemon shares (owned by daemon.c). */
+/* What the connections of one worker thread under one configuration generation share
+ * (owned by worker.c: a reload gives each worker a new one; the old one lives until its
+ * last connection closes). */
 struct conn_server {
 	struct event_base    *base;
 	const struct conf    *cfg;
@@ -39,8 +41,12 @@ struct conn_server {
 	int                   trace;     /* narrate (cfg->trace or -v) */
 	int                   stopping;  /* SIGTERM: finish in-flight requests, keep nothing alive */
 	unsigned long         nconns;
-	unsigned long long    next_id;
 	struct conn          *conns;     /* every open connection */
+	/* added for workers and reload (issue 5): */
+	int                   retired;   /* a reload replaced this generation: responses that
+	                                    start now say Connection: close */
+	unsigned long        *shared_nconns; /* NULL, or the process-wide count of open
+	                                    connections (atomic), which max_connections limits */
 };
 
 /*
@@ -79,8 +85,9 @@ void conn_proxy_head(struct conn *c, int status);
  * Frees the upstream transfer: the caller must not touch it afterwards. */
 void conn_proxy_done(struct conn *c, int keep_alive);
 /* The backend failed: before a response head, page (503/502/504) is answered and the
- * connection closed; after it (page < 0), the client connection is just closed.  The
- * caller must not touch the transfer afterwards. */
+ * connection closed; after it (page < 0: minus the page it would have been, or -1), the
+ * client connection is just closed, the cause logged.  The caller must not touch the
+ * transfer afterwards. */
 void conn_proxy_failed(struct conn *c, int page, const char *why);
 /* The backend's output drained below the low-water mark: read the client again. */
 void conn_proxy_resume(struct conn *c);

@@ -1,14 +1,16 @@
 /*
  * listener — the listening sockets: one per distinct IP:Port the sites bind (a `*`
  * binding listens on 0.0.0.0 and on [::] with IPV6_V6ONLY, and covers the exact
- * addresses of that port), SO_REUSEADDR, accept into conn_accept, and a one-second pause
- * in accepting when the process runs out of descriptors (EMFILE).  Event-loop thread only.
+ * addresses of that port), SO_REUSEADDR and SO_REUSEPORT (each worker thread opens its own
+ * set), accept into conn_accept, and a one-second pause in accepting when the process runs
+ * out of descriptors (EMFILE).  A set is used by the thread running srv->base only.
  */
 #ifndef SYSBIND_LISTENER_H
 #define SYSBIND_LISTENER_H
 
 #include <stddef.h>
 
+struct conf;
 struct conn_server;
 struct listener_set;
 
@@ -18,5 +20,28 @@ struct listener_set *listener_open(struct conn_server *srv, char *err, size_t er
 
 /* Stop accepting and close the sockets.  NULL is a no-op. */
 void listener_close(struct listener_set *s);
+
+/* listener_open; quiet: no "listening on" lines (workers after the first). */
+struct listener_set *listener_open_quiet(struct conn_server *srv, int quiet, char *err,
+    size_t errlen);
+
+/*
+ * Whether every address cfg listens on that held (the configuration serving now, or NULL)
+ * does not can be bound: a plain bind without SO_REUSEPORT, closed at once, so another
+ * process on the port is an error.  Returns 0, or -1 with every failing address in err,
+ * one per line ("127.0.0.1:8443: Address already in use").
+ */
+int listener_probe(const struct conf *cfg, const struct conf *held, char *err, size_t errlen);
+
+/*
+ * Reload: make s listen on what srv->cfg needs.  Sockets on addresses still wanted stay
+ * open (no connection is refused) and accept into srv from now on; the others close; new
+ * addresses are bound (a failure is logged, the rest goes on).  quiet as above.  Returns 0,
+ * or -1 when nothing could be planned (s then keeps its sockets, accepting into srv).
+ */
+int listener_update(struct listener_set *s, struct conn_server *srv, int quiet);
+
+/* How many sockets of s are open. */
+size_t listener_count(const struct listener_set *s);
 
 #endif

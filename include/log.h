@@ -2,7 +2,8 @@
  * log — the daemon's own log on stderr: one line per event, prefixed with a UTC
  * timestamp and a level.  Every function preserves errno, so a caller can log and then
  * still inspect or report the error.  Not the access or HTTPERR logs (accesslog.h) and
- * not the connection narration (conn.c's trace).  Single-threaded use (the event loop).
+ * not the connection narration (conn.c's trace).  Safe from every worker thread: a line is
+ * written under stderr's lock, so lines never interleave.
  */
 #ifndef SYSBIND_LOG_H
 #define SYSBIND_LOG_H

@@ -5,7 +5,7 @@
  * certificate of this connection's local IP:Port (+ SNI in iis8 mode) and installs it on
  * the connection.  When no certificate is found the handshake is refused: the socket is
  * shut down, so the client sees the connection close without a certificate or an alert.
- * Event-loop thread only.
+ * Built once per configuration generation; a built tlsctx is used by every worker thread.
  */
 #ifndef SYSBIND_TLSCTX_H
 #define SYSBIND_TLSCTX_H

@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(gcc make pkg-config libevent-dev libssl-dev libinih-dev libexpat1-dev check node-llhttp
-      curl openssl "$@")
+      curl openssl wrk "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

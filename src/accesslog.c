@@ -1,19 +1,25 @@
 /*
  * accesslog — W3C extended and HTTPERR line formats and their header blocks.  Owns the
  * log files it opens; knows nothing about connections (the conn module fills the entry
- * structs).  Lines are written whole with one fwrite and flushed, so a reader tailing the
- * file never sees half a line.
+ * structs).  Each line is formatted into one buffer and written with a single write(2) on
+ * a descriptor opened with O_APPEND, so worker threads may log at once without a lock and
+ * a reader tailing the file never sees half a line or two lines interleaved.  Reopening
+ * (SIGUSR1, after the file was rotated away) swaps the descriptor with dup2, which is
+ * atomic for writers in other threads.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "accesslog.h"
 
 struct accesslog {
-	FILE *fp;
+	int   fd;
 	int   is_stdout;
+	char *path;
 	enum accesslog_kind kind;
 };
 
@@ -35,34 +41,97 @@ accesslog_stamp(time_t t, char *date, size_t dlen, char *tod, size_t tlen)
 	strftime(tod, tlen, "%H:%M:%S", &tm);
 }
 
+static void
+accesslog_put(struct accesslog *l, const char *line, int len)
+{
+	const char *p = line;
+	size_t left;
+	ssize_t n;
+
+	if (len <= 0)
+		return;
+	left = (size_t)len;
+	/* One write(2) per line; a short write (disk full, a pipe) finishes the line. */
+	while (left > 0) {
+		n = write(l->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		left -= (size_t)n;
+	}
+}
+
+/* The #Software ... #Fields block IIS writes at the top of each file. */
+static void
+accesslog_header(struct accesslog *l)
+{
+	char date[16], tod[16], buf[512];
+	int n;
+
+	accesslog_stamp(time(NULL), date, sizeof(date), tod, sizeof(tod));
+	if (l->kind == ACCESSLOG_W3C)
+		n = snprintf(buf, sizeof(buf), "#Software: Microsoft Internet Information Services 10.0\n"
+		    "#Version: 1.0\n#Date: %s %s\n%s\n", date, tod, accesslog_w3c_fields);
+	else
+		n = snprintf(buf, sizeof(buf), "#Software: Microsoft HTTP API 2.0\n"
+		    "#Version: 1.0\n#Date: %s %s\n%s\n", date, tod, accesslog_httperr_fields);
+	if (n >= (int)sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	accesslog_put(l, buf, n);
+}
+
 struct accesslog *
 accesslog_open(const char *path, enum accesslog_kind kind, char *err, size_t errlen)
 {
 	struct accesslog *l;
-	char date[16], tod[16];
 
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
+	if ((l = calloc(1, sizeof(*l))) == NULL || (l->path = strdup(path)) == NULL) {
+		free(l);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	l->kind = kind;
 	if (strcmp(path, "-") == 0) {
-		l->fp = stdout;
+		fflush(stdout);
+		l->fd = STDOUT_FILENO;
 		l->is_stdout = 1;
-	} else if ((l->fp = fopen(path, "a")) == NULL) {
+	} else if ((l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(l->path);
 		free(l);
 		return NULL;
 	}
-	accesslog_stamp(time(NULL), date, sizeof(date), tod, sizeof(tod));
-	if (kind == ACCESSLOG_W3C)
-		fprintf(l->fp, "#Software: Microsoft Internet Information Services 10.0\n"
-		    "#Version: 1.0\n#Date: %s %s\n%s\n", date, tod, accesslog_w3c_fields);
-	else
-		fprintf(l->fp, "#Software: Microsoft HTTP API 2.0\n"
-		    "#Version: 1.0\n#Date: %s %s\n%s\n", date, tod, accesslog_httperr_fields);
-	fflush(l->fp);
+	accesslog_header(l);
 	return l;
+}
+
+int
+accesslog_reopen(struct accesslog *l, char *err, size_t errlen)
+{
+	int fd;
+
+	if (l == NULL || l->is_stdout)
+		return 0;
+	if ((fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
+		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+		return -1;
+	}
+	if (dup3(fd, l->fd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	accesslog_header(l);
+	return 0;
+}
+
+const char *
+accesslog_path(const struct accesslog *l)
+{
+	return l->path;
 }
 
 void
@@ -70,10 +139,9 @@ accesslog_close(struct accesslog *l)
 {
 	if (l == NULL)
 		return;
-	if (l->is_stdout)
-		fflush(l->fp);
-	else
-		fclose(l->fp);
+	if (!l->is_stdout)
+		close(l->fd);
+	free(l->path);
 	free(l);
 }
 
@@ -93,15 +161,6 @@ accesslog_field(const char *s, char *out, size_t outlen)
 		out[i] = (ch <= ' ' || ch == 0x7f) ? '+' : (char)ch;
 	}
 	out[i] = '\0';
-}
-
-static void
-accesslog_put(struct accesslog *l, const char *line, int len)
-{
-	if (len <= 0)
-		return;
-	fwrite(line, 1, (size_t)len, l->fp);
-	fflush(l->fp);
 }
 
 void

@@ -7,10 +7,19 @@
  * The backend exchange is upstream.c's.  Teardown has one path, conn_close: sockets and
  * the backend connection go at once, memory on the loop's next pass, so a close from deep
  * inside a callback never frees what the caller still uses.
+ *
+ * Why a connection ends is always written down: HTTPERR where HTTP.SYS writes a line
+ * (its own answers; Timer_HeaderWait, Timer_ConnectionIdle (also a TLS handshake that
+ * never finishes), Timer_EntityBody, Timer_MinBytesPerSecond; Connection_Dropped for a
+ * client gone inside its body; a backend failing as an application pool would:
+ * N/A for 503, Timer_AppPool for 504, Connection_Abandoned_By_AppPool for 502 or a
+ * response cut short), and the request's W3C line otherwise, its sc-win32-status
+ * saying why (64 reset, 121 timer, 13 invalid response, 1225 refused).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +43,26 @@
 #include "log.h"
 #include "respond.h"
 #include "tlsctx.h"
+#include "trace.h"
 #include "upstream.h"
+
+static atomic_ullong conn_ids;
 
 #define CONN_FEED_MAX      (64 * 1024)
 #define CONN_FLUSH_SECONDS 10
 #define CONN_LINGER_SECONDS 2
+/* min_send_rate, as HTTP.SYS applies MinSendRate: response bytes go to the client in
+ * sends of at most MaxBytesPerSend (64 KiB); each must be taken within size/min_send_rate
+ * seconds (never less than CONN_RATE_FLOOR_MS), else Timer_MinBytesPerSecond. */
+#define CONN_SEND_MAX      65536
+#define CONN_RATE_FLOOR_MS 1000
+
+/* sc-win32-status values IIS writes for requests that did not end normally. */
+#define WIN32_NETNAME_DELETED      64    /* the other side reset or vanished */
+#define WIN32_SEM_TIMEOUT          121   /* a timer expired */
+#define WIN32_CONNECTION_REFUSED   1225
+#define WIN32_CONNECTION_ABORTED   1236  /* sysbind aborted the connection */
+#define WIN32_INVALID_DATA         13    /* the backend's response was invalid */
 
 enum conn_phase {
 	PHASE_HANDSHAKE = 0, /* TLS handshake in progress */
@@ -82,6 +106,12 @@ struct conn {
 	/* the verdict for the last host asked on this connection */
 	char                  verdict_host[BINDING_HOST_MAX];
 	int                   verdict;  /* enum cert_verdict, -1: none */
+	/* min_send_rate: the send in progress, its bytes still to be taken by the client */
+	struct event         *rate_ev;
+	size_t                rate_need;   /* 0: no send in progress */
+	size_t                rate_size;
+	int                   win32;    /* sc-win32-status of the request's W3C line */
+	int                   logged;   /* the request's W3C line is written */
 };
 
 static void conn_process(struct conn *c);
@@ -202,8 +232,9 @@ conn_log_request(struct conn *c)
 	char stem[2048];
 	const char *target, *q;
 
-	if (c->srv->access == NULL || c->site == NULL || c->head == NULL)
+	if (c->srv->access == NULL || c->site == NULL || c->head == NULL || c->logged)
 		return;
+	c->logged = 1;
 	memset(&e, 0, sizeof(e));
 	target = c->head->path != NULL ? c->head->path : c->head->target;
 	if (target == NULL)
@@ -221,6 +252,7 @@ conn_log_request(struct conn *c)
 	e.user_agent = conn_header(c->head, "User-Agent");
 	e.referer = conn_header(c->head, "Referer");
 	e.status = c->status;
+	e.win32_status = c->win32;
 	e.time_taken_ms = conn_elapsed_ms(c);
 	e.site = c->site->name;
 	e.host = c->head->host;
@@ -263,30 +295,105 @@ conn_log_httperr(struct conn *c, int status, const char *reason)
 	accesslog_httperr_write(c->srv->httperr, &e);
 }
 
+/*
+ * sysbind cuts the connection with a request in progress (a timer, a backend that failed
+ * after the response started): the HTTPERR line HTTP.SYS writes for it, and the request's
+ * W3C line when a response had started, its sc-win32-status saying why.
+ */
+static void
+conn_log_abort(struct conn *c, const char *reason, int win32)
+{
+	conn_log_httperr(c, 0, reason);
+	if (c->status != 0) {
+		c->win32 = win32;
+		conn_log_request(c);
+	}
+}
+
+/* The client write timeout: none while min_send_rate measures slow readers (HTTP.SYS's
+ * way); with min_send_rate = 0, a client that takes nothing for idle_connection_timeout. */
+static const struct timeval *
+conn_write_timeout(const struct conn *c, struct timeval *tv)
+{
+	if (c->cfg->min_send_rate > 0)
+		return NULL;
+	tv->tv_sec = (time_t)c->cfg->idle_connection_timeout;
+	tv->tv_usec = 0;
+	return tv;
+}
+
+/*
+ * min_send_rate (HTTP.SYS MinSendRate).  A "send" is what waits in the client's output
+ * when the previous one was taken, up to CONN_SEND_MAX bytes; its deadline is
+ * size/min_send_rate seconds away.  A client that reads nothing, or trickles, misses it:
+ * HTTPERR Timer_MinBytesPerSecond and close.  Bytes the kernel accepts count as taken.
+ */
+static void
+conn_rate_start(struct conn *c, size_t waiting)
+{
+	unsigned long long ms;
+	struct timeval tv;
+
+	if (c->rate_ev == NULL)
+		return;
+	if (waiting == 0 || c->phase == PHASE_TUNNEL || c->phase == PHASE_LINGER) {
+		c->rate_need = 0;
+		evtimer_del(c->rate_ev);
+		return;
+	}
+	c->rate_size = c->rate_need = waiting < CONN_SEND_MAX ? waiting : CONN_SEND_MAX;
+	ms = (unsigned long long)c->rate_need * 1000 / c->cfg->min_send_rate;
+	if (ms < CONN_RATE_FLOOR_MS)
+		ms = CONN_RATE_FLOOR_MS;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->rate_ev, &tv);
+}
+
+static void
+conn_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closed || c->bev == NULL || c->rate_need == 0)
+		return;
+	conn_trace(c, "the client took %zu of %zu bytes in time for min_send_rate %lu/s",
+	    c->rate_size - c->rate_need, c->rate_size, c->cfg->min_send_rate);
+	conn_log_abort(c, "Timer_MinBytesPerSecond", WIN32_SEM_TIMEOUT);
+	conn_close(c, "Timer_MinBytesPerSecond");
+}
+
+/* Every change to the client's output: the send the client is taking (min_send_rate),
+ * and a busy tunnel kept from its idle timeout. */
+static void
+conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->closed)
+		return;
+	if (info->n_deleted > 0 && c->rate_need > 0) {
+		if (info->n_deleted < c->rate_need)
+			c->rate_need -= info->n_deleted;
+		else
+			conn_rate_start(c, evbuffer_get_length(buf));   /* taken: the next send */
+	}
+	if (info->n_added == 0)
+		return;
+	if (c->phase == PHASE_TUNNEL)
+		conn_set_timer(c, c->cfg->websocket_idle_timeout);
+	else if (c->rate_need == 0)
+		conn_rate_start(c, evbuffer_get_length(buf));
+}
+
 /* ---------- the trace of the TLS decision ---------- */
 
 static void
 conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice)
 {
 	struct conn *c = arg;
-	int i;
 
-	if (!c->srv->trace)
-		return;
-	if (!h->has_sni)
-		conn_trace(c, "ClientHello without SNI");
-	else if (c->cfg->mode == CONF_MODE_IIS7)
-		conn_trace(c, "ClientHello SNI %s: ignored (mode iis7 chooses by IP:Port alone)",
-		    h->sni);
-	else
-		conn_trace(c, "ClientHello SNI %s: %s", h->sni, h->sni_used ?
-		    "used to choose the certificate" : "not used (an IP:Port binding decided)");
-	for (i = 0; i < choice->nsteps && i < CERT_TRACE_MAX; i++)
-		conn_trace(c, "  %s", choice->steps[i]);
-	if (h->refused)
-		conn_trace(c, "no certificate: handshake refused, connection closed");
-	else
-		conn_trace(c, "certificate %s chosen by %s", h->cert->subject, choice->selected_by);
+	trace_hello(c->srv->trace, c->id, c->cfg->mode, h, choice);
 }
 
 /* ---------- close ---------- */
@@ -298,6 +405,8 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 
 	upstream_xfer_free(c->xfer);
 	http_parser_free(c->parser);
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
 	event_free(c->timer);
 	free(c);
 }
@@ -308,7 +417,8 @@ conn_close(struct conn *c, const char *why)
 	if (c == NULL || c->closed)
 		return;
 	c->closed = 1;
-	conn_trace(c, "closed (%s)", why);
+	trace_closed(c->srv->trace, c->id, why, c->proto == BINDING_HTTPS ? &c->hello : NULL,
+	    c->requests);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -316,8 +426,14 @@ conn_close(struct conn *c, const char *why)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->srv->nconns--;
+	if (c->srv->shared_nconns != NULL)
+		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
+	if (c->phase == PHASE_TUNNEL)
+		conn_log_request(c);   /* the 101's line, with the tunnel's whole time */
 	if (c->xfer != NULL)
 		upstream_xfer_abort(c->xfer);
+	if (c->rate_ev != NULL)
+		event_del(c->rate_ev);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	c->bev = NULL;
@@ -391,7 +507,7 @@ conn_error(struct conn *c, enum respond_page page, const char *reason)
 		conn_close(c, "out of memory");
 		return;
 	}
-	conn_trace(c, "answered %d (HTTPERR reason %s), closing", c->status, reason);
+	trace_error(c->srv->trace, c->id, c->status, reason);
 	conn_log_httperr(c, c->status, reason);
 	conn_log_request(c);
 	conn_flush_close(c);
@@ -427,7 +543,7 @@ conn_diag(struct conn *c, const struct route *r)
 	const char *accept = conn_header(c->head, "Accept");
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	int keep = c->req_keep && !c->req_has_body && !c->upgrade_req && !c->srv->stopping &&
-	    !conn_peer_gone(c);
+	    !c->srv->retired && !conn_peer_gone(c);
 	int head_only = strcmp(c->head->method, "HEAD") == 0;
 	SSL *ssl = c->proto == BINDING_HTTPS ? bufferevent_openssl_get_ssl(c->bev) : NULL;
 	size_t i;
@@ -485,7 +601,7 @@ conn_diag(struct conn *c, const struct route *r)
 	c->status = 200;
 	c->resp_done = 1;
 	c->resp_keep = keep;
-	conn_trace(c, "answered the diagnostic page (%s)", json ? "JSON" : "HTML");
+	trace_diag(c->srv->trace, c->id, json);
 }
 
 /* ---------- one request ---------- */
@@ -495,7 +611,7 @@ static void
 conn_cycle_end(struct conn *c)
 {
 	conn_log_request(c);
-	conn_trace(c, "request done: %d in %ld ms", c->status, conn_elapsed_ms(c));
+	trace_done(c->srv->trace, c->id, c->status, conn_elapsed_ms(c));
 	c->requests++;
 	if (c->xfer != NULL) {
 		upstream_xfer_free(c->xfer);
@@ -509,6 +625,7 @@ conn_cycle_end(struct conn *c)
 	c->site = NULL;
 	c->started = c->req_done = c->resp_done = c->status = 0;
 	c->req_has_body = c->upgrade_req = 0;
+	c->logged = c->win32 = 0;
 	c->phase = PHASE_HEAD;
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	http_parser_resume(c->parser);
@@ -520,10 +637,10 @@ conn_cycle_end(struct conn *c)
 static void
 conn_request_end(struct conn *c)
 {
-	struct timeval wr = { (time_t)c->cfg->idle_connection_timeout, 0 };
+	struct timeval wr;
 
 	c->req_done = 1;
-	bufferevent_set_timeouts(c->bev, NULL, &wr);
+	bufferevent_set_timeouts(c->bev, NULL, conn_write_timeout(c, &wr));
 	if (c->xfer != NULL && !c->upgrade_req)
 		(void)upstream_xfer_body_end(c->xfer);
 	if (c->resp_done) {
@@ -547,8 +664,8 @@ conn_request_head(struct conn *c)
 	c->req_keep = h->keep_alive && !(h->version_major == 1 && h->version_minor == 0);
 	c->req_has_body = h->chunked || h->content_length > 0;
 	c->upgrade_req = h->upgrade;
-	conn_trace(c, "request %s %s HTTP/%d.%d, Host %s", h->method, h->target,
-	    h->version_major, h->version_minor, h->host != NULL ? h->host : "(none)");
+	trace_request(c->srv->trace, c->id, c->proto, h->method, h->target, h->version_major,
+	    h->version_minor, h->host);
 	if (c->over_limit) {
 		conn_error(c, PAGE_SERVICE_UNAVAILABLE, "ConnLimit");
 		return;
@@ -556,7 +673,7 @@ conn_request_head(struct conn *c)
 	memset(&r, 0, sizeof(r));
 	if (binding_route(c->cfg, c->proto, &c->hello.local, c->hello.port, h->host,
 	    h->version_minor == 0, &r) != 0) {
-		conn_trace(c, "%s", r.explain);
+		trace_route(c->srv->trace, c->id, &r, 0);
 		if (r.status == 503)
 			c->site = r.site;
 		conn_error(c, r.status == 503 ? PAGE_SERVICE_UNAVAILABLE : PAGE_INVALID_HOSTNAME,
@@ -564,14 +681,14 @@ conn_request_head(struct conn *c)
 		return;
 	}
 	c->site = r.site;
-	conn_trace(c, "site \"%s\" (%s): %s", r.site->name, binding_route_tier_name(r.tier),
-	    r.explain);
+	trace_route(c->srv->trace, c->id, &r, 1);
 	if (c->proto == BINDING_HTTPS) {
 		if (c->srv->trace) {
 			char why[512];
 
 			conn_verdict(c, h->host, why, sizeof(why));
-			conn_trace(c, "verdict %s: %s", conn_verdict_name(c), why);
+			trace_verdict(1, c->id, (enum cert_verdict)c->verdict, why, c->verdict_host,
+			    c->hello.cert);
 		} else {
 			conn_verdict(c, h->host, NULL, 0);
 		}
@@ -579,9 +696,9 @@ conn_request_head(struct conn *c)
 	c->phase = PHASE_BODY;
 	if (c->req_has_body) {
 		struct timeval body = { (time_t)c->cfg->entity_body_timeout, 0 };
-		struct timeval wr = { (time_t)c->cfg->idle_connection_timeout, 0 };
+		struct timeval wr;
 
-		bufferevent_set_timeouts(c->bev, &body, &wr);
+		bufferevent_set_timeouts(c->bev, &body, conn_write_timeout(c, &wr));
 	}
 	if (r.site->backend == NULL) {
 		conn_diag(c, &r);
@@ -599,7 +716,7 @@ conn_request_head(struct conn *c)
 	fw.upgrade = h->upgrade;
 	c->xfer = upstream_xfer_start(c->srv->pool, c, r.site, h, &fw);
 	if (c->xfer == NULL) {
-		conn_trace(c, "backend %s: cannot connect", r.site->backend);
+		trace_note(c->srv->trace, c->id, "backend %s: cannot connect", r.site->backend);
 		log_warnx("conn %llu: cannot start a connection to backend %s of site \"%s\"",
 		    c->id, r.site->backend, r.site->name);
 		conn_error(c, PAGE_SERVICE_UNAVAILABLE, "N/A");
@@ -615,7 +732,7 @@ conn_parse_error(struct conn *c)
 	enum http_error e = http_parser_error(c->parser, &detail);
 	enum respond_page page = respond_page_for_error(e, &reason);
 
-	conn_trace(c, "request refused: %s", detail != NULL ? detail : "parse error");
+	trace_refused(c->srv->trace, c->id, detail);
 	if (c->xfer != NULL && upstream_xfer_status(c->xfer) != 0) {
 		conn_close(c, "invalid request body after the response started");
 		return;
@@ -690,6 +807,8 @@ conn_process_input(struct conn *c)
 			return;
 		}
 		if (c->phase == PHASE_TUNNEL) {
+			if (evbuffer_get_length(in) > 0)
+				conn_set_timer(c, c->cfg->websocket_idle_timeout);
 			if (c->xfer != NULL && evbuffer_get_length(in) > 0) {
 				upstream_xfer_tunnel_in(c->xfer, in);
 				if (evbuffer_get_length(in) > 0) {
@@ -756,6 +875,8 @@ conn_check_eof(struct conn *c)
 			conn_close(c, "client closed");
 		break;
 	case PHASE_BODY:
+		/* HTTP.SYS: the connection went before the final response was sent */
+		conn_log_httperr(c, 0, "Connection_Dropped");
 		conn_close(c, "client closed inside a request body");
 		break;
 	case PHASE_TUNNEL:
@@ -769,6 +890,10 @@ conn_check_eof(struct conn *c)
 		break;
 	case PHASE_WAIT:     /* the response finishes, then the connection closes */
 	case PHASE_CLOSING:
+		/* except over TLS: bufferevent_openssl stops writing at EOF, so nothing more
+		 * would ever be sent and a paused backend would hold the connection forever */
+		if (c->proto == BINDING_HTTPS)
+			conn_close(c, "client closed before the response was sent");
 		break;
 	}
 }
@@ -822,9 +947,8 @@ conn_handshake_done(struct conn *c)
 	conn_set_timer(c, c->cfg->header_wait_timeout);
 	if (c->srv->trace && ssl != NULL) {
 		SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
-		conn_trace(c, "handshake done: %s %s%s, ALPN %.*s", SSL_get_version(ssl),
-		    SSL_get_cipher_name(ssl), SSL_session_reused(ssl) ? " (session resumed)" : "",
-		    alpnlen > 0 ? (int)alpnlen : 4, alpnlen > 0 ? (const char *)alpn : "none");
+		trace_handshake_done(1, c->id, SSL_get_version(ssl), SSL_get_cipher_name(ssl),
+		    SSL_session_reused(ssl), (const char *)alpn, alpnlen);
 	}
 	conn_process(c);
 }
@@ -841,9 +965,11 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
+		/* reading: the body stalled; writing (only with min_send_rate = 0): the client
+		 * took nothing for idle_connection_timeout */
 		const char *reason = (what & BEV_EVENT_READING) ? "Timer_EntityBody" :
-		    "Timer_MinBytesPerSecond";
-		conn_log_httperr(c, 0, reason);
+		    "Timer_ConnectionIdle";
+		conn_log_abort(c, reason, WIN32_SEM_TIMEOUT);
 		conn_close(c, reason);
 		return;
 	}
@@ -879,6 +1005,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	switch (c->phase) {
 	case PHASE_HANDSHAKE:
+		/* no request yet: to HTTP.SYS an idle connection */
+		conn_log_httperr(c, 0, "Timer_ConnectionIdle");
 		conn_close(c, "handshake timed out");
 		return;
 	case PHASE_HEAD:
@@ -889,6 +1017,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	case PHASE_LINGER:
 		conn_close(c, "response sent");
+		return;
+	case PHASE_TUNNEL:
+		c->win32 = WIN32_SEM_TIMEOUT;   /* the W3C line of the 101 says why */
+		conn_close(c, "tunnel idle for websocket_idle_timeout");
 		return;
 	default:
 		conn_close(c, "flush timed out");
@@ -902,14 +1034,14 @@ int
 conn_proxy_keep(struct conn *c)
 {
 	return c->req_keep && c->req_done && !c->upgrade_req && !c->srv->stopping &&
-	    !conn_peer_gone(c);
+	    !c->srv->retired && !conn_peer_gone(c);
 }
 
 void
 conn_proxy_head(struct conn *c, int status)
 {
 	c->status = status;
-	conn_trace(c, "backend %s answered %d", upstream_xfer_backend(c->xfer), status);
+	trace_backend(c->srv->trace, c->id, upstream_xfer_backend(c->xfer), status);
 }
 
 void
@@ -936,15 +1068,28 @@ void
 conn_proxy_failed(struct conn *c, int page, const char *why)
 {
 	log_info("conn %llu: %s", c->id, why);
-	conn_trace(c, "%s", why);
+	trace_note(c->srv->trace, c->id, "%s", why);
+	int cause = page < -1 ? -page : page;
+	int win32 = cause == PAGE_SERVICE_UNAVAILABLE ? WIN32_CONNECTION_REFUSED :
+	    cause == PAGE_GATEWAY_TIMEOUT ? WIN32_SEM_TIMEOUT :
+	    strstr(why, "invalid response") != NULL ? WIN32_INVALID_DATA : WIN32_NETNAME_DELETED;
+	/* HTTPERR reasons of an IIS application pool (sysbind's backend plays one): 503 as
+	 * a pool that cannot serve (N/A), 504 as a request the pool held too long
+	 * (Timer_AppPool), 502 and a cut response as a pool that let go of the request
+	 * (Connection_Abandoned_By_AppPool).  The _ReqQueue spellings are for request
+	 * queues that are not IIS application pools. */
+	const char *reason = cause == PAGE_SERVICE_UNAVAILABLE ? "N/A" :
+	    cause == PAGE_GATEWAY_TIMEOUT ? "Timer_AppPool" : "Connection_Abandoned_By_AppPool";
+
 	upstream_xfer_free(c->xfer);
 	c->xfer = NULL;
 	if (page < 0) {
+		conn_log_abort(c, reason, win32);
 		conn_close(c, "backend failed after the response started");
 		return;
 	}
-	conn_error(c, (enum respond_page)page, page == PAGE_SERVICE_UNAVAILABLE ? "N/A" :
-	    page == PAGE_GATEWAY_TIMEOUT ? "Timer_AppPool" : "Connection_Abandoned_By_AppPool");
+	c->win32 = win32;
+	conn_error(c, (enum respond_page)page, reason);
 }
 
 void
@@ -961,7 +1106,10 @@ void
 conn_proxy_upgraded(struct conn *c)
 {
 	c->phase = PHASE_TUNNEL;
-	evtimer_del(c->timer);
+	conn_set_timer(c, c->cfg->websocket_idle_timeout);
+	c->rate_need = 0;
+	if (c->rate_ev != NULL)
+		event_del(c->rate_ev);
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	conn_process(c);
 }
@@ -979,6 +1127,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	struct http_limits lim;
 	char where[96];
 	int on = 1;
+	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -986,7 +1135,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 		close(fd);
 		return -1;
 	}
-	c->id = ++srv->next_id;
+	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
+	c->id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
 	c->srv = srv;
 	c->cfg = cfg;
 	c->proto = proto;
@@ -996,7 +1146,10 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	c->over_limit = cfg->max_connections > 0 && srv->nconns > cfg->max_connections;
+	/* max_connections counts every worker's connections, old generations' included */
+	total = srv->shared_nconns != NULL ?
+	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
+	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
 	conn_addr_from(peer, &peer_addr, c->peer_ip, sizeof(c->peer_ip), &c->peer_port);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
@@ -1016,7 +1169,10 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	lim.max_url_length = cfg->max_url_length;
 	c->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &conn_callbacks, c);
 	c->timer = evtimer_new(srv->base, conn_timer_cb, c);
-	if (c->parser == NULL || c->timer == NULL) {
+	if (cfg->min_send_rate > 0)
+		c->rate_ev = evtimer_new(srv->base, conn_rate_cb, c);
+	if (c->parser == NULL || c->timer == NULL ||
+	    (cfg->min_send_rate > 0 && c->rate_ev == NULL)) {
 		log_warnx("conn %llu: out of memory", c->id);
 		close(fd);
 		conn_close(c, "out of memory");
@@ -1048,15 +1204,14 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 		return -1;
 	}
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_HIGH_WATER);
 	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_LOW_WATER, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	conn_set_timer(c, proto == BINDING_HTTPS ? cfg->handshake_timeout : cfg->header_wait_timeout);
 	if (srv->trace) {
 		binding_ipport_format(&c->hello.local, c->hello.port, where, sizeof(where));
-		conn_trace(c, "accepted on %s (%s) from %s:%u%s", where,
-		    proto == BINDING_HTTPS ? "https" : "http", c->peer_ip, c->peer_port,
-		    c->over_limit ? ", beyond max_connections" : "");
+		trace_accept(1, c->id, proto, where, c->peer_ip, c->peer_port, c->over_limit);
 	}
 	return 0;
 }

@@ -1,9 +1,15 @@
 /*
  * daemon — running sysbind as a server.  Owns the start-up sequence (configuration with
- * certificates, TLS context, backend pool, logs, listeners), the signals (SIGTERM/SIGINT:
- * stop accepting, let requests in flight finish for up to DAEMON_DRAIN_SECONDS, exit 0;
- * SIGPIPE ignored) and the teardown.  One event loop in the calling thread; `workers`,
- * reload (SIGHUP) and log reopening (SIGUSR1) belong to later work.
+ * certificates, the first generation, the logs, the worker threads with their listeners,
+ * pid file, privilege drop), the signals, which only the daemon's own thread receives
+ * (SIGHUP: reload; SIGTERM/SIGINT: stop accepting, let requests in flight finish for up to
+ * DAEMON_DRAIN_SECONDS, exit 0; SIGUSR1: reopen the access and HTTPERR logs; SIGPIPE
+ * ignored) and the teardown.  The requests themselves are served by the workers (worker.c).
+ *
+ * A reload builds and checks everything before anything changes: the configuration with
+ * every certificate, the TLS context, the logs it names and a probe bind of each address
+ * it adds.  Any error is logged (every line) and the running generation keeps serving.
+ * `workers`, `user` and `pid_file` take effect at start only.
  */
 #include <errno.h>
 #include <grp.h>
@@ -18,20 +24,27 @@
 
 #include "accesslog.h"
 #include "conf.h"
-#include "conn.h"
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
-#include "tlsctx.h"
-#include "upstream.h"
+#include "worker.h"
 
 #define DAEMON_DRAIN_SECONDS 10
+#define DAEMON_LOGS_MAX      32   /* distinct log files opened over the daemon's life */
 
 struct daemon_state {
-	struct conn_server   srv;
-	struct listener_set *listeners;
-	struct event        *sigterm, *sigint, *drain;
-	int                  drain_ticks;
+	const struct daemon_opts *opts;
+	struct event_base   *base;
+	struct worker_gen   *gen;       /* the generation serving now (one reference) */
+	struct worker      **workers;
+	unsigned             nworkers;
+	unsigned long        nconns;    /* every worker's open connections (atomic) */
+	int                  stopping;
+	/* every log file opened so far: kept open until exit, shared by generations */
+	struct accesslog    *logs[DAEMON_LOGS_MAX];
+	enum accesslog_kind  log_kinds[DAEMON_LOGS_MAX];
+	size_t               nlogs;
+	struct event        *sig[4];
 };
 
 /* libevent's own warnings go to our log. */
@@ -44,39 +57,162 @@ daemon_event_log_cb(int severity, const char *msg)
 		log_debug("libevent: %s", msg);
 }
 
+/* Log each line of a multi-line message. */
 static void
-daemon_drain_cb(evutil_socket_t fd, short what, void *arg)
+daemon_log_lines(const char *prefix, const char *text)
 {
-	struct daemon_state *d = arg;
+	const char *p = text, *nl;
 
-	d->drain_ticks++;
-	if (d->srv.nconns == 0) {
-		event_base_loopexit(d->srv.base, NULL);
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		log_warnx("%s%.*s", prefix, nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
+/* The open log for path and kind (opened now if new).  NULL path: off.  Returns 0 or -1
+ * with err. */
+static int
+daemon_log_get(struct daemon_state *d, const char *path, enum accesslog_kind kind,
+    struct accesslog **out, char *err, size_t errlen)
+{
+	size_t i;
+
+	*out = NULL;
+	if (path == NULL)
+		return 0;
+	for (i = 0; i < d->nlogs; i++)
+		if (d->log_kinds[i] == kind && strcmp(accesslog_path(d->logs[i]), path) == 0) {
+			*out = d->logs[i];
+			return 0;
+		}
+	if (d->nlogs >= DAEMON_LOGS_MAX) {
+		snprintf(err, errlen, "%s: too many different log files over reloads; restart",
+		    path);
+		return -1;
+	}
+	if ((*out = accesslog_open(path, kind, err, errlen)) == NULL)
+		return -1;
+	d->logs[d->nlogs] = *out;
+	d->log_kinds[d->nlogs++] = kind;
+	return 0;
+}
+
+/* Load and check everything a generation needs.  Returns it, or NULL with every problem
+ * in err, one per line, and *invalid set when the configuration itself is. */
+static struct worker_gen *
+daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number,
+    int *invalid, char *err, size_t errlen)
+{
+	struct accesslog *access = NULL, *httperr = NULL;
+	struct worker_gen *g;
+	struct conf *cfg;
+	char why[4096];
+	size_t i;
+
+	err[0] = '\0';
+	*invalid = 0;
+	if ((cfg = conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err, errlen)) == NULL) {
+		*invalid = 1;
+		return NULL;
+	}
+	for (i = 0; i < cfg->nwarnings; i++)
+		log_warnx("%s", cfg->warnings[i]);
+	if (listener_probe(cfg, held, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cannot listen: %s", why);
+		goto fail;
+	}
+	if (daemon_log_get(d, cfg->access_log, ACCESSLOG_W3C, &access, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "access_log %s", why);
+		goto fail;
+	}
+	if (daemon_log_get(d, cfg->httperr_log, ACCESSLOG_HTTPERR, &httperr, why,
+	    sizeof(why)) != 0) {
+		snprintf(err, errlen, "httperr_log %s", why);
+		goto fail;
+	}
+	if ((g = worker_gen_new(cfg, access, httperr, cfg->trace || d->opts->verbose, number,
+	    err, errlen)) == NULL)
+		goto fail;
+	return g;
+fail:
+	conf_free(cfg);
+	return NULL;
+}
+
+static void
+daemon_reload(struct daemon_state *d)
+{
+	struct worker_gen *g;
+	const struct conf *now = d->gen->cfg;
+	char err[8192];
+	unsigned i;
+	int invalid;
+
+	log_info("SIGHUP: reloading %s", d->opts->conf_path);
+	if ((g = daemon_gen_load(d, now, d->gen->number + 1, &invalid, err,
+	    sizeof(err))) == NULL) {
+		daemon_log_lines("reload: ", err);
+		log_warnx("reload failed: still serving generation %u", d->gen->number);
 		return;
 	}
-	if (d->drain_ticks >= DAEMON_DRAIN_SECONDS * 10) {
-		log_warnx("%lu connection(s) still open after %d s: closing them", d->srv.nconns,
-		    DAEMON_DRAIN_SECONDS);
-		event_base_loopexit(d->srv.base, NULL);
+	if (worker_count(g->cfg->workers) != worker_count(now->workers))
+		log_warnx("reload: workers changed; it takes effect at the next start (%u now)",
+		    d->nworkers);
+	if ((g->cfg->user == NULL) != (now->user == NULL) || (g->cfg->user != NULL &&
+	    strcmp(g->cfg->user, now->user) != 0))
+		log_warnx("reload: user changed; it takes effect at the next start");
+	if ((g->cfg->pid_file == NULL) != (now->pid_file == NULL) || (g->cfg->pid_file != NULL &&
+	    strcmp(g->cfg->pid_file, now->pid_file) != 0))
+		log_warnx("reload: pid_file changed; it takes effect at the next start");
+	for (i = 0; i < d->nworkers; i++)
+		worker_reload(d->workers[i], g);
+	worker_gen_release(d->gen);
+	d->gen = g;
+	log_info("reloaded: generation %u serving new connections (mode %s, %zu site(s))",
+	    g->number, conf_mode_name(g->cfg->mode), g->cfg->nsites);
+}
+
+static void
+daemon_reopen(struct daemon_state *d)
+{
+	char err[512];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < d->nlogs; i++) {
+		if (d->logs[i] == NULL)
+			continue;
+		if (accesslog_reopen(d->logs[i], err, sizeof(err)) != 0)
+			log_warnx("SIGUSR1: cannot reopen %s", err);
+		else
+			n++;
 	}
+	log_info("SIGUSR1: %d log file(s) reopened", n);
 }
 
 static void
 daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon_state *d = arg;
-	struct timeval tick = { 0, 100000 };
+	unsigned i;
 
-	if (d->srv.stopping)
+	if (d->stopping)
 		return;
-	log_info("%s: stopping; %lu connection(s) open", strsignal((int)sig), d->srv.nconns);
-	d->srv.stopping = 1;
-	listener_close(d->listeners);
-	d->listeners = NULL;
-	conn_stop_idle(&d->srv);
-	if ((d->drain = event_new(d->srv.base, -1, EV_PERSIST, daemon_drain_cb, d)) == NULL ||
-	    event_add(d->drain, &tick) != 0)
-		event_base_loopexit(d->srv.base, NULL);
+	if (sig == SIGHUP) {
+		daemon_reload(d);
+		return;
+	}
+	if (sig == SIGUSR1) {
+		daemon_reopen(d);
+		return;
+	}
+	log_info("%s: stopping; %lu connection(s) open", strsignal((int)sig),
+	    __atomic_load_n(&d->nconns, __ATOMIC_RELAXED));
+	d->stopping = 1;
+	for (i = 0; i < d->nworkers; i++)
+		worker_stop(d->workers[i]);
+	event_base_loopbreak(d->base);
 }
 
 static int
@@ -89,11 +225,15 @@ daemon_write_pid(const char *path)
 		return -1;
 	}
 	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
+	if (fclose(fp) != 0) {
+		log_warn("pid_file %s", path);
+		return -1;
+	}
 	return 0;
 }
 
-/* Become user (after the listeners are bound and the logs opened).  Returns 0 or -1. */
+/* Become user (after the listeners are bound, the keys loaded and the logs opened, before
+ * any thread starts).  Returns 0 or -1. */
 static int
 daemon_drop_privileges(const char *user)
 {
@@ -118,88 +258,91 @@ daemon_drop_privileges(const char *user)
 int
 daemon_run(const struct daemon_opts *o)
 {
+	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct daemon_state d;
-	struct conf *cfg;
 	char err[8192];
+	char *pid_file = NULL;
 	size_t i;
-	int status = 1;
+	unsigned n;
+	int status = 1, invalid;
 
 	memset(&d, 0, sizeof(d));
+	d.opts = o;
 	signal(SIGPIPE, SIG_IGN);
 	log_set_verbose(o->verbose);
 	event_set_log_callback(daemon_event_log_cb);
-	err[0] = '\0';
-	if ((cfg = conf_load(o->conf_path, CONF_LOAD_CERTS, err, sizeof(err))) == NULL) {
+	if ((d.gen = daemon_gen_load(&d, NULL, 1, &invalid, err, sizeof(err))) == NULL) {
+		if (!invalid) {
+			daemon_log_lines("", err);
+			goto out;
+		}
 		fprintf(stderr, "%s%s", err, err[0] && err[strlen(err) - 1] != '\n' ? "\n" : "");
-		return 2;
+		status = 2;
+		goto out;
 	}
-	for (i = 0; i < cfg->nwarnings; i++)
-		log_warnx("%s", cfg->warnings[i]);
-	d.srv.cfg = cfg;
-	d.srv.trace = cfg->trace || o->verbose;
-	if ((d.srv.base = event_base_new()) == NULL) {
+	n = worker_count(d.gen->cfg->workers);
+	if ((d.workers = calloc(n, sizeof(*d.workers))) == NULL) {
+		log_warnx("out of memory");
+		goto out;
+	}
+	for (d.nworkers = 0; d.nworkers < n; d.nworkers++)
+		if ((d.workers[d.nworkers] = worker_new(d.nworkers, d.gen, &d.nconns,
+		    DAEMON_DRAIN_SECONDS, err, sizeof(err))) == NULL) {
+			log_warnx("%s", err);
+			goto out;
+		}
+	if (d.gen->cfg->pid_file != NULL) {
+		if (daemon_write_pid(d.gen->cfg->pid_file) != 0)
+			goto out;
+		pid_file = strdup(d.gen->cfg->pid_file);
+	}
+	if (d.gen->cfg->user != NULL && daemon_drop_privileges(d.gen->cfg->user) != 0)
+		goto out;
+	if ((d.base = event_base_new()) == NULL) {
 		log_warnx("cannot create the event loop");
 		goto out;
 	}
-	if ((d.srv.tls = tlsctx_new(cfg, err, sizeof(err))) == NULL ||
-	    (d.srv.pool = upstream_pool_new(d.srv.base, cfg, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		goto out;
-	}
-	if (cfg->access_log != NULL &&
-	    (d.srv.access = accesslog_open(cfg->access_log, ACCESSLOG_W3C, err, sizeof(err))) == NULL) {
-		log_warnx("access_log %s", err);
-		goto out;
-	}
-	if (cfg->httperr_log != NULL &&
-	    (d.srv.httperr = accesslog_open(cfg->httperr_log, ACCESSLOG_HTTPERR, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("httperr_log %s", err);
-		goto out;
-	}
-	if ((d.listeners = listener_open(&d.srv, err, sizeof(err))) == NULL) {
-		log_warnx("cannot listen: %s", err);
-		goto out;
-	}
-	if (cfg->pid_file != NULL && daemon_write_pid(cfg->pid_file) != 0)
-		goto out;
-	if (cfg->user != NULL && daemon_drop_privileges(cfg->user) != 0)
-		goto out;
-	d.sigterm = evsignal_new(d.srv.base, SIGTERM, daemon_signal_cb, &d);
-	d.sigint = evsignal_new(d.srv.base, SIGINT, daemon_signal_cb, &d);
-	if (d.sigterm == NULL || d.sigint == NULL || event_add(d.sigterm, NULL) != 0 ||
-	    event_add(d.sigint, NULL) != 0) {
-		log_warnx("cannot install signal handlers");
-		goto out;
-	}
-	log_info("sysbind serving %s (mode %s, %zu site(s))", cfg->path != NULL ? cfg->path :
-	    o->conf_path, conf_mode_name(cfg->mode), cfg->nsites);
-	if (event_base_dispatch(d.srv.base) < 0) {
+	for (i = 0; i < 4; i++)
+		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
+		    event_add(d.sig[i], NULL) != 0) {
+			log_warnx("cannot install signal handlers");
+			goto out;
+		}
+	for (i = 0; i < d.nworkers; i++)
+		if (worker_start(d.workers[i], err, sizeof(err)) != 0) {
+			log_warnx("%s", err);
+			for (n = 0; n < i; n++)
+				worker_stop(d.workers[n]);
+			goto out;
+		}
+	log_info("sysbind serving %s (mode %s, %zu site(s), %u worker(s))",
+	    d.gen->cfg->path != NULL ? d.gen->cfg->path : o->conf_path,
+	    conf_mode_name(d.gen->cfg->mode), d.gen->cfg->nsites, d.nworkers);
+	if (event_base_dispatch(d.base) < 0) {
 		log_warnx("event loop failed");
-		goto out;
+		for (n = 0; n < d.nworkers; n++)
+			worker_stop(d.workers[n]);
+	} else {
+		status = 0;
 	}
-	status = 0;
-	log_info("stopped");
 out:
-	if (d.srv.base != NULL) {
-		listener_close(d.listeners);
-		conn_close_all(&d.srv);
-		/* the closed connections' memory is released on the loop's next pass */
-		event_base_loop(d.srv.base, EVLOOP_NONBLOCK);
-		if (d.drain != NULL)
-			event_free(d.drain);
-		if (d.sigterm != NULL)
-			event_free(d.sigterm);
-		if (d.sigint != NULL)
-			event_free(d.sigint);
-		upstream_pool_free(d.srv.pool);
-		event_base_free(d.srv.base);
-	}
-	if (cfg->pid_file != NULL && status == 0)
-		unlink(cfg->pid_file);
-	tlsctx_free(d.srv.tls);
-	accesslog_close(d.srv.access);
-	accesslog_close(d.srv.httperr);
-	conf_free(cfg);
+	for (n = 0; n < d.nworkers; n++)
+		worker_join(d.workers[n]);
+	for (n = 0; n < d.nworkers; n++)
+		worker_free(d.workers[n]);
+	free(d.workers);
+	if (status == 0)
+		log_info("stopped");
+	for (i = 0; i < 4; i++)
+		if (d.sig[i] != NULL)
+			event_free(d.sig[i]);
+	if (d.base != NULL)
+		event_base_free(d.base);
+	if (pid_file != NULL && unlink(pid_file) != 0)
+		log_warn("removing pid_file %s", pid_file);
+	free(pid_file);
+	worker_gen_release(d.gen);
+	for (i = 0; i < d.nlogs; i++)
+		accesslog_close(d.logs[i]);
 	return status;
 }

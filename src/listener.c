@@ -2,7 +2,11 @@
  * listener — listening sockets and accepting.  Decides which sockets the configuration
  * needs (deduplicated IP:Port pairs; a wildcard on a port covers that family's exact
  * addresses, which Linux would refuse to bind beside it), opens them, and hands each
- * accepted socket to conn_accept.  Knows nothing of TLS or HTTP.
+ * accepted socket to conn_accept.  Every worker thread opens its own sockets on the same
+ * addresses with SO_REUSEPORT (the kernel spreads connections across them); since that
+ * would also let another process of the same user bind beside us, a new address is first
+ * probed with a plain bind.  A reload moves kept sockets to the new generation's server,
+ * closes the ones no longer wanted and opens the new ones.  Knows nothing of TLS or HTTP.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -141,8 +145,10 @@ listener_error_cb(struct evconnlistener *lev, void *arg)
 	log_warn("accept on %s", l->name);
 }
 
+/* Bind l's address; with base NULL only probe it (plain bind, then close). */
 static int
-listener_bind(struct listener *l, struct event_base *base, char *err, size_t errlen)
+listener_bind(struct listener *l, struct event_base *base, int reuseport, char *err,
+    size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -167,10 +173,18 @@ listener_bind(struct listener *l, struct event_base *base, char *err, size_t err
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
 		goto fail;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
+		goto fail;
 	if (l->addr.family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0)
 		goto fail;
-	if (bind(fd, (struct sockaddr *)&ss, sslen) != 0 || listen(fd, 511) != 0)
+	if (bind(fd, (struct sockaddr *)&ss, sslen) != 0)
+		goto fail;
+	if (base == NULL) {   /* a probe: the address is free */
+		close(fd);
+		return 0;
+	}
+	if (listen(fd, 511) != 0)
 		goto fail;
 	l->lev = evconnlistener_new(base, listener_accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
@@ -193,6 +207,12 @@ fail:
 struct listener_set *
 listener_open(struct conn_server *srv, char *err, size_t errlen)
 {
+	return listener_open_quiet(srv, 0, err, errlen);
+}
+
+struct listener_set *
+listener_open_quiet(struct conn_server *srv, int quiet, char *err, size_t errlen)
+{
 	struct listener_set *s;
 	size_t i, open = 0;
 
@@ -205,7 +225,7 @@ listener_open(struct conn_server *srv, char *err, size_t errlen)
 		struct listener *l = &s->v[i];
 
 		l->srv = srv;
-		if (listener_bind(l, srv->base, err, errlen) != 0) {
+		if (listener_bind(l, srv->base, 1, err, errlen) != 0) {
 			/* A host without IPv6 still serves the IPv4 half of a `*` binding. */
 			if (l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
 			    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
@@ -215,7 +235,9 @@ listener_open(struct conn_server *srv, char *err, size_t errlen)
 			listener_close(s);
 			return NULL;
 		}
-		log_info("listening on %s (%s)", l->name, l->proto == BINDING_HTTPS ? "https" : "http");
+		if (!quiet)
+			log_info("listening on %s (%s)", l->name, l->proto == BINDING_HTTPS ? "https" :
+			    "http");
 		open++;
 	}
 	if (open == 0) {
@@ -226,6 +248,17 @@ listener_open(struct conn_server *srv, char *err, size_t errlen)
 	return s;
 }
 
+static void
+listener_release(struct listener *l)
+{
+	if (l->lev != NULL)
+		evconnlistener_free(l->lev);
+	if (l->backoff != NULL)
+		event_free(l->backoff);
+	l->lev = NULL;
+	l->backoff = NULL;
+}
+
 void
 listener_close(struct listener_set *s)
 {
@@ -233,12 +266,124 @@ listener_close(struct listener_set *s)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->n; i++) {
-		if (s->v[i].lev != NULL)
-			evconnlistener_free(s->v[i].lev);
-		if (s->v[i].backoff != NULL)
-			event_free(s->v[i].backoff);
-	}
+	for (i = 0; i < s->n; i++)
+		listener_release(&s->v[i]);
 	free(s->v);
 	free(s);
+}
+
+/* The entry of s on the same address and port, or NULL. */
+static struct listener *
+listener_find(const struct listener_set *s, const struct listener *l)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		if (s->v[i].port == l->port && binding_addr_equal(&s->v[i].addr, &l->addr))
+			return &s->v[i];
+	return NULL;
+}
+
+int
+listener_probe(const struct conf *cfg, const struct conf *held, char *err, size_t errlen)
+{
+	struct listener_set want, have;
+	char one[256];
+	size_t i, off = 0;
+	int rc = 0;
+
+	memset(&want, 0, sizeof(want));
+	memset(&have, 0, sizeof(have));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (listener_plan(&want, cfg) != 0 || (held != NULL && listener_plan(&have, held) != 0)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < want.n; i++) {
+		struct listener *l = &want.v[i];
+
+		if (listener_find(&have, l) != NULL)
+			continue;
+		if (listener_bind(l, NULL, 0, one, sizeof(one)) == 0)
+			continue;
+		if (l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
+		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+			continue;
+		if (off < errlen)
+			off += (size_t)snprintf(err + off, errlen - off, "%s%s", off > 0 ? "\n" : "",
+			    one);
+		rc = -1;
+	}
+out:
+	free(want.v);
+	free(have.v);
+	return rc;
+}
+
+int
+listener_update(struct listener_set *s, struct conn_server *srv, int quiet)
+{
+	struct listener_set next;
+	char err[256];
+	size_t i;
+
+	memset(&next, 0, sizeof(next));
+	if (listener_plan(&next, srv->cfg) != 0) {
+		free(next.v);
+		log_warnx("reload: out of memory planning the listeners; keeping the old ones");
+		for (i = 0; i < s->n; i++)
+			s->v[i].srv = srv;
+		return -1;
+	}
+	/* Sockets on addresses still wanted move over (their protocol may change). */
+	for (i = 0; i < next.n; i++) {
+		struct listener *l = &next.v[i], *old = listener_find(s, l);
+
+		l->srv = srv;
+		if (old == NULL || old->lev == NULL)
+			continue;
+		l->lev = old->lev;
+		old->lev = NULL;
+		evconnlistener_set_cb(l->lev, listener_accept_cb, l);
+		evconnlistener_set_error_cb(l->lev, listener_error_cb);
+		evconnlistener_enable(l->lev);
+		l->backoff = evtimer_new(srv->base, listener_backoff_cb, l);
+	}
+	/* The others close, before new ones open (a port may pass from one address to *). */
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].lev != NULL && !quiet)
+			log_info("no longer listening on %s", s->v[i].name);
+		listener_release(&s->v[i]);
+	}
+	free(s->v);
+	for (i = 0; i < next.n; i++) {
+		struct listener *l = &next.v[i];
+
+		if (l->lev != NULL)
+			continue;
+		if (listener_bind(l, srv->base, 1, err, sizeof(err)) != 0) {
+			if (!(l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
+			    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)))
+				log_warnx("reload: cannot listen: %s", err);
+			continue;
+		}
+		if (!quiet)
+			log_info("listening on %s (%s)", l->name, l->proto == BINDING_HTTPS ? "https" :
+			    "http");
+	}
+	s->v = next.v;
+	s->n = next.n;
+	return 0;
+}
+
+size_t
+listener_count(const struct listener_set *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		n += s->v[i].lev != NULL;
+	return n;
 }

@@ -1,6 +1,7 @@
 /*
  * log — the daemon log on stderr.  Owns the line format ("2024-05-01 12:00:00 warn: ...")
- * and errno preservation; knows nothing about connections or configuration.
+ * and errno preservation; knows nothing about connections or configuration.  Worker
+ * threads log at once: each line is written whole under flockfile(stderr).
  */
 #include <errno.h>
 #include <stdio.h>

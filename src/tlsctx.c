@@ -1,12 +1,19 @@
 /*
  * tlsctx — SSL_CTX policy and the ClientHello callback.  Certificate *choice* is not
  * here (binding.c decides, §1.1); this file applies the choice to a handshake.  One
- * SSL_CTX serves every listener: the certificate is installed per connection with
- * SSL_use_cert_and_key, so the session cache and ticket keys are shared and resumption
- * works whichever certificate a connection got; the session id context is set to the
- * certificate's thumbprint so a session never resumes under another certificate.
+ * SSL_CTX accepts every connection and holds the session cache and ticket keys, so
+ * resumption works whichever certificate a connection got; the chosen certificate is
+ * installed by switching the connection to a small per-certificate SSL_CTX
+ * (SSL_set_SSL_CTX, as nginx does for SNI), made on first use and kept: a handshake then
+ * shares the certificate, key and chain instead of copying and re-checking them
+ * (SSL_use_cert_and_key costs a key comparison and a chain copy per connection).  The
+ * session id context is set to the certificate's thumbprint so a session never resumes
+ * under another certificate.  A
+ * tlsctx belongs to one configuration generation and is shared by every worker thread
+ * (SSL_CTX is safe for concurrent SSL_new); nothing here is written after tlsctx_new.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +27,30 @@
 #include "log.h"
 #include "tlsctx.h"
 
+struct tlsctx_cert {
+	const struct cert *cert;
+	SSL_CTX           *ctx;
+};
+
 struct tlsctx {
-	SSL_CTX *ctx;
-	int      ex_index;
+	SSL_CTX            *ctx;
+	int                 ex_index;
+	pthread_mutex_t     mu;      /* guards certs: workers share a tlsctx */
+	struct tlsctx_cert *certs;
+	size_t              ncerts, cap;
 };
 
 static const unsigned char tlsctx_alpn[] = "\x08http/1.1";
+
+/* One ex_data slot for the process: every reload builds a tlsctx, the slot stays. */
+static pthread_once_t tlsctx_once = PTHREAD_ONCE_INIT;
+static int tlsctx_ex_slot = -1;
+
+static void
+tlsctx_ex_init(void)
+{
+	tlsctx_ex_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
 
 static int
 tlsctx_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -69,6 +94,50 @@ tlsctx_sni_parse(const unsigned char *ext, size_t len, char *name, size_t namele
 	return 0;
 }
 
+/* The SSL_CTX serving cert (made on first use), or NULL (OpenSSL errors logged). */
+static SSL_CTX *
+tlsctx_cert_ctx(struct tlsctx *t, const struct cert *cert)
+{
+	struct tlsctx_cert *v;
+	SSL_CTX *ctx = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&t->mu);
+	for (i = 0; i < t->ncerts; i++)
+		if (t->certs[i].cert == cert) {
+			ctx = t->certs[i].ctx;
+			goto out;
+		}
+	if (t->ncerts == t->cap) {
+		size_t cap = t->cap == 0 ? 8 : 2 * t->cap;
+
+		if ((v = realloc(t->certs, cap * sizeof(*v))) == NULL)
+			goto out;
+		t->certs = v;
+		t->cap = cap;
+	}
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 ||
+	    SSL_CTX_set1_chain(ctx, cert->chain) != 1 ||
+	    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)cert->thumbprint,
+	    SSL_MAX_SID_CTX_LENGTH) != 1) {
+		log_ssl_errors("preparing the certificate");
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+		goto out;
+	}
+	/* read from the connection's current SSL_CTX after the switch */
+	SSL_CTX_set_alpn_select_cb(ctx, tlsctx_alpn_cb, t);
+	/* the chain is the one configured: no chain building from a store per handshake */
+	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
+	t->certs[t->ncerts].cert = cert;
+	t->certs[t->ncerts++].ctx = ctx;
+out:
+	pthread_mutex_unlock(&t->mu);
+	return ctx;
+}
+
 /* Close the connection under the handshake so no alert and no certificate go out. */
 static void
 tlsctx_refuse(SSL *ssl)
@@ -88,6 +157,7 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	size_t extlen;
 	struct cert_choice choice;
 	char where[96];
+	SSL_CTX *cctx;
 	int rc;
 
 	if (h == NULL) {
@@ -122,8 +192,8 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	h->cert = choice.cert;
 	h->step = choice.step;
 	h->sni_used = choice.sni_used;
-	if (SSL_use_cert_and_key(ssl, choice.cert->x509, choice.cert->key,
-	    choice.cert->chain, 1) != 1) {
+	if ((cctx = tlsctx_cert_ctx(t, choice.cert)) == NULL ||
+	    SSL_set_SSL_CTX(ssl, cctx) != cctx) {
 		log_ssl_errors("installing the certificate");
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;
@@ -151,18 +221,22 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	t->ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_once(&tlsctx_once, tlsctx_ex_init);
+	t->ex_index = tlsctx_ex_slot;
 	if (t->ex_index < 0 || (t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
 	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
 		goto fail;
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE
 	    | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_SERVER);
 	if (SSL_CTX_set_session_id_context(t->ctx, sid, sizeof(sid) - 1) != 1)
 		goto fail;
 	SSL_CTX_set_timeout(t->ctx, 300);
+	/* one TLS 1.3 ticket per handshake is enough to resume; each costs a session copy */
+	SSL_CTX_set_num_tickets(t->ctx, 1);
 	SSL_CTX_set_alpn_select_cb(t->ctx, tlsctx_alpn_cb, t);
 	SSL_CTX_set_client_hello_cb(t->ctx, tlsctx_hello_cb, t);
 	(void)cfg;
@@ -177,8 +251,14 @@ fail:
 void
 tlsctx_free(struct tlsctx *t)
 {
+	size_t i;
+
 	if (t == NULL)
 		return;
+	for (i = 0; i < t->ncerts; i++)
+		SSL_CTX_free(t->certs[i].ctx);
+	free(t->certs);
+	pthread_mutex_destroy(&t->mu);
 	SSL_CTX_free(t->ctx);
 	free(t);
 }

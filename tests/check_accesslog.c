@@ -1,8 +1,10 @@
 /* Unit tests for accesslog: the W3C and HTTPERR header blocks and line formats. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accesslog.h"
@@ -128,6 +130,181 @@ START_TEST(test_accesslog_open_reports_the_path)
 }
 END_TEST
 
+START_TEST(test_accesslog_w3c_empty_fields_are_dashes_in_utc)
+{
+	char err[256];
+	struct accesslog *l = accesslog_open(logpath, ACCESSLOG_W3C, err, sizeof(err));
+	struct accesslog_w3c e;
+	char *text, *line;
+
+	ck_assert_ptr_nonnull(l);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000 + 3600 * 2;   /* 00:13:20 UTC the next day, whatever TZ says */
+	e.s_ip = "127.0.0.1";
+	e.method = "GET";
+	e.uri_stem = "/";
+	e.uri_query = "";
+	e.s_port = 8080;
+	e.c_ip = "::1";
+	e.user_agent = "a\tb\001c";
+	e.referer = "";
+	e.status = 400;
+	e.site = "MySite V1";
+	e.host = "sitev1.mysite.com:8080";
+	/* plain http: no SNI, no certificate, no verdict */
+	accesslog_w3c_write(l, &e);
+	accesslog_close(l);
+	text = slurp();
+	line = strstr(text, "\n2023-11-15 00:13:20 ");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line + 1, "2023-11-15 00:13:20 127.0.0.1 GET / - 8080 - ::1 a+b+c - 400 0 0 0 "
+	    "MySite+V1 sitev1.mysite.com:8080 - - -\n");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_accesslog_httperr_timer_line_without_request)
+{
+	char err[256];
+	struct accesslog *l = accesslog_open(logpath, ACCESSLOG_HTTPERR, err, sizeof(err));
+	struct accesslog_httperr e;
+	char *text;
+
+	ck_assert_ptr_nonnull(l);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000;
+	e.c_ip = "127.0.0.1";
+	e.c_port = 51234;
+	e.s_ip = "127.0.0.1";
+	e.s_port = 8443;
+	e.reason = "Timer_ConnectionIdle";
+	accesslog_httperr_write(l, &e);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000001;
+	e.c_ip = "127.0.0.1";
+	e.c_port = 51235;
+	e.s_ip = "127.0.0.1";
+	e.s_port = 8080;
+	e.version = "HTTP/1.1";
+	e.method = "GET";
+	e.uri = "/";
+	e.status = 503;
+	e.site_id = 2;
+	e.reason = "Disabled";
+	e.queue = "MySite V2";
+	accesslog_httperr_write(l, &e);
+	accesslog_close(l);
+	text = slurp();
+	/* HTTP.SYS writes a timer line with every request field empty */
+	ck_assert_ptr_nonnull(strstr(text, "\n2023-11-14 22:13:20 127.0.0.1 51234 127.0.0.1 8443 - - - "
+	    "- - - Timer_ConnectionIdle -\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n2023-11-14 22:13:21 127.0.0.1 51235 127.0.0.1 8080 HTTP/1.1 "
+	    "GET / - 503 2 Disabled MySite+V2\n"));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_accesslog_header_date_is_utc_now)
+{
+	char err[256], want[32];
+	struct accesslog *l;
+	char *text;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	l = accesslog_open(logpath, ACCESSLOG_W3C, err, sizeof(err));
+	ck_assert_ptr_nonnull(l);
+	accesslog_close(l);
+	gmtime_r(&now, &tm);
+	strftime(want, sizeof(want), "#Date: %Y-%m-%d %H:", &tm);
+	text = slurp();
+	ck_assert_ptr_nonnull(strstr(text, want));
+	free(text);
+}
+END_TEST
+
+/* issue 5: several worker threads write one log at once; SIGUSR1 reopens it. */
+struct accesslog_writer {
+	struct accesslog *l;
+	int               n;
+};
+
+static void *
+accesslog_writer_run(void *arg)
+{
+	struct accesslog_writer *w = arg;
+	struct accesslog_w3c e;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000;
+	e.method = "GET";
+	e.uri_stem = "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	e.status = 200;
+	e.site = "Concurrent";
+	for (i = 0; i < w->n; i++)
+		accesslog_w3c_write(w->l, &e);
+	return NULL;
+}
+
+START_TEST(test_accesslog_threads_never_interleave_lines)
+{
+	char err[256], line[1024];
+	struct accesslog *l = accesslog_open(logpath, ACCESSLOG_W3C, err, sizeof(err));
+	struct accesslog_writer w = { l, 2000 };
+	pthread_t t[4];
+	FILE *fp;
+	int i, lines = 0, bad = 0;
+
+	ck_assert_ptr_nonnull(l);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, accesslog_writer_run, &w), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	accesslog_close(l);
+	fp = fopen(logpath, "r");
+	ck_assert_ptr_nonnull(fp);
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (line[0] == '#')
+			continue;
+		lines++;
+		if (strncmp(line, "2023-11-14 22:13:20 - GET /aaaa", 31) != 0 ||
+		    strstr(line, " 200 0 0 0 Concurrent - - - -\n") == NULL)
+			bad++;
+	}
+	fclose(fp);
+	ck_assert_int_eq(lines, 8000);
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
+START_TEST(test_accesslog_reopen_starts_the_rotated_file_with_a_header)
+{
+	char err[256], moved[80];
+	struct accesslog *l = accesslog_open(logpath, ACCESSLOG_HTTPERR, err, sizeof(err));
+	struct accesslog_httperr e;
+	char *text;
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_str_eq(accesslog_path(l), logpath);
+	snprintf(moved, sizeof(moved), "%s.1", logpath);
+	ck_assert_int_eq(rename(logpath, moved), 0);
+	ck_assert_int_eq(accesslog_reopen(l, err, sizeof(err)), 0);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000;
+	e.reason = "Timer_ConnectionIdle";
+	accesslog_httperr_write(l, &e);
+	accesslog_close(l);
+	text = slurp();
+	ck_assert_ptr_nonnull(strstr(text, "#Software: Microsoft HTTP API 2.0\n"));
+	ck_assert_ptr_nonnull(strstr(text, "Timer_ConnectionIdle"));
+	free(text);
+	unlink(moved);
+}
+END_TEST
+
 static Suite *
 accesslog_suite(void)
 {
@@ -139,6 +316,11 @@ accesslog_suite(void)
 	tcase_add_test(tc, test_accesslog_w3c_writes_iis_header_and_line);
 	tcase_add_test(tc, test_accesslog_httperr_writes_http_api_header_and_line);
 	tcase_add_test(tc, test_accesslog_open_reports_the_path);
+	tcase_add_test(tc, test_accesslog_w3c_empty_fields_are_dashes_in_utc);
+	tcase_add_test(tc, test_accesslog_httperr_timer_line_without_request);
+	tcase_add_test(tc, test_accesslog_header_date_is_utc_now);
+	tcase_add_test(tc, test_accesslog_threads_never_interleave_lines);
+	tcase_add_test(tc, test_accesslog_reopen_starts_the_rotated_file_with_a_header);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -46,12 +46,15 @@ expect_not_contains() {
 # port_busy PORT [HOST]: 0 when something listens there.
 port_busy() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
-# free_port: print a TCP port on 127.0.0.1 nothing listens on (and not handed out before).
+# free_port: print a TCP port on 127.0.0.1 nothing listens on (and not handed out before),
+# below the kernel's ephemeral range (32768-60999): a client socket, or its TIME-WAIT left
+# by an earlier test, holding the port would make the daemon's bind fail even with
+# SO_REUSEADDR.
 _given=" "
 free_port() {
 	local p i
 	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % 22000))
 		[[ "$_given" == *" $p "* ]] && continue
 		port_busy "$p" && continue
 		_given="$_given$p "; echo "$p"; return 0

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# soak.sh — many requests through sysbind, then check that its open file descriptors and
+# RSS are back to their baseline (DESIGN.md §8: no fd or memory growth over 1,000,000
+# requests).
+#
+#   scripts/soak.sh [BUILD]          (default build)
+#   env: SOAK_REQUESTS   stop once this many requests were made (default 1000000)
+#        SOAK_SECONDS    and in any case after this long (default 900)
+#        SOAK_PHASE      seconds of keep-alive load per round (default 5; the other
+#                        phases take a fraction of it)
+#        SOAK_RSS_SLACK  KiB the RSS may end above its baseline (default 2048)
+#
+# Runs build/sysbind (workers = 2, access and HTTPERR logs on) in front of
+# build/tests/backend, both on loopback, and repeats rounds of:
+#   keep-alive   wrk, 16 connections, GET /bytes/64
+#   close        wrk with Connection: close (a TLS connection per request)
+#   slow backend wrk, 16 connections, GET /slow/20 (each answer 20 ms late)
+#   aborts       clients that give up mid-request (curl --max-time on /slow/400) and
+#                mid-response (on /bytes/50000000)
+# The baseline is taken after one warm-up round at full concurrency (the heap has then
+# reached its working size); "after" once every client is gone and the daemon has closed
+# its side.  Prints the counts and both figures; exits 0 when fds are back exactly and RSS
+# within SOAK_RSS_SLACK, 1 otherwise.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-build}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+TARGET=${SOAK_REQUESTS:-1000000}
+MAXSECS=${SOAK_SECONDS:-900}
+PHASE=${SOAK_PHASE:-5}
+SLACK=${SOAK_RSS_SLACK:-2048}
+command -v wrk >/dev/null || "$ROOT/scripts/install-deps.sh" wrk
+[ -x "$BUILD/sysbind" ] && [ -x "$BUILD/tests/backend" ] ||
+	make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$BUILD/tests/backend" >/dev/null
+
+T=$(mktemp -d /tmp/sysbind-soak.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+	local p
+	# below the ephemeral range (32768-60999): never a port a client socket holds
+	while :; do p=$((10000 + RANDOM % 22000)); port_busy "$p" || { echo "$p"; return; }; done
+}
+wait_port() {
+	local i
+	for i in $(seq 1 100); do port_busy "$1" && return 0; sleep 0.05; done
+	echo "soak: nothing listens on port $1" >&2; exit 1
+}
+if [ -z "${SB_CERTS:-}" ]; then
+	SB_CERTS="$T/certs"; "$ROOT/scripts/mkcerts.sh" --demo "$SB_CERTS" >/dev/null
+fi
+
+P=$(free_port); B=$(free_port)
+"$BUILD/tests/backend" --port "$B" --name soak >"$T/backend.log" 2>&1 &
+PIDS+=($!)
+wait_port "$B"
+cat >"$T/soak.ini" <<EOF
+[server]
+mode = iis7
+workers = 2
+access_log = $T/access.log
+httperr_log = $T/httperr.log
+
+[sslcert 0.0.0.0:$P]
+certificate = $SB_CERTS/both.pem
+key = $SB_CERTS/both.key
+
+[site Soak]
+id = 1
+bindings = https/127.0.0.1:$P:
+backend = http://127.0.0.1:$B
+EOF
+"$BUILD/sysbind" -c "$T/soak.ini" >"$T/sysbind.log" 2>&1 &
+SB=$!
+PIDS+=("$SB")
+wait_port "$P"
+U="https://127.0.0.1:$P"
+
+fds() { ls "/proc/$SB/fd" 2>/dev/null | wc -l; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SB/status" 2>/dev/null; }
+# settle: wait (at most 30 s) until no client connection to the daemon is left in any
+# state but TIME-WAIT and its descriptor count held still for 2 s: aborted clients'
+# connections are closed and freed (idle backend connections stay pooled: they are part
+# of the baseline)
+settle() {
+	local i prev=-1 same=0 n c
+	for i in $(seq 1 150); do
+		n=$(fds)
+		c=$(ss -Htn state established state close-wait state fin-wait-1 state fin-wait-2 \
+			state last-ack state closing state syn-recv "( sport = :$P )" 2>/dev/null | wc -l)
+		if [ "$n" -eq "$prev" ] && [ "$c" -eq 0 ]; then same=$((same + 1)); else same=0; fi
+		prev=$n
+		[ "$same" -ge 10 ] && break
+		sleep 0.2
+	done
+}
+
+total=0 failed=0 n_keep=0 n_close=0 n_slow=0 n_abort=0
+# wrk_run COUNTER ARGS...: run wrk, add its requests to COUNTER and total, errors to failed
+wrk_run() {
+	local var=$1 out n e
+	shift
+	out=$(wrk "$@" 2>&1)
+	n=$(printf '%s\n' "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+	e=$(printf '%s\n' "$out" | awk '/Socket errors/ { gsub(",", ""); s += $4 + $6 + $8 + $10 }
+		/Non-2xx/ { s += $5 } END { print s + 0 }')
+	n=${n:-0}
+	printf -v "$var" '%s' $(( ${!var} + n ))
+	total=$((total + n)); failed=$((failed + e))
+	[ "$e" -eq 0 ] || printf '%s\n' "$out" | grep -E 'Socket errors|Non-2xx' | sed 's/^/soak: /' >&2
+}
+aborts() {
+	local i c=()
+	for i in $(seq 1 20); do
+		curl -sk -o /dev/null --max-time 0.1 "$U/slow/400" &
+		c+=($!)
+		curl -sk -o /dev/null --max-time 0.1 "$U/bytes/50000000" &
+		c+=($!)
+	done
+	for i in "${c[@]}"; do wait "$i" 2>/dev/null; done
+	n_abort=$((n_abort + 40)); total=$((total + 40))
+}
+round() {
+	wrk_run n_keep -t1 -c16 -d"${PHASE}s" "$U/bytes/64"
+	wrk_run n_close -t1 -c8 -d"$(( (PHASE + 2) / 3 ))s" -H 'Connection: close' "$U/bytes/64"
+	wrk_run n_slow -t1 -c16 -d"$(( (PHASE + 2) / 3 ))s" "$U/slow/20"
+	aborts
+}
+
+start=$(date +%s)
+round                       # warm-up round, counted
+settle
+base_fds=$(fds); base_rss=$(rss)
+echo "soak: baseline after the warm-up round: $base_fds fds, $base_rss KiB RSS ($total requests)"
+while :; do                 # at least one round after the baseline
+	round
+	echo "soak: $total requests ($(( $(date +%s) - start )) s; now $(fds) fds, $(rss) KiB)"
+	[ "$total" -lt "$TARGET" ] && [ $(( $(date +%s) - start )) -lt "$MAXSECS" ] || break
+done
+settle
+after_fds=$(fds); after_rss=$(rss)
+echo "soak: $total requests: keep-alive $n_keep, close $n_close, slow backend $n_slow, aborted $n_abort; $failed failed"
+echo "soak: fds  baseline $base_fds  after $after_fds"
+echo "soak: RSS  baseline $base_rss KiB  after $after_rss KiB  (allowed +$SLACK KiB)"
+rc=0
+kill -0 "$SB" 2>/dev/null || { echo "soak: FAIL: the daemon died"; exit 1; }
+[ "$total" -ge "$TARGET" ] || { echo "soak: FAIL: only $total of $TARGET requests in ${MAXSECS}s"; rc=1; }
+[ "$failed" -eq 0 ] || { echo "soak: FAIL: $failed failed requests"; rc=1; }
+[ "$after_fds" -eq "$base_fds" ] || { echo "soak: FAIL: descriptors grew"; rc=1; }
+[ "$after_rss" -le $((base_rss + SLACK)) ] || { echo "soak: FAIL: RSS grew"; rc=1; }
+kill -TERM "$SB"; wait "$SB"; st=$?
+[ "$st" -eq 0 ] || { echo "soak: FAIL: the daemon exited $st"; rc=1; }
+[ "$rc" -eq 0 ] && echo "soak: PASS"
+exit "$rc"
