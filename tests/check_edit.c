@@ -208,14 +208,17 @@ START_TEST(test_edit_sslcert_delete_with_its_comment)
 }
 END_TEST
 
-/* Write text to a fresh file in a temp dir; returns its path (static). */
+/* One directory for the whole run, removed by main. */
+static char rundir[64];
+
+/* Write text to a fresh file in a temp dir under rundir; returns its path (static). */
 static const char *
 temp_conf(const char *text)
 {
-	static char dir[64], path[96];
+	static char dir[128], path[160];
 	FILE *f;
 
-	snprintf(dir, sizeof(dir), "/tmp/check_edit.XXXXXX");
+	snprintf(dir, sizeof(dir), "%s/XXXXXX", rundir);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/sysbind.ini", dir);
 	f = fopen(path, "w");
@@ -417,11 +420,21 @@ edit_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(edit_suite());
+	SRunner *sr;
+	char cmd[128];
 	int failed;
 
+	snprintf(rundir, sizeof(rundir), "/tmp/check_edit.XXXXXX");
+	if (mkdtemp(rundir) == NULL) {
+		perror("check_edit: mkdtemp");
+		return EXIT_FAILURE;
+	}
+	sr = srunner_create(edit_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "check_edit: could not remove %s\n", rundir);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
