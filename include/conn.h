@@ -93,5 +93,11 @@ void conn_proxy_failed(struct conn *c, int page, const char *why);
 void conn_proxy_resume(struct conn *c);
 /* The backend answered 101: the connection becomes a byte tunnel. */
 void conn_proxy_upgraded(struct conn *c);
+/* Response bytes were queued in this loop iteration (end of a backend read): on TLS, write
+ * them now instead of in the next iteration, so the write interest the bufferevent added
+ * is dropped before the loop applies it (no epoll_ctl, no extra wakeup).  Anything not
+ * taken at once stays with the bufferevent.  c may be closed (then nothing happens); it
+ * must not be freed yet (conn frees are deferred). */
+void conn_flush(struct conn *c);
 
 #endif

@@ -115,6 +115,12 @@ int http_parser_finish(struct http_parser *p);
  * HTTP_FEED_UPGRADE.  Trailer fields of a chunked body are checked, then dropped. */
 void http_parser_resume(struct http_parser *p);
 
+/* Between messages (after the last one ended and the parser was resumed, before a byte
+ * of the next): give back the arena and header arrays, so an idle keep-alive connection
+ * holds only the parser itself.  The last head's strings are gone after this.  Does
+ * nothing in any other state. */
+void http_parser_trim(struct http_parser *p);
+
 /* Ask the parser to pause right after on_head (so the caller can route before the body). */
 void http_parser_pause_after_head(struct http_parser *p, int on);
 

@@ -31,6 +31,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -104,7 +105,7 @@ struct conn {
 	const struct conf_site *site;
 	struct timespec       t_start;
 	/* the verdict for the last host asked on this connection */
-	char                  verdict_host[BINDING_HOST_MAX];
+	char                 *verdict_host;  /* its own allocation: most hosts are short */
 	int                   verdict;  /* enum cert_verdict, -1: none */
 	/* min_send_rate: the send in progress, its bytes still to be taken by the client */
 	struct event         *rate_ev;
@@ -112,6 +113,10 @@ struct conn {
 	size_t                rate_size;
 	int                   win32;    /* sc-win32-status of the request's W3C line */
 	int                   logged;   /* the request's W3C line is written */
+	/* conn_flush: the output was empty when bytes were added at flush_tv (the loop's
+	 * cached time), so the bufferevent has no SSL_write of its own waiting to be retried */
+	int                   flush_fresh;
+	struct timeval        flush_tv;
 };
 
 static void conn_process(struct conn *c);
@@ -380,6 +385,10 @@ conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *
 	}
 	if (info->n_added == 0)
 		return;
+	if (info->orig_size == 0) {
+		c->flush_fresh = 1;
+		event_base_gettimeofday_cached(c->srv->base, &c->flush_tv);
+	}
 	if (c->phase == PHASE_TUNNEL)
 		conn_set_timer(c, c->cfg->websocket_idle_timeout);
 	else if (c->rate_need == 0)
@@ -408,6 +417,7 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->rate_ev != NULL)
 		event_free(c->rate_ev);
 	event_free(c->timer);
+	free(c->verdict_host);
 	free(c);
 }
 
@@ -527,11 +537,15 @@ conn_verdict(struct conn *c, const char *rawhost, char *why, size_t whylen)
 	}
 	if (rawhost == NULL || binding_host_normalize(rawhost, host, sizeof(host)) != 0)
 		host[0] = '\0';
-	if (why == NULL && c->verdict >= 0 && strcmp(host, c->verdict_host) == 0)
+	if (why == NULL && c->verdict >= 0 && c->verdict_host != NULL &&
+	    strcmp(host, c->verdict_host) == 0)
 		return;
 	c->verdict = (int)certstore_verdict(c->hello.cert, host[0] ? host : NULL,
 	    c->cfg->trust_store, time(NULL), why, whylen);
-	snprintf(c->verdict_host, sizeof(c->verdict_host), "%s", host);
+	if (c->verdict_host == NULL || strcmp(host, c->verdict_host) != 0) {
+		free(c->verdict_host);
+		c->verdict_host = strdup(host);   /* NULL: the next request decides again */
+	}
 }
 
 static void
@@ -632,6 +646,9 @@ conn_cycle_end(struct conn *c)
 	conn_set_timer(c, c->cfg->idle_connection_timeout);
 	if (!c->in_process)
 		conn_process(c);
+	/* nothing of a next request yet: an idle connection keeps no parser buffers */
+	if (!c->closed && c->phase == PHASE_HEAD && !c->started)
+		http_parser_trim(c->parser);
 }
 
 static void
@@ -687,7 +704,8 @@ conn_request_head(struct conn *c)
 			char why[512];
 
 			conn_verdict(c, h->host, why, sizeof(why));
-			trace_verdict(1, c->id, (enum cert_verdict)c->verdict, why, c->verdict_host,
+			trace_verdict(1, c->id, (enum cert_verdict)c->verdict, why,
+			    c->verdict_host != NULL ? c->verdict_host : "",
 			    c->hello.cert);
 		} else {
 			conn_verdict(c, h->host, NULL, 0);
@@ -1100,6 +1118,45 @@ conn_proxy_resume(struct conn *c)
 	c->body_paused = 0;
 	bufferevent_enable(c->bev, EV_READ);
 	conn_process(c);
+}
+
+/* Largest response queue conn_flush writes itself: what the bufferevent's own SSL_write
+ * retry would offer again (its write size without rate limits), so a write OpenSSL asks
+ * to retry is retried with at least the same bytes. */
+#define CONN_FLUSH_MAX 16384
+
+void
+conn_flush(struct conn *c)
+{
+	struct evbuffer *out;
+	struct timeval now;
+	size_t len;
+	SSL *ssl;
+	int r;
+
+	if (c == NULL || c->closed || c->bev == NULL || c->proto != BINDING_HTTPS ||
+	    !c->flush_fresh || c->phase == PHASE_HANDSHAKE)
+		return;
+	c->flush_fresh = 0;
+	event_base_gettimeofday_cached(c->srv->base, &now);
+	out = bufferevent_get_output(c->bev);
+	len = evbuffer_get_length(out);
+	if (timercmp(&now, &c->flush_tv, !=) || len == 0 || len > CONN_FLUSH_MAX ||
+	    !(bufferevent_get_enabled(c->bev) & EV_WRITE) ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL || !SSL_is_init_finished(ssl))
+		return;
+	ERR_clear_error();
+	r = SSL_write(ssl, evbuffer_pullup(out, -1), (int)len);
+	if (r <= 0) {
+		/* the bufferevent writes when the socket is writable and meets any error
+		 * itself; it retries from the same (pulled-up) bytes */
+		ERR_clear_error();
+		return;
+	}
+	evbuffer_drain(out, (size_t)r);
+	if (evbuffer_get_length(out) == 0)
+		event_del(&c->bev->ev_write);   /* as the bufferevent does once all is written */
+	bufferevent_trigger(c->bev, EV_WRITE, 0);
 }
 
 void

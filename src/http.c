@@ -932,7 +932,25 @@ void http_parser_pause_after_head(struct http_parser *p, int on)
 
 void http_parser_set_request_method(struct http_parser *p, const char *method)
 {
-	snprintf(p->req_method, sizeof(p->req_method), "%s", method != NULL ? method : "");
+	size_t n = method != NULL ? strnlen(method, sizeof(p->req_method) - 1) : 0;
+
+	memcpy(p->req_method, method != NULL ? method : "", n);   /* as "%s" would, cut short */
+	p->req_method[n] = '\0';
+}
+
+void http_parser_trim(struct http_parser *p)
+{
+	if (p->state != PS_RUN || !p->in_head || !p->need_reset)
+		return;
+	free(p->harr);
+	p->harr = NULL;
+	memset(&p->head, 0, sizeof(p->head));
+	free(p->buf);
+	p->buf = NULL;
+	p->cap = p->len = 0;
+	free(p->spans);
+	p->spans = NULL;
+	p->spans_cap = p->nspans = 0;
 }
 
 int http_parser_idle(const struct http_parser *p)
@@ -971,8 +989,9 @@ static int line_safe(const char *s)
 	return strpbrk(s, "\r\n") == NULL;
 }
 
-/* 1 when name is a hop-by-hop field of this message (fixed list or named by Connection). */
-static int hop_by_hop(const struct http_head *h, const char *name)
+/* 1 when name is a hop-by-hop field of this message (fixed list or named by Connection).
+ * conn0: the index of the message's first Connection field, h->nheaders when none. */
+static int hop_by_hop(const struct http_head *h, const char *name, size_t conn0)
 {
 	static const char *const fixed[] = {
 		"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
@@ -980,16 +999,94 @@ static int hop_by_hop(const struct http_head *h, const char *name)
 	};
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (strcasecmp(name, fixed[i]) == 0)
+		if ((name[0] | 0x20) == (fixed[i][0] | 0x20) && strcasecmp(name, fixed[i]) == 0)
 			return 1;
+	if (conn0 >= h->nheaders)
+		return 0;
 	/* Connection cannot remove what frames or routes the message. */
 	if (strcasecmp(name, "Host") == 0 || strcasecmp(name, "Content-Length") == 0)
 		return 0;
-	for (size_t i = 0; i < h->nheaders; i++)
+	for (size_t i = conn0; i < h->nheaders; i++)
 		if (strcasecmp(h->headers[i].name, "Connection") == 0 &&
 		    list_has_token(h->headers[i].value, name))
 			return 1;
 	return 0;
+}
+
+/* The index of the first Connection field, h->nheaders when there is none. */
+static size_t connection_field(const struct http_head *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nheaders; i++)
+		if (strcasecmp(h->headers[i].name, "Connection") == 0)
+			break;
+	return i;
+}
+
+/* A head being serialised: built in one piece (on the stack while it fits), then added to
+ * the output evbuffer at once, so the output's callbacks run once, not once a field. */
+struct headbuf {
+	char *p;
+	size_t len, cap;
+	int heap, failed;
+	char stack[2048];
+};
+
+static void headbuf_init(struct headbuf *b)
+{
+	b->p = b->stack;
+	b->len = 0;
+	b->cap = sizeof(b->stack);
+	b->heap = b->failed = 0;
+}
+
+static void headbuf_add(struct headbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		size_t ncap = b->cap * 2;
+		char *np;
+
+		while (ncap < b->len + n)
+			ncap *= 2;
+		if ((np = b->heap ? realloc(b->p, ncap) : malloc(ncap)) == NULL) {
+			b->failed = 1;
+			return;
+		}
+		if (!b->heap)
+			memcpy(np, b->p, b->len);
+		b->p = np;
+		b->cap = ncap;
+		b->heap = 1;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void headbuf_str(struct headbuf *b, const char *s)
+{
+	headbuf_add(b, s, strlen(s));
+}
+
+/* "name: value\r\n" */
+static void headbuf_field(struct headbuf *b, const char *n, const char *v)
+{
+	headbuf_str(b, n);
+	headbuf_add(b, ": ", 2);
+	headbuf_str(b, v);
+	headbuf_add(b, "\r\n", 2);
+}
+
+/* Adds the head to out and releases it.  Returns 0 or -1. */
+static int headbuf_finish(struct headbuf *b, struct evbuffer *out, int ok)
+{
+	int rc = ok && !b->failed && evbuffer_add(out, b->p, b->len) == 0 ? 0 : -1;
+
+	if (b->heap)
+		free(b->p);
+	return rc;
 }
 
 int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
@@ -999,25 +1096,26 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 	int absolute = req->target != NULL && req->path != NULL && req->path != req->target;
 	int upgrade = fw->upgrade && req->upgrade_proto != NULL &&
 	    !list_has_token(req->upgrade_proto, "h2c") && line_safe(req->upgrade_proto);
-	struct evbuffer *xff = NULL;
-	int rc = -1, host_sent = 0;
+	int host_sent = 0, nxff = 0;
+	size_t conn0 = connection_field(req);
+	struct headbuf b;
 
 	if (req->method == NULL || path == NULL || !line_safe(path))
 		return -1;
-	if ((xff = evbuffer_new()) == NULL)
-		return -1;
-	if (evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, path) < 0)
-		goto done;
+	headbuf_init(&b);
+	headbuf_str(&b, req->method);
+	headbuf_add(&b, " ", 1);
+	headbuf_str(&b, path);
+	headbuf_add(&b, " HTTP/1.1\r\n", 11);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const char *n = req->headers[i].name, *v = req->headers[i].value;
 		if (!line_safe(n) || !line_safe(v))
-			goto done;
-		if (hop_by_hop(req, n))
+			return headbuf_finish(&b, out, 0);
+		if (hop_by_hop(req, n, conn0))
 			continue;
 		if (strcasecmp(n, "X-Forwarded-For") == 0) {
-			if (*v != '\0' && evbuffer_add_printf(xff, "%s%s",
-			    evbuffer_get_length(xff) > 0 ? ", " : "", v) < 0)
-				goto done;
+			if (*v != '\0')
+				nxff++;
 			continue;
 		}
 		if (strcasecmp(n, "X-Forwarded-Proto") == 0 ||
@@ -1030,42 +1128,51 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 			if (absolute && req->host != NULL)
 				v = req->host;
 		}
-		if (evbuffer_add_printf(out, "%s: %s\r\n", n, v) < 0)
-			goto done;
+		headbuf_field(&b, n, v);
 	}
 	if (!host_sent && absolute && req->host != NULL) {
-		if (evbuffer_add_printf(out, "Host: %s\r\n", req->host) < 0)
-			goto done;
+		headbuf_field(&b, "Host", req->host);
 		host_sent = 1;
 	}
 	/* An HTTP/1.0 request without Host goes out as HTTP/1.1, which needs the field:
 	 * empty when the target has no authority (RFC 9112 §3.2). */
-	if (!host_sent && evbuffer_add(out, "Host: \r\n", 8) == -1)
-		goto done;
-	if (req->chunked && evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n") < 0)
-		goto done;
-	if (upgrade && evbuffer_add_printf(out, "Connection: upgrade\r\nUpgrade: %s\r\n",
-	    req->upgrade_proto) < 0)
-		goto done;
-	if (fw->client_ip != NULL && evbuffer_add_printf(xff, "%s%s",
-	    evbuffer_get_length(xff) > 0 ? ", " : "", fw->client_ip) < 0)
-		goto done;
-	if (evbuffer_get_length(xff) > 0) {
-		if (evbuffer_add(out, "X-Forwarded-For: ", 17) == -1 ||
-		    evbuffer_add_buffer(out, xff) == -1 || evbuffer_add(out, "\r\n", 2) == -1)
-			goto done;
+	if (!host_sent)
+		headbuf_add(&b, "Host: \r\n", 8);
+	if (req->chunked)
+		headbuf_str(&b, "Transfer-Encoding: chunked\r\n");
+	if (upgrade) {
+		headbuf_str(&b, "Connection: upgrade\r\nUpgrade: ");
+		headbuf_str(&b, req->upgrade_proto);
+		headbuf_add(&b, "\r\n", 2);
 	}
-	if (evbuffer_add_printf(out, "X-Forwarded-Proto: %s\r\n", fw->tls ? "https" : "http") < 0)
-		goto done;
-	if (req->host != NULL && line_safe(req->host) &&
-	    evbuffer_add_printf(out, "X-Forwarded-Host: %s\r\n", req->host) < 0)
-		goto done;
-	if (evbuffer_add(out, "\r\n", 2) == -1)
-		goto done;
-	rc = 0;
-done:
-	evbuffer_free(xff);
-	return rc;
+	/* the X-Forwarded-For values received, in order, then the client */
+	if (nxff > 0 || fw->client_ip != NULL) {
+		int first = 1;
+
+		headbuf_str(&b, "X-Forwarded-For: ");
+		for (size_t i = 0; i < req->nheaders && nxff > 0; i++) {
+			const char *n = req->headers[i].name, *v = req->headers[i].value;
+
+			if (*v == '\0' || strcasecmp(n, "X-Forwarded-For") != 0 ||
+			    hop_by_hop(req, n, conn0))
+				continue;
+			if (!first)
+				headbuf_add(&b, ", ", 2);
+			headbuf_str(&b, v);
+			first = 0;
+		}
+		if (fw->client_ip != NULL) {
+			if (!first)
+				headbuf_add(&b, ", ", 2);
+			headbuf_str(&b, fw->client_ip);
+		}
+		headbuf_add(&b, "\r\n", 2);
+	}
+	headbuf_str(&b, fw->tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
+	if (req->host != NULL && line_safe(req->host))
+		headbuf_field(&b, "X-Forwarded-Host", req->host);
+	headbuf_add(&b, "\r\n", 2);
+	return headbuf_finish(&b, out, 1);
 }
 
 int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
@@ -1077,34 +1184,46 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 	int no_framing = interim || resp->status == 204 || resp->status == 304;
 	int upgrade = resp->status == 101 && resp->upgrade_proto != NULL &&
 	    line_safe(resp->upgrade_proto);
+	size_t conn0 = connection_field(resp);
+	char status[16];
+	size_t at = sizeof(status);
+	unsigned code = resp->status < 0 ? 0 : (unsigned)resp->status;
+	struct headbuf b;
 
 	if (!line_safe(reason))
 		return -1;
-	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, reason) < 0)
-		return -1;
+	/* llhttp gives a status of three digits; formatted by hand, it is on every response */
+	status[--at] = ' ';
+	do {
+		status[--at] = (char)('0' + code % 10);
+		code /= 10;
+	} while (code > 0 && at > 0);
+	headbuf_init(&b);
+	headbuf_add(&b, "HTTP/1.1 ", 9);
+	headbuf_add(&b, status + at, sizeof(status) - at);
+	headbuf_str(&b, reason);
+	headbuf_add(&b, "\r\n", 2);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		const char *n = resp->headers[i].name, *v = resp->headers[i].value;
 		if (!line_safe(n) || !line_safe(v))
-			return -1;
-		if (hop_by_hop(resp, n))
+			return headbuf_finish(&b, out, 0);
+		if (hop_by_hop(resp, n, conn0))
 			continue;
 		if (chunked_out && strcasecmp(n, "Content-Length") == 0 && !no_framing)
 			continue;
-		if (evbuffer_add_printf(out, "%s: %s\r\n", n, v) < 0)
-			return -1;
+		headbuf_field(&b, n, v);
 	}
-	if (chunked_out && !no_framing &&
-	    evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n") < 0)
-		return -1;
+	if (chunked_out && !no_framing)
+		headbuf_str(&b, "Transfer-Encoding: chunked\r\n");
 	if (upgrade) {
-		if (evbuffer_add_printf(out, "Connection: upgrade\r\nUpgrade: %s\r\n",
-		    resp->upgrade_proto) < 0)
-			return -1;
+		headbuf_str(&b, "Connection: upgrade\r\nUpgrade: ");
+		headbuf_str(&b, resp->upgrade_proto);
+		headbuf_add(&b, "\r\n", 2);
 	} else if (!keep_alive && !interim) {
-		if (evbuffer_add_printf(out, "Connection: close\r\n") < 0)
-			return -1;
+		headbuf_str(&b, "Connection: close\r\n");
 	}
-	return evbuffer_add(out, "\r\n", 2);
+	headbuf_add(&b, "\r\n", 2);
+	return headbuf_finish(&b, out, 1);
 }
 
 int http_chunk_append(struct evbuffer *out, const char *data, size_t len)

@@ -374,31 +374,48 @@ static const struct http_callbacks upstream_callbacks = {
 	.on_end = upstream_on_end,
 };
 
+/* 1 when name is "host:port", or "[host]:port" for an IPv6 host (as the pool names its
+ * backends), without formatting it on every request. */
+static int
+upstream_name_is(const char *name, const char *host, const char *port)
+{
+	int v6 = strchr(host, ':') != NULL;
+	size_t hl = strlen(host);
+
+	if (v6 && *name++ != '[')
+		return 0;
+	if (strncmp(name, host, hl) != 0)
+		return 0;
+	name += hl;
+	if (v6 && *name++ != ']')
+		return 0;
+	return *name == ':' && strcmp(name + 1, port) == 0;
+}
+
 struct upstream_xfer *
 upstream_xfer_start(struct upstream_pool *p, struct conn *c, const struct conf_site *site,
     const struct http_head *req, const struct http_forward *fw)
 {
 	struct upstream_xfer *x;
 	struct http_limits lim;
-	struct evbuffer *head = NULL;
+	struct evbuffer *head = NULL, *out;
 	size_t i;
 
-	for (i = 0; i < p->n; i++) {
-		char name[300];
-
-		if (strchr(site->backend_host, ':') != NULL)
-			snprintf(name, sizeof(name), "[%s]:%s", site->backend_host, site->backend_port);
-		else
-			snprintf(name, sizeof(name), "%s:%s", site->backend_host, site->backend_port);
-		if (strcmp(p->v[i].name, name) == 0)
+	for (i = 0; i < p->n; i++)
+		if (upstream_name_is(p->v[i].name, site->backend_host, site->backend_port))
 			break;
-	}
 	if (i == p->n || (x = calloc(1, sizeof(*x))) == NULL)
 		return NULL;
 	x->pool = p;
 	x->be = &p->v[i];
 	x->c = c;
-	snprintf(x->method, sizeof(x->method), "%s", req->method);
+	{
+		const char *m = req->method != NULL ? req->method : "";
+		size_t n = strnlen(m, sizeof(x->method) - 1);   /* as "%s" would, cut short */
+
+		memcpy(x->method, m, n);
+		x->method[n] = '\0';
+	}
 	x->http10 = req->version_major == 1 && req->version_minor == 0;
 	x->req_chunked = req->chunked;
 	x->upgrade_req = fw->upgrade;
@@ -420,7 +437,9 @@ upstream_xfer_start(struct upstream_pool *p, struct conn *c, const struct conf_s
 		x->connected = 1;
 		bufferevent_setcb(x->bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, x);
 		upstream_set_timeouts(x);
-		bufferevent_enable(x->bev, EV_READ | EV_WRITE);
+		/* enabling EV_WRITE again would add write interest with nothing to write */
+		bufferevent_enable(x->bev, (bufferevent_get_enabled(x->bev) & EV_WRITE) ?
+		    EV_READ : EV_READ | EV_WRITE);
 		conn_trace(c, "backend %s: pooled connection", x->be->name);
 	} else if (upstream_connect(x) != 0) {
 		goto fail;
@@ -440,7 +459,13 @@ upstream_xfer_start(struct upstream_pool *p, struct conn *c, const struct conf_s
 			x->retry = NULL;
 		}
 	}
-	if (evbuffer_add_buffer(bufferevent_get_output(x->bev), head) != 0)
+	/* A pooled connection with nothing queued: the head goes out now, so the bufferevent
+	 * need not add write interest for it and drop it again (two epoll_ctl a request).
+	 * What the socket does not take, or an error, is left to the bufferevent. */
+	out = bufferevent_get_output(x->bev);
+	if (x->connected && evbuffer_get_length(out) == 0)
+		(void)evbuffer_write(head, bufferevent_getfd(x->bev));
+	if (evbuffer_get_length(head) > 0 && evbuffer_add_buffer(out, head) != 0)
 		goto fail;
 	evbuffer_free(head);
 	return x;
@@ -641,7 +666,11 @@ upstream_pump(struct upstream_xfer *x)
 static void
 upstream_read_cb(struct bufferevent *bev, void *arg)
 {
-	upstream_pump(arg);
+	struct upstream_xfer *x = arg;
+	struct conn *c = x->c;   /* outlives this callback: conn frees are deferred */
+
+	upstream_pump(x);
+	conn_flush(c);
 }
 
 static void

@@ -102,6 +102,7 @@ struct opts {
 	int head_ret;
 	int serialize;
 	int fw_tls, fw_upgrade;
+	int trim;             /* http_parser_trim after every feed, as conn.c does when idle */
 };
 
 /*
@@ -133,6 +134,8 @@ static char *run_cuts(const struct opts *o, const char *in, size_t len, const si
 			enum http_feed f = http_parser_feed(p, in + start, end - start, &used);
 			ck_assert_uint_le(used, end - start);
 			start += used;
+			if (o->trim)
+				http_parser_trim(p);
 			switch (f) {
 			case HTTP_FEED_MORE:
 				ck_assert_uint_eq(start, end);
@@ -140,6 +143,8 @@ static char *run_cuts(const struct opts *o, const char *in, size_t len, const si
 			case HTTP_FEED_PAUSED:
 				evbuffer_add_printf(r.log, "PAUSE\n");
 				http_parser_resume(p);
+				if (o->trim)
+					http_parser_trim(p);
 				break;
 			case HTTP_FEED_UPGRADE:
 				evbuffer_add_printf(r.log, "UPGRADE rest=[%.*s]\n", (int)(len - start),
@@ -260,6 +265,28 @@ START_TEST(test_http_pipelined_requests_pause_in_order)
 	    " {Connection=close}\n"
 	    "BODY[] END\nPAUSE\n");
 	free(s);
+}
+END_TEST
+
+/* Trimming an idle parser (conn.c does it between keep-alive requests to save memory)
+ * changes nothing it reports, at any split. */
+START_TEST(test_http_trim_between_messages_keeps_results)
+{
+	static const char in[] =
+	    "GET /1 HTTP/1.1\r\nHost: a\r\nX-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"
+	    "POST /2 HTTP/1.1\r\nHost: b\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+	    "GET /3 HTTP/1.1\r\nHost: c\r\n\r\n";
+	static const struct opts trim_opts = { .kind = HTTP_PARSE_REQUEST, .trim = 1 };
+	enum http_error e1, e2;
+	char *plain = run_all(&req_opts, in, sizeof(in) - 1, &e1);
+	char *trimmed = run_all(&trim_opts, in, sizeof(in) - 1, &e2);
+
+	ck_assert_int_eq(e1, HTTP_ERR_NONE);
+	ck_assert_int_eq(e2, HTTP_ERR_NONE);
+	ck_assert_str_eq(trimmed, plain);
+	ck_assert_ptr_nonnull(strstr(trimmed, "HEAD GET /3 path=/3 host=c"));
+	free(plain);
+	free(trimmed);
 }
 END_TEST
 
@@ -1072,6 +1099,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_simple_get_any_split);
 	tcase_add_test(tc, test_http_leading_empty_line_and_http10);
 	tcase_add_test(tc, test_http_pipelined_requests_pause_in_order);
+	tcase_add_test(tc, test_http_trim_between_messages_keeps_results);
 	tcase_add_test(tc, test_http_chunked_body_with_extensions_and_trailers);
 	tcase_add_test(tc, test_http_absolute_form_takes_host_from_target);
 	tcase_add_test(tc, test_http_upgrade_request_leaves_tunnel_bytes);
