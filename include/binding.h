@@ -138,7 +138,8 @@ struct route {
 	const struct binding    *binding;  /* NULL for ROUTE_NONE */
 	int                      status;   /* 0: serve; 400: no match / bad host; 503: stopped */
 	const char              *reason;   /* HTTPERR reason when status != 0: "Hostname", "Disabled" */
-	char                     explain[BINDING_HOST_MAX + 128]; /* one sentence */
+	char                     explain[BINDING_HOST_MAX + 128]; /* why it was refused (status != 0);
+	                                                          * "" when served */
 };
 
 /*

@@ -684,18 +684,17 @@ binding_route(const struct conf *cfg, enum binding_proto proto,
 	out->site = best_site;
 	out->binding = best;
 	out->tier = (enum route_tier)(best_rank / 2);
-	{
+	if (best_site->stopped) {
 		char bt[BINDING_HOST_MAX + 64];
 
+		/* Only a refusal needs the sentence: formatting it for every served request
+		 * cost more than the rest of the routing (measured with callgrind). */
 		binding_format(best, bt, sizeof(bt));
-		snprintf(out->explain, sizeof(out->explain), "binding %.200s of site \"%.100s\" (%.40s)",
-		    bt, best_site->name, binding_route_tier_name(out->tier));
-	}
-	if (best_site->stopped) {
+		snprintf(out->explain, sizeof(out->explain), "binding %.200s of site \"%.100s\" (%.40s)"
+		    ": the site is stopped, 503", bt, best_site->name,
+		    binding_route_tier_name(out->tier));
 		out->status = 503;
 		out->reason = "Disabled";
-		strncat(out->explain, ": the site is stopped, 503",
-		    sizeof(out->explain) - strlen(out->explain) - 1);
 		return -1;
 	}
 	return 0;

@@ -521,7 +521,11 @@ START_TEST(test_binding_route_stopped_site)
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_str_eq(r.reason, "Disabled");
 	ck_assert_ptr_eq(r.site, &sites[1]);
+	ck_assert_str_eq(r.explain, "binding https/*:443:sitev2.mysite.com of site \"MySite V2\" "
+	    "(host name): the site is stopped, 503");
 	ck_assert_int_eq(binding_route(&cfg, BINDING_HTTPS, &a, 443, "sitev1.mysite.com", 0, &r), 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.explain, "");
 }
 END_TEST
 
