@@ -291,6 +291,33 @@ insert_lines(const struct edit_doc *d, size_t before, const char *ins)
 	return text_splice(d->text, off, off, ins);
 }
 
+/*
+ * The start both binding edits share: parse the binding into *want and the text into *d,
+ * then find [site NAME].  Returns the section, or NULL with *st and err set; *d may be
+ * passed to doc_free either way.
+ */
+static const struct edit_section *
+binding_edit_start(struct edit_doc *d, const char *text, const char *site,
+    const char *binding, struct binding *want, enum edit_status *st, char *err, size_t errlen)
+{
+	const struct edit_section *s;
+	char msg[512];
+
+	memset(d, 0, sizeof(*d));
+	*st = EDIT_OK;
+	if (binding_parse(binding, want, msg, sizeof(msg)) != 0) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "%s", msg);
+		return NULL;
+	}
+	if (doc_parse(d, text) != 0) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((s = find_site(d, site)) == NULL)
+		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [site %s]", site);
+	return s;
+}
+
 char *
 edit_binding_add(const char *text, const char *site, const char *binding,
     enum edit_status *st, char *err, size_t errlen)
@@ -302,19 +329,8 @@ edit_binding_add(const char *text, const char *site, const char *binding,
 	size_t i, va, vz, last = 0;
 	int found_line = 0;
 
-	*st = EDIT_OK;
-	if (binding_parse(binding, &want, msg, sizeof(msg)) != 0) {
-		edit_fail(st, EDIT_INVALID, err, errlen, "%s", msg);
-		return NULL;
-	}
-	if (doc_parse(&d, text) != 0) {
-		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+	if ((s = binding_edit_start(&d, text, site, binding, &want, st, err, errlen)) == NULL)
 		goto done;
-	}
-	if ((s = find_site(&d, site)) == NULL) {
-		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [site %s]", site);
-		goto done;
-	}
 	for (i = s->header + 1; i < s->last; i++) {
 		const char *q;
 
@@ -380,19 +396,8 @@ edit_binding_remove(const char *text, const char *site, const char *binding,
 	char msg[512], item[600], *out = NULL;
 	size_t i, va, vz;
 
-	*st = EDIT_OK;
-	if (binding_parse(binding, &want, msg, sizeof(msg)) != 0) {
-		edit_fail(st, EDIT_INVALID, err, errlen, "%s", msg);
-		return NULL;
-	}
-	if (doc_parse(&d, text) != 0) {
-		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+	if ((s = binding_edit_start(&d, text, site, binding, &want, st, err, errlen)) == NULL)
 		goto done;
-	}
-	if ((s = find_site(&d, site)) == NULL) {
-		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [site %s]", site);
-		goto done;
-	}
 	for (i = s->header + 1; i < s->last; i++) {
 		size_t seg[64][2], nseg = 0, p = 0, k;
 
