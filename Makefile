@@ -45,9 +45,12 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_STAMP)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
 # llhttp is third-party generated code: compiled as shipped, without our warning set.
-$(BUILD)/obj/llhttp/%.o: $(LLHTTP_SRC)/%.c | $(DEPS_STAMP)
+# Its sources come from node-llhttp, which install-deps may only now be installing: the
+# source is named in the recipe (read when it runs), not as a prerequisite (which make
+# would look for before anything is installed, and give up on a fresh machine).
+$(BUILD)/obj/llhttp/%.o: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) -w -I$(LLHTTP_INC) -c $< -o $@
+	$(CC) $(BASEFLAGS) -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
 
 $(BUILD)/sysbind: $(OBJS) $(LLHTTP_OBJS)
 	$(CC) $(BASEFLAGS) -o $@ $^ $(LIBS)
@@ -110,9 +113,9 @@ $(FUZZ_DIR)/obj/%.o: src/%.c | fuzz-deps $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w $(CPPFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/obj/llhttp/%.o: $(LLHTTP_SRC)/%.c | fuzz-deps $(DEPS_STAMP)
+$(FUZZ_DIR)/obj/llhttp/%.o: | fuzz-deps $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -I$(LLHTTP_INC) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | fuzz-deps
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
