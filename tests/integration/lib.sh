@@ -1,6 +1,9 @@
 # Shared helpers for integration tests: source it first.  Each test file calls the expect_*
-# helpers and ends with `finish`.  Everything runs on 127.0.0.1 / ::1 on free ports, in a
-# temp dir removed at exit; on failure the daemon's and backends' logs are printed.
+# helpers (or ok / not_ok / skip) and ends with `finish`, whose last line is
+# "N passed, N failed, N skipped" (run.sh adds those up).  Everything runs on 127.0.0.1 /
+# ::1 on free ports, in a temp dir removed at exit; on failure the daemon's and backends'
+# logs are printed.  Tests wait for an event (a port, a log line, a file's content) with
+# the wait_* helpers below, never for a fixed time.
 set -u
 SB_ROOT=${SB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SB_BUILD=${SB_BUILD:-$SB_ROOT/build}
@@ -9,7 +12,7 @@ T=$(mktemp -d /tmp/sysbind-it.XXXXXX)
 if [ -z "${SB_CERTS:-}" ]; then
 	SB_CERTS="$T/certs"; "$SB_ROOT/scripts/mkcerts.sh" --demo "$SB_CERTS" >/dev/null
 fi
-_pass=0 _fail=0 _pids=()
+_pass=0 _fail=0 _skip=0 _pids=()
 
 _cleanup() {
 	local p
@@ -29,6 +32,9 @@ _dump_logs() {
 
 ok()     { echo "ok - $1"; _pass=$((_pass + 1)); }
 not_ok() { echo "not ok - $1"; [ $# -gt 1 ] && printf '    %s\n' "$2"; _fail=$((_fail + 1)); _dump_logs; }
+# skip NAME REASON: a check that cannot run here.  Printed TAP's way, "ok - NAME # SKIP
+# REASON", and counted apart from the passes, so a skip is never mistaken for one.
+skip()   { echo "ok - $1 # SKIP ${2:-}"; _skip=$((_skip + 1)); }
 
 # expect_eq NAME GOT WANT
 expect_eq() {
@@ -63,11 +69,7 @@ free_port() {
 }
 
 # wait_port PORT [HOST] [SECONDS]: wait until something listens.
-wait_port() {
-	local i n=$(( ${3:-10} * 20 ))
-	for i in $(seq 1 "$n"); do port_busy "$1" "${2:-127.0.0.1}" && return 0; sleep 0.05; done
-	return 1
-}
+wait_port() { wait_for -t "${3:-10}" port_busy "$1" "${2:-127.0.0.1}"; }
 
 # sb_start CONF PORT [NAME]: start the daemon on CONF in the background, logging to
 # $T/NAME.log (default sysbind), and wait for PORT.  Sets SB_PID.
@@ -93,9 +95,68 @@ served_cert() {
 }
 
 finish() {
-	echo "$_pass passed, $_fail failed"
+	echo "$_pass passed, $_fail failed, $_skip skipped"
 	[ "$_fail" -eq 0 ]
 }
+
+# need_tool COMMAND PACKAGE: make sure COMMAND exists, installing Debian's PACKAGE with
+# scripts/install-deps.sh on first use (as `make` installs the build's packages).  Returns
+# 1, with a failed check saying why, when it cannot be installed.
+need_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "# installing $2 (once)"
+	if ! "$SB_ROOT/scripts/install-deps.sh" "$2" >"$T/install-$2.log" 2>&1 ||
+		! command -v "$1" >/dev/null 2>&1; then
+		not_ok "$2 installs (scripts/install-deps.sh $2)" "$(tail -n 5 "$T/install-$2.log")"
+		return 1
+	fi
+}
+
+# ---- waiting for an event, never for a fixed time ----
+
+# _now_ms: milliseconds since the epoch, without a fork.
+_now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t / 1000)); }
+
+# wait_for [-t SECONDS] CMD [ARG...]: run CMD every 50 ms until it succeeds.  Returns 0 as
+# soon as it does, 1 when it has not within SECONDS (default 10; integer).
+wait_for() {
+	local secs=10 end
+	if [ "${1:-}" = "-t" ]; then secs=$2; shift 2; fi
+	end=$(( $(_now_ms) + secs * 1000 ))
+	while :; do
+		"$@" && return 0
+		[ "$(_now_ms)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+
+# wait_log FILE TEXT [SECONDS]: wait until FILE (perhaps not created yet) holds TEXT, a
+# fixed string.
+wait_log() { wait_for -t "${3:-10}" grep -qF -- "$2" "$1" 2>/dev/null; }
+
+# expect_log NAME FILE TEXT [SECONDS]: a check that FILE comes to hold TEXT within SECONDS.
+expect_log() {
+	if wait_log "$2" "$3" "${4:-10}"; then ok "$1"; else
+		not_ok "$1" "[$3] never appeared in $(basename "$2"); it ends: $(tail -n 5 "$2" 2>/dev/null | head -c 600)"; fi
+}
+
+# log_mark FILE, then log_next FILE [SECONDS]: the first line FILE gained after the mark,
+# as soon as it is written (each log line is written whole, with one write).  Prints
+# nothing and returns 1 when no line came within SECONDS (default 10).
+declare -A _marks=()
+_lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+_grown() { [ "$(_lines "$1")" -gt "$2" ]; }
+log_mark() { _marks[$1]=$(_lines "$1"); }
+log_next() {
+	local m=${_marks[$1]:-0}
+	wait_for -t "${2:-10}" _grown "$1" "$m" || return 1
+	sed -n "$((m + 1))p" "$1"
+}
+
+# sock_count PID: how many sockets PID holds open (listeners, clients, backends).
+sock_count() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+# sock_count_is PID N: PID holds exactly N sockets (for wait_for).
+sock_count_is() { [ "$(sock_count "$1")" -eq "$2" ]; }
 
 # ---- helpers for the daemon tests (test_daemon_*.sh) ----
 
@@ -112,13 +173,31 @@ be_start() {
 be_accepted() {
 	curl -s "http://127.0.0.1:$1/stats" | sed -n 's/.*"accepted":\([0-9]*\).*/\1/p'
 }
+# be_requests PORT: how many requests the backend on PORT has received so far (this
+# /stats request included).
+be_requests() {
+	curl -s "http://127.0.0.1:$1/stats" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'
+}
+# be_wait_requests PORT BASE N: wait (10 s at most) until the backend on PORT has received
+# N requests beyond BASE (an earlier be_requests), its own /stats probes not counted: the
+# way to know a request is in flight at the backend.
+be_wait_requests() {
+	local probes=0 r end=$(( $(_now_ms) + 10000 ))
+	while :; do
+		r=$(be_requests "$1"); probes=$((probes + 1))
+		[ -n "$r" ] && [ $((r - $2 - probes)) -ge "$3" ] && return 0
+		[ "$(_now_ms)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
 
 # rss_kb PID: the resident set size of PID in KiB (0 when gone).
 rss_kb() {
 	awk '/^VmRSS:/ { print $2; f=1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
 }
 
-# rss_watch PID FILE: sample rss_kb every 50 ms into FILE until killed.  Sets RSS_PID.
+# rss_watch PID FILE: sample rss_kb every 50 ms into FILE until killed (the sleep is the
+# sampling period, not a wait).  Sets RSS_PID.
 rss_watch() {
 	( while kill -0 "$1" 2>/dev/null; do rss_kb "$1"; sleep 0.05; done ) >"$2" &
 	RSS_PID=$!; _pids+=("$RSS_PID")
