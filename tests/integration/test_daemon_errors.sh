@@ -79,12 +79,10 @@ expect_eq "backend resets before answering: 502" "$code" "502"
 code=$(curl -sk "${R[@]}" -o /dev/null -w '%{http_code}' "https://app.test:$P/status/200")
 expect_eq "the daemon serves on after all that" "$code" "200"
 
-sleep 0.2
-log=$(cat "$T/httperr.log")
-expect_contains "HTTPERR log header" "$log" "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename"
-expect_contains "HTTPERR records Invalid Hostname" "$log" "127.0.0.1 $H HTTP/1.1 GET / - 400 - Hostname -"
-expect_contains "HTTPERR records the stopped site" "$log" "GET / - 503 3 Disabled Stopped"
-expect_contains "HTTPERR records the request too long" "$log" "RequestLength"
+expect_log "HTTPERR log header" "$T/httperr.log" "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename"
+expect_log "HTTPERR records Invalid Hostname" "$T/httperr.log" "127.0.0.1 $H HTTP/1.1 GET / - 400 - Hostname -"
+expect_log "HTTPERR records the stopped site" "$T/httperr.log" "GET / - 503 3 Disabled Stopped"
+expect_log "HTTPERR records the request too long" "$T/httperr.log" " 400 - RequestLength -"
 sb_stop >"$T/stop.rc"
 expect_eq "exit status 0 after SIGTERM" "$(cat "$T/stop.rc")" "0"
 finish
