@@ -32,7 +32,7 @@ sb_start "$T/ops.ini" "$P" || { finish; exit; }
 
 # --- workers and pid file
 expect_eq "pid_file holds the daemon's pid" "$(cat "$T/sysbind.pid" 2>/dev/null)" "$SB_PID"
-expect_contains "workers = 2: two event-loop threads start" "$(cat "$T/sysbind.log")" "2 worker(s)"
+expect_log "workers = 2: two event-loop threads start" "$T/sysbind.log" ", 2 worker(s))"
 expect_eq "... beside the signal thread (3 threads)" "$(ls "/proc/$SB_PID/task" | wc -l)" "3"
 codes=""
 for i in $(seq 1 20); do
@@ -41,14 +41,21 @@ done
 expect_eq "20 new connections spread over the workers all answer 200" "$codes" "$(printf '200%.0s' $(seq 1 20))"
 expect_eq "the first certificate is served" "$(served_cert "$P" -)" "sitev1.mysite.com"
 
-# --- reload under load
-if command -v wrk >/dev/null; then
+# --- reload under load: SIGHUP once wrk's requests are flowing, while it still runs
+# access_lines_over N: the access log holds more than N request lines (for wait_for).
+access_lines_over() { [ "$(grep -vc '^#' "$T/access.log" 2>/dev/null)" -gt "$1" ]; }
+if need_tool wrk wrk; then
+	before=$(grep -vc '^#' "$T/access.log")
 	wrk -t2 -c16 -d4s "https://127.0.0.1:$P/echo" >"$T/wrk.out" 2>&1 &
 	wpid=$!
-	sleep 1.2
+	wait_for access_lines_over $((before + 200)) ||
+		not_ok "wrk's requests reach the daemon" "$(cat "$T/wrk.out")"
 	conf sitev2 "$H2" >"$T/ops.ini"
 	kill -HUP "$SB_PID"
-	sleep 0.5
+	expect_log "the reload is logged" "$T/sysbind.log" "reloaded: generation 2 serving new connections"
+	if kill -0 "$wpid" 2>/dev/null; then ok "... while wrk was still running"
+	else not_ok "... while wrk was still running" "wrk had ended: $(cat "$T/wrk.out")"; fi
+	at_reload=$(grep -vc '^#' "$T/access.log")
 	served=$(served_cert "$P" -)
 	wait "$wpid"
 	reqs=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$T/wrk.out")
@@ -57,17 +64,18 @@ if command -v wrk >/dev/null; then
 	else
 		not_ok "wrk ran across the reload" "$(cat "$T/wrk.out")"
 	fi
+	after=$(grep -vc '^#' "$T/access.log")
+	if [ "$after" -gt $((at_reload + 100)) ]; then ok "... and kept being served after it ($((after - at_reload)) more requests)"
+	else not_ok "... and kept being served after it" "$((after - at_reload)) requests logged after the reload"; fi
 	expect_not_contains "... with no socket error" "$(cat "$T/wrk.out")" "Socket errors"
 	expect_not_contains "... and no failed response" "$(cat "$T/wrk.out")" "Non-2xx"
 	expect_eq "a new connection after the reload gets the new certificate" "$served" "sitev2.mysite.com"
 else
-	ok "# skip: wrk is not installed (scripts/install-deps.sh installs it)"
 	conf sitev2 "$H2" >"$T/ops.ini"
 	kill -HUP "$SB_PID"
-	sleep 0.5
+	expect_log "the reload is logged" "$T/sysbind.log" "reloaded: generation 2 serving new connections"
 	expect_eq "a new connection after the reload gets the new certificate" "$(served_cert "$P" -)" "sitev2.mysite.com"
 fi
-expect_contains "the reload is logged" "$(cat "$T/sysbind.log")" "reloaded: generation 2"
 
 # --- listeners follow the bindings
 wait_port "$H2" 127.0.0.1 5
@@ -90,12 +98,11 @@ id = 1
 bindings = https/*:$P:
 EOF2
 kill -HUP "$SB_PID"
-sleep 0.5
+expect_log "a bad reload says the old configuration stays" "$T/sysbind.log" "reload failed: still serving generation 2"
 log=$(cat "$T/sysbind.log")
-expect_contains "a bad reload names the bad workers value with file:line" "$log" "ops.ini:3:"
+expect_contains "... names the bad workers value with file:line" "$log" "ops.ini:3:"
 expect_contains "... the unknown key" "$log" "ops.ini:4:"
 expect_contains "... and the missing certificate" "$log" "missing.pem"
-expect_contains "... and says the old configuration stays" "$log" "reload failed: still serving generation 2"
 code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$P/echo")
 expect_eq "... which still answers" "$code" "200"
 expect_eq "... with its certificate" "$(served_cert "$P" -)" "sitev2.mysite.com"
@@ -106,23 +113,25 @@ expect_eq "... and its listeners" "$code" "200"
 conf sitev2 "$H2" >"$T/ops.ini"
 sed -i "s|bindings = .*|bindings = https/*:$P:, http/127.0.0.1:$H2:, http/127.0.0.1:$B:|" "$T/ops.ini"
 kill -HUP "$SB_PID"
-sleep 0.5
-expect_contains "a reload onto a port another process holds is refused" "$(cat "$T/sysbind.log")" "reload: cannot listen: 127.0.0.1:$B: Address already in use"
+expect_log "a reload onto a port another process holds is refused" "$T/sysbind.log" "reload: cannot listen: 127.0.0.1:$B: Address already in use"
 conf sitev2 "$H2" >"$T/ops.ini"
 
 # --- SIGUSR1 reopens the access log
 mv "$T/access.log" "$T/access.log.1"
 kill -USR1 "$SB_PID"
-sleep 0.3
+expect_log "SIGUSR1: the daemon reopens its one log file (the access log)" "$T/sysbind.log" "SIGUSR1: 1 log file(s) reopened"
+expect_log "... the access log is there again with its header" "$T/access.log" "#Fields: date time"
 curl -sk -o /dev/null "https://127.0.0.1:$P/after-rotation"
-sleep 0.2
-expect_contains "SIGUSR1: the access log is reopened with its header" "$(cat "$T/access.log" 2>/dev/null)" "#Fields: date time"
-expect_contains "... and the next request is logged there" "$(cat "$T/access.log" 2>/dev/null)" "/after-rotation"
+expect_log "... and the next request is logged there" "$T/access.log" "/after-rotation"
+expect_not_contains "... not in the renamed file" "$(cat "$T/access.log.1")" "/after-rotation"
 
 # --- SIGTERM during a slow request
+r0=$(be_requests "$B")
 curl -sk -o "$T/slow" -w '%{http_code}' "https://127.0.0.1:$P/slow/1500" >"$T/slow.code" &
 cpid=$!
-sleep 0.5
+be_wait_requests "$B" "$r0" 1
+if kill -0 "$cpid" 2>/dev/null; then ok "the slow request is at the backend, unanswered, when SIGTERM comes"
+else not_ok "the slow request is at the backend, unanswered, when SIGTERM comes"; fi
 kill -TERM "$SB_PID"
 wait "$cpid"
 expect_eq "a slow request in flight at SIGTERM completes" "$(cat "$T/slow.code")" "200"

@@ -5,20 +5,30 @@
 # (1,000,000 requests) is `scripts/soak.sh` by hand.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v wrk >/dev/null; then
-	ok "# skip: wrk is not installed (scripts/install-deps.sh installs it)"
-	finish; exit
-fi
-slack=2048
+need_tool wrk wrk || { finish; exit; }
+slack=2048 asan=0
 if ldd "$SB_BIN" 2>/dev/null | grep -q libasan; then
 	slack=1000000   # AddressSanitizer's quarantine holds freed memory: RSS is not measured
+	asan=1
 fi
 out=$(SOAK_REQUESTS=20000 SOAK_PHASE=1 SOAK_SECONDS=120 SOAK_RSS_SLACK=$slack SB_CERTS="$SB_CERTS" \
 	"$SB_ROOT/scripts/soak.sh" "$SB_BUILD" 2>&1)
 echo "$out" | sed 's/^/    /'
-expect_contains "the soak ends with PASS" "$out" "soak: PASS"
-expect_contains "... with no failed request" "$out" "; 0 failed"
+expect_contains "the soak ends with PASS" "$out" $'\nsoak: PASS'
+expect_contains "... with no failed request" "$out" "; 0 failed"$'\n'
+n=$(printf '%s\n' "$out" | sed -n 's/^soak: \([0-9]*\) requests: keep-alive.*/\1/p')
+if [ -n "$n" ] && [ "$n" -ge 20000 ]; then ok "... after at least 20,000 requests ($n)"
+else not_ok "... after at least 20,000 requests" "${n:-no count}"; fi
 fds=$(printf '%s\n' "$out" | sed -n 's/^soak: fds  baseline \([0-9]*\)  after \([0-9]*\)$/\1 \2/p')
 set -- $fds
 expect_eq "descriptors are back to the baseline" "${2:-?}" "${1:-none}"
+rss=$(printf '%s\n' "$out" | sed -n 's/^soak: RSS  baseline \([0-9]*\) KiB  after \([0-9]*\) KiB.*/\1 \2/p')
+set -- $rss
+if [ "$asan" -eq 1 ]; then
+	skip "RSS is back within 2 MiB of the baseline" "not measured under AddressSanitizer (its quarantine holds freed memory)"
+elif [ -n "${2:-}" ] && [ "$2" -le $(( $1 + 2048 )) ]; then
+	ok "RSS is back within 2 MiB of the baseline ($1 KiB, then $2 KiB)"
+else
+	not_ok "RSS is back within 2 MiB of the baseline" "${rss:-no RSS line}"
+fi
 finish

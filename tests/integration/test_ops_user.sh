@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
-	ok "# skip: needs root and a 'nobody' user"
+	skip "the daemon drops to 'user = nobody' and still serves" "needs root and a 'nobody' user"
 	finish; exit
 fi
 P=$(free_port)
