@@ -140,18 +140,18 @@ expect_log() {
 		not_ok "$1" "[$3] never appeared in $(basename "$2"); it ends: $(tail -n 5 "$2" 2>/dev/null | head -c 600)"; fi
 }
 
-# log_mark FILE, then log_next FILE [SECONDS]: the first line FILE gained after the mark,
-# as soon as it is written (each log line is written whole, with one write).  Prints
-# nothing and returns 1 when no line came within SECONDS (default 10).
+# log_mark FILE, then log_next FILE [SECONDS]: the first record FILE gained after the mark
+# (a whole line, not a W3C "#" directive), as soon as it is written.  Prints nothing and
+# returns 1 when none came within SECONDS (default 10).
 declare -A _marks=()
 _lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
-_grown() { [ "$(_lines "$1")" -gt "$2" ]; }
-log_mark() { _marks[$1]=$(_lines "$1"); }
-log_next() {
-	local m=${_marks[$1]:-0}
-	wait_for -t "${2:-10}" _grown "$1" "$m" || return 1
-	sed -n "$((m + 1))p" "$1"
+_next_record() {   # FILE MARK: print the first whole non-# line after line MARK
+	local n; n=$(_lines "$1")
+	[ "$n" -gt "$2" ] || return 1
+	sed -n "$(( $2 + 1 )),${n}p" "$1" | grep -m 1 -v '^#'
 }
+log_mark() { _marks[$1]=$(_lines "$1"); }
+log_next() { wait_for -t "${2:-10}" _next_record "$1" "${_marks[$1]:-0}"; }
 
 # sock_count PID: how many sockets PID holds open (listeners, clients, backends).
 sock_count() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l; }

@@ -12,12 +12,12 @@ H=$(free_port); B=$(free_port); DEAD=$(free_port); NA=$(free_port)
 _pids+=("$!"); wait_port "$B" || { not_ok "backend starts"; finish; exit; }
 "$SB_BUILD/tests/backend" --port "$NA" --name blackhole --no-accept >"$T/backend-na.log" 2>&1 &
 _pids+=("$!")
-for i in $(seq 1 100); do grep -q 'never accepting' "$T/backend-na.log" && break; sleep 0.05; done
+wait_log "$T/backend-na.log" 'never accepting' || { not_ok "the blackhole backend starts"; finish; exit; }
 # Its queue (backlog 0) holds one connection, never accepted, even once the client left;
-# after that, SYNs are dropped and a connect hangs.  Filled here, on loopback, by clients
-# that may themselves hang (bounded).
-for i in 1 2; do timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$NA" 2>/dev/null & done
-sleep 0.5
+# after that, SYNs are dropped and a connect hangs.  Filled here, on loopback, by probes
+# that connect and leave, until one hangs (bounded): then a connect to it times out.
+na_connect_hangs() { timeout 0.5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$NA" 2>/dev/null; [ $? -eq 124 ]; }
+wait_for na_connect_hangs || not_ok "the blackhole's queue fills (a connect to it hangs)"
 cat >"$T/b.ini" <<EOF2
 [server]
 access_log = $T/access.log
@@ -45,13 +45,15 @@ EOF2
 sb_start "$T/b.ini" "$H" || { finish; exit; }
 A='Host: app.test\r\n'
 
-# req TEXT: raw request; sets OUT (response), RC (0: the server closed), STATUS.
+# req TEXT: raw request; sets OUT (response), RC (0: the server closed), STATUS; marks the
+# logs, so httperr_last / access_last print the line this request wrote.
 req() {
+	log_mark "$T/httperr.log"; log_mark "$T/access.log"
 	raw_http "$H" "$1" >"$T/out"; RC=$?
 	OUT=$(cat "$T/out"); STATUS=$(head -n 1 "$T/out" | tr -d '\r')
 }
-httperr_last() { sleep 0.1; tail -n 1 "$T/httperr.log"; }
-access_last() { sleep 0.1; tail -n 1 "$T/access.log"; }
+httperr_last() { log_next "$T/httperr.log"; }
+access_last() { log_next "$T/access.log"; }
 
 req "GET / HTTP/1.1\r\nHost: dead.test\r\n\r\n"
 expect_eq "backend refused: 503" "$STATUS" "HTTP/1.1 503 Service Unavailable"
@@ -70,7 +72,7 @@ expect_contains "... HTTPERR N/A" "$(httperr_last)" "GET / - 503 3 N/A Hole"
 req "GET /fault/reset-head HTTP/1.1\r\n${A}\r\n"
 expect_eq "backend resets before the head: 502" "$STATUS" "HTTP/1.1 502 Bad Gateway"
 expect_eq "... connection closed" "$RC" "0"
-expect_contains "... the backend got the request once (GET retried only on a pooled connection)" "$(grep -c 'GET /fault/reset-head' "$T/recv")" "1"
+expect_eq "... the backend got the request once (GET retried only on a pooled connection)" "$(grep -c 'GET /fault/reset-head' "$T/recv")" "1"
 expect_contains "... HTTPERR Connection_Abandoned_By_AppPool" "$(httperr_last)" "GET /fault/reset-head - 502 1 Connection_Abandoned_By_AppPool App"
 
 req "GET /fault/reset-body HTTP/1.1\r\n${A}\r\n"
@@ -90,7 +92,7 @@ expect_contains "... W3C win32 status 121" "$(access_last)" " 504 0 121 "
 
 req "GET /fault/truncate HTTP/1.1\r\n${A}\r\n"
 expect_eq "a truncated body: the head is relayed" "$STATUS" "HTTP/1.1 200 OK"
-expect_contains "... with the declared length" "$OUT" "Content-Length: 100"
+expect_contains "... with the declared length" "$OUT" $'\r\nContent-Length: 100\r\n'
 expect_eq "... then the connection is closed after the 10 bytes" "$RC|$(sed -n '/^\r$/,$p' "$T/out" | tail -c +3)" "0|0123456789"
 expect_contains "... HTTPERR Connection_Abandoned_By_AppPool" "$(httperr_last)" "GET /fault/truncate - - 1 Connection_Abandoned_By_AppPool App"
 
@@ -126,18 +128,21 @@ out=$(curl -s -w '%{http_code}' -o /dev/null -H 'Host: app.test' --data-binary a
 expect_eq "a POST on a dead pooled connection is not retried: 502" "$out" "502"
 expect_eq "... the backend got it once" "$(grep -c 'POST /echo?post' "$T/recv")" "1"
 
-# backend_timeout (1 s) runs only while the backend owes bytes.
+# backend_timeout (1 s) runs only while the backend owes bytes.  The sleeps are the test:
+# an upload whose pieces come 0.6 s apart, 2.4 s in all.
 start=$(date +%s%N)
 out=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"
 	printf "POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 20\r\nConnection: close\r\n\r\n" >&3
 	for i in 1 2 3 4; do sleep 0.6; printf "abcde" >&3; done; cat <&3' _ "$H")
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_contains "an upload lasting longer than backend_timeout ($ms ms) is answered 200" "$out" "HTTP/1.1 200 OK"
-expect_contains "... with the whole body" "$out" '"body_length":20'
+expect_contains "... with the whole body" "$out" '"body_length":20,'
 out=$(curl -s -m 10 -w ' %{http_code}' -H 'Host: app.test' "http://127.0.0.1:$H/fault/drip/5/400")
 expect_eq "a response dripping for 2 s with 0.4 s gaps passes backend_timeout 1 s" "$out" "..... 200"
 
-# WebSocket: Upgrade + 101 is a two-way tunnel, closed after websocket_idle_timeout.
+# WebSocket: Upgrade + 101 is a two-way tunnel, closed after websocket_idle_timeout.  The
+# sleeps are the test: two pings 0.5 s apart keep the tunnel open past the 1 s timeout.
+log_mark "$T/access.log"
 start=$(date +%s%N)
 out=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"
 	printf "GET /ws HTTP/1.1\r\nHost: app.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" >&3
