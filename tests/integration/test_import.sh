@@ -104,7 +104,7 @@ expect_contains "check after the fix: sitev2 on 8443 is ok (the certificate name
 	"  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok"
 # appcmd added https/*:443:sitev2 but no netsh entry holds port 443: as on Windows, that
 # binding's handshake fails until `netsh http add sslcert ipport=0.0.0.0:443 ...`.
-expect_contains "check after the fix: *:443 has no certificate binding yet" "$out" \
-	"6 predictions: 4 ok, 2 no-certificate"
+expect_contains "check after the fix: *:443 has no certificate binding yet" "$out"$'\n' \
+	$'\n6 predictions: 4 ok, 2 no-certificate\n'
 
 finish
