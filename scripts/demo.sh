@@ -93,6 +93,15 @@ cert() {
 # trace_of NAME CONN: the trace lines of connection CONN (without timestamps).
 trace_of() { sed -n "s/^.* info: \(trace conn $2: .*\)$/\1/p" "$T/$1.log"; }
 last_conn() { sed -n 's/^.* trace conn \([0-9]*\): accepted.*/\1/p' "$T/$1.log" | tail -n 1; }
+# settle NAME: wait (10 s at most) until the last connection's trace has reached its close,
+# so what follows reads the whole story, however busy the machine.
+settle() {
+	local i
+	for i in $(seq 1 200); do
+		trace_of "$1" "$(last_conn "$1")" | grep -q ': closed (' && return 0
+		sleep 0.05
+	done
+}
 RES=(--resolve "sitev1.mysite.com:$P:127.0.0.1" --resolve "sitev2.mysite.com:$P:127.0.0.1")
 
 say "${B}sysbind demo: two sites, one IP:Port, and the certificate chosen before the Host is known${N}"
@@ -125,7 +134,7 @@ check "sitev1 works" "$code" "200"
 say "Why? Watch sysbind's trace of a visitor who clicks through the warning (curl -k):"
 run "curl -k https://sitev2.mysite.com:$P/"
 curl -sSk "${RES[@]}" -o /dev/null "https://sitev2.mysite.com:$P/"
-sleep 0.2
+settle act1
 id=$(last_conn act1); tr=$(trace_of act1 "$id")
 printf '%s\n' "$tr" | show
 look "the SNI is ignored (iis7), the certificate is picked by IP:Port (step 4) before the"
@@ -157,7 +166,7 @@ code=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" -o /dev/null -w '%{http_cod
 printf 'HTTP %s\n' "$code" | show
 look "the same certificate is still chosen by IP:Port alone, but now it covers sitev2 too"
 check "sitev2 now works with certificate checks on" "$code" "200"
-sleep 0.2
+settle act2
 tr=$(trace_of act2 "$(last_conn act2)")
 check "the trace's verdict is ok" "$tr" "§1.3 verdict ok"
 stop
@@ -175,7 +184,7 @@ run "curl --cacert ca.pem https://sitev2.mysite.com:$P/"
 code=$(curl -sS --cacert "$CERTS/ca.pem" "${RES[@]}" -o /dev/null -w '%{http_code}' "https://sitev2.mysite.com:$P/" 2>&1)
 printf 'HTTP %s\n' "$code" | show
 check "curl for sitev2 succeeds" "$code" "200"
-sleep 0.2
+settle act3
 tr=$(trace_of act3 "$(last_conn act3)")
 printf '%s\n' "$tr" | grep -E 'SNI|certificate chosen' | show
 look "now the SNI is used: step 2 (hostnameport) picks the certificate before any HTTP byte"
@@ -188,7 +197,7 @@ out=$(cert -); printf '%s\n' "$out" | show
 check "without SNI the client gets the fallback: sitev1's certificate" "$out" "CN = sitev1.mysite.com"
 printf 'GET / HTTP/1.1\r\nHost: sitev2.mysite.com\r\nAccept: application/json\r\nConnection: close\r\n\r\n' |
 	timeout 10 openssl s_client -connect "127.0.0.1:$P" -noservername -quiet -ign_eof >"$T/nosni.out" 2>/dev/null
-sleep 0.2
+settle act3
 tr=$(trace_of act3 "$(last_conn act3)")
 printf '%s\n' "$tr" | grep -E 'without SNI|certificate chosen|verdict' | show
 look "steps 2 and 3 need a name: without SNI only the 0.0.0.0:$P fallback is left, and sitev2 mismatches again"
