@@ -3,16 +3,26 @@
 # scenario (iis7, one certificate for sitev1), a visitor of sitev2 who clicked through the
 # warning.  The page must draw the decision path: a stage for the accept, the ClientHello
 # (SNI ignored), the certificate (CN=sitev1.mysite.com), the handshake, the decrypted Host
-# (sitev2.mysite.com), the site, the verdict, and the mismatch marker joining the
-# certificate to the host.  A screenshot is kept at $SB_BUILD/artifacts/diag-two-sites.png.
-# Chromium is installed on first use (scripts/install-deps.sh chromium).
+# (sitev2.mysite.com), the site, the verdict, and the mismatch bracket joining the
+# certificate to the host.
+#
+# What is checked is what Chromium rendered, not the server's markup: driven through the
+# DevTools protocol (cdp.sh), diag-page.js reports after load which elements are visible,
+# where, with what text, what a click on each stage reaches; then, from a screenshot of
+# the page decoded by Chromium itself, which colour each stage box's outline was painted
+# in, how much text ink is inside it, and whether the bracket's bar is painted red where
+# its geometry says.  Two controls restyle the page (bracket stroke removed, picture
+# hidden) and show those checks then fail.  The screenshot is kept at
+# $SB_BUILD/artifacts/diag-two-sites.png, what was reported about it beside it (.facts).  Chromium is installed on first use
+# (scripts/install-deps.sh chromium).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/cdp.sh"
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-if [ ! -x "$CHROMIUM" ]; then
-	echo "# installing chromium (once)"
-	"$SB_ROOT/scripts/install-deps.sh" chromium >"$T/install.log" 2>&1 ||
-		{ not_ok "chromium installs" "$(tail -5 "$T/install.log")"; finish; exit; }
+if [ "$CHROMIUM" = /usr/bin/chromium ]; then
+	need_tool chromium chromium || { finish; exit; }
+elif [ ! -x "$CHROMIUM" ]; then
+	not_ok "CHROMIUM=$CHROMIUM is a program"; finish; exit
 fi
 
 P=$(free_port); H=$(free_port)
@@ -36,69 +46,111 @@ bindings = https/127.0.0.1:$P:sitev2.mysite.com, http/127.0.0.1:$H:sitev2.mysite
 EOF
 sb_start "$T/two-sites.ini" "$P" || { finish; exit; }
 
-# browser URL OUT-FLAGS...: run headless chromium on URL with a fresh profile.
-browser() {
-	local url=$1; shift
-	local prof; prof=$(mktemp -d "$T/chromium.XXXXXX")
-	timeout 60 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic \
-		--no-first-run --disable-background-networking --disable-component-update \
-		--disable-sync --disable-dev-shm-usage --user-data-dir="$prof" \
-		--ignore-certificate-errors \
-		--host-resolver-rules="MAP sitev1.mysite.com 127.0.0.1, MAP sitev2.mysite.com 127.0.0.1" \
-		"$@" "$url" 2>>"$T/chromium.log"
+# render NAME URL [CSS]: open URL in a fresh headless Chromium (1200x1600), optionally add
+# CSS to the page once loaded, and write what diag-page.js reports about its layout and
+# its painted pixels to $T/NAME.facts, the screenshot to $T/NAME.png.  0 when all of it
+# could be asked; else a failed check says why.
+render() {
+	local name=$1 url=$2 css=${3:-} shot
+	: >"$T/$name.facts"
+	if ! cdp_open 1200 1600 --ignore-certificate-errors \
+		--host-resolver-rules="MAP sitev1.mysite.com 127.0.0.1, MAP sitev2.mysite.com 127.0.0.1" ||
+		! cdp_call Page.navigate "{\"url\":\"$url\"}" ||
+		! cdp_eval "$(cat "$SB_ROOT/tests/integration/diag-page.js")" >/dev/null ||
+		{ [ -n "$css" ] && ! cdp_eval "(() => { const s = document.createElement('style');
+			s.textContent = '$css'; document.head.append(s); return 'styled'; })()" >/dev/null; } ||
+		! cdp_eval "sbLayout()" >>"$T/$name.facts" ||
+		! cdp_call Page.captureScreenshot '{"format":"png"}'; then
+		not_ok "chromium renders $url ($name)" "$CDP_ERROR; $(tail -n 5 "$T/chromium.stderr")"
+		cdp_close; return 1
+	fi
+	shot=${CDP_REPLY#*\"data\":\"}; shot=${shot%%\"*}
+	printf '%s' "$shot" | base64 -d >"$T/$name.png"
+	if ! cdp_eval "sbPaint('data:image/png;base64,$shot')" >>"$T/$name.facts"; then
+		not_ok "chromium decodes its screenshot of $url ($name)" "$CDP_ERROR"
+		cdp_close; return 1
+	fi
+	cdp_close
+}
+# fact NAME KEY: the value diag-page.js reported for KEY.
+fact() { sed -n "s/^$2=//p" "$T/$1.facts" | head -n 1; }
+# percent NAME KEY WORD: the number before % after WORD in KEY's value (outline colours).
+percent() { fact "$1" "$2" | sed -n "s/.*$3 \([0-9]*\)%.*/\1/p"; }
+# at_least NAME GOT MIN: a check that the number GOT is at least MIN.
+at_least() {
+	if [ -n "$2" ] && [ "$2" -ge "$3" ]; then ok "$1 ($2)"; else not_ok "$1" "got [${2:-none}], want at least $3"; fi
 }
 
 URL="https://sitev2.mysite.com:$P/"
-dom=$(browser "$URL" --dump-dom)
-expect_contains "chromium renders the diagnostic page" "$dom" "<h1>sysbind diagnostic page</h1>"
-expect_contains "... with the decision-path picture (inline SVG)" "$dom" '<svg id="decision-path"'
-expect_contains "... marked as having a mismatch" "$dom" 'class="has-mismatch"'
+render two "$URL" || { finish; exit; }
+expect_eq "chromium lays out the diagnostic page" "$(fact two viewport) $(fact two h1)" "1200x1600 sysbind diagnostic page"
+expect_eq "... with the decision-path picture visible" "$(fact two svg.visible)" "true"
+expect_eq "... marked as having a mismatch" "$(fact two svg.class)" "has-mismatch"
+expect_eq "... with seven visible stages, in order" "$(fact two stages)" \
+	"stage-accept stage-hello stage-cert stage-handshake stage-host stage-site stage-verdict"
+expect_eq "the picture fits the window (its whole box is on screen)" \
+	"$(fact two svg.box | awk -F, '{ print ($1 >= 0 && $2 >= 0 && $1 + $3 <= 1200 && $2 + $4 <= 1600 && $3 >= 600 && $4 >= 400) }')" "1"
 for s in accept hello cert handshake host site verdict; do
-	expect_contains "... a stage for $s" "$dom" "id=\"stage-$s\""
+	expect_eq "stage $s: visible, and a click on it reaches it" \
+		"$(fact two "stage.$s.visible") $(fact two "stage.$s.hit")" "true stage-$s"
+	at_least "... its text is painted (dark pixels in its box)" "$(fact two "stage.$s.ink")" 300
 done
-stage() {   # the markup of one stage group
-	printf '%s' "$dom" | tr '\n' ' ' | grep -o "<g class=\"stage[^\"]*\" id=\"stage-$1\">.*" |
-		sed 's|</g> *<g class="stage.*||; s|</g> *<g id="mismatch.*||'
-}
-expect_contains "the accept stage shows the local IP:Port" "$(stage accept)" "127.0.0.1:$P"
-expect_contains "the ClientHello stage: SNI sitev2 ignored" "$(stage hello)" "SNI sitev2.mysite.com: IGNORED"
-expect_contains "... the SNI pill says ignored" "$(stage hello)" 'data-know="sni" data-state="ignored"'
-expect_contains "... the Host pill says unknown" "$(stage hello)" 'data-know="host" data-state="unknown"'
-expect_contains "the certificate stage names CN=sitev1.mysite.com" "$(stage cert)" "CN=sitev1.mysite.com"
-expect_contains "... chosen by the wildcard ipport entry" "$(stage cert)" "ipport 0.0.0.0:$P"
-expect_contains "... and is drawn as bad" "$(stage cert)" 'class="stage bad" id="stage-cert"'
-expect_contains "the Host stage shows sitev2" "$(stage host)" "Host: sitev2.mysite.com:$P"
-expect_contains "... with the Host now known" "$(stage host)" 'data-know="host" data-state="known"'
-expect_contains "... drawn as bad" "$(stage host)" 'class="stage bad" id="stage-host"'
-expect_contains "the site stage routes to MySite V2" "$(stage site)" "Site: MySite V2 (id 2)"
-expect_contains "the verdict stage says name-mismatch" "$(stage verdict)" "Verdict: name-mismatch"
-expect_contains "the mismatch marker joins certificate and host" "$dom" '<g id="mismatch" class="mismatch">'
-expect_contains "... and says which names differ" "$dom" "the certificate names sitev1.mysite.com, the client asked for sitev2.mysite.com"
-
-# What the browser laid out: the picture has a real size (not collapsed or hidden).
-geo=$(browser "$URL" --run-all-compositor-stages-before-draw --virtual-time-budget=2000 \
-	--dump-dom --window-size=1200,1600 | grep -c '<rect class="box"')
-expect_eq "seven stage boxes are drawn" "$geo" "7"
+expect_contains "the accept stage shows the local IP:Port" "$(fact two stage.accept.text)" "connected to 127.0.0.1:$P"
+expect_contains "the ClientHello stage: SNI sitev2 ignored" "$(fact two stage.hello.text)" "SNI sitev2.mysite.com: IGNORED"
+expect_eq "... its pills: IP:Port known, SNI ignored, Host unknown" "$(fact two stage.hello.pills)" "ipport:known sni:ignored host:unknown"
+expect_contains "the certificate stage names CN=sitev1.mysite.com" "$(fact two stage.cert.text)" " / CN=sitev1.mysite.com / "
+expect_contains "... chosen by the wildcard ipport entry" "$(fact two stage.cert.text)" "Certificate chosen by ipport 0.0.0.0:$P"
+expect_contains "the Host stage shows sitev2" "$(fact two stage.host.text)" "Host: sitev2.mysite.com:$P"
+expect_eq "... with the Host now known" "$(fact two stage.host.pills)" "ipport:known sni:ignored host:known"
+expect_contains "the site stage routes to MySite V2" "$(fact two stage.site.text)" "Site: MySite V2 (id 2)"
+expect_contains "the verdict stage says name-mismatch" "$(fact two stage.verdict.text)" "Verdict: name-mismatch"
+# painted: bad stages outlined in red, the others in green
+for s in cert host verdict; do
+	at_least "stage $s is painted as bad: its outline is red" "$(percent two "stage.$s.outline" red)" 90
+done
+for s in accept hello handshake site; do
+	at_least "stage $s is painted as fine: its outline is green" "$(percent two "stage.$s.outline" green)" 90
+done
+expect_eq "the mismatch bracket is visible" "$(fact two mismatch.visible)" "true"
+expect_eq "... and joins the certificate stage to the Host stage" "$(fact two mismatch.joins)" "stage-cert to stage-host"
+at_least "... its bar is painted red all the way (% of pixel rows)" "$(fact two mismatch.bar_painted | cut -d% -f1)" 95
+expect_eq "... and its label says which names differ" "$(fact two mismatch.text)" \
+	"&#215; name mismatch: the certificate names sitev1.mysite.com, the client asked for sitev2.mysite.com"
 
 mkdir -p "$SB_BUILD/artifacts"
 shot="$SB_BUILD/artifacts/diag-two-sites.png"
-rm -f "$shot"
-browser "$URL" --screenshot="$shot" --window-size=1200,1600 --hide-scrollbars >/dev/null
-if [ -s "$shot" ] && [ "$(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; then
-	ok "a PNG screenshot is kept at $shot"
+cp "$T/two.facts" "${shot%.png}.facts"
+if cp "$T/two.png" "$shot" && [ "$(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] &&
+	[ "$(fact two shot.size)" = "1200x1600" ]; then
+	ok "a 1200x1600 PNG screenshot is kept at $shot"
 else
-	not_ok "a PNG screenshot is kept at $shot" "$(tail -5 "$T/chromium.log")"
+	not_ok "a 1200x1600 PNG screenshot is kept at $shot" "size $(fact two shot.size)"
 fi
 
-# A matching visit (sitev1) draws no mismatch.
-dom=$(browser "https://sitev1.mysite.com:$P/" --dump-dom)
-expect_contains "sitev1's page draws the picture too" "$dom" '<svg id="decision-path"'
-expect_contains "... with no mismatch" "$dom" 'class="no-mismatch"'
-expect_not_contains "... and no mismatch marker" "$dom" 'id="mismatch"'
+# Controls: the same page restyled; the checks above must see the difference.
+render nobar "$URL" '#decision-path .mismatch .br{stroke:none}' || { finish; exit; }
+n=$(fact nobar mismatch.bar_painted | cut -d% -f1)
+if [ -n "$n" ] && [ "$n" -le 5 ]; then ok "control: with the bracket's stroke removed by CSS, its bar is found unpainted ($n%)"
+else not_ok "control: with the bracket's stroke removed by CSS, its bar is found unpainted" "${n:-none}%"; fi
+render hidden "$URL" '#decision-path{visibility:hidden}' || { finish; exit; }
+expect_eq "control: with the picture hidden by CSS, no stage is visible" "$(fact hidden svg.visible)|$(fact hidden stages)" "false|"
+expect_eq "... no stage text is painted, no outline, no red" \
+	"$(fact hidden stage.cert.ink) $(fact hidden stage.cert.outline) $(fact hidden svg.red_pixels)" "0 red 0% green 0% 0"
+
+# A matching visit (sitev1) draws no mismatch: no bracket, nothing painted red.
+render v1 "https://sitev1.mysite.com:$P/" || { finish; exit; }
+expect_eq "sitev1's page draws the picture too, every stage visible" "$(fact v1 svg.visible) $(fact v1 stages)" \
+	"true stage-accept stage-hello stage-cert stage-handshake stage-host stage-site stage-verdict"
+expect_eq "... with no mismatch" "$(fact v1 svg.class)" "no-mismatch"
+expect_eq "... no mismatch bracket" "$(fact v1 mismatch.present)" "false"
+expect_eq "... and no red painted anywhere in the picture" "$(fact v1 svg.red_pixels)" "0"
+expect_contains "... its verdict stage says ok" "$(fact v1 stage.verdict.text)" "Verdict: ok"
+at_least "... outlined in green" "$(percent v1 stage.verdict.outline green)" 90
 
 # Plain http: accept, request, site; no TLS stages, SNI not applicable.
-dom=$(browser "http://sitev2.mysite.com:$H/" --dump-dom)
-expect_contains "the http page draws the request stage" "$dom" 'id="stage-host"'
-expect_not_contains "... and no certificate stage" "$dom" 'id="stage-cert"'
-expect_contains "... SNI shown as not applicable" "$dom" 'data-know="sni" data-state="n/a"'
+render http "http://sitev2.mysite.com:$H/" || { finish; exit; }
+expect_eq "the http page draws the accept, request and site stages only" "$(fact http stages)" \
+	"stage-accept stage-host stage-site"
+expect_contains "... the request stage shows the Host read in clear" "$(fact http stage.host.text)" "Host: sitev2.mysite.com:$H"
+expect_eq "... SNI shown as not applicable" "$(fact http stage.host.pills)" "ipport:known sni:n/a host:known"
 finish
