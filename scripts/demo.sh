@@ -16,9 +16,17 @@ T=$(mktemp -d /tmp/sysbind-demo.XXXXXX)
 PIDS=()
 FAILS=0
 
+# live_child PID: PID is a running child of this script.  A reaped child's PID may belong
+# to another process by now (pid_max can be 32768): only live children are signalled.
+live_child() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st
+	[ "${1:-}" != Z ] && [ "${2:-}" = "$$" ]
+}
 cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do live_child "$p" && kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -81,7 +89,7 @@ start() {
 	for i in $(seq 1 100); do busy "$P" && return 0; sleep 0.05; done
 	echo "demo: sysbind did not start on $1:"; cat "$T/$1.log"; exit 1
 }
-stop() { kill -TERM "$SB_PID" 2>/dev/null; wait "$SB_PID" 2>/dev/null; }
+stop() { live_child "$SB_PID" && kill -TERM "$SB_PID" 2>/dev/null; wait "$SB_PID" 2>/dev/null; }
 # cert SNI|-: the subject and names of the certificate served on 127.0.0.1:$P.
 cert() {
 	local sni=(-noservername)

@@ -37,9 +37,17 @@ command -v wrk >/dev/null || "$ROOT/scripts/install-deps.sh" wrk
 
 T=$(mktemp -d /tmp/sysbind-soak.XXXXXX)
 PIDS=()
+# live_child PID: PID is a running child of this script.  A reaped child's PID may belong
+# to another process by now (pid_max can be 32768): only live children are signalled.
+live_child() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st
+	[ "${1:-}" != Z ] && [ "${2:-}" = "$$" ]
+}
 cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do live_child "$p" && kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -159,7 +167,12 @@ echo "soak: fds  baseline $base_fds  after $after_fds"
 echo "soak: pooled backend connections  baseline $base_pool  after $after_pool  (at most 64)"
 echo "soak: RSS  baseline $base_rss KiB  after $after_rss KiB  (allowed +$SLACK KiB)"
 rc=0
-kill -0 "$SB" 2>/dev/null || { echo "soak: FAIL: the daemon died"; exit 1; }
+if ! live_child "$SB"; then
+	wait "$SB"; st=$?
+	echo "soak: FAIL: the daemon died (exit status $st); its log ends:"
+	tail -n 5 "$T/sysbind.log" | sed 's/^/soak:   /'
+	exit 1
+fi
 [ "$total" -ge "$TARGET" ] || { echo "soak: FAIL: only $total of $TARGET requests in ${MAXSECS}s"; rc=1; }
 [ "$failed" -eq 0 ] || { echo "soak: FAIL: $failed failed requests"; rc=1; }
 [ "$after_fds" -eq "$base_fds" ] || { echo "soak: FAIL: descriptors changed"; rc=1; }

@@ -14,9 +14,19 @@ if [ -z "${SB_CERTS:-}" ]; then
 fi
 _pass=0 _fail=0 _skip=0 _pids=()
 
+# our_child PID: PID is a live child of this shell.  A recorded PID whose process has
+# exited and been reaped may since have been given to anybody's process (pid_max can be
+# as low as 32768, with other test runs on the machine): never signal it.
+our_child() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st   # state, ppid, ...
+	[ "${1:-}" != Z ] && [ "${2:-}" = "$$" ]
+}
+
 _cleanup() {
 	local p
-	for p in "${_pids[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${_pids[@]}"; do our_child "$p" && kill "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -80,9 +90,11 @@ sb_start() {
 	if ! wait_port "$2"; then not_ok "sysbind starts on $1" "port $2 never opened"; return 1; fi
 }
 
-# sb_stop: SIGTERM the daemon started last and wait for it; prints its exit status.
+# sb_stop: SIGTERM the daemon started last (if it still runs) and wait for it; prints its
+# exit status.
 sb_stop() {
-	kill -TERM "$SB_PID" 2>/dev/null; wait "$SB_PID" 2>/dev/null; echo $?
+	our_child "$SB_PID" && kill -TERM "$SB_PID" 2>/dev/null
+	wait "$SB_PID" 2>/dev/null; echo $?
 }
 
 # served_cert PORT SNI|-: the subject CN of the certificate served on 127.0.0.1:PORT.
