@@ -101,8 +101,7 @@ expect_contains "... and bytes flow both ways" "$out" "ping-through-the-tunnel"
 r0=$(be_requests "$B")
 "${C[@]}" -o "$T/slow" -w '%{http_code}' "$U/slow/1500" >"$T/slow.code" &
 cpid=$!
-be_wait_requests "$B" "$r0" 1
-if kill -0 "$cpid" 2>/dev/null; then ok "the slow request is at the backend, unanswered, when SIGTERM comes"
+if be_wait_requests "$B" "$r0" 1 && kill -0 "$cpid" 2>/dev/null; then ok "the slow request is at the backend, unanswered, when SIGTERM comes"
 else not_ok "the slow request is at the backend, unanswered, when SIGTERM comes"; fi
 kill -TERM "$SB_PID"
 wait "$cpid"

@@ -129,8 +129,7 @@ expect_not_contains "... not in the renamed file" "$(cat "$T/access.log.1")" "/a
 r0=$(be_requests "$B")
 curl -sk -o "$T/slow" -w '%{http_code}' "https://127.0.0.1:$P/slow/1500" >"$T/slow.code" &
 cpid=$!
-be_wait_requests "$B" "$r0" 1
-if kill -0 "$cpid" 2>/dev/null; then ok "the slow request is at the backend, unanswered, when SIGTERM comes"
+if be_wait_requests "$B" "$r0" 1 && kill -0 "$cpid" 2>/dev/null; then ok "the slow request is at the backend, unanswered, when SIGTERM comes"
 else not_ok "the slow request is at the backend, unanswered, when SIGTERM comes"; fi
 kill -TERM "$SB_PID"
 wait "$cpid"
