@@ -43,6 +43,7 @@
 #include "http.h"
 #include "log.h"
 #include "respond.h"
+#include "sendrate.h"
 #include "tlsctx.h"
 #include "trace.h"
 #include "upstream.h"
@@ -50,13 +51,7 @@
 static atomic_ullong conn_ids;
 
 #define CONN_FEED_MAX      (64 * 1024)
-#define CONN_FLUSH_SECONDS 10
 #define CONN_LINGER_SECONDS 2
-/* min_send_rate, as HTTP.SYS applies MinSendRate: response bytes go to the client in
- * sends of at most MaxBytesPerSend (64 KiB); each must be taken within size/min_send_rate
- * seconds (never less than CONN_RATE_FLOOR_MS), else Timer_MinBytesPerSecond. */
-#define CONN_SEND_MAX      65536
-#define CONN_RATE_FLOOR_MS 1000
 
 /* sc-win32-status values IIS writes for requests that did not end normally. */
 #define WIN32_NETNAME_DELETED      64    /* the other side reset or vanished */
@@ -107,10 +102,10 @@ struct conn {
 	/* the verdict for the last host asked on this connection */
 	char                 *verdict_host;  /* its own allocation: most hosts are short */
 	int                   verdict;  /* enum cert_verdict, -1: none */
-	/* min_send_rate: the send in progress, its bytes still to be taken by the client */
+	/* min_send_rate: the send being timed (see sendrate.h) */
 	struct event         *rate_ev;
-	size_t                rate_need;   /* 0: no send in progress */
-	size_t                rate_size;
+	struct sendrate       rate;
+	struct timeval        out_since;   /* when the output last became non-empty */
 	int                   win32;    /* sc-win32-status of the request's W3C line */
 	int                   logged;   /* the request's W3C line is written */
 	/* conn_flush: the output was empty when bytes were added at flush_tv (the loop's
@@ -328,28 +323,32 @@ conn_write_timeout(const struct conn *c, struct timeval *tv)
 }
 
 /*
- * min_send_rate (HTTP.SYS MinSendRate).  A "send" is what waits in the client's output
- * when the previous one was taken, up to CONN_SEND_MAX bytes; its deadline is
- * size/min_send_rate seconds away.  A client that reads nothing, or trickles, misses it:
- * HTTPERR Timer_MinBytesPerSecond and close.  Bytes the kernel accepts count as taken.
+ * min_send_rate (HTTP.SYS MinSendRate), timed on what the client acknowledged (see
+ * sendrate.h).  A send is timed from the moment bytes wait for the client: when a write
+ * left part of the output behind, bytes are added to an output that has been waiting
+ * since an earlier loop iteration (the socket took nothing), or the output reaches the
+ * high-water mark that stops the backend.  A response the kernel takes whole in one go is
+ * never timed here (no system call on that path): the idle and keep-alive timers cover a
+ * client that then reads nothing.
  */
 static void
-conn_rate_start(struct conn *c, size_t waiting)
+conn_rate_begin(struct conn *c)
 {
-	unsigned long long ms;
+	uint64_t acked, queued, pending;
+	unsigned long ms;
 	struct timeval tv;
 
-	if (c->rate_ev == NULL)
+	if (c->rate_ev == NULL || c->rate.active || c->closed || c->bev == NULL)
 		return;
-	if (waiting == 0 || c->phase == PHASE_TUNNEL || c->phase == PHASE_LINGER) {
-		c->rate_need = 0;
-		evtimer_del(c->rate_ev);
+	if (sendrate_socket(bufferevent_getfd(c->bev), &acked, &queued) != 0) {
+		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->id,
+		    strerror(errno));
 		return;
 	}
-	c->rate_size = c->rate_need = waiting < CONN_SEND_MAX ? waiting : CONN_SEND_MAX;
-	ms = (unsigned long long)c->rate_need * 1000 / c->cfg->min_send_rate;
-	if (ms < CONN_RATE_FLOOR_MS)
-		ms = CONN_RATE_FLOOR_MS;
+	pending = evbuffer_get_length(bufferevent_get_output(c->bev)) + queued;
+	if (pending == 0)
+		return;
+	ms = sendrate_start(&c->rate, acked, pending, c->cfg->min_send_rate);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(c->rate_ev, &tv);
@@ -359,40 +358,81 @@ static void
 conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	uint64_t acked, queued, base = c->rate.base, need = c->rate.need;
+	unsigned long ms = 0;
+	struct timeval tv;
 
-	if (c->closed || c->bev == NULL || c->rate_need == 0)
+	if (c->closed || c->bev == NULL || !c->rate.active)
 		return;
-	conn_trace(c, "the client took %zu of %zu bytes in time for min_send_rate %lu/s",
-	    c->rate_size - c->rate_need, c->rate_size, c->cfg->min_send_rate);
+	if (sendrate_socket(bufferevent_getfd(c->bev), &acked, &queued) != 0) {
+		c->rate.active = 0;
+		return;
+	}
+	switch (sendrate_check(&c->rate, acked, evbuffer_get_length(
+	    bufferevent_get_output(c->bev)) + queued, c->cfg->min_send_rate, &ms)) {
+	case SENDRATE_IDLE:
+		return;
+	case SENDRATE_NEXT:
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		evtimer_add(c->rate_ev, &tv);
+		return;
+	case SENDRATE_CUT:
+		break;
+	}
+	conn_trace(c, "the client acknowledged %llu of the %llu bytes it had to take in %lu ms "
+	    "(min_send_rate %lu bytes/s)", (unsigned long long)(acked > base ? acked - base : 0),
+	    (unsigned long long)need, sendrate_window_ms(need, c->cfg->min_send_rate),
+	    c->cfg->min_send_rate);
 	conn_log_abort(c, "Timer_MinBytesPerSecond", WIN32_SEM_TIMEOUT);
 	conn_close(c, "Timer_MinBytesPerSecond");
 }
 
-/* Every change to the client's output: the send the client is taking (min_send_rate),
- * and a busy tunnel kept from its idle timeout. */
+/* Every change to the client's output: min_send_rate's timing, and a busy tunnel kept
+ * from its idle timeout. */
 static void
 conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
+	struct timeval now;
 
 	if (c->closed)
 		return;
-	if (info->n_deleted > 0 && c->rate_need > 0) {
-		if (info->n_deleted < c->rate_need)
-			c->rate_need -= info->n_deleted;
-		else
-			conn_rate_start(c, evbuffer_get_length(buf));   /* taken: the next send */
-	}
+	if (info->n_deleted > 0 && evbuffer_get_length(buf) > 0)
+		conn_rate_begin(c);   /* a write left bytes behind */
 	if (info->n_added == 0)
 		return;
+	if (evbuffer_get_length(buf) >= CONN_HIGH_WATER && info->orig_size < CONN_HIGH_WATER)
+		conn_rate_begin(c);   /* the backend stops here until the client takes some */
+	event_base_gettimeofday_cached(c->srv->base, &now);
 	if (info->orig_size == 0) {
 		c->flush_fresh = 1;
-		event_base_gettimeofday_cached(c->srv->base, &c->flush_tv);
+		c->flush_tv = now;
+		c->out_since = now;
+	} else if (timercmp(&now, &c->out_since, !=)) {
+		conn_rate_begin(c);   /* bytes have waited since an earlier iteration */
 	}
 	if (c->phase == PHASE_TUNNEL)
 		conn_set_timer(c, c->cfg->websocket_idle_timeout);
-	else if (c->rate_need == 0)
-		conn_rate_start(c, evbuffer_get_length(buf));
+}
+
+/*
+ * An orderly end of a TLS connection: TLS close_notify (RFC 8446 §6.1), so that the
+ * client can tell a complete close-delimited response from one cut short.  Called only
+ * when everything queued was written; never on a truncation.
+ */
+static void
+conn_tls_goodbye(struct conn *c)
+{
+	SSL *ssl;
+
+	if (c->proto != BINDING_HTTPS || c->bev == NULL || c->phase == PHASE_HANDSHAKE ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL || !SSL_is_init_finished(ssl))
+		return;
+	ERR_clear_error();
+	(void)SSL_shutdown(ssl);   /* sends close_notify; the peer's reply ends the linger */
+	ERR_clear_error();
 }
 
 /* ---------- the trace of the TLS decision ---------- */
@@ -465,9 +505,11 @@ static void
 conn_linger(struct conn *c)
 {
 	if (c->peer_eof) {
+		conn_tls_goodbye(c);
 		conn_close(c, "response sent");
 		return;
 	}
+	conn_tls_goodbye(c);
 	c->phase = PHASE_LINGER;
 	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(
@@ -494,7 +536,18 @@ conn_flush_close(struct conn *c)
 		conn_linger(c);
 		return;
 	}
-	conn_set_timer(c, CONN_FLUSH_SECONDS);
+	/* The rest of the response is the client's to take: at min_send_rate, or with
+	 * min_send_rate = 0 within idle_connection_timeout of each write (bufferevent). */
+	conn_set_timer(c, 0);
+	if (c->rate_ev != NULL) {
+		conn_rate_begin(c);
+		if (!c->rate.active)
+			conn_set_timer(c, c->cfg->idle_connection_timeout);
+	} else {
+		struct timeval wr;
+
+		bufferevent_set_timeouts(c->bev, NULL, conn_write_timeout(c, &wr));
+	}
 }
 
 /* ---------- responses sysbind makes itself ---------- */
@@ -889,8 +942,10 @@ conn_check_eof(struct conn *c)
 		if (http_parser_finish(c->parser) != 0 || evbuffer_get_length(
 		    bufferevent_get_input(c->bev)) > 0)
 			conn_close(c, "client closed inside a request head");
-		else
+		else {
+			conn_tls_goodbye(c);
 			conn_close(c, "client closed");
+		}
 		break;
 	case PHASE_BODY:
 		/* HTTP.SYS: the connection went before the final response was sent */
@@ -1031,6 +1086,8 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		reason = (c->started || c->requests == 0) ? "Timer_HeaderWait" :
 		    "Timer_ConnectionIdle";
 		conn_log_httperr(c, 0, reason);
+		if (!c->started)
+			conn_tls_goodbye(c);   /* idle between requests: an orderly end */
 		conn_close(c, reason);
 		return;
 	case PHASE_LINGER:
@@ -1041,6 +1098,9 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close(c, "tunnel idle for websocket_idle_timeout");
 		return;
 	default:
+		/* the output did not drain within idle_connection_timeout (min_send_rate on,
+		 * but the socket could not be timed) */
+		conn_log_abort(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT);
 		conn_close(c, "flush timed out");
 		return;
 	}
@@ -1164,9 +1224,7 @@ conn_proxy_upgraded(struct conn *c)
 {
 	c->phase = PHASE_TUNNEL;
 	conn_set_timer(c, c->cfg->websocket_idle_timeout);
-	c->rate_need = 0;
-	if (c->rate_ev != NULL)
-		event_del(c->rate_ev);
+	/* min_send_rate keeps timing the tunnel's bytes to the client, as a response's */
 	bufferevent_set_timeouts(c->bev, NULL, NULL);
 	conn_process(c);
 }
@@ -1280,9 +1338,12 @@ conn_stop_idle(struct conn_server *srv)
 
 	for (c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->phase == PHASE_HANDSHAKE || c->phase == PHASE_TUNNEL ||
-		    (c->phase == PHASE_HEAD && !c->started))
+		if (c->phase == PHASE_HEAD && !c->started) {
+			conn_tls_goodbye(c);
 			conn_close(c, "shutting down");
+		} else if (c->phase == PHASE_HANDSHAKE || c->phase == PHASE_TUNNEL) {
+			conn_close(c, "shutting down");
+		}
 	}
 }
 

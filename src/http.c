@@ -24,6 +24,14 @@
  *    version is 400.  CONNECT is 400 (a reverse proxy does not tunnel); "*" is only
  *    allowed with OPTIONS (Invalid URL otherwise); userinfo in an absolute-form target is
  *    an Invalid URL.
+ *  - Transfer-Encoding is chunked only when llhttp says so (its F_CHUNKED flag): a field
+ *    it does not read as chunked ("chunked;a=b", "chunked ;a") is refused before on_head,
+ *    so a head llhttp would refuse after it never reaches a backend.
+ *  - Chunked bodies go through a strict scanner of our own before llhttp sees them
+ *    (RFC 9112 §7.1), because llhttp 8.1 accepts a bare CR ending a chunk-size line or an
+ *    extension: every line ends in CRLF, BWS only before ";", no control characters in an
+ *    extension, and a chunk-size line (size and extensions) is at most max_field_length
+ *    bytes; trailer lines are held to max_field_length and max_request_bytes like a head.
  *  - Trailers of a chunked body are checked by llhttp and then dropped (not forwarded).
  *  - "Upgrade: h2c" is never an upgrade: the request is handled as a plain request.
  */
@@ -47,6 +55,22 @@ enum parser_state {
 
 /* Scanner states for one head line. */
 enum scan_state { SC_LINE_START = 0, SC_NAME, SC_REST, SC_CR };
+
+/* Scanner states of a chunked body (RFC 9112 §7.1). */
+enum chunk_state {
+	CK_SIZE0 = 0,   /* the first digit of a chunk size */
+	CK_SIZE,        /* more digits, ";", BWS or CR */
+	CK_BWS,         /* whitespace after the size: only ";" may follow */
+	CK_EXT,         /* chunk extensions, up to CR */
+	CK_SIZE_LF,     /* LF after the chunk line's CR */
+	CK_DATA,        /* chunk data */
+	CK_DATA_CR,     /* CR after the data */
+	CK_DATA_LF,     /* LF after the data */
+	CK_TRAILER0,    /* the start of a trailer line, or the final CR */
+	CK_TRAILER,     /* inside a trailer line */
+	CK_TRAILER_LF,  /* LF ending a trailer line */
+	CK_END_LF,      /* LF ending the message */
+};
 
 /* The head's strings are kept as offsets into the arena until the head is complete
  * (the arena may move while it grows). */
@@ -81,6 +105,13 @@ struct http_parser {
 	unsigned line_no;
 	int line0_started;
 	enum scan_state sc;
+
+	/* chunked body scanner */
+	int in_chunked;
+	enum chunk_state ck;
+	uint64_t chunk_left;
+	size_t ck_line;         /* bytes of the current chunk or trailer line */
+	size_t ck_trailer;      /* bytes of the trailer section */
 
 	/* arena */
 	char *buf;
@@ -187,6 +218,7 @@ static void message_reset(struct http_parser *p)
 	p->line_no = 0;
 	p->line0_started = 0;
 	p->sc = SC_LINE_START;
+	p->in_chunked = 0;
 }
 
 static void fail(struct http_parser *p, enum http_error e, const char *detail)
@@ -281,6 +313,166 @@ static size_t scan_head(struct http_parser *p, const char *data, size_t len)
 		default:
 			break;
 		}
+	}
+	return len;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Scan the bytes of a chunked body before llhttp sees them.  Returns how many are clean:
+ * all of data, or up to and including the LF that ends the message (in_chunked becomes 0),
+ * or up to the offending byte (p->err set, the byte excluded).  Chunk data is skipped
+ * whole, so the cost is in the framing bytes only.
+ */
+static size_t scan_chunked(struct http_parser *p, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		int h;
+
+		switch (p->ck) {
+		case CK_DATA: {
+			size_t k = len - i;
+
+			if ((uint64_t)k > p->chunk_left)
+				k = (size_t)p->chunk_left;
+			p->chunk_left -= k;
+			i += k - 1;
+			if (p->chunk_left == 0)
+				p->ck = CK_DATA_CR;
+			continue;
+		}
+		case CK_DATA_CR:
+			if (c != '\r')
+				goto bad_crlf;
+			p->ck = CK_DATA_LF;
+			continue;
+		case CK_DATA_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->ck = CK_SIZE0;
+			p->ck_line = 0;
+			continue;
+		case CK_TRAILER0:
+			if (c == '\r') {
+				p->ck = CK_END_LF;
+				continue;
+			}
+			if (c == '\n' || c == ' ' || c == '\t') {
+				fail(p, HTTP_ERR_BAD_REQUEST, "malformed trailer line");
+				return i;
+			}
+			p->ck = CK_TRAILER;
+			p->ck_line = 0;
+			__attribute__((fallthrough));   /* count the byte */
+		case CK_TRAILER:
+			if (c == '\r') {
+				p->ck = CK_TRAILER_LF;
+				continue;
+			}
+			if (c == '\n' || c == '\0')
+				goto bad_crlf;
+			if (++p->ck_line > p->lim.max_field_length) {
+				fail(p, HTTP_ERR_FIELD_LENGTH, "trailer line too long");
+				return i;
+			}
+			if (++p->ck_trailer > p->lim.max_request_bytes) {
+				fail(p, HTTP_ERR_REQUEST_LENGTH, "trailer section too long");
+				return i;
+			}
+			continue;
+		case CK_TRAILER_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->ck = CK_TRAILER0;
+			continue;
+		case CK_END_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->in_chunked = 0;
+			return i + 1;
+		default:
+			break;
+		}
+		/* the chunk-size line: size [BWS ; ext] CRLF */
+		if (p->ck != CK_SIZE_LF && c != '\r' && ++p->ck_line > p->lim.max_field_length) {
+			fail(p, HTTP_ERR_BAD_REQUEST, "chunk extension too long");
+			return i;
+		}
+		switch (p->ck) {
+		case CK_SIZE0:
+		case CK_SIZE:
+			if ((h = hexval(c)) >= 0) {
+				if (p->chunk_left > (UINT64_MAX >> 4)) {
+					fail(p, HTTP_ERR_BAD_REQUEST, "chunk size too large");
+					return i;
+				}
+				p->chunk_left = (p->ck == CK_SIZE0 ? 0 : p->chunk_left << 4) | (uint64_t)h;
+				p->ck = CK_SIZE;
+				continue;
+			}
+			if (p->ck == CK_SIZE0) {
+				fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			if (c == ';')
+				p->ck = CK_EXT;
+			else if (c == ' ' || c == '\t')
+				p->ck = CK_BWS;
+			else if (c == '\r')
+				p->ck = CK_SIZE_LF;
+			else {
+				fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			continue;
+		case CK_BWS:
+			if (c == ';')
+				p->ck = CK_EXT;
+			else if (c != ' ' && c != '\t') {
+				fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			continue;
+		case CK_EXT:
+			if (c == '\r')
+				p->ck = CK_SIZE_LF;
+			else if (c == '\n')
+				goto bad_crlf;
+			else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+				fail(p, HTTP_ERR_BAD_REQUEST, "control character in a chunk extension");
+				return i;
+			}
+			continue;
+		case CK_SIZE_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			if (p->chunk_left == 0) {
+				p->ck = CK_TRAILER0;
+				p->ck_trailer = 0;
+			} else {
+				p->ck = CK_DATA;
+			}
+			continue;
+		default:
+			continue;
+		}
+bad_crlf:
+		if (c == '\r' || c == '\n' || p->ck == CK_SIZE_LF || p->ck == CK_DATA_LF ||
+		    p->ck == CK_TRAILER_LF || p->ck == CK_END_LF)
+			fail(p, HTTP_ERR_INVALID_CRLF, "bare CR or LF in chunked framing");
+		else
+			fail(p, HTTP_ERR_BAD_REQUEST, "chunk data longer than its size");
+		return i;
 	}
 	return len;
 }
@@ -611,6 +803,12 @@ static int cb_headers_complete(llhttp_t *ll)
 			fail(p, HTTP_ERR_BAD_REQUEST, "Transfer-Encoding in an HTTP/1.0 request");
 			return -1;
 		}
+		if (te && !(ll->flags & F_CHUNKED)) {
+			/* llhttp does not read this field as chunked and would refuse the
+			 * request only after on_head: refuse it now, before anyone acts on it */
+			fail(p, HTTP_ERR_BAD_REQUEST, "Transfer-Encoding not understood as chunked");
+			return -1;
+		}
 		if (te) {
 			int r = te_check(h);
 			if (r == 1) {
@@ -631,7 +829,7 @@ static int cb_headers_complete(llhttp_t *ll)
 			fail(p, HTTP_ERR_BAD_RESPONSE, "invalid status code");
 			return -1;
 		}
-		if (te && te_check(h) != 0) {
+		if (te && (te_check(h) != 0 || !(ll->flags & F_CHUNKED))) {
 			fail(p, HTTP_ERR_BAD_RESPONSE, "unsupported transfer coding in response");
 			return -1;
 		}
@@ -660,6 +858,12 @@ static int cb_headers_complete(llhttp_t *ll)
 			ll->flags |= F_SKIPBODY;
 			h->keep_alive = llhttp_should_keep_alive(ll) ? 1 : 0;
 		}
+	}
+	if ((ll->flags & F_CHUNKED) && !(ll->flags & F_SKIPBODY)) {
+		p->in_chunked = 1;
+		p->ck = CK_SIZE0;
+		p->ck_line = 0;
+		p->chunk_left = 0;
 	}
 	if (p->pause_after_head && !p->is_interim) {
 		p->state = PS_PAUSED_HEAD;
@@ -846,6 +1050,9 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
 		if (p->in_head) {
 			n = scan_head(p, data + pos, len - pos);
 			scan_failed = p->err != HTTP_ERR_NONE;
+		} else if (p->in_chunked) {
+			n = scan_chunked(p, data + pos, len - pos);
+			scan_failed = p->err != HTTP_ERR_NONE;
 		}
 		if (n > 0) {
 			/* llhttp sees every byte before the scanner's error: its error, at an
@@ -989,9 +1196,118 @@ static int line_safe(const char *s)
 	return strpbrk(s, "\r\n") == NULL;
 }
 
-/* 1 when name is a hop-by-hop field of this message (fixed list or named by Connection).
- * conn0: the index of the message's first Connection field, h->nheaders when none. */
-static int hop_by_hop(const struct http_head *h, const char *name, size_t conn0)
+/*
+ * The field names a message's Connection fields list (RFC 9110 §7.6.1), as a small
+ * case-insensitive hash set over spans of those fields' values, so that deciding whether
+ * each field is hop-by-hop costs the same however many fields and tokens there are.
+ */
+struct conntok {
+	const char *s;
+	size_t n;
+};
+
+struct connset {
+	struct conntok *slot;    /* NULL when the message names nothing */
+	size_t mask;
+	struct conntok stack[64];
+};
+
+static uint32_t tok_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)(s[i] | 0x20)) * 16777619u;
+	return h;
+}
+
+/* Calls fn(arg, token, len) for each token of a comma-separated list value. */
+static void list_tokens(const char *v, void (*fn)(void *, const char *, size_t), void *arg)
+{
+	const char *s = v;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t' || *s == ',')
+			s++;
+		const char *b = s;
+		while (*s && *s != ',')
+			s++;
+		const char *e = s;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > b)
+			fn(arg, b, (size_t)(e - b));
+	}
+}
+
+static void tok_count(void *arg, const char *s, size_t n)
+{
+	(*(size_t *)arg)++;
+}
+
+static void tok_insert(void *arg, const char *s, size_t n)
+{
+	struct connset *set = arg;
+	size_t i = tok_hash(s, n) & set->mask;
+
+	while (set->slot[i].s != NULL) {
+		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, s, n) == 0)
+			return;
+		i = (i + 1) & set->mask;
+	}
+	set->slot[i].s = s;
+	set->slot[i].n = n;
+}
+
+/* Fill set from h's Connection fields.  Returns 0, or -1 when out of memory. */
+static int connset_init(struct connset *set, const struct http_head *h)
+{
+	size_t ntok = 0, cap = 1;
+
+	set->slot = NULL;
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (strcasecmp(h->headers[i].name, "Connection") == 0)
+			list_tokens(h->headers[i].value, tok_count, &ntok);
+	if (ntok == 0)
+		return 0;
+	while (cap < 2 * ntok)
+		cap *= 2;
+	if (cap <= sizeof(set->stack) / sizeof(set->stack[0])) {
+		set->slot = set->stack;
+	} else if ((set->slot = malloc(cap * sizeof(*set->slot))) == NULL) {
+		return -1;
+	}
+	memset(set->slot, 0, cap * sizeof(*set->slot));
+	set->mask = cap - 1;
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (strcasecmp(h->headers[i].name, "Connection") == 0)
+			list_tokens(h->headers[i].value, tok_insert, set);
+	return 0;
+}
+
+static void connset_clear(struct connset *set)
+{
+	if (set->slot != NULL && set->slot != set->stack)
+		free(set->slot);
+	set->slot = NULL;
+}
+
+static int connset_has(const struct connset *set, const char *name)
+{
+	size_t n, i;
+
+	if (set->slot == NULL)
+		return 0;
+	n = strlen(name);
+	for (i = tok_hash(name, n) & set->mask; set->slot[i].s != NULL; i = (i + 1) & set->mask)
+		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, name, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when name is a hop-by-hop field of this message: the fixed list, or named by one of
+ * its Connection fields (set). */
+static int hop_by_hop(const struct connset *set, const char *name)
 {
 	static const char *const fixed[] = {
 		"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
@@ -1001,27 +1317,11 @@ static int hop_by_hop(const struct http_head *h, const char *name, size_t conn0)
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if ((name[0] | 0x20) == (fixed[i][0] | 0x20) && strcasecmp(name, fixed[i]) == 0)
 			return 1;
-	if (conn0 >= h->nheaders)
-		return 0;
 	/* Connection cannot remove what frames or routes the message. */
-	if (strcasecmp(name, "Host") == 0 || strcasecmp(name, "Content-Length") == 0)
+	if (set->slot == NULL || strcasecmp(name, "Host") == 0 ||
+	    strcasecmp(name, "Content-Length") == 0)
 		return 0;
-	for (size_t i = conn0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, "Connection") == 0 &&
-		    list_has_token(h->headers[i].value, name))
-			return 1;
-	return 0;
-}
-
-/* The index of the first Connection field, h->nheaders when there is none. */
-static size_t connection_field(const struct http_head *h)
-{
-	size_t i;
-
-	for (i = 0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, "Connection") == 0)
-			break;
-	return i;
+	return connset_has(set, name);
 }
 
 /* A head being serialised: built in one piece (on the stack while it fits), then added to
@@ -1096,11 +1396,12 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 	int absolute = req->target != NULL && req->path != NULL && req->path != req->target;
 	int upgrade = fw->upgrade && req->upgrade_proto != NULL &&
 	    !list_has_token(req->upgrade_proto, "h2c") && line_safe(req->upgrade_proto);
-	int host_sent = 0, nxff = 0;
-	size_t conn0 = connection_field(req);
+	int host_sent = 0, nxff = 0, rc;
+	struct connset set;
 	struct headbuf b;
 
-	if (req->method == NULL || path == NULL || !line_safe(path))
+	if (req->method == NULL || path == NULL || !line_safe(path) ||
+	    connset_init(&set, req) != 0)
 		return -1;
 	headbuf_init(&b);
 	headbuf_str(&b, req->method);
@@ -1109,9 +1410,11 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 	headbuf_add(&b, " HTTP/1.1\r\n", 11);
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const char *n = req->headers[i].name, *v = req->headers[i].value;
-		if (!line_safe(n) || !line_safe(v))
+		if (!line_safe(n) || !line_safe(v)) {
+			connset_clear(&set);
 			return headbuf_finish(&b, out, 0);
-		if (hop_by_hop(req, n, conn0))
+		}
+		if (hop_by_hop(&set, n))
 			continue;
 		if (strcasecmp(n, "X-Forwarded-For") == 0) {
 			if (*v != '\0')
@@ -1154,7 +1457,7 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 			const char *n = req->headers[i].name, *v = req->headers[i].value;
 
 			if (*v == '\0' || strcasecmp(n, "X-Forwarded-For") != 0 ||
-			    hop_by_hop(req, n, conn0))
+			    hop_by_hop(&set, n))
 				continue;
 			if (!first)
 				headbuf_add(&b, ", ", 2);
@@ -1172,7 +1475,9 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 	if (req->host != NULL && line_safe(req->host))
 		headbuf_field(&b, "X-Forwarded-Host", req->host);
 	headbuf_add(&b, "\r\n", 2);
-	return headbuf_finish(&b, out, 1);
+	rc = headbuf_finish(&b, out, 1);
+	connset_clear(&set);
+	return rc;
 }
 
 int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
@@ -1184,13 +1489,13 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 	int no_framing = interim || resp->status == 204 || resp->status == 304;
 	int upgrade = resp->status == 101 && resp->upgrade_proto != NULL &&
 	    line_safe(resp->upgrade_proto);
-	size_t conn0 = connection_field(resp);
+	struct connset set;
 	char status[16];
 	size_t at = sizeof(status);
 	unsigned code = resp->status < 0 ? 0 : (unsigned)resp->status;
 	struct headbuf b;
 
-	if (!line_safe(reason))
+	if (!line_safe(reason) || connset_init(&set, resp) != 0)
 		return -1;
 	/* llhttp gives a status of three digits; formatted by hand, it is on every response */
 	status[--at] = ' ';
@@ -1205,9 +1510,11 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 	headbuf_add(&b, "\r\n", 2);
 	for (size_t i = 0; i < resp->nheaders; i++) {
 		const char *n = resp->headers[i].name, *v = resp->headers[i].value;
-		if (!line_safe(n) || !line_safe(v))
+		if (!line_safe(n) || !line_safe(v)) {
+			connset_clear(&set);
 			return headbuf_finish(&b, out, 0);
-		if (hop_by_hop(resp, n, conn0))
+		}
+		if (hop_by_hop(&set, n))
 			continue;
 		if (chunked_out && strcasecmp(n, "Content-Length") == 0 && !no_framing)
 			continue;
@@ -1223,6 +1530,7 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 		headbuf_str(&b, "Connection: close\r\n");
 	}
 	headbuf_add(&b, "\r\n", 2);
+	connset_clear(&set);
 	return headbuf_finish(&b, out, 1);
 }
 

@@ -80,6 +80,9 @@ struct upstream_xfer {
 	int                      upgrade_req;
 	int                      backend_keep; /* the backend keeps the connection after this */
 	int                      read_timer;   /* backend_timeout runs on reading (see below) */
+	int                      req_body;     /* the request has a body */
+	int                      early;        /* the final response head came before the whole
+	                                          request body had been written to the backend */
 	const char              *refusal;      /* why on_head refused the response, or NULL */
 };
 
@@ -305,6 +308,8 @@ upstream_on_head(void *arg, struct http_head *h)
 	x->interim = 0;
 	x->status = h->status;
 	x->backend_keep = h->keep_alive;
+	x->early = x->req_body && (!x->req_done || x->bev == NULL ||
+	    evbuffer_get_length(bufferevent_get_output(x->bev)) > 0);
 	if (!x->read_timer && x->bev != NULL && h->status != 101)
 		upstream_set_timeouts(x);
 	if (x->retry != NULL) {
@@ -418,6 +423,7 @@ upstream_xfer_start(struct upstream_pool *p, struct conn *c, const struct conf_s
 	}
 	x->http10 = req->version_major == 1 && req->version_minor == 0;
 	x->req_chunked = req->chunked;
+	x->req_body = req->chunked || req->content_length > 0;
 	x->upgrade_req = fw->upgrade;
 	lim.max_field_length = p->cfg->max_field_length;
 	lim.max_request_bytes = p->cfg->max_request_bytes;
@@ -598,6 +604,24 @@ upstream_fail(struct upstream_xfer *x, int page, const char *why)
 	conn_proxy_failed(c, x->status != 0 ? -page : page, why);
 }
 
+/*
+ * Whether the backend connection may carry another request once this response ended.
+ * Never when the request's body may still sit unread in it, since the backend would read
+ * that body as the next request (and a body can be made to look like one): a server that
+ * refuses a request (401, 403, 413, a redirect ...) often answers without reading the
+ * body, and one that answered before the body was all written cannot have read it.  So
+ * after a request with a body only a 2xx that came after the whole body was written
+ * keeps the connection.
+ */
+static int
+upstream_reusable(const struct upstream_xfer *x)
+{
+	if (!x->req_done || x->tunnel || !http_parser_idle(x->rp) || x->status == 0 ||
+	    !x->backend_keep)
+		return 0;
+	return !x->req_body || (x->status / 100 == 2 && !x->early);
+}
+
 /* Feed the backend's bytes to the response parser, as far as the client takes them. */
 static void
 upstream_pump(struct upstream_xfer *x)
@@ -659,8 +683,7 @@ upstream_pump(struct upstream_xfer *x)
 		}
 	}
 	if (x->resp_end)
-		upstream_finish(x, x->req_done && !x->tunnel && http_parser_idle(x->rp) &&
-		    x->status != 0 && x->backend_keep);
+		upstream_finish(x, upstream_reusable(x));
 }
 
 static void

@@ -505,6 +505,82 @@ START_TEST(test_http_rejects_bad_chunk_sizes)
 }
 END_TEST
 
+/* A head llhttp does not read as chunked never reaches on_head: the caller would act on it
+ * (forward it) before llhttp refused it. */
+START_TEST(test_http_te_llhttp_refuses_is_refused_before_on_head)
+{
+	static const char *const te[] = { "chunked;a=b", "chunked\t", "chunked ;a", "chunked;",
+		"chunked;a=\"b\"" };
+	char in[256];
+
+	for (size_t i = 0; i < sizeof(te) / sizeof(te[0]); i++) {
+		enum http_error e;
+		int n = snprintf(in, sizeof(in), "POST /te HTTP/1.1\r\nHost: a\r\n"
+		    "Transfer-Encoding: %s\r\n\r\n5\r\nhello\r\n0\r\n\r\n", te[i]);
+		char *log = run_all(&req_opts, in, (size_t)n, &e);
+
+		ck_assert_msg(e == HTTP_ERR_BAD_REQUEST, "TE [%s]: error %d", te[i], (int)e);
+		ck_assert_msg(strstr(log, "HEAD ") == NULL, "TE [%s] reached on_head:\n%s", te[i], log);
+		free(log);
+	}
+}
+END_TEST
+
+/* RFC 9112 §7.1: every chunk line, data and trailer line ends in CRLF; llhttp 8.1 lets a
+ * bare CR through, which another parser reads differently (request smuggling). */
+START_TEST(test_http_rejects_bare_cr_in_chunked_framing)
+{
+#define CH "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+#define NEXT "GET /SMUGGLED HTTP/1.1\r\nHost: a\r\n\r\n"
+	ck_assert_int_eq(REQ_ERR(CH "2\rXxx\r\n0\r\n\r\n" NEXT), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "2;a\rXxx\r\n0\r\n\r\n" NEXT), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "0;b\rZ\r\n\r\n" NEXT), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "2\nxx\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR(CH "2;a\nxx\r\n0\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "2\r\nxx\r0\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "2\r\nxx\n0\r\n\r\n"), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "0\r\nX: y\rZ\r\n\r\n" NEXT), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "0\r\n\r" NEXT), HTTP_ERR_INVALID_CRLF);
+	ck_assert_int_eq(REQ_ERR(CH "2;a\001b\r\nxx\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR(CH " 2\r\nxx\r\n0\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR(CH "0\r\n folded\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
+START_TEST(test_http_chunk_extensions_valid_and_limited)
+{
+	static const struct http_limits lim = { 64, 16384, 8192 };
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .lim = &lim };
+	enum http_error e;
+	char in[512], ext[128];
+	char *log;
+	int n;
+
+	/* (llhttp 8.1 itself refuses whitespace around ";" in extensions, a quoted value that
+	 * ends the line, and another extension after name=token: its limits, not ours) */
+	log = run_all(&req_opts, CH "5;q=\"a b\";z\r\nhello\r\n2;x;y=1\r\n!!\r\n"
+	    "0;last\r\nT: v\r\n\r\n", sizeof(CH "5;q=\"a b\";z\r\nhello\r\n2;x;y=1\r\n"
+	    "!!\r\n0;last\r\nT: v\r\n\r\n") - 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(log, "BODY[hello!!] END"));
+	free(log);
+	/* the chunk line (size and extensions) is held to max_field_length: 64 passes, 65 not */
+	memset(ext, 'e', sizeof(ext));
+	n = snprintf(in, sizeof(in), CH "1;%.*s\r\nx\r\n0\r\n\r\n", 62, ext);
+	free(run_cuts(&o, in, (size_t)n, NULL, 0, &e, NULL));
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	n = snprintf(in, sizeof(in), CH "1;%.*s\r\nx\r\n0\r\n\r\n", 63, ext);
+	free(run_cuts(&o, in, (size_t)n, NULL, 0, &e, NULL));
+	ck_assert_int_eq(e, HTTP_ERR_BAD_REQUEST);
+	/* a trailer line too */
+	n = snprintf(in, sizeof(in), CH "0\r\nT: %.*s\r\n\r\n", 70, ext);
+	free(run_cuts(&o, in, (size_t)n, NULL, 0, &e, NULL));
+	ck_assert_int_eq(e, HTTP_ERR_FIELD_LENGTH);
+#undef CH
+#undef NEXT
+}
+END_TEST
+
 /* ---------- limits ---------- */
 
 /* A request whose target, one header line and whole head have the given sizes. */
@@ -882,6 +958,38 @@ START_TEST(test_http_serialize_request_strips_hop_by_hop_and_appends_xff)
 }
 END_TEST
 
+/* Connection may name many fields, and a head may hold many: stripping stays exact. */
+START_TEST(test_http_serialize_request_many_connection_tokens)
+{
+	struct evbuffer *in = evbuffer_new();
+	char *s, *want;
+
+	evbuffer_add_printf(in, "GET / HTTP/1.1\r\nHost: h\r\nConnection: close");
+	for (int i = 0; i < 300; i++)
+		evbuffer_add_printf(in, ", X-H%d", i);
+	evbuffer_add_printf(in, "\r\nconnection: x-more\r\n");
+	for (int i = 0; i < 400; i++)
+		evbuffer_add_printf(in, "x-h%d: %d\r\nX-Keep%d: %d\r\n", i, i, i, i);
+	evbuffer_add_printf(in, "X-More: 1\r\n\r\n");
+	evbuffer_add(in, "", 1);
+	s = serialize_req((const char *)evbuffer_pullup(in, -1), 0, 0);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	evbuffer_add_printf(in, "GET / HTTP/1.1\r\nHost: h\r\n");
+	for (int i = 0; i < 400; i++) {
+		if (i >= 300)
+			evbuffer_add_printf(in, "x-h%d: %d\r\n", i, i);
+		evbuffer_add_printf(in, "X-Keep%d: %d\r\n", i, i);
+	}
+	evbuffer_add_printf(in, "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\n"
+	    "X-Forwarded-Host: h\r\n\r\n");
+	evbuffer_add(in, "", 1);
+	want = (char *)evbuffer_pullup(in, -1);
+	ck_assert_str_eq(s, want);
+	free(s);
+	evbuffer_free(in);
+}
+END_TEST
+
 START_TEST(test_http_serialize_request_framing)
 {
 	char *s = serialize_req("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
@@ -1114,6 +1222,10 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_transfer_encodings);
 	tcase_add_test(tc, test_http_rejects_bad_content_lengths);
 	tcase_add_test(tc, test_http_rejects_bad_chunk_sizes);
+	tcase_add_test(tc, test_http_te_llhttp_refuses_is_refused_before_on_head);
+	tcase_add_test(tc, test_http_rejects_bare_cr_in_chunked_framing);
+	tcase_add_test(tc, test_http_chunk_extensions_valid_and_limited);
+	tcase_add_test(tc, test_http_serialize_request_many_connection_tokens);
 	tcase_add_test(tc, test_http_limit_url_length);
 	tcase_add_test(tc, test_http_limit_field_length);
 	tcase_add_test(tc, test_http_limit_request_bytes);

@@ -28,6 +28,12 @@
  *   /fault/drip/N/MS   a chunked body of N one-byte chunks, one every MS milliseconds
  *   /fault/die-next    a normal keep-alive answer; the next request on this connection
  *                      is read and then the connection closed without an answer
+ *   /fault/early-403   403 as soon as the head is read, keep-alive, the body left unread:
+ *                      whatever the body holds is read as the next request (a server that
+ *                      refuses without draining the body, as many do)
+ *   /fault/close-reset/N  a close-delimited body of N bytes, then a reset (RST) instead of
+ *                      the closing FIN: the body is cut short, and only the TCP reset says so
+ * Every request handled is logged on stderr as "request METHOD PATH".
  * Every response carries X-Backend: NAME.  Bodies are streamed (hashed as they arrive,
  * generated as the socket drains), so 100 MiB transfers use little memory here too.
  */
@@ -355,6 +361,16 @@ respond_fault(struct bconn *b, const char *p)
 		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n\r\n");
 		b->st = B_WAIT;
 		timer_in(b, T_DRIP, b->drip_ms);
+	} else if (strncmp(p, "/fault/close-reset/", 19) == 0) {
+		long long n = atoll(p + 19);
+
+		b->keep = 0;
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Content-Type: application/octet-stream\r\n\r\n");
+		while (n-- > 0)
+			evbuffer_add(out, "x", 1);
+		b->st = B_WAIT;
+		timer_in(b, T_RESET, 200);
 	} else if (strcmp(p, "/fault/die-next") == 0) {
 		b->die_next = 1;
 		send_echo(b);
@@ -373,6 +389,7 @@ respond(struct bconn *b)
 	long long n;
 
 	n_requests++;
+	fprintf(stderr, "request %s %s\n", b->method, p);
 	if (b->die_next) {
 		bconn_free(b);
 		return;
@@ -516,6 +533,16 @@ bconn_process(struct bconn *b)
 			}
 			free(buf);
 			EVP_DigestInit_ex(b->sha, EVP_sha256(), NULL);
+			if (strcmp(b->path, "/fault/early-403") == 0) {
+				struct evbuffer *out = bufferevent_get_output(b->bev);
+
+				n_requests++;
+				fprintf(stderr, "request %s %s\n", b->method, b->path);
+				start_head(b, 403, out);
+				evbuffer_add_printf(out, "Content-Length: 10\r\n\r\nforbidden\n");
+				b->st = B_HEAD;   /* the body's bytes are the "next request" */
+				break;
+			}
 			b->st = b->chunked ? B_CHUNK_SIZE : B_BODY;
 			break;
 		}
