@@ -203,6 +203,18 @@ be_wait_requests() {
 	done
 }
 
+# be_sync PORT: one request straight to the backend on PORT (not through sysbind, so no
+# backend connection gets pooled by it), answered 204; prints the status line.  The
+# backend, one event loop, answers only after it has read and recorded every byte already
+# sent to it on any connection: afterwards its --record file holds what sysbind forwarded
+# before, followed by the bytes of be_sync_req PORT.  The way to check "nothing forwarded".
+be_sync_req() { printf 'GET /status/204?sync HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$1"; }
+be_sync() {
+	be_sync_req "$1" >"$T/sync.req"
+	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; cat "$2" >&3; cat <&3' _ "$1" "$T/sync.req" |
+		head -n 1 | tr -d '\r'
+}
+
 # rss_kb PID: the resident set size of PID in KiB (0 when gone).
 rss_kb() {
 	awk '/^VmRSS:/ { print $2; f=1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0

@@ -26,15 +26,6 @@ backend = http://127.0.0.1:$B
 EOF2
 sb_start "$T/f.ini" "$H" || { finish; exit; }
 
-# backend_sync: one request straight to the backend (not through sysbind, so no backend
-# connection is pooled by it), answered 204.  The backend, one event loop, answers only
-# after it has read and recorded every byte already sent to it on any connection, so
-# afterwards $T/recv holds whatever sysbind forwarded before, followed by SYNC_REQ.
-SYNC_REQ="GET /status/204?sync HTTP/1.1\r\nHost: 127.0.0.1:$B\r\nConnection: close\r\n\r\n"
-backend_sync() {
-	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$B" "$SYNC_REQ" |
-		head -n 1 | tr -d '\r'
-}
 # refused NAME STATUS REQUEST [REASON]: answered STATUS, closed, nothing forwarded.
 refused() {
 	local out rc sync
@@ -42,9 +33,9 @@ refused() {
 	log_mark "$T/httperr.log"
 	raw_http1 "$H" "$3" >"$T/resp"; rc=$?
 	out=$(head -n 1 "$T/resp" | tr -d '\r')
-	sync=$(backend_sync)
+	sync=$(be_sync "$B")
 	if [[ "$out" == "HTTP/1.1 $2 "* ]] && [ "$rc" -eq 0 ] && [ "$sync" = "HTTP/1.1 204 No Content" ] &&
-		[ "$(od -c "$T/recv")" = "$(printf "$SYNC_REQ" | od -c)" ]; then
+		[ "$(od -c "$T/recv")" = "$(be_sync_req "$B" | od -c)" ]; then
 		ok "$1: $2, closed, nothing forwarded"
 	else
 		not_ok "$1: $2, closed, nothing forwarded" \
@@ -93,7 +84,7 @@ timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"
 	printf "5\r\nhello\r\nzz\r\n" >&3; cat <&3' _ "$H" "$T/recv" >"$T/resp"; rc=$?
 expect_eq "a bad chunk size after the head: 400, closed" "$(head -n 1 "$T/resp" | tr -d '\r') rc $rc" \
 	"HTTP/1.1 400 Bad Request rc 0"
-backend_sync >/dev/null
+be_sync "$B" >/dev/null
 want='POST /echo HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app.test\r\n\r\n'
 printf "$want" >"$T/want"
 expect_eq "... the backend got the head" "$(head -c "$(stat -c %s "$T/want")" "$T/recv" | od -c)" "$(od -c <"$T/want")"
@@ -150,11 +141,11 @@ expect_eq "... the last body too" "$(tail -c 2 "$T/recv")" "xy"
 : >"$T/recv"
 out=$(raw_http "$H" "POST /echo HTTP/1.1\r\n${A}Content-Length: 0\r\nContent-Length: 44\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n" | head -n 1 | tr -d '\r')
 expect_eq "CL.CL smuggling: refused" "$out" "HTTP/1.1 400 Bad Request"
-backend_sync >/dev/null
+be_sync "$B" >/dev/null
 expect_not_contains "... /smuggled never reaches the backend" "$(cat "$T/recv")" "smuggled"
 out=$(raw_http "$H" "POST /echo HTTP/1.1\r\n${A}Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: app.test\r\n\r\n" | head -n 1 | tr -d '\r')
 expect_eq "TE.CL smuggling: refused" "$out" "HTTP/1.1 400 Bad Request"
-backend_sync >/dev/null
+be_sync "$B" >/dev/null
 expect_not_contains "... /smuggled never reaches the backend" "$(cat "$T/recv")" "smuggled"
 
 sb_stop >"$T/stop.rc"

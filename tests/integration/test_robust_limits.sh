@@ -45,15 +45,6 @@ raw_http1() {
 # mark, then httperr_last: the HTTPERR line written since the mark (waiting for it).
 mark() { log_mark "$T/httperr.log"; log_mark "$T/access.log"; }
 httperr_last() { log_next "$T/httperr.log"; }
-# backend_sync: one request straight to the backend (not through sysbind, so no backend
-# connection is pooled by it), answered 204.  The backend, one event loop, answers only
-# after it has read and recorded every byte already sent to it on any connection, so
-# afterwards $T/recv holds whatever sysbind forwarded before, followed by SYNC_REQ.
-SYNC_REQ="GET /status/204?sync HTTP/1.1\r\nHost: 127.0.0.1:$B\r\nConnection: close\r\n\r\n"
-backend_sync() {
-	timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"; printf "$2" >&3; cat <&3' _ "$B" "$SYNC_REQ" |
-		head -n 1 | tr -d '\r'
-}
 
 # limit NAME STATUS REQUEST REASON: answered STATUS, closed, nothing forwarded, HTTPERR REASON.
 limit() {
@@ -62,9 +53,9 @@ limit() {
 	mark
 	raw_http1 "$H" "$3" >"$T/resp"; rc=$?
 	out=$(head -n 1 "$T/resp" | tr -d '\r')
-	sync=$(backend_sync)
+	sync=$(be_sync "$B")
 	if [[ "$out" == "HTTP/1.1 $2 "* ]] && [ "$rc" -eq 0 ] && [ "$sync" = "HTTP/1.1 204 No Content" ] &&
-		[ "$(od -c "$T/recv")" = "$(printf "$SYNC_REQ" | od -c)" ]; then
+		[ "$(od -c "$T/recv")" = "$(be_sync_req "$B" | od -c)" ]; then
 		ok "$1: $2, closed, nothing forwarded"
 	else
 		not_ok "$1: $2, closed, nothing forwarded" \
@@ -93,7 +84,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_eq "slowloris: closed without an answer" "$out" ""
 if [ "$ms" -ge 900 ] && [ "$ms" -le 2500 ]; then ok "... after header_wait_timeout, however busy ($ms ms)"; else not_ok "... after header_wait_timeout (1 s), however busy" "$ms ms"; fi
 expect_contains "... HTTPERR Timer_HeaderWait" "$(httperr_last)" " Timer_HeaderWait "
-expect_eq "... nothing forwarded" "$(backend_sync) $(od -c "$T/recv")" "HTTP/1.1 204 No Content $(printf "$SYNC_REQ" | od -c)"
+expect_eq "... nothing forwarded" "$(be_sync "$B") $(od -c "$T/recv")" "HTTP/1.1 204 No Content $(be_sync_req "$B" | od -c)"
 
 mark
 start=$(date +%s%N)
@@ -111,8 +102,8 @@ out=$(timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"
 expect_eq "entity_body_timeout: a body that stops arriving is cut, unanswered" "$out" ""
 expect_contains "... HTTPERR Timer_EntityBody with the request" "$(httperr_last)" "HTTP/1.1 POST /echo - - 1 Timer_EntityBody App"
 want='POST /echo HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app.test\r\n\r\nabc'
-backend_sync >/dev/null
-expect_eq "... the backend got the head and the 3 bytes, nothing more" "$(od -c "$T/recv")" "$(printf "$want$SYNC_REQ" | od -c)"
+be_sync "$B" >/dev/null
+expect_eq "... the backend got the head and the 3 bytes, nothing more" "$(od -c "$T/recv")" "$( { printf "$want"; be_sync_req "$B"; } | od -c)"
 
 mark
 start=$(date +%s%N)
