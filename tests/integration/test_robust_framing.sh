@@ -26,12 +26,13 @@ backend = http://127.0.0.1:$B
 EOF2
 sb_start "$T/f.ini" "$H" || { finish; exit; }
 
-# refused NAME STATUS REQUEST [REASON]: answered STATUS, closed, nothing forwarded.
+# refused NAME STATUS REQUEST [REASON]: answered STATUS, closed, nothing forwarded.  Sent
+# to port $RH (default $H).
 refused() {
 	local out rc sync
 	: >"$T/recv"
 	log_mark "$T/httperr.log"
-	raw_http1 "$H" "$3" >"$T/resp"; rc=$?
+	raw_http1 "${RH:-$H}" "$3" >"$T/resp"; rc=$?
 	out=$(head -n 1 "$T/resp" | tr -d '\r')
 	sync=$(be_sync "$B")
 	if [[ "$out" == "HTTP/1.1 $2 "* ]] && [ "$rc" -eq 0 ] && [ "$sync" = "HTTP/1.1 204 No Content" ] &&
@@ -148,6 +149,31 @@ expect_eq "TE.CL smuggling: refused" "$out" "HTTP/1.1 400 Bad Request"
 be_sync "$B" >/dev/null
 expect_not_contains "... /smuggled never reaches the backend" "$(cat "$T/recv")" "smuggled"
 
+sb_stop >"$T/stop.rc"
+expect_eq "exit 0" "$(cat "$T/stop.rc")" "0"
+
+# Head and bad body arriving together, when a backend connection is already pooled: still
+# nothing forwarded (above, no pooled connection existed yet when these ran).  One worker,
+# so the request is handled where the pooled connection is.
+RH=$(free_port)
+cat >"$T/f1.ini" <<EOF2
+[server]
+workers = 1
+access_log = off
+httperr_log = $T/httperr.log
+
+[site App]
+id = 1
+bindings = http/*:$RH:app.test
+backend = http://127.0.0.1:$B
+EOF2
+sb_start "$T/f1.ini" "$RH" pooled || { finish; exit; }
+pool() { raw_http "$RH" 'GET /status/204?pool HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' | head -n 1 | tr -d '\r'; }
+for t in "a bad chunk size|zz\r\nhello\r\n0\r\n\r\n" "a bad chunk extension|5;a\x01b\r\nhello\r\n0\r\n\r\n" \
+	"chunk data longer than its size|2\r\nhello\r\n0\r\n\r\n"; do
+	expect_eq "pooled: a good request leaves a backend connection in the pool" "$(pool)" "HTTP/1.1 204 No Content"
+	refused "pooled: ${t%%|*}" 400 "POST /echo HTTP/1.1\r\n${A}Transfer-Encoding: chunked\r\n\r\n${t#*|}"
+done
 sb_stop >"$T/stop.rc"
 expect_eq "exit 0" "$(cat "$T/stop.rc")" "0"
 finish
