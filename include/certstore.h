@@ -67,6 +67,9 @@ struct ccs *certstore_ccs_load(const char *dir, const char *password,
  */
 const struct cert *certstore_ccs_get(const struct ccs *s, const char *name);
 const char *certstore_ccs_dir(const struct ccs *s);
+/* The store's certificates in any order: i from 0 to certstore_ccs_count - 1. */
+size_t certstore_ccs_count(const struct ccs *s);
+const struct cert *certstore_ccs_cert(const struct ccs *s, size_t i);
 void certstore_ccs_free(struct ccs *s);
 
 /* Trusted roots for predicting "untrusted": a PEM bundle file or a directory of PEMs. */

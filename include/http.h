@@ -168,4 +168,12 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 /* Append one chunk ("%zx\r\n" data "\r\n"); len 0 appends the last chunk "0\r\n\r\n". */
 int http_chunk_append(struct evbuffer *out, const char *data, size_t len);
 
+/* The same three into the connection core's queues (iobuf.h). */
+struct iobuf;
+int http_request_head(const struct http_head *req, const struct http_forward *fw,
+    struct iobuf *out);
+int http_response_head(const struct http_head *resp, int chunked_out, int keep_alive,
+    struct iobuf *out);
+int http_chunk_add(struct iobuf *out, const char *data, size_t len);
+
 #endif

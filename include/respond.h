@@ -37,6 +37,42 @@ int respond_page_status(enum respond_page p);
 enum respond_page respond_page_for_error(enum http_error e, const char **reason);
 
 /*
+ * A response sysbind makes itself, as parts any framing can write: the status, the
+ * header fields in the order HTTP.SYS sends them, and the body.  HTTP/1.1 writes it as
+ * "HTTP/1.1 status reason", the fields, a blank line and the body (respond_msg_write);
+ * HTTP/2 drops the connection-specific fields.  Filled by respond_error_msg and
+ * respond_diag_msg, released with respond_msg_clear.
+ */
+struct respond_diag;
+
+#define RESPOND_MSG_FIELDS 8
+struct respond_msg {
+	int                 status;
+	const char         *reason;          /* "Bad Request" */
+	struct http_header  fields[RESPOND_MSG_FIELDS];
+	size_t              nfields;
+	int                 head_only;       /* HEAD: the body is not sent (its length is) */
+	struct evbuffer    *body;            /* owned */
+	char                date[40], length[24];   /* storage for two field values */
+};
+
+/* HTTP.SYS's page p (see respond_error).  Returns 0 or -1 (m cleared). */
+int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *server,
+    time_t now, int head_only);
+
+/* The diagnostic page (see respond_diag), without a Connection field: the framing adds
+ * one when it closes.  Returns 0 or -1 (m cleared). */
+int respond_diag_msg(struct respond_msg *m, const struct respond_diag *d, int json,
+    const char *server, time_t now, int head_only);
+
+/* Append m as HTTP/1.1; close adds "Connection: close" when m has no Connection field.
+ * Returns 0 or -1. */
+int respond_msg_write(const struct respond_msg *m, int close, struct evbuffer *out);
+
+/* Free what m holds.  Idempotent. */
+void respond_msg_clear(struct respond_msg *m);
+
+/*
  * Append a complete HTTP.SYS error response: status line, then exactly
  * Content-Type: text/html; charset=us-ascii, Server (omitted when server is NULL or ""),
  * Date (RFC 7231 IMF-fixdate of now), Connection: close, Content-Length, blank line, body.

@@ -5,7 +5,8 @@
  * certificate of this connection's local IP:Port (+ SNI in iis8 mode) and installs it on
  * the connection.  When no certificate is found the handshake is refused: the socket is
  * shut down, so the client sees the connection close without a certificate or an alert.
- * Built once per configuration generation; a built tlsctx is used by every worker thread.
+ * Built once per configuration generation, every certificate's context with it; a built
+ * tlsctx is used by every worker thread and never written.
  */
 #ifndef SYSBIND_TLSCTX_H
 #define SYSBIND_TLSCTX_H
@@ -47,11 +48,12 @@ struct tlsctx *tlsctx_new(const struct conf *cfg, char *err, size_t errlen);
 void tlsctx_free(struct tlsctx *t);
 
 /*
- * A new server SSL for one connection whose ClientHello will be decided into *h (borrowed:
- * h must live as long as the SSL).  The caller hands the SSL to bufferevent_openssl, which
- * then owns it.  Returns NULL on failure (OpenSSL errors logged).
+ * A new server SSL on socket fd (borrowed: the caller closes it) for one connection whose
+ * ClientHello will be decided into *h (borrowed: h must live as long as the SSL), in
+ * accept state.  The caller owns the SSL (SSL_free).  Returns NULL on failure (OpenSSL
+ * errors logged).
  */
-SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h);
+SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd);
 
 /* Parse the body of a server_name extension (RFC 6066 §3) into name (lowercased).
  * Returns 0, or -1 when it is malformed or holds no usable host_name. */

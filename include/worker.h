@@ -22,9 +22,12 @@ struct worker;
  * connection server of that generation holds a reference, so a reload never frees what a
  * connection in flight still reads.
  */
+struct upstream_addrs;
+
 struct worker_gen {
 	struct conf      *cfg;      /* owned */
 	struct tlsctx    *tls;      /* owned */
+	struct upstream_addrs *addrs; /* owned: the backends, resolved before it serves */
 	struct accesslog *access;   /* borrowed from the daemon (which closes logs at exit) */
 	struct accesslog *httperr;  /* borrowed; NULL: off */
 	int               trace;    /* cfg->trace or -v */
@@ -34,7 +37,7 @@ struct worker_gen {
 
 /*
  * A generation for cfg (ownership of cfg passes to it on success only): builds the TLS
- * context.  Returns it with one reference, or NULL with a message in err.
+ * contexts and resolves the backends (in the caller's thread, never in an event loop).  Returns it with one reference, or NULL with a message in err.
  */
 struct worker_gen *worker_gen_new(struct conf *cfg, struct accesslog *access,
     struct accesslog *httperr, int trace, unsigned number, char *err, size_t errlen);

@@ -785,6 +785,18 @@ certstore_ccs_dir(const struct ccs *s)
 	return s ? s->dir : NULL;
 }
 
+size_t
+certstore_ccs_count(const struct ccs *s)
+{
+	return s != NULL ? s->nentries : 0;
+}
+
+const struct cert *
+certstore_ccs_cert(const struct ccs *s, size_t i)
+{
+	return s != NULL && i < s->nentries ? s->entries[i].cert : NULL;
+}
+
 void
 certstore_ccs_free(struct ccs *s)
 {

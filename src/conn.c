@@ -1,174 +1,191 @@
 /*
- * conn — one client connection from accept to close.  Owns: the client bufferevent
- * (plain or OpenSSL), the request parser, the phase timers (handshake, header wait,
- * idle, flush), routing each request head (§1.2) and the verdict (§1.3), the responses
- * sysbind makes itself (HTTP.SYS pages, the diagnostic page), keep-alive and pipelining
- * (one request at a time, answered in order), the access/HTTPERR lines and the trace.
- * The backend exchange is upstream.c's.  Teardown has one path, conn_close: sockets and
- * the backend connection go at once, memory on the loop's next pass, so a close from deep
- * inside a callback never frees what the caller still uses.
+ * conn — one client connection from accept to close (see conn.h).  Owns: the socket, the
+ * SSL (driven through tlsio: no event library between OpenSSL and the socket), the
+ * readiness events, one phase deadline and the send timer, the input and output queues
+ * (iobuf blocks, given back whenever they empty, so an idle connection holds none), the
+ * request parser, the HTTP/1.1 framing of requests and responses, and the exchanges
+ * (one at a time here) it creates and frees.  Teardown has one path, conn_close: socket
+ * and SSL go at once, memory on the loop's next pass, so a close from deep inside a
+ * callback never frees what a caller still uses.
+ *
+ * The hot path of a keep-alive request is: readable -> one SSL_read (read-ahead on: one
+ * read(2)) -> head parsed -> exchange -> backend write(2) ... backend read -> response
+ * framed into the output -> one SSL_write per 16 KiB at the end of that loop pass.  No
+ * timer is re-armed per request (the deadline moves; the timer, armed earlier, finds it
+ * moved when it fires) and no event is added or removed unless a side blocks.
  *
  * Why a connection ends is always written down: HTTPERR where HTTP.SYS writes a line
  * (its own answers; Timer_HeaderWait, Timer_ConnectionIdle (also a TLS handshake that
  * never finishes), Timer_EntityBody, Timer_MinBytesPerSecond; Connection_Dropped for a
- * client gone inside its body; a backend failing as an application pool would:
- * N/A for 503, Timer_AppPool for 504, Connection_Abandoned_By_AppPool for 502 or a
- * response cut short), and the request's W3C line otherwise, its sc-win32-status
- * saying why (64 reset, 121 timer, 13 invalid response, 1225 refused).
+ * client gone inside its body), and the request's W3C line otherwise (exchange.c).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "accesslog.h"
 #include "certstore.h"
 #include "conf.h"
 #include "conn.h"
+#include "exchange.h"
 #include "http.h"
+#include "iobuf.h"
 #include "log.h"
 #include "respond.h"
 #include "sendrate.h"
 #include "tlsctx.h"
+#include "tlsio.h"
 #include "trace.h"
-#include "upstream.h"
 
 static atomic_ullong conn_ids;
 
-#define CONN_FEED_MAX      (64 * 1024)
 #define CONN_LINGER_SECONDS 2
+#define CONN_IN_MAX         (64 * 1024)  /* pipelined input held while a response is due */
+#define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
 
-/* sc-win32-status values IIS writes for requests that did not end normally. */
-#define WIN32_NETNAME_DELETED      64    /* the other side reset or vanished */
-#define WIN32_SEM_TIMEOUT          121   /* a timer expired */
-#define WIN32_CONNECTION_REFUSED   1225
-#define WIN32_CONNECTION_ABORTED   1236  /* sysbind aborted the connection */
-#define WIN32_INVALID_DATA         13    /* the backend's response was invalid */
-
-enum conn_phase {
-	PHASE_HANDSHAKE = 0, /* TLS handshake in progress */
-	PHASE_HEAD,          /* reading a request head (or idle between requests) */
-	PHASE_BODY,          /* head handled; its body is read and forwarded */
-	PHASE_WAIT,          /* request complete; the response is under way */
-	PHASE_TUNNEL,        /* after a 101: bytes both ways */
-	PHASE_CLOSING,       /* flushing the last response (input discarded) */
-	PHASE_LINGER,        /* response sent, our side shut down: discard input until EOF */
+enum conn_state {
+	CS_HANDSHAKE = 0, /* TLS handshake in progress */
+	CS_IDLE,          /* between requests: nothing of the next one yet */
+	CS_HEAD,          /* reading a request head */
+	CS_BODY,          /* head handled; its body is read and forwarded */
+	CS_WAIT,          /* request complete; the response is under way */
+	CS_TUNNEL,        /* after a 101: bytes both ways */
+	CS_CLOSING,       /* writing the last response (input discarded), then linger */
+	CS_LINGER,        /* response sent, close_notify and FIN out: discard input until EOF */
+	CS_CLOSED,
 };
 
+static const char *const conn_state_names[] = {
+	"handshake", "idle", "head", "body", "wait", "tunnel", "closing", "linger", "closed",
+};
+
+/* Deferred work, done once per loop pass from the async event (see conn_async). */
+#define ASYNC_FLUSH   0x1   /* write the output */
+#define ASYNC_CYCLE   0x2   /* the response ended: next request, or close */
+#define ASYNC_PROCESS 0x4   /* parse buffered input again */
+
 struct conn {
-	unsigned long long    id;
+	struct exchange_conn  info;      /* what exchanges read of the connection */
 	struct conn_server   *srv;
-	const struct conf    *cfg;
 	struct conn          *prev, *next;
-	enum binding_proto    proto;
-	struct bufferevent   *bev;
-	struct event         *timer;   /* phase deadline; after close, the deferred free */
+	int                   fd;
+	SSL                  *ssl;
+	struct event         *rev, *wev, *tev, *aev;   /* in the same allocation */
+	struct event         *rate_ev;   /* min_send_rate's timer, made on first use */
+	struct tlsctx_hello   hello;
 	struct http_parser   *parser;
-	struct upstream_xfer *xfer;
-	struct tlsctx_hello   hello;   /* local address/port (both protocols), TLS decisions */
-	char                  local_ip[INET6_ADDRSTRLEN];
-	char                  peer_ip[INET6_ADDRSTRLEN];
-	unsigned              peer_port;
-	enum conn_phase       phase;
-	int                   closed;
-	int                   in_process;
-	int                   peer_eof;
-	int                   over_limit;
-	int                   body_paused;
-	unsigned long         requests;
-	/* the request in progress */
-	struct http_head     *head;
-	int                   head_pending, end_pending;
-	int                   started, req_done, resp_done, resp_keep, req_keep;
-	int                   req_has_body, upgrade_req;
-	int                   status;
-	const struct conf_site *site;
-	struct timespec       t_start;
-	/* the verdict for the last host asked on this connection */
-	char                 *verdict_host;  /* its own allocation: most hosts are short */
-	int                   verdict;  /* enum cert_verdict, -1: none */
-	/* min_send_rate: the send being timed (see sendrate.h) */
-	struct event         *rate_ev;
+	struct exchange      *x;         /* the current exchange */
+	struct http_head     *head;      /* its head, from the parser */
+	struct iobuf          in, out;
 	struct sendrate       rate;
-	struct timeval        out_since;   /* when the output last became non-empty */
-	int                   win32;    /* sc-win32-status of the request's W3C line */
-	int                   logged;   /* the request's W3C line is written */
-	/* conn_flush: the output was empty when bytes were added at flush_tv (the loop's
-	 * cached time), so the bufferevent has no SSL_write of its own waiting to be retried */
-	int                   flush_fresh;
-	struct timeval        flush_tv;
+	enum conn_state       state;
+	uint64_t              deadline;  /* ms (CLOCK_MONOTONIC_COARSE); 0: none */
+	uint64_t              armed;     /* when tev fires; 0: not armed */
+	unsigned long         requests;
+	int                   async;     /* ASYNC_* pending */
+	unsigned              rev_on : 1, wev_on : 1, async_on : 1, peer_eof : 1,
+	                      over_limit : 1, head_pending : 1, end_pending : 1,
+	                      req_keep : 1, req_done : 1, resp_done : 1, resp_keep : 1,
+	                      resp_paused : 1, req_paused : 1, chunked_out : 1,
+	                      http10 : 1, write_wants_read : 1, goodbye_sent : 1,
+	                      cut : 1, in_process : 1;
 };
 
 static void conn_process(struct conn *c);
+static void conn_flush(struct conn *c);
 static void conn_flush_close(struct conn *c);
+static void conn_close(struct conn *c, const char *why);
 
 /* ---------- small helpers ---------- */
 
-struct bufferevent *
-conn_bev(struct conn *c)
+static uint64_t
+conn_now_ms(void)
 {
-	return c->bev;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int
-conn_closed(const struct conn *c)
+/* The one place the state changes: the trace (at debug level) can follow it, and a
+ * closed connection never comes back. */
+static void
+conn_state(struct conn *c, enum conn_state to)
 {
-	return c->closed;
-}
-
-void
-conn_trace(struct conn *c, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	if (c == NULL || !c->srv->trace)
+	if (c->state == CS_CLOSED)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_info("trace conn %llu: %s", c->id, msg);
-}
-
-static const char *
-conn_header(const struct http_head *h, const char *name)
-{
-	size_t i;
-
-	if (h == NULL)
-		return NULL;
-	for (i = 0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, name) == 0)
-			return h->headers[i].value;
-	return NULL;
+	log_debug("conn %llu: %s -> %s", c->info.id, conn_state_names[c->state],
+	    conn_state_names[to]);
+	c->state = to;
 }
 
 static void
-conn_set_timer(struct conn *c, unsigned seconds)
+conn_arm(struct conn *c, uint64_t when)
 {
-	struct timeval tv = { (time_t)seconds, 0 };
+	uint64_t now = conn_now_ms();
+	uint64_t ms = when > now ? when - now : 0;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
-	if (c->timer == NULL)
+	evtimer_add(c->tev, &tv);
+	c->armed = when;
+}
+
+/* The phase deadline, seconds from now (0: none).  A later deadline than the one armed
+ * costs nothing now: the timer re-arms itself when it fires early. */
+static void
+conn_deadline(struct conn *c, unsigned seconds)
+{
+	if (seconds == 0) {
+		c->deadline = 0;
 		return;
-	if (seconds == 0)
-		evtimer_del(c->timer);
-	else
-		evtimer_add(c->timer, &tv);
+	}
+	c->deadline = conn_now_ms() + (uint64_t)seconds * 1000;
+	if (c->armed == 0 || c->deadline < c->armed)
+		conn_arm(c, c->deadline);
+}
+
+static void
+conn_read_on(struct conn *c, int on)
+{
+	if (on && !c->rev_on)
+		event_add(c->rev, NULL);
+	else if (!on && c->rev_on)
+		event_del(c->rev);
+	c->rev_on = on ? 1 : 0;
+}
+
+static void
+conn_write_on(struct conn *c, int on)
+{
+	if (on && !c->wev_on)
+		event_add(c->wev, NULL);
+	else if (!on && c->wev_on)
+		event_del(c->wev);
+	c->wev_on = on ? 1 : 0;
+}
+
+/* Ask for work to be done once, after the callbacks of this loop pass. */
+static void
+conn_async(struct conn *c, int what)
+{
+	c->async |= what;
+	if (!c->async_on) {
+		c->async_on = 1;
+		event_active(c->aev, EV_TIMEOUT, 0);
+	}
 }
 
 static void
@@ -199,160 +216,146 @@ conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size
 
 /* The client closed its side and nothing it sent is left to answer. */
 static int
-conn_peer_gone(struct conn *c)
+conn_peer_gone(const struct conn *c)
 {
-	return c->peer_eof && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0;
+	return c->peer_eof && iobuf_len(&c->in) == 0;
 }
 
-/* ---------- logs ---------- */
-
-static long
-conn_elapsed_ms(const struct conn *c)
+/* Whether the connection may carry another request after the response starting now. */
+static int
+conn_keep_ok(const struct conn *c)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)((now.tv_sec - c->t_start.tv_sec) * 1000 +
-	    (now.tv_nsec - c->t_start.tv_nsec) / 1000000);
+	return c->req_keep && c->req_done && !c->srv->stopping && !c->srv->retired &&
+	    !conn_peer_gone(c) && (c->head == NULL || !c->head->upgrade);
 }
 
-static const char *
-conn_verdict_name(const struct conn *c)
-{
-	if (c->proto != BINDING_HTTPS || c->verdict < 0)
-		return NULL;
-	return certstore_verdict_name((enum cert_verdict)c->verdict);
-}
-
-/* The W3C line of the request just answered (when it reached a site). */
+/* Log a cut the connection made: with its exchange's request when there is one. */
 static void
-conn_log_request(struct conn *c)
+conn_log_cut(struct conn *c, const char *reason, int win32)
 {
-	struct accesslog_w3c e;
-	char stem[2048];
-	const char *target, *q;
-
-	if (c->srv->access == NULL || c->site == NULL || c->head == NULL || c->logged)
-		return;
-	c->logged = 1;
-	memset(&e, 0, sizeof(e));
-	target = c->head->path != NULL ? c->head->path : c->head->target;
-	if (target == NULL)
-		target = "";
-	q = strchr(target, '?');
-	snprintf(stem, sizeof(stem), "%.*s", q != NULL ? (int)(q - target) : (int)strlen(target),
-	    target);
-	e.when = time(NULL);
-	e.s_ip = c->local_ip;
-	e.method = c->head->method;
-	e.uri_stem = stem;
-	e.uri_query = q != NULL ? q + 1 : NULL;
-	e.s_port = c->hello.port;
-	e.c_ip = c->peer_ip;
-	e.user_agent = conn_header(c->head, "User-Agent");
-	e.referer = conn_header(c->head, "Referer");
-	e.status = c->status;
-	e.win32_status = c->win32;
-	e.time_taken_ms = conn_elapsed_ms(c);
-	e.site = c->site->name;
-	e.host = c->head->host;
-	if (c->proto == BINDING_HTTPS) {
-		e.sni = c->hello.has_sni ? c->hello.sni : NULL;
-		e.thumbprint = c->hello.cert != NULL ? c->hello.cert->thumbprint : NULL;
-		e.verdict = conn_verdict_name(c);
-	}
-	accesslog_w3c_write(c->srv->access, &e);
+	if (c->x == NULL)
+		exchange_log_conn_error(&c->info, 0, reason);
+	else if (!exchange_done(c->x))
+		exchange_abort(c->x, reason, win32);
+	else
+		exchange_log_error(c->x, 0, reason);
 }
+
+/* ---------- close ---------- */
 
 static void
-conn_log_httperr(struct conn *c, int status, const char *reason)
+conn_free_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct accesslog_httperr e;
-	char ver[32];
+	struct conn *c = arg;
 
-	if (c->srv->httperr == NULL)
+	exchange_free(c->x);
+	http_parser_free(c->parser);
+	iobuf_clear(&c->in);
+	iobuf_clear(&c->out);
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
+	event_del(c->rev);
+	event_del(c->wev);
+	event_del(c->aev);
+	free(c->info.verdict_host);
+	free(c);
+}
+
+/* The single close path: the socket and the SSL go now (nothing more is written: an
+ * orderly end sent its close_notify before), memory on the loop's next pass.
+ * Idempotent. */
+static void
+conn_close(struct conn *c, const char *why)
+{
+	if (c->state == CS_CLOSED)
 		return;
-	memset(&e, 0, sizeof(e));
-	e.when = time(NULL);
-	e.c_ip = c->peer_ip;
-	e.c_port = c->peer_port;
-	e.s_ip = c->local_ip;
-	e.s_port = c->hello.port;
-	if (c->head != NULL) {
-		if (c->head->version_major >= 10 || c->head->version_minor >= 10)
-			snprintf(ver, sizeof(ver), "HTTP/?.?");
-		else
-			snprintf(ver, sizeof(ver), "HTTP/%d.%d", c->head->version_major,
-			    c->head->version_minor);
-		e.version = ver;
-		e.method = c->head->method;
-		e.uri = c->head->target;
+	trace_closed(c->srv->trace, c->info.id, why, c->info.proto == BINDING_HTTPS ?
+	    &c->hello : NULL, c->requests);
+	conn_state(c, CS_CLOSED);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->srv->nconns--;
+	if (c->srv->shared_nconns != NULL)
+		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
+	if (c->x != NULL)
+		exchange_abort(c->x, NULL, 0);
+	if (c->rate_ev != NULL)
+		event_del(c->rate_ev);
+	conn_read_on(c, 0);
+	conn_write_on(c, 0);
+	event_del(c->aev);
+	if (c->ssl != NULL) {
+		if (!c->goodbye_sent)
+			SSL_set_quiet_shutdown(c->ssl, 1);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
 	}
-	e.status = status;
-	e.site_id = c->site != NULL ? c->site->id : 0;
-	e.reason = reason;
-	e.queue = c->site != NULL ? c->site->name : NULL;
-	accesslog_httperr_write(c->srv->httperr, &e);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	/* the timer event now frees the memory on the next pass */
+	event_del(c->tev);
+	event_assign(c->tev, c->srv->base, -1, 0, conn_free_cb, c);
+	event_active(c->tev, EV_TIMEOUT, 0);
 }
 
 /*
- * sysbind cuts the connection with a request in progress (a timer, a backend that failed
- * after the response started): the HTTPERR line HTTP.SYS writes for it, and the request's
- * W3C line when a response had started, its sc-win32-status saying why.
+ * An orderly end of a TLS connection: close_notify (RFC 8446 §6.1), so that the client
+ * can tell a complete close-delimited response from one cut short.  Only once all that
+ * was queued went out; never on a truncation.
  */
 static void
-conn_log_abort(struct conn *c, const char *reason, int win32)
+conn_goodbye(struct conn *c)
 {
-	conn_log_httperr(c, 0, reason);
-	if (c->status != 0) {
-		c->win32 = win32;
-		conn_log_request(c);
-	}
+	if (c->ssl == NULL || c->goodbye_sent || c->cut || iobuf_len(&c->out) > 0 ||
+	    c->state == CS_HANDSHAKE || !SSL_is_init_finished(c->ssl))
+		return;
+	c->goodbye_sent = 1;
+	(void)tlsio_shutdown(c->ssl);
 }
 
-/* The client write timeout: none while min_send_rate measures slow readers (HTTP.SYS's
- * way); with min_send_rate = 0, a client that takes nothing for idle_connection_timeout. */
-static const struct timeval *
-conn_write_timeout(const struct conn *c, struct timeval *tv)
-{
-	if (c->cfg->min_send_rate > 0)
-		return NULL;
-	tv->tv_sec = (time_t)c->cfg->idle_connection_timeout;
-	tv->tv_usec = 0;
-	return tv;
-}
-
-/*
- * min_send_rate (HTTP.SYS MinSendRate), timed on what the client acknowledged (see
- * sendrate.h).  A send is timed from the moment bytes wait for the client: when a write
- * left part of the output behind, bytes are added to an output that has been waiting
- * since an earlier loop iteration (the socket took nothing), or the output reaches the
- * high-water mark that stops the backend.  A response the kernel takes whole in one go is
- * never timed here (no system call on that path): the idle and keep-alive timers cover a
- * client that then reads nothing.
- */
+/* The response is out: close_notify, FIN, then discard what the client still sends until
+ * it closes (or CONN_LINGER_SECONDS), so unread input never turns the close into a reset
+ * that destroys the response before the client read it. */
 static void
-conn_rate_begin(struct conn *c)
+conn_linger(struct conn *c)
 {
-	uint64_t acked, queued, pending;
-	unsigned long ms;
-	struct timeval tv;
-
-	if (c->rate_ev == NULL || c->rate.active || c->closed || c->bev == NULL)
-		return;
-	if (sendrate_socket(bufferevent_getfd(c->bev), &acked, &queued) != 0) {
-		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->id,
-		    strerror(errno));
+	conn_goodbye(c);
+	if (c->peer_eof) {
+		conn_close(c, "response sent");
 		return;
 	}
-	pending = evbuffer_get_length(bufferevent_get_output(c->bev)) + queued;
-	if (pending == 0)
-		return;
-	ms = sendrate_start(&c->rate, acked, pending, c->cfg->min_send_rate);
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(c->rate_ev, &tv);
+	conn_state(c, CS_LINGER);
+	shutdown(c->fd, SHUT_WR);
+	iobuf_clear(&c->in);
+	conn_read_on(c, 1);
+	conn_deadline(c, CONN_LINGER_SECONDS);
 }
+
+/* No more requests: the output is written, then the connection lingers and closes. */
+static void
+conn_flush_close(struct conn *c)
+{
+	if (c->state == CS_CLOSED || c->state == CS_CLOSING || c->state == CS_LINGER)
+		return;
+	conn_state(c, CS_CLOSING);
+	c->req_paused = 0;
+	conn_read_on(c, 1);   /* input is discarded; EOF is noticed */
+	if (iobuf_len(&c->out) == 0) {
+		conn_linger(c);
+		return;
+	}
+	/* The rest is the client's to take: at min_send_rate (timed once a write blocks),
+	 * or within idle_connection_timeout. */
+	conn_deadline(c, c->info.cfg->min_send_rate > 0 ? 0 : c->info.cfg->idle_connection_timeout);
+	conn_async(c, ASYNC_FLUSH);
+}
+
+/* ---------- min_send_rate ---------- */
 
 static void
 conn_rate_cb(evutil_socket_t fd, short what, void *arg)
@@ -362,14 +365,14 @@ conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 	unsigned long ms = 0;
 	struct timeval tv;
 
-	if (c->closed || c->bev == NULL || !c->rate.active)
+	if (c->state == CS_CLOSED || !c->rate.active)
 		return;
-	if (sendrate_socket(bufferevent_getfd(c->bev), &acked, &queued) != 0) {
+	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
 		c->rate.active = 0;
 		return;
 	}
-	switch (sendrate_check(&c->rate, acked, evbuffer_get_length(
-	    bufferevent_get_output(c->bev)) + queued, c->cfg->min_send_rate, &ms)) {
+	switch (sendrate_check(&c->rate, acked, iobuf_len(&c->out) + queued,
+	    c->info.cfg->min_send_rate, &ms)) {
 	case SENDRATE_IDLE:
 		return;
 	case SENDRATE_NEXT:
@@ -380,435 +383,320 @@ conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 	case SENDRATE_CUT:
 		break;
 	}
-	conn_trace(c, "the client acknowledged %llu of the %llu bytes it had to take in %lu ms "
-	    "(min_send_rate %lu bytes/s)", (unsigned long long)(acked > base ? acked - base : 0),
-	    (unsigned long long)need, sendrate_window_ms(need, c->cfg->min_send_rate),
-	    c->cfg->min_send_rate);
-	conn_log_abort(c, "Timer_MinBytesPerSecond", WIN32_SEM_TIMEOUT);
+	trace_note(c->srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
+	    "had to take in %lu ms (min_send_rate %lu bytes/s)",
+	    (unsigned long long)(acked > base ? acked - base : 0), (unsigned long long)need,
+	    sendrate_window_ms(need, c->info.cfg->min_send_rate), c->info.cfg->min_send_rate);
+	conn_log_cut(c, "Timer_MinBytesPerSecond", WIN32_SEM_TIMEOUT);
+	c->cut = 1;
 	conn_close(c, "Timer_MinBytesPerSecond");
 }
 
-/* Every change to the client's output: min_send_rate's timing, and a busy tunnel kept
- * from its idle timeout. */
+/* A write blocked: the client must now take what waits at min_send_rate (sendrate.h). */
 static void
-conn_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+conn_rate_begin(struct conn *c)
 {
-	struct conn *c = arg;
-	struct timeval now;
+	uint64_t acked, queued, pending;
+	unsigned long ms;
+	struct timeval tv;
 
-	if (c->closed)
+	if (c->info.cfg->min_send_rate == 0 || c->rate.active)
 		return;
-	if (info->n_deleted > 0 && evbuffer_get_length(buf) > 0)
-		conn_rate_begin(c);   /* a write left bytes behind */
-	if (info->n_added == 0)
+	if (c->rate_ev == NULL &&
+	    (c->rate_ev = evtimer_new(c->srv->base, conn_rate_cb, c)) == NULL)
 		return;
-	if (evbuffer_get_length(buf) >= CONN_HIGH_WATER && info->orig_size < CONN_HIGH_WATER)
-		conn_rate_begin(c);   /* the backend stops here until the client takes some */
-	event_base_gettimeofday_cached(c->srv->base, &now);
-	if (info->orig_size == 0) {
-		c->flush_fresh = 1;
-		c->flush_tv = now;
-		c->out_since = now;
-	} else if (timercmp(&now, &c->out_since, !=)) {
-		conn_rate_begin(c);   /* bytes have waited since an earlier iteration */
-	}
-	if (c->phase == PHASE_TUNNEL)
-		conn_set_timer(c, c->cfg->websocket_idle_timeout);
-}
-
-/*
- * An orderly end of a TLS connection: TLS close_notify (RFC 8446 §6.1), so that the
- * client can tell a complete close-delimited response from one cut short.  Called only
- * when everything queued was written; never on a truncation.
- */
-static void
-conn_tls_goodbye(struct conn *c)
-{
-	SSL *ssl;
-
-	if (c->proto != BINDING_HTTPS || c->bev == NULL || c->phase == PHASE_HANDSHAKE ||
-	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
-	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL || !SSL_is_init_finished(ssl))
-		return;
-	ERR_clear_error();
-	(void)SSL_shutdown(ssl);   /* sends close_notify; the peer's reply ends the linger */
-	ERR_clear_error();
-}
-
-/* ---------- the trace of the TLS decision ---------- */
-
-static void
-conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice)
-{
-	struct conn *c = arg;
-
-	trace_hello(c->srv->trace, c->id, c->cfg->mode, h, choice);
-}
-
-/* ---------- close ---------- */
-
-static void
-conn_free_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct conn *c = arg;
-
-	upstream_xfer_free(c->xfer);
-	http_parser_free(c->parser);
-	if (c->rate_ev != NULL)
-		event_free(c->rate_ev);
-	event_free(c->timer);
-	free(c->verdict_host);
-	free(c);
-}
-
-void
-conn_close(struct conn *c, const char *why)
-{
-	if (c == NULL || c->closed)
-		return;
-	c->closed = 1;
-	trace_closed(c->srv->trace, c->id, why, c->proto == BINDING_HTTPS ? &c->hello : NULL,
-	    c->requests);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		c->srv->conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	c->srv->nconns--;
-	if (c->srv->shared_nconns != NULL)
-		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
-	if (c->phase == PHASE_TUNNEL)
-		conn_log_request(c);   /* the 101's line, with the tunnel's whole time */
-	if (c->xfer != NULL)
-		upstream_xfer_abort(c->xfer);
-	if (c->rate_ev != NULL)
-		event_del(c->rate_ev);
-	if (c->bev != NULL)
-		bufferevent_free(c->bev);
-	c->bev = NULL;
-	if (c->timer == NULL) {
-		conn_free_cb(-1, 0, c);
+	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
+		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->info.id,
+		    strerror(errno));
 		return;
 	}
-	event_del(c->timer);
-	event_assign(c->timer, c->srv->base, -1, 0, conn_free_cb, c);
-	event_active(c->timer, EV_TIMEOUT, 0);
+	pending = iobuf_len(&c->out) + queued;
+	ms = sendrate_start(&c->rate, acked, pending ? pending : 1, c->info.cfg->min_send_rate);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->rate_ev, &tv);
 }
 
-/*
- * The response is out: shut our side down and discard what the client still sends until
- * it closes (or CONN_LINGER_SECONDS), so unread input never turns the close into a reset
- * that destroys the response before the client read it.
- */
-static void
-conn_linger(struct conn *c)
-{
-	if (c->peer_eof) {
-		conn_tls_goodbye(c);
-		conn_close(c, "response sent");
-		return;
-	}
-	conn_tls_goodbye(c);
-	c->phase = PHASE_LINGER;
-	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
-	evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(
-	    bufferevent_get_input(c->bev)));
-	bufferevent_enable(c->bev, EV_READ);
-	conn_set_timer(c, CONN_LINGER_SECONDS);
-}
+/* ---------- output ---------- */
 
-/* No more requests: the output is flushed, then the connection closes. */
+/* Write what the output holds, one SSL_write (one record, one write(2)) per block. */
 static void
-conn_flush_close(struct conn *c)
+conn_flush(struct conn *c)
 {
-	if (c->closed)
+	enum tlsio_status st = TLSIO_OK;
+	const char *p;
+	size_t n, w;
+
+	if (c->state == CS_CLOSED || c->state == CS_HANDSHAKE)
 		return;
-	c->phase = PHASE_CLOSING;
-	c->body_paused = 0;
-	if (c->xfer != NULL) {
-		upstream_xfer_abort(c->xfer);
-		upstream_xfer_free(c->xfer);
-		c->xfer = NULL;
+	while ((p = iobuf_peek(&c->out, &n)) != NULL) {
+		if (c->write_wants_read)
+			return;
+		w = tlsio_write(c->fd, c->ssl, p, n, &st);
+		if (w == 0)
+			break;
+		iobuf_drain(&c->out, w);
 	}
-	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+	switch (st) {
+	case TLSIO_OK:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		if (c->info.cfg->min_send_rate > 0)
+			conn_rate_begin(c);
+		else if (c->state != CS_CLOSING)
+			conn_deadline(c, c->info.cfg->idle_connection_timeout);
+		return;
+	case TLSIO_WANT_READ:   /* a renegotiation in progress: the read side goes on */
+		c->write_wants_read = 1;
+		conn_read_on(c, 1);
+		return;
+	default:
+		c->cut = 1;
+		if (c->x != NULL && !exchange_done(c->x))
+			exchange_abort(c->x, NULL, WIN32_NETNAME_DELETED);
+		conn_close(c, "connection error while writing");
+		return;
+	}
+	conn_write_on(c, 0);
+	if (c->resp_paused && iobuf_len(&c->out) <= CONN_LOW_WATER && c->x != NULL) {
+		c->resp_paused = 0;
+		exchange_resp_drained(c->x);
+		if (c->state == CS_CLOSED)
+			return;
+	}
+	if (iobuf_len(&c->out) == 0 && c->state == CS_CLOSING)
 		conn_linger(c);
-		return;
-	}
-	/* The rest of the response is the client's to take: at min_send_rate, or with
-	 * min_send_rate = 0 within idle_connection_timeout of each write (bufferevent). */
-	conn_set_timer(c, 0);
-	if (c->rate_ev != NULL) {
-		conn_rate_begin(c);
-		if (!c->rate.active)
-			conn_set_timer(c, c->cfg->idle_connection_timeout);
-	} else {
-		struct timeval wr;
-
-		bufferevent_set_timeouts(c->bev, NULL, conn_write_timeout(c, &wr));
-	}
 }
 
-/* ---------- responses sysbind makes itself ---------- */
-
-/* HTTP.SYS's page for page, the logs, then close (HTTP.SYS closes after its errors). */
-static void
-conn_error(struct conn *c, enum respond_page page, const char *reason)
+/* Queue bytes for the client; full blocks go out now, the rest at the end of the pass. */
+static int
+conn_out(struct conn *c, const void *data, size_t len)
 {
-	int head_only = c->head != NULL && c->head->method != NULL &&
-	    strcmp(c->head->method, "HEAD") == 0;
-
-	if (c->xfer != NULL) {
-		upstream_xfer_abort(c->xfer);
-		upstream_xfer_free(c->xfer);
-		c->xfer = NULL;
+	if (iobuf_add(&c->out, data, len) != 0) {
+		log_warnx("conn %llu: out of memory", c->info.id);
+		return -1;
 	}
-	c->status = respond_page_status(page);
-	if (respond_error(bufferevent_get_output(c->bev), page, c->cfg->server_header,
-	    time(NULL), head_only) != 0) {
-		conn_close(c, "out of memory");
-		return;
-	}
-	trace_error(c->srv->trace, c->id, c->status, reason);
-	conn_log_httperr(c, c->status, reason);
-	conn_log_request(c);
-	conn_flush_close(c);
+	conn_async(c, ASYNC_FLUSH);
+	return 0;
 }
 
-/* The verdict a client asking for host concludes about the certificate served. */
-static void
-conn_verdict(struct conn *c, const char *rawhost, char *why, size_t whylen)
-{
-	char host[BINDING_HOST_MAX];
+/* ---------- the exchange's side (exchange_ops) ---------- */
 
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
-	if (c->proto != BINDING_HTTPS) {
-		c->verdict = -1;
-		return;
+static int
+conn_x_head(void *arg, struct exchange *x, const struct http_head *resp, int bodiless)
+{
+	struct conn *c = arg;
+
+	if (c->state == CS_CLOSED)
+		return -1;
+	if (resp->status / 100 == 1 && resp->status != 101) {
+		/* 100 Continue and friends: an HTTP/1.0 client knows nothing of them */
+		if (c->http10)
+			return 0;
+		return http_response_head(resp, 0, 1, &c->out) == 0 ? (conn_async(c, ASYNC_FLUSH), 0) : -1;
 	}
-	if (rawhost == NULL || binding_host_normalize(rawhost, host, sizeof(host)) != 0)
-		host[0] = '\0';
-	if (why == NULL && c->verdict >= 0 && c->verdict_host != NULL &&
-	    strcmp(host, c->verdict_host) == 0)
-		return;
-	c->verdict = (int)certstore_verdict(c->hello.cert, host[0] ? host : NULL,
-	    c->cfg->trust_store, time(NULL), why, whylen);
-	if (c->verdict_host == NULL || strcmp(host, c->verdict_host) != 0) {
-		free(c->verdict_host);
-		c->verdict_host = strdup(host);   /* NULL: the next request decides again */
+	c->resp_keep = conn_keep_ok(c);
+	c->chunked_out = 0;
+	if (resp->status == 101) {
+		c->resp_keep = 0;
+	} else if (!bodiless && (resp->chunked || resp->content_length < 0)) {
+		/* chunked stays chunked; a close-delimited body becomes chunked for HTTP/1.1 so
+		 * the connection survives it; HTTP/1.0 gets it close-delimited */
+		if (c->http10)
+			c->resp_keep = 0;
+		else
+			c->chunked_out = 1;
 	}
+	if (http_response_head(resp, c->chunked_out, resp->status == 101 ? 1 : c->resp_keep,
+	    &c->out) != 0)
+		return -1;
+	conn_async(c, ASYNC_FLUSH);
+	return 0;
 }
 
-static void
-conn_diag(struct conn *c, const struct route *r)
+static int
+conn_x_page(void *arg, struct exchange *x, const struct respond_msg *m, int close)
 {
-	struct respond_diag d;
-	struct cert_choice choice;
-	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
-	const char *accept = conn_header(c->head, "Accept");
-	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
-	int keep = c->req_keep && !c->req_has_body && !c->upgrade_req && !c->srv->stopping &&
-	    !c->srv->retired && !conn_peer_gone(c);
-	int head_only = strcmp(c->head->method, "HEAD") == 0;
-	SSL *ssl = c->proto == BINDING_HTTPS ? bufferevent_openssl_get_ssl(c->bev) : NULL;
-	size_t i;
+	struct conn *c = arg;
+	struct evbuffer *tmp;
+	int rc;
 
-	memset(&d, 0, sizeof(d));
-	binding_format(r->binding, binding, sizeof(binding));
-	binding_ipport_format(&c->hello.local, c->hello.port, local, sizeof(local));
-	if (strchr(c->peer_ip, ':') != NULL)
-		snprintf(client, sizeof(client), "[%s]:%u", c->peer_ip, c->peer_port);
+	if (c->state == CS_CLOSED)
+		return -1;
+	c->resp_keep = !close && conn_keep_ok(c);
+	c->chunked_out = 0;
+	if ((tmp = evbuffer_new()) == NULL)
+		return -1;
+	rc = respond_msg_write(m, !c->resp_keep, tmp);
+	if (rc == 0)
+		rc = conn_out(c, evbuffer_pullup(tmp, -1), evbuffer_get_length(tmp));
+	evbuffer_free(tmp);
+	return rc;
+}
+
+static int
+conn_x_body(void *arg, struct exchange *x, const char *data, size_t len)
+{
+	struct conn *c = arg;
+
+	if (c->state == CS_CLOSED)
+		return -1;
+	if (c->chunked_out) {
+		if (http_chunk_add(&c->out, data, len) != 0)
+			return -1;
+	} else if (iobuf_add(&c->out, data, len) != 0) {
+		return -1;
+	}
+	if (c->state == CS_TUNNEL)
+		conn_deadline(c, c->info.cfg->websocket_idle_timeout);
+	if (iobuf_len(&c->out) >= IOBUF_BLOCK)
+		conn_flush(c);   /* whole records now; the rest at the end of the pass */
 	else
-		snprintf(client, sizeof(client), "%s:%u", c->peer_ip, c->peer_port);
-	d.site = r->site->name;
-	d.site_id = r->site->id;
-	d.binding = binding;
-	d.route_tier = binding_route_tier_name(r->tier);
-	d.local = local;
-	d.client = client;
-	d.host = c->head->host;
-	d.mode = conf_mode_name(c->cfg->mode);
-	if (ssl != NULL) {
-		const struct cert *cert = c->hello.cert;
+		conn_async(c, ASYNC_FLUSH);
+	return c->state == CS_CLOSED ? -1 : 0;
+}
 
-		d.tls = 1;
-		d.sni = c->hello.has_sni ? c->hello.sni : NULL;
-		d.sni_used = c->hello.sni_used;
-		memset(&choice, 0, sizeof(choice));
-		(void)binding_resolve_cert(c->cfg, &c->hello.local, c->hello.port,
-		    c->hello.has_sni ? c->hello.sni : NULL, &choice);
-		d.selected_by = choice.selected_by;
-		for (i = 0; i < (size_t)choice.nsteps && i < 8; i++)
-			d.cert_steps[i] = choice.steps[i];
-		d.ncert_steps = i;
-		if (cert != NULL) {
-			struct tm tm;
+static void
+conn_x_end(void *arg, struct exchange *x, enum exchange_end how)
+{
+	struct conn *c = arg;
 
-			gmtime_r(&cert->not_after, &tm);
-			strftime(notafter, sizeof(notafter), "%Y-%m-%dT%H:%M:%SZ", &tm);
-			d.cert_subject = cert->subject;
-			d.cert_sans = (const char **)cert->sans;
-			d.cert_nsans = cert->nsans;
-			d.cert_thumbprint = cert->thumbprint;
-			d.cert_not_after = notafter;
-		}
-		conn_verdict(c, c->head->host, why, sizeof(why));
-		d.verdict = conn_verdict_name(c);
-		d.verdict_why = why;
-		d.tls_version = SSL_get_version(ssl);
-		d.tls_cipher = SSL_get_cipher_name(ssl);
+	if (c->state == CS_CLOSED)
+		return;
+	if (how == EXCHANGE_END_CUT) {
+		/* never make a cut response look complete: no close_notify, no last chunk */
+		c->cut = 1;
+		conn_close(c, "the response was cut short");
+		return;
 	}
-	if (respond_diag(bufferevent_get_output(c->bev), &d, json, c->cfg->server_header,
-	    time(NULL), keep, head_only) != 0) {
+	if (c->chunked_out && http_chunk_add(&c->out, NULL, 0) != 0) {
+		c->cut = 1;
 		conn_close(c, "out of memory");
 		return;
 	}
-	c->status = 200;
 	c->resp_done = 1;
-	c->resp_keep = keep;
-	trace_diag(c->srv->trace, c->id, json);
+	conn_async(c, ASYNC_CYCLE | ASYNC_FLUSH);
 }
+
+static int
+conn_x_full(void *arg, struct exchange *x)
+{
+	struct conn *c = arg;
+
+	if (iobuf_len(&c->out) < CONN_HIGH_WATER)
+		return 0;
+	c->resp_paused = 1;
+	return 1;
+}
+
+static void
+conn_x_pause_request(void *arg, struct exchange *x, int on)
+{
+	struct conn *c = arg;
+
+	if (c->state == CS_CLOSED)
+		return;
+	c->req_paused = on ? 1 : 0;
+	if (!on)
+		conn_async(c, ASYNC_PROCESS);
+}
+
+static void
+conn_x_upgraded(void *arg, struct exchange *x)
+{
+	struct conn *c = arg;
+
+	conn_state(c, CS_TUNNEL);
+	conn_deadline(c, c->info.cfg->websocket_idle_timeout);
+	conn_async(c, ASYNC_PROCESS);
+}
+
+static const struct exchange_ops conn_x_ops = {
+	.head = conn_x_head,
+	.page = conn_x_page,
+	.body = conn_x_body,
+	.end = conn_x_end,
+	.full = conn_x_full,
+	.pause_request = conn_x_pause_request,
+	.upgraded = conn_x_upgraded,
+};
 
 /* ---------- one request ---------- */
 
-/* The request and its response are both done: log, then the next one or close. */
+/* The response ended (and, for keep-alive, the request): the next request, or close. */
 static void
 conn_cycle_end(struct conn *c)
 {
-	conn_log_request(c);
-	trace_done(c->srv->trace, c->id, c->status, conn_elapsed_ms(c));
-	c->requests++;
-	if (c->xfer != NULL) {
-		upstream_xfer_free(c->xfer);
-		c->xfer = NULL;
-	}
-	if (!c->resp_keep || c->srv->stopping || conn_peer_gone(c)) {
+	if (c->state == CS_CLOSED || !c->resp_done)
+		return;
+	if (c->state == CS_TUNNEL || !c->req_done || !c->resp_keep || c->srv->stopping ||
+	    conn_peer_gone(c)) {
+		/* answered before the request ended: what is left of it is not read */
+		c->requests++;
 		conn_flush_close(c);
 		return;
 	}
+	c->requests++;
+	exchange_free(c->x);
+	c->x = NULL;
 	c->head = NULL;
-	c->site = NULL;
-	c->started = c->req_done = c->resp_done = c->status = 0;
-	c->req_has_body = c->upgrade_req = 0;
-	c->logged = c->win32 = 0;
-	c->phase = PHASE_HEAD;
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
+	c->req_done = c->resp_done = c->resp_keep = c->chunked_out = 0;
+	c->req_paused = c->resp_paused = 0;
+	conn_state(c, CS_IDLE);
 	http_parser_resume(c->parser);
-	conn_set_timer(c, c->cfg->idle_connection_timeout);
-	if (!c->in_process)
+	conn_deadline(c, c->info.cfg->idle_connection_timeout);
+	if (iobuf_len(&c->in) > 0)
 		conn_process(c);
 	/* nothing of a next request yet: an idle connection keeps no parser buffers */
-	if (!c->closed && c->phase == PHASE_HEAD && !c->started)
+	if (c->state == CS_IDLE)
 		http_parser_trim(c->parser);
-}
-
-static void
-conn_request_end(struct conn *c)
-{
-	struct timeval wr;
-
-	c->req_done = 1;
-	bufferevent_set_timeouts(c->bev, NULL, conn_write_timeout(c, &wr));
-	if (c->xfer != NULL && !c->upgrade_req)
-		(void)upstream_xfer_body_end(c->xfer);
-	if (c->resp_done) {
-		conn_cycle_end(c);
-		return;
-	}
-	if (c->phase == PHASE_BODY)
-		c->phase = PHASE_WAIT;
 }
 
 static void
 conn_request_head(struct conn *c)
 {
 	struct http_head *h = c->head;
-	struct route r;
-	struct http_forward fw;
 
-	evtimer_del(c->timer);
+	c->http10 = h->version_major == 1 && h->version_minor == 0;
 	/* An HTTP/1.0 client keeps the connection only if told so in the response, which
 	 * proxied heads do not say: answer HTTP/1.0 and close. */
-	c->req_keep = h->keep_alive && !(h->version_major == 1 && h->version_minor == 0);
-	c->req_has_body = h->chunked || h->content_length > 0;
-	c->upgrade_req = h->upgrade;
-	trace_request(c->srv->trace, c->id, c->proto, h->method, h->target, h->version_major,
-	    h->version_minor, h->host);
-	if (c->over_limit) {
-		conn_error(c, PAGE_SERVICE_UNAVAILABLE, "ConnLimit");
+	c->req_keep = h->keep_alive && !c->http10;
+	c->info.version = c->http10 ? "HTTP/1.0" : "HTTP/1.1";
+	conn_state(c, CS_BODY);
+	conn_deadline(c, (h->chunked || h->content_length > 0) ?
+	    c->info.cfg->entity_body_timeout : 0);
+	exchange_request(c->x, h, c->over_limit);
+	if (c->state == CS_CLOSED)
 		return;
-	}
-	memset(&r, 0, sizeof(r));
-	if (binding_route(c->cfg, c->proto, &c->hello.local, c->hello.port, h->host,
-	    h->version_minor == 0, &r) != 0) {
-		trace_route(c->srv->trace, c->id, &r, 0);
-		if (r.status == 503)
-			c->site = r.site;
-		conn_error(c, r.status == 503 ? PAGE_SERVICE_UNAVAILABLE : PAGE_INVALID_HOSTNAME,
-		    r.reason != NULL ? r.reason : (r.status == 503 ? "Disabled" : "Hostname"));
-		return;
-	}
-	c->site = r.site;
-	trace_route(c->srv->trace, c->id, &r, 1);
-	if (c->proto == BINDING_HTTPS) {
-		if (c->srv->trace) {
-			char why[512];
-
-			conn_verdict(c, h->host, why, sizeof(why));
-			trace_verdict(1, c->id, (enum cert_verdict)c->verdict, why,
-			    c->verdict_host != NULL ? c->verdict_host : "",
-			    c->hello.cert);
-		} else {
-			conn_verdict(c, h->host, NULL, 0);
-		}
-	}
-	c->phase = PHASE_BODY;
-	if (c->req_has_body) {
-		struct timeval body = { (time_t)c->cfg->entity_body_timeout, 0 };
-		struct timeval wr;
-
-		bufferevent_set_timeouts(c->bev, &body, conn_write_timeout(c, &wr));
-	}
-	if (r.site->backend == NULL) {
-		conn_diag(c, &r);
-		if (c->closed)
-			return;
-		if (!c->resp_keep) {
-			conn_cycle_end(c);   /* logs, then flushes and closes */
-			return;
-		}
-		http_parser_resume(c->parser);
-		return;
-	}
-	fw.client_ip = c->peer_ip;
-	fw.tls = c->proto == BINDING_HTTPS;
-	fw.upgrade = h->upgrade;
-	c->xfer = upstream_xfer_start(c->srv->pool, c, r.site, h, &fw);
-	if (c->xfer == NULL) {
-		trace_note(c->srv->trace, c->id, "backend %s: cannot connect", r.site->backend);
-		log_warnx("conn %llu: cannot start a connection to backend %s of site \"%s\"",
-		    c->id, r.site->backend, r.site->name);
-		conn_error(c, PAGE_SERVICE_UNAVAILABLE, "N/A");
-		return;
-	}
+	/* llhttp acts on the head's framing now: a bodiless request ends in here */
 	http_parser_resume(c->parser);
+}
+
+static void
+conn_request_end(struct conn *c)
+{
+	c->req_done = 1;
+	if (c->state == CS_BODY)
+		conn_state(c, CS_WAIT);
+	conn_deadline(c, 0);
+	if (c->x != NULL)
+		exchange_req_end(c->x);
+	if (c->resp_done)
+		conn_async(c, ASYNC_CYCLE);
 }
 
 static void
 conn_parse_error(struct conn *c)
 {
-	const char *detail = NULL, *reason = NULL;
+	const char *detail = NULL;
 	enum http_error e = http_parser_error(c->parser, &detail);
-	enum respond_page page = respond_page_for_error(e, &reason);
 
-	trace_refused(c->srv->trace, c->id, detail);
-	if (c->xfer != NULL && upstream_xfer_status(c->xfer) != 0) {
-		conn_close(c, "invalid request body after the response started");
+	if (c->x == NULL && (c->x = exchange_new(&conn_x_ops, c, &c->info)) == NULL) {
+		conn_close(c, "out of memory");
 		return;
 	}
-	conn_error(c, page, reason != NULL ? reason : "BadRequest");
+	exchange_refuse(c->x, e, detail, c->head);
 }
 
 /* ---------- parser callbacks ---------- */
@@ -828,9 +716,11 @@ conn_on_body(void *arg, const char *data, size_t len)
 {
 	struct conn *c = arg;
 
-	if (c->xfer == NULL)
-		return 0;
-	return upstream_xfer_body(c->xfer, data, len);
+	if (c->x != NULL)
+		exchange_req_body(c->x, data, len);
+	if (c->state == CS_BODY)
+		conn_deadline(c, c->info.cfg->entity_body_timeout);
+	return c->state == CS_CLOSED ? -1 : 0;
 }
 
 static int
@@ -848,19 +738,18 @@ static const struct http_callbacks conn_callbacks = {
 	.on_end = conn_on_end,
 };
 
-/* ---------- the input loop ---------- */
+/* ---------- input ---------- */
 
+/* Act on what the input holds, as far as the state allows. */
 static void
 conn_process_input(struct conn *c)
 {
-	struct evbuffer *in;
-
 	for (;;) {
-		struct evbuffer_iovec v;
-		size_t used = 0, n;
+		const char *p;
+		size_t n, used = 0;
 		enum http_feed r;
 
-		if (c->closed)
+		if (c->state == CS_CLOSED)
 			return;
 		if (c->head_pending) {
 			c->head_pending = 0;
@@ -872,45 +761,34 @@ conn_process_input(struct conn *c)
 			conn_request_end(c);
 			continue;
 		}
-		in = bufferevent_get_input(c->bev);
-		if (c->phase == PHASE_CLOSING || c->phase == PHASE_LINGER) {
-			evbuffer_drain(in, evbuffer_get_length(in));
+		if (c->state == CS_CLOSING || c->state == CS_LINGER) {
+			iobuf_clear(&c->in);
 			return;
 		}
-		if (c->phase == PHASE_TUNNEL) {
-			if (evbuffer_get_length(in) > 0)
-				conn_set_timer(c, c->cfg->websocket_idle_timeout);
-			if (c->xfer != NULL && evbuffer_get_length(in) > 0) {
-				upstream_xfer_tunnel_in(c->xfer, in);
-				if (evbuffer_get_length(in) > 0) {
-					c->body_paused = 1;
-					bufferevent_disable(c->bev, EV_READ);
-				}
+		if ((p = iobuf_peek(&c->in, &n)) == NULL)
+			return;
+		if (c->state == CS_TUNNEL) {
+			if (c->req_paused || c->x == NULL)
+				return;
+			conn_deadline(c, c->info.cfg->websocket_idle_timeout);
+			exchange_req_body(c->x, p, n);
+			if (c->state != CS_CLOSED)
+				iobuf_drain(&c->in, n);
+			continue;
+		}
+		if (c->state == CS_WAIT || c->req_paused)
+			return;   /* pipelined bytes wait for the response */
+		if (c->state == CS_IDLE) {
+			if ((c->x = exchange_new(&conn_x_ops, c, &c->info)) == NULL) {
+				conn_close(c, "out of memory");
+				return;
 			}
-			return;
-		}
-		if (c->phase != PHASE_HEAD && c->phase != PHASE_BODY)
-			return;
-		if (c->body_paused)
-			return;
-		if (c->xfer != NULL && upstream_xfer_full(c->xfer)) {
-			c->body_paused = 1;
-			bufferevent_disable(c->bev, EV_READ);
-			return;
-		}
-		if (evbuffer_get_length(in) == 0)
-			return;
-		if (c->phase == PHASE_HEAD && !c->started) {
-			c->started = 1;
-			clock_gettime(CLOCK_MONOTONIC, &c->t_start);
+			conn_state(c, CS_HEAD);
 			if (c->requests > 0)
-				conn_set_timer(c, c->cfg->header_wait_timeout);
+				conn_deadline(c, c->info.cfg->header_wait_timeout);
 		}
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-			return;
-		n = v.iov_len < CONN_FEED_MAX ? v.iov_len : CONN_FEED_MAX;
-		r = http_parser_feed(c->parser, v.iov_base, n, &used);
-		evbuffer_drain(in, used);
+		r = http_parser_feed(c->parser, p, n, &used);
+		iobuf_drain(&c->in, used);
 		switch (r) {
 		case HTTP_FEED_MORE:
 		case HTTP_FEED_PAUSED:
@@ -934,39 +812,35 @@ conn_process_input(struct conn *c)
 static void
 conn_check_eof(struct conn *c)
 {
-	switch (c->phase) {
-	case PHASE_HANDSHAKE:
+	switch (c->state) {
+	case CS_HANDSHAKE:
 		conn_close(c, "client closed during the handshake");
 		break;
-	case PHASE_HEAD:
-		if (http_parser_finish(c->parser) != 0 || evbuffer_get_length(
-		    bufferevent_get_input(c->bev)) > 0)
-			conn_close(c, "client closed inside a request head");
-		else {
-			conn_tls_goodbye(c);
-			conn_close(c, "client closed");
-		}
+	case CS_IDLE:
+		conn_goodbye(c);
+		conn_close(c, "client closed");
 		break;
-	case PHASE_BODY:
+	case CS_HEAD:
+		conn_close(c, http_parser_finish(c->parser) != 0 ?
+		    "client closed inside a request head" : "client closed");
+		break;
+	case CS_BODY:
 		/* HTTP.SYS: the connection went before the final response was sent */
-		conn_log_httperr(c, 0, "Connection_Dropped");
+		conn_log_cut(c, "Connection_Dropped", 0);
 		conn_close(c, "client closed inside a request body");
 		break;
-	case PHASE_TUNNEL:
-		if (c->xfer != NULL)
-			upstream_xfer_tunnel_eof(c->xfer);
+	case CS_TUNNEL:
+		if (c->x != NULL && !exchange_done(c->x))
+			exchange_req_end(c->x);   /* the backend side is closed once it drained */
 		else
 			conn_close(c, "tunnel closed");
 		break;
-	case PHASE_LINGER:
+	case CS_LINGER:
 		conn_close(c, "response sent");
 		break;
-	case PHASE_WAIT:     /* the response finishes, then the connection closes */
-	case PHASE_CLOSING:
-		/* except over TLS: bufferevent_openssl stops writing at EOF, so nothing more
-		 * would ever be sent and a paused backend would hold the connection forever */
-		if (c->proto == BINDING_HTTPS)
-			conn_close(c, "client closed before the response was sent");
+	case CS_WAIT:      /* the response finishes, then the connection closes */
+	case CS_CLOSING:
+	case CS_CLOSED:
 		break;
 	}
 }
@@ -974,259 +848,236 @@ conn_check_eof(struct conn *c)
 static void
 conn_process(struct conn *c)
 {
-	if (c->in_process || c->closed)
+	if (c->in_process || c->state == CS_CLOSED)
 		return;
 	c->in_process = 1;
 	conn_process_input(c);
 	c->in_process = 0;
-	if (!c->closed && c->peer_eof)
+	if (c->x != NULL && c->state != CS_CLOSED)
+		exchange_push(c->x);
+	if (c->state != CS_CLOSED && c->peer_eof && iobuf_len(&c->in) == 0)
 		conn_check_eof(c);
-}
-
-/* ---------- bufferevent callbacks ---------- */
-
-static void
-conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	conn_process(arg);
-}
-
-static void
-conn_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct conn *c = arg;
-
-	if (c->closed)
-		return;
-	if (c->phase == PHASE_CLOSING) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_linger(c);
-		return;
-	}
-	if (c->phase == PHASE_LINGER)
-		return;
-	if (c->xfer != NULL)
-		upstream_xfer_client_drained(c->xfer);
 }
 
 static void
 conn_handshake_done(struct conn *c)
 {
-	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 	const unsigned char *alpn = NULL;
 	unsigned alpnlen = 0;
 
-	c->phase = PHASE_HEAD;
-	conn_set_timer(c, c->cfg->header_wait_timeout);
-	if (c->srv->trace && ssl != NULL) {
-		SSL_get0_alpn_selected(ssl, &alpn, &alpnlen);
-		trace_handshake_done(1, c->id, SSL_get_version(ssl), SSL_get_cipher_name(ssl),
-		    SSL_session_reused(ssl), (const char *)alpn, alpnlen);
+	c->info.cert = c->hello.cert;
+	c->info.has_sni = c->hello.has_sni;
+	c->info.sni = c->hello.sni;
+	c->info.sni_used = c->hello.sni_used;
+	c->info.tls_version = SSL_get_version(c->ssl);
+	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
+	conn_state(c, CS_IDLE);
+	conn_deadline(c, c->info.cfg->header_wait_timeout);
+	if (c->srv->trace) {
+		SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
+		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
+		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
 	}
-	conn_process(c);
 }
 
 static void
-conn_event_cb(struct bufferevent *bev, short what, void *arg)
+conn_handshake(struct conn *c)
+{
+	switch (tlsio_handshake(c->ssl)) {
+	case TLSIO_OK:
+		conn_write_on(c, 0);
+		conn_handshake_done(c);
+		return;
+	case TLSIO_WANT_READ:
+		conn_write_on(c, 0);
+		return;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		return;
+	default:
+		if (!c->hello.refused)
+			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
+			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		conn_close(c, c->hello.refused ? "no certificate" : "handshake failed");
+		return;
+	}
+}
+
+/* Read what the socket has (a few reads at most, so other connections get a turn). */
+static void
+conn_read(struct conn *c)
+{
+	for (int i = 0; i < CONN_READS_PER_CB && c->state != CS_CLOSED; i++) {
+		enum tlsio_status st;
+		size_t avail, n;
+		char *w, scratch[4096];
+		int discard = c->state == CS_CLOSING || c->state == CS_LINGER;
+
+		if (c->state == CS_HANDSHAKE) {
+			conn_handshake(c);
+			if (c->state == CS_HANDSHAKE || c->state == CS_CLOSED)
+				return;
+			continue;   /* the request may have come with the last handshake flight */
+		}
+		if (discard) {
+			w = scratch;
+			avail = sizeof(scratch);
+		} else {
+			if (iobuf_len(&c->in) >= CONN_IN_MAX) {
+				conn_read_on(c, 0);   /* resumed when the input is consumed */
+				return;
+			}
+			if ((w = iobuf_space(&c->in, 1, &avail)) == NULL) {
+				conn_close(c, "out of memory");
+				return;
+			}
+		}
+		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
+			c->write_wants_read = 0;
+			conn_async(c, ASYNC_FLUSH);
+		}
+		if (n > 0) {
+			if (!discard) {
+				iobuf_commit(&c->in, n);
+				conn_process(c);
+			}
+			/* a short read emptied the socket; OpenSSL may still hold records */
+			if (n < avail && !tlsio_pending(c->ssl))
+				return;
+			continue;
+		}
+		switch (st) {
+		case TLSIO_WANT_READ:
+			return;
+		case TLSIO_WANT_WRITE:   /* a renegotiation wants to write */
+			conn_write_on(c, 1);
+			return;
+		case TLSIO_CLOSED:
+		case TLSIO_EOF:
+			c->peer_eof = 1;
+			conn_read_on(c, 0);
+			conn_process(c);
+			return;
+		default:
+			if (c->x != NULL && !exchange_done(c->x))
+				exchange_abort(c->x, c->state == CS_BODY ? "Connection_Dropped" : NULL,
+				    WIN32_NETNAME_DELETED);
+			c->cut = 1;
+			conn_close(c, c->state == CS_LINGER ? "response sent" : "connection error");
+			return;
+		}
+	}
+}
+
+/* ---------- event callbacks ---------- */
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_read(arg);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
-	if (c->closed)
-		return;
-	if (what & BEV_EVENT_CONNECTED) {
-		conn_handshake_done(c);
+	if (c->state == CS_HANDSHAKE) {
+		conn_handshake(c);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		/* reading: the body stalled; writing (only with min_send_rate = 0): the client
-		 * took nothing for idle_connection_timeout */
-		const char *reason = (what & BEV_EVENT_READING) ? "Timer_EntityBody" :
-		    "Timer_ConnectionIdle";
-		conn_log_abort(c, reason, WIN32_SEM_TIMEOUT);
-		conn_close(c, reason);
+	if (c->write_wants_read) {   /* a renegotiation wanted to write while reading */
+		conn_read(c);
 		return;
 	}
-	if (what & BEV_EVENT_ERROR) {
-		if (c->phase == PHASE_HANDSHAKE) {
-			unsigned long e;
-			char buf[256] = "";
+	conn_flush(c);
+}
 
-			while ((e = bufferevent_get_openssl_error(bev)) != 0)
-				ERR_error_string_n(e, buf, sizeof(buf));
-			ERR_clear_error();
-			if (!c->hello.refused)
-				log_debug("conn %llu: TLS handshake with %s failed: %s", c->id,
-				    c->peer_ip, buf[0] ? buf : "connection closed");
-			conn_close(c, c->hello.refused ? "no certificate" : "handshake failed");
-			return;
-		}
-		ERR_clear_error();
-		conn_close(c, c->phase == PHASE_LINGER ? "response sent" : "connection error");
+static void
+conn_async_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int todo = c->async;
+
+	c->async = 0;
+	c->async_on = 0;
+	if (c->state == CS_CLOSED)
 		return;
-	}
-	if (what & BEV_EVENT_EOF) {
-		c->peer_eof = 1;
+	if (todo & ASYNC_CYCLE)
+		conn_cycle_end(c);
+	if ((todo & ASYNC_PROCESS) && c->state != CS_CLOSED) {
+		if (!c->rev_on && !c->peer_eof && c->state != CS_CLOSED)
+			conn_read_on(c, 1);
 		conn_process(c);
 	}
+	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
+		conn_flush(c);
 }
 
 static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
+	uint64_t now = conn_now_ms();
 	const char *reason;
 
-	switch (c->phase) {
-	case PHASE_HANDSHAKE:
+	c->armed = 0;
+	if (c->state == CS_CLOSED || c->deadline == 0)
+		return;
+	if (now < c->deadline) {   /* the deadline moved since this was armed */
+		conn_arm(c, c->deadline);
+		return;
+	}
+	c->deadline = 0;
+	switch (c->state) {
+	case CS_HANDSHAKE:
 		/* no request yet: to HTTP.SYS an idle connection */
-		conn_log_httperr(c, 0, "Timer_ConnectionIdle");
+		exchange_log_conn_error(&c->info, 0, "Timer_ConnectionIdle");
 		conn_close(c, "handshake timed out");
 		return;
-	case PHASE_HEAD:
-		reason = (c->started || c->requests == 0) ? "Timer_HeaderWait" :
-		    "Timer_ConnectionIdle";
-		conn_log_httperr(c, 0, reason);
-		if (!c->started)
-			conn_tls_goodbye(c);   /* idle between requests: an orderly end */
+	case CS_IDLE:
+		reason = c->requests == 0 ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
+		exchange_log_conn_error(&c->info, 0, reason);
+		conn_goodbye(c);   /* idle between requests: an orderly end */
 		conn_close(c, reason);
 		return;
-	case PHASE_LINGER:
+	case CS_HEAD:
+		exchange_log_conn_error(&c->info, 0, "Timer_HeaderWait");
+		conn_close(c, "Timer_HeaderWait");
+		return;
+	case CS_BODY:
+		conn_log_cut(c, "Timer_EntityBody", WIN32_SEM_TIMEOUT);
+		conn_close(c, "Timer_EntityBody");
+		return;
+	case CS_LINGER:
 		conn_close(c, "response sent");
 		return;
-	case PHASE_TUNNEL:
-		c->win32 = WIN32_SEM_TIMEOUT;   /* the W3C line of the 101 says why */
+	case CS_TUNNEL:
+		if (c->x != NULL)
+			exchange_abort(c->x, NULL, WIN32_SEM_TIMEOUT);   /* the 101's line says why */
 		conn_close(c, "tunnel idle for websocket_idle_timeout");
 		return;
+	case CS_WAIT:
+	case CS_CLOSING:
+		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
+		conn_log_cut(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT);
+		c->cut = 1;
+		conn_close(c, "the client took nothing for idle_connection_timeout");
+		return;
 	default:
-		/* the output did not drain within idle_connection_timeout (min_send_rate on,
-		 * but the socket could not be timed) */
-		conn_log_abort(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT);
-		conn_close(c, "flush timed out");
 		return;
 	}
 }
 
-/* ---------- proxy callbacks (upstream.c) ---------- */
+/* ---------- the TLS decision's trace ---------- */
 
-int
-conn_proxy_keep(struct conn *c)
+static void
+conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice)
 {
-	return c->req_keep && c->req_done && !c->upgrade_req && !c->srv->stopping &&
-	    !c->srv->retired && !conn_peer_gone(c);
-}
+	struct conn *c = arg;
 
-void
-conn_proxy_head(struct conn *c, int status)
-{
-	c->status = status;
-	trace_backend(c->srv->trace, c->id, upstream_xfer_backend(c->xfer), status);
-}
-
-void
-conn_proxy_done(struct conn *c, int keep_alive)
-{
-	upstream_xfer_free(c->xfer);
-	c->xfer = NULL;
-	if (c->phase == PHASE_TUNNEL) {
-		conn_flush_close(c);
-		return;
-	}
-	c->resp_done = 1;
-	c->resp_keep = keep_alive && c->req_done;
-	if (c->req_done) {
-		conn_cycle_end(c);
-		return;
-	}
-	/* answered before the request ended: what is left of it is not read */
-	conn_log_request(c);
-	conn_flush_close(c);
-}
-
-void
-conn_proxy_failed(struct conn *c, int page, const char *why)
-{
-	log_info("conn %llu: %s", c->id, why);
-	trace_note(c->srv->trace, c->id, "%s", why);
-	int cause = page < -1 ? -page : page;
-	int win32 = cause == PAGE_SERVICE_UNAVAILABLE ? WIN32_CONNECTION_REFUSED :
-	    cause == PAGE_GATEWAY_TIMEOUT ? WIN32_SEM_TIMEOUT :
-	    strstr(why, "invalid response") != NULL ? WIN32_INVALID_DATA : WIN32_NETNAME_DELETED;
-	/* HTTPERR reasons of an IIS application pool (sysbind's backend plays one): 503 as
-	 * a pool that cannot serve (N/A), 504 as a request the pool held too long
-	 * (Timer_AppPool), 502 and a cut response as a pool that let go of the request
-	 * (Connection_Abandoned_By_AppPool).  The _ReqQueue spellings are for request
-	 * queues that are not IIS application pools. */
-	const char *reason = cause == PAGE_SERVICE_UNAVAILABLE ? "N/A" :
-	    cause == PAGE_GATEWAY_TIMEOUT ? "Timer_AppPool" : "Connection_Abandoned_By_AppPool";
-
-	upstream_xfer_free(c->xfer);
-	c->xfer = NULL;
-	if (page < 0) {
-		conn_log_abort(c, reason, win32);
-		conn_close(c, "backend failed after the response started");
-		return;
-	}
-	c->win32 = win32;
-	conn_error(c, (enum respond_page)page, reason);
-}
-
-void
-conn_proxy_resume(struct conn *c)
-{
-	if (c->closed || !c->body_paused)
-		return;
-	c->body_paused = 0;
-	bufferevent_enable(c->bev, EV_READ);
-	conn_process(c);
-}
-
-/* Largest response queue conn_flush writes itself: what the bufferevent's own SSL_write
- * retry would offer again (its write size without rate limits), so a write OpenSSL asks
- * to retry is retried with at least the same bytes. */
-#define CONN_FLUSH_MAX 16384
-
-void
-conn_flush(struct conn *c)
-{
-	struct evbuffer *out;
-	struct timeval now;
-	size_t len;
-	SSL *ssl;
-	int r;
-
-	if (c == NULL || c->closed || c->bev == NULL || c->proto != BINDING_HTTPS ||
-	    !c->flush_fresh || c->phase == PHASE_HANDSHAKE)
-		return;
-	c->flush_fresh = 0;
-	event_base_gettimeofday_cached(c->srv->base, &now);
-	out = bufferevent_get_output(c->bev);
-	len = evbuffer_get_length(out);
-	if (timercmp(&now, &c->flush_tv, !=) || len == 0 || len > CONN_FLUSH_MAX ||
-	    !(bufferevent_get_enabled(c->bev) & EV_WRITE) ||
-	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL || !SSL_is_init_finished(ssl))
-		return;
-	ERR_clear_error();
-	r = SSL_write(ssl, evbuffer_pullup(out, -1), (int)len);
-	if (r <= 0) {
-		/* the bufferevent writes when the socket is writable and meets any error
-		 * itself; it retries from the same (pulled-up) bytes */
-		ERR_clear_error();
-		return;
-	}
-	evbuffer_drain(out, (size_t)r);
-	if (evbuffer_get_length(out) == 0)
-		event_del(&c->bev->ev_write);   /* as the bufferevent does once all is written */
-	bufferevent_trigger(c->bev, EV_WRITE, 0);
-}
-
-void
-conn_proxy_upgraded(struct conn *c)
-{
-	c->phase = PHASE_TUNNEL;
-	conn_set_timer(c, c->cfg->websocket_idle_timeout);
-	/* min_send_rate keeps timing the tunnel's bytes to the client, as a response's */
-	bufferevent_set_timeouts(c->bev, NULL, NULL);
-	conn_process(c);
+	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice);
 }
 
 /* ---------- accept ---------- */
@@ -1238,43 +1089,61 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	struct conn *c;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	struct binding_addr peer_addr;
 	struct http_limits lim;
-	char where[96];
+	struct binding_addr peer_addr;
+	size_t evsz = event_get_struct_event_size(), base_sz;
+	char where[96], *evmem;
 	int on = 1;
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	/* the connection and its four events in one allocation */
+	base_sz = (sizeof(*c) + 15) & ~(size_t)15;
+	if ((c = calloc(1, base_sz + 4 * ((evsz + 15) & ~(size_t)15))) == NULL) {
 		log_warn("accept: cannot allocate a connection");
 		close(fd);
 		return -1;
 	}
+	evmem = (char *)c + base_sz;
+	c->rev = (struct event *)evmem;
+	c->wev = (struct event *)(evmem + ((evsz + 15) & ~(size_t)15));
+	c->tev = (struct event *)(evmem + 2 * ((evsz + 15) & ~(size_t)15));
+	c->aev = (struct event *)(evmem + 3 * ((evsz + 15) & ~(size_t)15));
 	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
-	c->id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
+	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
+	c->info.srv = srv;
+	c->info.cfg = cfg;
+	c->info.proto = proto;
+	c->info.verdict = -1;
+	c->info.version = "HTTP/1.1";
 	c->srv = srv;
-	c->cfg = cfg;
-	c->proto = proto;
-	c->verdict = -1;
+	c->fd = fd;
+	c->state = CS_IDLE;
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
+	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+	event_assign(c->wev, srv->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
+	event_assign(c->aev, srv->base, -1, 0, conn_async_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
 	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
-	conn_addr_from(peer, &peer_addr, c->peer_ip, sizeof(c->peer_ip), &c->peer_port);
+	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
+	    &c->info.peer_port);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
-		close(fd);
 		conn_close(c, "getsockname failed");
 		return -1;
 	}
-	conn_addr_from((struct sockaddr *)&ss, &c->hello.local, c->local_ip, sizeof(c->local_ip),
-	    &c->hello.port);
+	conn_addr_from((struct sockaddr *)&ss, &c->info.local, c->info.local_ip,
+	    sizeof(c->info.local_ip), &c->info.port);
 	c->hello.cfg = cfg;
+	c->hello.local = c->info.local;
+	c->hello.port = c->info.port;
 	c->hello.narrate = conn_narrate_hello;
 	c->hello.arg = c;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
@@ -1282,51 +1151,31 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	lim.max_field_length = cfg->max_field_length;
 	lim.max_request_bytes = cfg->max_request_bytes;
 	lim.max_url_length = cfg->max_url_length;
-	c->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &conn_callbacks, c);
-	c->timer = evtimer_new(srv->base, conn_timer_cb, c);
-	if (cfg->min_send_rate > 0)
-		c->rate_ev = evtimer_new(srv->base, conn_rate_cb, c);
-	if (c->parser == NULL || c->timer == NULL ||
-	    (cfg->min_send_rate > 0 && c->rate_ev == NULL)) {
-		log_warnx("conn %llu: out of memory", c->id);
-		close(fd);
+	if ((c->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &conn_callbacks, c)) == NULL) {
+		log_warnx("conn %llu: out of memory", c->info.id);
 		conn_close(c, "out of memory");
 		return -1;
 	}
 	http_parser_pause_after_head(c->parser, 1);
+	if (srv->trace) {
+		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
+		trace_accept(1, c->info.id, proto, where, c->info.peer_ip, c->info.peer_port,
+		    c->over_limit);
+	}
+	conn_read_on(c, 1);
 	if (proto == BINDING_HTTPS) {
-		SSL *ssl = tlsctx_ssl_new(srv->tls, &c->hello);
-
-		if (ssl == NULL) {
-			close(fd);
+		if ((c->ssl = tlsctx_ssl_new(srv->tls, &c->hello, fd)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}
-		/* owns ssl and fd from here, also when it fails */
-		c->bev = bufferevent_openssl_socket_new(srv->base, fd, ssl,
-		    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		c->phase = PHASE_HANDSHAKE;
+		conn_state(c, CS_HANDSHAKE);
+		conn_deadline(c, cfg->handshake_timeout);
+		/* the ClientHello is often there already: no wait for a readiness event */
+		conn_handshake(c);
+		if (c->state == CS_IDLE)
+			conn_read(c);
 	} else {
-		c->bev = bufferevent_socket_new(srv->base, fd,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-		if (c->bev == NULL)
-			close(fd);
-		c->phase = PHASE_HEAD;
-	}
-	if (c->bev == NULL) {
-		log_warnx("conn %llu: cannot create a bufferevent", c->id);
-		conn_close(c, "out of memory");
-		return -1;
-	}
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	evbuffer_add_cb(bufferevent_get_output(c->bev), conn_output_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, CONN_HIGH_WATER);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_LOW_WATER, 0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	conn_set_timer(c, proto == BINDING_HTTPS ? cfg->handshake_timeout : cfg->header_wait_timeout);
-	if (srv->trace) {
-		binding_ipport_format(&c->hello.local, c->hello.port, where, sizeof(where));
-		trace_accept(1, c->id, proto, where, c->peer_ip, c->peer_port, c->over_limit);
+		conn_deadline(c, cfg->header_wait_timeout);
 	}
 	return 0;
 }
@@ -1338,10 +1187,10 @@ conn_stop_idle(struct conn_server *srv)
 
 	for (c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->phase == PHASE_HEAD && !c->started) {
-			conn_tls_goodbye(c);
+		if (c->state == CS_IDLE) {
+			conn_goodbye(c);
 			conn_close(c, "shutting down");
-		} else if (c->phase == PHASE_HANDSHAKE || c->phase == PHASE_TUNNEL) {
+		} else if (c->state == CS_HANDSHAKE || c->state == CS_TUNNEL) {
 			conn_close(c, "shutting down");
 		}
 	}

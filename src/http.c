@@ -44,6 +44,7 @@
 #include <llhttp.h>
 
 #include "http.h"
+#include "iobuf.h"
 
 enum parser_state {
 	PS_RUN = 0,      /* feeding */
@@ -1379,18 +1380,27 @@ static void headbuf_field(struct headbuf *b, const char *n, const char *v)
 	headbuf_add(b, "\r\n", 2);
 }
 
-/* Adds the head to out and releases it.  Returns 0 or -1. */
-static int headbuf_finish(struct headbuf *b, struct evbuffer *out, int ok)
-{
-	int rc = ok && !b->failed && evbuffer_add(out, b->p, b->len) == 0 ? 0 : -1;
+/* Where a serialised head goes: an evbuffer or an iobuf. */
+struct sink {
+	struct evbuffer *e;
+	struct iobuf    *q;
+};
 
+/* Adds the head to out and releases it.  Returns 0 or -1. */
+static int headbuf_finish(struct headbuf *b, const struct sink *out, int ok)
+{
+	int rc = -1;
+
+	if (ok && !b->failed)
+		rc = out->e != NULL ? evbuffer_add(out->e, b->p, b->len) :
+		    iobuf_add(out->q, b->p, b->len);
 	if (b->heap)
 		free(b->p);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
-int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
-    struct evbuffer *out)
+static int request_serialize(const struct http_head *req, const struct http_forward *fw,
+    const struct sink *out)
 {
 	const char *path = req->path != NULL ? req->path : req->target;
 	int absolute = req->target != NULL && req->path != NULL && req->path != req->target;
@@ -1480,8 +1490,8 @@ int http_request_serialize(const struct http_head *req, const struct http_forwar
 	return rc;
 }
 
-int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
-    struct evbuffer *out)
+static int response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
+    const struct sink *out)
 {
 	const char *reason = resp->reason != NULL ? resp->reason : "";
 	int interim = resp->status / 100 == 1;
@@ -1532,6 +1542,52 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 	headbuf_add(&b, "\r\n", 2);
 	connset_clear(&set);
 	return headbuf_finish(&b, out, 1);
+}
+
+int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
+    struct evbuffer *out)
+{
+	struct sink k = { out, NULL };
+
+	return request_serialize(req, fw, &k);
+}
+
+int http_request_head(const struct http_head *req, const struct http_forward *fw,
+    struct iobuf *out)
+{
+	struct sink k = { NULL, out };
+
+	return request_serialize(req, fw, &k);
+}
+
+int http_response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,
+    struct evbuffer *out)
+{
+	struct sink k = { out, NULL };
+
+	return response_serialize(resp, chunked_out, keep_alive, &k);
+}
+
+int http_response_head(const struct http_head *resp, int chunked_out, int keep_alive,
+    struct iobuf *out)
+{
+	struct sink k = { NULL, out };
+
+	return response_serialize(resp, chunked_out, keep_alive, &k);
+}
+
+int http_chunk_add(struct iobuf *out, const char *data, size_t len)
+{
+	char h[24];
+	int n;
+
+	if (len == 0)
+		return iobuf_add(out, "0\r\n\r\n", 5);
+	n = snprintf(h, sizeof(h), "%zx\r\n", len);
+	if (iobuf_add(out, h, (size_t)n) != 0 || iobuf_add(out, data, len) != 0 ||
+	    iobuf_add(out, "\r\n", 2) != 0)
+		return -1;
+	return 0;
 }
 
 int http_chunk_append(struct evbuffer *out, const char *data, size_t len)

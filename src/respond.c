@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "respond.h"
@@ -131,33 +132,79 @@ int respond_error_body(struct evbuffer *out, enum respond_page p)
 	    "</BODY></HTML>\r\n", t->title, t->h2, t->p) < 0 ? -1 : 0;
 }
 
-int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
+void respond_msg_clear(struct respond_msg *m)
+{
+	if (m->body != NULL)
+		evbuffer_free(m->body);
+	memset(m, 0, sizeof(*m));
+}
+
+static void msg_field(struct respond_msg *m, const char *name, const char *value)
+{
+	if (m->nfields < RESPOND_MSG_FIELDS) {
+		m->fields[m->nfields].name = (char *)name;
+		m->fields[m->nfields].value = (char *)value;
+		m->nfields++;
+	}
+}
+
+int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *server,
     time_t now, int head_only)
 {
 	const struct page_text *t = page_get(p);
-	struct evbuffer *body = evbuffer_new();
-	char date[64];
-	int rc = -1;
 
-	if (body == NULL)
+	memset(m, 0, sizeof(*m));
+	if ((m->body = evbuffer_new()) == NULL || respond_error_body(m->body, p) == -1) {
+		respond_msg_clear(m);
 		return -1;
-	if (respond_error_body(body, p) == -1)
-		goto done;
-	respond_http_date(now, date, sizeof(date));
-	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=us-ascii\r\n",
-	    t->status, t->status_text) < 0)
-		goto done;
-	if (server != NULL && *server != '\0' &&
-	    evbuffer_add_printf(out, "Server: %s\r\n", server) < 0)
-		goto done;
-	if (evbuffer_add_printf(out, "Date: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
-	    date, evbuffer_get_length(body)) < 0)
-		goto done;
-	if (!head_only && evbuffer_add_buffer(out, body) == -1)
-		goto done;
-	rc = 0;
-done:
-	evbuffer_free(body);
+	}
+	m->status = t->status;
+	m->reason = t->status_text;
+	m->head_only = head_only;
+	respond_http_date(now, m->date, sizeof(m->date));
+	snprintf(m->length, sizeof(m->length), "%zu", evbuffer_get_length(m->body));
+	msg_field(m, "Content-Type", "text/html; charset=us-ascii");
+	if (server != NULL && *server != '\0')
+		msg_field(m, "Server", server);
+	msg_field(m, "Date", m->date);
+	msg_field(m, "Connection", "close");
+	msg_field(m, "Content-Length", m->length);
+	return 0;
+}
+
+int respond_msg_write(const struct respond_msg *m, int close, struct evbuffer *out)
+{
+	int has_connection = 0;
+
+	if (evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", m->status, m->reason) < 0)
+		return -1;
+	for (size_t i = 0; i < m->nfields; i++) {
+		if (strcasecmp(m->fields[i].name, "Connection") == 0)
+			has_connection = 1;
+		if (evbuffer_add_printf(out, "%s: %s\r\n", m->fields[i].name,
+		    m->fields[i].value) < 0)
+			return -1;
+	}
+	if (close && !has_connection && evbuffer_add(out, "Connection: close\r\n", 19) != 0)
+		return -1;
+	if (evbuffer_add(out, "\r\n", 2) != 0)
+		return -1;
+	if (!m->head_only && m->body != NULL &&
+	    evbuffer_add(out, evbuffer_pullup(m->body, -1), evbuffer_get_length(m->body)) != 0)
+		return -1;
+	return 0;
+}
+
+int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
+    time_t now, int head_only)
+{
+	struct respond_msg m;
+	int rc;
+
+	if (respond_error_msg(&m, p, server, now, head_only) != 0)
+		return -1;
+	rc = respond_msg_write(&m, 1, out);
+	respond_msg_clear(&m);
 	return rc;
 }
 
@@ -685,34 +732,39 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	evbuffer_add_printf(b, "</p></li>\n</ol>\n</body></html>\n");
 }
 
+int respond_diag_msg(struct respond_msg *m, const struct respond_diag *d, int json,
+    const char *server, time_t now, int head_only)
+{
+	memset(m, 0, sizeof(*m));
+	if ((m->body = evbuffer_new()) == NULL)
+		return -1;
+	if (json)
+		diag_json(m->body, d);
+	else
+		diag_html(m->body, d);
+	m->status = 200;
+	m->reason = "OK";
+	m->head_only = head_only;
+	respond_http_date(now, m->date, sizeof(m->date));
+	snprintf(m->length, sizeof(m->length), "%zu", evbuffer_get_length(m->body));
+	msg_field(m, "Content-Type", json ? "application/json" : "text/html; charset=utf-8");
+	if (server != NULL && *server != '\0')
+		msg_field(m, "Server", server);
+	msg_field(m, "Date", m->date);
+	msg_field(m, "Content-Length", m->length);
+	msg_field(m, "Cache-Control", "no-store");
+	return 0;
+}
+
 int respond_diag(struct evbuffer *out, const struct respond_diag *d, int json,
     const char *server, time_t now, int keep_alive, int head_only)
 {
-	struct evbuffer *body = evbuffer_new();
-	char date[64];
-	int rc = -1;
+	struct respond_msg m;
+	int rc;
 
-	if (body == NULL)
+	if (respond_diag_msg(&m, d, json, server, now, head_only) != 0)
 		return -1;
-	if (json)
-		diag_json(body, d);
-	else
-		diag_html(body, d);
-	respond_http_date(now, date, sizeof(date));
-	if (evbuffer_add_printf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n",
-	    json ? "application/json" : "text/html; charset=utf-8") < 0)
-		goto done;
-	if (server != NULL && *server != '\0' &&
-	    evbuffer_add_printf(out, "Server: %s\r\n", server) < 0)
-		goto done;
-	if (evbuffer_add_printf(out, "Date: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-store\r\n%s\r\n", date, evbuffer_get_length(body),
-	    keep_alive ? "" : "Connection: close\r\n") < 0)
-		goto done;
-	if (!head_only && evbuffer_add_buffer(out, body) == -1)
-		goto done;
-	rc = 0;
-done:
-	evbuffer_free(body);
+	rc = respond_msg_write(&m, !keep_alive, out);
+	respond_msg_clear(&m);
 	return rc;
 }

@@ -3,17 +3,17 @@
  * here (binding.c decides, §1.1); this file applies the choice to a handshake.  One
  * SSL_CTX accepts every connection and holds the session cache and ticket keys, so
  * resumption works whichever certificate a connection got; the chosen certificate is
- * installed by switching the connection to a small per-certificate SSL_CTX
- * (SSL_set_SSL_CTX, as nginx does for SNI), made on first use and kept: a handshake then
- * shares the certificate, key and chain instead of copying and re-checking them
- * (SSL_use_cert_and_key costs a key comparison and a chain copy per connection).  The
- * session id context is set to the certificate's thumbprint so a session never resumes
- * under another certificate.  A
- * tlsctx belongs to one configuration generation and is shared by every worker thread
- * (SSL_CTX is safe for concurrent SSL_new); nothing here is written after tlsctx_new.
+ * installed by switching the connection to that certificate's SSL_CTX (SSL_set_SSL_CTX,
+ * as nginx does for SNI).  Every certificate's SSL_CTX is built by tlsctx_new, when the
+ * configuration loads, and found by a binary search: a handshake takes no lock and builds
+ * nothing.  The session id context is set to the certificate's thumbprint so a session
+ * never resumes under another certificate.  A tlsctx belongs to one configuration
+ * generation and is shared by every worker thread (SSL_CTX is safe for concurrent
+ * SSL_new); nothing in it is written after tlsctx_new.
  */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +35,8 @@ struct tlsctx_cert {
 struct tlsctx {
 	SSL_CTX            *ctx;
 	int                 ex_index;
-	pthread_mutex_t     mu;      /* guards certs: workers share a tlsctx */
-	struct tlsctx_cert *certs;
-	size_t              ncerts, cap;
+	struct tlsctx_cert *certs;   /* sorted by cert pointer */
+	size_t              ncerts;
 };
 
 static const unsigned char tlsctx_alpn[] = "\x08http/1.1";
@@ -94,48 +93,70 @@ tlsctx_sni_parse(const unsigned char *ext, size_t len, char *name, size_t namele
 	return 0;
 }
 
-/* The SSL_CTX serving cert (made on first use), or NULL (OpenSSL errors logged). */
+/* A new SSL_CTX serving cert, or NULL (OpenSSL's errors queued). */
 static SSL_CTX *
-tlsctx_cert_ctx(struct tlsctx *t, const struct cert *cert)
+tlsctx_cert_build(struct tlsctx *t, const struct cert *cert)
 {
-	struct tlsctx_cert *v;
-	SSL_CTX *ctx = NULL;
-	size_t i;
+	SSL_CTX *ctx;
 
-	pthread_mutex_lock(&t->mu);
-	for (i = 0; i < t->ncerts; i++)
-		if (t->certs[i].cert == cert) {
-			ctx = t->certs[i].ctx;
-			goto out;
-		}
-	if (t->ncerts == t->cap) {
-		size_t cap = t->cap == 0 ? 8 : 2 * t->cap;
-
-		if ((v = realloc(t->certs, cap * sizeof(*v))) == NULL)
-			goto out;
-		t->certs = v;
-		t->cap = cap;
-	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
 	    SSL_CTX_use_certificate(ctx, cert->x509) != 1 ||
 	    SSL_CTX_use_PrivateKey(ctx, cert->key) != 1 ||
 	    SSL_CTX_set1_chain(ctx, cert->chain) != 1 ||
 	    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)cert->thumbprint,
 	    SSL_MAX_SID_CTX_LENGTH) != 1) {
-		log_ssl_errors("preparing the certificate");
 		SSL_CTX_free(ctx);
-		ctx = NULL;
-		goto out;
+		return NULL;
 	}
 	/* read from the connection's current SSL_CTX after the switch */
 	SSL_CTX_set_alpn_select_cb(ctx, tlsctx_alpn_cb, t);
 	/* the chain is the one configured: no chain building from a store per handshake */
 	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
-	t->certs[t->ncerts].cert = cert;
-	t->certs[t->ncerts++].ctx = ctx;
-out:
-	pthread_mutex_unlock(&t->mu);
 	return ctx;
+}
+
+static int
+tlsctx_cert_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)((const struct tlsctx_cert *)a)->cert;
+	uintptr_t y = (uintptr_t)((const struct tlsctx_cert *)b)->cert;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Add cert's SSL_CTX (once per certificate).  Returns 0 or -1. */
+static int
+tlsctx_cert_add(struct tlsctx *t, const struct cert *cert, size_t *cap)
+{
+	struct tlsctx_cert *v;
+
+	if (cert == NULL || cert->key == NULL)
+		return 0;   /* nothing to serve with (the offline views may hold such) */
+	for (size_t i = 0; i < t->ncerts; i++)
+		if (t->certs[i].cert == cert)
+			return 0;
+	if (t->ncerts == *cap) {
+		size_t ncap = *cap == 0 ? 8 : 2 * *cap;
+
+		if ((v = realloc(t->certs, ncap * sizeof(*v))) == NULL)
+			return -1;
+		t->certs = v;
+		*cap = ncap;
+	}
+	if ((t->certs[t->ncerts].ctx = tlsctx_cert_build(t, cert)) == NULL)
+		return -1;
+	t->certs[t->ncerts++].cert = cert;
+	return 0;
+}
+
+/* The SSL_CTX serving cert, or NULL when the configuration did not name it. */
+static SSL_CTX *
+tlsctx_cert_ctx(struct tlsctx *t, const struct cert *cert)
+{
+	struct tlsctx_cert key = { cert, NULL }, *hit;
+
+	hit = bsearch(&key, t->certs, t->ncerts, sizeof(*t->certs), tlsctx_cert_cmp);
+	return hit != NULL ? hit->ctx : NULL;
 }
 
 /* Close the connection under the handshake so no alert and no certificate go out. */
@@ -216,12 +237,12 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	struct tlsctx *t;
 	char why[256];
 	static const unsigned char sid[] = "sysbind";
+	size_t cap = 0;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&t->mu, NULL);
 	pthread_once(&tlsctx_once, tlsctx_ex_init);
 	t->ex_index = tlsctx_ex_slot;
 	if (t->ex_index < 0 || (t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
@@ -230,7 +251,12 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 		goto fail;
 	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE
 	    | SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them):
+	 * buffers given back when idle, a write retried from a grown queue, read-ahead so
+	 * one read(2) takes every record the socket holds */
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(t->ctx, 1);
 	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_SERVER);
 	if (SSL_CTX_set_session_id_context(t->ctx, sid, sizeof(sid) - 1) != 1)
 		goto fail;
@@ -239,7 +265,18 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	SSL_CTX_set_num_tickets(t->ctx, 1);
 	SSL_CTX_set_alpn_select_cb(t->ctx, tlsctx_alpn_cb, t);
 	SSL_CTX_set_client_hello_cb(t->ctx, tlsctx_hello_cb, t);
-	(void)cfg;
+	/* every certificate a handshake can be given, now */
+	for (size_t i = 0; i < cfg->nsslcerts; i++) {
+		const struct conf_sslcert *e = &cfg->sslcerts[i];
+
+		if (tlsctx_cert_add(t, e->cert, &cap) != 0)
+			goto fail;
+		for (size_t k = 0; k < certstore_ccs_count(e->ccs); k++)
+			if (tlsctx_cert_add(t, certstore_ccs_cert(e->ccs, k), &cap) != 0)
+				goto fail;
+	}
+	if (t->ncerts > 0)
+		qsort(t->certs, t->ncerts, sizeof(*t->certs), tlsctx_cert_cmp);
 	return t;
 fail:
 	certstore_ssl_errors(why, sizeof(why));
@@ -258,13 +295,12 @@ tlsctx_free(struct tlsctx *t)
 	for (i = 0; i < t->ncerts; i++)
 		SSL_CTX_free(t->certs[i].ctx);
 	free(t->certs);
-	pthread_mutex_destroy(&t->mu);
 	SSL_CTX_free(t->ctx);
 	free(t);
 }
 
 SSL *
-tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h)
+tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd)
 {
 	SSL *ssl;
 
@@ -272,10 +308,11 @@ tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h)
 		log_ssl_errors("SSL_new");
 		return NULL;
 	}
-	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1) {
+	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1 || SSL_set_fd(ssl, fd) != 1) {
 		log_ssl_errors("SSL_set_ex_data");
 		SSL_free(ssl);
 		return NULL;
 	}
+	SSL_set_accept_state(ssl);
 	return ssl;
 }

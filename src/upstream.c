@@ -1,51 +1,136 @@
 /*
- * upstream — backend connections and the proxying of one request/response exchange over
- * them.  Owns: backend addresses (resolved once at start), the per-backend pool of idle
- * keep-alive connections, connect and response timeouts, the response parser and its
- * framing for the client, back-pressure in both directions and the 101 tunnel's
- * backend half.  Does not own the client connection: it writes into conn_bev(c)'s output
- * and reports through conn_proxy_*; every such call may close the conn, so each is the
- * last thing a function does with the transfer.
+ * upstream — backend connections and the transfer of one request/response over them
+ * (see upstream.h).  Owns: the resolved backend addresses of a generation, the
+ * per-backend pool of idle keep-alive connections, each backend connection's socket,
+ * events, output queue and response parser, connect and response timeouts, and the
+ * transfer objects its owners hold.  Does not own the client side: what the response
+ * holds goes to the owner's callbacks, which say when to pause.
+ *
+ * A backend connection (struct upstream_bconn) is in one of two places: the idle list
+ * of its backend, or attached to one transfer.  It is closed in one function,
+ * bconn_close.  Its read event stays registered in both places (an idle connection that
+ * becomes readable or times out is dropped), so taking one from the pool and giving it
+ * back costs no epoll_ctl.  Responses are read into a per-thread buffer and handed on at
+ * once; only the request side queues (until the backend reads it).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "conf.h"
 #include "conn.h"
+#include "exchange.h"
+#include "iobuf.h"
 #include "log.h"
 #include "respond.h"
 #include "upstream.h"
 
 #define UPSTREAM_IDLE_MAX     32   /* idle connections kept per backend */
 #define UPSTREAM_IDLE_SECONDS 60
-#define UPSTREAM_FEED_MAX     (64 * 1024)
+#define UPSTREAM_READ_MAX     16384
+#define UPSTREAM_READS_PER_CB 8
 
-struct upstream_idle;
+/* ---------- addresses (resolved before a generation serves) ---------- */
 
-struct upstream_backend {
-	char                     name[300];  /* "127.0.0.1:8081" */
-	struct sockaddr_storage  addr;
-	socklen_t                addrlen;    /* 0: could not be resolved */
-	struct upstream_idle    *idle;       /* most recently released first */
-	size_t                   nidle;
-	struct upstream_pool    *pool;
+struct upstream_addr {
+	char                    name[300];   /* "127.0.0.1:8081", "[::1]:8081" */
+	const char             *host, *port; /* the site's, borrowed from the conf */
+	struct sockaddr_storage ss;
+	socklen_t               len;         /* 0: did not resolve */
 };
 
-struct upstream_idle {
-	struct bufferevent      *bev;
-	struct upstream_backend *be;
-	struct upstream_idle    *prev, *next;
+struct upstream_addrs {
+	struct upstream_addr *v;
+	size_t                n;
+};
+
+static void
+upstream_name(char *buf, size_t len, const char *host, const char *port)
+{
+	if (strchr(host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%s", host, port);
+	else
+		snprintf(buf, len, "%s:%s", host, port);
+}
+
+struct upstream_addrs *
+upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
+{
+	struct upstream_addrs *a;
+	size_t i, j;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (cfg->nsites > 0 && (a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		upstream_addrs_free(a);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+		struct upstream_addr *u;
+		struct addrinfo hints, *ai = NULL;
+		char name[300];
+		int rc;
+
+		if (s->backend == NULL)
+			continue;
+		upstream_name(name, sizeof(name), s->backend_host, s->backend_port);
+		for (j = 0; j < a->n; j++)
+			if (strcmp(a->v[j].name, name) == 0)
+				break;
+		if (j < a->n)
+			continue;
+		u = &a->v[a->n++];
+		memcpy(u->name, name, sizeof(u->name));
+		u->host = s->backend_host;
+		u->port = s->backend_port;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_ADDRCONFIG;
+		if ((rc = getaddrinfo(s->backend_host, s->backend_port, &hints, &ai)) != 0 ||
+		    ai == NULL) {
+			log_warnx("backend %s of site \"%s\": %s; its requests get 503", u->name,
+			    s->name, gai_strerror(rc));
+		} else {
+			memcpy(&u->ss, ai->ai_addr, ai->ai_addrlen);
+			u->len = ai->ai_addrlen;
+		}
+		if (ai != NULL)
+			freeaddrinfo(ai);
+	}
+	return a;
+}
+
+void
+upstream_addrs_free(struct upstream_addrs *a)
+{
+	if (a == NULL)
+		return;
+	free(a->v);
+	free(a);
+}
+
+/* ---------- pool ---------- */
+
+struct upstream_bconn;
+
+struct upstream_backend {
+	const struct upstream_addr *addr;
+	struct upstream_bconn      *idle;   /* most recently released first */
+	size_t                      nidle;
+	struct upstream_pool       *pool;
 };
 
 struct upstream_pool {
@@ -55,183 +140,381 @@ struct upstream_pool {
 	size_t                   n;
 };
 
+/* One TCP connection to a backend. */
+struct upstream_bconn {
+	int                      fd;
+	struct event            *rev, *wev;   /* in the same allocation */
+	struct upstream_backend *be;
+	struct upstream_bconn   *prev, *next; /* idle list */
+	struct upstream_xfer    *x;           /* attached transfer, NULL when idle */
+	struct http_parser      *rp;          /* response parser, kept across requests */
+	struct iobuf             out;         /* request bytes the backend has not taken */
+	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1;
+};
+
+enum xfer_state {
+	XS_CONNECTING = 0, /* waiting for connect() */
+	XS_SENDING,        /* the request is going out; no response byte yet */
+	XS_RESPONSE,       /* response bytes arrived */
+	XS_TUNNEL,         /* after a 101 */
+	XS_DONE,           /* ended (end or failed called), or stopped */
+};
+
 struct upstream_xfer {
 	struct upstream_pool    *pool;
 	struct upstream_backend *be;
-	struct conn             *c;          /* NULL after abort */
-	struct bufferevent      *bev;        /* the backend connection; NULL once let go */
-	struct http_parser      *rp;         /* response parser */
-	struct evbuffer         *retry;      /* the request head, kept while a retry is allowed */
+	struct upstream_bconn   *bc;         /* attached backend connection, NULL once let go */
+	struct upstream_req      req;        /* head borrowed, cb/arg the owner's */
+	struct upstream_xfer    *next_free;
+	enum xfer_state          state;
+	int                      status;     /* final status, 0 before */
+	unsigned                 reused : 1, retried : 1, req_done : 1, req_body : 1,
+	                         req_chunked : 1, early : 1, got_bytes : 1, interim : 1,
+	                         paused : 1, full : 1, req_full : 1, resp_end : 1,
+	                         backend_keep : 1, upgrade_req : 1, stopped : 1, extra : 1,
+	                         retry_ok : 1, tunnel_eof : 1;
 	char                     method[24];
-	int                      http10;     /* the client speaks HTTP/1.0 */
-	int                      reused;     /* bev came from the pool */
-	int                      connected;
-	int                      req_chunked;
-	int                      req_done;
-	int                      got_bytes;  /* any byte of a response arrived */
-	int                      interim;    /* the current response head is 1xx */
-	int                      status;     /* final status relayed, 0 before */
-	int                      chunked_out;
-	int                      client_keep;
-	int                      resp_end;
-	int                      paused;     /* backend reading stopped: client output full */
-	int                      tunnel;
-	int                      tunnel_eof; /* client closed: close once the backend output drains */
-	int                      upgrade_req;
-	int                      backend_keep; /* the backend keeps the connection after this */
-	int                      read_timer;   /* backend_timeout runs on reading (see below) */
-	int                      req_body;     /* the request has a body */
-	int                      early;        /* the final response head came before the whole
-	                                          request body had been written to the backend */
-	const char              *refusal;      /* why on_head refused the response, or NULL */
 };
 
-static void upstream_read_cb(struct bufferevent *bev, void *arg);
-static void upstream_write_cb(struct bufferevent *bev, void *arg);
-static void upstream_event_cb(struct bufferevent *bev, short what, void *arg);
+#define XFER_FREE_MAX 256
+static __thread struct upstream_xfer *xfer_free_list;
+static __thread size_t xfer_nfree;
+static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
 
-/* ---------- pool ---------- */
+static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void xfer_flush(struct upstream_xfer *x);
+static const struct http_callbacks xfer_callbacks;
 
 struct upstream_pool *
-upstream_pool_new(struct event_base *base, const struct conf *cfg, char *err, size_t errlen)
+upstream_pool_new(struct event_base *base, const struct conf *cfg,
+    const struct upstream_addrs *addrs, char *err, size_t errlen)
 {
 	struct upstream_pool *p;
-	size_t i, j;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (cfg->nsites > 0 && (p->v = calloc(cfg->nsites, sizeof(*p->v))) == NULL)) {
+	    (addrs->n > 0 && (p->v = calloc(addrs->n, sizeof(*p->v))) == NULL)) {
 		snprintf(err, errlen, "out of memory");
-		upstream_pool_free(p);
+		free(p);
 		return NULL;
 	}
 	p->base = base;
 	p->cfg = cfg;
-	for (i = 0; i < cfg->nsites; i++) {
-		const struct conf_site *s = &cfg->sites[i];
-		struct upstream_backend *be;
-		struct addrinfo hints, *ai = NULL;
-		int rc;
-
-		if (s->backend == NULL)
-			continue;
-		be = &p->v[p->n];
-		if (strchr(s->backend_host, ':') != NULL)
-			snprintf(be->name, sizeof(be->name), "[%s]:%s", s->backend_host, s->backend_port);
-		else
-			snprintf(be->name, sizeof(be->name), "%s:%s", s->backend_host, s->backend_port);
-		for (j = 0; j < p->n; j++)
-			if (strcmp(p->v[j].name, be->name) == 0)
-				break;
-		if (j < p->n)
-			continue;
-		be->pool = p;
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_ADDRCONFIG;
-		if ((rc = getaddrinfo(s->backend_host, s->backend_port, &hints, &ai)) != 0 ||
-		    ai == NULL) {
-			log_warnx("backend %s of site \"%s\": %s; its requests get 503",
-			    be->name, s->name, gai_strerror(rc));
-		} else {
-			memcpy(&be->addr, ai->ai_addr, ai->ai_addrlen);
-			be->addrlen = ai->ai_addrlen;
-		}
-		if (ai != NULL)
-			freeaddrinfo(ai);
-		p->n++;
+	for (size_t i = 0; i < addrs->n; i++) {
+		p->v[i].addr = &addrs->v[i];
+		p->v[i].pool = p;
 	}
+	p->n = addrs->n;
 	return p;
 }
 
+/* Off the idle list (if on it). */
 static void
-upstream_idle_drop(struct upstream_idle *i)
+bconn_unlink(struct upstream_bconn *b)
 {
-	struct upstream_backend *be = i->be;
-
-	if (i->prev != NULL)
-		i->prev->next = i->next;
+	if (!b->idle)
+		return;
+	if (b->prev != NULL)
+		b->prev->next = b->next;
 	else
-		be->idle = i->next;
-	if (i->next != NULL)
-		i->next->prev = i->prev;
-	be->nidle--;
-	bufferevent_free(i->bev);
-	free(i);
+		b->be->idle = b->next;
+	if (b->next != NULL)
+		b->next->prev = b->prev;
+	b->next = b->prev = NULL;
+	b->be->nidle--;
+	b->idle = 0;
+}
+
+/* The one place a backend connection ends.  Inside its own callbacks (busy) it is only
+ * marked: the callback closes it on its way out. */
+static void
+bconn_close(struct upstream_bconn *b)
+{
+	if (b == NULL)
+		return;
+	bconn_unlink(b);
+	event_del(b->rev);
+	event_del(b->wev);
+	b->wev_on = 0;
+	if (b->x != NULL) {
+		b->x->bc = NULL;
+		b->x = NULL;
+	}
+	if (b->busy) {
+		b->doomed = 1;
+		return;
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	http_parser_free(b->rp);
+	iobuf_clear(&b->out);
+	free(b);
 }
 
 void
 upstream_pool_free(struct upstream_pool *p)
 {
-	size_t i;
-
 	if (p == NULL)
 		return;
-	for (i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++)
 		while (p->v[i].idle != NULL)
-			upstream_idle_drop(p->v[i].idle);
+			bconn_close(p->v[i].idle);
 	free(p->v);
 	free(p);
 }
 
-/* An idle connection that becomes readable (data or EOF) or times out is useless. */
-static void
-upstream_idle_read_cb(struct bufferevent *bev, void *arg)
+size_t
+upstream_pool_idle(const struct upstream_pool *p)
 {
-	upstream_idle_drop(arg);
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->v[i].nidle;
+	return n;
 }
 
 static void
-upstream_idle_event_cb(struct bufferevent *bev, short what, void *arg)
+bconn_write_on(struct upstream_bconn *b, const struct timeval *tv)
 {
-	upstream_idle_drop(arg);
+	event_add(b->wev, tv);
+	b->wev_on = 1;
 }
 
-/* Keep bev for the next request to be; frees it when the pool is full. */
 static void
-upstream_release(struct upstream_backend *be, struct bufferevent *bev)
+bconn_write_off(struct upstream_bconn *b)
 {
-	struct upstream_idle *i;
+	if (b->wev_on)
+		event_del(b->wev);
+	b->wev_on = 0;
+}
+
+/* Keep b for the next request to be; closes it when the pool is full. */
+static void
+bconn_release(struct upstream_bconn *b)
+{
+	struct upstream_backend *be = b->be;
 	struct timeval idle = { UPSTREAM_IDLE_SECONDS, 0 };
 
-	if (be->nidle >= UPSTREAM_IDLE_MAX ||
-	    evbuffer_get_length(bufferevent_get_input(bev)) > 0 ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0 ||
-	    (i = calloc(1, sizeof(*i))) == NULL) {
-		bufferevent_free(bev);
+	if (b->x != NULL) {
+		b->x->bc = NULL;
+		b->x = NULL;
+	}
+	if (be->nidle >= UPSTREAM_IDLE_MAX || iobuf_len(&b->out) > 0 || b->doomed) {
+		bconn_close(b);
 		return;
 	}
-	i->bev = bev;
-	i->be = be;
-	i->next = be->idle;
+	bconn_write_off(b);
+	http_parser_resume(b->rp);
+	http_parser_trim(b->rp);
+	b->prev = NULL;
+	b->next = be->idle;
 	if (be->idle != NULL)
-		be->idle->prev = i;
-	be->idle = i;
+		be->idle->prev = b;
+	be->idle = b;
 	be->nidle++;
-	bufferevent_setcb(bev, upstream_idle_read_cb, NULL, upstream_idle_event_cb, i);
-	bufferevent_set_timeouts(bev, &idle, NULL);
-	bufferevent_enable(bev, EV_READ);
+	b->idle = 1;
+	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb) */
+	event_add(b->rev, &idle);
 }
 
 /* The most recently released idle connection, or NULL. */
-static struct bufferevent *
-upstream_take_idle(struct upstream_backend *be)
+static struct upstream_bconn *
+bconn_take(struct upstream_backend *be)
 {
-	struct upstream_idle *i = be->idle;
-	struct bufferevent *bev;
+	struct upstream_bconn *b = be->idle;
 
-	if (i == NULL)
+	if (b == NULL)
 		return NULL;
-	bev = i->bev;
-	be->idle = i->next;
-	if (be->idle != NULL)
-		be->idle->prev = NULL;
-	be->nidle--;
-	free(i);
-	return bev;
+	bconn_unlink(b);
+	return b;
 }
 
-/* ---------- one transfer ---------- */
+/* A new connection to be's address, connecting.  NULL on failure (errno set). */
+static struct upstream_bconn *
+bconn_new(struct upstream_backend *be)
+{
+	struct upstream_pool *p = be->pool;
+	struct upstream_bconn *b;
+	struct http_limits lim;
+	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
+	size_t base_sz = (sizeof(*b) + 15) & ~(size_t)15;
+	int fd;
+
+	if (be->addr->len == 0) {
+		errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	fd = socket(be->addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if ((b = calloc(1, base_sz + 2 * evsz)) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->fd = fd;
+	b->be = be;
+	b->rev = (struct event *)((char *)b + base_sz);
+	b->wev = (struct event *)((char *)b + base_sz + evsz);
+	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST, bconn_read_cb, b);
+	event_assign(b->wev, p->base, fd, EV_WRITE | EV_PERSIST, bconn_write_cb, b);
+	lim.max_field_length = p->cfg->max_field_length;
+	lim.max_request_bytes = p->cfg->max_request_bytes;
+	lim.max_url_length = p->cfg->max_url_length;
+	if ((b->rp = http_parser_new(HTTP_PARSE_RESPONSE, &lim, &xfer_callbacks, b)) == NULL) {
+		bconn_close(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (connect(fd, (struct sockaddr *)&be->addr->ss, be->addr->len) != 0 &&
+	    errno != EINPROGRESS) {
+		int e = errno;
+
+		bconn_close(b);
+		errno = e;
+		return NULL;
+	}
+	return b;
+}
+
+/* ---------- one transfer: the response ---------- */
+
+static int
+xfer_on_head(void *arg, struct http_head *h)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	int bodiless, r;
+
+	if (x == NULL || x->state == XS_DONE)
+		return -1;
+	if (h->status / 100 == 1 && h->status != 101) {
+		/* 100 Continue and friends: relayed as they come, the final answer follows */
+		x->interim = 1;
+		return x->req.cb->head(x->req.arg, h, 1) == 0 && !x->stopped ? 0 : -1;
+	}
+	if (h->status == 101 && !x->upgrade_req) {
+		x->extra = 1;   /* a 101 to a request that asked for no upgrade: broken (502) */
+		return -1;
+	}
+	x->interim = 0;
+	x->status = h->status;
+	x->backend_keep = h->keep_alive;
+	x->early = x->req_body && (!x->req_done || iobuf_len(&b->out) > 0);
+	bodiless = strcmp(x->method, "HEAD") == 0 || h->status == 204 || h->status == 304 ||
+	    h->status == 101;
+	r = x->req.cb->head(x->req.arg, h, bodiless);
+	if (r != 0 || x->stopped)
+		return -1;
+	if (h->status == 101)
+		x->state = XS_TUNNEL;
+	return bodiless ? 1 : 0;
+}
+
+static int
+xfer_on_body(void *arg, const char *data, size_t len)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	int r;
+
+	if (x == NULL || x->state == XS_DONE)
+		return -1;
+	r = x->req.cb->body(x->req.arg, data, len);
+	if (r < 0 || x->stopped)
+		return -1;
+	if (r == 1)
+		x->full = 1;
+	return 0;
+}
+
+static int
+xfer_on_end(void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+
+	if (x == NULL)
+		return -1;
+	if (x->interim) {
+		x->interim = 0;
+		return 0;
+	}
+	if (x->state != XS_TUNNEL)
+		x->resp_end = 1;
+	return 0;
+}
+
+static const struct http_callbacks xfer_callbacks = {
+	.on_head = xfer_on_head,
+	.on_body = xfer_on_body,
+	.on_end = xfer_on_end,
+};
+
+/*
+ * Whether the backend connection may carry another request once this response ended.
+ * Never when the request's body may still sit unread in it, since the backend would read
+ * that body as the next request (and a body can be made to look like one): a server that
+ * refuses a request (401, 403, 413, a redirect ...) often answers without reading the
+ * body, and one that answered before the body was all written cannot have read it.  So
+ * after a request with a body only a 2xx that came after the whole body was written
+ * keeps the connection.  Nor when the backend sent bytes after the response.
+ */
+static int
+xfer_reusable(const struct upstream_xfer *x)
+{
+	if (!x->req_done || x->state == XS_TUNNEL || x->extra || x->status == 0 ||
+	    !x->backend_keep)
+		return 0;
+	return !x->req_body || (x->status / 100 == 2 && !x->early);
+}
+
+/* The response ended (or the tunnel closed): the backend connection goes back to the
+ * pool or closes, then the owner hears. */
+static void
+xfer_finish(struct upstream_xfer *x, int reusable)
+{
+	struct upstream_bconn *b = x->bc;
+
+	x->state = XS_DONE;
+	if (b != NULL) {
+		if (reusable)
+			bconn_release(b);
+		else
+			bconn_close(b);
+	}
+	x->bc = NULL;
+	x->req.cb->end(x->req.arg);
+}
+
+/* A failure: the backend connection closes, the owner answers. */
+static void
+xfer_fail(struct upstream_xfer *x, int page, int win32, const char *why)
+{
+	if (x->state == XS_DONE)
+		return;
+	x->state = XS_DONE;
+	bconn_close(x->bc);
+	x->bc = NULL;
+	x->req.cb->failed(x->req.arg, page, win32, why);
+}
+
+static void xfer_trace(struct upstream_xfer *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+xfer_trace(struct upstream_xfer *x, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (x->req.cb->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	x->req.cb->trace(x->req.arg, line);
+}
 
 /*
  * backend_timeout runs only while sysbind waits on the backend: as a write timeout while
@@ -241,280 +524,442 @@ upstream_take_idle(struct upstream_backend *be)
  * not the backend's.
  */
 static void
-upstream_set_timeouts(struct upstream_xfer *x)
+xfer_timeouts(struct upstream_xfer *x)
 {
+	struct upstream_bconn *b = x->bc;
 	struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
-	int waiting = (x->req_done &&
-	    evbuffer_get_length(bufferevent_get_output(x->bev)) == 0) || x->status != 0;
+	int waiting;
 
-	if (x->tunnel)
-		bufferevent_set_timeouts(x->bev, NULL, NULL);
-	else
-		bufferevent_set_timeouts(x->bev, waiting ? &tv : NULL, &tv);
-	x->read_timer = waiting;
+	if (b == NULL || x->state == XS_CONNECTING || x->state == XS_DONE)
+		return;
+	waiting = x->state != XS_TUNNEL && ((x->req_done && iobuf_len(&b->out) == 0) ||
+	    x->status != 0);
+	if (!x->paused)
+		event_add(b->rev, waiting ? &tv : NULL);
 }
 
-/* Open a new connection to the backend.  Returns 0 or -1. */
-static int
-upstream_connect(struct upstream_xfer *x)
+/* Attach b to x and start sending. */
+static void
+xfer_attach(struct upstream_xfer *x, struct upstream_bconn *b, int reused)
 {
 	struct timeval tv = { (time_t)x->pool->cfg->backend_connect_timeout, 0 };
 
-	if (x->be->addrlen == 0)
-		return -1;
-	x->bev = bufferevent_socket_new(x->pool->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-	if (x->bev == NULL)
-		return -1;
-	x->reused = 0;
-	x->connected = 0;
-	bufferevent_setcb(x->bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, x);
-	bufferevent_setwatermark(x->bev, EV_WRITE, CONN_LOW_WATER, 0);
-	bufferevent_setwatermark(x->bev, EV_READ, 0, CONN_HIGH_WATER);
-	/* The connect counts as writing: its timeout is the write timeout for now. */
-	bufferevent_set_timeouts(x->bev, NULL, &tv);
-	if (bufferevent_socket_connect(x->bev, (struct sockaddr *)&x->be->addr,
-	    (int)x->be->addrlen) != 0) {
-		log_warn("connecting to backend %s", x->be->name);
-		bufferevent_free(x->bev);
-		x->bev = NULL;
-		return -1;
-	}
-	bufferevent_enable(x->bev, EV_READ | EV_WRITE);
-	return 0;
-}
-
-static int
-upstream_on_head(void *arg, struct http_head *h)
-{
-	struct upstream_xfer *x = arg;
-	struct evbuffer *out;
-	int bodiless;
-
-	if (x->c == NULL)
-		return -1;
-	out = bufferevent_get_output(conn_bev(x->c));
-	if (h->status / 100 == 1 && h->status != 101) {
-		/* 100 Continue and friends: relayed as they come, the final answer follows */
-		x->interim = 1;
-		if (x->http10)
-			return 0;
-		return http_response_serialize(h, 0, 1, out) == 0 ? 0 : -1;
-	}
-	if (h->status == 101 && !x->upgrade_req) {
-		x->refusal = "a 101 to a request that asked for no upgrade";
-		return -1;   /* a broken response: 502 */
-	}
-	x->interim = 0;
-	x->status = h->status;
-	x->backend_keep = h->keep_alive;
-	x->early = x->req_body && (!x->req_done || x->bev == NULL ||
-	    evbuffer_get_length(bufferevent_get_output(x->bev)) > 0);
-	if (!x->read_timer && x->bev != NULL && h->status != 101)
-		upstream_set_timeouts(x);
-	if (x->retry != NULL) {
-		evbuffer_free(x->retry);
-		x->retry = NULL;
-	}
-	if (h->status == 101) {
-		x->tunnel = 1;
-		x->client_keep = 0;
-		if (http_response_serialize(h, 0, 1, out) != 0)
-			return -1;
-		conn_proxy_head(x->c, h->status);
-		return 0;
-	}
-	bodiless = strcmp(x->method, "HEAD") == 0 || h->status == 204 || h->status == 304;
-	x->client_keep = conn_proxy_keep(x->c);
-	x->chunked_out = 0;
-	if (!bodiless && (h->chunked || h->content_length < 0)) {
-		/* chunked stays chunked; a close-delimited body becomes chunked for HTTP/1.1
-		 * so the client connection survives it; HTTP/1.0 gets it close-delimited */
-		if (x->http10)
-			x->client_keep = 0;
-		else
-			x->chunked_out = 1;
-	}
-	if (http_response_serialize(h, x->chunked_out, x->client_keep, out) != 0)
-		return -1;
-	conn_proxy_head(x->c, h->status);
-	return bodiless ? 1 : 0;
-}
-
-static int
-upstream_on_body(void *arg, const char *data, size_t len)
-{
-	struct upstream_xfer *x = arg;
-	struct evbuffer *out;
-
-	if (x->c == NULL)
-		return -1;
-	out = bufferevent_get_output(conn_bev(x->c));
-	if (x->chunked_out)
-		return http_chunk_append(out, data, len);
-	return evbuffer_add(out, data, len);
-}
-
-static int
-upstream_on_end(void *arg)
-{
-	struct upstream_xfer *x = arg;
-
-	if (x->interim) {
-		x->interim = 0;
-		return 0;
-	}
-	if (x->tunnel)
-		return 0;   /* a 101 ends in the tunnel, not in a finished exchange */
-	if (x->c != NULL && x->chunked_out &&
-	    http_chunk_append(bufferevent_get_output(conn_bev(x->c)), NULL, 0) != 0)
-		return -1;
-	x->resp_end = 1;
-	return 0;
-}
-
-static const struct http_callbacks upstream_callbacks = {
-	.on_head = upstream_on_head,
-	.on_body = upstream_on_body,
-	.on_end = upstream_on_end,
-};
-
-/* 1 when name is "host:port", or "[host]:port" for an IPv6 host (as the pool names its
- * backends), without formatting it on every request. */
-static int
-upstream_name_is(const char *name, const char *host, const char *port)
-{
-	int v6 = strchr(host, ':') != NULL;
-	size_t hl = strlen(host);
-
-	if (v6 && *name++ != '[')
-		return 0;
-	if (strncmp(name, host, hl) != 0)
-		return 0;
-	name += hl;
-	if (v6 && *name++ != ']')
-		return 0;
-	return *name == ':' && strcmp(name + 1, port) == 0;
-}
-
-struct upstream_xfer *
-upstream_xfer_start(struct upstream_pool *p, struct conn *c, const struct conf_site *site,
-    const struct http_head *req, const struct http_forward *fw)
-{
-	struct upstream_xfer *x;
-	struct http_limits lim;
-	struct evbuffer *head = NULL, *out;
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (upstream_name_is(p->v[i].name, site->backend_host, site->backend_port))
-			break;
-	if (i == p->n || (x = calloc(1, sizeof(*x))) == NULL)
-		return NULL;
-	x->pool = p;
-	x->be = &p->v[i];
-	x->c = c;
-	{
-		const char *m = req->method != NULL ? req->method : "";
-		size_t n = strnlen(m, sizeof(x->method) - 1);   /* as "%s" would, cut short */
-
-		memcpy(x->method, m, n);
-		x->method[n] = '\0';
-	}
-	x->http10 = req->version_major == 1 && req->version_minor == 0;
-	x->req_chunked = req->chunked;
-	x->req_body = req->chunked || req->content_length > 0;
-	x->upgrade_req = fw->upgrade;
-	lim.max_field_length = p->cfg->max_field_length;
-	lim.max_request_bytes = p->cfg->max_request_bytes;
-	lim.max_url_length = p->cfg->max_url_length;
-	if ((x->rp = http_parser_new(HTTP_PARSE_RESPONSE, &lim, &upstream_callbacks, x)) == NULL)
-		goto fail;
-	http_parser_set_request_method(x->rp, req->method);
-
-	/* A pooled connection; else a new one. */
-	while ((x->bev = upstream_take_idle(x->be)) != NULL) {
-		if (evbuffer_get_length(bufferevent_get_input(x->bev)) == 0)
-			break;
-		bufferevent_free(x->bev);
-	}
-	if (x->bev != NULL) {
-		x->reused = 1;
-		x->connected = 1;
-		bufferevent_setcb(x->bev, upstream_read_cb, upstream_write_cb, upstream_event_cb, x);
-		upstream_set_timeouts(x);
-		/* enabling EV_WRITE again would add write interest with nothing to write */
-		bufferevent_enable(x->bev, (bufferevent_get_enabled(x->bev) & EV_WRITE) ?
-		    EV_READ : EV_READ | EV_WRITE);
-		conn_trace(c, "backend %s: pooled connection", x->be->name);
-	} else if (upstream_connect(x) != 0) {
-		goto fail;
+	b->x = x;
+	x->bc = b;
+	x->reused = reused ? 1 : 0;
+	http_parser_set_request_method(b->rp, x->method);
+	if (reused) {
+		b->connected = 1;
+		x->state = XS_SENDING;
 	} else {
-		conn_trace(c, "backend %s: connecting", x->be->name);
+		b->connected = 0;
+		x->state = XS_CONNECTING;
+		bconn_write_on(b, &tv);   /* the connect counts as writing */
 	}
-	if ((head = evbuffer_new()) == NULL || http_request_serialize(req, fw, head) != 0)
-		goto fail;
-	/* Only a request that can be sent again unchanged may be: idempotent, no body. */
-	if (x->reused && http_method_idempotent(req->method) && !req->chunked &&
-	    req->content_length <= 0 && !fw->upgrade) {
-		size_t len = evbuffer_get_length(head);
+}
 
-		if ((x->retry = evbuffer_new()) != NULL &&
-		    evbuffer_add(x->retry, evbuffer_pullup(head, -1), len) != 0) {
-			evbuffer_free(x->retry);
-			x->retry = NULL;
+/* Serialise the request head into b's queue. */
+static int
+xfer_queue_head(struct upstream_xfer *x)
+{
+	return http_request_head(x->req.head, &x->req.fw, &x->bc->out);
+}
+
+/* A pooled connection died before answering: send the request again on a new one.
+ * Returns 0 when the retry is under way. */
+static int
+xfer_retry(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b;
+
+	if (!x->retry_ok || x->retried || x->got_bytes || !x->reused)
+		return -1;
+	x->retried = 1;
+	bconn_close(x->bc);
+	x->bc = NULL;
+	if ((b = bconn_new(x->be)) == NULL)
+		return -1;
+	xfer_attach(x, b, 0);
+	if (xfer_queue_head(x) != 0)
+		return -1;
+	xfer_trace(x, "backend %s: pooled connection was closed, sending again on a new one",
+	    x->be->addr->name);
+	return 0;
+}
+
+/* The backend connection failed before a response byte: retry, or fail. */
+static void
+xfer_broken(struct upstream_xfer *x, const char *what)
+{
+	char why[512];
+
+	if (x->state == XS_SENDING && xfer_retry(x) == 0)
+		return;
+	snprintf(why, sizeof(why), "backend %s: %s before the response ended",
+	    x->be->addr->name, what);
+	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
+}
+
+/* Write what the request queue holds. */
+static void
+xfer_flush(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+	const char *p;
+	size_t n;
+	ssize_t w;
+
+	if (b == NULL || !b->connected)
+		return;
+	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
+		w = write(b->fd, p, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
+
+				bconn_write_on(b, &tv);
+				return;
+			}
+			xfer_broken(x, errno == EPIPE || errno == ECONNRESET ? "connection reset" :
+			    strerror(errno));
+			return;
+		}
+		iobuf_drain(&b->out, (size_t)w);
+	}
+	bconn_write_off(b);
+	if (x->state == XS_TUNNEL && x->tunnel_eof) {
+		/* the client ended its side of the tunnel and all of it reached the backend */
+		xfer_finish(x, 0);
+		return;
+	}
+	xfer_timeouts(x);   /* the request is out: now we wait on the backend */
+	if (x->req_full) {
+		x->req_full = 0;
+		x->req.cb->drained(x->req.arg);
+	}
+}
+
+/* Feed what the backend sent.  Returns 0 to read on, -1 when the transfer ended. */
+static int
+xfer_feed(struct upstream_xfer *x, const char *data, size_t len)
+{
+	struct upstream_bconn *b = x->bc;
+
+	while (len > 0) {
+		size_t used = 0;
+		enum http_feed r;
+
+		if (x->state == XS_TUNNEL) {
+			int k = x->req.cb->body(x->req.arg, data, len);
+
+			if (k < 0 || x->stopped)
+				return -1;
+			if (k == 1)
+				x->full = 1;
+			return 0;
+		}
+		r = http_parser_feed(b->rp, data, len, &used);
+		if (x->stopped || b->doomed || x->bc != b)
+			return -1;
+		data += used;
+		len -= used;
+		switch (r) {
+		case HTTP_FEED_MORE:
+			break;
+		case HTTP_FEED_PAUSED:
+			if (x->resp_end) {
+				if (len > 0)
+					x->extra = 1;   /* bytes after the response: never reused */
+				xfer_finish(x, xfer_reusable(x));
+				return -1;
+			}
+			break;
+		case HTTP_FEED_UPGRADE:
+			if (x->state != XS_TUNNEL) {
+				char why[512];
+
+				snprintf(why, sizeof(why), "backend %s: unexpected upgrade",
+				    x->be->addr->name);
+				xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_INVALID_DATA, why);
+				return -1;
+			}
+			xfer_trace(x, "backend %s: 101, tunnelling", x->be->addr->name);
+			event_add(b->rev, NULL);   /* the tunnel has its own idle timeout */
+			break;   /* the rest of the bytes are the tunnel's */
+		case HTTP_FEED_ERROR: {
+			const char *detail;
+			char why[512];
+
+			(void)http_parser_error(b->rp, &detail);
+			snprintf(why, sizeof(why), "backend %s: invalid response (%s)",
+			    x->be->addr->name, x->extra ? "a 101 to a request that asked for no "
+			    "upgrade" : detail);
+			xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_INVALID_DATA, why);
+			return -1;
+		}
 		}
 	}
-	/* A pooled connection with nothing queued: the head goes out now, so the bufferevent
-	 * need not add write interest for it and drop it again (two epoll_ctl a request).
-	 * What the socket does not take, or an error, is left to the bufferevent. */
-	out = bufferevent_get_output(x->bev);
-	if (x->connected && evbuffer_get_length(out) == 0)
-		(void)evbuffer_write(head, bufferevent_getfd(x->bev));
-	if (evbuffer_get_length(head) > 0 && evbuffer_add_buffer(out, head) != 0)
-		goto fail;
-	evbuffer_free(head);
+	return 0;
+}
+
+/* The backend closed its side (n == 0) or reset (err). */
+static void
+xfer_eof(struct upstream_xfer *x, int reset)
+{
+	char why[512];
+
+	if (x->state == XS_TUNNEL) {
+		xfer_trace(x, "backend %s: tunnel closed by the backend", x->be->addr->name);
+		xfer_finish(x, 0);
+		return;
+	}
+	if (!x->got_bytes) {
+		xfer_broken(x, reset ? "connection reset" : "connection closed");
+		return;
+	}
+	if (!reset && http_parser_finish(x->bc->rp) == 0 && x->resp_end) {
+		/* a close-delimited body ends here; the connection is gone */
+		xfer_finish(x, 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "backend %s: %s before the response ended", x->be->addr->name,
+	    reset ? "connection reset" : "connection closed");
+	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
+}
+
+static void
+xfer_read(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+
+	for (int i = 0; i < UPSTREAM_READS_PER_CB; i++) {
+		ssize_t n = read(b->fd, upstream_rbuf, sizeof(upstream_rbuf));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			xfer_eof(x, n < 0);
+			return;
+		}
+		x->got_bytes = 1;
+		if (x->state == XS_SENDING)
+			x->state = XS_RESPONSE;
+		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
+			return;
+		if (x->full) {
+			x->paused = 1;
+			event_del(b->rev);   /* resumed by upstream_xfer_resume */
+			return;
+		}
+		if ((size_t)n < sizeof(upstream_rbuf))
+			return;   /* the socket is empty */
+	}
+}
+
+static void
+bconn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	char why[512];
+
+	if (x == NULL) {   /* idle: data, EOF or a minute of silence all end it */
+		bconn_close(b);
+		return;
+	}
+	b->busy = 1;
+	if (what & EV_TIMEOUT) {
+		snprintf(why, sizeof(why), "backend %s: no response within %us",
+		    x->be->addr->name, x->pool->cfg->backend_timeout);
+		xfer_fail(x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
+	} else {
+		xfer_read(x);
+	}
+	b->busy = 0;
+	if (b->doomed)
+		bconn_close(b);
+}
+
+static void
+bconn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	char why[512];
+	int err = 0, on = 1;
+	socklen_t len = sizeof(err);
+
+	if (x == NULL) {
+		bconn_write_off(b);
+		return;
+	}
+	b->busy = 1;
+	if (x->state == XS_CONNECTING) {
+		if (what & EV_TIMEOUT) {
+			/* unreachable within backend_connect_timeout: as a refused backend (§5) */
+			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
+			    x->be->addr->name, x->pool->cfg->backend_connect_timeout);
+			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_SEM_TIMEOUT, why);
+		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+			snprintf(why, sizeof(why), "backend %s: %s", x->be->addr->name,
+			    strerror(err != 0 ? err : errno));
+			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_CONNECTION_REFUSED, why);
+		} else {
+			b->connected = 1;
+			x->state = XS_SENDING;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+			xfer_trace(x, "backend %s: connected", x->be->addr->name);
+			event_add(b->rev, NULL);
+			xfer_flush(x);
+		}
+	} else if (what & EV_TIMEOUT) {
+		snprintf(why, sizeof(why), "backend %s: no response within %us",
+		    x->be->addr->name, x->pool->cfg->backend_timeout);
+		xfer_fail(x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
+	} else {
+		xfer_flush(x);
+	}
+	b->busy = 0;
+	if (b->doomed)
+		bconn_close(b);
+}
+
+/* ---------- the owner's side ---------- */
+
+struct upstream_xfer *
+upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
+    const struct upstream_req *req)
+{
+	struct upstream_xfer *x;
+	struct upstream_backend *be = NULL;
+	struct upstream_bconn *b;
+	const char *m;
+	size_t i, n;
+
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].addr->host, site->backend_host) == 0 &&
+		    strcmp(p->v[i].addr->port, site->backend_port) == 0) {
+			be = &p->v[i];
+			break;
+		}
+	if (be == NULL || be->addr->len == 0)
+		return NULL;
+	if ((x = xfer_free_list) != NULL) {
+		xfer_free_list = x->next_free;
+		xfer_nfree--;
+	} else if ((x = malloc(sizeof(*x))) == NULL) {
+		return NULL;
+	}
+	memset(x, 0, sizeof(*x));
+	x->pool = p;
+	x->be = be;
+	x->req = *req;
+	m = req->head->method != NULL ? req->head->method : "";
+	n = strnlen(m, sizeof(x->method) - 1);   /* as "%s" would, cut short */
+	memcpy(x->method, m, n);
+	x->method[n] = '\0';
+	x->req_chunked = req->head->chunked;
+	x->req_body = req->head->chunked || req->head->content_length > 0;
+	x->upgrade_req = req->fw.upgrade;
+	/* only a request that can be sent again unchanged may be: idempotent, no body */
+	x->retry_ok = http_method_idempotent(x->method) && !x->req_body && !x->upgrade_req;
+
+	/* a pooled connection, else a new one */
+	if ((b = bconn_take(be)) != NULL) {
+		xfer_attach(x, b, 1);
+		xfer_trace(x, "backend %s: pooled connection", be->addr->name);
+	} else if ((b = bconn_new(be)) != NULL) {
+		xfer_attach(x, b, 0);
+		xfer_trace(x, "backend %s: connecting", be->addr->name);
+	} else {
+		log_warn("connecting to backend %s", be->addr->name);
+		x->next_free = NULL;
+		upstream_xfer_free(x);
+		return NULL;
+	}
+	if (xfer_queue_head(x) != 0) {
+		upstream_xfer_free(x);
+		return NULL;
+	}
+	/* nothing is written before upstream_xfer_push: the rest of what the client sent
+	 * with this head is parsed first, so a request refused for its body never reaches
+	 * the backend even in part */
 	return x;
-fail:
-	if (head != NULL)
-		evbuffer_free(head);
-	upstream_xfer_abort(x);
-	upstream_xfer_free(x);
-	return NULL;
 }
 
 int
 upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
 {
-	struct evbuffer *out;
+	struct upstream_bconn *b = x->bc;
+	int rc;
 
-	if (x->bev == NULL)
+	if (b == NULL || x->state == XS_DONE)
 		return -1;
-	out = bufferevent_get_output(x->bev);
-	if (x->req_chunked)
-		return http_chunk_append(out, data, len);
-	return evbuffer_add(out, data, len);
+	if (x->req_chunked && x->state != XS_TUNNEL)
+		rc = http_chunk_add(&b->out, data, len);
+	else
+		rc = iobuf_add(&b->out, data, len);
+	if (rc != 0)
+		return -1;
+	if (iobuf_len(&b->out) >= CONN_HIGH_WATER) {
+		x->req_full = 1;
+		return 1;
+	}
+	return x->state == XS_DONE ? -1 : 0;
 }
 
 int
 upstream_xfer_body_end(struct upstream_xfer *x)
 {
+	struct upstream_bconn *b = x->bc;
+
 	x->req_done = 1;
-	if (x->bev == NULL)
+	if (b == NULL || x->state == XS_DONE)
 		return -1;
-	if (x->req_chunked && !x->tunnel &&
-	    http_chunk_append(bufferevent_get_output(x->bev), NULL, 0) != 0)
+	if (x->req_chunked && x->state != XS_TUNNEL && http_chunk_add(&b->out, NULL, 0) != 0)
 		return -1;
-	if (x->connected && !x->tunnel)
-		upstream_set_timeouts(x);
 	return 0;
 }
 
-int
-upstream_xfer_full(const struct upstream_xfer *x)
+void
+upstream_xfer_push(struct upstream_xfer *x)
 {
-	return x->bev != NULL &&
-	    evbuffer_get_length(bufferevent_get_output(x->bev)) >= CONN_HIGH_WATER;
+	struct upstream_bconn *b = x->bc;
+
+	if (b != NULL && x->state != XS_DONE && b->connected && !b->wev_on)
+		xfer_flush(x);
+}
+
+int
+upstream_xfer_tunnel_end(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+
+	x->tunnel_eof = 1;   /* the tunnel closes once the backend took everything */
+	return b == NULL || x->state != XS_TUNNEL ? -1 : 0;
+}
+
+void
+upstream_xfer_resume(struct upstream_xfer *x)
+{
+	if (x->bc == NULL || !x->paused || x->state == XS_DONE)
+		return;
+	x->paused = 0;
+	x->full = 0;
+	xfer_timeouts(x);
+	if (x->state == XS_TUNNEL)
+		event_add(x->bc->rev, NULL);
+}
+
+void
+upstream_xfer_stop(struct upstream_xfer *x)
+{
+	if (x == NULL || x->stopped)
+		return;
+	x->stopped = 1;
+	x->state = XS_DONE;
+	bconn_close(x->bc);
+	x->bc = NULL;
 }
 
 int
@@ -526,18 +971,7 @@ upstream_xfer_status(const struct upstream_xfer *x)
 const char *
 upstream_xfer_backend(const struct upstream_xfer *x)
 {
-	return x->be->name;
-}
-
-void
-upstream_xfer_abort(struct upstream_xfer *x)
-{
-	if (x == NULL)
-		return;
-	if (x->bev != NULL)
-		bufferevent_free(x->bev);
-	x->bev = NULL;
-	x->c = NULL;
+	return x->be->addr->name;
 }
 
 void
@@ -545,271 +979,13 @@ upstream_xfer_free(struct upstream_xfer *x)
 {
 	if (x == NULL)
 		return;
-	if (x->bev != NULL)
-		bufferevent_free(x->bev);
-	http_parser_free(x->rp);
-	if (x->retry != NULL)
-		evbuffer_free(x->retry);
-	free(x);
-}
-
-/* A pooled connection died before answering: send the request again on a new one.
- * Returns 0 when the retry is under way. */
-static int
-upstream_retry(struct upstream_xfer *x)
-{
-	struct evbuffer *head = x->retry;
-
-	if (head == NULL || x->got_bytes || !x->reused)
-		return -1;
-	x->retry = NULL;
-	bufferevent_free(x->bev);
-	x->bev = NULL;
-	if (upstream_connect(x) != 0) {
-		evbuffer_free(head);
-		return -1;
-	}
-	conn_trace(x->c, "backend %s: pooled connection was closed, sending again on a new one",
-	    x->be->name);
-	evbuffer_add_buffer(bufferevent_get_output(x->bev), head);
-	evbuffer_free(head);
-	return 0;
-}
-
-/* The exchange is over: let the backend connection go, then tell the conn. */
-static void
-upstream_finish(struct upstream_xfer *x, int backend_reusable)
-{
-	struct conn *c = x->c;
-
-	if (x->bev != NULL) {
-		if (backend_reusable)
-			upstream_release(x->be, x->bev);
-		else
-			bufferevent_free(x->bev);
-		x->bev = NULL;
-	}
-	conn_proxy_done(c, x->client_keep);   /* frees x */
-}
-
-/* A failure: what the client gets depends on whether the head went out. */
-static void
-upstream_fail(struct upstream_xfer *x, int page, const char *why)
-{
-	struct conn *c = x->c;
-
-	if (x->bev != NULL)
-		bufferevent_free(x->bev);
-	x->bev = NULL;
-	conn_proxy_failed(c, x->status != 0 ? -page : page, why);
-}
-
-/*
- * Whether the backend connection may carry another request once this response ended.
- * Never when the request's body may still sit unread in it, since the backend would read
- * that body as the next request (and a body can be made to look like one): a server that
- * refuses a request (401, 403, 413, a redirect ...) often answers without reading the
- * body, and one that answered before the body was all written cannot have read it.  So
- * after a request with a body only a 2xx that came after the whole body was written
- * keeps the connection.
- */
-static int
-upstream_reusable(const struct upstream_xfer *x)
-{
-	if (!x->req_done || x->tunnel || !http_parser_idle(x->rp) || x->status == 0 ||
-	    !x->backend_keep)
-		return 0;
-	return !x->req_body || (x->status / 100 == 2 && !x->early);
-}
-
-/* Feed the backend's bytes to the response parser, as far as the client takes them. */
-static void
-upstream_pump(struct upstream_xfer *x)
-{
-	struct evbuffer *in, *cout;
-
-	if (x->c == NULL || x->bev == NULL)
-		return;
-	in = bufferevent_get_input(x->bev);
-	cout = bufferevent_get_output(conn_bev(x->c));
-	while (evbuffer_get_length(in) > 0 && !x->resp_end) {
-		struct evbuffer_iovec v;
-		size_t used = 0, n;
-		enum http_feed r;
-
-		if (evbuffer_get_length(cout) >= CONN_HIGH_WATER) {
-			x->paused = 1;
-			bufferevent_disable(x->bev, EV_READ);
-			return;
-		}
-		x->got_bytes = 1;
-		if (x->tunnel) {
-			evbuffer_remove_buffer(in, cout, CONN_HIGH_WATER);
-			continue;
-		}
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-			break;
-		n = v.iov_len < UPSTREAM_FEED_MAX ? v.iov_len : UPSTREAM_FEED_MAX;
-		r = http_parser_feed(x->rp, v.iov_base, n, &used);
-		evbuffer_drain(in, used);
-		if (x->c == NULL)
-			return;
-		switch (r) {
-		case HTTP_FEED_MORE:
-			break;
-		case HTTP_FEED_PAUSED:
-			break;   /* resp_end is set: the loop ends */
-		case HTTP_FEED_UPGRADE:
-			if (!x->tunnel) {
-				upstream_fail(x, PAGE_BAD_GATEWAY, "unexpected upgrade");
-				return;
-			}
-			conn_trace(x->c, "backend %s: 101, tunnelling", x->be->name);
-			bufferevent_set_timeouts(x->bev, NULL, NULL);
-			conn_proxy_upgraded(x->c);
-			if (x->c == NULL || conn_closed(x->c))
-				return;
-			break;
-		case HTTP_FEED_ERROR: {
-			const char *detail;
-			char why[512];
-
-			(void)http_parser_error(x->rp, &detail);
-			snprintf(why, sizeof(why), "backend %s: invalid response (%s)",
-			    x->be->name, x->refusal != NULL ? x->refusal : detail);
-			upstream_fail(x, PAGE_BAD_GATEWAY, why);
-			return;
-		}
-		}
-	}
-	if (x->resp_end)
-		upstream_finish(x, upstream_reusable(x));
-}
-
-static void
-upstream_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct upstream_xfer *x = arg;
-	struct conn *c = x->c;   /* outlives this callback: conn frees are deferred */
-
-	upstream_pump(x);
-	conn_flush(c);
-}
-
-static void
-upstream_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct upstream_xfer *x = arg;
-
-	if (x->c == NULL)
-		return;
-	if (x->tunnel_eof && evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		conn_close(x->c, "tunnel closed by the client");
+	bconn_close(x->bc);   /* still attached: the exchange did not finish on it */
+	x->bc = NULL;
+	if (xfer_nfree >= XFER_FREE_MAX) {
+		free(x);
 		return;
 	}
-	if (!x->read_timer && !x->tunnel && x->connected && x->req_done &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		upstream_set_timeouts(x);   /* the request is out: now we wait on the backend */
-	conn_proxy_resume(x->c);
-}
-
-static void
-upstream_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct upstream_xfer *x = arg;
-	char why[512];
-
-	if (x->c == NULL)
-		return;
-	if (what & BEV_EVENT_CONNECTED) {
-		int on = 1;
-
-		x->connected = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		upstream_set_timeouts(x);
-		conn_trace(x->c, "backend %s: connected", x->be->name);
-		return;
-	}
-	if (!x->connected) {
-		if (what & BEV_EVENT_TIMEOUT) {
-			/* unreachable within backend_connect_timeout: as a refused backend (§5) */
-			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
-			    x->be->name, x->pool->cfg->backend_connect_timeout);
-			upstream_fail(x, PAGE_SERVICE_UNAVAILABLE, why);
-		} else {
-			int err = EVUTIL_SOCKET_ERROR();
-			snprintf(why, sizeof(why), "backend %s: %s", x->be->name,
-			    err != 0 ? strerror(err) : "connection failed");
-			upstream_fail(x, PAGE_SERVICE_UNAVAILABLE, why);
-		}
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		snprintf(why, sizeof(why), "backend %s: no response within %us", x->be->name,
-		    x->pool->cfg->backend_timeout);
-		upstream_fail(x, PAGE_GATEWAY_TIMEOUT, why);
-		return;
-	}
-	/* EOF or an error: take what arrived first. */
-	upstream_pump(x);
-	if (x->c == NULL || conn_closed(x->c) || x->bev == NULL)
-		return;
-	if (x->tunnel) {
-		/* flush, then close: the client gets what the backend sent */
-		conn_trace(x->c, "backend %s: tunnel closed by the backend", x->be->name);
-		bufferevent_free(x->bev);
-		x->bev = NULL;
-		conn_proxy_done(x->c, 0);
-		return;
-	}
-	if (!x->got_bytes && upstream_retry(x) == 0)
-		return;
-	if ((what & BEV_EVENT_EOF) && !x->paused && http_parser_finish(x->rp) == 0 && x->resp_end) {
-		/* a close-delimited body ends here; the connection is gone */
-		bufferevent_free(x->bev);
-		x->bev = NULL;
-		upstream_finish(x, 0);
-		return;
-	}
-	if (x->paused)
-		return;   /* the rest is read once the client drains; EOF is seen again then */
-	snprintf(why, sizeof(why), "backend %s: %s before the response ended", x->be->name,
-	    (what & BEV_EVENT_EOF) ? "connection closed" : "connection reset");
-	upstream_fail(x, PAGE_BAD_GATEWAY, why);
-}
-
-void
-upstream_xfer_client_drained(struct upstream_xfer *x)
-{
-	if (x->c == NULL || x->bev == NULL || !x->paused)
-		return;
-	x->paused = 0;
-	bufferevent_enable(x->bev, EV_READ);
-	upstream_pump(x);
-}
-
-void
-upstream_xfer_tunnel_in(struct upstream_xfer *x, struct evbuffer *from_client)
-{
-	struct evbuffer *out;
-	size_t len;
-
-	if (x->bev == NULL)
-		return;
-	out = bufferevent_get_output(x->bev);
-	len = evbuffer_get_length(out);
-	if (len < CONN_HIGH_WATER)
-		evbuffer_remove_buffer(from_client, out, CONN_HIGH_WATER - len);
-}
-
-void
-upstream_xfer_tunnel_eof(struct upstream_xfer *x)
-{
-	if (x->bev == NULL || x->c == NULL)
-		return;
-	if (evbuffer_get_length(bufferevent_get_output(x->bev)) == 0) {
-		conn_close(x->c, "tunnel closed by the client");
-		return;
-	}
-	x->tunnel_eof = 1;
+	x->next_free = xfer_free_list;
+	xfer_free_list = x;
+	xfer_nfree++;
 }

@@ -71,6 +71,11 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 		free(g);
 		return NULL;
 	}
+	if ((g->addrs = upstream_addrs_new(cfg, err, errlen)) == NULL) {
+		tlsctx_free(g->tls);
+		free(g);
+		return NULL;
+	}
 	g->cfg = cfg;
 	g->access = access;
 	g->httperr = httperr;
@@ -92,6 +97,7 @@ worker_gen_release(struct worker_gen *g)
 	if (g == NULL || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	tlsctx_free(g->tls);
+	upstream_addrs_free(g->addrs);
 	conf_free(g->cfg);
 	free(g);
 }
@@ -120,7 +126,7 @@ worker_srv_new(struct worker *w, struct worker_gen *g, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((ws->srv.pool = upstream_pool_new(w->base, g->cfg, err, errlen)) == NULL) {
+	if ((ws->srv.pool = upstream_pool_new(w->base, g->cfg, g->addrs, err, errlen)) == NULL) {
 		free(ws);
 		return NULL;
 	}

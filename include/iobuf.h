@@ -1,0 +1,56 @@
+/*
+ * iobuf — byte queues for the connection core: a chain of fixed-size blocks taken from a
+ * per-thread free list, so that a busy connection reuses memory a finished one gave back
+ * and an idle connection holds no block at all.  A block is IOBUF_BLOCK bytes, one TLS
+ * record's worth of plaintext, so one SSL_write of the first block's bytes is one record.
+ * No locking: a queue and the free list belong to the thread that uses them.
+ */
+#ifndef SYSBIND_IOBUF_H
+#define SYSBIND_IOBUF_H
+
+#include <stddef.h>
+
+#define IOBUF_BLOCK 16384
+
+struct iobuf_block;
+
+struct iobuf {
+	struct iobuf_block *head, *tail;
+	size_t              len;
+};
+
+/* An empty queue (a zeroed struct iobuf is one too). */
+void iobuf_init(struct iobuf *b);
+
+/* Give every block back to the free list. */
+void iobuf_clear(struct iobuf *b);
+
+static inline size_t iobuf_len(const struct iobuf *b) { return b->len; }
+
+/* Append n bytes.  Returns 0, or -1 when out of memory (nothing appended). */
+int iobuf_add(struct iobuf *b, const void *data, size_t n);
+
+/* Room for at least min contiguous bytes at the end (at most IOBUF_BLOCK): returns where
+ * to write and, in *avail, how much fits there; NULL when out of memory.  Nothing counts
+ * until iobuf_commit. */
+char *iobuf_space(struct iobuf *b, size_t min, size_t *avail);
+
+/* The n bytes written into the last iobuf_space are part of the queue now. */
+void iobuf_commit(struct iobuf *b, size_t n);
+
+/* The first contiguous bytes of the queue (NULL when empty), their count in *n. */
+const char *iobuf_peek(const struct iobuf *b, size_t *n);
+
+/* Drop the first n bytes (n <= len). */
+void iobuf_drain(struct iobuf *b, size_t n);
+
+/* Move up to max bytes from the front of src to the end of dst.  Returns how many. */
+size_t iobuf_move(struct iobuf *dst, struct iobuf *src, size_t max);
+
+/* Blocks this thread keeps for reuse (for tests and the soak). */
+size_t iobuf_pool_size(void);
+
+/* Free this thread's free list (at the end of a worker thread). */
+void iobuf_pool_drain(void);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * tlsio — reading and writing a connection's socket, through OpenSSL when the connection
+ * is TLS, with no event library in between: each call is at most one SSL_* call (or one
+ * read/write), and says what it would need to go on (readable, writable).  The caller
+ * (conn.c) owns the socket, the SSL and the readiness events.  OpenSSL's error queue is
+ * left empty after every call; the reason of the last failure is kept per thread for the
+ * caller's log line.
+ */
+#ifndef SYSBIND_TLSIO_H
+#define SYSBIND_TLSIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <openssl/ssl.h>
+
+enum tlsio_status {
+	TLSIO_OK = 0,      /* done (bytes moved, handshake finished, close_notify sent) */
+	TLSIO_WANT_READ,   /* call again once the socket is readable */
+	TLSIO_WANT_WRITE,  /* call again once the socket is writable */
+	TLSIO_CLOSED,      /* the peer ended the stream cleanly (close_notify, or FIN on plain TCP) */
+	TLSIO_EOF,         /* the peer's TCP connection ended without close_notify */
+	TLSIO_ERROR,       /* a protocol or socket error (tlsio_reason says which) */
+};
+
+/* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
+ * *st saying why not.  ssl NULL: plain read(2). */
+size_t tlsio_read(int fd, SSL *ssl, void *buf, size_t len, enum tlsio_status *st);
+
+/* Write len bytes (> 0).  Returns how many were taken (all of them, or over TLS none
+ * until the record is out: SSL_write is retried with the same bytes), 0 with *st saying
+ * why not.  ssl NULL: plain write(2), possibly partial. */
+size_t tlsio_write(int fd, SSL *ssl, const void *buf, size_t len, enum tlsio_status *st);
+
+/* Drive the handshake (also a renegotiation).  TLSIO_OK when finished. */
+enum tlsio_status tlsio_handshake(SSL *ssl);
+
+/* Send close_notify (once).  TLSIO_OK when it went out, WANT_WRITE when the socket is
+ * full (call again), ERROR otherwise. */
+enum tlsio_status tlsio_shutdown(SSL *ssl);
+
+/* 1 when OpenSSL holds bytes read from the socket and not yet returned (read-ahead). */
+int tlsio_pending(SSL *ssl);
+
+/* Ask a TLS 1.2 client for a certificate inside the connection (renegotiation), or a
+ * TLS 1.3 client after the handshake (post-handshake authentication, if it offered it).
+ * The request goes out with the next tlsio_handshake.  Returns 0, or -1 (reason kept). */
+int tlsio_request_client_cert(SSL *ssl);
+
+/* The reason of this thread's last TLSIO_ERROR ("" when none). */
+const char *tlsio_reason(void);
+
+#endif
