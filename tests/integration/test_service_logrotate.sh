@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# logrotate (issue 10): the shipped conf/logrotate/sysbind, pointed at this test's logs and
+# pid file (nothing else changed), run with `logrotate -f` twice against a running daemon
+# while curl keeps it busy: keep-alive requests proxied to a backend (access log) on two
+# connections, and requests with an invalid Host that HTTP.SYS answers itself (HTTPERR
+# log).  Then every request is in the logs exactly once, whole: the W3C and HTTPERR lines
+# over the new, the rotated and the compressed files add up to the requests curl sent, each
+# URL once, each line with all its fields; each file starts with its header.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v logrotate >/dev/null; then
+	ok "# skip: logrotate is not installed (make test installs it)"
+	finish; exit
+fi
+N=4000   # keep-alive requests per access-log connection (two of them)
+M=600    # HTTPERR requests, one connection each
+H=$(free_port); B=$(free_port)
+be_start "$B" app || { finish; exit; }
+mkdir -p "$T/logs"
+cat >"$T/rot.ini" <<EOF
+[server]
+workers = 2
+access_log = $T/logs/access.log
+httperr_log = $T/logs/httperr.log
+pid_file = $T/run/sysbind.pid
+
+[site App]
+id = 1
+bindings = http/127.0.0.1:$H:app.example
+backend = http://127.0.0.1:$B
+EOF
+sb_start "$T/rot.ini" "$H" || { finish; exit; }
+expect_eq "the pid file's missing directory is made" "$(cat "$T/run/sysbind.pid" 2>/dev/null)" "$SB_PID"
+
+sed -e "s|/var/log/sysbind/|$T/logs/|g" -e "s|/run/sysbind/sysbind.pid|$T/run/sysbind.pid|g" \
+	"$SB_ROOT/conf/logrotate/sysbind" >"$T/logrotate.conf"
+expect_eq "the test's logrotate file differs from the shipped one in its paths only" \
+	"$(diff <(grep -v '^#' "$SB_ROOT/conf/logrotate/sysbind") <(grep -v '^#' "$T/logrotate.conf") | grep -c '^>')" "2"
+
+# count_lines FILE-GLOB: request lines (not # headers) in the files, compressed or not
+count_lines() { zcat -f "$T"/logs/$1 2>/dev/null | grep -vc '^#'; }
+# wait_reopens N: wait until the daemon logged its Nth SIGUSR1 reopen (at most 10 s)
+wait_reopens() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(grep -c 'SIGUSR1: 2 log file(s) reopened' "$T/sysbind.log")" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# wait_lines FILE N: wait until FILE holds N request lines (at most 30 s)
+wait_lines() {
+	local i
+	for i in $(seq 1 600); do
+		[ "$(grep -vc '^#' "$T/logs/$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+timeout 120 curl -s -o /dev/null -w '%{http_code}\n' -H 'Host: app.example' \
+	"http://127.0.0.1:$H/a/[1-$N]" >"$T/codes-a" 2>&1 &
+ca=$!; _pids+=("$ca")
+timeout 120 curl -s -o /dev/null -w '%{http_code}\n' -H 'Host: app.example' \
+	"http://127.0.0.1:$H/b/[1-$N]" >"$T/codes-b" 2>&1 &
+cb=$!; _pids+=("$cb")
+timeout 120 curl -s -o /dev/null -w '%{http_code}\n' -H 'Host: nobody.example' \
+	"http://127.0.0.1:$H/e/[1-$M]" >"$T/codes-e" 2>&1 &
+ce=$!; _pids+=("$ce")
+
+busy=""
+for round in 1 2; do
+	wait_lines access.log 300 || not_ok "round $round: requests reach the access log"
+	wait_lines httperr.log 20 || not_ok "round $round: errors reach the HTTPERR log"
+	if ! logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf" >"$T/logrotate-$round.out" 2>&1; then
+		not_ok "logrotate -f (round $round)" "$(cat "$T/logrotate-$round.out")"
+	fi
+	wait_reopens "$round" || not_ok "round $round: the daemon reopens its logs on SIGUSR1"
+	kill -0 "$ca" 2>/dev/null && kill -0 "$cb" 2>/dev/null && busy="$busy$round"
+done
+expect_eq "both rotations happened while curl was still sending" "$busy" "12"
+wait "$ca" "$cb" "$ce"
+
+expect_eq "curl: every keep-alive request answered 200" \
+	"$(sort "$T/codes-a" "$T/codes-b" | uniq -c | awk '{ print $1 " " $2 }')" "$((2 * N)) 200"
+expect_eq "curl: every bad-Host request answered 400" \
+	"$(sort "$T/codes-e" | uniq -c | awk '{ print $1 " " $2 }')" "$M 400"
+expect_eq "rotation made access.log.1 and access.log.2.gz (delaycompress), the same for httperr" \
+	"$(cd "$T/logs" && ls | tr '\n' ' ')" \
+	"access.log access.log.1 access.log.2.gz httperr.log httperr.log.1 httperr.log.2.gz "
+expect_eq "access log: as many lines as requests, over the three files" \
+	"$(count_lines 'access.log*')" "$((2 * N))"
+expect_eq "... each URL exactly once" \
+	"$(zcat -f "$T"/logs/access.log* | grep -v '^#' | awk '{ print $5 }' | sort)" \
+	"$( (seq -f '/a/%g' 1 "$N"; seq -f '/b/%g' 1 "$N") | sort)"
+expect_eq "... every line whole: 20 fields, status 200" \
+	"$(zcat -f "$T"/logs/access.log* | grep -v '^#' | awk '{ print NF " " $12 }' | sort | uniq -c | awk '{ print $1 " " $2 " " $3 }')" \
+	"$((2 * N)) 20 200"
+for f in access.log access.log.1 access.log.2.gz; do
+	expect_eq "$f starts with IIS's W3C header and holds requests" \
+		"$(zcat -f "$T/logs/$f" | head -1):$([ "$(zcat -f "$T/logs/$f" | grep -vc '^#')" -gt 0 ] && echo some)" \
+		"#Software: Microsoft Internet Information Services 10.0:some"
+done
+expect_eq "HTTPERR log: as many lines as bad requests" "$(count_lines 'httperr.log*')" "$M"
+expect_eq "... each URL exactly once" \
+	"$(zcat -f "$T"/logs/httperr.log* | grep -v '^#' | awk '{ print $9 }' | sort)" \
+	"$(seq -f '/e/%g' 1 "$M" | sort)"
+expect_eq "... every line whole: 14 fields, 400 Hostname" \
+	"$(zcat -f "$T"/logs/httperr.log* | grep -v '^#' | awk '{ print NF " " $11 " " $13 }' | sort | uniq -c | awk '{ print $1 " " $2 " " $3 " " $4 }')" \
+	"$M 14 400 Hostname"
+expect_eq "httperr.log starts with HTTP.SYS's header" "$(head -1 "$T/logs/httperr.log")" \
+	"#Software: Microsoft HTTP API 2.0"
+
+# a pid file left behind by a dead daemon: the postrotate signals nobody, and succeeds
+sb_stop >"$T/stop.rc"
+expect_eq "the daemon stops with 0 and removes its pid file" \
+	"$(cat "$T/stop.rc"):$(test -e "$T/run/sysbind.pid" && echo left)" "0:"
+echo "$$" >"$T/run/sysbind.pid"   # this shell: alive, but not sysbind
+echo "x" >>"$T/logs/access.log"
+logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf" >"$T/logrotate-3.out" 2>&1; rc=$?
+expect_eq "a pid file naming another process: logrotate succeeds and signals nothing" \
+	"$rc:$(kill -0 $$ && echo alive)" "0:alive"
+finish
