@@ -216,7 +216,7 @@ uninstall:
 # debian/ builds it with debhelper (Rules-Requires-Root: no, so no fakeroot) into
 # build/deb/; the packaging tools are installed here only, never by make or make test.
 DEB_TOOLS := debhelper dpkg-dev
-deb:
+deb: | $(DEPS_STAMP)
 	scripts/install-deps.sh $(DEB_TOOLS)
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
 	  { echo "deb: debian/changelog says $$v, include/cli.h says $(VERSION)"; exit 1; }
