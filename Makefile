@@ -215,7 +215,7 @@ uninstall:
 # ---- the Debian package ----
 # debian/ builds it with debhelper (Rules-Requires-Root: no, so no fakeroot) into
 # build/deb/; the packaging tools are installed here only, never by make or make test.
-DEB_TOOLS := debhelper dpkg-dev
+DEB_TOOLS := build-essential debhelper dpkg-dev
 deb: | $(DEPS_STAMP)
 	scripts/install-deps.sh $(DEB_TOOLS)
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
