@@ -128,6 +128,18 @@ accesslog_reopen(struct accesslog *l, char *err, size_t errlen)
 	return 0;
 }
 
+int
+accesslog_chown(struct accesslog *l, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	if (l == NULL || l->is_stdout)
+		return 0;
+	if (fchown(l->fd, uid, gid) != 0) {
+		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 accesslog_path(const struct accesslog *l)
 {

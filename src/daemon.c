@@ -302,11 +302,15 @@ daemon_write_pid(const char *path, const char *user)
 }
 
 /* Become user (after the listeners are bound, the keys loaded and the logs opened, before
- * any thread starts).  Returns 0 or -1. */
+ * any thread starts).  The log files opened so far are given to the user first: after a
+ * rotation that keeps their owner (logrotate's create), the user must be able to reopen
+ * them.  Returns 0 or -1. */
 static int
-daemon_drop_privileges(const char *user)
+daemon_drop_privileges(struct daemon_state *d, const char *user)
 {
 	struct passwd *pw;
+	char err[512];
+	size_t i;
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
@@ -315,6 +319,10 @@ daemon_drop_privileges(const char *user)
 	}
 	if (getuid() == pw->pw_uid)
 		return 0;
+	for (i = 0; i < d->nlogs; i++)
+		if (accesslog_chown(d->logs[i], pw->pw_uid, pw->pw_gid, err, sizeof(err)) != 0)
+			log_warnx("cannot give the log %s to user %s: after a rotation it may not "
+			    "be reopened", err, user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		log_warn("cannot become user %s", user);
@@ -371,7 +379,7 @@ daemon_run(const struct daemon_opts *o)
 		}
 		pid_file = strdup(d.gen->cfg->pid_file);
 	}
-	if (d.gen->cfg->user != NULL && daemon_drop_privileges(d.gen->cfg->user) != 0) {
+	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user) != 0) {
 		fail = "cannot become the user the configuration names";
 		goto out;
 	}

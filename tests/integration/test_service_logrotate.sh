@@ -120,4 +120,44 @@ echo "x" >>"$T/logs/access.log"
 logrotate -f -s "$T/logrotate.state" "$T/logrotate.conf" >"$T/logrotate-3.out" 2>&1; rc=$?
 expect_eq "a pid file naming another process: logrotate succeeds and signals nothing" \
 	"$rc:$(kill -0 $$ && echo alive)" "0:alive"
+
+# --- started as root, running as another user (the sample's user = sysbind by hand):
+# the logs it opened as root are handed to that user, so after logrotate re-creates them
+# with the same owner the daemon can still reopen them
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+	ok "# skip: a daemon dropping to another user needs root and a 'nobody' user"
+	finish; exit
+fi
+chmod 711 "$T"
+install -d -m 0755 -o nobody "$T/ulogs"
+H2=$(free_port)
+cat >"$T/user.ini" <<EOF
+[server]
+user = nobody
+access_log = $T/ulogs/access.log
+httperr_log = $T/ulogs/httperr.log
+pid_file = $T/urun/sysbind.pid
+
+[site App]
+id = 1
+bindings = http/127.0.0.1:$H2:
+EOF
+sb_start "$T/user.ini" "$H2" user || { finish; exit; }
+expect_eq "user = nobody: the logs opened as root now belong to nobody, the pid directory too" \
+	"$(stat -c %U "$T/ulogs/access.log" "$T/ulogs/httperr.log" "$T/urun" | tr '\n' ' ')" "nobody nobody nobody "
+sed -e "s|/var/log/sysbind/|$T/ulogs/|g" -e "s|/run/sysbind/sysbind.pid|$T/urun/sysbind.pid|g" \
+	"$SB_ROOT/conf/logrotate/sysbind" >"$T/logrotate-user.conf"
+curl -s -o /dev/null "http://127.0.0.1:$H2/before"
+for i in $(seq 1 200); do grep -q '/before' "$T/ulogs/access.log" && break; sleep 0.05; done
+logrotate -f -s "$T/logrotate-user.state" "$T/logrotate-user.conf" >"$T/logrotate-user.out" 2>&1
+for i in $(seq 1 200); do grep -q 'SIGUSR1:' "$T/user.log" && break; sleep 0.05; done
+expect_contains "... logrotate -f: the daemon, now nobody, reopens both" "$(cat "$T/user.log")" \
+	"SIGUSR1: 2 log file(s) reopened"
+curl -s -o /dev/null "http://127.0.0.1:$H2/after"
+for i in $(seq 1 200); do grep -q '/after' "$T/ulogs/access.log" && break; sleep 0.05; done
+expect_eq "... and logs the next request in the new file" \
+	"$(grep -vc '^#' "$T/ulogs/access.log"):$(grep -c '/before' "$T/ulogs/access.log.1")" "1:1"
+sb_stop >"$T/stop.rc"
+expect_eq "... and stops with 0, its pid file removed" \
+	"$(cat "$T/stop.rc"):$(test -e "$T/urun/sysbind.pid" && echo left)" "0:"
 finish
