@@ -67,9 +67,12 @@ expect_eq "make deb builds build/deb/sysbind_VERSION_ARCH.deb" "$(test -f "$DEB"
 echo "# $(ls -l "$DEB")"
 dpkg-deb -f "$DEB" Depends | sed 's/^/# Depends: /'
 
-# tools the checks use, installed before the snapshot so they are not counted as leftovers
+# tools the checks use, installed before the snapshot so they are not counted as leftovers;
+# with systemd installed (not running) the package also enables its unit, which the purge
+# must undo
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl logrotate \
-	>"$T/tools.log" 2>&1 || { not_ok "installing curl and logrotate" "$(tail "$T/tools.log")"; finish; }
+	systemd >"$T/tools.log" 2>&1 ||
+	{ not_ok "installing curl, logrotate and systemd" "$(tail "$T/tools.log")"; finish; }
 
 snapshot >"$T/before"
 echo "# apt-get install ./build/deb/$(basename "$DEB")"
@@ -101,6 +104,8 @@ if command -v systemd-analyze >/dev/null; then
 else
 	ok "# skip: systemd-analyze verify (systemd is not installed here)"
 fi
+expect_eq "the unit is enabled (multi-user.target wants it)" \
+	"$(readlink /etc/systemd/system/multi-user.target.wants/sysbind.service)" "/lib/systemd/system/sysbind.service"
 for m in sysbind.8 sysbind.ini.5; do
 	expect_eq "man page $m installed" "$(dpkg -L sysbind | grep -c "/$m.gz$")" "1"
 done
@@ -115,6 +120,8 @@ wait_port 80 127.0.0.1
 expect_eq "it dropped to user sysbind after binding 80 and 443 (real, effective uid)" \
 	"$(awk '/^Uid:/ { print $2 "," $3 }' "/proc/$DPID/status")" "$(id -u sysbind),$(id -u sysbind)"
 expect_eq "its pid file, in /run/sysbind it made" "$(cat /run/sysbind/sysbind.pid 2>/dev/null)" "$DPID"
+expect_eq "the logs it opened as root now belong to sysbind" \
+	"$(stat -c %U /var/log/sysbind/access.log /var/log/sysbind/httperr.log | tr '\n' ' ')" "sysbind sysbind "
 out=$(curl -sS --cacert /etc/sysbind/certs/ca.pem -H 'Accept: application/json' https://localhost/ 2>&1)
 echo "# curl --cacert /etc/sysbind/certs/ca.pem -H 'Accept: application/json' https://localhost/"
 echo "$out" | head -c 600 | sed 's/^/#   /'; echo
