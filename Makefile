@@ -41,8 +41,9 @@ TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 VERSION     := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' include/cli.h)
 # NO_DEPS=1: never run install-deps (a package build, whose dependencies dpkg checked).
 DEPS_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.deps-ok)
-# What the tests use beyond the build: installed by `make test`, not by `make` or `make run`.
-TEST_DEPS   := mandoc logrotate strace systemd
+# What the tests use beyond the build: installed by `make test`, not by `make` or `make run`
+# (procps: the unit's ExecReload runs /bin/kill, which systemd-analyze verify looks for).
+TEST_DEPS   := mandoc logrotate strace systemd procps
 TEST_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.test-deps-ok)
 MANPAGES    := man/sysbind.8 man/sysbind.ini.5
 
