@@ -74,6 +74,11 @@ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cu
 	systemd >"$T/tools.log" 2>&1 ||
 	{ not_ok "installing curl, logrotate and systemd" "$(tail "$T/tools.log")"; finish; }
 
+# the package's dependencies too: what apt installs for them stays after a purge (until
+# autoremove), which is apt's doing, not the package's
+deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/(.*)//; s/|.*//; s/ //g' | grep -v '^$')
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $deps \
+	>"$T/deps.log" 2>&1 || { not_ok "installing the dependencies" "$(tail "$T/deps.log")"; finish; }
 snapshot >"$T/before"
 echo "# apt-get install ./build/deb/$(basename "$DEB")"
 DEBIAN_FRONTEND=noninteractive apt-get install -y "$DEB" >"$T/install.log" 2>&1; rc=$?
