@@ -111,8 +111,13 @@ expect_eq "... and the old configuration still answers" "$code" "200"
 kill -TERM "$SB_PID"; wait "$SB_PID"; rc=$?
 expect_eq "SIGTERM: exit 0" "$rc" "0"
 wait_msgs "$T/msgs" 7 2
-expect_eq "... after STOPPING=1" "$(nth_msg "$T/msgs" 7)" \
-	"STOPPING=1|STATUS=stopping on Terminated: 0 connection(s) open, finishing requests in flight for up to 10 s"
+m7=$(nth_msg "$T/msgs" 7)
+# (curl's last connection may not be closed yet on the daemon's side: the count may be 1)
+if [[ "$m7" =~ ^STOPPING=1\|STATUS=stopping\ on\ Terminated:\ [0-9]+\ connection\(s\)\ open,\ finishing\ requests\ in\ flight\ for\ up\ to\ 10\ s$ ]]; then
+	ok "... after STOPPING=1, with the connections still open in STATUS="
+else
+	not_ok "... after STOPPING=1, with the connections still open in STATUS=" "got [$m7]"
+fi
 expect_eq "the whole sequence, in order" \
 	"$(grep '^msg ' "$T/msgs" | sed 's/^msg pid=[0-9-]* //; s/|.*//; s/=.*//' | tr '\n' ' ')" \
 	"STATUS READY RELOADING READY RELOADING READY STOPPING "
