@@ -1,9 +1,18 @@
-# sysbind — build, run and test.
+# sysbind — build, run, test, install and package.
 #   make          build build/sysbind (installs missing Debian packages first)
 #   make run      build, make demo certificates, start on conf/sysbind.ini
-#   make test     unit tests (Check) and integration tests on loopback
+#   make test     unit tests (Check), the manual pages' lint (mandoc) and integration tests
+#                 on loopback (installs the test tools it lacks: mandoc, logrotate, ...)
 #   make asan     the same tests, built with AddressSanitizer and UBSan
+#   make install  [PREFIX=/usr/local] [DESTDIR=]: binary, manual pages, sample configuration
+#                 (never over an existing one), systemd unit, logrotate file
+#   make uninstall
+#   make deb      build/deb/sysbind_VERSION_ARCH.deb (installs debhelper if missing)
+#   make deb-lint lintian on that package
 #   make clean
+#
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line are added to
+# sysbind's own (the Debian package passes dpkg-buildflags' hardening flags that way).
 
 BUILD      ?= build
 CC         ?= cc
@@ -12,11 +21,11 @@ LLHTTP_INC ?= /usr/share/include/llhttp
 CONF       ?= conf/sysbind.ini
 
 # Recursive (=) so pkg-config runs only when a recipe needs it: after deps are installed.
-PKGS      = libevent libevent_openssl libssl libcrypto inih
+PKGS      = libevent libevent_openssl libssl libcrypto inih libsystemd
 OPT       ?= -O2
 SANFLAGS  ?=
 BASEFLAGS = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SANFLAGS) -pthread
-CPPFLAGS  = -Iinclude -I$(LLHTTP_INC) $(shell pkg-config --cflags $(PKGS))
+SB_CPPFLAGS = -Iinclude -I$(LLHTTP_INC) $(shell pkg-config --cflags $(PKGS))
 WFLAGS    = -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lexpat -pthread
 CHECKLIBS = $(shell pkg-config --libs check)
@@ -29,20 +38,38 @@ UNIT_SRCS   := $(sort $(wildcard tests/check_*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
-DEPS_STAMP  := $(BUILD)/.deps-ok
+VERSION     := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' include/cli.h)
+# NO_DEPS=1: never run install-deps (a package build, whose dependencies dpkg checked).
+DEPS_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.deps-ok)
+# What the tests use beyond the build: installed by `make test`, not by `make` or `make run`
+# (procps: the unit's ExecReload runs /bin/kill, which systemd-analyze verify looks for).
+TEST_DEPS   := mandoc logrotate strace systemd procps
+TEST_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.test-deps-ok)
+MANPAGES    := man/sysbind.8 man/sysbind.ini.5
 
-.PHONY: all deps run test unit integration asan clean certs
+.PHONY: all deps test-deps run test unit integration man-lint asan clean certs \
+	install uninstall deb deb-lint
 all: $(BUILD)/sysbind
 
 deps: $(DEPS_STAMP)
+ifneq ($(DEPS_STAMP),)
 $(DEPS_STAMP): scripts/install-deps.sh
 	@mkdir -p $(@D)
 	scripts/install-deps.sh
 	@touch $@
+endif
+
+test-deps: $(TEST_STAMP)
+ifneq ($(TEST_STAMP),)
+$(TEST_STAMP): scripts/install-deps.sh | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	scripts/install-deps.sh $(TEST_DEPS)
+	@touch $@
+endif
 
 $(BUILD)/obj/%.o: src/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # llhttp is third-party generated code: compiled as shipped, without our warning set.
 # Its sources come from node-llhttp, which install-deps may only now be installing: the
@@ -50,18 +77,18 @@ $(BUILD)/obj/%.o: src/%.c | $(DEPS_STAMP)
 # would look for before anything is installed, and give up on a fresh machine).
 $(BUILD)/obj/llhttp/%.o: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
+	$(CC) $(BASEFLAGS) $(CPPFLAGS) $(CFLAGS) -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
 
 $(BUILD)/sysbind: $(OBJS) $(LLHTTP_OBJS)
-	$(CC) $(BASEFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -Itests -MMD -MP -o $@ $< $(LIB_OBJS) $(LLHTTP_OBJS) $(LIBS) $(CHECKLIBS)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB_OBJS) $(LLHTTP_OBJS) $(LIBS) $(CHECKLIBS)
 
 $(BUILD)/tests/%: tests/tools/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -MMD -MP -o $@ $< $(LIBS)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS)
 
 certs: conf/certs/ca.pem
 conf/certs/ca.pem: scripts/mkcerts.sh | $(DEPS_STAMP)
@@ -73,10 +100,25 @@ run: $(BUILD)/sysbind certs
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done
 
-integration: $(BUILD)/sysbind $(TOOL_BINS)
+integration: $(BUILD)/sysbind $(TOOL_BINS) | $(TEST_STAMP)
 	tests/integration/run.sh $(BUILD)
 
-test: unit integration
+# mandoc -Tlint prints every error, warning and style message; clean means it prints nothing
+# about the pages.  Two kinds of message are about this machine, not the pages, and are
+# counted apart: our own pages are not installed here, so their cross-references are "not
+# found", and a page that is found outside a stale mandoc.db is reported as "outdated
+# mandoc.db lacks ...".
+man-lint: | $(TEST_STAMP)
+	@echo "== mandoc -Tlint $(MANPAGES)"
+	@all=$$(mandoc -Tlint $(MANPAGES) 2>&1); \
+	out=$$(printf '%s\n' "$$all" | grep -v -e '^$$' -e 'outdated mandoc.db lacks' \
+	  -e 'STYLE: referenced manual not found: Xr sysbind'); \
+	if [ -n "$$out" ]; then printf '%s\n' "$$out"; echo "man-lint: not clean"; exit 1; fi; \
+	n=$$(printf '%s\n' "$$all" | grep -c -e 'outdated mandoc.db lacks' \
+	  -e 'referenced manual not found: Xr sysbind'); \
+	echo "man-lint: clean ($$n message(s) about this machine's manual database left out)"
+
+test: unit man-lint integration
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 \
@@ -86,6 +128,107 @@ clean:
 	rm -rf build
 
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d) $(TOOL_BINS:=.d)
+
+# ---- installing ----
+# The unit and the sample configuration in conf/ name the Debian package's paths
+# (/usr/sbin/sysbind, /etc/sysbind/): they are rewritten for PREFIX as they are installed.
+# logrotate only reads /etc/logrotate.d, and systemd also reads PREFIX/lib/systemd/system
+# for PREFIX /usr/local, so those two do not follow PREFIX.
+PREFIX       ?= /usr/local
+SBINDIR      ?= $(PREFIX)/sbin
+MANDIR       ?= $(PREFIX)/share/man
+DATADIR      ?= $(PREFIX)/share/sysbind
+DOCDIR       ?= $(PREFIX)/share/doc/sysbind
+SYSCONFDIR   ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR      ?= $(PREFIX)/lib/systemd/system
+LOGROTATEDIR ?= /etc/logrotate.d
+CONFDIR      := $(SYSCONFDIR)/sysbind
+SUBST         = sed -e 's|/usr/sbin/sysbind|$(SBINDIR)/sysbind|g' -e 's|/etc/sysbind/|$(CONFDIR)/|g' \
+                    -e 's|/usr/share/sysbind/|$(DATADIR)/|g' -e 's|/usr/share/doc/sysbind/|$(DOCDIR)/|g'
+EXAMPLES     := conf/examples/two-sites.ini conf/examples/two-names.ini \
+                conf/examples/iis8-sni.ini conf/examples/ccs.ini conf/examples/bad.ini
+
+# The installed binary reads CONFDIR/sysbind.ini without -c, not conf/sysbind.ini: cli.c
+# is compiled again for it (every other object is the build's).  CONFDIR is kept in a file
+# so a different PREFIX recompiles it.
+INSTALL_BIN := $(BUILD)/install/sysbind
+.PHONY: FORCE
+$(BUILD)/install/confdir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(CONFDIR)' | cmp -s - $@ || echo '$(CONFDIR)' >$@
+$(BUILD)/install/cli.o: src/cli.c $(BUILD)/install/confdir | $(DEPS_STAMP)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) \
+	  '-DCLI_DEFAULT_CONF="$(CONFDIR)/sysbind.ini"' -MMD -MP -c $< -o $@
+$(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli.o,$(OBJS)) $(BUILD)/install/cli.o $(LLHTTP_OBJS)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+-include $(BUILD)/install/cli.d
+
+# Without DESTDIR (installing on this machine, as root) the host is also set up:
+# the sysbind user, /var/log/sysbind and a certificate for this machine
+# (scripts/setup-host.sh, which the Debian package's postinst runs too).
+install: $(INSTALL_BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/demo/examples $(DESTDIR)$(CONFDIR) \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LOGROTATEDIR)
+	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/sysbind
+	install -m 0644 man/sysbind.8 $(DESTDIR)$(MANDIR)/man8/sysbind.8
+	install -m 0644 man/sysbind.ini.5 $(DESTDIR)$(MANDIR)/man5/sysbind.ini.5
+	install -m 0755 scripts/mkcerts.sh $(DESTDIR)$(DATADIR)/mkcerts.sh
+	$(SUBST) scripts/setup-host.sh >$(DESTDIR)$(DATADIR)/setup-host.sh
+	chmod 0755 $(DESTDIR)$(DATADIR)/setup-host.sh
+	$(SUBST) conf/install/sysbind.ini >$(DESTDIR)$(DATADIR)/sysbind.ini
+	$(SUBST) conf/systemd/sysbind.service >$(DESTDIR)$(UNITDIR)/sysbind.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/sysbind.service $(DESTDIR)$(DATADIR)/sysbind.ini
+	install -m 0644 conf/logrotate/sysbind $(DESTDIR)$(LOGROTATEDIR)/sysbind
+	install -m 0644 conf/demo/README $(DESTDIR)$(DOCDIR)/demo/README
+	install -m 0644 conf/sysbind.ini $(DESTDIR)$(DOCDIR)/demo/sysbind.ini
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/demo/examples/
+	@if [ -e $(DESTDIR)$(CONFDIR)/sysbind.ini ]; then \
+	  echo "install: kept $(DESTDIR)$(CONFDIR)/sysbind.ini; the new sample is $(DATADIR)/sysbind.ini"; \
+	else \
+	  echo "install -m 0644 $(DATADIR)/sysbind.ini $(DESTDIR)$(CONFDIR)/sysbind.ini"; \
+	  install -m 0644 $(DESTDIR)$(DATADIR)/sysbind.ini $(DESTDIR)$(CONFDIR)/sysbind.ini; \
+	fi
+	@if [ -n "$(DESTDIR)" ]; then \
+	  echo "install: DESTDIR given: the host is not set up (run $(DATADIR)/setup-host.sh $(CONFDIR) on it)"; \
+	elif [ "$$(id -u)" -ne 0 ]; then \
+	  echo "install: not root: the host is not set up (run $(DATADIR)/setup-host.sh $(CONFDIR) as root)"; \
+	else \
+	  $(DATADIR)/setup-host.sh $(CONFDIR); \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; \
+	    echo "install: start it with: systemctl enable --now sysbind"; fi; \
+	fi
+
+# Removes what install installed, but not the configuration directory, which may hold the
+# user's own configuration and keys, nor the sysbind user (Debian leaves users too).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sysbind $(DESTDIR)$(MANDIR)/man8/sysbind.8 \
+	  $(DESTDIR)$(MANDIR)/man5/sysbind.ini.5 $(DESTDIR)$(DATADIR)/mkcerts.sh \
+	  $(DESTDIR)$(DATADIR)/setup-host.sh $(DESTDIR)$(DATADIR)/sysbind.ini \
+	  $(DESTDIR)$(UNITDIR)/sysbind.service $(DESTDIR)$(LOGROTATEDIR)/sysbind \
+	  $(DESTDIR)$(DOCDIR)/demo/README $(DESTDIR)$(DOCDIR)/demo/sysbind.ini \
+	  $(addprefix $(DESTDIR)$(DOCDIR)/demo/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/demo/examples $(DESTDIR)$(DOCDIR)/demo \
+	  $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@if [ -e $(DESTDIR)$(CONFDIR) ]; then \
+	  echo "uninstall: kept $(DESTDIR)$(CONFDIR) (your configuration and keys): remove it yourself"; fi
+
+# ---- the Debian package ----
+# debian/ builds it with debhelper (Rules-Requires-Root: no, so no fakeroot) into
+# build/deb/; the packaging tools are installed here only, never by make or make test.
+DEB_TOOLS := build-essential debhelper dpkg-dev
+deb: | $(DEPS_STAMP)
+	scripts/install-deps.sh $(DEB_TOOLS)
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog says $$v, include/cli.h says $(VERSION)"; exit 1; }
+	dpkg-checkbuilddeps
+	debian/rules clean
+	DEB_OUT=$(CURDIR)/build/deb debian/rules binary
+	@ls build/deb/sysbind_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb
+
+deb-lint: deb
+	scripts/install-deps.sh lintian
+	lintian --info --display-info --pedantic build/deb/sysbind_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb
 
 # ---- fuzzing (libFuzzer, clang, ASan + UBSan) ----
 #   make fuzz [FUZZ_SECONDS=60]   build and run each harness of tests/fuzz/ for a bounded time,
@@ -111,14 +254,14 @@ fuzz-deps:
 
 $(FUZZ_DIR)/obj/%.o: src/%.c | fuzz-deps $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w $(CPPFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w $(SB_CPPFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/obj/llhttp/%.o: | fuzz-deps $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS) | fuzz-deps
-	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WFLAGS) $(CPPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WFLAGS) $(SB_CPPFLAGS) -o $@ $< $(FUZZ_OBJS) $(LIBS)
 
 .SECONDARY: $(FUZZ_OBJS)
 fuzz-build: $(FUZZ_BINS)
@@ -134,7 +277,7 @@ fuzz: fuzz-build
 
 $(FUZZ_DIR)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB_OBJS) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(WFLAGS) $(CPPFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) -o $@ $^ $(LIBS)
 
 fuzz-replay:
 	$(MAKE) BUILD=build/asan OPT=-O1 \

@@ -10,6 +10,7 @@
 #define SYSBIND_ACCESSLOG_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 enum accesslog_kind { ACCESSLOG_W3C, ACCESSLOG_HTTPERR };
@@ -29,6 +30,13 @@ void accesslog_close(struct accesslog *l);
  * other threads switch atomically.  "-" is a no-op.  Returns 0, or -1 with err (the old
  * file stays in use). */
 int accesslog_reopen(struct accesslog *l, char *err, size_t errlen);
+
+/*
+ * Give the open log file to uid:gid (fchown), so a daemon that opened it as root and then
+ * became that user can reopen it after a rotation that keeps the owner.  Standard output
+ * is left alone.  Returns 0, or -1 with the reason in err.
+ */
+int accesslog_chown(struct accesslog *l, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* The path it was opened with ("-" for stdout). */
 const char *accesslog_path(const struct accesslog *l);

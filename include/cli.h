@@ -15,7 +15,11 @@
 #include "binding.h"
 
 #define CLI_VERSION "0.1.0"
+/* The configuration file without -c: the source tree's; an installed binary is built with
+ * its own (`make install` passes -DCLI_DEFAULT_CONF="/etc/sysbind/sysbind.ini"). */
+#ifndef CLI_DEFAULT_CONF
 #define CLI_DEFAULT_CONF "conf/sysbind.ini"
+#endif
 
 /* Exit statuses (DESIGN.md §3). */
 #define CLI_EXIT_OK      0

@@ -33,6 +33,11 @@ struct worker_gen {
 	int               trace;    /* cfg->trace or -v */
 	unsigned          number;   /* 1 at start, +1 per successful reload */
 	unsigned long     refs;     /* atomic */
+	/* A reload's completion: each worker that switched to this generation (or tried and
+	 * kept its old one) adds 1 to applied, then writes 1 to applied_fd (an eventfd of
+	 * the daemon's, borrowed; -1: nobody listens). */
+	unsigned long     applied;  /* atomic */
+	int               applied_fd;
 };
 
 /*
@@ -64,6 +69,9 @@ int worker_start(struct worker *w, char *err, size_t errlen);
 /* Ask the worker to switch to generation g (it takes its own reference): new connections
  * use g, its listeners follow g's bindings, connections in flight keep theirs. */
 void worker_reload(struct worker *w, struct worker_gen *g);
+
+/* The number of sockets the worker listens on now (any thread). */
+size_t worker_listener_count(const struct worker *w);
 
 /* Ask the worker to stop: close its listeners and idle connections, let requests in flight
  * finish for up to drain_seconds, then leave its loop. */

@@ -41,8 +41,10 @@ accesslog_stamp(time_t t, char *date, size_t dlen, char *tod, size_t tlen)
 	strftime(tod, tlen, "%H:%M:%S", &tm);
 }
 
+/* Write len bytes to fd: one write(2) per line; a short write (disk full, a pipe)
+ * finishes the line. */
 static void
-accesslog_put(struct accesslog *l, const char *line, int len)
+accesslog_put_fd(int fd, const char *line, int len)
 {
 	const char *p = line;
 	size_t left;
@@ -51,9 +53,8 @@ accesslog_put(struct accesslog *l, const char *line, int len)
 	if (len <= 0)
 		return;
 	left = (size_t)len;
-	/* One write(2) per line; a short write (disk full, a pipe) finishes the line. */
 	while (left > 0) {
-		n = write(l->fd, p, left);
+		n = write(fd, p, left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -63,9 +64,15 @@ accesslog_put(struct accesslog *l, const char *line, int len)
 	}
 }
 
-/* The #Software ... #Fields block IIS writes at the top of each file. */
 static void
-accesslog_header(struct accesslog *l)
+accesslog_put(struct accesslog *l, const char *line, int len)
+{
+	accesslog_put_fd(l->fd, line, len);
+}
+
+/* The #Software ... #Fields block IIS writes at the top of each file, to fd. */
+static void
+accesslog_header(struct accesslog *l, int fd)
 {
 	char date[16], tod[16], buf[512];
 	int n;
@@ -79,7 +86,7 @@ accesslog_header(struct accesslog *l)
 		    "#Version: 1.0\n#Date: %s %s\n%s\n", date, tod, accesslog_httperr_fields);
 	if (n >= (int)sizeof(buf))
 		n = (int)sizeof(buf) - 1;
-	accesslog_put(l, buf, n);
+	accesslog_put_fd(fd, buf, n);
 }
 
 struct accesslog *
@@ -103,7 +110,7 @@ accesslog_open(const char *path, enum accesslog_kind kind, char *err, size_t err
 		free(l);
 		return NULL;
 	}
-	accesslog_header(l);
+	accesslog_header(l, l->fd);
 	return l;
 }
 
@@ -118,13 +125,27 @@ accesslog_reopen(struct accesslog *l, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
 		return -1;
 	}
+	/* The header goes in before the swap: once the descriptor is the new file's, worker
+	 * threads write their lines into it, and the header must stay the first thing. */
+	accesslog_header(l, fd);
 	if (dup3(fd, l->fd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
-	accesslog_header(l);
+	return 0;
+}
+
+int
+accesslog_chown(struct accesslog *l, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	if (l == NULL || l->is_stdout)
+		return 0;
+	if (fchown(l->fd, uid, gid) != 0) {
+		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "edit.h"
 #include "import.h"
+#include "version.h"
 #include "views.h"
 
 static const char usage_text[] =
@@ -449,7 +450,7 @@ cli_main(int argc, char **argv)
 		cli_usage(stdout);
 		return finish_output(CLI_EXIT_OK);
 	case CLI_VERSION_CMD:
-		printf("sysbind %s\n", CLI_VERSION);
+		version_print(stdout);
 		return finish_output(CLI_EXIT_OK);
 	case CLI_RUN: {
 		struct daemon_opts d = { .conf_path = o.conf_path, .verbose = o.verbose };

@@ -10,14 +10,22 @@
  * every certificate, the TLS context, the logs it names and a probe bind of each address
  * it adds.  Any error is logged (every line) and the running generation keeps serving.
  * `workers`, `user` and `pid_file` take effect at start only.
+ *
+ * The service manager is told (notify.c) READY=1 once every worker listens and serves;
+ * RELOADING=1 at SIGHUP, then READY=1 once every worker serves the new generation, or at
+ * once with the failure in STATUS= when the new configuration is refused; STOPPING=1 at
+ * SIGTERM/SIGINT.
  */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -27,6 +35,7 @@
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "worker.h"
 
 #define DAEMON_DRAIN_SECONDS 10
@@ -45,6 +54,10 @@ struct daemon_state {
 	enum accesslog_kind  log_kinds[DAEMON_LOGS_MAX];
 	size_t               nlogs;
 	struct event        *sig[4];
+	/* reload completion: workers write applied_fd once they serve a new generation */
+	int                  applied_fd;
+	struct event        *applied_ev;
+	int                  reload_waiting;  /* RELOADING=1 said, READY=1 not yet */
 };
 
 /* libevent's own warnings go to our log. */
@@ -68,6 +81,17 @@ daemon_log_lines(const char *prefix, const char *text)
 		log_warnx("%s%.*s", prefix, nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
 		p = nl != NULL ? nl + 1 : NULL;
 	}
+}
+
+/* What the daemon serves, for STATUS=: "2 site(s) on 3 listener(s) with 2 worker(s) ...". */
+static void
+daemon_describe(const struct daemon_state *d, char *buf, size_t len)
+{
+	size_t listeners = d->nworkers > 0 ? worker_listener_count(d->workers[0]) : 0;
+
+	snprintf(buf, len, "%zu site(s) on %zu listener(s) with %u worker(s) (mode %s, "
+	    "generation %u)", d->gen->cfg->nsites, listeners, d->nworkers,
+	    conf_mode_name(d->gen->cfg->mode), d->gen->number);
 }
 
 /* The open log for path and kind (opened now if new).  NULL path: off.  Returns 0 or -1
@@ -149,11 +173,16 @@ daemon_reload(struct daemon_state *d)
 	unsigned i;
 	int invalid;
 
+	char what[256];
+
 	log_info("SIGHUP: reloading %s", d->opts->conf_path);
+	notify_reloading("reloading %s", d->opts->conf_path);
 	if ((g = daemon_gen_load(d, now, d->gen->number + 1, &invalid, err,
 	    sizeof(err))) == NULL) {
 		daemon_log_lines("reload: ", err);
 		log_warnx("reload failed: still serving generation %u", d->gen->number);
+		daemon_describe(d, what, sizeof(what));
+		notify_ready("reload failed, still serving %s: %s", what, err);
 		return;
 	}
 	if (worker_count(g->cfg->workers) != worker_count(now->workers))
@@ -165,12 +194,32 @@ daemon_reload(struct daemon_state *d)
 	if ((g->cfg->pid_file == NULL) != (now->pid_file == NULL) || (g->cfg->pid_file != NULL &&
 	    strcmp(g->cfg->pid_file, now->pid_file) != 0))
 		log_warnx("reload: pid_file changed; it takes effect at the next start");
+	g->applied_fd = d->applied_fd;
 	for (i = 0; i < d->nworkers; i++)
 		worker_reload(d->workers[i], g);
 	worker_gen_release(d->gen);
 	d->gen = g;
+	d->reload_waiting = 1;   /* READY=1 once every worker serves g: daemon_applied_cb */
 	log_info("reloaded: generation %u serving new connections (mode %s, %zu site(s))",
 	    g->number, conf_mode_name(g->cfg->mode), g->cfg->nsites);
+}
+
+/* A worker switched generations: when all of them serve the newest one, the reload is over. */
+static void
+daemon_applied_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon_state *d = arg;
+	char status[256];
+	uint64_t n;
+
+	(void)!read(fd, &n, sizeof(n));
+	if (!d->reload_waiting || d->stopping ||
+	    __atomic_load_n(&d->gen->applied, __ATOMIC_ACQUIRE) < d->nworkers)
+		return;
+	d->reload_waiting = 0;
+	daemon_describe(d, status, sizeof(status));
+	log_debug("every worker serves generation %u", d->gen->number);
+	notify_ready("serving %s", status);
 }
 
 static void
@@ -209,18 +258,38 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("%s: stopping; %lu connection(s) open", strsignal((int)sig),
 	    __atomic_load_n(&d->nconns, __ATOMIC_RELAXED));
+	notify_stopping("stopping on %s: %lu connection(s) open, finishing requests in flight "
+	    "for up to %d s", strsignal((int)sig), __atomic_load_n(&d->nconns, __ATOMIC_RELAXED),
+	    DAEMON_DRAIN_SECONDS);
 	d->stopping = 1;
 	for (i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * Write the pid file.  Its directory (e.g. /run/sysbind, which systemd's RuntimeDirectory=
+ * makes, but nothing does for a daemon started by hand) is made when missing, owned by
+ * user when the daemon will become that user, so the file can be removed at exit.
+ */
 static int
-daemon_write_pid(const char *path)
+daemon_write_pid(const char *path, const char *user)
 {
-	FILE *fp = fopen(path, "w");
+	char *dir = strdup(path), *slash;
+	struct passwd *pw;
+	FILE *fp;
 
-	if (fp == NULL) {
+	if (dir != NULL && (slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == 0) {
+			log_info("pid_file: made the directory %s", dir);
+			if (user != NULL && (pw = getpwnam(user)) != NULL && getuid() == 0 &&
+			    chown(dir, pw->pw_uid, pw->pw_gid) != 0)
+				log_warn("pid_file: chown %s to %s", dir, user);
+		}
+	}
+	free(dir);
+	if ((fp = fopen(path, "w")) == NULL) {
 		log_warn("pid_file %s", path);
 		return -1;
 	}
@@ -233,11 +302,15 @@ daemon_write_pid(const char *path)
 }
 
 /* Become user (after the listeners are bound, the keys loaded and the logs opened, before
- * any thread starts).  Returns 0 or -1. */
+ * any thread starts).  The log files opened so far are given to the user first: after a
+ * rotation that keeps their owner (logrotate's create), the user must be able to reopen
+ * them.  Returns 0 or -1. */
 static int
-daemon_drop_privileges(const char *user)
+daemon_drop_privileges(struct daemon_state *d, const char *user)
 {
 	struct passwd *pw;
+	char err[512];
+	size_t i;
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
@@ -246,6 +319,10 @@ daemon_drop_privileges(const char *user)
 	}
 	if (getuid() == pw->pw_uid)
 		return 0;
+	for (i = 0; i < d->nlogs; i++)
+		if (accesslog_chown(d->logs[i], pw->pw_uid, pw->pw_gid, err, sizeof(err)) != 0)
+			log_warnx("cannot give the log %s to user %s: after a rotation it may not "
+			    "be reopened", err, user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		log_warn("cannot become user %s", user);
@@ -260,18 +337,22 @@ daemon_run(const struct daemon_opts *o)
 {
 	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct daemon_state d;
-	char err[8192];
+	char err[8192], what[256];
 	char *pid_file = NULL;
+	const char *fail = "see the log";   /* STATUS= when the daemon fails */
 	size_t i;
 	unsigned n;
 	int status = 1, invalid;
 
 	memset(&d, 0, sizeof(d));
 	d.opts = o;
+	d.applied_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	log_set_verbose(o->verbose);
 	event_set_log_callback(daemon_event_log_cb);
+	notify_status("starting: loading %s", o->conf_path);
 	if ((d.gen = daemon_gen_load(&d, NULL, 1, &invalid, err, sizeof(err))) == NULL) {
+		fail = err;
 		if (!invalid) {
 			daemon_log_lines("", err);
 			goto out;
@@ -282,35 +363,45 @@ daemon_run(const struct daemon_opts *o)
 	}
 	n = worker_count(d.gen->cfg->workers);
 	if ((d.workers = calloc(n, sizeof(*d.workers))) == NULL) {
-		log_warnx("out of memory");
+		log_warnx("%s", fail = "out of memory");
 		goto out;
 	}
 	for (d.nworkers = 0; d.nworkers < n; d.nworkers++)
 		if ((d.workers[d.nworkers] = worker_new(d.nworkers, d.gen, &d.nconns,
 		    DAEMON_DRAIN_SECONDS, err, sizeof(err))) == NULL) {
-			log_warnx("%s", err);
+			log_warnx("%s", fail = err);
 			goto out;
 		}
 	if (d.gen->cfg->pid_file != NULL) {
-		if (daemon_write_pid(d.gen->cfg->pid_file) != 0)
+		if (daemon_write_pid(d.gen->cfg->pid_file, d.gen->cfg->user) != 0) {
+			fail = "cannot write the pid_file";
 			goto out;
+		}
 		pid_file = strdup(d.gen->cfg->pid_file);
 	}
-	if (d.gen->cfg->user != NULL && daemon_drop_privileges(d.gen->cfg->user) != 0)
+	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user) != 0) {
+		fail = "cannot become the user the configuration names";
 		goto out;
+	}
 	if ((d.base = event_base_new()) == NULL) {
-		log_warnx("cannot create the event loop");
+		log_warnx("%s", fail = "cannot create the event loop");
 		goto out;
 	}
 	for (i = 0; i < 4; i++)
 		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
 		    event_add(d.sig[i], NULL) != 0) {
-			log_warnx("cannot install signal handlers");
+			log_warnx("%s", fail = "cannot install signal handlers");
 			goto out;
 		}
+	if ((d.applied_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (d.applied_ev = event_new(d.base, d.applied_fd, EV_READ | EV_PERSIST,
+	    daemon_applied_cb, &d)) == NULL || event_add(d.applied_ev, NULL) != 0) {
+		log_warn("%s", fail = "cannot set up the reload events");
+		goto out;
+	}
 	for (i = 0; i < d.nworkers; i++)
 		if (worker_start(d.workers[i], err, sizeof(err)) != 0) {
-			log_warnx("%s", err);
+			log_warnx("%s", fail = err);
 			for (n = 0; n < i; n++)
 				worker_stop(d.workers[n]);
 			goto out;
@@ -318,14 +409,20 @@ daemon_run(const struct daemon_opts *o)
 	log_info("sysbind serving %s (mode %s, %zu site(s), %u worker(s))",
 	    d.gen->cfg->path != NULL ? d.gen->cfg->path : o->conf_path,
 	    conf_mode_name(d.gen->cfg->mode), d.gen->cfg->nsites, d.nworkers);
+	/* Every listener was bound and listening in worker_new, so connections queue from
+	 * now on, and every worker's loop is running or about to. */
+	daemon_describe(&d, what, sizeof(what));
+	notify_ready("serving %s", what);
 	if (event_base_dispatch(d.base) < 0) {
-		log_warnx("event loop failed");
+		log_warnx("%s", fail = "event loop failed");
 		for (n = 0; n < d.nworkers; n++)
 			worker_stop(d.workers[n]);
 	} else {
 		status = 0;
 	}
 out:
+	if (status != 0)
+		notify_status("failed: %s", fail);
 	for (n = 0; n < d.nworkers; n++)
 		worker_join(d.workers[n]);
 	for (n = 0; n < d.nworkers; n++)
@@ -336,6 +433,10 @@ out:
 	for (i = 0; i < 4; i++)
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);
+	if (d.applied_ev != NULL)
+		event_free(d.applied_ev);
+	if (d.applied_fd >= 0)
+		close(d.applied_fd);
 	if (d.base != NULL)
 		event_base_free(d.base);
 	if (pid_file != NULL && unlink(pid_file) != 0)

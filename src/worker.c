@@ -43,6 +43,7 @@ struct worker {
 	int                  started;
 	struct event_base   *base;
 	struct listener_set *listeners;
+	size_t               nlisteners; /* atomic: listener_count(listeners), for the daemon */
 	struct worker_srv   *cur;       /* the generation new connections get */
 	struct worker_srv   *old;       /* retired generations with connections left */
 	unsigned long       *shared_nconns;
@@ -82,6 +83,7 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 	g->trace = trace;
 	g->number = number;
 	g->refs = 1;
+	g->applied_fd = -1;
 	return g;
 }
 
@@ -199,6 +201,7 @@ worker_apply_reload(struct worker *w, struct worker_gen *g)
 		return;
 	}
 	(void)listener_update(w->listeners, &ws->srv, w->index != 0);
+	__atomic_store_n(&w->nlisteners, listener_count(w->listeners), __ATOMIC_RELAXED);
 	w->cur->srv.retired = 1;
 	w->cur->next = w->old;
 	w->old = w->cur;
@@ -217,6 +220,7 @@ worker_begin_stop(struct worker *w)
 	w->stopping = 1;
 	listener_close(w->listeners);
 	w->listeners = NULL;
+	__atomic_store_n(&w->nlisteners, 0, __ATOMIC_RELAXED);
 	for (ws = w->old; ws != NULL; ws = ws->next) {
 		ws->srv.stopping = 1;
 		conn_stop_idle(&ws->srv);
@@ -241,7 +245,12 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 	stop = w->stop_req;
 	pthread_mutex_unlock(&w->mu);
 	if (g != NULL) {
+		uint64_t one = 1;
+
 		worker_apply_reload(w, g);
+		__atomic_add_fetch(&g->applied, 1, __ATOMIC_ACQ_REL);
+		if (g->applied_fd >= 0)
+			(void)!write(g->applied_fd, &one, sizeof(one));
 		worker_gen_release(g);
 	}
 	if (stop)
@@ -290,6 +299,12 @@ worker_reload(struct worker *w, struct worker_gen *g)
 	pthread_mutex_unlock(&w->mu);
 	worker_gen_release(prev);   /* two reloads before the worker woke: the last wins */
 	worker_post(w);
+}
+
+size_t
+worker_listener_count(const struct worker *w)
+{
+	return __atomic_load_n(&w->nlisteners, __ATOMIC_RELAXED);
 }
 
 void
@@ -351,6 +366,7 @@ worker_new(unsigned index, struct worker_gen *g, unsigned long *shared_nconns,
 		snprintf(err, errlen, "cannot listen: %s", why);
 		goto fail;
 	}
+	w->nlisteners = listener_count(w->listeners);
 	if ((w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;

@@ -107,7 +107,9 @@ expect_eq "check on a missing file exits 2" "$rc" 2
 
 # --version, --help, bad usage.
 run --version
-expect_eq "--version" "$out" "sysbind 0.1.0"
+expect_eq "--version: sysbind's version first" "$(printf '%s\n' "$out" | head -1)" "sysbind 0.1.0"
+expect_eq "... then the libraries it runs with" \
+	"$(printf '%s\n' "$out" | sed 1d | awk '{ print $1 }' | tr '\n' ' ')" "OpenSSL libevent llhttp expat "
 run --help
 expect_eq "--help exits 0" "$rc" 0
 expect_contains "--help shows explain" "$out" "sysbind explain [-c FILE] --local IP:PORT --host NAME"
