@@ -123,6 +123,9 @@ void exchange_resp_drained(struct exchange *x);
  */
 void exchange_abort(struct exchange *x, const char *reason, int win32);
 
+/* Free this thread's exchanges kept for reuse (at the end of a thread). */
+void exchange_cache_drain(void);
+
 /* The final status answered (0 before any), for the connection's own decisions. */
 int exchange_status(const struct exchange *x);
 

@@ -121,6 +121,9 @@ void http_parser_resume(struct http_parser *p);
  * nothing in any other state. */
 void http_parser_trim(struct http_parser *p);
 
+/* Free this thread's stash of parser buffers (at the end of a worker thread). */
+void http_parser_stash_drain(void);
+
 /* Ask the parser to pause right after on_head (so the caller can route before the body). */
 void http_parser_pause_after_head(struct http_parser *p, int on);
 

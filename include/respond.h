@@ -10,6 +10,9 @@
 #include <time.h>
 #include <event2/buffer.h>
 
+#include "binding.h"
+#include "certstore.h"
+#include "conf.h"
 #include "http.h"
 
 /* The pages HTTP.SYS answers itself. */
@@ -84,18 +87,19 @@ int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
 /* Just the body of a page (for tests and the views). */
 int respond_error_body(struct evbuffer *out, enum respond_page p);
 
-/* What the diagnostic page shows; every string may be NULL (shown as "-" / null). */
+/* What the diagnostic page shows; every string may be NULL (shown as "-" / null).  The
+ * decisions come as enums and are named here, at the edge that prints them. */
 struct respond_diag {
 	const char *site;
 	long        site_id;
 	const char *binding;        // "https/*:443:sitev2.mysite.com"
-	const char *route_tier;     /* "host", "blank host on *", ... */
+	enum route_tier route_tier; /* 0: none */
 	const char *local;          /* "127.0.0.1:8443" */
 	const char *client;         /* "127.0.0.1:51234" */
 	const char *host;           /* the request's host as received */
 	const char *sni;            /* NULL: no SNI */
 	int         sni_used;       /* the SNI took part in choosing the certificate */
-	const char *mode;           /* "iis7" / "iis8" */
+	enum conf_mode mode;        /* 0: none */
 	int         tls;            /* 0 for http */
 	const char *cert_subject;
 	const char **cert_sans;
@@ -103,7 +107,7 @@ struct respond_diag {
 	const char *cert_thumbprint;
 	const char *cert_not_after; /* "2027-11-27T08:00:00Z" */
 	const char *selected_by;    /* "ipport 0.0.0.0:443" */
-	const char *verdict;        /* "ok", "name-mismatch", ... */
+	int         verdict;        /* enum cert_verdict, or -1: none (plain http) */
 	const char *verdict_why;
 	const char *tls_version;    /* "TLSv1.3" */
 	const char *tls_cipher;

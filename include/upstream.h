@@ -107,6 +107,9 @@ const char *upstream_xfer_backend(const struct upstream_xfer *x);
  * on it, else it is closed.  NULL is a no-op. */
 void upstream_xfer_free(struct upstream_xfer *x);
 
+/* Free this thread's transfers kept for reuse (at the end of a thread). */
+void upstream_cache_drain(void);
+
 /* Idle connections kept by this pool now (tests, soak). */
 size_t upstream_pool_idle(const struct upstream_pool *p);
 

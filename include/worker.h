@@ -84,4 +84,8 @@ void worker_join(struct worker *w);
  * NULL is a no-op. */
 void worker_free(struct worker *w);
 
+/* Free the memory the calling thread keeps for reuse (connection blocks, parser buffers,
+ * exchanges): a worker thread does it as it ends, the daemon after worker_free. */
+void worker_caches_free(void);
+
 #endif

@@ -427,6 +427,7 @@ out:
 		worker_join(d.workers[n]);
 	for (n = 0; n < d.nworkers; n++)
 		worker_free(d.workers[n]);
+	worker_caches_free();   /* what the last connections' frees gave back here */
 	free(d.workers);
 	if (status == 0)
 		log_info("stopped");

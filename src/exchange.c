@@ -123,6 +123,18 @@ exchange_free(struct exchange *x)
 	exchange_nfree++;
 }
 
+void
+exchange_cache_drain(void)
+{
+	while (exchange_free_list != NULL) {
+		struct exchange *x = exchange_free_list;
+
+		exchange_free_list = x->next_free;
+		free(x);
+	}
+	exchange_nfree = 0;
+}
+
 int
 exchange_status(const struct exchange *x)
 {
@@ -340,11 +352,12 @@ exchange_diag(struct exchange *x, const struct route *r)
 	d.site = r->site->name;
 	d.site_id = r->site->id;
 	d.binding = binding;
-	d.route_tier = binding_route_tier_name(r->tier);
+	d.route_tier = r->tier;
 	d.local = local;
 	d.client = client;
 	d.host = x->head->host;
-	d.mode = conf_mode_name(c->cfg->mode);
+	d.mode = c->cfg->mode;
+	d.verdict = -1;
 	if (c->proto == BINDING_HTTPS) {
 		const struct cert *cert = c->cert;
 
@@ -370,8 +383,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 			d.cert_not_after = notafter;
 		}
 		exchange_verdict(x, x->head->host, why, sizeof(why));
-		d.verdict = c->verdict >= 0 ? certstore_verdict_name((enum cert_verdict)c->verdict) :
-		    NULL;
+		d.verdict = c->verdict;
 		d.verdict_why = why;
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;

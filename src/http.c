@@ -126,7 +126,8 @@ struct http_parser {
 	size_t nspans, spans_cap;
 	int head_done;              /* header callbacks after the head are trailers: dropped */
 
-	struct http_header *harr;
+	struct http_header *harr;   /* the head's fields, kept across messages */
+	size_t harr_cap;
 	struct http_head head;
 };
 
@@ -135,6 +136,53 @@ static const llhttp_settings_t parser_settings;
 /* What a missing value or reason phrase points at. */
 static char empty_string[1];
 
+/*
+ * A parser gives its buffers back when its connection goes idle (http_parser_trim), so
+ * an idle keep-alive connection holds none; the next head on the same thread takes them
+ * again from this per-thread stash instead of from malloc.  Kinds: the arena, the field
+ * spans, the header array.  Only buffers of a usual size are kept.
+ */
+enum { STASH_ARENA = 0, STASH_SPANS, STASH_HARR, STASH_KINDS };
+#define STASH_MAX 64
+static __thread struct stash {
+	void   *p[STASH_MAX];
+	size_t  cap[STASH_MAX];
+	size_t  n;
+} parser_stash[STASH_KINDS];
+
+/* A stashed buffer of at least min units, its capacity in *cap; NULL when none. */
+static void *stash_get(int kind, size_t min, size_t *cap)
+{
+	struct stash *st = &parser_stash[kind];
+
+	for (size_t i = st->n; i-- > 0;)
+		if (st->cap[i] >= min) {
+			void *b = st->p[i];
+
+			*cap = st->cap[i];
+			st->p[i] = st->p[st->n - 1];
+			st->cap[i] = st->cap[st->n - 1];
+			st->n--;
+			return b;
+		}
+	return NULL;
+}
+
+/* Keep b (cap units) for reuse, or free it. */
+static void stash_put(int kind, void *b, size_t cap, size_t max_cap)
+{
+	struct stash *st = &parser_stash[kind];
+
+	if (b == NULL)
+		return;
+	if (cap > max_cap || st->n == STASH_MAX) {
+		free(b);
+		return;
+	}
+	st->p[st->n] = b;
+	st->cap[st->n++] = cap;
+}
+
 /* ---------- arena ---------- */
 
 /* Room for n more bytes (and a NUL) within the arena's bound. */
@@ -142,6 +190,8 @@ static int arena_reserve(struct http_parser *p, size_t n)
 {
 	if (p->len + n + 1 > p->max)
 		return -1;
+	if (p->buf == NULL && (p->buf = stash_get(STASH_ARENA, p->len + n + 1, &p->cap)) != NULL)
+		return 0;
 	if (p->len + n + 1 > p->cap) {
 		size_t ncap = p->cap ? p->cap : 512;
 		while (ncap < p->len + n + 1)
@@ -192,8 +242,11 @@ static int token_close(struct http_parser *p)
 
 static void message_reset(struct http_parser *p)
 {
-	free(p->harr);
-	p->harr = NULL;
+	if (p->harr_cap > 64) {   /* a small array is kept: one head costs no malloc */
+		free(p->harr);
+		p->harr = NULL;
+		p->harr_cap = 0;
+	}
 	memset(&p->head, 0, sizeof(p->head));
 	/* Give back a large arena so an idle keep-alive connection stays small. */
 	if (p->cap > 4096) {
@@ -497,6 +550,9 @@ static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 		else if (t == TOK_STATUS)
 			p->status = p->len;
 		else if (t == TOK_FIELD) {
+			if (p->spans == NULL &&
+			    (p->spans = stash_get(STASH_SPANS, 1, &p->spans_cap)) == NULL)
+				p->spans_cap = 0;
 			if (p->nspans == p->spans_cap) {
 				size_t nc = p->spans_cap ? p->spans_cap * 2 : 16;
 				struct hdr_span *ns = realloc(p->spans, nc * sizeof(*ns));
@@ -732,7 +788,18 @@ static int head_build(struct http_parser *p)
 		return -1;
 	p->head_done = 1;
 	if (p->nspans > 0) {
-		p->harr = calloc(p->nspans, sizeof(*p->harr));
+		if (p->harr == NULL &&
+		    (p->harr = stash_get(STASH_HARR, p->nspans, &p->harr_cap)) == NULL)
+			p->harr_cap = 0;
+		if (p->nspans > p->harr_cap) {
+			size_t cap = p->nspans < 16 ? 16 : p->nspans;
+			struct http_header *na = realloc(p->harr, cap * sizeof(*na));
+
+			if (na == NULL)
+				return -1;
+			p->harr = na;
+			p->harr_cap = cap;
+		}
 		if (p->harr == NULL)
 			return -1;
 	}
@@ -1150,15 +1217,26 @@ void http_parser_trim(struct http_parser *p)
 {
 	if (p->state != PS_RUN || !p->in_head || !p->need_reset)
 		return;
-	free(p->harr);
+	stash_put(STASH_HARR, p->harr, p->harr_cap, 64);
 	p->harr = NULL;
+	p->harr_cap = 0;
 	memset(&p->head, 0, sizeof(p->head));
-	free(p->buf);
+	stash_put(STASH_ARENA, p->buf, p->cap, 4096);
 	p->buf = NULL;
 	p->cap = p->len = 0;
-	free(p->spans);
+	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
 	p->spans = NULL;
 	p->spans_cap = p->nspans = 0;
+}
+
+void http_parser_stash_drain(void)
+{
+	for (int k = 0; k < STASH_KINDS; k++) {
+		struct stash *st = &parser_stash[k];
+
+		while (st->n > 0)
+			free(st->p[--st->n]);
+	}
 }
 
 int http_parser_idle(const struct http_parser *p)

@@ -246,6 +246,22 @@ static void json_key(struct evbuffer *b, const char *indent, const char *key, co
 	evbuffer_add(b, last ? "\n" : ",\n", last ? 1 : 2);
 }
 
+/* The decisions, named at this edge. */
+static const char *d_verdict(const struct respond_diag *d)
+{
+	return d->verdict < 0 ? NULL : certstore_verdict_name((enum cert_verdict)d->verdict);
+}
+
+static const char *d_mode(const struct respond_diag *d)
+{
+	return d->mode == 0 ? NULL : conf_mode_name(d->mode);
+}
+
+static const char *d_tier(const struct respond_diag *d)
+{
+	return d->route_tier == 0 ? NULL : binding_route_tier_name(d->route_tier);
+}
+
 static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 {
 	evbuffer_add(b, "{\n", 2);
@@ -259,7 +275,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 	json_key(b, "  ", "client", d->client, 0);
 	json_key(b, "  ", "host", d->host, 0);
 	json_key(b, "  ", "sni", d->sni, 0);
-	json_key(b, "  ", "mode", d->mode, 0);
+	json_key(b, "  ", "mode", d_mode(d), 0);
 	if (d->tls) {
 		evbuffer_add_printf(b, "  \"certificate\": {\n");
 		json_key(b, "    ", "subject", d->cert_subject, 0);
@@ -277,7 +293,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 	} else {
 		evbuffer_add_printf(b, "  \"certificate\": null,\n");
 	}
-	json_key(b, "  ", "verdict", d->verdict, 0);
+	json_key(b, "  ", "verdict", d_verdict(d), 0);
 	if (d->tls) {
 		evbuffer_add_printf(b, "  \"tls\": {");
 		evbuffer_add_printf(b, "\"version\": ");
@@ -289,7 +305,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 		evbuffer_add_printf(b, "  \"tls\": null,\n");
 	}
 	json_key(b, "  ", "verdict_why", d->verdict_why, 0);
-	json_key(b, "  ", "route_tier", d->route_tier, 0);
+	json_key(b, "  ", "route_tier", d_tier(d), 0);
 	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
 	evbuffer_add_printf(b, "  \"cert_steps\": [");
 	for (size_t i = 0; i < d->ncert_steps && i < 8; i++) {
@@ -325,7 +341,7 @@ static void html_str(struct evbuffer *b, const char *s)
 
 static int verdict_ok(const struct respond_diag *d)
 {
-	return d->verdict == NULL || strcmp(d->verdict, "ok") == 0;
+	return d->verdict < 0 || d->verdict == VERDICT_OK;
 }
 
 /* ---------- the decision path, drawn (inline SVG, no external assets) ---------- */
@@ -409,13 +425,13 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 		memset(s, 0, sizeof(*s));
 		s->id = "stage-hello";
 		snprintf(s->title, sizeof(s->title), "%zu. TLS ClientHello (mode %s)", n,
-		    svg_s(d->mode));
+		    svg_s(d_mode(d)));
 		if (!sni_known)
 			snprintf(s->line1, sizeof(s->line1), "no SNI: the client names no host");
 		else
 			snprintf(s->line1, sizeof(s->line1), "SNI %s: %s", d->sni,
 			    d->sni_used ? "USED to choose the certificate" :
-			    (d->mode != NULL && strcmp(d->mode, "iis7") == 0) ?
+			    d->mode == CONF_MODE_IIS7 ?
 			    "IGNORED (iis7 chooses by IP:Port)" : "not used (an IP:Port binding decided)");
 		snprintf(s->line2, sizeof(s->line2), "the Host header is still encrypted: unknown");
 		s->ipport = KNOW_YES;
@@ -472,7 +488,7 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 	snprintf(s->title, sizeof(s->title), "%zu. Site: %s (id %ld)", n, svg_s(d->site),
 	    d->site_id);
 	snprintf(s->line1, sizeof(s->line1), "binding %s", svg_s(d->binding));
-	snprintf(s->line2, sizeof(s->line2), "chosen by the Host (%s)", svg_s(d->route_tier));
+	snprintf(s->line2, sizeof(s->line2), "chosen by the Host (%s)", svg_s(d_tier(d)));
 	s->ipport = KNOW_YES;
 	s->sni = sni_k;
 	s->host = KNOW_YES;
@@ -481,7 +497,7 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 		s = &st[n++];
 		memset(s, 0, sizeof(*s));
 		s->id = "stage-verdict";
-		snprintf(s->title, sizeof(s->title), "%zu. Verdict: %s", n, svg_s(d->verdict));
+		snprintf(s->title, sizeof(s->title), "%zu. Verdict: %s", n, svg_s(d_verdict(d)));
 		snprintf(s->line1, sizeof(s->line1), "%s", svg_s(d->verdict_why));
 		snprintf(s->line2, sizeof(s->line2), "%s", verdict_ok(d) ?
 		    "a browser shows the padlock" : "a browser warns before showing the page");
@@ -496,7 +512,7 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 {
 	struct svg_stage st[8];
-	int mismatch = d->tls && d->verdict != NULL && strcmp(d->verdict, "name-mismatch") == 0;
+	int mismatch = d->tls && d->verdict == VERDICT_NAME_MISMATCH;
 	size_t n = svg_stages(d, st, mismatch), i;
 	int h = SVG_TOP + (int)n * SVG_ROW + (mismatch ? 34 : 10), cert_y = -1, host_y = -1;
 
@@ -577,7 +593,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 {
 	int ok = verdict_ok(d);
 	int step = 1;
-	int mismatch = d->verdict != NULL && strcmp(d->verdict, "name-mismatch") == 0;
+	int mismatch = d->verdict == VERDICT_NAME_MISMATCH;
 
 	evbuffer_add_printf(b,
 	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>sysbind: ");
@@ -621,7 +637,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	    "#decision-path .mismatch .mm{fill:#c33;font-weight:bold;font-size:12.5px}\n"
 	    "</style></head><body>\n<h1>sysbind diagnostic page</h1>\n");
 	evbuffer_add_printf(b, "<p class=\"verdict %s\">Verdict: <b>", ok ? "ok" : "bad");
-	html_str(b, d->verdict);
+	html_str(b, d_verdict(d));
 	evbuffer_add_printf(b, "</b>");
 	if (d->verdict_why != NULL) {
 		evbuffer_add_printf(b, " &mdash; ");
@@ -649,7 +665,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 			evbuffer_add_printf(b, "</code>: ");
 			if (d->sni_used)
 				evbuffer_add_printf(b, "<b>used</b> to choose the certificate.");
-			else if (d->mode != NULL && strcmp(d->mode, "iis7") == 0)
+			else if (d->mode == CONF_MODE_IIS7)
 				evbuffer_add_printf(b, "<b>ignored</b> &mdash; in mode iis7 HTTP.SYS "
 				    "chooses the certificate by IP:port only.");
 			else
@@ -660,7 +676,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 			    "choose the certificate.");
 		}
 		evbuffer_add_printf(b, " Mode: <code>");
-		html_str(b, d->mode);
+		html_str(b, d_mode(d));
 		evbuffer_add_printf(b, "</code>.</p></li>\n");
 
 		/* 3. certificate */
@@ -715,7 +731,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	evbuffer_add_printf(b, "<li><h2>%d. Site</h2><p>Binding <code>", step++);
 	html_str(b, d->binding);
 	evbuffer_add_printf(b, "</code> (");
-	html_str(b, d->route_tier);
+	html_str(b, d_tier(d));
 	evbuffer_add_printf(b, ") &rarr; site <b>");
 	html_str(b, d->site);
 	evbuffer_add_printf(b, "</b> (id %ld).</p></li>\n", d->site_id);
@@ -723,7 +739,7 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	/* verdict */
 	evbuffer_add_printf(b, "<li class=\"%s\"><h2>%d. Verdict</h2><p><b>", ok ? "ok" : "bad",
 	    step++);
-	html_str(b, d->verdict);
+	html_str(b, d_verdict(d));
 	evbuffer_add_printf(b, "</b>");
 	if (d->verdict_why != NULL) {
 		evbuffer_add_printf(b, ": ");

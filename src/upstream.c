@@ -962,6 +962,18 @@ upstream_xfer_stop(struct upstream_xfer *x)
 	x->bc = NULL;
 }
 
+void
+upstream_cache_drain(void)
+{
+	while (xfer_free_list != NULL) {
+		struct upstream_xfer *x = xfer_free_list;
+
+		xfer_free_list = x->next_free;
+		free(x);
+	}
+	xfer_nfree = 0;
+}
+
 int
 upstream_xfer_status(const struct upstream_xfer *x)
 {

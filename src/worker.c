@@ -20,6 +20,9 @@
 
 #include "conf.h"
 #include "conn.h"
+#include "exchange.h"
+#include "http.h"
+#include "iobuf.h"
 #include "listener.h"
 #include "log.h"
 #include "tlsctx.h"
@@ -384,6 +387,15 @@ fail:
 	return NULL;
 }
 
+void
+worker_caches_free(void)
+{
+	exchange_cache_drain();
+	upstream_cache_drain();
+	http_parser_stash_drain();
+	iobuf_pool_drain();
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -391,6 +403,7 @@ worker_main(void *arg)
 
 	if (event_base_dispatch(w->base) < 0)
 		log_warnx("worker %u: event loop failed", w->index);
+	worker_caches_free();
 	return NULL;
 }
 

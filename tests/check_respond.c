@@ -309,12 +309,12 @@ START_TEST(test_respond_diag_json_tls_exact)
 	const char *sans[] = { "sitev1.mysite.com", "www.sitev1.mysite.com" };
 	struct respond_diag d = {
 		.site = "MySite V2", .site_id = 2, .binding = "https/*:443:sitev2.mysite.com",
-		.route_tier = "host", .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
+		.route_tier = ROUTE_HOST_EXACT, .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
 		.host = "sitev2.mysite.com", .sni = "sitev2.mysite.com", .sni_used = 0,
-		.mode = "iis7", .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
+		.mode = CONF_MODE_IIS7, .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
 		.cert_sans = sans, .cert_nsans = 2, .cert_thumbprint = "3F2A",
 		.cert_not_after = "2027-11-27T08:00:00Z", .selected_by = "ipport 0.0.0.0:443",
-		.verdict = "name-mismatch", .verdict_why = "sitev2.mysite.com is not in the SANs",
+		.verdict = VERDICT_NAME_MISMATCH, .verdict_why = "sitev2.mysite.com is not in the SANs",
 		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
 		.cert_steps = { "ipport 127.0.0.1:8443: none", "ipport 0.0.0.0:443: found" },
 		.ncert_steps = 2,
@@ -325,7 +325,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 736\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 741\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -346,7 +346,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"verdict\": \"name-mismatch\",\n"
 	    "  \"tls\": {\"version\": \"TLSv1.3\", \"cipher\": \"TLS_AES_256_GCM_SHA384\"},\n"
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
-	    "  \"route_tier\": \"host\",\n"
+	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
 	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"]\n"
 	    "}\n");
@@ -361,8 +361,8 @@ START_TEST(test_respond_diag_json_plain_http_and_escaping)
 	struct respond_diag d = {
 		.site = "Q\"uote\\Back", .site_id = 7, .binding = "http/*:80:",
 		.local = "127.0.0.1:8080", .client = "127.0.0.1:40000",
-		.host = "a\x01\tb\n\xff", .sni = NULL, .mode = "iis8", .tls = 0,
-		.verdict = "ok",
+		.host = "a\x01\tb\n\xff", .sni = NULL, .mode = CONF_MODE_IIS8, .tls = 0,
+		.verdict = VERDICT_OK,
 	};
 	char *head;
 	char *body = diag_body(&d, 1, 0, &head);
@@ -390,11 +390,11 @@ START_TEST(test_respond_diag_html_escapes_and_highlights)
 	const char *sans[] = { "sitev1.mysite.com" };
 	struct respond_diag d = {
 		.site = "MySite V1", .site_id = 1, .binding = "https/*:443:",
-		.route_tier = "blank host on *", .local = "127.0.0.1:8443",
+		.route_tier = ROUTE_BLANK_ANY, .local = "127.0.0.1:8443",
 		.client = "127.0.0.1:51234", .host = "<script>alert('x')</script>&",
-		.sni = NULL, .mode = "iis7", .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
+		.sni = NULL, .mode = CONF_MODE_IIS7, .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
 		.cert_sans = sans, .cert_nsans = 1, .selected_by = "ipport 0.0.0.0:443",
-		.verdict = "name-mismatch", .tls_version = "TLSv1.2",
+		.verdict = VERDICT_NAME_MISMATCH, .tls_version = "TLSv1.2",
 		.cert_steps = { "ipport 127.0.0.1:8443: none" }, .ncert_steps = 1,
 	};
 	char *head;
@@ -427,7 +427,7 @@ START_TEST(test_respond_diag_html_sni_ignored_in_iis7)
 {
 	struct respond_diag d = {
 		.site = "S", .site_id = 1, .host = "sitev2.mysite.com",
-		.sni = "sitev2.mysite.com", .mode = "iis7", .tls = 1, .verdict = "ok",
+		.sni = "sitev2.mysite.com", .mode = CONF_MODE_IIS7, .tls = 1, .verdict = VERDICT_OK,
 	};
 	char *head;
 	char *body = diag_body(&d, 0, 1, &head);
@@ -436,7 +436,7 @@ START_TEST(test_respond_diag_html_sni_ignored_in_iis7)
 	ck_assert_ptr_nonnull(strstr(body, "class=\"verdict ok\""));
 	free(body);
 	free(head);
-	d.mode = "iis8";
+	d.mode = CONF_MODE_IIS8;
 	d.sni_used = 1;
 	body = diag_body(&d, 0, 1, &head);
 	ck_assert_ptr_nonnull(strstr(body, "<b>used</b>"));
@@ -452,11 +452,11 @@ START_TEST(test_respond_diag_svg_draws_the_two_site_mismatch)
 	const char *sans[] = { "sitev1.mysite.com" };
 	struct respond_diag d = {
 		.site = "MySite V2", .site_id = 2, .binding = "https/127.0.0.1:8443:sitev2.mysite.com",
-		.route_tier = "host name", .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
-		.host = "sitev2.mysite.com:8443", .sni = "sitev2.mysite.com", .mode = "iis7",
+		.route_tier = ROUTE_HOST_EXACT, .local = "127.0.0.1:8443", .client = "127.0.0.1:51234",
+		.host = "sitev2.mysite.com:8443", .sni = "sitev2.mysite.com", .mode = CONF_MODE_IIS7,
 		.tls = 1, .cert_subject = "CN=sitev1.mysite.com", .cert_sans = sans,
 		.cert_nsans = 1, .cert_thumbprint = "dc250871f2e1c99bc38c0387fc5f88e7f87c379a",
-		.selected_by = "ipport 0.0.0.0:8443", .verdict = "name-mismatch",
+		.selected_by = "ipport 0.0.0.0:8443", .verdict = VERDICT_NAME_MISMATCH,
 		.verdict_why = "certificate names sitev1.mysite.com, not sitev2.mysite.com",
 		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
 	};
@@ -503,7 +503,7 @@ START_TEST(test_respond_diag_svg_draws_the_two_site_mismatch)
 	free(head);
 
 	/* the fix: the verdict is ok, nothing is drawn red, no bracket */
-	d.verdict = "ok";
+	d.verdict = VERDICT_OK;
 	d.verdict_why = "certificate covers sitev2.mysite.com";
 	body = diag_body(&d, 0, 1, &head);
 	ck_assert_ptr_nonnull(strstr(body, "class=\"no-mismatch\""));
@@ -517,7 +517,7 @@ END_TEST
 START_TEST(test_respond_diag_svg_plain_http_and_long_values)
 {
 	char longhost[300];
-	struct respond_diag d = { .site = "S<1>", .site_id = 1, .mode = "iis8", .verdict = NULL };
+	struct respond_diag d = { .site = "S<1>", .site_id = 1, .mode = CONF_MODE_IIS8, .verdict = -1 };
 	char *head, *body;
 
 	memset(longhost, 'a', sizeof(longhost) - 1);
@@ -540,7 +540,7 @@ END_TEST
 
 START_TEST(test_respond_diag_head_only)
 {
-	struct respond_diag d = { .site = "S", .site_id = 1, .verdict = "ok" };
+	struct respond_diag d = { .site = "S", .site_id = 1, .verdict = VERDICT_OK };
 	struct evbuffer *b = evbuffer_new(), *full = evbuffer_new();
 
 	ck_assert_int_eq(respond_diag(b, &d, 1, NULL, fixed_now, 1, 1), 0);
