@@ -1,11 +1,10 @@
 /*
- * conn — one client connection: the socket, TLS (driven directly through tlsio: the
- * handshake whose certificate tlsctx chose, reads, writes, close_notify), the HTTP/1.1
- * framing (request heads and bodies through the http parser, responses framed for the
- * client, keep-alive and pipelining answered in order), the connection's timers
- * (handshake, header wait, idle, entity body, tunnel idle, min_send_rate) and its single
- * close path.  What each request means is its exchange's (exchange.c): the connection
- * creates one per request, gives it the exchange_ops below and frees it.  Event-loop
+ * conn — one client connection's transport: the socket, TLS (driven directly through
+ * tlsio: the handshake whose certificate tlsctx chose, reads, writes, close_notify,
+ * renegotiation), the input and output queues, the deadlines (handshake, the framing's
+ * own, write stalls and min_send_rate) and the single close path.  What the bytes mean is
+ * the framing's: HTTP/1.1 (h1.c) or HTTP/2 (h2.c), chosen once the handshake (ALPN) or
+ * the listener says which; the framing creates and frees the exchanges.  Event-loop
  * thread only.
  */
 #ifndef SYSBIND_CONN_H
@@ -13,6 +12,7 @@
 
 #include <sys/socket.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "binding.h"
 
@@ -20,6 +20,8 @@ struct conf;
 struct tlsctx;
 struct upstream_pool;
 struct accesslog;
+struct exchange_conn;
+struct iobuf;
 struct conn;
 
 /* High-water mark of any one queue between the two sides; producing stops above it. */
@@ -62,5 +64,64 @@ void conn_stop_idle(struct conn_server *srv);
 /* Close every connection now (end of the daemon).  Their memory is released by the
  * event loop's next pass. */
 void conn_close_all(struct conn_server *srv);
+
+/* ---- for the framings (h1.c, h2.c) ---- */
+
+/* What the transport tells its framing.  f is the framing's own state. */
+struct conn_framing {
+	/* Bytes wait in conn_in(c): consume what can be consumed now. */
+	void (*input)(struct conn *c, void *f);
+	/* The client ended its side (no more input after what conn_in holds). */
+	void (*eof)(struct conn *c, void *f);
+	/* The framing's deadline (conn_deadline) passed. */
+	void (*timeout)(struct conn *c, void *f);
+	/* The output fell to CONN_LOW_WATER after being above CONN_HIGH_WATER. */
+	void (*drained)(struct conn *c, void *f);
+	/* Work the framing asked for with conn_later, once per loop pass. */
+	void (*later)(struct conn *c, void *f);
+	/* The transport is cutting the connection (reason: an HTTPERR reason such as
+	 * Timer_MinBytesPerSecond, or NULL; win32 for a W3C line): write down why. */
+	void (*cut)(struct conn *c, void *f, const char *reason, int win32);
+	/* Shutdown (SIGTERM): end now if nothing is in flight. */
+	void (*stop)(struct conn *c, void *f);
+	/* The connection is closing: abandon what is unfinished (no memory freed yet). */
+	void (*closing)(struct conn *c, void *f);
+	/* Free f (the loop pass after the close). */
+	void (*free)(void *f);
+};
+
+/* What exchanges read of the connection (kept up to date by the transport). */
+struct exchange_conn *conn_info(struct conn *c);
+/* The queues: bytes read from the client, bytes to write to it. */
+struct iobuf *conn_in(struct conn *c);
+struct iobuf *conn_out(struct conn *c);
+/* Write the output at the end of this loop pass (now when it holds a full record). */
+void conn_send(struct conn *c);
+/* The framing's deadline, seconds from now (0: none). */
+void conn_deadline(struct conn *c, unsigned seconds);
+/* Stop (0) or resume (1) reading the client: resuming also hands over what TLS holds. */
+void conn_reading(struct conn *c, int on);
+/* Call framing->later once, after the callbacks of this loop pass. */
+void conn_later(struct conn *c);
+/* No more responses: write the output, then close_notify, FIN, linger, close. */
+void conn_finish(struct conn *c);
+/* End an idle connection in an orderly way (close_notify when TLS), now. */
+void conn_end(struct conn *c, const char *why);
+/* Cut the connection now, making nothing look complete (no close_notify). */
+void conn_abort(struct conn *c, const char *why);
+/* 1 once the connection closed (nothing more may be done with it). */
+int conn_closed(const struct conn *c);
+/* 1 when the client ended its side and conn_in is empty. */
+int conn_peer_gone(const struct conn *c);
+/* 1 when the connection is over the max_connections limit (its requests get 503). */
+int conn_over_limit(const struct conn *c);
+/* The SSL (NULL for http): ALPN, versions, client certificates. */
+SSL *conn_ssl(struct conn *c);
+
+/* Give c its framing (ops borrowed, f owned from now on: ops->free frees it). */
+void conn_set_framing(struct conn *c, const struct conn_framing *ops, void *f);
+
+/* The framings: set themselves on c.  Return 0, or -1 (c is then closed). */
+int h1_start(struct conn *c);
 
 #endif

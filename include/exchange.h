@@ -48,6 +48,7 @@ struct exchange_conn {
 	const char          *tls_version;  /* "TLSv1.3", NULL for http */
 	const char          *tls_cipher;
 	const char          *version;    /* "HTTP/1.1", "HTTP/1.0", "HTTP/2" */
+	unsigned long        requests;   /* requests answered on the connection so far */
 	/* the verdict for the last host asked on this connection (most ask one) */
 	char                *verdict_host;   /* owned by the connection */
 	int                  verdict;        /* enum cert_verdict, -1: none yet */
