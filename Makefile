@@ -21,7 +21,7 @@ LLHTTP_INC ?= /usr/share/include/llhttp
 CONF       ?= conf/sysbind.ini
 
 # Recursive (=) so pkg-config runs only when a recipe needs it: after deps are installed.
-PKGS      = libevent libevent_openssl libssl libcrypto inih libsystemd
+PKGS      = libevent libevent_openssl libssl libcrypto inih libsystemd libnghttp2
 OPT       ?= -O2
 SANFLAGS  ?=
 BASEFLAGS = -std=c11 -D_GNU_SOURCE -g $(OPT) $(SANFLAGS) -pthread

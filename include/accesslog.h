@@ -76,6 +76,7 @@ struct accesslog_httperr {
 	const char *method;
 	const char *uri;
 	int         status;
+	unsigned    stream_id; /* the HTTP/2 stream; 0: "-" */
 	long        site_id;   /* 0: "-" */
 	const char *reason;    /* never empty in HTTP.SYS's files */
 	const char *queue;

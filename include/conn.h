@@ -123,5 +123,6 @@ void conn_set_framing(struct conn *c, const struct conn_framing *ops, void *f);
 
 /* The framings: set themselves on c.  Return 0, or -1 (c is then closed). */
 int h1_start(struct conn *c);
+int h2_start(struct conn *c);
 
 #endif

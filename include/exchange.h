@@ -127,6 +127,9 @@ void exchange_abort(struct exchange *x, const char *reason, int win32);
 /* Free this thread's exchanges kept for reuse (at the end of a thread). */
 void exchange_cache_drain(void);
 
+/* The HTTP/2 stream the exchange runs on (for the HTTPERR streamid field). */
+void exchange_set_stream(struct exchange *x, unsigned stream_id);
+
 /* The final status answered (0 before any), for the connection's own decisions. */
 int exchange_status(const struct exchange *x);
 

@@ -38,6 +38,7 @@ struct tlsctx_hello {
 	enum cert_step       step;
 	const struct cert   *cert;      /* the certificate served (borrowed from the conf) */
 	int                  sni_used;
+	int                  http2;     /* ALPN offers h2 on this connection */
 };
 
 struct tlsctx;

@@ -5,7 +5,7 @@
 # only what dpkg says is absent. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-pkgs=(gcc make pkg-config libevent-dev libssl-dev libinih-dev libexpat1-dev libsystemd-dev check node-llhttp
+pkgs=(gcc make pkg-config libevent-dev libssl-dev libinih-dev libexpat1-dev libsystemd-dev libnghttp2-dev check node-llhttp
       curl openssl wrk "$@")
 
 missing=()

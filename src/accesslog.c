@@ -222,12 +222,16 @@ accesslog_httperr_write(struct accesslog *l, const struct accesslog_httperr *e)
 {
 	char date[16], tod[16], line[6144];
 	char cip[64], sip[64], ver[32], meth[256], uri[4097], reason[64], queue[256];
-	char status[16], siteid[24];
+	char status[16], siteid[24], stream[16];
 	int n;
 
 	if (l == NULL)
 		return;
 	accesslog_stamp(e->when, date, sizeof(date), tod, sizeof(tod));
+	if (e->stream_id > 0)
+		snprintf(stream, sizeof(stream), "%u", e->stream_id);
+	else
+		snprintf(stream, sizeof(stream), "-");
 	accesslog_field(e->c_ip, cip, sizeof(cip));
 	accesslog_field(e->s_ip, sip, sizeof(sip));
 	accesslog_field(e->version, ver, sizeof(ver));
@@ -243,8 +247,8 @@ accesslog_httperr_write(struct accesslog *l, const struct accesslog_httperr *e)
 		snprintf(siteid, sizeof(siteid), "%ld", e->site_id);
 	else
 		snprintf(siteid, sizeof(siteid), "-");
-	n = snprintf(line, sizeof(line), "%s %s %s %u %s %u %s %s %s - %s %s %s %s\n",
-	    date, tod, cip, e->c_port, sip, e->s_port, ver, meth, uri, status, siteid,
+	n = snprintf(line, sizeof(line), "%s %s %s %u %s %u %s %s %s %s %s %s %s %s\n",
+	    date, tod, cip, e->c_port, sip, e->s_port, ver, meth, uri, stream, status, siteid,
 	    reason, queue);
 	if (n >= (int)sizeof(line)) {
 		line[sizeof(line) - 2] = '\n';

@@ -570,7 +570,10 @@ conn_handshake_done(struct conn *c)
 	if (c->srv->trace)
 		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
 		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
-	(void)h1_start(c);
+	if (alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
+		(void)h2_start(c);
+	else
+		(void)h1_start(c);
 }
 
 static void

@@ -52,6 +52,7 @@ struct exchange {
 	struct timespec            t_start;
 	int                        status;    /* final status answered, 0 before */
 	int                        win32;     /* sc-win32-status of the W3C line */
+	unsigned                   stream_id; /* HTTP/2 stream, 0 for HTTP/1.x */
 	unsigned                   head_only : 1, has_body : 1, upgrade : 1, req_done : 1,
 	                           logged : 1, aborted : 1, resp_started : 1;
 };
@@ -135,6 +136,12 @@ exchange_cache_drain(void)
 	exchange_nfree = 0;
 }
 
+void
+exchange_set_stream(struct exchange *x, unsigned stream_id)
+{
+	x->stream_id = stream_id;
+}
+
 int
 exchange_status(const struct exchange *x)
 {
@@ -214,7 +221,7 @@ exchange_log_request(struct exchange *x)
 
 static void
 exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
-    const struct conf_site *site, int status, const char *reason)
+    const struct conf_site *site, int status, const char *reason, unsigned stream_id)
 {
 	struct accesslog_httperr e;
 	char ver[32];
@@ -237,6 +244,7 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 		e.uri = h->target;
 	}
 	e.status = status;
+	e.stream_id = stream_id;
 	e.site_id = site != NULL ? site->id : 0;
 	e.reason = reason;
 	e.queue = site != NULL ? site->name : NULL;
@@ -246,13 +254,13 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 void
 exchange_log_error(struct exchange *x, int status, const char *reason)
 {
-	exchange_httperr(x->c, x->head, x->site, status, reason);
+	exchange_httperr(x->c, x->head, x->site, status, reason, x->stream_id);
 }
 
 void
 exchange_log_conn_error(const struct exchange_conn *c, int status, const char *reason)
 {
-	exchange_httperr(c, NULL, NULL, status, reason);
+	exchange_httperr(c, NULL, NULL, status, reason, 0);
 }
 
 /* ---------- the verdict ---------- */
@@ -314,7 +322,7 @@ exchange_page(struct exchange *x, enum respond_page page, const char *reason)
 	exchange_stop_backend(x);
 	x->status = respond_page_status(page);
 	trace_error(x->c->srv->trace, x->c->id, x->status, reason);
-	exchange_httperr(x->c, x->head, x->site, x->status, reason);
+	exchange_httperr(x->c, x->head, x->site, x->status, reason, x->stream_id);
 	if (respond_error_msg(&m, page, cfg->server_header, time(NULL), x->head_only) != 0) {
 		x->phase = XP_DONE;
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
@@ -470,7 +478,7 @@ exchange_up_failed(void *arg, int page, int win32, const char *why)
 		return;
 	}
 	/* the response started: the client connection is cut, the logs say why */
-	exchange_httperr(x->c, x->head, x->site, 0, reason);
+	exchange_httperr(x->c, x->head, x->site, 0, reason, x->stream_id);
 	exchange_phase(x, XP_DONE);
 	exchange_log_request(x);
 	x->ops->end(x->conn, x, EXCHANGE_END_CUT);
@@ -636,7 +644,7 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 	if (x->phase == XP_DONE)
 		return;
 	if (reason != NULL)
-		exchange_httperr(x->c, x->head, x->site, 0, reason);
+		exchange_httperr(x->c, x->head, x->site, 0, reason, x->stream_id);
 	if (x->status != 0) {
 		if (win32 != 0)
 			x->win32 = win32;

@@ -39,8 +39,6 @@ struct tlsctx {
 	size_t              ncerts;
 };
 
-static const unsigned char tlsctx_alpn[] = "\x08http/1.1";
-
 /* One ex_data slot for the process: every reload builds a tlsctx, the slot stays. */
 static pthread_once_t tlsctx_once = PTHREAD_ONCE_INIT;
 static int tlsctx_ex_slot = -1;
@@ -51,16 +49,24 @@ tlsctx_ex_init(void)
 	tlsctx_ex_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
+/* What ALPN offers, in the server's order of preference (HTTP.SYS prefers h2). */
+static const unsigned char tlsctx_alpn_h2[] = "\x02h2\x08http/1.1";
+static const unsigned char tlsctx_alpn_h1[] = "\x08http/1.1";
+
 static int
 tlsctx_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
 {
+	struct tlsctx *t = arg;
+	struct tlsctx_hello *h = SSL_get_ex_data(ssl, t->ex_index);
 	unsigned char *sel = NULL;
 	unsigned char sellen = 0;
+	int h2 = h != NULL && h->http2;
 
-	if (SSL_select_next_proto(&sel, &sellen, tlsctx_alpn, sizeof(tlsctx_alpn) - 1,
-	    in, inlen) != OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_NOACK;   /* no http/1.1 offered: go on without ALPN */
+	if (SSL_select_next_proto(&sel, &sellen, h2 ? tlsctx_alpn_h2 : tlsctx_alpn_h1,
+	    h2 ? sizeof(tlsctx_alpn_h2) - 1 : sizeof(tlsctx_alpn_h1) - 1, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;   /* nothing we speak offered: go on without ALPN */
 	*out = sel;
 	*outlen = sellen;
 	return SSL_TLSEXT_ERR_OK;
@@ -169,6 +175,15 @@ tlsctx_refuse(SSL *ssl)
 		shutdown(fd, SHUT_RDWR);
 }
 
+/* Whether a handshake that chose entry offers h2 (HTTP.SYS's EnableHttp2Tls and the
+ * binding's disablehttp2). */
+static int
+tlsctx_http2(const struct conf *cfg, const struct conf_sslcert *entry)
+{
+	(void)entry;
+	return getenv("SYSBIND_H2") != NULL;   /* the configuration keys come with issue 14 */
+}
+
 static int
 tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 {
@@ -213,6 +228,8 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	h->cert = choice.cert;
 	h->step = choice.step;
 	h->sni_used = choice.sni_used;
+	/* HTTP/2 is offered unless the server or this binding turns it off */
+	h->http2 = tlsctx_http2(h->cfg, choice.entry);
 	if ((cctx = tlsctx_cert_ctx(t, choice.cert)) == NULL ||
 	    SSL_set_SSL_CTX(ssl, cctx) != cctx) {
 		log_ssl_errors("installing the certificate");

@@ -1,0 +1,1043 @@
+/*
+ * h2 — the HTTP/2 framing of a TLS connection whose ALPN chose "h2" (HTTP.SYS speaks it
+ * over TLS only: no h2c), over libnghttp2.  Owns: the nghttp2 session, one stream object
+ * per request stream with its exchange (each stream is an exchange, exactly as an
+ * HTTP/1.1 request is), the request head built from the stream's header block for the
+ * exchange (and so for the backend, over HTTP/1.1 as ARR does), the response queue each
+ * stream's DATA frames are read from, flow control both ways (a request's DATA is
+ * acknowledged with WINDOW_UPDATE only as the backend takes it; a response waits for
+ * the client's window), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
+ * header list limit, max_field_length per field, max_url_length for :path; the binding's
+ * Extended Properties: receive window, settings per frame and per minute), and the
+ * defences against the known attacks (rapid reset, CONTINUATION flood, HPACK bomb,
+ * SETTINGS and PING floods, a window that never opens, too many streams, an idle stream),
+ * each logged in HTTPERR with the stream's id.  The socket and TLS are the transport's.
+ *
+ * Streams are freed on the loop pass after both nghttp2 and the exchange are done with
+ * them, never inside a callback of either.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <nghttp2/nghttp2.h>
+
+#include "conf.h"
+#include "conn.h"
+#include "exchange.h"
+#include "http.h"
+#include "iobuf.h"
+#include "log.h"
+#include "respond.h"
+#include "trace.h"
+
+#define H2_MAX_STREAMS      100     /* SETTINGS_MAX_CONCURRENT_STREAMS */
+#define H2_RESET_BURST      200     /* RST_STREAMs a client may send at once ... */
+#define H2_RESET_RATE       33      /* ... and per second after that */
+#define H2_MAX_CONTINUATION 8
+#define H2_PING_MAX         100     /* PINGs in a window of H2_PING_WINDOW s */
+#define H2_PING_WINDOW      10
+#define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute when nothing says more */
+
+struct h2;
+
+struct h2_stream {
+	struct h2           *h;
+	int32_t              id;
+	struct exchange     *x;
+	struct h2_stream    *prev, *next;      /* h->streams, or h->dead */
+	/* the request head, built from the header block */
+	struct http_head     head;
+	struct http_header  *fields;
+	size_t               nfields, fields_cap;
+	char                *arena;            /* the head's strings */
+	size_t               alen, acap;
+	char                *method, *path, *scheme, *authority, *host_field;
+	size_t               header_bytes;     /* decoded, RFC 9113 §6.5.2's count */
+	enum http_error      refuse;           /* the head broke a limit: answer this */
+	const char          *refuse_detail;
+	/* the response */
+	struct iobuf         resp;
+	unsigned             resp_eof : 1, resp_deferred : 1, resp_submitted : 1,
+	                     bodiless : 1, req_started : 1, req_ended : 1, req_paused : 1,
+	                     closed : 1, x_done : 1, resp_full : 1, retired : 1;
+	size_t               unconsumed;       /* request DATA not yet acknowledged */
+	uint64_t             deadline;         /* entity body or stalled response (ms) */
+	uint64_t             stalled_since;    /* response data waiting on the client's window */
+};
+
+struct h2 {
+	struct conn          *c;
+	struct exchange_conn *info;
+	nghttp2_session      *ng;
+	struct h2_stream     *streams;
+	struct h2_stream     *dead;            /* freed at the next h2_later */
+	unsigned              nstreams;
+	uint64_t              ping_window_start, settings_window_start;
+	unsigned              pings, settings;
+	unsigned              max_settings_per_minute;
+	unsigned              goaway : 1, in_recv : 1, sending : 1;
+	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
+};
+
+static void h2_send(struct h2 *h);
+
+static uint64_t
+h2_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---------- streams ---------- */
+
+static struct h2_stream *
+h2_stream_get(struct h2 *h, int32_t id)
+{
+	return nghttp2_session_get_stream_user_data(h->ng, id);
+}
+
+static void
+h2_unlink(struct h2_stream **list, struct h2_stream *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		*list = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
+}
+
+static void
+h2_push(struct h2_stream **list, struct h2_stream *s)
+{
+	s->prev = NULL;
+	s->next = *list;
+	if (*list != NULL)
+		(*list)->prev = s;
+	*list = s;
+}
+
+static void
+h2_stream_free(struct h2_stream *s)
+{
+	exchange_free(s->x);
+	iobuf_clear(&s->resp);
+	free(s->fields);
+	free(s->arena);
+	free(s);
+}
+
+/* Both sides are done with s: it goes to the dead list, freed on a later pass. */
+static void
+h2_stream_retire(struct h2_stream *s)
+{
+	struct h2 *h = s->h;
+
+	if (!s->closed || !s->x_done || s->retired)
+		return;
+	s->retired = 1;
+	h2_unlink(&h->streams, s);
+	h->nstreams--;
+	h2_push(&h->dead, s);
+	conn_later(h->c);
+}
+
+/* Copy n bytes into s's arena; returns the offset, or (size_t)-1. */
+static size_t
+h2_arena_add(struct h2_stream *s, const uint8_t *p, size_t n, int lower)
+{
+	size_t off = s->alen;
+
+	if (s->alen + n + 1 > s->acap) {
+		size_t cap = s->acap ? s->acap : 512;
+		char *na;
+
+		while (cap < s->alen + n + 1)
+			cap *= 2;
+		if ((na = realloc(s->arena, cap)) == NULL)
+			return (size_t)-1;
+		s->arena = na;
+		s->acap = cap;
+	}
+	for (size_t i = 0; i < n; i++)
+		s->arena[off + i] = lower ? (char)tolower(p[i]) : (char)p[i];
+	s->arena[off + n] = '\0';
+	s->alen += n + 1;
+	return off;
+}
+
+/* ---------- the exchange's side (exchange_ops) ---------- */
+
+/* Connection-specific fields never cross into HTTP/2 (RFC 9113 §8.2.2). */
+static int
+h2_hop_field(const char *name)
+{
+	static const char *const hop[] = { "connection", "keep-alive", "proxy-connection",
+		"transfer-encoding", "upgrade", "te", "trailer", "http2-settings" };
+
+	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
+		if (strcasecmp(name, hop[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static ssize_t
+h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
+    uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+	struct h2_stream *s = src->ptr;
+	size_t n = 0, k;
+	const char *p;
+
+	while (n < length && (p = iobuf_peek(&s->resp, &k)) != NULL) {
+		if (k > length - n)
+			k = length - n;
+		memcpy(buf + n, p, k);
+		iobuf_drain(&s->resp, k);
+		n += k;
+	}
+	if (iobuf_len(&s->resp) == 0 && s->resp_eof)
+		*flags |= NGHTTP2_DATA_FLAG_EOF;
+	else if (n == 0) {
+		s->resp_deferred = 1;
+		return NGHTTP2_ERR_DEFERRED;
+	}
+	if (s->resp_full && iobuf_len(&s->resp) <= CONN_LOW_WATER && s->x != NULL &&
+	    !s->x_done) {
+		s->resp_full = 0;
+		exchange_resp_drained(s->x);
+	}
+	return (ssize_t)n;
+}
+
+/* Submit a response head: nv from fields (names lowercased, connection fields out). */
+static int
+h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t nf,
+    int bodiless, int interim)
+{
+	nghttp2_nv *nv;
+	char st[8], *low;
+	size_t n = 0, lowlen = 0;
+	nghttp2_data_provider prd;
+	int rc;
+
+	for (size_t i = 0; i < nf; i++)
+		lowlen += strlen(f[i].name) + 1;
+	if ((nv = calloc(nf + 1, sizeof(*nv))) == NULL || (low = malloc(lowlen + 1)) == NULL) {
+		free(nv);
+		return -1;
+	}
+	snprintf(st, sizeof(st), "%d", status);
+	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, strlen(st),
+	    NGHTTP2_NV_FLAG_NONE };
+	lowlen = 0;
+	for (size_t i = 0; i < nf; i++) {
+		size_t nl = strlen(f[i].name);
+
+		if (h2_hop_field(f[i].name))
+			continue;
+		for (size_t k = 0; k < nl; k++)
+			low[lowlen + k] = (char)tolower((unsigned char)f[i].name[k]);
+		nv[n++] = (nghttp2_nv){ (uint8_t *)low + lowlen, (uint8_t *)f[i].value, nl,
+		    strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
+		lowlen += nl + 1;
+	}
+	if (interim) {
+		rc = nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n, NULL);
+	} else {
+		prd.source.ptr = s;
+		prd.read_callback = h2_read_cb;
+		s->bodiless = bodiless ? 1 : 0;
+		s->resp_submitted = 1;
+		rc = nghttp2_submit_response(s->h->ng, s->id, nv, n, bodiless ? NULL : &prd);
+	}
+	free(nv);
+	free(low);
+	return rc == 0 ? 0 : -1;
+}
+
+static int
+h2_x_head(void *arg, struct exchange *x, const struct http_head *resp, int bodiless)
+{
+	struct h2_stream *s = arg;
+	int rc;
+
+	if (s->closed || conn_closed(s->h->c))
+		return -1;
+	if (resp->status == 101)
+		return -1;   /* no upgrade in HTTP/2 (the request said none) */
+	rc = h2_submit(s, resp->status, resp->headers, resp->nheaders, bodiless,
+	    resp->status / 100 == 1);
+	h2_send(s->h);
+	return rc;
+}
+
+static int
+h2_x_page(void *arg, struct exchange *x, const struct respond_msg *m, int close)
+{
+	struct h2_stream *s = arg;
+	int rc;
+
+	if (s->closed || conn_closed(s->h->c))
+		return -1;
+	if (!m->head_only && m->body != NULL &&
+	    iobuf_add(&s->resp, evbuffer_pullup(m->body, -1), evbuffer_get_length(m->body)) != 0)
+		return -1;
+	s->resp_eof = 1;
+	rc = h2_submit(s, m->status, m->fields, m->nfields, m->head_only || m->body == NULL, 0);
+	h2_send(s->h);
+	return rc;
+}
+
+static int
+h2_x_body(void *arg, struct exchange *x, const char *data, size_t len)
+{
+	struct h2_stream *s = arg;
+
+	if (s->closed || conn_closed(s->h->c))
+		return -1;
+	if (iobuf_add(&s->resp, data, len) != 0)
+		return -1;
+	if (s->resp_deferred) {
+		s->resp_deferred = 0;
+		nghttp2_session_resume_data(s->h->ng, s->id);
+	}
+	h2_send(s->h);
+	return 0;
+}
+
+static void
+h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
+{
+	struct h2_stream *s = arg;
+	struct h2 *h = s->h;
+
+	s->x_done = 1;
+	if (!s->closed && !conn_closed(h->c)) {
+		if (how == EXCHANGE_END_CUT) {
+			/* a response cut short never looks complete: the stream is reset */
+			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+			    NGHTTP2_INTERNAL_ERROR);
+		} else {
+			s->resp_eof = 1;
+			if (s->resp_deferred) {
+				s->resp_deferred = 0;
+				nghttp2_session_resume_data(h->ng, s->id);
+			}
+			/* HTTP.SYS answered before the request ended: what is left is not read */
+			if (!s->req_ended)
+				nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+				    NGHTTP2_NO_ERROR);
+		}
+		h2_send(h);
+	}
+	h->info->requests++;
+	h2_stream_retire(s);
+}
+
+static int
+h2_x_full(void *arg, struct exchange *x)
+{
+	struct h2_stream *s = arg;
+
+	if (iobuf_len(&s->resp) < CONN_HIGH_WATER)
+		return 0;
+	s->resp_full = 1;
+	return 1;
+}
+
+/* Acknowledge request DATA the backend took: the client may send more. */
+static void
+h2_consume(struct h2_stream *s)
+{
+	if (s->unconsumed > 0 && !s->closed) {
+		nghttp2_session_consume(s->h->ng, s->id, s->unconsumed);
+		s->unconsumed = 0;
+	}
+}
+
+static void
+h2_x_pause_request(void *arg, struct exchange *x, int on)
+{
+	struct h2_stream *s = arg;
+
+	s->req_paused = on ? 1 : 0;
+	if (!on) {
+		h2_consume(s);
+		h2_send(s->h);
+	}
+}
+
+static void
+h2_x_upgraded(void *arg, struct exchange *x)
+{
+}
+
+static const struct exchange_ops h2_x_ops = {
+	.head = h2_x_head,
+	.page = h2_x_page,
+	.body = h2_x_body,
+	.end = h2_x_end,
+	.full = h2_x_full,
+	.pause_request = h2_x_pause_request,
+	.upgraded = h2_x_upgraded,
+};
+
+/* ---------- nghttp2's side ---------- */
+
+static void
+h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason)
+{
+	if (s != NULL && s->x != NULL)
+		exchange_abort(s->x, reason, WIN32_CONNECTION_ABORTED);
+	else
+		exchange_log_conn_error(h->info, 0, reason);
+}
+
+/* Refuse the stream's request with HTTP.SYS's page for e (the head broke a limit). */
+static void
+h2_refuse(struct h2_stream *s)
+{
+	exchange_refuse(s->x, s->refuse, s->refuse_detail, s->method != NULL ? &s->head : NULL);
+}
+
+static int
+h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s;
+
+	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+		return 0;
+	if (h->goaway)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	s->h = h;
+	s->id = frame->hd.stream_id;
+	if ((s->x = exchange_new(&h2_x_ops, s, h->info)) == NULL) {
+		free(s);
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	}
+	exchange_set_stream(s->x, (unsigned)s->id);
+	h2_push(&h->streams, s);
+	h->nstreams++;
+	nghttp2_session_set_stream_user_data(ng, s->id, s);
+	s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
+	return 0;
+}
+
+static int
+h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+    size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags, void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s = h2_stream_get(h, frame->hd.stream_id);
+	const struct conf *cfg = h->info->cfg;
+	size_t no, vo;
+
+	if (s == NULL || frame->hd.type != NGHTTP2_HEADERS)
+		return 0;   /* trailers are checked by nghttp2 and dropped */
+	if (s->refuse != HTTP_ERR_NONE)
+		return 0;
+	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
+	 * one field, the URL.  An HPACK bomb stops here, having cost this much. */
+	s->header_bytes += namelen + valuelen + 32;
+	if (s->header_bytes > cfg->max_request_bytes) {
+		s->refuse = HTTP_ERR_REQUEST_LENGTH;
+		s->refuse_detail = "header list larger than max_request_bytes";
+		return 0;
+	}
+	if (namelen + valuelen + 2 > cfg->max_field_length) {
+		s->refuse = HTTP_ERR_FIELD_LENGTH;
+		s->refuse_detail = "header field longer than max_field_length";
+		return 0;
+	}
+	if ((no = h2_arena_add(s, name, namelen, 0)) == (size_t)-1 ||
+	    (vo = h2_arena_add(s, value, valuelen, 0)) == (size_t)-1)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	if (namelen > 0 && name[0] == ':') {
+		/* pseudo-header fields: remembered as offsets until the block is complete */
+		if (namelen == 7 && memcmp(name, ":method", 7) == 0)
+			s->method = (char *)(uintptr_t)(vo + 1);
+		else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
+			if (valuelen > cfg->max_url_length) {
+				s->refuse = HTTP_ERR_URL_LENGTH;
+				s->refuse_detail = ":path longer than max_url_length";
+				return 0;
+			}
+			s->path = (char *)(uintptr_t)(vo + 1);
+		} else if (namelen == 7 && memcmp(name, ":scheme", 7) == 0)
+			s->scheme = (char *)(uintptr_t)(vo + 1);
+		else if (namelen == 10 && memcmp(name, ":authority", 10) == 0)
+			s->authority = (char *)(uintptr_t)(vo + 1);
+		return 0;
+	}
+	if (s->nfields == s->fields_cap) {
+		size_t cap = s->fields_cap ? 2 * s->fields_cap : 16;
+		struct http_header *nf = realloc(s->fields, cap * sizeof(*nf));
+
+		if (nf == NULL)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+		s->fields = nf;
+		s->fields_cap = cap;
+	}
+	/* offsets + 1 until the block is complete (the arena may move) */
+	s->fields[s->nfields].name = (char *)(uintptr_t)(no + 1);
+	s->fields[s->nfields].value = (char *)(uintptr_t)(vo + 1);
+	s->nfields++;
+	return 0;
+}
+
+/* The header block is complete: the http_head the exchange (and the backend) read.
+ * Returns 0, or -1 for a malformed request (the caller resets the stream). */
+static int
+h2_build_head(struct h2_stream *s, int end_stream)
+{
+	struct http_head *hd = &s->head;
+	size_t i, k, ncookie = 0, cookie_len = 0, joined = 0, host = 0, cl = 0;
+
+#define H2_OFF(p) ((size_t)(uintptr_t)(p) - 1)   /* the offset a field holds (+1) */
+	for (i = 0; i < s->nfields; i++) {
+		const char *n = s->arena + H2_OFF(s->fields[i].name);
+
+		if (strcmp(n, "cookie") == 0) {
+			cookie_len += strlen(s->arena + H2_OFF(s->fields[i].value)) + 2;
+			ncookie++;
+		} else if (strcmp(n, "host") == 0) {
+			host = (uintptr_t)s->fields[i].value;
+		} else if (strcmp(n, "content-length") == 0) {
+			cl = (uintptr_t)s->fields[i].value;
+		}
+	}
+	/* RFC 9113 §8.2.3: the cookie crumbs become one field for HTTP/1.1 */
+	if (ncookie > 1) {
+		char *buf = malloc(cookie_len + 1);
+		size_t at = 0, first = SIZE_MAX, off;
+
+		if (buf == NULL)
+			return -1;
+		for (i = 0; i < s->nfields; i++)
+			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") == 0)
+				at += (size_t)sprintf(buf + at, "%s%s", at ? "; " : "",
+				    s->arena + H2_OFF(s->fields[i].value));
+		off = h2_arena_add(s, (const uint8_t *)buf, at, 0);
+		free(buf);
+		if (off == (size_t)-1)
+			return -1;
+		joined = off + 1;
+		for (i = 0, k = 0; i < s->nfields; i++) {
+			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") != 0) {
+				s->fields[k++] = s->fields[i];
+			} else if (first == SIZE_MAX) {
+				first = k;
+				s->fields[k] = s->fields[i];
+				s->fields[k++].value = (char *)(uintptr_t)joined;
+			}
+		}
+		s->nfields = k;
+	}
+	/* the backend hears the host the client asked for as Host */
+	if (host == 0 && s->authority != NULL) {
+		size_t no = h2_arena_add(s, (const uint8_t *)"host", 4, 0);
+
+		if (no == (size_t)-1)
+			return -1;
+		if (s->nfields == s->fields_cap) {
+			size_t cap = s->fields_cap ? 2 * s->fields_cap : 16;
+			struct http_header *nf = realloc(s->fields, cap * sizeof(*nf));
+
+			if (nf == NULL)
+				return -1;
+			s->fields = nf;
+			s->fields_cap = cap;
+		}
+		memmove(s->fields + 1, s->fields, s->nfields * sizeof(*s->fields));
+		s->fields[0].name = (char *)(uintptr_t)(no + 1);
+		s->fields[0].value = s->authority;
+		s->nfields++;
+	}
+	/* offsets to pointers, now that the arena moves no more */
+#define H2_PTR(p) ((p) == NULL ? NULL : s->arena + H2_OFF(p))
+	s->method = H2_PTR(s->method);
+	s->path = H2_PTR(s->path);
+	s->scheme = H2_PTR(s->scheme);
+	s->authority = H2_PTR(s->authority);
+	s->host_field = host != 0 ? s->arena + H2_OFF(host) : NULL;
+	for (i = 0; i < s->nfields; i++) {
+		s->fields[i].name = H2_PTR(s->fields[i].name);
+		s->fields[i].value = H2_PTR(s->fields[i].value);
+	}
+#undef H2_PTR
+	memset(hd, 0, sizeof(*hd));
+	hd->method = s->method;
+	hd->target = s->path;
+	hd->path = s->path;
+	hd->host = s->authority != NULL ? s->authority : s->host_field;
+	hd->version_major = 2;
+	hd->version_minor = 0;
+	hd->headers = s->fields;
+	hd->nheaders = s->nfields;
+	hd->keep_alive = 1;
+	hd->content_length = -1;
+	if (cl != 0) {
+		const char *v = s->arena + H2_OFF(cl);
+		char *end;
+		long long n = strtoll(v, &end, 10);
+
+		if (*v < '0' || *v > '9' || *end != '\0' || n < 0)
+			return -1;
+		hd->content_length = n;
+	}
+#undef H2_OFF
+	/* a body of unknown length goes to the backend chunked */
+	hd->chunked = !end_stream && hd->content_length < 0;
+	return 0;
+}
+
+static int
+h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s = h2_stream_get(h, frame->hd.stream_id);
+	const struct conf *cfg = h->info->cfg;
+	uint64_t now;
+
+	switch (frame->hd.type) {
+	case NGHTTP2_SETTINGS:
+		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
+			break;
+		now = h2_now_ms();
+		if (now - h->settings_window_start >= 60000) {
+			h->settings_window_start = now;
+			h->settings = 0;
+		}
+		if (++h->settings > h->max_settings_per_minute) {
+			h->goaway_reason = "H2_SettingsFlood";
+			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
+		}
+		break;
+	case NGHTTP2_PING:
+		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
+			break;
+		now = h2_now_ms();
+		if (now - h->ping_window_start >= H2_PING_WINDOW * 1000) {
+			h->ping_window_start = now;
+			h->pings = 0;
+		}
+		if (++h->pings > H2_PING_MAX) {
+			h->goaway_reason = "H2_PingFlood";
+			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
+		}
+		break;
+	case NGHTTP2_HEADERS:
+		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+			break;
+		s->req_started = 1;
+		s->req_ended = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+		if (s->refuse == HTTP_ERR_NONE && h2_build_head(s, s->req_ended) != 0) {
+			s->refuse = HTTP_ERR_BAD_REQUEST;
+			s->refuse_detail = "malformed request header block";
+		}
+		if (s->refuse != HTTP_ERR_NONE) {
+			h2_refuse(s);
+			break;
+		}
+		s->deadline = s->req_ended ? 0 :
+		    h2_now_ms() + (uint64_t)cfg->entity_body_timeout * 1000;
+		exchange_request(s->x, &s->head, conn_over_limit(h->c));
+		if (s->req_ended && !exchange_done(s->x))
+			exchange_req_end(s->x);
+		break;
+	case NGHTTP2_DATA:
+		if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+			s->req_ended = 1;
+			s->deadline = 0;
+			if (!exchange_done(s->x))
+				exchange_req_end(s->x);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s = h2_stream_get(h, id);
+
+	if (s == NULL)
+		return 0;
+	s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->entity_body_timeout * 1000;
+	s->unconsumed += len;
+	if (!exchange_done(s->x))
+		exchange_req_body(s->x, (const char *)data, len);
+	else
+		s->req_paused = 0;   /* answered already: what is left is read and dropped */
+	if (!s->req_paused)
+		h2_consume(s);
+	return 0;
+}
+
+static int
+h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s = h2_stream_get(h, id);
+
+	if (s == NULL)
+		return 0;
+	s->closed = 1;
+	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	if (!exchange_done(s->x)) {
+		/* the client reset the stream (or the session ended) before the response did */
+		exchange_abort(s->x, error == NGHTTP2_NO_ERROR ? NULL : "Connection_Dropped",
+		    WIN32_NETNAME_DELETED);
+		s->x_done = 1;
+	}
+	h2_stream_retire(s);
+	return 0;
+}
+
+/* What we told the client when we tear the session down: the HTTPERR line. */
+static int
+h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+	struct h2 *h = arg;
+
+	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+		const char *reason = h->goaway_reason;
+
+		if (reason == NULL)
+			reason = frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM ?
+			    "H2_EnhanceYourCalm" : "H2_ProtocolError";
+		trace_note(h->info->srv->trace, h->info->id, "HTTP/2 GOAWAY %s (%s)",
+		    nghttp2_http2_strerror(frame->goaway.error_code), reason);
+		exchange_log_conn_error(h->info, 0, reason);
+		h->goaway = 1;
+	}
+	return 0;
+}
+
+static int
+h2_on_invalid_frame(nghttp2_session *ng, const nghttp2_frame *frame, int lib_error,
+    void *arg)
+{
+	struct h2 *h = arg;
+
+	trace_note(h->info->srv->trace, h->info->id, "HTTP/2 invalid frame (type %u, stream %d): %s",
+	    frame->hd.type, frame->hd.stream_id, nghttp2_strerror(lib_error));
+	return 0;
+}
+
+/* ---------- sending ---------- */
+
+/* Move what nghttp2 has to send into the transport's output. */
+static void
+h2_send(struct h2 *h)
+{
+	const uint8_t *data;
+	ssize_t n;
+
+	if (h->sending || h->in_recv || conn_closed(h->c))
+		return;   /* the input pass sends once it is done */
+	h->sending = 1;
+	while (iobuf_len(conn_out(h->c)) < CONN_HIGH_WATER &&
+	    (n = nghttp2_session_mem_send(h->ng, &data)) > 0) {
+		if (iobuf_add(conn_out(h->c), data, (size_t)n) != 0) {
+			h->sending = 0;
+			conn_abort(h->c, "out of memory");
+			return;
+		}
+	}
+	h->sending = 0;
+	conn_send(h->c);
+	if (!nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng))
+		conn_finish(h->c);   /* GOAWAY exchanged and every stream done */
+}
+
+/* ---------- the transport's side (conn_framing) ---------- */
+
+static void
+h2_input(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+	struct iobuf *in = conn_in(c);
+	const char *p;
+	size_t n;
+	ssize_t r;
+
+	h->in_recv = 1;
+	while ((p = iobuf_peek(in, &n)) != NULL) {
+		r = nghttp2_session_mem_recv(h->ng, (const uint8_t *)p, n);
+		if (conn_closed(c))
+			return;
+		if (r < 0) {
+			h->in_recv = 0;
+			exchange_log_conn_error(h->info, 0, r == NGHTTP2_ERR_FLOODED ? "H2_Flood" :
+			    "H2_ProtocolError");
+			trace_note(h->info->srv->trace, h->info->id, "HTTP/2 session ended: %s",
+			    nghttp2_strerror((int)r));
+			h2_send(h);   /* the GOAWAY nghttp2 queued, if any */
+			conn_abort(c, "HTTP/2 protocol error");
+			return;
+		}
+		iobuf_drain(in, (size_t)r);
+	}
+	h->in_recv = 0;
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->x != NULL && !s->x_done)
+			exchange_push(s->x);
+	h2_send(h);
+}
+
+static void
+h2_eof(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	if (h->nstreams == 0) {
+		conn_end(c, "client closed");
+		return;
+	}
+	/* streams in flight finish; nothing more can arrive */
+	h->goaway = 1;
+	nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
+	h2_send(h);
+}
+
+/* Arm the transport's deadline for the earliest stream's, or the idle timeout. */
+static void
+h2_rearm(struct h2 *h)
+{
+	uint64_t first = 0, now = h2_now_ms();
+
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
+		uint64_t d = s->deadline;
+
+		if (s->stalled_since != 0) {
+			uint64_t sd = s->stalled_since + (uint64_t)h->info->cfg->idle_connection_timeout *
+			    1000;
+
+			if (d == 0 || sd < d)
+				d = sd;
+		}
+		if (d != 0 && (first == 0 || d < first))
+			first = d;
+	}
+	if (h->nstreams == 0)
+		conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
+	else if (first != 0)
+		conn_deadline(h->c, first <= now ? 1 : (unsigned)((first - now + 999) / 1000));
+	else
+		conn_deadline(h->c, 0);
+}
+
+static void
+h2_timeout(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+	uint64_t now = h2_now_ms();
+
+	if (h->nstreams == 0) {
+		exchange_log_conn_error(h->info, 0, "Timer_ConnectionIdle");
+		nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
+		h2_send(h);
+		conn_end(c, "Timer_ConnectionIdle");
+		return;
+	}
+	for (struct h2_stream *s = h->streams, *next; s != NULL; s = next) {
+		next = s->next;
+		if (s->closed)
+			continue;
+		if (s->deadline != 0 && now >= s->deadline) {
+			/* headers that never ended, or a body that stopped */
+			s->deadline = 0;
+			h2_log_stream(h, s, s->req_started ? "Timer_EntityBody" : "Timer_HeaderWait");
+			s->x_done = 1;
+			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+		} else if (s->stalled_since != 0 && now >= s->stalled_since +
+		    (uint64_t)h->info->cfg->idle_connection_timeout * 1000) {
+			/* the client's window stayed shut: a reader that takes nothing */
+			s->stalled_since = 0;
+			h2_log_stream(h, s, "Timer_MinBytesPerSecond");
+			s->x_done = 1;
+			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+		}
+	}
+	h2_send(h);
+	h2_rearm(h);
+}
+
+static void
+h2_drained(struct conn *c, void *arg)
+{
+	h2_send(arg);
+}
+
+/* Once per pass: free retired streams, note streams stalled on the client's window. */
+static void
+h2_later(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s;
+	uint64_t now = h2_now_ms();
+
+	while ((s = h->dead) != NULL) {
+		h2_unlink(&h->dead, s);
+		h2_stream_free(s);
+	}
+	for (s = h->streams; s != NULL; s = s->next) {
+		int stalled = !s->closed && iobuf_len(&s->resp) > 0 &&
+		    nghttp2_session_get_stream_remote_window_size(h->ng, s->id) <= 0;
+
+		if (stalled && s->stalled_since == 0)
+			s->stalled_since = now;
+		else if (!stalled)
+			s->stalled_since = 0;
+	}
+	h2_send(h);
+	h2_rearm(h);
+}
+
+static void
+h2_cut(struct conn *c, void *arg, const char *reason, int win32)
+{
+	struct h2 *h = arg;
+	int logged = 0;
+
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->x != NULL && !exchange_done(s->x)) {
+			exchange_abort(s->x, reason, win32);
+			logged = 1;
+		}
+	if (!logged && reason != NULL)
+		exchange_log_conn_error(h->info, 0, reason);
+}
+
+static void
+h2_stop(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	/* GOAWAY: no new stream; those in flight finish */
+	h->goaway = 1;
+	nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
+	h2_send(h);
+	if (h->nstreams == 0)
+		conn_end(c, "shutting down");
+}
+
+static void
+h2_closing(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->x != NULL)
+			exchange_abort(s->x, NULL, 0);
+}
+
+static void
+h2_free(void *arg)
+{
+	struct h2 *h = arg;
+	struct h2_stream *s;
+
+	while ((s = h->streams) != NULL) {
+		h2_unlink(&h->streams, s);
+		h2_stream_free(s);
+	}
+	while ((s = h->dead) != NULL) {
+		h2_unlink(&h->dead, s);
+		h2_stream_free(s);
+	}
+	nghttp2_session_del(h->ng);
+	free(h);
+}
+
+static const struct conn_framing h2_framing = {
+	.input = h2_input,
+	.eof = h2_eof,
+	.timeout = h2_timeout,
+	.drained = h2_drained,
+	.later = h2_later,
+	.cut = h2_cut,
+	.stop = h2_stop,
+	.closing = h2_closing,
+	.free = h2_free,
+};
+
+int
+h2_start(struct conn *c)
+{
+	struct h2 *h;
+	nghttp2_session_callbacks *cbs = NULL;
+	nghttp2_option *opt = NULL;
+	const struct conf *cfg = conn_info(c)->cfg;
+	nghttp2_settings_entry iv[3];
+	int rc = -1;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		goto out;
+	h->c = c;
+	h->info = conn_info(c);
+	h->info->version = "HTTP/2";
+	h->max_settings_per_minute = H2_SETTINGS_MAX;
+	if (nghttp2_session_callbacks_new(&cbs) != 0 || nghttp2_option_new(&opt) != 0)
+		goto out;
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, h2_on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, h2_on_header);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, h2_on_frame_recv);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, h2_on_data);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cbs, h2_on_stream_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(cbs, h2_on_frame_send);
+	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, h2_on_invalid_frame);
+	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
+	nghttp2_option_set_no_auto_window_update(opt, 1);
+	nghttp2_option_set_max_settings(opt, 32);
+	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATION);
+	nghttp2_option_set_stream_reset_rate_limit(opt, H2_RESET_BURST, H2_RESET_RATE);
+	nghttp2_option_set_max_outbound_ack(opt, 1000);
+	if (nghttp2_session_server_new2(&h->ng, cbs, h, opt) != 0)
+		goto out;
+	iv[0] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS };
+	iv[1] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
+	    (uint32_t)(cfg->max_request_bytes > 0xffffffffUL ? 0xffffffffUL : cfg->max_request_bytes) };
+	iv[2] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535 };
+	if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, 3) != 0)
+		goto out;
+	/* HTTP.SYS's "Receive Window" (1 MiB): the connection's window */
+	nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, 1048576);
+	h->ping_window_start = h->settings_window_start = h2_now_ms();
+	conn_set_framing(c, &h2_framing, h);
+	conn_deadline(c, cfg->idle_connection_timeout);
+	h2_send(h);
+	rc = 0;
+out:
+	nghttp2_session_callbacks_del(cbs);
+	nghttp2_option_del(opt);
+	if (rc != 0) {
+		if (h != NULL) {
+			nghttp2_session_del(h->ng);
+			free(h);
+		}
+		log_warnx("conn %llu: cannot start HTTP/2", conn_info(c)->id);
+		conn_abort(c, "out of memory");
+	}
+	return rc;
+}
