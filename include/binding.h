@@ -60,6 +60,13 @@ int binding_addr_is_wildcard(const struct binding_addr *a);
 int binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b);
 
 /*
+ * A text key for hash tables: two bindings get the same text exactly when they are the
+ * same binding (protocol, address with IPv4-mapped IPv6 as IPv4 and "*" apart, port,
+ * host).  buf should hold BINDING_HOST_MAX + 64 bytes.
+ */
+void binding_hashkey(const struct binding *b, char *buf, size_t len);
+
+/*
  * The kinds of `[sslcert KEY]` section names: "0.0.0.0:443", "[::]:443", "127.0.0.1:443"
  * (ipport), "sitev2.mysite.com:443" (hostnameport), "ccs:443" (ccs).
  */
@@ -77,6 +84,10 @@ int binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, siz
 
 /* Write the key as netsh shows it: "0.0.0.0:443", "[::]:443", "name:443", "443" (ccs). */
 void binding_sslkey_format(const struct sslcert_key *k, char *buf, size_t len);
+
+/* The same for sslcert keys: equal texts exactly when HTTP.SYS holds one entry for both
+ * (addresses as above, host names case-insensitively, ccs by port). */
+void binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len);
 
 /*
  * Normalise a request host for matching: drop ":port" (also after "[v6]"), lowercase.

@@ -122,6 +122,58 @@ addr_canon(const struct binding_addr *in, struct binding_addr *out)
 	}
 }
 
+/* The address as lowercase hex of its canonical bytes, "*" for All Unassigned. */
+static void
+addr_hex(const struct binding_addr *in, char *buf, size_t len)
+{
+	struct binding_addr a;
+	size_t i, n, off = 0;
+
+	addr_canon(in, &a);
+	if (a.family == AF_UNSPEC) {
+		snprintf(buf, len, "*");
+		return;
+	}
+	n = a.family == AF_INET ? 4 : 16;
+	for (i = 0; i < n && off + 3 <= len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%02x", a.ip[i]);
+}
+
+void
+binding_hashkey(const struct binding *b, char *buf, size_t len)
+{
+	char ip[40];
+
+	addr_hex(&b->addr, ip, sizeof(ip));
+	snprintf(buf, len, "%c|%s|%u|%s", b->proto == BINDING_HTTPS ? 's' : 'p', ip, b->port,
+	    b->host);
+}
+
+void
+binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len)
+{
+	char ip[40];
+	size_t i, off;
+
+	switch (k->kind) {
+	case SSLCERT_IPPORT:
+		addr_hex(&k->addr, ip, sizeof(ip));
+		snprintf(buf, len, "i|%s|%u", ip, k->port);
+		return;
+	case SSLCERT_HOSTNAMEPORT:
+		off = (size_t)snprintf(buf, len, "h|%u|", k->port);
+		for (i = 0; k->host[i] != '\0' && off + 1 < len; i++)
+			buf[off++] = (char)tolower((unsigned char)k->host[i]);
+		if (off < len)
+			buf[off] = '\0';
+		return;
+	case SSLCERT_CCS:
+		snprintf(buf, len, "c|%u", k->port);
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
 int
 binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b)
 {

@@ -1190,7 +1190,7 @@ conf_load_certs(struct conf_parser *p)
 			line = info->lines[XK_PFX];
 		} else if (e->certhash != NULL && c->cert_store != NULL) {
 			e->cert = certstore_find_thumbprint(c->cert_store, e->certhash,
-			    e->pfx_password, msg, sizeof(msg));
+			    e->pfx_password, 0, msg, sizeof(msg));
 			line = info->lines[XK_CERTHASH];
 		} else {
 			continue;

@@ -1074,7 +1074,7 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 		struct cert *found = NULL;
 
 		if (e != NULL && c->cert_store != NULL) {
-			found = certstore_find_thumbprint(c->cert_store, certhash, e->pfx_password,
+			found = certstore_find_thumbprint(c->cert_store, certhash, e->pfx_password, 0,
 			    err, sizeof(err));
 			if (found == NULL) {
 				rc = netsh_msg(out, 1, "SSL Certificate add failed, Error: 1312\r\n"

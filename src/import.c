@@ -612,7 +612,7 @@ write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_en
 		return;
 	}
 	if (o->cert_store != NULL) {
-		struct cert *c = certstore_find_thumbprint(o->cert_store, e->certhash, NULL, why,
+		struct cert *c = certstore_find_thumbprint(o->cert_store, e->certhash, NULL, 0, why,
 		    sizeof(why));
 
 		if (c == NULL)
