@@ -664,7 +664,7 @@ thumbprint_normalize(const char *in, char out[41])
 /* The SHA-1 thumbprint (lowercase hex) of the first certificate of a PEM or DER file, or
  * -1 (not a certificate file: a key, say, which is not an error in a store). */
 static int
-file_first_thumbprint(const char *path, char out[41])
+file_first_thumbprint(const char *path, char out[41], int *der)
 {
 	char *buf, dummy[8];
 	size_t len = 0;
@@ -678,10 +678,13 @@ file_first_thumbprint(const char *path, char out[41])
 	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL)
 		x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL);
 	BIO_free(b);
+	*der = 0;
 	if (x == NULL) {
 		const unsigned char *p = (const unsigned char *)buf;
 
+		ERR_clear_error();
 		x = d2i_X509(NULL, &p, (long)len);
+		*der = 1;
 	}
 	free(buf);
 	if (x == NULL || X509_digest(x, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20) {
@@ -715,6 +718,7 @@ struct store_file {
 	char         thumbprint[41];
 	char        *path;
 	struct cert *pfx;     /* a PKCS#12 file, opened (its certificate is encrypted) */
+	int          der;     /* a DER certificate: never with a key */
 };
 
 struct certstore_dir {
@@ -789,7 +793,7 @@ certstore_dir_open(const char *dir, const char *pfx_password, char *err, size_t 
 				continue;
 			}
 			memcpy(f->thumbprint, f->pfx->thumbprint, sizeof(f->thumbprint));
-		} else if (file_first_thumbprint(f->path, f->thumbprint) != 0) {
+		} else if (file_first_thumbprint(f->path, f->thumbprint, &f->der) != 0) {
 			free(f->path);   /* a key file, or not a certificate: not in the index */
 			f->path = NULL;
 			continue;
@@ -819,6 +823,12 @@ store_file_load(const struct store_file *f, char *err, size_t errlen)
 		if ((c = certstore_cert_dup(f->pfx)) == NULL)
 			snprintf(err, errlen, "%s: out of memory", f->path);
 		return c;
+	}
+	if (f->der) {
+		snprintf(err, errlen, "%s: no private key: a DER certificate (a .cer export) holds "
+		    "none; export the certificate with its key as a PFX, or as PEM with the key "
+		    "beside it", f->path);
+		return NULL;
 	}
 	return pem_load(f->path, NULL, 1, err, errlen);
 }
