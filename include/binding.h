@@ -128,7 +128,11 @@ struct cert_choice {
  * Choose the certificate for a handshake on local IP (never AF_UNSPEC) and port, with the
  * ClientHello's SNI name (NULL: the client sent none), following the §1.1 table for
  * cfg->mode (iis7: steps 1, 4, 5; the SNI is only reported as ignored).  Fills *out.
- * Returns 0 when a certificate was chosen, -1 when the handshake must fail (step 5).
+ * Returns 0 when a certificate was chosen, -1 when the handshake must fail: no entry
+ * matched (step 5, out->entry NULL), or the entry that matched has no certificate sysbind
+ * can serve (out->entry and out->step say which, out->cert is NULL, the entry's
+ * `unavailable` says why): HTTP.SYS stops at the first entry that matches.  Lookups are
+ * hash lookups in a loaded conf.
  */
 int binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local,
     unsigned port, const char *sni, struct cert_choice *out);
@@ -154,7 +158,9 @@ struct route {
 };
 
 /*
- * Route a request that arrived over proto on local IP:port.  host is the raw host (from
+ * Route a request that arrived over proto on local IP:port.  When a started site and a
+ * stopped one hold the same binding (IIS leaves the second site stopped), the started one
+ * has it.  host is the raw host (from
  * the absolute-form target or the Host field, port included), NULL when the request had
  * none.  http10 is 1 for an HTTP/1.0 request (no host then matches only blank-host
  * bindings; HTTP/1.1 without a host is a 400).  Fills *out; returns 0 when a started

@@ -503,16 +503,33 @@ choice_take(struct cert_choice *c, enum cert_step step, const struct conf_sslcer
 static const struct conf_sslcert *
 find_ipport(const struct conf *cfg, const struct binding_addr *a, unsigned port)
 {
-	size_t i;
+	struct sslcert_key k;
 
-	for (i = 0; i < cfg->nsslcerts; i++) {
-		const struct conf_sslcert *e = &cfg->sslcerts[i];
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_IPPORT;
+	k.addr = *a;
+	k.port = port;
+	return conf_find_sslcert(cfg, &k);
+}
 
-		if (e->key.kind == SSLCERT_IPPORT && e->key.port == port &&
-		    binding_addr_equal(&e->key.addr, a))
-			return e;
+/*
+ * Take entry e found by step, or, when its certificate cannot be served (it was not
+ * found in the store, or has no private key: e->unavailable says why), note that the
+ * handshake fails there: HTTP.SYS does not look further once an entry matched.
+ * Returns 0 or -1 as binding_resolve_cert.
+ */
+static int
+choice_entry(struct cert_choice *out, enum cert_step step, const struct conf_sslcert *e,
+    const char *what)
+{
+	choice_take(out, step, e, e->cert);
+	if (e->cert != NULL) {
+		choice_note(out, "%s: entry found: chosen", what);
+		return 0;
 	}
-	return NULL;
+	choice_note(out, "%s: entry found, but its certificate is not available (%.200s): the "
+	    "handshake fails", what, e->unavailable != NULL ? e->unavailable : "not loaded");
+	return -1;
 }
 
 static int
@@ -522,11 +539,15 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
 	const struct cert *c;
 	const char *dot;
 	char name[BINDING_HOST_MAX];
-	size_t i;
 
-	for (i = 0; i < cfg->nsslcerts; i++)
-		if (cfg->sslcerts[i].key.kind == SSLCERT_CCS && cfg->sslcerts[i].key.port == port)
-			e = &cfg->sslcerts[i];
+	{
+		struct sslcert_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.kind = SSLCERT_CCS;
+		k.port = port;
+		e = conf_find_sslcert(cfg, &k);
+	}
 	if (e == NULL) {
 		choice_note(out, "step 3 ccs %u: no Central Certificate Store entry for port %u",
 		    port, port);
@@ -569,7 +590,7 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 {
 	const struct conf_sslcert *e;
 	struct binding_addr local, wild;
-	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX];
+	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX], what[BINDING_HOST_MAX + 64];
 	const char *s = NULL;
 	size_t i;
 
@@ -588,21 +609,21 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 
 	binding_ipport_format(&local, port, ipport, sizeof(ipport));
 	if (!binding_addr_is_wildcard(&local) && (e = find_ipport(cfg, &local, port)) != NULL) {
-		choice_note(out, "step 1 ipport %s: entry found: chosen", ipport);
-		choice_take(out, CERT_STEP_IPPORT_EXACT, e, e->cert);
-		return 0;
+		snprintf(what, sizeof(what), "step 1 ipport %s", ipport);
+		return choice_entry(out, CERT_STEP_IPPORT_EXACT, e, what);
 	}
 	choice_note(out, "step 1 ipport %s: no entry", ipport);
 
 	if (cfg->mode == CONF_MODE_IIS8 && s != NULL) {
-		for (i = 0; i < cfg->nsslcerts; i++) {
-			e = &cfg->sslcerts[i];
-			if (e->key.kind == SSLCERT_HOSTNAMEPORT && e->key.port == port &&
-			    strcmp(e->key.host, s) == 0) {
-				choice_note(out, "step 2 hostnameport %s:%u: entry found: chosen", s, port);
-				choice_take(out, CERT_STEP_HOSTNAMEPORT, e, e->cert);
-				return 0;
-			}
+		struct sslcert_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.kind = SSLCERT_HOSTNAMEPORT;
+		k.port = port;
+		snprintf(k.host, sizeof(k.host), "%s", s);
+		if ((e = conf_find_sslcert(cfg, &k)) != NULL) {
+			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
+			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
 		choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
 		if (step_ccs(cfg, port, s, out) == 0)
@@ -618,9 +639,8 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 	wild.family = local.family == AF_INET6 ? AF_INET6 : AF_INET;
 	binding_ipport_format(&wild, port, ipport, sizeof(ipport));
 	if ((e = find_ipport(cfg, &wild, port)) != NULL) {
-		choice_note(out, "step 4 ipport %s: entry found: chosen", ipport);
-		choice_take(out, CERT_STEP_IPPORT_WILDCARD, e, e->cert);
-		return 0;
+		snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
+		return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
 	}
 	choice_note(out, "step 4 ipport %s: no entry", ipport);
 	choice_note(out, "step 5: no certificate: the handshake fails");
@@ -711,7 +731,10 @@ binding_route(const struct conf *cfg, enum binding_proto proto,
 			if (tier == 0)
 				continue;
 			rank = tier * 2 + any;
-			if (best == NULL || rank < best_rank) {
+			/* the same binding on a stopped site and a started one (IIS left the
+			 * second site stopped): the started site has it */
+			if (best == NULL || rank < best_rank ||
+			    (rank == best_rank && best_site->stopped && !site->stopped)) {
 				best = b;
 				best_site = site;
 				best_rank = rank;
