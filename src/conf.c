@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <search.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +28,7 @@
 
 #include "conf.h"
 #include "file.h"
+#include "strhash.h"
 
 #define CONF_HEADER_MAX  4096   /* a section header line, read here rather than by inih */
 #define CONF_ERR_RESERVE 40     /* room kept for "... and N more" */
@@ -224,17 +224,9 @@ struct conf_entry_info {
 	int   *blines;   /* [site]: the line of each binding */
 };
 
-/* A string-keyed hash table (glibc's hsearch_r) and the keys it holds. */
-struct conf_hash {
-	struct hsearch_data tab;
-	int                 made;
-	char              **keys;
-	size_t              nkeys, capkeys;
-};
-
 struct conf_index {
-	struct conf_hash sslcerts;   /* binding_sslkey_hashkey -> index + 1 */
-	struct conf_hash sites;      /* lowercased name -> index + 1 */
+	struct strhash sslcerts;   /* binding_sslkey_hashkey -> index + 1 */
+	struct strhash sites;      /* lowercased name -> index + 1 */
 	const void      *sslbase, *sitebase;
 	size_t           nssl, nsite;
 };
@@ -261,7 +253,7 @@ struct conf_parser {
 	struct conf_entry_info *sslinfo;  /* parallel to c->sslcerts */
 	struct conf_entry_info *siteinfo; /* parallel to c->sites */
 	size_t                  capssl, capsite;
-	struct conf_hash        sslnames, sitenames; /* duplicate sections */
+	struct strhash        sslnames, sitenames; /* duplicate sections */
 	/* errors */
 	struct conf_msg        *msgs;
 	size_t                  nmsgs, capmsgs;
@@ -343,92 +335,6 @@ conf_strdup(struct conf_parser *p, const char *s)
 	if (d == NULL)
 		p->nomem = 1;
 	return d;
-}
-
-/* ---- hash tables ---- */
-
-static int
-conf_hash_init(struct conf_hash *h, size_t n)
-{
-	memset(h, 0, sizeof(*h));
-	/* hsearch_r's table is fixed: twice the entries keeps its probes short */
-	if (hcreate_r(n * 2 + 16, &h->tab) == 0)
-		return -1;
-	h->made = 1;
-	return 0;
-}
-
-static void
-conf_hash_clear(struct conf_hash *h)
-{
-	size_t i;
-
-	if (h->made)
-		hdestroy_r(&h->tab);
-	for (i = 0; i < h->nkeys; i++)
-		free(h->keys[i]);
-	free(h->keys);
-	memset(h, 0, sizeof(*h));
-}
-
-/*
- * Enter key with value v (> 0) unless present.  Returns the entry (its data the value of
- * whoever entered it first), or NULL when out of memory or the table is full.
- */
-static ENTRY *
-conf_hash_enter(struct conf_hash *h, const char *key, size_t v)
-{
-	ENTRY e, *r = NULL;
-	char *k;
-
-	e.key = (char *)key;
-	if (hsearch_r(e, FIND, &r, &h->tab) != 0 && r != NULL)
-		return r;
-	if (h->nkeys == h->capkeys) {
-		size_t cap = h->capkeys ? h->capkeys * 2 : 64;
-		char **nk = realloc(h->keys, cap * sizeof(*nk));
-
-		if (nk == NULL)
-			return NULL;
-		h->keys = nk;
-		h->capkeys = cap;
-	}
-	if ((k = strdup(key)) == NULL)
-		return NULL;
-	h->keys[h->nkeys++] = k;
-	e.key = k;
-	e.data = (void *)(uintptr_t)v;
-	if (hsearch_r(e, ENTER, &r, &h->tab) == 0)
-		return NULL;
-	return r;
-}
-
-/* The value stored for key, 0 when absent. */
-static size_t
-conf_hash_find(const struct conf_hash *h, const char *key)
-{
-	ENTRY e, *r = NULL;
-
-	if (!h->made)
-		return 0;
-	e.key = (char *)key;
-	e.data = NULL;
-	/* FIND does not write: hsearch_r only needs a non-const table for ENTER */
-	if (hsearch_r(e, FIND, &r, (struct hsearch_data *)&h->tab) == 0 || r == NULL)
-		return 0;
-	return (size_t)(uintptr_t)r->data;
-}
-
-/* A site name as a hash key: ASCII lowercased, as IIS (and strcasecmp) compare them. */
-static char *
-conf_name_key(const char *name)
-{
-	char *k = strdup(name), *q;
-
-	if (k != NULL)
-		for (q = k; *q != '\0'; q++)
-			*q = (char)tolower((unsigned char)*q);
-	return k;
 }
 
 /* ---- section headers ---- */
@@ -1285,7 +1191,7 @@ conf_section_begin(struct conf_parser *p, const char *inside)
 			goto done;
 		}
 		binding_sslkey_hashkey(&k, hk, sizeof(hk));
-		if ((ent = conf_hash_enter(&p->sslnames, hk, c->nsslcerts + 1)) == NULL) {
+		if ((ent = strhash_enter(&p->sslnames, hk, c->nsslcerts + 1, NULL)) == NULL) {
 			p->nomem = 1;
 			goto done;
 		}
@@ -1316,8 +1222,8 @@ conf_section_begin(struct conf_parser *p, const char *inside)
 			conf_error(p, p->line, "[site] needs a name: [site NAME]");
 			goto done;
 		}
-		if ((key = conf_name_key(rest)) == NULL ||
-		    (ent = conf_hash_enter(&p->sitenames, key, c->nsites + 1)) == NULL) {
+		if ((key = strhash_lower(rest)) == NULL ||
+		    (ent = strhash_enter(&p->sitenames, key, c->nsites + 1, NULL)) == NULL) {
 			free(key);
 			p->nomem = 1;
 			goto done;
@@ -1490,7 +1396,7 @@ static void
 conf_check_sites(struct conf_parser *p)
 {
 	struct conf *c = p->c;
-	struct conf_hash ids, binds, own;
+	struct strhash ids, binds, own;
 	struct conf_port *ports = NULL;
 	size_t *bsite = NULL, *bidx = NULL;
 	char key[BINDING_HOST_MAX + 96], text[BINDING_HOST_MAX + 64];
@@ -1506,8 +1412,8 @@ conf_check_sites(struct conf_parser *p)
 		return;
 	for (i = 0; i < c->nsites; i++)
 		nb += c->sites[i].nbindings;
-	if (conf_hash_init(&ids, c->nsites) != 0 || conf_hash_init(&binds, nb) != 0 ||
-	    conf_hash_init(&own, nb) != 0 || (ports = calloc(65536, sizeof(*ports))) == NULL ||
+	if (strhash_init(&ids, c->nsites) != 0 || strhash_init(&binds, nb) != 0 ||
+	    strhash_init(&own, nb) != 0 || (ports = calloc(65536, sizeof(*ports))) == NULL ||
 	    (bsite = calloc(nb + 1, sizeof(*bsite))) == NULL ||
 	    (bidx = calloc(nb + 1, sizeof(*bidx))) == NULL) {
 		p->nomem = 1;
@@ -1522,7 +1428,7 @@ conf_check_sites(struct conf_parser *p)
 		conf_site_label(s, la, sizeof(la));
 		if (s->id != 0) {
 			snprintf(key, sizeof(key), "%ld", s->id);
-			if ((ent = conf_hash_enter(&ids, key, i + 1)) == NULL) {
+			if ((ent = strhash_enter(&ids, key, i + 1, NULL)) == NULL) {
 				p->nomem = 1;
 				goto done;
 			}
@@ -1547,7 +1453,7 @@ conf_check_sites(struct conf_parser *p)
 			/* twice in this site? */
 			n = snprintf(key, sizeof(key), "%zu#", i);
 			binding_hashkey(b, key + n, sizeof(key) - (size_t)n);
-			if ((ent = conf_hash_enter(&own, key, ord + 1)) == NULL) {
+			if ((ent = strhash_enter(&own, key, ord + 1, NULL)) == NULL) {
 				p->nomem = 1;
 				goto done;
 			}
@@ -1557,7 +1463,7 @@ conf_check_sites(struct conf_parser *p)
 			}
 			/* on another site? */
 			binding_hashkey(b, key, sizeof(key));
-			if ((ent = conf_hash_enter(&binds, key, ord + 1)) == NULL) {
+			if ((ent = strhash_enter(&binds, key, ord + 1, NULL)) == NULL) {
 				p->nomem = 1;
 				goto done;
 			}
@@ -1592,9 +1498,9 @@ conf_check_sites(struct conf_parser *p)
 		}
 	}
 done:
-	conf_hash_clear(&ids);
-	conf_hash_clear(&binds);
-	conf_hash_clear(&own);
+	strhash_clear(&ids);
+	strhash_clear(&binds);
+	strhash_clear(&own);
 	free(ports);
 	free(bsite);
 	free(bidx);
@@ -1924,8 +1830,8 @@ conf_index_free(struct conf_index *x)
 {
 	if (x == NULL)
 		return;
-	conf_hash_clear(&x->sslcerts);
-	conf_hash_clear(&x->sites);
+	strhash_clear(&x->sslcerts);
+	strhash_clear(&x->sites);
 	free(x);
 }
 
@@ -1937,18 +1843,18 @@ conf_index_build(struct conf *c)
 	char key[BINDING_HOST_MAX + 64], *name;
 	size_t i;
 
-	if (x == NULL || conf_hash_init(&x->sslcerts, c->nsslcerts) != 0 ||
-	    conf_hash_init(&x->sites, c->nsites) != 0)
+	if (x == NULL || strhash_init(&x->sslcerts, c->nsslcerts) != 0 ||
+	    strhash_init(&x->sites, c->nsites) != 0)
 		goto fail;
 	for (i = 0; i < c->nsslcerts; i++) {
 		binding_sslkey_hashkey(&c->sslcerts[i].key, key, sizeof(key));
-		if (conf_hash_enter(&x->sslcerts, key, i + 1) == NULL)
+		if (strhash_enter(&x->sslcerts, key, i + 1, NULL) == NULL)
 			goto fail;
 	}
 	for (i = 0; i < c->nsites; i++) {
-		if ((name = conf_name_key(c->sites[i].name)) == NULL)
+		if ((name = strhash_lower(c->sites[i].name)) == NULL)
 			goto fail;
-		if (conf_hash_enter(&x->sites, name, i + 1) == NULL) {
+		if (strhash_enter(&x->sites, name, i + 1, NULL) == NULL) {
 			free(name);
 			goto fail;
 		}
@@ -2010,7 +1916,7 @@ conf_find_sslcert(const struct conf *c, const struct sslcert_key *k)
 
 	if (x != NULL) {
 		binding_sslkey_hashkey(k, key, sizeof(key));
-		i = conf_hash_find(&x->sslcerts, key);
+		i = strhash_find(&x->sslcerts, key);
 		return i > 0 ? &c->sslcerts[i - 1] : NULL;
 	}
 	for (i = 0; i < c->nsslcerts; i++)
@@ -2027,9 +1933,9 @@ conf_find_site(const struct conf *c, const char *name)
 	size_t i;
 
 	if (x != NULL) {
-		if ((key = conf_name_key(name)) == NULL)
+		if ((key = strhash_lower(name)) == NULL)
 			return NULL;
-		i = conf_hash_find(&x->sites, key);
+		i = strhash_find(&x->sites, key);
 		free(key);
 		return i > 0 ? &c->sites[i - 1] : NULL;
 	}
@@ -2143,7 +2049,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 			p.nomem = 1;
 	}
 	nsec = conf_count_sections(text, len);
-	if (conf_hash_init(&p.sslnames, nsec) != 0 || conf_hash_init(&p.sitenames, nsec) != 0)
+	if (strhash_init(&p.sslnames, nsec) != 0 || strhash_init(&p.sitenames, nsec) != 0)
 		p.nomem = 1;
 	/* [server]'s defaults, through the same rules as the file's values */
 	sk = conf_section_keys(CONF_SECTION_SERVER, &nsk);
@@ -2194,8 +2100,8 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	for (i = 0; i < p.nmsgs; i++)
 		free(p.msgs[i].text);
 	free(p.msgs);
-	conf_hash_clear(&p.sslnames);
-	conf_hash_clear(&p.sitenames);
+	strhash_clear(&p.sslnames);
+	strhash_clear(&p.sitenames);
 	free(p.label);
 	free(p.dir);
 	return p.c;
