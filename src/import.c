@@ -389,7 +389,8 @@ xml_clear(struct import_xml *x)
 	free(x->sites);
 	free(x->default_pool);
 	x->sites = NULL;
-	x->nsites = 0;
+	x->default_pool = NULL;
+	x->nsites = x->capsites = 0;
 }
 
 /* Read an input file whole (a pipe too: `--sslcert <(ssh host netsh ...)`). */
@@ -1305,6 +1306,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		if ((text = import_text_decode(raw, raw_len, o->sslcert, &len, &encoding, err,
 		    errlen)) == NULL)
 			goto done;
+		free(raw);
+		raw = NULL;
 		if (import_netsh_parse(text, len, o->sslcert, &v, &nv, warn, err, errlen) != 0)
 			goto done;
 		if (nv == 0 && strstr(text, "SSL Certificate bindings:") != NULL)
@@ -1420,6 +1423,13 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		goto done;
 	}
 	f = NULL;
+	/* the inputs are written out: let them go before the result is checked */
+	xml_clear(&x);
+	free(v);
+	v = NULL;
+	free(text);
+	text = NULL;
+	strhash_clear(&keys);
 	if (len > CONF_FILE_MAX) {
 		snprintf(err, errlen, "the imported configuration would be %zu bytes, more than the "
 		    "%lu sysbind reads", len, (unsigned long)CONF_FILE_MAX);
