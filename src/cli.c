@@ -35,7 +35,7 @@ static const char usage_text[] =
 "       sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
 "                                              (set site /site.name:NAME /+bindings.[...], list site)\n"
 "       sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
-"                                              (add|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
+"                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
 "       sysbind --version | --help\n"
 "\n"
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
