@@ -18,6 +18,22 @@ run() {
 	err=$(cat "$T/err")
 }
 
+# stop_bounded: SIGTERM the daemon started last and wait for it to exit, at most 15 s
+# (a daemon stuck reading a FIFO never would); prints its exit status, or "hung".
+stop_bounded() {
+	local i
+	kill -TERM "$SB_PID" 2>/dev/null
+	for i in $(seq 1 300); do kill -0 "$SB_PID" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$SB_PID" 2>/dev/null; then
+		kill -KILL "$SB_PID" 2>/dev/null
+		wait "$SB_PID" 2>/dev/null
+		echo hung
+		return
+	fi
+	wait "$SB_PID" 2>/dev/null
+	echo $?
+}
+
 P=$(free_port)
 P2=$(free_port)
 cat >"$T/ok.ini" <<EOF2
@@ -65,7 +81,7 @@ expect_contains "SIGHUP on a FIFO: refused, with the reason" "$(cat "$T/reload.l
 	"ok.ini: a FIFO (named pipe), not a regular file"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$P/")
 expect_eq "SIGHUP on a FIFO: the old configuration keeps serving" "$code" 200
-sb_stop >"$T/stop.rc"
+stop_bounded >"$T/stop.rc"
 expect_eq "SIGHUP on a FIFO: the daemon stops cleanly" "$(cat "$T/stop.rc")" 0
 rm -f "$T/ok.ini"
 mv "$T/ok.saved" "$T/ok.ini"
@@ -103,7 +119,7 @@ subj=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$P2" -servername s
 expect_eq "certificate not at hand: that entry's handshake fails (no certificate sent)" "$subj" ""
 code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 10 "https://127.0.0.1:$P2/"; echo " $?")
 expect_eq "certificate not at hand: curl gets no TLS session (exit 35)" "$code" "000 35"
-sb_stop >"$T/stop.rc"
+stop_bounded >"$T/stop.rc"
 expect_eq "certificate not at hand: the daemon stops cleanly" "$(cat "$T/stop.rc")" 0
 
 # --- a * binding, a different certificate for each family
@@ -140,7 +156,7 @@ if (exec 3<>"/dev/tcp/::1/$P3") 2>/dev/null; then
 else
 	echo "skip - families: no IPv6 loopback here, the IPv6 client is not tried"
 fi
-sb_stop >/dev/null
+stop_bounded >/dev/null
 
 # --- size: 100,000 sites import and load in linear time
 if "$SB_ROOT/scripts/gen-iis.sh" 100000 "$T/big" 2>"$T/gen.err"; then
