@@ -613,8 +613,9 @@ START_TEST(test_edit_appcmd_table_and_quoted_names)
 	const char *path;
 	char *out, *err, *text, *conf;
 
-	conf = replaced(base, "[site MySite V2]\n", "[site \" MySite V2 ; old\"]\n");
-	conf = replaced(conf, "state = started\n", "state = stopped\n");
+	text = replaced(base, "[site MySite V2]\n", "[site \" MySite V2 ; old\"]\n");
+	conf = replaced(text, "state = started\n", "state = stopped\n");
+	free(text);
 	path = temp_conf(conf);
 	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "site", "/state:stopped"), 0);
 	ck_assert_str_eq(out, "SITE \" MySite V2 ; old\" (id:2,bindings:https/127.0.0.1:8443:"

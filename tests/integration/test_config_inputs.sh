@@ -153,8 +153,10 @@ if (exec 3<>"/dev/tcp/::1/$P3") 2>/dev/null; then
 	v6=$(echo | timeout 10 openssl s_client -connect "[::1]:$P3" -servername sitev1.mysite.com 2>/dev/null \
 		| openssl x509 -noout -subject -nameopt multiline 2>/dev/null | sed -n 's/^ *commonName *= *//p')
 	expect_eq "families: an IPv6 client gets what check predicted" "$v6" "sitev2.mysite.com"
+elif declare -F skip >/dev/null; then
+	skip "families: an IPv6 client gets what check predicted" "no IPv6 loopback here"
 else
-	echo "skip - families: no IPv6 loopback here, the IPv6 client is not tried"
+	echo "ok - families: an IPv6 client gets what check predicted # SKIP no IPv6 loopback here"
 fi
 stop_bounded >/dev/null
 
