@@ -2079,8 +2079,10 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	conf_check_sites(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)
 		p.nomem = 1;
+	/* A file with no site cannot be served; said alone, as a file with other errors is
+	 * refused for those first. */
 	if ((flags & CONF_LOAD_CERTS) != 0 && (flags & CONF_LOAD_OFFLINE) == 0 &&
-	    p.c->nsites == 0)
+	    p.c->nsites == 0 && p.nmsgs == 0)
 		conf_error(&p, 0, "no [site]: there is nothing to serve (the daemon would have no "
 		    "address to listen on); add a [site NAME] with id and bindings");
 	if ((flags & CONF_LOAD_CERTS) != 0 && !p.nomem)

@@ -1282,6 +1282,10 @@ START_TEST(test_conf_serve_needs_a_site)
 	ck_assert_ptr_null(c);
 	ck_assert_str_eq(err, "t.ini: no [site]: there is nothing to serve (the daemon would have "
 	    "no address to listen on); add a [site NAME] with id and bindings");
+	/* other errors are what a file is refused for first */
+	c = conf_parse("[server]\nmode = iis9\n", "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "t.ini:2: mode must be iis7 or iis8, not \"iis9\"");
 	c = conf_parse("[server]\nmode = iis8\n", "t.ini", CONF_LOAD_CERTS | CONF_LOAD_OFFLINE,
 	    err, sizeof(err));
 	ck_ok(c);
