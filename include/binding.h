@@ -60,6 +60,13 @@ int binding_addr_is_wildcard(const struct binding_addr *a);
 int binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b);
 
 /*
+ * A text key for hash tables: two bindings get the same text exactly when they are the
+ * same binding (protocol, address with IPv4-mapped IPv6 as IPv4 and "*" apart, port,
+ * host).  buf should hold BINDING_HOST_MAX + 64 bytes.
+ */
+void binding_hashkey(const struct binding *b, char *buf, size_t len);
+
+/*
  * The kinds of `[sslcert KEY]` section names: "0.0.0.0:443", "[::]:443", "127.0.0.1:443"
  * (ipport), "sitev2.mysite.com:443" (hostnameport), "ccs:443" (ccs).
  */
@@ -77,6 +84,10 @@ int binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, siz
 
 /* Write the key as netsh shows it: "0.0.0.0:443", "[::]:443", "name:443", "443" (ccs). */
 void binding_sslkey_format(const struct sslcert_key *k, char *buf, size_t len);
+
+/* The same for sslcert keys: equal texts exactly when HTTP.SYS holds one entry for both
+ * (addresses as above, host names case-insensitively, ccs by port). */
+void binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len);
 
 /*
  * Normalise a request host for matching: drop ":port" (also after "[v6]"), lowercase.
@@ -117,7 +128,11 @@ struct cert_choice {
  * Choose the certificate for a handshake on local IP (never AF_UNSPEC) and port, with the
  * ClientHello's SNI name (NULL: the client sent none), following the §1.1 table for
  * cfg->mode (iis7: steps 1, 4, 5; the SNI is only reported as ignored).  Fills *out.
- * Returns 0 when a certificate was chosen, -1 when the handshake must fail (step 5).
+ * Returns 0 when a certificate was chosen, -1 when the handshake must fail: no entry
+ * matched (step 5, out->entry NULL), or the entry that matched has no certificate sysbind
+ * can serve (out->entry and out->step say which, out->cert is NULL, the entry's
+ * `unavailable` says why): HTTP.SYS stops at the first entry that matches.  Lookups are
+ * hash lookups in a loaded conf.
  */
 int binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local,
     unsigned port, const char *sni, struct cert_choice *out);
@@ -143,7 +158,9 @@ struct route {
 };
 
 /*
- * Route a request that arrived over proto on local IP:port.  host is the raw host (from
+ * Route a request that arrived over proto on local IP:port.  When a started site and a
+ * stopped one hold the same binding (IIS leaves the second site stopped), the started one
+ * has it.  host is the raw host (from
  * the absolute-form target or the Host field, port included), NULL when the request had
  * none.  http10 is 1 for an HTTP/1.0 request (no host then matches only blank-host
  * bindings; HTTP/1.1 without a host is a 400).  Fills *out; returns 0 when a started

@@ -16,7 +16,9 @@
 struct cert {
 	X509           *x509;         /* leaf */
 	STACK_OF(X509) *chain;        /* intermediates (may be empty, never NULL) */
-	EVP_PKEY       *key;          /* private key matching x509 */
+	EVP_PKEY       *key;          /* private key matching x509; NULL only in a certificate
+	                               * loaded for what it says (certstore_load_public,
+	                               * CERTSTORE_PUBLIC_OK), which can never be served */
 	char           *path;         /* file it came from (PEM chain or PFX) */
 	char            subject[512]; /* one-line RFC 2253 form, e.g. "CN=sitev1.mysite.com" */
 	char            issuer[512];
@@ -40,14 +42,47 @@ struct cert *certstore_load_pem(const char *chain_path, const char *key_path,
 struct cert *certstore_load_pfx(const char *path, const char *password,
     char *err, size_t errlen);
 
+/* certstore lookup flags */
+#define CERTSTORE_PUBLIC_OK 0x1  /* a certificate found without its private key is returned
+                                  * anyway (key NULL, the reason in err): for the views */
+
 /*
- * Find the certificate whose SHA-1 thumbprint is hash (40 hex digits, any case, spaces
- * ignored as netsh users paste them) among the *.pem and *.pfx files of directory dir.
- * PFX files are opened with pfx_password (NULL or "" for none).  PEM files must hold the
- * key too, or have it beside them as the same name with .key.  Returns a new cert or NULL.
+ * A certificate without its key, for what it says: the first certificate of a PEM or DER
+ * file (a .cer export) and any PEM certificates after it.  Returns a new cert (key NULL)
+ * or NULL with a message naming the file.
  */
+struct cert *certstore_load_public(const char *path, char *err, size_t errlen);
+
+/* A new cert sharing src's certificate, chain and key (reference counted).  NULL: no memory. */
+struct cert *certstore_cert_dup(const struct cert *src);
+
+/*
+ * A certificate store directory, read once and indexed by SHA-1 thumbprint, so that many
+ * `certhash =` lookups cost one pass over the directory: its *.pem, *.crt, *.cer, *.der
+ * (PEM or DER) and *.pfx, *.p12 files (opened with pfx_password, NULL or "" for none).  A
+ * file that is not a certificate (a key) is left out; a PKCS#12 file that cannot be opened
+ * is remembered for the "not found" message.  Returns a new index (free with
+ * certstore_dir_free) or NULL with err when the directory cannot be read.
+ */
+struct certstore_dir;
+struct certstore_dir *certstore_dir_open(const char *dir, const char *pfx_password,
+    char *err, size_t errlen);
+
+/*
+ * The certificate whose thumbprint is hash (40 hex digits, any case; spaces, colons and the
+ * invisible mark Windows' dialog copies are ignored) with its private key: a PFX holding
+ * it, or a PEM file holding it with its key in the file or beside it as the same name with
+ * .key.  Returns a new cert (caller owns), or NULL with the reason in err.  With
+ * CERTSTORE_PUBLIC_OK a certificate found only without its key is returned with key NULL,
+ * and err says why the key is missing.
+ */
+struct cert *certstore_dir_find(const struct certstore_dir *d, const char *hash, int flags,
+    char *err, size_t errlen);
+void certstore_dir_free(struct certstore_dir *d);
+
+/* One lookup: certstore_dir_open, certstore_dir_find, certstore_dir_free. */
 struct cert *certstore_find_thumbprint(const char *dir, const char *hash,
-    const char *pfx_password, char *err, size_t errlen);
+    const char *pfx_password, int flags, char *err, size_t errlen);
 
 void certstore_cert_free(struct cert *c);
 

@@ -1,8 +1,10 @@
 /*
  * conf — the configuration of DESIGN.md §2: reading the INI file through inih, the key
- * table with defaults, strict validation with file:line messages, loading every
- * certificate it names, and the immutable object the rest of sysbind reads.  A loaded
- * conf is never modified; a reload builds a new one.
+ * table (one row per key: name, type, default, range, HTTP.SYS name; it drives parsing,
+ * defaults and range checks, and can be listed with conf_keys for the man page), strict
+ * validation with file:line messages, loading every certificate it names, and the
+ * immutable object the rest of sysbind reads.  A loaded conf is never modified; a reload
+ * builds a new one.
  */
 #ifndef SYSBIND_CONF_H
 #define SYSBIND_CONF_H
@@ -12,6 +14,8 @@
 
 #include "binding.h"
 #include "certstore.h"
+
+struct conf_index;
 
 enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 
@@ -29,15 +33,23 @@ struct conf_sslcert {
 	char        *password;      /* ccs: the store-wide PFX password */
 	char        *appid;         /* "{guid}" or NULL */
 	char        *certstorename; /* default "MY" */
-	struct cert *cert;          /* ipport/hostnameport: loaded (owned); NULL if not loaded */
+	struct cert *cert;          /* ipport/hostnameport: loaded (owned); NULL if not loaded.
+	                             * Loaded for serving it always holds its private key; for
+	                             * the offline views (CONF_LOAD_OFFLINE) it may lack it. */
 	struct ccs  *ccs;           /* ccs: loaded store (owned); NULL if not loaded */
+	char        *unavailable;   /* why sysbind cannot serve this entry's certificate
+	                             * ("certificate 3f2a... is not among the certificates of
+	                             * certs/", "... holds no private key"), or NULL (owned).
+	                             * Set only by a load with CONF_LOAD_CERTS; a handshake that
+	                             * chooses such an entry fails, as HTTP.SYS's does when a
+	                             * bound certificate is missing from the store. */
 	int          line;          /* line of the section header */
 };
 
 /* `[site NAME]`: one IIS site. */
 struct conf_site {
-	char           *name;
-	long            id;
+	char           *name;          /* as IIS spells it (a [site "..."] header may quote it) */
+	long            id;            /* 1 to 4294967295: IIS's site id is a DWORD */
 	struct binding *bindings;
 	size_t          nbindings;
 	char           *backend;      /* "http://127.0.0.1:8081" as written, NULL: diagnostic page */
@@ -78,10 +90,87 @@ struct conf {
 	char               *user;        /* [server] user = : drop privileges to it, or NULL */
 	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
 	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
+	struct conf_index  *index;      /* lookups by key (owned; NULL in a conf built by hand) */
 };
 
 /* conf_load flags */
-#define CONF_LOAD_CERTS 0x1   /* load every certificate, key, CCS store and trust bundle */
+/*
+ * As the daemon loads a configuration (and `sysbind -t`, which must agree with it): load
+ * every certificate, key, CCS store and trust bundle, and require at least one site.  A
+ * file the configuration names that cannot be read (certificate =, key =, pfx =, trust =,
+ * a CCS directory) is an error at its line.  A certhash thumbprint that cert_store does not
+ * hold, or whose file has no private key, is a warning naming the entry: the daemon serves
+ * everything else, and a handshake that chooses that entry fails, as HTTP.SYS's does when a
+ * bound certificate is missing from the machine's store.
+ */
+#define CONF_LOAD_CERTS   0x1
+/*
+ * With CONF_LOAD_CERTS, for the offline views (`check`, `show sslcert`, `explain`, `list
+ * site`): nothing that cannot be loaded is an error (each is a warning naming the entry and
+ * why), a certificate file without its private key (a .cer export, a PEM without its key)
+ * is loaded for what the views show, and a file with no site is accepted.
+ */
+#define CONF_LOAD_OFFLINE 0x2
+
+/* The largest configuration sysbind reads (and `sysbind import` writes). */
+#define CONF_FILE_MAX (256UL * 1024 * 1024)
+
+/* ---- the key table ---- */
+
+enum conf_section { CONF_SECTION_SERVER, CONF_SECTION_SSLCERT, CONF_SECTION_SITE };
+
+enum conf_type {
+	CONF_TYPE_NUMBER,      /* decimal digits in [min, max]; words may add named values */
+	CONF_TYPE_WORD,        /* exactly one of words */
+	CONF_TYPE_PATH,        /* resolved against the file's directory */
+	CONF_TYPE_LOG,         /* a path, - (standard output) or off */
+	CONF_TYPE_STRING,      /* text as written */
+	CONF_TYPE_GUID,        /* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx} */
+	CONF_TYPE_THUMBPRINT,  /* 40 hex digits (spaces ignored) */
+	CONF_TYPE_BINDINGS,    /* protocol/IP:Port:Host, ... (the line may repeat) */
+	CONF_TYPE_BACKEND,     /* http://HOST[:PORT] */
+};
+
+/* A named value of a WORD key, or a named number of a NUMBER key ("auto" = 0). */
+struct conf_word {
+	const char *word;
+	long        value;
+};
+
+/* conf_key flags */
+#define CONF_KEY_REQUIRED     0x01  /* the section needs it */
+#define CONF_KEY_REPEAT       0x02  /* may be given on several lines, each adding */
+#define CONF_KEY_EMPTY_OK     0x04  /* an empty value is a value */
+#define CONF_KEY_IPPORT       0x10  /* [sslcert] kinds that take the key */
+#define CONF_KEY_HOSTNAMEPORT 0x20
+#define CONF_KEY_CCS          0x40
+#define CONF_KEY_SECRET       0x80  /* a password: never printed */
+
+/* One configuration key.  The table holds every key of every section, grouped by section. */
+struct conf_key {
+	enum conf_section       section;
+	const char             *name;
+	enum conf_type          type;
+	const char             *def;      /* the default as the file would spell it; NULL: unset */
+	unsigned long           min, max; /* CONF_TYPE_NUMBER */
+	const struct conf_word *words;    /* NUMBER's named values, WORD's values; {NULL} ends */
+	const char             *httpsys;  /* what HTTP.SYS, IIS or netsh call it; NULL: sysbind's */
+	const char             *value;    /* what the value is, as messages say it ("a path") */
+	const char             *doc;      /* one line: what the key does */
+	unsigned                flags;    /* CONF_KEY_* */
+	size_t                  offset;   /* where the value goes in struct conf, conf_sslcert or */
+	size_t                  size;     /* conf_site, and its size */
+};
+
+/* Every key, in the order the sections and the man page list them; *n gets the count.
+ * The table is static: any thread, any time. */
+const struct conf_key *conf_keys(size_t *n);
+
+/* The key name of section, or NULL. */
+const struct conf_key *conf_key_find(enum conf_section section, const char *name);
+
+/* "[server]", "[sslcert KEY]", "[site NAME]". */
+const char *conf_section_name(enum conf_section section);
 
 /*
  * Read and validate path.  All problems are collected; on any error returns NULL and err
@@ -100,7 +189,37 @@ void conf_free(struct conf *c);
 /* "iis7" / "iis8" */
 const char *conf_mode_name(enum conf_mode m);
 
-/* The sslcert entry with exactly this key, or NULL. */
+/* The sslcert entry with exactly this key, or NULL (a hash lookup in a loaded conf). */
 const struct conf_sslcert *conf_find_sslcert(const struct conf *c, const struct sslcert_key *k);
+
+/* The [site] named name (compared as IIS does, case-insensitively), or NULL. */
+const struct conf_site *conf_find_site(const struct conf *c, const char *name);
+
+/*
+ * Section headers.  A [site] name is written as is, or in double quotes when it must keep
+ * what a bare name cannot hold: leading or trailing blanks, a ";" (a bare one after a blank
+ * starts a comment), a control character such as a newline, a leading quote.  In quotes,
+ * \" \\ \n \r \t and \xHH stand for themselves.  conf.c and edit.c read headers with the
+ * same function, so an edit finds exactly the section the daemon reads.
+ */
+
+/*
+ * Parse the inside of a header, between its brackets ("site \" My Site \""): *kind gets the
+ * first word, *name the rest (unquoted, unescaped; "" when none); both are new strings the
+ * caller frees.  Returns 0, or -1 with a message in err.
+ */
+int conf_header_parse(const char *inside, char **kind, char **name, char *err, size_t errlen);
+
+/*
+ * Where a header line's brackets are: text (len bytes, one line without its line end) is
+ * scanned for the "]" that closes a header starting at its first non-blank "[", skipping
+ * quoted names and stopping at a " ;" comment.  Returns 0 with [*open, *close) the inside,
+ * or -1 when the line is not a well-formed header.
+ */
+int conf_header_find(const char *text, size_t len, size_t *open, size_t *close);
+
+/* name as a [site ...] header must spell it: as is, or quoted and escaped.  A new string
+ * (caller frees), or NULL when out of memory. */
+char *conf_name_quote(const char *name);
 
 #endif

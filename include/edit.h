@@ -49,12 +49,45 @@ char *edit_sslcert_add(const char *text, const char *key, const char *const *kv,
 char *edit_sslcert_delete(const char *text, const char *key, enum edit_status *st,
     char *err, size_t errlen);
 
+/* Replace the key lines of [sslcert KEY] by the nkv pairs (netsh http update sslcert);
+ * the header and the comments above it stay.  EDIT_NOT_FOUND when there is none. */
+char *edit_sslcert_update(const char *text, const char *key, const char *const *kv,
+    size_t nkv, enum edit_status *st, char *err, size_t errlen);
+
 /*
  * Validate text with conf_parse (as path, so messages and relative paths are path's) and
- * replace path with it atomically, keeping the file's mode.  Returns 0, or -1 with every
- * configuration error (one per line) or the I/O error in err.
+ * replace the file path names with it atomically (file_replace: a symlink is followed and
+ * its target replaced, mode and owner kept; a device, FIFO or directory is refused).
+ * Returns 0; -1 with every configuration error (one per line) in err; -2 when the file
+ * could not be replaced, with why in err.
  */
 int edit_file_write(const char *path, const char *text, char *err, size_t errlen);
+
+/* The types of netsh's parameter values. */
+enum edit_netsh_type {
+	EDIT_NETSH_IPPORT,        /* the entry's key: ipport=IP:PORT */
+	EDIT_NETSH_HOSTNAMEPORT,  /* hostnameport=NAME:PORT */
+	EDIT_NETSH_CCS,           /* ccs=PORT */
+	EDIT_NETSH_SCOPEDCCS,     /* scopedccs=NAME:PORT (show only; sysbind has none) */
+	EDIT_NETSH_GUID,          /* {xxxxxxxx-...} */
+	EDIT_NETSH_HASH,          /* 40 hex digits */
+	EDIT_NETSH_ENABLE,        /* enable | disable */
+	EDIT_NETSH_UINT,          /* 0 to 4294967295 */
+	EDIT_NETSH_TEXT,          /* any non-empty text */
+};
+
+/* One parameter of `netsh http add|update|delete|show sslcert`. */
+struct edit_netsh_param {
+	const char          *name;     /* as netsh spells it (compared case-insensitively) */
+	enum edit_netsh_type type;
+	unsigned             flags;    /* the verbs and entry kinds that take it (edit.c) */
+	const char          *conf_key; /* the [sslcert] key it is kept as; NULL: not emulated */
+	const char          *def;      /* netsh's default (accepted when not emulated) */
+	const char          *shows;    /* the `show sslcert` line it sets, or NULL */
+};
+
+/* The parameter table edit_netsh parses with; *n gets its length. */
+const struct edit_netsh_param *edit_netsh_params(size_t *n);
 
 /*
  * `sysbind appcmd WORDS... [-c FILE]`: words are appcmd's arguments after "appcmd"
@@ -65,7 +98,15 @@ int edit_file_write(const char *path, const char *text, char *err, size_t errlen
  */
 int edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout);
 
-/* `sysbind netsh http add|delete|show sslcert ...`: words after "netsh".  Same statuses. */
+/*
+ * `sysbind netsh http add|update|delete|show sslcert ...`: words after "netsh", parsed
+ * with edit_netsh_params (every parameter netsh has; one not emulated is accepted at its
+ * default and refused with its name otherwise).  Answers as netsh does: "SSL Certificate
+ * successfully added", "... add failed, Error: 183" (exists), 2 (not found), 1312 (the
+ * thumbprint is not in cert_store), 87 (the result would be invalid), "The parameter is
+ * incorrect." (a bad value), the "essential parameters" text (a missing or unknown one).
+ * Same statuses as edit_appcmd.
+ */
 int edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *errout);
 
 #endif

@@ -4,19 +4,46 @@
  * `netsh http show sslcert` as Windows prints it.  This module builds the configuration
  * text and reports what could not be carried over; it does not write files (cli.c does).
  *
+ * It carries over everything it can: each item it cannot is a "FILE:LINE: warning:"
+ * naming the source file and line, and the result is always a configuration `sysbind -t`
+ * accepts.  It fails only when the inputs cannot be read at all (a missing file, XML that
+ * does not parse, no <sites>) or nothing usable is left (no site with an http or https
+ * binding).
+ *
  * Decisions (documented in the output's header comment too):
  * - one [site] per <site> under <system.applicationHost><sites>, with its id and its http
  *   and https bindings ("protocol/bindingInformation"); other protocols (net.tcp, ftp, ...)
  *   are warnings; a site left with no binding is skipped with a warning;
+ * - bindingInformation as IIS reads it: an empty IP (":8080:localhost", as Visual Studio,
+ *   Hostable Web Core and New-WebBinding write it) is All Unassigned, "*"; IIS Express's
+ *   host "*" is any host (a blank host);
+ * - names as IIS keeps them: a name with leading or trailing blanks, a ";" or a newline is
+ *   written quoted ([site "..."]); an empty name becomes "Site ID", a second site with
+ *   the same name (IIS compares them case-insensitively) "NAME (id ID)", both warned;
+ * - ids: IIS's DWORD, 1 to 4294967295; a missing, bad or repeated id gets the next free one;
+ * - the same binding on two started sites: IIS starts the first (file order) and leaves
+ *   the second stopped; so does the import, naming both;
+ * - a port with both http and https bindings: HTTP.SYS speaks TLS on a port netsh has a
+ *   certificate binding for, plain HTTP otherwise; the bindings of the other protocol on
+ *   that port are left out, each warned;
  * - state: a `state` attribute on <site> ("Stopped"/"Started", as some exports write it)
  *   wins; else serverAutoStart="false" on the site, or on <siteDefaults> when the site
  *   does not set it, means stopped (IIS does not start such a site: its port answers 503);
+ * - sslFlags as a number or IIS's names ("Sni", "Sni, CentralCertStore"); mode = iis8
+ *   when a hostnameport or ccs entry exists or an https binding asks for SNI (1) or CCS
+ *   (2, 3), per reference §2.2;
  * - one [sslcert] per netsh entry (ipport, hostnameport, ccs) with certhash, appid and the
- *   certificate store name; mode = iis8 when a hostnameport or ccs entry exists or an
- *   https binding's sslFlags asks for SNI (1) or CCS (2, 3), per reference §2.2;
+ *   certificate store name; an entry whose hash is not a thumbprint (redacted, cut) is left
+ *   out, warned; the netsh text may be UTF-8 (with or without BOM) or UTF-16LE/BE (with a
+ *   BOM, as Windows PowerShell 5.1's `>` writes it); an output whose labels are not
+ *   English is named as such, with how to get the English one;
  * - a ccs entry needs the Central Certificate Store's folder, which Windows keeps in the
  *   registry, not in netsh's output: it is taken as DIR/ccs when --cert-store DIR has a
  *   ccs/ folder, else the entry is a warning and left out;
+ * - certificates: with --cert-store each thumbprint is looked up once (a warning when it
+ *   is not there or has no private key); without it the entries are kept by thumbprint
+ *   and `check`, `show sslcert` and `list site` work on the result, saying which
+ *   certificate each entry lacks;
  * - no backend is written: the built-in diagnostic page answers until one is filled in.
  */
 #ifndef SYSBIND_IMPORT_H
@@ -43,13 +70,26 @@ struct import_netsh_entry {
 	char               appid[64];      /* "" when (null) */
 	char               storename[64];  /* "" when (null) */
 	int                line;           /* line of the key line (IP:port, ...) */
+	int                hashline, appidline; /* lines of those fields, 0 when absent */
 };
 
 /*
- * Parse the text of `netsh http show sslcert` (any Windows layout from Server 2008 to
- * 2022, LF or CRLF).  name is used in warnings, written to warn (may be NULL) as
- * "name:LINE: warning: ...".  Returns 0 with a new array in *out (caller frees with free)
- * and its length in *n, or -1 with a message in err.
+ * The text of a file as UTF-8: a UTF-8 BOM is dropped, UTF-16LE or BE (with a BOM, or
+ * recognised by its zero bytes) converted.  Returns a new NUL-terminated buffer (caller
+ * frees) with its length in *outlen, or NULL with a message naming name in err (a UTF-16
+ * text that does not convert).  *encoding (may be NULL) gets "UTF-8", "UTF-8 with BOM",
+ * "UTF-16LE" or "UTF-16BE".
+ */
+char *import_text_decode(const char *raw, size_t len, const char *name, size_t *outlen,
+    const char **encoding, char *err, size_t errlen);
+
+/*
+ * Parse the text (UTF-8) of `netsh http show sslcert` (any Windows layout from Server 2008
+ * to 2025, LF or CRLF).  name is used in warnings, written to warn (may be NULL) as
+ * "name:LINE: warning: ...": a key that is no certificate binding (and why), a key listed
+ * twice, an output whose labels are not English (no entries are read from it then).
+ * Returns 0 with a new array in *out (caller frees with free) and its length in *n, or -1
+ * with a message in err.
  */
 int import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen);

@@ -34,17 +34,23 @@ int views_list_site(const struct conf *cfg, FILE *out);
 
 /*
  * `check`: for every https binding of every site, the certificate a client gets on the
- * binding's address (its IP, 0.0.0.0 for "*") with SNI = the binding's host and without
- * SNI (one row only when the host is blank: such a client has no name to send), the step
- * that chose it, and the verdict for the binding's host at time now.  A blank-host
- * binding has no host to check the name against: its name check is skipped (dates and
- * trust are still checked) and an otherwise good
- * certificate is reported "n/a (any host)", not an error.  A handshake failure is
- * "no-certificate" and an error.  json 0 writes a readable table ending in a summary line
- * and one line per problem; json 1 writes a JSON array of objects {site, site_id,
- * binding, local, sni, certificate{subject, sans, thumbprint, not_after, selected_by} |
- * null, verdict, why}.  Returns the number of predictions that are client errors (the
- * caller exits 1 when it is not 0), or -1 on a write error.
+ * binding's address with SNI = the binding's host and without SNI (one row only when the
+ * host is blank: such a client has no name to send), the step that chose it, and the
+ * verdict for the binding's host at time now.  A "*" binding is predicted for both
+ * listeners the daemon opens, IPv4 (0.0.0.0) and IPv6 ([::]), each finding its own
+ * family's wildcard entry; the table shows the two as one row when a client could not
+ * tell them apart, and as "(IPv4)" / "(IPv6)" rows when it could.  A blank-host binding has
+ * no host to check the name against: its name check is skipped (dates and trust are still
+ * checked) and an otherwise good certificate is reported "n/a (any host)", not an error.
+ * A handshake failure is "no-certificate" and an error.  An entry that matched but whose
+ * certificate is not available here (an import without its certificates) is "unknown",
+ * not an error: the row names the entry and its thumbprint.  A certificate loaded without
+ * its private key is judged as the IIS server would serve it.  json 0 writes a readable
+ * table ending in a summary line and one line per problem; json 1 writes a JSON array of
+ * objects {site, site_id, binding, local, sni, certificate{subject, sans, thumbprint,
+ * not_after, selected_by[, available: false]} | null, verdict, why}, one per prediction
+ * and family.  Returns the number of predictions (every family counted) that are client
+ * errors (the caller exits 1 when it is not 0), or -1 on a write error.
  */
 int views_check(const struct conf *cfg, time_t now, int json, FILE *out);
 

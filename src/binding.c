@@ -122,6 +122,58 @@ addr_canon(const struct binding_addr *in, struct binding_addr *out)
 	}
 }
 
+/* The address as lowercase hex of its canonical bytes, "*" for All Unassigned. */
+static void
+addr_hex(const struct binding_addr *in, char *buf, size_t len)
+{
+	struct binding_addr a;
+	size_t i, n, off = 0;
+
+	addr_canon(in, &a);
+	if (a.family == AF_UNSPEC) {
+		snprintf(buf, len, "*");
+		return;
+	}
+	n = a.family == AF_INET ? 4 : 16;
+	for (i = 0; i < n && off + 3 <= len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%02x", a.ip[i]);
+}
+
+void
+binding_hashkey(const struct binding *b, char *buf, size_t len)
+{
+	char ip[40];
+
+	addr_hex(&b->addr, ip, sizeof(ip));
+	snprintf(buf, len, "%c|%s|%u|%s", b->proto == BINDING_HTTPS ? 's' : 'p', ip, b->port,
+	    b->host);
+}
+
+void
+binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len)
+{
+	char ip[40];
+	size_t i, off;
+
+	switch (k->kind) {
+	case SSLCERT_IPPORT:
+		addr_hex(&k->addr, ip, sizeof(ip));
+		snprintf(buf, len, "i|%s|%u", ip, k->port);
+		return;
+	case SSLCERT_HOSTNAMEPORT:
+		off = (size_t)snprintf(buf, len, "h|%u|", k->port);
+		for (i = 0; k->host[i] != '\0' && off + 1 < len; i++)
+			buf[off++] = (char)tolower((unsigned char)k->host[i]);
+		if (off < len)
+			buf[off] = '\0';
+		return;
+	case SSLCERT_CCS:
+		snprintf(buf, len, "c|%u", k->port);
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
 int
 binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b)
 {
@@ -451,16 +503,33 @@ choice_take(struct cert_choice *c, enum cert_step step, const struct conf_sslcer
 static const struct conf_sslcert *
 find_ipport(const struct conf *cfg, const struct binding_addr *a, unsigned port)
 {
-	size_t i;
+	struct sslcert_key k;
 
-	for (i = 0; i < cfg->nsslcerts; i++) {
-		const struct conf_sslcert *e = &cfg->sslcerts[i];
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_IPPORT;
+	k.addr = *a;
+	k.port = port;
+	return conf_find_sslcert(cfg, &k);
+}
 
-		if (e->key.kind == SSLCERT_IPPORT && e->key.port == port &&
-		    binding_addr_equal(&e->key.addr, a))
-			return e;
+/*
+ * Take entry e found by step, or, when its certificate cannot be served (it was not
+ * found in the store, or has no private key: e->unavailable says why), note that the
+ * handshake fails there: HTTP.SYS does not look further once an entry matched.
+ * Returns 0 or -1 as binding_resolve_cert.
+ */
+static int
+choice_entry(struct cert_choice *out, enum cert_step step, const struct conf_sslcert *e,
+    const char *what)
+{
+	choice_take(out, step, e, e->cert);
+	if (e->cert != NULL) {
+		choice_note(out, "%s: entry found: chosen", what);
+		return 0;
 	}
-	return NULL;
+	choice_note(out, "%s: entry found, but its certificate is not available (%.200s): the "
+	    "handshake fails", what, e->unavailable != NULL ? e->unavailable : "not loaded");
+	return -1;
 }
 
 static int
@@ -470,11 +539,15 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
 	const struct cert *c;
 	const char *dot;
 	char name[BINDING_HOST_MAX];
-	size_t i;
 
-	for (i = 0; i < cfg->nsslcerts; i++)
-		if (cfg->sslcerts[i].key.kind == SSLCERT_CCS && cfg->sslcerts[i].key.port == port)
-			e = &cfg->sslcerts[i];
+	{
+		struct sslcert_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.kind = SSLCERT_CCS;
+		k.port = port;
+		e = conf_find_sslcert(cfg, &k);
+	}
 	if (e == NULL) {
 		choice_note(out, "step 3 ccs %u: no Central Certificate Store entry for port %u",
 		    port, port);
@@ -517,7 +590,7 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 {
 	const struct conf_sslcert *e;
 	struct binding_addr local, wild;
-	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX];
+	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX], what[BINDING_HOST_MAX + 64];
 	const char *s = NULL;
 	size_t i;
 
@@ -536,21 +609,21 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 
 	binding_ipport_format(&local, port, ipport, sizeof(ipport));
 	if (!binding_addr_is_wildcard(&local) && (e = find_ipport(cfg, &local, port)) != NULL) {
-		choice_note(out, "step 1 ipport %s: entry found: chosen", ipport);
-		choice_take(out, CERT_STEP_IPPORT_EXACT, e, e->cert);
-		return 0;
+		snprintf(what, sizeof(what), "step 1 ipport %s", ipport);
+		return choice_entry(out, CERT_STEP_IPPORT_EXACT, e, what);
 	}
 	choice_note(out, "step 1 ipport %s: no entry", ipport);
 
 	if (cfg->mode == CONF_MODE_IIS8 && s != NULL) {
-		for (i = 0; i < cfg->nsslcerts; i++) {
-			e = &cfg->sslcerts[i];
-			if (e->key.kind == SSLCERT_HOSTNAMEPORT && e->key.port == port &&
-			    strcmp(e->key.host, s) == 0) {
-				choice_note(out, "step 2 hostnameport %s:%u: entry found: chosen", s, port);
-				choice_take(out, CERT_STEP_HOSTNAMEPORT, e, e->cert);
-				return 0;
-			}
+		struct sslcert_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.kind = SSLCERT_HOSTNAMEPORT;
+		k.port = port;
+		snprintf(k.host, sizeof(k.host), "%s", s);
+		if ((e = conf_find_sslcert(cfg, &k)) != NULL) {
+			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
+			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
 		choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
 		if (step_ccs(cfg, port, s, out) == 0)
@@ -566,9 +639,8 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 	wild.family = local.family == AF_INET6 ? AF_INET6 : AF_INET;
 	binding_ipport_format(&wild, port, ipport, sizeof(ipport));
 	if ((e = find_ipport(cfg, &wild, port)) != NULL) {
-		choice_note(out, "step 4 ipport %s: entry found: chosen", ipport);
-		choice_take(out, CERT_STEP_IPPORT_WILDCARD, e, e->cert);
-		return 0;
+		snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
+		return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
 	}
 	choice_note(out, "step 4 ipport %s: no entry", ipport);
 	choice_note(out, "step 5: no certificate: the handshake fails");
@@ -659,7 +731,10 @@ binding_route(const struct conf *cfg, enum binding_proto proto,
 			if (tier == 0)
 				continue;
 			rank = tier * 2 + any;
-			if (best == NULL || rank < best_rank) {
+			/* the same binding on a stopped site and a started one (IIS left the
+			 * second site stopped): the started site has it */
+			if (best == NULL || rank < best_rank ||
+			    (rank == best_rank && best_site->stopped && !site->stopped)) {
 				best = b;
 				best_site = site;
 				best_rank = rank;

@@ -7,6 +7,7 @@
  * Loaded objects are never modified afterwards, so they may be shared by worker threads.
  */
 #include "certstore.h"
+#include "file.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -42,51 +43,13 @@ struct ccs {
 
 /*
  * Read a whole file into a NUL-terminated heap buffer.  Errors read "PATH: reason" with
- * the system's wording ("No such file or directory").
+ * the system's wording ("No such file or directory"); a FIFO or a device named as a
+ * certificate is refused by its type instead of blocking the daemon or -t.
  */
 static char *
 file_slurp(const char *path, size_t *lenp, char *err, size_t errlen)
 {
-	FILE *f;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if ((f = fopen(path, "rb")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nbuf;
-
-			if (cap >= CERTFILE_MAX) {
-				snprintf(err, errlen, "%s: file too large for a certificate", path);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 16384;
-			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				goto fail;
-			}
-			buf = nbuf;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
-		goto fail;
-	}
-	fclose(f);
-	buf[len] = '\0';
-	*lenp = len;
-	return buf;
-fail:
-	fclose(f);
-	free(buf);
-	return NULL;
+	return file_read(path, CERTFILE_MAX, 0, lenp, err, errlen);
 }
 
 static int
@@ -400,7 +363,8 @@ pem_load(const char *chain_path, const char *key_path, int sidecar, char *err, s
 	} else if (sidecar && !pem_has_key(chain)) {
 		size_t l = strlen(chain_path);
 
-		if (has_suffix_ci(chain_path, ".pem"))
+		if (has_suffix_ci(chain_path, ".pem") || has_suffix_ci(chain_path, ".crt") ||
+		    has_suffix_ci(chain_path, ".cer"))
 			l -= 4;
 		if (asprintf(&side, "%.*s.key", (int)l, chain_path) < 0) {
 			side = NULL;
@@ -445,6 +409,92 @@ struct cert *
 certstore_load_pem(const char *chain_path, const char *key_path, char *err, size_t errlen)
 {
 	return pem_load(chain_path, key_path, 0, err, errlen);
+}
+
+/*
+ * The first certificate of a PEM or DER file and the PEM ones after it, without a key:
+ * what a .cer export (the public half Windows exports without the private key) tells.
+ */
+struct cert *
+certstore_load_public(const char *path, char *err, size_t errlen)
+{
+	struct cert *c = NULL;
+	char *buf;
+	size_t len = 0;
+	char why[512];
+
+	if ((buf = file_slurp(path, &len, err, errlen)) == NULL)
+		return NULL;
+	if ((c = cert_new(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (pem_read_certs(c, buf, len, path, why, sizeof(why)) == -1) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		if ((c->x509 = d2i_X509(NULL, &p, (long)len)) == NULL) {
+			ERR_clear_error();
+			snprintf(err, errlen, "%s: no certificate found (neither PEM nor DER)", path);
+			goto fail;
+		}
+	}
+	chain_order(c);
+	if (cert_facts_fill(c, err, errlen) == -1)
+		goto fail;
+	free(buf);
+	return c;
+fail:
+	certstore_cert_free(c);
+	free(buf);
+	return NULL;
+}
+
+struct cert *
+certstore_cert_dup(const struct cert *src)
+{
+	struct cert *c;
+	size_t i;
+
+	if ((c = cert_new(src->path)) == NULL)
+		return NULL;
+	if (X509_up_ref(src->x509) != 1)
+		goto fail;
+	c->x509 = src->x509;
+	if (src->key != NULL) {
+		if (EVP_PKEY_up_ref(src->key) != 1)
+			goto fail;
+		c->key = src->key;
+	}
+	for (i = 0; i < (size_t)sk_X509_num(src->chain); i++) {
+		X509 *x = sk_X509_value(src->chain, (int)i);
+
+		if (X509_up_ref(x) != 1)
+			goto fail;
+		if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	memcpy(c->subject, src->subject, sizeof(c->subject));
+	memcpy(c->issuer, src->issuer, sizeof(c->issuer));
+	memcpy(c->common_name, src->common_name, sizeof(c->common_name));
+	memcpy(c->thumbprint, src->thumbprint, sizeof(c->thumbprint));
+	c->not_before = src->not_before;
+	c->not_after = src->not_after;
+	if (src->nsans > 0) {
+		if ((c->sans = calloc(src->nsans, sizeof(*c->sans))) == NULL)
+			goto fail;
+		for (i = 0; i < src->nsans; i++) {
+			if ((c->sans[i] = strdup(src->sans[i])) == NULL)
+				goto fail;
+			c->nsans++;
+		}
+	}
+	return c;
+fail:
+	ERR_clear_error();
+	certstore_cert_free(c);
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- PKCS#12 */
@@ -611,9 +661,10 @@ thumbprint_normalize(const char *in, char out[41])
 	return n == 40 ? 0 : -1;
 }
 
-/* The SHA-1 thumbprint (lowercase hex) of the first certificate of a PEM file, or -1. */
+/* The SHA-1 thumbprint (lowercase hex) of the first certificate of a PEM or DER file, or
+ * -1 (not a certificate file: a key, say, which is not an error in a store). */
 static int
-pem_first_thumbprint(const char *path, char out[41])
+file_first_thumbprint(const char *path, char out[41], int *der)
 {
 	char *buf, dummy[8];
 	size_t len = 0;
@@ -627,6 +678,14 @@ pem_first_thumbprint(const char *path, char out[41])
 	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL)
 		x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL);
 	BIO_free(b);
+	*der = 0;
+	if (x == NULL) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		ERR_clear_error();
+		x = d2i_X509(NULL, &p, (long)len);
+		*der = 1;
+	}
 	free(buf);
 	if (x == NULL || X509_digest(x, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20) {
 		X509_free(x);
@@ -643,68 +702,204 @@ static int
 select_certfile(const struct dirent *d)
 {
 	return d->d_name[0] != '.' &&
-	    (has_suffix_ci(d->d_name, ".pem") || has_suffix_ci(d->d_name, ".pfx"));
+	    (has_suffix_ci(d->d_name, ".pem") || has_suffix_ci(d->d_name, ".pfx") ||
+	    has_suffix_ci(d->d_name, ".p12") || has_suffix_ci(d->d_name, ".cer") ||
+	    has_suffix_ci(d->d_name, ".crt") || has_suffix_ci(d->d_name, ".der"));
+}
+
+static int
+is_pkcs12_name(const char *name)
+{
+	return has_suffix_ci(name, ".pfx") || has_suffix_ci(name, ".p12");
+}
+
+/* One certificate file of a store directory. */
+struct store_file {
+	char         thumbprint[41];
+	char        *path;
+	struct cert *pfx;     /* a PKCS#12 file, opened (its certificate is encrypted) */
+	int          der;     /* a DER certificate: never with a key */
+};
+
+struct certstore_dir {
+	char              *dir;
+	struct store_file *files;     /* sorted by thumbprint, then file name */
+	size_t             nfiles;
+	int                nskipped;  /* PKCS#12 files that could not be opened */
+	char               skipped[512];
+};
+
+static int
+store_file_cmp(const void *a, const void *b)
+{
+	const struct store_file *x = a, *y = b;
+	int c = strcmp(x->thumbprint, y->thumbprint);
+
+	return c != 0 ? c : strcmp(x->path, y->path);
+}
+
+void
+certstore_dir_free(struct certstore_dir *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		free(d->files[i].path);
+		certstore_cert_free(d->files[i].pfx);
+	}
+	free(d->files);
+	free(d->dir);
+	free(d);
+}
+
+struct certstore_dir *
+certstore_dir_open(const char *dir, const char *pfx_password, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	struct certstore_dir *d;
+	char why[512];
+	int n, i, failed = 0;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->dir = strdup(dir)) == NULL) {
+		free(d);
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if ((n = scandir(dir, &names, select_certfile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		certstore_dir_free(d);
+		return NULL;
+	}
+	if (n > 0 && (d->files = calloc((size_t)n, sizeof(*d->files))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		failed = 1;
+	}
+	for (i = 0; i < n && !failed; i++) {
+		struct store_file *f = &d->files[d->nfiles];
+
+		if ((f->path = path_join(dir, names[i]->d_name)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", dir);
+			failed = 1;
+			break;
+		}
+		if (is_pkcs12_name(names[i]->d_name)) {
+			/* A PFX's certificate is encrypted too: it must be opened to be seen. */
+			f->pfx = certstore_load_pfx(f->path, pfx_password, why, sizeof(why));
+			if (f->pfx == NULL) {
+				if (d->nskipped++ == 0)
+					snprintf(d->skipped, sizeof(d->skipped), "%s", why);
+				free(f->path);
+				f->path = NULL;
+				continue;
+			}
+			memcpy(f->thumbprint, f->pfx->thumbprint, sizeof(f->thumbprint));
+		} else if (file_first_thumbprint(f->path, f->thumbprint, &f->der) != 0) {
+			free(f->path);   /* a key file, or not a certificate: not in the index */
+			f->path = NULL;
+			continue;
+		}
+		d->nfiles++;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (failed) {
+		certstore_dir_free(d);
+		return NULL;
+	}
+	if (d->nfiles > 1)
+		qsort(d->files, d->nfiles, sizeof(*d->files), store_file_cmp);
+	return d;
+}
+
+/* Load what file f holds for a lookup: the PFX already open (a copy), or the PEM chain with
+ * its key (in the file or beside it as .key). */
+static struct cert *
+store_file_load(const struct store_file *f, char *err, size_t errlen)
+{
+	struct cert *c;
+
+	if (f->pfx != NULL) {
+		if ((c = certstore_cert_dup(f->pfx)) == NULL)
+			snprintf(err, errlen, "%s: out of memory", f->path);
+		return c;
+	}
+	if (f->der) {
+		snprintf(err, errlen, "%s: no private key: a DER certificate (a .cer export) holds "
+		    "none; export the certificate with its key as a PFX, or as PEM with the key "
+		    "beside it", f->path);
+		return NULL;
+	}
+	return pem_load(f->path, NULL, 1, err, errlen);
 }
 
 struct cert *
-certstore_find_thumbprint(const char *dir, const char *hash, const char *pfx_password,
-    char *err, size_t errlen)
+certstore_dir_find(const struct certstore_dir *d, const char *hash, int flags, char *err,
+    size_t errlen)
 {
-	struct dirent **names = NULL;
-	struct cert *found = NULL;
-	char want[41], got[41], skipped[512] = "", why[512];
-	int n, i, nskipped = 0, failed = 0;
+	const struct store_file *f;
+	struct cert *c;
+	char want[41], first[1024] = "";
+	size_t lo = 0, hi = d->nfiles, i;
 
 	if (hash == NULL || thumbprint_normalize(hash, want) == -1) {
 		snprintf(err, errlen, "certhash \"%s\": a thumbprint is 40 hexadecimal digits",
 		    hash ? hash : "");
 		return NULL;
 	}
-	if ((n = scandir(dir, &names, select_certfile, alphasort)) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	while (lo < hi) {   /* the first file with this thumbprint */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(d->files[mid].thumbprint, want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Every file holding it, in name order: the first that comes with its key wins. */
+	for (i = lo; i < d->nfiles && strcmp(d->files[i].thumbprint, want) == 0; i++) {
+		f = &d->files[i];
+		if ((c = store_file_load(f, err, errlen)) != NULL)
+			return c;
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", err);
+	}
+	if (i > lo) {
+		/* Found, but not with a key.  For what the views show, the certificate alone. */
+		if ((flags & CERTSTORE_PUBLIC_OK) != 0 &&
+		    (c = certstore_load_public(d->files[lo].path, err, errlen)) != NULL) {
+			snprintf(err, errlen, "%s", first);
+			return c;
+		}
+		snprintf(err, errlen, "%s", first);
 		return NULL;
 	}
-	for (i = 0; i < n && found == NULL && !failed; i++) {
-		char *path = path_join(dir, names[i]->d_name);
-
-		if (path == NULL) {
-			snprintf(err, errlen, "%s: out of memory", dir);
-			failed = 1;
-			break;
-		}
-		if (has_suffix_ci(path, ".pem")) {
-			if (pem_first_thumbprint(path, got) == 0 && strcmp(got, want) == 0) {
-				/* The certificate is found: failing to load it now is the answer. */
-				if ((found = pem_load(path, NULL, 1, err, errlen)) == NULL)
-					failed = 1;
-			}
-		} else {
-			/* A PFX's certificate is encrypted too: it must be opened to be seen. */
-			struct cert *c = certstore_load_pfx(path, pfx_password, why, sizeof(why));
-
-			if (c == NULL) {
-				if (nskipped++ == 0)
-					snprintf(skipped, sizeof(skipped), "%s", why);
-			} else if (strcmp(c->thumbprint, want) == 0) {
-				found = c;
-			} else {
-				certstore_cert_free(c);
-			}
-		}
-		free(path);
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (found != NULL || failed)
-		return found;
-	if (nskipped > 0)
+	if (d->nskipped > 0)
 		snprintf(err, errlen, "no certificate with thumbprint %s in %s (%d file%s could "
-		    "not be opened, e.g. %s)", want, dir, nskipped, nskipped == 1 ? "" : "s",
-		    skipped);
+		    "not be opened, e.g. %s)", want, d->dir, d->nskipped,
+		    d->nskipped == 1 ? "" : "s", d->skipped);
 	else
-		snprintf(err, errlen, "no certificate with thumbprint %s in %s", want, dir);
+		snprintf(err, errlen, "no certificate with thumbprint %s in %s", want, d->dir);
 	return NULL;
+}
+
+struct cert *
+certstore_find_thumbprint(const char *dir, const char *hash, const char *pfx_password,
+    int flags, char *err, size_t errlen)
+{
+	struct certstore_dir *d;
+	struct cert *c;
+	char want[41];
+
+	if (hash == NULL || thumbprint_normalize(hash, want) == -1) {
+		snprintf(err, errlen, "certhash \"%s\": a thumbprint is 40 hexadecimal digits",
+		    hash ? hash : "");
+		return NULL;
+	}
+	if ((d = certstore_dir_open(dir, pfx_password, err, errlen)) == NULL)
+		return NULL;
+	c = certstore_dir_find(d, hash, flags, err, errlen);
+	certstore_dir_free(d);
+	return c;
 }
 
 /* ---------------------------------------------------------------- CCS */

@@ -16,6 +16,7 @@
 #include "conf.h"
 #include "daemon.h"
 #include "edit.h"
+#include "file.h"
 #include "import.h"
 #include "version.h"
 #include "views.h"
@@ -35,7 +36,7 @@ static const char usage_text[] =
 "       sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
 "                                              (set site /site.name:NAME /+bindings.[...], list site)\n"
 "       sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
-"                                              (add|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
+"                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
 "       sysbind --version | --help\n"
 "\n"
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
@@ -353,8 +354,13 @@ print_errors(const char *err)
 		fputc('\n', stderr);
 }
 
+/*
+ * Load path for a command.  -t loads exactly as the daemon does (CONF_LOAD_CERTS), so the
+ * two agree on every file; the offline views add CONF_LOAD_OFFLINE: a certificate that is
+ * not at hand is a warning, not a refusal.
+ */
 static struct conf *
-load(const char *path)
+load(const char *path, int flags)
 {
 	size_t errlen = 64 * 1024, i;
 	char *err = malloc(errlen);
@@ -365,7 +371,7 @@ load(const char *path)
 		return NULL;
 	}
 	err[0] = '\0';
-	cfg = conf_load(path, CONF_LOAD_CERTS, err, errlen);
+	cfg = conf_load(path, flags, err, errlen);
 	if (cfg == NULL) {
 		if (err[0] == '\0')
 			snprintf(err, errlen, "%s: cannot load the configuration", path);
@@ -389,7 +395,12 @@ finish_output(int status)
 	return status;
 }
 
-/* `import`: the configuration to -o OUT (written whole, then renamed) or stdout. */
+/*
+ * `import`: the configuration to standard output, or to -o OUT: written whole beside the
+ * file OUT finally names (a symlink is followed, its target replaced, mode and owner
+ * kept), then renamed over it.  OUT may not be a device, a FIFO or a directory, nor one of
+ * the files being imported (by device and inode, so another path to it is caught).
+ */
 static int
 run_import(const struct cli_opts *o)
 {
@@ -397,9 +408,10 @@ run_import(const struct cli_opts *o)
 		.applicationhost = o->applicationhost, .sslcert = o->sslcert_path,
 		.cert_store = o->cert_store, .out_path = o->out_path,
 	};
+	const char *protect[2] = { o->applicationhost, o->sslcert_path };
+	const char *labels[2] = { "--applicationhost", "--sslcert" };
 	size_t errlen = 64 * 1024;
-	char *err = malloc(errlen), *text, *tmp = NULL;
-	FILE *f;
+	char *err = malloc(errlen), *text;
 	int status = CLI_EXIT_OK;
 
 	if (err == NULL) {
@@ -414,19 +426,14 @@ run_import(const struct cli_opts *o)
 	if (o->out_path == NULL || strcmp(o->out_path, "-") == 0) {
 		fputs(text, stdout);
 		status = finish_output(CLI_EXIT_OK);
-	} else if (asprintf(&tmp, "%s.tmp", o->out_path) < 0 ||
-	    (f = fopen(tmp, "w")) == NULL) {
-		fprintf(stderr, "sysbind: %s: cannot write\n", o->out_path);
-		status = CLI_EXIT_PREDICT;
-	} else {
-		fputs(text, f);
-		if (fclose(f) != 0 || rename(tmp, o->out_path) != 0) {
-			fprintf(stderr, "sysbind: %s: cannot write\n", o->out_path);
-			remove(tmp);
-			status = CLI_EXIT_PREDICT;
-		}
+	} else if (file_replace(o->out_path, text, strlen(text), protect, labels, 2, err,
+	    errlen) != 0) {
+		fprintf(stderr, "sysbind: %s\n", err);
+		if (strstr(err, "not a regular file") != NULL)
+			fprintf(stderr, "sysbind: to see only the warnings, leave -o out and send "
+			    "standard output to /dev/null: sysbind import ... >/dev/null\n");
+		status = CLI_EXIT_USAGE;
 	}
-	free(tmp);
 	free(text);
 	free(err);
 	return status;
@@ -469,7 +476,8 @@ cli_main(int argc, char **argv)
 		break;
 	}
 
-	if ((cfg = load(o.conf_path)) == NULL)
+	if ((cfg = load(o.conf_path, o.cmd == CLI_TEST ? CONF_LOAD_CERTS :
+	    CONF_LOAD_CERTS | CONF_LOAD_OFFLINE)) == NULL)
 		return CLI_EXIT_USAGE;
 	switch (o.cmd) {
 	case CLI_TEST:

@@ -1,18 +1,23 @@
 /*
  * conf — the configuration file of DESIGN.md §2.  This file owns the inih adapter (a line
  * reader that counts lines, strips indentation, refuses over-long lines, reports syntax
- * errors and tracks section headers itself), the key tables with their defaults, strict
- * validation with "file:line: message" errors collected in one run, the cross-section
- * checks (duplicate bindings, http/https port clashes, hostnameport/ccs in iis7 mode),
- * loading the certificates a configuration names, and IIS Manager's two warnings.  It does
- * not own the binding grammar (binding.c) nor certificate loading itself (certstore.c).
- * A finished conf is immutable; nothing here keeps global state.
+ * errors and reads section headers itself, quoted names included), the key table (one row
+ * per key drives parsing, defaults, range checks and conf_keys), strict validation with
+ * "file:line: message" errors collected in one run, the cross-section checks (duplicate
+ * bindings, http/https port clashes, hostnameport/ccs in iis7 mode), loading the
+ * certificates a configuration names, IIS Manager's two warnings, and the lookup index a
+ * loaded conf carries.  Every check over the whole file is a hash lookup per item, so a
+ * configuration of 100,000 sites loads in linear time.  It does not own the binding grammar
+ * (binding.c) nor certificate loading itself (certstore.c).  A finished conf is immutable;
+ * nothing here keeps global state.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +27,185 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "file.h"
+#include "strhash.h"
 
-#define CONF_FILE_MAX   (4 * 1024 * 1024)  /* a configuration larger than this is refused */
-#define CONF_ERR_RESERVE 40                /* room kept for "... and N more" */
-#define CONF_MAX_KEYS   32                 /* keys of the largest section */
+#define CONF_HEADER_MAX  4096   /* a section header line, read here rather than by inih */
+#define CONF_ERR_RESERVE 40     /* room kept for "... and N more" */
+#define CONF_LIST_MAX    10     /* bindings named in one IIS Manager warning */
+
+/* ---- the key table ---- */
+
+static const struct conf_word mode_words[] = {
+	{ "iis7", CONF_MODE_IIS7 }, { "iis8", CONF_MODE_IIS8 }, { NULL, 0 } };
+static const struct conf_word onoff_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
+static const struct conf_word auto_words[] = { { "auto", 0 }, { NULL, 0 } };
+static const struct conf_word state_words[] = {
+	{ "started", 0 }, { "stopped", 1 }, { NULL, 0 } };
+
+#define SRV(m)  offsetof(struct conf, m), sizeof(((struct conf *)0)->m)
+#define SSL(m)  offsetof(struct conf_sslcert, m), sizeof(((struct conf_sslcert *)0)->m)
+#define SITE(m) offsetof(struct conf_site, m), sizeof(((struct conf_site *)0)->m)
+#define CERTKINDS (CONF_KEY_IPPORT | CONF_KEY_HOSTNAMEPORT)
+#define T_NUM CONF_TYPE_NUMBER
+#define K_SRV CONF_SECTION_SERVER
+#define K_SSL CONF_SECTION_SSLCERT
+#define K_SITE CONF_SECTION_SITE
+
+/*
+ * Every key.  Grouped by section, in the order the man page lists them.  An unsigned range
+ * is stored as unsigned (4 bytes) or unsigned long, whichever the field is; a WORD key's
+ * value goes into an int (or enum) field.
+ */
+static const struct conf_key conf_table[] = {
+	{ K_SRV, "mode", CONF_TYPE_WORD, "iis7", 0, 0, mode_words, NULL, NULL,
+	  "iis7: HTTP.SYS before SNI, the certificate by IP:Port alone; iis8: with SNI "
+	  "(hostnameport) and the Central Certificate Store (ccs)", 0, SRV(mode) },
+	{ K_SRV, "workers", T_NUM, "auto", 1, 64, auto_words, NULL, NULL,
+	  "event-loop threads, each with its own SO_REUSEPORT listeners; auto: one per core",
+	  0, SRV(workers) },
+	{ K_SRV, "access_log", CONF_TYPE_LOG, "-", 0, 0, NULL, NULL, NULL,
+	  "the W3C extended log of every request, IIS's fields then sysbind's", 0,
+	  SRV(access_log) },
+	{ K_SRV, "httperr_log", CONF_TYPE_LOG, "off", 0, 0, NULL, "HTTPERR log", NULL,
+	  "the HTTPERR log of every answer HTTP.SYS itself makes, with its reason phrase", 0,
+	  SRV(httperr_log) },
+	{ K_SRV, "trace", CONF_TYPE_WORD, "off", 0, 0, onoff_words, NULL, NULL,
+	  "narrate each connection's decisions (the teaching view)", 0, SRV(trace) },
+	{ K_SRV, "cert_store", CONF_TYPE_PATH, NULL, 0, 0, NULL, "certificate store (MY)",
+	  "a directory", "the directory where certhash thumbprints are looked up "
+	  "(*.pem with their key, *.pfx, *.p12, *.cer, *.crt, *.der)", 0, SRV(cert_store) },
+	{ K_SRV, "trust", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "the roots (a PEM bundle or a directory of them) used to predict \"untrusted\"", 0,
+	  SRV(trust) },
+	{ K_SRV, "server_header", CONF_TYPE_STRING, "Microsoft-HTTPAPI/2.0", 0, 0, NULL,
+	  "DisableServerHeader", NULL, "the Server header of the answers sysbind makes itself; "
+	  "empty: none", CONF_KEY_EMPTY_OK, SRV(server_header) },
+	{ K_SRV, "max_field_length", T_NUM, "16384", 64, 65534, NULL, "MaxFieldLength", NULL,
+	  "bytes a request header field may hold; beyond: 400 Request Too Long", 0,
+	  SRV(max_field_length) },
+	{ K_SRV, "max_request_bytes", T_NUM, "16384", 256, 16777216, NULL, "MaxRequestBytes",
+	  NULL, "bytes of the request line and headers; beyond: 400 Request Too Long", 0,
+	  SRV(max_request_bytes) },
+	{ K_SRV, "max_url_length", T_NUM, "16384", 64, 65534, NULL, NULL, NULL,
+	  "bytes of the request target; beyond: 414", 0, SRV(max_url_length) },
+	{ K_SRV, "header_wait_timeout", T_NUM, "120", 1, 65535, NULL, "HeaderWait", NULL,
+	  "seconds to receive a request's head", 0, SRV(header_wait_timeout) },
+	{ K_SRV, "idle_connection_timeout", T_NUM, "120", 1, 65535, NULL, "IdleConnection",
+	  NULL, "seconds a kept-alive connection may wait for its next request", 0,
+	  SRV(idle_connection_timeout) },
+	{ K_SRV, "entity_body_timeout", T_NUM, "120", 1, 65535, NULL, "EntityBody", NULL,
+	  "seconds between two parts of a request body", 0, SRV(entity_body_timeout) },
+	{ K_SRV, "handshake_timeout", T_NUM, "30", 1, 65535, NULL, NULL, NULL,
+	  "seconds to complete the TLS handshake", 0, SRV(handshake_timeout) },
+	{ K_SRV, "min_send_rate", T_NUM, "150", 0, 4294967295UL, NULL, "MinSendRate", NULL,
+	  "bytes per second a client must take a response at; 0 disables", 0,
+	  SRV(min_send_rate) },
+	{ K_SRV, "max_connections", T_NUM, "0", 0, 4294967295UL, NULL, "MaxConnections",
+	  NULL, "open client connections; beyond: 503 (ConnLimit); 0: unlimited", 0,
+	  SRV(max_connections) },
+	{ K_SRV, "backend_connect_timeout", T_NUM, "5", 1, 65535, NULL, NULL, NULL,
+	  "seconds to connect to a backend; beyond: 503", 0, SRV(backend_connect_timeout) },
+	{ K_SRV, "backend_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
+	  "seconds a backend may take to answer or go silent; beyond: 504", 0,
+	  SRV(backend_timeout) },
+	{ K_SRV, "user", CONF_TYPE_STRING, NULL, 0, 0, NULL, NULL, "a user name",
+	  "drop privileges to this user after binding and loading the keys", 0, SRV(user) },
+	{ K_SRV, "pid_file", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "write the daemon's process id here", 0, SRV(pid_file) },
+	{ K_SRV, "websocket_idle_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
+	  "seconds an upgraded (WebSocket) tunnel may carry nothing either way", 0,
+	  SRV(websocket_idle_timeout) },
+
+	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
+	  SSL(certificate) },
+	{ K_SSL, "key", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "the PEM private key of certificate", CERTKINDS, SSL(key_file) },
+	{ K_SSL, "pfx", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "a PKCS#12 file with the certificate, its key and chain", CERTKINDS, SSL(pfx) },
+	{ K_SSL, "pfx_password", CONF_TYPE_STRING, NULL, 0, 0, NULL, NULL, NULL,
+	  "the password of pfx, or of the PFX files certhash is looked up in",
+	  CERTKINDS | CONF_KEY_EMPTY_OK | CONF_KEY_SECRET, SSL(pfx_password) },
+	{ K_SSL, "certhash", CONF_TYPE_THUMBPRINT, NULL, 0, 0, NULL, "certhash", NULL,
+	  "the certificate's SHA-1 thumbprint, looked up in [server] cert_store", CERTKINDS,
+	  SSL(certhash) },
+	{ K_SSL, "appid", CONF_TYPE_GUID, NULL, 0, 0, NULL, "appid", NULL,
+	  "the application id netsh shows", CERTKINDS | CONF_KEY_CCS, SSL(appid) },
+	{ K_SSL, "certstorename", CONF_TYPE_STRING, "MY", 0, 0, NULL, "certstorename",
+	  "a store name, e.g. MY", "the Windows certificate store netsh names", CERTKINDS,
+	  SSL(certstorename) },
+	{ K_SSL, "directory", CONF_TYPE_PATH, NULL, 0, 0, NULL, "CCS PhysicalPath", "a path",
+	  "the Central Certificate Store's folder of <host>.pfx files",
+	  CONF_KEY_CCS | CONF_KEY_REQUIRED, SSL(directory) },
+	{ K_SSL, "password", CONF_TYPE_STRING, NULL, 0, 0, NULL, "CCS PrivateKeyPassword",
+	  NULL, "the Central Certificate Store's PFX password",
+	  CONF_KEY_CCS | CONF_KEY_EMPTY_OK | CONF_KEY_SECRET, SSL(password) },
+
+	{ K_SITE, "id", T_NUM, NULL, 1, 4294967295UL, NULL, "id", NULL,
+	  "the IIS site id (a DWORD, as IIS keeps it)", CONF_KEY_REQUIRED, SITE(id) },
+	{ K_SITE, "bindings", CONF_TYPE_BINDINGS, NULL, 0, 0, NULL, "bindings",
+	  "protocol/IP:Port:Host, ...", "the site's bindings; the line may be repeated, each "
+	  "adding to the list", CONF_KEY_REQUIRED | CONF_KEY_REPEAT, 0, 0 },
+	{ K_SITE, "backend", CONF_TYPE_BACKEND, NULL, 0, 0, NULL, NULL, NULL,
+	  "http://HOST:PORT the requests are proxied to; unset: the built-in diagnostic page",
+	  0, 0, 0 },
+	{ K_SITE, "state", CONF_TYPE_WORD, "started", 0, 0, state_words, "serverAutoStart",
+	  NULL, "stopped: HTTP.SYS's 503, as a stopped application pool answers", 0,
+	  SITE(stopped) },
+};
+
+#define CONF_NKEYS (sizeof(conf_table) / sizeof(conf_table[0]))
+
+const struct conf_key *
+conf_keys(size_t *n)
+{
+	*n = CONF_NKEYS;
+	return conf_table;
+}
+
+const char *
+conf_section_name(enum conf_section section)
+{
+	switch (section) {
+	case CONF_SECTION_SERVER:  return "[server]";
+	case CONF_SECTION_SSLCERT: return "[sslcert KEY]";
+	case CONF_SECTION_SITE:    return "[site NAME]";
+	}
+	return "?";
+}
+
+/* The keys of one section: the table is grouped, so a range. */
+static const struct conf_key *
+conf_section_keys(enum conf_section section, size_t *n)
+{
+	size_t i, first = CONF_NKEYS;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		if (conf_table[i].section != section)
+			continue;
+		if (first == CONF_NKEYS)
+			first = i;
+		*n = i - first + 1;
+	}
+	if (first == CONF_NKEYS)
+		*n = 0;
+	return &conf_table[first < CONF_NKEYS ? first : 0];
+}
+
+const struct conf_key *
+conf_key_find(enum conf_section section, const char *name)
+{
+	size_t n, i;
+	const struct conf_key *k = conf_section_keys(section, &n);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(k[i].name, name) == 0)
+			return &k[i];
+	return NULL;
+}
+
+/* ---- the parser ---- */
 
 /* One error, kept until the end so they can be ordered by line. */
 struct conf_msg {
@@ -36,65 +216,19 @@ struct conf_msg {
 
 enum conf_sec { SEC_NONE, SEC_SERVER, SEC_SSLCERT, SEC_SITE, SEC_SKIP };
 
-/* [server] keys; the order matches server_keys[]. */
-enum {
-	SK_MODE, SK_WORKERS, SK_ACCESS_LOG, SK_HTTPERR_LOG, SK_TRACE, SK_CERT_STORE, SK_TRUST,
-	SK_SERVER_HEADER, SK_MAX_FIELD_LENGTH, SK_MAX_REQUEST_BYTES, SK_MAX_URL_LENGTH,
-	SK_HEADER_WAIT_TIMEOUT, SK_IDLE_CONNECTION_TIMEOUT, SK_ENTITY_BODY_TIMEOUT,
-	SK_HANDSHAKE_TIMEOUT, SK_MIN_SEND_RATE, SK_MAX_CONNECTIONS, SK_BACKEND_CONNECT_TIMEOUT,
-	SK_BACKEND_TIMEOUT, SK_USER, SK_PID_FILE, SK_WEBSOCKET_IDLE_TIMEOUT, SK_COUNT
-};
-static const char *const server_keys[SK_COUNT] = {
-	"mode", "workers", "access_log", "httperr_log", "trace", "cert_store", "trust",
-	"server_header", "max_field_length", "max_request_bytes", "max_url_length",
-	"header_wait_timeout", "idle_connection_timeout", "entity_body_timeout",
-	"handshake_timeout", "min_send_rate", "max_connections", "backend_connect_timeout",
-	"backend_timeout", "user", "pid_file", "websocket_idle_timeout",
-};
-
-/* Decimal [server] keys and their ranges (HTTP.SYS's limits where it has them). */
-struct conf_numkey {
-	int           key;
-	unsigned long min, max;
-};
-static const struct conf_numkey num_keys[] = {
-	{ SK_MAX_FIELD_LENGTH, 64, 65534 },
-	{ SK_MAX_REQUEST_BYTES, 256, 16777216 },
-	{ SK_MAX_URL_LENGTH, 64, 65534 },
-	{ SK_HEADER_WAIT_TIMEOUT, 1, 65535 },
-	{ SK_IDLE_CONNECTION_TIMEOUT, 1, 65535 },
-	{ SK_ENTITY_BODY_TIMEOUT, 1, 65535 },
-	{ SK_HANDSHAKE_TIMEOUT, 1, 65535 },
-	{ SK_MIN_SEND_RATE, 0, 4294967295UL },
-	{ SK_MAX_CONNECTIONS, 0, 4294967295UL },
-	{ SK_BACKEND_CONNECT_TIMEOUT, 1, 65535 },
-	{ SK_BACKEND_TIMEOUT, 1, 65535 },
-	{ SK_WEBSOCKET_IDLE_TIMEOUT, 1, 65535 },
-};
-
-/* [sslcert] keys; which are allowed depends on the entry's kind. */
-enum {
-	XK_CERTIFICATE, XK_KEY, XK_PFX, XK_PFX_PASSWORD, XK_CERTHASH, XK_APPID,
-	XK_CERTSTORENAME, XK_DIRECTORY, XK_PASSWORD, XK_COUNT
-};
-static const char *const sslcert_keys[XK_COUNT] = {
-	"certificate", "key", "pfx", "pfx_password", "certhash", "appid", "certstorename",
-	"directory", "password",
-};
-#define XK_BIT(k) (1u << (k))
-#define XK_CERT_KEYS (XK_BIT(XK_CERTIFICATE) | XK_BIT(XK_KEY) | XK_BIT(XK_PFX) | \
-	XK_BIT(XK_PFX_PASSWORD) | XK_BIT(XK_CERTHASH) | XK_BIT(XK_APPID) | XK_BIT(XK_CERTSTORENAME))
-#define XK_CCS_KEYS (XK_BIT(XK_DIRECTORY) | XK_BIT(XK_PASSWORD) | XK_BIT(XK_APPID))
-
-/* [site] keys. */
-enum { TK_ID, TK_BINDINGS, TK_BACKEND, TK_STATE, TK_COUNT };
-static const char *const site_keys[TK_COUNT] = { "id", "bindings", "backend", "state" };
-
 /* What the parser remembers about an entry beyond struct conf_sslcert / conf_site. */
 struct conf_entry_info {
-	int dup;                    /* a duplicate section: validated, left out of cross-checks */
-	int bad;                    /* had an error: its certificates are not loaded */
-	int lines[CONF_MAX_KEYS];   /* line of each key, 0 when absent */
+	int    dup;      /* a duplicate section: validated, left out of cross-checks */
+	int    bad;      /* had an error: its certificates are not loaded */
+	int   *lines;    /* line of each key of the section (its index there), 0 when absent */
+	int   *blines;   /* [site]: the line of each binding */
+};
+
+struct conf_index {
+	struct strhash sslcerts;   /* binding_sslkey_hashkey -> index + 1 */
+	struct strhash sites;      /* lowercased name -> index + 1 */
+	const void      *sslbase, *sitebase;
+	size_t           nssl, nsite;
 };
 
 struct conf_parser {
@@ -107,15 +241,19 @@ struct conf_parser {
 	int                     line;
 	/* the section being read */
 	enum conf_sec           sec;
-	char                    label[INI_MAX_LINE + 16]; /* "[site MySite V1]" */
+	char                   *label;    /* "[site MySite V1]" as written */
 	int                     sec_line;
 	size_t                  sec_nmsgs; /* errors before this section began */
-	int                     cur_lines[CONF_MAX_KEYS];
+	int                    *cur_lines; /* the lines array of the section being read */
+	const struct conf_key  *sec_keys;  /* its keys */
+	size_t                  sec_nkeys;
 	/* [server] */
 	int                     server_line;
-	int                     server_lines[SK_COUNT];
+	int                     server_lines[64];
 	struct conf_entry_info *sslinfo;  /* parallel to c->sslcerts */
 	struct conf_entry_info *siteinfo; /* parallel to c->sites */
+	size_t                  capssl, capsite;
+	struct strhash        sslnames, sitenames; /* duplicate sections */
 	/* errors */
 	struct conf_msg        *msgs;
 	size_t                  nmsgs, capmsgs;
@@ -173,7 +311,8 @@ conf_warning(struct conf_parser *p, int line, const char *fmt, ...)
 		return;
 	}
 	va_end(ap);
-	if (asprintf(&text, "%s:%d: warning: %s", p->name, line, msg) < 0) {
+	if ((line > 0 ? asprintf(&text, "%s:%d: warning: %s", p->name, line, msg) :
+	    asprintf(&text, "%s: warning: %s", p->name, msg)) < 0) {
 		free(msg);
 		p->nomem = 1;
 		return;
@@ -198,7 +337,228 @@ conf_strdup(struct conf_parser *p, const char *s)
 	return d;
 }
 
-/* Replace *dst by a copy of s (the old value is freed: a key set twice is already an error). */
+/* ---- section headers ---- */
+
+/* ASCII blank, as inih and the INI format mean it. */
+static int
+conf_blank(int ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f' || ch == '\r' || ch == '\n';
+}
+
+/*
+ * Find the inside of "[kind name]": after the kind word a name may be quoted, and a quoted
+ * name may hold "]" and ";".  Outside quotes a ";" after a blank starts a comment.
+ * *rest_at is where the text after "]" (before any comment) starts, *rest_end its end.
+ */
+static int
+conf_header_scan(const char *t, size_t len, size_t *open, size_t *close, size_t *rest_at,
+    size_t *rest_end, char *err, size_t errlen)
+{
+	size_t i = 0, end = len, last = (size_t)-1;
+	int quoted = 0;
+
+	while (i < len && conf_blank((unsigned char)t[i]))
+		i++;
+	if (i == len || t[i] != '[') {
+		snprintf(err, errlen, "not a section header");
+		return -1;
+	}
+	*open = ++i;
+	/* the kind word, then blanks: a quote here opens a quoted name */
+	while (i < len && !conf_blank((unsigned char)t[i]) && t[i] != ']' && t[i] != '"')
+		i++;
+	while (i < len && conf_blank((unsigned char)t[i]))
+		i++;
+	if (i < len && t[i] == '"') {
+		quoted = 1;
+		for (i++; i < len && t[i] != '"'; i++)
+			if (t[i] == '\\' && i + 1 < len)
+				i++;
+		if (i >= len) {
+			snprintf(err, errlen, "section header with an unterminated quoted name");
+			return -1;
+		}
+		i++;
+	}
+	for (; i < len; i++) {
+		if (t[i] == ';' && i > 0 && conf_blank((unsigned char)t[i - 1])) {
+			end = i;
+			break;
+		}
+		if (t[i] == ']' && (quoted ? last == (size_t)-1 : 1))
+			last = i;
+	}
+	if (last == (size_t)-1) {
+		snprintf(err, errlen, "section header without a closing \"]\"");
+		return -1;
+	}
+	*close = last;
+	*rest_at = last + 1;
+	while (end > *rest_at && conf_blank((unsigned char)t[end - 1]))
+		end--;
+	while (*rest_at < end && conf_blank((unsigned char)t[*rest_at]))
+		(*rest_at)++;
+	*rest_end = end;
+	return 0;
+}
+
+int
+conf_header_find(const char *text, size_t len, size_t *open, size_t *close)
+{
+	size_t ra, re;
+	char err[128];
+
+	if (conf_header_scan(text, len, open, close, &ra, &re, err, sizeof(err)) != 0)
+		return -1;
+	return ra == re ? 0 : -1;
+}
+
+static int
+conf_hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int
+conf_header_parse(const char *inside, char **kind, char **name, char *err, size_t errlen)
+{
+	const char *p = inside, *k, *end;
+	char *out = NULL;
+	size_t n = 0;
+
+	*kind = *name = NULL;
+	while (conf_blank((unsigned char)*p))
+		p++;
+	k = p;
+	while (*p != '\0' && !conf_blank((unsigned char)*p) && *p != '"')
+		p++;
+	if ((*kind = strndup(k, (size_t)(p - k))) == NULL)
+		goto nomem;
+	while (conf_blank((unsigned char)*p))
+		p++;
+	if (*p != '"') {
+		end = p + strlen(p);
+		while (end > p && conf_blank((unsigned char)end[-1]))
+			end--;
+		if ((*name = strndup(p, (size_t)(end - p))) == NULL)
+			goto nomem;
+		return 0;
+	}
+	if ((out = malloc(strlen(p) + 1)) == NULL)
+		goto nomem;
+	for (p++; *p != '\0' && *p != '"'; p++) {
+		int hi, lo;
+
+		if (*p != '\\') {
+			out[n++] = *p;
+			continue;
+		}
+		switch (*++p) {
+		case '"':  out[n++] = '"'; break;
+		case '\\': out[n++] = '\\'; break;
+		case 'n':  out[n++] = '\n'; break;
+		case 'r':  out[n++] = '\r'; break;
+		case 't':  out[n++] = '\t'; break;
+		case 'x':
+			if ((hi = conf_hexval((unsigned char)p[1])) < 0 ||
+			    (lo = conf_hexval((unsigned char)p[2])) < 0) {
+				snprintf(err, errlen, "\\x in a quoted name needs two hex digits");
+				goto fail;
+			}
+			if (hi == 0 && lo == 0) {
+				snprintf(err, errlen, "a name cannot hold a NUL (\\x00)");
+				goto fail;
+			}
+			out[n++] = (char)(hi * 16 + lo);
+			p += 2;
+			break;
+		case '\0':
+			p--;
+			snprintf(err, errlen, "a quoted name ends in a lone \\");
+			goto fail;
+		default:
+			snprintf(err, errlen, "unknown escape \\%c in a quoted name (use \\\" \\\\ "
+			    "\\n \\r \\t or \\xHH)", *p);
+			goto fail;
+		}
+	}
+	if (*p != '"') {
+		snprintf(err, errlen, "unterminated quoted name");
+		goto fail;
+	}
+	for (p++; conf_blank((unsigned char)*p); p++)
+		;
+	if (*p != '\0') {
+		snprintf(err, errlen, "unexpected text \"%s\" after the quoted name", p);
+		goto fail;
+	}
+	out[n] = '\0';
+	*name = out;
+	return 0;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	free(out);
+	free(*kind);
+	*kind = NULL;
+	return -1;
+}
+
+char *
+conf_name_quote(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t n = strlen(name), i;
+	int need = n == 0 || conf_blank(p[0]) || conf_blank(p[n - 1]) || p[0] == '"';
+	char *out, *q;
+
+	for (i = 0; i < n && !need; i++)
+		need = p[i] < 0x20 || p[i] == 0x7f || p[i] == ';';
+	if (!need)
+		return strdup(name);
+	if ((out = malloc(n * 4 + 3)) == NULL)
+		return NULL;
+	q = out;
+	*q++ = '"';
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '"':  *q++ = '\\'; *q++ = '"'; break;
+		case '\\': *q++ = '\\'; *q++ = '\\'; break;
+		case '\n': *q++ = '\\'; *q++ = 'n'; break;
+		case '\r': *q++ = '\\'; *q++ = 'r'; break;
+		case '\t': *q++ = '\\'; *q++ = 't'; break;
+		default:
+			if (p[i] < 0x20 || p[i] == 0x7f)
+				q += sprintf(q, "\\x%02x", p[i]);
+			else
+				*q++ = (char)p[i];
+		}
+	}
+	*q++ = '"';
+	*q = '\0';
+	return out;
+}
+
+/* "[site NAME]" for messages, NAME quoted when it must be. */
+static void
+conf_site_label(const struct conf_site *s, char *buf, size_t len)
+{
+	char *q = conf_name_quote(s->name);
+
+	snprintf(buf, len, "[site %s]", q != NULL ? q : s->name);
+	free(q);
+}
+
+/* ---- values ---- */
+
+/* Replace *dst by a copy of s. */
 static void
 conf_set_str(struct conf_parser *p, char **dst, const char *s)
 {
@@ -401,230 +761,222 @@ conf_backend_parse(const char *v, char **host, char **port, char *msg, size_t ms
 	return 0;
 }
 
-static int
-conf_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
+/* "auto or a number from 1 to 64", "iis7 or iis8": what a key accepts, for messages. */
+static void
+conf_key_accepts(const struct conf_key *k, char *buf, size_t len)
 {
-	if (a->kind != b->kind || a->port != b->port)
-		return 0;
-	switch (a->kind) {
-	case SSLCERT_IPPORT:
-		return binding_addr_equal(&a->addr, &b->addr);
-	case SSLCERT_HOSTNAMEPORT:
-		return strcasecmp(a->host, b->host) == 0;
-	case SSLCERT_CCS:
-		return 1;
-	}
-	return 0;
-}
+	size_t off = 0, i, n = 0;
 
-static int
-conf_binding_equal(const struct binding *a, const struct binding *b)
-{
-	if (a->proto != b->proto || a->port != b->port || strcmp(a->host, b->host) != 0)
-		return 0;
-	if (a->addr.family == AF_UNSPEC || b->addr.family == AF_UNSPEC)
-		return a->addr.family == b->addr.family;
-	return binding_addr_equal(&a->addr, &b->addr);
-}
-
-/* Look a key up in a table; -1 when unknown. */
-static int
-conf_key_index(const char *const *table, int n, const char *name)
-{
-	int i;
-
+	buf[0] = '\0';
+	while (k->words != NULL && k->words[n].word != NULL)
+		n++;
 	for (i = 0; i < n; i++)
-		if (strcmp(table[i], name) == 0)
-			return i;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+		    i == 0 ? "" : i + 1 == n && k->type == CONF_TYPE_WORD ? " or " : ", ",
+		    k->words[i].word);
+	if (k->type == CONF_TYPE_NUMBER && off < len)
+		snprintf(buf + off, len - off, "%sa number from %lu to %lu", n > 0 ? " or " : "",
+		    k->min, k->max);
+}
+
+/* Store v into a field of size bytes (an unsigned/int/enum or an unsigned long/long). */
+static void
+conf_store_number(void *field, size_t size, unsigned long v)
+{
+	if (size == sizeof(unsigned)) {
+		unsigned u = (unsigned)v;
+
+		memcpy(field, &u, sizeof(u));
+	} else {
+		memcpy(field, &v, sizeof(v));
+	}
+}
+
+static void conf_site_bindings(struct conf_parser *p, struct conf_site *s,
+    struct conf_entry_info *info, const char *v);
+
+/*
+ * Set key k of the entry at base (struct conf, conf_sslcert or conf_site) from v, as the
+ * file spells it; a bad value is an error at the current line.  Defaults come through here
+ * too, so every default obeys its own key's rules.
+ */
+static void
+conf_key_set(struct conf_parser *p, void *base, struct conf_entry_info *info,
+    const struct conf_key *k, const char *v)
+{
+	void *field = (char *)base + k->offset;
+	char accepts[256], msg[512];
+	unsigned long n;
+	size_t i;
+
+	if (*v == '\0' && !(k->flags & CONF_KEY_EMPTY_OK) && k->type != CONF_TYPE_NUMBER &&
+	    k->type != CONF_TYPE_WORD && k->type != CONF_TYPE_LOG) {
+		if (k->type == CONF_TYPE_BINDINGS)
+			conf_error(p, p->line, "bindings needs a value: protocol/IP:Port:Host, ...");
+		else
+			conf_error(p, p->line, "%s needs a value%s%s%s", k->name,
+			    k->value != NULL ? " (" : "", k->value != NULL ? k->value : "",
+			    k->value != NULL ? ")" : "");
+		return;
+	}
+	switch (k->type) {
+	case CONF_TYPE_NUMBER:
+	case CONF_TYPE_WORD:
+		for (i = 0; k->words != NULL && k->words[i].word != NULL; i++) {
+			if (strcmp(v, k->words[i].word) == 0) {
+				conf_store_number(field, k->size, (unsigned long)k->words[i].value);
+				return;
+			}
+		}
+		if (k->type == CONF_TYPE_NUMBER && conf_parse_ulong(v, k->min, k->max, &n) == 0) {
+			conf_store_number(field, k->size, n);
+			return;
+		}
+		conf_key_accepts(k, accepts, sizeof(accepts));
+		conf_error(p, p->line, "%s must be %s, not \"%s\"", k->name, accepts, v);
+		return;
+	case CONF_TYPE_PATH:
+		conf_set_path(p, (char **)field, v);
+		return;
+	case CONF_TYPE_LOG:
+		if (*v == '\0')
+			conf_error(p, p->line, "%s must be a path, - (stdout) or off", k->name);
+		else if (strcmp(v, "off") == 0) {
+			free(*(char **)field);
+			*(char **)field = NULL;
+		} else if (strcmp(v, "-") == 0)
+			conf_set_str(p, (char **)field, "-");
+		else
+			conf_set_path(p, (char **)field, v);
+		return;
+	case CONF_TYPE_STRING:
+		conf_set_str(p, (char **)field, v);
+		return;
+	case CONF_TYPE_GUID:
+		if (!conf_guid_valid(v))
+			conf_error(p, p->line, "%s must be a GUID in braces, e.g. "
+			    "{4dc3e181-e14b-4a21-b022-59fc669b0914}, not \"%s\"", k->name, v);
+		else
+			conf_set_str(p, (char **)field, v);
+		return;
+	case CONF_TYPE_THUMBPRINT:
+		if (!conf_thumbprint_valid(v))
+			conf_error(p, p->line, "%s must be a SHA-1 thumbprint of 40 hex digits, not "
+			    "\"%s\"", k->name, v);
+		else
+			conf_set_str(p, (char **)field, v);
+		return;
+	case CONF_TYPE_BINDINGS:
+		conf_site_bindings(p, base, info, v);
+		return;
+	case CONF_TYPE_BACKEND: {
+		struct conf_site *s = base;
+
+		free(s->backend);
+		free(s->backend_host);
+		free(s->backend_port);
+		s->backend = s->backend_host = s->backend_port = NULL;
+		if (conf_backend_parse(v, &s->backend_host, &s->backend_port, msg,
+		    sizeof(msg)) != 0)
+			conf_error(p, p->line, "%s", msg);
+		else
+			s->backend = conf_strdup(p, v);
+		return;
+	}
+	}
+}
+
+/* The index of key name in the section being read, or -1. */
+static int
+conf_key_index(const struct conf_parser *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->sec_nkeys; i++)
+		if (strcmp(p->sec_keys[i].name, name) == 0)
+			return (int)i;
 	return -1;
 }
 
-/* Record a key's line; 0 when it was already set in this section (reported). */
+/* The index of a key the code itself names in a section (a table row that must exist). */
 static int
-conf_key_first(struct conf_parser *p, int idx, const char *name)
+conf_key_at(enum conf_section section, const char *name)
 {
-	if (p->cur_lines[idx] != 0) {
+	size_t n;
+	const struct conf_key *first = conf_section_keys(section, &n);
+	const struct conf_key *k = conf_key_find(section, name);
+
+	return k != NULL ? (int)(k - first) : 0;
+}
+
+static unsigned
+conf_kind_flag(enum sslcert_kind kind)
+{
+	return kind == SSLCERT_IPPORT ? CONF_KEY_IPPORT :
+	    kind == SSLCERT_HOSTNAMEPORT ? CONF_KEY_HOSTNAMEPORT : CONF_KEY_CCS;
+}
+
+/* inih's handler: one key = value of the section the reader last saw. */
+static int
+conf_ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf_parser *p = user;
+	struct conf_entry_info *info = NULL;
+	const struct conf_key *k;
+	void *base;
+	int idx;
+
+	(void)section; /* inih truncates long section names; the reader's copy is used */
+	if (value == NULL)
+		value = "";
+	if (name == NULL)
+		return 1;
+	if (*name == '\0') {
+		conf_error(p, p->line, "missing key name before \"=\"");
+		return 1;
+	}
+	switch (p->sec) {
+	case SEC_SERVER:
+		base = p->c;
+		break;
+	case SEC_SSLCERT:
+		base = &p->c->sslcerts[p->c->nsslcerts - 1];
+		info = &p->sslinfo[p->c->nsslcerts - 1];
+		break;
+	case SEC_SITE:
+		base = &p->c->sites[p->c->nsites - 1];
+		info = &p->siteinfo[p->c->nsites - 1];
+		break;
+	default:
+		return 1;
+	}
+	idx = conf_key_index(p, name);
+	k = idx >= 0 ? &p->sec_keys[idx] : NULL;
+	if (k != NULL && p->sec == SEC_SSLCERT &&
+	    (k->flags & conf_kind_flag(((struct conf_sslcert *)base)->key.kind)) == 0)
+		k = NULL;
+	if (k == NULL) {
+		conf_error(p, p->line, "unknown key \"%s\" in %s", name, p->label);
+		return 1;
+	}
+	if (p->cur_lines[idx] != 0 && !(k->flags & CONF_KEY_REPEAT)) {
 		conf_error(p, p->line, "duplicate key \"%s\" in %s (first at line %d)", name,
 		    p->label, p->cur_lines[idx]);
-		return 0;
+		return 1;
 	}
 	p->cur_lines[idx] = p->line;
-	return 1;
-}
-
-/* access_log / httperr_log: "-", "off" or a path. */
-static void
-conf_set_log(struct conf_parser *p, char **dst, const char *key, const char *v)
-{
-	if (*v == '\0') {
-		conf_error(p, p->line, "%s must be a path, - (stdout) or off", key);
-	} else if (strcmp(v, "off") == 0) {
-		free(*dst);
-		*dst = NULL;
-	} else if (strcmp(v, "-") == 0) {
-		conf_set_str(p, dst, "-");
-	} else {
-		conf_set_path(p, dst, v);
-	}
+	conf_key_set(p, base, info, k, value);
+	return 1; /* errors are collected here, never through inih's return value */
 }
 
 static void
-conf_server_key(struct conf_parser *p, const char *name, const char *v)
-{
-	struct conf *c = p->c;
-	unsigned long n;
-	size_t i;
-	int k;
-
-	if ((k = conf_key_index(server_keys, SK_COUNT, name)) < 0) {
-		conf_error(p, p->line, "unknown key \"%s\" in [server]", name);
-		return;
-	}
-	if (!conf_key_first(p, k, name))
-		return;
-	p->server_lines[k] = p->line;
-	for (i = 0; i < sizeof(num_keys) / sizeof(num_keys[0]); i++) {
-		const struct conf_numkey *nk = &num_keys[i];
-
-		if (nk->key != k)
-			continue;
-		if (conf_parse_ulong(v, nk->min, nk->max, &n) != 0) {
-			conf_error(p, p->line, "%s must be a number from %lu to %lu, not \"%s\"",
-			    name, nk->min, nk->max, v);
-			return;
-		}
-		switch (k) {
-		case SK_MAX_FIELD_LENGTH: c->max_field_length = n; break;
-		case SK_MAX_REQUEST_BYTES: c->max_request_bytes = n; break;
-		case SK_MAX_URL_LENGTH: c->max_url_length = n; break;
-		case SK_HEADER_WAIT_TIMEOUT: c->header_wait_timeout = (unsigned)n; break;
-		case SK_IDLE_CONNECTION_TIMEOUT: c->idle_connection_timeout = (unsigned)n; break;
-		case SK_ENTITY_BODY_TIMEOUT: c->entity_body_timeout = (unsigned)n; break;
-		case SK_HANDSHAKE_TIMEOUT: c->handshake_timeout = (unsigned)n; break;
-		case SK_MIN_SEND_RATE: c->min_send_rate = n; break;
-		case SK_MAX_CONNECTIONS: c->max_connections = n; break;
-		case SK_BACKEND_CONNECT_TIMEOUT: c->backend_connect_timeout = (unsigned)n; break;
-		case SK_BACKEND_TIMEOUT: c->backend_timeout = (unsigned)n; break;
-		case SK_WEBSOCKET_IDLE_TIMEOUT: c->websocket_idle_timeout = (unsigned)n; break;
-		}
-		return;
-	}
-	switch (k) {
-	case SK_MODE:
-		if (strcmp(v, "iis7") == 0)
-			c->mode = CONF_MODE_IIS7;
-		else if (strcmp(v, "iis8") == 0)
-			c->mode = CONF_MODE_IIS8;
-		else
-			conf_error(p, p->line, "mode must be iis7 or iis8, not \"%s\"", v);
-		break;
-	case SK_WORKERS:
-		if (strcmp(v, "auto") == 0)
-			c->workers = 0;
-		else if (conf_parse_ulong(v, 1, 64, &n) == 0)
-			c->workers = (int)n;
-		else
-			conf_error(p, p->line, "workers must be auto or a number from 1 to 64, "
-			    "not \"%s\"", v);
-		break;
-	case SK_ACCESS_LOG:
-		conf_set_log(p, &c->access_log, name, v);
-		break;
-	case SK_HTTPERR_LOG:
-		conf_set_log(p, &c->httperr_log, name, v);
-		break;
-	case SK_TRACE:
-		if (strcmp(v, "on") == 0)
-			c->trace = 1;
-		else if (strcmp(v, "off") == 0)
-			c->trace = 0;
-		else
-			conf_error(p, p->line, "trace must be on or off, not \"%s\"", v);
-		break;
-	case SK_CERT_STORE:
-	case SK_TRUST:
-	case SK_PID_FILE:
-		if (*v == '\0') {
-			conf_error(p, p->line, "%s needs a value", name);
-			break;
-		}
-		conf_set_path(p, k == SK_CERT_STORE ? &c->cert_store :
-		    k == SK_TRUST ? &c->trust : &c->pid_file, v);
-		break;
-	case SK_SERVER_HEADER:
-		conf_set_str(p, &c->server_header, v);
-		break;
-	case SK_USER:
-		if (*v == '\0')
-			conf_error(p, p->line, "user needs a value (a user name)");
-		else
-			conf_set_str(p, &c->user, v);
-		break;
-	}
-}
-
-static void
-conf_sslcert_key(struct conf_parser *p, const char *name, const char *v)
-{
-	struct conf_sslcert *e = &p->c->sslcerts[p->c->nsslcerts - 1];
-	struct conf_entry_info *info = &p->sslinfo[p->c->nsslcerts - 1];
-	unsigned allowed = e->key.kind == SSLCERT_CCS ? XK_CCS_KEYS : XK_CERT_KEYS;
-	int k = conf_key_index(sslcert_keys, XK_COUNT, name);
-
-	if (k < 0 || (allowed & XK_BIT(k)) == 0) {
-		conf_error(p, p->line, "unknown key \"%s\" in %s", name, p->label);
-		return;
-	}
-	if (!conf_key_first(p, k, name))
-		return;
-	info->lines[k] = p->line;
-	switch (k) {
-	case XK_CERTIFICATE:
-	case XK_KEY:
-	case XK_PFX:
-	case XK_DIRECTORY:
-		if (*v == '\0') {
-			conf_error(p, p->line, "%s needs a value (a path)", name);
-			break;
-		}
-		conf_set_path(p, k == XK_CERTIFICATE ? &e->certificate : k == XK_KEY ? &e->key_file :
-		    k == XK_PFX ? &e->pfx : &e->directory, v);
-		break;
-	case XK_PFX_PASSWORD:
-		conf_set_str(p, &e->pfx_password, v);
-		break;
-	case XK_PASSWORD:
-		conf_set_str(p, &e->password, v);
-		break;
-	case XK_CERTHASH:
-		if (!conf_thumbprint_valid(v))
-			conf_error(p, p->line, "certhash must be a SHA-1 thumbprint of 40 hex digits, "
-			    "not \"%s\"", v);
-		else
-			conf_set_str(p, &e->certhash, v);
-		break;
-	case XK_APPID:
-		if (!conf_guid_valid(v))
-			conf_error(p, p->line, "appid must be a GUID in braces, e.g. "
-			    "{4dc3e181-e14b-4a21-b022-59fc669b0914}, not \"%s\"", v);
-		else
-			conf_set_str(p, &e->appid, v);
-		break;
-	case XK_CERTSTORENAME:
-		if (*v == '\0')
-			conf_error(p, p->line, "certstorename needs a value (e.g. MY)");
-		else
-			conf_set_str(p, &e->certstorename, v);
-		break;
-	}
-}
-
-static void
-conf_site_bindings(struct conf_parser *p, struct conf_site *s, const char *v)
+conf_site_bindings(struct conf_parser *p, struct conf_site *s, struct conf_entry_info *info,
+    const char *v)
 {
 	char item[INI_MAX_LINE + 1], msg[512];
 	const char *q = v;
 	struct binding b, *nb;
+	int *nl;
 
 	for (;;) {
 		size_t n = strcspn(q, ","), a = 0, z = n;
@@ -646,7 +998,13 @@ conf_site_bindings(struct conf_parser *p, struct conf_site *s, const char *v)
 			p->nomem = 1;
 		} else {
 			s->bindings = nb;
-			s->bindings[s->nbindings++] = b;
+			if ((nl = realloc(info->blines, (s->nbindings + 1) * sizeof(*nl))) == NULL) {
+				p->nomem = 1;
+			} else {
+				info->blines = nl;
+				info->blines[s->nbindings] = p->line;
+				s->bindings[s->nbindings++] = b;
+			}
 		}
 		if (q[n] == '\0')
 			break;
@@ -654,201 +1012,156 @@ conf_site_bindings(struct conf_parser *p, struct conf_site *s, const char *v)
 	}
 }
 
-static void
-conf_site_key(struct conf_parser *p, const char *name, const char *v)
-{
-	struct conf_site *s = &p->c->sites[p->c->nsites - 1];
-	struct conf_entry_info *info = &p->siteinfo[p->c->nsites - 1];
-	unsigned long n;
-	char msg[512];
-	int k = conf_key_index(site_keys, TK_COUNT, name);
-
-	if (k < 0) {
-		conf_error(p, p->line, "unknown key \"%s\" in %s", name, p->label);
-		return;
-	}
-	/* bindings is a list: it may be repeated, each line adding to it, so a site with
-	 * many bindings is not held to inih's 200-character line. */
-	if (k == TK_BINDINGS && p->cur_lines[k] != 0) {
-		info->lines[k] = p->line;
-	} else {
-		if (!conf_key_first(p, k, name))
-			return;
-		info->lines[k] = p->line;
-	}
-	switch (k) {
-	case TK_ID:
-		if (conf_parse_ulong(v, 1, 2147483647UL, &n) != 0)
-			conf_error(p, p->line, "id must be a positive number (1 to 2147483647), "
-			    "not \"%s\"", v);
-		else
-			s->id = (long)n;
-		break;
-	case TK_BINDINGS:
-		if (*v == '\0')
-			conf_error(p, p->line, "bindings needs a value: protocol/IP:Port:Host, ...");
-		else
-			conf_site_bindings(p, s, v);
-		break;
-	case TK_BACKEND:
-		free(s->backend);
-		s->backend = NULL;
-		if (conf_backend_parse(v, &s->backend_host, &s->backend_port, msg,
-		    sizeof(msg)) != 0)
-			conf_error(p, p->line, "%s", msg);
-		else
-			s->backend = conf_strdup(p, v);
-		break;
-	case TK_STATE:
-		if (strcmp(v, "started") == 0)
-			s->stopped = 0;
-		else if (strcmp(v, "stopped") == 0)
-			s->stopped = 1;
-		else
-			conf_error(p, p->line, "state must be started or stopped, not \"%s\"", v);
-		break;
-	}
-}
-
-/* inih's handler: one key = value of the section the reader last saw. */
-static int
-conf_ini_cb(void *user, const char *section, const char *name, const char *value)
-{
-	struct conf_parser *p = user;
-
-	(void)section; /* inih truncates long section names; the reader's copy is used */
-	if (value == NULL)
-		value = "";
-	if (name == NULL)
-		return 1;
-	if (*name == '\0') {
-		conf_error(p, p->line, "missing key name before \"=\"");
-		return 1;
-	}
-	switch (p->sec) {
-	case SEC_SERVER:
-		conf_server_key(p, name, value);
-		break;
-	case SEC_SSLCERT:
-		conf_sslcert_key(p, name, value);
-		break;
-	case SEC_SITE:
-		conf_site_key(p, name, value);
-		break;
-	case SEC_NONE:
-	case SEC_SKIP:
-		break;
-	}
-	return 1; /* errors are collected here, never through inih's return value */
-}
-
-/* The checks that need the whole section: required keys, keys that exclude each other. */
+/* The checks that need the whole section: required keys, keys that exclude each other,
+ * the defaults of what was not set. */
 static void
 conf_section_end(struct conf_parser *p)
 {
 	struct conf_entry_info *info = NULL;
+	void *base = NULL;
+	size_t i;
 
 	if (p->sec == SEC_SSLCERT) {
 		struct conf_sslcert *e = &p->c->sslcerts[p->c->nsslcerts - 1];
-		static const int src[] = { XK_CERTIFICATE, XK_PFX, XK_CERTHASH };
-		int first = -1;
-		size_t i;
+		static const char *const src[] = { "certificate", "pfx", "certhash" };
+		int first = -1, kcert, kkey, kpfx, kpw, kch;
 
 		info = &p->sslinfo[p->c->nsslcerts - 1];
+		base = e;
+		kcert = conf_key_at(CONF_SECTION_SSLCERT, "certificate");
+		kkey = conf_key_at(CONF_SECTION_SSLCERT, "key");
+		kpfx = conf_key_at(CONF_SECTION_SSLCERT, "pfx");
+		kpw = conf_key_at(CONF_SECTION_SSLCERT, "pfx_password");
+		kch = conf_key_at(CONF_SECTION_SSLCERT, "certhash");
 		if (e->key.kind == SSLCERT_CCS) {
-			if (info->lines[XK_DIRECTORY] == 0)
+			if (info->lines[conf_key_at(CONF_SECTION_SSLCERT, "directory")] == 0)
 				conf_error(p, p->sec_line, "%s needs directory (the Central Certificate "
 				    "Store's folder of <host>.pfx files)", p->label);
 		} else {
 			for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
-				if (info->lines[src[i]] == 0)
+				int ki = conf_key_at(CONF_SECTION_SSLCERT, src[i]);
+
+				if (info->lines[ki] == 0)
 					continue;
 				if (first < 0) {
-					first = src[i];
+					first = (int)i;
 					continue;
 				}
-				conf_error(p, info->lines[src[i]], "%s has both %s (line %d) and %s: "
-				    "use exactly one of certificate, pfx or certhash", p->label,
-				    sslcert_keys[first], info->lines[first], sslcert_keys[src[i]]);
+				conf_error(p, info->lines[ki], "%s has both %s (line %d) and %s: use "
+				    "exactly one of certificate, pfx or certhash", p->label, src[first],
+				    info->lines[conf_key_at(CONF_SECTION_SSLCERT, src[first])], src[i]);
 			}
 			if (first < 0)
 				conf_error(p, p->sec_line, "%s needs one of certificate, pfx or certhash",
 				    p->label);
-			if (info->lines[XK_KEY] != 0 && info->lines[XK_CERTIFICATE] == 0)
-				conf_error(p, info->lines[XK_KEY], "key is only used with certificate "
+			if (info->lines[kkey] != 0 && info->lines[kcert] == 0)
+				conf_error(p, info->lines[kkey], "key is only used with certificate "
 				    "(a PEM chain) in %s", p->label);
-			if (info->lines[XK_PFX_PASSWORD] != 0 && info->lines[XK_PFX] == 0 &&
-			    info->lines[XK_CERTHASH] == 0)
-				conf_error(p, info->lines[XK_PFX_PASSWORD], "pfx_password is only used "
-				    "with pfx or certhash in %s", p->label);
-			if (e->certstorename == NULL)
-				e->certstorename = conf_strdup(p, "MY");
+			if (info->lines[kpw] != 0 && info->lines[kpfx] == 0 && info->lines[kch] == 0)
+				conf_error(p, info->lines[kpw], "pfx_password is only used with pfx or "
+				    "certhash in %s", p->label);
 		}
 	} else if (p->sec == SEC_SITE) {
 		info = &p->siteinfo[p->c->nsites - 1];
-		if (info->lines[TK_ID] == 0)
-			conf_error(p, p->sec_line, "%s needs id", p->label);
-		if (info->lines[TK_BINDINGS] == 0)
-			conf_error(p, p->sec_line, "%s needs bindings", p->label);
+		base = &p->c->sites[p->c->nsites - 1];
+		for (i = 0; i < p->sec_nkeys; i++)
+			if ((p->sec_keys[i].flags & CONF_KEY_REQUIRED) && info->lines[i] == 0)
+				conf_error(p, p->sec_line, "%s needs %s", p->label, p->sec_keys[i].name);
 	}
-	if (info != NULL && p->nmsgs > p->sec_nmsgs)
-		info->bad = 1;
+	if (info != NULL) {
+		unsigned kind = p->sec == SEC_SSLCERT ?
+		    conf_kind_flag(((struct conf_sslcert *)base)->key.kind) : 0;
+		int line = p->line;
+
+		/* the defaults of the keys this entry did not set (a default is never bad) */
+		p->line = p->sec_line;
+		for (i = 0; i < p->sec_nkeys; i++) {
+			const struct conf_key *k = &p->sec_keys[i];
+
+			if (k->def == NULL || info->lines[i] != 0 ||
+			    (kind != 0 && (k->flags & kind) == 0))
+				continue;
+			conf_key_set(p, base, info, k, k->def);
+		}
+		p->line = line;
+		if (p->nmsgs > p->sec_nmsgs)
+			info->bad = 1;
+	}
 	p->sec = SEC_NONE;
 }
 
-/* Grow c->sslcerts / c->sites and their info arrays by one zeroed entry. */
+/* Grow c->sslcerts / c->sites and their info arrays by one zeroed entry, geometrically. */
 static int
 conf_grow(struct conf_parser *p, void **arr, size_t elem, struct conf_entry_info **info,
-    size_t n)
+    size_t n, size_t *cap, size_t nkeys)
 {
 	void *na;
 	struct conf_entry_info *ni;
 
-	if ((na = realloc(*arr, (n + 1) * elem)) == NULL) {
+	if (n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		if ((na = realloc(*arr, ncap * elem)) == NULL) {
+			p->nomem = 1;
+			return -1;
+		}
+		*arr = na;
+		if ((ni = realloc(*info, ncap * sizeof(*ni))) == NULL) {
+			p->nomem = 1;
+			return -1;
+		}
+		*info = ni;
+		*cap = ncap;
+	}
+	memset((char *)*arr + n * elem, 0, elem);
+	memset(&(*info)[n], 0, sizeof(**info));
+	if (((*info)[n].lines = calloc(nkeys > 0 ? nkeys : 1, sizeof(int))) == NULL) {
 		p->nomem = 1;
 		return -1;
 	}
-	*arr = na;
-	memset((char *)na + n * elem, 0, elem);
-	if ((ni = realloc(*info, (n + 1) * sizeof(*ni))) == NULL) {
-		p->nomem = 1;
-		return -1;
-	}
-	*info = ni;
-	memset(&ni[n], 0, sizeof(*ni));
 	return 0;
 }
 
-/* A section header "[kind name]": text is what lies between the brackets. */
+/* A section header: inside is what lies between the brackets, as written. */
 static void
-conf_section_begin(struct conf_parser *p, char *text)
+conf_section_begin(struct conf_parser *p, const char *inside)
 {
 	struct conf *c = p->c;
-	char msg[512], *kind, *rest, *end;
+	char msg[512], hk[BINDING_HOST_MAX + 64], *kind = NULL, *rest = NULL, *key;
+	ENTRY *ent;
 	size_t i;
 
 	conf_section_end(p);
 	p->sec = SEC_SKIP;
 	p->sec_line = p->line;
 	p->sec_nmsgs = p->nmsgs;
-	memset(p->cur_lines, 0, sizeof(p->cur_lines));
+	p->cur_lines = NULL;
+	p->sec_nkeys = 0;
+	/* the label names the section as the file spells it: "[site A]", "[site \" A\"]" */
+	{
+		const char *r = inside, *w;
+		size_t kl, wl;
 
-	while (isspace((unsigned char)*text))
-		text++;
-	end = text + strlen(text);
-	while (end > text && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	kind = text;
-	rest = kind + strcspn(kind, " \t");
-	if (*rest != '\0') {
-		*rest++ = '\0';
-		while (isspace((unsigned char)*rest))
-			rest++;
+		while (conf_blank((unsigned char)*r))
+			r++;
+		for (kl = 0; r[kl] != '\0' && !conf_blank((unsigned char)r[kl]) && r[kl] != '"'; kl++)
+			;
+		for (w = r + kl; conf_blank((unsigned char)*w); w++)
+			;
+		for (wl = strlen(w); wl > 0 && conf_blank((unsigned char)w[wl - 1]); wl--)
+			;
+		free(p->label);
+		if ((wl > 0 ? asprintf(&p->label, "[%.*s %.*s]", (int)kl, r, (int)wl, w) :
+		    asprintf(&p->label, "[%.*s]", (int)kl, r)) < 0) {
+			p->label = NULL;
+			p->nomem = 1;
+			return;
+		}
 	}
-	if (*rest != '\0')
-		snprintf(p->label, sizeof(p->label), "[%s %s]", kind, rest);
-	else
-		snprintf(p->label, sizeof(p->label), "[%s]", kind);
+	if (conf_header_parse(inside, &kind, &rest, msg, sizeof(msg)) != 0) {
+		conf_error(p, p->line, "%s: %s", p->label, msg);
+		return;
+	}
 
 	if (strcmp(kind, "server") == 0) {
 		if (*rest != '\0') {
@@ -860,6 +1173,8 @@ conf_section_begin(struct conf_parser *p, char *text)
 		} else {
 			p->server_line = p->line;
 			p->sec = SEC_SERVER;
+			p->sec_keys = conf_section_keys(CONF_SECTION_SERVER, &p->sec_nkeys);
+			p->cur_lines = p->server_lines;
 		}
 	} else if (strcmp(kind, "sslcert") == 0) {
 		struct sslcert_key k;
@@ -869,26 +1184,31 @@ conf_section_begin(struct conf_parser *p, char *text)
 		if (*rest == '\0') {
 			conf_error(p, p->line, "[sslcert] needs a key: [sslcert 0.0.0.0:443] (ipport), "
 			    "[sslcert name:443] (hostnameport) or [sslcert ccs:443]");
-			return;
+			goto done;
 		}
 		if (binding_sslkey_parse(rest, &k, msg, sizeof(msg)) != 0) {
 			conf_error(p, p->line, "%s", msg);
-			return;
+			goto done;
 		}
-		for (i = 0; i < c->nsslcerts; i++) {
-			if (!p->sslinfo[i].dup && conf_sslkey_equal(&c->sslcerts[i].key, &k)) {
-				conf_error(p, p->line, "duplicate section %s: the same certificate "
-				    "binding as [sslcert %s] (line %d)", p->label, c->sslcerts[i].name,
-				    c->sslcerts[i].line);
-				dup = 1;
-				break;
-			}
+		binding_sslkey_hashkey(&k, hk, sizeof(hk));
+		if ((ent = strhash_enter(&p->sslnames, hk, c->nsslcerts + 1, NULL)) == NULL) {
+			p->nomem = 1;
+			goto done;
 		}
+		if ((size_t)(uintptr_t)ent->data != c->nsslcerts + 1) {
+			i = (size_t)(uintptr_t)ent->data - 1;
+			conf_error(p, p->line, "duplicate section %s: the same certificate binding as "
+			    "[sslcert %s] (line %d)", p->label, c->sslcerts[i].name,
+			    c->sslcerts[i].line);
+			dup = 1;
+		}
+		p->sec_keys = conf_section_keys(CONF_SECTION_SSLCERT, &p->sec_nkeys);
 		if (conf_grow(p, (void **)&c->sslcerts, sizeof(*c->sslcerts), &p->sslinfo,
-		    c->nsslcerts) != 0)
-			return;
+		    c->nsslcerts, &p->capssl, p->sec_nkeys) != 0)
+			goto done;
 		e = &c->sslcerts[c->nsslcerts];
 		p->sslinfo[c->nsslcerts].dup = dup;
+		p->cur_lines = p->sslinfo[c->nsslcerts].lines;
 		c->nsslcerts++;
 		e->key = k;
 		e->name = conf_strdup(p, rest);
@@ -900,45 +1220,57 @@ conf_section_begin(struct conf_parser *p, char *text)
 
 		if (*rest == '\0') {
 			conf_error(p, p->line, "[site] needs a name: [site NAME]");
-			return;
+			goto done;
 		}
-		for (i = 0; i < c->nsites; i++) {
-			if (!p->siteinfo[i].dup && strcasecmp(c->sites[i].name, rest) == 0) {
-				conf_error(p, p->line, "duplicate section [site %s] (first at line %d)",
-				    rest, c->sites[i].line);
-				dup = 1;
-				break;
-			}
+		if ((key = strhash_lower(rest)) == NULL ||
+		    (ent = strhash_enter(&p->sitenames, key, c->nsites + 1, NULL)) == NULL) {
+			free(key);
+			p->nomem = 1;
+			goto done;
 		}
+		free(key);
+		if ((size_t)(uintptr_t)ent->data != c->nsites + 1) {
+			i = (size_t)(uintptr_t)ent->data - 1;
+			conf_error(p, p->line, "duplicate section %s (first at line %d)", p->label,
+			    c->sites[i].line);
+			dup = 1;
+		}
+		p->sec_keys = conf_section_keys(CONF_SECTION_SITE, &p->sec_nkeys);
 		if (conf_grow(p, (void **)&c->sites, sizeof(*c->sites), &p->siteinfo,
-		    c->nsites) != 0)
-			return;
+		    c->nsites, &p->capsite, p->sec_nkeys) != 0)
+			goto done;
 		s = &c->sites[c->nsites];
 		p->siteinfo[c->nsites].dup = dup;
+		p->cur_lines = p->siteinfo[c->nsites].lines;
 		c->nsites++;
-		s->name = conf_strdup(p, rest);
+		s->name = rest;
+		rest = NULL;
 		s->line = p->line;
 		p->sec = SEC_SITE;
 	} else {
 		conf_error(p, p->line, "unknown section %s: expected [server], [sslcert KEY] or "
 		    "[site NAME]", p->label);
 	}
+done:
+	free(kind);
+	free(rest);
 }
 
 /*
  * inih's line reader.  inih calls it once per line; it hands inih the line without its
  * indentation (so INI_ALLOW_MULTILINE never takes an indented key for a continuation),
  * and keeps from inih what inih would misreport or not report at all: over-long lines
- * (inih would split them), section headers (inih says nothing about empty or duplicate
- * sections), and lines that are not key = value (inih names only the first).
+ * (inih would split them), section headers (read here, with their quoted names, up to
+ * CONF_HEADER_MAX characters; inih says nothing about empty or duplicate sections), and
+ * lines that are not key = value (inih names only the first).
  */
 static char *
 conf_reader_cb(char *str, int num, void *stream)
 {
 	struct conf_parser *p = stream;
-	const char *s, *nl, *q;
-	size_t n, limit = num > 1 ? (size_t)num - 1 : 0;
-	char *t;
+	const char *s, *nl;
+	size_t n, limit = num > 1 ? (size_t)num - 1 : 0, a, z;
+	char *t, msg[256];
 
 	if (p->pos >= p->len)
 		return NULL;
@@ -958,48 +1290,49 @@ conf_reader_cb(char *str, int num, void *stream)
 		conf_error(p, p->line, "line contains a NUL byte");
 		return str;
 	}
+	for (a = 0; a < n && isspace((unsigned char)s[a]); a++)
+		;
+	for (z = n; z > a && isspace((unsigned char)s[z - 1]); z--)
+		;
+	if (a < z && s[a] == '[') {
+		size_t open, close, ra, re;
+		char *inside;
+
+		if (z - a > CONF_HEADER_MAX) {
+			conf_error(p, p->line, "line too long (%zu characters, at most %d for a "
+			    "section header)", z - a, CONF_HEADER_MAX);
+			conf_section_end(p);
+			p->sec = SEC_SKIP;
+			return str;
+		}
+		if (conf_header_scan(s + a, z - a, &open, &close, &ra, &re, msg,
+		    sizeof(msg)) != 0) {
+			conf_error(p, p->line, "%s", msg);
+			conf_section_end(p);
+			p->sec = SEC_SKIP; /* its keys are not blamed on the section before */
+			return str;
+		}
+		if ((inside = strndup(s + a + open, close - open)) == NULL) {
+			p->nomem = 1;
+			return str;
+		}
+		conf_section_begin(p, inside);
+		free(inside);
+		if (re > ra)
+			conf_error(p, p->line, "unexpected text \"%.*s\" after the section header",
+			    (int)(re - ra), s + a + ra);
+		return str; /* handled here: inih sees a blank line */
+	}
 	if (n > limit) {
 		conf_error(p, p->line, "line too long (%zu characters, at most %zu)", n, limit);
 		return str;
 	}
-	while (n > 0 && isspace((unsigned char)*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		n--;
-	memcpy(str, s, n);
+	n = z - a;
+	memcpy(str, s + a, n);
 	str[n] = '\0';
 
 	if (n == 0 || str[0] == ';' || str[0] == '#')
 		return str;
-	if (str[0] == '[') {
-		/* the last ']' before any " ;" comment: "[sslcert [::]:443]" holds two */
-		for (t = str + 1; *t != '\0'; t++) {
-			if (*t == ';' && isspace((unsigned char)t[-1])) {
-				while (t > str && isspace((unsigned char)t[-1]))
-					t--;
-				*t = '\0';
-				break;
-			}
-		}
-		if ((t = strrchr(str, ']')) == NULL) {
-			conf_error(p, p->line, "section header without a closing \"]\"");
-			conf_section_end(p);
-			p->sec = SEC_SKIP; /* its keys are not blamed on the section before */
-		} else {
-			*t = '\0';
-			q = t + 1;
-			while (isspace((unsigned char)*q))
-				q++;
-			conf_section_begin(p, str + 1);
-			if (*q != '\0')
-				conf_error(p, p->line, "unexpected text \"%s\" after the section header",
-				    q);
-		}
-		str[0] = '\0'; /* handled here: inih sees a blank line */
-		return str;
-	}
 	/* key = value (or inih's key: value); the separator must precede any " ;" comment */
 	for (t = str; *t != '\0'; t++) {
 		if (*t == '=' || *t == ':')
@@ -1045,126 +1378,234 @@ conf_check_sslcerts(struct conf_parser *p)
 			    e->name, e->key.kind == SSLCERT_CCS ? "ccs" : "hostnameport");
 			info->bad = 1;
 		}
-		if (info->lines[XK_CERTHASH] != 0 && c->cert_store == NULL &&
-		    p->server_lines[SK_CERT_STORE] == 0) {
-			conf_error(p, info->lines[XK_CERTHASH], "certhash needs cert_store in [server] "
-			    "(the directory where thumbprints are looked up)");
-			info->bad = 1;
-		}
 	}
 }
 
+/* Which site holds each port's first http and first https binding (index + 1). */
+struct conf_port {
+	size_t site[2];        /* [BINDING_HTTP], [BINDING_HTTPS] */
+	int    reported;
+};
+
+/*
+ * Site ids unique; a binding once per site, and on one started site only (IIS starts the
+ * first site and leaves a second one with the same binding stopped: a stopped site may
+ * share it); a port either http or https.  One hash lookup per binding.
+ */
 static void
 conf_check_sites(struct conf_parser *p)
 {
 	struct conf *c = p->c;
-	unsigned *ports = NULL;
-	size_t nports = 0, i, j, k, l;
-	char text[BINDING_HOST_MAX + 64];
+	struct strhash ids, binds, own;
+	struct conf_port *ports = NULL;
+	size_t *bsite = NULL, *bidx = NULL;
+	char key[BINDING_HOST_MAX + 96], text[BINDING_HOST_MAX + 64];
+	char la[BINDING_HOST_MAX + 600], lb[BINDING_HOST_MAX + 600];
+	size_t i, k, nb = 0, ord = 0;
+	int kid = conf_key_at(CONF_SECTION_SITE, "id");
+	ENTRY *ent;
 
+	memset(&ids, 0, sizeof(ids));
+	memset(&binds, 0, sizeof(binds));
+	memset(&own, 0, sizeof(own));
+	if (c->nsites == 0)
+		return;
+	for (i = 0; i < c->nsites; i++)
+		nb += c->sites[i].nbindings;
+	if (strhash_init(&ids, c->nsites) != 0 || strhash_init(&binds, nb) != 0 ||
+	    strhash_init(&own, nb) != 0 || (ports = calloc(65536, sizeof(*ports))) == NULL ||
+	    (bsite = calloc(nb + 1, sizeof(*bsite))) == NULL ||
+	    (bidx = calloc(nb + 1, sizeof(*bidx))) == NULL) {
+		p->nomem = 1;
+		goto done;
+	}
 	for (i = 0; i < c->nsites; i++) {
 		struct conf_site *s = &c->sites[i];
-		int bl = p->siteinfo[i].lines[TK_BINDINGS];
+		struct conf_entry_info *info = &p->siteinfo[i];
 
-		if (p->siteinfo[i].dup)
+		if (info->dup)
 			continue;
-		for (j = 0; j < i; j++) {
-			if (!p->siteinfo[j].dup && s->id != 0 && c->sites[j].id == s->id) {
-				conf_error(p, p->siteinfo[i].lines[TK_ID], "id %ld of [site %s] is "
-				    "already used by [site %s] (line %d)", s->id, s->name,
-				    c->sites[j].name, p->siteinfo[j].lines[TK_ID]);
-				break;
+		conf_site_label(s, la, sizeof(la));
+		if (s->id != 0) {
+			snprintf(key, sizeof(key), "%ld", s->id);
+			if ((ent = strhash_enter(&ids, key, i + 1, NULL)) == NULL) {
+				p->nomem = 1;
+				goto done;
+			}
+			if ((size_t)(uintptr_t)ent->data != i + 1) {
+				size_t j = (size_t)(uintptr_t)ent->data - 1;
+
+				conf_site_label(&c->sites[j], lb, sizeof(lb));
+				conf_error(p, info->lines[kid], "id %ld of %s is already used by %s (line "
+				    "%d)", s->id, la, lb, p->siteinfo[j].lines[kid]);
 			}
 		}
-		for (k = 0; k < s->nbindings; k++) {
+		for (k = 0; k < s->nbindings; k++, ord++) {
 			const struct binding *b = &s->bindings[k];
-			int found = 0;
+			int line = info->blines[k];
+			struct conf_port *pt = &ports[b->port];
+			size_t j, m;
+			int n;
 
+			bsite[ord] = i;
+			bidx[ord] = k;
 			binding_format(b, text, sizeof(text));
-			for (l = 0; l < k && !found; l++) {
-				if (conf_binding_equal(&s->bindings[l], b)) {
-					conf_error(p, bl, "binding %s appears twice in [site %s]", text,
-					    s->name);
-					found = 1;
-				}
+			/* twice in this site? */
+			n = snprintf(key, sizeof(key), "%zu#", i);
+			binding_hashkey(b, key + n, sizeof(key) - (size_t)n);
+			if ((ent = strhash_enter(&own, key, ord + 1, NULL)) == NULL) {
+				p->nomem = 1;
+				goto done;
 			}
-			for (j = 0; j < i && !found; j++) {
-				if (p->siteinfo[j].dup)
-					continue;
-				for (l = 0; l < c->sites[j].nbindings && !found; l++) {
-					if (conf_binding_equal(&c->sites[j].bindings[l], b)) {
-						conf_error(p, bl, "binding %s of [site %s] is already used by "
-						    "[site %s] (line %d): IIS would refuse to start the second "
-						    "site", text, s->name, c->sites[j].name,
-						    p->siteinfo[j].lines[TK_BINDINGS]);
-						found = 1;
-					}
-				}
-			}
-		}
-	}
-
-	/* A port is either http or https: one listener cannot speak both. */
-	for (i = 0; i < c->nsites; i++) {
-		if (p->siteinfo[i].dup)
-			continue;
-		for (k = 0; k < c->sites[i].nbindings; k++) {
-			const struct binding *b = &c->sites[i].bindings[k];
-			int done = 0;
-			unsigned *np;
-
-			for (l = 0; l < nports; l++)
-				if (ports[l] == b->port)
-					done = 1;
-			if (done)
+			if ((size_t)(uintptr_t)ent->data != ord + 1) {
+				conf_error(p, line, "binding %s appears twice in %s", text, la);
 				continue;
-			for (j = 0; j <= i && !done; j++) {
-				size_t lim = j == i ? k : c->sites[j].nbindings;
+			}
+			/* on another site? */
+			binding_hashkey(b, key, sizeof(key));
+			if ((ent = strhash_enter(&binds, key, ord + 1, NULL)) == NULL) {
+				p->nomem = 1;
+				goto done;
+			}
+			m = (size_t)(uintptr_t)ent->data - 1;
+			j = bsite[m];
+			if (j != i) {
+				const struct conf_site *o = &c->sites[j];
 
-				if (p->siteinfo[j].dup)
-					continue;
-				for (l = 0; l < lim && !done; l++) {
-					const struct binding *o = &c->sites[j].bindings[l];
-
-					if (o->port != b->port || o->proto == b->proto)
-						continue;
-					conf_error(p, p->siteinfo[i].lines[TK_BINDINGS], "port %u is used "
-					    "by both http and https bindings (%s in [site %s], %s in "
-					    "[site %s]): a port speaks one protocol", b->port,
-					    o->proto == BINDING_HTTPS ? "https" : "http", c->sites[j].name,
-					    b->proto == BINDING_HTTPS ? "https" : "http", c->sites[i].name);
-					done = 1;
+				if (!o->stopped && !s->stopped) {
+					conf_site_label(o, lb, sizeof(lb));
+					conf_error(p, line, "binding %s of %s is already used by %s (line %d): "
+					    "IIS starts only the first of two sites with the same binding (give "
+					    "the second state = stopped, as IIS leaves it)", text, la, lb,
+					    p->siteinfo[j].blines[bidx[m]]);
+				} else if (o->stopped && !s->stopped) {
+					ent->data = (void *)(uintptr_t)(ord + 1); /* a started site holds it */
 				}
 			}
-			if (done) {
-				if ((np = realloc(ports, (nports + 1) * sizeof(*np))) == NULL) {
-					p->nomem = 1;
-					break;
-				}
-				ports = np;
-				ports[nports++] = b->port;
+			/* a port speaks one protocol */
+			if (pt->site[b->proto] == 0)
+				pt->site[b->proto] = i + 1;
+			if (pt->site[!b->proto] != 0 && !pt->reported) {
+				const struct conf_site *o = &c->sites[pt->site[!b->proto] - 1];
+
+				pt->reported = 1;
+				conf_site_label(o, lb, sizeof(lb));
+				conf_error(p, line, "port %u is used by both http and https bindings (%s in "
+				    "%s, %s in %s): a port speaks one protocol", b->port,
+				    b->proto == BINDING_HTTPS ? "http" : "https", lb,
+				    b->proto == BINDING_HTTPS ? "https" : "http", la);
 			}
 		}
 	}
+done:
+	strhash_clear(&ids);
+	strhash_clear(&binds);
+	strhash_clear(&own);
 	free(ports);
+	free(bsite);
+	free(bidx);
 }
 
-/* With CONF_LOAD_CERTS: every certificate, store and trust bundle, errors at their keys. */
+/* ---- certificates ---- */
+
+/* The store indexes opened for this load, one per PFX password. */
+struct conf_stores {
+	struct certstore_dir *dir[8];
+	char                 *pw[8];
+	size_t                n;
+	char                  err[1024];  /* why the last open failed */
+};
+
+static struct certstore_dir *
+conf_store_get(struct conf_stores *st, const char *dir, const char *pw)
+{
+	size_t i;
+
+	if (pw == NULL)
+		pw = "";
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->pw[i], pw) == 0)
+			return st->dir[i];
+	if (st->n == sizeof(st->dir) / sizeof(st->dir[0])) {
+		/* many passwords: the oldest index goes */
+		certstore_dir_free(st->dir[0]);
+		free(st->pw[0]);
+		memmove(&st->dir[0], &st->dir[1], (st->n - 1) * sizeof(st->dir[0]));
+		memmove(&st->pw[0], &st->pw[1], (st->n - 1) * sizeof(st->pw[0]));
+		st->n--;
+	}
+	if ((st->pw[st->n] = strdup(pw)) == NULL)
+		return NULL;
+	if ((st->dir[st->n] = certstore_dir_open(dir, pw, st->err, sizeof(st->err))) == NULL) {
+		free(st->pw[st->n]);
+		return NULL;
+	}
+	return st->dir[st->n++];
+}
+
+static void
+conf_stores_clear(struct conf_stores *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		certstore_dir_free(st->dir[i]);
+		free(st->pw[i]);
+	}
+	st->n = 0;
+}
+
+/* A certificate sysbind cannot serve: remembered on the entry, said as a warning. */
+static void
+conf_cert_unavailable(struct conf_parser *p, struct conf_sslcert *e, int line,
+    const char *why)
+{
+	free(e->unavailable);
+	e->unavailable = conf_strdup(p, why);
+	if (e->cert != NULL && e->cert->key != NULL)
+		return;
+	if (e->cert != NULL)
+		conf_warning(p, line, "[sslcert %s]: %s: sysbind can show this certificate but not "
+		    "serve it; a handshake that chooses this entry fails", e->name, why);
+	else
+		conf_warning(p, line, "[sslcert %s]: certificate not available: %s; a handshake "
+		    "that chooses this entry fails, as HTTP.SYS's does when the bound certificate is "
+		    "missing from the store", e->name, why);
+}
+
+/*
+ * With CONF_LOAD_CERTS: every certificate, store and trust bundle.  A file the
+ * configuration names that cannot be read is an error at its key (a warning for the offline
+ * views); a thumbprint the store does not hold, or holds without its key, is a warning.
+ */
 static void
 conf_load_certs(struct conf_parser *p)
 {
 	struct conf *c = p->c;
+	struct conf_stores stores;
+	int offline = (p->flags & CONF_LOAD_OFFLINE) != 0;
+	int kcert = conf_key_at(CONF_SECTION_SSLCERT, "certificate");
+	int kkey = conf_key_at(CONF_SECTION_SSLCERT, "key");
+	int kpfx = conf_key_at(CONF_SECTION_SSLCERT, "pfx");
+	int kch = conf_key_at(CONF_SECTION_SSLCERT, "certhash");
+	int kdir = conf_key_at(CONF_SECTION_SSLCERT, "directory");
+	int ktrust = conf_key_at(CONF_SECTION_SERVER, "trust");
 	char msg[1024];
 	size_t i;
 
-	if (c->trust != NULL && p->server_lines[SK_TRUST] != 0) {
+	memset(&stores, 0, sizeof(stores));
+	if (c->trust != NULL && p->server_lines[ktrust] != 0) {
 		c->trust_store = certstore_trust_load(c->trust, msg, sizeof(msg));
-		if (c->trust_store == NULL)
-			conf_error(p, p->server_lines[SK_TRUST], "%s", msg);
+		if (c->trust_store == NULL && offline)
+			conf_warning(p, p->server_lines[ktrust], "%s: \"untrusted\" is not predicted",
+			    msg);
+		else if (c->trust_store == NULL)
+			conf_error(p, p->server_lines[ktrust], "%s", msg);
 	}
 	for (i = 0; i < c->nsslcerts; i++) {
 		struct conf_sslcert *e = &c->sslcerts[i];
 		struct conf_entry_info *info = &p->sslinfo[i];
+		struct certstore_dir *dir;
 		int line;
 
 		if (info->dup || info->bad)
@@ -1174,150 +1615,337 @@ conf_load_certs(struct conf_parser *p)
 			if (e->directory == NULL)
 				continue;
 			if ((e->ccs = certstore_ccs_load(e->directory, e->password, msg,
-			    sizeof(msg))) == NULL)
-				conf_error(p, info->lines[XK_DIRECTORY], "%s", msg);
+			    sizeof(msg))) != NULL)
+				continue;
+			if (offline)
+				conf_warning(p, info->lines[kdir], "[sslcert %s]: %s", e->name, msg);
+			else
+				conf_error(p, info->lines[kdir], "%s", msg);
+			continue;
+		}
+		if (e->certhash != NULL) {
+			line = info->lines[kch];
+			if (c->cert_store == NULL) {
+				conf_cert_unavailable(p, e, line, "no cert_store in [server] to look the "
+				    "thumbprint up in");
+				continue;
+			}
+			if ((dir = conf_store_get(&stores, c->cert_store, e->pfx_password)) == NULL) {
+				conf_cert_unavailable(p, e, line, stores.err);
+				continue;
+			}
+			e->cert = certstore_dir_find(dir, e->certhash,
+			    offline ? CERTSTORE_PUBLIC_OK : 0, msg, sizeof(msg));
+			if (e->cert == NULL || e->cert->key == NULL)
+				conf_cert_unavailable(p, e, line, msg);
 			continue;
 		}
 		if (e->certificate != NULL) {
 			e->cert = certstore_load_pem(e->certificate, e->key_file, msg, sizeof(msg));
-			line = info->lines[XK_CERTIFICATE];
+			line = info->lines[kcert];
 			/* certstore names the file that failed: blame the key's line for the key */
 			if (e->key_file != NULL && strstr(msg, e->key_file) != NULL &&
 			    strstr(msg, e->certificate) == NULL)
-				line = info->lines[XK_KEY];
+				line = info->lines[kkey];
 		} else if (e->pfx != NULL) {
 			e->cert = certstore_load_pfx(e->pfx, e->pfx_password, msg, sizeof(msg));
-			line = info->lines[XK_PFX];
-		} else if (e->certhash != NULL && c->cert_store != NULL) {
-			e->cert = certstore_find_thumbprint(c->cert_store, e->certhash,
-			    e->pfx_password, msg, sizeof(msg));
-			line = info->lines[XK_CERTHASH];
+			line = info->lines[kpfx];
 		} else {
 			continue;
 		}
-		if (e->cert == NULL)
+		if (e->cert != NULL)
+			continue;
+		if (!offline) {
 			conf_error(p, line, "%s", msg[0] != '\0' ? msg : "cannot load the certificate");
+			continue;
+		}
+		/* for the views: the certificate alone, when that much can be read */
+		if (e->certificate != NULL) {
+			char why[512];
+
+			e->cert = certstore_load_public(e->certificate, why, sizeof(why));
+		}
+		conf_cert_unavailable(p, e, line, msg);
 	}
+	conf_stores_clear(&stores);
 }
+
+/* ---- IIS Manager's warnings ---- */
 
 /* In iis8 mode an https binding whose host has an SNI entry is what IIS calls "Require
  * Server Name Indication": IIS Manager does not warn about sharing for it. */
 static int
 conf_binding_uses_sni(const struct conf *c, const struct binding *b)
 {
-	size_t i;
+	struct sslcert_key k;
 
 	if (c->mode != CONF_MODE_IIS8 || b->host[0] == '\0')
 		return 0;
-	for (i = 0; i < c->nsslcerts; i++) {
-		const struct sslcert_key *k = &c->sslcerts[i].key;
-
-		if (k->port != b->port)
-			continue;
-		if (k->kind == SSLCERT_CCS)
-			return 1;
-		if (k->kind == SSLCERT_HOSTNAMEPORT && strcasecmp(k->host, b->host) == 0)
-			return 1;
-	}
-	return 0;
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_CCS;
+	k.port = b->port;
+	if (conf_find_sslcert(c, &k) != NULL)
+		return 1;
+	k.kind = SSLCERT_HOSTNAMEPORT;
+	snprintf(k.host, sizeof(k.host), "%s", b->host);
+	return conf_find_sslcert(c, &k) != NULL;
 }
 
 /*
  * IIS Manager's warnings.  (a) https bindings of different sites and host names that get
  * one ipport entry's certificate when the client sends no SNI; (b) in iis8 mode, an https
- * port with no ipport entry at all.
+ * port with no ipport entry at all.  Each binding is resolved once.
  */
 static void
 conf_warnings(struct conf_parser *p)
 {
 	struct conf *c = p->c;
 	struct cert_choice ch;
-	size_t e, i, k, j, l;
-	char text[BINDING_HOST_MAX + 64];
+	size_t *head = NULL, *next = NULL, *bsite = NULL, *bidx = NULL, *tail = NULL;
+	unsigned char *ipport_port = NULL, *seen_port = NULL;
+	size_t i, k, e, nb = 0, ord;
+	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 600];
 
+	for (i = 0; i < c->nsites; i++)
+		nb += c->sites[i].nbindings;
+	if ((head = calloc(c->nsslcerts + 1, sizeof(*head))) == NULL ||
+	    (tail = calloc(c->nsslcerts + 1, sizeof(*tail))) == NULL ||
+	    (next = calloc(nb + 1, sizeof(*next))) == NULL ||
+	    (bsite = calloc(nb + 1, sizeof(*bsite))) == NULL ||
+	    (bidx = calloc(nb + 1, sizeof(*bidx))) == NULL ||
+	    (ipport_port = calloc(65536, 1)) == NULL || (seen_port = calloc(65536, 1)) == NULL) {
+		p->nomem = 1;
+		goto done;
+	}
+	/* (a): each https binding (not one using SNI) joins the list of the ipport entry a
+	 * client without SNI gets on its address */
+	for (i = 0, ord = 0; i < c->nsites; i++) {
+		for (k = 0; k < c->sites[i].nbindings; k++) {
+			const struct binding *b = &c->sites[i].bindings[k];
+			struct binding_addr local = b->addr;
+
+			if (b->proto != BINDING_HTTPS || conf_binding_uses_sni(c, b))
+				continue;
+			if (local.family == AF_UNSPEC) {
+				memset(&local, 0, sizeof(local));
+				local.family = AF_INET;
+			}
+			binding_resolve_cert(c, &local, b->port, NULL, &ch);
+			if (ch.entry == NULL || ch.entry->key.kind != SSLCERT_IPPORT)
+				continue;
+			e = (size_t)(ch.entry - c->sslcerts);
+			bsite[ord] = i;
+			bidx[ord] = k;
+			if (head[e] == 0)
+				head[e] = ord + 1;
+			else
+				next[tail[e] - 1] = ord + 1;
+			tail[e] = ord + 1;
+			ord++;
+		}
+	}
 	for (e = 0; e < c->nsslcerts; e++) {
-		const struct conf_sslcert *entry = &c->sslcerts[e];
 		const struct conf_site *first_site = NULL;
 		const char *first_host = NULL;
-		int other_site = 0, other_host = 0, count = 0;
+		int other_site = 0, other_host = 0;
+		size_t count = 0, o;
 		char *list = NULL;
 		size_t listlen = 0;
 		FILE *f;
 
-		if (entry->key.kind != SSLCERT_IPPORT)
+		for (o = head[e]; o != 0; o = next[o - 1]) {
+			const struct conf_site *s = &c->sites[bsite[o - 1]];
+			const struct binding *b = &s->bindings[bidx[o - 1]];
+
+			if (first_site == NULL) {
+				first_site = s;
+				first_host = b->host;
+			} else {
+				other_site |= s != first_site;
+				other_host |= strcmp(b->host, first_host) != 0;
+			}
+		}
+		if (!other_site || !other_host)
 			continue;
 		if ((f = open_memstream(&list, &listlen)) == NULL) {
 			p->nomem = 1;
-			return;
+			goto done;
 		}
-		for (i = 0; i < c->nsites; i++) {
-			const struct conf_site *s = &c->sites[i];
+		for (o = head[e]; o != 0; o = next[o - 1], count++) {
+			const struct conf_site *s = &c->sites[bsite[o - 1]];
 
-			for (k = 0; k < s->nbindings; k++) {
-				const struct binding *b = &s->bindings[k];
-				struct binding_addr local = b->addr;
-
-				if (b->proto != BINDING_HTTPS || conf_binding_uses_sni(c, b))
-					continue;
-				if (local.family == AF_UNSPEC) {
-					memset(&local, 0, sizeof(local));
-					local.family = AF_INET;
-				}
-				binding_resolve_cert(c, &local, b->port, NULL, &ch);
-				if (ch.entry != entry)
-					continue;
-				if (first_site == NULL) {
-					first_site = s;
-					first_host = b->host;
-				} else {
-					other_site |= s != first_site;
-					other_host |= strcmp(b->host, first_host) != 0;
-				}
-				binding_format(b, text, sizeof(text));
-				fprintf(f, "%s%s of [site %s]", count ? ", " : "", text, s->name);
-				count++;
-			}
+			if (count == CONF_LIST_MAX)
+				continue;
+			binding_format(&s->bindings[bidx[o - 1]], text, sizeof(text));
+			conf_site_label(s, label, sizeof(label));
+			fprintf(f, "%s%s of %s", count ? ", " : "", text, label);
 		}
+		if (count > CONF_LIST_MAX)
+			fprintf(f, " and %zu more", count - CONF_LIST_MAX);
 		fclose(f);
-		if (other_site && other_host)
-			conf_warning(p, entry->line, "At least one other site is using the same HTTPS "
-			    "binding and the binding is configured with a different certificate. Are "
-			    "you sure that you want to reuse this HTTPS binding and reassign the other "
-			    "site or sites to use the new certificate? (clients without SNI get the "
-			    "certificate of [sslcert %s] for: %s)", entry->name, list);
+		conf_warning(p, c->sslcerts[e].line, "At least one other site is using the same "
+		    "HTTPS binding and the binding is configured with a different certificate. Are "
+		    "you sure that you want to reuse this HTTPS binding and reassign the other site "
+		    "or sites to use the new certificate? (clients without SNI get the certificate "
+		    "of [sslcert %s] for: %s)", c->sslcerts[e].name, list != NULL ? list : "");
 		free(list);
 	}
 
+	/* (b): only the first https binding on each port speaks */
 	if (c->mode != CONF_MODE_IIS8)
-		return;
+		goto done;
+	for (e = 0; e < c->nsslcerts; e++)
+		if (c->sslcerts[e].key.kind == SSLCERT_IPPORT)
+			ipport_port[c->sslcerts[e].key.port] = 1;
 	for (i = 0; i < c->nsites; i++) {
 		for (k = 0; k < c->sites[i].nbindings; k++) {
 			const struct binding *b = &c->sites[i].bindings[k];
-			int seen = 0;
 
-			if (b->proto != BINDING_HTTPS)
+			if (b->proto != BINDING_HTTPS || seen_port[b->port])
 				continue;
-			/* only the first https binding on each port speaks */
-			for (j = 0; j <= i && !seen; j++) {
-				size_t lim = j == i ? k : c->sites[j].nbindings;
-
-				for (l = 0; l < lim && !seen; l++)
-					seen = c->sites[j].bindings[l].proto == BINDING_HTTPS &&
-					    c->sites[j].bindings[l].port == b->port;
-			}
-			for (e = 0; e < c->nsslcerts && !seen; e++)
-				seen = c->sslcerts[e].key.kind == SSLCERT_IPPORT &&
-				    c->sslcerts[e].key.port == b->port;
-			if (seen)
+			seen_port[b->port] = 1;
+			if (ipport_port[b->port])
 				continue;
-			conf_warning(p, p->siteinfo[i].lines[TK_BINDINGS], "No default SSL site has "
-			    "been created. To support browsers without SNI capabilities, it is "
-			    "recommended to create a default SSL site. (https port %u has no ipport "
-			    "entry such as [sslcert 0.0.0.0:%u]: clients without SNI get no "
-			    "certificate)", b->port, b->port);
+			conf_warning(p, p->siteinfo[i].blines[k], "No default SSL site has been "
+			    "created. To support browsers without SNI capabilities, it is recommended "
+			    "to create a default SSL site. (https port %u has no ipport entry such as "
+			    "[sslcert 0.0.0.0:%u]: clients without SNI get no certificate)", b->port,
+			    b->port);
 		}
 	}
+done:
+	free(head);
+	free(tail);
+	free(next);
+	free(bsite);
+	free(bidx);
+	free(ipport_port);
+	free(seen_port);
 }
+
+/* ---- the lookup index ---- */
+
+static void
+conf_index_free(struct conf_index *x)
+{
+	if (x == NULL)
+		return;
+	strhash_clear(&x->sslcerts);
+	strhash_clear(&x->sites);
+	free(x);
+}
+
+/* Build c->index (sslcert keys, site names).  Returns 0 or -1 (no memory). */
+static int
+conf_index_build(struct conf *c)
+{
+	struct conf_index *x = calloc(1, sizeof(*x));
+	char key[BINDING_HOST_MAX + 64], *name;
+	size_t i;
+
+	if (x == NULL || strhash_init(&x->sslcerts, c->nsslcerts) != 0 ||
+	    strhash_init(&x->sites, c->nsites) != 0)
+		goto fail;
+	for (i = 0; i < c->nsslcerts; i++) {
+		binding_sslkey_hashkey(&c->sslcerts[i].key, key, sizeof(key));
+		if (strhash_enter(&x->sslcerts, key, i + 1, NULL) == NULL)
+			goto fail;
+	}
+	for (i = 0; i < c->nsites; i++) {
+		if ((name = strhash_lower(c->sites[i].name)) == NULL)
+			goto fail;
+		if (strhash_enter(&x->sites, name, i + 1, NULL) == NULL) {
+			free(name);
+			goto fail;
+		}
+		free(name);
+	}
+	x->sslbase = c->sslcerts;
+	x->nssl = c->nsslcerts;
+	x->sitebase = c->sites;
+	x->nsite = c->nsites;
+	c->index = x;
+	return 0;
+fail:
+	conf_index_free(x);
+	return -1;
+}
+
+/* c->index when it was built for exactly c's arrays (a copy of a conf holding a subset,
+ * as `netsh http show sslcert ipport=...` makes, falls back to a scan). */
+static const struct conf_index *
+conf_index_of(const struct conf *c, int sites)
+{
+	const struct conf_index *x = c->index;
+
+	if (x == NULL)
+		return NULL;
+	if (sites ? x->sitebase != c->sites || x->nsite != c->nsites :
+	    x->sslbase != c->sslcerts || x->nssl != c->nsslcerts)
+		return NULL;
+	return x;
+}
+
+static int
+conf_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
+{
+	if (a->kind != b->kind || a->port != b->port)
+		return 0;
+	switch (a->kind) {
+	case SSLCERT_IPPORT:
+		return binding_addr_equal(&a->addr, &b->addr);
+	case SSLCERT_HOSTNAMEPORT:
+		return strcasecmp(a->host, b->host) == 0;
+	case SSLCERT_CCS:
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The sslcert entry with the same key (ipport addresses compared as binding_addr_equal
+ * does, hostnameport names case-insensitively, ccs by port), or NULL.  Any thread: a
+ * lookup only reads the index.
+ */
+const struct conf_sslcert *
+conf_find_sslcert(const struct conf *c, const struct sslcert_key *k)
+{
+	const struct conf_index *x = conf_index_of(c, 0);
+	char key[BINDING_HOST_MAX + 64];
+	size_t i;
+
+	if (x != NULL) {
+		binding_sslkey_hashkey(k, key, sizeof(key));
+		i = strhash_find(&x->sslcerts, key);
+		return i > 0 ? &c->sslcerts[i - 1] : NULL;
+	}
+	for (i = 0; i < c->nsslcerts; i++)
+		if (conf_sslkey_equal(&c->sslcerts[i].key, k))
+			return &c->sslcerts[i];
+	return NULL;
+}
+
+const struct conf_site *
+conf_find_site(const struct conf *c, const char *name)
+{
+	const struct conf_index *x = conf_index_of(c, 1);
+	char *key;
+	size_t i;
+
+	if (x != NULL) {
+		if ((key = strhash_lower(name)) == NULL)
+			return NULL;
+		i = strhash_find(&x->sites, key);
+		free(key);
+		return i > 0 ? &c->sites[i - 1] : NULL;
+	}
+	for (i = 0; i < c->nsites; i++)
+		if (strcasecmp(c->sites[i].name, name) == 0)
+			return &c->sites[i];
+	return NULL;
+}
+
+/* ---- the whole file ---- */
 
 static int
 conf_msg_cmp(const void *a, const void *b)
@@ -1364,35 +1992,34 @@ conf_format_errors(struct conf_parser *p, char *err, size_t errlen)
 		    p->nmsgs - i);
 }
 
-static struct conf *
-conf_new(void)
+/* A sized upper bound of the sections in text: lines whose first non-blank is "[". */
+static size_t
+conf_count_sections(const char *text, size_t len)
 {
-	struct conf *c = calloc(1, sizeof(*c));
+	size_t n = 0, i = 0;
 
-	if (c == NULL)
-		return NULL;
-	c->mode = CONF_MODE_IIS7;
-	c->workers = 0;
-	c->access_log = strdup("-");
-	c->httperr_log = NULL;
-	c->server_header = strdup("Microsoft-HTTPAPI/2.0");
-	c->max_field_length = 16384;
-	c->max_request_bytes = 16384;
-	c->max_url_length = 16384;
-	c->header_wait_timeout = 120;
-	c->idle_connection_timeout = 120;
-	c->entity_body_timeout = 120;
-	c->handshake_timeout = 30;
-	c->min_send_rate = 150;
-	c->max_connections = 0;
-	c->backend_connect_timeout = 5;
-	c->backend_timeout = 120;
-	c->websocket_idle_timeout = 120;
-	if (c->access_log == NULL || c->server_header == NULL) {
-		conf_free(c);
-		return NULL;
+	while (i < len) {
+		while (i < len && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		if (i < len && text[i] == '[')
+			n++;
+		while (i < len && text[i] != '\n')
+			i++;
+		i++;
 	}
-	return c;
+	return n;
+}
+
+static void
+conf_entry_info_free(struct conf_entry_info *info, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(info[i].lines);
+		free(info[i].blines);
+	}
+	free(info);
 }
 
 /* The parse shared by conf_load and conf_parse: text of len bytes, named name. */
@@ -1401,8 +2028,9 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
     size_t errlen)
 {
 	struct conf_parser p;
+	const struct conf_key *sk;
 	const char *slash;
-	size_t i;
+	size_t i, nsk, nsec;
 	int rc;
 
 	memset(&p, 0, sizeof(p));
@@ -1410,7 +2038,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	p.flags = flags;
 	p.text = text;
 	p.len = len;
-	if ((p.c = conf_new()) == NULL) {
+	if ((p.c = calloc(1, sizeof(*p.c))) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", p.name);
 		return NULL;
 	}
@@ -1420,32 +2048,52 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		if ((p.dir = strndup(p.name, slash == p.name ? 1 : (size_t)(slash - p.name))) == NULL)
 			p.nomem = 1;
 	}
-
-	rc = ini_parse_stream(conf_reader_cb, &p, conf_ini_cb, &p);
-	conf_section_end(&p);
-	if (rc == -2)
+	nsec = conf_count_sections(text, len);
+	if (strhash_init(&p.sslnames, nsec) != 0 || strhash_init(&p.sitenames, nsec) != 0)
 		p.nomem = 1;
-	else if (rc > 0) {
-		/* inih found a syntax error the reader let through: report it, once */
-		int seen = 0;
+	/* [server]'s defaults, through the same rules as the file's values */
+	sk = conf_section_keys(CONF_SECTION_SERVER, &nsk);
+	for (i = 0; i < nsk; i++)
+		if (sk[i].def != NULL)
+			conf_key_set(&p, p.c, NULL, &sk[i], sk[i].def);
 
-		for (i = 0; i < p.nmsgs; i++)
-			seen |= p.msgs[i].line == rc;
-		if (!seen)
-			conf_error(&p, rc, "syntax error");
+	if (!p.nomem) {
+		rc = ini_parse_stream(conf_reader_cb, &p, conf_ini_cb, &p);
+		conf_section_end(&p);
+		if (rc == -2)
+			p.nomem = 1;
+		else if (rc > 0) {
+			/* inih found a syntax error the reader let through: report it, once */
+			int seen = 0;
+
+			for (i = 0; i < p.nmsgs; i++)
+				seen |= p.msgs[i].line == rc;
+			if (!seen)
+				conf_error(&p, rc, "syntax error");
+		}
 	}
 
 	if (p.c->max_request_bytes < p.c->max_field_length)
 		p.c->max_field_length = p.c->max_request_bytes; /* as HTTP.SYS caps it */
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
-	if ((flags & CONF_LOAD_CERTS) != 0)
+	if (!p.nomem && conf_index_build(p.c) != 0)
+		p.nomem = 1;
+	/* A file with no site cannot be served; said alone, as a file with other errors is
+	 * refused for those first. */
+	if ((flags & CONF_LOAD_CERTS) != 0 && (flags & CONF_LOAD_OFFLINE) == 0 &&
+	    p.c->nsites == 0 && p.nmsgs == 0)
+		conf_error(&p, 0, "no [site]: there is nothing to serve (the daemon would have no "
+		    "address to listen on); add a [site NAME] with id and bindings");
+	if ((flags & CONF_LOAD_CERTS) != 0 && !p.nomem)
 		conf_load_certs(&p);
 	if (p.nmsgs == 0 && !p.nomem)
 		conf_warnings(&p);
 	if (p.nomem)
 		conf_error(&p, 0, "out of memory");
 
+	conf_entry_info_free(p.sslinfo, p.c->nsslcerts);
+	conf_entry_info_free(p.siteinfo, p.c->nsites);
 	if (p.nmsgs > 0) {
 		conf_format_errors(&p, err, errlen);
 		conf_free(p.c);
@@ -1454,60 +2102,29 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	for (i = 0; i < p.nmsgs; i++)
 		free(p.msgs[i].text);
 	free(p.msgs);
-	free(p.sslinfo);
-	free(p.siteinfo);
+	strhash_clear(&p.sslnames);
+	strhash_clear(&p.sitenames);
+	free(p.label);
 	free(p.dir);
 	return p.c;
 }
 
 /*
- * Read and validate path (see conf.h).  Returns a new conf (caller owns) or NULL with every
- * problem in err.  Start-up and reload code only; not for event callbacks (reads a file).
+ * Read and validate path (see conf.h).  Only a regular file is read: a FIFO would block
+ * -t and the daemon (and read differently each time), a device never ends.  Returns a new
+ * conf (caller owns) or NULL with every problem in err.  Start-up and reload code only;
+ * not for event callbacks (reads a file).
  */
 struct conf *
 conf_load(const char *path, int flags, char *err, size_t errlen)
 {
 	struct conf *c;
-	FILE *f;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
+	size_t len = 0;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	if ((buf = file_read(path, CONF_FILE_MAX, 0, &len, err, errlen)) == NULL)
 		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap >= CONF_FILE_MAX) {
-				snprintf(err, errlen, "%s: file larger than %d bytes", path, CONF_FILE_MAX);
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			cap = cap ? cap * 2 : 8192;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	c = conf_parse_text(buf != NULL ? buf : "", len, path, flags, err, errlen);
+	c = conf_parse_text(buf, len, path, flags, err, errlen);
 	free(buf);
 	return c;
 }
@@ -1543,6 +2160,7 @@ conf_free(struct conf *c)
 		free(e->password);
 		free(e->appid);
 		free(e->certstorename);
+		free(e->unavailable);
 		if (e->cert != NULL)
 			certstore_cert_free(e->cert);
 		if (e->ccs != NULL)
@@ -1564,6 +2182,7 @@ conf_free(struct conf *c)
 	free(c->warnings);
 	if (c->trust_store != NULL)
 		X509_STORE_free(c->trust_store);
+	conf_index_free(c->index);
 	free(c->path);
 	free(c->access_log);
 	free(c->httperr_log);
@@ -1580,19 +2199,4 @@ const char *
 conf_mode_name(enum conf_mode m)
 {
 	return m == CONF_MODE_IIS8 ? "iis8" : "iis7";
-}
-
-/*
- * The sslcert entry with the same key (ipport addresses compared as binding_addr_equal
- * does, hostnameport names case-insensitively, ccs by port), or NULL.  Any thread.
- */
-const struct conf_sslcert *
-conf_find_sslcert(const struct conf *c, const struct sslcert_key *k)
-{
-	size_t i;
-
-	for (i = 0; i < c->nsslcerts; i++)
-		if (conf_sslkey_equal(&c->sslcerts[i].key, k))
-			return &c->sslcerts[i];
-	return NULL;
 }

@@ -19,6 +19,7 @@
 
 #include "edit.h"
 #include "binding.h"
+#include "file.h"
 #include "certstore.h"
 #include "conf.h"
 #include "views.h"
@@ -31,7 +32,7 @@ struct edit_line {
 
 struct edit_section {
 	char   kind[16];
-	char   name[512];
+	char  *name;               /* as conf.c reads it: unquoted, unescaped (owned) */
 	size_t header, last;       /* header line; last line of the section (exclusive) */
 };
 
@@ -83,26 +84,36 @@ line_is_blank_or_comment(const struct edit_doc *d, size_t i)
 static void
 doc_free(struct edit_doc *d)
 {
+	size_t i;
+
+	for (i = 0; i < d->nsecs; i++)
+		free(d->secs[i].name);
 	free(d->lines);
 	free(d->secs);
 }
 
-/* Split text into lines and sections, as conf.c's reader sees them. */
+/* Split text into lines and sections, as conf.c's reader sees them (conf_header_find and
+ * conf_header_parse read the headers, quoted names included).  Returns 0 or -1 (memory). */
 static int
 doc_parse(struct edit_doc *d, const char *text)
 {
-	size_t pos = 0, len = strlen(text), i;
+	size_t pos = 0, len = strlen(text), i, caplines = 0, capsecs = 0;
 
 	memset(d, 0, sizeof(*d));
 	d->text = text;
 	d->eol = "\n";
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
-		struct edit_line *nl2 = realloc(d->lines, (d->nlines + 1) * sizeof(*nl2)), *l;
+		struct edit_line *l;
 
-		if (nl2 == NULL)
-			return -1;
-		d->lines = nl2;
+		if (d->nlines == caplines) {
+			struct edit_line *nl2;
+
+			caplines = caplines ? caplines * 2 : 64;
+			if ((nl2 = realloc(d->lines, caplines * sizeof(*nl2))) == NULL)
+				return -1;
+			d->lines = nl2;
+		}
 		l = &d->lines[d->nlines++];
 		l->start = pos;
 		l->next = nl != NULL ? (size_t)(nl - text) + 1 : len;
@@ -115,47 +126,37 @@ doc_parse(struct edit_doc *d, const char *text)
 		pos = l->next;
 	}
 	for (i = 0; i < d->nlines; i++) {
-		size_t a, z, k, n;
-		const char *t;
-		struct edit_section *ns, *s;
-		char inner[600];
+		size_t a, z, open, close;
+		struct edit_section *s;
+		char *inner, *kind = NULL, *name = NULL, msg[256];
 
 		line_trim(d, i, &a, &z);
-		if (a == z || text[a] != '[')
+		if (a == z || text[a] != '[' ||
+		    conf_header_find(text + a, z - a, &open, &close) != 0)
 			continue;
-		/* the last ']' before any " ;" comment, as conf.c reads it */
-		for (k = a + 1; k < z; k++)
-			if (text[k] == ';' && isspace((unsigned char)text[k - 1]))
-				break;
-		for (t = NULL, n = a + 1; n < k; n++)
-			if (text[n] == ']')
-				t = text + n;
-		if (t == NULL)
-			continue;
-		n = (size_t)(t - (text + a + 1));
-		if (n >= sizeof(inner))
-			n = sizeof(inner) - 1;
-		memcpy(inner, text + a + 1, n);
-		inner[n] = '\0';
-		if ((ns = realloc(d->secs, (d->nsecs + 1) * sizeof(*ns))) == NULL)
+		if ((inner = strndup(text + a + open, close - open)) == NULL)
 			return -1;
-		d->secs = ns;
+		if (conf_header_parse(inner, &kind, &name, msg, sizeof(msg)) != 0) {
+			free(inner);
+			continue;   /* conf.c refuses it: no section an edit could find */
+		}
+		free(inner);
+		if (d->nsecs == capsecs) {
+			struct edit_section *ns;
+
+			capsecs = capsecs ? capsecs * 2 : 16;
+			if ((ns = realloc(d->secs, capsecs * sizeof(*ns))) == NULL) {
+				free(kind);
+				free(name);
+				return -1;
+			}
+			d->secs = ns;
+		}
 		s = &d->secs[d->nsecs++];
 		memset(s, 0, sizeof(*s));
-		{
-			char *p = inner, *rest;
-
-			while (isspace((unsigned char)*p))
-				p++;
-			rest = p + strcspn(p, " \t");
-			snprintf(s->kind, sizeof(s->kind), "%.*s", (int)(rest - p), p);
-			while (isspace((unsigned char)*rest))
-				rest++;
-			n = strlen(rest);
-			while (n > 0 && isspace((unsigned char)rest[n - 1]))
-				n--;
-			snprintf(s->name, sizeof(s->name), "%.*s", (int)n, rest);
-		}
+		snprintf(s->kind, sizeof(s->kind), "%s", kind);
+		free(kind);
+		s->name = name;
 		s->header = i;
 		if (d->nsecs > 1)
 			d->secs[d->nsecs - 2].last = i;
@@ -567,87 +568,98 @@ done:
 	return out;
 }
 
+/*
+ * Replace the body of [sslcert KEY] (its key lines, and the blank and comment lines among
+ * them) with the nkv pairs; the header and the comments above it stay.
+ */
+char *
+edit_sslcert_update(const char *text, const char *key, const char *const *kv, size_t nkv,
+    enum edit_status *st, char *err, size_t errlen)
+{
+	struct edit_doc d;
+	struct sslcert_key k;
+	const struct edit_section *s;
+	char msg[512], *out = NULL, *body = NULL;
+	size_t i, to, blen = 0;
+	FILE *f;
+
+	*st = EDIT_OK;
+	if (binding_sslkey_parse(key, &k, msg, sizeof(msg)) != 0) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "%s", msg);
+		return NULL;
+	}
+	if (doc_parse(&d, text) != 0) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+		goto done;
+	}
+	if ((s = find_sslcert(&d, &k)) == NULL) {
+		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [sslcert %s]", key);
+		goto done;
+	}
+	to = section_content_end(&d, s);
+	if ((f = open_memstream(&body, &blen)) == NULL)
+		goto nomem;
+	for (i = 0; i < nkv; i++)
+		fprintf(f, "%s = %s%s", kv[2 * i], kv[2 * i + 1], d.eol);
+	if (fclose(f) != 0)
+		goto nomem;
+	if (s->header + 1 >= d.nlines) {
+		/* the header is the last line: the body goes after it */
+		char *tmp = NULL;
+
+		if (asprintf(&tmp, "%s%s", d.lines[s->header].next == d.lines[s->header].end ?
+		    d.eol : "", body) < 0)
+			goto nomem;
+		out = text_splice(text, strlen(text), strlen(text), tmp);
+		free(tmp);
+	} else {
+		out = text_splice(text, d.lines[s->header + 1].start, line_offset(&d, to), body);
+	}
+	if (out == NULL)
+		goto nomem;
+	goto done;
+nomem:
+	edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+done:
+	free(body);
+	doc_free(&d);
+	return out;
+}
+
 int
 edit_file_write(const char *path, const char *text, char *err, size_t errlen)
 {
 	struct conf *c;
-	struct stat st;
-	char *tmp = NULL;
-	size_t len = strlen(text), off = 0;
-	int fd;
 
 	if ((c = conf_parse(text, path, 0, err, errlen)) == NULL)
 		return -1;
 	conf_free(c);
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (stat(path, &st) == 0)
-		(void)fchmod(fd, st.st_mode & 07777);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || fsync(fd) != 0 || close(fd) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (off < len)
-			close(fd);
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
+	/* the file path finally names is replaced: a symlink stays a symlink */
+	if (file_replace(path, text, strlen(text), NULL, NULL, 0, err, errlen) != 0)
+		return -2;
 	return 0;
 }
 
 /* ---- running the commands ---- */
 
+/* The configuration's text, or NULL with the reason on errout (a FIFO, a device, a
+ * directory are refused by their type: an edit never reads or replaces one). */
 static char *
 edit_slurp(const char *path, FILE *errout)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
+	char err[1024], *buf;
 	size_t len = 0;
-	FILE *m;
-	char chunk[4096];
-	size_t n;
 
-	if (f == NULL) {
-		fprintf(errout, "sysbind: %s: %s\n", path, strerror(errno));
+	if ((buf = file_read(path, CONF_FILE_MAX, 0, &len, err, sizeof(err))) == NULL) {
+		fprintf(errout, "sysbind: %s\n", err);
 		return NULL;
 	}
-	if ((m = open_memstream(&buf, &len)) == NULL) {
-		fclose(f);
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	if (ferror(f) || memchr(chunk, '\0', 0) != NULL) {
-		fprintf(errout, "sysbind: %s: %s\n", path, strerror(errno));
-		fclose(f);
-		fclose(m);
+	if (memchr(buf, '\0', len) != NULL) {
+		fprintf(errout, "sysbind: %s: holds a NUL byte: not a configuration sysbind can "
+		    "edit\n", path);
 		free(buf);
 		return NULL;
 	}
-	fclose(f);
-	fclose(m);
 	return buf;
 }
 
@@ -665,33 +677,107 @@ print_lines(FILE *errout, const char *err)
 }
 
 /*
- * Load path for a view.  With certs, a certificate that cannot be loaded is reported and
- * the table is still shown from the file (its hash as written), as netsh shows what the
- * registry holds whether or not the certificate is still in the store.
+ * Load path for a view, as the offline views do: a certificate that cannot be loaded is
+ * reported and the table is still shown from the file (its hash as written), as netsh
+ * shows what the registry holds whether or not the certificate is still in the store.
  */
 static struct conf *
-edit_load(const char *path, int certs, FILE *errout)
+edit_load(const char *path, FILE *errout)
 {
 	char err[16384];
-	struct conf *c = NULL;
+	struct conf *c;
+	size_t i;
 
-	if (certs && (c = conf_load(path, CONF_LOAD_CERTS, err, sizeof(err))) == NULL)
+	if ((c = conf_load(path, CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err))) == NULL) {
 		print_lines(errout, err);
-	if (c == NULL && (c = conf_load(path, 0, err, sizeof(err))) == NULL)
-		print_lines(errout, err);
+		return NULL;
+	}
+	for (i = 0; i < c->nwarnings; i++)
+		print_lines(errout, c->warnings[i]);
 	return c;
+}
+
+/* ---- appcmd ---- */
+
+/* appcmd's verbs and objects this emulation takes. */
+#define AV_SET  0x1
+#define AV_LIST 0x2
+
+enum appcmd_arg {
+	AA_IDENTIFIER,     /* the site, positional or /site.name: */
+	AA_BINDING_ADD,    /* /+bindings.[...] */
+	AA_BINDING_REMOVE, /* /-bindings.[...] */
+	AA_FILTER_NAME,    /* list: /name: */
+	AA_FILTER_ID,      /* list: /id: */
+	AA_FILTER_STATE,   /* list: /state: */
+};
+
+/* One appcmd parameter: its prefix (compared case-insensitively, as appcmd does). */
+static const struct {
+	const char      *prefix;
+	enum appcmd_arg  arg;
+	unsigned         verbs;
+} appcmd_params[] = {
+	{ "/site.name:", AA_IDENTIFIER, AV_SET | AV_LIST },
+	{ "/+bindings.", AA_BINDING_ADD, AV_SET },
+	{ "/-bindings.", AA_BINDING_REMOVE, AV_SET },
+	{ "/name:", AA_FILTER_NAME, AV_LIST },
+	{ "/id:", AA_FILTER_ID, AV_LIST },
+	{ "/state:", AA_FILTER_STATE, AV_LIST },
+};
+#define APPCMD_NPARAMS (sizeof(appcmd_params) / sizeof(appcmd_params[0]))
+
+/* The attributes of a binding element in /+bindings.[name='value',...]. */
+static const char *const appcmd_binding_attrs[] = { "protocol", "bindingInformation",
+    "sslFlags" };
+#define APPCMD_NATTRS (sizeof(appcmd_binding_attrs) / sizeof(appcmd_binding_attrs[0]))
+
+/* sslFlags as appcmd takes it: a number, or IIS's flag names joined by commas. */
+static int
+appcmd_sslflags_valid(const char *v)
+{
+	static const char *const names[] = { "None", "Sni", "CentralCertStore", "DisableHTTP2",
+	    "DisableOCSPStp", "DisableQUIC", "DisableTLS13", "DisableLegacyTLS",
+	    "NegotiateClientCert" };
+	const char *p = v;
+	size_t i, n;
+
+	if (*v == '\0')
+		return 0;
+	if (strspn(v, "0123456789") == strlen(v))
+		return strlen(v) <= 3 && atoi(v) <= 255;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i]) == n && strncasecmp(p, names[i], n) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return 0;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 1;
 }
 
 /*
  * Parse appcmd's "[protocol='https',bindingInformation='*:443:host',sslFlags='1']" into
- * "protocol/bindingInformation".  Returns 0 or -1.
+ * "protocol/bindingInformation".  Every attribute once, from appcmd_binding_attrs.
+ * Returns 0 or -1.
  */
 static int
 appcmd_binding(const char *spec, char *out, size_t outlen)
 {
-	char proto[512] = "", info[512] = "";
+	char vals[APPCMD_NATTRS][512];
+	int seen[APPCMD_NATTRS];
 	const char *p = spec;
+	size_t i;
 
+	memset(seen, 0, sizeof(seen));
 	if (*p++ != '[')
 		return -1;
 	while (*p != '\0' && *p != ']') {
@@ -710,22 +796,26 @@ appcmd_binding(const char *spec, char *out, size_t outlen)
 			return -1;
 		snprintf(val, sizeof(val), "%.*s", (int)(e - p), p);
 		p = e + (q != '\0');
-		if (strcasecmp(name, "protocol") == 0)
-			snprintf(proto, sizeof(proto), "%s", val);
-		else if (strcasecmp(name, "bindingInformation") == 0)
-			snprintf(info, sizeof(info), "%s", val);
-		else if (strcasecmp(name, "sslFlags") != 0)
+		for (i = 0; i < APPCMD_NATTRS; i++)
+			if (strcasecmp(name, appcmd_binding_attrs[i]) == 0)
+				break;
+		if (i == APPCMD_NATTRS || seen[i])
 			return -1;
+		seen[i] = 1;
+		snprintf(vals[i], sizeof(vals[i]), "%s", val);
 		if (*p == ',')
 			p++;
 	}
-	if (*p != ']' || p[1] != '\0' || proto[0] == '\0' || info[0] == '\0')
+	if (*p != ']' || p[1] != '\0' || !seen[0] || !seen[1] || vals[0][0] == '\0' ||
+	    vals[1][0] == '\0')
 		return -1;
-	if (strlen(proto) + 1 + strlen(info) >= outlen)
+	if (seen[2] && !appcmd_sslflags_valid(vals[2]))
 		return -1;
-	memcpy(out, proto, strlen(proto));
-	out[strlen(proto)] = '/';
-	memcpy(out + strlen(proto) + 1, info, strlen(info) + 1);
+	if (strlen(vals[0]) + 1 + strlen(vals[1]) >= outlen)
+		return -1;
+	memcpy(out, vals[0], strlen(vals[0]));
+	out[strlen(vals[0])] = '/';
+	memcpy(out + strlen(vals[0]) + 1, vals[1], strlen(vals[1]) + 1);
 	return 0;
 }
 
@@ -749,31 +839,49 @@ appcmd_error(FILE *out, const char *hresult, const char *fmt, ...)
 	return 1;
 }
 
+/* `appcmd list site [IDENTIFIER] [/name:N] [/id:N] [/state:Started|Stopped]`. */
 static int
-appcmd_list_site(const char *path, const char *name, FILE *out, FILE *errout)
+appcmd_list_site(const char *path, const char *name, const char *const *filters,
+    FILE *out, FILE *errout)
 {
-	struct conf *c = edit_load(path, 0, errout), view;
-	size_t i;
+	struct conf *c = edit_load(path, errout), view;
+	struct conf_site *keep = NULL;
+	size_t i, n = 0;
 	int rc = 0;
 
 	if (c == NULL)
 		return 2;
-	view = *c;
-	if (name != NULL) {
-		for (i = 0; i < c->nsites; i++)
-			if (strcasecmp(c->sites[i].name, name) == 0)
-				break;
-		if (i == c->nsites) {
-			rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier \"%s\".",
-			    name);
-			conf_free(c);
-			return rc;
-		}
-		view.sites = &c->sites[i];
-		view.nsites = 1;
+	if (c->nsites > 0 && (keep = calloc(c->nsites, sizeof(*keep))) == NULL) {
+		conf_free(c);
+		fprintf(errout, "sysbind: out of memory\n");
+		return 2;
 	}
-	if (views_list_site(&view, out) != 0)
-		rc = 1;
+	for (i = 0; i < c->nsites; i++) {
+		const struct conf_site *s = &c->sites[i];
+		char id[32];
+
+		snprintf(id, sizeof(id), "%ld", s->id);
+		if (name != NULL && strcasecmp(s->name, name) != 0)
+			continue;
+		if (filters[AA_FILTER_NAME] != NULL && strcasecmp(s->name, filters[AA_FILTER_NAME]) != 0)
+			continue;
+		if (filters[AA_FILTER_ID] != NULL && strcmp(id, filters[AA_FILTER_ID]) != 0)
+			continue;
+		if (filters[AA_FILTER_STATE] != NULL &&
+		    strcasecmp(s->stopped ? "Stopped" : "Started", filters[AA_FILTER_STATE]) != 0)
+			continue;
+		keep[n++] = *s;
+	}
+	if (name != NULL && n == 0) {
+		rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier \"%s\".", name);
+	} else {
+		view = *c;
+		view.sites = keep;
+		view.nsites = n;
+		if (views_list_site(&view, out) != 0)
+			rc = 1;
+	}
+	free(keep);
 	conf_free(c);
 	return rc;
 }
@@ -781,108 +889,208 @@ appcmd_list_site(const char *path, const char *name, FILE *out, FILE *errout)
 int
 edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
-	const char *site = NULL;
+	const char *args[AA_FILTER_STATE + 1];
 	char binding[600], err[16384], *text = NULL, *next;
-	int i, add = 0, rc;
+	unsigned verb;
+	int i, rc;
+	size_t k;
 	enum edit_status st;
-	const char *change = NULL;
 
+	memset(args, 0, sizeof(args));
 	if (nwords >= 2 && strcasecmp(words[0], "list") == 0 &&
 	    (strcasecmp(words[1], "site") == 0 || strcasecmp(words[1], "sites") == 0)) {
-		if (nwords > 3) {
-			fprintf(errout, "sysbind: appcmd list site takes at most one site name\n");
-			return 2;
-		}
-		if (nwords == 3) {
-			const char *n = words[2];
-
-			if (strncasecmp(n, "/site.name:", 11) == 0)
-				n += 11;
-			else if (strncasecmp(n, "/name:", 6) == 0)
-				n += 6;
-			return appcmd_list_site(path, n, out, errout);
-		}
-		return appcmd_list_site(path, NULL, out, errout);
-	}
-	if (nwords < 2 || strcasecmp(words[0], "set") != 0 || strcasecmp(words[1], "site") != 0) {
+		verb = AV_LIST;
+	} else if (nwords >= 2 && strcasecmp(words[0], "set") == 0 &&
+	    strcasecmp(words[1], "site") == 0) {
+		verb = AV_SET;
+	} else {
 		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
-		    "list site [NAME]\n");
+		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped]\n");
 		return 2;
 	}
 	for (i = 2; i < nwords; i++) {
 		const char *w = words[i];
+		enum appcmd_arg a = AA_IDENTIFIER;
 
-		if (strncasecmp(w, "/site.name:", 11) == 0 && site == NULL) {
-			site = w + 11;
-		} else if (w[0] != '/' && site == NULL) {
-			site = w;
-		} else if ((strncasecmp(w, "/+bindings.", 11) == 0 ||
-		    strncasecmp(w, "/-bindings.", 11) == 0) && change == NULL) {
-			add = w[1] == '+';
-			change = w + 11;
-		} else {
-			fprintf(errout, "sysbind: appcmd set site: unsupported argument \"%s\"\n", w);
+		if (w[0] == '/' || w[0] == '-') {
+			for (k = 0; k < APPCMD_NPARAMS; k++)
+				if (strncasecmp(w, appcmd_params[k].prefix,
+				    strlen(appcmd_params[k].prefix)) == 0)
+					break;
+			if (k == APPCMD_NPARAMS || !(appcmd_params[k].verbs & verb)) {
+				fprintf(errout, "sysbind: appcmd %s site: unsupported argument \"%s\"\n",
+				    words[0], w);
+				return 2;
+			}
+			a = appcmd_params[k].arg;
+			w += strlen(appcmd_params[k].prefix);
+		}
+		/* one identifier, and one binding change per command */
+		if (a == AA_BINDING_REMOVE && args[AA_BINDING_ADD] != NULL)
+			a = AA_BINDING_ADD;
+		if (a == AA_BINDING_ADD && args[AA_BINDING_REMOVE] != NULL)
+			a = AA_BINDING_REMOVE;
+		if (args[a] != NULL) {
+			fprintf(errout, "sysbind: appcmd %s site: \"%s\" given twice\n", words[0],
+			    words[i]);
 			return 2;
 		}
+		args[a] = w;
+		if (a == AA_BINDING_ADD || a == AA_BINDING_REMOVE)
+			args[a] = words[i];
 	}
-	if (site == NULL || change == NULL) {
+	if (verb == AV_LIST)
+		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
+	if (args[AA_IDENTIFIER] == NULL ||
+	    (args[AA_BINDING_ADD] == NULL && args[AA_BINDING_REMOVE] == NULL)) {
 		fprintf(errout, "sysbind: appcmd set site needs /site.name:NAME and "
 		    "/+bindings.[...] or /-bindings.[...]\n");
 		return 2;
 	}
-	if (appcmd_binding(change, binding, sizeof(binding)) != 0) {
-		return appcmd_error(out, "80070057", "Malformed collection indexer; format is "
-		    "[@position,name='value',name2='value2',...].  The @position specifier is "
-		    "optional, and be '@start', '@end', or '@N' where N is a numeric index into the "
-		    "collection.");
-	}
-	if ((text = edit_slurp(path, errout)) == NULL)
-		return 2;
-	next = add ? edit_binding_add(text, site, binding, &st, err, sizeof(err)) :
-	    edit_binding_remove(text, site, binding, &st, err, sizeof(err));
-	if (next == NULL) {
-		const char *slash = strchr(binding, '/');
+	{
+		const char *change = args[AA_BINDING_ADD] != NULL ? args[AA_BINDING_ADD] :
+		    args[AA_BINDING_REMOVE];
+		const char *site = args[AA_IDENTIFIER];
+		int add = change[1] == '+';
 
-		if (st == EDIT_NOT_FOUND && strncmp(err, "no [site", 8) == 0)
-			rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier \"%s\".",
-			    site);
-		else if (st == EDIT_DUPLICATE)
-			rc = appcmd_error(out, "800700b7", "Failed to commit configuration changes.\n"
-			    "Cannot add duplicate collection entry of type 'binding' with combined key "
-			    "attributes 'protocol, bindingInformation' respectively set to '%.*s, %s'\n.",
-			    (int)(slash - binding), binding, slash + 1);
-		else if (st == EDIT_NOT_FOUND)
-			rc = appcmd_error(out, "80070490", "Cannot find requested collection element.");
-		else
-			rc = appcmd_error(out, "80070057", "%s", err);
-		if (st != EDIT_NOT_FOUND || strncmp(err, "no [site", 8) != 0)
-			fprintf(errout, "sysbind: %s\n", err);
+		if (appcmd_binding(change + strlen("/+bindings."), binding, sizeof(binding)) != 0)
+			return appcmd_error(out, "80070057", "Malformed collection indexer; format is "
+			    "[@position,name='value',name2='value2',...].  The @position specifier is "
+			    "optional, and be '@start', '@end', or '@N' where N is a numeric index into "
+			    "the collection.");
+		if ((text = edit_slurp(path, errout)) == NULL)
+			return 2;
+		next = add ? edit_binding_add(text, site, binding, &st, err, sizeof(err)) :
+		    edit_binding_remove(text, site, binding, &st, err, sizeof(err));
+		if (next == NULL) {
+			const char *slash = strchr(binding, '/');
+
+			if (st == EDIT_NOT_FOUND && strncmp(err, "no [site", 8) == 0)
+				rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier "
+				    "\"%s\".", site);
+			else if (st == EDIT_DUPLICATE)
+				rc = appcmd_error(out, "800700b7", "Failed to commit configuration "
+				    "changes.\nCannot add duplicate collection entry of type 'binding' with "
+				    "combined key attributes 'protocol, bindingInformation' respectively set "
+				    "to '%.*s, %s'\n.", (int)(slash - binding), binding, slash + 1);
+			else if (st == EDIT_NOT_FOUND)
+				rc = appcmd_error(out, "80070490", "Cannot find requested collection "
+				    "element.");
+			else
+				rc = appcmd_error(out, "80070057", "%s", err);
+			if (st != EDIT_NOT_FOUND || strncmp(err, "no [site", 8) != 0)
+				fprintf(errout, "sysbind: %s\n", err);
+			free(text);
+			return rc;
+		}
+		if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+			fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+			    ": the result would be invalid:" : "");
+			print_lines(errout, err);
+			rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
+		} else {
+			struct edit_doc d;
+			const struct edit_section *s;
+
+			/* appcmd names the site as the configuration spells it */
+			if (doc_parse(&d, next) == 0 && (s = find_site(&d, site)) != NULL)
+				fprintf(out, "SITE object \"%s\" changed\n", s->name);
+			else
+				fprintf(out, "SITE object \"%s\" changed\n", site);
+			doc_free(&d);
+			rc = 0;
+		}
 		free(text);
+		free(next);
 		return rc;
 	}
-	if (edit_file_write(path, next, err, sizeof(err)) != 0) {
-		rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
-		fprintf(errout, "sysbind: %s not changed: the result would be invalid:\n", path);
-		print_lines(errout, err);
-	} else {
-		struct edit_doc d;
-		const struct edit_section *s;
-
-		/* appcmd names the site as the configuration spells it */
-		if (doc_parse(&d, next) == 0 && (s = find_site(&d, site)) != NULL)
-			fprintf(out, "SITE object \"%s\" changed\n", s->name);
-		else
-			fprintf(out, "SITE object \"%s\" changed\n", site);
-		doc_free(&d);
-		rc = 0;
-	}
-	free(text);
-	free(next);
-	return rc;
 }
 
 /* ---- netsh ---- */
+
+#define NV_ADD    0x1
+#define NV_DELETE 0x2
+#define NV_SHOW   0x4
+#define NV_UPDATE 0x8
+#define NK_IPPORT 0x10     /* the entry kinds a parameter is for */
+#define NK_HOST   0x20
+#define NK_CCS    0x40
+#define NK_ALL    (NK_IPPORT | NK_HOST | NK_CCS)
+#define NK_CERT   (NK_IPPORT | NK_HOST)
+
+/*
+ * Every parameter of `netsh http add|update|delete|show sslcert` (reference §6.1), in
+ * the order they are written into the [sslcert] section.  A parameter with a conf key is
+ * kept there; one without is what sysbind does not emulate yet: netsh's default value is
+ * accepted (nothing differs), any other value is refused by name, the file untouched.
+ */
+static const struct edit_netsh_param netsh_params[] = {
+	{ "ipport", EDIT_NETSH_IPPORT, NV_ADD | NV_DELETE | NV_SHOW | NV_UPDATE | NK_IPPORT,
+	  NULL, NULL, "IP:port" },
+	{ "hostnameport", EDIT_NETSH_HOSTNAMEPORT, NV_ADD | NV_DELETE | NV_SHOW | NV_UPDATE |
+	  NK_HOST, NULL, NULL, "Hostname:port" },
+	{ "ccs", EDIT_NETSH_CCS, NV_ADD | NV_DELETE | NV_SHOW | NV_UPDATE | NK_CCS, NULL, NULL,
+	  "Central Certificate Store" },
+	{ "scopedccs", EDIT_NETSH_SCOPEDCCS, NV_SHOW | NK_ALL, NULL, NULL, NULL },
+	{ "certhash", EDIT_NETSH_HASH, NV_ADD | NV_UPDATE | NK_CERT, "certhash", NULL,
+	  "Certificate Hash" },
+	{ "directory", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_CCS, "directory", NULL, NULL },
+	{ "password", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_CCS, "password", NULL, NULL },
+	{ "appid", EDIT_NETSH_GUID, NV_ADD | NV_UPDATE | NK_ALL, "appid", NULL,
+	  "Application ID" },
+	{ "certstorename", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_CERT, "certstorename", NULL,
+	  "Certificate Store Name" },
+	{ "verifyclientcertrevocation", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
+	  "enable", "Verify Client Certificate Revocation" },
+	{ "verifyrevocationwithcachedclientcertonly", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE |
+	  NK_ALL, NULL, "disable", "Verify Revocation Using Cached Client Certificate Only" },
+	{ "usagecheck", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "enable",
+	  "Usage Check" },
+	{ "revocationfreshnesstime", EDIT_NETSH_UINT, NV_ADD | NV_UPDATE | NK_ALL, NULL, "0",
+	  "Revocation Freshness Time" },
+	{ "urlretrievaltimeout", EDIT_NETSH_UINT, NV_ADD | NV_UPDATE | NK_ALL, NULL, "0",
+	  "URL Retrieval Timeout" },
+	{ "sslctlidentifier", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_ALL, NULL, NULL,
+	  "Ctl Identifier" },
+	{ "sslctlstorename", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_ALL, NULL, NULL,
+	  "Ctl Store Name" },
+	{ "dsmapperusage", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "DS Mapper Usage" },
+	{ "clientcertnegotiation", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
+	  "disable", "Negotiate Client Certificate" },
+	{ "reject", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Reject Connections" },
+	{ "disablehttp2", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Disable HTTP2" },
+	{ "disablequic", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Disable QUIC" },
+	{ "disablelegacytls", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Disable Legacy TLS Versions" },
+	{ "disabletls12", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Disable TLS1.2" },
+	{ "disabletls13", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Disable TLS1.3" },
+	{ "disableocspstapling", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
+	  "disable", "Disable OCSP Stapling" },
+	{ "enabletokenbinding", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
+	  "disable", "Enable Token Binding" },
+	{ "logextendedevents", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  "Log Extended Events" },
+	{ "enablesessionticket", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
+	  "disable", "Enable Session Ticket" },
+	{ "disablesessionid", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
+	  NULL },
+	{ "json", EDIT_NETSH_TEXT, NV_ADD | NV_SHOW | NK_ALL, NULL, NULL, NULL },
+};
+#define NETSH_NPARAMS (sizeof(netsh_params) / sizeof(netsh_params[0]))
+
+const struct edit_netsh_param *
+edit_netsh_params(size_t *n)
+{
+	*n = NETSH_NPARAMS;
+	return netsh_params;
+}
 
 static int
 netsh_msg(FILE *out, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -910,52 +1118,78 @@ netsh_syntax(FILE *out)
 	    "syntax.");
 }
 
-/* The key text ("0.0.0.0:443", "name:443", "ccs:443") of an ipport=/hostnameport=/ccs= word. */
 static int
-netsh_key(const char *w, char *key, size_t keylen, enum sslcert_kind *kind)
+netsh_incorrect(FILE *out)
 {
-	if (strncasecmp(w, "ipport=", 7) == 0) {
-		*kind = SSLCERT_IPPORT;
-		snprintf(key, keylen, "%s", w + 7);
-	} else if (strncasecmp(w, "hostnameport=", 13) == 0) {
-		*kind = SSLCERT_HOSTNAMEPORT;
-		snprintf(key, keylen, "%s", w + 13);
-	} else if (strncasecmp(w, "ccs=", 4) == 0) {
-		*kind = SSLCERT_CCS;
-		snprintf(key, keylen, "ccs:%s", w + 4);
-	} else {
-		return -1;
+	return netsh_msg(out, 1, "The parameter is incorrect.");
+}
+
+/* Whether v is a value netsh takes for a parameter of type t. */
+static int
+netsh_value_valid(enum edit_netsh_type t, const char *v)
+{
+	size_t i, n = 0;
+
+	switch (t) {
+	case EDIT_NETSH_ENABLE:
+		return strcasecmp(v, "enable") == 0 || strcasecmp(v, "disable") == 0;
+	case EDIT_NETSH_UINT:
+		if (*v == '\0' || strlen(v) > 10 || strspn(v, "0123456789") != strlen(v))
+			return 0;
+		return strtoull(v, NULL, 10) <= 4294967295ULL;
+	case EDIT_NETSH_GUID: {
+		static const char pattern[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
+
+		if (strlen(v) != sizeof(pattern) - 1)
+			return 0;
+		for (i = 0; pattern[i] != '\0'; i++)
+			if (pattern[i] == 'x' ? !isxdigit((unsigned char)v[i]) : v[i] != pattern[i])
+				return 0;
+		return 1;
+	}
+	case EDIT_NETSH_HASH:
+		for (i = 0; v[i] != '\0'; i++, n++)
+			if (!isxdigit((unsigned char)v[i]))
+				return 0;
+		return n == 40;
+	case EDIT_NETSH_TEXT:
+	case EDIT_NETSH_IPPORT:
+	case EDIT_NETSH_HOSTNAMEPORT:
+	case EDIT_NETSH_CCS:
+	case EDIT_NETSH_SCOPEDCCS:
+		return *v != '\0';
 	}
 	return 0;
 }
 
 static int
-netsh_show(const char *path, const char *key, FILE *out, FILE *errout)
+netsh_show(const char *path, const char *key, int scoped, FILE *out, FILE *errout)
 {
-	struct conf *c = edit_load(path, 1, errout), view;
+	struct conf *c = edit_load(path, errout), view;
 	struct sslcert_key k;
+	const struct conf_sslcert *e = NULL;
 	char msg[256];
-	size_t i;
 	int rc = 0;
 
 	if (c == NULL)
 		return 2;
 	view = *c;
 	if (key != NULL) {
-		if (binding_sslkey_parse(key, &k, msg, sizeof(msg)) != 0) {
+		if (!scoped && binding_sslkey_parse(key, &k, msg, sizeof(msg)) != 0) {
+			fprintf(errout, "sysbind: %s\n", msg);
 			conf_free(c);
-			return netsh_msg(out, 1, "The parameter is incorrect.");
+			return netsh_incorrect(out);
 		}
-		for (i = 0; i < c->nsslcerts; i++)
-			if (sslkey_equal(&c->sslcerts[i].key, &k))
-				break;
-		view.sslcerts = i < c->nsslcerts ? &c->sslcerts[i] : NULL;
-		view.nsslcerts = i < c->nsslcerts;
-		if (i == c->nsslcerts) {
+		/* sysbind has no scoped CCS entries: a scopedccs= key is never found */
+		if (!scoped)
+			e = conf_find_sslcert(c, &k);
+		if (e == NULL) {
 			conf_free(c);
 			return netsh_msg(out, 1, "SSL Certificate bindings:\r\n"
 			    "-------------------------\r\n\r\nThe system cannot find the file specified.");
 		}
+		view.sslcerts = (struct conf_sslcert *)e;
+		view.nsslcerts = 1;
 	}
 	if (views_show_sslcert(&view, out) != 0)
 		rc = 1;
@@ -966,139 +1200,193 @@ netsh_show(const char *path, const char *key, FILE *out, FILE *errout)
 int
 edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
-	const char *kv[8];
-	size_t nkv = 0;
+	static const struct { const char *word; unsigned verb; const char *did, *doing; } verbs[] = {
+		{ "add", NV_ADD, "added", "add" },
+		{ "delete", NV_DELETE, "deleted", "deletion" },
+		{ "show", NV_SHOW, NULL, NULL },
+		{ "update", NV_UPDATE, "updated", "update" },
+	};
+	const char *val[NETSH_NPARAMS], *kv[2 * NETSH_NPARAMS];
 	char key[BINDING_HOST_MAX + 16] = "", err[16384], *text = NULL, *next = NULL;
-	const char *certhash = NULL, *appid = NULL, *store = NULL, *dir = NULL, *pw = NULL;
-	enum sslcert_kind kind = SSLCERT_IPPORT;
+	size_t nkv = 0, v, i, keyp = NETSH_NPARAMS;
 	struct sslcert_key k;
 	enum edit_status st;
-	int i, verb, rc, have_key = 0;
+	unsigned verb, kind;
+	int rc, w;
 
+	memset(val, 0, sizeof(val));
 	if (nwords < 3 || strcasecmp(words[0], "http") != 0 ||
 	    strcasecmp(words[2], "sslcert") != 0) {
-		fprintf(errout, "sysbind: netsh: supported: http add|delete|show sslcert "
+		fprintf(errout, "sysbind: netsh: supported: http add|update|delete|show sslcert "
 		    "[ipport=IP:PORT | hostnameport=NAME:PORT | ccs=PORT] ...\n");
 		return 2;
 	}
-	if (strcasecmp(words[1], "add") == 0)
-		verb = 'a';
-	else if (strcasecmp(words[1], "delete") == 0)
-		verb = 'd';
-	else if (strcasecmp(words[1], "show") == 0)
-		verb = 's';
-	else {
-		fprintf(errout, "sysbind: netsh http %s sslcert: not supported (add, delete, show)\n",
-		    words[1]);
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcasecmp(words[1], verbs[v].word) == 0)
+			break;
+	if (v == sizeof(verbs) / sizeof(verbs[0])) {
+		fprintf(errout, "sysbind: netsh http %s sslcert: not supported (add, update, delete, "
+		    "show)\n", words[1]);
 		return 2;
 	}
-	for (i = 3; i < nwords; i++) {
-		const char *w = words[i];
+	verb = verbs[v].verb;
+	for (w = 3; w < nwords; w++) {
+		const char *eq = strchr(words[w], '=');
+		size_t n = eq != NULL ? (size_t)(eq - words[w]) : 0;
 
-		if (netsh_key(w, key, sizeof(key), &kind) == 0) {
-			if (have_key++)
-				return netsh_syntax(out);
-		} else if (verb == 'a' && strncasecmp(w, "certhash=", 9) == 0) {
-			certhash = w + 9;
-		} else if (verb == 'a' && strncasecmp(w, "appid=", 6) == 0) {
-			appid = w + 6;
-		} else if (verb == 'a' && strncasecmp(w, "certstorename=", 14) == 0) {
-			store = w + 14;
-		} else if (verb == 'a' && strncasecmp(w, "directory=", 10) == 0) {
-			dir = w + 10;   /* sysbind's: Windows keeps the CCS folder in the registry */
-		} else if (verb == 'a' && strncasecmp(w, "password=", 9) == 0) {
-			pw = w + 9;
-		} else {
-			fprintf(errout, "sysbind: netsh http %s sslcert: unsupported parameter "
-			    "\"%s\"\n", words[1], w);
+		for (i = 0; eq != NULL && i < NETSH_NPARAMS; i++)
+			if (strlen(netsh_params[i].name) == n &&
+			    strncasecmp(words[w], netsh_params[i].name, n) == 0)
+				break;
+		if (eq == NULL || i == NETSH_NPARAMS) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: unknown parameter \"%s\"\n",
+			    words[1], words[w]);
 			return netsh_syntax(out);
 		}
+		if (!(netsh_params[i].flags & verb)) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: %s= is not a parameter of "
+			    "%s\n", words[1], netsh_params[i].name, words[1]);
+			return netsh_syntax(out);
+		}
+		if (val[i] != NULL || (netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS &&
+		    keyp != NETSH_NPARAMS)) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: %s given twice\n", words[1],
+			    netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS ? "the entry's key" :
+			    netsh_params[i].name);
+			return netsh_syntax(out);
+		}
+		val[i] = eq + 1;
+		if (netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS)
+			keyp = i;
+		if (!netsh_value_valid(netsh_params[i].type, val[i])) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: %s=%s: %s\n", words[1],
+			    netsh_params[i].name, val[i], netsh_params[i].type == EDIT_NETSH_ENABLE ?
+			    "enable or disable" : netsh_params[i].type == EDIT_NETSH_UINT ?
+			    "a number from 0 to 4294967295" : netsh_params[i].type == EDIT_NETSH_GUID ?
+			    "a GUID in braces" : netsh_params[i].type == EDIT_NETSH_HASH ?
+			    "a SHA-1 thumbprint of 40 hex digits" : "a value");
+			return netsh_incorrect(out);
+		}
 	}
-	if (verb == 's')
-		return netsh_show(path, have_key ? key : NULL, out, errout);
-	if (!have_key || (verb == 'a' && appid == NULL) ||
-	    (verb == 'a' && kind != SSLCERT_CCS && certhash == NULL))
+
+	/* the entry's key, as a [sslcert KEY] name */
+	if (keyp != NETSH_NPARAMS) {
+		if (netsh_params[keyp].type == EDIT_NETSH_CCS)
+			snprintf(key, sizeof(key), "ccs:%s", val[keyp]);
+		else
+			snprintf(key, sizeof(key), "%s", val[keyp]);
+	}
+	if (verb == NV_SHOW) {
+		if (val[NETSH_NPARAMS - 1] != NULL) {   /* json= */
+			fprintf(errout, "sysbind: netsh http show sslcert: json= is not emulated: "
+			    "sysbind prints the text layout only\n");
+			return 2;
+		}
+		return netsh_show(path, keyp != NETSH_NPARAMS ? key : NULL,
+		    keyp != NETSH_NPARAMS && netsh_params[keyp].type == EDIT_NETSH_SCOPEDCCS, out,
+		    errout);
+	}
+	if (keyp == NETSH_NPARAMS)
 		return netsh_syntax(out);
-	if (binding_sslkey_parse(key, &k, err, sizeof(err)) != 0 || k.kind != kind) {
-		if (k.kind != kind)
-			snprintf(err, sizeof(err), "\"%s\" is not a %s key", key,
-			    kind == SSLCERT_IPPORT ? "ipport" : "hostnameport");
+	kind = netsh_params[keyp].flags & NK_ALL;
+	if (binding_sslkey_parse(key, &k, err, sizeof(err)) != 0 ||
+	    (k.kind == SSLCERT_IPPORT) != (kind == NK_IPPORT) ||
+	    (k.kind == SSLCERT_HOSTNAMEPORT) != (kind == NK_HOST)) {
+		if (err[0] == '\0' || strstr(err, "sslcert") == NULL)
+			snprintf(err, sizeof(err), "\"%s\" is not a %s key", val[keyp],
+			    netsh_params[keyp].name);
 		fprintf(errout, "sysbind: %s\n", err);
-		return netsh_msg(out, 1, "The parameter is incorrect.");
+		return netsh_incorrect(out);
 	}
-	if (verb == 'a') {
-		if (certhash != NULL && kind == SSLCERT_CCS)
-			return netsh_msg(out, 1, "The parameter is incorrect.");
-		if (certhash != NULL) {
-			kv[nkv++] = "certhash";
-			kv[nkv++] = certhash;
+	if (verb == NV_ADD || verb == NV_UPDATE) {
+		/* appid always; certhash for an ipport or hostnameport entry */
+		for (i = 0; i < NETSH_NPARAMS; i++)
+			if (strcmp(netsh_params[i].name, "appid") == 0 && val[i] == NULL)
+				return netsh_syntax(out);
+		for (i = 0; i < NETSH_NPARAMS; i++) {
+			const struct edit_netsh_param *q = &netsh_params[i];
+
+			if (val[i] == NULL || i == keyp)
+				continue;
+			if (!(q->flags & kind)) {
+				fprintf(errout, "sysbind: netsh http %s sslcert: %s= does not apply to a "
+				    "%s entry\n", words[1], q->name, netsh_params[keyp].name);
+				return netsh_incorrect(out);
+			}
+			if (q->conf_key != NULL) {
+				kv[nkv++] = q->conf_key;
+				kv[nkv++] = val[i];
+			} else if (q->def == NULL || strcasecmp(val[i], q->def) != 0) {
+				fprintf(errout, "sysbind: netsh http %s sslcert: %s=%s is not emulated by "
+				    "sysbind%s%s%s: nothing was changed\n", words[1], q->name, val[i],
+				    q->shows != NULL ? " (netsh would show \"" : "",
+				    q->shows != NULL ? q->shows : "", q->shows != NULL ? "\")" : "");
+				return 2;
+			}
 		}
-		if (dir != NULL) {
-			kv[nkv++] = "directory";
-			kv[nkv++] = dir;
-		}
-		if (pw != NULL) {
-			kv[nkv++] = "password";
-			kv[nkv++] = pw;
-		}
-		kv[nkv++] = "appid";
-		kv[nkv++] = appid;
-		if (store != NULL && kind != SSLCERT_CCS) {
-			kv[nkv++] = "certstorename";
-			kv[nkv++] = store;
+		if (kind != NK_CCS) {
+			for (i = 0; i < NETSH_NPARAMS; i++)
+				if (strcmp(netsh_params[i].name, "certhash") == 0 && val[i] == NULL)
+					return netsh_syntax(out);
 		}
 	}
 	if ((text = edit_slurp(path, errout)) == NULL)
 		return 2;
-	if (verb == 'a')
+	if (verb == NV_ADD)
 		next = edit_sslcert_add(text, key, kv, nkv / 2, &st, err, sizeof(err));
+	else if (verb == NV_UPDATE)
+		next = edit_sslcert_update(text, key, kv, nkv / 2, &st, err, sizeof(err));
 	else
 		next = edit_sslcert_delete(text, key, &st, err, sizeof(err));
 	if (next == NULL) {
-		if (verb == 'a' && st == EDIT_DUPLICATE)
-			rc = netsh_msg(out, 1, "SSL Certificate add failed, Error: 183\r\n"
-			    "Cannot create a file when that file already exists.");
-		else if (verb == 'd' && st == EDIT_NOT_FOUND)
-			rc = netsh_msg(out, 1, "SSL Certificate deletion failed, Error: 2\r\n"
-			    "The system cannot find the file specified.");
+		if (st == EDIT_DUPLICATE)
+			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 183\r\n"
+			    "Cannot create a file when that file already exists.", verbs[v].word);
+		else if (st == EDIT_NOT_FOUND)
+			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 2\r\n"
+			    "The system cannot find the file specified.", verbs[v].doing);
 		else
-			rc = netsh_msg(out, 1, "The parameter is incorrect.");
+			rc = netsh_incorrect(out);
 		fprintf(errout, "sysbind: %s\n", err);
 		free(text);
 		return rc;
 	}
-	/* netsh refuses a thumbprint the machine store does not hold (error 1312). */
-	if (verb == 'a' && certhash != NULL) {
-		struct conf *c = conf_parse(next, path, 0, err, sizeof(err));
-		const struct conf_sslcert *e = c != NULL ? conf_find_sslcert(c, &k) : NULL;
-		struct cert *found = NULL;
+	/* netsh refuses a thumbprint the machine store does not hold (error 1312), or holds
+	 * without its private key */
+	for (i = 0; i < nkv; i += 2) {
+		struct conf *c;
+		const struct conf_sslcert *e;
+		struct cert *found;
 
+		if (strcmp(kv[i], "certhash") != 0)
+			continue;
+		c = conf_parse(next, path, 0, err, sizeof(err));
+		e = c != NULL ? conf_find_sslcert(c, &k) : NULL;
 		if (e != NULL && c->cert_store != NULL) {
-			found = certstore_find_thumbprint(c->cert_store, certhash, e->pfx_password,
+			found = certstore_find_thumbprint(c->cert_store, kv[i + 1], e->pfx_password, 0,
 			    err, sizeof(err));
 			if (found == NULL) {
-				rc = netsh_msg(out, 1, "SSL Certificate add failed, Error: 1312\r\n"
+				rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 1312\r\n"
 				    "A specified logon session does not exist. It may already have been "
-				    "terminated.");
+				    "terminated.", verbs[v].doing);
 				fprintf(errout, "sysbind: %s\n", err);
-				certstore_cert_free(found);
 				conf_free(c);
 				free(text);
 				free(next);
 				return rc;
 			}
+			certstore_cert_free(found);
 		}
-		certstore_cert_free(found);
 		conf_free(c);
 	}
-	if (edit_file_write(path, next, err, sizeof(err)) != 0) {
-		rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 87\r\n"
-		    "The parameter is incorrect.", verb == 'a' ? "add" : "deletion");
-		fprintf(errout, "sysbind: %s not changed: the result would be invalid:\n", path);
+	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
 		print_lines(errout, err);
+		rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 87\r\n"
+		    "The parameter is incorrect.", verbs[v].doing);
 	} else {
-		rc = netsh_msg(out, 0, "SSL Certificate successfully %s",
-		    verb == 'a' ? "added" : "deleted");
+		rc = netsh_msg(out, 0, "SSL Certificate successfully %s", verbs[v].did);
 	}
 	free(text);
 	free(next);

@@ -1,13 +1,18 @@
 /*
  * import — `sysbind import`: IIS's applicationHost.config (expat) and the text of `netsh
  * http show sslcert` turned into a sysbind configuration (see import.h for the decisions).
- * This file owns the two readers and the writing of the configuration text; whether the
- * text is valid is conf.c's to say (conf_parse), and writing the file is cli.c's.
+ * This file owns the two readers, the decoding of netsh's text, the repairs that keep
+ * every usable item (each one a warning with its source line), and the writing of the
+ * configuration text.  Whether the text is valid is conf.c's to say (conf_parse), and
+ * writing the file is cli.c's.  Every check over all sites is a hash lookup, so 100,000
+ * sites import in linear time.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +25,37 @@
 #include "binding.h"
 #include "certstore.h"
 #include "conf.h"
+#include "file.h"
+#include "strhash.h"
 
-#define IMPORT_LINE_MAX 199   /* Debian's inih reads at most 199 characters a line */
+#define IMPORT_LINE_MAX  199     /* Debian's inih reads at most 199 characters a line */
+#define IMPORT_INPUT_MAX (1024UL * 1024 * 1024)  /* an input file larger than this is refused */
+#define IMPORT_NAME_MAX  2000    /* a site name longer than this is shortened */
 #define IMPORT_DEPTH_MAX 64
+#define IMPORT_ID_MAX    4294967295UL   /* IIS's site id is a DWORD */
 
 struct import_binding {
-	char *text;      /* protocol/bindingInformation as written */
-	int   sslflags;
-	int   line;
+	char          *text;      /* protocol/bindingInformation as sysbind writes it */
+	char          *written;   /* protocol/bindingInformation as the file has it */
+	int            sslflags;
+	char          *badflags;  /* an sslFlags value that is neither a number nor IIS's names */
+	int            line;
+	int            ok;        /* parsed, and kept */
+	struct binding b;
 };
 
 struct import_site {
 	char                  *name;
-	long                   id;
-	int                    autostart;   /* -1 unset, 0 false, 1 true */
-	int                    state;       /* -1 unset, 0 started, 1 stopped */
+	char                  *idtext;     /* id="" as written, NULL when absent */
+	unsigned long          id;         /* 0: none yet */
+	int                    autostart;  /* -1 unset, 0 false, 1 true */
+	int                    state;      /* -1 unset, 0 started, 1 stopped */
+	int                    stopped;    /* as imported */
+	int                    skip;       /* not carried over */
 	char                  *pool;
-	char                  *path;        /* physicalPath of the root virtual directory */
+	char                  *path;       /* physicalPath of the root virtual directory */
 	struct import_binding *bindings;
-	size_t                 nbindings;
+	size_t                 nbindings, capbindings;
 	int                    line;
 };
 
@@ -53,7 +70,7 @@ struct import_xml {
 	int                 default_autostart; /* <siteDefaults serverAutoStart=>, -1 unset */
 	char               *default_pool;    /* <applicationDefaults applicationPool=> */
 	struct import_site *sites;
-	size_t              nsites;
+	size_t              nsites, capsites;
 	int                 nomem;
 };
 
@@ -75,6 +92,21 @@ import_warn(FILE *warn, const char *name, int line, const char *fmt, ...)
 	vfprintf(warn, fmt, ap);
 	va_end(ap);
 	fputc('\n', warn);
+}
+
+/* A site's name for messages: quoted as the configuration would spell it, so a name with
+ * a newline stays on one line.  Static buffer per call site is not enough: caller's. */
+static const char *
+site_ref(const struct import_site *s, char *buf, size_t len)
+{
+	char *q = conf_name_quote(s->name);
+
+	if (q != NULL && q[0] == '"')
+		snprintf(buf, len, "%s", q);
+	else
+		snprintf(buf, len, "\"%s\"", s->name);
+	free(q);
+	return buf;
 }
 
 static const char *
@@ -116,14 +148,20 @@ xml_bool(const char *v)
 static void
 xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
 {
-	struct import_site *ns, *s;
+	struct import_site *s;
 	const char *v;
 
-	if ((ns = realloc(x->sites, (x->nsites + 1) * sizeof(*ns))) == NULL) {
-		x->nomem = 1;
-		return;
+	if (x->nsites == x->capsites) {
+		size_t cap = x->capsites ? x->capsites * 2 : 16;
+		struct import_site *ns = realloc(x->sites, cap * sizeof(*ns));
+
+		if (ns == NULL) {
+			x->nomem = 1;
+			return;
+		}
+		x->sites = ns;
+		x->capsites = cap;
 	}
-	x->sites = ns;
 	s = &x->sites[x->nsites++];
 	memset(s, 0, sizeof(*s));
 	s->line = line;
@@ -135,15 +173,89 @@ xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
 	if ((v = xml_attr(atts, "id")) != NULL) {
 		char *end;
 
+		if ((s->idtext = strdup(v)) == NULL)
+			x->nomem = 1;
 		errno = 0;
-		s->id = strtol(v, &end, 10);
-		if (errno != 0 || *end != '\0' || s->id < 1)
+		s->id = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || !isdigit((unsigned char)*v) ||
+		    s->id < 1 || s->id > IMPORT_ID_MAX)
 			s->id = 0;
 	}
 	if ((v = xml_attr(atts, "serverAutoStart")) != NULL)
 		s->autostart = xml_bool(v);
 	if ((v = xml_attr(atts, "state")) != NULL)
 		s->state = strcasecmp(v, "stopped") == 0 || strcasecmp(v, "stopping") == 0;
+}
+
+/*
+ * sslFlags as IIS writes it: a number ("97"), or the flag names of its enumeration
+ * ("Sni", "Sni, CentralCertStore", "None").  Returns 0 with *out, or -1.
+ */
+static int
+sslflags_parse(const char *v, int *out)
+{
+	static const struct { const char *name; int bit; } names[] = {
+		{ "None", 0 }, { "Sni", 1 }, { "CentralCertStore", 2 }, { "DisableHTTP2", 4 },
+		{ "DisableOCSPStp", 8 }, { "DisableQUIC", 16 }, { "DisableTLS13", 32 },
+		{ "DisableLegacyTLS", 64 }, { "NegotiateClientCert", 128 },
+	};
+	const char *p = v;
+	size_t i, n;
+	int flags = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -1;
+	if (isdigit((unsigned char)*p)) {
+		char *end;
+		unsigned long u;
+
+		errno = 0;
+		u = strtoul(p, &end, 10);
+		while (*end == ' ')
+			end++;
+		if (errno != 0 || *end != '\0' || u > 255)
+			return -1;
+		*out = (int)u;
+		return 0;
+	}
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && strncasecmp(p, names[i].name, n) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -1;
+		flags |= names[i].bit;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	*out = flags;
+	return 0;
+}
+
+/*
+ * "protocol/bindingInformation" as sysbind reads it: IIS reads an empty IP (":8080:host")
+ * as All Unassigned, and IIS Express a host "*" as any host.  NULL when out of memory.
+ */
+static char *
+binding_text(const char *proto, const char *info)
+{
+	const char *last = strrchr(info, ':');
+	char *out;
+
+	if (last == NULL)   /* not IP:Port:Host at all: binding_parse says why */
+		return asprintf(&out, "%s/%s", proto, info) < 0 ? NULL : out;
+	if (asprintf(&out, "%s/%s%.*s%s", proto, info[0] == ':' ? "*" : "",
+	    (int)(last + 1 - info), info, strcmp(last + 1, "*") == 0 ? "" : last + 1) < 0)
+		return NULL;
+	return out;
 }
 
 static void
@@ -153,33 +265,52 @@ xml_binding(struct import_xml *x, struct import_site *s, const XML_Char **atts, 
 	const char *info = xml_attr(atts, "bindingInformation");
 	const char *flags = xml_attr(atts, "sslFlags");
 	struct import_binding *nb;
-	char *text;
+	char ref[IMPORT_NAME_MAX + 16];
 
 	if (proto == NULL || info == NULL) {
-		import_warn(x->warn, x->name, line, "site \"%s\": <binding> without protocol or "
-		    "bindingInformation: not carried over", s->name);
+		import_warn(x->warn, x->name, line, "site %s: <binding> without protocol or "
+		    "bindingInformation: not carried over", site_ref(s, ref, sizeof(ref)));
 		return;
 	}
 	if (strcasecmp(proto, "http") != 0 && strcasecmp(proto, "https") != 0) {
-		import_warn(x->warn, x->name, line, "site \"%s\": binding %s/%s: protocol %s is "
-		    "not supported (sysbind serves http and https): not carried over", s->name,
-		    proto, info, proto);
+		import_warn(x->warn, x->name, line, "site %s: binding %s/%s: protocol %s is "
+		    "not supported (sysbind serves http and https): not carried over",
+		    site_ref(s, ref, sizeof(ref)), proto, info, proto);
 		return;
 	}
-	if (asprintf(&text, "%s/%s", proto, info) < 0) {
-		x->nomem = 1;
-		return;
+	if (s->nbindings == s->capbindings) {
+		size_t cap = s->capbindings ? s->capbindings * 2 : 4;
+
+		if ((nb = realloc(s->bindings, cap * sizeof(*nb))) == NULL) {
+			x->nomem = 1;
+			return;
+		}
+		s->bindings = nb;
+		s->capbindings = cap;
 	}
-	if ((nb = realloc(s->bindings, (s->nbindings + 1) * sizeof(*nb))) == NULL) {
-		free(text);
-		x->nomem = 1;
-		return;
-	}
-	s->bindings = nb;
-	nb = &s->bindings[s->nbindings++];
-	nb->text = text;
+	nb = &s->bindings[s->nbindings];
+	memset(nb, 0, sizeof(*nb));
 	nb->line = line;
-	nb->sslflags = flags != NULL ? atoi(flags) : 0;
+	if ((nb->text = binding_text(proto, info)) == NULL ||
+	    asprintf(&nb->written, "%s/%s", proto, info) < 0) {
+		free(nb->text);
+		x->nomem = 1;
+		return;
+	}
+	if (flags != NULL && sslflags_parse(flags, &nb->sslflags) != 0) {
+		nb->sslflags = 0;
+		if ((nb->badflags = strdup(flags)) == NULL)
+			x->nomem = 1;
+	}
+	s->nbindings++;
+}
+
+static void
+binding_clear(struct import_binding *b)
+{
+	free(b->text);
+	free(b->written);
+	free(b->badflags);
 }
 
 static void XMLCALL
@@ -202,27 +333,29 @@ xml_start_cb(void *user, const XML_Char *el, const XML_Char **atts)
 		if ((v = xml_attr(atts, "serverAutoStart")) != NULL)
 			x->default_autostart = xml_bool(v);
 	} else if (xml_at(x, SITES "/applicationDefaults")) {
-		if ((v = xml_attr(atts, "applicationPool")) != NULL && x->default_pool == NULL)
-			x->default_pool = strdup(v);
+		if ((v = xml_attr(atts, "applicationPool")) != NULL && x->default_pool == NULL &&
+		    (x->default_pool = strdup(v)) == NULL)
+			x->nomem = 1;
 	} else if (s != NULL && xml_at(x, SITES "/site/application")) {
 		v = xml_attr(atts, "path");
 		x->in_root_app = v != NULL && strcmp(v, "/") == 0;
 		if (x->in_root_app && (v = xml_attr(atts, "applicationPool")) != NULL &&
-		    s->pool == NULL)
-			s->pool = strdup(v);
+		    s->pool == NULL && (s->pool = strdup(v)) == NULL)
+			x->nomem = 1;
 	} else if (s != NULL && x->in_root_app &&
 	    xml_at(x, SITES "/site/application/virtualDirectory")) {
 		v = xml_attr(atts, "path");
 		if (v != NULL && strcmp(v, "/") == 0 &&
-		    (v = xml_attr(atts, "physicalPath")) != NULL && s->path == NULL)
-			s->path = strdup(v);
+		    (v = xml_attr(atts, "physicalPath")) != NULL && s->path == NULL &&
+		    (s->path = strdup(v)) == NULL)
+			x->nomem = 1;
 	} else if (s != NULL && xml_at(x, SITES "/site/bindings/binding")) {
 		xml_binding(x, s, atts, line);
 	} else if (s != NULL && xml_at(x, SITES "/site/bindings/clear")) {
 		size_t i;
 
 		for (i = 0; i < s->nbindings; i++)
-			free(s->bindings[i].text);
+			binding_clear(&s->bindings[i]);
 		s->nbindings = 0;
 	}
 }
@@ -246,57 +379,25 @@ xml_clear(struct import_xml *x)
 
 	for (i = 0; i < x->nsites; i++) {
 		for (j = 0; j < x->sites[i].nbindings; j++)
-			free(x->sites[i].bindings[j].text);
+			binding_clear(&x->sites[i].bindings[j]);
 		free(x->sites[i].bindings);
 		free(x->sites[i].name);
+		free(x->sites[i].idtext);
 		free(x->sites[i].pool);
 		free(x->sites[i].path);
 	}
 	free(x->sites);
 	free(x->default_pool);
 	x->sites = NULL;
-	x->nsites = 0;
+	x->default_pool = NULL;
+	x->nsites = x->capsites = 0;
 }
 
-/* Read a whole file into a NUL-terminated buffer. */
+/* Read an input file whole (a pipe too: `--sslcert <(ssh host netsh ...)`). */
 static char *
 import_slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	for (;;) {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
-
-			if (nb == NULL) {
-				snprintf(err, errlen, "%s: out of memory", path);
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		r = fread(buf + n, 1, 4096, f);
-		n += r;
-		if (r < 4096)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(buf);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return file_read(path, IMPORT_INPUT_MAX, FILE_READ_PIPE, len, err, errlen);
 }
 
 static int
@@ -308,6 +409,11 @@ xml_read(const char *path, struct import_xml *x, char *err, size_t errlen)
 
 	if (text == NULL)
 		return -1;
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path, INT_MAX);
+		free(text);
+		return -1;
+	}
 	if ((x->parser = XML_ParserCreate(NULL)) == NULL) {
 		free(text);
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -337,16 +443,68 @@ xml_read(const char *path, struct import_xml *x, char *err, size_t errlen)
 
 /* ---- netsh http show sslcert ---- */
 
-/* Bounded copy (always terminated, silently cut). */
-static void
-copy_str(char *dst, size_t dstlen, const char *src)
+char *
+import_text_decode(const char *raw, size_t len, const char *name, size_t *outlen,
+    const char **encoding, char *err, size_t errlen)
 {
-	size_t n = strlen(src);
+	const unsigned char *u = (const unsigned char *)raw;
+	const char *from = NULL, *enc = "UTF-8";
+	size_t skip = 0, inleft, outleft, cap;
+	char *out, *in, *o;
+	iconv_t cd;
 
-	if (n >= dstlen)
-		n = dstlen - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+		skip = 3;
+		enc = "UTF-8 with BOM";
+	} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+		from = enc = "UTF-16LE";
+		skip = 2;
+	} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+		from = enc = "UTF-16BE";
+		skip = 2;
+	} else if (len >= 2 && u[0] != 0 && u[1] == 0) {
+		from = enc = "UTF-16LE";   /* without a BOM: ASCII text has every other byte 0 */
+	} else if (len >= 2 && u[0] == 0 && u[1] != 0) {
+		from = enc = "UTF-16BE";
+	}
+	if (encoding != NULL)
+		*encoding = enc;
+	if (from == NULL) {
+		if ((out = malloc(len - skip + 1)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", name);
+			return NULL;
+		}
+		memcpy(out, raw + skip, len - skip);
+		out[len - skip] = '\0';
+		*outlen = len - skip;
+		return out;
+	}
+	if ((cd = iconv_open("UTF-8", from)) == (iconv_t)-1) {
+		snprintf(err, errlen, "%s: cannot convert from %s: %s", name, from, strerror(errno));
+		return NULL;
+	}
+	/* UTF-16 to UTF-8 at most doubles a code unit's 2 bytes into 3: 3/2 plus the NUL */
+	cap = (len - skip) / 2 * 3 + 4;
+	if ((out = malloc(cap)) == NULL) {
+		iconv_close(cd);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return NULL;
+	}
+	in = (char *)raw + skip;
+	inleft = len - skip;
+	o = out;
+	outleft = cap - 1;
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1) {
+		snprintf(err, errlen, "%s: not valid %s text at byte %zu: %s", name, from,
+		    (size_t)(in - raw), strerror(errno));
+		iconv_close(cd);
+		free(out);
+		return NULL;
+	}
+	iconv_close(cd);
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
 }
 
 static void
@@ -364,16 +522,39 @@ trim_copy(char *dst, size_t dstlen, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* The labels netsh prints in English (every Windows from Server 2008 to 2025). */
+static const char *const netsh_english[] = {
+	"IP:port", "Hostname:port", "Central Certificate Store", "Certificate Hash",
+	"Application ID", "Certificate Store Name", "Verify Client Certificate Revocation",
+	"Usage Check", "Negotiate Client Certificate",
+};
+
+/* Labels of localized outputs, to say which language a file is in. */
+static const struct { const char *label, *language; } netsh_foreign[] = {
+	{ "SSL-Zertifikatbindungen:", "German" }, { "Zertifikathash", "German" },
+	{ "Anwendungs-ID", "German" }, { "Zertifikatspeichername", "German" },
+	{ "Liaisons de certificat SSL", "French" }, { "Hachage du certificat", "French" },
+	{ "ID de l'application", "French" }, { "Hash del certificado", "Spanish" },
+	{ "Enlaces de certificado SSL", "Spanish" }, { "Hash del certificato", "Italian" },
+};
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
 {
 	struct import_netsh_entry *v = NULL, *cur = NULL;
-	size_t nv = 0, pos = 0, i;
-	int line = 0, skipping = 0;
+	struct strhash seen;
+	size_t nv = 0, cap = 0, pos = 0, k;
+	int line = 0, fields = 0, english = 0, foreign_line = 0;
+	const char *language = NULL;
+	char foreign_label[128] = "";
 
 	*out = NULL;
 	*n = 0;
+	if (strhash_init(&seen, len / 64 + 16) != 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -1;
+	}
 	while (pos < len) {
 		const char *s = text + pos, *nl = memchr(s, '\n', len - pos), *sep;
 		size_t ll = nl != NULL ? (size_t)(nl - s) : len - pos;
@@ -383,12 +564,24 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 
 		pos += ll + (nl != NULL);
 		line++;
+		if (language == NULL) {
+			for (k = 0; k < sizeof(netsh_foreign) / sizeof(netsh_foreign[0]); k++)
+				if (memmem(s, ll, netsh_foreign[k].label,
+				    strlen(netsh_foreign[k].label)) != NULL) {
+					language = netsh_foreign[k].language;
+					foreign_line = line;
+					snprintf(foreign_label, sizeof(foreign_label), "%s",
+					    netsh_foreign[k].label);
+				}
+		}
 		if ((sep = memmem(s, ll, " : ", 3)) == NULL)
 			continue;
 		trim_copy(label, sizeof(label), s, (size_t)(sep - s));
 		trim_copy(value, sizeof(value), sep + 3, ll - (size_t)(sep + 3 - s));
-		if (line == 1 && strncmp(label, "\xEF\xBB\xBF", 3) == 0)
-			memmove(label, label + 3, strlen(label + 3) + 1);
+		fields++;
+		for (k = 0; k < sizeof(netsh_english) / sizeof(netsh_english[0]); k++)
+			if (strcmp(label, netsh_english[k]) == 0)
+				english++;
 		if (strcasecmp(label, "IP:port") == 0)
 			kind = SSLCERT_IPPORT;
 		else if (strcasecmp(label, "Hostname:port") == 0)
@@ -398,60 +591,93 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		else
 			is_key = 0;
 		if (is_key) {
-			struct import_netsh_entry *nv2, e;
-			char keytext[sizeof(e.keytext)];
+			struct import_netsh_entry e;
+			char keytext[sizeof(e.keytext)], hk[BINDING_HOST_MAX + 64];
+			ENTRY *ent;
+			int created;
 
 			memset(&e, 0, sizeof(e));
 			e.line = line;
-			if (kind == SSLCERT_CCS) {
-				copy_str(keytext, sizeof(keytext), "ccs:");
-				copy_str(keytext + 4, sizeof(keytext) - 4, value);
-			} else {
-				copy_str(keytext, sizeof(keytext), value);
-			}
+			if (kind == SSLCERT_CCS)
+				snprintf(keytext, sizeof(keytext), "ccs:%s", value);
+			else
+				snprintf(keytext, sizeof(keytext), "%s", value);
 			cur = NULL;
-			skipping = 1;
+			msg[0] = '\0';
 			if (binding_sslkey_parse(keytext, &e.key, msg, sizeof(msg)) != 0 ||
 			    e.key.kind != kind) {
+				if (msg[0] == '\0')
+					snprintf(msg, sizeof(msg), "\"%s\" is a %s key, not an %s key",
+					    value, e.key.kind == SSLCERT_HOSTNAMEPORT ? "Hostname:port" :
+					    "IP:port", label);
 				import_warn(warn, name, line, "%s \"%s\" is not a certificate binding "
-				    "sysbind can key: not carried over", label, value);
+				    "sysbind can key (%s): not carried over", label, value, msg);
 				continue;
 			}
-			for (i = 0; i < nv; i++) {
-				char a[BINDING_HOST_MAX + 16], b[BINDING_HOST_MAX + 16];
-
-				binding_sslkey_format(&v[i].key, a, sizeof(a));
-				binding_sslkey_format(&e.key, b, sizeof(b));
-				if (v[i].key.kind == e.key.kind && strcasecmp(a, b) == 0)
-					break;
-			}
-			if (i < nv) {
-				import_warn(warn, name, line, "%s %s listed twice (first at line %d): "
-				    "the second is not carried over", label, value, v[i].line);
-				continue;
-			}
-			copy_str(e.keytext, sizeof(e.keytext), keytext);
-			if ((nv2 = realloc(v, (nv + 1) * sizeof(*v))) == NULL) {
+			binding_sslkey_hashkey(&e.key, hk, sizeof(hk));
+			if ((ent = strhash_enter(&seen, hk, (size_t)line, &created)) == NULL) {
 				free(v);
+				strhash_clear(&seen);
 				snprintf(err, errlen, "%s: out of memory", name);
 				return -1;
 			}
-			v = nv2;
+			if (!created) {
+				import_warn(warn, name, line, "%s %s listed twice (first at line %zu): "
+				    "the second is not carried over", label, value,
+				    (size_t)(uintptr_t)ent->data);
+				continue;
+			}
+			snprintf(e.keytext, sizeof(e.keytext), "%s", keytext);
+			if (nv == cap) {
+				struct import_netsh_entry *nv2;
+
+				cap = cap ? cap * 2 : 16;
+				if ((nv2 = realloc(v, cap * sizeof(*v))) == NULL) {
+					free(v);
+					strhash_clear(&seen);
+					snprintf(err, errlen, "%s: out of memory", name);
+					return -1;
+				}
+				v = nv2;
+			}
 			v[nv] = e;
 			cur = &v[nv++];
-			skipping = 0;
 			continue;
 		}
-		if (cur == NULL || skipping)
+		if (cur == NULL)
 			continue;
 		if (strcmp(value, "(null)") == 0)
 			value[0] = '\0';
-		if (strcasecmp(label, "Certificate Hash") == 0)
-			copy_str(cur->certhash, sizeof(cur->certhash), value);
-		else if (strcasecmp(label, "Application ID") == 0)
-			copy_str(cur->appid, sizeof(cur->appid), value);
-		else if (strcasecmp(label, "Certificate Store Name") == 0)
-			copy_str(cur->storename, sizeof(cur->storename), value);
+		if (strcasecmp(label, "Certificate Hash") == 0) {
+			snprintf(cur->certhash, sizeof(cur->certhash), "%s", value);
+			cur->hashline = line;
+		} else if (strcasecmp(label, "Application ID") == 0) {
+			snprintf(cur->appid, sizeof(cur->appid), "%s", value);
+			cur->appidline = line;
+		} else if (strcasecmp(label, "Certificate Store Name") == 0) {
+			snprintf(cur->storename, sizeof(cur->storename), "%s", value);
+		}
+	}
+	strhash_clear(&seen);
+	if (fields > 0 && english == 0) {
+		/* Key lines may still have matched ("IP:Port" is German too), but nothing else
+		 * can be read: no hash, no application id. */
+		static const char how[] = "sysbind reads the English labels (IP:port, "
+		    "Hostname:port, Central Certificate Store, Certificate Hash, Application ID, "
+		    "Certificate Store Name). netsh prints them in the Windows display language, "
+		    "and chcp does not change that: run `netsh http show sslcert` as a user whose "
+		    "display language is English (install the en-US language pack, then "
+		    "Set-WinUILanguageOverride -Language en-US and sign in again), or replace those "
+		    "labels with the English ones. No certificate binding is imported from it";
+
+		if (language != NULL)
+			import_warn(warn, name, foreign_line, "this netsh output is in %s, not English "
+			    "(\"%s\"): %s", language, foreign_label, how);
+		else
+			import_warn(warn, name, 0, "this netsh output is not in English (none of its "
+			    "labels is): %s", how);
+		free(v);
+		return 0;
 	}
 	*out = v;
 	*n = nv;
@@ -516,24 +742,78 @@ store_path(const struct import_opts *o, char *out, size_t outlen)
 	relative_path(abs, dir, out, outlen);
 }
 
+/* 1 when value can be a key's value on one configuration line: no " ;" (a comment to
+ * inih), no control character, and short enough. */
 static int
-entry_exists(const struct import_netsh_entry *v, size_t n, enum sslcert_kind kind,
-    const struct binding *b)
+value_writable(const char *key, const char *value)
 {
-	size_t i;
+	const char *p;
 
-	for (i = 0; i < n; i++) {
-		if (v[i].key.kind != kind || v[i].key.port != b->port)
-			continue;
-		if (kind == SSLCERT_CCS)
-			return 1;
-		if (kind == SSLCERT_HOSTNAMEPORT && strcasecmp(v[i].key.host, b->host) == 0)
-			return 1;
-		if (kind == SSLCERT_IPPORT && (binding_addr_is_wildcard(&v[i].key.addr) ||
-		    (b->addr.family != AF_UNSPEC && binding_addr_equal(&v[i].key.addr, &b->addr))))
-			return 1;
+	if (strlen(key) + 3 + strlen(value) > IMPORT_LINE_MAX)
+		return 0;
+	for (p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+		if (*p == ';' && p > value && isspace((unsigned char)p[-1]))
+			return 0;
 	}
-	return 0;
+	return value[0] != '\0' && !isspace((unsigned char)value[0]) &&
+	    !isspace((unsigned char)value[strlen(value) - 1]);
+}
+
+/* One "; ..." comment line, control characters made blanks and cut to a line inih reads. */
+static void
+comment_line(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+comment_line(FILE *f, const char *fmt, ...)
+{
+	char buf[IMPORT_LINE_MAX + 1], *p;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	for (p = buf; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	if ((size_t)n >= sizeof(buf))
+		memcpy(buf + sizeof(buf) - 4, "...", 4);
+	fprintf(f, "%s\n", buf);
+}
+
+/* The netsh entries by key, for the checks of each https binding. */
+static int
+entry_exists(const struct strhash *keys, enum sslcert_kind kind, const struct binding *b)
+{
+	struct sslcert_key k;
+	char hk[BINDING_HOST_MAX + 64];
+
+	memset(&k, 0, sizeof(k));
+	k.kind = kind;
+	k.port = b->port;
+	if (kind == SSLCERT_HOSTNAMEPORT)
+		snprintf(k.host, sizeof(k.host), "%s", b->host);
+	if (kind == SSLCERT_IPPORT) {
+		/* the wildcard of either family, or the binding's own address */
+		k.addr.family = AF_INET;
+		binding_sslkey_hashkey(&k, hk, sizeof(hk));
+		if (strhash_find(keys, hk) != 0)
+			return 1;
+		memset(&k.addr, 0, sizeof(k.addr));
+		k.addr.family = AF_INET6;
+		binding_sslkey_hashkey(&k, hk, sizeof(hk));
+		if (strhash_find(keys, hk) != 0)
+			return 1;
+		if (b->addr.family == AF_UNSPEC)
+			return 0;
+		k.addr = b->addr;
+	}
+	binding_sslkey_hashkey(&k, hk, sizeof(hk));
+	return strhash_find(keys, hk) != 0;
 }
 
 static const char *const sslflag_names[] = {
@@ -544,13 +824,14 @@ static const char *const sslflag_names[] = {
 /* Check one https binding against the certificate table it needs (reference §2.2). */
 static void
 check_binding_cert(const struct import_opts *o, const struct import_site *s,
-    const struct import_binding *ib, const struct binding *b,
-    const struct import_netsh_entry *v, size_t n, FILE *warn)
+    const struct import_binding *ib, const struct strhash *keys, FILE *warn)
 {
+	const struct binding *b = &ib->b;
 	int kind = ib->sslflags & 3;
-	char extra[256] = "";
+	char extra[256] = "", ref[IMPORT_NAME_MAX + 16];
 	int bit;
 
+	site_ref(s, ref, sizeof(ref));
 	for (bit = 2; bit < 8; bit++) {
 		if (ib->sslflags & (1 << bit)) {
 			strncat(extra, extra[0] ? ", " : "", sizeof(extra) - strlen(extra) - 1);
@@ -558,37 +839,73 @@ check_binding_cert(const struct import_opts *o, const struct import_site *s,
 		}
 	}
 	if (extra[0] != '\0')
-		import_warn(warn, o->applicationhost, ib->line, "site \"%s\": binding %s: "
-		    "sslFlags %d: %s not emulated (only Sni and CentralCertStore are)", s->name,
-		    ib->text, ib->sslflags, extra);
+		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s: sslFlags %d: "
+		    "%s not emulated (only Sni and CentralCertStore are)", ref, ib->written,
+		    ib->sslflags, extra);
 	if (kind != 0 && b->host[0] == '\0')
-		import_warn(warn, o->applicationhost, ib->line, "site \"%s\": binding %s: "
-		    "sslFlags %d needs a host name (IIS refuses SNI or CCS without one)", s->name,
-		    ib->text, ib->sslflags);
+		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s: sslFlags %d "
+		    "needs a host name (IIS refuses SNI or CCS without one)", ref, ib->written,
+		    ib->sslflags);
 	if (o->sslcert == NULL)
 		return;
-	if (kind == 0 && !entry_exists(v, n, SSLCERT_IPPORT, b))
-		import_warn(warn, o->applicationhost, ib->line, "site \"%s\": binding %s "
-		    "(sslFlags 0) has no ipport entry for its IP:%u in %s: clients get no "
-		    "certificate", s->name, ib->text, b->port, o->sslcert);
+	if (kind == 0 && !entry_exists(keys, SSLCERT_IPPORT, b))
+		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s (sslFlags 0) "
+		    "has no ipport entry for its IP:%u in %s: clients get no certificate", ref,
+		    ib->written, b->port, o->sslcert);
 	else if (kind == 1 && b->host[0] != '\0' &&
-	    !entry_exists(v, n, SSLCERT_HOSTNAMEPORT, b) && !entry_exists(v, n, SSLCERT_IPPORT, b))
-		import_warn(warn, o->applicationhost, ib->line, "site \"%s\": binding %s "
-		    "(sslFlags 1, SNI) has no hostnameport entry %s:%u in %s", s->name, ib->text,
-		    b->host, b->port, o->sslcert);
-	else if (kind >= 2 && !entry_exists(v, n, SSLCERT_CCS, b))
-		import_warn(warn, o->applicationhost, ib->line, "site \"%s\": binding %s "
-		    "(sslFlags %d, CCS) has no ccs entry for port %u in %s", s->name, ib->text,
-		    ib->sslflags, b->port, o->sslcert);
+	    !entry_exists(keys, SSLCERT_HOSTNAMEPORT, b) && !entry_exists(keys, SSLCERT_IPPORT, b))
+		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s (sslFlags 1, "
+		    "SNI) has no hostnameport entry %s:%u in %s", ref, ib->written, b->host, b->port,
+		    o->sslcert);
+	else if (kind >= 2 && !entry_exists(keys, SSLCERT_CCS, b))
+		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s (sslFlags %d, "
+		    "CCS) has no ccs entry for port %u in %s", ref, ib->written, ib->sslflags,
+		    b->port, o->sslcert);
 }
 
-/* Write one [sslcert] section, or warn why the entry is not carried over. */
-static void
-write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_entry *e,
-    const char *ccsdir, FILE *warn)
+/* 40 hex digits (netsh prints them without spaces). */
+static int
+thumbprint_ok(const char *h)
 {
-	char why[1024];
+	size_t n = strlen(h);
 
+	return n == 40 && strspn(h, "0123456789abcdefABCDEF") == n;
+}
+
+static int
+guid_ok(const char *s)
+{
+	static const char pattern[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
+	size_t i;
+
+	if (strlen(s) != sizeof(pattern) - 1)
+		return 0;
+	for (i = 0; pattern[i] != '\0'; i++)
+		if (pattern[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pattern[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Whether entry e can be written (a ccs entry needs the store's directory, the others a
+ * thumbprint); warns why not.  Sets *keep_appid / *keep_store for the optional fields.
+ */
+static int
+sslcert_usable(const struct import_opts *o, const struct import_netsh_entry *e,
+    const char *ccsdir, int *keep_appid, int *keep_store, FILE *warn)
+{
+	*keep_appid = e->appid[0] != '\0';
+	*keep_store = e->storename[0] != '\0';
+	if (*keep_appid && !guid_ok(e->appid)) {
+		import_warn(warn, o->sslcert, e->appidline, "[sslcert %s]: Application ID \"%s\" is "
+		    "not a GUID in braces: left out", e->keytext, e->appid);
+		*keep_appid = 0;
+	}
+	if (*keep_store && !value_writable("certstorename", e->storename)) {
+		import_warn(warn, o->sslcert, e->line, "[sslcert %s]: Certificate Store Name \"%s\" "
+		    "cannot be written on a configuration line: left out", e->keytext, e->storename);
+		*keep_store = 0;
+	}
 	if (e->key.kind == SSLCERT_CCS) {
 		if (ccsdir == NULL) {
 			import_warn(warn, o->sslcert, e->line, "ccs entry for port %u: the Central "
@@ -596,61 +913,68 @@ write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_en
 			    "in the registry) and --cert-store has no ccs/ folder: not carried over; "
 			    "add [sslcert ccs:%u] with directory = and password =", e->key.port,
 			    e->key.port);
-			return;
+			return 0;
 		}
-		fprintf(f, "\n[sslcert ccs:%u]          ; %s line %d\n", e->key.port, o->sslcert,
-		    e->line);
-		fprintf(f, "directory = %s\n", ccsdir);
-		fprintf(f, "; password =               ; the store-wide PFX password, if any\n");
-		if (e->appid[0] != '\0')
-			fprintf(f, "appid = %s\n", e->appid);
-		return;
+		return 1;
 	}
 	if (e->certhash[0] == '\0') {
 		import_warn(warn, o->sslcert, e->line, "%s has no certificate hash: not carried "
 		    "over", e->keytext);
-		return;
+		return 0;
 	}
-	if (o->cert_store != NULL) {
-		struct cert *c = certstore_find_thumbprint(o->cert_store, e->certhash, NULL, why,
-		    sizeof(why));
+	if (!thumbprint_ok(e->certhash)) {
+		import_warn(warn, o->sslcert, e->hashline, "[sslcert %s]: Certificate Hash \"%s\" is "
+		    "not a SHA-1 thumbprint (40 hex digits; redacted or cut?): not carried over; add "
+		    "it by hand with certhash =", e->keytext, e->certhash);
+		return 0;
+	}
+	return 1;
+}
 
-		if (c == NULL)
-			import_warn(warn, o->sslcert, e->line, "%s: certificate %s: %s", e->keytext,
-			    e->certhash, why);
-		certstore_cert_free(c);
+/* Write one [sslcert] section (sslcert_usable said it can be). */
+static void
+write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_entry *e,
+    const char *ccsdir, int keep_appid, int keep_store)
+{
+	if (e->key.kind == SSLCERT_CCS) {
+		fprintf(f, "\n[sslcert ccs:%u]          ; %s line %d\n", e->key.port, o->sslcert,
+		    e->line);
+		fprintf(f, "directory = %s\n", ccsdir);
+		fprintf(f, "; password =               ; the store-wide PFX password, if any\n");
+	} else {
+		fprintf(f, "\n[sslcert %s]   ; %s line %d\n", e->keytext, o->sslcert, e->line);
+		fprintf(f, "certhash = %s\n", e->certhash);
 	}
-	fprintf(f, "\n[sslcert %s]   ; %s line %d\n", e->keytext, o->sslcert, e->line);
-	fprintf(f, "certhash = %s\n", e->certhash);
-	if (e->appid[0] != '\0')
+	if (keep_appid)
 		fprintf(f, "appid = %s\n", e->appid);
-	if (e->storename[0] != '\0')
+	if (keep_store && e->key.kind != SSLCERT_CCS)
 		fprintf(f, "certstorename = %s\n", e->storename);
 }
 
 /* Write one [site] section; its bindings split over lines inih can read. */
 static void
-write_site(FILE *f, const struct import_opts *o, const struct import_site *s,
-    const struct binding *parsed, const int *ok, int stopped, const char *default_pool)
+write_site(FILE *f, const struct import_site *s, const char *default_pool)
 {
 	size_t i, used = 0;
 	const char *pool = s->pool != NULL ? s->pool : default_pool;
+	char *name = conf_name_quote(s->name);
 
-	fprintf(f, "\n[site %s]\n", s->name);
-	fprintf(f, "id = %ld\n", s->id);
+	fprintf(f, "\n[site %s]\n", name != NULL ? name : s->name);
+	free(name);
+	fprintf(f, "id = %lu\n", s->id);
 	for (i = 0; i < s->nbindings; i++) {
-		size_t len = strlen(s->bindings[i].text);
+		const struct import_binding *b = &s->bindings[i];
+		size_t len = strlen(b->text);
 
-		(void)parsed;
-		if (!ok[i])
+		if (!b->ok)
 			continue;
 		if (used > 0 && used + 2 + len <= IMPORT_LINE_MAX) {
-			fprintf(f, ", %s", s->bindings[i].text);
+			fprintf(f, ", %s", b->text);
 			used += 2 + len;
 		} else {
 			if (used > 0)
 				fputc('\n', f);
-			fprintf(f, "bindings = %s", s->bindings[i].text);
+			fprintf(f, "bindings = %s", b->text);
 			used = strlen("bindings = ") + len;
 		}
 	}
@@ -658,11 +982,299 @@ write_site(FILE *f, const struct import_opts *o, const struct import_site *s,
 	fprintf(f, "; backend = http://127.0.0.1:8080   ; fill in; until then the built-in page "
 	    "answers\n");
 	if (pool != NULL || s->path != NULL)
-		fprintf(f, "; on IIS: application pool \"%s\", %s\n", pool != NULL ? pool : "?",
+		comment_line(f, "; on IIS: application pool \"%s\", %s", pool != NULL ? pool : "?",
 		    s->path != NULL ? s->path : "?");
-	if (stopped)
+	if (s->stopped)
 		fprintf(f, "state = stopped\n");
-	(void)o;
+}
+
+/* The next id no site has, from *next on (IIS's ids are DWORDs). */
+static unsigned long
+next_free_id(struct strhash *ids, unsigned long *next)
+{
+	char key[32];
+
+	for (;; (*next)++) {
+		if (*next > IMPORT_ID_MAX)
+			*next = 1;
+		snprintf(key, sizeof(key), "%lu", *next);
+		if (strhash_find(ids, key) == 0)
+			return (*next)++;
+	}
+}
+
+/*
+ * Ids and names: every site gets a valid id no other site has, and a name conf can hold
+ * that no other site has (IIS compares names case-insensitively).  Each change warned.
+ */
+static int
+sites_identify(const struct import_opts *o, struct import_xml *x, FILE *warn)
+{
+	struct strhash ids, names;
+	unsigned long next = 1;
+	char key[64], ref[IMPORT_NAME_MAX + 16], oref[IMPORT_NAME_MAX + 16];
+	size_t i;
+	int rc = -1;
+
+	memset(&ids, 0, sizeof(ids));
+	memset(&names, 0, sizeof(names));
+	if (strhash_init(&ids, x->nsites) != 0 || strhash_init(&names, x->nsites * 2) != 0)
+		goto done;
+	for (i = 0; i < x->nsites; i++)
+		if (x->sites[i].id >= next && x->sites[i].id < IMPORT_ID_MAX)
+			next = x->sites[i].id + 1;
+	/* ids: the first site to hold an id keeps it */
+	for (i = 0; i < x->nsites; i++) {
+		struct import_site *s = &x->sites[i];
+		ENTRY *e;
+		int created;
+
+		if (s->id != 0) {
+			snprintf(key, sizeof(key), "%lu", s->id);
+			if ((e = strhash_enter(&ids, key, i + 1, &created)) == NULL)
+				goto done;
+			if (created)
+				continue;
+			site_ref(&x->sites[(size_t)(uintptr_t)e->data - 1], oref, sizeof(oref));
+			import_warn(warn, o->applicationhost, s->line, "site %s: id %lu is already site "
+			    "%s's (line %d): given id %lu", site_ref(s, ref, sizeof(ref)), s->id, oref,
+			    x->sites[(size_t)(uintptr_t)e->data - 1].line, next_free_id(&ids, &next));
+			s->id = next - 1;
+		} else if (s->idtext != NULL) {
+			s->id = next_free_id(&ids, &next);
+			import_warn(warn, o->applicationhost, s->line, "site %s: id \"%s\" is not a site "
+			    "id (1 to 4294967295): given id %lu", site_ref(s, ref, sizeof(ref)),
+			    s->idtext, s->id);
+		} else {
+			s->id = next_free_id(&ids, &next);
+			import_warn(warn, o->applicationhost, s->line, "site %s has no id: given id %lu",
+			    site_ref(s, ref, sizeof(ref)), s->id);
+		}
+		snprintf(key, sizeof(key), "%lu", s->id);
+		if (strhash_enter(&ids, key, i + 1, NULL) == NULL)
+			goto done;
+	}
+	/* names */
+	for (i = 0; i < x->nsites; i++) {
+		struct import_site *s = &x->sites[i];
+		char *lower, *nn;
+		ENTRY *e;
+		int created, k;
+
+		if (s->name[0] == '\0') {
+			free(s->name);
+			if (asprintf(&s->name, "Site %lu", s->id) < 0) {
+				s->name = NULL;
+				goto done;
+			}
+			import_warn(warn, o->applicationhost, s->line, "<site> without a name: imported "
+			    "as \"%s\"", s->name);
+		}
+		if (strlen(s->name) > IMPORT_NAME_MAX) {
+			size_t cut = IMPORT_NAME_MAX;
+
+			while (cut > 0 && ((unsigned char)s->name[cut] & 0xC0) == 0x80)
+				cut--;   /* not inside a UTF-8 character */
+			import_warn(warn, o->applicationhost, s->line, "site name of %zu characters "
+			    "shortened to its first %zu (a configuration header holds %d)",
+			    strlen(s->name), cut, IMPORT_NAME_MAX);
+			s->name[cut] = '\0';
+		}
+		for (k = 0;; k++) {
+			if ((lower = strhash_lower(s->name)) == NULL)
+				goto done;
+			e = strhash_enter(&names, lower, i + 1, &created);
+			free(lower);
+			if (e == NULL)
+				goto done;
+			if (created)
+				break;
+			site_ref(&x->sites[(size_t)(uintptr_t)e->data - 1], oref, sizeof(oref));
+			if (k == 0 ? asprintf(&nn, "%s (id %lu)", s->name, s->id) < 0 :
+			    asprintf(&nn, "%s (%d)", s->name, k + 1) < 0)
+				goto done;
+			import_warn(warn, o->applicationhost, s->line, "site %s: the name is already "
+			    "site %s's (line %d; IIS compares names without case): imported as \"%s\"",
+			    site_ref(s, ref, sizeof(ref)), oref,
+			    x->sites[(size_t)(uintptr_t)e->data - 1].line, nn);
+			free(s->name);
+			s->name = nn;
+		}
+	}
+	rc = 0;
+done:
+	strhash_clear(&ids);
+	strhash_clear(&names);
+	return rc;
+}
+
+/* What protocol each port speaks: https where netsh has a certificate binding on it, else
+ * the protocol of its first binding in file order.  ports[p]: 0 unknown, 1 http, 2 https,
+ * and the first site / binding seen with each (for messages). */
+struct port_use {
+	unsigned char proto;
+	unsigned char netsh;              /* https because netsh has an entry on the port */
+	size_t        site[2], bind[2];   /* index + 1 of the first http / https binding */
+};
+
+/*
+ * Bindings: parsed, on one configuration line, once per site, one protocol per port, and
+ * on one started site (a second started site with the same binding is imported stopped,
+ * as IIS leaves it).  Each repair is warned with its source line.
+ */
+static int
+sites_bindings(const struct import_opts *o, struct import_xml *x,
+    const struct import_netsh_entry *v, size_t nv, FILE *warn)
+{
+	struct strhash own, held;
+	struct port_use *ports = NULL;
+	char key[BINDING_HOST_MAX + 96], msg[512], ref[IMPORT_NAME_MAX + 16];
+	char oref[IMPORT_NAME_MAX + 16];
+	size_t i, j, nb = 0;
+	int rc = -1;
+
+	memset(&own, 0, sizeof(own));
+	memset(&held, 0, sizeof(held));
+	for (i = 0; i < x->nsites; i++)
+		nb += x->sites[i].nbindings;
+	if (strhash_init(&own, nb) != 0 || strhash_init(&held, nb) != 0 ||
+	    (ports = calloc(65536, sizeof(*ports))) == NULL)
+		goto done;
+	for (i = 0; i < nv; i++) {
+		ports[v[i].key.port].proto = 2;
+		ports[v[i].key.port].netsh = 1;
+	}
+
+	/* each binding alone: its grammar, its line, its repeats in the same site */
+	for (i = 0; i < x->nsites; i++) {
+		struct import_site *s = &x->sites[i];
+
+		site_ref(s, ref, sizeof(ref));
+		for (j = 0; j < s->nbindings; j++) {
+			struct import_binding *b = &s->bindings[j];
+			ENTRY *e;
+			int created, n;
+
+			if (b->badflags != NULL)
+				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s: "
+				    "sslFlags \"%s\" is neither a number nor IIS's flag names: read as 0",
+				    ref, b->written, b->badflags);
+			if (binding_parse(b->text, &b->b, msg, sizeof(msg)) != 0) {
+				import_warn(warn, o->applicationhost, b->line, "site %s: %s: not carried "
+				    "over", ref, msg);
+				continue;
+			}
+			if (strlen("bindings = ") + strlen(b->text) > IMPORT_LINE_MAX) {
+				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s is "
+				    "longer than a configuration line holds (%zu characters): not carried "
+				    "over", ref, b->written, strlen(b->text));
+				continue;
+			}
+			n = snprintf(key, sizeof(key), "%zu#", i);
+			binding_hashkey(&b->b, key + n, sizeof(key) - (size_t)n);
+			if ((e = strhash_enter(&own, key, b->line, &created)) == NULL)
+				goto done;
+			if (!created) {
+				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s is "
+				    "listed twice (first at line %zu): the second is not carried over",
+				    ref, b->written, (size_t)(uintptr_t)e->data);
+				continue;
+			}
+			b->ok = 1;
+			if (ports[b->b.port].proto == 0)
+				ports[b->b.port].proto = b->b.proto == BINDING_HTTPS ? 2 : 1;
+			if (ports[b->b.port].site[b->b.proto] == 0) {
+				ports[b->b.port].site[b->b.proto] = i + 1;
+				ports[b->b.port].bind[b->b.proto] = j + 1;
+			}
+		}
+	}
+	/* one protocol per port */
+	for (i = 0; i < x->nsites; i++) {
+		struct import_site *s = &x->sites[i];
+
+		site_ref(s, ref, sizeof(ref));
+		for (j = 0; j < s->nbindings; j++) {
+			struct import_binding *b = &s->bindings[j];
+			struct port_use *pu = &ports[b->b.port];
+			int want = pu->proto == 2 ? BINDING_HTTPS : BINDING_HTTP;
+			const struct import_site *os;
+			const struct import_binding *ob;
+
+			if (!b->ok || (int)b->b.proto == want)
+				continue;
+			b->ok = 0;
+			if (pu->site[want] != 0) {
+				os = &x->sites[pu->site[want] - 1];
+				ob = &os->bindings[pu->bind[want] - 1];
+				site_ref(os, oref, sizeof(oref));
+				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s: port "
+				    "%u also has %s bindings (%s of site %s, line %d) and HTTP.SYS speaks one "
+				    "protocol on a port: %s, %s: not carried over", ref, b->written,
+				    b->b.port, want == BINDING_HTTPS ? "https" : "http", ob->written, oref,
+				    ob->line, want == BINDING_HTTPS ? "https" : "http", pu->netsh ?
+				    "as the netsh output has a certificate binding on it" :
+				    "the protocol of its first binding");
+			} else {
+				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s: port "
+				    "%u has a certificate binding in %s, so HTTP.SYS speaks https on it: this "
+				    "http binding is not carried over", ref, b->written, b->b.port,
+				    o->sslcert != NULL ? o->sslcert : "the netsh output");
+			}
+		}
+	}
+	/* one started site per binding; state first, as IIS decides it */
+	for (i = 0; i < x->nsites; i++) {
+		struct import_site *s = &x->sites[i];
+		const struct import_binding *clash = NULL;
+		size_t other = 0;
+
+		s->stopped = s->state >= 0 ? s->state : s->autostart >= 0 ? !s->autostart :
+		    x->default_autostart >= 0 ? !x->default_autostart : 0;
+		for (j = 0; j < s->nbindings; j++)
+			if (s->bindings[j].ok)
+				break;
+		if (j == s->nbindings) {
+			import_warn(warn, o->applicationhost, s->line, "site %s has no http or https "
+			    "binding%s: not carried over", site_ref(s, ref, sizeof(ref)),
+			    s->nbindings > 0 ? " left" : "");
+			s->skip = 1;
+			continue;
+		}
+		if (s->stopped)
+			continue;
+		for (j = 0; j < s->nbindings && clash == NULL; j++) {
+			if (!s->bindings[j].ok)
+				continue;
+			binding_hashkey(&s->bindings[j].b, key, sizeof(key));
+			if ((other = strhash_find(&held, key)) != 0)
+				clash = &s->bindings[j];
+		}
+		if (clash != NULL) {
+			const struct import_site *os = &x->sites[other - 1];
+
+			s->stopped = 1;
+			import_warn(warn, o->applicationhost, clash->line, "site %s: binding %s is also "
+			    "site %s's (line %d): IIS starts the first of two sites with the same binding "
+			    "and leaves the other stopped: imported with state = stopped",
+			    site_ref(s, ref, sizeof(ref)), clash->written, site_ref(os, oref,
+			    sizeof(oref)), os->line);
+			continue;
+		}
+		for (j = 0; j < s->nbindings; j++) {
+			if (!s->bindings[j].ok)
+				continue;
+			binding_hashkey(&s->bindings[j].b, key, sizeof(key));
+			if (strhash_enter(&held, key, i + 1, NULL) == NULL)
+				goto done;
+		}
+	}
+	rc = 0;
+done:
+	strhash_clear(&own);
+	strhash_clear(&held);
+	free(ports);
+	return rc;
 }
 
 char *
@@ -670,15 +1282,18 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 {
 	struct import_xml x;
 	struct import_netsh_entry *v = NULL;
-	size_t nv = 0, i, j, len = 0;
-	char *text = NULL, *out = NULL, store[PATH_MAX], ccsdir[PATH_MAX + 8];
-	const char *ccs = NULL;
+	struct strhash keys;
+	struct certstore_dir *store = NULL;
+	size_t nv = 0, i, j, len = 0, raw_len = 0, nkept = 0;
+	char *text = NULL, *raw = NULL, *out = NULL, storetext[PATH_MAX];
+	char ccsdir[PATH_MAX + 8], hk[BINDING_HOST_MAX + 64];
+	const char *ccs = NULL, *encoding = NULL;
 	FILE *f = NULL;
 	int iis8 = 0;
-	long next_id = 1;
 	struct conf *cfg;
 
 	memset(&x, 0, sizeof(x));
+	memset(&keys, 0, sizeof(keys));
 	x.name = o->applicationhost;
 	x.warn = warn;
 	x.default_autostart = -1;
@@ -686,13 +1301,22 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	if (xml_read(o->applicationhost, &x, err, errlen) != 0)
 		goto done;
 	if (o->sslcert != NULL) {
-		if ((text = import_slurp(o->sslcert, &len, err, errlen)) == NULL)
+		if ((raw = import_slurp(o->sslcert, &raw_len, err, errlen)) == NULL)
 			goto done;
+		if ((text = import_text_decode(raw, raw_len, o->sslcert, &len, &encoding, err,
+		    errlen)) == NULL)
+			goto done;
+		free(raw);
+		raw = NULL;
 		if (import_netsh_parse(text, len, o->sslcert, &v, &nv, warn, err, errlen) != 0)
 			goto done;
-		if (nv == 0)
-			import_warn(warn, o->sslcert, 0, "no certificate bindings found (expected "
-			    "the English output of `netsh http show sslcert`)");
+		if (nv == 0 && strstr(text, "SSL Certificate bindings:") != NULL)
+			import_warn(warn, o->sslcert, 0, "no certificate bindings in this netsh output "
+			    "(read as %s): no [sslcert] is imported", encoding);
+		else if (nv == 0 && strstr(text, " : ") == NULL)
+			import_warn(warn, o->sslcert, 0, "not the output of `netsh http show sslcert` "
+			    "(read as %s: no \"label : value\" line): no [sslcert] is imported",
+			    encoding);
 	} else {
 		import_warn(warn, o->applicationhost, 0, "no netsh output (--sslcert FILE): no "
 		    "certificate bindings imported; https clients get no certificate until "
@@ -700,92 +1324,98 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	}
 	if (o->cert_store != NULL) {
 		struct stat st;
+		char why[1024];
 
-		store_path(o, store, sizeof(store));
+		store_path(o, storetext, sizeof(storetext));
+		if (!value_writable("cert_store", storetext)) {
+			snprintf(err, errlen, "--cert-store %s: the path cannot be written on a "
+			    "configuration line (a \" ;\" would start a comment, or it is longer than "
+			    "%d characters): use a shorter path", o->cert_store, IMPORT_LINE_MAX);
+			goto done;
+		}
 		snprintf(ccsdir, sizeof(ccsdir), "%s/ccs", o->cert_store);
 		if (stat(ccsdir, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(ccsdir, sizeof(ccsdir), "%s/ccs", store);
+			snprintf(ccsdir, sizeof(ccsdir), "%s/ccs", storetext);
 			ccs = ccsdir;
 		}
+		if ((store = certstore_dir_open(o->cert_store, NULL, why, sizeof(why))) == NULL)
+			import_warn(warn, o->cert_store, 0, "%s: no thumbprint is checked", why);
 	}
-	for (i = 0; i < nv; i++)
+	if (sites_identify(o, &x, warn) != 0 || sites_bindings(o, &x, v, nv, warn) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < x.nsites; i++)
+		nkept += !x.sites[i].skip;
+	if (nkept == 0) {
+		snprintf(err, errlen, "%s: no site with an http or https binding sysbind can serve "
+		    "(%zu <site> element%s read; each is warned above): nothing to import",
+		    o->applicationhost, x.nsites, x.nsites == 1 ? "" : "s");
+		goto done;
+	}
+	if (strhash_init(&keys, nv) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < nv; i++) {
+		binding_sslkey_hashkey(&v[i].key, hk, sizeof(hk));
+		if (strhash_enter(&keys, hk, i + 1, NULL) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto done;
+		}
 		if (v[i].key.kind != SSLCERT_IPPORT)
 			iis8 = 1;
+	}
 	for (i = 0; i < x.nsites; i++)
 		for (j = 0; j < x.sites[i].nbindings; j++)
-			if (strncasecmp(x.sites[i].bindings[j].text, "https/", 6) == 0 &&
+			if (x.sites[i].bindings[j].ok && x.sites[i].bindings[j].b.proto == BINDING_HTTPS &&
 			    (x.sites[i].bindings[j].sslflags & 3) != 0)
 				iis8 = 1;
-	for (i = 0; i < x.nsites; i++)
-		if (x.sites[i].id >= next_id)
-			next_id = x.sites[i].id + 1;
 
 	if ((f = open_memstream(&out, &len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	fprintf(f, "; Imported by `sysbind import` from %s%s%s.\n", o->applicationhost,
-	    o->sslcert != NULL ? " and " : "", o->sslcert != NULL ? o->sslcert : "");
+	comment_line(f, "; Imported by `sysbind import` from %s%s", o->applicationhost,
+	    o->sslcert != NULL ? " and" : ".");
+	if (o->sslcert != NULL)
+		comment_line(f, "; %s (netsh http show sslcert, %s).", o->sslcert, encoding);
 	fprintf(f, "; The sites and the certificate bindings are the IIS server's, kept apart as "
 	    "HTTP.SYS keeps them.\n; No site has a backend yet: until `backend =` is filled in, "
 	    "sysbind's built-in\n; diagnostic page answers for it.\n");
 	fprintf(f, "\n[server]\nmode = %s%s\n", iis8 ? "iis8" : "iis7",
 	    iis8 ? "                 ; SNI (hostnameport) or CCS entries are needed" : "");
 	if (o->cert_store != NULL)
-		fprintf(f, "cert_store = %s\n", store);
+		fprintf(f, "cert_store = %s\n", storetext);
 	else if (nv > 0)
 		fprintf(f, "cert_store = .               ; where certhash thumbprints are looked "
 		    "up: put the\n                             ; server's certificates here "
 		    "(.pem + .key, .pfx)\n");
-	for (i = 0; i < nv; i++)
-		write_sslcert(f, o, &v[i], ccs, warn);
+	for (i = 0; i < nv; i++) {
+		int keep_appid, keep_store;
 
-	for (i = 0; i < x.nsites; i++) {
-		struct import_site *s = &x.sites[i];
-		struct binding *parsed = calloc(s->nbindings + 1, sizeof(*parsed));
-		int *ok = calloc(s->nbindings + 1, sizeof(*ok)), nok = 0, stopped;
-		char msg[512];
-
-		if (parsed == NULL || ok == NULL) {
-			free(parsed);
-			free(ok);
-			snprintf(err, errlen, "out of memory");
-			goto done;
-		}
-		if (s->name[0] == '\0') {
-			import_warn(warn, o->applicationhost, s->line, "<site> without a name: not "
-			    "carried over");
-			free(parsed);
-			free(ok);
+		if (!sslcert_usable(o, &v[i], ccs, &keep_appid, &keep_store, warn))
 			continue;
+		if (store != NULL && v[i].key.kind != SSLCERT_CCS) {
+			char why[1024];
+			struct cert *c = certstore_dir_find(store, v[i].certhash, CERTSTORE_PUBLIC_OK,
+			    why, sizeof(why));
+
+			if (c == NULL || c->key == NULL)
+				import_warn(warn, o->sslcert, v[i].line, "%s: certificate %s: %s",
+				    v[i].keytext, v[i].certhash, why);
+			certstore_cert_free(c);
 		}
-		if (s->id == 0) {
-			import_warn(warn, o->applicationhost, s->line, "site \"%s\" has no valid id: "
-			    "given id %ld", s->name, next_id);
-			s->id = next_id++;
-		}
-		for (j = 0; j < s->nbindings; j++) {
-			if (binding_parse(s->bindings[j].text, &parsed[j], msg, sizeof(msg)) != 0) {
-				import_warn(warn, o->applicationhost, s->bindings[j].line, "site \"%s\": "
-				    "%s: not carried over", s->name, msg);
-				continue;
-			}
-			ok[j] = 1;
-			nok++;
-			if (parsed[j].proto == BINDING_HTTPS)
-				check_binding_cert(o, s, &s->bindings[j], &parsed[j], v, nv, warn);
-		}
-		if (nok == 0) {
-			import_warn(warn, o->applicationhost, s->line, "site \"%s\" has no http or "
-			    "https binding: not carried over", s->name);
-		} else {
-			stopped = s->state >= 0 ? s->state :
-			    s->autostart >= 0 ? !s->autostart :
-			    x.default_autostart >= 0 ? !x.default_autostart : 0;
-			write_site(f, o, s, parsed, ok, stopped, x.default_pool);
-		}
-		free(parsed);
-		free(ok);
+		write_sslcert(f, o, &v[i], ccs, keep_appid, keep_store);
+	}
+	for (i = 0; i < x.nsites; i++) {
+		if (x.sites[i].skip)
+			continue;
+		for (j = 0; j < x.sites[i].nbindings; j++)
+			if (x.sites[i].bindings[j].ok &&
+			    x.sites[i].bindings[j].b.proto == BINDING_HTTPS)
+				check_binding_cert(o, &x.sites[i], &x.sites[i].bindings[j], &keys, warn);
+		write_site(f, &x.sites[i], x.default_pool);
 	}
 	if (fclose(f) != 0) {
 		f = NULL;
@@ -793,15 +1423,30 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		goto done;
 	}
 	f = NULL;
+	/* the inputs are written out: let them go before the result is checked */
+	xml_clear(&x);
+	free(v);
+	v = NULL;
+	free(text);
+	text = NULL;
+	strhash_clear(&keys);
+	if (len > CONF_FILE_MAX) {
+		snprintf(err, errlen, "the imported configuration would be %zu bytes, more than the "
+		    "%lu sysbind reads", len, (unsigned long)CONF_FILE_MAX);
+		free(out);
+		out = NULL;
+		goto done;
+	}
 
-	/* The result must be a configuration sysbind accepts. */
+	/* The result must be a configuration sysbind accepts: anything else is a bug here. */
 	{
 		char name[PATH_MAX + 8];
 		size_t n;
 
 		snprintf(name, sizeof(name), "%s", o->out_path != NULL &&
-		    strcmp(o->out_path, "-") != 0 ? o->out_path : "imported.ini");
-		n = (size_t)snprintf(err, errlen, "the imported configuration would be invalid:\n");
+		    strcmp(o->out_path, "-") != 0 ? o->out_path : "(imported configuration)");
+		n = (size_t)snprintf(err, errlen, "internal error: the configuration sysbind made "
+		    "from these files is invalid (please report it with the files):\n");
 		if (n >= errlen)
 			n = 0;
 		cfg = conf_parse(out, name, 0, err + n, errlen - n);
@@ -819,6 +1464,9 @@ done:
 		free(out);
 		out = NULL;
 	}
+	certstore_dir_free(store);
+	strhash_clear(&keys);
+	free(raw);
 	free(text);
 	free(v);
 	xml_clear(&x);

@@ -196,37 +196,70 @@ mode_story(const struct conf *cfg)
 
 struct prediction {
 	const struct conf_site *site;
+	const struct binding *b;
 	char               binding[BINDING_HOST_MAX + 64];
 	char               local[80];
+	int                family;   /* the connection's: AF_INET or AF_INET6 */
+	int                wildcard; /* a "*" binding: one of its two families */
 	const char        *host;     /* the binding's host, NULL when blank */
 	const char        *sni;      /* NULL: the client sends none */
 	struct cert_choice choice;
-	const struct cert *cert;     /* NULL: handshake fails */
-	const char        *verdict;  /* certstore_verdict_name() or "n/a" */
-	char               why[512];
-	int                error;
+	const struct cert *cert;     /* NULL: no certificate (handshake fails or unknown) */
+	const char        *verdict;  /* certstore_verdict_name(), "n/a" or "unknown" */
+	char               why[768];
+	int                error;    /* a client error: counts for the exit status */
 };
+
+/* The thumbprint an entry names, as netsh shows it (lowercase, no spaces). */
+static void
+entry_thumbprint(const struct conf_sslcert *e, char *buf, size_t len)
+{
+	size_t n = 0;
+	const char *p;
+
+	buf[0] = '\0';
+	for (p = e->certhash != NULL ? e->certhash : ""; *p != '\0' && n + 1 < len; p++)
+		if (!isspace((unsigned char)*p))
+			buf[n++] = (char)tolower((unsigned char)*p);
+	buf[n] = '\0';
+}
 
 static void
 predict(const struct conf *cfg, const struct conf_site *s, const struct binding *b,
-    const char *sni, time_t now, struct prediction *p)
+    const char *sni, int family, time_t now, struct prediction *p)
 {
 	struct binding_addr addr = b->addr;
 	enum cert_verdict v;
 
 	memset(p, 0, sizeof(*p));
 	p->site = s;
+	p->b = b;
 	binding_format(b, p->binding, sizeof(p->binding));
 	if (addr.family == AF_UNSPEC) {
-		/* "*" (All Unassigned): predict for a connection to the IPv4 wildcard. */
+		/* "*" (All Unassigned): the listener's wildcard of this family */
 		memset(&addr, 0, sizeof(addr));
-		addr.family = AF_INET;
+		addr.family = family;
+		p->wildcard = 1;
 	}
+	p->family = addr.family;
 	binding_ipport_format(&addr, b->port, p->local, sizeof(p->local));
 	p->host = b->host[0] != '\0' ? b->host : NULL;
 	p->sni = sni;
 	if (binding_resolve_cert(cfg, &addr, b->port, sni, &p->choice) == 0)
 		p->cert = p->choice.cert;
+	if (p->cert == NULL && p->choice.entry != NULL) {
+		/* The entry is known, its certificate is not here: the IIS server has it. */
+		const struct conf_sslcert *e = p->choice.entry;
+		char tp[64];
+
+		entry_thumbprint(e, tp, sizeof(tp));
+		p->verdict = "unknown";
+		snprintf(p->why, sizeof(p->why), "[sslcert %s] names certificate %s, not available "
+		    "here (%.300s): the verdict needs it in cert_store; sysbind itself fails this "
+		    "handshake until then", e->name, tp[0] != '\0' ? tp : "(none)",
+		    e->unavailable != NULL ? e->unavailable : "not loaded");
+		return;
+	}
 	if (p->cert == NULL) {
 		v = certstore_verdict(NULL, p->host != NULL ? p->host : "", cfg->trust_store, now,
 		    p->why, sizeof(p->why));
@@ -242,35 +275,48 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 		    sizeof(p->why));
 		p->verdict = certstore_verdict_name(v);
 		p->error = v != VERDICT_OK;
-		return;
-	}
-	/* No host to check the name against: "" makes certstore_verdict skip the name
-	 * check, so only the dates and the chain count. */
-	v = certstore_verdict(p->cert, "", cfg->trust_store, now, p->why, sizeof(p->why));
-	if (v == VERDICT_OK) {
-		char dates[sizeof(p->why)];
+	} else {
+		/* No host to check the name against: "" makes certstore_verdict skip the name
+		 * check, so only the dates and the chain count. */
+		v = certstore_verdict(p->cert, "", cfg->trust_store, now, p->why, sizeof(p->why));
+		if (v == VERDICT_OK) {
+			char dates[sizeof(p->why)];
 
-		memcpy(dates, p->why, sizeof(dates));
-		p->verdict = "n/a";
-		snprintf(p->why, sizeof(p->why), "the binding answers any host, so there is no "
-		    "name to check; %.400s", dates);
-		return;
+			memcpy(dates, p->why, sizeof(dates));
+			p->verdict = "n/a";
+			snprintf(p->why, sizeof(p->why), "the binding answers any host, so there is no "
+			    "name to check; %.400s", dates);
+		} else {
+			p->verdict = certstore_verdict_name(v);
+			p->error = 1;
+		}
 	}
-	p->verdict = certstore_verdict_name(v);
-	p->error = 1;
+	if (p->cert->key == NULL) {
+		size_t n = strlen(p->why);
+
+		snprintf(p->why + n, sizeof(p->why) - n, "%s(the certificate is here without its "
+		    "private key: predicted as the IIS server serves it; sysbind itself cannot)",
+		    n > 0 ? " " : "");
+	}
 }
 
-/* Every prediction of cfg, in site and binding order.  Returns 0 or -1 (no memory). */
+/*
+ * Every prediction of cfg, in site and binding order; for each binding with SNI (when it
+ * has a host) then without, and for a "*" binding each for IPv4 then IPv6, as the daemon
+ * listens on both.  Returns 0 or -1 (no memory).
+ */
 static int
 predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t *n)
 {
+	static const int families[2] = { AF_INET, AF_INET6 };
 	size_t i, j, cap = 0;
 	struct prediction *p;
+	int f, nf, with;
 
 	*out = NULL;
 	*n = 0;
 	for (i = 0; i < cfg->nsites; i++)
-		cap += cfg->sites[i].nbindings * 2;
+		cap += cfg->sites[i].nbindings * 4;
 	if (cap == 0)
 		return 0;
 	if ((p = calloc(cap, sizeof(*p))) == NULL)
@@ -283,9 +329,11 @@ predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t 
 
 			if (b->proto != BINDING_HTTPS)
 				continue;
-			if (b->host[0] != '\0')
-				predict(cfg, s, b, b->host, now, &p[(*n)++]);
-			predict(cfg, s, b, NULL, now, &p[(*n)++]);
+			nf = b->addr.family == AF_UNSPEC ? 2 : 1;
+			for (with = b->host[0] != '\0'; with >= 0; with--)
+				for (f = 0; f < nf; f++)
+					predict(cfg, s, b, with ? b->host : NULL,
+					    nf == 2 ? families[f] : b->addr.family, now, &p[(*n)++]);
 		}
 	}
 	*out = p;
@@ -296,7 +344,7 @@ static void
 check_json(FILE *out, const struct prediction *p, size_t n)
 {
 	size_t i, k;
-	char t[32];
+	char t[32], tp[64];
 
 	fputs("[", out);
 	for (i = 0; i < n; i++) {
@@ -310,7 +358,14 @@ check_json(FILE *out, const struct prediction *p, size_t n)
 		fputs(", \"sni\": ", out);
 		json_string(out, p[i].sni);
 		fputs(", \"certificate\": ", out);
-		if (p[i].cert == NULL) {
+		if (p[i].cert == NULL && p[i].choice.entry != NULL) {
+			entry_thumbprint(p[i].choice.entry, tp, sizeof(tp));
+			fputs("{\"subject\": null, \"sans\": [], \"thumbprint\": ", out);
+			json_string(out, tp);
+			fputs(", \"not_after\": null, \"selected_by\": ", out);
+			json_string(out, p[i].choice.selected_by);
+			fputs(", \"available\": false}", out);
+		} else if (p[i].cert == NULL) {
 			fputs("null", out);
 		} else {
 			fputs("{\"subject\": ", out);
@@ -328,6 +383,8 @@ check_json(FILE *out, const struct prediction *p, size_t n)
 			json_string(out, t);
 			fputs(", \"selected_by\": ", out);
 			json_string(out, p[i].choice.selected_by);
+			if (p[i].cert->key == NULL)
+				fputs(", \"available\": false", out);
 			fputs("}", out);
 		}
 		fputs(", \"verdict\": ", out);
@@ -339,13 +396,35 @@ check_json(FILE *out, const struct prediction *p, size_t n)
 	fputs(n > 0 ? "\n]\n" : "]\n", out);
 }
 
+/* One line of the table: a prediction, or two (IPv4 and IPv6 of a "*" binding) that
+ * came out the same. */
+struct check_row {
+	const struct prediction *p;
+	const char              *family;   /* "", " (IPv4)" or " (IPv6)" */
+	char                     selected_by[2 * sizeof(((struct cert_choice *)0)->selected_by) + 8];
+	int                      twin_done;
+};
+
 static void
-client_label(const struct prediction *p, char *buf, size_t len)
+client_label(const struct check_row *r, char *buf, size_t len)
 {
-	if (p->sni != NULL)
-		snprintf(buf, len, "with SNI %s", p->sni);
+	if (r->p->sni != NULL)
+		snprintf(buf, len, "with SNI %s%s", r->p->sni, r->family);
 	else
-		snprintf(buf, len, "without SNI");
+		snprintf(buf, len, "without SNI%s", r->family);
+}
+
+/* The certificate column: the name a person knows it by, or why there is none. */
+static void
+cert_label(const struct prediction *p, char *buf, size_t len)
+{
+	if (p->cert != NULL)
+		snprintf(buf, len, "%s%s", cert_name(p->cert), p->cert->key == NULL ?
+		    " (no key here)" : "");
+	else if (p->choice.entry != NULL)
+		snprintf(buf, len, "(not available)");
+	else
+		snprintf(buf, len, "(none)");
 }
 
 static size_t
@@ -354,32 +433,89 @@ max_size(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-/* The problem line for p (and its twin q, the same binding without SNI, when both got the
- * same certificate and verdict). */
-static void
-check_problem(FILE *out, const struct prediction *p, const struct prediction *q)
+/* Two predictions a client would not tell apart: the same certificate (or the same
+ * entry without one) and verdict, whichever entry chose it. */
+static int
+same_outcome(const struct prediction *a, const struct prediction *b)
 {
+	if (strcmp(a->verdict, b->verdict) != 0)
+		return 0;
+	if (a->cert == NULL || b->cert == NULL)
+		return a->cert == b->cert && a->choice.entry == b->choice.entry;
+	return strcmp(a->cert->thumbprint, b->cert->thumbprint) == 0;
+}
+
+/* The problem line for row r (and its twin q, the same binding and family without SNI,
+ * when both got the same certificate and verdict). */
+static void
+check_problem(FILE *out, const struct check_row *r, const struct check_row *q)
+{
+	const struct prediction *p = r->p;
 	const char *who = p->host != NULL ? p->host : "any host";
 	const char *how = q != NULL ? "with and without SNI" :
 	    p->sni != NULL ? "with SNI" : "without SNI";
+	const char *fam = strcmp(r->family, " (IPv4)") == 0 ? " over IPv4" :
+	    strcmp(r->family, " (IPv6)") == 0 ? " over IPv6" : "";
 
 	fprintf(out, "  %s (%s): ", p->site->name, p->binding);
 	if (p->cert == NULL)
-		fprintf(out, "%s %s gets no certificate: the handshake fails (%s)\n", who, how,
+		fprintf(out, "%s %s%s gets no certificate: the handshake fails (%s)\n", who, how, fam,
 		    p->verdict);
 	else
-		fprintf(out, "%s %s is served %s's certificate (%s): %s: %s\n", who, how,
-		    cert_name(p->cert), p->choice.selected_by, p->verdict, p->why);
+		fprintf(out, "%s %s%s is served %s's certificate (%s): %s: %s\n", who, how, fam,
+		    cert_name(p->cert), r->selected_by, p->verdict, p->why);
+}
+
+/* The rows of the table: the two families of a "*" binding merged when they agree. */
+static struct check_row *
+check_rows(const struct prediction *p, size_t n, size_t *nrows)
+{
+	struct check_row *r = calloc(n + 1, sizeof(*r));
+	size_t i, k = 0;
+
+	if (r == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		r[k].p = &p[i];
+		r[k].family = "";
+		snprintf(r[k].selected_by, sizeof(r[k].selected_by), "%s", p[i].choice.selected_by);
+		if (p[i].wildcard && i + 1 < n && p[i + 1].wildcard && p[i + 1].b == p[i].b &&
+		    p[i + 1].sni == p[i].sni) {
+			if (same_outcome(&p[i], &p[i + 1])) {
+				const char *a = p[i].choice.selected_by, *b = p[i + 1].choice.selected_by;
+				size_t w = strcspn(a, " ");
+
+				/* "ipport 0.0.0.0:443 and [::]:443" when two entries agree */
+				if (strcmp(a, b) != 0 && strncmp(a, b, w + 1) == 0)
+					snprintf(r[k].selected_by, sizeof(r[k].selected_by), "%s and %s", a,
+					    b + w + 1);
+				else if (strcmp(a, b) != 0)
+					snprintf(r[k].selected_by, sizeof(r[k].selected_by), "%s and %s", a, b);
+				i++;
+			} else {
+				r[k].family = " (IPv4)";
+				k++;
+				r[k].p = &p[++i];
+				r[k].family = " (IPv6)";
+				snprintf(r[k].selected_by, sizeof(r[k].selected_by), "%s",
+				    p[i].choice.selected_by);
+			}
+		}
+		k++;
+	}
+	*nrows = k;
+	return r;
 }
 
 static void
 check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
-	    "not-yet-valid", "untrusted", "no-certificate" };
-	size_t i, k, wc = strlen("client"), wn = strlen("certificate"), ws = strlen("selected by");
-	size_t nerr = 0;
-	char c[BINDING_HOST_MAX + 16];
+	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
+	size_t i, k, nrows = 0, nerr = 0, wc = strlen("client"), wn = strlen("certificate");
+	size_t ws = strlen("selected by");
+	char c[BINDING_HOST_MAX + 32], cl[600];
+	struct check_row *r;
 	const char *sep;
 
 	fprintf(out, "mode %s: %s\n\n", conf_mode_name(cfg->mode), mode_story(cfg));
@@ -387,60 +523,77 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		fputs("0 predictions: no https bindings\n", out);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		client_label(&p[i], c, sizeof(c));
+	if ((r = check_rows(p, n, &nrows)) == NULL) {
+		fputs("out of memory\n", out);
+		return;
+	}
+	for (i = 0; i < nrows; i++) {
+		client_label(&r[i], c, sizeof(c));
+		cert_label(r[i].p, cl, sizeof(cl));
 		wc = max_size(wc, strlen(c));
-		wn = max_size(wn, strlen(p[i].cert != NULL ? cert_name(p[i].cert) : "(none)"));
-		ws = max_size(ws, strlen(p[i].choice.selected_by));
+		wn = max_size(wn, strlen(cl));
+		ws = max_size(ws, strlen(r[i].selected_by));
 	}
 	fprintf(out, "  %-*s  %-*s  %-*s  %s\n", (int)wc, "client", (int)wn, "certificate",
 	    (int)ws, "selected by", "verdict");
-	for (i = 0; i < n; i++) {
-		if (i == 0 || p[i].site != p[i - 1].site || strcmp(p[i].binding, p[i - 1].binding) != 0)
-			fprintf(out, "%s (id:%ld) %s on %s%s\n", p[i].site->name, p[i].site->id,
-			    p[i].binding, p[i].local, p[i].site->stopped ? " (site stopped)" : "");
-		client_label(&p[i], c, sizeof(c));
-		fprintf(out, "  %-*s  %-*s  %-*s  %s", (int)wc, c, (int)wn,
-		    p[i].cert != NULL ? cert_name(p[i].cert) : "(none)", (int)ws,
-		    p[i].choice.selected_by, p[i].verdict);
-		if (strcmp(p[i].verdict, "n/a") == 0)
+	for (i = 0; i < nrows; i++) {
+		const struct prediction *q = r[i].p;
+
+		if ((i == 0 || q->b != r[i - 1].p->b) && q->wildcard)
+			fprintf(out, "%s (id:%ld) %s on 0.0.0.0:%u and [::]:%u%s\n", q->site->name,
+			    q->site->id, q->binding, q->b->port, q->b->port,
+			    q->site->stopped ? " (site stopped)" : "");
+		else if (i == 0 || q->b != r[i - 1].p->b)
+			fprintf(out, "%s (id:%ld) %s on %s%s\n", q->site->name, q->site->id,
+			    q->binding, q->local, q->site->stopped ? " (site stopped)" : "");
+		client_label(&r[i], c, sizeof(c));
+		cert_label(q, cl, sizeof(cl));
+		fprintf(out, "  %-*s  %-*s  %-*s  %s", (int)wc, c, (int)wn, cl, (int)ws,
+		    r[i].selected_by, q->verdict);
+		if (strcmp(q->verdict, "n/a") == 0)
 			fputs(" (any host)", out);
-		else if (strcmp(p[i].verdict, "ok") != 0)
-			fprintf(out, " (%s)", p[i].why);
+		else if (strcmp(q->verdict, "ok") != 0)
+			fprintf(out, " (%s)", q->why);
 		fputs("\n", out);
-		nerr += p[i].error;
+		nerr += q->error;
 	}
-	fprintf(out, "\n%zu prediction%s", n, n == 1 ? "" : "s");
+	fprintf(out, "\n%zu prediction%s", nrows, nrows == 1 ? "" : "s");
 	sep = ": ";
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		size_t cnt = 0;
 
-		for (i = 0; i < n; i++)
-			cnt += strcmp(p[i].verdict, order[k]) == 0;
+		for (i = 0; i < nrows; i++)
+			cnt += strcmp(r[i].p->verdict, order[k]) == 0;
 		if (cnt == 0)
 			continue;
 		fprintf(out, "%s%zu %s%s", sep, cnt, order[k],
-		    strcmp(order[k], "n/a") == 0 ? " (any host)" : "");
+		    strcmp(order[k], "n/a") == 0 ? " (any host)" :
+		    strcmp(order[k], "unknown") == 0 ? " (certificate not available)" : "");
 		sep = ", ";
 	}
 	fputs("\n", out);
-	if (nerr == 0)
-		return;
-	fprintf(out, "client errors:\n");
-	for (i = 0; i < n; i++) {
-		const struct prediction *q = NULL;
+	if (nerr > 0) {
+		fprintf(out, "client errors:\n");
+		for (i = 0; i < nrows; i++) {
+			const struct check_row *q = NULL;
 
-		if (!p[i].error)
-			continue;
-		/* The twin row without SNI of the same binding, when it tells the same story. */
-		if (p[i].sni != NULL && i + 1 < n && p[i + 1].sni == NULL &&
-		    p[i + 1].site == p[i].site && strcmp(p[i + 1].binding, p[i].binding) == 0 &&
-		    p[i + 1].cert == p[i].cert && strcmp(p[i + 1].verdict, p[i].verdict) == 0)
-			q = &p[i + 1];
-		check_problem(out, &p[i], q);
-		if (q != NULL)
-			i++;
+			if (!r[i].p->error || r[i].twin_done)
+				continue;
+			/* The row without SNI of the same binding and family, when it tells the same
+			 * story. */
+			for (k = i + 1; r[i].p->sni != NULL && k < nrows && r[k].p->b == r[i].p->b; k++) {
+				if (r[k].p->sni == NULL && strcmp(r[k].family, r[i].family) == 0 &&
+				    r[k].p->cert == r[i].p->cert &&
+				    strcmp(r[k].p->verdict, r[i].p->verdict) == 0) {
+					q = &r[k];
+					r[k].twin_done = 1;
+					break;
+				}
+			}
+			check_problem(out, &r[i], q);
+		}
 	}
+	free(r);
 }
 
 int
@@ -574,21 +727,29 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 		for (i = 0; i < ch.nsteps && i < CERT_TRACE_MAX; i++)
 			fprintf(out, "     %s\n", ch.steps[i]);
 		if (ok)
-			fprintf(out, "   chosen: %s, thumbprint %s, selected by %s\n",
-			    ch.cert->subject, ch.cert->thumbprint, ch.selected_by);
+			fprintf(out, "   chosen: %s, thumbprint %s, selected by %s%s\n",
+			    ch.cert->subject, ch.cert->thumbprint, ch.selected_by,
+			    ch.cert->key == NULL ? " (here without its private key: the IIS server "
+			    "serves it, sysbind cannot)" : "");
+		else if (ch.entry != NULL && ch.entry->key.kind != SSLCERT_CCS)
+			fprintf(out, "   no certificate here: [sslcert %s] matched, but its certificate "
+			    "is not available (%s); on the IIS server it is served, sysbind fails the "
+			    "handshake\n", ch.entry->name, ch.entry->unavailable != NULL ?
+			    ch.entry->unavailable : "not loaded");
 		else
 			fputs("   no certificate: the handshake fails and the connection is closed "
 			    "without one\n", out);
 	}
 
 	fprintf(out, "%d. ", step++);
-	if (!c->http && !ok) {
+	if (!c->http && !ok && (ch.entry == NULL || ch.entry->key.kind == SSLCERT_CCS)) {
 		fputs("no request: the Host header is inside the TLS stream that never "
 		    "started\n", out);
 	} else {
 		binding_route(cfg, c->http ? BINDING_HTTP : BINDING_HTTPS, &c->local, c->port,
 		    c->host, 0, &r);
-		fprintf(out, "%s Host \"%s\": ", c->http ? "request" : "decrypted request", c->host);
+		fprintf(out, "%s Host \"%s\": ", c->http ? "request" : !ok ?
+		    "on the IIS server, the decrypted request" : "decrypted request", c->host);
 		if (r.status == 0 && r.site != NULL) {
 			char b[BINDING_HOST_MAX + 64];
 
@@ -615,6 +776,13 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	fprintf(out, "%d. ", step++);
 	if (c->http) {
 		fputs("verdict: n/a (plain HTTP: no certificate)\n", out);
+	} else if (!ok && ch.entry != NULL && ch.entry->key.kind != SSLCERT_CCS) {
+		char tp[64];
+
+		entry_thumbprint(ch.entry, tp, sizeof(tp));
+		fprintf(out, "verdict for %s: unknown: certificate %s is not available here; put "
+		    "it in cert_store to predict what a client concludes\n", host,
+		    tp[0] != '\0' ? tp : "(none)");
 	} else {
 		v = certstore_verdict(ok ? ch.cert : NULL, host, cfg->trust_store, now, why,
 		    sizeof(why));

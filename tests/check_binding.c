@@ -542,6 +542,58 @@ START_TEST(test_binding_route_ipv6)
 }
 END_TEST
 
+
+/* A matched entry whose certificate is not available (not in the store, no private key):
+ * the handshake fails there, HTTP.SYS does not go on to the wildcard. */
+START_TEST(test_binding_cert_unavailable_fails_at_its_step)
+{
+	struct cert_choice c;
+	struct binding_addr a = ip("127.0.0.2");
+	struct conf_sslcert *e;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("0.0.0.0:443");
+	e = add_cert("127.0.0.2:443");
+	e->cert = NULL;
+	e->unavailable = (char *)"no certificate with thumbprint 5e53... in certs";
+	ck_assert_int_eq(binding_resolve_cert(&cfg, &a, 443, NULL, &c), -1);
+	ck_assert_ptr_eq(c.entry, e);
+	ck_assert_ptr_null(c.cert);
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_EXACT);
+	ck_assert_str_eq(c.selected_by, "ipport 127.0.0.2:443");
+	ck_assert(steps_mention(&c, "step 1 ipport 127.0.0.2:443: entry found, but its "
+	    "certificate is not available (no certificate with thumbprint 5e53... in certs): the "
+	    "handshake fails"));
+	e = add_cert("sitev2.mysite.com:443");
+	e->cert = NULL;
+	a = ip("127.0.0.1");
+	ck_assert_int_eq(binding_resolve_cert(&cfg, &a, 443, "SITEV2.mysite.com", &c), -1);
+	ck_assert_int_eq(c.step, CERT_STEP_HOSTNAMEPORT);
+	ck_assert(steps_mention(&c, "(not loaded): the handshake fails"));
+}
+END_TEST
+
+/* The same binding on a stopped site and a started one: the started site answers,
+ * whichever comes first in the file. */
+START_TEST(test_binding_route_started_site_wins_a_shared_binding)
+{
+	struct route r;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("Old", "http/*:80:shop.example.com", NULL, NULL);
+	add_site("New", "http/*:80:shop.example.com", NULL, NULL);
+	sites[0].stopped = 1;
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "shop.example.com", 0, &r), "New");
+	sites[0].stopped = 0;
+	sites[1].stopped = 1;
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "shop.example.com", 0, &r), "Old");
+	/* both stopped: the first answers 503 */
+	sites[0].stopped = 1;
+	ck_assert_str_eq(route(BINDING_HTTP, "127.0.0.1", 80, "shop.example.com", 0, &r), "Old");
+	ck_assert_int_eq(r.status, 503);
+}
+END_TEST
+
 static Suite *
 binding_suite(void)
 {
@@ -560,6 +612,7 @@ binding_suite(void)
 	tcase_add_test(c, test_binding_cert_iis8_no_fallback_fails);
 	tcase_add_test(c, test_binding_cert_iis8_ccs);
 	tcase_add_test(c, test_binding_cert_iis8_sni_before_ccs);
+	tcase_add_test(c, test_binding_cert_unavailable_fails_at_its_step);
 	tcase_add_test(r, test_binding_route_host);
 	tcase_add_test(r, test_binding_route_exact_ip_beats_any);
 	tcase_add_test(r, test_binding_route_wildcard_host);
@@ -567,6 +620,7 @@ binding_suite(void)
 	tcase_add_test(r, test_binding_route_http10_without_blank);
 	tcase_add_test(r, test_binding_route_stopped_site);
 	tcase_add_test(r, test_binding_route_ipv6);
+	tcase_add_test(r, test_binding_route_started_site_wins_a_shared_binding);
 	suite_add_tcase(s, p);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, r);

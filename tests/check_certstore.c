@@ -233,7 +233,7 @@ START_TEST(test_certstore_find_thumbprint_upper_case)
 	for (char *p = hash; *p; p++)
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 'a' + 'A');
-	c = certstore_find_thumbprint(fx("store"), hash, "sysbind", err, sizeof(err));
+	c = certstore_find_thumbprint(fx("store"), hash, "sysbind", 0, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, fx("store/both.pem"));
 	ck_assert_ptr_nonnull(c->key);
@@ -256,13 +256,13 @@ START_TEST(test_certstore_find_thumbprint_with_spaces_and_colons)
 		m += (size_t)snprintf(coloned + m, sizeof(coloned) - m, "%s%.2s", i ? ":" : "",
 		    hash + i);
 	}
-	c = certstore_find_thumbprint(fx("store"), spaced, NULL, err, sizeof(err));
+	c = certstore_find_thumbprint(fx("store"), spaced, NULL, 0, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, fx("store/sitev1.pem"));
 	ck_assert_str_eq(c->thumbprint, hash);
 	certstore_cert_free(c);
 
-	c = certstore_find_thumbprint(fx("store"), coloned, "sysbind", err, sizeof(err));
+	c = certstore_find_thumbprint(fx("store"), coloned, "sysbind", 0, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	certstore_cert_free(c);
 }
@@ -274,7 +274,7 @@ START_TEST(test_certstore_find_thumbprint_in_pfx)
 	struct cert *c;
 
 	thumb_of("sitev2", hash);
-	c = certstore_find_thumbprint(fx("store"), hash, "sysbind", err, sizeof(err));
+	c = certstore_find_thumbprint(fx("store"), hash, "sysbind", 0, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->path, fx("store/sitev2.pfx"));
 	ck_assert_str_eq(c->common_name, "sitev2.mysite.com");
@@ -287,17 +287,17 @@ START_TEST(test_certstore_find_thumbprint_not_found)
 	char err[512] = "", hash[41], want[512];
 
 	thumb_of("expired", hash);
-	ck_assert_ptr_null(certstore_find_thumbprint(fx("store"), hash, "sysbind", err,
+	ck_assert_ptr_null(certstore_find_thumbprint(fx("store"), hash, "sysbind", 0, err,
 	    sizeof(err)));
 	snprintf(want, sizeof(want), "no certificate with thumbprint %s in %s", hash,
 	    fx("store"));
 	ck_assert_str_eq(err, want);
 
-	ck_assert_ptr_null(certstore_find_thumbprint(fx("store"), "12345", NULL, err,
+	ck_assert_ptr_null(certstore_find_thumbprint(fx("store"), "12345", NULL, 0, err,
 	    sizeof(err)));
 	ck_assert_msg(strstr(err, "40 hexadecimal digits") != NULL, "%s", err);
 
-	ck_assert_ptr_null(certstore_find_thumbprint(fx("nodir"), hash, NULL, err, sizeof(err)));
+	ck_assert_ptr_null(certstore_find_thumbprint(fx("nodir"), hash, NULL, 0, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s: No such file or directory", fx("nodir"));
 	ck_assert_str_eq(err, want);
 }

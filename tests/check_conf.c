@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <check.h>
 
@@ -193,7 +194,7 @@ START_TEST(test_conf_server_bad_values)
 	    "t.ini:2: workers must be auto or a number from 1 to 64, not \"65\"");
 	ck_error("[server]\ntrace = yes\n", "t.ini:2: trace must be on or off, not \"yes\"");
 	ck_error("[server]\naccess_log =\n", "t.ini:2: access_log must be a path, - (stdout) or off");
-	ck_error("[server]\ncert_store =\n", "t.ini:2: cert_store needs a value");
+	ck_error("[server]\ncert_store =\n", "t.ini:2: cert_store needs a value (a directory)");
 	ck_error("[server]\nuser =\n", "t.ini:2: user needs a value (a user name)");
 }
 END_TEST
@@ -469,7 +470,7 @@ START_TEST(test_conf_all_errors_in_one_run)
 	ck_assert_str_eq(err,
 	    "t.ini:2: mode must be iis7 or iis8, not \"iis9\"\n"
 	    "t.ini:3: workers must be auto or a number from 1 to 64, not \"lots\"\n"
-	    "t.ini:5: id must be a positive number (1 to 2147483647), not \"0\"\n"
+	    "t.ini:5: id must be a number from 1 to 4294967295, not \"0\"\n"
 	    "t.ini:7: unknown key \"backnd\" in [site MySite V1]\n"
 	    "t.ini:8: [site MySite V2] needs id\n"
 	    "t.ini:8: [site MySite V2] needs bindings\n"
@@ -561,9 +562,11 @@ START_TEST(test_conf_sslcert_rules)
 	/* certhash: a thumbprint, looked up in [server] cert_store, which may come later */
 	ck_error("[sslcert 0.0.0.0:443]\ncerthash = 5e53\n", "t.ini:2: certhash must be a SHA-1 "
 	    "thumbprint of 40 hex digits, not \"5e53\"");
-	ck_error("[sslcert 0.0.0.0:443]\ncerthash = 5e537858f558b101c877dd9a442344dd7f110794\n",
-	    "t.ini:2: certhash needs cert_store in [server] (the directory where thumbprints "
-	    "are looked up)");
+	/* without cert_store the entry is valid: its certificate is not available (a warning
+	 * when the certificates are loaded, see test_conf_certificate_unavailable) */
+	c = parse("[sslcert 0.0.0.0:443]\ncerthash = 5e537858f558b101c877dd9a442344dd7f110794\n");
+	ck_ok(c);
+	conf_free(c);
 	c = parse("[sslcert 0.0.0.0:443]\ncerthash = 5e 53 78 58 f5 58 b1 01 c8 77 dd 9a 44 23 "
 	    "44 dd 7f 11 07 94\npfx_password = sysbind\n[server]\ncert_store = store\n");
 	ck_ok(c);
@@ -653,7 +656,7 @@ START_TEST(test_conf_site_rules)
 	ck_error("[site A]\nbindings = http/*:80:\n", "t.ini:1: [site A] needs id");
 	ck_error("[site A]\nid = 1\n", "t.ini:1: [site A] needs bindings");
 	ck_error("[site A]\nid = -3\nbindings = http/*:80:\n",
-	    "t.ini:2: id must be a positive number (1 to 2147483647), not \"-3\"");
+	    "t.ini:2: id must be a number from 1 to 4294967295, not \"-3\"");
 	ck_error("[site A]\nid = 1\nbindings = http/*:80:\n[site B]\nid = 1\nbindings = "
 	    "http/*:81:\n", "t.ini:5: id 1 of [site B] is already used by [site A] (line 2)");
 	ck_error("[site A]\nid = 1\nbindings = https/*:99999:x\n",
@@ -689,12 +692,35 @@ END_TEST
 
 START_TEST(test_conf_duplicate_bindings)
 {
-	/* in two sites: IIS refuses to start the second */
+	/* in two started sites: IIS starts only the first */
 	ck_error("[site MySite V1]\nid = 1\nbindings = https/*:443:sitev1.mysite.com\n"
 	    "[site MySite V2]\nid = 2\nbindings = https/*:443:sitev2.mysite.com, "
 	    "https/*:443:SITEV1.mysite.com\n",
 	    "t.ini:6: binding https/*:443:sitev1.mysite.com of [site MySite V2] is already used "
-	    "by [site MySite V1] (line 3): IIS would refuse to start the second site");
+	    "by [site MySite V1] (line 3): IIS starts only the first of two sites with the same "
+	    "binding (give the second state = stopped, as IIS leaves it)");
+	/* the line named is the binding's own, whichever bindings line holds it */
+	ck_error("[site A]\nid = 1\nbindings = http/*:80:a\nbindings = http/*:80:b\n"
+	    "[site B]\nid = 2\nbindings = http/*:80:c\nbindings = http/*:80:b\n",
+	    "t.ini:8: binding http/*:80:b of [site B] is already used by [site A] (line 4): IIS "
+	    "starts only the first of two sites with the same binding (give the second state = "
+	    "stopped, as IIS leaves it)");
+	/* a stopped site may keep it, before or after the started one */
+	{
+		struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:80:a\n"
+		    "[site B]\nid = 2\nbindings = http/*:80:a\nstate = stopped\n"
+		    "[site C]\nid = 3\nstate = stopped\nbindings = http/*:81:x\n"
+		    "[site D]\nid = 4\nbindings = http/*:81:x\n");
+
+		ck_ok(c);
+		conf_free(c);
+	}
+	/* two started sites after a stopped one still clash */
+	ck_error("[site C]\nid = 3\nstate = stopped\nbindings = http/*:81:x\n"
+	    "[site D]\nid = 4\nbindings = http/*:81:x\n[site E]\nid = 5\nbindings = http/*:81:x\n",
+	    "t.ini:10: binding http/*:81:x of [site E] is already used by [site D] (line 7): IIS "
+	    "starts only the first of two sites with the same binding (give the second state = "
+	    "stopped, as IIS leaves it)");
 	/* in one site */
 	ck_error("[site A]\nid = 1\nbindings = http/127.0.0.1:80:, http/127.0.0.1:80:\n",
 	    "t.ini:3: binding http/127.0.0.1:80: appears twice in [site A]");
@@ -948,8 +974,8 @@ START_TEST(test_conf_load_bad_ini)
 	    "\"4dc3e181-e14b-4a21-b022-59fc669b0914\"\n"
 	    "conf/examples/bad.ini:22: unknown key \"backnd\" in [site MySite V1]\n"
 	    "conf/examples/bad.ini:26: binding https/*:8443:sitev1.mysite.com of [site MySite "
-	    "V2] is already used by [site MySite V1] (line 21): IIS would refuse to start the "
-	    "second site\n"
+	    "V2] is already used by [site MySite V1] (line 21): IIS starts only the first of two "
+	    "sites with the same binding (give the second state = stopped, as IIS leaves it)\n"
 	    "conf/examples/bad.ini:26: port 8443 is used by both http and https bindings (https "
 	    "in [site MySite V1], http in [site MySite V2]): a port speaks one protocol\n"
 	    "conf/examples/bad.ini:27: state must be started or stopped, not \"paused\"\n"
@@ -968,14 +994,15 @@ END_TEST
 START_TEST(test_conf_load_missing_file)
 {
 	ck_assert_ptr_null(load("conf/examples/no-such.ini"));
-	ck_assert_str_eq(err, "conf/examples/no-such.ini: cannot open: No such file or directory");
+	ck_assert_str_eq(err, "conf/examples/no-such.ini: No such file or directory");
 }
 END_TEST
 
 /* A file (not a string) may hold a NUL byte: it is an error on its line. */
 START_TEST(test_conf_load_nul_byte)
 {
-	static const char data[] = "[server]\nmode = iis7\nserver_header = a\0b\ntrace = on\n";
+	static const char data[] = "[server]\nmode = iis7\nserver_header = a\0b\ntrace = on\n"
+	    SITE_OK;
 	char path[] = "/tmp/check_conf_XXXXXX";
 	struct conf *c;
 	int fd = mkstemp(path);
@@ -1001,7 +1028,7 @@ START_TEST(test_conf_certificate_load_errors)
 
 	c = conf_parse("[server]\ntrust = certs/ca.pem\n"
 	    "[sslcert 0.0.0.0:8443]\ncertificate = certs/sitev1.pem\nkey = certs/sitev1.key\n"
-	    "[sslcert 127.0.0.1:8443]\npfx = certs/sitev2.pfx\npfx_password = sysbind\n",
+	    "[sslcert 127.0.0.1:8443]\npfx = certs/sitev2.pfx\npfx_password = sysbind\n" SITE_OK,
 	    "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
 	ck_ok(c);
 	ck_assert_str_eq(c->sslcerts[0].certificate, "conf/certs/sitev1.pem");
@@ -1020,8 +1047,8 @@ START_TEST(test_conf_certificate_load_errors)
 	c = conf_parse("[server]\ntrust = certs/nothere-ca.pem\n"
 	    "[sslcert 0.0.0.0:8443]\ncertificate = certs/nothere.pem\n"
 	    "[sslcert 127.0.0.1:8443]\npfx = certs/sitev2.pfx\npfx_password = wrong\n"
-	    "[sslcert 127.0.0.2:8443]\ncertificate = certs/sitev1.pem\nkey = certs/nothere.key\n",
-	    "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	    "[sslcert 127.0.0.2:8443]\ncertificate = certs/sitev1.pem\nkey = certs/nothere.key\n"
+	    SITE_OK, "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert_int_eq(count_lines(err), 4);
 	ck_assert_msg(strncmp(err, "conf/test.ini:2: ", 17) == 0, "%s", err);
@@ -1041,24 +1068,290 @@ START_TEST(test_conf_certificate_load_errors)
 	fclose(f);
 	ck_assert_str_eq(name, "sitev1");
 	snprintf(text, sizeof(text), "[sslcert 0.0.0.0:8443]\ncerthash = %s\n"
-	    "[server]\ncert_store = certs/store\n", hash);
+	    "[server]\ncert_store = certs/store\n" SITE_OK, hash);
 	c = conf_parse(text, "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
 	ck_ok(c);
 	ck_assert_str_eq(c->cert_store, "conf/certs/store");
 	ck_assert_str_eq(c->sslcerts[0].cert->thumbprint, hash);
 	conf_free(c);
+	/* a thumbprint the store does not hold: served without it (a warning at its line);
+	 * the entry is kept, its certificate NULL, with the reason */
 	c = conf_parse("[sslcert 0.0.0.0:8443]\ncerthash = 0000000000000000000000000000000000000000\n"
-	    "[server]\ncert_store = certs/store\n", "conf/test.ini", CONF_LOAD_CERTS, err,
+	    "[server]\ncert_store = certs/store\n" SITE_OK, "conf/test.ini", CONF_LOAD_CERTS, err,
 	    sizeof(err));
-	ck_assert_ptr_null(c);
-	ck_assert_msg(strncmp(err, "conf/test.ini:2: ", 17) == 0, "%s", err);
+	ck_ok(c);
+	ck_assert_ptr_null(c->sslcerts[0].cert);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_str_eq(c->warnings[0], "conf/test.ini:2: warning: [sslcert 0.0.0.0:8443]: "
+	    "certificate not available: no certificate with thumbprint "
+	    "0000000000000000000000000000000000000000 in conf/certs/store (1 file could not be "
+	    "opened, e.g. conf/certs/store/sitev2.pfx: wrong password or corrupt PKCS#12 file); "
+	    "a handshake that chooses this entry fails, as HTTP.SYS's does when the bound "
+	    "certificate is missing from the store");
+	ck_assert_str_eq(c->sslcerts[0].unavailable, "no certificate with thumbprint "
+	    "0000000000000000000000000000000000000000 in conf/certs/store (1 file could not be "
+	    "opened, e.g. conf/certs/store/sitev2.pfx: wrong password or corrupt PKCS#12 file)");
+	conf_free(c);
 
 	/* a CCS directory that does not exist: at the directory line */
 	c = conf_parse("[server]\nmode = iis8\n[sslcert ccs:8443]\npassword = ccs-secret\n"
-	    "directory = certs/no-ccs\n", "conf/test.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	    "directory = certs/no-ccs\n" SITE_OK, "conf/test.ini", CONF_LOAD_CERTS, err,
+	    sizeof(err));
 	ck_assert_ptr_null(c);
 	ck_assert_msg(strncmp(err, "conf/test.ini:5: ", 17) == 0, "%s", err);
 	ck_assert_int_eq(count_lines(err), 1);
+}
+END_TEST
+
+
+
+/* The key table drives parsing: every key is accepted with its own default, every
+ * default is what a file without the key gets, the sections are grouped. */
+START_TEST(test_conf_keys_table)
+{
+	size_t n, i, j, per[3] = { 0, 0, 0 };
+	const struct conf_key *k = conf_keys(&n);
+	char text[1024];
+	struct conf *c, *d;
+
+	ck_assert_uint_ge(n, 35);
+	for (i = 0; i < n; i++) {
+		per[k[i].section]++;
+		ck_assert_ptr_eq(conf_key_find(k[i].section, k[i].name), &k[i]);
+		ck_assert_ptr_nonnull(k[i].doc);
+		/* grouped: no key of an earlier section after a later one */
+		if (i > 0)
+			ck_assert_int_ge(k[i].section, k[i - 1].section);
+		for (j = 0; j < i; j++)
+			ck_assert_msg(k[j].section != k[i].section || strcmp(k[j].name, k[i].name) != 0,
+			    "%s twice", k[i].name);
+		if (k[i].type == CONF_TYPE_NUMBER && k[i].def != NULL && k[i].words == NULL) {
+			unsigned long v = strtoul(k[i].def, NULL, 10);
+
+			ck_assert_msg(v >= k[i].min && v <= k[i].max, "%s default out of range",
+			    k[i].name);
+		}
+		if (k[i].section != CONF_SECTION_SERVER || k[i].def == NULL)
+			continue;
+		/* the default written out parses to what no line at all gives */
+		snprintf(text, sizeof(text), "[server]\n%s = %s\n", k[i].name, k[i].def);
+		c = parse(text);
+		ck_ok(c);
+		d = parse("[server]\n");
+		ck_ok(d);
+		if (k[i].type == CONF_TYPE_NUMBER || k[i].type == CONF_TYPE_WORD)
+			ck_assert_msg(memcmp((char *)c + k[i].offset, (char *)d + k[i].offset,
+			    k[i].size) == 0, "%s", k[i].name);
+		else if (*(char **)((char *)d + k[i].offset) == NULL)
+			ck_assert_ptr_null(*(char **)((char *)c + k[i].offset));
+		else
+			ck_assert_str_eq(*(char **)((char *)c + k[i].offset),
+			    *(char **)((char *)d + k[i].offset));
+		conf_free(c);
+		conf_free(d);
+	}
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 22);
+	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 9);
+	ck_assert_uint_eq(per[CONF_SECTION_SITE], 4);
+	ck_assert_ptr_null(conf_key_find(CONF_SECTION_SERVER, "certhash"));
+	ck_assert_str_eq(conf_key_find(CONF_SECTION_SERVER, "max_field_length")->httpsys,
+	    "MaxFieldLength");
+	ck_assert_str_eq(conf_section_name(CONF_SECTION_SITE), "[site NAME]");
+	/* a key of another kind of entry is unknown there */
+	ck_error("[sslcert ccs:443]\ncertificate = a.pem\n",
+	    "t.ini:2: unknown key \"certificate\" in [sslcert ccs:443]");
+}
+END_TEST
+
+/* Site names keep what IIS allows: quoted, they may start or end with blanks, hold ";",
+ * a newline, quotes; conf_name_quote writes what conf_header_parse reads back. */
+START_TEST(test_conf_quoted_names)
+{
+	static const char *const names[] = {
+		"Plain Name", "  leading and trailing  ", "semi;colon", "a ; comment-like",
+		"new\nline", "\"quoted\" start", "back\\slash", "tab\there", "bell\x07",
+		"]bracket[", "caf\xc3\xa9",
+	};
+	char text[1024], *q, *kind, *name, msg[256];
+	struct conf *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		q = conf_name_quote(names[i]);
+		ck_assert_ptr_nonnull(q);
+		snprintf(text, sizeof(text), "[site %s] ; comment\nid = 1\nbindings = http/*:80:\n", q);
+		c = parse(text);
+		ck_ok(c);
+		ck_assert_str_eq(c->sites[0].name, names[i]);
+		ck_assert_ptr_eq(conf_find_site(c, names[i]), &c->sites[0]);
+		conf_free(c);
+		snprintf(text, sizeof(text), "site %s", q);
+		ck_assert_int_eq(conf_header_parse(text, &kind, &name, msg, sizeof(msg)), 0);
+		ck_assert_str_eq(kind, "site");
+		ck_assert_str_eq(name, names[i]);
+		free(kind);
+		free(name);
+		free(q);
+	}
+	/* names that need no quotes are written as they are */
+	q = conf_name_quote("MySite V1");
+	ck_assert_str_eq(q, "MySite V1");
+	free(q);
+	q = conf_name_quote(" x;\n");
+	ck_assert_str_eq(q, "\" x;\\n\"");
+	free(q);
+	/* a bare name is trimmed, as INI names are */
+	c = parse("[site   A b  ]\nid = 1\nbindings = http/*:80:\n");
+	ck_ok(c);
+	ck_assert_str_eq(c->sites[0].name, "A b");
+	conf_free(c);
+	ck_error("[site \"abc]\n", "t.ini:1: section header with an unterminated quoted name");
+	ck_error("[site \"a\\qb\"]\n", "t.ini:1: [site \"a\\qb\"]: unknown escape \\q in a "
+	    "quoted name (use \\\" \\\\ \\n \\r \\t or \\xHH)");
+	ck_error("[site \"a\" b]\n", "t.ini:1: [site \"a\" b]: unexpected text \"b\" after the "
+	    "quoted name");
+	ck_error("[site \"a\\x00\"]\n", "t.ini:1: [site \"a\\x00\"]: a name cannot hold a NUL "
+	    "(\\x00)");
+	ck_error("[site \"a\"] x\n", "t.ini:1: unexpected text \"x\" after the section header");
+	/* quoted and bare spellings of one name are one site */
+	ck_error(SITE_OK "[site \"a\"]\nid = 2\nbindings = http/*:81:\n",
+	    "t.ini:4: duplicate section [site \"a\"] (first at line 1)");
+	/* messages name a site as the file must spell it */
+	ck_error("[site \" x\"]\nid = 1\nbindings = http/*:80:\n[site y]\nid = 1\n"
+	    "bindings = http/*:81:\n", "t.ini:5: id 1 of [site y] is already used by [site \" x\"] "
+	    "(line 2)");
+}
+END_TEST
+
+/* IIS writes long site names; a header is read here, not by inih's 200-byte line. */
+START_TEST(test_conf_long_names_and_ids)
+{
+	char name[1201], *text;
+	struct conf *c;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	ck_assert_int_ge(asprintf(&text, "[site %s]\nid = 4294967295\nbindings = http/*:80:\n",
+	    name), 0);
+	c = parse(text);
+	ck_ok(c);
+	ck_assert_str_eq(c->sites[0].name, name);
+	ck_assert_int_eq(c->sites[0].id, 4294967295L);
+	conf_free(c);
+	free(text);
+	ck_error("[site A]\nid = 4294967296\nbindings = http/*:80:\n",
+	    "t.ini:2: id must be a number from 1 to 4294967295, not \"4294967296\"");
+	text = malloc(5000);
+	memset(text, 'x', 4999);
+	memcpy(text, "[site ", 6);
+	text[4997] = ']';
+	text[4998] = '\n';
+	text[4999] = '\0';
+	ck_error(text, "t.ini:1: line too long (4998 characters, at most 4096 for a section header)");
+	free(text);
+}
+END_TEST
+/* The configuration is read only from a regular file: a FIFO without a writer made -t
+ * and the daemon hang (issue 11 item 7); a device, a directory are refused by name. */
+START_TEST(test_conf_load_not_regular)
+{
+	char dir[] = "/tmp/check_conf_XXXXXX", fifo[64];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.ini", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_ptr_null(load(fifo));
+	ck_assert_ptr_nonnull(strstr(err, "fifo.ini: a FIFO (named pipe), not a regular file"));
+	unlink(fifo);
+	ck_assert_ptr_null(load(dir));
+	ck_assert_ptr_nonnull(strstr(err, ": a directory, not a regular file"));
+	rmdir(dir);
+	ck_assert_ptr_null(load("/dev/null"));
+	ck_assert_str_eq(err, "/dev/null: a character device, not a regular file: sysbind reads "
+	    "it only from a regular file");
+}
+END_TEST
+
+/* -t and the daemon load alike: a file with no site cannot be served, so both refuse it
+ * (an empty file passed -t while the daemon exited 1); the offline views accept it. */
+START_TEST(test_conf_serve_needs_a_site)
+{
+	struct conf *c;
+
+	c = conf_parse("", "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "t.ini: no [site]: there is nothing to serve (the daemon would have "
+	    "no address to listen on); add a [site NAME] with id and bindings");
+	/* other errors are what a file is refused for first */
+	c = conf_parse("[server]\nmode = iis9\n", "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err, "t.ini:2: mode must be iis7 or iis8, not \"iis9\"");
+	c = conf_parse("[server]\nmode = iis8\n", "t.ini", CONF_LOAD_CERTS | CONF_LOAD_OFFLINE,
+	    err, sizeof(err));
+	ck_ok(c);
+	conf_free(c);
+}
+END_TEST
+
+/*
+ * A thumbprint whose certificate is at hand without its private key (a .cer export, a PEM
+ * without its .key): served, the entry has no certificate and a warning says why; for the
+ * offline views the certificate is loaded for its facts, the reason kept.
+ */
+START_TEST(test_conf_certificate_unavailable)
+{
+	char dir[] = "/tmp/check_conf_XXXXXX", path[128], hash[64] = "", name[32], text[1024];
+	struct conf *c;
+	FILE *f;
+
+	f = fopen("conf/certs/thumbprints.txt", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fscanf(f, "%31s %63s", name, hash) == 2)
+		if (strcmp(name, "sitev1") == 0)
+			break;
+	fclose(f);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/sitev1.cer", dir);
+	snprintf(text, sizeof(text), "openssl x509 -in conf/certs/sitev1.pem -outform DER -out %s",
+	    path);
+	ck_assert_int_eq(system(text), 0);
+	snprintf(text, sizeof(text), "[server]\ncert_store = %s\n[sslcert 0.0.0.0:8443]\n"
+	    "certhash = %s\n" SITE_OK, dir, hash);
+
+	c = conf_parse(text, "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_ptr_null(c->sslcerts[0].cert);
+	ck_assert_ptr_nonnull(c->sslcerts[0].unavailable);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_msg(strstr(c->warnings[0], "t.ini:4: warning: [sslcert 0.0.0.0:8443]: "
+	    "certificate not available: ") == c->warnings[0], "%s", c->warnings[0]);
+	ck_assert_ptr_nonnull(strstr(c->warnings[0], "sitev1.cer: no private key"));
+	conf_free(c);
+
+	c = conf_parse(text, "t.ini", CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_ptr_nonnull(c->sslcerts[0].cert);
+	ck_assert_ptr_null(c->sslcerts[0].cert->key);
+	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
+	ck_assert_str_eq(c->sslcerts[0].cert->thumbprint, hash);
+	ck_assert_ptr_nonnull(strstr(c->sslcerts[0].unavailable, "no private key"));
+	ck_assert_ptr_nonnull(strstr(c->warnings[0], "sysbind can show this certificate but not "
+	    "serve it"));
+	conf_free(c);
+	unlink(path);
+	rmdir(dir);
+
+	/* a file named by the configuration itself stays an error when served; the views
+	 * show the entry without it */
+	c = conf_parse("[sslcert 0.0.0.0:8443]\ncertificate = certs/nothere.pem\n" SITE_OK,
+	    "conf/test.ini", CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_ptr_null(c->sslcerts[0].cert);
+	ck_assert_str_eq(c->warnings[0], "conf/test.ini:2: warning: [sslcert 0.0.0.0:8443]: "
+	    "certificate not available: conf/certs/nothere.pem: No such file or directory; a "
+	    "handshake that chooses this entry fails, as HTTP.SYS's does when the bound "
+	    "certificate is missing from the store");
+	conf_free(c);
 }
 END_TEST
 
@@ -1087,6 +1380,9 @@ conf_suite(void)
 
 	tcase_add_test(tc, test_conf_defaults);
 	tcase_add_test(tc, test_conf_bindings_repeat);
+	tcase_add_test(tc, test_conf_keys_table);
+	tcase_add_test(tc, test_conf_quoted_names);
+	tcase_add_test(tc, test_conf_long_names_and_ids);
 	tcase_add_test(tc, test_conf_server_values);
 	tcase_add_test(tc, test_conf_server_bad_values);
 	tcase_add_test(tc, test_conf_number_ranges);
@@ -1116,6 +1412,9 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_load_missing_file);
 	tcase_add_test(tl, test_conf_load_nul_byte);
 	tcase_add_test(tl, test_conf_certificate_load_errors);
+	tcase_add_test(tl, test_conf_load_not_regular);
+	tcase_add_test(tl, test_conf_serve_needs_a_site);
+	tcase_add_test(tl, test_conf_certificate_unavailable);
 	suite_add_tcase(s, tl);
 	return s;
 }

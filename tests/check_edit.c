@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "edit.h"
 
@@ -80,7 +81,8 @@ START_TEST(test_edit_binding_add_new_line_past_inih_limit)
 	    "limit.mysite.com\nbindings = http/127.0.0.1:8080:another-rather-long-host-name-for-the-"
 	    "limit.mysite.com\n\n[site MySite V2]");
 	ck_assert_msg(p != NULL, "%s", text);
-	ck_assert_int_eq(edit_file_write("/dev/null/x", text, err, sizeof(err)), -1);
+	/* valid (nothing "too long"), and not written: /dev/null/x is no file */
+	ck_assert_int_eq(edit_file_write("/dev/null/x", text, err, sizeof(err)), -2);
 	ck_assert_ptr_null(strstr(err, "too long"));
 	free(out);
 	free(text);
@@ -244,7 +246,7 @@ static int
 run(int (*fn)(const char *, int, char *const *, FILE *, FILE *), const char *path,
     char **out, char **errout, int n, ...)
 {
-	char *words[16];
+	char *words[48];
 	size_t ol = 0, el = 0;
 	FILE *o = open_memstream(out, &ol), *e = open_memstream(errout, &el);
 	va_list ap;
@@ -397,6 +399,327 @@ START_TEST(test_edit_netsh_add_delete_show)
 }
 END_TEST
 
+
+/* The value netsh takes for a parameter type, and one it refuses. */
+static const char *
+good_value(enum edit_netsh_type t)
+{
+	switch (t) {
+	case EDIT_NETSH_GUID:   return "{4dc3e181-e14b-4a21-b022-59fc669b0914}";
+	case EDIT_NETSH_HASH:   return "5e537858f558b101c877dd9a442344dd7f110794";
+	case EDIT_NETSH_ENABLE: return "enable";
+	case EDIT_NETSH_UINT:   return "4294967295";
+	default:                return "x";
+	}
+}
+
+static const char *
+bad_value(enum edit_netsh_type t)
+{
+	switch (t) {
+	case EDIT_NETSH_GUID:   return "4dc3e181-e14b-4a21-b022-59fc669b0914";
+	case EDIT_NETSH_HASH:   return "5e53";
+	case EDIT_NETSH_ENABLE: return "yes";
+	case EDIT_NETSH_UINT:   return "4294967296";
+	default:                return "";
+	}
+}
+
+/*
+ * Every netsh parameter, through the table edit_netsh parses with: a bad value is "The
+ * parameter is incorrect." (exit 1), a good one is kept as its [sslcert] key, netsh's
+ * default of one sysbind does not emulate is accepted, another value is refused by name;
+ * the file changes only on success.
+ */
+START_TEST(test_edit_netsh_every_parameter)
+{
+	const struct edit_netsh_param *t;
+	size_t n, i;
+	const char *path;
+	char *out, *err, *text, *conf, arg[128], *words[8];
+	int rc;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	t = edit_netsh_params(&n);
+	ck_assert_uint_ge(n, 30);
+	for (i = 0; i < n; i++) {
+		const char *key = (t[i].flags & 0x40) && !(t[i].flags & 0x30) ? "ccs=9443" :
+		    "ipport=0.0.0.0:9443";
+		size_t nw = 0;
+
+		if (t[i].type <= EDIT_NETSH_SCOPEDCCS || strcmp(t[i].name, "json") == 0)
+			continue;
+		path = temp_conf(conf);
+		/* a bad value */
+		if (t[i].type != EDIT_NETSH_TEXT) {
+			snprintf(arg, sizeof(arg), "%s=%s", t[i].name, bad_value(t[i].type));
+			ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+			    key, strcmp(t[i].name, "appid") == 0 ? "usagecheck=enable" :
+			    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", arg), 1);
+			ck_assert_msg(strcmp(out, "\r\nThe parameter is incorrect.\r\n\r\n") == 0,
+			    "%s: %s", t[i].name, out);
+			ck_assert_ptr_nonnull(strstr(err, t[i].name));
+			free(out);
+			free(err);
+		}
+		/* a good one, beside what the entry needs */
+		words[nw++] = (char *)"http";
+		words[nw++] = (char *)"add";
+		words[nw++] = (char *)"sslcert";
+		words[nw++] = (char *)key;
+		if (strcmp(t[i].name, "appid") != 0)
+			words[nw++] = (char *)"appid={4dc3e181-e14b-4a21-b022-59fc669b0914}";
+		snprintf(arg, sizeof(arg), "%s=%s", t[i].name, t[i].def != NULL ? t[i].def :
+		    good_value(t[i].type));
+		words[nw++] = arg;
+		{
+			size_t ol = 0, el = 0;
+			FILE *o = open_memstream(&out, &ol), *e = open_memstream(&err, &el);
+
+			rc = edit_netsh(path, (int)nw, words, o, e);
+			fclose(o);
+			fclose(e);
+		}
+		text = read_all(path);
+		if (strcmp(t[i].name, "certhash") == 0) {
+			/* netsh's 1312: cert_store = . holds no such certificate */
+			ck_assert_int_eq(rc, 1);
+			ck_assert_ptr_nonnull(strstr(out, "Error: 1312"));
+			ck_assert_str_eq(text, conf);
+		} else if (t[i].conf_key != NULL && strstr(key, "ccs=") != NULL &&
+		    strcmp(t[i].name, "directory") != 0) {
+			/* a ccs entry needs directory: the result is invalid, error 87 */
+			ck_assert_int_eq(rc, 1);
+			ck_assert_ptr_nonnull(strstr(out, "Error: 87"));
+			ck_assert_str_eq(text, conf);
+		} else if (t[i].conf_key != NULL && strstr(key, "ccs=") != NULL) {
+			ck_assert_int_eq(rc, 0);
+			ck_assert_ptr_nonnull(strstr(text, "[sslcert ccs:9443]\ndirectory = x\n"));
+		} else if (t[i].conf_key != NULL || t[i].def != NULL) {
+			/* ipport without certhash: netsh's missing-parameter text */
+			ck_assert_int_eq(rc, 1);
+			ck_assert_msg(strstr(out, "One or more essential parameters were not entered."),
+			    "%s: %s", t[i].name, out);
+			ck_assert_str_eq(text, conf);
+		} else {
+			/* not emulated, no default: refused by name */
+			ck_assert_int_eq(rc, 2);
+			ck_assert_msg(strstr(err, "is not emulated by sysbind"), "%s: %s", t[i].name, err);
+			ck_assert_str_eq(text, conf);
+		}
+		free(text);
+		free(out);
+		free(err);
+	}
+
+	/* the combination an IIS host's script really uses (before: a stack buffer overflow in
+	 * the parameter collection): every key kept, netsh defaults accepted */
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 12, "http", "add", "sslcert",
+	    "ccs=9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs",
+	    "password=ccs-secret", "verifyclientcertrevocation=enable", "usagecheck=Enable",
+	    "clientcertnegotiation=disable", "disablehttp2=disable", "reject=disable"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully added\r\n\r\n");
+	text = read_all(path);
+	ck_assert_ptr_nonnull(strstr(text, "[sslcert ccs:9443]\ndirectory = ccs\npassword = "
+	    "ccs-secret\nappid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"));
+	free(text);
+	free(out);
+	free(err);
+	/* directory and password are a ccs entry's: an ipport entry refuses them */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 9, "http", "add", "sslcert",
+	    "ipport=0.0.0.0:9443", "certhash=5e537858f558b101c877dd9a442344dd7f110794",
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "certstorename=MY",
+	    "directory=ccs", "password=x"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(err, "directory= does not apply to a ipport entry"));
+	free(out);
+	free(err);
+	/* unknown and repeated parameters: netsh's syntax text */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "add", "sslcert",
+	    "ipport=0.0.0.0:9443", "colour=blue"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "The syntax supplied for this command is not valid."));
+	ck_assert_ptr_nonnull(strstr(err, "unknown parameter \"colour=blue\""));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "delete", "sslcert",
+	    "ipport=0.0.0.0:9443", "ccs=9443"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "the entry's key given twice"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "delete", "sslcert",
+	    "ipport=0.0.0.0:9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "appid= is not a parameter of delete"));
+	free(out);
+	free(err);
+	/* a key of the wrong kind, and a bad key */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "delete", "sslcert",
+	    "ipport=www.example.com:443"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "show", "sslcert",
+	    "json=enable"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "json= is not emulated"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "show", "sslcert",
+	    "scopedccs=www.example.com:443"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "The system cannot find the file specified."));
+	free(out);
+	free(err);
+	free(conf);
+}
+END_TEST
+
+/* update replaces an entry's parameters in place; a missing entry is netsh's error 2. */
+START_TEST(test_edit_netsh_update)
+{
+	const char *path;
+	char *out, *err, *text, *conf, *want;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslcert",
+	    "ccs=8443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate update failed, Error: 2\r\nThe system cannot "
+	    "find the file specified.\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "ccs=8443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 7, "http", "update", "sslcert",
+	    "ccs=8443", "appid={00000000-e14b-4a21-b022-59fc669b0914}", "directory=ccs2",
+	    "password=p"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully updated\r\n\r\n");
+	text = read_all(path);
+	want = replaced(conf, "\n; the first site\n", "\n[sslcert ccs:8443]\ndirectory = ccs2\n"
+	    "password = p\nappid = {00000000-e14b-4a21-b022-59fc669b0914}\n\n; the first site\n");
+	ck_assert_str_eq(text, want);
+	free(want);
+	free(text);
+	free(out);
+	free(err);
+	free(conf);
+}
+END_TEST
+
+/* appcmd's parameters from its table: list filters, sslFlags in either form, a site whose
+ * name only a quoted header can hold. */
+START_TEST(test_edit_appcmd_table_and_quoted_names)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	text = replaced(base, "[site MySite V2]\n", "[site \" MySite V2 ; old\"]\n");
+	conf = replaced(text, "state = started\n", "state = stopped\n");
+	free(text);
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "site", "/state:stopped"), 0);
+	ck_assert_str_eq(out, "SITE \" MySite V2 ; old\" (id:2,bindings:https/127.0.0.1:8443:"
+	    "sitev2.mysite.com,state:Stopped)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "sites", "/id:1"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "SITE \"MySite V1\" (id:1,"));
+	ck_assert_ptr_null(strstr(out, "V2"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site",
+	    "/site.name: mysite v2 ; OLD",
+	    "/+bindings.[protocol='https',bindingInformation='*:9443:x.mysite.com',"
+	    "sslFlags='Sni,DisableHTTP2']"), 0);
+	ck_assert_str_eq(out, "SITE object \" MySite V2 ; old\" changed\n");
+	text = read_all(path);
+	ck_assert_ptr_nonnull(strstr(text, "[site \" MySite V2 ; old\"]\nid = 2\nbindings = "
+	    "https/127.0.0.1:8443:sitev2.mysite.com, https/*:9443:x.mysite.com   ; added by hand\n"));
+	free(text);
+	free(out);
+	free(err);
+	/* sslFlags that is neither a number nor IIS's names; an attribute appcmd has not */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='https',bindingInformation='*:9443:y',sslFlags='Snitch']"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "Malformed collection indexer"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='https',bindingInformation='*:9443:y',colour='red']"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "Malformed collection indexer"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V1",
+	    "/physicalPath:C:\\inetpub"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "unsupported argument \"/physicalPath:C:\\inetpub\""));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='http',bindingInformation='*:80:a']",
+	    "/-bindings.[protocol='http',bindingInformation='*:80:b']"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "given twice"));
+	free(out);
+	free(err);
+	free(conf);
+}
+END_TEST
+
+/*
+ * The editors replace the file a symlink names, not the link (issue 12 item 6), keeping
+ * its mode; a FIFO or a device named as the configuration is refused without waiting.
+ */
+START_TEST(test_edit_follows_symlinks_refuses_devices)
+{
+	const char *path = temp_conf(base);
+	char lnk[200], fifo[200], *out, *err, *text;
+	struct stat st, lst;
+
+	snprintf(lnk, sizeof(lnk), "%s.link", path);
+	ck_assert_int_eq(symlink("sysbind.ini", lnk), 0);
+	chmod(path, 0604);
+	ck_assert_int_eq(run(edit_appcmd, lnk, &out, &err, 4, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='http',bindingInformation='*:81:']"), 0);
+	ck_assert_int_eq(lstat(lnk, &lst), 0);
+	ck_assert(S_ISLNK(lst.st_mode));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0604);
+	text = read_all(path);
+	ck_assert_ptr_nonnull(strstr(text, "http/127.0.0.1:8080:sitev1.mysite.com, http/*:81:\n"));
+	free(text);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, lnk, &out, &err, 4, "http", "delete", "sslcert",
+	    "ipport=0.0.0.0:8443"), 0);
+	ck_assert_int_eq(lstat(lnk, &lst), 0);
+	ck_assert(S_ISLNK(lst.st_mode));
+	free(out);
+	free(err);
+
+	snprintf(fifo, sizeof(fifo), "%s.fifo", path);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(run(edit_appcmd, fifo, &out, &err, 4, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='http',bindingInformation='*:82:']"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "a FIFO (named pipe), not a regular file"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(stat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(run(edit_netsh, "/dev/null", &out, &err, 3, "http", "show", "sslcert"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "/dev/null: a character device, not a regular file"));
+	free(out);
+	free(err);
+	/* a target with a second hard link would be split by a rename: refused */
+	snprintf(fifo, sizeof(fifo), "%s.hard", path);
+	ck_assert_int_eq(link(path, fifo), 0);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "site", "MySite V1",
+	    "/+bindings.[protocol='http',bindingInformation='*:83:']"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "has 2 hard links: refused"));
+	ck_assert_ptr_null(strstr(err, "would be invalid"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *
 edit_suite(void)
 {
@@ -413,6 +736,10 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_sslcert_delete_with_its_comment);
 	tcase_add_test(tc, test_edit_appcmd_messages_and_file);
 	tcase_add_test(tc, test_edit_netsh_add_delete_show);
+	tcase_add_test(tc, test_edit_netsh_every_parameter);
+	tcase_add_test(tc, test_edit_netsh_update);
+	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
+	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "conf.h"
 #include "import.h"
@@ -283,7 +284,7 @@ START_TEST(test_import_sslflags_need_entries_and_state_attribute)
 	    "then the built-in page answers\nstate = stopped\n");
 	HAS(r.warnings, ":6: warning: site \"A\": binding https/*:8443: (sslFlags 0) has no ipport "
 	    "entry for its IP:8443");
-	HAS(r.warnings, ":8: warning: site \"B\" has no valid id: given id 5");
+	HAS(r.warnings, ":8: warning: site \"B\" has no id: given id 5");
 	HASNT(r.warnings, "a.example.com:443");
 	unlink(apph);
 	unlink(ssl);
@@ -338,6 +339,326 @@ START_TEST(test_import_cert_store_checks_thumbprints)
 }
 END_TEST
 
+
+/* Read a fixture whole. */
+static char *
+fixture(const char *name, size_t *len)
+{
+	char path[256], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), FIX "%s", name);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* The result parses as -t loads it (a site, every certificate tried), in a temp dir. */
+static struct conf *
+load_as_t(const char *text, int flags)
+{
+	char err[16384];
+	struct conf *c = conf_parse(text, "/tmp/imported.ini", flags, err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s\n%s", err, text);
+	return c;
+}
+
+/*
+ * Visual Studio's applicationhost.config (empty IP, IIS Express's host *) with the netsh
+ * output Windows PowerShell 5.1 writes with > (UTF-16LE, BOM, CRLF), Windows 11 layout.
+ */
+START_TEST(test_import_visual_studio_and_utf16le_netsh)
+{
+	struct result r;
+	struct conf *c;
+
+	run_import(&r, FIX "vs.applicationhost.config", FIX "vs.sslcert-utf16le.txt", NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	/* ":8080:localhost" is All Unassigned; "127.0.0.1:44369:*" is any host */
+	HAS(r.text, "\n[site WebSite1]\nid = 1\nbindings = http/*:8080:localhost\n");
+	HAS(r.text, "\n[site POC_WebApi_OAuth]\nid = 2\nbindings = http/*:54286:localhost, "
+	    "https/*:44300:localhost\n");
+	HAS(r.text, "bindings = http/*:80:localhost, http/127.0.0.1:44369:\n");
+	HAS(r.text, "; " FIX "vs.sslcert-utf16le.txt (netsh http show sslcert, UTF-16LE).\n");
+	HAS(r.text, "\n[sslcert 0.0.0.0:44300]   ; " FIX "vs.sslcert-utf16le.txt line 5\n"
+	    "certhash = 61d34f532da121bbab64723c4871e72c92f03735\n"
+	    "appid = {214124cd-d05b-4309-9af9-9caa44b2b74a}\ncertstorename = MY\n");
+	HAS(r.text, "[sslcert 0.0.0.0:44301]");
+	ck_assert_str_eq(r.warnings, "");
+	c = load_as_t(r.text, CONF_LOAD_CERTS);
+	ck_assert_uint_eq(c->nsites, 3);
+	ck_assert_uint_eq(c->nsslcerts, 2);
+	ck_assert_int_eq(c->sites[0].bindings[0].addr.family, AF_UNSPEC);
+	ck_assert_str_eq(c->sites[2].bindings[1].host, "");
+	/* the certificates are not at hand: served, each entry is a warning */
+	ck_assert_uint_eq(c->nwarnings, 2);
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
+/* Every encoding netsh's text arrives in reads the same. */
+START_TEST(test_import_text_decode)
+{
+	static const char ascii[] = "\r\nSSL Certificate bindings:\r\n";
+	char raw[256], err[256], *out;
+	size_t len, i, n = strlen(ascii);
+	const char *enc;
+	char *fix, *dec;
+	struct import_netsh_entry *v;
+	size_t nv;
+
+	/* UTF-16LE with and without its BOM, UTF-16BE, UTF-8 with a BOM */
+	for (i = 0; i < n; i++) {
+		raw[2 + 2 * i] = ascii[i];
+		raw[2 + 2 * i + 1] = 0;
+	}
+	raw[0] = (char)0xFF;
+	raw[1] = (char)0xFE;
+	out = import_text_decode(raw, 2 + 2 * n, "x", &len, &enc, err, sizeof(err));
+	ck_assert_ptr_nonnull(out);
+	ck_assert_str_eq(out, ascii);
+	ck_assert_str_eq(enc, "UTF-16LE");
+	free(out);
+	out = import_text_decode(raw + 2, 2 * n, "x", &len, &enc, err, sizeof(err));
+	ck_assert_str_eq(out, ascii);
+	ck_assert_str_eq(enc, "UTF-16LE");
+	free(out);
+	for (i = 0; i < n; i++) {
+		raw[2 + 2 * i] = 0;
+		raw[2 + 2 * i + 1] = ascii[i];
+	}
+	raw[0] = (char)0xFE;
+	raw[1] = (char)0xFF;
+	out = import_text_decode(raw, 2 + 2 * n, "x", &len, &enc, err, sizeof(err));
+	ck_assert_str_eq(out, ascii);
+	ck_assert_str_eq(enc, "UTF-16BE");
+	free(out);
+	memcpy(raw, "\xEF\xBB\xBF", 3);
+	memcpy(raw + 3, ascii, n);
+	out = import_text_decode(raw, 3 + n, "x", &len, &enc, err, sizeof(err));
+	ck_assert_str_eq(out, ascii);
+	ck_assert_uint_eq(len, n);
+	ck_assert_str_eq(enc, "UTF-8 with BOM");
+	free(out);
+	/* half a UTF-16 code unit at the end: named, not guessed at */
+	raw[0] = (char)0xFF;
+	raw[1] = (char)0xFE;
+	raw[2] = 'A';
+	raw[3] = 0;
+	raw[4] = 'B';
+	ck_assert_ptr_null(import_text_decode(raw, 5, "net.txt", &len, &enc, err, sizeof(err)));
+	ck_assert_msg(strncmp(err, "net.txt: not valid UTF-16LE text at byte 4", 42) == 0, "%s",
+	    err);
+
+	/* the UTF-16LE fixture parses as its UTF-8 text would */
+	fix = fixture("vs.sslcert-utf16le.txt", &len);
+	ck_assert_int_eq((unsigned char)fix[0], 0xFF);
+	ck_assert_int_eq((unsigned char)fix[1], 0xFE);
+	dec = import_text_decode(fix, len, "x", &n, &enc, err, sizeof(err));
+	ck_assert_ptr_nonnull(dec);
+	ck_assert_int_eq(import_netsh_parse(dec, n, "x", &v, &nv, NULL, err, sizeof(err)), 0);
+	ck_assert_uint_eq(nv, 2);
+	ck_assert_str_eq(v[1].keytext, "0.0.0.0:44301");
+	ck_assert_int_eq(v[1].line, 38);
+	ck_assert_str_eq(v[1].appid, "{214124cd-d05b-4309-9af9-9caa44b2b74a}");
+	free(v);
+	free(dec);
+	free(fix);
+}
+END_TEST
+
+/* A German output: named as such, with how to get the English one; nothing read from it,
+ * the sites still imported. */
+START_TEST(test_import_german_netsh)
+{
+	struct result r;
+
+	run_import(&r, FIX "two-sites.applicationHost.config", FIX "german.sslcert.txt", NULL,
+	    NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.warnings, FIX "german.sslcert.txt:2: warning: this netsh output is in German, not "
+	    "English (\"SSL-Zertifikatbindungen:\"): sysbind reads the English labels");
+	HAS(r.warnings, "chcp does not change that: run `netsh http show sslcert` as a user "
+	    "whose display language is English");
+	HASNT(r.text, "[sslcert");
+	HAS(r.text, "[site MySite V2]");
+	result_free(&r);
+}
+END_TEST
+
+/*
+ * One of each item that stopped a whole import: every other item is carried over, each
+ * repair is a warning with the source file and line, and -t accepts the result.
+ */
+START_TEST(test_import_bad_items)
+{
+	struct result r;
+	struct conf *c;
+	size_t i;
+	char longname[251];
+
+	run_import(&r, FIX "bad-items.applicationHost.config", FIX "bad-items.sslcert.txt", NULL,
+	    NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	/* the same binding on two started sites: the second stopped, both named */
+	HAS(r.text, "\n[site Shop Staging]\nid = 2\nbindings = http/*:80:shop.example.com, "
+	    "http/*:80:staging.example.com\n; backend = http://127.0.0.1:8080   ; fill in; until "
+	    "then the built-in page answers\nstate = stopped\n");
+	HAS(r.warnings, FIX "bad-items.applicationHost.config:25: warning: site \"Shop Staging\": "
+	    "binding http/*:80:shop.example.com is also site \"Shop\"'s (line 17): IIS starts "
+	    "the first of two sites with the same binding and leaves the other stopped: imported "
+	    "with state = stopped");
+	/* http and https on one port: netsh has a certificate binding there, so https */
+	HAS(r.text, "\n[site Mixed Port]\nid = 3\nbindings = https/*:8080:secure.example.com\n");
+	HAS(r.warnings, FIX "bad-items.applicationHost.config:31: warning: site \"Mixed Port\": "
+	    "binding http/*:443:plain.example.com: port 443 also has https bindings");
+	HAS(r.warnings, FIX "bad-items.applicationHost.config:32: warning: site \"Mixed Port\": "
+	    "binding http/*:8080:mixed.example.com: port 8080 also has https bindings");
+	/* names as IIS keeps them */
+	HAS(r.text, "\n[site \"Legacy; do not touch\"]\nid = 5\n");
+	HAS(r.text, "\n[site \"Two\\nLines\"]\nid = 6\n");
+	HAS(r.text, "\n[site \"  Padded Site  \"]\nid = 2147483648\n");
+	HAS(r.text, "\n[site shop (id 7)]\nid = 7\n");
+	HAS(r.warnings, ":56: warning: site \"shop\": the name is already site \"Shop\"'s (line "
+	    "17; IIS compares names without case): imported as \"shop (id 7)\"");
+	/* ids: a DWORD above 2147483647 kept; above 4294967295 and repeated ones renumbered */
+	HAS(r.warnings, ":61: warning: site \"Too Big\": id \"5000000000\" is not a site id (1 to "
+	    "4294967295): given id 2147483649");
+	HAS(r.warnings, ":66: warning: site \"Same Id\": id 6 is already site \"Two\\nLines\"'s "
+	    "(line 46): given id 2147483650");
+	/* sslFlags: IIS's names read, anything else named */
+	HAS(r.warnings, ":68: warning: site \"Same Id\": binding https/*:443:sameid.example.com: "
+	    "sslFlags \"SniRequired\" is neither a number nor IIS's flag names: read as 0");
+	HAS(r.warnings, ":63: warning: site \"Too Big\": binding https/*:443:big.example.com "
+	    "(sslFlags 3, CCS) has no ccs entry for port 443");
+	/* netsh: a redacted hash, letters, a cut hash, a bad appid, a key without a port */
+	HAS(r.warnings, FIX "bad-items.sslcert.txt:22: warning: [sslcert shop.example.com:443]: "
+	    "Certificate Hash \"<redacted>\" is not a SHA-1 thumbprint (40 hex digits; redacted "
+	    "or cut?): not carried over");
+	HAS(r.warnings, "bad-items.sslcert.txt:38: warning: [sslcert big.example.com:443]: "
+	    "Certificate Hash \"asdfghjklqwertyuiopzxcvbnmqazwsxedcrfvtg\" is not a SHA-1");
+	HAS(r.warnings, "bad-items.sslcert.txt:39: warning: [sslcert big.example.com:443]: "
+	    "Application ID \"{randomClientGuid}\" is not a GUID in braces: left out");
+	HAS(r.warnings, "bad-items.sslcert.txt:54: warning: [sslcert sameid.example.com:443]: "
+	    "Certificate Hash \"176842bcd5618f3dd5462d99b57bb5511fc4d8a\" is not a SHA-1");
+	HAS(r.warnings, "bad-items.sslcert.txt:69: warning: IP:port \"0.0.0.0\" is not a "
+	    "certificate binding sysbind can key (sslcert \"0.0.0.0\" must end in :PORT");
+	HAS(r.text, "[sslcert 0.0.0.0:443]");
+	HAS(r.text, "[sslcert 0.0.0.0:8080]");
+	HASNT(r.text, "[sslcert shop.example.com:443]");
+	/* warnings name the source files, never the configuration being written */
+	HASNT(r.warnings, "imported.ini");
+	HASNT(r.warnings, "(imported configuration)");
+
+	c = load_as_t(r.text, CONF_LOAD_CERTS);
+	ck_assert_uint_eq(c->nsites, 11);
+	memcpy(longname, "Contoso Intranet Portal ", 24);
+	for (i = 0; i < c->nsites; i++)
+		if (strlen(c->sites[i].name) == 250)
+			break;
+	ck_assert_uint_lt(i, c->nsites);
+	ck_assert_int_eq(strncmp(c->sites[i].name, longname, 24), 0);
+	ck_assert_ptr_nonnull(conf_find_site(c, "Two\nLines"));
+	ck_assert_ptr_nonnull(conf_find_site(c, "  Padded Site  "));
+	ck_assert_int_eq(conf_find_site(c, "  padded site  ")->id, 2147483648L);
+	ck_assert_int_eq(conf_find_site(c, "Old Shop")->stopped, 1);
+	ck_assert_int_eq(c->mode, CONF_MODE_IIS8);
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
+/* Hostable Web Core's empty IP and host; the container image's one site; sslFlags="Sni"
+ * read as SNI (it was read as 0, and the mode as iis7). */
+START_TEST(test_import_hwc_container_sslflags_names)
+{
+	char apph[] = "/tmp/check_import_k.XXXXXX", ssl[] = "/tmp/check_import_t.XXXXXX";
+	int fa, fs;
+	struct result r;
+	struct conf *c;
+	static const char a[] =
+	    "<configuration><system.applicationHost><sites>\n"
+	    "<site name=\"A\" id=\"1\"><bindings>\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:443:a.example.com\" sslFlags=\"Sni\" />\n"
+	    "</bindings></site></sites></system.applicationHost></configuration>\n";
+	static const char s[] =
+	    "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n"
+	    "    IP:port                      : 0.0.0.0:443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n"
+	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n\r\n";
+
+	run_import(&r, FIX "hwc.applicationHost.config", NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "\n[site HwcSite]\nid = 1\nbindings = http/*:8080:, https/*:8443:\n");
+	HAS(r.text, "\n[site Generated]\nid = 3000000000\nbindings = http/*:8081:generated.local\n");
+	c = load_as_t(r.text, CONF_LOAD_CERTS);
+	ck_assert_int_eq(c->sites[1].id, 3000000000L);
+	conf_free(c);
+	result_free(&r);
+
+	run_import(&r, FIX "container.applicationHost.config", NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "\n[site Default Web Site]\nid = 1\nbindings = http/*:80:\n");
+	HAS(r.text, "; on IIS: application pool \"DefaultAppPool\", %SystemDrive%\\inetpub\\wwwroot\n");
+	result_free(&r);
+
+	fa = mkstemp(apph);
+	fs = mkstemp(ssl);
+	ck_assert_int_ne(fa, -1);
+	ck_assert_int_ne(fs, -1);
+	ck_assert_int_eq(write(fa, a, sizeof(a) - 1), (ssize_t)(sizeof(a) - 1));
+	ck_assert_int_eq(write(fs, s, sizeof(s) - 1), (ssize_t)(sizeof(s) - 1));
+	close(fa);
+	close(fs);
+	run_import(&r, apph, ssl, NULL, NULL);
+	unlink(apph);
+	unlink(ssl);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "mode = iis8");
+	result_free(&r);
+}
+END_TEST
+
+/* Nothing usable left: the import fails (exit 2), saying why; each site was warned. */
+START_TEST(test_import_nothing_usable)
+{
+	char apph[] = "/tmp/check_import_n.XXXXXX";
+	int fa = mkstemp(apph);
+	struct result r;
+	static const char a[] =
+	    "<configuration><system.applicationHost><sites>\n"
+	    "<site name=\"Wcf\" id=\"1\"><bindings>\n"
+	    "<binding protocol=\"net.tcp\" bindingInformation=\"808:*\" />\n"
+	    "<binding protocol=\"http\" bindingInformation=\"*:99999:\" />\n"
+	    "</bindings></site></sites></system.applicationHost></configuration>\n";
+
+	ck_assert_int_ne(fa, -1);
+	ck_assert_int_eq(write(fa, a, sizeof(a) - 1), (ssize_t)(sizeof(a) - 1));
+	close(fa);
+	run_import(&r, apph, NULL, NULL, NULL);
+	unlink(apph);
+	ck_assert_ptr_null(r.text);
+	HAS(r.err, ": no site with an http or https binding sysbind can serve (1 <site> element "
+	    "read; each is warned above): nothing to import");
+	HAS(r.warnings, ":3: warning: site \"Wcf\": binding net.tcp/808:*: protocol net.tcp");
+	HAS(r.warnings, ":4: warning: site \"Wcf\": binding \"http/*:99999:\": port must be "
+	    "1-65535: not carried over");
+	HAS(r.warnings, ":2: warning: site \"Wcf\" has no http or https binding left: not carried "
+	    "over");
+	result_free(&r);
+}
+END_TEST
+
 static Suite *
 import_suite(void)
 {
@@ -354,6 +675,12 @@ import_suite(void)
 	tcase_add_test(tc, test_import_sslflags_need_entries_and_state_attribute);
 	tcase_add_test(tc, test_import_long_binding_lists_split_for_inih);
 	tcase_add_test(tc, test_import_cert_store_checks_thumbprints);
+	tcase_add_test(tc, test_import_visual_studio_and_utf16le_netsh);
+	tcase_add_test(tc, test_import_text_decode);
+	tcase_add_test(tc, test_import_german_netsh);
+	tcase_add_test(tc, test_import_bad_items);
+	tcase_add_test(tc, test_import_hwc_container_sslflags_names);
+	tcase_add_test(tc, test_import_nothing_usable);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -35,11 +35,11 @@ static char certdir[256];
 	"\n" \
 	"[site MySite V1]\n" \
 	"id = 1\n" \
-	"bindings = https/*:8443:sitev1.mysite.com, http/*:8080:sitev1.mysite.com\n" \
+	"bindings = https/127.0.0.1:8443:sitev1.mysite.com, http/127.0.0.1:8080:sitev1.mysite.com\n" \
 	"\n" \
 	"[site MySite V2]\n" \
 	"id = 2\n" \
-	"bindings = https/*:8443:sitev2.mysite.com, http/*:8080:sitev2.mysite.com\n"
+	"bindings = https/127.0.0.1:8443:sitev2.mysite.com, http/127.0.0.1:8080:sitev2.mysite.com\n"
 
 static const char iis8_ini[] =
 	"[server]\n"
@@ -81,7 +81,7 @@ load_text(const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	snprintf(name, sizeof(name), "%s/test.ini", certdir);
-	c = conf_parse(text, name, CONF_LOAD_CERTS, err, sizeof(err));
+	c = conf_parse(text, name, CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
 	ck_assert_msg(c != NULL, "conf_parse: %s", err);
 	return c;
 }
@@ -287,10 +287,10 @@ START_TEST(test_views_check_two_sites_table)
 	    "mode iis7: HTTP.SYS before SNI: the certificate is chosen by IP:Port alone\n"
 	    "\n"
 	    "  client                      certificate        selected by          verdict\n"
-	    "MySite V1 (id:1) https/*:8443:sitev1.mysite.com on 0.0.0.0:8443\n"
+	    "MySite V1 (id:1) https/127.0.0.1:8443:sitev1.mysite.com on 127.0.0.1:8443\n"
 	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
 	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
-	    "MySite V2 (id:2) https/*:8443:sitev2.mysite.com on 0.0.0.0:8443\n"
+	    "MySite V2 (id:2) https/127.0.0.1:8443:sitev2.mysite.com on 127.0.0.1:8443\n"
 	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch "
 	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
 	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch "
@@ -298,7 +298,7 @@ START_TEST(test_views_check_two_sites_table)
 	    "\n"
 	    "4 predictions: 2 ok, 2 name-mismatch\n"
 	    "client errors:\n"
-	    "  MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
+	    "  MySite V2 (https/127.0.0.1:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
 	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
 	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n");
 	free(got);
@@ -337,7 +337,7 @@ json_row(char *buf, size_t len, const char *site, int id, const char *binding,
 		snprintf(sans + strlen(sans), sizeof(sans) - strlen(sans), "%s\"%s\"",
 		    i ? ", " : "", c->sans[i]);
 	snprintf(buf, len, "{\"site\": \"%s\", \"site_id\": %d, \"binding\": \"%s\", "
-	    "\"local\": \"0.0.0.0:8443\", \"sni\": %s%s%s, \"certificate\": {\"subject\": \"%s\", "
+	    "\"local\": \"127.0.0.1:8443\", \"sni\": %s%s%s, \"certificate\": {\"subject\": \"%s\", "
 	    "\"sans\": [%s], \"thumbprint\": \"%s\", \"not_after\": \"%s\", "
 	    "\"selected_by\": \"ipport 0.0.0.0:8443\"}, \"verdict\": \"%s\", \"why\": \"%s\"}",
 	    site, id, binding, sni ? "\"" : "", sni ? sni : "null", sni ? "\"" : "",
@@ -356,13 +356,13 @@ START_TEST(test_views_check_two_sites_json)
 	ck_assert_int_eq(rc, 2);
 	ck_assert_int_eq(certstore_verdict(c, "sitev1.mysite.com", cfg->trust_store, time(NULL),
 	    okwhy, sizeof(okwhy)), VERDICT_OK);
-	json_row(r[0], sizeof(r[0]), "MySite V1", 1, "https/*:8443:sitev1.mysite.com",
+	json_row(r[0], sizeof(r[0]), "MySite V1", 1, "https/127.0.0.1:8443:sitev1.mysite.com",
 	    "sitev1.mysite.com", c, "ok", okwhy);
-	json_row(r[1], sizeof(r[1]), "MySite V1", 1, "https/*:8443:sitev1.mysite.com", NULL, c,
+	json_row(r[1], sizeof(r[1]), "MySite V1", 1, "https/127.0.0.1:8443:sitev1.mysite.com", NULL, c,
 	    "ok", okwhy);
-	json_row(r[2], sizeof(r[2]), "MySite V2", 2, "https/*:8443:sitev2.mysite.com",
+	json_row(r[2], sizeof(r[2]), "MySite V2", 2, "https/127.0.0.1:8443:sitev2.mysite.com",
 	    "sitev2.mysite.com", c, "name-mismatch", mm);
-	json_row(r[3], sizeof(r[3]), "MySite V2", 2, "https/*:8443:sitev2.mysite.com", NULL, c,
+	json_row(r[3], sizeof(r[3]), "MySite V2", 2, "https/127.0.0.1:8443:sitev2.mysite.com", NULL, c,
 	    "name-mismatch", mm);
 	snprintf(want, sizeof(want), "[\n  %s,\n  %s,\n  %s,\n  %s\n]\n", r[0], r[1], r[2], r[3]);
 	assert_text(got, want);
@@ -392,7 +392,9 @@ START_TEST(test_views_check_no_certificate_is_an_error)
 	char *got = capture(cfg, CHECK, &rc);
 	char *json = capture(cfg, CHECK_JSON, NULL);
 
-	ck_assert_int_eq(rc, 4); /* three rows without SNI + www.example.com's ccs miss */
+	/* three rows without SNI + www.example.com's ccs miss, each for IPv4 and IPv6 (the
+	 * families agree, so the table shows each row once) */
+	ck_assert_int_eq(rc, 8);
 	ck_assert_ptr_nonnull(strstr(got,
 	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ccs 8443 -> sitev1.mysite.com.pfx"));
 	ck_assert_ptr_nonnull(strstr(got,
@@ -405,6 +407,9 @@ START_TEST(test_views_check_no_certificate_is_an_error)
 	ck_assert_ptr_nonnull(strstr(json, "\"sni\": null, \"certificate\": null, "
 	    "\"verdict\": \"no-certificate\", \"why\": \"no certificate binding matches "
 	    "0.0.0.0:8443 without SNI: the handshake fails\"}"));
+	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": null, "
+	    "\"certificate\": null, \"verdict\": \"no-certificate\", \"why\": \"no certificate "
+	    "binding matches [::]:8443 without SNI: the handshake fails\"}"));
 	free(got);
 	free(json);
 	conf_free(cfg);
@@ -415,13 +420,16 @@ START_TEST(test_views_check_blank_host_is_not_an_error)
 {
 	struct conf *cfg = load_text(
 	    "[sslcert 0.0.0.0:8443]\ncertificate = %s.pem\nkey = %s.key\n"
-	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "sitev1", "sitev1");
+	    "[sslcert [::]:8443]\ncertificate = %s.pem\nkey = %s.key\n"
+	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "sitev1", "sitev1", "sitev1",
+	    "sitev1");
 	int rc;
 	char *got = capture(cfg, CHECK, &rc);
 
 	ck_assert_int_eq(rc, 0);
-	ck_assert_ptr_nonnull(strstr(got, "Any (id:1) https/*:8443: on 0.0.0.0:8443\n"
-	    "  without SNI  sitev1.mysite.com  ipport 0.0.0.0:8443  n/a (any host)\n"));
+	/* both families get the same certificate: one row */
+	ck_assert_ptr_nonnull(strstr(got, "Any (id:1) https/*:8443: on 0.0.0.0:8443 and [::]:8443\n"
+	    "  without SNI  sitev1.mysite.com  ipport 0.0.0.0:8443 and [::]:8443  n/a (any host)\n"));
 	ck_assert_ptr_null(strstr(got, "with SNI"));
 	ck_assert_ptr_nonnull(strstr(got, "\n1 prediction: 1 n/a (any host)\n"));
 	free(got);
@@ -429,10 +437,116 @@ START_TEST(test_views_check_blank_host_is_not_an_error)
 
 	/* An expired certificate is still an error on a blank-host binding. */
 	cfg = load_text("[sslcert 0.0.0.0:8443]\ncertificate = %s.pem\nkey = %s.key\n"
-	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "expired", "expired");
+	    "[sslcert [::]:8443]\ncertificate = %s.pem\nkey = %s.key\n"
+	    "[site Any]\nid = 1\nbindings = https/*:8443:\n", "expired", "expired", "expired",
+	    "expired");
 	got = capture(cfg, CHECK, &rc);
-	ck_assert_int_eq(rc, 1);
+	ck_assert_int_eq(rc, 2); /* IPv4 and IPv6 clients */
 	ck_assert_ptr_nonnull(strstr(got, "1 prediction: 1 expired\n"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/*
+ * A "*" binding listens on 0.0.0.0 and [::]: clients of each family get the entry of
+ * their own wildcard (issue 12 item 5).  Different certificates: two rows and the
+ * IPv6 client's mismatch is an error; no [::] entry: IPv6 clients get no certificate.
+ */
+START_TEST(test_views_check_both_families)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[sslcert [::]:8443]\ncertificate = sitev2.pem\nkey = sitev2.key\n"
+	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	int rc;
+	char *got = capture(cfg, CHECK, &rc), *json;
+
+	ck_assert_int_eq(rc, 2);
+	assert_text(strstr(got, "V1 (id:1)"),
+	    "V1 (id:1) https/*:8443:sitev1.mysite.com on 0.0.0.0:8443 and [::]:8443\n"
+	    "  with SNI sitev1.mysite.com (IPv4)  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "  with SNI sitev1.mysite.com (IPv6)  sitev2.mysite.com  ipport [::]:8443     "
+	    "name-mismatch (certificate names sitev2.mysite.com, not sitev1.mysite.com)\n"
+	    "  without SNI (IPv4)                 sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "  without SNI (IPv6)                 sitev2.mysite.com  ipport [::]:8443     "
+	    "name-mismatch (certificate names sitev2.mysite.com, not sitev1.mysite.com)\n"
+	    "\n"
+	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "client errors:\n"
+	    "  V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com with and without SNI over "
+	    "IPv6 is served sitev2.mysite.com's certificate (ipport [::]:8443): name-mismatch: "
+	    "certificate names sitev2.mysite.com, not sitev1.mysite.com\n");
+	json = capture(cfg, CHECK_JSON, NULL);
+	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": \"sitev1.mysite.com\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"0.0.0.0:8443\", \"sni\": null"));
+	free(json);
+	free(got);
+	conf_free(cfg);
+
+	/* the usual IIS table, 0.0.0.0 only: IPv6 clients fail the handshake */
+	cfg = load_text("[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	got = capture(cfg, CHECK, &rc);
+	ck_assert_int_eq(rc, 2);
+	ck_assert_ptr_nonnull(strstr(got, "  without SNI (IPv6)                 (none)             "
+	    "none                 no-certificate (no certificate binding matches [::]:8443 "
+	    "without SNI: the handshake fails)\n"));
+	ck_assert_ptr_nonnull(strstr(got, "  V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com "
+	    "with and without SNI over IPv6 gets no certificate: the handshake fails "
+	    "(no-certificate)\n"));
+	free(got);
+	conf_free(cfg);
+
+	/* an exact address is one family: one row each */
+	cfg = load_text("[sslcert [::1]:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site V1]\nid = 1\nbindings = https/[::1]:8443:sitev1.mysite.com\n");
+	got = capture(cfg, CHECK, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(got, "V1 (id:1) https/[::1]:8443:sitev1.mysite.com on "
+	    "[::1]:8443\n  with SNI sitev1.mysite.com  sitev1.mysite.com  ipport [::1]:8443  ok\n"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/*
+ * An import whose certificates are not at hand (issue 12 item 4): the views load without
+ * them; check names the entry and its thumbprint, the verdict is "unknown" (not a client
+ * error: the IIS server has the certificate), and show sslcert prints the thumbprint.
+ */
+START_TEST(test_views_check_certificate_not_available)
+{
+	char text[1024], name[512], err[4096];
+	struct conf *cfg;
+	int rc;
+	char *got, *json, *show;
+
+	snprintf(text, sizeof(text), "[server]\ncert_store = %s/nothing\n"
+	    "[sslcert 0.0.0.0:8443]\ncerthash = 5E53 7858 f558b101c877dd9a442344dd7f110794\n"
+	    "[site V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n", certdir);
+	snprintf(name, sizeof(name), "%s/test.ini", certdir);
+	/* served, the missing certificate is a warning; for the views too */
+	cfg = conf_parse(text, name, CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->nwarnings, 1);
+	got = capture(cfg, CHECK, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(got, "  with SNI sitev1.mysite.com  (not available)  "
+	    "ipport 0.0.0.0:8443  unknown ([sslcert 0.0.0.0:8443] names certificate "
+	    "5e537858f558b101c877dd9a442344dd7f110794, not available here ("));
+	ck_assert_ptr_nonnull(strstr(got, "2 predictions: 2 unknown (certificate not available)\n"));
+	ck_assert_ptr_null(strstr(got, "client errors"));
+	json = capture(cfg, CHECK_JSON, NULL);
+	ck_assert_ptr_nonnull(strstr(json, "\"certificate\": {\"subject\": null, \"sans\": [], "
+	    "\"thumbprint\": \"5e537858f558b101c877dd9a442344dd7f110794\", \"not_after\": null, "
+	    "\"selected_by\": \"ipport 0.0.0.0:8443\", \"available\": false}, \"verdict\": "
+	    "\"unknown\""));
+	show = capture(cfg, SHOW, NULL);
+	ck_assert_ptr_nonnull(strstr(show, "    Certificate Hash             : "
+	    "5e537858f558b101c877dd9a442344dd7f110794\r\n"));
+	free(show);
+	free(json);
 	free(got);
 	conf_free(cfg);
 }
@@ -455,8 +569,8 @@ START_TEST(test_views_explain_two_sites_mismatch)
 	    "ipport 0.0.0.0:8443\n", first_cert(cfg)->thumbprint);
 	ck_assert_ptr_nonnull(strstr(got, want));
 	ck_assert_ptr_nonnull(strstr(got, "4. decrypted request Host \"sitev2.mysite.com\": site "
-	    "\"MySite V2\" (id:2) by binding https/*:8443:sitev2.mysite.com (routing rule 1: "
-	    "host name)\n"));
+	    "\"MySite V2\" (id:2) by binding https/127.0.0.1:8443:sitev2.mysite.com (routing "
+	    "rule 1: host name)\n"));
 	ck_assert_ptr_nonnull(strstr(got, "   answered by the built-in diagnostic page\n"));
 	ck_assert_ptr_nonnull(strstr(got, "5. verdict for sitev2.mysite.com: name-mismatch: "
 	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n"));
@@ -508,8 +622,8 @@ START_TEST(test_views_explain_http_and_unknown_host)
 
 	got = explain(cfg, "127.0.0.1", 8080, "SiteV1.mysite.com:8080", NULL, 0, 1);
 	ck_assert_ptr_nonnull(strstr(got, "2. request Host \"SiteV1.mysite.com:8080\": site "
-	    "\"MySite V1\" (id:1) by binding http/*:8080:sitev1.mysite.com (routing rule 1: "
-	    "host name)\n"));
+	    "\"MySite V1\" (id:1) by binding http/127.0.0.1:8080:sitev1.mysite.com (routing "
+	    "rule 1: host name)\n"));
 	free(got);
 	conf_free(cfg);
 
@@ -752,6 +866,8 @@ views_suite(void)
 	tcase_add_test(tc, test_views_check_json_escapes_strings);
 	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);
 	tcase_add_test(tc, test_views_check_blank_host_is_not_an_error);
+	tcase_add_test(tc, test_views_check_both_families);
+	tcase_add_test(tc, test_views_check_certificate_not_available);
 	tcase_add_test(tc, test_views_explain_two_sites_mismatch);
 	tcase_add_test(tc, test_views_explain_iis8_sni_used_and_missing);
 	tcase_add_test(tc, test_views_explain_http_and_unknown_host);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# gen-iis.sh — a large IIS server's two files, generated: an applicationHost.config with N
+# sites and the `netsh http show sslcert` output (Windows Server 2022 layout, CRLF) that goes
+# with it, as a hosting server with one SNI site per customer has them.  Used to measure
+# `sysbind import` and `sysbind -t` on 10,000 and 100,000 sites (item 8 of issue 12); the
+# files are made on demand, never committed.
+#
+#   scripts/gen-iis.sh N DIR        writes DIR/applicationHost.config and DIR/sslcert.txt
+#
+# Site i (1..N) is "Customer i" with id i, bindings http/*:80:siteI.example.com and
+# https/*:443:siteI.example.com with sslFlags="1" (SNI), and a hostnameport entry
+# siteI.example.com:443 in the netsh output; one ipport entry 0.0.0.0:443 is the default
+# certificate for clients without SNI.  Every tenth site is stopped (serverAutoStart).
+set -euo pipefail
+if [ $# -ne 2 ] || ! [[ "$1" =~ ^[1-9][0-9]*$ ]]; then
+	echo "usage: $0 N DIR" >&2
+	exit 2
+fi
+n=$1 dir=$2
+mkdir -p "$dir"
+
+awk -v n="$n" 'BEGIN {
+	print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	print "<configuration>"
+	print "    <system.applicationHost>"
+	print "        <applicationPools>"
+	print "            <add name=\"DefaultAppPool\" />"
+	print "        </applicationPools>"
+	print "        <sites>"
+	for (i = 1; i <= n; i++) {
+		printf "            <site name=\"Customer %d\" id=\"%d\"%s>\n", i, i,
+		    i % 10 == 0 ? " serverAutoStart=\"false\"" : ""
+		print "                <application path=\"/\" applicationPool=\"DefaultAppPool\">"
+		printf "                    <virtualDirectory path=\"/\" physicalPath=\"D:\\sites\\c%d\" />\n", i
+		print "                </application>"
+		print "                <bindings>"
+		printf "                    <binding protocol=\"http\" bindingInformation=\"*:80:site%d.example.com\" />\n", i
+		printf "                    <binding protocol=\"https\" bindingInformation=\"*:443:site%d.example.com\" sslFlags=\"1\" />\n", i
+		print "                </bindings>"
+		print "            </site>"
+	}
+	print "            <applicationDefaults applicationPool=\"DefaultAppPool\" />"
+	print "        </sites>"
+	print "    </system.applicationHost>"
+	print "</configuration>"
+}' >"$dir/applicationHost.config"
+
+awk -v n="$n" 'function entry(label, key, hash) {
+	printf "    %-28s : %s\r\n", label, key
+	printf "    %-28s : %s\r\n", "Certificate Hash", hash
+	printf "    %-28s : %s\r\n", "Application ID", "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
+	printf "    %-28s : %s\r\n", "Certificate Store Name", "WebHosting"
+	printf "    %s : %s\r\n", "Verify Client Certificate Revocation", "Enabled"
+	printf "    %-28s : %s\r\n", "Usage Check", "Enabled"
+	printf "    %-28s : %s\r\n", "Negotiate Client Certificate", "Disabled"
+	printf "\r\n"
+}
+BEGIN {
+	printf "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n"
+	entry("IP:port", "0.0.0.0:443", sprintf("%040x", 1))
+	for (i = 1; i <= n; i++)
+		entry("Hostname:port", sprintf("site%d.example.com:443", i), sprintf("%08x%032x", i, 7))
+}' >"$dir/sslcert.txt"
