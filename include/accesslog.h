@@ -1,7 +1,7 @@
 /*
  * accesslog — the two request logs of DESIGN.md §6: IIS's W3C extended access log (one
- * line per request, IIS's default fields plus sysbind's s-sitename cs-host x-sni
- * x-cert-thumbprint x-cert-verdict) and HTTP.SYS's HTTPERR log (one line per error that
+ * line per request, IIS's default fields with cs-version where IIS puts it, plus sysbind's
+ * s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced) and HTTP.SYS's HTTPERR log (one line per error that
  * sysbind answers itself).  Formatting only: times in UTC, spaces and control characters
  * become '+', empty values '-'.  A log may be written from several worker threads at once
  * (one write(2) per line, O_APPEND); open, reopen and close from one thread.
@@ -50,6 +50,7 @@ struct accesslog_w3c {
 	const char *uri_query;
 	unsigned    s_port;
 	const char *c_ip;
+	const char *version;    /* cs-version: "HTTP/1.1", "HTTP/2" */
 	const char *user_agent;
 	const char *referer;
 	int         status;
@@ -61,6 +62,7 @@ struct accesslog_w3c {
 	const char *sni;
 	const char *thumbprint;
 	const char *verdict;
+	const char *coalesced;  /* the SNI of a coalesced HTTP/2 connection, else NULL */
 };
 
 void accesslog_w3c_write(struct accesslog *l, const struct accesslog_w3c *e);

@@ -19,6 +19,9 @@ struct conf_index;
 
 enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 
+/* An HTTP/2 request whose :authority is not the connection's SNI (coalesced). */
+enum conf_misdirected { CONF_MISDIRECTED_ROUTE = 0, CONF_MISDIRECTED_421 = 1 };
+
 /* `[sslcert KEY]`: one HTTP.SYS certificate binding (netsh http add sslcert). */
 struct conf_sslcert {
 	struct sslcert_key key;
@@ -90,6 +93,8 @@ struct conf {
 	char               *user;        /* [server] user = : drop privileges to it, or NULL */
 	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
 	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
+	int                 http2;       /* offer h2 (HTTP.SYS EnableHttp2Tls) */
+	int                 misdirected; /* enum conf_misdirected */
 	struct conf_index  *index;      /* lookups by key (owned; NULL in a conf built by hand) */
 };
 

@@ -31,6 +31,7 @@ enum respond_page {
 	PAGE_VERSION,             /* 505 */
 	PAGE_BAD_GATEWAY,         /* 502 (sysbind's, same template) */
 	PAGE_GATEWAY_TIMEOUT,     /* 504 (sysbind's, same template) */
+	PAGE_MISDIRECTED,         /* 421 (sysbind's, same template: misdirected = 421) */
 };
 
 /* The status code of a page. */
@@ -110,6 +111,9 @@ struct respond_diag {
 	int         verdict;        /* enum cert_verdict, or -1: none (plain http) */
 	const char *verdict_why;
 	const char *tls_version;    /* "TLSv1.3" */
+	const char *http_version;   /* "HTTP/1.1", "HTTP/2" */
+	const char *coalesced_sni;  /* a coalesced HTTP/2 connection: the SNI the certificate
+	                             * was chosen for (the request asked for host); else NULL */
 	const char *tls_cipher;
 	const char *cert_steps[8];  /* the §1.1 steps considered, in order */
 	size_t      ncert_steps;

@@ -149,7 +149,7 @@ look "the SNI is ignored (iis7), the certificate is picked by IP:Port (step 4) b
 look "Host header is decrypted; only then is sitev2 read, routed to MySite V2, and the verdict is name-mismatch"
 check "the trace says the SNI was ignored" "$tr" "ClientHello SNI sitev2.mysite.com: ignored"
 check "... the certificate came from ipport 0.0.0.0:$P" "$tr" "certificate chosen by §1.1 step 4 (ipport 0.0.0.0:$P): subject CN=sitev1.mysite.com"
-check "... the Host was read after it" "$tr" "decrypted request: GET / HTTP/1.1, Host sitev2.mysite.com:$P"
+check "... the Host was read after it" "$tr" "decrypted request: GET / HTTP/2, Host sitev2.mysite.com:$P"
 check "... the request went to MySite V2" "$tr" "site \"MySite V2\" (id 2) chosen by §1.2 tier 1"
 check "... and the verdict is name-mismatch" "$tr" "§1.3 verdict name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
 

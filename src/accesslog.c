@@ -25,8 +25,8 @@ struct accesslog {
 
 static const char accesslog_w3c_fields[] =
     "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
-    "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken "
-    "s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict";
+    "cs-version cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status "
+    "time-taken s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced";
 static const char accesslog_httperr_fields[] =
     "#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid "
     "sc-status s-siteid s-reason s-queuename";
@@ -189,7 +189,7 @@ accesslog_w3c_write(struct accesslog *l, const struct accesslog_w3c *e)
 {
 	char date[16], tod[16], line[4096];
 	char sip[64], meth[64], stem[1024], query[1024], cip[64], ua[512], ref[512];
-	char site[256], host[272], sni[272], thumb[48], verdict[32];
+	char site[256], host[272], sni[272], thumb[48], verdict[32], ver[24], coal[272];
 	int n;
 
 	if (l == NULL)
@@ -207,9 +207,13 @@ accesslog_w3c_write(struct accesslog *l, const struct accesslog_w3c *e)
 	accesslog_field(e->sni, sni, sizeof(sni));
 	accesslog_field(e->thumbprint, thumb, sizeof(thumb));
 	accesslog_field(e->verdict, verdict, sizeof(verdict));
-	n = snprintf(line, sizeof(line), "%s %s %s %s %s %s %u - %s %s %s %d %d %d %ld %s %s %s %s %s\n",
-	    date, tod, sip, meth, stem, query, e->s_port, cip, ua, ref, e->status,
-	    e->substatus, e->win32_status, e->time_taken_ms, site, host, sni, thumb, verdict);
+	accesslog_field(e->version, ver, sizeof(ver));
+	accesslog_field(e->coalesced, coal, sizeof(coal));
+	n = snprintf(line, sizeof(line),
+	    "%s %s %s %s %s %s %u - %s %s %s %s %d %d %d %ld %s %s %s %s %s %s\n",
+	    date, tod, sip, meth, stem, query, e->s_port, cip, ver, ua, ref, e->status,
+	    e->substatus, e->win32_status, e->time_taken_ms, site, host, sni, thumb, verdict,
+	    coal);
 	if (n >= (int)sizeof(line)) {
 		line[sizeof(line) - 2] = '\n';
 		n = (int)sizeof(line) - 1;

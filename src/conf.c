@@ -40,6 +40,8 @@ static const struct conf_word mode_words[] = {
 	{ "iis7", CONF_MODE_IIS7 }, { "iis8", CONF_MODE_IIS8 }, { NULL, 0 } };
 static const struct conf_word onoff_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
 static const struct conf_word auto_words[] = { { "auto", 0 }, { NULL, 0 } };
+static const struct conf_word misdirected_words[] = {
+	{ "route", CONF_MISDIRECTED_ROUTE }, { "421", CONF_MISDIRECTED_421 }, { NULL, 0 } };
 static const struct conf_word state_words[] = {
 	{ "started", 0 }, { "stopped", 1 }, { NULL, 0 } };
 
@@ -116,6 +118,13 @@ static const struct conf_key conf_table[] = {
 	{ K_SRV, "websocket_idle_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
 	  "seconds an upgraded (WebSocket) tunnel may carry nothing either way", 0,
 	  SRV(websocket_idle_timeout) },
+	{ K_SRV, "http2", CONF_TYPE_WORD, "on", 0, 0, onoff_words, "EnableHttp2Tls", NULL,
+	  "offer HTTP/2 (ALPN h2) on TLS; a binding's disablehttp2 turns it off there", 0,
+	  SRV(http2) },
+	{ K_SRV, "misdirected", CONF_TYPE_WORD, "route", 0, 0, misdirected_words, NULL, NULL,
+	  "an HTTP/2 request for another host than the SNI its certificate was chosen for "
+	  "(a coalesced connection): route it by :authority as HTTP.SYS does, or answer 421",
+	  0, SRV(misdirected) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,

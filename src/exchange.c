@@ -54,7 +54,7 @@ struct exchange {
 	int                        win32;     /* sc-win32-status of the W3C line */
 	unsigned                   stream_id; /* HTTP/2 stream, 0 for HTTP/1.x */
 	unsigned                   head_only : 1, has_body : 1, upgrade : 1, req_done : 1,
-	                           logged : 1, aborted : 1, resp_started : 1;
+	                           logged : 1, aborted : 1, resp_started : 1, coalesced : 1;
 };
 
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
@@ -203,6 +203,7 @@ exchange_log_request(struct exchange *x)
 	e.uri_query = q != NULL ? q + 1 : NULL;
 	e.s_port = c->port;
 	e.c_ip = c->peer_ip;
+	e.version = c->version;
 	e.user_agent = exchange_header(x->head, "User-Agent");
 	e.referer = exchange_header(x->head, "Referer");
 	e.status = x->status;
@@ -215,6 +216,7 @@ exchange_log_request(struct exchange *x)
 		e.thumbprint = c->cert != NULL ? c->cert->thumbprint : NULL;
 		e.verdict = c->verdict >= 0 ?
 		    certstore_verdict_name((enum cert_verdict)c->verdict) : NULL;
+		e.coalesced = x->coalesced ? c->sni : NULL;
 	}
 	accesslog_w3c_write(c->srv->access, &e);
 }
@@ -237,6 +239,9 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 	if (h != NULL) {
 		if (h->version_major >= 10 || h->version_minor >= 10)
 			snprintf(ver, sizeof(ver), "HTTP/?.?");
+		else if (h->version_major == 2 && c->version != NULL &&
+		    strcmp(c->version, "HTTP/2") == 0)
+			snprintf(ver, sizeof(ver), "HTTP/2");
 		else
 			snprintf(ver, sizeof(ver), "HTTP/%d.%d", h->version_major, h->version_minor);
 		e.version = ver;
@@ -366,6 +371,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	d.host = x->head->host;
 	d.mode = c->cfg->mode;
 	d.verdict = -1;
+	d.http_version = c->version;
 	if (c->proto == BINDING_HTTPS) {
 		const struct cert *cert = c->cert;
 
@@ -395,6 +401,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 		d.verdict_why = why;
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;
+		d.coalesced_sni = x->coalesced ? c->sni : NULL;
 	}
 	if (respond_diag_msg(&m, &d, json, c->cfg->server_header, time(NULL),
 	    x->head_only) != 0) {
@@ -512,6 +519,24 @@ static const struct upstream_cb exchange_up_cb = {
 
 /* ---------- the request ---------- */
 
+/* An HTTP/2 request for another host than the SNI the connection's certificate was chosen
+ * for: the client coalesced the connection (RFC 9113 §9.1.1).  HTTP.SYS routes it by
+ * :authority as any other (no 421 is known of it); sysbind says so, or answers 421 with
+ * misdirected = 421. */
+static int
+exchange_coalesced(struct exchange *x, const char *rawhost)
+{
+	struct exchange_conn *c = x->c;
+	char host[BINDING_HOST_MAX];
+
+	if (c->proto != BINDING_HTTPS || !c->has_sni || c->version == NULL ||
+	    strcmp(c->version, "HTTP/2") != 0 || rawhost == NULL ||
+	    binding_host_normalize(rawhost, host, sizeof(host)) != 0)
+		return 0;
+	x->coalesced = strcmp(host, c->sni) != 0;
+	return x->coalesced;
+}
+
 void
 exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 {
@@ -542,6 +567,17 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 	x->site = r.site;
 	exchange_phase(x, XP_ROUTED);
 	trace_route(c->srv->trace, c->id, &r, 1);
+	if (exchange_coalesced(x, h->host)) {
+		/* a browser reused this connection for another host its certificate covers */
+		trace_note(c->srv->trace, c->id, "coalesced connection: certificate chosen for SNI "
+		    "%s, request for %s; %s", c->sni, h->host, c->cfg->misdirected ==
+		    CONF_MISDIRECTED_421 ? "misdirected = 421: answered 421" :
+		    "routed by :authority, as HTTP.SYS does");
+		if (c->cfg->misdirected == CONF_MISDIRECTED_421) {
+			exchange_page(x, PAGE_MISDIRECTED, "Misdirected");
+			return;
+		}
+	}
 	if (c->proto == BINDING_HTTPS) {
 		if (c->srv->trace) {
 			char why[512];

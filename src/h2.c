@@ -548,7 +548,7 @@ h2_build_head(struct h2_stream *s, int end_stream)
 	}
 	/* the backend hears the host the client asked for as Host */
 	if (host == 0 && s->authority != NULL) {
-		size_t no = h2_arena_add(s, (const uint8_t *)"host", 4, 0);
+		size_t no = h2_arena_add(s, (const uint8_t *)"Host", 4, 0);
 
 		if (no == (size_t)-1)
 			return -1;

@@ -58,6 +58,11 @@ static const struct page_text pages[] = {
 	    "HTTP Error 502. The server received an invalid response from the upstream server." },
 	[PAGE_GATEWAY_TIMEOUT] = { 504, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
 	    "HTTP Error 504. The upstream server did not respond in time." },
+	/* sysbind's (misdirected = 421): HTTP.SYS has no 421 */
+	[PAGE_MISDIRECTED] = { 421, "Misdirected Request", "Misdirected Request",
+	    "Misdirected Request",
+	    "HTTP Error 421. The request was sent on a connection whose certificate was chosen "
+	    "for another host name." },
 };
 
 #define NPAGES (sizeof(pages) / sizeof(pages[0]))
@@ -301,9 +306,11 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 		evbuffer_add_printf(b, ", \"cipher\": ");
 		json_str(b, d->tls_cipher);
 		evbuffer_add_printf(b, "},\n");
+		json_key(b, "  ", "coalesced_sni", d->coalesced_sni, 0);
 	} else {
 		evbuffer_add_printf(b, "  \"tls\": null,\n");
 	}
+	json_key(b, "  ", "http_version", d->http_version, 0);
 	json_key(b, "  ", "verdict_why", d->verdict_why, 0);
 	json_key(b, "  ", "route_tier", d_tier(d), 0);
 	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
@@ -714,7 +721,10 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		html_str(b, d->tls_version);
 		evbuffer_add_printf(b, "</code> <code>");
 		html_str(b, d->tls_cipher);
-		evbuffer_add_printf(b, "</code>. Only now can the request be decrypted.</p></li>\n");
+		evbuffer_add_printf(b, "</code>%s%s%s. Only now can the request be decrypted.</p></li>\n",
+		    d->http_version != NULL ? ", then <code>" : "",
+		    d->http_version != NULL ? d->http_version : "",
+		    d->http_version != NULL ? "</code>" : "");
 	}
 
 	/* the request's Host */
@@ -725,6 +735,15 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	if (mismatch)
 		evbuffer_add_printf(b, " &mdash; <b>not a name of the certificate above</b>: the "
 		    "browser warns about it.");
+	if (d->coalesced_sni != NULL) {
+		evbuffer_add_printf(b, "</p><p class=\"coalesced\"><b>Coalesced connection</b>: "
+		    "the certificate was chosen for SNI <code>");
+		html_str(b, d->coalesced_sni);
+		evbuffer_add_printf(b, "</code>, this request is for <code>");
+		html_str(b, d->host);
+		evbuffer_add_printf(b, "</code>: the browser reused an HTTP/2 connection whose "
+		    "certificate also names this host; HTTP.SYS routes it by its own host name.");
+	}
 	evbuffer_add_printf(b, "</p></li>\n");
 
 	/* routing */

@@ -180,8 +180,8 @@ tlsctx_refuse(SSL *ssl)
 static int
 tlsctx_http2(const struct conf *cfg, const struct conf_sslcert *entry)
 {
-	(void)entry;
-	return getenv("SYSBIND_H2") != NULL;   /* the configuration keys come with issue 14 */
+	(void)entry;   /* the binding's disablehttp2 comes with the netsh flags (issue 14) */
+	return cfg->http2;
 }
 
 static int

@@ -170,11 +170,18 @@ void
 trace_request(int on, unsigned long long id, enum binding_proto proto,
     const char *method, const char *target, int major, int minor, const char *host)
 {
+	char ver[16];
+
 	if (!on)
 		return;
-	trace_emit(id, "%s request: %s %s HTTP/%d.%d, Host %s%s",
+	/* HTTP/2 has no minor version on the wire (RFC 9113) */
+	if (major == 2)
+		snprintf(ver, sizeof(ver), "HTTP/2");
+	else
+		snprintf(ver, sizeof(ver), "HTTP/%d.%d", major, minor);
+	trace_emit(id, "%s request: %s %s %s, Host %s%s",
 	    proto == BINDING_HTTPS ? "decrypted" : "plain-text", method != NULL ? method : "?",
-	    target != NULL ? target : "?", major, minor, host != NULL ? host : "(none)",
+	    target != NULL ? target : "?", ver, host != NULL ? host : "(none)",
 	    proto == BINDING_HTTPS ? ": only now does sysbind learn which host the client "
 	    "wants, after the certificate was chosen" : "");
 }

@@ -74,6 +74,7 @@ START_TEST(test_accesslog_w3c_writes_iis_header_and_line)
 	e.uri_query = "x=1";
 	e.s_port = 8443;
 	e.c_ip = "127.0.0.2";
+	e.version = "HTTP/2";
 	e.user_agent = "curl/8 (x)";
 	e.status = 200;
 	e.time_taken_ms = 15;
@@ -82,12 +83,13 @@ START_TEST(test_accesslog_w3c_writes_iis_header_and_line)
 	e.sni = "sitev2.mysite.com";
 	e.thumbprint = "ab12";
 	e.verdict = "name-mismatch";
+	e.coalesced = "sitev1.mysite.com";
 	accesslog_w3c_write(l, &e);
 	accesslog_close(l);
 	text = slurp();
 	ck_assert_ptr_nonnull(strstr(text, "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n#Date: "));
-	ck_assert_ptr_nonnull(strstr(text, "\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\n2023-11-14 22:13:20 127.0.0.1 GET /a+b x=1 8443 - 127.0.0.2 curl/8+(x) - 200 0 0 15 MySite+V2 sitev2.mysite.com sitev2.mysite.com ab12 name-mismatch\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\n2023-11-14 22:13:20 127.0.0.1 GET /a+b x=1 8443 - 127.0.0.2 HTTP/2 curl/8+(x) - 200 0 0 15 MySite+V2 sitev2.mysite.com sitev2.mysite.com ab12 name-mismatch sitev1.mysite.com\n"));
 	free(text);
 }
 END_TEST
@@ -157,8 +159,8 @@ START_TEST(test_accesslog_w3c_empty_fields_are_dashes_in_utc)
 	text = slurp();
 	line = strstr(text, "\n2023-11-15 00:13:20 ");
 	ck_assert_ptr_nonnull(line);
-	ck_assert_str_eq(line + 1, "2023-11-15 00:13:20 127.0.0.1 GET / - 8080 - ::1 a+b+c - 400 0 0 0 "
-	    "MySite+V1 sitev1.mysite.com:8080 - - -\n");
+	ck_assert_str_eq(line + 1, "2023-11-15 00:13:20 127.0.0.1 GET / - 8080 - ::1 - a+b+c - 400 0 0 0 "
+	    "MySite+V1 sitev1.mysite.com:8080 - - - -\n");
 	free(text);
 }
 END_TEST
@@ -271,7 +273,7 @@ START_TEST(test_accesslog_threads_never_interleave_lines)
 			continue;
 		lines++;
 		if (strncmp(line, "2023-11-14 22:13:20 - GET /aaaa", 31) != 0 ||
-		    strstr(line, " 200 0 0 0 Concurrent - - - -\n") == NULL)
+		    strstr(line, " 200 0 0 0 Concurrent - - - - -\n") == NULL)
 			bad++;
 	}
 	fclose(fp);

@@ -314,7 +314,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 		.mode = CONF_MODE_IIS7, .tls = 1, .cert_subject = "CN=sitev1.mysite.com",
 		.cert_sans = sans, .cert_nsans = 2, .cert_thumbprint = "3F2A",
 		.cert_not_after = "2027-11-27T08:00:00Z", .selected_by = "ipport 0.0.0.0:443",
-		.verdict = VERDICT_NAME_MISMATCH, .verdict_why = "sitev2.mysite.com is not in the SANs",
+		.http_version = "HTTP/1.1", .verdict = VERDICT_NAME_MISMATCH, .verdict_why = "sitev2.mysite.com is not in the SANs",
 		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
 		.cert_steps = { "ipport 127.0.0.1:8443: none", "ipport 0.0.0.0:443: found" },
 		.ncert_steps = 2,
@@ -325,7 +325,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 741\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 796\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -345,6 +345,8 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  },\n"
 	    "  \"verdict\": \"name-mismatch\",\n"
 	    "  \"tls\": {\"version\": \"TLSv1.3\", \"cipher\": \"TLS_AES_256_GCM_SHA384\"},\n"
+	    "  \"coalesced_sni\": null,\n"
+	    "  \"http_version\": \"HTTP/1.1\",\n"
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"

@@ -24,7 +24,8 @@ backend = http://127.0.0.1:$B
 EOF2
 sb_start "$T/proxy.ini" "$P" || { finish; exit; }
 U="https://sitev2.mysite.com:$P"
-C=(curl -sSk --resolve "sitev2.mysite.com:$P:127.0.0.1")
+# HTTP/1.1 here: these are its framing rules (test_h2.sh has HTTP/2's)
+C=(curl -sSk --http1.1 --resolve "sitev2.mysite.com:$P:127.0.0.1")
 LIMIT=$((64 * 1024))
 
 # --- 100 MiB each way, memory bounded

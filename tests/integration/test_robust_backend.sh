@@ -80,7 +80,7 @@ expect_eq "backend resets after the head: its head is relayed" "$STATUS" "HTTP/1
 expect_eq "... the client connection is closed (rc $RC)" "$RC" "0"
 expect_eq "... with the 10 bytes that came, not 1000" "$(sed -n '/^\r$/,$p' "$T/out" | tail -c +3)" "0123456789"
 expect_contains "... HTTPERR Connection_Abandoned_By_AppPool" "$(httperr_last)" "GET /fault/reset-body - - 1 Connection_Abandoned_By_AppPool App"
-expect_contains "... W3C line 200 with win32 status 64" "$(access_last)" "/fault/reset-body - $H - 127.0.0.1 - - 200 0 64 "
+expect_contains "... W3C line 200 with win32 status 64" "$(access_last)" "/fault/reset-body - $H - 127.0.0.1 HTTP/1.1 - - 200 0 64 "
 
 start=$(date +%s%N)
 req "GET /fault/silent HTTP/1.1\r\n${A}\r\n"
@@ -151,7 +151,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 expect_contains "WebSocket: the 101 is relayed" "$out" "HTTP/1.1 101 Switching Protocols"
 expect_contains "... bytes flow both ways, and keep the tunnel open past 1 s" "$out" "ping-1ping-2"
 if [ "$ms" -ge 1900 ] && [ "$ms" -le 5000 ]; then ok "... then idle for websocket_idle_timeout: closed ($ms ms)"; else not_ok "... closed after websocket_idle_timeout" "$ms ms"; fi
-expect_contains "... W3C line of the 101 with win32 status 121" "$(access_last)" "GET /ws - $H - 127.0.0.1 - - 101 0 121 "
+expect_contains "... W3C line of the 101 with win32 status 121" "$(access_last)" "GET /ws - $H - 127.0.0.1 HTTP/1.1 - - 101 0 121 "
 
 sb_stop >"$T/stop.rc"
 expect_eq "exit 0" "$(cat "$T/stop.rc")" "0"

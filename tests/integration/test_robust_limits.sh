@@ -126,7 +126,7 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
 expect_contains "min_send_rate: a reader that stops is cut (HTTPERR Timer_MinBytesPerSecond, $ms ms)" \
 	"$line" "HTTP/1.1 GET /bytes/67108864 - - 1 Timer_MinBytesPerSecond App"
-expect_contains "... W3C line 200 with win32 status 121" "$(log_next "$T/access.log")" "/bytes/67108864 - $H - 127.0.0.1 - - 200 0 121 "
+expect_contains "... W3C line 200 with win32 status 121" "$(log_next "$T/access.log")" "/bytes/67108864 - $H - 127.0.0.1 HTTP/1.1 - - 200 0 121 "
 # The trickling reader's sleeps are the test too: 2,000 bytes every 0.1 s.
 mark
 start=$(date +%s%N)

@@ -79,7 +79,7 @@ in_order "iis7: one connection's decisions, in order" "$tr" \
 	"§1.1 step 4 ipport 0.0.0.0:$P: entry found: chosen" \
 	"certificate chosen by §1.1 step 4 (ipport 0.0.0.0:$P): subject CN=sitev1.mysite.com, names sitev1.mysite.com, thumbprint $(thumb "$SB_CERTS/sitev1.pem")" \
 	"handshake done: TLSv1.3, cipher TLS_" \
-	"decrypted request: GET /a/b?x=1 HTTP/1.1, Host sitev2.mysite.com:$P: only now" \
+	"decrypted request: GET /a/b?x=1 HTTP/2, Host sitev2.mysite.com:$P: only now" \
 	"site \"MySite V2\" (id 2) chosen by §1.2 tier 1 (host name): binding https/127.0.0.1:$P:sitev2.mysite.com" \
 	"§1.3 verdict name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com" \
 	"what a client reports: a browser warns NET::ERR_CERT_COMMON_NAME_INVALID (\"Your connection is not private\"); curl exits 60: SSL: no alternative certificate subject name matches target host name 'sitev2.mysite.com'" \
@@ -105,20 +105,22 @@ expect_contains "W3C: #Software line" "$log" "#Software: Microsoft Internet Info
 expect_contains "W3C: #Version line" "$log" $'\n#Version: 1.0\n'
 expect_contains "W3C: #Date line in UTC" "$log" "#Date: $(date -u +%Y-%m-%d) "
 expect_contains "W3C: #Fields: IIS's defaults, then sysbind's" "$log" \
-	"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict"
+	"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced"
 line=$(grep -v '^#' "$T/iis7-access.log" | head -n 1)
 read -r -a f <<<"$line"
-expect_eq "W3C: 20 fields, as #Fields names" "${#f[@]}" "20"
+expect_eq "W3C: 22 fields, as #Fields names" "${#f[@]}" "22"
 expect_eq "W3C: date in UTC" "${f[0]}" "$(date -u +%Y-%m-%d)"
 expect_eq "W3C: time hh:mm:ss" "$([[ ${f[1]} =~ ^[0-2][0-9]:[0-5][0-9]:[0-6][0-9]$ ]] && echo ok)" "ok"
 expect_eq "W3C: s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip" \
 	"${f[*]:2:7}" "127.0.0.1 GET /a/b x=1 $P - 127.0.0.1"
-expect_eq "W3C: User-Agent with + for spaces, Referer -" "${f[*]:9:2}" "Mozilla/5.0+(X11) -"
-expect_eq "W3C: sc-status sc-substatus sc-win32-status" "${f[*]:11:3}" "200 0 0"
-expect_eq "W3C: time-taken in ms" "$([[ ${f[14]} =~ ^[0-9]+$ ]] && echo ok)" "ok"
-expect_eq "W3C: s-sitename cs-host x-sni" "${f[*]:15:3}" "MySite+V2 sitev2.mysite.com:$P sitev2.mysite.com"
-expect_eq "W3C: x-cert-thumbprint is sitev1's" "${f[18]}" "$(thumb "$SB_CERTS/sitev1.pem")"
-expect_eq "W3C: x-cert-verdict" "${f[19]}" "name-mismatch"
+expect_eq "W3C: cs-version: curl spoke HTTP/2 (ALPN h2)" "${f[9]}" "HTTP/2"
+expect_eq "W3C: User-Agent with + for spaces, Referer -" "${f[*]:10:2}" "Mozilla/5.0+(X11) -"
+expect_eq "W3C: sc-status sc-substatus sc-win32-status" "${f[*]:12:3}" "200 0 0"
+expect_eq "W3C: time-taken in ms" "$([[ ${f[15]} =~ ^[0-9]+$ ]] && echo ok)" "ok"
+expect_eq "W3C: s-sitename cs-host x-sni" "${f[*]:16:3}" "MySite+V2 sitev2.mysite.com:$P sitev2.mysite.com"
+expect_eq "W3C: x-cert-thumbprint is sitev1's" "${f[19]}" "$(thumb "$SB_CERTS/sitev1.pem")"
+expect_eq "W3C: x-cert-verdict" "${f[20]}" "name-mismatch"
+expect_eq "W3C: x-coalesced: the connection was not coalesced" "${f[21]}" "-"
 herr=$(cat "$T/iis7-httperr.log")
 expect_contains "HTTPERR: #Software line" "$herr" "#Software: Microsoft HTTP API 2.0"
 expect_contains "HTTPERR: #Version and #Date" "$herr" $'#Version: 1.0\n#Date: '"$(date -u +%Y-%m-%d)"
@@ -150,7 +152,7 @@ in_order "iis8 with SNI: the name chooses the certificate" "$tr" \
 	"§1.1 step 2 hostnameport sitev2.mysite.com:$P" \
 	"certificate chosen by §1.1 step 2 (hostnameport sitev2.mysite.com:$P): subject CN=sitev2.mysite.com" \
 	"handshake done: TLSv1.3" \
-	"decrypted request: GET / HTTP/1.1, Host sitev2.mysite.com:$P" \
+	"decrypted request: GET / HTTP/2, Host sitev2.mysite.com:$P" \
 	"site \"MySite V2\" (id 2) chosen by §1.2 tier 1" \
 	"§1.3 verdict ok" \
 	"what a client reports: a browser shows the padlock, no warning; curl (trusting the issuer) succeeds"
