@@ -307,6 +307,7 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	event_del(c->wev);
 	event_del(c->aev);
 	free(c->info.verdict_host);
+	free(c->info.route_host);
 	free(c);
 }
 
