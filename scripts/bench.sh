@@ -8,15 +8,15 @@
 #       is made first (sysbind and the tools); a BUILD elsewhere — another checkout's, e.g.
 #       an older commit's worktree — is used as it is (BUILD/sysbind must exist), and the
 #       tools (tests/tools/idleconns, hsfloor) come from this tree's build/.
-#   env, durations in seconds:
-#       BENCH_SECONDS        keep-alive run, one worker             (default 8)
+#   env, durations in seconds (each run is split in BENCH_ROUNDS turns per proxy):
+#       BENCH_ROUNDS         turns per proxy in each run below      (default 3)
+#       BENCH_SECONDS        keep-alive run, one worker             (default 9)
 #       BENCH_CONN_SECONDS   new-connection run                     (default 6)
 #       BENCH_CONNS          wrk connections, keep-alive runs       (default 32)
 #       BENCH_IDLE           idle TLS connections                   (default 1000)
-#       BENCH_BIG_SECONDS    each of the 64 KiB and 1 MiB runs      (default 4)
+#       BENCH_BIG_SECONDS    each of the 64 KiB and 1 MiB runs      (default 3)
 #       BENCH_BIG_CONNS      wrk connections for those              (default 8)
 #       BENCH_W2_SECONDS     keep-alive run, two workers            (default 6)
-#       BENCH_FLOOR_SECONDS  the OpenSSL handshake floor            (default 3)
 #       BENCH_STRACE=1       also count system calls per keep-alive request (strace -c),
 #       BENCH_STRACE_SECONDS for that long with wrk -c8             (default 3)
 #       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
@@ -34,11 +34,19 @@
 # cipher are the same for all three (printed under the table, with the key-exchange group).
 # Every proxy's answer is checked byte for byte with curl before it is measured.
 #
+# The three proxies run side by side, and each run is cut in BENCH_ROUNDS turns per proxy
+# taken in a rotating order (sysbind nginx haproxy, nginx haproxy sysbind, ...): on a
+# machine whose load comes and goes (shared cores), a load that lasts a few seconds falls
+# on all three instead of on whichever was being measured, and the ratios hold still.
+# Requests, connections and CPU are summed over a proxy's turns; latencies are the median
+# of its turns' (wrk's percentiles of each turn).
+#
 # Measures, per proxy (CPU = utime+stime from /proc/PID/stat of the proxy's process, all
 # its threads, plus its child processes' for nginx's master and workers):
 #   one worker each (sysbind workers = 1, nginx worker_processes 1, HAProxy nbthread 1):
 #     keep-alive: wrk -t1 -cBENCH_CONNS --latency /: requests/s, p50 and p99 latency, CPU µs
-#       per request;
+#       per request (each turn opens its connections anew: 32 handshakes, about 1% of a
+#       turn's CPU, for every proxy alike);
 #     new connection: tests/tools/idleconns --churn, 4 processes opening connections one
 #       after the other, each a full TLS handshake (no resumption; wrk would resume) plus one
 #       request with Connection: close: connections/s and CPU µs per connection;
@@ -55,7 +63,8 @@
 #     sysbind's tlsctx.c configures it, with the same certificate, and times the server's
 #     share alone with the thread CPU clock (method in hsfloor.c's header): the least CPU
 #     a proxy can spend on a new TLS connection with OpenSSL.  Printed with the client's
-#     share and the negotiated version, cipher and group, which must be the proxies'.
+#     share and the negotiated version, cipher and group, which must be the proxies'.  It
+#     takes a turn in each round of the new-connection run, as long as the proxies' turns.
 #   BENCH_STRACE=1: `strace -c -f -p PID` attached to the proxy (all its threads; nginx:
 #     its one worker) during a wrk -t1 -c8 run of BENCH_STRACE_SECONDS: each system call's
 #     count divided by the requests wrk completed.  The 8 connections' accept and handshake
@@ -65,17 +74,17 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-SECS=${BENCH_SECONDS:-8}
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECONDS:-9}
 CSECS=${BENCH_CONN_SECONDS:-6}
 CONNS=${BENCH_CONNS:-32}
 IDLE=${BENCH_IDLE:-1000}
-BSECS=${BENCH_BIG_SECONDS:-4}
+BSECS=${BENCH_BIG_SECONDS:-3}
 BCONNS=${BENCH_BIG_CONNS:-8}
 W2SECS=${BENCH_W2_SECONDS:-6}
-FSECS=${BENCH_FLOOR_SECONDS:-3}
 STRACE=${BENCH_STRACE:-0}
 SSECS=${BENCH_STRACE_SECONDS:-3}
-for v in SECS CSECS CONNS IDLE BSECS BCONNS W2SECS FSECS SSECS; do
+for v in ROUNDS SECS CSECS CONNS IDLE BSECS BCONNS W2SECS SSECS; do
 	case "${!v}" in ''|*[!0-9]*|0) echo "bench: $v must be a positive whole number, not '${!v}'" >&2; exit 2 ;; esac
 	[ "${!v}" -le 100000 ] || { echo "bench: $v=${!v} is more than 100000" >&2; exit 2; }
 done
@@ -294,12 +303,16 @@ EOF
 	haproxy -db -f "$T/haproxy.cfg" >>"$T/haproxy.log" 2>&1 &
 	SRV_PID=$!
 }
-# up NAME WORKERS: start the proxy on a free port, wait for it: sets PORT, SRV_PID
+PROXIES=(sysbind nginx haproxy)
+# up NAME WORKERS: start the proxy on a free port and wait for it: sets PORT_NAME, PID_NAME
 up() {
-	PORT=$(free_port) || { note "$1" "no free port"; return 1; }
-	"start_$1" "$PORT" "$2"
+	local port
+	port=$(free_port) || { note "$1" "no free port"; return 1; }
+	"start_$1" "$port" "$2"
 	PIDS+=("$SRV_PID")
-	wait_port "$PORT" || { note "$1" "did not start (workers $2)"; return 1; }
+	printf -v "PORT_$1" '%s' "$port"
+	printf -v "PID_$1" '%s' "$SRV_PID"
+	wait_port "$port" || { note "$1" "did not start (workers $2)"; return 1; }
 	if [ "$1" = nginx ] && [ "$2" -gt 1 ]; then   # its workers, not only the master
 		for _ in $(seq 1 100); do
 			[ "$(children "$SRV_PID" | wc -l)" -ge "$2" ] && break
@@ -307,15 +320,32 @@ up() {
 		done
 	fi
 }
-# worker_pid NAME PID: the process that serves (nginx with a master: its first worker)
+# UP: the proxies that started, in PROXIES' order
+up_all() {
+	local n
+	UP=()
+	for n in "${PROXIES[@]}"; do up "$n" "$1" && UP+=("$n"); done
+	return 0
+}
+down_all() {
+	local n v
+	for n in "${PROXIES[@]}"; do
+		v="PID_$n"
+		[ -n "${!v:-}" ] && stop "${!v}"
+		printf -v "PID_$n" '%s' ""
+	done
+}
+port_of() { local v="PORT_$1"; echo "${!v}"; }
+pid_of() { local v="PID_$1"; echo "${!v}"; }
+# worker_pid PID: the process that serves (nginx with a master: its first worker)
 worker_pid() {
 	local k
-	k=$(children "$2")
-	if [ -n "$k" ]; then set -- $k; echo "$1"; else echo "$2"; fi
+	k=$(children "$1")
+	if [ -n "$k" ]; then set -- $k; echo "$1"; else echo "$1"; fi
 }
 # same_bytes NAME PATH FILE: the proxy returns FILE's bytes for PATH
 same_bytes() {
-	if ! curl -sk --max-time 10 -o "$T/got" "https://127.0.0.1:$PORT$2" ||
+	if ! curl -sk --max-time 10 -o "$T/got" "https://127.0.0.1:$(port_of "$1")$2" ||
 	    ! cmp -s "$T/got" "$3"; then
 		note "$1" "GET $2 did not return the backend's $(stat -c %s "$3") bytes"
 	fi
@@ -331,39 +361,145 @@ wrk_run() {
 	printf -v "$var" '%s' "$o"
 }
 wrk_reqs() { printf '%s\n' "$1" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p'; }
-wrk_rps() { printf '%s\n' "$1" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }'; }
 wrk_pct() { to_ms "$(printf '%s\n' "$1" | awk -v p="$2" '$1 == p { print $2 }')"; }
 per() { awk -v d="$1" -v n="$2" -v t="$TCK" 'BEGIN { if (n + 0 > 0) printf "%.1f", d * 1e6 / t / n; else print "?" }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# turns ROUND: the proxies that are up, rotated by ROUND, so each takes each place in turn
+turns() {
+	local i n=${#UP[@]}
+	for ((i = 0; i < n; i++)); do echo "${UP[$(((i + $1) % n))]}"; done
+}
+# rounds TOTAL: the seconds of one round of a TOTAL-second run (whole seconds: wrk's -d)
+rounds() { local s=$(($1 / ROUNDS)); [ "$s" -ge 1 ] || s=1; echo "$s"; }
 
-# keepalive NAME KEY SECONDS THREADS: wrk --latency on /: R_rps/p50/p99/cpureq_KEY
+# keepalive KEY SECONDS THREADS: wrk --latency on /, every proxy in ROUNDS turns:
+# R_rps/p50/p99/cpureq_KEY_NAME.  Requests and CPU are summed over the turns; p50 and p99
+# are the medians of the turns'.
 keepalive() {
-	local c0 c1 out
-	c0=$(cpu_ticks "$SRV_PID")
-	wrk_run "$1" out -t"$4" -c"$CONNS" -d"${3}s" --latency "https://127.0.0.1:$PORT/"
-	c1=$(cpu_ticks "$SRV_PID")
-	set_r "rps$2" "$1" "$(wrk_rps "$out")"
-	set_r "p50$2" "$1" "$(wrk_pct "$out" 50%)"
-	set_r "p99$2" "$1" "$(wrk_pct "$out" 99%)"
-	set_r "cpureq$2" "$1" "$(per $((c1 - c0)) "$(wrk_reqs "$out")")"
+	local key=$1 s r n c0 c1 out q
+	s=$(rounds "$2")
+	declare -A req=() tck=() p50=() p99=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r"); do
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			wrk_run "$n" out -t"$3" -c"$CONNS" -d"${s}s" --latency "https://127.0.0.1:$(port_of "$n")/"
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			q=$(wrk_reqs "$out")
+			req[$n]=$(( ${req[$n]:-0} + ${q:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+			p50[$n]="${p50[$n]:-} $(wrk_pct "$out" 50%)"
+			p99[$n]="${p99[$n]:-} $(wrk_pct "$out" 99%)"
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r "p50$key" "$n" "$(median ${p50[$n]})"
+		set_r "p99$key" "$n" "$(median ${p99[$n]})"
+		set_r "cpureq$key" "$n" "$(per "${tck[$n]}" "${req[$n]}")"
+	done
 }
 
-# big NAME KEY PATH BYTES: wrk on a large body: R_rps/mibs/cpumib_KEY
+# big KEY PATH BYTES: wrk on a large body, every proxy in ROUNDS turns:
+# R_rps/mibs/cpumib_KEY_NAME
 big() {
-	local c0 c1 out reqs
-	c0=$(cpu_ticks "$SRV_PID")
-	wrk_run "$1" out -t1 -c"$BCONNS" -d"${BSECS}s" "https://127.0.0.1:$PORT$3"
-	c1=$(cpu_ticks "$SRV_PID")
-	reqs=$(wrk_reqs "$out")
-	set_r "rps$2" "$1" "$(wrk_rps "$out")"
-	set_r "mibs$2" "$1" "$(awk -v r="$(wrk_rps "$out")" -v b="$4" 'BEGIN { printf "%.0f", r * b / 1048576 }')"
-	set_r "cpumib$2" "$1" "$(per $((c1 - c0)) "$(awk -v n="$reqs" -v b="$4" 'BEGIN { print n * b / 1048576 }')")"
+	local key=$1 s r n c0 c1 out q
+	s=$(rounds "$BSECS")
+	declare -A req=() tck=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r"); do
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			wrk_run "$n" out -t1 -c"$BCONNS" -d"${s}s" "https://127.0.0.1:$(port_of "$n")$2"
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			q=$(wrk_reqs "$out")
+			req[$n]=$(( ${req[$n]:-0} + ${q:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r "mibs$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) -v b="$3" 'BEGIN { printf "%.0f", q * b / t / 1048576 }')"
+		set_r "cpumib$key" "$n" "$(per "${tck[$n]}" "$(awk -v q="${req[$n]}" -v b="$3" 'BEGIN { print q * b / 1048576 }')")"
+	done
+}
+
+# churn: new TLS connection + one request, full handshakes (wrk would resume sessions),
+# every proxy in ROUNDS turns: R_cps/cpuconn_NAME.  The OpenSSL handshake floor takes a
+# turn in each round too (F_SERVER, F_CLIENT, F_PROC: µs per handshake over all its turns).
+churn() {
+	local s r n c0 c1 out made
+	s=$(rounds "$CSECS")
+	declare -A cnt=() tck=()
+	local fn=0 fs=0 fc=0 fp=0
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r") floor; do
+			if [ "$n" = floor ]; then
+				out=$("$TOOLS/hsfloor" --cert "$T/certs/both.pem" --key "$T/certs/both.key" --seconds "$s") ||
+					{ echo "bench: hsfloor failed" >&2; FAILED=1; continue; }
+				set -- $out   # floor N server_us S client_us C process_us P VERSION CIPHER GROUP
+				fn=$((fn + $2))
+				fs=$(awk -v a="$fs" -v n="$2" -v v="$4" 'BEGIN { print a + n * v }')
+				fc=$(awk -v a="$fc" -v n="$2" -v v="$6" 'BEGIN { print a + n * v }')
+				fp=$(awk -v a="$fp" -v n="$2" -v v="$8" 'BEGIN { print a + n * v }')
+				F_TLS="$9 ${10} ${11}"
+				continue
+			fi
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			out=$("$TOOLS/idleconns" --port "$(port_of "$n")" --sni localhost --churn "$s" --parallel 4) || true
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			made=$(printf '%s\n' "$out" | sed -n 's/^done \([0-9]*\).*/\1/p')
+			case "$out" in *"failed 0"*) ;; *) note "$n" "new connections: $out" ;; esac
+			cnt[$n]=$(( ${cnt[$n]:-0} + ${made:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r cps "$n" "$(awk -v q="${cnt[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r cpuconn "$n" "$(per "${tck[$n]}" "${cnt[$n]}")"
+	done
+	if [ "$fn" -gt 0 ]; then
+		F_SERVER=$(awk -v a="$fs" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+		F_CLIENT=$(awk -v a="$fc" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+		F_PROC=$(awk -v a="$fp" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+	fi
+}
+
+# idle NAME: RSS per idle TLS connection (on a process that has served only the warm-up);
+# idleconns holds the connections until its standard input, a FIFO we hold open, closes
+idle() {
+	local name=$1 port pid rss0 rss1 ready ipid
+	port=$(port_of "$name"); pid=$(pid_of "$name")
+	quiet "$port"
+	rss0=$(steady_rss "$pid")
+	mkfifo "$T/idle.in"
+	"$TOOLS/idleconns" --port "$port" --count "$IDLE" --sni localhost --hold 120 \
+		<"$T/idle.in" >"$T/idle.out" 2>"$T/idle.err" &
+	ipid=$!
+	PIDS+=("$ipid")
+	exec 7<>"$T/idle.in"
+	for _ in $(seq 1 600); do
+		grep -q ready "$T/idle.out" 2>/dev/null && break
+		live_child "$ipid" || break
+		sleep 0.1
+	done
+	rss1=$(steady_rss "$pid")
+	ready=$(sed -n 's/^ready //p' "$T/idle.out")
+	exec 7>&-
+	wait "$ipid" 2>/dev/null || true
+	rm -f "$T/idle.in"
+	[ "${ready:-0}" -eq "$IDLE" ] || note "$name" "idle: ${ready:-0} of $IDLE connections opened: $(head -n 3 "$T/idle.err" | tr '\n' ' ')"
+	set_r idle "$name" "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
+	quiet "$port"
 }
 
 # syscalls NAME: strace -c on the serving process during a wrk run: T/sc.NAME holds
 # "call count-per-request" lines
 syscalls() {
 	local name=$1 spid out reqs pid
-	pid=$(worker_pid "$name" "$SRV_PID")
+	pid=$(worker_pid "$(pid_of "$name")")
+	quiet "$(port_of "$name")"
 	strace -c -f -o "$T/strace.$name" -p "$pid" 2>"$T/strace.$name.err" &
 	spid=$!
 	PIDS+=("$spid")
@@ -377,7 +513,7 @@ syscalls() {
 		stop "$spid" INT
 		return 0
 	fi
-	wrk_run "$name" out -t1 -c8 -d"${SSECS}s" "https://127.0.0.1:$PORT/"
+	wrk_run "$name" out -t1 -c8 -d"${SSECS}s" "https://127.0.0.1:$(port_of "$name")/"
 	stop "$spid" INT
 	reqs=$(wrk_reqs "$out")
 	set_r sreqs "$name" "$reqs"
@@ -386,83 +522,42 @@ syscalls() {
 	    "$T/strace.$name" >"$T/sc.$name"
 }
 
-# measure NAME: the one-worker rows, then the large responses
-measure() {
-	local name=$1 out c0 c1 reqs rss0 rss1 ready ipid
-	up "$name" 1 || return 0
-	local url="https://127.0.0.1:$PORT/"
-	set_r tls "$name" "$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" 2>/dev/null |
-		sed -n -e 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' -e 's/^Server Temp Key: \([^,]*\),.*/\1/p' | tr '\n' ' ')"
-	same_bytes "$name" / "$T/be/small"
-	same_bytes "$name" /64k "$T/be/www/64k"
-	same_bytes "$name" /1m "$T/be/www/1m"
-	wrk -t1 -c8 -d1s "$url" >/dev/null 2>&1 || true        # warm-up
-	quiet "$PORT"
-	# idle TLS connections (first, on a process that has served only the warm-up);
-	# idleconns holds them until its standard input, a FIFO we hold open, closes
-	rss0=$(steady_rss "$SRV_PID")
-	mkfifo "$T/idle.in"
-	"$TOOLS/idleconns" --port "$PORT" --count "$IDLE" --sni localhost --hold 120 \
-		<"$T/idle.in" >"$T/idle.out" 2>"$T/idle.err" &
-	ipid=$!
-	PIDS+=("$ipid")
-	exec 7<>"$T/idle.in"
-	for _ in $(seq 1 600); do
-		grep -q ready "$T/idle.out" 2>/dev/null && break
-		live_child "$ipid" || break
-		sleep 0.1
-	done
-	rss1=$(steady_rss "$SRV_PID")
-	ready=$(sed -n 's/^ready //p' "$T/idle.out")
-	exec 7>&-
-	wait "$ipid" 2>/dev/null || true
-	rm -f "$T/idle.in"
-	[ "${ready:-0}" -eq "$IDLE" ] || note "$name" "idle: ${ready:-0} of $IDLE connections opened: $(head -n 3 "$T/idle.err" | tr '\n' ' ')"
-	set_r idle "$name" "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
-	quiet "$PORT"
-	keepalive "$name" "" "$SECS" 1
-	# new TLS connection + one request: full handshakes (wrk would resume sessions)
-	quiet "$PORT"
-	c0=$(cpu_ticks "$SRV_PID")
-	out=$("$TOOLS/idleconns" --port "$PORT" --sni localhost --churn "$CSECS" --parallel 4) || true
-	c1=$(cpu_ticks "$SRV_PID")
-	reqs=$(printf '%s\n' "$out" | sed -n 's/^done \([0-9]*\).*/\1/p')
-	set_r cps "$name" "$(awk -v n="$reqs" -v t="$CSECS" 'BEGIN { printf "%.0f", n / t }')"
-	set_r cpuconn "$name" "$(per $((c1 - c0)) "$reqs")"
-	case "$out" in *"failed 0"*) ;; *) note "$name" "new connections: $out" ;; esac
-	quiet "$PORT"
-	big "$name" 64k /64k 65536
-	big "$name" 1m /1m 1048576
-	if [ "$STRACE" = 1 ]; then quiet "$PORT"; syscalls "$name"; fi
-	stop "$SRV_PID"
-}
-# measure2 NAME: the two-worker keep-alive rows
-measure2() {
-	up "$1" 2 || return 0
-	same_bytes "$1" / "$T/be/small"
-	wrk -t2 -c8 -d1s "https://127.0.0.1:$PORT/" >/dev/null 2>&1 || true        # warm-up
-	quiet "$PORT"
-	keepalive "$1" 2 "$W2SECS" 2
-	stop "$SRV_PID"
-}
-
-PROXIES=(sysbind nginx haproxy)
 echo "bench: $("$BUILD/sysbind" --version 2>&1 | head -n 1) ($BUILD/sysbind), $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | sed -n '1s/ - .*//p'), $(openssl version)" >&2
-echo "bench: backend nginx on 127.0.0.1:$BE; wrk -c$CONNS, ${SECS}s keep-alive, ${CSECS}s new connections, $IDLE idle connections, ${BSECS}s per large body (-c$BCONNS), ${W2SECS}s with two workers" >&2
+echo "bench: backend nginx on 127.0.0.1:$BE; $ROUNDS rounds of: keep-alive $(rounds "$SECS")s (wrk -c$CONNS), new connections $(rounds "$CSECS")s, each large body $(rounds "$BSECS")s (wrk -c$BCONNS), two workers $(rounds "$W2SECS")s; $IDLE idle connections" >&2
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "bench: OpenSSL handshake floor ..." >&2
-FLOOR=$("$TOOLS/hsfloor" --cert "$T/certs/both.pem" --key "$T/certs/both.key" --seconds "$FSECS") ||
-	{ echo "bench: hsfloor failed" >&2; FAILED=1; FLOOR="floor 0 server_us ? client_us ? process_us ? ? ? ?"; }
-set -- $FLOOR
-F_SERVER=$4 F_CLIENT=$6 F_PROC=$8 F_TLS="$9 ${10} ${11}"
-for n in "${PROXIES[@]}"; do
-	echo "bench: $n, one worker ..." >&2
-	measure "$n"
+F_SERVER="?" F_CLIENT="?" F_PROC="?" F_TLS="?"
+
+echo "bench: one worker each: TLS parameters, bytes, warm-up, idle connections ..." >&2
+up_all 1
+for n in "${UP[@]}"; do
+	set_r tls "$n" "$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$(port_of "$n")" 2>/dev/null |
+		sed -n -e 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' -e 's/^Server Temp Key: \([^,]*\),.*/\1/p' | tr '\n' ' ')"
+	same_bytes "$n" / "$T/be/small"
+	same_bytes "$n" /64k "$T/be/www/64k"
+	same_bytes "$n" /1m "$T/be/www/1m"
+	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
 done
-for n in "${PROXIES[@]}"; do
-	echo "bench: $n, two workers ..." >&2
-	measure2 "$n"
+for n in "${UP[@]}"; do idle "$n"; done
+echo "bench: one worker each: keep-alive ..." >&2
+keepalive "" "$SECS" 1
+echo "bench: one worker each: new connections, and the OpenSSL handshake floor ..." >&2
+churn
+echo "bench: one worker each: 64 KiB and 1 MiB responses ..." >&2
+big 64k /64k 65536
+big 1m /1m 1048576
+if [ "$STRACE" = 1 ]; then
+	echo "bench: one worker each: system calls (strace) ..." >&2
+	for n in "${UP[@]}"; do syscalls "$n"; done
+fi
+down_all
+echo "bench: two workers each: keep-alive ..." >&2
+up_all 2
+for n in "${UP[@]}"; do
+	same_bytes "$n" / "$T/be/small"
+	wrk -t2 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
 done
+keepalive 2 "$W2SECS" 2
+down_all
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
