@@ -21,7 +21,7 @@
 #       BENCH_STRACE_SECONDS for that long with wrk -c8             (default 3)
 #       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
 #                            logs, strace's output) and print its name
-#   Takes about 2.5 minutes with the defaults (3 with BENCH_STRACE=1).  Exit status 0 when
+#   Takes about 2 minutes with the defaults, BENCH_STRACE=1 included.  Exit status 0 when
 #   everything was measured (whatever the checks say), 1 when something could not be (a
 #   proxy that failed to start, a response with the wrong bytes, failed requests).
 #
