@@ -47,7 +47,14 @@ struct conn_server {
 	                                    start now say Connection: close */
 	unsigned long        *shared_nconns; /* NULL, or the process-wide count of open
 	                                    connections (atomic), which max_connections limits */
+	/* deferred work of this server's connections, done once per loop pass (conn.c) */
+	struct event         *async_ev;
+	struct conn          *async_head, *async_batch;
+	int                   async_active;
 };
+
+/* Free what conn.c keeps in srv (no connection may be left). */
+void conn_server_clear(struct conn_server *srv);
 
 /*
  * Take over an accepted non-blocking socket (ownership of fd passes to the conn, also on

@@ -1092,13 +1092,23 @@ static const llhttp_settings_t parser_settings = {
 
 /* ---------- public API ---------- */
 
+/* Parsers this thread freed, for the next one: an idle keep-alive connection gives its
+ * parser back (HTTP/1.1 makes a new one at the next request's first byte). */
+#define PARSER_CACHE_MAX 256
+static __thread struct http_parser *parser_cache[PARSER_CACHE_MAX];
+static __thread size_t parser_ncache;
+
 struct http_parser *http_parser_new(enum http_kind kind, const struct http_limits *lim,
     const struct http_callbacks *cb, void *arg)
 {
-	struct http_parser *p = calloc(1, sizeof(*p));
+	struct http_parser *p;
 
-	if (p == NULL)
+	if (parser_ncache > 0) {
+		p = parser_cache[--parser_ncache];
+		memset(p, 0, sizeof(*p));
+	} else if ((p = calloc(1, sizeof(*p))) == NULL) {
 		return NULL;
+	}
 	p->kind = kind;
 	p->lim = *lim;
 	p->cb = cb;
@@ -1117,10 +1127,13 @@ void http_parser_free(struct http_parser *p)
 {
 	if (p == NULL)
 		return;
-	free(p->harr);
-	free(p->spans);
-	free(p->buf);
-	free(p);
+	stash_put(STASH_HARR, p->harr, p->harr_cap, 64);
+	stash_put(STASH_ARENA, p->buf, p->cap, 4096);
+	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
+	if (parser_ncache < PARSER_CACHE_MAX)
+		parser_cache[parser_ncache++] = p;
+	else
+		free(p);
 }
 
 /* Turn llhttp's error into ours (only when no check of ours already set one). */
@@ -1338,6 +1351,8 @@ void http_parser_trim(struct http_parser *p)
 
 void http_parser_stash_drain(void)
 {
+	while (parser_ncache > 0)
+		free(parser_cache[--parser_ncache]);
 	for (int k = 0; k < STASH_KINDS; k++) {
 		struct stash *st = &parser_stash[k];
 

@@ -202,8 +202,15 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	}
 	h->has_sni = 0;
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &extlen) == 1) {
-		if (tlsctx_sni_parse(ext, extlen, h->sni, sizeof(h->sni)) != 0) {
+		char name[BINDING_HOST_MAX];
+
+		if (tlsctx_sni_parse(ext, extlen, name, sizeof(name)) != 0) {
 			*al = SSL_AD_DECODE_ERROR;
+			return SSL_CLIENT_HELLO_ERROR;
+		}
+		free(h->sni);   /* a second ClientHello (after HelloRetryRequest) */
+		if ((h->sni = strdup(name)) == NULL) {
+			*al = SSL_AD_INTERNAL_ERROR;
 			return SSL_CLIENT_HELLO_ERROR;
 		}
 		h->has_sni = 1;
