@@ -895,7 +895,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->hello.cfg = cfg;
 	c->hello.local = c->info.local;
 	c->hello.port = c->info.port;
-	c->hello.narrate = conn_narrate_hello;
+	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
 	c->hello.arg = c;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (srv->trace) {

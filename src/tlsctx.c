@@ -215,8 +215,9 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 		}
 		h->has_sni = 1;
 	}
-	memset(&choice, 0, sizeof(choice));
-	rc = binding_resolve_cert(h->cfg, &h->local, h->port, h->has_sni ? h->sni : NULL, &choice);
+	/* no sentences for a handshake nobody narrates */
+	rc = (h->narrate != NULL ? binding_resolve_cert : binding_choose_cert)(h->cfg, &h->local,
+	    h->port, h->has_sni ? h->sni : NULL, &choice);
 	h->done = 1;
 	if (rc != 0 || choice.cert == NULL) {
 		h->refused = 1;
