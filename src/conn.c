@@ -80,10 +80,12 @@ struct conn {
 	struct sendrate            rate;
 	enum conn_state            state;
 	uint64_t                   deadline;  /* the framing's, ms (CLOCK_MONOTONIC_COARSE) */
-	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0) */
+	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
+	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */
 	int                        async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
+	unsigned                   renegotiating : 1;
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1;
@@ -428,6 +430,73 @@ conn_abort(struct conn *c, const char *why)
 	conn_close(c, why);
 }
 
+void
+conn_reset(struct conn *c, const char *why)
+{
+	struct linger lg = { 1, 0 };
+
+	if (c->state == CS_CLOSED)
+		return;
+	c->cut = 1;
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));   /* close sends RST */
+	conn_close(c, why);
+}
+
+/* Every client certificate is taken: HTTP.SYS hands the chain's status to IIS, which
+ * answers 403.16 and friends; the handshake itself never fails on it. */
+static int
+conn_verify_any(int ok, X509_STORE_CTX *ctx)
+{
+	return 1;
+}
+
+int
+conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
+{
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) != TLS1_2_VERSION)
+		return -1;
+	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
+		return -1;
+	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, conn_verify_any);
+	if (tlsio_request_client_cert(c->ssl) != 0)
+		return -1;
+	c->renegotiating = 1;
+	trace_note(c->srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
+	    "is asked for its certificate inside the TLS connection");
+	/* the HelloRequest goes out now; the client's answer is read as any input */
+	switch (tlsio_handshake(c->ssl)) {
+	case TLSIO_OK:
+	case TLSIO_WANT_READ:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		break;
+	default:
+		c->renegotiating = 0;
+		return -1;
+	}
+	c->wdeadline = conn_now_ms() + (uint64_t)CONN_RENEGOTIATE_SECONDS * 1000;
+	conn_arm_for(c, c->wdeadline);
+	conn_reading(c, 1);
+	return 0;
+}
+
+/* A renegotiation in progress ended (the client answered the HelloRequest, or not). */
+static void
+conn_renegotiated(struct conn *c)
+{
+	if (!c->renegotiating || c->ssl == NULL || SSL_renegotiate_pending(c->ssl))
+		return;
+	c->renegotiating = 0;
+	c->wdeadline = 0;
+	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
+		c->fr->client_cert(c, c->frs);
+}
+
 /* The output is out: close_notify, FIN, then discard what the client still sends until
  * it closes (or CONN_LINGER_SECONDS), so unread input never turns the close into a reset
  * that destroys the response before the client read it. */
@@ -678,6 +747,11 @@ conn_read(struct conn *c)
 			}
 		}
 		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		if (c->renegotiating && n == 0) {
+			conn_renegotiated(c);   /* the handshake records came, no data */
+			if (c->state == CS_CLOSED)
+				return;
+		}
 		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
 			c->write_wants_read = 0;
 			conn_async(c, ASYNC_FLUSH);
@@ -685,6 +759,10 @@ conn_read(struct conn *c)
 		if (n > 0) {
 			if (!discard) {
 				iobuf_commit(&c->in, n);
+				if (c->renegotiating)
+					conn_renegotiated(c);
+				if (c->state != CS_OPEN)
+					return;
 				conn_input(c);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
@@ -791,8 +869,14 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state == CS_CLOSED)
 		return;
 	if (c->wdeadline != 0 && now >= c->wdeadline) {
-		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
 		c->wdeadline = 0;
+		if (c->renegotiating) {
+			/* HTTP.SYS: "SSL renegotiation ... took longer than ... two minutes" */
+			conn_cut(c, "Timer_SslRenegotiation", WIN32_SEM_TIMEOUT,
+			    "the client did not renegotiate in time");
+			return;
+		}
+		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
 		conn_cut(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT,
 		    "the client took nothing for idle_connection_timeout");
 		return;
