@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh — sysbind against nginx and HAProxy as TLS-terminating reverse proxies (DESIGN.md
 # §8), in one run, on loopback, in front of the same backend, then a table with ratios to
-# nginx and the checks of DESIGN.md §8 (issue 13's targets), each "met" or "MISSED".
+# nginx and the checks of DESIGN.md §8 (issue 13's targets) and of HTTP/2 (issue 15's),
+# each "met" or "MISSED".
 #
 #   scripts/bench.sh [BUILD]
 #       BUILD (default build) holds the sysbind binary to measure.  A BUILD inside this tree
@@ -17,22 +18,29 @@
 #       BENCH_BIG_SECONDS    each of the 64 KiB and 1 MiB runs      (default 3)
 #       BENCH_BIG_CONNS      wrk connections for those              (default 8)
 #       BENCH_W2_SECONDS     keep-alive run, two workers            (default 6)
+#       BENCH_H2_SECONDS     each HTTP/2 run, 32 streams in flight  (default 6)
+#       BENCH_H2_WIDE_SECONDS    the HTTP/2 run, 128 streams        (default 3)
 #       BENCH_STRACE=1       also count system calls per keep-alive request (strace -c),
-#       BENCH_STRACE_SECONDS for that long with wrk -c8             (default 3)
+#       BENCH_STRACE_SECONDS for that long with wrk -c8, and per HTTP/2 request with
+#                            h2load -c4 -m8                         (default 3)
 #       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
 #                            logs, strace's output) and print its name
-#   Takes about 2 minutes with the defaults, BENCH_STRACE=1 included.  Exit status 0 when
-#   everything was measured (whatever the checks say), 1 when something could not be (a
-#   proxy that failed to start, a response with the wrong bytes, failed requests).
+#   Takes about 3 minutes with the defaults, 20 s more with BENCH_STRACE=1.  Exit status 0
+#   when everything was measured (whatever the checks say), 1 when something could not be
+#   (a proxy that failed to start, a response with the wrong bytes, failed requests, an
+#   HTTP/2 run that did not get h2, the proxies on unlike TLS parameters).
 #
-# Installs nginx, haproxy, wrk and curl from Debian when missing (scripts/install-deps.sh;
-# strace too for BENCH_STRACE=1).  The backend is an nginx instance of its own, one worker,
-# keep-alive, on another port: fast, written in C, and not one of the proxies' code paths
-# under test.  It answers / with a fixed 64-byte body (`return 200`), and /64k and /1m with
+# Installs nginx, haproxy, wrk, h2load (nghttp2-client) and curl from Debian when missing
+# (scripts/install-deps.sh; strace too for BENCH_STRACE=1).  The backend is an nginx
+# instance of its own, one worker, keep-alive, on another port: fast, written in C, and not
+# one of the proxies' code paths under test.  It answers / with a fixed 64-byte body (`return 200`), and /64k and /1m with
 # static files of 65536 and 1048576 bytes (sendfile).  Each proxy keeps up to 32 idle
 # backend connections and logs nothing.  The TLS certificate (ECDSA P-256), protocol and
 # cipher are the same for all three (printed under the table, with the key-exchange group).
-# Every proxy's answer is checked byte for byte with curl before it is measured.
+# All three offer h2 and http/1.1 by ALPN, as sysbind does by default (nginx `listen ... ssl
+# http2`, HAProxy `alpn h2,http/1.1`); wrk and idleconns offer no ALPN and speak HTTP/1.1,
+# h2load offers h2 and must get it.  Every proxy's answer is checked byte for byte with curl
+# over HTTP/1.1 and over HTTP/2 (curl must report version 2) before it is measured.
 #
 # The three proxies run side by side, and each run is cut in BENCH_ROUNDS turns per proxy
 # taken in a rotating order (sysbind nginx haproxy, nginx haproxy sysbind, ...): on a
@@ -54,6 +62,14 @@
 #       them: the proxy's RSS delta / connections, in KiB;
 #     large responses: wrk -t1 -cBENCH_BIG_CONNS on /64k and on /1m: requests/s, MiB/s of
 #       body and CPU µs per MiB of body;
+#     HTTP/2: h2load (one thread) on /, with -D seconds: requests/s, p50 and p99 latency
+#       (from h2load's --log-file, each request's start to the end of its response: the
+#       median of the turns' percentiles, as for wrk), CPU µs per request, in three rows:
+#       -c4 -m8 (many streams on few connections) and -c32 -m1 (one stream per
+#       connection), each 32 streams in flight like wrk -c32 and like the 32 idle backend
+#       connections each proxy keeps; and -c4 -m32, 128 streams in flight, more than
+#       those 32: each proxy opens and closes backend connections as the burst comes and
+#       goes, as it would behind a browser's page of many requests;
 #   two workers each (sysbind workers = 2, nginx worker_processes 2 with its master,
 #     HAProxy nbthread 2): keep-alive, wrk -t2 -cBENCH_CONNS: requests/s, p50, p99, CPU µs
 #     per request.  This machine's cores are shared by wrk, the backend and the proxy: the
@@ -69,7 +85,8 @@
 #     its one worker) during a wrk -t1 -c8 run of BENCH_STRACE_SECONDS: each system call's
 #     count divided by the requests wrk completed.  The 8 connections' accept and handshake
 #     fall inside the run: a few calls out of thousands of requests.  strace slows the
-#     proxy many times over; the counts per request, not the rates, are the result.
+#     proxy many times over; the counts per request, not the rates, are the result.  The
+#     same for HTTP/2, with h2load -c4 -m8 instead of wrk.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
@@ -84,7 +101,9 @@ BCONNS=${BENCH_BIG_CONNS:-8}
 W2SECS=${BENCH_W2_SECONDS:-6}
 STRACE=${BENCH_STRACE:-0}
 SSECS=${BENCH_STRACE_SECONDS:-3}
-for v in ROUNDS SECS CSECS CONNS IDLE BSECS BCONNS W2SECS SSECS; do
+H2SECS=${BENCH_H2_SECONDS:-6}
+H2WSECS=${BENCH_H2_WIDE_SECONDS:-3}
+for v in ROUNDS SECS CSECS CONNS IDLE BSECS BCONNS W2SECS SSECS H2SECS H2WSECS; do
 	case "${!v}" in ''|*[!0-9]*|0) echo "bench: $v must be a positive whole number, not '${!v}'" >&2; exit 2 ;; esac
 	[ "${!v}" -le 100000 ] || { echo "bench: $v=${!v} is more than 100000" >&2; exit 2; }
 done
@@ -98,7 +117,7 @@ fresh=()
 for p in nginx haproxy; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || fresh+=("$p")
 done
-extra=(nginx haproxy)
+extra=(nginx haproxy nghttp2-client)
 [ "$STRACE" = 1 ] && extra+=(strace)
 "$ROOT/scripts/install-deps.sh" "${extra[@]}"
 if [ ${#fresh[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
@@ -118,6 +137,8 @@ case "$BUILD/" in
 esac
 
 T=$(mktemp -d /tmp/sysbind-bench.XXXXXX)
+# the TLS 1.3 suites OpenSSL's clients offer, in their order (h2load_run)
+TLS13_DEFAULT=$(openssl ciphers -s -tls1_3)
 PIDS=()
 # live_child PID: PID is a running child of this script.  A reaped child's PID may belong
 # to another process by now (pid_max can be 32768, with other runs on the machine): only
@@ -271,7 +292,7 @@ http {
 	keepalive_requests 100000000; keepalive_timeout 300s;
 	upstream be { server 127.0.0.1:$BE; keepalive 32; }
 	server {
-		listen 127.0.0.1:$1 ssl;
+		listen 127.0.0.1:$1 ssl http2;
 		ssl_certificate $T/certs/both.pem; ssl_certificate_key $T/certs/both.key;
 		ssl_protocols TLSv1.2 TLSv1.3;   # 1.22's default stops at TLS 1.2
 		location / { proxy_pass http://be; proxy_http_version 1.1;
@@ -295,7 +316,7 @@ defaults
 	timeout http-keep-alive 300s
 	http-reuse always
 frontend fe
-	bind 127.0.0.1:$1 ssl crt $T/certs/both-combined.pem
+	bind 127.0.0.1:$1 ssl crt $T/certs/both-combined.pem alpn h2,http/1.1
 	default_backend be
 backend be
 	server app 127.0.0.1:$BE pool-max-conn 32
@@ -343,12 +364,18 @@ worker_pid() {
 	k=$(children "$1")
 	if [ -n "$k" ]; then set -- $k; echo "$1"; else echo "$1"; fi
 }
-# same_bytes NAME PATH FILE: the proxy returns FILE's bytes for PATH
+# same_bytes NAME PATH FILE: the proxy returns FILE's bytes for PATH over HTTP/1.1 and over
+# HTTP/2.  curl offers h2 by ALPN unless told otherwise: each version is asked for, and the
+# version curl reports having spoken must be the one asked for.
 same_bytes() {
-	if ! curl -sk --max-time 10 -o "$T/got" "https://127.0.0.1:$(port_of "$1")$2" ||
-	    ! cmp -s "$T/got" "$3"; then
-		note "$1" "GET $2 did not return the backend's $(stat -c %s "$3") bytes"
-	fi
+	local v got
+	for v in 1.1 2; do
+		got=$(curl -sk --max-time 10 --http"$v" -o "$T/got" -w '%{http_version}' \
+		    "https://127.0.0.1:$(port_of "$1")$2") || got=""
+		if [ "$got" != "$v" ] || ! cmp -s "$T/got" "$3"; then
+			note "$1" "GET $2 over HTTP/$v did not return the backend's $(stat -c %s "$3") bytes (curl spoke HTTP/${got:-nothing})"
+		fi
+	done
 }
 # wrk_run NAME OUTVAR wrk-args...: wrk's output, with failed requests noted
 wrk_run() {
@@ -359,6 +386,43 @@ wrk_run() {
 		note "$name" "wrk $*: $(printf '%s\n' "$o" | grep -E 'Socket errors|Non-2xx' | tr '\n' ' ')"
 	fi
 	printf -v "$var" '%s' "$o"
+}
+# h2load_run NAME OUTVAR LOGFILE h2load-args...: h2load's output, its per-request log in
+# LOGFILE; noted: a run that did not negotiate h2, failed, errored or timed-out streams, a
+# status other than 2xx, an exit status other than 0.  H2_TLS_NAME: what was negotiated.
+h2load_run() {
+	local name=$1 var=$2 log=$3 o d tls
+	shift 3
+	rm -f "$log"
+	# -D bounds the run; the timeout only bounds a proxy that never answers the handshake.
+	# h2load offers TLS_AES_128_GCM_SHA256 first, where OpenSSL's clients (wrk, curl,
+	# s_client) offer its default order: nginx follows the client's order (1.22's
+	# ssl_prefer_server_ciphers is off), sysbind and HAProxy their own, so without the
+	# OpenSSL order nginx alone would run AES-128 in the HTTP/2 rows.
+	o=$(timeout 120 h2load --tls13-ciphers="$TLS13_DEFAULT" --log-file="$log" "$@" 2>&1) ||
+		note "$name" "h2load $*: exit status $?"
+	tls=$(printf '%s\n' "$o" | sed -n -e 's/^TLS Protocol: //p' -e 's/^Cipher: //p' -e 's/^Server Temp Key: \([^ ]*\).*/\1/p' \
+	    -e 's/^Application protocol: //p' | tr '\n' ' ')
+	printf -v "H2_TLS_$name" '%s' "$tls"
+	printf '%s\n' "$o" | grep -q '^Application protocol: h2$' ||
+		note "$name" "h2load $*: h2 not negotiated (${tls:-no TLS})"
+	d=$(printf '%s\n' "$o" | sed -n 's/^requests: .* done, \([0-9]*\) succeeded, \([0-9]*\) failed, \([0-9]*\) errored, \([0-9]*\) timeout.*/\1 \2 \3 \4/p')
+	set -- $d
+	if [ $# -ne 4 ] || [ "$1" -eq 0 ] || [ "$2" -ne 0 ] || [ "$3" -ne 0 ] || [ "$4" -ne 0 ]; then
+		note "$name" "h2load: $(printf '%s\n' "$o" | grep '^requests:' || echo 'no requests line')"
+	fi
+	printf '%s\n' "$o" | grep -q '^status codes: [0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx$' ||
+		note "$name" "h2load: $(printf '%s\n' "$o" | grep '^status codes:' || echo 'no status codes line')"
+	printf -v "$var" '%s' "$o"
+}
+h2load_reqs() { printf '%s\n' "$1" | sed -n 's/^requests: .* done, \([0-9]*\) succeeded.*/\1/p'; }
+# h2load_pct LOGFILE: "p50 p99" in ms of the 2xx requests of h2load's --log-file (start time,
+# status, microseconds to the end of the response), nearest rank
+h2load_pct() {
+	awk '$2 >= 200 && $2 < 300 { print $3 }' "$1" | sort -n |
+	    awk '{ v[NR] = $1 } END { if (NR == 0) { print "? ?"; exit }
+		i = int(NR * 0.50); if (i < NR * 0.50) i++; j = int(NR * 0.99); if (j < NR * 0.99) j++
+		printf "%.3f %.3f\n", v[i] / 1000, v[j] / 1000 }'
 }
 wrk_reqs() { printf '%s\n' "$1" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p'; }
 wrk_pct() { to_ms "$(printf '%s\n' "$1" | awk -v p="$2" '$1 == p { print $2 }')"; }
@@ -421,6 +485,37 @@ big() {
 		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
 		set_r "mibs$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) -v b="$3" 'BEGIN { printf "%.0f", q * b / t / 1048576 }')"
 		set_r "cpumib$key" "$n" "$(per "${tck[$n]}" "$(awk -v q="${req[$n]}" -v b="$3" 'BEGIN { print q * b / 1048576 }')")"
+	done
+}
+
+# h2 KEY SECONDS CLIENTS STREAMS: h2load -cCLIENTS -mSTREAMS on / over TLS with ALPN h2,
+# every proxy in ROUNDS turns: R_rps/p50/p99/cpureq_KEY_NAME, summed and taken as in
+# keepalive
+h2() {
+	local key=$1 s r n c0 c1 out q pct
+	s=$(rounds "$2")
+	declare -A req=() tck=() p50=() p99=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r"); do
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			h2load_run "$n" out "$T/h2.log" -c"$3" -m"$4" -D "$s" "https://127.0.0.1:$(port_of "$n")/"
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			q=$(h2load_reqs "$out")
+			req[$n]=$(( ${req[$n]:-0} + ${q:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+			pct=$(h2load_pct "$T/h2.log")
+			if [ "$pct" != "? ?" ]; then   # a turn without a request has no percentile
+				p50[$n]="${p50[$n]:-} ${pct% *}"
+				p99[$n]="${p99[$n]:-} ${pct#* }"
+			fi
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r "p50$key" "$n" "$(median ${p50[$n]})"
+		set_r "p99$key" "$n" "$(median ${p99[$n]})"
+		set_r "cpureq$key" "$n" "$(per "${tck[$n]}" "${req[$n]}")"
 	done
 }
 
@@ -494,36 +589,44 @@ idle() {
 	quiet "$port"
 }
 
-# syscalls NAME: strace -c on the serving process during a wrk run: T/sc.NAME holds
-# "call count-per-request" lines
+# syscalls PROTO NAME: strace -c on the serving process during a wrk run (PROTO h1) or an
+# h2load -c4 -m8 run (PROTO h2): T/sc.PROTO.NAME holds "call count-per-request" lines,
+# R_sreqsPROTO_NAME the requests
 syscalls() {
-	local name=$1 spid out reqs pid
+	local proto=$1 name=$2 spid out reqs pid f
+	f="$T/strace.$proto.$name"
 	pid=$(worker_pid "$(pid_of "$name")")
 	quiet "$(port_of "$name")"
-	strace -c -f -o "$T/strace.$name" -p "$pid" 2>"$T/strace.$name.err" &
+	: >"$f.err"   # there before the loop below reads it (the background job makes it late)
+	strace -c -f -o "$f" -p "$pid" 2>"$f.err" &
 	spid=$!
 	PIDS+=("$spid")
 	for _ in $(seq 1 100); do
-		grep -q attached "$T/strace.$name.err" && break
+		grep -q attached "$f.err" && break
 		live_child "$spid" || break
 		sleep 0.05
 	done
-	if ! grep -q attached "$T/strace.$name.err"; then
-		note "$name" "strace did not attach: $(head -n 2 "$T/strace.$name.err" | tr '\n' ' ')"
+	if ! grep -q attached "$f.err"; then
+		note "$name" "strace did not attach: $(head -n 2 "$f.err" | tr '\n' ' ')"
 		stop "$spid" INT
 		return 0
 	fi
-	wrk_run "$name" out -t1 -c8 -d"${SSECS}s" "https://127.0.0.1:$(port_of "$name")/"
+	if [ "$proto" = h2 ]; then
+		h2load_run "$name" out "$T/h2.log" -c4 -m8 -D "$SSECS" "https://127.0.0.1:$(port_of "$name")/"
+		reqs=$(h2load_reqs "$out")
+	else
+		wrk_run "$name" out -t1 -c8 -d"${SSECS}s" "https://127.0.0.1:$(port_of "$name")/"
+		reqs=$(wrk_reqs "$out")
+	fi
 	stop "$spid" INT
-	reqs=$(wrk_reqs "$out")
-	set_r sreqs "$name" "$reqs"
+	set_r "sreqs$proto" "$name" "$reqs"
 	# "% time  seconds  usecs/call  calls  [errors]  syscall": the errors column may be empty
 	awk -v n="$reqs" 'n + 0 > 0 && $1 ~ /^[0-9.]+$/ && NF >= 5 { printf "%s %.3f\n", $NF, $4 / n }' \
-	    "$T/strace.$name" >"$T/sc.$name"
+	    "$f" >"$T/sc.$proto.$name"
 }
 
 echo "bench: $("$BUILD/sysbind" --version 2>&1 | head -n 1) ($BUILD/sysbind), $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | sed -n '1s/ - .*//p'), $(openssl version)" >&2
-echo "bench: backend nginx on 127.0.0.1:$BE; $ROUNDS rounds of: keep-alive $(rounds "$SECS")s (wrk -c$CONNS), new connections $(rounds "$CSECS")s, each large body $(rounds "$BSECS")s (wrk -c$BCONNS), two workers $(rounds "$W2SECS")s; $IDLE idle connections" >&2
+echo "bench: backend nginx on 127.0.0.1:$BE; $ROUNDS rounds of: keep-alive $(rounds "$SECS")s (wrk -c$CONNS), HTTP/2 $(rounds "$H2SECS")s (h2load -c4 -m8, -c32 -m1) and $(rounds "$H2WSECS")s (-c4 -m32), new connections $(rounds "$CSECS")s, each large body $(rounds "$BSECS")s (wrk -c$BCONNS), two workers $(rounds "$W2SECS")s; $IDLE idle connections" >&2
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 F_SERVER="?" F_CLIENT="?" F_PROC="?" F_TLS="?"
 
@@ -536,10 +639,16 @@ for n in "${UP[@]}"; do
 	same_bytes "$n" /64k "$T/be/www/64k"
 	same_bytes "$n" /1m "$T/be/www/1m"
 	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
+	h2load --tls13-ciphers="$TLS13_DEFAULT" -c4 -m8 -D 1 "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 ||
+		true   # warm-up
 done
 for n in "${UP[@]}"; do idle "$n"; done
 echo "bench: one worker each: keep-alive ..." >&2
 keepalive "" "$SECS" 1
+echo "bench: one worker each: HTTP/2 ..." >&2
+h2 h2m8 "$H2SECS" 4 8
+h2 h2c32 "$H2SECS" 32 1
+h2 h2m32 "$H2WSECS" 4 32
 echo "bench: one worker each: new connections, and the OpenSSL handshake floor ..." >&2
 churn
 echo "bench: one worker each: 64 KiB and 1 MiB responses ..." >&2
@@ -547,7 +656,7 @@ big 64k /64k 65536
 big 1m /1m 1048576
 if [ "$STRACE" = 1 ]; then
 	echo "bench: one worker each: system calls (strace) ..." >&2
-	for n in "${UP[@]}"; do syscalls "$n"; done
+	for n in "${UP[@]}"; do syscalls h1 "$n"; syscalls h2 "$n"; done
 fi
 down_all
 echo "bench: two workers each: keep-alive ..." >&2
@@ -573,6 +682,18 @@ row "keep-alive requests/s" rps
 row "keep-alive p50 latency (ms)" p50
 row "keep-alive p99 latency (ms)" p99
 row "CPU µs per keep-alive request" cpureq
+row "HTTP/2 -c4 -m8: requests/s" rpsh2m8
+row "HTTP/2 -c4 -m8: p50 latency (ms)" p50h2m8
+row "HTTP/2 -c4 -m8: p99 latency (ms)" p99h2m8
+row "HTTP/2 -c4 -m8: CPU µs per request" cpureqh2m8
+row "HTTP/2 -c32 -m1: requests/s" rpsh2c32
+row "HTTP/2 -c32 -m1: p50 latency (ms)" p50h2c32
+row "HTTP/2 -c32 -m1: p99 latency (ms)" p99h2c32
+row "HTTP/2 -c32 -m1: CPU µs per request" cpureqh2c32
+row "HTTP/2 -c4 -m32: requests/s" rpsh2m32
+row "HTTP/2 -c4 -m32: p50 latency (ms)" p50h2m32
+row "HTTP/2 -c4 -m32: p99 latency (ms)" p99h2m32
+row "HTTP/2 -c4 -m32: CPU µs per request" cpureqh2m32
 row "new TLS connections/s" cps
 row "CPU µs per new connection+request" cpuconn
 printf '%-40s %10s %10s %10s\n' "  ... / OpenSSL handshake floor" "$(ratio "$(get cpuconn sysbind)" "$F_SERVER")" \
@@ -591,7 +712,17 @@ row "2 workers: CPU µs per keep-alive req" cpureq2
 printf '%-40s %10s   (client %s µs, whole process %s µs; %s)\n' "OpenSSL handshake floor (server CPU µs)" \
 	"$F_SERVER" "$F_CLIENT" "$F_PROC" "$F_TLS"
 for n in "${PROXIES[@]}"; do
-	echo "$n: $(get tls "$n")"
+	v="H2_TLS_$n"
+	echo "$n: $(get tls "$n")(openssl s_client); ${!v:-?}(h2load)"
+done
+# the same TLS for all three, or the comparison is not a fair one
+for n in "${UP[@]}"; do
+	v="H2_TLS_$n" w="H2_TLS_${UP[0]}"
+	if [ "$(get tls "$n")" != "$(get tls "${UP[0]}")" ] || [ "${!v:-}" != "${!w:-}" ]; then
+		echo "note: the proxies did not negotiate the same TLS parameters (above): the rows compare unlike things"
+		FAILED=1
+		break
+	fi
 done
 echo "load average (1, 5, 15 min): at the start $LOAD_START, at the end $LOAD_END"
 for n in "${PROXIES[@]}"; do
@@ -599,18 +730,24 @@ for n in "${PROXIES[@]}"; do
 	[ "$e" = "?" ] || echo "note: $n: $e"
 done
 
-if [ "$STRACE" = 1 ]; then
+# sc_table PROTO TITLE: the system calls per request of the syscalls PROTO runs, most
+# frequent first (summed over the three), those under 0.005 per request left out
+sc_table() {
 	echo
-	echo "system calls per keep-alive request (strace -c -f, wrk -t1 -c8 -d${SSECS}s; requests: sysbind $(get sreqs sysbind), nginx $(get sreqs nginx), haproxy $(get sreqs haproxy))"
+	echo "$2; requests: sysbind $(get "sreqs$1" sysbind), nginx $(get "sreqs$1" nginx), haproxy $(get "sreqs$1" haproxy))"
 	printf '%-20s %10s %10s %10s\n' syscall sysbind nginx haproxy
-	touch "$T/sc.sysbind" "$T/sc.nginx" "$T/sc.haproxy"
+	touch "$T/sc.$1.sysbind" "$T/sc.$1.nginx" "$T/sc.$1.haproxy"
 	awk 'FNR == 1 { f++ } { v[$1, f] = $2; k[$1] = 1; if ($1 != "total") s[$1] += $2 }
 		END { for (c in k) if (c != "total") printf "%s %s %s %s %.6f\n", c,
 		        ((c, 1) in v ? v[c, 1] : "-"), ((c, 2) in v ? v[c, 2] : "-"), ((c, 3) in v ? v[c, 3] : "-"), s[c]
 		      printf "total %s %s %s -1\n", ((("total", 1) in v) ? v["total", 1] : "-"),
 		        ((("total", 2) in v) ? v["total", 2] : "-"), ((("total", 3) in v) ? v["total", 3] : "-") }' \
-	    "$T/sc.sysbind" "$T/sc.nginx" "$T/sc.haproxy" |
+	    "$T/sc.$1.sysbind" "$T/sc.$1.nginx" "$T/sc.$1.haproxy" |
 	    sort -k5,5gr | awk '$5 >= 0.005 || $1 == "total" { printf "%-20s %10s %10s %10s\n", $1, $2, $3, $4 }'
+}
+if [ "$STRACE" = 1 ]; then
+	sc_table h1 "system calls per keep-alive request (strace -c -f, wrk -t1 -c8 -d${SSECS}s"
+	sc_table h2 "system calls per HTTP/2 request (strace -c -f, h2load -c4 -m8 -D ${SSECS}"
 fi
 
 echo
@@ -626,4 +763,9 @@ chk "keep-alive requests/s >= nginx ($(S rps) vs $(N rps))" "$(N rps)" "$(S rps)
 chk "CPU per new TLS connection <= 1.0 x nginx ($(S cpuconn) vs $(N cpuconn) µs)" "$(S cpuconn)" "$(N cpuconn)"
 chk "CPU per new TLS connection <= 1.4 x the OpenSSL floor ($(S cpuconn) vs $(times 1.4 "$F_SERVER") µs)" "$(S cpuconn)" "$(times 1.4 "$F_SERVER")"
 chk "RSS per idle TLS connection <= 0.9 x nginx ($(S idle) vs $(times 0.9 "$(N idle)") KiB)" "$(S idle)" "$(times 0.9 "$(N idle)")"
+for k in "h2m8 -c4 -m8" "h2c32 -c32 -m1" "h2m32 -c4 -m32"; do
+	set -- $k
+	chk "HTTP/2 $2 $3 requests/s >= nginx ($(S "rps$1") vs $(N "rps$1"))" "$(N "rps$1")" "$(S "rps$1")"
+	chk "HTTP/2 $2 $3 CPU per request <= 1.0 x nginx ($(S "cpureq$1") vs $(N "cpureq$1") µs)" "$(S "cpureq$1")" "$(N "cpureq$1")"
+done
 exit "$FAILED"
