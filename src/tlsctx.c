@@ -180,8 +180,8 @@ tlsctx_refuse(SSL *ssl)
 static int
 tlsctx_http2(const struct conf *cfg, const struct conf_sslcert *entry)
 {
-	(void)entry;   /* the binding's disablehttp2 comes with the netsh flags (issue 14) */
-	return cfg->http2;
+	/* [server] http2, less the binding's disablehttp2 (netsh's per-entry flag) */
+	return conf_http2_offered(cfg, entry);
 }
 
 static int

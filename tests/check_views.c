@@ -200,7 +200,7 @@ START_TEST(test_views_show_sslcert_ipport_bytes)
 	    "    IP:port                      : 0.0.0.0:8443\r\n"
 	    "    Certificate Hash             : %s\r\n"
 	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
-	    "    Certificate Store Name       : MY\r\n"
+	    "    Certificate Store Name       : (null)\r\n"
 	    "%s", first_cert(cfg)->thumbprint, netsh_tail);
 	assert_text(got, want);
 	ck_assert_int_eq((int)strlen(first_cert(cfg)->thumbprint), 40);
@@ -225,7 +225,7 @@ START_TEST(test_views_show_sslcert_hostnameport_and_ccs)
 	    "    Hostname:port                : sitev2.mysite.com:8443\r\n"
 	    "    Certificate Hash             : %s\r\n"
 	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
-	    "    Certificate Store Name       : MY\r\n"
+	    "    Certificate Store Name       : (null)\r\n"
 	    "%s"
 	    "    Central Certificate Store    : 8443\r\n"
 	    "    Certificate Hash             : (null)\r\n"
