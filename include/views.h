@@ -18,12 +18,19 @@
 struct conf;
 
 /*
- * `netsh http show sslcert`: the header block, then one full modern entry per
- * [sslcert] section in file order, each followed by a blank line.  Lines end in CRLF, as
- * the Windows console prints them, so the bytes can be compared with a capture from a
- * Windows machine.  Returns 0, or -1 on a write error.
+ * `netsh http show sslcert`: the header block, then one entry per [sslcert] section in
+ * file order, each followed by a blank line, in the layout of the Windows Server [server]
+ * show_layout names: 2012 (up to Negotiate Client Certificate), 2019 (Reject Connections
+ * and Disable HTTP2 added), 2022 (the Disable/Enable lines up to Enable Session Ticket and
+ * the two "Extended Properties" blocks), 2025 (Disable Session ID and Enable Caching
+ * Client Hello added).  Every line comes from the conf key table's labels: Enabled /
+ * Disabled for the old flags, Set / Not Set for the newer, "(null)" for an unset text.
+ * Lines end in CRLF, as the Windows console prints them, so the bytes can be compared
+ * with a capture from a Windows machine.  A parameter set away from netsh's default that
+ * the layout has no line for is named on note (may be NULL), one line each: nothing is
+ * hidden silently.  Returns 0, or -1 on a write error.
  */
-int views_show_sslcert(const struct conf *cfg, FILE *out);
+int views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note);
 
 /*
  * `appcmd list site`: one line per site in file order,

@@ -498,7 +498,7 @@ cli_main(int argc, char **argv)
 		break;
 	}
 	case CLI_SHOW_SSLCERT:
-		views_show_sslcert(cfg, stdout);
+		views_show_sslcert(cfg, stdout, stderr);
 		break;
 	case CLI_LIST_SITE:
 		views_list_site(cfg, stdout);

@@ -1191,7 +1191,7 @@ netsh_show(const char *path, const char *key, int scoped, FILE *out, FILE *errou
 		view.sslcerts = (struct conf_sslcert *)e;
 		view.nsslcerts = 1;
 	}
-	if (views_show_sslcert(&view, out) != 0)
+	if (views_show_sslcert(&view, out, errout) != 0)
 		rc = 1;
 	conf_free(c);
 	return rc;

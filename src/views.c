@@ -20,29 +20,6 @@
 
 /* ---- show sslcert ---- */
 
-/* The lines after Certificate Store Name, with the defaults netsh shows (reference §6.2). */
-static const char *const sslcert_defaults[][2] = {
-	{ "Verify Client Certificate Revocation", "Enabled" },
-	{ "Verify Revocation Using Cached Client Certificate Only", "Disabled" },
-	{ "Usage Check", "Enabled" },
-	{ "Revocation Freshness Time", "0" },
-	{ "URL Retrieval Timeout", "0" },
-	{ "Ctl Identifier", "(null)" },
-	{ "Ctl Store Name", "(null)" },
-	{ "DS Mapper Usage", "Disabled" },
-	{ "Negotiate Client Certificate", "Disabled" },
-	{ "Reject Connections", "Disabled" },
-	{ "Disable HTTP2", "Not Set" },
-	{ "Disable QUIC", "Not Set" },
-	{ "Disable TLS1.2", "Not Set" },
-	{ "Disable TLS1.3", "Not Set" },
-	{ "Disable OCSP Stapling", "Not Set" },
-	{ "Enable Token Binding", "Not Set" },
-	{ "Log Extended Events", "Not Set" },
-	{ "Disable Legacy TLS Versions", "Not Set" },
-	{ "Enable Session Ticket", "Not Set" },
-};
-
 /* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
 static void
 sslcert_line(FILE *out, const char *label, const char *value)
@@ -76,15 +53,54 @@ sslcert_hash(const struct conf_sslcert *e, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-int
-views_show_sslcert(const struct conf *cfg, FILE *out)
+/* The value netsh prints for key k of entry e: Enabled/Disabled or Set/Not Set for a
+ * flag, the number, the text or "(null)". */
+static const char *
+sslcert_value(const struct conf_key *k, const struct conf_sslcert *e, char *buf, size_t len)
 {
-	size_t i, j;
+	const char *v;
+
+	if (strcmp(k->name, "certhash") == 0) {
+		sslcert_hash(e, buf, len);
+		return buf;
+	}
+	if (k->type == CONF_TYPE_SWITCH) {
+		int on = conf_switch_enabled(k, e);
+
+		if (k->flags & CONF_KEY_SETWORDS)
+			return on ? "Set" : "Not Set";
+		return on ? "Enabled" : "Disabled";
+	}
+	if (strcmp(k->name, "certstorename") == 0 && e->key.kind == SSLCERT_CCS)
+		return "(null)";
+	v = conf_key_value(k, e, buf, len);
+	return v != NULL ? v : "(null)";
+}
+
+/* Whether key k of e holds something other than netsh's default (what `show` would
+ * print differently from an entry added with no parameters). */
+static int
+sslcert_not_default(const struct conf_key *k, const struct conf_sslcert *e)
+{
+	char buf[64];
+	const char *v = conf_key_value(k, e, buf, sizeof(buf));
+
+	if (k->def == NULL)
+		return v != NULL;
+	return v == NULL || strcmp(v, k->def) != 0;
+}
+
+int
+views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
+{
+	size_t i, j, n;
+	const struct conf_key *keys = conf_keys(&n);
+	unsigned layout = (unsigned)cfg->show_layout, prop;
 
 	fputs("\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n", out);
 	for (i = 0; i < cfg->nsslcerts; i++) {
 		const struct conf_sslcert *e = &cfg->sslcerts[i];
-		char key[BINDING_HOST_MAX + 16], hash[64];
+		char key[BINDING_HOST_MAX + 16], val[128];
 		const char *label = "IP:port";
 
 		if (e->key.kind == SSLCERT_HOSTNAMEPORT)
@@ -92,22 +108,34 @@ views_show_sslcert(const struct conf *cfg, FILE *out)
 		else if (e->key.kind == SSLCERT_CCS)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
-		sslcert_hash(e, hash, sizeof(hash));
 		sslcert_line(out, label, key);
-		sslcert_line(out, "Certificate Hash", hash);
-		sslcert_line(out, "Application ID", e->appid != NULL ? e->appid : "(null)");
-		sslcert_line(out, "Certificate Store Name",
-		    e->key.kind == SSLCERT_CCS || e->certstorename == NULL ? "(null)" :
-		    e->certstorename);
-		for (j = 0; j < sizeof(sslcert_defaults) / sizeof(sslcert_defaults[0]); j++)
-			sslcert_line(out, sslcert_defaults[j][0], sslcert_defaults[j][1]);
-		fputs(" Extended Properties:\r\n", out);
-		sslcert_line(out, "PropertyId", "0");
-		sslcert_line(out, "Receive Window", "1048576");
-		fputs(" Extended Properties:\r\n", out);
-		sslcert_line(out, "PropertyId", "1");
-		sslcert_line(out, "Max Settings Per Frame", "2796202");
-		sslcert_line(out, "Max Settings Per Minute", "4294967295");
+		for (j = 0; j < n; j++) {
+			const struct conf_key *k = &keys[j];
+
+			if (k->section != CONF_SECTION_SSLCERT || k->label == NULL)
+				continue;
+			if (k->since > layout) {
+				/* what this layout has no line for is said, not dropped */
+				if (note != NULL && sslcert_not_default(k, e))
+					fprintf(note, "sysbind: [sslcert %s]: %s = %s is not shown: "
+					    "show_layout = %u has no \"%s\" line (it came with Windows "
+					    "Server %u)\n", e->name, k->name, conf_key_value(k, e, val,
+					    sizeof(val)), layout, k->label, k->since);
+				continue;
+			}
+			if (k->extprop == 0)
+				sslcert_line(out, k->label, sslcert_value(k, e, val, sizeof(val)));
+		}
+		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
+		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
+			fputs(" Extended Properties:\r\n", out);
+			snprintf(val, sizeof(val), "%u", prop - 1);
+			sslcert_line(out, "PropertyId", val);
+			for (j = 0; j < n; j++)
+				if (keys[j].section == CONF_SECTION_SSLCERT && keys[j].extprop == prop)
+					sslcert_line(out, keys[j].label, sslcert_value(&keys[j], e, val,
+					    sizeof(val)));
+		}
 		fputs("\r\n", out);
 	}
 	return ferror(out) ? -1 : 0;

@@ -105,7 +105,7 @@ capture(const struct conf *cfg, enum which w, int *rc)
 
 	ck_assert_ptr_nonnull(f);
 	switch (w) {
-	case SHOW:       r = views_show_sslcert(cfg, f); break;
+	case SHOW:       r = views_show_sslcert(cfg, f, NULL); break;
 	case LIST:       r = views_list_site(cfg, f); break;
 	case CHECK:      r = views_check(cfg, time(NULL), 0, f); break;
 	case CHECK_JSON: r = views_check(cfg, time(NULL), 1, f); break;
@@ -849,6 +849,167 @@ START_TEST(test_cli_usage_lists_only_current_commands)
 }
 END_TEST
 
+/* ---- show sslcert: the four Windows layouts, byte for byte ---- */
+
+/* A file of tests/fixtures/iis/ whole (caller frees). */
+static char *
+fixture(const char *name)
+{
+	char path[256], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "tests/fixtures/iis/%s", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* show sslcert of text (no certificates loaded: the hashes are certhash as written). */
+static char *
+show_of(const char *text, char **note)
+{
+	char err[4096], *buf = NULL, *nbuf = NULL;
+	size_t len = 0, nlen = 0;
+	struct conf *c = conf_parse(text, "layout.ini", 0, err, sizeof(err));
+	FILE *f, *nf;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	f = open_memstream(&buf, &len);
+	nf = open_memstream(&nbuf, &nlen);
+	ck_assert_int_eq(views_show_sslcert(c, f, nf), 0);
+	fclose(f);
+	fclose(nf);
+	conf_free(c);
+	if (note != NULL)
+		*note = nbuf;
+	else
+		free(nbuf);
+	return buf;
+}
+
+#define APPID "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+
+static void
+assert_layout(const char *fixture_name, const char *text)
+{
+	char *want = fixture(fixture_name), *got = show_of(text, NULL);
+
+	assert_text(got, want);
+	free(got);
+	free(want);
+}
+
+START_TEST(test_views_show_sslcert_layout_2012)
+{
+	/* the hostnameport entry's thumbprint as Windows' dialog copies it: upper case, spaced */
+	assert_layout("netsh-2012.txt", "[server]\nmode = iis8\nshow_layout = 2012\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = MY\n"
+	    "[sslcert sni.iis8.com:443]\n"
+	    "certhash = E5614040 C21D60B4 C78C327C FE3B731D 59B76E0D\n" APPID "certstorename = My\n"
+	    "[sslcert ccs:443]\ndirectory = ccs\n" APPID);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2019)
+{
+	static const char entry[] =
+	    "certhash = be22839cfff71bab0b118b69b0c8a2e33f02f04d\n"
+	    "appid = {5d89a20c-beab-4389-9447-324788eb944a}\ncertstorename = MY\n"
+	    "sslctlstorename = AdfsTrustedDevices\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), "[server]\nmode = iis8\nshow_layout = 2019\n"
+	    "[sslcert sts.aadtesting.info:443]\n%s[sslcert 0.0.0.0:443]\n%s", entry, entry);
+	assert_layout("netsh-2019.txt", text);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2022)
+{
+	/* the default layout */
+	assert_layout("netsh-2022.txt",
+	    "[sslcert 0.0.0.0:443]\ncerthash = 2ACE368A 90D2117B E7A0065D FE259B2E 8C94F538\n"
+	    APPID "certstorename = My\ndisabletls13 = enable\n"
+	    "[sslcert 0.0.0.0:44307]\ncerthash = 61d34f532da121bbab64723c4871e72c92f03735\n"
+	    "appid = {214124cd-d05b-4309-9af9-9caa44b2b74a}\ncertstorename = MY\n");
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2025)
+{
+	assert_layout("netsh-2025.txt", "[server]\nshow_layout = 2025\n"
+	    "[sslcert 0.0.0.0:21443]\ncerthash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\n"
+	    APPID "certstorename = My\ndisablehttp2 = enable\ndisablequic = enable\n"
+	    "enabletokenbinding = enable\nlogextendedevents = enable\n"
+	    "disablelegacytls = enable\nenablesessionticket = enable\ndisablesessionid = enable\n"
+	    "[sslcert 0.0.0.0:7048]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n"
+	    "appid = {a0a0a0a0-b1b1-c2c2-d3d3-e4e4e4e4e4e4}\n");
+}
+END_TEST
+
+/* Every parameter away from its default, in the 2022 layout: each line netsh has. */
+START_TEST(test_views_show_sslcert_every_flag)
+{
+	assert_layout("netsh-2022-every-flag.txt", "[server]\nmode = iis8\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = My\nverifyclientcertrevocation = disable\n"
+	    "verifyrevocationwithcachedclientcertonly = enable\nusagecheck = disable\n"
+	    "revocationfreshnesstime = 3600\nurlretrievaltimeout = 15000\n"
+	    "sslctlidentifier = MyCtl\nsslctlstorename = ClientAuthIssuer\n"
+	    "dsmapperusage = enable\nclientcertnegotiation = enable\nreject = enable\n"
+	    "disablehttp2 = enable\ndisablequic = enable\ndisabletls12 = enable\n"
+	    "disabletls13 = enable\ndisableocspstapling = enable\nenabletokenbinding = enable\n"
+	    "logextendedevents = enable\ndisablelegacytls = enable\nenablesessionticket = enable\n"
+	    "receivewindow = 65535\nmaxsettingsperframe = 100\nmaxsettingsperminute = 1000\n"
+	    "[sslcert sitev2.mysite.com:443]\n"
+	    "certhash = e5614040c21d60b4c78c327cfe3b731d59b76e0d\n" APPID
+	    "certstorename = WebHosting\nclientcertnegotiation = enable\n"
+	    "sslctlstorename = ClientAuthIssuer\ndisabletls13 = enable\n"
+	    "disablelegacytls = enable\n");
+}
+END_TEST
+
+/* A parameter the layout has no line for is named, not dropped silently; the long labels
+ * keep one space before the colon; the 28-column padding. */
+START_TEST(test_views_show_sslcert_hidden_and_padding)
+{
+	char *note, *got = show_of("[server]\nshow_layout = 2012\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisabletls13 = enable\n"
+	    "reject = enable\nreceivewindow = 70000\ndisablesessionid = disable\n", &note);
+
+	ck_assert_str_eq(note,
+	    "sysbind: [sslcert 0.0.0.0:443]: reject = enable is not shown: show_layout = 2012 has "
+	    "no \"Reject Connections\" line (it came with Windows Server 2019)\n"
+	    "sysbind: [sslcert 0.0.0.0:443]: disabletls13 = enable is not shown: show_layout = "
+	    "2012 has no \"Disable TLS1.3\" line (it came with Windows Server 2022)\n"
+	    "sysbind: [sslcert 0.0.0.0:443]: receivewindow = 70000 is not shown: show_layout = "
+	    "2012 has no \"Receive Window\" line (it came with Windows Server 2022)\n");
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Verify Client Certificate Revocation : "
+	    "Enabled\r\n    Verify Revocation Using Cached Client Certificate Only : Disabled\r\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Negotiate Client Certificate : Disabled\r\n"
+	    "\r\n"));
+	ck_assert_ptr_null(strstr(got, "Extended"));
+	free(note);
+	free(got);
+	got = show_of("[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n"
+	    "disabletls13 = enable\n", &note);
+	ck_assert_str_eq(note, "");
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Disable TLS1.3               : Set\r\n"));
+	free(note);
+	free(got);
+}
+END_TEST
+
 static Suite *
 views_suite(void)
 {
@@ -859,6 +1020,12 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
 	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
 	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2012);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2019);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2025);
+	tcase_add_test(tc, test_views_show_sslcert_every_flag);
+	tcase_add_test(tc, test_views_show_sslcert_hidden_and_padding);
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);
