@@ -362,6 +362,14 @@ int conf_header_parse(const char *inside, char **kind, char **name, char *err, s
  */
 int conf_header_find(const char *text, size_t len, size_t *open, size_t *close);
 
+/*
+ * The path of a [location SITE/PATH] from what follows the site's name ("", "/a/b/",
+ * "/a//b"): a new string "/a/b" (empty segments dropped; "/" for the site itself) in *out.
+ * "." and ".." segments, a backslash and a segment ending in a dot or a blank are refused
+ * (no request could be matched to them as written): -1 with why in msg.
+ */
+int conf_location_path(const char *rest, char **out, char *msg, size_t msglen);
+
 /* name as a [site ...] header must spell it: as is, or quoted and escaped.  A new string
  * (caller frees), or NULL when out of memory. */
 char *conf_name_quote(const char *name);

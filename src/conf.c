@@ -1872,13 +1872,13 @@ done:
 }
 
 /*
- * The path of a [location] after its site's name ("", "/", "/a/b/", "/a//b"): "/a/b",
+ * (conf.h) The path of a [location] after its site's name ("", "/", "/a/b/", "/a//b"): "/a/b",
  * empty segments dropped, "/" for the site itself.  "." and ".." segments, a "\\" (HTTP.SYS
  * turns it into "/" before any path is matched) and a segment ending in a dot or a blank
  * (Windows drops those from a name) are refused: no request could ever be matched to them
  * as written.  Returns 0 with a new string in *out, or -1 with msg.
  */
-static int
+int
 conf_location_path(const char *rest, char **out, char *msg, size_t msglen)
 {
 	char *o = malloc(strlen(rest) + 2);
