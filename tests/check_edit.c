@@ -606,6 +606,112 @@ START_TEST(test_edit_netsh_update)
 }
 END_TEST
 
+/* Issue 14: netsh's client-certificate and TLS parameters land as [sslcert] keys (Enable
+ * as enable); update sslpropertyex sets the Extended Properties, which a later update
+ * sslcert keeps. */
+START_TEST(test_edit_netsh_flags_and_sslpropertyex)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 11, "http", "add", "sslcert",
+	    "ccs=9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs",
+	    "clientcertnegotiation=Enable", "disabletls13=enable", "sslctlstorename=ClientAuthIssuer",
+	    "revocationfreshnesstime=3600", "verifyclientcertrevocation=DISABLE"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully added\r\n\r\n");
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert ccs:9443]\ndirectory = ccs\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\nverifyclientcertrevocation = disable\n"
+	    "revocationfreshnesstime = 3600\nsslctlstorename = ClientAuthIssuer\n"
+	    "clientcertnegotiation = enable\ndisabletls13 = enable\n") != NULL, "%s", text);
+	free(text);
+	free(out);
+	free(err);
+
+	/* sslpropertyex: PropertyId 0, then 1, on the ipport entry; its key lines stay */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=65535"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully updated\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 7, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=1", "maxsettingsperframe=100",
+	    "maxsettingsperminute=1000"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=70000"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert 0.0.0.0:8443]\ncerthash = "
+	    "5e537858f558b101c877dd9a442344dd7f110794\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\nreceivewindow = 70000\n"
+	    "maxsettingsperframe = 100\nmaxsettingsperminute = 1000\n\n[sslcert ccs:9443]") != NULL,
+	    "%s", text);
+	free(text);
+	/* an update of the binding keeps them (ccs: no certificate lookup) */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ccs=9443", "propertyid=1", "maxsettingsperminute=5"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 7, "http", "update", "sslcert",
+	    "ccs=9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs",
+	    "disablehttp2=enable"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert ccs:9443]\ndirectory = ccs\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\ndisablehttp2 = enable\n"
+	    "maxsettingsperminute = 5\n") != NULL, "%s", text);
+	free(text);
+
+	/* what netsh refuses */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=1", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(err, "receivewindow= belongs to propertyid=0"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "receivewindow=65535"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "One or more essential parameters were not entered."));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=2", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:9999", "propertyid=0", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate update failed, Error: 2\r\nThe system cannot "
+	    "find the file specified.\r\n\r\n");
+	free(out);
+	free(err);
+	/* a value netsh takes but the binding cannot hold: the file is left as it was */
+	text = read_all(path);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=1000"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate update failed, Error: 87\r\nThe parameter is "
+	    "incorrect.\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(err, "receivewindow must be a number from 65535 to "
+	    "2147483647, not \"1000\""));
+	free(out);
+	free(err);
+	conf = read_all(path);
+	ck_assert_str_eq(conf, text);
+	free(conf);
+	free(text);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=65535"), 2);
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* appcmd's parameters from its table: list filters, sslFlags in either form, a site whose
  * name only a quoted header can hold. */
 START_TEST(test_edit_appcmd_table_and_quoted_names)
@@ -738,6 +844,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_netsh_add_delete_show);
 	tcase_add_test(tc, test_edit_netsh_every_parameter);
 	tcase_add_test(tc, test_edit_netsh_update);
+	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);
 	suite_add_tcase(s, tc);
