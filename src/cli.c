@@ -161,6 +161,19 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		for (k = 0; k < sizeof(cli_options) / sizeof(cli_options[0]); k++)
 			if (strcmp(a, cli_options[k].name) == 0)
 				break;
+		if (k == sizeof(cli_options) / sizeof(cli_options[0]) && nw > 0 &&
+		    strcmp(words[0], "appcmd") == 0 && strchr(a, ':') != NULL) {
+			/* appcmd's own parameters may start with "-": -section:NAME */
+			if (o->nargs == CLI_MAX_ARGS) {
+				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+				return -1;
+			}
+			if (nw < 3)
+				words[nw] = a;
+			o->args[o->nargs++] = argv[i];
+			nw++;
+			continue;
+		}
 		if (k == sizeof(cli_options) / sizeof(cli_options[0])) {
 			/* One after the command word is reported once the word is known:
 			 * "import --applicationhost F" is an unknown command first of all. */

@@ -19,6 +19,7 @@
 
 #include "edit.h"
 #include "binding.h"
+#include "clientcert.h"
 #include "file.h"
 #include "certstore.h"
 #include "conf.h"
@@ -792,6 +793,8 @@ edit_load(const char *path, FILE *errout)
 /* appcmd's verbs and objects this emulation takes. */
 #define AV_SET  0x1
 #define AV_LIST 0x2
+#define AV_LIST_CONFIG 0x4
+#define AV_SET_CONFIG  0x8
 
 enum appcmd_arg {
 	AA_IDENTIFIER,     /* the site, positional or /site.name: */
@@ -800,6 +803,9 @@ enum appcmd_arg {
 	AA_FILTER_NAME,    /* list: /name: */
 	AA_FILTER_ID,      /* list: /id: */
 	AA_FILTER_STATE,   /* list: /state: */
+	AA_SECTION,        /* list|set config: -section: */
+	AA_SSLFLAGS,       /* set config: /sslFlags: */
+	AA_COMMIT,         /* set config: /commit: */
 };
 
 /* One appcmd parameter: its prefix (compared case-insensitively, as appcmd does). */
@@ -814,7 +820,16 @@ static const struct {
 	{ "/name:", AA_FILTER_NAME, AV_LIST },
 	{ "/id:", AA_FILTER_ID, AV_LIST },
 	{ "/state:", AA_FILTER_STATE, AV_LIST },
+	{ "-section:", AA_SECTION, AV_LIST_CONFIG | AV_SET_CONFIG },
+	{ "/section:", AA_SECTION, AV_LIST_CONFIG | AV_SET_CONFIG },
+	{ "/sslFlags:", AA_SSLFLAGS, AV_SET_CONFIG },
+	{ "-sslFlags:", AA_SSLFLAGS, AV_SET_CONFIG },
+	{ "/commit:", AA_COMMIT, AV_SET_CONFIG },
+	{ "-commit:", AA_COMMIT, AV_SET_CONFIG },
 };
+
+/* The one configuration section appcmd's config commands are emulated for. */
+#define APPCMD_ACCESS "system.webServer/security/access"
 #define APPCMD_NPARAMS (sizeof(appcmd_params) / sizeof(appcmd_params[0]))
 
 /* The attributes of a binding element in /+bindings.[name='value',...]. */
@@ -976,11 +991,160 @@ appcmd_list_site(const char *path, const char *name, const char *const *filters,
 	return rc;
 }
 
+/*
+ * The site a configuration path ("MySite V2/secure") names: the longest site name the
+ * path starts with (without case), followed by "/" or nothing; *rest gets the rest.
+ */
+static const struct conf_site *
+appcmd_config_site(const struct conf *c, const char *where, const char **rest)
+{
+	const struct conf_site *best = NULL;
+	size_t i, bestlen = 0;
+
+	for (i = 0; i < c->nsites; i++) {
+		size_t n = strlen(c->sites[i].name);
+
+		if (strncasecmp(where, c->sites[i].name, n) != 0 ||
+		    (where[n] != '\0' && where[n] != '/') || (best != NULL && n <= bestlen))
+			continue;
+		best = &c->sites[i];
+		bestlen = n;
+	}
+	*rest = best != NULL ? where + bestlen : where;
+	return best;
+}
+
+static int
+appcmd_config_path_error(FILE *out, const char *where)
+{
+	return appcmd_error(out, NULL, "Config Error Unrecognized configuration path "
+	    "'MACHINE/WEBROOT/APPHOST/%s'", where);
+}
+
+/*
+ * `appcmd list config ["SITE[/PATH]"] -section:system.webServer/security/access`: the
+ * effective <access sslFlags> there (the longest [location], else the site's; without a
+ * path, the server's, which sysbind keeps per site: None), as appcmd prints a section.
+ */
+static int
+appcmd_list_config(const char *path, const char *where, FILE *out, FILE *errout)
+{
+	struct conf *c;
+	const struct conf_site *site;
+	const char *rest = "";
+	char flags[128];
+	unsigned access = 0;
+
+	if ((c = edit_load(path, errout)) == NULL)
+		return 2;
+	if (where != NULL && where[0] != '\0') {
+		if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
+			conf_free(c);
+			return appcmd_config_path_error(out, where);
+		}
+		access = clientcert_access(c, site, rest[0] != '\0' ? rest : "/", NULL);
+	}
+	fprintf(out, "<system.webServer>\n  <security>\n    <access sslFlags=\"%s\" />\n"
+	    "  </security>\n</system.webServer>\n", conf_access_format(access, flags,
+	    sizeof(flags)));
+	conf_free(c);
+	return ferror(out) ? 1 : 0;
+}
+
+/*
+ * `appcmd set config "SITE[/PATH]" -section:system.webServer/security/access
+ * /sslFlags:"..." [/commit:apphost]`: the site's ssl_flags, or the ssl_flags of its
+ * [location SITE/PATH] (added after the site's section when there is none).
+ */
+static int
+appcmd_set_config(const char *path, const char *where, const char *flags, FILE *out,
+    FILE *errout)
+{
+	struct conf *c;
+	const struct conf_site *site;
+	const struct conf_location *loc = NULL;
+	const char *rest;
+	char *text = NULL, *next = NULL, *lpath = NULL, *whole = NULL, *q = NULL, *ins = NULL;
+	char err[16384], msg[512];
+	enum edit_status st = EDIT_OK;
+	struct edit_doc d;
+	size_t i;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((c = edit_load(path, errout)) == NULL)
+		return 2;
+	if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
+		conf_free(c);
+		return appcmd_config_path_error(out, where);
+	}
+	if (conf_location_path(rest, &lpath, msg, sizeof(msg)) != 0) {
+		fprintf(errout, "sysbind: appcmd set config \"%s\": %s\n", where, msg);
+		conf_free(c);
+		return appcmd_config_path_error(out, where);
+	}
+	for (i = 0; i < site->nlocations; i++)
+		if (strcasecmp(c->locations[site->locations[i]].path, lpath) == 0)
+			loc = &c->locations[site->locations[i]];
+	if ((text = edit_slurp(path, errout)) == NULL) {
+		rc = 2;
+		goto done;
+	}
+	if (loc != NULL) {
+		next = edit_section_key(text, "location", loc->name, "ssl_flags", flags, &st, err,
+		    sizeof(err));
+	} else if (strcmp(lpath, "/") == 0) {
+		next = edit_section_key(text, "site", site->name, "ssl_flags", flags, &st, err,
+		    sizeof(err));
+	} else {
+		const struct edit_section *s;
+
+		if (asprintf(&whole, "%s%s", site->name, lpath) < 0 ||
+		    (q = conf_name_quote(whole)) == NULL || doc_parse(&d, text) != 0 ||
+		    (s = find_section(&d, "site", site->name)) == NULL) {
+			snprintf(err, sizeof(err), "out of memory");
+			st = EDIT_INVALID;
+		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s", d.eol, q, d.eol,
+		    flags, d.eol) < 0) {
+			ins = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+			st = EDIT_INVALID;
+		} else {
+			next = insert_lines(&d, section_content_end(&d, s), ins);
+		}
+	}
+	if (next == NULL) {
+		rc = appcmd_error(out, "80070057", "%s", err);
+		goto done;
+	}
+	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
+		print_lines(errout, err);
+		rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
+		goto done;
+	}
+	fprintf(out, "Applied configuration changes to section \"" APPCMD_ACCESS "\" for "
+	    "\"MACHINE/WEBROOT/APPHOST/%s\" at configuration commit path "
+	    "\"MACHINE/WEBROOT/APPHOST\"\n", where);
+	rc = 0;
+done:
+	doc_free(&d);
+	free(ins);
+	free(q);
+	free(whole);
+	free(lpath);
+	free(next);
+	free(text);
+	conf_free(c);
+	return rc;
+}
+
 int
 edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
-	const char *args[AA_FILTER_STATE + 1];
-	char binding[600], err[16384], *text = NULL, *next;
+	const char *args[AA_COMMIT + 1];
+	char binding[600], err[16384], sslflags[256], *text = NULL, *next;
 	unsigned verb;
 	int i, rc;
 	size_t k;
@@ -993,10 +1157,15 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 	} else if (nwords >= 2 && strcasecmp(words[0], "set") == 0 &&
 	    strcasecmp(words[1], "site") == 0) {
 		verb = AV_SET;
+	} else if (nwords >= 2 && strcasecmp(words[1], "config") == 0 &&
+	    (strcasecmp(words[0], "list") == 0 || strcasecmp(words[0], "set") == 0)) {
+		verb = strcasecmp(words[0], "list") == 0 ? AV_LIST_CONFIG : AV_SET_CONFIG;
 	} else {
 		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
-		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped]\n");
+		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
+		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
+		    "set config \"SITE/PATH\" -section:" APPCMD_ACCESS " /sslFlags:\"...\"\n");
 		return 2;
 	}
 	for (i = 2; i < nwords; i++) {
@@ -1009,8 +1178,8 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 				    strlen(appcmd_params[k].prefix)) == 0)
 					break;
 			if (k == APPCMD_NPARAMS || !(appcmd_params[k].verbs & verb)) {
-				fprintf(errout, "sysbind: appcmd %s site: unsupported argument \"%s\"\n",
-				    words[0], w);
+				fprintf(errout, "sysbind: appcmd %s %s: unsupported argument \"%s\"\n",
+				    words[0], words[1], w);
 				return 2;
 			}
 			a = appcmd_params[k].arg;
@@ -1022,16 +1191,42 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		if (a == AA_BINDING_ADD && args[AA_BINDING_REMOVE] != NULL)
 			a = AA_BINDING_REMOVE;
 		if (args[a] != NULL) {
-			fprintf(errout, "sysbind: appcmd %s site: \"%s\" given twice\n", words[0],
-			    words[i]);
+			fprintf(errout, "sysbind: appcmd %s %s: \"%s\" given twice\n", words[0],
+			    words[1], words[i]);
 			return 2;
 		}
 		args[a] = w;
 		if (a == AA_BINDING_ADD || a == AA_BINDING_REMOVE)
 			args[a] = words[i];
+		if (a == AA_SSLFLAGS && w[0] == '"' && strlen(w) >= 2 && w[strlen(w) - 1] == '"') {
+			/* /sslFlags:"Ssl, SslNegotiateCert" as cmd.exe passes it: the quotes go */
+			snprintf(sslflags, sizeof(sslflags), "%.*s", (int)strlen(w) - 2, w + 1);
+			args[a] = sslflags;
+		}
 	}
 	if (verb == AV_LIST)
 		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
+	if (verb == AV_LIST_CONFIG || verb == AV_SET_CONFIG) {
+		if (args[AA_SECTION] == NULL || strcasecmp(args[AA_SECTION], APPCMD_ACCESS) != 0) {
+			fprintf(errout, "sysbind: appcmd %s config: only -section:" APPCMD_ACCESS
+			    " is emulated%s%s\n", words[0], args[AA_SECTION] != NULL ? ", not " : "",
+			    args[AA_SECTION] != NULL ? args[AA_SECTION] : "");
+			return 2;
+		}
+		if (verb == AV_LIST_CONFIG)
+			return appcmd_list_config(path, args[AA_IDENTIFIER], out, errout);
+		if (args[AA_IDENTIFIER] == NULL || args[AA_SSLFLAGS] == NULL) {
+			fprintf(errout, "sysbind: appcmd set config needs \"SITE[/PATH]\" and "
+			    "/sslFlags:\"...\"\n");
+			return 2;
+		}
+		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {
+			fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
+			    "configuration, IIS's apphost (/commit:apphost)\n", args[AA_COMMIT]);
+			return 2;
+		}
+		return appcmd_set_config(path, args[AA_IDENTIFIER], args[AA_SSLFLAGS], out, errout);
+	}
 	if (args[AA_IDENTIFIER] == NULL ||
 	    (args[AA_BINDING_ADD] == NULL && args[AA_BINDING_REMOVE] == NULL)) {
 		fprintf(errout, "sysbind: appcmd set site needs /site.name:NAME and "
