@@ -576,6 +576,9 @@ h2_build_head(struct h2_stream *s, int end_stream)
 	for (i = 0; i < s->nfields; i++) {
 		s->fields[i].name = H2_PTR(s->fields[i].name);
 		s->fields[i].value = H2_PTR(s->fields[i].value);
+		s->fields[i].name_len = (unsigned)strlen(s->fields[i].name);
+		s->fields[i].value_len = (unsigned)strlen(s->fields[i].value);
+		s->fields[i].id = http_field_id(s->fields[i].name, s->fields[i].name_len);
 	}
 #undef H2_PTR
 	memset(hd, 0, sizeof(*hd));
