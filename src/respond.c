@@ -10,6 +10,14 @@
  *   505 HTTP Version Not Supported "HTTP Error 505. The HTTP version of the request is not supported."
  *   502 Bad Gateway                "HTTP Error 502. The server received an invalid response from the upstream server."
  *   504 Gateway Timeout            "HTTP Error 504. The upstream server did not respond in time."
+ *
+ * IIS's pages (reference httpsys-clientcert-tls.md §A.1): a remote client gets IIS's custom
+ * error file, the same 403.htm for every 403.x (the sub-status is only in the log), 500.htm
+ * for 500.x, in IIS's XHTML template (iso-8859-1, CRLF lines, its style block), with
+ * IIS's headers: Content-Type: text/html, Server: Microsoft-IIS/10.0 (none when
+ * server_header is empty), X-Powered-By: ASP.NET.  IIS ships no 413.htm and the bytes of
+ * its 413 are NOT FOUND: sysbind sends the sentence reported for it ("The page was not
+ * displayed because the request entity is too large.") in the same template.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +28,7 @@
 
 struct page_text {
 	int status;
+	int iis;                  /* IIS's template (title, h2 = title, h3 = p) */
 	const char *status_text;  /* after the code on the status line */
 	const char *title;
 	const char *h2;
@@ -28,41 +37,51 @@ struct page_text {
 
 /* Indexed by enum respond_page. */
 static const struct page_text pages[] = {
-	[PAGE_BAD_REQUEST] = { 400, "Bad Request", "Bad Request", "Bad Request",
+	[PAGE_BAD_REQUEST] = { 400, 0, "Bad Request", "Bad Request", "Bad Request",
 	    "HTTP Error 400. The request is badly formed." },
-	[PAGE_INVALID_HOSTNAME] = { 400, "Bad Request", "Bad Request",
+	[PAGE_INVALID_HOSTNAME] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Invalid Hostname", "HTTP Error 400. The request hostname is invalid." },
-	[PAGE_INVALID_VERB] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid Verb",
+	[PAGE_INVALID_VERB] = { 400, 0, "Bad Request", "Bad Request", "Bad Request - Invalid Verb",
 	    "HTTP Error 400. The request verb is invalid." },
-	[PAGE_INVALID_URL] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid URL",
+	[PAGE_INVALID_URL] = { 400, 0, "Bad Request", "Bad Request", "Bad Request - Invalid URL",
 	    "HTTP Error 400. The request URL is invalid." },
-	[PAGE_INVALID_HEADER] = { 400, "Bad Request", "Bad Request",
+	[PAGE_INVALID_HEADER] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Invalid Header", "HTTP Error 400. The request has an invalid header name." },
-	[PAGE_REQUEST_TOO_LONG] = { 400, "Bad Request", "Bad Request",
+	[PAGE_REQUEST_TOO_LONG] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Request Too Long",
 	    "HTTP Error 400. The size of the request headers is too long." },
-	[PAGE_NOT_FOUND] = { 404, "Not Found", "Not Found", "Not Found",
+	[PAGE_NOT_FOUND] = { 404, 0, "Not Found", "Not Found", "Not Found",
 	    "HTTP Error 404. The requested resource is not found." },
-	[PAGE_LENGTH_REQUIRED] = { 411, "Length Required", "Length Required", "Length Required",
+	[PAGE_LENGTH_REQUIRED] = { 411, 0, "Length Required", "Length Required", "Length Required",
 	    "HTTP Error 411. The request must be chunked or have a content length." },
-	[PAGE_URL_TOO_LONG] = { 414, "Request URL Too Long", "Request URL Too Long",
+	[PAGE_URL_TOO_LONG] = { 414, 0, "Request URL Too Long", "Request URL Too Long",
 	    "Request URL Too Long", "HTTP Error 414. The request URL is too long." },
-	[PAGE_NOT_IMPLEMENTED] = { 501, "Not Implemented", "Not Implemented", "Not Implemented",
+	[PAGE_NOT_IMPLEMENTED] = { 501, 0, "Not Implemented", "Not Implemented", "Not Implemented",
 	    "HTTP Error 501. The request transfer encoding is not implemented." },
-	[PAGE_SERVICE_UNAVAILABLE] = { 503, "Service Unavailable", "Service Unavailable",
+	[PAGE_SERVICE_UNAVAILABLE] = { 503, 0, "Service Unavailable", "Service Unavailable",
 	    "Service Unavailable", "HTTP Error 503. The service is unavailable." },
-	[PAGE_VERSION] = { 505, "HTTP Version Not Supported", "HTTP Version Not Supported",
+	[PAGE_VERSION] = { 505, 0, "HTTP Version Not Supported", "HTTP Version Not Supported",
 	    "HTTP Version Not Supported",
 	    "HTTP Error 505. The HTTP version of the request is not supported." },
-	[PAGE_BAD_GATEWAY] = { 502, "Bad Gateway", "Bad Gateway", "Bad Gateway",
+	[PAGE_BAD_GATEWAY] = { 502, 0, "Bad Gateway", "Bad Gateway", "Bad Gateway",
 	    "HTTP Error 502. The server received an invalid response from the upstream server." },
-	[PAGE_GATEWAY_TIMEOUT] = { 504, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
+	[PAGE_GATEWAY_TIMEOUT] = { 504, 0, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
 	    "HTTP Error 504. The upstream server did not respond in time." },
 	/* sysbind's (misdirected = 421): HTTP.SYS has no 421 */
-	[PAGE_MISDIRECTED] = { 421, "Misdirected Request", "Misdirected Request",
+	[PAGE_MISDIRECTED] = { 421, 0, "Misdirected Request", "Misdirected Request",
 	    "Misdirected Request",
 	    "HTTP Error 421. The request was sent on a connection whose certificate was chosen "
 	    "for another host name." },
+	[PAGE_IIS_FORBIDDEN] = { 403, 1, "Forbidden", "403 - Forbidden: Access is denied.", NULL,
+	    "You do not have permission to view this directory or page using the credentials "
+	    "that you supplied." },
+	[PAGE_IIS_TOO_LARGE] = { 413, 1, "Request Entity Too Large",
+	    "413 - Request Entity Too Large.", NULL,
+	    "The page was not displayed because the request entity is too large." },
+	[PAGE_IIS_SERVER_ERROR] = { 500, 1, "Internal Server Error",
+	    "500 - Internal server error.", NULL,
+	    "There is a problem with the resource you are looking for, and it cannot be "
+	    "displayed." },
 };
 
 #define NPAGES (sizeof(pages) / sizeof(pages[0]))
@@ -70,6 +89,11 @@ static const struct page_text pages[] = {
 static const struct page_text *page_get(enum respond_page p)
 {
 	return (unsigned)p < NPAGES ? &pages[p] : &pages[PAGE_BAD_REQUEST];
+}
+
+int respond_page_is_iis(enum respond_page p)
+{
+	return page_get(p)->iis;
 }
 
 int respond_page_status(enum respond_page p)
@@ -127,6 +151,42 @@ int respond_error_body(struct evbuffer *out, enum respond_page p)
 {
 	const struct page_text *t = page_get(p);
 
+	if (t->iis)
+		return evbuffer_add_printf(out,
+		    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+		    "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\r\n"
+		    "<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n"
+		    "<head>\r\n"
+		    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"/>\r\n"
+		    "<title>%s</title>\r\n"
+		    "<style type=\"text/css\">\r\n"
+		    "<!--\r\n"
+		    "body{margin:0;font-size:.7em;font-family:Verdana, Arial, Helvetica, sans-serif;"
+		    "background:#EEEEEE;}\r\n"
+		    "fieldset{padding:0 15px 10px 15px;} \r\n"
+		    "h1{font-size:2.4em;margin:0;color:#FFF;}\r\n"
+		    "h2{font-size:1.7em;margin:0;color:#CC0000;} \r\n"
+		    "h3{font-size:1.2em;margin:10px 0 0 0;color:#000000;} \r\n"
+		    "#header{width:96%%;margin:0 0 0 0;padding:6px 2%% 6px 2%%;font-family:\"trebuchet "
+		    "MS\", Verdana, sans-serif;color:#FFF;\r\n"
+		    "background-color:#555555;}\r\n"
+		    "#content{margin:0 0 0 2%%;position:relative;}\r\n"
+		    ".content-container{background:#FFF;width:96%%;margin-top:8px;padding:10px;"
+		    "position:relative;}\r\n"
+		    "-->\r\n"
+		    "</style>\r\n"
+		    "</head>\r\n"
+		    "<body>\r\n"
+		    "<div id=\"header\"><h1>Server Error</h1></div>\r\n"
+		    "<div id=\"content\">\r\n"
+		    " <div class=\"content-container\"><fieldset>\r\n"
+		    "  <h2>%s</h2>\r\n"
+		    "  <h3>%s</h3>\r\n"
+		    " </fieldset></div>\r\n"
+		    "</div>\r\n"
+		    "</body>\r\n"
+		    "</html>\r\n", t->title, t->title, t->p) < 0 ? -1 : 0;
+
 	return evbuffer_add_printf(out,
 	    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\""
 	    "\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
@@ -168,6 +228,16 @@ int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *se
 	m->head_only = head_only;
 	respond_http_date(now, m->date, sizeof(m->date));
 	snprintf(m->length, sizeof(m->length), "%zu", evbuffer_get_length(m->body));
+	if (t->iis) {
+		/* IIS's headers; the framing says Connection: close when it closes */
+		msg_field(m, "Content-Type", "text/html");
+		if (server != NULL && *server != '\0')
+			msg_field(m, "Server", "Microsoft-IIS/10.0");
+		msg_field(m, "X-Powered-By", "ASP.NET");
+		msg_field(m, "Date", m->date);
+		msg_field(m, "Content-Length", m->length);
+		return 0;
+	}
 	msg_field(m, "Content-Type", "text/html; charset=us-ascii");
 	if (server != NULL && *server != '\0')
 		msg_field(m, "Server", server);
