@@ -843,6 +843,9 @@ exchange_client_cert(struct exchange *x)
 	if (exchange_cc_gate(x) != 0)
 		return;
 	exchange_proceed(x);
+	/* no input is being handled now: the head goes to the backend at once (with
+	 * Expect: 100-continue the client waits for the backend's 100) */
+	exchange_push(x);
 }
 
 /* A body byte of a request waiting for its client certificate: read ahead, up to
