@@ -27,6 +27,45 @@ static char *take(struct evbuffer *b, size_t *len)
 	return s;
 }
 
+/* IIS's pages: 403.htm is 1233 bytes as IIS sends it (the Content-Length of its remote
+ * 403 in captures), IIS's headers, no Connection: close of their own. */
+START_TEST(test_respond_iis_pages)
+{
+	static const struct { enum respond_page p; int status; const char *h2; } t[] = {
+		{ PAGE_IIS_FORBIDDEN, 403, "<h2>403 - Forbidden: Access is denied.</h2>" },
+		{ PAGE_IIS_TOO_LARGE, 413, "<h2>413 - Request Entity Too Large.</h2>" },
+		{ PAGE_IIS_SERVER_ERROR, 500, "<h2>500 - Internal server error.</h2>" },
+	};
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+	size_t n;
+
+	ck_assert_int_eq(respond_error_body(b, PAGE_IIS_FORBIDDEN), 0);
+	ck_assert_uint_eq(evbuffer_get_length(b), 1233);
+	evbuffer_free(b);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct respond_msg m;
+
+		ck_assert(respond_page_is_iis(t[i].p));
+		ck_assert_int_eq(respond_page_status(t[i].p), t[i].status);
+		ck_assert_int_eq(respond_error_msg(&m, t[i].p, "Microsoft-HTTPAPI/2.0", fixed_now, 0),
+		    0);
+		b = evbuffer_new();
+		ck_assert_int_eq(respond_msg_write(&m, 0, b), 0);
+		s = take(b, &n);
+		ck_assert_ptr_nonnull(strstr(s, "\r\nContent-Type: text/html\r\n"
+		    "Server: Microsoft-IIS/10.0\r\nX-Powered-By: ASP.NET\r\n"
+		    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\nContent-Length: "));
+		ck_assert_ptr_null(strstr(s, "Connection:"));
+		ck_assert_ptr_nonnull(strstr(s, t[i].h2));
+		free(s);
+		evbuffer_free(b);
+		respond_msg_clear(&m);
+	}
+	ck_assert(!respond_page_is_iis(PAGE_BAD_REQUEST));
+}
+END_TEST
+
 START_TEST(test_respond_body_lengths_match_table)
 {
 	static const struct { enum respond_page p; int status; size_t len; } t[] = {
@@ -566,6 +605,7 @@ static Suite *respond_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_respond_body_lengths_match_table);
+	tcase_add_test(tc, test_respond_iis_pages);
 	tcase_add_test(tc, test_respond_invalid_hostname_exact_bytes);
 	tcase_add_test(tc, test_respond_head_only_and_no_server);
 	tcase_add_test(tc, test_respond_sysbind_pages_use_the_template);
