@@ -46,7 +46,8 @@ struct tlsctx {
 };
 
 /* Windows Server 2022's default cipher suite order (reference §D; the NULL suites are
- * used only when an application asks, so not here).  Security level 0: OpenSSL refuses
+ * used only when an application asks, so not here; DES-CBC3-SHA stays in the string, but
+ * Debian 12's OpenSSL has no 3DES suite, and a name it lacks is skipped).  Security level 0: OpenSSL refuses
  * TLS 1.0 and 1.1 (their SHA-1 signatures) at any higher level. */
 const char tlsctx_server2022_ciphers[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
@@ -162,9 +163,16 @@ tlsctx_cert_build(struct tlsctx *t, const struct cert *cert)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	/* read from the connection's current SSL_CTX after the switch, as are the security
-	 * level and the DH parameters (OpenSSL keeps them with the certificate) */
+	/* read from the connection's current SSL_CTX after the switch, as are the cipher
+	 * lists (an SSL without its own reads its context's), the security level and the DH
+	 * parameters (OpenSSL keeps them with the certificate) */
 	SSL_CTX_set_alpn_select_cb(ctx, tlsctx_alpn_cb, t);
+	if (t->cfg->tls_profile == CONF_TLS_PROFILE_SERVER2022 &&
+	    (SSL_CTX_set_cipher_list(ctx, tlsctx_server2022_ciphers) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, tlsctx_server2022_suites) != 1)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
 	SSL_CTX_set_security_level(ctx, SSL_CTX_get_security_level(t->ctx));
 	/* DHE with a group as strong as the key (2048 bits for RSA 2048: Schannel's
 	 * ServerMinKeyBitLength) */
