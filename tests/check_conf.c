@@ -1775,6 +1775,47 @@ START_TEST(test_conf_client_warnings)
 }
 END_TEST
 
+/* The manual page lists every key of the table as ".It Cm KEY" under its section's
+ * ".Sh [NAME" heading, and no key the table does not have. */
+START_TEST(test_conf_man_page_lists_every_key)
+{
+	FILE *f = fopen("man/sysbind.ini.5", "r");
+	char line[512], listed[128][64];
+	int sec = -1, secs[128];
+	size_t n, i, j, nlisted = 0;
+	const struct conf_key *k = conf_keys(&n);
+
+	ck_assert_msg(f != NULL, "man/sysbind.ini.5 (run from the repository root)");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			sec = strncmp(line, ".Sh [server]", 12) == 0 ? CONF_SECTION_SERVER :
+			    strncmp(line, ".Sh [sslcert", 12) == 0 ? CONF_SECTION_SSLCERT :
+			    strncmp(line, ".Sh [site", 9) == 0 ? CONF_SECTION_SITE :
+			    strncmp(line, ".Sh [location", 13) == 0 ? CONF_SECTION_LOCATION : -1;
+			continue;
+		}
+		if (sec < 0 || strncmp(line, ".It Cm ", 7) != 0)
+			continue;
+		ck_assert_uint_lt(nlisted, 128);
+		snprintf(listed[nlisted], sizeof(listed[0]), "%.63s", line + 7);
+		listed[nlisted][strcspn(listed[nlisted], " \n")] = '\0';
+		secs[nlisted++] = sec;
+	}
+	fclose(f);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nlisted; j++)
+			if (secs[j] == (int)k[i].section && strcmp(listed[j], k[i].name) == 0)
+				break;
+		ck_assert_msg(j < nlisted, "%s of %s is not in man/sysbind.ini.5", k[i].name,
+		    conf_section_name(k[i].section));
+	}
+	for (j = 0; j < nlisted; j++)
+		ck_assert_msg(conf_key_find((enum conf_section)secs[j], listed[j]) != NULL,
+		    "man/sysbind.ini.5 lists %s, which %s does not have", listed[j],
+		    conf_section_name((enum conf_section)secs[j]));
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1827,6 +1868,7 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_serve_needs_a_site);
 	tcase_add_test(tl, test_conf_certificate_unavailable);
 	tcase_add_test(tl, test_conf_load_client_material);
+	tcase_add_test(tl, test_conf_man_page_lists_every_key);
 	suite_add_tcase(s, tl);
 	return s;
 }
