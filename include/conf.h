@@ -157,6 +157,7 @@ struct conf {
 	unsigned            header_wait_timeout;   /* seconds */
 	unsigned            idle_connection_timeout;
 	unsigned            entity_body_timeout;
+	unsigned            renegotiation_timeout; /* seconds (HTTP.SYS: two minutes, fixed) */
 	unsigned            handshake_timeout;     /* seconds, default 30 */
 	unsigned long       min_send_rate;         /* bytes/s, 0 disables */
 	unsigned long       max_connections;       /* 0 = unlimited */

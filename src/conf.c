@@ -130,6 +130,9 @@ static const struct conf_key conf_table[] = {
 	  SRV(idle_connection_timeout) },
 	{ K_SRV, "entity_body_timeout", T_NUM, "120", 1, 65535, NULL, "EntityBody", NULL,
 	  "seconds between two parts of a request body", 0, SRV(entity_body_timeout) },
+	{ K_SRV, "renegotiation_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
+	  "seconds a client may take to answer the renegotiation that asks for its "
+	  "certificate", 0, SRV(renegotiation_timeout) },
 	{ K_SRV, "handshake_timeout", T_NUM, "30", 1, 65535, NULL, NULL, NULL,
 	  "seconds to complete the TLS handshake", 0, SRV(handshake_timeout) },
 	{ K_SRV, "min_send_rate", T_NUM, "150", 0, 4294967295UL, NULL, "MinSendRate", NULL,

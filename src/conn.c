@@ -472,7 +472,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		c->renegotiating = 0;
 		return -1;
 	}
-	c->wdeadline = conn_now_ms() + (uint64_t)CONN_RENEGOTIATE_SECONDS * 1000;
+	c->wdeadline = conn_now_ms() + (uint64_t)c->info.cfg->renegotiation_timeout * 1000;
 	conn_arm_for(c, c->wdeadline);
 	conn_reading(c, 1);
 	return 0;
@@ -790,6 +790,16 @@ conn_read(struct conn *c)
 		default:
 			if (c->state == CS_LINGER) {
 				conn_close(c, "response sent");
+				return;
+			}
+			if (c->renegotiating) {
+				/* a client that cannot renegotiate (rustls: a no_renegotiation
+				 * alert) never sends the certificate: the request is dropped */
+				trace_note(c->srv->trace, c->info.id, "the client refused the "
+				    "renegotiation (%s): it cannot send a certificate inside this "
+				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
+				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
+				    "the client refused to renegotiate");
 				return;
 			}
 			conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error");

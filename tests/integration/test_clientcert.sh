@@ -17,6 +17,7 @@ access_log = $T/w3c.log
 httperr_log = $T/httperr.log
 trust = $SB_CERTS/ca.pem
 crl = $SB_CERTS/clientca.crl
+renegotiation_timeout = 2
 
 # renegotiates when a URL wants a certificate
 [sslcert 127.0.0.1:$P]
@@ -155,6 +156,22 @@ expect_contains "... the CertificateRequest names the sslctlstorename CA" "$out"
 out=$(printf '%s' "$req" | timeout 10 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -ign_eof 2>&1)
 expect_contains "without clientcertnegotiation: no CertificateRequest in the handshake" "$out" \
 	"No client certificate CA names sent"
+
+# a client that never answers the HelloRequest, and one that refuses it (as rustls does)
+log_mark "$T/httperr.log"
+"$SB_BUILD/tests/slowclient" --port "$P" --tls12 --no-read --max-time 20 \
+	--request 'GET /secure/never HTTP/1.1\r\nHost: localhost\r\n\r\n' >/dev/null &
+SC=$!; _pids+=("$SC")
+wait_log "$T/httperr.log" "Timer_SslRenegotiation" 15
+kill "$SC" 2>/dev/null; wait "$SC" 2>/dev/null
+expect_contains "no answer within renegotiation_timeout: HTTPERR Timer_SslRenegotiation" \
+	"$(log_next "$T/httperr.log")" "GET /secure/never - - 1 Timer_SslRenegotiation App"
+log_mark "$T/httperr.log"
+out=$("$SB_BUILD/tests/slowclient" --port "$P" --tls12 --no-renegotiation --max-time 10 \
+	--request 'GET /secure/refused HTTP/1.1\r\nHost: localhost\r\n\r\n')
+expect_eq "a client refusing to renegotiate gets no response" "$out" "bytes=0 end=error"
+expect_contains "... HTTPERR Connection_Dropped" "$(log_next "$T/httperr.log")" \
+	"GET /secure/refused - - 1 Connection_Dropped App"
 
 # ---- TLS 1.3: asked too late ----
 log_mark "$T/httperr.log"
