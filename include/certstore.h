@@ -228,6 +228,10 @@ int certstore_ticket_keys_load(const char *path, struct certstore_ticket_key **k
 /* Clear and free n keys (NULL is a no-op). */
 void certstore_ticket_keys_free(struct certstore_ticket_key *keys, size_t n);
 
+/* A certificate name as sysbind writes it everywhere: RFC 2253 ("CN=client.alice"),
+ * UTF-8 kept readable.  buf always terminated. */
+void certstore_name_format(const X509_NAME *name, char *buf, size_t len);
+
 /* Drain OpenSSL's error queue into buf as "; "-separated reasons (buf always terminated). */
 void certstore_ssl_errors(char *buf, size_t len);
 

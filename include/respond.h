@@ -125,7 +125,18 @@ struct respond_diag {
 	const char *tls_cipher;
 	const char *cert_steps[8];  /* the §1.1 steps considered, in order */
 	size_t      ncert_steps;
+	/* the client certificate, when the request's path wants one (IIS's access sslFlags):
+	 * the second chicken-and-egg */
+	const char *cc_flags;       /* "Ssl, SslNegotiateCert"; NULL: the path wants none */
+	const char *cc_where;       /* whose flags: "[location App/secure]", "site App" */
+	int         cc_round;       /* DIAG_CC_*: when the client was asked */
+	const char *cc_subject;     /* the certificate the client sent; NULL: none */
+	const char *cc_verdict;     /* its chain verdict ("ok", ...); NULL: none */
+	const char *cc_why;         /* the decision, one sentence */
 };
+
+/* When a client certificate was asked for (respond_diag.cc_round). */
+enum { DIAG_CC_NONE = 0, DIAG_CC_HANDSHAKE = 1, DIAG_CC_RENEGOTIATION = 2 };
 
 /*
  * Append a complete 200 response with the diagnostic page: JSON (keys site, site_id,

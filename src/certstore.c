@@ -114,8 +114,8 @@ asn1_time_to_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
-static void
-name_oneline(const X509_NAME *name, char *buf, size_t len)
+void
+certstore_name_format(const X509_NAME *name, char *buf, size_t len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data;
@@ -143,8 +143,8 @@ cert_facts_fill(struct cert *c, char *err, size_t errlen)
 	GENERAL_NAMES *gens;
 	int idx;
 
-	name_oneline(subj, c->subject, sizeof(c->subject));
-	name_oneline(X509_get_issuer_name(c->x509), c->issuer, sizeof(c->issuer));
+	certstore_name_format(subj, c->subject, sizeof(c->subject));
+	certstore_name_format(X509_get_issuer_name(c->x509), c->issuer, sizeof(c->issuer));
 
 	c->common_name[0] = '\0';
 	/* The last CN is the most specific one, as X509_check_host also considers them all. */
@@ -1456,8 +1456,8 @@ chain_verify_cb(int ok, X509_STORE_CTX *ctx)
 	if (ok || ck == NULL)
 		return 1;
 	if (cur != NULL) {
-		name_oneline(X509_get_subject_name(cur), subj, sizeof(subj));
-		name_oneline(X509_get_issuer_name(cur), issuer, sizeof(issuer));
+		certstore_name_format(X509_get_subject_name(cur), subj, sizeof(subj));
+		certstore_name_format(X509_get_issuer_name(cur), issuer, sizeof(issuer));
 	}
 	switch (e) {
 	case X509_V_ERR_CERT_REVOKED:
@@ -1571,7 +1571,7 @@ certstore_client_verdict(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
 		snprintf(why, whylen, "no client certificate");
 		return CHAIN_UNTRUSTED;
 	}
-	name_oneline(X509_get_subject_name(leaf), subj, sizeof(subj));
+	certstore_name_format(X509_get_subject_name(leaf), subj, sizeof(subj));
 	if (trust == NULL) {
 		snprintf(why, whylen, "the certificate %s cannot be trusted: no trusted roots are "
 		    "configured ([server] trust = plays the machine's trust store)", subj);

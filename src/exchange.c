@@ -59,7 +59,7 @@ struct exchange {
 	unsigned                   stream_id; /* HTTP/2 stream, 0 for HTTP/1.x */
 	unsigned                   head_only : 1, has_body : 1, upgrade : 1, req_done : 1,
 	                           logged : 1, aborted : 1, resp_started : 1, coalesced : 1,
-	                           cc_wait : 1, cc_asking : 1, expect_100 : 1;
+	                           cc_wait : 1, cc_asking : 1, expect_100 : 1, cc_reneg : 1;
 	/* the route, kept while a client certificate is asked for */
 	const struct binding      *binding;
 	enum route_tier            tier;
@@ -101,6 +101,9 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 	}
 	x->phase = to;
 }
+
+static const char *exchange_cc_b64(struct exchange_conn *c);
+static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, size_t whylen);
 
 /* ---------- lifecycle ---------- */
 
@@ -356,6 +359,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	struct respond_msg m;
 	struct cert_choice choice;
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
+	char cc_flags[128], cc_where[BINDING_HOST_MAX + 64], cc_why[768], cc_subject[256];
 	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
@@ -407,6 +411,26 @@ exchange_diag(struct exchange *x, const struct route *r)
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;
 		d.coalesced_sni = x->coalesced ? c->sni : NULL;
+	}
+	if (x->access & (CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT)) {
+		/* the second chicken-and-egg, drawn as a round of its own */
+		X509 *leaf = c->ssl != NULL ? SSL_get0_peer_certificate(c->ssl) : NULL;
+
+		d.cc_flags = conf_access_format(x->access, cc_flags, sizeof(cc_flags));
+		snprintf(cc_where, sizeof(cc_where), x->loc != NULL ? "[location %s%s]" :
+		    "site %s", x->site->name, x->loc != NULL ? x->loc->path : "");
+		d.cc_where = cc_where;
+		d.cc_round = x->cc_reneg ? DIAG_CC_RENEGOTIATION : c->entry != NULL &&
+		    (c->entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) ? DIAG_CC_HANDSHAKE :
+		    DIAG_CC_NONE;
+		(void)exchange_cc_decide(x, cc_why, sizeof(cc_why));
+		d.cc_why = cc_why;
+		if (leaf != NULL) {
+			certstore_name_format(X509_get_subject_name(leaf), cc_subject, sizeof(cc_subject));
+			d.cc_subject = cc_subject;
+			d.cc_verdict = c->cc_chain >= 0 ?
+			    certstore_chain_verdict_name((enum cert_chain_verdict)c->cc_chain) : NULL;
+		}
 	}
 	if (respond_diag_msg(&m, &d, json, c->cfg->server_header, time(NULL),
 	    x->head_only) != 0) {
@@ -577,7 +601,6 @@ exchange_coalesced(struct exchange *x, const char *rawhost)
 	return x->coalesced;
 }
 
-static const char *exchange_cc_b64(struct exchange_conn *c);
 
 /* The request goes on to its answer: the diagnostic page, or the site's backend (with
  * the body read ahead, if any). */
@@ -747,6 +770,14 @@ exchange_cc_ask(struct exchange *x)
 	const STACK_OF(X509_NAME) *ca = c->entry != NULL ? c->entry->ctl_names : NULL;
 
 	x->cc_wait = 0;
+	if (c->srv->trace)
+		trace_note(1, c->id, "the second chicken-and-egg: at the handshake sysbind knew "
+		    "the local IP:Port%s, not the URL; that %s wants a client certificate is known "
+		    "only now that the request is decrypted, and the handshake did not ask for one "
+		    "(clientcertnegotiation disabled): a second handshake inside the connection "
+		    "asks now%s", c->has_sni ? " and the SNI" : "", x->head->path != NULL ?
+		    x->head->path : "the path", x->ahead_len > 0 ? ", the body read ahead first" :
+		    "");
 	if (x->ops->client_cert != NULL && x->ops->client_cert(x->conn, x, ca) == 0) {
 		x->cc_asking = 1;
 		return;
@@ -823,6 +854,7 @@ exchange_client_cert(struct exchange *x)
 	if (x->phase == XP_DONE || !x->cc_asking)
 		return;
 	x->cc_asking = 0;
+	x->cc_reneg = 1;
 	/* a new handshake: the certificate (or none) is the one the client just sent */
 	c->cc_asked = 1;
 	c->cc_chain = -1;
@@ -833,7 +865,7 @@ exchange_client_cert(struct exchange *x)
 		if (leaf != NULL) {
 			char subject[256];
 
-			X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof(subject));
+			certstore_name_format(X509_get_subject_name(leaf), subject, sizeof(subject));
 			trace_note(1, c->id, "second round done: the client sent a certificate (%s)",
 			    subject);
 		} else {

@@ -390,7 +390,22 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 			evbuffer_add(b, ", ", 2);
 		json_str(b, d->cert_steps[i]);
 	}
-	evbuffer_add_printf(b, "]\n}\n");
+	evbuffer_add_printf(b, "],\n");
+	if (d->cc_flags != NULL) {
+		static const char *const rounds[] = { NULL, "handshake", "renegotiation" };
+
+		evbuffer_add_printf(b, "  \"client_certificate\": {\n");
+		json_key(b, "    ", "ssl_flags", d->cc_flags, 0);
+		json_key(b, "    ", "from", d->cc_where, 0);
+		json_key(b, "    ", "asked_in", d->cc_round >= 0 && d->cc_round <= 2 ?
+		    rounds[d->cc_round] : NULL, 0);
+		json_key(b, "    ", "subject", d->cc_subject, 0);
+		json_key(b, "    ", "verdict", d->cc_verdict, 0);
+		json_key(b, "    ", "why", d->cc_why, 1);
+		evbuffer_add_printf(b, "  }\n}\n");
+	} else {
+		evbuffer_add_printf(b, "  \"client_certificate\": null\n}\n");
+	}
 }
 
 /* HTML text: NULL shows as "-"; markup characters and non-ASCII bytes as references. */
@@ -570,6 +585,26 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 	s->sni = sni_k;
 	s->host = KNOW_YES;
 
+	if (d->tls && d->cc_flags != NULL) {
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-clientcert";
+		snprintf(s->title, sizeof(s->title), "%zu. %s", n,
+		    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: renegotiation asks for a "
+		    "client certificate" : d->cc_round == DIAG_CC_HANDSHAKE ?
+		    "Client certificate (asked in the first handshake)" : "Client certificate");
+		snprintf(s->line1, sizeof(s->line1), "%s wants %s", svg_s(d->cc_where),
+		    svg_s(d->cc_flags));
+		if (d->cc_subject != NULL)
+			snprintf(s->line2, sizeof(s->line2), "the client sent %s (%s)", d->cc_subject,
+			    svg_s(d->cc_verdict));
+		else
+			snprintf(s->line2, sizeof(s->line2), "the client sent none");
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_YES;
+	}
+
 	if (d->tls) {
 		s = &st[n++];
 		memset(s, 0, sizeof(*s));
@@ -588,7 +623,7 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 
 static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 {
-	struct svg_stage st[8];
+	struct svg_stage st[10];
 	int mismatch = d->tls && d->verdict == VERDICT_NAME_MISMATCH;
 	size_t n = svg_stages(d, st, mismatch), i;
 	int h = SVG_TOP + (int)n * SVG_ROW + (mismatch ? 34 : 10), cert_y = -1, host_y = -1;
@@ -824,6 +859,39 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	evbuffer_add_printf(b, ") &rarr; site <b>");
 	html_str(b, d->site);
 	evbuffer_add_printf(b, "</b> (id %ld).</p></li>\n", d->site_id);
+
+	/* the client certificate: a second round inside the connection */
+	if (d->cc_flags != NULL) {
+		evbuffer_add_printf(b, "<li id=\"clientcert\"><h2>%d. %s</h2><p>", step++,
+		    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: a client certificate "
+		    "asked for inside the connection" : "Client certificate");
+		html_str(b, d->cc_where);
+		evbuffer_add_printf(b, " has <code>sslFlags=\"");
+		html_str(b, d->cc_flags);
+		evbuffer_add_printf(b, "\"</code>. ");
+		if (d->cc_round == DIAG_CC_RENEGOTIATION)
+			evbuffer_add_printf(b, "That the path wants a client certificate is known "
+			    "only now that the request is decrypted; the handshake was over and had "
+			    "not asked (<code>clientcertnegotiation</code> disabled), so a second "
+			    "handshake inside the connection (a TLS renegotiation) asked for it. ");
+		else if (d->cc_round == DIAG_CC_HANDSHAKE)
+			evbuffer_add_printf(b, "The first handshake already asked for one "
+			    "(<code>clientcertnegotiation = enable</code>): no second round needed. ");
+		if (d->cc_subject != NULL) {
+			evbuffer_add_printf(b, "The client sent <code>");
+			html_str(b, d->cc_subject);
+			evbuffer_add_printf(b, "</code> (");
+			html_str(b, d->cc_verdict);
+			evbuffer_add_printf(b, ").");
+		} else {
+			evbuffer_add_printf(b, "The client sent none.");
+		}
+		if (d->cc_why != NULL) {
+			evbuffer_add_printf(b, "</p><p class=\"when\">");
+			html_str(b, d->cc_why);
+		}
+		evbuffer_add_printf(b, "</p></li>\n");
+	}
 
 	/* verdict */
 	evbuffer_add_printf(b, "<li class=\"%s\"><h2>%d. Verdict</h2><p><b>", ok ? "ok" : "bad",

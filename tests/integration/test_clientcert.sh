@@ -18,6 +18,7 @@ httperr_log = $T/httperr.log
 trust = $SB_CERTS/ca.pem
 crl = $SB_CERTS/clientca.crl
 renegotiation_timeout = 2
+trace = on
 
 # renegotiates when a URL wants a certificate
 [sslcert 127.0.0.1:$P]
@@ -73,6 +74,11 @@ expect_eq "TLS 1.2 + certificate on a Require path: 200 after renegotiation" "$c
 expect_eq "the backend received the certificate as X-ARR-ClientCert (base64 DER, one line)" \
 	"$(arr "$T/out")" "$want_b64"
 expect_eq "W3C: 200 0 0" "$(w3c_fields)" "200 0 0"
+tr=$(cat "$T/sysbind.log")
+expect_contains "trace: why it asks only now" "$tr" "the second chicken-and-egg: at the handshake sysbind knew the local IP:Port and the SNI, not the URL; that /secure/a wants a client certificate is known only now"
+expect_contains "trace: the renegotiation" "$tr" "renegotiating: HelloRequest sent"
+expect_contains "trace: what the client sent" "$tr" "second round done: the client sent a certificate (CN=client.alice)"
+expect_contains "trace: the decision after it" "$tr" "and the client's is good"
 
 log_mark "$T/w3c.log"
 code=$("${CC[@]}" --tls-max 1.2 -o "$T/out" -w '%{http_code}' "$U/secure/a")
