@@ -191,6 +191,10 @@ code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http1.1 --resolve "localhost:$P:12
 expect_eq "the fix, clientcertnegotiation = enable: TLS 1.3 gets 200" "$code" "200 0"
 expect_eq "... with the certificate forwarded" "$(arr "$T/out")" "$want_b64"
 expect_eq "... W3C 200 0 0" "$(w3c_fields)" "200 0 0"
+code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http2 --resolve "localhost:$P:127.0.0.2" \
+	"${CERT[@]}" -o "$T/out" -w '%{http_code} %{http_version}' "$U/secure/t2")
+expect_eq "... and HTTP/2 too: the certificate came with the handshake" "$code" "200 2"
+expect_eq "... forwarded from the HTTP/2 stream" "$(arr "$T/out")" "$want_b64"
 code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http1.1 --resolve "localhost:$P:127.0.0.2" \
 	-o /dev/null -w '%{http_code}' "$U/secure/t")
 expect_eq "clientcertnegotiation = enable, no certificate sent: 403" "$code" 403
