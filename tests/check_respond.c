@@ -364,7 +364,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 796\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 826\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -389,9 +389,48 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
-	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"]\n"
+	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"],\n"
+	    "  \"client_certificate\": null\n"
 	    "}\n");
 	ck_assert(json_valid(body));
+	free(body);
+	free(head);
+}
+END_TEST
+
+/* The second round: the client certificate block, valid JSON, each key as it was given. */
+START_TEST(test_respond_diag_json_client_certificate)
+{
+	struct respond_diag d = {
+		.site = "App", .site_id = 1, .binding = "https/*:443:", .local = "127.0.0.1:443",
+		.client = "127.0.0.1:40000", .host = "localhost", .sni = "localhost",
+		.mode = CONF_MODE_IIS8, .tls = 1, .verdict = VERDICT_OK,
+		.cc_flags = "Ssl, SslNegotiateCert, SslRequireCert",
+		.cc_where = "[location App/secure]", .cc_round = DIAG_CC_RENEGOTIATION,
+		.cc_subject = "CN=client.alice", .cc_verdict = "ok", .cc_why = "served \"ok\"",
+	};
+	char *head;
+	char *body = diag_body(&d, 1, 0, &head);
+
+	ck_assert(json_valid(body));
+	ck_assert_ptr_nonnull(strstr(body, "  \"client_certificate\": {\n"
+	    "    \"ssl_flags\": \"Ssl, SslNegotiateCert, SslRequireCert\",\n"
+	    "    \"from\": \"[location App/secure]\",\n"
+	    "    \"asked_in\": \"renegotiation\",\n"
+	    "    \"subject\": \"CN=client.alice\",\n"
+	    "    \"verdict\": \"ok\",\n"
+	    "    \"why\": \"served \\\"ok\\\"\"\n"
+	    "  }\n}\n"));
+	free(body);
+	free(head);
+	/* HTML: the timeline's item and the picture's stage */
+	d.cc_round = DIAG_CC_HANDSHAKE;
+	d.cc_subject = NULL;
+	body = diag_body(&d, 0, 0, &head);
+	ck_assert_ptr_nonnull(strstr(body, "<li id=\"clientcert\"><h2>7. Client certificate</h2>"));
+	ck_assert_ptr_nonnull(strstr(body, "id=\"stage-clientcert\""));
+	ck_assert_ptr_nonnull(strstr(body, "Client certificate (asked in the first handshake)"));
+	ck_assert_ptr_nonnull(strstr(body, "The client sent none."));
 	free(body);
 	free(head);
 }
@@ -416,7 +455,7 @@ START_TEST(test_respond_diag_json_plain_http_and_escaping)
 	ck_assert_ptr_nonnull(strstr(body, "\"certificate\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"tls\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"verdict_why\": null,\n"));
-	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": []\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": [],\n  \"client_certificate\": null\n}"));
 	/* the validator itself refuses what it should */
 	ck_assert(!json_valid("{\"a\": \"x\ny\"}"));
 	ck_assert(!json_valid("{\"a\": \"\\q\"}"));
@@ -606,6 +645,7 @@ static Suite *respond_suite(void)
 
 	tcase_add_test(tc, test_respond_body_lengths_match_table);
 	tcase_add_test(tc, test_respond_iis_pages);
+	tcase_add_test(tc, test_respond_diag_json_client_certificate);
 	tcase_add_test(tc, test_respond_invalid_hostname_exact_bytes);
 	tcase_add_test(tc, test_respond_head_only_and_no_server);
 	tcase_add_test(tc, test_respond_sysbind_pages_use_the_template);
