@@ -107,39 +107,41 @@ tls_name(int v)
 	}
 }
 
+/* One sentence into why, when the caller asked for one. */
+#define SAY(...) do { if (say) snprintf(why, whylen, __VA_ARGS__); } while (0)
+
 enum clientcert_action
 clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 {
 	const unsigned want = CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT;
 	const char *path = f->path != NULL ? f->path : "the path";
 	const int require = (f->access & CONF_ACCESS_REQUIRE_CERT) != 0;
-	char flags[128], scratch[512];
+	/* the sentence is made only when asked for: the daemon decides per request */
+	const int say = why != NULL && whylen > 0;
+	char flags[128];
 
-	if (why == NULL || whylen == 0) {
-		why = scratch;
-		whylen = sizeof(scratch);
-	}
-	conf_access_format(f->access, flags, sizeof(flags));
+	if (say)
+		conf_access_format(f->access, flags, sizeof(flags));
 
 	/* 1. plain http */
 	if (!f->https) {
 		if (f->access & (CONF_ACCESS_SSL | CONF_ACCESS_SSL128)) {
-			snprintf(why, whylen, "%s requires SSL (ssl_flags %s) and the request came "
+			SAY("%s requires SSL (ssl_flags %s) and the request came "
 			    "over plain http: 403.4", path, flags);
 			return CLIENTCERT_DENY_403_4;
 		}
 		if (require) {
-			snprintf(why, whylen, "%s requires a client certificate (ssl_flags %s) and a "
+			SAY("%s requires a client certificate (ssl_flags %s) and a "
 			    "plain-http request cannot carry one: 403.7", path, flags);
 			return CLIENTCERT_DENY_403_7;
 		}
-		snprintf(why, whylen, "%s asks nothing of a plain-http request (ssl_flags %s)",
+		SAY("%s asks nothing of a plain-http request (ssl_flags %s)",
 		    path, flags);
 		return CLIENTCERT_SERVE;
 	}
 	/* 2. no client certificate wanted */
 	if (!(f->access & want)) {
-		snprintf(why, whylen, "%s wants no client certificate (ssl_flags %s)%s", path,
+		SAY("%s wants no client certificate (ssl_flags %s)%s", path,
 		    flags, f->has_cert ? "; the one the connection holds is forwarded" : "");
 		return CLIENTCERT_SERVE;
 	}
@@ -150,23 +152,23 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 
 		switch (f->chain) {
 		case CHAIN_OK:
-			snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) and the "
+			SAY("%s wants a client certificate (ssl_flags %s) and the "
 			    "client's is good%s%s: served, the certificate forwarded", path, flags,
 			    sep, cw);
 			return CLIENTCERT_SERVE;
 		case CHAIN_REVOKED:
-			snprintf(why, whylen, "the client's certificate is revoked%s%s: 403.13", sep,
+			SAY("the client's certificate is revoked%s%s: 403.13", sep,
 			    cw);
 			return CLIENTCERT_DENY_403_13;
 		case CHAIN_EXPIRED:
 		case CHAIN_NOT_YET_VALID:
-			snprintf(why, whylen, "the client's certificate is %s%s%s: 403.17",
+			SAY("the client's certificate is %s%s%s: 403.17",
 			    f->chain == CHAIN_EXPIRED ? "expired" : "not yet valid", sep, cw);
 			return CLIENTCERT_DENY_403_17;
 		case CHAIN_UNTRUSTED:
 			break;
 		}
-		snprintf(why, whylen, "the client's certificate is untrusted or invalid%s%s: "
+		SAY("the client's certificate is untrusted or invalid%s%s: "
 		    "403.16", sep, cw);
 		return CLIENTCERT_DENY_403_16;
 	}
@@ -176,17 +178,17 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 		    "when the handshake asked (clientcertnegotiation = enable)";
 
 		if (require) {
-			snprintf(why, whylen, "%s requires a client certificate (ssl_flags %s) and the "
+			SAY("%s requires a client certificate (ssl_flags %s) and the "
 			    "client sent none %s: 403.7", path, flags, when);
 			return CLIENTCERT_DENY_403_7;
 		}
-		snprintf(why, whylen, "%s accepts a client certificate (ssl_flags %s) and the "
+		SAY("%s accepts a client certificate (ssl_flags %s) and the "
 		    "client sent none %s: served without one", path, flags, when);
 		return CLIENTCERT_SERVE_NO_CERT;
 	}
 	/* 5. required, never requested */
 	if (!(f->access & CONF_ACCESS_NEGOTIATE_CERT)) {
-		snprintf(why, whylen, "%s requires a client certificate (ssl_flags %s) but does "
+		SAY("%s requires a client certificate (ssl_flags %s) but does "
 		    "not negotiate one (no SslNegotiateCert), and the handshake did not ask "
 		    "(clientcertnegotiation = disable): nothing ever asks the client: 403.7", path,
 		    flags);
@@ -194,7 +196,7 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 	}
 	/* 6. it must be asked for now, after the handshake */
 	if (f->http2) {
-		snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) the handshake "
+		SAY("%s wants a client certificate (ssl_flags %s) the handshake "
 		    "did not ask for (clientcertnegotiation = disable), and an HTTP/2 connection "
 		    "may neither renegotiate (RFC 7540 9.2.1) nor ask after its handshake (RFC "
 		    "8740): the stream is reset with HTTP_1_1_REQUIRED, and a browser retries the "
@@ -204,7 +206,7 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 	if (f->tls_version >= TLS1_3_VERSION) {
 		int e500 = f->tls13_delayed == CONF_TLS13_DELAYED_ERROR500;
 
-		snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) the handshake "
+		SAY("%s wants a client certificate (ssl_flags %s) the handshake "
 		    "did not ask for (clientcertnegotiation = disable), and TLS 1.3 cannot "
 		    "renegotiate (browsers offer no post-handshake authentication): %s "
 		    "(tls13_delayed_client_cert = %s)", path, flags, e500 ? "Windows Server 2025 "
@@ -213,7 +215,7 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 		return e500 ? CLIENTCERT_TLS13_500 : CLIENTCERT_TLS13_RESET;
 	}
 	if (f->expect_continue && f->body_read == 0) {
-		snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) the handshake "
+		SAY("%s wants a client certificate (ssl_flags %s) the handshake "
 		    "did not ask for: over %s HTTP.SYS renegotiates inside the connection to ask "
 		    "for it now, before the client sends its body (it waits for 100 Continue)",
 		    path, flags, tls_name(f->tls_version));
@@ -221,7 +223,7 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 	}
 	if (f->content_length >= 0 &&
 	    (unsigned long long)f->content_length > f->upload_read_ahead_size) {
-		snprintf(why, whylen, "%s wants a client certificate the handshake did not ask "
+		SAY("%s wants a client certificate the handshake did not ask "
 		    "for, and the request body (%lld bytes) is larger than upload_read_ahead_size "
 		    "(%lu), which must hold it before the renegotiation that asks (a client still "
 		    "sending its body cannot renegotiate): 413 and the connection closed", path,
@@ -229,25 +231,27 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 		return CLIENTCERT_TOO_LARGE_413;
 	}
 	if (f->chunked && !f->body_complete && f->body_read > f->upload_read_ahead_size) {
-		snprintf(why, whylen, "%s wants a client certificate the handshake did not ask "
+		SAY("%s wants a client certificate the handshake did not ask "
 		    "for, and the chunked request body passed upload_read_ahead_size (%lu bytes) "
 		    "before its end, which must be read ahead before the renegotiation that asks: "
 		    "413 and the connection closed", path, f->upload_read_ahead_size);
 		return CLIENTCERT_TOO_LARGE_413;
 	}
 	if (f->content_length > 0 || f->chunked)
-		snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) the handshake "
+		SAY("%s wants a client certificate (ssl_flags %s) the handshake "
 		    "did not ask for (clientcertnegotiation = disable): over %s HTTP.SYS reads the "
 		    "request body ahead (%s, upload_read_ahead_size %lu), then renegotiates inside "
 		    "the connection to ask for it now", path, flags, tls_name(f->tls_version),
 		    f->chunked ? "chunked, to its end" : "all of it", f->upload_read_ahead_size);
 	else
-		snprintf(why, whylen, "%s wants a client certificate (ssl_flags %s) the handshake "
+		SAY("%s wants a client certificate (ssl_flags %s) the handshake "
 		    "did not ask for (clientcertnegotiation = disable): over %s HTTP.SYS "
 		    "renegotiates inside the connection to ask for it now", path, flags,
 		    tls_name(f->tls_version));
 	return CLIENTCERT_RENEGOTIATE;
 }
+
+#undef SAY
 
 /* ---- request paths ---- */
 

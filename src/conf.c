@@ -2490,15 +2490,17 @@ conf_client_warnings(struct conf_parser *p)
 	char label[BINDING_HOST_MAX + 600];
 
 	for (i = 0; i < c->nsites + c->nlocations; i++) {
-		unsigned f;
-		int line;
+		unsigned f = i < c->nsites ? c->sites[i].ssl_flags :
+		    c->locations[i - c->nsites].ssl_flags;
+		int line, warn_trust = (f & want) && c->trust == NULL && ntrust++ == 0;
 
+		if (!(f & CONF_ACCESS_MAP_CERT) && !warn_trust)
+			continue;
+		/* the label only for what is said: 100,000 sites say nothing */
 		if (i < c->nsites) {
-			f = c->sites[i].ssl_flags;
 			line = p->siteinfo[i].lines[ksite];
 			conf_site_label(&c->sites[i], label, sizeof(label));
 		} else {
-			f = c->locations[i - c->nsites].ssl_flags;
 			line = p->locinfo[i - c->nsites].lines[kloc];
 			snprintf(label, sizeof(label), "[location %s]",
 			    c->locations[i - c->nsites].name);
@@ -2508,7 +2510,7 @@ conf_client_warnings(struct conf_parser *p)
 			    "accounts) is not emulated: the certificate is checked and forwarded, "
 			    "nobody is logged on", label);
 		/* said once, at the first that asks */
-		if ((f & want) && c->trust == NULL && ntrust++ == 0)
+		if (warn_trust)
 			conf_warning(p, line, "%s asks for client certificates but [server] has no "
 			    "trust =: every client certificate will be untrusted (403.16)%s", label,
 			    c->nsites + c->nlocations > 1 ? "; so will those of every other site and "

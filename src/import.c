@@ -774,7 +774,7 @@ int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
 {
-	struct import_netsh_entry *v = NULL, *cur = NULL;
+	struct import_netsh_entry *v = NULL, *cur = NULL, fresh;
 	struct strhash seen;
 	size_t nv = 0, cap = 0, pos = 0, k, lwlen = 0;
 	int line = 0, fields = 0, english = 0, foreign_line = 0, prop = -1;
@@ -784,6 +784,9 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 
 	*out = NULL;
 	*n = 0;
+	/* netsh's defaults, worked out once: each entry starts as a copy */
+	memset(&fresh, 0, sizeof(fresh));
+	netsh_entry_defaults(&fresh);
 	/* the warnings about single lines wait until the output is known to be English */
 	if (strhash_init(&seen, len / 64 + 16) != 0 ||
 	    (warn != NULL && (linewarn = open_memstream(&lw, &lwlen)) == NULL)) {
@@ -839,8 +842,7 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			ENTRY *ent;
 			int created;
 
-			memset(&e, 0, sizeof(e));
-			netsh_entry_defaults(&e);
+			e = fresh;
 			e.line = line;
 			prop = -1;
 			if (kind == SSLCERT_CCS)

@@ -701,6 +701,7 @@ START_TEST(test_edit_netsh_flags_and_sslpropertyex)
 	    "2147483647, not \"1000\""));
 	free(out);
 	free(err);
+	free(conf);
 	conf = read_all(path);
 	ck_assert_str_eq(conf, text);
 	free(conf);
@@ -774,6 +775,7 @@ START_TEST(test_edit_appcmd_access_config)
 	ck_assert_ptr_nonnull(strstr(err, "\"Bogus\" is not one of None, Ssl"));
 	free(out);
 	free(err);
+	free(conf);
 	conf = read_all(path);
 	ck_assert_str_eq(conf, text);
 	free(conf);
