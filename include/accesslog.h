@@ -55,7 +55,7 @@ struct accesslog_w3c {
 	const char *referer;
 	int         status;
 	int         substatus;
-	int         win32_status;
+	unsigned long win32_status; /* 2148204809 = 0x800B0109 for a 403.16 */
 	long        time_taken_ms;
 	const char *site;
 	const char *host;

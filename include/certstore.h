@@ -135,6 +135,103 @@ const char *certstore_verdict_name(enum cert_verdict v);
 enum cert_verdict certstore_verdict(const struct cert *c, const char *host,
     X509_STORE *trust, time_t now, char *why, size_t whylen);
 
+/* ---- client certificates (issue 14) ---- */
+
+/*
+ * The verdict on a client's certificate chain, as HTTP.SYS hands it to IIS in CertFlags
+ * and IIS turns it into a 403 sub-status: revoked 403.13, untrusted or invalid 403.16,
+ * expired or not yet valid 403.17.
+ */
+enum cert_chain_verdict {
+	CHAIN_OK = 0,
+	CHAIN_UNTRUSTED,      /* no path to a trusted root, a bad signature, wrong usage, or a
+	                       * revocation status that cannot be known (a stale CRL) */
+	CHAIN_EXPIRED,        /* the leaf or a certificate of its chain */
+	CHAIN_NOT_YET_VALID,
+	CHAIN_REVOKED,
+};
+
+/* "ok", "untrusted", "expired", "not-yet-valid", "revoked". */
+const char *certstore_chain_verdict_name(enum cert_chain_verdict v);
+
+/* The Windows status IIS logs as sc-win32-status with the 403 (KB 2802568: 403.16 is
+ * logged with 2148204809 = CERT_E_UNTRUSTEDROOT); 0 for CHAIN_OK. */
+unsigned long certstore_chain_verdict_win32(enum cert_chain_verdict v);
+
+/* certstore_client_verdict flags */
+#define CERTSTORE_CHECK_REVOCATION 0x1  /* verifyclientcertrevocation: consult crls */
+#define CERTSTORE_CHECK_USAGE      0x2  /* usagecheck: the leaf must allow clientAuth */
+#define CERTSTORE_CHECK_CACHED     0x4  /* verifyrevocationwithcachedclientcertonly: said
+                                         * in why; the CRL files are the only cache here */
+
+/*
+ * What HTTP.SYS would report about a client certificate leaf (with the intermediates the
+ * client sent, chain, may be NULL) at time now: trust (NULL: nothing is trusted, every
+ * chain is untrusted), crls (may be NULL: revocation is not checked, and why says so),
+ * flags above, freshness (revocationfreshnesstime, seconds; 0: a CRL is good until its
+ * nextUpdate; otherwise a CRL issued more than freshness seconds before now is stale and
+ * the revocation status unknown).  The handshake never depends on this: it is the verdict
+ * the site's access policy turns into a 403.x.  When several things are wrong the first
+ * of this order is returned (Windows' own precedence is not documented): untrusted chain
+ * (including a certificate not allowed for client authentication), revoked, expired or
+ * not yet valid, revocation status unknown.  A certificate whose issuer has no CRL among
+ * crls is not checked for revocation (HTTP.SYS would fetch the CRL from the CDP; sysbind
+ * fetches nothing): why says so.  why (may be NULL) gets one sentence a person can read.
+ * Pure: any thread, no I/O; borrows every argument.
+ */
+enum cert_chain_verdict certstore_client_verdict(X509 *leaf, STACK_OF(X509) *chain,
+    X509_STORE *trust, STACK_OF(X509_CRL) *crls, unsigned flags, unsigned long freshness,
+    time_t now, char *why, size_t whylen);
+
+/*
+ * Certificate revocation lists for client certificates: a file (PEM, any number of CRLs,
+ * or one DER CRL) or a directory of them (*.crl, *.pem, *.der, *.r0 ... *.r9).  A file
+ * that holds no CRL is an error naming it.  Returns a new stack (free with
+ * sk_X509_CRL_pop_free(s, X509_CRL_free)) or NULL with the reason in err.
+ */
+STACK_OF(X509_CRL) *certstore_crl_load(const char *path, char *err, size_t errlen);
+
+/*
+ * The issuer list of a CertificateRequest from a directory of CA certificates (HTTP.SYS's
+ * sslctlstorename names a Windows store; here it is a directory of *.pem, *.crt, *.cer,
+ * *.der files, PEM or DER): the subject names of every certificate found, in file order,
+ * duplicates left out.  A directory with no certificate is an error.  Returns a new stack
+ * (free with sk_X509_NAME_pop_free(s, X509_NAME_free)) or NULL with the reason in err.
+ */
+STACK_OF(X509_NAME) *certstore_ca_names_load(const char *dir, char *err, size_t errlen);
+
+/*
+ * One session ticket key in nginx's ssl_session_ticket_key format: 48 bytes (16 name,
+ * 16 AES-128 key, 16 HMAC-SHA256 key) or 80 bytes (16 name, 32 HMAC key, 32 AES-256 key).
+ */
+struct certstore_ticket_key {
+	unsigned char name[16];
+	unsigned char aes[32];
+	unsigned char hmac[32];
+	size_t        aes_len;    /* 16 (AES-128-CBC) or 32 (AES-256-CBC) */
+	size_t        hmac_len;   /* 16 or 32 (HMAC-SHA256 keys) */
+	size_t        size;       /* 48 or 80: the form it was read in */
+};
+
+/*
+ * Append the keys of one file to *keys (*n of them already; the array grows): the file is
+ * one key or several keys of the same size written one after the other.  Its size decides
+ * the form: 48 or 80 bytes is one key; a multiple of 80 that is not one of 48 is 80-byte
+ * keys; a multiple of 48 that is not one of 80 is 48-byte keys; any other size, and a size
+ * that is a multiple of both (240, 480, ...: the two forms cannot be told apart), is an
+ * error naming the file.  Returns 0, or -1 with the reason in err (*keys and *n as
+ * before).  The key bytes are secrets: the caller clears them (certstore_ticket_keys_free).
+ */
+int certstore_ticket_keys_load(const char *path, struct certstore_ticket_key **keys,
+    size_t *n, char *err, size_t errlen);
+
+/* Clear and free n keys (NULL is a no-op). */
+void certstore_ticket_keys_free(struct certstore_ticket_key *keys, size_t n);
+
+/* A certificate name as sysbind writes it everywhere: RFC 2253 ("CN=client.alice"),
+ * UTF-8 kept readable.  buf always terminated. */
+void certstore_name_format(const X509_NAME *name, char *buf, size_t len);
+
 /* Drain OpenSSL's error queue into buf as "; "-separated reasons (buf always terminated). */
 void certstore_ssl_errors(char *buf, size_t len);
 

@@ -56,6 +56,9 @@ struct cli_opts {
 	const char          *sni;         /* --sni NAME; NULL with no_sni or when defaulted */
 	int                  no_sni;      /* --no-sni */
 	int                  http;        /* --http: plain HTTP, no TLS */
+	const char          *path;        /* --path /P: the request's path (client certificates) */
+	int                  tls;         /* --tls 1.2|1.3: 12 or 13; 0: the binding's highest */
+	int                  h2;          /* --h2: the client speaks HTTP/2 when offered */
 	/* import */
 	const char          *applicationhost; /* --applicationhost FILE */
 	const char          *sslcert_path;    /* --sslcert FILE (netsh http show sslcert's text) */

@@ -22,6 +22,55 @@ enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 /* An HTTP/2 request whose :authority is not the connection's SNI (coalesced). */
 enum conf_misdirected { CONF_MISDIRECTED_ROUTE = 0, CONF_MISDIRECTED_421 = 1 };
 
+/* A client certificate needed after a TLS 1.3 handshake (no renegotiation there). */
+enum conf_tls13_delayed {
+	CONF_TLS13_DELAYED_RESET = 0,     /* Windows Server 2022: the connection is reset */
+	CONF_TLS13_DELAYED_ERROR500 = 1,  /* Windows Server 2025: 500.0, 0x80070032 */
+};
+
+/* The TLS versions and ciphers a binding starts from, before its own flags. */
+enum conf_tls_profile {
+	CONF_TLS_PROFILE_MODERN = 0,      /* TLS 1.2 and 1.3 (sysbind's default) */
+	CONF_TLS_PROFILE_SERVER2022 = 1,  /* Windows Server 2022's: TLS 1.0 to 1.3, its suites */
+};
+
+/*
+ * [sslcert] flags: HTTP.SYS's HTTP_SERVICE_CONFIG_SSL_FLAG_* bits (DefaultFlags in the
+ * registry), one per netsh enable/disable parameter (reference §B).
+ */
+#define CONF_SSL_USE_DS_MAPPER          0x0001  /* dsmapperusage */
+#define CONF_SSL_NEGOTIATE_CLIENT_CERT  0x0002  /* clientcertnegotiation */
+#define CONF_SSL_REJECT                 0x0008  /* reject */
+#define CONF_SSL_DISABLE_HTTP2          0x0010  /* disablehttp2 */
+#define CONF_SSL_DISABLE_QUIC           0x0020  /* disablequic */
+#define CONF_SSL_DISABLE_TLS13          0x0040  /* disabletls13 */
+#define CONF_SSL_DISABLE_OCSP_STAPLING  0x0080  /* disableocspstapling */
+#define CONF_SSL_ENABLE_TOKEN_BINDING   0x0100  /* enabletokenbinding */
+#define CONF_SSL_LOG_EXTENDED_EVENTS    0x0200  /* logextendedevents */
+#define CONF_SSL_DISABLE_LEGACY_TLS     0x0400  /* disablelegacytls */
+#define CONF_SSL_ENABLE_SESSION_TICKET  0x0800  /* enablesessionticket */
+#define CONF_SSL_DISABLE_TLS12          0x1000  /* disabletls12 */
+#define CONF_SSL_DISABLE_SESSION_ID     0x4000  /* disablesessionid */
+#define CONF_SSL_ENABLE_CACHE_CLIENT_HELLO 0x8000 /* no netsh parameter; shown on 2025 */
+
+/* [sslcert] check mode: DefaultSslCertCheckMode bits (HTTP_SERVICE_CONFIG_SSL_PARAM). */
+#define CONF_CHECK_NO_REVOCATION   0x00001  /* verifyclientcertrevocation = disable */
+#define CONF_CHECK_CACHED_ONLY     0x00002  /* verifyrevocationwithcachedclientcertonly */
+#define CONF_CHECK_NO_USAGE_CHECK  0x10000  /* usagecheck = disable */
+
+/* IIS <access sslFlags>: a site's or a path's client-certificate policy (reference A.1). */
+#define CONF_ACCESS_SSL            0x008    /* Ssl: https only, else 403.4 */
+#define CONF_ACCESS_NEGOTIATE_CERT 0x020    /* SslNegotiateCert: ask for a certificate */
+#define CONF_ACCESS_REQUIRE_CERT   0x040    /* SslRequireCert: none, 403.7 */
+#define CONF_ACCESS_MAP_CERT       0x080    /* SslMapCert: account mapping, not emulated */
+#define CONF_ACCESS_SSL128         0x100    /* Ssl128: 128-bit ciphers (all of sysbind's) */
+
+/* The TLS versions conf_tls_versions allows. */
+#define CONF_TLS10 0x1
+#define CONF_TLS11 0x2
+#define CONF_TLS12 0x4
+#define CONF_TLS13 0x8
+
 /* `[sslcert KEY]`: one HTTP.SYS certificate binding (netsh http add sslcert). */
 struct conf_sslcert {
 	struct sslcert_key key;
@@ -35,7 +84,22 @@ struct conf_sslcert {
 	char        *directory;     /* ccs */
 	char        *password;      /* ccs: the store-wide PFX password */
 	char        *appid;         /* "{guid}" or NULL */
-	char        *certstorename; /* default "MY" */
+	char        *certstorename; /* as given, or NULL: netsh shows "(null)" */
+	/* The netsh parameters of the binding (issue 14); netsh's defaults when not given. */
+	unsigned     flags;         /* CONF_SSL_* (DefaultFlags) */
+	unsigned     checkmode;     /* CONF_CHECK_* (DefaultSslCertCheckMode) */
+	unsigned long revocationfreshnesstime; /* seconds; 0: a CRL is good until it expires */
+	unsigned long urlretrievaltimeout;     /* ms; shown only: sysbind fetches no URL */
+	char        *sslctlidentifier;  /* as given, or NULL; shown only (CTLs are legacy) */
+	char        *sslctlstorename;   /* as given (a Windows store name), or NULL */
+	char        *sslctlstore;       /* sslctlstorename resolved against the file's
+	                                 * directory: a directory of CA certificates */
+	STACK_OF(X509_NAME) *ctl_names; /* with CONF_LOAD_CERTS: the subjects of those CAs,
+	                                 * the issuer list of the CertificateRequest (owned);
+	                                 * NULL: unset or not loaded (an empty list is sent) */
+	unsigned long receivewindow;        /* Extended Property 0 (HTTP/2 receive window) */
+	unsigned long maxsettingsperframe;  /* Extended Property 1 */
+	unsigned long maxsettingsperminute;
 	struct cert *cert;          /* ipport/hostnameport: loaded (owned); NULL if not loaded.
 	                             * Loaded for serving it always holds its private key; for
 	                             * the offline views (CONF_LOAD_OFFLINE) it may lack it. */
@@ -59,7 +123,21 @@ struct conf_site {
 	char           *backend_host; /* "127.0.0.1", "::1" or a name */
 	char           *backend_port; /* "8081" */
 	int             stopped;      /* state = stopped */
+	unsigned        ssl_flags;    /* CONF_ACCESS_*: IIS <access sslFlags> of the site */
+	size_t         *locations;    /* indices into conf->locations of its [location]
+	                               * sections, the longest path first (owned) */
+	size_t          nlocations;
 	int             line;
+};
+
+/* `[location SITE/PATH]`: IIS's <location path="SITE/PATH"> access policy of a path. */
+struct conf_location {
+	char     *name;       /* the section's name as written: "MySite V2/secure" */
+	size_t    site;       /* index into conf->sites */
+	char     *path;       /* "/secure" (no trailing slash; "/" for the site itself), as
+	                       * written otherwise: compared case-insensitively by segment */
+	unsigned  ssl_flags;  /* CONF_ACCESS_* */
+	int       line;
 };
 
 struct conf {
@@ -79,6 +157,7 @@ struct conf {
 	unsigned            header_wait_timeout;   /* seconds */
 	unsigned            idle_connection_timeout;
 	unsigned            entity_body_timeout;
+	unsigned            renegotiation_timeout; /* seconds (HTTP.SYS: two minutes, fixed) */
 	unsigned            handshake_timeout;     /* seconds, default 30 */
 	unsigned long       min_send_rate;         /* bytes/s, 0 disables */
 	unsigned long       max_connections;       /* 0 = unlimited */
@@ -95,6 +174,22 @@ struct conf {
 	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
 	int                 http2;       /* offer h2 (HTTP.SYS EnableHttp2Tls) */
 	int                 misdirected; /* enum conf_misdirected */
+	/* Client certificates and TLS policy (issue 14). */
+	unsigned long       upload_read_ahead_size; /* bytes of a body buffered before a
+	                                             * renegotiation; beyond: 413 */
+	int                 tls13_delayed_client_cert; /* enum conf_tls13_delayed */
+	char               *client_cert_header;  /* header the backend gets the client
+	                                          * certificate in; "" = not forwarded */
+	int                 tls_profile;         /* enum conf_tls_profile */
+	char              **session_ticket_keys; /* resolved paths, NULL-terminated, or NULL */
+	struct certstore_ticket_key *ticket_keys; /* with CONF_LOAD_CERTS: every key of those
+	                                          * files in order; the first encrypts (owned) */
+	size_t              nticket_keys;
+	char               *crl;         /* resolved path or NULL */
+	STACK_OF(X509_CRL) *crls;        /* with CONF_LOAD_CERTS: loaded (owned), or NULL */
+	int                 show_layout; /* 2012, 2019, 2022 or 2025: `show sslcert`'s layout */
+	struct conf_location *locations;
+	size_t              nlocations;
 	struct conf_index  *index;      /* lookups by key (owned; NULL in a conf built by hand) */
 };
 
@@ -122,7 +217,9 @@ struct conf {
 
 /* ---- the key table ---- */
 
-enum conf_section { CONF_SECTION_SERVER, CONF_SECTION_SSLCERT, CONF_SECTION_SITE };
+enum conf_section {
+	CONF_SECTION_SERVER, CONF_SECTION_SSLCERT, CONF_SECTION_SITE, CONF_SECTION_LOCATION
+};
 
 enum conf_type {
 	CONF_TYPE_NUMBER,      /* decimal digits in [min, max]; words may add named values */
@@ -134,6 +231,11 @@ enum conf_type {
 	CONF_TYPE_THUMBPRINT,  /* 40 hex digits (spaces ignored) */
 	CONF_TYPE_BINDINGS,    /* protocol/IP:Port:Host, ... (the line may repeat) */
 	CONF_TYPE_BACKEND,     /* http://HOST[:PORT] */
+	CONF_TYPE_SWITCH,      /* enable | disable: sets or clears bit in an unsigned field
+	                        * (words: which of the two sets it) */
+	CONF_TYPE_FLAGS,       /* IIS's flag names joined by commas ("Ssl, SslRequireCert"),
+	                        * or a number made of them; words name the bits */
+	CONF_TYPE_HEADER,      /* an HTTP header field name (a token) */
 };
 
 /* A named value of a WORD key, or a named number of a NUMBER key ("auto" = 0). */
@@ -150,6 +252,8 @@ struct conf_word {
 #define CONF_KEY_HOSTNAMEPORT 0x20
 #define CONF_KEY_CCS          0x40
 #define CONF_KEY_SECRET       0x80  /* a password: never printed */
+#define CONF_KEY_SETWORDS     0x100 /* show sslcert prints Set / Not Set (else Enabled /
+                                     * Disabled) */
 
 /* One configuration key.  The table holds every key of every section, grouped by section. */
 struct conf_key {
@@ -163,8 +267,15 @@ struct conf_key {
 	const char             *value;    /* what the value is, as messages say it ("a path") */
 	const char             *doc;      /* one line: what the key does */
 	unsigned                flags;    /* CONF_KEY_* */
-	size_t                  offset;   /* where the value goes in struct conf, conf_sslcert or */
-	size_t                  size;     /* conf_site, and its size */
+	size_t                  offset;   /* where the value goes in struct conf, conf_sslcert, */
+	size_t                  size;     /* conf_site or conf_location, and its size */
+	unsigned long           bit;      /* CONF_TYPE_SWITCH: the bit it sets or clears */
+	/* [sslcert] keys netsh shows: the label of their `show sslcert` line, the first
+	 * layout printing it (show_layout: 2012, 2019, 2022, 2025), and for the lines of an
+	 * "Extended Properties" block its PropertyId + 1 (0: an ordinary line). */
+	const char             *label;
+	unsigned                since;
+	unsigned                extprop;
 };
 
 /* Every key, in the order the sections and the man page list them; *n gets the count.
@@ -174,7 +285,7 @@ const struct conf_key *conf_keys(size_t *n);
 /* The key name of section, or NULL. */
 const struct conf_key *conf_key_find(enum conf_section section, const char *name);
 
-/* "[server]", "[sslcert KEY]", "[site NAME]". */
+/* "[server]", "[sslcert KEY]", "[site NAME]", "[location SITE/PATH]". */
 const char *conf_section_name(enum conf_section section);
 
 /*
@@ -193,6 +304,35 @@ void conf_free(struct conf *c);
 
 /* "iis7" / "iis8" */
 const char *conf_mode_name(enum conf_mode m);
+
+/*
+ * The value of key k (a NUMBER, WORD, SWITCH or FLAGS key, or a string) in the entry at
+ * base (struct conf, conf_sslcert, conf_site or conf_location), as the configuration file
+ * would spell it: "enable", "49152", "Ssl, SslNegotiateCert", a path as resolved; NULL for
+ * an unset string.  buf holds the text when one must be made.  Any thread.
+ */
+const char *conf_key_value(const struct conf_key *k, const void *base, char *buf,
+    size_t len);
+
+/* Whether the SWITCH key k is enabled in the entry at base (netsh's enable). */
+int conf_switch_enabled(const struct conf_key *k, const void *base);
+
+/*
+ * IIS <access sslFlags> as IIS writes them: "None", "Ssl, SslNegotiateCert", in bit order.
+ * Returns buf.
+ */
+const char *conf_access_format(unsigned flags, char *buf, size_t len);
+
+/*
+ * The TLS versions a handshake choosing entry e may use (CONF_TLS1x bits): the profile's
+ * (modern: 1.2 and 1.3; server2022: 1.0 to 1.3), less those e disables (disablelegacytls:
+ * 1.0 and 1.1; disabletls12; disabletls13).  e NULL: the profile's.  Any thread; pure.
+ */
+unsigned conf_tls_versions(const struct conf *c, const struct conf_sslcert *e);
+
+/* Whether a handshake choosing entry e (may be NULL) offers HTTP/2: [server] http2 and
+ * not the entry's disablehttp2.  Any thread; pure. */
+int conf_http2_offered(const struct conf *c, const struct conf_sslcert *e);
 
 /* The sslcert entry with exactly this key, or NULL (a hash lookup in a loaded conf). */
 const struct conf_sslcert *conf_find_sslcert(const struct conf *c, const struct sslcert_key *k);
@@ -222,6 +362,14 @@ int conf_header_parse(const char *inside, char **kind, char **name, char *err, s
  * or -1 when the line is not a well-formed header.
  */
 int conf_header_find(const char *text, size_t len, size_t *open, size_t *close);
+
+/*
+ * The path of a [location SITE/PATH] from what follows the site's name ("", "/a/b/",
+ * "/a//b"): a new string "/a/b" (empty segments dropped; "/" for the site itself) in *out.
+ * "." and ".." segments, a backslash and a segment ending in a dot or a blank are refused
+ * (no request could be matched to them as written): -1 with why in msg.
+ */
+int conf_location_path(const char *rest, char **out, char *msg, size_t msglen);
 
 /* name as a [site ...] header must spell it: as is, or quoted and escaped.  A new string
  * (caller frees), or NULL when out of memory. */

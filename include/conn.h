@@ -131,12 +131,9 @@ SSL *conn_ssl(struct conn *c);
 /* Ask a TLS 1.2 client for its certificate inside the connection (renegotiation, as
  * HTTP.SYS does when a URL wants one), offering the CA names ca (borrowed; NULL: an empty
  * list).  Returns 0 once the request is under way (framing->client_cert follows, or the
- * connection is cut after renegotiate_timeout with HTTPERR Timer_SslRenegotiation), or
- * -1 when it cannot be asked (not TLS 1.2, or OpenSSL refused). */
+ * connection is cut after renegotiation_timeout with HTTPERR Timer_SslRenegotiation), or
+ * -1 when it cannot be asked (TLS 1.3, or OpenSSL refused). */
 int conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca);
-
-/* Seconds a renegotiation may take (HTTP.SYS: two minutes). */
-#define CONN_RENEGOTIATE_SECONDS 120
 
 /* Reset the connection (TCP RST, no close_notify): what Windows Server 2022 does when a
  * client certificate is wanted after a TLS 1.3 handshake. */

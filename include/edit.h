@@ -55,6 +55,14 @@ char *edit_sslcert_update(const char *text, const char *key, const char *const *
     size_t nkv, enum edit_status *st, char *err, size_t errlen);
 
 /*
+ * Set the nkv "key = value" pairs in [sslcert KEY] (netsh http update sslpropertyex):
+ * each key's line is replaced (its inline comment kept) or added after the section's last
+ * key line; the other lines stay.  EDIT_NOT_FOUND when there is no such section.
+ */
+char *edit_sslcert_set(const char *text, const char *key, const char *const *kv, size_t nkv,
+    enum edit_status *st, char *err, size_t errlen);
+
+/*
  * Validate text with conf_parse (as path, so messages and relative paths are path's) and
  * replace the file path names with it atomically (file_replace: a symlink is followed and
  * its target replaced, mode and owner kept; a device, FIFO or directory is refused).
@@ -99,9 +107,11 @@ const struct edit_netsh_param *edit_netsh_params(size_t *n);
 int edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout);
 
 /*
- * `sysbind netsh http add|update|delete|show sslcert ...`: words after "netsh", parsed
- * with edit_netsh_params (every parameter netsh has; one not emulated is accepted at its
- * default and refused with its name otherwise).  Answers as netsh does: "SSL Certificate
+ * `sysbind netsh http add|update|delete|show sslcert ...` and `netsh http update
+ * sslpropertyex ... propertyid=0|1 ...`: words after "netsh", parsed with
+ * edit_netsh_params (every parameter netsh has, each kept as its [sslcert] key; an update
+ * keeps the entry's Extended Properties, which only sslpropertyex sets).  Answers as
+ * netsh does: "SSL Certificate
  * successfully added", "... add failed, Error: 183" (exists), 2 (not found), 1312 (the
  * thumbprint is not in cert_store), 87 (the result would be invalid), "The parameter is
  * incorrect." (a bad value), the "essential parameters" text (a missing or unknown one).

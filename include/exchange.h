@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include <openssl/ssl.h>
 
 #include "binding.h"
 #include "http.h"
@@ -42,11 +43,13 @@ struct exchange_conn {
 	unsigned             peer_port;
 	/* TLS (proto https): what the ClientHello decided */
 	const struct cert   *cert;       /* served; NULL for http */
+	const struct conf_sslcert *entry; /* the [sslcert] entry that chose it; NULL for http */
 	int                  has_sni;
 	const char          *sni;        /* lowercased; valid when has_sni */
 	int                  sni_used;
 	const char          *tls_version;  /* "TLSv1.3", NULL for http */
 	const char          *tls_cipher;
+	SSL                 *ssl;        /* borrowed; NULL for http: versions, client certificates */
 	const char          *version;    /* "HTTP/1.1", "HTTP/1.0", "HTTP/2" */
 	unsigned long        requests;   /* requests answered on the connection so far */
 	/* the verdict for the last host asked on this connection (most ask one) */
@@ -58,12 +61,23 @@ struct exchange_conn {
 	const struct conf_site *route_site;
 	const struct binding   *route_binding;
 	int                  route_tier;     /* enum route_tier */
+	/* the client certificate the connection holds (IIS's access sslFlags) */
+	int                  cc_asked;       /* a renegotiation asked for one already */
+	int                  cc_chain;       /* enum cert_chain_verdict, -1: not judged yet */
+	char                *cc_b64;         /* its DER in base64, for the backend (owned by the
+	                                      * connection); NULL: not made yet */
 };
 
 /* Why a response ended as it did, for the framing: EXCHANGE_END_OK a complete response,
  * EXCHANGE_END_CUT a response cut short (the framing must not make it look complete:
  * HTTP/1.1 closes without close_notify, HTTP/2 resets the stream). */
 enum exchange_end { EXCHANGE_END_OK = 0, EXCHANGE_END_CUT };
+
+/* How an exchange ends without an answer (a client certificate wanted too late). */
+enum exchange_reset {
+	EXCHANGE_RESET_CONNECTION = 0,    /* the connection, with a TCP RST (Server 2022, TLS 1.3) */
+	EXCHANGE_RESET_HTTP_1_1_REQUIRED, /* the HTTP/2 stream: RST_STREAM HTTP_1_1_REQUIRED */
+};
 
 /* How the framing carries what the exchange answers.  Each returns 0, or -1 when the
  * connection could not take it (it is then closing; the exchange stops). */
@@ -86,6 +100,13 @@ struct exchange_ops {
 	/* The backend accepted a protocol upgrade (101): from now on the framing moves
 	 * bytes both ways (exchange_req_body / ->body) until one side ends. */
 	void (*upgraded)(void *conn, struct exchange *x);
+	/* Ask the client for its certificate inside the connection (TLS 1.2 and older: a
+	 * renegotiation), offering the CA names ca (borrowed; NULL: an empty list); the framing
+	 * calls exchange_client_cert once the client answered.  Returns 0, or -1 when it
+	 * cannot be asked.  NULL: the framing never can (HTTP/2). */
+	int  (*client_cert)(void *conn, struct exchange *x, const STACK_OF(X509_NAME) *ca);
+	/* End the exchange without an answer, as how says. */
+	void (*reset)(void *conn, struct exchange *x, enum exchange_reset how);
 };
 
 /* A new exchange for a request that arrived on c (borrowed: the connection outlives
@@ -129,6 +150,10 @@ void exchange_resp_drained(struct exchange *x);
  * and win32 for its W3C line (0: none).  The backend transfer is dropped.  Idempotent.
  */
 void exchange_abort(struct exchange *x, const char *reason, int win32);
+
+/* The client answered the request for its certificate (ops->client_cert): the
+ * connection's SSL holds it, or none.  Decide the request again and answer it. */
+void exchange_client_cert(struct exchange *x);
 
 /* Free this thread's exchanges kept for reuse (at the end of a thread). */
 void exchange_cache_drain(void);

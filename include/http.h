@@ -165,13 +165,18 @@ struct http_forward {
 	const char *client_ip;    /* appended to X-Forwarded-For */
 	int         tls;          /* X-Forwarded-Proto: https / http */
 	int         upgrade;      /* keep Connection: upgrade + Upgrade (WebSocket) */
+	const char *cert_header;  /* X-ARR-ClientCert: every field of this name the client sent
+	                           * is removed (NULL: none) */
+	const char *client_cert;  /* its value, the client's certificate (base64 DER), added
+	                           * when not NULL */
 };
 
 /*
  * Append the request head for the backend to out: origin-form target, HTTP/1.1, Host
  * unchanged, hop-by-hop fields removed (Connection and what it names, Keep-Alive,
  * Proxy-Connection, TE, Trailer, Upgrade unless fw->upgrade), X-Forwarded-For appended,
- * X-Forwarded-Proto and X-Forwarded-Host set, framing kept (Content-Length as received,
+ * X-Forwarded-Proto and X-Forwarded-Host set, fw->cert_header removed and set to
+ * fw->client_cert when there is one, framing kept (Content-Length as received,
  * Transfer-Encoding: chunked when the client's body is chunked; the body is then
  * re-chunked by http_chunk_append).  Returns 0 or -1.
  */

@@ -31,10 +31,23 @@
  *   does not set it, means stopped (IIS does not start such a site: its port answers 503);
  * - sslFlags as a number or IIS's names ("Sni", "Sni, CentralCertStore"); mode = iis8
  *   when a hostnameport or ccs entry exists or an https binding asks for SNI (1) or CCS
- *   (2, 3), per reference §2.2;
- * - one [sslcert] per netsh entry (ipport, hostnameport, ccs) with certhash, appid and the
- *   certificate store name; an entry whose hash is not a thumbprint (redacted, cut) is left
- *   out, warned; the netsh text may be UTF-8 (with or without BOM) or UTF-16LE/BE (with a
+ *   (2, 3), per reference §2.2; the bits 4 to 128 (DisableHTTP2, DisableOCSPStp,
+ *   DisableQUIC, DisableTLS13, DisableLegacyTLS, NegotiateClientCert) are the flags of the
+ *   [sslcert] entry the binding resolves to (IIS writes them there): set on it, with a
+ *   warning when netsh's output shows the entry without one, when two bindings sharing an
+ *   entry disagree (the entry gets each one's), or when there is no entry to carry them;
+ * - IIS's <access sslFlags> of <location path="SITE"> and <location path="SITE/PATH">
+ *   (and the server-wide <system.webServer><security><access>) as the site's ssl_flags
+ *   and [location SITE/PATH] sections; a location of no site, a path conf would refuse,
+ *   a value that is not IIS's flags are warnings; serverRuntime uploadReadAheadSize as
+ *   [server] upload_read_ahead_size (a site's or path's own value is a warning: sysbind
+ *   has one for the server);
+ * - one [sslcert] per netsh entry (ipport, hostnameport, ccs) with certhash, appid, the
+ *   certificate store name and every other parameter netsh shows that is not at its
+ *   default (the Extended Properties too); show_layout = the layout of the output when it
+ *   is not 2022's, so that `show sslcert` gives the output back; an entry whose hash is
+ *   not a thumbprint (redacted, cut) is left out, warned; the netsh text may be UTF-8
+ *   (with or without BOM) or UTF-16LE/BE (with a
  *   BOM, as Windows PowerShell 5.1's `>` writes it); an output whose labels are not
  *   English is named as such, with how to get the English one;
  * - a ccs entry needs the Central Certificate Store's folder, which Windows keeps in the
@@ -63,6 +76,9 @@ struct import_opts {
 };
 
 /* One entry of `netsh http show sslcert`. */
+#define IMPORT_NETSH_NUMS 8   /* room for the [sslcert] NUMBER keys netsh shows */
+#define IMPORT_NETSH_STRS 4   /* and its text keys (sslctlidentifier, sslctlstorename) */
+
 struct import_netsh_entry {
 	struct sslcert_key key;
 	char               keytext[BINDING_HOST_MAX + 16]; /* "0.0.0.0:443", "name:443", "ccs:443" */
@@ -71,6 +87,19 @@ struct import_netsh_entry {
 	char               storename[64];  /* "" when (null) */
 	int                line;           /* line of the key line (IP:port, ...) */
 	int                hashline, appidline; /* lines of those fields, 0 when absent */
+	/* Every other line netsh printed, as the [sslcert] keys hold them (netsh's defaults
+	 * for a line the layout lacks): the enable/disable keys' bits, the numbers and the
+	 * texts of the conf key table's labelled [sslcert] keys, each kind in table order. */
+	unsigned           flags;          /* CONF_SSL_* */
+	unsigned           checkmode;      /* CONF_CHECK_* */
+	unsigned long      nums[IMPORT_NETSH_NUMS];
+	char               strs[IMPORT_NETSH_STRS][64];  /* "" when (null) */
+	unsigned           layout;         /* the newest show_layout whose lines it holds */
+	/* Filled by import_build: the flags the IIS bindings resolving to this entry carry
+	 * (sslFlags 4 to 128), and the first such binding, for the disagreement warning. */
+	unsigned           bindflags;
+	int                bindline;
+	char               bindtext[BINDING_HOST_MAX + 96];
 };
 
 /*
@@ -85,9 +114,12 @@ char *import_text_decode(const char *raw, size_t len, const char *name, size_t *
 
 /*
  * Parse the text (UTF-8) of `netsh http show sslcert` (any Windows layout from Server 2008
- * to 2025, LF or CRLF).  name is used in warnings, written to warn (may be NULL) as
+ * to 2025, LF or CRLF): every line of an entry, the "Extended Properties" blocks included,
+ * is read into the entry.  name is used in warnings, written to warn (may be NULL) as
  * "name:LINE: warning: ...": a key that is no certificate binding (and why), a key listed
- * twice, an output whose labels are not English (no entries are read from it then).
+ * twice, a line whose label sysbind does not know or whose value is not one netsh prints
+ * (each left at netsh's default), an output whose labels are not English (no entries are
+ * read from it then).
  * Returns 0 with a new array in *out (caller frees with free) and its length in *n, or -1
  * with a message in err.
  */

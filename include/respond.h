@@ -32,7 +32,15 @@ enum respond_page {
 	PAGE_BAD_GATEWAY,         /* 502 (sysbind's, same template) */
 	PAGE_GATEWAY_TIMEOUT,     /* 504 (sysbind's, same template) */
 	PAGE_MISDIRECTED,         /* 421 (sysbind's, same template: misdirected = 421) */
+	/* IIS's own answers (not HTTP.SYS's): IIS's remote custom error pages */
+	PAGE_IIS_FORBIDDEN,       /* 403 custerr 403.htm: every 403.x (sub-status only logged) */
+	PAGE_IIS_TOO_LARGE,       /* 413 (the body passed uploadReadAheadSize) */
+	PAGE_IIS_SERVER_ERROR,    /* 500 custerr 500.htm (500.0, TLS 1.3 on Server 2025) */
 };
+
+/* Whether p is one of IIS's pages (its headers: text/html, Microsoft-IIS/10.0, no
+ * Connection: close of its own) rather than HTTP.SYS's. */
+int respond_page_is_iis(enum respond_page p);
 
 /* The status code of a page. */
 int respond_page_status(enum respond_page p);
@@ -117,7 +125,18 @@ struct respond_diag {
 	const char *tls_cipher;
 	const char *cert_steps[8];  /* the §1.1 steps considered, in order */
 	size_t      ncert_steps;
+	/* the client certificate, when the request's path wants one (IIS's access sslFlags):
+	 * the second chicken-and-egg */
+	const char *cc_flags;       /* "Ssl, SslNegotiateCert"; NULL: the path wants none */
+	const char *cc_where;       /* whose flags: "[location App/secure]", "site App" */
+	int         cc_round;       /* DIAG_CC_*: when the client was asked */
+	const char *cc_subject;     /* the certificate the client sent; NULL: none */
+	const char *cc_verdict;     /* its chain verdict ("ok", ...); NULL: none */
+	const char *cc_why;         /* the decision, one sentence */
 };
+
+/* When a client certificate was asked for (respond_diag.cc_round). */
+enum { DIAG_CC_NONE = 0, DIAG_CC_HANDSHAKE = 1, DIAG_CC_RENEGOTIATION = 2 };
 
 /*
  * Append a complete 200 response with the diagnostic page: JSON (keys site, site_id,

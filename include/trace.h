@@ -39,10 +39,11 @@ void trace_accept(int on, unsigned long long id, enum binding_proto proto, const
 /*
  * The ClientHello was read and §1.1 ran: the SNI (or its absence), whether mode used or
  * ignored it and why, each step considered, and the certificate chosen (subject, names,
- * thumbprint) or the refusal.  h and choice are borrowed.
+ * thumbprint) or the refusal, then the binding's TLS policy (policy: tlsctx_policy_text),
+ * or why the policy refused the handshake.  h and choice are borrowed.
  */
 void trace_hello(int on, unsigned long long id, enum conf_mode mode,
-    const struct tlsctx_hello *h, const struct cert_choice *choice);
+    const struct tlsctx_hello *h, const struct cert_choice *choice, const char *policy);
 
 /* The handshake completed with version and cipher; alpn may be NULL (none chosen). */
 void trace_handshake_done(int on, unsigned long long id, const char *version,

@@ -18,12 +18,19 @@
 struct conf;
 
 /*
- * `netsh http show sslcert`: the header block, then one full modern entry per
- * [sslcert] section in file order, each followed by a blank line.  Lines end in CRLF, as
- * the Windows console prints them, so the bytes can be compared with a capture from a
- * Windows machine.  Returns 0, or -1 on a write error.
+ * `netsh http show sslcert`: the header block, then one entry per [sslcert] section in
+ * file order, each followed by a blank line, in the layout of the Windows Server [server]
+ * show_layout names: 2012 (up to Negotiate Client Certificate), 2019 (Reject Connections
+ * and Disable HTTP2 added), 2022 (the Disable/Enable lines up to Enable Session Ticket and
+ * the two "Extended Properties" blocks), 2025 (Disable Session ID and Enable Caching
+ * Client Hello added).  Every line comes from the conf key table's labels: Enabled /
+ * Disabled for the old flags, Set / Not Set for the newer, "(null)" for an unset text.
+ * Lines end in CRLF, as the Windows console prints them, so the bytes can be compared
+ * with a capture from a Windows machine.  A parameter set away from netsh's default that
+ * the layout has no line for is named on note (may be NULL), one line each: nothing is
+ * hidden silently.  Returns 0, or -1 on a write error.
  */
-int views_show_sslcert(const struct conf *cfg, FILE *out);
+int views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note);
 
 /*
  * `appcmd list site`: one line per site in file order,
@@ -48,9 +55,17 @@ int views_list_site(const struct conf *cfg, FILE *out);
  * its private key is judged as the IIS server would serve it.  json 0 writes a readable
  * table ending in a summary line and one line per problem; json 1 writes a JSON array of
  * objects {site, site_id, binding, local, sni, certificate{subject, sans, thumbprint,
- * not_after, selected_by[, available: false]} | null, verdict, why}, one per prediction
- * and family.  Returns the number of predictions (every family counted) that are client
- * errors (the caller exits 1 when it is not 0), or -1 on a write error.
+ * not_after, selected_by[, available: false]} | null, verdict, why[, client_certificates]},
+ * one per prediction and family.  Then, for every site and path whose IIS access sslFlags
+ * ask for a client certificate, through each https binding of the site: what a TLS 1.2
+ * client, a TLS 1.3 browser on HTTP/1.1 and an HTTP/2 browser get (clientcert_decide with
+ * each client's facts; each holds a good certificate and sends it when asked), and the fix
+ * when one of them gets an error (clientcertnegotiation = enable, or disabletls13 =
+ * enable); in JSON as "client_certificates": [{path, ssl_flags, location, sslcert,
+ * clientcertnegotiation, clients: [{client, action, outcome, error, why}], fix}] on the
+ * prediction a browser makes (SNI = the binding's host).  Returns the number of client
+ * errors (every family of the certificate predictions counted, and every client-certificate
+ * client error; the caller exits 1 when it is not 0), or -1 on a write error.
  */
 int views_check(const struct conf *cfg, time_t now, int json, FILE *out);
 
@@ -62,6 +77,9 @@ struct views_conn {
 	const char         *sni;     /* an explicit SNI name, or NULL */
 	int                 no_sni;  /* 1: the client sends no SNI */
 	int                 http;    /* 1: plain HTTP, no TLS at all */
+	const char         *path;    /* the request's path, or NULL ("/") */
+	int                 tls;     /* 12 or 13: the TLS version; 0: the binding's highest */
+	int                 h2;      /* 1: the client speaks HTTP/2 when the binding offers it */
 };
 
 /*
@@ -70,7 +88,11 @@ struct views_conn {
  * chosen; the decrypted Host and the site binding_route picks (or HTTP.SYS's 400/503);
  * the verdict with what a browser and curl would report.  Without sni and no_sni the
  * client sends SNI = the host without its port (none when the host is an IP literal, as
- * clients do).  Returns 0 or -1 on a write error (a predicted client error is not a
+ * clients do).  When the site (or a path of it) has IIS access sslFlags, or path, tls
+ * or h2 is given, a last step applies the path's client-certificate policy with
+ * clientcert_decide, for a client that holds a good certificate and sends it when asked:
+ * each decision's sentence, the renegotiation's second round or HTTP/2's retry over
+ * HTTP/1.1 included.  Returns 0 or -1 on a write error (a predicted client error is not a
  * failure of explain: `check` is the command whose status reports those).
  */
 int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out);

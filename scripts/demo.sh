@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The two-site story of DESIGN.md §0, told in four acts against the real daemon with real
+# The two-site story of DESIGN.md §0, told in four acts, and a fifth on the second
+# chicken-and-egg (client certificates, issue 14), against the real daemon with real
 # curl and openssl s_client.  Each act prints the commands it runs, what they showed, and
 # what the audience should look at ("look:"), and checks the outcome the story promises
 # ("checked:").  Exits 0 when every act turned out as told, 1 otherwise.  Unattended, on
@@ -241,6 +242,45 @@ if [ -n "$h1" ] && [ "$h1" != "$h2" ]; then check "act 2 changed only the certif
 else check "act 2 changed only the certificate hash" "$h1 / $h2" "different hashes"; fi
 check "the sites are the same in acts 1 and 2" "$("$SB" appcmd list site -c "$T/act1.ini")" \
 	"$("$SB" appcmd list site -c "$T/act2.ini")"
+
+# ---------------------------------------------------------------------------------------
+act "Act 5. The second chicken-and-egg: a client certificate (conf/examples/client-cert.ini)"
+say "MySite V1's /secure requires a client certificate (IIS sslFlags Ssl, SslNegotiateCert,"
+say "SslRequireCert). Which URL wants one is known only after the request is decrypted,"
+say "and the binding did not ask in its handshake (clientcertnegotiation = disable)."
+stage "$ROOT/conf/examples/client-cert.ini" act5
+start act5
+CC=(curl -sS --cacert "$CERTS/ca.pem" --http1.1 "${RES[@]}" --cert "$CERTS/client.pem" --key "$CERTS/client.key")
+U5="https://sitev1.mysite.com:$P/secure/"
+run "curl --tls-max 1.2 --cert client.pem $U5"
+code=$("${CC[@]}" --tls-max 1.2 -o "$T/act5-12.out" -w '%{http_code}' "$U5" 2>&1)
+check "over TLS 1.2 the client's certificate is asked for and it gets 200" "$code" "200"
+settle act5
+tr=$(trace_of act5 "$(last_conn act5)")
+printf '%s\n' "$tr" | grep -E 'second chicken|renegotiating|second round' | cut -c1-160 | show
+look "a second handshake inside the connection (a renegotiation) asked once /secure was read"
+check "the trace narrates the renegotiation" "$tr" "renegotiating: HelloRequest sent"
+check "... and the certificate the client sent" "$tr" "second round done: the client sent a certificate (CN=client.alice)"
+check "the diagnostic page draws the second round" "$(cat "$T/act5-12.out")" "Second round: renegotiation asks for a client certificate"
+run "curl --tlsv1.3 --cert client.pem $U5"
+out=$("${CC[@]}" --tlsv1.3 -o /dev/null "$U5" 2>&1); rc=$?
+printf '%s\n' "$out" | show
+look "TLS 1.3 has no renegotiation: Windows Server 2022 resets the connection"
+check "over TLS 1.3 the connection is reset (curl exit 56)" "$rc" "56"
+check "... 'Connection reset by peer'" "$out" "Connection reset by peer"
+run "sysbind check -c act5.ini"
+out=$("$SB" check -c "$T/act5.ini" 2>&1)
+printf '%s\n' "$out" | grep -E '^  (TLS|HTTP/2|fix)' | cut -c1-160 | show
+check "check predicts the reset for a TLS 1.3 browser" "$out" "TLS 1.3 browser (HTTP/1.1)  connection reset"
+check "... and names the fix" "$out" "fix: clientcertnegotiation = enable"
+stop
+say "The fix: clientcertnegotiation = enable, so the first handshake asks for the certificate."
+sed 's/^clientcertnegotiation = disable/clientcertnegotiation = enable/' "$T/act5.ini" >"$T/act5fix.ini"
+start act5fix
+run "curl --tlsv1.3 --cert client.pem $U5   (clientcertnegotiation = enable)"
+code=$("${CC[@]}" --tlsv1.3 -o /dev/null -w '%{http_code}' "$U5" 2>&1)
+check "with the flag, TLS 1.3 gets 200" "$code" "200"
+stop
 
 echo
 if [ "$FAILS" -eq 0 ]; then

@@ -19,6 +19,17 @@
 #                                      _.mysite.com.pfx (password "ccs-secret")
 #       DIR/store/                     sitev1.pem+.key, both.pem+.key, sitev2.pfx ("sysbind")
 #       DIR/thumbprints.txt            "NAME sha1-hex" per leaf
+#       Client certificates (issue 14), a set of their own, made together:
+#       DIR/clientca.pem + clientca.key  "sysbind demo client CA", an intermediate CA
+#                                      signed by ca.pem (so trust = ca.pem checks clients)
+#       DIR/ClientAuthIssuer/clientca.pem  the client CA alone: a directory for
+#                                      sslctlstorename = (the CertificateRequest's CA list)
+#       DIR/client.pem, .key, .pfx     CN=client.alice, clientAuth, chain: leaf + client CA
+#       DIR/client-expired.pem, .key   the same CA, validity 2020-2021
+#       DIR/client-unknown.pem, .key   from "sysbind unknown CA", a CA nobody trusts
+#       DIR/client-revoked.pem, .key   the client CA, then revoked
+#       DIR/client-serverauth.pem, .key  the client CA, extendedKeyUsage serverAuth only
+#       DIR/clientca.crl               the client CA's CRL (PEM) listing client-revoked
 #
 #   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN] [--expired|--not-yet-valid]
 #                      [--pfx PASSWORD] [--self-signed]
@@ -36,6 +47,7 @@ PROG=mkcerts.sh
 DEMO_PASS=sysbind
 CCS_PASS=ccs-secret
 DEMO_LEAVES=(sitev1 sitev2 both wildcard expired notyet cnonly localhost selfsigned)
+CLIENT_LEAVES=(client client-expired client-unknown client-revoked client-serverauth)
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 
@@ -181,6 +193,90 @@ demo_files() {
 	echo "$dir/ccs/sitev1.mysite.com.pfx" "$dir/ccs/sitev2.mysite.com.pfx" "$dir/ccs/_.mysite.com.pfx"
 	echo "$dir/store/sitev1.pem" "$dir/store/sitev1.key" "$dir/store/both.pem"
 	echo "$dir/store/both.key" "$dir/store/sitev2.pfx"
+	client_files "$dir"
+}
+
+client_files() {
+	local dir=$1 n
+	echo "$dir/clientca.pem" "$dir/clientca.key" "$dir/ClientAuthIssuer/clientca.pem"
+	for n in "${CLIENT_LEAVES[@]}"; do echo "$dir/$n.pem" "$dir/$n.key"; done
+	echo "$dir/client.pfx" "$dir/clientca.crl"
+}
+
+# make_client DIR NAME CN CAPEM CAKEY DATES(normal|expired) EKU: a client certificate
+# NAME.pem (the leaf, then the client CA when it issued it: the chain a client sends).
+make_client() {
+	local dir=$1 name=$2 cn=$3 capem=$4 cakey=$5 dates=$6 eku=$7
+	local ext="$WORK/$name.ext" csr="$WORK/$name.csr"
+	{
+		echo "[ leaf ]"
+		echo "basicConstraints = critical,CA:FALSE"
+		echo "keyUsage = critical,digitalSignature"
+		echo "extendedKeyUsage = $eku"
+		echo "subjectKeyIdentifier = hash"
+		echo "authorityKeyIdentifier = keyid"
+	} >"$ext"
+	newkey "$dir/$name.key"
+	ossl req -config "$WORK/openssl.cnf" -new -key "$dir/$name.key" -subj "/CN=$cn" -out "$csr"
+	local args=(ca -batch -config "$WORK/openssl.cnf" -in "$csr" -out "$WORK/$name.crt"
+		-notext -rand_serial -preserveDN -md sha256 -extfile "$ext" -extensions leaf
+		-cert "$capem" -keyfile "$cakey")
+	case $dates in
+	expired) args+=(-startdate 20200101000000Z -enddate 20210101000000Z) ;;
+	*)       args+=(-days 825) ;;
+	esac
+	ossl "${args[@]}"
+	ossl x509 -in "$WORK/$name.crt" -out "$dir/$name.pem"
+	if [ "$capem" = "$dir/clientca.pem" ]; then
+		cat "$dir/clientca.pem" >>"$dir/$name.pem"
+	fi
+	local what="client certificate CN=$cn, $eku"
+	[ "$dates" = expired ] && what+=", expired (2020-2021)"
+	echo "made $dir/$name.pem and $name.key ($what)"
+}
+
+# The client set: remade whole when any of it is missing, or when the CA was remade (the
+# CRL must list the serial its own run gave client-revoked).
+clients() {
+	local dir=$1 missing=$2 f
+	for f in $(client_files "$dir"); do [ -e "$f" ] || { missing=1; break; }; done
+	[ "$missing" = 1 ] || return 0
+	work_init
+	mkdir -p "$dir/ClientAuthIssuer" || die "cannot create $dir/ClientAuthIssuer"
+	{
+		echo "[ v3_client_ca ]"
+		echo "basicConstraints       = critical,CA:TRUE,pathlen:0"
+		echo "keyUsage               = critical,keyCertSign,cRLSign"
+		echo "subjectKeyIdentifier   = hash"
+		echo "authorityKeyIdentifier = keyid"
+	} >>"$WORK/openssl.cnf"
+	newkey "$dir/clientca.key"
+	ossl req -config "$WORK/openssl.cnf" -new -key "$dir/clientca.key" \
+		-subj "/CN=sysbind demo client CA" -out "$WORK/clientca.csr"
+	ossl ca -batch -config "$WORK/openssl.cnf" -in "$WORK/clientca.csr" \
+		-out "$WORK/clientca.crt" -notext -rand_serial -preserveDN -md sha256 -days 3650 \
+		-cert "$dir/ca.pem" -keyfile "$dir/ca.key" -extensions v3_client_ca
+	ossl x509 -in "$WORK/clientca.crt" -out "$dir/clientca.pem"
+	cp "$dir/clientca.pem" "$dir/ClientAuthIssuer/clientca.pem"
+	echo "made $dir/clientca.pem (intermediate CA \"sysbind demo client CA\", signed by ca.pem)"
+	# A CA nobody trusts, kept only for as long as it signs client-unknown.
+	newkey "$WORK/unknownca.key"
+	ossl req -config "$WORK/openssl.cnf" -new -x509 -key "$WORK/unknownca.key" -sha256 \
+		-days 3650 -subj "/CN=sysbind unknown CA" -extensions v3_ca -out "$WORK/unknownca.pem"
+	local ca="$dir/clientca.pem" cakey="$dir/clientca.key"
+	make_client "$dir" client client.alice "$ca" "$cakey" normal clientAuth
+	make_client "$dir" client-expired client.expired "$ca" "$cakey" expired clientAuth
+	make_client "$dir" client-unknown client.unknown "$WORK/unknownca.pem" \
+		"$WORK/unknownca.key" normal clientAuth
+	make_client "$dir" client-revoked client.revoked "$ca" "$cakey" normal clientAuth
+	make_client "$dir" client-serverauth client.serverauth "$ca" "$cakey" normal serverAuth
+	topfx "$dir/client.pem" "$dir/client.key" "$dir/client.pfx" "$DEMO_PASS" client.alice
+	echo "made $dir/client.pfx (password $DEMO_PASS)"
+	ossl ca -config "$WORK/openssl.cnf" -cert "$ca" -keyfile "$cakey" \
+		-revoke "$WORK/client-revoked.crt" -crl_reason keyCompromise
+	ossl ca -config "$WORK/openssl.cnf" -cert "$ca" -keyfile "$cakey" -gencrl \
+		-crldays 3650 -out "$dir/clientca.crl"
+	echo "made $dir/clientca.crl (the client CA's CRL: client-revoked is revoked)"
 }
 
 demo() {
@@ -227,6 +323,7 @@ demo() {
 	done
 	cp "$WORK/thumbprints.txt" "$dir/thumbprints.txt"
 	echo "made $dir/thumbprints.txt"
+	clients "$dir" "$fresh"
 }
 
 one() {

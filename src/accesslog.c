@@ -210,7 +210,7 @@ accesslog_w3c_write(struct accesslog *l, const struct accesslog_w3c *e)
 	accesslog_field(e->version, ver, sizeof(ver));
 	accesslog_field(e->coalesced, coal, sizeof(coal));
 	n = snprintf(line, sizeof(line),
-	    "%s %s %s %s %s %s %u - %s %s %s %s %d %d %d %ld %s %s %s %s %s %s\n",
+	    "%s %s %s %s %s %s %u - %s %s %s %s %d %d %lu %ld %s %s %s %s %s %s\n",
 	    date, tod, sip, meth, stem, query, e->s_port, cip, ver, ua, ref, e->status,
 	    e->substatus, e->win32_status, e->time_taken_ms, site, host, sni, thumb, verdict,
 	    coal);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,8 @@ asn1_time_to_time(const ASN1_TIME *t)
 	return timegm(&tm);
 }
 
-static void
-name_oneline(const X509_NAME *name, char *buf, size_t len)
+void
+certstore_name_format(const X509_NAME *name, char *buf, size_t len)
 {
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data;
@@ -142,8 +143,8 @@ cert_facts_fill(struct cert *c, char *err, size_t errlen)
 	GENERAL_NAMES *gens;
 	int idx;
 
-	name_oneline(subj, c->subject, sizeof(c->subject));
-	name_oneline(X509_get_issuer_name(c->x509), c->issuer, sizeof(c->issuer));
+	certstore_name_format(subj, c->subject, sizeof(c->subject));
+	certstore_name_format(X509_get_issuer_name(c->x509), c->issuer, sizeof(c->issuer));
 
 	c->common_name[0] = '\0';
 	/* The last CN is the most specific one, as X509_check_host also considers them all. */
@@ -1360,4 +1361,615 @@ certstore_ssl_errors(char *buf, size_t len)
 			buf_add(buf, len, &used, data);
 		}
 	}
+}
+
+/* ---------------------------------------------------------------- client certificates */
+
+const char *
+certstore_chain_verdict_name(enum cert_chain_verdict v)
+{
+	switch (v) {
+	case CHAIN_OK:            return "ok";
+	case CHAIN_UNTRUSTED:     return "untrusted";
+	case CHAIN_EXPIRED:       return "expired";
+	case CHAIN_NOT_YET_VALID: return "not-yet-valid";
+	case CHAIN_REVOKED:       return "revoked";
+	}
+	return "unknown";
+}
+
+unsigned long
+certstore_chain_verdict_win32(enum cert_chain_verdict v)
+{
+	switch (v) {
+	case CHAIN_OK:            return 0;
+	case CHAIN_UNTRUSTED:     return 0x800B0109UL;  /* CERT_E_UNTRUSTEDROOT */
+	case CHAIN_EXPIRED:                             /* CERT_E_EXPIRED: "not within its */
+	case CHAIN_NOT_YET_VALID: return 0x800B0101UL;  /* validity period", both ways */
+	case CHAIN_REVOKED:       return 0x80092010UL;  /* CRYPT_E_REVOKED */
+	}
+	return 0;
+}
+
+/* What one X509_verify_cert run found, collected by chain_verify_cb (which lets the run
+ * go on after each problem so that every one is seen and the precedence is ours). */
+struct chain_note {
+	char text[400];
+	int  depth;      /* of the certificate it is about; the leaf's (0) is the one said */
+};
+
+struct chain_check {
+	STACK_OF(X509_CRL)  *crls;          /* the CRLs the run consults (borrowed) */
+	STACK_OF(X509_NAME) *stale;         /* issuers whose only CRL was stale (borrowed) */
+	unsigned long        freshness;
+	/* the reason of each kind closest to the leaf; text "" when none */
+	struct chain_note    untrusted, revoked, expired, notyet, unknown, nocrl;
+};
+
+static void
+chain_note(struct chain_note *slot, int depth, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+chain_note(struct chain_note *slot, int depth, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (slot->text[0] != '\0' && slot->depth <= depth)
+		return;
+	slot->depth = depth;
+	va_start(ap, fmt);
+	vsnprintf(slot->text, sizeof(slot->text), fmt, ap);
+	va_end(ap);
+}
+
+/* The revocation date of x in the CRLs its issuer signed, or -1. */
+static time_t
+chain_revoked_on(const struct chain_check *ck, X509 *x)
+{
+	int i;
+
+	for (i = 0; ck->crls != NULL && i < sk_X509_CRL_num(ck->crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(ck->crls, i);
+		X509_REVOKED *rev = NULL;
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) != 0)
+			continue;
+		if (X509_CRL_get0_by_cert(crl, &rev, x) == 1 && rev != NULL)
+			return asn1_time_to_time(X509_REVOKED_get0_revocationDate(rev));
+	}
+	return (time_t)-1;
+}
+
+static int
+chain_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct chain_check *ck = X509_STORE_CTX_get_app_data(ctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	int e = X509_STORE_CTX_get_error(ctx), depth = X509_STORE_CTX_get_error_depth(ctx);
+	char subj[256] = "?", issuer[256] = "?", when[64];
+	const char *what = depth == 0 ? "the certificate" : depth == 1 ? "its issuer" :
+	    "a certificate of its chain";
+	time_t t;
+	int i;
+
+	if (ok || ck == NULL)
+		return 1;
+	if (cur != NULL) {
+		certstore_name_format(X509_get_subject_name(cur), subj, sizeof(subj));
+		certstore_name_format(X509_get_issuer_name(cur), issuer, sizeof(issuer));
+	}
+	switch (e) {
+	case X509_V_ERR_CERT_REVOKED:
+		if (cur != NULL && (t = chain_revoked_on(ck, cur)) != (time_t)-1) {
+			format_utc(t, when, sizeof(when));
+			chain_note(&ck->revoked, depth, "%s %s was revoked on %s "
+			    "(the CRL of %s lists it)", what, subj, when, issuer);
+		} else {
+			chain_note(&ck->revoked, depth, "%s %s is revoked (the CRL of "
+			    "%s lists it)", what, subj, issuer);
+		}
+		break;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		format_utc(cur != NULL ? asn1_time_to_time(X509_get0_notAfter(cur)) : 0, when,
+		    sizeof(when));
+		chain_note(&ck->expired, depth, "%s %s expired on %s", what, subj,
+		    when);
+		break;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		format_utc(cur != NULL ? asn1_time_to_time(X509_get0_notBefore(cur)) : 0, when,
+		    sizeof(when));
+		chain_note(&ck->notyet, depth, "%s %s is not valid before %s", what,
+		    subj, when);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		/* a self-signed root is not checked (Windows excludes the root too) */
+		if (cur != NULL && X509_NAME_cmp(X509_get_subject_name(cur),
+		    X509_get_issuer_name(cur)) == 0)
+			break;
+		for (i = 0; ck->stale != NULL && cur != NULL && i < sk_X509_NAME_num(ck->stale);
+		    i++) {
+			if (X509_NAME_cmp(sk_X509_NAME_value(ck->stale, i),
+			    X509_get_issuer_name(cur)) == 0) {
+				chain_note(&ck->unknown, depth, "the revocation status of "
+				    "%s cannot be known: the CRL of %s is older than "
+				    "revocationfreshnesstime (%lu s) and sysbind fetches no newer one",
+				    subj, issuer, ck->freshness);
+				return 1;
+			}
+		}
+		chain_note(&ck->nocrl, depth, "revocation of %s not checked: crl holds "
+		    "no CRL of %s", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s has expired (its nextUpdate has passed) and sysbind fetches "
+		    "no newer one", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s is not valid yet", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+	case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+	case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s cannot be used (%s)", subj, issuer,
+		    X509_verify_cert_error_string(e));
+		break;
+	case X509_V_ERR_INVALID_PURPOSE:
+		chain_note(&ck->untrusted, depth, "%s %s is not allowed for client "
+		    "authentication (its extended key usage lacks clientAuth; Windows: "
+		    "CERT_E_WRONG_USAGE; usagecheck = disable skips this check)", what, subj);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		chain_note(&ck->untrusted, depth, "the certificate %s is self-signed "
+		    "and not a trusted root", subj);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		chain_note(&ck->untrusted, depth, "%s %s was issued by %s, which is "
+		    "not trusted (no path to a trusted root)", what, subj, issuer);
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		chain_note(&ck->untrusted, depth, "the chain of the certificate ends "
+		    "in %s, a root that is not trusted", subj);
+		break;
+	default:
+		chain_note(&ck->untrusted, depth, "%s %s: %s", what, subj,
+		    X509_verify_cert_error_string(e));
+		break;
+	}
+	return 1;
+}
+
+enum cert_chain_verdict
+certstore_client_verdict(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
+    STACK_OF(X509_CRL) *crls, unsigned flags, unsigned long freshness, time_t now,
+    char *why, size_t whylen)
+{
+	struct chain_check ck;
+	STACK_OF(X509_CRL) *use = NULL;
+	STACK_OF(X509_NAME) *stale = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	char scratch[512], subj[256], when[64], rev[900];
+	enum cert_chain_verdict v = CHAIN_UNTRUSTED;
+	int i, check_rev = (flags & CERTSTORE_CHECK_REVOCATION) && crls != NULL;
+
+	if (why == NULL || whylen == 0) {
+		why = scratch;
+		whylen = sizeof(scratch);
+	}
+	why[0] = '\0';
+	memset(&ck, 0, sizeof(ck));
+	if (leaf == NULL) {
+		snprintf(why, whylen, "no client certificate");
+		return CHAIN_UNTRUSTED;
+	}
+	certstore_name_format(X509_get_subject_name(leaf), subj, sizeof(subj));
+	if (trust == NULL) {
+		snprintf(why, whylen, "the certificate %s cannot be trusted: no trusted roots are "
+		    "configured ([server] trust = plays the machine's trust store)", subj);
+		return CHAIN_UNTRUSTED;
+	}
+	/* Stale CRLs (issued more than freshness seconds ago) are left out: the revocation
+	 * status of what they cover is then unknown (chain_verify_cb says so). */
+	if (check_rev) {
+		if ((use = sk_X509_CRL_new_null()) == NULL ||
+		    (stale = sk_X509_NAME_new_null()) == NULL)
+			goto nomem;
+		for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+			X509_CRL *crl = sk_X509_CRL_value(crls, i);
+			time_t last = asn1_time_to_time(X509_CRL_get0_lastUpdate(crl));
+
+			if (freshness > 0 && last != (time_t)-1 && (unsigned long long)now >
+			    (unsigned long long)last + freshness) {
+				if (!sk_X509_NAME_push(stale, X509_CRL_get_issuer(crl)))
+					goto nomem;
+				continue;
+			}
+			if (!sk_X509_CRL_push(use, crl))
+				goto nomem;
+		}
+	}
+	ck.crls = use;
+	ck.stale = stale;
+	ck.freshness = freshness;
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, trust, leaf, chain) != 1)
+		goto nomem;
+	X509_STORE_CTX_set_app_data(ctx, &ck);
+	X509_STORE_CTX_set_verify_cb(ctx, chain_verify_cb);
+	X509_STORE_CTX_set_time(ctx, 0, now);
+	if (flags & CERTSTORE_CHECK_USAGE)
+		X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	if (check_rev) {
+		X509_STORE_CTX_set0_crls(ctx, use);
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	}
+	(void)X509_verify_cert(ctx);   /* every problem went through chain_verify_cb */
+	ERR_clear_error();
+
+	if (ck.untrusted.text[0] != '\0') {
+		v = CHAIN_UNTRUSTED;
+		snprintf(why, whylen, "%s", ck.untrusted.text);
+	} else if (ck.revoked.text[0] != '\0') {
+		v = CHAIN_REVOKED;
+		snprintf(why, whylen, "%s", ck.revoked.text);
+	} else if (ck.expired.text[0] != '\0') {
+		v = CHAIN_EXPIRED;
+		snprintf(why, whylen, "%s", ck.expired.text);
+	} else if (ck.notyet.text[0] != '\0') {
+		v = CHAIN_NOT_YET_VALID;
+		snprintf(why, whylen, "%s", ck.notyet.text);
+	} else if (ck.unknown.text[0] != '\0') {
+		v = CHAIN_UNTRUSTED;
+		snprintf(why, whylen, "%s (Windows: CRYPT_E_REVOCATION_OFFLINE)", ck.unknown.text);
+	} else {
+		v = CHAIN_OK;
+		if (!(flags & CERTSTORE_CHECK_REVOCATION))
+			snprintf(rev, sizeof(rev), "revocation not checked "
+			    "(verifyclientcertrevocation = disable)");
+		else if (crls == NULL)
+			snprintf(rev, sizeof(rev), "revocation not checked (no [server] crl: sysbind "
+			    "fetches no CRL from the certificate's distribution points)");
+		else if (ck.nocrl.text[0] != '\0' && ck.nocrl.depth == 0)
+			snprintf(rev, sizeof(rev), "%s", ck.nocrl.text);
+		else
+			snprintf(rev, sizeof(rev), "not revoked%s%s%s",
+			    (flags & CERTSTORE_CHECK_CACHED) ? " (cached CRLs only, as "
+			    "verifyrevocationwithcachedclientcertonly asks)" : "",
+			    ck.nocrl.text[0] != '\0' ? "; " : "", ck.nocrl.text);
+		format_utc(asn1_time_to_time(X509_get0_notAfter(leaf)), when, sizeof(when));
+		snprintf(why, whylen, "the certificate %s chains to a trusted root, is valid until "
+		    "%s; %s", subj, when, rev);
+	}
+	X509_STORE_CTX_free(ctx);
+	sk_X509_CRL_free(use);
+	sk_X509_NAME_free(stale);
+	return v;
+nomem:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	sk_X509_CRL_free(use);
+	sk_X509_NAME_free(stale);
+	snprintf(why, whylen, "the chain could not be checked (out of memory)");
+	return CHAIN_UNTRUSTED;
+}
+
+static int
+select_crlfile(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	if (d->d_name[0] == '.')
+		return 0;
+	if (n > 3 && d->d_name[n - 3] == '.' && (d->d_name[n - 2] == 'r' ||
+	    d->d_name[n - 2] == 'R') && d->d_name[n - 1] >= '0' && d->d_name[n - 1] <= '9')
+		return 1;   /* c_rehash's HASH.r0 */
+	return has_suffix_ci(d->d_name, ".crl") || has_suffix_ci(d->d_name, ".pem") ||
+	    has_suffix_ci(d->d_name, ".der");
+}
+
+/* Push every CRL of one file (PEM, any number; or one DER) onto st.  Returns how many, or
+ * -1 with err. */
+static int
+crl_add_file(STACK_OF(X509_CRL) *st, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = file_slurp(path, &len, err, errlen);
+	BIO *b;
+	X509_CRL *crl;
+	int count = 0;
+
+	if (buf == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		goto nomem;
+	while ((crl = PEM_read_bio_X509_CRL(b, NULL, pem_no_password_cb, NULL)) != NULL) {
+		if (!sk_X509_CRL_push(st, crl)) {
+			X509_CRL_free(crl);
+			BIO_free(b);
+			goto nomem;
+		}
+		count++;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (count == 0) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL) {
+			if (!sk_X509_CRL_push(st, crl)) {
+				X509_CRL_free(crl);
+				goto nomem;
+			}
+			count = 1;
+		}
+		ERR_clear_error();
+	}
+	free(buf);
+	if (count == 0) {
+		snprintf(err, errlen, "%s: no certificate revocation list in it (PEM \"X509 CRL\" "
+		    "or DER)", path);
+		return -1;
+	}
+	return count;
+nomem:
+	free(buf);
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+STACK_OF(X509_CRL) *
+certstore_crl_load(const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509_CRL) *st;
+	struct stat sb;
+	int n, i, bad = 0;
+	struct dirent **names = NULL;
+
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((st = sk_X509_CRL_new_null()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		if (crl_add_file(st, path, err, errlen) < 0) {
+			sk_X509_CRL_pop_free(st, X509_CRL_free);
+			return NULL;
+		}
+		return st;
+	}
+	if ((n = scandir(path, &names, select_crlfile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		sk_X509_CRL_free(st);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char *f = bad ? NULL : path_join(path, names[i]->d_name);
+
+		if (!bad && f == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			bad = 1;
+		} else if (!bad && crl_add_file(st, f, err, errlen) < 0) {
+			bad = 1;
+		}
+		free(f);
+		free(names[i]);
+	}
+	free(names);
+	if (!bad && sk_X509_CRL_num(st) == 0) {
+		snprintf(err, errlen, "%s: no certificate revocation lists (*.crl, *.pem, *.der, "
+		    "*.r0) found", path);
+		bad = 1;
+	}
+	if (bad) {
+		sk_X509_CRL_pop_free(st, X509_CRL_free);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+select_cafile(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && (has_suffix_ci(d->d_name, ".pem") ||
+	    has_suffix_ci(d->d_name, ".crt") || has_suffix_ci(d->d_name, ".cer") ||
+	    has_suffix_ci(d->d_name, ".der"));
+}
+
+/* Push the subject of every certificate of one file (PEM, or one DER) onto names, leaving
+ * out one already there.  Returns how many certificates it held, or -1 with err. */
+static int
+ca_names_add_file(STACK_OF(X509_NAME) *names, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = file_slurp(path, &len, err, errlen);
+	BIO *b;
+	X509 *x;
+	int count = 0, der = 0;
+
+	if (buf == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		goto nomem;
+	for (;;) {
+		const X509_NAME *subj;
+		X509_NAME *dup;
+		int i, seen = 0;
+
+		x = der ? NULL : PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL);
+		if (x == NULL && count == 0 && !der) {
+			const unsigned char *p = (const unsigned char *)buf;
+
+			der = 1;
+			x = d2i_X509(NULL, &p, (long)len);
+		}
+		if (x == NULL)
+			break;
+		count++;
+		subj = X509_get_subject_name(x);
+		for (i = 0; i < sk_X509_NAME_num(names); i++)
+			seen |= X509_NAME_cmp(sk_X509_NAME_value(names, i), subj) == 0;
+		if (!seen) {
+			if ((dup = X509_NAME_dup(subj)) == NULL || !sk_X509_NAME_push(names, dup)) {
+				X509_NAME_free(dup);
+				X509_free(x);
+				BIO_free(b);
+				goto nomem;
+			}
+		}
+		X509_free(x);
+		if (der)
+			break;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	free(buf);
+	return count;
+nomem:
+	ERR_clear_error();
+	free(buf);
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+STACK_OF(X509_NAME) *
+certstore_ca_names_load(const char *dir, char *err, size_t errlen)
+{
+	STACK_OF(X509_NAME) *names;
+	struct dirent **list = NULL;
+	struct stat sb;
+	int n, i, bad = 0, total = 0, k;
+
+	if (stat(dir, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((names = sk_X509_NAME_new_null()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		/* a bundle file is taken too */
+		if ((k = ca_names_add_file(names, dir, err, errlen)) <= 0) {
+			if (k == 0)
+				snprintf(err, errlen, "%s: no certificate in it", dir);
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			return NULL;
+		}
+		return names;
+	}
+	if ((n = scandir(dir, &list, select_cafile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		sk_X509_NAME_free(names);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char *f = bad ? NULL : path_join(dir, list[i]->d_name);
+
+		if (!bad && f == NULL) {
+			snprintf(err, errlen, "%s: out of memory", dir);
+			bad = 1;
+		} else if (!bad) {
+			/* a key file named .pem holds no certificate: that is fine */
+			if ((k = ca_names_add_file(names, f, err, errlen)) < 0)
+				bad = 1;
+			else
+				total += k;
+		}
+		free(f);
+		free(list[i]);
+	}
+	free(list);
+	if (!bad && total == 0) {
+		snprintf(err, errlen, "%s: no CA certificates (*.pem, *.crt, *.cer, *.der) found",
+		    dir);
+		bad = 1;
+	}
+	if (bad) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		return NULL;
+	}
+	return names;
+}
+
+int
+certstore_ticket_keys_load(const char *path, struct certstore_ticket_key **keys, size_t *n,
+    char *err, size_t errlen)
+{
+	size_t len = 0, size, count, i;
+	char *buf = file_read(path, 64 * 1024, 0, &len, err, errlen);
+	struct certstore_ticket_key *nk;
+
+	if (buf == NULL)
+		return -1;
+	if (len == 48 || len == 80)
+		size = len;
+	else if (len > 0 && len % 80 == 0 && len % 48 != 0)
+		size = 80;
+	else if (len > 0 && len % 48 == 0 && len % 80 != 0)
+		size = 48;
+	else {
+		if (len > 0 && len % 240 == 0)
+			snprintf(err, errlen, "%s: %zu bytes could be %zu keys of 48 bytes or %zu of "
+			    "80: give each key its own file (one session_ticket_keys = line each)",
+			    path, len, len / 48, len / 80);
+		else
+			snprintf(err, errlen, "%s: %zu bytes: a session ticket key file holds keys of "
+			    "48 or 80 bytes (nginx's ssl_session_ticket_key format, e.g. `openssl rand "
+			    "80 > FILE`)", path, len);
+		explicit_bzero(buf, len);
+		free(buf);
+		return -1;
+	}
+	count = len / size;
+	if ((nk = realloc(*keys, (*n + count) * sizeof(*nk))) == NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	*keys = nk;
+	for (i = 0; i < count; i++) {
+		struct certstore_ticket_key *k = &nk[*n + i];
+		const unsigned char *p = (const unsigned char *)buf + i * size;
+
+		memset(k, 0, sizeof(*k));
+		k->size = size;
+		memcpy(k->name, p, 16);
+		if (size == 48) {
+			/* nginx: name, AES-128 key, HMAC key */
+			memcpy(k->aes, p + 16, 16);
+			memcpy(k->hmac, p + 32, 16);
+			k->aes_len = k->hmac_len = 16;
+		} else {
+			/* nginx: name, HMAC key, AES-256 key */
+			memcpy(k->hmac, p + 16, 32);
+			memcpy(k->aes, p + 48, 32);
+			k->aes_len = k->hmac_len = 32;
+		}
+	}
+	*n += count;
+	explicit_bzero(buf, len);
+	free(buf);
+	return 0;
+}
+
+void
+certstore_ticket_keys_free(struct certstore_ticket_key *keys, size_t n)
+{
+	if (keys == NULL)
+		return;
+	explicit_bzero(keys, n * sizeof(*keys));
+	free(keys);
 }

@@ -27,8 +27,10 @@ static const char usage_text[] =
 "       sysbind check [-c FILE] [--json]       predict, per https binding, which certificate a client\n"
 "                                              with and without SNI gets, and the verdict\n"
 "       sysbind explain [-c FILE] --local IP:PORT --host NAME [--sni NAME | --no-sni] [--http]\n"
+"                       [--path /P] [--tls 1.2|1.3] [--h2]\n"
 "                                              walk one hypothetical connection through every step\n"
-"                                              (default: SNI = host; --http skips TLS)\n"
+"                                              (default: SNI = host; --http skips TLS; --path, --tls\n"
+"                                              and --h2: what the path's client-certificate policy does)\n"
 "       sysbind show sslcert [-c FILE]         the certificate table as `netsh http show sslcert`\n"
 "       sysbind list site [-c FILE]            the sites as `appcmd list site`\n"
 "       sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]\n"
@@ -58,6 +60,7 @@ enum {
 	OPT_LOCAL = 1 << 4, OPT_HOST = 1 << 5, OPT_SNI = 1 << 6, OPT_NO_SNI = 1 << 7,
 	OPT_HTTP = 1 << 8, OPT_VERSION = 1 << 9, OPT_HELP = 1 << 10,
 	OPT_APPHOST = 1 << 11, OPT_SSLCERT = 1 << 12, OPT_CERT_STORE = 1 << 13, OPT_O = 1 << 14,
+	OPT_PATH = 1 << 15, OPT_TLS = 1 << 16, OPT_H2 = 1 << 17,
 };
 
 static const struct {
@@ -81,6 +84,9 @@ static const struct {
 	{ "--sslcert", OPT_SSLCERT, 1 },
 	{ "--cert-store", OPT_CERT_STORE, 1 },
 	{ "-o", OPT_O, 1 },
+	{ "--path", OPT_PATH, 1 },
+	{ "--tls", OPT_TLS, 1 },
+	{ "--h2", OPT_H2, 0 },
 };
 
 static const char *
@@ -161,6 +167,19 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		for (k = 0; k < sizeof(cli_options) / sizeof(cli_options[0]); k++)
 			if (strcmp(a, cli_options[k].name) == 0)
 				break;
+		if (k == sizeof(cli_options) / sizeof(cli_options[0]) && nw > 0 &&
+		    strcmp(words[0], "appcmd") == 0 && strchr(a, ':') != NULL) {
+			/* appcmd's own parameters may start with "-": -section:NAME */
+			if (o->nargs == CLI_MAX_ARGS) {
+				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+				return -1;
+			}
+			if (nw < 3)
+				words[nw] = a;
+			o->args[o->nargs++] = argv[i];
+			nw++;
+			continue;
+		}
 		if (k == sizeof(cli_options) / sizeof(cli_options[0])) {
 			/* One after the command word is reported once the word is known:
 			 * "import --applicationhost F" is an unknown command first of all. */
@@ -196,6 +215,15 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		case OPT_SSLCERT: o->sslcert_path = val; break;
 		case OPT_CERT_STORE: o->cert_store = val; break;
 		case OPT_O:     o->out_path = val; break;
+		case OPT_PATH:  o->path = val; break;
+		case OPT_TLS:
+			if (strcmp(val, "1.2") != 0 && strcmp(val, "1.3") != 0) {
+				snprintf(err, errlen, "--tls \"%s\": 1.2 or 1.3", val);
+				return -1;
+			}
+			o->tls = strcmp(val, "1.2") == 0 ? 12 : 13;
+			break;
+		case OPT_H2:    o->h2 = 1; break;
 		default: break;
 		}
 	}
@@ -246,7 +274,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 	} else if (strcmp(words[0], "explain") == 0) {
 		o->cmd = CLI_EXPLAIN;
 		cmdname = "explain";
-		allowed = OPT_C | OPT_LOCAL | OPT_HOST | OPT_SNI | OPT_NO_SNI | OPT_HTTP;
+		allowed = OPT_C | OPT_LOCAL | OPT_HOST | OPT_SNI | OPT_NO_SNI | OPT_HTTP | OPT_PATH |
+		    OPT_TLS | OPT_H2;
 	} else if (strcmp(words[0], "show") == 0) {
 		if (nw < 2 || strcmp(words[1], "sslcert") != 0) {
 			snprintf(err, errlen, "\"show\" takes one object: sslcert");
@@ -328,8 +357,13 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			snprintf(err, errlen, "--sni and --no-sni exclude each other");
 			return -1;
 		}
-		if (o->http && (o->sni != NULL || o->no_sni)) {
-			snprintf(err, errlen, "--http has no TLS: --sni and --no-sni do not apply");
+		if (o->http && (o->sni != NULL || o->no_sni || o->tls != 0 || o->h2)) {
+			snprintf(err, errlen, "--http has no TLS: --sni, --no-sni, --tls and --h2 do not "
+			    "apply");
+			return -1;
+		}
+		if (o->path != NULL && o->path[0] != '/') {
+			snprintf(err, errlen, "--path \"%s\": a request path starts with /", o->path);
 			return -1;
 		}
 		if (parse_local(o->local_text, &o->local, &o->local_port) == -1) {
@@ -491,14 +525,15 @@ cli_main(int argc, char **argv)
 	case CLI_EXPLAIN: {
 		struct views_conn c = {
 			.local = o.local, .port = o.local_port, .host = o.host,
-			.sni = o.sni, .no_sni = o.no_sni, .http = o.http,
+			.sni = o.sni, .no_sni = o.no_sni, .http = o.http, .path = o.path,
+			.tls = o.tls, .h2 = o.h2,
 		};
 
 		views_explain(cfg, &c, time(NULL), stdout);
 		break;
 	}
 	case CLI_SHOW_SSLCERT:
-		views_show_sslcert(cfg, stdout);
+		views_show_sslcert(cfg, stdout, stderr);
 		break;
 	case CLI_LIST_SITE:
 		views_list_site(cfg, stdout);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -44,15 +45,46 @@ static const struct conf_word misdirected_words[] = {
 	{ "route", CONF_MISDIRECTED_ROUTE }, { "421", CONF_MISDIRECTED_421 }, { NULL, 0 } };
 static const struct conf_word state_words[] = {
 	{ "started", 0 }, { "stopped", 1 }, { NULL, 0 } };
+static const struct conf_word tls13_words[] = {
+	{ "reset", CONF_TLS13_DELAYED_RESET }, { "error500", CONF_TLS13_DELAYED_ERROR500 },
+	{ NULL, 0 } };
+static const struct conf_word profile_words[] = {
+	{ "modern", CONF_TLS_PROFILE_MODERN }, { "server2022", CONF_TLS_PROFILE_SERVER2022 },
+	{ NULL, 0 } };
+static const struct conf_word layout_words[] = {
+	{ "2012", 2012 }, { "2019", 2019 }, { "2022", 2022 }, { "2025", 2025 }, { NULL, 0 } };
+/* netsh's enable/disable: which of the two sets the key's bit */
+static const struct conf_word enable_sets[] = {
+	{ "enable", 1 }, { "disable", 0 }, { NULL, 0 } };
+static const struct conf_word enable_clears[] = {
+	{ "enable", 0 }, { "disable", 1 }, { NULL, 0 } };
+/* IIS's <access sslFlags> names, in the order IIS writes them */
+static const struct conf_word access_words[] = {
+	{ "None", 0 }, { "Ssl", CONF_ACCESS_SSL }, { "SslNegotiateCert", CONF_ACCESS_NEGOTIATE_CERT },
+	{ "SslRequireCert", CONF_ACCESS_REQUIRE_CERT }, { "SslMapCert", CONF_ACCESS_MAP_CERT },
+	{ "Ssl128", CONF_ACCESS_SSL128 }, { NULL, 0 } };
 
-#define SRV(m)  offsetof(struct conf, m), sizeof(((struct conf *)0)->m)
-#define SSL(m)  offsetof(struct conf_sslcert, m), sizeof(((struct conf_sslcert *)0)->m)
-#define SITE(m) offsetof(struct conf_site, m), sizeof(((struct conf_site *)0)->m)
+/* Where a key's value goes, and the fields after it (bit, label, since, extprop) left
+ * empty; SSLF leaves them to the row (the [sslcert] keys netsh shows). */
+#define TAIL 0, NULL, 0, 0
+#define SRV(m)  offsetof(struct conf, m), sizeof(((struct conf *)0)->m), TAIL
+#define SSLF(m) offsetof(struct conf_sslcert, m), sizeof(((struct conf_sslcert *)0)->m)
+#define SSL(m)  SSLF(m), TAIL
+#define SITE(m) offsetof(struct conf_site, m), sizeof(((struct conf_site *)0)->m), TAIL
+#define LOC(m)  offsetof(struct conf_location, m), sizeof(((struct conf_location *)0)->m), TAIL
 #define CERTKINDS (CONF_KEY_IPPORT | CONF_KEY_HOSTNAMEPORT)
+#define ALLKINDS (CERTKINDS | CONF_KEY_CCS)
+#define SETW CONF_KEY_SETWORDS
+#define T_SW CONF_TYPE_SWITCH
+/* one netsh enable/disable parameter: a bit of the entry's flags */
+#define NETSH_FLAG(name, def, bit, vocab, label, since, doc) \
+	{ K_SSL, name, T_SW, def, 0, 0, enable_sets, name, "enable or disable", doc, \
+	  ALLKINDS | (vocab), SSLF(flags), bit, label, since, 0 }
 #define T_NUM CONF_TYPE_NUMBER
 #define K_SRV CONF_SECTION_SERVER
 #define K_SSL CONF_SECTION_SSLCERT
 #define K_SITE CONF_SECTION_SITE
+#define K_LOC CONF_SECTION_LOCATION
 
 /*
  * Every key.  Grouped by section, in the order the man page lists them.  An unsigned range
@@ -98,6 +130,9 @@ static const struct conf_key conf_table[] = {
 	  SRV(idle_connection_timeout) },
 	{ K_SRV, "entity_body_timeout", T_NUM, "120", 1, 65535, NULL, "EntityBody", NULL,
 	  "seconds between two parts of a request body", 0, SRV(entity_body_timeout) },
+	{ K_SRV, "renegotiation_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
+	  "seconds a client may take to answer the renegotiation that asks for its "
+	  "certificate", 0, SRV(renegotiation_timeout) },
 	{ K_SRV, "handshake_timeout", T_NUM, "30", 1, 65535, NULL, NULL, NULL,
 	  "seconds to complete the TLS handshake", 0, SRV(handshake_timeout) },
 	{ K_SRV, "min_send_rate", T_NUM, "150", 0, 4294967295UL, NULL, "MinSendRate", NULL,
@@ -125,6 +160,33 @@ static const struct conf_key conf_table[] = {
 	  "an HTTP/2 request for another host than the SNI its certificate was chosen for "
 	  "(a coalesced connection): route it by :authority as HTTP.SYS does, or answer 421",
 	  0, SRV(misdirected) },
+	{ K_SRV, "upload_read_ahead_size", T_NUM, "49152", 0, 2147483647UL, NULL,
+	  "uploadReadAheadSize", NULL, "bytes of a request body read ahead before a TLS "
+	  "renegotiation asks for a client certificate; a larger body: 413 and the connection "
+	  "closed", 0, SRV(upload_read_ahead_size) },
+	{ K_SRV, "tls13_delayed_client_cert", CONF_TYPE_WORD, "reset", 0, 0, tls13_words, NULL,
+	  NULL, "a client certificate a path needs after a TLS 1.3 handshake (which cannot "
+	  "renegotiate): reset the connection (Server 2022) or answer 500.0 with 0x80070032 "
+	  "(Server 2025)", 0, SRV(tls13_delayed_client_cert) },
+	{ K_SRV, "client_cert_header", CONF_TYPE_HEADER, "X-ARR-ClientCert", 0, 0, NULL,
+	  "ARR client certificate header", "a header name", "the request header the backend gets "
+	  "the client certificate in (base64 DER, one line); a client's own is always removed; "
+	  "empty: not forwarded", CONF_KEY_EMPTY_OK, SRV(client_cert_header) },
+	{ K_SRV, "tls_profile", CONF_TYPE_WORD, "modern", 0, 0, profile_words, NULL, NULL,
+	  "the TLS versions and ciphers every binding starts from: modern (TLS 1.2 and 1.3) or "
+	  "server2022 (Windows Server 2022's defaults: TLS 1.0 to 1.3, its cipher suite order)",
+	  0, SRV(tls_profile) },
+	{ K_SRV, "session_ticket_keys", CONF_TYPE_PATH, NULL, 0, 0, NULL,
+	  "Enable-TlsSessionTicketKey", "a path", "a file of session ticket keys in nginx's "
+	  "ssl_session_ticket_key format (48 or 80 bytes a key); may be repeated; the first key "
+	  "encrypts, every key decrypts; read again on reload", CONF_KEY_REPEAT,
+	  SRV(session_ticket_keys) },
+	{ K_SRV, "crl", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
+	  "certificate revocation lists (a PEM or DER file, or a directory of them) for client "
+	  "certificates' revocation checks", 0, SRV(crl) },
+	{ K_SRV, "show_layout", CONF_TYPE_WORD, "2022", 0, 0, layout_words, NULL, NULL,
+	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2012, "
+	  "2019, 2022 or 2025", 0, SRV(show_layout) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
@@ -138,12 +200,88 @@ static const struct conf_key conf_table[] = {
 	  CERTKINDS | CONF_KEY_EMPTY_OK | CONF_KEY_SECRET, SSL(pfx_password) },
 	{ K_SSL, "certhash", CONF_TYPE_THUMBPRINT, NULL, 0, 0, NULL, "certhash", NULL,
 	  "the certificate's SHA-1 thumbprint, looked up in [server] cert_store", CERTKINDS,
-	  SSL(certhash) },
+	  SSLF(certhash), 0, "Certificate Hash", 2012, 0 },
 	{ K_SSL, "appid", CONF_TYPE_GUID, NULL, 0, 0, NULL, "appid", NULL,
-	  "the application id netsh shows", CERTKINDS | CONF_KEY_CCS, SSL(appid) },
-	{ K_SSL, "certstorename", CONF_TYPE_STRING, "MY", 0, 0, NULL, "certstorename",
-	  "a store name, e.g. MY", "the Windows certificate store netsh names", CERTKINDS,
-	  SSL(certstorename) },
+	  "the application id netsh shows", CERTKINDS | CONF_KEY_CCS, SSLF(appid), 0,
+	  "Application ID", 2012, 0 },
+	{ K_SSL, "certstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "certstorename",
+	  "a store name, e.g. MY", "the Windows certificate store netsh names; unset: netsh "
+	  "shows (null), as after an add without it", CERTKINDS, SSLF(certstorename), 0,
+	  "Certificate Store Name", 2012, 0 },
+	{ K_SSL, "verifyclientcertrevocation", T_SW, "enable", 0, 0, enable_clears,
+	  "verifyclientcertrevocation", "enable or disable", "check client certificates against "
+	  "[server] crl", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_REVOCATION,
+	  "Verify Client Certificate Revocation", 2012, 0 },
+	{ K_SSL, "verifyrevocationwithcachedclientcertonly", T_SW, "disable", 0, 0, enable_sets,
+	  "verifyrevocationwithcachedclientcertonly", "enable or disable", "use cached CRLs "
+	  "only (the crl files are all sysbind has: said in the verdict)", ALLKINDS,
+	  SSLF(checkmode), CONF_CHECK_CACHED_ONLY,
+	  "Verify Revocation Using Cached Client Certificate Only", 2012, 0 },
+	{ K_SSL, "usagecheck", T_SW, "enable", 0, 0, enable_clears, "usagecheck",
+	  "enable or disable", "a client certificate must allow client authentication (its "
+	  "extended key usage)", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_USAGE_CHECK,
+	  "Usage Check", 2012, 0 },
+	{ K_SSL, "revocationfreshnesstime", T_NUM, "0", 0, 4294967295UL, NULL,
+	  "revocationfreshnesstime", NULL, "seconds after its issue a CRL is stale (the status "
+	  "of what it covers is then unknown: 403.16); 0: good until its nextUpdate", ALLKINDS,
+	  SSLF(revocationfreshnesstime), 0, "Revocation Freshness Time", 2012, 0 },
+	{ K_SSL, "urlretrievaltimeout", T_NUM, "0", 0, 4294967295UL, NULL, "urlretrievaltimeout",
+	  NULL, "milliseconds to fetch a CRL (shown only: sysbind fetches no URL)", ALLKINDS,
+	  SSLF(urlretrievaltimeout), 0, "URL Retrieval Timeout", 2012, 0 },
+	{ K_SSL, "sslctlidentifier", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlidentifier",
+	  NULL, "the certificate trust list's identifier (shown only: Windows Server 2012 and "
+	  "later use the store, not the CTL)", ALLKINDS, SSLF(sslctlidentifier), 0,
+	  "Ctl Identifier", 2012, 0 },
+	{ K_SSL, "sslctlstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlstorename",
+	  "a directory", "the CA certificates whose names the CertificateRequest lists: a "
+	  "directory (relative to this file) named like the Windows store, e.g. "
+	  "ClientAuthIssuer; unset: an empty list", ALLKINDS, SSLF(sslctlstorename), 0,
+	  "Ctl Store Name", 2012, 0 },
+	NETSH_FLAG("dsmapperusage", "disable", CONF_SSL_USE_DS_MAPPER, 0, "DS Mapper Usage", 2012,
+	    "map client certificates to Windows accounts (shown only: no directory here)"),
+	NETSH_FLAG("clientcertnegotiation", "disable", CONF_SSL_NEGOTIATE_CLIENT_CERT, 0,
+	    "Negotiate Client Certificate", 2012, "ask for a client certificate in the first "
+	    "handshake, not by renegotiating later (the fix for TLS 1.3 and HTTP/2)"),
+	NETSH_FLAG("reject", "disable", CONF_SSL_REJECT, 0, "Reject Connections", 2019,
+	    "refuse the handshakes this entry is chosen for"),
+	NETSH_FLAG("disablehttp2", "disable", CONF_SSL_DISABLE_HTTP2, SETW, "Disable HTTP2", 2019,
+	    "offer no h2 in ALPN here"),
+	NETSH_FLAG("disablequic", "disable", CONF_SSL_DISABLE_QUIC, SETW, "Disable QUIC", 2022,
+	    "no HTTP/3 here (sysbind speaks no QUIC: shown only)"),
+	NETSH_FLAG("disabletls12", "disable", CONF_SSL_DISABLE_TLS12, SETW, "Disable TLS1.2",
+	    2022, "refuse TLS 1.2 here"),
+	NETSH_FLAG("disabletls13", "disable", CONF_SSL_DISABLE_TLS13, SETW, "Disable TLS1.3",
+	    2022, "refuse TLS 1.3 here (IIS: \"Disable TLS 1.3 over TCP\")"),
+	NETSH_FLAG("disableocspstapling", "disable", CONF_SSL_DISABLE_OCSP_STAPLING, SETW,
+	    "Disable OCSP Stapling", 2022, "staple no OCSP response here (sysbind staples none: "
+	    "shown only)"),
+	NETSH_FLAG("enabletokenbinding", "disable", CONF_SSL_ENABLE_TOKEN_BINDING, SETW,
+	    "Enable Token Binding", 2022, "token binding (shown only: not emulated)"),
+	NETSH_FLAG("logextendedevents", "disable", CONF_SSL_LOG_EXTENDED_EVENTS, SETW,
+	    "Log Extended Events", 2022, "log failed handshakes of this entry"),
+	NETSH_FLAG("disablelegacytls", "disable", CONF_SSL_DISABLE_LEGACY_TLS, SETW,
+	    "Disable Legacy TLS Versions", 2022, "no TLS 1.0/1.1, AES-GCM only, no RSA key "
+	    "exchange, ECDH of 224 bits or more, DH of 2048 or more"),
+	NETSH_FLAG("enablesessionticket", "disable", CONF_SSL_ENABLE_SESSION_TICKET, SETW,
+	    "Enable Session Ticket", 2022, "issue TLS session tickets here"),
+	NETSH_FLAG("disablesessionid", "disable", CONF_SSL_DISABLE_SESSION_ID, SETW,
+	    "Disable Session ID", 2025, "no session id resumption here"),
+	{ K_SSL, "enablecacheclienthello", T_SW, "disable", 0, 0, enable_sets,
+	  "HTTP_SERVICE_CONFIG_SSL_FLAG_ENABLE_CACHE_CLIENT_HELLO", "enable or disable",
+	  "keep the ClientHello for the application (no netsh parameter; shown only)",
+	  ALLKINDS | SETW, SSLF(flags), CONF_SSL_ENABLE_CACHE_CLIENT_HELLO,
+	  "Enable Caching Client Hello", 2025, 0 },
+	{ K_SSL, "receivewindow", T_NUM, "1048576", 65535, 2147483647UL, NULL, "receivewindow",
+	  NULL, "the HTTP/2 receive window (netsh http update sslpropertyex propertyid=0)",
+	  ALLKINDS, SSLF(receivewindow), 0, "Receive Window", 2022, 1 },
+	{ K_SSL, "maxsettingsperframe", T_NUM, "2796202", 1, 4294967295UL, NULL,
+	  "maxsettingsperframe", NULL, "the most settings one HTTP/2 SETTINGS frame may carry "
+	  "(sslpropertyex propertyid=1)", ALLKINDS, SSLF(maxsettingsperframe), 0,
+	  "Max Settings Per Frame", 2022, 2 },
+	{ K_SSL, "maxsettingsperminute", T_NUM, "4294967295", 1, 4294967295UL, NULL,
+	  "maxsettingsperminute", NULL, "the most HTTP/2 settings a client may send a minute "
+	  "(sslpropertyex propertyid=1)", ALLKINDS, SSLF(maxsettingsperminute), 0,
+	  "Max Settings Per Minute", 2022, 2 },
 	{ K_SSL, "directory", CONF_TYPE_PATH, NULL, 0, 0, NULL, "CCS PhysicalPath", "a path",
 	  "the Central Certificate Store's folder of <host>.pfx files",
 	  CONF_KEY_CCS | CONF_KEY_REQUIRED, SSL(directory) },
@@ -155,13 +293,21 @@ static const struct conf_key conf_table[] = {
 	  "the IIS site id (a DWORD, as IIS keeps it)", CONF_KEY_REQUIRED, SITE(id) },
 	{ K_SITE, "bindings", CONF_TYPE_BINDINGS, NULL, 0, 0, NULL, "bindings",
 	  "protocol/IP:Port:Host, ...", "the site's bindings; the line may be repeated, each "
-	  "adding to the list", CONF_KEY_REQUIRED | CONF_KEY_REPEAT, 0, 0 },
+	  "adding to the list", CONF_KEY_REQUIRED | CONF_KEY_REPEAT, 0, 0, TAIL },
 	{ K_SITE, "backend", CONF_TYPE_BACKEND, NULL, 0, 0, NULL, NULL, NULL,
 	  "http://HOST:PORT the requests are proxied to; unset: the built-in diagnostic page",
-	  0, 0, 0 },
+	  0, 0, 0, TAIL },
 	{ K_SITE, "state", CONF_TYPE_WORD, "started", 0, 0, state_words, "serverAutoStart",
 	  NULL, "stopped: HTTP.SYS's 503, as a stopped application pool answers", 0,
 	  SITE(stopped) },
+	{ K_SITE, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, access_words, "access sslFlags",
+	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the site's TLS and "
+	  "client-certificate policy, as IIS's <access sslFlags>", 0, SITE(ssl_flags) },
+
+	{ K_LOC, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, access_words, "access sslFlags",
+	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the path's TLS and "
+	  "client-certificate policy, as IIS's <location path=\"SITE/PATH\"><access sslFlags>",
+	  CONF_KEY_REQUIRED, LOC(ssl_flags) },
 };
 
 #define CONF_NKEYS (sizeof(conf_table) / sizeof(conf_table[0]))
@@ -180,6 +326,7 @@ conf_section_name(enum conf_section section)
 	case CONF_SECTION_SERVER:  return "[server]";
 	case CONF_SECTION_SSLCERT: return "[sslcert KEY]";
 	case CONF_SECTION_SITE:    return "[site NAME]";
+	case CONF_SECTION_LOCATION: return "[location SITE/PATH]";
 	}
 	return "?";
 }
@@ -223,7 +370,7 @@ struct conf_msg {
 	char  *text;
 };
 
-enum conf_sec { SEC_NONE, SEC_SERVER, SEC_SSLCERT, SEC_SITE, SEC_SKIP };
+enum conf_sec { SEC_NONE, SEC_SERVER, SEC_SSLCERT, SEC_SITE, SEC_LOCATION, SEC_SKIP };
 
 /* What the parser remembers about an entry beyond struct conf_sslcert / conf_site. */
 struct conf_entry_info {
@@ -258,10 +405,11 @@ struct conf_parser {
 	size_t                  sec_nkeys;
 	/* [server] */
 	int                     server_line;
-	int                     server_lines[64];
+	int                     server_lines[128];
 	struct conf_entry_info *sslinfo;  /* parallel to c->sslcerts */
 	struct conf_entry_info *siteinfo; /* parallel to c->sites */
-	size_t                  capssl, capsite;
+	struct conf_entry_info *locinfo;  /* parallel to c->locations */
+	size_t                  capssl, capsite, caploc;
 	struct strhash        sslnames, sitenames; /* duplicate sections */
 	/* errors */
 	struct conf_msg        *msgs;
@@ -781,7 +929,7 @@ conf_key_accepts(const struct conf_key *k, char *buf, size_t len)
 		n++;
 	for (i = 0; i < n; i++)
 		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
-		    i == 0 ? "" : i + 1 == n && k->type == CONF_TYPE_WORD ? " or " : ", ",
+		    i == 0 ? "" : i + 1 == n && k->type != CONF_TYPE_NUMBER ? " or " : ", ",
 		    k->words[i].word);
 	if (k->type == CONF_TYPE_NUMBER && off < len)
 		snprintf(buf + off, len - off, "%sa number from %lu to %lu", n > 0 ? " or " : "",
@@ -803,6 +951,151 @@ conf_store_number(void *field, size_t size, unsigned long v)
 
 static void conf_site_bindings(struct conf_parser *p, struct conf_site *s,
     struct conf_entry_info *info, const char *v);
+
+/*
+ * IIS's flag names joined by commas, each once ("Ssl, SslRequireCert"; "None" alone), or a
+ * number made only of the named bits.  Names compare without case, as IIS reads them.
+ * Returns 0 with *out, or -1 with what was wrong in msg.
+ */
+static int
+conf_flags_parse(const struct conf_key *k, const char *v, unsigned long *out, char *msg,
+    size_t msglen)
+{
+	unsigned long all = 0, got = 0, n;
+	const char *q = v;
+	size_t i, len;
+	int none = 0, names = 0;
+
+	for (i = 0; k->words[i].word != NULL; i++)
+		all |= (unsigned long)k->words[i].value;
+	if (*v >= '0' && *v <= '9') {
+		if (conf_parse_ulong(v, 0, ULONG_MAX, &n) != 0 || (n & ~all) != 0) {
+			snprintf(msg, msglen, "%s \"%s\": a number may only hold the bits of the "
+			    "names (%lu in all)", k->name, v, all);
+			return -1;
+		}
+		*out = n;
+		return 0;
+	}
+	for (;;) {
+		while (*q == ' ' || *q == '\t')
+			q++;
+		len = strcspn(q, ",");
+		while (len > 0 && (q[len - 1] == ' ' || q[len - 1] == '\t'))
+			len--;
+		for (i = 0; k->words[i].word != NULL; i++)
+			if (strlen(k->words[i].word) == len &&
+			    strncasecmp(q, k->words[i].word, len) == 0)
+				break;
+		if (len == 0 || k->words[i].word == NULL) {
+			char accepts[256];
+
+			conf_key_accepts(k, accepts, sizeof(accepts));
+			snprintf(msg, msglen, "%s: \"%.*s\" is not one of %s", k->name, (int)len, q,
+			    accepts);
+			return -1;
+		}
+		if (got & (unsigned long)k->words[i].value) {
+			snprintf(msg, msglen, "%s: %s given twice", k->name, k->words[i].word);
+			return -1;
+		}
+		if (k->words[i].value == 0)
+			none = 1;
+		names++;
+		got |= (unsigned long)k->words[i].value;
+		q += strcspn(q, ",");
+		if (*q == '\0')
+			break;
+		q++;
+	}
+	if (none && names > 1) {
+		snprintf(msg, msglen, "%s: None cannot be combined with other names", k->name);
+		return -1;
+	}
+	*out = got;
+	return 0;
+}
+
+/* An HTTP header field name (RFC 9110 token); "" when EMPTY_OK.  Names sysbind writes
+ * or removes itself are refused. */
+static int
+conf_header_valid(const char *v, char *msg, size_t msglen)
+{
+	static const char *const own[] = { "host", "content-length", "transfer-encoding",
+	    "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
+	    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host" };
+	const char *p;
+	size_t i;
+
+	for (p = v; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL) {
+			snprintf(msg, msglen, "\"%s\" is not a header name (letters, digits and "
+			    "!#$%%&'*+-.^_`|~ only)", v);
+			return -1;
+		}
+	if (p - v > 128) {
+		snprintf(msg, msglen, "\"%.40s...\" is longer than 128 characters", v);
+		return -1;
+	}
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (strcasecmp(v, own[i]) == 0) {
+			snprintf(msg, msglen, "%s is a header sysbind itself writes or removes: "
+			    "choose another name, e.g. X-ARR-ClientCert", v);
+			return -1;
+		}
+	return 0;
+}
+
+/* v as a FLAGS key spells it: its names in table order, joined by ", "; "None" (the
+ * name of 0) when no bit is set. */
+static const char *
+conf_flags_format(const struct conf_key *k, unsigned long v, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; k->words[i].word != NULL; i++) {
+		unsigned long bit = (unsigned long)k->words[i].value;
+
+		if (bit == 0 ? v != 0 : (v & bit) != bit)
+			continue;
+		off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+		    off > 0 ? ", " : "", k->words[i].word);
+	}
+	return buf;
+}
+
+/* Append a copy of path (resolved) to the NULL-terminated list at field. */
+static void
+conf_list_append(struct conf_parser *p, char ***field, const char *path)
+{
+	char *one = NULL, **list;
+	size_t n = 0;
+
+	conf_set_path(p, &one, path);
+	if (one == NULL)
+		return;
+	while (*field != NULL && (*field)[n] != NULL)
+		n++;
+	if ((list = realloc(*field, (n + 2) * sizeof(*list))) == NULL) {
+		free(one);
+		p->nomem = 1;
+		return;
+	}
+	list[n] = one;
+	list[n + 1] = NULL;
+	*field = list;
+}
+
+static void
+conf_list_free(char **list)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
 
 /*
  * Set key k of the entry at base (struct conf, conf_sslcert or conf_site) from v, as the
@@ -845,7 +1138,38 @@ conf_key_set(struct conf_parser *p, void *base, struct conf_entry_info *info,
 		conf_error(p, p->line, "%s must be %s, not \"%s\"", k->name, accepts, v);
 		return;
 	case CONF_TYPE_PATH:
-		conf_set_path(p, (char **)field, v);
+		if (k->flags & CONF_KEY_REPEAT)
+			conf_list_append(p, (char ***)field, v);
+		else
+			conf_set_path(p, (char **)field, v);
+		return;
+	case CONF_TYPE_SWITCH:
+		for (i = 0; k->words[i].word != NULL; i++) {
+			if (strcmp(v, k->words[i].word) == 0) {
+				unsigned bits;
+
+				memcpy(&bits, field, sizeof(bits));
+				if (k->words[i].value)
+					bits |= (unsigned)k->bit;
+				else
+					bits &= ~(unsigned)k->bit;
+				memcpy(field, &bits, sizeof(bits));
+				return;
+			}
+		}
+		conf_error(p, p->line, "%s must be enable or disable, not \"%s\"", k->name, v);
+		return;
+	case CONF_TYPE_FLAGS:
+		if (conf_flags_parse(k, v, &n, msg, sizeof(msg)) != 0)
+			conf_error(p, p->line, "%s", msg);
+		else
+			conf_store_number(field, k->size, n);
+		return;
+	case CONF_TYPE_HEADER:
+		if (conf_header_valid(v, msg, sizeof(msg)) != 0)
+			conf_error(p, p->line, "%s: %s", k->name, msg);
+		else
+			conf_set_str(p, (char **)field, v);
 		return;
 	case CONF_TYPE_LOG:
 		if (*v == '\0')
@@ -955,6 +1279,10 @@ conf_ini_cb(void *user, const char *section, const char *name, const char *value
 	case SEC_SITE:
 		base = &p->c->sites[p->c->nsites - 1];
 		info = &p->siteinfo[p->c->nsites - 1];
+		break;
+	case SEC_LOCATION:
+		base = &p->c->locations[p->c->nlocations - 1];
+		info = &p->locinfo[p->c->nlocations - 1];
 		break;
 	default:
 		return 1;
@@ -1070,9 +1398,14 @@ conf_section_end(struct conf_parser *p)
 				conf_error(p, info->lines[kpw], "pfx_password is only used with pfx or "
 				    "certhash in %s", p->label);
 		}
-	} else if (p->sec == SEC_SITE) {
-		info = &p->siteinfo[p->c->nsites - 1];
-		base = &p->c->sites[p->c->nsites - 1];
+	} else if (p->sec == SEC_SITE || p->sec == SEC_LOCATION) {
+		if (p->sec == SEC_SITE) {
+			info = &p->siteinfo[p->c->nsites - 1];
+			base = &p->c->sites[p->c->nsites - 1];
+		} else {
+			info = &p->locinfo[p->c->nlocations - 1];
+			base = &p->c->locations[p->c->nlocations - 1];
+		}
 		for (i = 0; i < p->sec_nkeys; i++)
 			if ((p->sec_keys[i].flags & CONF_KEY_REQUIRED) && info->lines[i] == 0)
 				conf_error(p, p->sec_line, "%s needs %s", p->label, p->sec_keys[i].name);
@@ -1093,6 +1426,13 @@ conf_section_end(struct conf_parser *p)
 			conf_key_set(p, base, info, k, k->def);
 		}
 		p->line = line;
+		if (p->sec == SEC_SSLCERT) {
+			struct conf_sslcert *e = base;
+
+			/* the store's name is shown as written; its directory is beside the file */
+			if (e->sslctlstorename != NULL)
+				conf_set_path(p, &e->sslctlstore, e->sslctlstorename);
+		}
 		if (p->nmsgs > p->sec_nmsgs)
 			info->bad = 1;
 	}
@@ -1256,9 +1596,28 @@ conf_section_begin(struct conf_parser *p, const char *inside)
 		rest = NULL;
 		s->line = p->line;
 		p->sec = SEC_SITE;
+	} else if (strcmp(kind, "location") == 0) {
+		struct conf_location *l;
+
+		if (*rest == '\0') {
+			conf_error(p, p->line, "[location] needs a site and a path, as IIS's <location "
+			    "path=\"SITE/PATH\">: [location MySite V2/secure]");
+			goto done;
+		}
+		p->sec_keys = conf_section_keys(CONF_SECTION_LOCATION, &p->sec_nkeys);
+		if (conf_grow(p, (void **)&c->locations, sizeof(*c->locations), &p->locinfo,
+		    c->nlocations, &p->caploc, p->sec_nkeys) != 0)
+			goto done;
+		l = &c->locations[c->nlocations];
+		p->cur_lines = p->locinfo[c->nlocations].lines;
+		c->nlocations++;
+		l->name = rest;
+		rest = NULL;
+		l->line = p->line;
+		p->sec = SEC_LOCATION;
 	} else {
-		conf_error(p, p->line, "unknown section %s: expected [server], [sslcert KEY] or "
-		    "[site NAME]", p->label);
+		conf_error(p, p->line, "unknown section %s: expected [server], [sslcert KEY], "
+		    "[site NAME] or [location SITE/PATH]", p->label);
 	}
 done:
 	free(kind);
@@ -1362,7 +1721,7 @@ conf_reader_cb(char *str, int num, void *stream)
 		while (t > str && isspace((unsigned char)t[-1]))
 			*--t = '\0';
 		conf_error(p, p->line, "key \"%s\" outside any section: it belongs under [server], "
-		    "[sslcert KEY] or [site NAME]", str);
+		    "[sslcert KEY], [site NAME] or [location SITE/PATH]", str);
 		str[0] = '\0';
 	}
 	return str;
@@ -1515,6 +1874,220 @@ done:
 	free(bidx);
 }
 
+/*
+ * (conf.h) The path of a [location] after its site's name ("", "/", "/a/b/", "/a//b"): "/a/b",
+ * empty segments dropped, "/" for the site itself.  "." and ".." segments, a "\\" (HTTP.SYS
+ * turns it into "/" before any path is matched) and a segment ending in a dot or a blank
+ * (Windows drops those from a name) are refused: no request could ever be matched to them
+ * as written.  Returns 0 with a new string in *out, or -1 with msg.
+ */
+int
+conf_location_path(const char *rest, char **out, char *msg, size_t msglen)
+{
+	char *o = malloc(strlen(rest) + 2);
+	size_t n = 0;
+	const char *q = rest;
+
+	if (o == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return -1;
+	}
+	while (*q != '\0') {
+		size_t len;
+
+		while (*q == '/')
+			q++;
+		if (*q == '\0')
+			break;
+		len = strcspn(q, "/");
+		if ((len == 1 && q[0] == '.') || (len == 2 && q[0] == '.' && q[1] == '.')) {
+			snprintf(msg, msglen, "the path may not hold \".\" or \"..\" segments");
+			goto fail;
+		}
+		if (memchr(q, '\\', len) != NULL) {
+			snprintf(msg, msglen, "the path is written with \"/\", not \"\\\" (HTTP.SYS "
+			    "turns a request's \\ into /)");
+			goto fail;
+		}
+		if (q[len - 1] == '.' || q[len - 1] == ' ') {
+			snprintf(msg, msglen, "the segment \"%.*s\" ends in a dot or a blank, which "
+			    "Windows drops from a name: write it without", (int)len, q);
+			goto fail;
+		}
+		o[n++] = '/';
+		memcpy(o + n, q, len);
+		n += len;
+		q += len;
+	}
+	if (n == 0)
+		o[n++] = '/';
+	o[n] = '\0';
+	*out = o;
+	return 0;
+fail:
+	free(o);
+	return -1;
+}
+
+static size_t
+conf_path_depth(const char *path)
+{
+	size_t d = 0;
+
+	for (; *path != '\0'; path++)
+		d += *path == '/' && path[1] != '\0';
+	return d;
+}
+
+/* site->locations order: the deepest path first (the longest match is the first). */
+static int
+conf_loc_cmp(const void *a, const void *b, void *arg)
+{
+	const struct conf_location *base = arg;
+	const struct conf_location *x = &base[*(const size_t *)a];
+	const struct conf_location *y = &base[*(const size_t *)b];
+	size_t dx = conf_path_depth(x->path), dy = conf_path_depth(y->path);
+
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * Each [location SITE/PATH]: SITE is the longest site name (compared as IIS does, without
+ * case) that the name starts with, followed by "/" or nothing; the rest is the path.  A
+ * location of no site, a path given twice for a site, and a site's flags set both by its
+ * ssl_flags and by a [location SITE] are errors.  Then each site gets its locations, the
+ * deepest first.
+ */
+static void
+conf_check_locations(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	struct strhash names, seen;
+	char *key = NULL, msg[512];
+	size_t i, j;
+	int kflags = conf_key_at(CONF_SECTION_SITE, "ssl_flags");
+	ENTRY *ent;
+
+	memset(&names, 0, sizeof(names));
+	memset(&seen, 0, sizeof(seen));
+	if (c->nlocations == 0)
+		return;
+	if (strhash_init(&names, c->nsites) != 0 || strhash_init(&seen, c->nlocations) != 0) {
+		p->nomem = 1;
+		goto done;
+	}
+	for (i = 0; i < c->nsites; i++) {
+		if (p->siteinfo[i].dup)
+			continue;
+		if ((key = strhash_lower(c->sites[i].name)) == NULL ||
+		    strhash_enter(&names, key, i + 1, NULL) == NULL) {
+			p->nomem = 1;
+			goto done;
+		}
+		free(key);
+		key = NULL;
+	}
+	for (i = 0; i < c->nlocations; i++) {
+		struct conf_location *l = &c->locations[i];
+		size_t site = 0, n = strlen(l->name), cut;
+		int created;
+
+		/* the longest site name the location's name starts with */
+		for (cut = n + 1; cut-- > 0;) {
+			if (cut < n && l->name[cut] != '/')
+				continue;
+			free(key);
+			if ((key = strndup(l->name, cut)) == NULL) {
+				p->nomem = 1;
+				goto done;
+			}
+			for (j = 0; key[j] != '\0'; j++)
+				key[j] = (char)tolower((unsigned char)key[j]);
+			if ((site = strhash_find(&names, key)) != 0)
+				break;
+		}
+		free(key);
+		key = NULL;
+		if (site == 0) {
+			conf_error(p, l->line, "[location %s]: no [site] is named by the start of "
+			    "\"%s\" (IIS's location path is SITE/PATH, the site as [site] names it)",
+			    l->name, l->name);
+			continue;
+		}
+		l->site = site - 1;
+		if (conf_location_path(l->name + cut, &l->path, msg, sizeof(msg)) != 0) {
+			conf_error(p, l->line, "[location %s]: %s", l->name, msg);
+			continue;
+		}
+		if (asprintf(&key, "%zu#", l->site) < 0) {
+			key = NULL;
+			p->nomem = 1;
+			goto done;
+		}
+		{
+			char *k2, *lp = strhash_lower(l->path);
+
+			if (lp == NULL || asprintf(&k2, "%s%s", key, lp) < 0) {
+				free(lp);
+				p->nomem = 1;
+				goto done;
+			}
+			free(lp);
+			free(key);
+			key = k2;
+		}
+		if ((ent = strhash_enter(&seen, key, i + 1, &created)) == NULL) {
+			p->nomem = 1;
+			goto done;
+		}
+		free(key);
+		key = NULL;
+		if (!created) {
+			const struct conf_location *o = &c->locations[(size_t)(uintptr_t)ent->data - 1];
+
+			conf_error(p, l->line, "duplicate section [location %s]: the same path of the "
+			    "same site as [location %s] (line %d; paths compare without case)", l->name,
+			    o->name, o->line);
+			free(l->path);
+			l->path = NULL;
+			continue;
+		}
+		if (strcmp(l->path, "/") == 0 && p->siteinfo[l->site].lines[kflags] != 0) {
+			char la[BINDING_HOST_MAX + 600];
+
+			conf_site_label(&c->sites[l->site], la, sizeof(la));
+			conf_error(p, l->line, "[location %s] sets the flags of the whole site, which "
+			    "ssl_flags of %s does too (line %d): keep one", l->name, la,
+			    p->siteinfo[l->site].lines[kflags]);
+		}
+	}
+	/* each site's locations, the deepest first */
+	for (i = 0; i < c->nlocations; i++) {
+		struct conf_site *st;
+		size_t *nl;
+
+		if (c->locations[i].path == NULL)
+			continue;
+		st = &c->sites[c->locations[i].site];
+		if ((nl = realloc(st->locations, (st->nlocations + 1) * sizeof(*nl))) == NULL) {
+			p->nomem = 1;
+			goto done;
+		}
+		st->locations = nl;
+		st->locations[st->nlocations++] = i;
+	}
+	for (i = 0; i < c->nsites; i++)
+		if (c->sites[i].nlocations > 1)
+			qsort_r(c->sites[i].locations, c->sites[i].nlocations, sizeof(size_t),
+			    conf_loc_cmp, c->locations);
+done:
+	free(key);
+	strhash_clear(&names);
+	strhash_clear(&seen);
+}
+
 /* ---- certificates ---- */
 
 /* The store indexes opened for this load, one per PFX password. */
@@ -1582,6 +2155,71 @@ conf_cert_unavailable(struct conf_parser *p, struct conf_sslcert *e, int line,
 		    "missing from the store", e->name, why);
 }
 
+/* A load failure: an error for the daemon and -t, a warning for the offline views. */
+static void
+conf_load_failed(struct conf_parser *p, int line, const char *what, const char *msg)
+{
+	if (p->flags & CONF_LOAD_OFFLINE)
+		conf_warning(p, line, "%s%s", what, msg);
+	else
+		conf_error(p, line, "%s%s", what, msg);
+}
+
+/*
+ * With CONF_LOAD_CERTS, what client certificates and resumption need: the CRLs, the
+ * session ticket keys, each entry's issuer list.  A file that cannot be read or holds
+ * nothing usable is an error at its key (a warning for the offline views).  A
+ * sslctlstorename whose directory does not exist here is a warning: it names a Windows
+ * store (an import keeps the name), and the CertificateRequest then lists no CA, as it
+ * does on a Windows Server 2012 or later that keeps SendTrustedIssuerList at 0.  A ticket
+ * key file other users may read is a warning: whoever reads it can decrypt recorded
+ * sessions.
+ */
+static void
+conf_load_client_material(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	int kcrl = conf_key_at(CONF_SECTION_SERVER, "crl");
+	int ktk = conf_key_at(CONF_SECTION_SERVER, "session_ticket_keys");
+	int kctl = conf_key_at(CONF_SECTION_SSLCERT, "sslctlstorename");
+	char msg[1024];
+	struct stat sb;
+	size_t i;
+
+	if (c->crl != NULL && (c->crls = certstore_crl_load(c->crl, msg, sizeof(msg))) == NULL)
+		conf_load_failed(p, p->server_lines[kcrl], "crl: ", msg);
+	for (i = 0; c->session_ticket_keys != NULL && c->session_ticket_keys[i] != NULL; i++) {
+		const char *f = c->session_ticket_keys[i];
+
+		if (certstore_ticket_keys_load(f, &c->ticket_keys, &c->nticket_keys, msg,
+		    sizeof(msg)) != 0) {
+			conf_load_failed(p, p->server_lines[ktk], "session_ticket_keys: ", msg);
+			continue;
+		}
+		if (stat(f, &sb) == 0 && (sb.st_mode & 0077) != 0)
+			conf_warning(p, p->server_lines[ktk], "session_ticket_keys: %s may be read by "
+			    "other users (mode %03o): whoever reads it can decrypt the sessions it "
+			    "protects (chmod 600 it)", f, (unsigned)(sb.st_mode & 0777));
+	}
+	for (i = 0; i < c->nsslcerts; i++) {
+		struct conf_sslcert *e = &c->sslcerts[i];
+		int line = p->sslinfo[i].lines[kctl];
+
+		if (e->sslctlstore == NULL || p->sslinfo[i].dup || p->sslinfo[i].bad)
+			continue;
+		if (stat(e->sslctlstore, &sb) != 0 && errno == ENOENT) {
+			conf_warning(p, line, "[sslcert %s]: sslctlstorename %s: no directory %s here "
+			    "(it names a Windows store): the CertificateRequest lists no CA; put the CA "
+			    "certificates clients should choose from there", e->name,
+			    e->sslctlstorename, e->sslctlstore);
+			continue;
+		}
+		if ((e->ctl_names = certstore_ca_names_load(e->sslctlstore, msg, sizeof(msg))) ==
+		    NULL)
+			conf_load_failed(p, line, "sslctlstorename: ", msg);
+	}
+}
+
 /*
  * With CONF_LOAD_CERTS: every certificate, store and trust bundle.  A file the
  * configuration names that cannot be read is an error at its key (a warning for the offline
@@ -1603,6 +2241,7 @@ conf_load_certs(struct conf_parser *p)
 	size_t i;
 
 	memset(&stores, 0, sizeof(stores));
+	conf_load_client_material(p);
 	if (c->trust != NULL && p->server_lines[ktrust] != 0) {
 		c->trust_store = certstore_trust_load(c->trust, msg, sizeof(msg));
 		if (c->trust_store == NULL && offline)
@@ -1830,6 +2469,65 @@ done:
 	free(bidx);
 	free(ipport_port);
 	free(seen_port);
+}
+
+/*
+ * Client-certificate policies that cannot do what they say: a site or path asking for a
+ * client certificate with no [server] trust (every certificate would be untrusted, 403.16),
+ * SslMapCert (mapping to Windows accounts is not emulated), and netsh flags kept only to
+ * be shown (dsmapperusage, enabletokenbinding).
+ */
+static void
+conf_client_warnings(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	int ksite = conf_key_at(CONF_SECTION_SITE, "ssl_flags");
+	int kloc = conf_key_at(CONF_SECTION_LOCATION, "ssl_flags");
+	int kds = conf_key_at(CONF_SECTION_SSLCERT, "dsmapperusage");
+	int ktb = conf_key_at(CONF_SECTION_SSLCERT, "enabletokenbinding");
+	const unsigned want = CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT;
+	size_t i, ntrust = 0;
+	char label[BINDING_HOST_MAX + 600];
+
+	for (i = 0; i < c->nsites + c->nlocations; i++) {
+		unsigned f = i < c->nsites ? c->sites[i].ssl_flags :
+		    c->locations[i - c->nsites].ssl_flags;
+		int line, warn_trust = (f & want) && c->trust == NULL && ntrust++ == 0;
+
+		if (!(f & CONF_ACCESS_MAP_CERT) && !warn_trust)
+			continue;
+		/* the label only for what is said: 100,000 sites say nothing */
+		if (i < c->nsites) {
+			line = p->siteinfo[i].lines[ksite];
+			conf_site_label(&c->sites[i], label, sizeof(label));
+		} else {
+			line = p->locinfo[i - c->nsites].lines[kloc];
+			snprintf(label, sizeof(label), "[location %s]",
+			    c->locations[i - c->nsites].name);
+		}
+		if (f & CONF_ACCESS_MAP_CERT)
+			conf_warning(p, line, "%s: SslMapCert (mapping client certificates to Windows "
+			    "accounts) is not emulated: the certificate is checked and forwarded, "
+			    "nobody is logged on", label);
+		/* said once, at the first that asks */
+		if (warn_trust)
+			conf_warning(p, line, "%s asks for client certificates but [server] has no "
+			    "trust =: every client certificate will be untrusted (403.16)%s", label,
+			    c->nsites + c->nlocations > 1 ? "; so will those of every other site and "
+			    "path that asks" : "");
+	}
+	for (i = 0; i < c->nsslcerts; i++) {
+		const struct conf_sslcert *e = &c->sslcerts[i];
+
+		if (e->flags & CONF_SSL_USE_DS_MAPPER)
+			conf_warning(p, p->sslinfo[i].lines[kds], "[sslcert %s]: dsmapperusage = enable "
+			    "is shown by show sslcert, not emulated (no directory maps certificates to "
+			    "accounts here)", e->name);
+		if (e->flags & CONF_SSL_ENABLE_TOKEN_BINDING)
+			conf_warning(p, p->sslinfo[i].lines[ktb], "[sslcert %s]: enabletokenbinding = "
+			    "enable is shown by show sslcert, not emulated (OpenSSL and today's browsers "
+			    "have no token binding)", e->name);
+	}
 }
 
 /* ---- the lookup index ---- */
@@ -2086,6 +2784,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		p.c->max_field_length = p.c->max_request_bytes; /* as HTTP.SYS caps it */
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
+	conf_check_locations(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)
 		p.nomem = 1;
 	/* A file with no site cannot be served; said alone, as a file with other errors is
@@ -2096,13 +2795,16 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		    "address to listen on); add a [site NAME] with id and bindings");
 	if ((flags & CONF_LOAD_CERTS) != 0 && !p.nomem)
 		conf_load_certs(&p);
-	if (p.nmsgs == 0 && !p.nomem)
+	if (p.nmsgs == 0 && !p.nomem) {
 		conf_warnings(&p);
+		conf_client_warnings(&p);
+	}
 	if (p.nomem)
 		conf_error(&p, 0, "out of memory");
 
 	conf_entry_info_free(p.sslinfo, p.c->nsslcerts);
 	conf_entry_info_free(p.siteinfo, p.c->nsites);
+	conf_entry_info_free(p.locinfo, p.c->nlocations);
 	if (p.nmsgs > 0) {
 		conf_format_errors(&p, err, errlen);
 		conf_free(p.c);
@@ -2169,6 +2871,11 @@ conf_free(struct conf *c)
 		free(e->password);
 		free(e->appid);
 		free(e->certstorename);
+		free(e->sslctlidentifier);
+		free(e->sslctlstorename);
+		free(e->sslctlstore);
+		if (e->ctl_names != NULL)
+			sk_X509_NAME_pop_free(e->ctl_names, X509_NAME_free);
 		free(e->unavailable);
 		if (e->cert != NULL)
 			certstore_cert_free(e->cert);
@@ -2184,8 +2891,20 @@ conf_free(struct conf *c)
 		free(s->backend);
 		free(s->backend_host);
 		free(s->backend_port);
+		free(s->locations);
 	}
 	free(c->sites);
+	for (i = 0; i < c->nlocations; i++) {
+		free(c->locations[i].name);
+		free(c->locations[i].path);
+	}
+	free(c->locations);
+	conf_list_free(c->session_ticket_keys);
+	certstore_ticket_keys_free(c->ticket_keys, c->nticket_keys);
+	free(c->crl);
+	if (c->crls != NULL)
+		sk_X509_CRL_pop_free(c->crls, X509_CRL_free);
+	free(c->client_cert_header);
 	for (i = 0; i < c->nwarnings; i++)
 		free(c->warnings[i]);
 	free(c->warnings);
@@ -2208,4 +2927,94 @@ const char *
 conf_mode_name(enum conf_mode m)
 {
 	return m == CONF_MODE_IIS8 ? "iis8" : "iis7";
+}
+
+const char *
+conf_key_value(const struct conf_key *k, const void *base, char *buf, size_t len)
+{
+	const char *field = (const char *)base + k->offset;
+	unsigned long v = 0;
+	size_t i;
+
+	switch (k->type) {
+	case CONF_TYPE_NUMBER:
+	case CONF_TYPE_WORD:
+	case CONF_TYPE_FLAGS:
+		if (k->size == sizeof(unsigned)) {
+			unsigned u;
+
+			memcpy(&u, field, sizeof(u));
+			v = u;
+		} else {
+			memcpy(&v, field, sizeof(v));
+		}
+		if (k->type == CONF_TYPE_FLAGS)
+			return conf_flags_format(k, v, buf, len);
+		for (i = 0; k->words != NULL && k->words[i].word != NULL; i++)
+			if ((unsigned long)k->words[i].value == v)
+				return k->words[i].word;
+		snprintf(buf, len, "%lu", v);
+		return buf;
+	case CONF_TYPE_SWITCH:
+		return conf_switch_enabled(k, base) ? "enable" : "disable";
+	case CONF_TYPE_LOG:
+		return *(char *const *)field != NULL ? *(char *const *)field : "off";
+	case CONF_TYPE_PATH:
+		if (k->flags & CONF_KEY_REPEAT) {
+			char *const *list = *(char **const *)field;
+
+			return list != NULL ? list[0] : NULL;
+		}
+		return *(char *const *)field;
+	case CONF_TYPE_STRING:
+	case CONF_TYPE_GUID:
+	case CONF_TYPE_THUMBPRINT:
+	case CONF_TYPE_HEADER:
+		return *(char *const *)field;
+	case CONF_TYPE_BINDINGS:
+	case CONF_TYPE_BACKEND:
+		break;
+	}
+	return NULL;
+}
+
+int
+conf_switch_enabled(const struct conf_key *k, const void *base)
+{
+	unsigned bits;
+	int set;
+
+	memcpy(&bits, (const char *)base + k->offset, sizeof(bits));
+	set = (bits & (unsigned)k->bit) != 0;
+	/* words[0] is "enable": its value says whether enable sets the bit */
+	return k->words[0].value ? set : !set;
+}
+
+const char *
+conf_access_format(unsigned flags, char *buf, size_t len)
+{
+	return conf_flags_format(conf_key_find(CONF_SECTION_SITE, "ssl_flags"), flags, buf, len);
+}
+
+unsigned
+conf_tls_versions(const struct conf *c, const struct conf_sslcert *e)
+{
+	unsigned v = c->tls_profile == CONF_TLS_PROFILE_SERVER2022 ?
+	    CONF_TLS10 | CONF_TLS11 | CONF_TLS12 | CONF_TLS13 : CONF_TLS12 | CONF_TLS13;
+
+	if (e == NULL)
+		return v;
+	if (e->flags & CONF_SSL_DISABLE_LEGACY_TLS)
+		v &= ~(unsigned)(CONF_TLS10 | CONF_TLS11);
+	if (e->flags & CONF_SSL_DISABLE_TLS12)
+		v &= ~(unsigned)CONF_TLS12;
+	if (e->flags & CONF_SSL_DISABLE_TLS13)
+		v &= ~(unsigned)CONF_TLS13;
+	return v;
+}
+
+int
+conf_http2_offered(const struct conf *c, const struct conf_sslcert *e)
+{
+	return c->http2 && (e == NULL || !(e->flags & CONF_SSL_DISABLE_HTTP2));
 }

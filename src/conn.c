@@ -357,6 +357,7 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	event_del(c->rev);
 	free(c->info.verdict_host);
 	free(c->info.route_host);
+	free(c->info.cc_b64);
 	free(c->hello.sni);
 	free(c);
 }
@@ -443,25 +444,17 @@ conn_reset(struct conn *c, const char *why)
 	conn_close(c, why);
 }
 
-/* Every client certificate is taken: HTTP.SYS hands the chain's status to IIS, which
- * answers 403.16 and friends; the handshake itself never fails on it. */
-static int
-conn_verify_any(int ok, X509_STORE_CTX *ctx)
-{
-	return 1;
-}
-
 int
 conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 {
 	STACK_OF(X509_NAME) *names = NULL;
 
-	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) != TLS1_2_VERSION)
+	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) >= TLS1_3_VERSION)
 		return -1;
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
 	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, conn_verify_any);
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, tlsctx_verify_any);
 	if (tlsio_request_client_cert(c->ssl) != 0)
 		return -1;
 	c->renegotiating = 1;
@@ -479,7 +472,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		c->renegotiating = 0;
 		return -1;
 	}
-	c->wdeadline = conn_now_ms() + (uint64_t)CONN_RENEGOTIATE_SECONDS * 1000;
+	c->wdeadline = conn_now_ms() + (uint64_t)c->info.cfg->renegotiation_timeout * 1000;
 	conn_arm_for(c, c->wdeadline);
 	conn_reading(c, 1);
 	return 0;
@@ -681,6 +674,8 @@ conn_handshake_done(struct conn *c)
 	c->info.has_sni = c->hello.has_sni;
 	c->info.sni = c->hello.sni;
 	c->info.sni_used = c->hello.sni_used;
+	c->info.entry = c->hello.entry;
+	c->info.ssl = c->ssl;
 	c->info.tls_version = SSL_get_version(c->ssl);
 	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
 	conn_state(c, CS_OPEN);
@@ -709,10 +704,16 @@ conn_handshake(struct conn *c)
 		conn_write_on(c, 1);
 		return;
 	default:
-		if (!c->hello.refused)
+		if (!c->hello.refused && c->hello.entry != NULL &&
+		    (c->hello.entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
+			/* logextendedevents: "logged when the SSL handshake fails" */
+			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
+			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		else if (!c->hello.refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		conn_close(c, c->hello.refused ? "no certificate" : "handshake failed");
+		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
+		    "refused by the binding" : "no certificate");
 		return;
 	}
 }
@@ -789,6 +790,16 @@ conn_read(struct conn *c)
 		default:
 			if (c->state == CS_LINGER) {
 				conn_close(c, "response sent");
+				return;
+			}
+			if (c->renegotiating) {
+				/* a client that cannot renegotiate (rustls: a no_renegotiation
+				 * alert) never sends the certificate: the request is dropped */
+				trace_note(c->srv->trace, c->info.id, "the client refused the "
+				    "renegotiation (%s): it cannot send a certificate inside this "
+				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
+				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
+				    "the client refused to renegotiate");
 				return;
 			}
 			conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error");
@@ -912,11 +923,12 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 /* ---------- the TLS decision's trace ---------- */
 
 static void
-conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice)
+conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice,
+    const char *policy)
 {
 	struct conn *c = arg;
 
-	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice);
+	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
 }
 
 /* ---------- accept ---------- */
@@ -951,6 +963,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->info.cfg = cfg;
 	c->info.proto = proto;
 	c->info.verdict = -1;
+	c->info.cc_chain = -1;
 	c->info.version = "HTTP/1.1";
 	c->srv = srv;
 	c->fd = fd;

@@ -19,6 +19,7 @@
 
 #include "edit.h"
 #include "binding.h"
+#include "clientcert.h"
 #include "file.h"
 #include "certstore.h"
 #include "conf.h"
@@ -455,6 +456,69 @@ done:
 	return out;
 }
 
+/* The section of kind named name: an [sslcert] by its key as HTTP.SYS compares keys, a
+ * [site] by name without case, a [location] by its name without case. */
+static const struct edit_section *
+find_section(const struct edit_doc *d, const char *kind, const char *name)
+{
+	struct sslcert_key k;
+	char msg[256];
+	size_t i;
+
+	if (strcmp(kind, "sslcert") == 0)
+		return binding_sslkey_parse(name, &k, msg, sizeof(msg)) == 0 ? find_sslcert(d, &k) :
+		    NULL;
+	for (i = 0; i < d->nsecs; i++)
+		if (strcmp(d->secs[i].kind, kind) == 0 && strcasecmp(d->secs[i].name, name) == 0)
+			return &d->secs[i];
+	return NULL;
+}
+
+/*
+ * text with `name = value` set in the [kind sec] section: its line replaced (an inline
+ * comment kept), or added after the section's last key line.  NULL with *st
+ * EDIT_NOT_FOUND when there is no such section.
+ */
+static char *
+edit_section_key(const char *text, const char *kind, const char *sec, const char *name,
+    const char *value, enum edit_status *st, char *err, size_t errlen)
+{
+	struct edit_doc d;
+	const struct edit_section *s;
+	char *out = NULL, *ins = NULL;
+	size_t i, va, vz;
+
+	*st = EDIT_OK;
+	if (doc_parse(&d, text) != 0) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+		goto done;
+	}
+	if ((s = find_section(&d, kind, sec)) == NULL) {
+		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [%s %s]", kind, sec);
+		goto done;
+	}
+	for (i = s->header + 1; i < s->last; i++) {
+		if (!key_line(&d, i, name, &va, &vz))
+			continue;
+		out = text_splice(text, va, vz, value);
+		goto check;
+	}
+	if (asprintf(&ins, "%s = %s%s", name, value, d.eol) < 0) {
+		ins = NULL;
+		goto nomem;
+	}
+	out = insert_lines(&d, section_content_end(&d, s), ins);
+check:
+	if (out != NULL)
+		goto done;
+nomem:
+	edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+done:
+	free(ins);
+	doc_free(&d);
+	return out;
+}
+
 char *
 edit_sslcert_add(const char *text, const char *key, const char *const *kv, size_t nkv,
     enum edit_status *st, char *err, size_t errlen)
@@ -626,6 +690,33 @@ done:
 	return out;
 }
 
+char *
+edit_sslcert_set(const char *text, const char *key, const char *const *kv, size_t nkv,
+    enum edit_status *st, char *err, size_t errlen)
+{
+	char *cur, *out = NULL;
+	size_t i;
+
+	*st = EDIT_OK;
+	if ((cur = strdup(text)) == NULL) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+		return NULL;
+	}
+	/* one key at a time, each on the text the last one left */
+	for (i = 0; i < nkv; i++) {
+		if ((out = edit_section_key(cur, "sslcert", key, kv[2 * i], kv[2 * i + 1], st, err,
+		    errlen)) == NULL)
+			break;
+		free(cur);
+		cur = out;
+	}
+	if (out == NULL && nkv > 0) {
+		free(cur);
+		return NULL;
+	}
+	return cur;
+}
+
 int
 edit_file_write(const char *path, const char *text, char *err, size_t errlen)
 {
@@ -702,6 +793,8 @@ edit_load(const char *path, FILE *errout)
 /* appcmd's verbs and objects this emulation takes. */
 #define AV_SET  0x1
 #define AV_LIST 0x2
+#define AV_LIST_CONFIG 0x4
+#define AV_SET_CONFIG  0x8
 
 enum appcmd_arg {
 	AA_IDENTIFIER,     /* the site, positional or /site.name: */
@@ -710,6 +803,9 @@ enum appcmd_arg {
 	AA_FILTER_NAME,    /* list: /name: */
 	AA_FILTER_ID,      /* list: /id: */
 	AA_FILTER_STATE,   /* list: /state: */
+	AA_SECTION,        /* list|set config: -section: */
+	AA_SSLFLAGS,       /* set config: /sslFlags: */
+	AA_COMMIT,         /* set config: /commit: */
 };
 
 /* One appcmd parameter: its prefix (compared case-insensitively, as appcmd does). */
@@ -724,7 +820,16 @@ static const struct {
 	{ "/name:", AA_FILTER_NAME, AV_LIST },
 	{ "/id:", AA_FILTER_ID, AV_LIST },
 	{ "/state:", AA_FILTER_STATE, AV_LIST },
+	{ "-section:", AA_SECTION, AV_LIST_CONFIG | AV_SET_CONFIG },
+	{ "/section:", AA_SECTION, AV_LIST_CONFIG | AV_SET_CONFIG },
+	{ "/sslFlags:", AA_SSLFLAGS, AV_SET_CONFIG },
+	{ "-sslFlags:", AA_SSLFLAGS, AV_SET_CONFIG },
+	{ "/commit:", AA_COMMIT, AV_SET_CONFIG },
+	{ "-commit:", AA_COMMIT, AV_SET_CONFIG },
 };
+
+/* The one configuration section appcmd's config commands are emulated for. */
+#define APPCMD_ACCESS "system.webServer/security/access"
 #define APPCMD_NPARAMS (sizeof(appcmd_params) / sizeof(appcmd_params[0]))
 
 /* The attributes of a binding element in /+bindings.[name='value',...]. */
@@ -886,11 +991,160 @@ appcmd_list_site(const char *path, const char *name, const char *const *filters,
 	return rc;
 }
 
+/*
+ * The site a configuration path ("MySite V2/secure") names: the longest site name the
+ * path starts with (without case), followed by "/" or nothing; *rest gets the rest.
+ */
+static const struct conf_site *
+appcmd_config_site(const struct conf *c, const char *where, const char **rest)
+{
+	const struct conf_site *best = NULL;
+	size_t i, bestlen = 0;
+
+	for (i = 0; i < c->nsites; i++) {
+		size_t n = strlen(c->sites[i].name);
+
+		if (strncasecmp(where, c->sites[i].name, n) != 0 ||
+		    (where[n] != '\0' && where[n] != '/') || (best != NULL && n <= bestlen))
+			continue;
+		best = &c->sites[i];
+		bestlen = n;
+	}
+	*rest = best != NULL ? where + bestlen : where;
+	return best;
+}
+
+static int
+appcmd_config_path_error(FILE *out, const char *where)
+{
+	return appcmd_error(out, NULL, "Config Error Unrecognized configuration path "
+	    "'MACHINE/WEBROOT/APPHOST/%s'", where);
+}
+
+/*
+ * `appcmd list config ["SITE[/PATH]"] -section:system.webServer/security/access`: the
+ * effective <access sslFlags> there (the longest [location], else the site's; without a
+ * path, the server's, which sysbind keeps per site: None), as appcmd prints a section.
+ */
+static int
+appcmd_list_config(const char *path, const char *where, FILE *out, FILE *errout)
+{
+	struct conf *c;
+	const struct conf_site *site;
+	const char *rest = "";
+	char flags[128];
+	unsigned access = 0;
+
+	if ((c = edit_load(path, errout)) == NULL)
+		return 2;
+	if (where != NULL && where[0] != '\0') {
+		if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
+			conf_free(c);
+			return appcmd_config_path_error(out, where);
+		}
+		access = clientcert_access(c, site, rest[0] != '\0' ? rest : "/", NULL);
+	}
+	fprintf(out, "<system.webServer>\n  <security>\n    <access sslFlags=\"%s\" />\n"
+	    "  </security>\n</system.webServer>\n", conf_access_format(access, flags,
+	    sizeof(flags)));
+	conf_free(c);
+	return ferror(out) ? 1 : 0;
+}
+
+/*
+ * `appcmd set config "SITE[/PATH]" -section:system.webServer/security/access
+ * /sslFlags:"..." [/commit:apphost]`: the site's ssl_flags, or the ssl_flags of its
+ * [location SITE/PATH] (added after the site's section when there is none).
+ */
+static int
+appcmd_set_config(const char *path, const char *where, const char *flags, FILE *out,
+    FILE *errout)
+{
+	struct conf *c;
+	const struct conf_site *site;
+	const struct conf_location *loc = NULL;
+	const char *rest;
+	char *text = NULL, *next = NULL, *lpath = NULL, *whole = NULL, *q = NULL, *ins = NULL;
+	char err[16384], msg[512];
+	enum edit_status st = EDIT_OK;
+	struct edit_doc d;
+	size_t i;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if ((c = edit_load(path, errout)) == NULL)
+		return 2;
+	if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
+		conf_free(c);
+		return appcmd_config_path_error(out, where);
+	}
+	if (conf_location_path(rest, &lpath, msg, sizeof(msg)) != 0) {
+		fprintf(errout, "sysbind: appcmd set config \"%s\": %s\n", where, msg);
+		conf_free(c);
+		return appcmd_config_path_error(out, where);
+	}
+	for (i = 0; i < site->nlocations; i++)
+		if (strcasecmp(c->locations[site->locations[i]].path, lpath) == 0)
+			loc = &c->locations[site->locations[i]];
+	if ((text = edit_slurp(path, errout)) == NULL) {
+		rc = 2;
+		goto done;
+	}
+	if (loc != NULL) {
+		next = edit_section_key(text, "location", loc->name, "ssl_flags", flags, &st, err,
+		    sizeof(err));
+	} else if (strcmp(lpath, "/") == 0) {
+		next = edit_section_key(text, "site", site->name, "ssl_flags", flags, &st, err,
+		    sizeof(err));
+	} else {
+		const struct edit_section *s;
+
+		if (asprintf(&whole, "%s%s", site->name, lpath) < 0 ||
+		    (q = conf_name_quote(whole)) == NULL || doc_parse(&d, text) != 0 ||
+		    (s = find_section(&d, "site", site->name)) == NULL) {
+			snprintf(err, sizeof(err), "out of memory");
+			st = EDIT_INVALID;
+		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s", d.eol, q, d.eol,
+		    flags, d.eol) < 0) {
+			ins = NULL;
+			snprintf(err, sizeof(err), "out of memory");
+			st = EDIT_INVALID;
+		} else {
+			next = insert_lines(&d, section_content_end(&d, s), ins);
+		}
+	}
+	if (next == NULL) {
+		rc = appcmd_error(out, "80070057", "%s", err);
+		goto done;
+	}
+	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
+		print_lines(errout, err);
+		rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
+		goto done;
+	}
+	fprintf(out, "Applied configuration changes to section \"" APPCMD_ACCESS "\" for "
+	    "\"MACHINE/WEBROOT/APPHOST/%s\" at configuration commit path "
+	    "\"MACHINE/WEBROOT/APPHOST\"\n", where);
+	rc = 0;
+done:
+	doc_free(&d);
+	free(ins);
+	free(q);
+	free(whole);
+	free(lpath);
+	free(next);
+	free(text);
+	conf_free(c);
+	return rc;
+}
+
 int
 edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
-	const char *args[AA_FILTER_STATE + 1];
-	char binding[600], err[16384], *text = NULL, *next;
+	const char *args[AA_COMMIT + 1];
+	char binding[600], err[16384], sslflags[256], *text = NULL, *next;
 	unsigned verb;
 	int i, rc;
 	size_t k;
@@ -903,10 +1157,15 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 	} else if (nwords >= 2 && strcasecmp(words[0], "set") == 0 &&
 	    strcasecmp(words[1], "site") == 0) {
 		verb = AV_SET;
+	} else if (nwords >= 2 && strcasecmp(words[1], "config") == 0 &&
+	    (strcasecmp(words[0], "list") == 0 || strcasecmp(words[0], "set") == 0)) {
+		verb = strcasecmp(words[0], "list") == 0 ? AV_LIST_CONFIG : AV_SET_CONFIG;
 	} else {
 		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
-		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped]\n");
+		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
+		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
+		    "set config \"SITE/PATH\" -section:" APPCMD_ACCESS " /sslFlags:\"...\"\n");
 		return 2;
 	}
 	for (i = 2; i < nwords; i++) {
@@ -919,8 +1178,8 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 				    strlen(appcmd_params[k].prefix)) == 0)
 					break;
 			if (k == APPCMD_NPARAMS || !(appcmd_params[k].verbs & verb)) {
-				fprintf(errout, "sysbind: appcmd %s site: unsupported argument \"%s\"\n",
-				    words[0], w);
+				fprintf(errout, "sysbind: appcmd %s %s: unsupported argument \"%s\"\n",
+				    words[0], words[1], w);
 				return 2;
 			}
 			a = appcmd_params[k].arg;
@@ -932,16 +1191,42 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		if (a == AA_BINDING_ADD && args[AA_BINDING_REMOVE] != NULL)
 			a = AA_BINDING_REMOVE;
 		if (args[a] != NULL) {
-			fprintf(errout, "sysbind: appcmd %s site: \"%s\" given twice\n", words[0],
-			    words[i]);
+			fprintf(errout, "sysbind: appcmd %s %s: \"%s\" given twice\n", words[0],
+			    words[1], words[i]);
 			return 2;
 		}
 		args[a] = w;
 		if (a == AA_BINDING_ADD || a == AA_BINDING_REMOVE)
 			args[a] = words[i];
+		if (a == AA_SSLFLAGS && w[0] == '"' && strlen(w) >= 2 && w[strlen(w) - 1] == '"') {
+			/* /sslFlags:"Ssl, SslNegotiateCert" as cmd.exe passes it: the quotes go */
+			snprintf(sslflags, sizeof(sslflags), "%.*s", (int)strlen(w) - 2, w + 1);
+			args[a] = sslflags;
+		}
 	}
 	if (verb == AV_LIST)
 		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
+	if (verb == AV_LIST_CONFIG || verb == AV_SET_CONFIG) {
+		if (args[AA_SECTION] == NULL || strcasecmp(args[AA_SECTION], APPCMD_ACCESS) != 0) {
+			fprintf(errout, "sysbind: appcmd %s config: only -section:" APPCMD_ACCESS
+			    " is emulated%s%s\n", words[0], args[AA_SECTION] != NULL ? ", not " : "",
+			    args[AA_SECTION] != NULL ? args[AA_SECTION] : "");
+			return 2;
+		}
+		if (verb == AV_LIST_CONFIG)
+			return appcmd_list_config(path, args[AA_IDENTIFIER], out, errout);
+		if (args[AA_IDENTIFIER] == NULL || args[AA_SSLFLAGS] == NULL) {
+			fprintf(errout, "sysbind: appcmd set config needs \"SITE[/PATH]\" and "
+			    "/sslFlags:\"...\"\n");
+			return 2;
+		}
+		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {
+			fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
+			    "configuration, IIS's apphost (/commit:apphost)\n", args[AA_COMMIT]);
+			return 2;
+		}
+		return appcmd_set_config(path, args[AA_IDENTIFIER], args[AA_SSLFLAGS], out, errout);
+	}
 	if (args[AA_IDENTIFIER] == NULL ||
 	    (args[AA_BINDING_ADD] == NULL && args[AA_BINDING_REMOVE] == NULL)) {
 		fprintf(errout, "sysbind: appcmd set site needs /site.name:NAME and "
@@ -1022,9 +1307,12 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 /*
  * Every parameter of `netsh http add|update|delete|show sslcert` (reference §6.1), in
  * the order they are written into the [sslcert] section.  A parameter with a conf key is
- * kept there; one without is what sysbind does not emulate yet: netsh's default value is
- * accepted (nothing differs), any other value is refused by name, the file untouched.
+ * kept there (every one netsh documents is); one without would be what sysbind does not
+ * emulate: netsh's default value accepted (nothing differs), any other refused by name,
+ * the file untouched.
  */
+#define KEPT(name, type, def, label) \
+	{ name, type, NV_ADD | NV_UPDATE | NK_ALL, name, def, label }
 static const struct edit_netsh_param netsh_params[] = {
 	{ "ipport", EDIT_NETSH_IPPORT, NV_ADD | NV_DELETE | NV_SHOW | NV_UPDATE | NK_IPPORT,
 	  NULL, NULL, "IP:port" },
@@ -1041,48 +1329,50 @@ static const struct edit_netsh_param netsh_params[] = {
 	  "Application ID" },
 	{ "certstorename", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_CERT, "certstorename", NULL,
 	  "Certificate Store Name" },
-	{ "verifyclientcertrevocation", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
-	  "enable", "Verify Client Certificate Revocation" },
-	{ "verifyrevocationwithcachedclientcertonly", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE |
-	  NK_ALL, NULL, "disable", "Verify Revocation Using Cached Client Certificate Only" },
-	{ "usagecheck", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "enable",
-	  "Usage Check" },
-	{ "revocationfreshnesstime", EDIT_NETSH_UINT, NV_ADD | NV_UPDATE | NK_ALL, NULL, "0",
-	  "Revocation Freshness Time" },
-	{ "urlretrievaltimeout", EDIT_NETSH_UINT, NV_ADD | NV_UPDATE | NK_ALL, NULL, "0",
-	  "URL Retrieval Timeout" },
-	{ "sslctlidentifier", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_ALL, NULL, NULL,
-	  "Ctl Identifier" },
-	{ "sslctlstorename", EDIT_NETSH_TEXT, NV_ADD | NV_UPDATE | NK_ALL, NULL, NULL,
-	  "Ctl Store Name" },
-	{ "dsmapperusage", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "DS Mapper Usage" },
-	{ "clientcertnegotiation", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
-	  "disable", "Negotiate Client Certificate" },
-	{ "reject", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Reject Connections" },
-	{ "disablehttp2", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Disable HTTP2" },
-	{ "disablequic", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Disable QUIC" },
-	{ "disablelegacytls", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Disable Legacy TLS Versions" },
-	{ "disabletls12", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Disable TLS1.2" },
-	{ "disabletls13", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Disable TLS1.3" },
-	{ "disableocspstapling", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
-	  "disable", "Disable OCSP Stapling" },
-	{ "enabletokenbinding", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
-	  "disable", "Enable Token Binding" },
-	{ "logextendedevents", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  "Log Extended Events" },
-	{ "enablesessionticket", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL,
-	  "disable", "Enable Session Ticket" },
-	{ "disablesessionid", EDIT_NETSH_ENABLE, NV_ADD | NV_UPDATE | NK_ALL, NULL, "disable",
-	  NULL },
+	KEPT("verifyclientcertrevocation", EDIT_NETSH_ENABLE, "enable",
+	    "Verify Client Certificate Revocation"),
+	KEPT("verifyrevocationwithcachedclientcertonly", EDIT_NETSH_ENABLE, "disable",
+	    "Verify Revocation Using Cached Client Certificate Only"),
+	KEPT("usagecheck", EDIT_NETSH_ENABLE, "enable", "Usage Check"),
+	KEPT("revocationfreshnesstime", EDIT_NETSH_UINT, "0", "Revocation Freshness Time"),
+	KEPT("urlretrievaltimeout", EDIT_NETSH_UINT, "0", "URL Retrieval Timeout"),
+	KEPT("sslctlidentifier", EDIT_NETSH_TEXT, NULL, "Ctl Identifier"),
+	KEPT("sslctlstorename", EDIT_NETSH_TEXT, NULL, "Ctl Store Name"),
+	KEPT("dsmapperusage", EDIT_NETSH_ENABLE, "disable", "DS Mapper Usage"),
+	KEPT("clientcertnegotiation", EDIT_NETSH_ENABLE, "disable",
+	    "Negotiate Client Certificate"),
+	KEPT("reject", EDIT_NETSH_ENABLE, "disable", "Reject Connections"),
+	KEPT("disablehttp2", EDIT_NETSH_ENABLE, "disable", "Disable HTTP2"),
+	KEPT("disablequic", EDIT_NETSH_ENABLE, "disable", "Disable QUIC"),
+	KEPT("disablelegacytls", EDIT_NETSH_ENABLE, "disable", "Disable Legacy TLS Versions"),
+	KEPT("disabletls12", EDIT_NETSH_ENABLE, "disable", "Disable TLS1.2"),
+	KEPT("disabletls13", EDIT_NETSH_ENABLE, "disable", "Disable TLS1.3"),
+	KEPT("disableocspstapling", EDIT_NETSH_ENABLE, "disable", "Disable OCSP Stapling"),
+	KEPT("enabletokenbinding", EDIT_NETSH_ENABLE, "disable", "Enable Token Binding"),
+	KEPT("logextendedevents", EDIT_NETSH_ENABLE, "disable", "Log Extended Events"),
+	KEPT("enablesessionticket", EDIT_NETSH_ENABLE, "disable", "Enable Session Ticket"),
+	KEPT("disablesessionid", EDIT_NETSH_ENABLE, "disable", "Disable Session ID"),
 	{ "json", EDIT_NETSH_TEXT, NV_ADD | NV_SHOW | NK_ALL, NULL, NULL, NULL },
 };
+
+/*
+ * `netsh http update sslpropertyex` (reference §6.1): the entry's key, then propertyid=0
+ * receivewindow=N, or propertyid=1 with maxsettingsperframe= and/or maxsettingsperminute=.
+ */
+static const struct edit_netsh_param netsh_propex_params[] = {
+	{ "ipport", EDIT_NETSH_IPPORT, NV_UPDATE | NK_IPPORT, NULL, NULL, "IP:port" },
+	{ "hostnameport", EDIT_NETSH_HOSTNAMEPORT, NV_UPDATE | NK_HOST, NULL, NULL,
+	  "Hostname:port" },
+	{ "ccs", EDIT_NETSH_CCS, NV_UPDATE | NK_CCS, NULL, NULL, "Central Certificate Store" },
+	{ "propertyid", EDIT_NETSH_UINT, NV_UPDATE | NK_ALL, NULL, NULL, "PropertyId" },
+	{ "receivewindow", EDIT_NETSH_UINT, NV_UPDATE | NK_ALL, "receivewindow", NULL,
+	  "Receive Window" },
+	{ "maxsettingsperframe", EDIT_NETSH_UINT, NV_UPDATE | NK_ALL, "maxsettingsperframe",
+	  NULL, "Max Settings Per Frame" },
+	{ "maxsettingsperminute", EDIT_NETSH_UINT, NV_UPDATE | NK_ALL, "maxsettingsperminute",
+	  NULL, "Max Settings Per Minute" },
+};
+#define NETSH_NPROPEX (sizeof(netsh_propex_params) / sizeof(netsh_propex_params[0]))
 #define NETSH_NPARAMS (sizeof(netsh_params) / sizeof(netsh_params[0]))
 
 const struct edit_netsh_param *
@@ -1191,10 +1481,44 @@ netsh_show(const char *path, const char *key, int scoped, FILE *out, FILE *errou
 		view.sslcerts = (struct conf_sslcert *)e;
 		view.nsslcerts = 1;
 	}
-	if (views_show_sslcert(&view, out) != 0)
+	if (views_show_sslcert(&view, out, errout) != 0)
 		rc = 1;
 	conf_free(c);
 	return rc;
+}
+
+/*
+ * The [sslcert] keys netsh http update sslcert leaves alone: the Extended Properties,
+ * which `update sslpropertyex` sets (decision: the reference does not say whether an
+ * update of the binding resets them; HTTP.SYS keeps them as a property of their own).
+ * Their non-default values in the entry key names, appended to kv as "key", "value"
+ * pairs; vals holds the texts.  Returns the new nkv.
+ */
+static size_t
+netsh_keep_propex(const char *text, const char *path, const struct sslcert_key *k,
+    const char **kv, size_t nkv, char vals[][32], size_t nvals)
+{
+	char err[4096];
+	struct conf *c = conf_parse(text, path, 0, err, sizeof(err));
+	const struct conf_sslcert *e = c != NULL ? conf_find_sslcert(c, k) : NULL;
+	size_t n, i, used = 0;
+	const struct conf_key *t = conf_keys(&n);
+
+	for (i = 0; e != NULL && i < n && used < nvals; i++) {
+		const char *v;
+
+		if (t[i].section != CONF_SECTION_SSLCERT || t[i].extprop == 0)
+			continue;
+		v = conf_key_value(&t[i], e, vals[used], sizeof(vals[0]));
+		if (v == NULL || t[i].def == NULL || strcmp(v, t[i].def) == 0)
+			continue;
+		if (v != vals[used])
+			snprintf(vals[used], sizeof(vals[0]), "%s", v);
+		kv[nkv++] = t[i].name;
+		kv[nkv++] = vals[used++];
+	}
+	conf_free(c);
+	return nkv;
 }
 
 int
@@ -1206,27 +1530,36 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 		{ "show", NV_SHOW, NULL, NULL },
 		{ "update", NV_UPDATE, "updated", "update" },
 	};
-	const char *val[NETSH_NPARAMS], *kv[2 * NETSH_NPARAMS];
+	const char *val[NETSH_NPARAMS], *kv[2 * NETSH_NPARAMS + 8];
 	char key[BINDING_HOST_MAX + 16] = "", err[16384], *text = NULL, *next = NULL;
-	size_t nkv = 0, v, i, keyp = NETSH_NPARAMS;
+	char lower[NETSH_NPARAMS][16], keep[3][32];
+	const struct edit_netsh_param *tab = netsh_params;
+	size_t ntab = NETSH_NPARAMS, nkv = 0, v, i, keyp;
 	struct sslcert_key k;
 	enum edit_status st;
 	unsigned verb, kind;
-	int rc, w;
+	int rc, w, propex;
 
 	memset(val, 0, sizeof(val));
 	if (nwords < 3 || strcasecmp(words[0], "http") != 0 ||
-	    strcasecmp(words[2], "sslcert") != 0) {
+	    (strcasecmp(words[2], "sslcert") != 0 && strcasecmp(words[2], "sslpropertyex") != 0)) {
 		fprintf(errout, "sysbind: netsh: supported: http add|update|delete|show sslcert "
-		    "[ipport=IP:PORT | hostnameport=NAME:PORT | ccs=PORT] ...\n");
+		    "[ipport=IP:PORT | hostnameport=NAME:PORT | ccs=PORT] ..., http update "
+		    "sslpropertyex ... propertyid=0|1 ...\n");
 		return 2;
 	}
+	propex = strcasecmp(words[2], "sslpropertyex") == 0;
+	if (propex) {
+		tab = netsh_propex_params;
+		ntab = NETSH_NPROPEX;
+	}
+	keyp = ntab;
 	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
 		if (strcasecmp(words[1], verbs[v].word) == 0)
 			break;
-	if (v == sizeof(verbs) / sizeof(verbs[0])) {
-		fprintf(errout, "sysbind: netsh http %s sslcert: not supported (add, update, delete, "
-		    "show)\n", words[1]);
+	if (v == sizeof(verbs) / sizeof(verbs[0]) || (propex && verbs[v].verb != NV_UPDATE)) {
+		fprintf(errout, "sysbind: netsh http %s %s: not supported (%s)\n", words[1],
+		    words[2], propex ? "update" : "add, update, delete, show");
 		return 2;
 	}
 	verb = verbs[v].verb;
@@ -1234,44 +1567,49 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 		const char *eq = strchr(words[w], '=');
 		size_t n = eq != NULL ? (size_t)(eq - words[w]) : 0;
 
-		for (i = 0; eq != NULL && i < NETSH_NPARAMS; i++)
-			if (strlen(netsh_params[i].name) == n &&
-			    strncasecmp(words[w], netsh_params[i].name, n) == 0)
+		for (i = 0; eq != NULL && i < ntab; i++)
+			if (strlen(tab[i].name) == n && strncasecmp(words[w], tab[i].name, n) == 0)
 				break;
-		if (eq == NULL || i == NETSH_NPARAMS) {
-			fprintf(errout, "sysbind: netsh http %s sslcert: unknown parameter \"%s\"\n",
-			    words[1], words[w]);
+		if (eq == NULL || i == ntab) {
+			fprintf(errout, "sysbind: netsh http %s %s: unknown parameter \"%s\"\n",
+			    words[1], words[2], words[w]);
 			return netsh_syntax(out);
 		}
-		if (!(netsh_params[i].flags & verb)) {
-			fprintf(errout, "sysbind: netsh http %s sslcert: %s= is not a parameter of "
-			    "%s\n", words[1], netsh_params[i].name, words[1]);
+		if (!(tab[i].flags & verb)) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s= is not a parameter of %s\n",
+			    words[1], words[2], tab[i].name, words[1]);
 			return netsh_syntax(out);
 		}
-		if (val[i] != NULL || (netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS &&
-		    keyp != NETSH_NPARAMS)) {
-			fprintf(errout, "sysbind: netsh http %s sslcert: %s given twice\n", words[1],
-			    netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS ? "the entry's key" :
-			    netsh_params[i].name);
+		if (val[i] != NULL || (tab[i].type <= EDIT_NETSH_SCOPEDCCS && keyp != ntab)) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s given twice\n", words[1],
+			    words[2], tab[i].type <= EDIT_NETSH_SCOPEDCCS ? "the entry's key" :
+			    tab[i].name);
 			return netsh_syntax(out);
 		}
 		val[i] = eq + 1;
-		if (netsh_params[i].type <= EDIT_NETSH_SCOPEDCCS)
+		if (tab[i].type <= EDIT_NETSH_SCOPEDCCS)
 			keyp = i;
-		if (!netsh_value_valid(netsh_params[i].type, val[i])) {
-			fprintf(errout, "sysbind: netsh http %s sslcert: %s=%s: %s\n", words[1],
-			    netsh_params[i].name, val[i], netsh_params[i].type == EDIT_NETSH_ENABLE ?
-			    "enable or disable" : netsh_params[i].type == EDIT_NETSH_UINT ?
-			    "a number from 0 to 4294967295" : netsh_params[i].type == EDIT_NETSH_GUID ?
-			    "a GUID in braces" : netsh_params[i].type == EDIT_NETSH_HASH ?
+		if (!netsh_value_valid(tab[i].type, val[i])) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s=%s: %s\n", words[1], words[2],
+			    tab[i].name, val[i], tab[i].type == EDIT_NETSH_ENABLE ?
+			    "enable or disable" : tab[i].type == EDIT_NETSH_UINT ?
+			    "a number from 0 to 4294967295" : tab[i].type == EDIT_NETSH_GUID ?
+			    "a GUID in braces" : tab[i].type == EDIT_NETSH_HASH ?
 			    "a SHA-1 thumbprint of 40 hex digits" : "a value");
 			return netsh_incorrect(out);
+		}
+		if (tab[i].type == EDIT_NETSH_ENABLE) {
+			/* netsh takes Enable as well; the configuration spells it enable */
+			snprintf(lower[i], sizeof(lower[i]), "%s", val[i]);
+			for (n = 0; lower[i][n] != '\0'; n++)
+				lower[i][n] = (char)tolower((unsigned char)lower[i][n]);
+			val[i] = lower[i];
 		}
 	}
 
 	/* the entry's key, as a [sslcert KEY] name */
-	if (keyp != NETSH_NPARAMS) {
-		if (netsh_params[keyp].type == EDIT_NETSH_CCS)
+	if (keyp != ntab) {
+		if (tab[keyp].type == EDIT_NETSH_CCS)
 			snprintf(key, sizeof(key), "ccs:%s", val[keyp]);
 		else
 			snprintf(key, sizeof(key), "%s", val[keyp]);
@@ -1282,35 +1620,64 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 			    "sysbind prints the text layout only\n");
 			return 2;
 		}
-		return netsh_show(path, keyp != NETSH_NPARAMS ? key : NULL,
-		    keyp != NETSH_NPARAMS && netsh_params[keyp].type == EDIT_NETSH_SCOPEDCCS, out,
-		    errout);
+		return netsh_show(path, keyp != ntab ? key : NULL,
+		    keyp != ntab && tab[keyp].type == EDIT_NETSH_SCOPEDCCS, out, errout);
 	}
-	if (keyp == NETSH_NPARAMS)
+	if (keyp == ntab)
 		return netsh_syntax(out);
-	kind = netsh_params[keyp].flags & NK_ALL;
+	kind = tab[keyp].flags & NK_ALL;
 	if (binding_sslkey_parse(key, &k, err, sizeof(err)) != 0 ||
 	    (k.kind == SSLCERT_IPPORT) != (kind == NK_IPPORT) ||
 	    (k.kind == SSLCERT_HOSTNAMEPORT) != (kind == NK_HOST)) {
 		if (err[0] == '\0' || strstr(err, "sslcert") == NULL)
-			snprintf(err, sizeof(err), "\"%s\" is not a %s key", val[keyp],
-			    netsh_params[keyp].name);
+			snprintf(err, sizeof(err), "\"%s\" is not a %s key", val[keyp], tab[keyp].name);
 		fprintf(errout, "sysbind: %s\n", err);
 		return netsh_incorrect(out);
 	}
-	if (verb == NV_ADD || verb == NV_UPDATE) {
+	if (propex) {
+		/* propertyid=0 with receivewindow; 1 with maxsettingsperframe/-perminute */
+		const char *id = val[3];
+
+		if (id == NULL || (strcmp(id, "0") != 0 && strcmp(id, "1") != 0)) {
+			fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=0 "
+			    "(receivewindow=) or propertyid=1 (maxsettingsperframe=, "
+			    "maxsettingsperminute=)\n");
+			return id == NULL ? netsh_syntax(out) : netsh_incorrect(out);
+		}
+		for (i = 4; i < ntab; i++) {
+			const struct conf_key *ck = conf_key_find(CONF_SECTION_SSLCERT,
+			    tab[i].conf_key);
+
+			if (val[i] == NULL)
+				continue;
+			if (ck == NULL || (int)ck->extprop != atoi(id) + 1) {
+				fprintf(errout, "sysbind: netsh http update sslpropertyex: %s= belongs to "
+				    "propertyid=%u\n", tab[i].name, ck != NULL ? ck->extprop - 1 : 0);
+				return netsh_incorrect(out);
+			}
+			kv[nkv++] = tab[i].conf_key;
+			kv[nkv++] = val[i];
+		}
+		if (nkv == 0) {
+			fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=%s needs "
+			    "%s\n", id, strcmp(id, "0") == 0 ? "receivewindow=" :
+			    "maxsettingsperframe= or maxsettingsperminute=");
+			return netsh_syntax(out);
+		}
+	}
+	if (!propex && (verb == NV_ADD || verb == NV_UPDATE)) {
 		/* appid always; certhash for an ipport or hostnameport entry */
-		for (i = 0; i < NETSH_NPARAMS; i++)
-			if (strcmp(netsh_params[i].name, "appid") == 0 && val[i] == NULL)
+		for (i = 0; i < ntab; i++)
+			if (strcmp(tab[i].name, "appid") == 0 && val[i] == NULL)
 				return netsh_syntax(out);
-		for (i = 0; i < NETSH_NPARAMS; i++) {
-			const struct edit_netsh_param *q = &netsh_params[i];
+		for (i = 0; i < ntab; i++) {
+			const struct edit_netsh_param *q = &tab[i];
 
 			if (val[i] == NULL || i == keyp)
 				continue;
 			if (!(q->flags & kind)) {
 				fprintf(errout, "sysbind: netsh http %s sslcert: %s= does not apply to a "
-				    "%s entry\n", words[1], q->name, netsh_params[keyp].name);
+				    "%s entry\n", words[1], q->name, tab[keyp].name);
 				return netsh_incorrect(out);
 			}
 			if (q->conf_key != NULL) {
@@ -1325,18 +1692,21 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 			}
 		}
 		if (kind != NK_CCS) {
-			for (i = 0; i < NETSH_NPARAMS; i++)
-				if (strcmp(netsh_params[i].name, "certhash") == 0 && val[i] == NULL)
+			for (i = 0; i < ntab; i++)
+				if (strcmp(tab[i].name, "certhash") == 0 && val[i] == NULL)
 					return netsh_syntax(out);
 		}
 	}
 	if ((text = edit_slurp(path, errout)) == NULL)
 		return 2;
-	if (verb == NV_ADD)
+	if (propex)
+		next = edit_sslcert_set(text, key, kv, nkv / 2, &st, err, sizeof(err));
+	else if (verb == NV_ADD)
 		next = edit_sslcert_add(text, key, kv, nkv / 2, &st, err, sizeof(err));
-	else if (verb == NV_UPDATE)
+	else if (verb == NV_UPDATE) {
+		nkv = netsh_keep_propex(text, path, &k, kv, nkv, keep, 3);
 		next = edit_sslcert_update(text, key, kv, nkv / 2, &st, err, sizeof(err));
-	else
+	} else
 		next = edit_sslcert_delete(text, key, &st, err, sizeof(err));
 	if (next == NULL) {
 		if (st == EDIT_DUPLICATE)
@@ -1386,6 +1756,7 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 		rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 87\r\n"
 		    "The parameter is incorrect.", verbs[v].doing);
 	} else {
+		/* sslpropertyex's own message is not documented: netsh's update one */
 		rc = netsh_msg(out, 0, "SSL Certificate successfully %s", verbs[v].did);
 	}
 	free(text);

@@ -9,6 +9,8 @@
  * Phases (exchange_phase is the one place they change, checking the order):
  *   NEW -> ROUTED -> BACKEND -> RESPONDING -> DONE    proxied
  *   NEW -> ROUTED -> DONE                             diagnostic page, or a page
+ *   (ROUTED waits while the body is read ahead and the client is asked for its
+ *    certificate, when the request's path wants one the handshake did not ask for)
  *   NEW -> DONE                                       refused before routing
  *   BACKEND / RESPONDING -> TUNNEL -> DONE            after a 101
  *   any -> DONE                                       abort
@@ -23,6 +25,7 @@
 
 #include "accesslog.h"
 #include "certstore.h"
+#include "clientcert.h"
 #include "conf.h"
 #include "conn.h"
 #include "exchange.h"
@@ -51,10 +54,21 @@ struct exchange {
 	struct upstream_xfer      *xfer;      /* owned */
 	struct timespec            t_start;
 	int                        status;    /* final status answered, 0 before */
-	int                        win32;     /* sc-win32-status of the W3C line */
+	int                        substatus; /* sc-substatus of the W3C line (403.7: 7) */
+	unsigned long              win32;     /* sc-win32-status of the W3C line */
 	unsigned                   stream_id; /* HTTP/2 stream, 0 for HTTP/1.x */
 	unsigned                   head_only : 1, has_body : 1, upgrade : 1, req_done : 1,
-	                           logged : 1, aborted : 1, resp_started : 1, coalesced : 1;
+	                           logged : 1, aborted : 1, resp_started : 1, coalesced : 1,
+	                           cc_wait : 1, cc_asking : 1, expect_100 : 1, cc_reneg : 1;
+	/* the route, kept while a client certificate is asked for */
+	const struct binding      *binding;
+	enum route_tier            tier;
+	/* IIS's access sslFlags of the request's path (clientcert_access) */
+	unsigned                   access;
+	const struct conf_location *loc;
+	/* the body read ahead before a renegotiation (upload_read_ahead_size at most) */
+	char                      *ahead;
+	size_t                     ahead_len, ahead_cap;
 };
 
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
@@ -88,6 +102,9 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 	x->phase = to;
 }
 
+static const char *exchange_cc_b64(struct exchange_conn *c);
+static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, size_t whylen);
+
 /* ---------- lifecycle ---------- */
 
 struct exchange *
@@ -115,6 +132,7 @@ exchange_free(struct exchange *x)
 	if (x == NULL)
 		return;
 	upstream_xfer_free(x->xfer);
+	free(x->ahead);
 	if (exchange_nfree >= EXCHANGE_FREE_MAX) {
 		free(x);
 		return;
@@ -196,6 +214,7 @@ exchange_log_request(struct exchange *x)
 	e.user_agent = http_head_field(x->head, HF_USER_AGENT);
 	e.referer = http_head_field(x->head, HF_REFERER);
 	e.status = x->status;
+	e.substatus = x->substatus;
 	e.win32_status = x->win32;
 	e.time_taken_ms = exchange_elapsed_ms(x);
 	e.site = x->site->name;
@@ -340,6 +359,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	struct respond_msg m;
 	struct cert_choice choice;
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
+	char cc_flags[128], cc_where[BINDING_HOST_MAX + 64], cc_why[768], cc_subject[256];
 	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
@@ -391,6 +411,26 @@ exchange_diag(struct exchange *x, const struct route *r)
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;
 		d.coalesced_sni = x->coalesced ? c->sni : NULL;
+	}
+	if (x->access & (CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT)) {
+		/* the second chicken-and-egg, drawn as a round of its own */
+		X509 *leaf = c->ssl != NULL ? SSL_get0_peer_certificate(c->ssl) : NULL;
+
+		d.cc_flags = conf_access_format(x->access, cc_flags, sizeof(cc_flags));
+		snprintf(cc_where, sizeof(cc_where), x->loc != NULL ? "[location %s%s]" :
+		    "site %s", x->site->name, x->loc != NULL ? x->loc->path : "");
+		d.cc_where = cc_where;
+		d.cc_round = x->cc_reneg ? DIAG_CC_RENEGOTIATION : c->entry != NULL &&
+		    (c->entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) ? DIAG_CC_HANDSHAKE :
+		    DIAG_CC_NONE;
+		(void)exchange_cc_decide(x, cc_why, sizeof(cc_why));
+		d.cc_why = cc_why;
+		if (leaf != NULL) {
+			certstore_name_format(X509_get_subject_name(leaf), cc_subject, sizeof(cc_subject));
+			d.cc_subject = cc_subject;
+			d.cc_verdict = c->cc_chain >= 0 ?
+			    certstore_chain_verdict_name((enum cert_chain_verdict)c->cc_chain) : NULL;
+		}
 	}
 	if (respond_diag_msg(&m, &d, json, c->cfg->server_header, time(NULL),
 	    x->head_only) != 0) {
@@ -561,18 +601,334 @@ exchange_coalesced(struct exchange *x, const char *rawhost)
 	return x->coalesced;
 }
 
+
+/* The request goes on to its answer: the diagnostic page, or the site's backend (with
+ * the body read ahead, if any). */
+static void
+exchange_proceed(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	struct http_head *h = x->head;
+	struct upstream_req req;
+	int pushed = 0;
+
+	if (x->site->backend == NULL) {
+		struct route r;
+
+		memset(&r, 0, sizeof(r));
+		r.site = x->site;
+		r.binding = x->binding;
+		r.tier = x->tier;
+		exchange_diag(x, &r);
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	req.head = h;
+	req.fw.client_ip = c->peer_ip;
+	req.fw.tls = c->proto == BINDING_HTTPS;
+	req.fw.upgrade = h->upgrade;
+	/* X-ARR-ClientCert: the client's certificate as ARR forwards it; a copy the client
+	 * sent itself never passes */
+	if (c->cfg->client_cert_header != NULL && c->cfg->client_cert_header[0] != '\0') {
+		req.fw.cert_header = c->cfg->client_cert_header;
+		req.fw.client_cert = exchange_cc_b64(c);
+	}
+	req.cb = &exchange_up_cb;
+	req.arg = x;
+	req.trace = c->srv->trace;
+	exchange_phase(x, XP_BACKEND);
+	x->xfer = upstream_xfer_start(c->srv->pool, x->site, &req);
+	if (x->xfer == NULL) {
+		trace_note(c->srv->trace, c->id, "backend %s: cannot connect", x->site->backend);
+		log_warnx("conn %llu: cannot start a connection to backend %s of site \"%s\"",
+		    c->id, x->site->backend, x->site->name);
+		x->win32 = WIN32_CONNECTION_REFUSED;
+		exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
+		return;
+	}
+	/* after a client certificate was asked for: the body read ahead meanwhile, and the
+	 * request's end if it came; written now (the framing pushes only after input) */
+	if (x->ahead_len > 0 && upstream_xfer_body(x->xfer, x->ahead, x->ahead_len) < 0)
+		return;
+	if (x->ahead != NULL) {
+		free(x->ahead);
+		x->ahead = NULL;
+		x->ahead_len = x->ahead_cap = 0;
+		pushed = 1;
+	}
+	if (x->req_done && x->phase != XP_DONE) {
+		(void)upstream_xfer_body_end(x->xfer);
+		pushed = 1;
+	}
+	if (pushed)
+		exchange_push(x);
+}
+
+/* ---------- client certificates (IIS's access sslFlags, reference §A) ---------- */
+
+/* The connection's client certificate as DER in base64, one line (made once), or NULL. */
+static const char *
+exchange_cc_b64(struct exchange_conn *c)
+{
+	X509 *leaf;
+	unsigned char *der = NULL;
+	int n;
+
+	if (c->cc_b64 != NULL)
+		return c->cc_b64;
+	if (c->ssl == NULL || (leaf = SSL_get0_peer_certificate(c->ssl)) == NULL)
+		return NULL;
+	if ((n = i2d_X509(leaf, &der)) <= 0)
+		return NULL;
+	if ((c->cc_b64 = malloc(4 * (((size_t)n + 2) / 3) + 1)) != NULL)
+		EVP_EncodeBlock((unsigned char *)c->cc_b64, der, n);
+	OPENSSL_free(der);
+	return c->cc_b64;
+}
+
+/* What IIS's rules give the request now (why: the sentence, may be NULL). */
+static enum clientcert_action
+exchange_cc_decide(struct exchange *x, char *why, size_t whylen)
+{
+	struct exchange_conn *c = x->c;
+	struct clientcert_facts f;
+	char chain_why[256];
+	X509 *leaf = NULL;
+
+	chain_why[0] = '\0';
+	clientcert_facts_init(&f, c->cfg, c->entry);
+	f.access = x->access;
+	f.path = x->head->path != NULL ? x->head->path : x->head->target;
+	f.https = c->proto == BINDING_HTTPS;
+	if (c->ssl != NULL) {
+		f.tls_version = SSL_version(c->ssl);
+		leaf = SSL_get0_peer_certificate(c->ssl);
+	}
+	f.http2 = c->version != NULL && strcmp(c->version, "HTTP/2") == 0;
+	f.asked = c->cc_asked;
+	if ((f.has_cert = leaf != NULL)) {
+		if (c->cc_chain < 0 || why != NULL)
+			c->cc_chain = (int)clientcert_chain_verdict(c->cfg, c->entry, leaf,
+			    SSL_get_peer_cert_chain(c->ssl), time(NULL), chain_why,
+			    sizeof(chain_why));
+		f.chain = (enum cert_chain_verdict)c->cc_chain;
+		f.chain_why = chain_why[0] != '\0' ? chain_why : NULL;
+	}
+	f.content_length = x->head->content_length > 0 ? x->head->content_length :
+	    x->head->chunked ? -1 : 0;
+	f.chunked = x->head->chunked;
+	f.body_read = x->ahead_len;
+	f.body_complete = x->req_done || !x->has_body;
+	f.expect_continue = x->expect_100 && x->ahead_len == 0;
+	return clientcert_decide(&f, why, whylen);
+}
+
+/* IIS's own page for a client-certificate decision, with its sub-status and win32 status
+ * in the W3C line (IIS writes no HTTPERR line for its own answers). */
+static void
+exchange_iis_page(struct exchange *x, enum clientcert_action a, int close)
+{
+	struct respond_msg m;
+	enum respond_page page = a == CLIENTCERT_TOO_LARGE_413 ? PAGE_IIS_TOO_LARGE :
+	    a == CLIENTCERT_TLS13_500 ? PAGE_IIS_SERVER_ERROR : PAGE_IIS_FORBIDDEN;
+	int status;
+
+	clientcert_status(a, &status, &x->substatus, &x->win32);
+	x->status = respond_page_status(page);
+	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL),
+	    x->head_only) != 0) {
+		x->phase = XP_DONE;
+		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
+		return;
+	}
+	x->resp_started = 1;
+	if (x->ops->page(x->conn, x, &m, close || (x->has_body && !x->req_done)) != 0) {
+		respond_msg_clear(&m);
+		exchange_abort(x, NULL, 0);
+		return;
+	}
+	respond_msg_clear(&m);
+	exchange_finish(x, EXCHANGE_END_OK);
+}
+
+/* End the exchange without an answer (a TLS 1.3 reset, an HTTP/2 stream reset). */
+static void
+exchange_cc_reset(struct exchange *x, enum exchange_reset how)
+{
+	exchange_httperr(x->c, x->head, x->site, 0, how == EXCHANGE_RESET_CONNECTION ?
+	    "Connection_Dropped" : "HTTP_1_1_Required", x->stream_id);
+	exchange_phase(x, XP_DONE);
+	x->aborted = 1;
+	x->ops->reset(x->conn, x, how);
+}
+
+/* Ask the client for its certificate now (the body, if any, is read ahead). */
+static void
+exchange_cc_ask(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	const STACK_OF(X509_NAME) *ca = c->entry != NULL ? c->entry->ctl_names : NULL;
+
+	x->cc_wait = 0;
+	if (c->srv->trace)
+		trace_note(1, c->id, "the second chicken-and-egg: at the handshake sysbind knew "
+		    "the local IP:Port%s, not the URL; that %s wants a client certificate is known "
+		    "only now that the request is decrypted, and the handshake did not ask for one "
+		    "(clientcertnegotiation disabled): a second handshake inside the connection "
+		    "asks now%s", c->has_sni ? " and the SNI" : "", x->head->path != NULL ?
+		    x->head->path : "the path", x->ahead_len > 0 ? ", the body read ahead first" :
+		    "");
+	if (x->ops->client_cert != NULL && x->ops->client_cert(x->conn, x, ca) == 0) {
+		x->cc_asking = 1;
+		return;
+	}
+	/* it cannot be asked (the client or OpenSSL refused the renegotiation): as if asked
+	 * and none was sent */
+	trace_note(c->srv->trace, c->id, "the client cannot be asked for a certificate inside "
+	    "this connection: decided as if it sent none");
+	x->cc_asking = 1;
+	exchange_client_cert(x);
+}
+
+/* The client-certificate gate of a routed request: 0 to go on to its answer; 1 when it
+ * was answered (a 403.x, 413, 500, a reset) or waits (the body read ahead, the client
+ * asked). */
+static int
+exchange_cc_gate(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	enum clientcert_action a;
+	char why[768];
+
+	if (!x->cc_asking && !x->cc_wait)
+		x->access = clientcert_access(c->cfg, x->site, x->head->target, &x->loc);
+	if (x->access == 0)
+		return 0;   /* the path asks nothing (IIS's sslFlags None) */
+	a = exchange_cc_decide(x, c->srv->trace ? why : NULL, sizeof(why));
+	if (c->srv->trace)
+		trace_note(1, c->id, "client certificate (ssl_flags of %s%s%s): "
+		    "%s", x->loc != NULL ? "[location " : "site ", x->loc != NULL ?
+		    x->loc->path : x->site->name, x->loc != NULL ? "]" : "", why);
+	switch (a) {
+	case CLIENTCERT_SERVE:
+	case CLIENTCERT_SERVE_NO_CERT:
+		return 0;
+	case CLIENTCERT_DENY_403_4:
+	case CLIENTCERT_DENY_403_7:
+	case CLIENTCERT_DENY_403_13:
+	case CLIENTCERT_DENY_403_16:
+	case CLIENTCERT_DENY_403_17:
+	case CLIENTCERT_TLS13_500:
+		exchange_iis_page(x, a, 0);
+		return 1;
+	case CLIENTCERT_TOO_LARGE_413:
+		/* "an HTTP 413 error is returned, and the connection is closed to prevent
+		 * deadlock" */
+		exchange_iis_page(x, a, 1);
+		return 1;
+	case CLIENTCERT_TLS13_RESET:
+		exchange_cc_reset(x, EXCHANGE_RESET_CONNECTION);
+		return 1;
+	case CLIENTCERT_H2_HTTP_1_1_REQUIRED:
+		exchange_cc_reset(x, EXCHANGE_RESET_HTTP_1_1_REQUIRED);
+		return 1;
+	case CLIENTCERT_RENEGOTIATE:
+		if (x->cc_asking)
+			return 1;   /* (the body went on while the client is being asked) */
+		if (x->has_body && !x->req_done && !(x->expect_100 && x->ahead_len == 0)) {
+			x->cc_wait = 1;   /* read the body ahead first (exchange_req_body) */
+			return 1;
+		}
+		exchange_cc_ask(x);
+		return 1;
+	}
+	return 0;
+}
+
+void
+exchange_client_cert(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	X509 *leaf;
+
+	if (x->phase == XP_DONE || !x->cc_asking)
+		return;
+	x->cc_asking = 0;
+	x->cc_reneg = 1;
+	/* a new handshake: the certificate (or none) is the one the client just sent */
+	c->cc_asked = 1;
+	c->cc_chain = -1;
+	free(c->cc_b64);
+	c->cc_b64 = NULL;
+	if (c->srv->trace) {
+		leaf = c->ssl != NULL ? SSL_get0_peer_certificate(c->ssl) : NULL;
+		if (leaf != NULL) {
+			char subject[256];
+
+			certstore_name_format(X509_get_subject_name(leaf), subject, sizeof(subject));
+			trace_note(1, c->id, "second round done: the client sent a certificate (%s)",
+			    subject);
+		} else {
+			trace_note(1, c->id, "second round done: the client sent no certificate");
+		}
+	}
+	if (exchange_cc_gate(x) != 0)
+		return;
+	exchange_proceed(x);
+	/* no input is being handled now: the head goes to the backend at once (with
+	 * Expect: 100-continue the client waits for the backend's 100) */
+	exchange_push(x);
+}
+
+/* A body byte of a request waiting for its client certificate: read ahead, up to
+ * upload_read_ahead_size. */
+static void
+exchange_cc_ahead(struct exchange *x, const char *data, size_t len)
+{
+	unsigned long limit = x->c->cfg->upload_read_ahead_size;
+
+	if (x->ahead_len + len > x->ahead_cap && x->ahead_len + len <= limit) {
+		size_t cap = x->ahead_cap == 0 ? 16384 : x->ahead_cap;
+		char *p;
+
+		while (cap < x->ahead_len + len)
+			cap *= 2;
+		if (cap > limit)
+			cap = limit;
+		if ((p = realloc(x->ahead, cap)) == NULL) {
+			exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
+			return;
+		}
+		x->ahead = p;
+		x->ahead_cap = cap;
+	}
+	if (x->ahead_len + len > limit) {
+		/* a chunked body (or one sent before 100 Continue) past the limit */
+		x->ahead_len += len;   /* counted, not kept: the decision says 413 */
+		(void)exchange_cc_gate(x);
+		if (x->phase != XP_DONE) {
+			x->cc_wait = x->cc_asking = 0;
+			exchange_iis_page(x, CLIENTCERT_TOO_LARGE_413, 1);
+		}
+		return;
+	}
+	memcpy(x->ahead + x->ahead_len, data, len);
+	x->ahead_len += len;
+}
+
 void
 exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 {
 	struct exchange_conn *c = x->c;
 	struct route r;
-	struct upstream_req req;
 	int cached;
 
 	x->head = h;
 	x->head_only = h->method != NULL && strcmp(h->method, "HEAD") == 0;
 	x->has_body = h->chunked || h->content_length > 0;
 	x->upgrade = h->upgrade;
+	x->expect_100 = x->has_body && http_head_field(h, HF_EXPECT) != NULL &&
+	    strcasecmp(http_head_field(h, HF_EXPECT), "100-continue") == 0;
 	trace_request(c->srv->trace, c->id, c->proto, h->method, h->target, h->version_major,
 	    h->version_minor, h->host);
 	if (over_limit) {
@@ -618,32 +974,20 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 			exchange_verdict(x, h->host, NULL, 0);
 		}
 	}
-	if (r.site->backend == NULL) {
-		exchange_diag(x, &r);
-		return;
-	}
-	memset(&req, 0, sizeof(req));
-	req.head = h;
-	req.fw.client_ip = c->peer_ip;
-	req.fw.tls = c->proto == BINDING_HTTPS;
-	req.fw.upgrade = h->upgrade;
-	req.cb = &exchange_up_cb;
-	req.arg = x;
-	req.trace = c->srv->trace;
-	exchange_phase(x, XP_BACKEND);
-	x->xfer = upstream_xfer_start(c->srv->pool, r.site, &req);
-	if (x->xfer == NULL) {
-		trace_note(c->srv->trace, c->id, "backend %s: cannot connect", r.site->backend);
-		log_warnx("conn %llu: cannot start a connection to backend %s of site \"%s\"",
-		    c->id, r.site->backend, r.site->name);
-		x->win32 = WIN32_CONNECTION_REFUSED;
-		exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
-	}
+	x->binding = r.binding;
+	x->tier = r.tier;
+	if (exchange_cc_gate(x) != 0)
+		return;   /* answered, or the client's certificate is asked for first */
+	exchange_proceed(x);
 }
 
 void
 exchange_req_body(struct exchange *x, const char *data, size_t len)
 {
+	if ((x->cc_wait || x->cc_asking) && x->phase != XP_DONE) {
+		exchange_cc_ahead(x, data, len);
+		return;
+	}
 	if (x->xfer == NULL || x->phase == XP_DONE)
 		return;   /* answered already: what is left of the request is not read */
 	if (upstream_xfer_body(x->xfer, data, len) == 1)
@@ -653,6 +997,12 @@ exchange_req_body(struct exchange *x, const char *data, size_t len)
 void
 exchange_req_end(struct exchange *x)
 {
+	if ((x->cc_wait || x->cc_asking) && x->phase != XP_DONE) {
+		x->req_done = 1;
+		if (x->cc_wait)
+			exchange_cc_ask(x);   /* the whole body is here: now the client is asked */
+		return;
+	}
 	if (x->xfer == NULL || x->phase == XP_DONE)
 		return;
 	if (x->phase == XP_TUNNEL) {

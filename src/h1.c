@@ -215,6 +215,25 @@ h1_x_upgraded(void *arg, struct exchange *x)
 	conn_reading(h->c, 1);
 }
 
+/* Ask for the client's certificate: a renegotiation inside the connection (HTTP.SYS's
+ * HttpReceiveClientCertificate); h1_client_cert follows. */
+static int
+h1_x_client_cert(void *arg, struct exchange *x, const STACK_OF(X509_NAME) *ca)
+{
+	struct h1 *h = arg;
+
+	return conn_client_cert(h->c, ca);
+}
+
+static void
+h1_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
+{
+	struct h1 *h = arg;
+
+	h->state = H1_DONE;
+	conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
+}
+
 static const struct exchange_ops h1_x_ops = {
 	.head = h1_x_head,
 	.page = h1_x_page,
@@ -223,6 +242,8 @@ static const struct exchange_ops h1_x_ops = {
 	.full = h1_x_full,
 	.pause_request = h1_x_pause_request,
 	.upgraded = h1_x_upgraded,
+	.client_cert = h1_x_client_cert,
+	.reset = h1_x_reset,
 };
 
 /* ---------- one request ---------- */
@@ -566,6 +587,19 @@ h1_free(void *arg)
 	free(h);
 }
 
+/* The renegotiation conn_client_cert started is over: the exchange decides again. */
+static void
+h1_client_cert(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->x != NULL)
+		exchange_client_cert(h->x);
+	/* input that came with the handshake records (pipelined bytes) waits in conn_in */
+	if (!conn_closed(c))
+		conn_later(c);
+}
+
 static const struct conn_framing h1_framing = {
 	.input = h1_input,
 	.eof = h1_eof,
@@ -576,6 +610,7 @@ static const struct conn_framing h1_framing = {
 	.stop = h1_stop,
 	.closing = h1_closing,
 	.free = h1_free,
+	.client_cert = h1_client_cert,
 };
 
 int

@@ -382,6 +382,26 @@ h2_x_upgraded(void *arg, struct exchange *x)
 {
 }
 
+/* A client certificate wanted after the handshake: HTTP/2 can neither renegotiate nor
+ * ask after a TLS 1.3 handshake, so the stream is reset with HTTP_1_1_REQUIRED (RFC 7540
+ * §9.2.1), and a browser retries over HTTP/1.1. */
+static void
+h2_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
+{
+	struct h2_stream *s = arg;
+	struct h2 *h = s->h;
+
+	s->x_done = 1;
+	if (how == EXCHANGE_RESET_CONNECTION) {
+		conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
+	} else if (!s->closed && !conn_closed(h->c)) {
+		nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+		    NGHTTP2_HTTP_1_1_REQUIRED);
+		h2_send(h);
+	}
+	h2_stream_retire(s);
+}
+
 static const struct exchange_ops h2_x_ops = {
 	.head = h2_x_head,
 	.page = h2_x_page,
@@ -390,6 +410,7 @@ static const struct exchange_ops h2_x_ops = {
 	.full = h2_x_full,
 	.pause_request = h2_x_pause_request,
 	.upgraded = h2_x_upgraded,
+	.reset = h2_x_reset,
 };
 
 /* ---------- nghttp2's side ---------- */

@@ -1640,6 +1640,7 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 	int upgrade = fw->upgrade && req->upgrade_proto != NULL &&
 	    !list_has_token(req->upgrade_proto, "h2c") && line_safe(req->upgrade_proto);
 	int host_sent = 0, nxff = 0, rc;
+	size_t certlen = fw->cert_header != NULL ? strlen(fw->cert_header) : 0;
 	struct connset set;
 	struct headbuf b;
 
@@ -1656,6 +1657,10 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 		const struct http_header *f = &req->headers[i];
 
 		if (hop_by_hop(&set, f))
+			continue;
+		/* the client certificate header is sysbind's to set, never the client's */
+		if (certlen > 0 && f->name_len == certlen &&
+		    strncasecmp(f->name, fw->cert_header, certlen) == 0)
 			continue;
 		switch (f->id) {
 		case HF_X_FORWARDED_FOR:
@@ -1719,6 +1724,8 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 	headbuf_str(&b, fw->tls ? "X-Forwarded-Proto: https\r\n" : "X-Forwarded-Proto: http\r\n");
 	if (req->host != NULL && line_safe(req->host))
 		headbuf_field(&b, "X-Forwarded-Host", req->host);
+	if (certlen > 0 && fw->client_cert != NULL)
+		headbuf_field(&b, fw->cert_header, fw->client_cert);
 	headbuf_add(&b, "\r\n", 2);
 	rc = headbuf_finish(&b, out, 1);
 	connset_clear(&set);

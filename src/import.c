@@ -12,6 +12,7 @@
 #include <iconv.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +45,19 @@ struct import_binding {
 	struct binding b;
 };
 
+/* A path of a site with its own <access sslFlags>. */
+struct import_loc {
+	char    *path;        /* "/secure", as conf_location_path makes it */
+	unsigned access;
+	int      line;
+};
+
 struct import_site {
 	char                  *name;
+	unsigned               access;     /* IIS <access sslFlags> of the site (CONF_ACCESS_*) */
+	int                    access_line; /* where it was read, 0: none of its own */
+	struct import_loc     *locs;       /* its paths' <access sslFlags> */
+	size_t                 nlocs;
 	char                  *idtext;     /* id="" as written, NULL when absent */
 	unsigned long          id;         /* 0: none yet */
 	int                    autostart;  /* -1 unset, 0 false, 1 true */
@@ -57,6 +69,14 @@ struct import_site {
 	struct import_binding *bindings;
 	size_t                 nbindings, capbindings;
 	int                    line;
+};
+
+/* One IIS <access sslFlags> (or serverRuntime uploadReadAheadSize) read from a
+ * <location path=...>, or from the root <system.webServer> (path NULL). */
+struct import_access {
+	char *path;      /* the location's path as written; NULL: server-wide */
+	char *value;     /* the attribute as written */
+	int   line;
 };
 
 struct import_xml {
@@ -71,6 +91,9 @@ struct import_xml {
 	char               *default_pool;    /* <applicationDefaults applicationPool=> */
 	struct import_site *sites;
 	size_t              nsites, capsites;
+	char               *location;        /* path of the <location> being read, or NULL */
+	struct import_access *access, *uras; /* <access sslFlags>, uploadReadAheadSize */
+	size_t              naccess, nuras;
 	int                 nomem;
 };
 
@@ -144,6 +167,32 @@ xml_bool(const char *v)
 }
 
 #define SITES "configuration/system.applicationHost/sites"
+#define ACCESS "system.webServer/security/access"
+#define RUNTIME "system.webServer/serverRuntime"
+
+/* Remember one attribute value read at line (for a location or the whole server). */
+static void
+xml_keep(struct import_xml *x, struct import_access **arr, size_t *n, const char *path,
+    const char *value, int line)
+{
+	struct import_access *na = realloc(*arr, (*n + 1) * sizeof(*na));
+
+	if (na == NULL) {
+		x->nomem = 1;
+		return;
+	}
+	*arr = na;
+	na[*n].path = path != NULL ? strdup(path) : NULL;
+	na[*n].value = strdup(value);
+	na[*n].line = line;
+	if ((path != NULL && na[*n].path == NULL) || na[*n].value == NULL) {
+		free(na[*n].path);
+		free(na[*n].value);
+		x->nomem = 1;
+		return;
+	}
+	(*n)++;
+}
 
 static void
 xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
@@ -325,7 +374,22 @@ xml_start_cb(void *user, const XML_Char *el, const XML_Char **atts)
 		snprintf(x->stack[x->depth], sizeof(x->stack[0]), "%s", el);
 	x->depth++;
 
-	if (xml_at(x, SITES)) {
+	if (xml_at(x, "configuration/location")) {
+		free(x->location);
+		x->location = strdup((v = xml_attr(atts, "path")) != NULL ? v : "");
+		if (x->location == NULL)
+			x->nomem = 1;
+	} else if (xml_at(x, "configuration/" ACCESS) ||
+	    (x->location != NULL && xml_at(x, "configuration/location/" ACCESS))) {
+		if ((v = xml_attr(atts, "sslFlags")) != NULL)
+			xml_keep(x, &x->access, &x->naccess, xml_at(x, "configuration/" ACCESS) ?
+			    NULL : x->location, v, line);
+	} else if (xml_at(x, "configuration/" RUNTIME) ||
+	    (x->location != NULL && xml_at(x, "configuration/location/" RUNTIME))) {
+		if ((v = xml_attr(atts, "uploadReadAheadSize")) != NULL)
+			xml_keep(x, &x->uras, &x->nuras, xml_at(x, "configuration/" RUNTIME) ?
+			    NULL : x->location, v, line);
+	} else if (xml_at(x, SITES)) {
 		x->saw_sites = 1;
 	} else if (xml_at(x, SITES "/site")) {
 		xml_site_begin(x, atts, line);
@@ -368,6 +432,10 @@ xml_end_cb(void *user, const XML_Char *el)
 	(void)el;
 	if (xml_at(x, SITES "/site/application"))
 		x->in_root_app = 0;
+	if (xml_at(x, "configuration/location")) {
+		free(x->location);
+		x->location = NULL;
+	}
 	if (x->depth > 0)
 		x->depth--;
 }
@@ -377,7 +445,24 @@ xml_clear(struct import_xml *x)
 {
 	size_t i, j;
 
+	for (i = 0; i < x->naccess; i++) {
+		free(x->access[i].path);
+		free(x->access[i].value);
+	}
+	for (i = 0; i < x->nuras; i++) {
+		free(x->uras[i].path);
+		free(x->uras[i].value);
+	}
+	free(x->access);
+	free(x->uras);
+	free(x->location);
+	x->access = x->uras = NULL;
+	x->location = NULL;
+	x->naccess = x->nuras = 0;
 	for (i = 0; i < x->nsites; i++) {
+		for (j = 0; j < x->sites[i].nlocs; j++)
+			free(x->sites[i].locs[j].path);
+		free(x->sites[i].locs);
 		for (j = 0; j < x->sites[i].nbindings; j++)
 			binding_clear(&x->sites[i].bindings[j]);
 		free(x->sites[i].bindings);
@@ -522,6 +607,8 @@ trim_copy(char *dst, size_t dstlen, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+static int value_writable(const char *key, const char *value);
+
 /* The labels netsh prints in English (every Windows from Server 2008 to 2025). */
 static const char *const netsh_english[] = {
 	"IP:port", "Hostname:port", "Central Certificate Store", "Certificate Hash",
@@ -538,20 +625,172 @@ static const struct { const char *label, *language; } netsh_foreign[] = {
 	{ "Enlaces de certificado SSL", "Spanish" }, { "Hash del certificato", "Italian" },
 };
 
+/* The [sslcert] keys an entry's lines other than its key, hash, appid and store name
+ * are read into: labelled, and not one of those three. */
+static int
+netsh_key_read(const struct conf_key *k)
+{
+	return k->section == CONF_SECTION_SSLCERT && k->label != NULL &&
+	    strcmp(k->name, "certhash") != 0 && strcmp(k->name, "appid") != 0 &&
+	    strcmp(k->name, "certstorename") != 0;
+}
+
+/* Where in an entry key k's value is kept: its index among the read keys of its kind
+ * (nums for NUMBER, strs for STRING); -1 for a SWITCH (flags, checkmode). */
+static int
+netsh_key_slot(const struct conf_key *k)
+{
+	size_t n, i;
+	const struct conf_key *t = conf_keys(&n);
+	int slot = 0;
+
+	if (k->type == CONF_TYPE_SWITCH)
+		return -1;
+	for (i = 0; &t[i] != k && i < n; i++)
+		if (netsh_key_read(&t[i]) && t[i].type == k->type)
+			slot++;
+	return slot;
+}
+
+/* The word of an entry's flags or checkmode that SWITCH key k keeps its bit in. */
+static unsigned *
+netsh_key_word(struct import_netsh_entry *e, const struct conf_key *k)
+{
+	return k->offset == offsetof(struct conf_sslcert, checkmode) ? &e->checkmode : &e->flags;
+}
+
+/* Set SWITCH key k of e to netsh's enable (on) or disable. */
+static void
+netsh_switch_set(struct import_netsh_entry *e, const struct conf_key *k, int on)
+{
+	unsigned *w = netsh_key_word(e, k);
+
+	if (on == (k->words[0].value != 0))
+		*w |= (unsigned)k->bit;
+	else
+		*w &= ~(unsigned)k->bit;
+}
+
+static int
+netsh_switch_on(const struct import_netsh_entry *e, const struct conf_key *k)
+{
+	const unsigned *w = k->offset == offsetof(struct conf_sslcert, checkmode) ?
+	    &e->checkmode : &e->flags;
+	int set = (*w & (unsigned)k->bit) != 0;
+
+	return k->words[0].value ? set : !set;
+}
+
+/* netsh's defaults for every line an output may lack. */
+static void
+netsh_entry_defaults(struct import_netsh_entry *e)
+{
+	size_t n, i;
+	const struct conf_key *t = conf_keys(&n);
+
+	for (i = 0; i < n; i++) {
+		int slot;
+
+		if (!netsh_key_read(&t[i]) || t[i].def == NULL)
+			continue;
+		slot = netsh_key_slot(&t[i]);
+		if (t[i].type == CONF_TYPE_SWITCH)
+			netsh_switch_set(e, &t[i], strcmp(t[i].def, "enable") == 0);
+		else if (t[i].type == CONF_TYPE_NUMBER && slot < IMPORT_NETSH_NUMS)
+			e->nums[slot] = strtoul(t[i].def, NULL, 10);
+	}
+	e->layout = 2012;
+}
+
+/*
+ * One line of an entry: label and value as netsh printed them, prop the PropertyId of
+ * the Extended Properties block it is in (-1 outside).  Returns 0 when the line was
+ * read, -1 with why in msg (the caller warns; the entry keeps netsh's default).
+ */
+static int
+netsh_line_read(struct import_netsh_entry *e, const char *label, const char *value,
+    int prop, char *msg, size_t msglen)
+{
+	size_t n, i;
+	const struct conf_key *t = conf_keys(&n), *k = NULL;
+	unsigned long v;
+	char *end;
+	int slot;
+
+	for (i = 0; i < n && k == NULL; i++)
+		if (netsh_key_read(&t[i]) && strcasecmp(t[i].label, label) == 0)
+			k = &t[i];
+	if (k == NULL) {
+		snprintf(msg, msglen, "\"%s\" is not a line of `netsh http show sslcert` sysbind "
+		    "knows: not carried over", label);
+		return -1;
+	}
+	if (k->extprop != 0 && (int)k->extprop != prop + 1) {
+		snprintf(msg, msglen, "%s belongs in the Extended Properties block of PropertyId "
+		    "%u: not carried over", label, k->extprop - 1);
+		return -1;
+	}
+	slot = netsh_key_slot(k);
+	switch (k->type) {
+	case CONF_TYPE_SWITCH:
+		/* both vocabularies, whichever the line's Windows used */
+		if (strcasecmp(value, "Enabled") == 0 || strcasecmp(value, "Set") == 0)
+			netsh_switch_set(e, k, 1);
+		else if (strcasecmp(value, "Disabled") == 0 || strcasecmp(value, "Not Set") == 0)
+			netsh_switch_set(e, k, 0);
+		else {
+			snprintf(msg, msglen, "%s \"%s\" is none of Enabled, Disabled, Set, Not Set: "
+			    "left at netsh's default (%s)", label, value, k->def);
+			return -1;
+		}
+		break;
+	case CONF_TYPE_NUMBER:
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+		    v < k->min || v > k->max || slot >= IMPORT_NETSH_NUMS) {
+			snprintf(msg, msglen, "%s \"%s\" is not a number from %lu to %lu: left at "
+			    "netsh's default (%s)", label, value, k->min, k->max, k->def);
+			return -1;
+		}
+		e->nums[slot] = v;
+		break;
+	default:
+		if (slot >= IMPORT_NETSH_STRS || strlen(value) >= sizeof(e->strs[0]) ||
+		    (value[0] != '\0' && !value_writable(k->name, value))) {
+			snprintf(msg, msglen, "%s \"%s\" cannot be written on a configuration line: "
+			    "not carried over", label, value);
+			return -1;
+		}
+		snprintf(e->strs[slot], sizeof(e->strs[0]), "%s", value);
+		break;
+	}
+	if (k->since > e->layout)
+		e->layout = k->since;
+	return 0;
+}
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
 {
-	struct import_netsh_entry *v = NULL, *cur = NULL;
+	struct import_netsh_entry *v = NULL, *cur = NULL, fresh;
 	struct strhash seen;
-	size_t nv = 0, cap = 0, pos = 0, k;
-	int line = 0, fields = 0, english = 0, foreign_line = 0;
+	size_t nv = 0, cap = 0, pos = 0, k, lwlen = 0;
+	int line = 0, fields = 0, english = 0, foreign_line = 0, prop = -1;
 	const char *language = NULL;
-	char foreign_label[128] = "";
+	char foreign_label[128] = "", *lw = NULL;
+	FILE *linewarn = NULL;
 
 	*out = NULL;
 	*n = 0;
-	if (strhash_init(&seen, len / 64 + 16) != 0) {
+	/* netsh's defaults, worked out once: each entry starts as a copy */
+	memset(&fresh, 0, sizeof(fresh));
+	netsh_entry_defaults(&fresh);
+	/* the warnings about single lines wait until the output is known to be English */
+	if (strhash_init(&seen, len / 64 + 16) != 0 ||
+	    (warn != NULL && (linewarn = open_memstream(&lw, &lwlen)) == NULL)) {
+		strhash_clear(&seen);
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
@@ -574,8 +813,15 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 					    netsh_foreign[k].label);
 				}
 		}
-		if ((sep = memmem(s, ll, " : ", 3)) == NULL)
+		if ((sep = memmem(s, ll, " : ", 3)) == NULL) {
+			/* " Extended Properties:" opens a block of the current entry */
+			if (cur != NULL && memmem(s, ll, "Extended Properties:", 20) != NULL) {
+				prop = -2;   /* until its PropertyId line */
+				if (cur->layout < 2022)
+					cur->layout = 2022;
+			}
 			continue;
+		}
 		trim_copy(label, sizeof(label), s, (size_t)(sep - s));
 		trim_copy(value, sizeof(value), sep + 3, ll - (size_t)(sep + 3 - s));
 		fields++;
@@ -596,8 +842,9 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			ENTRY *ent;
 			int created;
 
-			memset(&e, 0, sizeof(e));
+			e = fresh;
 			e.line = line;
+			prop = -1;
 			if (kind == SSLCERT_CCS)
 				snprintf(keytext, sizeof(keytext), "ccs:%s", value);
 			else
@@ -615,12 +862,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 				continue;
 			}
 			binding_sslkey_hashkey(&e.key, hk, sizeof(hk));
-			if ((ent = strhash_enter(&seen, hk, (size_t)line, &created)) == NULL) {
-				free(v);
-				strhash_clear(&seen);
-				snprintf(err, errlen, "%s: out of memory", name);
-				return -1;
-			}
+			if ((ent = strhash_enter(&seen, hk, (size_t)line, &created)) == NULL)
+				goto nomem;
 			if (!created) {
 				import_warn(warn, name, line, "%s %s listed twice (first at line %zu): "
 				    "the second is not carried over", label, value,
@@ -632,12 +875,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 				struct import_netsh_entry *nv2;
 
 				cap = cap ? cap * 2 : 16;
-				if ((nv2 = realloc(v, cap * sizeof(*v))) == NULL) {
-					free(v);
-					strhash_clear(&seen);
-					snprintf(err, errlen, "%s: out of memory", name);
-					return -1;
-				}
+				if ((nv2 = realloc(v, cap * sizeof(*v))) == NULL)
+					goto nomem;
 				v = nv2;
 			}
 			v[nv] = e;
@@ -656,9 +895,26 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			cur->appidline = line;
 		} else if (strcasecmp(label, "Certificate Store Name") == 0) {
 			snprintf(cur->storename, sizeof(cur->storename), "%s", value);
+		} else if (strcasecmp(label, "PropertyId") == 0) {
+			char *end;
+			unsigned long id = strtoul(value, &end, 10);
+
+			/* a block sysbind has no line for (Windows 11's PropertyId 2 to 4 are empty)
+			 * is only a problem when a line of it is not understood */
+			prop = *end == '\0' && isdigit((unsigned char)value[0]) && id < 64 ?
+			    (int)id : -2;
+		} else if (netsh_line_read(cur, label, value, prop, msg, sizeof(msg)) != 0 &&
+		    linewarn != NULL) {
+			fprintf(linewarn, "%s:%d: warning: [sslcert %s]: %s\n", name, line,
+			    cur->keytext, msg);
 		}
 	}
 	strhash_clear(&seen);
+	if (linewarn != NULL && fclose(linewarn) != 0) {
+		linewarn = NULL;
+		goto nomem;
+	}
+	linewarn = NULL;
 	if (fields > 0 && english == 0) {
 		/* Key lines may still have matched ("IP:Port" is German too), but nothing else
 		 * can be read: no hash, no application id. */
@@ -676,12 +932,24 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		else
 			import_warn(warn, name, 0, "this netsh output is not in English (none of its "
 			    "labels is): %s", how);
+		free(lw);
 		free(v);
 		return 0;
 	}
+	if (warn != NULL && lw != NULL)
+		fputs(lw, warn);
+	free(lw);
 	*out = v;
 	*n = nv;
 	return 0;
+nomem:
+	if (linewarn != NULL)
+		fclose(linewarn);
+	free(lw);
+	free(v);
+	strhash_clear(&seen);
+	snprintf(err, errlen, "%s: out of memory", name);
+	return -1;
 }
 
 /* ---- the configuration text ---- */
@@ -828,20 +1096,9 @@ check_binding_cert(const struct import_opts *o, const struct import_site *s,
 {
 	const struct binding *b = &ib->b;
 	int kind = ib->sslflags & 3;
-	char extra[256] = "", ref[IMPORT_NAME_MAX + 16];
-	int bit;
+	char ref[IMPORT_NAME_MAX + 16];
 
 	site_ref(s, ref, sizeof(ref));
-	for (bit = 2; bit < 8; bit++) {
-		if (ib->sslflags & (1 << bit)) {
-			strncat(extra, extra[0] ? ", " : "", sizeof(extra) - strlen(extra) - 1);
-			strncat(extra, sslflag_names[bit], sizeof(extra) - strlen(extra) - 1);
-		}
-	}
-	if (extra[0] != '\0')
-		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s: sslFlags %d: "
-		    "%s not emulated (only Sni and CentralCertStore are)", ref, ib->written,
-		    ib->sslflags, extra);
 	if (kind != 0 && b->host[0] == '\0')
 		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s: sslFlags %d "
 		    "needs a host name (IIS refuses SNI or CCS without one)", ref, ib->written,
@@ -931,6 +1188,38 @@ sslcert_usable(const struct import_opts *o, const struct import_netsh_entry *e,
 	return 1;
 }
 
+/* Every other parameter of e that is not at netsh's default, in the table's order. */
+static void
+write_netsh_values(FILE *f, const struct import_netsh_entry *e)
+{
+	size_t n, i;
+	const struct conf_key *t = conf_keys(&n);
+
+	for (i = 0; i < n; i++) {
+		const struct conf_key *k = &t[i];
+		int slot;
+
+		if (!netsh_key_read(k))
+			continue;
+		slot = netsh_key_slot(k);
+		switch (k->type) {
+		case CONF_TYPE_SWITCH:
+			if (netsh_switch_on(e, k) != (strcmp(k->def, "enable") == 0))
+				fprintf(f, "%s = %s\n", k->name, netsh_switch_on(e, k) ? "enable" :
+				    "disable");
+			break;
+		case CONF_TYPE_NUMBER:
+			if (slot < IMPORT_NETSH_NUMS && e->nums[slot] != strtoul(k->def, NULL, 10))
+				fprintf(f, "%s = %lu\n", k->name, e->nums[slot]);
+			break;
+		default:
+			if (slot < IMPORT_NETSH_STRS && e->strs[slot][0] != '\0')
+				fprintf(f, "%s = %s\n", k->name, e->strs[slot]);
+			break;
+		}
+	}
+}
+
 /* Write one [sslcert] section (sslcert_usable said it can be). */
 static void
 write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_entry *e,
@@ -949,6 +1238,7 @@ write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_en
 		fprintf(f, "appid = %s\n", e->appid);
 	if (keep_store && e->key.kind != SSLCERT_CCS)
 		fprintf(f, "certstorename = %s\n", e->storename);
+	write_netsh_values(f, e);
 }
 
 /* Write one [site] section; its bindings split over lines inih can read. */
@@ -986,6 +1276,24 @@ write_site(FILE *f, const struct import_site *s, const char *default_pool)
 		    s->path != NULL ? s->path : "?");
 	if (s->stopped)
 		fprintf(f, "state = stopped\n");
+	if (s->access != 0) {
+		char flags[128];
+
+		fprintf(f, "ssl_flags = %s\n", conf_access_format(s->access, flags, sizeof(flags)));
+	}
+	for (i = 0; i < s->nlocs; i++) {
+		char flags[128], *whole, *q;
+
+		if (asprintf(&whole, "%s%s", s->name, s->locs[i].path) < 0)
+			continue;
+		q = conf_name_quote(whole);
+		fprintf(f, "\n[location %s]   ; <location path> of IIS's line %d\n", q != NULL ? q :
+		    whole, s->locs[i].line);
+		fprintf(f, "ssl_flags = %s\n", conf_access_format(s->locs[i].access, flags,
+		    sizeof(flags)));
+		free(q);
+		free(whole);
+	}
 }
 
 /* The next id no site has, from *next on (IIS's ids are DWORDs). */
@@ -1277,6 +1585,355 @@ done:
 	return rc;
 }
 
+/* The binding sslFlags bits 4 to 128 and the [sslcert] flags they are (reference §2.2). */
+static const struct {
+	int         bit;
+	unsigned    flag;
+	const char *key;     /* the conf key, for messages */
+} bindflag_map[] = {
+	{ 4, CONF_SSL_DISABLE_HTTP2, "disablehttp2" },
+	{ 8, CONF_SSL_DISABLE_OCSP_STAPLING, "disableocspstapling" },
+	{ 16, CONF_SSL_DISABLE_QUIC, "disablequic" },
+	{ 32, CONF_SSL_DISABLE_TLS13, "disabletls13" },
+	{ 64, CONF_SSL_DISABLE_LEGACY_TLS, "disablelegacytls" },
+	{ 128, CONF_SSL_NEGOTIATE_CLIENT_CERT, "clientcertnegotiation" },
+};
+#define NBINDFLAGS (sizeof(bindflag_map) / sizeof(bindflag_map[0]))
+
+/* The entries (index + 1) an https binding's sslFlags reach: its ipport entry (the exact
+ * address, else the wildcard of its family; both wildcards for "*"), its hostnameport
+ * entry (SNI) or its ccs entry.  Returns how many (at most 2). */
+static size_t
+binding_entries(const struct import_binding *ib, const struct strhash *keys, size_t out[2])
+{
+	const struct binding *b = &ib->b;
+	struct sslcert_key k;
+	char hk[BINDING_HOST_MAX + 64];
+	size_t n = 0, i;
+
+	memset(&k, 0, sizeof(k));
+	k.port = b->port;
+	switch (ib->sslflags & 3) {
+	case 0:
+		k.kind = SSLCERT_IPPORT;
+		if (b->addr.family != AF_UNSPEC) {
+			k.addr = b->addr;
+			binding_sslkey_hashkey(&k, hk, sizeof(hk));
+			if ((i = strhash_find(keys, hk)) != 0) {
+				out[n++] = i;
+				return n;
+			}
+		}
+		memset(&k.addr, 0, sizeof(k.addr));
+		if (b->addr.family != AF_INET6) {
+			k.addr.family = AF_INET;
+			binding_sslkey_hashkey(&k, hk, sizeof(hk));
+			if ((i = strhash_find(keys, hk)) != 0)
+				out[n++] = i;
+		}
+		if (b->addr.family != AF_INET) {
+			memset(&k.addr, 0, sizeof(k.addr));
+			k.addr.family = AF_INET6;
+			binding_sslkey_hashkey(&k, hk, sizeof(hk));
+			if ((i = strhash_find(keys, hk)) != 0)
+				out[n++] = i;
+		}
+		return n;
+	case 1:
+		k.kind = SSLCERT_HOSTNAMEPORT;
+		snprintf(k.host, sizeof(k.host), "%s", b->host);
+		break;
+	default:
+		k.kind = SSLCERT_CCS;
+		break;
+	}
+	binding_sslkey_hashkey(&k, hk, sizeof(hk));
+	if ((i = strhash_find(keys, hk)) != 0)
+		out[n++] = i;
+	return n;
+}
+
+/* ", "-joined conf keys of the flags in bits (CONF_SSL_*). */
+static void
+bindflag_keys(unsigned flags, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < NBINDFLAGS; i++)
+		if (flags & bindflag_map[i].flag)
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%s = enable",
+			    off ? ", " : "", bindflag_map[i].key);
+}
+
+/*
+ * IIS writes a binding's sslFlags 4 to 128 into the HTTP.SYS entry it resolves to: each
+ * set bit is set on that entry.  Said: a bit netsh's output shows as not set there (the
+ * two files were taken at different moments?), two bindings sharing an entry with
+ * different bits (the entry gets every binding's), a binding whose entry is not in the
+ * output (or there is no output) to carry them.
+ */
+static void
+bindings_to_entries(const struct import_opts *o, const struct import_xml *x,
+    struct import_netsh_entry *v, size_t nv, const struct strhash *keys, FILE *warn)
+{
+	unsigned *read = calloc(nv + 1, sizeof(*read));
+	char ref[IMPORT_NAME_MAX + 16], names[256], other[256];
+	size_t i, j, k, m, found[2], nf;
+
+	for (i = 0; i < nv && read != NULL; i++)
+		read[i] = v[i].flags;
+	for (i = 0; i < x->nsites; i++) {
+		const struct import_site *s = &x->sites[i];
+
+		if (s->skip)
+			continue;
+		for (j = 0; j < s->nbindings; j++) {
+			const struct import_binding *ib = &s->bindings[j];
+			unsigned want = 0;
+
+			if (!ib->ok || ib->b.proto != BINDING_HTTPS || (ib->sslflags & ~3) == 0)
+				continue;
+			for (k = 0; k < NBINDFLAGS; k++)
+				if (ib->sslflags & bindflag_map[k].bit)
+					want |= bindflag_map[k].flag;
+			site_ref(s, ref, sizeof(ref));
+			bindflag_keys(want, names, sizeof(names));
+			nf = o->sslcert != NULL ? binding_entries(ib, keys, found) : 0;
+			if (nf == 0) {
+				import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s: "
+				    "sslFlags %d (%s): %s to carry them: not carried over", ref,
+				    ib->written, ib->sslflags, names, o->sslcert == NULL ? "no netsh output "
+				    "(--sslcert), so no [sslcert] entry" : "no [sslcert] entry for this "
+				    "binding in the netsh output");
+				continue;
+			}
+			for (m = 0; m < nf; m++) {
+				struct import_netsh_entry *e = &v[found[m] - 1];
+				unsigned hidden = want & ~(read != NULL ? read[found[m] - 1] : e->flags);
+
+				/* flags netsh's layout prints, printed as not set */
+				for (k = 0; k < NBINDFLAGS; k++) {
+					const struct conf_key *ck = conf_key_find(CONF_SECTION_SSLCERT,
+					    bindflag_map[k].key);
+
+					if ((hidden & bindflag_map[k].flag) && ck != NULL &&
+					    ck->since <= e->layout)
+						import_warn(warn, o->applicationhost, ib->line, "site %s: binding "
+						    "%s has sslFlags %s, but %s shows \"%s\" not set for %s (line "
+						    "%d): set (IIS writes a binding's flags into HTTP.SYS when it "
+						    "saves the binding: were the two files taken at different "
+						    "times?)", ref, ib->written, sslflag_names[k + 2], o->sslcert,
+						    ck->label, e->keytext, e->line);
+				}
+				if (e->bindline == 0) {
+					e->bindflags = want;
+					e->bindline = ib->line;
+					snprintf(e->bindtext, sizeof(e->bindtext), "%.200s of site %.120s",
+					    ib->written, ref);
+				} else if (e->bindflags != want) {
+					bindflag_keys(e->bindflags, other, sizeof(other));
+					import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s "
+					    "(sslFlags %d: %s) shares [sslcert %s] with %s (line %d: %s), and "
+					    "their flags differ: the entry gets both", ref, ib->written,
+					    ib->sslflags, names[0] != '\0' ? names : "none", e->keytext,
+					    e->bindtext, e->bindline, other[0] != '\0' ? other : "none");
+				}
+				e->flags |= want;
+			}
+		}
+	}
+	free(read);
+}
+
+/*
+ * IIS's access sslFlags: a number made of 8, 32, 64, 128, 256, or the names None, Ssl,
+ * SslNegotiateCert, SslRequireCert, SslMapCert, Ssl128 joined by commas.  Returns 0 with
+ * *out, or -1.
+ */
+static int
+access_parse(const char *v, unsigned *out)
+{
+	static const struct { const char *name; unsigned bit; } names[] = {
+		{ "None", 0 }, { "Ssl", CONF_ACCESS_SSL },
+		{ "SslNegotiateCert", CONF_ACCESS_NEGOTIATE_CERT },
+		{ "SslRequireCert", CONF_ACCESS_REQUIRE_CERT }, { "SslMapCert", CONF_ACCESS_MAP_CERT },
+		{ "Ssl128", CONF_ACCESS_SSL128 },
+	};
+	const unsigned all = CONF_ACCESS_SSL | CONF_ACCESS_NEGOTIATE_CERT |
+	    CONF_ACCESS_REQUIRE_CERT | CONF_ACCESS_MAP_CERT | CONF_ACCESS_SSL128;
+	const char *p = v;
+	unsigned flags = 0;
+	size_t i, n;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return -1;
+	if (isdigit((unsigned char)*p)) {
+		char *end;
+		unsigned long u;
+
+		errno = 0;
+		u = strtoul(p, &end, 10);
+		while (*end == ' ')
+			end++;
+		if (errno != 0 || *end != '\0' || (u & ~(unsigned long)all) != 0)
+			return -1;
+		*out = (unsigned)u;
+		return 0;
+	}
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == n && strncasecmp(p, names[i].name, n) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -1;
+		flags |= names[i].bit;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	*out = flags;
+	return 0;
+}
+
+/* The site a location path names: the longest site name (compared as IIS does, without
+ * case) the path starts with, followed by "/" or nothing; NULL when none.  *rest gets what
+ * follows the name. */
+static struct import_site *
+location_site(struct import_xml *x, const char *path, const char **rest)
+{
+	struct import_site *best = NULL;
+	size_t i, bestlen = 0;
+
+	for (i = 0; i < x->nsites; i++) {
+		size_t n = strlen(x->sites[i].name);
+
+		if (n < bestlen || strncasecmp(path, x->sites[i].name, n) != 0 ||
+		    (path[n] != '\0' && path[n] != '/') || (best != NULL && n == bestlen))
+			continue;
+		best = &x->sites[i];
+		bestlen = n;
+	}
+	*rest = best != NULL ? path + bestlen : NULL;
+	return best;
+}
+
+/*
+ * Every <access sslFlags> read: the server-wide one applies to each site with none of its
+ * own; a <location path="SITE"> is the site's, a <location path="SITE/PATH"> a [location].
+ * A value that is not IIS's flags, a location of no site (or of a site not carried over),
+ * a path conf would refuse are warnings; a second value for the same place replaces the
+ * first, warned.  uploadReadAheadSize: the server-wide one becomes [server]
+ * upload_read_ahead_size (*uras, -1 when absent or bad); a location's own is a warning.  Returns 0 or -1 (no memory).
+ */
+static int
+sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE *warn)
+{
+	unsigned global = 0, flags;
+	int global_line = 0;
+	size_t i, j;
+	char ref[IMPORT_NAME_MAX + 16], msg[512];
+
+	*uras = -1;
+	for (i = 0; i < x->nuras; i++) {
+		const struct import_access *a = &x->uras[i];
+		char *end;
+		unsigned long u;
+
+		errno = 0;
+		u = strtoul(a->value, &end, 10);
+		if (!isdigit((unsigned char)a->value[0]) || *end != '\0' || errno != 0 ||
+		    u > 2147483647UL) {
+			import_warn(warn, o->applicationhost, a->line, "uploadReadAheadSize \"%s\" is "
+			    "not a number from 0 to 2147483647: not carried over", a->value);
+			continue;
+		}
+		if (a->path == NULL || a->path[0] == '\0')
+			*uras = (long)u;
+		else
+			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: "
+			    "uploadReadAheadSize %lu is not carried over: sysbind has one "
+			    "upload_read_ahead_size for the whole server", a->path, u);
+	}
+	for (i = 0; i < x->naccess; i++) {
+		const struct import_access *a = &x->access[i];
+		struct import_site *s;
+		const char *rest;
+		char *path = NULL;
+
+		if (access_parse(a->value, &flags) != 0) {
+			import_warn(warn, o->applicationhost, a->line, "<access sslFlags=\"%s\">: not "
+			    "IIS's flags (None, Ssl, SslNegotiateCert, SslRequireCert, SslMapCert, "
+			    "Ssl128, or their number): not carried over", a->value);
+			continue;
+		}
+		if (a->path == NULL || a->path[0] == '\0') {
+			global = flags;
+			global_line = a->line;
+			continue;
+		}
+		if ((s = location_site(x, a->path, &rest)) == NULL) {
+			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: no "
+			    "site is named by it: its access sslFlags are not carried over", a->path);
+			continue;
+		}
+		site_ref(s, ref, sizeof(ref));
+		if (s->skip) {
+			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: site "
+			    "%s is not carried over, nor its access sslFlags", a->path, ref);
+			continue;
+		}
+		if (conf_location_path(rest, &path, msg, sizeof(msg)) != 0) {
+			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: %s: "
+			    "its access sslFlags are not carried over", a->path, msg);
+			continue;
+		}
+		if (strcmp(path, "/") == 0) {
+			free(path);
+			if (s->access_line != 0)
+				import_warn(warn, o->applicationhost, a->line, "site %s: access sslFlags "
+				    "given again (first at line %d): the last one is kept", ref,
+				    s->access_line);
+			s->access = flags;
+			s->access_line = a->line;
+			continue;
+		}
+		for (j = 0; j < s->nlocs; j++)
+			if (strcasecmp(s->locs[j].path, path) == 0)
+				break;
+		if (j < s->nlocs) {
+			import_warn(warn, o->applicationhost, a->line, "site %s: access sslFlags of %s "
+			    "given again (first at line %d; paths compare without case): the last one "
+			    "is kept", ref, path, s->locs[j].line);
+			free(path);
+		} else {
+			struct import_loc *nl = realloc(s->locs, (s->nlocs + 1) * sizeof(*nl));
+
+			if (nl == NULL) {
+				free(path);
+				return -1;
+			}
+			s->locs = nl;
+			s->locs[j].path = path;
+			s->nlocs++;
+		}
+		s->locs[j].access = flags;
+		s->locs[j].line = a->line;
+	}
+	/* the server-wide flags are each site's unless it has its own */
+	for (i = 0; global_line != 0 && i < x->nsites; i++)
+		if (x->sites[i].access_line == 0)
+			x->sites[i].access = global;
+	return 0;
+}
+
 char *
 import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 {
@@ -1290,6 +1947,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	const char *ccs = NULL, *encoding = NULL;
 	FILE *f = NULL;
 	int iis8 = 0;
+	unsigned layout = 0;
+	long uras = -1;
 	struct conf *cfg;
 
 	memset(&x, 0, sizeof(x));
@@ -1341,7 +2000,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		if ((store = certstore_dir_open(o->cert_store, NULL, why, sizeof(why))) == NULL)
 			import_warn(warn, o->cert_store, 0, "%s: no thumbprint is checked", why);
 	}
-	if (sites_identify(o, &x, warn) != 0 || sites_bindings(o, &x, v, nv, warn) != 0) {
+	if (sites_identify(o, &x, warn) != 0 || sites_bindings(o, &x, v, nv, warn) != 0 ||
+	    sites_access(o, &x, &uras, warn) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -1371,6 +2031,10 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 			if (x.sites[i].bindings[j].ok && x.sites[i].bindings[j].b.proto == BINDING_HTTPS &&
 			    (x.sites[i].bindings[j].sslflags & 3) != 0)
 				iis8 = 1;
+	bindings_to_entries(o, &x, v, nv, &keys, warn);
+	for (i = 0; i < nv; i++)
+		if (v[i].layout > layout)
+			layout = v[i].layout;
 
 	if ((f = open_memstream(&out, &len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -1385,6 +2049,12 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	    "sysbind's built-in\n; diagnostic page answers for it.\n");
 	fprintf(f, "\n[server]\nmode = %s%s\n", iis8 ? "iis8" : "iis7",
 	    iis8 ? "                 ; SNI (hostnameport) or CCS entries are needed" : "");
+	if (layout != 0 && layout != 2022)
+		comment_line(f, "show_layout = %u             ; the layout of %s", layout,
+		    o->sslcert);
+	if (uras >= 0 && uras != 49152)
+		fprintf(f, "upload_read_ahead_size = %ld   ; IIS's serverRuntime "
+		    "uploadReadAheadSize\n", uras);
 	if (o->cert_store != NULL)
 		fprintf(f, "cert_store = %s\n", storetext);
 	else if (nv > 0)

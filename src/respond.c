@@ -10,6 +10,14 @@
  *   505 HTTP Version Not Supported "HTTP Error 505. The HTTP version of the request is not supported."
  *   502 Bad Gateway                "HTTP Error 502. The server received an invalid response from the upstream server."
  *   504 Gateway Timeout            "HTTP Error 504. The upstream server did not respond in time."
+ *
+ * IIS's pages (reference httpsys-clientcert-tls.md §A.1): a remote client gets IIS's custom
+ * error file, the same 403.htm for every 403.x (the sub-status is only in the log), 500.htm
+ * for 500.x, in IIS's XHTML template (iso-8859-1, CRLF lines, its style block), with
+ * IIS's headers: Content-Type: text/html, Server: Microsoft-IIS/10.0 (none when
+ * server_header is empty), X-Powered-By: ASP.NET.  IIS ships no 413.htm and the bytes of
+ * its 413 are NOT FOUND: sysbind sends the sentence reported for it ("The page was not
+ * displayed because the request entity is too large.") in the same template.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +28,7 @@
 
 struct page_text {
 	int status;
+	int iis;                  /* IIS's template (title, h2 = title, h3 = p) */
 	const char *status_text;  /* after the code on the status line */
 	const char *title;
 	const char *h2;
@@ -28,41 +37,51 @@ struct page_text {
 
 /* Indexed by enum respond_page. */
 static const struct page_text pages[] = {
-	[PAGE_BAD_REQUEST] = { 400, "Bad Request", "Bad Request", "Bad Request",
+	[PAGE_BAD_REQUEST] = { 400, 0, "Bad Request", "Bad Request", "Bad Request",
 	    "HTTP Error 400. The request is badly formed." },
-	[PAGE_INVALID_HOSTNAME] = { 400, "Bad Request", "Bad Request",
+	[PAGE_INVALID_HOSTNAME] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Invalid Hostname", "HTTP Error 400. The request hostname is invalid." },
-	[PAGE_INVALID_VERB] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid Verb",
+	[PAGE_INVALID_VERB] = { 400, 0, "Bad Request", "Bad Request", "Bad Request - Invalid Verb",
 	    "HTTP Error 400. The request verb is invalid." },
-	[PAGE_INVALID_URL] = { 400, "Bad Request", "Bad Request", "Bad Request - Invalid URL",
+	[PAGE_INVALID_URL] = { 400, 0, "Bad Request", "Bad Request", "Bad Request - Invalid URL",
 	    "HTTP Error 400. The request URL is invalid." },
-	[PAGE_INVALID_HEADER] = { 400, "Bad Request", "Bad Request",
+	[PAGE_INVALID_HEADER] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Invalid Header", "HTTP Error 400. The request has an invalid header name." },
-	[PAGE_REQUEST_TOO_LONG] = { 400, "Bad Request", "Bad Request",
+	[PAGE_REQUEST_TOO_LONG] = { 400, 0, "Bad Request", "Bad Request",
 	    "Bad Request - Request Too Long",
 	    "HTTP Error 400. The size of the request headers is too long." },
-	[PAGE_NOT_FOUND] = { 404, "Not Found", "Not Found", "Not Found",
+	[PAGE_NOT_FOUND] = { 404, 0, "Not Found", "Not Found", "Not Found",
 	    "HTTP Error 404. The requested resource is not found." },
-	[PAGE_LENGTH_REQUIRED] = { 411, "Length Required", "Length Required", "Length Required",
+	[PAGE_LENGTH_REQUIRED] = { 411, 0, "Length Required", "Length Required", "Length Required",
 	    "HTTP Error 411. The request must be chunked or have a content length." },
-	[PAGE_URL_TOO_LONG] = { 414, "Request URL Too Long", "Request URL Too Long",
+	[PAGE_URL_TOO_LONG] = { 414, 0, "Request URL Too Long", "Request URL Too Long",
 	    "Request URL Too Long", "HTTP Error 414. The request URL is too long." },
-	[PAGE_NOT_IMPLEMENTED] = { 501, "Not Implemented", "Not Implemented", "Not Implemented",
+	[PAGE_NOT_IMPLEMENTED] = { 501, 0, "Not Implemented", "Not Implemented", "Not Implemented",
 	    "HTTP Error 501. The request transfer encoding is not implemented." },
-	[PAGE_SERVICE_UNAVAILABLE] = { 503, "Service Unavailable", "Service Unavailable",
+	[PAGE_SERVICE_UNAVAILABLE] = { 503, 0, "Service Unavailable", "Service Unavailable",
 	    "Service Unavailable", "HTTP Error 503. The service is unavailable." },
-	[PAGE_VERSION] = { 505, "HTTP Version Not Supported", "HTTP Version Not Supported",
+	[PAGE_VERSION] = { 505, 0, "HTTP Version Not Supported", "HTTP Version Not Supported",
 	    "HTTP Version Not Supported",
 	    "HTTP Error 505. The HTTP version of the request is not supported." },
-	[PAGE_BAD_GATEWAY] = { 502, "Bad Gateway", "Bad Gateway", "Bad Gateway",
+	[PAGE_BAD_GATEWAY] = { 502, 0, "Bad Gateway", "Bad Gateway", "Bad Gateway",
 	    "HTTP Error 502. The server received an invalid response from the upstream server." },
-	[PAGE_GATEWAY_TIMEOUT] = { 504, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
+	[PAGE_GATEWAY_TIMEOUT] = { 504, 0, "Gateway Timeout", "Gateway Timeout", "Gateway Timeout",
 	    "HTTP Error 504. The upstream server did not respond in time." },
 	/* sysbind's (misdirected = 421): HTTP.SYS has no 421 */
-	[PAGE_MISDIRECTED] = { 421, "Misdirected Request", "Misdirected Request",
+	[PAGE_MISDIRECTED] = { 421, 0, "Misdirected Request", "Misdirected Request",
 	    "Misdirected Request",
 	    "HTTP Error 421. The request was sent on a connection whose certificate was chosen "
 	    "for another host name." },
+	[PAGE_IIS_FORBIDDEN] = { 403, 1, "Forbidden", "403 - Forbidden: Access is denied.", NULL,
+	    "You do not have permission to view this directory or page using the credentials "
+	    "that you supplied." },
+	[PAGE_IIS_TOO_LARGE] = { 413, 1, "Request Entity Too Large",
+	    "413 - Request Entity Too Large.", NULL,
+	    "The page was not displayed because the request entity is too large." },
+	[PAGE_IIS_SERVER_ERROR] = { 500, 1, "Internal Server Error",
+	    "500 - Internal server error.", NULL,
+	    "There is a problem with the resource you are looking for, and it cannot be "
+	    "displayed." },
 };
 
 #define NPAGES (sizeof(pages) / sizeof(pages[0]))
@@ -70,6 +89,11 @@ static const struct page_text pages[] = {
 static const struct page_text *page_get(enum respond_page p)
 {
 	return (unsigned)p < NPAGES ? &pages[p] : &pages[PAGE_BAD_REQUEST];
+}
+
+int respond_page_is_iis(enum respond_page p)
+{
+	return page_get(p)->iis;
 }
 
 int respond_page_status(enum respond_page p)
@@ -127,6 +151,42 @@ int respond_error_body(struct evbuffer *out, enum respond_page p)
 {
 	const struct page_text *t = page_get(p);
 
+	if (t->iis)
+		return evbuffer_add_printf(out,
+		    "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "
+		    "\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">\r\n"
+		    "<html xmlns=\"http://www.w3.org/1999/xhtml\">\r\n"
+		    "<head>\r\n"
+		    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"/>\r\n"
+		    "<title>%s</title>\r\n"
+		    "<style type=\"text/css\">\r\n"
+		    "<!--\r\n"
+		    "body{margin:0;font-size:.7em;font-family:Verdana, Arial, Helvetica, sans-serif;"
+		    "background:#EEEEEE;}\r\n"
+		    "fieldset{padding:0 15px 10px 15px;} \r\n"
+		    "h1{font-size:2.4em;margin:0;color:#FFF;}\r\n"
+		    "h2{font-size:1.7em;margin:0;color:#CC0000;} \r\n"
+		    "h3{font-size:1.2em;margin:10px 0 0 0;color:#000000;} \r\n"
+		    "#header{width:96%%;margin:0 0 0 0;padding:6px 2%% 6px 2%%;font-family:\"trebuchet "
+		    "MS\", Verdana, sans-serif;color:#FFF;\r\n"
+		    "background-color:#555555;}\r\n"
+		    "#content{margin:0 0 0 2%%;position:relative;}\r\n"
+		    ".content-container{background:#FFF;width:96%%;margin-top:8px;padding:10px;"
+		    "position:relative;}\r\n"
+		    "-->\r\n"
+		    "</style>\r\n"
+		    "</head>\r\n"
+		    "<body>\r\n"
+		    "<div id=\"header\"><h1>Server Error</h1></div>\r\n"
+		    "<div id=\"content\">\r\n"
+		    " <div class=\"content-container\"><fieldset>\r\n"
+		    "  <h2>%s</h2>\r\n"
+		    "  <h3>%s</h3>\r\n"
+		    " </fieldset></div>\r\n"
+		    "</div>\r\n"
+		    "</body>\r\n"
+		    "</html>\r\n", t->title, t->title, t->p) < 0 ? -1 : 0;
+
 	return evbuffer_add_printf(out,
 	    "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\""
 	    "\"http://www.w3.org/TR/html4/strict.dtd\">\r\n"
@@ -168,6 +228,16 @@ int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *se
 	m->head_only = head_only;
 	respond_http_date(now, m->date, sizeof(m->date));
 	snprintf(m->length, sizeof(m->length), "%zu", evbuffer_get_length(m->body));
+	if (t->iis) {
+		/* IIS's headers; the framing says Connection: close when it closes */
+		msg_field(m, "Content-Type", "text/html");
+		if (server != NULL && *server != '\0')
+			msg_field(m, "Server", "Microsoft-IIS/10.0");
+		msg_field(m, "X-Powered-By", "ASP.NET");
+		msg_field(m, "Date", m->date);
+		msg_field(m, "Content-Length", m->length);
+		return 0;
+	}
 	msg_field(m, "Content-Type", "text/html; charset=us-ascii");
 	if (server != NULL && *server != '\0')
 		msg_field(m, "Server", server);
@@ -320,7 +390,22 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 			evbuffer_add(b, ", ", 2);
 		json_str(b, d->cert_steps[i]);
 	}
-	evbuffer_add_printf(b, "]\n}\n");
+	evbuffer_add_printf(b, "],\n");
+	if (d->cc_flags != NULL) {
+		static const char *const rounds[] = { NULL, "handshake", "renegotiation" };
+
+		evbuffer_add_printf(b, "  \"client_certificate\": {\n");
+		json_key(b, "    ", "ssl_flags", d->cc_flags, 0);
+		json_key(b, "    ", "from", d->cc_where, 0);
+		json_key(b, "    ", "asked_in", d->cc_round >= 0 && d->cc_round <= 2 ?
+		    rounds[d->cc_round] : NULL, 0);
+		json_key(b, "    ", "subject", d->cc_subject, 0);
+		json_key(b, "    ", "verdict", d->cc_verdict, 0);
+		json_key(b, "    ", "why", d->cc_why, 1);
+		evbuffer_add_printf(b, "  }\n}\n");
+	} else {
+		evbuffer_add_printf(b, "  \"client_certificate\": null\n}\n");
+	}
 }
 
 /* HTML text: NULL shows as "-"; markup characters and non-ASCII bytes as references. */
@@ -500,6 +585,26 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 	s->sni = sni_k;
 	s->host = KNOW_YES;
 
+	if (d->tls && d->cc_flags != NULL) {
+		s = &st[n++];
+		memset(s, 0, sizeof(*s));
+		s->id = "stage-clientcert";
+		snprintf(s->title, sizeof(s->title), "%zu. %s", n,
+		    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: renegotiation asks for a "
+		    "client certificate" : d->cc_round == DIAG_CC_HANDSHAKE ?
+		    "Client certificate (asked in the first handshake)" : "Client certificate");
+		snprintf(s->line1, sizeof(s->line1), "%s wants %s", svg_s(d->cc_where),
+		    svg_s(d->cc_flags));
+		if (d->cc_subject != NULL)
+			snprintf(s->line2, sizeof(s->line2), "the client sent %s (%s)", d->cc_subject,
+			    svg_s(d->cc_verdict));
+		else
+			snprintf(s->line2, sizeof(s->line2), "the client sent none");
+		s->ipport = KNOW_YES;
+		s->sni = sni_k;
+		s->host = KNOW_YES;
+	}
+
 	if (d->tls) {
 		s = &st[n++];
 		memset(s, 0, sizeof(*s));
@@ -518,7 +623,7 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 
 static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 {
-	struct svg_stage st[8];
+	struct svg_stage st[10];
 	int mismatch = d->tls && d->verdict == VERDICT_NAME_MISMATCH;
 	size_t n = svg_stages(d, st, mismatch), i;
 	int h = SVG_TOP + (int)n * SVG_ROW + (mismatch ? 34 : 10), cert_y = -1, host_y = -1;
@@ -754,6 +859,39 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	evbuffer_add_printf(b, ") &rarr; site <b>");
 	html_str(b, d->site);
 	evbuffer_add_printf(b, "</b> (id %ld).</p></li>\n", d->site_id);
+
+	/* the client certificate: a second round inside the connection */
+	if (d->cc_flags != NULL) {
+		evbuffer_add_printf(b, "<li id=\"clientcert\"><h2>%d. %s</h2><p>", step++,
+		    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: a client certificate "
+		    "asked for inside the connection" : "Client certificate");
+		html_str(b, d->cc_where);
+		evbuffer_add_printf(b, " has <code>sslFlags=\"");
+		html_str(b, d->cc_flags);
+		evbuffer_add_printf(b, "\"</code>. ");
+		if (d->cc_round == DIAG_CC_RENEGOTIATION)
+			evbuffer_add_printf(b, "That the path wants a client certificate is known "
+			    "only now that the request is decrypted; the handshake was over and had "
+			    "not asked (<code>clientcertnegotiation</code> disabled), so a second "
+			    "handshake inside the connection (a TLS renegotiation) asked for it. ");
+		else if (d->cc_round == DIAG_CC_HANDSHAKE)
+			evbuffer_add_printf(b, "The first handshake already asked for one "
+			    "(<code>clientcertnegotiation = enable</code>): no second round needed. ");
+		if (d->cc_subject != NULL) {
+			evbuffer_add_printf(b, "The client sent <code>");
+			html_str(b, d->cc_subject);
+			evbuffer_add_printf(b, "</code> (");
+			html_str(b, d->cc_verdict);
+			evbuffer_add_printf(b, ").");
+		} else {
+			evbuffer_add_printf(b, "The client sent none.");
+		}
+		if (d->cc_why != NULL) {
+			evbuffer_add_printf(b, "</p><p class=\"when\">");
+			html_str(b, d->cc_why);
+		}
+		evbuffer_add_printf(b, "</p></li>\n");
+	}
 
 	/* verdict */
 	evbuffer_add_printf(b, "<li class=\"%s\"><h2>%d. Verdict</h2><p><b>", ok ? "ok" : "bad",

@@ -19,7 +19,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
 
@@ -33,11 +36,57 @@ struct tlsctx_cert {
 };
 
 struct tlsctx {
-	SSL_CTX            *ctx;
+	SSL_CTX            *ctx;     /* every SSL starts here: its session cache and ticket
+	                              * keys are the ones every connection uses */
+	const struct conf  *cfg;
 	int                 ex_index;
+	unsigned            versions; /* the profile's CONF_TLS1x: what ctx allows */
 	struct tlsctx_cert *certs;   /* sorted by cert pointer */
 	size_t              ncerts;
 };
+
+/* Windows Server 2022's default cipher suite order (reference §D; the NULL suites are
+ * used only when an application asks, so not here; DES-CBC3-SHA stays in the string, but
+ * Debian 12's OpenSSL has no 3DES suite, and a name it lacks is skipped).  Security level 0: OpenSSL refuses
+ * TLS 1.0 and 1.1 (their SHA-1 signatures) at any higher level. */
+const char tlsctx_server2022_ciphers[] =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"
+    "DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA256:"
+    "ECDHE-RSA-AES256-SHA384:ECDHE-RSA-AES128-SHA256:"
+    "ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA:"
+    "AES256-GCM-SHA384:AES128-GCM-SHA256:AES256-SHA256:AES128-SHA256:AES256-SHA:AES128-SHA:"
+    "DES-CBC3-SHA:@SECLEVEL=0";
+/* TLS_CHACHA20_POLY1305_SHA256 is "not enabled by default" on Server 2022 */
+const char tlsctx_server2022_suites[] = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256";
+/* disablelegacytls: "only AES GCM", no RSA key exchange, DH >= 2048 and ECDH >= 224 bits
+ * (security level 2 refuses smaller groups), in Server 2022's order */
+const char tlsctx_nolegacy_ciphers[] =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:"
+    "DHE-RSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=2";
+const char tlsctx_nolegacy_suites[] = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256";
+
+/* OpenSSL's version numbers of the CONF_TLS1x bits, lowest first */
+static const struct {
+	unsigned bit;
+	int      version;
+	uint64_t no;    /* the option that leaves it out between the minimum and maximum */
+} tlsctx_versions[] = {
+	{ CONF_TLS10, TLS1_VERSION,   SSL_OP_NO_TLSv1 },
+	{ CONF_TLS11, TLS1_1_VERSION, SSL_OP_NO_TLSv1_1 },
+	{ CONF_TLS12, TLS1_2_VERSION, SSL_OP_NO_TLSv1_2 },
+	{ CONF_TLS13, TLS1_3_VERSION, SSL_OP_NO_TLSv1_3 },
+};
+
+int
+tlsctx_verify_any(int ok, X509_STORE_CTX *ctx)
+{
+	(void)ok;
+	(void)ctx;
+	return 1;
+}
 
 /* One ex_data slot for the process: every reload builds a tlsctx, the slot stays. */
 static pthread_once_t tlsctx_once = PTHREAD_ONCE_INIT;
@@ -114,8 +163,20 @@ tlsctx_cert_build(struct tlsctx *t, const struct cert *cert)
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	/* read from the connection's current SSL_CTX after the switch */
+	/* read from the connection's current SSL_CTX after the switch, as are the cipher
+	 * lists (an SSL without its own reads its context's), the security level and the DH
+	 * parameters (OpenSSL keeps them with the certificate) */
 	SSL_CTX_set_alpn_select_cb(ctx, tlsctx_alpn_cb, t);
+	if (t->cfg->tls_profile == CONF_TLS_PROFILE_SERVER2022 &&
+	    (SSL_CTX_set_cipher_list(ctx, tlsctx_server2022_ciphers) != 1 ||
+	    SSL_CTX_set_ciphersuites(ctx, tlsctx_server2022_suites) != 1)) {
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_security_level(ctx, SSL_CTX_get_security_level(t->ctx));
+	/* DHE with a group as strong as the key (2048 bits for RSA 2048: Schannel's
+	 * ServerMinKeyBitLength) */
+	SSL_CTX_set_dh_auto(ctx, 1);
 	/* the chain is the one configured: no chain building from a store per handshake */
 	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 	return ctx;
@@ -180,8 +241,171 @@ tlsctx_refuse(SSL *ssl)
 static int
 tlsctx_http2(const struct conf *cfg, const struct conf_sslcert *entry)
 {
-	(void)entry;   /* the binding's disablehttp2 comes with the netsh flags (issue 14) */
-	return cfg->http2;
+	/* [server] http2, less the binding's disablehttp2 (netsh's per-entry flag) */
+	return conf_http2_offered(cfg, entry);
+}
+
+/*
+ * Apply the policy of entry e (the connection is already on its certificate's SSL_CTX).
+ * Returns 0, or -1 when the handshake must be refused (why says why).  Only what differs
+ * from the profile's context is set: a binding with no flags costs nothing here.
+ */
+static int
+tlsctx_policy(struct tlsctx *t, SSL *ssl, const struct conf_sslcert *e, char *why,
+    size_t whylen)
+{
+	unsigned v = conf_tls_versions(t->cfg, e);
+	unsigned flags = e != NULL ? e->flags : 0;
+	int lo = -1, hi = -1;
+	uint64_t no = 0;
+
+	if (flags & CONF_SSL_REJECT) {
+		snprintf(why, whylen, "the binding rejects connections (reject = enable)");
+		return -1;
+	}
+	if (v == 0) {
+		snprintf(why, whylen, "the binding leaves no TLS version (tls_profile and its "
+		    "disablelegacytls, disabletls12, disabletls13)");
+		return -1;
+	}
+	if (v != t->versions) {
+		for (size_t i = 0; i < sizeof(tlsctx_versions) / sizeof(tlsctx_versions[0]); i++) {
+			if (v & tlsctx_versions[i].bit) {
+				if (lo < 0)
+					lo = (int)i;
+				hi = (int)i;
+			}
+		}
+		for (int i = lo; i <= hi; i++)
+			if (!(v & tlsctx_versions[i].bit))
+				no |= tlsctx_versions[i].no;   /* a hole: 1.1 and 1.3 without 1.2 */
+		if (SSL_set_min_proto_version(ssl, tlsctx_versions[lo].version) != 1 ||
+		    SSL_set_max_proto_version(ssl, tlsctx_versions[hi].version) != 1)
+			goto ssl_fail;
+		if (no != 0)
+			SSL_set_options(ssl, no);
+	}
+	if ((flags & CONF_SSL_DISABLE_LEGACY_TLS) &&
+	    (SSL_set_cipher_list(ssl, tlsctx_nolegacy_ciphers) != 1 ||
+	    SSL_set_ciphersuites(ssl, tlsctx_nolegacy_suites) != 1))
+		goto ssl_fail;
+	/* RFC 5077 tickets (and TLS 1.3's stateless ones) only where enablesessionticket is
+	 * set; without it TLS 1.3 resumes from the session cache (a stateful ticket), unless
+	 * disablesessionid turns that off too */
+	if (flags & CONF_SSL_ENABLE_SESSION_TICKET)
+		SSL_clear_options(ssl, SSL_OP_NO_TICKET);
+	else if (flags & CONF_SSL_DISABLE_SESSION_ID)
+		SSL_set_num_tickets(ssl, 0);
+	if (flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) {
+		/* the CertificateRequest in this handshake; its issuer list is empty (Windows'
+		 * SendTrustedIssuerList = 0) unless sslctlstorename names a store */
+		STACK_OF(X509_NAME) *names = e->ctl_names != NULL ?
+		    SSL_dup_CA_list(e->ctl_names) : sk_X509_NAME_new_null();
+
+		if (names == NULL)
+			goto ssl_fail;
+		SSL_set_client_CA_list(ssl, names);
+		SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, tlsctx_verify_any);
+	}
+	return 0;
+ssl_fail:
+	certstore_ssl_errors(why, whylen);
+	return -1;
+}
+
+const char *
+tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *buf,
+    size_t len)
+{
+	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
+	unsigned v = conf_tls_versions(cfg, e), flags = e != NULL ? e->flags : 0;
+	char vers[64] = "", why[128];
+	size_t n = 0, off = 0;
+
+	for (size_t i = 0; i < 4; i++)
+		if (v & tlsctx_versions[i].bit)
+			n++;
+	for (size_t i = 0, k = 0; i < 4; i++) {
+		if (!(v & tlsctx_versions[i].bit))
+			continue;
+		off += (size_t)snprintf(vers + off, sizeof(vers) - off, "%s%s",
+		    k == 0 ? "" : k + 1 == n ? " and " : ", ", names[i]);
+		k++;
+	}
+	snprintf(why, sizeof(why), "tls_profile %s%s%s%s",
+	    cfg->tls_profile == CONF_TLS_PROFILE_SERVER2022 ? "server2022" : "modern",
+	    flags & CONF_SSL_DISABLE_LEGACY_TLS ? ", disablelegacytls: AES-GCM and ECDHE/DHE "
+	    "only" : "", flags & CONF_SSL_DISABLE_TLS12 ? ", disabletls12" : "",
+	    flags & CONF_SSL_DISABLE_TLS13 ? ", disabletls13" : "");
+	if (v == 0)
+		snprintf(buf, len, "no TLS version is left (%s)", why);
+	else
+		snprintf(buf, len, "TLS %s%s (%s); session tickets %s; session ids %s; %s", vers,
+		    n == 1 ? " only" : "", why,
+		    flags & CONF_SSL_ENABLE_SESSION_TICKET ? "on (enablesessionticket)" :
+		    "off (enablesessionticket not set)",
+		    flags & CONF_SSL_DISABLE_SESSION_ID ? "off (disablesessionid)" : "on",
+		    flags & CONF_SSL_NEGOTIATE_CLIENT_CERT ? "a CertificateRequest in this "
+		    "handshake (clientcertnegotiation = enable)" : "no CertificateRequest in this "
+		    "handshake (clientcertnegotiation disabled): a URL that wants a client "
+		    "certificate must ask for it later");
+	return buf;
+}
+
+/* Sessions of a binding with disablesessionid are not kept: a session id it sends
+ * resumes nothing. */
+static int
+tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
+{
+	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+
+	if (h != NULL && h->entry != NULL && (h->entry->flags & CONF_SSL_DISABLE_SESSION_ID) &&
+	    h->tls != NULL)
+		SSL_CTX_remove_session(h->tls->ctx, sess);
+	return 0;   /* no reference kept */
+}
+
+/*
+ * Session tickets under the keys of [server] session_ticket_keys (nginx's format and
+ * rules): the first key seals new tickets, every key opens them, a ticket opened with an
+ * older key is renewed.  Several instances given the same files resume each other's
+ * sessions.
+ */
+static int
+tlsctx_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
+    EVP_MAC_CTX *hctx, int enc)
+{
+	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	const struct conf *cfg = h != NULL && h->tls != NULL ? h->tls->cfg : NULL;
+	const struct certstore_ticket_key *k = NULL;
+	OSSL_PARAM params[3];
+	size_t i;
+
+	if (cfg == NULL || cfg->nticket_keys == 0)
+		return -1;
+	if (enc) {
+		k = &cfg->ticket_keys[0];
+		memcpy(name, k->name, 16);
+		if (RAND_bytes(iv, 16) != 1)
+			return -1;
+		i = 0;
+	} else {
+		for (i = 0; i < cfg->nticket_keys; i++)
+			if (memcmp(name, cfg->ticket_keys[i].name, 16) == 0)
+				break;
+		if (i == cfg->nticket_keys)
+			return 0;   /* not one of ours: a full handshake */
+		k = &cfg->ticket_keys[i];
+	}
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    (void *)k->hmac, k->hmac_len);
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(hctx, params) != 1 ||
+	    EVP_CipherInit_ex(cctx, k->aes_len == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc(),
+	    NULL, k->aes, iv, enc) != 1)
+		return -1;
+	return !enc && i > 0 ? 2 : 1;   /* 2: good, but seal it again under the first key */
 }
 
 static int
@@ -192,7 +416,7 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	const unsigned char *ext;
 	size_t extlen;
 	struct cert_choice choice;
-	char where[96];
+	char where[96], why[256];
 	SSL_CTX *cctx;
 	int rc;
 
@@ -200,6 +424,11 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;
 	}
+	/* A second ClientHello on this connection (after a HelloRetryRequest, or answering
+	 * the HelloRequest of a renegotiation): the certificate and the policy were chosen,
+	 * and the name cannot change (RFC 8446 §4.1.2, RFC 6066 §3). */
+	if (h->done && !h->refused && h->cert != NULL)
+		return SSL_CLIENT_HELLO_SUCCESS;
 	h->has_sni = 0;
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &extlen) == 1) {
 		char name[BINDING_HOST_MAX];
@@ -219,6 +448,7 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	rc = (h->narrate != NULL ? binding_resolve_cert : binding_choose_cert)(h->cfg, &h->local,
 	    h->port, h->has_sni ? h->sni : NULL, &choice);
 	h->done = 1;
+	h->entry = choice.entry;
 	if (rc != 0 || choice.cert == NULL) {
 		h->refused = 1;
 		h->cert = NULL;
@@ -228,7 +458,7 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 		log_info("no certificate for %s (sni %s): handshake refused", where,
 		    h->has_sni ? h->sni : "none");
 		if (h->narrate != NULL)
-			h->narrate(h->arg, h, &choice);
+			h->narrate(h->arg, h, &choice, NULL);
 		tlsctx_refuse(ssl);
 		*al = SSL_AD_HANDSHAKE_FAILURE;
 		return SSL_CLIENT_HELLO_ERROR;
@@ -236,6 +466,7 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	h->cert = choice.cert;
 	h->step = choice.step;
 	h->sni_used = choice.sni_used;
+	h->entry = choice.entry;
 	/* HTTP/2 is offered unless the server or this binding turns it off */
 	h->http2 = tlsctx_http2(h->cfg, choice.entry);
 	if ((cctx = tlsctx_cert_ctx(t, choice.cert)) == NULL ||
@@ -251,8 +482,23 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 		*al = SSL_AD_INTERNAL_ERROR;
 		return SSL_CLIENT_HELLO_ERROR;
 	}
-	if (h->narrate != NULL)
-		h->narrate(h->arg, h, &choice);
+	if (tlsctx_policy(t, ssl, choice.entry, why, sizeof(why)) != 0) {
+		h->refused = 1;
+		binding_ipport_format(&h->local, h->port, where, sizeof(where));
+		log_info("%s (sni %s): handshake refused: %s", where,
+		    h->has_sni ? h->sni : "none", why);
+		if (h->narrate != NULL)
+			h->narrate(h->arg, h, &choice, why);
+		tlsctx_refuse(ssl);
+		*al = SSL_AD_HANDSHAKE_FAILURE;
+		return SSL_CLIENT_HELLO_ERROR;
+	}
+	if (h->narrate != NULL) {
+		char policy[512];
+
+		h->narrate(h->arg, h, &choice, tlsctx_policy_text(h->cfg, choice.entry, policy,
+		    sizeof(policy)));
+	}
 	return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -272,10 +518,25 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	t->ex_index = tlsctx_ex_slot;
 	if (t->ex_index < 0 || (t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
-	if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1)
+	t->cfg = cfg;
+	t->versions = conf_tls_versions(cfg, NULL);
+	if (cfg->tls_profile == CONF_TLS_PROFILE_SERVER2022) {
+		/* Windows Server 2022's defaults: TLS 1.0 to 1.3, its suites in its order */
+		if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_VERSION) != 1 ||
+		    SSL_CTX_set_cipher_list(t->ctx, tlsctx_server2022_ciphers) != 1 ||
+		    SSL_CTX_set_ciphersuites(t->ctx, tlsctx_server2022_suites) != 1)
+			goto fail;
+	} else if (SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION) != 1) {
 		goto fail;
-	SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE
-	    | SSL_OP_NO_COMPRESSION);
+	}
+	SSL_CTX_set_max_proto_version(t->ctx, TLS1_3_VERSION);
+	SSL_CTX_set_dh_auto(t->ctx, 1);
+	/* Renegotiation stays possible: HTTP.SYS asks for a client certificate inside the
+	 * connection (conn_client_cert).  A client's own renegotiation is refused (OpenSSL's
+	 * default without SSL_OP_ALLOW_CLIENT_RENEGOTIATION).  Tickets only where a binding
+	 * sets enablesessionticket (tlsctx_policy). */
+	SSL_CTX_set_options(t->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_TICKET);
 	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them):
 	 * buffers given back when idle, a write retried from a grown queue, read-ahead so
 	 * one read(2) takes every record the socket holds */
@@ -288,6 +549,10 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	SSL_CTX_set_timeout(t->ctx, 300);
 	/* one TLS 1.3 ticket per handshake is enough to resume; each costs a session copy */
 	SSL_CTX_set_num_tickets(t->ctx, 1);
+	SSL_CTX_sess_set_new_cb(t->ctx, tlsctx_new_session_cb);
+	if (cfg->nticket_keys > 0 &&
+	    SSL_CTX_set_tlsext_ticket_key_evp_cb(t->ctx, tlsctx_ticket_cb) != 1)
+		goto fail;
 	SSL_CTX_set_alpn_select_cb(t->ctx, tlsctx_alpn_cb, t);
 	SSL_CTX_set_client_hello_cb(t->ctx, tlsctx_hello_cb, t);
 	/* every certificate a handshake can be given, now */
@@ -333,6 +598,7 @@ tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd)
 		log_ssl_errors("SSL_new");
 		return NULL;
 	}
+	h->tls = t;
 	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1 || SSL_set_fd(ssl, fd) != 1) {
 		log_ssl_errors("SSL_set_ex_data");
 		SSL_free(ssl);

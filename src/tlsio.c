@@ -168,7 +168,10 @@ tlsio_request_client_cert(SSL *ssl)
 {
 	int ok;
 
-	SSL_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, SSL_get_verify_callback(ssl));
+	/* not SSL_VERIFY_CLIENT_ONCE: that one asks in the first handshake only */
+	SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_get_verify_callback(ssl));
+	/* a full handshake: resuming the session would skip the CertificateRequest */
+	SSL_set_options(ssl, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION);
 	if (SSL_version(ssl) >= TLS1_3_VERSION)
 		ok = SSL_verify_client_post_handshake(ssl);
 	else

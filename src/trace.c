@@ -106,7 +106,7 @@ trace_accept(int on, unsigned long long id, enum binding_proto proto, const char
 
 void
 trace_hello(int on, unsigned long long id, enum conf_mode mode,
-    const struct tlsctx_hello *h, const struct cert_choice *choice)
+    const struct tlsctx_hello *h, const struct cert_choice *choice, const char *policy)
 {
 	char names[1024];
 	int i;
@@ -140,6 +140,12 @@ trace_hello(int on, unsigned long long id, enum conf_mode mode,
 	}
 	for (i = 0; i < choice->nsteps && i < CERT_TRACE_MAX; i++)
 		trace_emit(id, "  §1.1 %s", choice->steps[i]);
+	if (h->refused && h->cert != NULL) {
+		trace_emit(id, "certificate chosen by §1.1 step %d (%s), but the handshake is "
+		    "refused: %s", (int)choice->step, choice->selected_by,
+		    policy != NULL ? policy : "the binding's policy");
+		return;
+	}
 	if (h->refused || h->cert == NULL) {
 		trace_emit(id, "no certificate: no §1.1 step found one (step 5), so the handshake "
 		    "is refused and the connection closed; a browser shows ERR_CONNECTION_CLOSED, "
@@ -152,6 +158,8 @@ trace_hello(int on, unsigned long long id, enum conf_mode mode,
 	    h->cert->thumbprint);
 	trace_emit(id, "this certificate is sent now, before any HTTP byte: the Host header is "
 	    "inside the encrypted stream and cannot be read yet");
+	if (policy != NULL)
+		trace_emit(id, "the binding's TLS policy: %s", policy);
 }
 
 void

@@ -13,35 +13,15 @@
 #include <time.h>
 #include <sys/socket.h>
 
+#include <openssl/tls1.h>
+
 #include "views.h"
 #include "binding.h"
 #include "certstore.h"
+#include "clientcert.h"
 #include "conf.h"
 
 /* ---- show sslcert ---- */
-
-/* The lines after Certificate Store Name, with the defaults netsh shows (reference §6.2). */
-static const char *const sslcert_defaults[][2] = {
-	{ "Verify Client Certificate Revocation", "Enabled" },
-	{ "Verify Revocation Using Cached Client Certificate Only", "Disabled" },
-	{ "Usage Check", "Enabled" },
-	{ "Revocation Freshness Time", "0" },
-	{ "URL Retrieval Timeout", "0" },
-	{ "Ctl Identifier", "(null)" },
-	{ "Ctl Store Name", "(null)" },
-	{ "DS Mapper Usage", "Disabled" },
-	{ "Negotiate Client Certificate", "Disabled" },
-	{ "Reject Connections", "Disabled" },
-	{ "Disable HTTP2", "Not Set" },
-	{ "Disable QUIC", "Not Set" },
-	{ "Disable TLS1.2", "Not Set" },
-	{ "Disable TLS1.3", "Not Set" },
-	{ "Disable OCSP Stapling", "Not Set" },
-	{ "Enable Token Binding", "Not Set" },
-	{ "Log Extended Events", "Not Set" },
-	{ "Disable Legacy TLS Versions", "Not Set" },
-	{ "Enable Session Ticket", "Not Set" },
-};
 
 /* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
 static void
@@ -76,15 +56,54 @@ sslcert_hash(const struct conf_sslcert *e, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-int
-views_show_sslcert(const struct conf *cfg, FILE *out)
+/* The value netsh prints for key k of entry e: Enabled/Disabled or Set/Not Set for a
+ * flag, the number, the text or "(null)". */
+static const char *
+sslcert_value(const struct conf_key *k, const struct conf_sslcert *e, char *buf, size_t len)
 {
-	size_t i, j;
+	const char *v;
+
+	if (strcmp(k->name, "certhash") == 0) {
+		sslcert_hash(e, buf, len);
+		return buf;
+	}
+	if (k->type == CONF_TYPE_SWITCH) {
+		int on = conf_switch_enabled(k, e);
+
+		if (k->flags & CONF_KEY_SETWORDS)
+			return on ? "Set" : "Not Set";
+		return on ? "Enabled" : "Disabled";
+	}
+	if (strcmp(k->name, "certstorename") == 0 && e->key.kind == SSLCERT_CCS)
+		return "(null)";
+	v = conf_key_value(k, e, buf, len);
+	return v != NULL ? v : "(null)";
+}
+
+/* Whether key k of e holds something other than netsh's default (what `show` would
+ * print differently from an entry added with no parameters). */
+static int
+sslcert_not_default(const struct conf_key *k, const struct conf_sslcert *e)
+{
+	char buf[64];
+	const char *v = conf_key_value(k, e, buf, sizeof(buf));
+
+	if (k->def == NULL)
+		return v != NULL;
+	return v == NULL || strcmp(v, k->def) != 0;
+}
+
+int
+views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
+{
+	size_t i, j, n;
+	const struct conf_key *keys = conf_keys(&n);
+	unsigned layout = (unsigned)cfg->show_layout, prop;
 
 	fputs("\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n", out);
 	for (i = 0; i < cfg->nsslcerts; i++) {
 		const struct conf_sslcert *e = &cfg->sslcerts[i];
-		char key[BINDING_HOST_MAX + 16], hash[64];
+		char key[BINDING_HOST_MAX + 16], val[128];
 		const char *label = "IP:port";
 
 		if (e->key.kind == SSLCERT_HOSTNAMEPORT)
@@ -92,22 +111,34 @@ views_show_sslcert(const struct conf *cfg, FILE *out)
 		else if (e->key.kind == SSLCERT_CCS)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
-		sslcert_hash(e, hash, sizeof(hash));
 		sslcert_line(out, label, key);
-		sslcert_line(out, "Certificate Hash", hash);
-		sslcert_line(out, "Application ID", e->appid != NULL ? e->appid : "(null)");
-		sslcert_line(out, "Certificate Store Name",
-		    e->key.kind == SSLCERT_CCS || e->certstorename == NULL ? "(null)" :
-		    e->certstorename);
-		for (j = 0; j < sizeof(sslcert_defaults) / sizeof(sslcert_defaults[0]); j++)
-			sslcert_line(out, sslcert_defaults[j][0], sslcert_defaults[j][1]);
-		fputs(" Extended Properties:\r\n", out);
-		sslcert_line(out, "PropertyId", "0");
-		sslcert_line(out, "Receive Window", "1048576");
-		fputs(" Extended Properties:\r\n", out);
-		sslcert_line(out, "PropertyId", "1");
-		sslcert_line(out, "Max Settings Per Frame", "2796202");
-		sslcert_line(out, "Max Settings Per Minute", "4294967295");
+		for (j = 0; j < n; j++) {
+			const struct conf_key *k = &keys[j];
+
+			if (k->section != CONF_SECTION_SSLCERT || k->label == NULL)
+				continue;
+			if (k->since > layout) {
+				/* what this layout has no line for is said, not dropped */
+				if (note != NULL && sslcert_not_default(k, e))
+					fprintf(note, "sysbind: [sslcert %s]: %s = %s is not shown: "
+					    "show_layout = %u has no \"%s\" line (it came with Windows "
+					    "Server %u)\n", e->name, k->name, conf_key_value(k, e, val,
+					    sizeof(val)), layout, k->label, k->since);
+				continue;
+			}
+			if (k->extprop == 0)
+				sslcert_line(out, k->label, sslcert_value(k, e, val, sizeof(val)));
+		}
+		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
+		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
+			fputs(" Extended Properties:\r\n", out);
+			snprintf(val, sizeof(val), "%u", prop - 1);
+			sslcert_line(out, "PropertyId", val);
+			for (j = 0; j < n; j++)
+				if (keys[j].section == CONF_SECTION_SSLCERT && keys[j].extprop == prop)
+					sslcert_line(out, keys[j].label, sslcert_value(&keys[j], e, val,
+					    sizeof(val)));
+		}
 		fputs("\r\n", out);
 	}
 	return ferror(out) ? -1 : 0;
@@ -190,6 +221,373 @@ mode_story(const struct conf *cfg)
 		return "HTTP.SYS with SNI and CCS: exact IP:Port, then hostnameport, then ccs, "
 		    "then the wildcard IP:Port";
 	return "HTTP.SYS before SNI: the certificate is chosen by IP:Port alone";
+}
+
+/* "[site NAME]", the name quoted when the file must quote it. */
+static void
+site_label(const struct conf_site *s, char *buf, size_t len)
+{
+	char *q = conf_name_quote(s->name);
+
+	snprintf(buf, len, "[site %s]", q != NULL ? q : s->name);
+	free(q);
+}
+
+/* ---- client certificates (issue 14): what three clients get ---- */
+
+/* The three clients check predicts, each holding a good client certificate it sends
+ * whenever asked. */
+enum cc_client { CC_TLS12, CC_TLS13, CC_H2, CC_NCLIENTS };
+
+static const char *const cc_client_names[CC_NCLIENTS] = {
+	"TLS 1.2 client", "TLS 1.3 browser (HTTP/1.1)", "HTTP/2 browser",
+};
+static const char *const cc_client_articles[CC_NCLIENTS] = { "a", "a", "an" };
+
+/* One client's course: the decisions it meets, in order. */
+struct cc_outcome {
+	int                    refused;   /* the binding refuses its TLS version */
+	enum clientcert_action first, last;
+	int                    rounds;    /* decisions made: 1 to 3 */
+	int                    error;     /* a client error (counts for check's status) */
+	char                   outcome[160];
+	char                   why[1400];
+};
+
+/* What a site's path gets through one binding and family. */
+struct cc_prediction {
+	const struct conf_site     *site;
+	const struct binding       *b;
+	int                         family;
+	const struct conf_location *loc;    /* NULL: the site's own flags */
+	unsigned                    access;
+	const struct conf_sslcert  *entry;
+	char                        path[BINDING_HOST_MAX + 8];
+	struct cc_outcome           c[CC_NCLIENTS];
+	char                        fix[600];
+	int                         errors;
+};
+
+static const char *
+cc_version_name(int v)
+{
+	return v == TLS1_3_VERSION ? "TLS 1.3" : v == TLS1_2_VERSION ? "TLS 1.2" :
+	    v == TLS1_1_VERSION ? "TLS 1.1" : "TLS 1.0";
+}
+
+/* The highest version an entry allows, as OpenSSL numbers it; 0 when none. */
+static int
+cc_highest(unsigned versions)
+{
+	return (versions & CONF_TLS13) ? TLS1_3_VERSION : (versions & CONF_TLS12) ?
+	    TLS1_2_VERSION : (versions & CONF_TLS11) ? TLS1_1_VERSION :
+	    (versions & CONF_TLS10) ? TLS1_VERSION : 0;
+}
+
+/* A short name of where an action leaves the client. */
+static const char *
+cc_action_outcome(enum clientcert_action a)
+{
+	switch (a) {
+	case CLIENTCERT_SERVE:                return "served";
+	case CLIENTCERT_SERVE_NO_CERT:        return "served without a certificate";
+	case CLIENTCERT_DENY_403_4:           return "403.4 (SSL required)";
+	case CLIENTCERT_DENY_403_7:           return "403.7 (client certificate required)";
+	case CLIENTCERT_DENY_403_13:          return "403.13 (revoked)";
+	case CLIENTCERT_DENY_403_16:          return "403.16 (untrusted)";
+	case CLIENTCERT_DENY_403_17:          return "403.17 (expired)";
+	case CLIENTCERT_RENEGOTIATE:          return "renegotiates";
+	case CLIENTCERT_TOO_LARGE_413:        return "413";
+	case CLIENTCERT_TLS13_RESET:          return "connection reset";
+	case CLIENTCERT_TLS13_500:            return "500.0 (0x80070032)";
+	case CLIENTCERT_H2_HTTP_1_1_REQUIRED: return "HTTP_1_1_REQUIRED";
+	}
+	return "?";
+}
+
+/*
+ * Walk one client through the decisions: the first request; after a renegotiation the
+ * same request with the certificate the client then sends; after HTTP_1_1_REQUIRED the
+ * request again over HTTP/1.1 (a new connection, the same TLS version).  Appends each
+ * decision's sentence to o->why.
+ */
+static void
+cc_walk(struct clientcert_facts *f, struct cc_outcome *o)
+{
+	char why[600];
+	size_t used = 0;
+	enum clientcert_action a;
+
+	o->outcome[0] = o->why[0] = '\0';
+	for (o->rounds = 1; o->rounds <= 3; o->rounds++) {
+		a = clientcert_decide(f, why, sizeof(why));
+		if (o->rounds == 1)
+			o->first = a;
+		o->last = a;
+		used += (size_t)snprintf(o->why + used, used < sizeof(o->why) ?
+		    sizeof(o->why) - used : 0, "%s%s", used > 0 ? "; then " : "", why);
+		snprintf(o->outcome + strlen(o->outcome), sizeof(o->outcome) - strlen(o->outcome),
+		    "%s%s", o->rounds > 1 ? ", then " : "", cc_action_outcome(a));
+		if (a == CLIENTCERT_RENEGOTIATE) {
+			/* the client answers the CertificateRequest with its certificate */
+			f->asked = 1;
+			f->has_cert = 1;
+			f->chain = CHAIN_OK;
+			f->chain_why = NULL;
+			continue;
+		}
+		if (a == CLIENTCERT_H2_HTTP_1_1_REQUIRED) {
+			f->http2 = 0;
+			continue;
+		}
+		break;
+	}
+	o->error = clientcert_is_error(o->last);
+}
+
+/* The predictions for one site path through one binding and family. */
+static void
+cc_predict(const struct conf *cfg, struct cc_prediction *p)
+{
+	unsigned versions = conf_tls_versions(cfg, p->entry);
+	int top = cc_highest(versions), h2 = conf_http2_offered(cfg, p->entry), i;
+	int negotiated = (p->entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) != 0;
+	int bad13 = 0, never = 0;
+
+	for (i = 0; i < CC_NCLIENTS; i++) {
+		struct cc_outcome *o = &p->c[i];
+		struct clientcert_facts f;
+
+		clientcert_facts_init(&f, cfg, p->entry);
+		f.access = p->access;
+		f.path = p->path;
+		f.https = 1;
+		f.tls_version = i == CC_TLS12 ? TLS1_2_VERSION : top;
+		f.http2 = i == CC_H2 && h2 && top >= TLS1_2_VERSION;
+		f.has_cert = negotiated;   /* asked in the handshake: it sent its certificate */
+		if ((i == CC_TLS12 && !(versions & CONF_TLS12)) || top == 0) {
+			o->refused = 1;
+			snprintf(o->outcome, sizeof(o->outcome), "n/a: the handshake is refused");
+			snprintf(o->why, sizeof(o->why), "[sslcert %s] allows no %s (tls_profile and "
+			    "its disable flags)", p->entry->name, i == CC_TLS12 ? "TLS 1.2" : "version");
+			continue;
+		}
+		cc_walk(&f, o);
+		if (i == CC_H2 && !f.http2 && o->first != CLIENTCERT_H2_HTTP_1_1_REQUIRED && !h2)
+			snprintf(o->outcome + strlen(o->outcome), sizeof(o->outcome) -
+			    strlen(o->outcome), " (no h2 here: HTTP/1.1)");
+		if (o->error)
+			p->errors++;
+		bad13 |= o->error && (o->last == CLIENTCERT_TLS13_RESET ||
+		    o->last == CLIENTCERT_TLS13_500);
+		never |= o->error && o->last == CLIENTCERT_DENY_403_7 && !negotiated;
+	}
+	p->fix[0] = '\0';
+	if (never && !(p->access & CONF_ACCESS_NEGOTIATE_CERT))
+		snprintf(p->fix, sizeof(p->fix), "clientcertnegotiation = enable in [sslcert %s] "
+		    "(the handshake asks for the certificate), or add SslNegotiateCert to the path's "
+		    "ssl_flags (a TLS 1.2 renegotiation asks for it)", p->entry->name);
+	else if (bad13)
+		snprintf(p->fix, sizeof(p->fix), "clientcertnegotiation = enable in [sslcert %s] "
+		    "(the first handshake asks for the certificate, so TLS 1.3 and HTTP/2 clients "
+		    "send it), or disabletls13 = enable there (TLS 1.2 renegotiates; HTTP/2 browsers "
+		    "retry over HTTP/1.1)", p->entry->name);
+}
+
+/* Whether a site's flags, or any of its paths', ask for client certificates. */
+static int
+cc_site_asks(const struct conf *cfg, const struct conf_site *s)
+{
+	const unsigned want = CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT;
+	size_t i;
+
+	if (s->ssl_flags & want)
+		return 1;
+	for (i = 0; i < s->nlocations; i++)
+		if (cfg->locations[s->locations[i]].ssl_flags & want)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every prediction: for each site that asks for client certificates somewhere, each of
+ * its https bindings and each family a "*" binding listens on, the site itself (when its
+ * own flags ask) and each path whose [location] asks.  A binding no entry serves is left
+ * to the certificate table (its handshake fails).  Returns 0 or -1 (no memory).
+ */
+static int
+cc_predict_all(const struct conf *cfg, struct cc_prediction **out, size_t *n)
+{
+	static const int families[2] = { AF_INET, AF_INET6 };
+	const unsigned want = CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT;
+	struct cc_prediction *p = NULL, *np;
+	size_t i, j, k, cap = 0;
+	int f;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		if (!cc_site_asks(cfg, s))
+			continue;
+		for (j = 0; j < s->nbindings; j++) {
+			const struct binding *b = &s->bindings[j];
+			int nf = b->addr.family == AF_UNSPEC ? 2 : 1;
+			const struct conf_sslcert *ent[2] = { NULL, NULL };
+
+			if (b->proto != BINDING_HTTPS)
+				continue;
+			for (f = 0; f < nf; f++) {
+				struct binding_addr addr = b->addr;
+				struct cert_choice ch;
+
+				if (addr.family == AF_UNSPEC) {
+					memset(&addr, 0, sizeof(addr));
+					addr.family = families[f];
+				}
+				memset(&ch, 0, sizeof(ch));
+				(void)binding_resolve_cert(cfg, &addr, b->port, b->host[0] != '\0' ?
+				    b->host : NULL, &ch);
+				ent[f] = ch.entry;
+			}
+			/* the two families of "*" told apart only when their entries differ (one
+			 * without an entry is the certificate table's: its handshake fails) */
+			if (nf == 2 && ent[1] == ent[0])
+				nf = 1;
+			for (f = 0; f < nf; f++) {
+				if (ent[f] == NULL)
+					continue;
+				/* the site itself, then its paths, the deepest first */
+				for (k = 0; k <= s->nlocations; k++) {
+					const struct conf_location *l = k > 0 ?
+					    &cfg->locations[s->locations[k - 1]] : NULL;
+					unsigned access = l != NULL ? l->ssl_flags : s->ssl_flags;
+
+					if (!(access & want))
+						continue;
+					if (*n == cap) {
+						cap = cap ? cap * 2 : 8;
+						if ((np = realloc(p, cap * sizeof(*p))) == NULL) {
+							free(p);
+							return -1;
+						}
+						p = np;
+					}
+					np = &p[(*n)++];
+					memset(np, 0, sizeof(*np));
+					np->site = s;
+					np->b = b;
+					np->family = nf == 2 ? families[f] : 0;
+					np->loc = l;
+					np->access = access;
+					np->entry = ent[f];
+					snprintf(np->path, sizeof(np->path), "%s", l != NULL ? l->path : "/");
+					cc_predict(cfg, np);
+				}
+			}
+		}
+	}
+	*out = p;
+	return 0;
+}
+
+static void
+cc_table(FILE *out, const struct cc_prediction *p, size_t n)
+{
+	char flags[128], b[BINDING_HOST_MAX + 64];
+	size_t i;
+	int c;
+
+	if (n == 0)
+		return;
+	fputs("\nclient certificates (IIS access sslFlags; each client holds a good certificate "
+	    "and sends it when asked):\n", out);
+	for (i = 0; i < n; i++) {
+		binding_format(p[i].b, b, sizeof(b));
+		fprintf(out, "%s %s (%s%s%s%s) on %s%s via [sslcert %s] (clientcertnegotiation = "
+		    "%s)\n", p[i].site->name, p[i].path, conf_access_format(p[i].access, flags,
+		    sizeof(flags)), p[i].loc != NULL ? ", [location " : "",
+		    p[i].loc != NULL ? p[i].loc->name : "", p[i].loc != NULL ? "]" : "", b, p[i].family == AF_INET6 ?
+		    " (IPv6)" : p[i].family == AF_INET ? " (IPv4)" : "",
+		    p[i].entry->name, (p[i].entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) ?
+		    "enable" : "disable");
+		for (c = 0; c < CC_NCLIENTS; c++)
+			fprintf(out, "  %-27s %s%s\n", cc_client_names[c], p[i].c[c].outcome,
+			    p[i].c[c].error ? "  <- client error" : "");
+		if (p[i].fix[0] != '\0')
+			fprintf(out, "  fix: %s\n", p[i].fix);
+	}
+}
+
+/* The problem lines of the client-certificate predictions, for check's list. */
+static void
+cc_problems(FILE *out, const struct cc_prediction *p, size_t n)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < CC_NCLIENTS; c++)
+			if (p[i].c[c].error)
+				fprintf(out, "  %s %s%s: %s %s gets %s: %s\n", p[i].site->name, p[i].path,
+				    p[i].family == AF_INET6 ? " (IPv6)" : p[i].family == AF_INET ?
+				    " (IPv4)" : "", cc_client_articles[c], cc_client_names[c],
+				    p[i].c[c].outcome, p[i].c[c].why);
+	}
+}
+
+static size_t
+cc_errors(const struct cc_prediction *p, size_t n)
+{
+	size_t i, e = 0;
+
+	for (i = 0; i < n; i++)
+		e += (size_t)p[i].errors;
+	return e;
+}
+
+/* The client-certificate predictions of binding b and family (0: any) as a JSON array. */
+static void
+cc_json(FILE *out, const struct cc_prediction *p, size_t n, const struct binding *b,
+    int family)
+{
+	char flags[128];
+	size_t i;
+	int c, first = 1;
+
+	fputs(", \"client_certificates\": [", out);
+	for (i = 0; i < n; i++) {
+		if (p[i].b != b || (p[i].family != 0 && family != 0 && p[i].family != family))
+			continue;
+		fputs(first ? "{\"path\": " : ", {\"path\": ", out);
+		first = 0;
+		json_string(out, p[i].path);
+		fputs(", \"ssl_flags\": ", out);
+		json_string(out, conf_access_format(p[i].access, flags, sizeof(flags)));
+		fputs(", \"location\": ", out);
+		json_string(out, p[i].loc != NULL ? p[i].loc->name : NULL);
+		fputs(", \"sslcert\": ", out);
+		json_string(out, p[i].entry->name);
+		fprintf(out, ", \"clientcertnegotiation\": %s, \"clients\": [",
+		    (p[i].entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) ? "true" : "false");
+		for (c = 0; c < CC_NCLIENTS; c++) {
+			fputs(c > 0 ? ", {\"client\": " : "{\"client\": ", out);
+			json_string(out, cc_client_names[c]);
+			fputs(", \"action\": ", out);
+			json_string(out, p[i].c[c].refused ? "refused" :
+			    clientcert_action_name(p[i].c[c].last));
+			fputs(", \"outcome\": ", out);
+			json_string(out, p[i].c[c].outcome);
+			fprintf(out, ", \"error\": %s, \"why\": ", p[i].c[c].error ? "true" : "false");
+			json_string(out, p[i].c[c].why);
+			fputs("}", out);
+		}
+		fputs("], \"fix\": ", out);
+		json_string(out, p[i].fix[0] != '\0' ? p[i].fix : NULL);
+		fputs("}", out);
+	}
+	fputs("]", out);
 }
 
 /* ---- check ---- */
@@ -341,7 +739,8 @@ predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t 
 }
 
 static void
-check_json(FILE *out, const struct prediction *p, size_t n)
+check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
+    const struct cc_prediction *cc, size_t ncc)
 {
 	size_t i, k;
 	char t[32], tp[64];
@@ -391,6 +790,10 @@ check_json(FILE *out, const struct prediction *p, size_t n)
 		json_string(out, p[i].verdict);
 		fputs(", \"why\": ", out);
 		json_string(out, p[i].why);
+		/* what a browser meets (it sends the binding's host as SNI) on a site that asks
+		 * for client certificates */
+		if (cc_site_asks(cfg, p[i].site) && p[i].sni == p[i].host)
+			cc_json(out, cc, ncc, p[i].b, p[i].family);
 		fputs("}", out);
 	}
 	fputs(n > 0 ? "\n]\n" : "]\n", out);
@@ -508,7 +911,8 @@ check_rows(const struct prediction *p, size_t n, size_t *nrows)
 }
 
 static void
-check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n)
+check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
+    const struct cc_prediction *cc, size_t ncc)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
 	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
@@ -572,7 +976,8 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
-	if (nerr > 0) {
+	cc_table(out, cc, ncc);
+	if (nerr > 0 || cc_errors(cc, ncc) > 0) {
 		fprintf(out, "client errors:\n");
 		for (i = 0; i < nrows; i++) {
 			const struct check_row *q = NULL;
@@ -592,6 +997,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 			}
 			check_problem(out, &r[i], q);
 		}
+		cc_problems(out, cc, ncc);
 	}
 	free(r);
 }
@@ -600,18 +1006,25 @@ int
 views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 {
 	struct prediction *p;
-	size_t n, i;
+	struct cc_prediction *cc;
+	size_t n, ncc, i;
 	int nerr = 0;
 
 	if (predict_all(cfg, now, &p, &n) == -1)
 		return -1;
+	if (cc_predict_all(cfg, &cc, &ncc) == -1) {
+		free(p);
+		return -1;
+	}
 	if (json)
-		check_json(out, p, n);
+		check_json(out, cfg, p, n, cc, ncc);
 	else
-		check_table(out, cfg, p, n);
+		check_table(out, cfg, p, n, cc, ncc);
 	for (i = 0; i < n; i++)
 		nerr += p[i].error;
+	nerr += (int)cc_errors(cc, ncc);
 	free(p);
+	free(cc);
 	return ferror(out) ? -1 : nerr;
 }
 
@@ -687,6 +1100,80 @@ explain_hello(FILE *out, const struct conf *cfg, const char *sni, const char *no
 		    "matched it\n", out);
 }
 
+/*
+ * The client-certificate step of explain: the path's flags and where they come from, the
+ * connection's TLS version and protocol, then each decision (a renegotiation's second
+ * round, HTTP/2's retry over HTTP/1.1) for a client that holds a good certificate.
+ */
+static void
+explain_client_cert(FILE *out, const struct conf *cfg, const struct views_conn *c,
+    const struct conf_site *site, const struct conf_sslcert *entry, int step)
+{
+	const struct conf_location *loc;
+	const char *path = c->path != NULL ? c->path : "/";
+	unsigned access = clientcert_access(cfg, site, path, &loc);
+	unsigned versions = entry != NULL ? conf_tls_versions(cfg, entry) : 0;
+	struct clientcert_facts f;
+	char flags[128], where[BINDING_HOST_MAX + 600], why[600];
+	enum clientcert_action a;
+	int round;
+
+	conf_access_format(access, flags, sizeof(flags));
+	if (loc != NULL)
+		snprintf(where, sizeof(where), "[location %s]", loc->name);
+	else
+		site_label(site, where, sizeof(where));
+	clientcert_facts_init(&f, cfg, entry);
+	f.access = access;
+	f.path = path;
+	f.https = !c->http;
+	fprintf(out, "%d. client certificate for %s: ssl_flags %s (%s%s)", step, path, flags,
+	    where, loc == NULL && site->ssl_flags == 0 ? ": none set" : "");
+	if (!c->http) {
+		int want = c->tls == 13 ? TLS1_3_VERSION : c->tls == 12 ? TLS1_2_VERSION :
+		    cc_highest(versions);
+		unsigned bit = want == TLS1_3_VERSION ? CONF_TLS13 : want == TLS1_2_VERSION ?
+		    CONF_TLS12 : want == TLS1_1_VERSION ? CONF_TLS11 : CONF_TLS10;
+
+		if (entry == NULL || want == 0 || !(versions & bit)) {
+			fprintf(out, "\n   the handshake fails before any request: [sslcert %s] "
+			    "refuses %s (tls_profile and its disable flags)\n", entry != NULL ?
+			    entry->name : "?", want != 0 ? cc_version_name(want) : "every version");
+			return;
+		}
+		f.tls_version = want;
+		f.http2 = c->h2 && conf_http2_offered(cfg, entry) && want >= TLS1_2_VERSION;
+		/* a client holding a certificate sends it when the handshake asks */
+		f.has_cert = f.negotiated;
+		fprintf(out, "; %s, %s, [sslcert %s] clientcertnegotiation = %s\n",
+		    cc_version_name(want), f.http2 ? "HTTP/2" : "HTTP/1.1", entry->name,
+		    f.negotiated ? "enable" : "disable");
+		if (c->h2 && !f.http2)
+			fprintf(out, "   the binding offers no h2 (%s): the client speaks HTTP/1.1\n",
+			    !cfg->http2 ? "[server] http2 = off" : (entry->flags &
+			    CONF_SSL_DISABLE_HTTP2) ? "disablehttp2 = enable" : "below TLS 1.2");
+	} else {
+		fputs("; plain http\n", out);
+	}
+	for (round = 0; round < 3; round++) {
+		a = clientcert_decide(&f, why, sizeof(why));
+		fprintf(out, "   %s%s: %s\n", round > 0 ? "then: " : "", clientcert_action_name(a),
+		    why);
+		if (a == CLIENTCERT_RENEGOTIATE) {
+			fputs("   the renegotiation's CertificateRequest: a client holding a good "
+			    "certificate sends it\n", out);
+			f.asked = 1;
+			f.has_cert = 1;
+			f.chain = CHAIN_OK;
+		} else if (a == CLIENTCERT_H2_HTTP_1_1_REQUIRED) {
+			fputs("   the browser retries the request on a new HTTP/1.1 connection\n", out);
+			f.http2 = 0;
+		} else {
+			break;
+		}
+	}
+}
+
 int
 views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out)
 {
@@ -695,6 +1182,7 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	struct binding_addr lit;
 	struct cert_choice ch;
 	struct route r;
+	const struct conf_site *routed = NULL;
 	enum cert_verdict v = VERDICT_NO_CERTIFICATE;
 	int step = 1, ok = 0, i;
 
@@ -757,6 +1245,7 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 			/* r.explain restates the binding and site: the tier is the news here. */
 			fprintf(out, "site \"%s\" (id:%ld) by binding %s (routing rule %d: %s)\n",
 			    r.site->name, r.site->id, b, (int)r.tier, binding_route_tier_name(r.tier));
+			routed = r.site;
 			if (r.site->backend != NULL)
 				fprintf(out, "   proxied to %s\n", r.site->backend);
 			else
@@ -794,5 +1283,8 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 		fputs("\n", out);
 		explain_clients(out, v, ok ? ch.cert : NULL, host, local);
 	}
+	if (routed != NULL && (c->path != NULL || c->tls != 0 || c->h2 ||
+	    routed->ssl_flags != 0 || routed->nlocations > 0))
+		explain_client_cert(out, cfg, c, routed, c->http ? NULL : ch.entry, step);
 	return ferror(out) ? -1 : 0;
 }

@@ -661,6 +661,287 @@ START_TEST(test_certstore_ssl_errors_drains_queue)
 }
 END_TEST
 
+/* ---- client certificates (issue 14) ---- */
+
+/* The verdict on a demo client certificate, its chain as the client sends it. */
+static enum cert_chain_verdict
+client_verdict(const char *leaf, X509_STORE *trust, STACK_OF(X509_CRL) *crls,
+    unsigned flags, unsigned long freshness, time_t now, char *why, size_t whylen)
+{
+	struct cert *c = load(leaf);
+	enum cert_chain_verdict v;
+
+	ck_assert_int_ge(sk_X509_num(c->chain), strcmp(leaf, "client-unknown") == 0 ? 0 : 1);
+	v = certstore_client_verdict(c->x509, c->chain, trust, crls, flags, freshness, now,
+	    why, whylen);
+	certstore_cert_free(c);
+	return v;
+}
+
+static X509_STORE *
+demo_trust(void)
+{
+	char err[512];
+	X509_STORE *t = certstore_trust_load(fx("ca.pem"), err, sizeof(err));
+
+	ck_assert_msg(t != NULL, "%s", err);
+	return t;
+}
+
+static STACK_OF(X509_CRL) *
+demo_crls(void)
+{
+	char err[512];
+	STACK_OF(X509_CRL) *s = certstore_crl_load(fx("clientca.crl"), err, sizeof(err));
+
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sk_X509_CRL_num(s), 1);
+	return s;
+}
+
+#define ALL_CHECKS (CERTSTORE_CHECK_REVOCATION | CERTSTORE_CHECK_USAGE)
+
+START_TEST(test_certstore_client_verdict_ok)
+{
+	X509_STORE *t = demo_trust();
+	STACK_OF(X509_CRL) *crls = demo_crls();
+	char why[512];
+
+	ck_assert_int_eq(client_verdict("client", t, crls, ALL_CHECKS, 0, time(NULL), why,
+	    sizeof(why)), CHAIN_OK);
+	ck_assert_msg(strstr(why, "CN=client.alice chains to a trusted root") != NULL, "%s", why);
+	ck_assert_msg(strstr(why, "; not revoked") != NULL, "%s", why);
+	/* no CRL at all: good, and said not checked */
+	ck_assert_int_eq(client_verdict("client", t, NULL, ALL_CHECKS, 0, time(NULL), why,
+	    sizeof(why)), CHAIN_OK);
+	ck_assert_msg(strstr(why, "revocation not checked (no [server] crl") != NULL, "%s", why);
+	X509_STORE_free(t);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+END_TEST
+
+START_TEST(test_certstore_client_verdict_expired)
+{
+	X509_STORE *t = demo_trust();
+	char why[512];
+
+	ck_assert_int_eq(client_verdict("client-expired", t, NULL, ALL_CHECKS, 0, time(NULL),
+	    why, sizeof(why)), CHAIN_EXPIRED);
+	ck_assert_msg(strstr(why, "the certificate CN=client.expired expired on 2021-01-01") !=
+	    NULL, "%s", why);
+	/* before its notBefore: not yet valid */
+	ck_assert_int_eq(client_verdict("client-expired", t, NULL, ALL_CHECKS, 0,
+	    (time_t)1500000000, why, sizeof(why)), CHAIN_NOT_YET_VALID);
+	ck_assert_msg(strstr(why, "is not valid before 2020-01-01") != NULL, "%s", why);
+	ck_assert_uint_eq(certstore_chain_verdict_win32(CHAIN_EXPIRED), 2148204801UL);
+	ck_assert_uint_eq(certstore_chain_verdict_win32(CHAIN_NOT_YET_VALID), 2148204801UL);
+	X509_STORE_free(t);
+}
+END_TEST
+
+START_TEST(test_certstore_client_verdict_untrusted)
+{
+	X509_STORE *t = demo_trust();
+	X509_STORE *other;
+	char why[512], err[512];
+
+	ck_assert_int_eq(client_verdict("client-unknown", t, NULL, ALL_CHECKS, 0, time(NULL),
+	    why, sizeof(why)), CHAIN_UNTRUSTED);
+	ck_assert_msg(strstr(why, "issued by CN=sysbind unknown CA, which is not trusted") !=
+	    NULL, "%s", why);
+	ck_assert_uint_eq(certstore_chain_verdict_win32(CHAIN_UNTRUSTED), 2148204809UL);
+	/* nothing trusted at all */
+	ck_assert_int_eq(client_verdict("client", NULL, NULL, ALL_CHECKS, 0, time(NULL), why,
+	    sizeof(why)), CHAIN_UNTRUSTED);
+	ck_assert_msg(strstr(why, "no trusted roots are configured") != NULL, "%s", why);
+	/* untrusted wins over expired: the dates of a chain nobody vouches for say nothing */
+	other = certstore_trust_load(fx("sitev1.pem"), err, sizeof(err));
+	ck_assert_ptr_nonnull(other);
+	ck_assert_int_eq(client_verdict("client-expired", other, NULL, ALL_CHECKS, 0,
+	    time(NULL), why, sizeof(why)), CHAIN_UNTRUSTED);
+	X509_STORE_free(other);
+	X509_STORE_free(t);
+}
+END_TEST
+
+START_TEST(test_certstore_client_verdict_revoked)
+{
+	X509_STORE *t = demo_trust();
+	STACK_OF(X509_CRL) *crls = demo_crls();
+	char why[512];
+
+	ck_assert_int_eq(client_verdict("client-revoked", t, crls, ALL_CHECKS, 0, time(NULL),
+	    why, sizeof(why)), CHAIN_REVOKED);
+	ck_assert_msg(strstr(why, "the certificate CN=client.revoked was revoked on ") != NULL &&
+	    strstr(why, "(the CRL of CN=sysbind demo client CA lists it)") != NULL, "%s", why);
+	ck_assert_uint_eq(certstore_chain_verdict_win32(CHAIN_REVOKED), 2148081680UL);
+	ck_assert_str_eq(certstore_chain_verdict_name(CHAIN_REVOKED), "revoked");
+	/* verifyclientcertrevocation = disable: not looked at */
+	ck_assert_int_eq(client_verdict("client-revoked", t, crls, CERTSTORE_CHECK_USAGE, 0,
+	    time(NULL), why, sizeof(why)), CHAIN_OK);
+	ck_assert_msg(strstr(why, "revocation not checked (verifyclientcertrevocation = "
+	    "disable)") != NULL, "%s", why);
+	/* no CRL given: sysbind fetches none, so it cannot know */
+	ck_assert_int_eq(client_verdict("client-revoked", t, NULL, ALL_CHECKS, 0, time(NULL),
+	    why, sizeof(why)), CHAIN_OK);
+	X509_STORE_free(t);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+END_TEST
+
+/* revocationfreshnesstime: a CRL issued longer ago than that is stale, and what it covers
+ * has an unknown revocation status (Windows: CRYPT_E_REVOCATION_OFFLINE, a 403.16). */
+START_TEST(test_certstore_client_verdict_stale_crl)
+{
+	X509_STORE *t = demo_trust();
+	STACK_OF(X509_CRL) *crls = demo_crls();
+	char why[600];
+	time_t later = time(NULL) + 7200;
+
+	ck_assert_int_eq(client_verdict("client", t, crls, ALL_CHECKS, 60, later, why,
+	    sizeof(why)), CHAIN_UNTRUSTED);
+	ck_assert_msg(strstr(why, "the revocation status of CN=client.alice cannot be known: the "
+	    "CRL of CN=sysbind demo client CA is older than revocationfreshnesstime (60 s)") !=
+	    NULL, "%s", why);
+	/* fresh enough */
+	ck_assert_int_eq(client_verdict("client", t, crls, ALL_CHECKS, 86400, later, why,
+	    sizeof(why)), CHAIN_OK);
+	/* 0: good until its nextUpdate */
+	ck_assert_int_eq(client_verdict("client", t, crls, ALL_CHECKS, 0, later, why,
+	    sizeof(why)), CHAIN_OK);
+	X509_STORE_free(t);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+}
+END_TEST
+
+START_TEST(test_certstore_client_verdict_usage)
+{
+	X509_STORE *t = demo_trust();
+	char why[600];
+
+	ck_assert_int_eq(client_verdict("client-serverauth", t, NULL, ALL_CHECKS, 0,
+	    time(NULL), why, sizeof(why)), CHAIN_UNTRUSTED);
+	ck_assert_msg(strstr(why, "CN=client.serverauth is not allowed for client "
+	    "authentication") != NULL, "%s", why);
+	ck_assert_int_eq(client_verdict("client-serverauth", t, NULL,
+	    CERTSTORE_CHECK_REVOCATION, 0, time(NULL), why, sizeof(why)), CHAIN_OK);
+	/* a server certificate (serverAuth only) from the server CA, likewise */
+	ck_assert_int_eq(certstore_client_verdict(NULL, NULL, t, NULL, 0, 0, time(NULL), why,
+	    sizeof(why)), CHAIN_UNTRUSTED);
+	ck_assert_str_eq(why, "no client certificate");
+	X509_STORE_free(t);
+}
+END_TEST
+
+START_TEST(test_certstore_crl_load_forms)
+{
+	char err[600], dir[600], cmd[3000];
+	STACK_OF(X509_CRL) *s;
+
+	/* a file without a CRL, a missing file */
+	ck_assert_ptr_null(certstore_crl_load(fx("ca.pem"), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "ca.pem: no certificate revocation list in it") != NULL, "%s",
+	    err);
+	ck_assert_ptr_null(certstore_crl_load(fx("nope.crl"), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "No such file or directory") != NULL, "%s", err);
+	/* DER, and a directory of CRLs */
+	snprintf(dir, sizeof(dir), "%s", fx("crls"));
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && openssl crl -in '%s' -outform DER -out "
+	    "'%s/clientca.der' && cp '%s' '%s/a.r0'", dir, fx("clientca.crl"), dir,
+	    fx("clientca.crl"), dir);
+	ck_assert_int_eq(system(cmd), 0);
+	s = certstore_crl_load(dir, err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sk_X509_CRL_num(s), 2);
+	sk_X509_CRL_pop_free(s, X509_CRL_free);
+	/* an empty directory is an error */
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/empty'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/empty", dir);
+	ck_assert_ptr_null(certstore_crl_load(cmd, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "no certificate revocation lists") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_certstore_ca_names_load)
+{
+	char err[600], name[256];
+	STACK_OF(X509_NAME) *s = certstore_ca_names_load(fx("ClientAuthIssuer"), err,
+	    sizeof(err));
+	char *one;
+
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sk_X509_NAME_num(s), 1);
+	one = X509_NAME_oneline(sk_X509_NAME_value(s, 0), name, sizeof(name));
+	ck_assert_str_eq(one, "/CN=sysbind demo client CA");
+	sk_X509_NAME_pop_free(s, X509_NAME_free);
+	/* a bundle file, its repeats left out */
+	s = certstore_ca_names_load(fx("client.pem"), err, sizeof(err));
+	ck_assert_msg(s != NULL, "%s", err);
+	ck_assert_int_eq(sk_X509_NAME_num(s), 2);
+	sk_X509_NAME_pop_free(s, X509_NAME_free);
+	ck_assert_ptr_null(certstore_ca_names_load(fx("store/nope"), err, sizeof(err)));
+	ck_assert_ptr_null(certstore_ca_names_load(fx("ccs"), err, sizeof(err)));
+	ck_assert_msg(strstr(err, "no CA certificates") != NULL, "%s", err);
+}
+END_TEST
+
+/* nginx's ssl_session_ticket_key files: 48 or 80 bytes a key, one or more a file. */
+START_TEST(test_certstore_ticket_keys_sizes)
+{
+	static const struct { size_t len; int ok; size_t keys; } cases[] = {
+		{ 48, 1, 1 }, { 80, 1, 1 }, { 96, 1, 2 }, { 160, 1, 2 }, { 400, 1, 5 },
+		{ 240, 0, 0 }, { 50, 0, 0 }, { 0, 0, 0 },
+	};
+	struct certstore_ticket_key *k = NULL;
+	size_t n = 0, i, total = 0, b;
+	char path[600], err[600];
+	FILE *f;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s", fx("tickets.key"));
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		for (b = 0; b < cases[i].len; b++)
+			fputc((int)(b % 251), f);
+		fclose(f);
+		err[0] = '\0';
+		ck_assert_int_eq(certstore_ticket_keys_load(path, &k, &n, err, sizeof(err)),
+		    cases[i].ok ? 0 : -1);
+		total += cases[i].keys;
+		ck_assert_uint_eq(n, total);
+		if (!cases[i].ok)
+			ck_assert_msg(strstr(err, "tickets.key: ") != NULL, "%s", err);
+	}
+	ck_assert_msg(strstr(err, "0 bytes") != NULL, "%s", err);
+	/* the first file's key: name, AES, HMAC (48); the second's: name, HMAC, AES (80) */
+	ck_assert_uint_eq(k[0].size, 48);
+	ck_assert_uint_eq(k[0].aes_len, 16);
+	ck_assert_int_eq(k[0].name[15], 15);
+	ck_assert_int_eq(k[0].aes[0], 16);
+	ck_assert_int_eq(k[0].hmac[0], 32);
+	ck_assert_uint_eq(k[1].size, 80);
+	ck_assert_uint_eq(k[1].aes_len, 32);
+	ck_assert_int_eq(k[1].hmac[0], 16);
+	ck_assert_int_eq(k[1].aes[0], 48);
+	/* the third: two 48-byte keys one after the other */
+	ck_assert_uint_eq(k[2].size, 48);
+	ck_assert_int_eq(k[3].name[0], 48);
+	certstore_ticket_keys_free(k, n);
+	certstore_ticket_keys_free(NULL, 0);
+	/* 240 bytes: said why */
+	f = fopen(path, "w");
+	for (b = 0; b < 240; b++)
+		fputc(1, f);
+	fclose(f);
+	k = NULL;
+	n = 0;
+	ck_assert_int_eq(certstore_ticket_keys_load(path, &k, &n, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "could be 5 keys of 48 bytes or 3 of 80") != NULL, "%s", err);
+	ck_assert_ptr_null(k);
+}
+END_TEST
+
 static Suite *
 certstore_suite(void)
 {
@@ -697,6 +978,15 @@ certstore_suite(void)
 	tcase_add_test(tc, test_certstore_verdict_names);
 	tcase_add_test(tc, test_certstore_trust_load_directory);
 	tcase_add_test(tc, test_certstore_ssl_errors_drains_queue);
+	tcase_add_test(tc, test_certstore_client_verdict_ok);
+	tcase_add_test(tc, test_certstore_client_verdict_expired);
+	tcase_add_test(tc, test_certstore_client_verdict_untrusted);
+	tcase_add_test(tc, test_certstore_client_verdict_revoked);
+	tcase_add_test(tc, test_certstore_client_verdict_stale_crl);
+	tcase_add_test(tc, test_certstore_client_verdict_usage);
+	tcase_add_test(tc, test_certstore_crl_load_forms);
+	tcase_add_test(tc, test_certstore_ca_names_load);
+	tcase_add_test(tc, test_certstore_ticket_keys_sizes);
 	suite_add_tcase(s, tc);
 	return s;
 }

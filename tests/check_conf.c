@@ -301,8 +301,8 @@ START_TEST(test_conf_sections)
 	struct conf *c;
 
 	ck_error("[server]\n[frontend]\nport = 80\n[site A]\nid = 1\nbindings = http/*:80:\n",
-	    "t.ini:2: unknown section [frontend]: expected [server], [sslcert KEY] or "
-	    "[site NAME]");
+	    "t.ini:2: unknown section [frontend]: expected [server], [sslcert KEY], "
+	    "[site NAME] or [location SITE/PATH]");
 	/* the keys of an unknown section are not blamed one by one */
 	c = parse("[frontend]\nport = 80\n");
 	ck_assert_ptr_null(c);
@@ -360,7 +360,7 @@ START_TEST(test_conf_syntax_errors)
 	    "value, a [section] or a ; comment");
 	ck_error("[server\nmode = iis7\n", "t.ini:1: section header without a closing \"]\"");
 	ck_error("mode = iis7\n[server]\n", "t.ini:1: key \"mode\" outside any section: it "
-	    "belongs under [server], [sslcert KEY] or [site NAME]");
+	    "belongs under [server], [sslcert KEY], [site NAME] or [location SITE/PATH]");
 	/* the separator must come before an inline comment */
 	ck_error("[server]\nmode ; = iis7\n", "t.ini:2: syntax error: \"mode ; = iis7\" is not "
 	    "key = value, a [section] or a ; comment");
@@ -524,7 +524,8 @@ START_TEST(test_conf_sslcert_rules)
 	ck_assert_uint_eq(c->sslcerts[0].key.port, 443);
 	ck_assert_str_eq(c->sslcerts[0].certificate, "a.pem");
 	ck_assert_str_eq(c->sslcerts[0].key_file, "a.key");
-	ck_assert_str_eq(c->sslcerts[0].certstorename, "MY");
+	/* unset, as after a netsh add without it: show sslcert prints (null) */
+	ck_assert_ptr_null(c->sslcerts[0].certstorename);
 	ck_assert_str_eq(c->sslcerts[0].appid, "{4DC3E181-E14B-4A21-B022-59FC669B0914}");
 	ck_assert_ptr_null(c->sslcerts[0].cert);
 	ck_assert_int_eq(c->sslcerts[0].line, 1);
@@ -867,7 +868,8 @@ END_TEST
 static void
 certs_setup(void)
 {
-	if (access("conf/certs/ca.pem", R_OK) != 0 || access("conf/certs/store", R_OK) != 0)
+	if (access("conf/certs/ca.pem", R_OK) != 0 || access("conf/certs/store", R_OK) != 0 ||
+	    access("conf/certs/clientca.crl", R_OK) != 0)
 		ck_assert_int_eq(system("scripts/mkcerts.sh --demo conf/certs >/dev/null"), 0);
 }
 
@@ -987,7 +989,7 @@ START_TEST(test_conf_load_bad_ini)
 	    "conf/examples/bad.ini:32: syntax error: \"this line has no equals sign\" is not "
 	    "key = value, a [section] or a ; comment\n"
 	    "conf/examples/bad.ini:34: unknown section [website]: expected [server], "
-	    "[sslcert KEY] or [site NAME]");
+	    "[sslcert KEY], [site NAME] or [location SITE/PATH]");
 }
 END_TEST
 
@@ -1109,7 +1111,7 @@ END_TEST
  * default is what a file without the key gets, the sections are grouped. */
 START_TEST(test_conf_keys_table)
 {
-	size_t n, i, j, per[3] = { 0, 0, 0 };
+	size_t n, i, j, per[4] = { 0, 0, 0, 0 };
 	const struct conf_key *k = conf_keys(&n);
 	char text[1024];
 	struct conf *c, *d;
@@ -1150,9 +1152,10 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 24);
-	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 9);
-	ck_assert_uint_eq(per[CONF_SECTION_SITE], 4);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 32);
+	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
+	ck_assert_uint_eq(per[CONF_SECTION_SITE], 5);
+	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);
 	ck_assert_ptr_null(conf_key_find(CONF_SECTION_SERVER, "certhash"));
 	ck_assert_str_eq(conf_key_find(CONF_SECTION_SERVER, "max_field_length")->httpsys,
 	    "MaxFieldLength");
@@ -1371,6 +1374,448 @@ START_TEST(test_conf_bindings_repeat)
 }
 END_TEST
 
+/* ---- issue 14: netsh's parameters, access flags, locations, client material ---- */
+
+#define SSL_HEAD "[sslcert 0.0.0.0:443]\ncertificate = a.pem\n"
+
+/* Every netsh enable/disable parameter is a key whose enable and disable set its bit as
+ * HTTP.SYS's DefaultFlags / DefaultSslCertCheckMode keep it, for every kind of entry; the
+ * key reads back as it was written. */
+START_TEST(test_conf_sslcert_switches)
+{
+	static const char *const heads[] = { SSL_HEAD, "[server]\nmode = iis8\n"
+	    "[sslcert ccs:443]\ndirectory = d\n" };
+	size_t n, i, h, nsw = 0;
+	const struct conf_key *k = conf_keys(&n);
+	char text[512], buf[256];
+	struct conf *c;
+	int on;
+
+	for (i = 0; i < n; i++) {
+		if (k[i].section != CONF_SECTION_SSLCERT || k[i].type != CONF_TYPE_SWITCH)
+			continue;
+		nsw++;
+		ck_assert_ptr_nonnull(k[i].label);
+		for (h = 0; h < 2; h++) {
+			for (on = 0; on < 2; on++) {
+				unsigned field;
+				const void *e;
+
+				snprintf(text, sizeof(text), "%s%s = %s\n", heads[h], k[i].name,
+				    on ? "enable" : "disable");
+				c = parse(text);
+				ck_ok(c);
+				e = &c->sslcerts[0];
+				memcpy(&field, (const char *)e + k[i].offset, sizeof(field));
+				/* only this bit is away from netsh's default */
+				ck_assert_msg(((field & k[i].bit) != 0) == (on == k[i].words[0].value),
+				    "%s = %s", k[i].name, on ? "enable" : "disable");
+				ck_assert_int_eq(conf_switch_enabled(&k[i], e), on);
+				ck_assert_str_eq(conf_key_value(&k[i], e, buf, sizeof(buf)),
+				    on ? "enable" : "disable");
+				conf_free(c);
+			}
+		}
+		snprintf(text, sizeof(text), SSL_HEAD "%s = yes\n", k[i].name);
+		snprintf(buf, sizeof(buf), "t.ini:3: %s must be enable or disable, not \"yes\"",
+		    k[i].name);
+		ck_error(text, buf);
+	}
+	ck_assert_uint_eq(nsw, 17);
+	/* netsh's defaults: nothing set, revocation and usage checked */
+	c = parse(SSL_HEAD);
+	ck_ok(c);
+	ck_assert_uint_eq(c->sslcerts[0].flags, 0);
+	ck_assert_uint_eq(c->sslcerts[0].checkmode, 0);
+	ck_assert_uint_eq(c->sslcerts[0].revocationfreshnesstime, 0);
+	ck_assert_uint_eq(c->sslcerts[0].urlretrievaltimeout, 0);
+	ck_assert_uint_eq(c->sslcerts[0].receivewindow, 1048576);
+	ck_assert_uint_eq(c->sslcerts[0].maxsettingsperframe, 2796202);
+	ck_assert_uint_eq(c->sslcerts[0].maxsettingsperminute, 4294967295UL);
+	ck_assert_ptr_null(c->sslcerts[0].sslctlidentifier);
+	ck_assert_ptr_null(c->sslcerts[0].sslctlstorename);
+	ck_assert_ptr_null(c->sslcerts[0].ctl_names);
+	conf_free(c);
+	/* the bits are HTTP.SYS's */
+	c = parse(SSL_HEAD "clientcertnegotiation = enable\ndisabletls13 = enable\n"
+	    "disablelegacytls = enable\nverifyclientcertrevocation = disable\n"
+	    "usagecheck = disable\nverifyrevocationwithcachedclientcertonly = enable\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->sslcerts[0].flags, 0x2 | 0x40 | 0x400);
+	ck_assert_uint_eq(c->sslcerts[0].checkmode, 0x1 | 0x2 | 0x10000);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_sslcert_netsh_values)
+{
+	struct conf *c = parse(SSL_HEAD "revocationfreshnesstime = 3600\n"
+	    "urlretrievaltimeout = 15000\nsslctlidentifier = MyCtl\n"
+	    "sslctlstorename = ClientAuthIssuer\nreceivewindow = 65535\n"
+	    "maxsettingsperframe = 100\nmaxsettingsperminute = 1000\n");
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->sslcerts[0].revocationfreshnesstime, 3600);
+	ck_assert_uint_eq(c->sslcerts[0].urlretrievaltimeout, 15000);
+	ck_assert_str_eq(c->sslcerts[0].sslctlidentifier, "MyCtl");
+	ck_assert_str_eq(c->sslcerts[0].sslctlstorename, "ClientAuthIssuer");
+	ck_assert_uint_eq(c->sslcerts[0].receivewindow, 65535);
+	ck_assert_uint_eq(c->sslcerts[0].maxsettingsperframe, 100);
+	ck_assert_uint_eq(c->sslcerts[0].maxsettingsperminute, 1000);
+	conf_free(c);
+	/* the store's directory is beside the file; its name is kept as written */
+	c = conf_parse(SSL_HEAD "sslctlstorename = ClientAuthIssuer\n", "conf/t.ini", 0, err,
+	    sizeof(err));
+	ck_ok(c);
+	ck_assert_str_eq(c->sslcerts[0].sslctlstore, "conf/ClientAuthIssuer");
+	conf_free(c);
+	ck_error(SSL_HEAD "receivewindow = 1000\n", "t.ini:3: receivewindow must be a number "
+	    "from 65535 to 2147483647, not \"1000\"");
+	ck_error(SSL_HEAD "revocationfreshnesstime = -1\n", "t.ini:3: revocationfreshnesstime "
+	    "must be a number from 0 to 4294967295, not \"-1\"");
+	ck_error(SSL_HEAD "maxsettingsperminute = 4294967296\n", "t.ini:3: "
+	    "maxsettingsperminute must be a number from 1 to 4294967295, not \"4294967296\"");
+}
+END_TEST
+
+START_TEST(test_conf_site_ssl_flags)
+{
+	struct conf *c;
+	char buf[128];
+	size_t i;
+	static const struct { const char *v; unsigned want; } good[] = {
+		{ "Ssl, SslNegotiateCert, SslRequireCert", 104 }, { "ssl,sslrequirecert", 72 },
+		{ "104", 104 }, { "None", 0 }, { "Ssl128", 256 }, { "SslMapCert, Ssl", 136 },
+		{ "0", 0 },
+	};
+	static const struct { const char *v, *msg; } bad[] = {
+		{ "4", "t.ini:4: ssl_flags \"4\": a number may only hold the bits of the names "
+		    "(488 in all)" },
+		{ "Ssl, Bogus", "t.ini:4: ssl_flags: \"Bogus\" is not one of None, Ssl, "
+		    "SslNegotiateCert, SslRequireCert, SslMapCert or Ssl128" },
+		{ "None, Ssl", "t.ini:4: ssl_flags: None cannot be combined with other names" },
+		{ "Ssl, ssl", "t.ini:4: ssl_flags: Ssl given twice" },
+		{ "Ssl,", "t.ini:4: ssl_flags: \"\" is not one of None, Ssl, SslNegotiateCert, "
+		    "SslRequireCert, SslMapCert or Ssl128" },
+		{ "", "t.ini:4: ssl_flags needs a value (Ssl, SslNegotiateCert, SslRequireCert, "
+		    "Ssl128 or a number)" },
+	};
+	char text[256];
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), SITE_OK "ssl_flags = %s\n", good[i].v);
+		c = parse(text);
+		ck_ok(c);
+		ck_assert_uint_eq(c->sites[0].ssl_flags, good[i].want);
+		conf_free(c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), SITE_OK "ssl_flags = %s\n", bad[i].v);
+		ck_error(text, bad[i].msg);
+	}
+	ck_assert_str_eq(conf_access_format(104, buf, sizeof(buf)),
+	    "Ssl, SslNegotiateCert, SslRequireCert");
+	ck_assert_str_eq(conf_access_format(0, buf, sizeof(buf)), "None");
+	ck_assert_str_eq(conf_access_format(256 | 8, buf, sizeof(buf)), "Ssl, Ssl128");
+	c = parse(SITE_OK);
+	ck_ok(c);
+	ck_assert_uint_eq(c->sites[0].ssl_flags, 0);
+	ck_assert_uint_eq(c->sites[0].nlocations, 0);
+	conf_free(c);
+}
+END_TEST
+
+#define LOC_SITES "[site MySite V2]\nid = 2\nbindings = https/*:443:sitev2.mysite.com\n" \
+	"[site MySite]\nid = 1\nbindings = https/*:443:sitev1.mysite.com\n"
+
+START_TEST(test_conf_locations)
+{
+	struct conf *c;
+	const struct conf_site *s;
+
+	/* a location may come before its site; the deepest path comes first */
+	c = parse("[location MySite V2/secure]\nssl_flags = Ssl, SslNegotiateCert\n"
+	    LOC_SITES
+	    "[location mysite v2/Secure/Deeper/]\nssl_flags = Ssl, SslNegotiateCert, "
+	    "SslRequireCert\n"
+	    "[location \"MySite//a b\"]\nssl_flags = Ssl\n"
+	    "[location MySite]\nssl_flags = Ssl128\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nlocations, 4);
+	ck_assert_str_eq(c->locations[0].name, "MySite V2/secure");
+	ck_assert_str_eq(c->locations[0].path, "/secure");
+	ck_assert_uint_eq(c->locations[0].site, 0);
+	ck_assert_int_eq(c->locations[0].line, 1);
+	ck_assert_str_eq(c->locations[1].path, "/Secure/Deeper");
+	ck_assert_uint_eq(c->locations[1].ssl_flags, 104);
+	ck_assert_uint_eq(c->locations[2].site, 1);   /* "MySite", not "MySite V2" */
+	ck_assert_str_eq(c->locations[2].path, "/a b");
+	ck_assert_str_eq(c->locations[3].path, "/");
+	s = &c->sites[0];
+	ck_assert_uint_eq(s->nlocations, 2);
+	ck_assert_uint_eq(s->locations[0], 1);
+	ck_assert_uint_eq(s->locations[1], 0);
+	s = &c->sites[1];
+	ck_assert_uint_eq(s->nlocations, 2);
+	ck_assert_uint_eq(s->locations[0], 2);
+	ck_assert_uint_eq(s->locations[1], 3);
+	conf_free(c);
+	/* the longest site name wins: "A/B" is a site of its own */
+	c = parse("[site A]\nid = 1\nbindings = http/*:80:a\n[site A/B]\nid = 2\nbindings = "
+	    "http/*:80:b\n[location A/B/x]\nssl_flags = Ssl\n[location A/x]\nssl_flags = Ssl\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->locations[0].site, 1);
+	ck_assert_str_eq(c->locations[0].path, "/x");
+	ck_assert_uint_eq(c->locations[1].site, 0);
+	conf_free(c);
+
+	ck_error(LOC_SITES "[location Other/secure]\nssl_flags = Ssl\n", "t.ini:7: [location "
+	    "Other/secure]: no [site] is named by the start of \"Other/secure\" (IIS's location "
+	    "path is SITE/PATH, the site as [site] names it)");
+	ck_error(LOC_SITES "[location MySite/a/../b]\nssl_flags = Ssl\n", "t.ini:7: [location "
+	    "MySite/a/../b]: the path may not hold \".\" or \"..\" segments");
+	ck_error(LOC_SITES "[location MySite/a\\b]\nssl_flags = Ssl\n", "t.ini:7: [location "
+	    "MySite/a\\b]: the path is written with \"/\", not \"\\\" (HTTP.SYS turns a "
+	    "request's \\ into /)");
+	ck_error(LOC_SITES "[location MySite/secure.]\nssl_flags = Ssl\n", "t.ini:7: [location "
+	    "MySite/secure.]: the segment \"secure.\" ends in a dot or a blank, which Windows "
+	    "drops from a name: write it without");
+	ck_error(LOC_SITES "[location MySite/a]\nssl_flags = Ssl\n[location mysite/A/]\n"
+	    "ssl_flags = Ssl\n", "t.ini:9: duplicate section [location mysite/A/]: the same path "
+	    "of the same site as [location MySite/a] (line 7; paths compare without case)");
+	ck_error(LOC_SITES "ssl_flags = Ssl\n[location MySite]\nssl_flags = Ssl\n",
+	    "t.ini:8: [location MySite] sets the flags of the whole site, which ssl_flags of "
+	    "[site MySite] does too (line 7): keep one");
+	ck_error(LOC_SITES "[location MySite/a]\n", "t.ini:7: [location MySite/a] needs "
+	    "ssl_flags");
+	ck_error(LOC_SITES "[location MySite/a]\nssl_flags = Ssl\nbackend = http://x\n",
+	    "t.ini:9: unknown key \"backend\" in [location MySite/a]");
+	ck_error(LOC_SITES "[location]\n", "t.ini:7: [location] needs a site and a path, as "
+	    "IIS's <location path=\"SITE/PATH\">: [location MySite V2/secure]");
+}
+END_TEST
+
+START_TEST(test_conf_client_server_keys)
+{
+	struct conf *c = parse(SITE_OK);
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->upload_read_ahead_size, 49152);
+	ck_assert_int_eq(c->tls13_delayed_client_cert, CONF_TLS13_DELAYED_RESET);
+	ck_assert_str_eq(c->client_cert_header, "X-ARR-ClientCert");
+	ck_assert_int_eq(c->tls_profile, CONF_TLS_PROFILE_MODERN);
+	ck_assert_int_eq(c->show_layout, 2022);
+	ck_assert_ptr_null(c->crl);
+	ck_assert_ptr_null(c->session_ticket_keys);
+	ck_assert_uint_eq(conf_tls_versions(c, NULL), CONF_TLS12 | CONF_TLS13);
+	conf_free(c);
+	c = parse("[server]\nupload_read_ahead_size = 0\ntls13_delayed_client_cert = error500\n"
+	    "client_cert_header =\ntls_profile = server2022\nshow_layout = 2019\n"
+	    "session_ticket_keys = k1.key\nsession_ticket_keys = /abs/k2.key\ncrl = x.crl\n"
+	    SITE_OK);
+	ck_ok(c);
+	ck_assert_uint_eq(c->upload_read_ahead_size, 0);
+	ck_assert_int_eq(c->tls13_delayed_client_cert, CONF_TLS13_DELAYED_ERROR500);
+	ck_assert_str_eq(c->client_cert_header, "");
+	ck_assert_int_eq(c->show_layout, 2019);
+	ck_assert_str_eq(c->session_ticket_keys[0], "k1.key");
+	ck_assert_str_eq(c->session_ticket_keys[1], "/abs/k2.key");
+	ck_assert_ptr_null(c->session_ticket_keys[2]);
+	ck_assert_str_eq(c->crl, "x.crl");
+	ck_assert_uint_eq(conf_tls_versions(c, NULL), CONF_TLS10 | CONF_TLS11 | CONF_TLS12 |
+	    CONF_TLS13);
+	conf_free(c);
+	ck_error("[server]\nshow_layout = 2016\n", "t.ini:2: show_layout must be 2012, 2019, "
+	    "2022 or 2025, not \"2016\"");
+	ck_error("[server]\ntls13_delayed_client_cert = rst\n", "t.ini:2: "
+	    "tls13_delayed_client_cert must be reset or error500, not \"rst\"");
+	ck_error("[server]\nclient_cert_header = X Cert\n", "t.ini:2: client_cert_header: "
+	    "\"X Cert\" is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+	ck_error("[server]\nclient_cert_header = host\n", "t.ini:2: client_cert_header: host is "
+	    "a header sysbind itself writes or removes: choose another name, e.g. "
+	    "X-ARR-ClientCert");
+	ck_error("[server]\nupload_read_ahead_size = 2147483648\n", "t.ini:2: "
+	    "upload_read_ahead_size must be a number from 0 to 2147483647, not \"2147483648\"");
+}
+END_TEST
+
+/* The versions a binding allows: the profile's, less what its flags disable; h2 likewise. */
+START_TEST(test_conf_tls_versions)
+{
+	struct conf *c = parse("[server]\ntls_profile = server2022\n" SSL_HEAD
+	    "[sslcert 127.0.0.1:443]\ncertificate = a.pem\ndisablelegacytls = enable\n"
+	    "disablehttp2 = enable\n"
+	    "[sslcert 127.0.0.2:443]\ncertificate = a.pem\ndisabletls13 = enable\n"
+	    "[sslcert 127.0.0.3:443]\ncertificate = a.pem\ndisabletls12 = enable\n");
+	const unsigned all = CONF_TLS10 | CONF_TLS11 | CONF_TLS12 | CONF_TLS13;
+
+	ck_ok(c);
+	ck_assert_uint_eq(conf_tls_versions(c, &c->sslcerts[0]), all);
+	ck_assert_uint_eq(conf_tls_versions(c, &c->sslcerts[1]), CONF_TLS12 | CONF_TLS13);
+	ck_assert_uint_eq(conf_tls_versions(c, &c->sslcerts[2]), all & ~(unsigned)CONF_TLS13);
+	ck_assert_uint_eq(conf_tls_versions(c, &c->sslcerts[3]), all & ~(unsigned)CONF_TLS12);
+	ck_assert_int_eq(conf_http2_offered(c, &c->sslcerts[0]), 1);
+	ck_assert_int_eq(conf_http2_offered(c, &c->sslcerts[1]), 0);
+	ck_assert_int_eq(conf_http2_offered(c, NULL), 1);
+	c->tls_profile = CONF_TLS_PROFILE_MODERN;
+	ck_assert_uint_eq(conf_tls_versions(c, &c->sslcerts[3]), CONF_TLS13);
+	c->http2 = 0;
+	ck_assert_int_eq(conf_http2_offered(c, &c->sslcerts[0]), 0);
+	conf_free(c);
+}
+END_TEST
+
+/* CRLs, ticket keys and issuer lists load with the certificates: a file that cannot be
+ * used is an error at its key for the daemon and -t, a warning for the offline views. */
+START_TEST(test_conf_load_client_material)
+{
+	struct conf *c;
+	char path[256], text[1024];
+	FILE *f;
+	int i;
+
+	c = conf_parse("[server]\ntrust = certs/ca.pem\ncrl = certs/clientca.crl\n"
+	    "[sslcert 0.0.0.0:8443]\ncertificate = certs/sitev1.pem\nkey = certs/sitev1.key\n"
+	    "sslctlstorename = certs/ClientAuthIssuer\n"
+	    "[site A]\nid = 1\nbindings = https/*:8443:\nssl_flags = Ssl, SslNegotiateCert\n",
+	    "conf/t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_int_eq(sk_X509_CRL_num(c->crls), 1);
+	ck_assert_int_eq(sk_X509_NAME_num(c->sslcerts[0].ctl_names), 1);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+
+	/* bad files: errors at their lines */
+	c = conf_parse("[server]\ncrl = certs/ca.pem\n[sslcert 0.0.0.0:8443]\ncertificate = "
+	    "certs/sitev1.pem\nkey = certs/sitev1.key\nsslctlstorename = certs/ccs\n" SITE_OK,
+	    "conf/t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(has_line(err, "conf/t.ini:2: crl: conf/certs/ca.pem: no certificate "
+	    "revocation list in it (PEM \"X509 CRL\" or DER)"), "%s", err);
+	ck_assert_msg(has_line(err, "conf/t.ini:6: sslctlstorename: conf/certs/ccs: no CA "
+	    "certificates (*.pem, *.crt, *.cer, *.der) found"), "%s", err);
+	/* offline: warnings */
+	c = conf_parse("[server]\ncrl = certs/ca.pem\n" SITE_OK, "conf/t.ini",
+	    CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_str_eq(c->warnings[0], "conf/t.ini:2: warning: crl: conf/certs/ca.pem: no "
+	    "certificate revocation list in it (PEM \"X509 CRL\" or DER)");
+	conf_free(c);
+	/* a Windows store's name with no directory here: a warning, an empty CA list */
+	c = conf_parse("[sslcert 0.0.0.0:8443]\ncertificate = certs/sitev1.pem\nkey = "
+	    "certs/sitev1.key\nsslctlstorename = ClientAuthIssuer\n" SITE_OK, "conf/t.ini",
+	    CONF_LOAD_CERTS, err, sizeof(err));
+	ck_ok(c);
+	ck_assert_ptr_null(c->sslcerts[0].ctl_names);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_str_eq(c->warnings[0], "conf/t.ini:4: warning: [sslcert 0.0.0.0:8443]: "
+	    "sslctlstorename ClientAuthIssuer: no directory conf/ClientAuthIssuer here (it names "
+	    "a Windows store): the CertificateRequest lists no CA; put the CA certificates "
+	    "clients should choose from there");
+	conf_free(c);
+
+	/* ticket keys: 80 bytes (two files), a bad size, a file others may read */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "conf/certs/t14-%d.key", i);
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fwrite("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+		    "0123456789abcdef", 1, i == 2 ? 50 : 80, f);
+		fclose(f);
+		ck_assert_int_eq(chmod(path, i == 1 ? 0644 : 0600), 0);
+	}
+	c = conf_parse("[server]\nsession_ticket_keys = certs/t14-0.key\n"
+	    "session_ticket_keys = certs/t14-1.key\n" SITE_OK, "conf/t.ini", CONF_LOAD_CERTS,
+	    err, sizeof(err));
+	ck_ok(c);
+	ck_assert_uint_eq(c->nticket_keys, 2);
+	ck_assert_uint_eq(c->ticket_keys[0].size, 80);
+	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_str_eq(c->warnings[0], "conf/t.ini:3: warning: session_ticket_keys: "
+	    "conf/certs/t14-1.key may be read by other users (mode 644): whoever reads it can "
+	    "decrypt the sessions it protects (chmod 600 it)");
+	conf_free(c);
+	snprintf(text, sizeof(text), "[server]\nsession_ticket_keys = certs/t14-2.key\n" SITE_OK);
+	c = conf_parse(text, "conf/t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(has_line(err, "conf/t.ini:2: session_ticket_keys: conf/certs/t14-2.key: "
+	    "50 bytes: a session ticket key file holds keys of 48 or 80 bytes (nginx's "
+	    "ssl_session_ticket_key format, e.g. `openssl rand 80 > FILE`)"), "%s", err);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "conf/certs/t14-%d.key", i);
+		unlink(path);
+	}
+}
+END_TEST
+
+/* What cannot do what it says is said: client certificates with nothing trusted,
+ * SslMapCert, the netsh flags kept only to be shown. */
+START_TEST(test_conf_client_warnings)
+{
+	struct conf *c = parse(SSL_HEAD "dsmapperusage = enable\nenabletokenbinding = enable\n"
+	    LOC_SITES "ssl_flags = Ssl, SslMapCert\n[location MySite V2/a]\nssl_flags = "
+	    "SslNegotiateCert\n[location MySite V2/b]\nssl_flags = SslRequireCert\n");
+
+	ck_ok(c);
+	/* [0] is IIS Manager's, for the two sites sharing 0.0.0.0:443 */
+	ck_assert_uint_eq(c->nwarnings, 5);
+	ck_assert_str_eq(c->warnings[1], "t.ini:11: warning: [site MySite]: SslMapCert (mapping "
+	    "client certificates to Windows accounts) is not emulated: the certificate is checked "
+	    "and forwarded, nobody is logged on");
+	ck_assert_str_eq(c->warnings[2], "t.ini:13: warning: [location MySite V2/a] asks for "
+	    "client certificates but [server] has no trust =: every client certificate will be "
+	    "untrusted (403.16); so will those of every other site and path that asks");
+	ck_assert_str_eq(c->warnings[3], "t.ini:3: warning: [sslcert 0.0.0.0:443]: "
+	    "dsmapperusage = enable is shown by show sslcert, not emulated (no directory maps "
+	    "certificates to accounts here)");
+	ck_assert_ptr_nonnull(strstr(c->warnings[4], "enabletokenbinding = enable is shown by "
+	    "show sslcert, not emulated"));
+	conf_free(c);
+}
+END_TEST
+
+/* The manual page lists every key of the table as ".It Cm KEY" under its section's
+ * ".Sh [NAME" heading, and no key the table does not have. */
+START_TEST(test_conf_man_page_lists_every_key)
+{
+	FILE *f = fopen("man/sysbind.ini.5", "r");
+	char line[512], listed[128][64];
+	int sec = -1, secs[128];
+	size_t n, i, j, nlisted = 0;
+	const struct conf_key *k = conf_keys(&n);
+
+	ck_assert_msg(f != NULL, "man/sysbind.ini.5 (run from the repository root)");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			sec = strncmp(line, ".Sh [server]", 12) == 0 ? CONF_SECTION_SERVER :
+			    strncmp(line, ".Sh [sslcert", 12) == 0 ? CONF_SECTION_SSLCERT :
+			    strncmp(line, ".Sh [site", 9) == 0 ? CONF_SECTION_SITE :
+			    strncmp(line, ".Sh [location", 13) == 0 ? CONF_SECTION_LOCATION : -1;
+			continue;
+		}
+		if (sec < 0 || strncmp(line, ".It Cm ", 7) != 0)
+			continue;
+		ck_assert_uint_lt(nlisted, 128);
+		snprintf(listed[nlisted], sizeof(listed[0]), "%.63s", line + 7);
+		listed[nlisted][strcspn(listed[nlisted], " \n")] = '\0';
+		secs[nlisted++] = sec;
+	}
+	fclose(f);
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nlisted; j++)
+			if (secs[j] == (int)k[i].section && strcmp(listed[j], k[i].name) == 0)
+				break;
+		ck_assert_msg(j < nlisted, "%s of %s is not in man/sysbind.ini.5", k[i].name,
+		    conf_section_name(k[i].section));
+	}
+	for (j = 0; j < nlisted; j++)
+		ck_assert_msg(conf_key_find((enum conf_section)secs[j], listed[j]) != NULL,
+		    "man/sysbind.ini.5 lists %s, which %s does not have", listed[j],
+		    conf_section_name((enum conf_section)secs[j]));
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1402,6 +1847,13 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_port_clash);
 	tcase_add_test(tc, test_conf_warning_shared_binding);
 	tcase_add_test(tc, test_conf_warning_no_default_ssl);
+	tcase_add_test(tc, test_conf_sslcert_switches);
+	tcase_add_test(tc, test_conf_sslcert_netsh_values);
+	tcase_add_test(tc, test_conf_site_ssl_flags);
+	tcase_add_test(tc, test_conf_locations);
+	tcase_add_test(tc, test_conf_client_server_keys);
+	tcase_add_test(tc, test_conf_tls_versions);
+	tcase_add_test(tc, test_conf_client_warnings);
 	suite_add_tcase(s, tc);
 
 	tcase_add_unchecked_fixture(tl, certs_setup, NULL);
@@ -1415,6 +1867,8 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_load_not_regular);
 	tcase_add_test(tl, test_conf_serve_needs_a_site);
 	tcase_add_test(tl, test_conf_certificate_unavailable);
+	tcase_add_test(tl, test_conf_load_client_material);
+	tcase_add_test(tl, test_conf_man_page_lists_every_key);
 	suite_add_tcase(s, tl);
 	return s;
 }

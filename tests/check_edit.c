@@ -606,6 +606,205 @@ START_TEST(test_edit_netsh_update)
 }
 END_TEST
 
+/* Issue 14: netsh's client-certificate and TLS parameters land as [sslcert] keys (Enable
+ * as enable); update sslpropertyex sets the Extended Properties, which a later update
+ * sslcert keeps. */
+START_TEST(test_edit_netsh_flags_and_sslpropertyex)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 11, "http", "add", "sslcert",
+	    "ccs=9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs",
+	    "clientcertnegotiation=Enable", "disabletls13=enable", "sslctlstorename=ClientAuthIssuer",
+	    "revocationfreshnesstime=3600", "verifyclientcertrevocation=DISABLE"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully added\r\n\r\n");
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert ccs:9443]\ndirectory = ccs\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\nverifyclientcertrevocation = disable\n"
+	    "revocationfreshnesstime = 3600\nsslctlstorename = ClientAuthIssuer\n"
+	    "clientcertnegotiation = enable\ndisabletls13 = enable\n") != NULL, "%s", text);
+	free(text);
+	free(out);
+	free(err);
+
+	/* sslpropertyex: PropertyId 0, then 1, on the ipport entry; its key lines stay */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=65535"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully updated\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 7, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=1", "maxsettingsperframe=100",
+	    "maxsettingsperminute=1000"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=70000"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert 0.0.0.0:8443]\ncerthash = "
+	    "5e537858f558b101c877dd9a442344dd7f110794\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\nreceivewindow = 70000\n"
+	    "maxsettingsperframe = 100\nmaxsettingsperminute = 1000\n\n[sslcert ccs:9443]") != NULL,
+	    "%s", text);
+	free(text);
+	/* an update of the binding keeps them (ccs: no certificate lookup) */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ccs=9443", "propertyid=1", "maxsettingsperminute=5"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 7, "http", "update", "sslcert",
+	    "ccs=9443", "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}", "directory=ccs",
+	    "disablehttp2=enable"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[sslcert ccs:9443]\ndirectory = ccs\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\ndisablehttp2 = enable\n"
+	    "maxsettingsperminute = 5\n") != NULL, "%s", text);
+	free(text);
+
+	/* what netsh refuses */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=1", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(err, "receivewindow= belongs to propertyid=0"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 5, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "receivewindow=65535"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "One or more essential parameters were not entered."));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=2", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:9999", "propertyid=0", "receivewindow=65535"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate update failed, Error: 2\r\nThe system cannot "
+	    "find the file specified.\r\n\r\n");
+	free(out);
+	free(err);
+	/* a value netsh takes but the binding cannot hold: the file is left as it was */
+	text = read_all(path);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "update", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=1000"), 1);
+	ck_assert_str_eq(out, "\r\nSSL Certificate update failed, Error: 87\r\nThe parameter is "
+	    "incorrect.\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(err, "receivewindow must be a number from 65535 to "
+	    "2147483647, not \"1000\""));
+	free(out);
+	free(err);
+	free(conf);
+	conf = read_all(path);
+	ck_assert_str_eq(conf, text);
+	free(conf);
+	free(text);
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslpropertyex",
+	    "ipport=0.0.0.0:8443", "propertyid=0", "receivewindow=65535"), 2);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* appcmd list|set config for IIS's <access sslFlags>: the effective flags of a path, as
+ * appcmd prints a section; set writes the site's ssl_flags or its [location]. */
+START_TEST(test_edit_appcmd_access_config)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	conf = replaced(base, "state = started\n", "state = started\nssl_flags = Ssl\n"
+	    "\n[location MySite V2/old]\nssl_flags = Ssl128\n");
+	path = temp_conf(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config",
+	    "MySite V2/secure/x", "-section:system.webServer/security/access"), 0);
+	ck_assert_str_eq(out, "<system.webServer>\n  <security>\n    <access sslFlags=\"Ssl\" />\n"
+	    "  </security>\n</system.webServer>\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 6, "set", "config",
+	    "MySite V2/secure", "-section:system.webServer/security/access",
+	    "/sslFlags:\"Ssl, SslNegotiateCert, SslRequireCert\"", "/commit:apphost"), 0);
+	ck_assert_str_eq(out, "Applied configuration changes to section "
+	    "\"system.webServer/security/access\" for \"MACHINE/WEBROOT/APPHOST/MySite V2/secure\" "
+	    "at configuration commit path \"MACHINE/WEBROOT/APPHOST\"\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config", "mysite v1",
+	    "/section:system.webServer/security/access", "/sslFlags:Ssl,SslNegotiateCert"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config", "MySite V2/OLD/",
+	    "/section:system.webServer/security/access", "/sslFlags:None"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "bindings = https/127.0.0.1:8443:sitev1.mysite.com, "
+	    "http/127.0.0.1:8080:sitev1.mysite.com\nssl_flags = Ssl,SslNegotiateCert\n\n") != NULL,
+	    "%s", text);
+	ck_assert_msg(strstr(text, "state = started\nssl_flags = Ssl\n\n[location MySite V2/secure]"
+	    "\nssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n\n[location MySite V2/old]\n"
+	    "ssl_flags = None\n") != NULL, "%s", text);
+	free(text);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config",
+	    "MySite V2/Secure/deeper", "-section:system.webServer/security/access"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "<access sslFlags=\"Ssl, SslNegotiateCert, "
+	    "SslRequireCert\" />"));
+	free(out);
+	free(err);
+	/* no path: the server's, which sysbind keeps per site */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "config",
+	    "-section:system.webServer/security/access"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "<access sslFlags=\"None\" />"));
+	free(out);
+	free(err);
+
+	/* refused: a bad value (the file kept), a site that is not there, another section */
+	text = read_all(path);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config", "MySite V2/x",
+	    "-section:system.webServer/security/access", "/sslFlags:Bogus"), 1);
+	ck_assert_str_eq(out, "ERROR ( hresult:80070057, message:Failed to commit configuration "
+	    "changes. )\n");
+	ck_assert_ptr_nonnull(strstr(err, "\"Bogus\" is not one of None, Ssl"));
+	free(out);
+	free(err);
+	free(conf);
+	conf = read_all(path);
+	ck_assert_str_eq(conf, text);
+	free(conf);
+	free(text);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config", "Nope/x",
+	    "-section:system.webServer/security/access"), 1);
+	ck_assert_str_eq(out, "ERROR ( message:Config Error Unrecognized configuration path "
+	    "'MACHINE/WEBROOT/APPHOST/Nope/x' )\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config", "MySite V2",
+	    "-section:system.webServer/security/authentication"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "only -section:system.webServer/security/access is "
+	    "emulated"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 6, "set", "config", "MySite V2",
+	    "-section:system.webServer/security/access", "/sslFlags:Ssl", "/commit:site"), 2);
+	ck_assert_ptr_nonnull(strstr(err, "/commit:site: sysbind keeps one configuration"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config", "MySite V2/a/../b",
+	    "-section:system.webServer/security/access", "/sslFlags:Ssl"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "the path may not hold"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* appcmd's parameters from its table: list filters, sslFlags in either form, a site whose
  * name only a quoted header can hold. */
 START_TEST(test_edit_appcmd_table_and_quoted_names)
@@ -738,6 +937,8 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_netsh_add_delete_show);
 	tcase_add_test(tc, test_edit_netsh_every_parameter);
 	tcase_add_test(tc, test_edit_netsh_update);
+	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);
+	tcase_add_test(tc, test_edit_appcmd_access_config);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);
 	suite_add_tcase(s, tc);

@@ -102,6 +102,7 @@ struct opts {
 	int head_ret;
 	int serialize;
 	int fw_tls, fw_upgrade;
+	const char *fw_cert_header, *fw_client_cert;
 	int trim;             /* http_parser_trim after every feed, as conn.c does when idle */
 };
 
@@ -122,6 +123,8 @@ static char *run_cuts(const struct opts *o, const char *in, size_t len, const si
 	r.serialize = o->serialize;
 	r.fw.tls = o->fw_tls;
 	r.fw.upgrade = o->fw_upgrade;
+	r.fw.cert_header = o->fw_cert_header;
+	r.fw.client_cert = o->fw_client_cert;
 	p = http_parser_new(o->kind, o->lim ? o->lim : &lim_default, &rec_cb, &r);
 	ck_assert_ptr_nonnull(p);
 	if (o->method != NULL)
@@ -958,6 +961,34 @@ START_TEST(test_http_serialize_request_strips_hop_by_hop_and_appends_xff)
 }
 END_TEST
 
+/* The client certificate header is sysbind's: every copy the client sent goes (any case,
+ * several), the connection's certificate is added last; none added without one. */
+START_TEST(test_http_serialize_request_client_cert_header)
+{
+	static const char in[] = "GET /s HTTP/1.1\r\nHost: h\r\nX-ARR-ClientCert: forged\r\n"
+	    "x-arr-clientcert: again\r\nX-ARR-ClientCertX: kept\r\nAccept: */*\r\n\r\n";
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .serialize = 1, .fw_tls = 1,
+	    .fw_cert_header = "X-ARR-ClientCert", .fw_client_cert = "MIIBrz+/=" };
+	enum http_error e;
+	char *ser, *s;
+
+	s = run_cuts(&o, in, strlen(in), NULL, 0, &e, &ser);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(ser, "GET /s HTTP/1.1\r\nHost: h\r\nX-ARR-ClientCertX: kept\r\n"
+	    "Accept: */*\r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: https\r\n"
+	    "X-Forwarded-Host: h\r\nX-ARR-ClientCert: MIIBrz+/=\r\n\r\n");
+	free(s);
+	free(ser);
+	o.fw_client_cert = NULL;
+	s = run_cuts(&o, in, strlen(in), NULL, 0, &e, &ser);
+	ck_assert_ptr_null(strstr(ser, "forged"));
+	ck_assert_ptr_null(strstr(ser, "again"));
+	ck_assert_ptr_null(strstr(ser, "X-ARR-ClientCert:"));
+	free(s);
+	free(ser);
+}
+END_TEST
+
 /* Connection may name many fields, and a head may hold many: stripping stays exact. */
 START_TEST(test_http_serialize_request_many_connection_tokens)
 {
@@ -1248,6 +1279,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_bare_cr_in_chunked_framing);
 	tcase_add_test(tc, test_http_chunk_extensions_valid_and_limited);
 	tcase_add_test(tc, test_http_serialize_request_many_connection_tokens);
+	tcase_add_test(tc, test_http_serialize_request_client_cert_header);
 	tcase_add_test(tc, test_http_field_id_names_each_known_field_in_any_case);
 	tcase_add_test(tc, test_http_limit_url_length);
 	tcase_add_test(tc, test_http_limit_field_length);

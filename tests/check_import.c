@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "import.h"
+#include "views.h"
 
 #define FIX "tests/fixtures/iis/"
 
@@ -118,9 +120,13 @@ START_TEST(test_import_several_sites_2022)
 	    "Web Site\": binding net.tcp/808:*: protocol net.tcp is not supported");
 	HAS(r.warnings, FIX "several-sites.applicationHost.config:36: warning: site \"Default "
 	    "Web Site\": binding net.pipe/*");
-	HAS(r.warnings, FIX "several-sites.applicationHost.config:45: warning: site \"Shop\": "
-	    "binding https/*:443:WWW.Example.com: sslFlags 97: DisableTLS13, DisableLegacyTLS "
-	    "not emulated");
+	/* sslFlags 97 = Sni + DisableTLS13 + DisableLegacyTLS: the entry's flags, as netsh
+	 * shows them there: nothing to say */
+	HASNT(r.warnings, "sslFlags 97");
+	HAS(r.text, "[sslcert www.example.com:443]   ; " FIX "several-sites.sslcert-2022.txt "
+	    "line 129\ncerthash = 0123456789abcdef0123456789abcdef01234567\n"
+	    "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\ncertstorename = WebHosting\n"
+	    "disabletls13 = enable\ndisablelegacytls = enable\n");
 	HAS(r.warnings, "several-sites.applicationHost.config:77: warning: site \"WCF Only\" has "
 	    "no http or https binding: not carried over");
 	HAS(r.warnings, FIX "several-sites.sslcert-2022.txt:160: warning: ccs entry for port 443: "
@@ -659,6 +665,317 @@ START_TEST(test_import_nothing_usable)
 }
 END_TEST
 
+/* ---- issue 14: every netsh line, the binding flags, IIS's access sslFlags ---- */
+
+/* Write text to a new temporary file; its path in path (a mkstemp template). */
+static void
+temp_write(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+#define ONE_HTTP_SITE \
+	"<configuration><system.applicationHost><sites>\n" \
+	"<site name=\"S\" id=\"1\"><bindings><binding protocol=\"http\" " \
+	"bindingInformation=\"*:80:\" /></bindings></site>\n" \
+	"</sites></system.applicationHost></configuration>\n"
+
+/* import FIX/name, then show sslcert of the result: the same bytes. */
+static void
+assert_roundtrip(const char *name)
+{
+	char apph[] = "/tmp/check_import_r.XXXXXX", store[] = "/tmp/check_import_rs.XXXXXX";
+	char path[256], cmd[512], err[8192], *got = NULL, *want;
+	size_t glen = 0, wlen;
+	struct result r;
+	struct conf *c;
+	FILE *f;
+
+	temp_write(apph, ONE_HTTP_SITE);
+	ck_assert_ptr_nonnull(mkdtemp(store));
+	snprintf(cmd, sizeof(cmd), "%s/ccs", store);
+	ck_assert_int_eq(mkdir(cmd, 0700), 0);
+	snprintf(path, sizeof(path), FIX "%s", name);
+	run_import(&r, apph, path, store, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s\n%s", err, r.text);
+	f = open_memstream(&got, &glen);
+	ck_assert_int_eq(views_show_sslcert(c, f, NULL), 0);
+	fclose(f);
+	want = fixture(name, &wlen);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "---- imported:\n%s---- shown:\n%s---- %s:\n%s----\n", r.text, got,
+		    name, want);
+	ck_assert_msg(strcmp(got, want) == 0, "show sslcert of the import of %s differs", name);
+	conf_free(c);
+	free(got);
+	free(want);
+	result_free(&r);
+	unlink(apph);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_import_roundtrip_layouts)
+{
+	assert_roundtrip("netsh-2012.txt");
+	assert_roundtrip("netsh-2019.txt");
+	assert_roundtrip("netsh-2022.txt");
+	assert_roundtrip("netsh-2025.txt");
+	assert_roundtrip("netsh-2022-every-flag.txt");
+}
+END_TEST
+
+/* Every flag set: each key written, show_layout left at its default (2022). */
+START_TEST(test_import_every_flag_keys)
+{
+	char apph[] = "/tmp/check_import_e.XXXXXX";
+	struct result r;
+
+	temp_write(apph, ONE_HTTP_SITE);
+	run_import(&r, apph, FIX "netsh-2022-every-flag.txt", NULL, NULL);
+	unlink(apph);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	ck_assert_str_eq(r.warnings, "");
+	HASNT(r.text, "show_layout");
+	HAS(r.text, "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\n"
+	    "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\ncertstorename = My\n"
+	    "verifyclientcertrevocation = disable\nverifyrevocationwithcachedclientcertonly = "
+	    "enable\nusagecheck = disable\nrevocationfreshnesstime = 3600\n"
+	    "urlretrievaltimeout = 15000\nsslctlidentifier = MyCtl\n"
+	    "sslctlstorename = ClientAuthIssuer\ndsmapperusage = enable\n"
+	    "clientcertnegotiation = enable\nreject = enable\ndisablehttp2 = enable\n"
+	    "disablequic = enable\ndisabletls12 = enable\ndisabletls13 = enable\n"
+	    "disableocspstapling = enable\nenabletokenbinding = enable\n"
+	    "logextendedevents = enable\ndisablelegacytls = enable\nenablesessionticket = enable\n"
+	    "receivewindow = 65535\nmaxsettingsperframe = 100\nmaxsettingsperminute = 1000\n");
+	result_free(&r);
+	/* other layouts name themselves; Windows 11's empty PropertyId 2-4 blocks and its
+	 * Enable Caching Client Hello without Disable Session ID read without a word */
+	strcpy(apph, "/tmp/check_import_e.XXXXXX");
+	temp_write(apph, ONE_HTTP_SITE);
+	run_import(&r, apph, FIX "netsh-2025-bc.txt", NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	ck_assert_str_eq(r.warnings, "");
+	HAS(r.text, "show_layout = 2025             ; the layout of " FIX "netsh-2025-bc.txt\n");
+	result_free(&r);
+	run_import(&r, apph, FIX "netsh-2019.txt", NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "show_layout = 2019 ");
+	HAS(r.text, "sslctlstorename = AdfsTrustedDevices\n");
+	result_free(&r);
+	unlink(apph);
+}
+END_TEST
+
+/* Nothing read is dropped silently: a label sysbind does not know, a value netsh never
+ * prints, a line outside its Extended Properties block are warnings at their lines. */
+START_TEST(test_import_netsh_unknown_lines)
+{
+	static const char text[] =
+	    "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n"
+	    "    IP:port                      : 0.0.0.0:443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n"
+	    "    Negotiate Client Certificate : Maybe\r\n"
+	    "    Revocation Freshness Time    : -5\r\n"
+	    "    Receive Window               : 70000\r\n"
+	    "    Frobnicate Widgets           : Set\r\n"
+	    "    Disable TLS1.3               : Set\r\n"
+	    " Extended Properties:\r\n"
+	    "    PropertyId                   : 1\r\n"
+	    "    Receive Window               : 70000\r\n"
+	    "    Max Settings Per Frame       : 100\r\n"
+	    " Extended Properties:\r\n"
+	    "    PropertyId                   : 7\r\n"
+	    "    Mystery Knob                 : 3\r\n\r\n";
+	struct import_netsh_entry *v = NULL;
+	size_t n = 0, len = 0;
+	char *w = NULL, err[256];
+	FILE *f = open_memstream(&w, &len);
+
+	ck_assert_int_eq(import_netsh_parse(text, strlen(text), "s.txt", &v, &n, f, err,
+	    sizeof(err)), 0);
+	fclose(f);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(w,
+	    "s.txt:7: warning: [sslcert 0.0.0.0:443]: Negotiate Client Certificate \"Maybe\" is "
+	    "none of Enabled, Disabled, Set, Not Set: left at netsh's default (disable)\n"
+	    "s.txt:8: warning: [sslcert 0.0.0.0:443]: Revocation Freshness Time \"-5\" is not a "
+	    "number from 0 to 4294967295: left at netsh's default (0)\n"
+	    "s.txt:9: warning: [sslcert 0.0.0.0:443]: Receive Window belongs in the Extended "
+	    "Properties block of PropertyId 0: not carried over\n"
+	    "s.txt:10: warning: [sslcert 0.0.0.0:443]: \"Frobnicate Widgets\" is not a line of "
+	    "`netsh http show sslcert` sysbind knows: not carried over\n"
+	    "s.txt:14: warning: [sslcert 0.0.0.0:443]: Receive Window belongs in the Extended "
+	    "Properties block of PropertyId 0: not carried over\n"
+	    "s.txt:18: warning: [sslcert 0.0.0.0:443]: \"Mystery Knob\" is not a line of `netsh "
+	    "http show sslcert` sysbind knows: not carried over\n");
+	ck_assert_uint_eq(v[0].flags, CONF_SSL_DISABLE_TLS13);
+	ck_assert_uint_eq(v[0].layout, 2022);
+	free(v);
+	free(w);
+}
+END_TEST
+
+/* A binding's sslFlags 4 to 128 are the flags of the entry it resolves to; the keyword
+ * form too; disagreements and bits with no entry are said. */
+START_TEST(test_import_binding_flags_to_entries)
+{
+	char apph[] = "/tmp/check_import_b.XXXXXX", ssl[] = "/tmp/check_import_c.XXXXXX";
+	static const char a[] =
+	    "<configuration><system.applicationHost><sites>\n"
+	    "<site name=\"A\" id=\"1\"><bindings>\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:443:a.example.com\" "
+	    "sslFlags=\"Sni, DisableTLS13, NegotiateClientCert\" />\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:443:\" sslFlags=\"4\" />\n"
+	    "</bindings></site>\n"
+	    "<site name=\"B\" id=\"2\"><bindings>\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:443:b.example.com\" "
+	    "sslFlags=\"64\" />\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:8443:c\" "
+	    "sslFlags=\"Sni, DisableQUIC\" />\n"
+	    "</bindings></site>\n"
+	    "</sites></system.applicationHost></configuration>\n";
+	static const char s[] =
+	    "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n"
+	    "    IP:port                      : 0.0.0.0:443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n"
+	    "    Negotiate Client Certificate : Disabled\r\n\r\n"
+	    "    Hostname:port                : a.example.com:443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n"
+	    "    Negotiate Client Certificate : Disabled\r\n\r\n";
+	struct result r;
+	struct conf *c;
+	char err[4096];
+
+	temp_write(apph, a);
+	temp_write(ssl, s);
+	run_import(&r, apph, ssl, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "show_layout = 2012 ");
+	HAS(r.text, "[sslcert a.example.com:443]   ; ");
+	HAS(r.text, "certhash = 5e537858f558b101c877dd9a442344dd7f110794\n"
+	    "clientcertnegotiation = enable\ndisabletls13 = enable\n\n[site A]");
+	HAS(r.text, "certhash = 5e537858f558b101c877dd9a442344dd7f110794\n"
+	    "disablehttp2 = enable\ndisablelegacytls = enable\n\n[sslcert a.example.com:443]");
+	/* netsh's 2012 layout shows Negotiate Client Certificate, as Disabled */
+	HAS(r.warnings, ":3: warning: site \"A\": binding https/*:443:a.example.com has sslFlags "
+	    "NegotiateClientCert, but ");
+	HAS(r.warnings, "shows \"Negotiate Client Certificate\" not set for a.example.com:443 (line "
+	    "9): set (IIS writes a binding's flags into HTTP.SYS when it saves the binding");
+	/* it has no Disable TLS1.3 line: nothing to disagree with */
+	HASNT(r.warnings, "DisableTLS13, but");
+	HAS(r.warnings, ":7: warning: site \"B\": binding https/*:443:b.example.com (sslFlags 64: "
+	    "disablelegacytls = enable) shares [sslcert 0.0.0.0:443] with https/*:443: of site "
+	    "\"A\" (line 4: disablehttp2 = enable), and their flags differ: the entry gets both");
+	HAS(r.warnings, ":8: warning: site \"B\": binding https/*:8443:c: sslFlags 17 "
+	    "(disablequic = enable): no [sslcert] entry for this binding in the netsh output to "
+	    "carry them: not carried over");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->sslcerts[0].flags, CONF_SSL_DISABLE_HTTP2 |
+	    CONF_SSL_DISABLE_LEGACY_TLS);
+	ck_assert_uint_eq(c->sslcerts[1].flags, CONF_SSL_DISABLE_TLS13 |
+	    CONF_SSL_NEGOTIATE_CLIENT_CERT);
+	conf_free(c);
+	result_free(&r);
+	/* without a netsh output the flags have nowhere to go */
+	run_import(&r, apph, NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.warnings, ":3: warning: site \"A\": binding https/*:443:a.example.com: sslFlags 161 "
+	    "(disabletls13 = enable, clientcertnegotiation = enable): no netsh output (--sslcert), "
+	    "so no [sslcert] entry to carry them: not carried over");
+	result_free(&r);
+	unlink(apph);
+	unlink(ssl);
+}
+END_TEST
+
+/* IIS's <access sslFlags>: server-wide, a site's, its paths'; uploadReadAheadSize. */
+START_TEST(test_import_access_locations)
+{
+	char apph[] = "/tmp/check_import_l.XXXXXX";
+	static const char a[] =
+	    "<configuration>\n"                                                          /* 1 */
+	    "<system.applicationHost><sites>\n"
+	    "<site name=\"MySite V2\" id=\"2\"><bindings><binding protocol=\"https\" "
+	    "bindingInformation=\"*:443:v2\" /></bindings></site>\n"
+	    "<site name=\"MySite\" id=\"1\"><bindings><binding protocol=\"https\" "
+	    "bindingInformation=\"*:443:v1\" /></bindings></site>\n"
+	    "<site name=\"Gone\" id=\"3\"><bindings><binding protocol=\"net.tcp\" "
+	    "bindingInformation=\"808:*\" /></bindings></site>\n"                       /* 5 */
+	    "</sites></system.applicationHost>\n"
+	    "<system.webServer><security><access sslFlags=\"Ssl\" /></security>\n"      /* 7 */
+	    "<serverRuntime uploadReadAheadSize=\"65536\" /></system.webServer>\n"
+	    "<location path=\"MySite V2\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl, SslNegotiateCert\" /></security></system.webServer>"
+	    "</location>\n"                                                             /* 9 */
+	    "<location path=\"MySite V2/secure\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl, SslNegotiateCert, SslRequireCert\" /></security>"
+	    "<serverRuntime uploadReadAheadSize=\"1024\" /></system.webServer></location>\n"
+	    "<location path=\"mysite v2/Secure/\"><system.webServer><security>"
+	    "<access sslFlags=\"104\" /></security></system.webServer></location>\n"    /* 11 */
+	    "<location path=\"Nowhere/x\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl\" /></security></system.webServer></location>\n"
+	    "<location path=\"Gone\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl\" /></security></system.webServer></location>\n"    /* 13 */
+	    "<location path=\"MySite/a/../b\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl\" /></security></system.webServer></location>\n"
+	    "<location path=\"MySite/x\"><system.webServer><security>"
+	    "<access sslFlags=\"Bogus\" /></security></system.webServer></location>\n"  /* 15 */
+	    "<location path=\"MySite/api;v1\"><system.webServer><security>"
+	    "<access sslFlags=\"SslRequireCert\" /></security></system.webServer></location>\n"
+	    "</configuration>\n";
+	struct result r;
+	struct conf *c;
+	char err[4096], buf[64];
+
+	temp_write(apph, a);
+	run_import(&r, apph, NULL, NULL, NULL);
+	unlink(apph);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "upload_read_ahead_size = 65536   ; IIS's serverRuntime uploadReadAheadSize\n");
+	HAS(r.text, "[site MySite V2]\nid = 2\nbindings = https/*:443:v2\n; backend = "
+	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
+	    "ssl_flags = Ssl, SslNegotiateCert\n\n[location MySite V2/secure]   ; <location path> "
+	    "of IIS's line 11\nssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n");
+	/* the server-wide flags, for a site with none of its own */
+	HAS(r.text, "[site MySite]\nid = 1\nbindings = https/*:443:v1\n; backend = "
+	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
+	    "ssl_flags = Ssl\n\n[location \"MySite/api;v1\"]   ; <location path> of IIS's line 16\n"
+	    "ssl_flags = SslRequireCert\n");
+	HAS(r.warnings, ":10: warning: <location path=\"MySite V2/secure\">: uploadReadAheadSize "
+	    "1024 is not carried over: sysbind has one upload_read_ahead_size for the whole "
+	    "server\n");
+	HAS(r.warnings, ":11: warning: site \"MySite V2\": access sslFlags of /Secure given again "
+	    "(first at line 10; paths compare without case): the last one is kept\n");
+	HAS(r.warnings, ":12: warning: <location path=\"Nowhere/x\">: no site is named by it: its "
+	    "access sslFlags are not carried over\n");
+	HAS(r.warnings, ":13: warning: <location path=\"Gone\">: site \"Gone\" is not carried "
+	    "over, nor its access sslFlags\n");
+	HAS(r.warnings, ":14: warning: <location path=\"MySite/a/../b\">: the path may not hold "
+	    "\".\" or \"..\" segments: its access sslFlags are not carried over\n");
+	HAS(r.warnings, ":15: warning: <access sslFlags=\"Bogus\">: not IIS's flags (None, Ssl, "
+	    "SslNegotiateCert, SslRequireCert, SslMapCert, Ssl128, or their number): not carried "
+	    "over\n");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s\n%s", err, r.text);
+	ck_assert_uint_eq(c->upload_read_ahead_size, 65536);
+	ck_assert_uint_eq(c->nlocations, 2);
+	ck_assert_str_eq(c->locations[0].path, "/secure");
+	ck_assert_str_eq(conf_access_format(c->locations[0].ssl_flags, buf, sizeof(buf)),
+	    "Ssl, SslNegotiateCert, SslRequireCert");
+	ck_assert_str_eq(c->locations[1].path, "/api;v1");
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
 static Suite *
 import_suite(void)
 {
@@ -666,6 +983,11 @@ import_suite(void)
 	TCase *tc = tcase_create("import");
 
 	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_import_roundtrip_layouts);
+	tcase_add_test(tc, test_import_every_flag_keys);
+	tcase_add_test(tc, test_import_netsh_unknown_lines);
+	tcase_add_test(tc, test_import_binding_flags_to_entries);
+	tcase_add_test(tc, test_import_access_locations);
 	tcase_add_test(tc, test_import_two_sites_2012);
 	tcase_add_test(tc, test_import_several_sites_2022);
 	tcase_add_test(tc, test_import_netsh_2012_and_2022_layouts);

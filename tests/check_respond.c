@@ -27,6 +27,45 @@ static char *take(struct evbuffer *b, size_t *len)
 	return s;
 }
 
+/* IIS's pages: 403.htm is 1233 bytes as IIS sends it (the Content-Length of its remote
+ * 403 in captures), IIS's headers, no Connection: close of their own. */
+START_TEST(test_respond_iis_pages)
+{
+	static const struct { enum respond_page p; int status; const char *h2; } t[] = {
+		{ PAGE_IIS_FORBIDDEN, 403, "<h2>403 - Forbidden: Access is denied.</h2>" },
+		{ PAGE_IIS_TOO_LARGE, 413, "<h2>413 - Request Entity Too Large.</h2>" },
+		{ PAGE_IIS_SERVER_ERROR, 500, "<h2>500 - Internal server error.</h2>" },
+	};
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+	size_t n;
+
+	ck_assert_int_eq(respond_error_body(b, PAGE_IIS_FORBIDDEN), 0);
+	ck_assert_uint_eq(evbuffer_get_length(b), 1233);
+	evbuffer_free(b);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct respond_msg m;
+
+		ck_assert(respond_page_is_iis(t[i].p));
+		ck_assert_int_eq(respond_page_status(t[i].p), t[i].status);
+		ck_assert_int_eq(respond_error_msg(&m, t[i].p, "Microsoft-HTTPAPI/2.0", fixed_now, 0),
+		    0);
+		b = evbuffer_new();
+		ck_assert_int_eq(respond_msg_write(&m, 0, b), 0);
+		s = take(b, &n);
+		ck_assert_ptr_nonnull(strstr(s, "\r\nContent-Type: text/html\r\n"
+		    "Server: Microsoft-IIS/10.0\r\nX-Powered-By: ASP.NET\r\n"
+		    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\nContent-Length: "));
+		ck_assert_ptr_null(strstr(s, "Connection:"));
+		ck_assert_ptr_nonnull(strstr(s, t[i].h2));
+		free(s);
+		evbuffer_free(b);
+		respond_msg_clear(&m);
+	}
+	ck_assert(!respond_page_is_iis(PAGE_BAD_REQUEST));
+}
+END_TEST
+
 START_TEST(test_respond_body_lengths_match_table)
 {
 	static const struct { enum respond_page p; int status; size_t len; } t[] = {
@@ -325,7 +364,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 796\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 826\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -350,9 +389,48 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
-	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"]\n"
+	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"],\n"
+	    "  \"client_certificate\": null\n"
 	    "}\n");
 	ck_assert(json_valid(body));
+	free(body);
+	free(head);
+}
+END_TEST
+
+/* The second round: the client certificate block, valid JSON, each key as it was given. */
+START_TEST(test_respond_diag_json_client_certificate)
+{
+	struct respond_diag d = {
+		.site = "App", .site_id = 1, .binding = "https/*:443:", .local = "127.0.0.1:443",
+		.client = "127.0.0.1:40000", .host = "localhost", .sni = "localhost",
+		.mode = CONF_MODE_IIS8, .tls = 1, .verdict = VERDICT_OK,
+		.cc_flags = "Ssl, SslNegotiateCert, SslRequireCert",
+		.cc_where = "[location App/secure]", .cc_round = DIAG_CC_RENEGOTIATION,
+		.cc_subject = "CN=client.alice", .cc_verdict = "ok", .cc_why = "served \"ok\"",
+	};
+	char *head;
+	char *body = diag_body(&d, 1, 0, &head);
+
+	ck_assert(json_valid(body));
+	ck_assert_ptr_nonnull(strstr(body, "  \"client_certificate\": {\n"
+	    "    \"ssl_flags\": \"Ssl, SslNegotiateCert, SslRequireCert\",\n"
+	    "    \"from\": \"[location App/secure]\",\n"
+	    "    \"asked_in\": \"renegotiation\",\n"
+	    "    \"subject\": \"CN=client.alice\",\n"
+	    "    \"verdict\": \"ok\",\n"
+	    "    \"why\": \"served \\\"ok\\\"\"\n"
+	    "  }\n}\n"));
+	free(body);
+	free(head);
+	/* HTML: the timeline's item and the picture's stage */
+	d.cc_round = DIAG_CC_HANDSHAKE;
+	d.cc_subject = NULL;
+	body = diag_body(&d, 0, 0, &head);
+	ck_assert_ptr_nonnull(strstr(body, "<li id=\"clientcert\"><h2>7. Client certificate</h2>"));
+	ck_assert_ptr_nonnull(strstr(body, "id=\"stage-clientcert\""));
+	ck_assert_ptr_nonnull(strstr(body, "Client certificate (asked in the first handshake)"));
+	ck_assert_ptr_nonnull(strstr(body, "The client sent none."));
 	free(body);
 	free(head);
 }
@@ -377,7 +455,7 @@ START_TEST(test_respond_diag_json_plain_http_and_escaping)
 	ck_assert_ptr_nonnull(strstr(body, "\"certificate\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"tls\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"verdict_why\": null,\n"));
-	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": []\n"));
+	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": [],\n  \"client_certificate\": null\n}"));
 	/* the validator itself refuses what it should */
 	ck_assert(!json_valid("{\"a\": \"x\ny\"}"));
 	ck_assert(!json_valid("{\"a\": \"\\q\"}"));
@@ -566,6 +644,8 @@ static Suite *respond_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_respond_body_lengths_match_table);
+	tcase_add_test(tc, test_respond_iis_pages);
+	tcase_add_test(tc, test_respond_diag_json_client_certificate);
 	tcase_add_test(tc, test_respond_invalid_hostname_exact_bytes);
 	tcase_add_test(tc, test_respond_head_only_and_no_server);
 	tcase_add_test(tc, test_respond_sysbind_pages_use_the_template);

@@ -3,7 +3,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "tlsctx.h"
+
+/* The policy sentence the trace and explain show, for the profile and each flag. */
+START_TEST(test_tlsctx_policy_text_says_what_each_flag_leaves)
+{
+	static const char text[] =
+	    "[server]\ntls_profile = server2022\n"
+	    "[sslcert 127.0.0.1:443]\ncertificate = a.pem\nkey = a.key\n"
+	    "[sslcert 127.0.0.2:443]\ncertificate = a.pem\nkey = a.key\n"
+	    "disablelegacytls = enable\nenablesessionticket = enable\n"
+	    "clientcertnegotiation = enable\n"
+	    "[sslcert 127.0.0.3:443]\ncertificate = a.pem\nkey = a.key\n"
+	    "disabletls12 = enable\ndisablesessionid = enable\n"
+	    "[sslcert 127.0.0.4:443]\ncertificate = a.pem\nkey = a.key\n"
+	    "disablelegacytls = enable\ndisabletls12 = enable\ndisabletls13 = enable\n"
+	    "[site A]\nid = 1\nbindings = https/*:443:\n";
+	char err[256], buf[512];
+	struct conf *c = conf_parse(text, "t.ini", 0, err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->nsslcerts, 4);
+	ck_assert_str_eq(tlsctx_policy_text(c, &c->sslcerts[0], buf, sizeof(buf)),
+	    "TLS 1.0, 1.1, 1.2 and 1.3 (tls_profile server2022); session tickets off "
+	    "(enablesessionticket not set); session ids on; no CertificateRequest in this "
+	    "handshake (clientcertnegotiation disabled): a URL that wants a client certificate "
+	    "must ask for it later");
+	ck_assert_str_eq(tlsctx_policy_text(c, &c->sslcerts[1], buf, sizeof(buf)),
+	    "TLS 1.2 and 1.3 (tls_profile server2022, disablelegacytls: AES-GCM and ECDHE/DHE "
+	    "only); session tickets on (enablesessionticket); session ids on; a "
+	    "CertificateRequest in this handshake (clientcertnegotiation = enable)");
+	ck_assert_str_eq(tlsctx_policy_text(c, &c->sslcerts[2], buf, sizeof(buf)),
+	    "TLS 1.0, 1.1 and 1.3 (tls_profile server2022, disabletls12); session tickets off "
+	    "(enablesessionticket not set); session ids off (disablesessionid); no "
+	    "CertificateRequest in this handshake (clientcertnegotiation disabled): a URL that "
+	    "wants a client certificate must ask for it later");
+	ck_assert_str_eq(tlsctx_policy_text(c, &c->sslcerts[3], buf, sizeof(buf)),
+	    "no TLS version is left (tls_profile server2022, disablelegacytls: AES-GCM and "
+	    "ECDHE/DHE only, disabletls12, disabletls13)");
+	conf_free(c);
+}
+END_TEST
 
 /* Build a server_name extension body holding one host_name. */
 static size_t
@@ -80,6 +121,7 @@ tlsctx_suite(void)
 	tcase_add_test(tc, test_tlsctx_sni_parse_rejects_every_truncation);
 	tcase_add_test(tc, test_tlsctx_sni_parse_rejects_bad_names);
 	tcase_add_test(tc, test_tlsctx_sni_parse_rejects_an_empty_name);
+	tcase_add_test(tc, test_tlsctx_policy_text_says_what_each_flag_leaves);
 	suite_add_tcase(s, tc);
 	return s;
 }

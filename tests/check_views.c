@@ -105,7 +105,7 @@ capture(const struct conf *cfg, enum which w, int *rc)
 
 	ck_assert_ptr_nonnull(f);
 	switch (w) {
-	case SHOW:       r = views_show_sslcert(cfg, f); break;
+	case SHOW:       r = views_show_sslcert(cfg, f, NULL); break;
 	case LIST:       r = views_list_site(cfg, f); break;
 	case CHECK:      r = views_check(cfg, time(NULL), 0, f); break;
 	case CHECK_JSON: r = views_check(cfg, time(NULL), 1, f); break;
@@ -200,7 +200,7 @@ START_TEST(test_views_show_sslcert_ipport_bytes)
 	    "    IP:port                      : 0.0.0.0:8443\r\n"
 	    "    Certificate Hash             : %s\r\n"
 	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
-	    "    Certificate Store Name       : MY\r\n"
+	    "    Certificate Store Name       : (null)\r\n"
 	    "%s", first_cert(cfg)->thumbprint, netsh_tail);
 	assert_text(got, want);
 	ck_assert_int_eq((int)strlen(first_cert(cfg)->thumbprint), 40);
@@ -225,7 +225,7 @@ START_TEST(test_views_show_sslcert_hostnameport_and_ccs)
 	    "    Hostname:port                : sitev2.mysite.com:8443\r\n"
 	    "    Certificate Hash             : %s\r\n"
 	    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
-	    "    Certificate Store Name       : MY\r\n"
+	    "    Certificate Store Name       : (null)\r\n"
 	    "%s"
 	    "    Central Certificate Store    : 8443\r\n"
 	    "    Certificate Hash             : (null)\r\n"
@@ -757,6 +757,25 @@ START_TEST(test_cli_parse_explain)
 	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--http", "--local",
 	    "127.0.0.1:8080", "--host", "x", NULL), 0);
 	ck_assert_int_eq(o.http, 1);
+	ck_assert_ptr_null(o.path);
+	ck_assert_int_eq(o.tls, 0);
+	ck_assert_int_eq(o.h2, 0);
+	/* client certificates: a path, a TLS version, HTTP/2 */
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--local", "127.0.0.1:443",
+	    "--host", "x", "--path", "/secure/a", "--tls", "1.2", "--h2", NULL), 0);
+	ck_assert_str_eq(o.path, "/secure/a");
+	ck_assert_int_eq(o.tls, 12);
+	ck_assert_int_eq(o.h2, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--local", "127.0.0.1:443",
+	    "--host", "x", "--tls", "1.3", NULL), 0);
+	ck_assert_int_eq(o.tls, 13);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--http", "--local",
+	    "127.0.0.1:80", "--host", "x", "--path", "/p", NULL), 0);
+	/* appcmd's -section: reaches appcmd */
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "appcmd", "list", "config", "Site/p",
+	    "-section:system.webServer/security/access", NULL), 0);
+	ck_assert_int_eq(o.nargs, 4);
+	ck_assert_str_eq(o.args[3], "-section:system.webServer/security/access");
 }
 END_TEST
 
@@ -782,6 +801,14 @@ bad(const char *want, ...)
 
 START_TEST(test_cli_parse_bad_usage)
 {
+	bad("--tls \"1.1\": 1.2 or 1.3", "explain", "--local", "127.0.0.1:1", "--host", "x",
+	    "--tls", "1.1", NULL);
+	bad("--http has no TLS: --sni, --no-sni, --tls and --h2 do not apply", "explain", "--http",
+	    "--local", "127.0.0.1:1", "--host", "x", "--h2", NULL);
+	bad("--path \"secure\": a request path starts with /", "explain", "--local",
+	    "127.0.0.1:1", "--host", "x", "--path", "secure", NULL);
+	bad("option --h2 is not valid with check", "check", "--h2", NULL);
+	bad("unknown option \"-section:x\"", "check", "-section:x", NULL);
 	bad("unknown command \"iisreset\"", "iisreset", NULL);
 	bad("import needs --applicationhost FILE", "import", "--sslcert", "x", NULL);
 	bad("option --applicationhost is not valid with run", "--applicationhost", "x", NULL);
@@ -813,7 +840,8 @@ START_TEST(test_cli_parse_bad_usage)
 	bad("explain needs --host NAME", "explain", "--local", "127.0.0.1:1", NULL);
 	bad("--sni and --no-sni exclude each other", "explain", "--local", "127.0.0.1:1",
 	    "--host", "x", "--sni", "y", "--no-sni", NULL);
-	bad("--http has no TLS: --sni and --no-sni do not apply", "explain", "--local",
+	bad("--http has no TLS: --sni, --no-sni, --tls and --h2 do not apply", "explain",
+	    "--local",
 	    "127.0.0.1:1", "--host", "x", "--http", "--no-sni", NULL);
 	bad("--local \"*:443\": expected IP:PORT, e.g. 127.0.0.1:443 or [::1]:443", "explain",
 	    "--local", "*:443", "--host", "x", NULL);
@@ -849,6 +877,360 @@ START_TEST(test_cli_usage_lists_only_current_commands)
 }
 END_TEST
 
+/* ---- show sslcert: the four Windows layouts, byte for byte ---- */
+
+/* A file of tests/fixtures/iis/ whole (caller frees). */
+static char *
+fixture(const char *name)
+{
+	char path[256], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "tests/fixtures/iis/%s", name);
+	f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "%s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* show sslcert of text (no certificates loaded: the hashes are certhash as written). */
+static char *
+show_of(const char *text, char **note)
+{
+	char err[4096], *buf = NULL, *nbuf = NULL;
+	size_t len = 0, nlen = 0;
+	struct conf *c = conf_parse(text, "layout.ini", 0, err, sizeof(err));
+	FILE *f, *nf;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	f = open_memstream(&buf, &len);
+	nf = open_memstream(&nbuf, &nlen);
+	ck_assert_int_eq(views_show_sslcert(c, f, nf), 0);
+	fclose(f);
+	fclose(nf);
+	conf_free(c);
+	if (note != NULL)
+		*note = nbuf;
+	else
+		free(nbuf);
+	return buf;
+}
+
+#define APPID "appid = {4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+
+static void
+assert_layout(const char *fixture_name, const char *text)
+{
+	char *want = fixture(fixture_name), *got = show_of(text, NULL);
+
+	assert_text(got, want);
+	free(got);
+	free(want);
+}
+
+START_TEST(test_views_show_sslcert_layout_2012)
+{
+	/* the hostnameport entry's thumbprint as Windows' dialog copies it: upper case, spaced */
+	assert_layout("netsh-2012.txt", "[server]\nmode = iis8\nshow_layout = 2012\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = MY\n"
+	    "[sslcert sni.iis8.com:443]\n"
+	    "certhash = E5614040 C21D60B4 C78C327C FE3B731D 59B76E0D\n" APPID "certstorename = My\n"
+	    "[sslcert ccs:443]\ndirectory = ccs\n" APPID);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2019)
+{
+	static const char entry[] =
+	    "certhash = be22839cfff71bab0b118b69b0c8a2e33f02f04d\n"
+	    "appid = {5d89a20c-beab-4389-9447-324788eb944a}\ncertstorename = MY\n"
+	    "sslctlstorename = AdfsTrustedDevices\n";
+	char text[1024];
+
+	snprintf(text, sizeof(text), "[server]\nmode = iis8\nshow_layout = 2019\n"
+	    "[sslcert sts.aadtesting.info:443]\n%s[sslcert 0.0.0.0:443]\n%s", entry, entry);
+	assert_layout("netsh-2019.txt", text);
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2022)
+{
+	/* the default layout */
+	assert_layout("netsh-2022.txt",
+	    "[sslcert 0.0.0.0:443]\ncerthash = 2ACE368A 90D2117B E7A0065D FE259B2E 8C94F538\n"
+	    APPID "certstorename = My\ndisabletls13 = enable\n"
+	    "[sslcert 0.0.0.0:44307]\ncerthash = 61d34f532da121bbab64723c4871e72c92f03735\n"
+	    "appid = {214124cd-d05b-4309-9af9-9caa44b2b74a}\ncertstorename = MY\n");
+}
+END_TEST
+
+START_TEST(test_views_show_sslcert_layout_2025)
+{
+	assert_layout("netsh-2025.txt", "[server]\nshow_layout = 2025\n"
+	    "[sslcert 0.0.0.0:21443]\ncerthash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\n"
+	    APPID "certstorename = My\ndisablehttp2 = enable\ndisablequic = enable\n"
+	    "enabletokenbinding = enable\nlogextendedevents = enable\n"
+	    "disablelegacytls = enable\nenablesessionticket = enable\ndisablesessionid = enable\n"
+	    "[sslcert 0.0.0.0:7048]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n"
+	    "appid = {a0a0a0a0-b1b1-c2c2-d3d3-e4e4e4e4e4e4}\n");
+}
+END_TEST
+
+/* Every parameter away from its default, in the 2022 layout: each line netsh has. */
+START_TEST(test_views_show_sslcert_every_flag)
+{
+	assert_layout("netsh-2022-every-flag.txt", "[server]\nmode = iis8\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = My\nverifyclientcertrevocation = disable\n"
+	    "verifyrevocationwithcachedclientcertonly = enable\nusagecheck = disable\n"
+	    "revocationfreshnesstime = 3600\nurlretrievaltimeout = 15000\n"
+	    "sslctlidentifier = MyCtl\nsslctlstorename = ClientAuthIssuer\n"
+	    "dsmapperusage = enable\nclientcertnegotiation = enable\nreject = enable\n"
+	    "disablehttp2 = enable\ndisablequic = enable\ndisabletls12 = enable\n"
+	    "disabletls13 = enable\ndisableocspstapling = enable\nenabletokenbinding = enable\n"
+	    "logextendedevents = enable\ndisablelegacytls = enable\nenablesessionticket = enable\n"
+	    "receivewindow = 65535\nmaxsettingsperframe = 100\nmaxsettingsperminute = 1000\n"
+	    "[sslcert sitev2.mysite.com:443]\n"
+	    "certhash = e5614040c21d60b4c78c327cfe3b731d59b76e0d\n" APPID
+	    "certstorename = WebHosting\nclientcertnegotiation = enable\n"
+	    "sslctlstorename = ClientAuthIssuer\ndisabletls13 = enable\n"
+	    "disablelegacytls = enable\n");
+}
+END_TEST
+
+/* A parameter the layout has no line for is named, not dropped silently; the long labels
+ * keep one space before the colon; the 28-column padding. */
+START_TEST(test_views_show_sslcert_hidden_and_padding)
+{
+	char *note, *got = show_of("[server]\nshow_layout = 2012\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisabletls13 = enable\n"
+	    "reject = enable\nreceivewindow = 70000\ndisablesessionid = disable\n", &note);
+
+	ck_assert_str_eq(note,
+	    "sysbind: [sslcert 0.0.0.0:443]: reject = enable is not shown: show_layout = 2012 has "
+	    "no \"Reject Connections\" line (it came with Windows Server 2019)\n"
+	    "sysbind: [sslcert 0.0.0.0:443]: disabletls13 = enable is not shown: show_layout = "
+	    "2012 has no \"Disable TLS1.3\" line (it came with Windows Server 2022)\n"
+	    "sysbind: [sslcert 0.0.0.0:443]: receivewindow = 70000 is not shown: show_layout = "
+	    "2012 has no \"Receive Window\" line (it came with Windows Server 2022)\n");
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Verify Client Certificate Revocation : "
+	    "Enabled\r\n    Verify Revocation Using Cached Client Certificate Only : Disabled\r\n"));
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Negotiate Client Certificate : Disabled\r\n"
+	    "\r\n"));
+	ck_assert_ptr_null(strstr(got, "Extended"));
+	free(note);
+	free(got);
+	got = show_of("[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n"
+	    "disabletls13 = enable\n", &note);
+	ck_assert_str_eq(note, "");
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Disable TLS1.3               : Set\r\n"));
+	free(note);
+	free(got);
+}
+END_TEST
+
+/* ---- client certificates in check and explain ---- */
+
+/* A site whose paths ask for client certificates in the three ways IIS knows, on a
+ * binding that does not negotiate in its handshake and one that does. */
+#define CC_INI \
+	"[server]\n" \
+	"trust = ca.pem\n" \
+	"[sslcert 0.0.0.0:8443]\n" \
+	"certificate = sitev1.pem\n" \
+	"key = sitev1.key\n" \
+	"[sslcert 127.0.0.1:9443]\n" \
+	"certificate = localhost.pem\n" \
+	"key = localhost.key\n" \
+	"clientcertnegotiation = enable\n" \
+	"[sslcert 127.0.0.2:9443]\n" \
+	"certificate = localhost.pem\n" \
+	"key = localhost.key\n" \
+	"disabletls13 = enable\n" \
+	"[site MySite V1]\n" \
+	"id = 1\n" \
+	"bindings = https/127.0.0.1:8443:sitev1.mysite.com, http/127.0.0.1:8080:sitev1.mysite.com\n" \
+	"[location MySite V1/secure]\n" \
+	"ssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n" \
+	"[location MySite V1/partners]\n" \
+	"ssl_flags = Ssl, SslRequireCert\n" \
+	"[site Fixed]\n" \
+	"id = 2\n" \
+	"bindings = https/127.0.0.1:9443:localhost\n" \
+	"ssl_flags = Ssl, SslNegotiateCert\n" \
+	"[site Old]\n" \
+	"id = 3\n" \
+	"bindings = https/127.0.0.2:9443:localhost\n" \
+	"ssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n"
+
+START_TEST(test_views_check_client_certificates)
+{
+	struct conf *cfg = load_text("%s", CC_INI);
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+
+	/* 2 + 3 client errors at /secure and /partners; Fixed and Old are fine */
+	ck_assert_int_eq(rc, 5);
+	ck_assert_msg(strstr(got,
+	    "\nclient certificates (IIS access sslFlags; each client holds a good certificate and "
+	    "sends it when asked):\n"
+	    "MySite V1 /secure (Ssl, SslNegotiateCert, SslRequireCert, [location MySite V1/secure]) "
+	    "on https/127.0.0.1:8443:sitev1.mysite.com via [sslcert 0.0.0.0:8443] "
+	    "(clientcertnegotiation = disable)\n"
+	    "  TLS 1.2 client              renegotiates, then served\n"
+	    "  TLS 1.3 browser (HTTP/1.1)  connection reset  <- client error\n"
+	    "  HTTP/2 browser              HTTP_1_1_REQUIRED, then connection reset  <- client "
+	    "error\n"
+	    "  fix: clientcertnegotiation = enable in [sslcert 0.0.0.0:8443] (the first handshake "
+	    "asks for the certificate, so TLS 1.3 and HTTP/2 clients send it), or disabletls13 = "
+	    "enable there (TLS 1.2 renegotiates; HTTP/2 browsers retry over HTTP/1.1)\n"
+	    "MySite V1 /partners (Ssl, SslRequireCert, [location MySite V1/partners]) on "
+	    "https/127.0.0.1:8443:sitev1.mysite.com via [sslcert 0.0.0.0:8443] "
+	    "(clientcertnegotiation = disable)\n"
+	    "  TLS 1.2 client              403.7 (client certificate required)  <- client error\n")
+	    != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "  fix: clientcertnegotiation = enable in [sslcert 0.0.0.0:8443] "
+	    "(the handshake asks for the certificate), or add SslNegotiateCert to the path's "
+	    "ssl_flags (a TLS 1.2 renegotiation asks for it)\n") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "Fixed / (Ssl, SslNegotiateCert) on https/127.0.0.1:9443:"
+	    "localhost via [sslcert 127.0.0.1:9443] (clientcertnegotiation = enable)\n"
+	    "  TLS 1.2 client              served\n"
+	    "  TLS 1.3 browser (HTTP/1.1)  served\n"
+	    "  HTTP/2 browser              served\n") != NULL, "%s", got);
+	/* TLS 1.3 disabled: everyone renegotiates over TLS 1.2, HTTP/2 after its retry */
+	ck_assert_msg(strstr(got, "Old / (Ssl, SslNegotiateCert, SslRequireCert) on "
+	    "https/127.0.0.2:9443:localhost via [sslcert 127.0.0.2:9443] (clientcertnegotiation = "
+	    "disable)\n"
+	    "  TLS 1.2 client              renegotiates, then served\n"
+	    "  TLS 1.3 browser (HTTP/1.1)  renegotiates, then served\n"
+	    "  HTTP/2 browser              HTTP_1_1_REQUIRED, then renegotiates, then served\n"
+	    "client errors:\n") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "  MySite V1 /secure: an HTTP/2 browser gets HTTP_1_1_REQUIRED, "
+	    "then connection reset: /secure wants a client certificate") != NULL, "%s", got);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+START_TEST(test_views_check_client_certificates_json)
+{
+	struct conf *cfg = load_text("%s", CC_INI);
+	int rc;
+	char *got = capture(cfg, CHECK_JSON, &rc);
+
+	ck_assert_int_eq(rc, 5);
+	ck_assert_msg(strstr(got, "\"client_certificates\": [{\"path\": \"/secure\", \"ssl_flags\": "
+	    "\"Ssl, SslNegotiateCert, SslRequireCert\", \"location\": \"MySite V1/secure\", "
+	    "\"sslcert\": \"0.0.0.0:8443\", \"clientcertnegotiation\": false, \"clients\": "
+	    "[{\"client\": \"TLS 1.2 client\", \"action\": \"serve\", \"outcome\": \"renegotiates, "
+	    "then served\", \"error\": false, \"why\": ") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "{\"client\": \"TLS 1.3 browser (HTTP/1.1)\", \"action\": "
+	    "\"tls13-reset\", \"outcome\": \"connection reset\", \"error\": true, \"why\": ") !=
+	    NULL, "%s", got);
+	ck_assert_msg(strstr(got, "\"fix\": \"clientcertnegotiation = enable in [sslcert "
+	    "0.0.0.0:8443]") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "\"fix\": null}]") != NULL, "%s", got);
+	free(got);
+	/* Server 2025's answer instead of the reset */
+	conf_free(cfg);
+	cfg = load_text("[server]\ntls13_delayed_client_cert = error500\n%s", CC_INI + 9);
+	got = capture(cfg, CHECK, &rc);
+	ck_assert_msg(strstr(got, "  TLS 1.3 browser (HTTP/1.1)  500.0 (0x80070032)  <- client "
+	    "error\n") != NULL, "%s", got);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+static char *
+explain_cc(const struct conf *cfg, const char *local, unsigned port, const char *host,
+    const char *path, int tls, int h2, int http)
+{
+	struct views_conn c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(binding_addr_parse(local, &c.local), 0);
+	c.port = port;
+	c.host = host;
+	c.path = path;
+	c.tls = tls;
+	c.h2 = h2;
+	c.http = http;
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	fclose(f);
+	return buf;
+}
+
+START_TEST(test_views_explain_client_certificate)
+{
+	struct conf *cfg = load_text("%s", CC_INI);
+	char *got;
+
+	got = explain_cc(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", "/Secure/report", 12, 0, 0);
+	ck_assert_msg(strstr(got, "\n6. client certificate for /Secure/report: ssl_flags Ssl, "
+	    "SslNegotiateCert, SslRequireCert ([location MySite V1/secure]); TLS 1.2, HTTP/1.1, "
+	    "[sslcert 0.0.0.0:8443] clientcertnegotiation = disable\n"
+	    "   renegotiate: /Secure/report wants a client certificate (ssl_flags Ssl, "
+	    "SslNegotiateCert, SslRequireCert) the handshake did not ask for "
+	    "(clientcertnegotiation = disable): over TLS 1.2 HTTP.SYS renegotiates inside the "
+	    "connection to ask for it now\n"
+	    "   the renegotiation's CertificateRequest: a client holding a good certificate sends "
+	    "it\n"
+	    "   then: serve: /Secure/report wants a client certificate (ssl_flags Ssl, "
+	    "SslNegotiateCert, SslRequireCert) and the client's is good: served, the certificate "
+	    "forwarded\n") != NULL, "%s", got);
+	free(got);
+	/* the binding's highest version by default: TLS 1.3, reset */
+	got = explain_cc(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", "/secure", 0, 0, 0);
+	ck_assert_msg(strstr(got, "TLS 1.3, HTTP/1.1, [sslcert 0.0.0.0:8443]") != NULL &&
+	    strstr(got, "   tls13-reset: /secure wants a client certificate") != NULL, "%s", got);
+	free(got);
+	/* HTTP/2, then its retry over HTTP/1.1 */
+	got = explain_cc(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", "/secure", 0, 1, 0);
+	ck_assert_msg(strstr(got, "   h2-http-1.1-required: ") != NULL &&
+	    strstr(got, "   the browser retries the request on a new HTTP/1.1 connection\n"
+	    "   then: tls13-reset: ") != NULL, "%s", got);
+	free(got);
+	/* a path with no location: the site's flags (none) */
+	got = explain_cc(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", "/public", 0, 0, 0);
+	ck_assert_msg(strstr(got, "6. client certificate for /public: ssl_flags None ([site "
+	    "MySite V1]: none set); TLS 1.3") != NULL && strstr(got, "   serve: /public wants no "
+	    "client certificate (ssl_flags None)\n") != NULL, "%s", got);
+	free(got);
+	/* plain http to an Ssl path: 403.4 */
+	got = explain_cc(cfg, "127.0.0.1", 8080, "sitev1.mysite.com", "/secure", 0, 0, 1);
+	ck_assert_msg(strstr(got, "4. client certificate for /secure: ssl_flags Ssl, "
+	    "SslNegotiateCert, SslRequireCert ([location MySite V1/secure]); plain http\n"
+	    "   403.4: /secure requires SSL") != NULL, "%s", got);
+	free(got);
+	/* a version the binding refuses */
+	got = explain_cc(cfg, "127.0.0.2", 9443, "localhost", NULL, 13, 0, 0);
+	ck_assert_msg(strstr(got, "   the handshake fails before any request: [sslcert "
+	    "127.0.0.2:9443] refuses TLS 1.3 (tls_profile and its disable flags)\n") != NULL,
+	    "%s", got);
+	free(got);
+	/* asked in the handshake: served, whatever the version */
+	got = explain_cc(cfg, "127.0.0.1", 9443, "localhost", "/", 13, 1, 0);
+	ck_assert_msg(strstr(got, "TLS 1.3, HTTP/2, [sslcert 127.0.0.1:9443] "
+	    "clientcertnegotiation = enable\n   serve: / wants a client certificate") != NULL,
+	    "%s", got);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
 static Suite *
 views_suite(void)
 {
@@ -859,6 +1241,15 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
 	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
 	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2012);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2019);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2025);
+	tcase_add_test(tc, test_views_show_sslcert_every_flag);
+	tcase_add_test(tc, test_views_show_sslcert_hidden_and_padding);
+	tcase_add_test(tc, test_views_check_client_certificates);
+	tcase_add_test(tc, test_views_check_client_certificates_json);
+	tcase_add_test(tc, test_views_explain_client_certificate);
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);

@@ -25,7 +25,8 @@ static int
 fuzz_req_on_head(void *arg, struct http_head *h)
 {
 	struct fuzz_req_state *s = arg;
-	struct http_forward fw = { "127.0.0.1", s->heads & 1, h->upgrade };
+	struct http_forward fw = { .client_ip = "127.0.0.1", .tls = s->heads & 1,
+	    .upgrade = h->upgrade, .cert_header = "X-ARR-ClientCert" };
 	struct evbuffer *fwd = evbuffer_new();
 
 	s->heads++;

@@ -153,4 +153,45 @@ expect_eq "the http page draws the accept, request and site stages only" "$(fact
 	"stage-accept stage-host stage-site"
 expect_contains "... the request stage shows the Host read in clear" "$(fact http stage.host.text)" "Host: sitev2.mysite.com:$H"
 expect_eq "... SNI shown as not applicable" "$(fact http stage.host.pills)" "ipport:known sni:n/a host:known"
+
+# The second chicken-and-egg: a path that wants a client certificate, asked for by a
+# renegotiation once the URL was read.  curl (TLS 1.2, with the demo client certificate)
+# fetches the page the server draws; Chromium renders that page from the file.
+Q=$(free_port)
+cat >"$T/second.ini" <<EOF
+[server]
+mode = iis8
+trust = $SB_CERTS/ca.pem
+access_log = off
+
+[sslcert 127.0.0.1:$Q]
+certificate = $SB_CERTS/localhost.pem
+key = $SB_CERTS/localhost.key
+
+[site Secure]
+id = 3
+bindings = https/*:$Q:
+
+[location Secure/secure]
+ssl_flags = Ssl, SslNegotiateCert, SslRequireCert
+EOF
+sb_start "$T/second.ini" "$Q" sysbind-second || { finish; exit; }
+curl -sS --cacert "$SB_CERTS/ca.pem" --tls-max 1.2 --http1.1 --cert "$SB_CERTS/client.pem" \
+	--key "$SB_CERTS/client.key" --resolve "localhost:$Q:127.0.0.1" -o "$T/second.html" \
+	"https://localhost:$Q/secure/" || not_ok "curl fetches the page with its client certificate"
+render second "file://$T/second.html" || { finish; exit; }
+expect_eq "a client certificate asked for: the picture gains a stage between site and verdict" \
+	"$(fact second stages)" \
+	"stage-accept stage-hello stage-cert stage-handshake stage-host stage-site stage-clientcert stage-verdict"
+expect_eq "... visible, and a click on it reaches it" \
+	"$(fact second stage.clientcert.visible) $(fact second stage.clientcert.hit)" "true stage-clientcert"
+at_least "... its text is painted" "$(fact second stage.clientcert.ink)" 300
+expect_contains "... it is the second round, a renegotiation" "$(fact second stage.clientcert.text)" \
+	"Second round: renegotiation asks for a client certificate"
+expect_contains "... of the path's location and flags" "$(fact second stage.clientcert.text)" \
+	"[location Secure/secure] wants Ssl, SslNegotiateCert, SslRequireCert"
+expect_contains "... and the certificate the client sent" "$(fact second stage.clientcert.text)" \
+	"the client sent CN=client.alice (ok)"
+expect_eq "... everything known by then: IP:Port, SNI, Host" "$(fact second stage.clientcert.pills)" \
+	"ipport:known sni:ignored host:known"
 finish

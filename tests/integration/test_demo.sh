@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/demo.sh, the two-site story in four acts, runs unattended against the real daemon
+# scripts/demo.sh, the two-site story in four acts and the client-certificate act, runs unattended against the real daemon
 # and exits 0 only when every act's outcome was checked and came out as the story says.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +10,7 @@ printf '%s\n' "$out" >"$T/demo.log"
 expect_eq "scripts/demo.sh exits 0" "$rc" "0"
 echo "# the demo took $secs s (printed, not asserted: this machine is no clock)"
 expect_not_contains "... with no failed check" "$out" "FAILED:"
-for a in "Act 1." "Act 2." "Act 3." "Act 4."; do
+for a in "Act 1." "Act 2." "Act 3." "Act 4." "Act 5."; do
 	expect_contains "... telling $a" "$out" "=== $a"
 done
 expect_contains "act 1 checks curl's certificate error for sitev2" "$out" "checked: curl fails for sitev2 with exit 60"
@@ -19,5 +19,8 @@ expect_contains "act 2 checks the fix" "$out" "checked: sitev2 now works with ce
 expect_contains "act 3 checks SNI and the client without it" "$out" "checked: without SNI the client gets the fallback: sitev1's certificate"
 expect_contains "act 4 shows netsh's view" "$out" "Hostname:port                : sitev2.mysite.com:"
 expect_contains "act 4 shows appcmd's view" "$out" 'SITE "MySite V2" (id:2,bindings:https/'
+expect_contains "act 5: a client certificate over TLS 1.2 works" "$out" "checked: over TLS 1.2 the client's certificate is asked for and it gets 200"
+expect_contains "act 5: over TLS 1.3 the connection is reset" "$out" "checked: over TLS 1.3 the connection is reset (curl exit 56)"
+expect_contains "act 5: the binding flag fixes it" "$out" "checked: with the flag, TLS 1.3 gets 200"
 expect_contains "the demo ends with its verdict" "$out" "demo: every act turned out as the story says"
 finish

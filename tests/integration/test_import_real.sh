@@ -34,7 +34,7 @@ views vs "$T/vs/iis.ini"
 expect_eq "vs: -t accepts what import wrote" "$t_rc" 0
 expect_contains "vs: -t says the test is successful" "$t_out" "test is successful"
 expect_contains "vs: -t names the certificate that is not at hand" "$t_err" \
-	"iis.ini:13: warning: [sslcert 0.0.0.0:44300]: certificate not available: no certificate with thumbprint 61d34f532da121bbab64723c4871e72c92f03735"
+	"iis.ini:14: warning: [sslcert 0.0.0.0:44300]: certificate not available: no certificate with thumbprint 61d34f532da121bbab64723c4871e72c92f03735"
 expect_eq "vs: list site exits 0" "$list_rc" 0
 expect_eq "vs: list site, the empty IP as *, host * as any host" "$list_out" \
 'SITE "WebSite1" (id:1,bindings:http/*:8080:localhost,state:Started)

@@ -2,9 +2,11 @@
  * slowclient — a client whose reading speed the tests choose, for min_send_rate, and a
  * witness of how a connection ended (TLS close_notify, a bare TCP FIN, a reset).
  * Usage:
- *   slowclient --port N [--host IP] [--tls] [--sni NAME] --request TEXT
- *              [--upload BYTES] [--rate BYTES_PER_S | --no-read] [--max-time S]
- *              [--out FILE]
+ *   slowclient --port N [--host IP] [--tls] [--tls12] [--no-renegotiation] [--sni NAME]
+ *              --request TEXT [--upload BYTES] [--rate BYTES_PER_S | --no-read]
+ *              [--max-time S] [--out FILE]
+ * --tls12: TLS 1.2 at most (implies --tls); --no-renegotiation: a HelloRequest is answered
+ * with a no_renegotiation alert, as clients without renegotiation (rustls) answer it.
  * TEXT is sent first (backslash escapes \r \n \t \\ are understood); then BYTES zero
  * bytes are uploaded as fast as the server takes them (a WebSocket tunnel's upstream).
  * Everything received is read at --rate (default: as fast as possible), or never with
@@ -63,7 +65,7 @@ main(int argc, char **argv)
 {
 	const char *host = "127.0.0.1", *sni = NULL, *outpath = NULL;
 	char *request = NULL;
-	int port = 0, tls = 0, no_read = 0, i, fd, on = 1;
+	int port = 0, tls = 0, tls12 = 0, no_reneg = 0, no_read = 0, i, fd, on = 1;
 	long long upload = 0, total = 0, rate = 0;
 	double max_time = 60, t0;
 	size_t reqlen = 0, reqoff = 0;
@@ -81,6 +83,10 @@ main(int argc, char **argv)
 			host = argv[++i];
 		else if (strcmp(argv[i], "--tls") == 0)
 			tls = 1;
+		else if (strcmp(argv[i], "--tls12") == 0)
+			tls = tls12 = 1;
+		else if (strcmp(argv[i], "--no-renegotiation") == 0)
+			no_reneg = 1;
 		else if (strcmp(argv[i], "--sni") == 0 && i + 1 < argc)
 			sni = argv[++i];
 		else if (strcmp(argv[i], "--request") == 0 && i + 1 < argc)
@@ -96,9 +102,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			outpath = argv[++i];
 		else {
-			fprintf(stderr, "usage: slowclient --port N [--host IP] [--tls] [--sni NAME] "
-			    "--request TEXT [--upload BYTES] [--rate B/S | --no-read] [--max-time S] "
-			    "[--out FILE]\n");
+			fprintf(stderr, "usage: slowclient --port N [--host IP] [--tls] [--tls12] "
+			    "[--no-renegotiation] [--sni NAME] --request TEXT [--upload BYTES] "
+			    "[--rate B/S | --no-read] [--max-time S] [--out FILE]\n");
 			return 2;
 		}
 	}
@@ -125,6 +131,10 @@ main(int argc, char **argv)
 		if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL || (ssl = SSL_new(ctx)) == NULL)
 			return 2;
 		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+		if (tls12)
+			SSL_set_max_proto_version(ssl, TLS1_2_VERSION);
+		if (no_reneg)
+			SSL_set_options(ssl, SSL_OP_NO_RENEGOTIATION);
 		if (sni != NULL)
 			SSL_set_tlsext_host_name(ssl, sni);
 		SSL_set_fd(ssl, fd);
