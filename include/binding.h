@@ -122,6 +122,7 @@ struct cert_choice {
 	 * "step 2 hostnameport sitev2.mysite.com:443: no entry". */
 	char                       steps[CERT_TRACE_MAX][BINDING_HOST_MAX + 96];
 	int                        nsteps;
+	int                        quiet;     /* binding_choose_cert: no sentences written */
 };
 
 /*
@@ -135,6 +136,11 @@ struct cert_choice {
  * hash lookups in a loaded conf.
  */
 int binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local,
+    unsigned port, const char *sni, struct cert_choice *out);
+
+/* The same decision without a sentence (steps and selected_by left empty; nsteps still
+ * counts): the handshake path when nobody narrates it. */
+int binding_choose_cert(const struct conf *cfg, const struct binding_addr *local,
     unsigned port, const char *sni, struct cert_choice *out);
 
 /* ---- §1.2: the site for one request ---- */

@@ -47,7 +47,14 @@ struct conn_server {
 	                                    start now say Connection: close */
 	unsigned long        *shared_nconns; /* NULL, or the process-wide count of open
 	                                    connections (atomic), which max_connections limits */
+	/* deferred work of this server's connections, done once per loop pass (conn.c) */
+	struct event         *async_ev;
+	struct conn          *async_head, *async_batch;
+	int                   async_active;
 };
+
+/* Free what conn.c keeps in srv (no connection may be left). */
+void conn_server_clear(struct conn_server *srv);
 
 /*
  * Take over an accepted non-blocking socket (ownership of fd passes to the conn, also on
@@ -88,6 +95,9 @@ struct conn_framing {
 	void (*closing)(struct conn *c, void *f);
 	/* Free f (the loop pass after the close). */
 	void (*free)(void *f);
+	/* A renegotiation asked for with conn_client_cert finished: the client's certificate
+	 * is SSL_get0_peer_certificate(conn_ssl(c)) (NULL: it sent none). */
+	void (*client_cert)(struct conn *c, void *f);
 };
 
 /* What exchanges read of the connection (kept up to date by the transport). */
@@ -117,6 +127,20 @@ int conn_peer_gone(const struct conn *c);
 int conn_over_limit(const struct conn *c);
 /* The SSL (NULL for http): ALPN, versions, client certificates. */
 SSL *conn_ssl(struct conn *c);
+
+/* Ask a TLS 1.2 client for its certificate inside the connection (renegotiation, as
+ * HTTP.SYS does when a URL wants one), offering the CA names ca (borrowed; NULL: an empty
+ * list).  Returns 0 once the request is under way (framing->client_cert follows, or the
+ * connection is cut after renegotiate_timeout with HTTPERR Timer_SslRenegotiation), or
+ * -1 when it cannot be asked (not TLS 1.2, or OpenSSL refused). */
+int conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca);
+
+/* Seconds a renegotiation may take (HTTP.SYS: two minutes). */
+#define CONN_RENEGOTIATE_SECONDS 120
+
+/* Reset the connection (TCP RST, no close_notify): what Windows Server 2022 does when a
+ * client certificate is wanted after a TLS 1.3 handshake. */
+void conn_reset(struct conn *c, const char *why);
 
 /* Give c its framing (ops borrowed, f owned from now on: ops->free frees it). */
 void conn_set_framing(struct conn *c, const struct conn_framing *ops, void *f);

@@ -52,6 +52,12 @@ struct exchange_conn {
 	/* the verdict for the last host asked on this connection (most ask one) */
 	char                *verdict_host;   /* owned by the connection */
 	int                  verdict;        /* enum cert_verdict, -1: none yet */
+	/* the route of the last host asked (§1.2 decides the same for the same host) */
+	char                *route_host;     /* owned by the connection; NULL: none */
+	int                  route_http10;
+	const struct conf_site *route_site;
+	const struct binding   *route_binding;
+	int                  route_tier;     /* enum route_tier */
 };
 
 /* Why a response ended as it did, for the framing: EXCHANGE_END_OK a complete response,

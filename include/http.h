@@ -42,10 +42,29 @@ enum http_error {
 	HTTP_ERR_BAD_RESPONSE,    /* backend's response is invalid: 502 */
 };
 
-struct http_header {
-	char *name;   /* as received */
-	char *value;  /* leading/trailing whitespace removed */
+/* The fields sysbind acts on, named once when a head is parsed (http_field_id), so that
+ * nothing downstream compares names again. */
+enum http_field {
+	HF_OTHER = 0, HF_HOST, HF_CONTENT_LENGTH, HF_TRANSFER_ENCODING, HF_CONNECTION,
+	HF_KEEP_ALIVE, HF_PROXY_CONNECTION, HF_TE, HF_TRAILER, HF_UPGRADE, HF_HTTP2_SETTINGS,
+	HF_EXPECT, HF_X_FORWARDED_FOR, HF_X_FORWARDED_PROTO, HF_X_FORWARDED_HOST,
+	HF_USER_AGENT, HF_REFERER, HF_ACCEPT, HF_COOKIE,
 };
+
+struct http_header {
+	char            *name;   /* as received */
+	char            *value;  /* leading/trailing whitespace removed */
+	unsigned         name_len, value_len;
+	enum http_field  id;
+};
+
+struct http_head;
+
+/* Which field name (len bytes, any case) is, HF_OTHER for the rest. */
+enum http_field http_field_id(const char *name, size_t len);
+
+/* The value of h's first field id, or NULL. */
+const char *http_head_field(const struct http_head *h, enum http_field id);
 
 /* One parsed message head.  Strings live until the next message starts on the parser. */
 struct http_head {

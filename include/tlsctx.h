@@ -31,7 +31,7 @@ struct tlsctx_hello {
 	void               (*narrate)(void *arg, const struct tlsctx_hello *h,
 	                        const struct cert_choice *choice);
 	void                *arg;
-	char                 sni[BINDING_HOST_MAX]; /* lowercased; valid when has_sni */
+	char                *sni;       /* lowercased; set when has_sni (the conn frees it) */
 	int                  has_sni;
 	int                  done;      /* the callback ran */
 	int                  refused;   /* no certificate: handshake refused */

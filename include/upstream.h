@@ -70,6 +70,7 @@ struct upstream_req {
 	struct http_forward        fw;
 	const struct upstream_cb  *cb;
 	void                      *arg;
+	int                        trace;  /* the owner narrates: cb->trace is worth calling */
 };
 
 /*

@@ -1,79 +1,220 @@
 #!/usr/bin/env bash
 # bench.sh — sysbind against nginx and HAProxy as TLS-terminating reverse proxies (DESIGN.md
-# §8), in one run, on loopback, one worker each, in front of the same backend, then a table
-# with ratios to nginx.
+# §8), in one run, on loopback, in front of the same backend, then a table with ratios to
+# nginx and the checks of DESIGN.md §8 (issue 13's targets), each "met" or "MISSED".
 #
-#   scripts/bench.sh [BUILD]        (default build; builds sysbind and the tools first)
-#   env: BENCH_SECONDS (keep-alive run, default 8), BENCH_CONN_SECONDS (new-connection run,
-#        default 6), BENCH_CONNS (wrk connections, default 32), BENCH_IDLE (idle TLS
-#        connections, default 1000)
+#   scripts/bench.sh [BUILD]
+#       BUILD (default build) holds the sysbind binary to measure.  A BUILD inside this tree
+#       is made first (sysbind and the tools); a BUILD elsewhere — another checkout's, e.g.
+#       an older commit's worktree — is used as it is (BUILD/sysbind must exist), and the
+#       tools (tests/tools/idleconns, hsfloor) come from this tree's build/.
+#   env, durations in seconds (each run is split in BENCH_ROUNDS turns per proxy):
+#       BENCH_ROUNDS         turns per proxy in each run below      (default 3)
+#       BENCH_SECONDS        keep-alive run, one worker             (default 9)
+#       BENCH_CONN_SECONDS   new-connection run                     (default 6)
+#       BENCH_CONNS          wrk connections, keep-alive runs       (default 32)
+#       BENCH_IDLE           idle TLS connections                   (default 1000)
+#       BENCH_BIG_SECONDS    each of the 64 KiB and 1 MiB runs      (default 3)
+#       BENCH_BIG_CONNS      wrk connections for those              (default 8)
+#       BENCH_W2_SECONDS     keep-alive run, two workers            (default 6)
+#       BENCH_STRACE=1       also count system calls per keep-alive request (strace -c),
+#       BENCH_STRACE_SECONDS for that long with wrk -c8             (default 3)
+#       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
+#                            logs, strace's output) and print its name
+#   Takes about 2 minutes with the defaults, BENCH_STRACE=1 included.  Exit status 0 when
+#   everything was measured (whatever the checks say), 1 when something could not be (a
+#   proxy that failed to start, a response with the wrong bytes, failed requests).
 #
-# Installs nginx, haproxy and wrk from Debian when missing (scripts/install-deps.sh).
-# The backend is an nginx instance of its own answering every request with a fixed 64-byte
-# body (`return 200`), keep-alive, on another port: fast, written in C, and not one of the
-# proxies' code paths under test.  Each proxy keeps up to 32 idle backend connections and
-# logs nothing.  The TLS certificate (ECDSA P-256), protocol (TLS 1.3) and cipher are the
-# same for all three.
+# Installs nginx, haproxy, wrk and curl from Debian when missing (scripts/install-deps.sh;
+# strace too for BENCH_STRACE=1).  The backend is an nginx instance of its own, one worker,
+# keep-alive, on another port: fast, written in C, and not one of the proxies' code paths
+# under test.  It answers / with a fixed 64-byte body (`return 200`), and /64k and /1m with
+# static files of 65536 and 1048576 bytes (sendfile).  Each proxy keeps up to 32 idle
+# backend connections and logs nothing.  The TLS certificate (ECDSA P-256), protocol and
+# cipher are the same for all three (printed under the table, with the key-exchange group).
+# Every proxy's answer is checked byte for byte with curl before it is measured.
 #
-# Measures, per proxy:
-#   keep-alive: wrk --latency for BENCH_SECONDS: requests/s, p50 and p99 latency, and the
-#     proxy's CPU (utime+stime from /proc/PID/stat, all threads) per request in µs;
-#   new connection: tests/tools/idleconns --churn, 4 processes opening connections one
-#     after the other for BENCH_CONN_SECONDS, each a full TLS handshake (no resumption; wrk
-#     would resume) plus one request with Connection: close: proxy CPU µs per connection;
-#   idle memory: tests/tools/idleconns opens BENCH_IDLE TLS connections, one request each,
-#     and holds them: the proxy's RSS delta / BENCH_IDLE, in KiB.
+# The three proxies run side by side, and each run is cut in BENCH_ROUNDS turns per proxy
+# taken in a rotating order (sysbind nginx haproxy, nginx haproxy sysbind, ...): on a
+# machine whose load comes and goes (shared cores), a load that lasts a few seconds falls
+# on all three instead of on whichever was being measured, and the ratios hold still.
+# Requests, connections and CPU are summed over a proxy's turns; latencies are the median
+# of its turns' (wrk's percentiles of each turn).
+#
+# Measures, per proxy (CPU = utime+stime from /proc/PID/stat of the proxy's process, all
+# its threads, plus its child processes' for nginx's master and workers):
+#   one worker each (sysbind workers = 1, nginx worker_processes 1, HAProxy nbthread 1):
+#     keep-alive: wrk -t1 -cBENCH_CONNS --latency /: requests/s, p50 and p99 latency, CPU µs
+#       per request (each turn opens its connections anew: 32 handshakes, about 1% of a
+#       turn's CPU, for every proxy alike);
+#     new connection: tests/tools/idleconns --churn, 4 processes opening connections one
+#       after the other, each a full TLS handshake (no resumption; wrk would resume) plus one
+#       request with Connection: close: connections/s and CPU µs per connection;
+#     idle memory: idleconns opens BENCH_IDLE TLS connections, one request each, and holds
+#       them: the proxy's RSS delta / connections, in KiB;
+#     large responses: wrk -t1 -cBENCH_BIG_CONNS on /64k and on /1m: requests/s, MiB/s of
+#       body and CPU µs per MiB of body;
+#   two workers each (sysbind workers = 2, nginx worker_processes 2 with its master,
+#     HAProxy nbthread 2): keep-alive, wrk -t2 -cBENCH_CONNS: requests/s, p50, p99, CPU µs
+#     per request.  This machine's cores are shared by wrk, the backend and the proxy: the
+#     row shows how each proxy scales there, not its two-core peak.
+#   the OpenSSL handshake floor: tests/tools/hsfloor does full handshakes between a client
+#     and a server SSL in one thread over a BIO pair (no sockets), the server configured as
+#     sysbind's tlsctx.c configures it, with the same certificate, and times the server's
+#     share alone with the thread CPU clock (method in hsfloor.c's header): the least CPU
+#     a proxy can spend on a new TLS connection with OpenSSL.  Printed with the client's
+#     share and the negotiated version, cipher and group, which must be the proxies'.  It
+#     takes a turn in each round of the new-connection run, as long as the proxies' turns.
+#   BENCH_STRACE=1: `strace -c -f -p PID` attached to the proxy (all its threads; nginx:
+#     its one worker) during a wrk -t1 -c8 run of BENCH_STRACE_SECONDS: each system call's
+#     count divided by the requests wrk completed.  The 8 connections' accept and handshake
+#     fall inside the run: a few calls out of thousands of requests.  strace slows the
+#     proxy many times over; the counts per request, not the rates, are the result.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
-SECS=${BENCH_SECONDS:-8}
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECONDS:-9}
 CSECS=${BENCH_CONN_SECONDS:-6}
 CONNS=${BENCH_CONNS:-32}
 IDLE=${BENCH_IDLE:-1000}
+BSECS=${BENCH_BIG_SECONDS:-3}
+BCONNS=${BENCH_BIG_CONNS:-8}
+W2SECS=${BENCH_W2_SECONDS:-6}
+STRACE=${BENCH_STRACE:-0}
+SSECS=${BENCH_STRACE_SECONDS:-3}
+for v in ROUNDS SECS CSECS CONNS IDLE BSECS BCONNS W2SECS SSECS; do
+	case "${!v}" in ''|*[!0-9]*|0) echo "bench: $v must be a positive whole number, not '${!v}'" >&2; exit 2 ;; esac
+	[ "${!v}" -le 100000 ] || { echo "bench: $v=${!v} is more than 100000" >&2; exit 2; }
+done
 
-need=()
-command -v nginx >/dev/null || need+=(nginx)
-command -v haproxy >/dev/null || need+=(haproxy)
-command -v wrk >/dev/null || need+=(wrk)
-[ ${#need[@]} -eq 0 ] || "$ROOT/scripts/install-deps.sh" "${need[@]}"
-make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$BUILD/tests/idleconns" >/dev/null
+# install-deps.sh installs what dpkg says is absent (wrk and curl are in its own list), and
+# nothing when all is there.  nginx and haproxy are wanted for their programs only: where
+# systemd runs, Debian enables and starts their services as it installs them (nginx then
+# listens on port 80 of every address); when this run installed them, those are stopped
+# and disabled again, and the machine is left serving what it served before.
+fresh=()
+for p in nginx haproxy; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || fresh+=("$p")
+done
+extra=(nginx haproxy)
+[ "$STRACE" = 1 ] && extra+=(strace)
+"$ROOT/scripts/install-deps.sh" "${extra[@]}"
+if [ ${#fresh[@]} -gt 0 ] && [ -d /run/systemd/system ]; then
+	echo "bench: ${fresh[*]} installed for the bench: stopping and disabling the service(s) Debian started" >&2
+	sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo systemctl disable --now "${fresh[@]/%/.service}" >/dev/null 2>&1 ||
+		echo "bench: could not stop ${fresh[*]/%/.service}: see systemctl status" >&2
+fi
+case "$BUILD/" in
+"$ROOT"/*)
+	TOOLS="$BUILD/tests"
+	make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$TOOLS/idleconns" "$TOOLS/hsfloor" >/dev/null ;;
+*)
+	[ -x "$BUILD/sysbind" ] || { echo "bench: $BUILD/sysbind: no such program (build it in its own tree first)" >&2; exit 2; }
+	TOOLS="$ROOT/build/tests"
+	make -s -C "$ROOT" BUILD="$ROOT/build" "$TOOLS/idleconns" "$TOOLS/hsfloor" >/dev/null ;;
+esac
 
 T=$(mktemp -d /tmp/sysbind-bench.XXXXXX)
 PIDS=()
+# live_child PID: PID is a running child of this script.  A reaped child's PID may belong
+# to another process by now (pid_max can be 32768, with other runs on the machine): only
+# live children are ever signalled.  Every process this script signals is its own child.
+live_child() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st   # state, ppid, ...
+	[ "${1:-}" != Z ] && [ "${2:-}" = "$$" ]
+}
+# stop PID [SIGNAL]: signal PID if it is a live child, then reap it.
+stop() {
+	live_child "$1" && kill "-${2:-TERM}" "$1" 2>/dev/null
+	wait "$1" 2>/dev/null || true
+}
 cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$T"
+	set +e   # a child reaped already makes wait fail: the rest must still run
+	for p in "${PIDS[@]}"; do live_child "$p" && kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 "$ROOT/scripts/mkcerts.sh" --demo "$T/certs" >/dev/null
 cat "$T/certs/both.pem" "$T/certs/both.key" >"$T/certs/both-combined.pem"
 TCK=$(getconf CLK_TCK)
+FAILED=0
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
 	local p
 	# below the ephemeral range (32768-60999): never a port a client socket holds
-	while :; do p=$((10000 + RANDOM % 22000)); port_busy "$p" || { echo "$p"; return; }; done
+	for _ in $(seq 1 200); do p=$((10000 + RANDOM % 22000)); port_busy "$p" || { echo "$p"; return 0; }; done
+	echo "bench: no free port found in 200 tries" >&2; return 1
 }
 wait_port() {
-	local i
-	for i in $(seq 1 100); do port_busy "$1" && return 0; sleep 0.05; done
+	for _ in $(seq 1 200); do port_busy "$1" && return 0; sleep 0.05; done
 	echo "bench: nothing listens on port $1" >&2; return 1
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# established PORT: the number of established TCP connections to 127.0.0.1:PORT
+established() {
+	awk -v p="$(printf '%04X' "$1")" 'NR > 1 && $4 == "01" && substr($2, index($2, ":") + 1) == p { n++ }
+		END { print n + 0 }' /proc/net/tcp
+}
+# quiet PORT: wait (at most 5 s) until no client connection to PORT is left open
+quiet() {
+	for _ in $(seq 1 100); do [ "$(established "$1")" -eq 0 ] && return 0; sleep 0.05; done
+	echo "bench: connections to port $1 still open after 5 s" >&2
+}
+# children PID: PID's child processes (from each process's stat: /proc/PID/task/*/children
+# needs a kernel option)
+children() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" '{ pid = $1; i = 0
+		while (match(substr($0, i + 1), /\) /)) i += RSTART + 1   # past the last ") "
+		split(substr($0, i + 1), f, " "); if (f[2] == p) print pid }'
+}
+# cpu_ticks PID: utime+stime of PID (all threads) and of its child processes
+cpu_ticks() {
+	local p t=0
+	for p in "$1" $(children "$1"); do
+		t=$((t + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# steady_rss PID: the RSS once two readings 100 ms apart agree (at most 2 s)
+steady_rss() {
+	local a b
+	a=$(rss_kb "$1")
+	for _ in $(seq 1 20); do
+		sleep 0.1; b=$(rss_kb "$1")
+		[ "$a" = "$b" ] && break
+		a=$b
+	done
+	echo "$b"
+}
 # to_ms 1.23ms|456.00us|1.01s
 to_ms() {
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0;
 		else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
+# note NAME TEXT: a measurement that went wrong, shown under the table; exit status 1
+note() {
+	local v="R_err_$1"
+	printf -v "$v" '%s' "${!v:+${!v}; }$2"
+	FAILED=1
+}
+# set_r METRIC NAME VALUE
+set_r() { printf -v "R_$1_$2" '%s' "$3"; }
 
+# ---- the backend
 BODY=$(printf 'x%.0s' $(seq 1 63))   # 63 x + "\n" = 64 bytes
 BE=$(free_port)
-mkdir -p "$T/be"
+mkdir -p "$T/be/www"
+head -c 65536 /dev/urandom >"$T/be/www/64k"
+head -c 1048576 /dev/urandom >"$T/be/www/1m"
+printf '%s\n' "$BODY" >"$T/be/small"
 cat >"$T/be/nginx.conf" <<EOF
 daemon off; master_process off; worker_processes 1;
 error_log $T/be/error.log warn; pid $T/be/nginx.pid;
@@ -83,19 +224,25 @@ http {
 	client_body_temp_path $T/be; proxy_temp_path $T/be; fastcgi_temp_path $T/be;
 	uwsgi_temp_path $T/be; scgi_temp_path $T/be;
 	keepalive_requests 100000000; keepalive_timeout 300s;
-	server { listen 127.0.0.1:$BE; location / { return 200 "$BODY\n"; } }
+	sendfile on; tcp_nopush on;
+	server {
+		listen 127.0.0.1:$BE; root $T/be/www;
+		location / { return 200 "$BODY\n"; }
+		location = /64k { }
+		location = /1m { }
+	}
 }
 EOF
 nginx -p "$T/be" -c "$T/be/nginx.conf" 2>"$T/be/stderr" &
 PIDS+=($!)
 wait_port "$BE"
 
-# ---- the three proxies: start_NAME PORT sets SRV_PID
+# ---- the three proxies: start_NAME PORT WORKERS sets SRV_PID
 start_sysbind() {
 	cat >"$T/sysbind.ini" <<EOF
 [server]
 mode = iis7
-workers = 1
+workers = $2
 access_log = off
 [sslcert 0.0.0.0:$1]
 certificate = $T/certs/both.pem
@@ -105,19 +252,22 @@ id = 1
 bindings = https/127.0.0.1:$1:
 backend = http://127.0.0.1:$BE
 EOF
-	"$BUILD/sysbind" -c "$T/sysbind.ini" >"$T/sysbind.log" 2>&1 &
+	"$BUILD/sysbind" -c "$T/sysbind.ini" >>"$T/sysbind.log" 2>&1 &
 	SRV_PID=$!
 }
 start_nginx() {
-	mkdir -p "$T/ngx"
-	cat >"$T/ngx/nginx.conf" <<EOF
-daemon off; master_process off; worker_processes 1; worker_rlimit_nofile 8192;
-error_log $T/ngx/error.log warn; pid $T/ngx/nginx.pid;
+	local master=off
+	[ "$2" -gt 1 ] && master=on   # without its master, nginx runs one worker
+	local d="$T/ngx$2"
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<EOF
+daemon off; master_process $master; worker_processes $2; worker_rlimit_nofile 8192;
+error_log $d/error.log warn; pid $d/nginx.pid;
 events { worker_connections 8192; }
 http {
 	access_log off;
-	client_body_temp_path $T/ngx; proxy_temp_path $T/ngx; fastcgi_temp_path $T/ngx;
-	uwsgi_temp_path $T/ngx; scgi_temp_path $T/ngx;
+	client_body_temp_path $d; proxy_temp_path $d; fastcgi_temp_path $d;
+	uwsgi_temp_path $d; scgi_temp_path $d;
 	keepalive_requests 100000000; keepalive_timeout 300s;
 	upstream be { server 127.0.0.1:$BE; keepalive 32; }
 	server {
@@ -129,13 +279,13 @@ http {
 	}
 }
 EOF
-	nginx -p "$T/ngx" -c "$T/ngx/nginx.conf" 2>"$T/ngx/stderr" &
+	nginx -p "$d" -c "$d/nginx.conf" 2>"$d/stderr" &
 	SRV_PID=$!
 }
 start_haproxy() {
 	cat >"$T/haproxy.cfg" <<EOF
 global
-	nbthread 1
+	nbthread $2
 	maxconn 8192
 defaults
 	mode http
@@ -150,91 +300,330 @@ frontend fe
 backend be
 	server app 127.0.0.1:$BE pool-max-conn 32
 EOF
-	haproxy -db -f "$T/haproxy.cfg" >"$T/haproxy.log" 2>&1 &
+	haproxy -db -f "$T/haproxy.cfg" >>"$T/haproxy.log" 2>&1 &
 	SRV_PID=$!
 }
-
-# measure NAME: fills R_<metric>_NAME
-measure() {
-	local name=$1 port out c0 c1 reqs rss0 rss1 ready
-	port=$(free_port)
-	"start_$name" "$port"
+PROXIES=(sysbind nginx haproxy)
+# up NAME WORKERS: start the proxy on a free port and wait for it: sets PORT_NAME, PID_NAME
+up() {
+	local port
+	port=$(free_port) || { note "$1" "no free port"; return 1; }
+	"start_$1" "$port" "$2"
 	PIDS+=("$SRV_PID")
-	wait_port "$port"
-	local url="https://127.0.0.1:$port/"
-	printf -v "R_tls_$name" '%s' "$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$port" \
-		2>/dev/null | sed -n 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p')"
-	wrk -t1 -c8 -d1s "$url" >/dev/null 2>&1 || true        # warm-up
-	sleep 0.5
-	# idle TLS connections (first, on a process that has served only the warm-up)
-	rss0=$(rss_kb "$SRV_PID")
-	rm -f "$T/idle.out"
-	( sleep 120 | "$BUILD/tests/idleconns" --port "$port" --count "$IDLE" --sni localhost \
-		--hold 120 >"$T/idle.out" 2>"$T/idle.err" ) &
-	local ipid=$!
-	for _ in $(seq 1 600); do grep -q ready "$T/idle.out" 2>/dev/null && break; sleep 0.1; done
-	sleep 0.5
-	rss1=$(rss_kb "$SRV_PID")
-	ready=$(sed -n 's/^ready //p' "$T/idle.out")
-	printf -v "R_idle_$name" '%s' "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
-	kill "$ipid" 2>/dev/null || true
-	pkill -P "$ipid" 2>/dev/null || true
-	wait "$ipid" 2>/dev/null || true
-	# keep-alive
-	c0=$(cpu_ticks "$SRV_PID")
-	out=$(wrk -t1 -c"$CONNS" -d"${SECS}s" --latency "$url")
-	c1=$(cpu_ticks "$SRV_PID")
-	reqs=$(printf '%s\n' "$out" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
-	printf -v "R_rps_$name" '%s' "$(printf '%s\n' "$out" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')"
-	printf -v "R_p50_$name" '%s' "$(to_ms "$(printf '%s\n' "$out" | awk '$1 == "50%" { print $2 }')")"
-	printf -v "R_p99_$name" '%s' "$(to_ms "$(printf '%s\n' "$out" | awk '$1 == "99%" { print $2 }')")"
-	printf -v "R_cpureq_$name" '%s' "$(awk -v d=$((c1 - c0)) -v n="$reqs" -v t="$TCK" 'BEGIN { printf "%.1f", d * 1e6 / t / n }')"
-	if printf '%s\n' "$out" | grep -q -E 'Socket errors|Non-2xx'; then
-		printf -v "R_err_$name" '%s' "$(printf '%s\n' "$out" | grep -E 'Socket errors|Non-2xx' | tr '\n' ' ')"
+	printf -v "PORT_$1" '%s' "$port"
+	printf -v "PID_$1" '%s' "$SRV_PID"
+	wait_port "$port" || { note "$1" "did not start (workers $2)"; return 1; }
+	if [ "$1" = nginx ] && [ "$2" -gt 1 ]; then   # its workers, not only the master
+		for _ in $(seq 1 100); do
+			[ "$(children "$SRV_PID" | wc -l)" -ge "$2" ] && break
+			sleep 0.05
+		done
 	fi
-	# new TLS connection + one request: full handshakes (wrk would resume sessions)
-	c0=$(cpu_ticks "$SRV_PID")
-	out=$("$BUILD/tests/idleconns" --port "$port" --sni localhost --churn "$CSECS" --parallel 4)
-	c1=$(cpu_ticks "$SRV_PID")
-	reqs=$(printf '%s\n' "$out" | sed -n 's/^done \([0-9]*\).*/\1/p')
-	printf -v "R_cps_$name" '%s' "$(awk -v n="$reqs" -v t="$CSECS" 'BEGIN { printf "%.0f", n / t }')"
-	printf -v "R_cpuconn_$name" '%s' "$(awk -v d=$((c1 - c0)) -v n="$reqs" -v t="$TCK" 'BEGIN { printf "%.1f", d * 1e6 / t / n }')"
-	case "$out" in *"failed 0"*) ;; *) printf -v "R_err_$name" '%s' "new connections: $out" ;; esac
-	kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true
+}
+# UP: the proxies that started, in PROXIES' order
+up_all() {
+	local n
+	UP=()
+	for n in "${PROXIES[@]}"; do up "$n" "$1" && UP+=("$n"); done
+	return 0
+}
+down_all() {
+	local n v
+	for n in "${PROXIES[@]}"; do
+		v="PID_$n"
+		[ -n "${!v:-}" ] && stop "${!v}"
+		printf -v "PID_$n" '%s' ""
+	done
+}
+port_of() { local v="PORT_$1"; echo "${!v}"; }
+pid_of() { local v="PID_$1"; echo "${!v}"; }
+# worker_pid PID: the process that serves (nginx with a master: its first worker)
+worker_pid() {
+	local k
+	k=$(children "$1")
+	if [ -n "$k" ]; then set -- $k; echo "$1"; else echo "$1"; fi
+}
+# same_bytes NAME PATH FILE: the proxy returns FILE's bytes for PATH
+same_bytes() {
+	if ! curl -sk --max-time 10 -o "$T/got" "https://127.0.0.1:$(port_of "$1")$2" ||
+	    ! cmp -s "$T/got" "$3"; then
+		note "$1" "GET $2 did not return the backend's $(stat -c %s "$3") bytes"
+	fi
+}
+# wrk_run NAME OUTVAR wrk-args...: wrk's output, with failed requests noted
+wrk_run() {
+	local name=$1 var=$2 o
+	shift 2
+	o=$(wrk "$@" 2>&1) || note "$name" "wrk $*: exit status $?"
+	if printf '%s\n' "$o" | grep -q -E 'Socket errors|Non-2xx'; then
+		note "$name" "wrk $*: $(printf '%s\n' "$o" | grep -E 'Socket errors|Non-2xx' | tr '\n' ' ')"
+	fi
+	printf -v "$var" '%s' "$o"
+}
+wrk_reqs() { printf '%s\n' "$1" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p'; }
+wrk_pct() { to_ms "$(printf '%s\n' "$1" | awk -v p="$2" '$1 == p { print $2 }')"; }
+per() { awk -v d="$1" -v n="$2" -v t="$TCK" 'BEGIN { if (n + 0 > 0) printf "%.1f", d * 1e6 / t / n; else print "?" }'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# turns ROUND: the proxies that are up, rotated by ROUND, so each takes each place in turn
+turns() {
+	local i n=${#UP[@]}
+	for ((i = 0; i < n; i++)); do echo "${UP[$(((i + $1) % n))]}"; done
+}
+# rounds TOTAL: the seconds of one round of a TOTAL-second run (whole seconds: wrk's -d)
+rounds() { local s=$(($1 / ROUNDS)); [ "$s" -ge 1 ] || s=1; echo "$s"; }
+
+# keepalive KEY SECONDS THREADS: wrk --latency on /, every proxy in ROUNDS turns:
+# R_rps/p50/p99/cpureq_KEY_NAME.  Requests and CPU are summed over the turns; p50 and p99
+# are the medians of the turns'.
+keepalive() {
+	local key=$1 s r n c0 c1 out q
+	s=$(rounds "$2")
+	declare -A req=() tck=() p50=() p99=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r"); do
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			wrk_run "$n" out -t"$3" -c"$CONNS" -d"${s}s" --latency "https://127.0.0.1:$(port_of "$n")/"
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			q=$(wrk_reqs "$out")
+			req[$n]=$(( ${req[$n]:-0} + ${q:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+			p50[$n]="${p50[$n]:-} $(wrk_pct "$out" 50%)"
+			p99[$n]="${p99[$n]:-} $(wrk_pct "$out" 99%)"
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r "p50$key" "$n" "$(median ${p50[$n]})"
+		set_r "p99$key" "$n" "$(median ${p99[$n]})"
+		set_r "cpureq$key" "$n" "$(per "${tck[$n]}" "${req[$n]}")"
+	done
 }
 
-echo "bench: backend nginx on 127.0.0.1:$BE (64-byte body), wrk -c$CONNS, ${SECS}s keep-alive, ${CSECS}s new connections, $IDLE idle connections" >&2
-for n in sysbind nginx haproxy; do
-	echo "bench: $n ..." >&2
-	measure "$n"
-done
+# big KEY PATH BYTES: wrk on a large body, every proxy in ROUNDS turns:
+# R_rps/mibs/cpumib_KEY_NAME
+big() {
+	local key=$1 s r n c0 c1 out q
+	s=$(rounds "$BSECS")
+	declare -A req=() tck=()
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r"); do
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			wrk_run "$n" out -t1 -c"$BCONNS" -d"${s}s" "https://127.0.0.1:$(port_of "$n")$2"
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			q=$(wrk_reqs "$out")
+			req[$n]=$(( ${req[$n]:-0} + ${q:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r "rps$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r "mibs$key" "$n" "$(awk -v q="${req[$n]}" -v t=$((s * ROUNDS)) -v b="$3" 'BEGIN { printf "%.0f", q * b / t / 1048576 }')"
+		set_r "cpumib$key" "$n" "$(per "${tck[$n]}" "$(awk -v q="${req[$n]}" -v b="$3" 'BEGIN { print q * b / 1048576 }')")"
+	done
+}
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+# churn: new TLS connection + one request, full handshakes (wrk would resume sessions),
+# every proxy in ROUNDS turns: R_cps/cpuconn_NAME.  The OpenSSL handshake floor takes a
+# turn in each round too (F_SERVER, F_CLIENT, F_PROC: µs per handshake over all its turns).
+churn() {
+	local s r n c0 c1 out made
+	s=$(rounds "$CSECS")
+	declare -A cnt=() tck=()
+	local fn=0 fs=0 fc=0 fp=0
+	for ((r = 0; r < ROUNDS; r++)); do
+		for n in $(turns "$r") floor; do
+			if [ "$n" = floor ]; then
+				out=$("$TOOLS/hsfloor" --cert "$T/certs/both.pem" --key "$T/certs/both.key" --seconds "$s") ||
+					{ echo "bench: hsfloor failed" >&2; FAILED=1; continue; }
+				set -- $out   # floor N server_us S client_us C process_us P VERSION CIPHER GROUP
+				fn=$((fn + $2))
+				fs=$(awk -v a="$fs" -v n="$2" -v v="$4" 'BEGIN { print a + n * v }')
+				fc=$(awk -v a="$fc" -v n="$2" -v v="$6" 'BEGIN { print a + n * v }')
+				fp=$(awk -v a="$fp" -v n="$2" -v v="$8" 'BEGIN { print a + n * v }')
+				F_TLS="$9 ${10} ${11}"
+				continue
+			fi
+			quiet "$(port_of "$n")"
+			c0=$(cpu_ticks "$(pid_of "$n")")
+			out=$("$TOOLS/idleconns" --port "$(port_of "$n")" --sni localhost --churn "$s" --parallel 4) || true
+			c1=$(cpu_ticks "$(pid_of "$n")")
+			made=$(printf '%s\n' "$out" | sed -n 's/^done \([0-9]*\).*/\1/p')
+			case "$out" in *"failed 0"*) ;; *) note "$n" "new connections: $out" ;; esac
+			cnt[$n]=$(( ${cnt[$n]:-0} + ${made:-0} ))
+			tck[$n]=$(( ${tck[$n]:-0} + c1 - c0 ))
+		done
+	done
+	for n in "${UP[@]}"; do
+		set_r cps "$n" "$(awk -v q="${cnt[$n]}" -v t=$((s * ROUNDS)) 'BEGIN { printf "%.0f", q / t }')"
+		set_r cpuconn "$n" "$(per "${tck[$n]}" "${cnt[$n]}")"
+	done
+	if [ "$fn" -gt 0 ]; then
+		F_SERVER=$(awk -v a="$fs" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+		F_CLIENT=$(awk -v a="$fc" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+		F_PROC=$(awk -v a="$fp" -v n="$fn" 'BEGIN { printf "%.1f", a / n }')
+	fi
+}
+
+# idle NAME: RSS per idle TLS connection (on a process that has served only the warm-up);
+# idleconns holds the connections until its standard input, a FIFO we hold open, closes
+idle() {
+	local name=$1 port pid rss0 rss1 ready ipid
+	port=$(port_of "$name"); pid=$(pid_of "$name")
+	quiet "$port"
+	rss0=$(steady_rss "$pid")
+	mkfifo "$T/idle.in"
+	"$TOOLS/idleconns" --port "$port" --count "$IDLE" --sni localhost --hold 120 \
+		<"$T/idle.in" >"$T/idle.out" 2>"$T/idle.err" &
+	ipid=$!
+	PIDS+=("$ipid")
+	exec 7<>"$T/idle.in"
+	for _ in $(seq 1 600); do
+		grep -q ready "$T/idle.out" 2>/dev/null && break
+		live_child "$ipid" || break
+		sleep 0.1
+	done
+	rss1=$(steady_rss "$pid")
+	ready=$(sed -n 's/^ready //p' "$T/idle.out")
+	exec 7>&-
+	wait "$ipid" 2>/dev/null || true
+	rm -f "$T/idle.in"
+	[ "${ready:-0}" -eq "$IDLE" ] || note "$name" "idle: ${ready:-0} of $IDLE connections opened: $(head -n 3 "$T/idle.err" | tr '\n' ' ')"
+	set_r idle "$name" "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
+	quiet "$port"
+}
+
+# syscalls NAME: strace -c on the serving process during a wrk run: T/sc.NAME holds
+# "call count-per-request" lines
+syscalls() {
+	local name=$1 spid out reqs pid
+	pid=$(worker_pid "$(pid_of "$name")")
+	quiet "$(port_of "$name")"
+	strace -c -f -o "$T/strace.$name" -p "$pid" 2>"$T/strace.$name.err" &
+	spid=$!
+	PIDS+=("$spid")
+	for _ in $(seq 1 100); do
+		grep -q attached "$T/strace.$name.err" && break
+		live_child "$spid" || break
+		sleep 0.05
+	done
+	if ! grep -q attached "$T/strace.$name.err"; then
+		note "$name" "strace did not attach: $(head -n 2 "$T/strace.$name.err" | tr '\n' ' ')"
+		stop "$spid" INT
+		return 0
+	fi
+	wrk_run "$name" out -t1 -c8 -d"${SSECS}s" "https://127.0.0.1:$(port_of "$name")/"
+	stop "$spid" INT
+	reqs=$(wrk_reqs "$out")
+	set_r sreqs "$name" "$reqs"
+	# "% time  seconds  usecs/call  calls  [errors]  syscall": the errors column may be empty
+	awk -v n="$reqs" 'n + 0 > 0 && $1 ~ /^[0-9.]+$/ && NF >= 5 { printf "%s %.3f\n", $NF, $4 / n }' \
+	    "$T/strace.$name" >"$T/sc.$name"
+}
+
+echo "bench: $("$BUILD/sysbind" --version 2>&1 | head -n 1) ($BUILD/sysbind), $(nginx -v 2>&1 | sed 's/.*: //'), $(haproxy -v | sed -n '1s/ - .*//p'), $(openssl version)" >&2
+echo "bench: backend nginx on 127.0.0.1:$BE; $ROUNDS rounds of: keep-alive $(rounds "$SECS")s (wrk -c$CONNS), new connections $(rounds "$CSECS")s, each large body $(rounds "$BSECS")s (wrk -c$BCONNS), two workers $(rounds "$W2SECS")s; $IDLE idle connections" >&2
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+F_SERVER="?" F_CLIENT="?" F_PROC="?" F_TLS="?"
+
+echo "bench: one worker each: TLS parameters, bytes, warm-up, idle connections ..." >&2
+up_all 1
+for n in "${UP[@]}"; do
+	set_r tls "$n" "$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$(port_of "$n")" 2>/dev/null |
+		sed -n -e 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' -e 's/^Server Temp Key: \([^,]*\),.*/\1/p' | tr '\n' ' ')"
+	same_bytes "$n" / "$T/be/small"
+	same_bytes "$n" /64k "$T/be/www/64k"
+	same_bytes "$n" /1m "$T/be/www/1m"
+	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
+done
+for n in "${UP[@]}"; do idle "$n"; done
+echo "bench: one worker each: keep-alive ..." >&2
+keepalive "" "$SECS" 1
+echo "bench: one worker each: new connections, and the OpenSSL handshake floor ..." >&2
+churn
+echo "bench: one worker each: 64 KiB and 1 MiB responses ..." >&2
+big 64k /64k 65536
+big 1m /1m 1048576
+if [ "$STRACE" = 1 ]; then
+	echo "bench: one worker each: system calls (strace) ..." >&2
+	for n in "${UP[@]}"; do syscalls "$n"; done
+fi
+down_all
+echo "bench: two workers each: keep-alive ..." >&2
+up_all 2
+for n in "${UP[@]}"; do
+	same_bytes "$n" / "$T/be/small"
+	wrk -t2 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
+done
+keepalive 2 "$W2SECS" 2
+down_all
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+get() { local v="R_$1_$2"; echo "${!v:-?}"; }
 row() {   # row LABEL METRIC
 	local s n h
-	s=$(eval echo "\${R_$2_sysbind:-?}"); n=$(eval echo "\${R_$2_nginx:-?}"); h=$(eval echo "\${R_$2_haproxy:-?}")
-	printf '%-34s %10s %10s %10s %10s %10s\n' "$1" "$s" "$n" "$h" "$(ratio "$s" "$n")" "$(ratio "$h" "$n")"
+	s=$(get "$2" sysbind); n=$(get "$2" nginx); h=$(get "$2" haproxy)
+	printf '%-40s %10s %10s %10s %10s %10s\n' "$1" "$s" "$n" "$h" "$(ratio "$s" "$n")" "$(ratio "$h" "$n")"
 }
 echo
-printf '%-34s %10s %10s %10s %10s %10s\n' "" sysbind nginx haproxy "sysb/ngx" "hap/ngx"
+printf '%-40s %10s %10s %10s %10s %10s\n' "" sysbind nginx haproxy "sysb/ngx" "hap/ngx"
 row "keep-alive requests/s" rps
 row "keep-alive p50 latency (ms)" p50
 row "keep-alive p99 latency (ms)" p99
 row "CPU µs per keep-alive request" cpureq
 row "new TLS connections/s" cps
 row "CPU µs per new connection+request" cpuconn
+printf '%-40s %10s %10s %10s\n' "  ... / OpenSSL handshake floor" "$(ratio "$(get cpuconn sysbind)" "$F_SERVER")" \
+	"$(ratio "$(get cpuconn nginx)" "$F_SERVER")" "$(ratio "$(get cpuconn haproxy)" "$F_SERVER")"
 row "RSS KiB per idle TLS connection" idle
-for n in sysbind nginx haproxy; do
-	echo "$n: $(eval echo "\${R_tls_$n:-?}")"
+row "64 KiB responses/s" rps64k
+row "64 KiB: MiB/s" mibs64k
+row "64 KiB: CPU µs per MiB" cpumib64k
+row "1 MiB responses/s" rps1m
+row "1 MiB: MiB/s" mibs1m
+row "1 MiB: CPU µs per MiB" cpumib1m
+row "2 workers: keep-alive requests/s" rps2
+row "2 workers: keep-alive p50 (ms)" p502
+row "2 workers: keep-alive p99 (ms)" p992
+row "2 workers: CPU µs per keep-alive req" cpureq2
+printf '%-40s %10s   (client %s µs, whole process %s µs; %s)\n' "OpenSSL handshake floor (server CPU µs)" \
+	"$F_SERVER" "$F_CLIENT" "$F_PROC" "$F_TLS"
+for n in "${PROXIES[@]}"; do
+	echo "$n: $(get tls "$n")"
 done
-for n in sysbind nginx haproxy; do
-	e=$(eval echo "\${R_err_$n:-}")
-	[ -z "$e" ] || echo "note: $n: $e"
+echo "load average (1, 5, 15 min): at the start $LOAD_START, at the end $LOAD_END"
+for n in "${PROXIES[@]}"; do
+	e=$(get err "$n")
+	[ "$e" = "?" ] || echo "note: $n: $e"
 done
+
+if [ "$STRACE" = 1 ]; then
+	echo
+	echo "system calls per keep-alive request (strace -c -f, wrk -t1 -c8 -d${SSECS}s; requests: sysbind $(get sreqs sysbind), nginx $(get sreqs nginx), haproxy $(get sreqs haproxy))"
+	printf '%-20s %10s %10s %10s\n' syscall sysbind nginx haproxy
+	touch "$T/sc.sysbind" "$T/sc.nginx" "$T/sc.haproxy"
+	awk 'FNR == 1 { f++ } { v[$1, f] = $2; k[$1] = 1; if ($1 != "total") s[$1] += $2 }
+		END { for (c in k) if (c != "total") printf "%s %s %s %s %.6f\n", c,
+		        ((c, 1) in v ? v[c, 1] : "-"), ((c, 2) in v ? v[c, 2] : "-"), ((c, 3) in v ? v[c, 3] : "-"), s[c]
+		      printf "total %s %s %s -1\n", ((("total", 1) in v) ? v["total", 1] : "-"),
+		        ((("total", 2) in v) ? v["total", 2] : "-"), ((("total", 3) in v) ? v["total", 3] : "-") }' \
+	    "$T/sc.sysbind" "$T/sc.nginx" "$T/sc.haproxy" |
+	    sort -k5,5gr | awk '$5 >= 0.005 || $1 == "total" { printf "%-20s %10s %10s %10s\n", $1, $2, $3, $4 }'
+fi
+
 echo
-chk() { awk -v a="$2" -v b="$3" 'BEGIN { exit !(a + 0 <= b + 0) }' && echo "met    $1" || echo "MISSED $1"; }
-chk "CPU per keep-alive request <= 0.8 x nginx ($R_cpureq_sysbind vs $(awk -v b="$R_cpureq_nginx" 'BEGIN { printf "%.1f", 0.8 * b }'))" \
-	"$R_cpureq_sysbind" "$(awk -v b="$R_cpureq_nginx" 'BEGIN { print 0.8 * b }')"
-chk "keep-alive p99 <= nginx ($R_p99_sysbind ms vs $R_p99_nginx ms)" "$R_p99_sysbind" "$R_p99_nginx"
-chk "CPU per new connection <= nginx ($R_cpuconn_sysbind vs $R_cpuconn_nginx µs)" "$R_cpuconn_sysbind" "$R_cpuconn_nginx"
-chk "idle TLS connection <= 12 KiB ($R_idle_sysbind KiB)" "$R_idle_sysbind" 12
+chk() { awk -v a="$2" -v b="$3" 'BEGIN { exit !(a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a + 0 <= b + 0) }' &&
+	echo "met    $1" || echo "MISSED $1"; }
+times() { awk -v a="$1" -v b="$2" 'BEGIN { if (b ~ /^[0-9.]+$/) printf "%.1f", a * b; else print "?" }'; }
+S() { get "$1" sysbind; }
+N() { get "$1" nginx; }
+chk "CPU per keep-alive request <= 0.8 x nginx ($(S cpureq) vs $(times 0.8 "$(N cpureq)") µs)" "$(S cpureq)" "$(times 0.8 "$(N cpureq)")"
+chk "keep-alive p50 <= nginx ($(S p50) vs $(N p50) ms)" "$(S p50)" "$(N p50)"
+chk "keep-alive p99 <= nginx ($(S p99) vs $(N p99) ms)" "$(S p99)" "$(N p99)"
+chk "keep-alive requests/s >= nginx ($(S rps) vs $(N rps))" "$(N rps)" "$(S rps)"
+chk "CPU per new TLS connection <= 1.0 x nginx ($(S cpuconn) vs $(N cpuconn) µs)" "$(S cpuconn)" "$(N cpuconn)"
+chk "CPU per new TLS connection <= 1.4 x the OpenSSL floor ($(S cpuconn) vs $(times 1.4 "$F_SERVER") µs)" "$(S cpuconn)" "$(times 1.4 "$F_SERVER")"
+chk "RSS per idle TLS connection <= 0.9 x nginx ($(S idle) vs $(times 0.9 "$(N idle)") KiB)" "$(S idle)" "$(times 0.9 "$(N idle)")"
+exit "$FAILED"

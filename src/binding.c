@@ -476,6 +476,10 @@ choice_note(struct cert_choice *c, const char *fmt, ...)
 
 	if (c->nsteps >= CERT_TRACE_MAX)
 		return;
+	if (c->quiet) {
+		c->nsteps++;
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(c->steps[c->nsteps++], sizeof(c->steps[0]), fmt, ap);
 	va_end(ap);
@@ -491,6 +495,8 @@ choice_take(struct cert_choice *c, enum cert_step step, const struct conf_sslcer
 	c->entry = e;
 	c->cert = cert;
 	c->sni_used = step == CERT_STEP_HOSTNAMEPORT || step == CERT_STEP_CCS;
+	if (c->quiet)
+		return;
 	binding_sslkey_format(&e->key, key, sizeof(key));
 	if (step == CERT_STEP_CCS)
 		snprintf(c->selected_by, sizeof(c->selected_by), "ccs %u -> %s", e->key.port,
@@ -584,9 +590,27 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
 	return -1;
 }
 
+static int
+resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
+    unsigned port, const char *sni_in, struct cert_choice *out, int quiet);
+
 int
 binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
     unsigned port, const char *sni_in, struct cert_choice *out)
+{
+	return resolve_cert(cfg, local_in, port, sni_in, out, 0);
+}
+
+int
+binding_choose_cert(const struct conf *cfg, const struct binding_addr *local_in,
+    unsigned port, const char *sni_in, struct cert_choice *out)
+{
+	return resolve_cert(cfg, local_in, port, sni_in, out, 1);
+}
+
+static int
+resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
+    unsigned port, const char *sni_in, struct cert_choice *out, int quiet)
 {
 	const struct conf_sslcert *e;
 	struct binding_addr local, wild;
@@ -594,8 +618,14 @@ binding_resolve_cert(const struct conf *cfg, const struct binding_addr *local_in
 	const char *s = NULL;
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
+	/* (out->steps alone is 3 KiB: only the parts read are cleared) */
 	out->step = CERT_STEP_NONE;
+	out->entry = NULL;
+	out->cert = NULL;
+	out->ccs_file[0] = '\0';
+	out->sni_used = 0;
+	out->nsteps = 0;
+	out->quiet = quiet;
 	snprintf(out->selected_by, sizeof(out->selected_by), "none");
 	addr_canon(local_in, &local);
 

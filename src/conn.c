@@ -69,7 +69,9 @@ struct conn {
 	struct conn               *prev, *next;
 	int                        fd;
 	SSL                       *ssl;
-	struct event              *rev, *wev, *tev, *aev;   /* in the same allocation */
+	struct event              *rev, *tev;   /* in the same allocation */
+	struct event              *wev;        /* made the first time a write blocks */
+	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
 	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
 	struct tlsctx_hello        hello;
 	const struct conn_framing *fr;
@@ -78,10 +80,13 @@ struct conn {
 	struct sendrate            rate;
 	enum conn_state            state;
 	uint64_t                   deadline;  /* the framing's, ms (CLOCK_MONOTONIC_COARSE) */
-	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0) */
+	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
+	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */
 	int                        async;     /* ASYNC_* pending */
-	unsigned                   rev_on : 1, wev_on : 1, async_on : 1, peer_eof : 1,
+	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
+	unsigned                   renegotiating : 1;
+	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1;
 };
@@ -157,25 +162,69 @@ conn_read_on(struct conn *c, int on)
 	c->rev_on = on ? 1 : 0;
 }
 
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_srv_async_cb(evutil_socket_t fd, short what, void *arg);
+
 static void
 conn_write_on(struct conn *c, int on)
 {
-	if (on && !c->wev_on)
+	if (on && !c->wev_on) {
+		/* most connections never see a full socket: the event is made on demand */
+		if (c->wev == NULL && (c->wev = event_new(c->srv->base, c->fd,
+		    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL) {
+			log_warnx("conn %llu: out of memory", c->info.id);
+			return;
+		}
 		event_add(c->wev, NULL);
-	else if (!on && c->wev_on)
+	} else if (!on && c->wev_on) {
 		event_del(c->wev);
-	c->wev_on = on ? 1 : 0;
+	}
+	c->wev_on = on && c->wev != NULL ? 1 : 0;
 }
 
-/* Ask for work to be done once, after the callbacks of this loop pass. */
+/* Ask for work to be done once, after the callbacks of this loop pass: the connection
+ * joins its server's queue, which one event per server works through. */
 static void
 conn_async(struct conn *c, int what)
 {
+	struct conn_server *srv = c->srv;
+
 	c->async |= what;
-	if (!c->async_on) {
-		c->async_on = 1;
-		event_active(c->aev, EV_TIMEOUT, 0);
+	if (c->async_on)
+		return;
+	if (srv->async_ev == NULL &&
+	    (srv->async_ev = event_new(srv->base, -1, 0, conn_srv_async_cb, srv)) == NULL) {
+		log_warnx("conn %llu: out of memory", c->info.id);
+		return;
 	}
+	c->async_on = 1;
+	c->aprev = NULL;
+	c->anext = srv->async_head;
+	if (srv->async_head != NULL)
+		srv->async_head->aprev = c;
+	srv->async_head = c;
+	if (!srv->async_active) {
+		srv->async_active = 1;
+		event_active(srv->async_ev, EV_TIMEOUT, 0);
+	}
+}
+
+/* Off the server's queue, or the batch being worked through (done, or closing). */
+static void
+conn_async_unqueue(struct conn *c)
+{
+	if (!c->async_on)
+		return;
+	if (c->aprev != NULL)
+		c->aprev->anext = c->anext;
+	else if (c->async_on == 2)
+		c->srv->async_batch = c->anext;
+	else
+		c->srv->async_head = c->anext;
+	if (c->anext != NULL)
+		c->anext->aprev = c->aprev;
+	c->aprev = c->anext = NULL;
+	c->async_on = 0;
 }
 
 static void
@@ -303,10 +352,12 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	iobuf_clear(&c->out);
 	if (c->rate_ev != NULL)
 		event_free(c->rate_ev);
+	if (c->wev != NULL)
+		event_free(c->wev);
 	event_del(c->rev);
-	event_del(c->wev);
-	event_del(c->aev);
 	free(c->info.verdict_host);
+	free(c->info.route_host);
+	free(c->hello.sni);
 	free(c);
 }
 
@@ -336,7 +387,7 @@ conn_close(struct conn *c, const char *why)
 		event_del(c->rate_ev);
 	conn_read_on(c, 0);
 	conn_write_on(c, 0);
-	event_del(c->aev);
+	conn_async_unqueue(c);
 	if (c->ssl != NULL) {
 		SSL_free(c->ssl);
 		c->ssl = NULL;
@@ -377,6 +428,73 @@ conn_abort(struct conn *c, const char *why)
 {
 	c->cut = 1;
 	conn_close(c, why);
+}
+
+void
+conn_reset(struct conn *c, const char *why)
+{
+	struct linger lg = { 1, 0 };
+
+	if (c->state == CS_CLOSED)
+		return;
+	c->cut = 1;
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));   /* close sends RST */
+	conn_close(c, why);
+}
+
+/* Every client certificate is taken: HTTP.SYS hands the chain's status to IIS, which
+ * answers 403.16 and friends; the handshake itself never fails on it. */
+static int
+conn_verify_any(int ok, X509_STORE_CTX *ctx)
+{
+	return 1;
+}
+
+int
+conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
+{
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) != TLS1_2_VERSION)
+		return -1;
+	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
+		return -1;
+	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, conn_verify_any);
+	if (tlsio_request_client_cert(c->ssl) != 0)
+		return -1;
+	c->renegotiating = 1;
+	trace_note(c->srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
+	    "is asked for its certificate inside the TLS connection");
+	/* the HelloRequest goes out now; the client's answer is read as any input */
+	switch (tlsio_handshake(c->ssl)) {
+	case TLSIO_OK:
+	case TLSIO_WANT_READ:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		break;
+	default:
+		c->renegotiating = 0;
+		return -1;
+	}
+	c->wdeadline = conn_now_ms() + (uint64_t)CONN_RENEGOTIATE_SECONDS * 1000;
+	conn_arm_for(c, c->wdeadline);
+	conn_reading(c, 1);
+	return 0;
+}
+
+/* A renegotiation in progress ended (the client answered the HelloRequest, or not). */
+static void
+conn_renegotiated(struct conn *c)
+{
+	if (!c->renegotiating || c->ssl == NULL || SSL_renegotiate_pending(c->ssl))
+		return;
+	c->renegotiating = 0;
+	c->wdeadline = 0;
+	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
+		c->fr->client_cert(c, c->frs);
 }
 
 /* The output is out: close_notify, FIN, then discard what the client still sends until
@@ -629,6 +747,11 @@ conn_read(struct conn *c)
 			}
 		}
 		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		if (c->renegotiating && n == 0) {
+			conn_renegotiated(c);   /* the handshake records came, no data */
+			if (c->state == CS_CLOSED)
+				return;
+		}
 		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
 			c->write_wants_read = 0;
 			conn_async(c, ASYNC_FLUSH);
@@ -636,6 +759,10 @@ conn_read(struct conn *c)
 		if (n > 0) {
 			if (!discard) {
 				iobuf_commit(&c->in, n);
+				if (c->renegotiating)
+					conn_renegotiated(c);
+				if (c->state != CS_OPEN)
+					return;
 				conn_input(c);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
@@ -697,13 +824,11 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-conn_async_cb(evutil_socket_t fd, short what, void *arg)
+conn_async_run(struct conn *c)
 {
-	struct conn *c = arg;
 	int todo = c->async;
 
 	c->async = 0;
-	c->async_on = 0;
 	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
 		c->fr->later(c, c->frs);
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
@@ -713,6 +838,25 @@ conn_async_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
 		conn_flush(c);
+}
+
+/* The server's queue: each connection that asked for deferred work, once.  Work one of
+ * them asks for again meanwhile waits for the next pass. */
+static void
+conn_srv_async_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	struct conn *c;
+
+	srv->async_batch = srv->async_head;
+	srv->async_head = NULL;
+	srv->async_active = 0;
+	for (c = srv->async_batch; c != NULL; c = c->anext)
+		c->async_on = 2;   /* in the batch: a new request joins a fresh queue */
+	while ((c = srv->async_batch) != NULL) {
+		conn_async_unqueue(c);
+		conn_async_run(c);
+	}
 }
 
 static void
@@ -725,8 +869,14 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state == CS_CLOSED)
 		return;
 	if (c->wdeadline != 0 && now >= c->wdeadline) {
-		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
 		c->wdeadline = 0;
+		if (c->renegotiating) {
+			/* HTTP.SYS: "SSL renegotiation ... took longer than ... two minutes" */
+			conn_cut(c, "Timer_SslRenegotiation", WIN32_SEM_TIMEOUT,
+			    "the client did not renegotiate in time");
+			return;
+		}
+		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
 		conn_cut(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT,
 		    "the client took nothing for idle_connection_timeout");
 		return;
@@ -786,17 +936,15 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
-	/* the connection and its four events in one allocation */
-	if ((c = calloc(1, base_sz + 4 * evsz)) == NULL) {
+	/* the connection and its two events in one allocation */
+	if ((c = calloc(1, base_sz + 2 * evsz)) == NULL) {
 		log_warn("accept: cannot allocate a connection");
 		close(fd);
 		return -1;
 	}
 	evmem = (char *)c + base_sz;
 	c->rev = (struct event *)evmem;
-	c->wev = (struct event *)(evmem + evsz);
-	c->tev = (struct event *)(evmem + 2 * evsz);
-	c->aev = (struct event *)(evmem + 3 * evsz);
+	c->tev = (struct event *)(evmem + evsz);
 	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
 	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
 	c->info.srv = srv;
@@ -814,9 +962,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	srv->conns = c;
 	srv->nconns++;
 	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-	event_assign(c->wev, srv->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
 	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
-	event_assign(c->aev, srv->base, -1, 0, conn_async_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
 	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
@@ -833,7 +979,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->hello.cfg = cfg;
 	c->hello.local = c->info.local;
 	c->hello.port = c->info.port;
-	c->hello.narrate = conn_narrate_hello;
+	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
 	c->hello.arg = c;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (srv->trace) {
@@ -871,6 +1017,15 @@ conn_stop_idle(struct conn_server *srv)
 		else if (c->state == CS_OPEN && c->fr != NULL && c->fr->stop != NULL)
 			c->fr->stop(c, c->frs);
 	}
+}
+
+void
+conn_server_clear(struct conn_server *srv)
+{
+	if (srv->async_ev != NULL)
+		event_free(srv->async_ev);
+	srv->async_ev = NULL;
+	srv->async_head = srv->async_batch = NULL;
 }
 
 void

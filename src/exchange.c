@@ -166,17 +166,6 @@ exchange_elapsed_ms(const struct exchange *x)
 	    (now.tv_nsec - x->t_start.tv_nsec) / 1000000);
 }
 
-static const char *
-exchange_header(const struct http_head *h, const char *name)
-{
-	if (h == NULL)
-		return NULL;
-	for (size_t i = 0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, name) == 0)
-			return h->headers[i].value;
-	return NULL;
-}
-
 /* The W3C line of the request (once, when it reached a site). */
 static void
 exchange_log_request(struct exchange *x)
@@ -204,8 +193,8 @@ exchange_log_request(struct exchange *x)
 	e.s_port = c->port;
 	e.c_ip = c->peer_ip;
 	e.version = c->version;
-	e.user_agent = exchange_header(x->head, "User-Agent");
-	e.referer = exchange_header(x->head, "Referer");
+	e.user_agent = http_head_field(x->head, HF_USER_AGENT);
+	e.referer = http_head_field(x->head, HF_REFERER);
 	e.status = x->status;
 	e.win32_status = x->win32;
 	e.time_taken_ms = exchange_elapsed_ms(x);
@@ -351,7 +340,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	struct respond_msg m;
 	struct cert_choice choice;
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
-	const char *accept = exchange_header(x->head, "Accept");
+	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
 
@@ -519,6 +508,41 @@ static const struct upstream_cb exchange_up_cb = {
 
 /* ---------- the request ---------- */
 
+/* The route of the last host asked on the connection, when h asks for it again (not while
+ * tracing: the narration tells each decision whole).  Returns 0 with r filled, or -1. */
+static int
+exchange_route_cached(struct exchange *x, const struct http_head *h, struct route *r)
+{
+	const struct exchange_conn *c = x->c;
+
+	if (c->srv->trace || c->route_host == NULL || h->host == NULL ||
+	    c->route_http10 != (h->version_major == 1 && h->version_minor == 0) ||
+	    strcmp(c->route_host, h->host) != 0)
+		return -1;
+	r->site = c->route_site;
+	r->binding = c->route_binding;
+	r->tier = (enum route_tier)c->route_tier;
+	r->status = 0;
+	return 0;
+}
+
+/* Remember a route that served (the site's state cannot change in a generation). */
+static void
+exchange_route_keep(struct exchange *x, const struct http_head *h, const struct route *r)
+{
+	struct exchange_conn *c = x->c;
+
+	if (h->host == NULL || (c->route_host != NULL && strcmp(c->route_host, h->host) == 0 &&
+	    c->route_http10 == (h->version_major == 1 && h->version_minor == 0)))
+		return;
+	free(c->route_host);
+	c->route_host = strdup(h->host);   /* NULL: the next request routes again */
+	c->route_http10 = h->version_major == 1 && h->version_minor == 0;
+	c->route_site = r->site;
+	c->route_binding = r->binding;
+	c->route_tier = (int)r->tier;
+}
+
 /* An HTTP/2 request for another host than the SNI the connection's certificate was chosen
  * for: the client coalesced the connection (RFC 9113 §9.1.1).  HTTP.SYS routes it by
  * :authority as any other (no 421 is known of it); sysbind says so, or answers 421 with
@@ -543,6 +567,7 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 	struct exchange_conn *c = x->c;
 	struct route r;
 	struct upstream_req req;
+	int cached;
 
 	x->head = h;
 	x->head_only = h->method != NULL && strcmp(h->method, "HEAD") == 0;
@@ -555,7 +580,9 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 		return;
 	}
 	memset(&r, 0, sizeof(r));
-	if (binding_route(c->cfg, c->proto, &c->local, c->port, h->host,
+	if ((cached = exchange_route_cached(x, h, &r) == 0)) {
+		/* the same host as the last request on this connection: the same site */
+	} else if (binding_route(c->cfg, c->proto, &c->local, c->port, h->host,
 	    h->version_major == 1 && h->version_minor == 0, &r) != 0) {
 		trace_route(c->srv->trace, c->id, &r, 0);
 		if (r.status == 503)
@@ -567,6 +594,7 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 	x->site = r.site;
 	exchange_phase(x, XP_ROUTED);
 	trace_route(c->srv->trace, c->id, &r, 1);
+	exchange_route_keep(x, h, &r);
 	if (exchange_coalesced(x, h->host)) {
 		/* a browser reused this connection for another host its certificate covers */
 		trace_note(c->srv->trace, c->id, "coalesced connection: certificate chosen for SNI "
@@ -585,7 +613,8 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 			exchange_verdict(x, h->host, why, sizeof(why));
 			trace_verdict(1, c->id, (enum cert_verdict)c->verdict, why,
 			    c->verdict_host != NULL ? c->verdict_host : "", c->cert);
-		} else {
+		} else if (!cached || c->verdict < 0) {
+			/* (the same host as the last request: the same verdict) */
 			exchange_verdict(x, h->host, NULL, 0);
 		}
 	}
@@ -600,6 +629,7 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 	req.fw.upgrade = h->upgrade;
 	req.cb = &exchange_up_cb;
 	req.arg = x;
+	req.trace = c->srv->trace;
 	exchange_phase(x, XP_BACKEND);
 	x->xfer = upstream_xfer_start(c->srv->pool, r.site, &req);
 	if (x->xfer == NULL) {

@@ -48,6 +48,25 @@ struct h1 {
 };
 
 static void h1_input(struct conn *c, void *arg);
+static const struct http_callbacks h1_callbacks;
+
+/* The request parser, made at a request's first byte (an idle connection holds none). */
+static int
+h1_parser(struct h1 *h)
+{
+	const struct conf *cfg = h->info->cfg;
+	struct http_limits lim;
+
+	if (h->parser != NULL)
+		return 0;
+	lim.max_field_length = cfg->max_field_length;
+	lim.max_request_bytes = cfg->max_request_bytes;
+	lim.max_url_length = cfg->max_url_length;
+	if ((h->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &h1_callbacks, h)) == NULL)
+		return -1;
+	http_parser_pause_after_head(h->parser, 1);
+	return 0;
+}
 
 /* Whether the connection may carry another request after the response starting now. */
 static int
@@ -228,14 +247,19 @@ h1_cycle_end(struct h1 *h)
 	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = 0;
 	h->req_paused = h->resp_paused = 0;
 	h->state = H1_IDLE;
-	http_parser_resume(h->parser);
 	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
 	conn_reading(h->c, 1);
-	if (iobuf_len(conn_in(h->c)) > 0)
+	if (iobuf_len(conn_in(h->c)) > 0) {
+		/* pipelined: the parser goes on from where the last request ended */
+		http_parser_resume(h->parser);
 		h1_input(h->c, h);
-	/* nothing of a next request yet: an idle connection keeps no parser buffers */
-	if (h->state == H1_IDLE && !conn_closed(h->c))
-		http_parser_trim(h->parser);
+		if (h->state == H1_IDLE && !conn_closed(h->c) && h->parser != NULL)
+			http_parser_trim(h->parser);
+		return;
+	}
+	/* nothing of a next request yet: an idle connection keeps no parser */
+	http_parser_free(h->parser);
+	h->parser = NULL;
 }
 
 static void
@@ -367,7 +391,8 @@ h1_input_loop(struct h1 *h)
 		if (h->state == H1_WAIT || h->req_paused)
 			return;   /* pipelined bytes wait for the response */
 		if (h->state == H1_IDLE) {
-			if ((h->x = exchange_new(&h1_x_ops, h, h->info)) == NULL) {
+			if (h1_parser(h) != 0 ||
+			    (h->x = exchange_new(&h1_x_ops, h, h->info)) == NULL) {
 				conn_abort(h->c, "out of memory");
 				return;
 			}
@@ -557,7 +582,6 @@ int
 h1_start(struct conn *c)
 {
 	struct h1 *h;
-	struct http_limits lim;
 	const struct conf *cfg = conn_info(c)->cfg;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
@@ -567,16 +591,6 @@ h1_start(struct conn *c)
 	}
 	h->c = c;
 	h->info = conn_info(c);
-	lim.max_field_length = cfg->max_field_length;
-	lim.max_request_bytes = cfg->max_request_bytes;
-	lim.max_url_length = cfg->max_url_length;
-	if ((h->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &h1_callbacks, h)) == NULL) {
-		free(h);
-		log_warnx("conn %llu: out of memory", conn_info(c)->id);
-		conn_abort(c, "out of memory");
-		return -1;
-	}
-	http_parser_pause_after_head(h->parser, 1);
 	conn_set_framing(c, &h1_framing, h);
 	conn_deadline(c, cfg->header_wait_timeout);
 	return 0;

@@ -577,6 +577,9 @@ h2_resolve(struct h2_stream *s)
 	for (size_t i = 0; i < s->nfields; i++) {
 		s->fields[i].name = H2_PTR(s->fields[i].name);
 		s->fields[i].value = H2_PTR(s->fields[i].value);
+		s->fields[i].name_len = (unsigned)strlen(s->fields[i].name);
+		s->fields[i].value_len = (unsigned)strlen(s->fields[i].value);
+		s->fields[i].id = http_field_id(s->fields[i].name, s->fields[i].name_len);
 	}
 #undef H2_PTR
 }

@@ -290,15 +290,55 @@ static void fail(struct http_parser *p, enum http_error e, const char *detail)
  * data, or up to and including the LF ending the head (in_head becomes 0), or up to the
  * offending byte (p->err set, the byte excluded).
  */
+/*
+ * The common case, a whole line in the buffer at the start of a line: its CR, LF, colon
+ * and name found with memchr instead of byte by byte.  Returns the bytes it took (the line
+ * and its CRLF), or 0 to let the byte-at-a-time scanner decide (a line not complete here,
+ * the empty line, or anything it would refuse: that one finds the exact byte).
+ */
+static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len)
+{
+	const char *cr, *colon;
+	size_t ll;
+
+	if (p->sc != SC_LINE_START || p->line_len != 0 || p->need_reset)
+		return 0;
+	if ((cr = memchr(data, '\r', len)) == NULL || (size_t)(cr - data) + 1 >= len ||
+	    cr[1] != '\n')
+		return 0;
+	ll = (size_t)(cr - data);
+	if (ll == 0 || memchr(data, '\n', ll) != NULL ||
+	    p->head_bytes + ll + 2 > p->lim.max_request_bytes)
+		return 0;
+	if (p->line_no > 0) {
+		if (ll > p->lim.max_field_length || data[0] == ' ' || data[0] == '\t' ||
+		    data[0] == ':' || (colon = memchr(data, ':', ll)) == NULL)
+			return 0;
+		for (const char *n = data; n < colon; n++)
+			if (*n == ' ' || *n == '\t')
+				return 0;
+	}
+	p->line0_started = 1;
+	p->line_no++;
+	p->head_bytes += ll + 2;
+	return ll + 2;
+}
+
 static size_t scan_head(struct http_parser *p, const char *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)data[i];
+		unsigned char c;
+		size_t fast;
 
 		if (p->need_reset) {
 			message_reset(p);
 			p->need_reset = 0;
 		}
+		if ((fast = scan_line_fast(p, data + i, len - i)) > 0) {
+			i += fast - 1;
+			continue;
+		}
+		c = (unsigned char)data[i];
 		if (++p->head_bytes > p->lim.max_request_bytes) {
 			fail(p, HTTP_ERR_REQUEST_LENGTH, "request line and headers too long");
 			return i;
@@ -736,6 +776,58 @@ static int list_has_token(const char *v, const char *token)
 	return 0;
 }
 
+static const struct {
+	const char     *name;
+	unsigned        len;
+	enum http_field id;
+} field_names[] = {
+	{ "host", 4, HF_HOST }, { "content-length", 14, HF_CONTENT_LENGTH },
+	{ "transfer-encoding", 17, HF_TRANSFER_ENCODING }, { "connection", 10, HF_CONNECTION },
+	{ "keep-alive", 10, HF_KEEP_ALIVE }, { "proxy-connection", 16, HF_PROXY_CONNECTION },
+	{ "te", 2, HF_TE }, { "trailer", 7, HF_TRAILER }, { "upgrade", 7, HF_UPGRADE },
+	{ "http2-settings", 14, HF_HTTP2_SETTINGS }, { "expect", 6, HF_EXPECT },
+	{ "x-forwarded-for", 15, HF_X_FORWARDED_FOR },
+	{ "x-forwarded-proto", 17, HF_X_FORWARDED_PROTO },
+	{ "x-forwarded-host", 16, HF_X_FORWARDED_HOST }, { "user-agent", 10, HF_USER_AGENT },
+	{ "referer", 7, HF_REFERER }, { "accept", 6, HF_ACCEPT }, { "cookie", 6, HF_COOKIE },
+};
+
+enum http_field http_field_id(const char *name, size_t len)
+{
+	/* by length first: most names are then ruled out without a comparison */
+	static const unsigned char by_len[18][3] = {
+		[2] = { 6 }, [4] = { 0 }, [6] = { 10, 16, 17 }, [7] = { 7, 8, 15 },
+		[10] = { 3, 4, 14 }, [14] = { 1, 9 }, [15] = { 11 }, [16] = { 5, 13 },
+		[17] = { 2, 12 },
+	};
+	static const unsigned char count[18] = {
+		[2] = 1, [4] = 1, [6] = 3, [7] = 3, [10] = 3, [14] = 2, [15] = 1, [16] = 2, [17] = 2,
+	};
+	unsigned char c0;
+
+	if (len >= sizeof(count) || count[len] == 0)
+		return HF_OTHER;
+	c0 = (unsigned char)(name[0] | 0x20);
+	for (unsigned i = 0; i < count[len]; i++) {
+		unsigned k = by_len[len][i];
+
+		if ((unsigned char)field_names[k].name[0] == c0 &&
+		    strncasecmp(name, field_names[k].name, len) == 0)
+			return field_names[k].id;
+	}
+	return HF_OTHER;
+}
+
+const char *http_head_field(const struct http_head *h, enum http_field id)
+{
+	if (h == NULL)
+		return NULL;
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (h->headers[i].id == id)
+			return h->headers[i].value;
+	return NULL;
+}
+
 /*
  * Check the transfer codings of every Transfer-Encoding field.  Returns 0 when the only
  * coding is chunked, 1 when the last is not chunked (or chunked repeats), 2 when other
@@ -746,7 +838,7 @@ static int te_check(const struct http_head *h)
 	int n = 0, last_chunked = 0, chunked_seen = 0, other = 0;
 
 	for (size_t i = 0; i < h->nheaders; i++) {
-		if (strcasecmp(h->headers[i].name, "Transfer-Encoding") != 0)
+		if (h->headers[i].id != HF_TRANSFER_ENCODING)
 			continue;
 		const char *s = h->headers[i].value;
 		while (*s) {
@@ -805,9 +897,16 @@ static int head_build(struct http_parser *p)
 	}
 	for (size_t i = 0; i < p->nspans; i++) {
 		p->harr[i].name = p->buf + p->spans[i].name;
+		p->harr[i].name_len = (unsigned)p->spans[i].name_len;
 		/* the empty string at the arena's end stands for a missing value */
-		p->harr[i].value = p->spans[i].value == SIZE_MAX ? empty_string :
-		    p->buf + p->spans[i].value;
+		if (p->spans[i].value == SIZE_MAX) {
+			p->harr[i].value = empty_string;
+			p->harr[i].value_len = 0;
+		} else {
+			p->harr[i].value = p->buf + p->spans[i].value;
+			p->harr[i].value_len = (unsigned)p->spans[i].value_len;
+		}
+		p->harr[i].id = http_field_id(p->harr[i].name, p->harr[i].name_len);
 	}
 	h->headers = p->harr;
 	h->nheaders = p->nspans;
@@ -841,18 +940,26 @@ static int cb_headers_complete(llhttp_t *ll)
 		return -1;
 	}
 	for (size_t i = 0; i < h->nheaders; i++) {
-		const char *n = h->headers[i].name, *v = h->headers[i].value;
-		if (strcasecmp(n, "Host") == 0) {
+		const char *v = h->headers[i].value;
+
+		switch (h->headers[i].id) {
+		case HF_HOST:
 			hosts++;
 			host_value = v;
-		} else if (strcasecmp(n, "Transfer-Encoding") == 0) {
+			break;
+		case HF_TRANSFER_ENCODING:
 			te = 1;
-		} else if (strcasecmp(n, "Upgrade") == 0) {
+			break;
+		case HF_UPGRADE:
 			if (h->upgrade_proto == NULL)
 				h->upgrade_proto = (char *)v;
-		} else if (strcasecmp(n, "Expect") == 0) {
+			break;
+		case HF_EXPECT:
 			if (strcasecmp(v, "100-continue") == 0)
 				h->expect_continue = 1;
+			break;
+		default:
+			break;
 		}
 	}
 
@@ -985,13 +1092,23 @@ static const llhttp_settings_t parser_settings = {
 
 /* ---------- public API ---------- */
 
+/* Parsers this thread freed, for the next one: an idle keep-alive connection gives its
+ * parser back (HTTP/1.1 makes a new one at the next request's first byte). */
+#define PARSER_CACHE_MAX 256
+static __thread struct http_parser *parser_cache[PARSER_CACHE_MAX];
+static __thread size_t parser_ncache;
+
 struct http_parser *http_parser_new(enum http_kind kind, const struct http_limits *lim,
     const struct http_callbacks *cb, void *arg)
 {
-	struct http_parser *p = calloc(1, sizeof(*p));
+	struct http_parser *p;
 
-	if (p == NULL)
+	if (parser_ncache > 0) {
+		p = parser_cache[--parser_ncache];
+		memset(p, 0, sizeof(*p));
+	} else if ((p = calloc(1, sizeof(*p))) == NULL) {
 		return NULL;
+	}
 	p->kind = kind;
 	p->lim = *lim;
 	p->cb = cb;
@@ -1010,10 +1127,13 @@ void http_parser_free(struct http_parser *p)
 {
 	if (p == NULL)
 		return;
-	free(p->harr);
-	free(p->spans);
-	free(p->buf);
-	free(p);
+	stash_put(STASH_HARR, p->harr, p->harr_cap, 64);
+	stash_put(STASH_ARENA, p->buf, p->cap, 4096);
+	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
+	if (parser_ncache < PARSER_CACHE_MAX)
+		parser_cache[parser_ncache++] = p;
+	else
+		free(p);
 }
 
 /* Turn llhttp's error into ours (only when no check of ours already set one). */
@@ -1231,6 +1351,8 @@ void http_parser_trim(struct http_parser *p)
 
 void http_parser_stash_drain(void)
 {
+	while (parser_ncache > 0)
+		free(parser_cache[--parser_ncache]);
 	for (int k = 0; k < STASH_KINDS; k++) {
 		struct stash *st = &parser_stash[k];
 
@@ -1319,15 +1441,28 @@ static void list_tokens(const char *v, void (*fn)(void *, const char *, size_t),
 	}
 }
 
+/* The tokens Connection usually holds name nothing to strip beyond the fixed list. */
+static int tok_plain(const char *s, size_t n)
+{
+	return (n == 5 && strncasecmp(s, "close", 5) == 0) ||
+	    (n == 10 && strncasecmp(s, "keep-alive", 10) == 0) ||
+	    (n == 7 && strncasecmp(s, "upgrade", 7) == 0);
+}
+
 static void tok_count(void *arg, const char *s, size_t n)
 {
-	(*(size_t *)arg)++;
+	if (!tok_plain(s, n))
+		(*(size_t *)arg)++;
 }
 
 static void tok_insert(void *arg, const char *s, size_t n)
 {
 	struct connset *set = arg;
-	size_t i = tok_hash(s, n) & set->mask;
+	size_t i;
+
+	if (tok_plain(s, n))
+		return;
+	i = tok_hash(s, n) & set->mask;
 
 	while (set->slot[i].s != NULL) {
 		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, s, n) == 0)
@@ -1345,7 +1480,7 @@ static int connset_init(struct connset *set, const struct http_head *h)
 
 	set->slot = NULL;
 	for (size_t i = 0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, "Connection") == 0)
+		if (h->headers[i].id == HF_CONNECTION)
 			list_tokens(h->headers[i].value, tok_count, &ntok);
 	if (ntok == 0)
 		return 0;
@@ -1359,7 +1494,7 @@ static int connset_init(struct connset *set, const struct http_head *h)
 	memset(set->slot, 0, cap * sizeof(*set->slot));
 	set->mask = cap - 1;
 	for (size_t i = 0; i < h->nheaders; i++)
-		if (strcasecmp(h->headers[i].name, "Connection") == 0)
+		if (h->headers[i].id == HF_CONNECTION)
 			list_tokens(h->headers[i].value, tok_insert, set);
 	return 0;
 }
@@ -1371,36 +1506,29 @@ static void connset_clear(struct connset *set)
 	set->slot = NULL;
 }
 
-static int connset_has(const struct connset *set, const char *name)
+static int connset_has(const struct connset *set, const char *name, size_t n)
 {
-	size_t n, i;
+	size_t i;
 
-	if (set->slot == NULL)
-		return 0;
-	n = strlen(name);
 	for (i = tok_hash(name, n) & set->mask; set->slot[i].s != NULL; i = (i + 1) & set->mask)
 		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, name, n) == 0)
 			return 1;
 	return 0;
 }
 
-/* 1 when name is a hop-by-hop field of this message: the fixed list, or named by one of
- * its Connection fields (set). */
-static int hop_by_hop(const struct connset *set, const char *name)
+/* 1 when f is a hop-by-hop field of this message: the fixed list, or named by one of its
+ * Connection fields (set). */
+static int hop_by_hop(const struct connset *set, const struct http_header *f)
 {
-	static const char *const fixed[] = {
-		"Connection", "Keep-Alive", "Proxy-Connection", "TE", "Trailer",
-		"Transfer-Encoding", "Upgrade", "HTTP2-Settings",
-	};
-
-	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if ((name[0] | 0x20) == (fixed[i][0] | 0x20) && strcasecmp(name, fixed[i]) == 0)
-			return 1;
-	/* Connection cannot remove what frames or routes the message. */
-	if (set->slot == NULL || strcasecmp(name, "Host") == 0 ||
-	    strcasecmp(name, "Content-Length") == 0)
-		return 0;
-	return connset_has(set, name);
+	switch (f->id) {
+	case HF_CONNECTION: case HF_KEEP_ALIVE: case HF_PROXY_CONNECTION: case HF_TE:
+	case HF_TRAILER: case HF_TRANSFER_ENCODING: case HF_UPGRADE: case HF_HTTP2_SETTINGS:
+		return 1;
+	case HF_HOST: case HF_CONTENT_LENGTH:
+		return 0;   /* Connection cannot remove what frames or routes the message */
+	default:
+		return set->slot != NULL && connset_has(set, f->name, f->name_len);
+	}
 }
 
 /* A head being serialised: built in one piece (on the stack while it fits), then added to
@@ -1458,6 +1586,33 @@ static void headbuf_field(struct headbuf *b, const char *n, const char *v)
 	headbuf_add(b, "\r\n", 2);
 }
 
+/* A parsed field, its lengths known: one reservation, straight copies. */
+static void headbuf_hfield(struct headbuf *b, const struct http_header *f)
+{
+	size_t n = (size_t)f->name_len + f->value_len + 4;
+	char *w;
+
+	if (b->failed)
+		return;
+	if (b->len + n > b->cap) {
+		headbuf_add(b, f->name, f->name_len);
+		headbuf_add(b, ": ", 2);
+		headbuf_add(b, f->value, f->value_len);
+		headbuf_add(b, "\r\n", 2);
+		return;
+	}
+	w = b->p + b->len;
+	memcpy(w, f->name, f->name_len);
+	w += f->name_len;
+	*w++ = ':';
+	*w++ = ' ';
+	memcpy(w, f->value, f->value_len);
+	w += f->value_len;
+	*w++ = '\r';
+	*w = '\n';
+	b->len += n;
+}
+
 /* Where a serialised head goes: an evbuffer or an iobuf. */
 struct sink {
 	struct evbuffer *e;
@@ -1496,30 +1651,33 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 	headbuf_add(&b, " ", 1);
 	headbuf_str(&b, path);
 	headbuf_add(&b, " HTTP/1.1\r\n", 11);
+	/* field names and values came through a parser that lets no CR or LF into them */
 	for (size_t i = 0; i < req->nheaders; i++) {
-		const char *n = req->headers[i].name, *v = req->headers[i].value;
-		if (!line_safe(n) || !line_safe(v)) {
-			connset_clear(&set);
-			return headbuf_finish(&b, out, 0);
-		}
-		if (hop_by_hop(&set, n))
+		const struct http_header *f = &req->headers[i];
+
+		if (hop_by_hop(&set, f))
 			continue;
-		if (strcasecmp(n, "X-Forwarded-For") == 0) {
-			if (*v != '\0')
+		switch (f->id) {
+		case HF_X_FORWARDED_FOR:
+			if (f->value_len > 0)
 				nxff++;
 			continue;
-		}
-		if (strcasecmp(n, "X-Forwarded-Proto") == 0 ||
-		    strcasecmp(n, "X-Forwarded-Host") == 0)
+		case HF_X_FORWARDED_PROTO:
+		case HF_X_FORWARDED_HOST:
 			continue;
-		if (strcasecmp(n, "Host") == 0) {
+		case HF_HOST:
 			if (host_sent)
 				continue;
 			host_sent = 1;
-			if (absolute && req->host != NULL)
-				v = req->host;
+			if (absolute && req->host != NULL) {
+				headbuf_field(&b, f->name, req->host);
+				continue;
+			}
+			break;
+		default:
+			break;
 		}
-		headbuf_field(&b, n, v);
+		headbuf_hfield(&b, f);
 	}
 	if (!host_sent && absolute && req->host != NULL) {
 		headbuf_field(&b, "Host", req->host);
@@ -1542,14 +1700,13 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 
 		headbuf_str(&b, "X-Forwarded-For: ");
 		for (size_t i = 0; i < req->nheaders && nxff > 0; i++) {
-			const char *n = req->headers[i].name, *v = req->headers[i].value;
+			const struct http_header *f = &req->headers[i];
 
-			if (*v == '\0' || strcasecmp(n, "X-Forwarded-For") != 0 ||
-			    hop_by_hop(&set, n))
+			if (f->value_len == 0 || f->id != HF_X_FORWARDED_FOR || hop_by_hop(&set, f))
 				continue;
 			if (!first)
 				headbuf_add(&b, ", ", 2);
-			headbuf_str(&b, v);
+			headbuf_add(&b, f->value, f->value_len);
 			first = 0;
 		}
 		if (fw->client_ip != NULL) {
@@ -1597,16 +1754,13 @@ static int response_serialize(const struct http_head *resp, int chunked_out, int
 	headbuf_str(&b, reason);
 	headbuf_add(&b, "\r\n", 2);
 	for (size_t i = 0; i < resp->nheaders; i++) {
-		const char *n = resp->headers[i].name, *v = resp->headers[i].value;
-		if (!line_safe(n) || !line_safe(v)) {
-			connset_clear(&set);
-			return headbuf_finish(&b, out, 0);
-		}
-		if (hop_by_hop(&set, n))
+		const struct http_header *f = &resp->headers[i];
+
+		if (hop_by_hop(&set, f))
 			continue;
-		if (chunked_out && strcasecmp(n, "Content-Length") == 0 && !no_framing)
+		if (chunked_out && f->id == HF_CONTENT_LENGTH && !no_framing)
 			continue;
-		headbuf_field(&b, n, v);
+		headbuf_hfield(&b, f);
 	}
 	if (chunked_out && !no_framing)
 		headbuf_str(&b, "Transfer-Encoding: chunked\r\n");

@@ -202,14 +202,22 @@ tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 	}
 	h->has_sni = 0;
 	if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &extlen) == 1) {
-		if (tlsctx_sni_parse(ext, extlen, h->sni, sizeof(h->sni)) != 0) {
+		char name[BINDING_HOST_MAX];
+
+		if (tlsctx_sni_parse(ext, extlen, name, sizeof(name)) != 0) {
 			*al = SSL_AD_DECODE_ERROR;
+			return SSL_CLIENT_HELLO_ERROR;
+		}
+		free(h->sni);   /* a second ClientHello (after HelloRetryRequest) */
+		if ((h->sni = strdup(name)) == NULL) {
+			*al = SSL_AD_INTERNAL_ERROR;
 			return SSL_CLIENT_HELLO_ERROR;
 		}
 		h->has_sni = 1;
 	}
-	memset(&choice, 0, sizeof(choice));
-	rc = binding_resolve_cert(h->cfg, &h->local, h->port, h->has_sni ? h->sni : NULL, &choice);
+	/* no sentences for a handshake nobody narrates */
+	rc = (h->narrate != NULL ? binding_resolve_cert : binding_choose_cert)(h->cfg, &h->local,
+	    h->port, h->has_sni ? h->sni : NULL, &choice);
 	h->done = 1;
 	if (rc != 0 || choice.cert == NULL) {
 		h->refused = 1;

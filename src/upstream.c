@@ -138,6 +138,9 @@ struct upstream_pool {
 	const struct conf       *cfg;
 	struct upstream_backend *v;
 	size_t                   n;
+	struct upstream_bconn   *all;     /* every backend connection, for the sweep */
+	struct event            *sweep;   /* once a second while there is one */
+	int                      sweep_on;
 };
 
 /* One TCP connection to a backend. */
@@ -149,7 +152,10 @@ struct upstream_bconn {
 	struct upstream_xfer    *x;           /* attached transfer, NULL when idle */
 	struct http_parser      *rp;          /* response parser, kept across requests */
 	struct iobuf             out;         /* request bytes the backend has not taken */
-	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1;
+	struct upstream_bconn   *all_prev, *all_next;   /* pool->all */
+	uint64_t                 deadline;    /* ms: idle expiry, or the response's (0: none) */
+	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
+	                         rev_on : 1, unlisted : 1;
 };
 
 enum xfer_state {
@@ -183,6 +189,7 @@ static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
 
 static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void pool_sweep_cb(evutil_socket_t fd, short what, void *arg);
 static void xfer_flush(struct upstream_xfer *x);
 static const struct http_callbacks xfer_callbacks;
 
@@ -200,6 +207,12 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 	}
 	p->base = base;
 	p->cfg = cfg;
+	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(p->v);
+		free(p);
+		return NULL;
+	}
 	for (size_t i = 0; i < addrs->n; i++) {
 		p->v[i].addr = &addrs->v[i];
 		p->v[i].pool = p;
@@ -225,6 +238,65 @@ bconn_unlink(struct upstream_bconn *b)
 	b->idle = 0;
 }
 
+static uint64_t
+upstream_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Read readiness stays registered across requests and in the pool: no epoll_ctl per
+ * request.  The timeouts are deadlines the pool's sweep looks at once a second. */
+static void
+bconn_read_on(struct upstream_bconn *b, int on)
+{
+	if (on && !b->rev_on)
+		event_add(b->rev, NULL);
+	else if (!on && b->rev_on)
+		event_del(b->rev);
+	b->rev_on = on ? 1 : 0;
+}
+
+static void
+pool_sweep_arm(struct upstream_pool *p)
+{
+	struct timeval one = { 1, 0 };
+
+	if (!p->sweep_on && p->all != NULL) {
+		evtimer_add(p->sweep, &one);
+		p->sweep_on = 1;
+	}
+}
+
+static void
+bconn_list(struct upstream_pool *p, struct upstream_bconn *b)
+{
+	b->all_prev = NULL;
+	b->all_next = p->all;
+	if (p->all != NULL)
+		p->all->all_prev = b;
+	p->all = b;
+	pool_sweep_arm(p);
+}
+
+static void
+bconn_unlist(struct upstream_bconn *b)
+{
+	struct upstream_pool *p = b->be->pool;
+
+	if (b->unlisted)
+		return;
+	b->unlisted = 1;
+	if (b->all_prev != NULL)
+		b->all_prev->all_next = b->all_next;
+	else
+		p->all = b->all_next;
+	if (b->all_next != NULL)
+		b->all_next->all_prev = b->all_prev;
+}
+
 /* The one place a backend connection ends.  Inside its own callbacks (busy) it is only
  * marked: the callback closes it on its way out. */
 static void
@@ -233,7 +305,8 @@ bconn_close(struct upstream_bconn *b)
 	if (b == NULL)
 		return;
 	bconn_unlink(b);
-	event_del(b->rev);
+	bconn_unlist(b);
+	bconn_read_on(b, 0);
 	event_del(b->wev);
 	b->wev_on = 0;
 	if (b->x != NULL) {
@@ -259,6 +332,8 @@ upstream_pool_free(struct upstream_pool *p)
 	for (size_t i = 0; i < p->n; i++)
 		while (p->v[i].idle != NULL)
 			bconn_close(p->v[i].idle);
+	if (p->sweep != NULL)
+		event_free(p->sweep);
 	free(p->v);
 	free(p);
 }
@@ -313,8 +388,10 @@ bconn_release(struct upstream_bconn *b)
 	be->idle = b;
 	be->nidle++;
 	b->idle = 1;
-	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb) */
-	event_add(b->rev, &idle);
+	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb, or
+	 * the sweep) */
+	b->deadline = upstream_now_ms() + (uint64_t)idle.tv_sec * 1000;
+	bconn_read_on(b, 1);
 }
 
 /* The most recently released idle connection, or NULL. */
@@ -366,6 +443,7 @@ bconn_new(struct upstream_backend *be)
 		errno = ENOMEM;
 		return NULL;
 	}
+	bconn_list(p, b);
 	if (connect(fd, (struct sockaddr *)&be->addr->ss, be->addr->len) != 0 &&
 	    errno != EINPROGRESS) {
 		int e = errno;
@@ -508,7 +586,7 @@ xfer_trace(struct upstream_xfer *x, const char *fmt, ...)
 	char line[512];
 	va_list ap;
 
-	if (x->req.cb->trace == NULL)
+	if (!x->req.trace || x->req.cb->trace == NULL)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -532,10 +610,11 @@ xfer_timeouts(struct upstream_xfer *x)
 
 	if (b == NULL || x->state == XS_CONNECTING || x->state == XS_DONE)
 		return;
-	waiting = x->state != XS_TUNNEL && ((x->req_done && iobuf_len(&b->out) == 0) ||
-	    x->status != 0);
+	waiting = x->state != XS_TUNNEL && !x->paused &&
+	    ((x->req_done && iobuf_len(&b->out) == 0) || x->status != 0);
+	b->deadline = waiting ? upstream_now_ms() + (uint64_t)tv.tv_sec * 1000 : 0;
 	if (!x->paused)
-		event_add(b->rev, waiting ? &tv : NULL);
+		bconn_read_on(b, 1);
 }
 
 /* Attach b to x and start sending. */
@@ -684,7 +763,7 @@ xfer_feed(struct upstream_xfer *x, const char *data, size_t len)
 				return -1;
 			}
 			xfer_trace(x, "backend %s: 101, tunnelling", x->be->addr->name);
-			event_add(b->rev, NULL);   /* the tunnel has its own idle timeout */
+			b->deadline = 0;   /* the tunnel has its own idle timeout */
 			break;   /* the rest of the bytes are the tunnel's */
 		case HTTP_FEED_ERROR: {
 			const char *detail;
@@ -744,11 +823,14 @@ xfer_read(struct upstream_xfer *x)
 		x->got_bytes = 1;
 		if (x->state == XS_SENDING)
 			x->state = XS_RESPONSE;
+		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
+			b->deadline = upstream_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
 		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
 			return;
 		if (x->full) {
 			x->paused = 1;
-			event_del(b->rev);   /* resumed by upstream_xfer_resume */
+			b->deadline = 0;   /* the client's time now, not the backend's */
+			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
 			return;
 		}
 		if ((size_t)n < sizeof(upstream_rbuf))
@@ -761,20 +843,13 @@ bconn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_bconn *b = arg;
 	struct upstream_xfer *x = b->x;
-	char why[512];
 
-	if (x == NULL) {   /* idle: data, EOF or a minute of silence all end it */
+	if (x == NULL) {   /* idle: data or EOF ends it */
 		bconn_close(b);
 		return;
 	}
 	b->busy = 1;
-	if (what & EV_TIMEOUT) {
-		snprintf(why, sizeof(why), "backend %s: no response within %us",
-		    x->be->addr->name, x->pool->cfg->backend_timeout);
-		xfer_fail(x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
-	} else {
-		xfer_read(x);
-	}
+	xfer_read(x);
 	b->busy = 0;
 	if (b->doomed)
 		bconn_close(b);
@@ -809,7 +884,7 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 			x->state = XS_SENDING;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 			xfer_trace(x, "backend %s: connected", x->be->addr->name);
-			event_add(b->rev, NULL);
+			bconn_read_on(b, 1);
 			xfer_flush(x);
 		}
 	} else if (what & EV_TIMEOUT) {
@@ -822,6 +897,33 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 	b->busy = 0;
 	if (b->doomed)
 		bconn_close(b);
+}
+
+/* Once a second: idle connections past their minute, responses past backend_timeout. */
+static void
+pool_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_pool *p = arg;
+	struct upstream_bconn *b, *next;
+	uint64_t now = upstream_now_ms();
+	char why[512];
+
+	p->sweep_on = 0;
+	for (b = p->all; b != NULL; b = next) {
+		next = b->all_next;
+		if (b->deadline == 0 || now < b->deadline)
+			continue;
+		b->deadline = 0;
+		if (b->x == NULL) {
+			bconn_close(b);
+			continue;
+		}
+		snprintf(why, sizeof(why), "backend %s: no response within %us",
+		    b->be->addr->name, p->cfg->backend_timeout);
+		xfer_fail(b->x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
+		next = p->all;   /* the owner may have closed others: start over (each once) */
+	}
+	pool_sweep_arm(p);
 }
 
 /* ---------- the owner's side ---------- */
@@ -948,7 +1050,7 @@ upstream_xfer_resume(struct upstream_xfer *x)
 	x->full = 0;
 	xfer_timeouts(x);
 	if (x->state == XS_TUNNEL)
-		event_add(x->bc->rev, NULL);
+		bconn_read_on(x->bc, 1);
 }
 
 void

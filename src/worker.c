@@ -152,6 +152,7 @@ worker_srv_free(struct worker_srv *ws)
 {
 	if (ws == NULL)
 		return;
+	conn_server_clear(&ws->srv);
 	upstream_pool_free(ws->srv.pool);
 	worker_gen_release(ws->gen);
 	free(ws);

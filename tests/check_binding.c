@@ -82,8 +82,19 @@ static const char *
 resolve(const char *local, unsigned port, const char *sni, struct cert_choice *c)
 {
 	struct binding_addr a = ip(local);
+	static struct cert_choice quiet;
+	int rc = binding_resolve_cert(&cfg, &a, port, sni, c);
 
-	if (binding_resolve_cert(&cfg, &a, port, sni, c) != 0) {
+	/* the handshake's quiet variant decides exactly the same, and writes no sentence */
+	ck_assert_int_eq(binding_choose_cert(&cfg, &a, port, sni, &quiet), rc);
+	ck_assert_int_eq(quiet.step, c->step);
+	ck_assert_ptr_eq(quiet.entry, c->entry);
+	ck_assert_ptr_eq(quiet.cert, c->cert);
+	ck_assert_int_eq(quiet.sni_used, c->sni_used);
+	ck_assert_int_eq(quiet.nsteps, c->nsteps);
+	ck_assert_str_eq(quiet.ccs_file, c->ccs_file);
+	ck_assert_str_eq(quiet.steps[0], "");
+	if (rc != 0) {
 		ck_assert_int_eq(c->step, CERT_STEP_NONE);
 		ck_assert_ptr_null(c->cert);
 		return NULL;

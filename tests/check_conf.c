@@ -1150,7 +1150,7 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 22);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 24);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 9);
 	ck_assert_uint_eq(per[CONF_SECTION_SITE], 4);
 	ck_assert_ptr_null(conf_key_find(CONF_SECTION_SERVER, "certhash"));

@@ -990,6 +990,28 @@ START_TEST(test_http_serialize_request_many_connection_tokens)
 }
 END_TEST
 
+START_TEST(test_http_field_id_names_each_known_field_in_any_case)
+{
+	static const struct { const char *n; enum http_field id; } t[] = {
+		{ "Host", HF_HOST }, { "content-LENGTH", HF_CONTENT_LENGTH },
+		{ "Transfer-Encoding", HF_TRANSFER_ENCODING }, { "connection", HF_CONNECTION },
+		{ "Keep-Alive", HF_KEEP_ALIVE }, { "Proxy-Connection", HF_PROXY_CONNECTION },
+		{ "TE", HF_TE }, { "Trailer", HF_TRAILER }, { "Upgrade", HF_UPGRADE },
+		{ "HTTP2-Settings", HF_HTTP2_SETTINGS }, { "Expect", HF_EXPECT },
+		{ "X-Forwarded-For", HF_X_FORWARDED_FOR }, { "x-forwarded-proto", HF_X_FORWARDED_PROTO },
+		{ "X-Forwarded-Host", HF_X_FORWARDED_HOST }, { "User-Agent", HF_USER_AGENT },
+		{ "Referer", HF_REFERER }, { "Accept", HF_ACCEPT }, { "Cookie", HF_COOKIE },
+		{ "Hosts", HF_OTHER }, { "Hos", HF_OTHER }, { "X-Forwarded-Fox", HF_OTHER },
+		{ "Accept-Encoding", HF_OTHER }, { "Content-Type", HF_OTHER }, { "", HF_OTHER },
+		{ "tf", HF_OTHER }, { "Referrer", HF_OTHER },
+		{ "a-very-long-field-name-beyond-the-table", HF_OTHER },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(http_field_id(t[i].n, strlen(t[i].n)) == t[i].id, "%s", t[i].n);
+}
+END_TEST
+
 START_TEST(test_http_serialize_request_framing)
 {
 	char *s = serialize_req("POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
@@ -1226,6 +1248,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_bare_cr_in_chunked_framing);
 	tcase_add_test(tc, test_http_chunk_extensions_valid_and_limited);
 	tcase_add_test(tc, test_http_serialize_request_many_connection_tokens);
+	tcase_add_test(tc, test_http_field_id_names_each_known_field_in_any_case);
 	tcase_add_test(tc, test_http_limit_url_length);
 	tcase_add_test(tc, test_http_limit_field_length);
 	tcase_add_test(tc, test_http_limit_request_bytes);
