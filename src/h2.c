@@ -746,21 +746,6 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		if (++h->pings > H2_PING_MAX)
 			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_PingFlood");
 		break;
-	case NGHTTP2_RST_STREAM:
-		/* CVE-2023-44487 (rapid reset): a stream opened and reset at once costs the
-		 * client two frames and us a request started towards the backend.  A token
-		 * bucket: H2_RESET_BURST resets at once, H2_RESET_RATE per second after that.
-		 * (nghttp2's own limit, higher, would answer INTERNAL_ERROR.) */
-		now = h2_now_ms();
-		h->rst_tokens += (double)(now - h->rst_refill_ms) * H2_RESET_RATE / 1000.0;
-		if (h->rst_tokens > H2_RESET_BURST)
-			h->rst_tokens = H2_RESET_BURST;
-		h->rst_refill_ms = now;
-		if (h->rst_tokens < 1.0)
-			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_RapidReset");
-		else
-			h->rst_tokens -= 1.0;
-		break;
 	case NGHTTP2_HEADERS:
 		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 			break;
@@ -815,6 +800,29 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 	return 0;
 }
 
+/*
+ * A stream ended before its response did: CVE-2023-44487 (rapid reset: the client opens
+ * and resets streams) and CVE-2025-8671 (MadeYouReset: the client makes the server reset
+ * them, with malformed requests) each cost the client two frames and us a request started
+ * towards the backend (its connection included).  A token bucket: H2_RESET_BURST such
+ * streams at once, H2_RESET_RATE per second after that; then GOAWAY ENHANCE_YOUR_CALM.
+ * (nghttp2's own limit counts only the client's RST_STREAMs, higher, with INTERNAL_ERROR.)
+ */
+static void
+h2_reset_spend(struct h2 *h)
+{
+	uint64_t now = h2_now_ms();
+
+	h->rst_tokens += (double)(now - h->rst_refill_ms) * H2_RESET_RATE / 1000.0;
+	if (h->rst_tokens > H2_RESET_BURST)
+		h->rst_tokens = H2_RESET_BURST;
+	h->rst_refill_ms = now;
+	if (h->rst_tokens >= 1.0)
+		h->rst_tokens -= 1.0;
+	else if (!h->goaway)
+		h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_RapidReset");
+}
+
 static int
 h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 {
@@ -826,10 +834,12 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 	s->closed = 1;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
 	if (!exchange_done(s->x)) {
-		/* the client reset the stream (or the session ended) before the response did */
+		/* the client reset the stream, or made nghttp2 reset it (a malformed request),
+		 * or the session ended, before the response did */
 		exchange_abort(s->x, s->bad ? "BadRequest" : error == NGHTTP2_NO_ERROR ? NULL :
 		    "Connection_Dropped", WIN32_NETNAME_DELETED);
 		s->x_done = 1;
+		h2_reset_spend(h);
 	}
 	h2_stream_retire(s);
 	return 0;
@@ -840,7 +850,12 @@ static int
 h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
 	struct h2 *h = arg;
+	struct h2_stream *s;
 
+	if (frame->hd.type == NGHTTP2_RST_STREAM &&
+	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR &&
+	    (s = h2_stream_get(h, frame->hd.stream_id)) != NULL)
+		s->bad = 1;   /* nghttp2 found the request malformed (we never send this code) */
 	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
 	    !h->goaway_logged) {
 		const char *reason = h->goaway_reason;
