@@ -61,6 +61,7 @@ struct h2_stream {
 	size_t               alen, acap;
 	char                *method, *path, *scheme, *authority, *host_field;
 	size_t               header_bytes;     /* decoded, RFC 9113 §6.5.2's count */
+	size_t               trailer_bytes;    /* the same for the trailer section */
 	enum http_error      refuse;           /* the head broke a limit: answer this */
 	const char          *refuse_detail;
 	/* the response */
@@ -497,7 +498,20 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 	size_t no, vo;
 
 	if (s == NULL || frame->hd.type != NGHTTP2_HEADERS)
-		return 0;   /* trailers are checked by nghttp2 and dropped */
+		return 0;
+	if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+		/* Trailers: checked by nghttp2, then dropped, as HTTP/1.1's are (http.c keeps
+		 * no trailer field); held to the same limits as a head.  Never stored: the
+		 * head's arena and fields, which the exchange reads, must not move now. */
+		s->trailer_bytes += namelen + valuelen + 32;
+		if (s->trailer_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
+			h2_log_stream(h, s, "H2_HpackBomb");
+			s->x_done = 1;
+			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		}
+		return 0;
+	}
 	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
 	 * one field, the URL.  A list a little too long gets HTTP.SYS's page; one many times
 	 * the limit the client was told in SETTINGS is an HPACK bomb (a few bytes of
@@ -747,6 +761,21 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_PingFlood");
 		break;
 	case NGHTTP2_HEADERS:
+		if (s != NULL && frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
+			/* the request's trailers (nghttp2 insists they end the stream): the body
+			 * ends here; a section over max_request_bytes fails the request as
+			 * HTTP/1.1's does (400 if nothing was answered yet, else the stream is cut) */
+			s->req_ended = 1;
+			s->deadline = 0;
+			if (exchange_done(s->x))
+				break;
+			if (s->trailer_bytes > cfg->max_request_bytes)
+				exchange_refuse(s->x, HTTP_ERR_REQUEST_LENGTH,
+				    "trailer section larger than max_request_bytes", NULL);
+			else
+				exchange_req_end(s->x);
+			break;
+		}
 		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 			break;
 		s->req_started = 1;
