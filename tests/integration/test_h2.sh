@@ -134,19 +134,19 @@ expect_contains "... the backend was told Transfer-Encoding: chunked" "$out" '"T
 direct=$(curl -s "http://127.0.0.1:$B/bytes/20971520" | sha256sum | cut -c1-64)
 got=$("${C[@]}" "$V1/bytes/20971520" | sha256sum | cut -c1-64)
 expect_eq "a 20 MB download arrives whole (sha256 at the client)" "$got" "$direct"
-# nghttp cannot be told an address: it connects to 127.0.0.1 and names sitev1 with an
-# :authority override (its SNI follows it)
-N=(nghttp -H ":authority: sitev1.mysite.com:$P")
-out=$("${N[@]}" -d "$T/up10" "https://127.0.0.1:$P/upload" 2>&1)
+# nh: nghttp, which cannot be told an address: it connects to 127.0.0.1 and names sitev1
+# with an :authority override (its SNI follows it); its warnings go to nghttp.log
+nh() { nghttp -H ":authority: sitev1.mysite.com:$P" "$@" 2>>"$T/nghttp.log"; }
+out=$(nh -d "$T/up10" "https://127.0.0.1:$P/upload")
 expect_contains "nghttp's POST of 10 MB arrives whole too" "$out" "\"body_sha256\":\"$(sha256sum <"$T/up10" | cut -c1-64)\""
-got=$("${N[@]}" -w 12 -W 14 "https://127.0.0.1:$P/bytes/20971520" | sha256sum | cut -c1-64)
+got=$(nh -w 12 -W 14 "https://127.0.0.1:$P/bytes/20971520" | sha256sum | cut -c1-64)
 expect_eq "... and to nghttp with 4 KiB stream and 16 KiB connection windows" "$got" "$direct"
 for kind in chunked close; do
 	want=$(curl -s "http://127.0.0.1:$B/bytes/1000000" | sha256sum | cut -c1-64)
 	got=$("${C[@]}" "$V1/$kind/1000000" | sha256sum | cut -c1-64)
 	expect_eq "a $kind backend body reaches the HTTP/2 client whole" "$got" "$want"
 done
-out=$("${N[@]}" -v "https://127.0.0.1:$P/close/1000" 2>&1)
+out=$(nh -n -v "https://127.0.0.1:$P/close/1000")
 expect_contains "... the close-delimited one ends its stream with END_STREAM" "$out" "flags=0x01, stream_id=13>"
 
 # ---- back-pressure, both ways, with what the daemon holds meanwhile
@@ -216,12 +216,12 @@ expect_contains "... once the backend goes on, all 48 MiB arrive intact" "$(cat 
 
 # ---- 1xx, 204, 304
 head -c 100000 /dev/urandom >"$T/small"
-out=$("${N[@]}" -v --expect-continue -d "$T/small" "https://127.0.0.1:$P/upload" 2>&1)
+out=$(nh -v --expect-continue -d "$T/small" "https://127.0.0.1:$P/upload")
 expect_contains "Expect: 100-continue: the backend's 100 reaches the client as an interim response" \
 	"$out" "recv (stream_id=13) :status: 100"
 expect_contains "... then the final 200" "$out" "recv (stream_id=13) :status: 200"
 for st in 204 304; do
-	out=$("${N[@]}" -v "https://127.0.0.1:$P/status/$st" 2>&1)
+	out=$(nh -v "https://127.0.0.1:$P/status/$st")
 	expect_contains "$st: its head ends the stream (END_STREAM on HEADERS)" \
 		"$(grep -A1 'recv HEADERS frame' <<<"$out")" "; END_STREAM | END_HEADERS"
 	expect_not_contains "... no DATA frame" "$out" "recv DATA frame"
@@ -229,14 +229,14 @@ for st in 204 304; do
 done
 
 # ---- headers both ways
-out=$("${N[@]}" -v "https://127.0.0.1:$P/hop-headers" 2>&1)
+out=$(nh -v "https://127.0.0.1:$P/hop-headers")
 expect_contains "the backend's headers reach the client lowercased" "$out" "recv (stream_id=13) x-mixed-case: Value"
 for f in connection keep-alive proxy-connection x-hop-named transfer-encoding; do
 	expect_not_contains "... without $f (connection-specific)" "$out" "recv (stream_id=13) $f:"
 done
-out=$("${N[@]}" -v "https://127.0.0.1:$P/chunked/100" 2>&1)
+out=$(nh -n -v "https://127.0.0.1:$P/chunked/100")
 expect_not_contains "a chunked response arrives without transfer-encoding" "$out" "transfer-encoding"
-out=$("${N[@]}" -H 'cookie: a=1' -H 'cookie: b=2' -H 'cookie: c=3' "https://127.0.0.1:$P/echo")
+out=$(nh -H 'cookie: a=1' -H 'cookie: b=2' -H 'cookie: c=3' "https://127.0.0.1:$P/echo")
 expect_contains "cookie crumbs are joined into one Cookie for the backend" "$out" '"cookie: a=1; b=2; c=3"'
 expect_eq "... and only one" "$(grep -o -i '"cookie:' <<<"$out" | wc -l)" "1"
 log_mark "$T/httperr.log"
@@ -247,17 +247,32 @@ expect_contains "... HTTP.SYS's Invalid Hostname page" "$out" "Bad Request - Inv
 expect_eq "... HTTPERR with the stream id, reason Hostname" "$(log_next "$T/httperr.log" | cut -d' ' -f7-)" \
 	"HTTP/2 GET /host-mismatch 13 400 - Hostname -"
 
+f3000=$(head -c 3000 /dev/zero | tr '\0' a)
 # ---- trailers: dropped on both sides, as HTTP/1.1 drops them (http.c keeps no trailer
 # fields); the bodies around them arrive whole
 want=$(curl -s "http://127.0.0.1:$B/bytes/100000" | sha256sum | cut -c1-64)
-got=$("${N[@]}" "https://127.0.0.1:$P/trailers/100000" | sha256sum | cut -c1-64)
+got=$(nh "https://127.0.0.1:$P/trailers/100000" | sha256sum | cut -c1-64)
 expect_eq "a chunked response with trailers arrives whole" "$got" "$want"
-out=$("${N[@]}" -v "https://127.0.0.1:$P/trailers/100000" 2>&1)
+out=$(nh -n -v "https://127.0.0.1:$P/trailers/100000")
 expect_not_contains "... its trailer fields are dropped (not forwarded, as over HTTP/1.1)" "$out" "x-trailer-one"
 want=$(sha256sum <"$T/small" | cut -c1-64)
-out=$("${N[@]}" -d "$T/small" --trailer 'x-req-trailer: 1' "https://127.0.0.1:$P/upload")
+out=$(nh -d "$T/small" --trailer 'x-req-trailer: 1' "https://127.0.0.1:$P/upload")
 expect_contains "a request with trailers: its body arrives whole" "$out" "\"body_sha256\":\"$want\""
 expect_not_contains "... its trailer field is dropped" "$out" "x-req-trailer"
+out=$(nh --no-content-length -d "$T/small" --trailer 'x-req-trailer: 1' "https://127.0.0.1:$P/upload")
+expect_contains "a request of unknown length ended by its trailers: the chunked body ends there" "$out" \
+	"\"body_length\":100000,\"body_sha256\":\"$want\""
+log_mark "$T/access.log"
+out=$(nh -d "$T/small" --trailer "x-t1: $f3000" --trailer "x-t2: $f3000" "https://127.0.0.1:$P/upload?bigtrailers")
+expect_contains "trailers of 6000 bytes (under max_request_bytes): the body arrives whole" "$out" "\"body_sha256\":\"$want\""
+expect_eq "... and the request's W3C line is intact (the head outlives its trailers)" \
+	"$(log_next "$T/access.log" | awk '{ print $4, $5, $6, $10, $13 }')" "POST /upload bigtrailers HTTP/2 200"
+log_mark "$T/httperr.log"
+out=$(nh -v -d "$T/small" --trailer "x-t1: $f3000" --trailer "x-t2: $f3000" --trailer "x-t3: $f3000" \
+	"https://127.0.0.1:$P/upload?toolongtrailers")
+expect_contains "trailers over max_request_bytes: 400, as HTTP/1.1's" "$out" "recv (stream_id=13) :status: 400"
+expect_eq "... HTTPERR RequestLength with the stream id" "$(log_next "$T/httperr.log" | cut -d' ' -f7-)" \
+	"HTTP/2 POST /upload?toolongtrailers 13 400 1 RequestLength MySite+V1"
 
 # ---- routing by :authority: streams of one connection (SNI sitev1) to every site
 # curl reuses its connection for each --next transfer (streams 1, 3, 5, ...); -H Host sets
@@ -333,7 +348,6 @@ our_child "$MIS_PID" && kill "$MIS_PID"; wait "$MIS_PID" 2>/dev/null
 
 # ---- HTTP.SYS's limits on HTTP/2: the page on that stream, HTTPERR with the stream id;
 # the connection goes on (each time a second stream on it is answered)
-f3000=$(head -c 3000 /dev/zero | tr '\0' a)
 f5000=$(head -c 5000 /dev/zero | tr '\0' a)
 u1100=$(head -c 1100 /dev/zero | tr '\0' u)
 limit() {   # NAME STATUS PAGE-TEXT REASON PATH CURL-ARGS...: the limit's request, then a good one
