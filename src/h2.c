@@ -862,6 +862,12 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 		return 0;
 	s->closed = 1;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	if (s->unconsumed > 0) {
+		/* what the stream held back (its backend was full) is given back to the
+		 * connection's window, or every such stream would shrink it for good */
+		nghttp2_session_consume_connection(ng, s->unconsumed);
+		s->unconsumed = 0;
+	}
 	if (!exchange_done(s->x)) {
 		/* the client reset the stream, or made nghttp2 reset it (a malformed request),
 		 * or the session ended, before the response did */
