@@ -23,7 +23,7 @@ if ! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
 	fi
 fi
 
-P=$(free_port); P2=$(free_port); P3=$(free_port); B=$(free_port); BS=$(free_port)
+P=$(free_port); P2=$(free_port); P3=$(free_port); B=$(free_port); BS=$(free_port); BSTUCK=$(free_port)
 be_start "$B" app || { finish; exit; }
 # sites(PORT): the two sites of the story sharing both.pem (it names both), an IIS 10
 # wildcard-host site, and nothing for any other host (400 Invalid Hostname)
@@ -64,6 +64,11 @@ $(sites "$P")
 id = 4
 bindings = https/*:$P:slow.mysite.com
 backend = http://127.0.0.1:$BS
+
+[site Stuck]
+id = 5
+bindings = https/*:$P:stuck.mysite.com
+backend = http://127.0.0.1:$BSTUCK
 EOF2
 sb_start "$T/h2.ini" "$P" || { finish; exit; }
 V1="https://sitev1.mysite.com:$P"
@@ -213,6 +218,19 @@ wait "$UP"
 sha=$(sed -n 's/^sha256=//p' "$T/upload.out")
 expect_contains "... once the backend goes on, all 48 MiB arrive intact" "$(cat "$T/upload.out")" \
 	"\"body_length\":50331648,\"body_sha256\":\"$sha\""
+
+# Uploads the client gives up while their backend takes nothing (it never accepts): what
+# the daemon held back of each must go back to the connection's window, or 20 of them
+# (1 MiB) leave the connection unable to send a byte of any body
+"$SB_BUILD/tests/backend" --port "$BSTUCK" --name stuck --no-accept >"$T/backend-stuck.log" 2>&1 &
+_pids+=("$!"); wait_port "$BSTUCK"
+out=$(timeout 120 "$PY" "$TOOL" reset-uploads --port "$P" --sni stuck.mysite.com --path /upload --count 20 \
+	--quiet 0.3 --then-authority "sitev1.mysite.com:$P" 2>&1)
+expect_eq "20 uploads into a backend that takes nothing, each held by flow control, then reset" \
+	"$(sed -n 's/^held=//p' <<<"$out")" "20"
+expect_eq "... the connection's window is whole again (1 MiB)" "$(sed -n 's/^conn_window=//p' <<<"$out")" "1048576"
+expect_eq "... and a 1 MiB upload to sitev1 goes through on the same connection" \
+	"$(sed -n 's/^then_sent=//p;s/^then_status=//p' <<<"$out" | tr '\n' ' ')" "200 1048576 "
 
 # ---- 1xx, 204, 304
 head -c 100000 /dev/urandom >"$T/small"

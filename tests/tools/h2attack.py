@@ -551,6 +551,73 @@ def cmd_header_wait(args):
     c.report(1, ended_after_ms=ended)
 
 
+def cmd_reset_uploads(args):
+    """Uploads given up: --count times, a POST to --path announcing 10 MiB, sent until the
+    server's windows stay shut for --quiet seconds (its backend takes nothing), then reset
+    by the client.  What the server held of each must not stay counted against the
+    connection's window: afterwards a POST of 1 MiB to --then (at --then-authority) must
+    go through on the same connection.  Prints held (the uploads that met a shut window
+    before their reset), given_up_bytes, conn_window (the client's view of the connection
+    window after them), then_status and then_sent."""
+    c = connect(args)
+    size = 10 << 20
+    block = b"r" * 16384
+    held = 0
+    given_up = 0
+    for _ in range(args.count):
+        if c.closed or c.goaway is not None:
+            break
+        sid = c.new_stream()
+        c.send(c.headers_frame(sid, c.request_headers(
+            "POST", args.path, [("content-length", str(size))]), end_stream=False))
+        while not c.closed and not c.done(sid):
+            room = min(c.send_conn_window, c.send_windows[sid], 16384)
+            if room <= 0:
+                if not c.pump(args.quiet, lambda: min(c.send_conn_window,
+                                                      c.send_windows[sid]) > 0 or c.done(sid)):
+                    held += 1
+                    break
+                continue
+            f = DataFrame(sid)
+            f.data = block[:room]
+            c.send(f)
+            given_up += room
+            c.send_conn_window -= room
+            c.send_windows[sid] -= room
+            c.pump(0)
+        rst = RstStreamFrame(sid)
+        rst.error_code = ErrorCodes.CANCEL
+        c.send(rst)
+        c.pump(0.05)
+    conn_window = c.send_conn_window
+    # the last upload, to a backend that reads
+    sid = c.new_stream()
+    c.authority = args.then_authority or c.authority
+    total = 1 << 20
+    c.send(c.headers_frame(sid, c.request_headers(
+        "POST", args.then, [("content-length", str(total))]), end_stream=False))
+    sent = 0
+    while sent < total and not c.closed and not c.done(sid):
+        room = min(c.send_conn_window, c.send_windows[sid], 16384, total - sent)
+        if room <= 0:
+            if not c.pump(args.quiet * 4, lambda: min(c.send_conn_window,
+                                                      c.send_windows[sid]) > 0 or c.done(sid)):
+                break
+            continue
+        f = DataFrame(sid)
+        f.data = block[:room]
+        sent += room
+        if sent == total:
+            f.flags.add("END_STREAM")
+        c.send(f)
+        c.send_conn_window -= room
+        c.send_windows[sid] -= room
+        c.pump(0)
+    c.pump(args.wait, lambda: c.done(sid) or c.closed)
+    c.report(args.count, held=held, given_up_bytes=given_up, conn_window=conn_window,
+             then_status=c.responses.get(sid, 0), then_sent=sent)
+
+
 # ---- flows with back-pressure (test_h2.sh) ----
 
 def cmd_slow_read(args):
@@ -668,6 +735,10 @@ def main():
     s = add("idle-stream", cmd_idle_stream, wait=20)
     s.add_argument("--then", default="")
     add("header-wait", cmd_header_wait, wait=20)
+    s = add("reset-uploads", cmd_reset_uploads, count=20, wait=20)
+    s.add_argument("--quiet", type=float, default=0.5)
+    s.add_argument("--then", default="/upload")
+    s.add_argument("--then-authority", default="")
     s = add("slow-read", cmd_slow_read, wait=60)
     s.add_argument("--first", type=int, default=1 << 20)
     s.add_argument("--release", required=True)
