@@ -9,9 +9,10 @@
  * the client's window), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's
  * Extended Properties: receive window, settings per frame and per minute), and the
- * defences against the known attacks (rapid reset, CONTINUATION flood, HPACK bomb,
- * SETTINGS and PING floods, a window that never opens, too many streams, an idle stream),
- * each logged in HTTPERR with the stream's id.  The socket and TLS are the transport's.
+ * defences against the known attacks (rapid reset and MadeYouReset, CONTINUATION flood,
+ * HPACK bomb, SETTINGS and PING floods, a window that never opens, too many streams, an
+ * idle stream), each answered with its GOAWAY or RST_STREAM code and logged in HTTPERR
+ * with the stream's id.  The socket and TLS are the transport's.
  *
  * Streams are freed on the loop pass after both nghttp2 and the exchange are done with
  * them, never inside a callback of either.
@@ -89,7 +90,7 @@ struct h2 {
 	                      goaway_logged : 1;
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */
-	double                rst_tokens;      /* RST_STREAMs the client may still send now */
+	double                rst_tokens;      /* streams that may still end early now */
 	uint64_t              rst_refill_ms;   /* when the tokens were last refilled */
 };
 
