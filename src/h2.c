@@ -9,9 +9,10 @@
  * the client's window), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's
  * Extended Properties: receive window, settings per frame and per minute), and the
- * defences against the known attacks (rapid reset, CONTINUATION flood, HPACK bomb,
- * SETTINGS and PING floods, a window that never opens, too many streams, an idle stream),
- * each logged in HTTPERR with the stream's id.  The socket and TLS are the transport's.
+ * defences against the known attacks (rapid reset and MadeYouReset, CONTINUATION flood,
+ * HPACK bomb, SETTINGS and PING floods, a window that never opens, too many streams, an
+ * idle stream), each answered with its GOAWAY or RST_STREAM code and logged in HTTPERR
+ * with the stream's id.  The socket and TLS are the transport's.
  *
  * Streams are freed on the loop pass after both nghttp2 and the exchange are done with
  * them, never inside a callback of either.
@@ -43,6 +44,8 @@
 #define H2_PING_MAX         100     /* PINGs in a window of H2_PING_WINDOW s */
 #define H2_PING_WINDOW      10
 #define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute when nothing says more */
+#define H2_BOMB_FACTOR      4       /* a header list this many times max_request_bytes is
+                                       an HPACK bomb, not a request that is too long */
 
 struct h2;
 
@@ -59,13 +62,15 @@ struct h2_stream {
 	size_t               alen, acap;
 	char                *method, *path, *scheme, *authority, *host_field;
 	size_t               header_bytes;     /* decoded, RFC 9113 §6.5.2's count */
+	size_t               trailer_bytes;    /* the same for the trailer section */
 	enum http_error      refuse;           /* the head broke a limit: answer this */
 	const char          *refuse_detail;
 	/* the response */
 	struct iobuf         resp;
 	unsigned             resp_eof : 1, resp_deferred : 1, resp_submitted : 1,
 	                     bodiless : 1, req_started : 1, req_ended : 1, req_paused : 1,
-	                     closed : 1, x_done : 1, resp_full : 1, retired : 1;
+	                     closed : 1, x_done : 1, resp_full : 1, retired : 1, bad : 1,
+	                     resolved : 1;      /* the pointers below point (h2_resolve) */
 	size_t               unconsumed;       /* request DATA not yet acknowledged */
 	uint64_t             deadline;         /* entity body or stalled response (ms) */
 	uint64_t             stalled_since;    /* response data waiting on the client's window */
@@ -81,11 +86,17 @@ struct h2 {
 	uint64_t              ping_window_start, settings_window_start;
 	unsigned              pings, settings;
 	unsigned              max_settings_per_minute;
-	unsigned              goaway : 1, in_recv : 1, sending : 1;
+	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
+	                      goaway_logged : 1;
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
+	uint32_t              goaway_code;     /* its error code, when we chose to send one */
+	double                rst_tokens;      /* streams that may still end early now */
+	uint64_t              rst_refill_ms;   /* when the tokens were last refilled */
 };
 
 static void h2_send(struct h2 *h);
+static void h2_rearm(struct h2 *h);
+static void h2_partial_head(struct h2_stream *s);
 
 static uint64_t
 h2_now_ms(void)
@@ -94,6 +105,20 @@ h2_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* End the connection with a GOAWAY carrying code (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, ...):
+ * reason is the HTTPERR line's, written when the frame goes out (h2_on_frame_send).  No
+ * stream opens after it; the connection closes once it is sent. */
+static void
+h2_goaway(struct h2 *h, uint32_t code, const char *reason)
+{
+	if (h->goaway_reason == NULL) {
+		h->goaway_reason = reason;
+		h->goaway_code = code;
+	}
+	h->goaway = 1;
+	nghttp2_session_terminate_session(h->ng, code);
 }
 
 /* ---------- streams ---------- */
@@ -190,6 +215,31 @@ h2_hop_field(const char *name)
 	return 0;
 }
 
+/* 1 when name is one of the fields the Connection fields among f[0..nf) name (RFC 9110
+ * §7.6.1): hop-by-hop as well, so it stays on the backend's side. */
+static int
+h2_conn_named(const struct http_header *f, size_t nf, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < nf; i++) {
+		const char *v = f[i].value;
+
+		if (strcasecmp(f[i].name, "connection") != 0)
+			continue;
+		while (*(v += strspn(v, " \t,")) != '\0') {
+			size_t n = strcspn(v, ","), t = n;
+
+			while (t > 0 && (v[t - 1] == ' ' || v[t - 1] == '\t'))
+				t--;
+			if (t == nl && strncasecmp(v, name, nl) == 0)
+				return 1;
+			v += n;
+		}
+	}
+	return 0;
+}
+
 static ssize_t
 h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
     uint32_t *flags, nghttp2_data_source *src, void *arg)
@@ -228,10 +278,12 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	char st[8], *low;
 	size_t n = 0, lowlen = 0;
 	nghttp2_data_provider prd;
-	int rc;
+	int rc, named = 0;
 
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; i < nf; i++) {
 		lowlen += strlen(f[i].name) + 1;
+		named |= strcasecmp(f[i].name, "connection") == 0;
+	}
 	if ((nv = calloc(nf + 1, sizeof(*nv))) == NULL || (low = malloc(lowlen + 1)) == NULL) {
 		free(nv);
 		return -1;
@@ -243,7 +295,7 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	for (size_t i = 0; i < nf; i++) {
 		size_t nl = strlen(f[i].name);
 
-		if (h2_hop_field(f[i].name))
+		if (h2_hop_field(f[i].name) || (named && h2_conn_named(f, nf, f[i].name)))
 			continue;
 		for (size_t k = 0; k < nl; k++)
 			low[lowlen + k] = (char)tolower((unsigned char)f[i].name[k]);
@@ -428,7 +480,8 @@ h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason)
 static void
 h2_refuse(struct h2_stream *s)
 {
-	exchange_refuse(s->x, s->refuse, s->refuse_detail, s->method != NULL ? &s->head : NULL);
+	h2_partial_head(s);
+	exchange_refuse(s->x, s->refuse, s->refuse_detail, &s->head);
 }
 
 static int
@@ -467,12 +520,35 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 	size_t no, vo;
 
 	if (s == NULL || frame->hd.type != NGHTTP2_HEADERS)
-		return 0;   /* trailers are checked by nghttp2 and dropped */
+		return 0;
+	if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+		/* Trailers: checked by nghttp2, then dropped, as HTTP/1.1's are (http.c keeps
+		 * no trailer field); held to the same limits as a head.  Never stored: the
+		 * head's arena and fields, which the exchange reads, must not move now. */
+		s->trailer_bytes += namelen + valuelen + 32;
+		if (s->trailer_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
+			h2_log_stream(h, s, "H2_HpackBomb");
+			s->x_done = 1;
+			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		}
+		return 0;
+	}
+	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
+	 * one field, the URL.  A list a little too long gets HTTP.SYS's page; one many times
+	 * the limit the client was told in SETTINGS is an HPACK bomb (a few bytes of
+	 * references to one big table entry, decoding to megabytes): nghttp2 would check
+	 * every byte of every field of it, so the connection ends now, without decoding the
+	 * rest (its HPACK state no longer matters). */
+	s->header_bytes += namelen + valuelen + 32;
+	if (s->header_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
+		h2_log_stream(h, s, "H2_HpackBomb");
+		s->x_done = 1;
+		h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
 	if (s->refuse != HTTP_ERR_NONE)
 		return 0;
-	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
-	 * one field, the URL.  An HPACK bomb stops here, having cost this much. */
-	s->header_bytes += namelen + valuelen + 32;
 	if (s->header_bytes > cfg->max_request_bytes) {
 		s->refuse = HTTP_ERR_REQUEST_LENGTH;
 		s->refuse_detail = "header list larger than max_request_bytes";
@@ -519,15 +595,57 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 	return 0;
 }
 
-/* The header block is complete: the http_head the exchange (and the backend) read.
- * Returns 0, or -1 for a malformed request (the caller resets the stream). */
-static int
-h2_build_head(struct h2_stream *s, int end_stream)
+/* Offsets into the arena (+1, so that 0 stays "none") to pointers, once, when the arena
+ * grows no more: the head is complete, or refused. */
+#define H2_OFF(p) ((size_t)(uintptr_t)(p) - 1)
+static void
+h2_resolve(struct h2_stream *s)
+{
+#define H2_PTR(p) ((p) == NULL ? NULL : s->arena + H2_OFF(p))
+	if (s->resolved)
+		return;
+	s->resolved = 1;
+	s->method = H2_PTR(s->method);
+	s->path = H2_PTR(s->path);
+	s->scheme = H2_PTR(s->scheme);
+	s->authority = H2_PTR(s->authority);
+	s->host_field = H2_PTR(s->host_field);
+	for (size_t i = 0; i < s->nfields; i++) {
+		s->fields[i].name = H2_PTR(s->fields[i].name);
+		s->fields[i].value = H2_PTR(s->fields[i].value);
+		s->fields[i].name_len = (unsigned)strlen(s->fields[i].name);
+		s->fields[i].value_len = (unsigned)strlen(s->fields[i].value);
+		s->fields[i].id = http_field_id(s->fields[i].name, s->fields[i].name_len);
+	}
+#undef H2_PTR
+}
+
+/* The head a refused stream's logs show: what of the request line is known. */
+static void
+h2_partial_head(struct h2_stream *s)
 {
 	struct http_head *hd = &s->head;
-	size_t i, k, ncookie = 0, cookie_len = 0, joined = 0, host = 0, cl = 0;
 
-#define H2_OFF(p) ((size_t)(uintptr_t)(p) - 1)   /* the offset a field holds (+1) */
+	h2_resolve(s);
+	if (hd->version_major == 2)
+		return;   /* built already */
+	memset(hd, 0, sizeof(*hd));
+	hd->method = s->method;
+	hd->target = hd->path = s->path;
+	hd->host = s->authority != NULL ? s->authority : s->host_field;
+	hd->version_major = 2;
+	hd->content_length = -1;
+}
+
+/* The header block is complete: the http_head the exchange (and the backend) read.
+ * Returns 0, or -1 for a malformed request (the caller answers it: *e says how). */
+static int
+h2_build_head(struct h2_stream *s, int end_stream, enum http_error *e)
+{
+	struct http_head *hd = &s->head;
+	size_t i, k, ncookie = 0, cookie_len = 0, joined = 0, nhost = 0, cl = 0;
+
+	*e = HTTP_ERR_BAD_REQUEST;
 	for (i = 0; i < s->nfields; i++) {
 		const char *n = s->arena + H2_OFF(s->fields[i].name);
 
@@ -535,26 +653,42 @@ h2_build_head(struct h2_stream *s, int end_stream)
 			cookie_len += strlen(s->arena + H2_OFF(s->fields[i].value)) + 2;
 			ncookie++;
 		} else if (strcmp(n, "host") == 0) {
-			host = (uintptr_t)s->fields[i].value;
+			s->host_field = s->fields[i].value;
+			nhost++;
 		} else if (strcmp(n, "content-length") == 0) {
 			cl = (uintptr_t)s->fields[i].value;
 		}
+	}
+	/* One host the request is for: :authority, or a Host field (RFC 9113 §8.3.1).  Both,
+	 * naming different hosts, would let the site be chosen by one and the backend hear
+	 * the other; two Host fields are refused as HTTP/1.1's are (http.c). */
+	if (nhost > 1 || (nhost == 1 && s->authority != NULL &&
+	    strcasecmp(s->arena + H2_OFF(s->host_field), s->arena + H2_OFF(s->authority)) != 0)) {
+		*e = HTTP_ERR_HOSTNAME;
+		s->refuse_detail = nhost > 1 ? "more than one Host field" :
+		    "Host field and :authority name different hosts";
+		h2_partial_head(s);
+		return -1;
 	}
 	/* RFC 9113 §8.2.3: the cookie crumbs become one field for HTTP/1.1 */
 	if (ncookie > 1) {
 		char *buf = malloc(cookie_len + 1);
 		size_t at = 0, first = SIZE_MAX, off;
 
-		if (buf == NULL)
+		if (buf == NULL) {
+			h2_partial_head(s);
 			return -1;
+		}
 		for (i = 0; i < s->nfields; i++)
 			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") == 0)
 				at += (size_t)sprintf(buf + at, "%s%s", at ? "; " : "",
 				    s->arena + H2_OFF(s->fields[i].value));
 		off = h2_arena_add(s, (const uint8_t *)buf, at, 0);
 		free(buf);
-		if (off == (size_t)-1)
+		if (off == (size_t)-1) {
+			h2_partial_head(s);
 			return -1;
+		}
 		joined = off + 1;
 		for (i = 0, k = 0; i < s->nfields; i++) {
 			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") != 0) {
@@ -568,40 +702,28 @@ h2_build_head(struct h2_stream *s, int end_stream)
 		s->nfields = k;
 	}
 	/* the backend hears the host the client asked for as Host */
-	if (host == 0 && s->authority != NULL) {
+	if (nhost == 0 && s->authority != NULL) {
 		size_t no = h2_arena_add(s, (const uint8_t *)"Host", 4, 0);
+		struct http_header *nf = s->fields;
 
-		if (no == (size_t)-1)
-			return -1;
-		if (s->nfields == s->fields_cap) {
+		if (no != (size_t)-1 && s->nfields == s->fields_cap) {
 			size_t cap = s->fields_cap ? 2 * s->fields_cap : 16;
-			struct http_header *nf = realloc(s->fields, cap * sizeof(*nf));
 
-			if (nf == NULL)
-				return -1;
-			s->fields = nf;
-			s->fields_cap = cap;
+			if ((nf = realloc(s->fields, cap * sizeof(*nf))) != NULL) {
+				s->fields = nf;
+				s->fields_cap = cap;
+			}
+		}
+		if (no == (size_t)-1 || nf == NULL) {
+			h2_partial_head(s);
+			return -1;
 		}
 		memmove(s->fields + 1, s->fields, s->nfields * sizeof(*s->fields));
 		s->fields[0].name = (char *)(uintptr_t)(no + 1);
 		s->fields[0].value = s->authority;
 		s->nfields++;
 	}
-	/* offsets to pointers, now that the arena moves no more */
-#define H2_PTR(p) ((p) == NULL ? NULL : s->arena + H2_OFF(p))
-	s->method = H2_PTR(s->method);
-	s->path = H2_PTR(s->path);
-	s->scheme = H2_PTR(s->scheme);
-	s->authority = H2_PTR(s->authority);
-	s->host_field = host != 0 ? s->arena + H2_OFF(host) : NULL;
-	for (i = 0; i < s->nfields; i++) {
-		s->fields[i].name = H2_PTR(s->fields[i].name);
-		s->fields[i].value = H2_PTR(s->fields[i].value);
-		s->fields[i].name_len = (unsigned)strlen(s->fields[i].name);
-		s->fields[i].value_len = (unsigned)strlen(s->fields[i].value);
-		s->fields[i].id = http_field_id(s->fields[i].name, s->fields[i].name_len);
-	}
-#undef H2_PTR
+	h2_resolve(s);
 	memset(hd, 0, sizeof(*hd));
 	hd->method = s->method;
 	hd->target = s->path;
@@ -622,11 +744,11 @@ h2_build_head(struct h2_stream *s, int end_stream)
 			return -1;
 		hd->content_length = n;
 	}
-#undef H2_OFF
 	/* a body of unknown length goes to the backend chunked */
 	hd->chunked = !end_stream && hd->content_length < 0;
 	return 0;
 }
+#undef H2_OFF
 
 static int
 h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
@@ -634,6 +756,7 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	struct h2 *h = arg;
 	struct h2_stream *s = h2_stream_get(h, frame->hd.stream_id);
 	const struct conf *cfg = h->info->cfg;
+	enum http_error e;
 	uint64_t now;
 
 	switch (frame->hd.type) {
@@ -645,10 +768,8 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			h->settings_window_start = now;
 			h->settings = 0;
 		}
-		if (++h->settings > h->max_settings_per_minute) {
-			h->goaway_reason = "H2_SettingsFlood";
-			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
-		}
+		if (++h->settings > h->max_settings_per_minute)
+			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_SettingsFlood");
 		break;
 	case NGHTTP2_PING:
 		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
@@ -658,19 +779,33 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			h->ping_window_start = now;
 			h->pings = 0;
 		}
-		if (++h->pings > H2_PING_MAX) {
-			h->goaway_reason = "H2_PingFlood";
-			nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
-		}
+		if (++h->pings > H2_PING_MAX)
+			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_PingFlood");
 		break;
 	case NGHTTP2_HEADERS:
+		if (s != NULL && frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
+			/* the request's trailers (nghttp2 insists they end the stream): the body
+			 * ends here; a section over max_request_bytes fails the request as
+			 * HTTP/1.1's does (400 if nothing was answered yet, else the stream is cut) */
+			s->req_ended = 1;
+			s->deadline = 0;
+			if (exchange_done(s->x))
+				break;
+			if (s->trailer_bytes > cfg->max_request_bytes)
+				exchange_refuse(s->x, HTTP_ERR_REQUEST_LENGTH,
+				    "trailer section larger than max_request_bytes", NULL);
+			else
+				exchange_req_end(s->x);
+			break;
+		}
 		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 			break;
 		s->req_started = 1;
 		s->req_ended = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-		if (s->refuse == HTTP_ERR_NONE && h2_build_head(s, s->req_ended) != 0) {
-			s->refuse = HTTP_ERR_BAD_REQUEST;
-			s->refuse_detail = "malformed request header block";
+		if (s->refuse == HTTP_ERR_NONE && h2_build_head(s, s->req_ended, &e) != 0) {
+			s->refuse = e;
+			if (s->refuse_detail == NULL)
+				s->refuse_detail = "malformed request header block";
 		}
 		if (s->refuse != HTTP_ERR_NONE) {
 			h2_refuse(s);
@@ -716,6 +851,29 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 	return 0;
 }
 
+/*
+ * A stream ended before its response did: CVE-2023-44487 (rapid reset: the client opens
+ * and resets streams) and CVE-2025-8671 (MadeYouReset: the client makes the server reset
+ * them, with malformed requests) each cost the client two frames and us a request started
+ * towards the backend (its connection included).  A token bucket: H2_RESET_BURST such
+ * streams at once, H2_RESET_RATE per second after that; then GOAWAY ENHANCE_YOUR_CALM.
+ * (nghttp2's own limit counts only the client's RST_STREAMs, higher, with INTERNAL_ERROR.)
+ */
+static void
+h2_reset_spend(struct h2 *h)
+{
+	uint64_t now = h2_now_ms();
+
+	h->rst_tokens += (double)(now - h->rst_refill_ms) * H2_RESET_RATE / 1000.0;
+	if (h->rst_tokens > H2_RESET_BURST)
+		h->rst_tokens = H2_RESET_BURST;
+	h->rst_refill_ms = now;
+	if (h->rst_tokens >= 1.0)
+		h->rst_tokens -= 1.0;
+	else if (!h->goaway)
+		h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_RapidReset");
+}
+
 static int
 h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 {
@@ -726,11 +884,19 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 		return 0;
 	s->closed = 1;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	if (s->unconsumed > 0) {
+		/* what the stream held back (its backend was full) is given back to the
+		 * connection's window, or every such stream would shrink it for good */
+		nghttp2_session_consume_connection(ng, s->unconsumed);
+		s->unconsumed = 0;
+	}
 	if (!exchange_done(s->x)) {
-		/* the client reset the stream (or the session ended) before the response did */
-		exchange_abort(s->x, error == NGHTTP2_NO_ERROR ? NULL : "Connection_Dropped",
-		    WIN32_NETNAME_DELETED);
+		/* the client reset the stream, or made nghttp2 reset it (a malformed request),
+		 * or the session ended, before the response did */
+		exchange_abort(s->x, s->bad ? "BadRequest" : error == NGHTTP2_NO_ERROR ? NULL :
+		    "Connection_Dropped", WIN32_NETNAME_DELETED);
 		s->x_done = 1;
+		h2_reset_spend(h);
 	}
 	h2_stream_retire(s);
 	return 0;
@@ -741,16 +907,27 @@ static int
 h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
 	struct h2 *h = arg;
+	struct h2_stream *s;
 
-	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR) {
+	if (frame->hd.type == NGHTTP2_RST_STREAM &&
+	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR &&
+	    (s = h2_stream_get(h, frame->hd.stream_id)) != NULL)
+		s->bad = 1;   /* nghttp2 found the request malformed (we never send this code) */
+	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
+	    !h->goaway_logged) {
 		const char *reason = h->goaway_reason;
+		int dlen = (int)(frame->goaway.opaque_data_len > 200 ? 200 :
+		    frame->goaway.opaque_data_len);
 
 		if (reason == NULL)
 			reason = frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM ?
 			    "H2_EnhanceYourCalm" : "H2_ProtocolError";
-		trace_note(h->info->srv->trace, h->info->id, "HTTP/2 GOAWAY %s (%s)",
-		    nghttp2_http2_strerror(frame->goaway.error_code), reason);
+		/* nghttp2 says why in the frame's debug data when it decided itself */
+		trace_note(h->info->srv->trace, h->info->id, "HTTP/2 GOAWAY %s (%s)%s%.*s",
+		    nghttp2_http2_strerror(frame->goaway.error_code), reason, dlen > 0 ? ": " : "",
+		    dlen, dlen > 0 ? (const char *)frame->goaway.opaque_data : "");
 		exchange_log_conn_error(h->info, 0, reason);
+		h->goaway_logged = 1;
 		h->goaway = 1;
 	}
 	return 0;
@@ -761,13 +938,58 @@ h2_on_invalid_frame(nghttp2_session *ng, const nghttp2_frame *frame, int lib_err
     void *arg)
 {
 	struct h2 *h = arg;
+	struct h2_stream *s;
 
 	trace_note(h->info->srv->trace, h->info->id, "HTTP/2 invalid frame (type %u, stream %d): %s",
 	    frame->hd.type, frame->hd.stream_id, nghttp2_strerror(lib_error));
+	if (frame->hd.type == NGHTTP2_HEADERS && lib_error == NGHTTP2_ERR_PROTO &&
+	    h->nstreams >= H2_MAX_STREAMS && h->goaway_reason == NULL) {
+		/* a stream beyond the SETTINGS_MAX_CONCURRENT_STREAMS the client acknowledged:
+		 * nghttp2 ends the connection (PROTOCOL_ERROR, RFC 9113 §5.1.2, §5.4.1) */
+		h->goaway_reason = "H2_TooManyStreams";
+	} else if ((lib_error == NGHTTP2_ERR_HTTP_HEADER || lib_error == NGHTTP2_ERR_HTTP_MESSAGING) &&
+	    (s = h2_stream_get(h, frame->hd.stream_id)) != NULL) {
+		/* a malformed request (RFC 9113 §8.1.1): nghttp2 resets the stream */
+		s->bad = 1;
+	}
 	return 0;
 }
 
 /* ---------- sending ---------- */
+
+/* 1 when s has response bytes that the client's flow control keeps from being sent: its
+ * stream window or the connection's (a client can shut either) is spent. */
+static int
+h2_stalled(struct h2 *h, struct h2_stream *s)
+{
+	if (s->closed || iobuf_len(&s->resp) == 0)
+		return 0;
+	return nghttp2_session_get_stream_remote_window_size(h->ng, s->id) <= 0 ||
+	    nghttp2_session_get_remote_window_size(h->ng) <= 0;
+}
+
+/* After what could be sent was sent: note the streams the client's windows now hold back
+ * (a reader that never opens them loses the stream after idle_connection_timeout) and arm
+ * the transport's deadline for the earliest of the streams' own.  Nothing to do on a
+ * connection without streams: its idle deadline moves only when its last stream ends. */
+static void
+h2_watch(struct h2 *h)
+{
+	uint64_t now;
+
+	if (h->nstreams == 0 || h->finishing || conn_closed(h->c))
+		return;
+	now = h2_now_ms();
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
+		if (h2_stalled(h, s)) {
+			if (s->stalled_since == 0)
+				s->stalled_since = now;
+		} else {
+			s->stalled_since = 0;
+		}
+	}
+	h2_rearm(h);
+}
 
 /* Move what nghttp2 has to send into the transport's output. */
 static void
@@ -789,11 +1011,64 @@ h2_send(struct h2 *h)
 	}
 	h->sending = 0;
 	conn_send(h->c);
-	if (!nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng))
+	if (!nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng)) {
+		h->finishing = 1;
 		conn_finish(h->c);   /* GOAWAY exchanged and every stream done */
+		return;
+	}
+	h2_watch(h);
 }
 
 /* ---------- the transport's side (conn_framing) ---------- */
+
+/*
+ * nghttp2_session_mem_recv failed for good (lib_error): the session reads no more.  The
+ * client is told why in a GOAWAY (nghttp2 queues none for these errors), then the
+ * connection is finished: what is queued goes out, so the GOAWAY is not lost.  A failure
+ * of one of our callbacks is one we decided on (h2_goaway) or out of memory.
+ */
+static void
+h2_fatal(struct h2 *h, int lib_error)
+{
+	uint32_t code = NGHTTP2_INTERNAL_ERROR;
+	const char *reason = "H2_InternalError";
+
+	h->in_recv = 0;
+	switch (lib_error) {
+	case NGHTTP2_ERR_FLOODED:   /* ACKs the client never reads (PING, SETTINGS) */
+		code = NGHTTP2_ENHANCE_YOUR_CALM;
+		reason = "H2_Flood";
+		break;
+	case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS:
+		code = NGHTTP2_ENHANCE_YOUR_CALM;
+		reason = "H2_ContinuationFlood";
+		break;
+	case NGHTTP2_ERR_BAD_CLIENT_MAGIC:
+		code = NGHTTP2_PROTOCOL_ERROR;
+		reason = "H2_ProtocolError";
+		break;
+	case NGHTTP2_ERR_CALLBACK_FAILURE:
+		if (h->goaway_reason != NULL) {
+			code = h->goaway_code;
+			reason = h->goaway_reason;
+		}
+		break;
+	default:
+		break;
+	}
+	trace_note(h->info->srv->trace, h->info->id, "HTTP/2 session ended: %s",
+	    nghttp2_strerror(lib_error));
+	h2_goaway(h, code, reason);
+	h2_send(h);
+	if (conn_closed(h->c))
+		return;
+	if (!h->goaway_logged) {
+		exchange_log_conn_error(h->info, 0, reason);
+		h->goaway_logged = 1;
+	}
+	h->finishing = 1;
+	conn_finish(h->c);
+}
 
 static void
 h2_input(struct conn *c, void *arg)
@@ -810,13 +1085,7 @@ h2_input(struct conn *c, void *arg)
 		if (conn_closed(c))
 			return;
 		if (r < 0) {
-			h->in_recv = 0;
-			exchange_log_conn_error(h->info, 0, r == NGHTTP2_ERR_FLOODED ? "H2_Flood" :
-			    "H2_ProtocolError");
-			trace_note(h->info->srv->trace, h->info->id, "HTTP/2 session ended: %s",
-			    nghttp2_strerror((int)r));
-			h2_send(h);   /* the GOAWAY nghttp2 queued, if any */
-			conn_abort(c, "HTTP/2 protocol error");
+			h2_fatal(h, (int)r);
 			return;
 		}
 		iobuf_drain(in, (size_t)r);
@@ -848,6 +1117,9 @@ static void
 h2_rearm(struct h2 *h)
 {
 	uint64_t first = 0, now = h2_now_ms();
+
+	if (h->finishing || conn_closed(h->c))
+		return;   /* the transport's own deadlines (flush, linger) rule now */
 
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		uint64_t d = s->deadline;
@@ -887,10 +1159,23 @@ h2_timeout(struct conn *c, void *arg)
 		next = s->next;
 		if (s->closed)
 			continue;
-		if (s->deadline != 0 && now >= s->deadline) {
-			/* headers that never ended, or a body that stopped */
+		if (s->deadline != 0 && now >= s->deadline && !s->req_started) {
+			/* a header block that never ended: nothing else can come on this
+			 * connection until it does (RFC 9113 §6.10), so the connection ends, as
+			 * HTTP.SYS ends one at Timer_HeaderWait; the stream is not processed
+			 * (the GOAWAY's last stream id says so) and may be retried */
 			s->deadline = 0;
-			h2_log_stream(h, s, s->req_started ? "Timer_EntityBody" : "Timer_HeaderWait");
+			h2_log_stream(h, s, "Timer_HeaderWait");
+			s->x_done = 1;
+			h->goaway = 1;
+			nghttp2_session_terminate_session2(h->ng, s->id - 2 > 0 ? s->id - 2 : 0,
+			    NGHTTP2_NO_ERROR);
+			h2_send(h);
+			return;
+		} else if (s->deadline != 0 && now >= s->deadline) {
+			/* a request body that stopped (or never started) */
+			s->deadline = 0;
+			h2_log_stream(h, s, "Timer_EntityBody");
 			s->x_done = 1;
 			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
 		} else if (s->stalled_since != 0 && now >= s->stalled_since +
@@ -912,26 +1197,17 @@ h2_drained(struct conn *c, void *arg)
 	h2_send(arg);
 }
 
-/* Once per pass: free retired streams, note streams stalled on the client's window. */
+/* Once per pass after a stream ended: free retired streams; the idle deadline once the
+ * last one is gone. */
 static void
 h2_later(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
 	struct h2_stream *s;
-	uint64_t now = h2_now_ms();
 
 	while ((s = h->dead) != NULL) {
 		h2_unlink(&h->dead, s);
 		h2_stream_free(s);
-	}
-	for (s = h->streams; s != NULL; s = s->next) {
-		int stalled = !s->closed && iobuf_len(&s->resp) > 0 &&
-		    nghttp2_session_get_stream_remote_window_size(h->ng, s->id) <= 0;
-
-		if (stalled && s->stalled_since == 0)
-			s->stalled_since = now;
-		else if (!stalled)
-			s->stalled_since = 0;
 	}
 	h2_send(h);
 	h2_rearm(h);
@@ -1035,7 +1311,8 @@ h2_start(struct conn *c)
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	nghttp2_option_set_max_settings(opt, 32);
 	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATION);
-	nghttp2_option_set_stream_reset_rate_limit(opt, H2_RESET_BURST, H2_RESET_RATE);
+	/* ours (h2_on_frame_recv) answers first, with ENHANCE_YOUR_CALM; nghttp2's is a backstop */
+	nghttp2_option_set_stream_reset_rate_limit(opt, 2 * H2_RESET_BURST, H2_RESET_RATE);
 	nghttp2_option_set_max_outbound_ack(opt, 1000);
 	if (nghttp2_session_server_new2(&h->ng, cbs, h, opt) != 0)
 		goto out;
@@ -1047,7 +1324,8 @@ h2_start(struct conn *c)
 		goto out;
 	/* HTTP.SYS's "Receive Window" (1 MiB): the connection's window */
 	nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, 1048576);
-	h->ping_window_start = h->settings_window_start = h2_now_ms();
+	h->ping_window_start = h->settings_window_start = h->rst_refill_ms = h2_now_ms();
+	h->rst_tokens = H2_RESET_BURST;
 	conn_set_framing(c, &h2_framing, h);
 	conn_deadline(c, cfg->idle_connection_timeout);
 	h2_send(h);

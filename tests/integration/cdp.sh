@@ -10,12 +10,14 @@
 #                                              prints the string it returns
 #   cdp_close                                  close the browser and wait for it
 #
+# Events (messages without an id) are dropped, or appended one a line to the file CDP_EVENTS
+# names when it is set (after Network.enable: Network.responseReceived, ...).
 # The browser's own messages go to $T/chromium.stderr.  Every read is bounded (CDP_TIMEOUT seconds per reply, default 30); a failure returns 1
 # with the reason in CDP_ERROR.  Values that cross the pipe are JSON strings: cdp_eval's
 # JS must return a string without quotes or backslashes (newlines are fine).
 
 CDP_TIMEOUT=${CDP_TIMEOUT:-30}
-CDP_ID=0 CDP_PID="" CDP_SESSION="" CDP_REPLY="" CDP_ERROR=""
+CDP_ID=0 CDP_PID="" CDP_SESSION="" CDP_REPLY="" CDP_ERROR="" CDP_EVENTS=${CDP_EVENTS:-}
 
 # _cdp_json_str TEXT: TEXT as the body of a JSON string (without the quotes).
 _cdp_json_str() {
@@ -44,6 +46,7 @@ _cdp_send() {
 			fi
 			return 0
 		fi
+		[ -n "$CDP_EVENTS" ] && [[ "$msg" == '{"method":'* ]] && printf '%s\n' "$msg" >>"$CDP_EVENTS"
 		[ "$(_now_ms)" -ge "$end" ] && break
 	done
 	CDP_ERROR="$2: no reply within ${CDP_TIMEOUT}s"

@@ -12,7 +12,9 @@
 # the page decoded by Chromium itself, which colour each stage box's outline was painted
 # in, how much text ink is inside it, and whether the bracket's bar is painted red where
 # its geometry says.  Two controls restyle the page (bracket stroke removed, picture
-# hidden) and show those checks then fail.  The screenshot is kept at
+# hidden) and show those checks then fail.  Chromium's ALPN offer gets HTTP/2: the DevTools
+# protocol's Network.responseReceived says protocol h2, and the page (HTML and JSON) says
+# HTTP/2.  The screenshot is kept at
 # $SB_BUILD/artifacts/diag-two-sites.png, what was reported about it beside it (.facts).  Chromium is installed on first use
 # (scripts/install-deps.sh chromium).
 . "$(dirname "$0")/lib.sh"
@@ -146,6 +148,39 @@ expect_eq "... no mismatch bracket" "$(fact v1 mismatch.present)" "false"
 expect_eq "... and no red painted anywhere in the picture" "$(fact v1 svg.red_pixels)" "0"
 expect_contains "... its verdict stage says ok" "$(fact v1 stage.verdict.text)" "Verdict: ok"
 at_least "... outlined in green" "$(percent v1 stage.verdict.outline green)" 90
+
+# HTTP/2: Chromium's ALPN offer gets h2 (DevTools' Network.responseReceived says which
+# protocol carried the page), and the page itself says HTTP/2, in its HTML and its JSON.
+CDP_EVENTS="$T/cdp.events"; : >"$CDP_EVENTS"
+# protocol: the response's protocol in a Network.responseReceived event: its own field comes
+# first, before its securityDetails' ("TLS 1.3")
+protocol() { grep -o '"protocol":"[^"]*"' | head -n 1 | cut -d'"' -f4; }
+h2js="(async () => {
+	if (document.readyState !== 'complete')
+		await new Promise(r => addEventListener('load', r, { once: true }));
+	const li = [...document.querySelectorAll('li')].find(e => /Handshake complete/.test(e.innerText));
+	const j = await (await fetch(location.href, { headers: { Accept: 'application/json' } })).json();
+	return 'html=' + (li ? li.innerText.replace(/\\s+/g, ' ').trim() : 'none') + '\\njson=' + j.http_version;
+})()"
+if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sitev2.mysite.com 127.0.0.1" &&
+	cdp_call Network.enable '{}' && cdp_call Page.navigate "{\"url\":\"$URL\"}" &&
+	cdp_eval "$h2js" >"$T/h2.facts"; then
+	cdp_close
+	doc=$(grep '"method":"Network.responseReceived"' "$CDP_EVENTS" | grep '"type":"Document"' |
+		grep -F "\"url\":\"$URL\"" | head -n 1)
+	expect_eq "Chromium got the page over HTTP/2 (Network.responseReceived: protocol h2)" \
+		"$(protocol <<<"$doc")" "h2"
+	expect_contains "... the page, as Chromium rendered it, says HTTP/2 came after the handshake" \
+		"$(sed -n 's/^html=//p' "$T/h2.facts")" ", then HTTP/2. Only now can the request be decrypted."
+	expect_eq "... and its JSON, fetched by the page, says http_version HTTP/2" \
+		"$(sed -n 's/^json=//p' "$T/h2.facts")" "HTTP/2"
+	fetched=$(grep '"method":"Network.responseReceived"' "$CDP_EVENTS" | grep '"type":"Fetch"' | head -n 1)
+	expect_eq "... over HTTP/2 too" "$(protocol <<<"$fetched")" "h2"
+else
+	not_ok "chromium loads $URL with the Network domain enabled" "$CDP_ERROR; $(tail -n 5 "$T/chromium.stderr")"
+	cdp_close
+fi
+CDP_EVENTS=""
 
 # Plain http: accept, request, site; no TLS stages, SNI not applicable.
 render http "http://sitev2.mysite.com:$H/" || { finish; exit; }
