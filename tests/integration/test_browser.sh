@@ -14,7 +14,9 @@
 # its geometry says.  Two controls restyle the page (bracket stroke removed, picture
 # hidden) and show those checks then fail.  Chromium's ALPN offer gets HTTP/2: the DevTools
 # protocol's Network.responseReceived says protocol h2, and the page (HTML and JSON) says
-# HTTP/2.  The screenshot is kept at
+# HTTP/2.  A path that wants a client certificate, asked for over HTTP/2, gets the stream
+# reset with HTTP_1_1_REQUIRED, and Chromium retries over HTTP/1.1 and a renegotiation, as
+# Chrome does with IIS.  The screenshot is kept at
 # $SB_BUILD/artifacts/diag-two-sites.png, what was reported about it beside it (.facts).  Chromium is installed on first use
 # (scripts/install-deps.sh chromium).
 . "$(dirname "$0")/lib.sh"
@@ -229,4 +231,61 @@ expect_contains "... and the certificate the client sent" "$(fact second stage.c
 	"the client sent CN=client.alice (ok)"
 expect_eq "... everything known by then: IP:Port, SNI, Host" "$(fact second stage.clientcert.pills)" \
 	"ipport:known sni:ignored host:known"
+# HTTP/2 meets the second chicken-and-egg, as Chrome meets IIS: a path that wants a client
+# certificate, asked for over HTTP/2.  The stream is reset with HTTP_1_1_REQUIRED; Chromium
+# retries over HTTP/1.1 on a new connection (TLS 1.2: the binding has disabletls13, else
+# Server 2022 would reset it), the renegotiation asks, headless Chromium has no certificate
+# to send, and the path only negotiates one (SslNegotiateCert): served without it.
+R=$(free_port)
+cat >"$T/fallback.ini" <<EOF
+[server]
+mode = iis8
+trust = $SB_CERTS/ca.pem
+access_log = $T/fallback-w3c.log
+httperr_log = $T/fallback-httperr.log
+
+[sslcert 127.0.0.1:$R]
+certificate = $SB_CERTS/sitev1.pem
+key = $SB_CERTS/sitev1.key
+disabletls13 = enable
+
+[site Secure]
+id = 3
+bindings = https/*:$R:
+
+[location Secure/secure]
+ssl_flags = Ssl, SslNegotiateCert
+EOF
+sb_start "$T/fallback.ini" "$R" sysbind-fallback || { finish; exit; }
+FURL="https://sitev1.mysite.com:$R/secure/"
+CDP_EVENTS="$T/fallback.events"; : >"$CDP_EVENTS"
+fbjs="(async () => {
+	if (document.readyState !== 'complete')
+		await new Promise(r => addEventListener('load', r, { once: true }));
+	const li = document.getElementById('clientcert');
+	return li ? li.innerText.replace(/\\s+/g, ' ').replace(/\\x22/g, '|').trim() : 'none';
+})()"
+if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sitev1.mysite.com 127.0.0.1" &&
+	cdp_call Network.enable '{}' && cdp_call Page.navigate "{\"url\":\"$FURL\"}" &&
+	cdp_eval "$fbjs" >"$T/fallback.text"; then
+	cdp_close
+	doc=$(grep '"method":"Network.responseReceived"' "$CDP_EVENTS" | grep '"type":"Document"' |
+		grep -F "\"url\":\"$FURL\"" | head -n 1)
+	expect_contains "HTTPERR: Chromium's HTTP/2 stream was reset with HTTP_1_1_REQUIRED" \
+		"$(tail -n 1 "$T/fallback-httperr.log")" " HTTP/2 GET /secure/ 1 - 3 HTTP_1_1_Required Secure"
+	expect_eq "... Chromium retried and got the page over HTTP/1.1 (Network.responseReceived)" \
+		"$(protocol <<<"$doc")" "http/1.1"
+	expect_eq "... with status 200" "$(grep -o '"status":[0-9]*' <<<"$doc" | head -n 1)" '"status":200'
+	expect_contains "... over TLS 1.2" "$doc" '"protocol":"TLS 1.2"'
+	expect_eq "W3C: the retry, HTTP/1.1 200 0 0, from HeadlessChrome" \
+		"$(tail -n 1 "$T/fallback-w3c.log" | awk '{ print $10, $13, $14, $15, ($11 ~ /HeadlessChrome/) }')" "HTTP/1.1 200 0 0 1"
+	expect_contains "the page Chromium rendered: a renegotiation asked, Chromium sent none" \
+		"$(cat "$T/fallback.text")" "so a second handshake inside the connection (a TLS renegotiation) asked for it. The client sent none."
+	expect_contains "... and the path, which only negotiates one, is served without it" \
+		"$(cat "$T/fallback.text")" "and the client sent none when the renegotiation asked: served without one"
+else
+	not_ok "chromium loads $FURL with the Network domain enabled" "$CDP_ERROR; $(tail -n 5 "$T/chromium.stderr")"
+	cdp_close
+fi
+CDP_EVENTS=""
 finish
