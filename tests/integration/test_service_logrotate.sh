@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v logrotate >/dev/null; then
-	ok "# skip: logrotate is not installed (make test installs it)"
+	skip "logrotate against a running daemon" "logrotate is not installed (make test installs it)"
 	finish; exit
 fi
 H=$(free_port); B=$(free_port)
@@ -140,7 +140,7 @@ expect_eq "a pid file naming another process: logrotate succeeds and signals not
 # the logs it opened as root are handed to that user, so after logrotate re-creates them
 # with the same owner the daemon can still reopen them
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
-	ok "# skip: a daemon dropping to another user needs root and a 'nobody' user"
+	skip "logrotate with a daemon that dropped to another user" "needs root and a 'nobody' user"
 	finish; exit
 fi
 chmod 711 "$T"

@@ -10,14 +10,14 @@
 
 UNIT="$SB_ROOT/conf/systemd/sysbind.service"
 if ! command -v systemd-analyze >/dev/null; then
-	ok "# skip: systemd-analyze is not installed (make test installs systemd)"
+	skip "the systemd unit" "systemd-analyze is not installed (make test installs systemd)"
 	finish; exit
 fi
 
 # make install links the build's objects again: a sanitizer build needs its flags, which
 # `make asan` passes down in MAKEFLAGS
 if ldd "$SB_BIN" | grep -q libasan && [[ "${MAKEFLAGS:-}" != *SANFLAGS=* ]]; then
-	ok "# skip: install a sanitizer build through make asan, which passes its flags down"
+	skip "the unit on an installed tree" "a sanitizer build installs through make asan, which passes its flags down"
 	finish; exit
 fi
 
@@ -58,11 +58,11 @@ fi
 
 # --- the daemon inside the unit's system call filter
 if ! command -v strace >/dev/null; then
-	ok "# skip: strace is not installed (make test installs it)"
+	skip "the daemon inside the unit's system call filter" "strace is not installed (make test installs it)"
 	finish; exit
 fi
 if ldd "$SB_BIN" | grep -q -e libasan -e libubsan; then
-	ok "# skip: system calls of a sanitizer build are the sanitizer's too (make test checks them)"
+	skip "the daemon inside the unit's system call filter" "system calls of a sanitizer build are the sanitizer's too (make test checks them)"
 	finish; exit
 fi
 # groups GROUP...: every system call name in the groups, nested groups expanded
