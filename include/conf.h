@@ -244,6 +244,16 @@ struct conf_word {
 	long        value;
 };
 
+/* IIS's flag names: <access sslFlags> (CONF_ACCESS_*) and <binding sslFlags> (1 Sni ...
+ * 128 NegotiateClientCert); "None" first, {NULL} ends. */
+extern const struct conf_word conf_access_flag_words[];
+extern const struct conf_word conf_binding_flag_words[];
+
+/* A value of IIS's flag names joined by commas ("Ssl, SslRequireCert", "None" alone), or a
+ * number of their bits, into *out; -1 with what was wrong about name's value in msg. */
+int conf_flag_words_parse(const struct conf_word *words, const char *name, const char *v,
+    unsigned long *out, char *msg, size_t msglen);
+
 /* conf_key flags */
 #define CONF_KEY_REQUIRED     0x01  /* the section needs it */
 #define CONF_KEY_REPEAT       0x02  /* may be given on several lines, each adding */

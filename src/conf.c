@@ -59,10 +59,15 @@ static const struct conf_word enable_sets[] = {
 static const struct conf_word enable_clears[] = {
 	{ "enable", 0 }, { "disable", 1 }, { NULL, 0 } };
 /* IIS's <access sslFlags> names, in the order IIS writes them */
-static const struct conf_word access_words[] = {
+const struct conf_word conf_access_flag_words[] = {
 	{ "None", 0 }, { "Ssl", CONF_ACCESS_SSL }, { "SslNegotiateCert", CONF_ACCESS_NEGOTIATE_CERT },
 	{ "SslRequireCert", CONF_ACCESS_REQUIRE_CERT }, { "SslMapCert", CONF_ACCESS_MAP_CERT },
 	{ "Ssl128", CONF_ACCESS_SSL128 }, { NULL, 0 } };
+/* IIS's <binding sslFlags> names, bit by bit */
+const struct conf_word conf_binding_flag_words[] = {
+	{ "None", 0 }, { "Sni", 1 }, { "CentralCertStore", 2 }, { "DisableHTTP2", 4 },
+	{ "DisableOCSPStp", 8 }, { "DisableQUIC", 16 }, { "DisableTLS13", 32 },
+	{ "DisableLegacyTLS", 64 }, { "NegotiateClientCert", 128 }, { NULL, 0 } };
 
 /* Where a key's value goes, and the fields after it (bit, label, since, extprop) left
  * empty; SSLF leaves them to the row (the [sslcert] keys netsh shows). */
@@ -300,11 +305,11 @@ static const struct conf_key conf_table[] = {
 	{ K_SITE, "state", CONF_TYPE_WORD, "started", 0, 0, state_words, "serverAutoStart",
 	  NULL, "stopped: HTTP.SYS's 503, as a stopped application pool answers", 0,
 	  SITE(stopped) },
-	{ K_SITE, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, access_words, "access sslFlags",
+	{ K_SITE, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the site's TLS and "
 	  "client-certificate policy, as IIS's <access sslFlags>", 0, SITE(ssl_flags) },
 
-	{ K_LOC, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, access_words, "access sslFlags",
+	{ K_LOC, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the path's TLS and "
 	  "client-certificate policy, as IIS's <location path=\"SITE/PATH\"><access sslFlags>",
 	  CONF_KEY_REQUIRED, LOC(ssl_flags) },
@@ -955,23 +960,26 @@ static void conf_site_bindings(struct conf_parser *p, struct conf_site *s,
 /*
  * IIS's flag names joined by commas, each once ("Ssl, SslRequireCert"; "None" alone), or a
  * number made only of the named bits.  Names compare without case, as IIS reads them.
- * Returns 0 with *out, or -1 with what was wrong in msg.
+ * Returns 0 with *out, or -1 with what was wrong (for the value of name) in msg.
  */
-static int
-conf_flags_parse(const struct conf_key *k, const char *v, unsigned long *out, char *msg,
-    size_t msglen)
+int
+conf_flag_words_parse(const struct conf_word *words, const char *name, const char *v,
+    unsigned long *out, char *msg, size_t msglen)
 {
 	unsigned long all = 0, got = 0, n;
-	const char *q = v;
+	const char *q;
 	size_t i, len;
 	int none = 0, names = 0;
 
-	for (i = 0; k->words[i].word != NULL; i++)
-		all |= (unsigned long)k->words[i].value;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	q = v;
+	for (i = 0; words[i].word != NULL; i++)
+		all |= (unsigned long)words[i].value;
 	if (*v >= '0' && *v <= '9') {
 		if (conf_parse_ulong(v, 0, ULONG_MAX, &n) != 0 || (n & ~all) != 0) {
 			snprintf(msg, msglen, "%s \"%s\": a number may only hold the bits of the "
-			    "names (%lu in all)", k->name, v, all);
+			    "names (%lu in all)", name, v, all);
 			return -1;
 		}
 		*out = n;
@@ -983,33 +991,35 @@ conf_flags_parse(const struct conf_key *k, const char *v, unsigned long *out, ch
 		len = strcspn(q, ",");
 		while (len > 0 && (q[len - 1] == ' ' || q[len - 1] == '\t'))
 			len--;
-		for (i = 0; k->words[i].word != NULL; i++)
-			if (strlen(k->words[i].word) == len &&
-			    strncasecmp(q, k->words[i].word, len) == 0)
+		for (i = 0; words[i].word != NULL; i++)
+			if (strlen(words[i].word) == len && strncasecmp(q, words[i].word, len) == 0)
 				break;
-		if (len == 0 || k->words[i].word == NULL) {
-			char accepts[256];
+		if (len == 0 || words[i].word == NULL) {
+			size_t off = 0, k;
 
-			conf_key_accepts(k, accepts, sizeof(accepts));
-			snprintf(msg, msglen, "%s: \"%.*s\" is not one of %s", k->name, (int)len, q,
-			    accepts);
+			off = (size_t)snprintf(msg, msglen, "%s: \"%.*s\" is not one of ", name,
+			    (int)len, q);
+			for (k = 0; words[k].word != NULL; k++)
+				off += (size_t)snprintf(msg + (off < msglen ? off : msglen),
+				    off < msglen ? msglen - off : 0, "%s%s", k == 0 ? "" :
+				    words[k + 1].word == NULL ? " or " : ", ", words[k].word);
 			return -1;
 		}
-		if (got & (unsigned long)k->words[i].value) {
-			snprintf(msg, msglen, "%s: %s given twice", k->name, k->words[i].word);
+		if (got & (unsigned long)words[i].value) {
+			snprintf(msg, msglen, "%s: %s given twice", name, words[i].word);
 			return -1;
 		}
-		if (k->words[i].value == 0)
+		if (words[i].value == 0)
 			none = 1;
 		names++;
-		got |= (unsigned long)k->words[i].value;
+		got |= (unsigned long)words[i].value;
 		q += strcspn(q, ",");
 		if (*q == '\0')
 			break;
 		q++;
 	}
 	if (none && names > 1) {
-		snprintf(msg, msglen, "%s: None cannot be combined with other names", k->name);
+		snprintf(msg, msglen, "%s: None cannot be combined with other names", name);
 		return -1;
 	}
 	*out = got;
@@ -1160,7 +1170,7 @@ conf_key_set(struct conf_parser *p, void *base, struct conf_entry_info *info,
 		conf_error(p, p->line, "%s must be enable or disable, not \"%s\"", k->name, v);
 		return;
 	case CONF_TYPE_FLAGS:
-		if (conf_flags_parse(k, v, &n, msg, sizeof(msg)) != 0)
+		if (conf_flag_words_parse(k->words, k->name, v, &n, msg, sizeof(msg)) != 0)
 			conf_error(p, p->line, "%s", msg);
 		else
 			conf_store_number(field, k->size, n);

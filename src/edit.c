@@ -841,32 +841,11 @@ static const char *const appcmd_binding_attrs[] = { "protocol", "bindingInformat
 static int
 appcmd_sslflags_valid(const char *v)
 {
-	static const char *const names[] = { "None", "Sni", "CentralCertStore", "DisableHTTP2",
-	    "DisableOCSPStp", "DisableQUIC", "DisableTLS13", "DisableLegacyTLS",
-	    "NegotiateClientCert" };
-	const char *p = v;
-	size_t i, n;
+	unsigned long u;
+	char msg[256];
 
-	if (*v == '\0')
-		return 0;
-	if (strspn(v, "0123456789") == strlen(v))
-		return strlen(v) <= 3 && atoi(v) <= 255;
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i]) == n && strncasecmp(p, names[i], n) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0]))
-			return 0;
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
-	}
-	return 1;
+	return *v != '\0' && conf_flag_words_parse(conf_binding_flag_words, "sslFlags", v, &u,
+	    msg, sizeof(msg)) == 0;
 }
 
 /*

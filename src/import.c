@@ -236,56 +236,18 @@ xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
 		s->state = strcasecmp(v, "stopped") == 0 || strcasecmp(v, "stopping") == 0;
 }
 
-/*
- * sslFlags as IIS writes it: a number ("97"), or the flag names of its enumeration
- * ("Sni", "Sni, CentralCertStore", "None").  Returns 0 with *out, or -1.
- */
+/* sslFlags as IIS writes it: a number ("97"), or the flag names of its enumeration ("Sni",
+ * "Sni, CentralCertStore", "None").  Returns 0 with *out, or -1. */
 static int
 sslflags_parse(const char *v, int *out)
 {
-	static const struct { const char *name; int bit; } names[] = {
-		{ "None", 0 }, { "Sni", 1 }, { "CentralCertStore", 2 }, { "DisableHTTP2", 4 },
-		{ "DisableOCSPStp", 8 }, { "DisableQUIC", 16 }, { "DisableTLS13", 32 },
-		{ "DisableLegacyTLS", 64 }, { "NegotiateClientCert", 128 },
-	};
-	const char *p = v;
-	size_t i, n;
-	int flags = 0;
+	unsigned long u;
+	char msg[256];
 
-	while (*p == ' ')
-		p++;
-	if (*p == '\0')
+	if (conf_flag_words_parse(conf_binding_flag_words, "sslFlags", v, &u, msg,
+	    sizeof(msg)) != 0)
 		return -1;
-	if (isdigit((unsigned char)*p)) {
-		char *end;
-		unsigned long u;
-
-		errno = 0;
-		u = strtoul(p, &end, 10);
-		while (*end == ' ')
-			end++;
-		if (errno != 0 || *end != '\0' || u > 255)
-			return -1;
-		*out = (int)u;
-		return 0;
-	}
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i].name) == n && strncasecmp(p, names[i].name, n) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0]))
-			return -1;
-		flags |= names[i].bit;
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
-	}
-	*out = flags;
+	*out = (int)u;
 	return 0;
 }
 
@@ -1084,10 +1046,6 @@ entry_exists(const struct strhash *keys, enum sslcert_kind kind, const struct bi
 	return strhash_find(keys, hk) != 0;
 }
 
-static const char *const sslflag_names[] = {
-	"Sni", "CentralCertStore", "DisableHTTP2", "DisableOCSPStp", "DisableQUIC",
-	"DisableTLS13", "DisableLegacyTLS", "NegotiateClientCert",
-};
 
 /* Check one https binding against the certificate table it needs (reference §2.2). */
 static void
@@ -1723,7 +1681,8 @@ bindings_to_entries(const struct import_opts *o, const struct import_xml *x,
 						    "%s has sslFlags %s, but %s shows \"%s\" not set for %s (line "
 						    "%d): set (IIS writes a binding's flags into HTTP.SYS when it "
 						    "saves the binding: were the two files taken at different "
-						    "times?)", ref, ib->written, sslflag_names[k + 2], o->sslcert,
+						    "times?)", ref, ib->written,
+						    conf_binding_flag_words[k + 3].word, o->sslcert,
 						    ck->label, e->keytext, e->line);
 				}
 				if (e->bindline == 0) {
@@ -1754,52 +1713,13 @@ bindings_to_entries(const struct import_opts *o, const struct import_xml *x,
 static int
 access_parse(const char *v, unsigned *out)
 {
-	static const struct { const char *name; unsigned bit; } names[] = {
-		{ "None", 0 }, { "Ssl", CONF_ACCESS_SSL },
-		{ "SslNegotiateCert", CONF_ACCESS_NEGOTIATE_CERT },
-		{ "SslRequireCert", CONF_ACCESS_REQUIRE_CERT }, { "SslMapCert", CONF_ACCESS_MAP_CERT },
-		{ "Ssl128", CONF_ACCESS_SSL128 },
-	};
-	const unsigned all = CONF_ACCESS_SSL | CONF_ACCESS_NEGOTIATE_CERT |
-	    CONF_ACCESS_REQUIRE_CERT | CONF_ACCESS_MAP_CERT | CONF_ACCESS_SSL128;
-	const char *p = v;
-	unsigned flags = 0;
-	size_t i, n;
+	unsigned long u;
+	char msg[256];
 
-	while (*p == ' ')
-		p++;
-	if (*p == '\0')
+	if (conf_flag_words_parse(conf_access_flag_words, "sslFlags", v, &u, msg,
+	    sizeof(msg)) != 0)
 		return -1;
-	if (isdigit((unsigned char)*p)) {
-		char *end;
-		unsigned long u;
-
-		errno = 0;
-		u = strtoul(p, &end, 10);
-		while (*end == ' ')
-			end++;
-		if (errno != 0 || *end != '\0' || (u & ~(unsigned long)all) != 0)
-			return -1;
-		*out = (unsigned)u;
-		return 0;
-	}
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i].name) == n && strncasecmp(p, names[i].name, n) == 0)
-				break;
-		if (i == sizeof(names) / sizeof(names[0]))
-			return -1;
-		flags |= names[i].bit;
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
-	}
-	*out = flags;
+	*out = (unsigned)u;
 	return 0;
 }
 

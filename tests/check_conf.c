@@ -1777,6 +1777,47 @@ END_TEST
 
 /* The manual page lists every key of the table as ".It Cm KEY" under its section's
  * ".Sh [NAME" heading, and no key the table does not have. */
+START_TEST(test_conf_flag_words)
+{
+	unsigned long u = 0;
+	char msg[256];
+
+	/* <binding sslFlags>: the names and numbers IIS writes, any case */
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags",
+	    "Sni, DisableTLS13", &u, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(u, 33);
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags",
+	    " sni,centralcertstore",
+	    &u, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(u, 3);
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags", "255", &u, msg,
+	    sizeof(msg)), 0);
+	ck_assert_uint_eq(u, 255);
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags", "None", &u, msg,
+	    sizeof(msg)), 0);
+	ck_assert_uint_eq(u, 0);
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags", "256", &u, msg,
+	    sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "sslFlags \"256\": a number may only hold the bits of the names (255 in all)");
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags", "None, Sni", &u,
+	    msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "sslFlags: None cannot be combined with other names");
+	ck_assert_int_eq(conf_flag_words_parse(conf_binding_flag_words, "sslFlags", "Sni, SNI", &u,
+	    msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "sslFlags: Sni given twice");
+	/* <access sslFlags>: a name of the other enumeration is not one of these */
+	ck_assert_int_eq(conf_flag_words_parse(conf_access_flag_words, "ssl_flags", "Ssl, Sni", &u,
+	    msg, sizeof(msg)), -1);
+	ck_assert_str_eq(msg, "ssl_flags: \"Sni\" is not one of None, Ssl, SslNegotiateCert, "
+	    "SslRequireCert, SslMapCert or Ssl128");
+	ck_assert_int_eq(conf_flag_words_parse(conf_access_flag_words, "ssl_flags", "Ssl,", &u,
+	    msg, sizeof(msg)), -1);
+	ck_assert_int_eq(conf_flag_words_parse(conf_access_flag_words, "ssl_flags",
+	    "Ssl, SslNegotiateCert, SslRequireCert", &u, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(u, CONF_ACCESS_SSL | CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT);
+}
+END_TEST
+
 START_TEST(test_conf_man_page_lists_every_key)
 {
 	FILE *f = fopen("man/sysbind.ini.5", "r");
@@ -1869,6 +1910,7 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_certificate_unavailable);
 	tcase_add_test(tl, test_conf_load_client_material);
 	tcase_add_test(tl, test_conf_man_page_lists_every_key);
+	tcase_add_test(tl, test_conf_flag_words);
 	suite_add_tcase(s, tl);
 	return s;
 }
