@@ -325,30 +325,37 @@ exchange_stop_backend(struct exchange *x)
 		upstream_xfer_stop(x->xfer);
 }
 
-/* HTTP.SYS's page, its logs; the connection closes after it (as HTTP.SYS does). */
+/* A page of respond.c's as the answer (close: the connection closes after it), then the
+ * log line. */
 static void
-exchange_page(struct exchange *x, enum respond_page page, const char *reason)
+exchange_send_page(struct exchange *x, enum respond_page page, int close)
 {
 	struct respond_msg m;
-	const struct conf *cfg = x->c->cfg;
 
-	exchange_stop_backend(x);
-	x->status = respond_page_status(page);
-	trace_error(x->c->srv->trace, x->c->id, x->status, reason);
-	exchange_httperr(x->c, x->head, x->site, x->status, reason, x->stream_id);
-	if (respond_error_msg(&m, page, cfg->server_header, time(NULL), x->head_only) != 0) {
+	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL), x->head_only) != 0) {
 		x->phase = XP_DONE;
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
 		return;
 	}
 	x->resp_started = 1;
-	if (x->ops->page(x->conn, x, &m, 1) != 0) {
+	if (x->ops->page(x->conn, x, &m, close) != 0) {
 		respond_msg_clear(&m);
 		exchange_abort(x, NULL, 0);
 		return;
 	}
 	respond_msg_clear(&m);
 	exchange_finish(x, EXCHANGE_END_OK);
+}
+
+/* HTTP.SYS's page, its logs; the connection closes after it (as HTTP.SYS does). */
+static void
+exchange_page(struct exchange *x, enum respond_page page, const char *reason)
+{
+	exchange_stop_backend(x);
+	x->status = respond_page_status(page);
+	trace_error(x->c->srv->trace, x->c->id, x->status, reason);
+	exchange_httperr(x->c, x->head, x->site, x->status, reason, x->stream_id);
+	exchange_send_page(x, page, 1);
 }
 
 static void
@@ -728,27 +735,13 @@ exchange_cc_decide(struct exchange *x, char *why, size_t whylen)
 static void
 exchange_iis_page(struct exchange *x, enum clientcert_action a, int close)
 {
-	struct respond_msg m;
 	enum respond_page page = a == CLIENTCERT_TOO_LARGE_413 ? PAGE_IIS_TOO_LARGE :
 	    a == CLIENTCERT_TLS13_500 ? PAGE_IIS_SERVER_ERROR : PAGE_IIS_FORBIDDEN;
 	int status;
 
 	clientcert_status(a, &status, &x->substatus, &x->win32);
 	x->status = respond_page_status(page);
-	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL),
-	    x->head_only) != 0) {
-		x->phase = XP_DONE;
-		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
-		return;
-	}
-	x->resp_started = 1;
-	if (x->ops->page(x->conn, x, &m, close || (x->has_body && !x->req_done)) != 0) {
-		respond_msg_clear(&m);
-		exchange_abort(x, NULL, 0);
-		return;
-	}
-	respond_msg_clear(&m);
-	exchange_finish(x, EXCHANGE_END_OK);
+	exchange_send_page(x, page, close || (x->has_body && !x->req_done));
 }
 
 /* End the exchange without an answer (a TLS 1.3 reset, an HTTP/2 stream reset). */
