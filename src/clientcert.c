@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/tls1.h>
 
 #include "clientcert.h"
@@ -255,18 +256,6 @@ clientcert_decide(const struct clientcert_facts *f, char *why, size_t whylen)
 
 /* ---- request paths ---- */
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
  * The canonical path of target into out (at least strlen(target) + 2 bytes): "/a/b",
  * "/" for the root.  The path part only (an absolute-form target's scheme and authority,
@@ -291,8 +280,9 @@ path_canonical(const char *target, char *out)
 	for (; p < end; p++) {
 		int hi, lo;
 
-		if (*p == '%' && end - p >= 3 && (hi = hexval((unsigned char)p[1])) >= 0 &&
-		    (lo = hexval((unsigned char)p[2])) >= 0) {
+		if (*p == '%' && end - p >= 3 &&
+		    (hi = OPENSSL_hexchar2int((unsigned char)p[1])) >= 0 &&
+		    (lo = OPENSSL_hexchar2int((unsigned char)p[2])) >= 0) {
 			/* a NUL must not end the string early (what follows could climb back
 			 * with ".."): it stays a byte no location path holds */
 			*w++ = hi == 0 && lo == 0 ? '\x01' : (char)(hi * 16 + lo);

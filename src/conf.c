@@ -27,6 +27,8 @@
 
 #include <ini.h>
 
+#include <openssl/crypto.h>
+
 #include "conf.h"
 #include "file.h"
 #include "strhash.h"
@@ -576,18 +578,6 @@ conf_header_find(const char *text, size_t len, size_t *open, size_t *close)
 	return ra == re ? 0 : -1;
 }
 
-static int
-conf_hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int
 conf_header_parse(const char *inside, char **kind, char **name, char *err, size_t errlen)
 {
@@ -629,8 +619,8 @@ conf_header_parse(const char *inside, char **kind, char **name, char *err, size_
 		case 'r':  out[n++] = '\r'; break;
 		case 't':  out[n++] = '\t'; break;
 		case 'x':
-			if ((hi = conf_hexval((unsigned char)p[1])) < 0 ||
-			    (lo = conf_hexval((unsigned char)p[2])) < 0) {
+			if ((hi = OPENSSL_hexchar2int((unsigned char)p[1])) < 0 ||
+			    (lo = OPENSSL_hexchar2int((unsigned char)p[2])) < 0) {
 				snprintf(err, errlen, "\\x in a quoted name needs two hex digits");
 				goto fail;
 			}
