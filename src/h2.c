@@ -43,7 +43,7 @@
 #define H2_MAX_CONTINUATION 8
 #define H2_PING_MAX         100     /* PINGs in a window of H2_PING_WINDOW s */
 #define H2_PING_WINDOW      10
-#define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute when nothing says more */
+#define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute (each wants an ACK) */
 #define H2_BOMB_FACTOR      4       /* a header list this many times max_request_bytes is
                                        an HPACK bomb, not a request that is too long */
 
@@ -85,7 +85,9 @@ struct h2 {
 	unsigned              nstreams;
 	uint64_t              ping_window_start, settings_window_start;
 	unsigned              pings, settings;
-	unsigned              max_settings_per_minute;
+	unsigned long         settings_entries;  /* settings received in this minute */
+	/* the binding's "Extended Properties" (netsh http update sslpropertyex) */
+	unsigned long         max_settings_per_minute;
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
 	                      goaway_logged : 1;
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
@@ -767,8 +769,12 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		if (now - h->settings_window_start >= 60000) {
 			h->settings_window_start = now;
 			h->settings = 0;
+			h->settings_entries = 0;
 		}
-		if (++h->settings > h->max_settings_per_minute)
+		/* frames (each wants an ACK) by sysbind's bound; settings by the binding's */
+		h->settings_entries += frame->settings.niv;
+		if (++h->settings > H2_SETTINGS_MAX ||
+		    h->settings_entries > h->max_settings_per_minute)
 			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_SettingsFlood");
 		break;
 	case NGHTTP2_PING:
@@ -1289,6 +1295,7 @@ h2_start(struct conn *c)
 	nghttp2_session_callbacks *cbs = NULL;
 	nghttp2_option *opt = NULL;
 	const struct conf *cfg = conn_info(c)->cfg;
+	const struct conf_sslcert *e;
 	nghttp2_settings_entry iv[3];
 	int rc = -1;
 
@@ -1297,7 +1304,9 @@ h2_start(struct conn *c)
 	h->c = c;
 	h->info = conn_info(c);
 	h->info->version = "HTTP/2";
-	h->max_settings_per_minute = H2_SETTINGS_MAX;
+	/* the binding's Extended Properties, HTTP.SYS's defaults for a binding without */
+	e = h->info->entry;
+	h->max_settings_per_minute = e != NULL ? e->maxsettingsperminute : 4294967295UL;
 	if (nghttp2_session_callbacks_new(&cbs) != 0 || nghttp2_option_new(&opt) != 0)
 		goto out;
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, h2_on_begin_headers);
@@ -1309,7 +1318,7 @@ h2_start(struct conn *c)
 	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, h2_on_invalid_frame);
 	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
-	nghttp2_option_set_max_settings(opt, 32);
+	nghttp2_option_set_max_settings(opt, e != NULL ? e->maxsettingsperframe : 2796202);
 	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATION);
 	/* ours (h2_on_frame_recv) answers first, with ENHANCE_YOUR_CALM; nghttp2's is a backstop */
 	nghttp2_option_set_stream_reset_rate_limit(opt, 2 * H2_RESET_BURST, H2_RESET_RATE);
@@ -1322,8 +1331,10 @@ h2_start(struct conn *c)
 	iv[2] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535 };
 	if (nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, 3) != 0)
 		goto out;
-	/* HTTP.SYS's "Receive Window" (1 MiB): the connection's window */
-	nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0, 1048576);
+	/* the binding's "Receive Window" (HTTP.SYS's 1 MiB by default): the connection's */
+	if (nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0,
+	    e != NULL ? (int32_t)e->receivewindow : 1048576) != 0)
+		goto out;
 	h->ping_window_start = h->settings_window_start = h->rst_refill_ms = h2_now_ms();
 	h->rst_tokens = H2_RESET_BURST;
 	conn_set_framing(c, &h2_framing, h);

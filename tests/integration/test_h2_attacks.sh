@@ -7,7 +7,9 @@
 # that never ends.  For each: the GOAWAY or RST_STREAM code the server sent, the HTTPERR
 # line saying why (with the stream id where there is one), the bound (the daemon's CPU time,
 # utime + stime from /proc, at most 2 s, and its RSS at most 64 MiB above where it was,
-# sampled every 50 ms during the attack), and a normal request served right after.  Every
+# sampled every 50 ms during the attack), and a normal request served right after.  Also a
+# binding's Extended Properties (receivewindow, maxsettingsperframe, maxsettingsperminute)
+# as a client meets them, against HTTP.SYS's defaults on another binding.  Every
 # attack is bounded in count and in time by the tool, and by `timeout` around it.
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +24,7 @@ if ! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
 	fi
 fi
 
-P=$(free_port); B=$(free_port)
+P=$(free_port); P2=$(free_port); B=$(free_port)
 be_start "$B" app || { finish; exit; }
 cat >"$T/attacks.ini" <<EOF2
 [server]
@@ -39,9 +41,18 @@ header_wait_timeout = 2
 certificate = $SB_CERTS/sitev1.pem
 key = $SB_CERTS/sitev1.key
 
+# netsh http update sslpropertyex's Extended Properties, far below HTTP.SYS's defaults
+[sslcert 127.0.0.1:$P2]
+certificate = $SB_CERTS/sitev1.pem
+key = $SB_CERTS/sitev1.key
+receivewindow = 200000
+maxsettingsperframe = 4
+maxsettingsperminute = 10
+
 [site App]
 id = 1
 bindings = https/*:$P:sitev1.mysite.com
+bindings = https/*:$P2:sitev1.mysite.com
 backend = http://127.0.0.1:$B
 EOF2
 sb_start "$T/attacks.ini" "$P" || { finish; exit; }
@@ -60,7 +71,8 @@ cpu_ms() {
 # value KEY: what the last attack reported for KEY
 value() { sed -n "s/^$1=//p" "$T/attack.out" | head -n 1; }
 
-# attack NAME SUBCOMMAND [ARG...]: run one attack against the daemon, measuring its CPU
+# attack NAME SUBCOMMAND [ARG...]: run one attack against the daemon (on port ATTACK_PORT, $P
+# by default), measuring its CPU
 # time and RSS meanwhile; the checks of the bound, of the daemon's survival and of a
 # normal request after it are made here, the attack's own by the caller (value, httperr).
 attack() {
@@ -69,7 +81,7 @@ attack() {
 	log_mark "$T/httperr.log"
 	rss0=$(rss_kb "$SB_PID"); cpu0=$(cpu_ms "$SB_PID")
 	rss_watch "$SB_PID" "$T/rss"
-	timeout 120 "$PY" "$TOOL" "$@" --port "$P" --sni sitev1.mysite.com >"$T/attack.out" 2>&1
+	timeout 120 "$PY" "$TOOL" "$@" --port "${ATTACK_PORT:-$P}" --sni sitev1.mysite.com >"$T/attack.out" 2>&1
 	st=$?
 	kill "$RSS_PID" 2>/dev/null; wait "$RSS_PID" 2>/dev/null
 	cpu=$(( $(cpu_ms "$SB_PID") - cpu0 )); rss=$(( $(max_of "$T/rss") - rss0 ))
@@ -145,6 +157,41 @@ fi
 # SETTINGS flood: SETTINGS frames, 500 per write, up to 100000
 if attack "SETTINGS flood" settings-flood --count 100000 --batch 500 --seconds 10; then
 	expect_eq "... GOAWAY ENHANCE_YOUR_CALM, connection closed" "$(value goaway) $(value closed)" "ENHANCE_YOUR_CALM 1"
+	httperr " - - - - - - H2_SettingsFlood -"
+fi
+
+# The binding's Extended Properties (netsh http update sslpropertyex): the connection's
+# receive window, the settings a SETTINGS frame may carry and those a minute may bring.
+# HTTP.SYS's defaults first (1 MiB, 2796202, 4294967295): six settings are nothing.
+if attack "Extended Properties, HTTP.SYS's defaults: one SETTINGS frame of 6 settings" \
+	settings-flood --count 1 --batch 1 --entries 6 --wait 1; then
+	expect_eq "... the connection's receive window is 1 MiB (1048576)" "$(value conn_window)" "1048576"
+	expect_eq "... the frame is acknowledged (after the preface's), no GOAWAY" \
+		"$(value settings_acks) $(value goaway) $(value closed)" "2 none 0"
+fi
+if attack "Extended Properties, HTTP.SYS's defaults: three SETTINGS frames of 4 settings" \
+	settings-flood --count 3 --batch 1 --entries 4 --wait 1; then
+	expect_eq "... all acknowledged (after the preface's), no GOAWAY" \
+		"$(value settings_acks) $(value goaway) $(value closed)" "4 none 0"
+fi
+if ATTACK_PORT=$P2 attack "receivewindow = 200000, maxsettingsperframe = 4: a frame of 4 settings" \
+	settings-flood --count 1 --batch 1 --entries 4 --wait 1; then
+	expect_eq "... the connection's receive window is the binding's 200000" "$(value conn_window)" "200000"
+	expect_eq "... the frame is acknowledged (after the preface's), no GOAWAY" \
+		"$(value settings_acks) $(value goaway) $(value closed)" "2 none 0"
+fi
+if ATTACK_PORT=$P2 attack "maxsettingsperframe = 4: a frame of 5 settings" \
+	settings-flood --count 1 --batch 1 --entries 5 --wait 5; then
+	expect_eq "... GOAWAY ENHANCE_YOUR_CALM, the frame not acknowledged, connection closed" \
+		"$(value goaway) $(value settings_acks) $(value closed)" "ENHANCE_YOUR_CALM 1 1"
+	# nghttp2 refuses the frame itself (nghttp2_option_set_max_settings): the trace has its
+	# words ("SETTINGS: too many setting entries"), HTTPERR the GOAWAY's code
+	httperr " - - - - - - H2_EnhanceYourCalm -"
+fi
+if ATTACK_PORT=$P2 attack "maxsettingsperminute = 10: three frames of 4 settings" \
+	settings-flood --count 3 --batch 1 --entries 4 --wait 5; then
+	expect_eq "... the first two acknowledged (after the preface's), then GOAWAY ENHANCE_YOUR_CALM" \
+		"$(value settings_acks) $(value goaway) $(value closed)" "3 ENHANCE_YOUR_CALM 1"
 	httperr " - - - - - - H2_SettingsFlood -"
 fi
 

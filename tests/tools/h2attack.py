@@ -432,8 +432,16 @@ def cmd_hpack_bomb(args):
 
 
 def cmd_settings_flood(args):
-    """SETTINGS flood: --count SETTINGS frames (each asks for an ACK), in batches."""
+    """SETTINGS flood: --count SETTINGS frames (each asks for an ACK), in batches, each
+    with --entries settings (ENABLE_PUSH 0, then settings of unknown ids from 0x20, which
+    RFC 9113 §6.5.2 says to ignore; below 0x100, as hyperframe keeps an id's low byte
+    only).  Also reports conn_window: the connection window the server
+    granted before the first frame was sent (65535 plus its WINDOW_UPDATEs on stream 0)."""
     c = connect(args)
+    # the connection's WINDOW_UPDATE follows the server's SETTINGS (none when the window
+    # stays at 65535)
+    c.pump(1, lambda: c.send_conn_window != 65535 or c.closed)
+    conn_window = c.send_conn_window
     sent = 0
     end = time.monotonic() + args.seconds
     while sent < args.count and time.monotonic() < end and not c.closed and c.goaway is None:
@@ -441,12 +449,14 @@ def cmd_settings_flood(args):
         for _ in range(min(args.batch, args.count - sent)):
             s = SettingsFrame(0)
             s.settings[SettingsFrame.ENABLE_PUSH] = 0
+            for i in range(args.entries - 1):
+                s.settings[0x20 + i] = i
             frames.append(s)
         sent += len(frames)
         c.send(*frames)
-        c.pump(0.001)
+        c.pump(0.001 if args.batch > 1 else 0.2, lambda: c.closed or c.goaway is not None)
     c.pump(args.wait, lambda: c.closed)
-    c.report(sent, settings_acks=c.settings_acks)
+    c.report(sent, settings_acks=c.settings_acks, conn_window=conn_window)
 
 
 def cmd_ping_flood(args):
@@ -726,7 +736,8 @@ def main():
     s.add_argument("--field-size", type=int, default=4000)
     s.add_argument("--block", type=int, default=16384)
     s.add_argument("--streams", type=int, default=50)
-    add("settings-flood", cmd_settings_flood, count=100000, batch=500)
+    s = add("settings-flood", cmd_settings_flood, count=100000, batch=500)
+    s.add_argument("--entries", type=int, default=1)
     add("ping-flood", cmd_ping_flood, count=100000, batch=500)
     s = add("zero-window", cmd_zero_window, wait=20)
     s.add_argument("--conn", action="store_true")
