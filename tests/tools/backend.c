@@ -24,6 +24,7 @@
  *                      fields a proxy forwards (X-Trailer-One, X-Checksum, Grpc-Status) and
  *                      ten it must not (framing, routing, authentication, control, content),
  *                      each with a value naming it "forbidden" (Content-Length: 31337)
+ *   /trailers-long/M   "ok", chunked, ending with one trailer field X-Long of M bytes
  * Fault paths (the scriptable fault backend of the robustness tests):
  *   /fault/silent      reads the request, never answers, keeps the connection open
  *   /fault/reset-head  resets the connection (RST) before any response byte
@@ -429,6 +430,18 @@ respond(struct bconn *b)
 		send_generated(b, GEN_LENGTH, atoll(p + 7));
 	} else if (strncmp(p, "/chunked/", 9) == 0) {
 		send_generated(b, GEN_CHUNKED, atoll(p + 9));
+	} else if (strncmp(p, "/trailers-long/", 15) == 0) {
+		long long m = atoll(p + 15);
+
+		start_head(b, 200, out);
+		evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n\r\n");
+		if (strcmp(b->method, "HEAD") != 0) {
+			evbuffer_add_printf(out, "2\r\nok\r\n0\r\nX-Long: ");
+			for (long long i = 0; i < m && i < (1 << 20); i++)
+				evbuffer_add(out, "l", 1);
+			evbuffer_add_printf(out, "\r\n\r\n");
+		}
+		response_done(b);
 	} else if (strncmp(p, "/close/", 7) == 0) {
 		send_generated(b, GEN_CLOSE, atoll(p + 7));
 	} else if (strncmp(p, "/status/", 8) == 0) {

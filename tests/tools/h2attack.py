@@ -784,6 +784,10 @@ def main():
     s.add_argument("--size", type=int, required=True)
     s.add_argument("--quiet", type=float, default=1.0)
     s.add_argument("--release", default="")
+    s = add("trailers", cmd_trailers, path="/echo")
+    s.add_argument("--size", type=int, default=1000)
+    s.add_argument("--content-length", action="store_true")
+    s.add_argument("--trailer", action="append", default=[])
     args = p.parse_args()
     args.fn(args)
 
