@@ -9,7 +9,7 @@
  * the client's window), trailer sections both ways (a request's trailing HEADERS reach
  * the backend as its chunked body's trailer section; a backend's trailer section reaches
  * the client as a trailing HEADERS frame with END_STREAM; filtered by
- * http_trailer_forbidden, pseudo-header fields included), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
+ * http_trailer_forbidden), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's
  * Extended Properties: receive window, settings per frame and per minute), and the
  * defences against the known attacks (rapid reset and MadeYouReset, CONTINUATION flood,

@@ -145,6 +145,10 @@ out=$(h2t --path /echo --trailer 'x-req-trailer: two' --trailer 'content-length:
 expect_eq "... a content-length in a trailer section is a malformed request (nghttp2): RST_STREAM PROTOCOL_ERROR" \
 	"$(field rst "$out") $(field responses "$out")" "PROTOCOL_ERROR:1 0"
 expect_contains "... HTTPERR BadRequest" "$(log_next "$T/httperr.log")" "POST /echo 1 - 1 BadRequest"
+log_mark "$T/httperr.log"
+out=$(h2t --path /echo --trailer "x-long: $(head -c 1100 /dev/zero | tr '\0' a)")
+expect_eq "... a trailer field over max_field_length: HTTP.SYS's 400, as over HTTP/1.1" "$(field status "$out")" "400:1"
+expect_contains "... HTTPERR FieldLength with the stream id" "$(log_next "$T/httperr.log")" "POST /echo 1 400 1 FieldLength"
 out=$(h2t --path /echo --content-length --trailer 'x-req-trailer: two')
 expect_contains "... a request with a content-length goes with it: its trailer section is dropped" \
 	"$(field body "$out")" "\"body_length\":1000,\"body_sha256\":\"$(field sha256 "$out")\",\"trailers\":[]"
