@@ -90,6 +90,12 @@ struct exchange_ops {
 	int  (*page)(void *conn, struct exchange *x, const struct respond_msg *m, int close);
 	/* Response body bytes (never for a bodiless response). */
 	int  (*body)(void *conn, struct exchange *x, const char *data, size_t len);
+	/* The backend's trailer section (borrowed for the call), right before ->end: written
+	 * as the framing can (the last chunk of a chunked response, a trailing HEADERS frame),
+	 * filtered by http_trailer_forbidden.  Returns 0 when it goes to the client, 1 when the
+	 * response has no place for it (not chunked, bodiless: dropped), -1 when the
+	 * connection could not take it.  NULL: always dropped. */
+	int  (*trailers)(void *conn, struct exchange *x, const struct http_fields *t);
 	/* The response ended. */
 	void (*end)(void *conn, struct exchange *x, enum exchange_end how);
 	/* 1 while the client's output is above its high-water mark: stop producing; the
@@ -127,6 +133,10 @@ void exchange_request(struct exchange *x, struct http_head *h, int over_limit);
 
 /* Request body bytes (de-chunked), or tunnel bytes after an upgrade. */
 void exchange_req_body(struct exchange *x, const char *data, size_t len);
+
+/* The request's trailer section, before exchange_req_end (t borrowed as the head is: alive
+ * until the next request starts on the connection).  Forwarded with the request's end. */
+void exchange_req_trailers(struct exchange *x, const struct http_fields *t);
 
 /* The request ended; after an upgrade, the client's side of the tunnel ended. */
 void exchange_req_end(struct exchange *x);

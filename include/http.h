@@ -3,8 +3,10 @@
  * and responses from backends, the checks llhttp leaves to us (DESIGN.md §5), HTTP.SYS's
  * size limits, and re-serialising heads for the other side (origin-form, hop-by-hop
  * headers removed, X-Forwarded-*).  Bodies are passed through callbacks as they arrive,
- * de-chunked; nothing is buffered whole.  No sockets: the conn and upstream modules feed
- * bytes in and take evbuffers out.  One parser belongs to one connection (not
+ * de-chunked; nothing is buffered whole.  A chunked body's trailer section is kept
+ * (http_parser_trailers) and written again, filtered, as the last chunk of the other side
+ * (http_last_chunk_add).  No sockets: the conn and upstream modules feed bytes in and
+ * take evbuffers out.  One parser belongs to one connection (not
  * thread-safe across connections sharing it).
  */
 #ifndef SYSBIND_HTTP_H
@@ -59,6 +61,36 @@ struct http_header {
 };
 
 struct http_head;
+
+/*
+ * A trailer section (RFC 9110 §6.5): each field copied into one allocation of its own
+ * (name, NUL, value, NUL), so that the list grows without moving what was read before.
+ * Owned by whoever embeds it (the parser, for the message it read; an HTTP/2 stream, for
+ * the trailers it received or will send) and freed by http_fields_clear, the one place.
+ * A zeroed struct is an empty list.
+ */
+struct http_fields {
+	struct http_header *v;
+	size_t              n, cap;
+	size_t              bytes;   /* name and value bytes held */
+};
+
+/* Append a copy of one field (lower: its name lowercased, for HTTP/2).  Returns 0, or -1
+ * when out of memory (nothing appended). */
+int http_fields_add(struct http_fields *l, const char *name, size_t nlen, const char *value,
+    size_t vlen, int lower);
+
+/* Free every field; the list is empty (and usable) again. */
+void http_fields_clear(struct http_fields *l);
+
+/*
+ * Why a field must not travel in a trailer section, whichever way it goes (RFC 9110
+ * §6.5.1: fields that frame or route the message, authenticate, modify the request,
+ * control the response or say how to read its content; the hop-by-hop set; pseudo-header
+ * fields; the X-Forwarded-* fields sysbind sets): "framing", "routing", ... for those,
+ * NULL for a field that may be forwarded.  One table, in http.c.
+ */
+const char *http_trailer_forbidden(const char *name, size_t len);
 
 /* Which field name (len bytes, any case) is, HF_OTHER for the rest. */
 enum http_field http_field_id(const char *name, size_t len);
@@ -131,8 +163,14 @@ int http_parser_finish(struct http_parser *p);
 /* After a pause after on_head, resuming lets llhttp act on the head's framing at once: a
  * bodiless message completes inside this call (on_end is called from here, and the parser
  * is then paused after on_end), an upgrade request makes the next feed return
- * HTTP_FEED_UPGRADE.  Trailer fields of a chunked body are checked, then dropped. */
+ * HTTP_FEED_UPGRADE. */
 void http_parser_resume(struct http_parser *p);
+
+/* The trailer section of the chunked message that just ended, every field as received
+ * (the filter is the writer's), empty when it had none.  Valid from on_end until the next
+ * message starts on the parser (as the head's strings) or http_parser_trim; borrowed.
+ * The section was held to max_field_length per line and max_request_bytes in all. */
+const struct http_fields *http_parser_trailers(const struct http_parser *p);
 
 /* Between messages (after the last one ended and the parser was resumed, before a byte
  * of the next): give back the arena and header arrays, so an idle keep-alive connection
@@ -195,6 +233,11 @@ int http_response_serialize(const struct http_head *resp, int chunked_out, int k
 /* Append one chunk ("%zx\r\n" data "\r\n"); len 0 appends the last chunk "0\r\n\r\n". */
 int http_chunk_append(struct evbuffer *out, const char *data, size_t len);
 
+/* Append the last chunk with a trailer section: "0\r\n", each field of t that
+ * http_trailer_forbidden allows and that is not named drop (the client-certificate header
+ * sysbind sets; NULL: none), "\r\n".  t NULL or empty: "0\r\n\r\n".  Returns 0 or -1. */
+int http_last_chunk_append(struct evbuffer *out, const struct http_fields *t, const char *drop);
+
 /* The same three into the connection core's queues (iobuf.h). */
 struct iobuf;
 int http_request_head(const struct http_head *req, const struct http_forward *fw,
@@ -202,5 +245,6 @@ int http_request_head(const struct http_head *req, const struct http_forward *fw
 int http_response_head(const struct http_head *resp, int chunked_out, int keep_alive,
     struct iobuf *out);
 int http_chunk_add(struct iobuf *out, const char *data, size_t len);
+int http_last_chunk_add(struct iobuf *out, const struct http_fields *t, const char *drop);
 
 #endif

@@ -50,6 +50,10 @@ struct upstream_cb {
 	/* Response body bytes (de-chunked), or tunnel bytes after a 101.  Returns 0 to go
 	 * on, 1 to pause reading the backend until upstream_xfer_resume, -1 to stop. */
 	int  (*body)(void *arg, const char *data, size_t len);
+	/* The response's trailer section (a chunked body's, when it had fields), as received:
+	 * borrowed for the call only, right before ->end.  Returns 0, or -1 to stop.  NULL:
+	 * the owner drops them. */
+	int  (*trailers)(void *arg, const struct http_fields *t);
 	/* The response is complete (or the backend closed the tunnel).  The backend
 	 * connection is already back in the pool or closed. */
 	void (*end)(void *arg);
@@ -86,8 +90,11 @@ struct upstream_xfer *upstream_xfer_start(struct upstream_pool *p, const struct 
  * backend's queue is above its high-water mark (stop reading the client until ->drained),
  * or -1 (the transfer failed: ->failed was called). */
 int upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len);
-/* The request body is complete (for an upgrade request: its head was all). */
-int upstream_xfer_body_end(struct upstream_xfer *x);
+/* The request body is complete (for an upgrade request: its head was all).  t: its
+ * trailer section (borrowed for the call; NULL: none), written with the last chunk of a
+ * chunked request, filtered (http_last_chunk_add, the client-certificate header out too);
+ * a request sent with a Content-Length cannot carry one, so it is dropped. */
+int upstream_xfer_body_end(struct upstream_xfer *x, const struct http_fields *t);
 /* The client ended its side of the tunnel: once the backend took everything queued, the
  * tunnel ends (->end). */
 int upstream_xfer_tunnel_end(struct upstream_xfer *x);

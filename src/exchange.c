@@ -50,6 +50,7 @@ struct exchange {
 	struct exchange           *next_free;
 	enum exchange_phase        phase;
 	struct http_head          *head;      /* borrowed from the connection's parser */
+	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
 	const struct conf_site    *site;
 	struct upstream_xfer      *xfer;      /* owned */
 	struct timespec            t_start;
@@ -492,6 +493,50 @@ exchange_up_body(void *arg, const char *data, size_t len)
 	return x->ops->full(x->conn, x) ? 1 : 0;
 }
 
+/* Narrate a trailer section: how many fields, what became of them, and those that are
+ * never forwarded and why (drop: the client-certificate header, for a request's). */
+static void
+exchange_trace_trailers(struct exchange *x, const char *whose, const struct http_fields *t,
+    const char *fate, const char *drop)
+{
+	char names[512];
+	size_t at = 0;
+
+	if (!x->c->srv->trace || t == NULL || t->n == 0)
+		return;
+	names[0] = '\0';
+	for (size_t i = 0; i < t->n && at < sizeof(names); i++) {
+		const char *why = http_trailer_forbidden(t->v[i].name, t->v[i].name_len);
+
+		if (why == NULL && drop != NULL && drop[0] != '\0' &&
+		    strcasecmp(t->v[i].name, drop) == 0)
+			why = "sysbind's to set";
+		if (why != NULL) {
+			int k = snprintf(names + at, sizeof(names) - at, "%s%s (%s)", at ? ", " : "",
+			    t->v[i].name, why);
+
+			at += k > 0 ? (size_t)k : 0;
+		}
+	}
+	trace_note(1, x->c->id, "%s trailer section: %zu field%s, %s%s%s", whose, t->n,
+	    t->n == 1 ? "" : "s", fate, names[0] ? "; never forwarded: " : "", names);
+}
+
+static int
+exchange_up_trailers(void *arg, const struct http_fields *t)
+{
+	struct exchange *x = arg;
+	int r = 1;
+
+	if (x->phase == XP_DONE)
+		return -1;
+	if (x->ops->trailers != NULL && (r = x->ops->trailers(x->conn, x, t)) < 0)
+		return -1;
+	exchange_trace_trailers(x, "the response's", t, r == 0 ? "forwarded to the client" :
+	    "dropped: the client's response is not chunked (HTTP/1.0) or has no body", NULL);
+	return 0;
+}
+
 static void
 exchange_up_end(void *arg)
 {
@@ -547,6 +592,7 @@ exchange_up_trace(void *arg, const char *line)
 static const struct upstream_cb exchange_up_cb = {
 	.head = exchange_up_head,
 	.body = exchange_up_body,
+	.trailers = exchange_up_trailers,
 	.end = exchange_up_end,
 	.failed = exchange_up_failed,
 	.drained = exchange_up_drained,
@@ -664,7 +710,7 @@ exchange_proceed(struct exchange *x)
 		pushed = 1;
 	}
 	if (x->req_done && x->phase != XP_DONE) {
-		(void)upstream_xfer_body_end(x->xfer);
+		(void)upstream_xfer_body_end(x->xfer, x->trailers);
 		pushed = 1;
 	}
 	if (pushed)
@@ -988,6 +1034,12 @@ exchange_req_body(struct exchange *x, const char *data, size_t len)
 }
 
 void
+exchange_req_trailers(struct exchange *x, const struct http_fields *t)
+{
+	x->trailers = t;
+}
+
+void
 exchange_req_end(struct exchange *x)
 {
 	if ((x->cc_wait || x->cc_asking) && x->phase != XP_DONE) {
@@ -1003,7 +1055,11 @@ exchange_req_end(struct exchange *x)
 		return;
 	}
 	x->req_done = 1;
-	(void)upstream_xfer_body_end(x->xfer);
+	exchange_trace_trailers(x, "the request's", x->trailers, x->head != NULL &&
+	    x->head->chunked ? "forwarded with the last chunk" : "dropped: the request went to "
+	    "the backend with a Content-Length, which carries no trailers",
+	    x->c->cfg->client_cert_header);
+	(void)upstream_xfer_body_end(x->xfer, x->trailers);
 }
 
 void

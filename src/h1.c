@@ -3,7 +3,9 @@
  * parser (HTTP.SYS's limits), one exchange at a time (created at a request's first byte,
  * freed when the next one starts or with the connection), responses framed for the
  * client (hop-by-hop fields removed, chunked or close-delimited, Connection: close when
- * the connection ends), keep-alive, pipelined requests answered in order, the 101 tunnel,
+ * the connection ends), trailer sections both ways (a chunked request's to the exchange,
+ * a backend's as the last chunk of a chunked response; an HTTP/1.0 client's response is
+ * not chunked and carries none), keep-alive, pipelined requests answered in order, the 101 tunnel,
  * and the HTTP.SYS timers that belong to requests: header wait, idle, entity body, the
  * tunnel's idle timeout.  The socket, TLS and the output are the transport's (conn.c).
  *
@@ -44,7 +46,7 @@ struct h1 {
 	unsigned              head_pending : 1, end_pending : 1, req_keep : 1,
 	                      req_bodyless : 1, req_done : 1, resp_done : 1, resp_keep : 1,
 	                      resp_paused : 1, req_paused : 1, chunked_out : 1, http10 : 1,
-	                      in_input : 1;
+	                      in_input : 1, last_chunk : 1;   /* sent, with the trailers */
 };
 
 static void h1_input(struct conn *c, void *arg);
@@ -105,7 +107,7 @@ h1_x_head(void *arg, struct exchange *x, const struct http_head *resp, int bodil
 		return 0;
 	}
 	h->resp_keep = h1_keep_ok(h);
-	h->chunked_out = 0;
+	h->chunked_out = h->last_chunk = 0;
 	if (resp->status == 101) {
 		h->resp_keep = 0;
 	} else if (!bodiless && (resp->chunked || resp->content_length < 0)) {
@@ -163,6 +165,25 @@ h1_x_body(void *arg, struct exchange *x, const char *data, size_t len)
 	return conn_closed(h->c) ? -1 : 0;
 }
 
+/* The backend's trailer section: the last chunk carries it, filtered (http.c); a response
+ * that is not chunked for this client (HTTP/1.0: close-delimited) has no place for it. */
+static int
+h1_x_trailers(void *arg, struct exchange *x, const struct http_fields *t)
+{
+	struct h1 *h = arg;
+
+	if (conn_closed(h->c))
+		return -1;
+	if (!h->chunked_out || h->last_chunk)
+		return 1;
+	if (http_last_chunk_add(conn_out(h->c), t, NULL) != 0)
+		return -1;
+	/* (->end follows at once: the backend's message is complete) */
+	h->last_chunk = 1;
+	conn_send(h->c);
+	return conn_closed(h->c) ? -1 : 0;
+}
+
 static void
 h1_x_end(void *arg, struct exchange *x, enum exchange_end how)
 {
@@ -175,7 +196,7 @@ h1_x_end(void *arg, struct exchange *x, enum exchange_end how)
 		conn_abort(h->c, "the response was cut short");
 		return;
 	}
-	if (h->chunked_out && http_chunk_add(conn_out(h->c), NULL, 0) != 0) {
+	if (h->chunked_out && !h->last_chunk && http_chunk_add(conn_out(h->c), NULL, 0) != 0) {
 		conn_abort(h->c, "out of memory");
 		return;
 	}
@@ -238,6 +259,7 @@ static const struct exchange_ops h1_x_ops = {
 	.head = h1_x_head,
 	.page = h1_x_page,
 	.body = h1_x_body,
+	.trailers = h1_x_trailers,
 	.end = h1_x_end,
 	.full = h1_x_full,
 	.pause_request = h1_x_pause_request,
@@ -265,7 +287,7 @@ h1_cycle_end(struct h1 *h)
 	exchange_free(h->x);
 	h->x = NULL;
 	h->head = NULL;
-	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = 0;
+	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = h->last_chunk = 0;
 	h->req_paused = h->resp_paused = 0;
 	h->state = H1_IDLE;
 	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
@@ -311,8 +333,12 @@ h1_request_end(struct h1 *h)
 		h->state = H1_WAIT;
 		conn_deadline(h->c, 0);
 	}
-	if (h->x != NULL)
+	if (h->x != NULL) {
+		/* (the parser keeps the section until the next request starts: after this
+		 * exchange is freed) */
+		exchange_req_trailers(h->x, http_parser_trailers(h->parser));
 		exchange_req_end(h->x);
+	}
 	if (h->resp_done)
 		conn_later(h->c);
 }

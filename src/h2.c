@@ -6,7 +6,10 @@
  * exchange (and so for the backend, over HTTP/1.1 as ARR does), the response queue each
  * stream's DATA frames are read from, flow control both ways (a request's DATA is
  * acknowledged with WINDOW_UPDATE only as the backend takes it; a response waits for
- * the client's window), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
+ * the client's window), trailer sections both ways (a request's trailing HEADERS reach
+ * the backend as its chunked body's trailer section; a backend's trailer section reaches
+ * the client as a trailing HEADERS frame with END_STREAM; filtered by
+ * http_trailer_forbidden), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's
  * Extended Properties: receive window, settings per frame and per minute), and the
  * defences against the known attacks (rapid reset and MadeYouReset, CONTINUATION flood,
@@ -63,6 +66,10 @@ struct h2_stream {
 	char                *method, *path, *scheme, *authority, *host_field;
 	size_t               header_bytes;     /* decoded, RFC 9113 §6.5.2's count */
 	size_t               trailer_bytes;    /* the same for the trailer section */
+	struct http_fields   req_trailers;     /* the request's trailer section (the exchange
+	                                        * borrows it) */
+	enum http_error      trailer_refuse;   /* a trailer field broke max_field_length */
+	struct http_fields   resp_trailers;    /* the backend's, filtered, sent after the data */
 	enum http_error      refuse;           /* the head broke a limit: answer this */
 	const char          *refuse_detail;
 	/* the response */
@@ -158,6 +165,8 @@ h2_stream_free(struct h2_stream *s)
 {
 	exchange_free(s->x);
 	iobuf_clear(&s->resp);
+	http_fields_clear(&s->req_trailers);
+	http_fields_clear(&s->resp_trailers);
 	free(s->fields);
 	free(s->arena);
 	free(s);
@@ -242,6 +251,25 @@ h2_conn_named(const struct http_header *f, size_t nf, const char *name)
 	return 0;
 }
 
+/* The backend's trailer section as a HEADERS frame with END_STREAM (names lowercase and
+ * filtered already, h2_x_trailers).  Returns 0, or -1 (the data then ends the stream). */
+static int
+h2_submit_trailers(struct h2_stream *s)
+{
+	const struct http_fields *t = &s->resp_trailers;
+	nghttp2_nv *nv;
+	int rc;
+
+	if ((nv = calloc(t->n, sizeof(*nv))) == NULL)
+		return -1;
+	for (size_t i = 0; i < t->n; i++)
+		nv[i] = (nghttp2_nv){ (uint8_t *)t->v[i].name, (uint8_t *)t->v[i].value,
+		    t->v[i].name_len, t->v[i].value_len, NGHTTP2_NV_FLAG_NONE };
+	rc = nghttp2_submit_trailer(s->h->ng, s->id, nv, t->n);   /* (copies nv) */
+	free(nv);
+	return rc == 0 ? 0 : -1;
+}
+
 static ssize_t
 h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
     uint32_t *flags, nghttp2_data_source *src, void *arg)
@@ -257,9 +285,12 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 		iobuf_drain(&s->resp, k);
 		n += k;
 	}
-	if (iobuf_len(&s->resp) == 0 && s->resp_eof)
+	if (iobuf_len(&s->resp) == 0 && s->resp_eof) {
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
-	else if (n == 0) {
+		/* the trailer section ends the stream instead of this DATA frame */
+		if (s->resp_trailers.n > 0 && h2_submit_trailers(s) == 0)
+			*flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+	} else if (n == 0) {
 		s->resp_deferred = 1;
 		return NGHTTP2_ERR_DEFERRED;
 	}
@@ -369,6 +400,29 @@ h2_x_body(void *arg, struct exchange *x, const char *data, size_t len)
 	return 0;
 }
 
+/* The backend's trailer section: kept, filtered and lowercased, until the read callback
+ * reaches the end of the data (h2_read_cb); a bodiless response has no place for it. */
+static int
+h2_x_trailers(void *arg, struct exchange *x, const struct http_fields *t)
+{
+	struct h2_stream *s = arg;
+
+	if (s->closed || conn_closed(s->h->c))
+		return -1;
+	if (s->bodiless || !s->resp_submitted)
+		return 1;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct http_header *f = &t->v[i];
+
+		if (http_trailer_forbidden(f->name, f->name_len) != NULL)
+			continue;
+		if (http_fields_add(&s->resp_trailers, f->name, f->name_len, f->value,
+		    f->value_len, 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void
 h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 {
@@ -460,6 +514,7 @@ static const struct exchange_ops h2_x_ops = {
 	.head = h2_x_head,
 	.page = h2_x_page,
 	.body = h2_x_body,
+	.trailers = h2_x_trailers,
 	.end = h2_x_end,
 	.full = h2_x_full,
 	.pause_request = h2_x_pause_request,
@@ -524,9 +579,10 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 	if (s == NULL || frame->hd.type != NGHTTP2_HEADERS)
 		return 0;
 	if (frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
-		/* Trailers: checked by nghttp2, then dropped, as HTTP/1.1's are (http.c keeps
-		 * no trailer field); held to the same limits as a head.  Never stored: the
-		 * head's arena and fields, which the exchange reads, must not move now. */
+		/* The request's trailer section (checked by nghttp2: no pseudo-header field),
+		 * held to the same limits as a head (max_field_length per field here,
+		 * max_request_bytes in all when the frame is complete), kept in a list of its
+		 * own: the head's arena and fields, which the exchange reads, must not move. */
 		s->trailer_bytes += namelen + valuelen + 32;
 		if (s->trailer_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
 			h2_log_stream(h, s, "H2_HpackBomb");
@@ -534,6 +590,15 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
 		}
+		if (s->trailer_refuse != HTTP_ERR_NONE || s->trailer_bytes > cfg->max_request_bytes)
+			return 0;   /* refused when the frame is complete: nothing more kept */
+		if (namelen + valuelen + 2 > cfg->max_field_length) {
+			s->trailer_refuse = HTTP_ERR_FIELD_LENGTH;
+			return 0;
+		}
+		if (http_fields_add(&s->req_trailers, (const char *)name, namelen,
+		    (const char *)value, valuelen, 1) != 0)
+			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 		return 0;
 	}
 	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
@@ -800,8 +865,13 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			if (s->trailer_bytes > cfg->max_request_bytes)
 				exchange_refuse(s->x, HTTP_ERR_REQUEST_LENGTH,
 				    "trailer section larger than max_request_bytes", NULL);
-			else
+			else if (s->trailer_refuse != HTTP_ERR_NONE)
+				exchange_refuse(s->x, s->trailer_refuse,
+				    "trailer field longer than max_field_length", NULL);
+			else {
+				exchange_req_trailers(s->x, &s->req_trailers);
 				exchange_req_end(s->x);
+			}
 			break;
 		}
 		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)

@@ -32,7 +32,11 @@
  *    extension: every line ends in CRLF, BWS only before ";", no control characters in an
  *    extension, and a chunk-size line (size and extensions) is at most max_field_length
  *    bytes; trailer lines are held to max_field_length and max_request_bytes like a head.
- *  - Trailers of a chunked body are checked by llhttp and then dropped (not forwarded).
+ *  - The trailer section of a chunked body is kept whole (http_parser_trailers), in storage
+ *    of its own so the head's strings never move, and forwarded by the writer of the
+ *    other side's last chunk (http_last_chunk_add) minus the fields RFC 9110 §6.5.1 keeps
+ *    out of trailers (http_trailer_forbidden, one table).  The parser filters nothing: a
+ *    trace or a test sees what arrived.
  *  - "Upgrade: h2c" is never an upgrade: the request is handled as a plain request.
  */
 #include <stdint.h>
@@ -124,7 +128,14 @@ struct http_parser {
 	size_t host_off, path_off;  /* SIZE_MAX when not computed */
 	struct hdr_span *spans;
 	size_t nspans, spans_cap;
-	int head_done;              /* header callbacks after the head are trailers: dropped */
+	int head_done;              /* header callbacks after the head are trailer fields */
+
+	/* the trailer section: the field being read (name, then value, in tline; bounded by
+	 * the chunked scanner's max_field_length per line), then the fields kept */
+	char *tline;
+	size_t tlen, tcap, tname;
+	enum { TF_NONE = 0, TF_NAME, TF_VALUE } tf;
+	struct http_fields trailers;
 
 	struct http_header *harr;   /* the head's fields, kept across messages */
 	size_t harr_cap;
@@ -266,6 +277,11 @@ static void message_reset(struct http_parser *p)
 	p->host_off = p->path_off = SIZE_MAX;
 	p->nspans = 0;
 	p->head_done = 0;
+	http_fields_clear(&p->trailers);
+	free(p->tline);
+	p->tline = NULL;
+	p->tlen = p->tcap = p->tname = 0;
+	p->tf = TF_NONE;
 	p->is_interim = 0;
 	p->head_bytes = 0;
 	p->line_len = 0;
@@ -571,12 +587,69 @@ bad_crlf:
 	return len;
 }
 
+/* ---------- the trailer section ---------- */
+
+/* n more bytes of the trailer field being read. */
+static int trailer_append(struct http_parser *p, const char *at, size_t n)
+{
+	if (p->tlen + n > p->tcap) {
+		size_t cap = p->tcap ? p->tcap : 128;
+		char *nb;
+
+		while (cap < p->tlen + n)
+			cap *= 2;
+		if ((nb = realloc(p->tline, cap)) == NULL) {
+			fail(p, HTTP_ERR_REQUEST_LENGTH, "trailer section does not fit in memory");
+			return -1;
+		}
+		p->tline = nb;
+		p->tcap = cap;
+	}
+	memcpy(p->tline + p->tlen, at, n);
+	p->tlen += n;
+	return 0;
+}
+
+/* The field being read is complete (its value, possibly empty, too): kept. */
+static int trailer_field_done(struct http_parser *p)
+{
+	size_t vl;
+
+	if (p->tf == TF_NONE)
+		return 0;
+	vl = p->tlen - p->tname;
+	while (vl > 0 && (p->tline[p->tname + vl - 1] == ' ' ||
+	    p->tline[p->tname + vl - 1] == '\t'))
+		vl--;
+	p->tf = TF_NONE;
+	if (http_fields_add(&p->trailers, p->tline, p->tname, p->tline + p->tname, vl, 0) != 0) {
+		fail(p, HTTP_ERR_REQUEST_LENGTH, "trailer section does not fit in memory");
+		return -1;
+	}
+	p->tlen = p->tname = 0;
+	return 0;
+}
+
+/* A fragment of a trailer field's name or value (llhttp calls the head's callbacks). */
+static int trailer_span(struct http_parser *p, enum tok t, const char *at, size_t n)
+{
+	if (t == TOK_FIELD) {
+		if (p->tf == TF_VALUE && trailer_field_done(p) != 0)
+			return -1;   /* (a value llhttp reported no end of: it ended) */
+		p->tf = TF_NAME;
+		p->tname += n;
+	} else if (p->tf == TF_NAME) {
+		p->tf = TF_VALUE;
+	}
+	return trailer_append(p, at, n);
+}
+
 /* ---------- llhttp callbacks ---------- */
 
 static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 {
 	if (p->head_done)
-		return 0;  /* trailer fields: checked by llhttp, not kept */
+		return t == TOK_FIELD || t == TOK_VALUE ? trailer_span(p, t, at, n) : 0;
 	/* fragments of one token arrive back to back; a new kind starts a new token */
 	if (p->cur != t) {
 		if (token_close(p) == -1)
@@ -646,8 +719,12 @@ static int cb_field_complete(llhttp_t *ll)
 {
 	struct http_parser *p = ll->data;
 
-	if (p->head_done)
+	if (p->head_done) {
+		if (p->tf == TF_NONE)
+			p->tf = TF_NAME;   /* (an empty name: llhttp refuses it before this) */
+		p->tf = TF_VALUE;      /* the value starts, even if no byte of it comes */
 		return 0;
+	}
 	if (p->cur != TOK_FIELD) {
 		/* a zero-length name never produced a span: llhttp does not allow it, but
 		 * keep the arena consistent anyway */
@@ -662,7 +739,7 @@ static int cb_value_complete(llhttp_t *ll)
 	struct http_parser *p = ll->data;
 
 	if (p->head_done)
-		return 0;
+		return trailer_field_done(p);
 	if (p->cur == TOK_VALUE && token_close(p) == -1) {
 		fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
 		return -1;
@@ -1063,6 +1140,8 @@ static int cb_message_complete(llhttp_t *ll)
 {
 	struct http_parser *p = ll->data;
 
+	if (trailer_field_done(p) != 0)
+		return -1;
 	if (p->cb->on_end != NULL && p->cb->on_end(p->arg) == -1) {
 		p->stopped = 1;
 		p->detail = "stopped by on_end";
@@ -1127,6 +1206,8 @@ void http_parser_free(struct http_parser *p)
 {
 	if (p == NULL)
 		return;
+	http_fields_clear(&p->trailers);
+	free(p->tline);
 	stash_put(STASH_HARR, p->harr, p->harr_cap, 64);
 	stash_put(STASH_ARENA, p->buf, p->cap, 4096);
 	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
@@ -1347,6 +1428,15 @@ void http_parser_trim(struct http_parser *p)
 	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
 	p->spans = NULL;
 	p->spans_cap = p->nspans = 0;
+	http_fields_clear(&p->trailers);
+	free(p->tline);
+	p->tline = NULL;
+	p->tlen = p->tcap = p->tname = 0;
+}
+
+const struct http_fields *http_parser_trailers(const struct http_parser *p)
+{
+	return &p->trailers;
 }
 
 void http_parser_stash_drain(void)
@@ -1813,6 +1903,142 @@ int http_response_head(const struct http_head *resp, int chunked_out, int keep_a
 	struct sink k = { NULL, out };
 
 	return response_serialize(resp, chunked_out, keep_alive, &k);
+}
+
+/* ---------- trailer sections ---------- */
+
+int http_fields_add(struct http_fields *l, const char *name, size_t nlen, const char *value,
+    size_t vlen, int lower)
+{
+	char *f;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 8;
+		struct http_header *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		l->v = nv;
+		l->cap = cap;
+	}
+	if ((f = malloc(nlen + vlen + 2)) == NULL)
+		return -1;
+	for (size_t i = 0; i < nlen; i++)
+		f[i] = lower && name[i] >= 'A' && name[i] <= 'Z' ? (char)(name[i] | 0x20) : name[i];
+	f[nlen] = '\0';
+	memcpy(f + nlen + 1, value, vlen);
+	f[nlen + 1 + vlen] = '\0';
+	l->v[l->n].name = f;
+	l->v[l->n].value = f + nlen + 1;
+	l->v[l->n].name_len = (unsigned)nlen;
+	l->v[l->n].value_len = (unsigned)vlen;
+	l->v[l->n].id = http_field_id(f, nlen);
+	l->n++;
+	l->bytes += nlen + vlen;
+	return 0;
+}
+
+void http_fields_clear(struct http_fields *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].name);   /* the value shares the name's allocation */
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * The fields that never travel in a trailer section (RFC 9110 §6.5.1: "Many fields cannot
+ * be processed outside the header section because their evaluation is necessary prior to
+ * receiving the content, such as those that describe message framing, routing,
+ * authentication, request modifiers, response controls, or content format"; RFC 7230
+ * §4.1.2 named them: RFC 7231 §5's request controls and conditionals, RFC 7235 and 6265
+ * for authentication and cookies, RFC 7231 §7.1's response control data).  A recipient
+ * would act on none of them in a trailer, and an application that merges trailers into its
+ * headers (RFC 9110 §6.5.2 warns of it) would be fooled: a Content-Length, a Set-Cookie, an
+ * Authorization, an X-Forwarded-For nobody checked.  Names lowercase; sorted by nothing:
+ * a trailer section has a few fields and this list is short.
+ */
+static const struct {
+	const char *name;
+	const char *why;
+} trailer_forbidden[] = {
+	/* framing */
+	{ "content-length", "framing" }, { "transfer-encoding", "framing" },
+	{ "trailer", "framing" },
+	/* hop-by-hop (RFC 9110 §7.6.1), HTTP/2's connection-specific fields (RFC 9113 §8.2.2) */
+	{ "connection", "hop-by-hop" }, { "keep-alive", "hop-by-hop" },
+	{ "proxy-connection", "hop-by-hop" }, { "te", "hop-by-hop" },
+	{ "upgrade", "hop-by-hop" }, { "http2-settings", "hop-by-hop" },
+	/* routing, and what sysbind itself says of the route */
+	{ "host", "routing" }, { "x-forwarded-for", "routing" },
+	{ "x-forwarded-proto", "routing" }, { "x-forwarded-host", "routing" },
+	{ "forwarded", "routing" }, { "max-forwards", "routing" },
+	/* authentication, cookies (RFC 9110 §11, RFC 6265) */
+	{ "authorization", "authentication" }, { "proxy-authorization", "authentication" },
+	{ "www-authenticate", "authentication" }, { "proxy-authenticate", "authentication" },
+	{ "authentication-info", "authentication" },
+	{ "proxy-authentication-info", "authentication" },
+	{ "cookie", "authentication" }, { "set-cookie", "authentication" },
+	/* request modifiers: controls, conditionals, negotiation (RFC 9110 §10.1, §13, §12) */
+	{ "cache-control", "control" }, { "expect", "control" }, { "pragma", "control" },
+	{ "range", "control" }, { "if-match", "control" }, { "if-none-match", "control" },
+	{ "if-modified-since", "control" }, { "if-unmodified-since", "control" },
+	{ "if-range", "control" }, { "accept", "control" }, { "accept-charset", "control" },
+	{ "accept-encoding", "control" }, { "accept-language", "control" },
+	/* response control data (RFC 9110 §10.2, RFC 9111) */
+	{ "age", "control" }, { "expires", "control" }, { "date", "control" },
+	{ "location", "control" }, { "retry-after", "control" }, { "vary", "control" },
+	{ "warning", "control" },
+	/* how to read the content */
+	{ "content-type", "content" }, { "content-encoding", "content" },
+	{ "content-range", "content" }, { "content-language", "content" },
+	{ "content-location", "content" },
+};
+
+const char *http_trailer_forbidden(const char *name, size_t len)
+{
+	if (len == 0 || name[0] == ':')
+		return "pseudo-header";   /* (and an empty name: nothing to forward) */
+	for (size_t i = 0; i < sizeof(trailer_forbidden) / sizeof(trailer_forbidden[0]); i++)
+		if (strlen(trailer_forbidden[i].name) == len &&
+		    strncasecmp(name, trailer_forbidden[i].name, len) == 0)
+			return trailer_forbidden[i].why;
+	return NULL;
+}
+
+static int last_chunk(const struct http_fields *t, const char *drop, const struct sink *out)
+{
+	size_t droplen = drop != NULL ? strlen(drop) : 0;
+	struct headbuf b;
+
+	headbuf_init(&b);
+	headbuf_add(&b, "0\r\n", 3);
+	for (size_t i = 0; t != NULL && i < t->n; i++) {
+		const struct http_header *f = &t->v[i];
+
+		if (http_trailer_forbidden(f->name, f->name_len) != NULL ||
+		    (droplen > 0 && f->name_len == droplen &&
+		    strncasecmp(f->name, drop, droplen) == 0) ||
+		    !line_safe(f->name) || !line_safe(f->value))
+			continue;
+		headbuf_hfield(&b, f);
+	}
+	headbuf_add(&b, "\r\n", 2);
+	return headbuf_finish(&b, out, 1);
+}
+
+int http_last_chunk_append(struct evbuffer *out, const struct http_fields *t, const char *drop)
+{
+	struct sink k = { out, NULL };
+
+	return last_chunk(t, drop, &k);
+}
+
+int http_last_chunk_add(struct iobuf *out, const struct http_fields *t, const char *drop)
+{
+	struct sink k = { NULL, out };
+
+	return last_chunk(t, drop, &k);
 }
 
 int http_chunk_add(struct iobuf *out, const char *data, size_t len)

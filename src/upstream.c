@@ -518,8 +518,15 @@ xfer_on_end(void *arg)
 		x->interim = 0;
 		return 0;
 	}
-	if (x->state != XS_TUNNEL)
+	if (x->state != XS_TUNNEL) {
+		const struct http_fields *t = http_parser_trailers(b->rp);
+
+		/* handed over now: the parser's copy is gone once the connection is released */
+		if (t->n > 0 && x->req.cb->trailers != NULL &&
+		    (x->req.cb->trailers(x->req.arg, t) != 0 || x->stopped))
+			return -1;
 		x->resp_end = 1;
+	}
 	return 0;
 }
 
@@ -1011,16 +1018,18 @@ upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
 }
 
 int
-upstream_xfer_body_end(struct upstream_xfer *x)
+upstream_xfer_body_end(struct upstream_xfer *x, const struct http_fields *t)
 {
 	struct upstream_bconn *b = x->bc;
 
 	x->req_done = 1;
 	if (b == NULL || x->state == XS_DONE)
 		return -1;
-	if (x->req_chunked && x->state != XS_TUNNEL && http_chunk_add(&b->out, NULL, 0) != 0)
-		return -1;
-	return 0;
+	if (x->state == XS_TUNNEL)
+		return 0;
+	if (x->req_chunked)
+		return http_last_chunk_add(&b->out, t, x->req.fw.cert_header) == 0 ? 0 : -1;
+	return 0;   /* (a Content-Length body: its trailers, if any, stay here) */
 }
 
 void

@@ -23,6 +23,7 @@ struct rec {
 	struct http_forward fw;
 	int serialize;        /* 1: request head, 2: response head (chunked_out 1, keep_alive 0) */
 	struct evbuffer *ser;
+	struct http_parser *p;   /* for its trailer section at on_end */
 };
 
 static int rec_on_head(void *arg, struct http_head *h)
@@ -60,9 +61,15 @@ static int rec_on_end(void *arg)
 {
 	struct rec *r = arg;
 
+	const struct http_fields *t = http_parser_trailers(r->p);
+
 	evbuffer_add_printf(r->log, "BODY[");
 	evbuffer_add_buffer(r->log, r->body);
-	evbuffer_add_printf(r->log, "] END\n");
+	evbuffer_add_printf(r->log, "]");
+	/* the trailer section, every field as received (the writer filters) */
+	for (size_t i = 0; i < t->n; i++)
+		evbuffer_add_printf(r->log, " <%s=%s>", t->v[i].name, t->v[i].value);
+	evbuffer_add_printf(r->log, " END\n");
 	return 0;
 }
 
@@ -127,6 +134,7 @@ static char *run_cuts(const struct opts *o, const char *in, size_t len, const si
 	r.fw.client_cert = o->fw_client_cert;
 	p = http_parser_new(o->kind, o->lim ? o->lim : &lim_default, &rec_cb, &r);
 	ck_assert_ptr_nonnull(p);
+	r.p = p;
 	if (o->method != NULL)
 		http_parser_set_request_method(p, o->method);
 	*err = HTTP_ERR_NONE;
@@ -307,10 +315,159 @@ START_TEST(test_http_chunked_body_with_extensions_and_trailers)
 	ck_assert_str_eq(s,
 	    "HEAD POST /up path=/up host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=58 "
 	    "{Host=a} {Transfer-Encoding=chunked}\n"
-	    "BODY[hello world0123456789] END\nPAUSE\n"
+	    "BODY[hello world0123456789] <X-Trailer=t> <X-Other=u> END\nPAUSE\n"
 	    "HEAD GET /next path=/next host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=31 "
 	    "{Host=a}\nBODY[] END\nPAUSE\n");
 	free(s);
+}
+END_TEST
+
+/* The trailer section is kept as received, whatever the split: names as sent, values
+ * without the whitespace around them, an empty value, repeated names, in order; the next
+ * message starts with none. */
+START_TEST(test_http_trailer_fields_kept_any_split)
+{
+	static const char in[] =
+	    "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabc\r\n0\r\ngrpc-status: 0\r\nX-Ows:  \t spaced out \t \r\nX-Empty:\r\n"
+	    "X-Dup: 1\r\nx-dup: 2\r\nContent-Length: 99\r\nSet-Cookie: s=1\r\n\r\n"
+	    "POST /next HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD POST /up path=/up host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=58 "
+	    "{Host=a} {Transfer-Encoding=chunked}\n"
+	    "BODY[abc] <grpc-status=0> <X-Ows=spaced out> <X-Empty=> <X-Dup=1> <x-dup=2> "
+	    "<Content-Length=99> <Set-Cookie=s=1> END\nPAUSE\n"
+	    "HEAD POST /next path=/next host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=60 "
+	    "{Host=a} {Transfer-Encoding=chunked}\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+/* A backend's trailer section is read the same way, and held to the head's limits: one
+ * line over max_field_length, or a section over max_request_bytes, is a bad response. */
+START_TEST(test_http_response_trailers_kept_and_limited)
+{
+	static const struct http_limits lim = { 32, 128, 8192 };
+	struct opts o = { .kind = HTTP_PARSE_RESPONSE, .method = "GET", .lim = &lim };
+	char in[1024], big[256];
+	enum http_error e;
+	char *s;
+
+	s = run_all(&o, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n"
+	    "0\r\nGrpc-Status: 0\r\nGrpc-Message: fine\r\n\r\n",
+	    sizeof("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n"
+	    "0\r\nGrpc-Status: 0\r\nGrpc-Message: fine\r\n\r\n") - 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, "BODY[ok] <Grpc-Status=0> <Grpc-Message=fine> END"));
+	free(s);
+	/* a line of 32 bytes passes, 33 do not */
+	memset(big, 'v', sizeof(big));
+	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "0\r\nX: %.*s\r\n\r\n", 29, big);
+	s = run_all(&o, in, strlen(in), &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	free(s);
+	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "0\r\nX: %.*s\r\n\r\n", 30, big);
+	s = run_all(&o, in, strlen(in), &e);
+	ck_assert_int_eq(e, HTTP_ERR_BAD_RESPONSE);
+	ck_assert_ptr_null(strstr(s, "END"));
+	free(s);
+	/* five lines of 30 bytes: 150 > 128 */
+	snprintf(in, sizeof(in), "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "0\r\nA: %.*s\r\nB: %.*s\r\nC: %.*s\r\nD: %.*s\r\nE: %.*s\r\n\r\n",
+	    27, big, 27, big, 27, big, 27, big, 27, big);
+	s = run_all(&o, in, strlen(in), &e);
+	ck_assert_int_eq(e, HTTP_ERR_BAD_RESPONSE);
+	free(s);
+}
+END_TEST
+
+/* The one table of what never travels in a trailer section, category by category. */
+START_TEST(test_http_trailer_forbidden_table)
+{
+	static const struct { const char *name; const char *why; } cases[] = {
+		{ "Content-Length", "framing" }, { "transfer-encoding", "framing" },
+		{ "Trailer", "framing" }, { "Connection", "hop-by-hop" }, { "TE", "hop-by-hop" },
+		{ "keep-alive", "hop-by-hop" }, { "Upgrade", "hop-by-hop" },
+		{ "proxy-connection", "hop-by-hop" }, { "HTTP2-Settings", "hop-by-hop" },
+		{ "Host", "routing" }, { "X-Forwarded-For", "routing" },
+		{ "x-forwarded-proto", "routing" }, { "X-Forwarded-Host", "routing" },
+		{ "Max-Forwards", "routing" }, { "Authorization", "authentication" },
+		{ "Proxy-Authorization", "authentication" }, { "Set-Cookie", "authentication" },
+		{ "cookie", "authentication" }, { "WWW-Authenticate", "authentication" },
+		{ "Cache-Control", "control" }, { "Expect", "control" }, { "Range", "control" },
+		{ "If-None-Match", "control" }, { "Location", "control" }, { "Vary", "control" },
+		{ "Content-Type", "content" }, { "Content-Encoding", "content" },
+		{ "Content-Range", "content" }, { ":status", "pseudo-header" },
+		{ ":path", "pseudo-header" },
+		/* allowed: what trailers are for */
+		{ "grpc-status", NULL }, { "Grpc-Message", NULL }, { "X-Checksum", NULL },
+		{ "Server-Timing", NULL }, { "Digest", NULL }, { "Content-Lengthy", NULL },
+		{ "Hos", NULL }, { "X-Forwarded-Fo", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *w = http_trailer_forbidden(cases[i].name, strlen(cases[i].name));
+
+		if (cases[i].why == NULL)
+			ck_assert_msg(w == NULL, "%s is allowed, got %s", cases[i].name, w);
+		else
+			ck_assert_msg(w != NULL && strcmp(w, cases[i].why) == 0, "%s: %s, got %s",
+			    cases[i].name, cases[i].why, w ? w : "(allowed)");
+	}
+	/* the length counts: a name is compared whole, not as a prefix */
+	ck_assert_ptr_null(http_trailer_forbidden("Hostname", 8));
+	ck_assert_str_eq(http_trailer_forbidden("Hostname", 4), "routing");
+}
+END_TEST
+
+/* The last chunk carries the allowed fields in order, as received; the forbidden ones and
+ * the client-certificate header sysbind sets never; no section: the plain last chunk. */
+START_TEST(test_http_last_chunk_writes_filtered_trailers)
+{
+	struct http_fields t;
+	struct evbuffer *out = evbuffer_new();
+	char *s;
+
+	memset(&t, 0, sizeof(t));
+	ck_assert_int_eq(http_last_chunk_append(out, NULL, NULL), 0);
+	ck_assert_int_eq(http_last_chunk_append(out, &t, NULL), 0);
+	s = buf_str(out);
+	ck_assert_str_eq(s, "0\r\n\r\n0\r\n\r\n");
+	free(s);
+	ck_assert_int_eq(http_fields_add(&t, "Grpc-Status", 11, "0", 1, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "Content-Length", 14, "5", 1, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-ARR-ClientCert", 16, "forged", 6, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "Set-Cookie", 10, "a=1", 3, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-Empty", 7, "", 0, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "Authorization", 13, "Basic eA==", 10, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-Checksum", 10, "sha256=abc", 10, 0), 0);
+	ck_assert_uint_eq(t.n, 7);
+	ck_assert_uint_eq(t.v[0].id, HF_OTHER);
+	ck_assert_uint_eq(t.v[1].id, HF_CONTENT_LENGTH);
+	ck_assert_int_eq(http_last_chunk_append(out, &t, "x-arr-clientcert"), 0);
+	s = buf_str(out);
+	ck_assert_str_eq(s, "0\r\nGrpc-Status: 0\r\nX-Empty: \r\nX-Checksum: sha256=abc\r\n\r\n");
+	free(s);
+	/* without a header to drop, that one is an ordinary field */
+	ck_assert_int_eq(http_last_chunk_append(out, &t, NULL), 0);
+	s = buf_str(out);
+	ck_assert_ptr_nonnull(strstr(s, "X-ARR-ClientCert: forged\r\n"));
+	free(s);
+	/* HTTP/2's names: lowercased on the way in */
+	http_fields_clear(&t);
+	ck_assert_uint_eq(t.n, 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-Mixed-Case", 12, "V", 1, 1), 0);
+	ck_assert_str_eq(t.v[0].name, "x-mixed-case");
+	ck_assert_str_eq(t.v[0].value, "V");
+	ck_assert_uint_eq(t.bytes, 13);
+	http_fields_clear(&t);
+	evbuffer_free(out);
 }
 END_TEST
 
@@ -565,7 +722,7 @@ START_TEST(test_http_chunk_extensions_valid_and_limited)
 	    "0;last\r\nT: v\r\n\r\n", sizeof(CH "5;q=\"a b\";z\r\nhello\r\n2;x;y=1\r\n"
 	    "!!\r\n0;last\r\nT: v\r\n\r\n") - 1, &e);
 	ck_assert_int_eq(e, HTTP_ERR_NONE);
-	ck_assert_ptr_nonnull(strstr(log, "BODY[hello!!] END"));
+	ck_assert_ptr_nonnull(strstr(log, "BODY[hello!!] <T=v> END"));
 	free(log);
 	/* the chunk line (size and extensions) is held to max_field_length: 64 passes, 65 not */
 	memset(ext, 'e', sizeof(ext));
@@ -672,6 +829,7 @@ START_TEST(test_http_limit_slowloris_stops_at_the_limit)
 
 	rec_init(&r);
 	p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &rec_cb, &r);
+	r.p = p;
 	f = http_parser_feed(p, start, sizeof(start) - 1, &used);
 	ck_assert_int_eq(f, HTTP_FEED_MORE);
 	total = used;
@@ -700,6 +858,7 @@ START_TEST(test_http_pause_after_head_then_body)
 
 	rec_init(&r);
 	p = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	r.p = p;
 	http_parser_pause_after_head(p, 1);
 	ck_assert_int_eq(http_parser_idle(p), 1);
 	ck_assert_int_eq(http_parser_feed(p, in, sizeof(in) - 1, &used), HTTP_FEED_PAUSED);
@@ -794,7 +953,7 @@ START_TEST(test_http_response_content_length_and_chunked)
 	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=5 up=0 proto=- exp=0 hb=38 {Content-Length=5}\n"
 	    "BODY[hello] END\nPAUSE\n"
 	    "HEAD 404 [Not Found] v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=54 "
-	    "{Transfer-Encoding=chunked}\nBODY[abc] END\nPAUSE\n"
+	    "{Transfer-Encoding=chunked}\nBODY[abc] <T=1> END\nPAUSE\n"
 	    "HEAD 200 [] v=1.1 ka=1 ch=0 cl=0 up=0 proto=- exp=0 hb=35 {Content-Length=0}\n"
 	    "BODY[] END\nPAUSE\nFINISH 0\n");
 	free(s);
@@ -1262,6 +1421,10 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_pipelined_requests_pause_in_order);
 	tcase_add_test(tc, test_http_trim_between_messages_keeps_results);
 	tcase_add_test(tc, test_http_chunked_body_with_extensions_and_trailers);
+	tcase_add_test(tc, test_http_trailer_fields_kept_any_split);
+	tcase_add_test(tc, test_http_response_trailers_kept_and_limited);
+	tcase_add_test(tc, test_http_trailer_forbidden_table);
+	tcase_add_test(tc, test_http_last_chunk_writes_filtered_trailers);
 	tcase_add_test(tc, test_http_absolute_form_takes_host_from_target);
 	tcase_add_test(tc, test_http_upgrade_request_leaves_tunnel_bytes);
 	tcase_add_test(tc, test_http_h2c_upgrade_is_a_plain_request);

@@ -266,20 +266,34 @@ expect_eq "... HTTPERR with the stream id, reason Hostname" "$(log_next "$T/http
 	"HTTP/2 GET /host-mismatch 13 400 - Hostname -"
 
 f3000=$(head -c 3000 /dev/zero | tr '\0' a)
-# ---- trailers: dropped on both sides, as HTTP/1.1 drops them (http.c keeps no trailer
-# fields); the bodies around them arrive whole
+# ---- trailers: forwarded both ways (test_trailers.sh has the rest: HTTP/1.1, python3-h2,
+# the limits); the bodies around them arrive whole
 want=$(curl -s "http://127.0.0.1:$B/bytes/100000" | sha256sum | cut -c1-64)
 got=$(nh "https://127.0.0.1:$P/trailers/100000" | sha256sum | cut -c1-64)
 expect_eq "a chunked response with trailers arrives whole" "$got" "$want"
 out=$(nh -n -v "https://127.0.0.1:$P/trailers/100000")
-expect_not_contains "... its trailer fields are dropped (not forwarded, as over HTTP/1.1)" "$out" "x-trailer-one"
+# what came after the last DATA frame: the trailer fields, then their HEADERS frame
+tail_frames=$(awk '/recv DATA frame/ { last = $0; buf = ""; next } { buf = buf $0 "\n" }
+	END { print last; printf "%s", buf }' <<<"$out")
+expect_eq "... its trailer section arrives as a trailing HEADERS frame: the three fields a proxy forwards, in order" \
+	"$(grep -o 'recv (stream_id=[0-9]*) .*' <<<"$tail_frames" | cut -d' ' -f3-)" \
+	"$(printf 'x-trailer-one: t1\nx-checksum: done\ngrpc-status: 0')"
+expect_contains "... that frame ends the stream" "$tail_frames" "flags=0x05"
+expect_contains "... ; END_STREAM | END_HEADERS" "$tail_frames" "END_STREAM | END_HEADERS"
+expect_contains "... and the last DATA frame did not" "$(head -n 1 <<<"$tail_frames")" "flags=0x00"
+expect_not_contains "... none of the ten fields that never travel in trailers (framing, routing, authentication, control, content)" \
+	"$tail_frames" "forbidden"
+expect_not_contains "... (the Content-Length: 31337 among them)" "$tail_frames" "31337"
 want=$(sha256sum <"$T/small" | cut -c1-64)
 out=$(nh -d "$T/small" --trailer 'x-req-trailer: 1' "https://127.0.0.1:$P/upload")
-expect_contains "a request with trailers: its body arrives whole" "$out" "\"body_sha256\":\"$want\""
-expect_not_contains "... its trailer field is dropped" "$out" "x-req-trailer"
-out=$(nh --no-content-length -d "$T/small" --trailer 'x-req-trailer: 1' "https://127.0.0.1:$P/upload")
+expect_contains "a request with a content-length and trailers: its body arrives whole" "$out" "\"body_sha256\":\"$want\""
+expect_contains "... with its Content-Length, so its trailer field is dropped (README: HTTP/2)" "$out" '"trailers":[]'
+out=$(nh --no-content-length -d "$T/small" --trailer 'x-req-trailer: 1' --trailer 'authorization: Basic eA==' \
+	"https://127.0.0.1:$P/upload")
 expect_contains "a request of unknown length ended by its trailers: the chunked body ends there" "$out" \
 	"\"body_length\":100000,\"body_sha256\":\"$want\""
+expect_contains "... its trailer field reaches the backend as the chunked body's trailer section" "$out" \
+	'"trailers":["x-req-trailer: 1"]'
 log_mark "$T/access.log"
 out=$(nh -d "$T/small" --trailer "x-t1: $f3000" --trailer "x-t2: $f3000" "https://127.0.0.1:$P/upload?bigtrailers")
 expect_contains "trailers of 6000 bytes (under max_request_bytes): the body arrives whole" "$out" "\"body_sha256\":\"$want\""

@@ -80,6 +80,9 @@ class Client:
         self.interim = {}            # stream -> [1xx statuses]
         self.headers = {}            # stream -> decoded final header list
         self.ended = set()           # streams the server ended (END_STREAM)
+        self.trailers = {}           # stream -> decoded trailer section (after the final head)
+        self.trailers_end = {}       # stream -> 1 when that block ended the stream
+        self.data_end = set()        # streams a DATA frame ended
         self.rst = {}                # stream -> error code
         self.rst_at = {}             # stream -> monotonic time of the RST_STREAM
         self.data = {}               # stream -> bytes of DATA received
@@ -188,6 +191,10 @@ class Client:
         elif status is not None:
             self.responses[sid] = int(status)
             self.headers[sid] = hdrs
+        elif sid in self.responses:
+            # a block after the final response's: its trailer section
+            self.trailers[sid] = hdrs
+            self.trailers_end[sid] = end_stream
         if end_stream:
             self.ended.add(sid)
 
@@ -238,6 +245,7 @@ class Client:
                 b += f.data[:65536 - len(b)]
             if "END_STREAM" in f.flags:
                 self.ended.add(f.stream_id)
+                self.data_end.add(f.stream_id)
             if self.auto_window and n > 0:
                 w1 = WindowUpdateFrame(0)
                 w1.window_increment = n
@@ -710,6 +718,36 @@ def cmd_upload(args):
              body=bytes(c.bodies.get(sid, b"")).decode("ascii", "replace").strip())
 
 
+def cmd_trailers(args):
+    """Trailers both ways: POST --size bytes to --path (with a content-length only with
+    --content-length), then a trailing HEADERS frame with END_STREAM holding each
+    --trailer "name: value"; read the response and its own trailer section.  Prints
+    trailers= (the response's trailer fields, "name: value" joined by " | ", in order),
+    trailers_end_stream= (1 when that HEADERS frame ended the stream), data_end_stream=
+    (1 when a DATA frame ended it instead), and the response's body as body=..."""
+    c = connect(args)
+    sid = c.new_stream()
+    extra = [("content-length", str(args.size))] if args.content_length else []
+    c.send(c.headers_frame(sid, c.request_headers("POST", args.path, extra), end_stream=False))
+    body = (hashlib.sha256(b"trailers").digest() * 64)[:args.size]
+    if body:
+        f = DataFrame(sid)
+        f.data = body
+        c.send(f)
+    fields = []
+    for t in args.trailer:
+        name, _, value = t.partition(":")
+        fields.append((name.strip(), value.strip()))
+    c.send(c.headers_frame(sid, fields, end_stream=True))
+    c.pump(args.wait, lambda: c.done(sid) or c.closed)
+    tr = c.trailers.get(sid, [])
+    c.report(1, sha256=hashlib.sha256(body).hexdigest(),
+             trailers=" | ".join("%s: %s" % kv for kv in tr),
+             trailers_end_stream=int(bool(c.trailers_end.get(sid))),
+             data_end_stream=int(sid in c.data_end),
+             body=bytes(c.bodies.get(sid, b"")).decode("ascii", "replace").strip())
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -757,6 +795,10 @@ def main():
     s.add_argument("--size", type=int, required=True)
     s.add_argument("--quiet", type=float, default=1.0)
     s.add_argument("--release", default="")
+    s = add("trailers", cmd_trailers, path="/echo")
+    s.add_argument("--size", type=int, default=1000)
+    s.add_argument("--content-length", action="store_true")
+    s.add_argument("--trailer", action="append", default=[])
     args = p.parse_args()
     args.fn(args)
 
