@@ -158,6 +158,8 @@ struct conf {
 	unsigned            idle_connection_timeout;
 	unsigned            entity_body_timeout;
 	unsigned            renegotiation_timeout; /* seconds (HTTP.SYS: two minutes, fixed) */
+	unsigned long       tls_session_cache;     /* sessions kept (Schannel MaximumCacheSize) */
+	unsigned long       tls_session_cache_time; /* seconds (Schannel ServerCacheTime) */
 	unsigned            handshake_timeout;     /* seconds, default 30 */
 	unsigned long       min_send_rate;         /* bytes/s, 0 disables */
 	unsigned long       max_connections;       /* 0 = unlimited */

@@ -188,6 +188,13 @@ static const struct conf_key conf_table[] = {
 	  "ssl_session_ticket_key format (48 or 80 bytes a key); may be repeated; the first key "
 	  "encrypts, every key decrypts; read again on reload", CONF_KEY_REPEAT,
 	  SRV(session_ticket_keys) },
+	{ K_SRV, "tls_session_cache", T_NUM, "20000", 0, 1000000, NULL, "MaximumCacheSize",
+	  NULL, "TLS sessions kept for resumption (by session id, and TLS 1.3's tickets that "
+	  "name a cached session), the oldest dropped first when full; 0 keeps none", 0,
+	  SRV(tls_session_cache) },
+	{ K_SRV, "tls_session_cache_time", T_NUM, "36000", 1, 2147483647UL, NULL,
+	  "ServerCacheTime", NULL, "seconds a session (cached, or in a ticket) may be resumed",
+	  0, SRV(tls_session_cache_time) },
 	{ K_SRV, "crl", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "certificate revocation lists (a PEM or DER file, or a directory of them) for client "
 	  "certificates' revocation checks", 0, SRV(crl) },

@@ -543,10 +543,15 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_read_ahead(t->ctx, 1);
-	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_SERVER);
+	/* Schannel's server session cache: MaximumCacheSize sessions (the oldest go first),
+	 * each resumable for ServerCacheTime; a handshake caches into this context whatever
+	 * certificate it switches to */
+	SSL_CTX_set_session_cache_mode(t->ctx, cfg->tls_session_cache > 0 ?
+	    SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
+	SSL_CTX_sess_set_cache_size(t->ctx, (long)cfg->tls_session_cache);
 	if (SSL_CTX_set_session_id_context(t->ctx, sid, sizeof(sid) - 1) != 1)
 		goto fail;
-	SSL_CTX_set_timeout(t->ctx, 300);
+	SSL_CTX_set_timeout(t->ctx, (long)cfg->tls_session_cache_time);
 	/* one TLS 1.3 ticket per handshake is enough to resume; each costs a session copy */
 	SSL_CTX_set_num_tickets(t->ctx, 1);
 	SSL_CTX_sess_set_new_cb(t->ctx, tlsctx_new_session_cb);

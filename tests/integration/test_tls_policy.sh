@@ -4,7 +4,7 @@
 # (tls_profile server2022 and modern; disablelegacytls, disabletls12, disabletls13, reject,
 # disablehttp2), checked with openssl s_client, curl and testssl.sh; session tickets only
 # where enablesessionticket is set, shared by two instances through one ticket key file and
-# rotated on reload; disablesessionid.
+# rotated on reload; disablesessionid; tls_session_cache = 0 (tickets still resume).
 . "$(dirname "$0")/lib.sh"
 
 need_tool testssl testssl.sh || { finish; exit; }
@@ -65,6 +65,7 @@ cat >"$T/b.ini" <<EOF
 [server]
 mode = iis8
 session_ticket_keys = $T/tickets.key
+tls_session_cache = 0
 access_log = off
 
 [sslcert 127.0.0.1:$P2]
@@ -74,6 +75,10 @@ enablesessionticket = enable
 
 [sslcert 127.0.0.2:$P2]
 $EC
+
+[sslcert 127.0.0.3:$P2]
+$EC
+disabletls13 = enable
 
 [site App]
 id = 1
@@ -154,6 +159,11 @@ sess "127.0.0.3:$P" tls1_2 out >/dev/null
 expect_not_contains "no enablesessionticket: no ticket" \
 	"$(openssl sess_id -in "$T/sess.pem" -noout -text 2>&1)" "TLS session ticket:"
 expect_eq "... but the session id resumes on the same instance" "$(resumed "127.0.0.3:$P" tls1_2)" 1
+sess "127.0.0.3:$P2" tls1_2 out >/dev/null
+expect_eq "tls_session_cache = 0 (instance B): the session id resumes nothing" \
+	"$(resumed "127.0.0.3:$P2" tls1_2)" 0
+sess "127.0.0.2:$P2" tls1_3 out >/dev/null
+expect_eq "... nor a TLS 1.3 ticket naming a cached session" "$(resumed "127.0.0.2:$P2" tls1_3)" 0
 sess "127.0.0.5:$P" tls1_2 out >/dev/null
 expect_eq "disablesessionid: a TLS 1.2 session id resumes nothing" "$(resumed "127.0.0.5:$P" tls1_2)" 0
 sess "127.0.0.5:$P" tls1_3 out >/dev/null
