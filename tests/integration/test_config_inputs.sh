@@ -18,13 +18,12 @@ run() {
 	err=$(cat "$T/err")
 }
 
+_exited() { ! kill -0 "$1" 2>/dev/null; }
 # stop_bounded: SIGTERM the daemon started last and wait for it to exit, at most 15 s
 # (a daemon stuck reading a FIFO never would); prints its exit status, or "hung".
 stop_bounded() {
-	local i
 	kill -TERM "$SB_PID" 2>/dev/null
-	for i in $(seq 1 300); do kill -0 "$SB_PID" 2>/dev/null || break; sleep 0.05; done
-	if kill -0 "$SB_PID" 2>/dev/null; then
+	if ! wait_for -t 15 _exited "$SB_PID"; then
 		kill -KILL "$SB_PID" 2>/dev/null
 		wait "$SB_PID" 2>/dev/null
 		echo hung
@@ -76,8 +75,7 @@ sb_start "$T/ok.ini" "$P" reload || { finish; exit; }
 mv "$T/ok.ini" "$T/ok.saved"
 mkfifo "$T/ok.ini"
 kill -HUP "$SB_PID"
-for i in $(seq 1 100); do grep -q "FIFO" "$T/reload.log" && break; sleep 0.05; done
-expect_contains "SIGHUP on a FIFO: refused, with the reason" "$(cat "$T/reload.log")" \
+expect_log "SIGHUP on a FIFO: refused, with the reason" "$T/reload.log" \
 	"ok.ini: a FIFO (named pipe), not a regular file"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$P/")
 expect_eq "SIGHUP on a FIFO: the old configuration keeps serving" "$code" 200

@@ -38,23 +38,11 @@ expect_eq "the test's logrotate file differs from the shipped one in its paths o
 # count_lines FILE-GLOB: request lines (not # headers) in the files, compressed or not
 count_lines() { zcat -f "$T"/logs/$1 2>/dev/null | grep -vc '^#'; }
 # wait_reopens N: wait until the daemon logged its Nth SIGUSR1 reopen (at most 10 s)
-wait_reopens() {
-	local i
-	for i in $(seq 1 200); do
-		[ "$(grep -c 'SIGUSR1: 2 log file(s) reopened' "$T/sysbind.log")" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+_reopens() { [ "$(grep -c 'SIGUSR1: 2 log file(s) reopened' "$T/sysbind.log")" -ge "$1" ]; }
+wait_reopens() { wait_for -t 10 _reopens "$1"; }
 # wait_lines FILE N: wait until FILE holds N request lines (at most 30 s)
-wait_lines() {
-	local i
-	for i in $(seq 1 600); do
-		[ "$(grep -vc '^#' "$T/logs/$1" 2>/dev/null)" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+_lines() { [ "$(grep -vc '^#' "$T/logs/$1" 2>/dev/null)" -ge "$2" ]; }
+wait_lines() { wait_for -t 30 _lines "$1" "$2"; }
 
 # load NAME HOST PATH: batches of 100 requests to http://127.0.0.1:$H/PATH/BATCH-N with
 # Host HOST (one keep-alive connection per batch; a new connection per request when the
@@ -163,13 +151,12 @@ expect_eq "user = nobody: the logs opened as root now belong to nobody, the pid 
 sed -e "s|/var/log/sysbind/|$T/ulogs/|g" -e "s|/run/sysbind/sysbind.pid|$T/urun/sysbind.pid|g" \
 	"$SB_ROOT/conf/logrotate/sysbind" >"$T/logrotate-user.conf"
 curl -s -o /dev/null "http://127.0.0.1:$H2/before"
-for i in $(seq 1 200); do grep -q '/before' "$T/ulogs/access.log" && break; sleep 0.05; done
+wait_log "$T/ulogs/access.log" /before || not_ok "the request before the rotation is logged"
 logrotate -f -s "$T/logrotate-user.state" "$T/logrotate-user.conf" >"$T/logrotate-user.out" 2>&1
-for i in $(seq 1 200); do grep -q 'SIGUSR1:' "$T/user.log" && break; sleep 0.05; done
-expect_contains "... logrotate -f: the daemon, now nobody, reopens both" "$(cat "$T/user.log")" \
+expect_log "... logrotate -f: the daemon, now nobody, reopens both" "$T/user.log" \
 	"SIGUSR1: 2 log file(s) reopened"
 curl -s -o /dev/null "http://127.0.0.1:$H2/after"
-for i in $(seq 1 200); do grep -q '/after' "$T/ulogs/access.log" && break; sleep 0.05; done
+wait_log "$T/ulogs/access.log" /after || not_ok "the request after the rotation is logged"
 expect_eq "... and logs the next request in the new file" \
 	"$(grep -vc '^#' "$T/ulogs/access.log"):$(grep -c '/before' "$T/ulogs/access.log.1")" "1:1"
 sb_stop >"$T/stop.rc"
