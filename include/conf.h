@@ -256,6 +256,10 @@ extern const struct conf_word conf_binding_flag_words[];
 int conf_flag_words_parse(const struct conf_word *words, const char *name, const char *v,
     unsigned long *out, char *msg, size_t msglen);
 
+/* 1 when s is a GUID as netsh and IIS write it, {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx},
+ * hex digits in any case; else 0. */
+int conf_guid_valid(const char *s);
+
 /* conf_key flags */
 #define CONF_KEY_REQUIRED     0x01  /* the section needs it */
 #define CONF_KEY_REPEAT       0x02  /* may be given on several lines, each adding */

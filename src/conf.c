@@ -762,8 +762,7 @@ conf_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned l
 	return 0;
 }
 
-/* {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}, hex digits in any case. */
-static int
+int
 conf_guid_valid(const char *s)
 {
 	static const char pattern[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";

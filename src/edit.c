@@ -1406,16 +1406,8 @@ netsh_value_valid(enum edit_netsh_type t, const char *v)
 		if (*v == '\0' || strlen(v) > 10 || strspn(v, "0123456789") != strlen(v))
 			return 0;
 		return strtoull(v, NULL, 10) <= 4294967295ULL;
-	case EDIT_NETSH_GUID: {
-		static const char pattern[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
-
-		if (strlen(v) != sizeof(pattern) - 1)
-			return 0;
-		for (i = 0; pattern[i] != '\0'; i++)
-			if (pattern[i] == 'x' ? !isxdigit((unsigned char)v[i]) : v[i] != pattern[i])
-				return 0;
-		return 1;
-	}
+	case EDIT_NETSH_GUID:
+		return conf_guid_valid(v);
 	case EDIT_NETSH_HASH:
 		for (i = 0; v[i] != '\0'; i++, n++)
 			if (!isxdigit((unsigned char)v[i]))

@@ -1087,20 +1087,6 @@ thumbprint_ok(const char *h)
 	return n == 40 && strspn(h, "0123456789abcdefABCDEF") == n;
 }
 
-static int
-guid_ok(const char *s)
-{
-	static const char pattern[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
-	size_t i;
-
-	if (strlen(s) != sizeof(pattern) - 1)
-		return 0;
-	for (i = 0; pattern[i] != '\0'; i++)
-		if (pattern[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != pattern[i])
-			return 0;
-	return 1;
-}
-
 /*
  * Whether entry e can be written (a ccs entry needs the store's directory, the others a
  * thumbprint); warns why not.  Sets *keep_appid / *keep_store for the optional fields.
@@ -1111,7 +1097,7 @@ sslcert_usable(const struct import_opts *o, const struct import_netsh_entry *e,
 {
 	*keep_appid = e->appid[0] != '\0';
 	*keep_store = e->storename[0] != '\0';
-	if (*keep_appid && !guid_ok(e->appid)) {
+	if (*keep_appid && !conf_guid_valid(e->appid)) {
 		import_warn(warn, o->sslcert, e->appidline, "[sslcert %s]: Application ID \"%s\" is "
 		    "not a GUID in braces: left out", e->keytext, e->appid);
 		*keep_appid = 0;
