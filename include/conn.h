@@ -64,9 +64,10 @@ void conn_server_clear(struct conn_server *srv);
 int conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *peer,
     int peerlen, enum binding_proto proto);
 
-/* Shutdown: close connections that are between requests or mid-handshake; the others
- * close after their current response. */
-void conn_stop_idle(struct conn_server *srv);
+/* Every connection of srv hears that its generation is retired or stopping (set
+ * srv->retired or srv->stopping first): handshakes in progress close when stopping; the
+ * framings do the rest (conn_framing.retire). */
+void conn_retire_all(struct conn_server *srv);
 
 /* Close every connection now (end of the daemon).  Their memory is released by the
  * event loop's next pass. */
@@ -89,8 +90,12 @@ struct conn_framing {
 	/* The transport is cutting the connection (reason: an HTTPERR reason such as
 	 * Timer_MinBytesPerSecond, or NULL; win32 for a W3C line): write down why. */
 	void (*cut)(struct conn *c, void *f, const char *reason, int win32);
-	/* Shutdown (SIGTERM): end now if nothing is in flight. */
-	void (*stop)(struct conn *c, void *f);
+	/* The connection's configuration generation is retired (a reload, srv->retired) or
+	 * the daemon is stopping (SIGTERM, srv->stopping): no new request starts under it.
+	 * HTTP/1.1 ends now if nothing is in flight and the daemon stops, else its next
+	 * response says Connection: close; HTTP/2 sends a graceful GOAWAY and ends once its
+	 * last stream is done. */
+	void (*retire)(struct conn *c, void *f);
 	/* The connection is closing: abandon what is unfinished (no memory freed yet). */
 	void (*closing)(struct conn *c, void *f);
 	/* Free f (the loop pass after the close). */

@@ -92,6 +92,14 @@ void http_fields_clear(struct http_fields *l);
  */
 const char *http_trailer_forbidden(const char *name, size_t len);
 
+/* Mark in hop[0..nf) the fields of f that are hop-by-hop (the fixed set: Connection,
+ * Keep-Alive, Proxy-Connection, TE, Trailer, Transfer-Encoding, Upgrade, HTTP2-Settings;
+ * and those its Connection fields name, never Host or Content-Length): one pass, the
+ * named tokens hashed once.  The same rule http_request_serialize and
+ * http_response_serialize apply; HTTP/2 uses it to keep connection-specific fields out
+ * (RFC 9113 §8.2.2).  Names and values must be NUL-terminated.  Returns 0 or -1. */
+int http_hop_fields(const struct http_header *f, size_t nf, unsigned char *hop);
+
 /* Which field name (len bytes, any case) is, HF_OTHER for the rest. */
 enum http_field http_field_id(const char *name, size_t len);
 

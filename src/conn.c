@@ -1019,16 +1019,16 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 }
 
 void
-conn_stop_idle(struct conn_server *srv)
+conn_retire_all(struct conn_server *srv)
 {
 	struct conn *c, *next;
 
 	for (c = srv->conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->state == CS_HANDSHAKE)
+		if (c->state == CS_HANDSHAKE && srv->stopping)
 			conn_close(c, "shutting down");
-		else if (c->state == CS_OPEN && c->fr != NULL && c->fr->stop != NULL)
-			c->fr->stop(c, c->frs);
+		else if (c->state == CS_OPEN && c->fr != NULL && c->fr->retire != NULL)
+			c->fr->retire(c, c->frs);
 	}
 }
 

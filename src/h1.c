@@ -583,11 +583,16 @@ h1_cut(struct conn *c, void *arg, const char *reason, int win32)
 	}
 }
 
+/* Retired by a reload: the next response says Connection: close (h1_keep_ok), so that
+ * the client's next request goes to a new connection and the new configuration.
+ * Stopping: an idle connection ends now, a tunnel is cut; a request in flight finishes. */
 static void
-h1_stop(struct conn *c, void *arg)
+h1_retire(struct conn *c, void *arg)
 {
 	struct h1 *h = arg;
 
+	if (!h->info->srv->stopping)
+		return;
 	if (h->state == H1_IDLE)
 		conn_end(c, "shutting down");
 	else if (h->state == H1_TUNNEL)
@@ -633,7 +638,7 @@ static const struct conn_framing h1_framing = {
 	.drained = h1_drained,
 	.later = h1_later,
 	.cut = h1_cut,
-	.stop = h1_stop,
+	.retire = h1_retire,
 	.closing = h1_closing,
 	.free = h1_free,
 	.client_cert = h1_client_cert,

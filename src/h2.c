@@ -20,6 +20,7 @@
  * Streams are freed on the loop pass after both nghttp2 and the exchange are done with
  * them, never inside a callback of either.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,14 +50,57 @@
 #define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute (each wants an ACK) */
 #define H2_BOMB_FACTOR      4       /* a header list this many times max_request_bytes is
                                        an HPACK bomb, not a request that is too long */
+/* The connection's memory budget: response bytes queued across all its streams.  A stream
+ * that adds to a full budget (or whose own queue passes CONN_HIGH_WATER) is paused, its
+ * backend read no more, until the budget falls to H2_BUDGET_LOW. */
+#define H2_BUDGET           (1024 * 1024)
+#define H2_BUDGET_LOW       (512 * 1024)
+/* What is left of a request answered before it ended (an early answer): when its
+ * Content-Length says at most this much is still to come (one stream window: what a
+ * client may have sent before the answer reached it), it is read and dropped, so that
+ * the stream ends normally with both END_STREAMs; otherwise (or when more comes, or
+ * nothing for entity_body_timeout) RST_STREAM(NO_ERROR) asks the client to stop, right
+ * after the response's END_STREAM (RFC 9113 §8.1; as nginx does).  Debian 12's curl
+ * 7.88 loses such a response either way once its upload is cut (exit 92) or left
+ * unread (it spins): a client bug fixed in later curls.  How HTTP.SYS ends such a
+ * stream is not documented (README). */
+#define H2_DISCARD_MAX      65535
 
 struct h2;
+
+/*
+ * A stream's life, as the server sees it (h2o's h2o_http2_stream_set_state is the model).
+ * The request's half is one bit beside it (req_ended: END_STREAM received), because an
+ * answer may start, and end, before the request does (an early answer, RFC 9113 §8.1).
+ *
+ *   OPEN ──► HALF_CLOSED ──► HEADERS ──► END_QUEUED ──► CLOSED
+ *     │            │            │             │
+ *     └────────────┴────────────┴──► RESET ───┴──────────► CLOSED
+ *
+ * OPEN: the request is arriving (its header block, then its body).  HALF_CLOSED: it is
+ * complete, the answer is awaited.  HEADERS: the response head is submitted, its body
+ * follows.  END_QUEUED: the whole response is submitted (a bodiless head, a page, or the
+ * exchange's end): its END_STREAM goes out with the next send.  RESET: a RST_STREAM of
+ * ours is submitted instead (a cut response, a timer, HTTP_1_1_REQUIRED, out of memory).
+ * CLOSED: nghttp2 closed the stream.  Whether a close was the client's reset is decided
+ * from the state it closed in (h2_on_stream_close), never from the exchange's progress.
+ * Only h2_stream_state changes it; it asserts the edge.
+ */
+enum h2_state {
+	H2S_OPEN = 0,
+	H2S_HALF_CLOSED,
+	H2S_HEADERS,
+	H2S_END_QUEUED,
+	H2S_RESET,
+	H2S_CLOSED,
+};
 
 struct h2_stream {
 	struct h2           *h;
 	int32_t              id;
+	enum h2_state        state;
 	struct exchange     *x;
-	struct h2_stream    *prev, *next;      /* h->streams, or h->dead */
+	struct h2_stream    *prev, *next;      /* h->streams */
 	/* the request head, built from the header block */
 	struct http_head     head;
 	struct http_header  *fields;
@@ -74,11 +118,14 @@ struct h2_stream {
 	const char          *refuse_detail;
 	/* the response */
 	struct iobuf         resp;
-	unsigned             resp_eof : 1, resp_deferred : 1, resp_submitted : 1,
-	                     bodiless : 1, req_started : 1, req_ended : 1, req_paused : 1,
-	                     closed : 1, x_done : 1, resp_full : 1, retired : 1, bad : 1,
+	unsigned             resp_eof : 1, resp_deferred : 1, req_started : 1, req_ended : 1,
+	                     req_paused : 1, x_done : 1, resp_full : 1, bad : 1,
+	                     rst_after_end : 1, end_sent : 1, discard_stopped : 1,
 	                     resolved : 1;      /* the pointers below point (h2_resolve) */
 	size_t               unconsumed;       /* request DATA not yet acknowledged */
+	size_t               received;         /* request DATA received */
+	size_t               discarded;        /* request DATA dropped after an early answer */
+	int32_t              rwin_snap;        /* its send window before a SETTINGS frame */
 	uint64_t             deadline;         /* entity body or stalled response (ms) */
 	uint64_t             stalled_since;    /* response data waiting on the client's window */
 };
@@ -88,15 +135,19 @@ struct h2 {
 	struct exchange_conn *info;
 	nghttp2_session      *ng;
 	struct h2_stream     *streams;
-	struct h2_stream     *dead;            /* freed at the next h2_later */
 	unsigned              nstreams;
+	int32_t               max_stream_id;   /* the highest stream the client opened */
 	uint64_t              ping_window_start, settings_window_start;
 	unsigned              pings, settings;
 	unsigned long         settings_entries;  /* settings received in this minute */
+	uint32_t              iws_snap;        /* the client's initial window before a SETTINGS */
 	/* the binding's "Extended Properties" (netsh http update sslpropertyex) */
 	unsigned long         max_settings_per_minute;
+	/* the connection's memory budget: response bytes queued over all its streams */
+	size_t                resp_bytes;
+	unsigned              npaused;         /* streams paused by the budget (resp_full) */
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
-	                      goaway_logged : 1;
+	                      goaway_logged : 1, retiring : 1;
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */
 	double                rst_tokens;      /* streams that may still end early now */
@@ -104,6 +155,7 @@ struct h2 {
 };
 
 static void h2_send(struct h2 *h);
+static void h2_discard_stop(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
 static void h2_partial_head(struct h2_stream *s);
 
@@ -172,19 +224,90 @@ h2_stream_free(struct h2_stream *s)
 	free(s);
 }
 
-/* Both sides are done with s: it goes to the dead list, freed on a later pass. */
+static const char *const h2_state_names[] = {
+	"open", "half-closed", "headers", "end-queued", "reset", "closed",
+};
+
+/* The one place a stream's state changes (see enum h2_state): the edge is asserted. */
+static void
+h2_stream_state(struct h2_stream *s, enum h2_state to)
+{
+	static const unsigned char allowed[6][6] = {
+		/*                  OPEN HALF HEAD END  RST  CLOSED */
+		/* OPEN */        { 0,   1,   1,   1,   1,   1 },
+		/* HALF_CLOSED */ { 0,   0,   1,   1,   1,   1 },
+		/* HEADERS */     { 0,   0,   0,   1,   1,   1 },
+		/* END_QUEUED */  { 0,   0,   0,   0,   1,   1 },
+		/* RESET */       { 0,   0,   0,   0,   0,   1 },
+		/* CLOSED */      { 0,   0,   0,   0,   0,   0 },
+	};
+
+	if (s->state == to)
+		return;
+	assert(allowed[s->state][to]);
+	if (!allowed[s->state][to]) {
+		log_warnx("conn %llu: HTTP/2 stream %d: %s -> %s is not allowed", s->h->info->id,
+		    s->id, h2_state_names[s->state], h2_state_names[to]);
+		return;
+	}
+	s->state = to;
+}
+
+/* 1 while a response may still be submitted on s. */
+static int
+h2_stream_answerable(const struct h2_stream *s)
+{
+	return (s->state == H2S_OPEN || s->state == H2S_HALF_CLOSED) && !conn_closed(s->h->c);
+}
+
+/* 1 once both nghttp2 (the stream closed) and the exchange (it ended, or stopped after
+ * an op failed) are done with s. */
+static int
+h2_stream_spent(const struct h2_stream *s)
+{
+	return s->state == H2S_CLOSED && (s->x_done || s->x == NULL || exchange_done(s->x));
+}
+
+/* s may be spent: the next h2_later frees it, never a caller that still walks
+ * h->streams (h2_later is the one place streams leave the list). */
 static void
 h2_stream_retire(struct h2_stream *s)
 {
-	struct h2 *h = s->h;
+	if (s->state == H2S_CLOSED)
+		conn_later(s->h->c);
+}
 
-	if (!s->closed || !s->x_done || s->retired)
+/* The exchanges' answers are submitted to nghttp2 as they come, and sent from one place:
+ * the end of the input pass, or the transport's "later" (once per loop pass).  A send
+ * from inside an exchange callback would let nghttp2 close the stream under it. */
+static void
+h2_kick(struct h2 *h)
+{
+	if (!h->in_recv)
+		conn_later(h->c);
+}
+
+/* A stream we give up on (a timer): RST_STREAM(CANCEL). */
+static void
+h2_stream_cancel(struct h2_stream *s)
+{
+	if (nghttp2_submit_rst_stream(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL) != 0)
+		nghttp2_session_terminate_session(s->h->ng, NGHTTP2_INTERNAL_ERROR);
+	h2_stream_state(s, H2S_RESET);
+}
+
+/* Out of memory for s's answer: the stream is reset (the client is not left waiting
+ * without a deadline); if even that cannot be queued, the session ends. */
+static void
+h2_stream_fail(struct h2_stream *s)
+{
+	if (s->state == H2S_RESET || s->state == H2S_CLOSED)
 		return;
-	s->retired = 1;
-	h2_unlink(&h->streams, s);
-	h->nstreams--;
-	h2_push(&h->dead, s);
-	conn_later(h->c);
+	if (nghttp2_submit_rst_stream(s->h->ng, NGHTTP2_FLAG_NONE, s->id,
+	    NGHTTP2_INTERNAL_ERROR) != 0)
+		nghttp2_session_terminate_session(s->h->ng, NGHTTP2_INTERNAL_ERROR);
+	h2_stream_state(s, H2S_RESET);
+	h2_kick(s->h);
 }
 
 /* Copy n bytes into s's arena; returns the offset, or (size_t)-1. */
@@ -213,44 +336,6 @@ h2_arena_add(struct h2_stream *s, const uint8_t *p, size_t n, int lower)
 
 /* ---------- the exchange's side (exchange_ops) ---------- */
 
-/* Connection-specific fields never cross into HTTP/2 (RFC 9113 §8.2.2). */
-static int
-h2_hop_field(const char *name)
-{
-	static const char *const hop[] = { "connection", "keep-alive", "proxy-connection",
-		"transfer-encoding", "upgrade", "te", "trailer", "http2-settings" };
-
-	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (strcasecmp(name, hop[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 when name is one of the fields the Connection fields among f[0..nf) name (RFC 9110
- * §7.6.1): hop-by-hop as well, so it stays on the backend's side. */
-static int
-h2_conn_named(const struct http_header *f, size_t nf, const char *name)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = 0; i < nf; i++) {
-		const char *v = f[i].value;
-
-		if (strcasecmp(f[i].name, "connection") != 0)
-			continue;
-		while (*(v += strspn(v, " \t,")) != '\0') {
-			size_t n = strcspn(v, ","), t = n;
-
-			while (t > 0 && (v[t - 1] == ' ' || v[t - 1] == '\t'))
-				t--;
-			if (t == nl && strncasecmp(v, name, nl) == 0)
-				return 1;
-			v += n;
-		}
-	}
-	return 0;
-}
-
 /* The backend's trailer section as a HEADERS frame with END_STREAM (names lowercase and
  * filtered already, h2_x_trailers).  Returns 0, or -1 (the data then ends the stream). */
 static int
@@ -270,6 +355,33 @@ h2_submit_trailers(struct h2_stream *s)
 	return rc == 0 ? 0 : -1;
 }
 
+/* Paused streams go on once the connection's budget has room again. */
+static void
+h2_budget_resume(struct h2 *h)
+{
+	if (h->npaused == 0 || h->resp_bytes > H2_BUDGET_LOW)
+		return;
+	for (struct h2_stream *s = h->streams, *next; s != NULL; s = next) {
+		next = s->next;
+		if (!s->resp_full || iobuf_len(&s->resp) > CONN_LOW_WATER)
+			continue;
+		s->resp_full = 0;
+		h->npaused--;
+		if (s->x != NULL && !s->x_done)
+			exchange_resp_drained(s->x);
+	}
+}
+
+/* Response bytes for s's queue, charged to the connection's budget. */
+static int
+h2_resp_add(struct h2_stream *s, const char *data, size_t len)
+{
+	if (iobuf_add(&s->resp, data, len) != 0)
+		return -1;
+	s->h->resp_bytes += len;
+	return 0;
+}
+
 static ssize_t
 h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
     uint32_t *flags, nghttp2_data_source *src, void *arg)
@@ -285,6 +397,7 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 		iobuf_drain(&s->resp, k);
 		n += k;
 	}
+	s->h->resp_bytes -= n;
 	if (iobuf_len(&s->resp) == 0 && s->resp_eof) {
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 		/* the trailer section ends the stream instead of this DATA frame */
@@ -294,31 +407,33 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 		s->resp_deferred = 1;
 		return NGHTTP2_ERR_DEFERRED;
 	}
-	if (s->resp_full && iobuf_len(&s->resp) <= CONN_LOW_WATER && s->x != NULL &&
-	    !s->x_done) {
-		s->resp_full = 0;
-		exchange_resp_drained(s->x);
-	}
 	return (ssize_t)n;
 }
 
-/* Submit a response head: nv from fields (names lowercased, connection fields out). */
+/* Submit a response head: nv from fields (names lowercased, connection-specific fields
+ * out: RFC 9113 §8.2.2, http_hop_fields).  A final one moves s to HEADERS, or to
+ * END_QUEUED when nothing follows it (end: a bodiless head, or a page whose body is
+ * queued whole).  Returns 0 or -1 (out of memory). */
 static int
 h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t nf,
-    int bodiless, int interim)
+    int bodiless, int interim, int end)
 {
 	nghttp2_nv *nv;
+	unsigned char *hop;
 	char st[8], *low;
 	size_t n = 0, lowlen = 0;
 	nghttp2_data_provider prd;
-	int rc, named = 0;
+	int rc;
 
-	for (size_t i = 0; i < nf; i++) {
+	for (size_t i = 0; i < nf; i++)
 		lowlen += strlen(f[i].name) + 1;
-		named |= strcasecmp(f[i].name, "connection") == 0;
-	}
-	if ((nv = calloc(nf + 1, sizeof(*nv))) == NULL || (low = malloc(lowlen + 1)) == NULL) {
+	nv = calloc(nf + 1, sizeof(*nv));
+	low = malloc(lowlen + 1);
+	hop = malloc(nf + 1);
+	if (nv == NULL || low == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
 		free(nv);
+		free(low);
+		free(hop);
 		return -1;
 	}
 	snprintf(st, sizeof(st), "%d", status);
@@ -328,7 +443,7 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	for (size_t i = 0; i < nf; i++) {
 		size_t nl = strlen(f[i].name);
 
-		if (h2_hop_field(f[i].name) || (named && h2_conn_named(f, nf, f[i].name)))
+		if (hop[i])
 			continue;
 		for (size_t k = 0; k < nl; k++)
 			low[lowlen + k] = (char)tolower((unsigned char)f[i].name[k]);
@@ -341,46 +456,53 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	} else {
 		prd.source.ptr = s;
 		prd.read_callback = h2_read_cb;
-		s->bodiless = bodiless ? 1 : 0;
-		s->resp_submitted = 1;
 		rc = nghttp2_submit_response(s->h->ng, s->id, nv, n, bodiless ? NULL : &prd);
+		if (rc == 0)
+			h2_stream_state(s, bodiless || end ? H2S_END_QUEUED : H2S_HEADERS);
 	}
 	free(nv);
 	free(low);
-	return rc == 0 ? 0 : -1;
+	free(hop);
+	if (rc != 0)
+		return -1;
+	h2_kick(s->h);
+	return 0;
 }
 
 static int
 h2_x_head(void *arg, struct exchange *x, const struct http_head *resp, int bodiless)
 {
 	struct h2_stream *s = arg;
-	int rc;
 
-	if (s->closed || conn_closed(s->h->c))
+	if (!h2_stream_answerable(s) || resp->status == 101)
+		return -1;   /* (no upgrade in HTTP/2: the request asked for none) */
+	if (h2_submit(s, resp->status, resp->headers, resp->nheaders, bodiless,
+	    resp->status / 100 == 1, 0) != 0) {
+		h2_stream_fail(s);
 		return -1;
-	if (resp->status == 101)
-		return -1;   /* no upgrade in HTTP/2 (the request said none) */
-	rc = h2_submit(s, resp->status, resp->headers, resp->nheaders, bodiless,
-	    resp->status / 100 == 1);
-	h2_send(s->h);
-	return rc;
+	}
+	return 0;
 }
 
 static int
 h2_x_page(void *arg, struct exchange *x, const struct respond_msg *m, int close)
 {
 	struct h2_stream *s = arg;
-	int rc;
+	int bodiless = m->head_only || m->body == NULL;
 
-	if (s->closed || conn_closed(s->h->c))
+	if (!h2_stream_answerable(s))
 		return -1;
-	if (!m->head_only && m->body != NULL &&
-	    iobuf_add(&s->resp, evbuffer_pullup(m->body, -1), evbuffer_get_length(m->body)) != 0)
+	if (!bodiless && h2_resp_add(s, (const char *)evbuffer_pullup(m->body, -1),
+	    evbuffer_get_length(m->body)) != 0) {
+		h2_stream_fail(s);
 		return -1;
+	}
 	s->resp_eof = 1;
-	rc = h2_submit(s, m->status, m->fields, m->nfields, m->head_only || m->body == NULL, 0);
-	h2_send(s->h);
-	return rc;
+	if (h2_submit(s, m->status, m->fields, m->nfields, bodiless, 0, 1) != 0) {
+		h2_stream_fail(s);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -388,15 +510,17 @@ h2_x_body(void *arg, struct exchange *x, const char *data, size_t len)
 {
 	struct h2_stream *s = arg;
 
-	if (s->closed || conn_closed(s->h->c))
+	if (s->state != H2S_HEADERS || conn_closed(s->h->c))
 		return -1;
-	if (iobuf_add(&s->resp, data, len) != 0)
+	if (h2_resp_add(s, data, len) != 0) {
+		h2_stream_fail(s);
 		return -1;
+	}
 	if (s->resp_deferred) {
 		s->resp_deferred = 0;
 		nghttp2_session_resume_data(s->h->ng, s->id);
 	}
-	h2_send(s->h);
+	h2_kick(s->h);
 	return 0;
 }
 
@@ -407,10 +531,10 @@ h2_x_trailers(void *arg, struct exchange *x, const struct http_fields *t)
 {
 	struct h2_stream *s = arg;
 
-	if (s->closed || conn_closed(s->h->c))
+	if (conn_closed(s->h->c) || s->state == H2S_RESET || s->state == H2S_CLOSED)
 		return -1;
-	if (s->bodiless || !s->resp_submitted)
-		return 1;
+	if (s->state != H2S_HEADERS)
+		return 1;   /* bodiless: no place for them */
 	for (size_t i = 0; i < t->n; i++) {
 		const struct http_header *f = &t->v[i];
 
@@ -423,6 +547,9 @@ h2_x_trailers(void *arg, struct exchange *x, const struct http_fields *t)
 	return 0;
 }
 
+/* The exchange is done with s.  A complete response ends with its data (END_STREAM goes
+ * with the last DATA or the trailers); when it was answered before the request ended,
+ * what is left of the request is dropped as it comes (h2_discard).  A cut one is reset. */
 static void
 h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 {
@@ -430,36 +557,52 @@ h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 	struct h2 *h = s->h;
 
 	s->x_done = 1;
-	if (!s->closed && !conn_closed(h->c)) {
-		if (how == EXCHANGE_END_CUT) {
-			/* a response cut short never looks complete: the stream is reset */
-			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-			    NGHTTP2_INTERNAL_ERROR);
-		} else {
-			s->resp_eof = 1;
-			if (s->resp_deferred) {
-				s->resp_deferred = 0;
-				nghttp2_session_resume_data(h->ng, s->id);
-			}
-			/* HTTP.SYS answered before the request ended: what is left is not read */
-			if (!s->req_ended)
-				nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-				    NGHTTP2_NO_ERROR);
+	if (s->resp_full) {
+		s->resp_full = 0;
+		h->npaused--;
+	}
+	if (how == EXCHANGE_END_CUT && s->state != H2S_RESET && s->state != H2S_CLOSED) {
+		/* a response cut short never looks complete */
+		if (nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+		    NGHTTP2_INTERNAL_ERROR) != 0)
+			nghttp2_session_terminate_session(h->ng, NGHTTP2_INTERNAL_ERROR);
+		h2_stream_state(s, H2S_RESET);
+	} else if (how == EXCHANGE_END_OK && s->state == H2S_HEADERS) {
+		s->resp_eof = 1;
+		if (s->resp_deferred) {
+			s->resp_deferred = 0;
+			nghttp2_session_resume_data(h->ng, s->id);
 		}
-		h2_send(h);
+		h2_stream_state(s, H2S_END_QUEUED);
+	} else if (how == EXCHANGE_END_OK && h2_stream_answerable(s)) {
+		/* ended without an answer (cannot happen: exchange.c answers first) */
+		h2_stream_fail(s);
+	}
+	if (s->state == H2S_END_QUEUED && !s->req_ended) {
+		if (s->head.content_length >= 0 && s->head.content_length >= (long long)s->received &&
+		    (unsigned long long)s->head.content_length - s->received <= H2_DISCARD_MAX)
+			s->deadline = h2_now_ms() +
+			    (uint64_t)h->info->cfg->entity_body_timeout * 1000;
+		else
+			h2_discard_stop(s);
 	}
 	h->info->requests++;
 	h2_stream_retire(s);
+	h2_kick(h);
 }
 
 static int
 h2_x_full(void *arg, struct exchange *x)
 {
 	struct h2_stream *s = arg;
+	struct h2 *h = s->h;
 
-	if (iobuf_len(&s->resp) < CONN_HIGH_WATER)
+	if (iobuf_len(&s->resp) < CONN_HIGH_WATER && h->resp_bytes < H2_BUDGET)
 		return 0;
-	s->resp_full = 1;
+	if (!s->resp_full) {
+		s->resp_full = 1;
+		h->npaused++;
+	}
 	return 1;
 }
 
@@ -467,7 +610,7 @@ h2_x_full(void *arg, struct exchange *x)
 static void
 h2_consume(struct h2_stream *s)
 {
-	if (s->unconsumed > 0 && !s->closed) {
+	if (s->unconsumed > 0 && s->state != H2S_CLOSED) {
 		nghttp2_session_consume(s->h->ng, s->id, s->unconsumed);
 		s->unconsumed = 0;
 	}
@@ -481,7 +624,7 @@ h2_x_pause_request(void *arg, struct exchange *x, int on)
 	s->req_paused = on ? 1 : 0;
 	if (!on) {
 		h2_consume(s);
-		h2_send(s->h);
+		h2_kick(s->h);
 	}
 }
 
@@ -502,10 +645,12 @@ h2_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 	s->x_done = 1;
 	if (how == EXCHANGE_RESET_CONNECTION) {
 		conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
-	} else if (!s->closed && !conn_closed(h->c)) {
-		nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
-		    NGHTTP2_HTTP_1_1_REQUIRED);
-		h2_send(h);
+	} else if (h2_stream_answerable(s)) {
+		if (nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+		    NGHTTP2_HTTP_1_1_REQUIRED) != 0)
+			nghttp2_session_terminate_session(h->ng, NGHTTP2_INTERNAL_ERROR);
+		h2_stream_state(s, H2S_RESET);
+		h2_kick(h);
 	}
 	h2_stream_retire(s);
 }
@@ -533,12 +678,76 @@ h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason)
 		exchange_log_conn_error(h->info, 0, reason);
 }
 
+/* The request's END_STREAM arrived: its half is closed, and its body timer with it. */
+static void
+h2_req_end(struct h2_stream *s)
+{
+	s->req_ended = 1;
+	s->deadline = 0;
+	if (s->state == H2S_OPEN)
+		h2_stream_state(s, H2S_HALF_CLOSED);
+}
+
 /* Refuse the stream's request with HTTP.SYS's page for e (the head broke a limit). */
 static void
 h2_refuse(struct h2_stream *s)
 {
 	h2_partial_head(s);
 	exchange_refuse(s->x, s->refuse, s->refuse_detail, &s->head);
+}
+
+/*
+ * What nghttp2 1.52 lets through that RFC 9113 makes a connection error, checked as each
+ * frame begins:
+ * - HEADERS opening a stream whose id is not above every one the client opened (§5.1.1:
+ *   PROTOCOL_ERROR); nghttp2 takes such a stream for one implicitly closed and ignores
+ *   the frame.  HEADERS on a stream nghttp2 still has (trailers) are not that.
+ * - SETTINGS_INITIAL_WINDOW_SIZE that takes an open stream's window past 2^31-1 (§6.9.2:
+ *   FLOW_CONTROL_ERROR); nghttp2 resets the stream only.  The windows are noted here and
+ *   judged when the frame is complete (h2_settings_overflow).
+ */
+static int
+h2_on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *arg)
+{
+	struct h2 *h = arg;
+
+	if (hd->type == NGHTTP2_HEADERS && hd->stream_id > 0 && hd->stream_id % 2 == 1 &&
+	    hd->stream_id <= h->max_stream_id &&
+	    nghttp2_session_find_stream(ng, hd->stream_id) == NULL) {
+		h2_goaway(h, NGHTTP2_PROTOCOL_ERROR, "H2_ProtocolError");
+		return NGHTTP2_ERR_CALLBACK_FAILURE;
+	}
+	if (hd->type == NGHTTP2_SETTINGS && !(hd->flags & NGHTTP2_FLAG_ACK)) {
+		h->iws_snap = nghttp2_session_get_remote_settings(ng,
+		    NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
+		for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+			s->rwin_snap = s->state == H2S_CLOSED ? 0 :
+			    nghttp2_session_get_stream_remote_window_size(ng, s->id);
+	}
+	return 0;
+}
+
+/* 1 when the SETTINGS frame just received takes an open stream's send window past
+ * 2^31-1 (see h2_on_begin_frame). */
+static int
+h2_settings_overflow(struct h2 *h, const nghttp2_settings *st)
+{
+	int64_t delta;
+	int found = 0;
+	uint32_t iws = 0;
+
+	for (size_t i = 0; i < st->niv; i++)
+		if (st->iv[i].settings_id == NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) {
+			iws = st->iv[i].value;   /* the last one counts */
+			found = 1;
+		}
+	if (!found)
+		return 0;
+	delta = (int64_t)iws - (int64_t)h->iws_snap;
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->state != H2S_CLOSED && (int64_t)s->rwin_snap + delta > INT32_MAX)
+			return 1;
+	return 0;
 }
 
 static int
@@ -560,6 +769,8 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
 	exchange_set_stream(s->x, (unsigned)s->id);
+	if (s->id > h->max_stream_id)
+		h->max_stream_id = s->id;
 	h2_push(&h->streams, s);
 	h->nstreams++;
 	nghttp2_session_set_stream_user_data(ng, s->id, s);
@@ -713,6 +924,28 @@ h2_build_head(struct h2_stream *s, int end_stream, enum http_error *e)
 	size_t i, k, ncookie = 0, cookie_len = 0, joined = 0, nhost = 0, cl = 0;
 
 	*e = HTTP_ERR_BAD_REQUEST;
+	/* What HTTP/1.1's request line allows, and no more (http.c): no CONNECT (a reverse
+	 * proxy does not tunnel); the scheme of this connection, https (RFC 9113 §8.3.1: a
+	 * server that does not serve a scheme refuses the request), so that neither a scheme
+	 * nor an absolute :path routes past :authority; an origin-form :path, or "*" for
+	 * OPTIONS. */
+	if (s->method != NULL && strcmp(s->arena + H2_OFF(s->method), "CONNECT") == 0) {
+		s->refuse_detail = "CONNECT is not supported";
+		h2_partial_head(s);
+		return -1;
+	}
+	if (s->scheme == NULL || strcasecmp(s->arena + H2_OFF(s->scheme), "https") != 0) {
+		s->refuse_detail = ":scheme is not https";
+		h2_partial_head(s);
+		return -1;
+	}
+	if (s->path == NULL || (s->arena[H2_OFF(s->path)] != '/' &&
+	    !(strcmp(s->arena + H2_OFF(s->path), "*") == 0 && s->method != NULL &&
+	    strcmp(s->arena + H2_OFF(s->method), "OPTIONS") == 0))) {
+		s->refuse_detail = ":path is not origin-form";
+		h2_partial_head(s);
+		return -1;
+	}
 	for (i = 0; i < s->nfields; i++) {
 		const char *n = s->arena + H2_OFF(s->fields[i].name);
 
@@ -841,6 +1074,10 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		if (++h->settings > H2_SETTINGS_MAX ||
 		    h->settings_entries > h->max_settings_per_minute)
 			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_SettingsFlood");
+		if (h2_settings_overflow(h, &frame->settings)) {
+			h2_goaway(h, NGHTTP2_FLOW_CONTROL_ERROR, "H2_FlowControl");
+			return NGHTTP2_ERR_CALLBACK_FAILURE;
+		}
 		break;
 	case NGHTTP2_PING:
 		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
@@ -858,8 +1095,7 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			/* the request's trailers (nghttp2 insists they end the stream): the body
 			 * ends here; a section over max_request_bytes fails the request as
 			 * HTTP/1.1's does (400 if nothing was answered yet, else the stream is cut) */
-			s->req_ended = 1;
-			s->deadline = 0;
+			h2_req_end(s);
 			if (exchange_done(s->x))
 				break;
 			if (s->trailer_bytes > cfg->max_request_bytes)
@@ -877,7 +1113,8 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		if (s == NULL || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 			break;
 		s->req_started = 1;
-		s->req_ended = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+		if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
+			h2_req_end(s);
 		if (s->refuse == HTTP_ERR_NONE && h2_build_head(s, s->req_ended, &e) != 0) {
 			s->refuse = e;
 			if (s->refuse_detail == NULL)
@@ -895,8 +1132,7 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		break;
 	case NGHTTP2_DATA:
 		if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-			s->req_ended = 1;
-			s->deadline = 0;
+			h2_req_end(s);
 			if (!exchange_done(s->x))
 				exchange_req_end(s->x);
 		}
@@ -905,6 +1141,22 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		break;
 	}
 	return 0;
+}
+
+/* Stop the rest of an early-answered request: RST_STREAM(NO_ERROR), never before the
+ * response's END_STREAM went out (RFC 9113 §8.1; h2_on_frame_send sends it then). */
+static void
+h2_discard_stop(struct h2_stream *s)
+{
+	s->deadline = 0;
+	if (s->req_ended || s->state != H2S_END_QUEUED || s->discard_stopped)
+		return;
+	s->discard_stopped = 1;
+	if (!s->end_sent)
+		s->rst_after_end = 1;
+	else if (nghttp2_submit_rst_stream(s->h->ng, NGHTTP2_FLAG_NONE, s->id,
+	    NGHTTP2_NO_ERROR) != 0)
+		nghttp2_session_terminate_session(s->h->ng, NGHTTP2_INTERNAL_ERROR);
 }
 
 static int
@@ -916,12 +1168,19 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 
 	if (s == NULL)
 		return 0;
-	s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->entity_body_timeout * 1000;
+	if (!s->discard_stopped)
+		s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->entity_body_timeout * 1000;
+	s->received += len;
 	s->unconsumed += len;
-	if (!exchange_done(s->x))
+	if (!exchange_done(s->x)) {
 		exchange_req_body(s->x, (const char *)data, len);
-	else
-		s->req_paused = 0;   /* answered already: what is left is read and dropped */
+	} else {
+		/* answered already: what is left is read and dropped, up to H2_DISCARD_MAX */
+		s->req_paused = 0;
+		s->discarded += len;
+		if (s->discarded > H2_DISCARD_MAX)
+			h2_discard_stop(s);
+	}
 	if (!s->req_paused)
 		h2_consume(s);
 	return 0;
@@ -955,10 +1214,13 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 {
 	struct h2 *h = arg;
 	struct h2_stream *s = h2_stream_get(h, id);
+	enum h2_state was;
 
 	if (s == NULL)
 		return 0;
-	s->closed = 1;
+	was = s->state;
+	h2_stream_state(s, H2S_CLOSED);
+	s->deadline = s->stalled_since = 0;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
 	if (s->unconsumed > 0) {
 		/* what the stream held back (its backend was full) is given back to the
@@ -966,28 +1228,50 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 		nghttp2_session_consume_connection(ng, s->unconsumed);
 		s->unconsumed = 0;
 	}
-	if (!exchange_done(s->x)) {
-		/* the client reset the stream, or made nghttp2 reset it (a malformed request),
-		 * or the session ended, before the response did */
-		exchange_abort(s->x, s->bad ? "BadRequest" : error == NGHTTP2_NO_ERROR ? NULL :
-		    "Connection_Dropped", WIN32_NETNAME_DELETED);
-		s->x_done = 1;
-		h2_reset_spend(h);
+	h->resp_bytes -= iobuf_len(&s->resp);
+	iobuf_clear(&s->resp);
+	if (s->resp_full) {
+		s->resp_full = 0;
+		h->npaused--;
 	}
+	if (was == H2S_OPEN || was == H2S_HALF_CLOSED || was == H2S_HEADERS) {
+		/* closed before its response was: the client reset the stream, or made nghttp2
+		 * reset it (a malformed request), or the session ended under it.  The first two
+		 * cost the client two frames and us a request: the reset budget counts them. */
+		if (!s->x_done) {
+			exchange_abort(s->x, s->bad ? "BadRequest" : error == NGHTTP2_NO_ERROR ?
+			    NULL : "Connection_Dropped", WIN32_NETNAME_DELETED);
+			s->x_done = 1;
+		}
+		if (!h->goaway || s->bad)
+			h2_reset_spend(h);
+	}
+	/* END_QUEUED: the response was complete (its exchange ends, or ended, by itself);
+	 * RESET: we ended it, and said so to the exchange then */
 	h2_stream_retire(s);
 	return 0;
 }
 
-/* What we told the client when we tear the session down: the HTTPERR line. */
+/* What we told the client: a response's END_STREAM (and the early answer's
+ * RST_STREAM(NO_ERROR) that waited for it); the HTTPERR line when we tear the session
+ * down. */
 static int
 h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
 	struct h2 *h = arg;
-	struct h2_stream *s;
+	struct h2_stream *s = frame->hd.stream_id != 0 ? h2_stream_get(h, frame->hd.stream_id) :
+	    NULL;
 
+	if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
+	    (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)) {
+		s->end_sent = 1;
+		if (s->rst_after_end && !s->req_ended)
+			(void)nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
+			    NGHTTP2_NO_ERROR);
+		s->rst_after_end = 0;
+	}
 	if (frame->hd.type == NGHTTP2_RST_STREAM &&
-	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR &&
-	    (s = h2_stream_get(h, frame->hd.stream_id)) != NULL)
+	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR && s != NULL)
 		s->bad = 1;   /* nghttp2 found the request malformed (we never send this code) */
 	if (frame->hd.type == NGHTTP2_GOAWAY && frame->goaway.error_code != NGHTTP2_NO_ERROR &&
 	    !h->goaway_logged) {
@@ -997,7 +1281,8 @@ h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 
 		if (reason == NULL)
 			reason = frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM ?
-			    "H2_EnhanceYourCalm" : "H2_ProtocolError";
+			    "H2_EnhanceYourCalm" : frame->goaway.error_code ==
+			    NGHTTP2_FLOW_CONTROL_ERROR ? "H2_FlowControl" : "H2_ProtocolError";
 		/* nghttp2 says why in the frame's debug data when it decided itself */
 		trace_note(h->info->srv->trace, h->info->id, "HTTP/2 GOAWAY %s (%s)%s%.*s",
 		    nghttp2_http2_strerror(frame->goaway.error_code), reason, dlen > 0 ? ": " : "",
@@ -1038,7 +1323,7 @@ h2_on_invalid_frame(nghttp2_session *ng, const nghttp2_frame *frame, int lib_err
 static int
 h2_stalled(struct h2 *h, struct h2_stream *s)
 {
-	if (s->closed || iobuf_len(&s->resp) == 0)
+	if (s->state == H2S_CLOSED || iobuf_len(&s->resp) == 0)
 		return 0;
 	return nghttp2_session_get_stream_remote_window_size(h->ng, s->id) <= 0 ||
 	    nghttp2_session_get_remote_window_size(h->ng) <= 0;
@@ -1067,7 +1352,11 @@ h2_watch(struct h2 *h)
 	h2_rearm(h);
 }
 
-/* Move what nghttp2 has to send into the transport's output. */
+/* Move what nghttp2 has to send into the transport's output: the one place frames are
+ * sent (called at the end of an input pass, from the transport's later and drained, and
+ * from the transport's own events: timeout, eof, stop).  Streams the budget paused go on
+ * once there is room; the connection finishes once nghttp2 wants neither to read nor to
+ * write (a GOAWAY exchanged and every stream done). */
 static void
 h2_send(struct h2 *h)
 {
@@ -1078,7 +1367,14 @@ h2_send(struct h2 *h)
 		return;   /* the input pass sends once it is done */
 	h->sending = 1;
 	while (iobuf_len(conn_out(h->c)) < CONN_HIGH_WATER &&
-	    (n = nghttp2_session_mem_send(h->ng, &data)) > 0) {
+	    (n = nghttp2_session_mem_send(h->ng, &data)) != 0) {
+		if (n < 0) {
+			h->sending = 0;
+			log_warnx("conn %llu: HTTP/2: %s", h->info->id, nghttp2_strerror((int)n));
+			exchange_log_conn_error(h->info, 0, "H2_InternalError");
+			conn_abort(h->c, "HTTP/2 session failed");
+			return;
+		}
 		if (iobuf_add(conn_out(h->c), data, (size_t)n) != 0) {
 			h->sending = 0;
 			conn_abort(h->c, "out of memory");
@@ -1087,11 +1383,16 @@ h2_send(struct h2 *h)
 	}
 	h->sending = 0;
 	conn_send(h->c);
+	if (conn_closed(h->c))
+		return;
 	if (!nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng)) {
-		h->finishing = 1;
-		conn_finish(h->c);   /* GOAWAY exchanged and every stream done */
+		if (!h->finishing) {
+			h->finishing = 1;
+			conn_finish(h->c);
+		}
 		return;
 	}
+	h2_budget_resume(h);
 	h2_watch(h);
 }
 
@@ -1167,24 +1468,46 @@ h2_input(struct conn *c, void *arg)
 		iobuf_drain(in, (size_t)r);
 	}
 	h->in_recv = 0;
+	/* (the lists change only in h2_later: every stream is pushed in this pass) */
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		if (s->x != NULL && !s->x_done)
 			exchange_push(s->x);
 	h2_send(h);
 }
 
+/* No new stream from now on; those the client opened so far finish: a graceful GOAWAY
+ * (NO_ERROR, the last stream id processed; RFC 9113 §6.8).  The connection closes once
+ * the last stream is done (h2_send), with the GOAWAY sent before. */
+static void
+h2_wind_down(struct h2 *h)
+{
+	if (h->goaway)
+		return;
+	h->goaway = 1;
+	if (nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
+	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0) != 0)
+		nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
+}
+
+/* The client ended its side (close_notify or FIN): nothing more can arrive.  Streams whose
+ * request is complete finish (their answers can still be written); one whose request was
+ * still arriving can never be complete, and is dropped as HTTP.SYS drops a request whose
+ * client went (Connection_Dropped). */
 static void
 h2_eof(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
 
-	if (h->nstreams == 0) {
-		conn_end(c, "client closed");
-		return;
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
+		if (s->req_ended || s->state == H2S_CLOSED || s->state == H2S_RESET)
+			continue;
+		if (!s->x_done) {
+			exchange_abort(s->x, "Connection_Dropped", WIN32_NETNAME_DELETED);
+			s->x_done = 1;
+		}
+		h2_stream_cancel(s);
 	}
-	/* streams in flight finish; nothing more can arrive */
-	h->goaway = 1;
-	nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
+	h2_wind_down(h);
 	h2_send(h);
 }
 
@@ -1225,15 +1548,16 @@ h2_timeout(struct conn *c, void *arg)
 	uint64_t now = h2_now_ms();
 
 	if (h->nstreams == 0) {
+		/* idle: a GOAWAY (NO_ERROR) says so, and goes out before the close (h2_send
+		 * finishes the connection once it is written) */
 		exchange_log_conn_error(h->info, 0, "Timer_ConnectionIdle");
+		h->goaway = 1;
 		nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
 		h2_send(h);
-		conn_end(c, "Timer_ConnectionIdle");
 		return;
 	}
-	for (struct h2_stream *s = h->streams, *next; s != NULL; s = next) {
-		next = s->next;
-		if (s->closed)
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
+		if (s->state == H2S_CLOSED || s->state == H2S_RESET)
 			continue;
 		if (s->deadline != 0 && now >= s->deadline && !s->req_started) {
 			/* a header block that never ended: nothing else can come on this
@@ -1248,19 +1572,22 @@ h2_timeout(struct conn *c, void *arg)
 			    NGHTTP2_NO_ERROR);
 			h2_send(h);
 			return;
+		} else if (s->deadline != 0 && now >= s->deadline && s->state == H2S_END_QUEUED) {
+			/* the rest of an early-answered request stopped coming */
+			h2_discard_stop(s);
 		} else if (s->deadline != 0 && now >= s->deadline) {
 			/* a request body that stopped (or never started) */
 			s->deadline = 0;
 			h2_log_stream(h, s, "Timer_EntityBody");
 			s->x_done = 1;
-			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+			h2_stream_cancel(s);
 		} else if (s->stalled_since != 0 && now >= s->stalled_since +
 		    (uint64_t)h->info->cfg->idle_connection_timeout * 1000) {
 			/* the client's window stayed shut: a reader that takes nothing */
 			s->stalled_since = 0;
 			h2_log_stream(h, s, "Timer_MinBytesPerSecond");
 			s->x_done = 1;
-			nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_CANCEL);
+			h2_stream_cancel(s);
 		}
 	}
 	h2_send(h);
@@ -1273,17 +1600,22 @@ h2_drained(struct conn *c, void *arg)
 	h2_send(arg);
 }
 
-/* Once per pass after a stream ended: free retired streams; the idle deadline once the
- * last one is gone. */
+/* Once per loop pass when asked (conn_later): free the streams both sides are done with
+ * (the one place streams leave h->streams), send what the exchanges submitted, and arm
+ * the deadline (the idle one once the last stream is gone). */
 static void
 h2_later(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
-	struct h2_stream *s;
+	struct h2_stream *s, *next;
 
-	while ((s = h->dead) != NULL) {
-		h2_unlink(&h->dead, s);
-		h2_stream_free(s);
+	for (s = h->streams; s != NULL; s = next) {
+		next = s->next;
+		if (h2_stream_spent(s)) {
+			h2_unlink(&h->streams, s);
+			h->nstreams--;
+			h2_stream_free(s);
+		}
 	}
 	h2_send(h);
 	h2_rearm(h);
@@ -1304,18 +1636,16 @@ h2_cut(struct conn *c, void *arg, const char *reason, int win32)
 		exchange_log_conn_error(h->info, 0, reason);
 }
 
+/* Shutdown (SIGTERM) or a reload that retired the connection's configuration: the same
+ * graceful GOAWAY; streams already opened finish under the configuration they started
+ * with, new ones go to a new connection (and so to the new configuration). */
 static void
-h2_stop(struct conn *c, void *arg)
+h2_retire(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
 
-	/* GOAWAY: no new stream; those in flight finish */
-	h->goaway = 1;
-	nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
-	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0);
+	h2_wind_down(h);
 	h2_send(h);
-	if (h->nstreams == 0)
-		conn_end(c, "shutting down");
 }
 
 static void
@@ -1338,10 +1668,6 @@ h2_free(void *arg)
 		h2_unlink(&h->streams, s);
 		h2_stream_free(s);
 	}
-	while ((s = h->dead) != NULL) {
-		h2_unlink(&h->dead, s);
-		h2_stream_free(s);
-	}
 	nghttp2_session_del(h->ng);
 	free(h);
 }
@@ -1353,7 +1679,7 @@ static const struct conn_framing h2_framing = {
 	.drained = h2_drained,
 	.later = h2_later,
 	.cut = h2_cut,
-	.stop = h2_stop,
+	.retire = h2_retire,
 	.closing = h2_closing,
 	.free = h2_free,
 };
@@ -1379,6 +1705,7 @@ h2_start(struct conn *c)
 	h->max_settings_per_minute = e != NULL ? e->maxsettingsperminute : 4294967295UL;
 	if (nghttp2_session_callbacks_new(&cbs) != 0 || nghttp2_option_new(&opt) != 0)
 		goto out;
+	nghttp2_session_callbacks_set_on_begin_frame_callback(cbs, h2_on_begin_frame);
 	nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, h2_on_begin_headers);
 	nghttp2_session_callbacks_set_on_header_callback(cbs, h2_on_header);
 	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, h2_on_frame_recv);

@@ -1621,6 +1621,36 @@ static int hop_by_hop(const struct connset *set, const struct http_header *f)
 	}
 }
 
+int http_hop_fields(const struct http_header *f, size_t nf, unsigned char *hop)
+{
+	struct http_header stack[32], *v = nf <= 32 ? stack : malloc(nf * sizeof(*v));
+	struct http_head h;
+	struct connset set;
+
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < nf; i++) {
+		v[i] = f[i];
+		v[i].name_len = (unsigned)strlen(f[i].name);
+		v[i].value_len = (unsigned)strlen(f[i].value);
+		v[i].id = http_field_id(v[i].name, v[i].name_len);
+	}
+	memset(&h, 0, sizeof(h));
+	h.headers = v;
+	h.nheaders = nf;
+	if (connset_init(&set, &h) != 0) {
+		if (v != stack)
+			free(v);
+		return -1;
+	}
+	for (size_t i = 0; i < nf; i++)
+		hop[i] = (unsigned char)hop_by_hop(&set, &v[i]);
+	connset_clear(&set);
+	if (v != stack)
+		free(v);
+	return 0;
+}
+
 /* A head being serialised: built in one piece (on the stack while it fits), then added to
  * the output evbuffer at once, so the output's callbacks run once, not once a field. */
 struct headbuf {

@@ -207,6 +207,7 @@ worker_apply_reload(struct worker *w, struct worker_gen *g)
 	(void)listener_update(w->listeners, &ws->srv, w->index != 0);
 	__atomic_store_n(&w->nlisteners, listener_count(w->listeners), __ATOMIC_RELAXED);
 	w->cur->srv.retired = 1;
+	conn_retire_all(&w->cur->srv);
 	w->cur->next = w->old;
 	w->old = w->cur;
 	w->cur = ws;
@@ -227,10 +228,10 @@ worker_begin_stop(struct worker *w)
 	__atomic_store_n(&w->nlisteners, 0, __ATOMIC_RELAXED);
 	for (ws = w->old; ws != NULL; ws = ws->next) {
 		ws->srv.stopping = 1;
-		conn_stop_idle(&ws->srv);
+		conn_retire_all(&ws->srv);
 	}
 	w->cur->srv.stopping = 1;
-	conn_stop_idle(&w->cur->srv);
+	conn_retire_all(&w->cur->srv);
 	event_add(w->tick, &tv);   /* a persistent timer takes the new period */
 }
 
