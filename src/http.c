@@ -1679,7 +1679,8 @@ static int hop_by_hop(const struct connset *set, const struct http_header *f)
 	case HF_HOST: case HF_CONTENT_LENGTH:
 		return 0;   /* Connection cannot remove what frames or routes the message */
 	default:
-		return name_in(hop_names, f->name, f->name_len) ||
+		/* a known id is its exact name, none of the hop-by-hop ones */
+		return (f->id == HF_OTHER && name_in(hop_names, f->name, f->name_len)) ||
 		    (set->slot != NULL && connset_has(set, f->name, f->name_len));
 	}
 }
