@@ -84,11 +84,22 @@ int http_fields_add(struct http_fields *l, const char *name, size_t nlen, const 
 void http_fields_clear(struct http_fields *l);
 
 /*
+ * 1 when a and b (alen, blen bytes) are the same field name to a CGI-style backend (CGI
+ * and PHP, WSGI, Rack: HTTP_ and the name upper-cased, "-" as "_"): letters in any case,
+ * "-" and "_" alike.  The one comparison of every name sysbind strips from, or forbids
+ * in, what it forwards (hop-by-hop fields, the X-Forwarded-* fields and client-certificate
+ * header it sets, http_trailer_forbidden), so that X_ARR_ClientCert never stands in for
+ * X-ARR-ClientCert.  Pure; any thread.
+ */
+int http_name_eq_cgi(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
  * Why a field must not travel in a trailer section, whichever way it goes (RFC 9110
  * §6.5.1: fields that frame or route the message, authenticate, modify the request,
  * control the response or say how to read its content; the hop-by-hop set; pseudo-header
  * fields; the X-Forwarded-* fields sysbind sets): "framing", "routing", ... for those,
- * NULL for a field that may be forwarded.  One table, in http.c.
+ * NULL for a field that may be forwarded.  One table, in http.c, matched through
+ * http_name_eq_cgi (X_Forwarded_For is forbidden as X-Forwarded-For is).
  */
 const char *http_trailer_forbidden(const char *name, size_t len);
 
@@ -212,7 +223,8 @@ struct http_forward {
 	int         tls;          /* X-Forwarded-Proto: https / http */
 	int         upgrade;      /* keep Connection: upgrade + Upgrade (WebSocket) */
 	const char *cert_header;  /* X-ARR-ClientCert: every field of this name the client sent
-	                           * is removed (NULL: none) */
+	                           * is removed, X_ARR_ClientCert too (http_name_eq_cgi;
+	                           * NULL: none) */
 	const char *client_cert;  /* its value, the client's certificate (base64 DER), added
 	                           * when not NULL */
 };
@@ -222,9 +234,10 @@ struct http_forward {
  * unchanged, hop-by-hop fields removed (Connection and what it names, Keep-Alive,
  * Proxy-Connection, TE, Trailer, Upgrade unless fw->upgrade), X-Forwarded-For appended,
  * X-Forwarded-Proto and X-Forwarded-Host set, fw->cert_header removed and set to
- * fw->client_cert when there is one, framing kept (Content-Length as received,
- * Transfer-Encoding: chunked when the client's body is chunked; the body is then
- * re-chunked by http_chunk_append).  Returns 0 or -1.
+ * fw->client_cert when there is one (each name removed in every spelling a CGI backend
+ * reads alike, http_name_eq_cgi: X_Forwarded_For goes, its values with it), framing kept
+ * (Content-Length as received, Transfer-Encoding: chunked when the client's body is
+ * chunked; the body is then re-chunked by http_chunk_append).  Returns 0 or -1.
  */
 int http_request_serialize(const struct http_head *req, const struct http_forward *fw,
     struct evbuffer *out);
@@ -243,7 +256,7 @@ int http_chunk_append(struct evbuffer *out, const char *data, size_t len);
 
 /* Append the last chunk with a trailer section: "0\r\n", each field of t that
  * http_trailer_forbidden allows and that is not named drop (the client-certificate header
- * sysbind sets; NULL: none), "\r\n".  t NULL or empty: "0\r\n\r\n".  Returns 0 or -1. */
+ * sysbind sets, in any spelling http_name_eq_cgi matches; NULL: none), "\r\n".  t NULL or empty: "0\r\n\r\n".  Returns 0 or -1. */
 int http_last_chunk_append(struct evbuffer *out, const struct http_fields *t, const char *drop);
 
 /* The same three into the connection core's queues (iobuf.h). */

@@ -31,6 +31,7 @@
 
 #include "conf.h"
 #include "file.h"
+#include "http.h"
 #include "strhash.h"
 
 #define CONF_HEADER_MAX  4096   /* a section header line, read here rather than by inih */
@@ -1023,13 +1024,14 @@ conf_flag_words_parse(const struct conf_word *words, const char *name, const cha
 }
 
 /* An HTTP header field name (RFC 9110 token); "" when EMPTY_OK.  Names sysbind writes
- * or removes itself are refused. */
+ * or removes itself are refused, in every spelling a CGI-style backend reads as the same
+ * variable (http_name_eq_cgi: X_Forwarded_For would be HTTP_X_FORWARDED_FOR twice). */
 static int
 conf_header_valid(const char *v, char *msg, size_t msglen)
 {
 	static const char *const own[] = { "host", "content-length", "transfer-encoding",
 	    "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-	    "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host" };
+	    "http2-settings", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host" };
 	const char *p;
 	size_t i;
 
@@ -1044,7 +1046,7 @@ conf_header_valid(const char *v, char *msg, size_t msglen)
 		return -1;
 	}
 	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (strcasecmp(v, own[i]) == 0) {
+		if (http_name_eq_cgi(v, strlen(v), own[i], strlen(own[i]))) {
 			snprintf(msg, msglen, "%s is a header sysbind itself writes or removes: "
 			    "choose another name, e.g. X-ARR-ClientCert", v);
 			return -1;

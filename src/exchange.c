@@ -509,7 +509,7 @@ exchange_trace_trailers(struct exchange *x, const char *whose, const struct http
 		const char *why = http_trailer_forbidden(t->v[i].name, t->v[i].name_len);
 
 		if (why == NULL && drop != NULL && drop[0] != '\0' &&
-		    strcasecmp(t->v[i].name, drop) == 0)
+		    http_name_eq_cgi(t->v[i].name, t->v[i].name_len, drop, strlen(drop)))
 			why = "sysbind's to set";
 		if (why != NULL) {
 			int k = snprintf(names + at, sizeof(names) - at, "%s%s (%s)", at ? ", " : "",

@@ -37,6 +37,10 @@
  *    other side's last chunk (http_last_chunk_add) minus the fields RFC 9110 §6.5.1 keeps
  *    out of trailers (http_trailer_forbidden, one table).  The parser filters nothing: a
  *    trace or a test sees what arrived.
+ *  - A name sysbind removes on the way to a backend is removed in every spelling a
+ *    CGI-style backend reads as the same variable (http_name_eq_cgi: case, and "-" and "_"
+ *    alike): X_ARR_ClientCert, X_Forwarded_For, Keep_Alive, a trailer's Content_Length.
+ *    The names sysbind itself acts on (http_field_id: framing, Host, Expect) stay exact.
  *  - "Upgrade: h2c" is never an upgrade: the request is handled as a plain request.
  */
 #include <stdint.h>
@@ -832,6 +836,63 @@ static int cb_status_complete(llhttp_t *ll)
 	return token_close(p) == -1 ? -1 : 0;
 }
 
+/*
+ * CGI-style backends (CGI and PHP, WSGI, Rack) read a request's fields as variables named
+ * HTTP_ and the field's name upper-cased with "-" written "_" (RFC 3875 §4.1.18), so
+ * X-ARR-ClientCert, X_ARR_ClientCert and x-arr_clientcert all reach an application as
+ * HTTP_X_ARR_CLIENTCERT.  Every name sysbind strips from what goes to a backend, or
+ * forbids there, is therefore compared through this one function: a variant spelled with
+ * "_" never passes where the name itself is removed.  (Names sysbind acts on, the framing
+ * and routing fields of http_field_id, stay exact: Transfer_Encoding frames nothing, for
+ * sysbind as for the backend's HTTP parser, and is removed as a hop-by-hop name.)
+ */
+int http_name_eq_cgi(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return 0;
+	for (size_t i = 0; i < alen; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+
+		x = x == '_' ? '-' : x >= 'A' && x <= 'Z' ? (unsigned char)(x | 0x20) : x;
+		y = y == '_' ? '-' : y >= 'A' && y <= 'Z' ? (unsigned char)(y | 0x20) : y;
+		if (x != y)
+			return 0;
+	}
+	return 1;
+}
+
+/* A name table: NULL-terminated lowercase names, their lengths beside them. */
+struct name {
+	const char *s;
+	size_t      len;
+};
+
+#define NAME(s) { s, sizeof(s) - 1 }
+
+/* 1 when name is one of tab's (http_name_eq_cgi). */
+static int name_in(const struct name *tab, const char *name, size_t len)
+{
+	for (; tab->s != NULL; tab++)
+		if (http_name_eq_cgi(name, len, tab->s, tab->len))
+			return 1;
+	return 0;
+}
+
+/* The hop-by-hop fields every message loses on its way through (RFC 9110 §7.6.1, and
+ * HTTP/2's HTTP2-Settings): hop_by_hop() knows the exact names by their ids. */
+static const struct name hop_names[] = {
+	NAME("connection"), NAME("keep-alive"), NAME("proxy-connection"), NAME("te"),
+	NAME("trailer"), NAME("transfer-encoding"), NAME("upgrade"), NAME("http2-settings"),
+	{ NULL, 0 },
+};
+
+/* The fields sysbind sets on every request it forwards (request_serialize): the client's
+ * go, but for X-Forwarded-For's values, which are kept under sysbind's own field. */
+static const struct name forwarded_names[] = {
+	NAME("x-forwarded-for"), NAME("x-forwarded-proto"), NAME("x-forwarded-host"),
+	{ NULL, 0 },
+};
+
 /* Does the comma-separated list value contain token (case-insensitive)? */
 static int list_has_token(const char *v, const char *token)
 {
@@ -1488,9 +1549,10 @@ static int line_safe(const char *s)
 }
 
 /*
- * The field names a message's Connection fields list (RFC 9110 §7.6.1), as a small
- * case-insensitive hash set over spans of those fields' values, so that deciding whether
- * each field is hop-by-hop costs the same however many fields and tokens there are.
+ * The field names a message's Connection fields list (RFC 9110 §7.6.1), as a small hash
+ * set over spans of those fields' values, so that deciding whether each field is
+ * hop-by-hop costs the same however many fields and tokens there are.  Names match as
+ * http_name_eq_cgi matches them (the hash folds case, and "_" into "-", alike).
  */
 struct conntok {
 	const char *s;
@@ -1508,7 +1570,7 @@ static uint32_t tok_hash(const char *s, size_t n)
 	uint32_t h = 2166136261u;
 
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)(s[i] | 0x20)) * 16777619u;
+		h = (h ^ (unsigned char)(s[i] == '_' ? '-' : s[i] | 0x20)) * 16777619u;
 	return h;
 }
 
@@ -1555,7 +1617,7 @@ static void tok_insert(void *arg, const char *s, size_t n)
 	i = tok_hash(s, n) & set->mask;
 
 	while (set->slot[i].s != NULL) {
-		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, s, n) == 0)
+		if (http_name_eq_cgi(set->slot[i].s, set->slot[i].n, s, n))
 			return;
 		i = (i + 1) & set->mask;
 	}
@@ -1601,13 +1663,13 @@ static int connset_has(const struct connset *set, const char *name, size_t n)
 	size_t i;
 
 	for (i = tok_hash(name, n) & set->mask; set->slot[i].s != NULL; i = (i + 1) & set->mask)
-		if (set->slot[i].n == n && strncasecmp(set->slot[i].s, name, n) == 0)
+		if (http_name_eq_cgi(set->slot[i].s, set->slot[i].n, name, n))
 			return 1;
 	return 0;
 }
 
-/* 1 when f is a hop-by-hop field of this message: the fixed list, or named by one of its
- * Connection fields (set). */
+/* 1 when f is a hop-by-hop field of this message: the fixed list (Keep_Alive as well as
+ * Keep-Alive: http_name_eq_cgi), or named by one of its Connection fields (set). */
 static int hop_by_hop(const struct connset *set, const struct http_header *f)
 {
 	switch (f->id) {
@@ -1617,7 +1679,9 @@ static int hop_by_hop(const struct connset *set, const struct http_header *f)
 	case HF_HOST: case HF_CONTENT_LENGTH:
 		return 0;   /* Connection cannot remove what frames or routes the message */
 	default:
-		return set->slot != NULL && connset_has(set, f->name, f->name_len);
+		/* a known id is its exact name, none of the hop-by-hop ones */
+		return (f->id == HF_OTHER && name_in(hop_names, f->name, f->name_len)) ||
+		    (set->slot != NULL && connset_has(set, f->name, f->name_len));
 	}
 }
 
@@ -1778,9 +1842,9 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 
 		if (hop_by_hop(&set, f))
 			continue;
-		/* the client certificate header is sysbind's to set, never the client's */
-		if (certlen > 0 && f->name_len == certlen &&
-		    strncasecmp(f->name, fw->cert_header, certlen) == 0)
+		/* the client certificate header is sysbind's to set, never the client's: nor
+		 * X_ARR_ClientCert, which a CGI backend reads as the same variable */
+		if (certlen > 0 && http_name_eq_cgi(f->name, f->name_len, fw->cert_header, certlen))
 			continue;
 		switch (f->id) {
 		case HF_X_FORWARDED_FOR:
@@ -1790,6 +1854,12 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 		case HF_X_FORWARDED_PROTO:
 		case HF_X_FORWARDED_HOST:
 			continue;
+		case HF_OTHER:
+			/* X_Forwarded_For and the like: to a CGI backend, sysbind's own fields
+			 * (the values of these are not merged into X-Forwarded-For: dropped) */
+			if (name_in(forwarded_names, f->name, f->name_len))
+				continue;
+			break;
 		case HF_HOST:
 			if (host_sent)
 				continue;
@@ -1985,8 +2055,9 @@ void http_fields_clear(struct http_fields *l)
  * for authentication and cookies, RFC 7231 §7.1's response control data).  A recipient
  * would act on none of them in a trailer, and an application that merges trailers into its
  * headers (RFC 9110 §6.5.2 warns of it) would be fooled: a Content-Length, a Set-Cookie, an
- * Authorization, an X-Forwarded-For nobody checked.  Names lowercase; sorted by nothing:
- * a trailer section has a few fields and this list is short.
+ * Authorization, an X-Forwarded-For nobody checked.  Names lowercase, matched through
+ * http_name_eq_cgi (X_Forwarded_For is X-Forwarded-For to a CGI backend); sorted by
+ * nothing: a trailer section has a few fields and this list is short.
  */
 static const struct {
 	const char *name;
@@ -2030,8 +2101,8 @@ const char *http_trailer_forbidden(const char *name, size_t len)
 	if (len == 0 || name[0] == ':')
 		return "pseudo-header";   /* (and an empty name: nothing to forward) */
 	for (size_t i = 0; i < sizeof(trailer_forbidden) / sizeof(trailer_forbidden[0]); i++)
-		if (strlen(trailer_forbidden[i].name) == len &&
-		    strncasecmp(name, trailer_forbidden[i].name, len) == 0)
+		if (http_name_eq_cgi(name, len, trailer_forbidden[i].name,
+		    strlen(trailer_forbidden[i].name)))
 			return trailer_forbidden[i].why;
 	return NULL;
 }
@@ -2047,8 +2118,7 @@ static int last_chunk(const struct http_fields *t, const char *drop, const struc
 		const struct http_header *f = &t->v[i];
 
 		if (http_trailer_forbidden(f->name, f->name_len) != NULL ||
-		    (droplen > 0 && f->name_len == droplen &&
-		    strncasecmp(f->name, drop, droplen) == 0) ||
+		    (droplen > 0 && http_name_eq_cgi(f->name, f->name_len, drop, droplen)) ||
 		    !line_safe(f->name) || !line_safe(f->value))
 			continue;
 		headbuf_hfield(&b, f);

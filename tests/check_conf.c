@@ -1634,6 +1634,13 @@ START_TEST(test_conf_client_server_keys)
 	ck_error("[server]\nclient_cert_header = host\n", "t.ini:2: client_cert_header: host is "
 	    "a header sysbind itself writes or removes: choose another name, e.g. "
 	    "X-ARR-ClientCert");
+	/* a CGI backend would read it as HTTP_X_FORWARDED_FOR, beside sysbind's own */
+	ck_error("[server]\nclient_cert_header = X_Forwarded_For\n", "t.ini:2: "
+	    "client_cert_header: X_Forwarded_For is a header sysbind itself writes or removes: "
+	    "choose another name, e.g. X-ARR-ClientCert");
+	ck_error("[server]\nclient_cert_header = keep_alive\n", "t.ini:2: "
+	    "client_cert_header: keep_alive is a header sysbind itself writes or removes: "
+	    "choose another name, e.g. X-ARR-ClientCert");
 	ck_error("[server]\nupload_read_ahead_size = 2147483648\n", "t.ini:2: "
 	    "upload_read_ahead_size must be a number from 0 to 2147483647, not \"2147483648\"");
 }

@@ -22,6 +22,7 @@ struct rec {
 	int head_ret;         /* what on_head returns */
 	struct http_forward fw;
 	int serialize;        /* 1: request head, 2: response head (chunked_out 1, keep_alive 0) */
+	int last_chunk;       /* 1: the last chunk too, at on_end (drop: fw.cert_header) */
 	struct evbuffer *ser;
 	struct http_parser *p;   /* for its trailer section at on_end */
 };
@@ -70,6 +71,8 @@ static int rec_on_end(void *arg)
 	for (size_t i = 0; i < t->n; i++)
 		evbuffer_add_printf(r->log, " <%s=%s>", t->v[i].name, t->v[i].value);
 	evbuffer_add_printf(r->log, " END\n");
+	if (r->last_chunk)
+		ck_assert_int_eq(http_last_chunk_append(r->ser, t, r->fw.cert_header), 0);
 	return 0;
 }
 
@@ -108,6 +111,7 @@ struct opts {
 	int finish;           /* call http_parser_finish at the end */
 	int head_ret;
 	int serialize;
+	int last_chunk;
 	int fw_tls, fw_upgrade;
 	const char *fw_cert_header, *fw_client_cert;
 	int trim;             /* http_parser_trim after every feed, as conn.c does when idle */
@@ -128,6 +132,7 @@ static char *run_cuts(const struct opts *o, const char *in, size_t len, const si
 	rec_init(&r);
 	r.head_ret = o->head_ret;
 	r.serialize = o->serialize;
+	r.last_chunk = o->last_chunk;
 	r.fw.tls = o->fw_tls;
 	r.fw.upgrade = o->fw_upgrade;
 	r.fw.cert_header = o->fw_cert_header;
@@ -409,6 +414,13 @@ START_TEST(test_http_trailer_forbidden_table)
 		{ "grpc-status", NULL }, { "Grpc-Message", NULL }, { "X-Checksum", NULL },
 		{ "Server-Timing", NULL }, { "Digest", NULL }, { "Content-Lengthy", NULL },
 		{ "Hos", NULL }, { "X-Forwarded-Fo", NULL },
+		/* what a CGI backend reads as the same variable (http_name_eq_cgi) */
+		{ "X_Forwarded_For", "routing" }, { "x-forwarded_proto", "routing" },
+		{ "X_FORWARDED_HOST", "routing" }, { "Content_Length", "framing" },
+		{ "Transfer_Encoding", "framing" }, { "Keep_Alive", "hop-by-hop" },
+		{ "proxy_authorization", "authentication" }, { "Set_Cookie", "authentication" },
+		{ "If_None_Match", "control" }, { "Content_Type", "content" },
+		{ "X_Forwarded_Fo", NULL }, { "X_Forwarded_For_", NULL }, { "Grpc_Status", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -458,6 +470,18 @@ START_TEST(test_http_last_chunk_writes_filtered_trailers)
 	ck_assert_int_eq(http_last_chunk_append(out, &t, NULL), 0);
 	s = buf_str(out);
 	ck_assert_ptr_nonnull(strstr(s, "X-ARR-ClientCert: forged\r\n"));
+	free(s);
+	/* the header dropped in every spelling a CGI backend reads as HTTP_X_ARR_CLIENTCERT;
+	 * one that merely resembles it passes */
+	http_fields_clear(&t);
+	ck_assert_int_eq(http_fields_add(&t, "X_ARR_ClientCert", 16, "u1", 2, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-ARR_ClientCert", 16, "u2", 2, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "x_arr_clientcert", 16, "u3", 2, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X-ARR-ClientCertX", 17, "kept", 4, 0), 0);
+	ck_assert_int_eq(http_fields_add(&t, "X_Forwarded_For", 15, "6.6.6.6", 7, 0), 0);
+	ck_assert_int_eq(http_last_chunk_append(out, &t, "X-ARR-ClientCert"), 0);
+	s = buf_str(out);
+	ck_assert_str_eq(s, "0\r\nX-ARR-ClientCertX: kept\r\n\r\n");
 	free(s);
 	/* HTTP/2's names: lowercased on the way in */
 	http_fields_clear(&t);
@@ -1148,6 +1172,109 @@ START_TEST(test_http_serialize_request_client_cert_header)
 }
 END_TEST
 
+/* The one comparison of names sysbind strips: case and "-"/"_" alike, nothing else. */
+START_TEST(test_http_name_eq_cgi)
+{
+	static const struct { const char *a, *b; int eq; } t[] = {
+		{ "X-ARR-ClientCert", "X-ARR-ClientCert", 1 },
+		{ "x-arr-clientcert", "X-ARR-ClientCert", 1 },
+		{ "X_ARR_ClientCert", "X-ARR-ClientCert", 1 },
+		{ "X-ARR_ClientCert", "X-ARR-ClientCert", 1 },
+		{ "X_arr_clientcert", "x-arr-clientcert", 1 },
+		{ "X-ARR-ClientCert", "X_ARR_CLIENTCERT", 1 },
+		{ "a_b", "A_B", 1 }, { "", "", 1 },
+		{ "X-ARR-ClientCertX", "X-ARR-ClientCert", 0 },
+		{ "X-ARR-ClientCer", "X-ARR-ClientCert", 0 },
+		{ "X.ARR.ClientCert", "X-ARR-ClientCert", 0 },
+		{ "X ARR ClientCert", "X-ARR-ClientCert", 0 },
+		{ "XARRClientCert", "X-ARR-ClientCert", 0 },
+		{ "X-ARR-ClientCerT", "X-ARR-ClientCerd", 0 },
+		/* only ASCII letters fold: '@' | 0x20 is '`', '[' | 0x20 is '{', '~' is no '^' */
+		{ "@", "`", 0 }, { "[", "{", 0 }, { "^", "~", 0 }, { "-", "_", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_msg(http_name_eq_cgi(t[i].a, strlen(t[i].a), t[i].b, strlen(t[i].b)) ==
+		    t[i].eq, "%s ~ %s", t[i].a, t[i].b);
+		ck_assert_msg(http_name_eq_cgi(t[i].b, strlen(t[i].b), t[i].a, strlen(t[i].a)) ==
+		    t[i].eq, "%s ~ %s", t[i].b, t[i].a);
+	}
+	/* lengths count: a prefix is not the name */
+	ck_assert_int_eq(http_name_eq_cgi("X_ARR_ClientCertX", 16, "X-ARR-ClientCert", 16), 1);
+	ck_assert_int_eq(http_name_eq_cgi("X_ARR_ClientCertX", 17, "X-ARR-ClientCert", 16), 0);
+}
+END_TEST
+
+/* How many times what (a field name, as a CGI backend reads it) appears in s. */
+static int count_cgi(const char *s, const char *what)
+{
+	size_t n = strlen(s), k = strlen(what);
+	int c = 0;
+
+	for (size_t i = 0; i + k <= n; i++)
+		c += http_name_eq_cgi(s + i, k, what, k);
+	return c;
+}
+
+/*
+ * A CGI-style backend reads X_ARR_ClientCert, X-ARR_ClientCert and X-ARR-ClientCert alike
+ * (HTTP_X_ARR_CLIENTCERT): every spelling of every name sysbind sets or strips goes, in
+ * the head and in a chunked request's trailer section, and only sysbind's own copies
+ * reach the backend.  X-Forwarded-For's own name still has its values kept; its
+ * underscore spellings are dropped, values and all.  Names that merely resemble pass.
+ */
+START_TEST(test_http_serialize_request_strips_cgi_spellings)
+{
+	static const char in[] = "POST /s HTTP/1.1\r\nHost: h\r\n"
+	    "X-ARR-ClientCert: f1\r\nx-arr-clientcert: f2\r\nX_ARR_ClientCert: f3\r\n"
+	    "X-ARR_ClientCert: f4\r\nX_arr_clientcert: f5\r\nX-ARR-ClientCertX: kept1\r\n"
+	    "X_ARR_ClientCertX: kept2\r\n"
+	    "X-Forwarded-For: 10.0.0.1\r\nX_Forwarded_For: 6.6.6.1\r\n"
+	    "X-Forwarded_For: 6.6.6.2\r\nx_forwarded_for: 6.6.6.3\r\n"
+	    "X_Forwarded_Proto: ftp\r\nX-Forwarded_Proto: ftp\r\nx-forwarded-proto: ftp\r\n"
+	    "X_Forwarded_Host: evil\r\nx_FORWARDED-host: evil\r\nX-Forwarded-Hostx: kept3\r\n"
+	    "Keep_Alive: 1\r\nProxy_Connection: x\r\nTransfer_Encoding: gzip\r\n"
+	    "HTTP2_Settings: x\r\nConnection: X-Hop\r\nX_Hop: 1\r\nX-Hop: 2\r\n"
+	    "Accept: */*\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "3\r\nabc\r\n0\r\n"
+	    "X-ARR-ClientCert: t1\r\nx-arr-clientcert: t2\r\nX_ARR_ClientCert: t3\r\n"
+	    "X-ARR_ClientCert: t4\r\nX_arr_clientcert: t5\r\nX-ARR-ClientCertX: kept4\r\n"
+	    "X-Forwarded-For: 6.6.7.1\r\nX_Forwarded_For: 6.6.7.2\r\nX-Forwarded_For: 6.6.7.3\r\n"
+	    "X_Forwarded_Proto: ftp\r\nx-forwarded_proto: ftp\r\nX-Forwarded-Proto: ftp\r\n"
+	    "X_Forwarded_Host: evil\r\nX-Forwarded-Host: evil\r\nX-Forwarded_Host: evil\r\n"
+	    "Content_Length: 9\r\nX-Checksum: c\r\n\r\n";
+	struct opts o = { .kind = HTTP_PARSE_REQUEST, .serialize = 1, .last_chunk = 1,
+	    .fw_tls = 1, .fw_cert_header = "X-ARR-ClientCert", .fw_client_cert = "MIIBrz+/=" };
+	enum http_error e;
+	char *ser, *s;
+
+	s = run_cuts(&o, in, strlen(in), NULL, 0, &e, &ser);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(ser, "POST /s HTTP/1.1\r\nHost: h\r\nX-ARR-ClientCertX: kept1\r\n"
+	    "X_ARR_ClientCertX: kept2\r\nX-Forwarded-Hostx: kept3\r\nAccept: */*\r\n"
+	    "Transfer-Encoding: chunked\r\nX-Forwarded-For: 10.0.0.1, 127.0.0.1\r\n"
+	    "X-Forwarded-Proto: https\r\nX-Forwarded-Host: h\r\n"
+	    "X-ARR-ClientCert: MIIBrz+/=\r\n\r\n"
+	    "0\r\nX-ARR-ClientCertX: kept4\r\nX-Checksum: c\r\n\r\n");
+	free(s);
+	free(ser);
+	/* without a certificate: no copy of the client's, in any spelling, anywhere */
+	o.fw_client_cert = NULL;
+	s = run_cuts(&o, in, strlen(in), NULL, 0, &e, &ser);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_int_eq(count_cgi(ser, "\nX-ARR-ClientCert:"), 0);
+	ck_assert_int_eq(count_cgi(ser, "\nX-Forwarded-For:"), 1);
+	ck_assert_int_eq(count_cgi(ser, "\nX-Forwarded-Proto:"), 1);
+	ck_assert_int_eq(count_cgi(ser, "\nX-Forwarded-Host:"), 1);
+	ck_assert_ptr_null(strstr(ser, "6.6.6."));
+	ck_assert_ptr_null(strstr(ser, "6.6.7."));
+	ck_assert_ptr_null(strstr(ser, "ftp"));
+	ck_assert_ptr_null(strstr(ser, "evil"));
+	free(s);
+	free(ser);
+}
+END_TEST
+
 /* Connection may name many fields, and a head may hold many: stripping stays exact. */
 START_TEST(test_http_serialize_request_many_connection_tokens)
 {
@@ -1443,6 +1570,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_chunk_extensions_valid_and_limited);
 	tcase_add_test(tc, test_http_serialize_request_many_connection_tokens);
 	tcase_add_test(tc, test_http_serialize_request_client_cert_header);
+	tcase_add_test(tc, test_http_name_eq_cgi);
+	tcase_add_test(tc, test_http_serialize_request_strips_cgi_spellings);
 	tcase_add_test(tc, test_http_field_id_names_each_known_field_in_any_case);
 	tcase_add_test(tc, test_http_limit_url_length);
 	tcase_add_test(tc, test_http_limit_field_length);

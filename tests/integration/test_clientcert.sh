@@ -210,6 +210,82 @@ expect_contains "HTTP/2: the stream is reset with HTTP_1_1_REQUIRED" "$out" "HTT
 expect_contains "... curl retries over HTTP/1.1, is asked, gets 200" "$out" "got 200 over 1.1"
 expect_contains "HTTPERR: the stream's line" "$(log_next "$T/httperr.log")" "HTTP/2 GET /secure/h2 1 - 1 HTTP_1_1_Required App"
 
+# ---- a forged certificate in any spelling (issue 19): a CGI-style backend (CGI/PHP, WSGI,
+# Rack) reads X-ARR-ClientCert, X_ARR_ClientCert and X-ARR_ClientCert alike, as
+# HTTP_X_ARR_CLIENTCERT, and X_Forwarded_For as HTTP_X_FORWARDED_FOR: none of a client's
+# reaches the backend, in the head or in a trailer section, over HTTP/1.1 or HTTP/2; the
+# real certificate still does.  X-ARR-ClientCertX merely resembles the name: it passes.
+# cgi FILE: per name sysbind sets, the values of every header and trailer field the backend
+# echoed whose name a CGI backend reads as that name's variable, then X-ARR-ClientCertX's
+cgi() {
+	local n re
+	for n in X-ARR-ClientCert X-Forwarded-For X-Forwarded-Proto X-Forwarded-Host X-ARR-ClientCertX; do
+		re=${n//-/[-_]}
+		printf '%s=[%s] ' "$n" "$(grep -o -i -E "\"$re: [^\"]*\"" "$1" | sed 's/^"[^:]*: //; s/"$//' | paste -sd '|')"
+	done
+}
+SPELL=('X-ARR-ClientCert: forged1' 'x-arr-clientcert: forged2' 'X_ARR_ClientCert: forged3'
+	'X-ARR_ClientCert: forged4' 'X_arr_clientcert: forged5' 'X-ARR-ClientCertX: kept'
+	'X-Forwarded-For: 10.9.9.9' 'X_Forwarded_For: 6.6.6.1' 'X-Forwarded_For: 6.6.6.2'
+	'x_forwarded_for: 6.6.6.3' 'X-Forwarded-Proto: ftp1' 'X_Forwarded_Proto: ftp2'
+	'x-forwarded_proto: ftp3' 'X-Forwarded-Host: evil1' 'X_Forwarded_Host: evil2'
+	'X-FORWARDED_HOST: evil3')
+FORGE=(); for h in "${SPELL[@]}"; do FORGE+=(-H "$h"); done
+want_none="X-ARR-ClientCert=[] X-Forwarded-For=[10.9.9.9, 127.0.0.1] X-Forwarded-Proto=[https] X-Forwarded-Host=[localhost:$P] X-ARR-ClientCertX=[kept] "
+want_cert="X-ARR-ClientCert=[$want_b64] X-Forwarded-For=[10.9.9.9, 127.0.0.1] X-Forwarded-Proto=[https] X-Forwarded-Host=[localhost:$P] X-ARR-ClientCertX=[kept] "
+code=$("${CC[@]}" --tls-max 1.2 "${FORGE[@]}" -o "$T/out" -w '%{http_code}' "$U/plain/spell")
+expect_eq "HTTP/1.1 head, no certificate: no spelling of X-ARR-ClientCert or X-Forwarded-* of the client's reaches the backend (curl -H)" \
+	"$code $(cgi "$T/out")" "200 $want_none"
+code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http1.1 --resolve "localhost:$P:127.0.0.2" \
+	"${CERT[@]}" "${FORGE[@]}" -o "$T/out" -w '%{http_code}' "$U/secure/spell")
+expect_eq "... with a certificate: only sysbind's X-ARR-ClientCert, the real one" \
+	"$code $(cgi "$T/out")" "200 $want_cert"
+code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http2 --resolve "localhost:$P:127.0.0.1" \
+	"${FORGE[@]}" -o "$T/out" -w '%{http_code} %{http_version}' "$U/plain/spell2")
+expect_eq "HTTP/2 head, no certificate: none either (curl --http2 -H, names lowercased)" \
+	"$code $(cgi "$T/out")" "200 2 $want_none"
+code=$(curl -sS --cacert "$SB_CERTS/ca.pem" --http2 --resolve "localhost:$P:127.0.0.2" \
+	"${CERT[@]}" "${FORGE[@]}" -o "$T/out" -w '%{http_code} %{http_version}' "$U/secure/spell2")
+expect_eq "... with a certificate: only the real one" "$code $(cgi "$T/out")" "200 2 $want_cert"
+# a chunked request's trailer section, raw, with the certificate in the handshake
+{
+	printf 'POST /secure/spell3 HTTP/1.1\r\nHost: localhost:%s\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n' "$P"
+	printf '%s\r\n' "${SPELL[@]}"
+	printf '\r\n3\r\nabc\r\n0\r\n'
+	printf '%s\r\n' "${SPELL[@]}" | sed 's/kept/tkept/'
+	printf '\r\n'
+} >"$T/spell.req"
+timeout 10 openssl s_client -connect "127.0.0.2:$P" -servername localhost -tls1_3 \
+	-cert "$SB_CERTS/client.pem" -key "$SB_CERTS/client.key" -cert_chain "$SB_CERTS/clientca.pem" \
+	-quiet -ign_eof <"$T/spell.req" >"$T/out" 2>/dev/null
+expect_eq "HTTP/1.1 head and trailer section, with a certificate: only the real one, and X-ARR-ClientCertX in both (openssl s_client)" \
+	"$(head -n 1 "$T/out" | tr -d '\r') $(cgi "$T/out")" \
+	"HTTP/1.1 200 OK ${want_cert/\[kept\]/[kept|tkept]}"
+expect_contains "... the trailer section the backend got holds X-ARR-ClientCertX alone" "$(cat "$T/out")" \
+	'"trailers":["X-ARR-ClientCertX: tkept"]}'
+# HTTP/2's trailing HEADERS frame, frame by frame (Debian's python3-h2, with its python3)
+PY=/usr/bin/python3
+if ! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
+	echo "# installing python3-h2 (once)"
+	"$SB_ROOT/scripts/install-deps.sh" python3-h2 >"$T/install-python3-h2.log" 2>&1
+fi
+if "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
+	H2=(); TR=()
+	for h in "${SPELL[@]}"; do
+		h=${h,,}; H2+=(--header "$h"); TR+=(--trailer "${h/kept/tkept}")
+	done
+	out=$(timeout 60 "$PY" "$SB_ROOT/tests/tools/h2attack.py" trailers --port "$P" \
+		--authority "localhost:$P" --sni localhost --path /plain/spell4 --size 3 "${H2[@]}" \
+		"${TR[@]}" 2>>"$T/h2attack.log")
+	sed -n 's/^body=//p' <<<"$out" >"$T/out"
+	expect_eq "HTTP/2 head and trailing HEADERS, no certificate: none of the client's spellings reach the backend (python3-h2)" \
+		"$(sed -n 's/^status=//p' <<<"$out") $(cgi "$T/out")" "200:1 ${want_none/\[kept\]/[kept|tkept]}"
+	expect_contains "... the trailer section the backend got holds x-arr-clientcertx alone" "$(cat "$T/out")" \
+		'"trailers":["x-arr-clientcertx: tkept"]}'
+else
+	not_ok "python3-h2 installs (scripts/install-deps.sh python3-h2)" "$(tail -n 5 "$T/install-python3-h2.log")"
+fi
+
 # ---- Server 2025's behaviour: 500.0 ----
 cat >"$T/cc5.ini" <<EOF
 [server]

@@ -720,14 +720,18 @@ def cmd_upload(args):
 
 def cmd_trailers(args):
     """Trailers both ways: POST --size bytes to --path (with a content-length only with
-    --content-length), then a trailing HEADERS frame with END_STREAM holding each
-    --trailer "name: value"; read the response and its own trailer section.  Prints
+    --content-length, and each --header "name: value" after the pseudo-headers), then a
+    trailing HEADERS frame with END_STREAM holding each --trailer "name: value"; read the
+    response and its own trailer section.  Prints
     trailers= (the response's trailer fields, "name: value" joined by " | ", in order),
     trailers_end_stream= (1 when that HEADERS frame ended the stream), data_end_stream=
     (1 when a DATA frame ended it instead), and the response's body as body=..."""
     c = connect(args)
     sid = c.new_stream()
     extra = [("content-length", str(args.size))] if args.content_length else []
+    for h in args.header:
+        name, _, value = h.partition(":")
+        extra.append((name.strip(), value.strip()))
     c.send(c.headers_frame(sid, c.request_headers("POST", args.path, extra), end_stream=False))
     body = (hashlib.sha256(b"trailers").digest() * 64)[:args.size]
     if body:
@@ -799,6 +803,7 @@ def main():
     s.add_argument("--size", type=int, default=1000)
     s.add_argument("--content-length", action="store_true")
     s.add_argument("--trailer", action="append", default=[])
+    s.add_argument("--header", action="append", default=[])
     args = p.parse_args()
     args.fn(args)
 
