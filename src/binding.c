@@ -356,8 +356,8 @@ binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, size_t 
 	memcpy(ip, text, (size_t)(colon - text));
 	ip[colon - text] = '\0';
 	if (strcmp(ip, "*") == 0) {
-		snprintf(err, errlen, "sslcert \"%s\": netsh has no \"*\"; use 0.0.0.0:%u (all IPv4) or "
-		    "[::]:%u (all IPv6)", text, k->port, k->port);
+		snprintf(err, errlen, "sslcert \"%s\": netsh has no \"*\"; use 0.0.0.0:%u (all IPv4 and "
+		    "IPv6 addresses) or [::]:%u (IPv6 only)", text, k->port, k->port);
 		return -1;
 	}
 	if (ip[0] == '[') {
