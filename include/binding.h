@@ -103,7 +103,7 @@ enum cert_step {
 	CERT_STEP_IPPORT_EXACT = 1,   /* ipport for the exact local IP:port */
 	CERT_STEP_HOSTNAMEPORT = 2,   /* hostnameport = SNI:port (iis8) */
 	CERT_STEP_CCS = 3,            /* ccs = port -> <sni>.pfx, _.<parent>.pfx (iis8) */
-	CERT_STEP_IPPORT_WILDCARD = 4,/* 0.0.0.0:port / [::]:port */
+	CERT_STEP_IPPORT_WILDCARD = 4,/* IPv4: 0.0.0.0:port; IPv6: [::]:port, then 0.0.0.0:port */
 	CERT_STEP_NONE = 5,           /* handshake fails */
 };
 
@@ -128,7 +128,9 @@ struct cert_choice {
 /*
  * Choose the certificate for a handshake on local IP (never AF_UNSPEC) and port, with the
  * ClientHello's SNI name (NULL: the client sent none), following the §1.1 table for
- * cfg->mode (iis7: steps 1, 4, 5; the SNI is only reported as ignored).  Fills *out.
+ * cfg->mode (iis7: steps 1, 4, 5; the SNI is only reported as ignored).  At step 4 an IPv6
+ * connection takes [::]:port, else 0.0.0.0:port (which applies to IPv6 too); an IPv4 one
+ * only 0.0.0.0:port.  Fills *out.
  * Returns 0 when a certificate was chosen, -1 when the handshake must fail: no entry
  * matched (step 5, out->entry NULL), or the entry that matched has no certificate sysbind
  * can serve (out->entry and out->step say which, out->cert is NULL, the entry's

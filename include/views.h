@@ -44,9 +44,10 @@ int views_list_site(const struct conf *cfg, FILE *out);
  * binding's address with SNI = the binding's host and without SNI (one row only when the
  * host is blank: such a client has no name to send), the step that chose it, and the
  * verdict for the binding's host at time now.  A "*" binding is predicted for both
- * listeners the daemon opens, IPv4 (0.0.0.0) and IPv6 ([::]), each finding its own
- * family's wildcard entry; the table shows the two as one row when a client could not
- * tell them apart, and as "(IPv4)" / "(IPv6)" rows when it could.  A blank-host binding has
+ * listeners the daemon opens, IPv4 (0.0.0.0) and IPv6 ([::]), each resolved as the daemon
+ * does (step 4: an IPv6 client takes [::]:port, else 0.0.0.0:port; an IPv4 client only
+ * 0.0.0.0:port); the table shows the two as one row when a client could not tell them
+ * apart, and as "(IPv4)" / "(IPv6)" rows when it could.  A blank-host binding has
  * no host to check the name against: its name check is skipped (dates and trust are still
  * checked) and an otherwise good certificate is reported "n/a (any host)", not an error.
  * A handshake failure is "no-certificate" and an error.  An entry that matched but whose

@@ -356,8 +356,8 @@ binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, size_t 
 	memcpy(ip, text, (size_t)(colon - text));
 	ip[colon - text] = '\0';
 	if (strcmp(ip, "*") == 0) {
-		snprintf(err, errlen, "sslcert \"%s\": netsh has no \"*\"; use 0.0.0.0:%u (all IPv4) or "
-		    "[::]:%u (all IPv6)", text, k->port, k->port);
+		snprintf(err, errlen, "sslcert \"%s\": netsh has no \"*\"; use 0.0.0.0:%u (all IPv4 and "
+		    "IPv6 addresses) or [::]:%u (IPv6 only)", text, k->port, k->port);
 		return -1;
 	}
 	if (ip[0] == '[') {
@@ -460,7 +460,7 @@ binding_cert_step_name(enum cert_step s)
 	case CERT_STEP_IPPORT_EXACT:    return "ipport (exact IP:port)";
 	case CERT_STEP_HOSTNAMEPORT:    return "hostnameport (SNI name:port)";
 	case CERT_STEP_CCS:             return "ccs (Central Certificate Store)";
-	case CERT_STEP_IPPORT_WILDCARD: return "ipport (wildcard 0.0.0.0 / [::])";
+	case CERT_STEP_IPPORT_WILDCARD: return "ipport (wildcard: [::] for IPv6, then 0.0.0.0)";
 	case CERT_STEP_NONE:            return "none: the handshake fails";
 	}
 	return "?";
@@ -665,11 +665,26 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 		choice_note(out, "steps 2-3 skipped: the client sent no SNI");
 	}
 
+	/*
+	 * 0.0.0.0:port "is applicable to all IPv4 and IPv6 addresses", [::]:port "to all IPv6
+	 * addresses" (HTTP_SERVICE_CONFIG_SSL_KEY): an IPv6 client tries the narrower [::]
+	 * first, then 0.0.0.0; an IPv4 client only 0.0.0.0.
+	 */
 	memset(&wild, 0, sizeof(wild));
-	wild.family = local.family == AF_INET6 ? AF_INET6 : AF_INET;
+	if (local.family == AF_INET6) {
+		wild.family = AF_INET6;
+		binding_ipport_format(&wild, port, ipport, sizeof(ipport));
+		if ((e = find_ipport(cfg, &wild, port)) != NULL) {
+			snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
+			return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
+		}
+		choice_note(out, "step 4 ipport %s: no entry", ipport);
+	}
+	wild.family = AF_INET;
 	binding_ipport_format(&wild, port, ipport, sizeof(ipport));
 	if ((e = find_ipport(cfg, &wild, port)) != NULL) {
-		snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
+		snprintf(what, sizeof(what), "step 4 ipport %s%s", ipport, local.family == AF_INET6 ?
+		    " (0.0.0.0 applies to IPv6 clients too when no [::] entry exists)" : "");
 		return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
 	}
 	choice_note(out, "step 4 ipport %s: no entry", ipport);

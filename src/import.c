@@ -1015,7 +1015,12 @@ comment_line(FILE *f, const char *fmt, ...)
 	fprintf(f, "%s\n", buf);
 }
 
-/* The netsh entries by key, for the checks of each https binding. */
+/*
+ * The netsh entries by key, for the checks of each https binding: 1 when an entry of kind
+ * serves the binding's clients, 0 when none does.  For ipport (§1.1 steps 1 and 4): the
+ * binding's own address, 0.0.0.0 (every IPv4 and IPv6 client), [::] (IPv6 clients only):
+ * 2 when [::] alone serves a "*" binding, whose IPv4 clients then get nothing.
+ */
 static int
 entry_exists(const struct strhash *keys, enum sslcert_kind kind, const struct binding *b)
 {
@@ -1028,16 +1033,17 @@ entry_exists(const struct strhash *keys, enum sslcert_kind kind, const struct bi
 	if (kind == SSLCERT_HOSTNAMEPORT)
 		snprintf(k.host, sizeof(k.host), "%s", b->host);
 	if (kind == SSLCERT_IPPORT) {
-		/* the wildcard of either family, or the binding's own address */
 		k.addr.family = AF_INET;
 		binding_sslkey_hashkey(&k, hk, sizeof(hk));
 		if (strhash_find(keys, hk) != 0)
 			return 1;
-		memset(&k.addr, 0, sizeof(k.addr));
-		k.addr.family = AF_INET6;
-		binding_sslkey_hashkey(&k, hk, sizeof(hk));
-		if (strhash_find(keys, hk) != 0)
-			return 1;
+		if (b->addr.family != AF_INET) {
+			memset(&k.addr, 0, sizeof(k.addr));
+			k.addr.family = AF_INET6;
+			binding_sslkey_hashkey(&k, hk, sizeof(hk));
+			if (strhash_find(keys, hk) != 0)
+				return b->addr.family == AF_UNSPEC ? 2 : 1;
+		}
 		if (b->addr.family == AF_UNSPEC)
 			return 0;
 		k.addr = b->addr;
@@ -1053,7 +1059,7 @@ check_binding_cert(const struct import_opts *o, const struct import_site *s,
     const struct import_binding *ib, const struct strhash *keys, FILE *warn)
 {
 	const struct binding *b = &ib->b;
-	int kind = ib->sslflags & 3;
+	int kind = ib->sslflags & 3, e;
 	char ref[IMPORT_NAME_MAX + 16];
 
 	site_ref(s, ref, sizeof(ref));
@@ -1063,10 +1069,11 @@ check_binding_cert(const struct import_opts *o, const struct import_site *s,
 		    ib->sslflags);
 	if (o->sslcert == NULL)
 		return;
-	if (kind == 0 && !entry_exists(keys, SSLCERT_IPPORT, b))
+	if (kind == 0 && (e = entry_exists(keys, SSLCERT_IPPORT, b)) != 1)
 		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s (sslFlags 0) "
-		    "has no ipport entry for its IP:%u in %s: clients get no certificate", ref,
-		    ib->written, b->port, o->sslcert);
+		    "has no ipport entry for its IP:%u in %s: %s", ref, ib->written, b->port,
+		    o->sslcert, e == 2 ? "IPv4 clients get no certificate ([::] serves IPv6 "
+		    "clients only; 0.0.0.0 would serve both)" : "clients get no certificate");
 	else if (kind == 1 && b->host[0] != '\0' &&
 	    !entry_exists(keys, SSLCERT_HOSTNAMEPORT, b) && !entry_exists(keys, SSLCERT_IPPORT, b))
 		import_warn(warn, o->applicationhost, ib->line, "site %s: binding %s (sslFlags 1, "
@@ -1545,7 +1552,8 @@ static const struct {
 #define NBINDFLAGS (sizeof(bindflag_map) / sizeof(bindflag_map[0]))
 
 /* The entries (index + 1) an https binding's sslFlags reach: its ipport entry (the exact
- * address, else the wildcard of its family; both wildcards for "*"), its hostnameport
+ * address, else as §1.1 step 4: [::] then 0.0.0.0 for IPv6, 0.0.0.0 for IPv4; both
+ * wildcards for "*"), its hostnameport
  * entry (SNI) or its ccs entry.  Returns how many (at most 2). */
 static size_t
 binding_entries(const struct import_binding *ib, const struct strhash *keys, size_t out[2])
@@ -1568,6 +1576,8 @@ binding_entries(const struct import_binding *ib, const struct strhash *keys, siz
 				return n;
 			}
 		}
+		/* §1.1 step 4: 0.0.0.0 for IPv4 clients, [::] for IPv6 ones, and 0.0.0.0 for
+		 * those too when there is no [::] entry */
 		memset(&k.addr, 0, sizeof(k.addr));
 		if (b->addr.family != AF_INET6) {
 			k.addr.family = AF_INET;
@@ -1578,6 +1588,13 @@ binding_entries(const struct import_binding *ib, const struct strhash *keys, siz
 		if (b->addr.family != AF_INET) {
 			memset(&k.addr, 0, sizeof(k.addr));
 			k.addr.family = AF_INET6;
+			binding_sslkey_hashkey(&k, hk, sizeof(hk));
+			if ((i = strhash_find(keys, hk)) != 0)
+				out[n++] = i;
+		}
+		if (b->addr.family == AF_INET6 && n == 0) {
+			memset(&k.addr, 0, sizeof(k.addr));
+			k.addr.family = AF_INET;
 			binding_sslkey_hashkey(&k, hk, sizeof(hk));
 			if ((i = strhash_find(keys, hk)) != 0)
 				out[n++] = i;

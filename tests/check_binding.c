@@ -276,11 +276,98 @@ START_TEST(test_binding_cert_iis7_nothing)
 	ck_assert_ptr_null(resolve("127.0.0.1", 8443, "sitev1.mysite.com", &c));
 	ck_assert_str_eq(c.selected_by, "none");
 	ck_assert(steps_mention(&c, "step 5"));
-	/* 0.0.0.0 is the IPv4 wildcard only: an IPv6 connection needs [::] */
-	ck_assert_ptr_null(resolve("::1", 443, NULL, &c));
-	add_cert("[::]:443");
-	ck_assert_str_eq(resolve("::1", 443, NULL, &c), "[::]:443");
-	ck_assert_str_eq(c.selected_by, "ipport [::]:443");
+}
+END_TEST
+
+/*
+ * Step 4 for both families (HTTP_SERVICE_CONFIG_SSL_KEY: 0.0.0.0 "is applicable to all
+ * IPv4 and IPv6 addresses", [::] "to all IPv6 addresses"): IPv4 → 0.0.0.0:port; IPv6 →
+ * [::]:port, then 0.0.0.0:port; an IPv4 client never gets [::].  Each row runs in iis7 and
+ * iis8 (the loop index's low bit), with and without SNI (no hostnameport entry here, so the
+ * name changes nothing).
+ */
+static const struct {
+	const char    *entries[4];  /* [sslcert] keys, NULL-terminated */
+	const char    *client;      /* the connection's local address */
+	const char    *want;        /* the entry chosen, NULL: the handshake fails */
+	enum cert_step step;
+	const char    *note;        /* a step line the narration must hold, or NULL */
+} family_rows[] = {
+	/* only 0.0.0.0 */
+	{ { "0.0.0.0:443" }, "127.0.0.1", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD,
+	  "step 4 ipport 0.0.0.0:443: entry found: chosen" },
+	{ { "0.0.0.0:443" }, "::1", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD,
+	  "step 4 ipport 0.0.0.0:443 (0.0.0.0 applies to IPv6 clients too when no [::] entry "
+	  "exists): entry found: chosen" },
+	{ { "0.0.0.0:443" }, "2001:db8::7", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD,
+	  "step 4 ipport [::]:443: no entry" },
+	/* only [::] */
+	{ { "[::]:443" }, "127.0.0.1", NULL, CERT_STEP_NONE, "step 4 ipport 0.0.0.0:443: no entry" },
+	{ { "[::]:443" }, "::ffff:127.0.0.1", NULL, CERT_STEP_NONE, NULL },  /* mapped = IPv4 */
+	{ { "[::]:443" }, "::1", "[::]:443", CERT_STEP_IPPORT_WILDCARD,
+	  "step 4 ipport [::]:443: entry found: chosen" },
+	/* both: each family its own */
+	{ { "0.0.0.0:443", "[::]:443" }, "127.0.0.1", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD, NULL },
+	{ { "[::]:443", "0.0.0.0:443" }, "::1", "[::]:443", CERT_STEP_IPPORT_WILDCARD, NULL },
+	/* exact entries first, each for its own address only */
+	{ { "127.0.0.1:443", "[::1]:443", "0.0.0.0:443", "[::]:443" }, "127.0.0.1",
+	  "127.0.0.1:443", CERT_STEP_IPPORT_EXACT, "step 1 ipport 127.0.0.1:443: entry found" },
+	{ { "127.0.0.1:443", "[::1]:443", "0.0.0.0:443", "[::]:443" }, "::1",
+	  "[::1]:443", CERT_STEP_IPPORT_EXACT, "step 1 ipport [::1]:443: entry found" },
+	{ { "127.0.0.1:443", "0.0.0.0:443" }, "::1", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD,
+	  "step 1 ipport [::1]:443: no entry" },
+	{ { "[::1]:443", "0.0.0.0:443" }, "::2", "0.0.0.0:443", CERT_STEP_IPPORT_WILDCARD, NULL },
+	{ { "[::1]:443", "[::]:443" }, "127.0.0.1", NULL, CERT_STEP_NONE, NULL },
+	/* nothing: both wildcards tried, then step 5 */
+	{ { "0.0.0.0:8443", "[::]:8443" }, "::1", NULL, CERT_STEP_NONE,
+	  "step 4 ipport 0.0.0.0:443: no entry" },
+};
+#define NFAMILY_ROWS (int)(sizeof(family_rows) / sizeof(family_rows[0]))
+
+START_TEST(test_binding_cert_wildcard_families)
+{
+	int row = _i / 4, iis8 = _i & 1, with_sni = (_i >> 1) & 1, k;
+	const char *sni = with_sni ? "sitev1.mysite.com" : NULL, *got;
+	struct cert_choice c;
+	char want_by[128];
+
+	cfg_reset(iis8 ? CONF_MODE_IIS8 : CONF_MODE_IIS7);
+	for (k = 0; k < 4 && family_rows[row].entries[k] != NULL; k++)
+		add_cert(family_rows[row].entries[k]);
+	got = resolve(family_rows[row].client, 443, sni, &c);
+	if (family_rows[row].want == NULL) {
+		ck_assert_msg(got == NULL, "row %d (%s): got %s", row, family_rows[row].client, got);
+		ck_assert_str_eq(c.selected_by, "none");
+		ck_assert(steps_mention(&c, "step 5: no certificate"));
+	} else {
+		ck_assert_msg(got != NULL && strcmp(got, family_rows[row].want) == 0,
+		    "row %d (%s): got %s, want %s", row, family_rows[row].client,
+		    got != NULL ? got : "none", family_rows[row].want);
+		snprintf(want_by, sizeof(want_by), "ipport %s", family_rows[row].want);
+		ck_assert_str_eq(c.selected_by, want_by);
+	}
+	ck_assert_int_eq(c.step, family_rows[row].step);
+	ck_assert_int_eq(c.sni_used, 0);
+	if (family_rows[row].note != NULL)
+		ck_assert_msg(steps_mention(&c, family_rows[row].note), "row %d: no \"%s\"", row,
+		    family_rows[row].note);
+}
+END_TEST
+
+/* With SNI in iis8 the name's entry still comes before either wildcard, over IPv6 too. */
+START_TEST(test_binding_cert_iis8_ipv6_sni_before_wildcard)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("0.0.0.0:443");
+	add_cert("sitev2.mysite.com:443");
+	ck_assert_str_eq(resolve("::1", 443, "sitev2.mysite.com", &c), "sitev2.mysite.com:443");
+	ck_assert_int_eq(c.step, CERT_STEP_HOSTNAMEPORT);
+	ck_assert_str_eq(resolve("::1", 443, "sitev1.mysite.com", &c), "0.0.0.0:443");
+	ck_assert_int_eq(c.step, CERT_STEP_IPPORT_WILDCARD);
+	ck_assert(steps_mention(&c, "step 2 hostnameport sitev1.mysite.com:443: no entry"));
+	ck_assert(steps_mention(&c, "applies to IPv6 clients too"));
 }
 END_TEST
 
@@ -618,6 +705,8 @@ binding_suite(void)
 	tcase_add_test(c, test_binding_cert_iis7_ipport_whatever_the_sni);
 	tcase_add_test(c, test_binding_cert_iis7_exact_ip_first);
 	tcase_add_test(c, test_binding_cert_iis7_nothing);
+	tcase_add_loop_test(c, test_binding_cert_wildcard_families, 0, NFAMILY_ROWS * 4);
+	tcase_add_test(c, test_binding_cert_iis8_ipv6_sni_before_wildcard);
 	tcase_add_test(c, test_binding_cert_iis8_sni);
 	tcase_add_test(c, test_binding_cert_iis8_exact_ip_beats_sni);
 	tcase_add_test(c, test_binding_cert_iis8_no_fallback_fails);

@@ -320,7 +320,7 @@ START_TEST(test_conf_sections)
 	ck_error("[sslcert]\n", "t.ini:1: [sslcert] needs a key: [sslcert 0.0.0.0:443] "
 	    "(ipport), [sslcert name:443] (hostnameport) or [sslcert ccs:443]");
 	ck_error("[sslcert *:443]\n", "t.ini:1: sslcert \"*:443\": netsh has no \"*\"; use "
-	    "0.0.0.0:443 (all IPv4) or [::]:443 (all IPv6)");
+	    "0.0.0.0:443 (all IPv4 and IPv6 addresses) or [::]:443 (IPv6 only)");
 	/* sslcert keys are compared as addresses, not as text */
 	ck_error("[server]\nmode = iis8\n"
 	    "[sslcert [::]:443]\ncertificate = a.pem\n"

@@ -896,6 +896,57 @@ START_TEST(test_import_binding_flags_to_entries)
 }
 END_TEST
 
+/*
+ * Which ipport entry serves a binding follows §1.1 step 4 (issue 19): 0.0.0.0 serves IPv6
+ * clients when there is no [::] entry, [::] never serves IPv4 ones.  So an IPv6 binding's
+ * flags reach 0.0.0.0; an IPv4 binding with only [::] has no entry; a "*" binding with
+ * only [::] has none for its IPv4 clients.
+ */
+START_TEST(test_import_ipport_entries_by_family)
+{
+	char apph[] = "/tmp/check_import_d.XXXXXX", ssl[] = "/tmp/check_import_e.XXXXXX";
+	static const char a[] =
+	    "<configuration><system.applicationHost><sites>\n"
+	    "<site name=\"A\" id=\"1\"><bindings>\n"
+	    "<binding protocol=\"https\" bindingInformation=\"[::1]:8443:\" sslFlags=\"4\" />\n"
+	    "<binding protocol=\"https\" bindingInformation=\"127.0.0.1:9443:\" sslFlags=\"0\" />\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:10443:\" sslFlags=\"0\" />\n"
+	    "<binding protocol=\"https\" bindingInformation=\"*:8443:\" sslFlags=\"0\" />\n"
+	    "</bindings></site>\n"
+	    "</sites></system.applicationHost></configuration>\n";
+	static const char s[] =
+	    "\r\nSSL Certificate bindings:\r\n-------------------------\r\n\r\n"
+	    "    IP:port                      : 0.0.0.0:8443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n\r\n"
+	    "    IP:port                      : [::]:9443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n\r\n"
+	    "    IP:port                      : [::]:10443\r\n"
+	    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n\r\n";
+	struct result r;
+
+	temp_write(apph, a);
+	temp_write(ssl, s);
+	run_import(&r, apph, ssl, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	/* [::1]:8443's disablehttp2 goes to 0.0.0.0:8443, the entry its clients get */
+	HAS(r.text, "certhash = 5e537858f558b101c877dd9a442344dd7f110794\n"
+	    "disablehttp2 = enable\n");
+	HASNT(r.warnings, "not carried over");
+	HASNT(r.warnings, "[::1]:8443: (sslFlags 0) has no ipport entry");
+	HAS(r.warnings, ":4: warning: site \"A\": binding https/127.0.0.1:9443: (sslFlags 0) has "
+	    "no ipport entry for its IP:9443 in ");
+	HAS(r.warnings, ": clients get no certificate\n");
+	HAS(r.warnings, ":5: warning: site \"A\": binding https/*:10443: (sslFlags 0) has no "
+	    "ipport entry for its IP:10443 in ");
+	HAS(r.warnings, ": IPv4 clients get no certificate ([::] serves IPv6 clients only; "
+	    "0.0.0.0 would serve both)\n");
+	HASNT(r.warnings, "https/*:8443:");
+	unlink(apph);
+	unlink(ssl);
+	result_free(&r);
+}
+END_TEST
+
 /* IIS's <access sslFlags>: server-wide, a site's, its paths'; uploadReadAheadSize. */
 START_TEST(test_import_access_locations)
 {
@@ -987,6 +1038,7 @@ import_suite(void)
 	tcase_add_test(tc, test_import_every_flag_keys);
 	tcase_add_test(tc, test_import_netsh_unknown_lines);
 	tcase_add_test(tc, test_import_binding_flags_to_entries);
+	tcase_add_test(tc, test_import_ipport_entries_by_family);
 	tcase_add_test(tc, test_import_access_locations);
 	tcase_add_test(tc, test_import_two_sites_2012);
 	tcase_add_test(tc, test_import_several_sites_2022);

@@ -451,7 +451,9 @@ END_TEST
 /*
  * A "*" binding listens on 0.0.0.0 and [::]: clients of each family get the entry of
  * their own wildcard (issue 12 item 5).  Different certificates: two rows and the
- * IPv6 client's mismatch is an error; no [::] entry: IPv6 clients get no certificate.
+ * IPv6 client's mismatch is an error; no [::] entry: IPv6 clients get the 0.0.0.0 one,
+ * which "is applicable to all IPv4 and IPv6 addresses" (issue 19); [::] alone serves no
+ * IPv4 client.
  */
 START_TEST(test_views_check_both_families)
 {
@@ -484,16 +486,39 @@ START_TEST(test_views_check_both_families)
 	free(got);
 	conf_free(cfg);
 
-	/* the usual IIS table, 0.0.0.0 only: IPv6 clients fail the handshake */
+	/* the usual IIS table, 0.0.0.0 only: it applies to IPv6 clients too (S48), so both
+	 * families get sitev1 and the rows merge */
 	cfg = load_text("[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
 	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
 	got = capture(cfg, CHECK, &rc);
+	ck_assert_int_eq(rc, 0);
+	assert_text(strstr(got, "V1 (id:1)"),
+	    "V1 (id:1) https/*:8443:sitev1.mysite.com on 0.0.0.0:8443 and [::]:8443\n"
+	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
+	    "\n"
+	    "2 predictions: 2 ok\n");
+	json = capture(cfg, CHECK_JSON, NULL);
+	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": null, "
+	    "\"certificate\": {\"subject\": \"CN=sitev1.mysite.com\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"selected_by\": \"ipport 0.0.0.0:8443\"}, "
+	    "\"verdict\": \"ok\""));
+	ck_assert_ptr_null(strstr(json, "no-certificate"));
+	free(json);
+	free(got);
+	conf_free(cfg);
+
+	/* [::] only: it is for IPv6 clients alone; IPv4 clients get no certificate */
+	cfg = load_text("[sslcert [::]:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	got = capture(cfg, CHECK, &rc);
 	ck_assert_int_eq(rc, 2);
-	ck_assert_ptr_nonnull(strstr(got, "  without SNI (IPv6)                 (none)             "
-	    "none                 no-certificate (no certificate binding matches [::]:8443 "
-	    "without SNI: the handshake fails)\n"));
+	ck_assert_ptr_nonnull(strstr(got, "  without SNI (IPv4)                 (none)             "
+	    "none              no-certificate (no certificate binding matches 0.0.0.0:8443 "
+	    "without SNI: the handshake fails)\n"
+	    "  without SNI (IPv6)                 sitev1.mysite.com  ipport [::]:8443  ok\n"));
 	ck_assert_ptr_nonnull(strstr(got, "  V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com "
-	    "with and without SNI over IPv6 gets no certificate: the handshake fails "
+	    "with and without SNI over IPv4 gets no certificate: the handshake fails "
 	    "(no-certificate)\n"));
 	free(got);
 	conf_free(cfg);
@@ -576,6 +601,46 @@ START_TEST(test_views_explain_two_sites_mismatch)
 	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n"));
 	ck_assert_ptr_nonnull(strstr(got, "   curl: (60) SSL: no alternative certificate subject "
 	    "name matches target host name 'sitev2.mysite.com'\n"));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* An IPv6 client of a "*" binding with only [sslcert 0.0.0.0:P]: step 4 tries [::], then
+ * takes 0.0.0.0, and says why (issue 19); with a [::] entry too, that one. */
+START_TEST(test_views_explain_ipv6_client_of_ipv4_wildcard)
+{
+	struct conf *cfg = load_text("[server]\nmode = iis8\n"
+	    "[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	char *got = explain(cfg, "::1", 8443, "sitev1.mysite.com", NULL, 0, 0);
+	char want[512];
+
+	ck_assert_ptr_nonnull(strstr(got, "1. accepted a connection on [::1]:8443 (https)\n"));
+	ck_assert_ptr_nonnull(strstr(got, "3. certificate lookup (mode iis8):\n"
+	    "     step 1 ipport [::1]:8443: no entry\n"
+	    "     step 2 hostnameport sitev1.mysite.com:8443: no entry\n"
+	    "     step 3 ccs 8443: no Central Certificate Store entry for port 8443\n"
+	    "     step 4 ipport [::]:8443: no entry\n"
+	    "     step 4 ipport 0.0.0.0:8443 (0.0.0.0 applies to IPv6 clients too when no [::] "
+	    "entry exists): entry found: chosen\n"));
+	snprintf(want, sizeof(want), "   chosen: CN=sitev1.mysite.com, thumbprint %s, selected by "
+	    "ipport 0.0.0.0:8443\n", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(got, want));
+	ck_assert_ptr_nonnull(strstr(got, "5. verdict for sitev1.mysite.com: ok"));
+	free(got);
+	conf_free(cfg);
+
+	cfg = load_text("[sslcert 0.0.0.0:8443]\ncertificate = sitev1.pem\nkey = sitev1.key\n"
+	    "[sslcert [::]:8443]\ncertificate = sitev2.pem\nkey = sitev2.key\n"
+	    "[site V1]\nid = 1\nbindings = https/*:8443:sitev1.mysite.com\n");
+	got = explain(cfg, "::1", 8443, "sitev1.mysite.com", NULL, 1, 0);
+	ck_assert_ptr_nonnull(strstr(got, "     step 4 ipport [::]:8443: entry found: chosen\n"));
+	ck_assert_ptr_nonnull(strstr(got, "selected by ipport [::]:8443\n"));
+	free(got);
+	got = explain(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", NULL, 1, 0);
+	ck_assert_ptr_nonnull(strstr(got, "     step 4 ipport 0.0.0.0:8443: entry found: chosen\n"));
+	ck_assert_ptr_null(strstr(got, "[::]"));
 	free(got);
 	conf_free(cfg);
 }
@@ -1261,6 +1326,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_check_certificate_not_available);
 	tcase_add_test(tc, test_views_explain_two_sites_mismatch);
 	tcase_add_test(tc, test_views_explain_iis8_sni_used_and_missing);
+	tcase_add_test(tc, test_views_explain_ipv6_client_of_ipv4_wildcard);
 	tcase_add_test(tc, test_views_explain_http_and_unknown_host);
 	tcase_add_test(tc, test_cli_parse_commands);
 	tcase_add_test(tc, test_cli_parse_explain);

@@ -61,6 +61,28 @@ print(len(rows), r["site"], r["verdict"], r["certificate"]["subject"], r["certif
 		"4 MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443"
 fi
 
+# The README's fixes and the sysbind(8) example, over IPv4 and IPv6 alike: a "*" binding's
+# IPv6 clients get the 0.0.0.0 entry when there is no [::] one (issue 19).
+run check -c "$EX/ccs.ini"
+expect_eq "check ccs.ini exits 0" "$rc" 0
+expect_contains "check ccs: all ok, IPv6 clients too" "$out"$'\n' $'\n4 predictions: 4 ok\n'
+run check -c "$EX/iis8-sni.ini"
+expect_eq "check iis8-sni.ini: exits 1 for sitev2's clients without SNI only" \
+	"$rc $(printf '%s\n' "$out" | sed -n '/^client errors:/,$p' | sed 1d)" \
+	"1   MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com without SNI is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
+mkdir -p "$T/man"
+ln -s "$SB_ROOT/conf/certs" "$T/man/certs"
+sed -n '/^IIS 7.s story/,/^\.Ed/p' "$SB_ROOT/man/sysbind.8" | sed '1,/^\.Bd/d; /^\.Ed/d' \
+	>"$T/man/two-sites.ini"
+(cd "$T/man" && "$SB_BIN" check -c two-sites.ini >"$T/out" 2>"$T/err"); rc=$?
+expect_eq "sysbind(8)'s example: check exits 1, for sitev2's name-mismatch alone" \
+	"$rc $(grep -E '^[0-9]+ predictions?:' "$T/out")" "1 4 predictions: 2 ok, 2 name-mismatch"
+run explain -c "$EX/iis8-sni.ini" --local '[::1]:8443' --host sitev1.mysite.com --no-sni
+expect_contains "explain over ::1 without SNI: 0.0.0.0 after [::], and why" "$out" \
+	"     step 4 ipport [::]:8443: no entry
+     step 4 ipport 0.0.0.0:8443 (0.0.0.0 applies to IPv6 clients too when no [::] entry exists): entry found: chosen"
+expect_contains "... verdict ok" "$out" "5. verdict for sitev1.mysite.com: ok"
+
 # explain: one connection, step by step.
 run explain -c "$EX/two-sites.ini" --local 127.0.0.1:8443 --host sitev2.mysite.com
 expect_eq "explain exits 0 even for a predicted error" "$rc" 0
