@@ -486,13 +486,13 @@ stream_summary(int32_t id)
 		if (f->stream != id || f->type == NGHTTP2_WINDOW_UPDATE)
 			continue;
 		if (f->type == NGHTTP2_DATA && in_data) {
-			/* extend the entry: rewrite its ES */
-			if (at >= 3 && strcmp(buf + at - 3, " ES") == 0)
-				buf[at -= 3] = '\0';
+			/* the entry goes on (a DATA after one that ended the stream is an entry
+			 * of its own: in_data is 0 then) */
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s", es);
+			in_data = *es == '\0';
 			continue;
 		}
-		in_data = f->type == NGHTTP2_DATA;
+		in_data = f->type == NGHTTP2_DATA && *es == '\0';
 		if (at > 0)
 			at += (size_t)snprintf(buf + at, sizeof(buf) - at, "; ");
 		if (f->type == NGHTTP2_HEADERS)
@@ -595,6 +595,16 @@ static struct evbuffer *cl_out;      /* raw bytes for the server, before the ses
 static const size_t *cuts;           /* feed split at these offsets of the whole input */
 static size_t ncuts, cut_at, fed;
 static struct conf *cfg;
+static int clbad;                    /* frames the client session found invalid */
+
+static int
+cl_invalid(nghttp2_session *s, const nghttp2_frame *f, int lib_error, void *u)
+{
+	clbad++;
+	ev("client: invalid %s on stream %d: %s", frame_type(f->hd.type), f->hd.stream_id,
+	    nghttp2_strerror(lib_error));
+	return 0;
+}
 
 /* Hand bytes to the server as the transport would: into conn_in, then framing->input,
  * once per cut (the cuts are offsets into everything the client ever sent). */
@@ -707,6 +717,7 @@ t_start(int with_client)
 	xlive = NULL;   /* (without fork mode, what a failed test left) */
 	on_request = on_push = NULL;
 	push_answered = 0;
+	clbad = 0;
 	cuts = NULL;
 	ncuts = cut_at = fed = 0;
 	if (cfg == NULL)
@@ -727,6 +738,7 @@ t_start(int with_client)
 	cl = NULL;
 	if (with_client) {
 		ck_assert_int_eq(nghttp2_session_callbacks_new(&cbs), 0);
+		nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, cl_invalid);
 		ck_assert_int_eq(nghttp2_session_client_new(&cl, cbs, NULL), 0);
 		nghttp2_session_callbacks_del(cbs);
 		ck_assert_int_eq(nghttp2_submit_settings(cl, NGHTTP2_FLAG_NONE, NULL, 0), 0);
@@ -803,6 +815,17 @@ cl_body_more(int32_t id, struct clbody *b, const char *s, int eof)
 	b->len += strlen(s);
 	b->eof = eof;
 	(void)nghttp2_session_resume_data(cl, id);
+}
+
+/* What the client session has to send, queued for the server's next input call. */
+static void
+cl_flush(void)
+{
+	const uint8_t *d;
+	ssize_t n;
+
+	while ((n = nghttp2_session_mem_send(cl, &d)) > 0)
+		evbuffer_add(cl_out, d, (size_t)n);
 }
 
 /* ---- raw frames, for what the client session would not send ---- */
@@ -887,6 +910,7 @@ run_get(const size_t *c, size_t nc)
 	ck_assert_uint_eq(count_ev("abort %d:", id), 0);
 	ck_assert_uint_eq(count_ev("free %d:", id), 1);
 	ck_assert_int_eq(fc.state, FC_OPEN);
+	ck_assert_int_eq(clbad, 0);
 	fr = frames_text();
 	evs = ev_text(1);
 	if (asprintf(&out, "%s--\n%s", fr, evs) < 0)
@@ -971,6 +995,7 @@ START_TEST(test_h2_sync_answer)
 	ck_assert_uint_eq(count_frames(NGHTTP2_RST_STREAM), 0);
 	ck_assert_uint_eq(count_ev("free "), (size_t)t->n);
 	ck_assert_int_eq(fc.state, FC_OPEN);
+	ck_assert_int_eq(clbad, 0);
 	t_end();
 }
 END_TEST
@@ -1261,6 +1286,32 @@ START_TEST(test_h2_eof_in_flight)
 }
 END_TEST
 
+/* The rapid-reset defence (CVE-2023-44487) stays: a client that opens and resets streams
+ * faster than H2_RESET_BURST at once gets GOAWAY ENHANCE_YOUR_CALM; every reset stream's
+ * exchange is aborted once. */
+START_TEST(test_h2_rapid_reset_goaway)
+{
+	const struct frame *g;
+	int i;
+
+	t_start(1);
+	pump();
+	for (i = 0; i < 400 && goaway() == NULL; i++) {
+		int32_t id = cl_request("GET", "/", NULL);
+
+		cl_flush();   /* the HEADERS leave before the reset is submitted */
+		ck_assert_int_eq(nghttp2_submit_rst_stream(cl, NGHTTP2_FLAG_NONE, id,
+		    NGHTTP2_CANCEL), 0);
+		pump();
+	}
+	ck_assert_msg((g = goaway()) != NULL, "no GOAWAY after %d streams reset (%zu "
+	    "exchange_abort, %zu exchange_request)", i, count_ev("abort "), count_ev("request "));
+	ck_assert_str_eq(h2_code(g->error), h2_code(NGHTTP2_ENHANCE_YOUR_CALM));
+	ck_assert_int_ge(i, 200);   /* not before the burst is spent */
+	t_end();
+}
+END_TEST
+
 /* ---------- several streams in one input pass ---------- */
 
 static const struct push_case {
@@ -1292,16 +1343,7 @@ START_TEST(test_h2_push_every_stream)
 	on_push = t->push;
 	for (int i = 0; i < 4; i++)
 		id[i] = cl_request("GET", "/", NULL);
-	{
-		const uint8_t *d;
-		ssize_t n;
-		struct evbuffer *b = evbuffer_new();
-
-		while ((n = nghttp2_session_mem_send(cl, &d)) > 0)
-			evbuffer_add(b, d, (size_t)n);
-		evbuffer_add_buffer(cl_out, b);   /* one input call */
-		evbuffer_free(b);
-	}
+	cl_flush();
 	{
 		/* one input pass, then look before any later pass */
 		size_t len = evbuffer_get_length(cl_out);
@@ -1351,6 +1393,7 @@ h2_suite(void)
 	tcase_add_test(tc, test_h2_idle_timeout_goaway_sent);
 	tcase_add_test(tc, test_h2_stop_in_flight);
 	tcase_add_test(tc, test_h2_eof_in_flight);
+	tcase_add_test(tc, test_h2_rapid_reset_goaway);
 	tcase_add_loop_test(tc, test_h2_push_every_stream, 0,
 	    (int)(sizeof(push_cases) / sizeof(push_cases[0])));
 	suite_add_tcase(s, tc);
