@@ -86,6 +86,19 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAM
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB_OBJS) $(LLHTTP_OBJS) $(LIBS) $(CHECKLIBS)
 
+# check_h2 includes src/h2.c and fakes what h2.c calls outside itself (the transport,
+# the exchange): it links without conn.o, exchange.o and h2.o, against an archive of the
+# other objects, so that only those its code reaches are pulled in (h1.c, worker.c and
+# the others that call conn_* and exchange_* stay out).
+H2_FAKED := $(BUILD)/obj/conn.o $(BUILD)/obj/exchange.o $(BUILD)/obj/h2.o
+$(BUILD)/tests/libsysbind-noh2.a: $(filter-out $(H2_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+$(BUILD)/tests/check_h2: tests/check_h2.c src/h2.c $(BUILD)/tests/libsysbind-noh2.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-noh2.a $(LIBS) $(CHECKLIBS)
+
 $(BUILD)/tests/%: tests/tools/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS)
@@ -97,8 +110,11 @@ conf/certs/ca.pem: scripts/mkcerts.sh | $(DEPS_STAMP)
 run: $(BUILD)/sysbind certs
 	$(BUILD)/sysbind -c $(CONF)
 
+# Every suite runs, also after one failed (check_h2 holds tests of what h2.c does not do
+# yet); make unit fails if any did.
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t; done
+	@fail=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=30 $$t || fail=1; done; \
+	exit $$fail
 
 integration: $(BUILD)/sysbind $(TOOL_BINS) | $(TEST_STAMP)
 	tests/integration/run.sh $(BUILD)
