@@ -504,22 +504,22 @@ def _(x):
     x.conn_error(c, (E.PROTOCOL_ERROR, E.STREAM_CLOSED))
 
 
-@check("5.1 closed (both END_STREAMs): DATA: STREAM_CLOSED")
+@check("5.1 closed (both END_STREAMs): DATA: connection error STREAM_CLOSED")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req()))
     x.response(c, 1, 200)
     c.send_raw(frame(DATA, END_STREAM, 1, b"test"))
-    x.stream_error(c, 1, E.STREAM_CLOSED)
+    x.conn_error(c, E.STREAM_CLOSED)
 
 
-@check("5.1 closed (both END_STREAMs): HEADERS: STREAM_CLOSED")
+@check("5.1 closed (both END_STREAMs): HEADERS: connection error STREAM_CLOSED")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req()))
     x.response(c, 1, 200)
     c.send_raw(x.headers(1, x.req()))
-    x.stream_error(c, 1, E.STREAM_CLOSED)
+    x.conn_error(c, E.STREAM_CLOSED)
 
 
 @check("5.1 closed (both END_STREAMs): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or STREAM_CLOSED")
@@ -583,6 +583,19 @@ def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(path=slow())), priority(1, 1))
     x.stream_error(c, 1, E.PROTOCOL_ERROR)
+
+
+# 5.4.1 Connection error handling (every connection error above also asserts the close)
+
+@check("5.4.1 a connection error after a stream was answered: GOAWAY PROTOCOL_ERROR naming stream 1 as the last processed (6.8), then the close")
+def _(x):
+    c = x.conn()
+    c.send_raw(x.headers(1, x.req()))
+    x.response(c, 1, 200)
+    c.send_raw(ping(b"12345678", sid=3))
+    x.conn_error(c, E.PROTOCOL_ERROR)
+    if c.goaway[1] != 1:
+        raise CheckFailed("GOAWAY's last stream id is %d, not 1" % c.goaway[1])
 
 
 # 5.5 Extending HTTP/2
@@ -1073,6 +1086,11 @@ def _(x):
 @check("8.1 a 304 from the backend: HEADERS with END_STREAM, no RST_STREAM")
 def _(x):
     bodiless(x, "GET", "/status/304", 304)
+
+
+@check("8.1 a 304 from the backend with a Content-Length (the representation's): HEADERS with END_STREAM, no RST_STREAM")
+def _(x):
+    bodiless(x, "GET", "/status/304?length=1000", 304)
 
 
 @check("8.1 a 204 to a POST with a body: HEADERS with END_STREAM, no RST_STREAM")
