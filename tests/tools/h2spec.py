@@ -29,7 +29,6 @@ import os
 import re
 import socket
 import sys
-import time
 import traceback
 from types import SimpleNamespace
 
@@ -373,7 +372,8 @@ def _(x):
         raise CheckFailed("no PING ACK: " + c.describe())
 
 
-@check("4.1 reserved bit set in a HEADERS frame's stream identifier: ignored, the response arrives")
+@check("4.1 reserved bit set in a HEADERS frame's stream identifier: ignored, the response "
+       "arrives")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(0x80000001, x.req()))
@@ -390,7 +390,8 @@ def _(x):
                frame(DATA, END_STREAM, 1, b"d" * n))
     x.response(c, 1, 200)
     if b'"body_length":%d,' % n not in bytes(c.bodies.get(1, b"")):
-        raise CheckFailed("the backend did not get %d bytes: %r" % (n, bytes(c.bodies.get(1, b""))[:200]))
+        raise CheckFailed("the backend did not get %d bytes: %r" %
+                          (n, bytes(c.bodies.get(1, b""))[:200]))
 
 
 @check("4.2 DATA larger than SETTINGS_MAX_FRAME_SIZE: FRAME_SIZE_ERROR")
@@ -414,7 +415,8 @@ def _(x):
 
 # 4.3 Field section compression and decompression
 
-@check("4.3 a field block that cannot be decoded (a string cut short): connection error COMPRESSION_ERROR")
+@check("4.3 a field block that cannot be decoded (a string cut short): connection error "
+       "COMPRESSION_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, block(x.req()) + b"\x00\x0aab"))
@@ -465,7 +467,8 @@ def _(x):
     x.stream_error(c, 1, E.STREAM_CLOSED)
 
 
-@check("5.1 half-closed (remote): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or STREAM_CLOSED")
+@check("5.1 half-closed (remote): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or "
+       "STREAM_CLOSED")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(path=slow())),
@@ -496,7 +499,8 @@ def _(x):
     x.stream_error(c, 1, E.STREAM_CLOSED)
 
 
-@check("5.1 closed (the client's RST_STREAM): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or STREAM_CLOSED")
+@check("5.1 closed (the client's RST_STREAM): CONTINUATION: connection error PROTOCOL_ERROR "
+       "(6.10) or STREAM_CLOSED")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(path=slow())), rst_stream(1, E.CANCEL),
@@ -522,7 +526,8 @@ def _(x):
     x.conn_error(c, E.STREAM_CLOSED)
 
 
-@check("5.1 closed (both END_STREAMs): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or STREAM_CLOSED")
+@check("5.1 closed (both END_STREAMs): CONTINUATION: connection error PROTOCOL_ERROR (6.10) or "
+       "STREAM_CLOSED")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req()))
@@ -549,7 +554,8 @@ def _(x):
     x.conn_error(c, E.PROTOCOL_ERROR)
 
 
-@check("5.1.1 HEADERS on a stream id lower than one already opened: connection error PROTOCOL_ERROR")
+@check("5.1.1 HEADERS on a stream id lower than one already opened: connection error "
+       "PROTOCOL_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(5, x.req(path=slow())), x.headers(3, x.req()))
@@ -558,7 +564,8 @@ def _(x):
 
 # 5.1.2 Stream concurrency
 
-@check("5.1.2 one stream beyond SETTINGS_MAX_CONCURRENT_STREAMS: stream error PROTOCOL_ERROR or REFUSED_STREAM")
+@check("5.1.2 one stream beyond SETTINGS_MAX_CONCURRENT_STREAMS: stream error PROTOCOL_ERROR or "
+       "REFUSED_STREAM")
 def _(x):
     c = x.conn()
     n = c.server_settings.get(MAX_CONCURRENT_STREAMS)
@@ -587,7 +594,8 @@ def _(x):
 
 # 5.4.1 Connection error handling (every connection error above also asserts the close)
 
-@check("5.4.1 a connection error after a stream was answered: GOAWAY PROTOCOL_ERROR naming stream 1 as the last processed (6.8), then the close")
+@check("5.4.1 a connection error after a stream was answered: GOAWAY PROTOCOL_ERROR naming "
+       "stream 1 as the last processed (6.8), then the close")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req()))
@@ -683,7 +691,8 @@ def _(x):
     x.conn_error(c, E.PROTOCOL_ERROR)
 
 
-@check("6.2 HEADERS without END_HEADERS, then HEADERS on another stream: connection error PROTOCOL_ERROR")
+@check("6.2 HEADERS without END_HEADERS, then HEADERS on another stream: connection error "
+       "PROTOCOL_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(), end_headers=False), x.headers(3, x.req()))
@@ -798,7 +807,8 @@ def _(x):
         raise CheckFailed("no SETTINGS ACK: " + c.describe())
 
 
-@check("6.5.3 two values of SETTINGS_INITIAL_WINDOW_SIZE in one frame: processed in order (DATA of 1 octet)")
+@check("6.5.3 two values of SETTINGS_INITIAL_WINDOW_SIZE in one frame: processed in order (DATA "
+       "of 1 octet)")
 def _(x):
     c = x.conn(auto_window=False)
     c.send_raw(settings((INITIAL_WINDOW_SIZE, 100), (INITIAL_WINDOW_SIZE, 1)))
@@ -897,7 +907,8 @@ def _(x):
                           (c.data_lengths(1), c.describe(1)))
 
 
-@check("6.9.1 WINDOW_UPDATE taking the connection window past 2^31-1: connection error FLOW_CONTROL_ERROR")
+@check("6.9.1 WINDOW_UPDATE taking the connection window past 2^31-1: connection error "
+       "FLOW_CONTROL_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(window_update(0, MAXWIN))
@@ -928,7 +939,8 @@ def _(x):
                           (c.data_lengths(1), c.describe(1)))
 
 
-@check("6.9.2 SETTINGS_INITIAL_WINDOW_SIZE lowered below what was sent: the window goes negative, DATA only once it is positive")
+@check("6.9.2 SETTINGS_INITIAL_WINDOW_SIZE lowered below what was sent: the window goes "
+       "negative, DATA only once it is positive")
 def _(x):
     c = x.conn({INITIAL_WINDOW_SIZE: 5}, auto_window=False)
     c.send_raw(x.headers(1, x.req(path="/bytes/1000")))
@@ -951,7 +963,8 @@ def _(x):
                           (c.data_lengths(1), c.describe(1)))
 
 
-@check("6.9.2 SETTINGS_INITIAL_WINDOW_SIZE change overflowing an open stream's window: connection error FLOW_CONTROL_ERROR")
+@check("6.9.2 SETTINGS_INITIAL_WINDOW_SIZE change overflowing an open stream's window: "
+       "connection error FLOW_CONTROL_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(path=slow())), window_update(1, MAXWIN - 65535))
@@ -1029,7 +1042,8 @@ def _(x):
 
 # 7 Error codes
 
-@check("7 GOAWAY with an unknown error code: no special behaviour, the open stream's response arrives")
+@check("7 GOAWAY with an unknown error code: no special behaviour, the open stream's response "
+       "arrives")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req(path=slow(300))),
@@ -1046,7 +1060,8 @@ def _(x):
 
 # 8.1 HTTP message framing
 
-@check("8.1 POST with a trailer section (HEADERS, DATA, HEADERS with END_STREAM): the response arrives")
+@check("8.1 POST with a trailer section (HEADERS, DATA, HEADERS with END_STREAM): the response "
+       "arrives")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req("POST", "/echo"), False), frame(DATA, 0, 1, b"test"),
@@ -1054,7 +1069,8 @@ def _(x):
     x.response(c, 1, 200)
 
 
-@check("8.1 a second HEADERS without END_STREAM (trailers that do not end the stream): stream error PROTOCOL_ERROR")
+@check("8.1 a second HEADERS without END_STREAM (trailers that do not end the stream): stream "
+       "error PROTOCOL_ERROR")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req("POST", "/echo"), False), frame(DATA, 0, 1, b"test"),
@@ -1088,7 +1104,8 @@ def _(x):
     bodiless(x, "GET", "/status/304", 304)
 
 
-@check("8.1 a 304 from the backend with a Content-Length (the representation's): HEADERS with END_STREAM, no RST_STREAM")
+@check("8.1 a 304 from the backend with a Content-Length (the representation's): HEADERS with "
+       "END_STREAM, no RST_STREAM")
 def _(x):
     bodiless(x, "GET", "/status/304?length=1000", 304)
 
@@ -1104,7 +1121,8 @@ def _(x):
         raise CheckFailed("the response's HEADERS did not carry END_STREAM")
 
 
-@check("8.1 a 304 to a request ended by an empty DATA frame: HEADERS with END_STREAM, no RST_STREAM")
+@check("8.1 a 304 to a request ended by an empty DATA frame: HEADERS with END_STREAM, no "
+       "RST_STREAM")
 def _(x):
     c = x.conn()
     c.send_raw(x.headers(1, x.req("GET", "/status/304"), False), frame(DATA, END_STREAM, 1))
@@ -1148,17 +1166,20 @@ def early(x, authority, path, status):
     return "PASS", "frames: " + seq
 
 
-@check("8.1 early answer (a stopped site's 503 to a POST whose body goes on): the whole response, then at most RST_STREAM NO_ERROR")
+@check("8.1 early answer (a stopped site's 503 to a POST whose body goes on): the whole "
+       "response, then at most RST_STREAM NO_ERROR")
 def _(x):
     return early(x, x.args.stopped_authority, "/echo", 503)
 
 
-@check("8.1 early answer (a site without a backend, its diagnostic page): the whole response, then at most RST_STREAM NO_ERROR")
+@check("8.1 early answer (a site without a backend, its diagnostic page): the whole response, "
+       "then at most RST_STREAM NO_ERROR")
 def _(x):
     return early(x, x.args.nobackend_authority, "/echo", 200)
 
 
-@check("8.1 early answer (the backend's 403 before the body): the whole response, then at most RST_STREAM NO_ERROR")
+@check("8.1 early answer (the backend's 403 before the body): the whole response, then at most "
+       "RST_STREAM NO_ERROR")
 def _(x):
     return early(x, None, "/fault/early-403", 403)
 
@@ -1199,7 +1220,8 @@ for _name, _field in [
         ("8.2.1 a field value with NUL", ("x-bad", "a\x00b")),
         ("8.2.1 a field value with CR", ("x-bad", "a\rb")),
         ("8.2.1 a field value with LF", ("x-bad", "a\nb")),
-        ("8.2.1 a field value with CRLF and a field line after it", ("x-bad", "a\r\nx-smuggled: 1")),
+        ("8.2.1 a field value with CRLF and a field line after it",
+         ("x-bad", "a\r\nx-smuggled: 1")),
         ("8.2.1 a field value starting with a space", ("x-bad", " a")),
         ("8.2.1 a field value ending with a tab", ("x-bad", "a\t")),
         ("8.2.2 a connection field", ("connection", "keep-alive")),
@@ -1250,9 +1272,12 @@ def dup(x, name):
 
 
 for _name, _fn in [
-        ("8.3 an unknown pseudo-header field", lambda x: x.req()[:4] + [(":foo", "bar")] + x.req()[4:]),
-        ("8.3 a response pseudo-header field (:status) in a request", lambda x: x.req()[:4] + [(":status", "200")] + x.req()[4:]),
-        ("8.3 a pseudo-header field after a regular field", lambda x: x.req()[:3] + [("x-regular", "1"), x.req()[3]] + x.req()[4:]),
+        ("8.3 an unknown pseudo-header field",
+         lambda x: x.req()[:4] + [(":foo", "bar")] + x.req()[4:]),
+        ("8.3 a response pseudo-header field (:status) in a request",
+         lambda x: x.req()[:4] + [(":status", "200")] + x.req()[4:]),
+        ("8.3 a pseudo-header field after a regular field",
+         lambda x: x.req()[:3] + [("x-regular", "1"), x.req()[3]] + x.req()[4:]),
         ("8.3 :method twice", lambda x: dup(x, ":method")),
         ("8.3 :scheme twice", lambda x: dup(x, ":scheme")),
         ("8.3 :path twice", lambda x: dup(x, ":path")),
@@ -1262,11 +1287,14 @@ for _name, _fn in [
         ("8.3.1 no :path", lambda x: without(x, ":path")),
         ("8.3.1 an empty :path", lambda x: x.req(path="")),
         ("8.3.1 :path not origin-form (\"evil\")", lambda x: x.req(path="evil")),
-        ("8.3.1 :path in absolute-form (\"http://evil.example/x\")", lambda x: x.req(path="http://evil.example/x")),
+        ("8.3.1 :path in absolute-form (\"http://evil.example/x\")",
+         lambda x: x.req(path="http://evil.example/x")),
         ("8.3.1 :path \"*\" with GET", lambda x: x.req(path="*")),
-        ("8.3.1 :scheme foo (not https on TLS) with :path http://evil.example/x", lambda x: x.req(path="http://evil.example/x", scheme="foo")),
+        ("8.3.1 :scheme foo (not https on TLS) with :path http://evil.example/x",
+         lambda x: x.req(path="http://evil.example/x", scheme="foo")),
         ("8.5 CONNECT with :scheme and :path", lambda x: x.req("CONNECT", "/")),
-        ("8.5 CONNECT without :authority", lambda x: [(":method", "CONNECT"), ("x-check", x.marker)])]:
+        ("8.5 CONNECT without :authority",
+         lambda x: [(":method", "CONNECT"), ("x-check", x.marker)])]:
     check(_name + ": malformed, not forwarded")(bad_request(_fn))
 
 
@@ -1288,7 +1316,8 @@ def _(x):
 
 # 8.5 The CONNECT method
 
-@check("8.5 CONNECT (:method and :authority only): 400 as HTTP/1.1's CONNECT gets, no backend connection")
+@check("8.5 CONNECT (:method and :authority only): 400 as HTTP/1.1's CONNECT gets, no backend "
+       "connection")
 def _(x):
     before = x.accepted()
     c = x.conn()
@@ -1314,18 +1343,26 @@ def hpack_error(blk_fn):
 
 
 for _name, _fn in [
-        ("RFC 7541 2.3.3 an indexed field beyond both tables (index 70)", lambda x: block(x.req()) + hpack_int(70, 7, 0x80)),
-        ("RFC 7541 2.3.3 a literal whose name index is beyond both tables (70)", lambda x: block(x.req()) + hpack_int(70, 6, 0x40) + b"\x01a"),
-        ("RFC 7541 5.1 an integer beyond any limit (an index of 2^70)", lambda x: block(x.req()) + b"\xff" + b"\xff" * 10 + b"\x01"),
-        ("RFC 7541 5.2 a Huffman string holding EOS", lambda x: block(x.req()) + b"\x00\x06x-test\x84\xff\xff\xff\xff"),
-        ("RFC 7541 5.2 Huffman padding longer than 7 bits", lambda x: block(x.req()) + b"\x00\x06x-test\x82\x1f\xff"),
-        ("RFC 7541 5.2 Huffman padding not the most significant bits of EOS", lambda x: block(x.req()) + b"\x00\x06x-test\x81\x18"),
+        ("RFC 7541 2.3.3 an indexed field beyond both tables (index 70)",
+         lambda x: block(x.req()) + hpack_int(70, 7, 0x80)),
+        ("RFC 7541 2.3.3 a literal whose name index is beyond both tables (70)",
+         lambda x: block(x.req()) + hpack_int(70, 6, 0x40) + b"\x01a"),
+        ("RFC 7541 5.1 an integer beyond any limit (an index of 2^70)",
+         lambda x: block(x.req()) + b"\xff" + b"\xff" * 10 + b"\x01"),
+        ("RFC 7541 5.2 a Huffman string holding EOS",
+         lambda x: block(x.req()) + b"\x00\x06x-test\x84\xff\xff\xff\xff"),
+        ("RFC 7541 5.2 Huffman padding longer than 7 bits",
+         lambda x: block(x.req()) + b"\x00\x06x-test\x82\x1f\xff"),
+        ("RFC 7541 5.2 Huffman padding not the most significant bits of EOS",
+         lambda x: block(x.req()) + b"\x00\x06x-test\x81\x18"),
         ("RFC 7541 6.1 an indexed field of index 0", lambda x: block(x.req()) + b"\x80"),
-        ("RFC 7541 6.3 a dynamic table size update after a field line", lambda x: block(x.req()) + b"\x20")]:
+        ("RFC 7541 6.3 a dynamic table size update after a field line",
+         lambda x: block(x.req()) + b"\x20")]:
     check(_name + ": connection error COMPRESSION_ERROR")(hpack_error(_fn))
 
 
-@check("RFC 7541 4.2 a dynamic table size update above SETTINGS_HEADER_TABLE_SIZE: connection error COMPRESSION_ERROR")
+@check("RFC 7541 4.2 a dynamic table size update above SETTINGS_HEADER_TABLE_SIZE: connection "
+       "error COMPRESSION_ERROR")
 def _(x):
     c = x.conn()
     limit = c.server_settings.get(HEADER_TABLE_SIZE, 4096)
@@ -1333,7 +1370,8 @@ def _(x):
     x.conn_error(c, E.COMPRESSION_ERROR)
 
 
-@check("RFC 7541 2.3.2 Huffman literals indexed, then reused from the dynamic table in a later block: both responses arrive")
+@check("RFC 7541 2.3.2 Huffman literals indexed, then reused from the dynamic table in a later "
+       "block: both responses arrive")
 def _(x):
     c = x.conn()
     c.send_raw(frame(HEADERS, END_STREAM | END_HEADERS, 1, c.enc.encode(x.req())))
@@ -1344,7 +1382,8 @@ def _(x):
     return "PASS", "second block %d octets" % len(blk)
 
 
-@check("RFC 7541 4.2 SETTINGS_HEADER_TABLE_SIZE 0: the server's next field block starts with a size update to 0")
+@check("RFC 7541 4.2 SETTINGS_HEADER_TABLE_SIZE 0: the server's next field block starts with a "
+       "size update to 0")
 def _(x):
     c = x.conn({HEADER_TABLE_SIZE: 0})
     c.send_raw(x.headers(1, x.req()))
