@@ -13,7 +13,7 @@
  *   /bytes/N           N pseudo-random bytes with Content-Length
  *   /chunked/N         the same bytes, chunked
  *   /close/N           the same bytes, close-delimited
- *   /status/N          status N
+ *   /status/N          status N ("/status/304?length=M": with Content-Length: M, no body)
  *   /slow/MS           answers /echo after MS milliseconds
  *   /stats             {"accepted":A,"requests":R}
  *   /bad               an invalid response;  /reset  closes without answering
@@ -449,10 +449,14 @@ respond(struct bconn *b)
 		char body[64];
 		int bodiless = status / 100 == 1 || status == 204 || status == 304;
 
+		const char *cl = strstr(p, "?length=");
+
 		snprintf(body, sizeof(body), "status %d\n", status);
 		start_head(b, status, out);
 		if (!bodiless)
 			evbuffer_add_printf(out, "Content-Length: %zu\r\n", strlen(body));
+		else if (status == 304 && cl != NULL)   /* the representation's (RFC 9110 8.6) */
+			evbuffer_add_printf(out, "Content-Length: %lld\r\n", atoll(cl + 8));
 		evbuffer_add(out, "\r\n", 2);
 		if (!bodiless && strcmp(b->method, "HEAD") != 0)
 			evbuffer_add(out, body, strlen(body));

@@ -52,7 +52,7 @@ def code_name(code):
 class Client:
     """One HTTP/2 connection and what the server sent on it."""
 
-    def __init__(self, args, settings=None, auto_window=True):
+    def __init__(self, args, settings=None, auto_window=True, preface=True):
         if args.host not in LOOPBACK:
             raise SystemExit("h2attack: loopback only (127.0.0.1 or ::1), not %s" % args.host)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -97,8 +97,8 @@ class Client:
         self.send_conn_window = 65535
         self.send_initial = 65535
         self.send_windows = {}
-        if self.alpn != "h2":
-            return
+        if self.alpn != "h2" or not preface:
+            return   # without preface: the caller sends its own (h2spec.py's section 3.4)
         s = SettingsFrame(0)
         for k, v in (settings or {}).items():
             s.settings[k] = v
