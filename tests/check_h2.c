@@ -1232,7 +1232,7 @@ START_TEST(test_h2_stop_in_flight)
 	t_start(1);
 	id = cl_request("GET", "/", NULL);
 	pump();
-	fc.fr->stop(&fc, fc.f);
+	fc.fr->retire(&fc, fc.f);
 	pump();
 	ck_assert_ptr_nonnull(g = goaway());
 	ck_assert_str_eq(h2_code(g->error), h2_code(NGHTTP2_NO_ERROR));
