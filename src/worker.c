@@ -267,6 +267,7 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 	unsigned long open;
 
+	log_tick();   /* a run of repeated log lines that went quiet gets its count */
 	if (!w->stopping) {
 		worker_reap(w);
 		return;
