@@ -97,10 +97,11 @@ void accesslog_httperr_write(struct accesslog *l, const struct accesslog_httperr
  */
 void accesslog_thread_hook(void (*schedule)(void *arg), void *arg);
 /* Write what every open log holds (a full pipe: what it takes; a #Remark once lines were
- * dropped and there is room).  Any thread; cheap when nothing is held. */
-void accesslog_flush_all(void);
-/* Write what l holds. */
-void accesslog_flush(struct accesslog *l);
+ * dropped and there is room).  Returns 1 when a pipe still holds lines back (call again
+ * soon), else 0.  Any thread; cheap when nothing is held. */
+int accesslog_flush_all(void);
+/* Write what l holds.  Returns 1 when some of it is still held (a full pipe), else 0. */
+int accesslog_flush(struct accesslog *l);
 /* Lines l dropped (a full pipe) since it was opened. */
 unsigned long accesslog_dropped(struct accesslog *l);
 

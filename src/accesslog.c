@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "accesslog.h"
@@ -267,27 +268,33 @@ accesslog_thread_hook(void (*schedule)(void *arg), void *arg)
 	accesslog_sched_armed = 0;
 }
 
-void
+int
 accesslog_flush(struct accesslog *l)
 {
+	int left;
+
 	if (l == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&l->mu);
 	if (l->len > 0 || l->dropped > 0)
 		accesslog_flush_locked(l);
+	left = l->len > 0 || l->dropped > 0;
 	pthread_mutex_unlock(&l->mu);
+	return left;
 }
 
-void
+int
 accesslog_flush_all(void)
 {
 	struct accesslog *l;
+	int left = 0;
 
 	accesslog_sched_armed = 0;
 	pthread_mutex_lock(&accesslog_reg_mu);
 	for (l = accesslog_reg; l != NULL; l = l->next)
-		accesslog_flush(l);
+		left |= accesslog_flush(l);
 	pthread_mutex_unlock(&accesslog_reg_mu);
+	return left;
 }
 
 unsigned long
@@ -449,7 +456,7 @@ accesslog_close(struct accesslog *l)
 {
 	struct accesslog **pp;
 	struct pollfd pfd;
-	int waited = 0;
+	struct timespec t0, t;
 
 	if (l == NULL)
 		return;
@@ -463,13 +470,16 @@ accesslog_close(struct accesslog *l)
 	pthread_mutex_lock(&l->mu);
 	accesslog_flush_locked(l);
 	/* the last lines: a pipe gets a moment to take them, then they are counted lost */
-	while (l->target != ACCESSLOG_FILE && (l->len > 0 || l->dropped > 0) &&
-	    waited < ACCESSLOG_CLOSE_MS) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (l->target != ACCESSLOG_FILE && (l->len > 0 || l->dropped > 0)) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+		    ACCESSLOG_CLOSE_MS)
+			break;
 		pfd.fd = l->fd;
 		pfd.events = POLLOUT;
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
 			break;
-		waited += 100;
 		accesslog_flush_locked(l);
 	}
 	if (l->len > 0) {

@@ -33,6 +33,7 @@
 #define WORKER_MAX        64
 #define WORKER_TICK_MS    1000   /* retired servers are looked at this often */
 #define WORKER_DRAIN_MS   100    /* and every connection while draining */
+#define WORKER_LOG_RETRY_MS 20   /* an access log's pipe that was full is tried again */
 
 struct worker_srv {
 	struct conn_server  srv;
@@ -270,7 +271,6 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 	unsigned long open;
 
 	log_tick();   /* a run of repeated log lines that went quiet gets its count */
-	accesslog_flush_all();   /* what a full pipe did not take last time */
 	if (!w->stopping) {
 		worker_reap(w);
 		return;
@@ -292,7 +292,12 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 static void
 worker_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	accesslog_flush_all();
+	struct worker *w = arg;
+	struct timeval retry = { 0, WORKER_LOG_RETRY_MS * 1000 };
+
+	/* a pipe that took only part: again shortly, while its reader catches up */
+	if (accesslog_flush_all() && !event_pending(w->flush, EV_TIMEOUT, NULL))
+		event_add(w->flush, &retry);
 }
 
 static void
