@@ -1,8 +1,8 @@
 /*
  * log — the daemon's own log on stderr: one line per event, prefixed with a UTC
  * timestamp and a level.  Every function preserves errno, so a caller can log and then
- * still inspect or report the error.  A warn or info line alike to the one before (the
- * same text but for its "conn N: " tag) within a second is counted instead of written,
+ * still inspect or report the error.  A per-connection warn or info line alike to the one
+ * before (the same text but for its "conn N: " tag) within a second is counted, not written,
  * and one line says how many ("... 1116 more like the line above in the last 1 s"): see
  * log.c.  Not the access or HTTPERR logs (accesslog.h) and not the connection narration
  * (conn.c's trace).  Safe from every worker thread: a line is

@@ -7,17 +7,19 @@
  *
  * Repeats.  An outage makes one line per refused request (a dead backend: a thousand
  * lines a second, all alike), which buries everything else.  As syslogd's "last message
- * repeated N times" and nginx's error-log throttling do, a warn or info line that says
- * the same as the previous line within LOG_REPEAT_MS of the last one written is not
- * written but counted; one summary line ("... N more like the line above in the last
+ * repeated N times" does, a warn or info line that says the same as the line written
+ * before it, less than LOG_REPEAT_MS after that one, is not written but counted; one summary line ("... N more like the line above in the last
  * 1 s") is written before the next different line, or by log_tick once the window has
  * passed, and the next alike line after that is written again and opens a new window.
  * So an outage costs two lines a second, and the counts add up exactly.  "The same" is:
- * identical text and level once a leading "conn N: " tag is set aside.  Not the format
+ * identical text and level once the leading "conn N: " tag is set aside.  Not the format
  * string (exchange.c logs every backend failure through "conn %llu: %s", whatever the
- * failure), and no looser than the connection id: a line that differs in a backend, a
- * generation or a count says something new and is written.  debug and trace lines are
- * never throttled (-v and trace asked for everything); they end a run like any other line.
+ * failure), and no looser than the connection id: a line that differs in a backend or a
+ * count says something new and is written.  Only per-connection lines (those with the
+ * tag) are throttled: they are the ones whose number grows with the traffic; a daemon
+ * line (a signal, a reload, start and stop) is an event of its own each time, two
+ * SIGUSR1 reopens in a second are two lines.  debug and trace lines are never throttled
+ * (-v and trace asked for everything).  Every line that is written ends a run.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -139,8 +141,9 @@ log_untagged(const char *msg)
 static void
 log_emit(const char *level, const char *msg)
 {
-	int throttled = strcmp(level, "info") == 0 || strcmp(level, "warn") == 0;
 	const char *key = log_untagged(msg);
+	int throttled = key != msg &&
+	    (strcmp(level, "info") == 0 || strcmp(level, "warn") == 0);
 	size_t keylen = strlen(key);
 	uint64_t now;
 

@@ -93,7 +93,7 @@ START_TEST(test_log_repeats_are_counted_then_summarised_before_a_new_line)
 }
 END_TEST
 
-START_TEST(test_log_only_the_conn_tag_may_differ)
+START_TEST(test_log_only_connection_lines_and_only_their_tag_may_differ)
 {
 	log_info("conn 1: backend 127.0.0.1:9: Connection refused");
 	log_info("conn 2: backend 127.0.0.1:10: Connection refused");   /* another backend */
@@ -103,6 +103,8 @@ START_TEST(test_log_only_the_conn_tag_may_differ)
 	log_info("reloaded: generation 3 serving");   /* another number: news */
 	log_info("connection 5: x");
 	log_info("connection 6: x");   /* not the tag */
+	log_info("SIGUSR1: 2 log file(s) reopened");
+	log_info("SIGUSR1: 2 log file(s) reopened");   /* a daemon's event: each written */
 	log_flush();
 	expect_lines("info: conn 1: backend 127.0.0.1:9: Connection refused\n"
 	    "info: conn 2: backend 127.0.0.1:10: Connection refused\n"
@@ -111,7 +113,9 @@ START_TEST(test_log_only_the_conn_tag_may_differ)
 	    "info: reloaded: generation 2 serving\n"
 	    "info: reloaded: generation 3 serving\n"
 	    "info: connection 5: x\n"
-	    "info: connection 6: x\n");
+	    "info: connection 6: x\n"
+	    "info: SIGUSR1: 2 log file(s) reopened\n"
+	    "info: SIGUSR1: 2 log file(s) reopened\n");
 }
 END_TEST
 
@@ -230,7 +234,7 @@ log_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_log_line_format);
 	tcase_add_test(tc, test_log_repeats_are_counted_then_summarised_before_a_new_line);
-	tcase_add_test(tc, test_log_only_the_conn_tag_may_differ);
+	tcase_add_test(tc, test_log_only_connection_lines_and_only_their_tag_may_differ);
 	tcase_add_test(tc, test_log_window_passing_writes_the_count_and_opens_a_new_window);
 	tcase_add_test(tc, test_log_debug_lines_are_never_throttled);
 	tcase_add_test(tc, test_log_long_lines_are_written_whole);
