@@ -227,7 +227,7 @@ static void
 accesslog_put(struct accesslog *l, const char *line, size_t len)
 {
 	size_t need;
-	int now;
+	int held;
 
 	if (len == 0)
 		return;
@@ -237,24 +237,22 @@ accesslog_put(struct accesslog *l, const char *line, size_t len)
 	if (need > ACCESSLOG_BUF_MAX - l->len)
 		accesslog_flush_locked(l);   /* a pipe full all along: one failed write per line */
 	need = len + (l->dropped > 0 ? ACCESSLOG_REMARK_MAX : 0);
-	if (need > ACCESSLOG_BUF_MAX - l->len) {
-		if (l->target == ACCESSLOG_FILE) {
-			accesslog_put_fd(l->fd, line, len);   /* larger than the buffer itself */
-		} else {
-			l->dropped++;
-			l->dropped_total++;
-		}
-		pthread_mutex_unlock(&l->mu);
-		return;
+	if (need <= ACCESSLOG_BUF_MAX - l->len) {
+		accesslog_remark(l);
+		memcpy(l->buf + l->len, line, len);
+		l->len += len;
+		if (accesslog_sched == NULL || l->len >= ACCESSLOG_FLUSH_AT)
+			accesslog_flush_locked(l);
+	} else if (l->target == ACCESSLOG_FILE) {
+		accesslog_put_fd(l->fd, line, len);   /* larger than the buffer itself */
+	} else {
+		l->dropped++;
+		l->dropped_total++;
 	}
-	accesslog_remark(l);
-	memcpy(l->buf + l->len, line, len);
-	l->len += len;
-	now = accesslog_sched == NULL || l->len >= ACCESSLOG_FLUSH_AT;
-	if (now)
-		accesslog_flush_locked(l);
+	held = l->len > 0 || l->dropped > 0;
 	pthread_mutex_unlock(&l->mu);
-	if (!now && !accesslog_sched_armed) {
+	/* what is held is written at the end of this loop pass (and retried from there) */
+	if (held && accesslog_sched != NULL && !accesslog_sched_armed) {
 		accesslog_sched_armed = 1;
 		accesslog_sched(accesslog_sched_arg);
 	}
