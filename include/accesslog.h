@@ -3,8 +3,10 @@
  * line per request, IIS's default fields with cs-version where IIS puts it, plus sysbind's
  * s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced) and HTTP.SYS's HTTPERR log (one line per error that
  * sysbind answers itself).  Formatting only: times in UTC, spaces and control characters
- * become '+', empty values '-'.  A log may be written from several worker threads at once
- * (one write(2) per line, O_APPEND); open, reopen and close from one thread.
+ * become '+', empty values '-'.  A log may be written from several worker threads at once;
+ * lines are buffered and written once per loop pass of a thread that set a hook, never
+ * blocking it on a pipe (lines a full pipe cannot take are dropped, counted, and said so:
+ * see accesslog.c).  Open, reopen and close from one thread.
  */
 #ifndef SYSBIND_ACCESSLOG_H
 #define SYSBIND_ACCESSLOG_H
@@ -24,6 +26,7 @@ struct accesslog;
  */
 struct accesslog *accesslog_open(const char *path, enum accesslog_kind kind,
     char *err, size_t errlen);
+/* Write what l holds (a pipe gets up to a second) and close it. */
 void accesslog_close(struct accesslog *l);
 
 /* Open the log's path again (after rotation) and write the header block there; writers in
@@ -85,6 +88,22 @@ struct accesslog_httperr {
 };
 
 void accesslog_httperr_write(struct accesslog *l, const struct accesslog_httperr *e);
+
+/*
+ * This thread's loop hook: schedule(arg) is called once after the first line the thread
+ * logs since its last accesslog_flush_all, and must make the loop call
+ * accesslog_flush_all before it next waits (an event made active now).  Without a hook
+ * (NULL) a thread writes each line at once.
+ */
+void accesslog_thread_hook(void (*schedule)(void *arg), void *arg);
+/* Write what every open log holds (a full pipe: what it takes; a #Remark once lines were
+ * dropped and there is room).  Returns 1 when a pipe still holds lines back (call again
+ * soon), else 0.  Any thread; cheap when nothing is held. */
+int accesslog_flush_all(void);
+/* Write what l holds.  Returns 1 when some of it is still held (a full pipe), else 0. */
+int accesslog_flush(struct accesslog *l);
+/* Lines l dropped (a full pipe) since it was opened. */
+unsigned long accesslog_dropped(struct accesslog *l);
 
 /* Copy s into out for one log field: NULL or "" gives "-", whitespace and control
  * characters become '+', truncated to outlen - 1. */

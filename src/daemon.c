@@ -446,5 +446,6 @@ out:
 	worker_gen_release(d.gen);
 	for (i = 0; i < d.nlogs; i++)
 		accesslog_close(d.logs[i]);
+	log_flush();
 	return status;
 }

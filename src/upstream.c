@@ -53,6 +53,8 @@ struct upstream_addr {
 struct upstream_addrs {
 	struct upstream_addr *v;
 	size_t                n;
+	size_t               *of_site;   /* per cfg->sites[i]: its index in v (SIZE_MAX: none) */
+	size_t                nsites;
 };
 
 static void
@@ -71,11 +73,13 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 	size_t i, j;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
-	    (cfg->nsites > 0 && (a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL)) {
+	    (cfg->nsites > 0 && ((a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL ||
+	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL))) {
 		snprintf(err, errlen, "out of memory");
 		upstream_addrs_free(a);
 		return NULL;
 	}
+	a->nsites = cfg->nsites;
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct conf_site *s = &cfg->sites[i];
 		struct upstream_addr *u;
@@ -83,12 +87,14 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 		char name[300];
 		int rc;
 
+		a->of_site[i] = SIZE_MAX;
 		if (s->backend == NULL)
 			continue;
 		upstream_name(name, sizeof(name), s->backend_host, s->backend_port);
 		for (j = 0; j < a->n; j++)
 			if (strcmp(a->v[j].name, name) == 0)
 				break;
+		a->of_site[i] = j;
 		if (j < a->n)
 			continue;
 		u = &a->v[a->n++];
@@ -119,6 +125,7 @@ upstream_addrs_free(struct upstream_addrs *a)
 	if (a == NULL)
 		return;
 	free(a->v);
+	free(a->of_site);
 	free(a);
 }
 
@@ -136,9 +143,11 @@ struct upstream_backend {
 struct upstream_pool {
 	struct event_base       *base;
 	const struct conf       *cfg;
+	const struct upstream_addrs *addrs;
 	struct upstream_backend *v;
 	size_t                   n;
 	struct upstream_bconn   *all;     /* every backend connection, for the sweep */
+	struct upstream_bconn   *sweep_next;   /* the sweep's next stop (bconn_unlist moves it) */
 	struct event            *sweep;   /* once a second while there is one */
 	int                      sweep_on;
 };
@@ -207,6 +216,7 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 	}
 	p->base = base;
 	p->cfg = cfg;
+	p->addrs = addrs;
 	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		free(p->v);
@@ -289,6 +299,8 @@ bconn_unlist(struct upstream_bconn *b)
 	if (b->unlisted)
 		return;
 	b->unlisted = 1;
+	if (p->sweep_next == b)
+		p->sweep_next = b->all_next;
 	if (b->all_prev != NULL)
 		b->all_prev->all_next = b->all_next;
 	else
@@ -906,18 +918,24 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 		bconn_close(b);
 }
 
-/* Once a second: idle connections past their minute, responses past backend_timeout. */
+/*
+ * Once a second: idle connections past their minute, responses past backend_timeout.
+ * One walk over the pool's connections, each visited once: a failed transfer's owner may
+ * close other connections of this pool from its callback (an HTTP/2 connection ending
+ * its streams), and bconn_unlist moves the walk's next stop past any it closes, so the
+ * walk never restarts (which made a burst of timeouts quadratic).
+ */
 static void
 pool_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_pool *p = arg;
-	struct upstream_bconn *b, *next;
+	struct upstream_bconn *b;
 	uint64_t now = upstream_now_ms();
 	char why[512];
 
 	p->sweep_on = 0;
-	for (b = p->all; b != NULL; b = next) {
-		next = b->all_next;
+	for (b = p->all; b != NULL; b = p->sweep_next) {
+		p->sweep_next = b->all_next;
 		if (b->deadline == 0 || now < b->deadline)
 			continue;
 		b->deadline = 0;
@@ -928,9 +946,30 @@ pool_sweep_cb(evutil_socket_t fd, short what, void *arg)
 		snprintf(why, sizeof(why), "backend %s: no response within %us",
 		    b->be->addr->name, p->cfg->backend_timeout);
 		xfer_fail(b->x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
-		next = p->all;   /* the owner may have closed others: start over (each once) */
 	}
+	p->sweep_next = NULL;
 	pool_sweep_arm(p);
+}
+
+/* site's backend in p: by the site's index in the generation's configuration, which
+ * upstream_addrs_new mapped to its address (no walk over the backends per request);
+ * a site from elsewhere is looked up by name. */
+static struct upstream_backend *
+pool_backend(struct upstream_pool *p, const struct conf_site *site)
+{
+	const struct conf *cfg = p->cfg;
+	size_t i;
+
+	if (site >= cfg->sites && site < cfg->sites + cfg->nsites &&
+	    p->addrs->nsites == cfg->nsites) {
+		i = p->addrs->of_site[site - cfg->sites];
+		return i < p->n ? &p->v[i] : NULL;
+	}
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].addr->host, site->backend_host) == 0 &&
+		    strcmp(p->v[i].addr->port, site->backend_port) == 0)
+			return &p->v[i];
+	return NULL;
 }
 
 /* ---------- the owner's side ---------- */
@@ -940,17 +979,11 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
     const struct upstream_req *req)
 {
 	struct upstream_xfer *x;
-	struct upstream_backend *be = NULL;
+	struct upstream_backend *be = pool_backend(p, site);
 	struct upstream_bconn *b;
 	const char *m;
-	size_t i, n;
+	size_t n;
 
-	for (i = 0; i < p->n; i++)
-		if (strcmp(p->v[i].addr->host, site->backend_host) == 0 &&
-		    strcmp(p->v[i].addr->port, site->backend_port) == 0) {
-			be = &p->v[i];
-			break;
-		}
 	if (be == NULL || be->addr->len == 0)
 		return NULL;
 	if ((x = xfer_free_list) != NULL) {

@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "accesslog.h"
 #include "conf.h"
 #include "conn.h"
 #include "exchange.h"
@@ -32,6 +33,7 @@
 #define WORKER_MAX        64
 #define WORKER_TICK_MS    1000   /* retired servers are looked at this often */
 #define WORKER_DRAIN_MS   100    /* and every connection while draining */
+#define WORKER_LOG_RETRY_MS 20   /* an access log's pipe that was full is tried again */
 
 struct worker_srv {
 	struct conn_server  srv;
@@ -52,6 +54,7 @@ struct worker {
 	unsigned long       *shared_nconns;
 	int                  wakefd;
 	struct event        *wake, *tick;
+	struct event        *flush;     /* made active by the first log line of a loop pass */
 	int                  stopping;
 	unsigned             drain_ticks, drain_max;
 	pthread_mutex_t      mu;
@@ -268,6 +271,7 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 	unsigned long open;
 
+	log_tick();   /* a run of repeated log lines that went quiet gets its count */
 	if (!w->stopping) {
 		worker_reap(w);
 		return;
@@ -282,6 +286,27 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 		    w->index, open, w->drain_max);
 		event_base_loopexit(w->base, NULL);
 	}
+}
+
+/* The access logs' lines of this loop pass are written once, at its end: an event made
+ * active from inside a callback runs in the same pass, after the callbacks already due. */
+static void
+worker_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval retry = { 0, WORKER_LOG_RETRY_MS * 1000 };
+
+	/* a pipe that took only part: again shortly, while its reader catches up */
+	if (accesslog_flush_all() && !event_pending(w->flush, EV_TIMEOUT, NULL))
+		event_add(w->flush, &retry);
+}
+
+static void
+worker_flush_schedule(void *arg)
+{
+	struct worker *w = arg;
+
+	event_active(w->flush, EV_TIMEOUT, 1);
 }
 
 static void
@@ -378,7 +403,8 @@ worker_new(unsigned index, struct worker_gen *g, unsigned long *shared_nconns,
 	}
 	w->wake = event_new(w->base, w->wakefd, EV_READ | EV_PERSIST, worker_wake_cb, w);
 	w->tick = event_new(w->base, -1, EV_PERSIST, worker_tick_cb, w);
-	if (w->wake == NULL || w->tick == NULL || event_add(w->wake, NULL) != 0 ||
+	w->flush = event_new(w->base, -1, 0, worker_flush_cb, w);
+	if (w->wake == NULL || w->tick == NULL || w->flush == NULL || event_add(w->wake, NULL) != 0 ||
 	    event_add(w->tick, &tick) != 0) {
 		snprintf(err, errlen, "cannot set up the worker's events");
 		goto fail;
@@ -403,8 +429,11 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	accesslog_thread_hook(worker_flush_schedule, w);
 	if (event_base_dispatch(w->base) < 0)
 		log_warnx("worker %u: event loop failed", w->index);
+	accesslog_thread_hook(NULL, NULL);
+	accesslog_flush_all();
 	worker_caches_free();
 	return NULL;
 }
@@ -462,6 +491,8 @@ worker_free(struct worker *w)
 		event_free(w->wake);
 	if (w->tick != NULL)
 		event_free(w->tick);
+	if (w->flush != NULL)
+		event_free(w->flush);
 	if (w->base != NULL)
 		event_base_free(w->base);
 	if (w->wakefd >= 0)

@@ -1,13 +1,17 @@
 /* Unit tests for accesslog: the W3C and HTTPERR header blocks and line formats. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "accesslog.h"
+#include "log.h"
 
 static char logpath[64];
 
@@ -307,6 +311,133 @@ START_TEST(test_accesslog_reopen_starts_the_rotated_file_with_a_header)
 }
 END_TEST
 
+/* issue 19: a thread with a loop hook buffers its lines until the loop pass ends. */
+static int scheduled;
+
+static void
+count_schedule(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+START_TEST(test_accesslog_hook_buffers_until_the_pass_ends)
+{
+	char err[256];
+	struct accesslog *l = accesslog_open(logpath, ACCESSLOG_HTTPERR, err, sizeof(err));
+	struct accesslog_httperr e;
+	struct stat st;
+	off_t header;
+	char *text;
+
+	ck_assert_ptr_nonnull(l);
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	header = st.st_size;   /* the header is written at open */
+	ck_assert_int_gt(header, 0);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000;
+	e.reason = "N/A";
+	scheduled = 0;
+	accesslog_thread_hook(count_schedule, &scheduled);
+	accesslog_httperr_write(l, &e);
+	accesslog_httperr_write(l, &e);
+	ck_assert_int_eq(scheduled, 1);   /* once per pass */
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	ck_assert_int_eq(st.st_size, header);   /* nothing written yet */
+	accesslog_flush_all();   /* the end of the pass */
+	accesslog_httperr_write(l, &e);
+	ck_assert_int_eq(scheduled, 2);   /* the next pass asks again */
+	accesslog_thread_hook(NULL, NULL);
+	ck_assert_uint_eq(accesslog_dropped(l), 0);
+	accesslog_close(l);   /* writes what is held */
+	text = slurp();
+	ck_assert_msg(strstr(text, "\n2023-11-14 22:13:20 - 0 - 0 - - - - - - N/A -\n"
+	    "2023-11-14 22:13:20 - 0 - 0 - - - - - - N/A -\n"
+	    "2023-11-14 22:13:20 - 0 - 0 - - - - - - N/A -\n") != NULL, "%s", text);
+	free(text);
+}
+END_TEST
+
+/* A FIFO its reader does not read: writing never blocks, lines that do not fit are dropped
+ * and counted, and once the reader reads, a #Remark says how many, in their place. */
+START_TEST(test_accesslog_full_pipe_drops_counts_and_remarks)
+{
+	char err[256], fifo[80], buf[4096], *text, *p;
+	struct accesslog *l;
+	struct accesslog_w3c e;
+	size_t len = 0, cap = 1 << 22;
+	unsigned long lines = 0, remarked = 0, after = 0, n, dropped;
+	unsigned i, total = 4000;
+	FILE *sink = tmpfile();
+	int rfd;
+	ssize_t r;
+
+	ck_assert_ptr_nonnull(sink);
+	log_set_sink(sink);
+	snprintf(fifo, sizeof(fifo), "%s.fifo", logpath);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	rfd = open(fifo, O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(rfd, 0);
+	(void)fcntl(rfd, F_SETPIPE_SZ, 4096);   /* a small pipe: full after a few lines */
+	l = accesslog_open(fifo, ACCESSLOG_W3C, err, sizeof(err));
+	ck_assert_ptr_nonnull(l);
+	memset(&e, 0, sizeof(e));
+	e.when = 1700000000;
+	e.method = "GET";
+	e.uri_stem = "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	e.status = 200;
+	for (i = 0; i < total; i++)   /* 4000 lines of ~120 bytes: far more than pipe + buffer */
+		accesslog_w3c_write(l, &e);
+	dropped = accesslog_dropped(l);
+	ck_assert_uint_gt(dropped, 0);
+	ck_assert_uint_lt(dropped, total);
+	/* the reader reads; what was held, then the remark, then lines again */
+	text = calloc(1, cap);
+	ck_assert_ptr_nonnull(text);
+	for (int round = 0; round < 200; round++) {
+		while ((r = read(rfd, buf, sizeof(buf))) > 0) {
+			ck_assert_uint_lt(len + (size_t)r, cap);
+			memcpy(text + len, buf, (size_t)r);
+			len += (size_t)r;
+		}
+		if (round == 100)
+			accesslog_w3c_write(l, &e);   /* one more, after the loss */
+		accesslog_flush(l);
+	}
+	accesslog_close(l);
+	while ((r = read(rfd, buf, sizeof(buf))) > 0) {
+		memcpy(text + len, buf, (size_t)r);
+		len += (size_t)r;
+	}
+	close(rfd);
+	unlink(fifo);
+	for (p = text; *p != '\0'; p = strchr(p, '\n') + 1) {
+		ck_assert_ptr_nonnull(strchr(p, '\n'));   /* whole lines only */
+		if (sscanf(p, "#Remark: %lu lines dropped (pipe full)\n", &n) == 1) {
+			remarked += n;
+			continue;
+		}
+		if (*p == '#')
+			continue;
+		ck_assert_msg(strncmp(p, "2023-11-14 22:13:20 - GET /aaaa", 31) == 0, "%.60s", p);
+		if (remarked > 0)
+			after++;
+		lines++;
+	}
+	ck_assert_uint_eq(remarked, dropped);   /* one remark, with the exact count */
+	ck_assert_uint_eq(after, 1);            /* the line after the loss comes after it */
+	ck_assert_uint_eq(lines + dropped, total + 1);
+	/* the daemon log said it once */
+	rewind(sink);
+	ck_assert_int_gt(fread(buf, 1, sizeof(buf) - 1, sink), 0);
+	snprintf(err, sizeof(err), "warn: access log %s: %lu lines dropped (pipe full)\n", fifo,
+	    dropped);
+	ck_assert_ptr_nonnull(strstr(buf, err));
+	log_set_sink(NULL);
+	fclose(sink);
+	free(text);
+}
+END_TEST
+
 static Suite *
 accesslog_suite(void)
 {
@@ -323,6 +454,8 @@ accesslog_suite(void)
 	tcase_add_test(tc, test_accesslog_header_date_is_utc_now);
 	tcase_add_test(tc, test_accesslog_threads_never_interleave_lines);
 	tcase_add_test(tc, test_accesslog_reopen_starts_the_rotated_file_with_a_header);
+	tcase_add_test(tc, test_accesslog_hook_buffers_until_the_pass_ends);
+	tcase_add_test(tc, test_accesslog_full_pipe_drops_counts_and_remarks);
 	suite_add_tcase(s, tc);
 	return s;
 }

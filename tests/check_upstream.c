@@ -1,0 +1,516 @@
+/*
+ * check_upstream — the backend pool and response framing, through upstream's public
+ * surface (upstream_addrs_new, upstream_pool_new, upstream_xfer_*) on a real event base,
+ * with the test itself as the backend: a loopback listener it accepts from and writes
+ * responses into, split in two at every byte offset.  What the pool keeps is seen through
+ * upstream_pool_idle and through which accepted socket the next request arrives on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <event2/event.h>
+
+#include "conf.h"
+#include "http.h"
+#include "respond.h"
+#include "upstream.h"
+
+/* What the owner's callbacks saw. */
+struct rec {
+	int    status, bodiless, heads, ended, failed, drained;
+	char   body[4096];
+	size_t blen;
+	char   trailers[256];
+	char   why[256];
+};
+
+struct fx {
+	struct event_base     *base;
+	struct conf           *cfg;
+	struct conf_site      *site;
+	struct upstream_addrs *addrs;
+	struct upstream_pool  *pool;
+	int                    lfd;    /* the backend's listener */
+	int                    sfd;    /* the backend's side of the current connection */
+	char                   port[16];
+};
+
+static struct fx f;
+
+static int
+rec_head(void *arg, const struct http_head *h, int bodiless)
+{
+	struct rec *r = arg;
+
+	r->heads++;
+	r->status = h->status;
+	r->bodiless = bodiless;
+	return 0;
+}
+
+static int
+rec_body(void *arg, const char *data, size_t len)
+{
+	struct rec *r = arg;
+
+	ck_assert_uint_lt(r->blen + len, sizeof(r->body));
+	memcpy(r->body + r->blen, data, len);
+	r->blen += len;
+	return 0;
+}
+
+static int
+rec_trailers(void *arg, const struct http_fields *t)
+{
+	struct rec *r = arg;
+	size_t off = strlen(r->trailers);
+
+	for (size_t i = 0; i < t->n; i++)
+		off += (size_t)snprintf(r->trailers + off, sizeof(r->trailers) - off, "{%s=%s}",
+		    t->v[i].name, t->v[i].value);
+	return 0;
+}
+
+static void
+rec_end(void *arg)
+{
+	((struct rec *)arg)->ended++;
+}
+
+static void
+rec_failed(void *arg, int page, int win32, const char *why)
+{
+	struct rec *r = arg;
+
+	r->failed = page;
+	snprintf(r->why, sizeof(r->why), "%s", why);
+}
+
+static void
+rec_drained(void *arg)
+{
+	((struct rec *)arg)->drained++;
+}
+
+static const struct upstream_cb rec_cb = {
+	rec_head, rec_body, rec_trailers, rec_end, rec_failed, rec_drained, NULL,
+};
+
+static void
+setup(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	char err[256];
+
+	memset(&f, 0, sizeof(f));
+	f.sfd = -1;
+	f.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(f.lfd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(f.lfd, 16), 0);
+	ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(f.port, sizeof(f.port), "%u", ntohs(sin.sin_port));
+
+	f.cfg = calloc(1, sizeof(*f.cfg));
+	f.site = calloc(1, sizeof(*f.site));
+	ck_assert_ptr_nonnull(f.cfg);
+	ck_assert_ptr_nonnull(f.site);
+	f.site->name = "Test";
+	f.site->backend = "http://127.0.0.1";
+	f.site->backend_host = "127.0.0.1";
+	f.site->backend_port = f.port;
+	f.cfg->sites = f.site;
+	f.cfg->nsites = 1;
+	f.cfg->max_field_length = 16384;
+	f.cfg->max_request_bytes = 16384;
+	f.cfg->max_url_length = 16384;
+	f.cfg->backend_connect_timeout = 5;
+	f.cfg->backend_timeout = 5;
+	f.base = event_base_new();
+	ck_assert_ptr_nonnull(f.base);
+	f.addrs = upstream_addrs_new(f.cfg, err, sizeof(err));
+	ck_assert_ptr_nonnull(f.addrs);
+	f.pool = upstream_pool_new(f.base, f.cfg, f.addrs, err, sizeof(err));
+	ck_assert_ptr_nonnull(f.pool);
+}
+
+static void
+teardown(void)
+{
+	upstream_pool_free(f.pool);
+	upstream_addrs_free(f.addrs);
+	upstream_cache_drain();
+	event_base_free(f.base);
+	if (f.sfd >= 0)
+		close(f.sfd);
+	close(f.lfd);
+	free(f.site);
+	free(f.cfg);
+}
+
+/* Let upstream handle what is ready (a few passes: a connect, then its write). */
+static void
+pump(void)
+{
+	for (int i = 0; i < 4; i++)
+		event_base_loop(f.base, EVLOOP_NONBLOCK);
+}
+
+/* A connection the listener has waiting, or -1 (none within ms). */
+static int
+backend_accept(int ms)
+{
+	struct pollfd p = { f.lfd, POLLIN, 0 };
+	int fd, on = 1;
+
+	if (poll(&p, 1, ms) <= 0)
+		return -1;
+	fd = accept4(f.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	/* each part of a split response leaves at once (Nagle would hold the second part
+	 * until the first is acknowledged) */
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
+/* Read from the backend's socket until want bytes of request came (the head and its
+ * body), pumping upstream between tries.  Returns the bytes read. */
+static size_t
+backend_read(char *buf, size_t cap, size_t want_body)
+{
+	size_t len = 0;
+	char *end;
+
+	buf[0] = '\0';
+	for (int tries = 0; tries < 500; tries++) {
+		ssize_t n = read(f.sfd, buf + len, cap - 1 - len);
+
+		if (n > 0) {
+			len += (size_t)n;
+			buf[len] = '\0';
+		}
+		if ((end = strstr(buf, "\r\n\r\n")) != NULL &&
+		    len >= (size_t)(end + 4 - buf) + want_body)
+			return len;
+		pump();
+		if (n <= 0) {
+			struct pollfd p = { f.sfd, POLLIN, 0 };
+
+			(void)poll(&p, 1, 10);
+		}
+	}
+	return len;
+}
+
+static void
+backend_write(const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(f.sfd, data, len);
+
+		ck_assert_int_gt(n, 0);
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+/* A request head: method to "/", with a Content-Length when cl >= 0. */
+struct req_text {
+	struct http_header hdr[2];
+	struct http_head   head;
+	char               clbuf[24];
+};
+
+static void
+req_init(struct req_text *t, const char *method, long long cl)
+{
+	memset(t, 0, sizeof(*t));
+	t->hdr[0] = (struct http_header){ "Host", "example.test", 4, 12, HF_HOST };
+	t->head.method = (char *)method;
+	t->head.target = "/";
+	t->head.path = "/";
+	t->head.host = "example.test";
+	t->head.version_major = 1;
+	t->head.version_minor = 1;
+	t->head.headers = t->hdr;
+	t->head.nheaders = 1;
+	t->head.keep_alive = 1;
+	t->head.content_length = cl;
+	if (cl >= 0) {
+		snprintf(t->clbuf, sizeof(t->clbuf), "%lld", cl);
+		t->hdr[1] = (struct http_header){ "Content-Length", t->clbuf, 14,
+		    (unsigned)strlen(t->clbuf), HF_CONTENT_LENGTH };
+		t->head.nheaders = 2;
+	}
+}
+
+/*
+ * One exchange: start method (with body bytes of a Content-Length body_cl, the body
+ * complete when body_done), see the request arrive at the backend (on the connection the
+ * pool gave: new when want_new), answer resp split at split, close the backend's side
+ * after it when close_after, and run until the owner heard the end or a failure.
+ */
+static void
+exchange(struct rec *r, const char *method, long long body_cl, const char *body,
+    int body_done, int want_new, const char *resp, size_t split, int close_after)
+{
+	struct req_text t;
+	struct upstream_req req;
+	struct upstream_xfer *x;
+	char buf[8192];
+	size_t rlen = strlen(resp), blen = body != NULL ? strlen(body) : 0;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	req_init(&t, method, body_cl);
+	memset(&req, 0, sizeof(req));
+	req.head = &t.head;
+	req.fw.client_ip = "127.0.0.9";
+	req.cb = &rec_cb;
+	req.arg = r;
+	x = upstream_xfer_start(f.pool, f.site, &req);
+	ck_assert_ptr_nonnull(x);
+	if (blen > 0)
+		ck_assert_int_ge(upstream_xfer_body(x, body, blen), 0);
+	if (body_done)
+		ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
+	upstream_xfer_push(x);
+	pump();
+	fd = backend_accept(want_new ? 2000 : 0);
+	if (want_new) {
+		ck_assert_msg(fd >= 0, "a new connection to the backend");
+		if (f.sfd >= 0)
+			close(f.sfd);
+		f.sfd = fd;
+	} else {
+		ck_assert_msg(fd < 0, "the pooled connection, not a new one");
+	}
+	ck_assert_uint_gt(backend_read(buf, sizeof(buf), blen), 0);
+	ck_assert_msg(strncmp(buf, method, strlen(method)) == 0, "request: %.40s", buf);
+	backend_write(resp, split);
+	pump();
+	backend_write(resp + split, rlen - split);
+	pump();
+	if (close_after) {
+		shutdown(f.sfd, SHUT_WR);
+		pump();
+	}
+	for (int i = 0; i < 200 && !r->ended && !r->failed; i++) {
+		(void)poll(NULL, 0, 5);
+		pump();
+	}
+	upstream_xfer_free(x);
+}
+
+static const char resp_cl[] =
+    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello";
+static const char resp_chunked[] =
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Checksum: abc\r\nX-More: 2\r\n\r\n";
+static const char resp_close[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end";
+static const char resp_10[] =
+    "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+
+START_TEST(test_upstream_content_length_reused_at_every_split)
+{
+	struct rec r;
+
+	for (size_t split = 0; split <= strlen(resp_cl); split++) {
+		exchange(&r, "GET", -1, NULL, 1, split == 0, resp_cl, split, 0);
+		ck_assert_int_eq(r.ended, 1);
+		ck_assert_int_eq(r.failed, 0);
+		ck_assert_int_eq(r.status, 200);
+		ck_assert_int_eq(r.bodiless, 0);
+		ck_assert_uint_eq(r.blen, 5);
+		ck_assert_int_eq(memcmp(r.body, "hello", 5), 0);
+		ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);   /* kept, and reused next */
+	}
+}
+END_TEST
+
+START_TEST(test_upstream_chunked_with_trailers_at_every_split)
+{
+	struct rec r;
+
+	for (size_t split = 0; split <= strlen(resp_chunked); split++) {
+		exchange(&r, "GET", -1, NULL, 1, split == 0, resp_chunked, split, 0);
+		ck_assert_int_eq(r.ended, 1);
+		ck_assert_uint_eq(r.blen, 11);
+		ck_assert_int_eq(memcmp(r.body, "hello world", 11), 0);
+		ck_assert_str_eq(r.trailers, "{X-Checksum=abc}{X-More=2}");
+		ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);
+	}
+}
+END_TEST
+
+START_TEST(test_upstream_close_delimited_never_reused_at_every_split)
+{
+	struct rec r;
+
+	for (size_t split = 0; split <= strlen(resp_close); split++) {
+		exchange(&r, "GET", -1, NULL, 1, 1, resp_close, split, 1);
+		ck_assert_int_eq(r.ended, 1);
+		ck_assert_int_eq(r.failed, 0);
+		ck_assert_uint_eq(r.blen, strlen("until the end"));
+		ck_assert_int_eq(memcmp(r.body, "until the end", r.blen), 0);
+		ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_upstream_http10_without_keep_alive_not_reused)
+{
+	struct rec r;
+
+	for (size_t split = 0; split <= strlen(resp_10); split++) {
+		exchange(&r, "GET", -1, NULL, 1, 1, resp_10, split, 0);
+		ck_assert_int_eq(r.ended, 1);
+		ck_assert_uint_eq(r.blen, 3);
+		ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	}
+}
+END_TEST
+
+/* HEAD, 204 and 304 have no body whatever their Content-Length says; the connection is
+ * kept and the next response parsed from the right place. */
+START_TEST(test_upstream_bodiless_responses_at_every_split)
+{
+	static const struct { const char *method, *resp; int status; } v[] = {
+		{ "HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", 200 },
+		{ "GET", "HTTP/1.1 204 No Content\r\n\r\n", 204 },
+		{ "GET", "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\nETag: \"x\"\r\n\r\n", 304 },
+	};
+	struct rec r;
+	int first = 1;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (size_t split = 0; split <= strlen(v[i].resp); split++) {
+			exchange(&r, v[i].method, -1, NULL, 1, first, v[i].resp, split, 0);
+			first = 0;
+			ck_assert_int_eq(r.ended, 1);
+			ck_assert_int_eq(r.status, v[i].status);
+			ck_assert_int_eq(r.bodiless, 1);
+			ck_assert_uint_eq(r.blen, 0);
+			ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);
+		}
+	/* and a response with a body after them is read whole */
+	exchange(&r, "GET", -1, NULL, 1, 0, resp_cl, 0, 0);
+	ck_assert_uint_eq(r.blen, 5);
+}
+END_TEST
+
+/* A request body the backend may not have read keeps the connection out of the pool. */
+START_TEST(test_upstream_unconsumed_request_body_never_reused)
+{
+	static const char resp_401[] = "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n";
+	static const char resp_200[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct rec r;
+
+	/* answered before the body was all sent: never reused, even a 200 */
+	exchange(&r, "POST", 10, "12345", 0, 1, resp_200, 0, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	/* the whole body sent, but refused (401): the backend may not have read it */
+	exchange(&r, "POST", 10, "1234567890", 1, 1, resp_401, 0, 0);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_int_eq(r.ended, 1);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	/* the whole body sent, then a 200: kept */
+	exchange(&r, "POST", 10, "1234567890", 1, 1, resp_200, 0, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);
+}
+END_TEST
+
+/* An idle connection the backend closes is dropped; the next request gets a new one. */
+START_TEST(test_upstream_idle_closed_by_backend_is_dropped)
+{
+	struct rec r;
+
+	exchange(&r, "GET", -1, NULL, 1, 1, resp_cl, 0, 0);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);
+	close(f.sfd);
+	f.sfd = -1;
+	for (int i = 0; i < 100 && upstream_pool_idle(f.pool) > 0; i++) {
+		poll(NULL, 0, 5);
+		pump();
+	}
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	exchange(&r, "GET", -1, NULL, 1, 1, resp_cl, 0, 0);
+	ck_assert_int_eq(r.ended, 1);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 1);
+}
+END_TEST
+
+/* Bytes after a complete response: the connection is not reused. */
+START_TEST(test_upstream_bytes_after_the_response_not_reused)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokGARBAGE";
+	struct rec r;
+
+	exchange(&r, "GET", -1, NULL, 1, 1, resp, 0, 0);
+	ck_assert_int_eq(r.ended, 1);
+	ck_assert_uint_eq(r.blen, 2);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+}
+END_TEST
+
+/* A response cut short: the owner hears a failure (a 502 page), nothing kept. */
+START_TEST(test_upstream_truncated_body_fails)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+	struct rec r;
+
+	exchange(&r, "GET", -1, NULL, 1, 1, resp, 0, 1);
+	ck_assert_int_eq(r.ended, 0);
+	ck_assert_int_eq(r.failed, PAGE_BAD_GATEWAY);
+	ck_assert_ptr_nonnull(strstr(r.why, "connection closed before the response ended"));
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+}
+END_TEST
+
+static Suite *
+upstream_suite(void)
+{
+	Suite *s = suite_create("upstream");
+	TCase *tc = tcase_create("pool");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_upstream_content_length_reused_at_every_split);
+	tcase_add_test(tc, test_upstream_chunked_with_trailers_at_every_split);
+	tcase_add_test(tc, test_upstream_close_delimited_never_reused_at_every_split);
+	tcase_add_test(tc, test_upstream_http10_without_keep_alive_not_reused);
+	tcase_add_test(tc, test_upstream_bodiless_responses_at_every_split);
+	tcase_add_test(tc, test_upstream_unconsumed_request_body_never_reused);
+	tcase_add_test(tc, test_upstream_idle_closed_by_backend_is_dropped);
+	tcase_add_test(tc, test_upstream_bytes_after_the_response_not_reused);
+	tcase_add_test(tc, test_upstream_truncated_body_fails);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(upstream_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
