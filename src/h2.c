@@ -1497,7 +1497,14 @@ static void
 h2_eof(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
+	int live = 0;
 
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		live |= !h2_stream_spent(s);
+	if (!live) {
+		conn_end(c, "client closed");   /* between requests: nothing to finish */
+		return;
+	}
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		if (s->req_ended || s->state == H2S_CLOSED || s->state == H2S_RESET)
 			continue;
