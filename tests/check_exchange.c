@@ -20,6 +20,8 @@
 #include <stdarg.h>
 #include <unistd.h>
 #include <check.h>
+#include <openssl/pem.h>
+#include <openssl/evp.h>
 
 /* ---------- the event log: the framing's and the backend's calls, one a line ---------- */
 
@@ -333,9 +335,7 @@ be_drained(void)
 
 /* ---------- the configuration and the connection ---------- */
 
-static const char conf_text[] =
-    "[server]\n"
-    "upload_read_ahead_size = 64\n"
+static const char conf_sites[] =
     "[site Back]\n"
     "id = 1\n"
     "bindings = http/*:80:back.example, https/*:443:back.example\n"
@@ -362,7 +362,9 @@ static struct conf *cfg;
 static struct conn_server srv;
 static struct exchange_conn xc;
 static int fconn;                   /* the framing's connection: only its address is used */
-static char tmpdir[64], w3c_path[128], httperr_path[128];
+static char tmpdir[64], w3c_path[128], httperr_path[128], trust_path[128];
+
+static void tls_clear(void);
 
 /* A connection over proto ("HTTP/1.1" or "HTTP/2" as version). */
 static void
@@ -390,10 +392,12 @@ t_conn(enum binding_proto proto, const char *version)
 	}
 }
 
+/* A test's start, under the configuration above with server (more [server] lines: NULL
+ * for none). */
 static void
-t_start(void)
+t_start_with(const char *server)
 {
-	char err[1024];
+	char err[1024], text[4096];
 
 	evlog = evbuffer_new();
 	memset(recs, 0, sizeof(recs));
@@ -401,11 +405,16 @@ t_start(void)
 	op_trailers_ret = 0;
 	up = NULL;
 	up_start_fails = up_body_ret = 0;
-	if (cfg == NULL)
-		cfg = conf_parse(conf_text, "t.ini", 0, err, sizeof(err));
+	snprintf(text, sizeof(text), "[server]\nupload_read_ahead_size = 64\n%s%s",
+	    server != NULL ? server : "", conf_sites);
+	conf_free(cfg);
+	/* (CONF_LOAD_CERTS: the trusted roots are loaded as the daemon loads them) */
+	cfg = conf_parse(text, "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_exchange.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_exchange.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	}
 	snprintf(w3c_path, sizeof(w3c_path), "%s/u_ex.log", tmpdir);
 	snprintf(httperr_path, sizeof(httperr_path), "%s/httperr.log", tmpdir);
 	memset(&srv, 0, sizeof(srv));
@@ -415,6 +424,20 @@ t_start(void)
 	srv.httperr = accesslog_open(httperr_path, ACCESSLOG_HTTPERR, err, sizeof(err));
 	ck_assert_msg(srv.httperr != NULL, "%s", err);
 	t_conn(BINDING_HTTP, "HTTP/1.1");
+}
+
+static void t_start(void) { t_start_with(NULL); }
+
+/* The test's temporary directory, made before the configuration when the test writes
+ * files it names. */
+static const char *
+t_dir(void)
+{
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_exchange.XXXXXX");
+		ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	}
+	return tmpdir;
 }
 
 /* ---- request heads, parsed by the real parser (alive until the next t_parse) ---- */
@@ -504,9 +527,16 @@ t_end(void)
 	accesslog_close(srv.httperr);
 	unlink(w3c_path);
 	unlink(httperr_path);
-	rmdir(tmpdir);
+	if (trust_path[0] != '\0')
+		unlink(trust_path);
+	trust_path[0] = '\0';
+	ck_assert_int_eq(rmdir(tmpdir), 0);
+	tmpdir[0] = '\0';
 	evbuffer_free(evlog);
 	t_conn(BINDING_HTTP, "HTTP/1.1");   /* frees what the connection's cache held */
+	tls_clear();
+	conf_free(cfg);
+	cfg = NULL;
 }
 
 /* ---------- the log files ---------- */
@@ -1327,6 +1357,222 @@ START_TEST(test_exchange_traced)
 }
 END_TEST
 
+/* ---- client certificates over a real TLS connection ---- */
+
+/*
+ * What exchange.c reads of a TLS connection it reads from its SSL (SSL_version, the
+ * peer's certificate and chain): a real handshake between two SSL objects in memory
+ * (a BIO pair) gives it one, TLS 1.2 or 1.3, with or without a client certificate.
+ */
+static SSL_CTX *tls_sctx, *tls_cctx;
+static SSL *tls_s, *tls_c;
+static EVP_PKEY *key_srv, *key_cli;
+static X509 *crt_srv, *crt_cli;
+
+static X509 *
+tls_cert(EVP_PKEY *k, const char *cn, long from, long to)
+{
+	static long serial = 1;
+	X509 *c = X509_new();
+	X509_NAME *n;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(X509_set_version(c, 2), 1);
+	ck_assert_int_eq(ASN1_INTEGER_set(X509_get_serialNumber(c), serial++), 1);
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(c), from));
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(c), to));
+	ck_assert_int_eq(X509_set_pubkey(c, k), 1);
+	n = X509_get_subject_name(c);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	ck_assert_int_eq(X509_set_issuer_name(c, n), 1);
+	ck_assert_int_gt(X509_sign(c, k, EVP_sha256()), 0);
+	return c;
+}
+
+static int tls_accept_any(int ok, X509_STORE_CTX *ctx) { return 1; }
+
+/* A handshake at version (TLS1_2_VERSION, TLS1_3_VERSION); the client presents cli (NULL:
+ * none, and the server does not ask).  The server's SSL goes to the connection. */
+static void
+tls_connect(int version, X509 *cli)
+{
+	BIO *bs = NULL, *bc = NULL;
+	int rs = 0, rc = 0;
+
+	key_srv = EVP_EC_gen("P-256");
+	ck_assert_ptr_nonnull(key_srv);
+	crt_srv = tls_cert(key_srv, "secure.example", -60, 3600);
+	tls_sctx = SSL_CTX_new(TLS_server_method());
+	tls_cctx = SSL_CTX_new(TLS_client_method());
+	ck_assert(tls_sctx != NULL && tls_cctx != NULL);
+	ck_assert_int_eq(SSL_CTX_set_min_proto_version(tls_sctx, version), 1);
+	ck_assert_int_eq(SSL_CTX_set_max_proto_version(tls_sctx, version), 1);
+	ck_assert_int_eq(SSL_CTX_set_min_proto_version(tls_cctx, version), 1);
+	ck_assert_int_eq(SSL_CTX_set_max_proto_version(tls_cctx, version), 1);
+	ck_assert_int_eq(SSL_CTX_use_certificate(tls_sctx, crt_srv), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(tls_sctx, key_srv), 1);
+	if (cli != NULL) {
+		SSL_CTX_set_verify(tls_sctx, SSL_VERIFY_PEER, tls_accept_any);
+		ck_assert_int_eq(SSL_CTX_use_certificate(tls_cctx, cli), 1);
+		ck_assert_int_eq(SSL_CTX_use_PrivateKey(tls_cctx, key_cli), 1);
+	}
+	tls_s = SSL_new(tls_sctx);
+	tls_c = SSL_new(tls_cctx);
+	ck_assert(tls_s != NULL && tls_c != NULL);
+	ck_assert_int_eq(BIO_new_bio_pair(&bs, 0, &bc, 0), 1);
+	SSL_set_bio(tls_s, bs, bs);
+	SSL_set_bio(tls_c, bc, bc);
+	SSL_set_accept_state(tls_s);
+	SSL_set_connect_state(tls_c);
+	for (int i = 0; i < 100 && (rs != 1 || rc != 1); i++) {
+		if (rc != 1)
+			rc = SSL_do_handshake(tls_c);
+		if (rs != 1)
+			rs = SSL_do_handshake(tls_s);
+	}
+	ck_assert_msg(rs == 1 && rc == 1, "the in-memory handshake failed");
+	ck_assert_int_eq(SSL_version(tls_s), version);
+	ck_assert_int_eq(SSL_get0_peer_certificate(tls_s) != NULL, cli != NULL);
+	xc.ssl = tls_s;
+	xc.tls_version = version == TLS1_3_VERSION ? "TLSv1.3" : "TLSv1.2";
+}
+
+static void
+tls_clear(void)
+{
+	SSL_free(tls_s);
+	SSL_free(tls_c);
+	SSL_CTX_free(tls_sctx);
+	SSL_CTX_free(tls_cctx);
+	X509_free(crt_srv);
+	X509_free(crt_cli);
+	EVP_PKEY_free(key_srv);
+	EVP_PKEY_free(key_cli);
+	tls_s = tls_c = NULL;
+	tls_sctx = tls_cctx = NULL;
+	crt_srv = crt_cli = NULL;
+	key_srv = key_cli = NULL;
+}
+
+/* The client's certificate as the backend should get it: DER in base64, one line. */
+static const char *
+cli_b64(void)
+{
+	static char out[8192];
+	unsigned char *der = NULL;
+	int n = i2d_X509(crt_cli, &der);
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_lt(4 * ((n + 2) / 3) + 1, (int)sizeof(out));
+	EVP_EncodeBlock((unsigned char *)out, der, n);
+	OPENSSL_free(der);
+	return out;
+}
+
+enum { CLI_NONE = 0, CLI_TRUSTED, CLI_UNTRUSTED, CLI_EXPIRED };
+
+static const struct tls_case {
+	int         version, cli;
+	const char *server;    /* more [server] lines */
+	const char *target;
+	const char *want;      /* the framing's and the backend's calls after the head */
+	const char *w3c;       /* NULL: no line */
+	const char *httperr;   /* NULL: no line */
+} tls_cases[] = {
+	/* TLS 1.3 cannot renegotiate: Windows Server 2022 resets the connection ... */
+	{ TLS1_3_VERSION, CLI_NONE, "", "/private/a", "reset connection\n", NULL,
+	  "HTTP/1.1 GET /private/a - - 4 Connection_Dropped Secure" },
+	/* ... 2025 answers 500.0 with ERROR_NOT_SUPPORTED (0x80070032) */
+	{ TLS1_3_VERSION, CLI_NONE, "tls13_delayed_client_cert = error500\n", "/private/a",
+	  "page 500 close=0 text/html\nend ok\n", "GET /private/a 500 0 2147942450 Secure",
+	  NULL },
+	/* TLS 1.2 without one: the renegotiation is asked for */
+	{ TLS1_2_VERSION, CLI_NONE, "", "/private/a", "client_cert\n", "-", NULL },
+	/* a good certificate from the handshake: served, and forwarded to the backend */
+	{ TLS1_3_VERSION, CLI_TRUSTED, "", "/private/a", "up start GET Secure\nup push\n",
+	  "GET /private/a 200 0 0 Secure", NULL },
+	{ TLS1_2_VERSION, CLI_TRUSTED, "", "/open", "up start GET Secure\nup push\n",
+	  "GET /open 200 0 0 Secure", NULL },
+	/* a path that asks nothing still gets the certificate the connection holds */
+	{ TLS1_2_VERSION, CLI_UNTRUSTED, "", "/open", "up start GET Secure\nup push\n",
+	  "GET /open 200 0 0 Secure", NULL },
+	/* a bad one: 403.16 (CERT_E_UNTRUSTEDROOT), 403.17 (CERT_E_EXPIRED), also where a
+	 * certificate is only accepted */
+	{ TLS1_2_VERSION, CLI_UNTRUSTED, "", "/private/a",
+	  "page 403 close=0 text/html\nend ok\n", "GET /private/a 403 16 2148204809 Secure",
+	  NULL },
+	{ TLS1_3_VERSION, CLI_EXPIRED, "", "/accept/x",
+	  "page 403 close=0 text/html\nend ok\n", "GET /accept/x 403 17 2148204801 Secure",
+	  NULL },
+};
+
+START_TEST(test_exchange_client_cert_tls)
+{
+	const struct tls_case *tc = &tls_cases[_i];
+	char server[512], raw[256], want_hdr[8300];
+	struct exchange *x;
+	FILE *f;
+
+	if (tc->cli != CLI_NONE) {
+		key_cli = EVP_EC_gen("P-256");
+		ck_assert_ptr_nonnull(key_cli);
+		crt_cli = tls_cert(key_cli, "alice", tc->cli == CLI_EXPIRED ? -7200 : -60,
+		    tc->cli == CLI_EXPIRED ? -3600 : 3600);
+	}
+	/* the trusted roots: the client's own (self-signed) certificate, unless it is to be
+	 * untrusted */
+	snprintf(trust_path, sizeof(trust_path), "%s/trust.pem", t_dir());
+	f = fopen(trust_path, "w");
+	ck_assert_ptr_nonnull(f);
+	if (tc->cli == CLI_TRUSTED || tc->cli == CLI_EXPIRED) {
+		ck_assert_int_eq(PEM_write_X509(f, crt_cli), 1);
+	} else {
+		EVP_PKEY *k = EVP_EC_gen("P-256");
+		X509 *other = tls_cert(k, "someone else", -60, 3600);
+
+		ck_assert_int_eq(PEM_write_X509(f, other), 1);
+		X509_free(other);
+		EVP_PKEY_free(k);
+	}
+	fclose(f);
+	snprintf(server, sizeof(server), "trust = %s\n%s", trust_path, tc->server);
+	t_start_with(server);
+	t_conn(BINDING_HTTPS, "HTTP/1.1");
+	xc.has_sni = 1;
+	xc.sni = "secure.example";
+	tls_connect(tc->version, crt_cli);
+	x = x_new();
+	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: secure.example\r\n\r\n", tc->target);
+	exchange_request(x, t_parse(raw), 0);
+	exchange_push(x);
+	ck_assert_str_eq(ev_text(), tc->want);
+	if (up != NULL) {
+		snprintf(want_hdr, sizeof(want_hdr), "\r\nX-ARR-ClientCert: %s\r\n", cli_b64());
+		ck_assert_msg(strstr(up->fwd, want_hdr) != NULL, "the backend did not get the "
+		    "client's certificate:\n%s", up->fwd);
+		ck_assert_int_eq(be_head(200, 1), 0);
+		be_end();
+	}
+	if (!exchange_done(x))
+		x_abort(x, "Connection_Dropped", WIN32_NETNAME_DELETED);   /* (still asking) */
+	x_free(x);
+	if (tc->w3c != NULL && strcmp(tc->w3c, "-") == 0) {
+		ck_assert_int_eq(w3c_count(), 0);
+	} else {
+		ck_assert_int_eq(w3c_count(), tc->w3c != NULL);
+		if (tc->w3c != NULL)
+			ck_assert_str_eq(w3c(0), tc->w3c);
+	}
+	if (tc->w3c == NULL || strcmp(tc->w3c, "-") != 0) {
+		ck_assert_int_eq(httperr_count(), tc->httperr != NULL);
+		if (tc->httperr != NULL)
+			ck_assert_str_eq(httperr(0), tc->httperr);
+	}
+	t_end();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1354,6 +1600,7 @@ exchange_suite(void)
 	tcase_add_loop_test(tc, test_exchange_client_cert, 0, N(cc_cases));
 	tcase_add_test(tc, test_exchange_client_cert_plain_http);
 	tcase_add_test(tc, test_exchange_client_cert_http2);
+	tcase_add_loop_test(tc, test_exchange_client_cert_tls, 0, N(tls_cases));
 	tcase_add_test(tc, test_exchange_traced);
 #undef N
 	suite_add_tcase(s, tc);
