@@ -473,6 +473,17 @@ t_parse(const char *raw)
 	return rq_head;
 }
 
+/* The head of raw as h2.c hands it over (version 2.0). */
+static struct http_head *
+t_parse_h2(const char *raw)
+{
+	struct http_head *h = t_parse(raw);
+
+	h->version_major = 2;
+	h->version_minor = 0;
+	return h;
+}
+
 /* ---- exchanges: the framing's side ---- */
 
 static struct exchange *
@@ -1218,6 +1229,11 @@ static const struct cc_case {
 	  "POST /accept/f 200 0 0 Secure" },
 	{ "GET /accept/f HTTP/1.1\r\nHost: secure.example\r\n\r\n", NULL, 0, 0,
 	  "client_cert\n|up start GET Secure\nup push\n", "GET /accept/f 200 0 0 Secure" },
+	/* Expect: 100-continue, no body byte sent yet: asked before the body comes, which
+	 * then goes to the backend as it arrives */
+	{ "PUT /accept/f HTTP/1.1\r\nHost: secure.example\r\nContent-Length: 5\r\n"
+	  "Expect: 100-continue\r\n\r\n", NULL, 0, 0,
+	  "client_cert\n|up start PUT Secure\nup push\n", "PUT /accept/f 200 0 0 Secure" },
 	/* a body larger than upload_read_ahead_size (64): 413, the connection closed */
 	{ "POST /private/f HTTP/1.1\r\nHost: secure.example\r\nContent-Length: 100\r\n\r\n",
 	  NULL, 0, 0, "page 413 close=1 text/html\nend ok\n|", "POST /private/f 413 0 0 Secure" },
@@ -1258,6 +1274,12 @@ START_TEST(test_exchange_client_cert)
 	if (!exchange_done(x)) {
 		ck_assert_ptr_nonnull(up);
 		ck_assert_ptr_null(strstr(up->fwd, "X-ARR-ClientCert"));
+		if (strstr(tc->raw, "Expect:") != NULL) {
+			ev_clear();
+			exchange_req_body(x, "hello", 5);
+			exchange_req_end(x);
+			ck_assert_str_eq(ev_text(), "up body hello\nup body_end trailers=0\n");
+		}
 		ck_assert_int_eq(be_head(200, 1), 0);
 		be_end();
 	}
@@ -1301,7 +1323,8 @@ START_TEST(test_exchange_client_cert_http2)
 	t_conn(BINDING_HTTPS, "HTTP/2");
 	x = x_new_ops(&fops_nocc);
 	exchange_set_stream(x, 5);
-	exchange_request(x, t_parse("GET /private/a HTTP/1.1\r\nHost: secure.example\r\n\r\n"), 0);
+	exchange_request(x, t_parse_h2("GET /private/a HTTP/1.1\r\nHost: secure.example\r\n\r\n"),
+	    0);
 	exchange_push(x);
 	ck_assert_str_eq(ev_text(), "reset http_1_1_required\n");
 	ck_assert_int_eq(exchange_done(x), 1);
@@ -1309,7 +1332,7 @@ START_TEST(test_exchange_client_cert_http2)
 	x_free(x);
 	ck_assert_int_eq(w3c_count(), 0);
 	ck_assert_int_eq(httperr_count(), 1);
-	ck_assert_str_eq(httperr(0), "HTTP/1.1 GET /private/a 5 - 4 HTTP_1_1_Required Secure");
+	ck_assert_str_eq(httperr(0), "HTTP/2 GET /private/a 5 - 4 HTTP_1_1_Required Secure");
 	t_end();
 }
 END_TEST
@@ -1573,6 +1596,44 @@ START_TEST(test_exchange_client_cert_tls)
 }
 END_TEST
 
+/* An HTTP/2 connection whose certificate was chosen for SNI secure.example, reused by the
+ * browser for back.example (coalesced): routed by :authority as HTTP.SYS does, the W3C
+ * line says so (x-coalesced); with misdirected = 421, sysbind's 421. */
+START_TEST(test_exchange_coalesced)
+{
+	struct exchange *x;
+	char f[24][256];
+	int nf = 0;
+
+	t_start_with(_i == 0 ? NULL : "misdirected = 421\n");
+	t_conn(BINDING_HTTPS, "HTTP/2");
+	xc.has_sni = 1;
+	xc.sni = "secure.example";
+	x = x_new_ops(&fops_nocc);
+	exchange_set_stream(x, 3);
+	exchange_request(x, t_parse_h2("GET /c HTTP/1.1\r\nHost: back.example\r\n\r\n"), 0);
+	exchange_push(x);
+	if (_i == 0) {
+		ck_assert_str_eq(ev_text(), "up start GET Back\nup push\n");
+		ck_assert_int_eq(be_head(200, 1), 0);
+		be_end();
+		x_free(x);
+		ck_assert_int_eq(file_line(w3c_path, 0, f, 24, &nf), 1);
+		ck_assert_int_eq(nf, 22);
+		ck_assert_str_eq(f[9], "HTTP/2");
+		ck_assert_str_eq(f[16], "Back");
+		ck_assert_str_eq(f[18], "secure.example");
+		ck_assert_str_eq(f[21], "secure.example");
+		ck_assert_int_eq(httperr_count(), 0);
+	} else {
+		ck_assert_str_eq(ev_text(), "page 421 close=1 text/html; charset=us-ascii\nend ok\n");
+		x_free(x);
+		ck_assert_str_eq(httperr(0), "HTTP/2 GET /c 3 421 1 Misdirected Back");
+	}
+	t_end();
+}
+END_TEST
+
 static Suite *
 exchange_suite(void)
 {
@@ -1601,6 +1662,7 @@ exchange_suite(void)
 	tcase_add_test(tc, test_exchange_client_cert_plain_http);
 	tcase_add_test(tc, test_exchange_client_cert_http2);
 	tcase_add_loop_test(tc, test_exchange_client_cert_tls, 0, N(tls_cases));
+	tcase_add_loop_test(tc, test_exchange_coalesced, 0, 2);
 	tcase_add_test(tc, test_exchange_traced);
 #undef N
 	suite_add_tcase(s, tc);
