@@ -1209,7 +1209,8 @@ static const struct cc_case {
 	const char *body;          /* sent after the head (before the answer), NULL: none */
 	int         ask_fails;     /* ops->client_cert returns -1 */
 	int         no_cc_op;      /* the framing has no ->client_cert */
-	const char *want;          /* the framing's (and backend's) calls */
+	const char *want;          /* the framing's (and backend's) calls: before "|", those up to
+	                            * the client's answer; after it, those the answer made */
 	const char *w3c;
 } cc_cases[] = {
 	{ "GET /private/a HTTP/1.1\r\nHost: secure.example\r\n\r\n", NULL, 0, 0,
