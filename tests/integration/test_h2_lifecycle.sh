@@ -16,6 +16,7 @@
 #   5. the idle timer and SIGTERM say GOAWAY (NO_ERROR) before they close;
 #   6. a client that ends its side (close_notify, FIN) still gets its in-flight answer;
 #   7. 40 requests in 40 TLS records of one TCP write: 40 answers.
+# (4 and 5 come last: the reload changes the configuration, SIGTERM ends the daemon.)
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -94,7 +95,7 @@ EOF2
 }
 conf started >"$T/sb.ini"
 sb_start "$T/sb.ini" "$P" || { finish; exit; }
-R=(--cacert "$SB_CERTS/ca.pem")
+R=(--max-time 30 --cacert "$SB_CERTS/ca.pem")
 for h in s204 s304 head app dead diag stopped reload; do R+=(--resolve "$h.mysite.com:$P:127.0.0.1"); done
 u() { echo "https://$1.mysite.com:$P$2"; }   # HOST PATH
 
@@ -131,7 +132,7 @@ bodiless "GET of a 304" s304 /status/304 304 "$B304"
 bodiless "HEAD of a 200" head /status/200 200 "$BHEAD" -I
 
 log_mark "$T/httperr.log"
-out=$(h2load -n 600 -c 1 -m 1 -H ":authority: s204.mysite.com:$P" "https://127.0.0.1:$P/status/204?h2load" 2>&1)
+out=$(timeout 60 h2load -n 600 -c 1 -m 1 -H ":authority: s204.mysite.com:$P" "https://127.0.0.1:$P/status/204?h2load" 2>&1)
 expect_contains "h2load: 600 requests for a 204, one at a time on one connection: all succeed" "$out" \
 	"requests: 600 total, 600 started, 600 done, 600 succeeded, 0 failed, 0 errored, 0 timeout"
 expect_contains "... all 2xx" "$out" "status codes: 600 2xx, 0 3xx, 0 4xx, 0 5xx"
@@ -144,7 +145,7 @@ expect_eq "HTTP/1.1 to a site whose backend refuses connections: 503" "$out" "50
 h1=$(w3c_summary 1)
 expect_eq "... W3C: 503, sc-win32-status 1225 (ERROR_CONNECTION_REFUSED)" "$h1" "1 x GET HTTP/1.1 503 1225"
 log_mark "$T/access.log"
-out=$(h2load -n 1000 -c 1 -m 1 -H ":authority: dead.mysite.com:$P" "https://127.0.0.1:$P/dead?h2load" 2>&1)
+out=$(timeout 60 h2load -n 1000 -c 1 -m 1 -H ":authority: dead.mysite.com:$P" "https://127.0.0.1:$P/dead?h2load" 2>&1)
 expect_contains "h2load: 1000 requests to it, one at a time on one connection: 1000 answered, none errored" "$out" \
 	"requests: 1000 total, 1000 started, 1000 done, 0 succeeded, 1000 failed, 0 errored, 0 timeout"
 expect_contains "... all 503" "$out" "status codes: 0 2xx, 0 3xx, 0 4xx, 1000 5xx"
