@@ -65,15 +65,16 @@ port_busy() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 # free_port: print a TCP port on 127.0.0.1 nothing listens on (and not handed out before),
 # below the kernel's ephemeral range (32768-60999): a client socket, or its TIME-WAIT left
 # by an earlier test, holding the port would make the daemon's bind fail even with
-# SO_REUSEADDR.
-_given=" "
+# SO_REUSEADDR.  The ports handed out are kept in a file, not a variable: free_port runs in
+# $(...), a subshell whose variables die with it (two ports taken before anything listens
+# on them could otherwise be the same one).
 free_port() {
 	local p i
 	for i in $(seq 1 200); do
 		p=$((10000 + RANDOM % 22000))
-		[[ "$_given" == *" $p "* ]] && continue
+		grep -qx "$p" "$T/ports.given" 2>/dev/null && continue
 		port_busy "$p" && continue
-		_given="$_given$p "; echo "$p"; return 0
+		echo "$p" >>"$T/ports.given"; echo "$p"; return 0
 	done
 	return 1
 }

@@ -39,6 +39,10 @@
  *   /fault/early-403   403 as soon as the head is read, keep-alive, the body left unread:
  *                      whatever the body holds is read as the next request (a server that
  *                      refuses without draining the body, as many do)
+ *   /fault/early-403-close  403 with Connection: close as soon as the head is read, then
+ *                      the close done well: the write side shut once the answer is out,
+ *                      the body read and thrown away until the peer closes (no reset can
+ *                      overtake the answer)
  *   /fault/close-reset/N  a close-delimited body of N bytes, then a reset (RST) instead of
  *                      the closing FIN: the body is cut short, and only the TCP reset says so
  * Every request handled is logged on stderr as "request METHOD PATH".
@@ -68,7 +72,7 @@
 #define GEN_STEP (128 * 1024)
 
 enum bstate { B_HEAD, B_BODY, B_CHUNK_SIZE, B_CHUNK_DATA, B_CHUNK_CRLF, B_TRAILER,
-	B_SENDING, B_WAIT, B_WS, B_CLOSING };
+	B_SENDING, B_WAIT, B_WS, B_CLOSING, B_DRAIN };
 enum gen_mode { GEN_NONE, GEN_LENGTH, GEN_CHUNKED, GEN_CLOSE, GEN_TRAILERS };
 
 struct bconn {
@@ -601,6 +605,17 @@ bconn_process(struct bconn *b)
 				b->st = B_HEAD;   /* the body's bytes are the "next request" */
 				break;
 			}
+			if (strcmp(b->path, "/fault/early-403-close") == 0) {
+				struct evbuffer *out = bufferevent_get_output(b->bev);
+
+				n_requests++;
+				fprintf(stderr, "request %s %s\n", b->method, b->path);
+				b->keep = 0;
+				start_head(b, 403, out);
+				evbuffer_add_printf(out, "Content-Length: 10\r\n\r\nforbidden\n");
+				b->st = B_DRAIN;   /* bconn_write_cb shuts the write side once it is out */
+				break;
+			}
 			b->st = b->chunked ? B_CHUNK_SIZE : B_BODY;
 			break;
 		}
@@ -691,6 +706,9 @@ bconn_process(struct bconn *b)
 		case B_WS:
 			evbuffer_add_buffer(bufferevent_get_output(b->bev), in);
 			return;
+		case B_DRAIN:
+			evbuffer_drain(in, evbuffer_get_length(in));
+			return;
 		default:
 			return;
 		}
@@ -744,6 +762,8 @@ bconn_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (b->st == B_CLOSING && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		bconn_free(b);
+	else if (b->st == B_DRAIN && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		shutdown(bufferevent_getfd(bev), SHUT_WR);   /* freed at the peer's close */
 }
 
 static void

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """h2attack -- an HTTP/2 client that sends what well-behaved clients never do, for
-sysbind's integration tests (test_h2_attacks.sh, test_h2.sh).  It speaks HTTP/2 at the
-frame level with Debian's python3-h2 family (hyperframe builds and parses the frames, hpack
-encodes and decodes the header blocks), over TLS with ALPN h2, to 127.0.0.1 or ::1 only.
+sysbind's integration tests (test_h2_attacks.sh, test_h2.sh, test_h2_lifecycle.sh).  It
+speaks HTTP/2 at the frame level with Debian's python3-h2 family (hyperframe builds and
+parses the frames, hpack encodes and decodes the header blocks), over TLS with ALPN h2, to
+127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1 (ALPN http/1.1).
 
     h2attack.py SUBCOMMAND --port N [--sni NAME] [options]
 
@@ -49,21 +50,110 @@ def code_name(code):
         return "0x%x" % code
 
 
+def tls_context(alpn, tls13=False):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(alpn)
+    if tls13:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    return ctx
+
+
+class BioSocket:
+    """TLS over memory BIOs (ssl.SSLObject) on a plain socket, with the socket calls
+    Client uses: the test decides how records map to TCP writes (send_records: each
+    piece its own TLS record, all in one write) and can end its side of the connection
+    (close_write: close_notify, then the TCP FIN) while it goes on reading.  TLS 1.3
+    only, where a close_notify closes one direction (RFC 8446 §6.1)."""
+
+    def __init__(self, ctx, raw, server_hostname):
+        self.raw = raw
+        self.inc = ssl.MemoryBIO()
+        self.out = ssl.MemoryBIO()
+        self.obj = ctx.wrap_bio(self.inc, self.out, server_hostname=server_hostname)
+        end = time.monotonic() + 10
+        while True:
+            try:
+                self.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                if time.monotonic() > end:
+                    raise OSError("TLS handshake timed out")
+                data = self.raw.recv(1 << 16)
+                if not data:
+                    raise OSError("closed during the TLS handshake")
+                self.inc.write(data)
+        self._flush()
+        self.eof_sent = False
+
+    def _flush(self):
+        data = self.out.read()
+        if data:
+            self.raw.sendall(data)
+
+    def selected_alpn_protocol(self):
+        return self.obj.selected_alpn_protocol()
+
+    def version(self):
+        return self.obj.version()
+
+    def settimeout(self, t):
+        self.raw.settimeout(t)
+
+    def sendall(self, data):
+        if self.eof_sent:
+            raise OSError("the write side is closed")
+        self.obj.write(data)
+        self._flush()
+
+    def send_records(self, pieces):
+        """Each piece its own TLS record, all of them in one TCP write."""
+        for piece in pieces:
+            self.obj.write(piece)
+        self._flush()
+
+    def close_write(self):
+        """close_notify, then shut the TCP write side; reading goes on."""
+        try:
+            self.obj.unwrap()
+        except (ssl.SSLWantReadError, ssl.SSLError):
+            pass
+        self._flush()
+        self.raw.shutdown(socket.SHUT_WR)
+        self.eof_sent = True
+
+    def recv(self, n):
+        while True:
+            try:
+                return self.obj.read(n)
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLZeroReturnError:
+                return b""
+            data = self.raw.recv(1 << 16)   # socket.timeout goes to the caller
+            if not data:
+                return b""
+            self.inc.write(data)
+            self._flush()   # a TLS 1.3 key update's answer, if any
+
+
 class Client:
     """One HTTP/2 connection and what the server sent on it."""
 
-    def __init__(self, args, settings=None, auto_window=True, preface=True):
+    def __init__(self, args, settings=None, auto_window=True, preface=True, bio=False):
         if args.host not in LOOPBACK:
             raise SystemExit("h2attack: loopback only (127.0.0.1 or ::1), not %s" % args.host)
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        ctx.set_alpn_protocols(["h2"])
+        ctx = tls_context(["h2"], tls13=bio)
         raw = socket.create_connection((args.host, args.port), timeout=10)
         # frames go out as they are made (as curl and nghttp send them): Nagle's wait for
         # the server's delayed ACK would stretch a 48 MiB upload to half a minute
         raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock = ctx.wrap_socket(raw, server_hostname=args.sni or None)
+        if bio:
+            self.sock = BioSocket(ctx, raw, args.sni or None)
+        else:
+            self.sock = ctx.wrap_socket(raw, server_hostname=args.sni or None)
         self.alpn = self.sock.selected_alpn_protocol()
         self.authority = args.authority or "%s:%d" % (args.sni or args.host, args.port)
         self.enc = hpack.Encoder()
@@ -88,7 +178,8 @@ class Client:
         self.data = {}               # stream -> bytes of DATA received
         self.sha = {}                # stream -> hashlib object
         self.bodies = {}             # stream -> the first 64 KiB of its DATA
-        self.goaway = None           # (code, last_stream, debug)
+        self.goaway = None           # (code, last_stream, debug) of the last GOAWAY
+        self.goaways = []            # every GOAWAY: ((code, last_stream, debug), time)
         self.settings_acks = 0
         self.ping_acks = 0
         self.server_settings = {}
@@ -260,6 +351,7 @@ class Client:
             self.rst_at[f.stream_id] = time.monotonic()
         elif t == GoAwayFrame.type:
             self.goaway = (f.error_code, f.last_stream_id, f.additional_data)
+            self.goaways.append((self.goaway, time.monotonic()))
         elif t == WindowUpdateFrame.type:
             if f.stream_id == 0:
                 self.send_conn_window += f.window_increment
@@ -306,9 +398,9 @@ class Client:
         sys.stdout.flush()
 
 
-def connect(args, settings=None, auto_window=True):
+def connect(args, settings=None, auto_window=True, bio=False):
     try:
-        c = Client(args, settings, auto_window)
+        c = Client(args, settings, auto_window, bio)
     except (OSError, ssl.SSLError) as e:
         print("h2attack: cannot connect to %s:%d: %s" % (args.host, args.port, e),
               file=sys.stderr)
@@ -752,6 +844,166 @@ def cmd_trailers(args):
              body=bytes(c.bodies.get(sid, b"")).decode("ascii", "replace").strip())
 
 
+# ---- the connection's lifecycle (test_h2_lifecycle.sh) ----
+
+def stream_result(c, sid):
+    """What one stream came to: its final status, rst:CODE, or none."""
+    if sid is None:
+        return ""
+    if sid in c.responses:
+        return str(c.responses[sid])
+    if sid in c.rst:
+        return "rst:" + code_name(c.rst[sid])
+    return "none"
+
+
+def cmd_hold(args):
+    """A connection held open across what the test does meanwhile (a reload, SIGTERM,
+    the idle timer): the preface, then, with --path, one request (stream 1) left in
+    flight; prints "ready" (or "inflight") and waits, at most --wait seconds, for the
+    server's GOAWAY or its close.  After a GOAWAY, or once stream 1 ended without one,
+    asks for --then on a new stream (the server must not serve it under the old
+    configuration after a GOAWAY).  Then waits for the close (at most --wait seconds).
+    Prints first= and then= (each a status, rst:CODE or none), first_ended (1 when
+    stream 1 ended, END_STREAM), goaways (how many), goaway_before_first_end (1 when
+    the first GOAWAY came while stream 1 was still in flight)."""
+    c = connect(args)
+    first = None
+    if args.path != "/":
+        first = c.get(args.path)
+        print("inflight")
+    else:
+        print("ready")
+    sys.stdout.flush()
+    c.pump(args.wait, lambda: c.closed or c.goaway is not None or
+           (first is not None and c.done(first)))
+    before_end = int(bool(c.goaways) and first is not None and not c.done(first))
+    then = None
+    if args.then and not c.closed:
+        then = c.get(args.then)
+    c.pump(args.wait, lambda: c.closed)
+    c.report(int(first is not None) + int(then is not None), first=stream_result(c, first),
+             first_ended=int(first is not None and first in c.ended),
+             then=stream_result(c, then), goaways=len(c.goaways),
+             goaway_before_first_end=before_end)
+
+
+def cmd_half_close(args):
+    """The client's FIN: GET --path, then close_notify and the TCP FIN (TLS 1.3: the
+    client's direction only), and read on: the answer to a stream in flight must still
+    come.  Prints tls=, first= (status, rst:CODE or none), first_ended and body_bytes."""
+    c = connect(args, auto_window=False, bio=True)
+    c.pump(2, lambda: c.settings_acks > 0 or c.closed)
+    sid = c.get(args.path)
+    c.sock.close_write()
+    c.pump(args.wait, lambda: c.done(sid) or c.closed)
+    c.report(1, tls=c.sock.version(), first=stream_result(c, sid),
+             first_ended=int(sid in c.ended), body_bytes=c.data.get(sid, 0))
+
+
+def cmd_records(args):
+    """Many TLS records in one TCP write: --count requests for --path, each HEADERS
+    frame its own TLS record, all the records in one write.  Prints responses= and
+    status= (every stream must be answered)."""
+    c = connect(args, bio=True)
+    c.pump(2, lambda: c.settings_acks > 0 or c.closed)
+    pieces = []
+    for _ in range(args.count):
+        sid = c.new_stream()
+        pieces.append(c.headers_frame(sid, c.request_headers("GET", args.path)).serialize())
+    c.sock.send_records(pieces)
+    sids = range(1, c.next_id, 2)
+    c.pump(args.wait, lambda: c.closed or all(c.done(s) for s in sids))
+    c.report(args.count, tls=c.sock.version(), unanswered=sum(1 for s in sids if not c.done(s)))
+
+
+def h1_response(sock, end):
+    """One HTTP/1.1 response with a Content-Length (or none: no body) from sock, before
+    the monotonic time end.  Returns (status, connection header, closed) with status 0
+    when none came whole."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        if time.monotonic() > end:
+            return 0, "", False
+        try:
+            sock.settimeout(max(end - time.monotonic(), 0.01))
+            chunk = sock.recv(1 << 16)
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            chunk = b""
+        if not chunk:
+            return 0, "", True
+        buf += chunk
+    head, _, body = buf.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    fields = {}
+    for line in lines[1:]:
+        k, _, v = line.partition(":")
+        fields[k.strip().lower()] = v.strip()
+    want = int(fields.get("content-length", "0"))
+    while len(body) < want and time.monotonic() < end:
+        try:
+            sock.settimeout(max(end - time.monotonic(), 0.01))
+            chunk = sock.recv(1 << 16)
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            chunk = b""
+        if not chunk:
+            break
+        body += chunk
+    return (status if len(body) >= want else 0), fields.get("connection", "-"), False
+
+
+def cmd_h1_keepalive(args):
+    """HTTP/1.1 across what the test does meanwhile (a reload): GET --path on a
+    kept-alive TLS connection (ALPN http/1.1), print "ready", wait for the test to
+    create --release, then GET --then on the same connection, and wait for the close (at
+    most 5 s).  Prints first_status, first_connection, then_status, then_connection (the
+    Connection field, - for none) and closed."""
+    if args.host not in LOOPBACK:
+        raise SystemExit("h2attack: loopback only (127.0.0.1 or ::1), not %s" % args.host)
+    t0 = time.monotonic()
+    ctx = tls_context(["http/1.1"])
+    try:
+        raw = socket.create_connection((args.host, args.port), timeout=10)
+        sock = ctx.wrap_socket(raw, server_hostname=args.sni or None)
+    except (OSError, ssl.SSLError) as e:
+        print("h2attack: cannot connect to %s:%d: %s" % (args.host, args.port, e), file=sys.stderr)
+        sys.exit(2)
+    authority = args.authority or "%s:%d" % (args.sni or args.host, args.port)
+
+    def get(path):
+        sock.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, authority)).encode())
+        return h1_response(sock, time.monotonic() + args.wait)
+    s1, c1, closed = get(args.path)
+    print("ready")
+    sys.stdout.flush()
+    released = wait_file(args.release, args.wait)
+    s2, c2 = 0, "-"
+    if not closed:
+        try:
+            s2, c2, closed = get(args.then)
+        except (OSError, ssl.SSLError):
+            closed = True
+    end = time.monotonic() + 5
+    while not closed and time.monotonic() < end:
+        try:
+            sock.settimeout(max(end - time.monotonic(), 0.01))
+            closed = sock.recv(1 << 16) == b""
+        except socket.timeout:
+            pass
+        except (OSError, ssl.SSLError):
+            closed = True
+    for k, v in (("alpn", sock.selected_alpn_protocol()), ("released", int(released)),
+                 ("first_status", s1), ("first_connection", c1), ("then_status", s2),
+                 ("then_connection", c2), ("closed", int(closed)),
+                 ("elapsed_ms", int((time.monotonic() - t0) * 1000))):
+        print("%s=%s" % (k, v))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -804,6 +1056,13 @@ def main():
     s.add_argument("--content-length", action="store_true")
     s.add_argument("--trailer", action="append", default=[])
     s.add_argument("--header", action="append", default=[])
+    s = add("hold", cmd_hold, wait=15)
+    s.add_argument("--then", default="")
+    add("half-close", cmd_half_close, path="/slow/1000")
+    add("records", cmd_records, path="/status/200", count=40)
+    s = add("h1-keepalive", cmd_h1_keepalive, path="/status/200")
+    s.add_argument("--then", default="/status/200")
+    s.add_argument("--release", required=True)
     args = p.parse_args()
     args.fn(args)
 
