@@ -554,6 +554,7 @@ conn_linger(struct conn *c)
 	}
 	if (conn_goodbye(c) != 0) {
 		/* the socket is full: close_notify waits for room, as a blocked write does */
+		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
 		conn_write_blocked(c);
 		return;
 	}
