@@ -562,6 +562,13 @@ churn() {
 	fi
 }
 
+# warm_up NAME: a second of HTTP/1.1 and one of HTTP/2
+warm_up() {
+	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$1")/" >/dev/null 2>&1 || true
+	h2load --tls13-ciphers="$TLS13_DEFAULT" -c4 -m8 -D 1 "https://127.0.0.1:$(port_of "$1")/" >/dev/null 2>&1 ||
+		true
+}
+
 # idle NAME [METRIC ARG...]: RSS per idle TLS connection (on a process that has served only
 # the warm-up) into METRIC (default idle), ARGs added to idleconns' (--no-request: the
 # connections a browser opens ahead, which send nothing); idleconns holds the connections
@@ -643,11 +650,14 @@ for n in "${UP[@]}"; do
 	same_bytes "$n" / "$T/be/small"
 	same_bytes "$n" /64k "$T/be/www/64k"
 	same_bytes "$n" /1m "$T/be/www/1m"
-	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
-	h2load --tls13-ciphers="$TLS13_DEFAULT" -c4 -m8 -D 1 "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 ||
-		true   # warm-up
+	warm_up "$n"
 done
 for n in "${UP[@]}"; do idle "$n"; done
+# connections that send no request, on fresh processes: the memory the first ones left
+# free inside each process would hide what these take
+down_all
+up_all 1
+for n in "${UP[@]}"; do warm_up "$n"; done
 for n in "${UP[@]}"; do idle "$n" idlenr --no-request; done
 echo "bench: one worker each: keep-alive ..." >&2
 keepalive "" "$SECS" 1

@@ -101,6 +101,7 @@ static void conn_close(struct conn *c, const char *why);
 static void conn_flush(struct conn *c);
 static void conn_read(struct conn *c);
 static void conn_write_blocked(struct conn *c);
+static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
 
@@ -430,6 +431,10 @@ conn_goodbye(struct conn *c)
 void
 conn_end(struct conn *c, const char *why)
 {
+	if (c->reset) {   /* a reset was asked for: it is one now */
+		conn_reset_now(c);
+		return;
+	}
 	(void)conn_goodbye(c);   /* idle: the socket has room, or the client takes nothing */
 	conn_close(c, why);
 }
@@ -568,6 +573,16 @@ conn_linger(struct conn *c)
 	conn_read_on(c, 1);
 	c->wdeadline = 0;
 	conn_deadline(c, CONN_LINGER_SECONDS);
+}
+
+/* The linger is over (the client closed, or its time passed). */
+static void
+conn_linger_end(struct conn *c)
+{
+	if (c->reset)
+		conn_reset_now(c);
+	else
+		conn_close(c, "response sent");
 }
 
 void
@@ -854,14 +869,14 @@ conn_read(struct conn *c)
 			c->peer_eof = 1;
 			conn_read_on(c, 0);
 			if (c->state == CS_LINGER) {
-				conn_close(c, "response sent");
+				conn_linger_end(c);
 				return;
 			}
 			conn_input(c);
 			return;
 		default:
 			if (c->state == CS_LINGER) {
-				conn_close(c, "response sent");
+				conn_linger_end(c);
 				return;
 			}
 			if (c->renegotiating) {
@@ -988,7 +1003,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 			conn_close(c, "handshake timed out");
 			return;
 		case CS_LINGER:
-			conn_close(c, "response sent");
+			conn_linger_end(c);
 			return;
 		case CS_OPEN:
 			if (c->fr->timeout != NULL)
