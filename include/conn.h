@@ -141,7 +141,9 @@ SSL *conn_ssl(struct conn *c);
 int conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca);
 
 /* Reset the connection (TCP RST, no close_notify): what Windows Server 2022 does when a
- * client certificate is wanted after a TLS 1.3 handshake. */
+ * client certificate is wanted after a TLS 1.3 handshake.  What was already answered is
+ * written first and the reset waits (2 s at most) until the client acknowledged it; no
+ * more input reaches the framing.  May be called from a framing callback. */
 void conn_reset(struct conn *c, const char *why);
 
 /* Give c its framing (ops borrowed, f owned from now on: ops->free frees it). */

@@ -38,6 +38,10 @@ char *iobuf_space(struct iobuf *b, size_t min, size_t *avail);
 /* The n bytes written into the last iobuf_space are part of the queue now. */
 void iobuf_commit(struct iobuf *b, size_t n);
 
+/* Give back the last block when it holds no byte (room taken with iobuf_space and not
+ * committed): a queue that waits for input keeps no memory it does not use. */
+void iobuf_trim(struct iobuf *b);
+
 /* The first contiguous bytes of the queue (NULL when empty), their count in *n. */
 const char *iobuf_peek(const struct iobuf *b, size_t *n);
 

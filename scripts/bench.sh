@@ -59,7 +59,8 @@
 #       after the other, each a full TLS handshake (no resumption; wrk would resume) plus one
 #       request with Connection: close: connections/s and CPU µs per connection;
 #     idle memory: idleconns opens BENCH_IDLE TLS connections, one request each, and holds
-#       them: the proxy's RSS delta / connections, in KiB;
+#       them: the proxy's RSS delta / connections, in KiB; then as many that send no
+#       request (idleconns --no-request: a browser's preconnects), measured the same way;
 #     large responses: wrk -t1 -cBENCH_BIG_CONNS on /64k and on /1m: requests/s, MiB/s of
 #       body and CPU µs per MiB of body;
 #     HTTP/2: h2load (one thread) on /, with -D seconds: requests/s, p50 and p99 latency
@@ -561,15 +562,26 @@ churn() {
 	fi
 }
 
-# idle NAME: RSS per idle TLS connection (on a process that has served only the warm-up);
-# idleconns holds the connections until its standard input, a FIFO we hold open, closes
+# warm_up NAME: a second of HTTP/1.1 and one of HTTP/2
+warm_up() {
+	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$1")/" >/dev/null 2>&1 || true
+	h2load --tls13-ciphers="$TLS13_DEFAULT" -c4 -m8 -D 1 "https://127.0.0.1:$(port_of "$1")/" >/dev/null 2>&1 ||
+		true
+}
+
+# idle NAME [METRIC ARG...]: RSS per idle TLS connection (on a process that has served only
+# the warm-up) into METRIC (default idle), ARGs added to idleconns' (--no-request: the
+# connections a browser opens ahead, which send nothing); idleconns holds the connections
+# until its standard input, a FIFO we hold open, closes
 idle() {
-	local name=$1 port pid rss0 rss1 ready ipid
+	local name=$1 metric=${2:-idle} port pid rss0 rss1 ready ipid
+	shift
+	if [ $# -gt 0 ]; then shift; fi
 	port=$(port_of "$name"); pid=$(pid_of "$name")
 	quiet "$port"
 	rss0=$(steady_rss "$pid")
 	mkfifo "$T/idle.in"
-	"$TOOLS/idleconns" --port "$port" --count "$IDLE" --sni localhost --hold 120 \
+	"$TOOLS/idleconns" --port "$port" --count "$IDLE" --sni localhost --hold 120 "$@" \
 		<"$T/idle.in" >"$T/idle.out" 2>"$T/idle.err" &
 	ipid=$!
 	PIDS+=("$ipid")
@@ -585,7 +597,7 @@ idle() {
 	wait "$ipid" 2>/dev/null || true
 	rm -f "$T/idle.in"
 	[ "${ready:-0}" -eq "$IDLE" ] || note "$name" "idle: ${ready:-0} of $IDLE connections opened: $(head -n 3 "$T/idle.err" | tr '\n' ' ')"
-	set_r idle "$name" "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
+	set_r "$metric" "$name" "$(awk -v a="$rss0" -v b="$rss1" -v n="${ready:-0}" 'BEGIN { if (n > 0) printf "%.1f", (b - a) / n; else print "?" }')"
 	quiet "$port"
 }
 
@@ -638,11 +650,15 @@ for n in "${UP[@]}"; do
 	same_bytes "$n" / "$T/be/small"
 	same_bytes "$n" /64k "$T/be/www/64k"
 	same_bytes "$n" /1m "$T/be/www/1m"
-	wrk -t1 -c8 -d1s "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 || true        # warm-up
-	h2load --tls13-ciphers="$TLS13_DEFAULT" -c4 -m8 -D 1 "https://127.0.0.1:$(port_of "$n")/" >/dev/null 2>&1 ||
-		true   # warm-up
+	warm_up "$n"
 done
 for n in "${UP[@]}"; do idle "$n"; done
+# connections that send no request, on fresh processes: the memory the first ones left
+# free inside each process would hide what these take
+down_all
+up_all 1
+for n in "${UP[@]}"; do warm_up "$n"; done
+for n in "${UP[@]}"; do idle "$n" idlenr --no-request; done
 echo "bench: one worker each: keep-alive ..." >&2
 keepalive "" "$SECS" 1
 echo "bench: one worker each: HTTP/2 ..." >&2
@@ -699,6 +715,7 @@ row "CPU µs per new connection+request" cpuconn
 printf '%-40s %10s %10s %10s\n' "  ... / OpenSSL handshake floor" "$(ratio "$(get cpuconn sysbind)" "$F_SERVER")" \
 	"$(ratio "$(get cpuconn nginx)" "$F_SERVER")" "$(ratio "$(get cpuconn haproxy)" "$F_SERVER")"
 row "RSS KiB per idle TLS connection" idle
+row "RSS KiB per idle TLS conn., no request" idlenr
 row "64 KiB responses/s" rps64k
 row "64 KiB: MiB/s" mibs64k
 row "64 KiB: CPU µs per MiB" cpumib64k
@@ -763,6 +780,7 @@ chk "keep-alive requests/s >= nginx ($(S rps) vs $(N rps))" "$(N rps)" "$(S rps)
 chk "CPU per new TLS connection <= 1.0 x nginx ($(S cpuconn) vs $(N cpuconn) µs)" "$(S cpuconn)" "$(N cpuconn)"
 chk "CPU per new TLS connection <= 1.4 x the OpenSSL floor ($(S cpuconn) vs $(times 1.4 "$F_SERVER") µs)" "$(S cpuconn)" "$(times 1.4 "$F_SERVER")"
 chk "RSS per idle TLS connection <= 0.9 x nginx ($(S idle) vs $(times 0.9 "$(N idle)") KiB)" "$(S idle)" "$(times 0.9 "$(N idle)")"
+chk "RSS per idle TLS connection that sent no request <= nginx ($(S idlenr) vs $(N idlenr) KiB)" "$(S idlenr)" "$(N idlenr)"
 for k in "h2m8 -c4 -m8" "h2c32 -c32 -m1" "h2m32 -c4 -m32"; do
 	set -- $k
 	chk "HTTP/2 $2 $3 requests/s >= nginx ($(S "rps$1") vs $(N "rps$1"))" "$(N "rps$1")" "$(S "rps$1")"

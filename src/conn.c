@@ -18,11 +18,13 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@
 static atomic_ullong conn_ids;
 
 #define CONN_LINGER_SECONDS 2
+#define CONN_RESET_POLL_MS  10           /* how often a reset waits for the client's ACKs */
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
 
@@ -62,6 +65,7 @@ static const char *const conn_state_names[] = {
 #define ASYNC_FLUSH   0x1   /* write the output */
 #define ASYNC_LATER   0x2   /* the framing's own (conn_later) */
 #define ASYNC_INPUT   0x4   /* hand the input to the framing again */
+#define ASYNC_READ    0x8   /* read again: OpenSSL holds records the socket no longer shows */
 
 struct conn {
 	struct exchange_conn       info;      /* what exchanges read of the connection */
@@ -88,12 +92,16 @@ struct conn {
 	unsigned                   renegotiating : 1;
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
-	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1;
+	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
+	                           reset : 1;   /* end with a TCP reset once the output is out */
+	const char                *reset_why;  /* static */
 };
 
 static void conn_close(struct conn *c, const char *why);
 static void conn_flush(struct conn *c);
 static void conn_read(struct conn *c);
+static void conn_write_blocked(struct conn *c);
+static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
 
@@ -405,22 +413,29 @@ conn_close(struct conn *c, const char *why)
 /*
  * An orderly end of a TLS connection: close_notify (RFC 8446 §6.1), so that the client
  * can tell a complete close-delimited response from one cut short.  Only once all that
- * was queued went out; never on a truncation.
+ * was queued went out; never on a truncation.  Returns 0 (sent, or nothing to send), or
+ * -1 when the socket is full: call again once it is writable (OpenSSL keeps the alert).
  */
-static void
+static int
 conn_goodbye(struct conn *c)
 {
 	if (c->ssl == NULL || c->goodbye_sent || c->cut || iobuf_len(&c->out) > 0 ||
 	    c->state == CS_HANDSHAKE || !SSL_is_init_finished(c->ssl))
-		return;
+		return 0;
+	if (tlsio_shutdown(c->ssl) == TLSIO_WANT_WRITE)
+		return -1;
 	c->goodbye_sent = 1;
-	(void)tlsio_shutdown(c->ssl);
+	return 0;
 }
 
 void
 conn_end(struct conn *c, const char *why)
 {
-	conn_goodbye(c);
+	if (c->reset) {   /* a reset was asked for: it is one now */
+		conn_reset_now(c);
+		return;
+	}
+	(void)conn_goodbye(c);   /* idle: the socket has room, or the client takes nothing */
 	conn_close(c, why);
 }
 
@@ -431,17 +446,49 @@ conn_abort(struct conn *c, const char *why)
 	conn_close(c, why);
 }
 
-void
-conn_reset(struct conn *c, const char *why)
+/* The reset itself: close sends RST (and throws away what the socket did not send). */
+static void
+conn_reset_now(struct conn *c)
 {
 	struct linger lg = { 1, 0 };
 
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c, c->reset_why);
+}
+
+/* Bytes the client's TCP has not acknowledged yet (0 when unknown). */
+static int
+conn_unacked(const struct conn *c)
+{
+	int n = 0;
+
+	if (c->fd < 0 || ioctl(c->fd, SIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
+}
+
+/* What was answered before the reset is the client's: the output is written first (as a
+ * conn_finish), then the reset waits, CONN_LINGER_SECONDS at most, until the client's TCP
+ * acknowledged it, since a reset discards whatever the socket still holds. */
+void
+conn_reset(struct conn *c, const char *why)
+{
 	if (c->state == CS_CLOSED)
 		return;
-	c->cut = 1;
-	if (c->fd >= 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));   /* close sends RST */
-	conn_close(c, why);
+	c->cut = 1;   /* no close_notify */
+	c->reset = 1;
+	c->reset_why = why;
+	switch (c->state) {
+	case CS_OPEN:
+		conn_finish(c);   /* the output, then conn_linger resets */
+		return;
+	case CS_CLOSING:
+		return;           /* conn_linger resets once the output is out */
+	default:
+		conn_reset_now(c);
+		return;
+	}
 }
 
 int
@@ -496,7 +543,26 @@ conn_renegotiated(struct conn *c)
 static void
 conn_linger(struct conn *c)
 {
-	conn_goodbye(c);
+	if (c->reset) {
+		if (conn_unacked(c) == 0) {
+			conn_reset_now(c);
+			return;
+		}
+		/* conn_timer_cb polls the acknowledgements until the deadline */
+		conn_state(c, CS_LINGER);
+		iobuf_clear(&c->in);
+		conn_read_on(c, 1);
+		c->wdeadline = 0;
+		conn_deadline(c, CONN_LINGER_SECONDS);
+		conn_arm(c, conn_now_ms() + CONN_RESET_POLL_MS);
+		return;
+	}
+	if (conn_goodbye(c) != 0) {
+		/* the socket is full: close_notify waits for room, as a blocked write does */
+		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
+		conn_write_blocked(c);
+		return;
+	}
 	if (c->peer_eof) {
 		conn_close(c, "response sent");
 		return;
@@ -507,6 +573,16 @@ conn_linger(struct conn *c)
 	conn_read_on(c, 1);
 	c->wdeadline = 0;
 	conn_deadline(c, CONN_LINGER_SECONDS);
+}
+
+/* The linger is over (the client closed, or its time passed). */
+static void
+conn_linger_end(struct conn *c)
+{
+	if (c->reset)
+		conn_reset_now(c);
+	else
+		conn_close(c, "response sent");
 }
 
 void
@@ -601,6 +677,18 @@ conn_rate_begin(struct conn *c)
 
 /* ---------- output ---------- */
 
+/* A write found the socket full: wait until it is writable, within min_send_rate (or,
+ * without one, within idle_connection_timeout). */
+static void
+conn_write_blocked(struct conn *c)
+{
+	conn_write_on(c, 1);
+	if (c->info.cfg->min_send_rate > 0)
+		conn_rate_begin(c);
+	else
+		conn_wdeadline(c, c->info.cfg->idle_connection_timeout);
+}
+
 /* Write what the output holds, one SSL_write (one record, one write(2)) per block. */
 static void
 conn_flush(struct conn *c)
@@ -621,11 +709,7 @@ conn_flush(struct conn *c)
 	case TLSIO_OK:
 		break;
 	case TLSIO_WANT_WRITE:
-		conn_write_on(c, 1);
-		if (c->info.cfg->min_send_rate > 0)
-			conn_rate_begin(c);
-		else
-			conn_wdeadline(c, c->info.cfg->idle_connection_timeout);
+		conn_write_blocked(c);
 		return;
 	case TLSIO_WANT_READ:   /* a renegotiation in progress: the read side goes on */
 		c->write_wants_read = 1;
@@ -718,7 +802,8 @@ conn_handshake(struct conn *c)
 	}
 }
 
-/* Read what the socket has (a few reads at most, so other connections get a turn). */
+/* Read what the socket has: a few reads at most, so other connections get a turn; what
+ * OpenSSL still holds then is read on the next pass. */
 static void
 conn_read(struct conn *c)
 {
@@ -748,6 +833,8 @@ conn_read(struct conn *c)
 			}
 		}
 		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		if (n == 0 && !discard)
+			iobuf_trim(&c->in);   /* nothing came: an idle connection keeps no block */
 		if (c->renegotiating && n == 0) {
 			conn_renegotiated(c);   /* the handshake records came, no data */
 			if (c->state == CS_CLOSED)
@@ -782,14 +869,14 @@ conn_read(struct conn *c)
 			c->peer_eof = 1;
 			conn_read_on(c, 0);
 			if (c->state == CS_LINGER) {
-				conn_close(c, "response sent");
+				conn_linger_end(c);
 				return;
 			}
 			conn_input(c);
 			return;
 		default:
 			if (c->state == CS_LINGER) {
-				conn_close(c, "response sent");
+				conn_linger_end(c);
 				return;
 			}
 			if (c->renegotiating) {
@@ -806,6 +893,11 @@ conn_read(struct conn *c)
 			return;
 		}
 	}
+	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
+	 * read-ahead emptied the socket, so no readiness will tell): they are read on the next
+	 * pass, after the other connections had their turn. */
+	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
+		conn_async(c, ASYNC_READ);
 }
 
 /* ---------- event callbacks ---------- */
@@ -845,8 +937,10 @@ conn_async_run(struct conn *c)
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
 		conn_input(c);
 		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->ssl))
-			conn_read(c);   /* records OpenSSL read ahead: no readiness will say so */
+			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
 	}
+	if ((todo & ASYNC_READ) && c->state != CS_CLOSED)
+		conn_read(c);
 	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
 		conn_flush(c);
 }
@@ -892,6 +986,14 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		    "the client took nothing for idle_connection_timeout");
 		return;
 	}
+	if (c->state == CS_LINGER && c->reset) {
+		/* a reset waiting for the client's ACKs of what it was answered */
+		if (now >= c->deadline || conn_unacked(c) == 0)
+			conn_reset_now(c);
+		else
+			conn_arm(c, now + CONN_RESET_POLL_MS);
+		return;
+	}
 	if (c->deadline != 0 && now >= c->deadline) {
 		c->deadline = 0;
 		switch (c->state) {
@@ -901,7 +1003,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 			conn_close(c, "handshake timed out");
 			return;
 		case CS_LINGER:
-			conn_close(c, "response sent");
+			conn_linger_end(c);
 			return;
 		case CS_OPEN:
 			if (c->fr->timeout != NULL)

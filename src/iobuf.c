@@ -136,6 +136,24 @@ fail:
 	return -1;
 }
 
+void
+iobuf_trim(struct iobuf *b)
+{
+	struct iobuf_block *k;
+
+	if (b->tail == NULL || b->tail->end > b->tail->start)
+		return;
+	if (b->head == b->tail) {
+		iobuf_clear(b);   /* len is 0: the only block holds nothing */
+		return;
+	}
+	for (k = b->head; k->next != b->tail; k = k->next)
+		;
+	iobuf_block_put(b->tail);
+	k->next = NULL;
+	b->tail = k;
+}
+
 const char *
 iobuf_peek(const struct iobuf *b, size_t *n)
 {

@@ -1,0 +1,110 @@
+/*
+ * check_iobuf — the block queues of the connection core: bytes come out as they went in,
+ * across blocks; drained blocks go back to the thread's pool; and room taken for a read
+ * that brought nothing (iobuf_space without iobuf_commit) is given back by iobuf_trim, so
+ * a connection waiting for its first request holds no block.
+ */
+#include <string.h>
+
+#include <check.h>
+
+#include "iobuf.h"
+
+START_TEST(test_iobuf_add_peek_drain_across_blocks)
+{
+	struct iobuf b;
+	static char in[IOBUF_BLOCK * 2 + 100], out[sizeof(in)];
+	size_t got = 0, n;
+	const char *p;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (char)(i * 7);
+	iobuf_init(&b);
+	ck_assert_int_eq(iobuf_add(&b, in, sizeof(in)), 0);
+	ck_assert_uint_eq(iobuf_len(&b), sizeof(in));
+	while ((p = iobuf_peek(&b, &n)) != NULL) {
+		memcpy(out + got, p, n);
+		got += n;
+		iobuf_drain(&b, n);
+	}
+	ck_assert_uint_eq(got, sizeof(in));
+	ck_assert_mem_eq(in, out, sizeof(in));
+	ck_assert_uint_eq(iobuf_len(&b), 0);
+	ck_assert_ptr_null(b.head);
+	iobuf_pool_drain();
+}
+END_TEST
+
+START_TEST(test_iobuf_trim_gives_back_room_not_committed)
+{
+	struct iobuf b;
+	size_t avail, pool;
+
+	iobuf_pool_drain();
+	iobuf_init(&b);
+	/* a read that found nothing: the block taken for it goes back */
+	ck_assert_ptr_nonnull(iobuf_space(&b, 1, &avail));
+	ck_assert_uint_eq(avail, IOBUF_BLOCK);
+	iobuf_trim(&b);
+	ck_assert_ptr_null(b.head);
+	ck_assert_ptr_null(b.tail);
+	ck_assert_uint_eq(iobuf_pool_size(), 1);
+	/* bytes queued: a block that holds some stays */
+	ck_assert_int_eq(iobuf_add(&b, "abc", 3), 0);
+	iobuf_trim(&b);
+	ck_assert_uint_eq(iobuf_len(&b), 3);
+	ck_assert_ptr_nonnull(b.head);
+	/* a full block, then a new empty one taken for the next read: only that one goes */
+	iobuf_clear(&b);
+	{
+		static char full[IOBUF_BLOCK];
+		const char *p;
+		size_t n;
+
+		ck_assert_int_eq(iobuf_add(&b, full, sizeof(full)), 0);
+		ck_assert_ptr_nonnull(iobuf_space(&b, 1, &avail));
+		pool = iobuf_pool_size();
+		ck_assert_ptr_ne(b.head, b.tail);
+		iobuf_trim(&b);
+		ck_assert_ptr_eq(b.head, b.tail);
+		ck_assert_uint_eq(iobuf_pool_size(), pool + 1);
+		ck_assert_uint_eq(iobuf_len(&b), IOBUF_BLOCK);
+		/* and the queue still works */
+		ck_assert_int_eq(iobuf_add(&b, "z", 1), 0);
+		p = iobuf_peek(&b, &n);
+		ck_assert_uint_eq(n, IOBUF_BLOCK);
+		iobuf_drain(&b, n);
+		p = iobuf_peek(&b, &n);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_int_eq(p[0], 'z');
+	}
+	iobuf_clear(&b);
+	iobuf_trim(&b);   /* empty: nothing to do */
+	ck_assert_ptr_null(b.head);
+	iobuf_pool_drain();
+}
+END_TEST
+
+static Suite *
+iobuf_suite(void)
+{
+	Suite *s = suite_create("iobuf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_iobuf_add_peek_drain_across_blocks);
+	tcase_add_test(tc, test_iobuf_trim_gives_back_room_not_committed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(iobuf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
