@@ -112,6 +112,10 @@ struct iobuf *conn_in(struct conn *c);
 struct iobuf *conn_out(struct conn *c);
 /* Write the output at the end of this loop pass (now when it holds a full record). */
 void conn_send(struct conn *c);
+/* Write what is queued now, so that it ends its TLS record and what is queued after it
+ * goes in a record of its own (a client that reads record by record sees it first).
+ * May close c (a write error): check conn_closed. */
+void conn_push(struct conn *c);
 /* The framing's deadline, seconds from now (0: none). */
 void conn_deadline(struct conn *c, unsigned seconds);
 /* Stop (0) or resume (1) reading the client: resuming also hands over what TLS holds. */

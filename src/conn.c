@@ -326,6 +326,13 @@ conn_send(struct conn *c)
 }
 
 void
+conn_push(struct conn *c)
+{
+	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
+		conn_flush(c);
+}
+
+void
 conn_later(struct conn *c)
 {
 	if (c->state != CS_CLOSED)

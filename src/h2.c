@@ -60,10 +60,8 @@
  * client may have sent before the answer reached it), it is read and dropped, so that
  * the stream ends normally with both END_STREAMs; otherwise (or when more comes, or
  * nothing for entity_body_timeout) RST_STREAM(NO_ERROR) asks the client to stop, right
- * after the response's END_STREAM (RFC 9113 §8.1; as nginx does).  Debian 12's curl
- * 7.88 loses such a response either way once its upload is cut (exit 92) or left
- * unread (it spins): a client bug fixed in later curls.  How HTTP.SYS ends such a
- * stream is not documented (README). */
+ * after the response's END_STREAM and in a TLS record of its own (RFC 9113 §8.1; as
+ * nginx does).  How HTTP.SYS ends such a stream is not documented (README). */
 #define H2_DISCARD_MAX      65535
 
 struct h2;
@@ -147,7 +145,8 @@ struct h2 {
 	size_t                resp_bytes;
 	unsigned              npaused;         /* streams paused by the budget (resp_full) */
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
-	                      goaway_logged : 1, retiring : 1;
+	                      goaway_logged : 1,
+	                      record_break : 1;   /* what is queued ends a TLS record first */
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */
 	double                rst_tokens;      /* streams that may still end early now */
@@ -1265,9 +1264,9 @@ h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	if (s != NULL && (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) &&
 	    (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS)) {
 		s->end_sent = 1;
-		if (s->rst_after_end && !s->req_ended)
-			(void)nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id,
-			    NGHTTP2_NO_ERROR);
+		if (s->rst_after_end && !s->req_ended &&
+		    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR) == 0)
+			h->record_break = 1;   /* (h2_send) */
 		s->rst_after_end = 0;
 	}
 	if (frame->hd.type == NGHTTP2_RST_STREAM &&
@@ -1374,6 +1373,17 @@ h2_send(struct h2 *h)
 			exchange_log_conn_error(h->info, 0, "H2_InternalError");
 			conn_abort(h->c, "HTTP/2 session failed");
 			return;
+		}
+		if (h->record_break) {
+			/* an early answer's RST_STREAM(NO_ERROR) follows its response in a TLS
+			 * record of its own: curl 7.88 loses a response whose stream closes in
+			 * the record that brought it */
+			h->record_break = 0;
+			conn_push(h->c);
+			if (conn_closed(h->c)) {
+				h->sending = 0;
+				return;
+			}
 		}
 		if (iobuf_add(conn_out(h->c), data, (size_t)n) != 0) {
 			h->sending = 0;
