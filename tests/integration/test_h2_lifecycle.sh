@@ -163,12 +163,18 @@ expect_eq "... the whole page (it ends with </html>)" "$(tail -n 1 "$T/diag-post
 # the backend answers 403 (Connection: close) on the request's head, then reads and drops
 # the body until sysbind closes: a refusal done well, that no reset can overtake
 head -c 1048576 /dev/urandom >"$T/1m"
-for v in 1.1 2; do
-	out=$(curl -sS --http"$v" "${R[@]}" --data-binary @"$T/1m" -w '%{http_code}' "$(u app /fault/early-403-close)" 2>&1; echo " exit $?")
-	expect_eq "HTTP/$v: a 1 MiB upload the backend refuses (403) before reading it: curl gets the 403 and its body, exits 0" \
-		"$out" "forbidden
+out=$(curl -sS --http1.1 "${R[@]}" --data-binary @"$T/1m" -w '%{http_code}' "$(u app /fault/early-403-close)" 2>&1; echo " exit $?")
+expect_eq "HTTP/1.1: a 1 MiB upload the backend refuses (403) before reading it: curl gets the 403 and its body, exits 0" \
+	"$out" "forbidden
 403 exit 0"
-done
+# HTTP/2: the 403 ends the stream, then RST_STREAM(NO_ERROR) (in a record of its own) asks
+# the client to stop sending (RFC 9113 8.1).  nghttp keeps the response; Debian 12's curl
+# 7.88 loses it now and then (about 1 in 20 here, against nginx too with a proxied early
+# answer: a curl bug, fixed in later curls), so the exact check is nghttp's.
+out=$(timeout 20 nghttp -v --no-dep -H ":authority: app.mysite.com:$P" -d "$T/1m" "https://127.0.0.1:$P/fault/early-403-close" 2>&1)
+expect_eq "HTTP/2: a 1 MiB upload the backend refuses (403) before reading it: nghttp gets the 403 and its body, then RST_STREAM NO_ERROR" \
+	"$(grep -cE '^forbidden$' <<<"$out") $(grep -oE ':status: [0-9]+' <<<"$out") $(grep -A1 'recv RST_STREAM' <<<"$out" | grep -oE 'error_code=[A-Z_]+')" \
+	"1 :status: 403 error_code=NO_ERROR"
 
 # ---- 6. the client's FIN: the answer to its in-flight stream still comes
 out=$(timeout 30 "$PY" "$TOOL" half-close --port "$P" --sni app.mysite.com --path /slow/1000 2>&1)

@@ -400,7 +400,7 @@ class Client:
 
 def connect(args, settings=None, auto_window=True, bio=False):
     try:
-        c = Client(args, settings, auto_window, bio)
+        c = Client(args, settings, auto_window, bio=bio)
     except (OSError, ssl.SSLError) as e:
         print("h2attack: cannot connect to %s:%d: %s" % (args.host, args.port, e),
               file=sys.stderr)
