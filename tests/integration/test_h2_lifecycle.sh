@@ -169,8 +169,8 @@ expect_eq "HTTP/1.1: a 1 MiB upload the backend refuses (403) before reading it:
 403 exit 0"
 # HTTP/2: the 403 ends the stream, then RST_STREAM(NO_ERROR) (in a record of its own) asks
 # the client to stop sending (RFC 9113 8.1).  nghttp keeps the response; Debian 12's curl
-# 7.88 loses it now and then (about 1 in 20 here, against nginx too with a proxied early
-# answer: a curl bug, fixed in later curls), so the exact check is nghttp's.
+# 7.88 loses it now and then (about 1 in 20 here: a curl bug, fixed in later curls), so
+# the exact check is nghttp's.
 out=$(timeout 20 nghttp -v --no-dep -H ":authority: app.mysite.com:$P" -d "$T/1m" "https://127.0.0.1:$P/fault/early-403-close" 2>&1)
 expect_eq "HTTP/2: a 1 MiB upload the backend refuses (403) before reading it: nghttp gets the 403 and its body, then RST_STREAM NO_ERROR" \
 	"$(grep -cE '^forbidden$' <<<"$out") $(grep -oE ':status: [0-9]+' <<<"$out") $(grep -A1 'recv RST_STREAM' <<<"$out" | grep -oE 'error_code=[A-Z_]+')" \
