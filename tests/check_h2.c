@@ -37,7 +37,7 @@ struct conn {
 	int                        later;        /* conn_later asked for a pass */
 	int                        out_high;
 	unsigned                   deadline;     /* seconds, the last conn_deadline */
-	int                        nfinish, nend, nabort, nreset, nclosing;
+	int                        nfinish, nend, nabort, nreset, nclosing, npush;
 	size_t                     lost;         /* output a close dropped unsent */
 	int                        over_limit;
 	int                        peer_eof;
@@ -90,6 +90,13 @@ conn_send(struct conn *c)
 {
 	if (c->state != FC_CLOSED && iobuf_len(&c->out) >= CONN_HIGH_WATER)
 		c->out_high = 1;
+}
+
+/* A record boundary: the fake's output is read frame by frame, so only counted. */
+void
+conn_push(struct conn *c)
+{
+	c->npush++;
 }
 
 void
@@ -1058,6 +1065,10 @@ START_TEST(test_h2_early_answer)
 		ck_assert_msg(first_rst == SIZE_MAX || frames[first_rst].error == NGHTTP2_NO_ERROR,
 		    "%s: RST_STREAM %s after an early answer:\n%s", t->name,
 		    h2_code(frames[first_rst].error), all);
+		/* the RST goes in a TLS record of its own: what came before was pushed */
+		ck_assert_msg(first_rst == SIZE_MAX || fc.npush >= 1,
+		    "%s: RST_STREAM(NO_ERROR) queued behind the response without a record "
+		    "boundary", t->name);
 		free(all);
 	}
 	ck_assert_uint_eq(count_ev("abort %d:", id), 0);
