@@ -82,6 +82,15 @@ line_is_blank_or_comment(const struct edit_doc *d, size_t i)
 	return a == z || d->text[a] == ';' || d->text[a] == '#';
 }
 
+static int
+line_is_blank(const struct edit_doc *d, size_t i)
+{
+	size_t a, z;
+
+	line_trim(d, i, &a, &z);
+	return a == z;
+}
+
 static void
 doc_free(struct edit_doc *d)
 {
@@ -176,6 +185,27 @@ section_content_end(const struct edit_doc *d, const struct edit_section *s)
 	for (i = s->header + 1; i < s->last; i++)
 		if (!line_is_blank_or_comment(d, i))
 			end = i + 1;
+	return end;
+}
+
+/*
+ * The line after the section's whole block (where a new section after it goes): its keys
+ * and its own comments, such as import's "; backend = ..." hint, which must stay with the
+ * section they belong to (uncommented below another header, they would belong there).
+ * Comment lines right above the next header, with no blank line between, are that
+ * header's; blank lines at the end are left where they are.
+ */
+static size_t
+section_block_end(const struct edit_doc *d, const struct edit_section *s)
+{
+	size_t end = s->last;
+
+	if (s->last < d->nlines)
+		while (end > s->header + 1 && line_is_blank_or_comment(d, end - 1) &&
+		    !line_is_blank(d, end - 1))
+			end--;
+	while (end > s->header + 1 && line_is_blank(d, end - 1))
+		end--;
 	return end;
 }
 
@@ -1083,13 +1113,14 @@ appcmd_set_config(const char *path, const char *where, const char *flags, FILE *
 		    (s = find_section(&d, "site", site->name)) == NULL) {
 			snprintf(err, sizeof(err), "out of memory");
 			st = EDIT_INVALID;
-		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s", d.eol, q, d.eol,
-		    flags, d.eol) < 0) {
+		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s%s", d.eol, q, d.eol,
+		    flags, d.eol, section_block_end(&d, s) < d.nlines &&
+		    !line_is_blank(&d, section_block_end(&d, s)) ? d.eol : "") < 0) {
 			ins = NULL;
 			snprintf(err, sizeof(err), "out of memory");
 			st = EDIT_INVALID;
 		} else {
-			next = insert_lines(&d, section_content_end(&d, s), ins);
+			next = insert_lines(&d, section_block_end(&d, s), ins);
 		}
 	}
 	if (next == NULL) {
