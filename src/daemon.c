@@ -31,6 +31,7 @@
 #include <event2/event.h>
 
 #include "accesslog.h"
+#include "control.h"
 #include "conf.h"
 #include "daemon.h"
 #include "listener.h"
@@ -301,6 +302,59 @@ daemon_write_pid(const char *path, const char *user)
 	return 0;
 }
 
+/*
+ * The pid file `sysbind -s` finds the daemon by: the configuration's pid_file, or the
+ * default (control_default_pid_file).  One a live sysbind already holds is not taken
+ * over: a pid_file the configuration names is then an error (two daemons told to share
+ * it), the default one a warning (this daemon runs, unreachable by -s).  Failing to write
+ * the default one is a warning too.  *written is the path to remove at exit (owned), or
+ * NULL.  Returns 0, or -1 with *fail set.
+ */
+static int
+daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
+{
+	const struct conf *cfg = d->gen->cfg;
+	char *path, err[1024];
+	pid_t other;
+
+	*written = NULL;
+	path = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
+	    control_default_pid_file(d->opts->conf_path, geteuid() == 0);
+	if (path == NULL) {
+		log_warnx("%s", *fail = "out of memory");
+		return -1;
+	}
+	if (control_find(path, &other, err, sizeof(err)) == CONTROL_RUNNING &&
+	    other != getpid()) {
+		if (cfg->pid_file != NULL) {
+			log_warnx("pid_file %s: sysbind (pid %ld) is running with it: two daemons "
+			    "cannot share one pid file; stop that one (sysbind -s stop) or give this "
+			    "configuration another pid_file", path, (long)other);
+			*fail = "the pid_file belongs to another running sysbind";
+			free(path);
+			return -1;
+		}
+		log_warnx("pid file %s (the default) belongs to sysbind pid %ld: `sysbind -s` "
+		    "will not reach this daemon; set pid_file in [server]", path, (long)other);
+		free(path);
+		return 0;
+	}
+	if (daemon_write_pid(path, cfg->user) != 0) {
+		if (cfg->pid_file != NULL) {
+			*fail = "cannot write the pid_file";
+			free(path);
+			return -1;
+		}
+		log_warnx("pid file %s (the default): not written: `sysbind -s` will not reach "
+		    "this daemon; set pid_file in [server]", path);
+		free(path);
+		return 0;
+	}
+	log_debug("pid file %s", path);
+	*written = path;
+	return 0;
+}
+
 /* Become user (after the listeners are bound, the keys loaded and the logs opened, before
  * any thread starts).  The log files opened so far are given to the user first: after a
  * rotation that keeps their owner (logrotate's create), the user must be able to reopen
@@ -372,13 +426,8 @@ daemon_run(const struct daemon_opts *o)
 			log_warnx("%s", fail = err);
 			goto out;
 		}
-	if (d.gen->cfg->pid_file != NULL) {
-		if (daemon_write_pid(d.gen->cfg->pid_file, d.gen->cfg->user) != 0) {
-			fail = "cannot write the pid_file";
-			goto out;
-		}
-		pid_file = strdup(d.gen->cfg->pid_file);
-	}
+	if (daemon_pid_file(&d, &pid_file, &fail) != 0)
+		goto out;
 	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user) != 0) {
 		fail = "cannot become the user the configuration names";
 		goto out;

@@ -6,6 +6,7 @@
  * `scripts/mkcerts.sh --demo` in a temporary directory (run from the repository root).
  */
 #include <check.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "control.h"
 #include "conf.h"
 #include "certstore.h"
 #include "views.h"
@@ -754,6 +756,30 @@ START_TEST(test_cli_parse_commands)
 	ck_assert_int_eq(o.cmd, CLI_HELP);
 	ck_assert_int_eq(parse(&o, err, sizeof(err), "check", "--help", NULL), 0);
 	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "check");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "help", "import", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "import");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_ptr_null(o.topic);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "--help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "-s");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "reload", "-c", "a.ini", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_SIGNAL);
+	ck_assert_str_eq(o.action->name, "reload");
+	ck_assert_int_eq(o.action->signo, SIGHUP);
+	ck_assert_str_eq(o.conf_path, "a.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "quit", NULL), 0);
+	ck_assert_int_eq(o.action->signo, SIGTERM);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--json", "--local",
+	    "127.0.0.1:1", "--host", "x", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "list", "site", "--json", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "show", "sslcert", "--json", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
 }
 END_TEST
 
@@ -888,9 +914,18 @@ START_TEST(test_cli_parse_bad_usage)
 	bad("unknown option \"--bogus\"", "check", "--bogus", NULL);
 	bad("option -c needs a value", "check", "-c", NULL);
 	bad("option -c given twice", "-c", "a", "-c", "b", NULL);
-	bad("option --json is not valid with explain", "explain", "--json", "--local",
-	    "127.0.0.1:1", "--host", "x", NULL);
-	bad("option --json is not valid with list site", "list", "site", "--json", NULL);
+	bad("option --json is not valid with import", "import", "--applicationhost", "x",
+	    "--json", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "improt", NULL);
+	bad("unknown command \"chek\"; did you mean \"check\"?", "chek", "-c", "x", NULL);
+	bad("unknown command \"lsit\"; did you mean \"list\"?", "lsit", "site", NULL);
+	bad("unknown command \"x\"", "x", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "help", "improt", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "improt", "--help", NULL);
+	bad("-s \"restart\": one of reload|reopen|stop|quit", "-s", "restart", NULL);
+	bad("option -s needs a value", "-s", NULL);
+	bad("-s takes no command (got \"check\")", "-s", "stop", "check", NULL);
+	bad("option -v is not valid with -s", "-s", "stop", "-v", NULL);
 	bad("option -v is not valid with check", "check", "-v", NULL);
 	bad("option -v is not valid with -t", "-t", "-v", NULL);
 	bad("-t takes no command (got \"check\")", "-t", "check", NULL);
@@ -938,6 +973,31 @@ START_TEST(test_cli_usage_lists_only_current_commands)
 	    "[--cert-store D] [-o OUT]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind appcmd … [-c FILE]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind netsh http … [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind -s reload|reopen|stop|quit [-c FILE]"));
+	free(buf);
+}
+END_TEST
+
+/* One command's help: its usage lines and the options it takes, nothing else. */
+START_TEST(test_cli_help_one_command)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(cli_help(f, "import"), 0);
+	fclose(f);
+	ck_assert_msg(strncmp(buf, "usage: sysbind import --applicationhost F", 41) == 0, "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "\n  --cert-store DIR "));
+	ck_assert_ptr_null(strstr(buf, "check"));
+	ck_assert_ptr_null(strstr(buf, "-c FILE"));
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ck_assert_int_eq(cli_help(f, "-s"), 0);
+	ck_assert_int_eq(cli_help(f, "nope"), -1);
+	fclose(f);
+	ck_assert_msg(strncmp(buf, "usage: sysbind -s reload|reopen|stop|quit", 41) == 0, "%s", buf);
 	free(buf);
 }
 END_TEST
@@ -1333,6 +1393,7 @@ views_suite(void)
 	tcase_add_test(tc, test_cli_parse_import_appcmd_netsh);
 	tcase_add_test(tc, test_cli_parse_bad_usage);
 	tcase_add_test(tc, test_cli_usage_lists_only_current_commands);
+	tcase_add_test(tc, test_cli_help_one_command);
 	suite_add_tcase(s, tc);
 	return s;
 }

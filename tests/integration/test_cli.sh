@@ -136,13 +136,41 @@ run --help
 expect_eq "--help exits 0" "$rc" 0
 expect_contains "--help shows explain" "$out" "sysbind explain [-c FILE] --local IP:PORT --host NAME"
 expect_contains "--help shows import" "$out" "sysbind import --applicationhost"
-for args in "iisreset" "import" "check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
+for args in "import" "check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
 	# shellcheck disable=SC2086
 	run $args
 	expect_eq "bad usage [$args] exits 2" "$rc" 2
 	expect_contains "bad usage [$args] prints the usage" "$err" "usage: sysbind"
 done
+run import
+expect_eq "a command's bad usage prints that command's usage only" \
+	"$(grep -c 'sysbind ' "$T/err")" "1"
 run iisreset --bogus
 expect_contains "an unknown command is named first" "$err" 'sysbind: unknown command "iisreset"'
+expect_eq "... with no usage text: the way to the commands" "$(sed 1d "$T/err")" \
+	'sysbind: `sysbind help` lists the commands'
+expect_eq "... exit 2" "$rc" 2
+
+# Per-command help and the nearest command for a typo.
+run improt
+expect_eq "a typo: exit 2" "$rc" 2
+expect_eq "... the nearest command, not the usage" "$err" 'sysbind: unknown command "improt"; did you mean "import"?
+sysbind: `sysbind help` lists the commands'
+run help import
+expect_eq "help import: exit 0" "$rc" 0
+expect_eq "... its usage first" "$(printf '%s\n' "$out" | head -1)" \
+	"usage: sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]"
+expect_eq "... import's usage only: one usage line" "$(grep -c 'sysbind ' "$T/out")" "1"
+expect_contains "... and its options" "$out" "  --cert-store DIR"
+help_import=$out
+run import --help
+expect_eq "import --help: exit 0" "$rc" 0
+expect_eq "... the same text as help import" "$out" "$help_import"
+run show sslcert --help
+expect_contains "show sslcert --help: show's usage" "$out" "usage: sysbind show sslcert [-c FILE] [--json]"
+run -s --help
+expect_contains "-s --help: -s's usage" "$out" "usage: sysbind -s reload|reopen|stop|quit [-c FILE]"
+run help
+expect_eq "help: the whole usage (12 commands), exit 0" "$rc:$(grep -c 'sysbind ' "$T/out")" "0:12"
 
 finish
