@@ -33,11 +33,25 @@ struct conf;
 int views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note);
 
 /*
+ * `show sslcert --json`: a JSON array, one object per [sslcert] in file order: "kind"
+ * (ipport, hostnameport, ccs), "name" (the section's), then by its name in the file every
+ * [sslcert] key netsh shows (every layout's, whatever show_layout says) and the file
+ * keys (certificate, key, pfx, directory), never a password: a switch as true/false, a
+ * number as a number, certhash as netsh shows it (the loaded certificate's thumbprint),
+ * any other value as the file would spell it, null when unset.  Returns 0 or -1.
+ */
+int views_show_sslcert_json(const struct conf *cfg, FILE *out);
+
+/*
  * `appcmd list site`: one line per site in file order,
  * SITE "<name>" (id:<n>,bindings:<b>[,<b>...],state:<Started|Stopped>), LF line ends.
  * Returns 0 or -1.
  */
 int views_list_site(const struct conf *cfg, FILE *out);
+
+/* `list site --json`: [{name, id, bindings: ["https/IP:PORT:HOST", ...], state: "Started"
+ * | "Stopped", backend: "http://..." | null}] in file order.  Returns 0 or -1. */
+int views_list_site_json(const struct conf *cfg, FILE *out);
 
 /*
  * `check`: for every https binding of every site, the certificate a client gets on the
@@ -93,9 +107,14 @@ struct views_conn {
  * or h2 is given, a last step applies the path's client-certificate policy with
  * clientcert_decide, for a client that holds a good certificate and sends it when asked:
  * each decision's sentence, the renegotiation's second round or HTTP/2's retry over
- * HTTP/1.1 included.  Returns 0 or -1 on a write error (a predicted client error is not a
- * failure of explain: `check` is the command whose status reports those).
+ * HTTP/1.1 included.  json 1 writes one JSON object instead: mode, local, scheme, host,
+ * sni, certificate (as check writes it, or null), site, site_id, backend, status and
+ * reason (HTTP.SYS's 400 or 503 and its HTTPERR reason, or null when a site answers),
+ * verdict (null for plain HTTP), why, and steps: the narration's lines.  Returns 0 or -1
+ * on a write error (a predicted client error is not a failure of explain: `check` is the
+ * command whose status reports those).
  */
-int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out);
+int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, int json,
+    FILE *out);
 
 #endif

@@ -763,14 +763,20 @@ cli_main(int argc, char **argv)
 			.tls = o.tls, .h2 = o.h2,
 		};
 
-		views_explain(cfg, &c, time(NULL), stdout);
+		views_explain(cfg, &c, time(NULL), o.json, stdout);
 		break;
 	}
 	case CLI_SHOW_SSLCERT:
-		views_show_sslcert(cfg, stdout, stderr);
+		if (o.json)
+			views_show_sslcert_json(cfg, stdout);
+		else
+			views_show_sslcert(cfg, stdout, stderr);
 		break;
 	case CLI_LIST_SITE:
-		views_list_site(cfg, stdout);
+		if (o.json)
+			views_list_site_json(cfg, stdout);
+		else
+			views_list_site(cfg, stdout);
 		break;
 	default:
 		break;

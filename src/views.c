@@ -21,6 +21,35 @@
 #include "clientcert.h"
 #include "conf.h"
 
+/* ---- JSON: the one string escaper every --json output uses ---- */
+
+static void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
 /* ---- show sslcert ---- */
 
 /* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
@@ -144,7 +173,90 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 	return ferror(out) ? -1 : 0;
 }
 
+/* The kind of an [sslcert] entry, as its section name says it. */
+static const char *
+sslcert_kind_name(enum sslcert_kind kind)
+{
+	return kind == SSLCERT_HOSTNAMEPORT ? "hostnameport" : kind == SSLCERT_CCS ? "ccs" :
+	    "ipport";
+}
+
+int
+views_show_sslcert_json(const struct conf *cfg, FILE *out)
+{
+	size_t i, j, n;
+	const struct conf_key *keys = conf_keys(&n);
+
+	fputs("[", out);
+	for (i = 0; i < cfg->nsslcerts; i++) {
+		const struct conf_sslcert *e = &cfg->sslcerts[i];
+		char key[BINDING_HOST_MAX + 16], val[128];
+
+		binding_sslkey_format(&e->key, key, sizeof(key));
+		fputs(i > 0 ? ",\n  {\"kind\": " : "\n  {\"kind\": ", out);
+		json_string(out, sslcert_kind_name(e->key.kind));
+		fputs(", \"name\": ", out);
+		json_string(out, key);
+		for (j = 0; j < n; j++) {
+			const struct conf_key *k = &keys[j];
+			const char *v;
+
+			/* what netsh shows, and the files; never a password */
+			if (k->section != CONF_SECTION_SSLCERT ||
+			    (k->label == NULL && k->type != CONF_TYPE_PATH))
+				continue;
+			fprintf(out, ", \"%s\": ", k->name);
+			if (k->type == CONF_TYPE_SWITCH) {
+				fputs(conf_switch_enabled(k, e) ? "true" : "false", out);
+				continue;
+			}
+			if (strcmp(k->name, "certhash") == 0) {
+				sslcert_hash(e, val, sizeof(val));
+				v = strcmp(val, "(null)") == 0 ? NULL : val;
+			} else {
+				v = conf_key_value(k, e, val, sizeof(val));
+			}
+			if (v != NULL && k->type == CONF_TYPE_NUMBER && v[0] != '\0' &&
+			    strspn(v, "0123456789") == strlen(v))
+				fputs(v, out);
+			else
+				json_string(out, v);
+		}
+		fputs("}", out);
+	}
+	fputs(cfg->nsslcerts > 0 ? "\n]\n" : "]\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
 /* ---- list site ---- */
+
+int
+views_list_site_json(const struct conf *cfg, FILE *out)
+{
+	size_t i, j;
+	char b[BINDING_HOST_MAX + 64];
+
+	fputs("[", out);
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		fputs(i > 0 ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
+		json_string(out, s->name);
+		fprintf(out, ", \"id\": %ld, \"bindings\": [", s->id);
+		for (j = 0; j < s->nbindings; j++) {
+			binding_format(&s->bindings[j], b, sizeof(b));
+			if (j > 0)
+				fputs(", ", out);
+			json_string(out, b);
+		}
+		fprintf(out, "], \"state\": \"%s\", \"backend\": ", s->stopped ? "Stopped" :
+		    "Started");
+		json_string(out, s->backend);
+		fputs("}", out);
+	}
+	fputs(cfg->nsites > 0 ? "\n]\n" : "]\n", out);
+	return ferror(out) ? -1 : 0;
+}
 
 int
 views_list_site(const struct conf *cfg, FILE *out)
@@ -176,33 +288,6 @@ cert_name(const struct cert *c)
 	if (c->nsans > 0)
 		return c->sans[0];
 	return c->subject;
-}
-
-static void
-json_string(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':  fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
 }
 
 static void
@@ -738,12 +823,55 @@ predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t 
 	return 0;
 }
 
+/*
+ * The certificate a choice came to, as check and explain write it: {subject, sans,
+ * thumbprint, not_after, selected_by[, available: false]}; an entry that matched without
+ * its certificate at hand has a thumbprint only; no choice at all is null.
+ */
+static void
+json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch)
+{
+	char t[32], tp[64];
+	size_t k;
+
+	if (cert == NULL && ch->entry != NULL) {
+		entry_thumbprint(ch->entry, tp, sizeof(tp));
+		fputs("{\"subject\": null, \"sans\": [], \"thumbprint\": ", out);
+		json_string(out, tp);
+		fputs(", \"not_after\": null, \"selected_by\": ", out);
+		json_string(out, ch->selected_by);
+		fputs(", \"available\": false}", out);
+		return;
+	}
+	if (cert == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputs("{\"subject\": ", out);
+	json_string(out, cert->subject);
+	fputs(", \"sans\": [", out);
+	for (k = 0; k < cert->nsans; k++) {
+		if (k > 0)
+			fputs(", ", out);
+		json_string(out, cert->sans[k]);
+	}
+	fputs("], \"thumbprint\": ", out);
+	json_string(out, cert->thumbprint);
+	iso_time(cert->not_after, t, sizeof(t));
+	fputs(", \"not_after\": ", out);
+	json_string(out, t);
+	fputs(", \"selected_by\": ", out);
+	json_string(out, ch->selected_by);
+	if (cert->key == NULL)
+		fputs(", \"available\": false", out);
+	fputs("}", out);
+}
+
 static void
 check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
     const struct cc_prediction *cc, size_t ncc)
 {
-	size_t i, k;
-	char t[32], tp[64];
+	size_t i;
 
 	fputs("[", out);
 	for (i = 0; i < n; i++) {
@@ -757,35 +885,7 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		fputs(", \"sni\": ", out);
 		json_string(out, p[i].sni);
 		fputs(", \"certificate\": ", out);
-		if (p[i].cert == NULL && p[i].choice.entry != NULL) {
-			entry_thumbprint(p[i].choice.entry, tp, sizeof(tp));
-			fputs("{\"subject\": null, \"sans\": [], \"thumbprint\": ", out);
-			json_string(out, tp);
-			fputs(", \"not_after\": null, \"selected_by\": ", out);
-			json_string(out, p[i].choice.selected_by);
-			fputs(", \"available\": false}", out);
-		} else if (p[i].cert == NULL) {
-			fputs("null", out);
-		} else {
-			fputs("{\"subject\": ", out);
-			json_string(out, p[i].cert->subject);
-			fputs(", \"sans\": [", out);
-			for (k = 0; k < p[i].cert->nsans; k++) {
-				if (k > 0)
-					fputs(", ", out);
-				json_string(out, p[i].cert->sans[k]);
-			}
-			fputs("], \"thumbprint\": ", out);
-			json_string(out, p[i].cert->thumbprint);
-			iso_time(p[i].cert->not_after, t, sizeof(t));
-			fputs(", \"not_after\": ", out);
-			json_string(out, t);
-			fputs(", \"selected_by\": ", out);
-			json_string(out, p[i].choice.selected_by);
-			if (p[i].cert->key == NULL)
-				fputs(", \"available\": false", out);
-			fputs("}", out);
-		}
+		json_cert(out, p[i].cert, &p[i].choice);
 		fputs(", \"verdict\": ", out);
 		json_string(out, p[i].verdict);
 		fputs(", \"why\": ", out);
@@ -1174,8 +1274,23 @@ explain_client_cert(FILE *out, const struct conf *cfg, const struct views_conn *
 	}
 }
 
-int
-views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out)
+/* What explain found, for its JSON. */
+struct explain_facts {
+	char                    local[80];
+	const char             *sni;      /* sent, or NULL */
+	int                     ok;       /* a certificate was chosen and is here */
+	struct cert_choice      ch;
+	const struct conf_site *site;     /* the site the request reaches, or NULL */
+	int                     status;   /* 0: routed; 400, 503: HTTP.SYS's answer; -1: none */
+	const char             *reason;   /* HTTPERR reason of a 400 or 503 */
+	const char             *verdict;  /* NULL: n/a (plain HTTP) */
+	char                    why[512];
+};
+
+/* explain's narration to out, and what it found into *f. */
+static void
+explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out,
+    struct explain_facts *f)
 {
 	char local[80], norm[BINDING_HOST_MAX], why[512];
 	const char *host = c->host, *sni = NULL, *note = "";
@@ -1184,9 +1299,11 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	struct route r;
 	const struct conf_site *routed = NULL;
 	enum cert_verdict v = VERDICT_NO_CERTIFICATE;
-	int step = 1, ok = 0, i;
+	int step = 1, ok = 0, i, status = -1;
+	const char *reason = NULL, *verdict = NULL;
 
 	why[0] = '\0';
+	memset(&ch, 0, sizeof(ch));
 
 	binding_ipport_format(&c->local, c->port, local, sizeof(local));
 	if (binding_host_normalize(c->host, norm, sizeof(norm)) == 0)
@@ -1246,16 +1363,21 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 			fprintf(out, "site \"%s\" (id:%ld) by binding %s (routing rule %d: %s)\n",
 			    r.site->name, r.site->id, b, (int)r.tier, binding_route_tier_name(r.tier));
 			routed = r.site;
+			status = 0;
 			if (r.site->backend != NULL)
 				fprintf(out, "   proxied to %s\n", r.site->backend);
 			else
 				fputs("   answered by the built-in diagnostic page\n", out);
 		} else if (r.status == 503) {
+			status = 503;
+			reason = r.reason != NULL ? r.reason : "Disabled";
 			fprintf(out, "site \"%s\" is stopped: HTTP.SYS answers 503 Service "
 			    "Unavailable (HTTPERR reason %s): %s\n",
 			    r.site != NULL ? r.site->name : "?",
 			    r.reason != NULL ? r.reason : "Disabled", r.explain);
 		} else {
+			status = 400;
+			reason = r.reason != NULL ? r.reason : "Hostname";
 			fprintf(out, "HTTP.SYS answers 400 Bad Request - Invalid Hostname and "
 			    "closes the connection (HTTPERR reason %s): %s\n",
 			    r.reason != NULL ? r.reason : "Hostname", r.explain);
@@ -1269,13 +1391,15 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 		char tp[64];
 
 		entry_thumbprint(ch.entry, tp, sizeof(tp));
+		verdict = "unknown";
 		fprintf(out, "verdict for %s: unknown: certificate %s is not available here; put "
 		    "it in cert_store to predict what a client concludes\n", host,
 		    tp[0] != '\0' ? tp : "(none)");
 	} else {
 		v = certstore_verdict(ok ? ch.cert : NULL, host, cfg->trust_store, now, why,
 		    sizeof(why));
-		fprintf(out, "verdict for %s: %s", host, certstore_verdict_name(v));
+		verdict = certstore_verdict_name(v);
+		fprintf(out, "verdict for %s: %s", host, verdict);
 		if (v != VERDICT_OK && why[0] != '\0')
 			fprintf(out, ": %s", why);
 		else if (v == VERDICT_OK && ok)
@@ -1286,5 +1410,95 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	if (routed != NULL && (c->path != NULL || c->tls != 0 || c->h2 ||
 	    routed->ssl_flags != 0 || routed->nlocations > 0))
 		explain_client_cert(out, cfg, c, routed, c->http ? NULL : ch.entry, step);
+	snprintf(f->local, sizeof(f->local), "%s", local);
+	f->sni = c->http ? NULL : sni;
+	f->ok = ok;
+	f->ch = ch;
+	f->site = routed;
+	f->status = status;
+	f->reason = reason;
+	f->verdict = verdict;
+	snprintf(f->why, sizeof(f->why), "%s", verdict != NULL && v != VERDICT_OK ? why : "");
+}
+
+/* explain --json: the facts as fields, the narration's lines as "steps". */
+static void
+explain_json(FILE *out, const struct conf *cfg, const struct views_conn *c,
+    const struct explain_facts *f, const char *text)
+{
+	const char *line, *nl;
+	char *one;
+	int first = 1;
+
+	fputs("{\"mode\": ", out);
+	json_string(out, conf_mode_name(cfg->mode));
+	fputs(", \"local\": ", out);
+	json_string(out, f->local);
+	fprintf(out, ", \"scheme\": \"%s\", \"host\": ", c->http ? "http" : "https");
+	json_string(out, c->host);
+	fputs(", \"sni\": ", out);
+	json_string(out, f->sni);
+	fputs(",\n \"certificate\": ", out);
+	if (c->http)
+		fputs("null", out);
+	else
+		json_cert(out, f->ok ? f->ch.cert : NULL, &f->ch);
+	fputs(",\n \"site\": ", out);
+	json_string(out, f->site != NULL ? f->site->name : NULL);
+	if (f->site != NULL)
+		fprintf(out, ", \"site_id\": %ld, \"backend\": ", f->site->id);
+	else
+		fputs(", \"site_id\": null, \"backend\": ", out);
+	json_string(out, f->site != NULL ? f->site->backend : NULL);
+	if (f->status > 0)
+		fprintf(out, ", \"status\": %d, \"reason\": ", f->status);
+	else
+		fputs(", \"status\": null, \"reason\": ", out);
+	json_string(out, f->reason);
+	fputs(",\n \"verdict\": ", out);
+	json_string(out, f->verdict);
+	fputs(", \"why\": ", out);
+	json_string(out, f->why[0] != '\0' ? f->why : NULL);
+	fputs(",\n \"steps\": [", out);
+	/* the narration's lines, the first (mode and file) left out: the fields say it */
+	line = strchr(text, '\n');
+	line = line != NULL ? line + 1 : text;
+	while (*line != '\0') {
+		size_t n = (nl = strchr(line, '\n')) != NULL ? (size_t)(nl - line) : strlen(line);
+
+		if ((one = strndup(line, n)) == NULL)
+			break;
+		fputs(first ? "\n  " : ",\n  ", out);
+		json_string(out, one);
+		free(one);
+		first = 0;
+		line += n + (nl != NULL);
+	}
+	fputs(first ? "]}\n" : "\n ]}\n", out);
+}
+
+int
+views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, int json,
+    FILE *out)
+{
+	struct explain_facts f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	memset(&f, 0, sizeof(f));
+	if (!json) {
+		explain_walk(cfg, c, now, out, &f);
+		return ferror(out) ? -1 : 0;
+	}
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return -1;
+	explain_walk(cfg, c, now, mem, &f);
+	if (fclose(mem) != 0) {
+		free(text);
+		return -1;
+	}
+	explain_json(out, cfg, c, &f, text);
+	free(text);
 	return ferror(out) ? -1 : 0;
 }

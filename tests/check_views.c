@@ -95,7 +95,7 @@ two_sites(const char *cert)
 }
 
 /* Run one view into a string (caller frees). */
-enum which { SHOW, LIST, CHECK, CHECK_JSON };
+enum which { SHOW, LIST, CHECK, CHECK_JSON, SHOW_JSON, LIST_JSON };
 
 static char *
 capture(const struct conf *cfg, enum which w, int *rc)
@@ -111,6 +111,8 @@ capture(const struct conf *cfg, enum which w, int *rc)
 	case LIST:       r = views_list_site(cfg, f); break;
 	case CHECK:      r = views_check(cfg, time(NULL), 0, f); break;
 	case CHECK_JSON: r = views_check(cfg, time(NULL), 1, f); break;
+	case SHOW_JSON:  r = views_show_sslcert_json(cfg, f); break;
+	case LIST_JSON:  r = views_list_site_json(cfg, f); break;
 	}
 	fclose(f);
 	if (rc != NULL)
@@ -134,7 +136,7 @@ explain(const struct conf *cfg, const char *local, unsigned port, const char *ho
 	c.sni = sni;
 	c.no_sni = no_sni;
 	c.http = http;
-	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 0, f), 0);
 	fclose(f);
 	return buf;
 }
@@ -271,6 +273,52 @@ START_TEST(test_views_list_site_appcmd_layout)
 	    "SITE \"MySite V1\" (id:1,bindings:https/*:8443:sitev1.mysite.com,"
 	    "http/*:8080:sitev1.mysite.com,state:Started)\n"
 	    "SITE \"Old\" (id:7,bindings:http/127.0.0.1:8081:,https/[::1]:8443:,state:Stopped)\n");
+	free(got);
+	got = capture(cfg, LIST_JSON, NULL);
+	ck_assert_str_eq(got, "[\n"
+	    "  {\"name\": \"MySite V1\", \"id\": 1, \"bindings\": [\"https/*:8443:sitev1.mysite.com\", "
+	    "\"http/*:8080:sitev1.mysite.com\"], \"state\": \"Started\", \"backend\": null},\n"
+	    "  {\"name\": \"Old\", \"id\": 7, \"bindings\": [\"http/127.0.0.1:8081:\", "
+	    "\"https/[::1]:8443:\"], \"state\": \"Stopped\", \"backend\": null}\n]\n");
+	free(got);
+	conf_free(cfg);
+	cfg = load_text("[site \"A \\\"q\\\"\"]\nid = 2\nbindings = http/*:80:\n"
+	    "backend = http://127.0.0.1:81\n");
+	got = capture(cfg, LIST_JSON, NULL);
+	ck_assert_str_eq(got, "[\n  {\"name\": \"A \\\"q\\\"\", \"id\": 2, \"bindings\": "
+	    "[\"http/*:80:\"], \"state\": \"Started\", \"backend\": \"http://127.0.0.1:81\"}\n]\n");
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* show sslcert --json: one object per entry, keys by their file names, typed; never a
+ * password; an empty table is []. */
+START_TEST(test_views_show_sslcert_json)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\npfx = sitev1.pfx\npfx_password = sysbind\n"
+	    "clientcertnegotiation = enable\nrevocationfreshnesstime = 60\n"
+	    "[site A]\nid = 1\nbindings = https/*:8443:\n");
+	char *got = capture(cfg, SHOW_JSON, NULL), want[160];
+
+	const char *head = "[\n  {\"kind\": \"ipport\", \"name\": \"0.0.0.0:8443\", "
+	    "\"certificate\": null, \"key\": null, \"pfx\": \"";
+
+	ck_assert_msg(strncmp(got, head, strlen(head)) == 0, "%s", got);
+	snprintf(want, sizeof(want), "\"certhash\": \"%s\"", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(got, want));
+	ck_assert_ptr_nonnull(strstr(got, "\"clientcertnegotiation\": true, "));
+	ck_assert_ptr_nonnull(strstr(got, "\"usagecheck\": true, "));
+	ck_assert_ptr_nonnull(strstr(got, "\"revocationfreshnesstime\": 60, "));
+	ck_assert_ptr_null(strstr(got, "password"));
+	ck_assert_ptr_null(strstr(got, "sysbind\""));
+	ck_assert_str_eq(got + strlen(got) - 4, "}\n]\n");
+	free(got);
+	conf_free(cfg);
+	cfg = load_text("[site A]\nid = 1\nbindings = http/*:80:\n");
+	got = capture(cfg, SHOW_JSON, NULL);
+	ck_assert_str_eq(got, "[]\n");
 	free(got);
 	conf_free(cfg);
 }
@@ -604,6 +652,52 @@ START_TEST(test_views_explain_two_sites_mismatch)
 	ck_assert_ptr_nonnull(strstr(got, "   curl: (60) SSL: no alternative certificate subject "
 	    "name matches target host name 'sitev2.mysite.com'\n"));
 	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* explain --json: the facts as fields, the narration as steps, strings escaped. */
+START_TEST(test_views_explain_json)
+{
+	struct conf *cfg = two_sites("sitev1");
+	struct views_conn c;
+	char *buf = NULL, want[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(binding_addr_parse("127.0.0.1", &c.local), 0);
+	c.port = 8443;
+	c.host = "sitev2.mysite.com";
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 1, f), 0);
+	fclose(f);
+	const char *head = "{\"mode\": \"iis7\", \"local\": \"127.0.0.1:8443\", \"scheme\": "
+	    "\"https\", \"host\": \"sitev2.mysite.com\", \"sni\": \"sitev2.mysite.com\",\n "
+	    "\"certificate\": {\"subject\": \"CN=sitev1.mysite.com\", ";
+
+	ck_assert_msg(strncmp(buf, head, strlen(head)) == 0, "%s", buf);
+	snprintf(want, sizeof(want), "\"thumbprint\": \"%s\"", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(buf, want));
+	ck_assert_ptr_nonnull(strstr(buf, "\"selected_by\": \"ipport 0.0.0.0:8443\"},\n \"site\": "
+	    "\"MySite V2\", \"site_id\": 2, \"backend\": null, \"status\": null, \"reason\": null,\n "
+	    "\"verdict\": \"name-mismatch\", \"why\": \"certificate names sitev1.mysite.com, not "
+	    "sitev2.mysite.com\",\n \"steps\": [\n  \"1. accepted a connection on 127.0.0.1:8443 "
+	    "(https)\",\n  \"2. ClientHello with SNI \\\"sitev2.mysite.com\\\": ignored"));
+	ck_assert_str_eq(buf + strlen(buf) - 6, "\"\n ]}\n");
+	free(buf);
+
+	/* plain HTTP to an unknown host: HTTP.SYS's 400, no certificate, no verdict */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	c.http = 1;
+	c.port = 8080;
+	c.host = "nope";
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 1, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"sni\": null,\n \"certificate\": null,\n \"site\": "
+	    "null, \"site_id\": null, \"backend\": null, \"status\": 400, \"reason\": "
+	    "\"Hostname\",\n \"verdict\": null, \"why\": null,\n"));
+	free(buf);
 	conf_free(cfg);
 }
 END_TEST
@@ -1293,7 +1387,7 @@ explain_cc(const struct conf *cfg, const char *local, unsigned port, const char 
 	c.tls = tls;
 	c.h2 = h2;
 	c.http = http;
-	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 0, f), 0);
 	fclose(f);
 	return buf;
 }
@@ -1394,6 +1488,8 @@ views_suite(void)
 	tcase_add_test(tc, test_cli_parse_bad_usage);
 	tcase_add_test(tc, test_cli_usage_lists_only_current_commands);
 	tcase_add_test(tc, test_cli_help_one_command);
+	tcase_add_test(tc, test_views_show_sslcert_json);
+	tcase_add_test(tc, test_views_explain_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,42 @@ print(len(rows), r["site"], r["verdict"], r["certificate"]["subject"], r["certif
 		"4 MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443"
 fi
 
+# --json for the other views a script reads: explain, show sslcert, list site.
+if need_tool python3 python3; then
+	run explain --json -c "$EX/two-sites.ini" --local 127.0.0.1:8443 --host sitev2.mysite.com
+	expect_eq "explain --json exits 0" "$rc" "0"
+	got=$(python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))
+print(x["site"], x["verdict"], x["certificate"]["subject"], x["certificate"]["selected_by"], x["status"], x["steps"][0])
+' "$T/out" 2>&1)
+	expect_eq "explain --json parses and tells the same story" "$got" \
+		"MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443 None 1. accepted a connection on 127.0.0.1:8443 (https)"
+	run explain --json -c "$EX/two-sites.ini" --http --local 127.0.0.1:8080 --host nope.example
+	got=$(python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))
+print(x["scheme"], x["site"], x["status"], x["reason"], x["certificate"], x["verdict"])
+' "$T/out" 2>&1)
+	expect_eq "explain --json --http: HTTP.SYS's 400" "$got" "http None 400 Hostname None None"
+	run show sslcert --json -c "$EX/iis8-sni.ini"
+	got=$(python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print(len(rows), " ".join(r["kind"] + ":" + r["name"] for r in rows), rows[0]["usagecheck"],
+      any("password" in k for r in rows for k in r))
+' "$T/out" 2>&1)
+	expect_eq "show sslcert --json: one object per entry, no password" "$got" \
+		"3 hostnameport:sitev1.mysite.com:8443 hostnameport:sitev2.mysite.com:8443 ipport:0.0.0.0:8443 True False"
+	run list site --json -c "$EX/two-sites.ini"
+	got=$(python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print(len(rows), rows[1]["name"], rows[1]["id"], rows[1]["state"], rows[1]["bindings"][0])
+' "$T/out" 2>&1)
+	expect_eq "list site --json" "$got" "2 MySite V2 2 Started https/127.0.0.1:8443:sitev2.mysite.com"
+fi
+
 # The README's fixes and the sysbind(8) example, over IPv4 and IPv6 alike: a "*" binding's
 # IPv6 clients get the 0.0.0.0 entry when there is no [::] one (issue 19).
 run check -c "$EX/ccs.ini"
