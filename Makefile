@@ -5,7 +5,7 @@
 #                 on loopback (installs the test tools it lacks: mandoc, logrotate, ...)
 #   make asan     the same tests, built with AddressSanitizer and UBSan
 #   make install  [PREFIX=/usr/local] [DESTDIR=]: binary, manual pages, sample configuration
-#                 (never over an existing one), systemd unit, logrotate file
+#                 (never over an existing one), systemd unit, logrotate file, bash completion
 #   make uninstall
 #   make deb      build/deb/sysbind_VERSION_ARCH.deb (installs debhelper if missing)
 #   make deb-lint lintian on that package
@@ -171,6 +171,7 @@ DOCDIR       ?= $(PREFIX)/share/doc/sysbind
 SYSCONFDIR   ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 UNITDIR      ?= $(PREFIX)/lib/systemd/system
 LOGROTATEDIR ?= /etc/logrotate.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 CONFDIR      := $(SYSCONFDIR)/sysbind
 SUBST         = sed -e 's|/usr/sbin/sysbind|$(SBINDIR)/sysbind|g' -e 's|/etc/sysbind/|$(CONFDIR)/|g' \
                     -e 's|/usr/share/sysbind/|$(DATADIR)/|g' -e 's|/usr/share/doc/sysbind/|$(DOCDIR)/|g'
@@ -198,8 +199,9 @@ $(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli.o,$(OBJS)) $(BUILD)/install/cli.o 
 install: $(INSTALL_BIN)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/demo/examples $(DESTDIR)$(CONFDIR) \
-	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LOGROTATEDIR)
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LOGROTATEDIR) $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/sysbind
+	install -m 0644 conf/bash-completion/sysbind $(DESTDIR)$(COMPLETIONDIR)/sysbind
 	install -m 0644 man/sysbind.8 $(DESTDIR)$(MANDIR)/man8/sysbind.8
 	install -m 0644 man/sysbind.ini.5 $(DESTDIR)$(MANDIR)/man5/sysbind.ini.5
 	install -m 0755 scripts/mkcerts.sh $(DESTDIR)$(DATADIR)/mkcerts.sh
@@ -235,7 +237,7 @@ uninstall:
 	  $(DESTDIR)$(MANDIR)/man5/sysbind.ini.5 $(DESTDIR)$(DATADIR)/mkcerts.sh \
 	  $(DESTDIR)$(DATADIR)/setup-host.sh $(DESTDIR)$(DATADIR)/sysbind.ini \
 	  $(DESTDIR)$(UNITDIR)/sysbind.service $(DESTDIR)$(LOGROTATEDIR)/sysbind \
-	  $(DESTDIR)$(DOCDIR)/demo/README $(DESTDIR)$(DOCDIR)/demo/sysbind.ini \
+	  $(DESTDIR)$(COMPLETIONDIR)/sysbind $(DESTDIR)$(DOCDIR)/demo/README $(DESTDIR)$(DOCDIR)/demo/sysbind.ini \
 	  $(addprefix $(DESTDIR)$(DOCDIR)/demo/examples/,$(notdir $(EXAMPLES)))
 	-rmdir $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/demo/examples $(DESTDIR)$(DOCDIR)/demo \
 	  $(DESTDIR)$(DOCDIR) 2>/dev/null
