@@ -9,7 +9,8 @@
  * A reload builds and checks everything before anything changes: the configuration with
  * every certificate, the TLS context, the logs it names and a probe bind of each address
  * it adds.  Any error is logged (every line) and the running generation keeps serving.
- * `workers`, `user` and `pid_file` take effect at start only.
+ * `workers`, `user` and `pid_file` take effect at start only.  The pid file (the
+ * configuration's, or control.c's default) is what `sysbind -s` finds the daemon by.
  *
  * The service manager is told (notify.c) READY=1 once every worker listens and serves;
  * RELOADING=1 at SIGHUP, then READY=1 once every worker serves the new generation, or at

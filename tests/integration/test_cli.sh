@@ -206,6 +206,9 @@ run show sslcert --help
 expect_contains "show sslcert --help: show's usage" "$out" "usage: sysbind show sslcert [-c FILE] [--json]"
 run -s --help
 expect_contains "-s --help: -s's usage" "$out" "usage: sysbind -s reload|reopen|stop|quit [-c FILE]"
+readme=$(sed -n '/^## Commands$/,/^## /p' "$SB_ROOT/README.md" | sed -n '/^```$/,/^```$/p' | sed '1d;$d')
+expect_eq "the README's command list is the usage" "$readme" \
+	"$("$SB_BIN" --help | sed -n '1,/^$/p' | sed '$d' | cut -c8-)"
 run help
 expect_eq "help: the whole usage (12 commands), exit 0" "$rc:$(grep -c 'sysbind ' "$T/out")" "0:12"
 
