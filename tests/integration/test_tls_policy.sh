@@ -156,35 +156,41 @@ expect_eq "disablehttp2: HTTP/1.1" "$(curl -sk --resolve "localhost:$P:127.0.0.7
 sess() { printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
 	timeout 10 openssl s_client -connect "$1" "-$2" "-sess_$3" "$T/sess.pem" -ign_eof 2>&1; }
 # resumed IP:PORT VERSION: how the handshake with the saved session went, as s_client
-# says it: "Reused, TLSv1.x" (resumed) or "New, TLSv1.x" (a full handshake: nothing
-# resumed, but a handshake there was); nothing when the handshake failed or nobody
-# answered, so a "resumes nothing" check cannot pass on a refused or dead daemon.
-resumed() { sess "$1" "$2" in | sed -n 's/^\(New\|Reused\), \(TLSv1\.[0-3]\), .*/\1, \2/p' |
-	tr '\n' ' ' | sed 's/ $//'; }
+# says it ("Reused, TLSv1.x": resumed; "New, TLSv1.x": a full handshake, nothing
+# resumed), then the status line of the answer to the request sent over it.  s_client
+# prints "New, TLSv1.x" from the offered session even when the handshake fails, so only
+# the answer proves there was a handshake: a "resumes nothing" check cannot pass on a
+# refused handshake or a dead daemon.
+resumed() {
+	local out
+	out=$(sess "$1" "$2" in)
+	printf '%s %s\n' "$(sed -n 's/^\(New\|Reused\), \(TLSv1\.[0-3]\), .*/\1, \2/p' <<<"$out" |
+		tr '\n' ' ' | sed 's/ $//')" "$(grep -m 1 -o '^HTTP/1\.1 [0-9]*' <<<"$out")"
+}
 tv() { case $1 in tls1_2) echo TLSv1.2 ;; tls1_3) echo TLSv1.3 ;; esac; }
 for v in tls1_2 tls1_3; do
 	sess "127.0.0.1:$P" "$v" out >/dev/null
 	expect_contains "$v, enablesessionticket: a ticket is issued" \
 		"$(openssl sess_id -in "$T/sess.pem" -noout -text 2>&1)" "TLS session ticket:"
 	expect_eq "$v: instance B resumes instance A's session (one ticket key file)" \
-		"$(resumed "127.0.0.1:$P2" "$v")" "Reused, $(tv "$v")"
-	expect_eq "$v: instance A resumes it too" "$(resumed "127.0.0.1:$P" "$v")" "Reused, $(tv "$v")"
+		"$(resumed "127.0.0.1:$P2" "$v")" "Reused, $(tv "$v") HTTP/1.1 200"
+	expect_eq "$v: instance A resumes it too" "$(resumed "127.0.0.1:$P" "$v")" "Reused, $(tv "$v") HTTP/1.1 200"
 done
 rm -f "$T/sess.pem"
 sess "127.0.0.3:$P" tls1_2 out >/dev/null
 saved=$(openssl sess_id -in "$T/sess.pem" -noout -text 2>&1)
 expect_contains "no enablesessionticket: a TLS 1.2 session is saved" "$saved" "Protocol  : TLSv1.2"
 expect_not_contains "... with no ticket" "$saved" "TLS session ticket:"
-expect_eq "... but the session id resumes on the same instance" "$(resumed "127.0.0.3:$P" tls1_2)" "Reused, TLSv1.2"
+expect_eq "... but the session id resumes on the same instance" "$(resumed "127.0.0.3:$P" tls1_2)" "Reused, TLSv1.2 HTTP/1.1 200"
 sess "127.0.0.3:$P2" tls1_2 out >/dev/null
 expect_eq "tls_session_cache = 0 (instance B): the session id resumes nothing" \
-	"$(resumed "127.0.0.3:$P2" tls1_2)" "New, TLSv1.2"
+	"$(resumed "127.0.0.3:$P2" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"
 sess "127.0.0.2:$P2" tls1_3 out >/dev/null
-expect_eq "... nor a TLS 1.3 ticket naming a cached session" "$(resumed "127.0.0.2:$P2" tls1_3)" "New, TLSv1.3"
+expect_eq "... nor a TLS 1.3 ticket naming a cached session" "$(resumed "127.0.0.2:$P2" tls1_3)" "New, TLSv1.3 HTTP/1.1 200"
 sess "127.0.0.5:$P" tls1_2 out >/dev/null
-expect_eq "disablesessionid: a TLS 1.2 session id resumes nothing" "$(resumed "127.0.0.5:$P" tls1_2)" "New, TLSv1.2"
+expect_eq "disablesessionid: a TLS 1.2 session id resumes nothing" "$(resumed "127.0.0.5:$P" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"
 sess "127.0.0.5:$P" tls1_3 out >/dev/null
-expect_eq "disablesessionid: no TLS 1.3 resumption either" "$(resumed "127.0.0.5:$P" tls1_3)" "New, TLSv1.3"
+expect_eq "disablesessionid: no TLS 1.3 resumption either" "$(resumed "127.0.0.5:$P" tls1_3)" "New, TLSv1.3 HTTP/1.1 200"
 
 # rotation on reload: a new first key seals, the old one still opens until it is removed
 # reload_a: SIGHUP daemon A and wait for its "reloaded" line
@@ -197,10 +203,10 @@ reload_a() {
 sess "127.0.0.1:$P" tls1_2 out >/dev/null   # sealed under k1
 cat "$T/k2" "$T/k1" >"$T/tickets.key"
 reload_a "reload with the rotated key file (k2, then k1)"
-expect_eq "after rotation: a k1 ticket still resumes" "$(resumed "127.0.0.1:$P" tls1_2)" "Reused, TLSv1.2"
+expect_eq "after rotation: a k1 ticket still resumes" "$(resumed "127.0.0.1:$P" tls1_2)" "Reused, TLSv1.2 HTTP/1.1 200"
 cp "$T/k2" "$T/tickets.key"
 reload_a "reload with k1 removed"
-expect_eq "k1 removed: its ticket resumes nothing" "$(resumed "127.0.0.1:$P" tls1_2)" "New, TLSv1.2"
+expect_eq "k1 removed: its ticket resumes nothing" "$(resumed "127.0.0.1:$P" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"
 
 # ---- testssl.sh's view ----
 wait "$TS1"; wait "$TS2"
