@@ -4,7 +4,7 @@
 # comes from).  Each is imported with the real build/sysbind, then -t, check, list site
 # and show sslcert run on the result, as a user would after an import whose certificates
 # are not at hand yet.  Then what import -o and the editors must never do: write over the
-# source, replace a symlink by a file, or a device by a file.
+# source, replace a symlink by a file, or a device (the test's own) by a file.
 . "$(dirname "$0")/lib.sh"
 
 FIX="$SB_ROOT/tests/fixtures/iis"
@@ -165,13 +165,22 @@ run import --applicationhost "$APPH" -o "$T/dangling.ini"
 expect_eq "-o dangling symlink: its target is created" \
 	"$(stat -c %F "$T/dangling.ini") $(test -f "$T/real/new.ini" && echo file)" "symbolic link file"
 
-# a device and a FIFO: refused by type, left as they are
-devnull_before=$(stat -c '%F %t:%T %a' /dev/null)
-run import --applicationhost "$APPH" -o /dev/null
-expect_eq "-o /dev/null: refused, exit 2" "$rc" 2
-expect_contains "-o /dev/null: says what it is" "$err" "/dev/null: a character device, not a regular file: refused"
-expect_contains "-o /dev/null: and how to see only the warnings" "$err" ">/dev/null"
-expect_eq "/dev/null is still the same device" "$(stat -c '%F %t:%T %a' /dev/null)" "$devnull_before"
+# a device and a FIFO: refused by type, left as they are.  The device is the test's own
+# (the null device's numbers, 1:3, in $T), never the machine's /dev/null: a regression
+# that renamed a file over it would break only this test.  Its inode is compared too (a
+# rename puts another in its place).
+DEV="$T/null" dev_made=0
+if mknod "$DEV" c 1 3 2>"$T/mknod.err"; then
+	dev_made=1
+	dev_before=$(stat -c '%F %t:%T %i' "$DEV")
+	run import --applicationhost "$APPH" -o "$DEV"
+	expect_eq "-o a device: refused, exit 2" "$rc" 2
+	expect_contains "-o a device: says what it is" "$err" "$DEV: a character device, not a regular file: refused"
+	expect_contains "-o a device: and how to see only the warnings" "$err" ">/dev/null"
+	expect_eq "the device is still the same character device 1:3" "$(stat -c '%F %t:%T %i' "$DEV")" "$dev_before"
+else
+	skip "-o a device: refused, and the device left as it is" "mknod: $(cat "$T/mknod.err")"
+fi
 mkfifo "$T/fifo"
 run import --applicationhost "$APPH" -o "$T/fifo"
 expect_eq "-o FIFO: refused" "$rc" 2
@@ -191,9 +200,21 @@ expect_eq "appcmd through a symlink: the target keeps its mode" "$(stat -c %a "$
 run netsh http add sslcert ipport=0.0.0.0:9443 certhash=5e537858f558b101c877dd9a442344dd7f110794 \
 	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' certstorename=MY -c "$T/link.ini"
 expect_eq "netsh add through a symlink: still a symlink" "$(stat -c %F "$T/link.ini")" "symbolic link"
-run appcmd list site -c /dev/null
-expect_eq "appcmd on /dev/null: refused" "$rc" 2
-expect_eq "/dev/null is still the same device after the editors" \
-	"$(stat -c '%F %t:%T %a' /dev/null)" "$devnull_before"
+if [ "$dev_made" = 1 ]; then
+	# a device again if import replaced it (that was said above): the editors' own test
+	[ -c "$DEV" ] || { rm -f "$DEV" && mknod "$DEV" c 1 3 && dev_before=$(stat -c '%F %t:%T %i' "$DEV"); }
+	run appcmd list site -c "$DEV"
+	expect_eq "appcmd list on a device: refused" "$rc" 2
+	run appcmd set site /site.name:"MySite V2" \
+		"/+bindings.[protocol='http',bindingInformation='*:9091:sitev2.mysite.com']" -c "$DEV"
+	expect_eq "appcmd set on a device: refused" "$rc" 2
+	run netsh http add sslcert ipport=0.0.0.0:9444 certhash=5e537858f558b101c877dd9a442344dd7f110794 \
+		appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' -c "$DEV"
+	expect_eq "netsh add on a device: refused" "$rc" 2
+	expect_eq "the device is still the same character device 1:3 after the editors" \
+		"$(stat -c '%F %t:%T %i' "$DEV")" "$dev_before"
+else
+	skip "the editors on a device: refused, the device left as it is" "no device of the test's own"
+fi
 
 finish
