@@ -732,6 +732,31 @@ netsh_line_read(struct import_netsh_entry *e, const char *label, const char *val
 	return 0;
 }
 
+/*
+ * Whose fields a line of e is printed in: field is the line up to its " : ", label the
+ * label in it.  Windows Server 2008's netsh had one width per label (conf_netsh2008_lead),
+ * later ones pad every label to 28 columns; a line in neither (a label of both widths'
+ * length, an indent PowerShell changed) counts for none.
+ */
+static void
+netsh_line_shape(struct import_netsh_entry *e, const char *label, const char *field,
+    size_t len)
+{
+	const char *lead;
+	int trail;
+
+	while (len > 0 && (*field == ' ' || *field == '\t')) {
+		field++;
+		len--;
+	}
+	/* the lead ends in the space that begins " : " */
+	if ((lead = conf_netsh2008_lead(label, &trail)) != NULL && strlen(lead) == len + 1 &&
+	    memcmp(lead, field, len) == 0)
+		e->lines2008++;
+	else if (len == 28 || (strlen(label) >= 28 && len == strlen(label)))
+		e->lines28++;
+}
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
@@ -847,6 +872,7 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		}
 		if (cur == NULL)
 			continue;
+		netsh_line_shape(cur, label, s, (size_t)(sep - s));
 		if (strcmp(value, "(null)") == 0)
 			value[0] = '\0';
 		if (strcasecmp(label, "Certificate Hash") == 0) {
@@ -872,6 +898,9 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		}
 	}
 	strhash_clear(&seen);
+	for (k = 0; k < nv; k++)
+		if (v[k].layout <= 2012 && v[k].lines2008 > 0 && v[k].lines28 == 0)
+			v[k].layout = 2008;
 	if (linewarn != NULL && fclose(linewarn) != 0) {
 		linewarn = NULL;
 		goto nomem;
