@@ -287,8 +287,8 @@ struct conf_key {
 	size_t                  size;     /* conf_site or conf_location, and its size */
 	unsigned long           bit;      /* CONF_TYPE_SWITCH: the bit it sets or clears */
 	/* [sslcert] keys netsh shows: the label of their `show sslcert` line, the first
-	 * layout printing it (show_layout: 2008, 2012, 2016, 2019, 2022, 2025), and for the lines of an
-	 * "Extended Properties" block its PropertyId + 1 (0: an ordinary line). */
+	 * layout printing it (show_layout: 2008, 2012, 2016, 2019, 2022, 2025), and for the
+	 * lines of an "Extended Properties" block its PropertyId + 1 (0: an ordinary line). */
 	const char             *label;
 	unsigned                since;
 	unsigned                extprop;
