@@ -121,20 +121,21 @@ expect_contains "german: the warning names the language" "$err" \
 	"german.sslcert.txt:2: warning: this netsh output is in German, not English"
 expect_contains "german: ... and that chcp does not help" "$err" "chcp does not change that"
 
-# --- every netsh layout, Windows Server 2008 R2 to 2025 (issue 20): import reads it, names
-# its layout in show_layout, and show sslcert gives the output back byte for byte (CRLF,
-# 2008 R2's own field widths and trailing spaces, 2016's Reject Connections without
-# Disable HTTP2).  The CCS entry of 2012's needs a cert store with a ccs/ folder.
+# --- the netsh outputs of Windows Server 2008 R2 and 2016 (issue 20; 2012, 2019, 2022 and
+# 2025 are test_clientcert_config.sh's): import reads each, names its layout in
+# show_layout, and show sslcert gives the output back byte for byte (CRLF, 2008 R2's own
+# field widths and trailing spaces, 2016's Reject Connections without Disable HTTP2).
 printf '<configuration><system.applicationHost><sites><site name="S" id="1"><bindings><binding protocol="http" bindingInformation="*:80:" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/one.config"
-mkdir -p "$T/store/ccs"
-for layout in 2008r2:2008 2012:2012 2016:2016 2019:2019 2022:2022 2025:2025; do
+mkdir -p "$T/store"
+for layout in 2008r2:2008 2016:2016; do
 	name=netsh-${layout%%:*}.txt want=${layout#*:}
 	run import --applicationhost "$T/one.config" --sslcert "$FIX/$name" \
 		--cert-store "$T/store" -o "$T/$name.ini"
 	expect_eq "$name: import exits 0" "$rc" 0
 	expect_eq "$name: the layout import names" \
-		"$(sed -n 's/^show_layout = \([0-9]*\) .*/\1/p' "$T/$name.ini")" \
-		"$([ "$want" = 2022 ] || echo "$want")"
+		"$(sed -n 's/^show_layout = \([0-9]*\) .*/\1/p' "$T/$name.ini")" "$want"
+	run -t -c "$T/$name.ini"
+	expect_eq "$name: -t accepts the import (certificates not at hand are warnings)" "$rc" 0
 	"$SB_BIN" show sslcert -c "$T/$name.ini" >"$T/$name.show" 2>"$T/$name.note"
 	expect_eq "$name: show sslcert exits 0" "$?" 0
 	if cmp -s "$T/$name.show" "$FIX/$name"; then
