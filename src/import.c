@@ -1757,7 +1757,7 @@ access_parse(const char *v, unsigned *out)
 
 /* The site a location path names: the longest site name (compared as IIS does, without
  * case) the path starts with, followed by "/" or nothing; the first site of that name when
- * several share it; NULL when none, or -1 in *nomem when out of memory.  names holds each
+ * several share it; NULL when none (and *nomem set when out of memory).  names holds each
  * site's lowercased name with its index + 1 (the first site entered keeps a name), so a
  * lookup costs the path's length, not the number of sites (issue 20: 64,000 sites with a
  * rule each took 119 s when each lookup walked them all).  *rest gets what follows the
