@@ -4,7 +4,7 @@
 # curl and openssl s_client.  Each act prints the commands it runs, what they showed, and
 # what the audience should look at ("look:"), and checks the outcome the story promises
 # ("checked:").  Exits 0 when every act turned out as told, 1 otherwise.  Unattended, on
-# loopback, on free ports, in a temp dir; well under a minute.
+# loopback, on free ports, in a temp dir.
 #
 #   scripts/demo.sh            (builds build/sysbind first if it is missing)
 #   SB_BUILD=DIR SB_CERTS=DIR  use another build directory / existing demo certificates

@@ -55,7 +55,8 @@ static const struct conf_word profile_words[] = {
 	{ "modern", CONF_TLS_PROFILE_MODERN }, { "server2022", CONF_TLS_PROFILE_SERVER2022 },
 	{ NULL, 0 } };
 static const struct conf_word layout_words[] = {
-	{ "2012", 2012 }, { "2019", 2019 }, { "2022", 2022 }, { "2025", 2025 }, { NULL, 0 } };
+	{ "2008", 2008 }, { "2012", 2012 }, { "2016", 2016 }, { "2019", 2019 }, { "2022", 2022 },
+	{ "2025", 2025 }, { NULL, 0 } };
 /* netsh's enable/disable: which of the two sets the key's bit */
 static const struct conf_word enable_sets[] = {
 	{ "enable", 1 }, { "disable", 0 }, { NULL, 0 } };
@@ -200,8 +201,8 @@ static const struct conf_key conf_table[] = {
 	  "certificate revocation lists (a PEM or DER file, or a directory of them) for client "
 	  "certificates' revocation checks", 0, SRV(crl) },
 	{ K_SRV, "show_layout", CONF_TYPE_WORD, "2022", 0, 0, layout_words, NULL, NULL,
-	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2012, "
-	  "2019, 2022 or 2025", 0, SRV(show_layout) },
+	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2008 "
+	  "(and 2008 R2), 2012, 2016, 2019, 2022 or 2025", 0, SRV(show_layout) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
@@ -215,49 +216,49 @@ static const struct conf_key conf_table[] = {
 	  CERTKINDS | CONF_KEY_EMPTY_OK | CONF_KEY_SECRET, SSL(pfx_password) },
 	{ K_SSL, "certhash", CONF_TYPE_THUMBPRINT, NULL, 0, 0, NULL, "certhash", NULL,
 	  "the certificate's SHA-1 thumbprint, looked up in [server] cert_store", CERTKINDS,
-	  SSLF(certhash), 0, "Certificate Hash", 2012, 0 },
+	  SSLF(certhash), 0, "Certificate Hash", 2008, 0 },
 	{ K_SSL, "appid", CONF_TYPE_GUID, NULL, 0, 0, NULL, "appid", NULL,
 	  "the application id netsh shows", CERTKINDS | CONF_KEY_CCS, SSLF(appid), 0,
-	  "Application ID", 2012, 0 },
+	  "Application ID", 2008, 0 },
 	{ K_SSL, "certstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "certstorename",
 	  "a store name, e.g. MY", "the Windows certificate store netsh names; unset: netsh "
 	  "shows (null), as after an add without it", CERTKINDS, SSLF(certstorename), 0,
-	  "Certificate Store Name", 2012, 0 },
+	  "Certificate Store Name", 2008, 0 },
 	{ K_SSL, "verifyclientcertrevocation", T_SW, "enable", 0, 0, enable_clears,
 	  "verifyclientcertrevocation", "enable or disable", "check client certificates against "
 	  "[server] crl", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_REVOCATION,
-	  "Verify Client Certificate Revocation", 2012, 0 },
+	  "Verify Client Certificate Revocation", 2008, 0 },
 	{ K_SSL, "verifyrevocationwithcachedclientcertonly", T_SW, "disable", 0, 0, enable_sets,
 	  "verifyrevocationwithcachedclientcertonly", "enable or disable", "use cached CRLs "
 	  "only (the crl files are all sysbind has: said in the verdict)", ALLKINDS,
 	  SSLF(checkmode), CONF_CHECK_CACHED_ONLY,
-	  "Verify Revocation Using Cached Client Certificate Only", 2012, 0 },
+	  "Verify Revocation Using Cached Client Certificate Only", 2008, 0 },
 	{ K_SSL, "usagecheck", T_SW, "enable", 0, 0, enable_clears, "usagecheck",
 	  "enable or disable", "a client certificate must allow client authentication (its "
 	  "extended key usage)", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_USAGE_CHECK,
-	  "Usage Check", 2012, 0 },
+	  "Usage Check", 2008, 0 },
 	{ K_SSL, "revocationfreshnesstime", T_NUM, "0", 0, 4294967295UL, NULL,
 	  "revocationfreshnesstime", NULL, "seconds after its issue a CRL is stale (the status "
 	  "of what it covers is then unknown: 403.16); 0: good until its nextUpdate", ALLKINDS,
-	  SSLF(revocationfreshnesstime), 0, "Revocation Freshness Time", 2012, 0 },
+	  SSLF(revocationfreshnesstime), 0, "Revocation Freshness Time", 2008, 0 },
 	{ K_SSL, "urlretrievaltimeout", T_NUM, "0", 0, 4294967295UL, NULL, "urlretrievaltimeout",
 	  NULL, "milliseconds to fetch a CRL (shown only: sysbind fetches no URL)", ALLKINDS,
-	  SSLF(urlretrievaltimeout), 0, "URL Retrieval Timeout", 2012, 0 },
+	  SSLF(urlretrievaltimeout), 0, "URL Retrieval Timeout", 2008, 0 },
 	{ K_SSL, "sslctlidentifier", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlidentifier",
 	  NULL, "the certificate trust list's identifier (shown only: Windows Server 2012 and "
 	  "later use the store, not the CTL)", ALLKINDS, SSLF(sslctlidentifier), 0,
-	  "Ctl Identifier", 2012, 0 },
+	  "Ctl Identifier", 2008, 0 },
 	{ K_SSL, "sslctlstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlstorename",
 	  "a directory", "the CA certificates whose names the CertificateRequest lists: a "
 	  "directory (relative to this file) named like the Windows store, e.g. "
 	  "ClientAuthIssuer; unset: an empty list", ALLKINDS, SSLF(sslctlstorename), 0,
-	  "Ctl Store Name", 2012, 0 },
-	NETSH_FLAG("dsmapperusage", "disable", CONF_SSL_USE_DS_MAPPER, 0, "DS Mapper Usage", 2012,
+	  "Ctl Store Name", 2008, 0 },
+	NETSH_FLAG("dsmapperusage", "disable", CONF_SSL_USE_DS_MAPPER, 0, "DS Mapper Usage", 2008,
 	    "map client certificates to Windows accounts (shown only: no directory here)"),
 	NETSH_FLAG("clientcertnegotiation", "disable", CONF_SSL_NEGOTIATE_CLIENT_CERT, 0,
-	    "Negotiate Client Certificate", 2012, "ask for a client certificate in the first "
+	    "Negotiate Client Certificate", 2008, "ask for a client certificate in the first "
 	    "handshake, not by renegotiating later (the fix for TLS 1.3 and HTTP/2)"),
-	NETSH_FLAG("reject", "disable", CONF_SSL_REJECT, 0, "Reject Connections", 2019,
+	NETSH_FLAG("reject", "disable", CONF_SSL_REJECT, 0, "Reject Connections", 2016,
 	    "refuse the handshakes this entry is chosen for"),
 	NETSH_FLAG("disablehttp2", "disable", CONF_SSL_DISABLE_HTTP2, SETW, "Disable HTTP2", 2019,
 	    "offer no h2 in ALPN here"),
@@ -326,6 +327,42 @@ static const struct conf_key conf_table[] = {
 };
 
 #define CONF_NKEYS (sizeof(conf_table) / sizeof(conf_table[0]))
+
+/* The fields of Windows Server 2008 R2's netsh (a capture in tests/fixtures/iis/README.md,
+ * netsh-2008r2.txt): label and padding as printed, and whether a space follows the value. */
+static const struct {
+	const char *label, *lead;
+	int         trail;
+} netsh2008[] = {
+	{ "IP:port", "IP:port                 ", 1 },
+	{ "Certificate Hash", "Certificate Hash        ", 0 },
+	{ "Application ID", "Application ID          ", 1 },
+	{ "Certificate Store Name", "Certificate Store Name  ", 1 },
+	{ "Verify Client Certificate Revocation", "Verify Client Certificate Revocation    ", 0 },
+	{ "Verify Revocation Using Cached Client Certificate Only",
+	  "Verify Revocation Using Cached Client Certificate Only    ", 0 },
+	{ "Usage Check", "Usage Check    ", 0 },
+	{ "Revocation Freshness Time", "Revocation Freshness Time ", 1 },
+	{ "URL Retrieval Timeout", "URL Retrieval Timeout   ", 1 },
+	{ "Ctl Identifier", "Ctl Identifier          ", 1 },
+	{ "Ctl Store Name", "Ctl Store Name          ", 1 },
+	{ "DS Mapper Usage", "DS Mapper Usage    ", 0 },
+	{ "Negotiate Client Certificate", "Negotiate Client Certificate    ", 0 },
+};
+
+const char *
+conf_netsh2008_lead(const char *label, int *trail)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(netsh2008) / sizeof(netsh2008[0]); i++)
+		if (strcasecmp(netsh2008[i].label, label) == 0) {
+			*trail = netsh2008[i].trail;
+			return netsh2008[i].lead;
+		}
+	*trail = 0;
+	return NULL;
+}
 
 const struct conf_key *
 conf_keys(size_t *n)

@@ -23,11 +23,21 @@
 
 /* ---- show sslcert ---- */
 
-/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
+/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space.
+ * Windows Server 2008's netsh (layout < 2012) had a field of its own for each label and a
+ * space after some values (conf_netsh2008_lead); a line it never printed is padded to 24. */
 static void
-sslcert_line(FILE *out, const char *label, const char *value)
+sslcert_line(FILE *out, unsigned layout, const char *label, const char *value)
 {
-	fprintf(out, "    %-28s : %s\r\n", label, value);
+	const char *lead;
+	int trail;
+
+	if (layout >= 2012)
+		fprintf(out, "    %-28s : %s\r\n", label, value);
+	else if ((lead = conf_netsh2008_lead(label, &trail)) != NULL)
+		fprintf(out, "    %s: %s%s\r\n", lead, value, trail ? " " : "");
+	else
+		fprintf(out, "    %-24s: %s\r\n", label, value);
 }
 
 /* The thumbprint netsh would show: the loaded certificate's, else certhash as written
@@ -111,7 +121,11 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 		else if (e->key.kind == SSLCERT_CCS)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
-		sslcert_line(out, label, key);
+		if (layout < 2012 && e->key.kind != SSLCERT_IPPORT && note != NULL)
+			fprintf(note, "sysbind: [sslcert %s]: show_layout = %u has no %s "
+			    "entries (they came with Windows Server 2012): shown in its layout all "
+			    "the same\n", e->name, layout, label);
+		sslcert_line(out, layout, label, key);
 		for (j = 0; j < n; j++) {
 			const struct conf_key *k = &keys[j];
 
@@ -127,17 +141,18 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 				continue;
 			}
 			if (k->extprop == 0)
-				sslcert_line(out, k->label, sslcert_value(k, e, val, sizeof(val)));
+				sslcert_line(out, layout, k->label, sslcert_value(k, e, val,
+				    sizeof(val)));
 		}
 		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
 		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
 			fputs(" Extended Properties:\r\n", out);
 			snprintf(val, sizeof(val), "%u", prop - 1);
-			sslcert_line(out, "PropertyId", val);
+			sslcert_line(out, layout, "PropertyId", val);
 			for (j = 0; j < n; j++)
 				if (keys[j].section == CONF_SECTION_SSLCERT && keys[j].extprop == prop)
-					sslcert_line(out, keys[j].label, sslcert_value(&keys[j], e, val,
-					    sizeof(val)));
+					sslcert_line(out, layout, keys[j].label,
+					    sslcert_value(&keys[j], e, val, sizeof(val)));
 		}
 		fputs("\r\n", out);
 	}

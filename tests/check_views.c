@@ -1013,6 +1013,55 @@ START_TEST(test_views_show_sslcert_layout_2012)
 }
 END_TEST
 
+/* Windows Server 2008 R2: each label in a field of its own width, a space after some
+ * values; a Hostname:port entry (2012's) is shown all the same and said. */
+START_TEST(test_views_show_sslcert_layout_2008)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2008r2.txt", "[server]\nshow_layout = 2008\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = MY\n"
+	    "[sslcert 0.0.0.0:50000]\ncerthash = e5614040c21d60b4c78c327cfe3b731d59b76e0d\n"
+	    "appid = {e57e408e-c377-41e9-83d8-d1cdaae4d55c}\ncertstorename = My\n"
+	    "verifyclientcertrevocation = disable\nverifyrevocationwithcachedclientcertonly = "
+	    "enable\nusagecheck = disable\nrevocationfreshnesstime = 60\n"
+	    "urlretrievaltimeout = 5000\ndsmapperusage = enable\nclientcertnegotiation = enable\n");
+	got = show_of("[server]\nmode = iis8\nshow_layout = 2008\n[sslcert www.example.com:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Hostname:port           : www.example.com:443"
+	    "\r\n    Certificate Hash        : a74ce0a0d9a7035c3487162286654f45e5b81084\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert www.example.com:443]: show_layout = 2008 has "
+	    "no Hostname:port entries (they came with Windows Server 2012): shown in its layout "
+	    "all the same\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
+/* Windows Server 2016: 2012's lines and Reject Connections, no Disable HTTP2 yet. */
+START_TEST(test_views_show_sslcert_layout_2016)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2016.txt", "[server]\nmode = iis8\nshow_layout = 2016\n"
+	    "[sslcert 0.0.0.0:8080]\ncerthash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\n" APPID
+	    "certstorename = My\n"
+	    "[sslcert somehost:8080]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n" APPID
+	    "certstorename = MY\n");
+	got = show_of("[server]\nshow_layout = 2016\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisablehttp2 = enable\n"
+	    "reject = enable\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Reject Connections           : Enabled\r\n"
+	    "\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert 0.0.0.0:443]: disablehttp2 = enable is not "
+	    "shown: show_layout = 2016 has no \"Disable HTTP2\" line (it came with Windows "
+	    "Server 2019)\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
 START_TEST(test_views_show_sslcert_layout_2019)
 {
 	static const char entry[] =
@@ -1082,7 +1131,7 @@ START_TEST(test_views_show_sslcert_hidden_and_padding)
 
 	ck_assert_str_eq(note,
 	    "sysbind: [sslcert 0.0.0.0:443]: reject = enable is not shown: show_layout = 2012 has "
-	    "no \"Reject Connections\" line (it came with Windows Server 2019)\n"
+	    "no \"Reject Connections\" line (it came with Windows Server 2016)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: disabletls13 = enable is not shown: show_layout = "
 	    "2012 has no \"Disable TLS1.3\" line (it came with Windows Server 2022)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: receivewindow = 70000 is not shown: show_layout = "
@@ -1306,7 +1355,9 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
 	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
 	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2008);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2012);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2016);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2019);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2025);

@@ -121,6 +121,41 @@ expect_contains "german: the warning names the language" "$err" \
 	"german.sslcert.txt:2: warning: this netsh output is in German, not English"
 expect_contains "german: ... and that chcp does not help" "$err" "chcp does not change that"
 
+# --- the netsh outputs of Windows Server 2008 R2 and 2016 (issue 20; 2012, 2019, 2022 and
+# 2025 are test_clientcert_config.sh's): import reads each, names its layout in
+# show_layout, and show sslcert gives the output back byte for byte (CRLF, 2008 R2's own
+# field widths and trailing spaces, 2016's Reject Connections without Disable HTTP2).
+printf '<configuration><system.applicationHost><sites><site name="S" id="1"><bindings><binding protocol="http" bindingInformation="*:80:" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/one.config"
+mkdir -p "$T/store"
+for layout in 2008r2:2008 2016:2016; do
+	name=netsh-${layout%%:*}.txt want=${layout#*:}
+	run import --applicationhost "$T/one.config" --sslcert "$FIX/$name" \
+		--cert-store "$T/store" -o "$T/$name.ini"
+	expect_eq "$name: import exits 0" "$rc" 0
+	expect_eq "$name: the layout import names" \
+		"$(sed -n 's/^show_layout = \([0-9]*\) .*/\1/p' "$T/$name.ini")" "$want"
+	run -t -c "$T/$name.ini"
+	expect_eq "$name: -t accepts the import (certificates not at hand are warnings)" "$rc" 0
+	"$SB_BIN" show sslcert -c "$T/$name.ini" >"$T/$name.show" 2>"$T/$name.note"
+	expect_eq "$name: show sslcert exits 0" "$?" 0
+	if cmp -s "$T/$name.show" "$FIX/$name"; then
+		ok "$name: show sslcert gives the output back byte for byte"
+	else
+		not_ok "$name: show sslcert gives the output back byte for byte" \
+			"$(diff <(cat -A "$FIX/$name") <(cat -A "$T/$name.show") | head -n 20)"
+	fi
+	expect_eq "$name: no line the layout lacks (no \"is not shown\" note)" \
+		"$(grep -c 'is not shown\|has no .* entries' "$T/$name.note")" 0
+done
+expect_contains "2008 R2: the entry with every option away from its default" \
+	"$(cat "$T/netsh-2008r2.txt.ini")" "verifyclientcertrevocation = disable
+verifyrevocationwithcachedclientcertonly = enable
+usagecheck = disable
+revocationfreshnesstime = 60
+urlretrievaltimeout = 5000"
+expect_contains "2016: the hostnameport entry (SNI came with 2012)" \
+	"$(cat "$T/netsh-2016.txt.ini")" "[sslcert somehost:8080]"
+
 # --- nothing usable: exit 2, and nothing written
 printf '<configuration><system.applicationHost><sites><site name="W" id="1"><bindings><binding protocol="net.tcp" bindingInformation="808:*" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/wcf.config"
 run import --applicationhost "$T/wcf.config" -o "$T/wcf.ini"
