@@ -36,7 +36,6 @@
 
 #define CONF_HEADER_MAX  4096   /* a section header line, read here rather than by inih */
 #define CONF_ERR_RESERVE 40     /* room kept for "... and N more" */
-#define CONF_LIST_MAX    10     /* bindings named in one IIS Manager warning */
 
 /* ---- the key table ---- */
 
@@ -2365,126 +2364,24 @@ conf_load_certs(struct conf_parser *p)
 
 /* ---- IIS Manager's warnings ---- */
 
-/* In iis8 mode an https binding whose host has an SNI entry is what IIS calls "Require
- * Server Name Indication": IIS Manager does not warn about sharing for it. */
-static int
-conf_binding_uses_sni(const struct conf *c, const struct binding *b)
-{
-	struct sslcert_key k;
-
-	if (c->mode != CONF_MODE_IIS8 || b->host[0] == '\0')
-		return 0;
-	memset(&k, 0, sizeof(k));
-	k.kind = SSLCERT_CCS;
-	k.port = b->port;
-	if (conf_find_sslcert(c, &k) != NULL)
-		return 1;
-	k.kind = SSLCERT_HOSTNAMEPORT;
-	snprintf(k.host, sizeof(k.host), "%s", b->host);
-	return conf_find_sslcert(c, &k) != NULL;
-}
-
 /*
- * IIS Manager's warnings.  (a) https bindings of different sites and host names that get
- * one ipport entry's certificate when the client sends no SNI; (b) in iis8 mode, an https
- * port with no ipport entry at all.  Each binding is resolved once.
+ * IIS Manager's warning about an https port with no default SSL site: in iis8 mode, an
+ * https port with no ipport entry at all.  (Sites sharing one HTTPS binding are not a
+ * warning of every load: `check` and the edits that cause it say so, see
+ * binding_shares.)
  */
 static void
 conf_warnings(struct conf_parser *p)
 {
 	struct conf *c = p->c;
-	struct cert_choice ch;
-	size_t *head = NULL, *next = NULL, *bsite = NULL, *bidx = NULL, *tail = NULL;
 	unsigned char *ipport_port = NULL, *seen_port = NULL;
-	size_t i, k, e, nb = 0, ord;
-	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 600];
+	size_t i, k, e;
 
-	for (i = 0; i < c->nsites; i++)
-		nb += c->sites[i].nbindings;
-	if ((head = calloc(c->nsslcerts + 1, sizeof(*head))) == NULL ||
-	    (tail = calloc(c->nsslcerts + 1, sizeof(*tail))) == NULL ||
-	    (next = calloc(nb + 1, sizeof(*next))) == NULL ||
-	    (bsite = calloc(nb + 1, sizeof(*bsite))) == NULL ||
-	    (bidx = calloc(nb + 1, sizeof(*bidx))) == NULL ||
-	    (ipport_port = calloc(65536, 1)) == NULL || (seen_port = calloc(65536, 1)) == NULL) {
+	if ((ipport_port = calloc(65536, 1)) == NULL || (seen_port = calloc(65536, 1)) == NULL) {
 		p->nomem = 1;
 		goto done;
 	}
-	/* (a): each https binding (not one using SNI) joins the list of the ipport entry a
-	 * client without SNI gets on its address */
-	for (i = 0, ord = 0; i < c->nsites; i++) {
-		for (k = 0; k < c->sites[i].nbindings; k++) {
-			const struct binding *b = &c->sites[i].bindings[k];
-			struct binding_addr local = b->addr;
-
-			if (b->proto != BINDING_HTTPS || conf_binding_uses_sni(c, b))
-				continue;
-			if (local.family == AF_UNSPEC) {
-				memset(&local, 0, sizeof(local));
-				local.family = AF_INET;
-			}
-			binding_resolve_cert(c, &local, b->port, NULL, &ch);
-			if (ch.entry == NULL || ch.entry->key.kind != SSLCERT_IPPORT)
-				continue;
-			e = (size_t)(ch.entry - c->sslcerts);
-			bsite[ord] = i;
-			bidx[ord] = k;
-			if (head[e] == 0)
-				head[e] = ord + 1;
-			else
-				next[tail[e] - 1] = ord + 1;
-			tail[e] = ord + 1;
-			ord++;
-		}
-	}
-	for (e = 0; e < c->nsslcerts; e++) {
-		const struct conf_site *first_site = NULL;
-		const char *first_host = NULL;
-		int other_site = 0, other_host = 0;
-		size_t count = 0, o;
-		char *list = NULL;
-		size_t listlen = 0;
-		FILE *f;
-
-		for (o = head[e]; o != 0; o = next[o - 1]) {
-			const struct conf_site *s = &c->sites[bsite[o - 1]];
-			const struct binding *b = &s->bindings[bidx[o - 1]];
-
-			if (first_site == NULL) {
-				first_site = s;
-				first_host = b->host;
-			} else {
-				other_site |= s != first_site;
-				other_host |= strcmp(b->host, first_host) != 0;
-			}
-		}
-		if (!other_site || !other_host)
-			continue;
-		if ((f = open_memstream(&list, &listlen)) == NULL) {
-			p->nomem = 1;
-			goto done;
-		}
-		for (o = head[e]; o != 0; o = next[o - 1], count++) {
-			const struct conf_site *s = &c->sites[bsite[o - 1]];
-
-			if (count == CONF_LIST_MAX)
-				continue;
-			binding_format(&s->bindings[bidx[o - 1]], text, sizeof(text));
-			conf_site_label(s, label, sizeof(label));
-			fprintf(f, "%s%s of %s", count ? ", " : "", text, label);
-		}
-		if (count > CONF_LIST_MAX)
-			fprintf(f, " and %zu more", count - CONF_LIST_MAX);
-		fclose(f);
-		conf_warning(p, c->sslcerts[e].line, "At least one other site is using the same "
-		    "HTTPS binding and the binding is configured with a different certificate. Are "
-		    "you sure that you want to reuse this HTTPS binding and reassign the other site "
-		    "or sites to use the new certificate? (clients without SNI get the certificate "
-		    "of [sslcert %s] for: %s)", c->sslcerts[e].name, list != NULL ? list : "");
-		free(list);
-	}
-
-	/* (b): only the first https binding on each port speaks */
+	/* only the first https binding on each port speaks */
 	if (c->mode != CONF_MODE_IIS8)
 		goto done;
 	for (e = 0; e < c->nsslcerts; e++)
@@ -2507,11 +2404,6 @@ conf_warnings(struct conf_parser *p)
 		}
 	}
 done:
-	free(head);
-	free(tail);
-	free(next);
-	free(bsite);
-	free(bidx);
 	free(ipport_port);
 	free(seen_port);
 }

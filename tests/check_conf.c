@@ -757,75 +757,20 @@ START_TEST(test_conf_port_clash)
 }
 END_TEST
 
-#define SHARED_TEXT "At least one other site is using the same HTTPS binding and the " \
-	"binding is configured with a different certificate. Are you sure that you want to " \
-	"reuse this HTTPS binding and reassign the other site or sites to use the new " \
-	"certificate?"
 #define NODEFAULT_TEXT "No default SSL site has been created. To support browsers " \
 	"without SNI capabilities, it is recommended to create a default SSL site."
 
-#define TWO_SITES \
-	"[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n" \
-	"[site MySite V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n" \
-	"[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com\n"
-
-START_TEST(test_conf_warning_shared_binding)
+/* Sites sharing one HTTPS binding are no warning of every load (binding_shares, and the
+ * notes of check and the edits, say it where IIS Manager would). */
+START_TEST(test_conf_shared_binding_is_not_a_warning)
 {
-	struct conf *c = parse(TWO_SITES);
+	struct conf *c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
+	    "[site MySite V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n"
+	    "[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com\n");
 
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 1);
-	ck_assert_str_eq(c->warnings[0], "t.ini:1: warning: " SHARED_TEXT " (clients without SNI "
-	    "get the certificate of [sslcert 0.0.0.0:8443] for: "
-	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1], "
-	    "https/*:8443:sitev2.mysite.com of [site MySite V2])");
-	conf_free(c);
-
-	/* one site with two names: no other site, no warning */
-	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
-	    "[site A]\nid = 1\nbindings = https/*:8443:a.example.com, https/*:8443:b.example.com\n");
 	ck_ok(c);
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
-
-	/* two sites on the same host name (a blank host and a blank host cannot be, so use
-	 * two addresses): the same host, no warning */
-	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
-	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
-	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:a.example.com\n");
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* each site's address has its own exact ipport entry: nothing shared */
-	c = parse("[sslcert 127.0.0.1:8443]\ncertificate = a.pem\n"
-	    "[sslcert 127.0.0.2:8443]\ncertificate = b.pem\n"
-	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
-	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:b.example.com\n");
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* iis8 with a hostnameport entry per site ("Require SNI"): no warning */
-	c = parse("[server]\nmode = iis8\n"
-	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n"
-	    "[sslcert sitev2.mysite.com:8443]\ncertificate = b.pem\n" TWO_SITES);
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* iis8, only one of them with SNI: still no second site sharing */
-	c = parse("[server]\nmode = iis8\n"
-	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n" TWO_SITES);
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* the warning is computed without loading any certificate (a.pem does not exist),
-	 * and not at all when the configuration has errors */
-	c = parse(TWO_SITES "[server]\nmode = iis9\n");
-	ck_assert_ptr_null(c);
-	ck_assert_int_eq(count_lines(err), 1);
 }
 END_TEST
 
@@ -907,10 +852,8 @@ START_TEST(test_conf_load_sysbind_ini)
 	ck_assert_str_eq(c->sites[1].bindings[0].host, "sitev2.mysite.com");
 	ck_assert_uint_eq(c->sites[1].bindings[0].port, 8443);
 	ck_assert_uint_eq(c->sites[1].bindings[1].port, 8080);
-	/* the story's warning: two sites share the 0.0.0.0:8443 certificate */
-	ck_assert_uint_eq(c->nwarnings, 1);
-	ck_assert(strncmp(c->warnings[0], "conf/sysbind.ini:", 17) == 0);
-	ck_assert_ptr_nonnull(strstr(c->warnings[0], SHARED_TEXT));
+	/* two sites share the 0.0.0.0:8443 certificate: `check` says so, not every load */
+	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
 }
 END_TEST
@@ -922,7 +865,7 @@ START_TEST(test_conf_load_examples)
 	c = load("conf/examples/two-sites.ini");
 	ck_ok(c);
 	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
-	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
 
 	c = load("conf/examples/two-names.ini");
@@ -1766,18 +1709,17 @@ START_TEST(test_conf_client_warnings)
 	    "SslNegotiateCert\n[location MySite V2/b]\nssl_flags = SslRequireCert\n");
 
 	ck_ok(c);
-	/* [0] is IIS Manager's, for the two sites sharing 0.0.0.0:443 */
-	ck_assert_uint_eq(c->nwarnings, 5);
-	ck_assert_str_eq(c->warnings[1], "t.ini:11: warning: [site MySite]: SslMapCert (mapping "
+	ck_assert_uint_eq(c->nwarnings, 4);
+	ck_assert_str_eq(c->warnings[0], "t.ini:11: warning: [site MySite]: SslMapCert (mapping "
 	    "client certificates to Windows accounts) is not emulated: the certificate is checked "
 	    "and forwarded, nobody is logged on");
-	ck_assert_str_eq(c->warnings[2], "t.ini:13: warning: [location MySite V2/a] asks for "
+	ck_assert_str_eq(c->warnings[1], "t.ini:13: warning: [location MySite V2/a] asks for "
 	    "client certificates but [server] has no trust =: every client certificate will be "
 	    "untrusted (403.16); so will those of every other site and path that asks");
-	ck_assert_str_eq(c->warnings[3], "t.ini:3: warning: [sslcert 0.0.0.0:443]: "
+	ck_assert_str_eq(c->warnings[2], "t.ini:3: warning: [sslcert 0.0.0.0:443]: "
 	    "dsmapperusage = enable is shown by show sslcert, not emulated (no directory maps "
 	    "certificates to accounts here)");
-	ck_assert_ptr_nonnull(strstr(c->warnings[4], "enabletokenbinding = enable is shown by "
+	ck_assert_ptr_nonnull(strstr(c->warnings[3], "enabletokenbinding = enable is shown by "
 	    "show sslcert, not emulated"));
 	conf_free(c);
 }
@@ -2033,7 +1975,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_site_rules);
 	tcase_add_test(tc, test_conf_duplicate_bindings);
 	tcase_add_test(tc, test_conf_port_clash);
-	tcase_add_test(tc, test_conf_warning_shared_binding);
+	tcase_add_test(tc, test_conf_shared_binding_is_not_a_warning);
 	tcase_add_test(tc, test_conf_warning_no_default_ssl);
 	tcase_add_test(tc, test_conf_sslcert_switches);
 	tcase_add_test(tc, test_conf_sslcert_netsh_values);

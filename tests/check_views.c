@@ -297,6 +297,13 @@ START_TEST(test_views_check_two_sites_table)
 	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
 	    "\n"
 	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "note: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443: one certificate, "
+	    "sitev1.mysite.com, for https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com. Giving one of these sites a different certificate gives it to all "
+	    "of them, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\" The fix: one "
+	    "certificate naming every host, or SNI (mode = iis8 and a hostnameport entry per "
+	    "host).\n"
 	    "client errors:\n"
 	    "  MySite V2 (https/127.0.0.1:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
 	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
@@ -317,8 +324,92 @@ START_TEST(test_views_check_two_names_all_ok)
 	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"));
 	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\n"));
 	ck_assert_ptr_null(strstr(got, "client errors"));
+	/* the one-certificate fix: the sites still share the binding, in sysbind's words;
+	 * IIS Manager's "different certificate" is not true of it */
+	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\nnote: MySite V1 and MySite V2 "
+	    "share the HTTPS binding 0.0.0.0:8443: one certificate, sitev1.mysite.com, for "
+	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it names every host of "
+	    "theirs (a new certificate for [sslcert 0.0.0.0:8443] is a new certificate for all of "
+	    "them).\n"));
+	ck_assert_ptr_null(strstr(got, "IIS Manager"));
 	free(got);
 	conf_free(cfg);
+}
+END_TEST
+
+/* views_share_note for each occasion: IIS Manager's dialog only where it is true. */
+static char *
+share_note(const struct conf *cfg, enum views_share_when when, const struct binding *joined,
+    int *written)
+{
+	struct binding_share *sh;
+	size_t nsh;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(binding_shares(cfg, &sh, &nsh), 0);
+	ck_assert_uint_eq(nsh, 1);
+	*written = views_share_note(&sh[0], when, joined, time(NULL), f);
+	fclose(f);
+	binding_shares_free(sh, nsh);
+	return buf;
+}
+
+START_TEST(test_views_share_notes)
+{
+	struct conf *one = two_sites("sitev1"), *both = two_sites("both");
+	const struct binding *v2 = &one->sites[1].bindings[0];
+	int w;
+	char *got;
+
+	got = share_note(one, VIEWS_SHARE_JOINED, v2, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which does not name sitev2.mysite.com (name-mismatch). Giving "
+	    "MySite V2 a different certificate gives it to MySite V1 too, and IIS Manager asks "
+	    "first: \"" VIEWS_IIS_SHARED_TEXT "\"\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_JOINED, &both->sites[1].bindings[0], &w);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which names sitev2.mysite.com too.\n");
+	free(got);
+	/* an http binding is no member: nothing */
+	got = share_note(one, VIEWS_SHARE_JOINED, &one->sites[1].bindings[1], &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+
+	got = share_note(both, VIEWS_SHARE_NEW_CERT, NULL, &w);
+	assert_text(got, "note: IIS Manager asks here: \"" VIEWS_IIS_SHARED_TEXT "\" netsh does "
+	    "not ask: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is now the "
+	    "one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2].\n");
+	free(got);
+	got = share_note(one, VIEWS_SHARE_FIRST_CERT, NULL, &w);
+	assert_text(got, "note: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is "
+	    "now the one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] "
+	    "and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com.\n");
+	free(got);
+
+	/* the daemon's start: only a host left unnamed is news */
+	got = share_note(one, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443 and its "
+	    "one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com: visitors "
+	    "of that name get a certificate error (sysbind check)\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+	conf_free(one);
+	conf_free(both);
 }
 END_TEST
 
@@ -1369,6 +1460,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);
+	tcase_add_test(tc, test_views_share_notes);
 	tcase_add_test(tc, test_views_check_two_sites_json);
 	tcase_add_test(tc, test_views_check_json_escapes_strings);
 	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);

@@ -262,4 +262,30 @@ for variant in plain locations; do
 	rm -rf "$small" "$large"
 done
 
+# ---- make run's configuration shows HTTP.SYS's own answers on the terminal (issue 22) ----
+# conf/sysbind.ini as `make run` starts it (its ports made free ones, its certificates the
+# test's): `curl -k https://localhost:8443/` names no site, HTTP.SYS answers 400 Invalid
+# Hostname, and the terminal (the daemon's standard output and error) shows the HTTPERR
+# line with the reason Hostname.
+P6=$(free_port); H6=$(free_port)
+sed -e "s/8443/$P6/g; s/8080/$H6/g" -e "s#= certs/#= $SB_CERTS/#" "$SB_ROOT/conf/sysbind.ini" \
+	>"$T/make-run.ini"
+if sb_start "$T/make-run.ini" "$P6" make-run; then
+	code=$(curl -sk --resolve "localhost:$P6:127.0.0.1" -o /dev/null -w '%{http_code}' \
+		"https://localhost:$P6/")
+	expect_eq "make run's configuration: an unknown host gets HTTP.SYS's 400" "$code" "400"
+	refusal="^[0-9-]+ [0-9:]+ 127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 $P6 HTTP/[0-9.]+ GET / [0-9-]+ 400 - Hostname -$"
+	wait_for grep -qE "$refusal" "$T/make-run.log"
+	expect_eq "... and the terminal shows the HTTPERR line, reason Hostname, once" \
+		"$(grep -cE "$refusal" "$T/make-run.log")" "1"
+	expect_eq "... under HTTP.SYS's field names" \
+		"$(grep -c '^#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename$' "$T/make-run.log")" "1"
+	# the daemon's start says once that sitev2's visitors get sitev1's certificate,
+	# in sysbind's words: nobody is giving a certificate to anything at start
+	expect_eq "... its start says once that the shared certificate does not name sitev2" \
+		"$(grep -c " info: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:$P6 and its one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com: visitors of that name get a certificate error (sysbind check)$" "$T/make-run.log") $(grep -c 'At least one other site' "$T/make-run.log")" "1 0"
+	sb_stop >"$T/stop.rc"   # not in $(...): wait must run in this shell
+	expect_eq "make run's daemon stops with 0" "$(cat "$T/stop.rc")" "0"
+fi
+
 finish
