@@ -668,7 +668,8 @@ quick_main(int argc, char **argv)
 		quick_print_errors(err);
 		goto out;
 	}
-	for (i = 0; i < cfg->nwarnings; i++)
+	/* The daemon logs the warnings itself when it loads the text again. */
+	for (i = 0; o.print_config && i < cfg->nwarnings; i++)
 		quick_print_errors(cfg->warnings[i]);
 	conf_free(cfg);
 	if (o.print_config) {
