@@ -18,6 +18,7 @@
 #include "edit.h"
 #include "file.h"
 #include "import.h"
+#include "quick.h"
 #include "version.h"
 #include "views.h"
 
@@ -39,6 +40,8 @@ static const char usage_text[] =
 "                                              (set site /site.name:NAME /+bindings.[...], list site)\n"
 "       sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
 "                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
+"       sysbind reverse-proxy --from TRIPLET --to URL [--cert F [--key F] | --pfx F]\n"
+"                                              a quick start with no file (sysbind reverse-proxy --help)\n"
 "       sysbind --version | --help\n"
 "\n"
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
@@ -481,6 +484,8 @@ cli_main(int argc, char **argv)
 	char err[512];
 	int status = CLI_EXIT_OK, n;
 
+	if (argc > 1 && strcmp(argv[1], "reverse-proxy") == 0)
+		return quick_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sysbind: %s\n", err);
 		cli_usage(stderr);

@@ -172,7 +172,10 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 
 	err[0] = '\0';
 	*invalid = 0;
-	if ((cfg = conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err, errlen)) == NULL) {
+	cfg = d->opts->conf_text != NULL ? conf_parse(d->opts->conf_text, d->opts->conf_path,
+	    CONF_LOAD_CERTS, err, errlen) : conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err,
+	    errlen);
+	if (cfg == NULL) {
 		*invalid = 1;
 		return NULL;
 	}
