@@ -136,10 +136,18 @@ integration: $(BUILD)/sysbind $(TOOL_BINS) | $(TEST_STAMP)
 # about the pages.  Two kinds of message are about this machine, not the pages, and are
 # counted apart: our own pages are not installed here, so their cross-references are "not
 # found", and a page that is found outside a stale mandoc.db is reported as "outdated
-# mandoc.db lacks ...".
+# mandoc.db lacks ...".  mandoc says nothing of an item listed twice in one list (a key
+# described twice, the two saying different things: issue 20), so the awk below does, and
+# that fails the lint as any of mandoc's messages does.
 man-lint: | $(TEST_STAMP)
 	@echo "== mandoc -Tlint $(MANPAGES)"
-	@all=$$(mandoc -Tlint $(MANPAGES) 2>&1); \
+	@all=$$(mandoc -Tlint $(MANPAGES) 2>&1; awk ' \
+	  FNR == 1 { depth = 0 } \
+	  /^\.Bl/ { lists++; stack[++depth] = lists } \
+	  /^\.El/ { if (depth > 0) depth-- } \
+	  /^\.It[ \t]/ && depth > 0 { k = stack[depth] SUBSEP $$0; \
+	    if (k in first) printf "man-lint: %s:%d: duplicate list item: %s (first at " \
+	      "line %d)\n", FILENAME, FNR, $$0, first[k]; else first[k] = FNR }' $(MANPAGES)); \
 	out=$$(printf '%s\n' "$$all" | grep -v -e '^$$' -e 'outdated mandoc.db lacks' \
 	  -e 'STYLE: referenced manual not found: Xr sysbind'); \
 	if [ -n "$$out" ]; then printf '%s\n' "$$out"; echo "man-lint: not clean"; exit 1; fi; \

@@ -39,6 +39,7 @@ enum cli_command {
 	CLI_APPCMD,         /* sysbind appcmd WORDS... [-c FILE] */
 	CLI_NETSH,          /* sysbind netsh http WORDS... [-c FILE] */
 	CLI_SIGNAL,         /* sysbind -s reload|reopen|stop|quit [-c FILE] */
+	CLI_REVERSE_PROXY,  /* sysbind reverse-proxy ...: quick.c's own parser (quick_main) */
 };
 
 struct control_action;

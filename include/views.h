@@ -15,6 +15,7 @@
 
 #include "binding.h"
 
+struct binding_share;
 struct conf;
 
 /*
@@ -83,6 +84,38 @@ int views_list_site_json(const struct conf *cfg, FILE *out);
  * client error; the caller exits 1 when it is not 0), or -1 on a write error.
  */
 int views_check(const struct conf *cfg, time_t now, int json, FILE *out);
+
+/* Why a note about sites sharing one HTTPS binding (binding_shares) is written. */
+enum views_share_when {
+	VIEWS_SHARE_CHECK,       /* `check`: a prediction, below the table */
+	VIEWS_SHARE_JOINED,      /* appcmd added a binding (joined) that reuses the entry */
+	VIEWS_SHARE_NEW_CERT,    /* netsh gave the entry a certificate some of its sites did
+	                          * not have before: IIS Manager's dialog is true */
+	VIEWS_SHARE_FIRST_CERT,  /* netsh gave the entry the first certificate its sites get */
+	VIEWS_SHARE_START,       /* the daemon's start: only when a host is not named */
+};
+
+/* IIS Manager's dialog (reference §2.1) when a site's binding is given a certificate
+ * other than the one the sites sharing its IP:Port have.  Its only documented wording:
+ * the case of the same certificate is said in sysbind's words. */
+#define VIEWS_IIS_SHARED_TEXT "At least one other site is using the same HTTPS binding " \
+	"and the binding is configured with a different certificate. Are you sure that you " \
+	"want to reuse this HTTPS binding and reassign the other site or sites to use the new " \
+	"certificate?"
+
+/*
+ * One note, one line ending in a newline, about share s, worded for when: which
+ * sites share the entry's one certificate, which of their hosts it does not name (at
+ * time now; only a loaded certificate's names are known), and, where it is true, IIS
+ * Manager's dialog quoted as IIS Manager's (VIEWS_IIS_SHARED_TEXT): in a check note
+ * when a host is not named (giving that site its own certificate is what IIS Manager
+ * asks about), after an appcmd edit whose binding (joined) is not named, and after a
+ * netsh edit that changed the certificate (VIEWS_SHARE_NEW_CERT).  Everything else is
+ * sysbind's own words.  VIEWS_SHARE_START writes nothing when every host is named.
+ * Returns 1 when a note was written, 0 when there was nothing to say.
+ */
+int views_share_note(const struct binding_share *s,
+    enum views_share_when when, const struct binding *joined, time_t now, FILE *out);
 
 /* One hypothetical connection for `explain`. */
 struct views_conn {

@@ -21,6 +21,7 @@
 #include "edit.h"
 #include "file.h"
 #include "import.h"
+#include "quick.h"
 #include "version.h"
 #include "views.h"
 
@@ -124,6 +125,10 @@ static const struct cli_command_def cli_commands[] = {
 	  "netsh takes one context: http (netsh http show sslcert)",
 	  "sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
 	  "                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n" },
+	{ CLI_REVERSE_PROXY, "reverse-proxy", NULL, 0, 0, -1, NULL,
+	  "sysbind reverse-proxy --from TRIPLET --to URL [--cert F [--key F] | --pfx F] [--mode iis7|iis8]\n"
+	  "                      [--dir DIR] [--print-config]\n"
+	  "                                              a quick start with no file: a local CA, the curl line\n" },
 	{ CLI_HELP, "help", NULL, 0, 0, -1, NULL,
 	  "sysbind help [COMMAND]                 this text, or one command's usage and options\n" },
 	{ CLI_VERSION_CMD, NULL, NULL, OPT_VERSION, OPT_VERSION, 0, NULL,
@@ -226,6 +231,10 @@ cli_help(FILE *f, const char *topic)
 	}
 	if ((c = help_topic(topic)) == NULL)
 		return -1;
+	if (c->cmd == CLI_REVERSE_PROXY) {
+		quick_usage(f);   /* its own parser's (quick.c) */
+		return 0;
+	}
 	usage_lines(f, c, "usage: ");
 	if (c->allowed != 0)
 		fputs("\n", f);
@@ -710,6 +719,8 @@ cli_main(int argc, char **argv)
 	char err[512];
 	int status = CLI_EXIT_OK, n;
 
+	if (argc > 1 && strcmp(argv[1], "reverse-proxy") == 0)
+		return quick_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sysbind: %s\n", err);
 		if (strncmp(err, "unknown command", 15) == 0)
@@ -724,6 +735,12 @@ cli_main(int argc, char **argv)
 		return finish_output(CLI_EXIT_OK);
 	case CLI_SIGNAL:
 		return run_signal(&o);
+	case CLI_REVERSE_PROXY:
+		/* quick_main took it above, when it came first; an option before it is one
+		 * reverse-proxy does not know */
+		fprintf(stderr, "sysbind: reverse-proxy comes first: sysbind reverse-proxy "
+		    "--from TRIPLET --to URL ...\n");
+		return CLI_EXIT_USAGE;
 	case CLI_VERSION_CMD:
 		version_print(stdout);
 		return finish_output(CLI_EXIT_OK);

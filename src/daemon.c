@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -38,6 +39,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "views.h"
 #include "worker.h"
 
 #define DAEMON_DRAIN_SECONDS 10
@@ -124,6 +126,40 @@ daemon_log_get(struct daemon_state *d, const char *path, enum accesslog_kind kin
 	return 0;
 }
 
+/*
+ * One info line per shared HTTPS binding whose one certificate does not name every host
+ * of the sites sharing it (views_share_note, VIEWS_SHARE_START): those sites' clients get
+ * a certificate error, which the person starting the daemon wants to know before the
+ * first one does.  A share whose certificate names every host is the fix, not news: it
+ * is said by `check` only.  IIS Manager's dialog is not quoted here: nothing is being
+ * given a certificate at start.
+ */
+static void
+daemon_log_shares(const struct conf *cfg)
+{
+	struct binding_share *sh = NULL;
+	size_t nsh = 0, i, len;
+	char *buf;
+	FILE *f;
+	int written;
+
+	if (binding_shares(cfg, &sh, &nsh) != 0)
+		return;
+	for (i = 0; i < nsh; i++) {
+		buf = NULL;
+		len = 0;
+		if ((f = open_memstream(&buf, &len)) == NULL)
+			break;
+		written = views_share_note(&sh[i], VIEWS_SHARE_START, NULL, time(NULL), f);
+		if (fclose(f) == 0 && written && buf != NULL) {
+			buf[strcspn(buf, "\n")] = '\0';
+			log_info("%s", buf);
+		}
+		free(buf);
+	}
+	binding_shares_free(sh, nsh);
+}
+
 /* Load and check everything a generation needs.  Returns it, or NULL with every problem
  * in err, one per line, and *invalid set when the configuration itself is. */
 static struct worker_gen *
@@ -138,12 +174,16 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 
 	err[0] = '\0';
 	*invalid = 0;
-	if ((cfg = conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err, errlen)) == NULL) {
+	cfg = d->opts->conf_text != NULL ? conf_parse(d->opts->conf_text, d->opts->conf_path,
+	    CONF_LOAD_CERTS, err, errlen) : conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err,
+	    errlen);
+	if (cfg == NULL) {
 		*invalid = 1;
 		return NULL;
 	}
 	for (i = 0; i < cfg->nwarnings; i++)
 		log_warnx("%s", cfg->warnings[i]);
+	daemon_log_shares(cfg);
 	if (listener_probe(cfg, held, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "cannot listen: %s", why);
 		goto fail;

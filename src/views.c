@@ -52,11 +52,21 @@ json_string(FILE *out, const char *s)
 
 /* ---- show sslcert ---- */
 
-/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
+/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space.
+ * Windows Server 2008's netsh (layout < 2012) had a field of its own for each label and a
+ * space after some values (conf_netsh2008_lead); a line it never printed is padded to 24. */
 static void
-sslcert_line(FILE *out, const char *label, const char *value)
+sslcert_line(FILE *out, unsigned layout, const char *label, const char *value)
 {
-	fprintf(out, "    %-28s : %s\r\n", label, value);
+	const char *lead;
+	int trail;
+
+	if (layout >= 2012)
+		fprintf(out, "    %-28s : %s\r\n", label, value);
+	else if ((lead = conf_netsh2008_lead(label, &trail)) != NULL)
+		fprintf(out, "    %s: %s%s\r\n", lead, value, trail ? " " : "");
+	else
+		fprintf(out, "    %-24s: %s\r\n", label, value);
 }
 
 /* The thumbprint netsh would show: the loaded certificate's, else certhash as written
@@ -140,7 +150,11 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 		else if (e->key.kind == SSLCERT_CCS)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
-		sslcert_line(out, label, key);
+		if (layout < 2012 && e->key.kind != SSLCERT_IPPORT && note != NULL)
+			fprintf(note, "sysbind: [sslcert %s]: show_layout = %u has no %s "
+			    "entries (they came with Windows Server 2012): shown in its layout all "
+			    "the same\n", e->name, layout, label);
+		sslcert_line(out, layout, label, key);
 		for (j = 0; j < n; j++) {
 			const struct conf_key *k = &keys[j];
 
@@ -156,17 +170,18 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 				continue;
 			}
 			if (k->extprop == 0)
-				sslcert_line(out, k->label, sslcert_value(k, e, val, sizeof(val)));
+				sslcert_line(out, layout, k->label, sslcert_value(k, e, val,
+				    sizeof(val)));
 		}
 		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
 		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
 			fputs(" Extended Properties:\r\n", out);
 			snprintf(val, sizeof(val), "%u", prop - 1);
-			sslcert_line(out, "PropertyId", val);
+			sslcert_line(out, layout, "PropertyId", val);
 			for (j = 0; j < n; j++)
 				if (keys[j].section == CONF_SECTION_SSLCERT && keys[j].extprop == prop)
-					sslcert_line(out, keys[j].label, sslcert_value(&keys[j], e, val,
-					    sizeof(val)));
+					sslcert_line(out, layout, keys[j].label,
+					    sslcert_value(&keys[j], e, val, sizeof(val)));
 		}
 		fputs("\r\n", out);
 	}
@@ -316,6 +331,224 @@ site_label(const struct conf_site *s, char *buf, size_t len)
 
 	snprintf(buf, len, "[site %s]", q != NULL ? q : s->name);
 	free(q);
+}
+
+/* ---- sites sharing one HTTPS binding ---- */
+
+#define SHARE_LIST_MAX 10   /* sites, bindings or hosts named in one note */
+
+/* What a note says about one share: its sites, its bindings, the hosts its certificate
+ * does not name.  The texts point into the configuration, or into the owned buffers. */
+struct share_facts {
+	const char *sites[SHARE_LIST_MAX];
+	size_t      nsites;            /* all of them, named or not */
+	char        bindings[SHARE_LIST_MAX][2 * BINDING_HOST_MAX + 640];
+	size_t      nbindings;
+	const char *unnamed[SHARE_LIST_MAX];
+	size_t      nunnamed;          /* the distinct ones listed */
+	int         more_unnamed;      /* more than SHARE_LIST_MAX */
+	char        cert[640];
+	int         known;             /* the certificate is loaded: its names are known */
+};
+
+/* "a", "a and b", "a, b and c"; past SHARE_LIST_MAX "a, ..., j and N more" (more < 0:
+ * "and more"). */
+static void
+share_phrase(FILE *out, const char *const *v, size_t shown, long more)
+{
+	size_t i;
+
+	for (i = 0; i < shown; i++) {
+		if (i > 0)
+			fputs(i + 1 == shown && more == 0 ? " and " : ", ", out);
+		fputs(v[i], out);
+	}
+	if (more > 0)
+		fprintf(out, " and %ld more", more);
+	else if (more < 0)
+		fputs(" and more", out);
+}
+
+static void
+share_facts(const struct binding_share *s, time_t now, struct share_facts *f)
+{
+	const struct conf_sslcert *e = s->entry;
+	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 560];
+	size_t i, k;
+
+	memset(f, 0, sizeof(*f));
+	f->known = e->cert != NULL;
+	if (e->cert != NULL)
+		snprintf(f->cert, sizeof(f->cert), "%s", cert_name(e->cert));
+	else if (e->certhash != NULL)
+		snprintf(f->cert, sizeof(f->cert), "certificate %s (not available here)",
+		    e->certhash);
+	else
+		snprintf(f->cert, sizeof(f->cert), "its certificate (not available here)");
+	for (i = 0; i < s->nmembers; i++) {
+		const struct binding_share_member *m = &s->members[i];
+		const char *h = m->binding->host;
+
+		/* members come in site order: a site's bindings are next to each other */
+		if (i == 0 || m->site != s->members[i - 1].site) {
+			if (f->nsites < SHARE_LIST_MAX)
+				f->sites[f->nsites] = m->site->name;
+			f->nsites++;
+		}
+		if (f->nbindings < SHARE_LIST_MAX) {
+			binding_format(m->binding, text, sizeof(text));
+			site_label(m->site, label, sizeof(label));
+			snprintf(f->bindings[f->nbindings], sizeof(f->bindings[0]), "%s of %s", text,
+			    label);
+		}
+		f->nbindings++;
+		/* a blank host answers any name: there is no name to check */
+		if (!f->known || h[0] == '\0' || certstore_verdict(e->cert, h, NULL, now, NULL, 0) !=
+		    VERDICT_NAME_MISMATCH)
+			continue;
+		for (k = 0; k < f->nunnamed && strcasecmp(f->unnamed[k], h) != 0; k++)
+			;
+		if (k < f->nunnamed)
+			continue;
+		if (f->nunnamed == SHARE_LIST_MAX)
+			f->more_unnamed = 1;
+		else
+			f->unnamed[f->nunnamed++] = h;
+	}
+}
+
+/* Whether host is among the hosts f's certificate does not name. */
+static int
+share_unnamed(const struct share_facts *f, const char *host)
+{
+	size_t k;
+
+	for (k = 0; k < f->nunnamed; k++)
+		if (strcasecmp(f->unnamed[k], host) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+share_bindings(FILE *out, const struct share_facts *f)
+{
+	const char *v[SHARE_LIST_MAX];
+	size_t i, shown = f->nbindings < SHARE_LIST_MAX ? f->nbindings : SHARE_LIST_MAX;
+
+	for (i = 0; i < shown; i++)
+		v[i] = f->bindings[i];
+	share_phrase(out, v, shown, (long)(f->nbindings - shown));
+}
+
+static void
+share_sites(FILE *out, const struct share_facts *f, const struct conf_site *except)
+{
+	const char *v[SHARE_LIST_MAX];
+	size_t i, n = 0, shown = f->nsites < SHARE_LIST_MAX ? f->nsites : SHARE_LIST_MAX;
+
+	for (i = 0; i < shown; i++)
+		if (except == NULL || strcmp(f->sites[i], except->name) != 0)
+			v[n++] = f->sites[i];
+	share_phrase(out, v, n, (long)(f->nsites - shown));
+}
+
+static void
+share_not_named(FILE *out, const struct share_facts *f)
+{
+	fputs("does not name ", out);
+	share_phrase(out, f->unnamed, f->nunnamed, f->more_unnamed ? -1 : 0);
+}
+
+int
+views_share_note(const struct binding_share *s,
+    enum views_share_when when, const struct binding *joined, time_t now, FILE *out)
+{
+	struct share_facts *f = malloc(sizeof(*f));
+	const struct binding_share_member *jm = NULL;
+	const char *entry = s->entry->name;
+	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 560];
+	size_t i;
+	int written = 1;
+
+	if (f == NULL)
+		return 0;
+	share_facts(s, now, f);
+	switch (when) {
+	case VIEWS_SHARE_CHECK:
+		fputs("note: ", out);
+		share_sites(out, f, NULL);
+		fprintf(out, " share the HTTPS binding %s: one certificate, %s, for ", entry,
+		    f->cert);
+		share_bindings(out, f);
+		if (f->nunnamed > 0) {
+			fputs("; it ", out);
+			share_not_named(out, f);
+			fputs(". Giving one of these sites a different certificate gives it to all "
+			    "of them, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\" The "
+			    "fix: one certificate naming every host, or SNI (mode = iis8 and a "
+			    "hostnameport entry per host).\n", out);
+		} else if (f->known) {
+			fputs("; it names every host of theirs (a new certificate for [sslcert ", out);
+			fprintf(out, "%s] is a new certificate for all of them).\n", entry);
+		} else {
+			fputs(" (its names are not known here: `check` needs the certificate).\n", out);
+		}
+		break;
+	case VIEWS_SHARE_JOINED:
+		for (i = 0; i < s->nmembers && jm == NULL; i++)
+			if (s->members[i].binding == joined)
+				jm = &s->members[i];
+		if (jm == NULL) {
+			written = 0;
+			break;
+		}
+		binding_format(joined, text, sizeof(text));
+		site_label(jm->site, label, sizeof(label));
+		fprintf(out, "note: %s of %s reuses the HTTPS binding %s of ", text, label, entry);
+		share_sites(out, f, jm->site);
+		fprintf(out, " and its one certificate, %s", f->cert);
+		if (joined->host[0] != '\0' && share_unnamed(f, joined->host)) {
+			fprintf(out, ", which does not name %s (name-mismatch). Giving %s a different "
+			    "certificate gives it to ", joined->host, jm->site->name);
+			share_sites(out, f, jm->site);
+			fputs(" too, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\"\n", out);
+		} else if (f->known && joined->host[0] != '\0') {
+			fprintf(out, ", which names %s too.\n", joined->host);
+		} else {
+			fputs(".\n", out);
+		}
+		break;
+	case VIEWS_SHARE_NEW_CERT:
+	case VIEWS_SHARE_FIRST_CERT:
+		if (when == VIEWS_SHARE_NEW_CERT)
+			fputs("note: IIS Manager asks here: \"" VIEWS_IIS_SHARED_TEXT "\" netsh does "
+			    "not ask: ", out);
+		else
+			fputs("note: ", out);
+		fprintf(out, "the certificate of [sslcert %s], %s, is now the one certificate of ",
+		    entry, f->cert);
+		share_bindings(out, f);
+		if (f->nunnamed > 0) {
+			fputs("; it ", out);
+			share_not_named(out, f);
+		}
+		fputs(".\n", out);
+		break;
+	case VIEWS_SHARE_START:
+		if (f->nunnamed == 0) {
+			written = 0;
+			break;
+		}
+		share_sites(out, f, NULL);
+		fprintf(out, " share the HTTPS binding %s and its one certificate, %s, which ",
+		    entry, f->cert);
+		share_not_named(out, f);
+		fprintf(out, ": visitors of %s get a certificate error (sysbind check)\n",
+		    f->nunnamed > 1 || f->more_unnamed ? "those names" : "that name");
+		break;
+	}
+	free(f);
+	return written;
 }
 
 /* ---- client certificates (issue 14): what three clients get ---- */
@@ -1012,7 +1245,8 @@ check_rows(const struct prediction *p, size_t n, size_t *nrows)
 
 static void
 check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
-    const struct cc_prediction *cc, size_t ncc)
+    const struct cc_prediction *cc, size_t ncc, const struct binding_share *sh, size_t nsh,
+    time_t now)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
 	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
@@ -1076,6 +1310,8 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
+	for (i = 0; i < nsh; i++)
+		views_share_note(&sh[i], VIEWS_SHARE_CHECK, NULL, now, out);
 	cc_table(out, cc, ncc);
 	if (nerr > 0 || cc_errors(cc, ncc) > 0) {
 		fprintf(out, "client errors:\n");
@@ -1107,7 +1343,8 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 {
 	struct prediction *p;
 	struct cc_prediction *cc;
-	size_t n, ncc, i;
+	struct binding_share *sh = NULL;
+	size_t n, ncc, i, nsh = 0;
 	int nerr = 0;
 
 	if (predict_all(cfg, now, &p, &n) == -1)
@@ -1116,10 +1353,16 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 		free(p);
 		return -1;
 	}
+	if (!json && binding_shares(cfg, &sh, &nsh) == -1) {
+		free(p);
+		free(cc);
+		return -1;
+	}
 	if (json)
 		check_json(out, cfg, p, n, cc, ncc);
 	else
-		check_table(out, cfg, p, n, cc, ncc);
+		check_table(out, cfg, p, n, cc, ncc, sh, nsh, now);
+	binding_shares_free(sh, nsh);
 	for (i = 0; i < n; i++)
 		nerr += p[i].error;
 	nerr += (int)cc_errors(cc, ncc);

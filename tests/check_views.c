@@ -347,6 +347,13 @@ START_TEST(test_views_check_two_sites_table)
 	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
 	    "\n"
 	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "note: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443: one certificate, "
+	    "sitev1.mysite.com, for https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com. Giving one of these sites a different certificate gives it to all "
+	    "of them, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\" The fix: one "
+	    "certificate naming every host, or SNI (mode = iis8 and a hostnameport entry per "
+	    "host).\n"
 	    "client errors:\n"
 	    "  MySite V2 (https/127.0.0.1:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
 	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
@@ -367,8 +374,92 @@ START_TEST(test_views_check_two_names_all_ok)
 	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"));
 	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\n"));
 	ck_assert_ptr_null(strstr(got, "client errors"));
+	/* the one-certificate fix: the sites still share the binding, in sysbind's words;
+	 * IIS Manager's "different certificate" is not true of it */
+	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\nnote: MySite V1 and MySite V2 "
+	    "share the HTTPS binding 0.0.0.0:8443: one certificate, sitev1.mysite.com, for "
+	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it names every host of "
+	    "theirs (a new certificate for [sslcert 0.0.0.0:8443] is a new certificate for all of "
+	    "them).\n"));
+	ck_assert_ptr_null(strstr(got, "IIS Manager"));
 	free(got);
 	conf_free(cfg);
+}
+END_TEST
+
+/* views_share_note for each occasion: IIS Manager's dialog only where it is true. */
+static char *
+share_note(const struct conf *cfg, enum views_share_when when, const struct binding *joined,
+    int *written)
+{
+	struct binding_share *sh;
+	size_t nsh;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(binding_shares(cfg, &sh, &nsh), 0);
+	ck_assert_uint_eq(nsh, 1);
+	*written = views_share_note(&sh[0], when, joined, time(NULL), f);
+	fclose(f);
+	binding_shares_free(sh, nsh);
+	return buf;
+}
+
+START_TEST(test_views_share_notes)
+{
+	struct conf *one = two_sites("sitev1"), *both = two_sites("both");
+	const struct binding *v2 = &one->sites[1].bindings[0];
+	int w;
+	char *got;
+
+	got = share_note(one, VIEWS_SHARE_JOINED, v2, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which does not name sitev2.mysite.com (name-mismatch). Giving "
+	    "MySite V2 a different certificate gives it to MySite V1 too, and IIS Manager asks "
+	    "first: \"" VIEWS_IIS_SHARED_TEXT "\"\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_JOINED, &both->sites[1].bindings[0], &w);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which names sitev2.mysite.com too.\n");
+	free(got);
+	/* an http binding is no member: nothing */
+	got = share_note(one, VIEWS_SHARE_JOINED, &one->sites[1].bindings[1], &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+
+	got = share_note(both, VIEWS_SHARE_NEW_CERT, NULL, &w);
+	assert_text(got, "note: IIS Manager asks here: \"" VIEWS_IIS_SHARED_TEXT "\" netsh does "
+	    "not ask: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is now the "
+	    "one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2].\n");
+	free(got);
+	got = share_note(one, VIEWS_SHARE_FIRST_CERT, NULL, &w);
+	assert_text(got, "note: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is "
+	    "now the one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] "
+	    "and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com.\n");
+	free(got);
+
+	/* the daemon's start: only a host left unnamed is news */
+	got = share_note(one, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443 and its "
+	    "one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com: visitors "
+	    "of that name get a certificate error (sysbind check)\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+	conf_free(one);
+	conf_free(both);
 }
 END_TEST
 
@@ -1167,6 +1258,55 @@ START_TEST(test_views_show_sslcert_layout_2012)
 }
 END_TEST
 
+/* Windows Server 2008 R2: each label in a field of its own width, a space after some
+ * values; a Hostname:port entry (2012's) is shown all the same and said. */
+START_TEST(test_views_show_sslcert_layout_2008)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2008r2.txt", "[server]\nshow_layout = 2008\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = MY\n"
+	    "[sslcert 0.0.0.0:50000]\ncerthash = e5614040c21d60b4c78c327cfe3b731d59b76e0d\n"
+	    "appid = {e57e408e-c377-41e9-83d8-d1cdaae4d55c}\ncertstorename = My\n"
+	    "verifyclientcertrevocation = disable\nverifyrevocationwithcachedclientcertonly = "
+	    "enable\nusagecheck = disable\nrevocationfreshnesstime = 60\n"
+	    "urlretrievaltimeout = 5000\ndsmapperusage = enable\nclientcertnegotiation = enable\n");
+	got = show_of("[server]\nmode = iis8\nshow_layout = 2008\n[sslcert www.example.com:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Hostname:port           : www.example.com:443"
+	    "\r\n    Certificate Hash        : a74ce0a0d9a7035c3487162286654f45e5b81084\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert www.example.com:443]: show_layout = 2008 has "
+	    "no Hostname:port entries (they came with Windows Server 2012): shown in its layout "
+	    "all the same\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
+/* Windows Server 2016: 2012's lines and Reject Connections, no Disable HTTP2 yet. */
+START_TEST(test_views_show_sslcert_layout_2016)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2016.txt", "[server]\nmode = iis8\nshow_layout = 2016\n"
+	    "[sslcert 0.0.0.0:8080]\ncerthash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\n" APPID
+	    "certstorename = My\n"
+	    "[sslcert somehost:8080]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n" APPID
+	    "certstorename = MY\n");
+	got = show_of("[server]\nshow_layout = 2016\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisablehttp2 = enable\n"
+	    "reject = enable\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Reject Connections           : Enabled\r\n"
+	    "\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert 0.0.0.0:443]: disablehttp2 = enable is not "
+	    "shown: show_layout = 2016 has no \"Disable HTTP2\" line (it came with Windows "
+	    "Server 2019)\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
 START_TEST(test_views_show_sslcert_layout_2019)
 {
 	static const char entry[] =
@@ -1236,7 +1376,7 @@ START_TEST(test_views_show_sslcert_hidden_and_padding)
 
 	ck_assert_str_eq(note,
 	    "sysbind: [sslcert 0.0.0.0:443]: reject = enable is not shown: show_layout = 2012 has "
-	    "no \"Reject Connections\" line (it came with Windows Server 2019)\n"
+	    "no \"Reject Connections\" line (it came with Windows Server 2016)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: disabletls13 = enable is not shown: show_layout = "
 	    "2012 has no \"Disable TLS1.3\" line (it came with Windows Server 2022)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: receivewindow = 70000 is not shown: show_layout = "
@@ -1460,7 +1600,9 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
 	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
 	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2008);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2012);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2016);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2019);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2025);
@@ -1472,6 +1614,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);
+	tcase_add_test(tc, test_views_share_notes);
 	tcase_add_test(tc, test_views_check_two_sites_json);
 	tcase_add_test(tc, test_views_check_json_escapes_strings);
 	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);

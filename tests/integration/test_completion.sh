@@ -32,7 +32,7 @@ id = 2
 bindings = https/*:8443:, https/[::1]:8443:other.example   ; the second
 EOF2
 
-expect_eq "the command words" "$(comp "")" "appcmd check explain help import list netsh show"
+expect_eq "the command words" "$(comp "")" "appcmd check explain help import list netsh reverse-proxy show"
 expect_eq "... by prefix" "$(comp im)" "import"
 expect_eq "options before a command" "$(comp -)" "--help --version -c -s -t -v"
 expect_eq "-s: the actions" "$(comp -s "")" "quit reload reopen stop"
@@ -45,6 +45,8 @@ expect_eq "show sslcert: its options" "$(comp show sslcert -)" "--help --json -c
 expect_eq "list: its object" "$(comp list s)" "site"
 expect_eq "import's options" "$(comp import --)" "--applicationhost --cert-store --help --sslcert"
 expect_eq "help: the commands" "$(comp help ex)" "explain"
+expect_eq "reverse-proxy's options" "$(comp reverse-proxy --p)" "--pfx --pfx-password --print-config"
+expect_eq "reverse-proxy --mode" "$(comp reverse-proxy --mode "")" "iis7 iis8"
 expect_eq "--tls" "$(comp explain --tls "")" "1.2 1.3"
 expect_eq "netsh: http" "$(comp netsh "")" "http"
 expect_eq "netsh http: the verbs" "$(comp netsh http "")" "add delete show update"
@@ -66,7 +68,7 @@ mkdir -p "$T/d"; : >"$T/d/a.ini"; : >"$T/d/b.txt"
 expect_eq "-c: .ini files and directories" "$(comp -c "$T/d/")" "$T/d/a.ini"
 
 # every command of the usage is offered
-words=$("$SB_BIN" --help | sed -n 's/^\(usage:\)\{0,1\} *sysbind \([a-z][a-z]*\).*/\2/p' | sort -u | tr '\n' ' ' | sed 's/ $//')
+words=$("$SB_BIN" --help | sed -n 's/^\(usage:\)\{0,1\} *sysbind \([a-z][a-z-]*\).*/\2/p' | sort -u | tr '\n' ' ' | sed 's/ $//')
 expect_eq "every command the usage lists is completed" "$(comp "")" "$words"
 
 # installed where bash-completion finds it

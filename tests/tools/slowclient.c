@@ -3,14 +3,15 @@
  * witness of how a connection ended (TLS close_notify, a bare TCP FIN, a reset).
  * Usage:
  *   slowclient --port N [--host IP] [--tls] [--tls12] [--no-renegotiation] [--sni NAME]
- *              --request TEXT [--upload BYTES] [--rate BYTES_PER_S | --no-read]
+ *              --request TEXT [--upload BYTES] [--rate BYTES_PER_S [--slow-for S] | --no-read]
  *              [--max-time S] [--out FILE]
  * --tls12: TLS 1.2 at most (implies --tls); --no-renegotiation: a HelloRequest is answered
  * with a no_renegotiation alert, as clients without renegotiation (rustls) answer it.
  * TEXT is sent first (backslash escapes \r \n \t \\ are understood); then BYTES zero
  * bytes are uploaded as fast as the server takes them (a WebSocket tunnel's upstream).
  * Everything received is read at --rate (default: as fast as possible), or never with
- * --no-read.  At the end it prints one line:
+ * --no-read; with --slow-for, at --rate for the first S seconds only, then as fast as
+ * possible (a reader slower than min_send_rate for a while, that still takes it all).  At the end it prints one line:
  *   bytes=N end=close_notify|eof|reset|timeout|error
  * close_notify: the TLS peer said it is done; eof: the TCP connection closed without it
  * (over TLS, a truncation attack cannot be told from it); reset: RST; timeout: --max-time
@@ -67,7 +68,7 @@ main(int argc, char **argv)
 	char *request = NULL;
 	int port = 0, tls = 0, tls12 = 0, no_reneg = 0, no_read = 0, i, fd, on = 1;
 	long long upload = 0, total = 0, rate = 0;
-	double max_time = 60, t0;
+	double max_time = 60, slow_for = 0, t0;
 	size_t reqlen = 0, reqoff = 0;
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
@@ -95,6 +96,8 @@ main(int argc, char **argv)
 			upload = atoll(argv[++i]);
 		else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc)
 			rate = atoll(argv[++i]);
+		else if (strcmp(argv[i], "--slow-for") == 0 && i + 1 < argc)
+			slow_for = atof(argv[++i]);
 		else if (strcmp(argv[i], "--no-read") == 0)
 			no_read = 1;
 		else if (strcmp(argv[i], "--max-time") == 0 && i + 1 < argc)
@@ -104,7 +107,7 @@ main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: slowclient --port N [--host IP] [--tls] [--tls12] "
 			    "[--no-renegotiation] [--sni NAME] --request TEXT [--upload BYTES] "
-			    "[--rate B/S | --no-read] [--max-time S] [--out FILE]\n");
+			    "[--rate B/S [--slow-for S] | --no-read] [--max-time S] [--out FILE]\n");
 			return 2;
 		}
 	}
@@ -155,7 +158,7 @@ main(int argc, char **argv)
 
 		if (t >= max_time)
 			break;
-		if (want_read && rate > 0) {
+		if (want_read && rate > 0 && (slow_for <= 0 || t < slow_for)) {
 			allowed = (long long)(rate * t) - total;
 			if (allowed <= 0) {
 				want_read = 0;
