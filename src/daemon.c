@@ -348,7 +348,8 @@ daemon_write_pid(const char *path, const char *user)
  * default (control_default_pid_file).  One a live sysbind already holds is not taken
  * over: a pid_file the configuration names is then an error (two daemons told to share
  * it), the default one a warning (this daemon runs, unreachable by -s).  Failing to write
- * the default one is a warning too.  *written is the path to remove at exit (owned), or
+ * the default one is a warning too.  A configuration held in memory (reverse-proxy) has
+ * no default: only the pid_file it names.  *written is the path to remove at exit (owned), or
  * NULL.  Returns 0, or -1 with *fail set.
  */
 static int
@@ -359,6 +360,8 @@ daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
 	pid_t other;
 
 	*written = NULL;
+	if (cfg->pid_file == NULL && d->opts->conf_text != NULL)
+		return 0;   /* reverse-proxy: no file to name one after; it runs in a terminal */
 	path = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
 	    control_default_pid_file(d->opts->conf_path, geteuid() == 0);
 	if (path == NULL) {
