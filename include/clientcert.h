@@ -1,7 +1,8 @@
 /*
  * clientcert — IIS's and HTTP.SYS's client-certificate rules as pure decisions
  * (reference httpsys-clientcert-tls.md §A): which IIS <access sslFlags> a request's path
- * has (the longest [location] of its site, else the site's), what one request gets given
+ * has (the longest [location] of its site, else the site's own, else the server level's:
+ * IIS's inheritance, path over site over server), what one request gets given
  * those flags and the connection's facts (serve, a 403.x, ask now by renegotiating, 413,
  * a TLS 1.3 reset or 500, HTTP/2's HTTP_1_1_REQUIRED), and the verdict on a client's
  * chain under an [sslcert] entry's checks.  No sockets, no I/O, no allocation: the
@@ -119,7 +120,8 @@ int clientcert_is_error(enum clientcert_action a);
 /*
  * The effective access flags of a request to site: those of the site's [location] whose
  * path is the longest prefix of target's path (compared by segments, without case), else
- * the site's ssl_flags.  target is the request target as sent (origin form, a query and
+ * the site's ssl_flags (which conf_load made [server] ssl_flags, IIS's <location path=".">,
+ * when the site sets none: site->ssl_flags_server).  target is the request target as sent (origin form, a query and
  * fragment ignored); it is canonicalised as HTTP.SYS does before IIS matches it:
  * %-escapes decoded (%2F too), "\" read as "/", empty, "." and ".." segments resolved
  * (never above the root), dots and blanks at a segment's end dropped (Windows drops them

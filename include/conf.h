@@ -123,7 +123,10 @@ struct conf_site {
 	char           *backend_host; /* "127.0.0.1", "::1" or a name */
 	char           *backend_port; /* "8081" */
 	int             stopped;      /* state = stopped */
-	unsigned        ssl_flags;    /* CONF_ACCESS_*: IIS <access sslFlags> of the site */
+	unsigned        ssl_flags;    /* CONF_ACCESS_*: IIS <access sslFlags> of the site: its
+	                               * own, or [server] ssl_flags when it sets none */
+	int             ssl_flags_server; /* 1: the site sets no ssl_flags of its own: its
+	                                   * ssl_flags are the server level's */
 	size_t         *locations;    /* indices into conf->locations of its [location]
 	                               * sections, the longest path first (owned) */
 	size_t          nlocations;
@@ -180,6 +183,9 @@ struct conf {
 	unsigned long       upload_read_ahead_size; /* bytes of a body buffered before a
 	                                             * renegotiation; beyond: 413 */
 	int                 tls13_delayed_client_cert; /* enum conf_tls13_delayed */
+	unsigned            ssl_flags;   /* CONF_ACCESS_*: the server level's <access sslFlags>
+	                                  * (IIS's <location path=".">), every site's that sets
+	                                  * none of its own */
 	char               *client_cert_header;  /* header the backend gets the client
 	                                          * certificate in; "" = not forwarded */
 	int                 tls_profile;         /* enum conf_tls_profile */

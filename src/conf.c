@@ -168,6 +168,11 @@ static const struct conf_key conf_table[] = {
 	  "an HTTP/2 request for another host than the SNI its certificate was chosen for "
 	  "(a coalesced connection): route it by :authority as HTTP.SYS does, or answer 421",
 	  0, SRV(misdirected) },
+	{ K_SRV, "ssl_flags", CONF_TYPE_FLAGS, "None", 0, 0, conf_access_flag_words,
+	  "access sslFlags", "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number",
+	  "the server level's TLS and client-certificate policy, as IIS's <location path=\".\">"
+	  "<access sslFlags>: every site's that sets no ssl_flags of its own", 0,
+	  SRV(ssl_flags) },
 	{ K_SRV, "upload_read_ahead_size", T_NUM, "49152", 0, 2147483647UL, NULL,
 	  "uploadReadAheadSize", NULL, "bytes of a request body read ahead before a TLS "
 	  "renegotiation asks for a client certificate; a larger body: 413 and the connection "
@@ -317,7 +322,8 @@ static const struct conf_key conf_table[] = {
 	  SITE(stopped) },
 	{ K_SITE, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the site's TLS and "
-	  "client-certificate policy, as IIS's <access sslFlags>", 0, SITE(ssl_flags) },
+	  "client-certificate policy, as IIS's <access sslFlags>; unset: [server] ssl_flags",
+	  0, SITE(ssl_flags) },
 
 	{ K_LOC, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the path's TLS and "
@@ -1998,6 +2004,26 @@ conf_loc_cmp(const void *a, const void *b, void *arg)
 }
 
 /*
+ * IIS's inheritance of <access sslFlags>: a site that sets no ssl_flags of its own has the
+ * server level's ([server] ssl_flags, IIS's <location path=".">), marked so `explain` and
+ * `check` can say where its flags come from.  A [location] of the site still wins over
+ * either (clientcert_access).
+ */
+static void
+conf_site_flags(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	int kflags = conf_key_at(CONF_SECTION_SITE, "ssl_flags");
+	size_t i;
+
+	for (i = 0; i < c->nsites; i++)
+		if (p->siteinfo[i].lines != NULL && p->siteinfo[i].lines[kflags] == 0) {
+			c->sites[i].ssl_flags = c->ssl_flags;
+			c->sites[i].ssl_flags_server = 1;
+		}
+}
+
+/*
  * Each [location SITE/PATH]: SITE is the longest site name (compared as IIS does, without
  * case) that the name starts with, followed by "/" or nothing; the rest is the path.  A
  * location of no site, a path given twice for a site, and a site's flags set both by its
@@ -2420,27 +2446,44 @@ conf_client_warnings(struct conf_parser *p)
 	struct conf *c = p->c;
 	int ksite = conf_key_at(CONF_SECTION_SITE, "ssl_flags");
 	int kloc = conf_key_at(CONF_SECTION_LOCATION, "ssl_flags");
+	int ksrv = conf_key_at(CONF_SECTION_SERVER, "ssl_flags");
 	int kds = conf_key_at(CONF_SECTION_SSLCERT, "dsmapperusage");
 	int ktb = conf_key_at(CONF_SECTION_SSLCERT, "enabletokenbinding");
 	const unsigned want = CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT;
-	size_t i, ntrust = 0;
+	size_t i, ntrust = 0, inherit = 0;
 	char label[BINDING_HOST_MAX + 600];
 
-	for (i = 0; i < c->nsites + c->nlocations; i++) {
-		unsigned f = i < c->nsites ? c->sites[i].ssl_flags :
-		    c->locations[i - c->nsites].ssl_flags;
-		int line, warn_trust = (f & want) && c->trust == NULL && ntrust++ == 0;
+	for (i = 0; i < c->nsites; i++)
+		inherit += c->sites[i].ssl_flags_server;
+	/* the server level first (when a site has its flags), then each site and path that sets its own: a site that
+	 * inherits [server] ssl_flags is said with the server, once */
+	for (i = 0; i <= c->nsites + c->nlocations; i++) {
+		size_t at = i - 1;
+		unsigned f;
+		int line, warn_trust;
 
+		if (i == 0)
+			f = inherit > 0 ? c->ssl_flags : 0;
+		else if (at < c->nsites && c->sites[at].ssl_flags_server)
+			continue;
+		else
+			f = at < c->nsites ? c->sites[at].ssl_flags :
+			    c->locations[at - c->nsites].ssl_flags;
+		warn_trust = (f & want) && c->trust == NULL && ntrust++ == 0;
 		if (!(f & CONF_ACCESS_MAP_CERT) && !warn_trust)
 			continue;
 		/* the label only for what is said: 100,000 sites say nothing */
-		if (i < c->nsites) {
-			line = p->siteinfo[i].lines[ksite];
-			conf_site_label(&c->sites[i], label, sizeof(label));
+		if (i == 0) {
+			line = p->server_lines[ksrv];
+			snprintf(label, sizeof(label), "[server] ssl_flags (every site's that sets "
+			    "none)");
+		} else if (at < c->nsites) {
+			line = p->siteinfo[at].lines[ksite];
+			conf_site_label(&c->sites[at], label, sizeof(label));
 		} else {
-			line = p->locinfo[i - c->nsites].lines[kloc];
+			line = p->locinfo[at - c->nsites].lines[kloc];
 			snprintf(label, sizeof(label), "[location %s]",
-			    c->locations[i - c->nsites].name);
+			    c->locations[at - c->nsites].name);
 		}
 		if (f & CONF_ACCESS_MAP_CERT)
 			conf_warning(p, line, "%s: SslMapCert (mapping client certificates to Windows "
@@ -2721,6 +2764,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		p.c->max_field_length = p.c->max_request_bytes; /* as HTTP.SYS caps it */
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
+	conf_site_flags(&p);
 	conf_check_locations(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)
 		p.nomem = 1;

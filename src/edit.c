@@ -1165,8 +1165,9 @@ appcmd_config_path_error(FILE *out, const char *where)
 
 /*
  * `appcmd list config ["SITE[/PATH]"] -section:system.webServer/security/access`: the
- * effective <access sslFlags> there (the longest [location], else the site's; without a
- * path, the server's, which sysbind keeps per site: None), as appcmd prints a section.
+ * effective <access sslFlags> there (the longest [location], else the site's, else the
+ * server level's; without a path, the server level's: [server] ssl_flags), as appcmd
+ * prints a section.
  */
 static int
 appcmd_list_config(const char *path, const char *where, FILE *out, FILE *errout)
@@ -1175,10 +1176,11 @@ appcmd_list_config(const char *path, const char *where, FILE *out, FILE *errout)
 	const struct conf_site *site;
 	const char *rest = "";
 	char flags[128];
-	unsigned access = 0;
+	unsigned access;
 
 	if ((c = edit_load(path, errout)) == NULL)
 		return 2;
+	access = c->ssl_flags;
 	if (where != NULL && where[0] != '\0') {
 		if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
 			conf_free(c);
@@ -1194,16 +1196,49 @@ appcmd_list_config(const char *path, const char *where, FILE *out, FILE *errout)
 }
 
 /*
- * `appcmd set config "SITE[/PATH]" -section:system.webServer/security/access
+ * text with [server] ssl_flags = flags: the key set in [server], or a [server] section
+ * holding it added before the first section when the file has none.  NULL with *st and
+ * err on failure.
+ */
+static char *
+appcmd_server_flags(const char *text, const char *flags, enum edit_status *st, char *err,
+    size_t errlen)
+{
+	struct edit_doc d;
+	char *next, *ins = NULL;
+
+	if ((next = edit_section_key(text, "server", "", "ssl_flags", flags, st, err,
+	    errlen)) != NULL || *st != EDIT_NOT_FOUND)
+		return next;
+	memset(&d, 0, sizeof(d));
+	if (doc_parse(&d, text) != 0 || asprintf(&ins, "[server]%sssl_flags = %s%s%s", d.eol,
+	    flags, d.eol, d.nsecs > 0 ? d.eol : "") < 0) {
+		ins = NULL;
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+	} else if ((next = insert_lines(&d, d.nsecs > 0 ? d.secs[0].header : d.nlines,
+	    ins)) == NULL) {
+		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
+	} else {
+		*st = EDIT_OK;
+	}
+	free(ins);
+	doc_free(&d);
+	return next;
+}
+
+/*
+ * `appcmd set config ["SITE[/PATH]"] -section:system.webServer/security/access
  * /sslFlags:"..." [/commit:apphost]`: the site's ssl_flags, or the ssl_flags of its
- * [location SITE/PATH] (added after the site's section when there is none).
+ * [location SITE/PATH] (added after the site's section when there is none); without a
+ * path (where NULL or ""), the server level's, [server] ssl_flags, as IIS's appcmd writes
+ * the section at the root of applicationHost.config, every site's that sets none.
  */
 static int
 appcmd_set_config(const char *path, const char *where, const char *flags, FILE *out,
     FILE *errout)
 {
 	struct conf *c;
-	const struct conf_site *site;
+	const struct conf_site *site = NULL;
 	const struct conf_location *loc = NULL;
 	const char *rest;
 	char *text = NULL, *next = NULL, *lpath = NULL, *whole = NULL, *q = NULL, *ins = NULL;
@@ -1216,6 +1251,14 @@ appcmd_set_config(const char *path, const char *where, const char *flags, FILE *
 	memset(&d, 0, sizeof(d));
 	if ((c = edit_load(path, errout)) == NULL)
 		return 2;
+	if (where == NULL || where[0] == '\0') {
+		if ((text = edit_slurp(path, errout)) == NULL) {
+			rc = 2;
+			goto done;
+		}
+		next = appcmd_server_flags(text, flags, &st, err, sizeof(err));
+		goto write;
+	}
 	if ((site = appcmd_config_site(c, where, &rest)) == NULL) {
 		conf_free(c);
 		return appcmd_config_path_error(out, where);
@@ -1256,6 +1299,7 @@ appcmd_set_config(const char *path, const char *where, const char *flags, FILE *
 			next = insert_lines(&d, section_block_end(&d, s), ins);
 		}
 	}
+write:
 	if (next == NULL) {
 		rc = appcmd_error(out, "80070057", "%s", err);
 		goto done;
@@ -1268,8 +1312,8 @@ appcmd_set_config(const char *path, const char *where, const char *flags, FILE *
 		goto done;
 	}
 	fprintf(out, "Applied configuration changes to section \"" APPCMD_ACCESS "\" for "
-	    "\"MACHINE/WEBROOT/APPHOST/%s\" at configuration commit path "
-	    "\"MACHINE/WEBROOT/APPHOST\"\n", where);
+	    "\"MACHINE/WEBROOT/APPHOST%s%s\" at configuration commit path "
+	    "\"MACHINE/WEBROOT/APPHOST\"\n", site != NULL ? "/" : "", site != NULL ? where : "");
 	rc = 0;
 done:
 	doc_free(&d);
@@ -1308,7 +1352,7 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
 		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
 		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
-		    "set config \"SITE/PATH\" -section:" APPCMD_ACCESS " /sslFlags:\"...\"\n");
+		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\"\n");
 		return 2;
 	}
 	for (i = 2; i < nwords; i++) {
@@ -1358,9 +1402,9 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		}
 		if (verb == AV_LIST_CONFIG)
 			return appcmd_list_config(path, args[AA_IDENTIFIER], out, errout);
-		if (args[AA_IDENTIFIER] == NULL || args[AA_SSLFLAGS] == NULL) {
-			fprintf(errout, "sysbind: appcmd set config needs \"SITE[/PATH]\" and "
-			    "/sslFlags:\"...\"\n");
+		if (args[AA_SSLFLAGS] == NULL) {
+			fprintf(errout, "sysbind: appcmd set config needs /sslFlags:\"...\" (and "
+			    "\"SITE[/PATH]\", or none for the server level)\n");
 			return 2;
 		}
 		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {

@@ -1256,7 +1256,7 @@ write_site(FILE *f, const struct import_site *s, const char *default_pool)
 		    s->path != NULL ? s->path : "?");
 	if (s->stopped)
 		fprintf(f, "state = stopped\n");
-	if (s->access != 0) {
+	if (s->access != 0 || s->access_line != 0) {
 		char flags[128];
 
 		fprintf(f, "ssl_flags = %s\n", conf_access_format(s->access, flags, sizeof(flags)));
@@ -1789,21 +1789,37 @@ location_site(struct import_xml *x, const struct strhash *names, const char *pat
 }
 
 /*
- * Every <access sslFlags> read: the server-wide one applies to each site with none of its
- * own; a <location path="SITE"> is the site's, a <location path="SITE/PATH"> a [location].
- * A value that is not IIS's flags, a location of no site (or of a site not carried over),
- * a path conf would refuse are warnings; a second value for the same place replaces the
- * first, warned.  uploadReadAheadSize: the server-wide one becomes [server]
+ * Whether a <location path> (NULL: the root <system.webServer>, outside any location) is
+ * the server level in applicationHost.config: no path, path="" or path=".", which IIS reads
+ * as the file's own level (MACHINE/WEBROOT/APPHOST), every site's unless it sets its own.
+ * overrideMode and allowOverride on it lock the section against web.config files only
+ * (which sysbind does not read): a <location path="SITE"> of the same file still wins.
+ */
+static int
+server_level(const char *path)
+{
+	return path == NULL || path[0] == '\0' || strcmp(path, ".") == 0;
+}
+
+/*
+ * Every <access sslFlags> read: the server level's (the root <system.webServer>, or a
+ * <location> with no path, path="" or path=".") becomes [server] ssl_flags (*server, and
+ * *server_line its line, 0 when none), which every site without its own inherits; a
+ * <location path="SITE"> is the site's, a <location path="SITE/PATH"> a [location].  A
+ * value that is not IIS's flags, a location of no site (or of a site not carried over), a
+ * path conf would refuse are warnings; a second value for the same place replaces the
+ * first, warned.  uploadReadAheadSize: the server level's becomes [server]
  * upload_read_ahead_size (*uras, -1 when absent or bad); a location's own is a warning.
  * Each lookup (the site a path names, a path given twice) goes through a table, so the
  * work grows with the number of rules, not with rules times sites.  Returns 0 or -1 (no
  * memory).
  */
 static int
-sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE *warn)
+sites_access(const struct import_opts *o, struct import_xml *x, long *uras,
+    unsigned *server, int *server_line, FILE *warn)
 {
-	unsigned global = 0, flags;
-	int global_line = 0, nomem = 0, rc = -1;
+	unsigned flags;
+	int nomem = 0, rc = -1;
 	size_t i, j;
 	char ref[IMPORT_NAME_MAX + 16], msg[512];
 	struct strhash names, seen;  /* site names; "SITE#path" of each site's paths */
@@ -1811,6 +1827,8 @@ sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE
 	memset(&names, 0, sizeof(names));
 	memset(&seen, 0, sizeof(seen));
 	*uras = -1;
+	*server = 0;
+	*server_line = 0;
 	for (i = 0; i < x->nuras; i++) {
 		const struct import_access *a = &x->uras[i];
 		char *end;
@@ -1824,7 +1842,7 @@ sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE
 			    "not a number from 0 to 2147483647: not carried over", a->value);
 			continue;
 		}
-		if (a->path == NULL || a->path[0] == '\0')
+		if (server_level(a->path))
 			*uras = (long)u;
 		else
 			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: "
@@ -1857,9 +1875,14 @@ sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE
 			    "Ssl128, or their number): not carried over", a->value);
 			continue;
 		}
-		if (a->path == NULL || a->path[0] == '\0') {
-			global = flags;
-			global_line = a->line;
+		if (server_level(a->path)) {
+			if (*server_line != 0)
+				import_warn(warn, o->applicationhost, a->line, "the server level's access "
+				    "sslFlags given again (first at line %d; the root <system.webServer>, "
+				    "<location path=\".\"> and <location path=\"\"> are the same level): the "
+				    "last one is kept", *server_line);
+			*server = flags;
+			*server_line = a->line;
 			continue;
 		}
 		if ((s = location_site(x, &names, a->path, &rest, &nomem)) == NULL) {
@@ -1922,10 +1945,6 @@ sites_access(const struct import_opts *o, struct import_xml *x, long *uras, FILE
 		s->locs[j].access = flags;
 		s->locs[j].line = a->line;
 	}
-	/* the server-wide flags are each site's unless it has its own */
-	for (i = 0; global_line != 0 && i < x->nsites; i++)
-		if (x->sites[i].access_line == 0)
-			x->sites[i].access = global;
 	rc = 0;
 done:
 	strhash_clear(&names);
@@ -1948,6 +1967,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	int iis8 = 0;
 	unsigned layout = 0;
 	long uras = -1;
+	unsigned server_flags = 0;
+	int server_flags_line = 0;
 	struct conf *cfg;
 
 	memset(&x, 0, sizeof(x));
@@ -2000,7 +2021,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 			import_warn(warn, o->cert_store, 0, "%s: no thumbprint is checked", why);
 	}
 	if (sites_identify(o, &x, warn) != 0 || sites_bindings(o, &x, v, nv, warn) != 0 ||
-	    sites_access(o, &x, &uras, warn) != 0) {
+	    sites_access(o, &x, &uras, &server_flags, &server_flags_line, warn) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -2054,6 +2075,13 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	if (uras >= 0 && uras != 49152)
 		fprintf(f, "upload_read_ahead_size = %ld   ; IIS's serverRuntime "
 		    "uploadReadAheadSize\n", uras);
+	if (server_flags != 0) {
+		char flags[128];
+
+		fprintf(f, "ssl_flags = %s   ; IIS's <access sslFlags> of the server level (line "
+		    "%d): every site's that sets none\n", conf_access_format(server_flags, flags,
+		    sizeof(flags)), server_flags_line);
+	}
 	if (o->cert_store != NULL)
 		fprintf(f, "cert_store = %s\n", storetext);
 	else if (nv > 0)

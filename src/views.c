@@ -823,10 +823,12 @@ cc_table(FILE *out, const struct cc_prediction *p, size_t n)
 	    "and sends it when asked):\n", out);
 	for (i = 0; i < n; i++) {
 		binding_format(p[i].b, b, sizeof(b));
+		/* where the flags come from: a [location], or the server level the site inherits */
 		fprintf(out, "%s %s (%s%s%s%s) on %s%s via [sslcert %s] (clientcertnegotiation = "
 		    "%s)\n", p[i].site->name, p[i].path, conf_access_format(p[i].access, flags,
-		    sizeof(flags)), p[i].loc != NULL ? ", [location " : "",
-		    p[i].loc != NULL ? p[i].loc->name : "", p[i].loc != NULL ? "]" : "", b, p[i].family == AF_INET6 ?
+		    sizeof(flags)), p[i].loc != NULL ? ", [location " : p[i].site->ssl_flags_server ?
+		    ", [server]" : "", p[i].loc != NULL ? p[i].loc->name : "", p[i].loc != NULL ? "]" :
+		    "", b, p[i].family == AF_INET6 ?
 		    " (IPv6)" : p[i].family == AF_INET ? " (IPv4)" : "",
 		    p[i].entry->name, (p[i].entry->flags & CONF_SSL_NEGOTIATE_CLIENT_CERT) ?
 		    "enable" : "disable");
@@ -885,6 +887,8 @@ cc_json(FILE *out, const struct cc_prediction *p, size_t n, const struct binding
 		json_string(out, conf_access_format(p[i].access, flags, sizeof(flags)));
 		fputs(", \"location\": ", out);
 		json_string(out, p[i].loc != NULL ? p[i].loc->name : NULL);
+		fprintf(out, ", \"server_level\": %s", p[i].loc == NULL &&
+		    p[i].site->ssl_flags_server ? "true" : "false");
 		fputs(", \"sslcert\": ", out);
 		json_string(out, p[i].entry->name);
 		fprintf(out, ", \"clientcertnegotiation\": %s, \"clients\": [",
@@ -1462,10 +1466,18 @@ explain_client_cert(FILE *out, const struct conf *cfg, const struct views_conn *
 	int round;
 
 	conf_access_format(access, flags, sizeof(flags));
-	if (loc != NULL)
+	if (loc != NULL) {
 		snprintf(where, sizeof(where), "[location %s]", loc->name);
-	else
+	} else if (site->ssl_flags_server && site->ssl_flags != 0) {
+		/* IIS's inheritance: the server level's, the site setting none */
+		char label[BINDING_HOST_MAX + 600];
+
+		site_label(site, label, sizeof(label));
+		snprintf(where, sizeof(where), "[server], as %.*s sets none",
+		    (int)(sizeof(where) - 32), label);
+	} else {
 		site_label(site, where, sizeof(where));
+	}
 	clientcert_facts_init(&f, cfg, entry);
 	f.access = access;
 	f.path = path;

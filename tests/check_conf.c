@@ -1085,7 +1085,8 @@ START_TEST(test_conf_keys_table)
 		ck_ok(c);
 		d = parse("[server]\n");
 		ck_ok(d);
-		if (k[i].type == CONF_TYPE_NUMBER || k[i].type == CONF_TYPE_WORD)
+		if (k[i].type == CONF_TYPE_NUMBER || k[i].type == CONF_TYPE_WORD ||
+		    k[i].type == CONF_TYPE_FLAGS)
 			ck_assert_msg(memcmp((char *)c + k[i].offset, (char *)d + k[i].offset,
 			    k[i].size) == 0, "%s", k[i].name);
 		else if (*(char **)((char *)d + k[i].offset) == NULL)
@@ -1096,7 +1097,7 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 34);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 35);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
 	ck_assert_uint_eq(per[CONF_SECTION_SITE], 5);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);

@@ -997,10 +997,12 @@ START_TEST(test_import_access_locations)
 	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
 	    "ssl_flags = Ssl, SslNegotiateCert\n\n[location MySite V2/secure]   ; <location path> "
 	    "of IIS's line 11\nssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n");
-	/* the server-wide flags, for a site with none of its own */
+	/* the server level's flags: [server]'s, which a site with none of its own inherits */
+	HAS(r.text, "ssl_flags = Ssl   ; IIS's <access sslFlags> of the server level (line 7): "
+	    "every site's that sets none\n");
 	HAS(r.text, "[site MySite]\nid = 1\nbindings = https/*:443:v1\n; backend = "
 	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
-	    "ssl_flags = Ssl\n\n[location \"MySite/api;v1\"]   ; <location path> of IIS's line 16\n"
+	    "\n[location \"MySite/api;v1\"]   ; <location path> of IIS's line 16\n"
 	    "ssl_flags = SslRequireCert\n");
 	HAS(r.warnings, ":10: warning: <location path=\"MySite V2/secure\">: uploadReadAheadSize "
 	    "1024 is not carried over: sysbind has one upload_read_ahead_size for the whole "
@@ -1019,6 +1021,11 @@ START_TEST(test_import_access_locations)
 	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
 	ck_assert_msg(c != NULL, "%s\n%s", err, r.text);
 	ck_assert_uint_eq(c->upload_read_ahead_size, 65536);
+	ck_assert_uint_eq(c->ssl_flags, CONF_ACCESS_SSL);
+	ck_assert_str_eq(c->sites[1].name, "MySite");
+	ck_assert_int_eq(c->sites[1].ssl_flags_server, 1);
+	ck_assert_uint_eq(c->sites[1].ssl_flags, CONF_ACCESS_SSL);
+	ck_assert_int_eq(c->sites[0].ssl_flags_server, 0);
 	ck_assert_uint_eq(c->nlocations, 2);
 	ck_assert_str_eq(c->locations[0].path, "/secure");
 	ck_assert_str_eq(conf_access_format(c->locations[0].ssl_flags, buf, sizeof(buf)),

@@ -1489,7 +1489,7 @@ START_TEST(test_views_check_client_certificates_json)
 	ck_assert_int_eq(rc, 5);
 	ck_assert_msg(strstr(got, "\"client_certificates\": [{\"path\": \"/secure\", \"ssl_flags\": "
 	    "\"Ssl, SslNegotiateCert, SslRequireCert\", \"location\": \"MySite V1/secure\", "
-	    "\"sslcert\": \"0.0.0.0:8443\", \"clientcertnegotiation\": false, \"clients\": "
+	    "\"server_level\": false, \"sslcert\": \"0.0.0.0:8443\", \"clientcertnegotiation\": false, \"clients\": "
 	    "[{\"client\": \"TLS 1.2 client\", \"action\": \"serve\", \"outcome\": \"renegotiates, "
 	    "then served\", \"error\": false, \"why\": ") != NULL, "%s", got);
 	ck_assert_msg(strstr(got, "{\"client\": \"TLS 1.3 browser (HTTP/1.1)\", \"action\": "
