@@ -1206,6 +1206,7 @@ appcmd_server_flags(const char *text, const char *flags, enum edit_status *st, c
 {
 	struct edit_doc d;
 	char *next, *ins = NULL;
+	size_t at;
 
 	if ((next = edit_section_key(text, "server", "", "ssl_flags", flags, st, err,
 	    errlen)) != NULL || *st != EDIT_NOT_FOUND)
@@ -1215,12 +1216,18 @@ appcmd_server_flags(const char *text, const char *flags, enum edit_status *st, c
 	    flags, d.eol, d.nsecs > 0 ? d.eol : "") < 0) {
 		ins = NULL;
 		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
-	} else if ((next = insert_lines(&d, d.nsecs > 0 ? d.secs[0].header : d.nlines,
-	    ins)) == NULL) {
+		goto done;
+	}
+	/* before the first section and the comment lines right above it, which are its */
+	at = d.nsecs > 0 ? d.secs[0].header : d.nlines;
+	while (at > 0 && line_is_blank_or_comment(&d, at - 1) && !line_is_blank(&d, at - 1))
+		at--;
+	if ((next = insert_lines(&d, at, ins)) == NULL) {
 		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
 	} else {
 		*st = EDIT_OK;
 	}
+done:
 	free(ins);
 	doc_free(&d);
 	return next;

@@ -285,6 +285,73 @@ START_TEST(test_clientcert_access_paths)
 }
 END_TEST
 
+/* IIS's inheritance (issue 24 item 6): the server level's flags ([server] ssl_flags, IIS's
+ * <location path=".">) for a site with none of its own; a site's own (None too) wins over
+ * them; a [location] wins over both; and the decision follows: a site that says nothing
+ * requires the certificate the server level requires. */
+START_TEST(test_clientcert_server_site_path_precedence)
+{
+	static const char ini[] =
+	    "[server]\nssl_flags = Ssl, SslNegotiateCert, SslRequireCert\n"
+	    "[site Inherits]\nid = 1\nbindings = https/*:443:a\n"
+	    "[location Inherits/open]\nssl_flags = Ssl\n"
+	    "[site Own]\nid = 2\nbindings = https/*:443:b\nssl_flags = Ssl\n"
+	    "[location Own/secure]\nssl_flags = Ssl, SslNegotiateCert\n"
+	    "[site OwnNone]\nid = 3\nbindings = https/*:443:c\nssl_flags = None\n"
+	    "[site WholeSite]\nid = 4\nbindings = https/*:443:d\n"
+	    "[location WholeSite]\nssl_flags = SslNegotiateCert\n";
+	static const struct { size_t site; const char *target; unsigned want; int loc; } t[] = {
+		{ 0, "/", SSLF | NEGO | REQ, 0 },            /* server */
+		{ 0, "/x/y", SSLF | NEGO | REQ, 0 },
+		{ 0, "/open/x", SSLF, 1 },                   /* path over server */
+		{ 1, "/", SSLF, 0 },                         /* site over server */
+		{ 1, "/secure/x", SSLF | NEGO, 1 },          /* path over site */
+		{ 2, "/x", 0, 0 },                           /* the site's own None */
+		{ 3, "/x", NEGO, 1 },                        /* [location SITE] over server */
+	};
+	char err[1024], why[600];
+	struct conf *c = conf_parse(ini, "t.ini", 0, err, sizeof(err));
+	const struct conf_location *loc;
+	struct clientcert_facts f;
+	size_t i;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->ssl_flags, SSLF | NEGO | REQ);
+	ck_assert_int_eq(c->sites[0].ssl_flags_server, 1);
+	ck_assert_int_eq(c->sites[1].ssl_flags_server, 0);
+	ck_assert_int_eq(c->sites[2].ssl_flags_server, 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		unsigned got = clientcert_access(c, &c->sites[t[i].site], t[i].target, &loc);
+
+		ck_assert_msg(got == t[i].want, "%s of %s: flags %u, want %u", t[i].target,
+		    c->sites[t[i].site].name, got, t[i].want);
+		ck_assert_msg((loc != NULL) == t[i].loc, "%s of %s: location %s", t[i].target,
+		    c->sites[t[i].site].name, loc != NULL ? loc->name : "none");
+	}
+	/* what a TLS 1.2 client without a certificate gets, where the handshake asked */
+	for (i = 0; i < 4; i++) {
+		static const enum clientcert_action want[4] = { CLIENTCERT_DENY_403_7,
+		    CLIENTCERT_DENY_403_7, CLIENTCERT_SERVE, CLIENTCERT_SERVE };
+
+		clientcert_facts_init(&f, c, NULL);
+		f.https = 1;
+		f.tls_version = TLS1_2_VERSION;
+		f.asked = 1;
+		f.access = clientcert_access(c, &c->sites[i == 3 ? 1 : 0], i == 2 ? "/open" :
+		    i == 3 ? "/" : "/x", NULL);
+		ck_assert_int_eq(clientcert_decide(&f, why, sizeof(why)), want[i]);
+	}
+	conf_free(c);
+	/* without [server] ssl_flags: None, as before */
+	c = conf_parse(access_ini, "t.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->ssl_flags, 0);
+	ck_assert_uint_eq(clientcert_access(c, &c->sites[1], "/", NULL), 0);
+	ck_assert_int_eq(c->sites[1].ssl_flags_server, 1);
+	conf_free(c);
+}
+END_TEST
+
 /* A path longer than the stack buffer is canonicalised whole: ".." far along still
  * climbs back into the location. */
 START_TEST(test_clientcert_access_long_path)
@@ -364,6 +431,7 @@ clientcert_suite(void)
 	tcase_add_test(tc, test_clientcert_facts_init);
 	tcase_add_test(tc, test_clientcert_access_paths);
 	tcase_add_test(tc, test_clientcert_access_long_path);
+	tcase_add_test(tc, test_clientcert_server_site_path_precedence);
 	tcase_add_test(tc, test_clientcert_chain_verdict_entry_checks);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1726,6 +1726,51 @@ START_TEST(test_conf_client_warnings)
 }
 END_TEST
 
+/* [server] ssl_flags (issue 24 item 6): IIS's server level, every site's that sets none
+ * (marked ssl_flags_server); a site's own, None too, wins; a [location] of the site keeps
+ * its own; what cannot be done is said once, at [server], not for each site inheriting. */
+START_TEST(test_conf_server_ssl_flags)
+{
+	struct conf *c = parse("[server]\nssl_flags = SslNegotiateCert, SslRequireCert, "
+	    "SslMapCert\n" LOC_SITES "[site Own]\nid = 3\nbindings = https/*:443:own\n"
+	    "ssl_flags = None\n[location MySite/a]\nssl_flags = Ssl\n");
+
+	ck_ok(c);
+	ck_assert_uint_eq(c->ssl_flags, CONF_ACCESS_NEGOTIATE_CERT | CONF_ACCESS_REQUIRE_CERT |
+	    CONF_ACCESS_MAP_CERT);
+	ck_assert_uint_eq(c->sites[0].ssl_flags, c->ssl_flags);
+	ck_assert_int_eq(c->sites[0].ssl_flags_server, 1);
+	ck_assert_uint_eq(c->sites[1].ssl_flags, c->ssl_flags);
+	ck_assert_uint_eq(c->sites[2].ssl_flags, 0);
+	ck_assert_int_eq(c->sites[2].ssl_flags_server, 0);
+	ck_assert_uint_eq(c->locations[0].ssl_flags, CONF_ACCESS_SSL);
+	ck_assert_uint_eq(c->nwarnings, 2);
+	ck_assert_str_eq(c->warnings[0], "t.ini:2: warning: [server] ssl_flags (every site's "
+	    "that sets none): SslMapCert (mapping client certificates to Windows accounts) is not "
+	    "emulated: the certificate is checked and forwarded, nobody is logged on");
+	ck_assert_str_eq(c->warnings[1], "t.ini:2: warning: [server] ssl_flags (every site's "
+	    "that sets none) asks for client certificates but [server] has no trust =: every "
+	    "client certificate will be untrusted (403.16); so will those of every other site and "
+	    "path that asks");
+	conf_free(c);
+	/* no site inherits it: nothing said of it */
+	c = parse("[server]\nssl_flags = SslMapCert\n[site Own]\nid = 3\nbindings = "
+	    "https/*:443:own\nssl_flags = Ssl\n");
+	ck_ok(c);
+	ck_assert_uint_eq(c->nwarnings, 0);
+	conf_free(c);
+	/* unset: None, and a site without its own has None */
+	c = parse(LOC_SITES);
+	ck_ok(c);
+	ck_assert_uint_eq(c->ssl_flags, 0);
+	ck_assert_uint_eq(c->sites[0].ssl_flags, 0);
+	ck_assert_int_eq(c->sites[0].ssl_flags_server, 1);
+	conf_free(c);
+	ck_error("[server]\nssl_flags = Bogus\n", "t.ini:2: ssl_flags: \"Bogus\" is not one of "
+	    "None, Ssl, SslNegotiateCert, SslRequireCert, SslMapCert or Ssl128");
+}
+END_TEST
+
 /* The manual page lists every key of the table as ".It Cm KEY" under its section's
  * ".Sh [NAME" heading, and no key the table does not have. */
 START_TEST(test_conf_flag_words)
@@ -1985,6 +2030,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_client_server_keys);
 	tcase_add_test(tc, test_conf_tls_versions);
 	tcase_add_test(tc, test_conf_client_warnings);
+	tcase_add_test(tc, test_conf_server_ssl_flags);
 	suite_add_tcase(s, tc);
 
 	tcase_add_unchecked_fixture(tl, certs_setup, NULL);

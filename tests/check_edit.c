@@ -844,6 +844,77 @@ START_TEST(test_edit_appcmd_access_config)
 }
 END_TEST
 
+/* appcmd set|list config with no site (issue 24 item 6): the server level, as IIS's appcmd
+ * writes the section at the root of applicationHost.config: [server] ssl_flags, every
+ * site's that sets none; a [server] is added when the file has none. */
+START_TEST(test_edit_appcmd_access_config_server_level)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+
+	conf = replaced(base, "state = started\n", "state = started\nssl_flags = Ssl\n");
+	path = temp_conf(conf);
+	free(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config",
+	    "-section:system.webServer/security/access", "/sslFlags:\"Ssl, SslNegotiateCert\"",
+	    "/commit:apphost"), 0);
+	ck_assert_str_eq(out, "Applied configuration changes to section "
+	    "\"system.webServer/security/access\" for \"MACHINE/WEBROOT/APPHOST\" at "
+	    "configuration commit path \"MACHINE/WEBROOT/APPHOST\"\n");
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "[server]\nmode = iis7\ncert_store = .\nssl_flags = Ssl, "
+	    "SslNegotiateCert\n\n") != NULL, "%s", text);
+	free(text);
+	/* listed back: the server level; a site without its own has it, one with its own not */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "config",
+	    "-section:system.webServer/security/access"), 0);
+	ck_assert_str_eq(out, "<system.webServer>\n  <security>\n    <access sslFlags=\"Ssl, "
+	    "SslNegotiateCert\" />\n  </security>\n</system.webServer>\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config", "MySite V1/x",
+	    "-section:system.webServer/security/access"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "<access sslFlags=\"Ssl, SslNegotiateCert\" />"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "list", "config", "MySite V2",
+	    "-section:system.webServer/security/access"), 0);
+	ck_assert_ptr_nonnull(strstr(out, "<access sslFlags=\"Ssl\" />"));
+	free(out);
+	free(err);
+	/* set again: the line is replaced, not added */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.webServer/security/access", "/sslFlags:None"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "cert_store = .\nssl_flags = None\n\n") != NULL, "%s", text);
+	ck_assert_ptr_null(strstr(text, "SslNegotiateCert"));
+	free(text);
+
+	/* a file with no [server]: one is added before the first section */
+	conf = replaced(base, "[server]\nmode = iis7\ncert_store = .\n", "");
+	path = temp_conf(conf);
+	free(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.webServer/security/access", "/sslFlags:Ssl"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strncmp(text, "; the two-site story\n\n[server]\nssl_flags = Ssl\n\n; = netsh",
+	    54) == 0, "%s", text);
+	free(text);
+	/* a bad value: refused, the file kept */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.webServer/security/access", "/sslFlags:Bogus"), 1);
+	ck_assert_ptr_nonnull(strstr(err, "\"Bogus\" is not one of None, Ssl"));
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* appcmd's parameters from its table: list filters, sslFlags in either form, a site whose
  * name only a quoted header can hold. */
 START_TEST(test_edit_appcmd_table_and_quoted_names)
@@ -978,6 +1049,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_netsh_update);
 	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);
 	tcase_add_test(tc, test_edit_appcmd_access_config);
+	tcase_add_test(tc, test_edit_appcmd_access_config_server_level);
 	tcase_add_test(tc, test_edit_appcmd_location_after_site_comments);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "clientcert.h"
 #include "conf.h"
 #include "import.h"
 #include "views.h"
@@ -1036,6 +1037,96 @@ START_TEST(test_import_access_locations)
 }
 END_TEST
 
+/* IIS's server level (issue 24 item 6): <location path="."> is applicationHost.config's own
+ * level, every site's: it becomes [server] ssl_flags, which a site without its own
+ * inherits; a site's own and a path's win, as in IIS (path over site over server). */
+START_TEST(test_import_server_level_location)
+{
+	char apph[] = "/tmp/check_import_s.XXXXXX";
+	static const char a[] =
+	    "<configuration>\n"                                                          /* 1 */
+	    "<system.applicationHost><sites>\n"
+	    "<site name=\"A\" id=\"1\"><bindings><binding protocol=\"https\" "
+	    "bindingInformation=\"*:443:a\" /></bindings></site>\n"
+	    "<site name=\"B\" id=\"2\"><bindings><binding protocol=\"https\" "
+	    "bindingInformation=\"*:443:b\" /></bindings></site>\n"
+	    "</sites></system.applicationHost>\n"                                       /* 5 */
+	    "<system.webServer><security><access sslFlags=\"None\" /></security>"
+	    "</system.webServer>\n"
+	    "<location path=\"\"><system.webServer><security><access sslFlags=\"Ssl\" />"
+	    "</security></system.webServer></location>\n"                               /* 7 */
+	    "<location path=\".\" overrideMode=\"Deny\"><system.webServer><security>"
+	    "<access sslFlags=\"Ssl, SslNegotiateCert\" /></security>"
+	    "<serverRuntime uploadReadAheadSize=\"65536\" /></system.webServer>"
+	    "</location>\n"
+	    "<location path=\"B\"><system.webServer><security><access sslFlags=\"None\" />"
+	    "</security></system.webServer></location>\n"                               /* 9 */
+	    "</configuration>\n";
+	struct result r;
+	struct conf *c;
+	char err[4096];
+
+	/* the fixture: a site with no rule of its own, one with its own, paths of both */
+	run_import(&r, FIX "server-level.applicationHost.config", NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "[server]\nmode = iis7\nssl_flags = Ssl, SslNegotiateCert, SslRequireCert   "
+	    "; IIS's <access sslFlags> of the server level (line 41): every site's that sets "
+	    "none\n");
+	HAS(r.text, "[site Default Web Site]\nid = 1\nbindings = https/*:443:\n; backend = "
+	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n; on IIS: "
+	    "application pool \"DefaultAppPool\", %SystemDrive%\\inetpub\\wwwroot\n\n"
+	    "[location Default Web Site/public]   ; <location path> of IIS's line 48\n"
+	    "ssl_flags = Ssl\n");
+	HAS(r.text, "C:\\inetpub\\intranet\nssl_flags = Ssl\n\n[location Intranet/secure]   ; "
+	    "<location path> of IIS's line 62\nssl_flags = Ssl, SslNegotiateCert, "
+	    "SslRequireCert\n");
+	HASNT(r.warnings, "no site is named");
+	HASNT(r.warnings, "sslFlags");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s\n%s", err, r.text);
+	ck_assert_uint_eq(c->ssl_flags, CONF_ACCESS_SSL | CONF_ACCESS_NEGOTIATE_CERT |
+	    CONF_ACCESS_REQUIRE_CERT);
+	/* path over site over server, through the daemon's own decision */
+	ck_assert_uint_eq(clientcert_access(c, &c->sites[0], "/x", NULL), c->ssl_flags);
+	ck_assert_uint_eq(clientcert_access(c, &c->sites[0], "/Public/x", NULL),
+	    CONF_ACCESS_SSL);
+	ck_assert_uint_eq(clientcert_access(c, &c->sites[1], "/x", NULL), CONF_ACCESS_SSL);
+	ck_assert_uint_eq(clientcert_access(c, &c->sites[1], "/secure/x", NULL), c->ssl_flags);
+	conf_free(c);
+	result_free(&r);
+
+	/* the root section, path="" and path="." are one level: the last one is kept, warned;
+	 * uploadReadAheadSize there is the server's; a site's own None is written, as it wins */
+	temp_write(apph, a);
+	run_import(&r, apph, NULL, NULL, NULL);
+	unlink(apph);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.warnings, ":7: warning: the server level's access sslFlags given again (first at "
+	    "line 6; the root <system.webServer>, <location path=\".\"> and <location path=\"\"> "
+	    "are the same level): the last one is kept\n");
+	HAS(r.warnings, ":8: warning: the server level's access sslFlags given again (first at "
+	    "line 7;");
+	HASNT(r.warnings, "uploadReadAheadSize");
+	HASNT(r.warnings, "no site is named");
+	HAS(r.text, "upload_read_ahead_size = 65536   ; IIS's serverRuntime uploadReadAheadSize\n"
+	    "ssl_flags = Ssl, SslNegotiateCert   ; IIS's <access sslFlags> of the server level "
+	    "(line 8): every site's that sets none\n");
+	HAS(r.text, "[site A]\nid = 1\nbindings = https/*:443:a\n; backend = "
+	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n\n");
+	HAS(r.text, "[site B]\nid = 2\nbindings = https/*:443:b\n; backend = "
+	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
+	    "ssl_flags = None\n");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s\n%s", err, r.text);
+	ck_assert_uint_eq(c->sites[0].ssl_flags, CONF_ACCESS_SSL | CONF_ACCESS_NEGOTIATE_CERT);
+	ck_assert_int_eq(c->sites[0].ssl_flags_server, 1);
+	ck_assert_uint_eq(c->sites[1].ssl_flags, 0);
+	ck_assert_int_eq(c->sites[1].ssl_flags_server, 0);
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
 static Suite *
 import_suite(void)
 {
@@ -1049,6 +1140,7 @@ import_suite(void)
 	tcase_add_test(tc, test_import_binding_flags_to_entries);
 	tcase_add_test(tc, test_import_ipport_entries_by_family);
 	tcase_add_test(tc, test_import_access_locations);
+	tcase_add_test(tc, test_import_server_level_location);
 	tcase_add_test(tc, test_import_two_sites_2012);
 	tcase_add_test(tc, test_import_several_sites_2022);
 	tcase_add_test(tc, test_import_netsh_2012_and_2022_layouts);

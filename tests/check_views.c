@@ -1532,6 +1532,41 @@ explain_cc(const struct conf *cfg, const char *local, unsigned port, const char 
 	return buf;
 }
 
+/* The server level (issue 24 item 6): a site with no ssl_flags of its own has [server]'s;
+ * check's table and explain say so, its own and its [location] say theirs. */
+START_TEST(test_views_client_certificate_server_level)
+{
+	struct conf *cfg = load_text("[server]\nssl_flags = Ssl, SslNegotiateCert, "
+	    "SslRequireCert\n%s", CC_INI + 9);
+	int rc;
+	char *got = capture(cfg, CHECK, &rc);
+
+	/* MySite V1's own root now asks, from the server level; its [location]s as before */
+	ck_assert_msg(strstr(got, "MySite V1 / (Ssl, SslNegotiateCert, SslRequireCert, [server]) "
+	    "on https/127.0.0.1:8443:sitev1.mysite.com via [sslcert 0.0.0.0:8443] "
+	    "(clientcertnegotiation = disable)\n") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "MySite V1 /secure (Ssl, SslNegotiateCert, SslRequireCert, "
+	    "[location MySite V1/secure]) on") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "Fixed / (Ssl, SslNegotiateCert) on") != NULL, "%s", got);
+	free(got);
+	got = capture(cfg, CHECK_JSON, &rc);
+	ck_assert_msg(strstr(got, "{\"path\": \"/\", \"ssl_flags\": \"Ssl, SslNegotiateCert, "
+	    "SslRequireCert\", \"location\": null, \"server_level\": true, \"sslcert\": "
+	    "\"0.0.0.0:8443\"") != NULL, "%s", got);
+	free(got);
+	got = explain_cc(cfg, "127.0.0.1", 8443, "sitev1.mysite.com", "/public", 12, 0, 0);
+	ck_assert_msg(strstr(got, "6. client certificate for /public: ssl_flags Ssl, "
+	    "SslNegotiateCert, SslRequireCert ([server], as [site MySite V1] sets none); TLS 1.2")
+	    != NULL, "%s", got);
+	free(got);
+	got = explain_cc(cfg, "127.0.0.1", 9443, "localhost", "/x", 12, 0, 0);
+	ck_assert_msg(strstr(got, "client certificate for /x: ssl_flags Ssl, SslNegotiateCert "
+	    "([site Fixed])") != NULL, "%s", got);
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
 START_TEST(test_views_explain_client_certificate)
 {
 	struct conf *cfg = load_text("%s", CC_INI);
@@ -1611,6 +1646,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_check_client_certificates);
 	tcase_add_test(tc, test_views_check_client_certificates_json);
 	tcase_add_test(tc, test_views_explain_client_certificate);
+	tcase_add_test(tc, test_views_client_certificate_server_level);
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);
