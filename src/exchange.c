@@ -846,8 +846,10 @@ exchange_cc_gate(struct exchange *x)
 	a = exchange_cc_decide(x, c->srv->trace ? why : NULL, sizeof(why));
 	if (c->srv->trace)
 		trace_note(1, c->id, "client certificate (ssl_flags of %s%s%s): "
-		    "%s", x->loc != NULL ? "[location " : "site ", x->loc != NULL ?
-		    x->loc->path : x->site->name, x->loc != NULL ? "]" : "", why);
+		    "%s", x->loc != NULL ? "[location " : x->site->ssl_flags_server ?
+		    "[server], which site " : "site ", x->loc != NULL ? x->loc->path :
+		    x->site->name, x->loc != NULL ? "]" : x->site->ssl_flags_server ?
+		    " inherits" : "", why);
 	switch (a) {
 	case CLIENTCERT_SERVE:
 	case CLIENTCERT_SERVE_NO_CERT:

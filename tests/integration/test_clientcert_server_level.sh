@@ -43,7 +43,7 @@ expect_contains "import: the server level is [server] ssl_flags" "$imported" \
 expect_eq "import: one ssl_flags line per level that sets one (server, Intranet, 2 paths)" \
 	"$(grep -c '^ssl_flags = ' "$T/imp.ini")" 4
 # what the IIS server had and sysbind needs to judge a client certificate
-sed -i "/^\[server\]\$/a trust = $SB_CERTS/ca.pem\ncrl = $SB_CERTS/clientca.crl\naccess_log = $T/w3c.log" \
+sed -i "/^\[server\]\$/a trust = $SB_CERTS/ca.pem\ncrl = $SB_CERTS/clientca.crl\naccess_log = $T/w3c.log\ntrace = on" \
 	"$T/imp.ini"
 
 "$SB_BIN" check -c "$T/imp.ini" >"$T/check.out" 2>&1
@@ -73,6 +73,8 @@ B="https://sitev1.mysite.com:$P2"
 log_mark "$T/w3c.log"
 get "server level: a site with no rule of its own, no certificate: 403" "$A/x" 403
 expect_eq "... 403.7, as the server level requires a certificate" "$(w3c_fields)" "403 7"
+expect_log "trace: the flags are the server level's" "$T/sysbind.log" \
+	"client certificate (ssl_flags of [server], which site Default Web Site inherits): /x requires a client certificate"
 log_mark "$T/w3c.log"
 get "server level: with a certificate: 200 (renegotiated over TLS 1.2)" "$A/x" 200 "${CERT[@]}"
 expect_eq "... W3C 200 0" "$(w3c_fields)" "200 0"
@@ -89,7 +91,7 @@ out=$("$SB_BIN" appcmd set config -section:system.webServer/security/access '/ss
 expect_eq "appcmd set config without a site: IIS's answer for the server level" "$out" \
 	'Applied configuration changes to section "system.webServer/security/access" for "MACHINE/WEBROOT/APPHOST" at configuration commit path "MACHINE/WEBROOT/APPHOST"'
 expect_eq "appcmd: [server] ssl_flags replaced (its comment kept), no line added" \
-	"$(grep -c '^ssl_flags = ' "$T/imp.ini") $(grep -A6 '^\[server\]$' "$T/imp.ini" | grep -c '^ssl_flags = Ssl   ; ')" "4 1"
+	"$(grep -c '^ssl_flags = ' "$T/imp.ini") $(awk '/^\[/ { sec = $0 } sec == "[server]" && /^ssl_flags = Ssl   ; /' "$T/imp.ini" | wc -l)" "4 1"
 kill -HUP "$SB_PID"
 expect_log "the daemon reloads" "$T/sysbind.log" "reloaded: generation"
 get "after the reload: the site with no rule needs no certificate" "$A/x" 200
