@@ -17,7 +17,9 @@
 #include "daemon.h"
 #include "edit.h"
 #include "file.h"
+#include "hostcheck.h"
 #include "import.h"
+#include "listener.h"
 #include "version.h"
 #include "views.h"
 
@@ -418,6 +420,53 @@ load(const char *path, int flags)
 	return cfg;
 }
 
+/*
+ * -t, after the configuration loaded: what `nginx -t` also asks of the host.  Every
+ * address is bound (a plain bind, released at once: listener_probe) and every log file
+ * opened for appending and closed (hostcheck_log_file: a missing file is not made, its
+ * directory must be writable).  A port held by the process the pid_file names (the daemon
+ * of this configuration, running) is not tested, and a note says so.  Problems go to
+ * stderr, one per line, "error: ..." with what to do.  Returns 0 or -1.
+ */
+static int
+run_test_host(const struct conf *cfg)
+{
+	const struct { const char *key, *path; } logs[] = {
+		{ "access_log", cfg->access_log }, { "httperr_log", cfg->httperr_log },
+	};
+	size_t errlen = 64 * 1024, i;
+	char *err = malloc(errlen), *notes = malloc(errlen), *p, *nl;
+	long own = hostcheck_pid_file(cfg->pid_file);
+	int rc = 0;
+
+	if (err == NULL || notes == NULL) {
+		free(err);
+		free(notes);
+		fprintf(stderr, "sysbind: out of memory\n");
+		return -1;
+	}
+	if (listener_probe(cfg, NULL, own, err, errlen, notes, errlen) != 0) {
+		for (p = err; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			fprintf(stderr, "error: cannot listen on %.*s\n",
+			    nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		}
+		rc = -1;
+	}
+	for (p = notes; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "note: %.*s\n", nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+	}
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++)
+		if (logs[i].path != NULL && hostcheck_log_file(logs[i].path, err, errlen) != 0) {
+			fprintf(stderr, "error: cannot open %s %s\n", logs[i].key, err);
+			rc = -1;
+		}
+	free(err);
+	free(notes);
+	return rc;
+}
+
 /* Flush stdout; a failed write (full disk, closed pipe) is reported once. */
 static int
 finish_output(int status)
@@ -515,6 +564,11 @@ cli_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	switch (o.cmd) {
 	case CLI_TEST:
+		if (run_test_host(cfg) != 0) {
+			fprintf(stderr, "sysbind: configuration file %s test failed\n", o.conf_path);
+			status = CLI_EXIT_PREDICT;
+			break;
+		}
 		printf("configuration file %s test is successful\n", o.conf_path);
 		break;
 	case CLI_CHECK:

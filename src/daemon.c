@@ -33,6 +33,7 @@
 #include "accesslog.h"
 #include "conf.h"
 #include "daemon.h"
+#include "hostcheck.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -83,6 +84,23 @@ daemon_log_lines(const char *prefix, const char *text)
 	}
 }
 
+/* Each line of text, prefixed, into out. */
+static void
+daemon_prefix_lines(const char *prefix, const char *text, char *out, size_t outlen)
+{
+	const char *p = text, *nl;
+	size_t off = 0;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	while (p != NULL && *p != '\0' && off < outlen) {
+		nl = strchr(p, '\n');
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s%.*s", off > 0 ? "\n" : "",
+		    prefix, nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 /* What the daemon serves, for STATUS=: "2 site(s) on 3 listener(s) with 2 worker(s) ...". */
 static void
 daemon_describe(const struct daemon_state *d, char *buf, size_t len)
@@ -115,8 +133,15 @@ daemon_log_get(struct daemon_state *d, const char *path, enum accesslog_kind kin
 		    path);
 		return -1;
 	}
-	if ((*out = accesslog_open(path, kind, err, errlen)) == NULL)
+	if ((*out = accesslog_open(path, kind, err, errlen)) == NULL) {
+		char hint[4400];
+		size_t n = strlen(err);
+
+		hostcheck_log_hint(path, errno, hint, sizeof(hint));
+		if (hint[0] != '\0')
+			snprintf(err + n, errlen - n, ": %s", hint);
 		return -1;
+	}
 	d->logs[d->nlogs] = *out;
 	d->log_kinds[d->nlogs++] = kind;
 	return 0;
@@ -131,7 +156,7 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 	struct accesslog *access = NULL, *httperr = NULL;
 	struct worker_gen *g;
 	struct conf *cfg;
-	char why[4096];
+	char why[8192];
 	size_t i;
 
 	err[0] = '\0';
@@ -142,17 +167,17 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 	}
 	for (i = 0; i < cfg->nwarnings; i++)
 		log_warnx("%s", cfg->warnings[i]);
-	if (listener_probe(cfg, held, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "cannot listen: %s", why);
+	if (listener_probe(cfg, held, -1, why, sizeof(why), NULL, 0) != 0) {
+		daemon_prefix_lines("cannot listen on ", why, err, errlen);
 		goto fail;
 	}
 	if (daemon_log_get(d, cfg->access_log, ACCESSLOG_W3C, &access, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "access_log %s", why);
+		snprintf(err, errlen, "cannot open access_log %.4000s", why);
 		goto fail;
 	}
 	if (daemon_log_get(d, cfg->httperr_log, ACCESSLOG_HTTPERR, &httperr, why,
 	    sizeof(why)) != 0) {
-		snprintf(err, errlen, "httperr_log %s", why);
+		snprintf(err, errlen, "cannot open httperr_log %.4000s", why);
 		goto fail;
 	}
 	if ((g = worker_gen_new(cfg, access, httperr, cfg->trace || d->opts->verbose, number,
@@ -273,7 +298,7 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
  * user when the daemon will become that user, so the file can be removed at exit.
  */
 static int
-daemon_write_pid(const char *path, const char *user)
+daemon_write_pid(const char *path, const char *user, char *err, size_t errlen)
 {
 	char *dir = strdup(path), *slash;
 	struct passwd *pw;
@@ -290,15 +315,43 @@ daemon_write_pid(const char *path, const char *user)
 	}
 	free(dir);
 	if ((fp = fopen(path, "w")) == NULL) {
-		log_warn("pid_file %s", path);
+		char hint[4400];
+		int e = errno;
+
+		hostcheck_log_hint(path, e, hint, sizeof(hint));
+		snprintf(err, errlen, "cannot write pid_file %s: %s%s%s", path, strerror(e),
+		    hint[0] ? ": " : "", hint);
 		return -1;
 	}
 	fprintf(fp, "%ld\n", (long)getpid());
 	if (fclose(fp) != 0) {
-		log_warn("pid_file %s", path);
+		snprintf(err, errlen, "cannot write pid_file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A start-up failure: every line of why as an error, then the line that says the daemon
+ * did not start (with why's first line, for a reader of the last line only).
+ */
+static void
+daemon_fatal(const char *why)
+{
+	const char *p = why, *e, *cut;
+	int len;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, '\n');
+		log_errorx("%.*s", e != NULL ? (int)(e - p) : (int)strlen(p), p);
+		p = e != NULL ? e + 1 : NULL;
+	}
+	/* the first line's cause, without the advice after it: up to its second ": " */
+	len = (e = strchr(why, '\n')) != NULL ? (int)(e - why) : (int)strlen(why);
+	if ((cut = strstr(why, ": ")) != NULL && (cut = strstr(cut + 2, ": ")) != NULL &&
+	    cut - why < len)
+		len = (int)(cut - why);
+	log_errorx("sysbind did not start%s%.*s", len > 0 ? ": " : "", len, why);
 }
 
 /* Become user (after the listeners are bound, the keys loaded and the logs opened, before
@@ -306,7 +359,8 @@ daemon_write_pid(const char *path, const char *user)
  * rotation that keeps their owner (logrotate's create), the user must be able to reopen
  * them.  Returns 0 or -1. */
 static int
-daemon_drop_privileges(struct daemon_state *d, const char *user)
+daemon_drop_privileges(struct daemon_state *d, const char *user, char *errbuf,
+    size_t errlen)
 {
 	struct passwd *pw;
 	char err[512];
@@ -314,7 +368,8 @@ daemon_drop_privileges(struct daemon_state *d, const char *user)
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		log_warn("user %s: no such user", user);
+		snprintf(errbuf, errlen, "user = %s: no such user: make it (useradd --system %s) "
+		    "or name another", user, user);
 		return -1;
 	}
 	if (getuid() == pw->pw_uid)
@@ -325,7 +380,8 @@ daemon_drop_privileges(struct daemon_state *d, const char *user)
 			    "be reopened", err, user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
-		log_warn("cannot become user %s", user);
+		snprintf(errbuf, errlen, "cannot become user %s: %s: start sysbind as root for "
+		    "`user =` to take effect, or remove it", user, strerror(errno));
 		return -1;
 	}
 	log_info("running as user %s", user);
@@ -354,7 +410,7 @@ daemon_run(const struct daemon_opts *o)
 	if ((d.gen = daemon_gen_load(&d, NULL, 1, &invalid, err, sizeof(err))) == NULL) {
 		fail = err;
 		if (!invalid) {
-			daemon_log_lines("", err);
+			daemon_fatal(err);
 			goto out;
 		}
 		fprintf(stderr, "%s%s", err, err[0] && err[strlen(err) - 1] != '\n' ? "\n" : "");
@@ -363,45 +419,47 @@ daemon_run(const struct daemon_opts *o)
 	}
 	n = worker_count(d.gen->cfg->workers);
 	if ((d.workers = calloc(n, sizeof(*d.workers))) == NULL) {
-		log_warnx("%s", fail = "out of memory");
+		daemon_fatal(fail = "out of memory");
 		goto out;
 	}
 	for (d.nworkers = 0; d.nworkers < n; d.nworkers++)
 		if ((d.workers[d.nworkers] = worker_new(d.nworkers, d.gen, &d.nconns,
 		    DAEMON_DRAIN_SECONDS, err, sizeof(err))) == NULL) {
-			log_warnx("%s", fail = err);
+			daemon_fatal(fail = err);
 			goto out;
 		}
 	if (d.gen->cfg->pid_file != NULL) {
-		if (daemon_write_pid(d.gen->cfg->pid_file, d.gen->cfg->user) != 0) {
-			fail = "cannot write the pid_file";
+		if (daemon_write_pid(d.gen->cfg->pid_file, d.gen->cfg->user, err,
+		    sizeof(err)) != 0) {
+			daemon_fatal(fail = err);
 			goto out;
 		}
 		pid_file = strdup(d.gen->cfg->pid_file);
 	}
-	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user) != 0) {
-		fail = "cannot become the user the configuration names";
+	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user, err,
+	    sizeof(err)) != 0) {
+		daemon_fatal(fail = err);
 		goto out;
 	}
 	if ((d.base = event_base_new()) == NULL) {
-		log_warnx("%s", fail = "cannot create the event loop");
+		daemon_fatal(fail = "cannot create the event loop");
 		goto out;
 	}
 	for (i = 0; i < 4; i++)
 		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
 		    event_add(d.sig[i], NULL) != 0) {
-			log_warnx("%s", fail = "cannot install signal handlers");
+			daemon_fatal(fail = "cannot install signal handlers");
 			goto out;
 		}
 	if ((d.applied_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
 	    (d.applied_ev = event_new(d.base, d.applied_fd, EV_READ | EV_PERSIST,
 	    daemon_applied_cb, &d)) == NULL || event_add(d.applied_ev, NULL) != 0) {
-		log_warn("%s", fail = "cannot set up the reload events");
+		daemon_fatal(fail = "cannot set up the reload events");
 		goto out;
 	}
 	for (i = 0; i < d.nworkers; i++)
 		if (worker_start(d.workers[i], err, sizeof(err)) != 0) {
-			log_warnx("%s", fail = err);
+			daemon_fatal(fail = err);
 			for (n = 0; n < i; n++)
 				worker_stop(d.workers[n]);
 			goto out;
