@@ -214,6 +214,14 @@ struct conf {
  */
 #define CONF_LOAD_OFFLINE 0x2
 
+/*
+ * Whether a backend at host:port (a site's backend_host and backend_port) is binding b of
+ * sysbind itself: b is http on that port and host is b's address, or b listens on a
+ * wildcard of host's family and host is a loopback address, "localhost" or that wildcard.
+ * A name other than localhost is not resolved (0).  Pure.  Returns 1 or 0.
+ */
+int conf_backend_is_binding(const char *host, const char *port, const struct binding *b);
+
 /* The largest configuration sysbind reads (and `sysbind import` writes). */
 #define CONF_FILE_MAX (256UL * 1024 * 1024)
 

@@ -1961,6 +1961,104 @@ conf_loc_cmp(const void *a, const void *b, void *arg)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+int
+conf_backend_is_binding(const char *host, const char *port, const struct binding *b)
+{
+	unsigned char ip[16];
+	int family, loopback, wild_b;
+	char *end;
+	unsigned long pnum;
+
+	if (host == NULL || port == NULL || b->proto != BINDING_HTTP)
+		return 0;
+	pnum = strtoul(port, &end, 10);
+	if (*end != '\0' || pnum != b->port)
+		return 0;
+	memset(ip, 0, sizeof(ip));
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) {
+		/* either family's loopback: a binding of either serves it */
+		return b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr) ||
+		    (b->addr.family == AF_INET && b->addr.ip[0] == 127) ||
+		    (b->addr.family == AF_INET6 && memcmp(b->addr.ip,
+		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
+	}
+	if (inet_pton(AF_INET, host, ip) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, ip) == 1)
+		family = AF_INET6;
+	else
+		return 0;   /* a name: not resolved here */
+	loopback = family == AF_INET ? ip[0] == 127 : memcmp(ip,
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	wild_b = b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr);
+	if (wild_b) {
+		/* a wildcard listens on every address of its family: the loopback surely,
+		 * another of the host's own addresses too, which cannot be known here */
+		if (b->addr.family != AF_UNSPEC && b->addr.family != family)
+			return 0;
+		return loopback || memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+		    family == AF_INET ? 4 : 16) == 0;
+	}
+	return b->addr.family == family && memcmp(b->addr.ip, ip, family == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * A backend that is one of sysbind's own http bindings: the site's own is an error (every
+ * request through that binding comes back to the same site, again and again: the README's
+ * import hint uncommented did this 1,474 times in 0.35 s); another site's is a warning (a
+ * loop is possible, and cut at run time with 508).  Offline views: both are warnings.
+ */
+static void
+conf_check_backends(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	int kb = conf_key_at(CONF_SECTION_SITE, "backend");
+	char text[BINDING_HOST_MAX + 64], la[BINDING_HOST_MAX + 600];
+	size_t i, j, k;
+
+	for (i = 0; i < c->nsites; i++) {
+		const struct conf_site *s = &c->sites[i];
+		int line = p->siteinfo[i].lines[kb], other = 0;
+
+		if (p->siteinfo[i].dup || s->backend == NULL)
+			continue;
+		for (k = 0; k < s->nbindings; k++)
+			if (conf_backend_is_binding(s->backend_host, s->backend_port,
+			    &s->bindings[k]))
+				break;
+		if (k < s->nbindings) {
+			binding_format(&s->bindings[k], text, sizeof(text));
+			if (p->flags & CONF_LOAD_OFFLINE)
+				conf_warning(p, line, "backend %s is this site's own binding %s (line "
+				    "%d): every request through it would come back to the site, without "
+				    "end; the daemon refuses this: point backend at the application's "
+				    "port", s->backend, text, p->siteinfo[i].blines[k]);
+			else
+				conf_error(p, line, "backend %s is this site's own binding %s (line %d): "
+				    "every request through it would come back to the site, without end; "
+				    "point backend at the application's port", s->backend, text,
+				    p->siteinfo[i].blines[k]);
+			continue;
+		}
+		for (j = 0; j < c->nsites && !other; j++) {
+			if (j == i || p->siteinfo[j].dup)
+				continue;
+			for (k = 0; k < c->sites[j].nbindings && !other; k++)
+				if (conf_backend_is_binding(s->backend_host, s->backend_port,
+				    &c->sites[j].bindings[k])) {
+					other = 1;
+					binding_format(&c->sites[j].bindings[k], text, sizeof(text));
+					conf_site_label(&c->sites[j], la, sizeof(la));
+					conf_warning(p, line, "backend %s is sysbind's own binding %s of %s "
+					    "(line %d): a request forwarded there is served by sysbind again; "
+					    "one that comes back to a site it went through is answered 508 "
+					    "Loop Detected", s->backend, text, la,
+					    p->siteinfo[j].blines[k]);
+				}
+		}
+	}
+}
+
 /*
  * Each [location SITE/PATH]: SITE is the longest site name (compared as IIS does, without
  * case) that the name starts with, followed by "/" or nothing; the rest is the path.  A
@@ -2792,6 +2890,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		p.c->max_field_length = p.c->max_request_bytes; /* as HTTP.SYS caps it */
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
+	conf_check_backends(&p);
 	conf_check_locations(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)
 		p.nomem = 1;

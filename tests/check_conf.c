@@ -1784,6 +1784,64 @@ END_TEST
 
 /* The manual page lists every key of the table as ".It Cm KEY" under its section's
  * ".Sh [NAME" heading, and no key the table does not have. */
+/* A backend that is sysbind's own binding: the pure check, then the site's own (an error
+ * at the backend line, naming the binding's line) and another site's (a warning). */
+START_TEST(test_conf_backend_self)
+{
+	static const struct {
+		const char *binding, *host, *port;
+		int want;
+	} cases[] = {
+		{ "http/*:8080:sitev1.mysite.com", "127.0.0.1", "8080", 1 },
+		{ "http/*:8080:", "127.0.0.2", "8080", 1 },      /* all of 127/8 is loopback */
+		{ "http/*:8080:", "::1", "8080", 1 },
+		{ "http/*:8080:", "localhost", "8080", 1 },
+		{ "http/*:8080:", "0.0.0.0", "8080", 1 },
+		{ "http/*:8080:", "127.0.0.1", "8081", 0 },     /* another port */
+		{ "https/*:8080:", "127.0.0.1", "8080", 0 },    /* TLS: plain HTTP cannot loop */
+		{ "http/*:8080:", "app.internal", "8080", 0 },  /* names are not resolved */
+		{ "http/*:8080:", "192.0.2.7", "8080", 0 },     /* maybe this host's: unknown */
+		{ "http/127.0.0.1:8080:", "127.0.0.1", "8080", 1 },
+		{ "http/127.0.0.1:8080:", "localhost", "8080", 1 },
+		{ "http/127.0.0.1:8080:", "127.0.0.2", "8080", 0 },
+		{ "http/127.0.0.1:8080:", "::1", "8080", 0 },
+		{ "http/[::1]:8080:", "::1", "8080", 1 },
+		{ "http/[::1]:8080:", "localhost", "8080", 1 },
+		{ "http/0.0.0.0:8080:", "::1", "8080", 0 },     /* 0.0.0.0 is IPv4's wildcard */
+	};
+	struct binding b;
+	char msg[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(binding_parse(cases[i].binding, &b, msg, sizeof(msg)), 0);
+		ck_assert_msg(conf_backend_is_binding(cases[i].host, cases[i].port, &b) ==
+		    cases[i].want, "%s, backend %s:%s: want %d", cases[i].binding, cases[i].host,
+		    cases[i].port, cases[i].want);
+	}
+	ck_assert_ptr_null(parse("[site A]\nid = 1\nbindings = http/*:8080:sitev1.mysite.com\n"
+	    "backend = http://127.0.0.1:8080\n"));
+	ck_assert_msg(has_line(err, "t.ini:4: backend http://127.0.0.1:8080 is this site's own "
+	    "binding http/*:8080:sitev1.mysite.com (line 3): every request through it would come "
+	    "back to the site, without end; point backend at the application's port"), "%s", err);
+	ck_assert_int_eq(count_lines(err), 1);
+	{
+		struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:8080:\n"
+		    "backend = http://127.0.0.1:8081\n"
+		    "[site B]\nid = 2\nbindings = http/127.0.0.1:8081:\n"
+		    "backend = http://127.0.0.1:9000\n");
+
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_int_eq((int)c->nwarnings, 1);
+		ck_assert_str_eq(c->warnings[0], "t.ini:4: warning: backend http://127.0.0.1:8081 "
+		    "is sysbind's own binding http/127.0.0.1:8081: of [site B] (line 7): a request "
+		    "forwarded there is served by sysbind again; one that comes back to a site it "
+		    "went through is answered 508 Loop Detected");
+		conf_free(c);
+	}
+}
+END_TEST
+
 START_TEST(test_conf_flag_words)
 {
 	unsigned long u = 0;
@@ -1918,6 +1976,7 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_load_client_material);
 	tcase_add_test(tl, test_conf_man_page_lists_every_key);
 	tcase_add_test(tl, test_conf_flag_words);
+	tcase_add_test(tl, test_conf_backend_self);
 	suite_add_tcase(s, tl);
 	return s;
 }
