@@ -2003,6 +2003,78 @@ conf_backend_is_binding(const char *host, const char *port, const struct binding
 }
 
 /*
+ * An https binding no [sslcert] entry can ever answer (iis7: no ipport entry for its IP or
+ * the wildcard of its port; iis8: none of those and no hostnameport or ccs entry on its
+ * port): every handshake on it fails, as HTTP.SYS's does.  Said once per port, with the
+ * entry to add.  For -t and the daemon (the offline views predict it per binding).
+ */
+static void
+conf_cert_warnings(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	unsigned char *has = NULL, *warned = NULL;
+	char text[BINDING_HOST_MAX + 64], key[BINDING_HOST_MAX + 64];
+	size_t i, k;
+
+	if ((has = calloc(65536, 1)) == NULL || (warned = calloc(65536, 1)) == NULL) {
+		p->nomem = 1;
+		goto done;
+	}
+	/* per port: 1 an ipport entry, 2 0.0.0.0, 4 [::], 8 hostnameport or ccs */
+	for (i = 0; i < c->nsslcerts; i++) {
+		const struct sslcert_key *sk = &c->sslcerts[i].key;
+
+		if (sk->kind != SSLCERT_IPPORT)
+			has[sk->port] |= 8;
+		else if (!binding_addr_is_wildcard(&sk->addr))
+			has[sk->port] |= 1;
+		else
+			has[sk->port] |= sk->addr.family == AF_INET6 ? 4 : 2;
+	}
+	for (i = 0; i < c->nsites; i++)
+		for (k = 0; k < c->sites[i].nbindings; k++) {
+			const struct binding *b = &c->sites[i].bindings[k];
+			unsigned h = has[b->port];
+			int wild = b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr);
+			struct sslcert_key want;
+
+			if (b->proto != BINDING_HTTPS || warned[b->port] || (h & 2) ||
+			    (b->addr.family == AF_INET6 && (h & 4)) ||
+			    (c->mode == CONF_MODE_IIS8 && (h & 8)))
+				continue;
+			if (wild && (h & (1 | 4)))
+				continue;   /* some addresses of the port have an entry */
+			if (!wild) {
+				memset(&want, 0, sizeof(want));
+				want.kind = SSLCERT_IPPORT;
+				want.addr = b->addr;
+				want.port = b->port;
+				if (conf_find_sslcert(c, &want) != NULL)
+					continue;
+				binding_ipport_format(&b->addr, b->port, key, sizeof(key));
+			} else {
+				snprintf(key, sizeof(key), "0.0.0.0:%u", b->port);
+			}
+			warned[b->port] = 1;
+			binding_format(b, text, sizeof(text));
+			if (c->mode == CONF_MODE_IIS8 && b->host[0] != '\0' && b->host[0] != '*')
+				conf_warning(p, p->siteinfo[i].blines[k], "https binding %s: no [sslcert] "
+				    "entry answers on port %u: every TLS handshake on it fails, as HTTP.SYS's "
+				    "does; add one: [sslcert %s:%u] (sysbind netsh http add sslcert "
+				    "hostnameport=%s:%u certhash=... appid={...}) or [sslcert %s] (ipport=%s)",
+				    text, b->port, b->host, b->port, b->host, b->port, key, key);
+			else
+				conf_warning(p, p->siteinfo[i].blines[k], "https binding %s: no [sslcert] "
+				    "entry for %s: every TLS handshake on it fails, as HTTP.SYS's does; add "
+				    "one: [sslcert %s] with certificate = and key = (sysbind netsh http add "
+				    "sslcert ipport=%s certhash=... appid={...})", text, key, key, key);
+		}
+done:
+	free(has);
+	free(warned);
+}
+
+/*
  * A backend that is one of sysbind's own http bindings: the site's own is an error (every
  * request through that binding comes back to the same site, again and again: the README's
  * import hint uncommented did this 1,474 times in 0.35 s); another site's is a warning (a
@@ -2905,6 +2977,8 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	if (p.nmsgs == 0 && !p.nomem) {
 		conf_warnings(&p);
 		conf_client_warnings(&p);
+		if ((flags & CONF_LOAD_CERTS) != 0 && (flags & CONF_LOAD_OFFLINE) == 0)
+			conf_cert_warnings(&p);
 	}
 	if (p.nomem)
 		conf_error(&p, 0, "out of memory");
