@@ -25,7 +25,8 @@
 
 static const char usage_text[] =
 "usage: sysbind [-c FILE] [-v]                 run in the foreground (default FILE: " CLI_DEFAULT_CONF ")\n"
-"       sysbind -t [-c FILE]                   check the configuration, load every certificate, exit\n"
+"       sysbind -t [-c FILE]                   check the configuration, load every certificate, bind\n"
+"                                              every address and open every log as the daemon will\n"
 "       sysbind check [-c FILE] [--json]       predict, per https binding, which certificate a client\n"
 "                                              with and without SNI gets, and the verdict\n"
 "       sysbind explain [-c FILE] --local IP:PORT --host NAME [--sni NAME | --no-sni] [--http]\n"
@@ -46,9 +47,9 @@ static const char usage_text[] =
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
 "  -v        trace every connection's decisions, whatever the file says\n"
 "\n"
-"exit status: 0 success; 1 `check` predicted at least one client error, the daemon\n"
-"failed at run time, or appcmd/netsh refused the change; 2 bad command line or invalid\n"
-"configuration.\n";
+"exit status: 0 success; 1 `check` predicted at least one client error, -t found an\n"
+"address or log the host refuses, the daemon did not start or failed at run time, or\n"
+"appcmd/netsh refused the change; 2 bad command line or invalid configuration.\n";
 
 void
 cli_usage(FILE *f)
