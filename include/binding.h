@@ -145,6 +145,35 @@ int binding_resolve_cert(const struct conf *cfg, const struct binding_addr *loca
 int binding_choose_cert(const struct conf *cfg, const struct binding_addr *local,
     unsigned port, const char *sni, struct cert_choice *out);
 
+/*
+ * What IIS Manager calls sites "using the same HTTPS binding": one ipport entry whose
+ * certificate https bindings of two or more sites, with two or more host names, get when
+ * the client sends no SNI (in iis7 with or without).  A binding that uses SNI (iis8, its
+ * host has a hostnameport entry or its port a ccs one: IIS's "Require Server Name
+ * Indication") takes no part; a "*" binding is looked up as an IPv4 client's (0.0.0.0).
+ */
+struct binding_share_member {
+	const struct conf_site *site;
+	const struct binding   *binding;
+};
+struct binding_share {
+	const struct conf_sslcert   *entry;
+	struct binding_share_member *members;   /* in site and binding order (owned) */
+	size_t                       nmembers;
+};
+
+/*
+ * Every shared ipport entry of cfg, in [sslcert] order, into *out (NULL when none; free
+ * with binding_shares_free).  Each binding is looked up once: linear in the bindings.
+ * Returns 0, or -1 when memory ran out.
+ */
+int binding_shares(const struct conf *cfg, struct binding_share **out, size_t *n);
+void binding_shares_free(struct binding_share *s, size_t n);
+
+/* The share whose entry is e, or NULL. */
+const struct binding_share *binding_share_of(const struct binding_share *s, size_t n,
+    const struct conf_sslcert *e);
+
 /* ---- §1.2: the site for one request ---- */
 
 enum route_tier {

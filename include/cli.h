@@ -34,11 +34,15 @@ enum cli_command {
 	CLI_SHOW_SSLCERT,   /* sysbind show sslcert [-c FILE] */
 	CLI_LIST_SITE,      /* sysbind list site [-c FILE] */
 	CLI_VERSION_CMD,    /* sysbind --version */
-	CLI_HELP,           /* sysbind --help */
+	CLI_HELP,           /* sysbind --help, sysbind help [COMMAND], sysbind COMMAND --help */
 	CLI_IMPORT,         /* sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT] */
 	CLI_APPCMD,         /* sysbind appcmd WORDS... [-c FILE] */
 	CLI_NETSH,          /* sysbind netsh http WORDS... [-c FILE] */
+	CLI_SIGNAL,         /* sysbind -s reload|reopen|stop|quit [-c FILE] */
+	CLI_REVERSE_PROXY,  /* sysbind reverse-proxy ...: quick.c's own parser (quick_main) */
 };
+
+struct control_action;
 
 #define CLI_MAX_ARGS 32     /* words after "appcmd" / "netsh" */
 
@@ -47,7 +51,10 @@ struct cli_opts {
 	enum cli_command     cmd;
 	const char          *conf_path;   /* -c FILE, default CLI_DEFAULT_CONF */
 	int                  verbose;     /* -v (run only) */
-	int                  json;        /* --json (check only) */
+	int                  json;        /* --json (check, explain, show sslcert, list site) */
+	const struct control_action *action; /* -s ACTION */
+	const char          *topic;       /* help: the command asked about (NULL: all); after
+	                                   * a failed parse, the command whose usage applies */
 	/* explain */
 	const char          *local_text;  /* --local as written */
 	struct binding_addr  local;       /* --local parsed (never AF_UNSPEC) */
@@ -72,13 +79,23 @@ struct cli_opts {
 /*
  * Parse argv (argc entries, argv[0] the program name) into *o.  Options may come before
  * or after the command words; each option at most once; options a command does not take
- * are refused.  --help anywhere selects CLI_HELP.  Returns 0, or -1 with a one-line
- * reason in err (no usage text: the caller prints it).  Pure: no I/O.
+ * are refused.  --help anywhere selects CLI_HELP, about the command given with it.  An
+ * unknown command word is reported with the nearest command when one is near ("unknown
+ * command \"improt\"; did you mean \"import\"?").  Returns 0, or -1 with a one-line reason in
+ * err (no usage text: the caller prints it, o->topic's).  Pure: no I/O.
  */
 int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen);
 
-/* Write the usage text (LF line ends) to f. */
+/* Write the usage text (LF line ends) to f: every command's lines, from one table. */
 void cli_usage(FILE *f);
+
+/*
+ * Write the help about topic to f: a command word ("import", "show") or the option that
+ * chooses a command ("-t", "-s"): its usage lines and the options it takes, one line
+ * each.  topic NULL: the whole usage.  Returns 0, or -1 when topic names no command
+ * (nothing written).
+ */
+int cli_help(FILE *f, const char *topic);
 
 /*
  * Parse argv and run the command; returns the process exit status (CLI_EXIT_*).  Bad usage

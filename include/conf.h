@@ -295,8 +295,8 @@ struct conf_key {
 	size_t                  size;     /* conf_site or conf_location, and its size */
 	unsigned long           bit;      /* CONF_TYPE_SWITCH: the bit it sets or clears */
 	/* [sslcert] keys netsh shows: the label of their `show sslcert` line, the first
-	 * layout printing it (show_layout: 2012, 2019, 2022, 2025), and for the lines of an
-	 * "Extended Properties" block its PropertyId + 1 (0: an ordinary line). */
+	 * layout printing it (show_layout: 2008, 2012, 2016, 2019, 2022, 2025), and for the
+	 * lines of an "Extended Properties" block its PropertyId + 1 (0: an ordinary line). */
 	const char             *label;
 	unsigned                since;
 	unsigned                extprop;
@@ -305,6 +305,15 @@ struct conf_key {
 /* Every key, in the order the sections and the man page list them; *n gets the count.
  * The table is static: any thread, any time. */
 const struct conf_key *conf_keys(size_t *n);
+
+/*
+ * Windows Server 2008 and 2008 R2 print `netsh http show sslcert`'s lines in fields of
+ * their own widths, not the later 28 columns ("    Usage Check    : Enabled"), and some
+ * values followed by a space.  The text between the 4-space indent and ": " for label
+ * (padding included), with *trail set when the value is followed by a space; NULL when
+ * that netsh had no such line (Hostname:port, Reject Connections, ...).  Static table.
+ */
+const char *conf_netsh2008_lead(const char *label, int *trail);
 
 /* The key name of section, or NULL. */
 const struct conf_key *conf_key_find(enum conf_section section, const char *name);

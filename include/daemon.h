@@ -7,7 +7,10 @@
 #define SYSBIND_DAEMON_H
 
 struct daemon_opts {
-	const char *conf_path;  /* configuration file */
+	const char *conf_path;  /* configuration file (with conf_text: its name in messages) */
+	const char *conf_text;  /* the configuration itself, held in memory (`reverse-proxy`),
+	                         * parsed by conf_parse at start and at each reload; NULL:
+	                         * read conf_path */
 	int         verbose;    /* -v: trace on, whatever the file says */
 };
 

@@ -3,7 +3,7 @@
  * `sysbind -t` and a failed start need it: who holds a TCP port (/proc/net/tcp{,6}, then
  * the process whose descriptors include that socket), what to do about a bind that failed
  * (EADDRINUSE, EACCES below the unprivileged port limit, EADDRNOTAVAIL), whether a log
- * file could be opened for appending, and which live process a pid file names.  Reads
+ * file could be opened for appending.  Reads
  * /proc and the file system only; binds nothing (listener.c does), writes nothing.
  * Start-up code only: never from an event callback (it may read all of /proc).
  */
@@ -61,8 +61,5 @@ void hostcheck_log_hint(const char *path, int err, char *buf, size_t len);
  * read (another user's), pid is a live sysbind owned by the socket's uid.  0 or 1.
  */
 int hostcheck_held_by(const struct hostcheck_holder *h, long pid);
-
-/* The pid a pid file holds when that process is alive, else -1. */
-long hostcheck_pid_file(const char *path);
 
 #endif

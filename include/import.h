@@ -95,6 +95,9 @@ struct import_netsh_entry {
 	unsigned long      nums[IMPORT_NETSH_NUMS];
 	char               strs[IMPORT_NETSH_STRS][64];  /* "" when (null) */
 	unsigned           layout;         /* the newest show_layout whose lines it holds */
+	/* its lines in Windows Server 2008's fields (conf_netsh2008_lead) and in the later
+	 * 28 columns: an entry of 2012's lines all in the former is 2008's layout */
+	unsigned           lines2008, lines28;
 	/* Filled by import_build: the flags the IIS bindings resolving to this entry carry
 	 * (sslFlags 4 to 128), and the first such binding, for the disagreement warning. */
 	unsigned           bindflags;

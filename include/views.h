@@ -15,6 +15,7 @@
 
 #include "binding.h"
 
+struct binding_share;
 struct conf;
 
 /*
@@ -33,11 +34,25 @@ struct conf;
 int views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note);
 
 /*
+ * `show sslcert --json`: a JSON array, one object per [sslcert] in file order: "kind"
+ * (ipport, hostnameport, ccs), "name" (the section's), then by its name in the file every
+ * [sslcert] key netsh shows (every layout's, whatever show_layout says) and the file
+ * keys (certificate, key, pfx, directory), never a password: a switch as true/false, a
+ * number as a number, certhash as netsh shows it (the loaded certificate's thumbprint),
+ * any other value as the file would spell it, null when unset.  Returns 0 or -1.
+ */
+int views_show_sslcert_json(const struct conf *cfg, FILE *out);
+
+/*
  * `appcmd list site`: one line per site in file order,
  * SITE "<name>" (id:<n>,bindings:<b>[,<b>...],state:<Started|Stopped>), LF line ends.
  * Returns 0 or -1.
  */
 int views_list_site(const struct conf *cfg, FILE *out);
+
+/* `list site --json`: [{name, id, bindings: ["https/IP:PORT:HOST", ...], state: "Started"
+ * | "Stopped", backend: "http://..." | null}] in file order.  Returns 0 or -1. */
+int views_list_site_json(const struct conf *cfg, FILE *out);
 
 /*
  * `check`: for every https binding of every site, the certificate a client gets on the
@@ -70,6 +85,38 @@ int views_list_site(const struct conf *cfg, FILE *out);
  */
 int views_check(const struct conf *cfg, time_t now, int json, FILE *out);
 
+/* Why a note about sites sharing one HTTPS binding (binding_shares) is written. */
+enum views_share_when {
+	VIEWS_SHARE_CHECK,       /* `check`: a prediction, below the table */
+	VIEWS_SHARE_JOINED,      /* appcmd added a binding (joined) that reuses the entry */
+	VIEWS_SHARE_NEW_CERT,    /* netsh gave the entry a certificate some of its sites did
+	                          * not have before: IIS Manager's dialog is true */
+	VIEWS_SHARE_FIRST_CERT,  /* netsh gave the entry the first certificate its sites get */
+	VIEWS_SHARE_START,       /* the daemon's start: only when a host is not named */
+};
+
+/* IIS Manager's dialog (reference §2.1) when a site's binding is given a certificate
+ * other than the one the sites sharing its IP:Port have.  Its only documented wording:
+ * the case of the same certificate is said in sysbind's words. */
+#define VIEWS_IIS_SHARED_TEXT "At least one other site is using the same HTTPS binding " \
+	"and the binding is configured with a different certificate. Are you sure that you " \
+	"want to reuse this HTTPS binding and reassign the other site or sites to use the new " \
+	"certificate?"
+
+/*
+ * One note, one line ending in a newline, about share s, worded for when: which
+ * sites share the entry's one certificate, which of their hosts it does not name (at
+ * time now; only a loaded certificate's names are known), and, where it is true, IIS
+ * Manager's dialog quoted as IIS Manager's (VIEWS_IIS_SHARED_TEXT): in a check note
+ * when a host is not named (giving that site its own certificate is what IIS Manager
+ * asks about), after an appcmd edit whose binding (joined) is not named, and after a
+ * netsh edit that changed the certificate (VIEWS_SHARE_NEW_CERT).  Everything else is
+ * sysbind's own words.  VIEWS_SHARE_START writes nothing when every host is named.
+ * Returns 1 when a note was written, 0 when there was nothing to say.
+ */
+int views_share_note(const struct binding_share *s,
+    enum views_share_when when, const struct binding *joined, time_t now, FILE *out);
+
 /* One hypothetical connection for `explain`. */
 struct views_conn {
 	struct binding_addr local;   /* the connection's local address (never AF_UNSPEC) */
@@ -93,9 +140,14 @@ struct views_conn {
  * or h2 is given, a last step applies the path's client-certificate policy with
  * clientcert_decide, for a client that holds a good certificate and sends it when asked:
  * each decision's sentence, the renegotiation's second round or HTTP/2's retry over
- * HTTP/1.1 included.  Returns 0 or -1 on a write error (a predicted client error is not a
- * failure of explain: `check` is the command whose status reports those).
+ * HTTP/1.1 included.  json 1 writes one JSON object instead: mode, local, scheme, host,
+ * sni, certificate (as check writes it, or null), site, site_id, backend, status and
+ * reason (HTTP.SYS's 400 or 503 and its HTTPERR reason, or null when a site answers),
+ * verdict (null for plain HTTP), why, and steps: the narration's lines.  Returns 0 or -1
+ * on a write error (a predicted client error is not a failure of explain: `check` is the
+ * command whose status reports those).
  */
-int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out);
+int views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, int json,
+    FILE *out);
 
 #endif

@@ -2,24 +2,43 @@
 # gen-iis.sh — a large IIS server's two files, generated: an applicationHost.config with N
 # sites and the `netsh http show sslcert` output (Windows Server 2022 layout, CRLF) that goes
 # with it, as a hosting server with one SNI site per customer has them.  Used to measure
-# `sysbind import` and `sysbind -t` on 10,000 and 100,000 sites (item 8 of issue 12); the
-# files are made on demand, never committed.
+# `sysbind import` and `sysbind -t` on 10,000 and 100,000 sites (item 8 of issue 12) and
+# that they grow linearly with N (issue 20); the files are made on demand, never committed.
 #
-#   scripts/gen-iis.sh N DIR        writes DIR/applicationHost.config and DIR/sslcert.txt
+#   scripts/gen-iis.sh [--locations] N DIR
+#                                   writes DIR/applicationHost.config and DIR/sslcert.txt
 #
 # Site i (1..N) is "Customer i" with id i, bindings http/*:80:siteI.example.com and
 # https/*:443:siteI.example.com with sslFlags="1" (SNI), and a hostnameport entry
 # siteI.example.com:443 in the netsh output; one ipport entry 0.0.0.0:443 is the default
 # certificate for clients without SNI.  Every tenth site is stopped (serverAutoStart).
+# With --locations each site also has the client-certificate rules a hosting panel writes
+# after <system.applicationHost>: <location path="Customer I"> with access sslFlags="Ssl"
+# (the site's own flags) and <location path="Customer I/secure"> with "Ssl,
+# SslNegotiateCert" (a [location] of its own).
 set -euo pipefail
+locations=0
+if [ "${1:-}" = --locations ]; then
+	locations=1
+	shift
+fi
 if [ $# -ne 2 ] || ! [[ "$1" =~ ^[1-9][0-9]*$ ]]; then
-	echo "usage: $0 N DIR" >&2
+	echo "usage: $0 [--locations] N DIR" >&2
 	exit 2
 fi
 n=$1 dir=$2
 mkdir -p "$dir"
 
-awk -v n="$n" 'BEGIN {
+awk -v n="$n" -v locations="$locations" 'function access(path, flags) {
+	printf "    <location path=\"%s\">\n", path
+	print "        <system.webServer>"
+	print "            <security>"
+	printf "                <access sslFlags=\"%s\" />\n", flags
+	print "            </security>"
+	print "        </system.webServer>"
+	print "    </location>"
+}
+BEGIN {
 	print "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	print "<configuration>"
 	print "    <system.applicationHost>"
@@ -42,6 +61,10 @@ awk -v n="$n" 'BEGIN {
 	print "            <applicationDefaults applicationPool=\"DefaultAppPool\" />"
 	print "        </sites>"
 	print "    </system.applicationHost>"
+	for (i = 1; locations && i <= n; i++) {
+		access(sprintf("Customer %d", i), "Ssl")
+		access(sprintf("Customer %d/secure", i), "Ssl, SslNegotiateCert")
+	}
 	print "</configuration>"
 }' >"$dir/applicationHost.config"
 

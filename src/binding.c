@@ -819,3 +819,139 @@ binding_route(const struct conf *cfg, enum binding_proto proto,
 	}
 	return 0;
 }
+
+/* ---- sites sharing one HTTPS binding ---- */
+
+/* In iis8 mode an https binding whose host has an SNI entry (or whose port a ccs one) is
+ * what IIS calls "Require Server Name Indication": it shares no ipport certificate. */
+static int
+binding_uses_sni(const struct conf *c, const struct binding *b)
+{
+	struct sslcert_key k;
+
+	if (c->mode != CONF_MODE_IIS8 || b->host[0] == '\0')
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_CCS;
+	k.port = b->port;
+	if (conf_find_sslcert(c, &k) != NULL)
+		return 1;
+	k.kind = SSLCERT_HOSTNAMEPORT;
+	snprintf(k.host, sizeof(k.host), "%s", b->host);
+	return conf_find_sslcert(c, &k) != NULL;
+}
+
+void
+binding_shares_free(struct binding_share *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		free(s[i].members);
+	free(s);
+}
+
+int
+binding_shares(const struct conf *c, struct binding_share **out, size_t *nout)
+{
+	struct cert_choice ch;
+	struct binding_share_member *m = NULL;
+	struct binding_share *shares = NULL;
+	size_t *head = NULL, *next = NULL, *tail = NULL, *count = NULL;
+	size_t i, k, e, o, nb = 0, ord = 0, nshares = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < c->nsites; i++)
+		nb += c->sites[i].nbindings;
+	if (nb == 0 || c->nsslcerts == 0)
+		return 0;
+	/* one list per entry, chained through next[] (1-based; 0 ends a list) */
+	if ((head = calloc(c->nsslcerts, sizeof(*head))) == NULL ||
+	    (tail = calloc(c->nsslcerts, sizeof(*tail))) == NULL ||
+	    (count = calloc(c->nsslcerts, sizeof(*count))) == NULL ||
+	    (next = calloc(nb, sizeof(*next))) == NULL || (m = calloc(nb, sizeof(*m))) == NULL)
+		goto done;
+	for (i = 0; i < c->nsites; i++) {
+		for (k = 0; k < c->sites[i].nbindings; k++) {
+			const struct binding *b = &c->sites[i].bindings[k];
+			struct binding_addr local = b->addr;
+
+			if (b->proto != BINDING_HTTPS || binding_uses_sni(c, b))
+				continue;
+			if (local.family == AF_UNSPEC) {
+				memset(&local, 0, sizeof(local));
+				local.family = AF_INET;
+			}
+			binding_choose_cert(c, &local, b->port, NULL, &ch);
+			if (ch.entry == NULL || ch.entry->key.kind != SSLCERT_IPPORT)
+				continue;
+			e = (size_t)(ch.entry - c->sslcerts);
+			m[ord].site = &c->sites[i];
+			m[ord].binding = b;
+			if (head[e] == 0)
+				head[e] = ord + 1;
+			else
+				next[tail[e] - 1] = ord + 1;
+			tail[e] = ord + 1;
+			count[e]++;
+			ord++;
+		}
+	}
+	for (e = 0; e < c->nsslcerts; e++) {
+		const struct binding_share_member *first = NULL;
+		int other_site = 0, other_host = 0;
+
+		for (o = head[e]; o != 0; o = next[o - 1]) {
+			if (first == NULL) {
+				first = &m[o - 1];
+				continue;
+			}
+			other_site |= m[o - 1].site != first->site;
+			other_host |= strcmp(m[o - 1].binding->host, first->binding->host) != 0;
+		}
+		if (!other_site || !other_host)
+			count[e] = 0;   /* not shared */
+		else
+			nshares++;
+	}
+	if (nshares > 0 && (shares = calloc(nshares, sizeof(*shares))) == NULL)
+		goto done;
+	for (e = 0, i = 0; e < c->nsslcerts && i < nshares; e++) {
+		struct binding_share *s = &shares[i];
+
+		if (count[e] == 0)
+			continue;
+		s->entry = &c->sslcerts[e];
+		if ((s->members = calloc(count[e], sizeof(*s->members))) == NULL) {
+			binding_shares_free(shares, i);
+			shares = NULL;
+			goto done;
+		}
+		for (o = head[e]; o != 0; o = next[o - 1])
+			s->members[s->nmembers++] = m[o - 1];
+		i++;
+	}
+	*out = shares;
+	*nout = nshares;
+	rc = 0;
+done:
+	free(head);
+	free(tail);
+	free(count);
+	free(next);
+	free(m);
+	return rc;
+}
+
+const struct binding_share *
+binding_share_of(const struct binding_share *s, size_t n, const struct conf_sslcert *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i].entry == e)
+			return &s[i];
+	return NULL;
+}

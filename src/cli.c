@@ -10,52 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "cli.h"
 #include "conf.h"
+#include "control.h"
 #include "daemon.h"
 #include "edit.h"
 #include "file.h"
 #include "hostcheck.h"
 #include "import.h"
 #include "listener.h"
+#include "quick.h"
 #include "version.h"
 #include "views.h"
-
-static const char usage_text[] =
-"usage: sysbind [-c FILE] [-v]                 run in the foreground (default FILE: " CLI_DEFAULT_CONF ")\n"
-"       sysbind -t [-c FILE]                   check the configuration, load every certificate, bind\n"
-"                                              every address and open every log as the daemon will\n"
-"       sysbind check [-c FILE] [--json]       predict, per https binding, which certificate a client\n"
-"                                              with and without SNI gets, and the verdict\n"
-"       sysbind explain [-c FILE] --local IP:PORT --host NAME [--sni NAME | --no-sni] [--http]\n"
-"                       [--path /P] [--tls 1.2|1.3] [--h2]\n"
-"                                              walk one hypothetical connection through every step\n"
-"                                              (default: SNI = host; --http skips TLS; --path, --tls\n"
-"                                              and --h2: what the path's client-certificate policy does)\n"
-"       sysbind show sslcert [-c FILE]         the certificate table as `netsh http show sslcert`\n"
-"       sysbind list site [-c FILE]            the sites as `appcmd list site`\n"
-"       sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]\n"
-"                                              a configuration from a real IIS server's files\n"
-"       sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
-"                                              (set site /site.name:NAME /+bindings.[...], list site)\n"
-"       sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
-"                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n"
-"       sysbind --version | --help\n"
-"\n"
-"  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
-"  -v        trace every connection's decisions, whatever the file says\n"
-"\n"
-"exit status: 0 success; 1 `check` predicted at least one client error, -t found an\n"
-"address or log the host refuses, the daemon did not start or failed at run time, or\n"
-"appcmd/netsh refused the change; 2 bad command line or invalid configuration.\n";
-
-void
-cli_usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
 
 /* The options, as bits, so each command can say which it takes. */
 enum {
@@ -63,44 +33,305 @@ enum {
 	OPT_LOCAL = 1 << 4, OPT_HOST = 1 << 5, OPT_SNI = 1 << 6, OPT_NO_SNI = 1 << 7,
 	OPT_HTTP = 1 << 8, OPT_VERSION = 1 << 9, OPT_HELP = 1 << 10,
 	OPT_APPHOST = 1 << 11, OPT_SSLCERT = 1 << 12, OPT_CERT_STORE = 1 << 13, OPT_O = 1 << 14,
-	OPT_PATH = 1 << 15, OPT_TLS = 1 << 16, OPT_H2 = 1 << 17,
+	OPT_PATH = 1 << 15, OPT_TLS = 1 << 16, OPT_H2 = 1 << 17, OPT_S = 1 << 18,
 };
 
+/* Every option: its name, the name of its value (NULL: it takes none), and one line of
+ * help (a command's help lists the options it takes). */
 static const struct {
 	const char *name;
 	int         bit;
-	int         takes_value;
+	const char *value;
+	const char *help;
 } cli_options[] = {
-	{ "-c", OPT_C, 1 },
-	{ "-v", OPT_V, 0 },
-	{ "-t", OPT_T, 0 },
-	{ "--json", OPT_JSON, 0 },
-	{ "--local", OPT_LOCAL, 1 },
-	{ "--host", OPT_HOST, 1 },
-	{ "--sni", OPT_SNI, 1 },
-	{ "--no-sni", OPT_NO_SNI, 0 },
-	{ "--http", OPT_HTTP, 0 },
-	{ "--version", OPT_VERSION, 0 },
-	{ "--help", OPT_HELP, 0 },
-	{ "-h", OPT_HELP, 0 },
-	{ "--applicationhost", OPT_APPHOST, 1 },
-	{ "--sslcert", OPT_SSLCERT, 1 },
-	{ "--cert-store", OPT_CERT_STORE, 1 },
-	{ "-o", OPT_O, 1 },
-	{ "--path", OPT_PATH, 1 },
-	{ "--tls", OPT_TLS, 1 },
-	{ "--h2", OPT_H2, 0 },
+	{ "-c", OPT_C, "FILE", "configuration file (default " CLI_DEFAULT_CONF ")" },
+	{ "-v", OPT_V, NULL, "trace every connection's decisions, whatever the file says" },
+	{ "-t", OPT_T, NULL, "check the configuration, load every certificate, bind every address "
+	  "and open every log as the daemon will, exit" },
+	{ "-s", OPT_S, "ACTION", "signal the daemon of FILE's pid_file: reload, reopen, stop, "
+	  "quit" },
+	{ "--json", OPT_JSON, NULL, "JSON, for scripts" },
+	{ "--local", OPT_LOCAL, "IP:PORT", "the connection's local address" },
+	{ "--host", OPT_HOST, "NAME", "the request's Host" },
+	{ "--sni", OPT_SNI, "NAME", "the SNI the client sends (default: the host)" },
+	{ "--no-sni", OPT_NO_SNI, NULL, "the client sends no SNI" },
+	{ "--http", OPT_HTTP, NULL, "plain HTTP: no TLS" },
+	{ "--version", OPT_VERSION, NULL, "sysbind's version and its libraries'" },
+	{ "--help", OPT_HELP, NULL, "this help" },
+	{ "-h", OPT_HELP, NULL, "this help" },
+	{ "--applicationhost", OPT_APPHOST, "FILE", "IIS's applicationHost.config" },
+	{ "--sslcert", OPT_SSLCERT, "FILE", "the text of `netsh http show sslcert`" },
+	{ "--cert-store", OPT_CERT_STORE, "DIR", "the certificates exported from the server" },
+	{ "-o", OPT_O, "OUT", "write the configuration to OUT (default: standard output)" },
+	{ "--path", OPT_PATH, "/P", "the request's path (its client-certificate policy)" },
+	{ "--tls", OPT_TLS, "1.2|1.3", "the client's TLS version (default: the highest)" },
+	{ "--h2", OPT_H2, NULL, "the client speaks HTTP/2 when offered" },
 };
+#define CLI_NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+/*
+ * Every command: the word that names it (NULL: chosen by an option, `-t`), the object
+ * word it needs after it, the options it takes, how many words it uses (-1: every one,
+ * handed to it in o->args), what to say when its object is missing, and its lines of the
+ * usage text (continuation lines indented to follow "usage: ").  The usage text, each
+ * command's help, the typo suggestions and the bash completion's list (`sysbind help
+ * --commands`) are all made from this table.
+ */
+struct cli_command_def {
+	enum cli_command cmd;
+	const char      *word;
+	const char      *object;
+	int              select;   /* word NULL: the option bit that chooses it (0: run) */
+	int              allowed;
+	int              words;
+	const char      *missing;
+	const char      *usage;
+};
+
+static const struct cli_command_def cli_commands[] = {
+	{ CLI_RUN, NULL, NULL, 0, OPT_C | OPT_V, 0, NULL,
+	  "sysbind [-c FILE] [-v]                 run in the foreground (default FILE: "
+	  CLI_DEFAULT_CONF ")\n" },
+	{ CLI_TEST, NULL, NULL, OPT_T, OPT_T | OPT_C, 0, NULL,
+	  "sysbind -t [-c FILE]                   check the configuration, load every certificate, bind\n"
+	  "                                              every address and open every log as the daemon will\n" },
+	{ CLI_SIGNAL, NULL, NULL, OPT_S, OPT_S | OPT_C, 0, NULL,
+	  "sysbind -s reload|reopen|stop|quit [-c FILE]\n"
+	  "                                              signal the daemon FILE's pid_file names:\n"
+	  "                                              reload (SIGHUP), reopen the logs (SIGUSR1),\n"
+	  "                                              stop or quit (SIGTERM: finish requests, exit)\n" },
+	{ CLI_CHECK, "check", NULL, 0, OPT_C | OPT_JSON, 1, NULL,
+	  "sysbind check [-c FILE] [--json]       predict, per https binding, which certificate a client\n"
+	  "                                              with and without SNI gets, and the verdict\n" },
+	{ CLI_EXPLAIN, "explain", NULL, 0, OPT_C | OPT_LOCAL | OPT_HOST | OPT_SNI | OPT_NO_SNI |
+	  OPT_HTTP | OPT_PATH | OPT_TLS | OPT_H2 | OPT_JSON, 1, NULL,
+	  "sysbind explain [-c FILE] --local IP:PORT --host NAME [--sni NAME | --no-sni] [--http]\n"
+	  "                       [--path /P] [--tls 1.2|1.3] [--h2] [--json]\n"
+	  "                                              walk one hypothetical connection through every step\n"
+	  "                                              (default: SNI = host; --http skips TLS; --path, --tls\n"
+	  "                                              and --h2: what the path's client-certificate policy does)\n" },
+	{ CLI_SHOW_SSLCERT, "show", "sslcert", 0, OPT_C | OPT_JSON, 2,
+	  "\"show\" takes one object: sslcert",
+	  "sysbind show sslcert [-c FILE] [--json]\n"
+	  "                                              the certificate table as `netsh http show sslcert`\n" },
+	{ CLI_LIST_SITE, "list", "site", 0, OPT_C | OPT_JSON, 2,
+	  "\"list\" takes one object: site",
+	  "sysbind list site [-c FILE] [--json]   the sites as `appcmd list site`\n" },
+	{ CLI_IMPORT, "import", NULL, 0, OPT_APPHOST | OPT_SSLCERT | OPT_CERT_STORE | OPT_O, 1,
+	  NULL,
+	  "sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]\n"
+	  "                                              a configuration from a real IIS server's files\n" },
+	{ CLI_APPCMD, "appcmd", NULL, 0, OPT_C, -1,
+	  "appcmd needs a command, e.g. appcmd list site",
+	  "sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
+	  "                                              (set site /site.name:NAME /+bindings.[...], list site)\n" },
+	{ CLI_NETSH, "netsh", "http", 0, OPT_C, -1,
+	  "netsh takes one context: http (netsh http show sslcert)",
+	  "sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
+	  "                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n" },
+	{ CLI_REVERSE_PROXY, "reverse-proxy", NULL, 0, 0, -1, NULL,
+	  "sysbind reverse-proxy --from TRIPLET --to URL [--cert F [--key F] | --pfx F] [--mode iis7|iis8]\n"
+	  "                      [--dir DIR] [--print-config]\n"
+	  "                                              a quick start with no file: a local CA, the curl line\n" },
+	{ CLI_HELP, "help", NULL, 0, 0, -1, NULL,
+	  "sysbind help [COMMAND]                 this text, or one command's usage and options\n" },
+	{ CLI_VERSION_CMD, NULL, NULL, OPT_VERSION, OPT_VERSION, 0, NULL,
+	  "sysbind --version | --help\n" },
+};
+#define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+static const char usage_footer[] =
+"\n"
+"  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
+"  -v        trace every connection's decisions, whatever the file says\n"
+"\n"
+"exit status: 0 success; 1 `check` predicted at least one client error, -t found an\n"
+"address or log the host refuses, the daemon did not start or failed at run time,\n"
+"appcmd/netsh refused the change, or -s found no running daemon; 2 bad command line or\n"
+"invalid configuration.\n";
+
+/* Write one command's usage lines, the first after prefix. */
+static void
+usage_lines(FILE *f, const struct cli_command_def *c, const char *prefix)
+{
+	fputs(prefix, f);
+	fputs(c->usage, f);
+}
+
+void
+cli_usage(FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		usage_lines(f, &cli_commands[i], i == 0 ? "usage: " : "       ");
+	fputs(usage_footer, f);
+}
+
+static const struct cli_command_def *
+command_of(enum cli_command cmd)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].cmd == cmd)
+			return &cli_commands[i];
+	return NULL;
+}
+
+static const struct cli_command_def *
+command_named(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].word != NULL && strcmp(cli_commands[i].word, word) == 0)
+			return &cli_commands[i];
+	return NULL;
+}
+
+static int
+option_bit(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NOPTIONS; i++)
+		if (strcmp(cli_options[i].name, name) == 0)
+			return cli_options[i].bit;
+	return 0;
+}
+
+/*
+ * The command a help topic names: a command word ("import", "show"), or the option that
+ * chooses one ("-t", "-s", "--version"; "-c" and "-v": running the daemon).  NULL when
+ * it names none.
+ */
+static const struct cli_command_def *
+help_topic(const char *topic)
+{
+	int bit;
+	size_t i;
+
+	if (topic[0] != '-')
+		return command_named(topic);
+	if ((bit = option_bit(topic)) == 0)
+		return NULL;
+	if (bit == OPT_HELP)
+		return command_of(CLI_HELP);
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].select == bit)
+			return &cli_commands[i];
+	return bit == OPT_C || bit == OPT_V ? command_of(CLI_RUN) : NULL;
+}
+
+int
+cli_help(FILE *f, const char *topic)
+{
+	const struct cli_command_def *c;
+	size_t i;
+
+	if (topic == NULL) {
+		cli_usage(f);
+		return 0;
+	}
+	if ((c = help_topic(topic)) == NULL)
+		return -1;
+	if (c->cmd == CLI_REVERSE_PROXY) {
+		quick_usage(f);   /* its own parser's (quick.c) */
+		return 0;
+	}
+	usage_lines(f, c, "usage: ");
+	if (c->allowed != 0)
+		fputs("\n", f);
+	for (i = 0; i < CLI_NOPTIONS; i++) {
+		char left[64];
+
+		if (!(c->allowed & cli_options[i].bit) || strcmp(cli_options[i].name, "-h") == 0)
+			continue;
+		snprintf(left, sizeof(left), "%s%s%s", cli_options[i].name,
+		    cli_options[i].value != NULL ? " " : "",
+		    cli_options[i].value != NULL ? cli_options[i].value : "");
+		fprintf(f, "  %-24s %s\n", left, cli_options[i].help);
+	}
+	return 0;
+}
+
+/*
+ * The optimal string alignment distance of a and b (insertions, deletions, substitutions
+ * and swaps of two neighbours, each 1: "improt" is 1 from "import"), for words of up to
+ * 31 bytes; longer ones are "far" (99).
+ */
+static int
+word_distance(const char *a, const char *b)
+{
+	int d[32][32], i, j, la = (int)strlen(a), lb = (int)strlen(b);
+
+	if (la > 31 || lb > 31)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++)
+		for (j = 1; j <= lb; j++) {
+			int cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+/* "unknown command" for word, with the nearest command when one is near (at most 2
+ * edits, and fewer than the word's length: "x" is near nothing). */
+static void
+unknown_command(const char *word, char *err, size_t errlen)
+{
+	const char *best = NULL;
+	int bestd = 3, dist;
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++) {
+		if (cli_commands[i].word == NULL)
+			continue;
+		dist = word_distance(word, cli_commands[i].word);
+		if (dist < bestd && dist < (int)strlen(word)) {
+			bestd = dist;
+			best = cli_commands[i].word;
+		}
+	}
+	if (best != NULL)
+		snprintf(err, errlen, "unknown command \"%s\"; did you mean \"%s\"?", word, best);
+	else
+		snprintf(err, errlen, "unknown command \"%s\"", word);
+}
 
 static const char *
 opt_name(int bit)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(cli_options) / sizeof(cli_options[0]); i++)
+	for (i = 0; i < CLI_NOPTIONS; i++)
 		if (cli_options[i].bit == bit)
 			return cli_options[i].name;
 	return "?";
+}
+
+/* The name a command is called by in messages: "check", "show sslcert", "-t", "run". */
+static void
+command_label(const struct cli_command_def *c, char *buf, size_t len)
+{
+	if (c->word == NULL)
+		snprintf(buf, len, "%s", c->select != 0 ? opt_name(c->select) : "run");
+	else
+		snprintf(buf, len, "%s%s%s", c->word, c->object != NULL && c->words == 2 ? " " : "",
+		    c->object != NULL && c->words == 2 ? c->object : "");
 }
 
 /* Parse "127.0.0.1:443" or "[::1]:443" (an address a connection can have: not "*"). */
@@ -139,11 +370,11 @@ int
 cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 {
 	const char *words[3] = { NULL, NULL, NULL };
-	int nw = 0, seen = 0, allowed, i;
+	int nw = 0, seen = 0, i, used;
 	size_t k;
-	const char *cmdname, *bad_option = NULL, *late_option = NULL;
-	static const char *const commands[] = { "check", "explain", "show", "list", "import",
-	    "appcmd", "netsh" };
+	const char *bad_option = NULL, *late_option = NULL, *action = NULL;
+	const struct cli_command_def *c = NULL;
+	char label[64];
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = CLI_RUN;
@@ -167,11 +398,11 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			nw++;
 			continue;
 		}
-		for (k = 0; k < sizeof(cli_options) / sizeof(cli_options[0]); k++)
+		for (k = 0; k < CLI_NOPTIONS; k++)
 			if (strcmp(a, cli_options[k].name) == 0)
 				break;
-		if (k == sizeof(cli_options) / sizeof(cli_options[0]) && nw > 0 &&
-		    strcmp(words[0], "appcmd") == 0 && strchr(a, ':') != NULL) {
+		if (k == CLI_NOPTIONS && nw > 0 && strcmp(words[0], "appcmd") == 0 &&
+		    strchr(a, ':') != NULL) {
 			/* appcmd's own parameters may start with "-": -section:NAME */
 			if (o->nargs == CLI_MAX_ARGS) {
 				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
@@ -183,7 +414,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			nw++;
 			continue;
 		}
-		if (k == sizeof(cli_options) / sizeof(cli_options[0])) {
+		if (k == CLI_NOPTIONS) {
 			/* One after the command word is reported once the word is known:
 			 * "import --applicationhost F" is an unknown command first of all. */
 			if (bad_option == NULL && nw == 0)
@@ -198,7 +429,10 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 		seen |= bit;
-		if (cli_options[k].takes_value) {
+		if (cli_options[k].value != NULL && i + 1 < argc &&
+		    option_bit(argv[i + 1]) == OPT_HELP)
+			continue;   /* `-s --help`: the help about -s */
+		if (cli_options[k].value != NULL) {
 			if (i + 1 >= argc || argv[i + 1][0] == '\0') {
 				snprintf(err, errlen, "option %s needs a value", a);
 				return -1;
@@ -208,6 +442,7 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		switch (bit) {
 		case OPT_C:     o->conf_path = val; break;
 		case OPT_V:     o->verbose = 1; break;
+		case OPT_S:     action = val; break;
 		case OPT_JSON:  o->json = 1; break;
 		case OPT_LOCAL: o->local_text = val; break;
 		case OPT_HOST:  o->host = val; break;
@@ -231,121 +466,92 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 		}
 	}
 	if (seen & OPT_HELP) {
+		/* `COMMAND --help`: that command's help; `-s --help`: -s's; else all of it */
 		o->cmd = CLI_HELP;
+		o->nargs = 0;
+		if (nw > 1 && strcmp(words[0], "help") == 0)
+			o->topic = words[1];
+		else if (nw > 0)
+			o->topic = words[0];
+		else if (seen & (OPT_S | OPT_T))
+			o->topic = opt_name(seen & OPT_S ? OPT_S : OPT_T);
+		if (o->topic != NULL && help_topic(o->topic) == NULL) {
+			unknown_command(o->topic, err, errlen);
+			return -1;
+		}
 		return 0;
 	}
 	if (bad_option != NULL) {
 		snprintf(err, errlen, "unknown option \"%s\"", bad_option);
 		return -1;
 	}
-	if (nw > 0) {
-		for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
-			if (strcmp(words[0], commands[k]) == 0)
-				break;
-		if (k == sizeof(commands) / sizeof(commands[0])) {
-			snprintf(err, errlen, "unknown command \"%s\"", words[0]);
-			return -1;
-		}
+	if (nw > 0 && (c = command_named(words[0])) == NULL) {
+		unknown_command(words[0], err, errlen);
+		return -1;
 	}
+	if (c != NULL)
+		o->topic = c->word;
 	if (late_option != NULL) {
 		snprintf(err, errlen, "unknown option \"%s\"", late_option);
 		return -1;
 	}
 
 	if (nw == 0) {
-		if (seen & OPT_VERSION) {
-			o->cmd = CLI_VERSION_CMD;
-			cmdname = "--version";
-			allowed = OPT_VERSION;
-		} else if (seen & OPT_T) {
-			o->cmd = CLI_TEST;
-			cmdname = "-t";
-			allowed = OPT_T | OPT_C;
-		} else {
-			o->cmd = CLI_RUN;
-			cmdname = "run";
-			allowed = OPT_C | OPT_V;
-		}
-	} else if (seen & (OPT_T | OPT_VERSION)) {
+		/* the option that chooses a command, the table's last first (--version, -s, -t) */
+		for (k = CLI_NCOMMANDS; k-- > 0 && c == NULL;)
+			if (cli_commands[k].word == NULL && (seen & cli_commands[k].select))
+				c = &cli_commands[k];
+		if (c == NULL)
+			c = command_of(CLI_RUN);
+	} else if (seen & (OPT_T | OPT_VERSION | OPT_S)) {
 		snprintf(err, errlen, "%s takes no command (got \"%s\")",
-		    opt_name(seen & OPT_T ? OPT_T : OPT_VERSION), words[0]);
+		    opt_name(seen & OPT_T ? OPT_T : seen & OPT_S ? OPT_S : OPT_VERSION), words[0]);
 		return -1;
-	} else if (strcmp(words[0], "check") == 0) {
-		o->cmd = CLI_CHECK;
-		cmdname = "check";
-		allowed = OPT_C | OPT_JSON;
-	} else if (strcmp(words[0], "explain") == 0) {
-		o->cmd = CLI_EXPLAIN;
-		cmdname = "explain";
-		allowed = OPT_C | OPT_LOCAL | OPT_HOST | OPT_SNI | OPT_NO_SNI | OPT_HTTP | OPT_PATH |
-		    OPT_TLS | OPT_H2;
-	} else if (strcmp(words[0], "show") == 0) {
-		if (nw < 2 || strcmp(words[1], "sslcert") != 0) {
-			snprintf(err, errlen, "\"show\" takes one object: sslcert");
-			return -1;
-		}
-		o->cmd = CLI_SHOW_SSLCERT;
-		cmdname = "show sslcert";
-		allowed = OPT_C;
-	} else if (strcmp(words[0], "list") == 0) {
-		if (nw < 2 || strcmp(words[1], "site") != 0) {
-			snprintf(err, errlen, "\"list\" takes one object: site");
-			return -1;
-		}
-		o->cmd = CLI_LIST_SITE;
-		cmdname = "list site";
-		allowed = OPT_C;
-	} else if (strcmp(words[0], "import") == 0) {
-		o->cmd = CLI_IMPORT;
-		cmdname = "import";
-		allowed = OPT_APPHOST | OPT_SSLCERT | OPT_CERT_STORE | OPT_O;
-	} else if (strcmp(words[0], "appcmd") == 0) {
-		if (nw < 2) {
-			snprintf(err, errlen, "appcmd needs a command, e.g. appcmd list site");
-			return -1;
-		}
-		o->cmd = CLI_APPCMD;
-		cmdname = "appcmd";
-		allowed = OPT_C;
-	} else if (strcmp(words[0], "netsh") == 0) {
-		if (nw < 2 || strcmp(words[1], "http") != 0) {
-			snprintf(err, errlen, "netsh takes one context: http (netsh http show sslcert)");
-			return -1;
-		}
-		o->cmd = CLI_NETSH;
-		cmdname = "netsh";
-		allowed = OPT_C;
-	} else {
-		snprintf(err, errlen, "unknown command \"%s\"", words[0]);
+	} else if ((c->object != NULL && (nw < 2 || strcmp(words[1], c->object) != 0)) ||
+	    (c->words == -1 && c->missing != NULL && nw < 2)) {
+		snprintf(err, errlen, "%s", c->missing);
 		return -1;
 	}
+	o->cmd = c->cmd;
+	o->topic = c->word != NULL ? c->word : c->select != 0 ? opt_name(c->select) : NULL;
+	command_label(c, label, sizeof(label));
 
-	/* Words beyond the command's own. */
-	{
-		int used = (o->cmd == CLI_SHOW_SSLCERT || o->cmd == CLI_LIST_SITE) ? 2 :
-		    (o->cmd == CLI_CHECK || o->cmd == CLI_EXPLAIN || o->cmd == CLI_IMPORT) ? 1 :
-		    (o->cmd == CLI_APPCMD || o->cmd == CLI_NETSH) ? nw : 0;
-
-		if (nw > used) {
-			/* words[] holds 3: enough for "list site" plus the first extra one. */
-			snprintf(err, errlen, "unexpected argument \"%s\"", words[used]);
-			return -1;
-		}
+	/* Words beyond the command's own (words[] holds 3: enough for "list site" plus the
+	 * first extra one). */
+	used = c->words == -1 ? nw : c->words;
+	if (nw > used) {
+		snprintf(err, errlen, "unexpected argument \"%s\"", words[used]);
+		return -1;
 	}
-	if (seen & ~allowed) {
+	if (seen & ~c->allowed) {
 		int bit;
 
-		for (bit = 1; !(seen & ~allowed & bit); bit <<= 1)
+		for (bit = 1; !(seen & ~c->allowed & bit); bit <<= 1)
 			;
-		snprintf(err, errlen, "option %s is not valid with %s", opt_name(bit), cmdname);
+		snprintf(err, errlen, "option %s is not valid with %s", opt_name(bit), label);
 		return -1;
 	}
 
+	if (o->cmd == CLI_HELP) {
+		o->topic = nw > 1 ? words[1] : NULL;
+		if (nw > 2) {
+			snprintf(err, errlen, "unexpected argument \"%s\"", words[2]);
+			return -1;
+		}
+		if (o->topic != NULL && help_topic(o->topic) == NULL) {
+			unknown_command(o->topic, err, errlen);
+			return -1;
+		}
+	}
+	if (o->cmd == CLI_SIGNAL && (o->action = control_action_find(action)) == NULL) {
+		snprintf(err, errlen, "-s \"%s\": one of %s", action, control_action_names());
+		return -1;
+	}
 	if (o->cmd == CLI_IMPORT && o->applicationhost == NULL) {
 		snprintf(err, errlen, "import needs --applicationhost FILE");
 		return -1;
 	}
-	if (o->cmd != CLI_APPCMD && o->cmd != CLI_NETSH)
+	if (c->words != -1 || o->cmd == CLI_HELP)
 		o->nargs = 0;
 	if (o->cmd == CLI_EXPLAIN) {
 		if (o->local_text == NULL) {
@@ -425,20 +631,29 @@ load(const char *path, int flags)
  * -t, after the configuration loaded: what `nginx -t` also asks of the host.  Every
  * address is bound (a plain bind, released at once: listener_probe) and every log file
  * opened for appending and closed (hostcheck_log_file: a missing file is not made, its
- * directory must be writable).  A port held by the process the pid_file names (the daemon
- * of this configuration, running) is not tested, and a note says so.  Problems go to
+ * directory must be writable).  A port held by the process the pid file names (the
+ * configuration's pid_file or control.c's default: the daemon of this configuration,
+ * running) is not tested, and a note says so.  Problems go to
  * stderr, one per line, "error: ..." with what to do.  Returns 0 or -1.
  */
 static int
-run_test_host(const struct conf *cfg)
+run_test_host(const struct conf *cfg, const char *conf_path)
 {
 	const struct { const char *key, *path; } logs[] = {
 		{ "access_log", cfg->access_log }, { "httperr_log", cfg->httperr_log },
 	};
 	size_t errlen = 64 * 1024, i;
 	char *err = malloc(errlen), *notes = malloc(errlen), *p, *nl;
-	long own = hostcheck_pid_file(cfg->pid_file);
+	char *pid_file = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
+	    control_default_pid_file(conf_path, geteuid() == 0);
+	char why[512];
+	long own = -1;
+	pid_t pid;
 	int rc = 0;
+
+	if (pid_file != NULL && control_find(pid_file, &pid, why, sizeof(why)) == CONTROL_RUNNING)
+		own = (long)pid;
+	free(pid_file);
 
 	if (err == NULL || notes == NULL) {
 		free(err);
@@ -523,6 +738,40 @@ run_import(const struct cli_opts *o)
 	return status;
 }
 
+/*
+ * `-s ACTION`: the daemon of the configuration, found by its pid_file (or the default one
+ * the daemon uses, control_default_pid_file), sent the action's signal.  The file is read
+ * as the daemon would read it, without certificates: a file the daemon would refuse is not
+ * sent to it for a reload (exit 2; the running daemon keeps its configuration), and its
+ * errors are printed.  Returns the exit status: 0 sent, 1 no daemon reached, 2 a bad file.
+ */
+static int
+run_signal(const struct cli_opts *o)
+{
+	struct conf *cfg;
+	char err[1024], *path;
+	int status;
+
+	if ((cfg = load(o->conf_path, 0)) == NULL) {
+		fprintf(stderr, "sysbind: -s %s not sent: %s is not a valid configuration%s\n",
+		    o->action->name, o->conf_path, o->action->signo == SIGHUP ?
+		    " (the daemon would refuse it, and keeps serving the one it has)" : "");
+		return CLI_EXIT_USAGE;
+	}
+	path = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
+	    control_default_pid_file(o->conf_path, geteuid() == 0);
+	conf_free(cfg);
+	if (path == NULL) {
+		fprintf(stderr, "sysbind: out of memory\n");
+		return CLI_EXIT_PREDICT;
+	}
+	status = control_send(path, o->action, err, sizeof(err));
+	if (status != 0)
+		fprintf(stderr, "sysbind: -s %s: %s\n", o->action->name, err);
+	free(path);
+	return status;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -531,15 +780,28 @@ cli_main(int argc, char **argv)
 	char err[512];
 	int status = CLI_EXIT_OK, n;
 
+	if (argc > 1 && strcmp(argv[1], "reverse-proxy") == 0)
+		return quick_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sysbind: %s\n", err);
-		cli_usage(stderr);
+		if (strncmp(err, "unknown command", 15) == 0)
+			fprintf(stderr, "sysbind: `sysbind help` lists the commands\n");
+		else if (o.topic == NULL || cli_help(stderr, o.topic) != 0)
+			cli_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
 	switch (o.cmd) {
 	case CLI_HELP:
-		cli_usage(stdout);
+		cli_help(stdout, o.topic);
 		return finish_output(CLI_EXIT_OK);
+	case CLI_SIGNAL:
+		return run_signal(&o);
+	case CLI_REVERSE_PROXY:
+		/* quick_main took it above, when it came first; an option before it is one
+		 * reverse-proxy does not know */
+		fprintf(stderr, "sysbind: reverse-proxy comes first: sysbind reverse-proxy "
+		    "--from TRIPLET --to URL ...\n");
+		return CLI_EXIT_USAGE;
 	case CLI_VERSION_CMD:
 		version_print(stdout);
 		return finish_output(CLI_EXIT_OK);
@@ -565,7 +827,7 @@ cli_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	switch (o.cmd) {
 	case CLI_TEST:
-		if (run_test_host(cfg) != 0) {
+		if (run_test_host(cfg, o.conf_path) != 0) {
 			fprintf(stderr, "sysbind: configuration file %s test failed\n", o.conf_path);
 			status = CLI_EXIT_PREDICT;
 			break;
@@ -584,14 +846,20 @@ cli_main(int argc, char **argv)
 			.tls = o.tls, .h2 = o.h2,
 		};
 
-		views_explain(cfg, &c, time(NULL), stdout);
+		views_explain(cfg, &c, time(NULL), o.json, stdout);
 		break;
 	}
 	case CLI_SHOW_SSLCERT:
-		views_show_sslcert(cfg, stdout, stderr);
+		if (o.json)
+			views_show_sslcert_json(cfg, stdout);
+		else
+			views_show_sslcert(cfg, stdout, stderr);
 		break;
 	case CLI_LIST_SITE:
-		views_list_site(cfg, stdout);
+		if (o.json)
+			views_list_site_json(cfg, stdout);
+		else
+			views_list_site(cfg, stdout);
 		break;
 	default:
 		break;

@@ -36,7 +36,6 @@
 
 #define CONF_HEADER_MAX  4096   /* a section header line, read here rather than by inih */
 #define CONF_ERR_RESERVE 40     /* room kept for "... and N more" */
-#define CONF_LIST_MAX    10     /* bindings named in one IIS Manager warning */
 
 /* ---- the key table ---- */
 
@@ -55,7 +54,8 @@ static const struct conf_word profile_words[] = {
 	{ "modern", CONF_TLS_PROFILE_MODERN }, { "server2022", CONF_TLS_PROFILE_SERVER2022 },
 	{ NULL, 0 } };
 static const struct conf_word layout_words[] = {
-	{ "2012", 2012 }, { "2019", 2019 }, { "2022", 2022 }, { "2025", 2025 }, { NULL, 0 } };
+	{ "2008", 2008 }, { "2012", 2012 }, { "2016", 2016 }, { "2019", 2019 }, { "2022", 2022 },
+	{ "2025", 2025 }, { NULL, 0 } };
 /* netsh's enable/disable: which of the two sets the key's bit */
 static const struct conf_word enable_sets[] = {
 	{ "enable", 1 }, { "disable", 0 }, { NULL, 0 } };
@@ -200,8 +200,8 @@ static const struct conf_key conf_table[] = {
 	  "certificate revocation lists (a PEM or DER file, or a directory of them) for client "
 	  "certificates' revocation checks", 0, SRV(crl) },
 	{ K_SRV, "show_layout", CONF_TYPE_WORD, "2022", 0, 0, layout_words, NULL, NULL,
-	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2012, "
-	  "2019, 2022 or 2025", 0, SRV(show_layout) },
+	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2008 "
+	  "(and 2008 R2), 2012, 2016, 2019, 2022 or 2025", 0, SRV(show_layout) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
@@ -215,49 +215,49 @@ static const struct conf_key conf_table[] = {
 	  CERTKINDS | CONF_KEY_EMPTY_OK | CONF_KEY_SECRET, SSL(pfx_password) },
 	{ K_SSL, "certhash", CONF_TYPE_THUMBPRINT, NULL, 0, 0, NULL, "certhash", NULL,
 	  "the certificate's SHA-1 thumbprint, looked up in [server] cert_store", CERTKINDS,
-	  SSLF(certhash), 0, "Certificate Hash", 2012, 0 },
+	  SSLF(certhash), 0, "Certificate Hash", 2008, 0 },
 	{ K_SSL, "appid", CONF_TYPE_GUID, NULL, 0, 0, NULL, "appid", NULL,
 	  "the application id netsh shows", CERTKINDS | CONF_KEY_CCS, SSLF(appid), 0,
-	  "Application ID", 2012, 0 },
+	  "Application ID", 2008, 0 },
 	{ K_SSL, "certstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "certstorename",
 	  "a store name, e.g. MY", "the Windows certificate store netsh names; unset: netsh "
 	  "shows (null), as after an add without it", CERTKINDS, SSLF(certstorename), 0,
-	  "Certificate Store Name", 2012, 0 },
+	  "Certificate Store Name", 2008, 0 },
 	{ K_SSL, "verifyclientcertrevocation", T_SW, "enable", 0, 0, enable_clears,
 	  "verifyclientcertrevocation", "enable or disable", "check client certificates against "
 	  "[server] crl", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_REVOCATION,
-	  "Verify Client Certificate Revocation", 2012, 0 },
+	  "Verify Client Certificate Revocation", 2008, 0 },
 	{ K_SSL, "verifyrevocationwithcachedclientcertonly", T_SW, "disable", 0, 0, enable_sets,
 	  "verifyrevocationwithcachedclientcertonly", "enable or disable", "use cached CRLs "
 	  "only (the crl files are all sysbind has: said in the verdict)", ALLKINDS,
 	  SSLF(checkmode), CONF_CHECK_CACHED_ONLY,
-	  "Verify Revocation Using Cached Client Certificate Only", 2012, 0 },
+	  "Verify Revocation Using Cached Client Certificate Only", 2008, 0 },
 	{ K_SSL, "usagecheck", T_SW, "enable", 0, 0, enable_clears, "usagecheck",
 	  "enable or disable", "a client certificate must allow client authentication (its "
 	  "extended key usage)", ALLKINDS, SSLF(checkmode), CONF_CHECK_NO_USAGE_CHECK,
-	  "Usage Check", 2012, 0 },
+	  "Usage Check", 2008, 0 },
 	{ K_SSL, "revocationfreshnesstime", T_NUM, "0", 0, 4294967295UL, NULL,
 	  "revocationfreshnesstime", NULL, "seconds after its issue a CRL is stale (the status "
 	  "of what it covers is then unknown: 403.16); 0: good until its nextUpdate", ALLKINDS,
-	  SSLF(revocationfreshnesstime), 0, "Revocation Freshness Time", 2012, 0 },
+	  SSLF(revocationfreshnesstime), 0, "Revocation Freshness Time", 2008, 0 },
 	{ K_SSL, "urlretrievaltimeout", T_NUM, "0", 0, 4294967295UL, NULL, "urlretrievaltimeout",
 	  NULL, "milliseconds to fetch a CRL (shown only: sysbind fetches no URL)", ALLKINDS,
-	  SSLF(urlretrievaltimeout), 0, "URL Retrieval Timeout", 2012, 0 },
+	  SSLF(urlretrievaltimeout), 0, "URL Retrieval Timeout", 2008, 0 },
 	{ K_SSL, "sslctlidentifier", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlidentifier",
 	  NULL, "the certificate trust list's identifier (shown only: Windows Server 2012 and "
 	  "later use the store, not the CTL)", ALLKINDS, SSLF(sslctlidentifier), 0,
-	  "Ctl Identifier", 2012, 0 },
+	  "Ctl Identifier", 2008, 0 },
 	{ K_SSL, "sslctlstorename", CONF_TYPE_STRING, NULL, 0, 0, NULL, "sslctlstorename",
 	  "a directory", "the CA certificates whose names the CertificateRequest lists: a "
 	  "directory (relative to this file) named like the Windows store, e.g. "
 	  "ClientAuthIssuer; unset: an empty list", ALLKINDS, SSLF(sslctlstorename), 0,
-	  "Ctl Store Name", 2012, 0 },
-	NETSH_FLAG("dsmapperusage", "disable", CONF_SSL_USE_DS_MAPPER, 0, "DS Mapper Usage", 2012,
+	  "Ctl Store Name", 2008, 0 },
+	NETSH_FLAG("dsmapperusage", "disable", CONF_SSL_USE_DS_MAPPER, 0, "DS Mapper Usage", 2008,
 	    "map client certificates to Windows accounts (shown only: no directory here)"),
 	NETSH_FLAG("clientcertnegotiation", "disable", CONF_SSL_NEGOTIATE_CLIENT_CERT, 0,
-	    "Negotiate Client Certificate", 2012, "ask for a client certificate in the first "
+	    "Negotiate Client Certificate", 2008, "ask for a client certificate in the first "
 	    "handshake, not by renegotiating later (the fix for TLS 1.3 and HTTP/2)"),
-	NETSH_FLAG("reject", "disable", CONF_SSL_REJECT, 0, "Reject Connections", 2019,
+	NETSH_FLAG("reject", "disable", CONF_SSL_REJECT, 0, "Reject Connections", 2016,
 	    "refuse the handshakes this entry is chosen for"),
 	NETSH_FLAG("disablehttp2", "disable", CONF_SSL_DISABLE_HTTP2, SETW, "Disable HTTP2", 2019,
 	    "offer no h2 in ALPN here"),
@@ -326,6 +326,42 @@ static const struct conf_key conf_table[] = {
 };
 
 #define CONF_NKEYS (sizeof(conf_table) / sizeof(conf_table[0]))
+
+/* The fields of Windows Server 2008 R2's netsh (a capture in tests/fixtures/iis/README.md,
+ * netsh-2008r2.txt): label and padding as printed, and whether a space follows the value. */
+static const struct {
+	const char *label, *lead;
+	int         trail;
+} netsh2008[] = {
+	{ "IP:port", "IP:port                 ", 1 },
+	{ "Certificate Hash", "Certificate Hash        ", 0 },
+	{ "Application ID", "Application ID          ", 1 },
+	{ "Certificate Store Name", "Certificate Store Name  ", 1 },
+	{ "Verify Client Certificate Revocation", "Verify Client Certificate Revocation    ", 0 },
+	{ "Verify Revocation Using Cached Client Certificate Only",
+	  "Verify Revocation Using Cached Client Certificate Only    ", 0 },
+	{ "Usage Check", "Usage Check    ", 0 },
+	{ "Revocation Freshness Time", "Revocation Freshness Time ", 1 },
+	{ "URL Retrieval Timeout", "URL Retrieval Timeout   ", 1 },
+	{ "Ctl Identifier", "Ctl Identifier          ", 1 },
+	{ "Ctl Store Name", "Ctl Store Name          ", 1 },
+	{ "DS Mapper Usage", "DS Mapper Usage    ", 0 },
+	{ "Negotiate Client Certificate", "Negotiate Client Certificate    ", 0 },
+};
+
+const char *
+conf_netsh2008_lead(const char *label, int *trail)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(netsh2008) / sizeof(netsh2008[0]); i++)
+		if (strcasecmp(netsh2008[i].label, label) == 0) {
+			*trail = netsh2008[i].trail;
+			return netsh2008[i].lead;
+		}
+	*trail = 0;
+	return NULL;
+}
 
 const struct conf_key *
 conf_keys(size_t *n)
@@ -2498,126 +2534,24 @@ conf_load_certs(struct conf_parser *p)
 
 /* ---- IIS Manager's warnings ---- */
 
-/* In iis8 mode an https binding whose host has an SNI entry is what IIS calls "Require
- * Server Name Indication": IIS Manager does not warn about sharing for it. */
-static int
-conf_binding_uses_sni(const struct conf *c, const struct binding *b)
-{
-	struct sslcert_key k;
-
-	if (c->mode != CONF_MODE_IIS8 || b->host[0] == '\0')
-		return 0;
-	memset(&k, 0, sizeof(k));
-	k.kind = SSLCERT_CCS;
-	k.port = b->port;
-	if (conf_find_sslcert(c, &k) != NULL)
-		return 1;
-	k.kind = SSLCERT_HOSTNAMEPORT;
-	snprintf(k.host, sizeof(k.host), "%s", b->host);
-	return conf_find_sslcert(c, &k) != NULL;
-}
-
 /*
- * IIS Manager's warnings.  (a) https bindings of different sites and host names that get
- * one ipport entry's certificate when the client sends no SNI; (b) in iis8 mode, an https
- * port with no ipport entry at all.  Each binding is resolved once.
+ * IIS Manager's warning about an https port with no default SSL site: in iis8 mode, an
+ * https port with no ipport entry at all.  (Sites sharing one HTTPS binding are not a
+ * warning of every load: `check` and the edits that cause it say so, see
+ * binding_shares.)
  */
 static void
 conf_warnings(struct conf_parser *p)
 {
 	struct conf *c = p->c;
-	struct cert_choice ch;
-	size_t *head = NULL, *next = NULL, *bsite = NULL, *bidx = NULL, *tail = NULL;
 	unsigned char *ipport_port = NULL, *seen_port = NULL;
-	size_t i, k, e, nb = 0, ord;
-	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 600];
+	size_t i, k, e;
 
-	for (i = 0; i < c->nsites; i++)
-		nb += c->sites[i].nbindings;
-	if ((head = calloc(c->nsslcerts + 1, sizeof(*head))) == NULL ||
-	    (tail = calloc(c->nsslcerts + 1, sizeof(*tail))) == NULL ||
-	    (next = calloc(nb + 1, sizeof(*next))) == NULL ||
-	    (bsite = calloc(nb + 1, sizeof(*bsite))) == NULL ||
-	    (bidx = calloc(nb + 1, sizeof(*bidx))) == NULL ||
-	    (ipport_port = calloc(65536, 1)) == NULL || (seen_port = calloc(65536, 1)) == NULL) {
+	if ((ipport_port = calloc(65536, 1)) == NULL || (seen_port = calloc(65536, 1)) == NULL) {
 		p->nomem = 1;
 		goto done;
 	}
-	/* (a): each https binding (not one using SNI) joins the list of the ipport entry a
-	 * client without SNI gets on its address */
-	for (i = 0, ord = 0; i < c->nsites; i++) {
-		for (k = 0; k < c->sites[i].nbindings; k++) {
-			const struct binding *b = &c->sites[i].bindings[k];
-			struct binding_addr local = b->addr;
-
-			if (b->proto != BINDING_HTTPS || conf_binding_uses_sni(c, b))
-				continue;
-			if (local.family == AF_UNSPEC) {
-				memset(&local, 0, sizeof(local));
-				local.family = AF_INET;
-			}
-			binding_resolve_cert(c, &local, b->port, NULL, &ch);
-			if (ch.entry == NULL || ch.entry->key.kind != SSLCERT_IPPORT)
-				continue;
-			e = (size_t)(ch.entry - c->sslcerts);
-			bsite[ord] = i;
-			bidx[ord] = k;
-			if (head[e] == 0)
-				head[e] = ord + 1;
-			else
-				next[tail[e] - 1] = ord + 1;
-			tail[e] = ord + 1;
-			ord++;
-		}
-	}
-	for (e = 0; e < c->nsslcerts; e++) {
-		const struct conf_site *first_site = NULL;
-		const char *first_host = NULL;
-		int other_site = 0, other_host = 0;
-		size_t count = 0, o;
-		char *list = NULL;
-		size_t listlen = 0;
-		FILE *f;
-
-		for (o = head[e]; o != 0; o = next[o - 1]) {
-			const struct conf_site *s = &c->sites[bsite[o - 1]];
-			const struct binding *b = &s->bindings[bidx[o - 1]];
-
-			if (first_site == NULL) {
-				first_site = s;
-				first_host = b->host;
-			} else {
-				other_site |= s != first_site;
-				other_host |= strcmp(b->host, first_host) != 0;
-			}
-		}
-		if (!other_site || !other_host)
-			continue;
-		if ((f = open_memstream(&list, &listlen)) == NULL) {
-			p->nomem = 1;
-			goto done;
-		}
-		for (o = head[e]; o != 0; o = next[o - 1], count++) {
-			const struct conf_site *s = &c->sites[bsite[o - 1]];
-
-			if (count == CONF_LIST_MAX)
-				continue;
-			binding_format(&s->bindings[bidx[o - 1]], text, sizeof(text));
-			conf_site_label(s, label, sizeof(label));
-			fprintf(f, "%s%s of %s", count ? ", " : "", text, label);
-		}
-		if (count > CONF_LIST_MAX)
-			fprintf(f, " and %zu more", count - CONF_LIST_MAX);
-		fclose(f);
-		conf_warning(p, c->sslcerts[e].line, "At least one other site is using the same "
-		    "HTTPS binding and the binding is configured with a different certificate. Are "
-		    "you sure that you want to reuse this HTTPS binding and reassign the other site "
-		    "or sites to use the new certificate? (clients without SNI get the certificate "
-		    "of [sslcert %s] for: %s)", c->sslcerts[e].name, list != NULL ? list : "");
-		free(list);
-	}
-
-	/* (b): only the first https binding on each port speaks */
+	/* only the first https binding on each port speaks */
 	if (c->mode != CONF_MODE_IIS8)
 		goto done;
 	for (e = 0; e < c->nsslcerts; e++)
@@ -2640,11 +2574,6 @@ conf_warnings(struct conf_parser *p)
 		}
 	}
 done:
-	free(head);
-	free(tail);
-	free(next);
-	free(bsite);
-	free(bidx);
 	free(ipport_port);
 	free(seen_port);
 }

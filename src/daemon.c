@@ -9,7 +9,8 @@
  * A reload builds and checks everything before anything changes: the configuration with
  * every certificate, the TLS context, the logs it names and a probe bind of each address
  * it adds.  Any error is logged (every line) and the running generation keeps serving.
- * `workers`, `user` and `pid_file` take effect at start only.
+ * `workers`, `user` and `pid_file` take effect at start only.  The pid file (the
+ * configuration's, or control.c's default) is what `sysbind -s` finds the daemon by.
  *
  * The service manager is told (notify.c) READY=1 once every worker listens and serves;
  * RELOADING=1 at SIGHUP, then READY=1 once every worker serves the new generation, or at
@@ -26,17 +27,20 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "accesslog.h"
+#include "control.h"
 #include "conf.h"
 #include "daemon.h"
 #include "hostcheck.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "views.h"
 #include "worker.h"
 
 #define DAEMON_DRAIN_SECONDS 10
@@ -147,6 +151,40 @@ daemon_log_get(struct daemon_state *d, const char *path, enum accesslog_kind kin
 	return 0;
 }
 
+/*
+ * One info line per shared HTTPS binding whose one certificate does not name every host
+ * of the sites sharing it (views_share_note, VIEWS_SHARE_START): those sites' clients get
+ * a certificate error, which the person starting the daemon wants to know before the
+ * first one does.  A share whose certificate names every host is the fix, not news: it
+ * is said by `check` only.  IIS Manager's dialog is not quoted here: nothing is being
+ * given a certificate at start.
+ */
+static void
+daemon_log_shares(const struct conf *cfg)
+{
+	struct binding_share *sh = NULL;
+	size_t nsh = 0, i, len;
+	char *buf;
+	FILE *f;
+	int written;
+
+	if (binding_shares(cfg, &sh, &nsh) != 0)
+		return;
+	for (i = 0; i < nsh; i++) {
+		buf = NULL;
+		len = 0;
+		if ((f = open_memstream(&buf, &len)) == NULL)
+			break;
+		written = views_share_note(&sh[i], VIEWS_SHARE_START, NULL, time(NULL), f);
+		if (fclose(f) == 0 && written && buf != NULL) {
+			buf[strcspn(buf, "\n")] = '\0';
+			log_info("%s", buf);
+		}
+		free(buf);
+	}
+	binding_shares_free(sh, nsh);
+}
+
 /* Load and check everything a generation needs.  Returns it, or NULL with every problem
  * in err, one per line, and *invalid set when the configuration itself is. */
 static struct worker_gen *
@@ -161,12 +199,16 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 
 	err[0] = '\0';
 	*invalid = 0;
-	if ((cfg = conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err, errlen)) == NULL) {
+	cfg = d->opts->conf_text != NULL ? conf_parse(d->opts->conf_text, d->opts->conf_path,
+	    CONF_LOAD_CERTS, err, errlen) : conf_load(d->opts->conf_path, CONF_LOAD_CERTS, err,
+	    errlen);
+	if (cfg == NULL) {
 		*invalid = 1;
 		return NULL;
 	}
 	for (i = 0; i < cfg->nwarnings; i++)
 		log_warnx("%s", cfg->warnings[i]);
+	daemon_log_shares(cfg);
 	if (listener_probe(cfg, held, -1, why, sizeof(why), NULL, 0) != 0) {
 		daemon_prefix_lines("cannot listen on ", why, err, errlen);
 		goto fail;
@@ -354,6 +396,60 @@ daemon_fatal(const char *why)
 	log_errorx("sysbind did not start%s%.*s", len > 0 ? ": " : "", len, why);
 }
 
+/*
+ * The pid file `sysbind -s` finds the daemon by: the configuration's pid_file, or the
+ * default (control_default_pid_file).  One a live sysbind already holds is not taken
+ * over: a pid_file the configuration names is then an error (two daemons told to share
+ * it), the default one a warning (this daemon runs, unreachable by -s).  Failing to write
+ * the default one is a warning too.  A configuration held in memory (reverse-proxy) has
+ * no default: only the pid_file it names.  *written is the path to remove at exit (owned), or
+ * NULL.  Returns 0, or -1 with the error and what to do in errbuf.
+ */
+static int
+daemon_pid_file(struct daemon_state *d, char **written, char *errbuf, size_t errlen)
+{
+	const struct conf *cfg = d->gen->cfg;
+	char *path, err[1024];
+	pid_t other;
+
+	*written = NULL;
+	if (cfg->pid_file == NULL && d->opts->conf_text != NULL)
+		return 0;   /* reverse-proxy: no file to name one after; it runs in a terminal */
+	path = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
+	    control_default_pid_file(d->opts->conf_path, geteuid() == 0);
+	if (path == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if (control_find(path, &other, err, sizeof(err)) == CONTROL_RUNNING &&
+	    other != getpid()) {
+		if (cfg->pid_file != NULL) {
+			snprintf(errbuf, errlen, "pid_file %s: sysbind (pid %ld) is running with it: "
+			    "two daemons cannot share one pid file; stop that one (sysbind -s stop) or "
+			    "give this configuration another pid_file", path, (long)other);
+			free(path);
+			return -1;
+		}
+		log_warnx("pid file %s (the default) belongs to sysbind pid %ld: `sysbind -s` "
+		    "will not reach this daemon; set pid_file in [server]", path, (long)other);
+		free(path);
+		return 0;
+	}
+	if (daemon_write_pid(path, cfg->user, errbuf, errlen) != 0) {
+		if (cfg->pid_file != NULL) {
+			free(path);
+			return -1;
+		}
+		log_warnx("pid file %s (the default): not written (%s): `sysbind -s` will not "
+		    "reach this daemon; set pid_file in [server]", path, errbuf);
+		free(path);
+		return 0;
+	}
+	log_debug("pid file %s", path);
+	*written = path;
+	return 0;
+}
+
 /* Become user (after the listeners are bound, the keys loaded and the logs opened, before
  * any thread starts).  The log files opened so far are given to the user first: after a
  * rotation that keeps their owner (logrotate's create), the user must be able to reopen
@@ -428,13 +524,9 @@ daemon_run(const struct daemon_opts *o)
 			daemon_fatal(fail = err);
 			goto out;
 		}
-	if (d.gen->cfg->pid_file != NULL) {
-		if (daemon_write_pid(d.gen->cfg->pid_file, d.gen->cfg->user, err,
-		    sizeof(err)) != 0) {
-			daemon_fatal(fail = err);
-			goto out;
-		}
-		pid_file = strdup(d.gen->cfg->pid_file);
+	if (daemon_pid_file(&d, &pid_file, err, sizeof(err)) != 0) {
+		daemon_fatal(fail = err);
+		goto out;
 	}
 	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user, err,
 	    sizeof(err)) != 0) {

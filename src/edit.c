@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -80,6 +81,15 @@ line_is_blank_or_comment(const struct edit_doc *d, size_t i)
 
 	line_trim(d, i, &a, &z);
 	return a == z || d->text[a] == ';' || d->text[a] == '#';
+}
+
+static int
+line_is_blank(const struct edit_doc *d, size_t i)
+{
+	size_t a, z;
+
+	line_trim(d, i, &a, &z);
+	return a == z;
 }
 
 static void
@@ -176,6 +186,27 @@ section_content_end(const struct edit_doc *d, const struct edit_section *s)
 	for (i = s->header + 1; i < s->last; i++)
 		if (!line_is_blank_or_comment(d, i))
 			end = i + 1;
+	return end;
+}
+
+/*
+ * The line after the section's whole block (where a new section after it goes): its keys
+ * and its own comments, such as import's "; backend = ..." hint, which must stay with the
+ * section they belong to (uncommented below another header, they would belong there).
+ * Comment lines right above the next header, with no blank line between, are that
+ * header's; blank lines at the end are left where they are.
+ */
+static size_t
+section_block_end(const struct edit_doc *d, const struct edit_section *s)
+{
+	size_t end = s->last;
+
+	if (s->last < d->nlines)
+		while (end > s->header + 1 && line_is_blank_or_comment(d, end - 1) &&
+		    !line_is_blank(d, end - 1))
+			end--;
+	while (end > s->header + 1 && line_is_blank(d, end - 1))
+		end--;
 	return end;
 }
 
@@ -788,6 +819,138 @@ edit_load(const char *path, FILE *errout)
 	return c;
 }
 
+/* ---- the note about sites sharing one HTTPS binding ---- */
+
+/* Write the note views_share_note makes for share s (when it has one) on errout as
+ * "sysbind: note: ...". */
+static void
+edit_share_note(const struct binding_share *s, enum views_share_when when,
+    const struct binding *joined, FILE *errout)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int written;
+
+	if (f == NULL)
+		return;
+	written = views_share_note(s, when, joined, time(NULL), f);
+	if (fclose(f) == 0 && written && buf != NULL)
+		fprintf(errout, "sysbind: %s", buf);
+	free(buf);
+}
+
+/* text parsed as path with its certificates, as the offline views load it (their
+ * names tell which hosts a certificate names); NULL when it cannot be. */
+static struct conf *
+edit_parse_certs(const char *text, const char *path)
+{
+	char err[4096];
+
+	return conf_parse(text, path, CONF_LOAD_CERTS | CONF_LOAD_OFFLINE, err, sizeof(err));
+}
+
+/*
+ * After `appcmd set site /+bindings.[...]` wrote text: when the binding it added (spec,
+ * protocol/bindingInformation) now shares an HTTPS binding with other sites, say so.
+ * IIS's appcmd asks nothing; IIS Manager asks its question when a binding is given a
+ * certificate other than the one its IP:Port has, which the note quotes when the
+ * certificate the binding got does not name its host (views_share_note).
+ */
+static void
+edit_note_joined(const char *path, const char *text, const char *site, const char *spec,
+    FILE *errout)
+{
+	char err[256], want[BINDING_HOST_MAX + 128], have[BINDING_HOST_MAX + 128];
+	struct binding b;
+	const struct binding *joined = NULL;
+	struct binding_share *sh = NULL;
+	struct conf *c;
+	size_t nsh = 0, i, k;
+
+	if (binding_parse(spec, &b, err, sizeof(err)) != 0 || b.proto != BINDING_HTTPS ||
+	    (c = edit_parse_certs(text, path)) == NULL)
+		return;
+	binding_hashkey(&b, want, sizeof(want));
+	for (i = 0; i < c->nsites && joined == NULL; i++) {
+		if (strcasecmp(c->sites[i].name, site) != 0)
+			continue;
+		for (k = 0; k < c->sites[i].nbindings && joined == NULL; k++) {
+			binding_hashkey(&c->sites[i].bindings[k], have, sizeof(have));
+			if (strcmp(have, want) == 0)
+				joined = &c->sites[i].bindings[k];
+		}
+	}
+	if (joined != NULL && binding_shares(c, &sh, &nsh) == 0)
+		for (i = 0; i < nsh; i++)
+			edit_share_note(&sh[i], VIEWS_SHARE_JOINED, joined, errout);
+	binding_shares_free(sh, nsh);
+	conf_free(c);
+}
+
+/* Whether two entries name the same certificate: by thumbprint when both are loaded,
+ * else by what the file says (certhash, certificate, pfx). */
+static int
+edit_same_certificate(const struct conf_sslcert *a, const struct conf_sslcert *b)
+{
+	if (a->cert != NULL && b->cert != NULL)
+		return strcmp(a->cert->thumbprint, b->cert->thumbprint) == 0;
+	if (a->certhash != NULL && b->certhash != NULL)
+		return strcasecmp(a->certhash, b->certhash) == 0;
+	return a->certhash == NULL && b->certhash == NULL &&
+	    (a->certificate == NULL) == (b->certificate == NULL) &&
+	    (a->certificate == NULL || strcmp(a->certificate, b->certificate) == 0) &&
+	    (a->pfx == NULL) == (b->pfx == NULL) && (a->pfx == NULL || strcmp(a->pfx, b->pfx) == 0);
+}
+
+/*
+ * After `netsh http add|update sslcert` turned before into after for entry k: when the
+ * entry is an ipport one that sites share, and its certificate is not the one they all
+ * had, say so: IIS Manager's question when one of them had another certificate (it is
+ * now reassigned, VIEWS_SHARE_NEW_CERT), sysbind's words when none had any
+ * (VIEWS_SHARE_FIRST_CERT).  An update that kept the certificate says nothing.
+ */
+static void
+edit_note_certificate(const char *path, const char *before, const char *after,
+    const struct sslcert_key *k, FILE *errout)
+{
+	struct conf *old = NULL, *c = NULL;
+	const struct conf_sslcert *e;
+	const struct binding_share *s;
+	struct binding_share *sh = NULL;
+	struct cert_choice ch;
+	size_t nsh = 0, i;
+	int other = 0, none = 0;
+
+	if (k->kind != SSLCERT_IPPORT || (c = edit_parse_certs(after, path)) == NULL ||
+	    (e = conf_find_sslcert(c, k)) == NULL || binding_shares(c, &sh, &nsh) != 0 ||
+	    (s = binding_share_of(sh, nsh, e)) == NULL || (old = edit_parse_certs(before,
+	    path)) == NULL)
+		goto done;
+	for (i = 0; i < s->nmembers; i++) {
+		const struct binding *b = s->members[i].binding;
+		struct binding_addr local = b->addr;
+
+		if (local.family == AF_UNSPEC) {
+			memset(&local, 0, sizeof(local));
+			local.family = AF_INET;
+		}
+		binding_choose_cert(old, &local, b->port, NULL, &ch);
+		if (ch.entry == NULL)
+			none = 1;
+		else if (!edit_same_certificate(ch.entry, e))
+			other = 1;
+	}
+	if (other)
+		edit_share_note(s, VIEWS_SHARE_NEW_CERT, NULL, errout);
+	else if (none)
+		edit_share_note(s, VIEWS_SHARE_FIRST_CERT, NULL, errout);
+done:
+	binding_shares_free(sh, nsh);
+	conf_free(old);
+	conf_free(c);
+}
+
 /* ---- appcmd ---- */
 
 /* appcmd's verbs and objects this emulation takes. */
@@ -1083,13 +1246,14 @@ appcmd_set_config(const char *path, const char *where, const char *flags, FILE *
 		    (s = find_section(&d, "site", site->name)) == NULL) {
 			snprintf(err, sizeof(err), "out of memory");
 			st = EDIT_INVALID;
-		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s", d.eol, q, d.eol,
-		    flags, d.eol) < 0) {
+		} else if (asprintf(&ins, "%s[location %s]%sssl_flags = %s%s%s", d.eol, q, d.eol,
+		    flags, d.eol, section_block_end(&d, s) < d.nlines &&
+		    !line_is_blank(&d, section_block_end(&d, s)) ? d.eol : "") < 0) {
 			ins = NULL;
 			snprintf(err, sizeof(err), "out of memory");
 			st = EDIT_INVALID;
 		} else {
-			next = insert_lines(&d, section_content_end(&d, s), ins);
+			next = insert_lines(&d, section_block_end(&d, s), ins);
 		}
 	}
 	if (next == NULL) {
@@ -1264,6 +1428,8 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 				fprintf(out, "SITE object \"%s\" changed\n", site);
 			doc_free(&d);
 			rc = 0;
+			if (add)
+				edit_note_joined(path, next, site, binding, errout);
 		}
 		free(text);
 		free(next);
@@ -1729,6 +1895,8 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 	} else {
 		/* sslpropertyex's own message is not documented: netsh's update one */
 		rc = netsh_msg(out, 0, "SSL Certificate successfully %s", verbs[v].did);
+		if (!propex && (verb == NV_ADD || verb == NV_UPDATE))
+			edit_note_certificate(path, text, next, &k, errout);
 	}
 	free(text);
 	free(next);

@@ -1,6 +1,6 @@
 /*
  * hostcheck — the host's side of start-up: who holds a port, what to do about a bind or a
- * log file that failed, the pid a pid file names.  See hostcheck.h.  Owns no state; every
+ * log file that failed.  See hostcheck.h.  Owns no state; every
  * function reads /proc or the file system when called.  The socket-to-process lookup reads
  * every /proc/PID/fd the caller may read: a process of another user stays unnamed (its uid
  * is still shown), as `ss -p` run without root.
@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,20 +301,4 @@ hostcheck_held_by(const struct hostcheck_holder *h, long pid)
 		fclose(fp);
 	}
 	return strcmp(comm, "sysbind\n") == 0;
-}
-
-long
-hostcheck_pid_file(const char *path)
-{
-	long pid = -1;
-	FILE *fp;
-
-	if (path == NULL || (fp = fopen(path, "r")) == NULL)
-		return -1;
-	if (fscanf(fp, "%ld", &pid) != 1 || pid <= 0)
-		pid = -1;
-	fclose(fp);
-	if (pid > 0 && kill((pid_t)pid, 0) != 0 && errno != EPERM)
-		pid = -1;
-	return pid;
 }

@@ -21,13 +21,52 @@
 #include "clientcert.h"
 #include "conf.h"
 
+/* ---- JSON: the one string escaper every --json output uses ---- */
+
+static void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':  fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
 /* ---- show sslcert ---- */
 
-/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space. */
+/* One netsh line: the label is padded to 28 columns; a longer one keeps a single space.
+ * Windows Server 2008's netsh (layout < 2012) had a field of its own for each label and a
+ * space after some values (conf_netsh2008_lead); a line it never printed is padded to 24. */
 static void
-sslcert_line(FILE *out, const char *label, const char *value)
+sslcert_line(FILE *out, unsigned layout, const char *label, const char *value)
 {
-	fprintf(out, "    %-28s : %s\r\n", label, value);
+	const char *lead;
+	int trail;
+
+	if (layout >= 2012)
+		fprintf(out, "    %-28s : %s\r\n", label, value);
+	else if ((lead = conf_netsh2008_lead(label, &trail)) != NULL)
+		fprintf(out, "    %s: %s%s\r\n", lead, value, trail ? " " : "");
+	else
+		fprintf(out, "    %-24s: %s\r\n", label, value);
 }
 
 /* The thumbprint netsh would show: the loaded certificate's, else certhash as written
@@ -111,7 +150,11 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 		else if (e->key.kind == SSLCERT_CCS)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
-		sslcert_line(out, label, key);
+		if (layout < 2012 && e->key.kind != SSLCERT_IPPORT && note != NULL)
+			fprintf(note, "sysbind: [sslcert %s]: show_layout = %u has no %s "
+			    "entries (they came with Windows Server 2012): shown in its layout all "
+			    "the same\n", e->name, layout, label);
+		sslcert_line(out, layout, label, key);
 		for (j = 0; j < n; j++) {
 			const struct conf_key *k = &keys[j];
 
@@ -127,24 +170,108 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 				continue;
 			}
 			if (k->extprop == 0)
-				sslcert_line(out, k->label, sslcert_value(k, e, val, sizeof(val)));
+				sslcert_line(out, layout, k->label, sslcert_value(k, e, val,
+				    sizeof(val)));
 		}
 		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
 		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
 			fputs(" Extended Properties:\r\n", out);
 			snprintf(val, sizeof(val), "%u", prop - 1);
-			sslcert_line(out, "PropertyId", val);
+			sslcert_line(out, layout, "PropertyId", val);
 			for (j = 0; j < n; j++)
 				if (keys[j].section == CONF_SECTION_SSLCERT && keys[j].extprop == prop)
-					sslcert_line(out, keys[j].label, sslcert_value(&keys[j], e, val,
-					    sizeof(val)));
+					sslcert_line(out, layout, keys[j].label,
+					    sslcert_value(&keys[j], e, val, sizeof(val)));
 		}
 		fputs("\r\n", out);
 	}
 	return ferror(out) ? -1 : 0;
 }
 
+/* The kind of an [sslcert] entry, as its section name says it. */
+static const char *
+sslcert_kind_name(enum sslcert_kind kind)
+{
+	return kind == SSLCERT_HOSTNAMEPORT ? "hostnameport" : kind == SSLCERT_CCS ? "ccs" :
+	    "ipport";
+}
+
+int
+views_show_sslcert_json(const struct conf *cfg, FILE *out)
+{
+	size_t i, j, n;
+	const struct conf_key *keys = conf_keys(&n);
+
+	fputs("[", out);
+	for (i = 0; i < cfg->nsslcerts; i++) {
+		const struct conf_sslcert *e = &cfg->sslcerts[i];
+		char key[BINDING_HOST_MAX + 16], val[128];
+
+		binding_sslkey_format(&e->key, key, sizeof(key));
+		fputs(i > 0 ? ",\n  {\"kind\": " : "\n  {\"kind\": ", out);
+		json_string(out, sslcert_kind_name(e->key.kind));
+		fputs(", \"name\": ", out);
+		json_string(out, key);
+		for (j = 0; j < n; j++) {
+			const struct conf_key *k = &keys[j];
+			const char *v;
+
+			/* what netsh shows, and the files; never a password */
+			if (k->section != CONF_SECTION_SSLCERT ||
+			    (k->label == NULL && k->type != CONF_TYPE_PATH))
+				continue;
+			fprintf(out, ", \"%s\": ", k->name);
+			if (k->type == CONF_TYPE_SWITCH) {
+				fputs(conf_switch_enabled(k, e) ? "true" : "false", out);
+				continue;
+			}
+			if (strcmp(k->name, "certhash") == 0) {
+				sslcert_hash(e, val, sizeof(val));
+				v = strcmp(val, "(null)") == 0 ? NULL : val;
+			} else {
+				v = conf_key_value(k, e, val, sizeof(val));
+			}
+			if (v != NULL && k->type == CONF_TYPE_NUMBER && v[0] != '\0' &&
+			    strspn(v, "0123456789") == strlen(v))
+				fputs(v, out);
+			else
+				json_string(out, v);
+		}
+		fputs("}", out);
+	}
+	fputs(cfg->nsslcerts > 0 ? "\n]\n" : "]\n", out);
+	return ferror(out) ? -1 : 0;
+}
+
 /* ---- list site ---- */
+
+int
+views_list_site_json(const struct conf *cfg, FILE *out)
+{
+	size_t i, j;
+	char b[BINDING_HOST_MAX + 64];
+
+	fputs("[", out);
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		fputs(i > 0 ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
+		json_string(out, s->name);
+		fprintf(out, ", \"id\": %ld, \"bindings\": [", s->id);
+		for (j = 0; j < s->nbindings; j++) {
+			binding_format(&s->bindings[j], b, sizeof(b));
+			if (j > 0)
+				fputs(", ", out);
+			json_string(out, b);
+		}
+		fprintf(out, "], \"state\": \"%s\", \"backend\": ", s->stopped ? "Stopped" :
+		    "Started");
+		json_string(out, s->backend);
+		fputs("}", out);
+	}
+	fputs(cfg->nsites > 0 ? "\n]\n" : "]\n", out);
+	return ferror(out) ? -1 : 0;
+}
 
 int
 views_list_site(const struct conf *cfg, FILE *out)
@@ -179,33 +306,6 @@ cert_name(const struct cert *c)
 }
 
 static void
-json_string(FILE *out, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':  fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
-static void
 iso_time(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -231,6 +331,224 @@ site_label(const struct conf_site *s, char *buf, size_t len)
 
 	snprintf(buf, len, "[site %s]", q != NULL ? q : s->name);
 	free(q);
+}
+
+/* ---- sites sharing one HTTPS binding ---- */
+
+#define SHARE_LIST_MAX 10   /* sites, bindings or hosts named in one note */
+
+/* What a note says about one share: its sites, its bindings, the hosts its certificate
+ * does not name.  The texts point into the configuration, or into the owned buffers. */
+struct share_facts {
+	const char *sites[SHARE_LIST_MAX];
+	size_t      nsites;            /* all of them, named or not */
+	char        bindings[SHARE_LIST_MAX][2 * BINDING_HOST_MAX + 640];
+	size_t      nbindings;
+	const char *unnamed[SHARE_LIST_MAX];
+	size_t      nunnamed;          /* the distinct ones listed */
+	int         more_unnamed;      /* more than SHARE_LIST_MAX */
+	char        cert[640];
+	int         known;             /* the certificate is loaded: its names are known */
+};
+
+/* "a", "a and b", "a, b and c"; past SHARE_LIST_MAX "a, ..., j and N more" (more < 0:
+ * "and more"). */
+static void
+share_phrase(FILE *out, const char *const *v, size_t shown, long more)
+{
+	size_t i;
+
+	for (i = 0; i < shown; i++) {
+		if (i > 0)
+			fputs(i + 1 == shown && more == 0 ? " and " : ", ", out);
+		fputs(v[i], out);
+	}
+	if (more > 0)
+		fprintf(out, " and %ld more", more);
+	else if (more < 0)
+		fputs(" and more", out);
+}
+
+static void
+share_facts(const struct binding_share *s, time_t now, struct share_facts *f)
+{
+	const struct conf_sslcert *e = s->entry;
+	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 560];
+	size_t i, k;
+
+	memset(f, 0, sizeof(*f));
+	f->known = e->cert != NULL;
+	if (e->cert != NULL)
+		snprintf(f->cert, sizeof(f->cert), "%s", cert_name(e->cert));
+	else if (e->certhash != NULL)
+		snprintf(f->cert, sizeof(f->cert), "certificate %s (not available here)",
+		    e->certhash);
+	else
+		snprintf(f->cert, sizeof(f->cert), "its certificate (not available here)");
+	for (i = 0; i < s->nmembers; i++) {
+		const struct binding_share_member *m = &s->members[i];
+		const char *h = m->binding->host;
+
+		/* members come in site order: a site's bindings are next to each other */
+		if (i == 0 || m->site != s->members[i - 1].site) {
+			if (f->nsites < SHARE_LIST_MAX)
+				f->sites[f->nsites] = m->site->name;
+			f->nsites++;
+		}
+		if (f->nbindings < SHARE_LIST_MAX) {
+			binding_format(m->binding, text, sizeof(text));
+			site_label(m->site, label, sizeof(label));
+			snprintf(f->bindings[f->nbindings], sizeof(f->bindings[0]), "%s of %s", text,
+			    label);
+		}
+		f->nbindings++;
+		/* a blank host answers any name: there is no name to check */
+		if (!f->known || h[0] == '\0' || certstore_verdict(e->cert, h, NULL, now, NULL, 0) !=
+		    VERDICT_NAME_MISMATCH)
+			continue;
+		for (k = 0; k < f->nunnamed && strcasecmp(f->unnamed[k], h) != 0; k++)
+			;
+		if (k < f->nunnamed)
+			continue;
+		if (f->nunnamed == SHARE_LIST_MAX)
+			f->more_unnamed = 1;
+		else
+			f->unnamed[f->nunnamed++] = h;
+	}
+}
+
+/* Whether host is among the hosts f's certificate does not name. */
+static int
+share_unnamed(const struct share_facts *f, const char *host)
+{
+	size_t k;
+
+	for (k = 0; k < f->nunnamed; k++)
+		if (strcasecmp(f->unnamed[k], host) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+share_bindings(FILE *out, const struct share_facts *f)
+{
+	const char *v[SHARE_LIST_MAX];
+	size_t i, shown = f->nbindings < SHARE_LIST_MAX ? f->nbindings : SHARE_LIST_MAX;
+
+	for (i = 0; i < shown; i++)
+		v[i] = f->bindings[i];
+	share_phrase(out, v, shown, (long)(f->nbindings - shown));
+}
+
+static void
+share_sites(FILE *out, const struct share_facts *f, const struct conf_site *except)
+{
+	const char *v[SHARE_LIST_MAX];
+	size_t i, n = 0, shown = f->nsites < SHARE_LIST_MAX ? f->nsites : SHARE_LIST_MAX;
+
+	for (i = 0; i < shown; i++)
+		if (except == NULL || strcmp(f->sites[i], except->name) != 0)
+			v[n++] = f->sites[i];
+	share_phrase(out, v, n, (long)(f->nsites - shown));
+}
+
+static void
+share_not_named(FILE *out, const struct share_facts *f)
+{
+	fputs("does not name ", out);
+	share_phrase(out, f->unnamed, f->nunnamed, f->more_unnamed ? -1 : 0);
+}
+
+int
+views_share_note(const struct binding_share *s,
+    enum views_share_when when, const struct binding *joined, time_t now, FILE *out)
+{
+	struct share_facts *f = malloc(sizeof(*f));
+	const struct binding_share_member *jm = NULL;
+	const char *entry = s->entry->name;
+	char text[BINDING_HOST_MAX + 64], label[BINDING_HOST_MAX + 560];
+	size_t i;
+	int written = 1;
+
+	if (f == NULL)
+		return 0;
+	share_facts(s, now, f);
+	switch (when) {
+	case VIEWS_SHARE_CHECK:
+		fputs("note: ", out);
+		share_sites(out, f, NULL);
+		fprintf(out, " share the HTTPS binding %s: one certificate, %s, for ", entry,
+		    f->cert);
+		share_bindings(out, f);
+		if (f->nunnamed > 0) {
+			fputs("; it ", out);
+			share_not_named(out, f);
+			fputs(". Giving one of these sites a different certificate gives it to all "
+			    "of them, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\" The "
+			    "fix: one certificate naming every host, or SNI (mode = iis8 and a "
+			    "hostnameport entry per host).\n", out);
+		} else if (f->known) {
+			fputs("; it names every host of theirs (a new certificate for [sslcert ", out);
+			fprintf(out, "%s] is a new certificate for all of them).\n", entry);
+		} else {
+			fputs(" (its names are not known here: `check` needs the certificate).\n", out);
+		}
+		break;
+	case VIEWS_SHARE_JOINED:
+		for (i = 0; i < s->nmembers && jm == NULL; i++)
+			if (s->members[i].binding == joined)
+				jm = &s->members[i];
+		if (jm == NULL) {
+			written = 0;
+			break;
+		}
+		binding_format(joined, text, sizeof(text));
+		site_label(jm->site, label, sizeof(label));
+		fprintf(out, "note: %s of %s reuses the HTTPS binding %s of ", text, label, entry);
+		share_sites(out, f, jm->site);
+		fprintf(out, " and its one certificate, %s", f->cert);
+		if (joined->host[0] != '\0' && share_unnamed(f, joined->host)) {
+			fprintf(out, ", which does not name %s (name-mismatch). Giving %s a different "
+			    "certificate gives it to ", joined->host, jm->site->name);
+			share_sites(out, f, jm->site);
+			fputs(" too, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\"\n", out);
+		} else if (f->known && joined->host[0] != '\0') {
+			fprintf(out, ", which names %s too.\n", joined->host);
+		} else {
+			fputs(".\n", out);
+		}
+		break;
+	case VIEWS_SHARE_NEW_CERT:
+	case VIEWS_SHARE_FIRST_CERT:
+		if (when == VIEWS_SHARE_NEW_CERT)
+			fputs("note: IIS Manager asks here: \"" VIEWS_IIS_SHARED_TEXT "\" netsh does "
+			    "not ask: ", out);
+		else
+			fputs("note: ", out);
+		fprintf(out, "the certificate of [sslcert %s], %s, is now the one certificate of ",
+		    entry, f->cert);
+		share_bindings(out, f);
+		if (f->nunnamed > 0) {
+			fputs("; it ", out);
+			share_not_named(out, f);
+		}
+		fputs(".\n", out);
+		break;
+	case VIEWS_SHARE_START:
+		if (f->nunnamed == 0) {
+			written = 0;
+			break;
+		}
+		share_sites(out, f, NULL);
+		fprintf(out, " share the HTTPS binding %s and its one certificate, %s, which ",
+		    entry, f->cert);
+		share_not_named(out, f);
+		fprintf(out, ": visitors of %s get a certificate error (sysbind check)\n",
+		    f->nunnamed > 1 || f->more_unnamed ? "those names" : "that name");
+		break;
+	}
+	free(f);
+	return written;
 }
 
 /* ---- client certificates (issue 14): what three clients get ---- */
@@ -738,12 +1056,55 @@ predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t 
 	return 0;
 }
 
+/*
+ * The certificate a choice came to, as check and explain write it: {subject, sans,
+ * thumbprint, not_after, selected_by[, available: false]}; an entry that matched without
+ * its certificate at hand has a thumbprint only; no choice at all is null.
+ */
+static void
+json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch)
+{
+	char t[32], tp[64];
+	size_t k;
+
+	if (cert == NULL && ch->entry != NULL) {
+		entry_thumbprint(ch->entry, tp, sizeof(tp));
+		fputs("{\"subject\": null, \"sans\": [], \"thumbprint\": ", out);
+		json_string(out, tp);
+		fputs(", \"not_after\": null, \"selected_by\": ", out);
+		json_string(out, ch->selected_by);
+		fputs(", \"available\": false}", out);
+		return;
+	}
+	if (cert == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputs("{\"subject\": ", out);
+	json_string(out, cert->subject);
+	fputs(", \"sans\": [", out);
+	for (k = 0; k < cert->nsans; k++) {
+		if (k > 0)
+			fputs(", ", out);
+		json_string(out, cert->sans[k]);
+	}
+	fputs("], \"thumbprint\": ", out);
+	json_string(out, cert->thumbprint);
+	iso_time(cert->not_after, t, sizeof(t));
+	fputs(", \"not_after\": ", out);
+	json_string(out, t);
+	fputs(", \"selected_by\": ", out);
+	json_string(out, ch->selected_by);
+	if (cert->key == NULL)
+		fputs(", \"available\": false", out);
+	fputs("}", out);
+}
+
 static void
 check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
     const struct cc_prediction *cc, size_t ncc)
 {
-	size_t i, k;
-	char t[32], tp[64];
+	size_t i;
 
 	fputs("[", out);
 	for (i = 0; i < n; i++) {
@@ -757,35 +1118,7 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		fputs(", \"sni\": ", out);
 		json_string(out, p[i].sni);
 		fputs(", \"certificate\": ", out);
-		if (p[i].cert == NULL && p[i].choice.entry != NULL) {
-			entry_thumbprint(p[i].choice.entry, tp, sizeof(tp));
-			fputs("{\"subject\": null, \"sans\": [], \"thumbprint\": ", out);
-			json_string(out, tp);
-			fputs(", \"not_after\": null, \"selected_by\": ", out);
-			json_string(out, p[i].choice.selected_by);
-			fputs(", \"available\": false}", out);
-		} else if (p[i].cert == NULL) {
-			fputs("null", out);
-		} else {
-			fputs("{\"subject\": ", out);
-			json_string(out, p[i].cert->subject);
-			fputs(", \"sans\": [", out);
-			for (k = 0; k < p[i].cert->nsans; k++) {
-				if (k > 0)
-					fputs(", ", out);
-				json_string(out, p[i].cert->sans[k]);
-			}
-			fputs("], \"thumbprint\": ", out);
-			json_string(out, p[i].cert->thumbprint);
-			iso_time(p[i].cert->not_after, t, sizeof(t));
-			fputs(", \"not_after\": ", out);
-			json_string(out, t);
-			fputs(", \"selected_by\": ", out);
-			json_string(out, p[i].choice.selected_by);
-			if (p[i].cert->key == NULL)
-				fputs(", \"available\": false", out);
-			fputs("}", out);
-		}
+		json_cert(out, p[i].cert, &p[i].choice);
 		fputs(", \"verdict\": ", out);
 		json_string(out, p[i].verdict);
 		fputs(", \"why\": ", out);
@@ -912,7 +1245,8 @@ check_rows(const struct prediction *p, size_t n, size_t *nrows)
 
 static void
 check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
-    const struct cc_prediction *cc, size_t ncc)
+    const struct cc_prediction *cc, size_t ncc, const struct binding_share *sh, size_t nsh,
+    time_t now)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
 	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
@@ -976,6 +1310,8 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
+	for (i = 0; i < nsh; i++)
+		views_share_note(&sh[i], VIEWS_SHARE_CHECK, NULL, now, out);
 	cc_table(out, cc, ncc);
 	if (nerr > 0 || cc_errors(cc, ncc) > 0) {
 		fprintf(out, "client errors:\n");
@@ -1007,7 +1343,8 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 {
 	struct prediction *p;
 	struct cc_prediction *cc;
-	size_t n, ncc, i;
+	struct binding_share *sh = NULL;
+	size_t n, ncc, i, nsh = 0;
 	int nerr = 0;
 
 	if (predict_all(cfg, now, &p, &n) == -1)
@@ -1016,10 +1353,16 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 		free(p);
 		return -1;
 	}
+	if (!json && binding_shares(cfg, &sh, &nsh) == -1) {
+		free(p);
+		free(cc);
+		return -1;
+	}
 	if (json)
 		check_json(out, cfg, p, n, cc, ncc);
 	else
-		check_table(out, cfg, p, n, cc, ncc);
+		check_table(out, cfg, p, n, cc, ncc, sh, nsh, now);
+	binding_shares_free(sh, nsh);
 	for (i = 0; i < n; i++)
 		nerr += p[i].error;
 	nerr += (int)cc_errors(cc, ncc);
@@ -1174,8 +1517,23 @@ explain_client_cert(FILE *out, const struct conf *cfg, const struct views_conn *
 	}
 }
 
-int
-views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out)
+/* What explain found, for its JSON. */
+struct explain_facts {
+	char                    local[80];
+	const char             *sni;      /* sent, or NULL */
+	int                     ok;       /* a certificate was chosen and is here */
+	struct cert_choice      ch;
+	const struct conf_site *site;     /* the site the request reaches, or NULL */
+	int                     status;   /* 0: routed; 400, 503: HTTP.SYS's answer; -1: none */
+	const char             *reason;   /* HTTPERR reason of a 400 or 503 */
+	const char             *verdict;  /* NULL: n/a (plain HTTP) */
+	char                    why[512];
+};
+
+/* explain's narration to out, and what it found into *f. */
+static void
+explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FILE *out,
+    struct explain_facts *f)
 {
 	char local[80], norm[BINDING_HOST_MAX], why[512];
 	const char *host = c->host, *sni = NULL, *note = "";
@@ -1184,9 +1542,11 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	struct route r;
 	const struct conf_site *routed = NULL;
 	enum cert_verdict v = VERDICT_NO_CERTIFICATE;
-	int step = 1, ok = 0, i;
+	int step = 1, ok = 0, i, status = -1;
+	const char *reason = NULL, *verdict = NULL;
 
 	why[0] = '\0';
+	memset(&ch, 0, sizeof(ch));
 
 	binding_ipport_format(&c->local, c->port, local, sizeof(local));
 	if (binding_host_normalize(c->host, norm, sizeof(norm)) == 0)
@@ -1246,16 +1606,21 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 			fprintf(out, "site \"%s\" (id:%ld) by binding %s (routing rule %d: %s)\n",
 			    r.site->name, r.site->id, b, (int)r.tier, binding_route_tier_name(r.tier));
 			routed = r.site;
+			status = 0;
 			if (r.site->backend != NULL)
 				fprintf(out, "   proxied to %s\n", r.site->backend);
 			else
 				fputs("   answered by the built-in diagnostic page\n", out);
 		} else if (r.status == 503) {
+			status = 503;
+			reason = r.reason != NULL ? r.reason : "Disabled";
 			fprintf(out, "site \"%s\" is stopped: HTTP.SYS answers 503 Service "
 			    "Unavailable (HTTPERR reason %s): %s\n",
 			    r.site != NULL ? r.site->name : "?",
 			    r.reason != NULL ? r.reason : "Disabled", r.explain);
 		} else {
+			status = 400;
+			reason = r.reason != NULL ? r.reason : "Hostname";
 			fprintf(out, "HTTP.SYS answers 400 Bad Request - Invalid Hostname and "
 			    "closes the connection (HTTPERR reason %s): %s\n",
 			    r.reason != NULL ? r.reason : "Hostname", r.explain);
@@ -1269,13 +1634,15 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 		char tp[64];
 
 		entry_thumbprint(ch.entry, tp, sizeof(tp));
+		verdict = "unknown";
 		fprintf(out, "verdict for %s: unknown: certificate %s is not available here; put "
 		    "it in cert_store to predict what a client concludes\n", host,
 		    tp[0] != '\0' ? tp : "(none)");
 	} else {
 		v = certstore_verdict(ok ? ch.cert : NULL, host, cfg->trust_store, now, why,
 		    sizeof(why));
-		fprintf(out, "verdict for %s: %s", host, certstore_verdict_name(v));
+		verdict = certstore_verdict_name(v);
+		fprintf(out, "verdict for %s: %s", host, verdict);
 		if (v != VERDICT_OK && why[0] != '\0')
 			fprintf(out, ": %s", why);
 		else if (v == VERDICT_OK && ok)
@@ -1286,5 +1653,95 @@ views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, FI
 	if (routed != NULL && (c->path != NULL || c->tls != 0 || c->h2 ||
 	    routed->ssl_flags != 0 || routed->nlocations > 0))
 		explain_client_cert(out, cfg, c, routed, c->http ? NULL : ch.entry, step);
+	snprintf(f->local, sizeof(f->local), "%s", local);
+	f->sni = c->http ? NULL : sni;
+	f->ok = ok;
+	f->ch = ch;
+	f->site = routed;
+	f->status = status;
+	f->reason = reason;
+	f->verdict = verdict;
+	snprintf(f->why, sizeof(f->why), "%s", verdict != NULL && v != VERDICT_OK ? why : "");
+}
+
+/* explain --json: the facts as fields, the narration's lines as "steps". */
+static void
+explain_json(FILE *out, const struct conf *cfg, const struct views_conn *c,
+    const struct explain_facts *f, const char *text)
+{
+	const char *line, *nl;
+	char *one;
+	int first = 1;
+
+	fputs("{\"mode\": ", out);
+	json_string(out, conf_mode_name(cfg->mode));
+	fputs(", \"local\": ", out);
+	json_string(out, f->local);
+	fprintf(out, ", \"scheme\": \"%s\", \"host\": ", c->http ? "http" : "https");
+	json_string(out, c->host);
+	fputs(", \"sni\": ", out);
+	json_string(out, f->sni);
+	fputs(",\n \"certificate\": ", out);
+	if (c->http)
+		fputs("null", out);
+	else
+		json_cert(out, f->ok ? f->ch.cert : NULL, &f->ch);
+	fputs(",\n \"site\": ", out);
+	json_string(out, f->site != NULL ? f->site->name : NULL);
+	if (f->site != NULL)
+		fprintf(out, ", \"site_id\": %ld, \"backend\": ", f->site->id);
+	else
+		fputs(", \"site_id\": null, \"backend\": ", out);
+	json_string(out, f->site != NULL ? f->site->backend : NULL);
+	if (f->status > 0)
+		fprintf(out, ", \"status\": %d, \"reason\": ", f->status);
+	else
+		fputs(", \"status\": null, \"reason\": ", out);
+	json_string(out, f->reason);
+	fputs(",\n \"verdict\": ", out);
+	json_string(out, f->verdict);
+	fputs(", \"why\": ", out);
+	json_string(out, f->why[0] != '\0' ? f->why : NULL);
+	fputs(",\n \"steps\": [", out);
+	/* the narration's lines, the first (mode and file) left out: the fields say it */
+	line = strchr(text, '\n');
+	line = line != NULL ? line + 1 : text;
+	while (*line != '\0') {
+		size_t n = (nl = strchr(line, '\n')) != NULL ? (size_t)(nl - line) : strlen(line);
+
+		if ((one = strndup(line, n)) == NULL)
+			break;
+		fputs(first ? "\n  " : ",\n  ", out);
+		json_string(out, one);
+		free(one);
+		first = 0;
+		line += n + (nl != NULL);
+	}
+	fputs(first ? "]}\n" : "\n ]}\n", out);
+}
+
+int
+views_explain(const struct conf *cfg, const struct views_conn *c, time_t now, int json,
+    FILE *out)
+{
+	struct explain_facts f;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	memset(&f, 0, sizeof(f));
+	if (!json) {
+		explain_walk(cfg, c, now, out, &f);
+		return ferror(out) ? -1 : 0;
+	}
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return -1;
+	explain_walk(cfg, c, now, mem, &f);
+	if (fclose(mem) != 0) {
+		free(text);
+		return -1;
+	}
+	explain_json(out, cfg, c, &f, text);
+	free(text);
 	return ferror(out) ? -1 : 0;
 }

@@ -692,6 +692,104 @@ START_TEST(test_binding_route_started_site_wins_a_shared_binding)
 }
 END_TEST
 
+/* ---- sites sharing one HTTPS binding ---- */
+
+static size_t
+shares(struct binding_share **sh)
+{
+	size_t n = 99;
+
+	ck_assert_int_eq(binding_shares(&cfg, sh, &n), 0);
+	return n;
+}
+
+START_TEST(test_binding_shares_two_sites_two_hosts)
+{
+	struct binding_share *sh;
+	struct conf_sslcert *e;
+	struct conf_site *a, *b;
+
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("127.0.0.9:8443");
+	e = add_cert("0.0.0.0:8443");
+	a = add_site("MySite V1", "https/127.0.0.1:8443:sitev1.mysite.com",
+	    "http/127.0.0.1:8080:sitev1.mysite.com", NULL);
+	b = add_site("MySite V2", "https/*:8443:sitev2.mysite.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 1);
+	ck_assert_ptr_eq(sh[0].entry, e);
+	ck_assert_ptr_eq(binding_share_of(sh, 1, e), &sh[0]);
+	ck_assert_ptr_null(binding_share_of(sh, 1, &entries[0]));
+	ck_assert_uint_eq(sh[0].nmembers, 2);
+	ck_assert_ptr_eq(sh[0].members[0].site, a);
+	ck_assert_ptr_eq(sh[0].members[0].binding, &a->bindings[0]);
+	ck_assert_ptr_eq(sh[0].members[1].site, b);
+	ck_assert_ptr_eq(sh[0].members[1].binding, &b->bindings[0]);
+	binding_shares_free(sh, 1);
+
+	/* a third site on its own exact entry takes no part */
+	add_site("Other", "https/127.0.0.9:8443:www.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 1);
+	ck_assert_uint_eq(sh[0].nmembers, 2);
+	binding_shares_free(sh, 1);
+}
+END_TEST
+
+START_TEST(test_binding_shares_none)
+{
+	struct binding_share *sh;
+
+	/* one site with two names: no other site */
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("0.0.0.0:8443");
+	add_site("A", "https/*:8443:a.example.com", "https/*:8443:b.example.com", NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+	ck_assert_ptr_null(sh);
+
+	/* two sites, one host name (on two addresses) */
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("0.0.0.0:8443");
+	add_site("A", "https/127.0.0.1:8443:a.example.com", NULL, NULL);
+	add_site("B", "https/127.0.0.2:8443:a.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+
+	/* each address its own exact entry */
+	cfg_reset(CONF_MODE_IIS7);
+	add_cert("127.0.0.1:8443");
+	add_cert("127.0.0.2:8443");
+	add_site("A", "https/127.0.0.1:8443:a.example.com", NULL, NULL);
+	add_site("B", "https/127.0.0.2:8443:b.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+
+	/* no entry at all: nothing is shared, the handshakes fail */
+	cfg_reset(CONF_MODE_IIS7);
+	add_site("A", "https/*:8443:a.example.com", NULL, NULL);
+	add_site("B", "https/*:8443:b.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+
+	/* iis8 with a hostnameport entry per site ("Require SNI") */
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("0.0.0.0:8443");
+	add_cert("sitev1.mysite.com:8443");
+	add_cert("sitev2.mysite.com:8443");
+	add_site("MySite V1", "https/*:8443:sitev1.mysite.com", NULL, NULL);
+	add_site("MySite V2", "https/*:8443:sitev2.mysite.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+
+	/* iis8, only one of them with SNI: the other shares with nobody */
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("0.0.0.0:8443");
+	add_cert("sitev1.mysite.com:8443");
+	add_site("MySite V1", "https/*:8443:sitev1.mysite.com", NULL, NULL);
+	add_site("MySite V2", "https/*:8443:sitev2.mysite.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+
+	/* the same configuration in iis7: the hostnameport entry is not consulted */
+	cfg.mode = CONF_MODE_IIS7;
+	ck_assert_uint_eq(shares(&sh), 1);
+	binding_shares_free(sh, 1);
+}
+END_TEST
+
 static Suite *
 binding_suite(void)
 {
@@ -721,6 +819,8 @@ binding_suite(void)
 	tcase_add_test(r, test_binding_route_stopped_site);
 	tcase_add_test(r, test_binding_route_ipv6);
 	tcase_add_test(r, test_binding_route_started_site_wins_a_shared_binding);
+	tcase_add_test(r, test_binding_shares_two_sites_two_hosts);
+	tcase_add_test(r, test_binding_shares_none);
 	suite_add_tcase(s, p);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, r);

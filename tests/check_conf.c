@@ -5,6 +5,7 @@
  * configurations.  Run from the repository root (the shipped files name conf/certs,
  * made here with scripts/mkcerts.sh --demo conf/certs when missing).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -756,75 +757,20 @@ START_TEST(test_conf_port_clash)
 }
 END_TEST
 
-#define SHARED_TEXT "At least one other site is using the same HTTPS binding and the " \
-	"binding is configured with a different certificate. Are you sure that you want to " \
-	"reuse this HTTPS binding and reassign the other site or sites to use the new " \
-	"certificate?"
 #define NODEFAULT_TEXT "No default SSL site has been created. To support browsers " \
 	"without SNI capabilities, it is recommended to create a default SSL site."
 
-#define TWO_SITES \
-	"[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n" \
-	"[site MySite V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n" \
-	"[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com\n"
-
-START_TEST(test_conf_warning_shared_binding)
+/* Sites sharing one HTTPS binding are no warning of every load (binding_shares, and the
+ * notes of check and the edits, say it where IIS Manager would). */
+START_TEST(test_conf_shared_binding_is_not_a_warning)
 {
-	struct conf *c = parse(TWO_SITES);
+	struct conf *c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
+	    "[site MySite V1]\nid = 1\nbindings = https/127.0.0.1:8443:sitev1.mysite.com\n"
+	    "[site MySite V2]\nid = 2\nbindings = https/*:8443:sitev2.mysite.com\n");
 
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 1);
-	ck_assert_str_eq(c->warnings[0], "t.ini:1: warning: " SHARED_TEXT " (clients without SNI "
-	    "get the certificate of [sslcert 0.0.0.0:8443] for: "
-	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1], "
-	    "https/*:8443:sitev2.mysite.com of [site MySite V2])");
-	conf_free(c);
-
-	/* one site with two names: no other site, no warning */
-	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
-	    "[site A]\nid = 1\nbindings = https/*:8443:a.example.com, https/*:8443:b.example.com\n");
 	ck_ok(c);
 	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
-
-	/* two sites on the same host name (a blank host and a blank host cannot be, so use
-	 * two addresses): the same host, no warning */
-	c = parse("[sslcert 0.0.0.0:8443]\ncertificate = a.pem\n"
-	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
-	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:a.example.com\n");
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* each site's address has its own exact ipport entry: nothing shared */
-	c = parse("[sslcert 127.0.0.1:8443]\ncertificate = a.pem\n"
-	    "[sslcert 127.0.0.2:8443]\ncertificate = b.pem\n"
-	    "[site A]\nid = 1\nbindings = https/127.0.0.1:8443:a.example.com\n"
-	    "[site B]\nid = 2\nbindings = https/127.0.0.2:8443:b.example.com\n");
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* iis8 with a hostnameport entry per site ("Require SNI"): no warning */
-	c = parse("[server]\nmode = iis8\n"
-	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n"
-	    "[sslcert sitev2.mysite.com:8443]\ncertificate = b.pem\n" TWO_SITES);
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* iis8, only one of them with SNI: still no second site sharing */
-	c = parse("[server]\nmode = iis8\n"
-	    "[sslcert sitev1.mysite.com:8443]\ncertificate = a.pem\n" TWO_SITES);
-	ck_ok(c);
-	ck_assert_uint_eq(c->nwarnings, 0);
-	conf_free(c);
-
-	/* the warning is computed without loading any certificate (a.pem does not exist),
-	 * and not at all when the configuration has errors */
-	c = parse(TWO_SITES "[server]\nmode = iis9\n");
-	ck_assert_ptr_null(c);
-	ck_assert_int_eq(count_lines(err), 1);
 }
 END_TEST
 
@@ -906,10 +852,8 @@ START_TEST(test_conf_load_sysbind_ini)
 	ck_assert_str_eq(c->sites[1].bindings[0].host, "sitev2.mysite.com");
 	ck_assert_uint_eq(c->sites[1].bindings[0].port, 8443);
 	ck_assert_uint_eq(c->sites[1].bindings[1].port, 8080);
-	/* the story's warning: two sites share the 0.0.0.0:8443 certificate */
-	ck_assert_uint_eq(c->nwarnings, 1);
-	ck_assert(strncmp(c->warnings[0], "conf/sysbind.ini:", 17) == 0);
-	ck_assert_ptr_nonnull(strstr(c->warnings[0], SHARED_TEXT));
+	/* two sites share the 0.0.0.0:8443 certificate: `check` says so, not every load */
+	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
 }
 END_TEST
@@ -921,7 +865,7 @@ START_TEST(test_conf_load_examples)
 	c = load("conf/examples/two-sites.ini");
 	ck_ok(c);
 	ck_assert_str_eq(c->sslcerts[0].cert->common_name, "sitev1.mysite.com");
-	ck_assert_uint_eq(c->nwarnings, 1);
+	ck_assert_uint_eq(c->nwarnings, 0);
 	conf_free(c);
 
 	c = load("conf/examples/two-names.ini");
@@ -1625,8 +1569,8 @@ START_TEST(test_conf_client_server_keys)
 	ck_assert_uint_eq(conf_tls_versions(c, NULL), CONF_TLS10 | CONF_TLS11 | CONF_TLS12 |
 	    CONF_TLS13);
 	conf_free(c);
-	ck_error("[server]\nshow_layout = 2016\n", "t.ini:2: show_layout must be 2012, 2019, "
-	    "2022 or 2025, not \"2016\"");
+	ck_error("[server]\nshow_layout = 2017\n", "t.ini:2: show_layout must be 2008, 2012, "
+	    "2016, 2019, 2022 or 2025, not \"2017\"");
 	ck_error("[server]\ntls13_delayed_client_cert = rst\n", "t.ini:2: "
 	    "tls13_delayed_client_cert must be reset or error500, not \"rst\"");
 	ck_error("[server]\nclient_cert_header = X Cert\n", "t.ini:2: client_cert_header: "
@@ -1765,18 +1709,17 @@ START_TEST(test_conf_client_warnings)
 	    "SslNegotiateCert\n[location MySite V2/b]\nssl_flags = SslRequireCert\n");
 
 	ck_ok(c);
-	/* [0] is IIS Manager's, for the two sites sharing 0.0.0.0:443 */
-	ck_assert_uint_eq(c->nwarnings, 5);
-	ck_assert_str_eq(c->warnings[1], "t.ini:11: warning: [site MySite]: SslMapCert (mapping "
+	ck_assert_uint_eq(c->nwarnings, 4);
+	ck_assert_str_eq(c->warnings[0], "t.ini:11: warning: [site MySite]: SslMapCert (mapping "
 	    "client certificates to Windows accounts) is not emulated: the certificate is checked "
 	    "and forwarded, nobody is logged on");
-	ck_assert_str_eq(c->warnings[2], "t.ini:13: warning: [location MySite V2/a] asks for "
+	ck_assert_str_eq(c->warnings[1], "t.ini:13: warning: [location MySite V2/a] asks for "
 	    "client certificates but [server] has no trust =: every client certificate will be "
 	    "untrusted (403.16); so will those of every other site and path that asks");
-	ck_assert_str_eq(c->warnings[3], "t.ini:3: warning: [sslcert 0.0.0.0:443]: "
+	ck_assert_str_eq(c->warnings[2], "t.ini:3: warning: [sslcert 0.0.0.0:443]: "
 	    "dsmapperusage = enable is shown by show sslcert, not emulated (no directory maps "
 	    "certificates to accounts here)");
-	ck_assert_ptr_nonnull(strstr(c->warnings[4], "enabletokenbinding = enable is shown by "
+	ck_assert_ptr_nonnull(strstr(c->warnings[3], "enabletokenbinding = enable is shown by "
 	    "show sslcert, not emulated"));
 	conf_free(c);
 }
@@ -1922,6 +1865,145 @@ START_TEST(test_conf_man_page_lists_every_key)
 }
 END_TEST
 
+/* The text of man/sysbind.ini.5's items, one per ".It Cm KEY" of a section's list: the
+ * macros' names dropped, the words joined by one space, no space before , . ; ) or after (.
+ * Returns the count; each body is malloc'ed. */
+#define MAN_ITEMS 160
+struct man_item {
+	int   sec;
+	char  name[64];
+	char *body;
+};
+
+static size_t
+man_items(struct man_item *it)
+{
+	FILE *f = fopen("man/sysbind.ini.5", "r");
+	char line[512];
+	int sec = -1;
+	size_t n = 0, len = 0;
+	struct man_item *cur = NULL;
+
+	ck_assert_msg(f != NULL, "man/sysbind.ini.5 (run from the repository root)");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *tok, *save = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".Sh ", 4) == 0 || strncmp(line, ".It", 3) == 0 ||
+		    strncmp(line, ".El", 3) == 0)
+			cur = NULL;
+		if (strncmp(line, ".Sh ", 4) == 0) {
+			sec = strncmp(line, ".Sh [server]", 12) == 0 ? CONF_SECTION_SERVER :
+			    strncmp(line, ".Sh [sslcert", 12) == 0 ? CONF_SECTION_SSLCERT :
+			    strncmp(line, ".Sh [site", 9) == 0 ? CONF_SECTION_SITE :
+			    strncmp(line, ".Sh [location", 13) == 0 ? CONF_SECTION_LOCATION : -1;
+			continue;
+		}
+		if (sec >= 0 && strncmp(line, ".It Cm ", 7) == 0) {
+			ck_assert_uint_lt(n, MAN_ITEMS);
+			cur = &it[n++];
+			cur->sec = sec;
+			snprintf(cur->name, sizeof(cur->name), "%.63s", line + 7);
+			cur->name[strcspn(cur->name, " ")] = '\0';
+			cur->body = calloc(1, 1);
+			len = 0;
+			continue;
+		}
+		if (cur == NULL || strncmp(line, ".\\\"", 3) == 0)
+			continue;
+		for (tok = strtok_r(p, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+			size_t tl = strlen(tok);
+
+			/* a macro's name: .Cm, Li, Ql, Pq, Ns ... */
+			if ((tok == line && tok[0] == '.') || (line[0] == '.' && tl == 2 &&
+			    isupper((unsigned char)tok[0]) && islower((unsigned char)tok[1])))
+				continue;
+			if (strcmp(tok, "\\&") == 0)
+				continue;
+			if (strcmp(tok, "\\-") == 0 || strncmp(tok, "\\-", 2) == 0)
+				tok += 1, tl -= 1;   /* \- is a minus sign */
+			cur->body = realloc(cur->body, len + tl + 2);
+			ck_assert_ptr_nonnull(cur->body);
+			if (len > 0 && strchr(",.;)", tok[0]) == NULL && cur->body[len - 1] != '(')
+				cur->body[len++] = ' ';
+			memcpy(cur->body + len, tok, tl + 1);
+			len += tl;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Whether hay holds needle (without case) as whole words. */
+static int
+has_words(const char *hay, const char *needle)
+{
+	size_t nl = strlen(needle);
+	const char *p;
+
+	for (p = hay; (p = strcasestr(p, needle)) != NULL; p++)
+		if ((p == hay || !isalnum((unsigned char)p[-1])) && !isalnum((unsigned char)p[nl]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Every key's item in man/sysbind.ini.5 says what the key table says (issue 20): a number's
+ * range "MIN to MAX", the default ("default X", or "Default: none" / "Required" / for a key
+ * that may be empty "Default: empty" when the table has none), and no key is listed twice
+ * in its section (a second, older item would say something else: http2 and misdirected
+ * were).
+ */
+START_TEST(test_conf_man_page_ranges_and_defaults)
+{
+	static struct man_item it[MAN_ITEMS];
+	size_t n, i, j, nit = man_items(it);
+	const struct conf_key *k = conf_keys(&n);
+	char *bad = NULL, want[128];
+	size_t blen = 0;
+	FILE *out = open_memstream(&bad, &blen);
+
+	ck_assert_ptr_nonnull(out);
+	for (i = 0; i < nit; i++)
+		for (j = i + 1; j < nit; j++)
+			if (it[i].sec == it[j].sec && strcmp(it[i].name, it[j].name) == 0)
+				fprintf(out, "%s of %s is listed twice\n", it[i].name,
+				    conf_section_name((enum conf_section)it[i].sec));
+	for (i = 0; i < n; i++) {
+		const char *body = NULL;
+
+		for (j = 0; j < nit && body == NULL; j++)
+			if (it[j].sec == (int)k[i].section && strcmp(it[j].name, k[i].name) == 0)
+				body = it[j].body;
+		if (body == NULL)
+			continue;   /* test_conf_man_page_lists_every_key says so */
+		if (k[i].type == CONF_TYPE_NUMBER) {
+			snprintf(want, sizeof(want), "%lu to %lu", k[i].min, k[i].max);
+			if (!has_words(body, want))
+				fprintf(out, "%s of %s: the page does not say \"%s\": %s\n", k[i].name,
+				    conf_section_name(k[i].section), want, body);
+		}
+		if (k[i].def != NULL) {
+			snprintf(want, sizeof(want), "default %s", k[i].def);
+			if (!has_words(body, want))
+				fprintf(out, "%s of %s: the page does not say \"%s\": %s\n", k[i].name,
+				    conf_section_name(k[i].section), want, body);
+		} else if (!has_words(body, "default: none") && !has_words(body, "required") &&
+		    !((k[i].flags & CONF_KEY_EMPTY_OK) && has_words(body, "default: empty"))) {
+			fprintf(out, "%s of %s: the table has no default, the page says none of "
+			    "\"Default: none\", \"Required\" or (a key that may be empty) "
+			    "\"Default: empty\": %s\n", k[i].name,
+			    conf_section_name(k[i].section), body);
+		}
+	}
+	fclose(out);
+	for (i = 0; i < nit; i++)
+		free(it[i].body);
+	ck_assert_msg(blen == 0, "man/sysbind.ini.5 and the key table disagree:\n%s", bad);
+	free(bad);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -1951,7 +2033,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_site_rules);
 	tcase_add_test(tc, test_conf_duplicate_bindings);
 	tcase_add_test(tc, test_conf_port_clash);
-	tcase_add_test(tc, test_conf_warning_shared_binding);
+	tcase_add_test(tc, test_conf_shared_binding_is_not_a_warning);
 	tcase_add_test(tc, test_conf_warning_no_default_ssl);
 	tcase_add_test(tc, test_conf_sslcert_switches);
 	tcase_add_test(tc, test_conf_sslcert_netsh_values);
@@ -1975,6 +2057,7 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_certificate_unavailable);
 	tcase_add_test(tl, test_conf_load_client_material);
 	tcase_add_test(tl, test_conf_man_page_lists_every_key);
+	tcase_add_test(tl, test_conf_man_page_ranges_and_defaults);
 	tcase_add_test(tl, test_conf_flag_words);
 	tcase_add_test(tl, test_conf_backend_self);
 	suite_add_tcase(s, tl);

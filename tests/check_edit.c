@@ -713,6 +713,45 @@ START_TEST(test_edit_netsh_flags_and_sslpropertyex)
 }
 END_TEST
 
+/* A new [location] goes after the site's whole block: below import's commented
+ * "; backend = ..." hint, which stays the site's (uncommented later, it must not land in
+ * the [location]), and above the comment that introduces the next section. */
+START_TEST(test_edit_appcmd_location_after_site_comments)
+{
+	const char *path;
+	char *out, *err, *conf, *text;
+
+	conf = replaced(base, "sitev1.mysite.com\n\n[site MySite V2]", "sitev1.mysite.com\n"
+	    "; backend = http://127.0.0.1:9000   ; fill in\n; on IIS: pool\n\n"
+	    "; the second site\n[site MySite V2]");
+	path = temp_conf(conf);
+	free(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config",
+	    "MySite V1/secure", "/section:system.webServer/security/access", "/sslFlags:Ssl"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "sitev1.mysite.com\n; backend = http://127.0.0.1:9000   ; "
+	    "fill in\n; on IIS: pool\n\n[location MySite V1/secure]\nssl_flags = Ssl\n\n"
+	    "; the second site\n[site MySite V2]\n") != NULL, "%s", text);
+	free(text);
+
+	/* the hint last in the file, then a comment attached to nothing */
+	conf = replaced(base, "state = started\n", "state = started\n"
+	    "; backend = http://127.0.0.1:8080   ; fill in\n\n");
+	path = temp_conf(conf);
+	free(conf);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config",
+	    "MySite V2/secure", "/section:system.webServer/security/access", "/sslFlags:Ssl"), 0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "state = started\n; backend = http://127.0.0.1:8080   ; fill "
+	    "in\n\n[location MySite V2/secure]\nssl_flags = Ssl\n") != NULL, "%s", text);
+	free(text);
+}
+END_TEST
+
 /* appcmd list|set config for IIS's <access sslFlags>: the effective flags of a path, as
  * appcmd prints a section; set writes the site's ssl_flags or its [location]. */
 START_TEST(test_edit_appcmd_access_config)
@@ -939,6 +978,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_netsh_update);
 	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);
 	tcase_add_test(tc, test_edit_appcmd_access_config);
+	tcase_add_test(tc, test_edit_appcmd_location_after_site_comments);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);
 	suite_add_tcase(s, tc);

@@ -723,7 +723,9 @@ assert_roundtrip(const char *name)
 
 START_TEST(test_import_roundtrip_layouts)
 {
+	assert_roundtrip("netsh-2008r2.txt");
 	assert_roundtrip("netsh-2012.txt");
+	assert_roundtrip("netsh-2016.txt");
 	assert_roundtrip("netsh-2019.txt");
 	assert_roundtrip("netsh-2022.txt");
 	assert_roundtrip("netsh-2025.txt");

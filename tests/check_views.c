@@ -6,6 +6,7 @@
  * `scripts/mkcerts.sh --demo` in a temporary directory (run from the repository root).
  */
 #include <check.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "control.h"
 #include "conf.h"
 #include "certstore.h"
 #include "views.h"
@@ -93,7 +95,7 @@ two_sites(const char *cert)
 }
 
 /* Run one view into a string (caller frees). */
-enum which { SHOW, LIST, CHECK, CHECK_JSON };
+enum which { SHOW, LIST, CHECK, CHECK_JSON, SHOW_JSON, LIST_JSON };
 
 static char *
 capture(const struct conf *cfg, enum which w, int *rc)
@@ -109,6 +111,8 @@ capture(const struct conf *cfg, enum which w, int *rc)
 	case LIST:       r = views_list_site(cfg, f); break;
 	case CHECK:      r = views_check(cfg, time(NULL), 0, f); break;
 	case CHECK_JSON: r = views_check(cfg, time(NULL), 1, f); break;
+	case SHOW_JSON:  r = views_show_sslcert_json(cfg, f); break;
+	case LIST_JSON:  r = views_list_site_json(cfg, f); break;
 	}
 	fclose(f);
 	if (rc != NULL)
@@ -132,7 +136,7 @@ explain(const struct conf *cfg, const char *local, unsigned port, const char *ho
 	c.sni = sni;
 	c.no_sni = no_sni;
 	c.http = http;
-	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 0, f), 0);
 	fclose(f);
 	return buf;
 }
@@ -270,6 +274,52 @@ START_TEST(test_views_list_site_appcmd_layout)
 	    "http/*:8080:sitev1.mysite.com,state:Started)\n"
 	    "SITE \"Old\" (id:7,bindings:http/127.0.0.1:8081:,https/[::1]:8443:,state:Stopped)\n");
 	free(got);
+	got = capture(cfg, LIST_JSON, NULL);
+	ck_assert_str_eq(got, "[\n"
+	    "  {\"name\": \"MySite V1\", \"id\": 1, \"bindings\": [\"https/*:8443:sitev1.mysite.com\", "
+	    "\"http/*:8080:sitev1.mysite.com\"], \"state\": \"Started\", \"backend\": null},\n"
+	    "  {\"name\": \"Old\", \"id\": 7, \"bindings\": [\"http/127.0.0.1:8081:\", "
+	    "\"https/[::1]:8443:\"], \"state\": \"Stopped\", \"backend\": null}\n]\n");
+	free(got);
+	conf_free(cfg);
+	cfg = load_text("[site \"A \\\"q\\\"\"]\nid = 2\nbindings = http/*:80:\n"
+	    "backend = http://127.0.0.1:81\n");
+	got = capture(cfg, LIST_JSON, NULL);
+	ck_assert_str_eq(got, "[\n  {\"name\": \"A \\\"q\\\"\", \"id\": 2, \"bindings\": "
+	    "[\"http/*:80:\"], \"state\": \"Started\", \"backend\": \"http://127.0.0.1:81\"}\n]\n");
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
+/* show sslcert --json: one object per entry, keys by their file names, typed; never a
+ * password; an empty table is []. */
+START_TEST(test_views_show_sslcert_json)
+{
+	struct conf *cfg = load_text(
+	    "[sslcert 0.0.0.0:8443]\npfx = sitev1.pfx\npfx_password = sysbind\n"
+	    "clientcertnegotiation = enable\nrevocationfreshnesstime = 60\n"
+	    "[site A]\nid = 1\nbindings = https/*:8443:\n");
+	char *got = capture(cfg, SHOW_JSON, NULL), want[160];
+
+	const char *head = "[\n  {\"kind\": \"ipport\", \"name\": \"0.0.0.0:8443\", "
+	    "\"certificate\": null, \"key\": null, \"pfx\": \"";
+
+	ck_assert_msg(strncmp(got, head, strlen(head)) == 0, "%s", got);
+	snprintf(want, sizeof(want), "\"certhash\": \"%s\"", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(got, want));
+	ck_assert_ptr_nonnull(strstr(got, "\"clientcertnegotiation\": true, "));
+	ck_assert_ptr_nonnull(strstr(got, "\"usagecheck\": true, "));
+	ck_assert_ptr_nonnull(strstr(got, "\"revocationfreshnesstime\": 60, "));
+	ck_assert_ptr_null(strstr(got, "password"));
+	ck_assert_ptr_null(strstr(got, "sysbind\""));
+	ck_assert_str_eq(got + strlen(got) - 4, "}\n]\n");
+	free(got);
+	conf_free(cfg);
+	cfg = load_text("[site A]\nid = 1\nbindings = http/*:80:\n");
+	got = capture(cfg, SHOW_JSON, NULL);
+	ck_assert_str_eq(got, "[]\n");
+	free(got);
 	conf_free(cfg);
 }
 END_TEST
@@ -297,6 +347,13 @@ START_TEST(test_views_check_two_sites_table)
 	    "(certificate names sitev1.mysite.com, not sitev2.mysite.com)\n"
 	    "\n"
 	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "note: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443: one certificate, "
+	    "sitev1.mysite.com, for https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com. Giving one of these sites a different certificate gives it to all "
+	    "of them, and IIS Manager asks first: \"" VIEWS_IIS_SHARED_TEXT "\" The fix: one "
+	    "certificate naming every host, or SNI (mode = iis8 and a hostnameport entry per "
+	    "host).\n"
 	    "client errors:\n"
 	    "  MySite V2 (https/127.0.0.1:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
 	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
@@ -317,8 +374,92 @@ START_TEST(test_views_check_two_names_all_ok)
 	    "  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"));
 	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\n"));
 	ck_assert_ptr_null(strstr(got, "client errors"));
+	/* the one-certificate fix: the sites still share the binding, in sysbind's words;
+	 * IIS Manager's "different certificate" is not true of it */
+	ck_assert_ptr_nonnull(strstr(got, "\n4 predictions: 4 ok\nnote: MySite V1 and MySite V2 "
+	    "share the HTTPS binding 0.0.0.0:8443: one certificate, sitev1.mysite.com, for "
+	    "https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it names every host of "
+	    "theirs (a new certificate for [sslcert 0.0.0.0:8443] is a new certificate for all of "
+	    "them).\n"));
+	ck_assert_ptr_null(strstr(got, "IIS Manager"));
 	free(got);
 	conf_free(cfg);
+}
+END_TEST
+
+/* views_share_note for each occasion: IIS Manager's dialog only where it is true. */
+static char *
+share_note(const struct conf *cfg, enum views_share_when when, const struct binding *joined,
+    int *written)
+{
+	struct binding_share *sh;
+	size_t nsh;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(binding_shares(cfg, &sh, &nsh), 0);
+	ck_assert_uint_eq(nsh, 1);
+	*written = views_share_note(&sh[0], when, joined, time(NULL), f);
+	fclose(f);
+	binding_shares_free(sh, nsh);
+	return buf;
+}
+
+START_TEST(test_views_share_notes)
+{
+	struct conf *one = two_sites("sitev1"), *both = two_sites("both");
+	const struct binding *v2 = &one->sites[1].bindings[0];
+	int w;
+	char *got;
+
+	got = share_note(one, VIEWS_SHARE_JOINED, v2, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which does not name sitev2.mysite.com (name-mismatch). Giving "
+	    "MySite V2 a different certificate gives it to MySite V1 too, and IIS Manager asks "
+	    "first: \"" VIEWS_IIS_SHARED_TEXT "\"\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_JOINED, &both->sites[1].bindings[0], &w);
+	assert_text(got, "note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] "
+	    "reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, "
+	    "sitev1.mysite.com, which names sitev2.mysite.com too.\n");
+	free(got);
+	/* an http binding is no member: nothing */
+	got = share_note(one, VIEWS_SHARE_JOINED, &one->sites[1].bindings[1], &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+
+	got = share_note(both, VIEWS_SHARE_NEW_CERT, NULL, &w);
+	assert_text(got, "note: IIS Manager asks here: \"" VIEWS_IIS_SHARED_TEXT "\" netsh does "
+	    "not ask: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is now the "
+	    "one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and "
+	    "https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2].\n");
+	free(got);
+	got = share_note(one, VIEWS_SHARE_FIRST_CERT, NULL, &w);
+	assert_text(got, "note: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is "
+	    "now the one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] "
+	    "and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name "
+	    "sitev2.mysite.com.\n");
+	free(got);
+
+	/* the daemon's start: only a host left unnamed is news */
+	got = share_note(one, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 1);
+	assert_text(got, "MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443 and its "
+	    "one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com: visitors "
+	    "of that name get a certificate error (sysbind check)\n");
+	free(got);
+	got = share_note(both, VIEWS_SHARE_START, NULL, &w);
+	ck_assert_int_eq(w, 0);
+	assert_text(got, "");
+	free(got);
+	conf_free(one);
+	conf_free(both);
 }
 END_TEST
 
@@ -606,6 +747,52 @@ START_TEST(test_views_explain_two_sites_mismatch)
 }
 END_TEST
 
+/* explain --json: the facts as fields, the narration as steps, strings escaped. */
+START_TEST(test_views_explain_json)
+{
+	struct conf *cfg = two_sites("sitev1");
+	struct views_conn c;
+	char *buf = NULL, want[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(binding_addr_parse("127.0.0.1", &c.local), 0);
+	c.port = 8443;
+	c.host = "sitev2.mysite.com";
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 1, f), 0);
+	fclose(f);
+	const char *head = "{\"mode\": \"iis7\", \"local\": \"127.0.0.1:8443\", \"scheme\": "
+	    "\"https\", \"host\": \"sitev2.mysite.com\", \"sni\": \"sitev2.mysite.com\",\n "
+	    "\"certificate\": {\"subject\": \"CN=sitev1.mysite.com\", ";
+
+	ck_assert_msg(strncmp(buf, head, strlen(head)) == 0, "%s", buf);
+	snprintf(want, sizeof(want), "\"thumbprint\": \"%s\"", first_cert(cfg)->thumbprint);
+	ck_assert_ptr_nonnull(strstr(buf, want));
+	ck_assert_ptr_nonnull(strstr(buf, "\"selected_by\": \"ipport 0.0.0.0:8443\"},\n \"site\": "
+	    "\"MySite V2\", \"site_id\": 2, \"backend\": null, \"status\": null, \"reason\": null,\n "
+	    "\"verdict\": \"name-mismatch\", \"why\": \"certificate names sitev1.mysite.com, not "
+	    "sitev2.mysite.com\",\n \"steps\": [\n  \"1. accepted a connection on 127.0.0.1:8443 "
+	    "(https)\",\n  \"2. ClientHello with SNI \\\"sitev2.mysite.com\\\": ignored"));
+	ck_assert_str_eq(buf + strlen(buf) - 6, "\"\n ]}\n");
+	free(buf);
+
+	/* plain HTTP to an unknown host: HTTP.SYS's 400, no certificate, no verdict */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	c.http = 1;
+	c.port = 8080;
+	c.host = "nope";
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 1, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"sni\": null,\n \"certificate\": null,\n \"site\": "
+	    "null, \"site_id\": null, \"backend\": null, \"status\": 400, \"reason\": "
+	    "\"Hostname\",\n \"verdict\": null, \"why\": null,\n"));
+	free(buf);
+	conf_free(cfg);
+}
+END_TEST
+
 /* An IPv6 client of a "*" binding with only [sslcert 0.0.0.0:P]: step 4 tries [::], then
  * takes 0.0.0.0, and says why (issue 19); with a [::] entry too, that one. */
 START_TEST(test_views_explain_ipv6_client_of_ipv4_wildcard)
@@ -754,6 +941,30 @@ START_TEST(test_cli_parse_commands)
 	ck_assert_int_eq(o.cmd, CLI_HELP);
 	ck_assert_int_eq(parse(&o, err, sizeof(err), "check", "--help", NULL), 0);
 	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "check");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "help", "import", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "import");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_ptr_null(o.topic);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "--help", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_HELP);
+	ck_assert_str_eq(o.topic, "-s");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "reload", "-c", "a.ini", NULL), 0);
+	ck_assert_int_eq(o.cmd, CLI_SIGNAL);
+	ck_assert_str_eq(o.action->name, "reload");
+	ck_assert_int_eq(o.action->signo, SIGHUP);
+	ck_assert_str_eq(o.conf_path, "a.ini");
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "-s", "quit", NULL), 0);
+	ck_assert_int_eq(o.action->signo, SIGTERM);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "explain", "--json", "--local",
+	    "127.0.0.1:1", "--host", "x", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "list", "site", "--json", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
+	ck_assert_int_eq(parse(&o, err, sizeof(err), "show", "sslcert", "--json", NULL), 0);
+	ck_assert_int_eq(o.json, 1);
 }
 END_TEST
 
@@ -888,9 +1099,18 @@ START_TEST(test_cli_parse_bad_usage)
 	bad("unknown option \"--bogus\"", "check", "--bogus", NULL);
 	bad("option -c needs a value", "check", "-c", NULL);
 	bad("option -c given twice", "-c", "a", "-c", "b", NULL);
-	bad("option --json is not valid with explain", "explain", "--json", "--local",
-	    "127.0.0.1:1", "--host", "x", NULL);
-	bad("option --json is not valid with list site", "list", "site", "--json", NULL);
+	bad("option --json is not valid with import", "import", "--applicationhost", "x",
+	    "--json", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "improt", NULL);
+	bad("unknown command \"chek\"; did you mean \"check\"?", "chek", "-c", "x", NULL);
+	bad("unknown command \"lsit\"; did you mean \"list\"?", "lsit", "site", NULL);
+	bad("unknown command \"x\"", "x", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "help", "improt", NULL);
+	bad("unknown command \"improt\"; did you mean \"import\"?", "improt", "--help", NULL);
+	bad("-s \"restart\": one of reload|reopen|stop|quit", "-s", "restart", NULL);
+	bad("option -s needs a value", "-s", NULL);
+	bad("-s takes no command (got \"check\")", "-s", "stop", "check", NULL);
+	bad("option -v is not valid with -s", "-s", "stop", "-v", NULL);
 	bad("option -v is not valid with check", "check", "-v", NULL);
 	bad("option -v is not valid with -t", "-t", "-v", NULL);
 	bad("-t takes no command (got \"check\")", "-t", "check", NULL);
@@ -938,6 +1158,31 @@ START_TEST(test_cli_usage_lists_only_current_commands)
 	    "[--cert-store D] [-o OUT]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind appcmd … [-c FILE]"));
 	ck_assert_ptr_nonnull(strstr(buf, "sysbind netsh http … [-c FILE]"));
+	ck_assert_ptr_nonnull(strstr(buf, "sysbind -s reload|reopen|stop|quit [-c FILE]"));
+	free(buf);
+}
+END_TEST
+
+/* One command's help: its usage lines and the options it takes, nothing else. */
+START_TEST(test_cli_help_one_command)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(cli_help(f, "import"), 0);
+	fclose(f);
+	ck_assert_msg(strncmp(buf, "usage: sysbind import --applicationhost F", 41) == 0, "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "\n  --cert-store DIR "));
+	ck_assert_ptr_null(strstr(buf, "check"));
+	ck_assert_ptr_null(strstr(buf, "-c FILE"));
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	ck_assert_int_eq(cli_help(f, "-s"), 0);
+	ck_assert_int_eq(cli_help(f, "nope"), -1);
+	fclose(f);
+	ck_assert_msg(strncmp(buf, "usage: sysbind -s reload|reopen|stop|quit", 41) == 0, "%s", buf);
 	free(buf);
 }
 END_TEST
@@ -1013,6 +1258,55 @@ START_TEST(test_views_show_sslcert_layout_2012)
 }
 END_TEST
 
+/* Windows Server 2008 R2: each label in a field of its own width, a space after some
+ * values; a Hostname:port entry (2012's) is shown all the same and said. */
+START_TEST(test_views_show_sslcert_layout_2008)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2008r2.txt", "[server]\nshow_layout = 2008\n"
+	    "[sslcert 0.0.0.0:443]\ncerthash = a74ce0a0d9a7035c3487162286654f45e5b81084\n" APPID
+	    "certstorename = MY\n"
+	    "[sslcert 0.0.0.0:50000]\ncerthash = e5614040c21d60b4c78c327cfe3b731d59b76e0d\n"
+	    "appid = {e57e408e-c377-41e9-83d8-d1cdaae4d55c}\ncertstorename = My\n"
+	    "verifyclientcertrevocation = disable\nverifyrevocationwithcachedclientcertonly = "
+	    "enable\nusagecheck = disable\nrevocationfreshnesstime = 60\n"
+	    "urlretrievaltimeout = 5000\ndsmapperusage = enable\nclientcertnegotiation = enable\n");
+	got = show_of("[server]\nmode = iis8\nshow_layout = 2008\n[sslcert www.example.com:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Hostname:port           : www.example.com:443"
+	    "\r\n    Certificate Hash        : a74ce0a0d9a7035c3487162286654f45e5b81084\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert www.example.com:443]: show_layout = 2008 has "
+	    "no Hostname:port entries (they came with Windows Server 2012): shown in its layout "
+	    "all the same\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
+/* Windows Server 2016: 2012's lines and Reject Connections, no Disable HTTP2 yet. */
+START_TEST(test_views_show_sslcert_layout_2016)
+{
+	char *note, *got;
+
+	assert_layout("netsh-2016.txt", "[server]\nmode = iis8\nshow_layout = 2016\n"
+	    "[sslcert 0.0.0.0:8080]\ncerthash = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\n" APPID
+	    "certstorename = My\n"
+	    "[sslcert somehost:8080]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n" APPID
+	    "certstorename = MY\n");
+	got = show_of("[server]\nshow_layout = 2016\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisablehttp2 = enable\n"
+	    "reject = enable\n", &note);
+	ck_assert_ptr_nonnull(strstr(got, "\r\n    Reject Connections           : Enabled\r\n"
+	    "\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert 0.0.0.0:443]: disablehttp2 = enable is not "
+	    "shown: show_layout = 2016 has no \"Disable HTTP2\" line (it came with Windows "
+	    "Server 2019)\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
 START_TEST(test_views_show_sslcert_layout_2019)
 {
 	static const char entry[] =
@@ -1082,7 +1376,7 @@ START_TEST(test_views_show_sslcert_hidden_and_padding)
 
 	ck_assert_str_eq(note,
 	    "sysbind: [sslcert 0.0.0.0:443]: reject = enable is not shown: show_layout = 2012 has "
-	    "no \"Reject Connections\" line (it came with Windows Server 2019)\n"
+	    "no \"Reject Connections\" line (it came with Windows Server 2016)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: disabletls13 = enable is not shown: show_layout = "
 	    "2012 has no \"Disable TLS1.3\" line (it came with Windows Server 2022)\n"
 	    "sysbind: [sslcert 0.0.0.0:443]: receivewindow = 70000 is not shown: show_layout = "
@@ -1233,7 +1527,7 @@ explain_cc(const struct conf *cfg, const char *local, unsigned port, const char 
 	c.tls = tls;
 	c.h2 = h2;
 	c.http = http;
-	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), f), 0);
+	ck_assert_int_eq(views_explain(cfg, &c, time(NULL), 0, f), 0);
 	fclose(f);
 	return buf;
 }
@@ -1306,7 +1600,9 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_ipport_bytes);
 	tcase_add_test(tc, test_views_show_sslcert_hostnameport_and_ccs);
 	tcase_add_test(tc, test_views_show_sslcert_empty_table);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2008);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2012);
+	tcase_add_test(tc, test_views_show_sslcert_layout_2016);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2019);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2025);
@@ -1318,6 +1614,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_list_site_appcmd_layout);
 	tcase_add_test(tc, test_views_check_two_sites_table);
 	tcase_add_test(tc, test_views_check_two_names_all_ok);
+	tcase_add_test(tc, test_views_share_notes);
 	tcase_add_test(tc, test_views_check_two_sites_json);
 	tcase_add_test(tc, test_views_check_json_escapes_strings);
 	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);
@@ -1333,6 +1630,9 @@ views_suite(void)
 	tcase_add_test(tc, test_cli_parse_import_appcmd_netsh);
 	tcase_add_test(tc, test_cli_parse_bad_usage);
 	tcase_add_test(tc, test_cli_usage_lists_only_current_commands);
+	tcase_add_test(tc, test_cli_help_one_command);
+	tcase_add_test(tc, test_views_show_sslcert_json);
+	tcase_add_test(tc, test_views_explain_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

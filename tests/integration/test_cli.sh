@@ -41,12 +41,49 @@ expect_contains "check two-sites: sitev2 with SNI is a name-mismatch" "$out" \
 expect_contains "check two-sites: the problem line names both hosts" "$out" \
 	"sitev2.mysite.com with and without SNI is served sitev1.mysite.com's certificate"
 expect_contains "check two-sites: summary" "$out"$'\n' $'\n4 predictions: 2 ok, 2 name-mismatch\n'
-expect_contains "check two-sites: IIS Manager's warning on stderr" "$err" \
-	"At least one other site is using the same HTTPS binding"
+# IIS Manager's dialog (issue 22): check predicts it once, below the table, for the site
+# whose host the shared certificate does not name; the commands that change nothing and
+# -t do not print it.
+IIS_DIALOG="At least one other site is using the same HTTPS binding"
+expect_eq "check two-sites: IIS Manager's dialog once, on standard output" \
+	"$(grep -o "$IIS_DIALOG" "$T/out" | wc -l) $(grep -c "$IIS_DIALOG" "$T/err")" "1 0"
+expect_contains "... in the note on the shared binding" "$out" \
+	"note: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:8443: one certificate, sitev1.mysite.com, for https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name sitev2.mysite.com. Giving one of these sites a different certificate gives it to all of them, and IIS Manager asks first: \"$IIS_DIALOG"
+for args in "-t" "list site" "show sslcert" "netsh http show sslcert" "appcmd list site" \
+	"explain --local 127.0.0.1:8443 --host sitev2.mysite.com"; do
+	# shellcheck disable=SC2086
+	run $args -c "$EX/two-sites.ini"
+	expect_eq "$args two-sites.ini: exit 0 and no word of the shared binding" \
+		"$rc $(cat "$T/out" "$T/err" | grep -c -e "$IIS_DIALOG" -e 'HTTPS binding')" "0 0"
+done
 
 run check -c "$EX/two-names.ini"
 expect_eq "check two-names.ini exits 0" "$rc" 0
 expect_contains "check two-names: all ok" "$out"$'\n' $'\n4 predictions: 4 ok\n'
+expect_eq "check two-names: the one-certificate fix is no \"different certificate\"" \
+	"$(cat "$T/out" "$T/err" | grep -c "$IIS_DIALOG")" "0"
+expect_contains "... the sites still share the binding, in sysbind's words" "$out" \
+	"; it names every host of theirs (a new certificate for [sslcert 0.0.0.0:8443] is a new certificate for all of them)."
+
+# The edit that makes a site reuse another's HTTPS binding says so, once: appcmd adding
+# sitev2's https binding back beside sitev1's certificate quotes IIS Manager's dialog.
+mkdir -p "$T/edit"
+sed 's#\.\./certs/#'"$SB_ROOT"'/conf/certs/#' "$EX/two-sites.ini" >"$T/edit/two-sites.ini"
+run appcmd set site /site.name:"MySite V2" \
+	"/-bindings.[protocol='https',bindingInformation='127.0.0.1:8443:sitev2.mysite.com']" \
+	-c "$T/edit/two-sites.ini"
+expect_eq "appcmd removing sitev2's https binding: no note" "$rc $err" "0 "
+run appcmd set site /site.name:"MySite V2" \
+	"/+bindings.[protocol='https',bindingInformation='127.0.0.1:8443:sitev2.mysite.com']" \
+	-c "$T/edit/two-sites.ini"
+expect_eq "appcmd adding it back: appcmd's answer" "$rc $out" '0 SITE object "MySite V2" changed'
+expect_eq "... and one note on standard error, IIS Manager's dialog quoted once" \
+	"$(printf '%s\n' "$err" | wc -l) $(grep -o "$IIS_DIALOG" "$T/err" | wc -l)" "1 1"
+expect_contains "... saying what the binding reuses and why IIS Manager would ask" "$err" \
+	"sysbind: note: https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2] reuses the HTTPS binding 0.0.0.0:8443 of MySite V1 and its one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com (name-mismatch). Giving MySite V2 a different certificate gives it to MySite V1 too, and IIS Manager asks first: \"$IIS_DIALOG"
+run -t -c "$T/edit/two-sites.ini"
+expect_eq "-t after the edit: successful, and silent about the shared binding" \
+	"$rc $out $err" "0 configuration file $T/edit/two-sites.ini test is successful "
 
 run check --json -c "$EX/two-sites.ini"
 expect_eq "check --json two-sites.ini exits 1" "$rc" 1
@@ -59,6 +96,42 @@ print(len(rows), r["site"], r["verdict"], r["certificate"]["subject"], r["certif
 ' "$T/out" 2>&1)
 	expect_eq "check --json parses and tells sitev2's story" "$got" \
 		"4 MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443"
+fi
+
+# --json for the other views a script reads: explain, show sslcert, list site.
+if need_tool python3 python3; then
+	run explain --json -c "$EX/two-sites.ini" --local 127.0.0.1:8443 --host sitev2.mysite.com
+	expect_eq "explain --json exits 0" "$rc" "0"
+	got=$(python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))
+print(x["site"], x["verdict"], x["certificate"]["subject"], x["certificate"]["selected_by"], x["status"], x["steps"][0])
+' "$T/out" 2>&1)
+	expect_eq "explain --json parses and tells the same story" "$got" \
+		"MySite V2 name-mismatch CN=sitev1.mysite.com ipport 0.0.0.0:8443 None 1. accepted a connection on 127.0.0.1:8443 (https)"
+	run explain --json -c "$EX/two-sites.ini" --http --local 127.0.0.1:8080 --host nope.example
+	got=$(python3 -c '
+import json, sys
+x = json.load(open(sys.argv[1]))
+print(x["scheme"], x["site"], x["status"], x["reason"], x["certificate"], x["verdict"])
+' "$T/out" 2>&1)
+	expect_eq "explain --json --http: HTTP.SYS's 400" "$got" "http None 400 Hostname None None"
+	run show sslcert --json -c "$EX/iis8-sni.ini"
+	got=$(python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print(len(rows), " ".join(r["kind"] + ":" + r["name"] for r in rows), rows[0]["usagecheck"],
+      any("password" in k for r in rows for k in r))
+' "$T/out" 2>&1)
+	expect_eq "show sslcert --json: one object per entry, no password" "$got" \
+		"3 hostnameport:sitev1.mysite.com:8443 hostnameport:sitev2.mysite.com:8443 ipport:0.0.0.0:8443 True False"
+	run list site --json -c "$EX/two-sites.ini"
+	got=$(python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))
+print(len(rows), rows[1]["name"], rows[1]["id"], rows[1]["state"], rows[1]["bindings"][0])
+' "$T/out" 2>&1)
+	expect_eq "list site --json" "$got" "2 MySite V2 2 Started https/127.0.0.1:8443:sitev2.mysite.com"
 fi
 
 # The README's fixes and the sysbind(8) example, over IPv4 and IPv6 alike: a "*" binding's
@@ -136,13 +209,49 @@ run --help
 expect_eq "--help exits 0" "$rc" 0
 expect_contains "--help shows explain" "$out" "sysbind explain [-c FILE] --local IP:PORT --host NAME"
 expect_contains "--help shows import" "$out" "sysbind import --applicationhost"
-for args in "iisreset" "import" "check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
+for args in "import" "check --bogus" "show" "list sslcert" "explain --host x" "-t check" "check -c"; do
 	# shellcheck disable=SC2086
 	run $args
 	expect_eq "bad usage [$args] exits 2" "$rc" 2
 	expect_contains "bad usage [$args] prints the usage" "$err" "usage: sysbind"
 done
+run import
+expect_eq "a command's bad usage prints that command's usage only" \
+	"$(grep -c 'sysbind ' "$T/err")" "1"
 run iisreset --bogus
 expect_contains "an unknown command is named first" "$err" 'sysbind: unknown command "iisreset"'
+expect_eq "... with no usage text: the way to the commands" "$(sed 1d "$T/err")" \
+	'sysbind: `sysbind help` lists the commands'
+expect_eq "... exit 2" "$rc" 2
+
+# Per-command help and the nearest command for a typo.
+run improt
+expect_eq "a typo: exit 2" "$rc" 2
+expect_eq "... the nearest command, not the usage" "$err" 'sysbind: unknown command "improt"; did you mean "import"?
+sysbind: `sysbind help` lists the commands'
+run help import
+expect_eq "help import: exit 0" "$rc" 0
+expect_eq "... its usage first" "$(printf '%s\n' "$out" | head -1)" \
+	"usage: sysbind import --applicationhost F [--sslcert F] [--cert-store D] [-o OUT]"
+expect_eq "... import's usage only: one usage line" "$(grep -c 'sysbind ' "$T/out")" "1"
+expect_contains "... and its options" "$out" "  --cert-store DIR"
+help_import=$out
+run import --help
+expect_eq "import --help: exit 0" "$rc" 0
+expect_eq "... the same text as help import" "$out" "$help_import"
+run show sslcert --help
+expect_contains "show sslcert --help: show's usage" "$out" "usage: sysbind show sslcert [-c FILE] [--json]"
+run -s --help
+expect_contains "-s --help: -s's usage" "$out" "usage: sysbind -s reload|reopen|stop|quit [-c FILE]"
+readme=$(sed -n '/^## Commands$/,/^## /p' "$SB_ROOT/README.md" | sed -n '/^```$/,/^```$/p' | sed '1d;$d')
+expect_eq "the README's command list is the usage" "$readme" \
+	"$("$SB_BIN" --help | sed -n '1,/^$/p' | sed '$d' | cut -c8-)"
+run help
+expect_eq "help: the whole usage (13 commands), exit 0" "$rc:$(grep -c 'sysbind ' "$T/out")" "0:13"
+run help reverse-proxy
+expect_eq "help reverse-proxy: its own usage, as reverse-proxy --help prints it" "$rc:$out" \
+	"0:$("$SB_BIN" reverse-proxy --help 2>&1)"
+run revers-proxy
+expect_contains "a typo of reverse-proxy" "$err" 'did you mean "reverse-proxy"?' 
 
 finish

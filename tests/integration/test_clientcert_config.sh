@@ -4,7 +4,8 @@
 # from public captures) imported, checked by -t, and given back byte for byte by show
 # sslcert; an IIS server whose paths require client certificates imported, what check and
 # explain predict for it, and the fix applied with sysbind's netsh; appcmd's config
-# commands; a daemon that loads every new key, and a binding's disablehttp2 as curl sees it.
+# commands; a daemon that loads every new key and does what client_cert_header,
+# upload_read_ahead_size and show_layout say, and a binding's disablehttp2 as curl sees it.
 . "$(dirname "$0")/lib.sh"
 
 FIX="$SB_ROOT/tests/fixtures/iis"
@@ -145,8 +146,13 @@ run show sslcert -c "$T/cc/known.ini"
 expect_contains "clientcert: show sslcert shows the fix" "$(tr -d '\r' <"$T/out")" \
 	"    Negotiate Client Certificate : Enabled"
 
-# --- the daemon loads every new key; a binding's disablehttp2 is what clients see
-p1=$(free_port); p2=$(free_port)
+# entry_labels: the field names of the first entry of a show sslcert output, one a line
+entry_labels() { tr -d '\r' | awk 'NR > 4 && /^$/ { exit } NR > 5' | sed 's/^ *//; s/ *: .*//'; }
+
+# --- the daemon loads every new key, and does what each says; a binding's disablehttp2 is
+# what clients see
+p1=$(free_port); p2=$(free_port); B=$(free_port)
+be_start "$B" app || { finish; exit; }
 mkdir -p "$T/d"
 head -c 80 /dev/urandom >"$T/d/tickets.key"
 chmod 600 "$T/d/tickets.key"
@@ -176,6 +182,7 @@ receivewindow = 65535
 [site A]
 id = 1
 bindings = https/127.0.0.1:$p1:, https/127.0.0.1:$p2:
+backend = http://127.0.0.1:$B
 ssl_flags = Ssl
 
 [location A/secure]
@@ -184,6 +191,10 @@ EOF
 run -t -c "$T/d/sysbind.ini"
 expect_eq "daemon config: -t accepts every new key" "$rc" 0
 expect_eq "daemon config: no warning" "$err" ""
+# show_layout = 2019 (the default is 2022, whose entries have more fields)
+run show sslcert -c "$T/d/sysbind.ini"
+expect_eq "show_layout = 2019: show sslcert prints Windows Server 2019's fields (its netsh-2019.txt)" \
+	"$(entry_labels <"$T/out" | tr '\n' ,)" "$(entry_labels <"$FIX/netsh-2019.txt" | tr '\n' ,)"
 if sb_start "$T/d/sysbind.ini" "$p1"; then
 	wait_port "$p2" || not_ok "daemon listens on $p2"
 	expect_eq "daemon: it serves over https" \
@@ -196,6 +207,23 @@ if sb_start "$T/d/sysbind.ini" "$p1"; then
 	else
 		skip "disablehttp2 as curl sees it" "this curl has no HTTP/2"
 	fi
+	# client_cert_header: the certificate a renegotiation asked for (TLS 1.2, $p1 does
+	# not ask in its handshake) reaches the backend under the configured name only
+	CC=(curl -sS -k --http1.1 --tls-max 1.2 --cert "$SB_CERTS/client.pem" --key "$SB_CERTS/client.key")
+	want_b64=$(openssl x509 -in "$SB_CERTS/client.pem" -outform DER | base64 -w 0)
+	out=$("${CC[@]}" "https://127.0.0.1:$p1/secure/a")
+	expect_eq "client_cert_header = X-Client-Cert: the backend receives the certificate under that name" \
+		"$(grep -o '"X-Client-Cert: [^"]*"' <<<"$out" | sed 's/^"X-Client-Cert: //; s/"$//')" "$want_b64"
+	expect_eq "... and no X-ARR-ClientCert (the default name)" "$(grep -ic '"X-ARR-ClientCert:' <<<"$out")" 0
+	# upload_read_ahead_size = 65536: a body between the default (49152) and it is read
+	# ahead and delivered; one beyond it gets 413
+	head -c 60000 /dev/urandom >"$T/b60k"; head -c 70000 /dev/urandom >"$T/b70k"
+	out=$("${CC[@]}" -H 'Expect:' --data-binary @"$T/b60k" -w ' %{http_code}' "https://127.0.0.1:$p1/secure/up")
+	expect_contains "upload_read_ahead_size = 65536: a 60,000-byte POST to a renegotiating path passes" \
+		"$out" "\"body_length\":60000,\"body_sha256\":\"$(sha256sum <"$T/b60k" | cut -c1-64)\""
+	expect_eq "... with 200" "${out##* }" 200
+	code=$("${CC[@]}" -H 'Expect:' --data-binary @"$T/b70k" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$p1/secure/up")
+	expect_eq "upload_read_ahead_size = 65536: a 70,000-byte one gets 413" "$code" 413
 	sb_stop >"$T/stop.rc"   # not in $(...): wait must run in this shell
 	expect_eq "daemon: SIGTERM stops it with 0" "$(cat "$T/stop.rc")" 0
 fi

@@ -8,7 +8,8 @@
 #   entry, the daemon serves the rest and fails only that entry's handshakes;
 # - a * binding with different certificates on 0.0.0.0 and [::]: check predicts both
 #   families, and openssl s_client over IPv4 and IPv6 gets what it predicted;
-# - 100,000 generated sites import and load in bounded time (linear, not quadratic).
+# - 10,000 and 100,000 generated sites, with and without per-site <location> rules, import
+#   and load in CPU times whose ratio is at most 15 (linear, not quadratic).
 . "$(dirname "$0")/lib.sh"
 
 run() {
@@ -112,11 +113,21 @@ expect_contains "certificate not at hand: the daemon says the same at start" \
 	"$(cat "$T/nocert.log")" "[sslcert 0.0.0.0:$P2]: certificate not available"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$P/")
 expect_eq "certificate not at hand: the http site is served" "$code" 200
+# "no certificate" is also what a dead daemon serves: both refusals must be the daemon's
+# own (logged, counted) and the daemon must answer over http right after
+refusals() { grep -cF "no certificate for 127.0.0.1:$P2 (sni $1): handshake refused" "$T/nocert.log"; }
+more_refusals() { [ "$(refusals "$1")" -gt "$2" ]; }
+n_sni=$(refusals secure.example.com); n_none=$(refusals none)
 subj=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$P2" -servername secure.example.com 2>/dev/null \
 	| openssl x509 -noout -subject 2>/dev/null)
 expect_eq "certificate not at hand: that entry's handshake fails (no certificate sent)" "$subj" ""
 code=$(curl -sk -o /dev/null -w '%{http_code}' --max-time 10 "https://127.0.0.1:$P2/"; echo " $?")
 expect_eq "certificate not at hand: curl gets no TLS session (exit 35)" "$code" "000 35"
+wait_for -t 5 more_refusals none "$n_none"
+expect_eq "certificate not at hand: both refusals are the daemon's, one logged each" \
+	"$(( $(refusals secure.example.com) - n_sni )) $(( $(refusals none) - n_none ))" "1 1"
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:$P/")
+expect_eq "certificate not at hand: the daemon serves http right after" "$code" 200
 stop_bounded >"$T/stop.rc"
 expect_eq "certificate not at hand: the daemon stops cleanly" "$(cat "$T/stop.rc")" 0
 
@@ -147,39 +158,134 @@ expect_contains "families: IPv6 prediction" "$(printf '%s\n' "$out" | tr -s ' ')
 sb_start "$T/families.ini" "$P3" families || { finish; exit; }
 expect_eq "families: an IPv4 client gets what check predicted" \
 	"$(served_cert "$P3" sitev1.mysite.com)" "sitev1.mysite.com"
-# whether IPv6 works is the machine's fact (::1 on lo), not the daemon's under test
-if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+# whether IPv6 works is the machine's fact (::1 on lo), never the daemon's under test: a
+# daemon that stopped listening on [::] must fail here, not skip
+if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null ||
+	{ command -v ip >/dev/null && ip -6 addr show lo 2>/dev/null | grep -q '::1/'; }; then
 	v6=$(echo | timeout 10 openssl s_client -connect "[::1]:$P3" -servername sitev1.mysite.com 2>/dev/null \
 		| openssl x509 -noout -subject -nameopt multiline 2>/dev/null | sed -n 's/^ *commonName *= *//p')
 	expect_eq "families: an IPv6 client gets what check predicted" "$v6" "sitev2.mysite.com"
-elif declare -F skip >/dev/null; then
-	skip "families: an IPv6 client gets what check predicted" "no IPv6 loopback here"
 else
-	echo "ok - families: an IPv6 client gets what check predicted # SKIP no IPv6 loopback here"
+	skip "families: an IPv6 client gets what check predicted" "::1 is not configured on this machine"
 fi
 stop_bounded >/dev/null
 
-# --- size: 100,000 sites import and load.  How long they take is measured, not asserted
-# here (a shared machine, or AddressSanitizer, is no clock): the times are printed for the
-# log; the bound is only a guard against a hang.
-if "$SB_ROOT/scripts/gen-iis.sh" 100000 "$T/big" 2>"$T/gen.err"; then
-	start=$(date +%s)
-	timeout 300 "$SB_BIN" import --applicationhost "$T/big/applicationHost.config" \
-		--sslcert "$T/big/sslcert.txt" -o "$T/big/iis.ini" 2>"$T/big/import.err"
+# --- size: 10,000 and 100,000 sites import and load, linearly (issue 12 item 8, issue 20).
+# A shared machine, or AddressSanitizer, is no clock: what is asserted is a ratio of CPU
+# times (user + system), time(100,000) / time(10,000) <= 15, which a machine's speed does
+# not change and a quadratic step (a ratio of 100) cannot meet.  The small size is measured
+# three times and its fastest run kept (at a tenth of a second one run is noise); the large
+# one is measured again, once, when its ratio is over the bound (a busy neighbour goes
+# away, a quadratic step does not; a run that reached the 300 s bound is not repeated).
+# The same for sites that each have <location path="SITE"> and <location
+# path="SITE/secure"> rules (gen-iis.sh --locations): import used to walk every site for
+# each rule (40,000 such sites took 87 s, 1.6 s without the rules).
+SIZE_SMALL=10000 SIZE_LARGE=100000 RATIO_MAX=15
+
+# cpu_time FILE CMD...: run CMD (its output to FILE.out and FILE.err), bounded at 300 s;
+# print its user + system CPU seconds; return its status.
+cpu_time() {
+	local f=$1 TIMEFORMAT='%3U %3S' rc
+	shift
+	{ time timeout 300 "$@" >"$f.out" 2>"$f.err"; } 2>"$f.time"
 	rc=$?
-	mid=$(date +%s)
-	expect_eq "100,000 sites: import exits 0" "$rc" 0
-	echo "# 100,000 sites: import took $((mid - start)) s"
-	timeout 300 "$SB_BIN" -t -c "$T/big/iis.ini" >"$T/big/t.out" 2>/dev/null
-	rc=$?
-	end=$(date +%s)
-	expect_eq "100,000 sites: -t accepts the file import wrote (larger than 4 MiB)" "$rc" 0
-	echo "# 100,000 sites: -t took $((end - mid)) s"
-	expect_eq "100,000 sites: list site lists them all" \
-		"$(timeout 300 "$SB_BIN" list site -c "$T/big/iis.ini" 2>/dev/null | wc -l)" 100000
-	rm -rf "$T/big"
-else
-	not_ok "gen-iis.sh 100000" "$(cat "$T/gen.err")"
+	awk '{ printf "%.3f\n", $1 + $2 }' "$f.time"
+	return $rc
+}
+
+# measure_size DIR: import DIR's two files, then -t the result; sets import_s and check_s
+# (CPU seconds) and size_rc (0 when both exited 0).
+measure_size() {
+	size_rc=0
+	import_s=$(cpu_time "$1/import" "$SB_BIN" import --applicationhost \
+		"$1/applicationHost.config" --sslcert "$1/sslcert.txt" -o "$1/iis.ini") || size_rc=1
+	check_s=$(cpu_time "$1/check" "$SB_BIN" -t -c "$1/iis.ini") || size_rc=1
+}
+
+min_of() { printf '%s\n' "$@" | sort -g | head -n 1; }
+ratio()  { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 9999) }'; }
+within() {
+	[[ "$1" =~ ^[0-9]+\.[0-9]$ ]] &&
+		awk -v r="$1" -v m="$RATIO_MAX" 'BEGIN { exit !(r + 0 <= m + 0) }'
+}
+
+for variant in plain locations; do
+	opt=()
+	[ "$variant" = locations ] && opt=(--locations)
+	small="$T/size-$variant-$SIZE_SMALL" large="$T/size-$variant-$SIZE_LARGE"
+	if ! "$SB_ROOT/scripts/gen-iis.sh" "${opt[@]}" "$SIZE_SMALL" "$small" 2>"$T/gen.err" ||
+	    ! "$SB_ROOT/scripts/gen-iis.sh" "${opt[@]}" "$SIZE_LARGE" "$large" 2>"$T/gen.err"; then
+		not_ok "$variant: gen-iis.sh ${opt[*]} $SIZE_SMALL and $SIZE_LARGE" "$(cat "$T/gen.err")"
+		continue
+	fi
+	small_import=() small_check=() small_rc=0
+	for run in 1 2 3; do
+		measure_size "$small"
+		small_import+=("$import_s") small_check+=("$check_s")
+		small_rc=$((small_rc + size_rc))
+	done
+	expect_eq "$variant, $SIZE_SMALL sites: import and -t exit 0 (3 runs)" "$small_rc" 0
+	si=$(min_of "${small_import[@]}") sc=$(min_of "${small_check[@]}")
+	measure_size "$large"
+	expect_eq "$variant, $SIZE_LARGE sites: import and -t (of a file over 4 MiB) exit 0" \
+		"$size_rc" 0
+	r_import=$(ratio "$import_s" "$si") r_check=$(ratio "$check_s" "$sc")
+	if [ "$size_rc" = 0 ] && { ! within "$r_import" || ! within "$r_check"; }; then
+		echo "# $variant: ratios $r_import (import) and $r_check (-t) over $RATIO_MAX: measured again"
+		li=$import_s lc=$check_s
+		measure_size "$large"
+		import_s=$(min_of "$li" "$import_s") check_s=$(min_of "$lc" "$check_s")
+		r_import=$(ratio "$import_s" "$si") r_check=$(ratio "$check_s" "$sc")
+	fi
+	echo "# $variant: import $si s / $import_s s CPU, -t $sc s / $check_s s CPU" \
+		"($SIZE_SMALL / $SIZE_LARGE sites)"
+	if within "$r_import"; then
+		ok "$variant: import grows linearly (CPU ratio $r_import <= $RATIO_MAX for 10x the sites)"
+	else
+		not_ok "$variant: import grows linearly" "CPU time ratio $r_import for 10x the sites, over $RATIO_MAX"
+	fi
+	if within "$r_check"; then
+		ok "$variant: -t grows linearly (CPU ratio $r_check <= $RATIO_MAX for 10x the sites)"
+	else
+		not_ok "$variant: -t grows linearly" "CPU time ratio $r_check for 10x the sites, over $RATIO_MAX"
+	fi
+	if [ "$variant" = plain ]; then
+		expect_eq "$SIZE_LARGE sites: list site lists them all" \
+			"$(timeout 300 "$SB_BIN" list site -c "$large/iis.ini" 2>/dev/null | wc -l)" \
+			"$SIZE_LARGE"
+	else
+		expect_eq "$SIZE_LARGE sites' rules: each site's own flags carried over" \
+			"$(grep -c '^ssl_flags = Ssl$' "$large/iis.ini")" "$SIZE_LARGE"
+		expect_eq "$SIZE_LARGE sites' rules: each SITE/secure is a [location]" \
+			"$(grep -c '^\[location Customer [0-9]*/secure\]' "$large/iis.ini")" "$SIZE_LARGE"
+	fi
+	rm -rf "$small" "$large"
+done
+
+# ---- make run's configuration shows HTTP.SYS's own answers on the terminal (issue 22) ----
+# conf/sysbind.ini as `make run` starts it (its ports made free ones, its certificates the
+# test's): `curl -k https://localhost:8443/` names no site, HTTP.SYS answers 400 Invalid
+# Hostname, and the terminal (the daemon's standard output and error) shows the HTTPERR
+# line with the reason Hostname.
+P6=$(free_port); H6=$(free_port)
+sed -e "s/8443/$P6/g; s/8080/$H6/g" -e "s#= certs/#= $SB_CERTS/#" "$SB_ROOT/conf/sysbind.ini" \
+	>"$T/make-run.ini"
+if sb_start "$T/make-run.ini" "$P6" make-run; then
+	code=$(curl -sk --resolve "localhost:$P6:127.0.0.1" -o /dev/null -w '%{http_code}' \
+		"https://localhost:$P6/")
+	expect_eq "make run's configuration: an unknown host gets HTTP.SYS's 400" "$code" "400"
+	refusal="^[0-9-]+ [0-9:]+ 127\.0\.0\.1 [0-9]+ 127\.0\.0\.1 $P6 HTTP/[0-9.]+ GET / [0-9-]+ 400 - Hostname -$"
+	wait_for grep -qE "$refusal" "$T/make-run.log"
+	expect_eq "... and the terminal shows the HTTPERR line, reason Hostname, once" \
+		"$(grep -cE "$refusal" "$T/make-run.log")" "1"
+	expect_eq "... under HTTP.SYS's field names" \
+		"$(grep -c '^#Fields: date time c-ip c-port s-ip s-port cs-version cs-method cs-uri streamid sc-status s-siteid s-reason s-queuename$' "$T/make-run.log")" "1"
+	# the daemon's start says once that sitev2's visitors get sitev1's certificate,
+	# in sysbind's words: nobody is giving a certificate to anything at start
+	expect_eq "... its start says once that the shared certificate does not name sitev2" \
+		"$(grep -c " info: MySite V1 and MySite V2 share the HTTPS binding 0.0.0.0:$P6 and its one certificate, sitev1.mysite.com, which does not name sitev2.mysite.com: visitors of that name get a certificate error (sysbind check)$" "$T/make-run.log") $(grep -c 'At least one other site' "$T/make-run.log")" "1 0"
+	sb_stop >"$T/stop.rc"   # not in $(...): wait must run in this shell
+	expect_eq "make run's daemon stops with 0" "$(cat "$T/stop.rc")" "0"
 fi
 
 finish

@@ -69,16 +69,28 @@ key = $SB_CERTS/sitev1.key
 EOF2
 sites; } >"$T/nofb.ini"
 run_with nofb || { finish; exit; }
+# "no certificate" is also what a dead daemon serves: each refusal below must be the
+# daemon's own (one "handshake refused" line each, counted) and the daemon serves sitev1
+# right after.
+# refusals SNI: how many times the daemon has logged refusing a handshake with SNI (none)
+refusals() { grep -cF "no certificate for 127.0.0.1:$P (sni $1): handshake refused" "$T/nofb.log"; }
+more_refusals() { [ "$(refusals "$1")" -gt "$2" ]; }
+# refused_since SNI N K: the refusals logged beyond N, once K of them are written (5 s at most)
+refused_since() { wait_for -t 5 more_refusals "$1" $(( $2 + $3 - 1 )); echo $(( $(refusals "$1") - $2 )); }
 expect_eq "SNI sitev1 still gets its certificate" "$(served_cert "$P" sitev1.mysite.com)" "sitev1.mysite.com"
+n=$(refusals none)
 expect_eq "no SNI and no fallback: no certificate" "$(served_cert "$P" -)" ""
 out=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$P" -noservername 2>&1)
 expect_contains "... the handshake fails (no peer certificate)" "$out" "no peer certificate available"
 expect_not_contains "... and no alert is sent" "$out" "alert"
+expect_eq "... both refusals are the daemon's, each logged (sni none)" "$(refused_since none "$n" 2)" 2
+expect_eq "... which serves sitev1 right after" "$(served_cert "$P" sitev1.mysite.com)" "sitev1.mysite.com"
+n=$(refusals sitev2.mysite.com)
 expect_eq "an unknown SNI name: no certificate either" "$(served_cert "$P" sitev2.mysite.com)" ""
 curl -sS -k "${R[@]}" "https://sitev2.mysite.com:$P/" >/dev/null 2>&1
 expect_eq "curl fails on the refused handshake" "$?" "35"
-expect_log "the refusal is logged" "$T/nofb.log" "no certificate for 127.0.0.1:$P (sni none): handshake refused"
-expect_log "... with the SNI when there was one" "$T/nofb.log" "no certificate for 127.0.0.1:$P (sni sitev2.mysite.com): handshake refused"
+expect_eq "... both refusals are the daemon's, logged with the SNI" "$(refused_since sitev2.mysite.com "$n" 2)" 2
+expect_eq "... which serves sitev1 right after" "$(served_cert "$P" sitev1.mysite.com)" "sitev1.mysite.com"
 stop
 expect_eq "the daemon survived the refusals (exit 0)" "$(cat "$T/stop.rc")" "0"
 

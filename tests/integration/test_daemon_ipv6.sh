@@ -124,9 +124,17 @@ write_conf v6 iis8 "[::]:$P=sitev1"
 sb_start "$T/v6.ini" "$P" v6 || { finish; exit; }
 wait_port "$P" ::1
 expect_eq "[::] only: the IPv6 client gets it" "$(served_at '[::1]' sitev1.mysite.com)" "sitev1.mysite.com"
+# "no certificate" is also what a dead daemon serves: both refusals must be the daemon's
+# own (logged, counted), and the IPv6 client is served right after
+refusals() { grep -cF "no certificate for 127.0.0.1:$P (sni sitev1.mysite.com): handshake refused" "$T/v6.log"; }
+more_refusals() { [ "$(refusals)" -gt "$1" ]; }
+n=$(refusals)
 expect_eq "[::] only: the IPv4 client gets no certificate" "$(served_at 127.0.0.1 sitev1.mysite.com)" ""
 curl -sS --cacert "$CA" "${R4[@]}" "https://sitev1.mysite.com:$P/" >/dev/null 2>&1
 expect_eq "[::] only: ... and curl fails its handshake" "$?" 35
+wait_for -t 5 more_refusals $((n + 1))
+expect_eq "[::] only: ... both refusals are the daemon's, one logged each" "$(( $(refusals) - n ))" 2
+expect_eq "[::] only: ... the IPv6 client is served right after" "$(served_at '[::1]' sitev1.mysite.com)" "sitev1.mysite.com"
 sb_stop >/dev/null
 out=$("$SB_BIN" check -c "$T/v6.ini" 2>&1); rc=$?
 expect_eq "[::] only: check predicts the IPv4 failure and exits 1" "$rc $(printf '%s\n' "$out" | grep -c 'over IPv4 gets no certificate')" "1 1"

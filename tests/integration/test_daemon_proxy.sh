@@ -85,6 +85,7 @@ expect_contains "HEAD: Content-Length kept" "$out" $'\r\nContent-Length: 1000\r\
 out=$("${C[@]}" -w '%{http_code} %{size_download} %{num_connects}\n' -o /dev/null "$U/status/204" -o /dev/null "$U/status/304" -o /dev/null "$U/status/200")
 expect_eq "204 and 304 are bodiless and keep the connection" "$(echo "$out" | tr '\n' '|')" "204 0 1|304 0 0|200 11 0|"
 out=$("${C[@]}" -H 'Connection: X-Secret' -H 'X-Secret: 1' -H 'Keep-Alive: 5' -H 'Proxy-Connection: x' -H 'X-Forwarded-For: 10.0.0.1' "$U/echo")
+expect_contains "hop-by-hop: the request reaches the backend" "$out" '"path":"/echo"'
 expect_not_contains "hop-by-hop: what Connection names is removed" "$out" "X-Secret"
 expect_not_contains "hop-by-hop: Keep-Alive removed" "$out" "Keep-Alive"
 expect_not_contains "hop-by-hop: Proxy-Connection removed" "$out" "Proxy-Connection"

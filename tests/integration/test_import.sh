@@ -43,8 +43,9 @@ got_hand=$(grep -E '^  (with|without)|predictions' "$T/hand")
 expect_eq "check: imported predicts what two-sites.ini predicts" "$got_imported" "$got_hand"
 expect_contains "check imported: sitev2 is a name-mismatch" "$out" \
 	"  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  name-mismatch"
-expect_contains "check imported: IIS Manager's warning" "$err" \
-	"At least one other site is using the same HTTPS binding"
+IIS_DIALOG="At least one other site is using the same HTTPS binding"
+expect_eq "check imported: IIS Manager's dialog once, in the note on the shared binding" \
+	"$(grep -o "$IIS_DIALOG" "$T/out" | wc -l) $(grep -c "$IIS_DIALOG" "$T/err")" "1 0"
 
 # The import to stdout, warnings to stderr with FILE:LINE.
 run import --applicationhost "$FIX/several-sites.applicationHost.config" \
@@ -99,6 +100,28 @@ run netsh http add sslcert ipport=0.0.0.0:8443 certhash="$v2" \
 	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' -c "$T/edit.ini"
 expect_eq "netsh add: netsh's answer" "$(tr -d '\r' <"$T/out")" "
 SSL Certificate successfully added"
+# The sites had no certificate between the delete and the add: IIS Manager's "different
+# certificate" is not true of it; sysbind says, in its words, who shares the new one.
+expect_eq "netsh add: one note, sysbind's words, no IIS Manager dialog" \
+	"$(printf '%s\n' "$err" | wc -l) $(grep -c "$IIS_DIALOG" "$T/err")" "1 0"
+expect_contains "... naming the sites that now share it" "$err" \
+	"sysbind: note: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is now the one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]."
+# Giving the shared IP:Port another certificate is what IIS Manager asks about.
+run netsh http update sslcert ipport=0.0.0.0:8443 certhash="$v1" \
+	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' -c "$T/edit.ini"
+expect_eq "netsh update to another certificate: netsh's answer" "$(tr -d '\r' <"$T/out")" "
+SSL Certificate successfully updated"
+expect_eq "... and IIS Manager's dialog, quoted once" \
+	"$(printf '%s\n' "$err" | wc -l) $(grep -o "$IIS_DIALOG" "$T/err" | wc -l)" "1 1"
+expect_contains "... with what it did: sitev1's certificate for both sites" "$err" \
+	"netsh does not ask: the certificate of [sslcert 0.0.0.0:8443], sitev1.mysite.com, is now the one certificate of https/127.0.0.1:8443:sitev1.mysite.com of [site MySite V1] and https/127.0.0.1:8443:sitev2.mysite.com of [site MySite V2]; it does not name sitev2.mysite.com."
+run netsh http update sslcert ipport=0.0.0.0:8443 certhash="$v1" \
+	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' clientcertnegotiation=enable -c "$T/edit.ini"
+expect_eq "netsh update keeping the certificate: no note" "$rc $err" "0 "
+run netsh http update sslcert ipport=0.0.0.0:8443 certhash="$v2" \
+	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' -c "$T/edit.ini"
+expect_eq "netsh update back to the certificate naming both: IIS Manager's dialog once" \
+	"$rc $(grep -o "$IIS_DIALOG" "$T/err" | wc -l)" "0 1"
 run check -c "$T/edit.ini"
 expect_contains "check after the fix: sitev2 on 8443 is ok (the certificate names both)" "$out" \
 	"  with SNI sitev2.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok"

@@ -4,7 +4,7 @@
 # comes from).  Each is imported with the real build/sysbind, then -t, check, list site
 # and show sslcert run on the result, as a user would after an import whose certificates
 # are not at hand yet.  Then what import -o and the editors must never do: write over the
-# source, replace a symlink by a file, or a device by a file.
+# source, replace a symlink by a file, or a device (the test's own) by a file.
 . "$(dirname "$0")/lib.sh"
 
 FIX="$SB_ROOT/tests/fixtures/iis"
@@ -121,6 +121,41 @@ expect_contains "german: the warning names the language" "$err" \
 	"german.sslcert.txt:2: warning: this netsh output is in German, not English"
 expect_contains "german: ... and that chcp does not help" "$err" "chcp does not change that"
 
+# --- the netsh outputs of Windows Server 2008 R2 and 2016 (issue 20; 2012, 2019, 2022 and
+# 2025 are test_clientcert_config.sh's): import reads each, names its layout in
+# show_layout, and show sslcert gives the output back byte for byte (CRLF, 2008 R2's own
+# field widths and trailing spaces, 2016's Reject Connections without Disable HTTP2).
+printf '<configuration><system.applicationHost><sites><site name="S" id="1"><bindings><binding protocol="http" bindingInformation="*:80:" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/one.config"
+mkdir -p "$T/store"
+for layout in 2008r2:2008 2016:2016; do
+	name=netsh-${layout%%:*}.txt want=${layout#*:}
+	run import --applicationhost "$T/one.config" --sslcert "$FIX/$name" \
+		--cert-store "$T/store" -o "$T/$name.ini"
+	expect_eq "$name: import exits 0" "$rc" 0
+	expect_eq "$name: the layout import names" \
+		"$(sed -n 's/^show_layout = \([0-9]*\) .*/\1/p' "$T/$name.ini")" "$want"
+	run -t -c "$T/$name.ini"
+	expect_eq "$name: -t accepts the import (certificates not at hand are warnings)" "$rc" 0
+	"$SB_BIN" show sslcert -c "$T/$name.ini" >"$T/$name.show" 2>"$T/$name.note"
+	expect_eq "$name: show sslcert exits 0" "$?" 0
+	if cmp -s "$T/$name.show" "$FIX/$name"; then
+		ok "$name: show sslcert gives the output back byte for byte"
+	else
+		not_ok "$name: show sslcert gives the output back byte for byte" \
+			"$(diff <(cat -A "$FIX/$name") <(cat -A "$T/$name.show") | head -n 20)"
+	fi
+	expect_eq "$name: no line the layout lacks (no \"is not shown\" note)" \
+		"$(grep -c 'is not shown\|has no .* entries' "$T/$name.note")" 0
+done
+expect_contains "2008 R2: the entry with every option away from its default" \
+	"$(cat "$T/netsh-2008r2.txt.ini")" "verifyclientcertrevocation = disable
+verifyrevocationwithcachedclientcertonly = enable
+usagecheck = disable
+revocationfreshnesstime = 60
+urlretrievaltimeout = 5000"
+expect_contains "2016: the hostnameport entry (SNI came with 2012)" \
+	"$(cat "$T/netsh-2016.txt.ini")" "[sslcert somehost:8080]"
+
 # --- nothing usable: exit 2, and nothing written
 printf '<configuration><system.applicationHost><sites><site name="W" id="1"><bindings><binding protocol="net.tcp" bindingInformation="808:*" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/wcf.config"
 run import --applicationhost "$T/wcf.config" -o "$T/wcf.ini"
@@ -165,13 +200,22 @@ run import --applicationhost "$APPH" -o "$T/dangling.ini"
 expect_eq "-o dangling symlink: its target is created" \
 	"$(stat -c %F "$T/dangling.ini") $(test -f "$T/real/new.ini" && echo file)" "symbolic link file"
 
-# a device and a FIFO: refused by type, left as they are
-devnull_before=$(stat -c '%F %t:%T %a' /dev/null)
-run import --applicationhost "$APPH" -o /dev/null
-expect_eq "-o /dev/null: refused, exit 2" "$rc" 2
-expect_contains "-o /dev/null: says what it is" "$err" "/dev/null: a character device, not a regular file: refused"
-expect_contains "-o /dev/null: and how to see only the warnings" "$err" ">/dev/null"
-expect_eq "/dev/null is still the same device" "$(stat -c '%F %t:%T %a' /dev/null)" "$devnull_before"
+# a device and a FIFO: refused by type, left as they are.  The device is the test's own
+# (the null device's numbers, 1:3, in $T), never the machine's /dev/null: a regression
+# that renamed a file over it would break only this test.  Its inode is compared too (a
+# rename puts another in its place).
+DEV="$T/null" dev_made=0
+if mknod "$DEV" c 1 3 2>"$T/mknod.err"; then
+	dev_made=1
+	dev_before=$(stat -c '%F %t:%T %i' "$DEV")
+	run import --applicationhost "$APPH" -o "$DEV"
+	expect_eq "-o a device: refused, exit 2" "$rc" 2
+	expect_contains "-o a device: says what it is" "$err" "$DEV: a character device, not a regular file: refused"
+	expect_contains "-o a device: and how to see only the warnings" "$err" ">/dev/null"
+	expect_eq "the device is still the same character device 1:3" "$(stat -c '%F %t:%T %i' "$DEV")" "$dev_before"
+else
+	skip "-o a device: refused, and the device left as it is" "mknod: $(cat "$T/mknod.err")"
+fi
 mkfifo "$T/fifo"
 run import --applicationhost "$APPH" -o "$T/fifo"
 expect_eq "-o FIFO: refused" "$rc" 2
@@ -191,9 +235,21 @@ expect_eq "appcmd through a symlink: the target keeps its mode" "$(stat -c %a "$
 run netsh http add sslcert ipport=0.0.0.0:9443 certhash=5e537858f558b101c877dd9a442344dd7f110794 \
 	appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' certstorename=MY -c "$T/link.ini"
 expect_eq "netsh add through a symlink: still a symlink" "$(stat -c %F "$T/link.ini")" "symbolic link"
-run appcmd list site -c /dev/null
-expect_eq "appcmd on /dev/null: refused" "$rc" 2
-expect_eq "/dev/null is still the same device after the editors" \
-	"$(stat -c '%F %t:%T %a' /dev/null)" "$devnull_before"
+if [ "$dev_made" = 1 ]; then
+	# a device again if import replaced it (that was said above): the editors' own test
+	[ -c "$DEV" ] || { rm -f "$DEV" && mknod "$DEV" c 1 3 && dev_before=$(stat -c '%F %t:%T %i' "$DEV"); }
+	run appcmd list site -c "$DEV"
+	expect_eq "appcmd list on a device: refused" "$rc" 2
+	run appcmd set site /site.name:"MySite V2" \
+		"/+bindings.[protocol='http',bindingInformation='*:9091:sitev2.mysite.com']" -c "$DEV"
+	expect_eq "appcmd set on a device: refused" "$rc" 2
+	run netsh http add sslcert ipport=0.0.0.0:9444 certhash=5e537858f558b101c877dd9a442344dd7f110794 \
+		appid='{4dc3e181-e14b-4a21-b022-59fc669b0914}' -c "$DEV"
+	expect_eq "netsh add on a device: refused" "$rc" 2
+	expect_eq "the device is still the same character device 1:3 after the editors" \
+		"$(stat -c '%F %t:%T %i' "$DEV")" "$dev_before"
+else
+	skip "the editors on a device: refused, the device left as it is" "no device of the test's own"
+fi
 
 finish

@@ -24,10 +24,11 @@ R="$T/root"
 if ! mk install DESTDIR="$R" PREFIX=/usr UNITDIR=/lib/systemd/system >"$T/install.log" 2>&1; then
 	not_ok "make install DESTDIR PREFIX=/usr" "$(tail -20 "$T/install.log")"; finish; exit
 fi
-expect_eq "make install PREFIX=/usr: the binary, manual pages, sample, unit, logrotate file" \
+expect_eq "make install PREFIX=/usr: the binary, manual pages, sample, unit, logrotate file, bash completion" \
 	"$(files "$R")" "644 etc/logrotate.d/sysbind
 644 etc/sysbind/sysbind.ini
 644 lib/systemd/system/sysbind.service
+644 usr/share/bash-completion/completions/sysbind
 644 usr/share/doc/sysbind/demo/README
 644 usr/share/doc/sysbind/demo/examples/bad.ini
 644 usr/share/doc/sysbind/demo/examples/ccs.ini
@@ -90,6 +91,9 @@ mk install DESTDIR="$L" >"$T/install3.log" 2>&1
 expect_eq "PREFIX default /usr/local: the unit runs /usr/local/sbin/sysbind on /usr/local/etc" \
 	"$(grep '^ExecStart=' "$L/usr/local/lib/systemd/system/sysbind.service")" \
 	"ExecStart=/usr/local/sbin/sysbind -c /usr/local/etc/sysbind/sysbind.ini"
+expect_eq "... and reloads with it, on the same configuration" \
+	"$(grep '^ExecReload=' "$L/usr/local/lib/systemd/system/sysbind.service")" \
+	"ExecReload=/usr/local/sbin/sysbind -s reload -c /usr/local/etc/sysbind/sysbind.ini"
 expect_contains "... the binary's default configuration too" "$("$L/usr/local/sbin/sysbind" --help)" \
 	"(default FILE: /usr/local/etc/sysbind/sysbind.ini)"
 expect_eq "... setup-host.sh calls the mkcerts.sh installed beside it" \

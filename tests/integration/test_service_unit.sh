@@ -27,8 +27,9 @@ make -s -C "$SB_ROOT" BUILD="$SB_BUILD" install DESTDIR="$R" PREFIX=/usr \
 	UNITDIR=/lib/systemd/system >"$T/install.log" 2>&1 ||
 	{ not_ok "make install" "$(tail "$T/install.log")"; finish; exit; }
 mkdir -p "$T/verify"
-# verify checks that ExecStart's program exists: point it at the one installed in DESTDIR
-sed "s|^ExecStart=/usr/sbin/sysbind|ExecStart=$R/usr/sbin/sysbind|" \
+# verify checks that ExecStart's and ExecReload's program exists: point them at the one
+# installed in DESTDIR
+sed "s|^\(Exec[A-Za-z]*\)=/usr/sbin/sysbind|\1=$R/usr/sbin/sysbind|" \
 	"$R/lib/systemd/system/sysbind.service" >"$T/verify/sysbind.service"
 out=$(systemd-analyze verify --man=no "$T/verify/sysbind.service" 2>&1); rc=$?
 expect_eq "systemd-analyze verify passes, saying nothing" "$rc:$out" "0:"
@@ -40,7 +41,7 @@ out=$(systemd-analyze verify --man=no "$T/verify/broken.service" 2>&1)
 expect_contains "... while a misspelt Type= is reported" "$out" "Failed to parse service type"
 
 # --- what the issue asks the unit to be
-for want in "Type=notify" 'ExecReload=/bin/kill -HUP $MAINPID' "User=sysbind" \
+for want in "Type=notify" "ExecReload=/usr/sbin/sysbind -s reload -c /etc/sysbind/sysbind.ini" "User=sysbind" \
 	"AmbientCapabilities=CAP_NET_BIND_SERVICE" "CapabilityBoundingSet=CAP_NET_BIND_SERVICE" \
 	"NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" \
 	"LogsDirectory=sysbind" "RuntimeDirectory=sysbind"; do
