@@ -101,13 +101,6 @@ int binding_host_normalize(const char *in, char *out, size_t outlen);
 /* 1 when host (a binding's or an sslcert key's, as parsed) is a wildcard "*.example.com". */
 int binding_host_is_wildcard(const char *host);
 
-/*
- * The name a client sends for a binding host: the host itself, or for a wildcard
- * "*.example.com" a name it covers, "www.example.com" (no client sends "*.").  For
- * `check`'s predictions.
- */
-void binding_client_name(const char *host, char *buf, size_t len);
-
 /* ---- §1.1: the certificate for one handshake ---- */
 
 enum cert_step {

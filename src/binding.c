@@ -466,15 +466,6 @@ binding_host_is_wildcard(const char *host)
 	return host[0] == '*' && host[1] == '.';
 }
 
-void
-binding_client_name(const char *host, char *buf, size_t len)
-{
-	if (binding_host_is_wildcard(host))
-		snprintf(buf, len, "www%s", host + 1);
-	else
-		snprintf(buf, len, "%s", host);
-}
-
 /* ---- §1.1 ---- */
 
 const char *
@@ -621,20 +612,22 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
  * name one label under parent (a.example.com, not example.com nor a.b.example.com, which
  * would be *.com and *.b.example.com).  Whether HTTP.SYS looks so, and in this order, is
  * not documented: [server] hostnameport_wildcard says (after-exact, or off).  Returns 0
- * with *found, or -1; notes the step in out.
+ * with *found, or -1 with what the step's "no entry" line should add in note ("" when
+ * the name has no parent).
  */
 static int
-step_wildcard(const struct conf *cfg, unsigned port, const char *sni, struct cert_choice *out,
-    const struct conf_sslcert **found)
+step_wildcard(const struct conf *cfg, unsigned port, const char *sni,
+    const struct conf_sslcert **found, char *note, size_t notelen)
 {
 	struct sslcert_key k;
 	const char *dot = strchr(sni, '.');
 
+	note[0] = '\0';
 	if (dot == NULL || dot == sni || dot[1] == '\0' || sni[0] == '*')
 		return -1;
 	if (cfg->hostnameport_wildcard == CONF_SNI_WILDCARD_OFF) {
-		choice_note(out, "step 2 hostnameport *%s:%u (wildcard): not looked up "
-		    "(hostnameport_wildcard = off)", dot, port);
+		snprintf(note, notelen, " (*%.200s:%u not looked up: hostnameport_wildcard = off)",
+		    dot, port);
 		return -1;
 	}
 	memset(&k, 0, sizeof(k));
@@ -643,7 +636,7 @@ step_wildcard(const struct conf *cfg, unsigned port, const char *sni, struct cer
 	snprintf(k.host, sizeof(k.host), "*%s", dot);
 	if ((*found = conf_find_sslcert(cfg, &k)) != NULL)
 		return 0;
-	choice_note(out, "step 2 hostnameport *%s:%u (wildcard): no entry", dot, port);
+	snprintf(note, notelen, ", nor *%.200s:%u (wildcard)", dot, port);
 	return -1;
 }
 
@@ -672,6 +665,7 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 	const struct conf_sslcert *e;
 	struct binding_addr local, wild;
 	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX], what[2 * BINDING_HOST_MAX + 64];
+	char wnote[256];
 	const char *s = NULL;
 	size_t i;
 
@@ -713,12 +707,13 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
 			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
-		choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
-		if (step_wildcard(cfg, port, s, out, &e) == 0) {
+		if (step_wildcard(cfg, port, s, &e, wnote, sizeof(wnote)) == 0) {
+			choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
 			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u (wildcard, covers %s)",
 			    e->key.host, port, s);
 			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
+		choice_note(out, "step 2 hostnameport %s:%u: no entry%s", s, port, wnote);
 		if (step_ccs(cfg, port, s, out) == 0)
 			return 0;
 	} else if (s != NULL) {

@@ -431,10 +431,11 @@ static const struct {
 	  "chosen" },
 	/* the apex is not under itself; two labels are under *.b.example.fr, not this */
 	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "example.fr",
-	  "0.0.0.0:443", "0.0.0.0:443", "step 2 hostnameport *.fr:443 (wildcard): no entry" },
+	  "0.0.0.0:443", "0.0.0.0:443",
+	  "step 2 hostnameport example.fr:443: no entry, nor *.fr:443 (wildcard)" },
 	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "a.b.example.fr",
 	  "0.0.0.0:443", "0.0.0.0:443",
-	  "step 2 hostnameport *.b.example.fr:443 (wildcard): no entry" },
+	  "step 2 hostnameport a.b.example.fr:443: no entry, nor *.b.example.fr:443 (wildcard)" },
 	/* case-insensitive both ways */
 	{ { "*.Example.FR:443" }, "127.0.0.1", 443, "WWW.example.Fr", "*.Example.FR:443", NULL,
 	  NULL },
@@ -495,8 +496,8 @@ START_TEST(test_binding_cert_wildcard_selected_by)
 	/* off: the entry stays, the narration says why it was passed over */
 	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_OFF;
 	ck_assert_ptr_null(resolve("127.0.0.1", 443, "a.example.fr", &c));
-	ck_assert(steps_mention(&c, "step 2 hostnameport *.example.fr:443 (wildcard): not looked "
-	    "up (hostnameport_wildcard = off)"));
+	ck_assert(steps_mention(&c, "step 2 hostnameport a.example.fr:443: no entry "
+	    "(*.example.fr:443 not looked up: hostnameport_wildcard = off)"));
 	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_AFTER_EXACT;
 	/* iis7 reads no SNI at all */
 	cfg.mode = CONF_MODE_IIS7;
