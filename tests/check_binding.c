@@ -869,6 +869,18 @@ START_TEST(test_binding_shares_none)
 	add_site("B", "https/127.0.0.2:8443:b.example.com", NULL, NULL);
 	ck_assert_uint_eq(shares(&sh), 0);
 
+	/* iis8: names a *.example.com entry covers use SNI, they share no ipport entry;
+	 * with hostnameport_wildcard = off they do */
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("*.example.com:8443");
+	add_cert("0.0.0.0:8443");
+	add_site("A", "https/*:8443:a.example.com", NULL, NULL);
+	add_site("B", "https/*:8443:b.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_OFF;
+	ck_assert_uint_eq(shares(&sh), 1);
+	binding_shares_free(sh, 1);
+
 	/* no entry at all: nothing is shared, the handshakes fail */
 	cfg_reset(CONF_MODE_IIS7);
 	add_site("A", "https/*:8443:a.example.com", NULL, NULL);
