@@ -20,6 +20,8 @@ struct conf_index;
 enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 
 /* An HTTP/2 request whose :authority is not the connection's SNI (coalesced). */
+/* [server] hostnameport_wildcard: whether (and when) "*.name:port" entries match SNI */
+enum conf_sni_wildcard { CONF_SNI_WILDCARD_AFTER_EXACT = 0, CONF_SNI_WILDCARD_OFF = 1 };
 enum conf_misdirected { CONF_MISDIRECTED_ROUTE = 0, CONF_MISDIRECTED_421 = 1 };
 
 /* A client certificate needed after a TLS 1.3 handshake (no renegotiation there). */
@@ -143,6 +145,7 @@ struct conf_location {
 struct conf {
 	char               *path;        /* the file read */
 	enum conf_mode      mode;
+	int                 hostnameport_wildcard; /* enum conf_sni_wildcard */
 	int                 workers;     /* 0 = auto */
 	char               *access_log;  /* path, "-" or NULL (off) */
 	char               *httperr_log; /* path, "-" or NULL (off) */

@@ -43,6 +43,9 @@ static const struct conf_word mode_words[] = {
 	{ "iis7", CONF_MODE_IIS7 }, { "iis8", CONF_MODE_IIS8 }, { NULL, 0 } };
 static const struct conf_word onoff_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
 static const struct conf_word auto_words[] = { { "auto", 0 }, { NULL, 0 } };
+static const struct conf_word sni_wildcard_words[] = {
+	{ "after-exact", CONF_SNI_WILDCARD_AFTER_EXACT }, { "off", CONF_SNI_WILDCARD_OFF },
+	{ NULL, 0 } };
 static const struct conf_word misdirected_words[] = {
 	{ "route", CONF_MISDIRECTED_ROUTE }, { "421", CONF_MISDIRECTED_421 }, { NULL, 0 } };
 static const struct conf_word state_words[] = {
@@ -103,6 +106,12 @@ static const struct conf_key conf_table[] = {
 	{ K_SRV, "mode", CONF_TYPE_WORD, "iis7", 0, 0, mode_words, NULL, NULL,
 	  "iis7: HTTP.SYS before SNI, the certificate by IP:Port alone; iis8: with SNI "
 	  "(hostnameport) and the Central Certificate Store (ccs)", 0, SRV(mode) },
+	{ K_SRV, "hostnameport_wildcard", CONF_TYPE_WORD, "after-exact", 0, 0,
+	  sni_wildcard_words, NULL, NULL,
+	  "iis8: a hostnameport entry *.example.com:PORT answers an SNI name one label under "
+	  "example.com when no exact hostnameport entry names it (after-exact), or never (off: "
+	  "the entry is kept and shown, as a literal name no client sends); HTTP.SYS's own "
+	  "order is not documented", 0, SRV(hostnameport_wildcard) },
 	{ K_SRV, "workers", T_NUM, "auto", 1, 64, auto_words, NULL, NULL,
 	  "event-loop threads, each with its own SO_REUSEPORT listeners; auto: one per core",
 	  0, SRV(workers) },

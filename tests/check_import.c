@@ -733,6 +733,31 @@ START_TEST(test_import_roundtrip_layouts)
 }
 END_TEST
 
+/*
+ * Issue 24 item 2: a Server netsh output with a wildcard SNI entry ("Hostname:port :
+ * *.example.fr:443", IIS 10's Require SNI on a "*.example.fr" binding) is carried over
+ * with every other entry, with no warning about it, and shown back byte for byte.
+ */
+START_TEST(test_import_wildcard_sni_entry)
+{
+	struct result r;
+
+	run_import(&r, FIX "wildcard-sni.applicationHost.config", FIX
+	    "wildcard-sni.sslcert-2016.txt", NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HASNT(r.warnings, "not carried over");
+	HASNT(r.warnings, "wildcard");
+	HAS(r.text, "[sslcert *.example.fr:443]   ; " FIX "wildcard-sni.sslcert-2016.txt line 5\n"
+	    "certhash = 7c4a8d09ca3762af61e59520943dc26494f8941b\n");
+	HAS(r.text, "[sslcert www.example.fr:443]");
+	HAS(r.text, "[sslcert 0.0.0.0:443]");
+	HAS(r.text, "mode = iis8");
+	HAS(r.text, "bindings = https/*:443:*.example.fr, http/*:80:*.example.fr\n");
+	result_free(&r);
+	assert_roundtrip("wildcard-sni.sslcert-2016.txt");
+}
+END_TEST
+
 /* Every flag set: each key written, show_layout left at its default (2022). */
 START_TEST(test_import_every_flag_keys)
 {
@@ -1037,6 +1062,7 @@ import_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_import_roundtrip_layouts);
+	tcase_add_test(tc, test_import_wildcard_sni_entry);
 	tcase_add_test(tc, test_import_every_flag_keys);
 	tcase_add_test(tc, test_import_netsh_unknown_lines);
 	tcase_add_test(tc, test_import_binding_flags_to_entries);

@@ -806,7 +806,8 @@ START_TEST(test_views_explain_ipv6_client_of_ipv4_wildcard)
 	ck_assert_ptr_nonnull(strstr(got, "1. accepted a connection on [::1]:8443 (https)\n"));
 	ck_assert_ptr_nonnull(strstr(got, "3. certificate lookup (mode iis8):\n"
 	    "     step 1 ipport [::1]:8443: no entry\n"
-	    "     step 2 hostnameport sitev1.mysite.com:8443: no entry\n"
+	    "     step 2 hostnameport sitev1.mysite.com:8443: no entry, nor *.mysite.com:8443 "
+	    "(wildcard)\n"
 	    "     step 3 ccs 8443: no Central Certificate Store entry for port 8443\n"
 	    "     step 4 ipport [::]:8443: no entry\n"
 	    "     step 4 ipport 0.0.0.0:8443 (0.0.0.0 applies to IPv6 clients too when no [::] "
