@@ -98,6 +98,12 @@ struct import_netsh_entry {
 	/* its lines in Windows Server 2008's fields (conf_netsh2008_lead) and in the later
 	 * 28 columns: an entry of 2012's lines all in the former is 2008's layout */
 	unsigned           lines2008, lines28;
+	/* The labelled lines it has (bit i: the i-th labelled [sslcert] key of the conf key
+	 * table), to say which lines of its output's layout it lacks; its last line; the
+	 * Extended Properties blocks it has (the highest PropertyId + 1, empty ones too). */
+	unsigned long long lines_read;
+	int                lastline;
+	unsigned           propblocks;
 	/* Filled by import_build: the flags the IIS bindings resolving to this entry carry
 	 * (sslFlags 4 to 128), and the first such binding, for the disagreement warning. */
 	unsigned           bindflags;

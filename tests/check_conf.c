@@ -1096,7 +1096,7 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 34);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 35);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
 	ck_assert_uint_eq(per[CONF_SECTION_SITE], 5);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);
@@ -1570,7 +1570,7 @@ START_TEST(test_conf_client_server_keys)
 	    CONF_TLS13);
 	conf_free(c);
 	ck_error("[server]\nshow_layout = 2017\n", "t.ini:2: show_layout must be 2008, 2012, "
-	    "2016, 2019, 2022 or 2025, not \"2017\"");
+	    "2016, 2019, 2022, win11 or 2025, not \"2017\"");
 	ck_error("[server]\ntls13_delayed_client_cert = rst\n", "t.ini:2: "
 	    "tls13_delayed_client_cert must be reset or error500, not \"rst\"");
 	ck_error("[server]\nclient_cert_header = X Cert\n", "t.ini:2: client_cert_header: "
