@@ -103,6 +103,7 @@ struct import_netsh_entry {
 	 * Extended Properties blocks it has (the highest PropertyId + 1, empty ones too). */
 	unsigned long long lines_read;
 	int                lastline;
+	int                trailline;      /* its first line ending in a blank, 0 when none */
 	unsigned           propblocks;
 	/* Filled by import_build: the flags the IIS bindings resolving to this entry carry
 	 * (sslFlags 4 to 128), and the first such binding, for the disagreement warning. */

@@ -849,6 +849,83 @@ netsh_warn_missing(FILE *warn, const char *name, const struct import_netsh_entry
 	}
 }
 
+/* Whether a line (its \r aside) ends in a blank. */
+static int
+line_trails(const char *s, size_t ll)
+{
+	if (ll > 0 && s[ll - 1] == '\r')
+		ll--;
+	return ll > 0 && (s[ll - 1] == ' ' || s[ll - 1] == '\t');
+}
+
+/*
+ * What show sslcert prints around the entries: netsh's header (an empty line, the title,
+ * its dashes, an empty line) and one empty line after each entry.  Called for each line
+ * (s, ll: its text, \r included; in_entries: an entry has begun); notes in *header_line
+ * the first line of a header that is not that one, in *spacing_line the first entry
+ * followed by other than one empty line (*blanks counts the empty lines in a row,
+ * *nheader the header's lines read).
+ */
+static void
+netsh_frame_read(const char *s, size_t ll, int line, int in_entries, int *nheader,
+    int *blanks, int *header_line, int *spacing_line)
+{
+	static const char *const header[] = { "", "SSL Certificate bindings:",
+	    "-------------------------", "" };
+	size_t n = ll > 0 && s[ll - 1] == '\r' ? ll - 1 : ll;
+
+	if (!in_entries) {
+		if (n >= 3 && memmem(s, n, " : ", 3) != NULL) {
+			/* the first entry's key line: the header ends here */
+			if (*nheader != 4 && *header_line == 0)
+				*header_line = line;
+			*blanks = 0;
+			return;
+		}
+		if (*header_line == 0 && (*nheader >= 4 || strlen(header[*nheader]) != n ||
+		    memcmp(header[*nheader], s, n) != 0))
+			*header_line = line;
+		(*nheader)++;
+		return;
+	}
+	if (n == 0) {
+		(*blanks)++;
+		return;
+	}
+	/* a line with text after empty ones: the next entry's key line, or more of this */
+	if (*blanks > 0 && *blanks != 1 && *spacing_line == 0)
+		*spacing_line = line;
+	*blanks = 0;
+}
+
+/*
+ * Say what show sslcert will not give back as it was read: a header other than netsh's,
+ * other empty lines between entries, blanks after a value (Windows Server 2008's own
+ * trailing spaces aside: its layout prints them).
+ */
+static void
+netsh_warn_frame(FILE *warn, const char *name, const struct import_netsh_entry *v,
+    size_t nv, int header_line, int spacing_line)
+{
+	size_t e;
+
+	if (header_line != 0)
+		import_warn(warn, name, header_line, "the header is not netsh's usual one (an "
+		    "empty line, \"SSL Certificate bindings:\", its dashes, an empty line; a "
+		    "trailing blank or another empty line here): show sslcert prints the usual "
+		    "one, not this file's");
+	if (spacing_line != 0)
+		import_warn(warn, name, spacing_line, "the entries are not each followed by one "
+		    "empty line, as netsh prints them: show sslcert prints one");
+	for (e = 0; e < nv; e++)
+		if (v[e].trailline != 0 && v[e].layout != 2008) {
+			import_warn(warn, name, v[e].trailline, "[sslcert %s]: a blank ends the "
+			    "line: show sslcert prints none there (nor after the other values of "
+			    "this output)", v[e].keytext);
+			break;
+		}
+}
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
@@ -857,6 +934,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 	struct strhash seen;
 	size_t nv = 0, cap = 0, pos = 0, k, lwlen = 0;
 	int line = 0, fields = 0, english = 0, foreign_line = 0, prop = -1;
+	/* what show sslcert does not give back (netsh_frame_read): the first line of each */
+	int header_line = 0, spacing_line = 0, blanks = 0, nheader = 0;
 	const char *language = NULL;
 	char foreign_label[128] = "", *lw = NULL;
 	FILE *linewarn = NULL;
@@ -883,6 +962,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 
 		pos += ll + (nl != NULL);
 		line++;
+		netsh_frame_read(s, ll, line, nv > 0, &nheader, &blanks, &header_line,
+		    &spacing_line);
 		if (language == NULL) {
 			for (k = 0; k < sizeof(netsh_foreign) / sizeof(netsh_foreign[0]); k++)
 				if (memmem(s, ll, netsh_foreign[k].label,
@@ -952,6 +1033,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 				continue;
 			}
 			snprintf(e.keytext, sizeof(e.keytext), "%s", keytext);
+			if (line_trails(s, ll))
+				e.trailline = line;
 			if (nv == cap) {
 				struct import_netsh_entry *nv2;
 
@@ -968,6 +1051,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			continue;
 		netsh_line_shape(cur, label, s, (size_t)(sep - s));
 		cur->lastline = line;
+		if (cur->trailline == 0 && line_trails(s, ll))
+			cur->trailline = line;
 		if (netsh_label_key(label, &bit) != NULL)
 			cur->lines_read |= bit;
 		if (strcmp(value, "(null)") == 0)
@@ -1000,8 +1085,12 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 	for (k = 0; k < nv; k++)
 		if (v[k].layout <= 2012 && v[k].lines2008 > 0 && v[k].lines28 == 0)
 			v[k].layout = 2008;
-	if (linewarn != NULL)
+	if (nv > 0 && blanks != 1 && spacing_line == 0)
+		spacing_line = line;
+	if (linewarn != NULL) {
 		netsh_warn_missing(linewarn, name, v, nv);
+		netsh_warn_frame(linewarn, name, v, nv, header_line, spacing_line);
+	}
 	if (linewarn != NULL && fclose(linewarn) != 0) {
 		linewarn = NULL;
 		goto nomem;

@@ -738,7 +738,7 @@ START_TEST(test_import_roundtrip_layouts)
 	assert_roundtrip("netsh-2022.txt");
 	assert_roundtrip("netsh-2025.txt");
 	assert_roundtrip("netsh-2022-every-flag.txt");
-	assert_roundtrip("netsh-2025-bc.txt");
+	assert_roundtrip("netsh-win11.txt");
 }
 END_TEST
 
@@ -771,12 +771,12 @@ START_TEST(test_import_every_flag_keys)
 	 * is the win11 layout: read without a word */
 	strcpy(apph, "/tmp/check_import_e.XXXXXX");
 	temp_write(apph, ONE_HTTP_SITE);
-	run_import(&r, apph, FIX "netsh-2025-bc.txt", NULL, NULL);
+	run_import(&r, apph, FIX "netsh-win11.txt", NULL, NULL);
 	ck_assert_msg(r.text != NULL, "%s", r.err);
 	ck_assert_str_eq(r.warnings, "");
-	HAS(r.text, "show_layout = win11            ; the layout of " FIX "netsh-2025-bc.txt\n"
+	HAS(r.text, "show_layout = win11            ; the layout of " FIX "netsh-win11.txt\n"
 	    "show_property_blocks = 5    ; the Extended Properties blocks of each entry of " FIX
-	    "netsh-2025-bc.txt (PropertyId 0 to 4)\n");
+	    "netsh-win11.txt (PropertyId 0 to 4)\n");
 	result_free(&r);
 	run_import(&r, apph, FIX "netsh-2019.txt", NULL, NULL);
 	ck_assert_msg(r.text != NULL, "%s", r.err);
@@ -877,7 +877,8 @@ START_TEST(test_import_netsh_cut_entry)
 	    "\"Enable Session Ticket\", \"Receive Window\", \"Max Settings Per Frame\", \"Max "
 	    "Settings Per Minute\": netsh's defaults (Disabled, Not Set, Not Set, Not Set, Not "
 	    "Set, Not Set, Not Set, Not Set, Not Set, Not Set, 1048576, 2796202, 4294967295) are "
-	    "used\n");
+	    "used\ncut.txt:48: warning: the entries are not each followed by one empty line, as "
+	    "netsh prints them: show sslcert prints one\n");
 	free(v);
 	free(w);
 	w = NULL;
@@ -915,7 +916,7 @@ START_TEST(test_import_netsh_cut_entry)
 	{
 		static const char *const names[] = { "netsh-2008r2.txt", "netsh-2012.txt",
 		    "netsh-2016.txt", "netsh-2019.txt", "netsh-2022.txt", "netsh-2025.txt",
-		    "netsh-2025-bc.txt", "netsh-2022-every-flag.txt" };
+		    "netsh-win11.txt", "netsh-2022-every-flag.txt" };
 		size_t i, flen;
 
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -934,6 +935,43 @@ START_TEST(test_import_netsh_cut_entry)
 		}
 	}
 	free(whole);
+}
+END_TEST
+
+/* What show sslcert does not give back is said (issue 24): a header with a trailing blank
+ * and more empty lines, entries with more than one empty line after them, a blank after a
+ * value.  netsh-win11.txt so changed. */
+START_TEST(test_import_netsh_frame_said)
+{
+	size_t flen, n = 0, len = 0;
+	char *t = fixture("netsh-win11.txt", &flen), *w = NULL, err[256], *text, *body;
+	struct import_netsh_entry *v = NULL;
+	FILE *f;
+
+	body = strstr(t, "    IP:port");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_ne(asprintf(&text, "\r\nSSL Certificate bindings: \r\n"
+	    "-------------------------\r\n\r\n\r\n%.*s    Receive Window               : 1048576 "
+	    "\r\n\r\n\r\n", (int)(strstr(body, "    Receive Window") - body), body), -1);
+	f = open_memstream(&w, &len);
+	ck_assert_int_eq(import_netsh_parse(text, strlen(text), "w11.txt", &v, &n, f, err,
+	    sizeof(err)), 0);
+	fclose(f);
+	ck_assert_uint_eq(n, 1);
+	WARNINGS_EQ(w, "w11.txt:32: warning: [sslcert 0.0.0.0:7048]: the entry (lines 6 to 32) "
+	    "has none of the 2 lines \"Max Settings Per Frame\", \"Max Settings Per Minute\": "
+	    "netsh's defaults (2796202, 4294967295) are used\n"
+	    "w11.txt:2: warning: the header is not netsh's usual one (an empty line, \"SSL "
+	    "Certificate bindings:\", its dashes, an empty line; a trailing blank or another "
+	    "empty line here): show sslcert prints the usual one, not this file's\n"
+	    "w11.txt:34: warning: the entries are not each followed by one empty line, as netsh "
+	    "prints them: show sslcert prints one\n"
+	    "w11.txt:32: warning: [sslcert 0.0.0.0:7048]: a blank ends the line: show sslcert "
+	    "prints none there (nor after the other values of this output)\n");
+	free(v);
+	free(w);
+	free(text);
+	free(t);
 }
 END_TEST
 
@@ -1151,6 +1189,7 @@ import_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_import_roundtrip_layouts);
 	tcase_add_test(tc, test_import_netsh_cut_entry);
+	tcase_add_test(tc, test_import_netsh_frame_said);
 	tcase_add_test(tc, test_import_every_flag_keys);
 	tcase_add_test(tc, test_import_netsh_unknown_lines);
 	tcase_add_test(tc, test_import_binding_flags_to_entries);
