@@ -739,6 +739,10 @@ START_TEST(test_import_roundtrip_layouts)
 	assert_roundtrip("netsh-2025.txt");
 	assert_roundtrip("netsh-2022-every-flag.txt");
 	assert_roundtrip("netsh-win11.txt");
+	/* the scenario outputs too, every real capture (tests/fixtures/iis/README.md) */
+	assert_roundtrip("clientcert.sslcert-2022.txt");
+	assert_roundtrip("several-sites.sslcert-2022.txt");
+	assert_roundtrip("two-sites.sslcert-2012.txt");
 }
 END_TEST
 
