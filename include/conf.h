@@ -192,7 +192,8 @@ struct conf {
 	size_t              nticket_keys;
 	char               *crl;         /* resolved path or NULL */
 	STACK_OF(X509_CRL) *crls;        /* with CONF_LOAD_CERTS: loaded (owned), or NULL */
-	int                 show_layout; /* 2012, 2019, 2022 or 2025: `show sslcert`'s layout */
+	int                 show_layout; /* 2008 ... 2025 (win11: 2024): `show sslcert`'s layout */
+	unsigned            show_property_blocks; /* Extended Properties blocks it prints */
 	struct conf_location *locations;
 	size_t              nlocations;
 	struct conf_index  *index;      /* lookups by key (owned; NULL in a conf built by hand) */
@@ -317,6 +318,11 @@ const struct conf_key *conf_keys(size_t *n);
  * that netsh had no such line (Hostname:port, Reject Connections, ...).  Static table.
  */
 const char *conf_netsh2008_lead(const char *label, int *trail);
+
+/* show_layout's word for a layout value ("2022", "win11" for 2024), and the Windows it
+ * is ("Windows Server 2022", "Windows 11"), for messages. */
+const char *conf_layout_word(unsigned layout);
+const char *conf_layout_title(unsigned layout);
 
 /* The key name of section, or NULL. */
 const struct conf_key *conf_key_find(enum conf_section section, const char *name);

@@ -58,7 +58,7 @@ static const struct conf_word profile_words[] = {
 	{ NULL, 0 } };
 static const struct conf_word layout_words[] = {
 	{ "2008", 2008 }, { "2012", 2012 }, { "2016", 2016 }, { "2019", 2019 }, { "2022", 2022 },
-	{ "2025", 2025 }, { NULL, 0 } };
+	{ "win11", 2024 }, { "2025", 2025 }, { NULL, 0 } };
 /* netsh's enable/disable: which of the two sets the key's bit */
 static const struct conf_word enable_sets[] = {
 	{ "enable", 1 }, { "disable", 0 }, { NULL, 0 } };
@@ -210,7 +210,12 @@ static const struct conf_key conf_table[] = {
 	  "certificates' revocation checks", 0, SRV(crl) },
 	{ K_SRV, "show_layout", CONF_TYPE_WORD, "2022", 0, 0, layout_words, NULL, NULL,
 	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2008 "
-	  "(and 2008 R2), 2012, 2016, 2019, 2022 or 2025", 0, SRV(show_layout) },
+	  "(and 2008 R2), 2012, 2016, 2019, 2022, win11 (Windows 11) or 2025", 0,
+	  SRV(show_layout) },
+	{ K_SRV, "show_property_blocks", T_NUM, "2", 0, 64, NULL, NULL, NULL,
+	  "the Extended Properties blocks show sslcert prints for each entry (PropertyId 0 to "
+	  "this less 1; past 1 they are empty, as Windows 11's netsh prints them) in the 2022 "
+	  "and later layouts", 0, SRV(show_property_blocks) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
@@ -294,7 +299,7 @@ static const struct conf_key conf_table[] = {
 	  "HTTP_SERVICE_CONFIG_SSL_FLAG_ENABLE_CACHE_CLIENT_HELLO", "enable or disable",
 	  "keep the ClientHello for the application (no netsh parameter; shown only)",
 	  ALLKINDS | SETW, SSLF(flags), CONF_SSL_ENABLE_CACHE_CLIENT_HELLO,
-	  "Enable Caching Client Hello", 2025, 0 },
+	  "Enable Caching Client Hello", 2024, 0 },
 	{ K_SSL, "receivewindow", T_NUM, "1048576", 65535, 2147483647UL, NULL, "receivewindow",
 	  NULL, "the HTTP/2 receive window (netsh http update sslpropertyex propertyid=0)",
 	  ALLKINDS, SSLF(receivewindow), 0, "Receive Window", 2022, 1 },
@@ -357,6 +362,32 @@ static const struct {
 	{ "DS Mapper Usage", "DS Mapper Usage    ", 0 },
 	{ "Negotiate Client Certificate", "Negotiate Client Certificate    ", 0 },
 };
+
+const char *
+conf_layout_word(unsigned layout)
+{
+	size_t i;
+
+	for (i = 0; layout_words[i].word != NULL; i++)
+		if ((unsigned)layout_words[i].value == layout)
+			return layout_words[i].word;
+	return "?";
+}
+
+const char *
+conf_layout_title(unsigned layout)
+{
+	switch (layout) {
+	case 2008: return "Windows Server 2008";
+	case 2012: return "Windows Server 2012";
+	case 2016: return "Windows Server 2016";
+	case 2019: return "Windows Server 2019";
+	case 2022: return "Windows Server 2022";
+	case 2024: return "Windows 11";
+	case 2025: return "Windows Server 2025";
+	default:   return "a later Windows";
+	}
+}
 
 const char *
 conf_netsh2008_lead(const char *label, int *trail)

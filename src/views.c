@@ -151,9 +151,9 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
 		if (layout < 2012 && e->key.kind != SSLCERT_IPPORT && note != NULL)
-			fprintf(note, "sysbind: [sslcert %s]: show_layout = %u has no %s "
+			fprintf(note, "sysbind: [sslcert %s]: show_layout = %s has no %s "
 			    "entries (they came with Windows Server 2012): shown in its layout all "
-			    "the same\n", e->name, layout, label);
+			    "the same\n", e->name, conf_layout_word(layout), label);
 		sslcert_line(out, layout, label, key);
 		for (j = 0; j < n; j++) {
 			const struct conf_key *k = &keys[j];
@@ -164,17 +164,20 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 				/* what this layout has no line for is said, not dropped */
 				if (note != NULL && sslcert_not_default(k, e))
 					fprintf(note, "sysbind: [sslcert %s]: %s = %s is not shown: "
-					    "show_layout = %u has no \"%s\" line (it came with Windows "
-					    "Server %u)\n", e->name, k->name, conf_key_value(k, e, val,
-					    sizeof(val)), layout, k->label, k->since);
+					    "show_layout = %s has no \"%s\" line (it came with %s)\n",
+					    e->name, k->name, conf_key_value(k, e, val, sizeof(val)),
+					    conf_layout_word(layout), k->label,
+					    conf_layout_title(k->since));
 				continue;
 			}
 			if (k->extprop == 0)
 				sslcert_line(out, layout, k->label, sslcert_value(k, e, val,
 				    sizeof(val)));
 		}
-		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
-		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
+		/* the "Extended Properties" blocks (netsh http update sslpropertyex); those
+		 * past PropertyId 1 hold no line sysbind knows: printed empty, as Windows 11's
+		 * netsh prints them */
+		for (prop = 1; layout >= 2022 && prop <= cfg->show_property_blocks; prop++) {
 			fputs(" Extended Properties:\r\n", out);
 			snprintf(val, sizeof(val), "%u", prop - 1);
 			sslcert_line(out, layout, "PropertyId", val);

@@ -1570,7 +1570,7 @@ START_TEST(test_conf_client_server_keys)
 	    CONF_TLS13);
 	conf_free(c);
 	ck_error("[server]\nshow_layout = 2017\n", "t.ini:2: show_layout must be 2008, 2012, "
-	    "2016, 2019, 2022 or 2025, not \"2017\"");
+	    "2016, 2019, 2022, win11 or 2025, not \"2017\"");
 	ck_error("[server]\ntls13_delayed_client_cert = rst\n", "t.ini:2: "
 	    "tls13_delayed_client_cert must be reset or error500, not \"rst\"");
 	ck_error("[server]\nclient_cert_header = X Cert\n", "t.ini:2: client_cert_header: "
