@@ -68,7 +68,8 @@ void binding_hashkey(const struct binding *b, char *buf, size_t len);
 
 /*
  * The kinds of `[sslcert KEY]` section names: "0.0.0.0:443", "[::]:443", "127.0.0.1:443"
- * (ipport), "sitev2.mysite.com:443" (hostnameport), "ccs:443" (ccs).
+ * (ipport), "sitev2.mysite.com:443" or "*.mysite.com:443" (hostnameport; the wildcard
+ * only as the whole left-most label), "ccs:443" (ccs).
  */
 enum sslcert_kind { SSLCERT_IPPORT = 0, SSLCERT_HOSTNAMEPORT, SSLCERT_CCS };
 
@@ -97,11 +98,14 @@ void binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len);
  */
 int binding_host_normalize(const char *in, char *out, size_t outlen);
 
+/* 1 when host (a binding's or an sslcert key's, as parsed) is a wildcard "*.example.com". */
+int binding_host_is_wildcard(const char *host);
+
 /* ---- §1.1: the certificate for one handshake ---- */
 
 enum cert_step {
 	CERT_STEP_IPPORT_EXACT = 1,   /* ipport for the exact local IP:port */
-	CERT_STEP_HOSTNAMEPORT = 2,   /* hostnameport = SNI:port (iis8) */
+	CERT_STEP_HOSTNAMEPORT = 2,   /* hostnameport = SNI:port, then *.parent:port (iis8) */
 	CERT_STEP_CCS = 3,            /* ccs = port -> <sni>.pfx, _.<parent>.pfx (iis8) */
 	CERT_STEP_IPPORT_WILDCARD = 4,/* IPv4: 0.0.0.0:port; IPv6: [::]:port, then 0.0.0.0:port */
 	CERT_STEP_NONE = 5,           /* handshake fails */
@@ -116,7 +120,7 @@ struct cert_choice {
 	char                       ccs_file[BINDING_HOST_MAX + 8]; /* step 3: "_.mysite.com.pfx" */
 	int                        sni_used;  /* the SNI name took part in the choice */
 	/* "ipport 0.0.0.0:443", "hostnameport sitev2.mysite.com:443",
-	 * "ccs 443 -> _.mysite.com.pfx", or "none" */
+	 * "hostnameport *.mysite.com:443 (wildcard)", "ccs 443 -> _.mysite.com.pfx", or "none" */
 	char                       selected_by[BINDING_HOST_MAX + 64];
 	/* One line per step considered, in order, for `explain` and the trace, e.g.
 	 * "step 2 hostnameport sitev2.mysite.com:443: no entry". */

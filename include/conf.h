@@ -20,6 +20,8 @@ struct conf_index;
 enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 
 /* An HTTP/2 request whose :authority is not the connection's SNI (coalesced). */
+/* [server] hostnameport_wildcard: whether (and when) "*.name:port" entries match SNI */
+enum conf_sni_wildcard { CONF_SNI_WILDCARD_AFTER_EXACT = 0, CONF_SNI_WILDCARD_OFF = 1 };
 enum conf_misdirected { CONF_MISDIRECTED_ROUTE = 0, CONF_MISDIRECTED_421 = 1 };
 
 /* A client certificate needed after a TLS 1.3 handshake (no renegotiation there). */
@@ -146,6 +148,7 @@ struct conf_location {
 struct conf {
 	char               *path;        /* the file read */
 	enum conf_mode      mode;
+	int                 hostnameport_wildcard; /* enum conf_sni_wildcard */
 	int                 workers;     /* 0 = auto */
 	char               *access_log;  /* path, "-" or NULL (off) */
 	char               *httperr_log; /* path, "-" or NULL (off) */
@@ -195,7 +198,8 @@ struct conf {
 	size_t              nticket_keys;
 	char               *crl;         /* resolved path or NULL */
 	STACK_OF(X509_CRL) *crls;        /* with CONF_LOAD_CERTS: loaded (owned), or NULL */
-	int                 show_layout; /* 2012, 2019, 2022 or 2025: `show sslcert`'s layout */
+	int                 show_layout; /* 2008 ... 2025 (win11: 2024): `show sslcert`'s layout */
+	unsigned            show_property_blocks; /* Extended Properties blocks it prints */
 	struct conf_location *locations;
 	size_t              nlocations;
 	struct conf_index  *index;      /* lookups by key (owned; NULL in a conf built by hand) */
@@ -219,6 +223,14 @@ struct conf {
  * is loaded for what the views show, and a file with no site is accepted.
  */
 #define CONF_LOAD_OFFLINE 0x2
+
+/*
+ * Whether a backend at host:port (a site's backend_host and backend_port) is binding b of
+ * sysbind itself: b is http on that port and host is b's address, or b listens on a
+ * wildcard of host's family and host is a loopback address, "localhost" or that wildcard.
+ * A name other than localhost is not resolved (0).  Pure.  Returns 1 or 0.
+ */
+int conf_backend_is_binding(const char *host, const char *port, const struct binding *b);
 
 /* The largest configuration sysbind reads (and `sysbind import` writes). */
 #define CONF_FILE_MAX (256UL * 1024 * 1024)
@@ -312,6 +324,11 @@ const struct conf_key *conf_keys(size_t *n);
  * that netsh had no such line (Hostname:port, Reject Connections, ...).  Static table.
  */
 const char *conf_netsh2008_lead(const char *label, int *trail);
+
+/* show_layout's word for a layout value ("2022", "win11" for 2024), and the Windows it
+ * is ("Windows Server 2022", "Windows 11"), for messages. */
+const char *conf_layout_word(unsigned layout);
+const char *conf_layout_title(unsigned layout);
 
 /* The key name of section, or NULL. */
 const struct conf_key *conf_key_find(enum conf_section section, const char *name);

@@ -192,4 +192,9 @@ void exchange_log_error(struct exchange *x, int status, const char *reason);
  * (a timer, a failed handshake): version, method and uri are "-". */
 void exchange_log_conn_error(const struct exchange_conn *c, int status, const char *reason);
 
+/* The Via field value this process adds to every request it forwards ("1.1 sysbind-"
+ * and 16 hex digits, random per process); a request that arrives carrying it is a loop
+ * (answered 508 Loop Detected).  Any thread. */
+const char *exchange_via(void);
+
 #endif

@@ -227,13 +227,20 @@ struct http_forward {
 	                           * NULL: none) */
 	const char *client_cert;  /* its value, the client's certificate (base64 DER), added
 	                           * when not NULL */
+	const char *via;          /* a Via field added after the client's own (RFC 9110
+	                           * §7.6.3), "1.1 sysbind-TOKEN"; NULL: none */
 };
+
+/* 1 when a Via field of h names mark (the received-by pseudonym a sysbind adds: its
+ * forwarded requests carry it), else 0.  Pure. */
+int http_head_via_has(const struct http_head *h, const char *mark);
 
 /*
  * Append the request head for the backend to out: origin-form target, HTTP/1.1, Host
  * unchanged, hop-by-hop fields removed (Connection and what it names, Keep-Alive,
  * Proxy-Connection, TE, Trailer, Upgrade unless fw->upgrade), X-Forwarded-For appended,
- * X-Forwarded-Proto and X-Forwarded-Host set, fw->cert_header removed and set to
+ * X-Forwarded-Proto and X-Forwarded-Host set, fw->via appended as one more Via field
+ * (the client's kept before it), fw->cert_header removed and set to
  * fw->client_cert when there is one (each name removed in every spelling a CGI backend
  * reads alike, http_name_eq_cgi: X_Forwarded_For goes, its values with it), framing kept
  * (Content-Length as received, Transfer-Encoding: chunked when the client's body is

@@ -45,7 +45,8 @@
  * - one [sslcert] per netsh entry (ipport, hostnameport, ccs) with certhash, appid, the
  *   certificate store name and every other parameter netsh shows that is not at its
  *   default (the Extended Properties too); show_layout = the layout of the output when it
- *   is not 2022's, so that `show sslcert` gives the output back; an entry whose hash is
+ *   is not 2022's, show_property_blocks = its Extended Properties blocks when not 2, so
+ *   that `show sslcert` gives the output back; an entry whose hash is
  *   not a thumbprint (redacted, cut) is left out, warned; the netsh text may be UTF-8
  *   (with or without BOM) or UTF-16LE/BE (with a
  *   BOM, as Windows PowerShell 5.1's `>` writes it); an output whose labels are not
@@ -98,6 +99,13 @@ struct import_netsh_entry {
 	/* its lines in Windows Server 2008's fields (conf_netsh2008_lead) and in the later
 	 * 28 columns: an entry of 2012's lines all in the former is 2008's layout */
 	unsigned           lines2008, lines28;
+	/* The labelled lines it has (bit i: the i-th labelled [sslcert] key of the conf key
+	 * table), to say which lines of its output's layout it lacks; its last line; the
+	 * Extended Properties blocks it has (the highest PropertyId + 1, empty ones too). */
+	unsigned long long lines_read;
+	int                lastline;
+	int                trailline;      /* its first line ending in a blank, 0 when none */
+	unsigned           propblocks;
 	/* Filled by import_build: the flags the IIS bindings resolving to this entry carry
 	 * (sslFlags 4 to 128), and the first such binding, for the disagreement warning. */
 	unsigned           bindflags;
@@ -121,8 +129,11 @@ char *import_text_decode(const char *raw, size_t len, const char *name, size_t *
  * is read into the entry.  name is used in warnings, written to warn (may be NULL) as
  * "name:LINE: warning: ...": a key that is no certificate binding (and why), a key listed
  * twice, a line whose label sysbind does not know or whose value is not one netsh prints
- * (each left at netsh's default), an output whose labels are not English (no entries are
- * read from it then).
+ * (each left at netsh's default), an entry without a line its output's layout has (one
+ * warning per entry at its last line, naming each line and the default that stands in),
+ * what show sslcert would not give back (a header other than netsh's, other empty lines
+ * between entries, a blank after a value), an output whose labels are not English (no
+ * entries are read from it then).
  * Returns 0 with a new array in *out (caller frees with free) and its length in *n, or -1
  * with a message in err.
  */

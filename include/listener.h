@@ -28,10 +28,14 @@ struct listener_set *listener_open_quiet(struct conn_server *srv, int quiet, cha
 /*
  * Whether every address cfg listens on that held (the configuration serving now, or NULL)
  * does not can be bound: a plain bind without SO_REUSEPORT, closed at once, so another
- * process on the port is an error.  Returns 0, or -1 with every failing address in err,
- * one per line ("127.0.0.1:8443: Address already in use").
+ * process on the port is an error (another sysbind too: its SO_REUSEPORT would otherwise
+ * let both serve the port).  A port that process own_pid (> 0: the running daemon of the
+ * pid_file, for -t) holds is not tested: one line in notes says so.  Returns 0, or -1 with
+ * every failing address in err, one per line, each with what to do
+ * ("127.0.0.1:8443: Address already in use: python3 (pid 42) holds it: stop it, ...").
  */
-int listener_probe(const struct conf *cfg, const struct conf *held, char *err, size_t errlen);
+int listener_probe(const struct conf *cfg, const struct conf *held, long own_pid, char *err,
+    size_t errlen, char *notes, size_t noteslen);
 
 /*
  * Reload: make s listen on what srv->cfg needs.  Sockets on addresses still wanted stay

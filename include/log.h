@@ -23,6 +23,8 @@ int log_verbose(void);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A warning with no errno text. */
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A fatal error (start-up): the daemon does not go on.  No errno text. */
+void log_errorx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* An unprefixed-level line ("trace"), used by the connection narration. */

@@ -32,6 +32,8 @@ enum respond_page {
 	PAGE_BAD_GATEWAY,         /* 502 (sysbind's, same template) */
 	PAGE_GATEWAY_TIMEOUT,     /* 504 (sysbind's, same template) */
 	PAGE_MISDIRECTED,         /* 421 (sysbind's, same template: misdirected = 421) */
+	PAGE_LOOP_DETECTED,       /* 508 (sysbind's, same template: a request it forwarded
+	                           * came back to it) */
 	/* IIS's own answers (not HTTP.SYS's): IIS's remote custom error pages */
 	PAGE_IIS_FORBIDDEN,       /* 403 custerr 403.htm: every 403.x (sub-status only logged) */
 	PAGE_IIS_TOO_LARGE,       /* 413 (the body passed uploadReadAheadSize) */

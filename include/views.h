@@ -23,8 +23,9 @@ struct conf;
  * file order, each followed by a blank line, in the layout of the Windows Server [server]
  * show_layout names: 2012 (up to Negotiate Client Certificate), 2019 (Reject Connections
  * and Disable HTTP2 added), 2022 (the Disable/Enable lines up to Enable Session Ticket and
- * the two "Extended Properties" blocks), 2025 (Disable Session ID and Enable Caching
- * Client Hello added).  Every line comes from the conf key table's labels: Enabled /
+ * the "Extended Properties" blocks: show_property_blocks of them, PropertyId 0 up, those
+ * past 1 empty), win11 (Enable Caching Client Hello added), 2025 (Disable Session ID and
+ * Enable Caching Client Hello added).  Every line comes from the conf key table's labels: Enabled /
  * Disabled for the old flags, Set / Not Set for the newer, "(null)" for an unset text.
  * Lines end in CRLF, as the Windows console prints them, so the bytes can be compared
  * with a capture from a Windows machine.  A parameter set away from netsh's default that

@@ -19,10 +19,15 @@
 #                mid-response (on /bytes/50000000)
 # The baseline is taken after one warm-up round at full concurrency (the heap has then
 # reached its working size); "after" once every client is gone and the daemon has closed
-# its side.  Descriptors are counted apart from idle pooled backend connections (their
-# number varies with how the load fell on the workers; at most 32 per worker).  Prints
-# the counts and both figures; exits 0 when fds are back exactly and RSS
-# within SOAK_RSS_SLACK, 1 otherwise.
+# its side.  Descriptors are counted apart from idle pooled backend connections, the
+# daemon's ESTABLISHED sockets to the backend (their number varies with how the load fell
+# on the workers; at most 32 per worker); a socket of the daemon's to the backend in
+# CLOSE-WAIT (the backend closed it, the daemon did not) is a leak, never pooled.  A
+# leaked socket the backend still holds open looks pooled: so at the end the backend is
+# stopped, and the daemon, which drops an idle pooled connection at its EOF, must then
+# hold no socket to it and exactly the baseline's other descriptors.  Prints the counts
+# and both figures; exits 0 when fds are back exactly (and with the backend gone), no
+# backend socket is left in CLOSE-WAIT, and RSS is within SOAK_RSS_SLACK; 1 otherwise.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-build}
@@ -69,7 +74,8 @@ fi
 
 P=$(free_port); B=$(free_port)
 "$BUILD/tests/backend" --port "$B" --name soak >"$T/backend.log" 2>&1 &
-PIDS+=($!)
+BE=$!
+PIDS+=("$BE")
 wait_port "$B"
 cat >"$T/soak.ini" <<EOF
 [server]
@@ -96,24 +102,33 @@ PIDS+=("$SB")
 wait_port "$P"
 U="https://127.0.0.1:$P"
 
+# to_backend STATE...: how many sockets of the daemon's own (ss -p: pid=$SB) to the
+# backend are in one of STATEs.
+to_backend() {
+	local st=() s
+	for s in "$@"; do st+=(state "$s"); done
+	ss -Htnp "${st[@]}" "( dport = :$B )" 2>/dev/null | grep -c "pid=$SB,"
+}
 # pooled: the daemon's connections to the backend, idle in its pools between requests:
 # how many stay pooled depends on how the load fell on the workers (at most 32 a worker),
-# so they are counted apart.  fds: every other descriptor of the daemon.
-pooled() {
-	ss -Htn state established state close-wait "( dport = :$B )" 2>/dev/null | wc -l
-}
+# so they are counted apart.  Only ESTABLISHED ones: one the backend has closed is
+# dropped by the daemon at once (its EOF), so one left in CLOSE-WAIT is a leak, counted
+# by closewait and among fds.  fds: every other descriptor of the daemon.
+pooled() { to_backend established; }
+closewait() { to_backend close-wait; }
 fds() { echo $(( $(ls "/proc/$SB/fd" 2>/dev/null | wc -l) - $(pooled) )); }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$SB/status" 2>/dev/null; }
 # settle: wait (at most 30 s) until no client connection to the daemon is left in any
-# state but TIME-WAIT and its descriptor count held still for 2 s: aborted clients'
-# connections are closed and freed (idle backend connections stay pooled: they are part
-# of the baseline)
+# state but TIME-WAIT, none of its backend connections is in CLOSE-WAIT, and its
+# descriptor count held still for 2 s: aborted clients' connections are closed and freed
+# (idle backend connections stay pooled: they are part of the baseline)
 settle() {
 	local i prev=-1 same=0 n c
 	for i in $(seq 1 150); do
 		n=$(fds)
 		c=$(ss -Htn state established state close-wait state fin-wait-1 state fin-wait-2 \
 			state last-ack state closing state syn-recv "( sport = :$P )" 2>/dev/null | wc -l)
+		c=$((c + $(closewait)))
 		if [ "$n" -eq "$prev" ] && [ "$c" -eq 0 ]; then same=$((same + 1)); else same=0; fi
 		prev=$n
 		[ "$same" -ge 10 ] && break
@@ -156,7 +171,7 @@ round() {
 start=$(date +%s)
 round                       # warm-up round, counted
 settle
-base_fds=$(fds); base_rss=$(rss); base_pool=$(pooled)
+base_fds=$(fds); base_rss=$(rss); base_pool=$(pooled); base_cw=$(closewait)
 echo "soak: baseline after the warm-up round: $base_fds fds, $base_rss KiB RSS ($total requests)"
 while :; do                 # at least one round after the baseline
 	round
@@ -164,10 +179,24 @@ while :; do                 # at least one round after the baseline
 	[ "$total" -lt "$TARGET" ] && [ $(( $(date +%s) - start )) -lt "$MAXSECS" ] || break
 done
 settle
-after_fds=$(fds); after_rss=$(rss); after_pool=$(pooled)
+after_fds=$(fds); after_rss=$(rss); after_pool=$(pooled); after_cw=$(closewait)
+# the backend goes: the daemon drops each pooled connection at its EOF; a leaked socket
+# stays, in CLOSE-WAIT (wait at most 10 s for the daemon to hold none)
+gone_fds=-1 gone_left=-1
+if live_child "$BE"; then
+	kill -TERM "$BE"; wait "$BE"
+	for i in $(seq 1 100); do
+		gone_left=$(to_backend all)
+		[ "$gone_left" -eq 0 ] && break
+		sleep 0.1
+	done
+	gone_fds=$(fds)
+fi
 echo "soak: $total requests: keep-alive $n_keep, close $n_close, slow backend $n_slow, aborted $n_abort; $failed failed"
 echo "soak: fds  baseline $base_fds  after $after_fds"
 echo "soak: pooled backend connections  baseline $base_pool  after $after_pool  (at most 64)"
+echo "soak: backend connections in CLOSE-WAIT  baseline $base_cw  after $after_cw  (none allowed)"
+echo "soak: the backend stopped: $gone_left socket(s) to it left, fds $gone_fds  (none; the baseline $base_fds)"
 echo "soak: RSS  baseline $base_rss KiB  after $after_rss KiB  (allowed +$SLACK KiB)"
 rc=0
 if ! live_child "$SB"; then
@@ -180,6 +209,10 @@ fi
 [ "$failed" -eq 0 ] || { echo "soak: FAIL: $failed failed requests"; rc=1; }
 [ "$after_fds" -eq "$base_fds" ] || { echo "soak: FAIL: descriptors changed"; rc=1; }
 [ "$after_pool" -le 64 ] || { echo "soak: FAIL: more pooled backend connections than the pools hold"; rc=1; }
+[ "$base_cw" -eq 0 ] && [ "$after_cw" -eq 0 ] ||
+	{ echo "soak: FAIL: backend connections left in CLOSE-WAIT (closed by the backend, not by the daemon)"; rc=1; }
+[ "$gone_left" -eq 0 ] || { echo "soak: FAIL: sockets to the stopped backend left open"; rc=1; }
+[ "$gone_fds" -eq "$base_fds" ] || { echo "soak: FAIL: descriptors with the backend gone differ from the baseline"; rc=1; }
 [ "$after_rss" -le $((base_rss + SLACK)) ] || { echo "soak: FAIL: RSS grew"; rc=1; }
 kill -TERM "$SB"; wait "$SB"; st=$?
 [ "$st" -eq 0 ] || { echo "soak: FAIL: the daemon exited $st"; rc=1; }

@@ -217,9 +217,16 @@ host_check(const char *s, size_t len, int wildcard_ok, char *out, size_t outlen,
 		unsigned char ch = (unsigned char)s[i];
 
 		if (ch == '*') {
-			if (!wildcard_ok || i != 0 || len < 3 || s[1] != '.') {
+			if (i != 0 || len < 3 || s[1] != '.') {
 				snprintf(err, errlen, "host name \"%.*s\": a wildcard is allowed only as the "
 				    "whole left-most label (\"*.example.com\")", (int)len, s);
+				return -1;
+			}
+			if (!wildcard_ok) {
+				/* the form is right, the place is not: a client sends one real name */
+				snprintf(err, errlen, "host name \"%.*s\": a wildcard names no one host; "
+				    "a client sends a real name (e.g. www%.*s)", (int)len, s,
+				    (int)(len - 1), s + 1);
 				return -1;
 			}
 			out[i] = '*';
@@ -378,7 +385,9 @@ binding_sslkey_parse(const char *text, struct sslcert_key *k, char *err, size_t 
 		return 0;
 	}
 	memset(&k->addr, 0, sizeof(k->addr));
-	if (host_check(ip, strlen(ip), 0, k->host, sizeof(k->host), herr, sizeof(herr)) != 0) {
+	/* "*.example.com:443" is a hostnameport key too: IIS 10 writes one for a wildcard
+	 * https binding with Require SNI, and netsh shows it back as "Hostname:port" */
+	if (host_check(ip, strlen(ip), 1, k->host, sizeof(k->host), herr, sizeof(herr)) != 0) {
 		snprintf(err, errlen, "sslcert \"%s\": %s", text, herr);
 		return -1;
 	}
@@ -451,6 +460,12 @@ binding_host_normalize(const char *in, char *out, size_t outlen)
 	return host_check(in, len, 0, out, outlen, err, sizeof(err));
 }
 
+int
+binding_host_is_wildcard(const char *host)
+{
+	return host[0] == '*' && host[1] == '.';
+}
+
 /* ---- §1.1 ---- */
 
 const char *
@@ -502,8 +517,10 @@ choice_take(struct cert_choice *c, enum cert_step step, const struct conf_sslcer
 		snprintf(c->selected_by, sizeof(c->selected_by), "ccs %u -> %s", e->key.port,
 		    c->ccs_file);
 	else
-		snprintf(c->selected_by, sizeof(c->selected_by), "%s %s",
-		    e->key.kind == SSLCERT_HOSTNAMEPORT ? "hostnameport" : "ipport", key);
+		snprintf(c->selected_by, sizeof(c->selected_by), "%s %s%s",
+		    e->key.kind == SSLCERT_HOSTNAMEPORT ? "hostnameport" : "ipport", key,
+		    e->key.kind == SSLCERT_HOSTNAMEPORT && binding_host_is_wildcard(e->key.host) ?
+		    " (wildcard)" : "");
 }
 
 static const struct conf_sslcert *
@@ -590,6 +607,39 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
 	return -1;
 }
 
+/*
+ * Step 2's second look, after the exact name found no entry: "*.parent:port" for an SNI
+ * name one label under parent (a.example.com, not example.com nor a.b.example.com, which
+ * would be *.com and *.b.example.com).  Whether HTTP.SYS looks so, and in this order, is
+ * not documented: [server] hostnameport_wildcard says (after-exact, or off).  Returns 0
+ * with *found, or -1 with what the step's "no entry" line should add in note ("" when
+ * the name has no parent).
+ */
+static int
+step_wildcard(const struct conf *cfg, unsigned port, const char *sni,
+    const struct conf_sslcert **found, char *note, size_t notelen)
+{
+	struct sslcert_key k;
+	const char *dot = strchr(sni, '.');
+
+	note[0] = '\0';
+	if (dot == NULL || dot == sni || dot[1] == '\0' || sni[0] == '*')
+		return -1;
+	if (cfg->hostnameport_wildcard == CONF_SNI_WILDCARD_OFF) {
+		snprintf(note, notelen, " (*%.200s:%u not looked up: hostnameport_wildcard = off)",
+		    dot, port);
+		return -1;
+	}
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_HOSTNAMEPORT;
+	k.port = port;
+	snprintf(k.host, sizeof(k.host), "*%s", dot);
+	if ((*found = conf_find_sslcert(cfg, &k)) != NULL)
+		return 0;
+	snprintf(note, notelen, ", nor *%.200s:%u (wildcard)", dot, port);
+	return -1;
+}
+
 static int
 resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
     unsigned port, const char *sni_in, struct cert_choice *out, int quiet);
@@ -614,7 +664,8 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 {
 	const struct conf_sslcert *e;
 	struct binding_addr local, wild;
-	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX], what[BINDING_HOST_MAX + 64];
+	char ipport[INET6_ADDRSTRLEN + 16], sni[BINDING_HOST_MAX], what[2 * BINDING_HOST_MAX + 64];
+	char wnote[256];
 	const char *s = NULL;
 	size_t i;
 
@@ -629,7 +680,8 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 	snprintf(out->selected_by, sizeof(out->selected_by), "none");
 	addr_canon(local_in, &local);
 
-	/* SNI carries a DNS name; compare it lowercased, exactly (no wildcard keys). */
+	/* SNI carries a DNS name; compare it lowercased, exactly, then (step_wildcard) with
+	 * its left-most label as "*". */
 	if (sni_in != NULL && *sni_in != '\0') {
 		for (i = 0; sni_in[i] != '\0' && i + 1 < sizeof(sni); i++)
 			sni[i] = (char)tolower((unsigned char)sni_in[i]);
@@ -655,7 +707,13 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
 			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
-		choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
+		if (step_wildcard(cfg, port, s, &e, wnote, sizeof(wnote)) == 0) {
+			choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
+			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u (wildcard, covers %s)",
+			    e->key.host, port, s);
+			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
+		}
+		choice_note(out, "step 2 hostnameport %s:%u: no entry%s", s, port, wnote);
 		if (step_ccs(cfg, port, s, out) == 0)
 			return 0;
 	} else if (s != NULL) {
@@ -828,6 +886,7 @@ static int
 binding_uses_sni(const struct conf *c, const struct binding *b)
 {
 	struct sslcert_key k;
+	const char *dot;
 
 	if (c->mode != CONF_MODE_IIS8 || b->host[0] == '\0')
 		return 0;
@@ -838,6 +897,14 @@ binding_uses_sni(const struct conf *c, const struct binding *b)
 		return 1;
 	k.kind = SSLCERT_HOSTNAMEPORT;
 	snprintf(k.host, sizeof(k.host), "%s", b->host);
+	if (conf_find_sslcert(c, &k) != NULL)
+		return 1;
+	/* a name a "*.parent" entry covers (step 2's second look) */
+	dot = strchr(b->host, '.');
+	if (c->hostnameport_wildcard == CONF_SNI_WILDCARD_OFF || binding_host_is_wildcard(b->host) ||
+	    dot == NULL || dot == b->host)
+		return 0;
+	snprintf(k.host, sizeof(k.host), "*%s", dot);
 	return conf_find_sslcert(c, &k) != NULL;
 }
 

@@ -20,7 +20,9 @@
 #include "daemon.h"
 #include "edit.h"
 #include "file.h"
+#include "hostcheck.h"
 #include "import.h"
+#include "listener.h"
 #include "quick.h"
 #include "version.h"
 #include "views.h"
@@ -44,7 +46,8 @@ static const struct {
 } cli_options[] = {
 	{ "-c", OPT_C, "FILE", "configuration file (default " CLI_DEFAULT_CONF ")" },
 	{ "-v", OPT_V, NULL, "trace every connection's decisions, whatever the file says" },
-	{ "-t", OPT_T, NULL, "check the configuration, load every certificate, exit" },
+	{ "-t", OPT_T, NULL, "check the configuration, load every certificate, bind every address "
+	  "and open every log as the daemon will, exit" },
 	{ "-s", OPT_S, "ACTION", "signal the daemon of FILE's pid_file: reload, reopen, stop, "
 	  "quit" },
 	{ "--json", OPT_JSON, NULL, "JSON, for scripts" },
@@ -90,7 +93,8 @@ static const struct cli_command_def cli_commands[] = {
 	  "sysbind [-c FILE] [-v]                 run in the foreground (default FILE: "
 	  CLI_DEFAULT_CONF ")\n" },
 	{ CLI_TEST, NULL, NULL, OPT_T, OPT_T | OPT_C, 0, NULL,
-	  "sysbind -t [-c FILE]                   check the configuration, load every certificate, exit\n" },
+	  "sysbind -t [-c FILE]                   check the configuration, load every certificate, bind\n"
+	  "                                              every address and open every log as the daemon will\n" },
 	{ CLI_SIGNAL, NULL, NULL, OPT_S, OPT_S | OPT_C, 0, NULL,
 	  "sysbind -s reload|reopen|stop|quit [-c FILE]\n"
 	  "                                              signal the daemon FILE's pid_file names:\n"
@@ -141,9 +145,10 @@ static const char usage_footer[] =
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
 "  -v        trace every connection's decisions, whatever the file says\n"
 "\n"
-"exit status: 0 success; 1 `check` predicted at least one client error, the daemon\n"
-"failed at run time, appcmd/netsh refused the change, or -s found no running daemon;\n"
-"2 bad command line or invalid configuration.\n";
+"exit status: 0 success; 1 `check` predicted at least one client error, -t found an\n"
+"address or log the host refuses, the daemon did not start or failed at run time,\n"
+"appcmd/netsh refused the change, or -s found no running daemon; 2 bad command line or\n"
+"invalid configuration.\n";
 
 /* Write one command's usage lines, the first after prefix. */
 static void
@@ -622,6 +627,62 @@ load(const char *path, int flags)
 	return cfg;
 }
 
+/*
+ * -t, after the configuration loaded: what `nginx -t` also asks of the host.  Every
+ * address is bound (a plain bind, released at once: listener_probe) and every log file
+ * opened for appending and closed (hostcheck_log_file: a missing file is not made, its
+ * directory must be writable).  A port held by the process the pid file names (the
+ * configuration's pid_file or control.c's default: the daemon of this configuration,
+ * running) is not tested, and a note says so.  Problems go to
+ * stderr, one per line, "error: ..." with what to do.  Returns 0 or -1.
+ */
+static int
+run_test_host(const struct conf *cfg, const char *conf_path)
+{
+	const struct { const char *key, *path; } logs[] = {
+		{ "access_log", cfg->access_log }, { "httperr_log", cfg->httperr_log },
+	};
+	size_t errlen = 64 * 1024, i;
+	char *err = malloc(errlen), *notes = malloc(errlen), *p, *nl;
+	char *pid_file = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
+	    control_default_pid_file(conf_path, geteuid() == 0);
+	char why[512];
+	long own = -1;
+	pid_t pid;
+	int rc = 0;
+
+	if (pid_file != NULL && control_find(pid_file, &pid, why, sizeof(why)) == CONTROL_RUNNING)
+		own = (long)pid;
+	free(pid_file);
+
+	if (err == NULL || notes == NULL) {
+		free(err);
+		free(notes);
+		fprintf(stderr, "sysbind: out of memory\n");
+		return -1;
+	}
+	if (listener_probe(cfg, NULL, own, err, errlen, notes, errlen) != 0) {
+		for (p = err; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+			nl = strchr(p, '\n');
+			fprintf(stderr, "error: cannot listen on %.*s\n",
+			    nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		}
+		rc = -1;
+	}
+	for (p = notes; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+		nl = strchr(p, '\n');
+		fprintf(stderr, "note: %.*s\n", nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+	}
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++)
+		if (logs[i].path != NULL && hostcheck_log_file(logs[i].path, err, errlen) != 0) {
+			fprintf(stderr, "error: cannot open %s %s\n", logs[i].key, err);
+			rc = -1;
+		}
+	free(err);
+	free(notes);
+	return rc;
+}
+
 /* Flush stdout; a failed write (full disk, closed pipe) is reported once. */
 static int
 finish_output(int status)
@@ -766,6 +827,11 @@ cli_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	switch (o.cmd) {
 	case CLI_TEST:
+		if (run_test_host(cfg, o.conf_path) != 0) {
+			fprintf(stderr, "sysbind: configuration file %s test failed\n", o.conf_path);
+			status = CLI_EXIT_PREDICT;
+			break;
+		}
 		printf("configuration file %s test is successful\n", o.conf_path);
 		break;
 	case CLI_CHECK:

@@ -43,6 +43,9 @@ static const struct conf_word mode_words[] = {
 	{ "iis7", CONF_MODE_IIS7 }, { "iis8", CONF_MODE_IIS8 }, { NULL, 0 } };
 static const struct conf_word onoff_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
 static const struct conf_word auto_words[] = { { "auto", 0 }, { NULL, 0 } };
+static const struct conf_word sni_wildcard_words[] = {
+	{ "after-exact", CONF_SNI_WILDCARD_AFTER_EXACT }, { "off", CONF_SNI_WILDCARD_OFF },
+	{ NULL, 0 } };
 static const struct conf_word misdirected_words[] = {
 	{ "route", CONF_MISDIRECTED_ROUTE }, { "421", CONF_MISDIRECTED_421 }, { NULL, 0 } };
 static const struct conf_word state_words[] = {
@@ -55,7 +58,7 @@ static const struct conf_word profile_words[] = {
 	{ NULL, 0 } };
 static const struct conf_word layout_words[] = {
 	{ "2008", 2008 }, { "2012", 2012 }, { "2016", 2016 }, { "2019", 2019 }, { "2022", 2022 },
-	{ "2025", 2025 }, { NULL, 0 } };
+	{ "win11", 2024 }, { "2025", 2025 }, { NULL, 0 } };
 /* netsh's enable/disable: which of the two sets the key's bit */
 static const struct conf_word enable_sets[] = {
 	{ "enable", 1 }, { "disable", 0 }, { NULL, 0 } };
@@ -103,6 +106,12 @@ static const struct conf_key conf_table[] = {
 	{ K_SRV, "mode", CONF_TYPE_WORD, "iis7", 0, 0, mode_words, NULL, NULL,
 	  "iis7: HTTP.SYS before SNI, the certificate by IP:Port alone; iis8: with SNI "
 	  "(hostnameport) and the Central Certificate Store (ccs)", 0, SRV(mode) },
+	{ K_SRV, "hostnameport_wildcard", CONF_TYPE_WORD, "after-exact", 0, 0,
+	  sni_wildcard_words, NULL, NULL,
+	  "iis8: a hostnameport entry *.example.com:PORT answers an SNI name one label under "
+	  "example.com when no exact hostnameport entry names it (after-exact), or never (off: "
+	  "the entry is kept and shown, as a literal name no client sends); HTTP.SYS's own "
+	  "order is not documented", 0, SRV(hostnameport_wildcard) },
 	{ K_SRV, "workers", T_NUM, "auto", 1, 64, auto_words, NULL, NULL,
 	  "event-loop threads, each with its own SO_REUSEPORT listeners; auto: one per core",
 	  0, SRV(workers) },
@@ -206,7 +215,12 @@ static const struct conf_key conf_table[] = {
 	  "certificates' revocation checks", 0, SRV(crl) },
 	{ K_SRV, "show_layout", CONF_TYPE_WORD, "2022", 0, 0, layout_words, NULL, NULL,
 	  "the Windows Server whose `netsh http show sslcert` layout show sslcert prints: 2008 "
-	  "(and 2008 R2), 2012, 2016, 2019, 2022 or 2025", 0, SRV(show_layout) },
+	  "(and 2008 R2), 2012, 2016, 2019, 2022, win11 (Windows 11) or 2025", 0,
+	  SRV(show_layout) },
+	{ K_SRV, "show_property_blocks", T_NUM, "2", 0, 64, NULL, NULL, NULL,
+	  "the Extended Properties blocks show sslcert prints for each entry (PropertyId 0 to "
+	  "this less 1; past 1 they are empty, as Windows 11's netsh prints them) in the 2022 "
+	  "and later layouts", 0, SRV(show_property_blocks) },
 
 	{ K_SSL, "certificate", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "a PEM certificate chain (the key may be in the same file)", CERTKINDS,
@@ -290,7 +304,7 @@ static const struct conf_key conf_table[] = {
 	  "HTTP_SERVICE_CONFIG_SSL_FLAG_ENABLE_CACHE_CLIENT_HELLO", "enable or disable",
 	  "keep the ClientHello for the application (no netsh parameter; shown only)",
 	  ALLKINDS | SETW, SSLF(flags), CONF_SSL_ENABLE_CACHE_CLIENT_HELLO,
-	  "Enable Caching Client Hello", 2025, 0 },
+	  "Enable Caching Client Hello", 2024, 0 },
 	{ K_SSL, "receivewindow", T_NUM, "1048576", 65535, 2147483647UL, NULL, "receivewindow",
 	  NULL, "the HTTP/2 receive window (netsh http update sslpropertyex propertyid=0)",
 	  ALLKINDS, SSLF(receivewindow), 0, "Receive Window", 2022, 1 },
@@ -354,6 +368,32 @@ static const struct {
 	{ "DS Mapper Usage", "DS Mapper Usage    ", 0 },
 	{ "Negotiate Client Certificate", "Negotiate Client Certificate    ", 0 },
 };
+
+const char *
+conf_layout_word(unsigned layout)
+{
+	size_t i;
+
+	for (i = 0; layout_words[i].word != NULL; i++)
+		if ((unsigned)layout_words[i].value == layout)
+			return layout_words[i].word;
+	return "?";
+}
+
+const char *
+conf_layout_title(unsigned layout)
+{
+	switch (layout) {
+	case 2008: return "Windows Server 2008";
+	case 2012: return "Windows Server 2012";
+	case 2016: return "Windows Server 2016";
+	case 2019: return "Windows Server 2019";
+	case 2022: return "Windows Server 2022";
+	case 2024: return "Windows 11";
+	case 2025: return "Windows Server 2025";
+	default:   return "a later Windows";
+	}
+}
 
 const char *
 conf_netsh2008_lead(const char *label, int *trail)
@@ -2003,6 +2043,176 @@ conf_loc_cmp(const void *a, const void *b, void *arg)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+int
+conf_backend_is_binding(const char *host, const char *port, const struct binding *b)
+{
+	unsigned char ip[16];
+	int family, loopback, wild_b;
+	char *end;
+	unsigned long pnum;
+
+	if (host == NULL || port == NULL || b->proto != BINDING_HTTP)
+		return 0;
+	pnum = strtoul(port, &end, 10);
+	if (*end != '\0' || pnum != b->port)
+		return 0;
+	memset(ip, 0, sizeof(ip));
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0) {
+		/* either family's loopback: a binding of either serves it */
+		return b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr) ||
+		    (b->addr.family == AF_INET && b->addr.ip[0] == 127) ||
+		    (b->addr.family == AF_INET6 && memcmp(b->addr.ip,
+		    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
+	}
+	if (inet_pton(AF_INET, host, ip) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, ip) == 1)
+		family = AF_INET6;
+	else
+		return 0;   /* a name: not resolved here */
+	loopback = family == AF_INET ? ip[0] == 127 : memcmp(ip,
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0;
+	wild_b = b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr);
+	if (wild_b) {
+		/* a wildcard listens on every address of its family: the loopback surely,
+		 * another of the host's own addresses too, which cannot be known here */
+		if (b->addr.family != AF_UNSPEC && b->addr.family != family)
+			return 0;
+		return loopback || memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+		    family == AF_INET ? 4 : 16) == 0;
+	}
+	return b->addr.family == family && memcmp(b->addr.ip, ip, family == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * An https binding no [sslcert] entry can ever answer (iis7: no ipport entry for its IP or
+ * the wildcard of its port; iis8: none of those and no hostnameport or ccs entry on its
+ * port): every handshake on it fails, as HTTP.SYS's does.  Said once per port, with the
+ * entry to add.  For -t and the daemon (the offline views predict it per binding).
+ */
+static void
+conf_cert_warnings(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	unsigned char *has = NULL, *warned = NULL;
+	char text[BINDING_HOST_MAX + 64], key[BINDING_HOST_MAX + 64];
+	size_t i, k;
+
+	if ((has = calloc(65536, 1)) == NULL || (warned = calloc(65536, 1)) == NULL) {
+		p->nomem = 1;
+		goto done;
+	}
+	/* per port: 1 an ipport entry, 2 0.0.0.0, 4 [::], 8 hostnameport or ccs */
+	for (i = 0; i < c->nsslcerts; i++) {
+		const struct sslcert_key *sk = &c->sslcerts[i].key;
+
+		if (sk->kind != SSLCERT_IPPORT)
+			has[sk->port] |= 8;
+		else if (!binding_addr_is_wildcard(&sk->addr))
+			has[sk->port] |= 1;
+		else
+			has[sk->port] |= sk->addr.family == AF_INET6 ? 4 : 2;
+	}
+	for (i = 0; i < c->nsites; i++)
+		for (k = 0; k < c->sites[i].nbindings; k++) {
+			const struct binding *b = &c->sites[i].bindings[k];
+			unsigned h = has[b->port];
+			int wild = b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr);
+			struct sslcert_key want;
+
+			if (b->proto != BINDING_HTTPS || warned[b->port] || (h & 2) ||
+			    (b->addr.family == AF_INET6 && (h & 4)) ||
+			    (c->mode == CONF_MODE_IIS8 && (h & 8)))
+				continue;
+			if (wild && (h & (1 | 4)))
+				continue;   /* some addresses of the port have an entry */
+			if (!wild) {
+				memset(&want, 0, sizeof(want));
+				want.kind = SSLCERT_IPPORT;
+				want.addr = b->addr;
+				want.port = b->port;
+				if (conf_find_sslcert(c, &want) != NULL)
+					continue;
+				binding_ipport_format(&b->addr, b->port, key, sizeof(key));
+			} else {
+				snprintf(key, sizeof(key), "0.0.0.0:%u", b->port);
+			}
+			warned[b->port] = 1;
+			binding_format(b, text, sizeof(text));
+			if (c->mode == CONF_MODE_IIS8 && b->host[0] != '\0' && b->host[0] != '*')
+				conf_warning(p, p->siteinfo[i].blines[k], "https binding %s: no [sslcert] "
+				    "entry answers on port %u: every TLS handshake on it fails, as HTTP.SYS's "
+				    "does; add one: [sslcert %s:%u] (sysbind netsh http add sslcert "
+				    "hostnameport=%s:%u certhash=... appid={...}) or [sslcert %s] (ipport=%s)",
+				    text, b->port, b->host, b->port, b->host, b->port, key, key);
+			else
+				conf_warning(p, p->siteinfo[i].blines[k], "https binding %s: no [sslcert] "
+				    "entry for %s: every TLS handshake on it fails, as HTTP.SYS's does; add "
+				    "one: [sslcert %s] with certificate = and key = (sysbind netsh http add "
+				    "sslcert ipport=%s certhash=... appid={...})", text, key, key, key);
+		}
+done:
+	free(has);
+	free(warned);
+}
+
+/*
+ * A backend that is one of sysbind's own http bindings: the site's own is an error (every
+ * request through that binding comes back to the same site, again and again: the README's
+ * import hint uncommented did this 1,474 times in 0.35 s); another site's is a warning (a
+ * loop is possible, and cut at run time with 508).  Offline views: both are warnings.
+ */
+static void
+conf_check_backends(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	int kb = conf_key_at(CONF_SECTION_SITE, "backend");
+	char text[BINDING_HOST_MAX + 64], la[BINDING_HOST_MAX + 600];
+	size_t i, j, k;
+
+	for (i = 0; i < c->nsites; i++) {
+		const struct conf_site *s = &c->sites[i];
+		int line = p->siteinfo[i].lines[kb], other = 0;
+
+		if (p->siteinfo[i].dup || s->backend == NULL)
+			continue;
+		for (k = 0; k < s->nbindings; k++)
+			if (conf_backend_is_binding(s->backend_host, s->backend_port,
+			    &s->bindings[k]))
+				break;
+		if (k < s->nbindings) {
+			binding_format(&s->bindings[k], text, sizeof(text));
+			if (p->flags & CONF_LOAD_OFFLINE)
+				conf_warning(p, line, "backend %s is this site's own binding %s (line "
+				    "%d): every request through it would come back to the site, without "
+				    "end; the daemon refuses this: point backend at the application's "
+				    "port", s->backend, text, p->siteinfo[i].blines[k]);
+			else
+				conf_error(p, line, "backend %s is this site's own binding %s (line %d): "
+				    "every request through it would come back to the site, without end; "
+				    "point backend at the application's port", s->backend, text,
+				    p->siteinfo[i].blines[k]);
+			continue;
+		}
+		for (j = 0; j < c->nsites && !other; j++) {
+			if (j == i || p->siteinfo[j].dup)
+				continue;
+			for (k = 0; k < c->sites[j].nbindings && !other; k++)
+				if (conf_backend_is_binding(s->backend_host, s->backend_port,
+				    &c->sites[j].bindings[k])) {
+					other = 1;
+					binding_format(&c->sites[j].bindings[k], text, sizeof(text));
+					conf_site_label(&c->sites[j], la, sizeof(la));
+					conf_warning(p, line, "backend %s is sysbind's own binding %s of %s "
+					    "(line %d): a request forwarded there is served by sysbind again; "
+					    "one that comes back to a site it went through is answered 508 "
+					    "Loop Detected", s->backend, text, la,
+					    p->siteinfo[j].blines[k]);
+				}
+		}
+	}
+}
+
 /*
  * IIS's inheritance of <access sslFlags>: a site that sets no ssl_flags of its own has the
  * server level's ([server] ssl_flags, IIS's <location path=".">), marked so `explain` and
@@ -2764,6 +2974,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 		p.c->max_field_length = p.c->max_request_bytes; /* as HTTP.SYS caps it */
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
+	conf_check_backends(&p);
 	conf_site_flags(&p);
 	conf_check_locations(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)
@@ -2779,6 +2990,8 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	if (p.nmsgs == 0 && !p.nomem) {
 		conf_warnings(&p);
 		conf_client_warnings(&p);
+		if ((flags & CONF_LOAD_CERTS) != 0 && (flags & CONF_LOAD_OFFLINE) == 0)
+			conf_cert_warnings(&p);
 	}
 	if (p.nomem)
 		conf_error(&p, 0, "out of memory");

@@ -36,6 +36,7 @@
 #include "control.h"
 #include "conf.h"
 #include "daemon.h"
+#include "hostcheck.h"
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
@@ -87,6 +88,23 @@ daemon_log_lines(const char *prefix, const char *text)
 	}
 }
 
+/* Each line of text, prefixed, into out. */
+static void
+daemon_prefix_lines(const char *prefix, const char *text, char *out, size_t outlen)
+{
+	const char *p = text, *nl;
+	size_t off = 0;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	while (p != NULL && *p != '\0' && off < outlen) {
+		nl = strchr(p, '\n');
+		off += (size_t)snprintf(out + off, outlen - off, "%s%s%.*s", off > 0 ? "\n" : "",
+		    prefix, nl != NULL ? (int)(nl - p) : (int)strlen(p), p);
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+}
+
 /* What the daemon serves, for STATUS=: "2 site(s) on 3 listener(s) with 2 worker(s) ...". */
 static void
 daemon_describe(const struct daemon_state *d, char *buf, size_t len)
@@ -119,8 +137,15 @@ daemon_log_get(struct daemon_state *d, const char *path, enum accesslog_kind kin
 		    path);
 		return -1;
 	}
-	if ((*out = accesslog_open(path, kind, err, errlen)) == NULL)
+	if ((*out = accesslog_open(path, kind, err, errlen)) == NULL) {
+		char hint[4400];
+		size_t n = strlen(err);
+
+		hostcheck_log_hint(path, errno, hint, sizeof(hint));
+		if (hint[0] != '\0')
+			snprintf(err + n, errlen - n, ": %s", hint);
 		return -1;
+	}
 	d->logs[d->nlogs] = *out;
 	d->log_kinds[d->nlogs++] = kind;
 	return 0;
@@ -169,7 +194,7 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 	struct accesslog *access = NULL, *httperr = NULL;
 	struct worker_gen *g;
 	struct conf *cfg;
-	char why[4096];
+	char why[8192];
 	size_t i;
 
 	err[0] = '\0';
@@ -184,17 +209,17 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 	for (i = 0; i < cfg->nwarnings; i++)
 		log_warnx("%s", cfg->warnings[i]);
 	daemon_log_shares(cfg);
-	if (listener_probe(cfg, held, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "cannot listen: %s", why);
+	if (listener_probe(cfg, held, -1, why, sizeof(why), NULL, 0) != 0) {
+		daemon_prefix_lines("cannot listen on ", why, err, errlen);
 		goto fail;
 	}
 	if (daemon_log_get(d, cfg->access_log, ACCESSLOG_W3C, &access, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "access_log %s", why);
+		snprintf(err, errlen, "cannot open access_log %.4000s", why);
 		goto fail;
 	}
 	if (daemon_log_get(d, cfg->httperr_log, ACCESSLOG_HTTPERR, &httperr, why,
 	    sizeof(why)) != 0) {
-		snprintf(err, errlen, "httperr_log %s", why);
+		snprintf(err, errlen, "cannot open httperr_log %.4000s", why);
 		goto fail;
 	}
 	if ((g = worker_gen_new(cfg, access, httperr, cfg->trace || d->opts->verbose, number,
@@ -315,7 +340,7 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
  * user when the daemon will become that user, so the file can be removed at exit.
  */
 static int
-daemon_write_pid(const char *path, const char *user)
+daemon_write_pid(const char *path, const char *user, char *err, size_t errlen)
 {
 	char *dir = strdup(path), *slash;
 	struct passwd *pw;
@@ -332,15 +357,43 @@ daemon_write_pid(const char *path, const char *user)
 	}
 	free(dir);
 	if ((fp = fopen(path, "w")) == NULL) {
-		log_warn("pid_file %s", path);
+		char hint[4400];
+		int e = errno;
+
+		hostcheck_log_hint(path, e, hint, sizeof(hint));
+		snprintf(err, errlen, "cannot write pid_file %s: %s%s%s", path, strerror(e),
+		    hint[0] ? ": " : "", hint);
 		return -1;
 	}
 	fprintf(fp, "%ld\n", (long)getpid());
 	if (fclose(fp) != 0) {
-		log_warn("pid_file %s", path);
+		snprintf(err, errlen, "cannot write pid_file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A start-up failure: every line of why as an error, then the line that says the daemon
+ * did not start (with why's first line, for a reader of the last line only).
+ */
+static void
+daemon_fatal(const char *why)
+{
+	const char *p = why, *e, *cut;
+	int len;
+
+	while (p != NULL && *p != '\0') {
+		e = strchr(p, '\n');
+		log_errorx("%.*s", e != NULL ? (int)(e - p) : (int)strlen(p), p);
+		p = e != NULL ? e + 1 : NULL;
+	}
+	/* the first line's cause, without the advice after it: up to its second ": " */
+	len = (e = strchr(why, '\n')) != NULL ? (int)(e - why) : (int)strlen(why);
+	if ((cut = strstr(why, ": ")) != NULL && (cut = strstr(cut + 2, ": ")) != NULL &&
+	    cut - why < len)
+		len = (int)(cut - why);
+	log_errorx("sysbind did not start%s%.*s", len > 0 ? ": " : "", len, why);
 }
 
 /*
@@ -350,10 +403,10 @@ daemon_write_pid(const char *path, const char *user)
  * it), the default one a warning (this daemon runs, unreachable by -s).  Failing to write
  * the default one is a warning too.  A configuration held in memory (reverse-proxy) has
  * no default: only the pid_file it names.  *written is the path to remove at exit (owned), or
- * NULL.  Returns 0, or -1 with *fail set.
+ * NULL.  Returns 0, or -1 with the error and what to do in errbuf.
  */
 static int
-daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
+daemon_pid_file(struct daemon_state *d, char **written, char *errbuf, size_t errlen)
 {
 	const struct conf *cfg = d->gen->cfg;
 	char *path, err[1024];
@@ -365,16 +418,15 @@ daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
 	path = cfg->pid_file != NULL ? strdup(cfg->pid_file) :
 	    control_default_pid_file(d->opts->conf_path, geteuid() == 0);
 	if (path == NULL) {
-		log_warnx("%s", *fail = "out of memory");
+		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
 	if (control_find(path, &other, err, sizeof(err)) == CONTROL_RUNNING &&
 	    other != getpid()) {
 		if (cfg->pid_file != NULL) {
-			log_warnx("pid_file %s: sysbind (pid %ld) is running with it: two daemons "
-			    "cannot share one pid file; stop that one (sysbind -s stop) or give this "
-			    "configuration another pid_file", path, (long)other);
-			*fail = "the pid_file belongs to another running sysbind";
+			snprintf(errbuf, errlen, "pid_file %s: sysbind (pid %ld) is running with it: "
+			    "two daemons cannot share one pid file; stop that one (sysbind -s stop) or "
+			    "give this configuration another pid_file", path, (long)other);
 			free(path);
 			return -1;
 		}
@@ -383,14 +435,13 @@ daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
 		free(path);
 		return 0;
 	}
-	if (daemon_write_pid(path, cfg->user) != 0) {
+	if (daemon_write_pid(path, cfg->user, errbuf, errlen) != 0) {
 		if (cfg->pid_file != NULL) {
-			*fail = "cannot write the pid_file";
 			free(path);
 			return -1;
 		}
-		log_warnx("pid file %s (the default): not written: `sysbind -s` will not reach "
-		    "this daemon; set pid_file in [server]", path);
+		log_warnx("pid file %s (the default): not written (%s): `sysbind -s` will not "
+		    "reach this daemon; set pid_file in [server]", path, errbuf);
 		free(path);
 		return 0;
 	}
@@ -404,7 +455,8 @@ daemon_pid_file(struct daemon_state *d, char **written, const char **fail)
  * rotation that keeps their owner (logrotate's create), the user must be able to reopen
  * them.  Returns 0 or -1. */
 static int
-daemon_drop_privileges(struct daemon_state *d, const char *user)
+daemon_drop_privileges(struct daemon_state *d, const char *user, char *errbuf,
+    size_t errlen)
 {
 	struct passwd *pw;
 	char err[512];
@@ -412,7 +464,8 @@ daemon_drop_privileges(struct daemon_state *d, const char *user)
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
-		log_warn("user %s: no such user", user);
+		snprintf(errbuf, errlen, "user = %s: no such user: make it (useradd --system %s) "
+		    "or name another", user, user);
 		return -1;
 	}
 	if (getuid() == pw->pw_uid)
@@ -423,7 +476,8 @@ daemon_drop_privileges(struct daemon_state *d, const char *user)
 			    "be reopened", err, user);
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
-		log_warn("cannot become user %s", user);
+		snprintf(errbuf, errlen, "cannot become user %s: %s: start sysbind as root for "
+		    "`user =` to take effect, or remove it", user, strerror(errno));
 		return -1;
 	}
 	log_info("running as user %s", user);
@@ -452,7 +506,7 @@ daemon_run(const struct daemon_opts *o)
 	if ((d.gen = daemon_gen_load(&d, NULL, 1, &invalid, err, sizeof(err))) == NULL) {
 		fail = err;
 		if (!invalid) {
-			daemon_log_lines("", err);
+			daemon_fatal(err);
 			goto out;
 		}
 		fprintf(stderr, "%s%s", err, err[0] && err[strlen(err) - 1] != '\n' ? "\n" : "");
@@ -461,40 +515,43 @@ daemon_run(const struct daemon_opts *o)
 	}
 	n = worker_count(d.gen->cfg->workers);
 	if ((d.workers = calloc(n, sizeof(*d.workers))) == NULL) {
-		log_warnx("%s", fail = "out of memory");
+		daemon_fatal(fail = "out of memory");
 		goto out;
 	}
 	for (d.nworkers = 0; d.nworkers < n; d.nworkers++)
 		if ((d.workers[d.nworkers] = worker_new(d.nworkers, d.gen, &d.nconns,
 		    DAEMON_DRAIN_SECONDS, err, sizeof(err))) == NULL) {
-			log_warnx("%s", fail = err);
+			daemon_fatal(fail = err);
 			goto out;
 		}
-	if (daemon_pid_file(&d, &pid_file, &fail) != 0)
+	if (daemon_pid_file(&d, &pid_file, err, sizeof(err)) != 0) {
+		daemon_fatal(fail = err);
 		goto out;
-	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user) != 0) {
-		fail = "cannot become the user the configuration names";
+	}
+	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user, err,
+	    sizeof(err)) != 0) {
+		daemon_fatal(fail = err);
 		goto out;
 	}
 	if ((d.base = event_base_new()) == NULL) {
-		log_warnx("%s", fail = "cannot create the event loop");
+		daemon_fatal(fail = "cannot create the event loop");
 		goto out;
 	}
 	for (i = 0; i < 4; i++)
 		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
 		    event_add(d.sig[i], NULL) != 0) {
-			log_warnx("%s", fail = "cannot install signal handlers");
+			daemon_fatal(fail = "cannot install signal handlers");
 			goto out;
 		}
 	if ((d.applied_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
 	    (d.applied_ev = event_new(d.base, d.applied_fd, EV_READ | EV_PERSIST,
 	    daemon_applied_cb, &d)) == NULL || event_add(d.applied_ev, NULL) != 0) {
-		log_warn("%s", fail = "cannot set up the reload events");
+		daemon_fatal(fail = "cannot set up the reload events");
 		goto out;
 	}
 	for (i = 0; i < d.nworkers; i++)
 		if (worker_start(d.workers[i], err, sizeof(err)) != 0) {
-			log_warnx("%s", fail = err);
+			daemon_fatal(fail = err);
 			for (n = 0; n < i; n++)
 				worker_stop(d.workers[n]);
 			goto out;

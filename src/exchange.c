@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -655,6 +658,56 @@ exchange_coalesced(struct exchange *x, const char *rawhost)
 }
 
 
+/* ---------- loops ---------- */
+
+/*
+ * This process's mark on what it forwards: "sysbind-" and 64 random bits, the received-by
+ * pseudonym of the Via field it adds (RFC 9110 §7.6.3).  Random per process, so two
+ * sysbinds (on one host, or behind each other) never take each other's mark for theirs.
+ */
+static char exchange_via_value[48];     /* "1.1 sysbind-0123456789abcdef" */
+static pthread_once_t exchange_via_once = PTHREAD_ONCE_INIT;
+
+static void
+exchange_via_init(void)
+{
+	unsigned long long r = 0;
+	struct timespec now;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		/* no entropy source: unlikely to repeat across processes all the same */
+		clock_gettime(CLOCK_REALTIME, &now);
+		r = ((unsigned long long)now.tv_nsec << 20) ^ (unsigned long long)now.tv_sec ^
+		    ((unsigned long long)getpid() << 40);
+	}
+	snprintf(exchange_via_value, sizeof(exchange_via_value), "1.1 sysbind-%016llx", r);
+}
+
+const char *
+exchange_via(void)
+{
+	pthread_once(&exchange_via_once, exchange_via_init);
+	return exchange_via_value;
+}
+
+/* The request carries this process's own mark: it went out through a site's backend and
+ * came back.  Answered 508 and never forwarded again, so a loop costs one hop. */
+static int
+exchange_loop(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	const char *mark = exchange_via() + 4;   /* "sysbind-..." */
+
+	if (!http_head_via_has(x->head, mark))
+		return 0;
+	log_warnx("conn %llu: a request for site \"%s\" came back to this sysbind (its Via "
+	    "carries %s): a backend leads back here; answered 508 Loop Detected, not forwarded "
+	    "to %s", c->id, x->site->name, mark, x->site->backend);
+	trace_note(c->srv->trace, c->id, "Via carries this sysbind's own %s: a loop; 508", mark);
+	exchange_page(x, PAGE_LOOP_DETECTED, "Loop");
+	return 1;
+}
+
 /* The request goes on to its answer: the diagnostic page, or the site's backend (with
  * the body read ahead, if any). */
 static void
@@ -675,8 +728,11 @@ exchange_proceed(struct exchange *x)
 		exchange_diag(x, &r);
 		return;
 	}
+	if (exchange_loop(x))
+		return;
 	memset(&req, 0, sizeof(req));
 	req.head = h;
+	req.fw.via = exchange_via();
 	req.fw.client_ip = c->peer_ip;
 	req.fw.tls = c->proto == BINDING_HTTPS;
 	req.fw.upgrade = h->upgrade;

@@ -1916,10 +1916,26 @@ static int request_serialize(const struct http_head *req, const struct http_forw
 		headbuf_field(&b, "X-Forwarded-Host", req->host);
 	if (certlen > 0 && fw->client_cert != NULL)
 		headbuf_field(&b, fw->cert_header, fw->client_cert);
+	if (fw->via != NULL)
+		headbuf_field(&b, "Via", fw->via);
 	headbuf_add(&b, "\r\n", 2);
 	rc = headbuf_finish(&b, out, 1);
 	connset_clear(&set);
 	return rc;
+}
+
+int http_head_via_has(const struct http_head *h, const char *mark)
+{
+	size_t n = strlen(mark), i;
+
+	for (i = 0; i < h->nheaders; i++) {
+		const struct http_header *f = &h->headers[i];
+
+		if (f->name_len == 3 && strncasecmp(f->name, "via", 3) == 0 &&
+		    f->value_len >= n && memmem(f->value, f->value_len, mark, n) != NULL)
+			return 1;
+	}
+	return 0;
 }
 
 static int response_serialize(const struct http_head *resp, int chunked_out, int keep_alive,

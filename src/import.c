@@ -757,6 +757,175 @@ netsh_line_shape(struct import_netsh_entry *e, const char *label, const char *fi
 		e->lines28++;
 }
 
+/* The labelled [sslcert] key of label (the conf key table's, any of them), or NULL; its
+ * bit in an entry's lines_read in *bit (0 past the 64th). */
+static const struct conf_key *
+netsh_label_key(const char *label, unsigned long long *bit)
+{
+	size_t n, i;
+	const struct conf_key *t = conf_keys(&n);
+	unsigned idx = 0;
+
+	for (i = 0; i < n; i++) {
+		if (t[i].section != CONF_SECTION_SSLCERT || t[i].label == NULL)
+			continue;
+		if (strcasecmp(t[i].label, label) == 0) {
+			*bit = idx < 64 ? 1ULL << idx : 0;
+			return &t[i];
+		}
+		idx++;
+	}
+	*bit = 0;
+	return NULL;
+}
+
+/* What `show sslcert` prints for key k when an entry has no line of it: netsh's default
+ * in netsh's words. */
+static const char *
+netsh_default_text(const struct conf_key *k)
+{
+	if (k->type == CONF_TYPE_SWITCH) {
+		int on = k->def != NULL && strcmp(k->def, "enable") == 0;
+
+		if (k->flags & CONF_KEY_SETWORDS)
+			return on ? "Set" : "Not Set";
+		return on ? "Enabled" : "Disabled";
+	}
+	return k->def != NULL ? k->def : "(null)";
+}
+
+/*
+ * The lines of the output's layout (the newest any entry shows, 2008's when it is in
+ * 2008's fields) that an entry lacks: one warning per entry at the line where it ends,
+ * naming each and the default show sslcert prints in its place.  A line the layout never
+ * had (Reject Connections in a 2012 output) is not missing; nor is Certificate Hash, whose
+ * absence is warned where the entry is dropped.
+ */
+static void
+netsh_warn_missing(FILE *warn, const char *name, const struct import_netsh_entry *v,
+    size_t nv)
+{
+	size_t n, i, e;
+	const struct conf_key *t = conf_keys(&n);
+	unsigned layout = 0;
+
+	for (e = 0; e < nv; e++)
+		if (v[e].layout > layout)
+			layout = v[e].layout;
+	for (e = 0; e < nv; e++) {
+		char labels[1024] = "", defs[512] = "";
+		size_t ll = 0, dl = 0;
+		unsigned missing = 0, idx = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct conf_key *k = &t[i];
+			unsigned long long bit;
+
+			if (k->section != CONF_SECTION_SSLCERT || k->label == NULL)
+				continue;
+			bit = idx < 64 ? 1ULL << idx : 0;
+			idx++;
+			if (k->since > layout || (v[e].lines_read & bit) != 0 || bit == 0 ||
+			    strcmp(k->name, "certhash") == 0)
+				continue;
+			ll += (size_t)snprintf(labels + ll, ll < sizeof(labels) ? sizeof(labels) - ll :
+			    0, "%s\"%s\"", missing ? ", " : "", k->label);
+			dl += (size_t)snprintf(defs + dl, dl < sizeof(defs) ? sizeof(defs) - dl : 0,
+			    "%s%s", missing ? ", " : "", netsh_default_text(k));
+			if (ll >= sizeof(labels))
+				ll = sizeof(labels) - 1;
+			if (dl >= sizeof(defs))
+				dl = sizeof(defs) - 1;
+			missing++;
+		}
+		if (missing == 1)
+			import_warn(warn, name, v[e].lastline, "[sslcert %s]: the entry (lines %d to "
+			    "%d) has no %s line: netsh's default (%s) is used", v[e].keytext,
+			    v[e].line, v[e].lastline, labels, defs);
+		else if (missing > 1)
+			import_warn(warn, name, v[e].lastline, "[sslcert %s]: the entry (lines %d to "
+			    "%d) has none of the %u lines %s: netsh's defaults (%s) are used",
+			    v[e].keytext, v[e].line, v[e].lastline, missing, labels, defs);
+	}
+}
+
+/* Whether a line (its \r aside) ends in a blank. */
+static int
+line_trails(const char *s, size_t ll)
+{
+	if (ll > 0 && s[ll - 1] == '\r')
+		ll--;
+	return ll > 0 && (s[ll - 1] == ' ' || s[ll - 1] == '\t');
+}
+
+/*
+ * What show sslcert prints around the entries: netsh's header (an empty line, the title,
+ * its dashes, an empty line) and one empty line after each entry.  Called for each line
+ * (s, ll: its text, \r included; in_entries: an entry has begun); notes in *header_line
+ * the first line of a header that is not that one, in *spacing_line the first entry
+ * followed by other than one empty line (*blanks counts the empty lines in a row,
+ * *nheader the header's lines read).
+ */
+static void
+netsh_frame_read(const char *s, size_t ll, int line, int in_entries, int *nheader,
+    int *blanks, int *header_line, int *spacing_line)
+{
+	static const char *const header[] = { "", "SSL Certificate bindings:",
+	    "-------------------------", "" };
+	size_t n = ll > 0 && s[ll - 1] == '\r' ? ll - 1 : ll;
+
+	if (!in_entries) {
+		if (n >= 3 && memmem(s, n, " : ", 3) != NULL) {
+			/* the first entry's key line: the header ends here */
+			if (*nheader != 4 && *header_line == 0)
+				*header_line = line;
+			*blanks = 0;
+			return;
+		}
+		if (*header_line == 0 && (*nheader >= 4 || strlen(header[*nheader]) != n ||
+		    memcmp(header[*nheader], s, n) != 0))
+			*header_line = line;
+		(*nheader)++;
+		return;
+	}
+	if (n == 0) {
+		(*blanks)++;
+		return;
+	}
+	/* a line with text after empty ones: the next entry's key line, or more of this */
+	if (*blanks > 0 && *blanks != 1 && *spacing_line == 0)
+		*spacing_line = line;
+	*blanks = 0;
+}
+
+/*
+ * Say what show sslcert will not give back as it was read: a header other than netsh's,
+ * other empty lines between entries, blanks after a value (Windows Server 2008's own
+ * trailing spaces aside: its layout prints them).
+ */
+static void
+netsh_warn_frame(FILE *warn, const char *name, const struct import_netsh_entry *v,
+    size_t nv, int header_line, int spacing_line)
+{
+	size_t e;
+
+	if (header_line != 0)
+		import_warn(warn, name, header_line, "the header is not netsh's usual one (an "
+		    "empty line, \"SSL Certificate bindings:\", its dashes, an empty line; a "
+		    "trailing blank or another empty line here): show sslcert prints the usual "
+		    "one, not this file's");
+	if (spacing_line != 0)
+		import_warn(warn, name, spacing_line, "the entries are not each followed by one "
+		    "empty line, as netsh prints them: show sslcert prints one");
+	for (e = 0; e < nv; e++)
+		if (v[e].trailline != 0 && v[e].layout != 2008) {
+			import_warn(warn, name, v[e].trailline, "[sslcert %s]: a blank ends the "
+			    "line: show sslcert prints none there (nor after the other values of "
+			    "this output)", v[e].keytext);
+			break;
+		}
+}
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
@@ -765,6 +934,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 	struct strhash seen;
 	size_t nv = 0, cap = 0, pos = 0, k, lwlen = 0;
 	int line = 0, fields = 0, english = 0, foreign_line = 0, prop = -1;
+	/* what show sslcert does not give back (netsh_frame_read): the first line of each */
+	int header_line = 0, spacing_line = 0, blanks = 0, nheader = 0;
 	const char *language = NULL;
 	char foreign_label[128] = "", *lw = NULL;
 	FILE *linewarn = NULL;
@@ -786,10 +957,13 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		size_t ll = nl != NULL ? (size_t)(nl - s) : len - pos;
 		char label[128], value[BINDING_HOST_MAX + 64], msg[512];
 		enum sslcert_kind kind;
+		unsigned long long bit;
 		int is_key = 1;
 
 		pos += ll + (nl != NULL);
 		line++;
+		netsh_frame_read(s, ll, line, nv > 0, &nheader, &blanks, &header_line,
+		    &spacing_line);
 		if (language == NULL) {
 			for (k = 0; k < sizeof(netsh_foreign) / sizeof(netsh_foreign[0]); k++)
 				if (memmem(s, ll, netsh_foreign[k].label,
@@ -804,6 +978,7 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			/* " Extended Properties:" opens a block of the current entry */
 			if (cur != NULL && memmem(s, ll, "Extended Properties:", 20) != NULL) {
 				prop = -2;   /* until its PropertyId line */
+				cur->lastline = line;
 				if (cur->layout < 2022)
 					cur->layout = 2022;
 			}
@@ -830,7 +1005,7 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			int created;
 
 			e = fresh;
-			e.line = line;
+			e.line = e.lastline = line;
 			prop = -1;
 			if (kind == SSLCERT_CCS)
 				snprintf(keytext, sizeof(keytext), "ccs:%s", value);
@@ -858,6 +1033,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 				continue;
 			}
 			snprintf(e.keytext, sizeof(e.keytext), "%s", keytext);
+			if (line_trails(s, ll))
+				e.trailline = line;
 			if (nv == cap) {
 				struct import_netsh_entry *nv2;
 
@@ -873,6 +1050,11 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 		if (cur == NULL)
 			continue;
 		netsh_line_shape(cur, label, s, (size_t)(sep - s));
+		cur->lastline = line;
+		if (cur->trailline == 0 && line_trails(s, ll))
+			cur->trailline = line;
+		if (netsh_label_key(label, &bit) != NULL)
+			cur->lines_read |= bit;
 		if (strcmp(value, "(null)") == 0)
 			value[0] = '\0';
 		if (strcasecmp(label, "Certificate Hash") == 0) {
@@ -891,6 +1073,8 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 			 * is only a problem when a line of it is not understood */
 			prop = *end == '\0' && isdigit((unsigned char)value[0]) && id < 64 ?
 			    (int)id : -2;
+			if (prop >= 0 && (unsigned)prop + 1 > cur->propblocks)
+				cur->propblocks = (unsigned)prop + 1;
 		} else if (netsh_line_read(cur, label, value, prop, msg, sizeof(msg)) != 0 &&
 		    linewarn != NULL) {
 			fprintf(linewarn, "%s:%d: warning: [sslcert %s]: %s\n", name, line,
@@ -901,6 +1085,12 @@ import_netsh_parse(const char *text, size_t len, const char *name,
 	for (k = 0; k < nv; k++)
 		if (v[k].layout <= 2012 && v[k].lines2008 > 0 && v[k].lines28 == 0)
 			v[k].layout = 2008;
+	if (nv > 0 && blanks != 1 && spacing_line == 0)
+		spacing_line = line;
+	if (linewarn != NULL) {
+		netsh_warn_missing(linewarn, name, v, nv);
+		netsh_warn_frame(linewarn, name, v, nv, header_line, spacing_line);
+	}
 	if (linewarn != NULL && fclose(linewarn) != 0) {
 		linewarn = NULL;
 		goto nomem;
@@ -1965,7 +2155,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	const char *ccs = NULL, *encoding = NULL;
 	FILE *f = NULL;
 	int iis8 = 0;
-	unsigned layout = 0;
+	unsigned layout = 0, propblocks = 0;
 	long uras = -1;
 	unsigned server_flags = 0;
 	int server_flags_line = 0;
@@ -2052,9 +2242,12 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 			    (x.sites[i].bindings[j].sslflags & 3) != 0)
 				iis8 = 1;
 	bindings_to_entries(o, &x, v, nv, &keys, warn);
-	for (i = 0; i < nv; i++)
+	for (i = 0; i < nv; i++) {
 		if (v[i].layout > layout)
 			layout = v[i].layout;
+		if (v[i].propblocks > propblocks)
+			propblocks = v[i].propblocks;
+	}
 
 	if ((f = open_memstream(&out, &len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -2070,8 +2263,12 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	fprintf(f, "\n[server]\nmode = %s%s\n", iis8 ? "iis8" : "iis7",
 	    iis8 ? "                 ; SNI (hostnameport) or CCS entries are needed" : "");
 	if (layout != 0 && layout != 2022)
-		comment_line(f, "show_layout = %u             ; the layout of %s", layout,
+		comment_line(f, "show_layout = %-17s; the layout of %s", conf_layout_word(layout),
 		    o->sslcert);
+	if (layout >= 2022 && propblocks != 2)
+		comment_line(f, "show_property_blocks = %-4u ; the Extended Properties blocks of "
+		    "each entry of %s (PropertyId 0 to %u)", propblocks, o->sslcert,
+		    propblocks > 0 ? propblocks - 1 : 0);
 	if (uras >= 0 && uras != 49152)
 		fprintf(f, "upload_read_ahead_size = %ld   ; IIS's serverRuntime "
 		    "uploadReadAheadSize\n", uras);

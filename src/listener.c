@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "conn.h"
+#include "hostcheck.h"
 #include "listener.h"
 #include "log.h"
 
@@ -284,18 +285,31 @@ listener_find(const struct listener_set *s, const struct listener *l)
 	return NULL;
 }
 
+/* Append "\n"-separated line to buf at *off. */
+static void
+listener_append(char *buf, size_t len, size_t *off, const char *line)
+{
+	if (*off < len)
+		*off += (size_t)snprintf(buf + *off, len - *off, "%s%s", *off > 0 ? "\n" : "",
+		    line);
+}
+
 int
-listener_probe(const struct conf *cfg, const struct conf *held, char *err, size_t errlen)
+listener_probe(const struct conf *cfg, const struct conf *held, long own_pid, char *err,
+    size_t errlen, char *notes, size_t noteslen)
 {
 	struct listener_set want, have;
-	char one[256];
-	size_t i, off = 0;
-	int rc = 0;
+	struct hostcheck_holder h;
+	char one[256], hint[1024], line[1400];
+	size_t i, off = 0, noff = 0;
+	int rc = 0, e;
 
 	memset(&want, 0, sizeof(want));
 	memset(&have, 0, sizeof(have));
 	if (errlen > 0)
 		err[0] = '\0';
+	if (noteslen > 0)
+		notes[0] = '\0';
 	if (listener_plan(&want, cfg) != 0 || (held != NULL && listener_plan(&have, held) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
@@ -308,12 +322,21 @@ listener_probe(const struct conf *cfg, const struct conf *held, char *err, size_
 			continue;
 		if (listener_bind(l, NULL, 0, one, sizeof(one)) == 0)
 			continue;
+		e = errno;
 		if (l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
-		    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL))
+		    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
 			continue;
-		if (off < errlen)
-			off += (size_t)snprintf(err + off, errlen - off, "%s%s", off > 0 ? "\n" : "",
-			    one);
+		if (e == EADDRINUSE && own_pid > 0 &&
+		    hostcheck_port_holder(l->addr.family, l->addr.ip, l->port, &h) == 0 &&
+		    hostcheck_held_by(&h, own_pid)) {
+			snprintf(line, sizeof(line), "%s: not tested: sysbind (pid %ld, the pid_file's) "
+			    "listens on it", l->name, own_pid);
+			listener_append(notes, noteslen, &noff, line);
+			continue;
+		}
+		hostcheck_bind_hint(l->addr.family, l->addr.ip, l->port, e, hint, sizeof(hint));
+		snprintf(line, sizeof(line), "%s%s%s", one, hint[0] ? ": " : "", hint);
+		listener_append(err, errlen, &off, line);
 		rc = -1;
 	}
 out:

@@ -72,6 +72,10 @@ static const struct page_text pages[] = {
 	    "Misdirected Request",
 	    "HTTP Error 421. The request was sent on a connection whose certificate was chosen "
 	    "for another host name." },
+	/* sysbind's: HTTP.SYS never forwards, so never loops; RFC 5842's code says what */
+	[PAGE_LOOP_DETECTED] = { 508, 0, "Loop Detected", "Loop Detected", "Loop Detected",
+	    "HTTP Error 508. The request came back to the server that forwarded it: a site's "
+	    "backend leads back to this server. It was not forwarded again." },
 	[PAGE_IIS_FORBIDDEN] = { 403, 1, "Forbidden", "403 - Forbidden: Access is denied.", NULL,
 	    "You do not have permission to view this directory or page using the credentials "
 	    "that you supplied." },

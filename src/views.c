@@ -151,9 +151,9 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 			label = "Central Certificate Store";
 		binding_sslkey_format(&e->key, key, sizeof(key));
 		if (layout < 2012 && e->key.kind != SSLCERT_IPPORT && note != NULL)
-			fprintf(note, "sysbind: [sslcert %s]: show_layout = %u has no %s "
+			fprintf(note, "sysbind: [sslcert %s]: show_layout = %s has no %s "
 			    "entries (they came with Windows Server 2012): shown in its layout all "
-			    "the same\n", e->name, layout, label);
+			    "the same\n", e->name, conf_layout_word(layout), label);
 		sslcert_line(out, layout, label, key);
 		for (j = 0; j < n; j++) {
 			const struct conf_key *k = &keys[j];
@@ -164,17 +164,20 @@ views_show_sslcert(const struct conf *cfg, FILE *out, FILE *note)
 				/* what this layout has no line for is said, not dropped */
 				if (note != NULL && sslcert_not_default(k, e))
 					fprintf(note, "sysbind: [sslcert %s]: %s = %s is not shown: "
-					    "show_layout = %u has no \"%s\" line (it came with Windows "
-					    "Server %u)\n", e->name, k->name, conf_key_value(k, e, val,
-					    sizeof(val)), layout, k->label, k->since);
+					    "show_layout = %s has no \"%s\" line (it came with %s)\n",
+					    e->name, k->name, conf_key_value(k, e, val, sizeof(val)),
+					    conf_layout_word(layout), k->label,
+					    conf_layout_title(k->since));
 				continue;
 			}
 			if (k->extprop == 0)
 				sslcert_line(out, layout, k->label, sslcert_value(k, e, val,
 				    sizeof(val)));
 		}
-		/* the "Extended Properties" blocks (netsh http update sslpropertyex) */
-		for (prop = 1; layout >= 2022 && prop <= 2; prop++) {
+		/* the "Extended Properties" blocks (netsh http update sslpropertyex); those
+		 * past PropertyId 1 hold no line sysbind knows: printed empty, as Windows 11's
+		 * netsh prints them */
+		for (prop = 1; layout >= 2022 && prop <= cfg->show_property_blocks; prop++) {
 			fputs(" Extended Properties:\r\n", out);
 			snprintf(val, sizeof(val), "%u", prop - 1);
 			sslcert_line(out, layout, "PropertyId", val);
@@ -733,6 +736,9 @@ cc_site_asks(const struct conf *cfg, const struct conf_site *s)
  * own flags ask) and each path whose [location] asks.  A binding no entry serves is left
  * to the certificate table (its handshake fails).  Returns 0 or -1 (no memory).
  */
+static void client_name(const struct conf *cfg, const struct binding *b, char *buf,
+    size_t len);
+
 static int
 cc_predict_all(const struct conf *cfg, struct cc_prediction **out, size_t *n)
 {
@@ -753,6 +759,7 @@ cc_predict_all(const struct conf *cfg, struct cc_prediction **out, size_t *n)
 			const struct binding *b = &s->bindings[j];
 			int nf = b->addr.family == AF_UNSPEC ? 2 : 1;
 			const struct conf_sslcert *ent[2] = { NULL, NULL };
+			char name[BINDING_HOST_MAX];
 
 			if (b->proto != BINDING_HTTPS)
 				continue;
@@ -765,8 +772,9 @@ cc_predict_all(const struct conf *cfg, struct cc_prediction **out, size_t *n)
 					addr.family = families[f];
 				}
 				memset(&ch, 0, sizeof(ch));
-				(void)binding_resolve_cert(cfg, &addr, b->port, b->host[0] != '\0' ?
-				    b->host : NULL, &ch);
+				client_name(cfg, b, name, sizeof(name));
+				(void)binding_resolve_cert(cfg, &addr, b->port, name[0] != '\0' ? name :
+				    NULL, &ch);
 				ent[f] = ch.entry;
 			}
 			/* the two families of "*" told apart only when their entries differ (one
@@ -921,8 +929,10 @@ struct prediction {
 	char               local[80];
 	int                family;   /* the connection's: AF_INET or AF_INET6 */
 	int                wildcard; /* a "*" binding: one of its two families */
-	const char        *host;     /* the binding's host, NULL when blank */
-	const char        *sni;      /* NULL: the client sends none */
+	const char        *host;     /* the name a client asks for (name), NULL when blank */
+	const char        *sni;      /* name, or NULL: the client sends none */
+	char               name[BINDING_HOST_MAX]; /* the binding's host, or for a wildcard
+	                                            * one a real name it covers */
 	struct cert_choice choice;
 	const struct cert *cert;     /* NULL: no certificate (handshake fails or unknown) */
 	const char        *verdict;  /* certstore_verdict_name(), "n/a" or "unknown" */
@@ -944,9 +954,43 @@ entry_thumbprint(const struct conf_sslcert *e, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
+/*
+ * The name a client sends for binding b: its host, or for an IIS 10 wildcard host
+ * "*.example.com" a real name under it (no client sends "*."): "www.example.com", or the
+ * first of a few others when that one is another binding's host or has its own exact
+ * hostnameport entry, so the prediction is the wildcard's own.
+ */
+static void
+client_name(const struct conf *cfg, const struct binding *b, char *buf, size_t len)
+{
+	static const char *const labels[] = { "www", "app", "a", "x1" };
+	struct binding_addr addr = b->addr;
+	struct sslcert_key k;
+	struct route r;
+	size_t i;
+
+	snprintf(buf, len, "%s", b->host);
+	if (!binding_host_is_wildcard(b->host))
+		return;
+	if (addr.family == AF_UNSPEC)
+		addr.family = AF_INET;
+	memset(&k, 0, sizeof(k));
+	k.kind = SSLCERT_HOSTNAMEPORT;
+	k.port = b->port;
+	for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		snprintf(k.host, sizeof(k.host), "%s%s", labels[i], b->host + 1);
+		if (conf_find_sslcert(cfg, &k) == NULL &&
+		    binding_route(cfg, b->proto, &addr, b->port, k.host, 0, &r) == 0 &&
+		    r.binding == b)
+			break;
+	}
+	snprintf(buf, len, "%s%s", labels[i < sizeof(labels) / sizeof(labels[0]) ? i : 0],
+	    b->host + 1);
+}
+
 static void
 predict(const struct conf *cfg, const struct conf_site *s, const struct binding *b,
-    const char *sni, int family, time_t now, struct prediction *p)
+    int with_sni, int family, time_t now, struct prediction *p)
 {
 	struct binding_addr addr = b->addr;
 	enum cert_verdict v;
@@ -963,9 +1007,10 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 	}
 	p->family = addr.family;
 	binding_ipport_format(&addr, b->port, p->local, sizeof(p->local));
-	p->host = b->host[0] != '\0' ? b->host : NULL;
-	p->sni = sni;
-	if (binding_resolve_cert(cfg, &addr, b->port, sni, &p->choice) == 0)
+	client_name(cfg, b, p->name, sizeof(p->name));
+	p->host = b->host[0] != '\0' ? p->name : NULL;
+	p->sni = with_sni ? p->host : NULL;
+	if (binding_resolve_cert(cfg, &addr, b->port, p->sni, &p->choice) == 0)
 		p->cert = p->choice.cert;
 	if (p->cert == NULL && p->choice.entry != NULL) {
 		/* The entry is known, its certificate is not here: the IIS server has it. */
@@ -984,8 +1029,8 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 		v = certstore_verdict(NULL, p->host != NULL ? p->host : "", cfg->trust_store, now,
 		    p->why, sizeof(p->why));
 		snprintf(p->why, sizeof(p->why), "no certificate binding matches %s%s%s: "
-		    "the handshake fails", p->local, sni != NULL ? " with SNI " : " without SNI",
-		    sni != NULL ? sni : "");
+		    "the handshake fails", p->local, p->sni != NULL ? " with SNI " : " without SNI",
+		    p->sni != NULL ? p->sni : "");
 		p->verdict = certstore_verdict_name(v);
 		p->error = 1;
 		return;
@@ -1052,8 +1097,8 @@ predict_all(const struct conf *cfg, time_t now, struct prediction **out, size_t 
 			nf = b->addr.family == AF_UNSPEC ? 2 : 1;
 			for (with = b->host[0] != '\0'; with >= 0; with--)
 				for (f = 0; f < nf; f++)
-					predict(cfg, s, b, with ? b->host : NULL,
-					    nf == 2 ? families[f] : b->addr.family, now, &p[(*n)++]);
+					predict(cfg, s, b, with, nf == 2 ? families[f] : b->addr.family,
+					    now, &p[(*n)++]);
 		}
 	}
 	*out = p;
@@ -1148,7 +1193,9 @@ struct check_row {
 static void
 client_label(const struct check_row *r, char *buf, size_t len)
 {
-	if (r->p->sni != NULL)
+	if (r->p->sni != NULL && binding_host_is_wildcard(r->p->b->host))
+		snprintf(buf, len, "with SNI %s (for %s)%s", r->p->sni, r->p->b->host, r->family);
+	else if (r->p->sni != NULL)
 		snprintf(buf, len, "with SNI %s%s", r->p->sni, r->family);
 	else
 		snprintf(buf, len, "without SNI%s", r->family);
@@ -1220,7 +1267,7 @@ check_rows(const struct prediction *p, size_t n, size_t *nrows)
 		r[k].family = "";
 		snprintf(r[k].selected_by, sizeof(r[k].selected_by), "%s", p[i].choice.selected_by);
 		if (p[i].wildcard && i + 1 < n && p[i + 1].wildcard && p[i + 1].b == p[i].b &&
-		    p[i + 1].sni == p[i].sni) {
+		    (p[i + 1].sni == NULL) == (p[i].sni == NULL)) {
 			if (same_outcome(&p[i], &p[i + 1])) {
 				const char *a = p[i].choice.selected_by, *b = p[i + 1].choice.selected_by;
 				size_t w = strcspn(a, " ");
@@ -1314,6 +1361,11 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
+	for (i = 0; i < nrows; i++)
+		if (r[i].p->sni != NULL && binding_host_is_wildcard(r[i].p->b->host) &&
+		    (i == 0 || r[i - 1].p->b != r[i].p->b))
+			fprintf(out, "%s stands for %s (IIS 10 wildcard host): a client sends a real "
+			    "name, never \"*.\"\n", r[i].p->sni, r[i].p->b->host);
 	for (i = 0; i < nsh; i++)
 		views_share_note(&sh[i], VIEWS_SHARE_CHECK, NULL, now, out);
 	cc_table(out, cc, ncc);

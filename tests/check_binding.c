@@ -204,6 +204,19 @@ START_TEST(test_binding_sslkey_kinds)
 	ck_assert_int_eq(binding_sslkey_parse("0.0.0.0", &k, err, sizeof(err)), -1);
 	ck_assert_int_eq(binding_sslkey_parse("0.0.0.0:99999", &k, err, sizeof(err)), -1);
 	ck_assert_int_eq(binding_sslkey_parse("www.x.com.:443", &k, err, sizeof(err)), -1);
+
+	/* IIS 10's wildcard SNI entry, as netsh shows it */
+	ck_assert_int_eq(binding_sslkey_parse("*.Example.fr:443", &k, err, sizeof(err)), 0);
+	ck_assert_int_eq(k.kind, SSLCERT_HOSTNAMEPORT);
+	ck_assert_str_eq(k.host, "*.example.fr");
+	binding_sslkey_format(&k, out, sizeof(out));
+	ck_assert_str_eq(out, "*.example.fr:443");
+	/* the wildcard anywhere else, or not a whole label, is refused, and said so */
+	ck_assert_int_eq(binding_sslkey_parse("www.*.fr:443", &k, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "only as the whole left-most label"));
+	ck_assert_int_eq(binding_sslkey_parse("*a.example.fr:443", &k, err, sizeof(err)), -1);
+	ck_assert_int_eq(binding_sslkey_parse("*:443", &k, err, sizeof(err)), -1);
+	ck_assert_int_eq(binding_sslkey_parse("*.:443", &k, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -390,9 +403,105 @@ START_TEST(test_binding_cert_iis8_sni)
 	ck_assert(steps_mention(&c, "no SNI"));
 	/* an unknown name falls back to the wildcard */
 	ck_assert_str_eq(resolve("127.0.0.1", 443, "other.mysite.com", &c), "0.0.0.0:443");
-	/* hostnameport keys are exact: no wildcard matching of SNI keys, other ports apart */
+	/* an exact key is not a suffix: x.sitev1 is not sitev1; other ports apart */
 	ck_assert_str_eq(resolve("127.0.0.1", 443, "x.sitev1.mysite.com", &c), "0.0.0.0:443");
 	ck_assert_ptr_null(resolve("127.0.0.1", 8443, "sitev1.mysite.com", &c));
+}
+END_TEST
+
+/*
+ * Wildcard hostnameport entries ("*.example.fr:443", as IIS 10 writes for a wildcard host
+ * with Require SNI): one left-most label, case-insensitive, after every exact hostnameport
+ * entry and before ccs and the ipport wildcards; an exact ipport still first.  Each row in
+ * both [server] hostnameport_wildcard settings: off never looks the wildcard up.
+ */
+static const struct {
+	const char    *entries[5];  /* [sslcert] keys, NULL-terminated */
+	const char    *client;      /* the connection's local address */
+	unsigned       port;
+	const char    *sni;
+	const char    *want;        /* after-exact: the entry chosen, NULL: the handshake fails */
+	const char    *want_off;    /* off: the same */
+	const char    *note;        /* after-exact: a step line the narration must hold */
+} sni_wild_rows[] = {
+	/* one label under example.fr */
+	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "a.example.fr",
+	  "*.example.fr:443", "0.0.0.0:443",
+	  "step 2 hostnameport *.example.fr:443 (wildcard, covers a.example.fr): entry found: "
+	  "chosen" },
+	/* the apex is not under itself; two labels are under *.b.example.fr, not this */
+	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "example.fr",
+	  "0.0.0.0:443", "0.0.0.0:443",
+	  "step 2 hostnameport example.fr:443: no entry, nor *.fr:443 (wildcard)" },
+	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "a.b.example.fr",
+	  "0.0.0.0:443", "0.0.0.0:443",
+	  "step 2 hostnameport a.b.example.fr:443: no entry, nor *.b.example.fr:443 (wildcard)" },
+	/* case-insensitive both ways */
+	{ { "*.Example.FR:443" }, "127.0.0.1", 443, "WWW.example.Fr", "*.Example.FR:443", NULL,
+	  NULL },
+	/* every exact entry first, whatever the file order */
+	{ { "*.example.fr:443", "www.example.fr:443" }, "127.0.0.1", 443, "www.example.fr",
+	  "www.example.fr:443", "www.example.fr:443", "step 2 hostnameport www.example.fr:443: "
+	  "entry found" },
+	{ { "www.example.fr:443", "*.example.fr:443" }, "127.0.0.1", 443, "api.example.fr",
+	  "*.example.fr:443", NULL, "step 2 hostnameport api.example.fr:443: no entry" },
+	/* the port is part of the key */
+	{ { "*.example.fr:8443", "0.0.0.0:443" }, "127.0.0.1", 443, "a.example.fr",
+	  "0.0.0.0:443", "0.0.0.0:443", NULL },
+	/* an exact ipport still comes first; the wildcard ipport after */
+	{ { "*.example.fr:443", "127.0.0.1:443" }, "127.0.0.1", 443, "a.example.fr",
+	  "127.0.0.1:443", "127.0.0.1:443", NULL },
+	{ { "*.example.fr:443", "[::]:443" }, "::1", 443, "a.example.fr", "*.example.fr:443",
+	  "[::]:443", NULL },
+	/* a name with no dot has no parent to look up */
+	{ { "*.example.fr:443", "0.0.0.0:443" }, "127.0.0.1", 443, "localhost", "0.0.0.0:443",
+	  "0.0.0.0:443", NULL },
+};
+#define NSNI_WILD_ROWS (int)(sizeof(sni_wild_rows) / sizeof(sni_wild_rows[0]))
+
+START_TEST(test_binding_cert_iis8_wildcard_sni)
+{
+	int row = _i / 2, off = _i & 1, k;
+	const char *got, *want = off ? sni_wild_rows[row].want_off : sni_wild_rows[row].want;
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	cfg.hostnameport_wildcard = off ? CONF_SNI_WILDCARD_OFF : CONF_SNI_WILDCARD_AFTER_EXACT;
+	for (k = 0; sni_wild_rows[row].entries[k] != NULL; k++)
+		add_cert(sni_wild_rows[row].entries[k]);
+	got = resolve(sni_wild_rows[row].client, sni_wild_rows[row].port, sni_wild_rows[row].sni,
+	    &c);
+	ck_assert_msg(want == NULL ? got == NULL : got != NULL && strcmp(got, want) == 0,
+	    "row %d (%s): %s, want %s", row, off ? "off" : "after-exact", got ? got : "none",
+	    want ? want : "none");
+	if (!off && sni_wild_rows[row].note != NULL)
+		ck_assert_msg(steps_mention(&c, sni_wild_rows[row].note), "row %d: no \"%s\"", row,
+		    sni_wild_rows[row].note);
+	if (got != NULL && got[0] == '*') {
+		ck_assert_int_eq(c.step, CERT_STEP_HOSTNAMEPORT);
+		ck_assert_int_eq(c.sni_used, 1);
+		ck_assert_ptr_nonnull(strstr(c.selected_by, " (wildcard)"));
+	}
+}
+END_TEST
+
+START_TEST(test_binding_cert_wildcard_selected_by)
+{
+	struct cert_choice c;
+
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("*.example.fr:443");
+	ck_assert_str_eq(resolve("127.0.0.1", 443, "a.example.fr", &c), "*.example.fr:443");
+	ck_assert_str_eq(c.selected_by, "hostnameport *.example.fr:443 (wildcard)");
+	/* off: the entry stays, the narration says why it was passed over */
+	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_OFF;
+	ck_assert_ptr_null(resolve("127.0.0.1", 443, "a.example.fr", &c));
+	ck_assert(steps_mention(&c, "step 2 hostnameport a.example.fr:443: no entry "
+	    "(*.example.fr:443 not looked up: hostnameport_wildcard = off)"));
+	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_AFTER_EXACT;
+	/* iis7 reads no SNI at all */
+	cfg.mode = CONF_MODE_IIS7;
+	ck_assert_ptr_null(resolve("127.0.0.1", 443, "a.example.fr", &c));
 }
 END_TEST
 
@@ -760,6 +869,18 @@ START_TEST(test_binding_shares_none)
 	add_site("B", "https/127.0.0.2:8443:b.example.com", NULL, NULL);
 	ck_assert_uint_eq(shares(&sh), 0);
 
+	/* iis8: names a *.example.com entry covers use SNI, they share no ipport entry;
+	 * with hostnameport_wildcard = off they do */
+	cfg_reset(CONF_MODE_IIS8);
+	add_cert("*.example.com:8443");
+	add_cert("0.0.0.0:8443");
+	add_site("A", "https/*:8443:a.example.com", NULL, NULL);
+	add_site("B", "https/*:8443:b.example.com", NULL, NULL);
+	ck_assert_uint_eq(shares(&sh), 0);
+	cfg.hostnameport_wildcard = CONF_SNI_WILDCARD_OFF;
+	ck_assert_uint_eq(shares(&sh), 1);
+	binding_shares_free(sh, 1);
+
 	/* no entry at all: nothing is shared, the handshakes fail */
 	cfg_reset(CONF_MODE_IIS7);
 	add_site("A", "https/*:8443:a.example.com", NULL, NULL);
@@ -806,6 +927,8 @@ binding_suite(void)
 	tcase_add_loop_test(c, test_binding_cert_wildcard_families, 0, NFAMILY_ROWS * 4);
 	tcase_add_test(c, test_binding_cert_iis8_ipv6_sni_before_wildcard);
 	tcase_add_test(c, test_binding_cert_iis8_sni);
+	tcase_add_loop_test(c, test_binding_cert_iis8_wildcard_sni, 0, NSNI_WILD_ROWS * 2);
+	tcase_add_test(c, test_binding_cert_wildcard_selected_by);
 	tcase_add_test(c, test_binding_cert_iis8_exact_ip_beats_sni);
 	tcase_add_test(c, test_binding_cert_iis8_no_fallback_fails);
 	tcase_add_test(c, test_binding_cert_iis8_ccs);

@@ -1097,7 +1097,7 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 35);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 37);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
 	ck_assert_uint_eq(per[CONF_SECTION_SITE], 5);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);
@@ -1571,7 +1571,7 @@ START_TEST(test_conf_client_server_keys)
 	    CONF_TLS13);
 	conf_free(c);
 	ck_error("[server]\nshow_layout = 2017\n", "t.ini:2: show_layout must be 2008, 2012, "
-	    "2016, 2019, 2022 or 2025, not \"2017\"");
+	    "2016, 2019, 2022, win11 or 2025, not \"2017\"");
 	ck_error("[server]\ntls13_delayed_client_cert = rst\n", "t.ini:2: "
 	    "tls13_delayed_client_cert must be reset or error500, not \"rst\"");
 	ck_error("[server]\nclient_cert_header = X Cert\n", "t.ini:2: client_cert_header: "
@@ -1773,6 +1773,64 @@ END_TEST
 
 /* The manual page lists every key of the table as ".It Cm KEY" under its section's
  * ".Sh [NAME" heading, and no key the table does not have. */
+/* A backend that is sysbind's own binding: the pure check, then the site's own (an error
+ * at the backend line, naming the binding's line) and another site's (a warning). */
+START_TEST(test_conf_backend_self)
+{
+	static const struct {
+		const char *binding, *host, *port;
+		int want;
+	} cases[] = {
+		{ "http/*:8080:sitev1.mysite.com", "127.0.0.1", "8080", 1 },
+		{ "http/*:8080:", "127.0.0.2", "8080", 1 },      /* all of 127/8 is loopback */
+		{ "http/*:8080:", "::1", "8080", 1 },
+		{ "http/*:8080:", "localhost", "8080", 1 },
+		{ "http/*:8080:", "0.0.0.0", "8080", 1 },
+		{ "http/*:8080:", "127.0.0.1", "8081", 0 },     /* another port */
+		{ "https/*:8080:", "127.0.0.1", "8080", 0 },    /* TLS: plain HTTP cannot loop */
+		{ "http/*:8080:", "app.internal", "8080", 0 },  /* names are not resolved */
+		{ "http/*:8080:", "192.0.2.7", "8080", 0 },     /* maybe this host's: unknown */
+		{ "http/127.0.0.1:8080:", "127.0.0.1", "8080", 1 },
+		{ "http/127.0.0.1:8080:", "localhost", "8080", 1 },
+		{ "http/127.0.0.1:8080:", "127.0.0.2", "8080", 0 },
+		{ "http/127.0.0.1:8080:", "::1", "8080", 0 },
+		{ "http/[::1]:8080:", "::1", "8080", 1 },
+		{ "http/[::1]:8080:", "localhost", "8080", 1 },
+		{ "http/0.0.0.0:8080:", "::1", "8080", 0 },     /* 0.0.0.0 is IPv4's wildcard */
+	};
+	struct binding b;
+	char msg[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(binding_parse(cases[i].binding, &b, msg, sizeof(msg)), 0);
+		ck_assert_msg(conf_backend_is_binding(cases[i].host, cases[i].port, &b) ==
+		    cases[i].want, "%s, backend %s:%s: want %d", cases[i].binding, cases[i].host,
+		    cases[i].port, cases[i].want);
+	}
+	ck_assert_ptr_null(parse("[site A]\nid = 1\nbindings = http/*:8080:sitev1.mysite.com\n"
+	    "backend = http://127.0.0.1:8080\n"));
+	ck_assert_msg(has_line(err, "t.ini:4: backend http://127.0.0.1:8080 is this site's own "
+	    "binding http/*:8080:sitev1.mysite.com (line 3): every request through it would come "
+	    "back to the site, without end; point backend at the application's port"), "%s", err);
+	ck_assert_int_eq(count_lines(err), 1);
+	{
+		struct conf *c = parse("[site A]\nid = 1\nbindings = http/*:8080:\n"
+		    "backend = http://127.0.0.1:8081\n"
+		    "[site B]\nid = 2\nbindings = http/127.0.0.1:8081:\n"
+		    "backend = http://127.0.0.1:9000\n");
+
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_int_eq((int)c->nwarnings, 1);
+		ck_assert_str_eq(c->warnings[0], "t.ini:4: warning: backend http://127.0.0.1:8081 "
+		    "is sysbind's own binding http/127.0.0.1:8081: of [site B] (line 7): a request "
+		    "forwarded there is served by sysbind again; one that comes back to a site it "
+		    "went through is answered 508 Loop Detected");
+		conf_free(c);
+	}
+}
+END_TEST
+
 START_TEST(test_conf_flag_words)
 {
 	unsigned long u = 0;
@@ -2048,6 +2106,7 @@ conf_suite(void)
 	tcase_add_test(tl, test_conf_man_page_lists_every_key);
 	tcase_add_test(tl, test_conf_man_page_ranges_and_defaults);
 	tcase_add_test(tl, test_conf_flag_words);
+	tcase_add_test(tl, test_conf_backend_self);
 	suite_add_tcase(s, tl);
 	return s;
 }

@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,6 +400,92 @@ START_TEST(test_edit_netsh_add_delete_show)
 }
 END_TEST
 
+/*
+ * A wildcard SNI entry, as IIS 10 adds one for a "*.example.fr" https binding with Require
+ * SNI (`netsh http add sslcert hostnameport=*.example.fr:443 ...`): added, shown back as
+ * netsh shows it, deleted; the wildcard anywhere but the whole left-most label is "The
+ * parameter is incorrect." with the reason.
+ */
+START_TEST(test_edit_netsh_wildcard_hostnameport)
+{
+	const char *path;
+	char *out, *err, *text, *conf;
+	int rc;
+
+	char cmd[1024], hash[64], certhash[80], *dir;
+	FILE *p;
+	size_t i, n = 0;
+
+	conf = replaced(base, "mode = iis7\n", "mode = iis8\n");
+	path = temp_conf(conf);
+	/* a *.example.fr certificate in the store (cert_store = . is the file's directory) */
+	dir = strdup(path);
+	*strrchr(dir, '/') = '\0';
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "
+	    "'/CN=*.example.fr' -keyout '%s/wild.key' -out '%s/wild.pem' 2>/dev/null && "
+	    "openssl x509 -noout -fingerprint -sha1 -in '%s/wild.pem'", dir, dir, dir);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(cmd, sizeof(cmd), p));
+	ck_assert_int_eq(pclose(p), 0);
+	for (i = strcspn(cmd, "=") + 1; cmd[i] != '\0' && n + 1 < sizeof(hash); i++)
+		if (cmd[i] != ':' && cmd[i] != '\n')
+			hash[n++] = (char)tolower((unsigned char)cmd[i]);
+	hash[n] = '\0';
+	ck_assert_uint_eq(n, 40);
+	snprintf(certhash, sizeof(certhash), "certhash=%s", hash);
+	free(dir);
+	rc = run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "hostnameport=*.Example.fr:8443", certhash,
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}");
+	ck_assert_msg(rc == 0 && strcmp(out, "\r\nSSL Certificate successfully added\r\n\r\n") == 0, "%s%s",
+	    out, err);
+	text = read_all(path);
+	snprintf(cmd, sizeof(cmd), "\n[sslcert *.Example.fr:8443]\ncerthash = %s\nappid = "
+	    "{4dc3e181-e14b-4a21-b022-59fc669b0914}\n", hash);
+	ck_assert_msg(strstr(text, cmd) != NULL, "%s", text);
+	free(text);
+	free(out);
+	free(err);
+
+	/* the same entry whatever the case: 183 */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "hostnameport=*.example.FR:8443", certhash,
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "SSL Certificate add failed, Error: 183\r\n"));
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "show", "sslcert",
+	    "hostnameport=*.example.fr:8443"), 0);
+	snprintf(cmd, sizeof(cmd), "\r\nSSL Certificate bindings:\r\n-------------------------"
+	    "\r\n\r\n    Hostname:port                : *.example.fr:8443\r\n    Certificate Hash"
+	    "             : %s\r\n", hash);
+	ck_assert_msg(strstr(out, cmd) != NULL, "%s", out);
+	ck_assert_ptr_null(strstr(out, "0.0.0.0:8443"));
+	free(out);
+	free(err);
+
+	/* not a whole left-most label: refused, and the message says what is allowed */
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 6, "http", "add", "sslcert",
+	    "hostnameport=www.*.example.fr:8443", certhash,
+	    "appid={4dc3e181-e14b-4a21-b022-59fc669b0914}"), 1);
+	ck_assert_str_eq(out, "\r\nThe parameter is incorrect.\r\n\r\n");
+	ck_assert_msg(strstr(err, "a wildcard is allowed only as the whole left-most label") !=
+	    NULL, "%s", err);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(edit_netsh, path, &out, &err, 4, "http", "delete", "sslcert",
+	    "hostnameport=*.example.fr:8443"), 0);
+	ck_assert_str_eq(out, "\r\nSSL Certificate successfully deleted\r\n\r\n");
+	text = read_all(path);
+	ck_assert_str_eq(text, conf);
+	free(text);
+	free(out);
+	free(err);
+	free(conf);
+}
+END_TEST
 
 /* The value netsh takes for a parameter type, and one it refuses. */
 static const char *
@@ -1045,6 +1132,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_sslcert_delete_with_its_comment);
 	tcase_add_test(tc, test_edit_appcmd_messages_and_file);
 	tcase_add_test(tc, test_edit_netsh_add_delete_show);
+	tcase_add_test(tc, test_edit_netsh_wildcard_hostnameport);
 	tcase_add_test(tc, test_edit_netsh_every_parameter);
 	tcase_add_test(tc, test_edit_netsh_update);
 	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);

@@ -533,6 +533,44 @@ START_TEST(test_http_upgrade_request_leaves_tunnel_bytes)
 }
 END_TEST
 
+/* The Via sysbind adds comes after the client's own, and a head carrying a mark is found
+ * by it in any Via field, in any spelling of the name. */
+START_TEST(test_http_via_mark)
+{
+	struct http_header f[3] = {
+		{ "Host", "a", 4, 1, HF_HOST },
+		{ "Via", "1.0 fred, 1.1 p.example.net", 3, 27, HF_OTHER },
+		{ "vIA", "1.1 sysbind-00112233aabbccdd", 3, 28, HF_OTHER },
+	};
+	struct http_head h;
+	struct http_forward fw = { .client_ip = "127.0.0.1", .via = "1.1 sysbind-0123456789abcdef" };
+	struct evbuffer *out = evbuffer_new();
+	char *got;
+	size_t n;
+
+	memset(&h, 0, sizeof(h));
+	h.method = "GET";
+	h.target = h.path = "/";
+	h.host = "a";
+	h.version_major = h.version_minor = 1;
+	h.headers = f;
+	h.nheaders = 2;
+	ck_assert_int_eq(http_head_via_has(&h, "sysbind-0123456789abcdef"), 0);
+	ck_assert_int_eq(http_request_serialize(&h, &fw, out), 0);
+	n = evbuffer_get_length(out);
+	got = calloc(1, n + 1);
+	evbuffer_remove(out, got, n);
+	ck_assert_str_eq(got, "GET / HTTP/1.1\r\nHost: a\r\nVia: 1.0 fred, 1.1 p.example.net\r\n"
+	    "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n"
+	    "Via: 1.1 sysbind-0123456789abcdef\r\n\r\n");
+	free(got);
+	h.nheaders = 3;
+	ck_assert_int_eq(http_head_via_has(&h, "sysbind-00112233aabbccdd"), 1);
+	ck_assert_int_eq(http_head_via_has(&h, "sysbind-0123456789abcdef"), 0);
+	evbuffer_free(out);
+}
+END_TEST
+
 START_TEST(test_http_h2c_upgrade_is_a_plain_request)
 {
 	static const char in[] =
@@ -1595,6 +1633,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_method_idempotent);
 	tcase_add_test(tc, test_http_fuzz_seed_corpora_replay_clean);
 	tcase_add_test(tc, test_http_forwarded_heads_parse_again_at_every_split);
+	tcase_add_test(tc, test_http_via_mark);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -668,6 +668,14 @@ END_TEST
 
 /* ---- issue 14: every netsh line, the binding flags, IIS's access sslFlags ---- */
 
+/* got equals want; both printed on stderr when not (Check's own message is too short). */
+#define WARNINGS_EQ(got, want) do { \
+	const char *g_ = (got), *w_ = (want); \
+	if (strcmp(g_, w_) != 0) \
+		fprintf(stderr, "---- got:\n%s---- want:\n%s----\n", g_, w_); \
+	ck_assert_msg(strcmp(g_, w_) == 0, "the warnings differ (printed above)"); \
+} while (0)
+
 /* Write text to a new temporary file; its path in path (a mkstemp template). */
 static void
 temp_write(char *path, const char *text)
@@ -731,6 +739,36 @@ START_TEST(test_import_roundtrip_layouts)
 	assert_roundtrip("netsh-2022.txt");
 	assert_roundtrip("netsh-2025.txt");
 	assert_roundtrip("netsh-2022-every-flag.txt");
+	assert_roundtrip("netsh-win11.txt");
+	/* the scenario outputs too, every real capture (tests/fixtures/iis/README.md) */
+	assert_roundtrip("clientcert.sslcert-2022.txt");
+	assert_roundtrip("several-sites.sslcert-2022.txt");
+	assert_roundtrip("two-sites.sslcert-2012.txt");
+}
+END_TEST
+
+/*
+ * Issue 24 item 2: a Server netsh output with a wildcard SNI entry ("Hostname:port :
+ * *.example.fr:443", IIS 10's Require SNI on a "*.example.fr" binding) is carried over
+ * with every other entry, with no warning about it, and shown back byte for byte.
+ */
+START_TEST(test_import_wildcard_sni_entry)
+{
+	struct result r;
+
+	run_import(&r, FIX "wildcard-sni.applicationHost.config", FIX
+	    "wildcard-sni.sslcert-2016.txt", NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HASNT(r.warnings, "not carried over");
+	HASNT(r.warnings, "wildcard");
+	HAS(r.text, "[sslcert *.example.fr:443]   ; " FIX "wildcard-sni.sslcert-2016.txt line 5\n"
+	    "certhash = 7c4a8d09ca3762af61e59520943dc26494f8941b\n");
+	HAS(r.text, "[sslcert www.example.fr:443]");
+	HAS(r.text, "[sslcert 0.0.0.0:443]");
+	HAS(r.text, "mode = iis8");
+	HAS(r.text, "bindings = https/*:443:*.example.fr, http/*:80:*.example.fr\n");
+	result_free(&r);
+	assert_roundtrip("wildcard-sni.sslcert-2016.txt");
 }
 END_TEST
 
@@ -758,14 +796,17 @@ START_TEST(test_import_every_flag_keys)
 	    "logextendedevents = enable\ndisablelegacytls = enable\nenablesessionticket = enable\n"
 	    "receivewindow = 65535\nmaxsettingsperframe = 100\nmaxsettingsperminute = 1000\n");
 	result_free(&r);
-	/* other layouts name themselves; Windows 11's empty PropertyId 2-4 blocks and its
-	 * Enable Caching Client Hello without Disable Session ID read without a word */
+	/* other layouts name themselves; Windows 11's empty PropertyId 2-4 blocks are kept
+	 * (show_property_blocks), its Enable Caching Client Hello without Disable Session ID
+	 * is the win11 layout: read without a word */
 	strcpy(apph, "/tmp/check_import_e.XXXXXX");
 	temp_write(apph, ONE_HTTP_SITE);
-	run_import(&r, apph, FIX "netsh-2025-bc.txt", NULL, NULL);
+	run_import(&r, apph, FIX "netsh-win11.txt", NULL, NULL);
 	ck_assert_msg(r.text != NULL, "%s", r.err);
 	ck_assert_str_eq(r.warnings, "");
-	HAS(r.text, "show_layout = 2025             ; the layout of " FIX "netsh-2025-bc.txt\n");
+	HAS(r.text, "show_layout = win11            ; the layout of " FIX "netsh-win11.txt\n"
+	    "show_property_blocks = 5    ; the Extended Properties blocks of each entry of " FIX
+	    "netsh-win11.txt (PropertyId 0 to 4)\n");
 	result_free(&r);
 	run_import(&r, apph, FIX "netsh-2019.txt", NULL, NULL);
 	ck_assert_msg(r.text != NULL, "%s", r.err);
@@ -805,7 +846,7 @@ START_TEST(test_import_netsh_unknown_lines)
 	    sizeof(err)), 0);
 	fclose(f);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_str_eq(w,
+	WARNINGS_EQ(w,
 	    "s.txt:7: warning: [sslcert 0.0.0.0:443]: Negotiate Client Certificate \"Maybe\" is "
 	    "none of Enabled, Disabled, Set, Not Set: left at netsh's default (disable)\n"
 	    "s.txt:8: warning: [sslcert 0.0.0.0:443]: Revocation Freshness Time \"-5\" is not a "
@@ -817,11 +858,150 @@ START_TEST(test_import_netsh_unknown_lines)
 	    "s.txt:14: warning: [sslcert 0.0.0.0:443]: Receive Window belongs in the Extended "
 	    "Properties block of PropertyId 0: not carried over\n"
 	    "s.txt:18: warning: [sslcert 0.0.0.0:443]: \"Mystery Knob\" is not a line of `netsh "
-	    "http show sslcert` sysbind knows: not carried over\n");
+	    "http show sslcert` sysbind knows: not carried over\n"
+	    "s.txt:18: warning: [sslcert 0.0.0.0:443]: the entry (lines 5 to 18) has none of the "
+	    "19 lines \"Application ID\", \"Certificate Store Name\", \"Verify Client Certificate "
+	    "Revocation\", \"Verify Revocation Using Cached Client Certificate Only\", \"Usage "
+	    "Check\", \"URL Retrieval Timeout\", \"Ctl Identifier\", \"Ctl Store Name\", \"DS "
+	    "Mapper Usage\", \"Reject Connections\", \"Disable HTTP2\", \"Disable QUIC\", "
+	    "\"Disable TLS1.2\", \"Disable OCSP Stapling\", \"Enable Token Binding\", \"Log "
+	    "Extended Events\", \"Disable Legacy TLS Versions\", \"Enable Session Ticket\", "
+	    "\"Max Settings Per Minute\": netsh's defaults ((null), (null), Enabled, Disabled, "
+	    "Enabled, 0, (null), (null), Disabled, Disabled, Not Set, Not Set, Not Set, Not Set, "
+	    "Not Set, Not Set, Not Set, Not Set, 4294967295) are used\n");
 	ck_assert_uint_eq(v[0].flags, CONF_SSL_DISABLE_TLS13);
 	ck_assert_uint_eq(v[0].layout, 2022);
 	free(v);
 	free(w);
+}
+END_TEST
+
+/* An entry cut short (issue 24): each line of the output's layout it lacks is named at
+ * the line where it ends, with the default show sslcert prints instead; lines the layout
+ * never had are not missing (a 2012 output has no Reject Connections). */
+START_TEST(test_import_netsh_cut_entry)
+{
+	static const char head[] = "\r\nSSL Certificate bindings:\r\n"
+	    "-------------------------\r\n\r\n";
+	struct import_netsh_entry *v = NULL;
+	size_t n = 0, len = 0, wlen;
+	char *whole = fixture("netsh-2022.txt", &wlen), *cut, *at, *w = NULL, err[256];
+	FILE *f;
+
+	/* netsh-2022.txt's second entry, cut after its Negotiate Client Certificate line */
+	at = strstr(whole, "    IP:port                      : 0.0.0.0:44307");
+	ck_assert_ptr_nonnull(at);
+	at = strstr(at, "    Negotiate Client Certificate : Disabled\r\n");
+	ck_assert_ptr_nonnull(at);
+	at[strlen("    Negotiate Client Certificate : Disabled\r\n")] = '\0';
+	cut = whole;
+	f = open_memstream(&w, &len);
+	ck_assert_int_eq(import_netsh_parse(cut, strlen(cut), "cut.txt", &v, &n, f, err,
+	    sizeof(err)), 0);
+	fclose(f);
+	ck_assert_uint_eq(n, 2);
+	WARNINGS_EQ(w, "cut.txt:48: warning: [sslcert 0.0.0.0:44307]: the entry (lines "
+	    "36 to 48) has none of the 13 lines \"Reject Connections\", \"Disable HTTP2\", "
+	    "\"Disable QUIC\", \"Disable TLS1.2\", \"Disable TLS1.3\", \"Disable OCSP Stapling\", "
+	    "\"Enable Token Binding\", \"Log Extended Events\", \"Disable Legacy TLS Versions\", "
+	    "\"Enable Session Ticket\", \"Receive Window\", \"Max Settings Per Frame\", \"Max "
+	    "Settings Per Minute\": netsh's defaults (Disabled, Not Set, Not Set, Not Set, Not "
+	    "Set, Not Set, Not Set, Not Set, Not Set, Not Set, 1048576, 2796202, 4294967295) are "
+	    "used\ncut.txt:48: warning: the entries are not each followed by one empty line, as "
+	    "netsh prints them: show sslcert prints one\n");
+	free(v);
+	free(w);
+	w = NULL;
+	/* one line missing: said in the singular */
+	{
+		static const char one[] =
+		    "    IP:port                      : 0.0.0.0:443\r\n"
+		    "    Certificate Hash             : 5e537858f558b101c877dd9a442344dd7f110794\r\n"
+		    "    Application ID               : {4dc3e181-e14b-4a21-b022-59fc669b0914}\r\n"
+		    "    Certificate Store Name       : My\r\n"
+		    "    Verify Client Certificate Revocation : Enabled\r\n"
+		    "    Verify Revocation Using Cached Client Certificate Only : Disabled\r\n"
+		    "    Usage Check                  : Enabled\r\n"
+		    "    Revocation Freshness Time    : 0\r\n"
+		    "    URL Retrieval Timeout        : 0\r\n"
+		    "    Ctl Identifier               : (null)\r\n"
+		    "    Ctl Store Name               : (null)\r\n"
+		    "    DS Mapper Usage              : Disabled\r\n\r\n";
+		char text[2048];
+
+		snprintf(text, sizeof(text), "%s%s", head, one);
+		f = open_memstream(&w, &len);
+		ck_assert_int_eq(import_netsh_parse(text, strlen(text), "one.txt", &v, &n, f, err,
+		    sizeof(err)), 0);
+		fclose(f);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_str_eq(w, "one.txt:16: warning: [sslcert 0.0.0.0:443]: the entry (lines "
+		    "5 to 16) has no \"Negotiate Client Certificate\" line: netsh's default "
+		    "(Disabled) is used\n");
+		free(v);
+		free(w);
+		w = NULL;
+	}
+	/* whole outputs of each layout: nothing is missing */
+	{
+		static const char *const names[] = { "netsh-2008r2.txt", "netsh-2012.txt",
+		    "netsh-2016.txt", "netsh-2019.txt", "netsh-2022.txt", "netsh-2025.txt",
+		    "netsh-win11.txt", "netsh-2022-every-flag.txt" };
+		size_t i, flen;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			char *t = fixture(names[i], &flen);
+
+			f = open_memstream(&w, &len);
+			ck_assert_int_eq(import_netsh_parse(t, flen, names[i], &v, &n, f, err,
+			    sizeof(err)), 0);
+			fclose(f);
+			ck_assert_msg(strstr(w, "has no") == NULL && strstr(w, "none of") == NULL,
+			    "%s: %s", names[i], w);
+			free(v);
+			free(w);
+			free(t);
+			w = NULL;
+		}
+	}
+	free(whole);
+}
+END_TEST
+
+/* What show sslcert does not give back is said (issue 24): a header with a trailing blank
+ * and more empty lines, entries with more than one empty line after them, a blank after a
+ * value.  netsh-win11.txt so changed. */
+START_TEST(test_import_netsh_frame_said)
+{
+	size_t flen, n = 0, len = 0;
+	char *t = fixture("netsh-win11.txt", &flen), *w = NULL, err[256], *text, *body;
+	struct import_netsh_entry *v = NULL;
+	FILE *f;
+
+	body = strstr(t, "    IP:port");
+	ck_assert_ptr_nonnull(body);
+	ck_assert_int_ne(asprintf(&text, "\r\nSSL Certificate bindings: \r\n"
+	    "-------------------------\r\n\r\n\r\n%.*s    Receive Window               : 1048576 "
+	    "\r\n\r\n\r\n", (int)(strstr(body, "    Receive Window") - body), body), -1);
+	f = open_memstream(&w, &len);
+	ck_assert_int_eq(import_netsh_parse(text, strlen(text), "w11.txt", &v, &n, f, err,
+	    sizeof(err)), 0);
+	fclose(f);
+	ck_assert_uint_eq(n, 1);
+	WARNINGS_EQ(w, "w11.txt:32: warning: [sslcert 0.0.0.0:7048]: the entry (lines 6 to 32) "
+	    "has none of the 2 lines \"Max Settings Per Frame\", \"Max Settings Per Minute\": "
+	    "netsh's defaults (2796202, 4294967295) are used\n"
+	    "w11.txt:2: warning: the header is not netsh's usual one (an empty line, \"SSL "
+	    "Certificate bindings:\", its dashes, an empty line; a trailing blank or another "
+	    "empty line here): show sslcert prints the usual one, not this file's\n"
+	    "w11.txt:34: warning: the entries are not each followed by one empty line, as netsh "
+	    "prints them: show sslcert prints one\n"
+	    "w11.txt:32: warning: [sslcert 0.0.0.0:7048]: a blank ends the line: show sslcert "
+	    "prints none there (nor after the other values of this output)\n");
+	free(v);
+	free(w);
+	free(text);
+	free(t);
 }
 END_TEST
 
@@ -1135,6 +1315,9 @@ import_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_import_roundtrip_layouts);
+	tcase_add_test(tc, test_import_wildcard_sni_entry);
+	tcase_add_test(tc, test_import_netsh_cut_entry);
+	tcase_add_test(tc, test_import_netsh_frame_said);
 	tcase_add_test(tc, test_import_every_flag_keys);
 	tcase_add_test(tc, test_import_netsh_unknown_lines);
 	tcase_add_test(tc, test_import_binding_flags_to_entries);

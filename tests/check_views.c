@@ -806,7 +806,8 @@ START_TEST(test_views_explain_ipv6_client_of_ipv4_wildcard)
 	ck_assert_ptr_nonnull(strstr(got, "1. accepted a connection on [::1]:8443 (https)\n"));
 	ck_assert_ptr_nonnull(strstr(got, "3. certificate lookup (mode iis8):\n"
 	    "     step 1 ipport [::1]:8443: no entry\n"
-	    "     step 2 hostnameport sitev1.mysite.com:8443: no entry\n"
+	    "     step 2 hostnameport sitev1.mysite.com:8443: no entry, nor *.mysite.com:8443 "
+	    "(wildcard)\n"
 	    "     step 3 ccs 8443: no Central Certificate Store entry for port 8443\n"
 	    "     step 4 ipport [::]:8443: no entry\n"
 	    "     step 4 ipport 0.0.0.0:8443 (0.0.0.0 applies to IPv6 clients too when no [::] "
@@ -1344,6 +1345,31 @@ START_TEST(test_views_show_sslcert_layout_2025)
 }
 END_TEST
 
+/* Windows 11 (issue 24): Enable Caching Client Hello without Disable Session ID, and the
+ * empty Extended Properties blocks of PropertyId 2 to 4 (show_property_blocks = 5). */
+START_TEST(test_views_show_sslcert_layout_win11)
+{
+	char *note, *got;
+
+	assert_layout("netsh-win11.txt", "[server]\nshow_layout = win11\n"
+	    "show_property_blocks = 5\n"
+	    "[sslcert 0.0.0.0:7048]\ncerthash = 3b5d5c3712955042212316173ccf37be80008f4d\n"
+	    "appid = {a0a0a0a0-b1b1-c2c2-d3d3-e4e4e4e4e4e4}\n");
+	/* Disable Session ID came with Server 2025: said, not printed */
+	got = show_of("[server]\nshow_layout = win11\n[sslcert 0.0.0.0:443]\n"
+	    "certhash = a74ce0a0d9a7035c3487162286654f45e5b81084\ndisablesessionid = enable\n",
+	    &note);
+	ck_assert_ptr_null(strstr(got, "Disable Session ID"));
+	ck_assert_ptr_nonnull(strstr(got, "    Enable Caching Client Hello  : Not Set\r\n"
+	    " Extended Properties:\r\n"));
+	ck_assert_str_eq(note, "sysbind: [sslcert 0.0.0.0:443]: disablesessionid = enable is not "
+	    "shown: show_layout = win11 has no \"Disable Session ID\" line (it came with Windows "
+	    "Server 2025)\n");
+	free(got);
+	free(note);
+}
+END_TEST
+
 /* Every parameter away from its default, in the 2022 layout: each line netsh has. */
 START_TEST(test_views_show_sslcert_every_flag)
 {
@@ -1642,6 +1668,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_show_sslcert_layout_2022);
 	tcase_add_test(tc, test_views_show_sslcert_layout_2025);
 	tcase_add_test(tc, test_views_show_sslcert_every_flag);
+	tcase_add_test(tc, test_views_show_sslcert_layout_win11);
 	tcase_add_test(tc, test_views_show_sslcert_hidden_and_padding);
 	tcase_add_test(tc, test_views_check_client_certificates);
 	tcase_add_test(tc, test_views_check_client_certificates_json);

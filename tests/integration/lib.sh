@@ -62,18 +62,43 @@ expect_not_contains() {
 # port_busy PORT [HOST]: 0 when something listens there.
 port_busy() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
-# free_port: print a TCP port on 127.0.0.1 nothing listens on (and not handed out before),
-# below the kernel's ephemeral range (32768-60999): a client socket, or its TIME-WAIT left
-# by an earlier test, holding the port would make the daemon's bind fail even with
-# SO_REUSEADDR.  The ports handed out are kept in a file, not a variable: free_port runs in
-# $(...), a subshell whose variables die with it (two ports taken before anything listens
-# on them could otherwise be the same one).
+# port_free PORT: 0 when PORT can be bound, without SO_REUSEADDR, on every address the
+# tests use: 0.0.0.0 (which no socket on 127.0.0.1-7 or any other IPv4 address may hold,
+# listening, connected or in TIME-WAIT) and [::] (likewise ::1; skipped on a machine
+# without IPv6).  A bind test, not a connect: a daemon listening on 127.0.0.5 or [::1]
+# does not answer on 127.0.0.1, and a port held but not listening refuses connections.
+port_free() {
+	python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+    try:
+        s = socket.socket(fam, socket.SOCK_STREAM)
+    except OSError:
+        if fam == socket.AF_INET6:
+            continue        # no IPv6 here: no test binds it
+        raise
+    try:
+        if fam == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+' "$1" 2>/dev/null
+}
+
+# free_port: print a TCP port free on every address (port_free) and not handed out before
+# in this test file (remembered in a file: free_port runs in $(...), a subshell), below the
+# kernel's ephemeral range (32768-60999): a client socket, or its TIME-WAIT left by an
+# earlier test, holding the port would make the daemon's bind fail even with SO_REUSEADDR.
 free_port() {
 	local p i
 	for i in $(seq 1 200); do
 		p=$((10000 + RANDOM % 22000))
 		grep -qx "$p" "$T/ports.given" 2>/dev/null && continue
-		port_busy "$p" && continue
+		port_free "$p" || continue
 		echo "$p" >>"$T/ports.given"; echo "$p"; return 0
 	done
 	return 1
@@ -83,12 +108,37 @@ free_port() {
 wait_port() { wait_for -t "${3:-10}" port_busy "$1" "${2:-127.0.0.1}"; }
 
 # sb_start CONF PORT [NAME]: start the daemon on CONF in the background, logging to
-# $T/NAME.log (default sysbind), and wait for PORT.  Sets SB_PID.
+# $T/NAME.log (default sysbind), and wait (10 s at most) until it has started: its log
+# holds its readiness line, "sysbind serving ...", which it writes once every listener is
+# bound and listening (the line before sd_notify's READY=1), it still runs, and PORT
+# answers on 127.0.0.1.  Something else listening on PORT is not a start: a daemon whose
+# bind failed exits 1 without the line.  On failure a failed check says why (its exit
+# status when it died) and the logs are shown; returns 1.  Sets SB_PID.
+SB_READY="info: sysbind serving "
+# _sb_running PID: PID runs (not a zombie) and is a child of this shell (or subshell).
+_sb_running() {
+	local st
+	st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- $st
+	[ "${1:-}" != Z ] && [ "${2:-}" = "$BASHPID" ]
+}
+# _sb_up PID LOG: the daemon has written its readiness line, or has died.
+_sb_up() { grep -qF -- "$SB_READY" "$2" 2>/dev/null || ! _sb_running "$1"; }
 sb_start() {
-	local name=${3:-sysbind}
+	local name=${3:-sysbind} st
 	"$SB_BIN" -c "$1" >"$T/$name.log" 2>&1 &
 	SB_PID=$!; _pids+=("$SB_PID")
-	if ! wait_port "$2"; then not_ok "sysbind starts on $1" "port $2 never opened"; return 1; fi
+	if ! wait_for -t 10 _sb_up "$SB_PID" "$T/$name.log"; then
+		not_ok "sysbind starts on $1" "no readiness line ($SB_READY) within 10 s"; return 1
+	fi
+	if ! _sb_running "$SB_PID"; then
+		wait "$SB_PID" 2>/dev/null; st=$?
+		not_ok "sysbind starts on $1" "it exited with status $st during its start ($name.log below)"
+		return 1
+	fi
+	if ! port_busy "$2"; then
+		not_ok "sysbind starts on $1" "it says it serves, but nothing answers on 127.0.0.1:$2"; return 1
+	fi
 }
 
 # sb_stop: SIGTERM the daemon started last (if it still runs) and wait for it; prints its

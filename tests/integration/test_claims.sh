@@ -362,8 +362,10 @@ backend = http://127.0.0.1:$B
 EOF
 timeout 10 "$SB_BIN" -c "$T/busy.ini" >"$T/busy.log" 2>&1; rc=$?
 expect_eq "an address another process holds: exit 1" "$rc" 1
-expect_eq "... saying why" "$(sed 's/^[0-9-]* [0-9:]* //' "$T/busy.log")" \
-	"warn: cannot listen: 127.0.0.1:$BP: Address already in use"
+expect_eq "... saying why, who holds it, and that it did not start" \
+	"$(sed 's/^[0-9-]* [0-9:]* //' "$T/busy.log")" \
+	"error: cannot listen on 127.0.0.1:$BP: Address already in use: python3 (pid $HOLD) holds it: stop it, or bind the site to a free port
+error: sysbind did not start: cannot listen on 127.0.0.1:$BP: Address already in use"
 kill "$HOLD"; wait "$HOLD" 2>/dev/null
 
 NP=$(free_port)
@@ -381,8 +383,10 @@ backend = http://127.0.0.1:$B
 EOF
 timeout 10 "$SB_BIN" -c "$T/pid.ini" >"$T/pid.log" 2>&1; rc=$?
 expect_eq "a pid_file it cannot write: exit 1" "$rc" 1
-expect_eq "... saying why" "$(grep -v 'info: listening on' "$T/pid.log" | sed 's/^[0-9-]* [0-9:]* //')" \
-	"warn: pid_file $T/notadir/sysbind.pid: Not a directory"
+expect_eq "... saying why, and that it did not start" \
+	"$(grep -v 'info: listening on' "$T/pid.log" | sed 's/^[0-9-]* [0-9:]* //')" \
+	"error: cannot write pid_file $T/notadir/sysbind.pid: Not a directory: a part of $T/notadir is not a directory: choose another path
+error: sysbind did not start: cannot write pid_file $T/notadir/sysbind.pid: Not a directory"
 expect_eq "... and nothing listens on its port afterwards" "$(port_busy "$NP" && echo busy || echo free)" free
 
 our_child "$A_PID" && kill -TERM "$A_PID"; wait "$A_PID"

@@ -122,18 +122,22 @@ expect_contains "german: the warning names the language" "$err" \
 expect_contains "german: ... and that chcp does not help" "$err" "chcp does not change that"
 
 # --- the netsh outputs of Windows Server 2008 R2 and 2016 (issue 20; 2012, 2019, 2022 and
-# 2025 are test_clientcert_config.sh's): import reads each, names its layout in
-# show_layout, and show sslcert gives the output back byte for byte (CRLF, 2008 R2's own
-# field widths and trailing spaces, 2016's Reject Connections without Disable HTTP2).
+# 2025 are test_clientcert_config.sh's) and Windows 11 (issue 24): import reads each, names
+# its layout in show_layout, and show sslcert gives the output back byte for byte (CRLF,
+# 2008 R2's own field widths and trailing spaces, 2016's Reject Connections without
+# Disable HTTP2, Windows 11's Enable Caching Client Hello without Disable Session ID and
+# its empty Extended Properties blocks of PropertyId 2 to 4).
 printf '<configuration><system.applicationHost><sites><site name="S" id="1"><bindings><binding protocol="http" bindingInformation="*:80:" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/one.config"
 mkdir -p "$T/store"
-for layout in 2008r2:2008 2016:2016; do
+for layout in 2008r2:2008 2016:2016 win11:win11; do
 	name=netsh-${layout%%:*}.txt want=${layout#*:}
 	run import --applicationhost "$T/one.config" --sslcert "$FIX/$name" \
 		--cert-store "$T/store" -o "$T/$name.ini"
 	expect_eq "$name: import exits 0" "$rc" 0
+	expect_eq "$name: nothing missing, nothing show sslcert would not give back" \
+		"$(grep -c 'has no\|none of the\|header is not\|empty line\|a blank ends' "$T/err")" 0
 	expect_eq "$name: the layout import names" \
-		"$(sed -n 's/^show_layout = \([0-9]*\) .*/\1/p' "$T/$name.ini")" "$want"
+		"$(sed -n 's/^show_layout = \([0-9a-z]*\) .*/\1/p' "$T/$name.ini")" "$want"
 	run -t -c "$T/$name.ini"
 	expect_eq "$name: -t accepts the import (certificates not at hand are warnings)" "$rc" 0
 	"$SB_BIN" show sslcert -c "$T/$name.ini" >"$T/$name.show" 2>"$T/$name.note"
@@ -155,6 +159,21 @@ revocationfreshnesstime = 60
 urlretrievaltimeout = 5000"
 expect_contains "2016: the hostnameport entry (SNI came with 2012)" \
 	"$(cat "$T/netsh-2016.txt.ini")" "[sslcert somehost:8080]"
+expect_contains "win11: its five Extended Properties blocks kept" \
+	"$(cat "$T/netsh-win11.txt.ini")" "show_property_blocks = 5    ; the Extended Properties blocks"
+
+# --- an entry cut short (issue 24): a line it lacks is named with the default that show
+# sslcert prints in its place, at the line where the entry ends; a cut entry alone reads as
+# the layout its lines have (2012's here): Reject Connections and later are not missing
+head -n 16 "$FIX/netsh-2022.txt" >"$T/cut.txt"
+run import --applicationhost "$T/one.config" --sslcert "$T/cut.txt" --cert-store "$T/store" \
+	-o "$T/cut.ini"
+expect_eq "cut entry: import exits 0" "$rc" 0
+expect_eq "cut entry: one warning names what is missing" "$(grep -c 'none of the\|has no' "$T/err")" 1
+expect_contains "cut entry: ... the line and the default used" "$err" \
+	"cut.txt:16: warning: [sslcert 0.0.0.0:443]: the entry (lines 5 to 16) has no \"Negotiate Client Certificate\" line: netsh's default (Disabled) is used"
+expect_contains "cut entry: ... and that it ends without netsh's empty line" "$err" \
+	"cut.txt:16: warning: the entries are not each followed by one empty line"
 
 # --- nothing usable: exit 2, and nothing written
 printf '<configuration><system.applicationHost><sites><site name="W" id="1"><bindings><binding protocol="net.tcp" bindingInformation="808:*" /></bindings></site></sites></system.applicationHost></configuration>\n' >"$T/wcf.config"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # `make install` and `make uninstall` into a DESTDIR (issue 10): the files and their modes,
 # the paths rewritten for PREFIX, the installed binary's default configuration, a sample
-# configuration that `sysbind -t` accepts once a certificate is made as setup-host.sh makes
-# it, an existing configuration never overwritten, and an uninstall that leaves only the
-# configuration directory.  (Setting up the host itself, user and /var/log/sysbind, is the
-# Debian package test's: tests/package/deb.sh on a throw-away machine.)
+# configuration that `sysbind -t` accepts once the installed setup-host.sh has made this
+# machine's certificate, an existing configuration never overwritten, and an uninstall
+# that leaves only the configuration directory.  setup-host.sh runs as root in a mount
+# namespace of its own, where /etc (the user it adds) is an overlay whose changes land in
+# the test's directory and /var/log a tmpfs: the machine is left as it was.  (The Debian
+# package's own run of it is tests/package/deb.sh's, on a throw-away machine.)
 . "$(dirname "$0")/lib.sh"
 
 # mk ARGS...: make in the project with the build under test (a sanitizer build passes its
@@ -59,16 +61,63 @@ expect_eq "the unit starts the installed binary on the installed configuration" 
 	"ExecStart=/usr/sbin/sysbind -c /etc/sysbind/sysbind.ini"
 expect_eq "the sample is the shipped one" "$(cmp "$SB_ROOT/conf/install/sysbind.ini" "$R/etc/sysbind/sysbind.ini" && echo same)" "same"
 
-# The sample as installed passes -t once the certificate setup-host.sh would make exists.
-sans=$(sed -n 's/.*"\$MKCERTS" "\$CERTS" default --san .*/found/p' "$R/usr/share/sysbind/setup-host.sh")
-expect_eq "setup-host.sh makes certs/default.pem with the installed mkcerts.sh" "$sans" "found"
-"$R/usr/share/sysbind/mkcerts.sh" "$R/etc/sysbind/certs" default --san "localhost,127.0.0.1,::1" >"$T/mkcerts.log" 2>&1
+# setup-host.sh, installed, run as `make install` runs it on a host but on the DESTDIR's
+# configuration directory, in its own mount namespace: /etc an overlay (upper layer in
+# $T/ns), /var/log a tmpfs, /usr the installed tree over the machine's (so that the
+# mkcerts.sh it calls, /usr/share/sysbind/mkcerts.sh, is the one installed).  Inside, it
+# says what the user and the log directory it made look like.
+C="$R/etc/sysbind/certs"
+host_before=$(getent passwd sysbind; ls -ld /var/log/sysbind 2>&1)
+setup_ran=0
+if [ "$(id -u)" -ne 0 ] || ! unshare --mount --propagation private true 2>/dev/null; then
+	skip "the installed setup-host.sh makes this machine's certificate" \
+		"not root, or no mount namespace here: it would change the machine itself"
+	"$R/usr/share/sysbind/mkcerts.sh" "$C" default --san "localhost,127.0.0.1,::1" >"$T/mkcerts.log" 2>&1
+else
+	mkdir -p "$T/ns/etc-up" "$T/ns/etc-work"
+	out=$(unshare --mount --propagation private sh -ec '
+		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1/etc-up,workdir=$1/etc-work" /etc
+		mount -t tmpfs tmpfs /var/log
+		mount -t overlay overlay -o "lowerdir=$2/usr:/usr" /usr
+		/usr/share/sysbind/setup-host.sh "$2/etc/sysbind"
+		echo "user: $(getent passwd sysbind | cut -d: -f1,6,7)"
+		echo "logs: $(stat -c "%a %U:%G" /var/log/sysbind)"
+		echo "certs: $(stat -c "%a %U:%G" "$2/etc/sysbind/certs") $(stat -c "%a %U:%G" \
+			"$2/etc/sysbind/certs/default.key") $(stat -c "%a" "$2/etc/sysbind/certs/default.pem")"
+		' _ "$T/ns" "$R" 2>&1); rc=$?
+	setup_ran=1
+	expect_eq "setup-host.sh, as installed, runs as root and succeeds" "$rc" "0"
+	expect_contains "... saying it made certs/default.pem" "$out" \
+		"setup-host.sh: made $C/default.pem for "
+	expect_eq "... a certificate signed by the CA it made beside it" \
+		"$(openssl verify -CAfile "$C/ca.pem" "$C/default.pem" 2>&1)" "$C/default.pem: OK"
+	san=$(openssl x509 -in "$C/default.pem" -noout -ext subjectAltName 2>&1 | tail -n +2)
+	expect_contains "... for localhost, 127.0.0.1 and ::1" "$san" \
+		"DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
+	expect_contains "... and this machine's name" "$san" "DNS:$(hostname)"
+	expect_eq "... whose key is the certificate's" \
+		"$(openssl pkey -in "$C/default.key" -pubout 2>&1 | sha256sum)" \
+		"$(openssl x509 -in "$C/default.pem" -noout -pubkey 2>&1 | sha256sum)"
+	expect_eq "... certs/ root's and group sysbind's (0750), the key too (0640), the certificate 0644" \
+		"$(printf '%s\n' "$out" | grep '^certs: ')" "certs: 750 root:sysbind 640 root:sysbind 644"
+	expect_eq "... generated.sha256 lists what it made, as it is" \
+		"$(cd "$C" && sha256sum -c generated.sha256 2>&1 | tr '\n' ' ')" \
+		"ca.pem: OK ca.key: OK default.pem: OK default.key: OK "
+	expect_eq "... the system user sysbind, with no home and no shell" \
+		"$(printf '%s\n' "$out" | grep '^user: ')" "user: sysbind:/nonexistent:/usr/sbin/nologin"
+	expect_eq "... and /var/log/sysbind, sysbind's (0750)" \
+		"$(printf '%s\n' "$out" | grep '^logs: ')" "logs: 750 sysbind:sysbind"
+	expect_eq "... while the machine's own users and /var/log are as they were" \
+		"$(getent passwd sysbind; ls -ld /var/log/sysbind 2>&1)" "$host_before"
+fi
 out=$("$R/usr/sbin/sysbind" -t -c "$R/etc/sysbind/sysbind.ini" 2>&1); rc=$?
 expect_eq "sysbind -t accepts the installed sample" "$rc:$out" \
 	"0:configuration file $R/etc/sysbind/sysbind.ini test is successful"
 out=$("$R/usr/sbin/sysbind" check -c "$R/etc/sysbind/sysbind.ini" 2>&1)
-expect_contains "... which serves https on 0.0.0.0:443 with the machine's certificate" "$out" \
-	"without SNI  localhost    ipport 0.0.0.0:443"
+cn=$(openssl x509 -in "$C/default.pem" -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= *//p')
+line=$(printf '%s\n' "$out" | grep '^  without SNI ' | tr -s ' ')
+expect_eq "... which serves https on 0.0.0.0:443 with the machine's certificate ($cn)" \
+	"$line" " without SNI $cn ipport 0.0.0.0:443 and [::]:443 n/a (any host)"
 
 # An existing configuration is never overwritten.
 echo "; mine" >>"$R/etc/sysbind/sysbind.ini"
@@ -80,9 +129,10 @@ expect_contains "... and says where the new sample is" "$(cat "$T/install2.log")
 
 # uninstall: everything but the configuration directory, which it names.
 mk uninstall DESTDIR="$R" PREFIX=/usr UNITDIR=/lib/systemd/system >"$T/uninstall.log" 2>&1
+gen=""; [ "$setup_ran" -eq 1 ] && gen="etc/sysbind/certs/generated.sha256 "
 expect_eq "make uninstall leaves only the configuration and its certificates" \
 	"$(files "$R" | awk '{ print $2 }' | sort | tr '\n' ' ')" \
-	"etc/sysbind/certs/ca.key etc/sysbind/certs/ca.pem etc/sysbind/certs/default.key etc/sysbind/certs/default.pem etc/sysbind/sysbind.ini "
+	"etc/sysbind/certs/ca.key etc/sysbind/certs/ca.pem etc/sysbind/certs/default.key etc/sysbind/certs/default.pem ${gen}etc/sysbind/sysbind.ini "
 expect_contains "... and says so" "$(cat "$T/uninstall.log")" "kept $R/etc/sysbind (your configuration and keys)"
 
 # PREFIX=/usr/local: the paths follow.

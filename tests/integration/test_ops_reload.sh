@@ -109,11 +109,15 @@ expect_eq "... with its certificate" "$(served_cert "$P" -)" "sitev2.mysite.com"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$H2/echo")
 expect_eq "... and its listeners" "$code" "200"
 
-# --- a port taken by another process: the reload is refused
+# --- a port taken by another process: the reload is refused, naming the holder (not the
+# site's own backend's port: a backend that is the site's own binding is refused anyway)
+B2=$(free_port)
+be_start "$B2" other || { finish; exit; }
+OTHER=$BE_PID
 conf sitev2 "$H2" >"$T/ops.ini"
-sed -i "s|bindings = .*|bindings = https/*:$P:, http/127.0.0.1:$H2:, http/127.0.0.1:$B:|" "$T/ops.ini"
+sed -i "s|bindings = .*|bindings = https/*:$P:, http/127.0.0.1:$H2:, http/127.0.0.1:$B2:|" "$T/ops.ini"
 kill -HUP "$SB_PID"
-expect_log "a reload onto a port another process holds is refused" "$T/sysbind.log" "reload: cannot listen: 127.0.0.1:$B: Address already in use"
+expect_log "a reload onto a port another process holds is refused" "$T/sysbind.log" "reload: cannot listen on 127.0.0.1:$B2: Address already in use: backend (pid $OTHER) holds it: stop it, or bind the site to a free port"
 conf sitev2 "$H2" >"$T/ops.ini"
 
 # --- SIGUSR1 reopens the access log

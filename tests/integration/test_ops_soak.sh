@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A short soak (issue 5): scripts/soak.sh with ~20,000 requests mixing keep-alive and
 # close, slow backend answers and clients that abort mid-request and mid-response; the
-# daemon's descriptors and RSS must be back to their baseline afterwards.  The full run
-# (1,000,000 requests) is `scripts/soak.sh` by hand.
+# daemon's descriptors and RSS must be back to their baseline afterwards, none of its
+# backend connections left in CLOSE-WAIT, and, the backend stopped, no socket to it left
+# (a leaked backend socket the backend still holds looks like a pooled one till then).
+# The full run (1,000,000 requests) is `scripts/soak.sh` by hand.
 . "$(dirname "$0")/lib.sh"
 
 need_tool wrk wrk || { finish; exit; }
@@ -22,6 +24,12 @@ else not_ok "... after at least 20,000 requests" "${n:-no count}"; fi
 fds=$(printf '%s\n' "$out" | sed -n 's/^soak: fds  baseline \([0-9]*\)  after \([0-9]*\)$/\1 \2/p')
 set -- $fds
 expect_eq "descriptors are back to the baseline" "${2:-?}" "${1:-none}"
+cw=$(printf '%s\n' "$out" | sed -n 's/^soak: backend connections in CLOSE-WAIT  baseline \([0-9]*\)  after \([0-9]*\) .*/\1 \2/p')
+expect_eq "no backend connection is left in CLOSE-WAIT (baseline, after)" "$cw" "0 0"
+gone=$(printf '%s\n' "$out" | sed -n 's/^soak: the backend stopped: \([0-9-]*\) socket(s) to it left, fds \([0-9-]*\)  (none; the baseline \([0-9]*\))$/\1 \2 \3/p')
+set -- $gone
+expect_eq "with the backend stopped, the daemon holds no socket to it" "${1:-none}" "0"
+expect_eq "... and exactly the baseline's other descriptors" "${2:-?}" "${3:-none}"
 rss=$(printf '%s\n' "$out" | sed -n 's/^soak: RSS  baseline \([0-9]*\) KiB  after \([0-9]*\) KiB.*/\1 \2/p')
 set -- $rss
 if [ "$asan" -eq 1 ]; then

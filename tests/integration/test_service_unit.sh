@@ -82,7 +82,7 @@ comm -23 <(echo "$allow") <(echo "$deny") >"$T/allowed"
 expect_eq "the filter allows the basics (read, accept4, epoll_wait) and not setuid" \
 	"$(grep -cx -e read -e accept4 -e epoll_wait "$T/allowed"):$(grep -cx setuid "$T/allowed")" "3:0"
 
-P=$(free_port); H=$(free_port); B=$(free_port)
+P=$(free_port); H=$(free_port); H2=$(free_port); B=$(free_port)
 be_start "$B" app || { finish; exit; }
 mkdir -p "$T/logs"
 cat >"$T/unit.ini" <<EOF
@@ -110,13 +110,28 @@ codes=$(curl -s -o /dev/null -w '%{http_code} ' --cacert "$SB_CERTS/ca.pem" \
 	curl -s -o /dev/null -w '%{http_code} ' -H 'Host: x y' "http://127.0.0.1:$H/")
 expect_eq "under strace: https and http proxied, and HTTP.SYS's own 400" "$codes" "200 200 400 "
 spid=$(cat "$T/run/sysbind.pid")
+# a reload that adds a listener (so its binding is among the system calls checked)
+sed -i "s|http/127.0.0.1:$H:|http/127.0.0.1:$H:, http/127.0.0.1:$H2:|" "$T/unit.ini"
 kill -HUP "$spid"
-for i in $(seq 1 100); do grep -q "reloaded: generation 2" "$T/sysbind.log" && break; sleep 0.05; done
+expect_log "under strace: SIGHUP reloads" "$T/sysbind.log" "info: reloaded: generation 2 serving"
+# (each worker takes the new generation on its own thread: the port opens soon after)
+wait_port "$H2"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$H2/echo")
+expect_eq "... and the listener it adds serves" "$code" "200"
+# logrotate's way: the logs are moved, then SIGUSR1 makes the daemon write new ones
+mv "$T/logs/access.log" "$T/logs/access.log.1"
+mv "$T/logs/httperr.log" "$T/logs/httperr.log.1"
 kill -USR1 "$spid"
-for i in $(seq 1 100); do grep -q "SIGUSR1: 2 log file" "$T/sysbind.log" && break; sleep 0.05; done
+expect_log "SIGUSR1 reopens the logs" "$T/sysbind.log" "info: SIGUSR1: 2 log file(s) reopened"
+curl -s -o /dev/null "http://127.0.0.1:$H/echo?after-reopen"
+curl -s -o /dev/null -H 'Host: x y' "http://127.0.0.1:$H/?after-reopen"
+expect_log "... the next request goes to a new access.log" "$T/logs/access.log" "GET /echo after-reopen"
+expect_log "... and its next error to a new httperr.log" "$T/logs/httperr.log" "after-reopen"
+expect_eq "... and none to the moved ones" \
+	"$(cat "$T/logs/access.log.1" "$T/logs/httperr.log.1" | grep -c after-reopen)" "0"
 kill -TERM "$spid"
-wait "$SB_PID"
-expect_contains "... reloaded, reopened its logs and stopped" "$(cat "$T/sysbind.log")" "info: stopped"
+wait "$SB_PID"; rc=$?
+expect_eq "SIGTERM: it stops, with 0" "$rc:$(grep -c 'info: stopped$' "$T/sysbind.log")" "0:1"
 used=$(sed -E -n 's/^[0-9]+ +([a-z0-9_]+)\(.*/\1/p; s/^[0-9]+ +<\.\.\. ([a-z0-9_]+) resumed>.*/\1/p' \
 	"$T/strace.out" | sort -u)
 expect_eq "every system call the daemon made is one the unit allows" \
