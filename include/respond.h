@@ -1,7 +1,7 @@
 /*
  * respond — the responses sysbind makes itself: HTTP.SYS's error pages, byte for byte
- * (template and header order of reference §4), and the built-in diagnostic page (HTML or
- * JSON, DESIGN.md §6).  Pure formatting into evbuffers; no sockets.
+ * (HTTP.SYS's template and header order), and the built-in diagnostic page (HTML or
+ * JSON).  Pure formatting into evbuffers; no sockets.
  */
 #ifndef SYSBIND_RESPOND_H
 #define SYSBIND_RESPOND_H
@@ -45,7 +45,7 @@ int respond_page_is_iis(enum respond_page p);
 /* The status code of a page. */
 int respond_page_status(enum respond_page p);
 
-/* The page and HTTPERR reason phrase (reference §8.1) for a parse error. */
+/* The page and HTTPERR reason phrase for a parse error. */
 enum respond_page respond_page_for_error(enum http_error e, const char **reason);
 
 /*

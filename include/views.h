@@ -1,5 +1,5 @@
 /*
- * views — the offline outputs of sysbind (DESIGN.md §3): `show sslcert` (netsh's layout),
+ * views — the offline outputs of sysbind (sysbind(8)): `show sslcert` (netsh's layout),
  * `list site` (appcmd's layout), `check` (a table or JSON of the certificate every https
  * binding's clients get, with and without SNI, and the verdict), and `explain` (one
  * hypothetical connection narrated step by step).  Every decision comes from binding.c
@@ -81,7 +81,7 @@ enum views_share_when {
 	VIEWS_SHARE_START,       /* the daemon's start: only when a host is not named */
 };
 
-/* IIS Manager's dialog (reference §2.1) when a site's binding is given a certificate
+/* IIS Manager's dialog when a site's binding is given a certificate
  * other than the one the sites sharing its IP:Port have.  Its only documented wording:
  * the case of the same certificate is said in sysbind's words. */
 #define VIEWS_IIS_SHARED_TEXT "At least one other site is using the same HTTPS binding " \

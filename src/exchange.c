@@ -717,7 +717,7 @@ exchange_proceed(struct exchange *x)
 		exchange_push(x);
 }
 
-/* ---------- client certificates (IIS's access sslFlags, reference §A) ---------- */
+/* ---------- client certificates (IIS's access sslFlags) ---------- */
 
 /* The connection's client certificate as DER in base64, one line (made once), or NULL. */
 static const char *

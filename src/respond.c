@@ -1,9 +1,9 @@
 /*
  * respond — the responses sysbind makes itself.  Owns HTTP.SYS's error pages, byte for
- * byte (reference §4.1 template and header order, §4.2 texts), the HTTPERR reason for a
- * parse error (reference §8.1), the IMF-fixdate, and the built-in diagnostic page (JSON or
- * a self-contained HTML timeline, DESIGN.md §6).  Pure formatting into evbuffers: it does
- * not decide when to answer, and it never touches a socket.
+ * byte (HTTP.SYS's template, header order and texts), the HTTPERR reason for a parse
+ * error, the IMF-fixdate, and the built-in diagnostic page (JSON or a self-contained HTML
+ * timeline with a legend and the fix for its verdict).  Pure formatting into evbuffers:
+ * it does not decide when to answer, and it never touches a socket.
  *
  * Texts HTTP.SYS never showed us (sysbind's choice, same template and style):
  *   501 Not Implemented            "HTTP Error 501. The request transfer encoding is not implemented."
@@ -11,13 +11,13 @@
  *   502 Bad Gateway                "HTTP Error 502. The server received an invalid response from the upstream server."
  *   504 Gateway Timeout            "HTTP Error 504. The upstream server did not respond in time."
  *
- * IIS's pages (reference httpsys-clientcert-tls.md §A.1): a remote client gets IIS's custom
- * error file, the same 403.htm for every 403.x (the sub-status is only in the log), 500.htm
- * for 500.x, in IIS's XHTML template (iso-8859-1, CRLF lines, its style block), with
- * IIS's headers: Content-Type: text/html, Server: Microsoft-IIS/10.0 (none when
- * server_header is empty), X-Powered-By: ASP.NET.  IIS ships no 413.htm and the bytes of
- * its 413 are NOT FOUND: sysbind sends the sentence reported for it ("The page was not
- * displayed because the request entity is too large.") in the same template.
+ * IIS's pages: a remote client gets IIS's custom error file, the same 403.htm for every
+ * 403.x (the sub-status is only in the log), 500.htm for 500.x, in IIS's XHTML template
+ * (iso-8859-1, CRLF lines, its style block), with IIS's headers: Content-Type: text/html,
+ * Server: Microsoft-IIS/10.0 (none when server_header is empty), X-Powered-By: ASP.NET.
+ * IIS ships no 413.htm and the bytes of its 413 are NOT FOUND: sysbind sends the sentence
+ * reported for it ("The page was not displayed because the request entity is too large.")
+ * in the same template.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * check_respond — HTTP.SYS's pages byte for byte (lengths of reference §4.2, the full
+ * check_respond — HTTP.SYS's pages byte for byte (HTTP.SYS's lengths, the full
  * Invalid Hostname response), the HTTPERR reasons, the date, and the diagnostic page as
  * JSON (validated and compared exactly, escaping included) and as HTML (escaping).
  */
