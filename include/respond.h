@@ -118,6 +118,7 @@ struct respond_diag {
 	const char *selected_by;    /* "ipport 0.0.0.0:443" */
 	int         verdict;        /* enum cert_verdict, or -1: none (plain http) */
 	const char *verdict_why;
+	const char *fix;            /* how to fix the verdict, one line (views_verdict_fix) */
 	const char *tls_version;    /* "TLSv1.3" */
 	const char *http_version;   /* "HTTP/1.1", "HTTP/2" */
 	const char *coalesced_sni;  /* a coalesced HTTP/2 connection: the SNI the certificate
@@ -133,6 +134,8 @@ struct respond_diag {
 	const char *cc_subject;     /* the certificate the client sent; NULL: none */
 	const char *cc_verdict;     /* its chain verdict ("ok", ...); NULL: none */
 	const char *cc_why;         /* the decision, one sentence */
+	const char *cc_fix;         /* what clients that cannot be asked so need (views_cc_fix);
+	                             * NULL: nothing */
 };
 
 /* When a client certificate was asked for (respond_diag.cc_round). */
@@ -141,9 +144,10 @@ enum { DIAG_CC_NONE = 0, DIAG_CC_HANDSHAKE = 1, DIAG_CC_RENEGOTIATION = 2 };
 /*
  * Append a complete 200 response with the diagnostic page: JSON (keys site, site_id,
  * binding, local, client, host, sni, mode, certificate{subject, sans, thumbprint,
- * not_after, selected_by}, verdict, tls{version, cipher}) when json is 1, else HTML with
- * no external assets.  keep_alive 0 adds Connection: close.  head_only omits the body.
- * Returns 0 or -1.
+ * not_after, selected_by}, verdict, tls{version, cipher}, ..., fix) when json is 1, else
+ * HTML with no external assets: the verdict and its fix, the decision path drawn with a
+ * legend of its markers, then the same steps in words.  keep_alive 0 adds Connection:
+ * close.  head_only omits the body.  Returns 0 or -1.
  */
 int respond_diag(struct evbuffer *out, const struct respond_diag *d, int json,
     const char *server, time_t now, int keep_alive, int head_only);

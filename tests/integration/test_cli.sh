@@ -106,7 +106,8 @@ expect_contains "check ccs: all ok, IPv6 clients too" "$out"$'\n' $'\n4 predicti
 run check -c "$EX/iis8-sni.ini"
 expect_eq "check iis8-sni.ini: exits 1 for sitev2's clients without SNI only" \
 	"$rc $(printf '%s\n' "$out" | sed -n '/^client errors:/,$p' | sed 1d)" \
-	"1   MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com without SNI is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
+	"1   MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com without SNI is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com
+    fix: bind a certificate that names sitev2.mysite.com and every other host served there to ipport 0.0.0.0:8443 (netsh http update sslcert ipport=0.0.0.0:8443 certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash = in [sslcert 0.0.0.0:8443])"
 mkdir -p "$T/man"
 ln -s "$SB_ROOT/conf/certs" "$T/man/certs"
 sed -n '/^IIS 7.s story/,/^\.Ed/p' "$SB_ROOT/man/sysbind.8" | sed '1,/^\.Bd/d; /^\.Ed/d' \
