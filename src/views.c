@@ -895,7 +895,7 @@ views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch, const char 
 		sni[0] = '\0';
 	switch (v) {
 	case VERDICT_OK:
-		snprintf(buf, len, "nothing to fix: a client accepts this certificate");
+		snprintf(buf, len, "none needed: a client accepts this certificate");
 		break;
 	case VERDICT_NAME_MISMATCH:
 		if (ch != NULL && ch->step == CERT_STEP_CCS)

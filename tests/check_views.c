@@ -452,7 +452,7 @@ START_TEST(test_views_check_two_sites_json)
 	int rc;
 	char *got = capture(cfg, CHECK_JSON, &rc);
 	const char *mm = "certificate names sitev1.mysite.com, not sitev2.mysite.com";
-	const char *okfix = "nothing to fix: a client accepts this certificate";
+	const char *okfix = "none needed: a client accepts this certificate";
 	const char *mmfix = "bind a certificate that names sitev2.mysite.com and every other "
 	    "host served there to ipport 0.0.0.0:8443 (netsh http update sslcert "
 	    "ipport=0.0.0.0:8443 certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate "
@@ -578,7 +578,7 @@ START_TEST(test_views_verdict_fix_each_verdict)
 	ch.entry = &e;
 	ch.step = CERT_STEP_IPPORT_WILDCARD;
 	ck_assert_str_eq(views_verdict_fix(VERDICT_OK, &ch, "a.test", 1, 443, CONF_MODE_IIS7,
-	    buf, sizeof(buf)), "nothing to fix: a client accepts this certificate");
+	    buf, sizeof(buf)), "none needed: a client accepts this certificate");
 	ck_assert_str_eq(views_verdict_fix(VERDICT_EXPIRED, &ch, "a.test", 1, 443,
 	    CONF_MODE_IIS7, buf, sizeof(buf)), "renew the certificate and bind the new one to "
 	    "ipport 0.0.0.0:443 (netsh http update sslcert ipport=0.0.0.0:443 "
@@ -620,7 +620,7 @@ START_TEST(test_views_verdict_fix_each_verdict)
 	    443, CONF_MODE_IIS8, buf, sizeof(buf)), "), or add an SNI binding for a.test "));
 	/* a buffer too small is cut, never overrun */
 	ck_assert_str_eq(views_verdict_fix(VERDICT_OK, NULL, NULL, 0, 443, CONF_MODE_IIS7, buf,
-	    8), "nothing");
+	    8), "none ne");
 }
 END_TEST
 
