@@ -191,7 +191,8 @@ h2js="(async () => {
 		await new Promise(r => addEventListener('load', r, { once: true }));
 	const li = [...document.querySelectorAll('li')].find(e => /Handshake complete/.test(e.innerText));
 	const j = await (await fetch(location.href, { headers: { Accept: 'application/json' } })).json();
-	return 'html=' + (li ? li.innerText.replace(/\\s+/g, ' ').trim() : 'none') + '\\njson=' + j.http_version;
+	return 'html=' + (li ? li.innerText.replace(/\\s+/g, ' ').trim() : 'none') + '\\njson=' + j.http_version +
+	    '\\nfix=' + j.fix;
 })()"
 if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sitev2.mysite.com 127.0.0.1" &&
 	cdp_call Network.enable '{}' && cdp_call Page.navigate "{\"url\":\"$URL\"}" &&
@@ -205,6 +206,8 @@ if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sit
 		"$(sed -n 's/^html=//p' "$T/h2.facts")" ", then HTTP/2. Only now can the request be decrypted."
 	expect_eq "... and its JSON, fetched by the page, says http_version HTTP/2" \
 		"$(sed -n 's/^json=//p' "$T/h2.facts")" "HTTP/2"
+	expect_eq "... and the fix the HTML shows, as \"fix\"" "$(sed -n 's/^fix=//p' "$T/h2.facts")" \
+		"$(fact two fix.text | sed 's/^How to fix: //')"
 	fetched=$(grep '"method":"Network.responseReceived"' "$CDP_EVENTS" | grep '"type":"Fetch"' | head -n 1)
 	expect_eq "... over HTTP/2 too" "$(protocol <<<"$fetched")" "h2"
 else
