@@ -1,5 +1,5 @@
 /*
- * accesslog — the two request logs of DESIGN.md §6: IIS's W3C extended access log (one
+ * accesslog — the two request logs: IIS's W3C extended access log (one
  * line per request, IIS's default fields with cs-version where IIS puts it, plus sysbind's
  * s-sitename cs-host x-sni x-cert-thumbprint x-cert-verdict x-coalesced) and HTTP.SYS's HTTPERR log (one line per error that
  * sysbind answers itself).  Formatting only: times in UTC, spaces and control characters

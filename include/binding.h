@@ -1,6 +1,6 @@
 /*
  * binding — the IIS binding triplet and HTTP.SYS's two decisions, as pure functions:
- * which certificate a handshake gets (DESIGN.md §1.1) and which site a request goes to
+ * which certificate a handshake gets (§1.1) and which site a request goes to
  * (§1.2).  No sockets and no I/O: the daemon, `check`, `explain` and the unit tests all
  * call these.  Every function here may be called from any thread and from callbacks.
  */

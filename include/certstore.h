@@ -1,7 +1,7 @@
 /*
  * certstore — loading certificates and keys (PEM, PKCS#12/PFX, SHA-1 thumbprint lookup,
  * Central Certificate Store directories), the facts reported about a certificate, and the
- * verdict a client would reach on it (DESIGN.md §1.3).  No sockets; safe to call from any
+ * verdict a client would reach on it (§1.3).  No sockets; safe to call from any
  * thread once loaded (loaded objects are never modified).
  */
 #ifndef SYSBIND_CERTSTORE_H
@@ -123,7 +123,7 @@ enum cert_verdict {
 const char *certstore_verdict_name(enum cert_verdict v);
 
 /*
- * What a client asking for host would conclude about c at time now (DESIGN.md §1.3):
+ * What a client asking for host would conclude about c at time now (§1.3):
  * c NULL gives no-certificate; the name is checked with X509_check_host (SAN dNSNames, CN
  * only without SAN, one-label left-most wildcard); then the validity dates; then, when
  * trust is not NULL, whether c's chain reaches a root in trust (dates not re-checked

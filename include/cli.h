@@ -1,5 +1,5 @@
 /*
- * cli — sysbind's command line (DESIGN.md §3): parsing argv into a struct cli_opts (a pure
+ * cli — sysbind's command line (sysbind(8)): parsing argv into a struct cli_opts (a pure
  * function the tests call), the usage text, and running the chosen subcommand: the daemon
  * (daemon_run), `-t`, `check`, `explain`, `show sslcert`, `list site`, `import` (import.c),
  * `appcmd` and `netsh` (edit.c).  The output of the offline commands is formatted by the
@@ -21,7 +21,7 @@
 #define CLI_DEFAULT_CONF "conf/sysbind.ini"
 #endif
 
-/* Exit statuses (DESIGN.md §3). */
+/* Exit statuses (sysbind(8)'s EXIT STATUS). */
 #define CLI_EXIT_OK      0
 #define CLI_EXIT_PREDICT 1  /* `check` predicted a client error; the daemon failed at run time */
 #define CLI_EXIT_USAGE   2  /* bad command line or invalid configuration */

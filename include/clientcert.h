@@ -1,10 +1,10 @@
 /*
- * clientcert — IIS's and HTTP.SYS's client-certificate rules as pure decisions
- * (reference httpsys-clientcert-tls.md §A): which IIS <access sslFlags> a request's path
- * has (the longest [location] of its site, else the site's own, else the server level's:
- * IIS's inheritance, path over site over server), what one request gets given
- * those flags and the connection's facts (serve, a 403.x, ask now by renegotiating, 413,
- * a TLS 1.3 reset or 500, HTTP/2's HTTP_1_1_REQUIRED), and the verdict on a client's
+ * clientcert — IIS's and HTTP.SYS's client-certificate rules as pure decisions: which
+ * IIS <access sslFlags> a request's path has (the longest [location] of its site, else
+ * the site's own, else the server level's: IIS's inheritance, path over site over
+ * server), what one request gets given those flags and the connection's facts (serve, a
+ * 403.x, ask now by renegotiating, 413, a TLS 1.3 reset or 500, HTTP/2's
+ * HTTP_1_1_REQUIRED), and the verdict on a client's
  * chain under an [sslcert] entry's checks.  No sockets, no I/O, no allocation: the
  * daemon, `check`, `explain` and the unit tests call the same functions, from any thread.
  */

@@ -1,5 +1,5 @@
 /*
- * conf — the configuration of DESIGN.md §2: reading the INI file through inih, the key
+ * conf — the configuration of sysbind.ini(5): reading the INI file through inih, the key
  * table (one row per key: name, type, default, range, HTTP.SYS name; it drives parsing,
  * defaults and range checks, and can be listed with conf_keys for the man page), strict
  * validation with file:line messages, loading every certificate it names, and the
@@ -38,7 +38,7 @@ enum conf_tls_profile {
 
 /*
  * [sslcert] flags: HTTP.SYS's HTTP_SERVICE_CONFIG_SSL_FLAG_* bits (DefaultFlags in the
- * registry), one per netsh enable/disable parameter (reference §B).
+ * registry), one per netsh enable/disable parameter.
  */
 #define CONF_SSL_USE_DS_MAPPER          0x0001  /* dsmapperusage */
 #define CONF_SSL_NEGOTIATE_CLIENT_CERT  0x0002  /* clientcertnegotiation */
@@ -60,7 +60,7 @@ enum conf_tls_profile {
 #define CONF_CHECK_CACHED_ONLY     0x00002  /* verifyrevocationwithcachedclientcertonly */
 #define CONF_CHECK_NO_USAGE_CHECK  0x10000  /* usagecheck = disable */
 
-/* IIS <access sslFlags>: a site's or a path's client-certificate policy (reference A.1). */
+/* IIS <access sslFlags>: a site's or a path's client-certificate policy. */
 #define CONF_ACCESS_SSL            0x008    /* Ssl: https only, else 403.4 */
 #define CONF_ACCESS_NEGOTIATE_CERT 0x020    /* SslNegotiateCert: ask for a certificate */
 #define CONF_ACCESS_REQUIRE_CERT   0x040    /* SslRequireCert: none, 403.7 */

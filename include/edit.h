@@ -1,5 +1,5 @@
 /*
- * edit — IIS's own commands editing a sysbind configuration file in place (DESIGN.md §3):
+ * edit — IIS's own commands editing a sysbind configuration file in place (sysbind(8)):
  * `appcmd set site ... /+bindings.[...]` and `/-bindings.[...]`, `appcmd list site`, and
  * `netsh http add|delete|show sslcert`.  Edits change only the lines they must: comments,
  * order and layout are kept.  Every new text is checked with conf_parse before it is

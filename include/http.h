@@ -1,6 +1,6 @@
 /*
  * http — HTTP/1.1 message heads over llhttp in strict mode: parsing requests from clients
- * and responses from backends, the checks llhttp leaves to us (DESIGN.md §5), HTTP.SYS's
+ * and responses from backends, the checks llhttp leaves to us, HTTP.SYS's
  * size limits, and re-serialising heads for the other side (origin-form, hop-by-hop
  * headers removed, X-Forwarded-*).  Bodies are passed through callbacks as they arrive,
  * de-chunked; nothing is buffered whole.  A chunked body's trailer section is kept

@@ -1,5 +1,5 @@
 /*
- * import — a sysbind configuration from a real IIS server's files (DESIGN.md §3,
+ * import — a sysbind configuration from a real IIS server's files (sysbind(8)'s
  * `sysbind import`): IIS's applicationHost.config (read with expat) and the text of
  * `netsh http show sslcert` as Windows prints it.  This module builds the configuration
  * text and reports what could not be carried over; it does not write files (cli.c does).
@@ -31,7 +31,7 @@
  *   does not set it, means stopped (IIS does not start such a site: its port answers 503);
  * - sslFlags as a number or IIS's names ("Sni", "Sni, CentralCertStore"); mode = iis8
  *   when a hostnameport or ccs entry exists or an https binding asks for SNI (1) or CCS
- *   (2, 3), per reference §2.2; the bits 4 to 128 (DisableHTTP2, DisableOCSPStp,
+ *   (2, 3); the bits 4 to 128 (DisableHTTP2, DisableOCSPStp,
  *   DisableQUIC, DisableTLS13, DisableLegacyTLS, NegotiateClientCert) are the flags of the
  *   [sslcert] entry the binding resolves to (IIS writes them there): set on it, with a
  *   warning when netsh's output shows the entry without one, when two bindings sharing an

@@ -1,7 +1,7 @@
 /*
  * respond — the responses sysbind makes itself: HTTP.SYS's error pages, byte for byte
- * (template and header order of reference §4), and the built-in diagnostic page (HTML or
- * JSON, DESIGN.md §6).  Pure formatting into evbuffers; no sockets.
+ * (HTTP.SYS's template and header order), and the built-in diagnostic page (HTML or
+ * JSON).  Pure formatting into evbuffers; no sockets.
  */
 #ifndef SYSBIND_RESPOND_H
 #define SYSBIND_RESPOND_H
@@ -47,7 +47,7 @@ int respond_page_is_iis(enum respond_page p);
 /* The status code of a page. */
 int respond_page_status(enum respond_page p);
 
-/* The page and HTTPERR reason phrase (reference §8.1) for a parse error. */
+/* The page and HTTPERR reason phrase for a parse error. */
 enum respond_page respond_page_for_error(enum http_error e, const char **reason);
 
 /*
@@ -120,6 +120,7 @@ struct respond_diag {
 	const char *selected_by;    /* "ipport 0.0.0.0:443" */
 	int         verdict;        /* enum cert_verdict, or -1: none (plain http) */
 	const char *verdict_why;
+	const char *fix;            /* how to fix the verdict, one line (views_verdict_fix) */
 	const char *tls_version;    /* "TLSv1.3" */
 	const char *http_version;   /* "HTTP/1.1", "HTTP/2" */
 	const char *coalesced_sni;  /* a coalesced HTTP/2 connection: the SNI the certificate
@@ -135,6 +136,8 @@ struct respond_diag {
 	const char *cc_subject;     /* the certificate the client sent; NULL: none */
 	const char *cc_verdict;     /* its chain verdict ("ok", ...); NULL: none */
 	const char *cc_why;         /* the decision, one sentence */
+	const char *cc_fix;         /* what clients that cannot be asked so need (views_cc_fix);
+	                             * NULL: nothing */
 };
 
 /* When a client certificate was asked for (respond_diag.cc_round). */
@@ -143,9 +146,10 @@ enum { DIAG_CC_NONE = 0, DIAG_CC_HANDSHAKE = 1, DIAG_CC_RENEGOTIATION = 2 };
 /*
  * Append a complete 200 response with the diagnostic page: JSON (keys site, site_id,
  * binding, local, client, host, sni, mode, certificate{subject, sans, thumbprint,
- * not_after, selected_by}, verdict, tls{version, cipher}) when json is 1, else HTML with
- * no external assets.  keep_alive 0 adds Connection: close.  head_only omits the body.
- * Returns 0 or -1.
+ * not_after, selected_by}, verdict, tls{version, cipher}, ..., fix) when json is 1, else
+ * HTML with no external assets: the verdict and its fix, the decision path drawn with a
+ * legend of its markers, then the same steps in words.  keep_alive 0 adds Connection:
+ * close.  head_only omits the body.  Returns 0 or -1.
  */
 int respond_diag(struct evbuffer *out, const struct respond_diag *d, int json,
     const char *server, time_t now, int keep_alive, int head_only);

@@ -3,13 +3,13 @@
  * [server] tls_profile, ALPN, the session cache, ticket keys, small idle buffers) and the
  * ClientHello callback that reads the SNI name, asks binding_resolve_cert (§1.1) for the
  * certificate of this connection's local IP:Port (+ SNI in iis8 mode), installs it on the
- * connection and applies the policy of the [sslcert] entry that matched (reference
- * httpsys-clientcert-tls.md §B): its TLS versions (disablelegacytls, disabletls12,
- * disabletls13), disablelegacytls's ciphers, session tickets only with enablesessionticket,
- * no session-id resumption with disablesessionid, reject, disablehttp2 and a
- * CertificateRequest in the handshake with clientcertnegotiation.  When no certificate is
- * found (or the entry rejects connections) the handshake is refused: the socket is shut
- * down, so the client sees the connection close without a certificate or an alert.
+ * connection and applies the policy of the [sslcert] entry that matched: its TLS versions
+ * (disablelegacytls, disabletls12, disabletls13), disablelegacytls's ciphers, session
+ * tickets only with enablesessionticket, no session-id resumption with disablesessionid,
+ * reject, disablehttp2 and a CertificateRequest in the handshake with
+ * clientcertnegotiation.  When no certificate is found (or the entry rejects connections)
+ * the handshake is refused: the socket is shut down, so the client sees the connection
+ * close without a certificate or an alert.
  * Built once per configuration generation, every certificate's context with it; a built
  * tlsctx is used by every worker thread and never written.
  */
@@ -71,11 +71,11 @@ SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd);
 int tlsctx_verify_any(int ok, X509_STORE_CTX *ctx);
 
 /* The OpenSSL cipher string and TLS 1.3 suites of [server] tls_profile server2022:
- * Windows Server 2022's default order (reference §D), at security level 0 so TLS 1.0 and
+ * Windows Server 2022's default order, at security level 0 so TLS 1.0 and
  * 1.1 can be spoken. */
 extern const char tlsctx_server2022_ciphers[];
 extern const char tlsctx_server2022_suites[];
-/* What disablelegacytls leaves (reference §B): ECDHE and DHE key exchange, AES-GCM only,
+/* What disablelegacytls leaves: ECDHE and DHE key exchange, AES-GCM only,
  * at security level 2 (ECDH of 224 bits and more, DH of 2048 and more). */
 extern const char tlsctx_nolegacy_ciphers[];
 extern const char tlsctx_nolegacy_suites[];

@@ -1,5 +1,5 @@
 /*
- * views — the offline outputs of sysbind (DESIGN.md §3): `show sslcert` (netsh's layout),
+ * views — the offline outputs of sysbind (sysbind(8)): `show sslcert` (netsh's layout),
  * `list site` (appcmd's layout), `check` (a table or JSON of the certificate every https
  * binding's clients get, with and without SNI, and the verdict), and `explain` (one
  * hypothetical connection narrated step by step).  Every decision comes from binding.c
@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "binding.h"
+#include "certstore.h"
+#include "conf.h"
 
 struct binding_share;
 struct conf;
@@ -96,7 +98,7 @@ enum views_share_when {
 	VIEWS_SHARE_START,       /* the daemon's start: only when a host is not named */
 };
 
-/* IIS Manager's dialog (reference §2.1) when a site's binding is given a certificate
+/* IIS Manager's dialog when a site's binding is given a certificate
  * other than the one the sites sharing its IP:Port have.  Its only documented wording:
  * the case of the same certificate is said in sysbind's words. */
 #define VIEWS_IIS_SHARED_TEXT "At least one other site is using the same HTTPS binding " \
@@ -117,6 +119,27 @@ enum views_share_when {
  */
 int views_share_note(const struct binding_share *s,
     enum views_share_when when, const struct binding *joined, time_t now, FILE *out);
+
+/*
+ * How to fix verdict v, one line into buf (len bytes; "" when len allows nothing): for a
+ * client that asked for host (its name, without the port; NULL or "": any host) on port,
+ * with SNI or not (sni_sent), on a connection whose certificate choice was ch (its step,
+ * its [sslcert] entry, the CCS file; NULL or CERT_STEP_NONE: no entry matched), in mode.
+ * Concrete: the netsh command that binds a certificate to that entry and the [sslcert]
+ * key that does it here, or, for a client that sends SNI, an SNI binding for host.  The same words in `check` and on the diagnostic page.  Pure: no
+ * I/O, any thread, the event loop too.  Returns buf.
+ */
+const char *views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch,
+    const char *host, int sni_sent, unsigned port, enum conf_mode mode, char *buf,
+    size_t len);
+
+/* The client-certificate fixes `check` names (and the diagnostic page, for a path asked
+ * by a renegotiation): the handshake never asks (VIEWS_CC_FIX_NEVER_ASKED), or TLS 1.3 and
+ * HTTP/2 clients cannot be asked by renegotiating (VIEWS_CC_FIX_TLS13). */
+enum views_cc_fix { VIEWS_CC_FIX_NEVER_ASKED = 1, VIEWS_CC_FIX_TLS13 };
+
+/* The fix kind for [sslcert entry], one line into buf.  Pure, any thread.  Returns buf. */
+const char *views_cc_fix(enum views_cc_fix kind, const char *entry, char *buf, size_t len);
 
 /* One hypothetical connection for `explain`. */
 struct views_conn {

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The two-site story of DESIGN.md §0, told in four acts, and a fifth on the second
-# chicken-and-egg (client certificates, issue 14), against the real daemon with real
-# curl and openssl s_client.  Each act prints the commands it runs, what they showed, and
-# what the audience should look at ("look:"), and checks the outcome the story promises
-# ("checked:").  Exits 0 when every act turned out as told, 1 otherwise.  Unattended, on
-# loopback, on free ports, in a temp dir.
+# The README's two-site story ("The two-site scenario"), told in four acts, and a fifth
+# on the second chicken-and-egg (client certificates, issue 14), against the real daemon
+# with real curl and openssl s_client.  Each act prints the commands it runs, what they
+# showed, and what the audience should look at ("look:"), and checks the outcome the
+# story promises ("checked:").  Exits 0 when every act turned out as told, 1 otherwise.
+# Unattended, on loopback, on free ports, in a temp dir.
 #
 #   scripts/demo.sh            (builds build/sysbind first if it is missing)
 #   SB_BUILD=DIR SB_CERTS=DIR  use another build directory / existing demo certificates

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # soak.sh — many requests through sysbind, then check that its open file descriptors and
-# RSS are back to their baseline (DESIGN.md §8: no fd or memory growth over 1,000,000
+# RSS are back to their baseline (the target: no fd or memory growth over 1,000,000
 # requests).
 #
 #   scripts/soak.sh [BUILD]          (default build)

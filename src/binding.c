@@ -1,6 +1,6 @@
 /*
  * binding — parsing the IIS binding triplet and sslcert keys, and the two HTTP.SYS
- * decisions: the certificate for a handshake (DESIGN.md §1.1) and the site for a request
+ * decisions: the certificate for a handshake (§1.1) and the site for a request
  * (§1.2).  Pure functions over an immutable struct conf: no sockets, no I/O, no globals,
  * so the daemon, the views and the unit tests get the same answers.  Loading the
  * certificates the decisions point at is certstore's business, not this file's.

@@ -2,7 +2,7 @@
  * certstore — reads certificates and keys from disk (PEM chains with their key, PKCS#12
  * files, a directory searched by SHA-1 thumbprint, a Central Certificate Store directory),
  * extracts the facts the views print, and predicts the verdict a client would reach on a
- * certificate for a host name (DESIGN.md §1.3).  It owns no sockets and no SSL_CTX: tlsctx
+ * certificate for a host name (§1.3).  It owns no sockets and no SSL_CTX: tlsctx
  * turns a struct cert into a server context, binding decides which cert a handshake gets.
  * Loaded objects are never modified afterwards, so they may be shared by worker threads.
  */

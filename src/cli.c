@@ -1,5 +1,5 @@
 /*
- * cli — the command line of DESIGN.md §3: argv into a struct cli_opts (cli_parse, pure),
+ * cli — the command line of sysbind(8): argv into a struct cli_opts (cli_parse, pure),
  * the usage text, and the subcommands: run (daemon_run), -t, check, explain, show
  * sslcert, list site, import, appcmd, netsh, --version, --help.  This file owns exit
  * statuses and what goes to stderr (usage errors, configuration errors one per line,

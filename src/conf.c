@@ -1,5 +1,5 @@
 /*
- * conf — the configuration file of DESIGN.md §2.  This file owns the inih adapter (a line
+ * conf — the configuration file of sysbind.ini(5).  This file owns the inih adapter (a line
  * reader that counts lines, strips indentation, refuses over-long lines, reports syntax
  * errors and reads section headers itself, quoted names included), the key table (one row
  * per key drives parsing, defaults, range checks and conf_keys), strict validation with

@@ -1501,7 +1501,7 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 #define NK_CERT   (NK_IPPORT | NK_HOST)
 
 /*
- * Every parameter of `netsh http add|update|delete|show sslcert` (reference §6.1), in
+ * Every parameter of `netsh http add|update|delete|show sslcert` (netsh's own), in
  * the order they are written into the [sslcert] section.  A parameter with a conf key is
  * kept there (every one netsh documents is); one without would be what sysbind does not
  * emulate: netsh's default value accepted (nothing differs), any other refused by name,
@@ -1552,7 +1552,7 @@ static const struct edit_netsh_param netsh_params[] = {
 };
 
 /*
- * `netsh http update sslpropertyex` (reference §6.1): the entry's key, then propertyid=0
+ * `netsh http update sslpropertyex`: the entry's key, then propertyid=0
  * receivewindow=N, or propertyid=1 with maxsettingsperframe= and/or maxsettingsperminute=.
  */
 static const struct edit_netsh_param netsh_propex_params[] = {

@@ -36,6 +36,7 @@
 #include "respond.h"
 #include "trace.h"
 #include "upstream.h"
+#include "views.h"
 
 enum exchange_phase {
 	XP_NEW = 0,     /* waiting for (or reading) the request head */
@@ -371,6 +372,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	struct cert_choice choice;
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
 	char cc_flags[128], cc_where[BINDING_HOST_MAX + 64], cc_why[768], cc_subject[256];
+	char fix[1024], cc_fix[600];
 	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
@@ -419,6 +421,17 @@ exchange_diag(struct exchange *x, const struct route *r)
 		exchange_verdict(x, x->head->host, why, sizeof(why));
 		d.verdict = c->verdict;
 		d.verdict_why = why;
+		{
+			/* the name the certificate must hold: the host without its port */
+			char name[BINDING_HOST_MAX + 1];
+			const char *h = x->head->host != NULL ? x->head->host : "";
+			size_t n = h[0] == '[' ? strcspn(h, "]") + (h[strcspn(h, "]")] == ']') :
+			    strcspn(h, ":");
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, h);
+			d.fix = views_verdict_fix((enum cert_verdict)c->verdict, &choice, name,
+			    c->has_sni, c->port, c->cfg->mode, fix, sizeof(fix));
+		}
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;
 		d.coalesced_sni = x->coalesced ? c->sni : NULL;
@@ -436,6 +449,9 @@ exchange_diag(struct exchange *x, const struct route *r)
 		    DIAG_CC_NONE;
 		(void)exchange_cc_decide(x, cc_why, sizeof(cc_why));
 		d.cc_why = cc_why;
+		if (x->cc_reneg && c->entry != NULL)
+			d.cc_fix = views_cc_fix(VIEWS_CC_FIX_TLS13, c->entry->name, cc_fix,
+			    sizeof(cc_fix));
 		if (leaf != NULL) {
 			certstore_name_format(X509_get_subject_name(leaf), cc_subject, sizeof(cc_subject));
 			d.cc_subject = cc_subject;
@@ -773,7 +789,7 @@ exchange_proceed(struct exchange *x)
 		exchange_push(x);
 }
 
-/* ---------- client certificates (IIS's access sslFlags, reference §A) ---------- */
+/* ---------- client certificates (IIS's access sslFlags) ---------- */
 
 /* The connection's client certificate as DER in base64, one line (made once), or NULL. */
 static const char *

@@ -7,7 +7,7 @@
  * codings, request-target forms), and re-serialising heads for the other side.  It does
  * not own sockets, routing or the responses sysbind makes itself (respond.c).
  *
- * Decisions recorded here (DESIGN.md §5 leaves them open):
+ * Decisions recorded here (no RFC or HTTP.SYS document settles them):
  *  - Limits: max_request_bytes counts every byte of the head on the wire, from the first
  *    byte of the message (empty lines before the request line included) through the CRLF
  *    of the blank line; max_field_length counts one header line without its CRLF (name,

@@ -1272,7 +1272,7 @@ entry_exists(const struct strhash *keys, enum sslcert_kind kind, const struct bi
 }
 
 
-/* Check one https binding against the certificate table it needs (reference §2.2). */
+/* Check one https binding against the certificate table it needs. */
 static void
 check_binding_cert(const struct import_opts *o, const struct import_site *s,
     const struct import_binding *ib, const struct strhash *keys, FILE *warn)
@@ -1755,7 +1755,7 @@ done:
 	return rc;
 }
 
-/* The binding sslFlags bits 4 to 128 and the [sslcert] flags they are (reference §2.2). */
+/* The binding sslFlags bits 4 to 128 and the [sslcert] flags they are. */
 static const struct {
 	int         bit;
 	unsigned    flag;

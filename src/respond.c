@@ -1,9 +1,9 @@
 /*
  * respond — the responses sysbind makes itself.  Owns HTTP.SYS's error pages, byte for
- * byte (reference §4.1 template and header order, §4.2 texts), the HTTPERR reason for a
- * parse error (reference §8.1), the IMF-fixdate, and the built-in diagnostic page (JSON or
- * a self-contained HTML timeline, DESIGN.md §6).  Pure formatting into evbuffers: it does
- * not decide when to answer, and it never touches a socket.
+ * byte (HTTP.SYS's template, header order and texts), the HTTPERR reason for a parse
+ * error, the IMF-fixdate, and the built-in diagnostic page (JSON or a self-contained HTML
+ * timeline with a legend and the fix for its verdict).  Pure formatting into evbuffers:
+ * it does not decide when to answer, and it never touches a socket.
  *
  * Texts HTTP.SYS never showed us (sysbind's choice, same template and style):
  *   501 Not Implemented            "HTTP Error 501. The request transfer encoding is not implemented."
@@ -11,13 +11,13 @@
  *   502 Bad Gateway                "HTTP Error 502. The server received an invalid response from the upstream server."
  *   504 Gateway Timeout            "HTTP Error 504. The upstream server did not respond in time."
  *
- * IIS's pages (reference httpsys-clientcert-tls.md §A.1): a remote client gets IIS's custom
- * error file, the same 403.htm for every 403.x (the sub-status is only in the log), 500.htm
- * for 500.x, in IIS's XHTML template (iso-8859-1, CRLF lines, its style block), with
- * IIS's headers: Content-Type: text/html, Server: Microsoft-IIS/10.0 (none when
- * server_header is empty), X-Powered-By: ASP.NET.  IIS ships no 413.htm and the bytes of
- * its 413 are NOT FOUND: sysbind sends the sentence reported for it ("The page was not
- * displayed because the request entity is too large.") in the same template.
+ * IIS's pages: a remote client gets IIS's custom error file, the same 403.htm for every
+ * 403.x (the sub-status is only in the log), 500.htm for 500.x, in IIS's XHTML template
+ * (iso-8859-1, CRLF lines, its style block), with IIS's headers: Content-Type: text/html,
+ * Server: Microsoft-IIS/10.0 (none when server_header is empty), X-Powered-By: ASP.NET.
+ * IIS ships no 413.htm and the bytes of its 413 are NOT FOUND: sysbind sends the sentence
+ * reported for it ("The page was not displayed because the request entity is too large.")
+ * in the same template.
  */
 #include <stdio.h>
 #include <string.h>
@@ -386,6 +386,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 	}
 	json_key(b, "  ", "http_version", d->http_version, 0);
 	json_key(b, "  ", "verdict_why", d->verdict_why, 0);
+	json_key(b, "  ", "fix", d->fix, 0);
 	json_key(b, "  ", "route_tier", d_tier(d), 0);
 	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
 	evbuffer_add_printf(b, "  \"cert_steps\": [");
@@ -405,7 +406,8 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 		    rounds[d->cc_round] : NULL, 0);
 		json_key(b, "    ", "subject", d->cc_subject, 0);
 		json_key(b, "    ", "verdict", d->cc_verdict, 0);
-		json_key(b, "    ", "why", d->cc_why, 1);
+		json_key(b, "    ", "why", d->cc_why, 0);
+		json_key(b, "    ", "fix", d->cc_fix, 1);
 		evbuffer_add_printf(b, "  }\n}\n");
 	} else {
 		evbuffer_add_printf(b, "  \"client_certificate\": null\n}\n");
@@ -625,6 +627,55 @@ static size_t svg_stages(const struct respond_diag *d, struct svg_stage *st, int
 	return n;
 }
 
+/* The legend's entries: a swatch drawn as the picture draws it, and what it means. */
+static const struct {
+	const char *key;      /* data-legend */
+	const char *swatch;   /* SVG inside a 58x22 box */
+	const char *text;
+} diag_legend_items[] = {
+	{ "markers", NULL, "<b>IP:Port</b>, <b>SNI</b>, <b>Host</b>: what can choose, at each "
+	  "moment: the local IP:Port the connection came in on, the host name the ClientHello "
+	  "named (SNI), the request's Host header" },
+	{ "known", "<g class=\"know k-yes\"><rect x=\"1\" y=\"1\" width=\"56\" height=\"20\" "
+	  "rx=\"10\"/><text x=\"29\" y=\"15\" text-anchor=\"middle\">Host</text></g>",
+	  "known: sysbind had it at that moment" },
+	{ "unknown", "<g class=\"know k-no\"><rect x=\"1\" y=\"1\" width=\"56\" height=\"20\" "
+	  "rx=\"10\"/><text x=\"29\" y=\"15\" text-anchor=\"middle\">Host</text></g>",
+	  "unknown: not received yet (the Host header stays encrypted until the handshake "
+	  "is done)" },
+	{ "ignored", "<g class=\"know k-ignored\"><rect x=\"1\" y=\"1\" width=\"56\" "
+	  "height=\"20\" rx=\"10\"/><text x=\"29\" y=\"15\" text-anchor=\"middle\">SNI</text>"
+	  "</g>", "ignored: received, not used to choose the certificate (mode iis7 chooses by "
+	  "IP:Port alone)" },
+	{ "na", "<g class=\"know k-na\"><rect x=\"1\" y=\"1\" width=\"56\" height=\"20\" "
+	  "rx=\"10\"/><text x=\"29\" y=\"15\" text-anchor=\"middle\">SNI</text></g>",
+	  "not applicable: plain http has no TLS, so no SNI" },
+	{ "bracket", "<g class=\"mismatch\"><path class=\"br\" d=\"M4 3 H20 V19 H4\"/>"
+	  "<circle cx=\"20\" cy=\"11\" r=\"7\"/><path class=\"x\" d=\"M17 8 l6 6 M23 8 l-6 6\"/>"
+	  "</g>", "red bracket: joins the certificate sent to the host the client asked for, "
+	  "when the certificate does not name that host (name-mismatch)" },
+	{ "bad", "<g class=\"bad\"><rect class=\"box\" x=\"2\" y=\"2\" width=\"54\" "
+	  "height=\"18\" rx=\"4\"/></g>", "red box: a moment that went wrong (the certificate, "
+	  "the Host it does not name, a verdict a client warns about)" },
+};
+
+/* The key to the picture's markers, under it. */
+static void diag_legend(struct evbuffer *b)
+{
+	size_t i;
+
+	evbuffer_add_printf(b, "<ul id=\"legend\" class=\"legend\">\n");
+	for (i = 0; i < sizeof(diag_legend_items) / sizeof(diag_legend_items[0]); i++) {
+		evbuffer_add_printf(b, "<li data-legend=\"%s\">", diag_legend_items[i].key);
+		if (diag_legend_items[i].swatch != NULL)
+			evbuffer_add_printf(b, "<svg class=\"sw\" width=\"58\" height=\"22\" "
+			    "viewBox=\"0 0 58 22\" aria-hidden=\"true\">%s</svg> ",
+			    diag_legend_items[i].swatch);
+		evbuffer_add_printf(b, "<span>%s</span></li>\n", diag_legend_items[i].text);
+	}
+	evbuffer_add_printf(b, "</ul>\n");
+}
+
 static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 {
 	struct svg_stage st[10];
@@ -700,7 +751,9 @@ static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 		}
 		evbuffer_add_printf(b, "</text></g>\n");
 	}
-	evbuffer_add_printf(b, "</svg>\n<figcaption>Each box is one moment of the connection; "
+	evbuffer_add_printf(b, "</svg>\n");
+	diag_legend(b);
+	evbuffer_add_printf(b, "<figcaption>Each box is one moment of the connection; "
 	    "the pills say what sysbind knew then. The certificate is chosen at the "
 	    "ClientHello, before the Host header can be read.</figcaption>\n</figure>\n");
 }
@@ -734,23 +787,27 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	    "#decision-path .axis{stroke:#999;stroke-width:3}\n"
 	    "#decision-path .axis-head{fill:#999}\n"
 	    "#decision-path .node{fill:#5a7;stroke:#fff;stroke-width:2}\n"
-	    "#decision-path .box{fill:#f3f8f3;stroke:#5a7;stroke-width:1.5}\n"
+	    "figure.path .box{fill:#f3f8f3;stroke:#5a7;stroke-width:1.5}\n"
 	    "#decision-path .bad .node{fill:#c33}\n"
-	    "#decision-path .bad .box{fill:#fbe9e9;stroke:#c33;stroke-width:2.5}\n"
+	    "figure.path .bad .box{fill:#fbe9e9;stroke:#c33;stroke-width:2.5}\n"
 	    "#decision-path .t{font-weight:bold;fill:#222}\n"
 	    "#decision-path .l{fill:#222;font-family:monospace;font-size:12.5px}\n"
 	    "#decision-path .l2{fill:#555;font-size:12px}\n"
-	    "#decision-path .know text{font-size:11px}\n"
-	    "#decision-path .k-yes rect{fill:#3a3}#decision-path .k-yes text{fill:#fff}\n"
-	    "#decision-path .k-no rect{fill:#fff;stroke:#aaa;stroke-dasharray:3 2}"
-	    "#decision-path .k-no text{fill:#999}\n"
-	    "#decision-path .k-ignored rect{fill:#f5c542}#decision-path .k-ignored text{fill:#333;"
+	    "figure.path .know text{font-size:11px}\n"
+	    "figure.path .k-yes rect{fill:#3a3}figure.path .k-yes text{fill:#fff}\n"
+	    "figure.path .k-no rect{fill:#fff;stroke:#aaa;stroke-dasharray:3 2}"
+	    "figure.path .k-no text{fill:#999}\n"
+	    "figure.path .k-ignored rect{fill:#f5c542}figure.path .k-ignored text{fill:#333;"
 	    "text-decoration:line-through}\n"
-	    "#decision-path .k-na rect{fill:#eee}#decision-path .k-na text{fill:#bbb}\n"
-	    "#decision-path .mismatch .br{fill:none;stroke:#c33;stroke-width:3}\n"
-	    "#decision-path .mismatch circle{fill:#c33}\n"
-	    "#decision-path .mismatch .x{stroke:#fff;stroke-width:2.5}\n"
+	    "figure.path .k-na rect{fill:#eee}figure.path .k-na text{fill:#bbb}\n"
+	    "figure.path .mismatch .br{fill:none;stroke:#c33;stroke-width:3}\n"
+	    "figure.path .mismatch circle{fill:#c33}\n"
+	    "figure.path .mismatch .x{stroke:#fff;stroke-width:2.5}\n"
 	    "#decision-path .mismatch .mm{fill:#c33;font-weight:bold;font-size:12.5px}\n"
+	    ".legend{list-style:none;padding:0;margin:.5em 0;font-size:.9em;color:#333}\n"
+	    ".legend li{display:flex;align-items:center;gap:.6em;margin:.25em 0}\n"
+	    ".legend .sw{flex:none;font-family:sans-serif}\n"
+	    ".fix{padding:.5em 1em;border-left:4px solid #36c;background:#eef3fb}\n"
 	    "</style></head><body>\n<h1>sysbind diagnostic page</h1>\n");
 	evbuffer_add_printf(b, "<p class=\"verdict %s\">Verdict: <b>", ok ? "ok" : "bad");
 	html_str(b, d_verdict(d));
@@ -760,6 +817,11 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		html_str(b, d->verdict_why);
 	}
 	evbuffer_add_printf(b, "</p>\n");
+	if (d->fix != NULL) {
+		evbuffer_add_printf(b, "<p class=\"fix\" id=\"fix\"><b>How to fix:</b> ");
+		html_str(b, d->fix);
+		evbuffer_add_printf(b, "</p>\n");
+	}
 	diag_svg(b, d);
 	evbuffer_add_printf(b, "<ol class=\"tl\">\n");
 
@@ -893,6 +955,11 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		if (d->cc_why != NULL) {
 			evbuffer_add_printf(b, "</p><p class=\"when\">");
 			html_str(b, d->cc_why);
+		}
+		if (d->cc_fix != NULL) {
+			evbuffer_add_printf(b, "</p><p class=\"fix\" id=\"cc-fix\"><b>For TLS 1.3 and "
+			    "HTTP/2 clients</b>, which cannot be asked by a renegotiation: ");
+			html_str(b, d->cc_fix);
 		}
 		evbuffer_add_printf(b, "</p></li>\n");
 	}

@@ -45,7 +45,7 @@ struct tlsctx {
 	size_t              ncerts;
 };
 
-/* Windows Server 2022's default cipher suite order (reference §D; the NULL suites are
+/* Windows Server 2022's default cipher suite order (the NULL suites are
  * used only when an application asks, so not here; DES-CBC3-SHA stays in the string, but
  * Debian 12's OpenSSL has no 3DES suite, and a name it lacks is skipped).  Security level 0: OpenSSL refuses
  * TLS 1.0 and 1.1 (their SHA-1 signatures) at any higher level. */

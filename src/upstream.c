@@ -890,7 +890,7 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 	b->busy = 1;
 	if (x->state == XS_CONNECTING) {
 		if (what & EV_TIMEOUT) {
-			/* unreachable within backend_connect_timeout: as a refused backend (§5) */
+			/* unreachable within backend_connect_timeout: as a refused backend (503) */
 			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
 			    x->be->addr->name, x->pool->cfg->backend_connect_timeout);
 			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_SEM_TIMEOUT, why);

@@ -705,14 +705,24 @@ cc_predict(const struct conf *cfg, struct cc_prediction *p)
 	}
 	p->fix[0] = '\0';
 	if (never && !(p->access & CONF_ACCESS_NEGOTIATE_CERT))
-		snprintf(p->fix, sizeof(p->fix), "clientcertnegotiation = enable in [sslcert %s] "
-		    "(the handshake asks for the certificate), or add SslNegotiateCert to the path's "
-		    "ssl_flags (a TLS 1.2 renegotiation asks for it)", p->entry->name);
+		views_cc_fix(VIEWS_CC_FIX_NEVER_ASKED, p->entry->name, p->fix, sizeof(p->fix));
 	else if (bad13)
-		snprintf(p->fix, sizeof(p->fix), "clientcertnegotiation = enable in [sslcert %s] "
-		    "(the first handshake asks for the certificate, so TLS 1.3 and HTTP/2 clients "
-		    "send it), or disabletls13 = enable there (TLS 1.2 renegotiates; HTTP/2 browsers "
-		    "retry over HTTP/1.1)", p->entry->name);
+		views_cc_fix(VIEWS_CC_FIX_TLS13, p->entry->name, p->fix, sizeof(p->fix));
+}
+
+const char *
+views_cc_fix(enum views_cc_fix kind, const char *entry, char *buf, size_t len)
+{
+	if (kind == VIEWS_CC_FIX_NEVER_ASKED)
+		snprintf(buf, len, "clientcertnegotiation = enable in [sslcert %s] (the handshake "
+		    "asks for the certificate), or add SslNegotiateCert to the path's ssl_flags (a "
+		    "TLS 1.2 renegotiation asks for it)", entry);
+	else
+		snprintf(buf, len, "clientcertnegotiation = enable in [sslcert %s] (the first "
+		    "handshake asks for the certificate, so TLS 1.3 and HTTP/2 clients send it), or "
+		    "disabletls13 = enable there (TLS 1.2 renegotiates; HTTP/2 browsers retry over "
+		    "HTTP/1.1)", entry);
+	return buf;
 }
 
 /* Whether a site's flags, or any of its paths', ask for client certificates. */
@@ -936,9 +946,90 @@ struct prediction {
 	struct cert_choice choice;
 	const struct cert *cert;     /* NULL: no certificate (handshake fails or unknown) */
 	const char        *verdict;  /* certstore_verdict_name(), "n/a" or "unknown" */
+	int                v;        /* the enum cert_verdict named; -1: "n/a" or "unknown" */
 	char               why[768];
 	int                error;    /* a client error: counts for the exit status */
 };
+
+/* ---- how to fix a verdict ---- */
+
+/* How a new certificate gets to the entry that chose this one, after a blank: netsh's
+ * command and the key here, or the CCS file to replace.  "" when no entry chose. */
+static void
+fix_rebind(const struct cert_choice *ch, char *buf, size_t len)
+{
+	const char *e = ch != NULL && ch->entry != NULL ? ch->entry->name : NULL;
+	const char *kind = ch != NULL && ch->step == CERT_STEP_HOSTNAMEPORT ? "hostnameport" :
+	    "ipport";
+
+	if (e == NULL)
+		snprintf(buf, len, "%s", "");
+	else if (ch->step == CERT_STEP_CCS)
+		snprintf(buf, len, " in the Central Certificate Store directory of [sslcert %s] "
+		    "(replace %s)", e, ch->ccs_file);
+	else
+		snprintf(buf, len, " to %s %s (netsh http update sslcert %s=%s "
+		    "certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or "
+		    "certhash = in [sslcert %s])", kind, e, kind, e, e);
+}
+
+const char *
+views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch, const char *host,
+    int sni_sent, unsigned port, enum conf_mode mode, char *buf, size_t len)
+{
+	char to[2 * BINDING_HOST_MAX + 256], sni[2 * BINDING_HOST_MAX + 160];
+	const char *h = host != NULL && *host != '\0' ? host : NULL;
+
+	if (len == 0)
+		return buf;
+	fix_rebind(ch, to, sizeof(to));
+	/* an SNI binding serves host alone, whatever the IP:Port's certificate is, but only
+	 * to a client that names it */
+	if (h != NULL && sni_sent)
+		snprintf(sni, sizeof(sni), ", or add an SNI binding for %s (%snetsh http add "
+		    "sslcert hostnameport=%s:%u certhash=<thumbprint> appid=<guid> "
+		    "certstorename=MY; in sysbind.ini: [sslcert %s:%u])", h,
+		    mode == CONF_MODE_IIS8 ? "" : "mode = iis8, then ", h, port, h, port);
+	else
+		sni[0] = '\0';
+	switch (v) {
+	case VERDICT_OK:
+		snprintf(buf, len, "none needed: a client accepts this certificate");
+		break;
+	case VERDICT_NAME_MISMATCH:
+		if (ch != NULL && ch->step == CERT_STEP_CCS)
+			snprintf(buf, len, "put a certificate that names %s in the Central Certificate "
+			    "Store directory of [sslcert %s] as %s.pfx (it served %s)",
+			    h != NULL ? h : "the host", ch->entry->name, h != NULL ? h : "HOST",
+			    ch->ccs_file);
+		else if (ch != NULL && ch->step == CERT_STEP_HOSTNAMEPORT)
+			snprintf(buf, len, "bind a certificate that names %s%s",
+			    h != NULL ? h : "the host", to);
+		else    /* an ipport certificate is every site's on that IP:Port */
+			snprintf(buf, len, "bind a certificate that names %s and every other host "
+			    "served there%s%s", h != NULL ? h : "the host", to, sni);
+		break;
+	case VERDICT_EXPIRED:
+		snprintf(buf, len, "renew the certificate and bind the new one%s", to);
+		break;
+	case VERDICT_NOT_YET_VALID:
+		snprintf(buf, len, "check this machine's and the client's clocks, or bind a "
+		    "certificate valid now%s", to);
+		break;
+	case VERDICT_UNTRUSTED:
+		snprintf(buf, len, "bind a certificate issued by a CA the clients trust%s, or make "
+		    "the clients trust its issuer (import the CA certificate into the browser's or "
+		    "the system's authorities; curl --cacert CA.pem)", to);
+		break;
+	case VERDICT_NO_CERTIFICATE:
+		snprintf(buf, len, "add a certificate binding for port %u: netsh http add sslcert "
+		    "ipport=0.0.0.0:%u certhash=<thumbprint> appid=<guid> (in sysbind.ini: [sslcert "
+		    "0.0.0.0:%u] with certificate =, pfx = or certhash =)%s", port, port, port,
+		    mode == CONF_MODE_IIS8 ? sni : "");
+		break;
+	}
+	return buf;
+}
 
 /* The thumbprint an entry names, as netsh shows it (lowercase, no spaces). */
 static void
@@ -996,6 +1087,7 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 	enum cert_verdict v;
 
 	memset(p, 0, sizeof(*p));
+	p->v = -1;
 	p->site = s;
 	p->b = b;
 	binding_format(b, p->binding, sizeof(p->binding));
@@ -1032,6 +1124,7 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 		    "the handshake fails", p->local, p->sni != NULL ? " with SNI " : " without SNI",
 		    p->sni != NULL ? p->sni : "");
 		p->verdict = certstore_verdict_name(v);
+		p->v = (int)v;
 		p->error = 1;
 		return;
 	}
@@ -1039,6 +1132,7 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 		v = certstore_verdict(p->cert, p->host, cfg->trust_store, now, p->why,
 		    sizeof(p->why));
 		p->verdict = certstore_verdict_name(v);
+		p->v = (int)v;
 		p->error = v != VERDICT_OK;
 	} else {
 		/* No host to check the name against: "" makes certstore_verdict skip the name
@@ -1053,6 +1147,7 @@ predict(const struct conf *cfg, const struct conf_site *s, const struct binding 
 			    "name to check; %.400s", dates);
 		} else {
 			p->verdict = certstore_verdict_name(v);
+			p->v = (int)v;
 			p->error = 1;
 		}
 	}
@@ -1154,6 +1249,7 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
     const struct cc_prediction *cc, size_t ncc)
 {
 	size_t i;
+	char fix[1024];
 
 	fputs("[", out);
 	for (i = 0; i < n; i++) {
@@ -1172,6 +1268,10 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		json_string(out, p[i].verdict);
 		fputs(", \"why\": ", out);
 		json_string(out, p[i].why);
+		fputs(", \"fix\": ", out);
+		json_string(out, p[i].v >= 0 ? views_verdict_fix((enum cert_verdict)p[i].v,
+		    &p[i].choice, p[i].host, p[i].sni != NULL, p[i].b->port, cfg->mode, fix,
+		    sizeof(fix)) : NULL);
 		/* what a browser meets (it sends the binding's host as SNI) on a site that asks
 		 * for client certificates */
 		if (cc_site_asks(cfg, p[i].site) && p[i].sni == p[i].host)
@@ -1235,8 +1335,10 @@ same_outcome(const struct prediction *a, const struct prediction *b)
 /* The problem line for row r (and its twin q, the same binding and family without SNI,
  * when both got the same certificate and verdict). */
 static void
-check_problem(FILE *out, const struct check_row *r, const struct check_row *q)
+check_problem(FILE *out, const struct check_row *r, const struct check_row *q,
+    enum conf_mode mode)
 {
+	char fix[1024];
 	const struct prediction *p = r->p;
 	const char *who = p->host != NULL ? p->host : "any host";
 	const char *how = q != NULL ? "with and without SNI" :
@@ -1251,6 +1353,9 @@ check_problem(FILE *out, const struct check_row *r, const struct check_row *q)
 	else
 		fprintf(out, "%s %s%s is served %s's certificate (%s): %s: %s\n", who, how, fam,
 		    cert_name(p->cert), r->selected_by, p->verdict, p->why);
+	if (p->v >= 0)
+		fprintf(out, "    fix: %s\n", views_verdict_fix((enum cert_verdict)p->v, &p->choice,
+		    p->host, p->sni != NULL, p->b->port, mode, fix, sizeof(fix)));
 }
 
 /* The rows of the table: the two families of a "*" binding merged when they agree. */
@@ -1387,7 +1492,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 					break;
 				}
 			}
-			check_problem(out, &r[i], q);
+			check_problem(out, &r[i], q, cfg->mode);
 		}
 		cc_problems(out, cc, ncc);
 	}

@@ -1,5 +1,5 @@
 /*
- * check_respond — HTTP.SYS's pages byte for byte (lengths of reference §4.2, the full
+ * check_respond — HTTP.SYS's pages byte for byte (HTTP.SYS's lengths, the full
  * Invalid Hostname response), the HTTPERR reasons, the date, and the diagnostic page as
  * JSON (validated and compared exactly, escaping included) and as HTML (escaping).
  */
@@ -357,6 +357,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 		.tls_version = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384",
 		.cert_steps = { "ipport 127.0.0.1:8443: none", "ipport 0.0.0.0:443: found" },
 		.ncert_steps = 2,
+		.fix = "bind a certificate that names sitev2.mysite.com to ipport 0.0.0.0:443",
 	};
 	char *head;
 	char *body = diag_body(&d, 1, 1, &head);
@@ -364,7 +365,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 826\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 908\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -387,6 +388,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"coalesced_sni\": null,\n"
 	    "  \"http_version\": \"HTTP/1.1\",\n"
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
+	    "  \"fix\": \"bind a certificate that names sitev2.mysite.com to ipport 0.0.0.0:443\",\n"
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
 	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"],\n"
@@ -408,6 +410,7 @@ START_TEST(test_respond_diag_json_client_certificate)
 		.cc_flags = "Ssl, SslNegotiateCert, SslRequireCert",
 		.cc_where = "[location App/secure]", .cc_round = DIAG_CC_RENEGOTIATION,
 		.cc_subject = "CN=client.alice", .cc_verdict = "ok", .cc_why = "served \"ok\"",
+		.cc_fix = "clientcertnegotiation = enable in [sslcert 127.0.0.1:443]",
 	};
 	char *head;
 	char *body = diag_body(&d, 1, 0, &head);
@@ -419,8 +422,16 @@ START_TEST(test_respond_diag_json_client_certificate)
 	    "    \"asked_in\": \"renegotiation\",\n"
 	    "    \"subject\": \"CN=client.alice\",\n"
 	    "    \"verdict\": \"ok\",\n"
-	    "    \"why\": \"served \\\"ok\\\"\"\n"
+	    "    \"why\": \"served \\\"ok\\\"\",\n"
+	    "    \"fix\": \"clientcertnegotiation = enable in [sslcert 127.0.0.1:443]\"\n"
 	    "  }\n}\n"));
+	free(body);
+	free(head);
+	/* HTML: the renegotiation's fix for the clients that cannot renegotiate */
+	body = diag_body(&d, 0, 0, &head);
+	ck_assert_ptr_nonnull(strstr(body, "<p class=\"fix\" id=\"cc-fix\"><b>For TLS 1.3 and "
+	    "HTTP/2 clients</b>, which cannot be asked by a renegotiation: clientcertnegotiation "
+	    "= enable in [sslcert 127.0.0.1:443]</p></li>"));
 	free(body);
 	free(head);
 	/* HTML: the timeline's item and the picture's stage */
@@ -527,6 +538,64 @@ END_TEST
 
 /* The picture of the decision path (inline SVG): one group per stage, the knowledge
  * pills, and the mismatch bracket between the certificate and the host. */
+/* The legend under the picture: each marker drawn as the picture draws it (the same
+ * classes), then what it means; the fix under the verdict, escaped; none over plain http. */
+START_TEST(test_respond_diag_html_legend_and_fix)
+{
+	struct respond_diag d = {
+		.site = "MySite V2", .site_id = 2, .binding = "https/127.0.0.1:8443:sitev2.mysite.com",
+		.local = "127.0.0.1:8443", .client = "127.0.0.1:51234", .host = "sitev2.mysite.com",
+		.sni = "sitev2.mysite.com", .mode = CONF_MODE_IIS7, .tls = 1,
+		.verdict = VERDICT_NAME_MISMATCH, .verdict_why = "certificate names sitev1.mysite.com",
+		.fix = "netsh http update sslcert certhash=<thumbprint>",
+	};
+	static const char *keys[] = { "markers", "known", "unknown", "ignored", "na", "bracket",
+	    "bad" };
+	static const char *marks[] = { NULL, "class=\"know k-yes\"", "class=\"know k-no\"",
+	    "class=\"know k-ignored\"", "class=\"know k-na\"", "class=\"mismatch\"><path "
+	    "class=\"br\"", "class=\"bad\"><rect class=\"box\"" };
+	char *head, *body, *legend, *end, *p, *prev;
+	size_t i;
+
+	body = diag_body(&d, 0, 1, &head);
+	ck_assert_ptr_nonnull(strstr(body, "</p>\n<p class=\"fix\" id=\"fix\"><b>How to fix:</b> "
+	    "netsh http update sslcert certhash=&lt;thumbprint&gt;</p>\n<figure"));
+	legend = strstr(body, "<ul id=\"legend\" class=\"legend\">");
+	ck_assert_ptr_nonnull(legend);
+	ck_assert(legend > strstr(body, "</svg>\n"));   /* under the picture, in its figure */
+	ck_assert(legend < strstr(body, "<figcaption>"));
+	end = strstr(legend, "</ul>");
+	ck_assert_ptr_nonnull(end);
+	prev = legend;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "<li data-legend=\"%s\">", keys[i]);
+		p = strstr(prev, want);
+		ck_assert_msg(p != NULL && p < end, "legend item %s", keys[i]);
+		if (marks[i] != NULL)
+			ck_assert_msg(strstr(p, marks[i]) != NULL && strstr(p, marks[i]) <
+			    strstr(p, "</li>"), "legend item %s draws %s", keys[i], marks[i]);
+		prev = p;
+	}
+	ck_assert_ptr_nonnull(strstr(legend, "<b>IP:Port</b>, <b>SNI</b>, <b>Host</b>: "));
+	ck_assert_ptr_nonnull(strstr(legend, "red bracket: joins the certificate sent to the host "
+	    "the client asked for, when the certificate does not name that host (name-mismatch)"));
+	free(body);
+	free(head);
+
+	/* plain http: no verdict, no fix; the legend still explains the markers */
+	d.tls = 0;
+	d.verdict = -1;
+	d.fix = NULL;
+	body = diag_body(&d, 0, 1, &head);
+	ck_assert_ptr_null(strstr(body, "id=\"fix\""));
+	ck_assert_ptr_nonnull(strstr(body, "<li data-legend=\"na\">"));
+	free(body);
+	free(head);
+}
+END_TEST
+
 START_TEST(test_respond_diag_svg_draws_the_two_site_mismatch)
 {
 	const char *sans[] = { "sitev1.mysite.com" };
@@ -658,6 +727,7 @@ static Suite *respond_suite(void)
 	tcase_add_test(tc, test_respond_diag_head_only);
 	tcase_add_test(tc, test_respond_diag_svg_draws_the_two_site_mismatch);
 	tcase_add_test(tc, test_respond_diag_svg_plain_http_and_long_values);
+	tcase_add_test(tc, test_respond_diag_html_legend_and_fix);
 	suite_add_tcase(s, tc);
 	return s;
 }

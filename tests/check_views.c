@@ -357,7 +357,14 @@ START_TEST(test_views_check_two_sites_table)
 	    "client errors:\n"
 	    "  MySite V2 (https/127.0.0.1:8443:sitev2.mysite.com): sitev2.mysite.com with and without SNI "
 	    "is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: "
-	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n");
+	    "certificate names sitev1.mysite.com, not sitev2.mysite.com\n"
+	    "    fix: bind a certificate that names sitev2.mysite.com and every other host served "
+	    "there to ipport 0.0.0.0:8443 (netsh http update sslcert ipport=0.0.0.0:8443 "
+	    "certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash "
+	    "= in [sslcert 0.0.0.0:8443]), or add an SNI binding for sitev2.mysite.com (mode = "
+	    "iis8, then netsh http add sslcert hostnameport=sitev2.mysite.com:8443 "
+	    "certhash=<thumbprint> appid=<guid> certstorename=MY; in sysbind.ini: [sslcert "
+	    "sitev2.mysite.com:8443])\n");
 	free(got);
 	conf_free(cfg);
 }
@@ -466,7 +473,8 @@ END_TEST
 /* The JSON object check writes for one prediction with a certificate. */
 static void
 json_row(char *buf, size_t len, const char *site, int id, const char *binding,
-    const char *sni, const struct cert *c, const char *verdict, const char *why)
+    const char *sni, const struct cert *c, const char *verdict, const char *why,
+    const char *fix)
 {
 	char na[32], sans[256] = "";
 	struct tm tm;
@@ -480,9 +488,10 @@ json_row(char *buf, size_t len, const char *site, int id, const char *binding,
 	snprintf(buf, len, "{\"site\": \"%s\", \"site_id\": %d, \"binding\": \"%s\", "
 	    "\"local\": \"127.0.0.1:8443\", \"sni\": %s%s%s, \"certificate\": {\"subject\": \"%s\", "
 	    "\"sans\": [%s], \"thumbprint\": \"%s\", \"not_after\": \"%s\", "
-	    "\"selected_by\": \"ipport 0.0.0.0:8443\"}, \"verdict\": \"%s\", \"why\": \"%s\"}",
+	    "\"selected_by\": \"ipport 0.0.0.0:8443\"}, \"verdict\": \"%s\", \"why\": \"%s\", "
+	    "\"fix\": \"%s\"}",
 	    site, id, binding, sni ? "\"" : "", sni ? sni : "null", sni ? "\"" : "",
-	    c->subject, sans, c->thumbprint, na, verdict, why);
+	    c->subject, sans, c->thumbprint, na, verdict, why, fix);
 }
 
 START_TEST(test_views_check_two_sites_json)
@@ -493,18 +502,31 @@ START_TEST(test_views_check_two_sites_json)
 	int rc;
 	char *got = capture(cfg, CHECK_JSON, &rc);
 	const char *mm = "certificate names sitev1.mysite.com, not sitev2.mysite.com";
+	const char *okfix = "none needed: a client accepts this certificate";
+	const char *mmfix = "bind a certificate that names sitev2.mysite.com and every other "
+	    "host served there to ipport 0.0.0.0:8443 (netsh http update sslcert "
+	    "ipport=0.0.0.0:8443 certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate "
+	    "=, pfx = or certhash = in [sslcert 0.0.0.0:8443]), or add an SNI binding for "
+	    "sitev2.mysite.com (mode = iis8, then netsh http add sslcert "
+	    "hostnameport=sitev2.mysite.com:8443 certhash=<thumbprint> appid=<guid> "
+	    "certstorename=MY; in sysbind.ini: [sslcert sitev2.mysite.com:8443])";
+	/* a client without SNI: an SNI binding would not reach it */
+	const char *mmfix_nosni = "bind a certificate that names sitev2.mysite.com and every "
+	    "other host served there to ipport 0.0.0.0:8443 (netsh http update sslcert "
+	    "ipport=0.0.0.0:8443 certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate "
+	    "=, pfx = or certhash = in [sslcert 0.0.0.0:8443])";
 
 	ck_assert_int_eq(rc, 2);
 	ck_assert_int_eq(certstore_verdict(c, "sitev1.mysite.com", cfg->trust_store, time(NULL),
 	    okwhy, sizeof(okwhy)), VERDICT_OK);
 	json_row(r[0], sizeof(r[0]), "MySite V1", 1, "https/127.0.0.1:8443:sitev1.mysite.com",
-	    "sitev1.mysite.com", c, "ok", okwhy);
+	    "sitev1.mysite.com", c, "ok", okwhy, okfix);
 	json_row(r[1], sizeof(r[1]), "MySite V1", 1, "https/127.0.0.1:8443:sitev1.mysite.com", NULL, c,
-	    "ok", okwhy);
+	    "ok", okwhy, okfix);
 	json_row(r[2], sizeof(r[2]), "MySite V2", 2, "https/127.0.0.1:8443:sitev2.mysite.com",
-	    "sitev2.mysite.com", c, "name-mismatch", mm);
+	    "sitev2.mysite.com", c, "name-mismatch", mm, mmfix);
 	json_row(r[3], sizeof(r[3]), "MySite V2", 2, "https/127.0.0.1:8443:sitev2.mysite.com", NULL, c,
-	    "name-mismatch", mm);
+	    "name-mismatch", mm, mmfix_nosni);
 	snprintf(want, sizeof(want), "[\n  %s,\n  %s,\n  %s,\n  %s\n]\n", r[0], r[1], r[2], r[3]);
 	assert_text(got, want);
 	free(got);
@@ -547,10 +569,13 @@ START_TEST(test_views_check_no_certificate_is_an_error)
 	    "certificate: the handshake fails (no-certificate)\n"));
 	ck_assert_ptr_nonnull(strstr(json, "\"sni\": null, \"certificate\": null, "
 	    "\"verdict\": \"no-certificate\", \"why\": \"no certificate binding matches "
-	    "0.0.0.0:8443 without SNI: the handshake fails\"}"));
+	    "0.0.0.0:8443 without SNI: the handshake fails\", \"fix\": \"add a certificate "
+	    "binding for port 8443: netsh http add sslcert ipport=0.0.0.0:8443 "
+	    "certhash=<thumbprint> appid=<guid> (in sysbind.ini: [sslcert 0.0.0.0:8443] with "
+	    "certificate =, pfx = or certhash =)\"}"));
 	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": null, "
 	    "\"certificate\": null, \"verdict\": \"no-certificate\", \"why\": \"no certificate "
-	    "binding matches [::]:8443 without SNI: the handshake fails\"}"));
+	    "binding matches [::]:8443 without SNI: the handshake fails\", \"fix\": \"add a "));
 	free(got);
 	free(json);
 	conf_free(cfg);
@@ -589,6 +614,66 @@ START_TEST(test_views_check_blank_host_is_not_an_error)
 }
 END_TEST
 
+/* One concrete line per verdict, naming the entry that chose and how to rebind it: the
+ * words `check` and the diagnostic page share. */
+START_TEST(test_views_verdict_fix_each_verdict)
+{
+	struct conf_sslcert e;
+	struct cert_choice ch;
+	char buf[1024];
+
+	memset(&e, 0, sizeof(e));
+	memset(&ch, 0, sizeof(ch));
+	e.name = "0.0.0.0:443";
+	ch.entry = &e;
+	ch.step = CERT_STEP_IPPORT_WILDCARD;
+	ck_assert_str_eq(views_verdict_fix(VERDICT_OK, &ch, "a.test", 1, 443, CONF_MODE_IIS7,
+	    buf, sizeof(buf)), "none needed: a client accepts this certificate");
+	ck_assert_str_eq(views_verdict_fix(VERDICT_EXPIRED, &ch, "a.test", 1, 443,
+	    CONF_MODE_IIS7, buf, sizeof(buf)), "renew the certificate and bind the new one to "
+	    "ipport 0.0.0.0:443 (netsh http update sslcert ipport=0.0.0.0:443 "
+	    "certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash "
+	    "= in [sslcert 0.0.0.0:443])");
+	ck_assert_ptr_eq(strstr(views_verdict_fix(VERDICT_NOT_YET_VALID, &ch, "a.test", 1, 443,
+	    CONF_MODE_IIS7, buf, sizeof(buf)), "check this machine's and the client's clocks, "
+	    "or bind a certificate valid now to ipport 0.0.0.0:443 "), buf);
+	ck_assert_ptr_nonnull(strstr(views_verdict_fix(VERDICT_UNTRUSTED, &ch, "a.test", 1, 443,
+	    CONF_MODE_IIS7, buf, sizeof(buf)), ", or make the clients trust its issuer "
+	    "(import the CA certificate into the browser's or the system's authorities; curl "
+	    "--cacert CA.pem)"));
+	/* iis8: the SNI binding for the host needs no mode change */
+	ck_assert_ptr_nonnull(strstr(views_verdict_fix(VERDICT_NAME_MISMATCH, &ch, "a.test", 1,
+	    443, CONF_MODE_IIS8, buf, sizeof(buf)), ", or add an SNI binding for a.test (netsh "
+	    "http add sslcert hostnameport=a.test:443 "));
+	/* a hostnameport entry that chose a certificate not naming the host: rebind it */
+	e.name = "a.test:443";
+	ch.step = CERT_STEP_HOSTNAMEPORT;
+	ck_assert_str_eq(views_verdict_fix(VERDICT_NAME_MISMATCH, &ch, "a.test", 1, 443,
+	    CONF_MODE_IIS8, buf, sizeof(buf)), "bind a certificate that names a.test to "
+	    "hostnameport a.test:443 (netsh http update sslcert hostnameport=a.test:443 "
+	    "certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash "
+	    "= in [sslcert a.test:443])");
+	/* ccs: the file to put in the store */
+	e.name = "ccs:443";
+	ch.step = CERT_STEP_CCS;
+	snprintf(ch.ccs_file, sizeof(ch.ccs_file), "_.test.pfx");
+	ck_assert_str_eq(views_verdict_fix(VERDICT_NAME_MISMATCH, &ch, "a.test", 1, 443,
+	    CONF_MODE_IIS8, buf, sizeof(buf)), "put a certificate that names a.test in the "
+	    "Central Certificate Store directory of [sslcert ccs:443] as a.test.pfx (it served "
+	    "_.test.pfx)");
+	/* no entry at all: which one to add; the SNI one only for a client that sends SNI */
+	ck_assert_str_eq(views_verdict_fix(VERDICT_NO_CERTIFICATE, NULL, "a.test", 0, 443,
+	    CONF_MODE_IIS8, buf, sizeof(buf)), "add a certificate binding for port 443: netsh "
+	    "http add sslcert ipport=0.0.0.0:443 certhash=<thumbprint> appid=<guid> (in "
+	    "sysbind.ini: [sslcert 0.0.0.0:443] with certificate =, pfx = or certhash =)");
+	ck_assert_ptr_nonnull(strstr(views_verdict_fix(VERDICT_NO_CERTIFICATE, NULL, "a.test", 1,
+	    443, CONF_MODE_IIS8, buf, sizeof(buf)), "), or add an SNI binding for a.test "));
+	/* a buffer too small is cut, never overrun */
+	ck_assert_str_eq(views_verdict_fix(VERDICT_OK, NULL, NULL, 0, 443, CONF_MODE_IIS7, buf,
+	    8), "none ne");
+}
+END_TEST
+
 /*
  * A "*" binding listens on 0.0.0.0 and [::]: clients of each family get the entry of
  * their own wildcard (issue 12 item 5).  Different certificates: two rows and the
@@ -619,7 +704,14 @@ START_TEST(test_views_check_both_families)
 	    "client errors:\n"
 	    "  V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com with and without SNI over "
 	    "IPv6 is served sitev2.mysite.com's certificate (ipport [::]:8443): name-mismatch: "
-	    "certificate names sitev2.mysite.com, not sitev1.mysite.com\n");
+	    "certificate names sitev2.mysite.com, not sitev1.mysite.com\n"
+	    "    fix: bind a certificate that names sitev1.mysite.com and every other host served "
+	    "there to ipport [::]:8443 (netsh http update sslcert ipport=[::]:8443 "
+	    "certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash "
+	    "= in [sslcert [::]:8443]), or add an SNI binding for sitev1.mysite.com (mode = "
+	    "iis8, then netsh http add sslcert hostnameport=sitev1.mysite.com:8443 "
+	    "certhash=<thumbprint> appid=<guid> certstorename=MY; in sysbind.ini: [sslcert "
+	    "sitev1.mysite.com:8443])\n");
 	json = capture(cfg, CHECK_JSON, NULL);
 	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": \"sitev1.mysite.com\""));
 	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"0.0.0.0:8443\", \"sni\": null"));
@@ -1683,6 +1775,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_check_no_certificate_is_an_error);
 	tcase_add_test(tc, test_views_check_blank_host_is_not_an_error);
 	tcase_add_test(tc, test_views_check_both_families);
+	tcase_add_test(tc, test_views_verdict_fix_each_verdict);
 	tcase_add_test(tc, test_views_check_certificate_not_available);
 	tcase_add_test(tc, test_views_explain_two_sites_mismatch);
 	tcase_add_test(tc, test_views_explain_iis8_sni_used_and_missing);

@@ -5,6 +5,10 @@
  * is rendered, what a click at each stage would hit, and, from a screenshot of the page,
  * which colours were actually painted on each stage box and along the mismatch bracket.
  *
+ * The legend under the picture and the "How to fix" line are checked the same way: laid
+ * out where they should be, their text rendered, each legend swatch painted in the colour
+ * of the marker it explains.
+ *
  * sbLayout() (after the page has loaded, its fonts too, and two frames were drawn) and
  * sbPaint(pngDataUrl) each return lines "key=value"; values are printable ASCII, any other
  * character written as &#N;.  sbLayout keeps the geometry sbPaint needs in window.sbGeo.
@@ -13,6 +17,10 @@
 	'use strict';
 	var RED = [204, 51, 51];     /* #c33: bad stages, the mismatch bracket */
 	var GREEN = [85, 170, 119];  /* #5a7: the other stages */
+	/* the legend's swatches: each pixel is named by the nearest of these */
+	var PALETTE = { green: [51, 170, 51], yellow: [245, 197, 66], red: [204, 51, 51],
+	    grey: [238, 238, 238], white: [255, 255, 255], dash: [170, 170, 170],
+	    text: [34, 34, 34], pink: [251, 233, 233] };
 
 	function clean(v) {
 		return String(v).replace(/[^\x20-\x7e]|["\\]/g, function (c) {
@@ -59,6 +67,36 @@
 		o.put('viewport', innerWidth + 'x' + innerHeight);
 		var h1 = document.querySelector('h1');
 		o.put('h1', h1 && visible(h1) ? h1.innerText : '');
+		/* the fix line, and the client-certificate stage's */
+		['fix', 'cc-fix'].forEach(function (id) {
+			var el = document.getElementById(id);
+			o.put(id + '.present', el !== null);
+			if (el === null)
+				return;
+			o.put(id + '.visible', visible(el));
+			o.put(id + '.box', fmt(box(el)));
+			o.put(id + '.text', el.innerText.replace(/\s+/g, ' ').trim());
+			geo[id] = box(el);
+		});
+		/* the legend: its items in order, each one's text and its swatch */
+		var lg = document.getElementById('legend');
+		o.put('legend.visible', lg !== null && visible(lg));
+		geo.legend = [];
+		if (lg !== null) {
+			var items = Array.prototype.slice.call(lg.querySelectorAll('li'));
+			o.put('legend.box', fmt(box(lg)));
+			o.put('legend.items', items.filter(visible).map(function (li) {
+				return li.dataset.legend;
+			}).join(' '));
+			items.forEach(function (li) {
+				var k = 'legend.' + li.dataset.legend, sw = li.querySelector('svg.sw');
+				o.put(k + '.text', li.innerText.replace(/\s+/g, ' ').trim());
+				if (sw !== null) {
+					o.put(k + '.swatch', visible(sw) ? fmt(box(sw)) : 'hidden');
+					geo.legend.push({ key: k, box: box(sw) });
+				}
+			});
+		}
 		svg = document.getElementById('decision-path');
 		o.put('svg.visible', svg !== null && visible(svg));
 		if (svg === null)
@@ -155,6 +193,38 @@
 		}
 		if (!geo || !geo.svg)
 			return o.text();
+		/* each legend swatch: the share of its pixels nearest each colour, the two most
+		 * painted first ("green 61% white 30%") */
+		(geo.legend || []).forEach(function (sw) {
+			var b = sw.box, n = 0, count = {}, x, y, k, best, d, i, names;
+			for (y = Math.ceil(b.y); y < b.y + b.h; y++)
+				for (x = Math.ceil(b.x); x < b.x + b.w; x++) {
+					if (x >= w || y >= h)
+						continue;
+					i = (y * w + x) * 4; best = null;
+					for (k in PALETTE) {
+						d = Math.abs(px[i] - PALETTE[k][0]) + Math.abs(px[i + 1] - PALETTE[k][1]) +
+						    Math.abs(px[i + 2] - PALETTE[k][2]);
+						if (best === null || d < best.d)
+							best = { k: k, d: d };
+					}
+					count[best.k] = (count[best.k] || 0) + 1; n++;
+				}
+			names = Object.keys(count).sort(function (a, c) { return count[c] - count[a]; });
+			o.put(sw.key + '.paint', names.slice(0, 2).map(function (k) {
+				return k + ' ' + Math.round(100 * count[k] / n) + '%';
+			}).join(' '));
+		});
+		/* text ink in the fix line */
+		['fix', 'cc-fix'].forEach(function (id) {
+			var b = geo[id], x, y, ink = 0;
+			if (!b)
+				return;
+			for (y = Math.ceil(b.y); y < b.y + b.h && y < h; y++)
+				for (x = Math.ceil(b.x); x < b.x + b.w && x < w; x++)
+					if (dark(x, y)) ink++;
+			o.put(id + '.ink', ink);
+		});
 		geo.stages.forEach(function (st) {
 			var b = st.box, x, y, ink = 0;
 			o.put(st.key + '.outline', 'red ' + outline(b, RED) + '% green ' + outline(b, GREEN) + '%');

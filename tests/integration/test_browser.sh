@@ -4,7 +4,8 @@
 # warning.  The page must draw the decision path: a stage for the accept, the ClientHello
 # (SNI ignored), the certificate (CN=sitev1.mysite.com), the handshake, the decrypted Host
 # (sitev2.mysite.com), the site, the verdict, and the mismatch bracket joining the
-# certificate to the host.
+# certificate to the host; above the picture the line saying how to fix the verdict, under
+# it a legend of the markers, each swatch painted in its marker's colour.
 #
 # What is checked is what Chromium rendered, not the server's markup: driven through the
 # DevTools protocol (cdp.sh), diag-page.js reports after load which elements are visible,
@@ -120,6 +121,30 @@ expect_eq "... and joins the certificate stage to the Host stage" "$(fact two mi
 at_least "... its bar is painted red all the way (% of pixel rows)" "$(fact two mismatch.bar_painted | cut -d% -f1)" 95
 expect_eq "... and its label says which names differ" "$(fact two mismatch.text)" \
 	"&#215; name mismatch: the certificate names sitev1.mysite.com, the client asked for sitev2.mysite.com"
+# The fix, one line under the verdict and above the picture: concrete for this binding.
+expect_eq "the fix line is laid out above the picture" \
+	"$(fact two fix.visible) $(awk -F, -v s="$(fact two svg.box)" 'BEGIN { split(s, v, ",") } { print ($2 + $4 <= v[2]) }' <<<"$(fact two fix.box)")" "true 1"
+expect_contains "... it binds a certificate naming sitev2 to the ipport entry that chose" "$(fact two fix.text)" \
+	"How to fix: bind a certificate that names sitev2.mysite.com and every other host served there to ipport 0.0.0.0:$P (netsh http update sslcert ipport=0.0.0.0:$P certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash = in [sslcert 0.0.0.0:$P])"
+expect_contains "... or gives sitev2 an SNI binding" "$(fact two fix.text)" \
+	", or add an SNI binding for sitev2.mysite.com (mode = iis8, then netsh http add sslcert hostnameport=sitev2.mysite.com:$P "
+at_least "... its text is painted" "$(fact two fix.ink)" 300
+# The legend under the picture: every marker, drawn in the colour the picture uses for it.
+expect_eq "the legend is laid out under the picture, every item visible, in order" \
+	"$(fact two legend.visible) $(awk -F, -v s="$(fact two svg.box)" 'BEGIN { split(s, v, ",") } { print ($2 >= v[2] + v[4]) }' <<<"$(fact two legend.box)") $(fact two legend.items)" \
+	"true 1 markers known unknown ignored na bracket bad"
+expect_eq "... it names the three markers" "$(fact two legend.markers.text)" \
+	"IP:Port, SNI, Host: what can choose, at each moment: the local IP:Port the connection came in on, the host name the ClientHello named (SNI), the request's Host header"
+expect_contains "... a known marker: green" "$(fact two legend.known.text) / $(fact two legend.known.paint)" "known: sysbind had it at that moment / green "
+expect_contains "... an unknown one: blank" "$(fact two legend.unknown.text) / $(fact two legend.unknown.paint)" "unknown: not received yet (the Host header stays encrypted until the handshake is done) / white "
+expect_contains "... an ignored one: yellow" "$(fact two legend.ignored.text) / $(fact two legend.ignored.paint)" "ignored: received, not used to choose the certificate (mode iis7 chooses by IP:Port alone) / yellow "
+expect_contains "... not applicable: grey" "$(fact two legend.na.text) / $(fact two legend.na.paint)" "not applicable: plain http has no TLS, so no SNI / grey "
+expect_contains "... the red bracket: red, and what it joins" "$(fact two legend.bracket.text) / $(fact two legend.bracket.paint)" \
+	"red bracket: joins the certificate sent to the host the client asked for, when the certificate does not name that host (name-mismatch) / "
+expect_contains "... the red box" "$(fact two legend.bad.text)" "red box: a moment that went wrong"
+for k in bracket bad; do
+	expect_contains "... the $k swatch is painted red" "$(fact two legend.$k.paint)" "red "
+done
 
 mkdir -p "$SB_BUILD/artifacts"
 shot="$SB_BUILD/artifacts/diag-two-sites.png"
@@ -132,10 +157,12 @@ else
 fi
 
 # Controls: the same page restyled; the checks above must see the difference.
-render nobar "$URL" '#decision-path .mismatch .br{stroke:none}' || { finish; exit; }
+render nobar "$URL" '#decision-path .mismatch .br{stroke:none} #legend .k-yes rect{fill:none}' || { finish; exit; }
 n=$(fact nobar mismatch.bar_painted | cut -d% -f1)
 if [ -n "$n" ] && [ "$n" -le 5 ]; then ok "control: with the bracket's stroke removed by CSS, its bar is found unpainted ($n%)"
 else not_ok "control: with the bracket's stroke removed by CSS, its bar is found unpainted" "${n:-none}%"; fi
+expect_eq "control: with the legend's known swatch unfilled by CSS, it is found painted white, not green" \
+	"$(fact nobar legend.known.paint | cut -d' ' -f1)" "white"
 render hidden "$URL" '#decision-path{visibility:hidden}' || { finish; exit; }
 expect_eq "control: with the picture hidden by CSS, no stage is visible" "$(fact hidden svg.visible)|$(fact hidden stages)" "false|"
 expect_eq "... no stage text is painted, no outline, no red" \
@@ -149,6 +176,8 @@ expect_eq "... with no mismatch" "$(fact v1 svg.class)" "no-mismatch"
 expect_eq "... no mismatch bracket" "$(fact v1 mismatch.present)" "false"
 expect_eq "... and no red painted anywhere in the picture" "$(fact v1 svg.red_pixels)" "0"
 expect_contains "... its verdict stage says ok" "$(fact v1 stage.verdict.text)" "Verdict: ok"
+expect_eq "... and its fix line says none is needed" "$(fact v1 fix.visible) $(fact v1 fix.text)" \
+	"true How to fix: none needed: a client accepts this certificate"
 at_least "... outlined in green" "$(percent v1 stage.verdict.outline green)" 90
 
 # HTTP/2: Chromium's ALPN offer gets h2 (DevTools' Network.responseReceived says which
@@ -162,7 +191,8 @@ h2js="(async () => {
 		await new Promise(r => addEventListener('load', r, { once: true }));
 	const li = [...document.querySelectorAll('li')].find(e => /Handshake complete/.test(e.innerText));
 	const j = await (await fetch(location.href, { headers: { Accept: 'application/json' } })).json();
-	return 'html=' + (li ? li.innerText.replace(/\\s+/g, ' ').trim() : 'none') + '\\njson=' + j.http_version;
+	return 'html=' + (li ? li.innerText.replace(/\\s+/g, ' ').trim() : 'none') + '\\njson=' + j.http_version +
+	    '\\nfix=' + j.fix;
 })()"
 if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sitev2.mysite.com 127.0.0.1" &&
 	cdp_call Network.enable '{}' && cdp_call Page.navigate "{\"url\":\"$URL\"}" &&
@@ -176,6 +206,8 @@ if cdp_open 1200 1600 --ignore-certificate-errors --host-resolver-rules="MAP sit
 		"$(sed -n 's/^html=//p' "$T/h2.facts")" ", then HTTP/2. Only now can the request be decrypted."
 	expect_eq "... and its JSON, fetched by the page, says http_version HTTP/2" \
 		"$(sed -n 's/^json=//p' "$T/h2.facts")" "HTTP/2"
+	expect_eq "... and the fix the HTML shows, as \"fix\"" "$(sed -n 's/^fix=//p' "$T/h2.facts")" \
+		"$(fact two fix.text | sed 's/^How to fix: //')"
 	fetched=$(grep '"method":"Network.responseReceived"' "$CDP_EVENTS" | grep '"type":"Fetch"' | head -n 1)
 	expect_eq "... over HTTP/2 too" "$(protocol <<<"$fetched")" "h2"
 else
@@ -231,6 +263,9 @@ expect_contains "... and the certificate the client sent" "$(fact second stage.c
 	"the client sent CN=client.alice (ok)"
 expect_eq "... everything known by then: IP:Port, SNI, Host" "$(fact second stage.clientcert.pills)" \
 	"ipport:known sni:ignored host:known"
+expect_eq "... and the timeline's client-certificate step says what TLS 1.3 and HTTP/2 clients need" \
+	"$(fact second cc-fix.visible) $(fact second cc-fix.text)" \
+	"true For TLS 1.3 and HTTP/2 clients, which cannot be asked by a renegotiation: clientcertnegotiation = enable in [sslcert 127.0.0.1:$Q] (the first handshake asks for the certificate, so TLS 1.3 and HTTP/2 clients send it), or disabletls13 = enable there (TLS 1.2 renegotiates; HTTP/2 browsers retry over HTTP/1.1)"
 # HTTP/2 meets the second chicken-and-egg, as Chrome meets IIS: a path that wants a client
 # certificate, asked for over HTTP/2.  The stream is reset with HTTP_1_1_REQUIRED; Chromium
 # retries over HTTP/1.1 on a new connection (TLS 1.2: the binding has disabletls13, else

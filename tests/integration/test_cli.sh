@@ -142,7 +142,8 @@ expect_contains "check ccs: all ok, IPv6 clients too" "$out"$'\n' $'\n4 predicti
 run check -c "$EX/iis8-sni.ini"
 expect_eq "check iis8-sni.ini: exits 1 for sitev2's clients without SNI only" \
 	"$rc $(printf '%s\n' "$out" | sed -n '/^client errors:/,$p' | sed 1d)" \
-	"1   MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com without SNI is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com"
+	"1   MySite V2 (https/*:8443:sitev2.mysite.com): sitev2.mysite.com without SNI is served sitev1.mysite.com's certificate (ipport 0.0.0.0:8443): name-mismatch: certificate names sitev1.mysite.com, not sitev2.mysite.com
+    fix: bind a certificate that names sitev2.mysite.com and every other host served there to ipport 0.0.0.0:8443 (netsh http update sslcert ipport=0.0.0.0:8443 certhash=<thumbprint> appid=<guid>; in sysbind.ini: certificate =, pfx = or certhash = in [sslcert 0.0.0.0:8443])"
 mkdir -p "$T/man"
 ln -s "$SB_ROOT/conf/certs" "$T/man/certs"
 sed -n '/^IIS 7.s story/,/^\.Ed/p' "$SB_ROOT/man/sysbind.8" | sed '1,/^\.Bd/d; /^\.Ed/d' \
@@ -150,6 +151,36 @@ sed -n '/^IIS 7.s story/,/^\.Ed/p' "$SB_ROOT/man/sysbind.8" | sed '1,/^\.Bd/d; /
 (cd "$T/man" && "$SB_BIN" check -c two-sites.ini >"$T/out" 2>"$T/err"); rc=$?
 expect_eq "sysbind(8)'s example: check exits 1, for sitev2's name-mismatch alone" \
 	"$rc $(grep -E '^[0-9]+ predictions?:' "$T/out")" "1 4 predictions: 2 ok, 2 name-mismatch"
+# sysbind.ini(5)'s example: -t accepts it with the demo certificates (its PFX password is
+# mkcerts.sh's).  Its ports (443, 80 on "*") and log directory are the host's: they are moved
+# to free loopback ports and a directory of ours; the certificates, keys, password and every
+# other line are the page's.  The same file with another password is refused, so the check
+# would see a wrong one.
+P5=$(free_port); P5h=$(free_port)
+mkdir -p "$T/man5/log"
+ln -s "$SB_ROOT/conf/certs" "$T/man5/certs"
+sed -n '/^\.Sh EXAMPLES/,/^\.Ed/p' "$SB_ROOT/man/sysbind.ini.5" | sed '1,/^\.Bd/d; /^\.Ed/d' \
+	>"$T/man5/page.ini"
+sed -e "s/\*:443:/127.0.0.1:$P5:/g; s/\*:80:/127.0.0.1:$P5h:/g; s/:443\]/:$P5]/" \
+	-e "s|/var/log/sysbind/|$T/man5/log/|" "$T/man5/page.ini" >"$T/man5/example.ini"
+expect_eq "sysbind.ini(5)'s example: extracted, with its PFX password" \
+	"$(grep -c '^\[' "$T/man5/example.ini") $(grep -c '^pfx_password = sysbind ' "$T/man5/example.ini")" "5 1"
+(cd "$T/man5" && "$SB_BIN" -t -c example.ini >"$T/out" 2>"$T/err"); rc=$?
+expect_eq "sysbind.ini(5)'s example: -t accepts it, with no warning" "$rc $(cat "$T/out" "$T/err")" \
+	"0 configuration file example.ini test is successful"
+sed 's/^pfx_password = sysbind /pfx_password = secret /' "$T/man5/example.ini" >"$T/man5/wrong.ini"
+(cd "$T/man5" && "$SB_BIN" -t -c wrong.ini >"$T/out" 2>"$T/err"); rc=$?
+expect_eq "... and with another PFX password -t refuses it at its pfx line" "$rc $(cat "$T/err")" \
+	"2 wrong.ini:$(grep -n '^pfx = ' "$T/man5/wrong.ini" | cut -d: -f1): certs/sitev2.pfx: wrong password or corrupt PKCS#12 file"
+# certhash without cert_store: a warning at the certhash line, as sysbind.ini(5) says, not
+# an error: -t succeeds and the entry's handshakes fail.
+printf '[sslcert 0.0.0.0:%s]\ncerthash = %s\n[site A]\nid = 1\nbindings = https/*:%s:a.test\n' \
+	"$P5" 0123456789abcdef0123456789abcdef01234567 "$P5" >"$T/man5/nostore.ini"
+(cd "$T/man5" && "$SB_BIN" -t -c nostore.ini >"$T/out" 2>"$T/err"); rc=$?
+expect_eq "certhash without cert_store: -t exits 0 and says it succeeded" "$rc $(cat "$T/out")" \
+	"0 configuration file nostore.ini test is successful"
+expect_eq "... with one warning, at the certhash line" "$(cat "$T/err")" \
+	"nostore.ini:2: warning: [sslcert 0.0.0.0:$P5]: certificate not available: no cert_store in [server] to look the thumbprint up in; a handshake that chooses this entry fails, as HTTP.SYS's does when the bound certificate is missing from the store"
 run explain -c "$EX/iis8-sni.ini" --local '[::1]:8443' --host sitev1.mysite.com --no-sni
 expect_contains "explain over ::1 without SNI: 0.0.0.0 after [::], and why" "$out" \
 	"     step 4 ipport [::]:8443: no entry

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Client certificates by IIS's rules (issue 14, reference httpsys-clientcert-tls.md §A),
+# Client certificates by IIS's rules (issue 14),
 # with real clients: curl --cert over TLS 1.2 (a renegotiation inside the connection asks
 # for the certificate once the URL is known) and TLS 1.3 (no renegotiation: Server 2022
 # resets, Server 2025 answers 500.0), openssl s_client -cert, HTTP/2 (HTTP_1_1_REQUIRED and

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What HTTP.SYS answers itself (reference §4) and what the proxy answers when a backend
-# fails (DESIGN.md §5): Invalid Hostname byte for byte and then close, over http and
+# What HTTP.SYS answers itself and what the proxy answers when a backend
+# fails: Invalid Hostname byte for byte and then close, over http and
 # https; 400 without Host; Request Too Long; 414; 503 for a stopped site; 503 for a
 # refused backend, 504 for a slow one, 502 for a broken one; the HTTPERR log.
 . "$(dirname "$0")/lib.sh"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The two-site story in iis7 mode (DESIGN.md §0, §1.1): two sites on one IP:Port and one
+# The README's two-site story in iis7 mode (§1.1): two sites on one IP:Port and one
 # certificate for sitev1.  A client asking for sitev2 gets sitev1's certificate with or
 # without SNI; curl trusting the demo CA fails on the name; with -k the request reaches
 # site 2's backend.  Then the fix: a certificate naming both sites.  Also TLS versions,

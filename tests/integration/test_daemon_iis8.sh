@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# iis8 mode (DESIGN.md §1.1): hostnameport bindings give each SNI name its own
+# iis8 mode (§1.1): hostnameport bindings give each SNI name its own
 # certificate; a client without SNI gets the 0.0.0.0 fallback, or a refused handshake
 # when there is none; an exact-IP ipport binding wins over SNI; CCS serves <name>.pfx,
 # then _.<parent>.pfx.

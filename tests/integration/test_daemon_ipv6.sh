@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# IPv6 clients of a "*" binding (issue 19, DESIGN.md §1.1 step 4).  HTTP_SERVICE_CONFIG_
+# IPv6 clients of a "*" binding (issue 19, §1.1 step 4).  HTTP_SERVICE_CONFIG_
 # SSL_KEY: 0.0.0.0:port "is applicable to all IPv4 and IPv6 addresses", [::]:port "to all
 # IPv6 addresses".  So with only [sslcert 0.0.0.0:P] a client over ::1 gets that
 # certificate (IIS Express's table, reached as https://localhost over ::1); with both

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proxying (DESIGN.md §5): 100 MiB up and down through TLS while the daemon stays under
+# Proxying: 100 MiB up and down through TLS while the daemon stays under
 # 64 MiB RSS; 1,000 keep-alive requests on one client connection over pooled backend
 # connections; framing (chunked, Content-Length, close-delimited, HEAD, 1xx, 204, 304);
 # hop-by-hop headers; HTTP/1.0 clients; a WebSocket-style 101 tunnel; SIGTERM letting a

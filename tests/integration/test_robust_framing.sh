@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Request framing (RFC 9112, DESIGN.md §5): every ambiguous or malformed request is refused
+# Request framing (RFC 9112): every ambiguous or malformed request is refused
 # with 400 (or the status the RFC allows) and the connection closed, and the backend
 # receives nothing; accepted requests reach it re-serialised, never as the client's bytes.
 # The backend records every byte it receives (--record), so each test asserts exactly

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Per-binding TLS policy (issue 14, reference httpsys-clientcert-tls.md §B and §D): the TLS
+# Per-binding TLS policy (issue 14): the TLS
 # versions and ciphers each [sslcert] entry accepts are exactly those its flags leave
 # (tls_profile server2022 and modern; disablelegacytls, disabletls12, disabletls13, reject,
 # disablehttp2), checked with openssl s_client, curl and testssl.sh; session tickets only
@@ -215,7 +215,7 @@ ts_protos() { grep -E '^ (SSLv[23]|TLS 1(\.[123])?) ' "$1" | sed 's/  */ /g; s/^
 	sed -E 's/(offered|not offered).*/\1/' | tr '\n' ';'; }
 expect_eq "testssl: server2022's protocols" "$(ts_protos "$T/testssl-2022.txt")" \
 	"SSLv2 not offered;SSLv3 not offered;TLS 1 offered;TLS 1.1 offered;TLS 1.2 offered;TLS 1.3 offered;"
-# Windows Server 2022's list (reference §D) for an RSA key: its ECDHE-ECDSA suites need an
+# Windows Server 2022's list for an RSA key: its ECDHE-ECDSA suites need an
 # ECDSA certificate, its NULL suites are never offered by default, and its last one,
 # TLS_RSA_WITH_3DES_EDE_CBC_SHA (x0a), is not in Debian 12's OpenSSL at all
 expect_eq "testssl: server2022's ciphers are Windows' list for an RSA certificate" \
