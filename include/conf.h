@@ -129,6 +129,13 @@ struct conf_site {
 	                               * own, or [server] ssl_flags when it sets none */
 	int             ssl_flags_server; /* 1: the site sets no ssl_flags of its own: its
 	                                   * ssl_flags are the server level's */
+	/* IIS 10 (1709) <hsts>: the Strict-Transport-Security field of the site's https
+	 * answers, and the 301 of its http requests (conf_hsts_value, conf_hsts_location) */
+	int             hsts;                    /* <hsts enabled> */
+	unsigned long   hsts_max_age;            /* max-age, seconds (an IIS uint) */
+	int             hsts_include_subdomains; /* includeSubDomains */
+	int             hsts_preload;            /* preload */
+	int             hsts_redirect_http;      /* redirectHttpToHttps */
 	size_t         *locations;    /* indices into conf->locations of its [location]
 	                               * sections, the longest path first (owned) */
 	size_t          nlocations;
@@ -370,6 +377,13 @@ int conf_switch_enabled(const struct conf_key *k, const void *base);
  * Returns buf.
  */
 const char *conf_access_format(unsigned flags, char *buf, size_t len);
+
+/*
+ * The Strict-Transport-Security field value of site s's https answers, as IIS 10 version
+ * 1709 writes its directives (RFC 6797 §6.1): "max-age=N", then "; includeSubDomains" and
+ * "; preload" when set.  NULL when the site's hsts is off.  Any thread.
+ */
+const char *conf_hsts_value(const struct conf_site *s, char *buf, size_t len);
 
 /*
  * The TLS versions a handshake choosing entry e may use (CONF_TLS1x bits): the profile's

@@ -79,6 +79,29 @@ int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *se
 int respond_diag_msg(struct respond_msg *m, const struct respond_diag *d, int json,
     const char *server, time_t now, int head_only);
 
+/*
+ * IIS 10 (1709)'s answer to an http request of a site with redirectHttpToHttps: 301, no
+ * body (Content-Length: 0), Location, and IIS's headers (Server: Microsoft-IIS/10.0
+ * unless server is empty, X-Powered-By: ASP.NET).  location is borrowed until m is
+ * written.  Returns 0 or -1.
+ */
+int respond_redirect_msg(struct respond_msg *m, const char *location, const char *server,
+    time_t now, int head_only);
+
+/*
+ * The Location of that 301 (iis-docs issue 62: the requested URL with its scheme made
+ * https and its port dropped): "https://" host without its port (a bracketed IPv6
+ * literal stays bracketed) then target (origin-form path and query, kept as sent; "/"
+ * when empty).  Returns 0, or -1 when it does not fit in len.
+ */
+int respond_https_location(const char *host, const char *target, char *out, size_t len);
+
+/* Add the field name: value to m (both borrowed until m is written), before its
+ * Content-Length when it has one (the order IIS's module adds its fields in is not
+ * known; the length last keeps HTTP.SYS's own order intact).  Returns 0, or -1 when m
+ * is full. */
+int respond_msg_add_field(struct respond_msg *m, const char *name, const char *value);
+
 /* Append m as HTTP/1.1; close adds "Connection: close" when m has no Connection field.
  * Returns 0 or -1. */
 int respond_msg_write(const struct respond_msg *m, int close, struct evbuffer *out);
@@ -138,6 +161,10 @@ struct respond_diag {
 	const char *cc_why;         /* the decision, one sentence */
 	const char *cc_fix;         /* what clients that cannot be asked so need (views_cc_fix);
 	                             * NULL: nothing */
+	/* the site's IIS 10 <hsts> policy */
+	const char *hsts;           /* the Strict-Transport-Security value its https answers
+	                             * carry (this one too, when tls); NULL: hsts off */
+	int         hsts_redirect;  /* its http requests are answered 301 to https (port 443) */
 };
 
 /* When a client certificate was asked for (respond_diag.cc_round). */

@@ -338,6 +338,21 @@ static const struct conf_key conf_table[] = {
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the site's TLS and "
 	  "client-certificate policy, as IIS's <access sslFlags>; unset: [server] ssl_flags",
 	  0, SITE(ssl_flags) },
+	{ K_SITE, "hsts", CONF_TYPE_WORD, "off", 0, 0, onoff_words, "hsts enabled", NULL,
+	  "on: every https answer of the site (its backend's, its diagnostic page, IIS's pages) "
+	  "carries Strict-Transport-Security, as IIS 10 version 1709's <hsts>", 0, SITE(hsts) },
+	{ K_SITE, "hsts_max_age", T_NUM, "0", 0, 4294967295UL, NULL, "hsts max-age", NULL,
+	  "the max-age of the Strict-Transport-Security field, in seconds", 0,
+	  SITE(hsts_max_age) },
+	{ K_SITE, "hsts_include_subdomains", CONF_TYPE_WORD, "off", 0, 0, onoff_words,
+	  "hsts includeSubDomains", NULL, "on: the field says includeSubDomains", 0,
+	  SITE(hsts_include_subdomains) },
+	{ K_SITE, "hsts_preload", CONF_TYPE_WORD, "off", 0, 0, onoff_words, "hsts preload", NULL,
+	  "on: the field says preload", 0, SITE(hsts_preload) },
+	{ K_SITE, "hsts_redirect_http", CONF_TYPE_WORD, "off", 0, 0, onoff_words,
+	  "hsts redirectHttpToHttps", NULL, "on: an http request to the site is answered 301 to "
+	  "https://HOST/PATH, its port dropped (IIS sends every one to 443)", 0,
+	  SITE(hsts_redirect_http) },
 
 	{ K_LOC, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the path's TLS and "
@@ -3211,4 +3226,15 @@ int
 conf_http2_offered(const struct conf *c, const struct conf_sslcert *e)
 {
 	return c->http2 && (e == NULL || !(e->flags & CONF_SSL_DISABLE_HTTP2));
+}
+
+const char *
+conf_hsts_value(const struct conf_site *s, char *buf, size_t len)
+{
+	if (s == NULL || !s->hsts)
+		return NULL;
+	snprintf(buf, len, "max-age=%lu%s%s", s->hsts_max_age,
+	    s->hsts_include_subdomains ? "; includeSubDomains" : "",
+	    s->hsts_preload ? "; preload" : "");
+	return buf;
 }

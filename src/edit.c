@@ -969,6 +969,8 @@ enum appcmd_arg {
 	AA_SECTION,        /* list|set config: -section: */
 	AA_SSLFLAGS,       /* set config: /sslFlags: */
 	AA_COMMIT,         /* set config: /commit: */
+	AA_SITE_ATTR,      /* set config -section:system.applicationHost/sites:
+	                    * /[name='SITE'].hsts.ATTR:VALUE (may be repeated) */
 };
 
 /* One appcmd parameter: its prefix (compared case-insensitively, as appcmd does). */
@@ -989,7 +991,25 @@ static const struct {
 	{ "-sslFlags:", AA_SSLFLAGS, AV_SET_CONFIG },
 	{ "/commit:", AA_COMMIT, AV_SET_CONFIG },
 	{ "-commit:", AA_COMMIT, AV_SET_CONFIG },
+	{ "/[", AA_SITE_ATTR, AV_SET_CONFIG },
+	{ "-[", AA_SITE_ATTR, AV_SET_CONFIG },
 };
+
+/* The section IIS 10's <hsts> is set through (iis-docs sites/site/hsts.md's AppCmd.exe
+ * sample), and its attributes: the [site] key each is, whether it is a boolean. */
+#define APPCMD_SITES "system.applicationHost/sites"
+static const struct {
+	const char *attr, *key;
+	int         boolean;
+} appcmd_hsts_attrs[] = {
+	{ "enabled", "hsts", 1 },
+	{ "max-age", "hsts_max_age", 0 },
+	{ "includeSubDomains", "hsts_include_subdomains", 1 },
+	{ "preload", "hsts_preload", 1 },
+	{ "redirectHttpToHttps", "hsts_redirect_http", 1 },
+};
+#define APPCMD_NHSTS (sizeof(appcmd_hsts_attrs) / sizeof(appcmd_hsts_attrs[0]))
+#define APPCMD_SITE_ATTRS_MAX 16
 
 /* The one configuration section appcmd's config commands are emulated for. */
 #define APPCMD_ACCESS "system.webServer/security/access"
@@ -1334,9 +1354,148 @@ done:
 	return rc;
 }
 
+/*
+ * One "[name='SITE'].hsts.ATTR:VALUE" (the leading '/' gone) as appcmd takes it: the site's
+ * name (into name), the [site] key and its value as the file spells it (on/off for a
+ * boolean).  Returns 0, or -1 with appcmd's complaint in msg.
+ */
+static int
+appcmd_site_attr(const char *spec, char *name, size_t namelen, const char **key, char *value,
+    size_t valuelen, char *msg, size_t msglen)
+{
+	const char *p = spec, *end, *attr, *colon, *v;
+	size_t i, alen;
+
+	if (strncasecmp(p, "[name=", 6) != 0 || (p[6] != '\'' && p[6] != '"')) {
+		snprintf(msg, msglen, "Malformed collection indexer; format is "
+		    "[@position,name='value',name2='value2',...].");
+		return -1;
+	}
+	if ((end = strchr(p + 7, p[6])) == NULL || end[1] != ']') {
+		snprintf(msg, msglen, "Malformed collection indexer; format is "
+		    "[@position,name='value',name2='value2',...].");
+		return -1;
+	}
+	snprintf(name, namelen, "%.*s", (int)(end - (p + 7)), p + 7);
+	p = end + 2;
+	if (strncasecmp(p, ".hsts.", 6) != 0 || (colon = strchr(p + 6, ':')) == NULL) {
+		snprintf(msg, msglen, "sysbind emulates the <hsts> attributes of a site in this "
+		    "section: /[name='SITE'].hsts.ATTRIBUTE:VALUE, not \"/%s\"", spec);
+		return -1;
+	}
+	attr = p + 6;
+	alen = (size_t)(colon - attr);
+	for (i = 0; i < APPCMD_NHSTS; i++)
+		if (strlen(appcmd_hsts_attrs[i].attr) == alen &&
+		    strncasecmp(appcmd_hsts_attrs[i].attr, attr, alen) == 0)
+			break;
+	if (i == APPCMD_NHSTS) {
+		snprintf(msg, msglen, "Unknown attribute \"%.*s\".  Replace with one of: enabled, "
+		    "max-age, includeSubDomains, preload, redirectHttpToHttps", (int)alen, attr);
+		return -1;
+	}
+	*key = appcmd_hsts_attrs[i].key;
+	v = colon + 1;
+	alen = strlen(v);
+	if (alen >= 2 && (v[0] == '"' || v[0] == '\'') && v[alen - 1] == v[0]) {
+		v++;
+		alen -= 2;
+	}
+	if (appcmd_hsts_attrs[i].boolean) {
+		if (alen == 4 && strncasecmp(v, "true", 4) == 0)
+			snprintf(value, valuelen, "on");
+		else if (alen == 5 && strncasecmp(v, "false", 5) == 0)
+			snprintf(value, valuelen, "off");
+		else {
+			snprintf(msg, msglen, "The value \"%.*s\" of attribute %s is not a boolean "
+			    "(true or false)", (int)alen, v, appcmd_hsts_attrs[i].attr);
+			return -1;
+		}
+	} else {
+		char num[32], *e;
+		unsigned long long n;
+
+		snprintf(num, sizeof(num), "%.*s", (int)alen, v);
+		errno = 0;
+		n = strtoull(num, &e, 10);
+		if (alen == 0 || alen >= sizeof(num) || *e != '\0' ||
+		    !isdigit((unsigned char)num[0]) || errno != 0 || n > 4294967295ULL) {
+			snprintf(msg, msglen, "The value \"%.*s\" of attribute %s is not a uint (0 to "
+			    "4294967295)", (int)alen, v, appcmd_hsts_attrs[i].attr);
+			return -1;
+		}
+		snprintf(value, valuelen, "%llu", n);
+	}
+	return 0;
+}
+
+/*
+ * `appcmd set config -section:system.applicationHost/sites
+ * "/[name='SITE'].hsts.ATTR:VALUE" ... [/commit:apphost]`: IIS 10's <hsts> of the sites
+ * named, as the [site] keys of sysbind.ini(5); every change or none.
+ */
+static int
+appcmd_set_sites(const char *path, const char *const *specs, size_t nspecs, FILE *out,
+    FILE *errout)
+{
+	struct conf *c;
+	char *text = NULL, *next, err[16384], name[2048], value[32], msg[600];
+	const char *key;
+	enum edit_status st;
+	size_t i, k;
+	int rc;
+
+	if ((c = edit_load(path, errout)) == NULL)
+		return 2;
+	if ((text = edit_slurp(path, errout)) == NULL) {
+		conf_free(c);
+		return 2;
+	}
+	for (i = 0; i < nspecs; i++) {
+		const struct conf_site *site = NULL;
+
+		if (appcmd_site_attr(specs[i] + 1, name, sizeof(name), &key, value, sizeof(value),
+		    msg, sizeof(msg)) != 0) {
+			rc = appcmd_error(out, "80070057", "%s", msg);
+			goto done;
+		}
+		for (k = 0; k < c->nsites && site == NULL; k++)
+			if (strcasecmp(c->sites[k].name, name) == 0)
+				site = &c->sites[k];
+		if (site == NULL) {
+			rc = appcmd_error(out, "80070490", "Cannot find requested collection element.");
+			goto done;
+		}
+		if ((next = edit_section_key(text, "site", site->name, key, value, &st, err,
+		    sizeof(err))) == NULL) {
+			rc = appcmd_error(out, "80070057", "%s", err);
+			goto done;
+		}
+		free(text);
+		text = next;
+	}
+	if ((rc = edit_file_write(path, text, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
+		print_lines(errout, err);
+		rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
+		goto done;
+	}
+	fprintf(out, "Applied configuration changes to section \"" APPCMD_SITES "\" for "
+	    "\"MACHINE/WEBROOT/APPHOST\" at configuration commit path "
+	    "\"MACHINE/WEBROOT/APPHOST\"\n");
+	rc = 0;
+done:
+	free(text);
+	conf_free(c);
+	return rc;
+}
+
 int
 edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
+	const char *site_attrs[APPCMD_SITE_ATTRS_MAX];
+	size_t nsite_attrs = 0;
 	const char *args[AA_COMMIT + 1];
 	char binding[600], err[16384], sslflags[256], *text = NULL, *next;
 	unsigned verb;
@@ -1359,7 +1518,8 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
 		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
 		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
-		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\"\n");
+		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\", "
+		    "set config -section:" APPCMD_SITES " \"/[name='SITE'].hsts.enabled:true\"\n");
 		return 2;
 	}
 	for (i = 2; i < nwords; i++) {
@@ -1378,6 +1538,16 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 			}
 			a = appcmd_params[k].arg;
 			w += strlen(appcmd_params[k].prefix);
+		}
+		if (a == AA_SITE_ATTR) {
+			/* appcmd takes several attribute changes in one command */
+			if (nsite_attrs == APPCMD_SITE_ATTRS_MAX) {
+				fprintf(errout, "sysbind: appcmd set config: at most %d attribute "
+				    "changes in one command\n", APPCMD_SITE_ATTRS_MAX);
+				return 2;
+			}
+			site_attrs[nsite_attrs++] = words[i];
+			continue;
 		}
 		/* one identifier, and one binding change per command */
 		if (a == AA_BINDING_REMOVE && args[AA_BINDING_ADD] != NULL)
@@ -1400,6 +1570,26 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 	}
 	if (verb == AV_LIST)
 		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
+	if (verb == AV_SET_CONFIG && args[AA_SECTION] != NULL &&
+	    strcasecmp(args[AA_SECTION], APPCMD_SITES) == 0) {
+		if (args[AA_IDENTIFIER] != NULL || nsite_attrs == 0 || args[AA_SSLFLAGS] != NULL) {
+			fprintf(errout, "sysbind: appcmd set config -section:" APPCMD_SITES " takes "
+			    "no path, and \"/[name='SITE'].hsts.ATTRIBUTE:VALUE\" (enabled, max-age, "
+			    "includeSubDomains, preload, redirectHttpToHttps)\n");
+			return 2;
+		}
+		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {
+			fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
+			    "configuration, IIS's apphost (/commit:apphost)\n", args[AA_COMMIT]);
+			return 2;
+		}
+		return appcmd_set_sites(path, site_attrs, nsite_attrs, out, errout);
+	}
+	if (nsite_attrs > 0) {
+		fprintf(errout, "sysbind: appcmd set config: \"%s\" belongs to -section:"
+		    APPCMD_SITES "\n", site_attrs[0]);
+		return 2;
+	}
 	if (verb == AV_LIST_CONFIG || verb == AV_SET_CONFIG) {
 		if (args[AA_SECTION] == NULL || strcasecmp(args[AA_SECTION], APPCMD_ACCESS) != 0) {
 			fprintf(errout, "sysbind: appcmd %s config: only -section:" APPCMD_ACCESS

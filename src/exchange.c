@@ -330,18 +330,33 @@ exchange_stop_backend(struct exchange *x)
 		upstream_xfer_stop(x->xfer);
 }
 
+/* The Strict-Transport-Security value of this exchange's answer: the site's, on https
+ * only (RFC 6797 §7.2: never over plain http); NULL when none. */
+static const char *
+exchange_sts(const struct exchange *x, char *buf, size_t len)
+{
+	if (x->c->proto != BINDING_HTTPS || x->site == NULL)
+		return NULL;
+	return conf_hsts_value(x->site, buf, len);
+}
+
 /* A page of respond.c's as the answer (close: the connection closes after it), then the
  * log line. */
 static void
 exchange_send_page(struct exchange *x, enum respond_page page, int close)
 {
 	struct respond_msg m;
+	char sts[96];
 
 	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL), x->head_only) != 0) {
 		x->phase = XP_DONE;
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
 		return;
 	}
+	/* IIS's own pages are the site's answers: they carry its HSTS field; HTTP.SYS's are
+	 * made before IIS sees the request (inferred: nothing documents either way) */
+	if (respond_page_is_iis(page) && exchange_sts(x, sts, sizeof(sts)) != NULL)
+		(void)respond_msg_add_field(&m, "Strict-Transport-Security", sts);
 	x->resp_started = 1;
 	if (x->ops->page(x->conn, x, &m, close) != 0) {
 		respond_msg_clear(&m);
@@ -363,6 +378,42 @@ exchange_page(struct exchange *x, enum respond_page page, const char *reason)
 	exchange_send_page(x, page, 1);
 }
 
+/* IIS 10's redirectHttpToHttps: 301, no body, Location the https URL without the port
+ * (iis-docs issue 62); IIS's answer, so a W3C line with 301 and no HTTPERR line. */
+static void
+exchange_redirect(struct exchange *x)
+{
+	struct exchange_conn *c = x->c;
+	struct respond_msg m;
+	char host[BINDING_HOST_MAX + 8], location[16384 + BINDING_HOST_MAX + 16];
+	const char *target = x->head->path != NULL ? x->head->path : x->head->target;
+
+	if (x->head->host != NULL)
+		snprintf(host, sizeof(host), "%s", x->head->host);
+	else if (strchr(c->local_ip, ':') != NULL)   /* no Host (HTTP/1.0): the local address */
+		snprintf(host, sizeof(host), "[%s]", c->local_ip);
+	else
+		snprintf(host, sizeof(host), "%s", c->local_ip);
+	if (respond_https_location(host, target, location, sizeof(location)) != 0) {
+		exchange_page(x, PAGE_URL_TOO_LONG, "URL");
+		return;
+	}
+	x->status = 301;
+	trace_note(c->srv->trace, c->id, "hsts_redirect_http of site \"%s\": 301 to %s (IIS "
+	    "drops the port: https on 443)", x->site->name, location);
+	(void)respond_redirect_msg(&m, location, c->cfg->server_header, time(NULL),
+	    x->head_only);
+	x->resp_started = 1;
+	/* with a body unread or an upgrade asked for, the connection cannot go on */
+	if (x->ops->page(x->conn, x, &m, x->has_body || x->upgrade) != 0) {
+		respond_msg_clear(&m);
+		exchange_abort(x, NULL, 0);
+		return;
+	}
+	respond_msg_clear(&m);
+	exchange_finish(x, EXCHANGE_END_OK);
+}
+
 static void
 exchange_diag(struct exchange *x, const struct route *r)
 {
@@ -373,6 +424,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
 	char cc_flags[128], cc_where[BINDING_HOST_MAX + 64], cc_why[768], cc_subject[256];
 	char fix[1024], cc_fix[600];
+	char sts[96];
 	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
@@ -459,12 +511,16 @@ exchange_diag(struct exchange *x, const struct route *r)
 			    certstore_chain_verdict_name((enum cert_chain_verdict)c->cc_chain) : NULL;
 		}
 	}
+	d.hsts = conf_hsts_value(r->site, sts, sizeof(sts));
+	d.hsts_redirect = r->site->hsts_redirect_http;
 	if (respond_diag_msg(&m, &d, json, c->cfg->server_header, time(NULL),
 	    x->head_only) != 0) {
 		exchange_abort(x, NULL, 0);
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
 		return;
 	}
+	if (exchange_sts(x, sts, sizeof(sts)) != NULL)
+		(void)respond_msg_add_field(&m, "Strict-Transport-Security", sts);
 	x->status = 200;
 	x->resp_started = 1;
 	trace_diag(c->srv->trace, c->id, json);
@@ -484,6 +540,7 @@ static int
 exchange_up_head(void *arg, const struct http_head *h, int bodiless)
 {
 	struct exchange *x = arg;
+	char sts[96];
 
 	if (x->phase == XP_DONE)
 		return -1;
@@ -493,8 +550,31 @@ exchange_up_head(void *arg, const struct http_head *h, int bodiless)
 	trace_backend(x->c->srv->trace, x->c->id, upstream_xfer_backend(x->xfer), h->status);
 	x->resp_started = 1;
 	exchange_phase(x, XP_RESPONDING);
-	if (x->ops->head(x->conn, x, h, bodiless) != 0)
+	if (h->status != 101 && exchange_sts(x, sts, sizeof(sts)) != NULL) {
+		/* the site's field after the backend's own ones (IIS's module adds it to the
+		 * response the application made; a field the backend sent itself stays) */
+		struct http_head with = *h;
+		struct http_header *f = malloc((h->nheaders + 1) * sizeof(*f));
+		int rc;
+
+		if (f == NULL)
+			return -1;
+		memcpy(f, h->headers, h->nheaders * sizeof(*f));
+		memset(&f[h->nheaders], 0, sizeof(*f));
+		f[h->nheaders].name = (char *)"Strict-Transport-Security";
+		f[h->nheaders].name_len = (unsigned)strlen(f[h->nheaders].name);
+		f[h->nheaders].value = sts;
+		f[h->nheaders].value_len = (unsigned)strlen(sts);
+		f[h->nheaders].id = HF_OTHER;
+		with.headers = f;
+		with.nheaders = h->nheaders + 1;
+		rc = x->ops->head(x->conn, x, &with, bodiless);
+		free(f);
+		if (rc != 0)
+			return -1;
+	} else if (x->ops->head(x->conn, x, h, bodiless) != 0) {
 		return -1;
+	}
 	if (h->status == 101) {
 		exchange_phase(x, XP_TUNNEL);
 		x->ops->upgraded(x->conn, x);
@@ -1089,6 +1169,10 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 	}
 	x->binding = r.binding;
 	x->tier = r.tier;
+	if (c->proto == BINDING_HTTP && x->site->hsts_redirect_http) {
+		exchange_redirect(x);
+		return;
+	}
 	if (exchange_cc_gate(x) != 0)
 		return;   /* answered, or the client's certificate is asked for first */
 	exchange_proceed(x);

@@ -52,8 +52,18 @@ struct import_loc {
 	int      line;
 };
 
+/* IIS 10 (1709)'s <hsts> of a site or of <siteDefaults>: each attribute as read, -1
+ * when the element does not set it (the site's wins over siteDefaults', attribute by
+ * attribute; what neither sets is IIS's default). */
+struct import_hsts {
+	int  enabled, include_subdomains, preload, redirect;   /* -1, 0, 1 */
+	long long max_age;                                      /* -1: unset */
+	int  line;                                              /* 0: no element */
+};
+
 struct import_site {
 	char                  *name;
+	struct import_hsts     hsts;
 	unsigned               access;     /* IIS <access sslFlags> of the site (CONF_ACCESS_*) */
 	int                    access_line; /* where it was read, 0: none of its own */
 	struct import_loc     *locs;       /* its paths' <access sslFlags> */
@@ -88,6 +98,7 @@ struct import_xml {
 	int                 in_root_app;     /* inside <application path="/"> of a site */
 	int                 saw_sites;
 	int                 default_autostart; /* <siteDefaults serverAutoStart=>, -1 unset */
+	struct import_hsts  default_hsts;    /* <siteDefaults><hsts> */
 	char               *default_pool;    /* <applicationDefaults applicationPool=> */
 	struct import_site *sites;
 	size_t              nsites, capsites;
@@ -195,6 +206,59 @@ xml_keep(struct import_xml *x, struct import_access **arr, size_t *n, const char
 }
 
 static void
+hsts_init(struct import_hsts *h)
+{
+	h->enabled = h->include_subdomains = h->preload = h->redirect = -1;
+	h->max_age = -1;
+	h->line = 0;
+}
+
+/* One boolean attribute of <hsts> as IIS reads it ("true"/"false", any case); another
+ * value is warned about and left unset. */
+static void
+hsts_bool(struct import_xml *x, const XML_Char **atts, const char *name, int *out,
+    const char *whose, int line)
+{
+	const char *v = xml_attr(atts, name);
+
+	if (v == NULL)
+		return;
+	if (strcasecmp(v, "true") == 0 || strcasecmp(v, "false") == 0)
+		*out = strcasecmp(v, "true") == 0;
+	else
+		import_warn(x->warn, x->name, line, "%s<hsts %s=\"%s\">: not true or false: "
+		    "IIS's default (false) or siteDefaults' stands", whose, name, v);
+}
+
+/* <hsts> of a site or of <siteDefaults> (IIS 10 version 1709). */
+static void
+xml_hsts(struct import_xml *x, struct import_hsts *h, const XML_Char **atts, int line,
+    const char *whose)
+{
+	const char *v;
+
+	h->line = line;
+	hsts_bool(x, atts, "enabled", &h->enabled, whose, line);
+	hsts_bool(x, atts, "includeSubDomains", &h->include_subdomains, whose, line);
+	hsts_bool(x, atts, "preload", &h->preload, whose, line);
+	hsts_bool(x, atts, "redirectHttpToHttps", &h->redirect, whose, line);
+	if ((v = xml_attr(atts, "max-age")) != NULL) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || !isdigit((unsigned char)*v) ||
+		    n > 4294967295ULL)
+			import_warn(x->warn, x->name, line, "%s<hsts max-age=\"%s\">: not an IIS "
+			    "uint (0 to 4294967295): IIS's default (0) or siteDefaults' stands", whose,
+			    v);
+		else
+			h->max_age = (long long)n;
+	}
+}
+
+static void
 xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
 {
 	struct import_site *s;
@@ -216,6 +280,7 @@ xml_site_begin(struct import_xml *x, const XML_Char **atts, int line)
 	s->line = line;
 	s->autostart = -1;
 	s->state = -1;
+	hsts_init(&s->hsts);
 	s->name = strdup((v = xml_attr(atts, "name")) != NULL ? v : "");
 	if (s->name == NULL)
 		x->nomem = 1;
@@ -358,6 +423,13 @@ xml_start_cb(void *user, const XML_Char *el, const XML_Char **atts)
 	} else if (xml_at(x, SITES "/siteDefaults")) {
 		if ((v = xml_attr(atts, "serverAutoStart")) != NULL)
 			x->default_autostart = xml_bool(v);
+	} else if (xml_at(x, SITES "/siteDefaults/hsts")) {
+		xml_hsts(x, &x->default_hsts, atts, line, "siteDefaults: ");
+	} else if (s != NULL && xml_at(x, SITES "/site/hsts")) {
+		char ref[IMPORT_NAME_MAX + 16], whose[IMPORT_NAME_MAX + 32];
+
+		snprintf(whose, sizeof(whose), "site %s: ", site_ref(s, ref, sizeof(ref)));
+		xml_hsts(x, &s->hsts, atts, line, whose);
 	} else if (xml_at(x, SITES "/applicationDefaults")) {
 		if ((v = xml_attr(atts, "applicationPool")) != NULL && x->default_pool == NULL &&
 		    (x->default_pool = strdup(v)) == NULL)
@@ -1411,9 +1483,37 @@ write_sslcert(FILE *f, const struct import_opts *o, const struct import_netsh_en
 	write_netsh_values(f, e);
 }
 
+/* The site's <hsts> over siteDefaults' (attribute by attribute), as [site] keys: only
+ * what differs from IIS's defaults, each line saying where it was read. */
+static void
+write_hsts(FILE *f, const struct import_hsts *site, const struct import_hsts *def)
+{
+#define HSTS_PICK(m) (site->m >= 0 ? site->m : def->m)
+#define HSTS_LINE(m) (site->m >= 0 ? site->line : def->line)
+	int on = HSTS_PICK(enabled) == 1, sub = HSTS_PICK(include_subdomains) == 1;
+	int pre = HSTS_PICK(preload) == 1, red = HSTS_PICK(redirect) == 1;
+	long long age = HSTS_PICK(max_age);
+
+	if (on)
+		fprintf(f, "hsts = on   ; <hsts enabled> of IIS's line %d\n", HSTS_LINE(enabled));
+	if (age > 0)
+		fprintf(f, "hsts_max_age = %lld   ; line %d\n", age, HSTS_LINE(max_age));
+	if (sub)
+		fprintf(f, "hsts_include_subdomains = on   ; line %d\n",
+		    HSTS_LINE(include_subdomains));
+	if (pre)
+		fprintf(f, "hsts_preload = on   ; line %d\n", HSTS_LINE(preload));
+	if (red)
+		fprintf(f, "hsts_redirect_http = on   ; redirectHttpToHttps of IIS's line %d\n",
+		    HSTS_LINE(redirect));
+#undef HSTS_PICK
+#undef HSTS_LINE
+}
+
 /* Write one [site] section; its bindings split over lines inih can read. */
 static void
-write_site(FILE *f, const struct import_site *s, const char *default_pool)
+write_site(FILE *f, const struct import_site *s, const char *default_pool,
+    const struct import_hsts *defaults)
 {
 	size_t i, used = 0;
 	const char *pool = s->pool != NULL ? s->pool : default_pool;
@@ -1451,6 +1551,7 @@ write_site(FILE *f, const struct import_site *s, const char *default_pool)
 
 		fprintf(f, "ssl_flags = %s\n", conf_access_format(s->access, flags, sizeof(flags)));
 	}
+	write_hsts(f, &s->hsts, defaults);
 	for (i = 0; i < s->nlocs; i++) {
 		char flags[128], *whole, *q;
 
@@ -2166,6 +2267,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	x.name = o->applicationhost;
 	x.warn = warn;
 	x.default_autostart = -1;
+	hsts_init(&x.default_hsts);
 	err[0] = '\0';
 	if (xml_read(o->applicationhost, &x, err, errlen) != 0)
 		goto done;
@@ -2309,7 +2411,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 			if (x.sites[i].bindings[j].ok &&
 			    x.sites[i].bindings[j].b.proto == BINDING_HTTPS)
 				check_binding_cert(o, &x.sites[i], &x.sites[i].bindings[j], &keys, warn);
-		write_site(f, &x.sites[i], x.default_pool);
+		write_site(f, &x.sites[i], x.default_pool, &x.default_hsts);
 	}
 	if (fclose(f) != 0) {
 		f = NULL;

@@ -251,6 +251,64 @@ int respond_error_msg(struct respond_msg *m, enum respond_page p, const char *se
 	return 0;
 }
 
+int respond_msg_add_field(struct respond_msg *m, const char *name, const char *value)
+{
+	size_t i, at = m->nfields;
+
+	if (m->nfields >= RESPOND_MSG_FIELDS)
+		return -1;
+	for (i = 0; i < m->nfields; i++)
+		if (strcasecmp(m->fields[i].name, "Content-Length") == 0)
+			at = i;
+	memmove(&m->fields[at + 1], &m->fields[at], (m->nfields - at) * sizeof(m->fields[0]));
+	memset(&m->fields[at], 0, sizeof(m->fields[at]));
+	m->fields[at].name = (char *)name;
+	m->fields[at].value = (char *)value;
+	m->nfields++;
+	return 0;
+}
+
+int respond_redirect_msg(struct respond_msg *m, const char *location, const char *server,
+    time_t now, int head_only)
+{
+	memset(m, 0, sizeof(*m));
+	m->status = 301;
+	m->reason = "Moved Permanently";
+	m->head_only = head_only;
+	respond_http_date(now, m->date, sizeof(m->date));
+	snprintf(m->length, sizeof(m->length), "0");
+	msg_field(m, "Location", location);
+	if (server != NULL && *server != '\0')
+		msg_field(m, "Server", "Microsoft-IIS/10.0");
+	msg_field(m, "X-Powered-By", "ASP.NET");
+	msg_field(m, "Date", m->date);
+	msg_field(m, "Content-Length", m->length);
+	return 0;
+}
+
+int respond_https_location(const char *host, const char *target, char *out, size_t len)
+{
+	size_t hl;
+	int n;
+
+	if (host == NULL)
+		host = "";
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+
+		hl = close != NULL ? (size_t)(close + 1 - host) : strlen(host);
+	} else {
+		const char *colon = strrchr(host, ':');
+
+		hl = colon != NULL ? (size_t)(colon - host) : strlen(host);
+	}
+	if (target == NULL || target[0] == '\0')
+		target = "/";
+	n = snprintf(out, len, "https://%.*s%s%s", (int)hl, host, target[0] == '/' ? "" : "/",
+	    target);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
 int respond_msg_write(const struct respond_msg *m, int close, struct evbuffer *out)
 {
 	int has_connection = 0;
@@ -396,6 +454,10 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 		json_str(b, d->cert_steps[i]);
 	}
 	evbuffer_add_printf(b, "],\n");
+	evbuffer_add_printf(b, "  \"hsts\": {\"strict_transport_security\": ");
+	json_str(b, d->hsts);
+	evbuffer_add_printf(b, ", \"redirect_http\": %s},\n", d->hsts_redirect ? "true" :
+	    "false");
 	if (d->cc_flags != NULL) {
 		static const char *const rounds[] = { NULL, "handshake", "renegotiation" };
 
@@ -758,6 +820,36 @@ static void diag_svg(struct evbuffer *b, const struct respond_diag *d)
 	    "ClientHello, before the Host header can be read.</figcaption>\n</figure>\n");
 }
 
+/* The site's HSTS policy (IIS 10 version 1709's <hsts>) and what a browser does with it. */
+static void diag_hsts(struct evbuffer *b, const struct respond_diag *d)
+{
+	evbuffer_add_printf(b, "<h2 id=\"hsts\">HSTS (IIS 10 &lt;hsts&gt;)</h2>\n<p>");
+	if (d->hsts == NULL) {
+		evbuffer_add_printf(b, "Off: this site's https answers carry no "
+		    "<code>Strict-Transport-Security</code> field");
+	} else {
+		evbuffer_add_printf(b, "On: every https answer of this site carries "
+		    "<code>Strict-Transport-Security: ");
+		html_str(b, d->hsts);
+		evbuffer_add_printf(b, "</code>%s. A browser that gets it over https without a "
+		    "certificate warning remembers the host for max-age seconds: it then turns "
+		    "every <code>http://</code> link to the host into <code>https://</code> "
+		    "itself, on port 443 unless the URL names another, and no longer lets the user "
+		    "click through a certificate warning. max-age=0 makes it forget the host. "
+		    "HTTP.SYS's own error pages (400, 503, ...) carry no such field",
+		    d->tls ? " (this page did)" : "");
+	}
+	evbuffer_add_printf(b, ".</p>\n<p>");
+	if (d->hsts_redirect)
+		evbuffer_add_printf(b, "redirectHttpToHttps: an http request to this site is "
+		    "answered <code>301</code> with an empty body and <code>Location: "
+		    "https://HOST/PATH?QUERY</code>, the port dropped: a site whose https binding is "
+		    "not on 443 sends its clients where it does not listen.</p>\n");
+	else
+		evbuffer_add_printf(b, "redirectHttpToHttps off: http requests are answered as "
+		    "any other.</p>\n");
+}
+
 static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 {
 	int ok = verdict_ok(d);
@@ -973,7 +1065,9 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		evbuffer_add_printf(b, ": ");
 		html_str(b, d->verdict_why);
 	}
-	evbuffer_add_printf(b, "</p></li>\n</ol>\n</body></html>\n");
+	evbuffer_add_printf(b, "</p></li>\n</ol>\n");
+	diag_hsts(b, d);
+	evbuffer_add_printf(b, "</body></html>\n");
 }
 
 int respond_diag_msg(struct respond_msg *m, const struct respond_diag *d, int json,

@@ -270,6 +270,12 @@ views_list_site_json(const struct conf *cfg, FILE *out)
 		fprintf(out, "], \"state\": \"%s\", \"backend\": ", s->stopped ? "Stopped" :
 		    "Started");
 		json_string(out, s->backend);
+		/* IIS 10's <hsts>, by its attribute names */
+		fprintf(out, ", \"hsts\": {\"enabled\": %s, \"max-age\": %lu, "
+		    "\"includeSubDomains\": %s, \"preload\": %s, \"redirectHttpToHttps\": %s}",
+		    s->hsts ? "true" : "false", s->hsts_max_age,
+		    s->hsts_include_subdomains ? "true" : "false", s->hsts_preload ? "true" : "false",
+		    s->hsts_redirect_http ? "true" : "false");
 		fputs("}", out);
 	}
 	fputs(cfg->nsites > 0 ? "\n]\n" : "]\n", out);
@@ -1244,10 +1250,110 @@ json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch)
 	fputs("}", out);
 }
 
+/*
+ * IIS 10's redirectHttpToHttps drops the port (iis-docs: "ignores the port component"):
+ * each http binding of a site with hsts_redirect_http sends its clients to https on 443.
+ * The trap: the site has no https binding there for that host.  Calls fn for each such
+ * binding (url: "http://host:8080/", to: "https://host/", ports: the site's https ports,
+ * "none" when it has none); returns how many.
+ */
+static size_t
+hsts_traps(const struct conf *cfg, void (*fn)(void *, const struct conf_site *,
+    const struct binding *, const char *, const char *, const char *), void *arg)
+{
+	size_t i, j, k, n = 0;
+
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+
+		if (!s->hsts_redirect_http || s->stopped)
+			continue;
+		for (j = 0; j < s->nbindings; j++) {
+			const struct binding *b = &s->bindings[j];
+			char url[BINDING_HOST_MAX + 32], to[BINDING_HOST_MAX + 16], ports[128];
+			const char *host = b->host[0] != '\0' ? b->host : "HOST";
+			int ok = 0;
+			size_t at = 0;
+
+			if (b->proto != BINDING_HTTP)
+				continue;
+			ports[0] = '\0';
+			for (k = 0; k < s->nbindings; k++) {
+				const struct binding *h = &s->bindings[k];
+
+				if (h->proto != BINDING_HTTPS)
+					continue;
+				if (h->port == 443 && (h->host[0] == '\0' || b->host[0] == '\0' ||
+				    strcasecmp(h->host, b->host) == 0))
+					ok = 1;
+				if (at < sizeof(ports)) {
+					int w = snprintf(ports + at, sizeof(ports) - at, "%s%u", at ? ", " :
+					    "", h->port);
+
+					at += w > 0 ? (size_t)w : 0;
+				}
+			}
+			if (ok)
+				continue;
+			if (b->port == 80)
+				snprintf(url, sizeof(url), "http://%s/", host);
+			else
+				snprintf(url, sizeof(url), "http://%s:%u/", host, b->port);
+			snprintf(to, sizeof(to), "https://%s/", host);
+			n++;
+			if (fn != NULL)
+				fn(arg, s, b, url, to, ports[0] ? ports : "none");
+		}
+	}
+	return n;
+}
+
+static void
+hsts_trap_line(void *arg, const struct conf_site *s, const struct binding *b,
+    const char *url, const char *to, const char *ports)
+{
+	FILE *out = arg;
+	char bt[BINDING_HOST_MAX + 64];
+
+	binding_format(b, bt, sizeof(bt));
+	fprintf(out, "  %s (%s): hsts_redirect_http: %s is redirected to %s (port 443), where "
+	    "this site has no binding (its https port%s: %s)\n", s->name, bt, url, to,
+	    strchr(ports, ',') != NULL ? "s" : "", ports);
+}
+
+struct hsts_json_arg {
+	FILE  *out;
+	size_t n;
+};
+
+static void
+hsts_trap_json(void *arg, const struct conf_site *s, const struct binding *b,
+    const char *url, const char *to, const char *ports)
+{
+	struct hsts_json_arg *a = arg;
+	char bt[BINDING_HOST_MAX + 64], why[BINDING_HOST_MAX * 2 + 200];
+
+	binding_format(b, bt, sizeof(bt));
+	snprintf(why, sizeof(why), "%s is redirected to %s (port 443), where this site has no "
+	    "binding (its https ports: %s)", url, to, ports);
+	fputs(a->n++ > 0 ? ",\n  {" : "\n  {", a->out);
+	fputs("\"site\": ", a->out);
+	json_string(a->out, s->name);
+	fprintf(a->out, ", \"site_id\": %ld, \"binding\": ", s->id);
+	json_string(a->out, bt);
+	fputs(", \"redirect\": ", a->out);
+	json_string(a->out, to);
+	fputs(", \"verdict\": \"redirect-no-binding\", \"why\": ", a->out);
+	json_string(a->out, why);
+	fputs("}", a->out);
+}
+
 static void
 check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
     const struct cc_prediction *cc, size_t ncc)
 {
+	struct hsts_json_arg ha = { out, n };
+
 	size_t i;
 	char fix[1024];
 
@@ -1278,7 +1384,8 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 			cc_json(out, cc, ncc, p[i].b, p[i].family);
 		fputs("}", out);
 	}
-	fputs(n > 0 ? "\n]\n" : "]\n", out);
+	(void)hsts_traps(cfg, hsts_trap_json, &ha);
+	fputs(ha.n > 0 ? "\n]\n" : "]\n", out);
 }
 
 /* One line of the table: a prediction, or two (IPv4 and IPv6 of a "*" binding) that
@@ -1415,6 +1522,10 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 	fprintf(out, "mode %s: %s\n\n", conf_mode_name(cfg->mode), mode_story(cfg));
 	if (n == 0) {
 		fputs("0 predictions: no https bindings\n", out);
+		if (hsts_traps(cfg, NULL, NULL) > 0) {
+			fputs("client errors:\n", out);
+			(void)hsts_traps(cfg, hsts_trap_line, out);
+		}
 		return;
 	}
 	if ((r = check_rows(p, n, &nrows)) == NULL) {
@@ -1474,8 +1585,9 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 	for (i = 0; i < nsh; i++)
 		views_share_note(&sh[i], VIEWS_SHARE_CHECK, NULL, now, out);
 	cc_table(out, cc, ncc);
-	if (nerr > 0 || cc_errors(cc, ncc) > 0) {
+	if (nerr > 0 || cc_errors(cc, ncc) > 0 || hsts_traps(cfg, NULL, NULL) > 0) {
 		fprintf(out, "client errors:\n");
+		(void)hsts_traps(cfg, hsts_trap_line, out);
 		for (i = 0; i < nrows; i++) {
 			const struct check_row *q = NULL;
 
@@ -1527,6 +1639,7 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 	for (i = 0; i < n; i++)
 		nerr += p[i].error;
 	nerr += (int)cc_errors(cc, ncc);
+	nerr += (int)hsts_traps(cfg, NULL, NULL);
 	free(p);
 	free(cc);
 	return ferror(out) ? -1 : nerr;

@@ -1099,7 +1099,7 @@ START_TEST(test_conf_keys_table)
 	}
 	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 37);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
-	ck_assert_uint_eq(per[CONF_SECTION_SITE], 5);
+	ck_assert_uint_eq(per[CONF_SECTION_SITE], 10);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);
 	ck_assert_ptr_null(conf_key_find(CONF_SECTION_SERVER, "certhash"));
 	ck_assert_str_eq(conf_key_find(CONF_SECTION_SERVER, "max_field_length")->httpsys,
@@ -1420,6 +1420,56 @@ START_TEST(test_conf_sslcert_netsh_values)
 	    "must be a number from 0 to 4294967295, not \"-1\"");
 	ck_error(SSL_HEAD "maxsettingsperminute = 4294967296\n", "t.ini:3: "
 	    "maxsettingsperminute must be a number from 1 to 4294967295, not \"4294967296\"");
+}
+END_TEST
+
+/* IIS 10's <hsts> as [site] keys: IIS's defaults (off, 0), the field value in RFC 6797's
+ * form, a uint's range. */
+START_TEST(test_conf_site_hsts)
+{
+	struct conf *c;
+	char buf[96];
+
+	c = parse(SITE_OK);
+	ck_ok(c);
+	ck_assert_int_eq(c->sites[0].hsts, 0);
+	ck_assert_uint_eq(c->sites[0].hsts_max_age, 0);
+	ck_assert_int_eq(c->sites[0].hsts_include_subdomains, 0);
+	ck_assert_int_eq(c->sites[0].hsts_preload, 0);
+	ck_assert_int_eq(c->sites[0].hsts_redirect_http, 0);
+	ck_assert_ptr_null(conf_hsts_value(&c->sites[0], buf, sizeof(buf)));
+	conf_free(c);
+
+	c = parse(SITE_OK "hsts = on\n");
+	ck_ok(c);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[0], buf, sizeof(buf)), "max-age=0");
+	conf_free(c);
+
+	c = parse(SITE_OK "hsts = on\nhsts_max_age = 4294967295\nhsts_include_subdomains = on\n"
+	    "hsts_preload = on\nhsts_redirect_http = on\n");
+	ck_ok(c);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[0], buf, sizeof(buf)),
+	    "max-age=4294967295; includeSubDomains; preload");
+	ck_assert_int_eq(c->sites[0].hsts_redirect_http, 1);
+	conf_free(c);
+
+	c = parse(SITE_OK "hsts = on\nhsts_max_age = 31536000\nhsts_preload = on\n");
+	ck_ok(c);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[0], buf, sizeof(buf)),
+	    "max-age=31536000; preload");
+	conf_free(c);
+
+	/* the directives without hsts = on: no field */
+	c = parse(SITE_OK "hsts_max_age = 600\nhsts_redirect_http = on\n");
+	ck_ok(c);
+	ck_assert_ptr_null(conf_hsts_value(&c->sites[0], buf, sizeof(buf)));
+	ck_assert_int_eq(c->sites[0].hsts_redirect_http, 1);
+	conf_free(c);
+
+	ck_error(SITE_OK "hsts_max_age = 4294967296\n",
+	    "t.ini:4: hsts_max_age must be a number from 0 to 4294967295, not \"4294967296\"");
+	ck_error(SITE_OK "hsts = true\n", "t.ini:4: hsts must be on or off, not \"true\"");
+	ck_error("[server]\nhsts = on\n", "t.ini:2: unknown key \"hsts\" in [server]");
 }
 END_TEST
 
@@ -2084,6 +2134,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_conf_sslcert_switches);
 	tcase_add_test(tc, test_conf_sslcert_netsh_values);
 	tcase_add_test(tc, test_conf_site_ssl_flags);
+	tcase_add_test(tc, test_conf_site_hsts);
 	tcase_add_test(tc, test_conf_locations);
 	tcase_add_test(tc, test_conf_client_server_keys);
 	tcase_add_test(tc, test_conf_tls_versions);

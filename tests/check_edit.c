@@ -839,6 +839,67 @@ START_TEST(test_edit_appcmd_location_after_site_comments)
 }
 END_TEST
 
+/* IIS 10's <hsts> through appcmd set config -section:system.applicationHost/sites, as
+ * iis-docs' AppCmd.exe sample does it (several attributes in one command too): the
+ * site's hsts keys; every change or none. */
+START_TEST(test_edit_appcmd_hsts)
+{
+	const char *path = temp_conf(base);
+	char *out, *err, *text;
+
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 6, "set", "config",
+	    "-section:system.applicationHost/sites", "/[name='MySite V2'].hsts.enabled:True",
+	    "/[name='mysite v2'].hsts.max-age:31536000", "/commit:apphost"), 0);
+	ck_assert_str_eq(out, "Applied configuration changes to section "
+	    "\"system.applicationHost/sites\" for \"MACHINE/WEBROOT/APPHOST\" at configuration "
+	    "commit path \"MACHINE/WEBROOT/APPHOST\"\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config",
+	    "-section:system.applicationHost/sites",
+	    "/[name='MySite V2'].hsts.includeSubDomains:\"true\"",
+	    "/[name='MySite V2'].hsts.redirectHttpToHttps:true"), 0);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.applicationHost/sites", "/[name='MySite V2'].hsts.enabled:false"),
+	    0);
+	free(out);
+	free(err);
+	text = read_all(path);
+	ck_assert_msg(strstr(text, "state = started\nhsts = off\nhsts_max_age = 31536000\n"
+	    "hsts_include_subdomains = on\nhsts_redirect_http = on\n") != NULL, "%s", text);
+
+	/* refused, the file kept: a site not there, a bad value, an unknown attribute */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 5, "set", "config",
+	    "-section:system.applicationHost/sites", "/[name='MySite V2'].hsts.preload:true",
+	    "/[name='Nope'].hsts.enabled:true"), 1);
+	ck_assert_str_eq(out, "ERROR ( hresult:80070490, message:Cannot find requested collection "
+	    "element. )\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.applicationHost/sites", "/[name='MySite V2'].hsts.max-age:-1"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "is not a uint (0 to 4294967295)"));
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 4, "set", "config",
+	    "-section:system.applicationHost/sites", "/[name='MySite V2'].hsts.enable:true"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "Unknown attribute \"enable\""));
+	free(out);
+	free(err);
+	out = read_all(path);
+	ck_assert_str_eq(out, text);
+	free(out);
+	free(text);
+	/* a site attribute needs its section */
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "set", "config",
+	    "/[name='MySite V2'].hsts.enabled:true"), 2);
+	free(out);
+	free(err);
+}
+END_TEST
+
 /* appcmd list|set config for IIS's <access sslFlags>: the effective flags of a path, as
  * appcmd prints a section; set writes the site's ssl_flags or its [location]. */
 START_TEST(test_edit_appcmd_access_config)
@@ -1138,6 +1199,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_netsh_flags_and_sslpropertyex);
 	tcase_add_test(tc, test_edit_appcmd_access_config);
 	tcase_add_test(tc, test_edit_appcmd_access_config_server_level);
+	tcase_add_test(tc, test_edit_appcmd_hsts);
 	tcase_add_test(tc, test_edit_appcmd_location_after_site_comments);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);

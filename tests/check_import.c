@@ -1307,6 +1307,53 @@ START_TEST(test_import_server_level_location)
 }
 END_TEST
 
+/*
+ * IIS 10 (1709)'s <hsts> (tests/fixtures/iis/hsts.applicationHost.config, made from the
+ * documented schema): the site's attributes over <siteDefaults>' one by one, IIS's
+ * defaults left unwritten, a bad value warned about with its line.
+ */
+START_TEST(test_import_hsts)
+{
+	struct result r;
+	struct conf *c;
+	char buf[96];
+
+	run_import(&r, FIX "hsts.applicationHost.config", NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "[site Contoso]\nid = 1\nbindings = http/*:80:contoso.com, "
+	    "https/*:443:contoso.com\n; backend = http://127.0.0.1:8080   ; fill in; until then "
+	    "the built-in page answers\n; on IIS: application pool \"Contoso\", "
+	    "C:\\Contoso\\Content\nhsts = on   ; <hsts enabled> of IIS's line 24\n"
+	    "hsts_max_age = 31536000   ; line 24\nhsts_include_subdomains = on   ; line 24\n"
+	    "hsts_redirect_http = on   ; redirectHttpToHttps of IIS's line 24\n");
+	/* siteDefaults' policy, whole */
+	HAS(r.text, "[site Defaults]\nid = 2\nbindings = https/*:443:defaults.example\n"
+	    "; backend = http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n"
+	    "hsts = on   ; <hsts enabled> of IIS's line 51\nhsts_max_age = 86400   ; line 51\n\n");
+	/* the site's max-age="0" wins over siteDefaults' 86400; enabled still siteDefaults' */
+	HAS(r.text, "hsts = on   ; <hsts enabled> of IIS's line 51\nhsts_preload = on   ; line 35\n"
+	    "\n[site Shop]");
+	HAS(r.warnings, "hsts.applicationHost.config:48: warning: site \"Odd\": <hsts "
+	    "enabled=\"yes\">: not true or false: IIS's default (false) or siteDefaults' stands\n");
+	HAS(r.warnings, "hsts.applicationHost.config:48: warning: site \"Odd\": <hsts "
+	    "max-age=\"-1\">: not an IIS uint (0 to 4294967295): IIS's default (0) or "
+	    "siteDefaults' stands\n");
+	c = load_as_t(r.text, 0);
+	ck_assert_uint_eq(c->nsites, 5);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[0], buf, sizeof(buf)),
+	    "max-age=31536000; includeSubDomains");
+	ck_assert_int_eq(c->sites[0].hsts_redirect_http, 1);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[1], buf, sizeof(buf)), "max-age=86400");
+	ck_assert_int_eq(c->sites[1].hsts_redirect_http, 0);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[2], buf, sizeof(buf)), "max-age=0; preload");
+	ck_assert_str_eq(conf_hsts_value(&c->sites[3], buf, sizeof(buf)), "max-age=600");
+	ck_assert_int_eq(c->sites[3].hsts_redirect_http, 1);
+	ck_assert_str_eq(conf_hsts_value(&c->sites[4], buf, sizeof(buf)), "max-age=86400");
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
 static Suite *
 import_suite(void)
 {
@@ -1324,6 +1371,7 @@ import_suite(void)
 	tcase_add_test(tc, test_import_ipport_entries_by_family);
 	tcase_add_test(tc, test_import_access_locations);
 	tcase_add_test(tc, test_import_server_level_location);
+	tcase_add_test(tc, test_import_hsts);
 	tcase_add_test(tc, test_import_two_sites_2012);
 	tcase_add_test(tc, test_import_several_sites_2022);
 	tcase_add_test(tc, test_import_netsh_2012_and_2022_layouts);

@@ -66,6 +66,62 @@ START_TEST(test_respond_iis_pages)
 }
 END_TEST
 
+/* IIS 10's redirectHttpToHttps Location: the host's port dropped (an IPv6 literal keeps
+ * its brackets), the path and query as sent. */
+START_TEST(test_respond_https_location)
+{
+	static const struct { const char *host, *target, *want; } t[] = {
+		{ "shop.example:8080", "/path?q=1&r=%20", "https://shop.example/path?q=1&r=%20" },
+		{ "shop.example", "/", "https://shop.example/" },
+		{ "Shop.Example:80", "/a/b/", "https://Shop.Example/a/b/" },
+		{ "[::1]:8080", "/x?y", "https://[::1]/x?y" },
+		{ "[::1]", "/x", "https://[::1]/x" },
+		{ "[fe80::1]:8443", "/?", "https://[fe80::1]/?" },
+		{ "127.0.0.1:8080", "", "https://127.0.0.1/" },
+		{ "127.0.0.1:8080", NULL, "https://127.0.0.1/" },
+		{ "host:8080", "*", "https://host/*" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ck_assert_int_eq(respond_https_location(t[i].host, t[i].target, out, sizeof(out)), 0);
+		ck_assert_str_eq(out, t[i].want);
+	}
+	ck_assert_int_eq(respond_https_location("h", "/0123456789", out, 20), -1);
+}
+END_TEST
+
+/* The 301: no body, Content-Length 0, Location, IIS's headers; a field added goes before
+ * Content-Length. */
+START_TEST(test_respond_redirect_msg)
+{
+	struct respond_msg m;
+	struct evbuffer *b = evbuffer_new();
+	char *s;
+	size_t n;
+
+	ck_assert_int_eq(respond_redirect_msg(&m, "https://h/p?q", "Microsoft-HTTPAPI/2.0",
+	    fixed_now, 0), 0);
+	ck_assert_int_eq(respond_msg_write(&m, 0, b), 0);
+	s = take(b, &n);
+	ck_assert_str_eq(s, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://h/p?q\r\n"
+	    "Server: Microsoft-IIS/10.0\r\nX-Powered-By: ASP.NET\r\n"
+	    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\nContent-Length: 0\r\n\r\n");
+	free(s);
+	respond_msg_clear(&m);
+	ck_assert_int_eq(respond_error_msg(&m, PAGE_IIS_FORBIDDEN, "", fixed_now, 0), 0);
+	ck_assert_int_eq(respond_msg_add_field(&m, "Strict-Transport-Security", "max-age=1"), 0);
+	ck_assert_int_eq(respond_msg_write(&m, 0, b), 0);
+	s = take(b, &n);
+	ck_assert_ptr_nonnull(strstr(s, "\r\nContent-Type: text/html\r\nX-Powered-By: ASP.NET\r\n"
+	    "Date: Wed, 30 Jun 2021 04:30:20 GMT\r\nStrict-Transport-Security: max-age=1\r\n"
+	    "Content-Length: 1233\r\n\r\n"));
+	free(s);
+	respond_msg_clear(&m);
+	evbuffer_free(b);
+}
+END_TEST
+
 START_TEST(test_respond_body_lengths_match_table)
 {
 	static const struct { enum respond_page p; int status; size_t len; } t[] = {
@@ -392,6 +448,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
 	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"],\n"
+	    "  \"hsts\": {\"strict_transport_security\": null, \"redirect_http\": false},\n"
 	    "  \"client_certificate\": null\n"
 	    "}\n");
 	ck_assert(json_valid(body));
@@ -466,7 +523,8 @@ START_TEST(test_respond_diag_json_plain_http_and_escaping)
 	ck_assert_ptr_nonnull(strstr(body, "\"certificate\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"tls\": null,\n"));
 	ck_assert_ptr_nonnull(strstr(body, "\"verdict_why\": null,\n"));
-	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": [],\n  \"client_certificate\": null\n}"));
+	ck_assert_ptr_nonnull(strstr(body, "\"cert_steps\": [],\n  \"hsts\": {\"strict_transport_security\": null, "
+	    "\"redirect_http\": false},\n  \"client_certificate\": null\n}"));
 	/* the validator itself refuses what it should */
 	ck_assert(!json_valid("{\"a\": \"x\ny\"}"));
 	ck_assert(!json_valid("{\"a\": \"\\q\"}"));
@@ -720,6 +778,8 @@ static Suite *respond_suite(void)
 	tcase_add_test(tc, test_respond_sysbind_pages_use_the_template);
 	tcase_add_test(tc, test_respond_page_for_error_reasons);
 	tcase_add_test(tc, test_respond_http_date);
+	tcase_add_test(tc, test_respond_https_location);
+	tcase_add_test(tc, test_respond_redirect_msg);
 	tcase_add_test(tc, test_respond_diag_json_tls_exact);
 	tcase_add_test(tc, test_respond_diag_json_plain_http_and_escaping);
 	tcase_add_test(tc, test_respond_diag_html_escapes_and_highlights);

@@ -277,16 +277,22 @@ START_TEST(test_views_list_site_appcmd_layout)
 	got = capture(cfg, LIST_JSON, NULL);
 	ck_assert_str_eq(got, "[\n"
 	    "  {\"name\": \"MySite V1\", \"id\": 1, \"bindings\": [\"https/*:8443:sitev1.mysite.com\", "
-	    "\"http/*:8080:sitev1.mysite.com\"], \"state\": \"Started\", \"backend\": null},\n"
+	    "\"http/*:8080:sitev1.mysite.com\"], \"state\": \"Started\", \"backend\": null, "
+	    "\"hsts\": {\"enabled\": false, \"max-age\": 0, \"includeSubDomains\": false, "
+	    "\"preload\": false, \"redirectHttpToHttps\": false}},\n"
 	    "  {\"name\": \"Old\", \"id\": 7, \"bindings\": [\"http/127.0.0.1:8081:\", "
-	    "\"https/[::1]:8443:\"], \"state\": \"Stopped\", \"backend\": null}\n]\n");
+	    "\"https/[::1]:8443:\"], \"state\": \"Stopped\", \"backend\": null, "
+	    "\"hsts\": {\"enabled\": false, \"max-age\": 0, \"includeSubDomains\": false, "
+	    "\"preload\": false, \"redirectHttpToHttps\": false}}\n]\n");
 	free(got);
 	conf_free(cfg);
 	cfg = load_text("[site \"A \\\"q\\\"\"]\nid = 2\nbindings = http/*:80:\n"
 	    "backend = http://127.0.0.1:81\n");
 	got = capture(cfg, LIST_JSON, NULL);
 	ck_assert_str_eq(got, "[\n  {\"name\": \"A \\\"q\\\"\", \"id\": 2, \"bindings\": "
-	    "[\"http/*:80:\"], \"state\": \"Started\", \"backend\": \"http://127.0.0.1:81\"}\n]\n");
+	    "[\"http/*:80:\"], \"state\": \"Started\", \"backend\": \"http://127.0.0.1:81\", "
+	    "\"hsts\": {\"enabled\": false, \"max-age\": 0, \"includeSubDomains\": false, "
+	    "\"preload\": false, \"redirectHttpToHttps\": false}}\n]\n");
 	free(got);
 	conf_free(cfg);
 }
