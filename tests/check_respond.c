@@ -421,7 +421,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 908\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 979\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
