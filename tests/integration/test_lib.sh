@@ -67,12 +67,15 @@ if sb_start "$T/ok.ini" "$P" ok; then
 	sb_stop >"$T/stop.rc"
 	expect_eq "... and stops with 0" "$(cat "$T/stop.rc")" "0"
 fi
-# the port is the backend's: the daemon cannot bind it, and exits 1
-sed "s|127.0.0.1:$P:|127.0.0.1:$B:|" "$T/ok.ini" >"$T/clash.ini"
-out=$(sb_start "$T/clash.ini" "$B" clash; echo "sb_start returned $?")
+# the port is another backend's (not the site's own: that is refused as a loop before any
+# bind): the daemon cannot bind it, and exits 1
+B2=$(free_port)
+be_start "$B2" other || { finish; exit; }
+sed "s|127.0.0.1:$P:|127.0.0.1:$B2:|" "$T/ok.ini" >"$T/clash.ini"
+out=$(sb_start "$T/clash.ini" "$B2" clash; echo "sb_start returned $?")
 expect_contains "a daemon that cannot bind a port another process answers on has not started" \
 	"$out" "sb_start returned 1"
 expect_contains "... which sb_start says, with its exit status" "$out" \
 	"not ok - sysbind starts on $T/clash.ini"$'\n'"    it exited with status 1 during its start"
-expect_contains "... and shows its log" "$out" "warn: cannot listen: 127.0.0.1:$B: Address already in use"
+expect_contains "... and shows its log" "$out" "error: cannot listen on 127.0.0.1:$B2: Address already in use"
 finish
