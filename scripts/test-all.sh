@@ -40,7 +40,7 @@ trap 'rm -rf "$tmp"' EXIT
 # add PHASE P F S: count a phase's results and remember its line for the summary.
 add() {
 	tp=$((tp + $2)); tf=$((tf + $3)); ts=$((ts + $4))
-	summary+=$(printf '    %-28s %s passed, %s failed, %s skipped' "$1" "$2" "$3" "$4")$'\n'
+	summary+=$(printf '    %s: %s passed, %s failed, %s skipped' "$1" "$2" "$3" "$4")$'\n'
 }
 
 phase_make() {

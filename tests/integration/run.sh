@@ -6,9 +6,11 @@
 # file that ends without its result line, and on a file that exits non-zero.
 #
 # SB_ONLY="h2 robust ...": run only the files whose name holds one of these substrings.
-# A sanitizer build (ASan, UBSan) reports into a directory of this run (ASAN_OPTIONS and
-# UBSAN_OPTIONS log_path), whatever process found the error: the daemon, a subcommand, a
-# test tool; a file after which a report is found there, or whose output shows one, fails.
+# A sanitizer report fails the file it came from: ASan and LeakSanitizer write theirs into
+# a directory of this run (ASAN_OPTIONS' log_path), whatever process found the error (the
+# daemon, a subcommand); UBSan built in with ASan writes to stderr whatever its log_path
+# says, so into a daemon's log, which lib.sh prints at the end of the file when it holds
+# one: a file whose output shows a report fails too.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${1:-build}
@@ -57,7 +59,6 @@ for t in "$ROOT"/tests/integration/test_*.sh; do
 	echo "=== $name"
 	mkdir -m 1777 "$SB_SAN/$name"
 	out=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$SB_SAN/$name/asan" \
-		UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$SB_SAN/$name/ubsan" \
 		timeout 600 bash "$t" 2>&1); rc=$?
 	echo "$out"
 	if ! sanitizer_clean "$name" "$out"; then total_fail=$((total_fail + 1)); fi
