@@ -37,10 +37,13 @@ tp=0 tf=0 ts=0 summary=""
 tmp=$(mktemp -d /tmp/sysbind-test-all.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# add PHASE P F S: count a phase's results and remember its line for the summary.
+# add PHASE P F S: count a phase's results and remember its line for the summary, with
+# the seconds since the phase began (t0).
+t0=$SECONDS
 add() {
 	tp=$((tp + $2)); tf=$((tf + $3)); ts=$((ts + $4))
-	summary+=$(printf '    %s: %s passed, %s failed, %s skipped' "$1" "$2" "$3" "$4")$'\n'
+	summary+=$(printf '    %s: %s passed, %s failed, %s skipped (%d s)' "$1" "$2" "$3" "$4" \
+		$((SECONDS - t0)))$'\n'
 }
 
 phase_make() {
@@ -113,6 +116,7 @@ phase_fuzz_replay() {
 }
 
 for a in "$@"; do
+	t0=$SECONDS
 	case "$a" in
 	build=*)     build=${a#build=} ;;
 	make=*)      phase_make "${a#make=}" ;;
@@ -125,7 +129,7 @@ for a in "$@"; do
 	esac
 done
 
-echo "== results"
+echo "== results ($SECONDS s)"
 printf '%s' "$summary"
 echo "total: $tp passed, $tf failed, $ts skipped"
 [ "$tf" -eq 0 ]

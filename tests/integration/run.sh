@@ -35,8 +35,8 @@ selected() {
 }
 
 # sanitizer_clean NAME OUTPUT: no sanitizer report came from test file NAME: none in its
-# report directory, none in its output (a daemon log printed on a failure, a process
-# started with its own environment).  Otherwise prints them with a failed check.
+# report directory, none in its output (UBSan's, from the logs lib.sh prints).  Otherwise
+# prints the reports and a failed check.
 sanitizer_clean() {
 	local f found=0
 	for f in "$SB_SAN/$1"/*; do
