@@ -16,8 +16,8 @@
 # Phases:
 #   unit         every Check suite DIR/tests/check_* (one per tests/check_*.c): each of its
 #                checks counts ("NN%: Checks: C, Failures: F, Errors: E": F + E failed, the
-#                rest passed); a suite that crashes, exits non-zero or prints no such line
-#                counts one more failure
+#                rest passed); a suite that crashes, exits non-zero, runs over 10 minutes
+#                or prints no such line counts one more failure
 #   man-lint     `make man-lint`: one check
 #   integration  tests/integration/run.sh DIR: its own closing line; a run without one, or
 #                exiting non-zero with no failure counted, counts one failure
@@ -60,7 +60,7 @@ phase_unit() {
 		if [ ! -x "$t" ]; then
 			echo "not ok - $t was not built"; fl=$((fl + 1)); continue
 		fi
-		out=$(CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} "$t" 2>&1); rc=$?
+		out=$(CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-30} timeout 600 "$t" 2>&1); rc=$?
 		printf '%s\n' "$out"
 		line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+$' | tail -n 1)
 		if [ -z "$line" ]; then
