@@ -4,6 +4,8 @@
 #   make test     unit tests (Check), the manual pages' lint (mandoc) and integration tests
 #                 on loopback (installs the test tools it lacks: mandoc, logrotate, ...)
 #   make asan     the same tests, built with AddressSanitizer and UBSan
+#   make asan-core the unit suites, the core's integration files and the fuzz seeds under
+#                 AddressSanitizer and UBSan (what CI, .ci/run, adds to make test)
 #   make install  [PREFIX=/usr/local] [DESTDIR=]: binary, manual pages, sample configuration
 #                 (never over an existing one), systemd unit, logrotate file, bash completion
 #   make uninstall
@@ -47,7 +49,8 @@ TEST_DEPS   := mandoc logrotate strace systemd procps
 TEST_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.test-deps-ok)
 MANPAGES    := man/sysbind.8 man/sysbind.ini.5
 
-.PHONY: all deps test-deps run test unit integration man-lint asan clean certs \
+.PHONY: all deps test-deps run test test-build unit integration man-lint asan asan-core \
+	asan-core-build clean certs \
 	install uninstall deb deb-lint
 all: $(BUILD)/sysbind
 
@@ -112,9 +115,13 @@ $(BUILD)/tests/check_exchange: tests/check_exchange.c src/exchange.c $(BUILD)/te
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-nox.a $(LIBS) $(CHECKLIBS)
 
+# The test tools (a backend, slow clients) are built without the sanitizers: they are not
+# what a sanitizer build tests, and a backend stopped with open connections would fail the
+# run on LeakSanitizer's report at its exit.
+TOOLFLAGS = -std=c11 -D_GNU_SOURCE -g $(OPT) -pthread
 $(BUILD)/tests/%: tests/tools/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS)
+	$(CC) $(TOOLFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIBS)
 
 certs: conf/certs/ca.pem
 conf/certs/ca.pem: scripts/mkcerts.sh | $(DEPS_STAMP)
@@ -155,11 +162,28 @@ man-lint: | $(TEST_STAMP)
 	  -e 'referenced manual not found: Xr sysbind'); \
 	echo "man-lint: clean ($$n message(s) about this machine's manual database left out)"
 
-test: unit man-lint integration
+# make test runs every phase to its end, whatever the one before did, and ends with one
+# line for all of them, "total: N passed, N failed, N skipped" (scripts/test-all.sh).
+test-build: $(BUILD)/sysbind $(UNIT_BINS) $(TOOL_BINS) | $(TEST_STAMP)
+test: test-build
+	@scripts/test-all.sh build=$(BUILD) unit man-lint integration
+
+# The sanitizer build: ASan and UBSan, every error fatal (scripts/test-all.sh sets
+# ASAN_OPTIONS and UBSAN_OPTIONS to halt on the first; run.sh collects their reports).
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_MAKE   = $(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 SANFLAGS="$(ASAN_FLAGS)"
+# The integration files of the core that CI runs under the sanitizers (run.sh's SB_ONLY).
+ASAN_CORE  ?= h2 robust clientcert trailers
 
 asan:
-	$(MAKE) BUILD=build/asan OPT=-O1 \
-	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+	$(ASAN_MAKE) test
+
+# The unit suites, the core's integration files and the fuzz seeds, under the sanitizers
+# (what .ci/run adds to make test).
+asan-core-build:
+	@$(ASAN_MAKE) test-build fuzz-replay-build
+asan-core: asan-core-build
+	@scripts/test-all.sh build=build/asan only="$(ASAN_CORE)" unit integration fuzz-replay
 
 clean:
 	rm -rf build
@@ -285,7 +309,7 @@ FUZZ_OBJS    := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/llhttp/api.o $(FUZZ_DIR)/obj/llhttp/http.o $(FUZZ_DIR)/obj/llhttp/llhttp.o
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
-.PHONY: fuzz fuzz-build fuzz-replay fuzz-deps
+.PHONY: fuzz fuzz-build fuzz-replay fuzz-replay-build fuzz-deps
 fuzz-deps:
 	@command -v $(FUZZ_CC) >/dev/null && \
 	  ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 || \
@@ -318,8 +342,7 @@ $(FUZZ_DIR)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c $(LIB_OBJS) $(LLHT
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) -o $@ $^ $(LIBS)
 
+fuzz-replay-build: $(FUZZ_NAMES:%=$(FUZZ_DIR)/replay_%)
 fuzz-replay:
-	$(MAKE) BUILD=build/asan OPT=-O1 \
-	  SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  $(FUZZ_NAMES:%=build/asan/fuzz/replay_%)
-	@set -e; for n in $(FUZZ_NAMES); do build/asan/fuzz/replay_$$n tests/fuzz/$$n; done
+	@$(ASAN_MAKE) fuzz-replay-build
+	@scripts/test-all.sh build=build/asan fuzz-replay

@@ -24,10 +24,23 @@ our_child() {
 	[ "${1:-}" != Z ] && [ "${2:-}" = "$$" ]
 }
 
+# _sanitizer_logs: print what a sanitizer build wrote into the logs of $T (UBSan, built in
+# with ASan, writes to stderr whatever UBSAN_OPTIONS' log_path says), so that run.sh, which
+# fails a file whose output holds a report, sees it after the logs are gone.
+_sanitizer_logs() {
+	local f re='ERROR: (Address|Leak)Sanitizer|runtime error:'
+	for f in "$T"/*.log; do
+		[ -e "$f" ] && grep -qE "$re" "$f" || continue
+		echo "# sanitizer report in $(basename "$f"):"
+		grep -E -A 20 "$re" "$f" | head -n 60 | sed 's/^/#   /'
+	done
+}
+
 _cleanup() {
 	local p
 	for p in "${_pids[@]}"; do our_child "$p" && kill "$p" 2>/dev/null; done
 	for p in "${_pids[@]}"; do wait "$p" 2>/dev/null; done
+	_sanitizer_logs
 	rm -rf "$T"
 }
 trap _cleanup EXIT
