@@ -102,7 +102,8 @@ static const struct cli_command_def cli_commands[] = {
 	  "                                              stop or quit (SIGTERM: finish requests, exit)\n" },
 	{ CLI_CHECK, "check", NULL, 0, OPT_C | OPT_JSON, 1, NULL,
 	  "sysbind check [-c FILE] [--json]       predict, per https binding, which certificate a client\n"
-	  "                                              with and without SNI gets, and the verdict\n" },
+	  "                                              with and without SNI gets, the verdict, and the\n"
+	  "                                              fix for each client error\n" },
 	{ CLI_EXPLAIN, "explain", NULL, 0, OPT_C | OPT_LOCAL | OPT_HOST | OPT_SNI | OPT_NO_SNI |
 	  OPT_HTTP | OPT_PATH | OPT_TLS | OPT_H2 | OPT_JSON, 1, NULL,
 	  "sysbind explain [-c FILE] --local IP:PORT --host NAME [--sni NAME | --no-sni] [--http]\n"
