@@ -63,6 +63,7 @@
  * after the response's END_STREAM and in a TLS record of its own (RFC 9113 §8.1; as
  * nginx does).  How HTTP.SYS ends such a stream is not documented (README). */
 #define H2_DISCARD_MAX      65535
+#define H2_RESET_IDS        32      /* streams we reset, remembered (h2_was_reset) */
 
 struct h2;
 
@@ -135,6 +136,8 @@ struct h2 {
 	struct h2_stream     *streams;
 	unsigned              nstreams;
 	int32_t               max_stream_id;   /* the highest stream the client opened */
+	int32_t               reset_ids[H2_RESET_IDS];   /* the streams we reset last */
+	unsigned              reset_at;
 	uint64_t              ping_window_start, settings_window_start;
 	unsigned              pings, settings;
 	unsigned long         settings_entries;  /* settings received in this minute */
@@ -155,6 +158,7 @@ struct h2 {
 
 static void h2_send(struct h2 *h);
 static void h2_discard_stop(struct h2_stream *s);
+static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
 static void h2_partial_head(struct h2_stream *s);
 
@@ -579,11 +583,16 @@ h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 	}
 	if (s->state == H2S_END_QUEUED && !s->req_ended) {
 		if (s->head.content_length >= 0 && s->head.content_length >= (long long)s->received &&
-		    (unsigned long long)s->head.content_length - s->received <= H2_DISCARD_MAX)
+		    (unsigned long long)s->head.content_length - s->received <= H2_DISCARD_MAX) {
 			s->deadline = h2_now_ms() +
 			    (uint64_t)h->info->cfg->entity_body_timeout * 1000;
-		else
+			/* what a paused backend held back is dropped too: the client's window
+			 * opens again, or the rest could never come */
+			s->req_paused = 0;
+			h2_consume(s);
+		} else {
 			h2_discard_stop(s);
+		}
 	}
 	h->info->requests++;
 	h2_stream_retire(s);
@@ -641,10 +650,11 @@ h2_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 	struct h2_stream *s = arg;
 	struct h2 *h = s->h;
 
+	/* (clientcert.c answers HTTP/2 with EXCHANGE_RESET_HTTP_1_1_REQUIRED whatever the TLS
+	 * version: a stream, not the connection, is what HTTP/2 can reset; and a connection
+	 * reset from inside nghttp2's input would free what it is parsing) */
 	s->x_done = 1;
-	if (how == EXCHANGE_RESET_CONNECTION) {
-		conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
-	} else if (h2_stream_answerable(s)) {
+	if (h2_stream_answerable(s)) {
 		if (nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
 		    NGHTTP2_HTTP_1_1_REQUIRED) != 0)
 			nghttp2_session_terminate_session(h->ng, NGHTTP2_INTERNAL_ERROR);
@@ -695,6 +705,18 @@ h2_refuse(struct h2_stream *s)
 	exchange_refuse(s->x, s->refuse, s->refuse_detail, &s->head);
 }
 
+/* 1 when we reset stream id lately: a frame the client sent before our RST_STREAM
+ * reached it (trailers, say) is ignored (RFC 9113 §5.1), even once nghttp2 has let the
+ * closed stream go. */
+static int
+h2_was_reset(const struct h2 *h, int32_t id)
+{
+	for (size_t i = 0; i < H2_RESET_IDS; i++)
+		if (h->reset_ids[i] == id)
+			return 1;
+	return 0;
+}
+
 /*
  * What nghttp2 1.52 lets through that RFC 9113 makes a connection error, checked as each
  * frame begins:
@@ -712,7 +734,8 @@ h2_on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *arg)
 
 	if (hd->type == NGHTTP2_HEADERS && hd->stream_id > 0 && hd->stream_id % 2 == 1 &&
 	    hd->stream_id <= h->max_stream_id &&
-	    nghttp2_session_find_stream(ng, hd->stream_id) == NULL) {
+	    nghttp2_session_find_stream(ng, hd->stream_id) == NULL &&
+	    !h2_was_reset(h, hd->stream_id)) {
 		h2_goaway(h, NGHTTP2_PROTOCOL_ERROR, "H2_ProtocolError");
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	}
@@ -1269,6 +1292,8 @@ h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			h->record_break = 1;   /* (h2_send) */
 		s->rst_after_end = 0;
 	}
+	if (frame->hd.type == NGHTTP2_RST_STREAM)
+		h->reset_ids[h->reset_at++ % H2_RESET_IDS] = frame->hd.stream_id;
 	if (frame->hd.type == NGHTTP2_RST_STREAM &&
 	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR && s != NULL)
 		s->bad = 1;   /* nghttp2 found the request malformed (we never send this code) */
@@ -1374,21 +1399,22 @@ h2_send(struct h2 *h)
 			conn_abort(h->c, "HTTP/2 session failed");
 			return;
 		}
+		if (iobuf_add(conn_out(h->c), data, (size_t)n) != 0) {
+			h->sending = 0;
+			conn_abort(h->c, "out of memory");
+			return;
+		}
 		if (h->record_break) {
-			/* an early answer's RST_STREAM(NO_ERROR) follows its response in a TLS
-			 * record of its own: curl 7.88 loses a response whose stream closes in
-			 * the record that brought it */
+			/* these bytes end a response answered early (nghttp2 told us while
+			 * handing them over): its RST_STREAM(NO_ERROR), next, goes in a TLS record
+			 * of its own; curl 7.88 loses a response whose stream closes in the record
+			 * that brought it */
 			h->record_break = 0;
 			conn_push(h->c);
 			if (conn_closed(h->c)) {
 				h->sending = 0;
 				return;
 			}
-		}
-		if (iobuf_add(conn_out(h->c), data, (size_t)n) != 0) {
-			h->sending = 0;
-			conn_abort(h->c, "out of memory");
-			return;
 		}
 	}
 	h->sending = 0;
@@ -1518,6 +1544,11 @@ h2_eof(struct conn *c, void *arg)
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		if (s->req_ended || s->state == H2S_CLOSED || s->state == H2S_RESET)
 			continue;
+		if (s->state == H2S_END_QUEUED) {
+			/* answered early and whole: the answer goes out, then the stream ends */
+			h2_discard_stop(s);
+			continue;
+		}
 		if (!s->x_done) {
 			exchange_abort(s->x, "Connection_Dropped", WIN32_NETNAME_DELETED);
 			s->x_done = 1;
