@@ -50,10 +50,19 @@ control_default_pid_file(const char *conf_path, int root)
 	size_t n = strlen(conf_path);
 	char *out;
 
-	if (root)
-		return strdup("/run/sysbind/sysbind.pid");
+	const char *base = strrchr(conf_path, '/');
+
 	if (n > 4 && strcmp(conf_path + n - 4, ".ini") == 0)
 		n -= 4;
+	if (root) {
+		/* one per configuration, so that -s reaches that configuration's daemon only:
+		 * /etc/sysbind/sysbind.ini's is /run/sysbind/sysbind.pid */
+		base = base != NULL ? base + 1 : conf_path;
+		if (asprintf(&out, "/run/sysbind/%.*s.pid", (int)(n - (size_t)(base - conf_path)),
+		    base) < 0)
+			return NULL;
+		return out;
+	}
 	if (asprintf(&out, "%.*s.pid", (int)n, conf_path) < 0)
 		return NULL;
 	return out;

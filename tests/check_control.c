@@ -41,6 +41,13 @@ START_TEST(test_control_default_pid_file)
 	p = control_default_pid_file("/etc/sysbind/sysbind.ini", 1);
 	ck_assert_str_eq(p, "/run/sysbind/sysbind.pid");
 	free(p);
+	/* as root, one per configuration: -s -c B never reaches A's daemon */
+	p = control_default_pid_file("/srv/b/B.ini", 1);
+	ck_assert_str_eq(p, "/run/sysbind/B.pid");
+	free(p);
+	p = control_default_pid_file("plain", 1);
+	ck_assert_str_eq(p, "/run/sysbind/plain.pid");
+	free(p);
 }
 END_TEST
 

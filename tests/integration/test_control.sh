@@ -117,8 +117,9 @@ expect_eq "... and serves" "$(who "$PB")" "two"
 "$SB_BIN" -s stop -c "$T/B.ini"; wait "$SB_PID"; st=$?
 expect_eq "... until -s stop -c B stops it: exit 0" "$st" 0
 
-# --- no pid_file: the default (for root /run/sysbind/sysbind.pid, shared by every test
-# run on this machine: only the non-root default is tried, as nobody)
+# --- no pid_file: the default (for root /run/sysbind/NAME.pid, shared by every test run on
+# this machine whose configuration has that name: only the non-root default is tried, as
+# nobody)
 user_run=(none)
 if [ "$(id -u)" -ne 0 ]; then
 	user_run=()
