@@ -2058,6 +2058,39 @@ conf_loc_cmp(const void *a, const void *b, void *arg)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+/* One http binding of a site, for conf_check_backends' index by port. */
+struct conf_http_port {
+	unsigned port;
+	size_t   site, binding;
+};
+
+static int
+conf_http_port_cmp(const void *a, const void *b)
+{
+	const struct conf_http_port *x = a, *y = b;
+
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->site < y->site ? -1 : x->site > y->site;   /* file order among equals */
+}
+
+/* The first entry of ports[0..n) (sorted) whose port is port, or n. */
+static size_t
+conf_http_port_first(const struct conf_http_port *ports, size_t n, unsigned port)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ports[mid].port < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int
 conf_backend_is_binding(const char *host, const char *port, const struct binding *b)
 {
@@ -2182,9 +2215,32 @@ conf_check_backends(struct conf_parser *p)
 {
 	const struct conf *c = p->c;
 	int kb = conf_key_at(CONF_SECTION_SITE, "backend");
-	char text[BINDING_HOST_MAX + 64], la[BINDING_HOST_MAX + 600];
-	size_t i, j, k;
+	char text[BINDING_HOST_MAX + 64], la[BINDING_HOST_MAX + 600], *end;
+	struct conf_http_port *ports = NULL;
+	size_t i, j, k, np = 0, cap = 0;
+	unsigned long pnum;
 
+	/* every site's http bindings, by port: a backend is compared with those of its port
+	 * only (a walk of all sites for each would be quadratic in 100,000 sites) */
+	for (i = 0; i < c->nsites; i++)
+		for (k = 0; k < c->sites[i].nbindings; k++) {
+			if (c->sites[i].bindings[k].proto != BINDING_HTTP)
+				continue;
+			if (np == cap) {
+				struct conf_http_port *n;
+
+				cap = cap ? 2 * cap : 64;
+				if ((n = realloc(ports, cap * sizeof(*n))) == NULL) {
+					free(ports);
+					p->nomem = 1;
+					return;
+				}
+				ports = n;
+			}
+			ports[np++] = (struct conf_http_port){ c->sites[i].bindings[k].port, i, k };
+		}
+	if (np > 0)
+		qsort(ports, np, sizeof(*ports), conf_http_port_cmp);
 	for (i = 0; i < c->nsites; i++) {
 		const struct conf_site *s = &c->sites[i];
 		int line = p->siteinfo[i].lines[kb], other = 0;
@@ -2209,23 +2265,27 @@ conf_check_backends(struct conf_parser *p)
 				    p->siteinfo[i].blines[k]);
 			continue;
 		}
-		for (j = 0; j < c->nsites && !other; j++) {
-			if (j == i || p->siteinfo[j].dup)
+		/* another site's http binding on the backend's port (the index: one walk) */
+		pnum = strtoul(s->backend_port != NULL ? s->backend_port : "", &end, 10);
+		if (*end != '\0' || pnum > 65535)
+			continue;
+		for (size_t at = conf_http_port_first(ports, np, (unsigned)pnum);
+		    at < np && ports[at].port == pnum && !other; at++) {
+			j = ports[at].site;
+			k = ports[at].binding;
+			if (j == i || p->siteinfo[j].dup || !conf_backend_is_binding(s->backend_host,
+			    s->backend_port, &c->sites[j].bindings[k]))
 				continue;
-			for (k = 0; k < c->sites[j].nbindings && !other; k++)
-				if (conf_backend_is_binding(s->backend_host, s->backend_port,
-				    &c->sites[j].bindings[k])) {
-					other = 1;
-					binding_format(&c->sites[j].bindings[k], text, sizeof(text));
-					conf_site_label(&c->sites[j], la, sizeof(la));
-					conf_warning(p, line, "backend %s is sysbind's own binding %s of %s "
-					    "(line %d): a request forwarded there is served by sysbind again; "
-					    "one that comes back to a site it went through is answered 508 "
-					    "Loop Detected", s->backend, text, la,
-					    p->siteinfo[j].blines[k]);
-				}
+			other = 1;
+			binding_format(&c->sites[j].bindings[k], text, sizeof(text));
+			conf_site_label(&c->sites[j], la, sizeof(la));
+			conf_warning(p, line, "backend %s is sysbind's own binding %s of %s (line %d): "
+			    "a request forwarded there is served by sysbind again; one that comes back "
+			    "to a site it went through is answered 508 Loop Detected", s->backend, text,
+			    la, p->siteinfo[j].blines[k]);
 		}
 	}
+	free(ports);
 }
 
 /*
