@@ -412,8 +412,12 @@ accesslog_reopen(struct accesslog *l, char *err, size_t errlen)
 
 	if (l == NULL || l->is_stdout)
 		return 0;
-	if ((fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+	/* O_NONBLOCK: a FIFO nobody reads must not hang the daemon's thread (and with it
+	 * every later signal); ENXIO then keeps the file open now */
+	if ((fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK,
+	    0644)) < 0) {
+		snprintf(err, errlen, "%s: %s%s", l->path, strerror(errno), errno == ENXIO ?
+		    " (a FIFO nobody reads: the one open now is kept)" : "");
 		return -1;
 	}
 	pthread_mutex_lock(&l->mu);
