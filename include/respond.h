@@ -110,6 +110,16 @@ int respond_msg_write(const struct respond_msg *m, int close, struct evbuffer *o
 void respond_msg_clear(struct respond_msg *m);
 
 /*
+ * The one JSON string escaper (the diagnostic page's JSON and every --json output): s as
+ * a JSON string, quotes included, or null for NULL, handed to put in pieces.  ", \ and
+ * the control characters are escaped; well-formed UTF-8 passes as it is; any other byte
+ * (>= 0x80 outside a valid sequence, DEL) becomes \u00XX, so the output is valid JSON
+ * whatever a client or a file put in the string.
+ */
+void respond_json_escape(const char *s, void (*put)(void *arg, const char *p, size_t n),
+    void *arg);
+
+/*
  * Append a complete HTTP.SYS error response: status line, then exactly
  * Content-Type: text/html; charset=us-ascii, Server (omitted when server is NULL or ""),
  * Date (RFC 7231 IMF-fixdate of now), Connection: close, Content-Length, blank line, body.

@@ -347,32 +347,70 @@ int respond_error(struct evbuffer *out, enum respond_page p, const char *server,
 
 /* ---------- diagnostic page ---------- */
 
-/* A JSON string (or null).  Bytes >= 0x80 are written as \u00XX so the output is
- * always valid (ASCII) JSON whatever a client put in its Host field. */
-static void json_str(struct evbuffer *b, const char *s)
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p)
 {
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+		    (p[3] & 0xc0) == 0x80 ? 4 : 0;
+	}
+	return 0;
+}
+
+void respond_json_escape(const char *s, void (*put)(void *arg, const char *p, size_t n),
+    void *arg)
+{
+	char u[8];
+	size_t n;
+
 	if (s == NULL) {
-		evbuffer_add(b, "null", 4);
+		put(arg, "null", 4);
 		return;
 	}
-	evbuffer_add(b, "\"", 1);
+	put(arg, "\"", 1);
 	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
 		switch (*c) {
-		case '"':  evbuffer_add(b, "\\\"", 2); break;
-		case '\\': evbuffer_add(b, "\\\\", 2); break;
-		case '\n': evbuffer_add(b, "\\n", 2); break;
-		case '\r': evbuffer_add(b, "\\r", 2); break;
-		case '\t': evbuffer_add(b, "\\t", 2); break;
-		case '\b': evbuffer_add(b, "\\b", 2); break;
-		case '\f': evbuffer_add(b, "\\f", 2); break;
+		case '"':  put(arg, "\\\"", 2); break;
+		case '\\': put(arg, "\\\\", 2); break;
+		case '\n': put(arg, "\\n", 2); break;
+		case '\r': put(arg, "\\r", 2); break;
+		case '\t': put(arg, "\\t", 2); break;
+		case '\b': put(arg, "\\b", 2); break;
+		case '\f': put(arg, "\\f", 2); break;
 		default:
-			if (*c < 0x20 || *c >= 0x7f)
-				evbuffer_add_printf(b, "\\u%04x", *c);
-			else
-				evbuffer_add(b, c, 1);
+			if (*c >= 0x80 && (n = utf8_len(c)) > 0) {
+				put(arg, (const char *)c, n);
+				c += n - 1;
+			} else if (*c < 0x20 || *c >= 0x7f) {
+				snprintf(u, sizeof(u), "\\u%04x", *c);
+				put(arg, u, 6);
+			} else {
+				put(arg, (const char *)c, 1);
+			}
 		}
 	}
-	evbuffer_add(b, "\"", 1);
+	put(arg, "\"", 1);
+}
+
+static void json_put_evbuffer(void *arg, const char *p, size_t n)
+{
+	evbuffer_add(arg, p, n);
+}
+
+/* A JSON string (or null) into b (respond_json_escape). */
+static void json_str(struct evbuffer *b, const char *s)
+{
+	respond_json_escape(s, json_put_evbuffer, b);
 }
 
 static void json_key(struct evbuffer *b, const char *indent, const char *key, const char *s,

@@ -20,34 +20,20 @@
 #include "certstore.h"
 #include "clientcert.h"
 #include "conf.h"
+#include "respond.h"
 
-/* ---- JSON: the one string escaper every --json output uses ---- */
+/* ---- JSON: every --json output through respond.c's one string escaper ---- */
+
+static void
+json_put_file(void *arg, const char *p, size_t n)
+{
+	fwrite(p, 1, n, arg);
+}
 
 static void
 json_string(FILE *out, const char *s)
 {
-	const unsigned char *p;
-
-	if (s == NULL) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':  fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	respond_json_escape(s, json_put_file, out);
 }
 
 /* ---- show sslcert ---- */

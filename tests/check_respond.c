@@ -765,11 +765,44 @@ START_TEST(test_respond_diag_head_only)
 }
 END_TEST
 
+/* The one JSON escaper: UTF-8 as it is, every other byte >= 0x80 and every control
+ * character escaped, so that the output is valid JSON whatever the string holds. */
+static void
+json_put_test(void *arg, const char *p, size_t n)
+{
+	strncat(arg, p, n);
+}
+
+START_TEST(test_respond_json_escape)
+{
+	static const struct { const char *in, *out; } rows[] = {
+		{ NULL, "null" },
+		{ "", "\"\"" },
+		{ "a\"b\\c", "\"a\\\"b\\\\c\"" },
+		{ "\n\r\t\b\f\x01\x7f", "\"\\n\\r\\t\\b\\f\\u0001\\u007f\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+		{ "Latin-1 \xe9", "\"Latin-1 \\u00e9\"" },                 /* not UTF-8 */
+		{ "\xc0\xaf", "\"\\u00c0\\u00af\"" },                      /* overlong */
+		{ "\xed\xa0\x80", "\"\\u00ed\\u00a0\\u0080\"" },          /* a surrogate */
+		{ "cut \xe2\x82", "\"cut \\u00e2\\u0082\"" },              /* cut short */
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char got[128] = "";
+
+		respond_json_escape(rows[i].in, json_put_test, got);
+		ck_assert_msg(strcmp(got, rows[i].out) == 0, "row %zu: got %s, want %s", i, got,
+		    rows[i].out);
+	}
+}
+END_TEST
+
 static Suite *respond_suite(void)
 {
 	Suite *s = suite_create("respond");
 	TCase *tc = tcase_create("core");
 
+	tcase_add_test(tc, test_respond_json_escape);
 	tcase_add_test(tc, test_respond_body_lengths_match_table);
 	tcase_add_test(tc, test_respond_iis_pages);
 	tcase_add_test(tc, test_respond_diag_json_client_certificate);
