@@ -91,10 +91,11 @@ struct conn_framing {
 	 * Timer_MinBytesPerSecond, or NULL; win32 for a W3C line): write down why. */
 	void (*cut)(struct conn *c, void *f, const char *reason, int win32);
 	/* The connection's configuration generation is retired (a reload, srv->retired) or
-	 * the daemon is stopping (SIGTERM, srv->stopping): no new request starts under it.
-	 * HTTP/1.1 ends now if nothing is in flight and the daemon stops, else its next
-	 * response says Connection: close; HTTP/2 sends a graceful GOAWAY and ends once its
-	 * last stream is done. */
+	 * the daemon is stopping (SIGTERM, srv->stopping).  HTTP/2 sends a graceful GOAWAY
+	 * (no new stream under it) and ends once its last stream is done.  HTTP/1.1, when
+	 * stopping, ends now if nothing is in flight; on a reload its next response (an idle
+	 * connection's next request is still served under the old generation) says
+	 * Connection: close, and the client's request after that goes to a new connection. */
 	void (*retire)(struct conn *c, void *f);
 	/* The connection is closing: abandon what is unfinished (no memory freed yet). */
 	void (*closing)(struct conn *c, void *f);
