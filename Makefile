@@ -48,8 +48,9 @@ VERSION     := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' include/cl
 # NO_DEPS=1: never run install-deps (a package build, whose dependencies dpkg checked).
 DEPS_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.deps-ok)
 # What the tests use beyond the build: installed by `make test`, not by `make` or `make run`
-# (procps: the unit's ExecReload runs /bin/kill, which systemd-analyze verify looks for).
-TEST_DEPS   := mandoc logrotate strace systemd procps
+# (procps: the unit's ExecReload runs /bin/kill, which systemd-analyze verify looks for;
+# python3: lib.sh's free_port bind-tests each port with it).
+TEST_DEPS   := mandoc logrotate strace systemd procps python3
 TEST_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.test-deps-ok)
 MANPAGES    := man/sysbind.8 man/sysbind.ini.5
 

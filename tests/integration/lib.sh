@@ -108,6 +108,11 @@ for fam, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
 # earlier test, holding the port would make the daemon's bind fail even with SO_REUSEADDR.
 free_port() {
 	local p i
+	if ! command -v python3 >/dev/null; then
+		# (make test installs it: TEST_DEPS) -- a port handed out untested would be a lie
+		echo "free_port: python3 is missing (scripts/install-deps.sh python3)" >&2
+		return 1
+	fi
 	for i in $(seq 1 200); do
 		p=$((10000 + RANDOM % 22000))
 		grep -qx "$p" "$T/ports.given" 2>/dev/null && continue
