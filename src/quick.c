@@ -497,11 +497,15 @@ static void
 quick_leaf_base(char names[][BINDING_HOST_MAX], size_t n, char *out, size_t len)
 {
 	char *p;
+	int w;
 
+	/* (a name cut short still names one file: the result's length is not needed) */
 	if (n > 1)
-		snprintf(out, len, "%.*s+%zu", BINDING_HOST_MAX - 1, names[0], n - 1);
+		w = snprintf(out, len, "%.*s+%zu", BINDING_HOST_MAX - 1, names[0], n - 1);
 	else
-		snprintf(out, len, "%.*s", BINDING_HOST_MAX - 1, names[0]);
+		w = snprintf(out, len, "%.*s", BINDING_HOST_MAX - 1, names[0]);
+	if (w < 0)
+		out[0] = '\0';
 	for (p = out; *p != '\0'; p++)
 		if (*p == '*' || *p == ':' || *p == '/')
 			*p = '_';
