@@ -15,35 +15,10 @@ run() {
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
 }
-# t_ephemeral_only ERR: every error of -t's ERR is a port of the kernel's ephemeral range
-# "already in use" (by a client connection of this machine, which comes and goes).
-t_ephemeral_only() {
-	local lo hi line port n=0
-	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range || return 1
-	while IFS= read -r line; do
-		case "$line" in
-		"error: cannot listen on "*": Address already in use"*)
-			port=${line#error: cannot listen on }; port=${port%%: Address*}; port=${port##*:}
-			[ "$port" -ge "$lo" ] && [ "$port" -le "$hi" ] || return 1
-			n=$((n + 1)) ;;
-		error:*|*": error:"*) return 1 ;;
-		esac
-	done <<<"$1"
-	[ "$n" -gt 0 ]
-}
-
 # views NAME INI: -t, check, list site and show sslcert on INI; their outputs in
 # $t_out/$t_rc, $check_out/$check_rc, $list_out/$list_rc, $show_out/$show_rc.
 views() {
-	local i
-	# -t binds every listener: the fixtures' ports are the real servers' (IIS Express's
-	# 44300-44399 lie in Linux's ephemeral range), so a client connection of this machine
-	# may hold one for a moment; that, and only that, is tried again (3 times at most)
-	for i in 1 2 3; do
-		run -t -c "$2"
-		[ "$rc" -ne 0 ] && t_ephemeral_only "$err" || break
-	done
-	t_rc=$rc; t_out=$out; t_err=$err
+	run -t -c "$2"; t_rc=$rc; t_out=$out; t_err=$err
 	run check -c "$2"; check_rc=$rc; check_out=$out
 	run list site -c "$2"; list_rc=$rc; list_out=$out
 	run show sslcert -c "$2"; show_rc=$rc; show_out=$(tr -d '\r' <"$T/out")
