@@ -36,15 +36,18 @@ WFLAGS    = -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
 LIBS      = $(shell pkg-config --libs $(PKGS)) -lexpat -pthread
 CHECKLIBS = $(shell pkg-config --libs check)
 
-SRCS        := $(sort $(wildcard src/*.c))
+# The layers, lowest first (README, "Layout"): a file may include its own layer's headers
+# and those of the layers before it, never one after (scripts/layer-check.sh, in make test).
+LAYERS      := base model iis core cli
+SRCS        := $(foreach l,$(LAYERS),$(sort $(wildcard src/$(l)/*.c)))
 OBJS        := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
-LIB_OBJS    := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+LIB_OBJS    := $(filter-out $(BUILD)/obj/cli/main.o,$(OBJS))
 LLHTTP_OBJS := $(BUILD)/obj/llhttp/api.o $(BUILD)/obj/llhttp/http.o $(BUILD)/obj/llhttp/llhttp.o
 UNIT_SRCS   := $(sort $(wildcard tests/check_*.c))
 UNIT_BINS   := $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRCS   := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS   := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
-VERSION     := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' include/cli.h)
+VERSION     := $(shell sed -n 's/^\#define CLI_VERSION "\(.*\)"/\1/p' include/cli/cli.h)
 # NO_DEPS=1: never run install-deps (a package build, whose dependencies dpkg checked).
 DEPS_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.deps-ok)
 # What the tests use beyond the build: installed by `make test`, not by `make` or `make run`
@@ -54,7 +57,7 @@ TEST_DEPS   := mandoc logrotate strace systemd procps python3
 TEST_STAMP  := $(if $(NO_DEPS),,$(BUILD)/.test-deps-ok)
 MANPAGES    := man/sysbind.8 man/sysbind.ini.5
 
-.PHONY: all deps test-deps run test test-build unit integration man-lint asan asan-core \
+.PHONY: all deps test-deps run test test-build unit integration man-lint layer-check asan asan-core \
 	asan-core-build clean certs \
 	install uninstall deb deb-lint
 all: $(BUILD)/sysbind
@@ -94,29 +97,29 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAM
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB_OBJS) $(LLHTTP_OBJS) $(LIBS) $(CHECKLIBS)
 
-# check_h2 includes src/h2.c and fakes what h2.c calls outside itself (the transport,
+# check_h2 includes src/core/h2.c and fakes what h2.c calls outside itself (the transport,
 # the exchange): it links without conn.o, exchange.o and h2.o, against an archive of the
 # other objects, so that only those its code reaches are pulled in (h1.c, worker.c and
 # the others that call conn_* and exchange_* stay out).
-H2_FAKED := $(BUILD)/obj/conn.o $(BUILD)/obj/exchange.o $(BUILD)/obj/h2.o
+H2_FAKED := $(BUILD)/obj/core/conn.o $(BUILD)/obj/core/exchange.o $(BUILD)/obj/core/h2.o
 $(BUILD)/tests/libsysbind-noh2.a: $(filter-out $(H2_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
-$(BUILD)/tests/check_h2: tests/check_h2.c src/h2.c $(BUILD)/tests/libsysbind-noh2.a | $(DEPS_STAMP)
+$(BUILD)/tests/check_h2: tests/check_h2.c src/core/h2.c $(BUILD)/tests/libsysbind-noh2.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-noh2.a $(LIBS) $(CHECKLIBS)
 
-# check_exchange includes src/exchange.c and fakes what exchange.c calls outside itself
+# check_exchange includes src/core/exchange.c and fakes what exchange.c calls outside itself
 # (the framing's exchange_ops, the backend transfer of upstream.h): it links without
 # exchange.o and upstream.o, against an archive of the other objects, so that only those
 # its code reaches are pulled in (conn.c, h1.c, h2.c and worker.c stay out).
-X_FAKED := $(BUILD)/obj/exchange.o $(BUILD)/obj/upstream.o
+X_FAKED := $(BUILD)/obj/core/exchange.o $(BUILD)/obj/core/upstream.o
 $(BUILD)/tests/libsysbind-nox.a: $(filter-out $(X_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
 	ar rcs $@ $^
-$(BUILD)/tests/check_exchange: tests/check_exchange.c src/exchange.c $(BUILD)/tests/libsysbind-nox.a | $(DEPS_STAMP)
+$(BUILD)/tests/check_exchange: tests/check_exchange.c src/core/exchange.c $(BUILD)/tests/libsysbind-nox.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-nox.a $(LIBS) $(CHECKLIBS)
 
@@ -165,6 +168,10 @@ man-lint: | $(TEST_STAMP)
 	n=$$(printf '%s\n' "$$all" | grep -c -e 'outdated mandoc.db lacks' \
 	  -e 'referenced manual not found: Xr sysbind'); \
 	echo "man-lint: clean ($$n message(s) about this machine's manual database left out)"
+
+# No include goes up a layer (LAYERS above); tests/integration/test_layers.sh runs it in make test.
+layer-check:
+	@scripts/layer-check.sh
 
 # make test runs every phase to its end, whatever the one before did, and ends with one
 # line for all of them, "total: N passed, N failed, N skipped" (scripts/test-all.sh).
@@ -222,10 +229,10 @@ INSTALL_BIN := $(BUILD)/install/sysbind
 $(BUILD)/install/confdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CONFDIR)' | cmp -s - $@ || echo '$(CONFDIR)' >$@
-$(BUILD)/install/cli.o: src/cli.c $(BUILD)/install/confdir | $(DEPS_STAMP)
+$(BUILD)/install/cli.o: src/cli/cli.c $(BUILD)/install/confdir | $(DEPS_STAMP)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) \
 	  '-DCLI_DEFAULT_CONF="$(CONFDIR)/sysbind.ini"' -MMD -MP -c $< -o $@
-$(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli.o,$(OBJS)) $(BUILD)/install/cli.o $(LLHTTP_OBJS)
+$(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli/cli.o,$(OBJS)) $(BUILD)/install/cli.o $(LLHTTP_OBJS)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 -include $(BUILD)/install/cli.d
 
@@ -287,7 +294,7 @@ DEB_TOOLS := build-essential debhelper dpkg-dev
 deb: | $(DEPS_STAMP)
 	scripts/install-deps.sh $(DEB_TOOLS)
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
-	  { echo "deb: debian/changelog says $$v, include/cli.h says $(VERSION)"; exit 1; }
+	  { echo "deb: debian/changelog says $$v, include/cli/cli.h says $(VERSION)"; exit 1; }
 	dpkg-checkbuilddeps
 	debian/rules clean
 	DEB_OUT=$(CURDIR)/build/deb debian/rules binary
@@ -308,7 +315,7 @@ FUZZ_NAMES   := request response conf
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_FLAGS    = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -pthread \
                 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_SRCS    := $(filter-out src/main.c,$(SRCS))
+FUZZ_SRCS    := $(filter-out src/cli/main.c,$(SRCS))
 FUZZ_OBJS    := $(FUZZ_SRCS:src/%.c=$(FUZZ_DIR)/obj/%.o) \
                 $(FUZZ_DIR)/obj/llhttp/api.o $(FUZZ_DIR)/obj/llhttp/http.o $(FUZZ_DIR)/obj/llhttp/llhttp.o
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)

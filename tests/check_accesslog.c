@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accesslog.h"
-#include "log.h"
+#include "core/accesslog.h"
+#include "base/log.h"
 
 static char logpath[64];
 

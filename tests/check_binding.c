@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "binding.h"
-#include "certstore.h"
-#include "conf.h"
+#include "model/binding.h"
+#include "model/certstore.h"
+#include "model/conf.h"
 
 static char certdir[256];
 

@@ -15,7 +15,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "certstore.h"
+#include "model/certstore.h"
 
 static char certdir[256];
 

@@ -14,8 +14,8 @@
 
 #include <openssl/tls1.h>
 
-#include "clientcert.h"
-#include "conf.h"
+#include "model/clientcert.h"
+#include "model/conf.h"
 
 static char certdir[256];
 

@@ -17,7 +17,7 @@
 
 #include <check.h>
 
-#include "conf.h"
+#include "model/conf.h"
 
 #define ERRLEN 8192
 

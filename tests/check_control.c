@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "control.h"
+#include "core/control.h"
 
 START_TEST(test_control_actions)
 {

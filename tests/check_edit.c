@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "edit.h"
+#include "iis/edit.h"
 
 static const char base[] =
 	"; the two-site story\n"

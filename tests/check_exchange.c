@@ -1,5 +1,5 @@
 /*
- * check_exchange — one request and its response (src/exchange.c) through its own seams,
+ * check_exchange — one request and its response (src/core/exchange.c) through its own seams,
  * as check_h2 tests h2.c: this file includes the .c under test, and the test binary is
  * linked without exchange.o and upstream.o (Makefile), so that what exchange.c calls
  * outside itself is either real or a fake defined here:
@@ -15,7 +15,7 @@
  * Tests observe only what the framing, the backend and the log files are told; they read
  * none of exchange.c's private fields.
  */
-#include "../src/exchange.c"
+#include "../src/core/exchange.c"
 
 #include <stdarg.h>
 #include <unistd.h>

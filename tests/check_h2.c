@@ -1,5 +1,5 @@
 /*
- * check_h2 — the HTTP/2 framing (src/h2.c) through its own seams, as h2o's t/00unit/
+ * check_h2 — the HTTP/2 framing (src/core/h2.c) through its own seams, as h2o's t/00unit/
  * tests its core: this file includes the .c under test, and the test binary is linked
  * without conn.o, exchange.o and h2.o (Makefile), so that everything h2.c calls outside
  * itself is a fake defined here:
@@ -18,7 +18,7 @@
  * Tests drive h2.c only through framing ops and exchange_ops and observe frames and the
  * exchange's event log; they read none of h2.c's private fields.
  */
-#include "../src/h2.c"
+#include "../src/core/h2.c"
 
 #include <stdarg.h>
 #include <check.h>

@@ -15,7 +15,7 @@
 
 #include <check.h>
 
-#include "hostcheck.h"
+#include "core/hostcheck.h"
 
 START_TEST(test_hostcheck_parse_tcp_lines)
 {

@@ -11,7 +11,7 @@
 #include <check.h>
 #include <event2/buffer.h>
 
-#include "http.h"
+#include "model/http.h"
 
 static const struct http_limits lim_default = { 16384, 16384, 8192 };
 

@@ -13,10 +13,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "clientcert.h"
-#include "conf.h"
-#include "import.h"
-#include "views.h"
+#include "model/clientcert.h"
+#include "model/conf.h"
+#include "iis/import.h"
+#include "iis/views.h"
 
 #define FIX "tests/fixtures/iis/"
 

@@ -8,7 +8,7 @@
 
 #include <check.h>
 
-#include "iobuf.h"
+#include "base/iobuf.h"
 
 START_TEST(test_iobuf_add_peek_drain_across_blocks)
 {

@@ -14,7 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "mint.h"
+#include "cli/mint.h"
 
 static char dir[] = "/tmp/check_mint.XXXXXX";
 static char err[4096];

@@ -11,8 +11,8 @@
 
 #include <check.h>
 
-#include "conf.h"
-#include "quick.h"
+#include "model/conf.h"
+#include "cli/quick.h"
 
 static char err[8192];
 

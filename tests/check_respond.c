@@ -10,7 +10,7 @@
 #include <check.h>
 #include <event2/buffer.h>
 
-#include "respond.h"
+#include "model/respond.h"
 
 /* Wed, 30 Jun 2021 04:30:20 GMT: the date of the reference's capture */
 static const time_t fixed_now = 1625027420;

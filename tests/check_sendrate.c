@@ -11,7 +11,7 @@
 
 #include <check.h>
 
-#include "sendrate.h"
+#include "model/sendrate.h"
 
 START_TEST(test_sendrate_window)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "tlsctx.h"
+#include "model/conf.h"
+#include "core/tlsctx.h"
 
 /* The policy sentence the trace and explain show, for the profile and each flag. */
 START_TEST(test_tlsctx_policy_text_says_what_each_flag_leaves)

@@ -19,10 +19,10 @@
 #include <check.h>
 #include <event2/event.h>
 
-#include "conf.h"
-#include "http.h"
-#include "respond.h"
-#include "upstream.h"
+#include "model/conf.h"
+#include "model/http.h"
+#include "model/respond.h"
+#include "core/upstream.h"
 
 /* What the owner's callbacks saw. */
 struct rec {

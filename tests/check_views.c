@@ -14,11 +14,11 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "cli.h"
-#include "control.h"
-#include "conf.h"
-#include "certstore.h"
-#include "views.h"
+#include "cli/cli.h"
+#include "core/control.h"
+#include "model/conf.h"
+#include "model/certstore.h"
+#include "iis/views.h"
 
 static char certdir[256];
 

@@ -13,7 +13,7 @@
 
 #include <event2/buffer.h>
 
-#include "http.h"
+#include "model/http.h"
 
 struct fuzz_req_state {
 	struct http_parser *p;

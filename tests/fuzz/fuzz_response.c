@@ -12,7 +12,7 @@
 
 #include <event2/buffer.h>
 
-#include "http.h"
+#include "model/http.h"
 
 struct fuzz_resp_state {
 	struct http_parser *p;

@@ -49,7 +49,7 @@ expect_contains "DESTDIR: the host is left alone, and it says so" "$(cat "$T/ins
 expect_contains "the installed binary reads /etc/sysbind/sysbind.ini without -c" \
 	"$("$R/usr/sbin/sysbind" --help)" "(default FILE: /etc/sysbind/sysbind.ini)"
 v=$("$R/usr/sbin/sysbind" --version)
-want=$(sed -n 's/^#define CLI_VERSION "\(.*\)"/\1/p' "$SB_ROOT/include/cli.h")
+want=$(sed -n 's/^#define CLI_VERSION "\(.*\)"/\1/p' "$SB_ROOT/include/cli/cli.h")
 expect_eq "--version: sysbind's version first" "$(printf '%s\n' "$v" | head -1)" "sysbind $want"
 expect_eq "... then OpenSSL, libevent, llhttp and expat, as they run" \
 	"$(printf '%s\n' "$v" | sed -n '2,$p' | awk '{ print $1 }' | tr '\n' ' ')" "OpenSSL libevent llhttp expat "

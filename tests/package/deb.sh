@@ -60,7 +60,7 @@ echo "# make deb"
 if ! make deb >"$T/make-deb.log" 2>&1; then
 	not_ok "make deb" "$(tail -30 "$T/make-deb.log")"; finish
 fi
-V=$(sed -n 's/^#define CLI_VERSION "\(.*\)"/\1/p' include/cli.h)
+V=$(sed -n 's/^#define CLI_VERSION "\(.*\)"/\1/p' include/cli/cli.h)
 ARCH=$(dpkg --print-architecture)
 DEB="$ROOT/build/deb/sysbind_${V}_${ARCH}.deb"
 expect_eq "make deb builds build/deb/sysbind_VERSION_ARCH.deb" "$(test -f "$DEB" && echo yes)" "yes"

@@ -1,0 +1,14 @@
+/*
+ * h2 — the HTTP/2 (libnghttp2): streams, flow control, the flood and reset guards.  A framing of
+ * conn.h: it sets itself on a connection and from then on creates and frees that
+ * connection's exchanges.  Event-loop thread only.
+ */
+#ifndef SYSBIND_H2_H
+#define SYSBIND_H2_H
+
+struct conn;
+
+/* Set the framing on c.  Returns 0, or -1 (c is then closed). */
+int h2_start(struct conn *c);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * iobuf — block chains with a per-thread free list (see iobuf.h).  A block is allocated
+ * with its header; the free list keeps at most IOBUF_POOL_MAX blocks per thread, the rest
+ * go back to malloc, so a burst does not pin memory for ever.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/iobuf.h"
+
+#define IOBUF_POOL_MAX 256   /* 4 MiB per thread at most */
+
+struct iobuf_block {
+	struct iobuf_block *next;
+	size_t              start, end;   /* bytes [start, end) are queued */
+	char                data[IOBUF_BLOCK];
+};
+
+static __thread struct iobuf_block *iobuf_free;
+static __thread size_t iobuf_nfree;
+
+static struct iobuf_block *
+iobuf_block_get(void)
+{
+	struct iobuf_block *k = iobuf_free;
+
+	if (k != NULL) {
+		iobuf_free = k->next;
+		iobuf_nfree--;
+	} else if ((k = malloc(sizeof(*k))) == NULL) {
+		return NULL;
+	}
+	k->next = NULL;
+	k->start = k->end = 0;
+	return k;
+}
+
+static void
+iobuf_block_put(struct iobuf_block *k)
+{
+	if (iobuf_nfree >= IOBUF_POOL_MAX) {
+		free(k);
+		return;
+	}
+	k->next = iobuf_free;
+	iobuf_free = k;
+	iobuf_nfree++;
+}
+
+void
+iobuf_init(struct iobuf *b)
+{
+	b->head = b->tail = NULL;
+	b->len = 0;
+}
+
+void
+iobuf_clear(struct iobuf *b)
+{
+	struct iobuf_block *k, *next;
+
+	for (k = b->head; k != NULL; k = next) {
+		next = k->next;
+		iobuf_block_put(k);
+	}
+	iobuf_init(b);
+}
+
+char *
+iobuf_space(struct iobuf *b, size_t min, size_t *avail)
+{
+	struct iobuf_block *k = b->tail;
+
+	if (min > IOBUF_BLOCK)
+		min = IOBUF_BLOCK;
+	if (k == NULL || IOBUF_BLOCK - k->end < min) {
+		struct iobuf_block *n = iobuf_block_get();
+
+		if (n == NULL)
+			return NULL;
+		if (k == NULL)
+			b->head = n;
+		else
+			k->next = n;
+		b->tail = k = n;
+	}
+	*avail = IOBUF_BLOCK - k->end;
+	return k->data + k->end;
+}
+
+void
+iobuf_commit(struct iobuf *b, size_t n)
+{
+	b->tail->end += n;
+	b->len += n;
+}
+
+int
+iobuf_add(struct iobuf *b, const void *data, size_t n)
+{
+	const char *p = data;
+	size_t avail, k;
+	struct iobuf_block *old_tail = b->tail;
+	size_t old_end = old_tail != NULL ? old_tail->end : 0, old_len = b->len;
+
+	while (n > 0) {
+		char *w = iobuf_space(b, 1, &avail);
+
+		if (w == NULL)
+			goto fail;
+		k = n < avail ? n : avail;
+		memcpy(w, p, k);
+		iobuf_commit(b, k);
+		p += k;
+		n -= k;
+	}
+	return 0;
+fail:
+	/* undo: drop the blocks added, restore the old tail */
+	if (old_tail == NULL) {
+		iobuf_clear(b);
+		return -1;
+	}
+	{
+		struct iobuf_block *k2 = old_tail->next, *next;
+
+		for (; k2 != NULL; k2 = next) {
+			next = k2->next;
+			iobuf_block_put(k2);
+		}
+		old_tail->next = NULL;
+		old_tail->end = old_end;
+		b->tail = old_tail;
+		b->len = old_len;
+	}
+	return -1;
+}
+
+void
+iobuf_trim(struct iobuf *b)
+{
+	struct iobuf_block *k;
+
+	if (b->tail == NULL || b->tail->end > b->tail->start)
+		return;
+	if (b->head == b->tail) {
+		iobuf_clear(b);   /* len is 0: the only block holds nothing */
+		return;
+	}
+	for (k = b->head; k->next != b->tail; k = k->next)
+		;
+	iobuf_block_put(b->tail);
+	k->next = NULL;
+	b->tail = k;
+}
+
+const char *
+iobuf_peek(const struct iobuf *b, size_t *n)
+{
+	const struct iobuf_block *k = b->head;
+
+	while (k != NULL && k->start == k->end)
+		k = k->next;
+	if (k == NULL) {
+		*n = 0;
+		return NULL;
+	}
+	*n = k->end - k->start;
+	return k->data + k->start;
+}
+
+void
+iobuf_drain(struct iobuf *b, size_t n)
+{
+	b->len -= n;
+	while (n > 0 && b->head != NULL) {
+		struct iobuf_block *k = b->head;
+		size_t have = k->end - k->start;
+
+		if (n < have) {
+			k->start += n;
+			return;
+		}
+		n -= have;
+		b->head = k->next;
+		if (b->head == NULL)
+			b->tail = NULL;
+		iobuf_block_put(k);
+	}
+}
+
+size_t
+iobuf_move(struct iobuf *dst, struct iobuf *src, size_t max)
+{
+	size_t moved = 0, n;
+	const char *p;
+
+	while (moved < max && (p = iobuf_peek(src, &n)) != NULL) {
+		if (n > max - moved)
+			n = max - moved;
+		if (iobuf_add(dst, p, n) != 0)
+			break;
+		iobuf_drain(src, n);
+		moved += n;
+	}
+	return moved;
+}
+
+size_t
+iobuf_pool_size(void)
+{
+	return iobuf_nfree;
+}
+
+void
+iobuf_pool_drain(void)
+{
+	while (iobuf_free != NULL) {
+		struct iobuf_block *k = iobuf_free;
+
+		iobuf_free = k->next;
+		free(k);
+	}
+	iobuf_nfree = 0;
+}

@@ -1,0 +1,1160 @@
+/*
+ * conn — one client connection's transport, from accept to close (see conn.h).  Owns:
+ * the socket, the SSL (driven through tlsio: no event library between OpenSSL and the
+ * socket), the readiness events, the deadlines with their one timer, the min_send_rate
+ * timer, the input and output queues (iobuf blocks, given back whenever they empty, so
+ * an idle connection holds none) and the framing it hands bytes to.  Teardown has one
+ * path, conn_close: socket and SSL go at once, memory (the framing's included) on the
+ * loop's next pass, so a close from deep inside a callback never frees what a caller
+ * still uses.
+ *
+ * The hot path of a keep-alive request is: readable -> one SSL_read (read-ahead on: one
+ * read(2)) -> framing -> ... -> output queued -> one SSL_write per 16 KiB at the end of
+ * that loop pass.  No timer is re-armed per request (a deadline moves; the timer, armed
+ * earlier, finds it moved when it fires) and no event is added or removed unless a side
+ * blocks.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <linux/sockios.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+#include "model/conf.h"
+#include "core/conn.h"
+#include "core/h1.h"
+#include "core/h2.h"
+#include "core/exchange.h"
+#include "base/iobuf.h"
+#include "base/log.h"
+#include "model/sendrate.h"
+#include "core/tlsctx.h"
+#include "core/tlsio.h"
+#include "core/trace.h"
+
+static atomic_ullong conn_ids;
+
+#define CONN_LINGER_SECONDS 2
+#define CONN_RESET_POLL_MS  10           /* how often a reset waits for the client's ACKs */
+#define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
+#define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
+
+enum conn_state {
+	CS_HANDSHAKE = 0, /* TLS handshake in progress */
+	CS_OPEN,          /* the framing runs */
+	CS_CLOSING,       /* writing the last output (input discarded), then linger */
+	CS_LINGER,        /* output, close_notify and FIN out: discard input until EOF */
+	CS_CLOSED,
+};
+
+static const char *const conn_state_names[] = {
+	"handshake", "open", "closing", "linger", "closed",
+};
+
+/* Deferred work, done once per loop pass from the async event (see conn_async). */
+#define ASYNC_FLUSH   0x1   /* write the output */
+#define ASYNC_LATER   0x2   /* the framing's own (conn_later) */
+#define ASYNC_INPUT   0x4   /* hand the input to the framing again */
+#define ASYNC_READ    0x8   /* read again: OpenSSL holds records the socket no longer shows */
+
+struct conn {
+	struct exchange_conn       info;      /* what exchanges read of the connection */
+	struct conn_server        *srv;
+	struct conn               *prev, *next;
+	int                        fd;
+	SSL                       *ssl;
+	struct event              *rev, *tev;   /* in the same allocation */
+	struct event              *wev;        /* made the first time a write blocks */
+	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
+	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
+	struct tlsctx_hello        hello;
+	const struct conn_framing *fr;
+	void                      *frs;       /* the framing's state (owned) */
+	struct iobuf               in, out;
+	struct sendrate            rate;
+	enum conn_state            state;
+	uint64_t                   deadline;  /* the framing's, ms (CLOCK_MONOTONIC_COARSE) */
+	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
+	                                         * renegotiation's (Timer_SslRenegotiation) */
+	uint64_t                   armed;     /* when tev fires; 0: not armed */
+	int                        async;     /* ASYNC_* pending */
+	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
+	unsigned                   renegotiating : 1;
+	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
+	                           over_limit : 1, out_high : 1, write_wants_read : 1,
+	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
+	                           reset : 1;   /* end with a TCP reset once the output is out */
+	const char                *reset_why;  /* static */
+};
+
+static void conn_close(struct conn *c, const char *why);
+static void conn_flush(struct conn *c);
+static void conn_read(struct conn *c);
+static void conn_write_blocked(struct conn *c);
+static void conn_reset_now(struct conn *c);
+
+/* ---------- small helpers ---------- */
+
+static uint64_t
+conn_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The one place the state changes: the log (debug level) can follow it, and a closed
+ * connection never comes back. */
+static void
+conn_state(struct conn *c, enum conn_state to)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	log_debug("conn %llu: %s -> %s", c->info.id, conn_state_names[c->state],
+	    conn_state_names[to]);
+	c->state = to;
+}
+
+static void
+conn_arm(struct conn *c, uint64_t when)
+{
+	uint64_t now = conn_now_ms();
+	uint64_t ms = when > now ? when - now : 0;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	evtimer_add(c->tev, &tv);
+	c->armed = when;
+}
+
+/* Arm the timer for d unless it already fires earlier: a later deadline costs nothing
+ * now, the timer re-arms itself when it fires early. */
+static void
+conn_arm_for(struct conn *c, uint64_t d)
+{
+	if (d != 0 && (c->armed == 0 || d < c->armed))
+		conn_arm(c, d);
+}
+
+void
+conn_deadline(struct conn *c, unsigned seconds)
+{
+	c->deadline = seconds == 0 ? 0 : conn_now_ms() + (uint64_t)seconds * 1000;
+	conn_arm_for(c, c->deadline);
+}
+
+static void
+conn_wdeadline(struct conn *c, unsigned seconds)
+{
+	c->wdeadline = seconds == 0 ? 0 : conn_now_ms() + (uint64_t)seconds * 1000;
+	conn_arm_for(c, c->wdeadline);
+}
+
+static void
+conn_read_on(struct conn *c, int on)
+{
+	if (on && !c->rev_on)
+		event_add(c->rev, NULL);
+	else if (!on && c->rev_on)
+		event_del(c->rev);
+	c->rev_on = on ? 1 : 0;
+}
+
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_srv_async_cb(evutil_socket_t fd, short what, void *arg);
+
+static void
+conn_write_on(struct conn *c, int on)
+{
+	if (on && !c->wev_on) {
+		/* most connections never see a full socket: the event is made on demand */
+		if (c->wev == NULL && (c->wev = event_new(c->srv->base, c->fd,
+		    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL) {
+			log_warnx("conn %llu: out of memory", c->info.id);
+			return;
+		}
+		event_add(c->wev, NULL);
+	} else if (!on && c->wev_on) {
+		event_del(c->wev);
+	}
+	c->wev_on = on && c->wev != NULL ? 1 : 0;
+}
+
+/* Ask for work to be done once, after the callbacks of this loop pass: the connection
+ * joins its server's queue, which one event per server works through. */
+static void
+conn_async(struct conn *c, int what)
+{
+	struct conn_server *srv = c->srv;
+
+	c->async |= what;
+	if (c->async_on)
+		return;
+	if (srv->async_ev == NULL &&
+	    (srv->async_ev = event_new(srv->base, -1, 0, conn_srv_async_cb, srv)) == NULL) {
+		log_warnx("conn %llu: out of memory", c->info.id);
+		return;
+	}
+	c->async_on = 1;
+	c->aprev = NULL;
+	c->anext = srv->async_head;
+	if (srv->async_head != NULL)
+		srv->async_head->aprev = c;
+	srv->async_head = c;
+	if (!srv->async_active) {
+		srv->async_active = 1;
+		event_active(srv->async_ev, EV_TIMEOUT, 0);
+	}
+}
+
+/* Off the server's queue, or the batch being worked through (done, or closing). */
+static void
+conn_async_unqueue(struct conn *c)
+{
+	if (!c->async_on)
+		return;
+	if (c->aprev != NULL)
+		c->aprev->anext = c->anext;
+	else if (c->async_on == 2)
+		c->srv->async_batch = c->anext;
+	else
+		c->srv->async_head = c->anext;
+	if (c->anext != NULL)
+		c->anext->aprev = c->aprev;
+	c->aprev = c->anext = NULL;
+	c->async_on = 0;
+}
+
+static void
+conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size_t iplen,
+    unsigned *port)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		*port = ntohs(s6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			a->family = AF_INET;
+			memcpy(a->ip, &s6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->ip, &s6->sin6_addr, 16);
+		}
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		*port = ntohs(s4->sin_port);
+		a->family = AF_INET;
+		memcpy(a->ip, &s4->sin_addr, 4);
+	}
+	inet_ntop(a->family, a->ip, ip, (socklen_t)iplen);
+}
+
+/* ---------- what framings use ---------- */
+
+struct exchange_conn *
+conn_info(struct conn *c)
+{
+	return &c->info;
+}
+
+struct iobuf *
+conn_in(struct conn *c)
+{
+	return &c->in;
+}
+
+struct iobuf *
+conn_out(struct conn *c)
+{
+	return &c->out;
+}
+
+SSL *
+conn_ssl(struct conn *c)
+{
+	return c->ssl;
+}
+
+int
+conn_closed(const struct conn *c)
+{
+	return c->state == CS_CLOSED;
+}
+
+int
+conn_peer_gone(const struct conn *c)
+{
+	return c->peer_eof && iobuf_len(&c->in) == 0;
+}
+
+int
+conn_over_limit(const struct conn *c)
+{
+	return c->over_limit;
+}
+
+void
+conn_set_framing(struct conn *c, const struct conn_framing *ops, void *f)
+{
+	c->fr = ops;
+	c->frs = f;
+}
+
+void
+conn_send(struct conn *c)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	if (iobuf_len(&c->out) >= CONN_HIGH_WATER)
+		c->out_high = 1;   /* the framing hears when it drains (->drained) */
+	if (iobuf_len(&c->out) >= IOBUF_BLOCK && !c->wev_on)
+		conn_flush(c);   /* whole records now; the rest at the end of the pass */
+	else
+		conn_async(c, ASYNC_FLUSH);
+}
+
+void
+conn_push(struct conn *c)
+{
+	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
+		conn_flush(c);
+}
+
+void
+conn_later(struct conn *c)
+{
+	if (c->state != CS_CLOSED)
+		conn_async(c, ASYNC_LATER);
+}
+
+void
+conn_reading(struct conn *c, int on)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	c->reading = on ? 1 : 0;
+	if (!on) {
+		conn_read_on(c, 0);
+		return;
+	}
+	if (!c->peer_eof)
+		conn_read_on(c, 1);
+	conn_async(c, ASYNC_INPUT);   /* what the input (and TLS) already holds */
+}
+
+/* ---------- close ---------- */
+
+static void
+conn_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->fr != NULL && c->fr->free != NULL)
+		c->fr->free(c->frs);
+	iobuf_clear(&c->in);
+	iobuf_clear(&c->out);
+	if (c->rate_ev != NULL)
+		event_free(c->rate_ev);
+	if (c->wev != NULL)
+		event_free(c->wev);
+	event_del(c->rev);
+	free(c->info.verdict_host);
+	free(c->info.route_host);
+	free(c->info.cc_b64);
+	free(c->hello.sni);
+	free(c);
+}
+
+/* The single close path: the socket and the SSL go now (nothing more is written: an
+ * orderly end sent its close_notify before), memory on the loop's next pass.
+ * Idempotent. */
+static void
+conn_close(struct conn *c, const char *why)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	trace_closed(c->srv->trace, c->info.id, why, c->info.proto == BINDING_HTTPS ?
+	    &c->hello : NULL, c->info.requests);
+	if (c->fr != NULL && c->fr->closing != NULL)
+		c->fr->closing(c, c->frs);
+	conn_state(c, CS_CLOSED);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		c->srv->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->srv->nconns--;
+	if (c->srv->shared_nconns != NULL)
+		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
+	if (c->rate_ev != NULL)
+		event_del(c->rate_ev);
+	conn_read_on(c, 0);
+	conn_write_on(c, 0);
+	conn_async_unqueue(c);
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	/* the timer event now frees the memory on the next pass */
+	event_del(c->tev);
+	event_assign(c->tev, c->srv->base, -1, 0, conn_free_cb, c);
+	event_active(c->tev, EV_TIMEOUT, 0);
+}
+
+/*
+ * An orderly end of a TLS connection: close_notify (RFC 8446 §6.1), so that the client
+ * can tell a complete close-delimited response from one cut short.  Only once all that
+ * was queued went out; never on a truncation.  Returns 0 (sent, or nothing to send), or
+ * -1 when the socket is full: call again once it is writable (OpenSSL keeps the alert).
+ */
+static int
+conn_goodbye(struct conn *c)
+{
+	if (c->ssl == NULL || c->goodbye_sent || c->cut || iobuf_len(&c->out) > 0 ||
+	    c->state == CS_HANDSHAKE || !SSL_is_init_finished(c->ssl))
+		return 0;
+	if (tlsio_shutdown(c->ssl) == TLSIO_WANT_WRITE)
+		return -1;
+	c->goodbye_sent = 1;
+	return 0;
+}
+
+void
+conn_end(struct conn *c, const char *why)
+{
+	if (c->reset) {   /* a reset was asked for: it is one now */
+		conn_reset_now(c);
+		return;
+	}
+	(void)conn_goodbye(c);   /* idle: the socket has room, or the client takes nothing */
+	conn_close(c, why);
+}
+
+void
+conn_abort(struct conn *c, const char *why)
+{
+	c->cut = 1;
+	conn_close(c, why);
+}
+
+/* The reset itself: close sends RST (and throws away what the socket did not send). */
+static void
+conn_reset_now(struct conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	if (c->fd >= 0)
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c, c->reset_why);
+}
+
+/* Bytes the client's TCP has not acknowledged yet (0 when unknown). */
+static int
+conn_unacked(const struct conn *c)
+{
+	int n = 0;
+
+	if (c->fd < 0 || ioctl(c->fd, SIOCOUTQ, &n) != 0)
+		return 0;
+	return n;
+}
+
+/* What was answered before the reset is the client's: the output is written first (as a
+ * conn_finish), then the reset waits, CONN_LINGER_SECONDS at most, until the client's TCP
+ * acknowledged it, since a reset discards whatever the socket still holds. */
+void
+conn_reset(struct conn *c, const char *why)
+{
+	if (c->state == CS_CLOSED)
+		return;
+	c->cut = 1;   /* no close_notify */
+	c->reset = 1;
+	c->reset_why = why;
+	switch (c->state) {
+	case CS_OPEN:
+		conn_finish(c);   /* the output, then conn_linger resets */
+		return;
+	case CS_CLOSING:
+		return;           /* conn_linger resets once the output is out */
+	default:
+		conn_reset_now(c);
+		return;
+	}
+}
+
+int
+conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
+{
+	STACK_OF(X509_NAME) *names = NULL;
+
+	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) >= TLS1_3_VERSION)
+		return -1;
+	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
+		return -1;
+	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
+	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, tlsctx_verify_any);
+	if (tlsio_request_client_cert(c->ssl) != 0)
+		return -1;
+	c->renegotiating = 1;
+	trace_note(c->srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
+	    "is asked for its certificate inside the TLS connection");
+	/* the HelloRequest goes out now; the client's answer is read as any input */
+	switch (tlsio_handshake(c->ssl)) {
+	case TLSIO_OK:
+	case TLSIO_WANT_READ:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		break;
+	default:
+		c->renegotiating = 0;
+		return -1;
+	}
+	c->wdeadline = conn_now_ms() + (uint64_t)c->info.cfg->renegotiation_timeout * 1000;
+	conn_arm_for(c, c->wdeadline);
+	conn_reading(c, 1);
+	return 0;
+}
+
+/* A renegotiation in progress ended (the client answered the HelloRequest, or not). */
+static void
+conn_renegotiated(struct conn *c)
+{
+	if (!c->renegotiating || c->ssl == NULL || SSL_renegotiate_pending(c->ssl))
+		return;
+	c->renegotiating = 0;
+	c->wdeadline = 0;
+	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
+		c->fr->client_cert(c, c->frs);
+}
+
+/* The output is out: close_notify, FIN, then discard what the client still sends until
+ * it closes (or CONN_LINGER_SECONDS), so unread input never turns the close into a reset
+ * that destroys the response before the client read it. */
+static void
+conn_linger(struct conn *c)
+{
+	if (c->reset) {
+		if (conn_unacked(c) == 0) {
+			conn_reset_now(c);
+			return;
+		}
+		/* conn_timer_cb polls the acknowledgements until the deadline */
+		conn_state(c, CS_LINGER);
+		iobuf_clear(&c->in);
+		conn_read_on(c, 1);
+		c->wdeadline = 0;
+		conn_deadline(c, CONN_LINGER_SECONDS);
+		conn_arm(c, conn_now_ms() + CONN_RESET_POLL_MS);
+		return;
+	}
+	if (conn_goodbye(c) != 0) {
+		/* the socket is full: close_notify waits for room, as a blocked write does */
+		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
+		conn_write_blocked(c);
+		return;
+	}
+	if (c->peer_eof) {
+		conn_close(c, "response sent");
+		return;
+	}
+	conn_state(c, CS_LINGER);
+	shutdown(c->fd, SHUT_WR);
+	iobuf_clear(&c->in);
+	conn_read_on(c, 1);
+	c->wdeadline = 0;
+	conn_deadline(c, CONN_LINGER_SECONDS);
+}
+
+/* The linger is over (the client closed, or its time passed). */
+static void
+conn_linger_end(struct conn *c)
+{
+	if (c->reset)
+		conn_reset_now(c);
+	else
+		conn_close(c, "response sent");
+}
+
+void
+conn_finish(struct conn *c)
+{
+	if (c->state != CS_OPEN)
+		return;
+	conn_state(c, CS_CLOSING);
+	iobuf_clear(&c->in);
+	conn_read_on(c, !c->peer_eof);   /* input is discarded; EOF is noticed */
+	c->deadline = 0;
+	if (iobuf_len(&c->out) == 0) {
+		conn_linger(c);
+		return;
+	}
+	/* the rest is the client's to take: at min_send_rate (timed once a write blocks), or
+	 * within idle_connection_timeout of each write that blocked */
+	conn_async(c, ASYNC_FLUSH);
+}
+
+/* The transport cuts the connection: the framing writes down why, then the close. */
+static void
+conn_cut(struct conn *c, const char *reason, int win32, const char *why)
+{
+	if (c->fr != NULL && c->fr->cut != NULL && c->state != CS_CLOSED)
+		c->fr->cut(c, c->frs, reason, win32);
+	else if (reason != NULL && c->state == CS_HANDSHAKE)
+		exchange_log_conn_error(&c->info, 0, reason);
+	conn_abort(c, why);
+}
+
+/* ---------- min_send_rate ---------- */
+
+static void
+conn_rate_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t acked, queued, base = c->rate.base, need = c->rate.need;
+	unsigned long ms = 0;
+	struct timeval tv;
+
+	if (c->state == CS_CLOSED || !c->rate.active)
+		return;
+	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
+		c->rate.active = 0;
+		return;
+	}
+	switch (sendrate_check(&c->rate, acked, iobuf_len(&c->out) + queued,
+	    c->info.cfg->min_send_rate, &ms)) {
+	case SENDRATE_IDLE:
+		return;
+	case SENDRATE_NEXT:
+		tv.tv_sec = (time_t)(ms / 1000);
+		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+		evtimer_add(c->rate_ev, &tv);
+		return;
+	case SENDRATE_CUT:
+		break;
+	}
+	trace_note(c->srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
+	    "had to take in %lu ms (min_send_rate %lu bytes/s)",
+	    (unsigned long long)(acked > base ? acked - base : 0), (unsigned long long)need,
+	    sendrate_window_ms(need, c->info.cfg->min_send_rate), c->info.cfg->min_send_rate);
+	conn_cut(c, "Timer_MinBytesPerSecond", WIN32_SEM_TIMEOUT, "Timer_MinBytesPerSecond");
+}
+
+/* A write blocked: the client must now take what waits at min_send_rate (sendrate.h). */
+static void
+conn_rate_begin(struct conn *c)
+{
+	uint64_t acked, queued, pending;
+	unsigned long ms;
+	struct timeval tv;
+
+	if (c->rate.active)
+		return;
+	if (c->rate_ev == NULL &&
+	    (c->rate_ev = evtimer_new(c->srv->base, conn_rate_cb, c)) == NULL)
+		return;
+	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
+		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->info.id,
+		    strerror(errno));
+		conn_wdeadline(c, c->info.cfg->idle_connection_timeout);   /* timed as without */
+		return;
+	}
+	pending = iobuf_len(&c->out) + queued;
+	ms = sendrate_start(&c->rate, acked, pending ? pending : 1, c->info.cfg->min_send_rate);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(c->rate_ev, &tv);
+}
+
+/* ---------- output ---------- */
+
+/* A write found the socket full: wait until it is writable, within min_send_rate (or,
+ * without one, within idle_connection_timeout). */
+static void
+conn_write_blocked(struct conn *c)
+{
+	conn_write_on(c, 1);
+	if (c->info.cfg->min_send_rate > 0)
+		conn_rate_begin(c);
+	else
+		conn_wdeadline(c, c->info.cfg->idle_connection_timeout);
+}
+
+/* Write what the output holds, one SSL_write (one record, one write(2)) per block. */
+static void
+conn_flush(struct conn *c)
+{
+	enum tlsio_status st = TLSIO_OK;
+	const char *p;
+	size_t n, w;
+
+	if (c->state == CS_CLOSED || c->state == CS_HANDSHAKE || c->write_wants_read)
+		return;
+	while ((p = iobuf_peek(&c->out, &n)) != NULL) {
+		w = tlsio_write(c->fd, c->ssl, p, n, &st);
+		if (w == 0)
+			break;
+		iobuf_drain(&c->out, w);
+	}
+	switch (st) {
+	case TLSIO_OK:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_blocked(c);
+		return;
+	case TLSIO_WANT_READ:   /* a renegotiation in progress: the read side goes on */
+		c->write_wants_read = 1;
+		conn_read_on(c, 1);
+		return;
+	default:
+		conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error while writing");
+		return;
+	}
+	conn_write_on(c, 0);
+	c->wdeadline = 0;
+	if (c->out_high && iobuf_len(&c->out) <= CONN_LOW_WATER) {
+		c->out_high = 0;
+		if (c->state == CS_OPEN && c->fr->drained != NULL)
+			c->fr->drained(c, c->frs);
+		if (c->state == CS_CLOSED)
+			return;
+	}
+	if (iobuf_len(&c->out) == 0 && c->state == CS_CLOSING)
+		conn_linger(c);
+}
+
+/* ---------- input ---------- */
+
+/* Hand the input to the framing (not re-entered). */
+static void
+conn_input(struct conn *c)
+{
+	if (c->in_input || c->state != CS_OPEN)
+		return;
+	c->in_input = 1;
+	if (iobuf_len(&c->in) > 0 && c->reading)
+		c->fr->input(c, c->frs);
+	c->in_input = 0;
+	if (c->state == CS_OPEN && c->peer_eof && iobuf_len(&c->in) == 0 && c->fr->eof != NULL)
+		c->fr->eof(c, c->frs);
+}
+
+static void
+conn_handshake_done(struct conn *c)
+{
+	const unsigned char *alpn = NULL;
+	unsigned alpnlen = 0;
+
+	c->info.cert = c->hello.cert;
+	c->info.has_sni = c->hello.has_sni;
+	c->info.sni = c->hello.sni;
+	c->info.sni_used = c->hello.sni_used;
+	c->info.entry = c->hello.entry;
+	c->info.ssl = c->ssl;
+	c->info.tls_version = SSL_get_version(c->ssl);
+	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
+	conn_state(c, CS_OPEN);
+	SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
+	if (c->srv->trace)
+		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
+		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
+	if (alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
+		(void)h2_start(c);
+	else
+		(void)h1_start(c);
+}
+
+static void
+conn_handshake(struct conn *c)
+{
+	switch (tlsio_handshake(c->ssl)) {
+	case TLSIO_OK:
+		conn_write_on(c, 0);
+		conn_handshake_done(c);
+		return;
+	case TLSIO_WANT_READ:
+		conn_write_on(c, 0);
+		return;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		return;
+	default:
+		if (!c->hello.refused && c->hello.entry != NULL &&
+		    (c->hello.entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
+			/* logextendedevents: "logged when the SSL handshake fails" */
+			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
+			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		else if (!c->hello.refused)
+			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
+			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
+		    "refused by the binding" : "no certificate");
+		return;
+	}
+}
+
+/* Read what the socket has: a few reads at most, so other connections get a turn; what
+ * OpenSSL still holds then is read on the next pass. */
+static void
+conn_read(struct conn *c)
+{
+	for (int i = 0; i < CONN_READS_PER_CB && c->state != CS_CLOSED; i++) {
+		enum tlsio_status st;
+		size_t avail, n;
+		char *w, scratch[4096];
+		int discard = c->state == CS_CLOSING || c->state == CS_LINGER;
+
+		if (c->state == CS_HANDSHAKE) {
+			conn_handshake(c);
+			if (c->state != CS_OPEN)
+				return;
+			continue;   /* the request may have come with the last handshake flight */
+		}
+		if (discard) {
+			w = scratch;
+			avail = sizeof(scratch);
+		} else {
+			if (!c->reading || iobuf_len(&c->in) >= CONN_IN_MAX) {
+				conn_read_on(c, 0);   /* resumed by conn_reading */
+				return;
+			}
+			if ((w = iobuf_space(&c->in, 1, &avail)) == NULL) {
+				conn_abort(c, "out of memory");
+				return;
+			}
+		}
+		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		if (n == 0 && !discard)
+			iobuf_trim(&c->in);   /* nothing came: an idle connection keeps no block */
+		if (c->renegotiating && n == 0) {
+			conn_renegotiated(c);   /* the handshake records came, no data */
+			if (c->state == CS_CLOSED)
+				return;
+		}
+		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
+			c->write_wants_read = 0;
+			conn_async(c, ASYNC_FLUSH);
+		}
+		if (n > 0) {
+			if (!discard) {
+				iobuf_commit(&c->in, n);
+				if (c->renegotiating)
+					conn_renegotiated(c);
+				if (c->state != CS_OPEN)
+					return;
+				conn_input(c);
+			}
+			/* a short read emptied the socket; OpenSSL may still hold records */
+			if (n < avail && !tlsio_pending(c->ssl))
+				return;
+			continue;
+		}
+		switch (st) {
+		case TLSIO_WANT_READ:
+			return;
+		case TLSIO_WANT_WRITE:   /* a renegotiation wants to write */
+			conn_write_on(c, 1);
+			return;
+		case TLSIO_CLOSED:
+		case TLSIO_EOF:
+			c->peer_eof = 1;
+			conn_read_on(c, 0);
+			if (c->state == CS_LINGER) {
+				conn_linger_end(c);
+				return;
+			}
+			conn_input(c);
+			return;
+		default:
+			if (c->state == CS_LINGER) {
+				conn_linger_end(c);
+				return;
+			}
+			if (c->renegotiating) {
+				/* a client that cannot renegotiate (rustls: a no_renegotiation
+				 * alert) never sends the certificate: the request is dropped */
+				trace_note(c->srv->trace, c->info.id, "the client refused the "
+				    "renegotiation (%s): it cannot send a certificate inside this "
+				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
+				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
+				    "the client refused to renegotiate");
+				return;
+			}
+			conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error");
+			return;
+		}
+	}
+	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
+	 * read-ahead emptied the socket, so no readiness will tell): they are read on the next
+	 * pass, after the other connections had their turn. */
+	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
+		conn_async(c, ASYNC_READ);
+}
+
+/* ---------- event callbacks ---------- */
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_read(arg);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->state == CS_HANDSHAKE) {
+		conn_handshake(c);
+		if (c->state == CS_OPEN)
+			conn_read(c);
+		return;
+	}
+	if (c->write_wants_read) {   /* a renegotiation wanted to write while reading */
+		conn_read(c);
+		return;
+	}
+	conn_flush(c);
+}
+
+static void
+conn_async_run(struct conn *c)
+{
+	int todo = c->async;
+
+	c->async = 0;
+	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
+		c->fr->later(c, c->frs);
+	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
+		conn_input(c);
+		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->ssl))
+			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
+	}
+	if ((todo & ASYNC_READ) && c->state != CS_CLOSED)
+		conn_read(c);
+	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
+		conn_flush(c);
+}
+
+/* The server's queue: each connection that asked for deferred work, once.  Work one of
+ * them asks for again meanwhile waits for the next pass. */
+static void
+conn_srv_async_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	struct conn *c;
+
+	srv->async_batch = srv->async_head;
+	srv->async_head = NULL;
+	srv->async_active = 0;
+	for (c = srv->async_batch; c != NULL; c = c->anext)
+		c->async_on = 2;   /* in the batch: a new request joins a fresh queue */
+	while ((c = srv->async_batch) != NULL) {
+		conn_async_unqueue(c);
+		conn_async_run(c);
+	}
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	uint64_t now = conn_now_ms();
+
+	c->armed = 0;
+	if (c->state == CS_CLOSED)
+		return;
+	if (c->wdeadline != 0 && now >= c->wdeadline) {
+		c->wdeadline = 0;
+		if (c->renegotiating) {
+			/* HTTP.SYS: "SSL renegotiation ... took longer than ... two minutes" */
+			conn_cut(c, "Timer_SslRenegotiation", WIN32_SEM_TIMEOUT,
+			    "the client did not renegotiate in time");
+			return;
+		}
+		/* the client took nothing for idle_connection_timeout (min_send_rate = 0) */
+		conn_cut(c, "Timer_ConnectionIdle", WIN32_SEM_TIMEOUT,
+		    "the client took nothing for idle_connection_timeout");
+		return;
+	}
+	if (c->state == CS_LINGER && c->reset) {
+		/* a reset waiting for the client's ACKs of what it was answered */
+		if (now >= c->deadline || conn_unacked(c) == 0)
+			conn_reset_now(c);
+		else
+			conn_arm(c, now + CONN_RESET_POLL_MS);
+		return;
+	}
+	if (c->deadline != 0 && now >= c->deadline) {
+		c->deadline = 0;
+		switch (c->state) {
+		case CS_HANDSHAKE:
+			/* no request yet: to HTTP.SYS an idle connection */
+			exchange_log_conn_error(&c->info, 0, "Timer_ConnectionIdle");
+			conn_close(c, "handshake timed out");
+			return;
+		case CS_LINGER:
+			conn_linger_end(c);
+			return;
+		case CS_OPEN:
+			if (c->fr->timeout != NULL)
+				c->fr->timeout(c, c->frs);
+			break;
+		default:
+			break;
+		}
+		if (c->state == CS_CLOSED)
+			return;
+	}
+	/* a deadline that moved since this was armed, or the other one */
+	if (c->deadline != 0 && (c->wdeadline == 0 || c->deadline < c->wdeadline))
+		conn_arm(c, c->deadline);
+	else if (c->wdeadline != 0)
+		conn_arm(c, c->wdeadline);
+}
+
+/* ---------- the TLS decision's trace ---------- */
+
+static void
+conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_choice *choice,
+    const char *policy)
+{
+	struct conn *c = arg;
+
+	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
+}
+
+/* ---------- accept ---------- */
+
+int
+conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *peer,
+    int peerlen, enum binding_proto proto)
+{
+	struct conn *c;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct binding_addr peer_addr;
+	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
+	size_t base_sz = (sizeof(*c) + 15) & ~(size_t)15;
+	char where[96], *evmem;
+	int on = 1;
+	unsigned long total;
+	const struct conf *cfg = srv->cfg;
+
+	/* the connection and its two events in one allocation */
+	if ((c = calloc(1, base_sz + 2 * evsz)) == NULL) {
+		log_warn("accept: cannot allocate a connection");
+		close(fd);
+		return -1;
+	}
+	evmem = (char *)c + base_sz;
+	c->rev = (struct event *)evmem;
+	c->tev = (struct event *)(evmem + evsz);
+	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
+	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
+	c->info.srv = srv;
+	c->info.cfg = cfg;
+	c->info.proto = proto;
+	c->info.verdict = -1;
+	c->info.cc_chain = -1;
+	c->info.version = "HTTP/1.1";
+	c->srv = srv;
+	c->fd = fd;
+	c->reading = 1;
+	c->state = CS_OPEN;
+	c->next = srv->conns;
+	if (srv->conns != NULL)
+		srv->conns->prev = c;
+	srv->conns = c;
+	srv->nconns++;
+	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
+	/* max_connections counts every worker's connections, old generations' included */
+	total = srv->shared_nconns != NULL ?
+	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
+	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
+	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
+	    &c->info.peer_port);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
+		log_warn("getsockname");
+		conn_close(c, "getsockname failed");
+		return -1;
+	}
+	conn_addr_from((struct sockaddr *)&ss, &c->info.local, c->info.local_ip,
+	    sizeof(c->info.local_ip), &c->info.port);
+	c->hello.cfg = cfg;
+	c->hello.local = c->info.local;
+	c->hello.port = c->info.port;
+	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
+	c->hello.arg = c;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (srv->trace) {
+		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
+		trace_accept(1, c->info.id, proto, where, c->info.peer_ip, c->info.peer_port,
+		    c->over_limit);
+	}
+	conn_read_on(c, 1);
+	if (proto == BINDING_HTTPS) {
+		if ((c->ssl = tlsctx_ssl_new(srv->tls, &c->hello, fd)) == NULL) {
+			conn_close(c, "no SSL object");
+			return -1;
+		}
+		c->state = CS_HANDSHAKE;
+		conn_deadline(c, cfg->handshake_timeout);
+		/* the ClientHello is often there already: no wait for a readiness event */
+		conn_handshake(c);
+		if (c->state == CS_OPEN)
+			conn_read(c);
+	} else if (h1_start(c) != 0) {
+		return -1;
+	}
+	return 0;
+}
+
+void
+conn_retire_all(struct conn_server *srv)
+{
+	struct conn *c, *next;
+
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->state == CS_HANDSHAKE && srv->stopping)
+			conn_close(c, "shutting down");
+		else if (c->state == CS_OPEN && c->fr != NULL && c->fr->retire != NULL)
+			c->fr->retire(c, c->frs);
+	}
+}
+
+void
+conn_server_clear(struct conn_server *srv)
+{
+	if (srv->async_ev != NULL)
+		event_free(srv->async_ev);
+	srv->async_ev = NULL;
+	srv->async_head = srv->async_batch = NULL;
+}
+
+void
+conn_close_all(struct conn_server *srv)
+{
+	while (srv->conns != NULL)
+		conn_close(srv->conns, "daemon stopped");
+}

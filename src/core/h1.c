@@ -1,0 +1,664 @@
+/*
+ * h1 — the HTTP/1.1 framing of a connection: request heads and bodies through the http
+ * parser (HTTP.SYS's limits), one exchange at a time (created at a request's first byte,
+ * freed when the next one starts or with the connection), responses framed for the
+ * client (hop-by-hop fields removed, chunked or close-delimited, Connection: close when
+ * the connection ends), trailer sections both ways (a chunked request's to the exchange,
+ * a backend's as the last chunk of a chunked response; an HTTP/1.0 client's response is
+ * not chunked and carries none), keep-alive, pipelined requests answered in order, the 101 tunnel,
+ * and the HTTP.SYS timers that belong to requests: header wait, idle, entity body, the
+ * tunnel's idle timeout.  The socket, TLS and the output are the transport's (conn.c).
+ *
+ * Why a connection ends is always written down: HTTPERR where HTTP.SYS writes a line
+ * (its own answers; Timer_HeaderWait, Timer_ConnectionIdle, Timer_EntityBody,
+ * Connection_Dropped for a client gone inside its body), and the request's W3C line
+ * otherwise (exchange.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "model/conf.h"
+#include "core/conn.h"
+#include "core/h1.h"
+#include "core/exchange.h"
+#include "model/http.h"
+#include "base/iobuf.h"
+#include "base/log.h"
+#include "model/respond.h"
+
+enum h1_state {
+	H1_IDLE = 0,  /* between requests: nothing of the next one yet */
+	H1_HEAD,      /* reading a request head */
+	H1_BODY,      /* head handled; its body is read and forwarded */
+	H1_WAIT,      /* request complete; the response is under way */
+	H1_TUNNEL,    /* after a 101: bytes both ways */
+	H1_DONE,      /* no more requests: the transport finishes the connection */
+};
+
+struct h1 {
+	struct conn          *c;
+	struct exchange_conn *info;
+	struct http_parser   *parser;
+	struct exchange      *x;        /* the current exchange */
+	struct http_head     *head;     /* its head, from the parser */
+	enum h1_state         state;
+	unsigned              head_pending : 1, end_pending : 1, req_keep : 1,
+	                      req_bodyless : 1, req_done : 1, resp_done : 1, resp_keep : 1,
+	                      resp_paused : 1, req_paused : 1, chunked_out : 1, http10 : 1,
+	                      in_input : 1, last_chunk : 1;   /* sent, with the trailers */
+};
+
+static void h1_input(struct conn *c, void *arg);
+static const struct http_callbacks h1_callbacks;
+
+/* The request parser, made at a request's first byte (an idle connection holds none). */
+static int
+h1_parser(struct h1 *h)
+{
+	const struct conf *cfg = h->info->cfg;
+	struct http_limits lim;
+
+	if (h->parser != NULL)
+		return 0;
+	lim.max_field_length = cfg->max_field_length;
+	lim.max_request_bytes = cfg->max_request_bytes;
+	lim.max_url_length = cfg->max_url_length;
+	if ((h->parser = http_parser_new(HTTP_PARSE_REQUEST, &lim, &h1_callbacks, h)) == NULL)
+		return -1;
+	http_parser_pause_after_head(h->parser, 1);
+	return 0;
+}
+
+/* Whether the connection may carry another request after the response starting now. */
+static int
+h1_keep_ok(const struct h1 *h)
+{
+	const struct conn_server *srv = h->info->srv;
+
+	return h->req_keep && (h->req_done || h->req_bodyless) && !srv->stopping &&
+	    !srv->retired && !conn_peer_gone(h->c) && (h->head == NULL || !h->head->upgrade);
+}
+
+/* No more requests on this connection: the transport writes what is queued and closes. */
+static void
+h1_done(struct h1 *h)
+{
+	h->state = H1_DONE;
+	conn_finish(h->c);
+}
+
+/* ---------- the exchange's side (exchange_ops) ---------- */
+
+static int
+h1_x_head(void *arg, struct exchange *x, const struct http_head *resp, int bodiless)
+{
+	struct h1 *h = arg;
+
+	if (conn_closed(h->c))
+		return -1;
+	if (resp->status / 100 == 1 && resp->status != 101) {
+		/* 100 Continue and friends: an HTTP/1.0 client knows nothing of them */
+		if (h->http10)
+			return 0;
+		if (http_response_head(resp, 0, 1, conn_out(h->c)) != 0)
+			return -1;
+		conn_send(h->c);
+		return 0;
+	}
+	h->resp_keep = h1_keep_ok(h);
+	h->chunked_out = h->last_chunk = 0;
+	if (resp->status == 101) {
+		h->resp_keep = 0;
+	} else if (!bodiless && (resp->chunked || resp->content_length < 0)) {
+		/* chunked stays chunked; a close-delimited body becomes chunked for HTTP/1.1 so
+		 * the connection survives it; HTTP/1.0 gets it close-delimited */
+		if (h->http10)
+			h->resp_keep = 0;
+		else
+			h->chunked_out = 1;
+	}
+	if (http_response_head(resp, h->chunked_out, resp->status == 101 ? 1 : h->resp_keep,
+	    conn_out(h->c)) != 0)
+		return -1;
+	conn_send(h->c);
+	return 0;
+}
+
+static int
+h1_x_page(void *arg, struct exchange *x, const struct respond_msg *m, int close)
+{
+	struct h1 *h = arg;
+	struct evbuffer *tmp;
+	int rc;
+
+	if (conn_closed(h->c))
+		return -1;
+	h->resp_keep = !close && h1_keep_ok(h);
+	h->chunked_out = 0;
+	if ((tmp = evbuffer_new()) == NULL)
+		return -1;
+	rc = respond_msg_write(m, !h->resp_keep, tmp);
+	if (rc == 0)
+		rc = iobuf_add(conn_out(h->c), evbuffer_pullup(tmp, -1), evbuffer_get_length(tmp));
+	evbuffer_free(tmp);
+	if (rc == 0)
+		conn_send(h->c);
+	return rc;
+}
+
+static int
+h1_x_body(void *arg, struct exchange *x, const char *data, size_t len)
+{
+	struct h1 *h = arg;
+	int rc;
+
+	if (conn_closed(h->c))
+		return -1;
+	rc = h->chunked_out ? http_chunk_add(conn_out(h->c), data, len) :
+	    iobuf_add(conn_out(h->c), data, len);
+	if (rc != 0)
+		return -1;
+	if (h->state == H1_TUNNEL)
+		conn_deadline(h->c, h->info->cfg->websocket_idle_timeout);
+	conn_send(h->c);
+	return conn_closed(h->c) ? -1 : 0;
+}
+
+/* The backend's trailer section: the last chunk carries it, filtered (http.c); a response
+ * that is not chunked for this client (HTTP/1.0: close-delimited) has no place for it. */
+static int
+h1_x_trailers(void *arg, struct exchange *x, const struct http_fields *t)
+{
+	struct h1 *h = arg;
+
+	if (conn_closed(h->c))
+		return -1;
+	if (!h->chunked_out || h->last_chunk)
+		return 1;
+	if (http_last_chunk_add(conn_out(h->c), t, NULL) != 0)
+		return -1;
+	/* (->end follows at once: the backend's message is complete) */
+	h->last_chunk = 1;
+	conn_send(h->c);
+	return conn_closed(h->c) ? -1 : 0;
+}
+
+static void
+h1_x_end(void *arg, struct exchange *x, enum exchange_end how)
+{
+	struct h1 *h = arg;
+
+	if (conn_closed(h->c))
+		return;
+	if (how == EXCHANGE_END_CUT) {
+		/* never make a cut response look complete: no close_notify, no last chunk */
+		conn_abort(h->c, "the response was cut short");
+		return;
+	}
+	if (h->chunked_out && !h->last_chunk && http_chunk_add(conn_out(h->c), NULL, 0) != 0) {
+		conn_abort(h->c, "out of memory");
+		return;
+	}
+	h->resp_done = 1;
+	conn_send(h->c);
+	conn_later(h->c);   /* the next request, or the end: once this pass is over */
+}
+
+static int
+h1_x_full(void *arg, struct exchange *x)
+{
+	struct h1 *h = arg;
+
+	if (iobuf_len(conn_out(h->c)) < CONN_HIGH_WATER)
+		return 0;
+	h->resp_paused = 1;
+	return 1;
+}
+
+static void
+h1_x_pause_request(void *arg, struct exchange *x, int on)
+{
+	struct h1 *h = arg;
+
+	h->req_paused = on ? 1 : 0;
+	if (!on)
+		conn_reading(h->c, 1);   /* hands over what waits */
+}
+
+static void
+h1_x_upgraded(void *arg, struct exchange *x)
+{
+	struct h1 *h = arg;
+
+	h->state = H1_TUNNEL;
+	conn_deadline(h->c, h->info->cfg->websocket_idle_timeout);
+	conn_reading(h->c, 1);
+}
+
+/* Ask for the client's certificate: a renegotiation inside the connection (HTTP.SYS's
+ * HttpReceiveClientCertificate); h1_client_cert follows. */
+static int
+h1_x_client_cert(void *arg, struct exchange *x, const STACK_OF(X509_NAME) *ca)
+{
+	struct h1 *h = arg;
+
+	return conn_client_cert(h->c, ca);
+}
+
+static void
+h1_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
+{
+	struct h1 *h = arg;
+
+	h->state = H1_DONE;
+	conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
+}
+
+static const struct exchange_ops h1_x_ops = {
+	.head = h1_x_head,
+	.page = h1_x_page,
+	.body = h1_x_body,
+	.trailers = h1_x_trailers,
+	.end = h1_x_end,
+	.full = h1_x_full,
+	.pause_request = h1_x_pause_request,
+	.upgraded = h1_x_upgraded,
+	.client_cert = h1_x_client_cert,
+	.reset = h1_x_reset,
+};
+
+/* ---------- one request ---------- */
+
+/* The response ended (and, for keep-alive, the request): the next request, or the end. */
+static void
+h1_cycle_end(struct h1 *h)
+{
+	if (!h->resp_done || h->state == H1_DONE)
+		return;
+	h->info->requests++;
+	if (h->state == H1_TUNNEL || !h->req_done || !h->resp_keep || h->info->srv->stopping ||
+	    conn_peer_gone(h->c)) {
+		/* answered before the request ended: what is left of it is not read; the
+		 * exchange stays for the logs of a cut while the output drains */
+		h1_done(h);
+		return;
+	}
+	exchange_free(h->x);
+	h->x = NULL;
+	h->head = NULL;
+	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = h->last_chunk = 0;
+	h->req_paused = h->resp_paused = 0;
+	h->state = H1_IDLE;
+	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
+	conn_reading(h->c, 1);
+	if (iobuf_len(conn_in(h->c)) > 0) {
+		/* pipelined: the parser goes on from where the last request ended */
+		http_parser_resume(h->parser);
+		h1_input(h->c, h);
+		if (h->state == H1_IDLE && !conn_closed(h->c) && h->parser != NULL)
+			http_parser_trim(h->parser);
+		return;
+	}
+	/* nothing of a next request yet: an idle connection keeps no parser */
+	http_parser_free(h->parser);
+	h->parser = NULL;
+}
+
+static void
+h1_request_head(struct h1 *h)
+{
+	struct http_head *hd = h->head;
+
+	h->http10 = hd->version_major == 1 && hd->version_minor == 0;
+	/* An HTTP/1.0 client keeps the connection only if told so in the response, which
+	 * proxied heads do not say: answer HTTP/1.0 and close. */
+	h->req_keep = hd->keep_alive && !h->http10;
+	h->req_bodyless = !hd->chunked && hd->content_length <= 0;
+	h->info->version = h->http10 ? "HTTP/1.0" : "HTTP/1.1";
+	h->state = H1_BODY;
+	conn_deadline(h->c, h->req_bodyless ? 0 : h->info->cfg->entity_body_timeout);
+	exchange_request(h->x, hd, conn_over_limit(h->c));
+	if (conn_closed(h->c))
+		return;
+	/* llhttp acts on the head's framing now: a bodiless request ends in here */
+	http_parser_resume(h->parser);
+}
+
+static void
+h1_request_end(struct h1 *h)
+{
+	h->req_done = 1;
+	if (h->state == H1_BODY) {
+		h->state = H1_WAIT;
+		conn_deadline(h->c, 0);
+	}
+	if (h->x != NULL) {
+		/* (the parser keeps the section until the next request starts: after this
+		 * exchange is freed) */
+		exchange_req_trailers(h->x, http_parser_trailers(h->parser));
+		exchange_req_end(h->x);
+	}
+	if (h->resp_done)
+		conn_later(h->c);
+}
+
+static void
+h1_parse_error(struct h1 *h)
+{
+	const char *detail = NULL;
+	enum http_error e = http_parser_error(h->parser, &detail);
+
+	if (h->x == NULL && (h->x = exchange_new(&h1_x_ops, h, h->info)) == NULL) {
+		conn_abort(h->c, "out of memory");
+		return;
+	}
+	exchange_refuse(h->x, e, detail, h->head);
+}
+
+/* ---------- parser callbacks ---------- */
+
+static int
+h1_on_head(void *arg, struct http_head *hd)
+{
+	struct h1 *h = arg;
+
+	h->head = hd;
+	h->head_pending = 1;
+	return 0;
+}
+
+static int
+h1_on_body(void *arg, const char *data, size_t len)
+{
+	struct h1 *h = arg;
+
+	if (h->x != NULL)
+		exchange_req_body(h->x, data, len);
+	if (h->state == H1_BODY)
+		conn_deadline(h->c, h->info->cfg->entity_body_timeout);
+	return conn_closed(h->c) ? -1 : 0;
+}
+
+static int
+h1_on_end(void *arg)
+{
+	struct h1 *h = arg;
+
+	h->end_pending = 1;
+	return 0;
+}
+
+static const struct http_callbacks h1_callbacks = {
+	.on_head = h1_on_head,
+	.on_body = h1_on_body,
+	.on_end = h1_on_end,
+};
+
+/* ---------- the transport's side (conn_framing) ---------- */
+
+/* Act on what the input holds, as far as the state allows. */
+static void
+h1_input_loop(struct h1 *h)
+{
+	struct iobuf *in = conn_in(h->c);
+
+	for (;;) {
+		const char *p;
+		size_t n, used = 0;
+		enum http_feed r;
+
+		if (conn_closed(h->c))
+			return;
+		if (h->head_pending) {
+			h->head_pending = 0;
+			h1_request_head(h);
+			continue;
+		}
+		if (h->end_pending) {
+			h->end_pending = 0;
+			h1_request_end(h);
+			continue;
+		}
+		if (h->state == H1_DONE) {
+			iobuf_clear(in);
+			return;
+		}
+		if ((p = iobuf_peek(in, &n)) == NULL)
+			return;
+		if (h->state == H1_TUNNEL) {
+			if (h->req_paused || h->x == NULL)
+				return;
+			conn_deadline(h->c, h->info->cfg->websocket_idle_timeout);
+			exchange_req_body(h->x, p, n);
+			if (!conn_closed(h->c))
+				iobuf_drain(in, n);
+			continue;
+		}
+		if (h->state == H1_WAIT || h->req_paused)
+			return;   /* pipelined bytes wait for the response */
+		if (h->state == H1_IDLE) {
+			if (h1_parser(h) != 0 ||
+			    (h->x = exchange_new(&h1_x_ops, h, h->info)) == NULL) {
+				conn_abort(h->c, "out of memory");
+				return;
+			}
+			h->state = H1_HEAD;
+			if (h->info->requests > 0)
+				conn_deadline(h->c, h->info->cfg->header_wait_timeout);
+		}
+		r = http_parser_feed(h->parser, p, n, &used);
+		iobuf_drain(in, used);
+		switch (r) {
+		case HTTP_FEED_MORE:
+		case HTTP_FEED_PAUSED:
+			if (used == 0 && !h->head_pending && !h->end_pending)
+				return;   /* paused with nothing to act on: wait for the response */
+			break;
+		case HTTP_FEED_UPGRADE:
+			if (!h->head_pending && !h->end_pending)
+				return;   /* the rest belongs to the tunnel, if the backend agrees */
+			break;
+		case HTTP_FEED_ERROR:
+			if (h->head_pending || h->end_pending)
+				break;    /* act on what came before the error first */
+			h1_parse_error(h);
+			return;
+		}
+	}
+}
+
+static void
+h1_input(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->in_input)
+		return;
+	h->in_input = 1;
+	h1_input_loop(h);
+	h->in_input = 0;
+	/* everything that arrived was parsed: what the exchange queued for its backend goes */
+	if (h->x != NULL && !conn_closed(c))
+		exchange_push(h->x);
+}
+
+/* The client closed its side and everything it sent was handed over. */
+static void
+h1_eof(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	switch (h->state) {
+	case H1_IDLE:
+		conn_end(c, "client closed");
+		break;
+	case H1_HEAD:
+		conn_abort(c, http_parser_finish(h->parser) != 0 ?
+		    "client closed inside a request head" : "client closed");
+		break;
+	case H1_BODY:
+		/* HTTP.SYS: the connection went before the final response was sent */
+		if (h->x != NULL)
+			exchange_abort(h->x, "Connection_Dropped", 0);
+		conn_abort(c, "client closed inside a request body");
+		break;
+	case H1_TUNNEL:
+		if (h->x != NULL && !exchange_done(h->x)) {
+			exchange_req_end(h->x);   /* the backend side ends once it drained */
+			exchange_push(h->x);
+		} else {
+			conn_abort(c, "tunnel closed");
+		}
+		break;
+	case H1_WAIT:   /* the response finishes, then the connection ends */
+	case H1_DONE:
+		break;
+	}
+}
+
+static void
+h1_timeout(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+	const char *reason;
+
+	switch (h->state) {
+	case H1_IDLE:
+		reason = h->info->requests == 0 ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
+		exchange_log_conn_error(h->info, 0, reason);
+		conn_end(c, reason);   /* idle between requests: an orderly end */
+		return;
+	case H1_HEAD:
+		exchange_log_conn_error(h->info, 0, "Timer_HeaderWait");
+		conn_abort(c, "Timer_HeaderWait");
+		return;
+	case H1_BODY:
+		if (h->x != NULL)
+			exchange_abort(h->x, "Timer_EntityBody", WIN32_SEM_TIMEOUT);
+		conn_abort(c, "Timer_EntityBody");
+		return;
+	case H1_TUNNEL:
+		if (h->x != NULL)
+			exchange_abort(h->x, NULL, WIN32_SEM_TIMEOUT);   /* the 101's line says why */
+		conn_abort(c, "tunnel idle for websocket_idle_timeout");
+		return;
+	default:
+		return;
+	}
+}
+
+static void
+h1_drained(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->resp_paused && h->x != NULL) {
+		h->resp_paused = 0;
+		exchange_resp_drained(h->x);
+	}
+}
+
+static void
+h1_later(struct conn *c, void *arg)
+{
+	h1_cycle_end(arg);
+}
+
+/* The transport cuts the connection: the request in flight, or the one whose response
+ * is still being written, gets the log line that says why. */
+static void
+h1_cut(struct conn *c, void *arg, const char *reason, int win32)
+{
+	struct h1 *h = arg;
+
+	if (h->x == NULL) {
+		if (reason != NULL)
+			exchange_log_conn_error(h->info, 0, reason);
+	} else if (!exchange_done(h->x)) {
+		exchange_abort(h->x, h->state == H1_BODY && reason == NULL ? "Connection_Dropped" :
+		    reason, win32);
+	} else if (reason != NULL) {
+		exchange_log_error(h->x, 0, reason);
+	}
+}
+
+/* Retired by a reload: the next response says Connection: close (h1_keep_ok), so that
+ * the client's next request goes to a new connection and the new configuration.
+ * Stopping: an idle connection ends now, a tunnel is cut; a request in flight finishes. */
+static void
+h1_retire(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (!h->info->srv->stopping)
+		return;
+	if (h->state == H1_IDLE)
+		conn_end(c, "shutting down");
+	else if (h->state == H1_TUNNEL)
+		conn_abort(c, "shutting down");
+}
+
+static void
+h1_closing(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->x != NULL)
+		exchange_abort(h->x, NULL, 0);
+}
+
+static void
+h1_free(void *arg)
+{
+	struct h1 *h = arg;
+
+	exchange_free(h->x);
+	http_parser_free(h->parser);
+	free(h);
+}
+
+/* The renegotiation conn_client_cert started is over: the exchange decides again. */
+static void
+h1_client_cert(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->x != NULL)
+		exchange_client_cert(h->x);
+	/* input that came with the handshake records (pipelined bytes) waits in conn_in */
+	if (!conn_closed(c))
+		conn_later(c);
+}
+
+static const struct conn_framing h1_framing = {
+	.input = h1_input,
+	.eof = h1_eof,
+	.timeout = h1_timeout,
+	.drained = h1_drained,
+	.later = h1_later,
+	.cut = h1_cut,
+	.retire = h1_retire,
+	.closing = h1_closing,
+	.free = h1_free,
+	.client_cert = h1_client_cert,
+};
+
+int
+h1_start(struct conn *c)
+{
+	struct h1 *h;
+	const struct conf *cfg = conn_info(c)->cfg;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		log_warnx("conn %llu: out of memory", conn_info(c)->id);
+		conn_abort(c, "out of memory");
+		return -1;
+	}
+	h->c = c;
+	h->info = conn_info(c);
+	conn_set_framing(c, &h1_framing, h);
+	conn_deadline(c, cfg->header_wait_timeout);
+	return 0;
+}

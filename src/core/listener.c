@@ -1,0 +1,412 @@
+/*
+ * listener — listening sockets and accepting.  Decides which sockets the configuration
+ * needs (deduplicated IP:Port pairs; a wildcard on a port covers that family's exact
+ * addresses, which Linux would refuse to bind beside it), opens them, and hands each
+ * accepted socket to conn_accept.  Every worker thread opens its own sockets on the same
+ * addresses with SO_REUSEPORT (the kernel spreads connections across them); since that
+ * would also let another process of the same user bind beside us, a new address is first
+ * probed with a plain bind.  A reload moves kept sockets to the new generation's server,
+ * closes the ones no longer wanted and opens the new ones.  Knows nothing of TLS or HTTP.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "model/conf.h"
+#include "core/conn.h"
+#include "core/hostcheck.h"
+#include "core/listener.h"
+#include "base/log.h"
+
+struct listener {
+	struct conn_server     *srv;
+	struct evconnlistener  *lev;
+	struct event           *backoff;  /* re-enables accepting after EMFILE */
+	enum binding_proto      proto;
+	struct binding_addr     addr;     /* never AF_UNSPEC here */
+	unsigned                port;
+	char                    name[64];
+};
+
+struct listener_set {
+	struct listener *v;
+	size_t           n;
+};
+
+/* Add addr:port unless present.  Returns 0 or -1 (out of memory). */
+static int
+listener_want(struct listener_set *s, enum binding_proto proto, const struct binding_addr *a,
+    unsigned port)
+{
+	struct listener *l;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].port == port && binding_addr_equal(&s->v[i].addr, a))
+			return 0;
+	if ((l = realloc(s->v, (s->n + 1) * sizeof(*l))) == NULL)
+		return -1;
+	s->v = l;
+	l = &s->v[s->n++];
+	memset(l, 0, sizeof(*l));
+	l->proto = proto;
+	l->addr = *a;
+	l->port = port;
+	binding_ipport_format(a, port, l->name, sizeof(l->name));
+	return 0;
+}
+
+/* 1 when a wildcard of a's family already listens on port. */
+static int
+listener_covered(const struct listener_set *s, const struct binding_addr *a, unsigned port)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].port == port && s->v[i].addr.family == a->family &&
+		    binding_addr_is_wildcard(&s->v[i].addr))
+			return 1;
+	return 0;
+}
+
+static int
+listener_plan(struct listener_set *s, const struct conf *cfg)
+{
+	struct binding_addr any4, any6;
+	size_t i, j;
+	int pass;
+
+	memset(&any4, 0, sizeof(any4));
+	any4.family = AF_INET;
+	memset(&any6, 0, sizeof(any6));
+	any6.family = AF_INET6;
+	/* Wildcards first, so exact addresses they cover can be skipped. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < cfg->nsites; i++)
+			for (j = 0; j < cfg->sites[i].nbindings; j++) {
+				const struct binding *b = &cfg->sites[i].bindings[j];
+				int wild = b->addr.family == AF_UNSPEC || binding_addr_is_wildcard(&b->addr);
+
+				if (pass == 0 && wild) {
+					if ((b->addr.family != AF_INET6 &&
+					    listener_want(s, b->proto, &any4, b->port) != 0) ||
+					    (b->addr.family != AF_INET &&
+					    listener_want(s, b->proto, &any6, b->port) != 0))
+						return -1;
+				} else if (pass == 1 && !wild && !listener_covered(s, &b->addr, b->port)) {
+					if (listener_want(s, b->proto, &b->addr, b->port) != 0)
+						return -1;
+				}
+			}
+	return 0;
+}
+
+static void
+listener_backoff_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener *l = arg;
+
+	if (l->lev != NULL && !l->srv->stopping)
+		evconnlistener_enable(l->lev);
+}
+
+static void
+listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
+{
+	struct listener *l = arg;
+
+	(void)conn_accept(l->srv, fd, sa, salen, l->proto);
+}
+
+static void
+listener_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct listener *l = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval one = { 1, 0 };
+
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		errno = err;
+		log_warn("accept on %s: pausing accepts for 1 s", l->name);
+		evconnlistener_disable(lev);
+		if (l->backoff != NULL)
+			evtimer_add(l->backoff, &one);
+		return;
+	}
+	errno = err;
+	log_warn("accept on %s", l->name);
+}
+
+/* Bind l's address; with base NULL only probe it (plain bind, then close). */
+static int
+listener_bind(struct listener *l, struct event_base *base, int reuseport, char *err,
+    size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	int fd, on = 1, saved;
+
+	memset(&ss, 0, sizeof(ss));
+	if (l->addr.family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((unsigned short)l->port);
+		memcpy(&sin->sin_addr, l->addr.ip, 4);
+		sslen = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((unsigned short)l->port);
+		memcpy(&sin6->sin6_addr, l->addr.ip, 16);
+		sslen = sizeof(*sin6);
+	}
+	fd = socket(l->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
+		goto fail;
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
+		goto fail;
+	if (l->addr.family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&ss, sslen) != 0)
+		goto fail;
+	if (base == NULL) {   /* a probe: the address is free */
+		close(fd);
+		return 0;
+	}
+	if (listen(fd, 511) != 0)
+		goto fail;
+	l->lev = evconnlistener_new(base, listener_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l->lev == NULL)
+		goto fail;
+	evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	l->backoff = evtimer_new(base, listener_backoff_cb, l);
+	if (l->backoff == NULL)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0 && l->lev == NULL)
+		close(fd);
+	snprintf(err, errlen, "%s: %s", l->name, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+struct listener_set *
+listener_open(struct conn_server *srv, char *err, size_t errlen)
+{
+	return listener_open_quiet(srv, 0, err, errlen);
+}
+
+struct listener_set *
+listener_open_quiet(struct conn_server *srv, int quiet, char *err, size_t errlen)
+{
+	struct listener_set *s;
+	size_t i, open = 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL || listener_plan(s, srv->cfg) != 0) {
+		snprintf(err, errlen, "out of memory");
+		listener_close(s);
+		return NULL;
+	}
+	for (i = 0; i < s->n; i++) {
+		struct listener *l = &s->v[i];
+
+		l->srv = srv;
+		if (listener_bind(l, srv->base, 1, err, errlen) != 0) {
+			/* A host without IPv6 still serves the IPv4 half of a `*` binding. */
+			if (l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
+			    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)) {
+				log_warn("listening on %s", l->name);
+				continue;
+			}
+			listener_close(s);
+			return NULL;
+		}
+		if (!quiet)
+			log_info("listening on %s (%s)", l->name, l->proto == BINDING_HTTPS ? "https" :
+			    "http");
+		open++;
+	}
+	if (open == 0) {
+		snprintf(err, errlen, "no site binds an address to listen on");
+		listener_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+listener_release(struct listener *l)
+{
+	if (l->lev != NULL)
+		evconnlistener_free(l->lev);
+	if (l->backoff != NULL)
+		event_free(l->backoff);
+	l->lev = NULL;
+	l->backoff = NULL;
+}
+
+void
+listener_close(struct listener_set *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		listener_release(&s->v[i]);
+	free(s->v);
+	free(s);
+}
+
+/* The entry of s on the same address and port, or NULL. */
+static struct listener *
+listener_find(const struct listener_set *s, const struct listener *l)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		if (s->v[i].port == l->port && binding_addr_equal(&s->v[i].addr, &l->addr))
+			return &s->v[i];
+	return NULL;
+}
+
+/* Append "\n"-separated line to buf at *off. */
+static void
+listener_append(char *buf, size_t len, size_t *off, const char *line)
+{
+	if (*off < len)
+		*off += (size_t)snprintf(buf + *off, len - *off, "%s%s", *off > 0 ? "\n" : "",
+		    line);
+}
+
+int
+listener_probe(const struct conf *cfg, const struct conf *held, long own_pid, char *err,
+    size_t errlen, char *notes, size_t noteslen)
+{
+	struct listener_set want, have;
+	struct hostcheck_holder h;
+	char one[256], hint[1024], line[1400];
+	size_t i, off = 0, noff = 0;
+	int rc = 0, e;
+
+	memset(&want, 0, sizeof(want));
+	memset(&have, 0, sizeof(have));
+	if (errlen > 0)
+		err[0] = '\0';
+	if (noteslen > 0)
+		notes[0] = '\0';
+	if (listener_plan(&want, cfg) != 0 || (held != NULL && listener_plan(&have, held) != 0)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < want.n; i++) {
+		struct listener *l = &want.v[i];
+
+		if (listener_find(&have, l) != NULL)
+			continue;
+		if (listener_bind(l, NULL, 0, one, sizeof(one)) == 0)
+			continue;
+		e = errno;
+		if (l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
+		    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
+			continue;
+		if (e == EADDRINUSE && own_pid > 0 &&
+		    hostcheck_port_holder(l->addr.family, l->addr.ip, l->port, &h) == 0 &&
+		    hostcheck_held_by(&h, own_pid)) {
+			snprintf(line, sizeof(line), "%s: not tested: sysbind (pid %ld, the pid_file's) "
+			    "listens on it", l->name, own_pid);
+			listener_append(notes, noteslen, &noff, line);
+			continue;
+		}
+		hostcheck_bind_hint(l->addr.family, l->addr.ip, l->port, e, hint, sizeof(hint));
+		snprintf(line, sizeof(line), "%s%s%s", one, hint[0] ? ": " : "", hint);
+		listener_append(err, errlen, &off, line);
+		rc = -1;
+	}
+out:
+	free(want.v);
+	free(have.v);
+	return rc;
+}
+
+int
+listener_update(struct listener_set *s, struct conn_server *srv, int quiet)
+{
+	struct listener_set next;
+	char err[256];
+	size_t i;
+
+	memset(&next, 0, sizeof(next));
+	if (listener_plan(&next, srv->cfg) != 0) {
+		free(next.v);
+		log_warnx("reload: out of memory planning the listeners; keeping the old ones");
+		for (i = 0; i < s->n; i++)
+			s->v[i].srv = srv;
+		return -1;
+	}
+	/* Sockets on addresses still wanted move over (their protocol may change). */
+	for (i = 0; i < next.n; i++) {
+		struct listener *l = &next.v[i], *old = listener_find(s, l);
+
+		l->srv = srv;
+		if (old == NULL || old->lev == NULL)
+			continue;
+		l->lev = old->lev;
+		old->lev = NULL;
+		evconnlistener_set_cb(l->lev, listener_accept_cb, l);
+		evconnlistener_set_error_cb(l->lev, listener_error_cb);
+		evconnlistener_enable(l->lev);
+		l->backoff = evtimer_new(srv->base, listener_backoff_cb, l);
+	}
+	/* The others close, before new ones open (a port may pass from one address to *). */
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].lev != NULL && !quiet)
+			log_info("no longer listening on %s", s->v[i].name);
+		listener_release(&s->v[i]);
+	}
+	free(s->v);
+	for (i = 0; i < next.n; i++) {
+		struct listener *l = &next.v[i];
+
+		if (l->lev != NULL)
+			continue;
+		if (listener_bind(l, srv->base, 1, err, sizeof(err)) != 0) {
+			if (!(l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
+			    (errno == EAFNOSUPPORT || errno == EADDRNOTAVAIL)))
+				log_warnx("reload: cannot listen: %s", err);
+			continue;
+		}
+		if (!quiet)
+			log_info("listening on %s (%s)", l->name, l->proto == BINDING_HTTPS ? "https" :
+			    "http");
+	}
+	s->v = next.v;
+	s->n = next.n;
+	return 0;
+}
+
+size_t
+listener_count(const struct listener_set *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		n += s->v[i].lev != NULL;
+	return n;
+}

@@ -1,0 +1,1147 @@
+/*
+ * upstream — backend connections and the transfer of one request/response over them
+ * (see upstream.h).  Owns: the resolved backend addresses of a generation, the
+ * per-backend pool of idle keep-alive connections, each backend connection's socket,
+ * events, output queue and response parser, connect and response timeouts, and the
+ * transfer objects its owners hold.  Does not own the client side: what the response
+ * holds goes to the owner's callbacks, which say when to pause.
+ *
+ * A backend connection (struct upstream_bconn) is in one of two places: the idle list
+ * of its backend, or attached to one transfer.  It is closed in one function,
+ * bconn_close.  Its read event stays registered in both places (an idle connection that
+ * becomes readable or times out is dropped), so taking one from the pool and giving it
+ * back costs no epoll_ctl.  Responses are read into a per-thread buffer and handed on at
+ * once; only the request side queues (until the backend reads it).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "model/conf.h"
+#include "core/conn.h"
+#include "core/exchange.h"
+#include "base/iobuf.h"
+#include "base/log.h"
+#include "model/respond.h"
+#include "core/upstream.h"
+
+#define UPSTREAM_IDLE_MAX     32   /* idle connections kept per backend */
+#define UPSTREAM_IDLE_SECONDS 60
+#define UPSTREAM_READ_MAX     16384
+#define UPSTREAM_READS_PER_CB 8
+
+/* ---------- addresses (resolved before a generation serves) ---------- */
+
+struct upstream_addr {
+	char                    name[300];   /* "127.0.0.1:8081", "[::1]:8081" */
+	const char             *host, *port; /* the site's, borrowed from the conf */
+	struct sockaddr_storage ss;
+	socklen_t               len;         /* 0: did not resolve */
+};
+
+struct upstream_addrs {
+	struct upstream_addr *v;
+	size_t                n;
+	size_t               *of_site;   /* per cfg->sites[i]: its index in v (SIZE_MAX: none) */
+	size_t                nsites;
+};
+
+static void
+upstream_name(char *buf, size_t len, const char *host, const char *port)
+{
+	if (strchr(host, ':') != NULL)
+		snprintf(buf, len, "[%s]:%s", host, port);
+	else
+		snprintf(buf, len, "%s:%s", host, port);
+}
+
+struct upstream_addrs *
+upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
+{
+	struct upstream_addrs *a;
+	size_t i, j;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL ||
+	    (cfg->nsites > 0 && ((a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL ||
+	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL))) {
+		snprintf(err, errlen, "out of memory");
+		upstream_addrs_free(a);
+		return NULL;
+	}
+	a->nsites = cfg->nsites;
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+		struct upstream_addr *u;
+		struct addrinfo hints, *ai = NULL;
+		char name[300];
+		int rc;
+
+		a->of_site[i] = SIZE_MAX;
+		if (s->backend == NULL)
+			continue;
+		upstream_name(name, sizeof(name), s->backend_host, s->backend_port);
+		for (j = 0; j < a->n; j++)
+			if (strcmp(a->v[j].name, name) == 0)
+				break;
+		a->of_site[i] = j;
+		if (j < a->n)
+			continue;
+		u = &a->v[a->n++];
+		memcpy(u->name, name, sizeof(u->name));
+		u->host = s->backend_host;
+		u->port = s->backend_port;
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_ADDRCONFIG;
+		if ((rc = getaddrinfo(s->backend_host, s->backend_port, &hints, &ai)) != 0 ||
+		    ai == NULL) {
+			log_warnx("backend %s of site \"%s\": %s; its requests get 503", u->name,
+			    s->name, gai_strerror(rc));
+		} else {
+			memcpy(&u->ss, ai->ai_addr, ai->ai_addrlen);
+			u->len = ai->ai_addrlen;
+		}
+		if (ai != NULL)
+			freeaddrinfo(ai);
+	}
+	return a;
+}
+
+void
+upstream_addrs_free(struct upstream_addrs *a)
+{
+	if (a == NULL)
+		return;
+	free(a->v);
+	free(a->of_site);
+	free(a);
+}
+
+/* ---------- pool ---------- */
+
+struct upstream_bconn;
+
+struct upstream_backend {
+	const struct upstream_addr *addr;
+	struct upstream_bconn      *idle;   /* most recently released first */
+	size_t                      nidle;
+	struct upstream_pool       *pool;
+};
+
+struct upstream_pool {
+	struct event_base       *base;
+	const struct conf       *cfg;
+	const struct upstream_addrs *addrs;
+	struct upstream_backend *v;
+	size_t                   n;
+	struct upstream_bconn   *all;     /* every backend connection, for the sweep */
+	struct upstream_bconn   *sweep_next;   /* the sweep's next stop (bconn_unlist moves it) */
+	struct event            *sweep;   /* once a second while there is one */
+	int                      sweep_on;
+};
+
+/* One TCP connection to a backend. */
+struct upstream_bconn {
+	int                      fd;
+	struct event            *rev, *wev;   /* in the same allocation */
+	struct upstream_backend *be;
+	struct upstream_bconn   *prev, *next; /* idle list */
+	struct upstream_xfer    *x;           /* attached transfer, NULL when idle */
+	struct http_parser      *rp;          /* response parser, kept across requests */
+	struct iobuf             out;         /* request bytes the backend has not taken */
+	struct upstream_bconn   *all_prev, *all_next;   /* pool->all */
+	uint64_t                 deadline;    /* ms: idle expiry, or the response's (0: none) */
+	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
+	                         rev_on : 1, unlisted : 1;
+};
+
+enum xfer_state {
+	XS_CONNECTING = 0, /* waiting for connect() */
+	XS_SENDING,        /* the request is going out; no response byte yet */
+	XS_RESPONSE,       /* response bytes arrived */
+	XS_TUNNEL,         /* after a 101 */
+	XS_DONE,           /* ended (end or failed called), or stopped */
+};
+
+struct upstream_xfer {
+	struct upstream_pool    *pool;
+	struct upstream_backend *be;
+	struct upstream_bconn   *bc;         /* attached backend connection, NULL once let go */
+	struct upstream_req      req;        /* head borrowed, cb/arg the owner's */
+	struct upstream_xfer    *next_free;
+	enum xfer_state          state;
+	int                      status;     /* final status, 0 before */
+	unsigned                 reused : 1, retried : 1, req_done : 1, req_body : 1,
+	                         req_chunked : 1, early : 1, got_bytes : 1, interim : 1,
+	                         paused : 1, full : 1, req_full : 1, resp_end : 1,
+	                         backend_keep : 1, upgrade_req : 1, stopped : 1, extra : 1,
+	                         retry_ok : 1, tunnel_eof : 1;
+	char                     method[24];
+};
+
+#define XFER_FREE_MAX 256
+static __thread struct upstream_xfer *xfer_free_list;
+static __thread size_t xfer_nfree;
+static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
+
+static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
+static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
+static void pool_sweep_cb(evutil_socket_t fd, short what, void *arg);
+static void xfer_flush(struct upstream_xfer *x);
+static const struct http_callbacks xfer_callbacks;
+
+struct upstream_pool *
+upstream_pool_new(struct event_base *base, const struct conf *cfg,
+    const struct upstream_addrs *addrs, char *err, size_t errlen)
+{
+	struct upstream_pool *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (addrs->n > 0 && (p->v = calloc(addrs->n, sizeof(*p->v))) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		free(p);
+		return NULL;
+	}
+	p->base = base;
+	p->cfg = cfg;
+	p->addrs = addrs;
+	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(p->v);
+		free(p);
+		return NULL;
+	}
+	for (size_t i = 0; i < addrs->n; i++) {
+		p->v[i].addr = &addrs->v[i];
+		p->v[i].pool = p;
+	}
+	p->n = addrs->n;
+	return p;
+}
+
+/* Off the idle list (if on it). */
+static void
+bconn_unlink(struct upstream_bconn *b)
+{
+	if (!b->idle)
+		return;
+	if (b->prev != NULL)
+		b->prev->next = b->next;
+	else
+		b->be->idle = b->next;
+	if (b->next != NULL)
+		b->next->prev = b->prev;
+	b->next = b->prev = NULL;
+	b->be->nidle--;
+	b->idle = 0;
+}
+
+static uint64_t
+upstream_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Read readiness stays registered across requests and in the pool: no epoll_ctl per
+ * request.  The timeouts are deadlines the pool's sweep looks at once a second. */
+static void
+bconn_read_on(struct upstream_bconn *b, int on)
+{
+	if (on && !b->rev_on)
+		event_add(b->rev, NULL);
+	else if (!on && b->rev_on)
+		event_del(b->rev);
+	b->rev_on = on ? 1 : 0;
+}
+
+static void
+pool_sweep_arm(struct upstream_pool *p)
+{
+	struct timeval one = { 1, 0 };
+
+	if (!p->sweep_on && p->all != NULL) {
+		evtimer_add(p->sweep, &one);
+		p->sweep_on = 1;
+	}
+}
+
+static void
+bconn_list(struct upstream_pool *p, struct upstream_bconn *b)
+{
+	b->all_prev = NULL;
+	b->all_next = p->all;
+	if (p->all != NULL)
+		p->all->all_prev = b;
+	p->all = b;
+	pool_sweep_arm(p);
+}
+
+static void
+bconn_unlist(struct upstream_bconn *b)
+{
+	struct upstream_pool *p = b->be->pool;
+
+	if (b->unlisted)
+		return;
+	b->unlisted = 1;
+	if (p->sweep_next == b)
+		p->sweep_next = b->all_next;
+	if (b->all_prev != NULL)
+		b->all_prev->all_next = b->all_next;
+	else
+		p->all = b->all_next;
+	if (b->all_next != NULL)
+		b->all_next->all_prev = b->all_prev;
+}
+
+/* The one place a backend connection ends.  Inside its own callbacks (busy) it is only
+ * marked: the callback closes it on its way out. */
+static void
+bconn_close(struct upstream_bconn *b)
+{
+	if (b == NULL)
+		return;
+	bconn_unlink(b);
+	bconn_unlist(b);
+	bconn_read_on(b, 0);
+	event_del(b->wev);
+	b->wev_on = 0;
+	if (b->x != NULL) {
+		b->x->bc = NULL;
+		b->x = NULL;
+	}
+	if (b->busy) {
+		b->doomed = 1;
+		return;
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	http_parser_free(b->rp);
+	iobuf_clear(&b->out);
+	free(b);
+}
+
+void
+upstream_pool_free(struct upstream_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		while (p->v[i].idle != NULL)
+			bconn_close(p->v[i].idle);
+	if (p->sweep != NULL)
+		event_free(p->sweep);
+	free(p->v);
+	free(p);
+}
+
+size_t
+upstream_pool_idle(const struct upstream_pool *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		n += p->v[i].nidle;
+	return n;
+}
+
+static void
+bconn_write_on(struct upstream_bconn *b, const struct timeval *tv)
+{
+	event_add(b->wev, tv);
+	b->wev_on = 1;
+}
+
+static void
+bconn_write_off(struct upstream_bconn *b)
+{
+	if (b->wev_on)
+		event_del(b->wev);
+	b->wev_on = 0;
+}
+
+/* Keep b for the next request to be; closes it when the pool is full. */
+static void
+bconn_release(struct upstream_bconn *b)
+{
+	struct upstream_backend *be = b->be;
+	struct timeval idle = { UPSTREAM_IDLE_SECONDS, 0 };
+
+	if (b->x != NULL) {
+		b->x->bc = NULL;
+		b->x = NULL;
+	}
+	if (be->nidle >= UPSTREAM_IDLE_MAX || iobuf_len(&b->out) > 0 || b->doomed) {
+		bconn_close(b);
+		return;
+	}
+	bconn_write_off(b);
+	http_parser_resume(b->rp);
+	http_parser_trim(b->rp);
+	b->prev = NULL;
+	b->next = be->idle;
+	if (be->idle != NULL)
+		be->idle->prev = b;
+	be->idle = b;
+	be->nidle++;
+	b->idle = 1;
+	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb, or
+	 * the sweep) */
+	b->deadline = upstream_now_ms() + (uint64_t)idle.tv_sec * 1000;
+	bconn_read_on(b, 1);
+}
+
+/* The most recently released idle connection, or NULL. */
+static struct upstream_bconn *
+bconn_take(struct upstream_backend *be)
+{
+	struct upstream_bconn *b = be->idle;
+
+	if (b == NULL)
+		return NULL;
+	bconn_unlink(b);
+	return b;
+}
+
+/* A new connection to be's address, connecting.  NULL on failure (errno set). */
+static struct upstream_bconn *
+bconn_new(struct upstream_backend *be)
+{
+	struct upstream_pool *p = be->pool;
+	struct upstream_bconn *b;
+	struct http_limits lim;
+	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
+	size_t base_sz = (sizeof(*b) + 15) & ~(size_t)15;
+	int fd;
+
+	if (be->addr->len == 0) {
+		errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	fd = socket(be->addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if ((b = calloc(1, base_sz + 2 * evsz)) == NULL) {
+		close(fd);
+		errno = ENOMEM;
+		return NULL;
+	}
+	b->fd = fd;
+	b->be = be;
+	b->rev = (struct event *)((char *)b + base_sz);
+	b->wev = (struct event *)((char *)b + base_sz + evsz);
+	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST, bconn_read_cb, b);
+	event_assign(b->wev, p->base, fd, EV_WRITE | EV_PERSIST, bconn_write_cb, b);
+	lim.max_field_length = p->cfg->max_field_length;
+	lim.max_request_bytes = p->cfg->max_request_bytes;
+	lim.max_url_length = p->cfg->max_url_length;
+	if ((b->rp = http_parser_new(HTTP_PARSE_RESPONSE, &lim, &xfer_callbacks, b)) == NULL) {
+		bconn_close(b);
+		errno = ENOMEM;
+		return NULL;
+	}
+	bconn_list(p, b);
+	if (connect(fd, (struct sockaddr *)&be->addr->ss, be->addr->len) != 0 &&
+	    errno != EINPROGRESS) {
+		int e = errno;
+
+		bconn_close(b);
+		errno = e;
+		return NULL;
+	}
+	return b;
+}
+
+/* ---------- one transfer: the response ---------- */
+
+static int
+xfer_on_head(void *arg, struct http_head *h)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	int bodiless, r;
+
+	if (x == NULL || x->state == XS_DONE)
+		return -1;
+	if (h->status / 100 == 1 && h->status != 101) {
+		/* 100 Continue and friends: relayed as they come, the final answer follows */
+		x->interim = 1;
+		return x->req.cb->head(x->req.arg, h, 1) == 0 && !x->stopped ? 0 : -1;
+	}
+	if (h->status == 101 && !x->upgrade_req) {
+		x->extra = 1;   /* a 101 to a request that asked for no upgrade: broken (502) */
+		return -1;
+	}
+	x->interim = 0;
+	x->status = h->status;
+	x->backend_keep = h->keep_alive;
+	x->early = x->req_body && (!x->req_done || iobuf_len(&b->out) > 0);
+	bodiless = strcmp(x->method, "HEAD") == 0 || h->status == 204 || h->status == 304 ||
+	    h->status == 101;
+	r = x->req.cb->head(x->req.arg, h, bodiless);
+	if (r != 0 || x->stopped)
+		return -1;
+	if (h->status == 101)
+		x->state = XS_TUNNEL;
+	return bodiless ? 1 : 0;
+}
+
+static int
+xfer_on_body(void *arg, const char *data, size_t len)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	int r;
+
+	if (x == NULL || x->state == XS_DONE)
+		return -1;
+	r = x->req.cb->body(x->req.arg, data, len);
+	if (r < 0 || x->stopped)
+		return -1;
+	if (r == 1)
+		x->full = 1;
+	return 0;
+}
+
+static int
+xfer_on_end(void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+
+	if (x == NULL)
+		return -1;
+	if (x->interim) {
+		x->interim = 0;
+		return 0;
+	}
+	if (x->state != XS_TUNNEL) {
+		const struct http_fields *t = http_parser_trailers(b->rp);
+
+		/* handed over now: the parser's copy is gone once the connection is released */
+		if (t->n > 0 && x->req.cb->trailers != NULL &&
+		    (x->req.cb->trailers(x->req.arg, t) != 0 || x->stopped))
+			return -1;
+		x->resp_end = 1;
+	}
+	return 0;
+}
+
+static const struct http_callbacks xfer_callbacks = {
+	.on_head = xfer_on_head,
+	.on_body = xfer_on_body,
+	.on_end = xfer_on_end,
+};
+
+/*
+ * Whether the backend connection may carry another request once this response ended.
+ * Never when the request's body may still sit unread in it, since the backend would read
+ * that body as the next request (and a body can be made to look like one): a server that
+ * refuses a request (401, 403, 413, a redirect ...) often answers without reading the
+ * body, and one that answered before the body was all written cannot have read it.  So
+ * after a request with a body only a 2xx that came after the whole body was written
+ * keeps the connection.  Nor when the backend sent bytes after the response.
+ */
+static int
+xfer_reusable(const struct upstream_xfer *x)
+{
+	if (!x->req_done || x->state == XS_TUNNEL || x->extra || x->status == 0 ||
+	    !x->backend_keep)
+		return 0;
+	return !x->req_body || (x->status / 100 == 2 && !x->early);
+}
+
+/* The response ended (or the tunnel closed): the backend connection goes back to the
+ * pool or closes, then the owner hears. */
+static void
+xfer_finish(struct upstream_xfer *x, int reusable)
+{
+	struct upstream_bconn *b = x->bc;
+
+	x->state = XS_DONE;
+	if (b != NULL) {
+		if (reusable)
+			bconn_release(b);
+		else
+			bconn_close(b);
+	}
+	x->bc = NULL;
+	x->req.cb->end(x->req.arg);
+}
+
+/* A failure: the backend connection closes, the owner answers. */
+static void
+xfer_fail(struct upstream_xfer *x, int page, int win32, const char *why)
+{
+	if (x->state == XS_DONE)
+		return;
+	x->state = XS_DONE;
+	bconn_close(x->bc);
+	x->bc = NULL;
+	x->req.cb->failed(x->req.arg, page, win32, why);
+}
+
+static void xfer_trace(struct upstream_xfer *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+xfer_trace(struct upstream_xfer *x, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!x->req.trace || x->req.cb->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	x->req.cb->trace(x->req.arg, line);
+}
+
+/*
+ * backend_timeout runs only while sysbind waits on the backend: as a write timeout while
+ * request bytes wait for it to read them, and as a read timeout once the request is
+ * completely sent (waiting for the answer) or once its response has started (between its
+ * bytes).  A long upload from a slow client is the client's time (entity_body_timeout),
+ * not the backend's.
+ */
+static void
+xfer_timeouts(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+	struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
+	int waiting;
+
+	if (b == NULL || x->state == XS_CONNECTING || x->state == XS_DONE)
+		return;
+	waiting = x->state != XS_TUNNEL && !x->paused &&
+	    ((x->req_done && iobuf_len(&b->out) == 0) || x->status != 0);
+	b->deadline = waiting ? upstream_now_ms() + (uint64_t)tv.tv_sec * 1000 : 0;
+	if (!x->paused)
+		bconn_read_on(b, 1);
+}
+
+/* Attach b to x and start sending. */
+static void
+xfer_attach(struct upstream_xfer *x, struct upstream_bconn *b, int reused)
+{
+	struct timeval tv = { (time_t)x->pool->cfg->backend_connect_timeout, 0 };
+
+	b->x = x;
+	x->bc = b;
+	x->reused = reused ? 1 : 0;
+	http_parser_set_request_method(b->rp, x->method);
+	if (reused) {
+		b->connected = 1;
+		x->state = XS_SENDING;
+	} else {
+		b->connected = 0;
+		x->state = XS_CONNECTING;
+		bconn_write_on(b, &tv);   /* the connect counts as writing */
+	}
+}
+
+/* Serialise the request head into b's queue. */
+static int
+xfer_queue_head(struct upstream_xfer *x)
+{
+	return http_request_head(x->req.head, &x->req.fw, &x->bc->out);
+}
+
+/* A pooled connection died before answering: send the request again on a new one.
+ * Returns 0 when the retry is under way. */
+static int
+xfer_retry(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b;
+
+	if (!x->retry_ok || x->retried || x->got_bytes || !x->reused)
+		return -1;
+	x->retried = 1;
+	bconn_close(x->bc);
+	x->bc = NULL;
+	if ((b = bconn_new(x->be)) == NULL)
+		return -1;
+	xfer_attach(x, b, 0);
+	if (xfer_queue_head(x) != 0)
+		return -1;
+	xfer_trace(x, "backend %s: pooled connection was closed, sending again on a new one",
+	    x->be->addr->name);
+	return 0;
+}
+
+/* The backend connection failed before a response byte: retry, or fail. */
+static void
+xfer_broken(struct upstream_xfer *x, const char *what)
+{
+	char why[512];
+
+	if (x->state == XS_SENDING && xfer_retry(x) == 0)
+		return;
+	snprintf(why, sizeof(why), "backend %s: %s before the response ended",
+	    x->be->addr->name, what);
+	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
+}
+
+/* Write what the request queue holds. */
+static void
+xfer_flush(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+	const char *p;
+	size_t n;
+	ssize_t w;
+
+	if (b == NULL || !b->connected)
+		return;
+	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
+		w = write(b->fd, p, n);
+		if (w < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
+
+				bconn_write_on(b, &tv);
+				return;
+			}
+			xfer_broken(x, errno == EPIPE || errno == ECONNRESET ? "connection reset" :
+			    strerror(errno));
+			return;
+		}
+		iobuf_drain(&b->out, (size_t)w);
+	}
+	bconn_write_off(b);
+	if (x->state == XS_TUNNEL && x->tunnel_eof) {
+		/* the client ended its side of the tunnel and all of it reached the backend */
+		xfer_finish(x, 0);
+		return;
+	}
+	xfer_timeouts(x);   /* the request is out: now we wait on the backend */
+	if (x->req_full) {
+		x->req_full = 0;
+		x->req.cb->drained(x->req.arg);
+	}
+}
+
+/* Feed what the backend sent.  Returns 0 to read on, -1 when the transfer ended. */
+static int
+xfer_feed(struct upstream_xfer *x, const char *data, size_t len)
+{
+	struct upstream_bconn *b = x->bc;
+
+	while (len > 0) {
+		size_t used = 0;
+		enum http_feed r;
+
+		if (x->state == XS_TUNNEL) {
+			int k = x->req.cb->body(x->req.arg, data, len);
+
+			if (k < 0 || x->stopped)
+				return -1;
+			if (k == 1)
+				x->full = 1;
+			return 0;
+		}
+		r = http_parser_feed(b->rp, data, len, &used);
+		if (x->stopped || b->doomed || x->bc != b)
+			return -1;
+		data += used;
+		len -= used;
+		switch (r) {
+		case HTTP_FEED_MORE:
+			break;
+		case HTTP_FEED_PAUSED:
+			if (x->resp_end) {
+				if (len > 0)
+					x->extra = 1;   /* bytes after the response: never reused */
+				xfer_finish(x, xfer_reusable(x));
+				return -1;
+			}
+			break;
+		case HTTP_FEED_UPGRADE:
+			if (x->state != XS_TUNNEL) {
+				char why[512];
+
+				snprintf(why, sizeof(why), "backend %s: unexpected upgrade",
+				    x->be->addr->name);
+				xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_INVALID_DATA, why);
+				return -1;
+			}
+			xfer_trace(x, "backend %s: 101, tunnelling", x->be->addr->name);
+			b->deadline = 0;   /* the tunnel has its own idle timeout */
+			break;   /* the rest of the bytes are the tunnel's */
+		case HTTP_FEED_ERROR: {
+			const char *detail;
+			char why[512];
+
+			(void)http_parser_error(b->rp, &detail);
+			snprintf(why, sizeof(why), "backend %s: invalid response (%s)",
+			    x->be->addr->name, x->extra ? "a 101 to a request that asked for no "
+			    "upgrade" : detail);
+			xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_INVALID_DATA, why);
+			return -1;
+		}
+		}
+	}
+	return 0;
+}
+
+/* The backend closed its side (n == 0) or reset (err). */
+static void
+xfer_eof(struct upstream_xfer *x, int reset)
+{
+	char why[512];
+
+	if (x->state == XS_TUNNEL) {
+		xfer_trace(x, "backend %s: tunnel closed by the backend", x->be->addr->name);
+		xfer_finish(x, 0);
+		return;
+	}
+	if (!x->got_bytes) {
+		xfer_broken(x, reset ? "connection reset" : "connection closed");
+		return;
+	}
+	if (!reset && http_parser_finish(x->bc->rp) == 0 && x->resp_end) {
+		/* a close-delimited body ends here; the connection is gone */
+		xfer_finish(x, 0);
+		return;
+	}
+	snprintf(why, sizeof(why), "backend %s: %s before the response ended", x->be->addr->name,
+	    reset ? "connection reset" : "connection closed");
+	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
+}
+
+static void
+xfer_read(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+
+	for (int i = 0; i < UPSTREAM_READS_PER_CB; i++) {
+		ssize_t n = read(b->fd, upstream_rbuf, sizeof(upstream_rbuf));
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			xfer_eof(x, n < 0);
+			return;
+		}
+		x->got_bytes = 1;
+		if (x->state == XS_SENDING)
+			x->state = XS_RESPONSE;
+		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
+			b->deadline = upstream_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
+		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
+			return;
+		if (x->full) {
+			x->paused = 1;
+			b->deadline = 0;   /* the client's time now, not the backend's */
+			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
+			return;
+		}
+		if ((size_t)n < sizeof(upstream_rbuf))
+			return;   /* the socket is empty */
+	}
+}
+
+static void
+bconn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+
+	if (x == NULL) {   /* idle: data or EOF ends it */
+		bconn_close(b);
+		return;
+	}
+	b->busy = 1;
+	xfer_read(x);
+	b->busy = 0;
+	if (b->doomed)
+		bconn_close(b);
+}
+
+static void
+bconn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_bconn *b = arg;
+	struct upstream_xfer *x = b->x;
+	char why[512];
+	int err = 0, on = 1;
+	socklen_t len = sizeof(err);
+
+	if (x == NULL) {
+		bconn_write_off(b);
+		return;
+	}
+	b->busy = 1;
+	if (x->state == XS_CONNECTING) {
+		if (what & EV_TIMEOUT) {
+			/* unreachable within backend_connect_timeout: as a refused backend (503) */
+			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
+			    x->be->addr->name, x->pool->cfg->backend_connect_timeout);
+			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_SEM_TIMEOUT, why);
+		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+			snprintf(why, sizeof(why), "backend %s: %s", x->be->addr->name,
+			    strerror(err != 0 ? err : errno));
+			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_CONNECTION_REFUSED, why);
+		} else {
+			b->connected = 1;
+			x->state = XS_SENDING;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+			xfer_trace(x, "backend %s: connected", x->be->addr->name);
+			bconn_read_on(b, 1);
+			xfer_flush(x);
+		}
+	} else if (what & EV_TIMEOUT) {
+		snprintf(why, sizeof(why), "backend %s: no response within %us",
+		    x->be->addr->name, x->pool->cfg->backend_timeout);
+		xfer_fail(x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
+	} else {
+		xfer_flush(x);
+	}
+	b->busy = 0;
+	if (b->doomed)
+		bconn_close(b);
+}
+
+/*
+ * Once a second: idle connections past their minute, responses past backend_timeout.
+ * One walk over the pool's connections, each visited once: a failed transfer's owner may
+ * close other connections of this pool from its callback (an HTTP/2 connection ending
+ * its streams), and bconn_unlist moves the walk's next stop past any it closes, so the
+ * walk never restarts (which made a burst of timeouts quadratic).
+ */
+static void
+pool_sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct upstream_pool *p = arg;
+	struct upstream_bconn *b;
+	uint64_t now = upstream_now_ms();
+	char why[512];
+
+	p->sweep_on = 0;
+	for (b = p->all; b != NULL; b = p->sweep_next) {
+		p->sweep_next = b->all_next;
+		if (b->deadline == 0 || now < b->deadline)
+			continue;
+		b->deadline = 0;
+		if (b->x == NULL) {
+			bconn_close(b);
+			continue;
+		}
+		snprintf(why, sizeof(why), "backend %s: no response within %us",
+		    b->be->addr->name, p->cfg->backend_timeout);
+		xfer_fail(b->x, PAGE_GATEWAY_TIMEOUT, WIN32_SEM_TIMEOUT, why);
+	}
+	p->sweep_next = NULL;
+	pool_sweep_arm(p);
+}
+
+/* site's backend in p: by the site's index in the generation's configuration, which
+ * upstream_addrs_new mapped to its address (no walk over the backends per request);
+ * a site from elsewhere is looked up by name. */
+static struct upstream_backend *
+pool_backend(struct upstream_pool *p, const struct conf_site *site)
+{
+	const struct conf *cfg = p->cfg;
+	size_t i;
+
+	if (site >= cfg->sites && site < cfg->sites + cfg->nsites &&
+	    p->addrs->nsites == cfg->nsites) {
+		i = p->addrs->of_site[site - cfg->sites];
+		return i < p->n ? &p->v[i] : NULL;
+	}
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].addr->host, site->backend_host) == 0 &&
+		    strcmp(p->v[i].addr->port, site->backend_port) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+/* ---------- the owner's side ---------- */
+
+struct upstream_xfer *
+upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
+    const struct upstream_req *req)
+{
+	struct upstream_xfer *x;
+	struct upstream_backend *be = pool_backend(p, site);
+	struct upstream_bconn *b;
+	const char *m;
+	size_t n;
+
+	if (be == NULL || be->addr->len == 0)
+		return NULL;
+	if ((x = xfer_free_list) != NULL) {
+		xfer_free_list = x->next_free;
+		xfer_nfree--;
+	} else if ((x = malloc(sizeof(*x))) == NULL) {
+		return NULL;
+	}
+	memset(x, 0, sizeof(*x));
+	x->pool = p;
+	x->be = be;
+	x->req = *req;
+	m = req->head->method != NULL ? req->head->method : "";
+	n = strnlen(m, sizeof(x->method) - 1);   /* as "%s" would, cut short */
+	memcpy(x->method, m, n);
+	x->method[n] = '\0';
+	x->req_chunked = req->head->chunked;
+	x->req_body = req->head->chunked || req->head->content_length > 0;
+	x->upgrade_req = req->fw.upgrade;
+	/* only a request that can be sent again unchanged may be: idempotent, no body */
+	x->retry_ok = http_method_idempotent(x->method) && !x->req_body && !x->upgrade_req;
+
+	/* a pooled connection, else a new one */
+	if ((b = bconn_take(be)) != NULL) {
+		xfer_attach(x, b, 1);
+		xfer_trace(x, "backend %s: pooled connection", be->addr->name);
+	} else if ((b = bconn_new(be)) != NULL) {
+		xfer_attach(x, b, 0);
+		xfer_trace(x, "backend %s: connecting", be->addr->name);
+	} else {
+		log_warn("connecting to backend %s", be->addr->name);
+		x->next_free = NULL;
+		upstream_xfer_free(x);
+		return NULL;
+	}
+	if (xfer_queue_head(x) != 0) {
+		upstream_xfer_free(x);
+		return NULL;
+	}
+	/* nothing is written before upstream_xfer_push: the rest of what the client sent
+	 * with this head is parsed first, so a request refused for its body never reaches
+	 * the backend even in part */
+	return x;
+}
+
+int
+upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
+{
+	struct upstream_bconn *b = x->bc;
+	int rc;
+
+	if (b == NULL || x->state == XS_DONE)
+		return -1;
+	if (x->req_chunked && x->state != XS_TUNNEL)
+		rc = http_chunk_add(&b->out, data, len);
+	else
+		rc = iobuf_add(&b->out, data, len);
+	if (rc != 0)
+		return -1;
+	if (iobuf_len(&b->out) >= CONN_HIGH_WATER) {
+		x->req_full = 1;
+		return 1;
+	}
+	return x->state == XS_DONE ? -1 : 0;
+}
+
+int
+upstream_xfer_body_end(struct upstream_xfer *x, const struct http_fields *t)
+{
+	struct upstream_bconn *b = x->bc;
+
+	x->req_done = 1;
+	if (b == NULL || x->state == XS_DONE)
+		return -1;
+	if (x->state == XS_TUNNEL)
+		return 0;
+	if (x->req_chunked)
+		return http_last_chunk_add(&b->out, t, x->req.fw.cert_header) == 0 ? 0 : -1;
+	return 0;   /* (a Content-Length body: its trailers, if any, stay here) */
+}
+
+void
+upstream_xfer_push(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+
+	if (b != NULL && x->state != XS_DONE && b->connected && !b->wev_on)
+		xfer_flush(x);
+}
+
+int
+upstream_xfer_tunnel_end(struct upstream_xfer *x)
+{
+	struct upstream_bconn *b = x->bc;
+
+	x->tunnel_eof = 1;   /* the tunnel closes once the backend took everything */
+	return b == NULL || x->state != XS_TUNNEL ? -1 : 0;
+}
+
+void
+upstream_xfer_resume(struct upstream_xfer *x)
+{
+	if (x->bc == NULL || !x->paused || x->state == XS_DONE)
+		return;
+	x->paused = 0;
+	x->full = 0;
+	xfer_timeouts(x);
+	if (x->state == XS_TUNNEL)
+		bconn_read_on(x->bc, 1);
+}
+
+void
+upstream_xfer_stop(struct upstream_xfer *x)
+{
+	if (x == NULL || x->stopped)
+		return;
+	x->stopped = 1;
+	x->state = XS_DONE;
+	bconn_close(x->bc);
+	x->bc = NULL;
+}
+
+void
+upstream_cache_drain(void)
+{
+	while (xfer_free_list != NULL) {
+		struct upstream_xfer *x = xfer_free_list;
+
+		xfer_free_list = x->next_free;
+		free(x);
+	}
+	xfer_nfree = 0;
+}
+
+int
+upstream_xfer_status(const struct upstream_xfer *x)
+{
+	return x->status;
+}
+
+const char *
+upstream_xfer_backend(const struct upstream_xfer *x)
+{
+	return x->be->addr->name;
+}
+
+void
+upstream_xfer_free(struct upstream_xfer *x)
+{
+	if (x == NULL)
+		return;
+	bconn_close(x->bc);   /* still attached: the exchange did not finish on it */
+	x->bc = NULL;
+	if (xfer_nfree >= XFER_FREE_MAX) {
+		free(x);
+		return;
+	}
+	x->next_free = xfer_free_list;
+	xfer_free_list = x;
+	xfer_nfree++;
+}

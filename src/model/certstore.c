@@ -1,0 +1,1975 @@
+/*
+ * certstore — reads certificates and keys from disk (PEM chains with their key, PKCS#12
+ * files, a directory searched by SHA-1 thumbprint, a Central Certificate Store directory),
+ * extracts the facts the views print, and predicts the verdict a client would reach on a
+ * certificate for a host name (§1.3).  It owns no sockets and no SSL_CTX: tlsctx
+ * turns a struct cert into a server context, binding decides which cert a handshake gets.
+ * Loaded objects are never modified afterwards, so they may be shared by worker threads.
+ */
+#include "model/certstore.h"
+#include "base/file.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/provider.h>
+#include <openssl/x509v3.h>
+
+/* Certificate files are small; anything bigger than this is not one. */
+#define CERTFILE_MAX (4 * 1024 * 1024)
+
+/* One *.pfx of a CCS directory, by file stem ("_.mysite.com" for "_.mysite.com.pfx"). */
+struct ccs_entry {
+	char        *name;
+	struct cert *cert;
+};
+
+struct ccs {
+	char             *dir;
+	struct ccs_entry *entries;
+	size_t            nentries;
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+/*
+ * Read a whole file into a NUL-terminated heap buffer.  Errors read "PATH: reason" with
+ * the system's wording ("No such file or directory"); a FIFO or a device named as a
+ * certificate is refused by its type instead of blocking the daemon or -t.
+ */
+static char *
+file_slurp(const char *path, size_t *lenp, char *err, size_t errlen)
+{
+	return file_read(path, CERTFILE_MAX, 0, lenp, err, errlen);
+}
+
+static int
+has_suffix_ci(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls > lx && strcasecmp(s + ls - lx, suffix) == 0;
+}
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	char *p;
+	size_t ld = strlen(dir);
+
+	if (asprintf(&p, "%s%s%s", dir, (ld && dir[ld - 1] == '/') ? "" : "/", name) < 0)
+		return NULL;
+	return p;
+}
+
+/* Never prompt on a terminal for an encrypted PEM key: a daemon has no one to ask. */
+static int
+pem_no_password_cb(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf; (void)size; (void)rwflag; (void)u;
+	return -1;
+}
+
+/* Append the drained OpenSSL reasons to err as " (reasons)", if there are any. */
+static void
+err_append_ssl(char *err, size_t errlen)
+{
+	char ssl[256];
+	size_t used = strlen(err);
+
+	certstore_ssl_errors(ssl, sizeof(ssl));
+	if (ssl[0] != '\0' && used < errlen)
+		snprintf(err + used, errlen - used, " (%s)", ssl);
+}
+
+static void
+format_utc(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(buf, len, "@%lld", (long long)t);
+}
+
+/* ---------------------------------------------------------------- facts */
+
+static time_t
+asn1_time_to_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return (time_t)-1;
+	return timegm(&tm);
+}
+
+void
+certstore_name_format(const X509_NAME *name, char *buf, size_t len)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long n;
+
+	buf[0] = '\0';
+	if (b == NULL)
+		return;
+	/* RFC 2253, but UTF-8 kept readable rather than escaped byte by byte. */
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		n = BIO_get_mem_data(b, &data);
+		if (n > 0)
+			snprintf(buf, len, "%.*s", (int)n, data);
+	}
+	BIO_free(b);
+}
+
+/* Fill subject, issuer, CN, DNS SANs, thumbprint and dates from c->x509. */
+static int
+cert_facts_fill(struct cert *c, char *err, size_t errlen)
+{
+	const X509_NAME *subj = X509_get_subject_name(c->x509);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	GENERAL_NAMES *gens;
+	int idx;
+
+	certstore_name_format(subj, c->subject, sizeof(c->subject));
+	certstore_name_format(X509_get_issuer_name(c->x509), c->issuer, sizeof(c->issuer));
+
+	c->common_name[0] = '\0';
+	/* The last CN is the most specific one, as X509_check_host also considers them all. */
+	idx = -1;
+	for (int j = X509_NAME_get_index_by_NID(subj, NID_commonName, -1); j >= 0;
+	    j = X509_NAME_get_index_by_NID(subj, NID_commonName, j))
+		idx = j;
+	if (idx >= 0) {
+		unsigned char *utf8 = NULL;
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(subj, idx);
+		int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+
+		if (n >= 0)
+			snprintf(c->common_name, sizeof(c->common_name), "%.*s", n, utf8);
+		OPENSSL_free(utf8);
+	}
+
+	gens = X509_get_ext_d2i(c->x509, NID_subject_alt_name, NULL, NULL);
+	for (int j = 0; gens != NULL && j < sk_GENERAL_NAME_num(gens); j++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, j);
+		const ASN1_IA5STRING *s;
+		char **nsans;
+
+		if (g->type != GEN_DNS)
+			continue;
+		s = g->d.dNSName;
+		nsans = realloc(c->sans, (c->nsans + 1) * sizeof(*nsans));
+		if (nsans == NULL)
+			goto nomem;
+		c->sans = nsans;
+		c->sans[c->nsans] = strndup((const char *)ASN1_STRING_get0_data(s),
+		    (size_t)ASN1_STRING_length(s));
+		if (c->sans[c->nsans] == NULL)
+			goto nomem;
+		c->nsans++;
+	}
+	GENERAL_NAMES_free(gens);
+	gens = NULL;
+
+	if (X509_digest(c->x509, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20) {
+		snprintf(err, errlen, "%s: cannot compute the SHA-1 thumbprint", c->path);
+		err_append_ssl(err, errlen);
+		return -1;
+	}
+	for (i = 0; i < mdlen; i++)
+		snprintf(c->thumbprint + 2 * i, 3, "%02x", md[i]);
+
+	c->not_before = asn1_time_to_time(X509_get0_notBefore(c->x509));
+	c->not_after = asn1_time_to_time(X509_get0_notAfter(c->x509));
+	if (c->not_before == (time_t)-1 || c->not_after == (time_t)-1) {
+		snprintf(err, errlen, "%s: certificate has unreadable validity dates", c->path);
+		return -1;
+	}
+	return 0;
+nomem:
+	GENERAL_NAMES_free(gens);
+	snprintf(err, errlen, "%s: out of memory", c->path);
+	return -1;
+}
+
+static struct cert *
+cert_new(const char *path)
+{
+	struct cert *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	if ((c->chain = sk_X509_new_null()) == NULL || (c->path = strdup(path)) == NULL) {
+		certstore_cert_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * Leaf-first order for the intermediates: each one issued the previous, so the chain
+ * can be sent as is; whatever does not fit the path keeps its place at the end.
+ */
+static void
+chain_order(struct cert *c)
+{
+	X509 *cur = c->x509;
+	int done = 0, n = sk_X509_num(c->chain);
+
+	while (done < n) {
+		int found = -1;
+
+		for (int i = done; i < n; i++) {
+			X509 *cand = sk_X509_value(c->chain, i);
+
+			if (cand != cur && X509_check_issued(cand, cur) == X509_V_OK) {
+				found = i;
+				break;
+			}
+		}
+		if (found < 0)
+			break;
+		if (found != done) {
+			X509 *a = sk_X509_value(c->chain, done);
+
+			sk_X509_set(c->chain, done, sk_X509_value(c->chain, found));
+			sk_X509_set(c->chain, found, a);
+		}
+		cur = sk_X509_value(c->chain, done);
+		done++;
+		if (X509_check_issued(cur, cur) == X509_V_OK)
+			break; /* reached a self-signed root */
+	}
+}
+
+void
+certstore_cert_free(struct cert *c)
+{
+	if (c == NULL)
+		return;
+	X509_free(c->x509);
+	sk_X509_pop_free(c->chain, X509_free);
+	EVP_PKEY_free(c->key);
+	free(c->path);
+	for (size_t i = 0; i < c->nsans; i++)
+		free(c->sans[i]);
+	free(c->sans);
+	free(c);
+}
+
+/* ---------------------------------------------------------------- PEM */
+
+/* Read every certificate of a PEM buffer: the first into c->x509, the rest into chain. */
+static int
+pem_read_certs(struct cert *c, const char *buf, size_t len, const char *path,
+    char *err, size_t errlen)
+{
+	BIO *b = BIO_new_mem_buf(buf, (int)len);
+	X509 *x;
+
+	if (b == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL)) != NULL) {
+		if (c->x509 == NULL)
+			c->x509 = x;
+		else if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			BIO_free(b);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+	}
+	BIO_free(b);
+	if (c->x509 == NULL) {
+		snprintf(err, errlen, "%s: no PEM certificate found", path);
+		ERR_clear_error();
+		return -1;
+	}
+	/* Running off the end of the file is how the loop stops; it is not an error. */
+	ERR_clear_error();
+	return 0;
+}
+
+/* The private key of a PEM buffer, or NULL (no key, or unreadable: err says which). */
+static EVP_PKEY *
+pem_read_key(const char *buf, size_t len, const char *path, char *err, size_t errlen)
+{
+	BIO *b = BIO_new_mem_buf(buf, (int)len);
+	EVP_PKEY *k;
+
+	if (b == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	k = PEM_read_bio_PrivateKey(b, NULL, pem_no_password_cb, NULL);
+	BIO_free(b);
+	if (k == NULL) {
+		if (strstr(buf, "ENCRYPTED") != NULL)
+			snprintf(err, errlen, "%s: private key is encrypted (a PEM key must be "
+			    "unencrypted; use a PFX file for a password)", path);
+		else
+			snprintf(err, errlen, "%s: no private key found", path);
+		ERR_clear_error();
+	}
+	return k;
+}
+
+static int
+pem_has_key(const char *buf)
+{
+	return strstr(buf, "PRIVATE KEY-----") != NULL;
+}
+
+/*
+ * The body of certstore_load_pem.  sidecar: when the chain file holds no key, look for
+ * "<chain without .pem>.key" beside it (the thumbprint search's rule).
+ */
+static struct cert *
+pem_load(const char *chain_path, const char *key_path, int sidecar, char *err, size_t errlen)
+{
+	struct cert *c = NULL;
+	char *chain = NULL, *keybuf = NULL, *side = NULL;
+	size_t chainlen = 0, keylen = 0;
+	const char *kpath;
+
+	if ((chain = file_slurp(chain_path, &chainlen, err, errlen)) == NULL)
+		return NULL;
+	if ((c = cert_new(chain_path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", chain_path);
+		goto fail;
+	}
+	if (pem_read_certs(c, chain, chainlen, chain_path, err, errlen) == -1)
+		goto fail;
+
+	if (key_path != NULL && strcmp(key_path, chain_path) != 0) {
+		if ((keybuf = file_slurp(key_path, &keylen, err, errlen)) == NULL)
+			goto fail;
+		kpath = key_path;
+		c->key = pem_read_key(keybuf, keylen, kpath, err, errlen);
+	} else if (sidecar && !pem_has_key(chain)) {
+		size_t l = strlen(chain_path);
+
+		if (has_suffix_ci(chain_path, ".pem") || has_suffix_ci(chain_path, ".crt") ||
+		    has_suffix_ci(chain_path, ".cer"))
+			l -= 4;
+		if (asprintf(&side, "%.*s.key", (int)l, chain_path) < 0) {
+			side = NULL;
+			snprintf(err, errlen, "%s: out of memory", chain_path);
+			goto fail;
+		}
+		if ((keybuf = file_slurp(side, &keylen, err, errlen)) == NULL) {
+			snprintf(err, errlen, "%s: no private key in the file, nor beside it "
+			    "as %s", chain_path, side);
+			goto fail;
+		}
+		kpath = side;
+		c->key = pem_read_key(keybuf, keylen, kpath, err, errlen);
+	} else {
+		kpath = chain_path;
+		c->key = pem_read_key(chain, chainlen, kpath, err, errlen);
+	}
+	if (c->key == NULL)
+		goto fail;
+	if (X509_check_private_key(c->x509, c->key) != 1) {
+		ERR_clear_error();
+		snprintf(err, errlen, "%s: private key does not match certificate %s",
+		    kpath, chain_path);
+		goto fail;
+	}
+	chain_order(c);
+	if (cert_facts_fill(c, err, errlen) == -1)
+		goto fail;
+	free(chain);
+	free(keybuf);
+	free(side);
+	return c;
+fail:
+	certstore_cert_free(c);
+	free(chain);
+	free(keybuf);
+	free(side);
+	return NULL;
+}
+
+struct cert *
+certstore_load_pem(const char *chain_path, const char *key_path, char *err, size_t errlen)
+{
+	return pem_load(chain_path, key_path, 0, err, errlen);
+}
+
+/*
+ * The first certificate of a PEM or DER file and the PEM ones after it, without a key:
+ * what a .cer export (the public half Windows exports without the private key) tells.
+ */
+struct cert *
+certstore_load_public(const char *path, char *err, size_t errlen)
+{
+	struct cert *c = NULL;
+	char *buf;
+	size_t len = 0;
+	char why[512];
+
+	if ((buf = file_slurp(path, &len, err, errlen)) == NULL)
+		return NULL;
+	if ((c = cert_new(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (pem_read_certs(c, buf, len, path, why, sizeof(why)) == -1) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		if ((c->x509 = d2i_X509(NULL, &p, (long)len)) == NULL) {
+			ERR_clear_error();
+			snprintf(err, errlen, "%s: no certificate found (neither PEM nor DER)", path);
+			goto fail;
+		}
+	}
+	chain_order(c);
+	if (cert_facts_fill(c, err, errlen) == -1)
+		goto fail;
+	free(buf);
+	return c;
+fail:
+	certstore_cert_free(c);
+	free(buf);
+	return NULL;
+}
+
+struct cert *
+certstore_cert_dup(const struct cert *src)
+{
+	struct cert *c;
+	size_t i;
+
+	if ((c = cert_new(src->path)) == NULL)
+		return NULL;
+	if (X509_up_ref(src->x509) != 1)
+		goto fail;
+	c->x509 = src->x509;
+	if (src->key != NULL) {
+		if (EVP_PKEY_up_ref(src->key) != 1)
+			goto fail;
+		c->key = src->key;
+	}
+	for (i = 0; i < (size_t)sk_X509_num(src->chain); i++) {
+		X509 *x = sk_X509_value(src->chain, (int)i);
+
+		if (X509_up_ref(x) != 1)
+			goto fail;
+		if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			goto fail;
+		}
+	}
+	memcpy(c->subject, src->subject, sizeof(c->subject));
+	memcpy(c->issuer, src->issuer, sizeof(c->issuer));
+	memcpy(c->common_name, src->common_name, sizeof(c->common_name));
+	memcpy(c->thumbprint, src->thumbprint, sizeof(c->thumbprint));
+	c->not_before = src->not_before;
+	c->not_after = src->not_after;
+	if (src->nsans > 0) {
+		if ((c->sans = calloc(src->nsans, sizeof(*c->sans))) == NULL)
+			goto fail;
+		for (i = 0; i < src->nsans; i++) {
+			if ((c->sans[i] = strdup(src->sans[i])) == NULL)
+				goto fail;
+			c->nsans++;
+		}
+	}
+	return c;
+fail:
+	ERR_clear_error();
+	certstore_cert_free(c);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- PKCS#12 */
+
+static int
+pfx_parse(PKCS12 *p12, const char *password, EVP_PKEY **key, X509 **x509,
+    STACK_OF(X509) **ca)
+{
+	*key = NULL;
+	*x509 = NULL;
+	*ca = NULL;
+	if (PKCS12_parse(p12, password, key, x509, ca) == 1)
+		return 0;
+	return -1;
+}
+
+/*
+ * PFX files exported by older Windows use RC2/3DES, which OpenSSL 3.0 keeps in its
+ * "legacy" provider.  It is loaded only for the one parse that needs it and unloaded
+ * after, so the rest of the process keeps OpenSSL's defaults (reference counting makes
+ * this safe when two threads do it at once).  "default" is loaded alongside because an
+ * explicit load otherwise stops it from being the implicit fallback.
+ */
+static int
+pfx_parse_legacy(PKCS12 *p12, const char *password, EVP_PKEY **key, X509 **x509,
+    STACK_OF(X509) **ca)
+{
+	OSSL_PROVIDER *def = OSSL_PROVIDER_load(NULL, "default");
+	OSSL_PROVIDER *legacy = OSSL_PROVIDER_load(NULL, "legacy");
+	int rc = -1;
+
+	if (def != NULL && legacy != NULL)
+		rc = pfx_parse(p12, password, key, x509, ca);
+	if (legacy != NULL)
+		OSSL_PROVIDER_unload(legacy);
+	if (def != NULL)
+		OSSL_PROVIDER_unload(def);
+	return rc;
+}
+
+static int
+pfx_mac_ok(PKCS12 *p12, const char *password)
+{
+	if (!PKCS12_mac_present(p12))
+		return 1;
+	if (password == NULL || password[0] == '\0')
+		return PKCS12_verify_mac(p12, NULL, 0) == 1 || PKCS12_verify_mac(p12, "", 0) == 1;
+	return PKCS12_verify_mac(p12, password, -1) == 1;
+}
+
+struct cert *
+certstore_load_pfx(const char *path, const char *password, char *err, size_t errlen)
+{
+	struct cert *c = NULL;
+	char *buf;
+	size_t len = 0;
+	BIO *b;
+	PKCS12 *p12;
+	EVP_PKEY *key;
+	X509 *x509;
+	STACK_OF(X509) *ca;
+
+	if ((buf = file_slurp(path, &len, err, errlen)) == NULL)
+		return NULL;
+	b = BIO_new_mem_buf(buf, (int)len);
+	p12 = b ? d2i_PKCS12_bio(b, NULL) : NULL;
+	BIO_free(b);
+	free(buf);
+	if (p12 == NULL) {
+		ERR_clear_error();
+		snprintf(err, errlen, "%s: not a PKCS#12 (PFX) file", path);
+		return NULL;
+	}
+	if (pfx_parse(p12, password, &key, &x509, &ca) == -1) {
+		if (!pfx_mac_ok(p12, password)) {
+			ERR_clear_error();
+			snprintf(err, errlen, "%s: wrong password or corrupt PKCS#12 file", path);
+			PKCS12_free(p12);
+			return NULL;
+		}
+		/* The password is right, so the ciphers are what failed: try the legacy ones. */
+		ERR_clear_error();
+		if (pfx_parse_legacy(p12, password, &key, &x509, &ca) == -1) {
+			snprintf(err, errlen, "%s: cannot decrypt PKCS#12 file", path);
+			err_append_ssl(err, errlen);
+			PKCS12_free(p12);
+			return NULL;
+		}
+	}
+	PKCS12_free(p12);
+
+	if ((c = cert_new(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	c->x509 = x509;
+	c->key = key;
+	x509 = NULL;
+	key = NULL;
+	if (c->x509 == NULL) {
+		snprintf(err, errlen, "%s: PKCS#12 file holds no certificate with its key", path);
+		goto fail;
+	}
+	if (c->key == NULL) {
+		snprintf(err, errlen, "%s: PKCS#12 file holds no private key", path);
+		goto fail;
+	}
+	if (X509_check_private_key(c->x509, c->key) != 1) {
+		ERR_clear_error();
+		snprintf(err, errlen, "%s: private key does not match certificate", path);
+		goto fail;
+	}
+	while (ca != NULL && sk_X509_num(ca) > 0) {
+		X509 *x = sk_X509_shift(ca);
+
+		if (!sk_X509_push(c->chain, x)) {
+			X509_free(x);
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
+	}
+	sk_X509_free(ca);
+	ca = NULL;
+	chain_order(c);
+	if (cert_facts_fill(c, err, errlen) == -1)
+		goto fail;
+	return c;
+fail:
+	EVP_PKEY_free(key);
+	X509_free(x509);
+	sk_X509_pop_free(ca, X509_free);
+	certstore_cert_free(c);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- thumbprint search */
+
+/*
+ * Reduce a pasted thumbprint to 40 lowercase hex digits.  Ignores spaces, tabs, colons
+ * and the invisible left-to-right mark (U+200E) that Windows' certificate dialog puts in
+ * front when the value is copied.  Returns 0 or -1.
+ */
+static int
+thumbprint_normalize(const char *in, char out[41])
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)in;
+
+	for (; *p != '\0'; p++) {
+		if (*p == ' ' || *p == '\t' || *p == ':')
+			continue;
+		if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f)) {
+			p += 2;
+			continue;
+		}
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		    (*p >= 'A' && *p <= 'F')))
+			return -1;
+		if (n == 40)
+			return -1;
+		out[n++] = (char)((*p >= 'A' && *p <= 'F') ? *p - 'A' + 'a' : *p);
+	}
+	out[n] = '\0';
+	return n == 40 ? 0 : -1;
+}
+
+/* The SHA-1 thumbprint (lowercase hex) of the first certificate of a PEM or DER file, or
+ * -1 (not a certificate file: a key, say, which is not an error in a store). */
+static int
+file_first_thumbprint(const char *path, char out[41], int *der)
+{
+	char *buf, dummy[8];
+	size_t len = 0;
+	BIO *b;
+	X509 *x = NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if ((buf = file_slurp(path, &len, dummy, sizeof(dummy))) == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) != NULL)
+		x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL);
+	BIO_free(b);
+	*der = 0;
+	if (x == NULL) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		ERR_clear_error();
+		x = d2i_X509(NULL, &p, (long)len);
+		*der = 1;
+	}
+	free(buf);
+	if (x == NULL || X509_digest(x, EVP_sha1(), md, &mdlen) != 1 || mdlen != 20) {
+		X509_free(x);
+		ERR_clear_error();
+		return -1;
+	}
+	X509_free(x);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static int
+select_certfile(const struct dirent *d)
+{
+	return d->d_name[0] != '.' &&
+	    (has_suffix_ci(d->d_name, ".pem") || has_suffix_ci(d->d_name, ".pfx") ||
+	    has_suffix_ci(d->d_name, ".p12") || has_suffix_ci(d->d_name, ".cer") ||
+	    has_suffix_ci(d->d_name, ".crt") || has_suffix_ci(d->d_name, ".der"));
+}
+
+static int
+is_pkcs12_name(const char *name)
+{
+	return has_suffix_ci(name, ".pfx") || has_suffix_ci(name, ".p12");
+}
+
+/* One certificate file of a store directory. */
+struct store_file {
+	char         thumbprint[41];
+	char        *path;
+	struct cert *pfx;     /* a PKCS#12 file, opened (its certificate is encrypted) */
+	int          der;     /* a DER certificate: never with a key */
+};
+
+struct certstore_dir {
+	char              *dir;
+	struct store_file *files;     /* sorted by thumbprint, then file name */
+	size_t             nfiles;
+	int                nskipped;  /* PKCS#12 files that could not be opened */
+	char               skipped[512];
+};
+
+static int
+store_file_cmp(const void *a, const void *b)
+{
+	const struct store_file *x = a, *y = b;
+	int c = strcmp(x->thumbprint, y->thumbprint);
+
+	return c != 0 ? c : strcmp(x->path, y->path);
+}
+
+void
+certstore_dir_free(struct certstore_dir *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		free(d->files[i].path);
+		certstore_cert_free(d->files[i].pfx);
+	}
+	free(d->files);
+	free(d->dir);
+	free(d);
+}
+
+struct certstore_dir *
+certstore_dir_open(const char *dir, const char *pfx_password, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	struct certstore_dir *d;
+	char why[512];
+	int n, i, failed = 0;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->dir = strdup(dir)) == NULL) {
+		free(d);
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if ((n = scandir(dir, &names, select_certfile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		certstore_dir_free(d);
+		return NULL;
+	}
+	if (n > 0 && (d->files = calloc((size_t)n, sizeof(*d->files))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		failed = 1;
+	}
+	for (i = 0; i < n && !failed; i++) {
+		struct store_file *f = &d->files[d->nfiles];
+
+		if ((f->path = path_join(dir, names[i]->d_name)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", dir);
+			failed = 1;
+			break;
+		}
+		if (is_pkcs12_name(names[i]->d_name)) {
+			/* A PFX's certificate is encrypted too: it must be opened to be seen. */
+			f->pfx = certstore_load_pfx(f->path, pfx_password, why, sizeof(why));
+			if (f->pfx == NULL) {
+				if (d->nskipped++ == 0)
+					snprintf(d->skipped, sizeof(d->skipped), "%s", why);
+				free(f->path);
+				f->path = NULL;
+				continue;
+			}
+			memcpy(f->thumbprint, f->pfx->thumbprint, sizeof(f->thumbprint));
+		} else if (file_first_thumbprint(f->path, f->thumbprint, &f->der) != 0) {
+			free(f->path);   /* a key file, or not a certificate: not in the index */
+			f->path = NULL;
+			continue;
+		}
+		d->nfiles++;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (failed) {
+		certstore_dir_free(d);
+		return NULL;
+	}
+	if (d->nfiles > 1)
+		qsort(d->files, d->nfiles, sizeof(*d->files), store_file_cmp);
+	return d;
+}
+
+/* Load what file f holds for a lookup: the PFX already open (a copy), or the PEM chain with
+ * its key (in the file or beside it as .key). */
+static struct cert *
+store_file_load(const struct store_file *f, char *err, size_t errlen)
+{
+	struct cert *c;
+
+	if (f->pfx != NULL) {
+		if ((c = certstore_cert_dup(f->pfx)) == NULL)
+			snprintf(err, errlen, "%s: out of memory", f->path);
+		return c;
+	}
+	if (f->der) {
+		snprintf(err, errlen, "%s: no private key: a DER certificate (a .cer export) holds "
+		    "none; export the certificate with its key as a PFX, or as PEM with the key "
+		    "beside it", f->path);
+		return NULL;
+	}
+	return pem_load(f->path, NULL, 1, err, errlen);
+}
+
+struct cert *
+certstore_dir_find(const struct certstore_dir *d, const char *hash, int flags, char *err,
+    size_t errlen)
+{
+	const struct store_file *f;
+	struct cert *c;
+	char want[41], first[1024] = "";
+	size_t lo = 0, hi = d->nfiles, i;
+
+	if (hash == NULL || thumbprint_normalize(hash, want) == -1) {
+		snprintf(err, errlen, "certhash \"%s\": a thumbprint is 40 hexadecimal digits",
+		    hash ? hash : "");
+		return NULL;
+	}
+	while (lo < hi) {   /* the first file with this thumbprint */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(d->files[mid].thumbprint, want) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Every file holding it, in name order: the first that comes with its key wins. */
+	for (i = lo; i < d->nfiles && strcmp(d->files[i].thumbprint, want) == 0; i++) {
+		f = &d->files[i];
+		if ((c = store_file_load(f, err, errlen)) != NULL)
+			return c;
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", err);
+	}
+	if (i > lo) {
+		/* Found, but not with a key.  For what the views show, the certificate alone. */
+		if ((flags & CERTSTORE_PUBLIC_OK) != 0 &&
+		    (c = certstore_load_public(d->files[lo].path, err, errlen)) != NULL) {
+			snprintf(err, errlen, "%s", first);
+			return c;
+		}
+		snprintf(err, errlen, "%s", first);
+		return NULL;
+	}
+	if (d->nskipped > 0)
+		snprintf(err, errlen, "no certificate with thumbprint %s in %s (%d file%s could "
+		    "not be opened, e.g. %s)", want, d->dir, d->nskipped,
+		    d->nskipped == 1 ? "" : "s", d->skipped);
+	else
+		snprintf(err, errlen, "no certificate with thumbprint %s in %s", want, d->dir);
+	return NULL;
+}
+
+struct cert *
+certstore_find_thumbprint(const char *dir, const char *hash, const char *pfx_password,
+    int flags, char *err, size_t errlen)
+{
+	struct certstore_dir *d;
+	struct cert *c;
+	char want[41];
+
+	if (hash == NULL || thumbprint_normalize(hash, want) == -1) {
+		snprintf(err, errlen, "certhash \"%s\": a thumbprint is 40 hexadecimal digits",
+		    hash ? hash : "");
+		return NULL;
+	}
+	if ((d = certstore_dir_open(dir, pfx_password, err, errlen)) == NULL)
+		return NULL;
+	c = certstore_dir_find(d, hash, flags, err, errlen);
+	certstore_dir_free(d);
+	return c;
+}
+
+/* ---------------------------------------------------------------- CCS */
+
+static int
+select_pfx(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && has_suffix_ci(d->d_name, ".pfx");
+}
+
+struct ccs *
+certstore_ccs_load(const char *dir, const char *password, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	struct ccs *s;
+	int n, i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
+		free(s);
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if ((n = scandir(dir, &names, select_pfx, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		certstore_ccs_free(s);
+		return NULL;
+	}
+	if (n > 0 && (s->entries = calloc((size_t)n, sizeof(*s->entries))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		struct ccs_entry *e = &s->entries[s->nentries];
+		const char *fname = names[i]->d_name;
+		char *path = path_join(dir, fname);
+
+		if (path == NULL ||
+		    (e->name = strndup(fname, strlen(fname) - 4)) == NULL) {
+			free(path);
+			snprintf(err, errlen, "%s: out of memory", dir);
+			goto fail;
+		}
+		e->cert = certstore_load_pfx(path, password, err, errlen);
+		free(path);
+		if (e->cert == NULL) {
+			free(e->name);
+			e->name = NULL;
+			goto fail;
+		}
+		s->nentries++;
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return s;
+fail:
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	certstore_ccs_free(s);
+	return NULL;
+}
+
+const struct cert *
+certstore_ccs_get(const struct ccs *s, const char *name)
+{
+	if (s == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->nentries; i++)
+		if (strcasecmp(s->entries[i].name, name) == 0)
+			return s->entries[i].cert;
+	return NULL;
+}
+
+const char *
+certstore_ccs_dir(const struct ccs *s)
+{
+	return s ? s->dir : NULL;
+}
+
+size_t
+certstore_ccs_count(const struct ccs *s)
+{
+	return s != NULL ? s->nentries : 0;
+}
+
+const struct cert *
+certstore_ccs_cert(const struct ccs *s, size_t i)
+{
+	return s != NULL && i < s->nentries ? s->entries[i].cert : NULL;
+}
+
+void
+certstore_ccs_free(struct ccs *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nentries; i++) {
+		free(s->entries[i].name);
+		certstore_cert_free(s->entries[i].cert);
+	}
+	free(s->entries);
+	free(s->dir);
+	free(s);
+}
+
+/* ---------------------------------------------------------------- trust */
+
+/* Add every PEM certificate of one file to st.  Returns how many, or -1. */
+static int
+trust_add_file(X509_STORE *st, const char *path, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len = 0;
+	BIO *b;
+	X509 *x;
+	int count = 0;
+
+	if ((buf = file_slurp(path, &len, err, errlen)) == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL)) != NULL) {
+		int ok = X509_STORE_add_cert(st, x);
+
+		X509_free(x);
+		if (ok != 1) {
+			snprintf(err, errlen, "%s: cannot add certificate to the trust store", path);
+			err_append_ssl(err, errlen);
+			BIO_free(b);
+			free(buf);
+			return -1;
+		}
+		count++;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	free(buf);
+	return count;
+}
+
+static int
+select_trustfile(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && (has_suffix_ci(d->d_name, ".pem") ||
+	    has_suffix_ci(d->d_name, ".crt") || has_suffix_ci(d->d_name, ".cer"));
+}
+
+X509_STORE *
+certstore_trust_load(const char *path, char *err, size_t errlen)
+{
+	X509_STORE *st;
+	struct stat sb;
+	int total = 0;
+
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((st = X509_STORE_new()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		struct dirent **names = NULL;
+		int n = scandir(path, &names, select_trustfile, alphasort), i, bad = 0;
+
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			X509_STORE_free(st);
+			return NULL;
+		}
+		for (i = 0; i < n; i++) {
+			char *f = bad ? NULL : path_join(path, names[i]->d_name);
+			int k;
+
+			if (!bad && f == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				bad = 1;
+			} else if (!bad) {
+				/* A leaf's key file named .pem has no certificate: that is fine. */
+				if ((k = trust_add_file(st, f, err, errlen)) < 0)
+					bad = 1;
+				else
+					total += k;
+			}
+			free(f);
+			free(names[i]);
+		}
+		free(names);
+		if (bad) {
+			X509_STORE_free(st);
+			return NULL;
+		}
+		if (total == 0) {
+			snprintf(err, errlen, "%s: no certificates (*.pem, *.crt, *.cer) found",
+			    path);
+			X509_STORE_free(st);
+			return NULL;
+		}
+		return st;
+	}
+	if ((total = trust_add_file(st, path, err, errlen)) <= 0) {
+		if (total == 0)
+			snprintf(err, errlen, "%s: no PEM certificate found", path);
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* ---------------------------------------------------------------- verdict */
+
+const char *
+certstore_verdict_name(enum cert_verdict v)
+{
+	switch (v) {
+	case VERDICT_OK:             return "ok";
+	case VERDICT_NAME_MISMATCH:  return "name-mismatch";
+	case VERDICT_EXPIRED:        return "expired";
+	case VERDICT_NOT_YET_VALID:  return "not-yet-valid";
+	case VERDICT_UNTRUSTED:      return "untrusted";
+	case VERDICT_NO_CERTIFICATE: return "no-certificate";
+	}
+	return "unknown";
+}
+
+/* Host is an IP literal (bare or bracketed IPv6): write the bare form into ip. */
+static int
+host_is_ip(const char *host, char *ip, size_t iplen)
+{
+	unsigned char bin[16];
+	size_t l = strlen(host);
+
+	if (l >= 2 && host[0] == '[' && host[l - 1] == ']')
+		snprintf(ip, iplen, "%.*s", (int)(l - 2), host + 1);
+	else
+		snprintf(ip, iplen, "%s", host);
+	return inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1;
+}
+
+/* Append s to buf at *used, bounded. */
+static void
+buf_add(char *buf, size_t len, size_t *used, const char *s)
+{
+	int n;
+
+	if (*used >= len)
+		return;
+	n = snprintf(buf + *used, len - *used, "%s", s);
+	if (n > 0)
+		*used += (size_t)n < len - *used ? (size_t)n : len - *used - 1;
+}
+
+/*
+ * The names a client would check for host, as a phrase: "a", "a and b", "a, b and c".
+ * For an IP host the IP SANs; otherwise the DNS SANs, or the CN when there are none
+ * (the only case X509_check_host reads the CN).
+ */
+static void
+names_phrase(const struct cert *c, int want_ip, char *buf, size_t len)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(c->x509, NID_subject_alt_name, NULL, NULL);
+	const char *names[64];
+	char ipbuf[64][INET6_ADDRSTRLEN];
+	size_t count = 0, used = 0;
+
+	buf[0] = '\0';
+	if (want_ip) {
+		for (int i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens) && count < 64; i++) {
+			const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+			int l;
+
+			if (g->type != GEN_IPADD)
+				continue;
+			l = ASN1_STRING_length(g->d.iPAddress);
+			if ((l == 4 || l == 16) && inet_ntop(l == 4 ? AF_INET : AF_INET6,
+			    ASN1_STRING_get0_data(g->d.iPAddress), ipbuf[count],
+			    sizeof(ipbuf[count])) != NULL) {
+				names[count] = ipbuf[count];
+				count++;
+			}
+		}
+	} else if (c->nsans > 0) {
+		for (size_t i = 0; i < c->nsans && count < 64; i++)
+			names[count++] = c->sans[i];
+	} else if (c->common_name[0] != '\0') {
+		names[count++] = c->common_name;
+	}
+	GENERAL_NAMES_free(gens);
+	for (size_t i = 0; i < count; i++) {
+		if (i > 0)
+			buf_add(buf, len, &used, i + 1 == count ? " and " : ", ");
+		buf_add(buf, len, &used, names[i]);
+	}
+}
+
+/* Does a "*.suffix" name cover host except for the one-label rule? (for the why text) */
+static int
+wildcard_near_miss(const struct cert *c, const char *host)
+{
+	size_t lh = strlen(host);
+
+	for (size_t i = 0; i < c->nsans; i++) {
+		const char *suffix = c->sans[i] + 1; /* ".mysite.com" */
+		size_t ls;
+
+		if (strncmp(c->sans[i], "*.", 2) != 0)
+			continue;
+		ls = strlen(suffix);
+		if (strcasecmp(host, suffix + 1) == 0)
+			return 1; /* the bare apex */
+		if (lh > ls && strcasecmp(host + lh - ls, suffix) == 0)
+			return 1; /* deeper than one label */
+	}
+	return 0;
+}
+
+enum cert_verdict
+certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, time_t now,
+    char *why, size_t whylen)
+{
+	char scratch[512], names[400], when[64], ip[INET6_ADDRSTRLEN + 2];
+	X509_STORE_CTX *ctx;
+	int rc, verr;
+
+	if (why == NULL || whylen == 0) {
+		why = scratch;
+		whylen = sizeof(scratch);
+	}
+	why[0] = '\0';
+
+	if (c == NULL || c->x509 == NULL) {
+		snprintf(why, whylen, "no certificate was sent: the handshake failed");
+		return VERDICT_NO_CERTIFICATE;
+	}
+
+	/*
+	 * host NULL or "" (a binding that answers any host, a client that named nothing):
+	 * there is no name to check, so only the dates and the chain decide.
+	 */
+	if (host != NULL && host[0] != '\0') {
+		int is_ip = host_is_ip(host, ip, sizeof(ip));
+
+		if (is_ip)
+			rc = X509_check_ip_asc(c->x509, ip, 0);
+		else
+			rc = X509_check_host(c->x509, host, strlen(host),
+			    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+		if (rc != 1) {
+			ERR_clear_error();
+			names_phrase(c, is_ip, names, sizeof(names));
+			if (names[0] == '\0')
+				snprintf(why, whylen, "certificate names no %s at all, not %s",
+				    is_ip ? "IP address" : "host name", host);
+			else if (!is_ip && wildcard_near_miss(c, host))
+				snprintf(why, whylen, "certificate names %s, not %s (a wildcard "
+				    "covers exactly one label)", names, host);
+			else if (!is_ip && c->nsans > 0 &&
+			    strcasecmp(c->common_name, host) == 0)
+				snprintf(why, whylen, "certificate names %s, not %s (its CN is "
+				    "ignored because it has subjectAltNames)", names, host);
+			else
+				snprintf(why, whylen, "certificate names %s, not %s", names, host);
+			ERR_clear_error();
+			return VERDICT_NAME_MISMATCH;
+		}
+	}
+
+	if (now < c->not_before) {
+		format_utc(c->not_before, when, sizeof(when));
+		snprintf(why, whylen, "certificate is not valid before %s", when);
+		return VERDICT_NOT_YET_VALID;
+	}
+	if (now > c->not_after) {
+		format_utc(c->not_after, when, sizeof(when));
+		snprintf(why, whylen, "certificate expired on %s", when);
+		return VERDICT_EXPIRED;
+	}
+
+	if (trust != NULL) {
+		if ((ctx = X509_STORE_CTX_new()) == NULL ||
+		    X509_STORE_CTX_init(ctx, trust, c->x509, c->chain) != 1) {
+			X509_STORE_CTX_free(ctx);
+			snprintf(why, whylen, "chain could not be checked: ");
+			certstore_ssl_errors(why + strlen(why), whylen - strlen(why));
+			return VERDICT_UNTRUSTED;
+		}
+		/* Only trust decides here: the dates were judged above, against now. */
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+		rc = X509_verify_cert(ctx);
+		verr = X509_STORE_CTX_get_error(ctx);
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		if (rc != 1) {
+			switch (verr) {
+			case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+				snprintf(why, whylen, "certificate is self-signed and not a "
+				    "trusted root");
+				break;
+			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+				snprintf(why, whylen, "certificate's issuer %s is not trusted "
+				    "(no path to a trusted root)", c->issuer);
+				break;
+			case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+				snprintf(why, whylen, "certificate chain ends in a root that is "
+				    "not trusted");
+				break;
+			default:
+				snprintf(why, whylen, "certificate chain is not trusted: %s",
+				    X509_verify_cert_error_string(verr));
+				break;
+			}
+			return VERDICT_UNTRUSTED;
+		}
+	}
+
+	format_utc(c->not_after, when, sizeof(when));
+	if (host != NULL && host[0] != '\0')
+		snprintf(why, whylen, "certificate covers %s, is valid until %s%s", host, when,
+		    trust ? " and chains to a trusted root" : " (chain not checked: no trust)");
+	else
+		snprintf(why, whylen, "certificate is valid until %s%s", when,
+		    trust ? " and chains to a trusted root" : " (chain not checked: no trust)");
+	return VERDICT_OK;
+}
+
+void
+certstore_ssl_errors(char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned long e;
+	const char *data = NULL;
+	int flags = 0;
+
+	if (buf == NULL || len == 0) {
+		ERR_clear_error();
+		return;
+	}
+	buf[0] = '\0';
+	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+		const char *reason = ERR_reason_error_string(e);
+		char one[256];
+
+		if (reason != NULL)
+			snprintf(one, sizeof(one), "%s", reason);
+		else
+			snprintf(one, sizeof(one), "error %lx", e);
+		if (used > 0)
+			buf_add(buf, len, &used, "; ");
+		buf_add(buf, len, &used, one);
+		if ((flags & ERR_TXT_STRING) && data != NULL && data[0] != '\0') {
+			buf_add(buf, len, &used, ": ");
+			buf_add(buf, len, &used, data);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- client certificates */
+
+const char *
+certstore_chain_verdict_name(enum cert_chain_verdict v)
+{
+	switch (v) {
+	case CHAIN_OK:            return "ok";
+	case CHAIN_UNTRUSTED:     return "untrusted";
+	case CHAIN_EXPIRED:       return "expired";
+	case CHAIN_NOT_YET_VALID: return "not-yet-valid";
+	case CHAIN_REVOKED:       return "revoked";
+	}
+	return "unknown";
+}
+
+unsigned long
+certstore_chain_verdict_win32(enum cert_chain_verdict v)
+{
+	switch (v) {
+	case CHAIN_OK:            return 0;
+	case CHAIN_UNTRUSTED:     return 0x800B0109UL;  /* CERT_E_UNTRUSTEDROOT */
+	case CHAIN_EXPIRED:                             /* CERT_E_EXPIRED: "not within its */
+	case CHAIN_NOT_YET_VALID: return 0x800B0101UL;  /* validity period", both ways */
+	case CHAIN_REVOKED:       return 0x80092010UL;  /* CRYPT_E_REVOKED */
+	}
+	return 0;
+}
+
+/* What one X509_verify_cert run found, collected by chain_verify_cb (which lets the run
+ * go on after each problem so that every one is seen and the precedence is ours). */
+struct chain_note {
+	char text[400];
+	int  depth;      /* of the certificate it is about; the leaf's (0) is the one said */
+};
+
+struct chain_check {
+	STACK_OF(X509_CRL)  *crls;          /* the CRLs the run consults (borrowed) */
+	STACK_OF(X509_NAME) *stale;         /* issuers whose only CRL was stale (borrowed) */
+	unsigned long        freshness;
+	/* the reason of each kind closest to the leaf; text "" when none */
+	struct chain_note    untrusted, revoked, expired, notyet, unknown, nocrl;
+};
+
+static void
+chain_note(struct chain_note *slot, int depth, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+chain_note(struct chain_note *slot, int depth, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (slot->text[0] != '\0' && slot->depth <= depth)
+		return;
+	slot->depth = depth;
+	va_start(ap, fmt);
+	vsnprintf(slot->text, sizeof(slot->text), fmt, ap);
+	va_end(ap);
+}
+
+/* The revocation date of x in the CRLs its issuer signed, or -1. */
+static time_t
+chain_revoked_on(const struct chain_check *ck, X509 *x)
+{
+	int i;
+
+	for (i = 0; ck->crls != NULL && i < sk_X509_CRL_num(ck->crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(ck->crls, i);
+		X509_REVOKED *rev = NULL;
+
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(x)) != 0)
+			continue;
+		if (X509_CRL_get0_by_cert(crl, &rev, x) == 1 && rev != NULL)
+			return asn1_time_to_time(X509_REVOKED_get0_revocationDate(rev));
+	}
+	return (time_t)-1;
+}
+
+static int
+chain_verify_cb(int ok, X509_STORE_CTX *ctx)
+{
+	struct chain_check *ck = X509_STORE_CTX_get_app_data(ctx);
+	X509 *cur = X509_STORE_CTX_get_current_cert(ctx);
+	int e = X509_STORE_CTX_get_error(ctx), depth = X509_STORE_CTX_get_error_depth(ctx);
+	char subj[256] = "?", issuer[256] = "?", when[64];
+	const char *what = depth == 0 ? "the certificate" : depth == 1 ? "its issuer" :
+	    "a certificate of its chain";
+	time_t t;
+	int i;
+
+	if (ok || ck == NULL)
+		return 1;
+	if (cur != NULL) {
+		certstore_name_format(X509_get_subject_name(cur), subj, sizeof(subj));
+		certstore_name_format(X509_get_issuer_name(cur), issuer, sizeof(issuer));
+	}
+	switch (e) {
+	case X509_V_ERR_CERT_REVOKED:
+		if (cur != NULL && (t = chain_revoked_on(ck, cur)) != (time_t)-1) {
+			format_utc(t, when, sizeof(when));
+			chain_note(&ck->revoked, depth, "%s %s was revoked on %s "
+			    "(the CRL of %s lists it)", what, subj, when, issuer);
+		} else {
+			chain_note(&ck->revoked, depth, "%s %s is revoked (the CRL of "
+			    "%s lists it)", what, subj, issuer);
+		}
+		break;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		format_utc(cur != NULL ? asn1_time_to_time(X509_get0_notAfter(cur)) : 0, when,
+		    sizeof(when));
+		chain_note(&ck->expired, depth, "%s %s expired on %s", what, subj,
+		    when);
+		break;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		format_utc(cur != NULL ? asn1_time_to_time(X509_get0_notBefore(cur)) : 0, when,
+		    sizeof(when));
+		chain_note(&ck->notyet, depth, "%s %s is not valid before %s", what,
+		    subj, when);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+		/* a self-signed root is not checked (Windows excludes the root too) */
+		if (cur != NULL && X509_NAME_cmp(X509_get_subject_name(cur),
+		    X509_get_issuer_name(cur)) == 0)
+			break;
+		for (i = 0; ck->stale != NULL && cur != NULL && i < sk_X509_NAME_num(ck->stale);
+		    i++) {
+			if (X509_NAME_cmp(sk_X509_NAME_value(ck->stale, i),
+			    X509_get_issuer_name(cur)) == 0) {
+				chain_note(&ck->unknown, depth, "the revocation status of "
+				    "%s cannot be known: the CRL of %s is older than "
+				    "revocationfreshnesstime (%lu s) and sysbind fetches no newer one",
+				    subj, issuer, ck->freshness);
+				return 1;
+			}
+		}
+		chain_note(&ck->nocrl, depth, "revocation of %s not checked: crl holds "
+		    "no CRL of %s", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s has expired (its nextUpdate has passed) and sysbind fetches "
+		    "no newer one", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s is not valid yet", subj, issuer);
+		break;
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+	case X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD:
+	case X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD:
+	case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
+	case X509_V_ERR_DIFFERENT_CRL_SCOPE:
+		chain_note(&ck->unknown, depth, "the revocation status of %s cannot be "
+		    "known: the CRL of %s cannot be used (%s)", subj, issuer,
+		    X509_verify_cert_error_string(e));
+		break;
+	case X509_V_ERR_INVALID_PURPOSE:
+		chain_note(&ck->untrusted, depth, "%s %s is not allowed for client "
+		    "authentication (its extended key usage lacks clientAuth; Windows: "
+		    "CERT_E_WRONG_USAGE; usagecheck = disable skips this check)", what, subj);
+		break;
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		chain_note(&ck->untrusted, depth, "the certificate %s is self-signed "
+		    "and not a trusted root", subj);
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		chain_note(&ck->untrusted, depth, "%s %s was issued by %s, which is "
+		    "not trusted (no path to a trusted root)", what, subj, issuer);
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		chain_note(&ck->untrusted, depth, "the chain of the certificate ends "
+		    "in %s, a root that is not trusted", subj);
+		break;
+	default:
+		chain_note(&ck->untrusted, depth, "%s %s: %s", what, subj,
+		    X509_verify_cert_error_string(e));
+		break;
+	}
+	return 1;
+}
+
+enum cert_chain_verdict
+certstore_client_verdict(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
+    STACK_OF(X509_CRL) *crls, unsigned flags, unsigned long freshness, time_t now,
+    char *why, size_t whylen)
+{
+	struct chain_check ck;
+	STACK_OF(X509_CRL) *use = NULL;
+	STACK_OF(X509_NAME) *stale = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	char scratch[512], subj[256], when[64], rev[900];
+	enum cert_chain_verdict v = CHAIN_UNTRUSTED;
+	int i, check_rev = (flags & CERTSTORE_CHECK_REVOCATION) && crls != NULL;
+
+	if (why == NULL || whylen == 0) {
+		why = scratch;
+		whylen = sizeof(scratch);
+	}
+	why[0] = '\0';
+	memset(&ck, 0, sizeof(ck));
+	if (leaf == NULL) {
+		snprintf(why, whylen, "no client certificate");
+		return CHAIN_UNTRUSTED;
+	}
+	certstore_name_format(X509_get_subject_name(leaf), subj, sizeof(subj));
+	if (trust == NULL) {
+		snprintf(why, whylen, "the certificate %s cannot be trusted: no trusted roots are "
+		    "configured ([server] trust = plays the machine's trust store)", subj);
+		return CHAIN_UNTRUSTED;
+	}
+	/* Stale CRLs (issued more than freshness seconds ago) are left out: the revocation
+	 * status of what they cover is then unknown (chain_verify_cb says so). */
+	if (check_rev) {
+		if ((use = sk_X509_CRL_new_null()) == NULL ||
+		    (stale = sk_X509_NAME_new_null()) == NULL)
+			goto nomem;
+		for (i = 0; i < sk_X509_CRL_num(crls); i++) {
+			X509_CRL *crl = sk_X509_CRL_value(crls, i);
+			time_t last = asn1_time_to_time(X509_CRL_get0_lastUpdate(crl));
+
+			if (freshness > 0 && last != (time_t)-1 && (unsigned long long)now >
+			    (unsigned long long)last + freshness) {
+				if (!sk_X509_NAME_push(stale, X509_CRL_get_issuer(crl)))
+					goto nomem;
+				continue;
+			}
+			if (!sk_X509_CRL_push(use, crl))
+				goto nomem;
+		}
+	}
+	ck.crls = use;
+	ck.stale = stale;
+	ck.freshness = freshness;
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, trust, leaf, chain) != 1)
+		goto nomem;
+	X509_STORE_CTX_set_app_data(ctx, &ck);
+	X509_STORE_CTX_set_verify_cb(ctx, chain_verify_cb);
+	X509_STORE_CTX_set_time(ctx, 0, now);
+	if (flags & CERTSTORE_CHECK_USAGE)
+		X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	if (check_rev) {
+		X509_STORE_CTX_set0_crls(ctx, use);
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+	}
+	(void)X509_verify_cert(ctx);   /* every problem went through chain_verify_cb */
+	ERR_clear_error();
+
+	if (ck.untrusted.text[0] != '\0') {
+		v = CHAIN_UNTRUSTED;
+		snprintf(why, whylen, "%s", ck.untrusted.text);
+	} else if (ck.revoked.text[0] != '\0') {
+		v = CHAIN_REVOKED;
+		snprintf(why, whylen, "%s", ck.revoked.text);
+	} else if (ck.expired.text[0] != '\0') {
+		v = CHAIN_EXPIRED;
+		snprintf(why, whylen, "%s", ck.expired.text);
+	} else if (ck.notyet.text[0] != '\0') {
+		v = CHAIN_NOT_YET_VALID;
+		snprintf(why, whylen, "%s", ck.notyet.text);
+	} else if (ck.unknown.text[0] != '\0') {
+		v = CHAIN_UNTRUSTED;
+		snprintf(why, whylen, "%s (Windows: CRYPT_E_REVOCATION_OFFLINE)", ck.unknown.text);
+	} else {
+		v = CHAIN_OK;
+		if (!(flags & CERTSTORE_CHECK_REVOCATION))
+			snprintf(rev, sizeof(rev), "revocation not checked "
+			    "(verifyclientcertrevocation = disable)");
+		else if (crls == NULL)
+			snprintf(rev, sizeof(rev), "revocation not checked (no [server] crl: sysbind "
+			    "fetches no CRL from the certificate's distribution points)");
+		else if (ck.nocrl.text[0] != '\0' && ck.nocrl.depth == 0)
+			snprintf(rev, sizeof(rev), "%s", ck.nocrl.text);
+		else
+			snprintf(rev, sizeof(rev), "not revoked%s%s%s",
+			    (flags & CERTSTORE_CHECK_CACHED) ? " (cached CRLs only, as "
+			    "verifyrevocationwithcachedclientcertonly asks)" : "",
+			    ck.nocrl.text[0] != '\0' ? "; " : "", ck.nocrl.text);
+		format_utc(asn1_time_to_time(X509_get0_notAfter(leaf)), when, sizeof(when));
+		snprintf(why, whylen, "the certificate %s chains to a trusted root, is valid until "
+		    "%s; %s", subj, when, rev);
+	}
+	X509_STORE_CTX_free(ctx);
+	sk_X509_CRL_free(use);
+	sk_X509_NAME_free(stale);
+	return v;
+nomem:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+	sk_X509_CRL_free(use);
+	sk_X509_NAME_free(stale);
+	snprintf(why, whylen, "the chain could not be checked (out of memory)");
+	return CHAIN_UNTRUSTED;
+}
+
+static int
+select_crlfile(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	if (d->d_name[0] == '.')
+		return 0;
+	if (n > 3 && d->d_name[n - 3] == '.' && (d->d_name[n - 2] == 'r' ||
+	    d->d_name[n - 2] == 'R') && d->d_name[n - 1] >= '0' && d->d_name[n - 1] <= '9')
+		return 1;   /* c_rehash's HASH.r0 */
+	return has_suffix_ci(d->d_name, ".crl") || has_suffix_ci(d->d_name, ".pem") ||
+	    has_suffix_ci(d->d_name, ".der");
+}
+
+/* Push every CRL of one file (PEM, any number; or one DER) onto st.  Returns how many, or
+ * -1 with err. */
+static int
+crl_add_file(STACK_OF(X509_CRL) *st, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = file_slurp(path, &len, err, errlen);
+	BIO *b;
+	X509_CRL *crl;
+	int count = 0;
+
+	if (buf == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		goto nomem;
+	while ((crl = PEM_read_bio_X509_CRL(b, NULL, pem_no_password_cb, NULL)) != NULL) {
+		if (!sk_X509_CRL_push(st, crl)) {
+			X509_CRL_free(crl);
+			BIO_free(b);
+			goto nomem;
+		}
+		count++;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	if (count == 0) {
+		const unsigned char *p = (const unsigned char *)buf;
+
+		if ((crl = d2i_X509_CRL(NULL, &p, (long)len)) != NULL) {
+			if (!sk_X509_CRL_push(st, crl)) {
+				X509_CRL_free(crl);
+				goto nomem;
+			}
+			count = 1;
+		}
+		ERR_clear_error();
+	}
+	free(buf);
+	if (count == 0) {
+		snprintf(err, errlen, "%s: no certificate revocation list in it (PEM \"X509 CRL\" "
+		    "or DER)", path);
+		return -1;
+	}
+	return count;
+nomem:
+	free(buf);
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+STACK_OF(X509_CRL) *
+certstore_crl_load(const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509_CRL) *st;
+	struct stat sb;
+	int n, i, bad = 0;
+	struct dirent **names = NULL;
+
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((st = sk_X509_CRL_new_null()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		if (crl_add_file(st, path, err, errlen) < 0) {
+			sk_X509_CRL_pop_free(st, X509_CRL_free);
+			return NULL;
+		}
+		return st;
+	}
+	if ((n = scandir(path, &names, select_crlfile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		sk_X509_CRL_free(st);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char *f = bad ? NULL : path_join(path, names[i]->d_name);
+
+		if (!bad && f == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			bad = 1;
+		} else if (!bad && crl_add_file(st, f, err, errlen) < 0) {
+			bad = 1;
+		}
+		free(f);
+		free(names[i]);
+	}
+	free(names);
+	if (!bad && sk_X509_CRL_num(st) == 0) {
+		snprintf(err, errlen, "%s: no certificate revocation lists (*.crl, *.pem, *.der, "
+		    "*.r0) found", path);
+		bad = 1;
+	}
+	if (bad) {
+		sk_X509_CRL_pop_free(st, X509_CRL_free);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+select_cafile(const struct dirent *d)
+{
+	return d->d_name[0] != '.' && (has_suffix_ci(d->d_name, ".pem") ||
+	    has_suffix_ci(d->d_name, ".crt") || has_suffix_ci(d->d_name, ".cer") ||
+	    has_suffix_ci(d->d_name, ".der"));
+}
+
+/* Push the subject of every certificate of one file (PEM, or one DER) onto names, leaving
+ * out one already there.  Returns how many certificates it held, or -1 with err. */
+static int
+ca_names_add_file(STACK_OF(X509_NAME) *names, const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *buf = file_slurp(path, &len, err, errlen);
+	BIO *b;
+	X509 *x;
+	int count = 0, der = 0;
+
+	if (buf == NULL)
+		return -1;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		goto nomem;
+	for (;;) {
+		const X509_NAME *subj;
+		X509_NAME *dup;
+		int i, seen = 0;
+
+		x = der ? NULL : PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL);
+		if (x == NULL && count == 0 && !der) {
+			const unsigned char *p = (const unsigned char *)buf;
+
+			der = 1;
+			x = d2i_X509(NULL, &p, (long)len);
+		}
+		if (x == NULL)
+			break;
+		count++;
+		subj = X509_get_subject_name(x);
+		for (i = 0; i < sk_X509_NAME_num(names); i++)
+			seen |= X509_NAME_cmp(sk_X509_NAME_value(names, i), subj) == 0;
+		if (!seen) {
+			if ((dup = X509_NAME_dup(subj)) == NULL || !sk_X509_NAME_push(names, dup)) {
+				X509_NAME_free(dup);
+				X509_free(x);
+				BIO_free(b);
+				goto nomem;
+			}
+		}
+		X509_free(x);
+		if (der)
+			break;
+	}
+	ERR_clear_error();
+	BIO_free(b);
+	free(buf);
+	return count;
+nomem:
+	ERR_clear_error();
+	free(buf);
+	snprintf(err, errlen, "%s: out of memory", path);
+	return -1;
+}
+
+STACK_OF(X509_NAME) *
+certstore_ca_names_load(const char *dir, char *err, size_t errlen)
+{
+	STACK_OF(X509_NAME) *names;
+	struct dirent **list = NULL;
+	struct stat sb;
+	int n, i, bad = 0, total = 0, k;
+
+	if (stat(dir, &sb) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if ((names = sk_X509_NAME_new_null()) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", dir);
+		return NULL;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		/* a bundle file is taken too */
+		if ((k = ca_names_add_file(names, dir, err, errlen)) <= 0) {
+			if (k == 0)
+				snprintf(err, errlen, "%s: no certificate in it", dir);
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			return NULL;
+		}
+		return names;
+	}
+	if ((n = scandir(dir, &list, select_cafile, alphasort)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		sk_X509_NAME_free(names);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char *f = bad ? NULL : path_join(dir, list[i]->d_name);
+
+		if (!bad && f == NULL) {
+			snprintf(err, errlen, "%s: out of memory", dir);
+			bad = 1;
+		} else if (!bad) {
+			/* a key file named .pem holds no certificate: that is fine */
+			if ((k = ca_names_add_file(names, f, err, errlen)) < 0)
+				bad = 1;
+			else
+				total += k;
+		}
+		free(f);
+		free(list[i]);
+	}
+	free(list);
+	if (!bad && total == 0) {
+		snprintf(err, errlen, "%s: no CA certificates (*.pem, *.crt, *.cer, *.der) found",
+		    dir);
+		bad = 1;
+	}
+	if (bad) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		return NULL;
+	}
+	return names;
+}
+
+int
+certstore_ticket_keys_load(const char *path, struct certstore_ticket_key **keys, size_t *n,
+    char *err, size_t errlen)
+{
+	size_t len = 0, size, count, i;
+	char *buf = file_read(path, 64 * 1024, 0, &len, err, errlen);
+	struct certstore_ticket_key *nk;
+
+	if (buf == NULL)
+		return -1;
+	if (len == 48 || len == 80)
+		size = len;
+	else if (len > 0 && len % 80 == 0 && len % 48 != 0)
+		size = 80;
+	else if (len > 0 && len % 48 == 0 && len % 80 != 0)
+		size = 48;
+	else {
+		if (len > 0 && len % 240 == 0)
+			snprintf(err, errlen, "%s: %zu bytes could be %zu keys of 48 bytes or %zu of "
+			    "80: give each key its own file (one session_ticket_keys = line each)",
+			    path, len, len / 48, len / 80);
+		else
+			snprintf(err, errlen, "%s: %zu bytes: a session ticket key file holds keys of "
+			    "48 or 80 bytes (nginx's ssl_session_ticket_key format, e.g. `openssl rand "
+			    "80 > FILE`)", path, len);
+		explicit_bzero(buf, len);
+		free(buf);
+		return -1;
+	}
+	count = len / size;
+	if ((nk = realloc(*keys, (*n + count) * sizeof(*nk))) == NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	*keys = nk;
+	for (i = 0; i < count; i++) {
+		struct certstore_ticket_key *k = &nk[*n + i];
+		const unsigned char *p = (const unsigned char *)buf + i * size;
+
+		memset(k, 0, sizeof(*k));
+		k->size = size;
+		memcpy(k->name, p, 16);
+		if (size == 48) {
+			/* nginx: name, AES-128 key, HMAC key */
+			memcpy(k->aes, p + 16, 16);
+			memcpy(k->hmac, p + 32, 16);
+			k->aes_len = k->hmac_len = 16;
+		} else {
+			/* nginx: name, HMAC key, AES-256 key */
+			memcpy(k->hmac, p + 16, 32);
+			memcpy(k->aes, p + 48, 32);
+			k->aes_len = k->hmac_len = 32;
+		}
+	}
+	*n += count;
+	explicit_bzero(buf, len);
+	free(buf);
+	return 0;
+}
+
+void
+certstore_ticket_keys_free(struct certstore_ticket_key *keys, size_t n)
+{
+	if (keys == NULL)
+		return;
+	explicit_bzero(keys, n * sizeof(*keys));
+	free(keys);
+}
