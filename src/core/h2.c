@@ -27,164 +27,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <nghttp2/nghttp2.h>
 
-#include "model/conf.h"
-#include "core/conn.h"
-#include "core/h2.h"
-#include "core/exchange.h"
-#include "model/http.h"
+#include "base/clock.h"
 #include "base/iobuf.h"
 #include "base/log.h"
+#include "model/conf.h"
+#include "model/h2head.h"
+#include "model/http.h"
 #include "model/respond.h"
+#include "core/conn.h"
+#include "core/exchange.h"
+#include "core/h2.h"
+#include "core/h2_int.h"
 #include "core/trace.h"
-
-#define H2_MAX_STREAMS      100     /* SETTINGS_MAX_CONCURRENT_STREAMS */
-#define H2_RESET_BURST      200     /* RST_STREAMs a client may send at once ... */
-#define H2_RESET_RATE       33      /* ... and per second after that */
-#define H2_MAX_CONTINUATION 8
-#define H2_PING_MAX         100     /* PINGs in a window of H2_PING_WINDOW s */
-#define H2_PING_WINDOW      10
-#define H2_SETTINGS_MAX     100     /* SETTINGS frames per minute (each wants an ACK) */
-#define H2_BOMB_FACTOR      4       /* a header list this many times max_request_bytes is
-                                       an HPACK bomb, not a request that is too long */
-/* The connection's memory budget: response bytes queued across all its streams.  A stream
- * that adds to a full budget (or whose own queue passes CONN_HIGH_WATER) is paused, its
- * backend read no more, until the budget falls to H2_BUDGET_LOW. */
-#define H2_BUDGET           (1024 * 1024)
-#define H2_BUDGET_LOW       (512 * 1024)
-/* What is left of a request answered before it ended (an early answer): when its
- * Content-Length says at most this much is still to come (one stream window: what a
- * client may have sent before the answer reached it), it is read and dropped, so that
- * the stream ends normally with both END_STREAMs; otherwise (or when more comes, or
- * nothing for entity_body_timeout) RST_STREAM(NO_ERROR) asks the client to stop, right
- * after the response's END_STREAM and in a TLS record of its own (RFC 9113 §8.1; as
- * nginx does).  How HTTP.SYS ends such a stream is not documented (README). */
-#define H2_DISCARD_MAX      65535
-#define H2_RESET_IDS        32      /* streams we reset, remembered (h2_was_reset) */
-
-struct h2;
-
-/*
- * A stream's life, as the server sees it (h2o's h2o_http2_stream_set_state is the model).
- * The request's half is one bit beside it (req_ended: END_STREAM received), because an
- * answer may start, and end, before the request does (an early answer, RFC 9113 §8.1).
- *
- *   OPEN ──► HALF_CLOSED ──► HEADERS ──► END_QUEUED ──► CLOSED
- *     │            │            │             │
- *     └────────────┴────────────┴──► RESET ───┴──────────► CLOSED
- *
- * OPEN: the request is arriving (its header block, then its body).  HALF_CLOSED: it is
- * complete, the answer is awaited.  HEADERS: the response head is submitted, its body
- * follows.  END_QUEUED: the whole response is submitted (a bodiless head, a page, or the
- * exchange's end): its END_STREAM goes out with the next send.  RESET: a RST_STREAM of
- * ours is submitted instead (a cut response, a timer, HTTP_1_1_REQUIRED, out of memory).
- * CLOSED: nghttp2 closed the stream.  Whether a close was the client's reset is decided
- * from the state it closed in (h2_on_stream_close), never from the exchange's progress.
- * Only h2_stream_state changes it; it asserts the edge.
- */
-enum h2_state {
-	H2S_OPEN = 0,
-	H2S_HALF_CLOSED,
-	H2S_HEADERS,
-	H2S_END_QUEUED,
-	H2S_RESET,
-	H2S_CLOSED,
-};
-
-struct h2_stream {
-	struct h2           *h;
-	int32_t              id;
-	enum h2_state        state;
-	struct exchange     *x;
-	struct h2_stream    *prev, *next;      /* h->streams */
-	/* the request head, built from the header block */
-	struct http_head     head;
-	struct http_header  *fields;
-	size_t               nfields, fields_cap;
-	char                *arena;            /* the head's strings */
-	size_t               alen, acap;
-	char                *method, *path, *scheme, *authority, *host_field;
-	size_t               header_bytes;     /* decoded, RFC 9113 §6.5.2's count */
-	size_t               trailer_bytes;    /* the same for the trailer section */
-	struct http_fields   req_trailers;     /* the request's trailer section (the exchange
-	                                        * borrows it) */
-	enum http_error      trailer_refuse;   /* a trailer field broke max_field_length */
-	struct http_fields   resp_trailers;    /* the backend's, filtered, sent after the data */
-	enum http_error      refuse;           /* the head broke a limit: answer this */
-	const char          *refuse_detail;
-	/* the response */
-	struct iobuf         resp;
-	unsigned             resp_eof : 1, resp_deferred : 1, req_started : 1, req_ended : 1,
-	                     req_paused : 1, x_done : 1, resp_full : 1, bad : 1,
-	                     rst_after_end : 1, end_sent : 1, discard_stopped : 1,
-	                     resolved : 1;      /* the pointers below point (h2_resolve) */
-	size_t               unconsumed;       /* request DATA not yet acknowledged */
-	size_t               received;         /* request DATA received */
-	size_t               discarded;        /* request DATA dropped after an early answer */
-	int32_t              rwin_snap;        /* its send window before a SETTINGS frame */
-	uint64_t             deadline;         /* entity body or stalled response (ms) */
-	uint64_t             stalled_since;    /* response data waiting on the client's window */
-};
-
-struct h2 {
-	struct conn          *c;
-	struct exchange_conn *info;
-	nghttp2_session      *ng;
-	struct h2_stream     *streams;
-	unsigned              nstreams;
-	int32_t               max_stream_id;   /* the highest stream the client opened */
-	int32_t               reset_ids[H2_RESET_IDS];   /* the streams we reset last */
-	unsigned              reset_at;
-	uint64_t              ping_window_start, settings_window_start;
-	unsigned              pings, settings;
-	unsigned long         settings_entries;  /* settings received in this minute */
-	uint32_t              iws_snap;        /* the client's initial window before a SETTINGS */
-	/* the binding's "Extended Properties" (netsh http update sslpropertyex) */
-	unsigned long         max_settings_per_minute;
-	/* the connection's memory budget: response bytes queued over all its streams */
-	size_t                resp_bytes;
-	unsigned              npaused;         /* streams paused by the budget (resp_full) */
-	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
-	                      goaway_logged : 1,
-	                      record_break : 1;   /* what is queued ends a TLS record first */
-	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
-	uint32_t              goaway_code;     /* its error code, when we chose to send one */
-	double                rst_tokens;      /* streams that may still end early now */
-	uint64_t              rst_refill_ms;   /* when the tokens were last refilled */
-};
 
 static void h2_send(struct h2 *h);
 static void h2_discard_stop(struct h2_stream *s);
 static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
-static void h2_partial_head(struct h2_stream *s);
-
-static uint64_t
-h2_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* End the connection with a GOAWAY carrying code (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, ...):
- * reason is the HTTPERR line's, written when the frame goes out (h2_on_frame_send).  No
- * stream opens after it; the connection closes once it is sent. */
-static void
-h2_goaway(struct h2 *h, uint32_t code, const char *reason)
-{
-	if (h->goaway_reason == NULL) {
-		h->goaway_reason = reason;
-		h->goaway_code = code;
-	}
-	h->goaway = 1;
-	nghttp2_session_terminate_session(h->ng, code);
-}
 
 /* ---------- streams ---------- */
 
@@ -223,8 +86,7 @@ h2_stream_free(struct h2_stream *s)
 	iobuf_clear(&s->resp);
 	http_fields_clear(&s->req_trailers);
 	http_fields_clear(&s->resp_trailers);
-	free(s->fields);
-	free(s->arena);
+	h2head_clear(&s->hb);
 	free(s);
 }
 
@@ -232,8 +94,9 @@ static const char *const h2_state_names[] = {
 	"open", "half-closed", "headers", "end-queued", "reset", "closed",
 };
 
-/* The one place a stream's state changes (see enum h2_state): the edge is asserted. */
-static void
+/* The one place a stream's state changes (see enum h2_state in h2_int.h): the edge is
+ * asserted. */
+void
 h2_stream_state(struct h2_stream *s, enum h2_state to)
 {
 	static const unsigned char allowed[6][6] = {
@@ -314,30 +177,6 @@ h2_stream_fail(struct h2_stream *s)
 	h2_kick(s->h);
 }
 
-/* Copy n bytes into s's arena; returns the offset, or (size_t)-1. */
-static size_t
-h2_arena_add(struct h2_stream *s, const uint8_t *p, size_t n, int lower)
-{
-	size_t off = s->alen;
-
-	if (s->alen + n + 1 > s->acap) {
-		size_t cap = s->acap ? s->acap : 512;
-		char *na;
-
-		while (cap < s->alen + n + 1)
-			cap *= 2;
-		if ((na = realloc(s->arena, cap)) == NULL)
-			return (size_t)-1;
-		s->arena = na;
-		s->acap = cap;
-	}
-	for (size_t i = 0; i < n; i++)
-		s->arena[off + i] = lower ? (char)tolower(p[i]) : (char)p[i];
-	s->arena[off + n] = '\0';
-	s->alen += n + 1;
-	return off;
-}
-
 /* ---------- the exchange's side (exchange_ops) ---------- */
 
 /* The backend's trailer section as a HEADERS frame with END_STREAM (names lowercase and
@@ -357,33 +196,6 @@ h2_submit_trailers(struct h2_stream *s)
 	rc = nghttp2_submit_trailer(s->h->ng, s->id, nv, t->n);   /* (copies nv) */
 	free(nv);
 	return rc == 0 ? 0 : -1;
-}
-
-/* Paused streams go on once the connection's budget has room again. */
-static void
-h2_budget_resume(struct h2 *h)
-{
-	if (h->npaused == 0 || h->resp_bytes > H2_BUDGET_LOW)
-		return;
-	for (struct h2_stream *s = h->streams, *next; s != NULL; s = next) {
-		next = s->next;
-		if (!s->resp_full || iobuf_len(&s->resp) > CONN_LOW_WATER)
-			continue;
-		s->resp_full = 0;
-		h->npaused--;
-		if (s->x != NULL && !s->x_done)
-			exchange_resp_drained(s->x);
-	}
-}
-
-/* Response bytes for s's queue, charged to the connection's budget. */
-static int
-h2_resp_add(struct h2_stream *s, const char *data, size_t len)
-{
-	if (iobuf_add(&s->resp, data, len) != 0)
-		return -1;
-	s->h->resp_bytes += len;
-	return 0;
 }
 
 static ssize_t
@@ -585,7 +397,7 @@ h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 	if (s->state == H2S_END_QUEUED && !s->req_ended) {
 		if (s->head.content_length >= 0 && s->head.content_length >= (long long)s->received &&
 		    (unsigned long long)s->head.content_length - s->received <= H2_DISCARD_MAX) {
-			s->deadline = h2_now_ms() +
+			s->deadline = clock_now_ms() +
 			    (uint64_t)h->info->cfg->entity_body_timeout * 1000;
 			/* what a paused backend held back is dropped too: the client's window
 			 * opens again, or the rest could never come */
@@ -603,16 +415,7 @@ h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 static int
 h2_x_full(void *arg, struct exchange *x)
 {
-	struct h2_stream *s = arg;
-	struct h2 *h = s->h;
-
-	if (iobuf_len(&s->resp) < CONN_HIGH_WATER && h->resp_bytes < H2_BUDGET)
-		return 0;
-	if (!s->resp_full) {
-		s->resp_full = 1;
-		h->npaused++;
-	}
-	return 1;
+	return h2_budget_full(arg);
 }
 
 /* Acknowledge request DATA the backend took: the client may send more. */
@@ -679,7 +482,7 @@ static const struct exchange_ops h2_x_ops = {
 
 /* ---------- nghttp2's side ---------- */
 
-static void
+void
 h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason)
 {
 	if (s != NULL && s->x != NULL)
@@ -702,75 +505,8 @@ h2_req_end(struct h2_stream *s)
 static void
 h2_refuse(struct h2_stream *s)
 {
-	h2_partial_head(s);
+	h2head_partial(&s->hb, &s->head);
 	exchange_refuse(s->x, s->refuse, s->refuse_detail, &s->head);
-}
-
-/* 1 when we reset stream id lately: a frame the client sent before our RST_STREAM
- * reached it (trailers, say) is ignored (RFC 9113 §5.1), even once nghttp2 has let the
- * closed stream go. */
-static int
-h2_was_reset(const struct h2 *h, int32_t id)
-{
-	for (size_t i = 0; i < H2_RESET_IDS; i++)
-		if (h->reset_ids[i] == id)
-			return 1;
-	return 0;
-}
-
-/*
- * What nghttp2 1.52 lets through that RFC 9113 makes a connection error, checked as each
- * frame begins:
- * - HEADERS opening a stream whose id is not above every one the client opened (§5.1.1:
- *   PROTOCOL_ERROR); nghttp2 takes such a stream for one implicitly closed and ignores
- *   the frame.  HEADERS on a stream nghttp2 still has (trailers) are not that.
- * - SETTINGS_INITIAL_WINDOW_SIZE that takes an open stream's window past 2^31-1 (§6.9.2:
- *   FLOW_CONTROL_ERROR); nghttp2 resets the stream only.  The windows are noted here and
- *   judged when the frame is complete (h2_settings_overflow).
- */
-static int
-h2_on_begin_frame(nghttp2_session *ng, const nghttp2_frame_hd *hd, void *arg)
-{
-	struct h2 *h = arg;
-
-	if (hd->type == NGHTTP2_HEADERS && hd->stream_id > 0 && hd->stream_id % 2 == 1 &&
-	    hd->stream_id <= h->max_stream_id &&
-	    nghttp2_session_find_stream(ng, hd->stream_id) == NULL &&
-	    !h2_was_reset(h, hd->stream_id)) {
-		h2_goaway(h, NGHTTP2_PROTOCOL_ERROR, "H2_ProtocolError");
-		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	}
-	if (hd->type == NGHTTP2_SETTINGS && !(hd->flags & NGHTTP2_FLAG_ACK)) {
-		h->iws_snap = nghttp2_session_get_remote_settings(ng,
-		    NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE);
-		for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
-			s->rwin_snap = s->state == H2S_CLOSED ? 0 :
-			    nghttp2_session_get_stream_remote_window_size(ng, s->id);
-	}
-	return 0;
-}
-
-/* 1 when the SETTINGS frame just received takes an open stream's send window past
- * 2^31-1 (see h2_on_begin_frame). */
-static int
-h2_settings_overflow(struct h2 *h, const nghttp2_settings *st)
-{
-	int64_t delta;
-	int found = 0;
-	uint32_t iws = 0;
-
-	for (size_t i = 0; i < st->niv; i++)
-		if (st->iv[i].settings_id == NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) {
-			iws = st->iv[i].value;   /* the last one counts */
-			found = 1;
-		}
-	if (!found)
-		return 0;
-	delta = (int64_t)iws - (int64_t)h->iws_snap;
-	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
-		if (s->state != H2S_CLOSED && (int64_t)s->rwin_snap + delta > INT32_MAX)
-			return 1;
-	return 0;
 }
 
 static int
@@ -797,7 +533,7 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	h2_push(&h->streams, s);
 	h->nstreams++;
 	nghttp2_session_set_stream_user_data(ng, s->id, s);
-	s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
+	s->deadline = clock_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
 	return 0;
 }
 
@@ -808,7 +544,6 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 	struct h2 *h = arg;
 	struct h2_stream *s = h2_stream_get(h, frame->hd.stream_id);
 	const struct conf *cfg = h->info->cfg;
-	size_t no, vo;
 
 	if (s == NULL || frame->hd.type != NGHTTP2_HEADERS)
 		return 0;
@@ -816,14 +551,9 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 		/* The request's trailer section (checked by nghttp2: no pseudo-header field),
 		 * held to the same limits as a head (max_field_length per field here,
 		 * max_request_bytes in all when the frame is complete), kept in a list of its
-		 * own: the head's arena and fields, which the exchange reads, must not move. */
-		s->trailer_bytes += namelen + valuelen + 32;
-		if (s->trailer_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
-			h2_log_stream(h, s, "H2_HpackBomb");
-			s->x_done = 1;
-			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
+		 * own: the head's block, which the exchange reads, must not move. */
+		if (h2_guard_bomb(h, s, &s->trailer_bytes, namelen, valuelen) != 0)
 			return NGHTTP2_ERR_CALLBACK_FAILURE;
-		}
 		if (s->trailer_refuse != HTTP_ERR_NONE || s->trailer_bytes > cfg->max_request_bytes)
 			return 0;   /* refused when the frame is complete: nothing more kept */
 		if (namelen + valuelen + 2 > cfg->max_field_length) {
@@ -835,19 +565,10 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 		return 0;
 	}
-	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it),
-	 * one field, the URL.  A list a little too long gets HTTP.SYS's page; one many times
-	 * the limit the client was told in SETTINGS is an HPACK bomb (a few bytes of
-	 * references to one big table entry, decoding to megabytes): nghttp2 would check
-	 * every byte of every field of it, so the connection ends now, without decoding the
-	 * rest (its HPACK state no longer matters). */
-	s->header_bytes += namelen + valuelen + 32;
-	if (s->header_bytes / H2_BOMB_FACTOR > cfg->max_request_bytes) {
-		h2_log_stream(h, s, "H2_HpackBomb");
-		s->x_done = 1;
-		h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_HpackBomb");
+	/* HTTP.SYS's limits: the whole list (as SETTINGS_MAX_HEADER_LIST_SIZE counts it; many
+	 * times over, an HPACK bomb: h2_guard_bomb), one field, the URL. */
+	if (h2_guard_bomb(h, s, &s->header_bytes, namelen, valuelen) != 0)
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
-	}
 	if (s->refuse != HTTP_ERR_NONE)
 		return 0;
 	if (s->header_bytes > cfg->max_request_bytes) {
@@ -860,218 +581,15 @@ h2_on_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *nam
 		s->refuse_detail = "header field longer than max_field_length";
 		return 0;
 	}
-	if ((no = h2_arena_add(s, name, namelen, 0)) == (size_t)-1 ||
-	    (vo = h2_arena_add(s, value, valuelen, 0)) == (size_t)-1)
-		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	if (namelen > 0 && name[0] == ':') {
-		/* pseudo-header fields: remembered as offsets until the block is complete */
-		if (namelen == 7 && memcmp(name, ":method", 7) == 0)
-			s->method = (char *)(uintptr_t)(vo + 1);
-		else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
-			if (valuelen > cfg->max_url_length) {
-				s->refuse = HTTP_ERR_URL_LENGTH;
-				s->refuse_detail = ":path longer than max_url_length";
-				return 0;
-			}
-			s->path = (char *)(uintptr_t)(vo + 1);
-		} else if (namelen == 7 && memcmp(name, ":scheme", 7) == 0)
-			s->scheme = (char *)(uintptr_t)(vo + 1);
-		else if (namelen == 10 && memcmp(name, ":authority", 10) == 0)
-			s->authority = (char *)(uintptr_t)(vo + 1);
+	if (namelen == 5 && memcmp(name, ":path", 5) == 0 && valuelen > cfg->max_url_length) {
+		s->refuse = HTTP_ERR_URL_LENGTH;
+		s->refuse_detail = ":path longer than max_url_length";
 		return 0;
 	}
-	if (s->nfields == s->fields_cap) {
-		size_t cap = s->fields_cap ? 2 * s->fields_cap : 16;
-		struct http_header *nf = realloc(s->fields, cap * sizeof(*nf));
-
-		if (nf == NULL)
-			return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-		s->fields = nf;
-		s->fields_cap = cap;
-	}
-	/* offsets + 1 until the block is complete (the arena may move) */
-	s->fields[s->nfields].name = (char *)(uintptr_t)(no + 1);
-	s->fields[s->nfields].value = (char *)(uintptr_t)(vo + 1);
-	s->nfields++;
+	if (h2head_add(&s->hb, (const char *)name, namelen, (const char *)value, valuelen) != 0)
+		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	return 0;
 }
-
-/* Offsets into the arena (+1, so that 0 stays "none") to pointers, once, when the arena
- * grows no more: the head is complete, or refused. */
-#define H2_OFF(p) ((size_t)(uintptr_t)(p) - 1)
-static void
-h2_resolve(struct h2_stream *s)
-{
-#define H2_PTR(p) ((p) == NULL ? NULL : s->arena + H2_OFF(p))
-	if (s->resolved)
-		return;
-	s->resolved = 1;
-	s->method = H2_PTR(s->method);
-	s->path = H2_PTR(s->path);
-	s->scheme = H2_PTR(s->scheme);
-	s->authority = H2_PTR(s->authority);
-	s->host_field = H2_PTR(s->host_field);
-	for (size_t i = 0; i < s->nfields; i++) {
-		s->fields[i].name = H2_PTR(s->fields[i].name);
-		s->fields[i].value = H2_PTR(s->fields[i].value);
-		s->fields[i].name_len = (unsigned)strlen(s->fields[i].name);
-		s->fields[i].value_len = (unsigned)strlen(s->fields[i].value);
-		s->fields[i].id = http_field_id(s->fields[i].name, s->fields[i].name_len);
-	}
-#undef H2_PTR
-}
-
-/* The head a refused stream's logs show: what of the request line is known. */
-static void
-h2_partial_head(struct h2_stream *s)
-{
-	struct http_head *hd = &s->head;
-
-	h2_resolve(s);
-	if (hd->version_major == 2)
-		return;   /* built already */
-	memset(hd, 0, sizeof(*hd));
-	hd->method = s->method;
-	hd->target = hd->path = s->path;
-	hd->host = s->authority != NULL ? s->authority : s->host_field;
-	hd->version_major = 2;
-	hd->content_length = -1;
-}
-
-/* The header block is complete: the http_head the exchange (and the backend) read.
- * Returns 0, or -1 for a malformed request (the caller answers it: *e says how). */
-static int
-h2_build_head(struct h2_stream *s, int end_stream, enum http_error *e)
-{
-	struct http_head *hd = &s->head;
-	size_t i, k, ncookie = 0, cookie_len = 0, joined = 0, nhost = 0, cl = 0;
-
-	*e = HTTP_ERR_BAD_REQUEST;
-	/* What HTTP/1.1's request line allows, and no more (http.c): no CONNECT (a reverse
-	 * proxy does not tunnel); the scheme of this connection, https (RFC 9113 §8.3.1: a
-	 * server that does not serve a scheme refuses the request), so that neither a scheme
-	 * nor an absolute :path routes past :authority; an origin-form :path, or "*" for
-	 * OPTIONS. */
-	if (s->method != NULL && strcmp(s->arena + H2_OFF(s->method), "CONNECT") == 0) {
-		s->refuse_detail = "CONNECT is not supported";
-		h2_partial_head(s);
-		return -1;
-	}
-	if (s->scheme == NULL || strcasecmp(s->arena + H2_OFF(s->scheme), "https") != 0) {
-		s->refuse_detail = ":scheme is not https";
-		h2_partial_head(s);
-		return -1;
-	}
-	if (s->path == NULL || (s->arena[H2_OFF(s->path)] != '/' &&
-	    !(strcmp(s->arena + H2_OFF(s->path), "*") == 0 && s->method != NULL &&
-	    strcmp(s->arena + H2_OFF(s->method), "OPTIONS") == 0))) {
-		s->refuse_detail = ":path is not origin-form";
-		h2_partial_head(s);
-		return -1;
-	}
-	for (i = 0; i < s->nfields; i++) {
-		const char *n = s->arena + H2_OFF(s->fields[i].name);
-
-		if (strcmp(n, "cookie") == 0) {
-			cookie_len += strlen(s->arena + H2_OFF(s->fields[i].value)) + 2;
-			ncookie++;
-		} else if (strcmp(n, "host") == 0) {
-			s->host_field = s->fields[i].value;
-			nhost++;
-		} else if (strcmp(n, "content-length") == 0) {
-			cl = (uintptr_t)s->fields[i].value;
-		}
-	}
-	/* One host the request is for: :authority, or a Host field (RFC 9113 §8.3.1).  Both,
-	 * naming different hosts, would let the site be chosen by one and the backend hear
-	 * the other; two Host fields are refused as HTTP/1.1's are (http.c). */
-	if (nhost > 1 || (nhost == 1 && s->authority != NULL &&
-	    strcasecmp(s->arena + H2_OFF(s->host_field), s->arena + H2_OFF(s->authority)) != 0)) {
-		*e = HTTP_ERR_HOSTNAME;
-		s->refuse_detail = nhost > 1 ? "more than one Host field" :
-		    "Host field and :authority name different hosts";
-		h2_partial_head(s);
-		return -1;
-	}
-	/* RFC 9113 §8.2.3: the cookie crumbs become one field for HTTP/1.1 */
-	if (ncookie > 1) {
-		char *buf = malloc(cookie_len + 1);
-		size_t at = 0, first = SIZE_MAX, off;
-
-		if (buf == NULL) {
-			h2_partial_head(s);
-			return -1;
-		}
-		for (i = 0; i < s->nfields; i++)
-			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") == 0)
-				at += (size_t)sprintf(buf + at, "%s%s", at ? "; " : "",
-				    s->arena + H2_OFF(s->fields[i].value));
-		off = h2_arena_add(s, (const uint8_t *)buf, at, 0);
-		free(buf);
-		if (off == (size_t)-1) {
-			h2_partial_head(s);
-			return -1;
-		}
-		joined = off + 1;
-		for (i = 0, k = 0; i < s->nfields; i++) {
-			if (strcmp(s->arena + H2_OFF(s->fields[i].name), "cookie") != 0) {
-				s->fields[k++] = s->fields[i];
-			} else if (first == SIZE_MAX) {
-				first = k;
-				s->fields[k] = s->fields[i];
-				s->fields[k++].value = (char *)(uintptr_t)joined;
-			}
-		}
-		s->nfields = k;
-	}
-	/* the backend hears the host the client asked for as Host */
-	if (nhost == 0 && s->authority != NULL) {
-		size_t no = h2_arena_add(s, (const uint8_t *)"Host", 4, 0);
-		struct http_header *nf = s->fields;
-
-		if (no != (size_t)-1 && s->nfields == s->fields_cap) {
-			size_t cap = s->fields_cap ? 2 * s->fields_cap : 16;
-
-			if ((nf = realloc(s->fields, cap * sizeof(*nf))) != NULL) {
-				s->fields = nf;
-				s->fields_cap = cap;
-			}
-		}
-		if (no == (size_t)-1 || nf == NULL) {
-			h2_partial_head(s);
-			return -1;
-		}
-		memmove(s->fields + 1, s->fields, s->nfields * sizeof(*s->fields));
-		s->fields[0].name = (char *)(uintptr_t)(no + 1);
-		s->fields[0].value = s->authority;
-		s->nfields++;
-	}
-	h2_resolve(s);
-	memset(hd, 0, sizeof(*hd));
-	hd->method = s->method;
-	hd->target = s->path;
-	hd->path = s->path;
-	hd->host = s->authority != NULL ? s->authority : s->host_field;
-	hd->version_major = 2;
-	hd->version_minor = 0;
-	hd->headers = s->fields;
-	hd->nheaders = s->nfields;
-	hd->keep_alive = 1;
-	hd->content_length = -1;
-	if (cl != 0) {
-		const char *v = s->arena + H2_OFF(cl);
-		char *end;
-		long long n = strtoll(v, &end, 10);
-
-		if (*v < '0' || *v > '9' || *end != '\0' || n < 0)
-			return -1;
-		hd->content_length = n;
-	}
-	/* a body of unknown length goes to the backend chunked */
-	hd->chunked = !end_stream && hd->content_length < 0;
-	return 0;
-}
-#undef H2_OFF
 
 static int
 h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
@@ -1080,38 +598,15 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	struct h2_stream *s = h2_stream_get(h, frame->hd.stream_id);
 	const struct conf *cfg = h->info->cfg;
 	enum http_error e;
-	uint64_t now;
 
 	switch (frame->hd.type) {
 	case NGHTTP2_SETTINGS:
-		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
-			break;
-		now = h2_now_ms();
-		if (now - h->settings_window_start >= 60000) {
-			h->settings_window_start = now;
-			h->settings = 0;
-			h->settings_entries = 0;
-		}
-		/* frames (each wants an ACK) by sysbind's bound; settings by the binding's */
-		h->settings_entries += frame->settings.niv;
-		if (++h->settings > H2_SETTINGS_MAX ||
-		    h->settings_entries > h->max_settings_per_minute)
-			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_SettingsFlood");
-		if (h2_settings_overflow(h, &frame->settings)) {
-			h2_goaway(h, NGHTTP2_FLOW_CONTROL_ERROR, "H2_FlowControl");
-			return NGHTTP2_ERR_CALLBACK_FAILURE;
-		}
+		if (!(frame->hd.flags & NGHTTP2_FLAG_ACK))
+			return h2_guard_settings(h, &frame->settings);
 		break;
 	case NGHTTP2_PING:
-		if (frame->hd.flags & NGHTTP2_FLAG_ACK)
-			break;
-		now = h2_now_ms();
-		if (now - h->ping_window_start >= H2_PING_WINDOW * 1000) {
-			h->ping_window_start = now;
-			h->pings = 0;
-		}
-		if (++h->pings > H2_PING_MAX)
-			h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_PingFlood");
+		if (!(frame->hd.flags & NGHTTP2_FLAG_ACK))
+			h2_guard_ping(h);
 		break;
 	case NGHTTP2_HEADERS:
 		if (s != NULL && frame->headers.cat == NGHTTP2_HCAT_HEADERS) {
@@ -1138,7 +633,8 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		s->req_started = 1;
 		if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
 			h2_req_end(s);
-		if (s->refuse == HTTP_ERR_NONE && h2_build_head(s, s->req_ended, &e) != 0) {
+		if (s->refuse == HTTP_ERR_NONE &&
+		    h2head_build(&s->hb, s->req_ended, &s->head, &e, &s->refuse_detail) != 0) {
 			s->refuse = e;
 			if (s->refuse_detail == NULL)
 				s->refuse_detail = "malformed request header block";
@@ -1148,7 +644,7 @@ h2_on_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 			break;
 		}
 		s->deadline = s->req_ended ? 0 :
-		    h2_now_ms() + (uint64_t)cfg->entity_body_timeout * 1000;
+		    clock_now_ms() + (uint64_t)cfg->entity_body_timeout * 1000;
 		exchange_request(s->x, &s->head, conn_over_limit(h->c));
 		if (s->req_ended && !exchange_done(s->x))
 			exchange_req_end(s->x);
@@ -1192,7 +688,7 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 	if (s == NULL)
 		return 0;
 	if (!s->discard_stopped)
-		s->deadline = h2_now_ms() + (uint64_t)h->info->cfg->entity_body_timeout * 1000;
+		s->deadline = clock_now_ms() + (uint64_t)h->info->cfg->entity_body_timeout * 1000;
 	s->received += len;
 	s->unconsumed += len;
 	if (!exchange_done(s->x)) {
@@ -1207,29 +703,6 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 	if (!s->req_paused)
 		h2_consume(s);
 	return 0;
-}
-
-/*
- * A stream ended before its response did: CVE-2023-44487 (rapid reset: the client opens
- * and resets streams) and CVE-2025-8671 (MadeYouReset: the client makes the server reset
- * them, with malformed requests) each cost the client two frames and us a request started
- * towards the backend (its connection included).  A token bucket: H2_RESET_BURST such
- * streams at once, H2_RESET_RATE per second after that; then GOAWAY ENHANCE_YOUR_CALM.
- * (nghttp2's own limit counts only the client's RST_STREAMs, higher, with INTERNAL_ERROR.)
- */
-static void
-h2_reset_spend(struct h2 *h)
-{
-	uint64_t now = h2_now_ms();
-
-	h->rst_tokens += (double)(now - h->rst_refill_ms) * H2_RESET_RATE / 1000.0;
-	if (h->rst_tokens > H2_RESET_BURST)
-		h->rst_tokens = H2_RESET_BURST;
-	h->rst_refill_ms = now;
-	if (h->rst_tokens >= 1.0)
-		h->rst_tokens -= 1.0;
-	else if (!h->goaway)
-		h2_goaway(h, NGHTTP2_ENHANCE_YOUR_CALM, "H2_RapidReset");
 }
 
 static int
@@ -1294,7 +767,7 @@ h2_on_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		s->rst_after_end = 0;
 	}
 	if (frame->hd.type == NGHTTP2_RST_STREAM)
-		h->reset_ids[h->reset_at++ % H2_RESET_IDS] = frame->hd.stream_id;
+		h2_reset_note(h, frame->hd.stream_id);
 	if (frame->hd.type == NGHTTP2_RST_STREAM &&
 	    frame->rst_stream.error_code == NGHTTP2_PROTOCOL_ERROR && s != NULL)
 		s->bad = 1;   /* nghttp2 found the request malformed (we never send this code) */
@@ -1365,7 +838,7 @@ h2_watch(struct h2 *h)
 
 	if (h->nstreams == 0 || h->finishing || conn_closed(h->c))
 		return;
-	now = h2_now_ms();
+	now = clock_now_ms();
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		if (h2_stalled(h, s)) {
 			if (s->stalled_since == 0)
@@ -1444,32 +917,11 @@ h2_send(struct h2 *h)
 static void
 h2_fatal(struct h2 *h, int lib_error)
 {
-	uint32_t code = NGHTTP2_INTERNAL_ERROR;
-	const char *reason = "H2_InternalError";
+	uint32_t code;
+	const char *reason;
 
 	h->in_recv = 0;
-	switch (lib_error) {
-	case NGHTTP2_ERR_FLOODED:   /* ACKs the client never reads (PING, SETTINGS) */
-		code = NGHTTP2_ENHANCE_YOUR_CALM;
-		reason = "H2_Flood";
-		break;
-	case NGHTTP2_ERR_TOO_MANY_CONTINUATIONS:
-		code = NGHTTP2_ENHANCE_YOUR_CALM;
-		reason = "H2_ContinuationFlood";
-		break;
-	case NGHTTP2_ERR_BAD_CLIENT_MAGIC:
-		code = NGHTTP2_PROTOCOL_ERROR;
-		reason = "H2_ProtocolError";
-		break;
-	case NGHTTP2_ERR_CALLBACK_FAILURE:
-		if (h->goaway_reason != NULL) {
-			code = h->goaway_code;
-			reason = h->goaway_reason;
-		}
-		break;
-	default:
-		break;
-	}
+	h2_guard_fatal(h, lib_error, &code, &reason);
 	trace_note(h->info->srv->trace, h->info->id, "HTTP/2 session ended: %s",
 	    nghttp2_strerror(lib_error));
 	h2_goaway(h, code, reason);
@@ -1564,7 +1016,7 @@ h2_eof(struct conn *c, void *arg)
 static void
 h2_rearm(struct h2 *h)
 {
-	uint64_t first = 0, now = h2_now_ms();
+	uint64_t first = 0, now = clock_now_ms();
 
 	if (h->finishing || conn_closed(h->c))
 		return;   /* the transport's own deadlines (flush, linger) rule now */
@@ -1594,7 +1046,7 @@ static void
 h2_timeout(struct conn *c, void *arg)
 {
 	struct h2 *h = arg;
-	uint64_t now = h2_now_ms();
+	uint64_t now = clock_now_ms();
 
 	if (h->nstreams == 0) {
 		/* idle: a GOAWAY (NO_ERROR) says so, and goes out before the close (h2_send
@@ -1764,11 +1216,7 @@ h2_start(struct conn *c)
 	nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(cbs, h2_on_invalid_frame);
 	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
-	nghttp2_option_set_max_settings(opt, e != NULL ? e->maxsettingsperframe : 2796202);
-	nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATION);
-	/* ours (h2_on_frame_recv) answers first, with ENHANCE_YOUR_CALM; nghttp2's is a backstop */
-	nghttp2_option_set_stream_reset_rate_limit(opt, 2 * H2_RESET_BURST, H2_RESET_RATE);
-	nghttp2_option_set_max_outbound_ack(opt, 1000);
+	h2_guard_options(opt, e);
 	if (nghttp2_session_server_new2(&h->ng, cbs, h, opt) != 0)
 		goto out;
 	iv[0] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS };
@@ -1781,8 +1229,7 @@ h2_start(struct conn *c)
 	if (nghttp2_session_set_local_window_size(h->ng, NGHTTP2_FLAG_NONE, 0,
 	    e != NULL ? (int32_t)e->receivewindow : 1048576) != 0)
 		goto out;
-	h->ping_window_start = h->settings_window_start = h->rst_refill_ms = h2_now_ms();
-	h->rst_tokens = H2_RESET_BURST;
+	h2_guard_init(h);
 	conn_set_framing(c, &h2_framing, h);
 	conn_deadline(c, cfg->idle_connection_timeout);
 	h2_send(h);
