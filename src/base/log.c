@@ -31,6 +31,7 @@
 
 #include <openssl/err.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 #define LOG_REPEAT_MS  1000   /* the window in which alike lines are counted, not written */
@@ -80,15 +81,15 @@ log_set_clock(uint64_t (*now_ms)(void))
 	pthread_mutex_unlock(&log_st.mu);
 }
 
+/* A real read (clock_read_ms), not the loop pass's clock_now_ms: the log is written from
+ * every thread and from outside any loop, and its repeat window is shared under log_st.mu,
+ * where one thread's pass time may lie before another's (now - since would wrap). */
 static uint64_t
 log_now_ms(void)
 {
-	struct timespec ts;
-
 	if (log_st.clock != NULL)
 		return log_st.clock();
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return clock_read_ms();
 }
 
 /* One line to the sink, stamped now.  Under log_st.mu. */

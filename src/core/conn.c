@@ -38,6 +38,7 @@
 #include "core/h2.h"
 #include "core/exchange.h"
 #include "base/iobuf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "model/sendrate.h"
 #include "core/tlsctx.h"
@@ -107,15 +108,6 @@ static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
 
-static uint64_t
-conn_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The one place the state changes: the log (debug level) can follow it, and a closed
  * connection never comes back. */
 static void
@@ -131,7 +123,7 @@ conn_state(struct conn *c, enum conn_state to)
 static void
 conn_arm(struct conn *c, uint64_t when)
 {
-	uint64_t now = conn_now_ms();
+	uint64_t now = clock_now_ms();
 	uint64_t ms = when > now ? when - now : 0;
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
@@ -151,14 +143,14 @@ conn_arm_for(struct conn *c, uint64_t d)
 void
 conn_deadline(struct conn *c, unsigned seconds)
 {
-	c->deadline = seconds == 0 ? 0 : conn_now_ms() + (uint64_t)seconds * 1000;
+	c->deadline = seconds == 0 ? 0 : clock_now_ms() + (uint64_t)seconds * 1000;
 	conn_arm_for(c, c->deadline);
 }
 
 static void
 conn_wdeadline(struct conn *c, unsigned seconds)
 {
-	c->wdeadline = seconds == 0 ? 0 : conn_now_ms() + (uint64_t)seconds * 1000;
+	c->wdeadline = seconds == 0 ? 0 : clock_now_ms() + (uint64_t)seconds * 1000;
 	conn_arm_for(c, c->wdeadline);
 }
 
@@ -528,7 +520,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		c->renegotiating = 0;
 		return -1;
 	}
-	c->wdeadline = conn_now_ms() + (uint64_t)c->info.cfg->renegotiation_timeout * 1000;
+	c->wdeadline = clock_now_ms() + (uint64_t)c->info.cfg->renegotiation_timeout * 1000;
 	conn_arm_for(c, c->wdeadline);
 	conn_reading(c, 1);
 	return 0;
@@ -563,7 +555,7 @@ conn_linger(struct conn *c)
 		conn_read_on(c, 1);
 		c->wdeadline = 0;
 		conn_deadline(c, CONN_LINGER_SECONDS);
-		conn_arm(c, conn_now_ms() + CONN_RESET_POLL_MS);
+		conn_arm(c, clock_now_ms() + CONN_RESET_POLL_MS);
 		return;
 	}
 	if (conn_goodbye(c) != 0) {
@@ -977,7 +969,7 @@ static void
 conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	uint64_t now = conn_now_ms();
+	uint64_t now = clock_now_ms();
 
 	c->armed = 0;
 	if (c->state == CS_CLOSED)

@@ -32,6 +32,7 @@
 #include "core/conn.h"
 #include "core/exchange.h"
 #include "base/iobuf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "model/respond.h"
 #include "core/upstream.h"
@@ -248,15 +249,6 @@ bconn_unlink(struct upstream_bconn *b)
 	b->idle = 0;
 }
 
-static uint64_t
-upstream_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Read readiness stays registered across requests and in the pool: no epoll_ctl per
  * request.  The timeouts are deadlines the pool's sweep looks at once a second. */
 static void
@@ -402,7 +394,7 @@ bconn_release(struct upstream_bconn *b)
 	b->idle = 1;
 	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb, or
 	 * the sweep) */
-	b->deadline = upstream_now_ms() + (uint64_t)idle.tv_sec * 1000;
+	b->deadline = clock_now_ms() + (uint64_t)idle.tv_sec * 1000;
 	bconn_read_on(b, 1);
 }
 
@@ -631,7 +623,7 @@ xfer_timeouts(struct upstream_xfer *x)
 		return;
 	waiting = x->state != XS_TUNNEL && !x->paused &&
 	    ((x->req_done && iobuf_len(&b->out) == 0) || x->status != 0);
-	b->deadline = waiting ? upstream_now_ms() + (uint64_t)tv.tv_sec * 1000 : 0;
+	b->deadline = waiting ? clock_now_ms() + (uint64_t)tv.tv_sec * 1000 : 0;
 	if (!x->paused)
 		bconn_read_on(b, 1);
 }
@@ -843,7 +835,7 @@ xfer_read(struct upstream_xfer *x)
 		if (x->state == XS_SENDING)
 			x->state = XS_RESPONSE;
 		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
-			b->deadline = upstream_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
+			b->deadline = clock_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
 		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
 			return;
 		if (x->full) {
@@ -930,7 +922,7 @@ pool_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct upstream_pool *p = arg;
 	struct upstream_bconn *b;
-	uint64_t now = upstream_now_ms();
+	uint64_t now = clock_now_ms();
 	char why[512];
 
 	p->sweep_on = 0;

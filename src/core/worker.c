@@ -25,6 +25,7 @@
 #include "model/http.h"
 #include "base/iobuf.h"
 #include "core/listener.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "core/tlsctx.h"
 #include "core/upstream.h"
@@ -430,10 +431,12 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	accesslog_thread_hook(worker_flush_schedule, w);
+	clock_bind(w->base);   /* deadlines read one time per loop pass */
 	if (event_base_dispatch(w->base) < 0)
 		log_warnx("worker %u: event loop failed", w->index);
 	accesslog_thread_hook(NULL, NULL);
 	accesslog_flush_all();
+	clock_bind(NULL);
 	worker_caches_free();
 	return NULL;
 }
