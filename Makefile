@@ -100,7 +100,8 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAM
 # check_h2 includes src/core/h2.c and fakes what h2.c calls outside itself (the transport,
 # the exchange): it links without conn.o, exchange.o and h2.o, against an archive of the
 # other objects, so that only those its code reaches are pulled in (h1.c, worker.c and
-# the others that call conn_* and exchange_* stay out).
+# the others that call conn_* and exchange_* stay out; h2guard.o and h2head.o come in,
+# h2guard's calls into h2.c and the exchange landing on the included h2.c and the fakes).
 H2_FAKED := $(BUILD)/obj/core/conn.o $(BUILD)/obj/core/exchange.o $(BUILD)/obj/core/h2.o
 $(BUILD)/tests/libsysbind-noh2.a: $(filter-out $(H2_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)

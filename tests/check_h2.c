@@ -374,11 +374,14 @@ static struct evbuffer *bodies[MAX_STREAM];   /* DATA bytes per stream id */
 static uint8_t *sbuf;                         /* output not yet a whole frame */
 static size_t slen, scap;
 static nghttp2_hd_inflater *inf;
+static struct evbuffer *last_fields;   /* the last header block's regular fields, a line each */
 
 static int
 hd_status(const uint8_t *p, size_t n)
 {
 	int status = 0;
+
+	evbuffer_drain(last_fields, evbuffer_get_length(last_fields));
 
 	for (;;) {
 		nghttp2_nv nv;
@@ -394,6 +397,9 @@ hd_status(const uint8_t *p, size_t n)
 
 			memcpy(v, nv.value, nv.valuelen < 7 ? nv.valuelen : 7);
 			status = atoi(v);
+		} else if ((fl & NGHTTP2_HD_INFLATE_EMIT) && nv.namelen > 0 && nv.name[0] != ':') {
+			evbuffer_add_printf(last_fields, "%.*s: %.*s\n", (int)nv.namelen, nv.name,
+			    (int)nv.valuelen, nv.value);
 		}
 		if (fl & NGHTTP2_HD_INFLATE_FINAL) {
 			nghttp2_hd_inflate_end_headers(inf);
@@ -745,6 +751,7 @@ t_start(int with_client)
 	memset(&fc, 0, sizeof(fc));
 	evlog = evbuffer_new();
 	cl_out = evbuffer_new();
+	last_fields = evbuffer_new();
 	nframes = slen = 0;
 	memset(bodies, 0, sizeof(bodies));
 	xlive = NULL;   /* (without fork mode, what a failed test left) */
@@ -795,6 +802,7 @@ t_end(void)
 		if (bodies[i] != NULL)
 			evbuffer_free(bodies[i]);
 	evbuffer_free(cl_out);
+	evbuffer_free(last_fields);
 	evbuffer_free(evlog);
 	iobuf_clear(&fc.in);
 	iobuf_clear(&fc.out);
@@ -957,6 +965,51 @@ run_get(const size_t *c, size_t nc)
 START_TEST(test_h2_get_answered_later)
 {
 	free(run_get(NULL, 0));
+}
+END_TEST
+
+/* A response's connection-specific fields never reach HTTP/2 (RFC 9113 §8.2.2), by
+ * http.c's one rule (http_hop_fields, as HTTP/1.1's responses: check_http's
+ * test_http_hop_connection_keeps_host_and_length): what Connection names goes, but never
+ * Content-Length or Host, which frame and route the message. */
+START_TEST(test_h2_response_hop_fields)
+{
+	static struct http_header f[] = {
+		{ "Connection", "content-length, Host, X-Hop", 10, 27, 0 },
+		{ "Content-Length", "5", 14, 1, 0 },
+		{ "Host", "h", 4, 1, 0 },
+		{ "X-Hop", "1", 5, 1, 0 },
+		{ "Keep-Alive", "timeout=5", 10, 9, 0 },
+		{ "Transfer-Encoding", "identity", 17, 8, 0 },
+		{ "X-Kept", "2", 6, 1, 0 },
+	};
+	struct http_head h;
+	struct exchange *x;
+	int32_t id;
+
+	t_start(1);
+	id = cl_request("GET", "/", NULL);
+	pump();
+	x = xfind((unsigned)id);
+	memset(&h, 0, sizeof(h));
+	h.status = 200;
+	h.reason = "OK";
+	h.version_major = h.version_minor = 1;
+	h.headers = f;
+	h.nheaders = sizeof(f) / sizeof(f[0]);
+	h.content_length = 5;
+	x->status = 200;
+	x->resp_started = 1;
+	ck_assert_int_eq(x->ops->head(x->arg, x, &h, 0), 0);
+	pump();
+	ck_assert_str_eq((const char *)evbuffer_pullup(last_fields, -1),
+	    "content-length: 5\nhost: h\nx-kept: 2\n");
+	ck_assert_int_eq(be_body(x, "hello"), 0);
+	be_end(x, EXCHANGE_END_OK);
+	pump();
+	ck_summary(id, "HEADERS 200; DATA ES");
+	ck_assert_int_eq(clbad, 0);
+	t_end();
 }
 END_TEST
 
@@ -1416,6 +1469,7 @@ h2_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_h2_get_answered_later);
+	tcase_add_test(tc, test_h2_response_hop_fields);
 	tcase_add_test(tc, test_h2_get_any_split);
 	tcase_add_loop_test(tc, test_h2_sync_answer, 0,
 	    (int)(sizeof(sync_cases) / sizeof(sync_cases[0])));

@@ -1438,6 +1438,40 @@ static char *resp_ser(const char *in, int chunked_out, int keep_alive)
 	return s;
 }
 
+/* Connection may name fields to drop (RFC 9110 §7.6.1), never Host or Content-Length: a
+ * proxy that let "Connection: host" or "Connection: content-length" strip them would send
+ * the backend a message routed or framed otherwise than the one sysbind judged (request
+ * smuggling).  One rule, http.c's, for HTTP/1.1 both ways and for HTTP/2's responses
+ * (check_h2's test_h2_response_hop_fields); HTTP/2 requests carrying Connection are
+ * malformed (RFC 9113 §8.2.2) and never get here. */
+START_TEST(test_http_hop_connection_keeps_host_and_length)
+{
+	struct http_header f[] = {
+		{ "Connection", "Host, content-length, X_Hop", 0, 0, 0 },
+		{ "Host", "h", 0, 0, 0 }, { "Content-Length", "2", 0, 0, 0 },
+		{ "X-Hop", "1", 0, 0, 0 }, { "X-Kept", "2", 0, 0, 0 },
+	};
+	unsigned char hop[5];
+	char *s;
+
+	ck_assert_int_eq(http_hop_fields(f, 5, hop), 0);
+	ck_assert_int_eq(hop[0], 1);
+	ck_assert_int_eq(hop[1], 0);
+	ck_assert_int_eq(hop[2], 0);
+	ck_assert_int_eq(hop[3], 1);
+	ck_assert_int_eq(hop[4], 0);
+	s = serialize_req("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n"
+	    "Connection: host, Content-Length, x-hop\r\nX-Hop: 1\r\nX-Kept: 2\r\n\r\nok", 1, 0);
+	ck_assert_str_eq(s, "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nX-Kept: 2\r\n"
+	    "X-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: h\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: Content-Length, X-Hop\r\n"
+	    "X-Hop: 1\r\nServer: x\r\n\r\nhello", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\n");
+	free(s);
+}
+END_TEST
+
 START_TEST(test_http_serialize_response_framing)
 {
 	char *s;
@@ -1626,6 +1660,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_101_upgrade);
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
+	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
 	tcase_add_test(tc, test_http_serialize_request_framing);
 	tcase_add_test(tc, test_http_serialize_request_upgrade);
 	tcase_add_test(tc, test_http_serialize_response_framing);

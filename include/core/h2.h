@@ -1,5 +1,5 @@
 /*
- * h2 — the HTTP/2 (libnghttp2): streams, flow control, the flood and reset guards.  A framing of
+ * h2 — the HTTP/2 framing (libnghttp2; h2.c, h2guard.c, model/h2head.c).  A framing of
  * conn.h: it sets itself on a connection and from then on creates and frees that
  * connection's exchanges.  Event-loop thread only.
  */

@@ -2,8 +2,8 @@
  * h2 — the HTTP/2 framing of a TLS connection whose ALPN chose "h2" (HTTP.SYS speaks it
  * over TLS only: no h2c), over libnghttp2.  Owns: the nghttp2 session, one stream object
  * per request stream with its exchange (each stream is an exchange, exactly as an
- * HTTP/1.1 request is), the request head built from the stream's header block for the
- * exchange (and so for the backend, over HTTP/1.1 as ARR does), the response queue each
+ * HTTP/1.1 request is), the stream's header block fed to model/h2head.c for the request
+ * head of the exchange (and so of the backend, over HTTP/1.1 as ARR does), the response queue each
  * stream's DATA frames are read from, flow control both ways (a request's DATA is
  * acknowledged with WINDOW_UPDATE only as the backend takes it; a response waits for
  * the client's window), trailer sections both ways (a request's trailing HEADERS reach
@@ -12,10 +12,10 @@
  * http_trailer_forbidden), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's
  * Extended Properties: receive window, settings per frame and per minute), and the
- * defences against the known attacks (rapid reset and MadeYouReset, CONTINUATION flood,
- * HPACK bomb, SETTINGS and PING floods, a window that never opens, too many streams, an
- * idle stream), each answered with its GOAWAY or RST_STREAM code and logged in HTTPERR
- * with the stream's id.  The socket and TLS are the transport's.
+ * timers (a window that never opens, an idle stream or connection, a header block that
+ * never ends), each answered with its GOAWAY or RST_STREAM code and logged in HTTPERR
+ * with the stream's id.  The flood and reset guards and the memory budget are
+ * h2guard.c's (core/h2_int.h); the socket and TLS are the transport's.
  *
  * Streams are freed on the loop pass after both nghttp2 and the exchange are done with
  * them, never inside a callback of either.

@@ -1677,7 +1677,15 @@ static int hop_by_hop(const struct connset *set, const struct http_header *f)
 	case HF_TRAILER: case HF_TRANSFER_ENCODING: case HF_UPGRADE: case HF_HTTP2_SETTINGS:
 		return 1;
 	case HF_HOST: case HF_CONTENT_LENGTH:
-		return 0;   /* Connection cannot remove what frames or routes the message */
+		/* Connection cannot remove what frames or routes the message: a proxy that let
+		 * "Connection: host" or "Connection: content-length" strip them would hand the
+		 * backend a message routed or framed otherwise than the one judged here (the
+		 * wrong site, or a body read as the next request: smuggling).  nginx never drops
+		 * what Connection names at all; HTTP.SYS hands Host and Content-Length to the
+		 * application whatever Connection says.  One rule for both framings: HTTP/2's
+		 * responses use it too (http_hop_fields), its requests may carry no Connection
+		 * (RFC 9113 §8.2.2). */
+		return 0;
 	default:
 		/* a known id is its exact name, none of the hop-by-hop ones */
 		return (f->id == HF_OTHER && name_in(hop_names, f->name, f->name_len)) ||
