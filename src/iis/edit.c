@@ -221,18 +221,6 @@ find_site(const struct edit_doc *d, const char *name)
 	return NULL;
 }
 
-static int
-sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
-{
-	if (a->kind != b->kind || a->port != b->port)
-		return 0;
-	if (a->kind == SSLCERT_IPPORT)
-		return a->addr.family == b->addr.family && binding_addr_equal(&a->addr, &b->addr);
-	if (a->kind == SSLCERT_HOSTNAMEPORT)
-		return strcasecmp(a->host, b->host) == 0;
-	return 1;
-}
-
 static const struct edit_section *
 find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
 {
@@ -243,7 +231,7 @@ find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
 	for (i = 0; i < d->nsecs; i++)
 		if (strcmp(d->secs[i].kind, "sslcert") == 0 &&
 		    binding_sslkey_parse(d->secs[i].name, &o, msg, sizeof(msg)) == 0 &&
-		    sslkey_equal(&o, k))
+		    binding_sslkey_equal(&o, k))
 			return &d->secs[i];
 	return NULL;
 }

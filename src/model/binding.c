@@ -175,6 +175,22 @@ binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len)
 }
 
 int
+binding_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
+{
+	if (a->kind != b->kind || a->port != b->port)
+		return 0;
+	switch (a->kind) {
+	case SSLCERT_IPPORT:
+		return binding_addr_equal(&a->addr, &b->addr);
+	case SSLCERT_HOSTNAMEPORT:
+		return strcasecmp(a->host, b->host) == 0;
+	case SSLCERT_CCS:
+		return 1;
+	}
+	return 0;
+}
+
+int
 binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b)
 {
 	struct binding_addr x, y;

@@ -629,25 +629,8 @@ conf_index_of(const struct conf *c, int sites)
 	return x;
 }
 
-static int
-conf_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
-{
-	if (a->kind != b->kind || a->port != b->port)
-		return 0;
-	switch (a->kind) {
-	case SSLCERT_IPPORT:
-		return binding_addr_equal(&a->addr, &b->addr);
-	case SSLCERT_HOSTNAMEPORT:
-		return strcasecmp(a->host, b->host) == 0;
-	case SSLCERT_CCS:
-		return 1;
-	}
-	return 0;
-}
-
 /*
- * The sslcert entry with the same key (ipport addresses compared as binding_addr_equal
- * does, hostnameport names case-insensitively, ccs by port), or NULL.  Any thread: a
+ * The sslcert entry with the same key (binding_sslkey_equal), or NULL.  Any thread: a
  * lookup only reads the index.
  */
 const struct conf_sslcert *
@@ -663,7 +646,7 @@ conf_find_sslcert(const struct conf *c, const struct sslcert_key *k)
 		return i > 0 ? &c->sslcerts[i - 1] : NULL;
 	}
 	for (i = 0; i < c->nsslcerts; i++)
-		if (conf_sslkey_equal(&c->sslcerts[i].key, k))
+		if (binding_sslkey_equal(&c->sslcerts[i].key, k))
 			return &c->sslcerts[i];
 	return NULL;
 }
