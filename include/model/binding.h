@@ -216,8 +216,7 @@ int binding_route(const struct conf *cfg, enum binding_proto proto,
     const struct binding_addr *local, unsigned port, const char *host, int http10,
     struct route *out);
 
-/* Short names for the views: "ipport exact", ..., and "host", "wildcard host", ... */
-const char *binding_cert_step_name(enum cert_step s);
+/* A route tier's short name for the views: "host name", "wildcard host name", ... */
 const char *binding_route_tier_name(enum route_tier t);
 
 #endif

@@ -484,19 +484,6 @@ binding_host_is_wildcard(const char *host)
 
 /* ---- §1.1 ---- */
 
-const char *
-binding_cert_step_name(enum cert_step s)
-{
-	switch (s) {
-	case CERT_STEP_IPPORT_EXACT:    return "ipport (exact IP:port)";
-	case CERT_STEP_HOSTNAMEPORT:    return "hostnameport (SNI name:port)";
-	case CERT_STEP_CCS:             return "ccs (Central Certificate Store)";
-	case CERT_STEP_IPPORT_WILDCARD: return "ipport (wildcard: [::] for IPv6, then 0.0.0.0)";
-	case CERT_STEP_NONE:            return "none: the handshake fails";
-	}
-	return "?";
-}
-
 static void
 choice_note(struct cert_choice *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
