@@ -22,6 +22,7 @@
 #include "model/binding.h"
 #include "model/clientcert.h"
 #include "base/file.h"
+#include "base/strlist.h"
 #include "model/certstore.h"
 #include "model/conf.h"
 #include "iis/views.h"
@@ -353,30 +354,23 @@ edit_binding_add(const char *text, const char *site, const char *binding,
 	if ((s = binding_edit_start(&d, text, site, binding, &want, st, err, errlen)) == NULL)
 		goto done;
 	for (i = s->header + 1; i < s->last; i++) {
+		struct strlist l;
 		const char *q;
+		size_t n;
 
 		if (!key_line(&d, i, "bindings", &va, &vz))
 			continue;
 		found_line = 1;
 		last = i;
-		for (q = text + va; q < text + vz;) {
-			size_t n = strcspn(q, ","), a = 0, z;
-
-			if (q + n > text + vz)
-				n = (size_t)(text + vz - q);
-			z = n;
-			while (a < z && isspace((unsigned char)q[a]))
-				a++;
-			while (z > a && isspace((unsigned char)q[z - 1]))
-				z--;
-			snprintf(item, sizeof(item), "%.*s", (int)(z - a), q + a);
+		strlist_init(&l, text + va, text + vz, STRLIST_SPACE);
+		while (strlist_next(&l, &q, &n)) {
+			snprintf(item, sizeof(item), "%.*s", (int)n, q);
 			if (binding_parse(item, &have, msg, sizeof(msg)) == 0 &&
 			    binding_same(&have, &want)) {
 				edit_fail(st, EDIT_DUPLICATE, err, errlen, "[site %s] already has "
 				    "binding %s (line %zu)", s->name, item, i + 1);
 				goto done;
 			}
-			q += n + 1;
 		}
 	}
 	if (found_line) {

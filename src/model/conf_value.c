@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include "model/conf_int.h"
+#include "base/strlist.h"
 #include "model/http.h"
 /* ---- values ---- */
 
@@ -263,13 +264,13 @@ conf_flag_words_parse(const struct conf_word *words, const char *name, const cha
     unsigned long *out, char *msg, size_t msglen)
 {
 	unsigned long all = 0, got = 0, n;
+	struct strlist l;
 	const char *q;
 	size_t i, len;
 	int none = 0, names = 0;
 
 	while (*v == ' ' || *v == '\t')
 		v++;
-	q = v;
 	for (i = 0; words[i].word != NULL; i++)
 		all |= (unsigned long)words[i].value;
 	if (*v >= '0' && *v <= '9') {
@@ -281,12 +282,8 @@ conf_flag_words_parse(const struct conf_word *words, const char *name, const cha
 		*out = n;
 		return 0;
 	}
-	for (;;) {
-		while (*q == ' ' || *q == '\t')
-			q++;
-		len = strcspn(q, ",");
-		while (len > 0 && (q[len - 1] == ' ' || q[len - 1] == '\t'))
-			len--;
+	strlist_init(&l, v, NULL, STRLIST_BLANKS);
+	while (strlist_next(&l, &q, &len)) {
 		for (i = 0; words[i].word != NULL; i++)
 			if (strlen(words[i].word) == len && strncasecmp(q, words[i].word, len) == 0)
 				break;
@@ -309,10 +306,6 @@ conf_flag_words_parse(const struct conf_word *words, const char *name, const cha
 			none = 1;
 		names++;
 		got |= (unsigned long)words[i].value;
-		q += strcspn(q, ",");
-		if (*q == '\0')
-			break;
-		q++;
 	}
 	if (none && names > 1) {
 		snprintf(msg, msglen, "%s: None cannot be combined with other names", name);
@@ -409,21 +402,18 @@ conf_site_bindings(struct conf_parser *p, struct conf_site *s, struct conf_entry
     const char *v)
 {
 	char item[INI_MAX_LINE + 1], msg[512];
-	const char *q = v;
+	const char *q;
 	struct binding b, *nb;
+	struct strlist l;
+	size_t n;
 	int *nl;
 
-	for (;;) {
-		size_t n = strcspn(q, ","), a = 0, z = n;
-
-		while (a < z && isspace((unsigned char)q[a]))
-			a++;
-		while (z > a && isspace((unsigned char)q[z - 1]))
-			z--;
-		if (z - a >= sizeof(item))
-			z = a + sizeof(item) - 1;
-		memcpy(item, q + a, z - a);
-		item[z - a] = '\0';
+	strlist_init(&l, v, NULL, STRLIST_SPACE);
+	while (strlist_next(&l, &q, &n)) {
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1;
+		memcpy(item, q, n);
+		item[n] = '\0';
 		if (item[0] == '\0') {
 			conf_error(p, p->line, "empty binding in the list (bindings are separated by "
 			    "commas: https/*:443:host, http/*:80:host)");
@@ -441,9 +431,6 @@ conf_site_bindings(struct conf_parser *p, struct conf_site *s, struct conf_entry
 				s->bindings[s->nbindings++] = b;
 			}
 		}
-		if (q[n] == '\0')
-			break;
-		q += n + 1;
 	}
 }
 
