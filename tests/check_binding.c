@@ -165,6 +165,40 @@ START_TEST(test_binding_parse_rejects)
 }
 END_TEST
 
+/* binding_sslkey_equal: one entry exactly when the hash keys agree (conf's duplicate
+ * sections, edit.c's netsh add/delete/update find the same entry). */
+START_TEST(test_binding_sslkey_equal)
+{
+	static const struct { const char *a, *b; int eq; } cases[] = {
+		{ "0.0.0.0:443", "0.0.0.0:443", 1 },
+		{ "0.0.0.0:443", "0.0.0.0:444", 0 },
+		{ "0.0.0.0:443", "[::]:443", 0 },
+		{ "10.0.0.1:443", "[::ffff:10.0.0.1]:443", 1 },  /* the same address, canonical */
+		{ "10.0.0.1:443", "10.0.0.2:443", 0 },
+		{ "Www.Example.com:443", "www.example.COM:443", 1 },
+		{ "www.example.com:443", "example.com:443", 0 },
+		{ "ccs:443", "ccs:443", 1 },
+		{ "ccs:443", "ccs:8443", 0 },
+		{ "ccs:443", "0.0.0.0:443", 0 },
+		{ "www.example.com:443", "0.0.0.0:443", 0 },
+	};
+	struct sslcert_key a, b;
+	char err[256], ha[300], hb[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(binding_sslkey_parse(cases[i].a, &a, err, sizeof(err)), 0);
+		ck_assert_int_eq(binding_sslkey_parse(cases[i].b, &b, err, sizeof(err)), 0);
+		ck_assert_msg(binding_sslkey_equal(&a, &b) == cases[i].eq, "%s vs %s", cases[i].a,
+		    cases[i].b);
+		ck_assert_int_eq(binding_sslkey_equal(&b, &a), cases[i].eq);
+		binding_sslkey_hashkey(&a, ha, sizeof(ha));
+		binding_sslkey_hashkey(&b, hb, sizeof(hb));
+		ck_assert_int_eq(strcmp(ha, hb) == 0, cases[i].eq);
+	}
+}
+END_TEST
+
 START_TEST(test_binding_sslkey_kinds)
 {
 	struct sslcert_key k;
@@ -920,6 +954,7 @@ binding_suite(void)
 	tcase_add_test(p, test_binding_parse_triplets);
 	tcase_add_test(p, test_binding_parse_rejects);
 	tcase_add_test(p, test_binding_sslkey_kinds);
+	tcase_add_test(p, test_binding_sslkey_equal);
 	tcase_add_test(p, test_binding_host_normalize);
 	tcase_add_test(c, test_binding_cert_iis7_ipport_whatever_the_sni);
 	tcase_add_test(c, test_binding_cert_iis7_exact_ip_first);

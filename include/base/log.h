@@ -17,7 +17,6 @@
 
 /* Show log_debug lines (set by -v).  Default off. */
 void log_set_verbose(int on);
-int log_verbose(void);
 
 /* "... : strerror(errno)" appended when errno is not 0 at the call. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -90,6 +90,11 @@ void binding_sslkey_format(const struct sslcert_key *k, char *buf, size_t len);
  * (addresses as above, host names case-insensitively, ccs by port). */
 void binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len);
 
+/* Do a and b name one entry, as HTTP.SYS holds them (ipport addresses compared as
+ * binding_addr_equal does, hostnameport names case-insensitively, ccs by port)?  The
+ * same answer as comparing their binding_sslkey_hashkey texts.  1 or 0. */
+int binding_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b);
+
 /*
  * Normalise a request host for matching: drop ":port" (also after "[v6]"), lowercase.
  * Returns 0, or -1 when the host can match nothing: empty, a trailing dot, characters
@@ -211,8 +216,7 @@ int binding_route(const struct conf *cfg, enum binding_proto proto,
     const struct binding_addr *local, unsigned port, const char *host, int http10,
     struct route *out);
 
-/* Short names for the views: "ipport exact", ..., and "host", "wildcard host", ... */
-const char *binding_cert_step_name(enum cert_step s);
+/* A route tier's short name for the views: "host name", "wildcard host name", ... */
 const char *binding_route_tier_name(enum route_tier t);
 
 #endif

@@ -126,7 +126,7 @@ struct http_head {
 	char   *host;            /* from an absolute-form target, else Host; NULL if none */
 	/* response */
 	int     status;
-	char   *reason;
+	const char *reason;      /* "" when the status line has none */
 	/* both */
 	int     version_major, version_minor;
 	struct http_header *headers;   /* every field, in order */

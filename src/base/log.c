@@ -57,12 +57,6 @@ log_set_verbose(int on)
 	log_verbose_on = on;
 }
 
-int
-log_verbose(void)
-{
-	return log_verbose_on;
-}
-
 void
 log_set_sink(FILE *fp)
 {

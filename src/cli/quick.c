@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "base/strlist.h"
 #include "model/conf.h"
 #include "core/daemon.h"
 #include "cli/mint.h"
@@ -168,26 +169,23 @@ quick_bindings(const struct quick_opts *o, struct binding *out, size_t max, size
 
 	*n = 0;
 	for (f = 0; f < o->nfrom; f++) {
-		const char *q = o->from[f];
+		struct strlist l;
+		const char *q;
+		size_t len;
 
-		for (;;) {
-			size_t len = strcspn(q, ","), a = 0, z = len;
-
-			while (a < z && (q[a] == ' ' || q[a] == '\t'))
-				a++;
-			while (z > a && (q[z - 1] == ' ' || q[z - 1] == '\t'))
-				z--;
-			if (z == a) {
+		strlist_init(&l, o->from[f], NULL, STRLIST_BLANKS);
+		while (strlist_next(&l, &q, &len)) {
+			if (len == 0) {
 				snprintf(err, errlen, "--from \"%s\": an empty binding (bindings are "
 				    "separated by commas: https/*:443:host,http/*:80:host)", o->from[f]);
 				return -1;
 			}
-			if (z - a >= sizeof(item)) {
+			if (len >= sizeof(item)) {
 				snprintf(err, errlen, "--from \"%s\": a binding too long", o->from[f]);
 				return -1;
 			}
-			memcpy(item, q + a, z - a);
-			item[z - a] = '\0';
+			memcpy(item, q, len);
+			item[len] = '\0';
 			if (*n == max) {
 				snprintf(err, errlen, "--from: more than %zu bindings", max);
 				return -1;
@@ -197,9 +195,6 @@ quick_bindings(const struct quick_opts *o, struct binding *out, size_t max, size
 				return -1;
 			}
 			(*n)++;
-			if (q[len] == '\0')
-				break;
-			q += len + 1;
 		}
 	}
 	return 0;

@@ -22,6 +22,7 @@
 #include "model/binding.h"
 #include "model/clientcert.h"
 #include "base/file.h"
+#include "base/strlist.h"
 #include "model/certstore.h"
 #include "model/conf.h"
 #include "iis/views.h"
@@ -221,18 +222,6 @@ find_site(const struct edit_doc *d, const char *name)
 	return NULL;
 }
 
-static int
-sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
-{
-	if (a->kind != b->kind || a->port != b->port)
-		return 0;
-	if (a->kind == SSLCERT_IPPORT)
-		return a->addr.family == b->addr.family && binding_addr_equal(&a->addr, &b->addr);
-	if (a->kind == SSLCERT_HOSTNAMEPORT)
-		return strcasecmp(a->host, b->host) == 0;
-	return 1;
-}
-
 static const struct edit_section *
 find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
 {
@@ -243,7 +232,7 @@ find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
 	for (i = 0; i < d->nsecs; i++)
 		if (strcmp(d->secs[i].kind, "sslcert") == 0 &&
 		    binding_sslkey_parse(d->secs[i].name, &o, msg, sizeof(msg)) == 0 &&
-		    sslkey_equal(&o, k))
+		    binding_sslkey_equal(&o, k))
 			return &d->secs[i];
 	return NULL;
 }
@@ -365,30 +354,23 @@ edit_binding_add(const char *text, const char *site, const char *binding,
 	if ((s = binding_edit_start(&d, text, site, binding, &want, st, err, errlen)) == NULL)
 		goto done;
 	for (i = s->header + 1; i < s->last; i++) {
+		struct strlist l;
 		const char *q;
+		size_t n;
 
 		if (!key_line(&d, i, "bindings", &va, &vz))
 			continue;
 		found_line = 1;
 		last = i;
-		for (q = text + va; q < text + vz;) {
-			size_t n = strcspn(q, ","), a = 0, z;
-
-			if (q + n > text + vz)
-				n = (size_t)(text + vz - q);
-			z = n;
-			while (a < z && isspace((unsigned char)q[a]))
-				a++;
-			while (z > a && isspace((unsigned char)q[z - 1]))
-				z--;
-			snprintf(item, sizeof(item), "%.*s", (int)(z - a), q + a);
+		strlist_init(&l, text + va, text + vz, STRLIST_SPACE);
+		while (strlist_next(&l, &q, &n)) {
+			snprintf(item, sizeof(item), "%.*s", (int)n, q);
 			if (binding_parse(item, &have, msg, sizeof(msg)) == 0 &&
 			    binding_same(&have, &want)) {
 				edit_fail(st, EDIT_DUPLICATE, err, errlen, "[site %s] already has "
 				    "binding %s (line %zu)", s->name, item, i + 1);
 				goto done;
 			}
-			q += n + 1;
 		}
 	}
 	if (found_line) {

@@ -175,6 +175,22 @@ binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len)
 }
 
 int
+binding_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
+{
+	if (a->kind != b->kind || a->port != b->port)
+		return 0;
+	switch (a->kind) {
+	case SSLCERT_IPPORT:
+		return binding_addr_equal(&a->addr, &b->addr);
+	case SSLCERT_HOSTNAMEPORT:
+		return strcasecmp(a->host, b->host) == 0;
+	case SSLCERT_CCS:
+		return 1;
+	}
+	return 0;
+}
+
+int
 binding_addr_equal(const struct binding_addr *a, const struct binding_addr *b)
 {
 	struct binding_addr x, y;
@@ -467,19 +483,6 @@ binding_host_is_wildcard(const char *host)
 }
 
 /* ---- §1.1 ---- */
-
-const char *
-binding_cert_step_name(enum cert_step s)
-{
-	switch (s) {
-	case CERT_STEP_IPPORT_EXACT:    return "ipport (exact IP:port)";
-	case CERT_STEP_HOSTNAMEPORT:    return "hostnameport (SNI name:port)";
-	case CERT_STEP_CCS:             return "ccs (Central Certificate Store)";
-	case CERT_STEP_IPPORT_WILDCARD: return "ipport (wildcard: [::] for IPv6, then 0.0.0.0)";
-	case CERT_STEP_NONE:            return "none: the handshake fails";
-	}
-	return "?";
-}
 
 static void
 choice_note(struct cert_choice *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

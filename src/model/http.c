@@ -148,9 +148,6 @@ struct http_parser {
 
 static const llhttp_settings_t parser_settings;
 
-/* What a missing value or reason phrase points at. */
-static char empty_string[1];
-
 /*
  * A parser gives its buffers back when its connection goes idle (http_parser_trim), so
  * an idle keep-alive connection holds none; the next head on the same thread takes them
@@ -1036,9 +1033,9 @@ static int head_build(struct http_parser *p)
 	for (size_t i = 0; i < p->nspans; i++) {
 		p->harr[i].name = p->buf + p->spans[i].name;
 		p->harr[i].name_len = (unsigned)p->spans[i].name_len;
-		/* the empty string at the arena's end stands for a missing value */
+		/* a missing value is the empty string that ends the name in the arena */
 		if (p->spans[i].value == SIZE_MAX) {
-			p->harr[i].value = empty_string;
+			p->harr[i].value = p->harr[i].name + p->harr[i].name_len;
 			p->harr[i].value_len = 0;
 		} else {
 			p->harr[i].value = p->buf + p->spans[i].value;
@@ -1060,7 +1057,7 @@ static int head_build(struct http_parser *p)
 		h->host = p->host_off != SIZE_MAX ? p->buf + p->host_off : NULL;
 	} else {
 		h->status = ll->status_code;
-		h->reason = p->status != SIZE_MAX ? p->buf + p->status : empty_string;
+		h->reason = p->status != SIZE_MAX ? p->buf + p->status : "";
 	}
 	return 0;
 }
