@@ -5,7 +5,9 @@
  * hypothetical connection narrated step by step).  Every decision comes from binding.c
  * (binding_resolve_cert, binding_route) and certstore.c (certstore_verdict); this module
  * only formats.  Output goes to a caller's FILE (open_memstream in the tests).  No
- * sockets; none of these may be called from the event loop (they block on stdio).
+ * sockets; none of these may be called from the event loop (they block on stdio).  The
+ * public surface of three files: views.c (show, list, the shared-binding note),
+ * viewscheck.c (check), viewsexplain.c (explain).
  */
 #ifndef SYSBIND_VIEWS_H
 #define SYSBIND_VIEWS_H

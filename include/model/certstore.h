@@ -2,7 +2,9 @@
  * certstore — loading certificates and keys (PEM, PKCS#12/PFX, SHA-1 thumbprint lookup,
  * Central Certificate Store directories), the facts reported about a certificate, and the
  * verdict a client would reach on it (§1.3).  No sockets; safe to call from any
- * thread once loaded (loaded objects are never modified).
+ * thread once loaded (loaded objects are never modified).  The public surface of two
+ * files: certstore.c loads, certverdict.c judges (certstore_verdict,
+ * certstore_client_verdict, their names, certstore_ssl_errors).
  */
 #ifndef SYSBIND_CERTSTORE_H
 #define SYSBIND_CERTSTORE_H

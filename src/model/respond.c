@@ -486,7 +486,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 	json_key(b, "  ", "route_tier", d_tier(d), 0);
 	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
 	evbuffer_add_printf(b, "  \"cert_steps\": [");
-	for (size_t i = 0; i < d->ncert_steps && i < 8; i++) {
+	for (size_t i = 0; i < d->ncert_steps && i < CERT_TRACE_MAX; i++) {
 		if (i > 0)
 			evbuffer_add(b, ", ", 2);
 		json_str(b, d->cert_steps[i]);
@@ -888,12 +888,9 @@ static void diag_hsts(struct evbuffer *b, const struct respond_diag *d)
 		    "any other.</p>\n");
 }
 
-static void diag_html(struct evbuffer *b, const struct respond_diag *d)
+/* The page's head: its title and the one style sheet (no external assets), then the h1. */
+static void diag_head(struct evbuffer *b, const struct respond_diag *d)
 {
-	int ok = verdict_ok(d);
-	int step = 1;
-	int mismatch = d->verdict == VERDICT_NAME_MISMATCH;
-
 	evbuffer_add_printf(b,
 	    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>sysbind: ");
 	html_str(b, d->site);
@@ -939,6 +936,11 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	    ".legend .sw{flex:none;font-family:sans-serif}\n"
 	    ".fix{padding:.5em 1em;border-left:4px solid #36c;background:#eef3fb}\n"
 	    "</style></head><body>\n<h1>sysbind diagnostic page</h1>\n");
+}
+
+/* The verdict at the top of the page, and how to fix it. */
+static void diag_banner(struct evbuffer *b, const struct respond_diag *d, int ok)
+{
 	evbuffer_add_printf(b, "<p class=\"verdict %s\">Verdict: <b>", ok ? "ok" : "bad");
 	html_str(b, d_verdict(d));
 	evbuffer_add_printf(b, "</b>");
@@ -952,85 +954,88 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		html_str(b, d->fix);
 		evbuffer_add_printf(b, "</p>\n");
 	}
-	diag_svg(b, d);
-	evbuffer_add_printf(b, "<ol class=\"tl\">\n");
+}
 
-	/* 1. accept */
-	evbuffer_add_printf(b, "<li><h2>%d. TCP connection accepted</h2>"
-	    "<p>Client <code>", step++);
-	html_str(b, d->client);
-	evbuffer_add_printf(b, "</code> connected to <code>");
-	html_str(b, d->local);
-	evbuffer_add_printf(b, "</code>.</p><p class=\"when\">Known now: only the local IP:port. "
-	    "Nothing says which host name the client wants.</p></li>\n");
-
-	if (d->tls) {
-		/* 2. ClientHello */
-		evbuffer_add_printf(b, "<li><h2>%d. TLS ClientHello</h2><p>", step++);
-		if (d->sni != NULL) {
-			evbuffer_add_printf(b, "The client sent SNI <code>");
-			html_str(b, d->sni);
-			evbuffer_add_printf(b, "</code>: ");
-			if (d->sni_used)
-				evbuffer_add_printf(b, "<b>used</b> to choose the certificate.");
-			else if (d->mode == CONF_MODE_IIS7)
-				evbuffer_add_printf(b, "<b>ignored</b> &mdash; in mode iis7 HTTP.SYS "
-				    "chooses the certificate by IP:port only.");
-			else
-				evbuffer_add_printf(b, "<b>not used</b> &mdash; no hostnameport or "
-				    "ccs entry decided.");
-		} else {
-			evbuffer_add_printf(b, "The client sent <b>no SNI</b>: only the IP:port can "
-			    "choose the certificate.");
-		}
-		evbuffer_add_printf(b, " Mode: <code>");
-		html_str(b, d_mode(d));
-		evbuffer_add_printf(b, "</code>.</p></li>\n");
-
-		/* 3. certificate */
-		evbuffer_add_printf(b, "<li><h2>%d. Certificate chosen</h2>", step++);
-		if (d->ncert_steps > 0) {
-			evbuffer_add_printf(b, "<ol>");
-			for (size_t i = 0; i < d->ncert_steps && i < 8; i++) {
-				evbuffer_add_printf(b, "<li>");
-				html_str(b, d->cert_steps[i]);
-				evbuffer_add_printf(b, "</li>");
-			}
-			evbuffer_add_printf(b, "</ol>");
-		}
-		evbuffer_add_printf(b, "<p>Chosen by <code>");
-		html_str(b, d->selected_by);
-		evbuffer_add_printf(b, "</code>: subject <code>");
-		html_str(b, d->cert_subject);
-		evbuffer_add_printf(b, "</code>, names ");
-		if (d->cert_nsans == 0 || d->cert_sans == NULL)
-			evbuffer_add_printf(b, "(none)");
-		for (size_t i = 0; i < d->cert_nsans && d->cert_sans != NULL; i++) {
-			evbuffer_add_printf(b, "%s<code>", i > 0 ? ", " : "");
-			html_str(b, d->cert_sans[i]);
-			evbuffer_add_printf(b, "</code>");
-		}
-		evbuffer_add_printf(b, ", thumbprint <code>");
-		html_str(b, d->cert_thumbprint);
-		evbuffer_add_printf(b, "</code>, valid until <code>");
-		html_str(b, d->cert_not_after);
-		evbuffer_add_printf(b, "</code>.</p><p class=\"when\">The certificate is chosen "
-		    "before any HTTP byte can be read.</p></li>\n");
-
-		/* 4. handshake */
-		evbuffer_add_printf(b, "<li><h2>%d. Handshake complete</h2><p><code>", step++);
-		html_str(b, d->tls_version);
-		evbuffer_add_printf(b, "</code> <code>");
-		html_str(b, d->tls_cipher);
-		evbuffer_add_printf(b, "</code>%s%s%s. Only now can the request be decrypted.</p></li>\n",
-		    d->http_version != NULL ? ", then <code>" : "",
-		    d->http_version != NULL ? d->http_version : "",
-		    d->http_version != NULL ? "</code>" : "");
+/* The ClientHello: the SNI the client sent, and whether it chose the certificate. */
+static void diag_hello_step(struct evbuffer *b, const struct respond_diag *d, int *step)
+{
+	evbuffer_add_printf(b, "<li><h2>%d. TLS ClientHello</h2><p>", (*step)++);
+	if (d->sni != NULL) {
+		evbuffer_add_printf(b, "The client sent SNI <code>");
+		html_str(b, d->sni);
+		evbuffer_add_printf(b, "</code>: ");
+		if (d->sni_used)
+			evbuffer_add_printf(b, "<b>used</b> to choose the certificate.");
+		else if (d->mode == CONF_MODE_IIS7)
+			evbuffer_add_printf(b, "<b>ignored</b> &mdash; in mode iis7 HTTP.SYS "
+			    "chooses the certificate by IP:port only.");
+		else
+			evbuffer_add_printf(b, "<b>not used</b> &mdash; no hostnameport or "
+			    "ccs entry decided.");
+	} else {
+		evbuffer_add_printf(b, "The client sent <b>no SNI</b>: only the IP:port can "
+		    "choose the certificate.");
 	}
+	evbuffer_add_printf(b, " Mode: <code>");
+	html_str(b, d_mode(d));
+	evbuffer_add_printf(b, "</code>.</p></li>\n");
+}
 
+/* The certificate card: the §1.1 steps considered, then the certificate chosen, its
+ * subject, names, thumbprint and end. */
+static void diag_cert_card(struct evbuffer *b, const struct respond_diag *d, int *step)
+{
+	evbuffer_add_printf(b, "<li><h2>%d. Certificate chosen</h2>", (*step)++);
+	if (d->ncert_steps > 0) {
+		evbuffer_add_printf(b, "<ol>");
+		for (size_t i = 0; i < d->ncert_steps && i < CERT_TRACE_MAX; i++) {
+			evbuffer_add_printf(b, "<li>");
+			html_str(b, d->cert_steps[i]);
+			evbuffer_add_printf(b, "</li>");
+		}
+		evbuffer_add_printf(b, "</ol>");
+	}
+	evbuffer_add_printf(b, "<p>Chosen by <code>");
+	html_str(b, d->selected_by);
+	evbuffer_add_printf(b, "</code>: subject <code>");
+	html_str(b, d->cert_subject);
+	evbuffer_add_printf(b, "</code>, names ");
+	if (d->cert_nsans == 0 || d->cert_sans == NULL)
+		evbuffer_add_printf(b, "(none)");
+	for (size_t i = 0; i < d->cert_nsans && d->cert_sans != NULL; i++) {
+		evbuffer_add_printf(b, "%s<code>", i > 0 ? ", " : "");
+		html_str(b, d->cert_sans[i]);
+		evbuffer_add_printf(b, "</code>");
+	}
+	evbuffer_add_printf(b, ", thumbprint <code>");
+	html_str(b, d->cert_thumbprint);
+	evbuffer_add_printf(b, "</code>, valid until <code>");
+	html_str(b, d->cert_not_after);
+	evbuffer_add_printf(b, "</code>.</p><p class=\"when\">The certificate is chosen "
+	    "before any HTTP byte can be read.</p></li>\n");
+}
+
+/* The handshake: the TLS version and cipher, and the HTTP version that followed. */
+static void diag_handshake_step(struct evbuffer *b, const struct respond_diag *d, int *step)
+{
+	evbuffer_add_printf(b, "<li><h2>%d. Handshake complete</h2><p><code>", (*step)++);
+	html_str(b, d->tls_version);
+	evbuffer_add_printf(b, "</code> <code>");
+	html_str(b, d->tls_cipher);
+	evbuffer_add_printf(b, "</code>%s%s%s. Only now can the request be decrypted.</p></li>\n",
+	    d->http_version != NULL ? ", then <code>" : "",
+	    d->http_version != NULL ? d->http_version : "",
+	    d->http_version != NULL ? "</code>" : "");
+}
+
+/* The request's Host (marked when the certificate does not name it) and the site it
+ * was routed to. */
+static void diag_request_steps(struct evbuffer *b, const struct respond_diag *d, int mismatch,
+    int *step)
+{
 	/* the request's Host */
 	evbuffer_add_printf(b, "<li%s><h2>%d. %s request</h2><p>Host: <code>",
-	    mismatch ? " class=\"bad\"" : "", step++, d->tls ? "Decrypted" : "Plain-text");
+	    mismatch ? " class=\"bad\"" : "", (*step)++, d->tls ? "Decrypted" : "Plain-text");
 	html_str(b, d->host);
 	evbuffer_add_printf(b, "</code>");
 	if (mismatch)
@@ -1048,55 +1053,81 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 	evbuffer_add_printf(b, "</p></li>\n");
 
 	/* routing */
-	evbuffer_add_printf(b, "<li><h2>%d. Site</h2><p>Binding <code>", step++);
+	evbuffer_add_printf(b, "<li><h2>%d. Site</h2><p>Binding <code>", (*step)++);
 	html_str(b, d->binding);
 	evbuffer_add_printf(b, "</code> (");
 	html_str(b, d_tier(d));
 	evbuffer_add_printf(b, ") &rarr; site <b>");
 	html_str(b, d->site);
 	evbuffer_add_printf(b, "</b> (id %ld).</p></li>\n", d->site_id);
+}
 
-	/* the client certificate: a second round inside the connection */
-	if (d->cc_flags != NULL) {
-		evbuffer_add_printf(b, "<li id=\"clientcert\"><h2>%d. %s</h2><p>", step++,
-		    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: a client certificate "
-		    "asked for inside the connection" : "Client certificate");
-		html_str(b, d->cc_where);
-		evbuffer_add_printf(b, " has <code>sslFlags=\"");
-		html_str(b, d->cc_flags);
-		evbuffer_add_printf(b, "\"</code>. ");
-		if (d->cc_round == DIAG_CC_RENEGOTIATION)
-			evbuffer_add_printf(b, "That the path wants a client certificate is known "
-			    "only now that the request is decrypted; the handshake was over and had "
-			    "not asked (<code>clientcertnegotiation</code> disabled), so a second "
-			    "handshake inside the connection (a TLS renegotiation) asked for it. ");
-		else if (d->cc_round == DIAG_CC_HANDSHAKE)
-			evbuffer_add_printf(b, "The first handshake already asked for one "
-			    "(<code>clientcertnegotiation = enable</code>): no second round needed. ");
-		if (d->cc_subject != NULL) {
-			evbuffer_add_printf(b, "The client sent <code>");
-			html_str(b, d->cc_subject);
-			evbuffer_add_printf(b, "</code> (");
-			html_str(b, d->cc_verdict);
-			evbuffer_add_printf(b, ").");
-		} else {
-			evbuffer_add_printf(b, "The client sent none.");
-		}
-		if (d->cc_why != NULL) {
-			evbuffer_add_printf(b, "</p><p class=\"when\">");
-			html_str(b, d->cc_why);
-		}
-		if (d->cc_fix != NULL) {
-			evbuffer_add_printf(b, "</p><p class=\"fix\" id=\"cc-fix\"><b>For TLS 1.3 and "
-			    "HTTP/2 clients</b>, which cannot be asked by a renegotiation: ");
-			html_str(b, d->cc_fix);
-		}
-		evbuffer_add_printf(b, "</p></li>\n");
+/* The client certificate: a second round inside the connection. */
+static void diag_clientcert_step(struct evbuffer *b, const struct respond_diag *d, int *step)
+{
+	evbuffer_add_printf(b, "<li id=\"clientcert\"><h2>%d. %s</h2><p>", (*step)++,
+	    d->cc_round == DIAG_CC_RENEGOTIATION ? "Second round: a client certificate "
+	    "asked for inside the connection" : "Client certificate");
+	html_str(b, d->cc_where);
+	evbuffer_add_printf(b, " has <code>sslFlags=\"");
+	html_str(b, d->cc_flags);
+	evbuffer_add_printf(b, "\"</code>. ");
+	if (d->cc_round == DIAG_CC_RENEGOTIATION)
+		evbuffer_add_printf(b, "That the path wants a client certificate is known "
+		    "only now that the request is decrypted; the handshake was over and had "
+		    "not asked (<code>clientcertnegotiation</code> disabled), so a second "
+		    "handshake inside the connection (a TLS renegotiation) asked for it. ");
+	else if (d->cc_round == DIAG_CC_HANDSHAKE)
+		evbuffer_add_printf(b, "The first handshake already asked for one "
+		    "(<code>clientcertnegotiation = enable</code>): no second round needed. ");
+	if (d->cc_subject != NULL) {
+		evbuffer_add_printf(b, "The client sent <code>");
+		html_str(b, d->cc_subject);
+		evbuffer_add_printf(b, "</code> (");
+		html_str(b, d->cc_verdict);
+		evbuffer_add_printf(b, ").");
+	} else {
+		evbuffer_add_printf(b, "The client sent none.");
 	}
+	if (d->cc_why != NULL) {
+		evbuffer_add_printf(b, "</p><p class=\"when\">");
+		html_str(b, d->cc_why);
+	}
+	if (d->cc_fix != NULL) {
+		evbuffer_add_printf(b, "</p><p class=\"fix\" id=\"cc-fix\"><b>For TLS 1.3 and "
+		    "HTTP/2 clients</b>, which cannot be asked by a renegotiation: ");
+		html_str(b, d->cc_fix);
+	}
+	evbuffer_add_printf(b, "</p></li>\n");
+}
+
+/* The steps table: the connection's course in words, one item per step, numbered. */
+static void diag_steps(struct evbuffer *b, const struct respond_diag *d, int ok, int mismatch)
+{
+	int step = 1;
+
+	evbuffer_add_printf(b, "<ol class=\"tl\">\n");
+	/* 1. accept */
+	evbuffer_add_printf(b, "<li><h2>%d. TCP connection accepted</h2>"
+	    "<p>Client <code>", step++);
+	html_str(b, d->client);
+	evbuffer_add_printf(b, "</code> connected to <code>");
+	html_str(b, d->local);
+	evbuffer_add_printf(b, "</code>.</p><p class=\"when\">Known now: only the local IP:port. "
+	    "Nothing says which host name the client wants.</p></li>\n");
+
+	if (d->tls) {
+		diag_hello_step(b, d, &step);
+		diag_cert_card(b, d, &step);
+		diag_handshake_step(b, d, &step);
+	}
+	diag_request_steps(b, d, mismatch, &step);
+	if (d->cc_flags != NULL)
+		diag_clientcert_step(b, d, &step);
 
 	/* verdict */
 	evbuffer_add_printf(b, "<li class=\"%s\"><h2>%d. Verdict</h2><p><b>", ok ? "ok" : "bad",
-	    step++);
+	    step);
 	html_str(b, d_verdict(d));
 	evbuffer_add_printf(b, "</b>");
 	if (d->verdict_why != NULL) {
@@ -1104,6 +1135,17 @@ static void diag_html(struct evbuffer *b, const struct respond_diag *d)
 		html_str(b, d->verdict_why);
 	}
 	evbuffer_add_printf(b, "</p></li>\n</ol>\n");
+}
+
+static void diag_html(struct evbuffer *b, const struct respond_diag *d)
+{
+	int ok = verdict_ok(d);
+	int mismatch = d->verdict == VERDICT_NAME_MISMATCH;
+
+	diag_head(b, d);
+	diag_banner(b, d, ok);
+	diag_svg(b, d);
+	diag_steps(b, d, ok, mismatch);
 	diag_hsts(b, d);
 	evbuffer_add_printf(b, "</body></html>\n");
 }

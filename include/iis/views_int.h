@@ -1,0 +1,43 @@
+/*
+ * views_int — what the offline views' three files share and nobody else uses: the
+ * helpers views.c defines for check (viewscheck.c) and explain (viewsexplain.c).  The
+ * public surface stays views.h.
+ */
+#ifndef SYSBIND_VIEWS_INT_H
+#define SYSBIND_VIEWS_INT_H
+
+#include <stdio.h>
+
+#include "model/binding.h"
+#include "model/certstore.h"
+#include "model/conf.h"
+
+/* s as a JSON string, quotes included, through respond.c's one escaper. */
+void views_json_string(FILE *out, const char *s);
+
+/* The name a person knows a certificate by: its CN, else its first SAN, else its subject. */
+const char *views_cert_name(const struct cert *c);
+
+/* One sentence on how the configuration's mode chooses a certificate. */
+const char *views_mode_story(const struct conf *cfg);
+
+/* "[site NAME]", the name quoted when the file must quote it. */
+void views_site_label(const struct conf_site *s, char *buf, size_t len);
+
+/* "TLS 1.3", "TLS 1.2", "TLS 1.1" or "TLS 1.0" for OpenSSL's version number v. */
+const char *views_tls_version_name(int v);
+
+/* The highest version an entry's CONF_TLS* set allows, as OpenSSL numbers it; 0 when none. */
+int views_tls_highest(unsigned versions);
+
+/* The thumbprint an entry names, as netsh shows it (lowercase, no spaces). */
+void views_entry_thumbprint(const struct conf_sslcert *e, char *buf, size_t len);
+
+/*
+ * The certificate a choice came to, as check and explain write it: {subject, sans,
+ * thumbprint, not_after, selected_by[, available: false]}; an entry that matched without
+ * its certificate at hand has a thumbprint only; no choice at all is null.
+ */
+void views_json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch);
+
+#endif

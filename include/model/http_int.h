@@ -1,0 +1,132 @@
+/*
+ * http_int — what the HTTP/1.1 parser's files share and nobody else sees: the parser
+ * object (struct http_parser, whose fields httpparse.c's callbacks fill and httpscan.c's
+ * scanners check), the scanners' entry points, the two parser helpers they call, and
+ * http.c's comma-list test.  The public surface stays http.h.
+ */
+#ifndef SYSBIND_HTTP_INT_H
+#define SYSBIND_HTTP_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <llhttp.h>
+
+#include "model/http.h"
+
+enum parser_state {
+	PS_RUN = 0,      /* feeding */
+	PS_PAUSED_HEAD,  /* paused after on_head */
+	PS_PAUSED_END,   /* paused after on_end, waiting for http_parser_resume */
+	PS_UPGRADE,      /* the connection is a tunnel now */
+	PS_ERROR,
+};
+
+/* Scanner states for one head line. */
+enum scan_state { SC_LINE_START = 0, SC_NAME, SC_REST, SC_CR };
+
+/* Scanner states of a chunked body (RFC 9112 §7.1). */
+enum chunk_state {
+	CK_SIZE0 = 0,   /* the first digit of a chunk size */
+	CK_SIZE,        /* more digits, ";", BWS or CR */
+	CK_BWS,         /* whitespace after the size: only ";" may follow */
+	CK_EXT,         /* chunk extensions, up to CR */
+	CK_SIZE_LF,     /* LF after the chunk line's CR */
+	CK_DATA,        /* chunk data */
+	CK_DATA_CR,     /* CR after the data */
+	CK_DATA_LF,     /* LF after the data */
+	CK_TRAILER0,    /* the start of a trailer line, or the final CR */
+	CK_TRAILER,     /* inside a trailer line */
+	CK_TRAILER_LF,  /* LF ending a trailer line */
+	CK_END_LF,      /* LF ending the message */
+};
+
+/* The head's strings are kept as offsets into the arena until the head is complete
+ * (the arena may move while it grows). */
+struct hdr_span {
+	size_t name, name_len;
+	size_t value, value_len;  /* value == SIZE_MAX: no value bytes seen yet */
+};
+
+enum tok { TOK_NONE = 0, TOK_URL, TOK_STATUS, TOK_FIELD, TOK_VALUE };
+
+struct http_parser {
+	llhttp_t ll;
+	enum http_kind kind;
+	struct http_limits lim;
+	const struct http_callbacks *cb;
+	void *arg;
+
+	enum parser_state state;
+	enum http_error err;
+	const char *detail;
+	int pause_after_head;
+	int finishing;          /* inside llhttp_finish: do not pause in on_message_complete */
+	int stopped;            /* a callback of our caller returned -1: not a parse error */
+	int is_interim;         /* current response is 1xx (not 101): parsing goes on after it */
+	char req_method[24];    /* response parser: the method of the request it answers */
+
+	/* raw head scanner */
+	int in_head;
+	int need_reset;         /* the previous message's strings die at the next byte */
+	size_t head_bytes;
+	size_t line_len;
+	unsigned line_no;
+	int line0_started;
+	enum scan_state sc;
+
+	/* chunked body scanner */
+	int in_chunked;
+	enum chunk_state ck;
+	uint64_t chunk_left;
+	size_t ck_line;         /* bytes of the current chunk or trailer line */
+	size_t ck_trailer;      /* bytes of the trailer section */
+
+	/* arena */
+	char *buf;
+	size_t len, cap, max;
+	enum tok cur;
+	size_t cur_start;
+	size_t url, url_len;
+	size_t status, status_len;
+	size_t host_off, path_off;  /* SIZE_MAX when not computed */
+	struct hdr_span *spans;
+	size_t nspans, spans_cap;
+	int head_done;              /* header callbacks after the head are trailer fields */
+
+	/* the trailer section: the field being read (name, then value, in tline; bounded by
+	 * the chunked scanner's max_field_length per line), then the fields kept */
+	char *tline;
+	size_t tlen, tcap, tname;
+	enum { TF_NONE = 0, TF_NAME, TF_VALUE } tf;
+	struct http_fields trailers;
+
+	struct http_header *harr;   /* the head's fields, kept across messages */
+	size_t harr_cap;
+	struct http_head head;
+};
+
+/* httpparse.c: record the first error (a response parser's is always
+ * HTTP_ERR_BAD_RESPONSE); later ones are ignored. */
+void http_parser_fail(struct http_parser *p, enum http_error e, const char *detail);
+
+/* httpparse.c: forget the previous message's head, its strings and its trailers. */
+void http_message_reset(struct http_parser *p);
+
+/*
+ * httpscan.c: scan head bytes before llhttp sees them.  Returns how many bytes are clean:
+ * all of data, or up to and including the LF ending the head (in_head becomes 0), or up to
+ * the offending byte (p->err set, the byte excluded).
+ */
+size_t http_scan_head(struct http_parser *p, const char *data, size_t len);
+
+/*
+ * httpscan.c: the strict scanner of a chunked body (RFC 9112 §7.1) in front of llhttp.
+ * Returns how many bytes are clean, as http_scan_head does.
+ */
+size_t http_scan_chunked(struct http_parser *p, const char *data, size_t len);
+
+/* http.c: does the comma-separated list value contain token (case-insensitive)? */
+int list_has_token(const char *v, const char *token);
+
+#endif

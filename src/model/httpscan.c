@@ -1,0 +1,302 @@
+/*
+ * httpscan — the byte scanners in front of llhttp (httpparse.c feeds them first): the raw
+ * head scanner, which holds a head to HTTP.SYS's limits as its bytes arrive and refuses
+ * what RFC 9112 forbids and llhttp 8.1 lets through (bare LF, bare CR, obs-fold,
+ * whitespace before a colon, empty field names, a line without a colon), and the chunked
+ * body scanner (chunk-size lines, extensions, data framing, trailer lines and their
+ * limits).  They read and advance the parser's scanner state and record an error with
+ * http_parser_fail; they store nothing (the strings are httpparse.c's).  The limits and
+ * the refusals are the decisions httpparse.c's header lists.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "model/http_int.h"
+
+/* ---------- raw head scanner ---------- */
+
+/*
+ * The common case, a whole line in the buffer at the start of a line: its CR, LF, colon
+ * and name found with memchr instead of byte by byte.  Returns the bytes it took (the line
+ * and its CRLF), or 0 to let the byte-at-a-time scanner decide (a line not complete here,
+ * the empty line, or anything it would refuse: that one finds the exact byte).
+ */
+static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len)
+{
+	const char *cr, *colon;
+	size_t ll;
+
+	if (p->sc != SC_LINE_START || p->line_len != 0 || p->need_reset)
+		return 0;
+	if ((cr = memchr(data, '\r', len)) == NULL || (size_t)(cr - data) + 1 >= len ||
+	    cr[1] != '\n')
+		return 0;
+	ll = (size_t)(cr - data);
+	if (ll == 0 || memchr(data, '\n', ll) != NULL ||
+	    p->head_bytes + ll + 2 > p->lim.max_request_bytes)
+		return 0;
+	if (p->line_no > 0) {
+		if (ll > p->lim.max_field_length || data[0] == ' ' || data[0] == '\t' ||
+		    data[0] == ':' || (colon = memchr(data, ':', ll)) == NULL)
+			return 0;
+		for (const char *n = data; n < colon; n++)
+			if (*n == ' ' || *n == '\t')
+				return 0;
+	}
+	p->line0_started = 1;
+	p->line_no++;
+	p->head_bytes += ll + 2;
+	return ll + 2;
+}
+
+/*
+ * Scan head bytes before llhttp sees them.  Returns how many bytes are clean: all of
+ * data, or up to and including the LF ending the head (in_head becomes 0), or up to the
+ * offending byte (p->err set, the byte excluded).
+ */
+size_t http_scan_head(struct http_parser *p, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c;
+		size_t fast;
+
+		if (p->need_reset) {
+			http_message_reset(p);
+			p->need_reset = 0;
+		}
+		if ((fast = scan_line_fast(p, data + i, len - i)) > 0) {
+			i += fast - 1;
+			continue;
+		}
+		c = (unsigned char)data[i];
+		if (++p->head_bytes > p->lim.max_request_bytes) {
+			http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "request line and headers too long");
+			return i;
+		}
+		if (p->sc == SC_CR) {
+			if (c != '\n') {
+				http_parser_fail(p, HTTP_ERR_INVALID_CRLF, "bare CR in head");
+				return i;
+			}
+			if (p->line_len == 0 && !p->line0_started) {
+				/* empty line before the start line (RFC 9112 §2.2) */
+				p->sc = SC_LINE_START;
+				continue;
+			}
+			if (p->line_len == 0) {
+				p->in_head = 0;
+				return i + 1;
+			}
+			p->line_no++;
+			p->line_len = 0;
+			p->sc = SC_LINE_START;
+			continue;
+		}
+		if (c == '\n') {
+			http_parser_fail(p, HTTP_ERR_INVALID_CRLF, "bare LF in head");
+			return i;
+		}
+		if (c == '\r') {
+			if (p->sc == SC_NAME) {
+				http_parser_fail(p, HTTP_ERR_HEADER, "header line without colon");
+				return i;
+			}
+			p->sc = SC_CR;
+			continue;
+		}
+		p->line_len++;
+		if (p->line_no == 0) {
+			p->line0_started = 1;
+			p->sc = SC_REST;
+			continue;
+		}
+		if (p->line_len > p->lim.max_field_length) {
+			http_parser_fail(p, HTTP_ERR_FIELD_LENGTH, "header line too long");
+			return i;
+		}
+		switch (p->sc) {
+		case SC_LINE_START:
+			if (c == ' ' || c == '\t') {
+				http_parser_fail(p, HTTP_ERR_HEADER, "obs-fold in header");
+				return i;
+			}
+			if (c == ':') {
+				http_parser_fail(p, HTTP_ERR_HEADER, "empty header name");
+				return i;
+			}
+			p->sc = SC_NAME;
+			break;
+		case SC_NAME:
+			if (c == ':')
+				p->sc = SC_REST;
+			else if (c == ' ' || c == '\t') {
+				http_parser_fail(p, HTTP_ERR_HEADER, "whitespace between header name and colon");
+				return i;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return len;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Scan the bytes of a chunked body before llhttp sees them.  Returns how many are clean:
+ * all of data, or up to and including the LF that ends the message (in_chunked becomes 0),
+ * or up to the offending byte (p->err set, the byte excluded).  Chunk data is skipped
+ * whole, so the cost is in the framing bytes only.
+ */
+size_t http_scan_chunked(struct http_parser *p, const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)data[i];
+		int h;
+
+		switch (p->ck) {
+		case CK_DATA: {
+			size_t k = len - i;
+
+			if ((uint64_t)k > p->chunk_left)
+				k = (size_t)p->chunk_left;
+			p->chunk_left -= k;
+			i += k - 1;
+			if (p->chunk_left == 0)
+				p->ck = CK_DATA_CR;
+			continue;
+		}
+		case CK_DATA_CR:
+			if (c != '\r')
+				goto bad_crlf;
+			p->ck = CK_DATA_LF;
+			continue;
+		case CK_DATA_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->ck = CK_SIZE0;
+			p->ck_line = 0;
+			continue;
+		case CK_TRAILER0:
+			if (c == '\r') {
+				p->ck = CK_END_LF;
+				continue;
+			}
+			if (c == '\n' || c == ' ' || c == '\t') {
+				http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "malformed trailer line");
+				return i;
+			}
+			p->ck = CK_TRAILER;
+			p->ck_line = 0;
+			__attribute__((fallthrough));   /* count the byte */
+		case CK_TRAILER:
+			if (c == '\r') {
+				p->ck = CK_TRAILER_LF;
+				continue;
+			}
+			if (c == '\n' || c == '\0')
+				goto bad_crlf;
+			if (++p->ck_line > p->lim.max_field_length) {
+				http_parser_fail(p, HTTP_ERR_FIELD_LENGTH, "trailer line too long");
+				return i;
+			}
+			if (++p->ck_trailer > p->lim.max_request_bytes) {
+				http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "trailer section too long");
+				return i;
+			}
+			continue;
+		case CK_TRAILER_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->ck = CK_TRAILER0;
+			continue;
+		case CK_END_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			p->in_chunked = 0;
+			return i + 1;
+		default:
+			break;
+		}
+		/* the chunk-size line: size [BWS ; ext] CRLF */
+		if (p->ck != CK_SIZE_LF && c != '\r' && ++p->ck_line > p->lim.max_field_length) {
+			http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "chunk extension too long");
+			return i;
+		}
+		switch (p->ck) {
+		case CK_SIZE0:
+		case CK_SIZE:
+			if ((h = hexval(c)) >= 0) {
+				if (p->chunk_left > (UINT64_MAX >> 4)) {
+					http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "chunk size too large");
+					return i;
+				}
+				p->chunk_left = (p->ck == CK_SIZE0 ? 0 : p->chunk_left << 4) | (uint64_t)h;
+				p->ck = CK_SIZE;
+				continue;
+			}
+			if (p->ck == CK_SIZE0) {
+				http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			if (c == ';')
+				p->ck = CK_EXT;
+			else if (c == ' ' || c == '\t')
+				p->ck = CK_BWS;
+			else if (c == '\r')
+				p->ck = CK_SIZE_LF;
+			else {
+				http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			continue;
+		case CK_BWS:
+			if (c == ';')
+				p->ck = CK_EXT;
+			else if (c != ' ' && c != '\t') {
+				http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "invalid chunk size");
+				return i;
+			}
+			continue;
+		case CK_EXT:
+			if (c == '\r')
+				p->ck = CK_SIZE_LF;
+			else if (c == '\n')
+				goto bad_crlf;
+			else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+				http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "control character in a chunk extension");
+				return i;
+			}
+			continue;
+		case CK_SIZE_LF:
+			if (c != '\n')
+				goto bad_crlf;
+			if (p->chunk_left == 0) {
+				p->ck = CK_TRAILER0;
+				p->ck_trailer = 0;
+			} else {
+				p->ck = CK_DATA;
+			}
+			continue;
+		default:
+			continue;
+		}
+bad_crlf:
+		if (c == '\r' || c == '\n' || p->ck == CK_SIZE_LF || p->ck == CK_DATA_LF ||
+		    p->ck == CK_TRAILER_LF || p->ck == CK_END_LF)
+			http_parser_fail(p, HTTP_ERR_INVALID_CRLF, "bare CR or LF in chunked framing");
+		else
+			http_parser_fail(p, HTTP_ERR_BAD_REQUEST, "chunk data longer than its size");
+		return i;
+	}
+	return len;
+}
