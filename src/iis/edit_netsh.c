@@ -242,26 +242,286 @@ netsh_keep_propex(const char *text, const char *path, const struct sslcert_key *
 	return nkv;
 }
 
+/* netsh's verbs for sslcert: the word, and how its messages say it was done and doing. */
+static const struct netsh_verb {
+	const char *word;
+	unsigned    verb;
+	const char *did, *doing;
+} netsh_verbs[] = {
+	{ "add", NV_ADD, "added", "add" },
+	{ "delete", NV_DELETE, "deleted", "deletion" },
+	{ "show", NV_SHOW, NULL, NULL },
+	{ "update", NV_UPDATE, "updated", "update" },
+};
+#define NETSH_NVERBS (sizeof(netsh_verbs) / sizeof(netsh_verbs[0]))
+
+/* One netsh command as its words are read: the parameter table it takes (sslcert's or
+ * sslpropertyex's), each parameter's value, the entry's key, and the conf keys and values
+ * the edit sets. */
+struct netsh_cmd {
+	char *const                  *words;
+	const struct netsh_verb      *verb;
+	int                           propex;
+	const struct edit_netsh_param *tab;
+	size_t                        ntab;
+	size_t                        keyp;      /* the key's parameter; ntab: none given */
+	const char                   *val[NETSH_NPARAMS];
+	char                          lower[NETSH_NPARAMS][16];
+	char                          key[BINDING_HOST_MAX + 16];  /* as a [sslcert KEY] name */
+	struct sslcert_key            k;
+	unsigned                      kind;      /* NK_*: the key's kind */
+	const char                   *kv[2 * NETSH_NPARAMS + 8];
+	size_t                        nkv;
+	char                          keep[3][32];
+};
+
+/* Read the parameters (words 3 on) by the table: known, of this verb, once, their values
+ * of their type.  Returns 0, or -1 with *rc the exit status (the reason on errout). */
+static int
+netsh_words(struct netsh_cmd *c, int nwords, FILE *out, FILE *errout, int *rc)
+{
+	char *const *words = c->words;
+	const struct edit_netsh_param *tab = c->tab;
+	size_t i, n;
+	int w;
+
+	for (w = 3; w < nwords; w++) {
+		const char *eq = strchr(words[w], '=');
+
+		n = eq != NULL ? (size_t)(eq - words[w]) : 0;
+		for (i = 0; eq != NULL && i < c->ntab; i++)
+			if (strlen(tab[i].name) == n && strncasecmp(words[w], tab[i].name, n) == 0)
+				break;
+		if (eq == NULL || i == c->ntab) {
+			fprintf(errout, "sysbind: netsh http %s %s: unknown parameter \"%s\"\n",
+			    words[1], words[2], words[w]);
+			*rc = netsh_syntax(out);
+			return -1;
+		}
+		if (!(tab[i].flags & c->verb->verb)) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s= is not a parameter of %s\n",
+			    words[1], words[2], tab[i].name, words[1]);
+			*rc = netsh_syntax(out);
+			return -1;
+		}
+		if (c->val[i] != NULL || (tab[i].type <= EDIT_NETSH_SCOPEDCCS && c->keyp != c->ntab)) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s given twice\n", words[1],
+			    words[2], tab[i].type <= EDIT_NETSH_SCOPEDCCS ? "the entry's key" :
+			    tab[i].name);
+			*rc = netsh_syntax(out);
+			return -1;
+		}
+		c->val[i] = eq + 1;
+		if (tab[i].type <= EDIT_NETSH_SCOPEDCCS)
+			c->keyp = i;
+		if (!netsh_value_valid(tab[i].type, c->val[i])) {
+			fprintf(errout, "sysbind: netsh http %s %s: %s=%s: %s\n", words[1], words[2],
+			    tab[i].name, c->val[i], tab[i].type == EDIT_NETSH_ENABLE ?
+			    "enable or disable" : tab[i].type == EDIT_NETSH_UINT ?
+			    "a number from 0 to 4294967295" : tab[i].type == EDIT_NETSH_GUID ?
+			    "a GUID in braces" : tab[i].type == EDIT_NETSH_HASH ?
+			    "a SHA-1 thumbprint of 40 hex digits" : "a value");
+			*rc = netsh_incorrect(out);
+			return -1;
+		}
+		if (tab[i].type == EDIT_NETSH_ENABLE) {
+			/* netsh takes Enable as well; the configuration spells it enable */
+			snprintf(c->lower[i], sizeof(c->lower[i]), "%s", c->val[i]);
+			for (n = 0; c->lower[i][n] != '\0'; n++)
+				c->lower[i][n] = (char)tolower((unsigned char)c->lower[i][n]);
+			c->val[i] = c->lower[i];
+		}
+	}
+	return 0;
+}
+
+/* update sslpropertyex: propertyid=0 with receivewindow; 1 with maxsettingsperframe or
+ * -perminute; their conf keys into c->kv.  Returns 0, or -1 with *rc. */
+static int
+netsh_propex_kv(struct netsh_cmd *c, FILE *out, FILE *errout, int *rc)
+{
+	const char *id = c->val[3];
+	size_t i;
+
+	if (id == NULL || (strcmp(id, "0") != 0 && strcmp(id, "1") != 0)) {
+		fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=0 "
+		    "(receivewindow=) or propertyid=1 (maxsettingsperframe=, "
+		    "maxsettingsperminute=)\n");
+		*rc = id == NULL ? netsh_syntax(out) : netsh_incorrect(out);
+		return -1;
+	}
+	for (i = 4; i < c->ntab; i++) {
+		const struct conf_key *ck = conf_key_find(CONF_SECTION_SSLCERT, c->tab[i].conf_key);
+
+		if (c->val[i] == NULL)
+			continue;
+		if (ck == NULL || (int)ck->extprop != atoi(id) + 1) {
+			fprintf(errout, "sysbind: netsh http update sslpropertyex: %s= belongs to "
+			    "propertyid=%u\n", c->tab[i].name, ck != NULL ? ck->extprop - 1 : 0);
+			*rc = netsh_incorrect(out);
+			return -1;
+		}
+		c->kv[c->nkv++] = c->tab[i].conf_key;
+		c->kv[c->nkv++] = c->val[i];
+	}
+	if (c->nkv == 0) {
+		fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=%s needs "
+		    "%s\n", id, strcmp(id, "0") == 0 ? "receivewindow=" :
+		    "maxsettingsperframe= or maxsettingsperminute=");
+		*rc = netsh_syntax(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* add|update sslcert: appid always, certhash for an ipport or hostnameport entry; each
+ * parameter of this entry kind, kept under its conf key or (not emulated) refused unless
+ * it has netsh's default.  Into c->kv; returns 0, or -1 with *rc. */
+static int
+netsh_sslcert_kv(struct netsh_cmd *c, FILE *out, FILE *errout, int *rc)
+{
+	const struct edit_netsh_param *tab = c->tab;
+	size_t i;
+
+	for (i = 0; i < c->ntab; i++)
+		if (strcmp(tab[i].name, "appid") == 0 && c->val[i] == NULL) {
+			*rc = netsh_syntax(out);
+			return -1;
+		}
+	for (i = 0; i < c->ntab; i++) {
+		const struct edit_netsh_param *q = &tab[i];
+
+		if (c->val[i] == NULL || i == c->keyp)
+			continue;
+		if (!(q->flags & c->kind)) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: %s= does not apply to a "
+			    "%s entry\n", c->words[1], q->name, tab[c->keyp].name);
+			*rc = netsh_incorrect(out);
+			return -1;
+		}
+		if (q->conf_key != NULL) {
+			c->kv[c->nkv++] = q->conf_key;
+			c->kv[c->nkv++] = c->val[i];
+		} else if (q->def == NULL || strcasecmp(c->val[i], q->def) != 0) {
+			fprintf(errout, "sysbind: netsh http %s sslcert: %s=%s is not emulated by "
+			    "sysbind%s%s%s: nothing was changed\n", c->words[1], q->name, c->val[i],
+			    q->shows != NULL ? " (netsh would show \"" : "",
+			    q->shows != NULL ? q->shows : "", q->shows != NULL ? "\")" : "");
+			*rc = 2;
+			return -1;
+		}
+	}
+	if (c->kind != NK_CCS) {
+		for (i = 0; i < c->ntab; i++)
+			if (strcmp(tab[i].name, "certhash") == 0 && c->val[i] == NULL) {
+				*rc = netsh_syntax(out);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* netsh refuses a thumbprint the machine store does not hold (error 1312), or holds
+ * without its private key: checked in next, the edited text.  Returns 0, or -1 with *rc
+ * (netsh's message on out, the reason on errout). */
+static int
+netsh_certhash_held(const struct netsh_cmd *c, const char *path, const char *next, FILE *out,
+    FILE *errout, int *rc)
+{
+	char err[16384];
+	size_t i;
+
+	for (i = 0; i < c->nkv; i += 2) {
+		struct conf *cf;
+		const struct conf_sslcert *e;
+		struct cert *found;
+
+		if (strcmp(c->kv[i], "certhash") != 0)
+			continue;
+		cf = conf_parse(next, path, 0, err, sizeof(err));
+		e = cf != NULL ? conf_find_sslcert(cf, &c->k) : NULL;
+		if (e != NULL && cf->cert_store != NULL) {
+			found = certstore_find_thumbprint(cf->cert_store, c->kv[i + 1], e->pfx_password,
+			    0, err, sizeof(err));
+			if (found == NULL) {
+				*rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 1312\r\n"
+				    "A specified logon session does not exist. It may already have been "
+				    "terminated.", c->verb->doing);
+				fprintf(errout, "sysbind: %s\n", err);
+				conf_free(cf);
+				return -1;
+			}
+			certstore_cert_free(found);
+		}
+		conf_free(cf);
+	}
+	return 0;
+}
+
+/* The edit c asks for, applied to path's text and written; netsh's message on out.
+ * Returns the exit status. */
+static int
+netsh_apply(struct netsh_cmd *c, const char *path, FILE *out, FILE *errout)
+{
+	char err[16384], *text, *next;
+	enum edit_status st;
+	unsigned verb = c->verb->verb;
+	int rc;
+
+	if ((text = edit_slurp(path, errout)) == NULL)
+		return 2;
+	if (c->propex)
+		next = edit_sslcert_set(text, c->key, c->kv, c->nkv / 2, &st, err, sizeof(err));
+	else if (verb == NV_ADD)
+		next = edit_sslcert_add(text, c->key, c->kv, c->nkv / 2, &st, err, sizeof(err));
+	else if (verb == NV_UPDATE) {
+		c->nkv = netsh_keep_propex(text, path, &c->k, c->kv, c->nkv, c->keep, 3);
+		next = edit_sslcert_update(text, c->key, c->kv, c->nkv / 2, &st, err, sizeof(err));
+	} else
+		next = edit_sslcert_delete(text, c->key, &st, err, sizeof(err));
+	if (next == NULL) {
+		if (st == EDIT_DUPLICATE)
+			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 183\r\n"
+			    "Cannot create a file when that file already exists.", c->verb->word);
+		else if (st == EDIT_NOT_FOUND)
+			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 2\r\n"
+			    "The system cannot find the file specified.", c->verb->doing);
+		else
+			rc = netsh_incorrect(out);
+		fprintf(errout, "sysbind: %s\n", err);
+		free(text);
+		return rc;
+	}
+	if (netsh_certhash_held(c, path, next, out, errout, &rc) != 0) {
+		free(text);
+		free(next);
+		return rc;
+	}
+	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
+		edit_print_lines(errout, err);
+		rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 87\r\n"
+		    "The parameter is incorrect.", c->verb->doing);
+	} else {
+		/* sslpropertyex's own message is not documented: netsh's update one */
+		rc = netsh_msg(out, 0, "SSL Certificate successfully %s", c->verb->did);
+		if (!c->propex && (verb == NV_ADD || verb == NV_UPDATE))
+			edit_note_certificate(path, text, next, &c->k, errout);
+	}
+	free(text);
+	free(next);
+	return rc;
+}
+
 int
 edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
 {
-	static const struct { const char *word; unsigned verb; const char *did, *doing; } verbs[] = {
-		{ "add", NV_ADD, "added", "add" },
-		{ "delete", NV_DELETE, "deleted", "deletion" },
-		{ "show", NV_SHOW, NULL, NULL },
-		{ "update", NV_UPDATE, "updated", "update" },
-	};
-	const char *val[NETSH_NPARAMS], *kv[2 * NETSH_NPARAMS + 8];
-	char key[BINDING_HOST_MAX + 16] = "", err[16384], *text = NULL, *next = NULL;
-	char lower[NETSH_NPARAMS][16], keep[3][32];
-	const struct edit_netsh_param *tab = netsh_params;
-	size_t ntab = NETSH_NPARAMS, nkv = 0, v, i, keyp;
-	struct sslcert_key k;
-	enum edit_status st;
-	unsigned verb, kind;
-	int rc, w, propex;
+	struct netsh_cmd cmd, *c = &cmd;
+	char err[16384];
+	size_t v;
+	int rc = 0;
 
-	memset(val, 0, sizeof(val));
 	if (nwords < 3 || strcasecmp(words[0], "http") != 0 ||
 	    (strcasecmp(words[2], "sslcert") != 0 && strcasecmp(words[2], "sslpropertyex") != 0)) {
 		fprintf(errout, "sysbind: netsh: supported: http add|update|delete|show sslcert "
@@ -269,220 +529,54 @@ edit_netsh(const char *path, int nwords, char *const *words, FILE *out, FILE *er
 		    "sslpropertyex ... propertyid=0|1 ...\n");
 		return 2;
 	}
-	propex = strcasecmp(words[2], "sslpropertyex") == 0;
-	if (propex) {
-		tab = netsh_propex_params;
-		ntab = NETSH_NPROPEX;
-	}
-	keyp = ntab;
-	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
-		if (strcasecmp(words[1], verbs[v].word) == 0)
+	memset(c, 0, sizeof(*c));
+	c->words = words;
+	c->propex = strcasecmp(words[2], "sslpropertyex") == 0;
+	c->tab = c->propex ? netsh_propex_params : netsh_params;
+	c->ntab = c->propex ? NETSH_NPROPEX : NETSH_NPARAMS;
+	c->keyp = c->ntab;
+	for (v = 0; v < NETSH_NVERBS; v++)
+		if (strcasecmp(words[1], netsh_verbs[v].word) == 0)
 			break;
-	if (v == sizeof(verbs) / sizeof(verbs[0]) || (propex && verbs[v].verb != NV_UPDATE)) {
+	if (v == NETSH_NVERBS || (c->propex && netsh_verbs[v].verb != NV_UPDATE)) {
 		fprintf(errout, "sysbind: netsh http %s %s: not supported (%s)\n", words[1],
-		    words[2], propex ? "update" : "add, update, delete, show");
+		    words[2], c->propex ? "update" : "add, update, delete, show");
 		return 2;
 	}
-	verb = verbs[v].verb;
-	for (w = 3; w < nwords; w++) {
-		const char *eq = strchr(words[w], '=');
-		size_t n = eq != NULL ? (size_t)(eq - words[w]) : 0;
-
-		for (i = 0; eq != NULL && i < ntab; i++)
-			if (strlen(tab[i].name) == n && strncasecmp(words[w], tab[i].name, n) == 0)
-				break;
-		if (eq == NULL || i == ntab) {
-			fprintf(errout, "sysbind: netsh http %s %s: unknown parameter \"%s\"\n",
-			    words[1], words[2], words[w]);
-			return netsh_syntax(out);
-		}
-		if (!(tab[i].flags & verb)) {
-			fprintf(errout, "sysbind: netsh http %s %s: %s= is not a parameter of %s\n",
-			    words[1], words[2], tab[i].name, words[1]);
-			return netsh_syntax(out);
-		}
-		if (val[i] != NULL || (tab[i].type <= EDIT_NETSH_SCOPEDCCS && keyp != ntab)) {
-			fprintf(errout, "sysbind: netsh http %s %s: %s given twice\n", words[1],
-			    words[2], tab[i].type <= EDIT_NETSH_SCOPEDCCS ? "the entry's key" :
-			    tab[i].name);
-			return netsh_syntax(out);
-		}
-		val[i] = eq + 1;
-		if (tab[i].type <= EDIT_NETSH_SCOPEDCCS)
-			keyp = i;
-		if (!netsh_value_valid(tab[i].type, val[i])) {
-			fprintf(errout, "sysbind: netsh http %s %s: %s=%s: %s\n", words[1], words[2],
-			    tab[i].name, val[i], tab[i].type == EDIT_NETSH_ENABLE ?
-			    "enable or disable" : tab[i].type == EDIT_NETSH_UINT ?
-			    "a number from 0 to 4294967295" : tab[i].type == EDIT_NETSH_GUID ?
-			    "a GUID in braces" : tab[i].type == EDIT_NETSH_HASH ?
-			    "a SHA-1 thumbprint of 40 hex digits" : "a value");
-			return netsh_incorrect(out);
-		}
-		if (tab[i].type == EDIT_NETSH_ENABLE) {
-			/* netsh takes Enable as well; the configuration spells it enable */
-			snprintf(lower[i], sizeof(lower[i]), "%s", val[i]);
-			for (n = 0; lower[i][n] != '\0'; n++)
-				lower[i][n] = (char)tolower((unsigned char)lower[i][n]);
-			val[i] = lower[i];
-		}
-	}
+	c->verb = &netsh_verbs[v];
+	if (netsh_words(c, nwords, out, errout, &rc) != 0)
+		return rc;
 
 	/* the entry's key, as a [sslcert KEY] name */
-	if (keyp != ntab) {
-		if (tab[keyp].type == EDIT_NETSH_CCS)
-			snprintf(key, sizeof(key), "ccs:%s", val[keyp]);
-		else
-			snprintf(key, sizeof(key), "%s", val[keyp]);
-	}
-	if (verb == NV_SHOW) {
-		if (val[NETSH_NPARAMS - 1] != NULL) {   /* json= */
+	if (c->keyp != c->ntab)
+		snprintf(c->key, sizeof(c->key), "%s%s", c->tab[c->keyp].type == EDIT_NETSH_CCS ?
+		    "ccs:" : "", c->val[c->keyp]);
+	if (c->verb->verb == NV_SHOW) {
+		if (c->val[NETSH_NPARAMS - 1] != NULL) {   /* json= */
 			fprintf(errout, "sysbind: netsh http show sslcert: json= is not emulated: "
 			    "sysbind prints the text layout only\n");
 			return 2;
 		}
-		return netsh_show(path, keyp != ntab ? key : NULL,
-		    keyp != ntab && tab[keyp].type == EDIT_NETSH_SCOPEDCCS, out, errout);
+		return netsh_show(path, c->keyp != c->ntab ? c->key : NULL, c->keyp != c->ntab &&
+		    c->tab[c->keyp].type == EDIT_NETSH_SCOPEDCCS, out, errout);
 	}
-	if (keyp == ntab)
+	if (c->keyp == c->ntab)
 		return netsh_syntax(out);
-	kind = tab[keyp].flags & NK_ALL;
-	if (binding_sslkey_parse(key, &k, err, sizeof(err)) != 0 ||
-	    (k.kind == SSLCERT_IPPORT) != (kind == NK_IPPORT) ||
-	    (k.kind == SSLCERT_HOSTNAMEPORT) != (kind == NK_HOST)) {
+	c->kind = c->tab[c->keyp].flags & NK_ALL;
+	err[0] = '\0';
+	if (binding_sslkey_parse(c->key, &c->k, err, sizeof(err)) != 0 ||
+	    (c->k.kind == SSLCERT_IPPORT) != (c->kind == NK_IPPORT) ||
+	    (c->k.kind == SSLCERT_HOSTNAMEPORT) != (c->kind == NK_HOST)) {
 		if (err[0] == '\0' || strstr(err, "sslcert") == NULL)
-			snprintf(err, sizeof(err), "\"%s\" is not a %s key", val[keyp], tab[keyp].name);
+			snprintf(err, sizeof(err), "\"%s\" is not a %s key", c->val[c->keyp],
+			    c->tab[c->keyp].name);
 		fprintf(errout, "sysbind: %s\n", err);
 		return netsh_incorrect(out);
 	}
-	if (propex) {
-		/* propertyid=0 with receivewindow; 1 with maxsettingsperframe/-perminute */
-		const char *id = val[3];
-
-		if (id == NULL || (strcmp(id, "0") != 0 && strcmp(id, "1") != 0)) {
-			fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=0 "
-			    "(receivewindow=) or propertyid=1 (maxsettingsperframe=, "
-			    "maxsettingsperminute=)\n");
-			return id == NULL ? netsh_syntax(out) : netsh_incorrect(out);
-		}
-		for (i = 4; i < ntab; i++) {
-			const struct conf_key *ck = conf_key_find(CONF_SECTION_SSLCERT,
-			    tab[i].conf_key);
-
-			if (val[i] == NULL)
-				continue;
-			if (ck == NULL || (int)ck->extprop != atoi(id) + 1) {
-				fprintf(errout, "sysbind: netsh http update sslpropertyex: %s= belongs to "
-				    "propertyid=%u\n", tab[i].name, ck != NULL ? ck->extprop - 1 : 0);
-				return netsh_incorrect(out);
-			}
-			kv[nkv++] = tab[i].conf_key;
-			kv[nkv++] = val[i];
-		}
-		if (nkv == 0) {
-			fprintf(errout, "sysbind: netsh http update sslpropertyex: propertyid=%s needs "
-			    "%s\n", id, strcmp(id, "0") == 0 ? "receivewindow=" :
-			    "maxsettingsperframe= or maxsettingsperminute=");
-			return netsh_syntax(out);
-		}
-	}
-	if (!propex && (verb == NV_ADD || verb == NV_UPDATE)) {
-		/* appid always; certhash for an ipport or hostnameport entry */
-		for (i = 0; i < ntab; i++)
-			if (strcmp(tab[i].name, "appid") == 0 && val[i] == NULL)
-				return netsh_syntax(out);
-		for (i = 0; i < ntab; i++) {
-			const struct edit_netsh_param *q = &tab[i];
-
-			if (val[i] == NULL || i == keyp)
-				continue;
-			if (!(q->flags & kind)) {
-				fprintf(errout, "sysbind: netsh http %s sslcert: %s= does not apply to a "
-				    "%s entry\n", words[1], q->name, tab[keyp].name);
-				return netsh_incorrect(out);
-			}
-			if (q->conf_key != NULL) {
-				kv[nkv++] = q->conf_key;
-				kv[nkv++] = val[i];
-			} else if (q->def == NULL || strcasecmp(val[i], q->def) != 0) {
-				fprintf(errout, "sysbind: netsh http %s sslcert: %s=%s is not emulated by "
-				    "sysbind%s%s%s: nothing was changed\n", words[1], q->name, val[i],
-				    q->shows != NULL ? " (netsh would show \"" : "",
-				    q->shows != NULL ? q->shows : "", q->shows != NULL ? "\")" : "");
-				return 2;
-			}
-		}
-		if (kind != NK_CCS) {
-			for (i = 0; i < ntab; i++)
-				if (strcmp(tab[i].name, "certhash") == 0 && val[i] == NULL)
-					return netsh_syntax(out);
-		}
-	}
-	if ((text = edit_slurp(path, errout)) == NULL)
-		return 2;
-	if (propex)
-		next = edit_sslcert_set(text, key, kv, nkv / 2, &st, err, sizeof(err));
-	else if (verb == NV_ADD)
-		next = edit_sslcert_add(text, key, kv, nkv / 2, &st, err, sizeof(err));
-	else if (verb == NV_UPDATE) {
-		nkv = netsh_keep_propex(text, path, &k, kv, nkv, keep, 3);
-		next = edit_sslcert_update(text, key, kv, nkv / 2, &st, err, sizeof(err));
-	} else
-		next = edit_sslcert_delete(text, key, &st, err, sizeof(err));
-	if (next == NULL) {
-		if (st == EDIT_DUPLICATE)
-			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 183\r\n"
-			    "Cannot create a file when that file already exists.", verbs[v].word);
-		else if (st == EDIT_NOT_FOUND)
-			rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 2\r\n"
-			    "The system cannot find the file specified.", verbs[v].doing);
-		else
-			rc = netsh_incorrect(out);
-		fprintf(errout, "sysbind: %s\n", err);
-		free(text);
+	if (c->propex && netsh_propex_kv(c, out, errout, &rc) != 0)
 		return rc;
-	}
-	/* netsh refuses a thumbprint the machine store does not hold (error 1312), or holds
-	 * without its private key */
-	for (i = 0; i < nkv; i += 2) {
-		struct conf *c;
-		const struct conf_sslcert *e;
-		struct cert *found;
-
-		if (strcmp(kv[i], "certhash") != 0)
-			continue;
-		c = conf_parse(next, path, 0, err, sizeof(err));
-		e = c != NULL ? conf_find_sslcert(c, &k) : NULL;
-		if (e != NULL && c->cert_store != NULL) {
-			found = certstore_find_thumbprint(c->cert_store, kv[i + 1], e->pfx_password, 0,
-			    err, sizeof(err));
-			if (found == NULL) {
-				rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 1312\r\n"
-				    "A specified logon session does not exist. It may already have been "
-				    "terminated.", verbs[v].doing);
-				fprintf(errout, "sysbind: %s\n", err);
-				conf_free(c);
-				free(text);
-				free(next);
-				return rc;
-			}
-			certstore_cert_free(found);
-		}
-		conf_free(c);
-	}
-	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
-		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
-		    ": the result would be invalid:" : "");
-		edit_print_lines(errout, err);
-		rc = netsh_msg(out, 1, "SSL Certificate %s failed, Error: 87\r\n"
-		    "The parameter is incorrect.", verbs[v].doing);
-	} else {
-		/* sslpropertyex's own message is not documented: netsh's update one */
-		rc = netsh_msg(out, 0, "SSL Certificate successfully %s", verbs[v].did);
-		if (!propex && (verb == NV_ADD || verb == NV_UPDATE))
-			edit_note_certificate(path, text, next, &k, errout);
-	}
-	free(text);
-	free(next);
-	return rc;
+	if (!c->propex && (c->verb->verb == NV_ADD || c->verb->verb == NV_UPDATE) &&
+	    netsh_sslcert_kv(c, out, errout, &rc) != 0)
+		return rc;
+	return netsh_apply(c, path, out, errout);
 }
