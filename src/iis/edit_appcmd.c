@@ -563,37 +563,38 @@ done:
 	return rc;
 }
 
-int
-edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
-{
-	const char *site_attrs[APPCMD_SITE_ATTRS_MAX];
-	size_t nsite_attrs = 0;
-	const char *args[AA_COMMIT + 1];
-	char binding[600], err[16384], sslflags[256], *text = NULL, *next;
-	unsigned verb;
-	int i, rc;
-	size_t k;
-	enum edit_status st;
+/* appcmd's verb and object words (any case) and the AV_* each pair is. */
+static const struct {
+	const char *verb, *object;
+	unsigned    av;
+} appcmd_verbs[] = {
+	{ "list", "site", AV_LIST },
+	{ "list", "sites", AV_LIST },
+	{ "set", "site", AV_SET },
+	{ "list", "config", AV_LIST_CONFIG },
+	{ "set", "config", AV_SET_CONFIG },
+};
+#define APPCMD_NVERBS (sizeof(appcmd_verbs) / sizeof(appcmd_verbs[0]))
 
-	memset(args, 0, sizeof(args));
-	if (nwords >= 2 && strcasecmp(words[0], "list") == 0 &&
-	    (strcasecmp(words[1], "site") == 0 || strcasecmp(words[1], "sites") == 0)) {
-		verb = AV_LIST;
-	} else if (nwords >= 2 && strcasecmp(words[0], "set") == 0 &&
-	    strcasecmp(words[1], "site") == 0) {
-		verb = AV_SET;
-	} else if (nwords >= 2 && strcasecmp(words[1], "config") == 0 &&
-	    (strcasecmp(words[0], "list") == 0 || strcasecmp(words[0], "set") == 0)) {
-		verb = strcasecmp(words[0], "list") == 0 ? AV_LIST_CONFIG : AV_SET_CONFIG;
-	} else {
-		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
-		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
-		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
-		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
-		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\", "
-		    "set config -section:" APPCMD_SITES " \"/[name='SITE'].hsts.enabled:true\"\n");
-		return 2;
-	}
+/* One appcmd command's parameters as read: one of each kind, the site attributes apart. */
+struct appcmd_cmd {
+	const char *args[AA_COMMIT + 1];
+	const char *site_attrs[APPCMD_SITE_ATTRS_MAX];
+	size_t      nsite_attrs;
+	char        sslflags[256];
+};
+
+/* Read words 2 on by appcmd_params: each a parameter of verb (an identifier when it has
+ * no prefix), once (site attributes up to APPCMD_SITE_ATTRS_MAX).  Returns 0, or -1
+ * (the reason on errout: exit status 2). */
+static int
+appcmd_words(struct appcmd_cmd *c, unsigned verb, int nwords, char *const *words,
+    FILE *errout)
+{
+	const char **args = c->args;
+	size_t k;
+	int i;
+
 	for (i = 2; i < nwords; i++) {
 		const char *w = words[i];
 		enum appcmd_arg a = AA_IDENTIFIER;
@@ -606,19 +607,19 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 			if (k == APPCMD_NPARAMS || !(appcmd_params[k].verbs & verb)) {
 				fprintf(errout, "sysbind: appcmd %s %s: unsupported argument \"%s\"\n",
 				    words[0], words[1], w);
-				return 2;
+				return -1;
 			}
 			a = appcmd_params[k].arg;
 			w += strlen(appcmd_params[k].prefix);
 		}
 		if (a == AA_SITE_ATTR) {
 			/* appcmd takes several attribute changes in one command */
-			if (nsite_attrs == APPCMD_SITE_ATTRS_MAX) {
+			if (c->nsite_attrs == APPCMD_SITE_ATTRS_MAX) {
 				fprintf(errout, "sysbind: appcmd set config: at most %d attribute "
 				    "changes in one command\n", APPCMD_SITE_ATTRS_MAX);
-				return 2;
+				return -1;
 			}
-			site_attrs[nsite_attrs++] = words[i];
+			c->site_attrs[c->nsite_attrs++] = words[i];
 			continue;
 		}
 		/* one identifier, and one binding change per command */
@@ -629,123 +630,173 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		if (args[a] != NULL) {
 			fprintf(errout, "sysbind: appcmd %s %s: \"%s\" given twice\n", words[0],
 			    words[1], words[i]);
-			return 2;
+			return -1;
 		}
 		args[a] = w;
 		if (a == AA_BINDING_ADD || a == AA_BINDING_REMOVE)
 			args[a] = words[i];
 		if (a == AA_SSLFLAGS && w[0] == '"' && strlen(w) >= 2 && w[strlen(w) - 1] == '"') {
 			/* /sslFlags:"Ssl, SslNegotiateCert" as cmd.exe passes it: the quotes go */
-			snprintf(sslflags, sizeof(sslflags), "%.*s", (int)strlen(w) - 2, w + 1);
-			args[a] = sslflags;
+			snprintf(c->sslflags, sizeof(c->sslflags), "%.*s", (int)strlen(w) - 2, w + 1);
+			args[a] = c->sslflags;
 		}
 	}
+	return 0;
+}
+
+/* Whether /commit: is absent or apphost (else the reason on errout). */
+static int
+appcmd_commit_ok(const char *commit, FILE *errout)
+{
+	if (commit != NULL && strcasecmp(commit, "apphost") != 0) {
+		fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
+		    "configuration, IIS's apphost (/commit:apphost)\n", commit);
+		return 0;
+	}
+	return 1;
+}
+
+/* `list config` and `set config` of -section:system.webServer/security/access.  Returns
+ * the exit status. */
+static int
+appcmd_access(const char *path, const struct appcmd_cmd *c, unsigned verb, char *const *words,
+    FILE *out, FILE *errout)
+{
+	const char *const *args = c->args;
+
+	if (args[AA_SECTION] == NULL || strcasecmp(args[AA_SECTION], APPCMD_ACCESS) != 0) {
+		fprintf(errout, "sysbind: appcmd %s config: only -section:" APPCMD_ACCESS
+		    " is emulated%s%s\n", words[0], args[AA_SECTION] != NULL ? ", not " : "",
+		    args[AA_SECTION] != NULL ? args[AA_SECTION] : "");
+		return 2;
+	}
+	if (verb == AV_LIST_CONFIG)
+		return appcmd_list_config(path, args[AA_IDENTIFIER], out, errout);
+	if (args[AA_SSLFLAGS] == NULL) {
+		fprintf(errout, "sysbind: appcmd set config needs /sslFlags:\"...\" (and "
+		    "\"SITE[/PATH]\", or none for the server level)\n");
+		return 2;
+	}
+	if (!appcmd_commit_ok(args[AA_COMMIT], errout))
+		return 2;
+	return appcmd_set_config(path, args[AA_IDENTIFIER], args[AA_SSLFLAGS], out, errout);
+}
+
+/* `set site /site.name:NAME /+bindings.[...]` (or /-bindings.): the binding added to or
+ * removed from the site, appcmd's message on out.  Returns the exit status. */
+static int
+appcmd_set_binding(const char *path, const char *site, const char *change, FILE *out,
+    FILE *errout)
+{
+	char binding[600], err[16384], *text, *next;
+	enum edit_status st;
+	int add = change[1] == '+', rc;
+
+	if (appcmd_binding(change + strlen("/+bindings."), binding, sizeof(binding)) != 0)
+		return appcmd_error(out, "80070057", "Malformed collection indexer; format is "
+		    "[@position,name='value',name2='value2',...].  The @position specifier is "
+		    "optional, and be '@start', '@end', or '@N' where N is a numeric index into "
+		    "the collection.");
+	if ((text = edit_slurp(path, errout)) == NULL)
+		return 2;
+	next = add ? edit_binding_add(text, site, binding, &st, err, sizeof(err)) :
+	    edit_binding_remove(text, site, binding, &st, err, sizeof(err));
+	if (next == NULL) {
+		const char *slash = strchr(binding, '/');
+
+		if (st == EDIT_NOT_FOUND && strncmp(err, "no [site", 8) == 0)
+			rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier "
+			    "\"%s\".", site);
+		else if (st == EDIT_DUPLICATE)
+			rc = appcmd_error(out, "800700b7", "Failed to commit configuration "
+			    "changes.\nCannot add duplicate collection entry of type 'binding' with "
+			    "combined key attributes 'protocol, bindingInformation' respectively set "
+			    "to '%.*s, %s'\n.", (int)(slash - binding), binding, slash + 1);
+		else if (st == EDIT_NOT_FOUND)
+			rc = appcmd_error(out, "80070490", "Cannot find requested collection "
+			    "element.");
+		else
+			rc = appcmd_error(out, "80070057", "%s", err);
+		if (st != EDIT_NOT_FOUND || strncmp(err, "no [site", 8) != 0)
+			fprintf(errout, "sysbind: %s\n", err);
+		free(text);
+		return rc;
+	}
+	if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
+		fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
+		    ": the result would be invalid:" : "");
+		edit_print_lines(errout, err);
+		rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
+	} else {
+		struct edit_doc d;
+		const struct edit_section *s;
+
+		/* appcmd names the site as the configuration spells it */
+		if (edit_doc_parse(&d, next) == 0 && (s = edit_find_site(&d, site)) != NULL)
+			fprintf(out, "SITE object \"%s\" changed\n", s->name);
+		else
+			fprintf(out, "SITE object \"%s\" changed\n", site);
+		edit_doc_free(&d);
+		rc = 0;
+		if (add)
+			edit_note_joined(path, next, site, binding, errout);
+	}
+	free(text);
+	free(next);
+	return rc;
+}
+
+int
+edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *errout)
+{
+	struct appcmd_cmd c;
+	const char *const *args = c.args;
+	unsigned verb = 0;
+	size_t k;
+
+	memset(&c, 0, sizeof(c));
+	for (k = 0; nwords >= 2 && k < APPCMD_NVERBS; k++)
+		if (strcasecmp(words[0], appcmd_verbs[k].verb) == 0 &&
+		    strcasecmp(words[1], appcmd_verbs[k].object) == 0)
+			verb = appcmd_verbs[k].av;
+	if (verb == 0) {
+		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
+		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
+		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
+		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
+		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\", "
+		    "set config -section:" APPCMD_SITES " \"/[name='SITE'].hsts.enabled:true\"\n");
+		return 2;
+	}
+	if (appcmd_words(&c, verb, nwords, words, errout) != 0)
+		return 2;
 	if (verb == AV_LIST)
 		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
 	if (verb == AV_SET_CONFIG && args[AA_SECTION] != NULL &&
 	    strcasecmp(args[AA_SECTION], APPCMD_SITES) == 0) {
-		if (args[AA_IDENTIFIER] != NULL || nsite_attrs == 0 || args[AA_SSLFLAGS] != NULL) {
+		if (args[AA_IDENTIFIER] != NULL || c.nsite_attrs == 0 || args[AA_SSLFLAGS] != NULL) {
 			fprintf(errout, "sysbind: appcmd set config -section:" APPCMD_SITES " takes "
 			    "no path, and \"/[name='SITE'].hsts.ATTRIBUTE:VALUE\" (enabled, max-age, "
 			    "includeSubDomains, preload, redirectHttpToHttps)\n");
 			return 2;
 		}
-		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {
-			fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
-			    "configuration, IIS's apphost (/commit:apphost)\n", args[AA_COMMIT]);
+		if (!appcmd_commit_ok(args[AA_COMMIT], errout))
 			return 2;
-		}
-		return appcmd_set_sites(path, site_attrs, nsite_attrs, out, errout);
+		return appcmd_set_sites(path, c.site_attrs, c.nsite_attrs, out, errout);
 	}
-	if (nsite_attrs > 0) {
+	if (c.nsite_attrs > 0) {
 		fprintf(errout, "sysbind: appcmd set config: \"%s\" belongs to -section:"
-		    APPCMD_SITES "\n", site_attrs[0]);
+		    APPCMD_SITES "\n", c.site_attrs[0]);
 		return 2;
 	}
-	if (verb == AV_LIST_CONFIG || verb == AV_SET_CONFIG) {
-		if (args[AA_SECTION] == NULL || strcasecmp(args[AA_SECTION], APPCMD_ACCESS) != 0) {
-			fprintf(errout, "sysbind: appcmd %s config: only -section:" APPCMD_ACCESS
-			    " is emulated%s%s\n", words[0], args[AA_SECTION] != NULL ? ", not " : "",
-			    args[AA_SECTION] != NULL ? args[AA_SECTION] : "");
-			return 2;
-		}
-		if (verb == AV_LIST_CONFIG)
-			return appcmd_list_config(path, args[AA_IDENTIFIER], out, errout);
-		if (args[AA_SSLFLAGS] == NULL) {
-			fprintf(errout, "sysbind: appcmd set config needs /sslFlags:\"...\" (and "
-			    "\"SITE[/PATH]\", or none for the server level)\n");
-			return 2;
-		}
-		if (args[AA_COMMIT] != NULL && strcasecmp(args[AA_COMMIT], "apphost") != 0) {
-			fprintf(errout, "sysbind: appcmd set config: /commit:%s: sysbind keeps one "
-			    "configuration, IIS's apphost (/commit:apphost)\n", args[AA_COMMIT]);
-			return 2;
-		}
-		return appcmd_set_config(path, args[AA_IDENTIFIER], args[AA_SSLFLAGS], out, errout);
-	}
+	if (verb == AV_LIST_CONFIG || verb == AV_SET_CONFIG)
+		return appcmd_access(path, &c, verb, words, out, errout);
 	if (args[AA_IDENTIFIER] == NULL ||
 	    (args[AA_BINDING_ADD] == NULL && args[AA_BINDING_REMOVE] == NULL)) {
 		fprintf(errout, "sysbind: appcmd set site needs /site.name:NAME and "
 		    "/+bindings.[...] or /-bindings.[...]\n");
 		return 2;
 	}
-	{
-		const char *change = args[AA_BINDING_ADD] != NULL ? args[AA_BINDING_ADD] :
-		    args[AA_BINDING_REMOVE];
-		const char *site = args[AA_IDENTIFIER];
-		int add = change[1] == '+';
-
-		if (appcmd_binding(change + strlen("/+bindings."), binding, sizeof(binding)) != 0)
-			return appcmd_error(out, "80070057", "Malformed collection indexer; format is "
-			    "[@position,name='value',name2='value2',...].  The @position specifier is "
-			    "optional, and be '@start', '@end', or '@N' where N is a numeric index into "
-			    "the collection.");
-		if ((text = edit_slurp(path, errout)) == NULL)
-			return 2;
-		next = add ? edit_binding_add(text, site, binding, &st, err, sizeof(err)) :
-		    edit_binding_remove(text, site, binding, &st, err, sizeof(err));
-		if (next == NULL) {
-			const char *slash = strchr(binding, '/');
-
-			if (st == EDIT_NOT_FOUND && strncmp(err, "no [site", 8) == 0)
-				rc = appcmd_error(out, NULL, "Cannot find SITE object with identifier "
-				    "\"%s\".", site);
-			else if (st == EDIT_DUPLICATE)
-				rc = appcmd_error(out, "800700b7", "Failed to commit configuration "
-				    "changes.\nCannot add duplicate collection entry of type 'binding' with "
-				    "combined key attributes 'protocol, bindingInformation' respectively set "
-				    "to '%.*s, %s'\n.", (int)(slash - binding), binding, slash + 1);
-			else if (st == EDIT_NOT_FOUND)
-				rc = appcmd_error(out, "80070490", "Cannot find requested collection "
-				    "element.");
-			else
-				rc = appcmd_error(out, "80070057", "%s", err);
-			if (st != EDIT_NOT_FOUND || strncmp(err, "no [site", 8) != 0)
-				fprintf(errout, "sysbind: %s\n", err);
-			free(text);
-			return rc;
-		}
-		if ((rc = edit_file_write(path, next, err, sizeof(err))) != 0) {
-			fprintf(errout, "sysbind: %s not changed%s\n", path, rc == -1 ?
-			    ": the result would be invalid:" : "");
-			edit_print_lines(errout, err);
-			rc = appcmd_error(out, "80070057", "Failed to commit configuration changes.");
-		} else {
-			struct edit_doc d;
-			const struct edit_section *s;
-
-			/* appcmd names the site as the configuration spells it */
-			if (edit_doc_parse(&d, next) == 0 && (s = edit_find_site(&d, site)) != NULL)
-				fprintf(out, "SITE object \"%s\" changed\n", s->name);
-			else
-				fprintf(out, "SITE object \"%s\" changed\n", site);
-			edit_doc_free(&d);
-			rc = 0;
-			if (add)
-				edit_note_joined(path, next, site, binding, errout);
-		}
-		free(text);
-		free(next);
-		return rc;
-	}
+	return appcmd_set_binding(path, args[AA_IDENTIFIER], args[AA_BINDING_ADD] != NULL ?
+	    args[AA_BINDING_ADD] : args[AA_BINDING_REMOVE], out, errout);
 }
