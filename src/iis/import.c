@@ -194,35 +194,16 @@ struct port_use {
 	size_t        site[2], bind[2];   /* index + 1 of the first http / https binding */
 };
 
-/*
- * Bindings: parsed, on one configuration line, once per site, one protocol per port, and
- * on one started site (a second started site with the same binding is imported stopped,
- * as IIS leaves it).  Each repair is warned with its source line.
- */
+/* Each binding alone: its grammar, its line, its repeats in the same site (own: "SITE#"
+ * and its hash key); marks b->ok, and the protocol and first binding of each port.
+ * Returns 0 or -1 (no memory). */
 static int
-sites_bindings(const struct import_opts *o, struct import_xml *x,
-    const struct import_netsh_entry *v, size_t nv, FILE *warn)
+bindings_each(const struct import_opts *o, struct import_xml *x, struct port_use *ports,
+    struct strhash *own, FILE *warn)
 {
-	struct strhash own, held;
-	struct port_use *ports = NULL;
 	char key[BINDING_HOST_MAX + 96], msg[512], ref[IMPORT_NAME_MAX + 16];
-	char oref[IMPORT_NAME_MAX + 16];
-	size_t i, j, nb = 0;
-	int rc = -1;
+	size_t i, j;
 
-	memset(&own, 0, sizeof(own));
-	memset(&held, 0, sizeof(held));
-	for (i = 0; i < x->nsites; i++)
-		nb += x->sites[i].nbindings;
-	if (strhash_init(&own, nb) != 0 || strhash_init(&held, nb) != 0 ||
-	    (ports = calloc(65536, sizeof(*ports))) == NULL)
-		goto done;
-	for (i = 0; i < nv; i++) {
-		ports[v[i].key.port].proto = 2;
-		ports[v[i].key.port].netsh = 1;
-	}
-
-	/* each binding alone: its grammar, its line, its repeats in the same site */
 	for (i = 0; i < x->nsites; i++) {
 		struct import_site *s = &x->sites[i];
 
@@ -249,8 +230,8 @@ sites_bindings(const struct import_opts *o, struct import_xml *x,
 			}
 			n = snprintf(key, sizeof(key), "%zu#", i);
 			binding_hashkey(&b->b, key + n, sizeof(key) - (size_t)n);
-			if ((e = strhash_enter(&own, key, b->line, &created)) == NULL)
-				goto done;
+			if ((e = strhash_enter(own, key, b->line, &created)) == NULL)
+				return -1;
 			if (!created) {
 				import_warn(warn, o->applicationhost, b->line, "site %s: binding %s is "
 				    "listed twice (first at line %zu): the second is not carried over",
@@ -266,14 +247,24 @@ sites_bindings(const struct import_opts *o, struct import_xml *x,
 			}
 		}
 	}
-	/* one protocol per port */
+	return 0;
+}
+
+/* One protocol per port: a binding of the other protocol than its port's is not kept. */
+static void
+bindings_one_protocol(const struct import_opts *o, struct import_xml *x,
+    const struct port_use *ports, FILE *warn)
+{
+	char ref[IMPORT_NAME_MAX + 16], oref[IMPORT_NAME_MAX + 16];
+	size_t i, j;
+
 	for (i = 0; i < x->nsites; i++) {
 		struct import_site *s = &x->sites[i];
 
 		import_site_ref(s, ref, sizeof(ref));
 		for (j = 0; j < s->nbindings; j++) {
 			struct import_binding *b = &s->bindings[j];
-			struct port_use *pu = &ports[b->b.port];
+			const struct port_use *pu = &ports[b->b.port];
 			int want = pu->proto == 2 ? BINDING_HTTPS : BINDING_HTTP;
 			const struct import_site *os;
 			const struct import_binding *ob;
@@ -300,7 +291,18 @@ sites_bindings(const struct import_opts *o, struct import_xml *x,
 			}
 		}
 	}
-	/* one started site per binding; state first, as IIS decides it */
+}
+
+/* One started site per binding; state first, as IIS decides it (held: the bindings of the
+ * started sites, index + 1 of theirs).  A site with no binding left is skipped.  Returns 0
+ * or -1 (no memory). */
+static int
+bindings_one_started(const struct import_opts *o, struct import_xml *x, struct strhash *held,
+    FILE *warn)
+{
+	char key[BINDING_HOST_MAX + 96], ref[IMPORT_NAME_MAX + 16], oref[IMPORT_NAME_MAX + 16];
+	size_t i, j;
+
 	for (i = 0; i < x->nsites; i++) {
 		struct import_site *s = &x->sites[i];
 		const struct import_binding *clash = NULL;
@@ -324,7 +326,7 @@ sites_bindings(const struct import_opts *o, struct import_xml *x,
 			if (!s->bindings[j].ok)
 				continue;
 			binding_hashkey(&s->bindings[j].b, key, sizeof(key));
-			if ((other = strhash_find(&held, key)) != 0)
+			if ((other = strhash_find(held, key)) != 0)
 				clash = &s->bindings[j];
 		}
 		if (clash != NULL) {
@@ -342,10 +344,43 @@ sites_bindings(const struct import_opts *o, struct import_xml *x,
 			if (!s->bindings[j].ok)
 				continue;
 			binding_hashkey(&s->bindings[j].b, key, sizeof(key));
-			if (strhash_enter(&held, key, i + 1, NULL) == NULL)
-				goto done;
+			if (strhash_enter(held, key, i + 1, NULL) == NULL)
+				return -1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * Bindings: parsed, on one configuration line, once per site, one protocol per port, and
+ * on one started site (a second started site with the same binding is imported stopped,
+ * as IIS leaves it).  Each repair is warned with its source line.
+ */
+static int
+sites_bindings(const struct import_opts *o, struct import_xml *x,
+    const struct import_netsh_entry *v, size_t nv, FILE *warn)
+{
+	struct strhash own, held;
+	struct port_use *ports = NULL;
+	size_t i, nb = 0;
+	int rc = -1;
+
+	memset(&own, 0, sizeof(own));
+	memset(&held, 0, sizeof(held));
+	for (i = 0; i < x->nsites; i++)
+		nb += x->sites[i].nbindings;
+	if (strhash_init(&own, nb) != 0 || strhash_init(&held, nb) != 0 ||
+	    (ports = calloc(65536, sizeof(*ports))) == NULL)
+		goto done;
+	for (i = 0; i < nv; i++) {
+		ports[v[i].key.port].proto = 2;
+		ports[v[i].key.port].netsh = 1;
+	}
+	if (bindings_each(o, x, ports, &own, warn) != 0)
+		goto done;
+	bindings_one_protocol(o, x, ports, warn);
+	if (bindings_one_started(o, x, &held, warn) != 0)
+		goto done;
 	rc = 0;
 done:
 	strhash_clear(&own);
@@ -590,6 +625,37 @@ server_level(const char *path)
 	return path == NULL || path[0] == '\0' || strcmp(path, ".") == 0;
 }
 
+/* serverRuntime uploadReadAheadSize: the server level's value (-1 when absent or bad);
+ * a bad one, or a location's own, is warned. */
+static long
+access_uras(const struct import_opts *o, const struct import_xml *x, FILE *warn)
+{
+	long uras = -1;
+	size_t i;
+
+	for (i = 0; i < x->nuras; i++) {
+		const struct import_access *a = &x->uras[i];
+		char *end;
+		unsigned long u;
+
+		errno = 0;
+		u = strtoul(a->value, &end, 10);
+		if (!isdigit((unsigned char)a->value[0]) || *end != '\0' || errno != 0 ||
+		    u > 2147483647UL) {
+			import_warn(warn, o->applicationhost, a->line, "uploadReadAheadSize \"%s\" is "
+			    "not a number from 0 to 2147483647: not carried over", a->value);
+			continue;
+		}
+		if (server_level(a->path))
+			uras = (long)u;
+		else
+			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: "
+			    "uploadReadAheadSize %lu is not carried over: sysbind has one "
+			    "upload_read_ahead_size for the whole server", a->path, u);
+	}
+	return uras;
+}
+
 /*
  * Every <access sslFlags> read: the server level's (the root <system.webServer>, or a
  * <location> with no path, path="" or path=".") becomes [server] ssl_flags (*server, and
@@ -615,29 +681,9 @@ sites_access(const struct import_opts *o, struct import_xml *x, long *uras,
 
 	memset(&names, 0, sizeof(names));
 	memset(&seen, 0, sizeof(seen));
-	*uras = -1;
 	*server = 0;
 	*server_line = 0;
-	for (i = 0; i < x->nuras; i++) {
-		const struct import_access *a = &x->uras[i];
-		char *end;
-		unsigned long u;
-
-		errno = 0;
-		u = strtoul(a->value, &end, 10);
-		if (!isdigit((unsigned char)a->value[0]) || *end != '\0' || errno != 0 ||
-		    u > 2147483647UL) {
-			import_warn(warn, o->applicationhost, a->line, "uploadReadAheadSize \"%s\" is "
-			    "not a number from 0 to 2147483647: not carried over", a->value);
-			continue;
-		}
-		if (server_level(a->path))
-			*uras = (long)u;
-		else
-			import_warn(warn, o->applicationhost, a->line, "<location path=\"%s\">: "
-			    "uploadReadAheadSize %lu is not carried over: sysbind has one "
-			    "upload_read_ahead_size for the whole server", a->path, u);
-	}
+	*uras = access_uras(o, x, warn);
 	if (x->naccess > 0 && (strhash_init(&names, x->nsites) != 0 ||
 	    strhash_init(&seen, x->naccess) != 0))
 		goto done;
