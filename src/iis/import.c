@@ -787,6 +787,165 @@ done:
 	return rc;
 }
 
+/* The netsh output of --sslcert read into *v, *nv (its text in *text, its encoding in
+ * *encoding); without one, or with nothing in it, a warning.  Returns 0, or -1 with err. */
+static int
+build_read_sslcert(const struct import_opts *o, FILE *warn, char **text,
+    struct import_netsh_entry **v, size_t *nv, const char **encoding, char *err,
+    size_t errlen)
+{
+	char *raw;
+	size_t raw_len, len;
+
+	if (o->sslcert == NULL) {
+		import_warn(warn, o->applicationhost, 0, "no netsh output (--sslcert FILE): no "
+		    "certificate bindings imported; https clients get no certificate until "
+		    "[sslcert] sections are added");
+		return 0;
+	}
+	if ((raw = import_slurp(o->sslcert, &raw_len, err, errlen)) == NULL)
+		return -1;
+	*text = import_text_decode(raw, raw_len, o->sslcert, &len, encoding, err, errlen);
+	free(raw);
+	if (*text == NULL)
+		return -1;
+	if (import_netsh_parse(*text, len, o->sslcert, v, nv, warn, err, errlen) != 0)
+		return -1;
+	if (*nv == 0 && strstr(*text, "SSL Certificate bindings:") != NULL)
+		import_warn(warn, o->sslcert, 0, "no certificate bindings in this netsh output "
+		    "(read as %s): no [sslcert] is imported", *encoding);
+	else if (*nv == 0 && strstr(*text, " : ") == NULL)
+		import_warn(warn, o->sslcert, 0, "not the output of `netsh http show sslcert` "
+		    "(read as %s: no \"label : value\" line): no [sslcert] is imported",
+		    *encoding);
+	return 0;
+}
+
+/* --cert-store: its path as the configuration names it (storetext), its ccs directory
+ * when it has one (*ccs points into ccsdir), and the store opened to check thumbprints
+ * (*store; NULL, warned, when it cannot be).  Returns 0, or -1 with err. */
+static int
+build_store(const struct import_opts *o, FILE *warn, char *storetext, size_t storelen,
+    char *ccsdir, size_t ccslen, const char **ccs, struct certstore_dir **store, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	char why[1024];
+
+	import_store_path(o, storetext, storelen);
+	if (!import_value_writable("cert_store", storetext)) {
+		snprintf(err, errlen, "--cert-store %s: the path cannot be written on a "
+		    "configuration line (a \" ;\" would start a comment, or it is longer than "
+		    "%d characters): use a shorter path", o->cert_store, IMPORT_LINE_MAX);
+		return -1;
+	}
+	snprintf(ccsdir, ccslen, "%s/ccs", o->cert_store);
+	if (stat(ccsdir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(ccsdir, ccslen, "%s/ccs", storetext);
+		*ccs = ccsdir;
+	}
+	if ((*store = certstore_dir_open(o->cert_store, NULL, why, sizeof(why))) == NULL)
+		import_warn(warn, o->cert_store, 0, "%s: no thumbprint is checked", why);
+	return 0;
+}
+
+/* What [server] says of the whole import. */
+struct build_server {
+	int      iis8;          /* SNI or CCS entries, or bindings that need them */
+	unsigned layout;        /* the newest show sslcert layout read */
+	unsigned propblocks;    /* the most Extended Properties blocks of an entry */
+	long     uras;          /* uploadReadAheadSize, -1: none */
+	unsigned flags;         /* the server level's <access sslFlags> */
+	int      flags_line;
+};
+
+/* The entries' hash keys (index + 1) into keys, and what they and the bindings say of
+ * the server into *sv.  Returns 0 or -1 (no memory). */
+static int
+build_keys(const struct import_xml *x, const struct import_netsh_entry *v, size_t nv,
+    struct strhash *keys, struct build_server *sv)
+{
+	char hk[BINDING_HOST_MAX + 64];
+	size_t i, j;
+
+	if (strhash_init(keys, nv) != 0)
+		return -1;
+	for (i = 0; i < nv; i++) {
+		binding_sslkey_hashkey(&v[i].key, hk, sizeof(hk));
+		if (strhash_enter(keys, hk, i + 1, NULL) == NULL)
+			return -1;
+		if (v[i].key.kind != SSLCERT_IPPORT)
+			sv->iis8 = 1;
+	}
+	for (i = 0; i < x->nsites; i++)
+		for (j = 0; j < x->sites[i].nbindings; j++)
+			if (x->sites[i].bindings[j].ok && x->sites[i].bindings[j].b.proto == BINDING_HTTPS &&
+			    (x->sites[i].bindings[j].sslflags & 3) != 0)
+				sv->iis8 = 1;
+	return 0;
+}
+
+/* The file's opening comment and its [server] section. */
+static void
+build_write_server(FILE *f, const struct import_opts *o, const struct build_server *sv,
+    const char *encoding, const char *storetext, size_t nv)
+{
+	import_comment_line(f, "; Imported by `sysbind import` from %s%s", o->applicationhost,
+	    o->sslcert != NULL ? " and" : ".");
+	if (o->sslcert != NULL)
+		import_comment_line(f, "; %s (netsh http show sslcert, %s).", o->sslcert, encoding);
+	fprintf(f, "; The sites and the certificate bindings are the IIS server's, kept apart as "
+	    "HTTP.SYS keeps them.\n; No site has a backend yet: until `backend =` is filled in, "
+	    "sysbind's built-in\n; diagnostic page answers for it.\n");
+	fprintf(f, "\n[server]\nmode = %s%s\n", sv->iis8 ? "iis8" : "iis7",
+	    sv->iis8 ? "                 ; SNI (hostnameport) or CCS entries are needed" : "");
+	if (sv->layout != 0 && sv->layout != 2022)
+		import_comment_line(f, "show_layout = %-17s; the layout of %s",
+		    conf_layout_word(sv->layout), o->sslcert);
+	if (sv->layout >= 2022 && sv->propblocks != 2)
+		import_comment_line(f, "show_property_blocks = %-4u ; the Extended Properties blocks "
+		    "of each entry of %s (PropertyId 0 to %u)", sv->propblocks, o->sslcert,
+		    sv->propblocks > 0 ? sv->propblocks - 1 : 0);
+	if (sv->uras >= 0 && sv->uras != 49152)
+		fprintf(f, "upload_read_ahead_size = %ld   ; IIS's serverRuntime "
+		    "uploadReadAheadSize\n", sv->uras);
+	if (sv->flags != 0) {
+		char flags[128];
+
+		fprintf(f, "ssl_flags = %s   ; IIS's <access sslFlags> of the server level (line "
+		    "%d): every site's that sets none\n", conf_access_format(sv->flags, flags,
+		    sizeof(flags)), sv->flags_line);
+	}
+	if (o->cert_store != NULL)
+		fprintf(f, "cert_store = %s\n", storetext);
+	else if (nv > 0)
+		fprintf(f, "cert_store = .               ; where certhash thumbprints are looked "
+		    "up: put the\n                             ; server's certificates here "
+		    "(.pem + .key, .pfx)\n");
+}
+
+/* The result must be a configuration sysbind accepts: anything else is a bug here.
+ * Returns 0, or -1 with err. */
+static int
+build_verify(const struct import_opts *o, const char *out, char *err, size_t errlen)
+{
+	char name[PATH_MAX + 8];
+	struct conf *cfg;
+	size_t n;
+
+	snprintf(name, sizeof(name), "%s", o->out_path != NULL &&
+	    strcmp(o->out_path, "-") != 0 ? o->out_path : "(imported configuration)");
+	n = (size_t)snprintf(err, errlen, "internal error: the configuration sysbind made "
+	    "from these files is invalid (please report it with the files):\n");
+	if (n >= errlen)
+		n = 0;
+	if ((cfg = conf_parse(out, name, 0, err + n, errlen - n)) == NULL)
+		return -1;
+	conf_free(cfg);
+	err[0] = '\0';
+	return 0;
+}
+
 char *
 import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 {
@@ -794,70 +953,28 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	struct import_netsh_entry *v = NULL;
 	struct strhash keys;
 	struct certstore_dir *store = NULL;
-	size_t nv = 0, i, j, len = 0, raw_len = 0, nkept = 0;
-	char *text = NULL, *raw = NULL, *out = NULL, storetext[PATH_MAX];
-	char ccsdir[PATH_MAX + 8], hk[BINDING_HOST_MAX + 64];
+	struct build_server sv;
+	size_t nv = 0, i, j, len = 0, nkept = 0;
+	char *text = NULL, *out = NULL, storetext[PATH_MAX], ccsdir[PATH_MAX + 8];
 	const char *ccs = NULL, *encoding = NULL;
 	FILE *f = NULL;
-	int iis8 = 0;
-	unsigned layout = 0, propblocks = 0;
-	long uras = -1;
-	unsigned server_flags = 0;
-	int server_flags_line = 0;
-	struct conf *cfg;
 
 	memset(&x, 0, sizeof(x));
 	memset(&keys, 0, sizeof(keys));
+	memset(&sv, 0, sizeof(sv));
 	x.name = o->applicationhost;
 	x.warn = warn;
 	x.default_autostart = -1;
 	import_hsts_init(&x.default_hsts);
 	err[0] = '\0';
-	if (import_xml_read(o->applicationhost, &x, err, errlen) != 0)
+	if (import_xml_read(o->applicationhost, &x, err, errlen) != 0 ||
+	    build_read_sslcert(o, warn, &text, &v, &nv, &encoding, err, errlen) != 0)
 		goto done;
-	if (o->sslcert != NULL) {
-		if ((raw = import_slurp(o->sslcert, &raw_len, err, errlen)) == NULL)
-			goto done;
-		if ((text = import_text_decode(raw, raw_len, o->sslcert, &len, &encoding, err,
-		    errlen)) == NULL)
-			goto done;
-		free(raw);
-		raw = NULL;
-		if (import_netsh_parse(text, len, o->sslcert, &v, &nv, warn, err, errlen) != 0)
-			goto done;
-		if (nv == 0 && strstr(text, "SSL Certificate bindings:") != NULL)
-			import_warn(warn, o->sslcert, 0, "no certificate bindings in this netsh output "
-			    "(read as %s): no [sslcert] is imported", encoding);
-		else if (nv == 0 && strstr(text, " : ") == NULL)
-			import_warn(warn, o->sslcert, 0, "not the output of `netsh http show sslcert` "
-			    "(read as %s: no \"label : value\" line): no [sslcert] is imported",
-			    encoding);
-	} else {
-		import_warn(warn, o->applicationhost, 0, "no netsh output (--sslcert FILE): no "
-		    "certificate bindings imported; https clients get no certificate until "
-		    "[sslcert] sections are added");
-	}
-	if (o->cert_store != NULL) {
-		struct stat st;
-		char why[1024];
-
-		import_store_path(o, storetext, sizeof(storetext));
-		if (!import_value_writable("cert_store", storetext)) {
-			snprintf(err, errlen, "--cert-store %s: the path cannot be written on a "
-			    "configuration line (a \" ;\" would start a comment, or it is longer than "
-			    "%d characters): use a shorter path", o->cert_store, IMPORT_LINE_MAX);
-			goto done;
-		}
-		snprintf(ccsdir, sizeof(ccsdir), "%s/ccs", o->cert_store);
-		if (stat(ccsdir, &st) == 0 && S_ISDIR(st.st_mode)) {
-			snprintf(ccsdir, sizeof(ccsdir), "%s/ccs", storetext);
-			ccs = ccsdir;
-		}
-		if ((store = certstore_dir_open(o->cert_store, NULL, why, sizeof(why))) == NULL)
-			import_warn(warn, o->cert_store, 0, "%s: no thumbprint is checked", why);
-	}
+	if (o->cert_store != NULL && build_store(o, warn, storetext, sizeof(storetext), ccsdir,
+	    sizeof(ccsdir), &ccs, &store, err, errlen) != 0)
+		goto done;
 	if (sites_identify(o, &x, warn) != 0 || sites_bindings(o, &x, v, nv, warn) != 0 ||
-	    sites_access(o, &x, &uras, &server_flags, &server_flags_line, warn) != 0) {
+	    sites_access(o, &x, &sv.uras, &sv.flags, &sv.flags_line, warn) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -869,68 +986,23 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		    o->applicationhost, x.nsites, x.nsites == 1 ? "" : "s");
 		goto done;
 	}
-	if (strhash_init(&keys, nv) != 0) {
+	if (build_keys(&x, v, nv, &keys, &sv) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	for (i = 0; i < nv; i++) {
-		binding_sslkey_hashkey(&v[i].key, hk, sizeof(hk));
-		if (strhash_enter(&keys, hk, i + 1, NULL) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto done;
-		}
-		if (v[i].key.kind != SSLCERT_IPPORT)
-			iis8 = 1;
-	}
-	for (i = 0; i < x.nsites; i++)
-		for (j = 0; j < x.sites[i].nbindings; j++)
-			if (x.sites[i].bindings[j].ok && x.sites[i].bindings[j].b.proto == BINDING_HTTPS &&
-			    (x.sites[i].bindings[j].sslflags & 3) != 0)
-				iis8 = 1;
 	bindings_to_entries(o, &x, v, nv, &keys, warn);
 	for (i = 0; i < nv; i++) {
-		if (v[i].layout > layout)
-			layout = v[i].layout;
-		if (v[i].propblocks > propblocks)
-			propblocks = v[i].propblocks;
+		if (v[i].layout > sv.layout)
+			sv.layout = v[i].layout;
+		if (v[i].propblocks > sv.propblocks)
+			sv.propblocks = v[i].propblocks;
 	}
 
 	if ((f = open_memstream(&out, &len)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	import_comment_line(f, "; Imported by `sysbind import` from %s%s", o->applicationhost,
-	    o->sslcert != NULL ? " and" : ".");
-	if (o->sslcert != NULL)
-		import_comment_line(f, "; %s (netsh http show sslcert, %s).", o->sslcert, encoding);
-	fprintf(f, "; The sites and the certificate bindings are the IIS server's, kept apart as "
-	    "HTTP.SYS keeps them.\n; No site has a backend yet: until `backend =` is filled in, "
-	    "sysbind's built-in\n; diagnostic page answers for it.\n");
-	fprintf(f, "\n[server]\nmode = %s%s\n", iis8 ? "iis8" : "iis7",
-	    iis8 ? "                 ; SNI (hostnameport) or CCS entries are needed" : "");
-	if (layout != 0 && layout != 2022)
-		import_comment_line(f, "show_layout = %-17s; the layout of %s", conf_layout_word(layout),
-		    o->sslcert);
-	if (layout >= 2022 && propblocks != 2)
-		import_comment_line(f, "show_property_blocks = %-4u ; the Extended Properties blocks of "
-		    "each entry of %s (PropertyId 0 to %u)", propblocks, o->sslcert,
-		    propblocks > 0 ? propblocks - 1 : 0);
-	if (uras >= 0 && uras != 49152)
-		fprintf(f, "upload_read_ahead_size = %ld   ; IIS's serverRuntime "
-		    "uploadReadAheadSize\n", uras);
-	if (server_flags != 0) {
-		char flags[128];
-
-		fprintf(f, "ssl_flags = %s   ; IIS's <access sslFlags> of the server level (line "
-		    "%d): every site's that sets none\n", conf_access_format(server_flags, flags,
-		    sizeof(flags)), server_flags_line);
-	}
-	if (o->cert_store != NULL)
-		fprintf(f, "cert_store = %s\n", storetext);
-	else if (nv > 0)
-		fprintf(f, "cert_store = .               ; where certhash thumbprints are looked "
-		    "up: put the\n                             ; server's certificates here "
-		    "(.pem + .key, .pfx)\n");
+	build_write_server(f, o, &sv, encoding, storetext, nv);
 	for (i = 0; i < nv; i++) {
 		int keep_appid, keep_store;
 
@@ -954,7 +1026,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		for (j = 0; j < x.sites[i].nbindings; j++)
 			if (x.sites[i].bindings[j].ok &&
 			    x.sites[i].bindings[j].b.proto == BINDING_HTTPS)
-				import_check_binding_cert(o, &x.sites[i], &x.sites[i].bindings[j], &keys, warn);
+				import_check_binding_cert(o, &x.sites[i], &x.sites[i].bindings[j], &keys,
+				    warn);
 		import_write_site(f, &x.sites[i], x.default_pool, &x.default_hsts);
 	}
 	if (fclose(f) != 0) {
@@ -977,26 +1050,9 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		out = NULL;
 		goto done;
 	}
-
-	/* The result must be a configuration sysbind accepts: anything else is a bug here. */
-	{
-		char name[PATH_MAX + 8];
-		size_t n;
-
-		snprintf(name, sizeof(name), "%s", o->out_path != NULL &&
-		    strcmp(o->out_path, "-") != 0 ? o->out_path : "(imported configuration)");
-		n = (size_t)snprintf(err, errlen, "internal error: the configuration sysbind made "
-		    "from these files is invalid (please report it with the files):\n");
-		if (n >= errlen)
-			n = 0;
-		cfg = conf_parse(out, name, 0, err + n, errlen - n);
-		if (cfg == NULL) {
-			free(out);
-			out = NULL;
-			goto done;
-		}
-		conf_free(cfg);
-		err[0] = '\0';
+	if (build_verify(o, out, err, errlen) != 0) {
+		free(out);
+		out = NULL;
 	}
 done:
 	if (f != NULL) {
@@ -1006,7 +1062,6 @@ done:
 	}
 	certstore_dir_free(store);
 	strhash_clear(&keys);
-	free(raw);
 	free(text);
 	free(v);
 	import_xml_clear(&x);
