@@ -464,209 +464,266 @@ netsh_warn_frame(FILE *warn, const char *name, const struct import_netsh_entry *
 		}
 }
 
+/* import_netsh_parse's reading of one output: the entries so far, the one being read,
+ * and what the output says of itself (its language, its frame: netsh_frame_read). */
+struct netsh_read {
+	const char                *name;
+	FILE                      *warn;
+	FILE                      *linewarn;  /* single lines' warnings, until English is known */
+	struct import_netsh_entry *v, *cur;
+	struct import_netsh_entry  fresh;     /* netsh's defaults: each entry starts as a copy */
+	size_t                     nv, cap;
+	struct strhash             seen;      /* the entries' keys: line of the first */
+	int                        line, fields, english, prop;
+	const char                *language;  /* a foreign label's language, first seen */
+	int                        foreign_line;
+	char                       foreign_label[128];
+	/* what show sslcert does not give back (netsh_frame_read): the first line of each */
+	int                        header_line, spacing_line, blanks, nheader;
+};
+
+/* Note the language of the first foreign label on line s (ll bytes). */
+static void
+netsh_language(struct netsh_read *r, const char *s, size_t ll)
+{
+	size_t k;
+
+	if (r->language != NULL)
+		return;
+	for (k = 0; k < sizeof(netsh_foreign) / sizeof(netsh_foreign[0]); k++)
+		if (memmem(s, ll, netsh_foreign[k].label, strlen(netsh_foreign[k].label)) != NULL) {
+			r->language = netsh_foreign[k].language;
+			r->foreign_line = r->line;
+			snprintf(r->foreign_label, sizeof(r->foreign_label), "%s",
+			    netsh_foreign[k].label);
+		}
+}
+
+/* A key line (label: IP:port, Hostname:port or Central Certificate Store, of kind) opens
+ * an entry, unless its key is not one sysbind can key or was listed before (warned).
+ * Returns 0 or -1 (no memory). */
+static int
+netsh_key_line(struct netsh_read *r, enum sslcert_kind kind, const char *label,
+    const char *value, const char *s, size_t ll)
+{
+	struct import_netsh_entry e;
+	char keytext[sizeof(e.keytext)], hk[BINDING_HOST_MAX + 64], msg[512];
+	ENTRY *ent;
+	int created;
+
+	e = r->fresh;
+	e.line = e.lastline = r->line;
+	r->prop = -1;
+	if (kind == SSLCERT_CCS)
+		snprintf(keytext, sizeof(keytext), "ccs:%s", value);
+	else
+		snprintf(keytext, sizeof(keytext), "%s", value);
+	r->cur = NULL;
+	msg[0] = '\0';
+	if (binding_sslkey_parse(keytext, &e.key, msg, sizeof(msg)) != 0 || e.key.kind != kind) {
+		if (msg[0] == '\0')
+			snprintf(msg, sizeof(msg), "\"%s\" is a %s key, not an %s key",
+			    value, e.key.kind == SSLCERT_HOSTNAMEPORT ? "Hostname:port" :
+			    "IP:port", label);
+		import_warn(r->warn, r->name, r->line, "%s \"%s\" is not a certificate binding "
+		    "sysbind can key (%s): not carried over", label, value, msg);
+		return 0;
+	}
+	binding_sslkey_hashkey(&e.key, hk, sizeof(hk));
+	if ((ent = strhash_enter(&r->seen, hk, (size_t)r->line, &created)) == NULL)
+		return -1;
+	if (!created) {
+		import_warn(r->warn, r->name, r->line, "%s %s listed twice (first at line %zu): "
+		    "the second is not carried over", label, value,
+		    (size_t)(uintptr_t)ent->data);
+		return 0;
+	}
+	snprintf(e.keytext, sizeof(e.keytext), "%s", keytext);
+	if (line_trails(s, ll))
+		e.trailline = r->line;
+	if (r->nv == r->cap) {
+		struct import_netsh_entry *nv2;
+		size_t cap = r->cap ? r->cap * 2 : 16;
+
+		if ((nv2 = realloc(r->v, cap * sizeof(*r->v))) == NULL)
+			return -1;
+		r->v = nv2;
+		r->cap = cap;
+	}
+	r->v[r->nv] = e;
+	r->cur = &r->v[r->nv++];
+	return 0;
+}
+
+/* Any other "label : value" line of the current entry (cur): its hash, application id,
+ * store name, an Extended Properties block's PropertyId, or a line netsh_line_read knows
+ * (its warnings to linewarn).  value may be changed ("(null)" is empty). */
+static void
+netsh_field_line(struct netsh_read *r, const char *label, char *value, const char *s,
+    size_t ll, size_t labellen)
+{
+	struct import_netsh_entry *cur = r->cur;
+	unsigned long long bit;
+	char msg[512];
+
+	netsh_line_shape(cur, label, s, labellen);
+	cur->lastline = r->line;
+	if (cur->trailline == 0 && line_trails(s, ll))
+		cur->trailline = r->line;
+	if (netsh_label_key(label, &bit) != NULL)
+		cur->lines_read |= bit;
+	if (strcmp(value, "(null)") == 0)
+		value[0] = '\0';
+	if (strcasecmp(label, "Certificate Hash") == 0) {
+		snprintf(cur->certhash, sizeof(cur->certhash), "%s", value);
+		cur->hashline = r->line;
+	} else if (strcasecmp(label, "Application ID") == 0) {
+		snprintf(cur->appid, sizeof(cur->appid), "%s", value);
+		cur->appidline = r->line;
+	} else if (strcasecmp(label, "Certificate Store Name") == 0) {
+		snprintf(cur->storename, sizeof(cur->storename), "%s", value);
+	} else if (strcasecmp(label, "PropertyId") == 0) {
+		char *end;
+		unsigned long id = strtoul(value, &end, 10);
+
+		/* a block sysbind has no line for (Windows 11's PropertyId 2 to 4 are empty)
+		 * is only a problem when a line of it is not understood */
+		r->prop = *end == '\0' && isdigit((unsigned char)value[0]) && id < 64 ?
+		    (int)id : -2;
+		if (r->prop >= 0 && (unsigned)r->prop + 1 > cur->propblocks)
+			cur->propblocks = (unsigned)r->prop + 1;
+	} else if (netsh_line_read(cur, label, value, r->prop, msg, sizeof(msg)) != 0 &&
+	    r->linewarn != NULL) {
+		fprintf(r->linewarn, "%s:%d: warning: [sslcert %s]: %s\n", r->name, r->line,
+		    cur->keytext, msg);
+	}
+}
+
+/* One line of the output (s, ll bytes, its line end aside).  Returns 0 or -1 (memory). */
+static int
+netsh_read_line(struct netsh_read *r, const char *s, size_t ll)
+{
+	char label[128], value[BINDING_HOST_MAX + 64];
+	const char *sep;
+	size_t k;
+
+	r->line++;
+	netsh_frame_read(s, ll, r->line, r->nv > 0, &r->nheader, &r->blanks, &r->header_line,
+	    &r->spacing_line);
+	netsh_language(r, s, ll);
+	if ((sep = memmem(s, ll, " : ", 3)) == NULL) {
+		/* " Extended Properties:" opens a block of the current entry */
+		if (r->cur != NULL && memmem(s, ll, "Extended Properties:", 20) != NULL) {
+			r->prop = -2;   /* until its PropertyId line */
+			r->cur->lastline = r->line;
+			if (r->cur->layout < 2022)
+				r->cur->layout = 2022;
+		}
+		return 0;
+	}
+	trim_copy(label, sizeof(label), s, (size_t)(sep - s));
+	trim_copy(value, sizeof(value), sep + 3, ll - (size_t)(sep + 3 - s));
+	r->fields++;
+	for (k = 0; k < sizeof(netsh_english) / sizeof(netsh_english[0]); k++)
+		if (strcmp(label, netsh_english[k]) == 0)
+			r->english++;
+	if (strcasecmp(label, "IP:port") == 0)
+		return netsh_key_line(r, SSLCERT_IPPORT, label, value, s, ll);
+	if (strcasecmp(label, "Hostname:port") == 0)
+		return netsh_key_line(r, SSLCERT_HOSTNAMEPORT, label, value, s, ll);
+	if (strcasecmp(label, "Central Certificate Store") == 0)
+		return netsh_key_line(r, SSLCERT_CCS, label, value, s, ll);
+	if (r->cur != NULL)
+		netsh_field_line(r, label, value, s, ll, (size_t)(sep - s));
+	return 0;
+}
+
+/* An output with labels but none of them English: warned (naming its language when a
+ * label says it), and nothing is imported from it. */
+static void
+netsh_warn_foreign(const struct netsh_read *r)
+{
+	/* Key lines may still have matched ("IP:Port" is German too), but nothing else
+	 * can be read: no hash, no application id. */
+	static const char how[] = "sysbind reads the English labels (IP:port, "
+	    "Hostname:port, Central Certificate Store, Certificate Hash, Application ID, "
+	    "Certificate Store Name). netsh prints them in the Windows display language, "
+	    "and chcp does not change that: run `netsh http show sslcert` as a user whose "
+	    "display language is English (install the en-US language pack, then "
+	    "Set-WinUILanguageOverride -Language en-US and sign in again), or replace those "
+	    "labels with the English ones. No certificate binding is imported from it";
+
+	if (r->language != NULL)
+		import_warn(r->warn, r->name, r->foreign_line, "this netsh output is in %s, not "
+		    "English (\"%s\"): %s", r->language, r->foreign_label, how);
+	else
+		import_warn(r->warn, r->name, 0, "this netsh output is not in English (none of its "
+		    "labels is): %s", how);
+}
+
 int
 import_netsh_parse(const char *text, size_t len, const char *name,
     struct import_netsh_entry **out, size_t *n, FILE *warn, char *err, size_t errlen)
 {
-	struct import_netsh_entry *v = NULL, *cur = NULL, fresh;
-	struct strhash seen;
-	size_t nv = 0, cap = 0, pos = 0, k, lwlen = 0;
-	int line = 0, fields = 0, english = 0, foreign_line = 0, prop = -1;
-	/* what show sslcert does not give back (netsh_frame_read): the first line of each */
-	int header_line = 0, spacing_line = 0, blanks = 0, nheader = 0;
-	const char *language = NULL;
-	char foreign_label[128] = "", *lw = NULL;
-	FILE *linewarn = NULL;
+	struct netsh_read r;
+	size_t pos = 0, k, lwlen = 0;
+	char *lw = NULL;
 
 	*out = NULL;
 	*n = 0;
-	/* netsh's defaults, worked out once: each entry starts as a copy */
-	memset(&fresh, 0, sizeof(fresh));
-	netsh_entry_defaults(&fresh);
+	memset(&r, 0, sizeof(r));
+	r.name = name;
+	r.warn = warn;
+	r.prop = -1;
+	netsh_entry_defaults(&r.fresh);
 	/* the warnings about single lines wait until the output is known to be English */
-	if (strhash_init(&seen, len / 64 + 16) != 0 ||
-	    (warn != NULL && (linewarn = open_memstream(&lw, &lwlen)) == NULL)) {
-		strhash_clear(&seen);
+	if (strhash_init(&r.seen, len / 64 + 16) != 0 ||
+	    (warn != NULL && (r.linewarn = open_memstream(&lw, &lwlen)) == NULL)) {
+		strhash_clear(&r.seen);
 		snprintf(err, errlen, "%s: out of memory", name);
 		return -1;
 	}
 	while (pos < len) {
-		const char *s = text + pos, *nl = memchr(s, '\n', len - pos), *sep;
+		const char *s = text + pos, *nl = memchr(s, '\n', len - pos);
 		size_t ll = nl != NULL ? (size_t)(nl - s) : len - pos;
-		char label[128], value[BINDING_HOST_MAX + 64], msg[512];
-		enum sslcert_kind kind;
-		unsigned long long bit;
-		int is_key = 1;
 
 		pos += ll + (nl != NULL);
-		line++;
-		netsh_frame_read(s, ll, line, nv > 0, &nheader, &blanks, &header_line,
-		    &spacing_line);
-		if (language == NULL) {
-			for (k = 0; k < sizeof(netsh_foreign) / sizeof(netsh_foreign[0]); k++)
-				if (memmem(s, ll, netsh_foreign[k].label,
-				    strlen(netsh_foreign[k].label)) != NULL) {
-					language = netsh_foreign[k].language;
-					foreign_line = line;
-					snprintf(foreign_label, sizeof(foreign_label), "%s",
-					    netsh_foreign[k].label);
-				}
-		}
-		if ((sep = memmem(s, ll, " : ", 3)) == NULL) {
-			/* " Extended Properties:" opens a block of the current entry */
-			if (cur != NULL && memmem(s, ll, "Extended Properties:", 20) != NULL) {
-				prop = -2;   /* until its PropertyId line */
-				cur->lastline = line;
-				if (cur->layout < 2022)
-					cur->layout = 2022;
-			}
-			continue;
-		}
-		trim_copy(label, sizeof(label), s, (size_t)(sep - s));
-		trim_copy(value, sizeof(value), sep + 3, ll - (size_t)(sep + 3 - s));
-		fields++;
-		for (k = 0; k < sizeof(netsh_english) / sizeof(netsh_english[0]); k++)
-			if (strcmp(label, netsh_english[k]) == 0)
-				english++;
-		if (strcasecmp(label, "IP:port") == 0)
-			kind = SSLCERT_IPPORT;
-		else if (strcasecmp(label, "Hostname:port") == 0)
-			kind = SSLCERT_HOSTNAMEPORT;
-		else if (strcasecmp(label, "Central Certificate Store") == 0)
-			kind = SSLCERT_CCS;
-		else
-			is_key = 0;
-		if (is_key) {
-			struct import_netsh_entry e;
-			char keytext[sizeof(e.keytext)], hk[BINDING_HOST_MAX + 64];
-			ENTRY *ent;
-			int created;
-
-			e = fresh;
-			e.line = e.lastline = line;
-			prop = -1;
-			if (kind == SSLCERT_CCS)
-				snprintf(keytext, sizeof(keytext), "ccs:%s", value);
-			else
-				snprintf(keytext, sizeof(keytext), "%s", value);
-			cur = NULL;
-			msg[0] = '\0';
-			if (binding_sslkey_parse(keytext, &e.key, msg, sizeof(msg)) != 0 ||
-			    e.key.kind != kind) {
-				if (msg[0] == '\0')
-					snprintf(msg, sizeof(msg), "\"%s\" is a %s key, not an %s key",
-					    value, e.key.kind == SSLCERT_HOSTNAMEPORT ? "Hostname:port" :
-					    "IP:port", label);
-				import_warn(warn, name, line, "%s \"%s\" is not a certificate binding "
-				    "sysbind can key (%s): not carried over", label, value, msg);
-				continue;
-			}
-			binding_sslkey_hashkey(&e.key, hk, sizeof(hk));
-			if ((ent = strhash_enter(&seen, hk, (size_t)line, &created)) == NULL)
-				goto nomem;
-			if (!created) {
-				import_warn(warn, name, line, "%s %s listed twice (first at line %zu): "
-				    "the second is not carried over", label, value,
-				    (size_t)(uintptr_t)ent->data);
-				continue;
-			}
-			snprintf(e.keytext, sizeof(e.keytext), "%s", keytext);
-			if (line_trails(s, ll))
-				e.trailline = line;
-			if (nv == cap) {
-				struct import_netsh_entry *nv2;
-
-				cap = cap ? cap * 2 : 16;
-				if ((nv2 = realloc(v, cap * sizeof(*v))) == NULL)
-					goto nomem;
-				v = nv2;
-			}
-			v[nv] = e;
-			cur = &v[nv++];
-			continue;
-		}
-		if (cur == NULL)
-			continue;
-		netsh_line_shape(cur, label, s, (size_t)(sep - s));
-		cur->lastline = line;
-		if (cur->trailline == 0 && line_trails(s, ll))
-			cur->trailline = line;
-		if (netsh_label_key(label, &bit) != NULL)
-			cur->lines_read |= bit;
-		if (strcmp(value, "(null)") == 0)
-			value[0] = '\0';
-		if (strcasecmp(label, "Certificate Hash") == 0) {
-			snprintf(cur->certhash, sizeof(cur->certhash), "%s", value);
-			cur->hashline = line;
-		} else if (strcasecmp(label, "Application ID") == 0) {
-			snprintf(cur->appid, sizeof(cur->appid), "%s", value);
-			cur->appidline = line;
-		} else if (strcasecmp(label, "Certificate Store Name") == 0) {
-			snprintf(cur->storename, sizeof(cur->storename), "%s", value);
-		} else if (strcasecmp(label, "PropertyId") == 0) {
-			char *end;
-			unsigned long id = strtoul(value, &end, 10);
-
-			/* a block sysbind has no line for (Windows 11's PropertyId 2 to 4 are empty)
-			 * is only a problem when a line of it is not understood */
-			prop = *end == '\0' && isdigit((unsigned char)value[0]) && id < 64 ?
-			    (int)id : -2;
-			if (prop >= 0 && (unsigned)prop + 1 > cur->propblocks)
-				cur->propblocks = (unsigned)prop + 1;
-		} else if (netsh_line_read(cur, label, value, prop, msg, sizeof(msg)) != 0 &&
-		    linewarn != NULL) {
-			fprintf(linewarn, "%s:%d: warning: [sslcert %s]: %s\n", name, line,
-			    cur->keytext, msg);
-		}
+		if (netsh_read_line(&r, s, ll) != 0)
+			goto nomem;
 	}
-	strhash_clear(&seen);
-	for (k = 0; k < nv; k++)
-		if (v[k].layout <= 2012 && v[k].lines2008 > 0 && v[k].lines28 == 0)
-			v[k].layout = 2008;
-	if (nv > 0 && blanks != 1 && spacing_line == 0)
-		spacing_line = line;
-	if (linewarn != NULL) {
-		netsh_warn_missing(linewarn, name, v, nv);
-		netsh_warn_frame(linewarn, name, v, nv, header_line, spacing_line);
+	strhash_clear(&r.seen);
+	for (k = 0; k < r.nv; k++)
+		if (r.v[k].layout <= 2012 && r.v[k].lines2008 > 0 && r.v[k].lines28 == 0)
+			r.v[k].layout = 2008;
+	if (r.nv > 0 && r.blanks != 1 && r.spacing_line == 0)
+		r.spacing_line = r.line;
+	if (r.linewarn != NULL) {
+		netsh_warn_missing(r.linewarn, name, r.v, r.nv);
+		netsh_warn_frame(r.linewarn, name, r.v, r.nv, r.header_line, r.spacing_line);
 	}
-	if (linewarn != NULL && fclose(linewarn) != 0) {
-		linewarn = NULL;
+	if (r.linewarn != NULL && fclose(r.linewarn) != 0) {
+		r.linewarn = NULL;
 		goto nomem;
 	}
-	linewarn = NULL;
-	if (fields > 0 && english == 0) {
-		/* Key lines may still have matched ("IP:Port" is German too), but nothing else
-		 * can be read: no hash, no application id. */
-		static const char how[] = "sysbind reads the English labels (IP:port, "
-		    "Hostname:port, Central Certificate Store, Certificate Hash, Application ID, "
-		    "Certificate Store Name). netsh prints them in the Windows display language, "
-		    "and chcp does not change that: run `netsh http show sslcert` as a user whose "
-		    "display language is English (install the en-US language pack, then "
-		    "Set-WinUILanguageOverride -Language en-US and sign in again), or replace those "
-		    "labels with the English ones. No certificate binding is imported from it";
-
-		if (language != NULL)
-			import_warn(warn, name, foreign_line, "this netsh output is in %s, not English "
-			    "(\"%s\"): %s", language, foreign_label, how);
-		else
-			import_warn(warn, name, 0, "this netsh output is not in English (none of its "
-			    "labels is): %s", how);
+	r.linewarn = NULL;
+	if (r.fields > 0 && r.english == 0) {
+		netsh_warn_foreign(&r);
 		free(lw);
-		free(v);
+		free(r.v);
 		return 0;
 	}
 	if (warn != NULL && lw != NULL)
 		fputs(lw, warn);
 	free(lw);
-	*out = v;
-	*n = nv;
+	*out = r.v;
+	*n = r.nv;
 	return 0;
 nomem:
-	if (linewarn != NULL)
-		fclose(linewarn);
+	if (r.linewarn != NULL)
+		fclose(r.linewarn);
 	free(lw);
-	free(v);
-	strhash_clear(&seen);
+	free(r.v);
+	strhash_clear(&r.seen);
 	snprintf(err, errlen, "%s: out of memory", name);
 	return -1;
 }
