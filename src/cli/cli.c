@@ -56,11 +56,15 @@ static const struct {
 	const char    *value;
 	const char    *help;
 } cli_options[] = {
-	{ "-c", OPT_C, STR(conf_path), "FILE", "configuration file (default " CLI_DEFAULT_CONF ")" },
-	{ "-v", OPT_V, FLAG(verbose), NULL, "trace every connection's decisions, whatever the file says" },
-	{ "-t", OPT_T, NONE, NULL, "check the configuration, load every certificate, bind every address "
+	{ "-c", OPT_C, STR(conf_path), "FILE",
+	  "configuration file (default " CLI_DEFAULT_CONF ")" },
+	{ "-v", OPT_V, FLAG(verbose), NULL,
+	  "trace every connection's decisions, whatever the file says" },
+	{ "-t", OPT_T, NONE, NULL,
+	  "check the configuration, load every certificate, bind every address "
 	  "and open every log as the daemon will, exit" },
-	{ "-s", OPT_S, NONE, "ACTION", "signal the daemon of FILE's pid_file: reload, reopen, stop, "
+	{ "-s", OPT_S, NONE, "ACTION",
+	  "signal the daemon of FILE's pid_file: reload, reopen, stop, "
 	  "quit" },
 	{ "--json", OPT_JSON, FLAG(json), NULL, "JSON, for scripts" },
 	{ "--local", OPT_LOCAL, STR(local_text), "IP:PORT", "the connection's local address" },
@@ -71,12 +75,18 @@ static const struct {
 	{ "--version", OPT_VERSION, NONE, NULL, "sysbind's version and its libraries'" },
 	{ "--help", OPT_HELP, NONE, NULL, "this help" },
 	{ "-h", OPT_HELP, NONE, NULL, "this help" },
-	{ "--applicationhost", OPT_APPHOST, STR(applicationhost), "FILE", "IIS's applicationHost.config" },
-	{ "--sslcert", OPT_SSLCERT, STR(sslcert_path), "FILE", "the text of `netsh http show sslcert`" },
-	{ "--cert-store", OPT_CERT_STORE, STR(cert_store), "DIR", "the certificates exported from the server" },
-	{ "-o", OPT_O, STR(out_path), "OUT", "write the configuration to OUT (default: standard output)" },
-	{ "--path", OPT_PATH, STR(path), "/P", "the request's path (its client-certificate policy)" },
-	{ "--tls", OPT_TLS, NONE, "1.2|1.3", "the client's TLS version (default: the highest)" },
+	{ "--applicationhost", OPT_APPHOST, STR(applicationhost), "FILE",
+	  "IIS's applicationHost.config" },
+	{ "--sslcert", OPT_SSLCERT, STR(sslcert_path), "FILE",
+	  "the text of `netsh http show sslcert`" },
+	{ "--cert-store", OPT_CERT_STORE, STR(cert_store), "DIR",
+	  "the certificates exported from the server" },
+	{ "-o", OPT_O, STR(out_path), "OUT",
+	  "write the configuration to OUT (default: standard output)" },
+	{ "--path", OPT_PATH, STR(path), "/P",
+	  "the request's path (its client-certificate policy)" },
+	{ "--tls", OPT_TLS, NONE, "1.2|1.3",
+	  "the client's TLS version (default: the highest)" },
 	{ "--h2", OPT_H2, FLAG(h2), NULL, "the client speaks HTTP/2 when offered" },
 };
 #undef STR
