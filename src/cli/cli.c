@@ -6,6 +6,7 @@
  * warnings); the outputs themselves are views.c's, the import is import.c's, the edits
  * edit.c's, the daemon is daemon.c's.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,37 +37,61 @@ enum {
 	OPT_PATH = 1 << 15, OPT_TLS = 1 << 16, OPT_H2 = 1 << 17, OPT_S = 1 << 18,
 };
 
-/* Every option: its name, the name of its value (NULL: it takes none), and one line of
- * help (a command's help lists the options it takes). */
+/* What an option sets in struct cli_opts: a string (its value), a flag (1), or nothing
+ * there (-t, -s, --tls, --version, --help: cli_parse reads them from the bits it saw, or
+ * checks their value first, opt_store). */
+enum cli_store { STORE_NONE, STORE_STRING, STORE_FLAG };
+#define STR(f)  STORE_STRING, offsetof(struct cli_opts, f)
+#define FLAG(f) STORE_FLAG, offsetof(struct cli_opts, f)
+#define NONE    STORE_NONE, 0
+
+/* Every option: its name, its bit (the commands that take it say so in their `allowed`,
+ * cli_commands), the field it sets, the name of its value (NULL: it takes none), and one
+ * line of help (a command's help lists the options it takes). */
 static const struct {
-	const char *name;
-	int         bit;
-	const char *value;
-	const char *help;
+	const char    *name;
+	int            bit;
+	enum cli_store store;
+	size_t         field;
+	const char    *value;
+	const char    *help;
 } cli_options[] = {
-	{ "-c", OPT_C, "FILE", "configuration file (default " CLI_DEFAULT_CONF ")" },
-	{ "-v", OPT_V, NULL, "trace every connection's decisions, whatever the file says" },
-	{ "-t", OPT_T, NULL, "check the configuration, load every certificate, bind every address "
+	{ "-c", OPT_C, STR(conf_path), "FILE",
+	  "configuration file (default " CLI_DEFAULT_CONF ")" },
+	{ "-v", OPT_V, FLAG(verbose), NULL,
+	  "trace every connection's decisions, whatever the file says" },
+	{ "-t", OPT_T, NONE, NULL,
+	  "check the configuration, load every certificate, bind every address "
 	  "and open every log as the daemon will, exit" },
-	{ "-s", OPT_S, "ACTION", "signal the daemon of FILE's pid_file: reload, reopen, stop, "
+	{ "-s", OPT_S, NONE, "ACTION",
+	  "signal the daemon of FILE's pid_file: reload, reopen, stop, "
 	  "quit" },
-	{ "--json", OPT_JSON, NULL, "JSON, for scripts" },
-	{ "--local", OPT_LOCAL, "IP:PORT", "the connection's local address" },
-	{ "--host", OPT_HOST, "NAME", "the request's Host" },
-	{ "--sni", OPT_SNI, "NAME", "the SNI the client sends (default: the host)" },
-	{ "--no-sni", OPT_NO_SNI, NULL, "the client sends no SNI" },
-	{ "--http", OPT_HTTP, NULL, "plain HTTP: no TLS" },
-	{ "--version", OPT_VERSION, NULL, "sysbind's version and its libraries'" },
-	{ "--help", OPT_HELP, NULL, "this help" },
-	{ "-h", OPT_HELP, NULL, "this help" },
-	{ "--applicationhost", OPT_APPHOST, "FILE", "IIS's applicationHost.config" },
-	{ "--sslcert", OPT_SSLCERT, "FILE", "the text of `netsh http show sslcert`" },
-	{ "--cert-store", OPT_CERT_STORE, "DIR", "the certificates exported from the server" },
-	{ "-o", OPT_O, "OUT", "write the configuration to OUT (default: standard output)" },
-	{ "--path", OPT_PATH, "/P", "the request's path (its client-certificate policy)" },
-	{ "--tls", OPT_TLS, "1.2|1.3", "the client's TLS version (default: the highest)" },
-	{ "--h2", OPT_H2, NULL, "the client speaks HTTP/2 when offered" },
+	{ "--json", OPT_JSON, FLAG(json), NULL, "JSON, for scripts" },
+	{ "--local", OPT_LOCAL, STR(local_text), "IP:PORT", "the connection's local address" },
+	{ "--host", OPT_HOST, STR(host), "NAME", "the request's Host" },
+	{ "--sni", OPT_SNI, STR(sni), "NAME", "the SNI the client sends (default: the host)" },
+	{ "--no-sni", OPT_NO_SNI, FLAG(no_sni), NULL, "the client sends no SNI" },
+	{ "--http", OPT_HTTP, FLAG(http), NULL, "plain HTTP: no TLS" },
+	{ "--version", OPT_VERSION, NONE, NULL, "sysbind's version and its libraries'" },
+	{ "--help", OPT_HELP, NONE, NULL, "this help" },
+	{ "-h", OPT_HELP, NONE, NULL, "this help" },
+	{ "--applicationhost", OPT_APPHOST, STR(applicationhost), "FILE",
+	  "IIS's applicationHost.config" },
+	{ "--sslcert", OPT_SSLCERT, STR(sslcert_path), "FILE",
+	  "the text of `netsh http show sslcert`" },
+	{ "--cert-store", OPT_CERT_STORE, STR(cert_store), "DIR",
+	  "the certificates exported from the server" },
+	{ "-o", OPT_O, STR(out_path), "OUT",
+	  "write the configuration to OUT (default: standard output)" },
+	{ "--path", OPT_PATH, STR(path), "/P",
+	  "the request's path (its client-certificate policy)" },
+	{ "--tls", OPT_TLS, NONE, "1.2|1.3",
+	  "the client's TLS version (default: the highest)" },
+	{ "--h2", OPT_H2, FLAG(h2), NULL, "the client speaks HTTP/2 when offered" },
 };
+#undef STR
+#undef FLAG
+#undef NONE
 #define CLI_NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
 
 /*
@@ -367,69 +392,104 @@ parse_local(const char *text, struct binding_addr *a, unsigned *port)
 	return 0;
 }
 
-int
-cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
-{
-	const char *words[3] = { NULL, NULL, NULL };
-	int nw = 0, seen = 0, i, used;
-	size_t k;
-	const char *bad_option = NULL, *late_option = NULL, *action = NULL;
-	const struct cli_command_def *c = NULL;
-	char label[64];
+/* What cli_parse's pass over argv found, before the command is known. */
+struct cli_scan {
+	const char *words[3];     /* the first three words (enough for "list site" and one more) */
+	int         nw;           /* how many words */
+	int         seen;         /* the bits of the options given */
+	const char *bad_option;   /* an unknown option before the command word */
+	const char *late_option;  /* an unknown option after it */
+	const char *action;       /* -s's value */
+};
 
-	memset(o, 0, sizeof(*o));
-	o->cmd = CLI_RUN;
-	o->conf_path = CLI_DEFAULT_CONF;
-	err[0] = '\0';
+/* One word of argv: among the first three, and after the command word one of its args.
+ * Returns 0, or -1 with err when there are more than CLI_MAX_ARGS. */
+static int
+scan_word(struct cli_opts *o, struct cli_scan *sc, char *word, char *err, size_t errlen)
+{
+	if (sc->nw > 0 && o->nargs == CLI_MAX_ARGS) {
+		snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+		return -1;
+	}
+	if (sc->nw < 3)
+		sc->words[sc->nw] = word;
+	if (sc->nw > 0)
+		o->args[o->nargs++] = word;
+	sc->nw++;
+	return 0;
+}
+
+/* Set what option k asks for, val its value (NULL when it takes none), as its table row
+ * says; -s and --tls are read here.  Returns 0, or -1 with err on a bad --tls. */
+static int
+opt_store(struct cli_opts *o, struct cli_scan *sc, size_t k, const char *val, char *err,
+    size_t errlen)
+{
+	switch (cli_options[k].store) {
+	case STORE_STRING:
+		*(const char **)(void *)((char *)o + cli_options[k].field) = val;
+		return 0;
+	case STORE_FLAG:
+		*(int *)(void *)((char *)o + cli_options[k].field) = 1;
+		return 0;
+	case STORE_NONE:
+		break;
+	}
+	if (cli_options[k].bit == OPT_S) {
+		sc->action = val;
+	} else if (cli_options[k].bit == OPT_TLS) {
+		if (strcmp(val, "1.2") != 0 && strcmp(val, "1.3") != 0) {
+			snprintf(err, errlen, "--tls \"%s\": 1.2 or 1.3", val);
+			return -1;
+		}
+		o->tls = strcmp(val, "1.2") == 0 ? 12 : 13;
+	}
+	return 0;
+}
+
+/* The pass over argv: words, and options by the table (each at most once, its value
+ * checked where the table says).  Returns 0, or -1 with err. */
+static int
+cli_scan(int argc, char **argv, struct cli_opts *o, struct cli_scan *sc, char *err,
+    size_t errlen)
+{
+	int i, bit;
+	size_t k;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
-		int bit = 0;
 
 		if (a[0] != '-' || a[1] == '\0') {
-			if (nw < 3)
-				words[nw] = a;
-			if (nw > 0 && o->nargs < CLI_MAX_ARGS)
-				o->args[o->nargs++] = argv[i];
-			else if (nw > 0) {
-				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+			if (scan_word(o, sc, argv[i], err, errlen) != 0)
 				return -1;
-			}
-			nw++;
 			continue;
 		}
 		for (k = 0; k < CLI_NOPTIONS; k++)
 			if (strcmp(a, cli_options[k].name) == 0)
 				break;
-		if (k == CLI_NOPTIONS && nw > 0 && strcmp(words[0], "appcmd") == 0 &&
+		if (k == CLI_NOPTIONS && sc->nw > 0 && strcmp(sc->words[0], "appcmd") == 0 &&
 		    strchr(a, ':') != NULL) {
 			/* appcmd's own parameters may start with "-": -section:NAME */
-			if (o->nargs == CLI_MAX_ARGS) {
-				snprintf(err, errlen, "too many arguments (at most %d)", CLI_MAX_ARGS);
+			if (scan_word(o, sc, argv[i], err, errlen) != 0)
 				return -1;
-			}
-			if (nw < 3)
-				words[nw] = a;
-			o->args[o->nargs++] = argv[i];
-			nw++;
 			continue;
 		}
 		if (k == CLI_NOPTIONS) {
 			/* One after the command word is reported once the word is known:
 			 * "import --applicationhost F" is an unknown command first of all. */
-			if (bad_option == NULL && nw == 0)
-				bad_option = a;
-			else if (bad_option == NULL && late_option == NULL)
-				late_option = a;
+			if (sc->bad_option == NULL && sc->nw == 0)
+				sc->bad_option = a;
+			else if (sc->bad_option == NULL && sc->late_option == NULL)
+				sc->late_option = a;
 			continue;
 		}
 		bit = cli_options[k].bit;
-		if (seen & bit) {
+		if (sc->seen & bit) {
 			snprintf(err, errlen, "option %s given twice", a);
 			return -1;
 		}
-		seen |= bit;
+		sc->seen |= bit;
 		if (cli_options[k].value != NULL && i + 1 < argc &&
 		    option_bit(argv[i + 1]) == OPT_HELP)
 			continue;   /* `-s --help`: the help about -s */
@@ -440,78 +500,71 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			}
 			val = argv[++i];
 		}
-		switch (bit) {
-		case OPT_C:     o->conf_path = val; break;
-		case OPT_V:     o->verbose = 1; break;
-		case OPT_S:     action = val; break;
-		case OPT_JSON:  o->json = 1; break;
-		case OPT_LOCAL: o->local_text = val; break;
-		case OPT_HOST:  o->host = val; break;
-		case OPT_SNI:   o->sni = val; break;
-		case OPT_NO_SNI: o->no_sni = 1; break;
-		case OPT_HTTP:  o->http = 1; break;
-		case OPT_APPHOST: o->applicationhost = val; break;
-		case OPT_SSLCERT: o->sslcert_path = val; break;
-		case OPT_CERT_STORE: o->cert_store = val; break;
-		case OPT_O:     o->out_path = val; break;
-		case OPT_PATH:  o->path = val; break;
-		case OPT_TLS:
-			if (strcmp(val, "1.2") != 0 && strcmp(val, "1.3") != 0) {
-				snprintf(err, errlen, "--tls \"%s\": 1.2 or 1.3", val);
-				return -1;
-			}
-			o->tls = strcmp(val, "1.2") == 0 ? 12 : 13;
-			break;
-		case OPT_H2:    o->h2 = 1; break;
-		default: break;
-		}
-	}
-	if (seen & OPT_HELP) {
-		/* `COMMAND --help`: that command's help; `-s --help`: -s's; else all of it */
-		o->cmd = CLI_HELP;
-		o->nargs = 0;
-		if (nw > 1 && strcmp(words[0], "help") == 0)
-			o->topic = words[1];
-		else if (nw > 0)
-			o->topic = words[0];
-		else if (seen & (OPT_S | OPT_T))
-			o->topic = opt_name(seen & OPT_S ? OPT_S : OPT_T);
-		if (o->topic != NULL && help_topic(o->topic) == NULL) {
-			unknown_command(o->topic, err, errlen);
+		if (opt_store(o, sc, k, val, err, errlen) != 0)
 			return -1;
-		}
-		return 0;
 	}
-	if (bad_option != NULL) {
-		snprintf(err, errlen, "unknown option \"%s\"", bad_option);
+	return 0;
+}
+
+/* --help anywhere: `COMMAND --help`, that command's help; `-s --help`, -s's; else all of
+ * it.  Returns 0, or -1 with err when the topic is no command. */
+static int
+cli_parse_help(struct cli_opts *o, const struct cli_scan *sc, char *err, size_t errlen)
+{
+	o->cmd = CLI_HELP;
+	o->nargs = 0;
+	if (sc->nw > 1 && strcmp(sc->words[0], "help") == 0)
+		o->topic = sc->words[1];
+	else if (sc->nw > 0)
+		o->topic = sc->words[0];
+	else if (sc->seen & (OPT_S | OPT_T))
+		o->topic = opt_name(sc->seen & OPT_S ? OPT_S : OPT_T);
+	if (o->topic != NULL && help_topic(o->topic) == NULL) {
+		unknown_command(o->topic, err, errlen);
 		return -1;
 	}
-	if (nw > 0 && (c = command_named(words[0])) == NULL) {
-		unknown_command(words[0], err, errlen);
-		return -1;
+	return 0;
+}
+
+/* The command the words and options choose, with its words and options checked against
+ * its table row.  Returns it, or NULL with err. */
+static const struct cli_command_def *
+cli_parse_command(struct cli_opts *o, const struct cli_scan *sc, char *err, size_t errlen)
+{
+	const struct cli_command_def *c = NULL;
+	char label[64];
+	size_t k;
+	int used;
+
+	if (sc->bad_option != NULL) {
+		snprintf(err, errlen, "unknown option \"%s\"", sc->bad_option);
+		return NULL;
+	}
+	if (sc->nw > 0 && (c = command_named(sc->words[0])) == NULL) {
+		unknown_command(sc->words[0], err, errlen);
+		return NULL;
 	}
 	if (c != NULL)
 		o->topic = c->word;
-	if (late_option != NULL) {
-		snprintf(err, errlen, "unknown option \"%s\"", late_option);
-		return -1;
+	if (sc->late_option != NULL) {
+		snprintf(err, errlen, "unknown option \"%s\"", sc->late_option);
+		return NULL;
 	}
-
-	if (nw == 0) {
+	if (sc->nw == 0) {
 		/* the option that chooses a command, the table's last first (--version, -s, -t) */
 		for (k = CLI_NCOMMANDS; k-- > 0 && c == NULL;)
-			if (cli_commands[k].word == NULL && (seen & cli_commands[k].select))
+			if (cli_commands[k].word == NULL && (sc->seen & cli_commands[k].select))
 				c = &cli_commands[k];
 		if (c == NULL)
 			c = command_of(CLI_RUN);
-	} else if (seen & (OPT_T | OPT_VERSION | OPT_S)) {
-		snprintf(err, errlen, "%s takes no command (got \"%s\")",
-		    opt_name(seen & OPT_T ? OPT_T : seen & OPT_S ? OPT_S : OPT_VERSION), words[0]);
-		return -1;
-	} else if ((c->object != NULL && (nw < 2 || strcmp(words[1], c->object) != 0)) ||
-	    (c->words == -1 && c->missing != NULL && nw < 2)) {
+	} else if (sc->seen & (OPT_T | OPT_VERSION | OPT_S)) {
+		snprintf(err, errlen, "%s takes no command (got \"%s\")", opt_name(sc->seen & OPT_T ?
+		    OPT_T : sc->seen & OPT_S ? OPT_S : OPT_VERSION), sc->words[0]);
+		return NULL;
+	} else if ((c->object != NULL && (sc->nw < 2 || strcmp(sc->words[1], c->object) != 0)) ||
+	    (c->words == -1 && c->missing != NULL && sc->nw < 2)) {
 		snprintf(err, errlen, "%s", c->missing);
-		return -1;
+		return NULL;
 	}
 	o->cmd = c->cmd;
 	o->topic = c->word != NULL ? c->word : c->select != 0 ? opt_name(c->select) : NULL;
@@ -519,24 +572,77 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 
 	/* Words beyond the command's own (words[] holds 3: enough for "list site" plus the
 	 * first extra one). */
-	used = c->words == -1 ? nw : c->words;
-	if (nw > used) {
-		snprintf(err, errlen, "unexpected argument \"%s\"", words[used]);
-		return -1;
+	used = c->words == -1 ? sc->nw : c->words;
+	if (sc->nw > used) {
+		snprintf(err, errlen, "unexpected argument \"%s\"", sc->words[used]);
+		return NULL;
 	}
-	if (seen & ~c->allowed) {
+	if (sc->seen & ~c->allowed) {
 		int bit;
 
-		for (bit = 1; !(seen & ~c->allowed & bit); bit <<= 1)
+		for (bit = 1; !(sc->seen & ~c->allowed & bit); bit <<= 1)
 			;
 		snprintf(err, errlen, "option %s is not valid with %s", opt_name(bit), label);
+		return NULL;
+	}
+	return c;
+}
+
+/* explain's options together.  Returns 0, or -1 with err. */
+static int
+cli_parse_explain(struct cli_opts *o, char *err, size_t errlen)
+{
+	if (o->local_text == NULL) {
+		snprintf(err, errlen, "explain needs --local IP:PORT");
 		return -1;
 	}
+	if (o->host == NULL) {
+		snprintf(err, errlen, "explain needs --host NAME");
+		return -1;
+	}
+	if (o->sni != NULL && o->no_sni) {
+		snprintf(err, errlen, "--sni and --no-sni exclude each other");
+		return -1;
+	}
+	if (o->http && (o->sni != NULL || o->no_sni || o->tls != 0 || o->h2)) {
+		snprintf(err, errlen, "--http has no TLS: --sni, --no-sni, --tls and --h2 do not "
+		    "apply");
+		return -1;
+	}
+	if (o->path != NULL && o->path[0] != '/') {
+		snprintf(err, errlen, "--path \"%s\": a request path starts with /", o->path);
+		return -1;
+	}
+	if (parse_local(o->local_text, &o->local, &o->local_port) == -1) {
+		snprintf(err, errlen, "--local \"%s\": expected IP:PORT, e.g. 127.0.0.1:443 "
+		    "or [::1]:443", o->local_text);
+		return -1;
+	}
+	return 0;
+}
 
+int
+cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
+{
+	struct cli_scan sc;
+	const struct cli_command_def *c;
+
+	memset(o, 0, sizeof(*o));
+	memset(&sc, 0, sizeof(sc));
+	o->cmd = CLI_RUN;
+	o->conf_path = CLI_DEFAULT_CONF;
+	err[0] = '\0';
+
+	if (cli_scan(argc, argv, o, &sc, err, errlen) != 0)
+		return -1;
+	if (sc.seen & OPT_HELP)
+		return cli_parse_help(o, &sc, err, errlen);
+	if ((c = cli_parse_command(o, &sc, err, errlen)) == NULL)
+		return -1;
 	if (o->cmd == CLI_HELP) {
-		o->topic = nw > 1 ? words[1] : NULL;
-		if (nw > 2) {
-			snprintf(err, errlen, "unexpected argument \"%s\"", words[2]);
+		o->topic = sc.nw > 1 ? sc.words[1] : NULL;
+		if (sc.nw > 2) {
+			snprintf(err, errlen, "unexpected argument \"%s\"", sc.words[2]);
 			return -1;
 		}
 		if (o->topic != NULL && help_topic(o->topic) == NULL) {
@@ -544,8 +650,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (o->cmd == CLI_SIGNAL && (o->action = control_action_find(action)) == NULL) {
-		snprintf(err, errlen, "-s \"%s\": one of %s", action, control_action_names());
+	if (o->cmd == CLI_SIGNAL && (o->action = control_action_find(sc.action)) == NULL) {
+		snprintf(err, errlen, "-s \"%s\": one of %s", sc.action, control_action_names());
 		return -1;
 	}
 	if (o->cmd == CLI_IMPORT && o->applicationhost == NULL) {
@@ -554,34 +660,8 @@ cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errlen)
 	}
 	if (c->words != -1 || o->cmd == CLI_HELP)
 		o->nargs = 0;
-	if (o->cmd == CLI_EXPLAIN) {
-		if (o->local_text == NULL) {
-			snprintf(err, errlen, "explain needs --local IP:PORT");
-			return -1;
-		}
-		if (o->host == NULL) {
-			snprintf(err, errlen, "explain needs --host NAME");
-			return -1;
-		}
-		if (o->sni != NULL && o->no_sni) {
-			snprintf(err, errlen, "--sni and --no-sni exclude each other");
-			return -1;
-		}
-		if (o->http && (o->sni != NULL || o->no_sni || o->tls != 0 || o->h2)) {
-			snprintf(err, errlen, "--http has no TLS: --sni, --no-sni, --tls and --h2 do not "
-			    "apply");
-			return -1;
-		}
-		if (o->path != NULL && o->path[0] != '/') {
-			snprintf(err, errlen, "--path \"%s\": a request path starts with /", o->path);
-			return -1;
-		}
-		if (parse_local(o->local_text, &o->local, &o->local_port) == -1) {
-			snprintf(err, errlen, "--local \"%s\": expected IP:PORT, e.g. 127.0.0.1:443 "
-			    "or [::1]:443", o->local_text);
-			return -1;
-		}
-	}
+	if (o->cmd == CLI_EXPLAIN)
+		return cli_parse_explain(o, err, errlen);
 	return 0;
 }
 
