@@ -33,6 +33,7 @@
 #include "core/conn.h"
 #include "core/exchange.h"
 #include "base/log.h"
+#include "base/objcache.h"
 #include "model/respond.h"
 #include "core/trace.h"
 #include "core/upstream.h"
@@ -51,7 +52,6 @@ struct exchange {
 	const struct exchange_ops *ops;
 	void                      *conn;
 	struct exchange_conn      *c;
-	struct exchange           *next_free;
 	enum exchange_phase        phase;
 	struct http_head          *head;      /* borrowed from the connection's parser */
 	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
@@ -77,9 +77,7 @@ struct exchange {
 };
 
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
-#define EXCHANGE_FREE_MAX 256
-static __thread struct exchange *exchange_free_list;
-static __thread size_t exchange_nfree;
+static __thread struct objcache exchange_cache;
 
 static const char *const exchange_phase_names[] = {
 	"new", "routed", "backend", "responding", "tunnel", "done",
@@ -115,14 +113,10 @@ static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, 
 struct exchange *
 exchange_new(const struct exchange_ops *ops, void *conn, struct exchange_conn *c)
 {
-	struct exchange *x = exchange_free_list;
+	struct exchange *x = objcache_get(&exchange_cache, sizeof(*x));
 
-	if (x != NULL) {
-		exchange_free_list = x->next_free;
-		exchange_nfree--;
-	} else if ((x = malloc(sizeof(*x))) == NULL) {
+	if (x == NULL)
 		return NULL;
-	}
 	memset(x, 0, sizeof(*x));
 	x->ops = ops;
 	x->conn = conn;
@@ -138,25 +132,13 @@ exchange_free(struct exchange *x)
 		return;
 	upstream_xfer_free(x->xfer);
 	free(x->ahead);
-	if (exchange_nfree >= EXCHANGE_FREE_MAX) {
-		free(x);
-		return;
-	}
-	x->next_free = exchange_free_list;
-	exchange_free_list = x;
-	exchange_nfree++;
+	objcache_put(&exchange_cache, x);
 }
 
 void
 exchange_cache_drain(void)
 {
-	while (exchange_free_list != NULL) {
-		struct exchange *x = exchange_free_list;
-
-		exchange_free_list = x->next_free;
-		free(x);
-	}
-	exchange_nfree = 0;
+	objcache_drain(&exchange_cache);
 }
 
 void

@@ -33,6 +33,7 @@
 #include "core/exchange.h"
 #include "base/iobuf.h"
 #include "base/log.h"
+#include "base/objcache.h"
 #include "model/respond.h"
 #include "core/upstream.h"
 
@@ -180,7 +181,6 @@ struct upstream_xfer {
 	struct upstream_backend *be;
 	struct upstream_bconn   *bc;         /* attached backend connection, NULL once let go */
 	struct upstream_req      req;        /* head borrowed, cb/arg the owner's */
-	struct upstream_xfer    *next_free;
 	enum xfer_state          state;
 	int                      status;     /* final status, 0 before */
 	unsigned                 reused : 1, retried : 1, req_done : 1, req_body : 1,
@@ -191,9 +191,8 @@ struct upstream_xfer {
 	char                     method[24];
 };
 
-#define XFER_FREE_MAX 256
-static __thread struct upstream_xfer *xfer_free_list;
-static __thread size_t xfer_nfree;
+/* Transfers of this thread kept for reuse: one request need not cost a malloc. */
+static __thread struct objcache xfer_cache;
 static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
 
 static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
@@ -986,12 +985,8 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 
 	if (be == NULL || be->addr->len == 0)
 		return NULL;
-	if ((x = xfer_free_list) != NULL) {
-		xfer_free_list = x->next_free;
-		xfer_nfree--;
-	} else if ((x = malloc(sizeof(*x))) == NULL) {
+	if ((x = objcache_get(&xfer_cache, sizeof(*x))) == NULL)
 		return NULL;
-	}
 	memset(x, 0, sizeof(*x));
 	x->pool = p;
 	x->be = be;
@@ -1015,7 +1010,6 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 		xfer_trace(x, "backend %s: connecting", be->addr->name);
 	} else {
 		log_warn("connecting to backend %s", be->addr->name);
-		x->next_free = NULL;
 		upstream_xfer_free(x);
 		return NULL;
 	}
@@ -1109,13 +1103,7 @@ upstream_xfer_stop(struct upstream_xfer *x)
 void
 upstream_cache_drain(void)
 {
-	while (xfer_free_list != NULL) {
-		struct upstream_xfer *x = xfer_free_list;
-
-		xfer_free_list = x->next_free;
-		free(x);
-	}
-	xfer_nfree = 0;
+	objcache_drain(&xfer_cache);
 }
 
 int
@@ -1137,11 +1125,5 @@ upstream_xfer_free(struct upstream_xfer *x)
 		return;
 	bconn_close(x->bc);   /* still attached: the exchange did not finish on it */
 	x->bc = NULL;
-	if (xfer_nfree >= XFER_FREE_MAX) {
-		free(x);
-		return;
-	}
-	x->next_free = xfer_free_list;
-	xfer_free_list = x;
-	xfer_nfree++;
+	objcache_put(&xfer_cache, x);
 }
