@@ -148,12 +148,6 @@ exchange_set_stream(struct exchange *x, unsigned stream_id)
 }
 
 int
-exchange_status(const struct exchange *x)
-{
-	return x->status;
-}
-
-int
 exchange_done(const struct exchange *x)
 {
 	return x->phase == XP_DONE;

@@ -206,12 +206,6 @@ fail:
 }
 
 struct listener_set *
-listener_open(struct conn_server *srv, char *err, size_t errlen)
-{
-	return listener_open_quiet(srv, 0, err, errlen);
-}
-
-struct listener_set *
 listener_open_quiet(struct conn_server *srv, int quiet, char *err, size_t errlen)
 {
 	struct listener_set *s;

@@ -1106,12 +1106,6 @@ upstream_cache_drain(void)
 	objcache_drain(&xfer_cache);
 }
 
-int
-upstream_xfer_status(const struct upstream_xfer *x)
-{
-	return x->status;
-}
-
 const char *
 upstream_xfer_backend(const struct upstream_xfer *x)
 {
