@@ -1,8 +1,9 @@
 /*
  * iobuf — byte queues for the connection core: a chain of fixed-size blocks taken from a
- * per-thread free list, so that a busy connection reuses memory a finished one gave back
- * and an idle connection holds no block at all (base/objcache.h).  A block is IOBUF_BLOCK bytes, one TLS
- * record's worth of plaintext, so one SSL_write of the first block's bytes is one record.
+ * per-thread cache (base/objcache.h), so that a busy connection reuses memory a finished
+ * one gave back and an idle connection holds no block at all.  A block is IOBUF_BLOCK
+ * bytes, one TLS record's worth of plaintext, so one SSL_write of the first block's bytes
+ * is one record.
  * No locking: a queue and the free list belong to the thread that uses them.
  */
 #ifndef SYSBIND_IOBUF_H

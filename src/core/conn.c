@@ -400,7 +400,7 @@ conn_close(struct conn *c, const char *why)
 		c->next->prev = c->prev;
 	c->srv->nconns--;
 	if (c->srv->shared_nconns != NULL)
-		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
+		atomic_fetch_sub_explicit(c->srv->shared_nconns, 1, memory_order_relaxed);
 	if (c->rate_ev != NULL)
 		event_del(c->rate_ev);
 	conn_read_on(c, 0);
@@ -1089,7 +1089,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
-	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
+	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
+	    srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
 	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
 	    &c->info.peer_port);

@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ struct daemon_state {
 	struct worker_gen   *gen;       /* the generation serving now (one reference) */
 	struct worker      **workers;
 	unsigned             nworkers;
-	unsigned long        nconns;    /* every worker's open connections (atomic) */
+	atomic_ulong         nconns;    /* every worker's open connections */
 	int                  stopping;
 	/* every log file opened so far: kept open until exit, shared by generations */
 	struct accesslog    *logs[DAEMON_LOGS_MAX];
@@ -281,7 +282,7 @@ daemon_applied_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)!read(fd, &n, sizeof(n));
 	if (!d->reload_waiting || d->stopping ||
-	    __atomic_load_n(&d->gen->applied, __ATOMIC_ACQUIRE) < d->nworkers)
+	    atomic_load_explicit(&d->gen->applied, memory_order_acquire) < d->nworkers)
 		return;
 	d->reload_waiting = 0;
 	daemon_describe(d, status, sizeof(status));
@@ -324,10 +325,10 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: stopping; %lu connection(s) open", strsignal((int)sig),
-	    __atomic_load_n(&d->nconns, __ATOMIC_RELAXED));
+	    atomic_load_explicit(&d->nconns, memory_order_relaxed));
 	notify_stopping("stopping on %s: %lu connection(s) open, finishing requests in flight "
-	    "for up to %d s", strsignal((int)sig), __atomic_load_n(&d->nconns, __ATOMIC_RELAXED),
-	    DAEMON_DRAIN_SECONDS);
+	    "for up to %d s", strsignal((int)sig),
+	    atomic_load_explicit(&d->nconns, memory_order_relaxed), DAEMON_DRAIN_SECONDS);
 	d->stopping = 1;
 	for (i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
