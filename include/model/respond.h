@@ -159,7 +159,7 @@ struct respond_diag {
 	const char *coalesced_sni;  /* a coalesced HTTP/2 connection: the SNI the certificate
 	                             * was chosen for (the request asked for host); else NULL */
 	const char *tls_cipher;
-	const char *cert_steps[8];  /* the §1.1 steps considered, in order */
+	const char *cert_steps[CERT_TRACE_MAX];  /* the §1.1 steps considered, in order */
 	size_t      ncert_steps;
 	/* the client certificate, when the request's path wants one (IIS's access sslFlags):
 	 * the second chicken-and-egg */

@@ -46,6 +46,7 @@
 
 #define DAEMON_DRAIN_SECONDS 10
 #define DAEMON_LOGS_MAX      32   /* distinct log files opened over the daemon's life */
+#define DAEMON_NSIGNALS      4    /* SIGTERM, SIGINT, SIGHUP, SIGUSR1 (daemon_signal_cb) */
 
 struct daemon_state {
 	const struct daemon_opts *opts;
@@ -59,7 +60,7 @@ struct daemon_state {
 	struct accesslog    *logs[DAEMON_LOGS_MAX];
 	enum accesslog_kind  log_kinds[DAEMON_LOGS_MAX];
 	size_t               nlogs;
-	struct event        *sig[4];
+	struct event        *sig[DAEMON_NSIGNALS];
 	/* reload completion: workers write applied_fd once they serve a new generation */
 	int                  applied_fd;
 	struct event        *applied_ev;
@@ -488,7 +489,7 @@ daemon_drop_privileges(struct daemon_state *d, const char *user, char *errbuf,
 int
 daemon_run(const struct daemon_opts *o)
 {
-	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[DAEMON_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct daemon_state d;
 	char err[8192], what[256];
 	char *pid_file = NULL;
@@ -538,7 +539,7 @@ daemon_run(const struct daemon_opts *o)
 		daemon_fatal(fail = "cannot create the event loop");
 		goto out;
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < DAEMON_NSIGNALS; i++)
 		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
 		    event_add(d.sig[i], NULL) != 0) {
 			daemon_fatal(fail = "cannot install signal handlers");
@@ -582,7 +583,7 @@ out:
 	free(d.workers);
 	if (status == 0)
 		log_info("stopped");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < DAEMON_NSIGNALS; i++)
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);
 	if (d.applied_ev != NULL)

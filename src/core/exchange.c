@@ -432,7 +432,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 		(void)binding_resolve_cert(c->cfg, &c->local, c->port, c->has_sni ? c->sni : NULL,
 		    &choice);
 		d.selected_by = choice.selected_by;
-		for (i = 0; i < (size_t)choice.nsteps && i < 8; i++)
+		for (i = 0; i < (size_t)choice.nsteps && i < CERT_TRACE_MAX; i++)
 			d.cert_steps[i] = choice.steps[i];
 		d.ncert_steps = i;
 		if (cert != NULL) {
