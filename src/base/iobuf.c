@@ -3,6 +3,7 @@
  * with its header; the thread's objcache keeps at most OBJCACHE_MAX blocks (4 MiB), the
  * rest go back to malloc, so a burst does not pin memory for ever.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "base/iobuf.h"
@@ -78,6 +79,7 @@ iobuf_space(struct iobuf *b, size_t min, size_t *avail)
 void
 iobuf_commit(struct iobuf *b, size_t n)
 {
+	assert(n == 0 || (b->tail != NULL && b->tail->end + n <= IOBUF_BLOCK));
 	b->tail->end += n;
 	b->len += n;
 }
@@ -159,6 +161,7 @@ iobuf_peek(const struct iobuf *b, size_t *n)
 void
 iobuf_drain(struct iobuf *b, size_t n)
 {
+	assert(n <= b->len);   /* the contract: never more than is queued */
 	b->len -= n;
 	while (n > 0 && b->head != NULL) {
 		struct iobuf_block *k = b->head;

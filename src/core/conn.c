@@ -15,6 +15,7 @@
  * blocks.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -51,6 +52,11 @@ static atomic_ullong conn_ids;
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
 
+/*
+ * The states, each reached only from the one before it (conn_state asserts it), except
+ * CLOSED, reached from any:
+ *   HANDSHAKE -> OPEN -> CLOSING -> LINGER -> CLOSED      (plain http is born OPEN)
+ */
 enum conn_state {
 	CS_HANDSHAKE = 0, /* TLS handshake in progress */
 	CS_OPEN,          /* the framing runs */
@@ -116,13 +122,29 @@ conn_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The one place the state changes: the log (debug level) can follow it, and a closed
- * connection never comes back. */
+/* The one place the state changes (conn_new sets the first): the edge is checked against
+ * the order above, the log (debug level) can follow it, and a closed connection never
+ * comes back. */
 static void
 conn_state(struct conn *c, enum conn_state to)
 {
-	if (c->state == CS_CLOSED)
+	static const unsigned char allowed[5][5] = {
+		/*                 HAND OPEN CLOSING LINGER CLOSED */
+		/* HANDSHAKE */  { 0,   1,   0,      0,     1 },
+		/* OPEN */       { 0,   0,   1,      0,     1 },
+		/* CLOSING */    { 0,   0,   0,      1,     1 },
+		/* LINGER */     { 0,   0,   0,      0,     1 },
+		/* CLOSED */     { 0,   0,   0,      0,     0 },
+	};
+
+	if (c->state == to)
 		return;
+	assert(allowed[c->state][to]);
+	if (!allowed[c->state][to]) {
+		log_warnx("conn %llu: %s -> %s is not allowed", c->info.id,
+		    conn_state_names[c->state], conn_state_names[to]);
+		return;
+	}
 	log_debug("conn %llu: %s -> %s", c->info.id, conn_state_names[c->state],
 	    conn_state_names[to]);
 	c->state = to;
@@ -392,6 +414,7 @@ conn_close(struct conn *c, const char *why)
 	if (c->fr != NULL && c->fr->closing != NULL)
 		c->fr->closing(c, c->frs);
 	conn_state(c, CS_CLOSED);
+	assert(c->srv->nconns > 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -1079,7 +1102,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->srv = srv;
 	c->fd = fd;
 	c->reading = 1;
-	c->state = CS_OPEN;
+	/* the first state, the only one not set by conn_state */
+	c->state = proto == BINDING_HTTPS ? CS_HANDSHAKE : CS_OPEN;
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
@@ -1118,7 +1142,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 			conn_close(c, "no SSL object");
 			return -1;
 		}
-		c->state = CS_HANDSHAKE;
 		conn_deadline(c, cfg->handshake_timeout);
 		/* the ClientHello is often there already: no wait for a readiness event */
 		conn_handshake(c);

@@ -15,6 +15,7 @@
  *   BACKEND / RESPONDING -> TUNNEL -> DONE            after a 101
  *   any -> DONE                                       abort
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,8 +84,8 @@ static const char *const exchange_phase_names[] = {
 	"new", "routed", "backend", "responding", "tunnel", "done",
 };
 
-/* The one place a phase changes: the order above is checked, and the trace (at debug
- * level) says what happened. */
+/* The one place a phase changes: the edge is checked against the order above (an
+ * assertion in the sanitizer builds; elsewhere a warning, and the exchange ends). */
 static void
 exchange_phase(struct exchange *x, enum exchange_phase to)
 {
@@ -97,6 +98,7 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 		/* from DONE */       { 0, 0, 0, 0, 0, 1 },
 	};
 
+	assert(allowed[x->phase][to]);
 	if (!allowed[x->phase][to]) {
 		log_warnx("conn %llu: exchange phase %s -> %s is not allowed", x->c->id,
 		    exchange_phase_names[x->phase], exchange_phase_names[to]);
@@ -325,7 +327,7 @@ exchange_send_page(struct exchange *x, enum respond_page page, int close)
 	char sts[96];
 
 	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL), x->head_only) != 0) {
-		x->phase = XP_DONE;
+		exchange_phase(x, XP_DONE);
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
 		return;
 	}
@@ -1249,5 +1251,5 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 			x->win32 = win32;
 		exchange_log_request(x);
 	}
-	x->phase = XP_DONE;
+	exchange_phase(x, XP_DONE);
 }

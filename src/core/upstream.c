@@ -13,6 +13,7 @@
  * back costs no epoll_ctl.  Responses are read into a per-thread buffer and handed on at
  * once; only the request side queues (until the backend reads it).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <netdb.h>
@@ -168,6 +169,13 @@ struct upstream_bconn {
 	                         rev_on : 1, unlisted : 1;
 };
 
+/*
+ * A transfer's states, changed only by xfer_state, which asserts the edge:
+ *   CONNECTING -> SENDING -> RESPONSE -> DONE
+ *   SENDING -> CONNECTING                 a pooled connection died: sent again on a new one
+ *   SENDING / RESPONSE -> TUNNEL -> DONE  after a 101
+ *   any -> DONE                           failed or stopped
+ */
 enum xfer_state {
 	XS_CONNECTING = 0, /* waiting for connect() */
 	XS_SENDING,        /* the request is going out; no response byte yet */
@@ -197,6 +205,35 @@ static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
 
 static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
+
+static const char *const xfer_state_names[] = {
+	"connecting", "sending", "response", "tunnel", "done",
+};
+
+/* The one place a transfer's state changes: the edge is checked against the order
+ * above. */
+static void
+xfer_state(struct upstream_xfer *x, enum xfer_state to)
+{
+	static const unsigned char allowed[5][5] = {
+		/*                CONN SEND RESP TUNNEL DONE */
+		/* CONNECTING */ { 0,   1,   0,   0,     1 },
+		/* SENDING */    { 1,   0,   1,   1,     1 },
+		/* RESPONSE */   { 0,   0,   0,   1,     1 },
+		/* TUNNEL */     { 0,   0,   0,   0,     1 },
+		/* DONE */       { 0,   0,   0,   0,     0 },
+	};
+
+	if (x->state == to)
+		return;
+	assert(allowed[x->state][to]);
+	if (!allowed[x->state][to]) {
+		log_warnx("backend %s: transfer %s -> %s is not allowed", x->be->addr->name,
+		    xfer_state_names[x->state], xfer_state_names[to]);
+		return;
+	}
+	x->state = to;
+}
 static void pool_sweep_cb(evutil_socket_t fd, short what, void *arg);
 static void xfer_flush(struct upstream_xfer *x);
 static const struct http_callbacks xfer_callbacks;
@@ -496,7 +533,7 @@ xfer_on_head(void *arg, struct http_head *h)
 	if (r != 0 || x->stopped)
 		return -1;
 	if (h->status == 101)
-		x->state = XS_TUNNEL;
+		xfer_state(x, XS_TUNNEL);
 	return bodiless ? 1 : 0;
 }
 
@@ -572,7 +609,7 @@ xfer_finish(struct upstream_xfer *x, int reusable)
 {
 	struct upstream_bconn *b = x->bc;
 
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	if (b != NULL) {
 		if (reusable)
 			bconn_release(b);
@@ -589,7 +626,7 @@ xfer_fail(struct upstream_xfer *x, int page, int win32, const char *why)
 {
 	if (x->state == XS_DONE)
 		return;
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	bconn_close(x->bc);
 	x->bc = NULL;
 	x->req.cb->failed(x->req.arg, page, win32, why);
@@ -647,10 +684,10 @@ xfer_attach(struct upstream_xfer *x, struct upstream_bconn *b, int reused)
 	http_parser_set_request_method(b->rp, x->method);
 	if (reused) {
 		b->connected = 1;
-		x->state = XS_SENDING;
+		xfer_state(x, XS_SENDING);
 	} else {
 		b->connected = 0;
-		x->state = XS_CONNECTING;
+		xfer_state(x, XS_CONNECTING);
 		bconn_write_on(b, &tv);   /* the connect counts as writing */
 	}
 }
@@ -840,7 +877,7 @@ xfer_read(struct upstream_xfer *x)
 		}
 		x->got_bytes = 1;
 		if (x->state == XS_SENDING)
-			x->state = XS_RESPONSE;
+			xfer_state(x, XS_RESPONSE);
 		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
 			b->deadline = upstream_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
 		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
@@ -899,7 +936,7 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_CONNECTION_REFUSED, why);
 		} else {
 			b->connected = 1;
-			x->state = XS_SENDING;
+			xfer_state(x, XS_SENDING);
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 			xfer_trace(x, "backend %s: connected", x->be->addr->name);
 			bconn_read_on(b, 1);
@@ -1095,7 +1132,7 @@ upstream_xfer_stop(struct upstream_xfer *x)
 	if (x == NULL || x->stopped)
 		return;
 	x->stopped = 1;
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	bconn_close(x->bc);
 	x->bc = NULL;
 }
