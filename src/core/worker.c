@@ -352,9 +352,11 @@ worker_stop(struct worker *w)
 
 /*
  * The worker's event loop.  With epoll's changelist an event added and removed again
- * before the loop next waits costs no epoll_ctl: a response the TLS bufferevent writes at
- * once adds and drops write interest within one callback.  Every fd is closed only after
- * its events are deleted (bufferevent_free, event_free), which the changelist requires.
+ * before the loop next waits costs no epoll_ctl: read interest a connection drops and
+ * takes again within one pass (back-pressure, conn_reading) costs nothing.  Every fd
+ * is closed only after its events are deleted (conn_close and bconn_close delete them
+ * before close(), evconnlistener_free closes the listener's), which the changelist
+ * requires.
  */
 static struct event_base *
 worker_base_new(void)
