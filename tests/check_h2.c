@@ -200,7 +200,6 @@ exchange_free(struct exchange *x)
 }
 
 void exchange_set_stream(struct exchange *x, unsigned id) { x->stream = id; }
-int exchange_status(const struct exchange *x) { return x->status; }
 int exchange_done(const struct exchange *x) { return x->done; }
 void exchange_cache_drain(void) { }
 void exchange_client_cert(struct exchange *x) { ev("client_cert %u:", x->stream); }

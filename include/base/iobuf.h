@@ -1,8 +1,9 @@
 /*
  * iobuf — byte queues for the connection core: a chain of fixed-size blocks taken from a
- * per-thread free list, so that a busy connection reuses memory a finished one gave back
- * and an idle connection holds no block at all.  A block is IOBUF_BLOCK bytes, one TLS
- * record's worth of plaintext, so one SSL_write of the first block's bytes is one record.
+ * per-thread cache (base/objcache.h), so that a busy connection reuses memory a finished
+ * one gave back and an idle connection holds no block at all.  A block is IOBUF_BLOCK
+ * bytes, one TLS record's worth of plaintext, so one SSL_write of the first block's bytes
+ * is one record.
  * No locking: a queue and the free list belong to the thread that uses them.
  */
 #ifndef SYSBIND_IOBUF_H
@@ -47,12 +48,6 @@ const char *iobuf_peek(const struct iobuf *b, size_t *n);
 
 /* Drop the first n bytes (n <= len). */
 void iobuf_drain(struct iobuf *b, size_t n);
-
-/* Move up to max bytes from the front of src to the end of dst.  Returns how many. */
-size_t iobuf_move(struct iobuf *dst, struct iobuf *src, size_t max);
-
-/* Blocks this thread keeps for reuse (for tests and the soak). */
-size_t iobuf_pool_size(void);
 
 /* Free this thread's free list (at the end of a worker thread). */
 void iobuf_pool_drain(void);

@@ -10,6 +10,7 @@
 #ifndef SYSBIND_CONN_H
 #define SYSBIND_CONN_H
 
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -45,8 +46,8 @@ struct conn_server {
 	struct conn          *conns;     /* every open connection */
 	int                   retired;   /* a reload replaced this generation: responses that
 	                                    start now say Connection: close */
-	unsigned long        *shared_nconns; /* NULL, or the process-wide count of open
-	                                    connections (atomic), which max_connections limits */
+	atomic_ulong         *shared_nconns; /* NULL, or the process-wide count of open
+	                                    connections, which max_connections limits */
 	/* deferred work of this server's connections, done once per loop pass (conn.c) */
 	struct event         *async_ev;
 	struct conn          *async_head, *async_batch;

@@ -171,9 +171,6 @@ void exchange_cache_drain(void);
 /* The HTTP/2 stream the exchange runs on (for the HTTPERR streamid field). */
 void exchange_set_stream(struct exchange *x, unsigned stream_id);
 
-/* The final status answered (0 before any), for the connection's own decisions. */
-int exchange_status(const struct exchange *x);
-
 /* 1 once the response is complete (or the exchange aborted). */
 int exchange_done(const struct exchange *x);
 

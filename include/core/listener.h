@@ -14,14 +14,12 @@ struct conf;
 struct conn_server;
 struct listener_set;
 
-/* Open every listener srv->cfg needs.  Returns a new set (caller owns, listener_close) or
- * NULL with a message in err ("127.0.0.1:8443: Address already in use"). */
-struct listener_set *listener_open(struct conn_server *srv, char *err, size_t errlen);
-
 /* Stop accepting and close the sockets.  NULL is a no-op. */
 void listener_close(struct listener_set *s);
 
-/* listener_open; quiet: no "listening on" lines (workers after the first). */
+/* Open every listener srv->cfg needs, with a "listening on" line each unless quiet (the
+ * workers after the first).  Returns a new set (caller owns, listener_close) or NULL with
+ * a message in err ("127.0.0.1:8443: Address already in use"). */
 struct listener_set *listener_open_quiet(struct conn_server *srv, int quiet, char *err,
     size_t errlen);
 

@@ -21,13 +21,6 @@
 
 struct tlsctx_hello;
 
-/*
- * Where lines go: by default the daemon log (stderr, level "info").  A sink receives
- * each complete line ("trace conn 7: ...", no newline).  NULL restores the default.
- * For tests: set it before any connection exists; it is not synchronised.
- */
-void trace_set_sink(void (*sink)(const char *line, void *arg), void *arg);
-
 /* A free-form line for connection id (used where no decision function fits). */
 void trace_note(int on, unsigned long long id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -107,8 +107,6 @@ void upstream_xfer_resume(struct upstream_xfer *x);
 /* From inside a callback: the owner is done with the transfer (it will free it); no
  * callback follows. */
 void upstream_xfer_stop(struct upstream_xfer *x);
-/* The status of the final response, 0 before its head. */
-int upstream_xfer_status(const struct upstream_xfer *x);
 /* "127.0.0.1:8081" */
 const char *upstream_xfer_backend(const struct upstream_xfer *x);
 /* Free x: its backend connection goes back to the pool if the exchange finished cleanly
@@ -118,7 +116,10 @@ void upstream_xfer_free(struct upstream_xfer *x);
 /* Free this thread's transfers kept for reuse (at the end of a thread). */
 void upstream_cache_drain(void);
 
-/* Idle connections kept by this pool now (tests, soak). */
+/* Idle connections kept by this pool now.  Only check_upstream calls it, and it stays for
+ * that: whether a backend connection went back to the pool (or was closed) is the pool's
+ * own decision (xfer_reusable's rules), which no other public call shows before the next
+ * request, and the test pins each rule at the moment it is made. */
 size_t upstream_pool_idle(const struct upstream_pool *p);
 
 #endif

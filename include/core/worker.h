@@ -9,6 +9,7 @@
 #ifndef SYSBIND_WORKER_H
 #define SYSBIND_WORKER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct conf;
@@ -32,11 +33,11 @@ struct worker_gen {
 	struct accesslog *httperr;  /* borrowed; NULL: off */
 	int               trace;    /* cfg->trace or -v */
 	unsigned          number;   /* 1 at start, +1 per successful reload */
-	unsigned long     refs;     /* atomic */
+	atomic_ulong      refs;
 	/* A reload's completion: each worker that switched to this generation (or tried and
 	 * kept its old one) adds 1 to applied, then writes 1 to applied_fd (an eventfd of
 	 * the daemon's, borrowed; -1: nobody listens). */
-	unsigned long     applied;  /* atomic */
+	atomic_ulong      applied;
 	int               applied_fd;
 };
 
@@ -59,7 +60,7 @@ unsigned worker_count(int n);
  * here ("cannot listen: ...").  shared_nconns: the process-wide connection count.
  * drain_seconds bounds the drain after worker_stop.  Returns the worker or NULL with err.
  */
-struct worker *worker_new(unsigned index, struct worker_gen *g, unsigned long *shared_nconns,
+struct worker *worker_new(unsigned index, struct worker_gen *g, atomic_ulong *shared_nconns,
     unsigned drain_seconds, char *err, size_t errlen);
 
 /* Start the worker's thread (with every signal blocked: the daemon's thread takes them).

@@ -1,14 +1,13 @@
 /*
  * iobuf — block chains with a per-thread free list (see iobuf.h).  A block is allocated
- * with its header; the free list keeps at most IOBUF_POOL_MAX blocks per thread, the rest
- * go back to malloc, so a burst does not pin memory for ever.
+ * with its header; the thread's objcache keeps at most OBJCACHE_MAX blocks (4 MiB), the
+ * rest go back to malloc, so a burst does not pin memory for ever.
  */
-#include <stdlib.h>
+#include <assert.h>
 #include <string.h>
 
 #include "base/iobuf.h"
-
-#define IOBUF_POOL_MAX 256   /* 4 MiB per thread at most */
+#include "base/objcache.h"
 
 struct iobuf_block {
 	struct iobuf_block *next;
@@ -16,20 +15,15 @@ struct iobuf_block {
 	char                data[IOBUF_BLOCK];
 };
 
-static __thread struct iobuf_block *iobuf_free;
-static __thread size_t iobuf_nfree;
+static __thread struct objcache iobuf_cache;
 
 static struct iobuf_block *
 iobuf_block_get(void)
 {
-	struct iobuf_block *k = iobuf_free;
+	struct iobuf_block *k = objcache_get(&iobuf_cache, sizeof(*k));
 
-	if (k != NULL) {
-		iobuf_free = k->next;
-		iobuf_nfree--;
-	} else if ((k = malloc(sizeof(*k))) == NULL) {
+	if (k == NULL)
 		return NULL;
-	}
 	k->next = NULL;
 	k->start = k->end = 0;
 	return k;
@@ -38,13 +32,7 @@ iobuf_block_get(void)
 static void
 iobuf_block_put(struct iobuf_block *k)
 {
-	if (iobuf_nfree >= IOBUF_POOL_MAX) {
-		free(k);
-		return;
-	}
-	k->next = iobuf_free;
-	iobuf_free = k;
-	iobuf_nfree++;
+	objcache_put(&iobuf_cache, k);
 }
 
 void
@@ -91,6 +79,7 @@ iobuf_space(struct iobuf *b, size_t min, size_t *avail)
 void
 iobuf_commit(struct iobuf *b, size_t n)
 {
+	assert(n == 0 || (b->tail != NULL && b->tail->end + n <= IOBUF_BLOCK));
 	b->tail->end += n;
 	b->len += n;
 }
@@ -172,6 +161,7 @@ iobuf_peek(const struct iobuf *b, size_t *n)
 void
 iobuf_drain(struct iobuf *b, size_t n)
 {
+	assert(n <= b->len);   /* the contract: never more than is queued */
 	b->len -= n;
 	while (n > 0 && b->head != NULL) {
 		struct iobuf_block *k = b->head;
@@ -189,37 +179,8 @@ iobuf_drain(struct iobuf *b, size_t n)
 	}
 }
 
-size_t
-iobuf_move(struct iobuf *dst, struct iobuf *src, size_t max)
-{
-	size_t moved = 0, n;
-	const char *p;
-
-	while (moved < max && (p = iobuf_peek(src, &n)) != NULL) {
-		if (n > max - moved)
-			n = max - moved;
-		if (iobuf_add(dst, p, n) != 0)
-			break;
-		iobuf_drain(src, n);
-		moved += n;
-	}
-	return moved;
-}
-
-size_t
-iobuf_pool_size(void)
-{
-	return iobuf_nfree;
-}
-
 void
 iobuf_pool_drain(void)
 {
-	while (iobuf_free != NULL) {
-		struct iobuf_block *k = iobuf_free;
-
-		iobuf_free = k->next;
-		free(k);
-	}
-	iobuf_nfree = 0;
+	objcache_drain(&iobuf_cache);
 }

@@ -15,6 +15,7 @@
  * blocks.
  */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -52,6 +53,11 @@ static atomic_ullong conn_ids;
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
 
+/*
+ * The states, each reached only from the one before it (conn_state asserts it), except
+ * CLOSED, reached from any:
+ *   HANDSHAKE -> OPEN -> CLOSING -> LINGER -> CLOSED      (plain http is born OPEN)
+ */
 enum conn_state {
 	CS_HANDSHAKE = 0, /* TLS handshake in progress */
 	CS_OPEN,          /* the framing runs */
@@ -108,13 +114,29 @@ static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
 
-/* The one place the state changes: the log (debug level) can follow it, and a closed
- * connection never comes back. */
+/* The one place the state changes (conn_new sets the first): the edge is checked against
+ * the order above, the log (debug level) can follow it, and a closed connection never
+ * comes back. */
 static void
 conn_state(struct conn *c, enum conn_state to)
 {
-	if (c->state == CS_CLOSED)
+	static const unsigned char allowed[5][5] = {
+		/*                 HAND OPEN CLOSING LINGER CLOSED */
+		/* HANDSHAKE */  { 0,   1,   0,      0,     1 },
+		/* OPEN */       { 0,   0,   1,      0,     1 },
+		/* CLOSING */    { 0,   0,   0,      1,     1 },
+		/* LINGER */     { 0,   0,   0,      0,     1 },
+		/* CLOSED */     { 0,   0,   0,      0,     0 },
+	};
+
+	if (c->state == to)
 		return;
+	assert(allowed[c->state][to]);
+	if (!allowed[c->state][to]) {
+		log_warnx("conn %llu: %s -> %s is not allowed", c->info.id,
+		    conn_state_names[c->state], conn_state_names[to]);
+		return;
+	}
 	log_debug("conn %llu: %s -> %s", c->info.id, conn_state_names[c->state],
 	    conn_state_names[to]);
 	c->state = to;
@@ -384,6 +406,7 @@ conn_close(struct conn *c, const char *why)
 	if (c->fr != NULL && c->fr->closing != NULL)
 		c->fr->closing(c, c->frs);
 	conn_state(c, CS_CLOSED);
+	assert(c->srv->nconns > 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -392,7 +415,7 @@ conn_close(struct conn *c, const char *why)
 		c->next->prev = c->prev;
 	c->srv->nconns--;
 	if (c->srv->shared_nconns != NULL)
-		__atomic_sub_fetch(c->srv->shared_nconns, 1, __ATOMIC_RELAXED);
+		atomic_fetch_sub_explicit(c->srv->shared_nconns, 1, memory_order_relaxed);
 	if (c->rate_ev != NULL)
 		event_del(c->rate_ev);
 	conn_read_on(c, 0);
@@ -1071,7 +1094,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->srv = srv;
 	c->fd = fd;
 	c->reading = 1;
-	c->state = CS_OPEN;
+	/* the first state, the only one not set by conn_state */
+	c->state = proto == BINDING_HTTPS ? CS_HANDSHAKE : CS_OPEN;
 	c->next = srv->conns;
 	if (srv->conns != NULL)
 		srv->conns->prev = c;
@@ -1081,7 +1105,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
-	    __atomic_add_fetch(srv->shared_nconns, 1, __ATOMIC_RELAXED) : srv->nconns;
+	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
+	    srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
 	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
 	    &c->info.peer_port);
@@ -1109,7 +1134,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 			conn_close(c, "no SSL object");
 			return -1;
 		}
-		c->state = CS_HANDSHAKE;
 		conn_deadline(c, cfg->handshake_timeout);
 		/* the ClientHello is often there already: no wait for a readiness event */
 		conn_handshake(c);

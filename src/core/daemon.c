@@ -21,6 +21,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@
 
 #define DAEMON_DRAIN_SECONDS 10
 #define DAEMON_LOGS_MAX      32   /* distinct log files opened over the daemon's life */
+#define DAEMON_NSIGNALS      4    /* SIGTERM, SIGINT, SIGHUP, SIGUSR1 (daemon_signal_cb) */
 
 struct daemon_state {
 	const struct daemon_opts *opts;
@@ -52,13 +54,13 @@ struct daemon_state {
 	struct worker_gen   *gen;       /* the generation serving now (one reference) */
 	struct worker      **workers;
 	unsigned             nworkers;
-	unsigned long        nconns;    /* every worker's open connections (atomic) */
+	atomic_ulong         nconns;    /* every worker's open connections */
 	int                  stopping;
 	/* every log file opened so far: kept open until exit, shared by generations */
 	struct accesslog    *logs[DAEMON_LOGS_MAX];
 	enum accesslog_kind  log_kinds[DAEMON_LOGS_MAX];
 	size_t               nlogs;
-	struct event        *sig[4];
+	struct event        *sig[DAEMON_NSIGNALS];
 	/* reload completion: workers write applied_fd once they serve a new generation */
 	int                  applied_fd;
 	struct event        *applied_ev;
@@ -281,7 +283,7 @@ daemon_applied_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)!read(fd, &n, sizeof(n));
 	if (!d->reload_waiting || d->stopping ||
-	    __atomic_load_n(&d->gen->applied, __ATOMIC_ACQUIRE) < d->nworkers)
+	    atomic_load_explicit(&d->gen->applied, memory_order_acquire) < d->nworkers)
 		return;
 	d->reload_waiting = 0;
 	daemon_describe(d, status, sizeof(status));
@@ -324,10 +326,10 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("%s: stopping; %lu connection(s) open", strsignal((int)sig),
-	    __atomic_load_n(&d->nconns, __ATOMIC_RELAXED));
+	    atomic_load_explicit(&d->nconns, memory_order_relaxed));
 	notify_stopping("stopping on %s: %lu connection(s) open, finishing requests in flight "
-	    "for up to %d s", strsignal((int)sig), __atomic_load_n(&d->nconns, __ATOMIC_RELAXED),
-	    DAEMON_DRAIN_SECONDS);
+	    "for up to %d s", strsignal((int)sig),
+	    atomic_load_explicit(&d->nconns, memory_order_relaxed), DAEMON_DRAIN_SECONDS);
 	d->stopping = 1;
 	for (i = 0; i < d->nworkers; i++)
 		worker_stop(d->workers[i]);
@@ -487,7 +489,7 @@ daemon_drop_privileges(struct daemon_state *d, const char *user, char *errbuf,
 int
 daemon_run(const struct daemon_opts *o)
 {
-	static const int sigs[4] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[DAEMON_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 	struct daemon_state d;
 	char err[8192], what[256];
 	char *pid_file = NULL;
@@ -537,7 +539,7 @@ daemon_run(const struct daemon_opts *o)
 		daemon_fatal(fail = "cannot create the event loop");
 		goto out;
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < DAEMON_NSIGNALS; i++)
 		if ((d.sig[i] = evsignal_new(d.base, sigs[i], daemon_signal_cb, &d)) == NULL ||
 		    event_add(d.sig[i], NULL) != 0) {
 			daemon_fatal(fail = "cannot install signal handlers");
@@ -581,7 +583,7 @@ out:
 	free(d.workers);
 	if (status == 0)
 		log_info("stopped");
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < DAEMON_NSIGNALS; i++)
 		if (d.sig[i] != NULL)
 			event_free(d.sig[i]);
 	if (d.applied_ev != NULL)

@@ -15,6 +15,7 @@
  *   BACKEND / RESPONDING -> TUNNEL -> DONE            after a 101
  *   any -> DONE                                       abort
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "core/conn.h"
 #include "core/exchange.h"
 #include "base/log.h"
+#include "base/objcache.h"
 #include "model/respond.h"
 #include "core/trace.h"
 #include "core/upstream.h"
@@ -51,7 +53,6 @@ struct exchange {
 	const struct exchange_ops *ops;
 	void                      *conn;
 	struct exchange_conn      *c;
-	struct exchange           *next_free;
 	enum exchange_phase        phase;
 	struct http_head          *head;      /* borrowed from the connection's parser */
 	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
@@ -77,16 +78,14 @@ struct exchange {
 };
 
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
-#define EXCHANGE_FREE_MAX 256
-static __thread struct exchange *exchange_free_list;
-static __thread size_t exchange_nfree;
+static __thread struct objcache exchange_cache;
 
 static const char *const exchange_phase_names[] = {
 	"new", "routed", "backend", "responding", "tunnel", "done",
 };
 
-/* The one place a phase changes: the order above is checked, and the trace (at debug
- * level) says what happened. */
+/* The one place a phase changes: the edge is checked against the order above (an
+ * assertion in the sanitizer builds; elsewhere a warning, and the exchange ends). */
 static void
 exchange_phase(struct exchange *x, enum exchange_phase to)
 {
@@ -99,6 +98,7 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 		/* from DONE */       { 0, 0, 0, 0, 0, 1 },
 	};
 
+	assert(allowed[x->phase][to]);
 	if (!allowed[x->phase][to]) {
 		log_warnx("conn %llu: exchange phase %s -> %s is not allowed", x->c->id,
 		    exchange_phase_names[x->phase], exchange_phase_names[to]);
@@ -115,14 +115,10 @@ static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, 
 struct exchange *
 exchange_new(const struct exchange_ops *ops, void *conn, struct exchange_conn *c)
 {
-	struct exchange *x = exchange_free_list;
+	struct exchange *x = objcache_get(&exchange_cache, sizeof(*x));
 
-	if (x != NULL) {
-		exchange_free_list = x->next_free;
-		exchange_nfree--;
-	} else if ((x = malloc(sizeof(*x))) == NULL) {
+	if (x == NULL)
 		return NULL;
-	}
 	memset(x, 0, sizeof(*x));
 	x->ops = ops;
 	x->conn = conn;
@@ -138,37 +134,19 @@ exchange_free(struct exchange *x)
 		return;
 	upstream_xfer_free(x->xfer);
 	free(x->ahead);
-	if (exchange_nfree >= EXCHANGE_FREE_MAX) {
-		free(x);
-		return;
-	}
-	x->next_free = exchange_free_list;
-	exchange_free_list = x;
-	exchange_nfree++;
+	objcache_put(&exchange_cache, x);
 }
 
 void
 exchange_cache_drain(void)
 {
-	while (exchange_free_list != NULL) {
-		struct exchange *x = exchange_free_list;
-
-		exchange_free_list = x->next_free;
-		free(x);
-	}
-	exchange_nfree = 0;
+	objcache_drain(&exchange_cache);
 }
 
 void
 exchange_set_stream(struct exchange *x, unsigned stream_id)
 {
 	x->stream_id = stream_id;
-}
-
-int
-exchange_status(const struct exchange *x)
-{
-	return x->status;
 }
 
 int
@@ -349,7 +327,7 @@ exchange_send_page(struct exchange *x, enum respond_page page, int close)
 	char sts[96];
 
 	if (respond_error_msg(&m, page, x->c->cfg->server_header, time(NULL), x->head_only) != 0) {
-		x->phase = XP_DONE;
+		exchange_phase(x, XP_DONE);
 		x->ops->end(x->conn, x, EXCHANGE_END_CUT);
 		return;
 	}
@@ -456,7 +434,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 		(void)binding_resolve_cert(c->cfg, &c->local, c->port, c->has_sni ? c->sni : NULL,
 		    &choice);
 		d.selected_by = choice.selected_by;
-		for (i = 0; i < (size_t)choice.nsteps && i < 8; i++)
+		for (i = 0; i < (size_t)choice.nsteps && i < CERT_TRACE_MAX; i++)
 			d.cert_steps[i] = choice.steps[i];
 		d.ncert_steps = i;
 		if (cert != NULL) {
@@ -1273,5 +1251,5 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 			x->win32 = win32;
 		exchange_log_request(x);
 	}
-	x->phase = XP_DONE;
+	exchange_phase(x, XP_DONE);
 }

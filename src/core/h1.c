@@ -14,6 +14,7 @@
  * Connection_Dropped for a client gone inside its body), and the request's W3C line
  * otherwise (exchange.c).
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,12 @@
 #include "base/log.h"
 #include "model/respond.h"
 
+/*
+ * The states, changed only by h1_state, which asserts the edge:
+ *   IDLE -> HEAD -> BODY -> WAIT -> IDLE      one request, keep-alive
+ *   BODY / WAIT -> TUNNEL                     after a 101
+ *   any -> DONE                               no more requests
+ */
 enum h1_state {
 	H1_IDLE = 0,  /* between requests: nothing of the next one yet */
 	H1_HEAD,      /* reading a request head */
@@ -52,6 +59,35 @@ struct h1 {
 
 static void h1_input(struct conn *c, void *arg);
 static const struct http_callbacks h1_callbacks;
+
+static const char *const h1_state_names[] = {
+	"idle", "head", "body", "wait", "tunnel", "done",
+};
+
+/* The one place the state changes: the edge is checked against the order above. */
+static void
+h1_state(struct h1 *h, enum h1_state to)
+{
+	static const unsigned char allowed[6][6] = {
+		/*            IDLE HEAD BODY WAIT TUNNEL DONE */
+		/* IDLE */   { 0,   1,   0,   0,   0,     1 },
+		/* HEAD */   { 0,   0,   1,   0,   0,     1 },
+		/* BODY */   { 0,   0,   0,   1,   1,     1 },
+		/* WAIT */   { 1,   0,   0,   0,   1,     1 },
+		/* TUNNEL */ { 0,   0,   0,   0,   0,     1 },
+		/* DONE */   { 0,   0,   0,   0,   0,     0 },
+	};
+
+	if (h->state == to)
+		return;
+	assert(allowed[h->state][to]);
+	if (!allowed[h->state][to]) {
+		log_warnx("conn %llu: HTTP/1.1 %s -> %s is not allowed", h->info->id,
+		    h1_state_names[h->state], h1_state_names[to]);
+		return;
+	}
+	h->state = to;
+}
 
 /* The request parser, made at a request's first byte (an idle connection holds none). */
 static int
@@ -85,7 +121,7 @@ h1_keep_ok(const struct h1 *h)
 static void
 h1_done(struct h1 *h)
 {
-	h->state = H1_DONE;
+	h1_state(h, H1_DONE);
 	conn_finish(h->c);
 }
 
@@ -232,7 +268,7 @@ h1_x_upgraded(void *arg, struct exchange *x)
 {
 	struct h1 *h = arg;
 
-	h->state = H1_TUNNEL;
+	h1_state(h, H1_TUNNEL);
 	conn_deadline(h->c, h->info->cfg->websocket_idle_timeout);
 	conn_reading(h->c, 1);
 }
@@ -252,7 +288,7 @@ h1_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 {
 	struct h1 *h = arg;
 
-	h->state = H1_DONE;
+	h1_state(h, H1_DONE);
 	conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
 }
 
@@ -290,7 +326,7 @@ h1_cycle_end(struct h1 *h)
 	h->head = NULL;
 	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = h->last_chunk = 0;
 	h->req_paused = h->resp_paused = 0;
-	h->state = H1_IDLE;
+	h1_state(h, H1_IDLE);
 	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
 	conn_reading(h->c, 1);
 	if (iobuf_len(conn_in(h->c)) > 0) {
@@ -317,7 +353,7 @@ h1_request_head(struct h1 *h)
 	h->req_keep = hd->keep_alive && !h->http10;
 	h->req_bodyless = !hd->chunked && hd->content_length <= 0;
 	h->info->version = h->http10 ? "HTTP/1.0" : "HTTP/1.1";
-	h->state = H1_BODY;
+	h1_state(h, H1_BODY);
 	conn_deadline(h->c, h->req_bodyless ? 0 : h->info->cfg->entity_body_timeout);
 	exchange_request(h->x, hd, conn_over_limit(h->c));
 	if (conn_closed(h->c))
@@ -331,7 +367,7 @@ h1_request_end(struct h1 *h)
 {
 	h->req_done = 1;
 	if (h->state == H1_BODY) {
-		h->state = H1_WAIT;
+		h1_state(h, H1_WAIT);
 		conn_deadline(h->c, 0);
 	}
 	if (h->x != NULL) {
@@ -444,7 +480,7 @@ h1_input_loop(struct h1 *h)
 				conn_abort(h->c, "out of memory");
 				return;
 			}
-			h->state = H1_HEAD;
+			h1_state(h, H1_HEAD);
 			if (h->info->requests > 0)
 				conn_deadline(h->c, h->info->cfg->header_wait_timeout);
 		}

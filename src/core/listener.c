@@ -26,6 +26,10 @@
 #include "core/listener.h"
 #include "base/log.h"
 
+/* listen()'s queue of connections not yet accepted: nginx's default (the kernel caps it
+ * at net.core.somaxconn). */
+#define LISTENER_BACKLOG 511
+
 struct listener {
 	struct conn_server     *srv;
 	struct evconnlistener  *lev;
@@ -185,7 +189,7 @@ listener_bind(struct listener *l, struct event_base *base, int reuseport, char *
 		close(fd);
 		return 0;
 	}
-	if (listen(fd, 511) != 0)
+	if (listen(fd, LISTENER_BACKLOG) != 0)
 		goto fail;
 	l->lev = evconnlistener_new(base, listener_accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
@@ -203,12 +207,6 @@ fail:
 	snprintf(err, errlen, "%s: %s", l->name, strerror(saved));
 	errno = saved;
 	return -1;
-}
-
-struct listener_set *
-listener_open(struct conn_server *srv, char *err, size_t errlen)
-{
-	return listener_open_quiet(srv, 0, err, errlen);
 }
 
 struct listener_set *

@@ -70,15 +70,17 @@ const char tlsctx_nolegacy_suites[] = "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SH
 
 /* OpenSSL's version numbers of the CONF_TLS1x bits, lowest first */
 static const struct {
-	unsigned bit;
-	int      version;
-	uint64_t no;    /* the option that leaves it out between the minimum and maximum */
+	unsigned    bit;
+	int         version;
+	uint64_t    no;     /* the option that leaves it out between the minimum and maximum */
+	const char *name;   /* as tlsctx_policy_text says it */
 } tlsctx_versions[] = {
-	{ CONF_TLS10, TLS1_VERSION,   SSL_OP_NO_TLSv1 },
-	{ CONF_TLS11, TLS1_1_VERSION, SSL_OP_NO_TLSv1_1 },
-	{ CONF_TLS12, TLS1_2_VERSION, SSL_OP_NO_TLSv1_2 },
-	{ CONF_TLS13, TLS1_3_VERSION, SSL_OP_NO_TLSv1_3 },
+	{ CONF_TLS10, TLS1_VERSION,   SSL_OP_NO_TLSv1,   "1.0" },
+	{ CONF_TLS11, TLS1_1_VERSION, SSL_OP_NO_TLSv1_1, "1.1" },
+	{ CONF_TLS12, TLS1_2_VERSION, SSL_OP_NO_TLSv1_2, "1.2" },
+	{ CONF_TLS13, TLS1_3_VERSION, SSL_OP_NO_TLSv1_3, "1.3" },
 };
+#define TLSCTX_NVERSIONS (sizeof(tlsctx_versions) / sizeof(tlsctx_versions[0]))
 
 int
 tlsctx_verify_any(int ok, X509_STORE_CTX *ctx)
@@ -269,7 +271,7 @@ tlsctx_policy(struct tlsctx *t, SSL *ssl, const struct conf_sslcert *e, char *wh
 		return -1;
 	}
 	if (v != t->versions) {
-		for (size_t i = 0; i < sizeof(tlsctx_versions) / sizeof(tlsctx_versions[0]); i++) {
+		for (size_t i = 0; i < TLSCTX_NVERSIONS; i++) {
 			if (v & tlsctx_versions[i].bit) {
 				if (lo < 0)
 					lo = (int)i;
@@ -317,19 +319,18 @@ const char *
 tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *buf,
     size_t len)
 {
-	static const char *const names[] = { "1.0", "1.1", "1.2", "1.3" };
 	unsigned v = conf_tls_versions(cfg, e), flags = e != NULL ? e->flags : 0;
 	char vers[64] = "", why[128];
 	size_t n = 0, off = 0;
 
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < TLSCTX_NVERSIONS; i++)
 		if (v & tlsctx_versions[i].bit)
 			n++;
-	for (size_t i = 0, k = 0; i < 4; i++) {
+	for (size_t i = 0, k = 0; i < TLSCTX_NVERSIONS; i++) {
 		if (!(v & tlsctx_versions[i].bit))
 			continue;
 		off += (size_t)snprintf(vers + off, sizeof(vers) - off, "%s%s",
-		    k == 0 ? "" : k + 1 == n ? " and " : ", ", names[i]);
+		    k == 0 ? "" : k + 1 == n ? " and " : ", ", tlsctx_versions[i].name);
 		k++;
 	}
 	snprintf(why, sizeof(why), "tls_profile %s%s%s%s",

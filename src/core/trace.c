@@ -4,7 +4,7 @@
  * facts come from conn.c (and, through it, tlsctx.c, binding.c and certstore.c).  The
  * point it keeps making is the chicken-and-egg problem: the certificate is chosen at the
  * ClientHello, before the Host header — which travels inside the encrypted stream — can
- * be read.  Lines go to the daemon log unless a test installed a sink.
+ * be read.  Lines go to the daemon log (level "info").
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,29 +16,12 @@
 
 #define TRACE_LINE_MAX 1536
 
-static void (*trace_sink)(const char *line, void *arg);
-static void *trace_sink_arg;
-
-void
-trace_set_sink(void (*sink)(const char *line, void *arg), void *arg)
-{
-	trace_sink = sink;
-	trace_sink_arg = arg;
-}
-
 static void
 trace_vemit(unsigned long long id, const char *fmt, va_list ap)
 {
 	char msg[TRACE_LINE_MAX];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (trace_sink != NULL) {
-		char line[TRACE_LINE_MAX + 32];
-
-		snprintf(line, sizeof(line), "trace conn %llu: %s", id, msg);
-		trace_sink(line, trace_sink_arg);
-		return;
-	}
 	log_info("trace conn %llu: %s", id, msg);
 }
 

@@ -13,6 +13,7 @@
  * back costs no epoll_ctl.  Responses are read into a per-thread buffer and handed on at
  * once; only the request side queues (until the backend reads it).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <netdb.h>
@@ -34,6 +35,7 @@
 #include "base/iobuf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/objcache.h"
 #include "model/respond.h"
 #include "core/upstream.h"
 
@@ -168,6 +170,13 @@ struct upstream_bconn {
 	                         rev_on : 1, unlisted : 1;
 };
 
+/*
+ * A transfer's states, changed only by xfer_state, which asserts the edge:
+ *   CONNECTING -> SENDING -> RESPONSE -> DONE
+ *   SENDING -> CONNECTING                 a pooled connection died: sent again on a new one
+ *   SENDING / RESPONSE -> TUNNEL -> DONE  after a 101
+ *   any -> DONE                           failed or stopped
+ */
 enum xfer_state {
 	XS_CONNECTING = 0, /* waiting for connect() */
 	XS_SENDING,        /* the request is going out; no response byte yet */
@@ -181,7 +190,6 @@ struct upstream_xfer {
 	struct upstream_backend *be;
 	struct upstream_bconn   *bc;         /* attached backend connection, NULL once let go */
 	struct upstream_req      req;        /* head borrowed, cb/arg the owner's */
-	struct upstream_xfer    *next_free;
 	enum xfer_state          state;
 	int                      status;     /* final status, 0 before */
 	unsigned                 reused : 1, retried : 1, req_done : 1, req_body : 1,
@@ -192,13 +200,41 @@ struct upstream_xfer {
 	char                     method[24];
 };
 
-#define XFER_FREE_MAX 256
-static __thread struct upstream_xfer *xfer_free_list;
-static __thread size_t xfer_nfree;
+/* Transfers of this thread kept for reuse: one request need not cost a malloc. */
+static __thread struct objcache xfer_cache;
 static __thread char upstream_rbuf[UPSTREAM_READ_MAX];
 
 static void bconn_read_cb(evutil_socket_t fd, short what, void *arg);
 static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
+
+static const char *const xfer_state_names[] = {
+	"connecting", "sending", "response", "tunnel", "done",
+};
+
+/* The one place a transfer's state changes: the edge is checked against the order
+ * above. */
+static void
+xfer_state(struct upstream_xfer *x, enum xfer_state to)
+{
+	static const unsigned char allowed[5][5] = {
+		/*                CONN SEND RESP TUNNEL DONE */
+		/* CONNECTING */ { 0,   1,   0,   0,     1 },
+		/* SENDING */    { 1,   0,   1,   1,     1 },
+		/* RESPONSE */   { 0,   0,   0,   1,     1 },
+		/* TUNNEL */     { 0,   0,   0,   0,     1 },
+		/* DONE */       { 0,   0,   0,   0,     0 },
+	};
+
+	if (x->state == to)
+		return;
+	assert(allowed[x->state][to]);
+	if (!allowed[x->state][to]) {
+		log_warnx("backend %s: transfer %s -> %s is not allowed", x->be->addr->name,
+		    xfer_state_names[x->state], xfer_state_names[to]);
+		return;
+	}
+	x->state = to;
+}
 static void pool_sweep_cb(evutil_socket_t fd, short what, void *arg);
 static void xfer_flush(struct upstream_xfer *x);
 static const struct http_callbacks xfer_callbacks;
@@ -489,7 +525,7 @@ xfer_on_head(void *arg, struct http_head *h)
 	if (r != 0 || x->stopped)
 		return -1;
 	if (h->status == 101)
-		x->state = XS_TUNNEL;
+		xfer_state(x, XS_TUNNEL);
 	return bodiless ? 1 : 0;
 }
 
@@ -565,7 +601,7 @@ xfer_finish(struct upstream_xfer *x, int reusable)
 {
 	struct upstream_bconn *b = x->bc;
 
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	if (b != NULL) {
 		if (reusable)
 			bconn_release(b);
@@ -582,7 +618,7 @@ xfer_fail(struct upstream_xfer *x, int page, int win32, const char *why)
 {
 	if (x->state == XS_DONE)
 		return;
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	bconn_close(x->bc);
 	x->bc = NULL;
 	x->req.cb->failed(x->req.arg, page, win32, why);
@@ -640,10 +676,10 @@ xfer_attach(struct upstream_xfer *x, struct upstream_bconn *b, int reused)
 	http_parser_set_request_method(b->rp, x->method);
 	if (reused) {
 		b->connected = 1;
-		x->state = XS_SENDING;
+		xfer_state(x, XS_SENDING);
 	} else {
 		b->connected = 0;
-		x->state = XS_CONNECTING;
+		xfer_state(x, XS_CONNECTING);
 		bconn_write_on(b, &tv);   /* the connect counts as writing */
 	}
 }
@@ -833,7 +869,7 @@ xfer_read(struct upstream_xfer *x)
 		}
 		x->got_bytes = 1;
 		if (x->state == XS_SENDING)
-			x->state = XS_RESPONSE;
+			xfer_state(x, XS_RESPONSE);
 		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
 			b->deadline = clock_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
 		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
@@ -892,7 +928,7 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_CONNECTION_REFUSED, why);
 		} else {
 			b->connected = 1;
-			x->state = XS_SENDING;
+			xfer_state(x, XS_SENDING);
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 			xfer_trace(x, "backend %s: connected", x->be->addr->name);
 			bconn_read_on(b, 1);
@@ -978,12 +1014,8 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 
 	if (be == NULL || be->addr->len == 0)
 		return NULL;
-	if ((x = xfer_free_list) != NULL) {
-		xfer_free_list = x->next_free;
-		xfer_nfree--;
-	} else if ((x = malloc(sizeof(*x))) == NULL) {
+	if ((x = objcache_get(&xfer_cache, sizeof(*x))) == NULL)
 		return NULL;
-	}
 	memset(x, 0, sizeof(*x));
 	x->pool = p;
 	x->be = be;
@@ -1007,7 +1039,6 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 		xfer_trace(x, "backend %s: connecting", be->addr->name);
 	} else {
 		log_warn("connecting to backend %s", be->addr->name);
-		x->next_free = NULL;
 		upstream_xfer_free(x);
 		return NULL;
 	}
@@ -1093,7 +1124,7 @@ upstream_xfer_stop(struct upstream_xfer *x)
 	if (x == NULL || x->stopped)
 		return;
 	x->stopped = 1;
-	x->state = XS_DONE;
+	xfer_state(x, XS_DONE);
 	bconn_close(x->bc);
 	x->bc = NULL;
 }
@@ -1101,19 +1132,7 @@ upstream_xfer_stop(struct upstream_xfer *x)
 void
 upstream_cache_drain(void)
 {
-	while (xfer_free_list != NULL) {
-		struct upstream_xfer *x = xfer_free_list;
-
-		xfer_free_list = x->next_free;
-		free(x);
-	}
-	xfer_nfree = 0;
-}
-
-int
-upstream_xfer_status(const struct upstream_xfer *x)
-{
-	return x->status;
+	objcache_drain(&xfer_cache);
 }
 
 const char *
@@ -1129,11 +1148,5 @@ upstream_xfer_free(struct upstream_xfer *x)
 		return;
 	bconn_close(x->bc);   /* still attached: the exchange did not finish on it */
 	x->bc = NULL;
-	if (xfer_nfree >= XFER_FREE_MAX) {
-		free(x);
-		return;
-	}
-	x->next_free = xfer_free_list;
-	xfer_free_list = x;
-	xfer_nfree++;
+	objcache_put(&xfer_cache, x);
 }

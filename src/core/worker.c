@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +50,10 @@ struct worker {
 	int                  started;
 	struct event_base   *base;
 	struct listener_set *listeners;
-	size_t               nlisteners; /* atomic: listener_count(listeners), for the daemon */
+	atomic_size_t        nlisteners; /* listener_count(listeners), for the daemon */
 	struct worker_srv   *cur;       /* the generation new connections get */
 	struct worker_srv   *old;       /* retired generations with connections left */
-	unsigned long       *shared_nconns;
+	atomic_ulong        *shared_nconns;
 	int                  wakefd;
 	struct event        *wake, *tick;
 	struct event        *flush;     /* made active by the first log line of a loop pass */
@@ -89,7 +90,7 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 	g->httperr = httperr;
 	g->trace = trace;
 	g->number = number;
-	g->refs = 1;
+	atomic_init(&g->refs, 1);
 	g->applied_fd = -1;
 	return g;
 }
@@ -97,13 +98,13 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 void
 worker_gen_hold(struct worker_gen *g)
 {
-	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&g->refs, 1, memory_order_relaxed);
 }
 
 void
 worker_gen_release(struct worker_gen *g)
 {
-	if (g == NULL || __atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL) != 0)
+	if (g == NULL || atomic_fetch_sub_explicit(&g->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	tlsctx_free(g->tls);
 	upstream_addrs_free(g->addrs);
@@ -209,7 +210,8 @@ worker_apply_reload(struct worker *w, struct worker_gen *g)
 		return;
 	}
 	(void)listener_update(w->listeners, &ws->srv, w->index != 0);
-	__atomic_store_n(&w->nlisteners, listener_count(w->listeners), __ATOMIC_RELAXED);
+	atomic_store_explicit(&w->nlisteners, listener_count(w->listeners),
+	    memory_order_relaxed);
 	w->cur->srv.retired = 1;
 	conn_retire_all(&w->cur->srv);
 	w->cur->next = w->old;
@@ -229,7 +231,7 @@ worker_begin_stop(struct worker *w)
 	w->stopping = 1;
 	listener_close(w->listeners);
 	w->listeners = NULL;
-	__atomic_store_n(&w->nlisteners, 0, __ATOMIC_RELAXED);
+	atomic_store_explicit(&w->nlisteners, 0, memory_order_relaxed);
 	for (ws = w->old; ws != NULL; ws = ws->next) {
 		ws->srv.stopping = 1;
 		conn_retire_all(&ws->srv);
@@ -257,7 +259,7 @@ worker_wake_cb(evutil_socket_t fd, short what, void *arg)
 		uint64_t one = 1;
 
 		worker_apply_reload(w, g);
-		__atomic_add_fetch(&g->applied, 1, __ATOMIC_ACQ_REL);
+		atomic_fetch_add_explicit(&g->applied, 1, memory_order_acq_rel);
 		if (g->applied_fd >= 0)
 			(void)!write(g->applied_fd, &one, sizeof(one));
 		worker_gen_release(g);
@@ -335,7 +337,7 @@ worker_reload(struct worker *w, struct worker_gen *g)
 size_t
 worker_listener_count(const struct worker *w)
 {
-	return __atomic_load_n(&w->nlisteners, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&w->nlisteners, memory_order_relaxed);
 }
 
 void
@@ -351,9 +353,11 @@ worker_stop(struct worker *w)
 
 /*
  * The worker's event loop.  With epoll's changelist an event added and removed again
- * before the loop next waits costs no epoll_ctl: a response the TLS bufferevent writes at
- * once adds and drops write interest within one callback.  Every fd is closed only after
- * its events are deleted (bufferevent_free, event_free), which the changelist requires.
+ * before the loop next waits costs no epoll_ctl: read interest a connection drops and
+ * takes again within one pass (back-pressure, conn_reading) costs nothing.  Every fd
+ * is closed only after its events are deleted (conn_close and bconn_close delete them
+ * before close(), evconnlistener_free closes the listener's), which the changelist
+ * requires.
  */
 static struct event_base *
 worker_base_new(void)
@@ -370,7 +374,7 @@ worker_base_new(void)
 }
 
 struct worker *
-worker_new(unsigned index, struct worker_gen *g, unsigned long *shared_nconns,
+worker_new(unsigned index, struct worker_gen *g, atomic_ulong *shared_nconns,
     unsigned drain_seconds, char *err, size_t errlen)
 {
 	struct worker *w;
@@ -397,7 +401,7 @@ worker_new(unsigned index, struct worker_gen *g, unsigned long *shared_nconns,
 		snprintf(err, errlen, "cannot listen: %s", why);
 		goto fail;
 	}
-	w->nlisteners = listener_count(w->listeners);
+	atomic_init(&w->nlisteners, listener_count(w->listeners));   /* before the thread */
 	if ((w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		goto fail;
