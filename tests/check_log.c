@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,12 @@
 #include "base/log.h"
 
 static FILE *sink;
-static uint64_t fake_ms;
+static _Atomic uint64_t fake_ms;
 
 static uint64_t
 fake_clock(void)
 {
-	return __atomic_load_n(&fake_ms, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&fake_ms, memory_order_relaxed);
 }
 
 static void
@@ -201,7 +202,7 @@ START_TEST(test_log_threads_count_every_line_once)
 	for (uintptr_t i = 0; i < THREADS; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, spam, (void *)(i * PER_THREAD)), 0);
 	for (unsigned k = 0; k < 20; k++) {   /* windows pass while they log */
-		__atomic_add_fetch(&fake_ms, 400, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&fake_ms, 400, memory_order_relaxed);
 		log_tick();
 	}
 	for (unsigned i = 0; i < THREADS; i++)
