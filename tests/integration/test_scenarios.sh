@@ -41,6 +41,11 @@ sc_start() {
 	fi
 }
 
+out=$("$SB_BIN" help scenarios 2>&1); rc=$?
+expect_eq "help scenarios: its own usage, as scenarios --help prints it" "$rc:$out" \
+	"0:$("$SB_BIN" scenarios --help 2>&1)"
+expect_contains "the usage names --port-base" "$out" "--port-base N"
+
 # --- refusals: never write into a directory that is not ours
 mkdir -p "$T/notours"; echo keep >"$T/notours/notes.txt"
 out=$("$SB_BIN" scenarios --dir "$T/notours" --port-base "$BASE" 2>&1); rc=$?
@@ -110,6 +115,13 @@ while IFS=$'\t' read -r name ip port host sni url cargs oargs ecurl ehttp everif
 	want="no certificate"; [ "$esubj" != - ] && want="CN $esubj, verify $everify"
 	expect_eq "openssl s_client $name ($addr, SNI $sni)" "$got" "$want"
 done <"$T/rows"
+
+# the fallback port still gives an SNI client its own certificate (what no-sni-fallback says)
+row=$(grep -m 1 '^no-sni-fallback	' "$T/rows")
+IFS=$'\t' read -r name ip port _ <<<"$row"
+expect_eq "no-sni-fallback: a client sending SNI sni.test gets CN sni.test" \
+	"$(echo | timeout 20 openssl s_client -connect "$ip:$port" -servername sni.test 2>/dev/null |
+		sed -n 's/^subject=.*CN = //p')" "sni.test"
 
 # --- Chromium, for the browser scenarios, trusting the CA through its NSS store
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
