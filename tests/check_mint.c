@@ -2,7 +2,8 @@
  * check_mint — the local CA of `sysbind reverse-proxy`: a CA made once (modes 0600 for
  * the key), never replaced, loaded back only from files of the user's own; a leaf that
  * verifies against it with the extensions a browser requires; what is refused (a file
- * that is not a CA, a symlink, a key of another certificate) is left byte for byte.
+ * that is not a CA, a symlink, a key of another certificate) is left byte for byte; the
+ * pieces of `sysbind scenarios` (any validity, a cross-signed intermediate, chains, PFX).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <time.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509v3.h>
 
 #include "cli/mint.h"
@@ -212,6 +215,97 @@ START_TEST(test_mint_refuses_and_leaves)
 }
 END_TEST
 
+/* mint_issue: an intermediate re-issued by another (expired) root for the same key keeps
+ * its subject key identifier; a leaf's chain verifies through one issuance and fails as
+ * expired through the other; the dates asked for are the dates written; a chain file and
+ * a PFX read back. */
+START_TEST(test_mint_issue_cross_signed)
+{
+	const char *rn[] = { "Root" }, *on[] = { "Old root" }, *in[] = { "Inter" },
+	    *ln[] = { "leaf.test", "127.0.0.9" };
+	struct mint_spec root = { rn, 1, 1, -3600, 3650 * 86400L };
+	struct mint_spec old = { on, 1, 1, -7300 * 86400L, -86400 };
+	struct mint_spec inter = { in, 1, 1, -3600, 365 * 86400L };
+	struct mint_spec leaf = { ln, 2, 0, 30 * 86400L, 60 * 86400L };
+	EVP_PKEY *rk = mint_key_new(), *ok = mint_key_new(), *ik = mint_key_new(),
+	    *lk = mint_key_new();
+	X509 *r, *o, *i1, *i2, *l, *chain[2];
+	X509_STORE *st = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	FILE *f;
+
+	ck_assert_ptr_nonnull(r = mint_issue(&root, rk, NULL, NULL, err, sizeof(err)));
+	ck_assert_ptr_nonnull(o = mint_issue(&old, ok, NULL, NULL, err, sizeof(err)));
+	ck_assert_ptr_nonnull(i1 = mint_issue(&inter, ik, r, rk, err, sizeof(err)));
+	ck_assert_ptr_nonnull(i2 = mint_issue(&inter, ik, o, ok, err, sizeof(err)));
+	ck_assert_ptr_nonnull(l = mint_issue(&leaf, lk, i1, ik, err, sizeof(err)));
+	ck_assert_int_eq(ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(i1),
+	    X509_get0_subject_key_id(i2)), 0);
+	ck_assert_int_eq(X509_check_ca(i2), 1);
+	ck_assert_int_eq(X509_check_ca(l), 0);
+	ck_assert_int_eq(X509_check_host(l, "leaf.test", 0, 0, NULL), 1);
+	ck_assert_int_eq(X509_check_ip_asc(l, "127.0.0.9", 0), 1);
+	ck_assert_int_eq(ASN1_TIME_cmp_time_t(X509_get0_notBefore(l), time(NULL) + 29 * 86400L), 1);
+	ck_assert_int_eq(ASN1_TIME_cmp_time_t(X509_get0_notAfter(o), time(NULL)), -1);
+	/* verified at a time when the leaf is valid: through i1 to Root it is */
+	X509_STORE_add_cert(st, r);
+	X509_STORE_add_cert(st, o);
+	sk_X509_push(untrusted, i1);
+	X509_STORE_CTX_init(ctx, st, l, untrusted);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), time(NULL) + 45 * 86400L);
+	ck_assert_int_eq(X509_verify_cert(ctx), 1);
+	/* through i2 (same key, issued by the expired root) it is "certificate has expired" */
+	X509_STORE_CTX_cleanup(ctx);
+	sk_X509_pop(untrusted);
+	sk_X509_push(untrusted, i2);
+	X509_STORE_CTX_init(ctx, st, l, untrusted);
+	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), time(NULL) + 45 * 86400L);
+	ck_assert_int_eq(X509_verify_cert(ctx), 0);
+	ck_assert_int_eq(X509_STORE_CTX_get_error(ctx), X509_V_ERR_CERT_HAS_EXPIRED);
+
+	chain[0] = l;
+	chain[1] = i2;
+	ck_assert_int_eq(mint_write_chain(chain, 2, lk, path("c.pem"), path("c.key"), err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(mode_of(path("c.key")), 0600);
+	ck_assert_ptr_nonnull(f = fopen(path("c.pem"), "r"));
+	{
+		X509 *a = PEM_read_X509(f, NULL, NULL, NULL), *b = PEM_read_X509(f, NULL, NULL, NULL);
+
+		ck_assert_int_eq(X509_cmp(a, l), 0);
+		ck_assert_int_eq(X509_cmp(b, i2), 0);
+		ck_assert_ptr_null(PEM_read_X509(f, NULL, NULL, NULL));
+		X509_free(a);
+		X509_free(b);
+	}
+	fclose(f);
+	ck_assert_int_eq(mint_write_pfx(l, lk, &i1, 1, "pw", path("c.pfx"), err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(f = fopen(path("c.pfx"), "rb"));
+	{
+		PKCS12 *p = d2i_PKCS12_fp(f, NULL);
+		EVP_PKEY *k = NULL;
+		X509 *c = NULL;
+		STACK_OF(X509) *ca = NULL;
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(PKCS12_parse(p, "pw", &k, &c, &ca), 1);
+		ck_assert_int_eq(X509_cmp(c, l), 0);
+		ck_assert_int_eq(sk_X509_num(ca), 1);
+		EVP_PKEY_free(k);
+		X509_free(c);
+		sk_X509_pop_free(ca, X509_free);
+		PKCS12_free(p);
+	}
+	fclose(f);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(st);
+	sk_X509_free(untrusted);
+	X509_free(r); X509_free(o); X509_free(i1); X509_free(i2); X509_free(l);
+	EVP_PKEY_free(rk); EVP_PKEY_free(ok); EVP_PKEY_free(ik); EVP_PKEY_free(lk);
+}
+END_TEST
+
 static Suite *
 mint_suite(void)
 {
@@ -222,6 +316,7 @@ mint_suite(void)
 	tcase_add_test(tc, test_mint_ca_made_once);
 	tcase_add_test(tc, test_mint_leaf_verifies);
 	tcase_add_test(tc, test_mint_refuses_and_leaves);
+	tcase_add_test(tc, test_mint_issue_cross_signed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -40,6 +40,7 @@ enum cli_command {
 	CLI_NETSH,          /* sysbind netsh http WORDS... [-c FILE] */
 	CLI_SIGNAL,         /* sysbind -s reload|reopen|stop|quit [-c FILE] */
 	CLI_REVERSE_PROXY,  /* sysbind reverse-proxy ...: quick.c's own parser (quick_main) */
+	CLI_SCENARIOS,      /* sysbind scenarios ...: scenarios.c's own parser (scen_main) */
 };
 
 struct control_action;

@@ -25,6 +25,7 @@
 #include "iis/import.h"
 #include "core/listener.h"
 #include "cli/quick.h"
+#include "cli/scenarios.h"
 #include "cli/version.h"
 #include "iis/views.h"
 
@@ -159,6 +160,9 @@ static const struct cli_command_def cli_commands[] = {
 	  "sysbind reverse-proxy --from TRIPLET --to URL [--cert F [--key F] | --pfx F] [--mode iis7|iis8]\n"
 	  "                      [--dir DIR] [--print-config]\n"
 	  "                                              a quick start with no file: a local CA, the curl line\n" },
+	{ CLI_SCENARIOS, "scenarios", NULL, 0, 0, -1, NULL,
+	  "sysbind scenarios --dir DIR [--port-base N]\n"
+	  "                                              local hosts each broken by one HTTP.SYS rule, a manifest\n" },
 	{ CLI_HELP, "help", NULL, 0, 0, -1, NULL,
 	  "sysbind help [COMMAND]                 this text, or one command's usage and options\n" },
 	{ CLI_VERSION_CMD, NULL, NULL, OPT_VERSION, OPT_VERSION, 0, NULL,
@@ -264,6 +268,10 @@ cli_help(FILE *f, const char *topic)
 		return -1;
 	if (c->cmd == CLI_REVERSE_PROXY) {
 		quick_usage(f);   /* its own parser's (quick.c) */
+		return 0;
+	}
+	if (c->cmd == CLI_SCENARIOS) {
+		scen_usage(f);    /* its own parser's (scenarios.c) */
 		return 0;
 	}
 	usage_lines(f, c, "usage: ");
@@ -863,6 +871,8 @@ cli_main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "reverse-proxy") == 0)
 		return quick_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "scenarios") == 0)
+		return scen_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &o, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sysbind: %s\n", err);
 		if (strncmp(err, "unknown command", 15) == 0)
@@ -877,6 +887,9 @@ cli_main(int argc, char **argv)
 		return finish_output(CLI_EXIT_OK);
 	case CLI_SIGNAL:
 		return run_signal(&o);
+	case CLI_SCENARIOS:
+		fprintf(stderr, "sysbind: scenarios comes first: sysbind scenarios --dir DIR\n");
+		return CLI_EXIT_USAGE;
 	case CLI_REVERSE_PROXY:
 		/* quick_main took it above, when it came first; an option before it is one
 		 * reverse-proxy does not know */

@@ -16,6 +16,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
@@ -426,4 +427,148 @@ mint_fingerprint(X509 *cert, char *buf, size_t len)
 		return;
 	for (i = 0; i < n && used + 3 < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%02X", i > 0 ? ":" : "", md[i]);
+}
+
+EVP_PKEY *
+mint_key_new(void)
+{
+	return mint_key();
+}
+
+/* "IP:a,DNS:b": the subjectAltName value of names, as a new string, or NULL. */
+static char *
+mint_san(const char *const *names, size_t n)
+{
+	unsigned char ip[16];
+	char *san, *p;
+	size_t i, cap = 1;
+
+	for (i = 0; i < n; i++)
+		cap += strlen(names[i]) + 5;
+	if ((san = malloc(cap)) == NULL)
+		return NULL;
+	san[0] = '\0';
+	for (p = san, i = 0; i < n; i++) {
+		int lit = inet_pton(AF_INET, names[i], ip) == 1 ||
+		    inet_pton(AF_INET6, names[i], ip) == 1;
+
+		p += sprintf(p, "%s%s:%s", i > 0 ? "," : "", lit ? "IP" : "DNS", names[i]);
+	}
+	return san;
+}
+
+X509 *
+mint_issue(const struct mint_spec *s, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+    char *err, size_t errlen)
+{
+	X509 *x;
+	X509 *signer;
+	char *san = NULL;
+	int ok = 0;
+
+	if (s->n == 0) {
+		snprintf(err, errlen, "a certificate needs at least one name");
+		return NULL;
+	}
+	ERR_clear_error();
+	if ((x = mint_cert_new(key, s->names[0], 1)) == NULL)
+		goto out;
+	signer = issuer != NULL ? issuer : x;
+	if (issuer_key == NULL)
+		issuer_key = key;
+	if (X509_gmtime_adj(X509_getm_notBefore(x), s->not_before) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), s->not_after) == NULL ||
+	    X509_set_issuer_name(x, X509_get_subject_name(signer)) != 1 ||
+	    mint_ext(x, signer, NID_subject_key_identifier, "hash") != 0)
+		goto out;
+	if (s->ca) {
+		if (mint_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE") != 0 ||
+		    mint_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign") != 0)
+			goto out;
+	} else {
+		if ((san = mint_san(s->names, s->n)) == NULL ||
+		    mint_ext(x, signer, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
+		    mint_ext(x, signer, NID_key_usage, "critical,digitalSignature") != 0 ||
+		    mint_ext(x, signer, NID_ext_key_usage, "serverAuth") != 0 ||
+		    mint_ext(x, signer, NID_subject_alt_name, san) != 0)
+			goto out;
+	}
+	if (issuer != NULL &&
+	    mint_ext(x, signer, NID_authority_key_identifier, "keyid:always") != 0)
+		goto out;
+	ok = X509_sign(x, issuer_key, EVP_sha256()) > 0;
+out:
+	free(san);
+	if (!ok) {
+		mint_fail(err, errlen, "cannot make the certificate");
+		X509_free(x);
+		x = NULL;
+	}
+	return x;
+}
+
+int
+mint_write_chain(X509 *const *certs, size_t n, EVP_PKEY *key, const char *path,
+    const char *key_path, char *err, size_t errlen)
+{
+	char *pem = NULL, *one, *grown;
+	size_t len = 0, l = 0, i;
+	int rc = -1;
+
+	for (i = 0; i < n; i++) {
+		if ((one = mint_pem(certs[i], NULL, &l)) == NULL ||
+		    (grown = realloc(pem, len + l + 1)) == NULL) {
+			free(one);
+			mint_fail(err, errlen, "cannot encode a certificate as PEM");
+			goto out;
+		}
+		pem = grown;
+		memcpy(pem + len, one, l + 1);
+		len += l;
+		free(one);
+	}
+	if (key_path != NULL) {
+		if ((one = mint_pem(NULL, key, &l)) == NULL) {
+			mint_fail(err, errlen, "cannot encode a key as PEM");
+			goto out;
+		}
+		rc = mint_write(key_path, one, l, 0600, 0, err, errlen);
+		OPENSSL_cleanse(one, l);
+		free(one);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+	}
+	rc = mint_write(path, pem != NULL ? pem : "", len, 0644, 0, err, errlen);
+out:
+	free(pem);
+	return rc;
+}
+
+int
+mint_write_pfx(X509 *cert, EVP_PKEY *key, X509 *const *extra, size_t n,
+    const char *password, const char *path, char *err, size_t errlen)
+{
+	STACK_OF(X509) *ca = sk_X509_new_null();
+	PKCS12 *p12 = NULL;
+	unsigned char *der = NULL;
+	size_t i;
+	int len, rc = -1;
+
+	ERR_clear_error();
+	for (i = 0; ca != NULL && i < n; i++)
+		if (sk_X509_push(ca, extra[i]) <= 0)
+			goto fail;
+	if (ca == NULL || (p12 = PKCS12_create(password, NULL, key, cert, ca, 0, 0, 0, 0,
+	    0)) == NULL || (len = i2d_PKCS12(p12, &der)) <= 0)
+		goto fail;
+	rc = mint_write(path, (const char *)der, (size_t)len, 0600, 0, err, errlen);
+	goto out;
+fail:
+	mint_fail(err, errlen, "cannot make the PKCS#12 file");
+out:
+	OPENSSL_free(der);
+	PKCS12_free(p12);
+	sk_X509_free(ca);
+	return rc;
 }

@@ -32,7 +32,7 @@ id = 2
 bindings = https/*:8443:, https/[::1]:8443:other.example   ; the second
 EOF2
 
-expect_eq "the command words" "$(comp "")" "appcmd check explain help import list netsh reverse-proxy show"
+expect_eq "the command words" "$(comp "")" "appcmd check explain help import list netsh reverse-proxy scenarios show"
 expect_eq "... by prefix" "$(comp im)" "import"
 expect_eq "options before a command" "$(comp -)" "--help --version -c -s -t -v"
 expect_eq "-s: the actions" "$(comp -s "")" "quit reload reopen stop"
@@ -47,6 +47,7 @@ expect_eq "import's options" "$(comp import --)" "--applicationhost --cert-store
 expect_eq "help: the commands" "$(comp help ex)" "explain"
 expect_eq "reverse-proxy's options" "$(comp reverse-proxy --p)" "--pfx --pfx-password --print-config"
 expect_eq "reverse-proxy --mode" "$(comp reverse-proxy --mode "")" "iis7 iis8"
+expect_eq "scenarios' options" "$(comp scenarios -)" "--dir --help --port-base -v"
 expect_eq "--tls" "$(comp explain --tls "")" "1.2 1.3"
 expect_eq "netsh: http" "$(comp netsh "")" "http"
 expect_eq "netsh http: the verbs" "$(comp netsh http "")" "add delete show update"
