@@ -170,9 +170,10 @@ man-lint: | $(TEST_STAMP)
 	  -e 'referenced manual not found: Xr sysbind'); \
 	echo "man-lint: clean ($$n message(s) about this machine's manual database left out)"
 
-# No include goes up a layer (LAYERS above); tests/integration/test_layers.sh runs it in make test.
+# No include goes up a layer (LAYERS above), no file over 1,500 lines, no function over 150:
+# tests/integration/test_layers.sh runs both in make test.
 layer-check:
-	@scripts/layer-check.sh
+	@scripts/layer-check.sh && scripts/size-check.sh
 
 # make test runs every phase to its end, whatever the one before did, and ends with one
 # line for all of them, "total: N passed, N failed, N skipped" (scripts/test-all.sh).

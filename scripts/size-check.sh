@@ -6,6 +6,7 @@
 #   scripts/size-check.sh [--table] [ROOT]
 # --table  print every file's lines and every function over 100 lines, largest first
 # Prints each file or function over its limit as FILE:LINE: what; exits 1 on any.
+# make layer-check and tests/integration/test_layers.sh (make test) run it.
 set -u
 table=0
 [ "${1:-}" = --table ] && { table=1; shift; }

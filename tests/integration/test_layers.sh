@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_layers.sh — scripts/layer-check.sh on the tree as it is (clean: no include goes up a
+# test_layers.sh — scripts/layer-check.sh and scripts/size-check.sh on the tree as it is (clean: no include goes up a
 # layer) and on copies of it with each kind of violation planted, which it must name by
 # file:line and fail on.
 . "$(dirname "$0")/lib.sh"
@@ -35,5 +35,17 @@ plant unqualified include/base/log.h '#include "conf.h"' "include/base/log.h:$n:
 plant missing src/cli/cli.c '#include "iis/nosuch.h"' '#include "iis/nosuch.h": no such header'
 plant flat '' '' "src/stray.c: not in a layer's folder"
 plant misplaced '' '' "include/model/conn.h: its source src/core/conn.c is in layer core"
+
+# The sizes the layout keeps: no source file over 1,500 lines, no function over 150.
+out=$("$SB_ROOT/scripts/size-check.sh" "$SB_ROOT" 2>&1); rc=$?
+echo "    ${out##*$'\n'}"
+if [ "$rc" -eq 0 ]; then ok "size-check: no file over 1500 lines, no function over 150"
+else not_ok "size-check: no file over 1500 lines, no function over 150" "$out"; fi
+d="$T/tree-big"; mkdir -p "$d/src/core"
+{ printf 'static int\nbig(void)\n{\n'; for i in $(seq 1 150); do echo "	x();"; done; printf '}\n'; } >"$d/src/core/big.c"
+out=$("$SB_ROOT/scripts/size-check.sh" "$d" 2>&1); rc=$?
+if [ "$rc" -eq 1 ] && grep -qF 'src/core/big.c:2: big() 153 lines (at most 150)' <<<"$out"; then
+	ok "size-check refuses a function over 150 lines, named by file:line"
+else not_ok "size-check refuses a function over 150 lines" "exit $rc: $out"; fi
 
 finish
