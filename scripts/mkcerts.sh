@@ -31,7 +31,8 @@
 #       DIR/client-serverauth.pem, .key  the client CA, extendedKeyUsage serverAuth only
 #       DIR/clientca.crl               the client CA's CRL (PEM) listing client-revoked
 #
-#   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN] [--expired|--not-yet-valid]
+#   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN]
+#                      [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
 #                      [--pfx PASSWORD] [--self-signed]
 #       One more leaf DIR/NAME.pem + NAME.key (+ NAME.pfx), signed by DIR's CA (made if
 #       missing).  Names: --san given: those SANs (IP literals become IP SANs), CN = --cn
@@ -55,7 +56,8 @@ usage() {
 	cat >&2 <<'EOF'
 usage: scripts/mkcerts.sh --demo DIR
        scripts/mkcerts.sh DIR NAME [--san name,name,...] [--cn CN]
-                          [--expired|--not-yet-valid] [--pfx PASSWORD] [--self-signed]
+                          [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
+                          [--pfx PASSWORD] [--self-signed]
 EOF
 	exit 1
 }
@@ -116,7 +118,8 @@ make_ca() {
 	echo "made $dir/ca.pem (CA \"sysbind demo CA\") and $dir/ca.key"
 }
 
-# make_leaf DIR NAME CN SANS(comma list, may be empty) DATES(normal|expired|notyet)
+# make_leaf DIR NAME CN SANS(comma list, may be empty) DATES(normal|expired|notyet|
+#           end:YYYYMMDDHHMMSSZ: valid from now to then)
 #           SELFSIGNED(0|1) PFXPASS(may be empty)
 make_leaf() {
 	local dir=$1 name=$2 cn=$3 sans=$4 dates=$5 self=$6 pass=$7
@@ -157,6 +160,7 @@ make_leaf() {
 	case $dates in
 	expired) args+=(-startdate 20200101000000Z -enddate 20210101000000Z) ;;
 	notyet)  args+=(-startdate 20900101000000Z -enddate 20910101000000Z) ;;
+	end:*)   args+=(-enddate "${dates#end:}") ;;
 	*)       args+=(-days 825) ;;
 	esac
 	ossl "${args[@]}"
@@ -335,6 +339,7 @@ one() {
 		--cn)            [ $# -ge 2 ] || usage; cn=$2; have_cn=1; shift 2 ;;
 		--expired)       dates=expired; shift ;;
 		--not-yet-valid) dates=notyet; shift ;;
+		--not-after)     [ $# -ge 2 ] || usage; dates="end:$2"; shift 2 ;;
 		--pfx)           [ $# -ge 2 ] || usage; pass=$2; shift 2 ;;
 		--self-signed)   self=1; shift ;;
 		*)               echo "$PROG: unknown option $1" >&2; usage ;;
