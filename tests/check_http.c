@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "model/http.h"
+#include "model/http_int.h"
 
 static const struct http_limits lim_default = { 16384, 16384, 8192 };
 
@@ -745,6 +746,31 @@ START_TEST(test_http_te_llhttp_refuses_is_refused_before_on_head)
 		ck_assert_msg(strstr(log, "HEAD ") == NULL, "TE [%s] reached on_head:\n%s", te[i], log);
 		free(log);
 	}
+}
+END_TEST
+
+/* HTTP's comma lists (RFC 9110 §5.6.1) through base/strlist: empty items and blanks around
+ * an item name nothing; a token matches whole and case-insensitively. */
+START_TEST(test_http_list_has_token)
+{
+	ck_assert_int_eq(list_has_token("close", "close"), 1);
+	ck_assert_int_eq(list_has_token(" , Close ,", "close"), 1);
+	ck_assert_int_eq(list_has_token("keep-alive,\tupgrade", "upgrade"), 1);
+	ck_assert_int_eq(list_has_token("closed, xclose", "close"), 0);
+	ck_assert_int_eq(list_has_token(",,,", "close"), 0);
+	ck_assert_int_eq(list_has_token("", "close"), 0);
+	ck_assert_int_eq(list_has_token("clo se", "close"), 0);
+}
+END_TEST
+
+/* Transfer-Encoding's codings through the same list: an empty item names no coding, a
+ * coding's parameters are not its name. */
+START_TEST(test_http_te_list_items)
+{
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip"
+	    "\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked"
+	    "\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
 }
 END_TEST
 
@@ -1616,6 +1642,8 @@ static Suite *http_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_http_simple_get_any_split);
+	tcase_add_test(tc, test_http_list_has_token);
+	tcase_add_test(tc, test_http_te_list_items);
 	tcase_add_test(tc, test_http_leading_empty_line_and_http10);
 	tcase_add_test(tc, test_http_pipelined_requests_pause_in_order);
 	tcase_add_test(tc, test_http_trim_between_messages_keeps_results);

@@ -47,6 +47,7 @@
 
 #include <llhttp.h>
 
+#include "base/strlist.h"
 #include "model/http.h"
 #include "model/http_int.h"
 
@@ -461,18 +462,15 @@ static int te_check(const struct http_head *h)
 	for (size_t i = 0; i < h->nheaders; i++) {
 		if (h->headers[i].id != HF_TRANSFER_ENCODING)
 			continue;
-		const char *s = h->headers[i].value;
-		while (*s) {
-			while (*s == ' ' || *s == '\t' || *s == ',')
-				s++;
-			if (*s == '\0')
-				break;
-			const char *b = s;
-			while (*s && *s != ',' && *s != ';' && *s != ' ' && *s != '\t')
-				s++;
-			size_t l = (size_t)(s - b);
-			while (*s && *s != ',')
-				s++;
+		const char *b;
+		size_t len;
+		struct strlist tl;
+
+		strlist_init(&tl, h->headers[i].value, NULL, STRLIST_BLANKS);
+		while (strlist_next(&tl, &b, &len)) {
+			if (len == 0)
+				continue;   /* an empty list item names no coding */
+			size_t l = strcspn(b, "; \t,");   /* the coding's name, before its parameters */
 			n++;
 			if (l == 7 && strncasecmp(b, "chunked", 7) == 0) {
 				if (chunked_seen)
