@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "model/http.h"
+#include "model/http_int.h"
 
 static const struct http_limits lim_default = { 16384, 16384, 8192 };
 
@@ -1609,6 +1610,26 @@ START_TEST(test_http_forwarded_heads_parse_again_at_every_split)
 }
 END_TEST
 
+/* The comma lists of Connection and Upgrade: items split at every comma, blanks (space,
+ * tab) trimmed, empty items naming nothing, case-insensitive; a token inside an item or
+ * with other bytes around it is no match. */
+START_TEST(test_http_list_has_token)
+{
+	ck_assert_int_eq(list_has_token("h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("H2C", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket, h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(" \t,, h2c \t,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(",h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("h2c,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c2", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("x h2c", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c;q=1", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("", "h2c"), 0);
+	ck_assert_int_eq(list_has_token(" , ,", "h2c"), 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1661,6 +1682,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
 	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
+	tcase_add_test(tc, test_http_list_has_token);
 	tcase_add_test(tc, test_http_serialize_request_framing);
 	tcase_add_test(tc, test_http_serialize_request_upgrade);
 	tcase_add_test(tc, test_http_serialize_response_framing);
