@@ -1655,6 +1655,7 @@ START_TEST(test_http_parser_cache_reuse)
 	ck_assert_uint_eq(used, sizeof(in) - 1);
 	http_parser_free(q);
 	http_parser_stash_drain();
+	rec_clear(&r);
 }
 END_TEST
 
