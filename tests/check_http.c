@@ -1635,6 +1635,55 @@ START_TEST(test_http_forwarded_heads_parse_again_at_every_split)
 }
 END_TEST
 
+/* The comma lists of Connection and Upgrade: items split at every comma, blanks (space,
+ * tab) trimmed, empty items naming nothing, case-insensitive; a token inside an item or
+ * with other bytes around it is no match. */
+START_TEST(test_http_list_has_token_upgrade)
+{
+	ck_assert_int_eq(list_has_token("h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("H2C", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket, h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(" \t,, h2c \t,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(",h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("h2c,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c2", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("x h2c", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c;q=1", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("", "h2c"), 0);
+	ck_assert_int_eq(list_has_token(" , ,", "h2c"), 0);
+}
+END_TEST
+
+/* A freed parser comes back from the thread's cache (base/objcache) as a new one: every
+ * field cleared, so the reused parser parses as a fresh one; the drain empties it. */
+START_TEST(test_http_parser_cache_reuse)
+{
+	static const char in[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char part[] = "GET /x HTTP/1.1\r\nHo";
+	struct rec r;
+	struct http_parser *p, *q;
+	size_t used;
+
+	http_parser_stash_drain();
+	rec_init(&r);
+	p = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	r.p = p;
+	ck_assert_int_eq(http_parser_feed(p, part, sizeof(part) - 1, &used), HTTP_FEED_MORE);
+	http_parser_free(p);
+	q = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	ck_assert_ptr_eq(q, p);
+	r.p = q;
+	ck_assert_int_eq(http_parser_idle(q), 1);
+	ck_assert_int_ne(http_parser_feed(q, in, sizeof(in) - 1, &used), HTTP_FEED_ERROR);
+	ck_assert_uint_eq(used, sizeof(in) - 1);
+	http_parser_free(q);
+	http_parser_stash_drain();
+	rec_clear(&r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1689,6 +1738,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
 	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
+	tcase_add_test(tc, test_http_list_has_token_upgrade);
+	tcase_add_test(tc, test_http_parser_cache_reuse);
 	tcase_add_test(tc, test_http_serialize_request_framing);
 	tcase_add_test(tc, test_http_serialize_request_upgrade);
 	tcase_add_test(tc, test_http_serialize_response_framing);

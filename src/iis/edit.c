@@ -83,7 +83,7 @@ edit_doc_free(struct edit_doc *d)
 	free(d->secs);
 }
 
-/* Split text into lines and sections, as conf.c's reader sees them (conf_header_find and
+/* Split text into lines and sections, as conf_read.c's reader sees them (conf_header_find and
  * conf_header_parse read the headers, quoted names included).  Returns 0 or -1 (memory). */
 int
 edit_doc_parse(struct edit_doc *d, const char *text)

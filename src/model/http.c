@@ -82,17 +82,17 @@ static const struct name forwarded_names[] = {
 	{ NULL, 0 },
 };
 
-/* Does the comma-separated list value contain token (case-insensitive)?  HTTP's lists
- * (RFC 9110 §5.6.1) may hold empty items, which name nothing. */
+/* Does the comma-separated list value contain token (case-insensitive)?  Items as
+ * base/strlist splits them, blanks (space, tab) trimmed; empty ones name nothing. */
 int list_has_token(const char *v, const char *token)
 {
 	size_t tl = strlen(token), n;
-	const char *b;
 	struct strlist l;
+	const char *b;
 
 	strlist_init(&l, v, NULL, STRLIST_BLANKS);
 	while (strlist_next(&l, &b, &n))
-		if (n == tl && strncasecmp(b, token, tl) == 0)
+		if (n == tl && n > 0 && strncasecmp(b, token, tl) == 0)
 			return 1;
 	return 0;
 }
@@ -195,12 +195,13 @@ static uint32_t tok_hash(const char *s, size_t n)
 	return h;
 }
 
-/* Calls fn(arg, token, len) for each non-empty token of a comma-separated list value. */
+/* Calls fn(arg, token, len) for each non-empty item of a comma-separated list value
+ * (base/strlist, blanks trimmed). */
 static void list_tokens(const char *v, void (*fn)(void *, const char *, size_t), void *arg)
 {
+	struct strlist l;
 	const char *b;
 	size_t n;
-	struct strlist l;
 
 	strlist_init(&l, v, NULL, STRLIST_BLANKS);
 	while (strlist_next(&l, &b, &n))
