@@ -92,7 +92,7 @@ struct conn {
 	struct iobuf               in, out;
 	struct sendrate            rate;
 	enum conn_state            state;
-	uint64_t                   deadline;  /* the framing's, ms (CLOCK_MONOTONIC_COARSE) */
+	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */

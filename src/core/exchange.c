@@ -33,6 +33,7 @@
 #include "model/conf.h"
 #include "core/conn.h"
 #include "core/exchange.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/objcache.h"
 #include "model/respond.h"
@@ -58,7 +59,7 @@ struct exchange {
 	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
 	const struct conf_site    *site;
 	struct upstream_xfer      *xfer;      /* owned */
-	struct timespec            t_start;
+	uint64_t                   t_start;   /* ms, base/clock's time of the pass it began in */
 	int                        status;    /* final status answered, 0 before */
 	int                        substatus; /* sc-substatus of the W3C line (403.7: 7) */
 	unsigned long              win32;     /* sc-win32-status of the W3C line */
@@ -123,7 +124,7 @@ exchange_new(const struct exchange_ops *ops, void *conn, struct exchange_conn *c
 	x->ops = ops;
 	x->conn = conn;
 	x->c = c;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &x->t_start);
+	x->t_start = clock_now_ms();
 	return x;
 }
 
@@ -160,11 +161,7 @@ exchange_done(const struct exchange *x)
 static long
 exchange_elapsed_ms(const struct exchange *x)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	return (long)((now.tv_sec - x->t_start.tv_sec) * 1000 +
-	    (now.tv_nsec - x->t_start.tv_nsec) / 1000000);
+	return (long)(clock_now_ms() - x->t_start);
 }
 
 /* The W3C line of the request (once, when it reached a site). */
