@@ -166,7 +166,7 @@ static const struct cli_command_def cli_commands[] = {
 	  "                      [--dir DIR] [--print-config]\n"
 	  "                                              a quick start with no file: a local CA, the curl line\n" },
 	{ CLI_SCENARIOS, "scenarios", NULL, 0, 0, -1, NULL,
-	  "sysbind scenarios --dir DIR [--port-base N]\n"
+	  "sysbind scenarios --dir DIR [--port-base N] [-v]\n"
 	  "                                              local hosts each broken by one HTTP.SYS rule, a manifest\n" },
 	{ CLI_HELP, "help", NULL, 0, 0, -1, NULL,
 	  "sysbind help [COMMAND]                 this text, or one command's usage and options\n" },
