@@ -28,6 +28,7 @@
 #include "base/iobuf.h"
 #include "base/log.h"
 #include "model/respond.h"
+#include "core/stats.h"
 
 /*
  * The states, changed only by h1_state, which asserts the edge:
@@ -86,6 +87,8 @@ h1_state(struct h1 *h, enum h1_state to)
 		    h1_state_names[h->state], h1_state_names[to]);
 		return;
 	}
+	if (h->state == H1_IDLE || to == H1_IDLE)   /* the idle-connection gauge follows */
+		stats_gauge(&stats_self.conns_idle[STATS_H1], to == H1_IDLE ? 1 : -1);
 	h->state = to;
 }
 
@@ -650,6 +653,9 @@ h1_free(void *arg)
 {
 	struct h1 *h = arg;
 
+	stats_gauge(&stats_self.conns[STATS_H1], -1);
+	if (h->state == H1_IDLE)
+		stats_gauge(&stats_self.conns_idle[STATS_H1], -1);
 	exchange_free(h->x);
 	http_parser_free(h->parser);
 	free(h);
@@ -694,6 +700,9 @@ h1_start(struct conn *c)
 	}
 	h->c = c;
 	h->info = conn_info(c);
+	stats_add(&stats_self.conns_total[STATS_H1], 1);
+	stats_gauge(&stats_self.conns[STATS_H1], 1);
+	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);   /* born H1_IDLE */
 	conn_set_framing(c, &h1_framing, h);
 	conn_deadline(c, cfg->header_wait_timeout);
 	return 0;
