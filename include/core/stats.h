@@ -81,13 +81,39 @@ stats_gauge(stats_i64 *g, int64_t d)
 	    memory_order_relaxed);
 }
 
-/* This thread's counts of site slot (NULL: STATS_SLOT_NONE, or out of memory). */
-struct stats_site *stats_site_get(unsigned slot);
-/* This thread's counts of backend slot. */
-struct stats_backend *stats_backend_get(unsigned slot);
+/* This thread's counts of site slot, made on first use (NULL: STATS_SLOT_NONE, or out of
+ * memory).  The _make functions are the slow path of the first use. */
+struct stats_site *stats_site_make(unsigned slot);
+struct stats_backend *stats_backend_make(unsigned slot);
+
+static inline struct stats_site *
+stats_site_get(unsigned slot)
+{
+	struct stats_site *s = slot < STATS_SLOTS_MAX ?
+	    atomic_load_explicit(&stats_self.site[slot], memory_order_relaxed) : NULL;
+
+	return s != NULL ? s : stats_site_make(slot);
+}
+
+/* This thread's counts of backend slot (as stats_site_get). */
+static inline struct stats_backend *
+stats_backend_get(unsigned slot)
+{
+	struct stats_backend *b = slot < STATS_SLOTS_MAX ?
+	    atomic_load_explicit(&stats_self.backend[slot], memory_order_relaxed) : NULL;
+
+	return b != NULL ? b : stats_backend_make(slot);
+}
 
 /* A request of site slot answered with status (the W3C line's). */
-void stats_request(unsigned slot, int status);
+static inline void
+stats_request(unsigned slot, int status)
+{
+	struct stats_site *s;
+
+	if (status >= 100 && status < STATS_STATUS_MAX && (s = stats_site_get(slot)) != NULL)
+		stats_add(&s->status[status], 1);
+}
 /* An HTTPERR line's reason (a refusal or a connection cut short). */
 void stats_httperr(const char *reason);
 

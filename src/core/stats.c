@@ -65,39 +65,29 @@ static struct {
 /* ---------- the request path ---------- */
 
 struct stats_site *
-stats_site_get(unsigned slot)
+stats_site_make(unsigned slot)
 {
 	struct stats_site *s;
 
 	if (slot >= STATS_SLOTS_MAX)
 		return NULL;
-	s = atomic_load_explicit(&stats_self.site[slot], memory_order_relaxed);
-	if (s == NULL && (s = calloc(1, sizeof(*s))) != NULL)
+	if ((s = atomic_load_explicit(&stats_self.site[slot], memory_order_relaxed)) == NULL &&
+	    (s = calloc(1, sizeof(*s))) != NULL)
 		atomic_store_explicit(&stats_self.site[slot], s, memory_order_release);
 	return s;
 }
 
 struct stats_backend *
-stats_backend_get(unsigned slot)
+stats_backend_make(unsigned slot)
 {
 	struct stats_backend *b;
 
 	if (slot >= STATS_SLOTS_MAX)
 		return NULL;
-	b = atomic_load_explicit(&stats_self.backend[slot], memory_order_relaxed);
-	if (b == NULL && (b = calloc(1, sizeof(*b))) != NULL)
+	if ((b = atomic_load_explicit(&stats_self.backend[slot], memory_order_relaxed)) ==
+	    NULL && (b = calloc(1, sizeof(*b))) != NULL)
 		atomic_store_explicit(&stats_self.backend[slot], b, memory_order_release);
 	return b;
-}
-
-void
-stats_request(unsigned slot, int status)
-{
-	struct stats_site *s;
-
-	if (status < 100 || status >= STATS_STATUS_MAX || (s = stats_site_get(slot)) == NULL)
-		return;
-	stats_add(&s->status[status], 1);
 }
 
 void

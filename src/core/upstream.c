@@ -284,15 +284,17 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 }
 
 /* This thread's gauges of b's backend: open connections and idle ones, each moved by d. */
-static void
+static inline void
 bconn_count(const struct upstream_bconn *b, int64_t open, int64_t idle)
 {
 	struct stats_backend *sb = stats_backend_get(b->be->addr->stats_slot);
 
-	if (sb != NULL) {
+	if (sb == NULL)
+		return;
+	if (open != 0)
 		stats_gauge(&sb->open, open);
+	if (idle != 0)
 		stats_gauge(&sb->idle, idle);
-	}
 }
 
 /* A connect that succeeded (ok 1) or failed, counted for b's backend. */
