@@ -117,8 +117,10 @@ stats_request(unsigned slot, int status)
 /* An HTTPERR line's reason (a refusal or a connection cut short). */
 void stats_httperr(const char *reason);
 
-/* Register this thread's block for the scrapes (a worker thread, when it starts); detach
- * before the thread ends (its block is then no longer summed).  Return 0 / -1. */
+/* Register this thread's block for the scrapes (a worker thread, when it starts).
+ * Returns 0 / -1.  stats_thread_detach, before the thread ends: its block is no longer
+ * summed and its per-site and per-backend counts are freed (any thread, attached or
+ * not: the daemon's thread frees what the last closes counted there). */
 int stats_thread_attach(void);
 void stats_thread_detach(void);
 

@@ -1,8 +1,9 @@
 /*
  * admin — the admin listener (see admin.h).  Owns its listening socket, its connections
  * (a bufferevent each, on the daemon's event base) and the routing table.  A connection
- * reads one request head (8 KiB at most, 10 s), answers it with Connection: close, and
- * is freed once its output is written (10 s at most).  The pages are built in memory
+ * reads one request head (8 KiB at most, 10 s), answers it with Connection: close, sends
+ * its FIN once the answer is written (10 s at most) and is freed when the client closes
+ * (10 s at most).  The pages are built in memory
  * (open_memstream) before anything is sent, so an answer is whole or not sent at all.
  * It does not own what a page shows: /metrics is stats.c's.
  */
@@ -126,7 +127,6 @@ admin_answer(struct admin_conn *c, int status, const char *ctype, const char *bo
 	    admin_reason(status), ctype, len, status == 405 ? "Allow: GET\r\n" : "");
 	if (!head_only && len > 0)
 		evbuffer_add(out, body, len);
-	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
@@ -207,19 +207,29 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 	free(line);
 }
 
+/* The answer is written: FIN, then what the client still sends is read and dropped until
+ * it closes (or the timeout): closing with unread bytes would send a reset, which can
+ * destroy the answer before the client read it (a head over the limit, say). */
 static void
 admin_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct admin_conn *c = arg;
 
-	if (c->answered && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	if (!c->answered || evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+		return;
+	if (shutdown(bufferevent_getfd(bev), SHUT_WR) != 0) {
 		admin_conn_free(c);
+		return;
+	}
+	bufferevent_disable(bev, EV_WRITE);
+	bufferevent_enable(bev, EV_READ);
 }
 
 static void
 admin_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	admin_conn_free(arg);   /* EOF, error or timeout: nothing more to do */
+	admin_conn_free(arg);   /* EOF, error or timeout: nothing more to do (an EOF before
+	                         * the answer: the client gave up) */
 }
 
 static void

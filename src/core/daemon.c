@@ -612,6 +612,7 @@ out:
 	if (d.applied_fd >= 0)
 		close(d.applied_fd);
 	admin_free(d.admin);
+	stats_thread_detach();   /* what worker_free's closes counted here */
 	stats_free();
 	if (d.base != NULL)
 		event_base_free(d.base);
