@@ -112,6 +112,22 @@ else
 	skip "promtool check metrics" "package prometheus cannot be installed"
 fi
 
+# --- the gauges while a client holds a connection: one h1 connection, handshake done, no
+# request yet (python's ssl offers no ALPN: HTTP/1.1): idle 1, active 0
+idle_one() { [ "$(series 'sysbind_current_connections{protocol="h1",state="idle"}')" = 1 ]; }
+timeout 20 python3 -c '
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
+    server_hostname="sitev1.mysite.com")
+time.sleep(20)' "$P" &
+hold=$!; _pids+=("$hold")
+if wait_for -t 10 idle_one; then ok "a held connection with no request: h1 idle 1"
+else not_ok "a held connection with no request: h1 idle 1" "$(metrics | grep current_conn)"; fi
+expect_eq "... and h1 active 0" "$(series 'sysbind_current_connections{protocol="h1",state="active"}')" 0
+kill "$hold" 2>/dev/null; wait "$hold" 2>/dev/null
+wait_for -t 10 idle_all || not_ok "the held connection's end is counted" "$(metrics | grep current_conn)"
+
 # --- the listener's own answers
 hdrs=$(curl -s --max-time 10 -D - -o /dev/null "http://127.0.0.1:$A/metrics" | tr -d '\r')
 expect_contains "/metrics says the exposition format's version" "$hdrs" "Content-Type: text/plain; version=0.0.4; charset=utf-8"
