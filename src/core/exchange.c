@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "base/objcache.h"
 #include "model/respond.h"
+#include "core/stats.h"
 #include "core/trace.h"
 #include "core/upstream.h"
 #include "iis/views.h"
@@ -164,7 +165,17 @@ exchange_elapsed_ms(const struct exchange *x)
 	return (long)(clock_now_ms() - x->t_start);
 }
 
-/* The W3C line of the request (once, when it reached a site). */
+/* The request in its site's counters (what its W3C line says: site and status). */
+static void
+exchange_count(const struct exchange *x)
+{
+	const struct conn_server *srv = x->c->srv;
+
+	if (x->site != NULL && srv->site_slots != NULL)
+		stats_request(srv->site_slots[x->site - x->c->cfg->sites], x->status);
+}
+
+/* The W3C line of the request (once, when it reached a site), and its counters. */
 static void
 exchange_log_request(struct exchange *x)
 {
@@ -173,9 +184,12 @@ exchange_log_request(struct exchange *x)
 	char stem[2048];
 	const char *target, *q;
 
-	if (x->logged || c->srv->access == NULL || x->site == NULL || x->head == NULL)
+	if (x->logged || x->site == NULL || x->head == NULL)
 		return;
 	x->logged = 1;
+	exchange_count(x);
+	if (c->srv->access == NULL)
+		return;
 	memset(&e, 0, sizeof(e));
 	target = x->head->path != NULL ? x->head->path : x->head->target;
 	if (target == NULL)
@@ -216,6 +230,7 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 	struct accesslog_httperr e;
 	char ver[32];
 
+	stats_httperr(reason);
 	if (c->srv->httperr == NULL)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -279,6 +294,8 @@ exchange_verdict(struct exchange *x, const char *rawhost, char *why, size_t whyl
 	c->verdict = (int)certstore_verdict(c->cert, host[0] ? host : NULL,
 	    c->cfg->trust_store, time(NULL), why, whylen);
 	if (c->verdict_host == NULL || strcmp(host, c->verdict_host) != 0) {
+		if ((unsigned)c->verdict < STATS_VERDICTS)   /* once per connection and host */
+			stats_add(&stats_self.verdicts[c->verdict], 1);
 		free(c->verdict_host);
 		c->verdict_host = strdup(host);   /* NULL: the next request decides again */
 	}
