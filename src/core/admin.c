@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -23,6 +24,7 @@
 
 #include "base/log.h"
 #include "model/conf.h"
+#include "iis/viewscerts.h"
 #include "core/admin.h"
 #include "core/stats.h"
 
@@ -55,6 +57,8 @@ typedef int (*admin_page_fn)(struct admin *a, FILE *out, const char **ctype);
 
 static int admin_index(struct admin *a, FILE *out, const char **ctype);
 static int admin_metrics(struct admin *a, FILE *out, const char **ctype);
+static int admin_certs_json(struct admin *a, FILE *out, const char **ctype);
+static int admin_certs_text(struct admin *a, FILE *out, const char **ctype);
 
 /* The routes: one row per page (path exact, query ignored). */
 static const struct admin_route {
@@ -64,6 +68,9 @@ static const struct admin_route {
 } admin_routes[] = {
 	{ "/", admin_index, "this index" },
 	{ "/metrics", admin_metrics, "the live counters, Prometheus text format 0.0.4" },
+	{ "/certs", admin_certs_json, "the certificate inventory of the serving configuration, "
+	  "JSON (sysbind show certs --json)" },
+	{ "/certs.txt", admin_certs_text, "the same as text (sysbind show certs)" },
 };
 
 static int
@@ -83,6 +90,27 @@ admin_metrics(struct admin *a, FILE *out, const char **ctype)
 {
 	*ctype = "text/plain; version=0.0.4; charset=utf-8";
 	return stats_write(out) == 0 ? 200 : 500;
+}
+
+/* The inventory of the configuration serving now (the one the last reload applied). */
+static int
+admin_certs(struct admin *a, FILE *out, int json)
+{
+	return a->cfg != NULL && views_certs(a->cfg, time(NULL), json, out) >= 0 ? 200 : 500;
+}
+
+static int
+admin_certs_json(struct admin *a, FILE *out, const char **ctype)
+{
+	*ctype = "application/json";
+	return admin_certs(a, out, 1);
+}
+
+static int
+admin_certs_text(struct admin *a, FILE *out, const char **ctype)
+{
+	*ctype = "text/plain; charset=utf-8";
+	return admin_certs(a, out, 0);
 }
 
 static void

@@ -5,7 +5,8 @@
 # handshakes whose certificate the hostnameport and the ipport 0.0.0.0 steps chose, a 404
 # from the backend, the diagnostic page) holds exactly those counts; promtool check
 # metrics passes on the scrape; a reload keeps the counts of a kept site and drops the
-# series of a removed one; a bad `admin =` is refused with file:line; 404, 405 and 431.
+# series of a removed one; a bad `admin =` is refused with file:line; 404, 405 and 431;
+# /certs and /certs.txt give the inventory sysbind show certs prints.
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port); H=$(free_port); B=$(free_port); A=$(free_port)
@@ -132,6 +133,14 @@ wait_for -t 10 idle_all || not_ok "the held connection's end is counted" "$(metr
 hdrs=$(curl -s --max-time 10 -D - -o /dev/null "http://127.0.0.1:$A/metrics" | tr -d '\r')
 expect_contains "/metrics says the exposition format's version" "$hdrs" "Content-Type: text/plain; version=0.0.4; charset=utf-8"
 expect_eq "/ is an index naming /metrics" "$(curl -s --max-time 10 "http://127.0.0.1:$A/" | grep -c '^/metrics ')" 1
+# /certs: the certificate inventory of the serving configuration, as show certs prints it
+thumb=$(openssl x509 -in "$SB_CERTS/sitev1.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+cj=$(curl -s --max-time 10 "http://127.0.0.1:$A/certs")
+expect_eq "/certs: JSON listing the served certificate once, by its SHA-1 thumbprint" \
+	"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(" ".join(c["thumbprint"] for c in d["certificates"] if "served" in c["roles"]))' "$cj" 2>&1)" "$thumb"
+expect_eq "/certs.txt: the text of sysbind show certs, line for line (but its clock)" \
+	"$(curl -s --max-time 10 "http://127.0.0.1:$A/certs.txt" | grep -v 'expires in\|days ago')" \
+	"$("$SB_BIN" show certs -c "$T/sb.ini" | grep -v 'expires in\|days ago')"
 expect_eq "another path: 404" "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A/nope")" 404
 post=$(curl -s --max-time 10 -D - -o /dev/null -X POST "http://127.0.0.1:$A/metrics" | tr -d '\r')
 expect_contains "POST: 405" "$post" "HTTP/1.1 405 Method Not Allowed"
