@@ -22,6 +22,7 @@
 #include "model/certstore.h"
 #include "model/clientcert.h"
 #include "model/conf.h"
+#include "model/chain.h"
 #include "model/respond.h"
 
 /* ---- client certificates (issue 14): what three clients get ---- */
@@ -475,6 +476,10 @@ views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch, const char 
 		    "the clients trust its issuer (import the CA certificate into the browser's or "
 		    "the system's authorities; curl --cacert CA.pem)", to);
 		break;
+	case VERDICT_INCOMPLETE_CHAIN:
+	case VERDICT_STALE_INTERMEDIATE:
+		chain_fix(ch != NULL ? ch->cert : NULL, v, buf, len);
+		break;
 	case VERDICT_NO_CERTIFICATE:
 		snprintf(buf, len, "add a certificate binding for port %u: netsh http add sslcert "
 		    "ipport=0.0.0.0:%u certhash=<thumbprint> appid=<guid> (in sysbind.ini: [sslcert "
@@ -768,6 +773,7 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		views_json_string(out, p[i].v >= 0 ? views_verdict_fix((enum cert_verdict)p[i].v,
 		    &p[i].choice, p[i].host, p[i].sni != NULL, p[i].b->port, cfg->mode, fix,
 		    sizeof(fix)) : NULL);
+		views_chain_json(out, p[i].cert, (enum cert_verdict)p[i].v);
 		/* what a browser meets (it sends the binding's host as SNI) on a site that asks
 		 * for client certificates */
 		if (cc_site_asks(cfg, p[i].site) && p[i].sni == p[i].host)
@@ -853,6 +859,8 @@ check_problem(FILE *out, const struct check_row *r, const struct check_row *q,
 	if (p->v >= 0)
 		fprintf(out, "    fix: %s\n", views_verdict_fix((enum cert_verdict)p->v, &p->choice,
 		    p->host, p->sni != NULL, p->b->port, mode, fix, sizeof(fix)));
+	if (p->v >= 0)
+		views_chain_print(out, "    ", p->cert, (enum cert_verdict)p->v);
 }
 
 /* The rows of the table: the two families of a "*" binding merged when they agree. */
