@@ -119,7 +119,8 @@ struct chain_client {
 const struct chain_client *chain_clients(enum cert_verdict v, size_t *n);
 
 /* The fix for an incomplete or stale chain: which file to put in intermediate_store, or
- * which stale one to remove.  Returns buf (always terminated). */
+ * which stale one to remove; for an untrusted one whose built path stopped at an issuer
+ * the store lacks, that issuer ("" otherwise).  Returns buf (always terminated). */
 const char *chain_fix(const struct cert *c, enum cert_verdict v, char *buf, size_t len);
 
 #endif

@@ -472,9 +472,11 @@ views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch, const char 
 		    "certificate valid now%s", to);
 		break;
 	case VERDICT_UNTRUSTED:
-		snprintf(buf, len, "bind a certificate issued by a CA the clients trust%s, or make "
-		    "the clients trust its issuer (import the CA certificate into the browser's or "
-		    "the system's authorities; curl --cacert CA.pem)", to);
+		chain_fix(ch != NULL ? ch->cert : NULL, v, buf, len);
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sbind a certificate issued by a CA "
+		    "the clients trust%s, or make the clients trust its issuer (import the CA "
+		    "certificate into the browser's or the system's authorities; curl --cacert "
+		    "CA.pem)", buf[0] != '\0' ? "; or " : "", to);
 		break;
 	case VERDICT_INCOMPLETE_CHAIN:
 	case VERDICT_STALE_INTERMEDIATE:
@@ -910,7 +912,8 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
     time_t now)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
-	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
+	    "not-yet-valid", "untrusted", "incomplete-chain", "stale-intermediate",
+	    "no-certificate", "unknown" };
 	size_t i, k, nrows = 0, nerr = 0, wc = strlen("client"), wn = strlen("certificate");
 	size_t ws = strlen("selected by");
 	char c[BINDING_HOST_MAX + 32], cl[600];

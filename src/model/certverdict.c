@@ -134,8 +134,8 @@ wildcard_near_miss(const struct cert *c, const char *host)
 
 /*
  * Whether c's chain as sent reaches a root in trust.  The leaf's own dates were judged
- * before; a CA's dates count only for the stale intermediate (an expired cross-signing
- * root reached through the intermediate issued last).  chain.c tells an incomplete or stale chain from an untrusted
+ * before; a CA's expiry counts after trust (an expired cross-signing root, reached
+ * through the intermediate issued last: the stale intermediate).  chain.c tells an incomplete or stale chain from an untrusted
  * one.  VERDICT_OK, or the verdict with why.
  */
 static enum cert_verdict
@@ -172,7 +172,8 @@ verdict_trust(const struct cert *c, X509_STORE *trust, time_t now, char *why, si
 		    chain_judge(c, verr, depth, cur, now, why, whylen);
 		X509_STORE_CTX_free(ctx);
 		ERR_clear_error();
-		return v == VERDICT_STALE_INTERMEDIATE ? v : VERDICT_OK;
+		/* a CA not yet valid at a time a test asks about is left alone */
+		return v == VERDICT_STALE_INTERMEDIATE || v == VERDICT_EXPIRED ? v : VERDICT_OK;
 	}
 	verr = X509_STORE_CTX_get_error(ctx);
 	depth = X509_STORE_CTX_get_error_depth(ctx);

@@ -511,6 +511,15 @@ chain_judge(const struct cert *c, int verr, int depth, X509 *cur, time_t now, ch
 		if (cur == NULL)
 			cur = chain_top(c);
 		certstore_name_format(X509_get_issuer_name(cur), name, sizeof(name));
+		if ((l = chain_stale_link(c, depth + 1)) != NULL) {
+			char chosen[64];
+
+			certstore_format_utc(l->not_before, chosen, sizeof(chosen));
+			snprintf(why, whylen, "stale intermediate: %s (issued %s) was chosen as the "
+			    "one issued last over %s, and it chains to %s, a root the client does not "
+			    "trust", l->from, chosen, l->passed_over, name);
+			return VERDICT_STALE_INTERMEDIATE;
+		}
 		if (c->built != NULL && c->built->root[0] != '\0' &&
 		    strcmp(c->built->root, name) == 0) {
 			snprintf(why, whylen, "the chain ends at the root %s (not sent, as Windows "
@@ -583,9 +592,10 @@ static const struct chain_client chain_clients_stale[] = {
 	  "NET::ERR_CERT_DATE_INVALID" },
 	{ "Firefox", "builds its own path from its cache and preloads; without the renewed "
 	  "intermediate: SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" },
-	{ "curl, OpenSSL", "curl: (60) SSL certificate problem: certificate has expired; "
-	  "openssl s_client: verify error:num=10:certificate has expired (OpenSSL 1.0.2, "
-	  "and any client still trusting the old root)" },
+	{ "curl, OpenSSL", "curl: (60) SSL certificate problem: certificate has expired "
+	  "(openssl s_client: verify error:num=10) when it still trusts the old root; "
+	  "curl: (60) SSL certificate problem: unable to get local issuer certificate "
+	  "(num=20) when it trusts only the new one" },
 	{ "Java, Python, Android", "fail like OpenSSL when they trust the old root: "
 	  "CertificateExpiredException / [SSL: CERTIFICATE_VERIFY_FAILED] certificate has "
 	  "expired; Android 7.1 and earlier fail" },
@@ -621,6 +631,15 @@ chain_fix(const struct cert *c, enum cert_verdict v, char *buf, size_t len)
 		    "removed it from the machine's Intermediate Certification Authorities store), "
 		    "so the chain is built through %s; then reload", l->from,
 		    store != NULL ? " " : "", store != NULL ? store : "", l->passed_over);
+		return buf;
+	}
+	if (v == VERDICT_UNTRUSTED) {
+		/* only an issuer the store lacks, not a root the client does not trust */
+		if (c->built != NULL && c->built->missing[0] != '\0')
+			snprintf(buf, len, "if %s is an intermediate of a CA the clients trust, put it "
+			    "in intermediate_store%s%s and reload (the certificate names no AIA URL, "
+			    "so no client can fetch it)", c->built->missing, store != NULL ? " " : "",
+			    store != NULL ? store : "");
 		return buf;
 	}
 	certstore_name_format(X509_get_issuer_name(chain_top(c)), name, sizeof(name));
