@@ -141,9 +141,8 @@ const char *certstore_verdict_name(enum cert_verdict v);
  * only without SAN, one-label left-most wildcard); then the validity dates; then, when
  * trust is not NULL, whether c's chain as sent reaches a root in trust: an issuer
  * missing is incomplete-chain when a browser could fetch it by AIA (else untrusted), a CA
- * of the chain out of its dates is stale-intermediate when the chain was built through an
- * intermediate chosen over a rival of its name (else expired / not-yet-valid, the CA
- * named in why); chain.c judges those.  host NULL or "" skips the name check (a blank-host binding names no
+ * of the path expired is stale-intermediate when the chain was built through an
+ * intermediate chosen over a rival of its name (else expired, the CA named in why); chain.c judges those.  host NULL or "" skips the name check (a blank-host binding names no
  * host).  When several fail, the first in that order is returned.  why (may be NULL)
  * receives one sentence a person can read, e.g.
  * "certificate names sitev1.mysite.com, not sitev2.mysite.com".

@@ -157,23 +157,20 @@ verdict_trust(const struct cert *c, X509_STORE *trust, time_t now, char *why, si
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
 	rc = X509_verify_cert(ctx);
 	if (rc == 1) {
-		/* then the CAs' dates at now: an expired CA reached through an intermediate
-		 * chosen over a rival of its name is the stale intermediate (chain.c); any
-		 * other is left to the client, as before issue 23 */
-		X509_STORE_CTX_cleanup(ctx);
-		if (X509_STORE_CTX_init(ctx, trust, c->x509, c->chain) == 1) {
-			X509_STORE_CTX_set_time(ctx, 0, now);
-			rc = X509_verify_cert(ctx);
+		/* then the CAs' expiry at now, on the path just verified (no second run): an
+		 * expired CA reached through an intermediate chosen over a rival of its name is
+		 * the stale intermediate (chain.c); one with no rival is expired, the CA named */
+		STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+
+		v = VERDICT_OK;
+		for (int i = 1; path != NULL && i < sk_X509_num(path) && v == VERDICT_OK; i++) {
+			cur = sk_X509_value(path, i);
+			if (X509_cmp_time(X509_get0_notAfter(cur), &now) < 0)
+				v = chain_judge(c, X509_V_ERR_CERT_HAS_EXPIRED, i, cur, now, why, whylen);
 		}
-		verr = X509_STORE_CTX_get_error(ctx);
-		depth = X509_STORE_CTX_get_error_depth(ctx);
-		cur = X509_STORE_CTX_get_current_cert(ctx);
-		v = rc == 1 || depth == 0 ? VERDICT_OK :
-		    chain_judge(c, verr, depth, cur, now, why, whylen);
 		X509_STORE_CTX_free(ctx);
 		ERR_clear_error();
-		/* a CA not yet valid at a time a test asks about is left alone */
-		return v == VERDICT_STALE_INTERMEDIATE || v == VERDICT_EXPIRED ? v : VERDICT_OK;
+		return v;
 	}
 	verr = X509_STORE_CTX_get_error(ctx);
 	depth = X509_STORE_CTX_get_error_depth(ctx);
