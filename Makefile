@@ -231,12 +231,15 @@ INSTALL_BIN := $(BUILD)/install/sysbind
 $(BUILD)/install/confdir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(CONFDIR)' | cmp -s - $@ || echo '$(CONFDIR)' >$@
-$(BUILD)/install/cli.o: src/cli/cli.c $(BUILD)/install/confdir | $(DEPS_STAMP)
+# (in install/cli/: the object of before the layers, install/cli.o, has a dependency file
+# naming src/cli.c, which a checkout built before would otherwise trip on)
+$(BUILD)/install/cli/cli.o: src/cli/cli.c $(BUILD)/install/confdir | $(DEPS_STAMP)
+	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) \
 	  '-DCLI_DEFAULT_CONF="$(CONFDIR)/sysbind.ini"' -MMD -MP -c $< -o $@
-$(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli/cli.o,$(OBJS)) $(BUILD)/install/cli.o $(LLHTTP_OBJS)
+$(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli/cli.o,$(OBJS)) $(BUILD)/install/cli/cli.o $(LLHTTP_OBJS)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
--include $(BUILD)/install/cli.d
+-include $(BUILD)/install/cli/cli.d
 
 # Without DESTDIR (installing on this machine, as root) the host is also set up:
 # the sysbind user, /var/log/sysbind and a certificate for this machine

@@ -57,7 +57,8 @@
 #                                      (leaf then the other CA's intermediate): a leaf
 #                                      from another CA, untrusted whatever the store
 #
-#   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN] [--expired|--not-yet-valid]
+#   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN]
+#                      [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
 #                      [--pfx PASSWORD] [--self-signed]
 #       One more leaf DIR/NAME.pem + NAME.key (+ NAME.pfx), signed by DIR's CA (made if
 #       missing).  Names: --san given: those SANs (IP literals become IP SANs), CN = --cn
@@ -82,7 +83,8 @@ usage() {
 usage: scripts/mkcerts.sh --demo DIR
        scripts/mkcerts.sh --chains DIR
        scripts/mkcerts.sh DIR NAME [--san name,name,...] [--cn CN]
-                          [--expired|--not-yet-valid] [--pfx PASSWORD] [--self-signed]
+                          [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
+                          [--pfx PASSWORD] [--self-signed]
 EOF
 	exit 1
 }
@@ -143,7 +145,8 @@ make_ca() {
 	echo "made $dir/ca.pem (CA \"sysbind demo CA\") and $dir/ca.key"
 }
 
-# make_leaf DIR NAME CN SANS(comma list, may be empty) DATES(normal|expired|notyet)
+# make_leaf DIR NAME CN SANS(comma list, may be empty) DATES(normal|expired|notyet|
+#           end:YYYYMMDDHHMMSSZ: valid from now to then)
 #           SELFSIGNED(0|1) PFXPASS(may be empty)
 make_leaf() {
 	local dir=$1 name=$2 cn=$3 sans=$4 dates=$5 self=$6 pass=$7
@@ -184,6 +187,7 @@ make_leaf() {
 	case $dates in
 	expired) args+=(-startdate 20200101000000Z -enddate 20210101000000Z) ;;
 	notyet)  args+=(-startdate 20900101000000Z -enddate 20910101000000Z) ;;
+	end:*)   args+=(-enddate "${dates#end:}") ;;
 	*)       args+=(-days 825) ;;
 	esac
 	ossl "${args[@]}"
@@ -444,6 +448,7 @@ one() {
 		--cn)            [ $# -ge 2 ] || usage; cn=$2; have_cn=1; shift 2 ;;
 		--expired)       dates=expired; shift ;;
 		--not-yet-valid) dates=notyet; shift ;;
+		--not-after)     [ $# -ge 2 ] || usage; dates="end:$2"; shift 2 ;;
 		--pfx)           [ $# -ge 2 ] || usage; pass=$2; shift 2 ;;
 		--self-signed)   self=1; shift ;;
 		*)               echo "$PROG: unknown option $1" >&2; usage ;;

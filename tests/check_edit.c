@@ -211,6 +211,27 @@ START_TEST(test_edit_sslcert_delete_with_its_comment)
 }
 END_TEST
 
+/* An IPv4-mapped address names another SOCKADDR than the IPv4 one (Windows keys its table
+ * by the address as given): delete and update find no such entry and leave 0.0.0.0:8443
+ * alone; add refuses it, as the configuration would read the two as one entry. */
+START_TEST(test_edit_sslcert_mapped_address_is_not_the_ipv4_entry)
+{
+	static const char *const kv[] = { "certhash", "176842bcd5618f3dd5462d99b57bb5511fc4d8a4" };
+	enum edit_status st;
+	char err[512];
+
+	ck_assert_ptr_null(edit_sslcert_delete(base, "[::ffff:0.0.0.0]:8443", &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_NOT_FOUND);
+	ck_assert_ptr_null(edit_sslcert_update(base, "[::ffff:0.0.0.0]:8443", kv, 1, &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_NOT_FOUND);
+	ck_assert_ptr_null(edit_sslcert_add(base, "[::ffff:0.0.0.0]:8443", kv, 1, &st, err,
+	    sizeof(err)));
+	ck_assert_int_eq(st, EDIT_DUPLICATE);
+}
+END_TEST
+
 /* One directory for the whole run, removed by main. */
 static char rundir[64];
 
@@ -1191,6 +1212,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_sslcert_add_after_the_last_sslcert);
 	tcase_add_test(tc, test_edit_sslcert_add_without_sslcert_sections_and_crlf);
 	tcase_add_test(tc, test_edit_sslcert_delete_with_its_comment);
+	tcase_add_test(tc, test_edit_sslcert_mapped_address_is_not_the_ipv4_entry);
 	tcase_add_test(tc, test_edit_appcmd_messages_and_file);
 	tcase_add_test(tc, test_edit_netsh_add_delete_show);
 	tcase_add_test(tc, test_edit_netsh_wildcard_hostnameport);

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "model/http.h"
+#include "model/http_int.h"
 
 static const struct http_limits lim_default = { 16384, 16384, 8192 };
 
@@ -745,6 +746,31 @@ START_TEST(test_http_te_llhttp_refuses_is_refused_before_on_head)
 		ck_assert_msg(strstr(log, "HEAD ") == NULL, "TE [%s] reached on_head:\n%s", te[i], log);
 		free(log);
 	}
+}
+END_TEST
+
+/* HTTP's comma lists (RFC 9110 §5.6.1) through base/strlist: empty items and blanks around
+ * an item name nothing; a token matches whole and case-insensitively. */
+START_TEST(test_http_list_has_token)
+{
+	ck_assert_int_eq(list_has_token("close", "close"), 1);
+	ck_assert_int_eq(list_has_token(" , Close ,", "close"), 1);
+	ck_assert_int_eq(list_has_token("keep-alive,\tupgrade", "upgrade"), 1);
+	ck_assert_int_eq(list_has_token("closed, xclose", "close"), 0);
+	ck_assert_int_eq(list_has_token(",,,", "close"), 0);
+	ck_assert_int_eq(list_has_token("", "close"), 0);
+	ck_assert_int_eq(list_has_token("clo se", "close"), 0);
+}
+END_TEST
+
+/* Transfer-Encoding's codings through the same list: an empty item names no coding, a
+ * coding's parameters are not its name. */
+START_TEST(test_http_te_list_items)
+{
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip"
+	    "\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked"
+	    "\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
 }
 END_TEST
 
@@ -1609,6 +1635,55 @@ START_TEST(test_http_forwarded_heads_parse_again_at_every_split)
 }
 END_TEST
 
+/* The comma lists of Connection and Upgrade: items split at every comma, blanks (space,
+ * tab) trimmed, empty items naming nothing, case-insensitive; a token inside an item or
+ * with other bytes around it is no match. */
+START_TEST(test_http_list_has_token_upgrade)
+{
+	ck_assert_int_eq(list_has_token("h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("H2C", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket, h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(" \t,, h2c \t,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token(",h2c", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("h2c,", "h2c"), 1);
+	ck_assert_int_eq(list_has_token("websocket", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c2", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("x h2c", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("h2c;q=1", "h2c"), 0);
+	ck_assert_int_eq(list_has_token("", "h2c"), 0);
+	ck_assert_int_eq(list_has_token(" , ,", "h2c"), 0);
+}
+END_TEST
+
+/* A freed parser comes back from the thread's cache (base/objcache) as a new one: every
+ * field cleared, so the reused parser parses as a fresh one; the drain empties it. */
+START_TEST(test_http_parser_cache_reuse)
+{
+	static const char in[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char part[] = "GET /x HTTP/1.1\r\nHo";
+	struct rec r;
+	struct http_parser *p, *q;
+	size_t used;
+
+	http_parser_stash_drain();
+	rec_init(&r);
+	p = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	r.p = p;
+	ck_assert_int_eq(http_parser_feed(p, part, sizeof(part) - 1, &used), HTTP_FEED_MORE);
+	http_parser_free(p);
+	q = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, &r);
+	ck_assert_ptr_eq(q, p);
+	r.p = q;
+	ck_assert_int_eq(http_parser_idle(q), 1);
+	ck_assert_int_ne(http_parser_feed(q, in, sizeof(in) - 1, &used), HTTP_FEED_ERROR);
+	ck_assert_uint_eq(used, sizeof(in) - 1);
+	http_parser_free(q);
+	http_parser_stash_drain();
+	rec_clear(&r);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1616,6 +1691,8 @@ static Suite *http_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_http_simple_get_any_split);
+	tcase_add_test(tc, test_http_list_has_token);
+	tcase_add_test(tc, test_http_te_list_items);
 	tcase_add_test(tc, test_http_leading_empty_line_and_http10);
 	tcase_add_test(tc, test_http_pipelined_requests_pause_in_order);
 	tcase_add_test(tc, test_http_trim_between_messages_keeps_results);
@@ -1661,6 +1738,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
 	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
+	tcase_add_test(tc, test_http_list_has_token_upgrade);
+	tcase_add_test(tc, test_http_parser_cache_reuse);
 	tcase_add_test(tc, test_http_serialize_request_framing);
 	tcase_add_test(tc, test_http_serialize_request_upgrade);
 	tcase_add_test(tc, test_http_serialize_response_framing);

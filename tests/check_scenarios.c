@@ -171,6 +171,22 @@ START_TEST(test_scen_manifest)
 }
 END_TEST
 
+/* The manifest's strings go through the one JSON escaper: a CA path from a --dir that is
+ * not UTF-8 (or holds a control character) still makes valid JSON. */
+START_TEST(test_scen_manifest_escapes)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_int_eq(scen_manifest(f, 9400, "/d/\xff\x7f\"q\"\n/ca.pem"), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\"ca\": \"/d/\\u00ff\\u007f\\\"q\\\"\\n/ca.pem\",\n"));
+	ck_assert_ptr_null(memchr(buf, 0xff, len));
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_scen_print_table)
 {
 	char *buf = NULL, *p;
@@ -203,6 +219,7 @@ scen_suite(void)
 	tcase_add_test(tc, test_scen_table);
 	tcase_add_test(tc, test_scen_ini_parses);
 	tcase_add_test(tc, test_scen_manifest);
+	tcase_add_test(tc, test_scen_manifest_escapes);
 	tcase_add_test(tc, test_scen_print_table);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1215,8 +1215,8 @@ START_TEST(test_cli_parse_bad_usage)
 	bad("-t takes no command (got \"check\")", "-t", "check", NULL);
 	bad("--version takes no command (got \"check\")", "--version", "check", NULL);
 	bad("option -c is not valid with --version", "--version", "-c", "x", NULL);
-	bad("\"show\" takes one object: sslcert", "show", NULL);
-	bad("\"show\" takes one object: sslcert", "show", "site", NULL);
+	bad("\"show\" takes one object: sslcert or certs", "show", NULL);
+	bad("\"show\" takes one object: sslcert or certs", "show", "site", NULL);
 	bad("\"list\" takes one object: site", "list", "sslcert", NULL);
 	bad("unexpected argument \"extra\"", "check", "extra", NULL);
 	bad("unexpected argument \"extra\"", "list", "site", "extra", NULL);

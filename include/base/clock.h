@@ -2,7 +2,8 @@
  * clock — the daemon's one monotonic clock, in milliseconds.  Deadlines (a connection's,
  * an HTTP/2 stream's, a pooled backend's) read clock_now_ms: one real read per event-loop
  * pass on a thread whose loop is bound (clock_bind), the same value for every callback of
- * that pass, as libevent's own timers see one time per pass; a real read elsewhere.
+ * that pass (and of the passes that follow inside one tick of libevent's coarse clock), as
+ * libevent's own timers see one time per pass; a real read elsewhere.
  * clock_read_ms always reads the clock (what runs outside loops or across threads: the
  * daemon log's repeat windows, shared under its mutex, use it).
  */

@@ -32,6 +32,7 @@ enum cli_command {
 	CLI_CHECK,          /* sysbind check [-c FILE] [--json] */
 	CLI_EXPLAIN,        /* sysbind explain [-c FILE] --local IP:PORT --host NAME ... */
 	CLI_SHOW_SSLCERT,   /* sysbind show sslcert [-c FILE] */
+	CLI_SHOW_CERTS,     /* sysbind show certs [-c FILE] [--json] */
 	CLI_LIST_SITE,      /* sysbind list site [-c FILE] */
 	CLI_VERSION_CMD,    /* sysbind --version */
 	CLI_HELP,           /* sysbind --help, sysbind help [COMMAND], sysbind COMMAND --help */

@@ -48,6 +48,8 @@ struct conn_server {
 	                                    start now say Connection: close */
 	atomic_ulong         *shared_nconns; /* NULL, or the process-wide count of open
 	                                    connections, which max_connections limits */
+	const unsigned       *site_slots; /* per cfg->sites[i]: its counters' slot (stats.h);
+	                                    NULL: not counted */
 	/* deferred work of this server's connections, done once per loop pass (conn.c) */
 	struct event         *async_ev;
 	struct conn          *async_head, *async_batch;

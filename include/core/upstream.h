@@ -33,6 +33,9 @@ struct upstream_xfer;
  * with a message in err.  A name that does not resolve is logged; its requests get 503. */
 struct upstream_addrs *upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen);
 void upstream_addrs_free(struct upstream_addrs *a);
+/* The number of distinct backends of a, and the counters' slot of the i-th (stats.h). */
+size_t upstream_addrs_count(const struct upstream_addrs *a);
+unsigned upstream_addrs_slot(const struct upstream_addrs *a, size_t i);
 
 /* A pool for one worker's event base over the resolved addrs (borrowed: must outlive
  * it).  Returns a new pool (caller owns, upstream_pool_free) or NULL. */

@@ -29,6 +29,7 @@ struct worker_gen {
 	struct conf      *cfg;      /* owned */
 	struct tlsctx    *tls;      /* owned */
 	struct upstream_addrs *addrs; /* owned: the backends, resolved before it serves */
+	unsigned         *site_slots; /* owned: per cfg->sites[i], its counters' slot (stats.h) */
 	struct accesslog *access;   /* borrowed from the daemon (which closes logs at exit) */
 	struct accesslog *httperr;  /* borrowed; NULL: off */
 	int               trace;    /* cfg->trace or -v */
@@ -50,6 +51,8 @@ struct worker_gen *worker_gen_new(struct conf *cfg, struct accesslog *access,
 /* Take / drop a reference (any thread); the last drop frees the generation. */
 void worker_gen_hold(struct worker_gen *g);
 void worker_gen_release(struct worker_gen *g);
+/* g serves now: its sites and backends are the ones /metrics shows (daemon's thread). */
+void worker_gen_publish(const struct worker_gen *g);
 
 /* The number of workers `workers = n` asks for (0 = auto: one per online CPU), 1..64. */
 unsigned worker_count(int n);

@@ -45,7 +45,7 @@ void edit_fail(enum edit_status *st, enum edit_status v, char *err, size_t errle
 int edit_line_is_blank_or_comment(const struct edit_doc *d, size_t i);
 int edit_line_is_blank(const struct edit_doc *d, size_t i);
 
-/* Split text into lines and sections, as conf.c's reader sees them (conf_header_find and
+/* Split text into lines and sections, as conf_read.c's reader sees them (conf_header_find and
  * conf_header_parse read the headers, quoted names included).  Returns 0 or -1 (memory);
  * edit_doc_free releases what it made (text stays the caller's). */
 int edit_doc_parse(struct edit_doc *d, const char *text);

@@ -76,8 +76,10 @@ int views_list_site_json(const struct conf *cfg, FILE *out);
  * its private key is judged as the IIS server would serve it.  json 0 writes a readable
  * table ending in a summary line and one line per problem; json 1 writes a JSON array of
  * objects {site, site_id, binding, local, sni, certificate{subject, sans, thumbprint,
- * not_after, selected_by[, available: false]} | null, verdict, why[, client_certificates]},
- * one per prediction and family.  Then, for every site and path whose IIS access sslFlags
+ * not_after, selected_by[, available: false]} | null, verdict, why[, warning][,
+ * client_certificates]}, one per prediction and family ("warning": the certificate expires
+ * within VIEWS_CERTS_SOON_DAYS, viewscerts.h; the table says it under "warnings:", and
+ * neither counts as an error).  Then, for every site and path whose IIS access sslFlags
  * ask for a client certificate, through each https binding of the site: what a TLS 1.2
  * client, a TLS 1.3 browser on HTTP/1.1 and an HTTP/2 browser get (clientcert_decide with
  * each client's facts; each holds a good certificate and sends it when asked), and the fix

@@ -190,6 +190,8 @@ struct conf {
 	size_t              nwarnings;
 	char               *user;        /* [server] user = : drop privileges to it, or NULL */
 	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
+	char               *admin;       /* [server] admin = : the admin listener's address
+	                                  * (conf_admin_addr), or NULL: off */
 	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
 	int                 http2;       /* offer h2 (HTTP.SYS EnableHttp2Tls) */
 	int                 misdirected; /* enum conf_misdirected */
@@ -243,6 +245,16 @@ struct conf {
  */
 int conf_backend_is_binding(const char *host, const char *port, const struct binding *b);
 
+/*
+ * The address `admin =` names (CONF_TYPE_LISTEN): "127.0.0.1:9180", "[::1]:9180" (literal
+ * addresses only, port 1..65535) or an absolute path of a unix socket ("/run/sysbind/
+ * admin.sock", at most 107 bytes).  Fills *ss and *len.  Returns 0, or -1 with what is
+ * wrong in msg.  Pure; any thread.
+ */
+struct sockaddr_storage;
+int conf_admin_addr(const char *v, struct sockaddr_storage *ss, unsigned *len, char *msg,
+    size_t msglen);
+
 /* The largest configuration sysbind reads (and `sysbind import` writes). */
 #define CONF_FILE_MAX (256UL * 1024 * 1024)
 
@@ -267,6 +279,7 @@ enum conf_type {
 	CONF_TYPE_FLAGS,       /* IIS's flag names joined by commas ("Ssl, SslRequireCert"),
 	                        * or a number made of them; words name the bits */
 	CONF_TYPE_HEADER,      /* an HTTP header field name (a token) */
+	CONF_TYPE_LISTEN,      /* IPv4:PORT, [IPv6]:PORT or an absolute unix socket path */
 };
 
 /* A named value of a WORD key, or a named number of a NUMBER key ("auto" = 0). */

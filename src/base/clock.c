@@ -4,8 +4,11 @@
  * after the wait for events, the same for every callback of the pass, cleared outside the
  * loop.  That cached time is wall-clock (event_base_gettimeofday_cached), so it is used
  * only to tell one pass from the next; the milliseconds are the monotonic clock's, read
- * at the first clock_now_ms of each pass.  Outside a loop the cached time is a fresh read
- * every call, and so is ours.
+ * at the first clock_now_ms of each pass.  libevent takes its time from the coarse
+ * monotonic clock (a 1-4 ms tick), so passes inside one tick look like one pass and share
+ * its read: the value may be a tick old, as libevent's own timers are, and within a pass
+ * it does not move however long the pass's callbacks block.  Outside a loop the cached
+ * time is a fresh read every call, and so is ours.
  */
 #include <time.h>
 

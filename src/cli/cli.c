@@ -1,7 +1,7 @@
 /*
  * cli — the command line of sysbind(8): argv into a struct cli_opts (cli_parse, pure),
  * the usage text, and the subcommands: run (daemon_run), -t, check, explain, show
- * sslcert, list site, import, appcmd, netsh, --version, --help.  This file owns exit
+ * sslcert, show certs, list site, import, appcmd, netsh, --version, --help.  This file owns exit
  * statuses and what goes to stderr (usage errors, configuration errors one per line,
  * warnings); the outputs themselves are views.c's, the import is import.c's, the edits
  * edit.c's, the daemon is daemon.c's.
@@ -28,6 +28,7 @@
 #include "cli/scenarios.h"
 #include "cli/version.h"
 #include "iis/views.h"
+#include "iis/viewscerts.h"
 
 /* The options, as bits, so each command can say which it takes. */
 enum {
@@ -138,9 +139,13 @@ static const struct cli_command_def cli_commands[] = {
 	  "                                              (default: SNI = host; --http skips TLS; --path, --tls\n"
 	  "                                              and --h2: what the path's client-certificate policy does)\n" },
 	{ CLI_SHOW_SSLCERT, "show", "sslcert", 0, OPT_C | OPT_JSON, 2,
-	  "\"show\" takes one object: sslcert",
+	  "\"show\" takes one object: sslcert or certs",
 	  "sysbind show sslcert [-c FILE] [--json]\n"
 	  "                                              the certificate table as `netsh http show sslcert`\n" },
+	{ CLI_SHOW_CERTS, "show", "certs", 0, OPT_C | OPT_JSON, 2,
+	  "\"show\" takes one object: sslcert or certs",
+	  "sysbind show certs [-c FILE] [--json]  every certificate loaded or named: dates, chain, users,\n"
+	  "                                              problems (exit 1 when one has an error)\n" },
 	{ CLI_LIST_SITE, "list", "site", 0, OPT_C | OPT_JSON, 2,
 	  "\"list\" takes one object: site",
 	  "sysbind list site [-c FILE] [--json]   the sites as `appcmd list site`\n" },
@@ -161,7 +166,7 @@ static const struct cli_command_def cli_commands[] = {
 	  "                      [--dir DIR] [--print-config]\n"
 	  "                                              a quick start with no file: a local CA, the curl line\n" },
 	{ CLI_SCENARIOS, "scenarios", NULL, 0, 0, -1, NULL,
-	  "sysbind scenarios --dir DIR [--port-base N]\n"
+	  "sysbind scenarios --dir DIR [--port-base N] [-v]\n"
 	  "                                              local hosts each broken by one HTTP.SYS rule, a manifest\n" },
 	{ CLI_HELP, "help", NULL, 0, 0, -1, NULL,
 	  "sysbind help [COMMAND]                 this text, or one command's usage and options\n" },
@@ -175,10 +180,10 @@ static const char usage_footer[] =
 "  -c FILE   configuration file (default " CLI_DEFAULT_CONF ")\n"
 "  -v        trace every connection's decisions, whatever the file says\n"
 "\n"
-"exit status: 0 success; 1 `check` predicted at least one client error, -t found an\n"
-"address or log the host refuses, the daemon did not start or failed at run time,\n"
-"appcmd/netsh refused the change, or -s found no running daemon; 2 bad command line or\n"
-"invalid configuration.\n";
+"exit status: 0 success; 1 `check` predicted at least one client error, `show certs`\n"
+"found a certificate with an error, -t found an address or log the host refuses, the\n"
+"daemon did not start or failed at run time, appcmd/netsh refused the change, or -s\n"
+"found no running daemon; 2 bad command line or invalid configuration.\n";
 
 /* Write one command's usage lines, the first after prefix. */
 static void
@@ -218,6 +223,19 @@ command_named(const char *word)
 		if (cli_commands[i].word != NULL && strcmp(cli_commands[i].word, word) == 0)
 			return &cli_commands[i];
 	return NULL;
+}
+
+/* The row of c's word whose object is object ("show" "certs"), or c when none is. */
+static const struct cli_command_def *
+command_object(const struct cli_command_def *c, const char *object)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].word != NULL && strcmp(cli_commands[i].word, c->word) == 0 &&
+		    cli_commands[i].object != NULL && strcmp(cli_commands[i].object, object) == 0)
+			return &cli_commands[i];
+	return c;
 }
 
 static int
@@ -275,6 +293,10 @@ cli_help(FILE *f, const char *topic)
 		return 0;
 	}
 	usage_lines(f, c, "usage: ");
+	for (i = 0; c->word != NULL && i < CLI_NCOMMANDS; i++)
+		if (&cli_commands[i] != c && cli_commands[i].word != NULL &&
+		    strcmp(cli_commands[i].word, c->word) == 0)
+			usage_lines(f, &cli_commands[i], "       ");   /* show sslcert, show certs */
 	if (c->allowed != 0)
 		fputs("\n", f);
 	for (i = 0; i < CLI_NOPTIONS; i++) {
@@ -552,6 +574,8 @@ cli_parse_command(struct cli_opts *o, const struct cli_scan *sc, char *err, size
 		unknown_command(sc->words[0], err, errlen);
 		return NULL;
 	}
+	if (c != NULL && c->object != NULL && sc->nw > 1)
+		c = command_object(c, sc->words[1]);
 	if (c != NULL)
 		o->topic = c->word;
 	if (sc->late_option != NULL) {
@@ -943,6 +967,11 @@ cli_main(int argc, char **argv)
 		views_explain(cfg, &c, time(NULL), o.json, stdout);
 		break;
 	}
+	case CLI_SHOW_CERTS:
+		n = views_certs(cfg, time(NULL), o.json, stdout);
+		if (n != 0)
+			status = CLI_EXIT_PREDICT;
+		break;
 	case CLI_SHOW_SSLCERT:
 		if (o.json)
 			views_show_sslcert_json(cfg, stdout);

@@ -18,6 +18,7 @@
 #include "core/daemon.h"
 #include "cli/mint.h"
 #include "cli/scenarios.h"
+#include "model/respond.h"
 
 #define SCEN_PATH_MAX 4096
 #define SCEN_NPORTS   18          /* ports base .. base+17 */
@@ -339,26 +340,18 @@ scen_parse(int argc, char **argv, struct scen_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
-/* s as a JSON string. */
+static void
+scen_json_put(void *arg, const char *p, size_t n)
+{
+	fwrite(p, 1, n, arg);
+}
+
+/* s as a JSON string, or null: the one escaper (respond_json_escape), so a path from
+ * --dir that is not UTF-8 still makes valid JSON. */
 static void
 scen_json_str(FILE *f, const char *s)
 {
-	if (s == NULL) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	respond_json_escape(s, scen_json_put, f);
 }
 
 /* A blank-separated argument list as a JSON array of strings. */

@@ -42,6 +42,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "model/sendrate.h"
+#include "core/stats.h"
 #include "core/tlsctx.h"
 #include "core/tlsio.h"
 #include "core/trace.h"
@@ -92,7 +93,7 @@ struct conn {
 	struct iobuf               in, out;
 	struct sendrate            rate;
 	enum conn_state            state;
-	uint64_t                   deadline;  /* the framing's, ms (CLOCK_MONOTONIC_COARSE) */
+	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */
@@ -727,6 +728,7 @@ conn_flush(struct conn *c)
 		w = tlsio_write(c->fd, c->ssl, p, n, &st);
 		if (w == 0)
 			break;
+		stats_add(&stats_self.bytes_out[c->info.proto], w);
 		iobuf_drain(&c->out, w);
 	}
 	switch (st) {
@@ -797,12 +799,22 @@ conn_handshake_done(struct conn *c)
 		(void)h1_start(c);
 }
 
+/* A handshake's end, by the §1.1 step that chose its certificate (none counted when no
+ * ClientHello came). */
+static void
+conn_count_handshake(const struct conn *c, enum stats_hs how)
+{
+	if (c->hello.done && c->hello.step >= 1 && c->hello.step < STATS_STEPS)
+		stats_add(&stats_self.handshakes[c->hello.step][how], 1);
+}
+
 static void
 conn_handshake(struct conn *c)
 {
 	switch (tlsio_handshake(c->ssl)) {
 	case TLSIO_OK:
 		conn_write_on(c, 0);
+		conn_count_handshake(c, STATS_HS_OK);
 		conn_handshake_done(c);
 		return;
 	case TLSIO_WANT_READ:
@@ -820,6 +832,7 @@ conn_handshake(struct conn *c)
 		else if (!c->hello.refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		conn_count_handshake(c, c->hello.refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
 		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
 		    "refused by the binding" : "no certificate");
 		return;
@@ -869,6 +882,7 @@ conn_read(struct conn *c)
 			conn_async(c, ASYNC_FLUSH);
 		}
 		if (n > 0) {
+			stats_add(&stats_self.bytes_in[c->info.proto], n);
 			if (!discard) {
 				iobuf_commit(&c->in, n);
 				if (c->renegotiating)

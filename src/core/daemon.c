@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "core/accesslog.h"
+#include "core/admin.h"
 #include "core/control.h"
 #include "model/conf.h"
 #include "core/daemon.h"
@@ -41,6 +42,7 @@
 #include "core/listener.h"
 #include "base/log.h"
 #include "core/notify.h"
+#include "core/stats.h"
 #include "iis/views.h"
 #include "core/worker.h"
 
@@ -51,6 +53,7 @@
 struct daemon_state {
 	const struct daemon_opts *opts;
 	struct event_base   *base;
+	struct admin        *admin;     /* the admin listener (`admin =`), or NULL: off */
 	struct worker_gen   *gen;       /* the generation serving now (one reference) */
 	struct worker      **workers;
 	unsigned             nworkers;
@@ -249,6 +252,7 @@ daemon_reload(struct daemon_state *d)
 	if ((g = daemon_gen_load(d, now, d->gen->number + 1, &invalid, err,
 	    sizeof(err))) == NULL) {
 		daemon_log_lines("reload: ", err);
+		stats_reload(0);
 		log_warnx("reload failed: still serving generation %u", d->gen->number);
 		daemon_describe(d, what, sizeof(what));
 		notify_ready("reload failed, still serving %s: %s", what, err);
@@ -263,11 +267,17 @@ daemon_reload(struct daemon_state *d)
 	if ((g->cfg->pid_file == NULL) != (now->pid_file == NULL) || (g->cfg->pid_file != NULL &&
 	    strcmp(g->cfg->pid_file, now->pid_file) != 0))
 		log_warnx("reload: pid_file changed; it takes effect at the next start");
+	if ((g->cfg->admin == NULL) != (now->admin == NULL) || (g->cfg->admin != NULL &&
+	    strcmp(g->cfg->admin, now->admin) != 0))
+		log_warnx("reload: admin changed; it takes effect at the next start");
 	g->applied_fd = d->applied_fd;
 	for (i = 0; i < d->nworkers; i++)
 		worker_reload(d->workers[i], g);
 	worker_gen_release(d->gen);
 	d->gen = g;
+	worker_gen_publish(g);
+	admin_set_conf(d->admin, g->cfg);
+	stats_reload(1);
 	d->reload_waiting = 1;   /* READY=1 once every worker serves g: daemon_applied_cb */
 	log_info("reloaded: generation %u serving new connections (mode %s, %zu site(s))",
 	    g->number, conf_mode_name(g->cfg->mode), g->cfg->nsites);
@@ -526,6 +536,19 @@ daemon_run(const struct daemon_opts *o)
 			daemon_fatal(fail = err);
 			goto out;
 		}
+	/* the event base and the admin listener before the privilege drop: `admin =` may
+	 * name a socket in a directory only root writes */
+	if ((d.base = event_base_new()) == NULL) {
+		daemon_fatal(fail = "cannot create the event loop");
+		goto out;
+	}
+	if (d.gen->cfg->admin != NULL && (d.admin = admin_new(d.base, d.gen->cfg->admin, err,
+	    sizeof(err))) == NULL) {
+		daemon_fatal(fail = err);
+		goto out;
+	}
+	admin_set_conf(d.admin, d.gen->cfg);
+	worker_gen_publish(d.gen);
 	if (daemon_pid_file(&d, &pid_file, err, sizeof(err)) != 0) {
 		daemon_fatal(fail = err);
 		goto out;
@@ -533,10 +556,6 @@ daemon_run(const struct daemon_opts *o)
 	if (d.gen->cfg->user != NULL && daemon_drop_privileges(&d, d.gen->cfg->user, err,
 	    sizeof(err)) != 0) {
 		daemon_fatal(fail = err);
-		goto out;
-	}
-	if ((d.base = event_base_new()) == NULL) {
-		daemon_fatal(fail = "cannot create the event loop");
 		goto out;
 	}
 	for (i = 0; i < DAEMON_NSIGNALS; i++)
@@ -561,6 +580,8 @@ daemon_run(const struct daemon_opts *o)
 	log_info("sysbind serving %s (mode %s, %zu site(s), %u worker(s))",
 	    d.gen->cfg->path != NULL ? d.gen->cfg->path : o->conf_path,
 	    conf_mode_name(d.gen->cfg->mode), d.gen->cfg->nsites, d.nworkers);
+	if (d.admin != NULL)
+		log_info("admin listener on %s: /metrics", admin_addr(d.admin));
 	/* Every listener was bound and listening in worker_new, so connections queue from
 	 * now on, and every worker's loop is running or about to. */
 	daemon_describe(&d, what, sizeof(what));
@@ -590,6 +611,9 @@ out:
 		event_free(d.applied_ev);
 	if (d.applied_fd >= 0)
 		close(d.applied_fd);
+	admin_free(d.admin);
+	stats_thread_detach();   /* what worker_free's closes counted here */
+	stats_free();
 	if (d.base != NULL)
 		event_base_free(d.base);
 	if (pid_file != NULL && unlink(pid_file) != 0)

@@ -33,9 +33,11 @@
 #include "model/conf.h"
 #include "core/conn.h"
 #include "core/exchange.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/objcache.h"
 #include "model/respond.h"
+#include "core/stats.h"
 #include "core/trace.h"
 #include "core/upstream.h"
 #include "iis/views.h"
@@ -58,7 +60,7 @@ struct exchange {
 	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
 	const struct conf_site    *site;
 	struct upstream_xfer      *xfer;      /* owned */
-	struct timespec            t_start;
+	uint64_t                   t_start;   /* ms, base/clock's time of the pass it began in */
 	int                        status;    /* final status answered, 0 before */
 	int                        substatus; /* sc-substatus of the W3C line (403.7: 7) */
 	unsigned long              win32;     /* sc-win32-status of the W3C line */
@@ -123,7 +125,7 @@ exchange_new(const struct exchange_ops *ops, void *conn, struct exchange_conn *c
 	x->ops = ops;
 	x->conn = conn;
 	x->c = c;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &x->t_start);
+	x->t_start = clock_now_ms();
 	return x;
 }
 
@@ -160,14 +162,20 @@ exchange_done(const struct exchange *x)
 static long
 exchange_elapsed_ms(const struct exchange *x)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-	return (long)((now.tv_sec - x->t_start.tv_sec) * 1000 +
-	    (now.tv_nsec - x->t_start.tv_nsec) / 1000000);
+	return (long)(clock_now_ms() - x->t_start);
 }
 
-/* The W3C line of the request (once, when it reached a site). */
+/* The request in its site's counters (what its W3C line says: site and status). */
+static void
+exchange_count(const struct exchange *x)
+{
+	const struct conn_server *srv = x->c->srv;
+
+	if (x->site != NULL && srv->site_slots != NULL)
+		stats_request(srv->site_slots[x->site - x->c->cfg->sites], x->status);
+}
+
+/* The W3C line of the request (once, when it reached a site), and its counters. */
 static void
 exchange_log_request(struct exchange *x)
 {
@@ -176,9 +184,12 @@ exchange_log_request(struct exchange *x)
 	char stem[2048];
 	const char *target, *q;
 
-	if (x->logged || c->srv->access == NULL || x->site == NULL || x->head == NULL)
+	if (x->logged || x->site == NULL || x->head == NULL)
 		return;
 	x->logged = 1;
+	exchange_count(x);
+	if (c->srv->access == NULL)
+		return;
 	memset(&e, 0, sizeof(e));
 	target = x->head->path != NULL ? x->head->path : x->head->target;
 	if (target == NULL)
@@ -219,6 +230,7 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 	struct accesslog_httperr e;
 	char ver[32];
 
+	stats_httperr(reason);
 	if (c->srv->httperr == NULL)
 		return;
 	memset(&e, 0, sizeof(e));
@@ -282,6 +294,8 @@ exchange_verdict(struct exchange *x, const char *rawhost, char *why, size_t whyl
 	c->verdict = (int)certstore_verdict(c->cert, host[0] ? host : NULL,
 	    c->cfg->trust_store, time(NULL), why, whylen);
 	if (c->verdict_host == NULL || strcmp(host, c->verdict_host) != 0) {
+		if ((unsigned)c->verdict < STATS_VERDICTS)   /* once per connection and host */
+			stats_add(&stats_self.verdicts[c->verdict], 1);
 		free(c->verdict_host);
 		c->verdict_host = strdup(host);   /* NULL: the next request decides again */
 	}

@@ -28,6 +28,7 @@
 #include "base/iobuf.h"
 #include "base/log.h"
 #include "model/respond.h"
+#include "core/stats.h"
 
 /*
  * The states, changed only by h1_state, which asserts the edge:
@@ -64,7 +65,10 @@ static const char *const h1_state_names[] = {
 	"idle", "head", "body", "wait", "tunnel", "done",
 };
 
-/* The one place the state changes: the edge is checked against the order above. */
+/* The one place the state changes: the edge is checked against the order above.  The
+ * idle-connection gauge (stats.h) follows the edges into and out of IDLE where they are
+ * taken (h1_start, h1_input_loop, the end of a response, h1_done, h1_free), not here: a
+ * larger h1_state is no longer inlined, which costs each request more than the count. */
 static void
 h1_state(struct h1 *h, enum h1_state to)
 {
@@ -121,6 +125,8 @@ h1_keep_ok(const struct h1 *h)
 static void
 h1_done(struct h1 *h)
 {
+	if (h->state == H1_IDLE)   /* the idle gauge (see h1_state) */
+		stats_gauge(&stats_self.conns_idle[STATS_H1], -1);
 	h1_state(h, H1_DONE);
 	conn_finish(h->c);
 }
@@ -327,6 +333,7 @@ h1_cycle_end(struct h1 *h)
 	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = h->last_chunk = 0;
 	h->req_paused = h->resp_paused = 0;
 	h1_state(h, H1_IDLE);
+	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);
 	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
 	conn_reading(h->c, 1);
 	if (iobuf_len(conn_in(h->c)) > 0) {
@@ -481,6 +488,7 @@ h1_input_loop(struct h1 *h)
 				return;
 			}
 			h1_state(h, H1_HEAD);
+			stats_gauge(&stats_self.conns_idle[STATS_H1], -1);
 			if (h->info->requests > 0)
 				conn_deadline(h->c, h->info->cfg->header_wait_timeout);
 		}
@@ -650,6 +658,9 @@ h1_free(void *arg)
 {
 	struct h1 *h = arg;
 
+	stats_gauge(&stats_self.conns[STATS_H1], -1);
+	if (h->state == H1_IDLE)
+		stats_gauge(&stats_self.conns_idle[STATS_H1], -1);
 	exchange_free(h->x);
 	http_parser_free(h->parser);
 	free(h);
@@ -694,6 +705,9 @@ h1_start(struct conn *c)
 	}
 	h->c = c;
 	h->info = conn_info(c);
+	stats_add(&stats_self.conns_total[STATS_H1], 1);
+	stats_gauge(&stats_self.conns[STATS_H1], 1);
+	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);   /* born H1_IDLE */
 	conn_set_framing(c, &h1_framing, h);
 	conn_deadline(c, cfg->header_wait_timeout);
 	return 0;

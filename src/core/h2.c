@@ -42,6 +42,7 @@
 #include "core/exchange.h"
 #include "core/h2.h"
 #include "core/h2_int.h"
+#include "core/stats.h"
 #include "core/trace.h"
 
 static void h2_send(struct h2 *h);
@@ -82,6 +83,7 @@ h2_push(struct h2_stream **list, struct h2_stream *s)
 static void
 h2_stream_free(struct h2_stream *s)
 {
+	stats_gauge(&stats_self.streams, -1);
 	exchange_free(s->x);
 	iobuf_clear(&s->resp);
 	http_fields_clear(&s->req_trailers);
@@ -531,7 +533,10 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	if (s->id > h->max_stream_id)
 		h->max_stream_id = s->id;
 	h2_push(&h->streams, s);
-	h->nstreams++;
+	if (h->nstreams++ == 0)   /* the connection is no longer idle */
+		stats_gauge(&stats_self.conns_idle[STATS_H2], -1);
+	stats_gauge(&stats_self.streams, 1);
+	stats_add(&stats_self.streams_total, 1);
 	nghttp2_session_set_stream_user_data(ng, s->id, s);
 	s->deadline = clock_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
 	return 0;
@@ -1114,7 +1119,8 @@ h2_later(struct conn *c, void *arg)
 		next = s->next;
 		if (h2_stream_spent(s)) {
 			h2_unlink(&h->streams, s);
-			h->nstreams--;
+			if (--h->nstreams == 0)
+				stats_gauge(&stats_self.conns_idle[STATS_H2], 1);
 			h2_stream_free(s);
 		}
 	}
@@ -1165,6 +1171,9 @@ h2_free(void *arg)
 	struct h2 *h = arg;
 	struct h2_stream *s;
 
+	stats_gauge(&stats_self.conns[STATS_H2], -1);
+	if (h->nstreams == 0)
+		stats_gauge(&stats_self.conns_idle[STATS_H2], -1);
 	while ((s = h->streams) != NULL) {
 		h2_unlink(&h->streams, s);
 		h2_stream_free(s);
@@ -1230,6 +1239,9 @@ h2_start(struct conn *c)
 	    e != NULL ? (int32_t)e->receivewindow : 1048576) != 0)
 		goto out;
 	h2_guard_init(h);
+	stats_add(&stats_self.conns_total[STATS_H2], 1);
+	stats_gauge(&stats_self.conns[STATS_H2], 1);
+	stats_gauge(&stats_self.conns_idle[STATS_H2], 1);   /* no stream yet */
 	conn_set_framing(c, &h2_framing, h);
 	conn_deadline(c, cfg->idle_connection_timeout);
 	h2_send(h);

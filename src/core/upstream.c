@@ -37,6 +37,7 @@
 #include "base/log.h"
 #include "base/objcache.h"
 #include "model/respond.h"
+#include "core/stats.h"
 #include "core/upstream.h"
 
 #define UPSTREAM_IDLE_MAX     32   /* idle connections kept per backend */
@@ -51,6 +52,7 @@ struct upstream_addr {
 	const char             *host, *port; /* the site's, borrowed from the conf */
 	struct sockaddr_storage ss;
 	socklen_t               len;         /* 0: did not resolve */
+	unsigned                stats_slot;  /* its counters (stats_slot), by name */
 };
 
 struct upstream_addrs {
@@ -104,6 +106,7 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 		memcpy(u->name, name, sizeof(u->name));
 		u->host = s->backend_host;
 		u->port = s->backend_port;
+		u->stats_slot = stats_slot(STATS_BACKEND, name);
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
@@ -120,6 +123,18 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 			freeaddrinfo(ai);
 	}
 	return a;
+}
+
+size_t
+upstream_addrs_count(const struct upstream_addrs *a)
+{
+	return a != NULL ? a->n : 0;
+}
+
+unsigned
+upstream_addrs_slot(const struct upstream_addrs *a, size_t i)
+{
+	return a != NULL && i < a->n ? a->v[i].stats_slot : STATS_SLOT_NONE;
 }
 
 void
@@ -268,6 +283,30 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 	return p;
 }
 
+/* This thread's gauges of b's backend: open connections and idle ones, each moved by d. */
+static inline void
+bconn_count(const struct upstream_bconn *b, int64_t open, int64_t idle)
+{
+	struct stats_backend *sb = stats_backend_get(b->be->addr->stats_slot);
+
+	if (sb == NULL)
+		return;
+	if (open != 0)
+		stats_gauge(&sb->open, open);
+	if (idle != 0)
+		stats_gauge(&sb->idle, idle);
+}
+
+/* A connect that succeeded (ok 1) or failed, counted for b's backend. */
+static void
+bconn_count_connect(const struct upstream_bconn *b, int ok)
+{
+	struct stats_backend *sb = stats_backend_get(b->be->addr->stats_slot);
+
+	if (sb != NULL)
+		stats_add(ok ? &sb->opened : &sb->failed, 1);
+}
+
 /* Off the idle list (if on it). */
 static void
 bconn_unlink(struct upstream_bconn *b)
@@ -283,6 +322,7 @@ bconn_unlink(struct upstream_bconn *b)
 	b->next = b->prev = NULL;
 	b->be->nidle--;
 	b->idle = 0;
+	bconn_count(b, 0, -1);
 }
 
 /* Read readiness stays registered across requests and in the pool: no epoll_ctl per
@@ -359,6 +399,7 @@ bconn_close(struct upstream_bconn *b)
 	}
 	if (b->fd >= 0)
 		close(b->fd);
+	bconn_count(b, -1, 0);
 	http_parser_free(b->rp);
 	iobuf_clear(&b->out);
 	free(b);
@@ -428,6 +469,7 @@ bconn_release(struct upstream_bconn *b)
 	be->idle = b;
 	be->nidle++;
 	b->idle = 1;
+	bconn_count(b, 0, 1);
 	/* readable (data or EOF) or quiet for a minute: useless, dropped (bconn_read_cb, or
 	 * the sweep) */
 	b->deadline = clock_now_ms() + (uint64_t)idle.tv_sec * 1000;
@@ -471,6 +513,7 @@ bconn_new(struct upstream_backend *be)
 	}
 	b->fd = fd;
 	b->be = be;
+	bconn_count(b, 1, 0);
 	b->rev = (struct event *)((char *)b + base_sz);
 	b->wev = (struct event *)((char *)b + base_sz + evsz);
 	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST, bconn_read_cb, b);
@@ -488,6 +531,7 @@ bconn_new(struct upstream_backend *be)
 	    errno != EINPROGRESS) {
 		int e = errno;
 
+		bconn_count_connect(b, 0);
 		bconn_close(b);
 		errno = e;
 		return NULL;
@@ -921,13 +965,16 @@ bconn_write_cb(evutil_socket_t fd, short what, void *arg)
 			/* unreachable within backend_connect_timeout: as a refused backend (503) */
 			snprintf(why, sizeof(why), "backend %s: connect timed out after %us",
 			    x->be->addr->name, x->pool->cfg->backend_connect_timeout);
+			bconn_count_connect(b, 0);
 			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_SEM_TIMEOUT, why);
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
 			snprintf(why, sizeof(why), "backend %s: %s", x->be->addr->name,
 			    strerror(err != 0 ? err : errno));
+			bconn_count_connect(b, 0);
 			xfer_fail(x, PAGE_SERVICE_UNAVAILABLE, WIN32_CONNECTION_REFUSED, why);
 		} else {
 			b->connected = 1;
+			bconn_count_connect(b, 1);
 			xfer_state(x, XS_SENDING);
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 			xfer_trace(x, "backend %s: connected", x->be->addr->name);

@@ -28,6 +28,7 @@
 #include "core/listener.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "core/stats.h"
 #include "core/tlsctx.h"
 #include "core/upstream.h"
 #include "core/worker.h"
@@ -85,6 +86,16 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 		free(g);
 		return NULL;
 	}
+	if (cfg->nsites > 0 && (g->site_slots = calloc(cfg->nsites,
+	    sizeof(*g->site_slots))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		upstream_addrs_free(g->addrs);
+		tlsctx_free(g->tls);
+		free(g);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->nsites; i++)   /* a kept site keeps its slot: by name */
+		g->site_slots[i] = stats_slot(STATS_SITE, cfg->sites[i].name);
 	g->cfg = cfg;
 	g->access = access;
 	g->httperr = httperr;
@@ -109,7 +120,23 @@ worker_gen_release(struct worker_gen *g)
 	tlsctx_free(g->tls);
 	upstream_addrs_free(g->addrs);
 	conf_free(g->cfg);
+	free(g->site_slots);
 	free(g);
+}
+
+void
+worker_gen_publish(const struct worker_gen *g)
+{
+	size_t i, n = upstream_addrs_count(g->addrs);
+	unsigned *b = calloc(n > 0 ? n : 1, sizeof(*b));
+
+	stats_live(STATS_SITE, g->site_slots, g->cfg->nsites);
+	if (b == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		b[i] = upstream_addrs_slot(g->addrs, i);
+	stats_live(STATS_BACKEND, b, n);
+	free(b);
 }
 
 unsigned
@@ -149,6 +176,7 @@ worker_srv_new(struct worker *w, struct worker_gen *g, char *err, size_t errlen)
 	ws->srv.httperr = g->httperr;
 	ws->srv.trace = g->trace;
 	ws->srv.shared_nconns = w->shared_nconns;
+	ws->srv.site_slots = g->site_slots;
 	return ws;
 }
 
@@ -435,12 +463,15 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	accesslog_thread_hook(worker_flush_schedule, w);
+	if (stats_thread_attach() != 0)
+		log_warnx("worker %u: its counters are not shown (too many threads)", w->index);
 	clock_bind(w->base);   /* deadlines read one time per loop pass */
 	if (event_base_dispatch(w->base) < 0)
 		log_warnx("worker %u: event loop failed", w->index);
 	accesslog_thread_hook(NULL, NULL);
 	accesslog_flush_all();
 	clock_bind(NULL);
+	stats_thread_detach();
 	worker_caches_free();
 	return NULL;
 }

@@ -83,7 +83,7 @@ edit_doc_free(struct edit_doc *d)
 	free(d->secs);
 }
 
-/* Split text into lines and sections, as conf.c's reader sees them (conf_header_find and
+/* Split text into lines and sections, as conf_read.c's reader sees them (conf_header_find and
  * conf_header_parse read the headers, quoted names included).  Returns 0 or -1 (memory). */
 int
 edit_doc_parse(struct edit_doc *d, const char *text)
@@ -201,8 +201,15 @@ edit_find_site(const struct edit_doc *d, const char *name)
 	return NULL;
 }
 
+/* The [sslcert] section whose key is k.  SSLKEY_SAME: the one the configuration would
+ * take for the same entry (binding_sslkey_equal: an IPv4-mapped [::ffff:a.b.c.d] is
+ * a.b.c.d), what an add must not duplicate.  SSLKEY_AS_NAMED: also written in the same
+ * address family, what a delete or an update changes: Windows keys its table by the
+ * SOCKADDR as given, and an edit never touches an entry the user did not name. */
+enum sslkey_match { SSLKEY_SAME, SSLKEY_AS_NAMED };
+
 static const struct edit_section *
-find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
+find_sslcert(const struct edit_doc *d, const struct sslcert_key *k, enum sslkey_match m)
 {
 	size_t i;
 	struct sslcert_key o;
@@ -211,7 +218,8 @@ find_sslcert(const struct edit_doc *d, const struct sslcert_key *k)
 	for (i = 0; i < d->nsecs; i++)
 		if (strcmp(d->secs[i].kind, "sslcert") == 0 &&
 		    binding_sslkey_parse(d->secs[i].name, &o, msg, sizeof(msg)) == 0 &&
-		    binding_sslkey_equal(&o, k))
+		    binding_sslkey_equal(&o, k) &&
+		    (m == SSLKEY_SAME || o.kind != SSLCERT_IPPORT || o.addr.family == k->addr.family))
 			return &d->secs[i];
 	return NULL;
 }
@@ -458,7 +466,8 @@ edit_find_section(const struct edit_doc *d, const char *kind, const char *name)
 	size_t i;
 
 	if (strcmp(kind, "sslcert") == 0)
-		return binding_sslkey_parse(name, &k, msg, sizeof(msg)) == 0 ? find_sslcert(d, &k) :
+		return binding_sslkey_parse(name, &k, msg, sizeof(msg)) == 0 ?
+		    find_sslcert(d, &k, SSLKEY_AS_NAMED) :
 		    NULL;
 	for (i = 0; i < d->nsecs; i++)
 		if (strcmp(d->secs[i].kind, kind) == 0 && strcasecmp(d->secs[i].name, name) == 0)
@@ -532,7 +541,7 @@ edit_sslcert_add(const char *text, const char *key, const char *const *kv, size_
 		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
 		goto done;
 	}
-	if ((s = find_sslcert(&d, &k)) != NULL) {
+	if ((s = find_sslcert(&d, &k, SSLKEY_SAME)) != NULL) {
 		edit_fail(st, EDIT_DUPLICATE, err, errlen, "[sslcert %s] exists (line %zu)",
 		    s->name, s->header + 1);
 		goto done;
@@ -601,7 +610,7 @@ edit_sslcert_delete(const char *text, const char *key, enum edit_status *st, cha
 		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
 		goto done;
 	}
-	if ((s = find_sslcert(&d, &k)) == NULL) {
+	if ((s = find_sslcert(&d, &k, SSLKEY_AS_NAMED)) == NULL) {
 		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [sslcert %s]", key);
 		goto done;
 	}
@@ -648,7 +657,7 @@ edit_sslcert_update(const char *text, const char *key, const char *const *kv, si
 		edit_fail(st, EDIT_INVALID, err, errlen, "out of memory");
 		goto done;
 	}
-	if ((s = find_sslcert(&d, &k)) == NULL) {
+	if ((s = find_sslcert(&d, &k, SSLKEY_AS_NAMED)) == NULL) {
 		edit_fail(st, EDIT_NOT_FOUND, err, errlen, "no [sslcert %s]", key);
 		goto done;
 	}

@@ -18,6 +18,7 @@
 
 #include "iis/views.h"
 #include "iis/views_int.h"
+#include "iis/viewscerts.h"
 #include "model/binding.h"
 #include "model/certstore.h"
 #include "model/clientcert.h"
@@ -745,9 +746,33 @@ hsts_trap_json(void *arg, const struct conf_site *s, const struct binding *b,
 	fputs("}", a->out);
 }
 
+/*
+ * The certificates served that expire within VIEWS_CERTS_SOON_DAYS: one warning line each
+ * (a certificate several predictions get, once), under "warnings:".  A warning: check's
+ * exit status does not change.
+ */
+static void
+check_soon(FILE *out, const struct prediction *p, size_t n, time_t now)
+{
+	char line[1024];
+	size_t i, k;
+	int any = 0;
+
+	for (i = 0; i < n; i++) {
+		if (views_certs_soon_warning(p[i].cert, now, line, sizeof(line)) == NULL)
+			continue;
+		for (k = 0; k < i && p[k].cert != p[i].cert; k++)
+			;
+		if (k < i)
+			continue;
+		fprintf(out, "%s  %s\n", any ? "" : "warnings:\n", line);
+		any = 1;
+	}
+}
+
 static void
 check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
-    const struct cc_prediction *cc, size_t ncc)
+    const struct cc_prediction *cc, size_t ncc, time_t now)
 {
 	struct hsts_json_arg ha = { out, n };
 
@@ -776,6 +801,11 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		    &p[i].choice, p[i].host, p[i].sni != NULL, p[i].b->port, cfg->mode, fix,
 		    sizeof(fix)) : NULL);
 		views_chain_json(out, p[i].cert, (enum cert_verdict)p[i].v);
+		/* a certificate expiring within VIEWS_CERTS_SOON_DAYS: a warning, not a verdict */
+		if (views_certs_soon_warning(p[i].cert, now, fix, sizeof(fix)) != NULL) {
+			fputs(", \"warning\": ", out);
+			views_json_string(out, fix);
+		}
 		/* what a browser meets (it sends the binding's host as SNI) on a site that asks
 		 * for client certificates */
 		if (cc_site_asks(cfg, p[i].site) && p[i].sni == p[i].host)
@@ -978,6 +1008,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
+	check_soon(out, p, n, now);
 	for (i = 0; i < nrows; i++)
 		if (r[i].p->sni != NULL && binding_host_is_wildcard(r[i].p->b->host) &&
 		    (i == 0 || r[i - 1].p->b != r[i].p->b))
@@ -1033,7 +1064,7 @@ views_check(const struct conf *cfg, time_t now, int json, FILE *out)
 		return -1;
 	}
 	if (json)
-		check_json(out, cfg, p, n, cc, ncc);
+		check_json(out, cfg, p, n, cc, ncc, now);
 	else
 		check_table(out, cfg, p, n, cc, ncc, sh, nsh, now);
 	binding_shares_free(sh, nsh);

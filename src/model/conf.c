@@ -186,6 +186,10 @@ static const struct conf_key conf_table[] = {
 	  "drop privileges to this user after binding and loading the keys", 0, SRV(user) },
 	{ K_SRV, "pid_file", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "write the daemon's process id here", 0, SRV(pid_file) },
+	{ K_SRV, "admin", CONF_TYPE_LISTEN, NULL, 0, 0, NULL, NULL,
+	  "IPv4:PORT, [IPv6]:PORT or an absolute unix socket path",
+	  "the admin listener (plain HTTP, GET only): /metrics, the live counters in the "
+	  "Prometheus text format; off when unset", 0, SRV(admin) },
 	{ K_SRV, "websocket_idle_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
 	  "seconds an upgraded (WebSocket) tunnel may carry nothing either way", 0,
 	  SRV(websocket_idle_timeout) },
@@ -954,6 +958,7 @@ conf_free(struct conf *c)
 	free(c->server_header);
 	free(c->user);
 	free(c->pid_file);
+	free(c->admin);
 	free(c);
 }
 
@@ -1004,6 +1009,7 @@ conf_key_value(const struct conf_key *k, const void *base, char *buf, size_t len
 	case CONF_TYPE_STRING:
 	case CONF_TYPE_GUID:
 	case CONF_TYPE_THUMBPRINT:
+	case CONF_TYPE_LISTEN:
 	case CONF_TYPE_HEADER:
 		return *(char *const *)field;
 	case CONF_TYPE_BINDINGS:

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
 
 #include <ini.h>
 
@@ -123,6 +125,61 @@ conf_hostname_valid(const char *s)
 		}
 	}
 	return label > 0;
+}
+
+int
+conf_admin_addr(const char *v, struct sockaddr_storage *ss, unsigned *len, char *msg,
+    size_t msglen)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_un *un = (struct sockaddr_un *)ss;
+	char host[64];
+	const char *colon;
+	unsigned long port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v[0] == '/') {
+		if (strlen(v) >= sizeof(un->sun_path)) {
+			snprintf(msg, msglen, "admin: the socket path is longer than %zu bytes",
+			    sizeof(un->sun_path) - 1);
+			return -1;
+		}
+		un->sun_family = AF_UNIX;
+		memcpy(un->sun_path, v, strlen(v) + 1);
+		*len = (unsigned)sizeof(*un);
+		return 0;
+	}
+	if (v[0] == '[') {
+		const char *close = strchr(v, ']');
+
+		if (close == NULL || close[1] != ':' || (size_t)(close - v - 1) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(close - v - 1), v + 1);
+		colon = close + 1;
+	} else {
+		if ((colon = strrchr(v, ':')) == NULL || (size_t)(colon - v) >= sizeof(host))
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - v), v);
+	}
+	if (conf_parse_ulong(colon + 1, 1, 65535, &port) != 0)
+		goto bad;
+	if (v[0] != '[' && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+		*len = (unsigned)sizeof(*in4);
+		return 0;
+	}
+	if (v[0] == '[' && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*len = (unsigned)sizeof(*in6);
+		return 0;
+	}
+bad:
+	snprintf(msg, msglen, "admin must be IPv4:PORT, [IPv6]:PORT or an absolute path of a "
+	    "unix socket, not \"%s\"", v);
+	return -1;
 }
 
 /*
@@ -502,6 +559,16 @@ conf_key_set(struct conf_parser *p, void *base, struct conf_entry_info *info,
 		else
 			conf_store_number(field, k->size, n);
 		return;
+	case CONF_TYPE_LISTEN: {
+		struct sockaddr_storage ss;
+		unsigned len;
+
+		if (conf_admin_addr(v, &ss, &len, msg, sizeof(msg)) != 0)
+			conf_error(p, p->line, "%s", msg);
+		else
+			conf_set_str(p, (char **)field, v);
+		return;
+	}
 	case CONF_TYPE_HEADER:
 		if (conf_header_valid(v, msg, sizeof(msg)) != 0)
 			conf_error(p, p->line, "%s: %s", k->name, msg);

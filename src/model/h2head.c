@@ -100,7 +100,7 @@ h2head_partial(struct h2head *b, struct http_head *hd)
 	hd->content_length = -1;
 }
 
-/* What HTTP/1.1's request line allows, and no more (http.c): no CONNECT (a reverse proxy
+/* What HTTP/1.1's request line allows, and no more (httpparse.c): no CONNECT (a reverse proxy
  * does not tunnel); the scheme of this connection, https (RFC 9113 §8.3.1: a server that
  * does not serve a scheme refuses the request), so that neither a scheme nor an absolute
  * :path routes past :authority; an origin-form :path, or "*" for OPTIONS.  Returns NULL,
@@ -211,7 +211,7 @@ h2head_build(struct h2head *b, int end_stream, struct http_head *hd, enum http_e
 	}
 	/* One host the request is for: :authority, or a Host field (RFC 9113 §8.3.1).  Both,
 	 * naming different hosts, would let the site be chosen by one and the backend hear
-	 * the other; two Host fields are refused as HTTP/1.1's are (http.c). */
+	 * the other; two Host fields are refused as HTTP/1.1's are (httpparse.c). */
 	if (nhost > 1 || (nhost == 1 && b->authority != 0 &&
 	    strcasecmp(H2HEAD_STR(b, b->host), H2HEAD_STR(b, b->authority)) != 0)) {
 		*e = HTTP_ERR_HOSTNAME;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/strlist.h"
 #include "model/http.h"
 #include "model/http_int.h"
 #include "base/iobuf.h"
@@ -81,24 +82,18 @@ static const struct name forwarded_names[] = {
 	{ NULL, 0 },
 };
 
-/* Does the comma-separated list value contain token (case-insensitive)? */
+/* Does the comma-separated list value contain token (case-insensitive)?  Items as
+ * base/strlist splits them, blanks (space, tab) trimmed; empty ones name nothing. */
 int list_has_token(const char *v, const char *token)
 {
-	size_t tl = strlen(token);
-	const char *s = v;
+	size_t tl = strlen(token), n;
+	struct strlist l;
+	const char *b;
 
-	while (*s) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		const char *b = s;
-		while (*s && *s != ',')
-			s++;
-		const char *e = s;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if ((size_t)(e - b) == tl && strncasecmp(b, token, tl) == 0)
+	strlist_init(&l, v, NULL, STRLIST_BLANKS);
+	while (strlist_next(&l, &b, &n))
+		if (n == tl && n > 0 && strncasecmp(b, token, tl) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -200,23 +195,18 @@ static uint32_t tok_hash(const char *s, size_t n)
 	return h;
 }
 
-/* Calls fn(arg, token, len) for each token of a comma-separated list value. */
+/* Calls fn(arg, token, len) for each non-empty item of a comma-separated list value
+ * (base/strlist, blanks trimmed). */
 static void list_tokens(const char *v, void (*fn)(void *, const char *, size_t), void *arg)
 {
-	const char *s = v;
+	struct strlist l;
+	const char *b;
+	size_t n;
 
-	while (*s) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		const char *b = s;
-		while (*s && *s != ',')
-			s++;
-		const char *e = s;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (e > b)
-			fn(arg, b, (size_t)(e - b));
-	}
+	strlist_init(&l, v, NULL, STRLIST_BLANKS);
+	while (strlist_next(&l, &b, &n))
+		if (n > 0)
+			fn(arg, b, n);
 }
 
 /* The tokens Connection usually holds name nothing to strip beyond the fixed list. */

@@ -47,8 +47,10 @@
 
 #include <llhttp.h>
 
+#include "base/strlist.h"
 #include "model/http.h"
 #include "model/http_int.h"
+#include "base/objcache.h"
 
 static const llhttp_settings_t parser_settings;
 
@@ -461,18 +463,15 @@ static int te_check(const struct http_head *h)
 	for (size_t i = 0; i < h->nheaders; i++) {
 		if (h->headers[i].id != HF_TRANSFER_ENCODING)
 			continue;
-		const char *s = h->headers[i].value;
-		while (*s) {
-			while (*s == ' ' || *s == '\t' || *s == ',')
-				s++;
-			if (*s == '\0')
-				break;
-			const char *b = s;
-			while (*s && *s != ',' && *s != ';' && *s != ' ' && *s != '\t')
-				s++;
-			size_t l = (size_t)(s - b);
-			while (*s && *s != ',')
-				s++;
+		const char *b;
+		size_t len;
+		struct strlist tl;
+
+		strlist_init(&tl, h->headers[i].value, NULL, STRLIST_BLANKS);
+		while (strlist_next(&tl, &b, &len)) {
+			if (len == 0)
+				continue;   /* an empty list item names no coding */
+			size_t l = strcspn(b, "; \t,");   /* the coding's name, before its parameters */
 			n++;
 			if (l == 7 && strncasecmp(b, "chunked", 7) == 0) {
 				if (chunked_seen)
@@ -715,23 +714,19 @@ static const llhttp_settings_t parser_settings = {
 
 /* ---------- public API ---------- */
 
-/* Parsers this thread freed, for the next one: an idle keep-alive connection gives its
- * parser back (HTTP/1.1 makes a new one at the next request's first byte). */
-#define PARSER_CACHE_MAX 256
-static __thread struct http_parser *parser_cache[PARSER_CACHE_MAX];
-static __thread size_t parser_ncache;
+/* Parsers this thread freed, for the next one (base/objcache, at most OBJCACHE_MAX): an
+ * idle keep-alive connection gives its parser back (HTTP/1.1 makes a new one at the next
+ * request's first byte). */
+static __thread struct objcache parser_cache;
 
 struct http_parser *http_parser_new(enum http_kind kind, const struct http_limits *lim,
     const struct http_callbacks *cb, void *arg)
 {
 	struct http_parser *p;
 
-	if (parser_ncache > 0) {
-		p = parser_cache[--parser_ncache];
-		memset(p, 0, sizeof(*p));
-	} else if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if ((p = objcache_get(&parser_cache, sizeof(*p))) == NULL)
 		return NULL;
-	}
+	memset(p, 0, sizeof(*p));
 	p->kind = kind;
 	p->lim = *lim;
 	p->cb = cb;
@@ -755,10 +750,7 @@ void http_parser_free(struct http_parser *p)
 	stash_put(STASH_HARR, p->harr, p->harr_cap, 64);
 	stash_put(STASH_ARENA, p->buf, p->cap, 4096);
 	stash_put(STASH_SPANS, p->spans, p->spans_cap, 64);
-	if (parser_ncache < PARSER_CACHE_MAX)
-		parser_cache[parser_ncache++] = p;
-	else
-		free(p);
+	objcache_put(&parser_cache, p);
 }
 
 /* Turn llhttp's error into ours (only when no check of ours already set one). */
@@ -985,8 +977,7 @@ const struct http_fields *http_parser_trailers(const struct http_parser *p)
 
 void http_parser_stash_drain(void)
 {
-	while (parser_ncache > 0)
-		free(parser_cache[--parser_ncache]);
+	objcache_drain(&parser_cache);
 	for (int k = 0; k < STASH_KINDS; k++) {
 		struct stash *st = &parser_stash[k];
 

@@ -278,7 +278,7 @@ readme=$(sed -n '/^## Commands$/,/^## /p' "$SB_ROOT/README.md" | sed -n '/^```$/
 expect_eq "the README's command list is the usage" "$readme" \
 	"$("$SB_BIN" --help | sed -n '1,/^$/p' | sed '$d' | cut -c8-)"
 run help
-expect_eq "help: the whole usage (14 commands), exit 0" "$rc:$(grep -c 'sysbind ' "$T/out")" "0:14"
+expect_eq "help: the whole usage (15 commands), exit 0" "$rc:$(grep -c 'sysbind ' "$T/out")" "0:15"
 run help reverse-proxy
 expect_eq "help reverse-proxy: its own usage, as reverse-proxy --help prints it" "$rc:$out" \
 	"0:$("$SB_BIN" reverse-proxy --help 2>&1)"
