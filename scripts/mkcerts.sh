@@ -31,6 +31,32 @@
 #       DIR/client-serverauth.pem, .key  the client CA, extendedKeyUsage serverAuth only
 #       DIR/clientca.crl               the client CA's CRL (PEM) listing client-revoked
 #
+#   scripts/mkcerts.sh --chains DIR
+#       The served-chain cases (issue 23), remade whole on every run (their dates are
+#       relative to today); every leaf file holds the leaf alone unless said:
+#       DIR/root.pem + .key            "sysbind chains Root X1", the root clients trust
+#       DIR/oldroot.pem + .key         "sysbind chains Old Root", self-signed, expired
+#                                      yesterday (DST Root CA X3's part)
+#       DIR/trust.pem                  root.pem: trust = for a client trusting the new root
+#       DIR/trust-both.pem             root.pem and oldroot.pem (a client still trusting
+#                                      the old root: it sees "certificate has expired")
+#       DIR/intermediates/             the intermediate store (intermediate_store = DIR):
+#           r3-current.pem   "sysbind chains Issuing CA R3" by root, issued 60 days ago
+#           r3-cross.pem     the same name and key cross-signed by oldroot, issued
+#                            yesterday: the stale one Windows prefers (issued last)
+#           x2-cross.pem     "sysbind chains Issuing CA X2", only cross-signed by oldroot
+#       DIR/m1.pem + .key              "sysbind chains Issuing CA M1" by root, kept OUT of
+#                                      the store: the missing intermediate
+#       DIR/missing.pem, .key          missing.chains.test by M1, AIA caIssuers URL
+#       DIR/missing-noaia.pem, .key    missing-noaia.chains.test by M1, no AIA URL
+#       DIR/missing.pfx                missing's leaf with m1 inside ("sysbind"): a PFX's
+#                                      extra certificates count as imported
+#       DIR/stale.pem, .key            stale.chains.test by R3 (both R3s verify it)
+#       DIR/expiredroot.pem, .key      expiredroot.chains.test by X2 (root expired)
+#       DIR/other.pem, .key            other.chains.test from "sysbind chains Other CA"
+#                                      (leaf then the other CA's intermediate): a leaf
+#                                      from another CA, untrusted whatever the store
+#
 #   scripts/mkcerts.sh DIR NAME [--san n,n,...] [--cn CN]
 #                      [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
 #                      [--pfx PASSWORD] [--self-signed]
@@ -55,6 +81,7 @@ die() { echo "$PROG: $*" >&2; exit 1; }
 usage() {
 	cat >&2 <<'EOF'
 usage: scripts/mkcerts.sh --demo DIR
+       scripts/mkcerts.sh --chains DIR
        scripts/mkcerts.sh DIR NAME [--san name,name,...] [--cn CN]
                           [--expired|--not-yet-valid|--not-after YYYYMMDDHHMMSSZ]
                           [--pfx PASSWORD] [--self-signed]
@@ -330,6 +357,88 @@ demo() {
 	clients "$dir" "$fresh"
 }
 
+# A UTC time `openssl ca` takes, DAYS from now (negative: ago).
+utc_days() { date -u -d "$1 days" +%Y%m%d%H%M%SZ; }
+
+# chains_ca DIR NAME CN ISSUER(pem, or "self") ISSUERKEY START END KEY(existing or new)
+chains_ca() {
+	local dir=$1 name=$2 cn=$3 issuer=$4 ikey=$5 start=$6 end=$7 key=$8
+	[ -e "$key" ] || newkey "$key"
+	ossl req -config "$WORK/openssl.cnf" -new -key "$key" -subj "/CN=$cn" -out "$WORK/$name.csr"
+	local args=(ca -batch -config "$WORK/openssl.cnf" -in "$WORK/$name.csr"
+		-out "$WORK/$name.crt" -notext -rand_serial -preserveDN -md sha256
+		-startdate "$start" -enddate "$end")
+	if [ "$issuer" = self ]; then
+		args+=(-selfsign -keyfile "$key" -extensions v3_ca)
+	else
+		args+=(-cert "$issuer" -keyfile "$ikey" -extensions v3_inter)
+	fi
+	ossl "${args[@]}"
+	ossl x509 -in "$WORK/$name.crt" -out "$dir/$name.pem"
+}
+
+# chains_leaf DIR NAME CN ISSUERPEM ISSUERKEY AIA(url or empty)
+chains_leaf() {
+	local dir=$1 name=$2 cn=$3 issuer=$4 ikey=$5 aia=$6
+	{
+		echo "[ leaf ]"
+		echo "basicConstraints = critical,CA:FALSE"
+		echo "keyUsage = critical,digitalSignature,keyEncipherment"
+		echo "extendedKeyUsage = serverAuth"
+		echo "subjectKeyIdentifier = hash"
+		echo "authorityKeyIdentifier = keyid"
+		echo "subjectAltName = DNS:$cn"
+		[ -z "$aia" ] || echo "authorityInfoAccess = caIssuers;URI:$aia"
+	} >"$WORK/$name.ext"
+	newkey "$dir/$name.key"
+	ossl req -config "$WORK/openssl.cnf" -new -key "$dir/$name.key" -subj "/CN=$cn" \
+		-out "$WORK/$name.csr"
+	ossl ca -batch -config "$WORK/openssl.cnf" -in "$WORK/$name.csr" -out "$WORK/$name.crt" \
+		-notext -rand_serial -preserveDN -md sha256 -extfile "$WORK/$name.ext" \
+		-extensions leaf -cert "$issuer" -keyfile "$ikey" -startdate "$(utc_days -1)" \
+		-enddate "$(utc_days 397)"
+	ossl x509 -in "$WORK/$name.crt" -out "$dir/$name.pem"
+}
+
+chains() {
+	local dir=$1 now5 aia=http://127.0.0.1:9/sysbind-chains
+	mkdir -p "$dir/intermediates" || die "cannot create $dir/intermediates"
+	rm -f "$dir"/intermediates/*.pem
+	work_init
+	{
+		echo "[ v3_inter ]"
+		echo "basicConstraints       = critical,CA:TRUE,pathlen:0"
+		echo "keyUsage               = critical,keyCertSign,cRLSign"
+		echo "subjectKeyIdentifier   = hash"
+		echo "authorityKeyIdentifier = keyid"
+	} >>"$WORK/openssl.cnf"
+	now5=$(utc_days 1825)
+	chains_ca "$dir" root "sysbind chains Root X1" self "" "$(utc_days -400)" "$(utc_days 3650)" "$dir/root.key"
+	chains_ca "$dir" oldroot "sysbind chains Old Root" self "" "$(utc_days -7300)" "$(utc_days -1)" "$dir/oldroot.key"
+	cp "$dir/root.pem" "$dir/trust.pem"
+	cat "$dir/root.pem" "$dir/oldroot.pem" >"$dir/trust-both.pem"
+	echo "made $dir/root.pem, oldroot.pem (expired yesterday), trust.pem, trust-both.pem"
+	rm -f "$WORK/r3.key" "$WORK/x2.key"
+	chains_ca "$dir/intermediates" r3-current "sysbind chains Issuing CA R3" "$dir/root.pem" "$dir/root.key" "$(utc_days -60)" "$now5" "$WORK/r3.key"
+	chains_ca "$dir/intermediates" r3-cross "sysbind chains Issuing CA R3" "$dir/oldroot.pem" "$dir/oldroot.key" "$(utc_days -1)" "$now5" "$WORK/r3.key"
+	chains_ca "$dir/intermediates" x2-cross "sysbind chains Issuing CA X2" "$dir/oldroot.pem" "$dir/oldroot.key" "$(utc_days -1)" "$now5" "$WORK/x2.key"
+	rm -f "$dir/m1.key"
+	chains_ca "$dir" m1 "sysbind chains Issuing CA M1" "$dir/root.pem" "$dir/root.key" "$(utc_days -60)" "$now5" "$dir/m1.key"
+	echo "made $dir/intermediates/ (r3-current.pem, r3-cross.pem issued later, x2-cross.pem) and $dir/m1.pem (kept out)"
+	chains_leaf "$dir" missing missing.chains.test "$dir/m1.pem" "$dir/m1.key" "$aia/m1.cer"
+	chains_leaf "$dir" missing-noaia missing-noaia.chains.test "$dir/m1.pem" "$dir/m1.key" ""
+	cat "$dir/missing.pem" "$dir/m1.pem" >"$WORK/missing-chain.pem"
+	topfx "$WORK/missing-chain.pem" "$dir/missing.key" "$dir/missing.pfx" "$DEMO_PASS" missing
+	chains_leaf "$dir" stale stale.chains.test "$dir/intermediates/r3-current.pem" "$WORK/r3.key" "$aia/r3.cer"
+	chains_leaf "$dir" expiredroot expiredroot.chains.test "$dir/intermediates/x2-cross.pem" "$WORK/x2.key" "$aia/x2.cer"
+	rm -f "$WORK/other-root.key" "$WORK/other-ca.key"
+	chains_ca "$WORK" other-root "sysbind chains Other Root" self "" "$(utc_days -400)" "$(utc_days 3650)" "$WORK/other-root.key"
+	chains_ca "$WORK" other-ca "sysbind chains Other CA" "$WORK/other-root.pem" "$WORK/other-root.key" "$(utc_days -60)" "$now5" "$WORK/other-ca.key"
+	chains_leaf "$dir" other other.chains.test "$WORK/other-ca.pem" "$WORK/other-ca.key" ""
+	cat "$WORK/other-ca.pem" >>"$dir/other.pem"
+	echo "made $dir/missing.pem (+ missing.pfx with m1 inside), missing-noaia.pem, stale.pem, expiredroot.pem, other.pem (leaf + Other CA)"
+}
+
 one() {
 	local dir=$1 name=$2 sans="" cn="" dates=normal pass="" self=0 have_san=0 have_cn=0
 	shift 2
@@ -366,6 +475,7 @@ one() {
 [ $# -ge 1 ] || usage
 case $1 in
 --demo)      [ $# -eq 2 ] || usage; demo "$2" ;;
+--chains)    [ $# -eq 2 ] || usage; chains "$2" ;;
 -h|--help)   usage ;;
 -*)          usage ;;
 *)           [ $# -ge 2 ] || usage; one "$@" ;;

@@ -1097,7 +1097,7 @@ START_TEST(test_conf_keys_table)
 		conf_free(c);
 		conf_free(d);
 	}
-	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 38);
+	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 40);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
 	ck_assert_uint_eq(per[CONF_SECTION_SITE], 10);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);

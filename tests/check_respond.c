@@ -421,7 +421,7 @@ START_TEST(test_respond_diag_json_tls_exact)
 	ck_assert_str_eq(head,
 	    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 	    "Server: Microsoft-HTTPAPI/2.0\r\nDate: Wed, 30 Jun 2021 04:30:20 GMT\r\n"
-	    "Content-Length: 979\r\nCache-Control: no-store\r\n");
+	    "Content-Length: 1020\r\nCache-Control: no-store\r\n");
 	ck_assert_str_eq(body,
 	    "{\n"
 	    "  \"site\": \"MySite V2\",\n"
@@ -445,6 +445,8 @@ START_TEST(test_respond_diag_json_tls_exact)
 	    "  \"http_version\": \"HTTP/1.1\",\n"
 	    "  \"verdict_why\": \"sitev2.mysite.com is not in the SANs\",\n"
 	    "  \"fix\": \"bind a certificate that names sitev2.mysite.com to ipport 0.0.0.0:443\",\n"
+	    "  \"chain_sent\": null,\n"
+	    "  \"clients\": null,\n"
 	    "  \"route_tier\": \"host name\",\n"
 	    "  \"sni_used\": false,\n"
 	    "  \"cert_steps\": [\"ipport 127.0.0.1:8443: none\", \"ipport 0.0.0.0:443: found\"],\n"

@@ -40,4 +40,12 @@ void views_entry_thumbprint(const struct conf_sslcert *e, char *buf, size_t len)
  */
 void views_json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch);
 
+/* The chain as sent and, for an incomplete or stale chain, what each client family gets:
+ * lines under indent; in JSON (both for untrusted, incomplete-chain and stale-intermediate
+ * only),
+ * ", \"chain_sent\": [...]" and ", \"clients\": [{family, gets}]" (viewschain.c). */
+void views_chain_print(FILE *out, const char *indent, const struct cert *c,
+    enum cert_verdict v);
+void views_chain_json(FILE *out, const struct cert *c, enum cert_verdict v);
+
 #endif

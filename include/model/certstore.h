@@ -14,6 +14,8 @@
 #include <openssl/x509.h>
 #include <openssl/evp.h>
 
+struct chain_built;
+
 /* A loaded certificate with its private key and the facts the views print. */
 struct cert {
 	X509           *x509;         /* leaf */
@@ -29,6 +31,9 @@ struct cert {
 	size_t          nsans;
 	char            thumbprint[41];   /* SHA-1 of the DER, lowercase hex, as netsh shows it */
 	time_t          not_before, not_after;
+	struct chain_built *built;    /* where chain came from when it was built as Windows
+	                               * builds it (model/chain.h, owned); NULL: the file's
+	                               * chain as written */
 };
 
 /*
@@ -107,6 +112,9 @@ const char *certstore_ccs_dir(const struct ccs *s);
 /* The store's certificates in any order: i from 0 to certstore_ccs_count - 1. */
 size_t certstore_ccs_count(const struct ccs *s);
 const struct cert *certstore_ccs_cert(const struct ccs *s, size_t i);
+/* The same, to change while the load that made s still owns it alone (the served chain,
+ * chain_serve); NULL past the end. */
+struct cert *certstore_ccs_cert_edit(struct ccs *s, size_t i);
 void certstore_ccs_free(struct ccs *s);
 
 /* Trusted roots for predicting "untrusted": a PEM bundle file or a directory of PEMs. */
@@ -119,17 +127,22 @@ enum cert_verdict {
 	VERDICT_NOT_YET_VALID,
 	VERDICT_UNTRUSTED,
 	VERDICT_NO_CERTIFICATE,
+	VERDICT_INCOMPLETE_CHAIN,    /* an intermediate missing that AIA could fetch (chain.c) */
+	VERDICT_STALE_INTERMEDIATE,  /* an old cross-signed intermediate chosen (chain.c) */
 };
 
-/* "ok", "name-mismatch", "expired", "not-yet-valid", "untrusted", "no-certificate". */
+/* "ok", "name-mismatch", "expired", "not-yet-valid", "untrusted", "no-certificate",
+ * "incomplete-chain", "stale-intermediate". */
 const char *certstore_verdict_name(enum cert_verdict v);
 
 /*
  * What a client asking for host would conclude about c at time now (§1.3):
  * c NULL gives no-certificate; the name is checked with X509_check_host (SAN dNSNames, CN
  * only without SAN, one-label left-most wildcard); then the validity dates; then, when
- * trust is not NULL, whether c's chain reaches a root in trust (dates not re-checked
- * there).  host NULL or "" skips the name check (a blank-host binding names no
+ * trust is not NULL, whether c's chain as sent reaches a root in trust: an issuer
+ * missing is incomplete-chain when a browser could fetch it by AIA (else untrusted), a CA
+ * of the path expired is stale-intermediate when the chain was built through an
+ * intermediate chosen over a rival of its name (else expired, the CA named in why); chain.c judges those.  host NULL or "" skips the name check (a blank-host binding names no
  * host).  When several fail, the first in that order is returned.  why (may be NULL)
  * receives one sentence a person can read, e.g.
  * "certificate names sitev1.mysite.com, not sitev2.mysite.com".

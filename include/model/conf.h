@@ -14,6 +14,7 @@
 
 #include "model/binding.h"
 #include "model/certstore.h"
+#include "model/chain.h"
 
 struct conf_index;
 
@@ -163,6 +164,9 @@ struct conf {
 	char               *cert_store;  /* resolved directory or NULL */
 	char               *trust;       /* resolved path or NULL */
 	X509_STORE         *trust_store; /* loaded trust (owned) or NULL */
+	char               *intermediate_store; /* resolved directory or NULL */
+	struct chain_store *istore;      /* with CONF_LOAD_CERTS: loaded (owned), or NULL */
+	int                 served_chain; /* enum chain_serve */
 	char               *server_header; /* "" = none */
 	unsigned long       max_field_length;
 	unsigned long       max_request_bytes;

@@ -154,6 +154,12 @@ struct respond_diag {
 	int         verdict;        /* enum cert_verdict, or -1: none (plain http) */
 	const char *verdict_why;
 	const char *fix;            /* how to fix the verdict, one line (views_verdict_fix) */
+	const char *const *chain_sent;  /* the chain as sent, one certificate a line
+	                                 * (chain_sent_lines); NULL: none */
+	size_t      nchain_sent;
+	const struct chain_client *clients; /* what each client family gets (chain_clients,
+	                                     * incomplete or stale chain only); NULL: none */
+	size_t      nclients;
 	const char *tls_version;    /* "TLSv1.3" */
 	const char *http_version;   /* "HTTP/1.1", "HTTP/2" */
 	const char *coalesced_sni;  /* a coalesced HTTP/2 connection: the SNI the certificate

@@ -121,8 +121,9 @@ static const struct scen scen_list[] = {
 	  "Python, Android fail; SSL Labs: Incomplete Chain",
 	  "curl 60 (unable to get local issuer certificate); s_client verify 21 (unable to "
 	  "verify the first certificate); Chromium ERR_CERT_AUTHORITY_INVALID",
-	  "put the intermediate (DIR/intermediates/current.pem) into the machine's "
-	  "Intermediate Certification Authorities store",
+	  "put the intermediate (DIR/certs/missing-intermediate.pem) into the machine's "
+	  "Intermediate Certification Authorities store (intermediate_store = intermediates: "
+	  "copy it to DIR/intermediates/) and reload",
 	  { 60, 0, 21, "missing.test", "ERR_CERT_AUTHORITY_INVALID" } },
 	{ "chain-ok", "127.0.0.1", 9, "chain.test", 1, "/", "", "",
 	  "the fix of missing-intermediate: leaf and intermediate are sent (a control)",
@@ -216,6 +217,7 @@ static const char scen_ini_text[] =
 "mode = iis8\n"
 "tls_profile = server2022\n"
 "trust = certs/ca.pem\n"
+"intermediate_store = intermediates\n"
 "access_log = access.log\n"
 "httperr_log = httperr.log\n"
 "\n"
@@ -498,7 +500,9 @@ scen_print_table(FILE *f, unsigned port_base, const char *ca)
 
 /* ---- the files ---- */
 
-enum scen_signer { BY_ROOT, BY_INTER };
+/* BY_INTER: R3, in the store twice (current.pem, cross.pem); BY_E1: E1, in the store once
+ * (e1.pem); BY_M1: M1, kept out of the store (certs/missing-intermediate.pem). */
+enum scen_signer { BY_ROOT, BY_INTER, BY_E1, BY_M1 };
 enum scen_chain { CH_LEAF, CH_CURRENT, CH_CROSS };
 
 /* A leaf certificate: certs/FILE.pem and .key, or ccs/FILE.pfx. */
@@ -523,8 +527,8 @@ static const struct scen_cert scen_certs[] = {
 	{ "old-ip", { "old-ip.test", NULL }, BY_ROOT, VALID, CH_LEAF, 0 },
 	{ "beats", { "beats.test", NULL }, BY_ROOT, VALID, CH_LEAF, 0 },
 	{ "_.ccs.test", { "*.ccs.test", NULL }, BY_ROOT, VALID, CH_LEAF, 1 },
-	{ "missing", { "missing.test", NULL }, BY_INTER, VALID, CH_LEAF, 0 },
-	{ "chain", { "chain.test", NULL }, BY_INTER, VALID, CH_CURRENT, 0 },
+	{ "missing", { "missing.test", NULL }, BY_M1, VALID, CH_LEAF, 0 },
+	{ "chain", { "chain.test", NULL }, BY_E1, VALID, CH_CURRENT, 0 },
 	{ "stale", { "stale.test", NULL }, BY_INTER, VALID, CH_CROSS, 0 },
 	{ "expired", { "expired.test", NULL }, BY_ROOT, -400 * DAY, -DAY, CH_LEAF, 0 },
 	{ "future", { "not-yet-valid.test", NULL }, BY_ROOT, 30 * DAY, 400 * DAY, CH_LEAF, 0 },
@@ -537,33 +541,26 @@ static const struct scen_cert scen_certs[] = {
 };
 #undef VALID
 
-/* The CAs of one run: the root (kept), the expired old root (kept), the intermediate. */
+/* The CAs of one run: the root (kept), the expired old root (kept), the intermediates. */
 struct scen_cas {
-	X509     *root, *old_root, *inter, *inter_cross;
-	EVP_PKEY *root_key, *old_key, *inter_key;
+	X509     *root, *old_root, *inter, *inter_cross, *e1, *m1;
+	EVP_PKEY *root_key, *old_key, *inter_key, *e1_key, *m1_key;
 };
 
 /*
- * What a certificate file holds after its leaf.  THE ONE PLACE that changes when the
- * served chain is built as Windows builds it ([server] intermediate_store, issue 23 part
- * 1): then every file holds its leaf alone, the configuration names intermediates/ as
- * the store, and the chains below come from the store instead: chain.test through
- * current.pem; stale.test through cross.pem (issued later, so Windows prefers it) with
- * current.pem beside it; missing.test through an intermediate kept out of the store.
+ * What a certificate file holds after its leaf: nothing.  The served chain is built as
+ * Windows builds it ([server] intermediate_store = intermediates, issue 23 part 1): the
+ * chains come from the store: chain.test (CH_CURRENT) through e1.pem; stale.test
+ * (CH_CROSS) through cross.pem, issued after current.pem beside it, so Windows prefers it;
+ * missing.test through M1, kept out of the store.  Returning an extra here would make it
+ * imported, as a PFX's are, and complete the chain.
  */
 static size_t
 scen_chain_of(const struct scen_cert *c, const struct scen_cas *ca, X509 **extra)
 {
-	switch (c->chain) {
-	case CH_CURRENT:
-		extra[0] = ca->inter;
-		return 1;
-	case CH_CROSS:
-		extra[0] = ca->inter_cross;
-		return 1;
-	case CH_LEAF:
-		break;
-	}
+	(void)c;
+	(void)ca;
+	(void)extra;
 	return 0;
 }
 
@@ -604,8 +601,20 @@ scen_mint_leaf(const char *dir, const struct scen_cert *c, const struct scen_cas
 		snprintf(err, errlen, "cannot make an EC P-256 key");
 		return -1;
 	}
-	x = c->by == BY_ROOT ? mint_issue(&spec, key, ca->root, ca->root_key, err, errlen) :
-	    mint_issue(&spec, key, ca->inter, ca->inter_key, err, errlen);
+	switch (c->by) {
+	case BY_ROOT:
+		x = mint_issue(&spec, key, ca->root, ca->root_key, err, errlen);
+		break;
+	case BY_INTER:
+		x = mint_issue(&spec, key, ca->inter, ca->inter_key, err, errlen);
+		break;
+	case BY_E1:
+		x = mint_issue(&spec, key, ca->e1, ca->e1_key, err, errlen);
+		break;
+	case BY_M1:
+		x = mint_issue(&spec, key, ca->m1, ca->m1_key, err, errlen);
+		break;
+	}
 	if (x == NULL)
 		goto out;
 	nextra = scen_chain_of(c, ca, extra);
@@ -682,13 +691,18 @@ toolong:
 	return -1;
 }
 
-/* The CAs: root and old root kept; ca.pem = both; the intermediate issued twice anew. */
+/* The CAs: root and old root kept; ca.pem = both; anew each run: R3 issued twice (current
+ * and cross-signed, both in intermediates/), E1 (intermediates/e1.pem), M1 (kept out). */
 static int
 scen_make_cas(const char *dir, struct scen_cas *ca, char *err, size_t errlen)
 {
 	static const char *const iname[1] = { "sysbind Scenarios Intermediate R3" };
 	struct mint_spec cur = { iname, 1, 1, -30 * DAY, 5 * YEAR };
 	struct mint_spec cross = { iname, 1, 1, -DAY, 5 * YEAR };   /* issued later */
+	static const char *const e1name[1] = { "sysbind Scenarios Intermediate E1" };
+	static const char *const m1name[1] = { "sysbind Scenarios Intermediate M1" };
+	struct mint_spec e1 = { e1name, 1, 1, -30 * DAY, 5 * YEAR };
+	struct mint_spec m1 = { m1name, 1, 1, -30 * DAY, 5 * YEAR };
 	char path[SCEN_PATH_MAX], kpath[SCEN_PATH_MAX];
 	X509 *both[2];
 
@@ -717,6 +731,15 @@ scen_make_cas(const char *dir, struct scen_cas *ca, char *err, size_t errlen)
 	    scen_path(path, sizeof(path), dir, "intermediates", "cross.pem") != 0 ||
 	    mint_write_chain(&ca->inter_cross, 1, NULL, path, NULL, err, errlen) != 0)
 		return -1;
+	if ((ca->e1_key = mint_key_new()) == NULL || (ca->m1_key = mint_key_new()) == NULL ||
+	    (ca->e1 = mint_issue(&e1, ca->e1_key, ca->root, ca->root_key, err, errlen)) == NULL ||
+	    (ca->m1 = mint_issue(&m1, ca->m1_key, ca->root, ca->root_key, err, errlen)) == NULL)
+		return -1;
+	if (scen_path(path, sizeof(path), dir, "intermediates", "e1.pem") != 0 ||
+	    mint_write_chain(&ca->e1, 1, NULL, path, NULL, err, errlen) != 0 ||
+	    scen_path(path, sizeof(path), dir, "certs", "missing-intermediate.pem") != 0 ||
+	    mint_write_chain(&ca->m1, 1, NULL, path, NULL, err, errlen) != 0)
+		return -1;
 	return 0;
 }
 
@@ -727,6 +750,10 @@ scen_cas_free(struct scen_cas *ca)
 	X509_free(ca->old_root);
 	X509_free(ca->inter);
 	X509_free(ca->inter_cross);
+	X509_free(ca->e1);
+	X509_free(ca->m1);
+	EVP_PKEY_free(ca->e1_key);
+	EVP_PKEY_free(ca->m1_key);
 	EVP_PKEY_free(ca->root_key);
 	EVP_PKEY_free(ca->old_key);
 	EVP_PKEY_free(ca->inter_key);

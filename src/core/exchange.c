@@ -416,7 +416,8 @@ exchange_diag(struct exchange *x, const struct route *r)
 	char binding[BINDING_HOST_MAX + 32], local[96], client[96], notafter[32], why[512];
 	char cc_flags[128], cc_where[BINDING_HOST_MAX + 64], cc_why[768], cc_subject[256];
 	char fix[1024], cc_fix[600];
-	char sts[96];
+	char sts[96], chain[CHAIN_DEPTH_MAX + 2][CHAIN_LINE_MAX];
+	const char *chainp[CHAIN_DEPTH_MAX + 2];
 	const char *accept = http_head_field(x->head, HF_ACCEPT);
 	int json = accept != NULL && strcasestr(accept, "application/json") != NULL;
 	size_t i;
@@ -475,6 +476,13 @@ exchange_diag(struct exchange *x, const struct route *r)
 			snprintf(name, sizeof(name), "%.*s", (int)n, h);
 			d.fix = views_verdict_fix((enum cert_verdict)c->verdict, &choice, name,
 			    c->has_sni, c->port, c->cfg->mode, fix, sizeof(fix));
+		}
+		if (cert != NULL) {
+			d.nchain_sent = chain_sent_lines(cert, chain, CHAIN_DEPTH_MAX + 2);
+			for (i = 0; i < d.nchain_sent; i++)
+				chainp[i] = chain[i];
+			d.chain_sent = chainp;
+			d.clients = chain_clients((enum cert_verdict)c->verdict, &d.nclients);
 		}
 		d.tls_version = c->tls_version;
 		d.tls_cipher = c->tls_cipher;

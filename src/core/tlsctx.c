@@ -179,7 +179,8 @@ tlsctx_cert_build(struct tlsctx *t, const struct cert *cert)
 	/* DHE with a group as strong as the key (2048 bits for RSA 2048: Schannel's
 	 * ServerMinKeyBitLength) */
 	SSL_CTX_set_dh_auto(ctx, 1);
-	/* the chain is the one configured: no chain building from a store per handshake */
+	/* the chain is the one built at load (chain_serve: through intermediate_store, as
+	 * Windows builds it; or the file's, served_chain = file): none built per handshake */
 	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 	return ctx;
 }

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "core/tlsctx.h"
 #include "core/trace.h"
+#include "model/chain.h"
 
 #define TRACE_LINE_MAX 1536
 
@@ -208,6 +209,12 @@ trace_browser_says(enum cert_verdict v)
 		return "a browser warns NET::ERR_CERT_DATE_INVALID";
 	case VERDICT_UNTRUSTED:
 		return "a browser warns NET::ERR_CERT_AUTHORITY_INVALID";
+	case VERDICT_INCOMPLETE_CHAIN:
+		return "Chrome, Edge and Safari fetch the missing intermediate by AIA and show no "
+		    "warning; Firefox warns SEC_ERROR_UNKNOWN_ISSUER unless it has it cached";
+	case VERDICT_STALE_INTERMEDIATE:
+		return "a browser builds its own path and usually works; an old one warns "
+		    "NET::ERR_CERT_DATE_INVALID";
 	case VERDICT_NO_CERTIFICATE:
 		return "a browser shows ERR_CONNECTION_CLOSED";
 	}
@@ -247,12 +254,37 @@ trace_curl_says(enum cert_verdict v, const struct cert *cert, const char *host,
 			snprintf(buf, len, "curl exits 60: SSL certificate problem: unable to get "
 			    "local issuer certificate");
 		break;
+	case VERDICT_INCOMPLETE_CHAIN:
+		snprintf(buf, len, "curl exits 60: SSL certificate problem: unable to get local "
+		    "issuer certificate");
+		break;
+	case VERDICT_STALE_INTERMEDIATE:
+		snprintf(buf, len, "curl exits 60: SSL certificate problem: certificate has expired");
+		break;
 	case VERDICT_NO_CERTIFICATE:
 	default:
 		snprintf(buf, len, "curl exits 35: the TLS connection closed before a certificate");
 		break;
 	}
 	return buf;
+}
+
+/* The chain as sent, each client family's outcome and the fix (issue 23). */
+static void
+trace_chain(unsigned long long id, enum cert_verdict v, const struct cert *cert)
+{
+	char lines[CHAIN_DEPTH_MAX + 2][CHAIN_LINE_MAX], fix[1024];
+	const struct chain_client *cl;
+	size_t n, i;
+
+	n = chain_sent_lines(cert, lines, sizeof(lines) / sizeof(lines[0]));
+	for (i = 0; i < n; i++)
+		trace_emit(id, "chain sent: %s", lines[i]);
+	cl = chain_clients(v, &n);
+	for (i = 0; cl != NULL && i < n; i++)
+		trace_emit(id, "%s: %s", cl[i].family, cl[i].gets);
+	if (cl != NULL)
+		trace_emit(id, "fix: %s", chain_fix(cert, v, fix, sizeof(fix)));
 }
 
 void
@@ -272,6 +304,9 @@ trace_verdict(int on, unsigned long long id, enum cert_verdict v, const char *wh
 		trace_emit(id, "what a client reports: %s; %s (this request got here because the "
 		    "client accepted the certificate anyway, e.g. curl -k)", trace_browser_says(v),
 		    curl);
+	if (cert != NULL && (v == VERDICT_INCOMPLETE_CHAIN || v == VERDICT_STALE_INTERMEDIATE ||
+	    v == VERDICT_UNTRUSTED))
+		trace_chain(id, v, cert);
 }
 
 void

@@ -23,6 +23,7 @@
 #include "model/certstore.h"
 #include "model/clientcert.h"
 #include "model/conf.h"
+#include "model/chain.h"
 #include "model/respond.h"
 
 /* ---- client certificates (issue 14): what three clients get ---- */
@@ -472,9 +473,15 @@ views_verdict_fix(enum cert_verdict v, const struct cert_choice *ch, const char 
 		    "certificate valid now%s", to);
 		break;
 	case VERDICT_UNTRUSTED:
-		snprintf(buf, len, "bind a certificate issued by a CA the clients trust%s, or make "
-		    "the clients trust its issuer (import the CA certificate into the browser's or "
-		    "the system's authorities; curl --cacert CA.pem)", to);
+		chain_fix(ch != NULL ? ch->cert : NULL, v, buf, len);
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sbind a certificate issued by a CA "
+		    "the clients trust%s, or make the clients trust its issuer (import the CA "
+		    "certificate into the browser's or the system's authorities; curl --cacert "
+		    "CA.pem)", buf[0] != '\0' ? "; or " : "", to);
+		break;
+	case VERDICT_INCOMPLETE_CHAIN:
+	case VERDICT_STALE_INTERMEDIATE:
+		chain_fix(ch != NULL ? ch->cert : NULL, v, buf, len);
 		break;
 	case VERDICT_NO_CERTIFICATE:
 		snprintf(buf, len, "add a certificate binding for port %u: netsh http add sslcert "
@@ -793,6 +800,7 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		views_json_string(out, p[i].v >= 0 ? views_verdict_fix((enum cert_verdict)p[i].v,
 		    &p[i].choice, p[i].host, p[i].sni != NULL, p[i].b->port, cfg->mode, fix,
 		    sizeof(fix)) : NULL);
+		views_chain_json(out, p[i].cert, (enum cert_verdict)p[i].v);
 		/* a certificate expiring within VIEWS_CERTS_SOON_DAYS: a warning, not a verdict */
 		if (views_certs_soon_warning(p[i].cert, now, fix, sizeof(fix)) != NULL) {
 			fputs(", \"warning\": ", out);
@@ -883,6 +891,8 @@ check_problem(FILE *out, const struct check_row *r, const struct check_row *q,
 	if (p->v >= 0)
 		fprintf(out, "    fix: %s\n", views_verdict_fix((enum cert_verdict)p->v, &p->choice,
 		    p->host, p->sni != NULL, p->b->port, mode, fix, sizeof(fix)));
+	if (p->v >= 0)
+		views_chain_print(out, "    ", p->cert, (enum cert_verdict)p->v);
 }
 
 /* The rows of the table: the two families of a "*" binding merged when they agree. */
@@ -932,7 +942,8 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
     time_t now)
 {
 	static const char *const order[] = { "ok", "n/a", "name-mismatch", "expired",
-	    "not-yet-valid", "untrusted", "no-certificate", "unknown" };
+	    "not-yet-valid", "untrusted", "incomplete-chain", "stale-intermediate",
+	    "no-certificate", "unknown" };
 	size_t i, k, nrows = 0, nerr = 0, wc = strlen("client"), wn = strlen("certificate");
 	size_t ws = strlen("selected by");
 	char c[BINDING_HOST_MAX + 32], cl[600];

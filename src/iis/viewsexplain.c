@@ -21,6 +21,7 @@
 #include "model/certstore.h"
 #include "model/clientcert.h"
 #include "model/conf.h"
+#include "model/chain.h"
 #include "model/respond.h"
 
 /* ---- explain ---- */
@@ -60,6 +61,9 @@ explain_clients(FILE *out, enum cert_verdict v, const struct cert *c, const char
 		    strcmp(c->subject, c->issuer) == 0 ? "self-signed certificate" :
 		    "unable to get local issuer certificate");
 		return;
+	case VERDICT_INCOMPLETE_CHAIN:
+	case VERDICT_STALE_INTERMEDIATE:
+		return;   /* each client family: views_chain_print, after */
 	case VERDICT_NO_CERTIFICATE:
 		fputs("   browser: ERR_CONNECTION_CLOSED (the handshake never completes)\n", out);
 		fprintf(out, "   curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection "
@@ -309,6 +313,13 @@ explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FIL
 			fprintf(out, ": %s's certificate names it", views_cert_name(ch.cert));
 		fputs("\n", out);
 		explain_clients(out, v, ok ? ch.cert : NULL, host, local);
+		if (ok)
+			views_chain_print(out, "   ", ch.cert, v);
+		if (ok && (v == VERDICT_INCOMPLETE_CHAIN || v == VERDICT_STALE_INTERMEDIATE)) {
+			char fix[1024];
+
+			fprintf(out, "   fix: %s\n", chain_fix(ch.cert, v, fix, sizeof(fix)));
+		}
 	}
 	if (routed != NULL && (c->path != NULL || c->tls != 0 || c->h2 ||
 	    routed->ssl_flags != 0 || routed->nlocations > 0))

@@ -11,6 +11,7 @@
  */
 #include "model/certstore.h"
 #include "model/certstore_int.h"
+#include "model/chain.h"
 #include "base/file.h"
 
 #include <dirent.h>
@@ -226,8 +227,9 @@ cert_new(const char *path)
 /*
  * Leaf-first order for the intermediates: each one issued the previous, so the chain
  * can be sent as is; whatever does not fit the path keeps its place at the end.  Every
- * loader that serves a certificate calls this after cert_facts_fill: completing the chain
- * from a store of intermediates, as Windows builds it, belongs here too.
+ * loader calls this: it is the chain served with served_chain = file.  With the default
+ * (store), conf_certs.c rebuilds it through intermediate_store (chain_serve, chain.c),
+ * this chain's certificates counted as imported into the store.
  */
 static void
 chain_order(struct cert *c)
@@ -268,6 +270,7 @@ certstore_cert_free(struct cert *c)
 		return;
 	X509_free(c->x509);
 	sk_X509_pop_free(c->chain, X509_free);
+	chain_built_free(c->built);
 	EVP_PKEY_free(c->key);
 	free(c->path);
 	for (size_t i = 0; i < c->nsans; i++)
@@ -488,6 +491,8 @@ certstore_cert_dup(const struct cert *src)
 	memcpy(c->thumbprint, src->thumbprint, sizeof(c->thumbprint));
 	c->not_before = src->not_before;
 	c->not_after = src->not_after;
+	if (src->built != NULL && (c->built = chain_built_dup(src->built)) == NULL)
+		goto fail;
 	if (src->nsans > 0) {
 		if ((c->sans = calloc(src->nsans, sizeof(*c->sans))) == NULL)
 			goto fail;
@@ -995,6 +1000,12 @@ certstore_ccs_count(const struct ccs *s)
 
 const struct cert *
 certstore_ccs_cert(const struct ccs *s, size_t i)
+{
+	return s != NULL && i < s->nentries ? s->entries[i].cert : NULL;
+}
+
+struct cert *
+certstore_ccs_cert_edit(struct ccs *s, size_t i)
 {
 	return s != NULL && i < s->nentries ? s->entries[i].cert : NULL;
 }

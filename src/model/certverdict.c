@@ -11,6 +11,7 @@
  */
 #include "model/certstore.h"
 #include "model/certstore_int.h"
+#include "model/chain.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -34,6 +35,8 @@ certstore_verdict_name(enum cert_verdict v)
 	case VERDICT_NOT_YET_VALID:  return "not-yet-valid";
 	case VERDICT_UNTRUSTED:      return "untrusted";
 	case VERDICT_NO_CERTIFICATE: return "no-certificate";
+	case VERDICT_INCOMPLETE_CHAIN: return "incomplete-chain";
+	case VERDICT_STALE_INTERMEDIATE: return "stale-intermediate";
 	}
 	return "unknown";
 }
@@ -129,13 +132,83 @@ wildcard_near_miss(const struct cert *c, const char *host)
 	return 0;
 }
 
+/*
+ * Whether c's chain as sent reaches a root in trust.  The leaf's own dates were judged
+ * before; a CA's expiry counts after trust (an expired cross-signing root, reached
+ * through the intermediate issued last: the stale intermediate).  chain.c tells an incomplete or stale chain from an untrusted
+ * one.  VERDICT_OK, or the verdict with why.
+ */
+static enum cert_verdict
+verdict_trust(const struct cert *c, X509_STORE *trust, time_t now, char *why, size_t whylen)
+{
+	X509_STORE_CTX *ctx;
+	X509 *cur;
+	int rc, verr, depth;
+	enum cert_verdict v;
+
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, trust, c->x509, c->chain) != 1) {
+		X509_STORE_CTX_free(ctx);
+		snprintf(why, whylen, "chain could not be checked: ");
+		certstore_ssl_errors(why + strlen(why), whylen - strlen(why));
+		return VERDICT_UNTRUSTED;
+	}
+	/* Trust first, dates aside (the leaf's were judged against now already) */
+	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
+	rc = X509_verify_cert(ctx);
+	if (rc == 1) {
+		/* then the CAs' expiry at now, on the path just verified (no second run): an
+		 * expired CA reached through an intermediate chosen over a rival of its name is
+		 * the stale intermediate (chain.c); one with no rival is expired, the CA named */
+		STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+
+		v = VERDICT_OK;
+		for (int i = 1; path != NULL && i < sk_X509_num(path) && v == VERDICT_OK; i++) {
+			cur = sk_X509_value(path, i);
+			if (X509_cmp_time(X509_get0_notAfter(cur), &now) < 0)
+				v = chain_judge(c, X509_V_ERR_CERT_HAS_EXPIRED, i, cur, now, why, whylen);
+		}
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		return v;
+	}
+	verr = X509_STORE_CTX_get_error(ctx);
+	depth = X509_STORE_CTX_get_error_depth(ctx);
+	cur = X509_STORE_CTX_get_current_cert(ctx);
+	switch (verr) {
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		snprintf(why, whylen, "certificate is self-signed and not a trusted root");
+		v = VERDICT_UNTRUSTED;
+		break;
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		snprintf(why, whylen, "certificate chain ends in a root that is not trusted");
+		v = VERDICT_UNTRUSTED;
+		break;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+		v = chain_judge(c, verr, depth, cur, now, why, whylen);
+		if (v == VERDICT_UNTRUSTED && why[0] == '\0')
+			snprintf(why, whylen, "certificate's issuer %s is not trusted (no path to a "
+			    "trusted root)", c->issuer);
+		break;
+	default:
+		snprintf(why, whylen, "certificate chain is not trusted: %s",
+		    X509_verify_cert_error_string(verr));
+		v = VERDICT_UNTRUSTED;
+		break;
+	}
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return v;
+}
+
 enum cert_verdict
 certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, time_t now,
     char *why, size_t whylen)
 {
 	char scratch[512], names[400], when[64], ip[INET6_ADDRSTRLEN + 2];
-	X509_STORE_CTX *ctx;
-	int rc, verr;
+	int rc;
 
 	if (why == NULL || whylen == 0) {
 		why = scratch;
@@ -192,41 +265,10 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
 	}
 
 	if (trust != NULL) {
-		if ((ctx = X509_STORE_CTX_new()) == NULL ||
-		    X509_STORE_CTX_init(ctx, trust, c->x509, c->chain) != 1) {
-			X509_STORE_CTX_free(ctx);
-			snprintf(why, whylen, "chain could not be checked: ");
-			certstore_ssl_errors(why + strlen(why), whylen - strlen(why));
-			return VERDICT_UNTRUSTED;
-		}
-		/* Only trust decides here: the dates were judged above, against now. */
-		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
-		rc = X509_verify_cert(ctx);
-		verr = X509_STORE_CTX_get_error(ctx);
-		X509_STORE_CTX_free(ctx);
-		ERR_clear_error();
-		if (rc != 1) {
-			switch (verr) {
-			case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-				snprintf(why, whylen, "certificate is self-signed and not a "
-				    "trusted root");
-				break;
-			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-			case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-				snprintf(why, whylen, "certificate's issuer %s is not trusted "
-				    "(no path to a trusted root)", c->issuer);
-				break;
-			case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-				snprintf(why, whylen, "certificate chain ends in a root that is "
-				    "not trusted");
-				break;
-			default:
-				snprintf(why, whylen, "certificate chain is not trusted: %s",
-				    X509_verify_cert_error_string(verr));
-				break;
-			}
-			return VERDICT_UNTRUSTED;
-		}
+		enum cert_verdict tv = verdict_trust(c, trust, now, why, whylen);
+
+		if (tv != VERDICT_OK)
+			return tv;
 	}
 
 	certstore_format_utc(c->not_after, when, sizeof(when));

@@ -51,6 +51,8 @@ struct conf_index {
 static const struct conf_word mode_words[] = {
 	{ "iis7", CONF_MODE_IIS7 }, { "iis8", CONF_MODE_IIS8 }, { NULL, 0 } };
 static const struct conf_word onoff_words[] = { { "on", 1 }, { "off", 0 }, { NULL, 0 } };
+static const struct conf_word served_chain_words[] = {
+	{ "store", CHAIN_SERVE_STORE }, { "file", CHAIN_SERVE_FILE }, { NULL, 0 } };
 static const struct conf_word auto_words[] = { { "auto", 0 }, { NULL, 0 } };
 static const struct conf_word sni_wildcard_words[] = {
 	{ "after-exact", CONF_SNI_WILDCARD_AFTER_EXACT }, { "off", CONF_SNI_WILDCARD_OFF },
@@ -138,6 +140,14 @@ static const struct conf_key conf_table[] = {
 	{ K_SRV, "trust", CONF_TYPE_PATH, NULL, 0, 0, NULL, NULL, "a path",
 	  "the roots (a PEM bundle or a directory of them) used to predict \"untrusted\"", 0,
 	  SRV(trust) },
+	{ K_SRV, "intermediate_store", CONF_TYPE_PATH, NULL, 0, 0, NULL,
+	  "Intermediate Certification Authorities store (CA)", "a directory",
+	  "the machine's intermediate CA certificates (*.pem, *.crt, *.cer, *.der; PEM or DER, "
+	  "bundles allowed) the served chain is built through", 0, SRV(intermediate_store) },
+	{ K_SRV, "served_chain", CONF_TYPE_WORD, "store", 0, 0, served_chain_words, NULL, NULL,
+	  "store: the chain is built from the leaf through intermediate_store and the file's "
+	  "extra certificates, root left out, as Windows does; file: the file's chain as "
+	  "written", 0, SRV(served_chain) },
 	{ K_SRV, "server_header", CONF_TYPE_STRING, "Microsoft-HTTPAPI/2.0", 0, 0, NULL,
 	  "DisableServerHeader", NULL, "the Server header of the answers sysbind makes itself; "
 	  "empty: none", CONF_KEY_EMPTY_OK, SRV(server_header) },
@@ -937,6 +947,8 @@ conf_free(struct conf *c)
 	free(c->warnings);
 	if (c->trust_store != NULL)
 		X509_STORE_free(c->trust_store);
+	chain_store_free(c->istore);
+	free(c->intermediate_store);
 	conf_index_free(c->index);
 	free(c->path);
 	free(c->access_log);

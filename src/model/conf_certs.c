@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "model/conf_int.h"
 /* ---- certificates ---- */
@@ -146,6 +147,41 @@ conf_load_client_material(struct conf_parser *p)
 }
 
 /*
+ * The intermediate store, and with served_chain = store every loaded certificate's chain
+ * built through it (its own extra certificates counted as imported), as Windows builds it.
+ * A store file that cannot be read is an error at intermediate_store's line (a warning for
+ * the offline views, which then build with the files' extras alone).
+ */
+static void
+conf_serve_chains(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	int kis = conf_key_at(CONF_SECTION_SERVER, "intermediate_store");
+	time_t now = time(NULL);
+	char msg[1024];
+	size_t i, j;
+	int bad = 0;
+
+	if (c->intermediate_store != NULL &&
+	    (c->istore = chain_store_load(c->intermediate_store, msg, sizeof(msg))) == NULL)
+		conf_load_failed(p, p->server_lines[kis], "intermediate_store: ", msg);
+	if (c->served_chain != CHAIN_SERVE_STORE)
+		return;
+	for (i = 0; i < c->nsslcerts; i++) {
+		struct conf_sslcert *e = &c->sslcerts[i];
+		struct cert *x;
+
+		if (e->cert != NULL && chain_serve(e->cert, c->istore, now) != 0)
+			bad = 1;
+		for (j = 0; (x = certstore_ccs_cert_edit(e->ccs, j)) != NULL; j++)
+			if (chain_serve(x, c->istore, now) != 0)
+				bad = 1;
+	}
+	if (bad)
+		conf_error(p, p->server_lines[kis], "building the served chains: out of memory");
+}
+
+/*
  * With CONF_LOAD_CERTS: every certificate, store and trust bundle.  A file the
  * configuration names that cannot be read is an error at its key (a warning for the offline
  * views); a thumbprint the store does not hold, or holds without its key, is a warning.
@@ -241,4 +277,5 @@ conf_load_certs(struct conf_parser *p)
 		conf_cert_unavailable(p, e, line, msg);
 	}
 	conf_stores_clear(&stores);
+	conf_serve_chains(p);
 }

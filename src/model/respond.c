@@ -437,6 +437,28 @@ static const char *d_tier(const struct respond_diag *d)
 	return d->route_tier == 0 ? NULL : binding_route_tier_name(d->route_tier);
 }
 
+/* "chain_sent": [lines], "clients": [{family, gets}] (issue 23): the chain as sent and
+ * each client family's outcome when it is incomplete or stale; null when none. */
+static void diag_json_chain(struct evbuffer *b, const struct respond_diag *d)
+{
+	evbuffer_add_printf(b, "  \"chain_sent\": %s", d->chain_sent != NULL ? "[" : "null");
+	for (size_t i = 0; d->chain_sent != NULL && i < d->nchain_sent; i++) {
+		if (i > 0)
+			evbuffer_add(b, ", ", 2);
+		json_str(b, d->chain_sent[i]);
+	}
+	evbuffer_add_printf(b, "%s,\n  \"clients\": %s", d->chain_sent != NULL ? "]" : "",
+	    d->clients != NULL ? "[" : "null");
+	for (size_t i = 0; d->clients != NULL && i < d->nclients; i++) {
+		evbuffer_add_printf(b, "%s{\"family\": ", i > 0 ? ", " : "");
+		json_str(b, d->clients[i].family);
+		evbuffer_add_printf(b, ", \"gets\": ");
+		json_str(b, d->clients[i].gets);
+		evbuffer_add(b, "}", 1);
+	}
+	evbuffer_add_printf(b, "%s,\n", d->clients != NULL ? "]" : "");
+}
+
 static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 {
 	evbuffer_add(b, "{\n", 2);
@@ -483,6 +505,7 @@ static void diag_json(struct evbuffer *b, const struct respond_diag *d)
 	json_key(b, "  ", "http_version", d->http_version, 0);
 	json_key(b, "  ", "verdict_why", d->verdict_why, 0);
 	json_key(b, "  ", "fix", d->fix, 0);
+	diag_json_chain(b, d);
 	json_key(b, "  ", "route_tier", d_tier(d), 0);
 	evbuffer_add_printf(b, "  \"sni_used\": %s,\n", d->sni_used ? "true" : "false");
 	evbuffer_add_printf(b, "  \"cert_steps\": [");
@@ -953,6 +976,24 @@ static void diag_banner(struct evbuffer *b, const struct respond_diag *d, int ok
 		evbuffer_add_printf(b, "<p class=\"fix\" id=\"fix\"><b>How to fix:</b> ");
 		html_str(b, d->fix);
 		evbuffer_add_printf(b, "</p>\n");
+	}
+	if (d->clients != NULL) {
+		evbuffer_add_printf(b, "<div class=\"fix\" id=\"chain\"><b>Chain sent:</b><ol "
+		    "start=\"0\">");
+		for (size_t i = 0; d->chain_sent != NULL && i < d->nchain_sent; i++) {
+			evbuffer_add_printf(b, "<li>");
+			html_str(b, d->chain_sent[i]);
+			evbuffer_add_printf(b, "</li>");
+		}
+		evbuffer_add_printf(b, "</ol><b>What each client gets:</b><ul>");
+		for (size_t i = 0; i < d->nclients; i++) {
+			evbuffer_add_printf(b, "<li><b>");
+			html_str(b, d->clients[i].family);
+			evbuffer_add_printf(b, "</b>: ");
+			html_str(b, d->clients[i].gets);
+			evbuffer_add_printf(b, "</li>");
+		}
+		evbuffer_add_printf(b, "</ul></div>\n");
 	}
 }
 
