@@ -25,6 +25,7 @@
 #include "iis/views_int.h"
 #include "model/binding.h"
 #include "model/certstore.h"
+#include "model/chain.h"
 #include "model/conf.h"
 
 /* ---- the model ---- */
@@ -52,13 +53,14 @@ static const struct {
 };
 
 /* What a certificate is to the configuration (a certificate may be several). */
-enum inv_role { ROLE_SERVED = 1, ROLE_TRUST = 2, ROLE_CLIENT_CA = 4 };
+enum inv_role { ROLE_SERVED = 1, ROLE_TRUST = 2, ROLE_CLIENT_CA = 4, ROLE_INTERMEDIATE = 8 };
 
 static const struct {
 	unsigned    bit;
 	const char *name;
 } inv_roles[] = {
 	{ ROLE_SERVED, "served" }, { ROLE_TRUST, "trust" }, { ROLE_CLIENT_CA, "client-ca" },
+	{ ROLE_INTERMEDIATE, "intermediate" },
 };
 
 /* A binding whose clients get the certificate. */
@@ -329,9 +331,9 @@ inv_problem(struct inv *v, struct inv_item *it, enum inv_problem k, const char *
 }
 
 /*
- * The chain a handshake choosing c sends, after the leaf, in order: today the
- * intermediates of c's own file (PEM chain or PFX).  The one place the listing asks, so
- * a chain built another way (Windows builds it from its stores) changes only this.
+ * The chain a handshake choosing c sends, after the leaf, in order: the one the
+ * configuration's load built (model/chain.c: through intermediate_store as Windows
+ * builds it, or the file's own with served_chain = file).  The one place the listing asks.
  */
 static STACK_OF(X509) *
 chain_sent(const struct conf *cfg, const struct cert *c)
@@ -474,10 +476,33 @@ source_client_cas(struct inv *v)
 	}
 }
 
-/* Where certificates come from, in the order the listing names them.  A new source (a
- * store of intermediates) is one more row. */
+/* The machine's Intermediate Certification Authorities store ([server]
+ * intermediate_store), every certificate of it, whether a chain uses it or not. */
+static void
+source_intermediates(struct inv *v)
+{
+	const struct chain_store *s = v->cfg->istore;
+	char what[600];
+	size_t i;
+
+	if (s == NULL)
+		return;
+	snprintf(what, sizeof(what), "[server] intermediate_store %s", chain_store_dir(s));
+	for (i = 0; i < chain_store_count(s) && !v->nomem; i++) {
+		const char *file = NULL;
+		X509 *x = chain_store_cert(s, i, &file);
+		struct inv_item *it;
+
+		if (x == NULL || (it = inv_add(v, x, file)) == NULL)
+			continue;
+		it->roles |= ROLE_INTERMEDIATE;
+		inv_add_list(v, it, what);
+	}
+}
+
+/* Where certificates come from, in the order the listing names them: one row a source. */
 static void (*const inv_sources[])(struct inv *) = {
-	source_entries, source_trust, source_client_cas,
+	source_entries, source_trust, source_client_cas, source_intermediates,
 };
 
 /* ---- the uses: what every https binding's clients get ---- */

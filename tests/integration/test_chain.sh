@@ -98,6 +98,12 @@ out=$("$SB_BIN" check -c "$T/chain.ini" --json 2>&1)
 n=$(python3 -c 'import json,sys; r=[p for p in json.load(sys.stdin) if p.get("site")=="Missing" and p.get("sni")]; print(r[0]["verdict"], len(r[0]["chain_sent"]), len(r[0]["clients"]))' <<<"$out" 2>&1)
 expect_eq "check --json: verdict, chain_sent lines, client families" "$n" "incomplete-chain 2 4"
 
+# show certs lists the intermediate store (both R3s: the stale one too), each once
+out=$("$SB_BIN" show certs -c "$T/chain.ini" --json 2>&1)
+n=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(sorted(c["file"].rsplit("/",1)[-1] for c in d["certificates"] if "intermediate" in c["roles"])))' <<<"$out" 2>&1)
+expect_eq "show certs --json: the store's certificates, role intermediate" "$n" "r3-cross.pem r3-current.pem"
+expect_contains "show certs: the store named as their source" "$("$SB_BIN" show certs -c "$T/chain.ini" 2>&1)" "[server] intermediate_store $T/store"
+
 # ---- the daemon
 sb_start "$T/chain.ini" "$P1" || { finish; exit 1; }
 expect_eq "s_client: missing: the leaf alone" "$(sent "$P1" missing.chains.test)" \
