@@ -49,10 +49,10 @@ expect_httperr() {   # MESSAGE N PATTERN
 _curls=()
 reap() { wait "${_curls[@]}"; _curls=(); }
 fill() {
-	local base; base=$(waiting "$4"); : >"$T/codes-$1"
+	local base breq; base=$(waiting "$4"); breq=$(be_requests "$B"); : >"$T/codes-$1"
 	curl -s -o "$T/hold-$1" -w '%{http_code}\n' -H "Host: $1" "http://127.0.0.1:$H/slow/$3" >>"$T/codes-$1" &
 	_pids+=($!); _curls+=($!)
-	be_wait_requests "$B" "$(be_requests "$B")" 1 >/dev/null
+	be_wait_requests "$B" "$breq" 1 || not_ok "the holder of site $1 reaches the backend"
 	# one curl, N connections at once (N processes start too slowly on a busy machine)
 	local args=()
 	for i in $(seq 1 "$2"); do args+=(-o /dev/null "http://127.0.0.1:$H/echo?$i"); done
