@@ -1099,7 +1099,7 @@ START_TEST(test_conf_keys_table)
 	}
 	ck_assert_uint_eq(per[CONF_SECTION_SERVER], 40);
 	ck_assert_uint_eq(per[CONF_SECTION_SSLCERT], 33);
-	ck_assert_uint_eq(per[CONF_SECTION_SITE], 10);
+	ck_assert_uint_eq(per[CONF_SECTION_SITE], 18);
 	ck_assert_uint_eq(per[CONF_SECTION_LOCATION], 1);
 	ck_assert_ptr_null(conf_key_find(CONF_SECTION_SERVER, "certhash"));
 	ck_assert_str_eq(conf_key_find(CONF_SECTION_SERVER, "max_field_length")->httpsys,

@@ -270,6 +270,15 @@ upstream_xfer_stop(struct upstream_xfer *x)
 
 const char *upstream_xfer_backend(const struct upstream_xfer *x) { return "127.0.0.1:8081"; }
 
+/* No application pool state in these tests (issue 25's queue and rapid-fail protection
+ * have their own: check_apppool, test_apppool.sh): every request goes straight on. */
+struct apppool_state *upstream_apppool(struct upstream_pool *p, const struct conf_site *site)
+{
+	return NULL;
+}
+
+struct queue *upstream_queue(struct upstream_pool *p) { return NULL; }
+
 void
 upstream_xfer_free(struct upstream_xfer *x)
 {

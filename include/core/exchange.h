@@ -77,6 +77,10 @@ enum exchange_end { EXCHANGE_END_OK = 0, EXCHANGE_END_CUT };
 enum exchange_reset {
 	EXCHANGE_RESET_CONNECTION = 0,    /* the connection, with a TCP RST (Server 2022, TLS 1.3) */
 	EXCHANGE_RESET_HTTP_1_1_REQUIRED, /* the HTTP/2 stream: RST_STREAM HTTP_1_1_REQUIRED */
+	EXCHANGE_RESET_POOL,              /* the application pool cannot take it (TcpLevel, or
+	                                   * Basic verbosity): HTTP/1.x the connection with a
+	                                   * TCP RST, HTTP/2 the stream: RST_STREAM
+	                                   * REFUSED_STREAM (its other streams live on) */
 };
 
 /* How the framing carries what the exchange answers.  Each returns 0, or -1 when the

@@ -27,6 +27,9 @@ struct conf_site;
 struct event_base;
 struct upstream_pool;
 struct upstream_xfer;
+struct upstream_addrs;
+struct apppool_state;
+struct queue;
 
 /* Resolve every backend of cfg (getaddrinfo: call it before a generation serves, never
  * inside an event loop).  Returns a new table (caller owns, upstream_addrs_free) or NULL
@@ -83,8 +86,9 @@ struct upstream_req {
 /*
  * Start req for site's backend over a pooled connection or a new one; the head is
  * queued, and written by upstream_xfer_push (or once a new connection is up).  Returns the transfer (the caller owns
- * it: upstream_xfer_free), or NULL when no connection can even be attempted (no address:
- * the caller answers 503).
+ * it: upstream_xfer_free), or NULL when no connection can even be attempted (no address,
+ * or refused at once: the caller answers 503), or with errno EBUSY when the site's
+ * backend_max_connections are all taken (the request waits in the site's queue).
  */
 struct upstream_xfer *upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
     const struct upstream_req *req);
@@ -115,6 +119,15 @@ const char *upstream_xfer_backend(const struct upstream_xfer *x);
 /* Free x: its backend connection goes back to the pool if the exchange finished cleanly
  * on it, else it is closed.  NULL is a no-op. */
 void upstream_xfer_free(struct upstream_xfer *x);
+
+/* The application pool (issue 25) of site, one of p's generation's sites: its live
+ * numbers, shared by the workers (NULL for a site of another configuration). */
+struct apppool_state *upstream_apppool(struct upstream_pool *p, const struct conf_site *site);
+/* This worker's waiting requests (core/queue.h), or NULL. */
+struct queue *upstream_queue(struct upstream_pool *p);
+/* The pool of cfg->sites[site] in a generation's addrs (what the counters read: see
+ * model/apppool.h apppool_snapshot), or NULL.  Any thread while the generation lives. */
+struct apppool_state *upstream_addrs_apppool(const struct upstream_addrs *a, size_t site);
 
 /* Free this thread's transfers kept for reuse (at the end of a thread). */
 void upstream_cache_drain(void);

@@ -25,6 +25,12 @@ enum conf_mode { CONF_MODE_IIS7 = 7, CONF_MODE_IIS8 = 8 };
 enum conf_sni_wildcard { CONF_SNI_WILDCARD_AFTER_EXACT = 0, CONF_SNI_WILDCARD_OFF = 1 };
 enum conf_misdirected { CONF_MISDIRECTED_ROUTE = 0, CONF_MISDIRECTED_421 = 1 };
 
+/* A site's (its application pool's) <failure loadBalancerCapabilities>: IIS's numbers. */
+enum conf_load_balancer { CONF_LB_TCP = 1, CONF_LB_HTTP = 2 };
+/* HTTP.SYS's HTTP_503_RESPONSE_VERBOSITY of the pool's request queue: its numbers. */
+enum conf_verbosity { CONF_VERBOSITY_BASIC = 0, CONF_VERBOSITY_LIMITED = 1,
+	CONF_VERBOSITY_FULL = 2 };
+
 /* A client certificate needed after a TLS 1.3 handshake (no renegotiation there). */
 enum conf_tls13_delayed {
 	CONF_TLS13_DELAYED_RESET = 0,     /* Windows Server 2022: the connection is reset */
@@ -126,6 +132,16 @@ struct conf_site {
 	char           *backend_host; /* "127.0.0.1", "::1" or a name */
 	char           *backend_port; /* "8081" */
 	int             stopped;      /* state = stopped */
+	/* its application pool (issue 25): IIS's <applicationPools><add> and <failure> */
+	char           *app_pool;     /* the pool's name (HTTPERR s-queuename); NULL: the site's */
+	unsigned        queue_length; /* queueLength: requests that may wait (10 to 65535) */
+	int             rapid_fail;   /* rapidFailProtection */
+	unsigned long   rapid_fail_max_crashes; /* rapidFailProtectionMaxCrashes */
+	unsigned        rapid_fail_interval;    /* rapidFailProtectionInterval, minutes */
+	int             load_balancer; /* enum conf_load_balancer (loadBalancerCapabilities) */
+	int             verbosity;     /* enum conf_verbosity (HTTP_503_RESPONSE_VERBOSITY) */
+	unsigned long   backend_max_connections; /* connections the backend is given at once,
+	                                          * the others wait in the queue; 0: no limit */
 	unsigned        ssl_flags;    /* CONF_ACCESS_*: IIS <access sslFlags> of the site: its
 	                               * own, or [server] ssl_flags when it sets none */
 	int             ssl_flags_server; /* 1: the site sets no ssl_flags of its own: its

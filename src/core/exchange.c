@@ -16,6 +16,7 @@
  *   any -> DONE                                       abort
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@
 #include <openssl/ssl.h>
 
 #include "core/accesslog.h"
+#include "model/apppool.h"
 #include "model/certstore.h"
 #include "model/clientcert.h"
 #include "model/conf.h"
@@ -37,6 +39,7 @@
 #include "base/log.h"
 #include "base/objcache.h"
 #include "model/respond.h"
+#include "core/queue.h"
 #include "core/stats.h"
 #include "core/trace.h"
 #include "core/upstream.h"
@@ -77,6 +80,11 @@ struct exchange {
 	/* the body read ahead before a renegotiation (upload_read_ahead_size at most) */
 	char                      *ahead;
 	size_t                     ahead_len, ahead_cap;
+	/* waiting in the site's request queue for a backend connection (issue 25) */
+	struct queue_entry         qe;
+	unsigned                   arrived : 1;   /* counted in the pool's arrivals */
+	const char                *phrase;        /* a status line's reason phrase of its own
+	                                           * (Full verbosity), NULL: the page's */
 };
 
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
@@ -110,6 +118,7 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 }
 
 static const char *exchange_cc_b64(struct exchange_conn *c);
+static void exchange_pool_failure(struct exchange *x, const char *why);
 static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, size_t whylen);
 
 /* ---------- lifecycle ---------- */
@@ -134,6 +143,7 @@ exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
+	queue_cancel(&x->qe);
 	upstream_xfer_free(x->xfer);
 	free(x->ahead);
 	objcache_put(&exchange_cache, x);
@@ -255,7 +265,7 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 	e.stream_id = stream_id;
 	e.site_id = site != NULL ? site->id : 0;
 	e.reason = reason;
-	e.queue = site != NULL ? site->name : NULL;
+	e.queue = site != NULL ? apppool_name(site) : NULL;
 	accesslog_httperr_write(c->srv->httperr, &e);
 }
 
@@ -349,6 +359,8 @@ exchange_send_page(struct exchange *x, enum respond_page page, int close)
 	 * made before IIS sees the request (inferred: nothing documents either way) */
 	if (respond_page_is_iis(page) && exchange_sts(x, sts, sizeof(sts)) != NULL)
 		(void)respond_msg_add_field(&m, "Strict-Transport-Security", sts);
+	if (x->phrase != NULL)
+		m.reason = x->phrase;
 	x->resp_started = 1;
 	if (x->ops->page(x->conn, x, &m, close) != 0) {
 		respond_msg_clear(&m);
@@ -659,6 +671,8 @@ exchange_up_failed(void *arg, int page, int win32, const char *why)
 		return;
 	log_info("conn %llu: %s", x->c->id, why);
 	trace_note(x->c->srv->trace, x->c->id, "%s", why);
+	if (win32 == WIN32_CONNECTION_REFUSED || win32 == WIN32_NETNAME_DELETED)
+		exchange_pool_failure(x, why);
 	x->win32 = win32;
 	if (!x->resp_started) {
 		exchange_page(x, (enum respond_page)page, reason);
@@ -804,16 +818,141 @@ exchange_loop(struct exchange *x)
 	return 1;
 }
 
+/* ---------- the application pool (issue 25) ---------- */
+
+/* A backend failure (refused, reset, closed before the response) counts against the
+ * site's pool: rapid-fail protection may stop it. */
+static void
+exchange_pool_failure(struct exchange *x, const char *why)
+{
+	struct exchange_conn *c = x->c;
+	struct apppool_state *pool = upstream_apppool(c->srv->pool, x->site);
+	struct apppool_snapshot snap;
+
+	if (pool == NULL)
+		return;
+	if (apppool_failure(pool, x->site, time(NULL))) {
+		log_warnx("application pool \"%s\" of site \"%s\" stopped by rapid-fail "
+		    "protection: %lu backend failures within %u minutes (the last: %s); its "
+		    "requests get 503 AppOffline until a reload starts it", apppool_name(x->site),
+		    x->site->name, x->site->rapid_fail_max_crashes, x->site->rapid_fail_interval,
+		    why);
+		trace_note(c->srv->trace, c->id, "rapid-fail protection: application pool \"%s\" "
+		    "stopped (%lu failures within %u minutes)", apppool_name(x->site),
+		    x->site->rapid_fail_max_crashes, x->site->rapid_fail_interval);
+	} else if (c->srv->trace && x->site->rapid_fail) {
+		apppool_snapshot(pool, &snap);
+		trace_note(1, c->id, "rapid-fail protection: failure %lu of %lu within %u minutes "
+		    "for application pool \"%s\"", snap.window_count,
+		    x->site->rapid_fail_max_crashes, x->site->rapid_fail_interval,
+		    apppool_name(x->site));
+	}
+}
+
+/* HTTP.SYS refuses the request for the pool (its queue is full, or it is stopped): a
+ * 503 or a reset, as the pool's load balancer capabilities and 503 verbosity say. */
+static void
+exchange_pool_refuse(struct exchange *x, struct apppool_state *pool, enum apppool_reason r)
+{
+	struct exchange_conn *c = x->c;
+	const char *reason = apppool_reason_name(r);
+	enum apppool_answer a = apppool_answer((enum conf_load_balancer)x->site->load_balancer,
+	    (enum conf_verbosity)x->site->verbosity);
+
+	apppool_reject(pool, r);
+	trace_note(c->srv->trace, c->id, "application pool \"%s\": %s; load_balancer = %s, "
+	    "verbosity = %s: %s", apppool_name(x->site), r == APPPOOL_QUEUE_FULL ?
+	    "its request queue is full (queue_length)" : "stopped by rapid-fail protection",
+	    x->site->load_balancer == CONF_LB_TCP ? "tcp (TcpLevel)" : "http (HttpLevel)",
+	    x->site->verbosity == CONF_VERBOSITY_BASIC ? "basic" :
+	    x->site->verbosity == CONF_VERBOSITY_FULL ? "full" : "limited",
+	    a == APPPOOL_ANSWER_RESET ? "the connection is reset, no 503 is sent" :
+	    a == APPPOOL_ANSWER_FULL ? "503 with the detailed reason phrase (IIS 6's string, "
+	    "unverified)" : "503 Service Unavailable");
+	if (a == APPPOOL_ANSWER_RESET) {
+		x->status = 503;
+		exchange_httperr(c, x->head, x->site, 503, reason, x->stream_id);
+		exchange_phase(x, XP_DONE);
+		x->aborted = 1;
+		x->ops->reset(x->conn, x, EXCHANGE_RESET_POOL);
+		return;
+	}
+	if (a == APPPOOL_ANSWER_FULL)
+		x->phrase = apppool_reason_phrase(r);
+	exchange_page(x, PAGE_SERVICE_UNAVAILABLE, reason);
+}
+
+static int exchange_queue_ready(void *arg);
+
+/* The pool's gate before a backend connection: 0 to go on; 1 when the request was
+ * refused or waits in the queue (woken: it keeps its place at the head). */
+static int
+exchange_pool_gate(struct exchange *x, struct apppool_state *pool, int woken)
+{
+	if (pool == NULL)
+		return 0;
+	if (!x->arrived) {
+		x->arrived = 1;
+		atomic_fetch_add_explicit(&pool->arrived, 1, memory_order_relaxed);
+	}
+	if (atomic_load(&pool->run) == APPPOOL_STOPPED) {
+		if (woken)
+			exchange_phase(x, XP_ROUTED);
+		exchange_pool_refuse(x, pool, APPPOOL_APP_OFFLINE);
+		return 1;
+	}
+	return 0;
+}
+
+/* All the backend's connections are busy: the request waits (woken: at the head again),
+ * or the queue is full.  Returns 1 (answered or waiting). */
+static int
+exchange_queue(struct exchange *x, struct apppool_state *pool, int woken)
+{
+	struct exchange_conn *c = x->c;
+	struct queue *q = upstream_queue(c->srv->pool);
+	unsigned long queued = atomic_load_explicit(&pool->queued, memory_order_relaxed);
+
+	if (q == NULL || (!woken && !apppool_admit(queued, x->site->queue_length))) {
+		exchange_pool_refuse(x, pool, APPPOOL_QUEUE_FULL);
+		return 1;
+	}
+	queue_wait(q, (size_t)(x->site - c->cfg->sites), &x->qe, woken, exchange_queue_ready, x);
+	if (!woken) {
+		trace_note(c->srv->trace, c->id, "backend %s: its %lu connections are busy "
+		    "(backend_max_connections): the request waits in application pool \"%s\"'s "
+		    "queue (%lu waiting of queue_length %u)", x->site->backend,
+		    x->site->backend_max_connections, apppool_name(x->site), queued + 1,
+		    x->site->queue_length);
+		x->ops->pause_request(x->conn, x, 1);
+	}
+	return 1;
+}
+
+static void exchange_proceed_backend(struct exchange *x, int woken);
+
+/* A backend connection may be free: the waiting request tries again.  Returns 1 when it
+ * waits again. */
+static int
+exchange_queue_ready(void *arg)
+{
+	struct exchange *x = arg;
+
+	exchange_proceed_backend(x, 1);
+	if (x->qe.q != NULL)
+		return 1;
+	if (x->phase != XP_DONE) {
+		x->ops->pause_request(x->conn, x, 0);
+		exchange_push(x);
+	}
+	return 0;
+}
+
 /* The request goes on to its answer: the diagnostic page, or the site's backend (with
  * the body read ahead, if any). */
 static void
 exchange_proceed(struct exchange *x)
 {
-	struct exchange_conn *c = x->c;
-	struct http_head *h = x->head;
-	struct upstream_req req;
-	int pushed = 0;
-
 	if (x->site->backend == NULL) {
 		struct route r;
 
@@ -825,6 +964,22 @@ exchange_proceed(struct exchange *x)
 		return;
 	}
 	if (exchange_loop(x))
+		return;
+	exchange_proceed_backend(x, 0);
+}
+
+/* The request to the site's backend, through its application pool's gate and queue
+ * (woken: from the queue). */
+static void
+exchange_proceed_backend(struct exchange *x, int woken)
+{
+	struct exchange_conn *c = x->c;
+	struct http_head *h = x->head;
+	struct upstream_req req;
+	struct apppool_state *pool = upstream_apppool(c->srv->pool, x->site);
+	int pushed = 0;
+
+	if (exchange_pool_gate(x, pool, woken))
 		return;
 	memset(&req, 0, sizeof(req));
 	req.head = h;
@@ -841,9 +996,15 @@ exchange_proceed(struct exchange *x)
 	req.cb = &exchange_up_cb;
 	req.arg = x;
 	req.trace = c->srv->trace;
-	exchange_phase(x, XP_BACKEND);
+	errno = 0;
 	x->xfer = upstream_xfer_start(c->srv->pool, x->site, &req);
+	if (x->xfer == NULL && errno == EBUSY && pool != NULL) {
+		(void)exchange_queue(x, pool, woken);
+		return;
+	}
 	if (x->xfer == NULL) {
+		if (errno == ECONNREFUSED)
+			exchange_pool_failure(x, "connection refused");
 		trace_note(c->srv->trace, c->id, "backend %s: cannot connect", x->site->backend);
 		log_warnx("conn %llu: cannot start a connection to backend %s of site \"%s\"",
 		    c->id, x->site->backend, x->site->name);
@@ -851,6 +1012,7 @@ exchange_proceed(struct exchange *x)
 		exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
 		return;
 	}
+	exchange_phase(x, XP_BACKEND);
 	/* after a client certificate was asked for: the body read ahead meanwhile, and the
 	 * request's end if it came; written now (the framing pushes only after input) */
 	if (x->ahead_len > 0 && upstream_xfer_body(x->xfer, x->ahead, x->ahead_len) < 0)
@@ -1109,6 +1271,30 @@ exchange_cc_ahead(struct exchange *x, const char *data, size_t len)
 	x->ahead_len += len;
 }
 
+/* Body bytes of a request waiting in the queue (its reading is paused: what came with
+ * the head, a read's worth at most), kept for the backend. */
+static void
+exchange_queue_ahead(struct exchange *x, const char *data, size_t len)
+{
+	char *p;
+
+	if (x->ahead_len + len > x->ahead_cap) {
+		size_t cap = x->ahead_cap == 0 ? 16384 : x->ahead_cap;
+
+		while (cap < x->ahead_len + len)
+			cap *= 2;
+		if ((p = realloc(x->ahead, cap)) == NULL) {
+			queue_cancel(&x->qe);
+			exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
+			return;
+		}
+		x->ahead = p;
+		x->ahead_cap = cap;
+	}
+	memcpy(x->ahead + x->ahead_len, data, len);
+	x->ahead_len += len;
+}
+
 void
 exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 {
@@ -1185,6 +1371,10 @@ exchange_req_body(struct exchange *x, const char *data, size_t len)
 		exchange_cc_ahead(x, data, len);
 		return;
 	}
+	if (x->qe.q != NULL) {
+		exchange_queue_ahead(x, data, len);
+		return;
+	}
 	if (x->xfer == NULL || x->phase == XP_DONE)
 		return;   /* answered already: what is left of the request is not read */
 	if (upstream_xfer_body(x->xfer, data, len) == 1)
@@ -1204,6 +1394,10 @@ exchange_req_end(struct exchange *x)
 		x->req_done = 1;
 		if (x->cc_wait)
 			exchange_cc_ask(x);   /* the whole body is here: now the client is asked */
+		return;
+	}
+	if (x->qe.q != NULL) {
+		x->req_done = 1;   /* sent with the head once a connection is free */
 		return;
 	}
 	if (x->xfer == NULL || x->phase == XP_DONE)
@@ -1263,6 +1457,7 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 	if (x->aborted)
 		return;
 	x->aborted = 1;
+	queue_cancel(&x->qe);
 	exchange_stop_backend(x);
 	if (x->phase == XP_DONE)
 		return;

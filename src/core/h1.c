@@ -295,7 +295,9 @@ h1_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 	struct h1 *h = arg;
 
 	h1_state(h, H1_DONE);
-	conn_reset(h->c, "a client certificate wanted after a TLS 1.3 handshake");
+	conn_reset(h->c, how == EXCHANGE_RESET_POOL ? "the application pool cannot take the "
+	    "request (load_balancer = tcp, or verbosity = basic)" :
+	    "a client certificate wanted after a TLS 1.3 handshake");
 }
 
 static const struct exchange_ops h1_x_ops = {

@@ -449,7 +449,9 @@ h2_x_upgraded(void *arg, struct exchange *x)
 
 /* A client certificate wanted after the handshake: HTTP/2 can neither renegotiate nor
  * ask after a TLS 1.3 handshake, so the stream is reset with HTTP_1_1_REQUIRED (RFC 7540
- * §9.2.1), and a browser retries over HTTP/1.1. */
+ * §9.2.1), and a browser retries over HTTP/1.1.  An application pool that cannot take the
+ * request (TcpLevel, Basic) resets the stream with REFUSED_STREAM: the request was not
+ * processed (RFC 9113 §8.7), and the connection's other streams, other sites' too, live. */
 static void
 h2_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 {
@@ -462,6 +464,7 @@ h2_x_reset(void *arg, struct exchange *x, enum exchange_reset how)
 	s->x_done = 1;
 	if (h2_stream_answerable(s)) {
 		if (nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+		    how == EXCHANGE_RESET_POOL ? NGHTTP2_REFUSED_STREAM :
 		    NGHTTP2_HTTP_1_1_REQUIRED) != 0)
 			nghttp2_session_terminate_session(h->ng, NGHTTP2_INTERNAL_ERROR);
 		h2_stream_state(s, H2S_RESET);

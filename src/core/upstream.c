@@ -29,8 +29,10 @@
 
 #include <event2/event.h>
 
+#include "model/apppool.h"
 #include "model/conf.h"
 #include "core/conn.h"
+#include "core/queue.h"
 #include "core/exchange.h"
 #include "base/iobuf.h"
 #include "base/clock.h"
@@ -60,6 +62,8 @@ struct upstream_addrs {
 	size_t                n;
 	size_t               *of_site;   /* per cfg->sites[i]: its index in v (SIZE_MAX: none) */
 	size_t                nsites;
+	struct apppool_state *pools;     /* per cfg->sites[i]: its application pool's numbers,
+	                                  * shared by the workers of the generation */
 };
 
 static void
@@ -79,12 +83,15 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (cfg->nsites > 0 && ((a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL ||
-	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL))) {
+	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL ||
+	    (a->pools = calloc(cfg->nsites, sizeof(*a->pools))) == NULL))) {
 		snprintf(err, errlen, "out of memory");
 		upstream_addrs_free(a);
 		return NULL;
 	}
 	a->nsites = cfg->nsites;
+	for (i = 0; i < cfg->nsites; i++)
+		apppool_state_init(&a->pools[i]);
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct conf_site *s = &cfg->sites[i];
 		struct upstream_addr *u;
@@ -142,6 +149,9 @@ upstream_addrs_free(struct upstream_addrs *a)
 {
 	if (a == NULL)
 		return;
+	for (size_t i = 0; a->pools != NULL && i < a->nsites; i++)
+		apppool_state_clear(&a->pools[i]);
+	free(a->pools);
 	free(a->v);
 	free(a->of_site);
 	free(a);
@@ -168,6 +178,7 @@ struct upstream_pool {
 	struct upstream_bconn   *sweep_next;   /* the sweep's next stop (bconn_unlist moves it) */
 	struct event            *sweep;   /* once a second while there is one */
 	int                      sweep_on;
+	struct queue            *queue;   /* this worker's waiting requests (owned) */
 };
 
 /* One TCP connection to a backend. */
@@ -205,6 +216,8 @@ struct upstream_xfer {
 	struct upstream_backend *be;
 	struct upstream_bconn   *bc;         /* attached backend connection, NULL once let go */
 	struct upstream_req      req;        /* head borrowed, cb/arg the owner's */
+	struct apppool_state    *slot;       /* the pool whose backend connection it holds
+	                                      * (apppool_slot_take), NULL once given back */
 	enum xfer_state          state;
 	int                      status;     /* final status, 0 before */
 	unsigned                 reused : 1, retried : 1, req_done : 1, req_body : 1,
@@ -225,6 +238,18 @@ static void bconn_write_cb(evutil_socket_t fd, short what, void *arg);
 static const char *const xfer_state_names[] = {
 	"connecting", "sending", "response", "tunnel", "done",
 };
+
+/* The transfer lets go of its pool's backend connection count: a waiting request of this
+ * worker may take it at the next loop pass. */
+static void
+xfer_slot_put(struct upstream_xfer *x)
+{
+	if (x->slot == NULL)
+		return;
+	apppool_slot_put(x->slot);
+	x->slot = NULL;
+	queue_kick(x->pool->queue);
+}
 
 /* The one place a transfer's state changes: the edge is checked against the order
  * above. */
@@ -249,6 +274,8 @@ xfer_state(struct upstream_xfer *x, enum xfer_state to)
 		return;
 	}
 	x->state = to;
+	if (to == XS_DONE)
+		xfer_slot_put(x);
 }
 static void pool_sweep_cb(evutil_socket_t fd, short what, void *arg);
 static void xfer_flush(struct upstream_xfer *x);
@@ -269,8 +296,12 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 	p->base = base;
 	p->cfg = cfg;
 	p->addrs = addrs;
-	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL) {
+	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL ||
+	    (addrs->nsites == cfg->nsites && addrs->pools != NULL &&
+	    (p->queue = queue_new(base, cfg, addrs->pools)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
+		if (p->sweep != NULL)
+			event_free(p->sweep);
 		free(p->v);
 		free(p);
 		return NULL;
@@ -415,6 +446,7 @@ upstream_pool_free(struct upstream_pool *p)
 			bconn_close(p->v[i].idle);
 	if (p->sweep != NULL)
 		event_free(p->sweep);
+	queue_free(p->queue);
 	free(p->v);
 	free(p);
 }
@@ -1059,11 +1091,21 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 	const char *m;
 	size_t n;
 
+	struct apppool_state *pool = upstream_apppool(p, site);
+
 	if (be == NULL || be->addr->len == 0)
 		return NULL;
-	if ((x = objcache_get(&xfer_cache, sizeof(*x))) == NULL)
+	if (pool != NULL && apppool_slot_take(pool, site->backend_max_connections) != 0) {
+		errno = EBUSY;
 		return NULL;
+	}
+	if ((x = objcache_get(&xfer_cache, sizeof(*x))) == NULL) {
+		if (pool != NULL)
+			apppool_slot_put(pool);
+		return NULL;
+	}
 	memset(x, 0, sizeof(*x));
+	x->slot = pool;
 	x->pool = p;
 	x->be = be;
 	x->req = *req;
@@ -1085,8 +1127,11 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 		xfer_attach(x, b, 0);
 		xfer_trace(x, "backend %s: connecting", be->addr->name);
 	} else {
+		int e = errno;
+
 		log_warn("connecting to backend %s", be->addr->name);
 		upstream_xfer_free(x);
+		errno = e;
 		return NULL;
 	}
 	if (xfer_queue_head(x) != 0) {
@@ -1195,5 +1240,29 @@ upstream_xfer_free(struct upstream_xfer *x)
 		return;
 	bconn_close(x->bc);   /* still attached: the exchange did not finish on it */
 	x->bc = NULL;
+	xfer_slot_put(x);
 	objcache_put(&xfer_cache, x);
+}
+
+struct apppool_state *
+upstream_apppool(struct upstream_pool *p, const struct conf_site *site)
+{
+	const struct conf *cfg = p->cfg;
+
+	if (site < cfg->sites || site >= cfg->sites + cfg->nsites ||
+	    p->addrs->nsites != cfg->nsites || p->addrs->pools == NULL)
+		return NULL;
+	return &p->addrs->pools[site - cfg->sites];
+}
+
+struct queue *
+upstream_queue(struct upstream_pool *p)
+{
+	return p->queue;
+}
+
+struct apppool_state *
+upstream_addrs_apppool(const struct upstream_addrs *a, size_t site)
+{
+	return a != NULL && a->pools != NULL && site < a->nsites ? &a->pools[site] : NULL;
 }

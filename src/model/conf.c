@@ -61,6 +61,12 @@ static const struct conf_word misdirected_words[] = {
 	{ "route", CONF_MISDIRECTED_ROUTE }, { "421", CONF_MISDIRECTED_421 }, { NULL, 0 } };
 static const struct conf_word state_words[] = {
 	{ "started", 0 }, { "stopped", 1 }, { NULL, 0 } };
+static const struct conf_word lb_words[] = {
+	{ "http", CONF_LB_HTTP }, { "tcp", CONF_LB_TCP }, { NULL, 0 } };
+static const struct conf_word verbosity_words[] = {
+	{ "basic", CONF_VERBOSITY_BASIC }, { "limited", CONF_VERBOSITY_LIMITED },
+	{ "full", CONF_VERBOSITY_FULL }, { NULL, 0 } };
+static const struct conf_word unlimited_words[] = { { "unlimited", 0 }, { NULL, 0 } };
 static const struct conf_word tls13_words[] = {
 	{ "reset", CONF_TLS13_DELAYED_RESET }, { "error500", CONF_TLS13_DELAYED_ERROR500 },
 	{ NULL, 0 } };
@@ -357,6 +363,36 @@ static const struct conf_key conf_table[] = {
 	{ K_SITE, "state", CONF_TYPE_WORD, "started", 0, 0, state_words, "serverAutoStart",
 	  NULL, "stopped: HTTP.SYS's 503, as a stopped application pool answers", 0,
 	  SITE(stopped) },
+	{ K_SITE, "app_pool", CONF_TYPE_STRING, NULL, 0, 0, NULL, "applicationPool", "a name",
+	  "the site's application pool: the request queue's name (HTTPERR s-queuename, list "
+	  "apppool); unset: the site's name (IIS Manager makes a pool per site)", 0,
+	  SITE(app_pool) },
+	{ K_SITE, "queue_length", T_NUM, "1000", 10, 65535, NULL, "queueLength", NULL,
+	  "requests that may wait while the backend's connections are all busy "
+	  "(backend_max_connections); one more: 503 QueueFull (or a reset)", 0,
+	  SITE(queue_length) },
+	{ K_SITE, "rapid_fail", CONF_TYPE_WORD, "on", 0, 0, onoff_words, "rapidFailProtection",
+	  NULL, "on: rapid_fail_max_crashes backend failures (a refused connection, a reset or "
+	  "a close before the response) within rapid_fail_interval stop the pool: 503 "
+	  "AppOffline (or a reset) until a reload starts it again", 0, SITE(rapid_fail) },
+	{ K_SITE, "rapid_fail_max_crashes", T_NUM, "5", 1, 2147483647UL, NULL,
+	  "rapidFailProtectionMaxCrashes", NULL, "the failures that stop the pool", 0,
+	  SITE(rapid_fail_max_crashes) },
+	{ K_SITE, "rapid_fail_interval", T_NUM, "5", 1, 144000, NULL,
+	  "rapidFailProtectionInterval", "minutes", "minutes from a window's first failure "
+	  "before its count starts again (IIS: 00:05:00)", 0, SITE(rapid_fail_interval) },
+	{ K_SITE, "load_balancer", CONF_TYPE_WORD, "http", 0, 0, lb_words,
+	  "loadBalancerCapabilities", NULL, "what a request the pool cannot take gets (queue "
+	  "full, pool stopped): http (HttpLevel) a 503, tcp (TcpLevel) a connection reset", 0,
+	  SITE(load_balancer) },
+	{ K_SITE, "verbosity", CONF_TYPE_WORD, "limited", 0, 0, verbosity_words,
+	  "HttpServer503VerbosityProperty", NULL, "HTTP.SYS's 503 of the pool's queue: basic "
+	  "(a reset, no 503), limited (503 Service Unavailable, what IIS's pools use) or full "
+	  "(503 with a detailed reason phrase)", 0, SITE(verbosity) },
+	{ K_SITE, "backend_max_connections", T_NUM, "0", 0, 4294967295UL, unlimited_words, NULL,
+	  NULL, "connections the site's backend is given at once (across workers); a request "
+	  "beyond waits in the queue; 0 or unlimited: no limit, nothing waits", 0,
+	  SITE(backend_max_connections) },
 	{ K_SITE, "ssl_flags", CONF_TYPE_FLAGS, NULL, 0, 0, conf_access_flag_words, "access sslFlags",
 	  "Ssl, SslNegotiateCert, SslRequireCert, Ssl128 or a number", "the site's TLS and "
 	  "client-certificate policy, as IIS's <access sslFlags>; unset: [server] ssl_flags",
@@ -926,6 +962,7 @@ conf_free(struct conf *c)
 		free(s->name);
 		free(s->bindings);
 		free(s->backend);
+		free(s->app_pool);
 		free(s->backend_host);
 		free(s->backend_port);
 		free(s->locations);

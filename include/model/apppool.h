@@ -1,0 +1,108 @@
+/*
+ * apppool — an IIS application pool's request queue and rapid-fail protection, as
+ * HTTP.SYS and WAS decide them (issue 25): whether a request may wait (queueLength),
+ * when backend failures stop the pool (rapidFailProtection, MaxCrashes within Interval),
+ * and what a request the pool cannot take gets (loadBalancerCapabilities and the queue's
+ * 503 verbosity).  The decisions are pure functions; struct apppool_state is one pool's
+ * live numbers, shared by every worker thread of a configuration generation (C11 atomics
+ * and one mutex for the failure window), read by the counters through apppool_snapshot.
+ */
+#ifndef SYSBIND_APPPOOL_H
+#define SYSBIND_APPPOOL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+#include "model/conf.h"
+
+/* Why a request was refused: the HTTPERR reason phrases of KB 820729. */
+enum apppool_reason {
+	APPPOOL_QUEUE_FULL = 0,   /* QueueFull: the application request queue is full */
+	APPPOOL_APP_OFFLINE,      /* AppOffline: rapid-fail protection stopped the pool */
+	APPPOOL_NREASONS
+};
+
+/* What the client gets for a refusal. */
+enum apppool_answer {
+	APPPOOL_ANSWER_RESET = 0,  /* no bytes: the connection (h2: the stream) is reset */
+	APPPOOL_ANSWER_LIMITED,    /* 503 Service Unavailable, the connection closed */
+	APPPOOL_ANSWER_FULL,       /* 503 with the detailed reason phrase */
+};
+
+/* The answer of a pool with these settings: TcpLevel or Basic reset; else the page. */
+enum apppool_answer apppool_answer(enum conf_load_balancer lb, enum conf_verbosity v);
+
+/* "QueueFull", "AppOffline" (HTTPERR s-reason). */
+const char *apppool_reason_name(enum apppool_reason r);
+
+/* The detailed reason phrase of Full verbosity: the IIS 6 Resource Kit's "Reason String"
+ * of table 11.11 (unverified for the Vista+ API: no capture of a Full 503 is known). */
+const char *apppool_reason_phrase(enum apppool_reason r);
+
+/* Whether one more request may wait in a queue holding queued, of queue_length: with
+ * queueLength N, N may wait and the (N+1)th is refused.  Returns 1 or 0. */
+int apppool_admit(unsigned long queued, unsigned long queue_length);
+
+/* A rapid-fail window: the count of failures since the window opened. */
+struct apppool_window {
+	time_t        start;   /* when its first failure came (0: none yet) */
+	unsigned long count;
+};
+
+/*
+ * One failure at now in window w (max crashes, interval in seconds): a failure later than
+ * start + interval opens a new window.  Returns 1 when the count reaches max (the pool is
+ * to stop), else 0.  Pure.
+ */
+int apppool_window_fail(struct apppool_window *w, time_t now, unsigned long max,
+    unsigned long interval);
+
+/* The pool's state, as appcmd names it. */
+enum apppool_run { APPPOOL_STARTED = 0, APPPOOL_STOPPED };
+
+/* One pool's live numbers, shared by the workers of a generation. */
+struct apppool_state {
+	atomic_ulong    busy;       /* backend connections the pool's requests hold */
+	atomic_ulong    queued;     /* requests waiting for one (CurrentQueueSize) */
+	atomic_ulong    arrived;    /* requests that reached the pool (ArrivalRate's count) */
+	atomic_ulong    rejected[APPPOOL_NREASONS];  /* RejectedRequests, by reason */
+	atomic_ulong    failures;   /* backend failures counted, ever */
+	atomic_int      run;        /* enum apppool_run */
+	pthread_mutex_t lock;       /* the window */
+	struct apppool_window window;
+};
+
+void apppool_state_init(struct apppool_state *s);
+void apppool_state_clear(struct apppool_state *s);
+
+/* Take one of max backend connections (0: no limit).  Returns 0, or -1 when all are
+ * busy.  Any thread. */
+int apppool_slot_take(struct apppool_state *s, unsigned long max);
+/* Give one back. */
+void apppool_slot_put(struct apppool_state *s);
+
+/* Count a refusal for reason. */
+void apppool_reject(struct apppool_state *s, enum apppool_reason r);
+
+/* A backend failure of the pool of site: counted, and with rapid_fail on the pool stops
+ * at the site's rapid_fail_max_crashes within rapid_fail_interval.  Returns 1 when this
+ * failure stopped it, else 0.  Any thread. */
+int apppool_failure(struct apppool_state *s, const struct conf_site *site, time_t now);
+
+/* What the counters and `netsh http show servicestate` read. */
+struct apppool_snapshot {
+	unsigned long   busy, queued, arrived, failures;
+	unsigned long   rejected[APPPOOL_NREASONS];
+	enum apppool_run run;
+	unsigned long   window_count;   /* failures in the current window */
+};
+void apppool_snapshot(struct apppool_state *s, struct apppool_snapshot *out);
+
+/* The pool's name: the site's app_pool, else its name. */
+const char *apppool_name(const struct conf_site *site);
+
+/* "Started" / "Stopped" as appcmd prints state:. */
+const char *apppool_run_name(enum apppool_run r);
+
+#endif

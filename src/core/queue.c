@@ -1,0 +1,195 @@
+/*
+ * queue — one worker's waiting requests, per site (see queue.h).  Owns the entries' lists
+ * and the event that wakes them; not the requests (exchange.c) nor the shared numbers
+ * (model/apppool.c).  A site with waiters is on the active list, so a wake looks only at
+ * sites that have some: a configuration of 100,000 sites costs nothing while none waits.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+
+#include "model/apppool.h"
+#include "model/conf.h"
+#include "base/log.h"
+#include "core/queue.h"
+
+#define QUEUE_RETRY_MS 20   /* a connection freed on another worker is seen this late */
+
+struct queue_site {
+	struct queue_entry *head, *tail;
+	size_t              next_active;   /* index + 1 of the next active site, 0: last */
+	int                 active;
+};
+
+struct queue {
+	const struct conf    *cfg;
+	struct apppool_state *states;
+	struct queue_site    *v;
+	size_t                first_active;  /* index + 1, 0: none */
+	size_t                waiting;
+	struct event         *wake;
+	int                   wake_on;
+};
+
+static void queue_wake_cb(evutil_socket_t fd, short what, void *arg);
+
+struct queue *
+queue_new(struct event_base *base, const struct conf *cfg, struct apppool_state *states)
+{
+	struct queue *q;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return NULL;
+	q->cfg = cfg;
+	q->states = states;
+	if ((cfg->nsites > 0 && (q->v = calloc(cfg->nsites, sizeof(*q->v))) == NULL) ||
+	    (q->wake = evtimer_new(base, queue_wake_cb, q)) == NULL) {
+		free(q->v);
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void
+queue_free(struct queue *q)
+{
+	size_t i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->cfg->nsites; i++)
+		while (q->v[i].head != NULL)
+			queue_cancel(q->v[i].head);
+	event_free(q->wake);
+	free(q->v);
+	free(q);
+}
+
+static void
+queue_arm(struct queue *q, int now)
+{
+	struct timeval tv = { 0, now ? 0 : QUEUE_RETRY_MS * 1000 };
+
+	if (q->wake_on && !now)
+		return;
+	event_add(q->wake, &tv);
+	q->wake_on = 1;
+}
+
+void
+queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
+    int (*ready)(void *arg), void *arg)
+{
+	struct queue_site *s = &q->v[site];
+
+	e->q = q;
+	e->site = site;
+	e->ready = ready;
+	e->arg = arg;
+	e->prev = e->next = NULL;
+	if (front) {
+		e->next = s->head;
+		if (s->head != NULL)
+			s->head->prev = e;
+		else
+			s->tail = e;
+		s->head = e;
+	} else {
+		e->prev = s->tail;
+		if (s->tail != NULL)
+			s->tail->next = e;
+		else
+			s->head = e;
+		s->tail = e;
+	}
+	if (!s->active) {
+		s->active = 1;
+		s->next_active = q->first_active;
+		q->first_active = site + 1;
+	}
+	q->waiting++;
+	atomic_fetch_add_explicit(&q->states[site].queued, 1, memory_order_relaxed);
+	queue_arm(q, 0);   /* a connection freed on another worker is seen by the retry */
+}
+
+void
+queue_cancel(struct queue_entry *e)
+{
+	struct queue *q = e->q;
+	struct queue_site *s;
+
+	if (q == NULL)
+		return;
+	s = &q->v[e->site];
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		s->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		s->tail = e->prev;
+	e->prev = e->next = NULL;
+	e->q = NULL;
+	q->waiting--;
+	atomic_fetch_sub_explicit(&q->states[e->site].queued, 1, memory_order_relaxed);
+}
+
+void
+queue_kick(struct queue *q)
+{
+	if (q != NULL && q->waiting > 0)
+		queue_arm(q, 1);
+}
+
+size_t
+queue_waiting(const struct queue *q)
+{
+	return q->waiting;
+}
+
+/* Hand the first waiters of each active site the connections free now; then the sites
+ * left with none waiting leave the active list (a second pass: a ready callback may queue
+ * another site's request, which joins the list's front). */
+static void
+queue_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct queue *q = arg;
+	size_t at, *link;
+
+	(void)fd;
+	(void)what;
+	q->wake_on = 0;
+	for (at = q->first_active; at != 0; at = q->v[at - 1].next_active) {
+		size_t i = at - 1;
+		struct queue_site *s = &q->v[i];
+		unsigned long max = q->cfg->sites[i].backend_max_connections;
+		unsigned n = 0;
+
+		/* bounded: a woken entry that finds the connection gone goes back to the
+		 * head, and the next retry tries again */
+		while (s->head != NULL && n++ < 64 && (max == 0 ||
+		    atomic_load_explicit(&q->states[i].busy, memory_order_relaxed) < max)) {
+			struct queue_entry *e = s->head;
+
+			queue_cancel(e);
+			if (e->ready(e->arg) != 0)
+				break;
+		}
+	}
+	for (link = &q->first_active; *link != 0; ) {
+		struct queue_site *s = &q->v[*link - 1];
+
+		if (s->head == NULL) {
+			*link = s->next_active;
+			s->active = 0;
+			s->next_active = 0;
+		} else {
+			link = &s->next_active;
+		}
+	}
+	if (q->waiting > 0)
+		queue_arm(q, 0);
+}

@@ -1,0 +1,155 @@
+/*
+ * apppool — an application pool's request queue and rapid-fail protection (see
+ * apppool.h).  Owns the decisions (admission, the failure window, the answer for a
+ * load balancer and verbosity) and the live numbers of one pool; does not own the
+ * waiting requests (core/queue.c) nor the backend connections (core/upstream.c).
+ */
+#include <string.h>
+
+#include "model/apppool.h"
+
+static const char *const reason_names[APPPOOL_NREASONS] = {
+	[APPPOOL_QUEUE_FULL] = "QueueFull",
+	[APPPOOL_APP_OFFLINE] = "AppOffline",
+};
+
+/* IIS 6.0 Resource Kit, table 11.11 "HTTP 503 Errors from HTTP.sys" */
+static const char *const reason_phrases[APPPOOL_NREASONS] = {
+	[APPPOOL_QUEUE_FULL] = "Application request queue full.",
+	[APPPOOL_APP_OFFLINE] = "Application taken offline.",
+};
+
+enum apppool_answer
+apppool_answer(enum conf_load_balancer lb, enum conf_verbosity v)
+{
+	/* TcpLevel: "the TCP connection will terminate"; Basic: "A 503 response is not
+	 * sent; the connection is reset" */
+	if (lb == CONF_LB_TCP || v == CONF_VERBOSITY_BASIC)
+		return APPPOOL_ANSWER_RESET;
+	return v == CONF_VERBOSITY_FULL ? APPPOOL_ANSWER_FULL : APPPOOL_ANSWER_LIMITED;
+}
+
+const char *
+apppool_reason_name(enum apppool_reason r)
+{
+	return (unsigned)r < APPPOOL_NREASONS ? reason_names[r] : "N/A";
+}
+
+const char *
+apppool_reason_phrase(enum apppool_reason r)
+{
+	return (unsigned)r < APPPOOL_NREASONS ? reason_phrases[r] : "Service unavailable.";
+}
+
+int
+apppool_admit(unsigned long queued, unsigned long queue_length)
+{
+	return queued < queue_length;
+}
+
+int
+apppool_window_fail(struct apppool_window *w, time_t now, unsigned long max,
+    unsigned long interval)
+{
+	if (w->count == 0 || now < w->start || (unsigned long)(now - w->start) >= interval) {
+		w->start = now;
+		w->count = 0;
+	}
+	w->count++;
+	return w->count >= max;
+}
+
+void
+apppool_state_init(struct apppool_state *s)
+{
+	size_t i;
+
+	atomic_init(&s->busy, 0);
+	atomic_init(&s->queued, 0);
+	atomic_init(&s->arrived, 0);
+	atomic_init(&s->failures, 0);
+	for (i = 0; i < APPPOOL_NREASONS; i++)
+		atomic_init(&s->rejected[i], 0);
+	atomic_init(&s->run, APPPOOL_STARTED);
+	pthread_mutex_init(&s->lock, NULL);
+	memset(&s->window, 0, sizeof(s->window));
+}
+
+void
+apppool_state_clear(struct apppool_state *s)
+{
+	pthread_mutex_destroy(&s->lock);
+}
+
+int
+apppool_slot_take(struct apppool_state *s, unsigned long max)
+{
+	unsigned long n = atomic_load_explicit(&s->busy, memory_order_relaxed);
+
+	do {
+		if (max > 0 && n >= max)
+			return -1;
+	} while (!atomic_compare_exchange_weak_explicit(&s->busy, &n, n + 1,
+	    memory_order_acq_rel, memory_order_relaxed));
+	return 0;
+}
+
+void
+apppool_slot_put(struct apppool_state *s)
+{
+	atomic_fetch_sub_explicit(&s->busy, 1, memory_order_acq_rel);
+}
+
+void
+apppool_reject(struct apppool_state *s, enum apppool_reason r)
+{
+	if ((unsigned)r < APPPOOL_NREASONS)
+		atomic_fetch_add_explicit(&s->rejected[r], 1, memory_order_relaxed);
+}
+
+int
+apppool_failure(struct apppool_state *s, const struct conf_site *site, time_t now)
+{
+	int stop;
+
+	atomic_fetch_add_explicit(&s->failures, 1, memory_order_relaxed);
+	if (!site->rapid_fail || atomic_load(&s->run) == APPPOOL_STOPPED)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	stop = apppool_window_fail(&s->window, now, site->rapid_fail_max_crashes,
+	    (unsigned long)site->rapid_fail_interval * 60);
+	pthread_mutex_unlock(&s->lock);
+	if (!stop)
+		return 0;
+	/* only the failure that flips it says so */
+	return atomic_exchange(&s->run, APPPOOL_STOPPED) == APPPOOL_STARTED;
+}
+
+void
+apppool_snapshot(struct apppool_state *s, struct apppool_snapshot *out)
+{
+	size_t i;
+
+	out->busy = atomic_load_explicit(&s->busy, memory_order_relaxed);
+	out->queued = atomic_load_explicit(&s->queued, memory_order_relaxed);
+	out->arrived = atomic_load_explicit(&s->arrived, memory_order_relaxed);
+	out->failures = atomic_load_explicit(&s->failures, memory_order_relaxed);
+	for (i = 0; i < APPPOOL_NREASONS; i++)
+		out->rejected[i] = atomic_load_explicit(&s->rejected[i], memory_order_relaxed);
+	out->run = (enum apppool_run)atomic_load(&s->run);
+	pthread_mutex_lock(&s->lock);
+	out->window_count = s->window.count;
+	pthread_mutex_unlock(&s->lock);
+}
+
+const char *
+apppool_name(const struct conf_site *site)
+{
+	return site->app_pool != NULL ? site->app_pool : site->name;
+}
+
+const char *
+apppool_run_name(enum apppool_run r)
+{
+	return r == APPPOOL_STOPPED ? "Stopped" : "Started";
+}

@@ -1,0 +1,91 @@
+/* check_apppool — the application pool's pure decisions (model/apppool.c). */
+#include <check.h>
+#include <stdlib.h>
+
+#include "model/apppool.h"
+
+START_TEST(test_apppool_admit_queue_length)
+{
+	ck_assert_int_eq(apppool_admit(0, 10), 1);
+	ck_assert_int_eq(apppool_admit(9, 10), 1);     /* the 10th may wait */
+	ck_assert_int_eq(apppool_admit(10, 10), 0);    /* the 11th: QueueFull */
+	ck_assert_int_eq(apppool_admit(999, 1000), 1);
+	ck_assert_int_eq(apppool_admit(1000, 1000), 0);
+}
+END_TEST
+
+START_TEST(test_apppool_answer_table)
+{
+	ck_assert_int_eq(apppool_answer(CONF_LB_HTTP, CONF_VERBOSITY_LIMITED), APPPOOL_ANSWER_LIMITED);
+	ck_assert_int_eq(apppool_answer(CONF_LB_HTTP, CONF_VERBOSITY_FULL), APPPOOL_ANSWER_FULL);
+	ck_assert_int_eq(apppool_answer(CONF_LB_HTTP, CONF_VERBOSITY_BASIC), APPPOOL_ANSWER_RESET);
+	ck_assert_int_eq(apppool_answer(CONF_LB_TCP, CONF_VERBOSITY_LIMITED), APPPOOL_ANSWER_RESET);
+	ck_assert_int_eq(apppool_answer(CONF_LB_TCP, CONF_VERBOSITY_FULL), APPPOOL_ANSWER_RESET);
+	ck_assert_str_eq(apppool_reason_name(APPPOOL_QUEUE_FULL), "QueueFull");
+	ck_assert_str_eq(apppool_reason_name(APPPOOL_APP_OFFLINE), "AppOffline");
+	ck_assert_str_eq(apppool_reason_phrase(APPPOOL_QUEUE_FULL), "Application request queue full.");
+}
+END_TEST
+
+START_TEST(test_apppool_window_fifth_failure)
+{
+	struct apppool_window w = { 0, 0 };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(apppool_window_fail(&w, 1000 + i, 5, 300), 0);
+	ck_assert_int_eq(apppool_window_fail(&w, 1010, 5, 300), 1);   /* the 5th stops */
+	/* a failure after the interval opens a new window */
+	w.start = 0; w.count = 0;
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(apppool_window_fail(&w, 1000, 5, 300), 0);
+	ck_assert_int_eq(apppool_window_fail(&w, 1300, 5, 300), 0);
+	ck_assert_uint_eq(w.count, 1);
+}
+END_TEST
+
+START_TEST(test_apppool_slots_and_stop)
+{
+	struct apppool_state s;
+	struct conf_site site = { 0 };
+	struct apppool_snapshot snap;
+
+	apppool_state_init(&s);
+	ck_assert_int_eq(apppool_slot_take(&s, 1), 0);
+	ck_assert_int_eq(apppool_slot_take(&s, 1), -1);
+	apppool_slot_put(&s);
+	ck_assert_int_eq(apppool_slot_take(&s, 0), 0);
+	site.rapid_fail = 1;
+	site.rapid_fail_max_crashes = 2;
+	site.rapid_fail_interval = 5;
+	ck_assert_int_eq(apppool_failure(&s, &site, 100), 0);
+	ck_assert_int_eq(apppool_failure(&s, &site, 101), 1);
+	ck_assert_int_eq(apppool_failure(&s, &site, 102), 0);   /* stopped already */
+	apppool_reject(&s, APPPOOL_APP_OFFLINE);
+	apppool_snapshot(&s, &snap);
+	ck_assert_int_eq(snap.run, APPPOOL_STOPPED);
+	ck_assert_uint_eq(snap.failures, 3);
+	ck_assert_uint_eq(snap.rejected[APPPOOL_APP_OFFLINE], 1);
+	apppool_state_clear(&s);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("apppool");
+	TCase *tc = tcase_create("decide");
+	SRunner *sr;
+	int nf;
+
+	tcase_add_test(tc, test_apppool_admit_queue_length);
+	tcase_add_test(tc, test_apppool_answer_table);
+	tcase_add_test(tc, test_apppool_window_fifth_failure);
+	tcase_add_test(tc, test_apppool_slots_and_stop);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
