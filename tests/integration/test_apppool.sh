@@ -56,7 +56,7 @@ fill() {
 	# one curl, N connections at once (N processes start too slowly on a busy machine)
 	local args=()
 	for i in $(seq 1 "$2"); do args+=(-o /dev/null "http://127.0.0.1:$H/echo?$i"); done
-	curl -s -Z --parallel-immediate --parallel-max "$2" -w '%{http_code}\n' -H "Host: $1" \
+	curl -s --no-progress-meter -Z --parallel-immediate --parallel-max "$2" -w '%{http_code}\n' -H "Host: $1" \
 		"${args[@]}" >>"$T/codes-$1" &
 	_pids+=($!); _curls+=($!)
 	wait_for -t 10 waiting_is "$4" $((base + $2)) ||
