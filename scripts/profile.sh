@@ -8,7 +8,8 @@
 #   h2    h2load -n N -c 4 -m 8 on /           HTTP/2, 32 streams in flight (bench.sh's first h2 row)
 #   conn  idleconns --count N --hold 0          N new TLS connections, one request each
 #   big   h2load --h1 -n N -c 1 on /1m          1 MiB responses
-#   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each)
+#   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each), read
+#         whole by the backend before it answers
 #   scripts/profile.sh BUILD OUTDIR [PROXY...]     PROXY: sysbind nginx (default both)
 #   env PROF_TOOL=callgrind|strace (default callgrind), PROF_KA PROF_CONN PROF_BIG PROF_UP counts,
 #   PROF_KINDS (default "ka ka32 conn big up"), PROF_SB_SERVER: a line added to sysbind's
@@ -50,7 +51,9 @@ http {
 		listen 127.0.0.1:$BE; root $T/be/www;
 		location / { return 200 "$BODY\n"; }
 		location = /1m { }
-		location = /up { client_body_buffer_size 2m; return 200 "ok\n"; }
+		# /up reads the whole body before it answers (proxied to /, buffered in memory):
+		# a backend that answered at once would let a proxy stop forwarding half-way
+		location = /up { client_body_buffer_size 2m; proxy_pass http://127.0.0.1:$BE/; }
 	}
 }
 EOC
