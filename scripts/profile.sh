@@ -14,7 +14,9 @@
 #   env PROF_TOOL=callgrind|strace (default callgrind), PROF_KA PROF_CONN PROF_BIG PROF_UP counts,
 #   PROF_KINDS (default "ka ka32 conn big up"), PROF_SB_SERVER: a line added to sysbind's
 #   [server] section (e.g. "tls_session_cache = 0", to price the session cache),
-#   PROF_SB_SSLCERT one added to its [sslcert] (e.g. "disablesessionid = disable").
+#   PROF_SB_SSLCERT one added to its [sslcert] (e.g. "disablesessionid = disable"),
+#   PROF_STRACE_OPTS strace's options in place of -c (e.g. "-e trace=!getpid" with
+#   PROF_CONN=3: every system call of three connections, in order).
 # Each load is preceded by a warm-up (the same load, smaller) and callgrind's counters are
 # zeroed (callgrind_control -z) before it and dumped (-d) after it: OUTDIR/NAME.KIND.cg and
 # OUTDIR/NAME.KIND.n (the count).  With strace, OUTDIR/NAME.KIND.strace.
@@ -133,7 +135,7 @@ for name in "${PROXIES[@]}"; do
 		load "$kind" "$port" $((n / 5 + 1)) >/dev/null   # warm-up
 		sleep 1
 		if [ "$TOOL" = strace ]; then
-			strace -c -f -o "$OUT/$name.$kind.strace" -p "$SRV" & sp=$!
+			strace ${PROF_STRACE_OPTS:--c} -f -o "$OUT/$name.$kind.strace" -p "$SRV" & sp=$!
 			sleep 1
 		else
 			cg -i on; cg -z
