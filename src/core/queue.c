@@ -128,9 +128,9 @@ queue_cancel(struct queue_entry *e)
 	if (q == NULL)
 		return;
 	s = &q->v[e->site];
-	if (e->prev != NULL)
+	if (e->prev != NULL) {
 		e->prev->next = e->next;
-	else {
+	} else {
 		s->head = e->next;
 		apppool_head_set(&q->states[e->site], s, s->head != NULL ? s->head->since_ms : 0);
 	}
