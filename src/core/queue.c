@@ -11,6 +11,7 @@
 
 #include "model/apppool.h"
 #include "model/conf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "core/queue.h"
 
@@ -89,6 +90,8 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	e->ready = ready;
 	e->arg = arg;
 	e->prev = e->next = NULL;
+	if (!front || e->since_ms == 0)
+		e->since_ms = clock_now_ms();
 	if (front) {
 		e->next = s->head;
 		if (s->head != NULL)
@@ -111,6 +114,8 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	}
 	q->waiting++;
 	atomic_fetch_add_explicit(&q->states[site].queued, 1, memory_order_relaxed);
+	if (s->head == e)   /* the list's oldest changed: the pool's age sees it */
+		apppool_head_set(&q->states[site], s, e->since_ms);
 	queue_arm(q, 0);   /* a connection freed on another worker is seen by the retry */
 }
 
@@ -123,10 +128,12 @@ queue_cancel(struct queue_entry *e)
 	if (q == NULL)
 		return;
 	s = &q->v[e->site];
-	if (e->prev != NULL)
+	if (e->prev != NULL) {
 		e->prev->next = e->next;
-	else
+	} else {
 		s->head = e->next;
+		apppool_head_set(&q->states[e->site], s, s->head != NULL ? s->head->since_ms : 0);
+	}
 	if (e->next != NULL)
 		e->next->prev = e->prev;
 	else
