@@ -195,7 +195,8 @@ static const struct conf_key conf_table[] = {
 	{ K_SRV, "admin", CONF_TYPE_LISTEN, NULL, 0, 0, NULL, NULL,
 	  "IPv4:PORT, [IPv6]:PORT or an absolute unix socket path",
 	  "the admin listener (plain HTTP, GET only): /metrics, the live counters in the "
-	  "Prometheus text format; off when unset", 0, SRV(admin) },
+	  "Prometheus text format; /certs, the certificate inventory; /servicestate, the "
+	  "request queues as netsh prints them; off when unset", 0, SRV(admin) },
 	{ K_SRV, "websocket_idle_timeout", T_NUM, "120", 1, 65535, NULL, NULL, NULL,
 	  "seconds an upgraded (WebSocket) tunnel may carry nothing either way", 0,
 	  SRV(websocket_idle_timeout) },
