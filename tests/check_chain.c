@@ -465,6 +465,41 @@ START_TEST(test_chain_stale_intermediate)
 }
 END_TEST
 
+/* The same intermediate in two store files (i.pem and a copy i.cer, as an admin who
+ * imported it twice has): one certificate, no rival.  A client that does not trust the
+ * root gets untrusted (the root named), never "stale intermediate ... chosen over" its
+ * own copy; the chain sends it once. */
+START_TEST(test_chain_same_intermediate_twice)
+{
+	struct pki p;
+	struct chain_store *s;
+	struct cert *c;
+	X509 *l;
+	X509_STORE *other = X509_STORE_new();
+	char why[1024];
+
+	pki_make(&p);
+	put("i.pem", p.i);
+	put("i.cer", p.i);
+	put("root.pem", p.r);
+	l = leaf("a.test", p.kl, p.i, p.ki);
+	c = load("a", l, NULL, 0, p.kl);
+	s = store();
+	ck_assert_uint_eq(chain_store_count(s), 3);
+	ck_assert_int_eq(chain_serve(c, s, time(NULL)), 0);
+	ck_assert_int_eq(sk_X509_num(c->chain), 1);
+	ck_assert_ptr_null(c->built->links[0].passed_over);
+	ck_assert_int_eq(certstore_verdict(c, "a.test", other, time(NULL), why, sizeof(why)),
+	    VERDICT_UNTRUSTED);
+	ck_assert_msg(strstr(why, "the chain ends at the root CN=Test Root") != NULL, "%s", why);
+	certstore_cert_free(c);
+	chain_store_free(s);
+	X509_STORE_free(other);
+	X509_free(l);
+	pki_free(&p);
+}
+END_TEST
+
 /* A dup keeps the record; free(NULL) is a no-op. */
 START_TEST(test_chain_dup)
 {
@@ -508,6 +543,7 @@ chain_suite(void)
 	tcase_add_test(tc, test_chain_empty_store_untrusted);
 	tcase_add_test(tc, test_chain_stale_intermediate);
 	tcase_add_test(tc, test_chain_dup);
+	tcase_add_test(tc, test_chain_same_intermediate_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -359,6 +359,11 @@ chain_pick(X509 *cur, X509 *leaf, STACK_OF(X509) *path, const struct chain_entry
 		if (cand == cur || X509_check_issued(cand, cur) != X509_V_OK ||
 		    chain_in_path(cand, leaf, path))
 			continue;
+		/* the same certificate in two store files (imported twice) is one
+		 * certificate: never its own rival (a false stale intermediate) */
+		if ((best >= 0 && X509_cmp(cand, all[best].x509) == 0) ||
+		    (*rival >= 0 && X509_cmp(cand, all[*rival].x509) == 0))
+			continue;
 		if (best < 0 || chain_better(cand, all[best].x509, now)) {
 			*rival = best;
 			best = (int)i;
