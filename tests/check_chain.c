@@ -370,6 +370,50 @@ START_TEST(test_chain_store_files)
 }
 END_TEST
 
+/* A bundle whose second certificate is damaged (a line of its base64 cut): the file is
+ * refused at that certificate's line, not read as its first one alone (the rest lost
+ * without a word). */
+START_TEST(test_chain_store_damaged_bundle)
+{
+	struct pki p;
+	char path[256], *pem, *cut;
+	char want[64];
+	long len;
+	int line = 1;
+	FILE *f;
+	X509 *two[2];
+
+	pki_make(&p);
+	two[0] = p.i;
+	two[1] = p.r;
+	snprintf(path, sizeof(path), "%s/store/bundle.pem", dir);
+	ck_assert_int_eq(mint_write_chain(two, 2, NULL, path, NULL, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "r+"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	pem = calloc(1, (size_t)len + 1);
+	ck_assert_uint_eq(fread(pem, 1, (size_t)len, f), (size_t)len);
+	/* the second block's first base64 line loses its first 8 characters */
+	cut = strstr(strstr(pem, "-----END CERTIFICATE-----"), "-----BEGIN CERTIFICATE-----");
+	ck_assert_ptr_nonnull(cut);
+	for (const char *q = pem; q < cut; q++)
+		line += *q == '\n';
+	cut = strchr(cut, '\n') + 1;
+	memmove(cut, cut + 8, strlen(cut + 8) + 1);
+	rewind(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 0), 0);
+	fputs(pem, f);
+	fclose(f);
+	free(pem);
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "/store/bundle.pem:%d: certificate 2 cannot be read", line);
+	ck_assert_msg(line > 1 && strstr(err, want) != NULL, "%s (want %s)", err, want);
+	pki_free(&p);
+}
+END_TEST
+
 /* A store of 0 files and no extras: the leaf alone, its issuer named as missing; without
  * an AIA URL the verdict is untrusted for every client, and the fix names the issuer. */
 START_TEST(test_chain_empty_store_untrusted)
@@ -543,6 +587,7 @@ chain_suite(void)
 	tcase_add_test(tc, test_chain_empty_store_untrusted);
 	tcase_add_test(tc, test_chain_stale_intermediate);
 	tcase_add_test(tc, test_chain_dup);
+	tcase_add_test(tc, test_chain_store_damaged_bundle);
 	tcase_add_test(tc, test_chain_same_intermediate_twice);
 	suite_add_tcase(s, tc);
 	return s;
