@@ -354,6 +354,22 @@ START_TEST(test_chain_store_files)
 	ck_assert_ptr_null(chain_store_cert(s, 3, NULL));
 	chain_store_free(s);
 
+	/* two DER certificates one after the other: refused, not read as the first */
+	snprintf(path, sizeof(path), "%s/store/two.der", dir);
+	der = NULL;
+	n = i2d_X509(p.r, &der);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(der, 1, (size_t)n, f), (size_t)n);
+	ck_assert_uint_eq(fwrite(der, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	OPENSSL_free(der);
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
+	snprintf(path, sizeof(path), "/store/two.der: %d bytes follow its DER certificate", n);
+	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/store/two.der", dir);
+	ck_assert_int_eq(unlink(path), 0);
+
 	snprintf(path, sizeof(path), "%s/store/zz.pem", dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs("-----BEGIN NOTHING-----\n", f);

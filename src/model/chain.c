@@ -138,9 +138,20 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 		const unsigned char *p = (const unsigned char *)buf;
 
 		if ((x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+			size_t rest = len - (size_t)(p - (const unsigned char *)buf);
+
 			if (chain_store_add(s, x, path) != 0)
 				goto nomem;
 			count = 1;
+			if (rest > 0) {
+				/* concatenated DER (a bundle written as binary): the rest would be
+				 * lost without a word */
+				snprintf(err, errlen, "%s: %zu bytes follow its DER certificate: one "
+				    "certificate per DER file (a bundle is PEM)", path, rest);
+				ERR_clear_error();
+				free(buf);
+				return -1;
+			}
 		}
 		ERR_clear_error();
 	}
