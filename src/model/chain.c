@@ -72,35 +72,6 @@ chain_store_add(struct chain_store *s, X509 *x, const char *file)
 	return 0;
 }
 
-/* Whether the PEM read that just ended stopped at a damaged block (anything but the end
- * of the text: no further BEGIN line). */
-static int
-chain_pem_damaged(void)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	return e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
-}
-
-/* The line (from 1) of the BEGIN line of the CERTIFICATE block after the first n. */
-static unsigned
-chain_pem_line(const char *buf, size_t len, int n)
-{
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	unsigned line = 1;
-	int seen = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if ((i == 0 || buf[i - 1] == '\n') && len - i >= sizeof(begin) - 1 &&
-		    memcmp(buf + i, begin, sizeof(begin) - 1) == 0 && seen++ == n)
-			return line;
-		if (buf[i] == '\n')
-			line++;
-	}
-	return line;
-}
-
 /* Every certificate of one file: PEM (any number) or one DER.  Returns how many, or -1. */
 static int
 chain_store_read(struct chain_store *s, const char *path, char *err, size_t errlen)
@@ -124,11 +95,11 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 		count++;
 	}
 	BIO_free(b);
-	if (count > 0 && chain_pem_damaged()) {
+	if (count > 0 && certstore_pem_damaged()) {
 		/* the read stopped at a block it could not decode, not at the end: refuse the
 		 * file there rather than keep its first certificates alone */
 		snprintf(err, errlen, "%s:%u: certificate %d cannot be read (damaged PEM)", path,
-		    chain_pem_line(buf, len, count), count + 1);
+		    certstore_pem_line(buf, len, count), count + 1);
 		ERR_clear_error();
 		free(buf);
 		return -1;
