@@ -102,7 +102,8 @@ START_TEST(test_promtext_not_utf8_replaced)
 {
 	struct promtext w;
 	struct out o;
-	const char *l[] = { "site", "Caf\xe9 \xc3 \xc0\xaf \xed\xa0\x80 \xf0\x9f\x98\x80 \xc3\xa9" };
+	const char *l[] = { "site",
+	    "Caf\xe9 \xc3 \xc0\xaf \xed\xa0\x80 \xf0\x9f\x98\x80 \xc3\xa9" };
 	char buf[64];
 
 	out_open(&o, &w);

@@ -5,7 +5,8 @@
  * (backslash, double quote in label values, newline; a byte that is not UTF-8 as
  * U+FFFD).  It checks what it is given: a name that is not a metric name, a family
  * declared twice, a sample outside its family or a counter whose name does not end in
- * _total are refused (-1) and nothing of it is written.  Pure: no global state, any thread; the caller owns the FILE.
+ * _total are refused (-1) and nothing of it is written.  Pure: no global state, any
+ * thread; the caller owns the FILE.
  */
 #ifndef SYSBIND_PROMTEXT_H
 #define SYSBIND_PROMTEXT_H
