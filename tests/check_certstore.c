@@ -973,6 +973,46 @@ START_TEST(test_certstore_ticket_keys_sizes)
 }
 END_TEST
 
+/* A PEM file whose second certificate is damaged (a line of its base64 cut): the leaf's
+ * file and a trust bundle are refused at that certificate's line, not read as their first
+ * certificate alone (a chain sent short, a root left out, without a word). */
+START_TEST(test_certstore_pem_damaged_block)
+{
+	char path[] = "/tmp/check_certstore_damaged.XXXXXX", want[128], err[1024], *pem, *cut;
+	FILE *in = fopen(fx("sitev1.pem"), "r");
+	size_t n;
+	int fd, line = 1;
+	struct cert *c;
+
+	ck_assert_ptr_nonnull(in);
+	pem = calloc(1, 65536);
+	n = fread(pem, 1, 32767, in);
+	fclose(in);
+	ck_assert_uint_gt(n, 0);
+	memcpy(pem + n, pem, n);   /* the certificate twice: the second stands for a CA */
+	cut = strstr(pem + n, "-----BEGIN CERTIFICATE-----");
+	ck_assert_ptr_nonnull(cut);
+	for (const char *q = pem; q < cut; q++)
+		line += *q == '\n';
+	cut = strchr(cut, '\n') + 1;
+	memmove(cut, cut + 8, strlen(cut + 8) + 1);
+	ck_assert_int_ge(fd = mkstemp(path), 0);
+	ck_assert_int_eq(write(fd, pem, strlen(pem)), (int)strlen(pem));
+	close(fd);
+	free(pem);
+	snprintf(want, sizeof(want), "%s:%d: certificate 2 cannot be read", path, line);
+	c = certstore_load_pem(path, fx("sitev1.key"), err, sizeof(err));
+	ck_assert_msg(c == NULL && strstr(err, want) != NULL, "%s (want %s)", err, want);
+	err[0] = '\0';
+	c = certstore_load_public(path, err, sizeof(err));
+	ck_assert_msg(c == NULL && strstr(err, want) != NULL, "%s (want %s)", err, want);
+	err[0] = '\0';
+	ck_assert_ptr_null(certstore_trust_load(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, want) != NULL, "%s (want %s)", err, want);
+	unlink(path);
+}
+END_TEST
+
 static Suite *
 certstore_suite(void)
 {
@@ -1019,6 +1059,7 @@ certstore_suite(void)
 	tcase_add_test(tc, test_certstore_crl_load_forms);
 	tcase_add_test(tc, test_certstore_ca_names_load);
 	tcase_add_test(tc, test_certstore_ticket_keys_sizes);
+	tcase_add_test(tc, test_certstore_pem_damaged_block);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -354,6 +354,22 @@ START_TEST(test_chain_store_files)
 	ck_assert_ptr_null(chain_store_cert(s, 3, NULL));
 	chain_store_free(s);
 
+	/* two DER certificates one after the other: refused, not read as the first */
+	snprintf(path, sizeof(path), "%s/store/two.der", dir);
+	der = NULL;
+	n = i2d_X509(p.r, &der);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_uint_eq(fwrite(der, 1, (size_t)n, f), (size_t)n);
+	ck_assert_uint_eq(fwrite(der, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	OPENSSL_free(der);
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
+	snprintf(path, sizeof(path), "/store/two.der: %d bytes follow its DER certificate", n);
+	ck_assert_msg(strstr(err, path) != NULL, "%s", err);
+	snprintf(path, sizeof(path), "%s/store/two.der", dir);
+	ck_assert_int_eq(unlink(path), 0);
+
 	snprintf(path, sizeof(path), "%s/store/zz.pem", dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	fputs("-----BEGIN NOTHING-----\n", f);
@@ -366,6 +382,50 @@ START_TEST(test_chain_store_files)
 	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "No such file or directory") != NULL, "%s", err);
 	chain_store_free(NULL);
+	pki_free(&p);
+}
+END_TEST
+
+/* A bundle whose second certificate is damaged (a line of its base64 cut): the file is
+ * refused at that certificate's line, not read as its first one alone (the rest lost
+ * without a word). */
+START_TEST(test_chain_store_damaged_bundle)
+{
+	struct pki p;
+	char path[256], *pem, *cut;
+	char want[64];
+	long len;
+	int line = 1;
+	FILE *f;
+	X509 *two[2];
+
+	pki_make(&p);
+	two[0] = p.i;
+	two[1] = p.r;
+	snprintf(path, sizeof(path), "%s/store/bundle.pem", dir);
+	ck_assert_int_eq(mint_write_chain(two, 2, NULL, path, NULL, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "r+"));
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	pem = calloc(1, (size_t)len + 1);
+	ck_assert_uint_eq(fread(pem, 1, (size_t)len, f), (size_t)len);
+	/* the second block's first base64 line loses its first 8 characters */
+	cut = strstr(strstr(pem, "-----END CERTIFICATE-----"), "-----BEGIN CERTIFICATE-----");
+	ck_assert_ptr_nonnull(cut);
+	for (const char *q = pem; q < cut; q++)
+		line += *q == '\n';
+	cut = strchr(cut, '\n') + 1;
+	memmove(cut, cut + 8, strlen(cut + 8) + 1);
+	rewind(f);
+	ck_assert_int_eq(ftruncate(fileno(f), 0), 0);
+	fputs(pem, f);
+	fclose(f);
+	free(pem);
+	snprintf(path, sizeof(path), "%s/store", dir);
+	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "/store/bundle.pem:%d: certificate 2 cannot be read", line);
+	ck_assert_msg(line > 1 && strstr(err, want) != NULL, "%s (want %s)", err, want);
 	pki_free(&p);
 }
 END_TEST
@@ -465,6 +525,41 @@ START_TEST(test_chain_stale_intermediate)
 }
 END_TEST
 
+/* The same intermediate in two store files (i.pem and a copy i.cer, as an admin who
+ * imported it twice has): one certificate, no rival.  A client that does not trust the
+ * root gets untrusted (the root named), never "stale intermediate ... chosen over" its
+ * own copy; the chain sends it once. */
+START_TEST(test_chain_same_intermediate_twice)
+{
+	struct pki p;
+	struct chain_store *s;
+	struct cert *c;
+	X509 *l;
+	X509_STORE *other = X509_STORE_new();
+	char why[1024];
+
+	pki_make(&p);
+	put("i.pem", p.i);
+	put("i.cer", p.i);
+	put("root.pem", p.r);
+	l = leaf("a.test", p.kl, p.i, p.ki);
+	c = load("a", l, NULL, 0, p.kl);
+	s = store();
+	ck_assert_uint_eq(chain_store_count(s), 3);
+	ck_assert_int_eq(chain_serve(c, s, time(NULL)), 0);
+	ck_assert_int_eq(sk_X509_num(c->chain), 1);
+	ck_assert_ptr_null(c->built->links[0].passed_over);
+	ck_assert_int_eq(certstore_verdict(c, "a.test", other, time(NULL), why, sizeof(why)),
+	    VERDICT_UNTRUSTED);
+	ck_assert_msg(strstr(why, "the chain ends at the root CN=Test Root") != NULL, "%s", why);
+	certstore_cert_free(c);
+	chain_store_free(s);
+	X509_STORE_free(other);
+	X509_free(l);
+	pki_free(&p);
+}
+END_TEST
+
 /* A dup keeps the record; free(NULL) is a no-op. */
 START_TEST(test_chain_dup)
 {
@@ -508,6 +603,8 @@ chain_suite(void)
 	tcase_add_test(tc, test_chain_empty_store_untrusted);
 	tcase_add_test(tc, test_chain_stale_intermediate);
 	tcase_add_test(tc, test_chain_dup);
+	tcase_add_test(tc, test_chain_store_damaged_bundle);
+	tcase_add_test(tc, test_chain_same_intermediate_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -94,6 +94,32 @@ START_TEST(test_promtext_escapes_label_values_and_help)
 }
 END_TEST
 
+/* A label value or HELP text that is not UTF-8 (a site named in Latin-1, "Caf\xe9"; a
+ * sequence cut short; an overlong form; a surrogate): each bad byte is written as U+FFFD,
+ * valid UTF-8 is kept as it is, so the scrape stays one Prometheus and promtool parse
+ * (an invalid label value fails the whole exposition). */
+START_TEST(test_promtext_not_utf8_replaced)
+{
+	struct promtext w;
+	struct out o;
+	const char *l[] = { "site",
+	    "Caf\xe9 \xc3 \xc0\xaf \xed\xa0\x80 \xf0\x9f\x98\x80 \xc3\xa9" };
+	char buf[64];
+
+	out_open(&o, &w);
+	ck_assert_int_eq(promtext_family(&w, "m_total", PROMTEXT_COUNTER, "h\xff"), 0);
+	ck_assert_int_eq(promtext_u64(&w, l, 1, 1), 0);
+	ck_assert_str_eq(out_close(&o),
+	    "# HELP m_total h\xef\xbf\xbd\n"
+	    "# TYPE m_total counter\n"
+	    "m_total{site=\"Caf\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80 \xc3\xa9\"} 1\n");
+	free(o.buf);
+	ck_assert_uint_eq(promtext_escape_label("\xe9\"", buf, sizeof(buf)), 5);
+	ck_assert_str_eq(buf, "\xef\xbf\xbd\\\"");
+}
+END_TEST
+
 START_TEST(test_promtext_refuses_what_the_format_forbids)
 {
 	struct promtext w;
@@ -186,6 +212,7 @@ promtext_suite(void)
 
 	tcase_add_test(tc, test_promtext_family_then_samples_in_order);
 	tcase_add_test(tc, test_promtext_escapes_label_values_and_help);
+	tcase_add_test(tc, test_promtext_not_utf8_replaced);
 	tcase_add_test(tc, test_promtext_refuses_what_the_format_forbids);
 	tcase_add_test(tc, test_promtext_stats_scrape);
 	suite_add_tcase(s, tc);

@@ -44,12 +44,89 @@ promtext_ends_with(const char *s, const char *tail)
 	return n > m && strcmp(s + n - m, tail) == 0;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s (1 to 4), or 0 when s starts none (a stray
+ * byte, a sequence cut short, an overlong form, a surrogate, past U+10FFFF): Unicode's
+ * table 3-7 of well-formed byte sequences.
+ */
+static size_t
+promtext_utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++, lo = 0x80, hi = 0xbf)
+		if (s[i] < lo || s[i] > hi)   /* the NUL at the end stops it too */
+			return 0;
+	return n;
+}
+
+/*
+ * Write s escaped as the format wants (backslash, newline; the double quote too in a label
+ * value) to f, or, with f NULL, into out (truncated to outlen, terminated); text that is
+ * not UTF-8 becomes U+FFFD byte by byte, as the format takes UTF-8 only and one bad
+ * label value fails a whole scrape.  Returns the length it needs (without the NUL).
+ */
+static size_t
+promtext_put(FILE *f, const char *s, int quote, char *out, size_t outlen)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, k;
+
+	while (*p != '\0') {
+		char one[5];
+		const char *esc = one;
+
+		if ((k = promtext_utf8_len(p)) == 0) {
+			esc = "\xef\xbf\xbd";
+			k = 1;
+		} else if (*p == '\\') {
+			esc = "\\\\";
+		} else if (*p == '\n') {
+			esc = "\\n";
+		} else if (*p == '"' && quote) {
+			esc = "\\\"";
+		} else {
+			memcpy(one, p, k);
+			one[k] = '\0';
+		}
+		p += k;
+		if (f != NULL) {
+			fputs(esc, f);
+			continue;
+		}
+		for (; *esc != '\0'; esc++, n++)
+			if (n + 1 < outlen)
+				out[n] = *esc;
+	}
+	if (f == NULL && outlen > 0)
+		out[n < outlen ? n : outlen - 1] = '\0';
+	return n;
+}
+
 int
 promtext_family(struct promtext *w, const char *name, enum promtext_type type,
     const char *help)
 {
 	size_t i;
-	const char *p;
 
 	if (!promtext_name_ok(name, 1) || (unsigned)type > PROMTEXT_UNTYPED ||
 	    (type == PROMTEXT_COUNTER && !promtext_ends_with(name, "_total")) ||
@@ -62,14 +139,7 @@ promtext_family(struct promtext *w, const char *name, enum promtext_type type,
 	w->family = name;
 	w->type = type;
 	fprintf(w->f, "# HELP %s ", name);
-	for (p = help != NULL ? help : ""; *p != '\0'; p++) {
-		if (*p == '\\')
-			fputs("\\\\", w->f);
-		else if (*p == '\n')
-			fputs("\\n", w->f);
-		else
-			fputc(*p, w->f);
-	}
+	promtext_put(w->f, help != NULL ? help : "", 0, NULL, 0);
 	fprintf(w->f, "\n# TYPE %s %s\n", name, promtext_type_names[type]);
 	return 0;
 refuse:
@@ -80,20 +150,7 @@ refuse:
 size_t
 promtext_escape_label(const char *v, char *out, size_t outlen)
 {
-	size_t n = 0;
-	const char *esc;
-
-	for (; *v != '\0'; v++) {
-		char one[2] = { *v, '\0' };
-
-		esc = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" : *v == '\n' ? "\\n" : one;
-		for (; *esc != '\0'; esc++, n++)
-			if (n + 1 < outlen)
-				out[n] = *esc;
-	}
-	if (outlen > 0)
-		out[n < outlen ? n : outlen - 1] = '\0';
-	return n;
+	return promtext_put(NULL, v, 1, out, outlen);
 }
 
 /* The name and labels of a sample, or -1 when a label name is not one. */
@@ -101,7 +158,6 @@ static int
 promtext_head(struct promtext *w, const char *const *labels, size_t nlabels)
 {
 	size_t i;
-	const char *p;
 
 	if (w->family == NULL)
 		return -1;
@@ -112,14 +168,7 @@ promtext_head(struct promtext *w, const char *const *labels, size_t nlabels)
 	fputs(w->family, w->f);
 	for (i = 0; i < nlabels; i++) {
 		fprintf(w->f, "%s%s=\"", i == 0 ? "{" : ",", labels[2 * i]);
-		for (p = labels[2 * i + 1]; *p != '\0'; p++) {
-			if (*p == '\\' || *p == '"')
-				fputc('\\', w->f);
-			if (*p == '\n')
-				fputs("\\n", w->f);
-			else
-				fputc(*p, w->f);
-		}
+		promtext_put(w->f, labels[2 * i + 1], 1, NULL, 0);
 		fputc('"', w->f);
 	}
 	if (nlabels > 0)

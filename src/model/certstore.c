@@ -281,6 +281,35 @@ certstore_cert_free(struct cert *c)
 
 /* ---------------------------------------------------------------- PEM */
 
+/* Whether the PEM read that just ended stopped at a damaged block (anything but the end
+ * of the text: no further BEGIN line). */
+int
+certstore_pem_damaged(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	return e != 0 && !(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(e) == PEM_R_NO_START_LINE);
+}
+
+/* The line (from 1) of the BEGIN line of the CERTIFICATE block after the first n. */
+unsigned
+certstore_pem_line(const char *buf, size_t len, int n)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	unsigned line = 1;
+	int seen = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') && len - i >= sizeof(begin) - 1 &&
+		    memcmp(buf + i, begin, sizeof(begin) - 1) == 0 && seen++ == n)
+			return line;
+		if (buf[i] == '\n')
+			line++;
+	}
+	return line;
+}
+
 /* Read every certificate of a PEM buffer: the first into c->x509, the rest into chain. */
 static int
 pem_read_certs(struct cert *c, const char *buf, size_t len, const char *path,
@@ -293,6 +322,7 @@ pem_read_certs(struct cert *c, const char *buf, size_t len, const char *path,
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL)) != NULL) {
 		if (c->x509 == NULL)
 			c->x509 = x;
@@ -304,6 +334,15 @@ pem_read_certs(struct cert *c, const char *buf, size_t len, const char *path,
 		}
 	}
 	BIO_free(b);
+	if (c->x509 != NULL && certstore_pem_damaged()) {
+		/* stopped at a block it could not decode: the chain would be sent short */
+		int n = 1 + sk_X509_num(c->chain);
+
+		snprintf(err, errlen, "%s:%u: certificate %d cannot be read (damaged PEM)", path,
+		    certstore_pem_line(buf, len, n), n + 1);
+		ERR_clear_error();
+		return -1;
+	}
 	if (c->x509 == NULL) {
 		snprintf(err, errlen, "%s: no PEM certificate found", path);
 		ERR_clear_error();
@@ -441,6 +480,11 @@ certstore_load_public(const char *path, char *err, size_t errlen)
 	}
 	if (pem_read_certs(c, buf, len, path, why, sizeof(why)) == -1) {
 		const unsigned char *p = (const unsigned char *)buf;
+
+		if (c->x509 != NULL) {   /* PEM, with a damaged block after the first */
+			snprintf(err, errlen, "%s", why);
+			goto fail;
+		}
 
 		if ((c->x509 = d2i_X509(NULL, &p, (long)len)) == NULL) {
 			ERR_clear_error();
@@ -1043,6 +1087,7 @@ trust_add_file(X509_STORE *st, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(b, NULL, pem_no_password_cb, NULL)) != NULL) {
 		int ok = X509_STORE_add_cert(st, x);
 
@@ -1056,8 +1101,13 @@ trust_add_file(X509_STORE *st, const char *path, char *err, size_t errlen)
 		}
 		count++;
 	}
-	ERR_clear_error();
 	BIO_free(b);
+	if (count > 0 && certstore_pem_damaged()) {
+		snprintf(err, errlen, "%s:%u: certificate %d cannot be read (damaged PEM)", path,
+		    certstore_pem_line(buf, len, count), count + 1);
+		count = -1;
+	}
+	ERR_clear_error();
 	free(buf);
 	return count;
 }

@@ -86,6 +86,7 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 		return -1;
 	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
 		goto nomem;
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
 		if (chain_store_add(s, x, path) != 0) {
 			BIO_free(b);
@@ -94,14 +95,34 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 		count++;
 	}
 	BIO_free(b);
+	if (count > 0 && certstore_pem_damaged()) {
+		/* the read stopped at a block it could not decode, not at the end: refuse the
+		 * file there rather than keep its first certificates alone */
+		snprintf(err, errlen, "%s:%u: certificate %d cannot be read (damaged PEM)", path,
+		    certstore_pem_line(buf, len, count), count + 1);
+		ERR_clear_error();
+		free(buf);
+		return -1;
+	}
 	ERR_clear_error();
 	if (count == 0) {
 		const unsigned char *p = (const unsigned char *)buf;
 
 		if ((x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+			size_t rest = len - (size_t)(p - (const unsigned char *)buf);
+
 			if (chain_store_add(s, x, path) != 0)
 				goto nomem;
 			count = 1;
+			if (rest > 0) {
+				/* concatenated DER (a bundle written as binary): the rest would be
+				 * lost without a word */
+				snprintf(err, errlen, "%s: %zu bytes follow its DER certificate: one "
+				    "certificate per DER file (a bundle is PEM)", path, rest);
+				ERR_clear_error();
+				free(buf);
+				return -1;
+			}
 		}
 		ERR_clear_error();
 	}
@@ -358,6 +379,11 @@ chain_pick(X509 *cur, X509 *leaf, STACK_OF(X509) *path, const struct chain_entry
 		 * sign certificates */
 		if (cand == cur || X509_check_issued(cand, cur) != X509_V_OK ||
 		    chain_in_path(cand, leaf, path))
+			continue;
+		/* the same certificate in two store files (imported twice) is one
+		 * certificate: never its own rival (a false stale intermediate) */
+		if ((best >= 0 && X509_cmp(cand, all[best].x509) == 0) ||
+		    (*rival >= 0 && X509_cmp(cand, all[*rival].x509) == 0))
 			continue;
 		if (best < 0 || chain_better(cand, all[best].x509, now)) {
 			*rival = best;

@@ -74,6 +74,32 @@ done
 expect_eq "the printed table has one row per scenario" \
 	"$(sed -n '/^SCENARIO /,/^$/p' "$T/first.out" | grep -c '^[a-z]')" "$NS"
 
+# Each scenario's own fields agree: address is IP:PORT ([IPv6]:PORT), the URL is
+# https://HOST:PORT/..., sni is the host or null, what and sees are said, and a fix
+# for every scenario that breaks (a control has none) (the issue's
+# fields; the loops below read ip, port and url, so a wrong address would pass them)
+bad=$(python3 - "$M" <<'EOF2'
+import json, sys
+m = json.load(open(sys.argv[1]))
+for x in m["scenarios"]:
+    ip, port = x["ip"], x["port"]
+    addr = ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
+    if x["address"] != addr:
+        print("%s: address %s, not %s" % (x["name"], x["address"], addr))
+    if not x["url"].startswith("https://%s:%d/" % (x["host"], port)):
+        print("%s: url %s is not on %s:%d" % (x["name"], x["url"], x["host"], port))
+    if x["sni"] not in (None, x["host"]):
+        print("%s: sni %s is neither the host nor null" % (x["name"], x["sni"]))
+    for k in ("what", "sees"):
+        if not isinstance(x.get(k), str) or not x[k]:
+            print("%s: no %s" % (x["name"], k))
+    works = x["expect"]["curl"] == 0 and x["expect"]["http"] == 200
+    if not (x["fix"] is None if works else isinstance(x["fix"], str) and x["fix"]):
+        print("%s: fix %r (a control has none, a breakage says one)" % (x["name"], x["fix"]))
+EOF2
+)
+expect_eq "every scenario's address, url, sni, what, sees and fix agree with its ip, port, host and outcome" "$bad" ""
+
 # The manifest as one tab-separated line a scenario:
 # name ip port host sni url curl_args openssl_args curl http verify subject chromium
 python3 - "$M" >"$T/rows" <<'EOF'
