@@ -45,6 +45,8 @@ struct admin {
 	struct evconnlistener *lev;
 	char                  *addr;
 	char                  *unix_path;   /* the socket file to remove at the end, or NULL */
+	dev_t                  unix_dev;    /* ... only while it is still the one we bound */
+	ino_t                  unix_ino;
 	struct worker_gen     *gen;         /* the serving generation (one reference), or NULL */
 	struct admin_conn     *conns;
 	unsigned               nconns;
@@ -55,6 +57,7 @@ struct admin_conn {
 	struct bufferevent *bev;
 	struct admin_conn  *prev, *next;
 	int                 answered;
+	time_t              head_by;     /* the whole head must have come by then (monotonic s) */
 };
 
 /* One page: writes its body into out, and its content type into *ctype.  Returns the
@@ -249,6 +252,16 @@ admin_request(struct admin_conn *c, char *line)
 	return 0;
 }
 
+/* Seconds of the monotonic clock (the admin thread's own: not a worker's loop). */
+static time_t
+admin_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
 static void
 admin_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -261,6 +274,12 @@ admin_read_cb(struct bufferevent *bev, void *arg)
 
 	if (c->answered) {
 		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (admin_now() > c->head_by) {
+		/* a head trickling in (a byte now and then resets the idle timeout): the whole
+		 * head has ADMIN_TIMEOUT_S from the accept, then the connection is dropped */
+		admin_conn_free(c);
 		return;
 	}
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -305,6 +324,20 @@ admin_event_cb(struct bufferevent *bev, short what, void *arg)
 	                         * the answer: the client gave up) */
 }
 
+/* Full: the oldest connection still sending its head makes room (clients that hold
+ * connections open without finishing a request cannot lock the others out). */
+static void
+admin_evict(struct admin *a)
+{
+	struct admin_conn *c, *oldest = NULL;
+
+	for (c = a->conns; c != NULL; c = c->next)   /* newest first: the last seen is oldest */
+		if (!c->answered)
+			oldest = c;
+	if (oldest != NULL)
+		admin_conn_free(oldest);
+}
+
 static void
 admin_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
@@ -313,6 +346,8 @@ admin_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	struct admin_conn *c;
 	struct timeval tv = { ADMIN_TIMEOUT_S, 0 };
 
+	if (a->nconns >= ADMIN_CONNS_MAX)
+		admin_evict(a);
 	if (a->nconns >= ADMIN_CONNS_MAX || (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -323,6 +358,7 @@ admin_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 		return;
 	}
 	c->a = a;
+	c->head_by = admin_now() + ADMIN_TIMEOUT_S;
 	c->next = a->conns;
 	if (a->conns != NULL)
 		a->conns->prev = c;
@@ -334,11 +370,15 @@ admin_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr 
 	bufferevent_enable(c->bev, EV_READ);
 }
 
-/* A unix socket path: what is there may only be a socket (an earlier daemon's). */
+/* A unix socket path: what is there may only be a socket nobody listens on any more (an
+ * earlier daemon's, left by a crash); a socket another program listens on is refused,
+ * never replaced. */
 static int
-admin_unix_clear(const char *path, char *err, size_t errlen)
+admin_unix_clear(const char *path, const struct sockaddr_storage *ss, unsigned len,
+    char *err, size_t errlen)
 {
 	struct stat st;
+	int fd, r;
 
 	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen, "admin %s: %s", path,
@@ -347,12 +387,35 @@ admin_unix_clear(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "admin %s: exists and is not a socket", path);
 		return -1;
 	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		snprintf(err, errlen, "admin %s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = connect(fd, (const struct sockaddr *)ss, len);
+	close(fd);
+	if (r == 0 || errno != ECONNREFUSED) {
+		snprintf(err, errlen, "admin %s: %s", path, r == 0 ?
+		    "another program listens on this socket" : strerror(errno));
+		return -1;
+	}
 	if (unlink(path) != 0) {
 		snprintf(err, errlen, "admin %s: cannot remove the old socket: %s", path,
 		    strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Remove the socket file we bound, unless another took its place since (a second daemon
+ * on the same path after ours: its socket stays). */
+static void
+admin_unix_remove(const struct admin *a)
+{
+	struct stat st;
+
+	if (a->unix_path != NULL && lstat(a->unix_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == a->unix_dev && st.st_ino == a->unix_ino)
+		unlink(a->unix_path);
 }
 
 struct admin *
@@ -371,7 +434,7 @@ admin_new(struct event_base *base, const char *addr, char *err, size_t errlen)
 		return NULL;
 	}
 	a->base = base;
-	if (ss.ss_family == AF_UNIX && admin_unix_clear(addr, err, errlen) != 0)
+	if (ss.ss_family == AF_UNIX && admin_unix_clear(addr, &ss, len, err, errlen) != 0)
 		goto fail;
 	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0 ||
 	    (ss.ss_family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
@@ -380,9 +443,17 @@ admin_new(struct event_base *base, const char *addr, char *err, size_t errlen)
 		snprintf(err, errlen, "admin %s: cannot listen: %s", addr, strerror(errno));
 		goto fail;
 	}
-	if (ss.ss_family == AF_UNIX && (a->unix_path = strdup(addr)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	if (ss.ss_family == AF_UNIX) {
+		struct stat st;
+
+		if ((a->unix_path = strdup(addr)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (lstat(addr, &st) == 0) {
+			a->unix_dev = st.st_dev;
+			a->unix_ino = st.st_ino;
+		}
 	}
 	if ((a->lev = evconnlistener_new(base, admin_accept_cb, a, LEV_OPT_CLOSE_ON_FREE |
 	    LEV_OPT_CLOSE_ON_EXEC, -1, fd)) == NULL) {
@@ -393,8 +464,7 @@ admin_new(struct event_base *base, const char *addr, char *err, size_t errlen)
 fail:
 	if (fd >= 0)
 		close(fd);
-	if (a->unix_path != NULL)
-		unlink(a->unix_path);
+	admin_unix_remove(a);
 	free(a->unix_path);
 	free(a->addr);
 	free(a);
@@ -427,8 +497,7 @@ admin_free(struct admin *a)
 		admin_conn_free(a->conns);
 	worker_gen_release(a->gen);
 	evconnlistener_free(a->lev);
-	if (a->unix_path != NULL)
-		unlink(a->unix_path);
+	admin_unix_remove(a);
 	free(a->unix_path);
 	free(a->addr);
 	free(a);

@@ -172,6 +172,39 @@ expect_eq "... and no TCP port is added" "$(ss -Hltnp 2>/dev/null | grep -c "pid
 sb_stop >/dev/null
 if [ -e "$T/admin.sock" ]; then not_ok "the socket file is removed at exit"; else ok "the socket file is removed at exit"; fi
 
+# another program's live socket on the path: refused, never replaced
+python3 -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(30)' "$T/admin.sock" &
+holder=$!
+wait_for -t 10 test -S "$T/admin.sock"
+ino=$(stat -c %i "$T/admin.sock")
+out=$(timeout 20 "$SB_BIN" -c "$T/unix.ini" 2>&1); st=$?
+expect_eq "a socket another program listens on: the daemon does not start (exit 1)" "$st" 1
+expect_contains "... saying why" "$out" "admin $T/admin.sock: another program listens on this socket"
+expect_eq "... and the other program's socket is the same file" "$(stat -c %i "$T/admin.sock" 2>&1)" "$ino"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+# a socket nobody listens on any more (a daemon that crashed): replaced
+sb_start "$T/unix.ini" "$P" unix2 || { finish; exit; }
+expect_eq "a stale socket file (nobody listens): replaced, /metrics served" \
+	"$(curl -s --max-time 10 --unix-socket "$T/admin.sock" http://x/metrics | grep -c '^# TYPE sysbind_requests_total counter$')" 1
+# clients trickling a head byte by byte cannot lock /metrics out: the oldest makes room
+python3 -c 'import socket,sys,time
+ss=[]
+for i in range(20):
+    s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.send(b"G"); ss.append(s)
+for t in range(30):
+    for s in ss:
+        try: s.send(b"E")
+        except OSError: pass
+    time.sleep(0.5)' "$T/admin.sock" &
+loris=$!
+loris_in() { [ "$(ss -Hx state connected 2>/dev/null | grep -cF "$T/admin.sock")" -ge 16 ]; }
+wait_for -t 10 loris_in || not_ok "the trickling clients are connected" "$(ss -Hx 2>&1 | head -5)"
+expect_eq "20 clients trickling a head: /metrics still answers" \
+	"$(curl -s --max-time 10 --unix-socket "$T/admin.sock" http://x/metrics | grep -c '^# TYPE sysbind_requests_total counter$')" 1
+kill "$loris" 2>/dev/null; wait "$loris" 2>/dev/null
+sb_stop >/dev/null
+
 # --- a bad admin = value: file:line
 conf "admin = localhost:$A" Diag >"$T/bad.ini"
 line=$(grep -n '^admin = ' "$T/bad.ini" | cut -d: -f1)
