@@ -24,11 +24,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "model/certstore.h"
+
 #define STATS_SLOTS_MAX  1024           /* sites (and backends) named over the daemon's life */
 #define STATS_SLOT_NONE  0xffffffffu    /* a name past STATS_SLOTS_MAX: not counted */
 #define STATS_STATUS_MAX 600            /* statuses 100..599 are counted */
 #define STATS_STEPS      6              /* enum cert_step 1..5, 0 unused */
-#define STATS_VERDICTS   6              /* enum cert_verdict */
+#define STATS_VERDICTS   CERT_VERDICTS  /* enum cert_verdict */
 #define STATS_REASONS    56             /* room for the HTTPERR reasons of stats.c's table */
 
 typedef _Atomic uint64_t stats_u64;

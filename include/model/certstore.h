@@ -130,6 +130,8 @@ enum cert_verdict {
 	VERDICT_INCOMPLETE_CHAIN,    /* an intermediate missing that AIA could fetch (chain.c) */
 	VERDICT_STALE_INTERMEDIATE,  /* an old cross-signed intermediate chosen (chain.c) */
 };
+/* How many verdicts there are (a table indexed by enum cert_verdict has this many rows). */
+#define CERT_VERDICTS (VERDICT_STALE_INTERMEDIATE + 1)
 
 /* "ok", "name-mismatch", "expired", "not-yet-valid", "untrusted", "no-certificate",
  * "incomplete-chain", "stale-intermediate". */

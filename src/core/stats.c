@@ -41,10 +41,6 @@ static const char *const stats_steps[STATS_STEPS] = {
 	NULL, "ipport", "hostnameport", "ccs", "ipport_wildcard", "none",
 };
 static const char *const stats_hs_names[STATS_NHS] = { "ok", "failed", "refused" };
-/* certstore_verdict_name's words (enum cert_verdict). */
-static const char *const stats_verdicts[STATS_VERDICTS] = {
-	"ok", "name-mismatch", "expired", "not-yet-valid", "untrusted", "no-certificate",
-};
 static const char *const stats_protos[STATS_NPROTO] = { "h1", "h2" };
 static const char *const stats_schemes[2] = { "http", "https" };
 
@@ -377,9 +373,9 @@ stats_write_decisions(struct promtext *w)
 	promtext_family(w, "sysbind_certificate_verdicts_total", PROMTEXT_COUNTER,
 	    "what a client concludes about the certificate served, for the host it asked "
 	    "(once per connection and host: ok, name-mismatch, expired, not-yet-valid, "
-	    "untrusted, no-certificate)");
+	    "untrusted, no-certificate, incomplete-chain, stale-intermediate)");
 	for (s = 0; s < STATS_VERDICTS; s++) {
-		const char *l[] = { "verdict", stats_verdicts[s] };
+		const char *l[] = { "verdict", certstore_verdict_name((enum cert_verdict)s) };
 
 		SUM(u, verdicts[s]);
 		promtext_u64(w, l, 1, u);

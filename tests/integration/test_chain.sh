@@ -14,7 +14,7 @@ C="$T/chains"
 mkdir -p "$T/store"
 cp "$C/intermediates/r3-current.pem" "$C/intermediates/r3-cross.pem" "$T/store/"
 
-P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port)
+P1=$(free_port); P2=$(free_port); P3=$(free_port); P4=$(free_port); A=$(free_port)
 cat >"$T/chain.ini" <<EOF2
 [server]
 mode = iis8
@@ -22,6 +22,7 @@ workers = 2
 trust = $C/trust.pem
 intermediate_store = $T/store
 access_log = $T/access.log
+admin = 127.0.0.1:$A
 trace = on
 
 [sslcert 127.0.0.1:$P1]
@@ -153,6 +154,12 @@ if log_next "$T/access.log"; then
 else
 	not_ok "W3C x-cert-verdict: stale" "no access log line"
 fi
+# the admin listener counts the two verdicts of those requests (one connection each)
+scrape=$(curl -s --max-time 10 "http://127.0.0.1:$A/metrics")
+expect_eq "/metrics: incomplete-chain counted once" \
+	"$(awk '$1 == "sysbind_certificate_verdicts_total{verdict=\"incomplete-chain\"}" { print $2 }' <<<"$scrape")" 1
+expect_eq "/metrics: stale-intermediate counted once" \
+	"$(awk '$1 == "sysbind_certificate_verdicts_total{verdict=\"stale-intermediate\"}" { print $2 }' <<<"$scrape")" 1
 
 # ---- the fixes, then SIGHUP
 cp "$C/m1.pem" "$T/store/m1.pem"
