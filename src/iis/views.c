@@ -20,6 +20,7 @@
 
 #include "iis/views.h"
 #include "iis/views_int.h"
+#include "model/apppool.h"
 #include "model/binding.h"
 #include "model/certstore.h"
 #include "model/clientcert.h"
@@ -289,6 +290,54 @@ views_list_site(const struct conf *cfg, FILE *out)
 		fprintf(out, ",state:%s)\n", s->stopped ? "Stopped" : "Started");
 	}
 	return ferror(out) ? -1 : 0;
+}
+
+int
+views_list_apppool(const struct conf *cfg, const char *name, FILE *out)
+{
+	size_t *of = NULL, npools = 0, i, next = 0;
+	int n = 0;
+
+	if (cfg->nsites > 0 && ((of = calloc(cfg->nsites, sizeof(*of))) == NULL ||
+	    apppool_group(cfg, of, &npools) != 0)) {
+		free(of);
+		return -1;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		const char *pool = apppool_name(&cfg->sites[i]);
+
+		if (of[i] != next)   /* pools are numbered in order of first use */
+			continue;
+		next++;
+		if (name != NULL && strcasecmp(pool, name) != 0)
+			continue;
+		fprintf(out, "APPPOOL \"%s\" (MgdVersion:,MgdMode:Integrated,state:%s)\n", pool,
+		    apppool_run_name(APPPOOL_STARTED));
+		n++;
+	}
+	free(of);
+	return ferror(out) ? -1 : n;
+}
+
+int
+views_list_app(const struct conf *cfg, const char *app, const char *pool, FILE *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+		size_t len = strlen(s->name);
+
+		if (app != NULL && (strncasecmp(app, s->name, len) != 0 ||
+		    (app[len] != '\0' && strcmp(app + len, "/") != 0)))
+			continue;
+		if (pool != NULL && strcasecmp(pool, apppool_name(s)) != 0)
+			continue;
+		fprintf(out, "APP \"%s/\" (applicationPool:%s)\n", s->name, apppool_name(s));
+		n++;
+	}
+	return ferror(out) ? -1 : n;
 }
 
 /* ---- shared helpers ---- */
