@@ -342,6 +342,48 @@ views_list_app(const struct conf *cfg, const char *app, const char *pool, FILE *
 
 /* ---- shared helpers ---- */
 
+const char *
+views_pool_story(const struct conf_site *s, char *buf, size_t len)
+{
+	static const char *const answers[] = {
+		[APPPOOL_ANSWER_RESET] = "a reset, no byte",
+		[APPPOOL_ANSWER_LIMITED] = "503 Service Unavailable",
+		[APPPOOL_ANSWER_FULL] = "503 with the detailed reason phrase (unverified)",
+	};
+	enum apppool_answer a = apppool_answer((enum conf_load_balancer)s->load_balancer,
+	    (enum conf_verbosity)s->verbosity);
+	char lbuf[32], vbuf[32], wait[64];
+	const char *lb = conf_key_value(conf_key_find(CONF_SECTION_SITE, "load_balancer"), s,
+	    lbuf, sizeof(lbuf));
+	const char *vb = conf_key_value(conf_key_find(CONF_SECTION_SITE, "verbosity"), s, vbuf,
+	    sizeof(vbuf));
+	if (s->backend_max_connections == 0)
+		snprintf(wait, sizeof(wait), "0 (no limit: no request waits)");
+	else
+		snprintf(wait, sizeof(wait), "%lu", s->backend_max_connections);
+	if (s->rapid_fail)
+		snprintf(buf, len, "application pool \"%s\": queue_length %u, "
+		    "backend_max_connections %s, rapid_fail on (%lu failures within %u minute%s "
+		    "stop it), load_balancer %s, verbosity %s: a refused request (QueueFull, "
+		    "AppOffline) gets %s", apppool_name(s), s->queue_length, wait,
+		    s->rapid_fail_max_crashes, s->rapid_fail_interval,
+		    s->rapid_fail_interval == 1 ? "" : "s", lb, vb, answers[a]);
+	else
+		snprintf(buf, len, "application pool \"%s\": queue_length %u, "
+		    "backend_max_connections %s, rapid_fail off, load_balancer %s, verbosity %s: a "
+		    "refused request (QueueFull) gets %s", apppool_name(s), s->queue_length, wait,
+		    lb, vb, answers[a]);
+	return buf;
+}
+
+int
+views_pool_custom(const struct conf_site *s)
+{
+	return s->queue_length != 1000 || !s->rapid_fail || s->rapid_fail_max_crashes != 5 ||
+	    s->rapid_fail_interval != 5 || s->load_balancer != CONF_LB_HTTP ||
+	    s->verbosity != CONF_VERBOSITY_LIMITED || s->backend_max_connections != 0;
+}
+
 /* The name a person knows a certificate by: its CN, else its first SAN, else its subject. */
 const char *
 views_cert_name(const struct cert *c)
