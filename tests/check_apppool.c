@@ -118,6 +118,38 @@ START_TEST(test_apppool_sites_disagree_refused)
 }
 END_TEST
 
+/* MaxQueueItemAge: the oldest first waiter of the pool's waiting lists; a list that empties
+ * leaves, one whose first changes moves */
+START_TEST(test_apppool_oldest_waiter)
+{
+	struct apppool_state s;
+	struct apppool_snapshot snap;
+	int a, b, c;
+
+	apppool_state_init(&s);
+	apppool_snapshot(&s, &snap);
+	ck_assert_uint_eq(snap.oldest_ms, 0);
+	apppool_head_set(&s, &a, 5000);
+	apppool_head_set(&s, &b, 3000);
+	apppool_head_set(&s, &c, 7000);
+	apppool_snapshot(&s, &snap);
+	ck_assert_uint_eq(snap.oldest_ms, 3000);
+	apppool_head_set(&s, &b, 6000);      /* b's first went: its next came at 6000 */
+	apppool_snapshot(&s, &snap);
+	ck_assert_uint_eq(snap.oldest_ms, 5000);
+	apppool_head_set(&s, &a, 0);         /* a emptied */
+	apppool_head_set(&s, &a, 0);         /* twice: nothing */
+	apppool_snapshot(&s, &snap);
+	ck_assert_uint_eq(snap.oldest_ms, 6000);
+	apppool_head_set(&s, &b, 0);
+	apppool_head_set(&s, &c, 0);
+	apppool_snapshot(&s, &snap);
+	ck_assert_uint_eq(snap.oldest_ms, 0);
+	ck_assert_uint_eq(s.nheads, 0);
+	apppool_state_clear(&s);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -132,6 +164,7 @@ main(void)
 	tcase_add_test(tc, test_apppool_slots_and_stop);
 	tcase_add_test(tc, test_apppool_group_by_name);
 	tcase_add_test(tc, test_apppool_sites_disagree_refused);
+	tcase_add_test(tc, test_apppool_oldest_waiter);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

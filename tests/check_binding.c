@@ -199,6 +199,36 @@ START_TEST(test_binding_sslkey_equal)
 }
 END_TEST
 
+/* The keys the sslcert index is built and searched with, as written (built by hand, not
+ * snprintf: the same text the earlier snprintf made), and bounded by the buffer. */
+START_TEST(test_binding_sslkey_hashkey_text)
+{
+	static const struct { const char *key, *hash; } cases[] = {
+		{ "0.0.0.0:443", "i|00000000|443" },
+		{ "10.0.0.1:8443", "i|0a000001|8443" },
+		{ "[::ffff:10.0.0.1]:1", "i|0a000001|1" },
+		{ "[::]:65535", "i|00000000000000000000000000000000|65535" },
+		{ "[2001:db8::aB]:443", "i|20010db80000000000000000000000ab|443" },
+		{ "Www.Example.com:443", "h|443|www.example.com" },
+		{ "*.example.com:10", "h|10|*.example.com" },
+		{ "ccs:443", "c|443" },
+	};
+	struct sslcert_key k;
+	char err[256], out[300];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(binding_sslkey_parse(cases[i].key, &k, err, sizeof(err)), 0);
+		binding_sslkey_hashkey(&k, out, sizeof(out));
+		ck_assert_str_eq(out, cases[i].hash);
+	}
+	ck_assert_int_eq(binding_sslkey_parse("10.0.0.1:8443", &k, err, sizeof(err)), 0);
+	binding_sslkey_hashkey(&k, out, 6);
+	ck_assert_str_eq(out, "i|0a0");
+	binding_sslkey_hashkey(&k, out, 1);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 START_TEST(test_binding_sslkey_kinds)
 {
 	struct sslcert_key k;
@@ -955,6 +985,7 @@ binding_suite(void)
 	tcase_add_test(p, test_binding_parse_rejects);
 	tcase_add_test(p, test_binding_sslkey_kinds);
 	tcase_add_test(p, test_binding_sslkey_equal);
+	tcase_add_test(p, test_binding_sslkey_hashkey_text);
 	tcase_add_test(p, test_binding_host_normalize);
 	tcase_add_test(c, test_binding_cert_iis7_ipport_whatever_the_sni);
 	tcase_add_test(c, test_binding_cert_iis7_exact_ip_first);

@@ -574,6 +574,37 @@ START_TEST(test_certstore_verdict_untrusted)
 }
 END_TEST
 
+/* Without why the verdict is decided without its sentence: the same verdict, every case. */
+START_TEST(test_certstore_verdict_same_without_why)
+{
+	static const char *const leaves[] = { "sitev1", "both", "expired", "notyet",
+	    "selfsigned", "cnonly", "wildcard" };
+	static const char *const hosts[] = { "sitev1.mysite.com", "sitev2.mysite.com",
+	    "a.mysite.com", "a.b.mysite.com", "127.0.0.1", "", NULL };
+	static const time_t times[] = { 0, 1590000000 };
+	X509_STORE *st = trust_ca();
+	char why[512];
+
+	for (size_t l = 0; l < sizeof(leaves) / sizeof(leaves[0]); l++) {
+		struct cert *c = load(leaves[l]);
+
+		for (size_t h = 0; h < sizeof(hosts) / sizeof(hosts[0]); h++)
+			for (size_t t = 0; t < 2; t++)
+				for (int tr = 0; tr < 2; tr++) {
+					time_t now = times[t] != 0 ? times[t] : time(NULL);
+					X509_STORE *s = tr ? st : NULL;
+
+					ck_assert_int_eq(certstore_verdict(c, hosts[h], s, now, NULL, 0),
+					    certstore_verdict(c, hosts[h], s, now, why, sizeof(why)));
+				}
+		certstore_cert_free(c);
+	}
+	ck_assert_int_eq(certstore_verdict(NULL, "sitev1.mysite.com", st, time(NULL), NULL, 0),
+	    VERDICT_NO_CERTIFICATE);
+	X509_STORE_free(st);
+}
+END_TEST
+
 START_TEST(test_certstore_verdict_empty_host_skips_name)
 {
 	struct cert *c = load("sitev1");
@@ -974,6 +1005,7 @@ certstore_suite(void)
 	tcase_add_test(tc, test_certstore_verdict_not_yet_valid);
 	tcase_add_test(tc, test_certstore_verdict_untrusted);
 	tcase_add_test(tc, test_certstore_verdict_empty_host_skips_name);
+	tcase_add_test(tc, test_certstore_verdict_same_without_why);
 	tcase_add_test(tc, test_certstore_verdict_no_certificate);
 	tcase_add_test(tc, test_certstore_verdict_names);
 	tcase_add_test(tc, test_certstore_trust_load_directory);

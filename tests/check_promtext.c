@@ -149,7 +149,7 @@ START_TEST(test_promtext_stats_scrape)
 	stats_gauge(&stats_self.conns[STATS_H1], 2);
 	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);
 	out_open(&o, &w);
-	ck_assert_int_eq(stats_write(o.f), 0);
+	ck_assert_int_eq(stats_write(o.f, NULL), 0);
 	text = out_close(&o);
 	ck_assert_ptr_nonnull(strstr(text, "sysbind_requests_total{site=\"Site \\\"A\\\"\","
 	    "code=\"200\"} 2\n"));
@@ -168,7 +168,7 @@ START_TEST(test_promtext_stats_scrape)
 	stats_live(STATS_SITE, &a, 1);
 	stats_request(a, 200);
 	out_open(&o, &w);
-	ck_assert_int_eq(stats_write(o.f), 0);
+	ck_assert_int_eq(stats_write(o.f, NULL), 0);
 	text = out_close(&o);
 	ck_assert_ptr_null(strstr(text, "site=\"B\""));
 	ck_assert_ptr_nonnull(strstr(text, "code=\"200\"} 3\n"));

@@ -4,7 +4,8 @@
  * daemon's own thread and event base, never a worker's: a slow or hostile admin client
  * costs the request path nothing.  Routes are one table row each (admin.c's
  * admin_routes): `/` an index, `/metrics` the counters (stats.c) in the Prometheus text
- * format; anything else 404, any method but GET 405.  Requests are bounded (8 KiB of head,
+ * format, `/certs` the certificate inventory, `/servicestate` the request queues as netsh
+ * prints them (servicestate.c); anything else 404, any method but GET 405.  Requests are bounded (8 KiB of head,
  * 10 s to send it, 10 s to take the answer, 16 connections at once).
  */
 #ifndef SYSBIND_ADMIN_H
@@ -13,7 +14,7 @@
 #include <stddef.h>
 
 struct event_base;
-struct conf;
+struct worker_gen;
 struct admin;
 
 /* Listen on addr (conf_admin_addr's forms; a unix socket path left over by an earlier
@@ -22,8 +23,9 @@ struct admin;
 struct admin *admin_new(struct event_base *base, const char *addr, char *err,
     size_t errlen);
 
-/* The configuration the pages describe now (borrowed: the daemon's serving generation). */
-void admin_set_conf(struct admin *a, const struct conf *cfg);
+/* The generation the pages describe now (the daemon's serving one): the listener takes a
+ * reference and drops the one it held before (NULL: none).  a NULL: no-op. */
+void admin_set_gen(struct admin *a, struct worker_gen *g);
 
 /* The address it listens on, as configured. */
 const char *admin_addr(const struct admin *a);

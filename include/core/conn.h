@@ -61,11 +61,13 @@ void conn_server_clear(struct conn_server *srv);
 
 /*
  * Take over an accepted non-blocking socket (ownership of fd passes to the conn, also on
- * failure) that arrived over proto.  Returns 0, or -1 when the connection could not be
- * set up (already closed and logged).  Called from the listener's accept callback.
+ * failure) that arrived over proto, with TCP_NODELAY set (the listener's, inherited), at
+ * local, the listening socket's own address when it is one address (NULL: a wildcard,
+ * getsockname says).  Returns 0, or -1 when the connection could not be set up (already
+ * closed and logged).  Called from the listener's accept callback.
  */
 int conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *peer,
-    int peerlen, enum binding_proto proto);
+    int peerlen, enum binding_proto proto, const struct sockaddr *local);
 
 /* Every connection of srv hears that its generation is retired or stopping (set
  * srv->retired or srv->stopping first): handshakes in progress close when stopping; the

@@ -11,6 +11,7 @@
 #define SYSBIND_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct conf;
@@ -28,6 +29,8 @@ struct queue_entry {
 	                                      * 1: it queued itself again (e is not touched
 	                                      * after the call: its owner may be gone) */
 	void               *arg;
+	uint64_t            since_ms; /* when it started waiting (kept when it goes back to
+	                               * the head): its pool's MaxQueueItemAge */
 };
 
 /* A queue set for one worker's generation: one queue per application pool (sites naming

@@ -133,9 +133,11 @@ void stats_live(enum stats_kind kind, const unsigned *slots, size_t n);
 /* A reload: ok 1 applied, 0 refused (the daemon's thread). */
 void stats_reload(int ok);
 
-/* Write every series (the registry's mutex held while summing).  Returns 0, or -1 when
- * the writer refused a line (a bug: logged). */
-int stats_write(FILE *f);
+/* Write every series (the registry's mutex held while summing), and the request queues'
+ * of ss (NULL: none; core/servicestate.h, read by the caller from the serving
+ * generation).  Returns 0, or -1 when the writer refused a line (a bug: logged). */
+struct servicestate;
+int stats_write(FILE *f, const struct servicestate *ss);
 
 /* Free the registry (the daemon's end). */
 void stats_free(void);

@@ -12,6 +12,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "model/conf.h"
@@ -69,8 +71,16 @@ struct apppool_state {
 	atomic_ulong    rejected[APPPOOL_NREASONS];  /* RejectedRequests, by reason */
 	atomic_ulong    failures;   /* backend failures counted, ever */
 	atomic_int      run;        /* enum apppool_run */
-	pthread_mutex_t lock;       /* the window */
+	pthread_mutex_t lock;       /* the window and the heads */
 	struct apppool_window window;
+	/* The first waiter of each waiting list that has one (a worker's queue of one of the
+	 * pool's sites: FIFO, so its first is its oldest): when it started waiting, for
+	 * MaxQueueItemAge.  Changed only when a list's first changes (under lock). */
+	struct apppool_head {
+		const void *list;
+		uint64_t    since_ms;   /* monotonic (clock_now_ms) */
+	}              *heads;
+	size_t          nheads, capheads;
 };
 
 void apppool_state_init(struct apppool_state *s);
@@ -81,6 +91,11 @@ void apppool_state_clear(struct apppool_state *s);
 int apppool_slot_take(struct apppool_state *s, unsigned long max);
 /* Give one back. */
 void apppool_slot_put(struct apppool_state *s);
+
+/* The first waiter of list (any pointer naming one waiting list) started waiting at
+ * since_ms; 0: the list is empty now.  Out of memory: that list's age is not seen (the
+ * age reads lower, nothing else changes).  Any thread. */
+void apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms);
 
 /* Count a refusal for reason. */
 void apppool_reject(struct apppool_state *s, enum apppool_reason r);
@@ -96,6 +111,8 @@ struct apppool_snapshot {
 	unsigned long   rejected[APPPOOL_NREASONS];
 	enum apppool_run run;
 	unsigned long   window_count;   /* failures in the current window */
+	uint64_t        oldest_ms;      /* when the longest-waiting request started waiting
+	                                 * (monotonic ms), 0: none waits (MaxQueueItemAge) */
 };
 void apppool_snapshot(struct apppool_state *s, struct apppool_snapshot *out);
 

@@ -145,7 +145,8 @@ const char *certstore_verdict_name(enum cert_verdict v);
  * intermediate chosen over a rival of its name (else expired, the CA named in why); chain.c judges those.  host NULL or "" skips the name check (a blank-host binding names no
  * host).  When several fail, the first in that order is returned.  why (may be NULL)
  * receives one sentence a person can read, e.g.
- * "certificate names sitev1.mysite.com, not sitev2.mysite.com".
+ * "certificate names sitev1.mysite.com, not sitev2.mysite.com"; without why no sentence
+ * is built (a connection's verdict when nothing shows it: the same verdict, cheaper).
  */
 enum cert_verdict certstore_verdict(const struct cert *c, const char *host,
     X509_STORE *trust, time_t now, char *why, size_t whylen);

@@ -208,6 +208,7 @@ struct conf {
 	char               *pid_file;    /* [server] pid_file = : resolved path, or NULL */
 	char               *admin;       /* [server] admin = : the admin listener's address
 	                                  * (conf_admin_addr), or NULL: off */
+	int                 admin_line;  /* its line (0: unset) */
 	unsigned            websocket_idle_timeout; /* seconds a 101 tunnel may carry nothing */
 	int                 http2;       /* offer h2 (HTTP.SYS EnableHttp2Tls) */
 	int                 misdirected; /* enum conf_misdirected */

@@ -9,12 +9,15 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "cli/adminclient.h"
 #include "cli/cli.h"
 #include "model/conf.h"
 #include "core/control.h"
@@ -160,7 +163,8 @@ static const struct cli_command_def cli_commands[] = {
 	{ CLI_NETSH, "netsh", "http", 0, OPT_C, -1,
 	  "netsh takes one context: http (netsh http show sslcert)",
 	  "sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
-	  "                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=)\n" },
+	  "                                              (add|update|delete|show sslcert ipport=|hostnameport=|ccs=);\n"
+	  "                                              show servicestate: the running daemon's request queues\n" },
 	{ CLI_REVERSE_PROXY, "reverse-proxy", NULL, 0, 0, -1, NULL,
 	  "sysbind reverse-proxy --from TRIPLET --to URL [--cert F [--key F] | --pfx F] [--mode iis7|iis8]\n"
 	  "                      [--dir DIR] [--print-config]\n"
@@ -885,6 +889,55 @@ run_signal(const struct cli_opts *o)
 	return status;
 }
 
+/*
+ * `netsh http show servicestate [view=requestq]`: the running daemon's request queues, read
+ * from its admin listener (`/servicestate`), as netsh prints them.  Live only: with no
+ * admin listener, or none answering, there is nothing to show (exit 1, and why, with the
+ * file:line of `admin =`).
+ */
+static int
+run_servicestate(const struct cli_opts *o)
+{
+	struct conf *cfg;
+	char err[1024], *body = NULL, where[PATH_MAX + 32];
+	size_t len, i;
+	int status;
+
+	for (i = 3; i < (size_t)o->nargs; i++)
+		if (strcasecmp(o->args[i], "view=requestq") != 0 &&
+		    strcasecmp(o->args[i], "requestq") != 0) {
+			fprintf(stderr, "sysbind: netsh http show servicestate: \"%s\" is not "
+			    "emulated: sysbind prints the request queue view (view=requestq) only\n",
+			    o->args[i]);
+			return CLI_EXIT_USAGE;
+		}
+	if ((cfg = load(o->conf_path, 0)) == NULL)
+		return CLI_EXIT_USAGE;
+	if (cfg->admin == NULL) {
+		fprintf(stderr, "sysbind: netsh http show servicestate: %s sets no admin listener "
+		    "([server] admin = 127.0.0.1:PORT or a socket path): the service state is read "
+		    "from the running daemon's\n", o->conf_path);
+		conf_free(cfg);
+		return CLI_EXIT_PREDICT;
+	}
+	snprintf(where, sizeof(where), "%s:%d", o->conf_path, cfg->admin_line);
+	status = adminclient_get(cfg->admin, "/servicestate", 10, &body, &len, err,
+	    sizeof(err));
+	if (status != 200) {
+		if (status > 0)
+			snprintf(err, sizeof(err), "it answered %d", status);
+		fprintf(stderr, "sysbind: netsh http show servicestate: no daemon answers on the "
+		    "admin listener of %s (admin = %s): %s\n", where, cfg->admin, err);
+		free(body);
+		conf_free(cfg);
+		return CLI_EXIT_PREDICT;
+	}
+	fwrite(body, 1, len, stdout);
+	free(body);
+	conf_free(cfg);
+	return finish_output(CLI_EXIT_OK);
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -934,6 +987,10 @@ cli_main(int argc, char **argv)
 		status = edit_appcmd(o.conf_path, o.nargs, o.args, stdout, stderr);
 		return finish_output(status);
 	case CLI_NETSH:
+		if (o.nargs >= 3 && strcasecmp(o.args[0], "http") == 0 &&
+		    strcasecmp(o.args[1], "show") == 0 &&
+		    strcasecmp(o.args[2], "servicestate") == 0)
+			return run_servicestate(&o);
 		status = edit_netsh(o.conf_path, o.nargs, o.args, stdout, stderr);
 		return finish_output(status);
 	default:

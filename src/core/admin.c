@@ -5,7 +5,10 @@
  * its FIN once the answer is written (10 s at most) and is freed when the client closes
  * (10 s at most).  The pages are built in memory
  * (open_memstream) before anything is sent, so an answer is whole or not sent at all.
- * It does not own what a page shows: /metrics is stats.c's.
+ * It does not own what a page shows: /metrics is stats.c's, /servicestate servicestate.c's.
+ * It holds a reference to the serving generation (admin_set_gen), so a page reads a
+ * generation no reload can free under it (the pages run on the daemon's thread, where a
+ * reload runs too, but the reference says so rather than relying on it).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +25,14 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "model/conf.h"
 #include "iis/viewscerts.h"
 #include "core/admin.h"
+#include "core/servicestate.h"
 #include "core/stats.h"
+#include "core/worker.h"
 
 #define ADMIN_HEAD_MAX   8192
 #define ADMIN_TIMEOUT_S  10
@@ -39,7 +45,7 @@ struct admin {
 	struct evconnlistener *lev;
 	char                  *addr;
 	char                  *unix_path;   /* the socket file to remove at the end, or NULL */
-	const struct conf     *cfg;
+	struct worker_gen     *gen;         /* the serving generation (one reference), or NULL */
 	struct admin_conn     *conns;
 	unsigned               nconns;
 };
@@ -59,6 +65,7 @@ static int admin_index(struct admin *a, FILE *out, const char **ctype);
 static int admin_metrics(struct admin *a, FILE *out, const char **ctype);
 static int admin_certs_json(struct admin *a, FILE *out, const char **ctype);
 static int admin_certs_text(struct admin *a, FILE *out, const char **ctype);
+static int admin_servicestate(struct admin *a, FILE *out, const char **ctype);
 
 /* The routes: one row per page (path exact, query ignored). */
 static const struct admin_route {
@@ -71,6 +78,8 @@ static const struct admin_route {
 	{ "/certs", admin_certs_json, "the certificate inventory of the serving configuration, "
 	  "JSON (sysbind show certs --json)" },
 	{ "/certs.txt", admin_certs_text, "the same as text (sysbind show certs)" },
+	{ "/servicestate", admin_servicestate, "the request queues, as `netsh http show "
+	  "servicestate view=requestq` (sysbind netsh http show servicestate)" },
 };
 
 static int
@@ -81,22 +90,58 @@ admin_index(struct admin *a, FILE *out, const char **ctype)
 	*ctype = "text/plain; charset=utf-8";
 	fprintf(out, "sysbind admin\n\n");
 	for (i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++)
-		fprintf(out, "%-10s %s\n", admin_routes[i].path, admin_routes[i].what);
+		fprintf(out, "%-13s %s\n", admin_routes[i].path, admin_routes[i].what);
 	return 200;
+}
+
+/* The request queues of the serving generation, read now.  Returns 0 or -1. */
+static int
+admin_queues(struct admin *a, struct servicestate *ss)
+{
+	if (a->gen == NULL) {
+		memset(ss, 0, sizeof(*ss));
+		return -1;
+	}
+	return servicestate_collect(ss, a->gen->cfg, a->gen->addrs, clock_read_ms());
 }
 
 static int
 admin_metrics(struct admin *a, FILE *out, const char **ctype)
 {
+	struct servicestate ss;
+	int rc;
+
 	*ctype = "text/plain; version=0.0.4; charset=utf-8";
-	return stats_write(out) == 0 ? 200 : 500;
+	if (admin_queues(a, &ss) != 0 && a->gen != NULL) {
+		servicestate_clear(&ss);
+		return 500;
+	}
+	rc = stats_write(out, a->gen != NULL ? &ss : NULL);
+	servicestate_clear(&ss);
+	return rc == 0 ? 200 : 500;
+}
+
+static int
+admin_servicestate(struct admin *a, FILE *out, const char **ctype)
+{
+	struct servicestate ss;
+
+	*ctype = "text/plain; charset=utf-8";
+	if (admin_queues(a, &ss) != 0) {
+		servicestate_clear(&ss);
+		return 500;
+	}
+	servicestate_write(out, &ss, (long)getpid());
+	servicestate_clear(&ss);
+	return 200;
 }
 
 /* The inventory of the configuration serving now (the one the last reload applied). */
 static int
 admin_certs(struct admin *a, FILE *out, int json)
 {
-	return a->cfg != NULL && views_certs(a->cfg, time(NULL), json, out) >= 0 ? 200 : 500;
+	return a->gen != NULL && views_certs(a->gen->cfg, time(NULL), json, out) >= 0 ?
+	    200 : 500;
 }
 
 static int
@@ -357,10 +402,14 @@ fail:
 }
 
 void
-admin_set_conf(struct admin *a, const struct conf *cfg)
+admin_set_gen(struct admin *a, struct worker_gen *g)
 {
-	if (a != NULL)
-		a->cfg = cfg;
+	if (a == NULL)
+		return;
+	if (g != NULL)
+		worker_gen_hold(g);
+	worker_gen_release(a->gen);
+	a->gen = g;
 }
 
 const char *
@@ -376,6 +425,7 @@ admin_free(struct admin *a)
 		return;
 	while (a->conns != NULL)
 		admin_conn_free(a->conns);
+	worker_gen_release(a->gen);
 	evconnlistener_free(a->lev);
 	if (a->unix_path != NULL)
 		unlink(a->unix_path);

@@ -18,7 +18,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <linux/sockios.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -1075,7 +1074,7 @@ conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_ch
 
 int
 conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *peer,
-    int peerlen, enum binding_proto proto)
+    int peerlen, enum binding_proto proto, const struct sockaddr *local)
 {
 	struct conn *c;
 	struct sockaddr_storage ss;
@@ -1084,7 +1083,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
 	size_t base_sz = (sizeof(*c) + 15) & ~(size_t)15;
 	char where[96], *evmem;
-	int on = 1;
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
@@ -1124,19 +1122,18 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
 	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
 	    &c->info.peer_port);
-	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
+	if (local == NULL && getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
 		conn_close(c, "getsockname failed");
 		return -1;
 	}
-	conn_addr_from((struct sockaddr *)&ss, &c->info.local, c->info.local_ip,
-	    sizeof(c->info.local_ip), &c->info.port);
+	conn_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
+	    c->info.local_ip, sizeof(c->info.local_ip), &c->info.port);
 	c->hello.cfg = cfg;
 	c->hello.local = c->info.local;
 	c->hello.port = c->info.port;
 	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
 	c->hello.arg = c;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	if (srv->trace) {
 		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
 		trace_accept(1, c->info.id, proto, where, c->info.peer_ip, c->info.peer_port,

@@ -276,7 +276,7 @@ daemon_reload(struct daemon_state *d)
 	worker_gen_release(d->gen);
 	d->gen = g;
 	worker_gen_publish(g);
-	admin_set_conf(d->admin, g->cfg);
+	admin_set_gen(d->admin, g);
 	stats_reload(1);
 	d->reload_waiting = 1;   /* READY=1 once every worker serves g: daemon_applied_cb */
 	log_info("reloaded: generation %u serving new connections (mode %s, %zu site(s))",
@@ -547,7 +547,7 @@ daemon_run(const struct daemon_opts *o)
 		daemon_fatal(fail = err);
 		goto out;
 	}
-	admin_set_conf(d.admin, d.gen->cfg);
+	admin_set_gen(d.admin, d.gen);
 	worker_gen_publish(d.gen);
 	if (daemon_pid_file(&d, &pid_file, err, sizeof(err)) != 0) {
 		daemon_fatal(fail = err);

@@ -2,7 +2,12 @@
  * listener — listening sockets and accepting.  Decides which sockets the configuration
  * needs (deduplicated IP:Port pairs; a wildcard on a port covers that family's exact
  * addresses, which Linux would refuse to bind beside it), opens them, and hands each
- * accepted socket to conn_accept.  Every worker thread opens its own sockets on the same
+ * accepted socket to conn_accept, one per wake-up as nginx's default (accepting until
+ * EAGAIN cost an accept4 that failed on every wake-up; with SO_REUSEPORT each worker has
+ * its own queue, so this changes no balance between workers, and a busy queue is taken
+ * one connection per loop pass, between the other connections' events).  TCP_NODELAY is
+ * set on the listening socket, which Linux copies into every socket it accepts.  Every
+ * worker thread opens its own sockets on the same
  * addresses with SO_REUSEPORT (the kernel spreads connections across them); since that
  * would also let another process of the same user bind beside us, a new address is first
  * probed with a plain bind.  A reload moves kept sockets to the new generation's server,
@@ -13,11 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <event2/listener.h>
 #include <event2/util.h>
 
 #include "model/conf.h"
@@ -32,8 +37,13 @@
 
 struct listener {
 	struct conn_server     *srv;
-	struct evconnlistener  *lev;
+	struct event           *ev;       /* read interest on fd (NULL: not listening) */
+	evutil_socket_t         fd;       /* the listening socket, or -1 */
 	struct event           *backoff;  /* re-enables accepting after EMFILE */
+	/* The address bound when it is one address, not a wildcard: every connection's local
+	 * address, known without a getsockname (locallen 0: asked per connection) */
+	struct sockaddr_storage local;
+	socklen_t               locallen;
 	enum binding_proto      proto;
 	struct binding_addr     addr;     /* never AF_UNSPEC here */
 	unsigned                port;
@@ -61,6 +71,7 @@ listener_want(struct listener_set *s, enum binding_proto proto, const struct bin
 	s->v = l;
 	l = &s->v[s->n++];
 	memset(l, 0, sizeof(*l));
+	l->fd = -1;
 	l->proto = proto;
 	l->addr = *a;
 	l->port = port;
@@ -118,35 +129,37 @@ listener_backoff_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener *l = arg;
 
-	if (l->lev != NULL && !l->srv->stopping)
-		evconnlistener_enable(l->lev);
+	if (l->ev != NULL && !l->srv->stopping)
+		event_add(l->ev, NULL);
 }
 
+/* One connection per wake-up: the loop comes back while the queue has more (epoll is
+ * level-triggered). */
 static void
-listener_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg)
+listener_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct listener *l = arg;
-
-	(void)conn_accept(l->srv, fd, sa, salen, l->proto);
-}
-
-static void
-listener_error_cb(struct evconnlistener *lev, void *arg)
-{
-	struct listener *l = arg;
-	int err = EVUTIL_SOCKET_ERROR();
+	struct sockaddr_storage peer;
+	socklen_t peerlen = sizeof(peer);
 	struct timeval one = { 1, 0 };
+	int fd, err;
 
+	fd = accept4(lfd, (struct sockaddr *)&peer, &peerlen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0) {
+		(void)conn_accept(l->srv, fd, (struct sockaddr *)&peer, (int)peerlen, l->proto,
+		    l->locallen > 0 ? (struct sockaddr *)&l->local : NULL);
+		return;
+	}
+	err = errno;
+	if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR || err == ECONNABORTED)
+		return;   /* gone before we looked (another wake-up, or a reset in the queue) */
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
-		errno = err;
 		log_warn("accept on %s: pausing accepts for 1 s", l->name);
-		evconnlistener_disable(lev);
+		event_del(l->ev);
 		if (l->backoff != NULL)
 			evtimer_add(l->backoff, &one);
 		return;
 	}
-	errno = err;
 	log_warn("accept on %s", l->name);
 }
 
@@ -178,6 +191,9 @@ listener_bind(struct listener *l, struct event_base *base, int reuseport, char *
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0)
 		goto fail;
+	/* inherited by each accepted socket (Linux copies the listener's TCP options) */
+	if (base != NULL && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) != 0)
+		goto fail;
 	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) != 0)
 		goto fail;
 	if (l->addr.family == AF_INET6 &&
@@ -191,18 +207,25 @@ listener_bind(struct listener *l, struct event_base *base, int reuseport, char *
 	}
 	if (listen(fd, LISTENER_BACKLOG) != 0)
 		goto fail;
-	l->lev = evconnlistener_new(base, listener_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	if (l->lev == NULL)
+	if ((l->ev = event_new(base, fd, EV_READ | EV_PERSIST, listener_accept_cb, l)) == NULL ||
+	    event_add(l->ev, NULL) != 0)
 		goto fail;
-	evconnlistener_set_error_cb(l->lev, listener_error_cb);
+	l->fd = fd;
+	if (!binding_addr_is_wildcard(&l->addr)) {
+		l->local = ss;
+		l->locallen = sslen;
+	}
 	l->backoff = evtimer_new(base, listener_backoff_cb, l);
 	if (l->backoff == NULL)
 		goto fail;
 	return 0;
 fail:
 	saved = errno;
-	if (fd >= 0 && l->lev == NULL)
+	if (l->ev != NULL)
+		event_free(l->ev);
+	l->ev = NULL;
+	l->fd = -1;
+	if (fd >= 0)
 		close(fd);
 	snprintf(err, errlen, "%s: %s", l->name, strerror(saved));
 	errno = saved;
@@ -250,11 +273,14 @@ listener_open_quiet(struct conn_server *srv, int quiet, char *err, size_t errlen
 static void
 listener_release(struct listener *l)
 {
-	if (l->lev != NULL)
-		evconnlistener_free(l->lev);
+	if (l->ev != NULL)
+		event_free(l->ev);   /* its event deleted before the socket closes */
+	if (l->fd >= 0)
+		close(l->fd);
 	if (l->backoff != NULL)
 		event_free(l->backoff);
-	l->lev = NULL;
+	l->ev = NULL;
+	l->fd = -1;
 	l->backoff = NULL;
 }
 
@@ -363,18 +389,30 @@ listener_update(struct listener_set *s, struct conn_server *srv, int quiet)
 		struct listener *l = &next.v[i], *old = listener_find(s, l);
 
 		l->srv = srv;
-		if (old == NULL || old->lev == NULL)
+		if (old == NULL || old->ev == NULL)
 			continue;
-		l->lev = old->lev;
-		old->lev = NULL;
-		evconnlistener_set_cb(l->lev, listener_accept_cb, l);
-		evconnlistener_set_error_cb(l->lev, listener_error_cb);
-		evconnlistener_enable(l->lev);
+		/* the socket moves; its event is made again for l (deleted and added again in
+		 * one pass: no epoll_ctl), accepting again if a back-off had paused it */
+		l->ev = event_new(event_get_base(old->ev), old->fd, EV_READ | EV_PERSIST,
+		    listener_accept_cb, l);
+		if (l->ev == NULL || event_add(l->ev, NULL) != 0) {
+			log_warnx("reload: %s could not move over: opening it again", l->name);
+			if (l->ev != NULL)
+				event_free(l->ev);
+			l->ev = NULL;
+			continue;
+		}
+		event_free(old->ev);
+		old->ev = NULL;
+		l->fd = old->fd;
+		old->fd = -1;
+		l->local = old->local;
+		l->locallen = old->locallen;
 		l->backoff = evtimer_new(srv->base, listener_backoff_cb, l);
 	}
 	/* The others close, before new ones open (a port may pass from one address to *). */
 	for (i = 0; i < s->n; i++) {
-		if (s->v[i].lev != NULL && !quiet)
+		if (s->v[i].ev != NULL && !quiet)
 			log_info("no longer listening on %s", s->v[i].name);
 		listener_release(&s->v[i]);
 	}
@@ -382,7 +420,7 @@ listener_update(struct listener_set *s, struct conn_server *srv, int quiet)
 	for (i = 0; i < next.n; i++) {
 		struct listener *l = &next.v[i];
 
-		if (l->lev != NULL)
+		if (l->ev != NULL)
 			continue;
 		if (listener_bind(l, srv->base, 1, err, sizeof(err)) != 0) {
 			if (!(l->addr.family == AF_INET6 && binding_addr_is_wildcard(&l->addr) &&
@@ -405,6 +443,6 @@ listener_count(const struct listener_set *s)
 	size_t i, n = 0;
 
 	for (i = 0; s != NULL && i < s->n; i++)
-		n += s->v[i].lev != NULL;
+		n += s->v[i].ev != NULL;
 	return n;
 }

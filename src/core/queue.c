@@ -1,6 +1,6 @@
 /*
- * queue — one worker's waiting requests, per application pool (see queue.h).  Owns the entries' lists
- * and the event that wakes them; not the requests (exchange.c) nor the shared numbers
+ * queue — one worker's waiting requests, per application pool (see queue.h).  Owns the
+ * entries' lists and the event that wakes them; not the requests (exchange.c) nor the shared numbers
  * (model/apppool.c).  A pool with waiters is on the active list, so a wake looks only at
  * pools that have some: a configuration of 100,000 sites costs nothing while none waits.
  */
@@ -11,6 +11,7 @@
 
 #include "model/apppool.h"
 #include "model/conf.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "core/queue.h"
 
@@ -101,6 +102,8 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	e->ready = ready;
 	e->arg = arg;
 	e->prev = e->next = NULL;
+	if (!front || e->since_ms == 0)
+		e->since_ms = clock_now_ms();
 	if (front) {
 		e->next = s->head;
 		if (s->head != NULL)
@@ -123,6 +126,8 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	}
 	q->waiting++;
 	atomic_fetch_add_explicit(&q->states[k].queued, 1, memory_order_relaxed);
+	if (s->head == e)   /* the list's oldest changed: the pool's age sees it */
+		apppool_head_set(&q->states[k], s, e->since_ms);
 	queue_arm(q, 0);   /* a connection freed on another worker is seen by the retry */
 }
 
@@ -135,10 +140,12 @@ queue_cancel(struct queue_entry *e)
 	if (q == NULL)
 		return;
 	s = &q->v[e->pool];
-	if (e->prev != NULL)
+	if (e->prev != NULL) {
 		e->prev->next = e->next;
-	else
+	} else {
 		s->head = e->next;
+		apppool_head_set(&q->states[e->pool], s, s->head != NULL ? s->head->since_ms : 0);
+	}
 	if (e->next != NULL)
 		e->next->prev = e->prev;
 	else

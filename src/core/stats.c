@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/promtext.h"
+#include "core/servicestate.h"
 #include "core/stats.h"
 
 #define STATS_THREADS_MAX 256
@@ -208,8 +209,8 @@ stats_free(void)
 		(out) += LD(stats_reg.threads[t_]->field); \
 } while (0)
 
-/* The per-site series: requests by status.  (A per-site gauge of another module, e.g. a
- * request queue's size, goes here too: one family, one line per live slot.) */
+/* The per-site series: requests by status.  (The request queues' series are per pool,
+ * read from the serving generation: stats_write_queues.) */
 static void
 stats_write_sites(struct promtext *w)
 {
@@ -405,12 +406,70 @@ stats_write_decisions(struct promtext *w)
 	}
 }
 
+/* Per request queue (application pool), named after "HTTP Service Request Queues". */
+static void
+stats_write_queues(struct promtext *w, const struct servicestate *ss)
+{
+	enum { Q_SIZE, Q_AGE, Q_ARRIVED, Q_REJECTED, Q_STATE, Q_BUSY, Q_FAILURES, Q_N };
+	static const struct {
+		const char *name, *help;
+		enum promtext_type type;
+	} fam[Q_N] = {
+		[Q_SIZE] = { "sysbind_queue_current_size", "HTTP Service Request Queues\\"
+		  "CurrentQueueSize: requests waiting in the application pool's queue for a "
+		  "backend connection, by queue (the pool's name)", PROMTEXT_GAUGE },
+		[Q_AGE] = { "sysbind_queue_max_item_age_seconds", "HTTP Service Request Queues\\"
+		  "MaxQueueItemAge: how long the oldest waiting request has waited, by queue",
+		  PROMTEXT_GAUGE },
+		[Q_ARRIVED] = { "sysbind_queue_arrivals_total", "HTTP Service Request Queues\\"
+		  "ArrivalRate (as a count): requests that reached the queue's pool, by queue",
+		  PROMTEXT_COUNTER },
+		[Q_REJECTED] = { "sysbind_queue_rejected_requests_total", "HTTP Service Request "
+		  "Queues\\RejectedRequests: requests the queue refused, by queue and HTTPERR "
+		  "reason (QueueFull: queue_length reached; AppOffline: rapid-fail protection "
+		  "stopped the pool)", PROMTEXT_COUNTER },
+		[Q_STATE] = { "sysbind_queue_state", "the application pool's state, by queue (1 "
+		  "started, 0 stopped by rapid-fail protection until a reload)", PROMTEXT_GAUGE },
+		[Q_BUSY] = { "sysbind_backend_busy_connections", "backend connections the "
+		  "pool's requests hold now (netsh's Active requests), by queue", PROMTEXT_GAUGE },
+		[Q_FAILURES] = { "sysbind_queue_backend_failures_total", "backend failures counted "
+		  "against the pool (refused, reset, closed before the response): what rapid-fail "
+		  "protection counts, by queue (no HTTP.SYS counter)", PROMTEXT_COUNTER },
+	};
+	size_t f, i, r;
+
+	for (f = 0; f < Q_N; f++) {
+		promtext_family(w, fam[f].name, fam[f].type, fam[f].help);
+		for (i = 0; ss != NULL && i < ss->n; i++) {
+			const struct servicestate_queue *q = &ss->v[i];
+			const char *l[] = { "queue", q->name, "reason", NULL };
+
+			switch (f) {
+			case Q_SIZE: promtext_u64(w, l, 1, q->snap.queued); break;
+			case Q_AGE: promtext_u64(w, l, 1, q->age_ms / 1000); break;
+			case Q_ARRIVED: promtext_u64(w, l, 1, q->snap.arrived); break;
+			case Q_STATE:
+				promtext_u64(w, l, 1, q->snap.run == APPPOOL_STARTED);
+				break;
+			case Q_BUSY: promtext_u64(w, l, 1, q->snap.busy); break;
+			case Q_FAILURES: promtext_u64(w, l, 1, q->snap.failures); break;
+			default:
+				for (r = 0; r < APPPOOL_NREASONS; r++) {
+					l[3] = apppool_reason_name((enum apppool_reason)r);
+					promtext_u64(w, l, 2, q->snap.rejected[r]);
+				}
+			}
+		}
+	}
+}
+
 int
-stats_write(FILE *f)
+stats_write(FILE *f, const struct servicestate *ss)
 {
 	struct promtext w;
 
 	promtext_init(&w, f);
+	stats_write_queues(&w, ss);
 	pthread_mutex_lock(&stats_reg.mu);
 	stats_write_sites(&w);
 	stats_write_decisions(&w);

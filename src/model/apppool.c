@@ -76,12 +76,48 @@ apppool_state_init(struct apppool_state *s)
 	atomic_init(&s->run, APPPOOL_STARTED);
 	pthread_mutex_init(&s->lock, NULL);
 	memset(&s->window, 0, sizeof(s->window));
+	s->heads = NULL;
+	s->nheads = s->capheads = 0;
 }
 
 void
 apppool_state_clear(struct apppool_state *s)
 {
 	pthread_mutex_destroy(&s->lock);
+	free(s->heads);
+	s->heads = NULL;
+	s->nheads = s->capheads = 0;
+}
+
+void
+apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms)
+{
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nheads; i++)
+		if (s->heads[i].list == list)
+			break;
+	if (since_ms == 0) {
+		if (i < s->nheads)
+			s->heads[i] = s->heads[--s->nheads];
+	} else if (i < s->nheads) {
+		s->heads[i].since_ms = since_ms;
+	} else {
+		if (s->nheads == s->capheads) {
+			size_t cap = s->capheads > 0 ? s->capheads * 2 : 4;
+			struct apppool_head *h = realloc(s->heads, cap * sizeof(*h));
+
+			if (h == NULL)
+				goto out;
+			s->heads = h;
+			s->capheads = cap;
+		}
+		s->heads[s->nheads].list = list;
+		s->heads[s->nheads++].since_ms = since_ms;
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
 }
 
 int
@@ -142,6 +178,10 @@ apppool_snapshot(struct apppool_state *s, struct apppool_snapshot *out)
 	out->run = (enum apppool_run)atomic_load(&s->run);
 	pthread_mutex_lock(&s->lock);
 	out->window_count = s->window.count;
+	out->oldest_ms = 0;
+	for (i = 0; i < s->nheads; i++)
+		if (out->oldest_ms == 0 || s->heads[i].since_ms < out->oldest_ms)
+			out->oldest_ms = s->heads[i].since_ms;
 	pthread_mutex_unlock(&s->lock);
 }
 

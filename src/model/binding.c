@@ -122,21 +122,52 @@ addr_canon(const struct binding_addr *in, struct binding_addr *out)
 	}
 }
 
+/*
+ * Hash keys are built by hand, not with snprintf: two are built for each handshake's
+ * certificate choice, where snprintf's "%02x" per byte cost more than the lookup.
+ * Each appends at buf[*off], bounded by len (room kept for the NUL the caller writes).
+ */
+static void
+key_str(char *buf, size_t len, size_t *off, const char *s)
+{
+	while (*s != '\0' && *off + 1 < len)
+		buf[(*off)++] = *s++;
+}
+
+static void
+key_uint(char *buf, size_t len, size_t *off, unsigned u)
+{
+	char d[12];
+	size_t n = 0;
+
+	do
+		d[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	while (n > 0 && *off + 1 < len)
+		buf[(*off)++] = d[--n];
+}
+
 /* The address as lowercase hex of its canonical bytes, "*" for All Unassigned. */
 static void
 addr_hex(const struct binding_addr *in, char *buf, size_t len)
 {
+	static const char hex[] = "0123456789abcdef";
 	struct binding_addr a;
 	size_t i, n, off = 0;
 
+	if (len == 0)
+		return;
 	addr_canon(in, &a);
 	if (a.family == AF_UNSPEC) {
-		snprintf(buf, len, "*");
-		return;
+		key_str(buf, len, &off, "*");
+	} else {
+		n = a.family == AF_INET ? 4 : 16;
+		for (i = 0; i < n && off + 3 <= len; i++) {
+			buf[off++] = hex[a.ip[i] >> 4];
+			buf[off++] = hex[a.ip[i] & 15];
+		}
 	}
-	n = a.family == AF_INET ? 4 : 16;
-	for (i = 0; i < n && off + 3 <= len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%02x", a.ip[i]);
+	buf[off] = '\0';
 }
 
 void
@@ -153,25 +184,34 @@ void
 binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len)
 {
 	char ip[40];
-	size_t i, off;
+	size_t i, off = 0;
 
-	switch (k->kind) {
-	case SSLCERT_IPPORT:
-		addr_hex(&k->addr, ip, sizeof(ip));
-		snprintf(buf, len, "i|%s|%u", ip, k->port);
+	if (len == 0)
 		return;
-	case SSLCERT_HOSTNAMEPORT:
-		off = (size_t)snprintf(buf, len, "h|%u|", k->port);
+	switch (k->kind) {
+	case SSLCERT_IPPORT:   /* "i|7f000001|443" */
+		addr_hex(&k->addr, ip, sizeof(ip));
+		key_str(buf, len, &off, "i|");
+		key_str(buf, len, &off, ip);
+		key_str(buf, len, &off, "|");
+		key_uint(buf, len, &off, k->port);
+		break;
+	case SSLCERT_HOSTNAMEPORT:   /* "h|443|www.example.com", the name lowercased */
+		key_str(buf, len, &off, "h|");
+		key_uint(buf, len, &off, k->port);
+		key_str(buf, len, &off, "|");
 		for (i = 0; k->host[i] != '\0' && off + 1 < len; i++)
 			buf[off++] = (char)tolower((unsigned char)k->host[i]);
-		if (off < len)
-			buf[off] = '\0';
-		return;
-	case SSLCERT_CCS:
-		snprintf(buf, len, "c|%u", k->port);
-		return;
+		break;
+	case SSLCERT_CCS:   /* "c|443" */
+		key_str(buf, len, &off, "c|");
+		key_uint(buf, len, &off, k->port);
+		break;
+	default:
+		key_str(buf, len, &off, "?");
+		break;
 	}
-	snprintf(buf, len, "?");
+	buf[off] = '\0';
 }
 
 int
@@ -616,7 +656,7 @@ step_ccs(const struct conf *cfg, unsigned port, const char *sni, struct cert_cho
  * would be *.com and *.b.example.com).  Whether HTTP.SYS looks so, and in this order, is
  * not documented: [server] hostnameport_wildcard says (after-exact, or off).  Returns 0
  * with *found, or -1 with what the step's "no entry" line should add in note ("" when
- * the name has no parent).
+ * the name has no parent; notelen 0: no note, nobody narrates).
  */
 static int
 step_wildcard(const struct conf *cfg, unsigned port, const char *sni,
@@ -625,12 +665,14 @@ step_wildcard(const struct conf *cfg, unsigned port, const char *sni,
 	struct sslcert_key k;
 	const char *dot = strchr(sni, '.');
 
-	note[0] = '\0';
+	if (notelen > 0)
+		note[0] = '\0';
 	if (dot == NULL || dot == sni || dot[1] == '\0' || sni[0] == '*')
 		return -1;
 	if (cfg->hostnameport_wildcard == CONF_SNI_WILDCARD_OFF) {
-		snprintf(note, notelen, " (*%.200s:%u not looked up: hostnameport_wildcard = off)",
-		    dot, port);
+		if (notelen > 0)
+			snprintf(note, notelen, " (*%.200s:%u not looked up: "
+			    "hostnameport_wildcard = off)", dot, port);
 		return -1;
 	}
 	memset(&k, 0, sizeof(k));
@@ -639,7 +681,8 @@ step_wildcard(const struct conf *cfg, unsigned port, const char *sni,
 	snprintf(k.host, sizeof(k.host), "*%s", dot);
 	if ((*found = conf_find_sslcert(cfg, &k)) != NULL)
 		return 0;
-	snprintf(note, notelen, ", nor *%.200s:%u (wildcard)", dot, port);
+	if (notelen > 0)
+		snprintf(note, notelen, ", nor *%.200s:%u (wildcard)", dot, port);
 	return -1;
 }
 
@@ -680,7 +723,9 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 	out->sni_used = 0;
 	out->nsteps = 0;
 	out->quiet = quiet;
-	snprintf(out->selected_by, sizeof(out->selected_by), "none");
+	memcpy(out->selected_by, "none", sizeof("none"));
+	/* the sentences' parts (ipport, what, wnote) are formatted only when narrated */
+	ipport[0] = what[0] = '\0';
 	addr_canon(local_in, &local);
 
 	/* SNI carries a DNS name; compare it lowercased, exactly, then (step_wildcard) with
@@ -692,9 +737,11 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 		s = sni;
 	}
 
-	binding_ipport_format(&local, port, ipport, sizeof(ipport));
+	if (!quiet)
+		binding_ipport_format(&local, port, ipport, sizeof(ipport));
 	if (!binding_addr_is_wildcard(&local) && (e = find_ipport(cfg, &local, port)) != NULL) {
-		snprintf(what, sizeof(what), "step 1 ipport %s", ipport);
+		if (!quiet)
+			snprintf(what, sizeof(what), "step 1 ipport %s", ipport);
 		return choice_entry(out, CERT_STEP_IPPORT_EXACT, e, what);
 	}
 	choice_note(out, "step 1 ipport %s: no entry", ipport);
@@ -707,13 +754,15 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 		k.port = port;
 		snprintf(k.host, sizeof(k.host), "%s", s);
 		if ((e = conf_find_sslcert(cfg, &k)) != NULL) {
-			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
+			if (!quiet)
+				snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);
 			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
-		if (step_wildcard(cfg, port, s, &e, wnote, sizeof(wnote)) == 0) {
+		if (step_wildcard(cfg, port, s, &e, wnote, quiet ? 0 : sizeof(wnote)) == 0) {
 			choice_note(out, "step 2 hostnameport %s:%u: no entry", s, port);
-			snprintf(what, sizeof(what), "step 2 hostnameport %s:%u (wildcard, covers %s)",
-			    e->key.host, port, s);
+			if (!quiet)
+				snprintf(what, sizeof(what), "step 2 hostnameport %s:%u (wildcard, "
+				    "covers %s)", e->key.host, port, s);
 			return choice_entry(out, CERT_STEP_HOSTNAMEPORT, e, what);
 		}
 		choice_note(out, "step 2 hostnameport %s:%u: no entry%s", s, port, wnote);
@@ -734,18 +783,23 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 	memset(&wild, 0, sizeof(wild));
 	if (local.family == AF_INET6) {
 		wild.family = AF_INET6;
-		binding_ipport_format(&wild, port, ipport, sizeof(ipport));
+		if (!quiet)
+			binding_ipport_format(&wild, port, ipport, sizeof(ipport));
 		if ((e = find_ipport(cfg, &wild, port)) != NULL) {
-			snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
+			if (!quiet)
+				snprintf(what, sizeof(what), "step 4 ipport %s", ipport);
 			return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
 		}
 		choice_note(out, "step 4 ipport %s: no entry", ipport);
 	}
 	wild.family = AF_INET;
-	binding_ipport_format(&wild, port, ipport, sizeof(ipport));
+	if (!quiet)
+		binding_ipport_format(&wild, port, ipport, sizeof(ipport));
 	if ((e = find_ipport(cfg, &wild, port)) != NULL) {
-		snprintf(what, sizeof(what), "step 4 ipport %s%s", ipport, local.family == AF_INET6 ?
-		    " (0.0.0.0 applies to IPv6 clients too when no [::] entry exists)" : "");
+		if (!quiet)
+			snprintf(what, sizeof(what), "step 4 ipport %s%s", ipport,
+			    local.family == AF_INET6 ? " (0.0.0.0 applies to IPv6 clients too when "
+			    "no [::] entry exists)" : "");
 		return choice_entry(out, CERT_STEP_IPPORT_WILDCARD, e, what);
 	}
 	choice_note(out, "step 4 ipport %s: no entry", ipport);

@@ -208,9 +208,11 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
     char *why, size_t whylen)
 {
 	char scratch[512], names[400], when[64], ip[INET6_ADDRSTRLEN + 2];
-	int rc;
+	int rc, say = why != NULL && whylen > 0;   /* 0: the verdict only, no sentence */
 
-	if (why == NULL || whylen == 0) {
+	if (!say) {
+		/* (the trust check below still writes its sentence here: it is rare and short
+		 * next to X509_verify_cert) */
 		why = scratch;
 		whylen = sizeof(scratch);
 	}
@@ -235,6 +237,8 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
 			    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
 		if (rc != 1) {
 			ERR_clear_error();
+			if (!say)
+				return VERDICT_NAME_MISMATCH;
 			names_phrase(c, is_ip, names, sizeof(names));
 			if (names[0] == '\0')
 				snprintf(why, whylen, "certificate names no %s at all, not %s",
@@ -253,6 +257,8 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
 		}
 	}
 
+	if (!say && (now < c->not_before || now > c->not_after))
+		return now < c->not_before ? VERDICT_NOT_YET_VALID : VERDICT_EXPIRED;
 	if (now < c->not_before) {
 		certstore_format_utc(c->not_before, when, sizeof(when));
 		snprintf(why, whylen, "certificate is not valid before %s", when);
@@ -270,6 +276,8 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
 		if (tv != VERDICT_OK)
 			return tv;
 	}
+	if (!say)
+		return VERDICT_OK;
 
 	certstore_format_utc(c->not_after, when, sizeof(when));
 	if (host != NULL && host[0] != '\0')

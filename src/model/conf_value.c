@@ -563,10 +563,12 @@ conf_key_set(struct conf_parser *p, void *base, struct conf_entry_info *info,
 		struct sockaddr_storage ss;
 		unsigned len;
 
-		if (conf_admin_addr(v, &ss, &len, msg, sizeof(msg)) != 0)
+		if (conf_admin_addr(v, &ss, &len, msg, sizeof(msg)) != 0) {
 			conf_error(p, p->line, "%s", msg);
-		else
+		} else {
 			conf_set_str(p, (char **)field, v);
+			p->c->admin_line = p->line;   /* named by `netsh http show servicestate` */
+		}
 		return;
 	}
 	case CONF_TYPE_HEADER:

@@ -53,6 +53,8 @@ expect_eq "--tls" "$(comp explain --tls "")" "1.2 1.3"
 expect_eq "netsh: http" "$(comp netsh "")" "http"
 expect_eq "netsh http: the verbs" "$(comp netsh http "")" "add delete show update"
 expect_eq "netsh http add: the objects" "$(comp netsh http add "")" "sslcert sslpropertyex"
+expect_eq "netsh http show: sslcert and servicestate" "$(comp netsh http show "")" "servicestate sslcert"
+expect_eq "netsh http show servicestate: -c and view=requestq" "$(comp netsh http show servicestate "")" "-c view=requestq"
 expect_eq "netsh parameter names" "$(comp netsh http add sslcert cl)" "clientcertnegotiation="
 expect_eq "ipport= with the [sslcert] names of -c FILE" \
 	"$(comp -c "$T/c.ini" netsh http delete sslcert ipport=)" \
