@@ -1,6 +1,7 @@
 /* check_apppool — the application pool's pure decisions (model/apppool.c). */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/apppool.h"
 
@@ -70,6 +71,53 @@ START_TEST(test_apppool_slots_and_stop)
 }
 END_TEST
 
+/* Sites naming one pool (ASCII case ignored, as IIS compares names) get one index; a
+ * site without app_pool is its own pool, named after it. */
+START_TEST(test_apppool_group_by_name)
+{
+	char err[4096];
+	struct conf *c = conf_parse(
+	    "[site A]\nid = 1\nbindings = http/*:8080:a\napp_pool = DefaultAppPool\n"
+	    "[site B]\nid = 2\nbindings = http/*:8080:b\n"
+	    "[site C]\nid = 3\nbindings = http/*:8080:c\napp_pool = defaultapppool\n"
+	    "[site D]\nid = 4\nbindings = http/*:8080:d\napp_pool = B\n",
+	    "t.ini", 0, err, sizeof(err));
+	size_t of[4], n = 99;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(apppool_group(c, of, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(of[0], 0);
+	ck_assert_uint_eq(of[1], 1);
+	ck_assert_uint_eq(of[2], 0);
+	ck_assert_uint_eq(of[3], 1);   /* app_pool = B is site B's own pool */
+	conf_free(c);
+}
+END_TEST
+
+/* Two sites of one pool that set it differently are refused, naming both lines. */
+START_TEST(test_apppool_sites_disagree_refused)
+{
+	char err[4096];
+	struct conf *c = conf_parse(
+	    "[site A]\nid = 1\nbindings = http/*:8080:a\napp_pool = P\nqueue_length = 500\n"
+	    "[site B]\nid = 2\nbindings = http/*:8080:b\napp_pool = P\n",
+	    "t.ini", 0, err, sizeof(err));
+
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "t.ini:6: queue_length = 1000 of [site B] differs from "
+	    "queue_length = 500 of [site A] (line 5), which shares its application pool \"P\"")
+	    != NULL, "%s", err);
+	/* alike: accepted */
+	c = conf_parse(
+	    "[site A]\nid = 1\nbindings = http/*:8080:a\napp_pool = P\nload_balancer = tcp\n"
+	    "[site B]\nid = 2\nbindings = http/*:8080:b\napp_pool = P\nload_balancer = tcp\n",
+	    "t.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	conf_free(c);
+}
+END_TEST
+
 /* MaxQueueItemAge: the oldest first waiter of the pool's waiting lists; a list that empties
  * leaves, one whose first changes moves */
 START_TEST(test_apppool_oldest_waiter)
@@ -114,6 +162,8 @@ main(void)
 	tcase_add_test(tc, test_apppool_answer_table);
 	tcase_add_test(tc, test_apppool_window_fifth_failure);
 	tcase_add_test(tc, test_apppool_slots_and_stop);
+	tcase_add_test(tc, test_apppool_group_by_name);
+	tcase_add_test(tc, test_apppool_sites_disagree_refused);
 	tcase_add_test(tc, test_apppool_oldest_waiter);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

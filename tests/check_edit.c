@@ -347,6 +347,49 @@ START_TEST(test_edit_appcmd_messages_and_file)
 }
 END_TEST
 
+/* `appcmd list apppool` and `list app` as appcmd prints them: one line per pool (two
+ * sites of one pool, ASCII case ignored, make one line), each site's root application with
+ * its pool; a name that is no pool is appcmd's error. */
+START_TEST(test_edit_appcmd_list_apppool_app)
+{
+	const char *path = temp_conf(
+	    "[site Shop]\nid = 1\nbindings = http/*:8080:shop\napp_pool = DefaultAppPool\n"
+	    "[site Api]\nid = 2\nbindings = http/*:8080:api\n"
+	    "[site Blog]\nid = 3\nbindings = http/*:8080:blog\napp_pool = defaultapppool\n");
+	char *out, *err;
+
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 2, "list", "apppool"), 0);
+	ck_assert_str_eq(out, "APPPOOL \"DefaultAppPool\" (MgdVersion:,MgdMode:Integrated,"
+	    "state:Started)\nAPPPOOL \"Api\" (MgdVersion:,MgdMode:Integrated,state:Started)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "apppools", "/name:api"), 0);
+	ck_assert_str_eq(out, "APPPOOL \"Api\" (MgdVersion:,MgdMode:Integrated,state:Started)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "apppool", "Nope"), 1);
+	ck_assert_str_eq(out, "ERROR ( message:Cannot find APPPOOL object with identifier "
+	    "\"Nope\". )\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 2, "list", "app"), 0);
+	ck_assert_str_eq(out, "APP \"Shop/\" (applicationPool:DefaultAppPool)\n"
+	    "APP \"Api/\" (applicationPool:Api)\nAPP \"Blog/\" (applicationPool:defaultapppool)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "app",
+	    "/apppool.name:DEFAULTAPPPOOL"), 0);
+	ck_assert_str_eq(out, "APP \"Shop/\" (applicationPool:DefaultAppPool)\n"
+	    "APP \"Blog/\" (applicationPool:defaultapppool)\n");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(edit_appcmd, path, &out, &err, 3, "list", "app", "api/"), 0);
+	ck_assert_str_eq(out, "APP \"Api/\" (applicationPool:Api)\n");
+	free(out);
+	free(err);
+}
+END_TEST
+
 START_TEST(test_edit_netsh_add_delete_show)
 {
 	const char *path;
@@ -1224,6 +1267,7 @@ edit_suite(void)
 	tcase_add_test(tc, test_edit_appcmd_hsts);
 	tcase_add_test(tc, test_edit_appcmd_location_after_site_comments);
 	tcase_add_test(tc, test_edit_appcmd_table_and_quoted_names);
+	tcase_add_test(tc, test_edit_appcmd_list_apppool_app);
 	tcase_add_test(tc, test_edit_follows_symlinks_refuses_devices);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "model/apppool.h"
 #include "model/clientcert.h"
 #include "model/conf.h"
 #include "iis/import.h"
@@ -1254,10 +1255,11 @@ START_TEST(test_import_server_level_location)
 	    "none\n");
 	HAS(r.text, "[site Default Web Site]\nid = 1\nbindings = https/*:443:\n; backend = "
 	    "http://127.0.0.1:8080   ; fill in; until then the built-in page answers\n; on IIS: "
-	    "application pool \"DefaultAppPool\", %SystemDrive%\\inetpub\\wwwroot\n\n"
-	    "[location Default Web Site/public]   ; <location path> of IIS's line 48\n"
+	    "application pool \"DefaultAppPool\", %SystemDrive%\\inetpub\\wwwroot\n"
+	    "app_pool = DefaultAppPool\n\n[location Default Web Site/public]   ; <location path> of IIS's line 48\n"
 	    "ssl_flags = Ssl\n");
-	HAS(r.text, "C:\\inetpub\\intranet\nssl_flags = Ssl\n\n[location Intranet/secure]   ; "
+	HAS(r.text, "C:\\inetpub\\intranet\nssl_flags = Ssl\napp_pool = Intranet\n\n"
+	    "[location Intranet/secure]   ; "
 	    "<location path> of IIS's line 62\nssl_flags = Ssl, SslNegotiateCert, "
 	    "SslRequireCert\n");
 	HASNT(r.warnings, "no site is named");
@@ -1354,6 +1356,117 @@ START_TEST(test_import_hsts)
 }
 END_TEST
 
+/* ---- issue 25: application pools ---- */
+
+/* The real hosting panel's file: queueLength only in <applicationPoolDefaults>, pools by
+ * <application applicationPool> and <applicationDefaults>; the result reads back with
+ * those values, and sites of one pool agree. */
+START_TEST(test_import_apppools_real)
+{
+	struct result r;
+	struct conf *c;
+	char err[4096];
+	size_t i;
+
+	run_import(&r, FIX "apppools.applicationHost.config", NULL, NULL, NULL);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "wwwroot\nstate = stopped\napp_pool = DefaultAppPool\nqueue_length = 4000   ; "
+	    "<applicationPoolDefaults queueLength> of IIS's line 26\n\n[site redisoncloud.com]");
+	HAS(r.text, "C:\\vhosts\\ikinci.com\\http\napp_pool = ikinci.com\nqueue_length = 4000   ; "
+	    "<applicationPoolDefaults queueLength> of IIS's line 26\n");
+	HASNT(r.text, "rapid_fail");
+	HASNT(r.text, "load_balancer");
+	HASNT(r.warnings, "application pool");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->nsites, 3);
+	for (i = 0; i < c->nsites; i++) {
+		ck_assert_uint_eq(c->sites[i].queue_length, 4000);
+		ck_assert_int_eq(c->sites[i].rapid_fail, 1);
+		ck_assert_uint_eq(c->sites[i].rapid_fail_max_crashes, 5);
+		ck_assert_uint_eq(c->sites[i].rapid_fail_interval, 5);
+		ck_assert_int_eq(c->sites[i].load_balancer, CONF_LB_HTTP);
+	}
+	ck_assert_str_eq(apppool_name(&c->sites[0]), "DefaultAppPool");
+	ck_assert_str_eq(apppool_name(&c->sites[1]), "redisoncloud.com");
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
+/* <failure> over <applicationPoolDefaults>' attribute by attribute; a timespan in days;
+ * values IIS refuses warned and left at the default; a pool <applicationPools> does not
+ * define; two sites of one pool written alike (the file reads back). */
+START_TEST(test_import_apppools_failure)
+{
+	char apph[] = "/tmp/check_import_p.XXXXXX";
+	struct result r;
+	struct conf *c;
+	char err[4096];
+
+	temp_write(apph,
+	    "<configuration><system.applicationHost>\n"                                 /* 1 */
+	    "<applicationPools>\n"                                                      /* 2 */
+	    "<add name=\"Shop\" queueLength=\"50\">\n"                                  /* 3 */
+	    "<failure loadBalancerCapabilities=\"TcpLevel\" rapidFailProtectionInterval=\"1.00:00:00\" />\n"
+	    "</add>\n"                                                                  /* 5 */
+	    "<add name=\"Api\" queueLength=\"5\">\n"                                    /* 6 */
+	    "<failure rapidFailProtection=\"false\" rapidFailProtectionInterval=\"00:05:30\" "
+	    "rapidFailProtectionMaxCrashes=\"0\" />\n"                                 /* 7 */
+	    "</add>\n"                                                                  /* 8 */
+	    "<applicationPoolDefaults>\n"                                               /* 9 */
+	    "<failure rapidFailProtectionMaxCrashes=\"3\" />\n"                         /* 10 */
+	    "</applicationPoolDefaults>\n"                                              /* 11 */
+	    "</applicationPools>\n<sites>\n"                                            /* 12, 13 */
+	    "<site name=\"A\" id=\"1\"><application path=\"/\" applicationPool=\"shop\" />"
+	    "<bindings><binding protocol=\"http\" bindingInformation=\"*:80:a\" /></bindings></site>\n"
+	    "<site name=\"B\" id=\"2\"><application path=\"/\" applicationPool=\"Shop\" />"
+	    "<bindings><binding protocol=\"http\" bindingInformation=\"*:80:b\" /></bindings></site>\n"
+	    "<site name=\"C\" id=\"3\"><application path=\"/\" applicationPool=\"Api\" />"
+	    "<bindings><binding protocol=\"http\" bindingInformation=\"*:80:c\" /></bindings></site>\n"
+	    "<site name=\"D\" id=\"4\">"
+	    "<bindings><binding protocol=\"http\" bindingInformation=\"*:80:d\" /></bindings></site>\n"
+	    "<applicationDefaults applicationPool=\"Gone\" />\n"
+	    "</sites></system.applicationHost></configuration>\n");
+	run_import(&r, apph, NULL, NULL, NULL);
+	unlink(apph);
+	ck_assert_msg(r.text != NULL, "%s", r.err);
+	HAS(r.text, "pool \"shop\", ?\napp_pool = Shop\nqueue_length = 50   ; <add queueLength> of "
+	    "IIS's line 3\n"
+	    "rapid_fail_max_crashes = 3   ; <applicationPoolDefaults><failure "
+	    "rapidFailProtectionMaxCrashes> of IIS's line 10\n"
+	    "rapid_fail_interval = 1440   ; <add><failure rapidFailProtectionInterval> of IIS's "
+	    "line 4\nload_balancer = tcp   ; <add><failure loadBalancerCapabilities> of IIS's "
+	    "line 4\n");
+	HAS(r.text, "app_pool = Api\nrapid_fail = off   ; <add><failure rapidFailProtection> of "
+	    "IIS's line 7\nrapid_fail_max_crashes = 3   ; <applicationPoolDefaults><failure "
+	    "rapidFailProtectionMaxCrashes> of IIS's line 10\n\n[site D]");
+	HAS(r.text, "[site D]\nid = 4\nbindings = http/*:80:d\n; backend = http://127.0.0.1:8080"
+	    "   ; fill in; until then the built-in page answers\n; on IIS: application pool "
+	    "\"Gone\", ?\napp_pool = Gone\nrapid_fail_max_crashes = 3   ; "
+	    "<applicationPoolDefaults><failure rapidFailProtectionMaxCrashes> of IIS's line 10\n");
+	HAS(r.warnings, ":6: warning: application pool \"Api\": queueLength=\"5\" is not 10 to "
+	    "65535 as IIS takes it: left at the default\n");
+	HAS(r.warnings, ":7: warning: application pool \"Api\": rapidFailProtectionInterval="
+	    "\"00:05:30\" is not a whole number of minutes (IIS takes whole minutes from 00:01:00 "
+	    "to 100.00:00:00): left at the default\n");
+	HAS(r.warnings, ":7: warning: application pool \"Api\": rapidFailProtectionMaxCrashes="
+	    "\"0\" is not 1 to 2147483647 as IIS takes it: left at the default\n");
+	HAS(r.warnings, ":17: warning: site \"D\": application pool \"Gone\" is not in "
+	    "<applicationPools>: its settings are <applicationPoolDefaults>' and IIS's defaults\n");
+	c = conf_parse(r.text, "/tmp/imported.ini", 0, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->sites[1].queue_length, 50);
+	ck_assert_uint_eq(c->sites[1].rapid_fail_interval, 1440);
+	ck_assert_int_eq(c->sites[1].load_balancer, CONF_LB_TCP);
+	ck_assert_uint_eq(c->sites[2].queue_length, 1000);
+	ck_assert_int_eq(c->sites[2].rapid_fail, 0);
+	ck_assert_uint_eq(c->sites[2].rapid_fail_interval, 5);
+	conf_free(c);
+	result_free(&r);
+}
+END_TEST
+
 static Suite *
 import_suite(void)
 {
@@ -1387,6 +1500,8 @@ import_suite(void)
 	tcase_add_test(tc, test_import_bad_items);
 	tcase_add_test(tc, test_import_hwc_container_sslflags_names);
 	tcase_add_test(tc, test_import_nothing_usable);
+	tcase_add_test(tc, test_import_apppools_real);
+	tcase_add_test(tc, test_import_apppools_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -988,6 +988,38 @@ START_TEST(test_views_explain_http_and_unknown_host)
 }
 END_TEST
 
+/* explain narrates the pool of a proxied site; check lists the pools set away from IIS's
+ * defaults, each once (two sites of one pool: one line). */
+START_TEST(test_views_pool_explain_and_check)
+{
+	struct conf *cfg = load_text(
+	    "[site Shop]\nid = 1\nbindings = http/*:8080:shop\nbackend = http://127.0.0.1:9001\n"
+	    "app_pool = Web\nqueue_length = 10\nbackend_max_connections = 2\nverbosity = full\n"
+	    "[site Blog]\nid = 2\nbindings = http/*:8080:blog\nbackend = http://127.0.0.1:9002\n"
+	    "app_pool = web\nqueue_length = 10\nbackend_max_connections = 2\nverbosity = full\n"
+	    "[site Api]\nid = 3\nbindings = http/*:8080:api\nbackend = http://127.0.0.1:9003\n");
+	char *got = explain(cfg, "127.0.0.1", 8080, "api", NULL, 0, 1);
+
+	ck_assert_ptr_nonnull(strstr(got, "   proxied to http://127.0.0.1:9003\n"
+	    "   application pool \"Api\": queue_length 1000, backend_max_connections 0 (no limit: "
+	    "no request waits), rapid_fail on (5 failures within 5 minutes stop it), "
+	    "load_balancer http, verbosity limited: a refused request (QueueFull, AppOffline) "
+	    "gets 503 Service Unavailable\n3. "));
+	free(got);
+	got = capture(cfg, CHECK, NULL);
+	ck_assert_ptr_nonnull(strstr(got, "0 predictions: no https bindings\n"
+	    "application pools set away from IIS's defaults:\n"
+	    "  application pool \"Web\": queue_length 10, backend_max_connections 2, rapid_fail on "
+	    "(5 failures within 5 minutes stop it), load_balancer http, verbosity full: a refused "
+	    "request (QueueFull, AppOffline) gets 503 with the detailed reason phrase "
+	    "(unverified)\n"));
+	ck_assert_ptr_null(strstr(got, "\"Api\""));
+	ck_assert_ptr_null(strstr(got, "\"web\""));
+	free(got);
+	conf_free(cfg);
+}
+END_TEST
+
 /* ---- cli_parse ---- */
 
 static int
@@ -1787,6 +1819,7 @@ views_suite(void)
 	tcase_add_test(tc, test_views_explain_iis8_sni_used_and_missing);
 	tcase_add_test(tc, test_views_explain_ipv6_client_of_ipv4_wildcard);
 	tcase_add_test(tc, test_views_explain_http_and_unknown_host);
+	tcase_add_test(tc, test_views_pool_explain_and_check);
 	tcase_add_test(tc, test_cli_parse_commands);
 	tcase_add_test(tc, test_cli_parse_explain);
 	tcase_add_test(tc, test_cli_parse_import_appcmd_netsh);

@@ -3,7 +3,7 @@
  * (HTTP.SYS's queue of an application pool) for a backend connection.  The numbers
  * shared by every worker (how many wait, how many connections are busy) are the pool's
  * struct apppool_state; this module keeps this thread's waiting entries, first come first
- * served per site, and hands them a free connection at the next loop pass after one is
+ * served per pool, and hands them a free connection at the next loop pass after one is
  * given back (queue_kick), or within QUEUE_RETRY_MS when another worker gave it back.
  * Event-loop thread only.
  */
@@ -23,7 +23,8 @@ struct queue;
 struct queue_entry {
 	struct queue_entry *prev, *next;
 	struct queue       *q;        /* NULL: not queued */
-	size_t              site;
+	size_t              site;     /* cfg->sites[site] */
+	size_t              pool;     /* its pool's queue */
 	int               (*ready)(void *arg);   /* a connection may be free now: try again;
 	                                      * 1: it queued itself again (e is not touched
 	                                      * after the call: its owner may be gone) */
@@ -32,10 +33,12 @@ struct queue_entry {
 	                               * the head): its pool's MaxQueueItemAge */
 };
 
-/* A queue set for one worker's generation: cfg's sites, states[i] the shared state of
- * cfg->sites[i] (borrowed: both outlive the queue).  Returns NULL when out of memory. */
+/* A queue set for one worker's generation: one queue per application pool (sites naming
+ * one pool wait in one queue, first come first served across them), states[k] the
+ * shared state of pool k, pool_of[i] the pool of cfg->sites[i] (all borrowed: they
+ * outlive the queue).  Returns NULL when out of memory. */
 struct queue *queue_new(struct event_base *base, const struct conf *cfg,
-    struct apppool_state *states);
+    struct apppool_state *states, size_t npools, const size_t *pool_of);
 /* Free q; entries still queued are let go (their owners are closing). */
 void queue_free(struct queue *q);
 

@@ -126,8 +126,14 @@ struct apppool_state *upstream_apppool(struct upstream_pool *p, const struct con
 /* This worker's waiting requests (core/queue.h), or NULL. */
 struct queue *upstream_queue(struct upstream_pool *p);
 /* The pool of cfg->sites[site] in a generation's addrs (what the counters read: see
- * model/apppool.h apppool_snapshot), or NULL.  Any thread while the generation lives. */
+ * model/apppool.h apppool_snapshot), or NULL.  Sites naming one app_pool share it (one
+ * request queue, one failure count: model/apppool.h apppool_group).  Any thread while
+ * the generation lives. */
 struct apppool_state *upstream_addrs_apppool(const struct upstream_addrs *a, size_t site);
+/* The index of cfg->sites[site]'s pool among the generation's (0 to npools - 1, in order
+ * of first use: a view listing each pool once shows the site whose index is new), or
+ * SIZE_MAX. */
+size_t upstream_addrs_pool_index(const struct upstream_addrs *a, size_t site);
 
 /* Free this thread's transfers kept for reuse (at the end of a thread). */
 void upstream_cache_drain(void);

@@ -70,6 +70,26 @@ struct import_site {
 	int                    line;
 };
 
+/* The pool attributes sysbind carries (issue 25), in the order of struct
+ * import_pool's values and of the [site] keys they become. */
+enum import_pool_attr {
+	IMPORT_POOL_QUEUE_LENGTH = 0,   /* <add queueLength> */
+	IMPORT_POOL_RAPID_FAIL,         /* <failure rapidFailProtection> */
+	IMPORT_POOL_MAX_CRASHES,        /* <failure rapidFailProtectionMaxCrashes> */
+	IMPORT_POOL_INTERVAL,           /* <failure rapidFailProtectionInterval>, minutes */
+	IMPORT_POOL_LOAD_BALANCER,      /* <failure loadBalancerCapabilities>: 1 Tcp, 2 Http */
+	IMPORT_POOL_NATTRS
+};
+
+/* One <applicationPools><add> or <applicationPoolDefaults>: each attribute as read, -1
+ * when the element does not set it or sets a value IIS refuses (warned). */
+struct import_pool {
+	char      *name;                       /* NULL for <applicationPoolDefaults> */
+	long long  v[IMPORT_POOL_NATTRS];
+	int        lines[IMPORT_POOL_NATTRS];  /* where each was read */
+	int        line;
+};
+
 /* One IIS <access sslFlags> (or serverRuntime uploadReadAheadSize) read from a
  * <location path=...>, or from the root <system.webServer> (path NULL). */
 struct import_access {
@@ -89,6 +109,10 @@ struct import_xml {
 	int                 default_autostart; /* <siteDefaults serverAutoStart=>, -1 unset */
 	struct import_hsts  default_hsts;    /* <siteDefaults><hsts> */
 	char               *default_pool;    /* <applicationDefaults applicationPool=> */
+	struct import_pool *pools;           /* <applicationPools><add> */
+	size_t              npools, cappools;
+	struct import_pool  pool_defaults;   /* <applicationPoolDefaults> */
+	int                 saw_pools;       /* an <applicationPools> was read */
 	struct import_site *sites;
 	size_t              nsites, capsites;
 	char               *location;        /* path of the <location> being read, or NULL */
@@ -160,8 +184,13 @@ int import_sslcert_usable(const struct import_opts *o, const struct import_netsh
 void import_write_sslcert(FILE *f, const struct import_opts *o,
     const struct import_netsh_entry *e, const char *ccsdir, int keep_appid, int keep_store);
 
-/* Write one [site] section; its bindings split over lines inih can read. */
+/* Write one [site] section; its bindings split over lines inih can read; pool (NULL:
+ * none defined) and pool_defaults give its application pool's keys. */
 void import_write_site(FILE *f, const struct import_site *s, const char *default_pool,
-    const struct import_hsts *defaults);
+    const struct import_hsts *defaults, const struct import_pool *pool,
+    const struct import_pool *pool_defaults);
+
+/* An <add> or <applicationPoolDefaults> with nothing set. */
+void import_pool_init(struct import_pool *p);
 
 #endif

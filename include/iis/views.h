@@ -55,6 +55,24 @@ int views_show_sslcert_json(const struct conf *cfg, FILE *out);
  */
 int views_list_site(const struct conf *cfg, FILE *out);
 
+/*
+ * `appcmd list apppool`: one line per application pool (HTTP.SYS's request queue), in
+ * order of its first site: APPPOOL "<name>" (MgdVersion:,MgdMode:Integrated,state:Started).
+ * MgdVersion is empty as appcmd prints a pool with "No Managed Code" (sysbind runs no
+ * .NET); state is the configuration's (a pool rapid-fail protection stopped is the running
+ * daemon's).  Only the pool named name (ASCII case ignored) when name is not NULL.
+ * Returns the number of lines, or -1.
+ */
+int views_list_apppool(const struct conf *cfg, const char *name, FILE *out);
+
+/*
+ * `appcmd list app`: one line per site's root application, in file order:
+ * APP "<site>/" (applicationPool:<pool>).  Only the one named app ("SITE/" or "SITE",
+ * ASCII case ignored) when app is not NULL, and those of pool pool when that is not NULL.
+ * Returns the number of lines, or -1.
+ */
+int views_list_app(const struct conf *cfg, const char *app, const char *pool, FILE *out);
+
 /* `list site --json`: [{name, id, bindings: ["https/IP:PORT:HOST", ...], state: "Started"
  * | "Stopped", backend: "http://..." | null}] in file order.  Returns 0 or -1. */
 int views_list_site_json(const struct conf *cfg, FILE *out);

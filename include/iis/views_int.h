@@ -21,6 +21,14 @@ const char *views_cert_name(const struct cert *c);
 /* One sentence on how the configuration's mode chooses a certificate. */
 const char *views_mode_story(const struct conf *cfg);
 
+/* A site's application pool in one line (explain, check): its name, queue_length,
+ * backend_max_connections, rapid-fail protection, load balancer and verbosity, and what a
+ * request it refuses gets.  Returns buf. */
+const char *views_pool_story(const struct conf_site *s, char *buf, size_t len);
+
+/* 1 when site s's pool is set away from IIS's defaults (check lists those). */
+int views_pool_custom(const struct conf_site *s);
+
 /* "[site NAME]", the name quoted when the file must quote it. */
 void views_site_label(const struct conf_site *s, char *buf, size_t len);
 

@@ -119,6 +119,18 @@ void apppool_snapshot(struct apppool_state *s, struct apppool_snapshot *out);
 /* The pool's name: the site's app_pool, else its name. */
 const char *apppool_name(const struct conf_site *site);
 
+/*
+ * Group cfg's sites by pool (HTTP.SYS: a pool is one request queue): of_site[i] gets the
+ * index, 0 to *npools - 1, of the pool of cfg->sites[i], numbered in order of first use;
+ * names compare as IIS compares them, ASCII case ignored.  of_site holds cfg->nsites.
+ * Returns 0, or -1 when out of memory.  One hash lookup per site.
+ */
+int apppool_group(const struct conf *cfg, size_t *of_site, size_t *npools);
+
+/* Whether two sites of one pool set it alike (queue_length, rapid_fail*, load_balancer,
+ * verbosity, backend_max_connections): NULL, or the first key they differ on. */
+const char *apppool_differs(const struct conf_site *a, const struct conf_site *b);
+
 /* "Started" / "Stopped" as appcmd prints state:. */
 const char *apppool_run_name(enum apppool_run r);
 

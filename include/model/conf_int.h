@@ -83,6 +83,7 @@ void conf_check_sites(struct conf_parser *p);
 void conf_check_backends(struct conf_parser *p);
 void conf_site_flags(struct conf_parser *p);
 void conf_check_locations(struct conf_parser *p);
+void conf_check_pools(struct conf_parser *p);
 
 /* conf_certs.c */
 void conf_load_certs(struct conf_parser *p);

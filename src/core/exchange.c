@@ -263,6 +263,10 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
 	}
 	e.status = status;
 	e.stream_id = stream_id;
+	/* QueueFull and AppOffline rows keep the site's id: KB 820729's only sample with
+	 * s-siteid "-" is a ConnLimit row ("503 - ConnLimit"), and the public HTTPERR lines
+	 * of these two reasons found carry one ("503 1 AppOffline MyAppPool", "503 1
+	 * QueueFull AppPool": third-party samples, issue 25 notes) */
 	e.site_id = site != NULL ? site->id : 0;
 	e.reason = reason;
 	e.queue = site != NULL ? apppool_name(site) : NULL;

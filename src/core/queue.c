@@ -1,8 +1,8 @@
 /*
- * queue — one worker's waiting requests, per site (see queue.h).  Owns the entries' lists
- * and the event that wakes them; not the requests (exchange.c) nor the shared numbers
- * (model/apppool.c).  A site with waiters is on the active list, so a wake looks only at
- * sites that have some: a configuration of 100,000 sites costs nothing while none waits.
+ * queue — one worker's waiting requests, per application pool (see queue.h).  Owns the
+ * entries' lists and the event that wakes them; not the requests (exchange.c) nor the shared numbers
+ * (model/apppool.c).  A pool with waiters is on the active list, so a wake looks only at
+ * pools that have some: a configuration of 100,000 sites costs nothing while none waits.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -19,14 +19,17 @@
 
 struct queue_site {
 	struct queue_entry *head, *tail;
-	size_t              next_active;   /* index + 1 of the next active site, 0: last */
+	size_t              next_active;   /* index + 1 of the next active pool, 0: last */
 	int                 active;
+	unsigned long       max;           /* the pool's backend_max_connections */
 };
 
 struct queue {
 	const struct conf    *cfg;
 	struct apppool_state *states;
-	struct queue_site    *v;
+	struct queue_site    *v;         /* per pool */
+	size_t                npools;
+	const size_t         *pool_of;
 	size_t                first_active;  /* index + 1, 0: none */
 	size_t                waiting;
 	struct event         *wake;
@@ -36,20 +39,27 @@ struct queue {
 static void queue_wake_cb(evutil_socket_t fd, short what, void *arg);
 
 struct queue *
-queue_new(struct event_base *base, const struct conf *cfg, struct apppool_state *states)
+queue_new(struct event_base *base, const struct conf *cfg, struct apppool_state *states,
+    size_t npools, const size_t *pool_of)
 {
 	struct queue *q;
+	size_t i;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->cfg = cfg;
 	q->states = states;
-	if ((cfg->nsites > 0 && (q->v = calloc(cfg->nsites, sizeof(*q->v))) == NULL) ||
+	q->npools = npools;
+	q->pool_of = pool_of;
+	if ((npools > 0 && (q->v = calloc(npools, sizeof(*q->v))) == NULL) ||
 	    (q->wake = evtimer_new(base, queue_wake_cb, q)) == NULL) {
 		free(q->v);
 		free(q);
 		return NULL;
 	}
+	/* the sites of a pool agree on it (conf_check_pools) */
+	for (i = 0; i < cfg->nsites; i++)
+		q->v[pool_of[i]].max = cfg->sites[i].backend_max_connections;
 	return q;
 }
 
@@ -60,7 +70,7 @@ queue_free(struct queue *q)
 
 	if (q == NULL)
 		return;
-	for (i = 0; i < q->cfg->nsites; i++)
+	for (i = 0; i < q->npools; i++)
 		while (q->v[i].head != NULL)
 			queue_cancel(q->v[i].head);
 	event_free(q->wake);
@@ -83,10 +93,12 @@ void
 queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
     int (*ready)(void *arg), void *arg)
 {
-	struct queue_site *s = &q->v[site];
+	size_t k = q->pool_of[site];
+	struct queue_site *s = &q->v[k];
 
 	e->q = q;
 	e->site = site;
+	e->pool = k;
 	e->ready = ready;
 	e->arg = arg;
 	e->prev = e->next = NULL;
@@ -110,12 +122,12 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	if (!s->active) {
 		s->active = 1;
 		s->next_active = q->first_active;
-		q->first_active = site + 1;
+		q->first_active = k + 1;
 	}
 	q->waiting++;
-	atomic_fetch_add_explicit(&q->states[site].queued, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&q->states[k].queued, 1, memory_order_relaxed);
 	if (s->head == e)   /* the list's oldest changed: the pool's age sees it */
-		apppool_head_set(&q->states[site], s, e->since_ms);
+		apppool_head_set(&q->states[k], s, e->since_ms);
 	queue_arm(q, 0);   /* a connection freed on another worker is seen by the retry */
 }
 
@@ -127,12 +139,12 @@ queue_cancel(struct queue_entry *e)
 
 	if (q == NULL)
 		return;
-	s = &q->v[e->site];
+	s = &q->v[e->pool];
 	if (e->prev != NULL) {
 		e->prev->next = e->next;
 	} else {
 		s->head = e->next;
-		apppool_head_set(&q->states[e->site], s, s->head != NULL ? s->head->since_ms : 0);
+		apppool_head_set(&q->states[e->pool], s, s->head != NULL ? s->head->since_ms : 0);
 	}
 	if (e->next != NULL)
 		e->next->prev = e->prev;
@@ -141,7 +153,7 @@ queue_cancel(struct queue_entry *e)
 	e->prev = e->next = NULL;
 	e->q = NULL;
 	q->waiting--;
-	atomic_fetch_sub_explicit(&q->states[e->site].queued, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&q->states[e->pool].queued, 1, memory_order_relaxed);
 }
 
 void
@@ -157,9 +169,9 @@ queue_waiting(const struct queue *q)
 	return q->waiting;
 }
 
-/* Hand the first waiters of each active site the connections free now; then the sites
+/* Hand the first waiters of each active pool the connections free now; then the pools
  * left with none waiting leave the active list (a second pass: a ready callback may queue
- * another site's request, which joins the list's front). */
+ * another pool's request, which joins the list's front). */
 static void
 queue_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -172,7 +184,7 @@ queue_wake_cb(evutil_socket_t fd, short what, void *arg)
 	for (at = q->first_active; at != 0; at = q->v[at - 1].next_active) {
 		size_t i = at - 1;
 		struct queue_site *s = &q->v[i];
-		unsigned long max = q->cfg->sites[i].backend_max_connections;
+		unsigned long max = s->max;
 		unsigned n = 0;
 
 		/* bounded: a woken entry that finds the connection gone goes back to the

@@ -63,8 +63,11 @@ servicestate_collect(struct servicestate *ss, const struct conf *cfg,
 		struct apppool_snapshot snap;
 		struct servicestate_queue *q;
 		int made;
-		ENTRY *e = strhash_enter(&names, apppool_name(site), ss->n + 1, &made);
+		/* one pool per name, ASCII case ignored (model/apppool.h apppool_group) */
+		char *key = strhash_lower(apppool_name(site));
+		ENTRY *e = key != NULL ? strhash_enter(&names, key, ss->n + 1, &made) : NULL;
 
+		free(key);
 		if (e == NULL) {
 			strhash_clear(&names);
 			free(last);

@@ -65,8 +65,11 @@ struct upstream_addrs {
 	size_t                n;
 	size_t               *of_site;   /* per cfg->sites[i]: its index in v (SIZE_MAX: none) */
 	size_t                nsites;
-	struct apppool_state *pools;     /* per cfg->sites[i]: its application pool's numbers,
-	                                  * shared by the workers of the generation */
+	struct apppool_state *pools;     /* the generation's application pools' numbers,
+	                                  * shared by its workers: one per pool name (HTTP.SYS:
+	                                  * a pool is one request queue), not per site */
+	size_t                npools;
+	size_t               *pool_of;   /* per cfg->sites[i]: its pool's index in pools */
 };
 
 static void
@@ -87,13 +90,15 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 	if ((a = calloc(1, sizeof(*a))) == NULL ||
 	    (cfg->nsites > 0 && ((a->v = calloc(cfg->nsites, sizeof(*a->v))) == NULL ||
 	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL ||
-	    (a->pools = calloc(cfg->nsites, sizeof(*a->pools))) == NULL))) {
+	    (a->pool_of = calloc(cfg->nsites, sizeof(*a->pool_of))) == NULL ||
+	    apppool_group(cfg, a->pool_of, &a->npools) != 0 ||
+	    (a->pools = calloc(a->npools, sizeof(*a->pools))) == NULL))) {
 		snprintf(err, errlen, "out of memory");
 		upstream_addrs_free(a);
 		return NULL;
 	}
 	a->nsites = cfg->nsites;
-	for (i = 0; i < cfg->nsites; i++)
+	for (i = 0; i < a->npools; i++)
 		apppool_state_init(&a->pools[i]);
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct conf_site *s = &cfg->sites[i];
@@ -152,9 +157,10 @@ upstream_addrs_free(struct upstream_addrs *a)
 {
 	if (a == NULL)
 		return;
-	for (size_t i = 0; a->pools != NULL && i < a->nsites; i++)
+	for (size_t i = 0; a->pools != NULL && i < a->npools; i++)
 		apppool_state_clear(&a->pools[i]);
 	free(a->pools);
+	free(a->pool_of);
 	free(a->v);
 	free(a->of_site);
 	free(a);
@@ -301,7 +307,8 @@ upstream_pool_new(struct event_base *base, const struct conf *cfg,
 	p->addrs = addrs;
 	if ((p->sweep = evtimer_new(base, pool_sweep_cb, p)) == NULL ||
 	    (addrs->nsites == cfg->nsites && addrs->pools != NULL &&
-	    (p->queue = queue_new(base, cfg, addrs->pools)) == NULL)) {
+	    (p->queue = queue_new(base, cfg, addrs->pools, addrs->npools,
+	    addrs->pool_of)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		if (p->sweep != NULL)
 			event_free(p->sweep);
@@ -1255,7 +1262,7 @@ upstream_apppool(struct upstream_pool *p, const struct conf_site *site)
 	if (site < cfg->sites || site >= cfg->sites + cfg->nsites ||
 	    p->addrs->nsites != cfg->nsites || p->addrs->pools == NULL)
 		return NULL;
-	return &p->addrs->pools[site - cfg->sites];
+	return &p->addrs->pools[p->addrs->pool_of[site - cfg->sites]];
 }
 
 struct queue *
@@ -1264,8 +1271,15 @@ upstream_queue(struct upstream_pool *p)
 	return p->queue;
 }
 
+size_t
+upstream_addrs_pool_index(const struct upstream_addrs *a, size_t site)
+{
+	return a != NULL && a->pool_of != NULL && site < a->nsites ? a->pool_of[site] : SIZE_MAX;
+}
+
 struct apppool_state *
 upstream_addrs_apppool(const struct upstream_addrs *a, size_t site)
 {
-	return a != NULL && a->pools != NULL && site < a->nsites ? &a->pools[site] : NULL;
+	return a != NULL && a->pools != NULL && site < a->nsites ? &a->pools[a->pool_of[site]] :
+	    NULL;
 }

@@ -1,7 +1,7 @@
 /*
  * edit_appcmd — `sysbind appcmd`: IIS's appcmd commands emulated on a sysbind
  * configuration (see edit.h): their words and parameters from tables (appcmd_verbs,
- * appcmd_params), `list site`, `set site /+bindings.[...]` and `/-bindings.[...]`,
+ * appcmd_params), `list site`, `list apppool`, `list app`, `set site /+bindings.[...]` and `/-bindings.[...]`,
  * `list|set config -section:system.webServer/security/access`, `set config
  * -section:system.applicationHost/sites` for <hsts>, and appcmd's messages (LF line ends).
  * The line-level edits and the atomic write are edit.c's (edit_int.h).
@@ -30,6 +30,8 @@
 #define AV_LIST 0x2
 #define AV_LIST_CONFIG 0x4
 #define AV_SET_CONFIG  0x8
+#define AV_LIST_APPPOOL 0x10
+#define AV_LIST_APP    0x20
 
 enum appcmd_arg {
 	AA_IDENTIFIER,     /* the site, positional or /site.name: */
@@ -43,6 +45,7 @@ enum appcmd_arg {
 	AA_COMMIT,         /* set config: /commit: */
 	AA_SITE_ATTR,      /* set config -section:system.applicationHost/sites:
 	                    * /[name='SITE'].hsts.ATTR:VALUE (may be repeated) */
+	AA_FILTER_POOL,    /* list app: /apppool.name: */
 };
 
 /* One appcmd parameter: its prefix (compared case-insensitively, as appcmd does). */
@@ -54,7 +57,10 @@ static const struct {
 	{ "/site.name:", AA_IDENTIFIER, AV_SET | AV_LIST },
 	{ "/+bindings.", AA_BINDING_ADD, AV_SET },
 	{ "/-bindings.", AA_BINDING_REMOVE, AV_SET },
-	{ "/name:", AA_FILTER_NAME, AV_LIST },
+	{ "/name:", AA_FILTER_NAME, AV_LIST | AV_LIST_APPPOOL },
+	{ "/apppool.name:", AA_IDENTIFIER, AV_LIST_APPPOOL },
+	{ "/app.name:", AA_IDENTIFIER, AV_LIST_APP },
+	{ "/apppool.name:", AA_FILTER_POOL, AV_LIST_APP },
 	{ "/id:", AA_FILTER_ID, AV_LIST },
 	{ "/state:", AA_FILTER_STATE, AV_LIST },
 	{ "-section:", AA_SECTION, AV_LIST_CONFIG | AV_SET_CONFIG },
@@ -223,6 +229,39 @@ appcmd_list_site(const char *path, const char *name, const char *const *filters,
 	free(keep);
 	conf_free(c);
 	return rc;
+}
+
+/*
+ * `appcmd list apppool [NAME] [/name:N]` (or /apppool.name:N) and `appcmd list app
+ * ["SITE/"] [/apppool.name:N]`: the sites' pools and root applications.  An identifier
+ * that names nothing is appcmd's error.
+ */
+static int
+appcmd_list_pools(const char *path, unsigned verb, const char *const *args, FILE *out,
+    FILE *errout)
+{
+	struct conf *c = edit_load(path, errout);
+	const char *id = args[AA_IDENTIFIER];
+	int n;
+
+	if (c == NULL)
+		return 2;
+	if (verb == AV_LIST_APPPOOL) {
+		if (id != NULL && args[AA_FILTER_NAME] != NULL &&
+		    strcasecmp(id, args[AA_FILTER_NAME]) != 0)
+			n = 0;   /* two names: no pool is both */
+		else
+			n = views_list_apppool(c, id != NULL ? id : args[AA_FILTER_NAME], out);
+	} else {
+		n = views_list_app(c, id, args[AA_FILTER_POOL], out);
+	}
+	conf_free(c);
+	if (n < 0)
+		return 1;
+	if (n == 0 && id != NULL)
+		return appcmd_error(out, NULL, "Cannot find %s object with identifier \"%s\".",
+		    verb == AV_LIST_APPPOOL ? "APPPOOL" : "APP", id);
+	return 0;
 }
 
 /*
@@ -572,13 +611,17 @@ static const struct {
 	{ "list", "sites", AV_LIST },
 	{ "set", "site", AV_SET },
 	{ "list", "config", AV_LIST_CONFIG },
+	{ "list", "apppool", AV_LIST_APPPOOL },
+	{ "list", "apppools", AV_LIST_APPPOOL },
+	{ "list", "app", AV_LIST_APP },
+	{ "list", "apps", AV_LIST_APP },
 	{ "set", "config", AV_SET_CONFIG },
 };
 #define APPCMD_NVERBS (sizeof(appcmd_verbs) / sizeof(appcmd_verbs[0]))
 
 /* One appcmd command's parameters as read: one of each kind, the site attributes apart. */
 struct appcmd_cmd {
-	const char *args[AA_COMMIT + 1];
+	const char *args[AA_FILTER_POOL + 1];
 	const char *site_attrs[APPCMD_SITE_ATTRS_MAX];
 	size_t      nsite_attrs;
 	char        sslflags[256];
@@ -600,9 +643,11 @@ appcmd_words(struct appcmd_cmd *c, unsigned verb, int nwords, char *const *words
 		enum appcmd_arg a = AA_IDENTIFIER;
 
 		if (w[0] == '/' || w[0] == '-') {
+			/* a prefix may be two verbs' different parameters: the verb's */
 			for (k = 0; k < APPCMD_NPARAMS; k++)
 				if (strncasecmp(w, appcmd_params[k].prefix,
-				    strlen(appcmd_params[k].prefix)) == 0)
+				    strlen(appcmd_params[k].prefix)) == 0 &&
+				    (appcmd_params[k].verbs & verb) != 0)
 					break;
 			if (k == APPCMD_NPARAMS || !(appcmd_params[k].verbs & verb)) {
 				fprintf(errout, "sysbind: appcmd %s %s: unsupported argument \"%s\"\n",
@@ -763,6 +808,7 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		fprintf(errout, "sysbind: appcmd: supported: set site /site.name:NAME "
 		    "/+bindings.[protocol='https',bindingInformation='*:443:host'] (or /-bindings.[...]), "
 		    "list site [NAME] [/name:N] [/id:N] [/state:Started|Stopped], "
+		    "list apppool [NAME], list app [\"SITE/\"] [/apppool.name:N], "
 		    "list config [\"SITE/PATH\"] -section:" APPCMD_ACCESS ", "
 		    "set config [\"SITE/PATH\"] -section:" APPCMD_ACCESS " /sslFlags:\"...\", "
 		    "set config -section:" APPCMD_SITES " \"/[name='SITE'].hsts.enabled:true\"\n");
@@ -772,6 +818,8 @@ edit_appcmd(const char *path, int nwords, char *const *words, FILE *out, FILE *e
 		return 2;
 	if (verb == AV_LIST)
 		return appcmd_list_site(path, args[AA_IDENTIFIER], args, out, errout);
+	if (verb == AV_LIST_APPPOOL || verb == AV_LIST_APP)
+		return appcmd_list_pools(path, verb, args, out, errout);
 	if (verb == AV_SET_CONFIG && args[AA_SECTION] != NULL &&
 	    strcasecmp(args[AA_SECTION], APPCMD_SITES) == 0) {
 		if (args[AA_IDENTIFIER] != NULL || c.nsite_attrs == 0 || args[AA_SSLFLAGS] != NULL) {

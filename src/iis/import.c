@@ -946,12 +946,55 @@ build_verify(const struct import_opts *o, const char *out, char *err, size_t err
 	return 0;
 }
 
+/* The pools by name (ASCII case ignored, as IIS compares them): index + 1; the first of
+ * two with one name wins (IIS refuses the second). */
+static int
+build_pools(const struct import_xml *x, struct strhash *pools)
+{
+	size_t i;
+
+	if (strhash_init(pools, x->npools + 1) != 0)
+		return -1;
+	for (i = 0; i < x->npools; i++) {
+		char *key = strhash_lower(x->pools[i].name);
+
+		if (key == NULL || strhash_enter(pools, key, i + 1, NULL) == NULL) {
+			free(key);
+			return -1;
+		}
+		free(key);
+	}
+	return 0;
+}
+
+/* The <add> of site s's pool (its root application's, else <applicationDefaults>'), or
+ * NULL: then <applicationPoolDefaults> and the schema give its settings, and a name
+ * <applicationPools> does not define is warned (IIS would not start the site's pool). */
+static const struct import_pool *
+site_pool(const struct import_opts *o, const struct import_xml *x,
+    const struct import_site *s, const struct strhash *pools, FILE *warn)
+{
+	const char *name = s->pool != NULL ? s->pool : x->default_pool;
+	char *key, ref[IMPORT_NAME_MAX + 16];
+	size_t at;
+
+	if (name == NULL || (key = strhash_lower(name)) == NULL)
+		return NULL;
+	at = strhash_find(pools, key);
+	free(key);
+	if (at == 0 && x->saw_pools)
+		import_warn(warn, o->applicationhost, s->line, "site %s: application pool \"%.*s\" "
+		    "is not in <applicationPools>: its settings are <applicationPoolDefaults>' and "
+		    "IIS's defaults", import_site_ref(s, ref, sizeof(ref)), IMPORT_NAME_MAX, name);
+	return at > 0 ? &x->pools[at - 1] : NULL;
+}
+
 char *
 import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 {
 	struct import_xml x;
 	struct import_netsh_entry *v = NULL;
-	struct strhash keys;
+	struct strhash keys, pools;
 	struct certstore_dir *store = NULL;
 	struct build_server sv;
 	size_t nv = 0, i, j, len = 0, nkept = 0;
@@ -961,11 +1004,13 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 
 	memset(&x, 0, sizeof(x));
 	memset(&keys, 0, sizeof(keys));
+	memset(&pools, 0, sizeof(pools));
 	memset(&sv, 0, sizeof(sv));
 	x.name = o->applicationhost;
 	x.warn = warn;
 	x.default_autostart = -1;
 	import_hsts_init(&x.default_hsts);
+	import_pool_init(&x.pool_defaults);
 	err[0] = '\0';
 	if (import_xml_read(o->applicationhost, &x, err, errlen) != 0 ||
 	    build_read_sslcert(o, warn, &text, &v, &nv, &encoding, err, errlen) != 0)
@@ -986,7 +1031,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 		    o->applicationhost, x.nsites, x.nsites == 1 ? "" : "s");
 		goto done;
 	}
-	if (build_keys(&x, v, nv, &keys, &sv) != 0) {
+	if (build_keys(&x, v, nv, &keys, &sv) != 0 || build_pools(&x, &pools) != 0) {
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
@@ -1028,7 +1073,8 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 			    x.sites[i].bindings[j].b.proto == BINDING_HTTPS)
 				import_check_binding_cert(o, &x.sites[i], &x.sites[i].bindings[j], &keys,
 				    warn);
-		import_write_site(f, &x.sites[i], x.default_pool, &x.default_hsts);
+		import_write_site(f, &x.sites[i], x.default_pool, &x.default_hsts,
+		    site_pool(o, &x, &x.sites[i], &pools, warn), &x.pool_defaults);
 	}
 	if (fclose(f) != 0) {
 		f = NULL;
@@ -1043,6 +1089,7 @@ import_build(const struct import_opts *o, FILE *warn, char *err, size_t errlen)
 	free(text);
 	text = NULL;
 	strhash_clear(&keys);
+	strhash_clear(&pools);
 	if (len > CONF_FILE_MAX) {
 		snprintf(err, errlen, "the imported configuration would be %zu bytes, more than the "
 		    "%lu sysbind reads", len, (unsigned long)CONF_FILE_MAX);
@@ -1062,6 +1109,7 @@ done:
 	}
 	certstore_dir_free(store);
 	strhash_clear(&keys);
+	strhash_clear(&pools);
 	free(text);
 	free(v);
 	import_xml_clear(&x);

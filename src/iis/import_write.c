@@ -330,10 +330,64 @@ write_hsts(FILE *f, const struct import_hsts *site, const struct import_hsts *de
 #undef HSTS_LINE
 }
 
+/* The [site] key each pool attribute becomes, and sysbind's default (IIS's schema
+ * default): only a value that differs is written. */
+static const struct pool_key {
+	const char *key, *attr, *element;
+	long long   dflt;
+} pool_keys[IMPORT_POOL_NATTRS] = {
+	[IMPORT_POOL_QUEUE_LENGTH] = { "queue_length", "queueLength", NULL, 1000 },
+	[IMPORT_POOL_RAPID_FAIL] = { "rapid_fail", "rapidFailProtection", "failure", 1 },
+	[IMPORT_POOL_MAX_CRASHES] = { "rapid_fail_max_crashes", "rapidFailProtectionMaxCrashes",
+	    "failure", 5 },
+	[IMPORT_POOL_INTERVAL] = { "rapid_fail_interval", "rapidFailProtectionInterval",
+	    "failure", 5 },
+	[IMPORT_POOL_LOAD_BALANCER] = { "load_balancer", "loadBalancerCapabilities", "failure",
+	    2 },
+};
+
+/* The site's pool: app_pool, then each setting that differs from IIS's default, the pool's
+ * own <add> over <applicationPoolDefaults>, attribute by attribute, with the line read. */
+static void
+write_pool(FILE *f, const char *name, const struct import_pool *pool,
+    const struct import_pool *defs)
+{
+	size_t i;
+
+	if (name == NULL)
+		return;
+	if (!import_value_writable("app_pool", name)) {
+		import_comment_line(f, "; app_pool: IIS's name \"%s\" cannot be a value here: "
+		    "the site is its own pool", name);
+		return;
+	}
+	fprintf(f, "app_pool = %s\n", name);
+	for (i = 0; i < IMPORT_POOL_NATTRS; i++) {
+		const struct pool_key *k = &pool_keys[i];
+		int own = pool != NULL && pool->v[i] >= 0;
+		long long v = own ? pool->v[i] : defs->v[i];
+		int line = own ? pool->lines[i] : defs->lines[i];
+		char text[32];
+
+		if (v < 0 || v == k->dflt)
+			continue;
+		if (i == IMPORT_POOL_RAPID_FAIL)
+			snprintf(text, sizeof(text), "%s", v ? "on" : "off");
+		else if (i == IMPORT_POOL_LOAD_BALANCER)
+			snprintf(text, sizeof(text), "%s", v == 1 ? "tcp" : "http");
+		else
+			snprintf(text, sizeof(text), "%lld", v);
+		fprintf(f, "%s = %s   ; <%s%s%s %s> of IIS's line %d\n", k->key, text,
+		    own ? "add" : "applicationPoolDefaults", k->element != NULL ? "><" : "",
+		    k->element != NULL ? k->element : "", k->attr, line);
+	}
+}
+
 /* Write one [site] section; its bindings split over lines inih can read. */
 void
 import_write_site(FILE *f, const struct import_site *s, const char *default_pool,
-    const struct import_hsts *defaults)
+    const struct import_hsts *defaults, const struct import_pool *ipool,
+    const struct import_pool *pool_defaults)
 {
 	size_t i, used = 0;
 	const char *pool = s->pool != NULL ? s->pool : default_pool;
@@ -372,6 +426,8 @@ import_write_site(FILE *f, const struct import_site *s, const char *default_pool
 		fprintf(f, "ssl_flags = %s\n", conf_access_format(s->access, flags, sizeof(flags)));
 	}
 	write_hsts(f, &s->hsts, defaults);
+	/* the pool's name as its <add> spells it */
+	write_pool(f, ipool != NULL ? ipool->name : pool, ipool, pool_defaults);
 	for (i = 0; i < s->nlocs; i++) {
 		char flags[128], *whole, *q;
 

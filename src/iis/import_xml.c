@@ -1,7 +1,8 @@
 /*
  * import_xml — the applicationHost.config reader of `sysbind import` (expat): the sites,
  * their ids, names, state, pool and root path, their bindings with sslFlags, <siteDefaults>
- * and <applicationDefaults>, <hsts>, and <access sslFlags> / uploadReadAheadSize at the
+ * and <applicationDefaults>, <applicationPools> (queueLength, <failure>'s rapid-fail
+ * protection and loadBalancerCapabilities, of each <add> and <applicationPoolDefaults>), <hsts>, and <access sslFlags> / uploadReadAheadSize at the
  * server level and in <location>s, kept as read (struct import_xml) with their lines.
  * Deciding what is carried over is import.c's.
  */
@@ -63,6 +64,7 @@ xml_bool(const char *v)
 }
 
 #define SITES "configuration/system.applicationHost/sites"
+#define POOLS "configuration/system.applicationHost/applicationPools"
 #define ACCESS "system.webServer/security/access"
 #define RUNTIME "system.webServer/serverRuntime"
 
@@ -141,6 +143,177 @@ xml_hsts(struct import_xml *x, struct import_hsts *h, const XML_Char **atts, int
 		else
 			h->max_age = (long long)n;
 	}
+}
+
+/* ---- <applicationPools> (issue 25) ---- */
+
+enum pool_kind { POOL_NUM, POOL_BOOL, POOL_SPAN, POOL_LB };
+
+/* The attributes carried, as IIS_schema.xml declares them (their ranges). */
+static const struct pool_attr {
+	const char     *name;
+	int             failure;   /* on <failure>, else on <add> */
+	enum pool_kind  kind;
+	long long       lo, hi;    /* NUM: the value; SPAN: seconds */
+	const char     *range;     /* for the warning */
+} pool_attrs[IMPORT_POOL_NATTRS] = {
+	[IMPORT_POOL_QUEUE_LENGTH] = { "queueLength", 0, POOL_NUM, 10, 65535, "10 to 65535" },
+	[IMPORT_POOL_RAPID_FAIL] = { "rapidFailProtection", 1, POOL_BOOL, 0, 1, "true or false" },
+	[IMPORT_POOL_MAX_CRASHES] = { "rapidFailProtectionMaxCrashes", 1, POOL_NUM, 1,
+	    2147483647LL, "1 to 2147483647" },
+	[IMPORT_POOL_INTERVAL] = { "rapidFailProtectionInterval", 1, POOL_SPAN, 60, 8640000,
+	    "whole minutes from 00:01:00 to 100.00:00:00" },
+	[IMPORT_POOL_LOAD_BALANCER] = { "loadBalancerCapabilities", 1, POOL_LB, 1, 2,
+	    "HttpLevel or TcpLevel" },
+};
+
+void
+import_pool_init(struct import_pool *p)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	for (i = 0; i < IMPORT_POOL_NATTRS; i++)
+		p->v[i] = -1;
+}
+
+/* A decimal number with nothing else.  Returns 0 with *out, or -1. */
+static int
+pool_number(const char *v, long long *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return errno != 0 || *end != '\0' ? -1 : 0;
+}
+
+/*
+ * IIS's timeSpan ("00:05:00", "1.05:00:00", "00:01:30.5000000": [d.]hh:mm:ss[.fraction])
+ * in seconds; a fraction other than zeros makes it -2 (not whole seconds).  Returns 0
+ * with *out, or -1 when it is not a timespan.
+ */
+static int
+pool_timespan(const char *v, long long *out)
+{
+	unsigned long long d = 0, h, m, sec;
+	int n = 0;
+	const char *f;
+
+	if (sscanf(v, "%llu.%llu:%llu:%llu%n", &d, &h, &m, &sec, &n) != 4 || n == 0) {
+		d = 0;
+		n = 0;
+		if (sscanf(v, "%llu:%llu:%llu%n", &h, &m, &sec, &n) != 3 || n == 0)
+			return -1;
+	}
+	if (!isdigit((unsigned char)*v) || h > 23 || m > 59 || sec > 59 || d > 100000)
+		return -1;
+	f = v + n;
+	if (*f == '.') {
+		size_t z = strspn(f + 1, "0"), digits = strspn(f + 1, "0123456789");
+
+		if (digits == 0 || f[1 + digits] != '\0')
+			return -1;
+		if (z != digits) {
+			*out = -2;
+			return 0;
+		}
+	} else if (*f != '\0') {
+		return -1;
+	}
+	*out = (long long)(((d * 24 + h) * 60 + m) * 60 + sec);
+	return 0;
+}
+
+/* One attribute's value as IIS would take it: 0 with *out, or -1 (warned). */
+static int
+pool_value(struct import_xml *x, const struct pool_attr *a, const char *v, int line,
+    const char *whose, long long *out)
+{
+	long long n = -1;
+	int rc = 0;
+
+	switch (a->kind) {
+	case POOL_NUM:
+		rc = pool_number(v, &n);
+		break;
+	case POOL_BOOL:
+		n = strcasecmp(v, "true") == 0 ? 1 : strcasecmp(v, "false") == 0 ? 0 : -1;
+		break;
+	case POOL_LB:
+		n = strcasecmp(v, "TcpLevel") == 0 || strcmp(v, "1") == 0 ? 1 :
+		    strcasecmp(v, "HttpLevel") == 0 || strcmp(v, "2") == 0 ? 2 : -1;
+		break;
+	case POOL_SPAN:
+		rc = pool_timespan(v, &n);
+		if (rc == 0 && (n == -2 || n % 60 != 0)) {
+			/* IIS_schema.xml: validationParameter="60,8640000,60", whole minutes */
+			import_warn(x->warn, x->name, line, "%s%s=\"%s\" is not a whole number of "
+			    "minutes (IIS takes %s): left at the default", whose, a->name, v, a->range);
+			return -1;
+		}
+		break;
+	}
+	if (rc != 0 || n < a->lo || n > a->hi) {
+		import_warn(x->warn, x->name, line, "%s%s=\"%s\" is not %s as IIS takes it: left "
+		    "at the default", whose, a->name, v, a->range);
+		return -1;
+	}
+	*out = a->kind == POOL_SPAN ? n / 60 : n;
+	return 0;
+}
+
+/* The attributes of <add>/<applicationPoolDefaults> (failure 0) or its <failure> (1). */
+static void
+xml_pool_attrs(struct import_xml *x, struct import_pool *p, const XML_Char **atts, int line,
+    int failure)
+{
+	char whose[IMPORT_NAME_MAX + 64];
+	const char *v;
+	size_t i;
+
+	if (p->name != NULL)
+		snprintf(whose, sizeof(whose), "application pool \"%.*s\": ", IMPORT_NAME_MAX,
+		    p->name);
+	else
+		snprintf(whose, sizeof(whose), "applicationPoolDefaults: ");
+	for (i = 0; i < IMPORT_POOL_NATTRS; i++) {
+		const struct pool_attr *a = &pool_attrs[i];
+
+		if (a->failure != failure || (v = xml_attr(atts, a->name)) == NULL)
+			continue;
+		if (pool_value(x, a, v, line, whose, &p->v[i]) == 0)
+			p->lines[i] = line;
+		else
+			p->v[i] = -1;
+	}
+}
+
+static void
+xml_pool_begin(struct import_xml *x, const XML_Char **atts, int line)
+{
+	struct import_pool *p;
+	const char *v = xml_attr(atts, "name");
+
+	if (x->npools == x->cappools) {
+		size_t cap = x->cappools ? x->cappools * 2 : 16;
+		struct import_pool *np = realloc(x->pools, cap * sizeof(*np));
+
+		if (np == NULL) {
+			x->nomem = 1;
+			return;
+		}
+		x->pools = np;
+		x->cappools = cap;
+	}
+	p = &x->pools[x->npools++];
+	import_pool_init(p);
+	p->line = line;
+	if ((p->name = strdup(v != NULL ? v : "")) == NULL)
+		x->nomem = 1;
+	xml_pool_attrs(x, p, atts, line, 0);
 }
 
 static void
@@ -301,6 +474,16 @@ xml_start_cb(void *user, const XML_Char *el, const XML_Char **atts)
 		if ((v = xml_attr(atts, "uploadReadAheadSize")) != NULL)
 			xml_keep(x, &x->uras, &x->nuras, xml_at(x, "configuration/" RUNTIME) ?
 			    NULL : x->location, v, line);
+	} else if (xml_at(x, POOLS)) {
+		x->saw_pools = 1;
+	} else if (xml_at(x, POOLS "/add")) {
+		xml_pool_begin(x, atts, line);
+	} else if (x->npools > 0 && xml_at(x, POOLS "/add/failure")) {
+		xml_pool_attrs(x, &x->pools[x->npools - 1], atts, line, 1);
+	} else if (xml_at(x, POOLS "/applicationPoolDefaults")) {
+		xml_pool_attrs(x, &x->pool_defaults, atts, line, 0);
+	} else if (xml_at(x, POOLS "/applicationPoolDefaults/failure")) {
+		xml_pool_attrs(x, &x->pool_defaults, atts, line, 1);
 	} else if (xml_at(x, SITES)) {
 		x->saw_sites = 1;
 	} else if (xml_at(x, SITES "/site")) {
@@ -392,6 +575,11 @@ import_xml_clear(struct import_xml *x)
 	}
 	free(x->sites);
 	free(x->default_pool);
+	for (i = 0; i < x->npools; i++)
+		free(x->pools[i].name);
+	free(x->pools);
+	x->pools = NULL;
+	x->npools = x->cappools = 0;
 	x->sites = NULL;
 	x->default_pool = NULL;
 	x->nsites = x->capsites = 0;

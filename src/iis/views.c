@@ -20,6 +20,7 @@
 
 #include "iis/views.h"
 #include "iis/views_int.h"
+#include "model/apppool.h"
 #include "model/binding.h"
 #include "model/certstore.h"
 #include "model/clientcert.h"
@@ -291,7 +292,97 @@ views_list_site(const struct conf *cfg, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
+int
+views_list_apppool(const struct conf *cfg, const char *name, FILE *out)
+{
+	size_t *of = NULL, npools = 0, i, next = 0;
+	int n = 0;
+
+	if (cfg->nsites > 0 && ((of = calloc(cfg->nsites, sizeof(*of))) == NULL ||
+	    apppool_group(cfg, of, &npools) != 0)) {
+		free(of);
+		return -1;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		const char *pool = apppool_name(&cfg->sites[i]);
+
+		if (of[i] != next)   /* pools are numbered in order of first use */
+			continue;
+		next++;
+		if (name != NULL && strcasecmp(pool, name) != 0)
+			continue;
+		fprintf(out, "APPPOOL \"%s\" (MgdVersion:,MgdMode:Integrated,state:%s)\n", pool,
+		    apppool_run_name(APPPOOL_STARTED));
+		n++;
+	}
+	free(of);
+	return ferror(out) ? -1 : n;
+}
+
+int
+views_list_app(const struct conf *cfg, const char *app, const char *pool, FILE *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < cfg->nsites; i++) {
+		const struct conf_site *s = &cfg->sites[i];
+		size_t len = strlen(s->name);
+
+		if (app != NULL && (strncasecmp(app, s->name, len) != 0 ||
+		    (app[len] != '\0' && strcmp(app + len, "/") != 0)))
+			continue;
+		if (pool != NULL && strcasecmp(pool, apppool_name(s)) != 0)
+			continue;
+		fprintf(out, "APP \"%s/\" (applicationPool:%s)\n", s->name, apppool_name(s));
+		n++;
+	}
+	return ferror(out) ? -1 : n;
+}
+
 /* ---- shared helpers ---- */
+
+const char *
+views_pool_story(const struct conf_site *s, char *buf, size_t len)
+{
+	static const char *const answers[] = {
+		[APPPOOL_ANSWER_RESET] = "a reset, no byte",
+		[APPPOOL_ANSWER_LIMITED] = "503 Service Unavailable",
+		[APPPOOL_ANSWER_FULL] = "503 with the detailed reason phrase (unverified)",
+	};
+	enum apppool_answer a = apppool_answer((enum conf_load_balancer)s->load_balancer,
+	    (enum conf_verbosity)s->verbosity);
+	char lbuf[32], vbuf[32], wait[64];
+	const char *lb = conf_key_value(conf_key_find(CONF_SECTION_SITE, "load_balancer"), s,
+	    lbuf, sizeof(lbuf));
+	const char *vb = conf_key_value(conf_key_find(CONF_SECTION_SITE, "verbosity"), s, vbuf,
+	    sizeof(vbuf));
+	if (s->backend_max_connections == 0)
+		snprintf(wait, sizeof(wait), "0 (no limit: no request waits)");
+	else
+		snprintf(wait, sizeof(wait), "%lu", s->backend_max_connections);
+	if (s->rapid_fail)
+		snprintf(buf, len, "application pool \"%s\": queue_length %u, "
+		    "backend_max_connections %s, rapid_fail on (%lu failures within %u minute%s "
+		    "stop it), load_balancer %s, verbosity %s: a refused request (QueueFull, "
+		    "AppOffline) gets %s", apppool_name(s), s->queue_length, wait,
+		    s->rapid_fail_max_crashes, s->rapid_fail_interval,
+		    s->rapid_fail_interval == 1 ? "" : "s", lb, vb, answers[a]);
+	else
+		snprintf(buf, len, "application pool \"%s\": queue_length %u, "
+		    "backend_max_connections %s, rapid_fail off, load_balancer %s, verbosity %s: a "
+		    "refused request (QueueFull) gets %s", apppool_name(s), s->queue_length, wait,
+		    lb, vb, answers[a]);
+	return buf;
+}
+
+int
+views_pool_custom(const struct conf_site *s)
+{
+	return s->queue_length != 1000 || !s->rapid_fail || s->rapid_fail_max_crashes != 5 ||
+	    s->rapid_fail_interval != 5 || s->load_balancer != CONF_LB_HTTP ||
+	    s->verbosity != CONF_VERBOSITY_LIMITED || s->backend_max_connections != 0;
+}
 
 /* The name a person knows a certificate by: its CN, else its first SAN, else its subject. */
 const char *

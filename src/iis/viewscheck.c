@@ -19,6 +19,7 @@
 #include "iis/views.h"
 #include "iis/views_int.h"
 #include "iis/viewscerts.h"
+#include "model/apppool.h"
 #include "model/binding.h"
 #include "model/certstore.h"
 #include "model/clientcert.h"
@@ -936,6 +937,33 @@ check_rows(const struct prediction *p, size_t n, size_t *nrows)
 	return r;
 }
 
+/* The application pools set away from IIS's defaults, each once (its sites agree:
+ * conf_check_pools), in order of their first site. */
+static void
+check_pools(FILE *out, const struct conf *cfg)
+{
+	size_t *of = NULL, npools = 0, i, next = 0;
+	int head = 0;
+	char line[1024];
+
+	if (cfg->nsites == 0 || (of = calloc(cfg->nsites, sizeof(*of))) == NULL ||
+	    apppool_group(cfg, of, &npools) != 0) {
+		free(of);
+		return;
+	}
+	for (i = 0; i < cfg->nsites; i++) {
+		if (of[i] != next)
+			continue;
+		next++;
+		if (!views_pool_custom(&cfg->sites[i]))
+			continue;
+		if (!head++)
+			fputs("application pools set away from IIS's defaults:\n", out);
+		fprintf(out, "  %s\n", views_pool_story(&cfg->sites[i], line, sizeof(line)));
+	}
+	free(of);
+}
+
 static void
 check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_t n,
     const struct cc_prediction *cc, size_t ncc, const struct binding_share *sh, size_t nsh,
@@ -953,6 +981,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 	fprintf(out, "mode %s: %s\n\n", conf_mode_name(cfg->mode), views_mode_story(cfg));
 	if (n == 0) {
 		fputs("0 predictions: no https bindings\n", out);
+		check_pools(out, cfg);
 		if (hsts_traps(cfg, NULL, NULL) > 0) {
 			fputs("client errors:\n", out);
 			(void)hsts_traps(cfg, hsts_trap_line, out);
@@ -1017,6 +1046,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 	for (i = 0; i < nsh; i++)
 		views_share_note(&sh[i], VIEWS_SHARE_CHECK, NULL, now, out);
 	cc_table(out, cc, ncc);
+	check_pools(out, cfg);
 	if (nerr > 0 || cc_errors(cc, ncc) > 0 || hsts_traps(cfg, NULL, NULL) > 0) {
 		fprintf(out, "client errors:\n");
 		(void)hsts_traps(cfg, hsts_trap_line, out);

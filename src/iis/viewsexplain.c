@@ -271,9 +271,12 @@ explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FIL
 			    r.site->name, r.site->id, b, (int)r.tier, binding_route_tier_name(r.tier));
 			routed = r.site;
 			status = 0;
-			if (r.site->backend != NULL)
+			if (r.site->backend != NULL) {
+				char pool[1024];
+
 				fprintf(out, "   proxied to %s\n", r.site->backend);
-			else
+				fprintf(out, "   %s\n", views_pool_story(r.site, pool, sizeof(pool)));
+			} else
 				fputs("   answered by the built-in diagnostic page\n", out);
 		} else if (r.status == 503) {
 			status = 503;

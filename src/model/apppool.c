@@ -4,10 +4,12 @@
  * load balancer and verbosity) and the live numbers of one pool; does not own the
  * waiting requests (core/queue.c) nor the backend connections (core/upstream.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/apppool.h"
+#include "base/strhash.h"
 
 static const char *const reason_names[APPPOOL_NREASONS] = {
 	[APPPOOL_QUEUE_FULL] = "QueueFull",
@@ -187,6 +189,58 @@ const char *
 apppool_name(const struct conf_site *site)
 {
 	return site->app_pool != NULL ? site->app_pool : site->name;
+}
+
+int
+apppool_group(const struct conf *cfg, size_t *of_site, size_t *npools)
+{
+	struct strhash h;
+	size_t i, n = 0;
+	int rc = 0;
+
+	memset(&h, 0, sizeof(h));
+	*npools = 0;
+	if (cfg->nsites == 0)
+		return 0;
+	if (strhash_init(&h, cfg->nsites) != 0)
+		return -1;
+	for (i = 0; i < cfg->nsites && rc == 0; i++) {
+		char *key = strhash_lower(apppool_name(&cfg->sites[i]));
+		ENTRY *ent;
+		int created = 0;
+
+		if (key == NULL || (ent = strhash_enter(&h, key, n + 1, &created)) == NULL) {
+			rc = -1;
+		} else {
+			of_site[i] = (size_t)(uintptr_t)ent->data - 1;
+			if (created)
+				n++;
+		}
+		free(key);
+	}
+	strhash_clear(&h);
+	*npools = rc == 0 ? n : 0;
+	return rc;
+}
+
+const char *
+apppool_differs(const struct conf_site *a, const struct conf_site *b)
+{
+	if (a->queue_length != b->queue_length)
+		return "queue_length";
+	if (a->rapid_fail != b->rapid_fail)
+		return "rapid_fail";
+	if (a->rapid_fail_max_crashes != b->rapid_fail_max_crashes)
+		return "rapid_fail_max_crashes";
+	if (a->rapid_fail_interval != b->rapid_fail_interval)
+		return "rapid_fail_interval";
+	if (a->load_balancer != b->load_balancer)
+		return "load_balancer";
+	if (a->verbosity != b->verbosity)
+		return "verbosity";
+	if (a->backend_max_connections != b->backend_max_connections)
+		return "backend_max_connections";
+	return NULL;
 }
 
 const char *

@@ -855,6 +855,7 @@ conf_parse_text(const char *text, size_t len, const char *name, int flags, char 
 	conf_check_sslcerts(&p);
 	conf_check_sites(&p);
 	conf_check_backends(&p);
+	conf_check_pools(&p);
 	conf_site_flags(&p);
 	conf_check_locations(&p);
 	if (!p.nomem && conf_index_build(p.c) != 0)

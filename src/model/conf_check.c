@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "model/apppool.h"
 #include "model/conf_int.h"
 #include "base/strhash.h"
 /* ---- checks that need the whole file ---- */
@@ -554,4 +555,61 @@ done:
 	free(key);
 	strhash_clear(&names);
 	strhash_clear(&seen);
+}
+
+/*
+ * Sites of one application pool set it alike: HTTP.SYS gives a pool one request queue, so
+ * its queue_length, rapid-fail protection, load balancer, verbosity and connection limit
+ * are the pool's, not a site's (sysbind import writes them the same on each site of a
+ * pool).  The second site that differs is refused, naming the first with its line.
+ */
+void
+conf_check_pools(struct conf_parser *p)
+{
+	const struct conf *c = p->c;
+	size_t *of_site = NULL, *first = NULL, i, npools = 0;
+	char la[BINDING_HOST_MAX + 600], lb[BINDING_HOST_MAX + 600];
+	char va[64], vb[64];
+
+	if (c->nsites < 2)
+		return;
+	if ((of_site = calloc(c->nsites, sizeof(*of_site))) == NULL ||
+	    (first = calloc(c->nsites, sizeof(*first))) == NULL ||
+	    apppool_group(c, of_site, &npools) != 0) {
+		p->nomem = 1;
+		goto done;
+	}
+	for (i = 0; i < c->nsites; i++) {
+		const struct conf_site *s = &c->sites[i], *o;
+		const struct conf_key *k;
+		const char *key;
+		size_t j;
+		int ks, la_line, lb_line;
+
+		if (p->siteinfo[i].dup)
+			continue;
+		if (first[of_site[i]] == 0) {
+			first[of_site[i]] = i + 1;
+			continue;
+		}
+		j = first[of_site[i]] - 1;
+		o = &c->sites[j];
+		if ((key = apppool_differs(s, o)) == NULL ||
+		    (k = conf_key_find(CONF_SECTION_SITE, key)) == NULL)
+			continue;
+		ks = conf_key_at(CONF_SECTION_SITE, key);
+		la_line = p->siteinfo[i].lines[ks] != 0 ? p->siteinfo[i].lines[ks] : s->line;
+		lb_line = p->siteinfo[j].lines[ks] != 0 ? p->siteinfo[j].lines[ks] : o->line;
+		conf_site_label(s, la, sizeof(la));
+		conf_site_label(o, lb, sizeof(lb));
+		conf_error(p, la_line, "%s = %s of %s differs from %s = %s of %s (line %d), which "
+		    "shares its application pool \"%s\": a pool is one request queue (HTTP.SYS), "
+		    "so its sites must set queue_length, rapid_fail, rapid_fail_max_crashes, "
+		    "rapid_fail_interval, load_balancer, verbosity and backend_max_connections "
+		    "alike", key, conf_key_value(k, s, va, sizeof(va)), la, key,
+		    conf_key_value(k, o, vb, sizeof(vb)), lb, lb_line, apppool_name(s));
+	}
+done:
+	free(of_site);
+	free(first);
 }

@@ -61,6 +61,7 @@ expect_eq "ipport= with the [sslcert] names of -c FILE" \
 	"ipport=0.0.0.0:8443 ipport=sitev2.mysite.com:8443"
 expect_eq "appcmd verbs" "$(comp appcmd "")" "list set"
 expect_eq "appcmd set: objects" "$(comp appcmd set "")" "config site"
+expect_eq "appcmd list: objects" "$(comp appcmd list "")" "app apppool config site"
 COMP_WORDS=("$SB_BIN" -c "$T/c.ini" appcmd set site /site.name:My); COMP_CWORD=6; COMPREPLY=()
 _sysbind 2>/dev/null
 expect_eq "appcmd /site.name: with the site names" "${COMPREPLY[*]}" "/site.name:MySite V1"

@@ -280,4 +280,30 @@ else
 	skip "the editors on a device: refused, the device left as it is" "no device of the test's own"
 fi
 
+
+# --- application pools (issue 25): a hosting panel's file, queueLength 4000 in
+# <applicationPoolDefaults>; appcmd lists the pools and applications of the result, check
+# names the pools away from IIS's defaults
+run import --applicationhost "$FIX/apppools.applicationHost.config" -o "$T/pools.ini"
+expect_eq "apppools: imported (exit 0)" "$rc" 0
+expect_eq "apppools: every site has its pool's queueLength" \
+	"$(grep -c '^queue_length = 4000   ; <applicationPoolDefaults queueLength> of IIS.s line 26$' "$T/pools.ini")" 3
+run appcmd list apppool -c "$T/pools.ini"
+expect_eq "apppools: appcmd list apppool as appcmd prints it" "$out" \
+'APPPOOL "DefaultAppPool" (MgdVersion:,MgdMode:Integrated,state:Started)
+APPPOOL "redisoncloud.com" (MgdVersion:,MgdMode:Integrated,state:Started)
+APPPOOL "ikinci.com" (MgdVersion:,MgdMode:Integrated,state:Started)'
+run appcmd list app -c "$T/pools.ini"
+expect_eq "apppools: appcmd list app" "$out" \
+'APP "Default Web Site/" (applicationPool:DefaultAppPool)
+APP "redisoncloud.com/" (applicationPool:redisoncloud.com)
+APP "ikinci.com/" (applicationPool:ikinci.com)'
+run check -c "$T/pools.ini"
+expect_contains "apppools: check names the pools set away from IIS's defaults" "$out" \
+	'  application pool "ikinci.com": queue_length 4000, backend_max_connections 0 (no limit: no request waits), rapid_fail on (5 failures within 5 minutes stop it), load_balancer http, verbosity limited: a refused request (QueueFull, AppOffline) gets 503 Service Unavailable'
+run import --applicationhost "$FIX/vs.applicationhost.config" -o "$T/vspools.ini"
+run appcmd list apppool -c "$T/vspools.ini"
+expect_eq "IIS Express: three sites of Clr4IntegratedAppPool (one by <applicationDefaults>): one pool" \
+	"$out" 'APPPOOL "Clr4IntegratedAppPool" (MgdVersion:,MgdMode:Integrated,state:Started)'
+
 finish
