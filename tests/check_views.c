@@ -707,6 +707,11 @@ START_TEST(test_views_check_both_families)
 	    "name-mismatch (certificate names sitev2.mysite.com, not sitev1.mysite.com)\n"
 	    "\n"
 	    "4 predictions: 2 ok, 2 name-mismatch\n"
+	    "chains not checked ([server] trust is unset): ok means the names and dates are "
+	    "right; whether a client accepts a chain depends on its own trusted roots\n"
+	    "  sitev1.mysite.com: the chain sent stops at CN=sysbind demo CA, not found: a "
+	    "client without it among its trusted roots fails (curl: (60) SSL certificate "
+	    "problem: unable to get local issuer certificate)\n"
 	    "client errors:\n"
 	    "  V1 (https/*:8443:sitev1.mysite.com): sitev1.mysite.com with and without SNI over "
 	    "IPv6 is served sitev2.mysite.com's certificate (ipport [::]:8443): name-mismatch: "
@@ -736,7 +741,12 @@ START_TEST(test_views_check_both_families)
 	    "  with SNI sitev1.mysite.com  sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
 	    "  without SNI                 sitev1.mysite.com  ipport 0.0.0.0:8443  ok\n"
 	    "\n"
-	    "2 predictions: 2 ok\n");
+	    "2 predictions: 2 ok\n"
+	    "chains not checked ([server] trust is unset): ok means the names and dates are "
+	    "right; whether a client accepts a chain depends on its own trusted roots\n"
+	    "  sitev1.mysite.com: the chain sent stops at CN=sysbind demo CA, not found: a "
+	    "client without it among its trusted roots fails (curl: (60) SSL certificate "
+	    "problem: unable to get local issuer certificate)\n");
 	json = capture(cfg, CHECK_JSON, NULL);
 	ck_assert_ptr_nonnull(strstr(json, "\"local\": \"[::]:8443\", \"sni\": null, "
 	    "\"certificate\": {\"subject\": \"CN=sitev1.mysite.com\""));

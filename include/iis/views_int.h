@@ -49,11 +49,16 @@ void views_entry_thumbprint(const struct conf_sslcert *e, char *buf, size_t len)
 void views_json_cert(FILE *out, const struct cert *cert, const struct cert_choice *ch);
 
 /* The chain as sent and, for an incomplete or stale chain, what each client family gets:
- * lines under indent; in JSON (both for untrusted, incomplete-chain and stale-intermediate
- * only),
- * ", \"chain_sent\": [...]" and ", \"clients\": [{family, gets}]" (viewschain.c). */
+ * lines under indent; in JSON ", \"chain_sent\": [...]" and ", \"clients\": [{family,
+ * gets}]".  Told for untrusted, incomplete-chain and stale-intermediate, and for ok when
+ * trusted is 0 ([server] trust unset: the chain was not checked; then a path that stops
+ * at an issuer not found says who fails, and JSON says "chain_checked": false)
+ * (viewschain.c). */
 void views_chain_print(FILE *out, const char *indent, const struct cert *c,
-    enum cert_verdict v);
-void views_chain_json(FILE *out, const struct cert *c, enum cert_verdict v);
+    enum cert_verdict v, int trusted);
+void views_chain_json(FILE *out, const struct cert *c, enum cert_verdict v, int trusted);
+/* Whether the chain c is served with stops at an issuer found nowhere ("then X: not
+ * found"). */
+int views_chain_unfound(const struct cert *c);
 
 #endif

@@ -798,10 +798,15 @@ check_json(FILE *out, const struct conf *cfg, const struct prediction *p, size_t
 		fputs(", \"why\": ", out);
 		views_json_string(out, p[i].why);
 		fputs(", \"fix\": ", out);
-		views_json_string(out, p[i].v >= 0 ? views_verdict_fix((enum cert_verdict)p[i].v,
-		    &p[i].choice, p[i].host, p[i].sni != NULL, p[i].b->port, cfg->mode, fix,
-		    sizeof(fix)) : NULL);
-		views_chain_json(out, p[i].cert, (enum cert_verdict)p[i].v);
+		if (p[i].v == (int)VERDICT_OK && cfg->trust_store == NULL)
+			views_json_string(out, "none needed for the name and dates; the chain was not "
+			    "checked ([server] trust is unset)");
+		else
+			views_json_string(out, p[i].v >= 0 ?
+			    views_verdict_fix((enum cert_verdict)p[i].v, &p[i].choice, p[i].host,
+			    p[i].sni != NULL, p[i].b->port, cfg->mode, fix, sizeof(fix)) : NULL);
+		views_chain_json(out, p[i].cert, (enum cert_verdict)p[i].v,
+		    cfg->trust_store != NULL);
 		/* a certificate expiring within VIEWS_CERTS_SOON_DAYS: a warning, not a verdict */
 		if (views_certs_soon_warning(p[i].cert, now, fix, sizeof(fix)) != NULL) {
 			fputs(", \"warning\": ", out);
@@ -893,7 +898,38 @@ check_problem(FILE *out, const struct check_row *r, const struct check_row *q,
 		fprintf(out, "    fix: %s\n", views_verdict_fix((enum cert_verdict)p->v, &p->choice,
 		    p->host, p->sni != NULL, p->b->port, mode, fix, sizeof(fix)));
 	if (p->v >= 0)
-		views_chain_print(out, "    ", p->cert, (enum cert_verdict)p->v);
+		views_chain_print(out, "    ", p->cert, (enum cert_verdict)p->v, 1);
+}
+
+/* Without [server] trust an ok checked the names and dates only: say so once, and name for
+ * each certificate (once) whose served path stops at an issuer found nowhere that issuer,
+ * as explain's "chain sent" does: a client without it among its roots fails. */
+static void
+check_unchecked(FILE *out, const struct conf *cfg, const struct check_row *r, size_t nrows)
+{
+	size_t i, k, nok = 0;
+
+	if (cfg->trust_store != NULL)
+		return;
+	for (i = 0; i < nrows; i++)
+		nok += r[i].p->cert != NULL && r[i].p->v == (int)VERDICT_OK;
+	if (nok == 0)
+		return;
+	fputs("chains not checked ([server] trust is unset): ok means the names and dates are "
+	    "right; whether a client accepts a chain depends on its own trusted roots\n", out);
+	for (i = 0; i < nrows; i++) {
+		const struct cert *c = r[i].p->cert;
+
+		if (r[i].p->v != (int)VERDICT_OK || !views_chain_unfound(c))
+			continue;
+		for (k = 0; k < i && r[k].p->cert != c; k++)
+			;
+		if (k < i && r[k].p->v == (int)VERDICT_OK)
+			continue;   /* told already */
+		fprintf(out, "  %s: the chain sent stops at %s, not found: a client without it among "
+		    "its trusted roots fails (curl: (60) SSL certificate problem: unable to get "
+		    "local issuer certificate)\n", views_cert_name(c), c->built->missing);
+	}
 }
 
 /* The rows of the table: the two families of a "*" binding merged when they agree. */
@@ -1037,6 +1073,7 @@ check_table(FILE *out, const struct conf *cfg, const struct prediction *p, size_
 		sep = ", ";
 	}
 	fputs("\n", out);
+	check_unchecked(out, cfg, r, nrows);
 	check_soon(out, p, n, now);
 	for (i = 0; i < nrows; i++)
 		if (r[i].p->sni != NULL && binding_host_is_wildcard(r[i].p->b->host) &&

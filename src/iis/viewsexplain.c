@@ -26,16 +26,23 @@
 
 /* ---- explain ---- */
 
-/* What a browser and curl report for verdict v on c for host (reference for teaching). */
+/* What a browser and curl report for verdict v on c for host (reference for teaching).
+ * An ok without [server] trust (trusted 0) checked the name and dates only: what a client
+ * concludes about the chain depends on its own roots (views_chain_print, after). */
 static void
 explain_clients(FILE *out, enum cert_verdict v, const struct cert *c, const char *host,
-    const char *local)
+    const char *local, int trusted)
 {
 	const char *browser = NULL;
 
 	switch (v) {
 	case VERDICT_OK:
-		fputs("   browser: no warning; curl: no TLS error, the response follows\n", out);
+		if (trusted)
+			fputs("   browser: no warning; curl: no TLS error, the response follows\n", out);
+		else
+			fputs("   browser, curl: chain not checked ([server] trust is unset): whether "
+			    "each accepts it depends on its own trusted roots; set trust to the roots "
+			    "your clients have to predict it\n", out);
 		return;
 	case VERDICT_NAME_MISMATCH:
 		browser = "NET::ERR_CERT_COMMON_NAME_INVALID (\"Your connection is not private\")";
@@ -206,7 +213,7 @@ explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FIL
 	struct route r;
 	const struct conf_site *routed = NULL;
 	enum cert_verdict v = VERDICT_NO_CERTIFICATE;
-	int step = 1, ok = 0, i, status = -1;
+	int step = 1, ok = 0, i, status = -1, trusted = cfg->trust_store != NULL;
 	const char *reason = NULL, *verdict = NULL;
 
 	why[0] = '\0';
@@ -313,11 +320,12 @@ explain_walk(const struct conf *cfg, const struct views_conn *c, time_t now, FIL
 		if (v != VERDICT_OK && why[0] != '\0')
 			fprintf(out, ": %s", why);
 		else if (v == VERDICT_OK && ok)
-			fprintf(out, ": %s's certificate names it", views_cert_name(ch.cert));
+			fprintf(out, ": %s's certificate names it%s", views_cert_name(ch.cert),
+			    trusted ? "" : " (chain not checked: no trust)");
 		fputs("\n", out);
-		explain_clients(out, v, ok ? ch.cert : NULL, host, local);
+		explain_clients(out, v, ok ? ch.cert : NULL, host, local, trusted);
 		if (ok)
-			views_chain_print(out, "   ", ch.cert, v);
+			views_chain_print(out, "   ", ch.cert, v, trusted);
 		if (ok && (v == VERDICT_INCOMPLETE_CHAIN || v == VERDICT_STALE_INTERMEDIATE)) {
 			char fix[1024];
 

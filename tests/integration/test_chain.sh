@@ -99,6 +99,29 @@ out=$("$SB_BIN" check -c "$T/chain.ini" --json 2>&1)
 n=$(python3 -c 'import json,sys; r=[p for p in json.load(sys.stdin) if p.get("site")=="Missing" and p.get("sni")]; print(r[0]["verdict"], len(r[0]["chain_sent"]), len(r[0]["clients"]))' <<<"$out" 2>&1)
 expect_eq "check --json: verdict, chain_sent lines, client families" "$n" "incomplete-chain 2 4"
 
+# without [server] trust the chain is not checked: explain and check say so (never "no
+# warning"), and show the chain as sent, stopping at the issuer not found (curl gets 60)
+sed '/^trust = /d' "$T/chain.ini" >"$T/notrust.ini"
+out=$("$SB_BIN" explain -c "$T/notrust.ini" --local "127.0.0.1:$P1" --host missing.chains.test 2>&1)
+expect_contains "explain, no trust: ok, chain not checked" "$out" \
+	"verdict for missing.chains.test: ok: missing.chains.test's certificate names it (chain not checked: no trust)"
+expect_not_contains "explain, no trust: never \"no warning\"" "$out" "no warning"
+expect_contains "explain, no trust: the clients depend on their roots" "$out" \
+	"   browser, curl: chain not checked ([server] trust is unset): whether each accepts it depends on its own trusted roots"
+expect_contains "explain, no trust: the chain as sent, the issuer not found" "$out" \
+	"   chain sent:
+     0 CN=missing.chains.test (the certificate, chain built as Windows does)
+     then CN=sysbind chains Issuing CA M1: not found
+   a client without CN=sysbind chains Issuing CA M1 among its trusted roots fails (curl: (60)"
+out=$("$SB_BIN" check -c "$T/notrust.ini" 2>&1)
+expect_contains "check, no trust: chains not checked" "$out" \
+	"chains not checked ([server] trust is unset): ok means the names and dates are right"
+expect_contains "check, no trust: the issuer not found, as explain says" "$out" \
+	"  missing.chains.test: the chain sent stops at CN=sysbind chains Issuing CA M1, not found: a client without it among its trusted roots fails (curl: (60)"
+n=$("$SB_BIN" check -c "$T/notrust.ini" --json 2>&1 | python3 -c 'import json,sys; r=[p for p in json.load(sys.stdin) if p.get("site")=="Missing" and p.get("sni")][0]; print(r["verdict"], r["chain_checked"], r["chain_sent"][-1], "|", r["fix"])' 2>&1)
+expect_eq "check --json, no trust: chain_checked false, the chain, no overclaiming fix" "$n" \
+	"ok False then CN=sysbind chains Issuing CA M1: not found | none needed for the name and dates; the chain was not checked ([server] trust is unset)"
+
 # show certs lists the intermediate store (both R3s: the stale one too), each once
 out=$("$SB_BIN" show certs -c "$T/chain.ini" --json 2>&1)
 n=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(sorted(c["file"].rsplit("/",1)[-1] for c in d["certificates"] if "intermediate" in c["roles"])))' <<<"$out" 2>&1)
