@@ -12,6 +12,10 @@ struct daemon_opts {
 	                         * parsed by conf_parse at start and at each reload; NULL:
 	                         * read conf_path */
 	int         verbose;    /* -v: trace on, whatever the file says */
+	void      (*ready)(void *arg);  /* called once, when every listener is bound and every
+	                                 * worker started, before the "sysbind serving" line
+	                                 * (`scenarios` prints its table there); NULL: none */
+	void       *ready_arg;
 };
 
 /*

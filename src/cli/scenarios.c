@@ -906,6 +906,28 @@ scen_abs(const char *dir, char *out, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the table needs once the daemon serves, and whether it came to serve. */
+struct scen_ready {
+	const char *dir, *conf_path, *ca_path;
+	unsigned    port_base;
+	int         served;
+};
+
+/* daemon_run's ready hook: every port is bound, so the table is true now. */
+static void
+scen_ready_cb(void *arg)
+{
+	struct scen_ready *r = arg;
+
+	r->served = 1;
+	printf("sysbind scenarios: %s (configuration %s, manifest %s/scenarios.json)\n", r->dir,
+	    r->conf_path, r->dir);
+	printf("trust %s (the scenarios' root CA, and an expired old root for "
+	    "stale-intermediate)\n\n", r->ca_path);
+	scen_print_table(stdout, r->port_base, r->ca_path);
+	fflush(stdout);
+}
+
 int
 scen_main(int argc, char **argv)
 {
@@ -936,15 +958,14 @@ scen_main(int argc, char **argv)
 		return 2;
 	}
 	conf_free(cfg);
-	printf("sysbind scenarios: %s (configuration %s, manifest %s/scenarios.json)\n", dir,
-	    conf_path, dir);
-	printf("trust %s (the scenarios' root CA, and an expired old root for "
-	    "stale-intermediate)\n\n", ca_path);
-	scen_print_table(stdout, o.port_base, ca_path);
-	fflush(stdout);
 	{
-		struct daemon_opts d = { .conf_path = conf_path, .verbose = o.verbose };
+		struct scen_ready r = { dir, conf_path, ca_path, o.port_base, 0 };
+		struct daemon_opts d = { .conf_path = conf_path, .verbose = o.verbose,
+		    .ready = scen_ready_cb, .ready_arg = &r };
+		int status = daemon_run(&d);
 
-		return daemon_run(&d);
+		/* a daemon that never served failed at start-up (a port taken: its reason is
+		 * printed), before the table */
+		return r.served || status == 0 ? status : 2;
 	}
 }

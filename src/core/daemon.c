@@ -577,6 +577,8 @@ daemon_run(const struct daemon_opts *o)
 				worker_stop(d.workers[n]);
 			goto out;
 		}
+	if (o->ready != NULL)
+		o->ready(o->ready_arg);
 	log_info("sysbind serving %s (mode %s, %zu site(s), %u worker(s))",
 	    d.gen->cfg->path != NULL ? d.gen->cfg->path : o->conf_path,
 	    conf_mode_name(d.gen->cfg->mode), d.gen->cfg->nsites, d.nworkers);

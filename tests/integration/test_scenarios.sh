@@ -59,6 +59,26 @@ out=$("$SB_BIN" scenarios --dir "$SC" --port-base 65530 2>&1); rc=$?
 expect_eq "a port base whose 18 ports pass 65535: exit 2" "$rc" 2
 expect_eq "and nothing was made" "$(ls -A "$T" | grep -c '^sc$')" 0
 
+# --- a port of the block taken: a start-up error, exit 2 with the port and its holder
+# named, and no table (it would promise scenarios nobody serves)
+HELD=$((BASE + 5))
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(60)' \
+	"$HELD" &
+HOLDER=$!; _pids+=("$HOLDER")
+if wait_for -t 10 port_busy "$HELD"; then
+	timeout 30 "$SB_BIN" scenarios --dir "$T/sc-busy" --port-base "$BASE" \
+		>"$T/busy.out" 2>"$T/busy.log"; rc=$?
+	expect_eq "a port of the block in use: exit 2" "$rc" 2
+	expect_contains "the reason names the port and who holds it" "$(cat "$T/busy.log")" \
+		"error: cannot listen on 0.0.0.0:$HELD: Address already in use: python3 (pid $HOLDER) holds it"
+	expect_eq "no table printed" "$(wc -c <"$T/busy.out")" 0
+else
+	not_ok "a python3 listener holds port $HELD"
+fi
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null
+wait_for -t 10 port_free "$HELD" || not_ok "port $HELD free again"
+
 sc_start first || { finish; exit; }
 M="$SC/scenarios.json"
 CA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca"])' "$M")
