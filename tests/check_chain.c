@@ -376,12 +376,67 @@ START_TEST(test_chain_store_files)
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/store", dir);
 	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
-	ck_assert_msg(strstr(err, "/store/zz.pem: no certificate in it (PEM or DER)") != NULL,
+	ck_assert_msg(strstr(err, "/store/zz.pem: no certificate in it (PEM, DER or PKCS#7)") != NULL,
 	    "%s", err);
 	snprintf(path, sizeof(path), "%s/nowhere", dir);
 	ck_assert_ptr_null(chain_store_load(path, err, sizeof(err)));
 	ck_assert_msg(strstr(err, "No such file or directory") != NULL, "%s", err);
 	chain_store_free(NULL);
+	pki_free(&p);
+}
+END_TEST
+
+/* PKCS#7 bundles (.p7b, Windows' usual export of a chain), DER and PEM, as
+ * `openssl crl2pkcs7 -nocrl` writes them: each certificate read, and the chain built
+ * through them; a file of another name is listed as skipped (for conf to warn), a hidden
+ * one is not. */
+START_TEST(test_chain_store_p7b)
+{
+	struct pki p;
+	struct chain_store *s;
+	struct cert *c;
+	char path[256], cmd[1024];
+	const char *file = NULL;
+	FILE *f;
+	X509 *two[2], *l;
+
+	pki_make(&p);
+	two[0] = p.i;
+	two[1] = p.r;
+	snprintf(path, sizeof(path), "%s/both.pem", dir);
+	ck_assert_int_eq(mint_write_chain(two, 2, NULL, path, NULL, err, sizeof(err)), 0);
+	snprintf(cmd, sizeof(cmd), "openssl crl2pkcs7 -nocrl -certfile %s/both.pem -outform DER "
+	    "-out %s/store/chain.p7b && openssl crl2pkcs7 -nocrl -certfile %s/both.pem "
+	    "-out %s/store/pem.P7C", dir, dir, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/store/notes.txt", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("not read\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/store/.hidden", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+
+	s = store();
+	ck_assert_uint_eq(chain_store_count(s), 4);
+	ck_assert_int_eq(X509_cmp(chain_store_cert(s, 0, &file), p.i), 0);
+	ck_assert(ends_with(file, "/store/chain.p7b"));
+	ck_assert_int_eq(X509_cmp(chain_store_cert(s, 1, NULL), p.r), 0);
+	ck_assert_int_eq(X509_cmp(chain_store_cert(s, 2, &file), p.i), 0);
+	ck_assert(ends_with(file, "/store/pem.P7C"));
+	ck_assert_ptr_nonnull(chain_store_skipped(s, 0));
+	ck_assert(ends_with(chain_store_skipped(s, 0), "/store/notes.txt"));
+	ck_assert_ptr_null(chain_store_skipped(s, 1));
+
+	l = leaf("a.test", p.kl, p.i, p.ki);
+	c = load("a", l, NULL, 0, p.kl);
+	ck_assert_int_eq(chain_serve(c, s, time(NULL)), 0);
+	ck_assert_int_eq(sk_X509_num(c->chain), 1);
+	ck_assert_int_eq(X509_cmp(sk_X509_value(c->chain, 0), p.i), 0);
+	ck_assert_str_eq(c->built->missing, "");
+	certstore_cert_free(c);
+	X509_free(l);
+	chain_store_free(s);
 	pki_free(&p);
 }
 END_TEST
@@ -604,6 +659,7 @@ chain_suite(void)
 	tcase_add_test(tc, test_chain_stale_intermediate);
 	tcase_add_test(tc, test_chain_dup);
 	tcase_add_test(tc, test_chain_store_damaged_bundle);
+	tcase_add_test(tc, test_chain_store_p7b);
 	tcase_add_test(tc, test_chain_same_intermediate_twice);
 	suite_add_tcase(s, tc);
 	return s;

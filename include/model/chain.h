@@ -33,11 +33,14 @@ enum chain_serve {
 struct chain_store;
 
 /*
- * Read every *.pem, *.crt, *.cer, *.der file of dir (PEM, any number of certificates, or
- * one DER certificate; sorted by name).  A file that holds no certificate is an error
- * naming it ("DIR/x.pem: no certificate in it (PEM or DER)"), as is a directory that
- * cannot be read; an empty directory is a store of 0 certificates.  Returns a new store
- * (free with chain_store_free) or NULL with the reason in err.  Start-up only.
+ * Read every *.pem, *.crt, *.cer, *.der, *.p7b, *.p7c file of dir (PEM, any number of
+ * certificates; a PKCS#7 bundle, PEM "BEGIN PKCS7" or DER, Windows' usual export of a
+ * chain; or one DER certificate; sorted by name).  A file that holds no certificate is an
+ * error naming it ("DIR/x.pem: no certificate in it (PEM, DER or PKCS#7)"), as is a
+ * directory that cannot be read; an empty directory is a store of 0 certificates.  Any
+ * other entry (hidden ones aside) is not read and listed by chain_store_skipped, for the
+ * caller to warn about.  Returns a new store (free with chain_store_free) or NULL with the
+ * reason in err.  Start-up only.
  */
 struct chain_store *chain_store_load(const char *dir, char *err, size_t errlen);
 void chain_store_free(struct chain_store *s);
@@ -48,6 +51,9 @@ void chain_store_free(struct chain_store *s);
 const char *chain_store_dir(const struct chain_store *s);
 size_t chain_store_count(const struct chain_store *s);
 X509 *chain_store_cert(const struct chain_store *s, size_t i, const char **file);
+/* The path of the i-th entry of the directory not read (not a certificate file's name),
+ * in name order, or NULL past the last.  Borrowed. */
+const char *chain_store_skipped(const struct chain_store *s, size_t i);
 
 /* Where one certificate of a served chain came from. */
 struct chain_link {

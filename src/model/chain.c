@@ -32,22 +32,30 @@ struct chain_store {
 	char               *dir;
 	struct chain_entry *entries;
 	size_t              n;
+	char              **skipped;   /* files of dir not read (owned), in name order */
+	size_t              nskipped;
 };
 
 /* ---------------------------------------------------------------- the store */
 
+/* The names the store reads: what Windows' certificate import takes (a PKCS#7 bundle,
+ * .p7b/.p7c, being its usual export of a chain).  Hidden files are passed over quietly. */
 static int
-chain_select_file(const struct dirent *d)
+chain_select_file(const char *name)
 {
-	static const char *const ext[] = { ".pem", ".crt", ".cer", ".der" };
-	size_t l = strlen(d->d_name);
+	static const char *const ext[] = { ".pem", ".crt", ".cer", ".der", ".p7b", ".p7c" };
+	size_t l = strlen(name);
 
-	if (d->d_name[0] == '.')
-		return 0;
 	for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
-		if (l > 4 && strcasecmp(d->d_name + l - 4, ext[i]) == 0)
+		if (l > 4 && strcasecmp(name + l - 4, ext[i]) == 0)
 			return 1;
 	return 0;
+}
+
+static int
+chain_visible_cb(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
 }
 
 /* Take ownership of x as an entry of s from file.  Returns 0 or -1 (x freed). */
@@ -72,7 +80,46 @@ chain_store_add(struct chain_store *s, X509 *x, const char *file)
 	return 0;
 }
 
-/* Every certificate of one file: PEM (any number) or one DER.  Returns how many, or -1. */
+/* The certificates of a PKCS#7 bundle (.p7b: PEM "BEGIN PKCS7" or DER), as Windows'
+ * certificate import reads one: the signed data's certificates, in order.  Returns how
+ * many (0: buf is not one), or -1 (no memory). */
+static int
+chain_store_read_p7(struct chain_store *s, const char *path, const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	STACK_OF(X509) *certs = NULL;
+	PKCS7 *p7 = NULL;
+	BIO *b;
+	int i, count = 0;
+
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
+		return -1;
+	p7 = PEM_read_bio_PKCS7(b, NULL, NULL, NULL);
+	BIO_free(b);
+	if (p7 == NULL)
+		p7 = d2i_PKCS7(NULL, &p, (long)len);
+	ERR_clear_error();
+	if (p7 == NULL)
+		return 0;
+	if (PKCS7_type_is_signed(p7) && p7->d.sign != NULL)
+		certs = p7->d.sign->cert;
+	else if (PKCS7_type_is_signedAndEnveloped(p7) && p7->d.signed_and_enveloped != NULL)
+		certs = p7->d.signed_and_enveloped->cert;
+	for (i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
+		if (!X509_up_ref(x) || chain_store_add(s, x, path) != 0) {
+			PKCS7_free(p7);
+			return -1;
+		}
+		count++;
+	}
+	PKCS7_free(p7);
+	return count;
+}
+
+/* Every certificate of one file: PEM (any number), a PKCS#7 bundle, or one DER.  Returns
+ * how many, or -1. */
 static int
 chain_store_read(struct chain_store *s, const char *path, char *err, size_t errlen)
 {
@@ -105,6 +152,8 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 		return -1;
 	}
 	ERR_clear_error();
+	if (count == 0 && (count = chain_store_read_p7(s, path, buf, len)) < 0)
+		goto nomem;
 	if (count == 0) {
 		const unsigned char *p = (const unsigned char *)buf;
 
@@ -128,7 +177,7 @@ chain_store_read(struct chain_store *s, const char *path, char *err, size_t errl
 	}
 	free(buf);
 	if (count == 0)
-		snprintf(err, errlen, "%s: no certificate in it (PEM or DER)", path);
+		snprintf(err, errlen, "%s: no certificate in it (PEM, DER or PKCS#7)", path);
 	return count > 0 ? count : -1;
 nomem:
 	free(buf);
@@ -148,7 +197,7 @@ chain_store_load(const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", dir);
 		return NULL;
 	}
-	if ((n = scandir(dir, &names, chain_select_file, alphasort)) < 0) {
+	if ((n = scandir(dir, &names, chain_visible_cb, alphasort)) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		chain_store_free(s);
 		return NULL;
@@ -162,7 +211,18 @@ chain_store_load(const char *dir, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: out of memory", dir);
 			bad = 1;
 		}
-		if (!bad && chain_store_read(s, path, err, errlen) < 0)
+		if (!bad && !chain_select_file(names[i]->d_name)) {
+			char **k = realloc(s->skipped, (s->nskipped + 1) * sizeof(*k));
+
+			if (k == NULL) {
+				snprintf(err, errlen, "%s: out of memory", dir);
+				bad = 1;
+			} else {
+				s->skipped = k;
+				s->skipped[s->nskipped++] = path;   /* the list owns it now */
+				path = NULL;
+			}
+		} else if (!bad && chain_store_read(s, path, err, errlen) < 0)
 			bad = 1;
 		free(path);
 		free(names[i]);
@@ -185,6 +245,9 @@ chain_store_free(struct chain_store *s)
 		free(s->entries[i].file);
 	}
 	free(s->entries);
+	for (size_t i = 0; i < s->nskipped; i++)
+		free(s->skipped[i]);
+	free(s->skipped);
 	free(s->dir);
 	free(s);
 }
@@ -199,6 +262,12 @@ size_t
 chain_store_count(const struct chain_store *s)
 {
 	return s != NULL ? s->n : 0;
+}
+
+const char *
+chain_store_skipped(const struct chain_store *s, size_t i)
+{
+	return s != NULL && i < s->nskipped ? s->skipped[i] : NULL;
 }
 
 X509 *

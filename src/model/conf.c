@@ -148,8 +148,9 @@ static const struct conf_key conf_table[] = {
 	  SRV(trust) },
 	{ K_SRV, "intermediate_store", CONF_TYPE_PATH, NULL, 0, 0, NULL,
 	  "Intermediate Certification Authorities store (CA)", "a directory",
-	  "the machine's intermediate CA certificates (*.pem, *.crt, *.cer, *.der; PEM or DER, "
-	  "bundles allowed) the served chain is built through", 0, SRV(intermediate_store) },
+	  "the machine's intermediate CA certificates (*.pem, *.crt, *.cer, *.der, *.p7b, "
+	  "*.p7c; PEM, DER or PKCS#7, bundles allowed) the served chain is built through", 0,
+	  SRV(intermediate_store) },
 	{ K_SRV, "served_chain", CONF_TYPE_WORD, "store", 0, 0, served_chain_words, NULL, NULL,
 	  "store: the chain is built from the leaf through intermediate_store and the file's "
 	  "extra certificates, root left out, as Windows does; file: the file's chain as "

@@ -150,7 +150,8 @@ conf_load_client_material(struct conf_parser *p)
  * The intermediate store, and with served_chain = store every loaded certificate's chain
  * built through it (its own extra certificates counted as imported), as Windows builds it.
  * A store file that cannot be read is an error at intermediate_store's line (a warning for
- * the offline views, which then build with the files' extras alone).
+ * the offline views, which then build with the files' extras alone); a file of another
+ * name, which Windows would not import either, is a warning there naming it.
  */
 static void
 conf_serve_chains(struct conf_parser *p)
@@ -165,6 +166,10 @@ conf_serve_chains(struct conf_parser *p)
 	if (c->intermediate_store != NULL &&
 	    (c->istore = chain_store_load(c->intermediate_store, msg, sizeof(msg))) == NULL)
 		conf_load_failed(p, p->server_lines[kis], "intermediate_store: ", msg);
+	for (i = 0; chain_store_skipped(c->istore, i) != NULL; i++)
+		conf_warning(p, p->server_lines[kis], "intermediate_store: %s is not read: not a "
+		    "certificate file (.cer, .crt, .der, .pem, or a .p7b/.p7c bundle)",
+		    chain_store_skipped(c->istore, i));
 	if (c->served_chain != CHAIN_SERVE_STORE)
 		return;
 	for (i = 0; i < c->nsslcerts; i++) {

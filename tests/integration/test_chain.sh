@@ -204,9 +204,22 @@ sed 's/^intermediate_store = .*/&\nserved_chain = file/' "$T/chain.ini" >"$T/fil
 out=$("$SB_BIN" check -c "$T/file.ini" 2>&1)
 expect_contains "served_chain = file: stale.pem alone is incomplete" "$out" \
 	"fix: append the intermediate CN=sysbind chains Issuing CA R3, as published at http://127.0.0.1:9/sysbind-chains/r3.cer to $C/stale.pem"
+# a PKCS#7 bundle (.p7b, as Windows exports a chain) in the store is read: M1 from it
+# completes missing's chain; a file of another name is a warning naming it
+mkdir -p "$T/p7store"
+openssl crl2pkcs7 -nocrl -certfile "$C/m1.pem" -outform DER -out "$T/p7store/m1.p7b"
+echo "notes" >"$T/p7store/readme.txt"
+sed "s|^intermediate_store = .*|intermediate_store = $T/p7store|" "$T/chain.ini" >"$T/p7.ini"
+out=$("$SB_BIN" check -c "$T/p7.ini" 2>&1)
+v=$(awk '/^Missing \(id:1\)/ { getline; print $NF; exit }' <<<"$out")
+expect_eq "check: M1 from a .p7b in the store: missing is ok" "$v" "ok"
+out=$("$SB_BIN" -t -c "$T/p7.ini" 2>&1); rc=$?
+expect_eq "-t: a stray file in the store: exit 0" "$rc" 0
+expect_contains "-t: the stray file is named in a warning" "$out" \
+	"p7.ini:5: warning: intermediate_store: $T/p7store/readme.txt is not read: not a certificate file"
 echo "not a certificate" >"$T/store/zz.pem"
 out=$("$SB_BIN" -t -c "$T/chain.ini" 2>&1); rc=$?
 expect_eq "-t: a bad store file: exit 2" "$rc" 2
 expect_contains "-t: the file is named at its line" "$out" \
-	"chain.ini:5: intermediate_store: $T/store/zz.pem: no certificate in it (PEM or DER)"
+	"chain.ini:5: intermediate_store: $T/store/zz.pem: no certificate in it (PEM, DER or PKCS#7)"
 finish
