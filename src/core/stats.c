@@ -211,7 +211,7 @@ static void
 stats_write_sites(struct promtext *w)
 {
 	const struct stats_names *t = &stats_reg.names[STATS_SITE];
-	char code[8];
+	char code[12];   /* "%d" of any int: the compiler cannot see st stays below 600 */
 	size_t i, th;
 	int st;
 

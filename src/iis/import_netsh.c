@@ -239,8 +239,8 @@ netsh_line_read(struct import_netsh_entry *e, const char *label, const char *val
 		else if (strcasecmp(value, "Disabled") == 0 || strcasecmp(value, "Not Set") == 0)
 			netsh_switch_set(e, k, 0);
 		else {
-			snprintf(msg, msglen, "%s \"%s\" is none of Enabled, Disabled, Set, Not Set: "
-			    "left at netsh's default (%s)", label, value, k->def);
+			snprintf(msg, msglen, "%.100s \"%.200s\" is none of Enabled, Disabled, Set, "
+			    "Not Set: left at netsh's default (%.40s)", label, value, k->def);
 			return -1;
 		}
 		break;
@@ -262,12 +262,23 @@ netsh_line_read(struct import_netsh_entry *e, const char *label, const char *val
 			    "not carried over", label, value);
 			return -1;
 		}
-		snprintf(e->strs[slot], sizeof(e->strs[0]), "%s", value);
+		memcpy(e->strs[slot], value, strlen(value) + 1);   /* it fits: checked above */
 		break;
 	}
 	if (k->since > e->layout)
 		e->layout = k->since;
 	return 0;
+}
+
+/* value into dst of len bytes, cut to fit (a value that long is no hash, GUID or store
+ * name: the checks of the entry refuse it). */
+static void
+netsh_field_copy(char *dst, size_t len, const char *value)
+{
+	size_t n = strnlen(value, len - 1);
+
+	memcpy(dst, value, n);
+	dst[n] = '\0';
 }
 
 /*
@@ -575,13 +586,13 @@ netsh_field_line(struct netsh_read *r, const char *label, char *value, const cha
 	if (strcmp(value, "(null)") == 0)
 		value[0] = '\0';
 	if (strcasecmp(label, "Certificate Hash") == 0) {
-		snprintf(cur->certhash, sizeof(cur->certhash), "%s", value);
+		netsh_field_copy(cur->certhash, sizeof(cur->certhash), value);
 		cur->hashline = r->line;
 	} else if (strcasecmp(label, "Application ID") == 0) {
-		snprintf(cur->appid, sizeof(cur->appid), "%s", value);
+		netsh_field_copy(cur->appid, sizeof(cur->appid), value);
 		cur->appidline = r->line;
 	} else if (strcasecmp(label, "Certificate Store Name") == 0) {
-		snprintf(cur->storename, sizeof(cur->storename), "%s", value);
+		netsh_field_copy(cur->storename, sizeof(cur->storename), value);
 	} else if (strcasecmp(label, "PropertyId") == 0) {
 		char *end;
 		unsigned long id = strtoul(value, &end, 10);

@@ -925,7 +925,7 @@ binding_route(const struct conf *cfg, enum binding_proto proto,
 		/* Only a refusal needs the sentence: formatting it for every served request
 		 * cost more than the rest of the routing (measured with callgrind). */
 		binding_format(best, bt, sizeof(bt));
-		snprintf(out->explain, sizeof(out->explain), "binding %.200s of site \"%.100s\" (%.40s)"
+		snprintf(out->explain, sizeof(out->explain), "binding %.200s of site \"%.80s\" (%.40s)"
 		    ": the site is stopped, 503", bt, best_site->name,
 		    binding_route_tier_name(out->tier));
 		out->status = 503;
