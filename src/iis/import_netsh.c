@@ -270,8 +270,8 @@ netsh_line_read(struct import_netsh_entry *e, const char *label, const char *val
 	return 0;
 }
 
-/* value into dst of len bytes, cut to fit (a value that long is no hash, GUID or store
- * name: the checks of the entry refuse it). */
+/* value into dst of len bytes, cut to fit as before (a real hash, GUID or store name is
+ * far shorter; a hash that long fails import_write's thumbprint check either way). */
 static void
 netsh_field_copy(char *dst, size_t len, const char *value)
 {
