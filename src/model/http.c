@@ -58,11 +58,12 @@ struct name {
 
 #define NAME(s) { s, sizeof(s) - 1 }
 
-/* 1 when name is one of tab's (http_name_eq_cgi). */
+/* 1 when name is one of tab's (http_name_eq_cgi).  The lengths first: most names are
+ * ruled out without a call. */
 static int name_in(const struct name *tab, const char *name, size_t len)
 {
 	for (; tab->s != NULL; tab++)
-		if (http_name_eq_cgi(name, len, tab->s, tab->len))
+		if (tab->len == len && http_name_eq_cgi(name, len, tab->s, tab->len))
 			return 1;
 	return 0;
 }
@@ -356,31 +357,42 @@ static void headbuf_init(struct headbuf *b)
 	b->heap = b->failed = 0;
 }
 
-static void headbuf_add(struct headbuf *b, const char *s, size_t n)
+/* headbuf_add's rare case: the head outgrows its buffer (or failed before). */
+static void headbuf_grow_add(struct headbuf *b, const char *s, size_t n)
 {
+	size_t ncap = b->cap * 2;
+	char *np;
+
 	if (b->failed)
 		return;
-	if (b->len + n > b->cap) {
-		size_t ncap = b->cap * 2;
-		char *np;
-
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if ((np = b->heap ? realloc(b->p, ncap) : malloc(ncap)) == NULL) {
-			b->failed = 1;
-			return;
-		}
-		if (!b->heap)
-			memcpy(np, b->p, b->len);
-		b->p = np;
-		b->cap = ncap;
-		b->heap = 1;
+	while (ncap < b->len + n)
+		ncap *= 2;
+	if ((np = b->heap ? realloc(b->p, ncap) : malloc(ncap)) == NULL) {
+		b->failed = 1;
+		return;
 	}
+	if (!b->heap)
+		memcpy(np, b->p, b->len);
+	b->p = np;
+	b->cap = ncap;
+	b->heap = 1;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 
-static void headbuf_str(struct headbuf *b, const char *s)
+/* Inline, so that the short constant pieces of a head (": ", "\r\n") are stores, not
+ * calls. */
+static inline void headbuf_add(struct headbuf *b, const char *s, size_t n)
+{
+	if (b->len + n <= b->cap && !b->failed) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+		return;
+	}
+	headbuf_grow_add(b, s, n);
+}
+
+static inline void headbuf_str(struct headbuf *b, const char *s)
 {
 	headbuf_add(b, s, strlen(s));
 }
