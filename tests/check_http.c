@@ -1404,6 +1404,13 @@ START_TEST(test_http_field_id_names_each_known_field_in_any_case)
 		{ "Accept-Encoding", HF_OTHER }, { "Content-Type", HF_OTHER }, { "", HF_OTHER },
 		{ "tf", HF_OTHER }, { "Referrer", HF_OTHER },
 		{ "a-very-long-field-name-beyond-the-table", HF_OTHER },
+		/* case folds letters only: a control byte one case bit from "-" or a digit
+		 * is not them, nor "_" (exact names here; http_name_eq_cgi is for stripping) */
+		{ "content\rlength", HF_OTHER }, { "Content_Length", HF_OTHER },
+		{ "http\x12-settings", HF_OTHER }, { "X-FORWARDED-FOR", HF_X_FORWARDED_FOR },
+		{ "transfer-encodinG", HF_TRANSFER_ENCODING }, { "transfer-encodinf", HF_OTHER },
+		{ "x-forwarded-hosT", HF_X_FORWARDED_HOST }, { "x-forwarded-hosu", HF_OTHER },
+		{ "Hos\x14", HF_OTHER }, { "@ost", HF_OTHER }, { "t\x05", HF_OTHER },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)

@@ -114,6 +114,39 @@ static const struct {
 	{ "referer", 7, HF_REFERER }, { "accept", 6, HF_ACCEPT }, { "cookie", 6, HF_COOKIE },
 };
 
+/*
+ * 1 when name's len bytes are lower's (a table name: lowercase letters, "-" and digits)
+ * in any case.  Of those characters only the letters have bit 0x40, so that bit, moved
+ * to 0x20, is the case bit to fold, and a byte of name ORed with it equals the letter
+ * only when it is that letter in either case; "-" and digits compare exactly.  Eight
+ * bytes at a time (the last word overlapping) for the long names; strncasecmp's answer
+ * without its call.
+ */
+static inline int name_eq_lower(const char *name, const char *lower, size_t len)
+{
+	if (len < 8) {
+		for (size_t i = 0; i < len; i++) {
+			unsigned char l = (unsigned char)lower[i];
+
+			if (((unsigned char)name[i] | ((l & 0x40) >> 1)) != l)
+				return 0;
+		}
+		return 1;
+	}
+	for (size_t i = 0;; i += 8) {
+		uint64_t w, x;
+
+		if (i + 8 > len)
+			i = len - 8;
+		memcpy(&w, lower + i, 8);
+		memcpy(&x, name + i, 8);
+		if ((x | ((w & 0x4040404040404040ULL) >> 1)) != w)
+			return 0;
+		if (i + 8 >= len)
+			return 1;
+	}
+}
+
 enum http_field http_field_id(const char *name, size_t len)
 {
 	/* by length first: most names are then ruled out without a comparison */
@@ -134,7 +167,7 @@ enum http_field http_field_id(const char *name, size_t len)
 		unsigned k = by_len[len][i];
 
 		if ((unsigned char)field_names[k].name[0] == c0 &&
-		    strncasecmp(name, field_names[k].name, len) == 0)
+		    name_eq_lower(name, field_names[k].name, len))
 			return field_names[k].id;
 	}
 	return HF_OTHER;
