@@ -1208,6 +1208,24 @@ START_TEST(test_http_serialize_request_strips_hop_by_hop_and_appends_xff)
 }
 END_TEST
 
+/* Empty values (none, or only blanks) are forwarded as empty, and the field after one is
+ * read whole: llhttp may report an empty value where the next line starts, and the
+ * parser's copy of the head must not be cut there (X-Forwarded-Host, a field sysbind
+ * replaces, was forwarded as "\0-Forwarded-Host" when it was). */
+START_TEST(test_http_serialize_request_empty_values)
+{
+	char *s = serialize_req(
+	    "GET / HTTP/1.1\r\nHost: h\r\nX-Empty:\r\nX-Blank: \t \r\nX-Forwarded-Host:\r\n"
+	    "X-Forwarded-Host:\r\nAccept: */*\r\nX-Last:\r\n\r\n", 0, 0);
+
+	ck_assert_str_eq(s,
+	    "GET / HTTP/1.1\r\nHost: h\r\nX-Empty: \r\nX-Blank: \r\nAccept: */*\r\n"
+	    "X-Last: \r\nX-Forwarded-For: 127.0.0.1\r\nX-Forwarded-Proto: http\r\n"
+	    "X-Forwarded-Host: h\r\n\r\n");
+	free(s);
+}
+END_TEST
+
 /* The client certificate header is sysbind's: every copy the client sent goes (any case,
  * several), the connection's certificate is added last; none added without one. */
 START_TEST(test_http_serialize_request_client_cert_header)
@@ -1386,6 +1404,13 @@ START_TEST(test_http_field_id_names_each_known_field_in_any_case)
 		{ "Accept-Encoding", HF_OTHER }, { "Content-Type", HF_OTHER }, { "", HF_OTHER },
 		{ "tf", HF_OTHER }, { "Referrer", HF_OTHER },
 		{ "a-very-long-field-name-beyond-the-table", HF_OTHER },
+		/* case folds letters only: a control byte one case bit from "-" or a digit
+		 * is not them, nor "_" (exact names here; http_name_eq_cgi is for stripping) */
+		{ "content\rlength", HF_OTHER }, { "Content_Length", HF_OTHER },
+		{ "http\x12-settings", HF_OTHER }, { "X-FORWARDED-FOR", HF_X_FORWARDED_FOR },
+		{ "transfer-encodinG", HF_TRANSFER_ENCODING }, { "transfer-encodinf", HF_OTHER },
+		{ "x-forwarded-hosT", HF_X_FORWARDED_HOST }, { "x-forwarded-hosu", HF_OTHER },
+		{ "Hos\x14", HF_OTHER }, { "@ost", HF_OTHER }, { "t\x05", HF_OTHER },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -1718,6 +1743,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_bare_cr_in_chunked_framing);
 	tcase_add_test(tc, test_http_chunk_extensions_valid_and_limited);
 	tcase_add_test(tc, test_http_serialize_request_many_connection_tokens);
+	tcase_add_test(tc, test_http_serialize_request_empty_values);
 	tcase_add_test(tc, test_http_serialize_request_client_cert_header);
 	tcase_add_test(tc, test_http_name_eq_cgi);
 	tcase_add_test(tc, test_http_serialize_request_strips_cgi_spellings);

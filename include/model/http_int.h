@@ -42,7 +42,9 @@ enum chunk_state {
 };
 
 /* The head's strings are kept as offsets into the arena until the head is complete
- * (the arena may move while it grows). */
+ * (the arena may move while it grows).  The arena holds the head's raw bytes, copied
+ * once as they are fed: a token is a span of them, ended in place by a NUL written over
+ * the byte after it (the colon, the CR, the space, or trailing whitespace). */
 struct hdr_span {
 	size_t name, name_len;
 	size_t value, value_len;  /* value == SIZE_MAX: no value bytes seen yet */
@@ -82,13 +84,17 @@ struct http_parser {
 	size_t ck_line;         /* bytes of the current chunk or trailer line */
 	size_t ck_trailer;      /* bytes of the trailer section */
 
-	/* arena */
+	/* arena: the head's raw bytes, then the absolute-form target's host and path */
 	char *buf;
 	size_t len, cap, max;
+	const char *raw_at;         /* the bytes llhttp runs over now (the caller's)... */
+	size_t raw_off;             /* ...copied to the arena from here */
 	enum tok cur;
-	size_t cur_start;
+	size_t cur_start, cur_end;  /* the token being read, in the arena */
 	size_t url, url_len;
 	size_t status, status_len;
+	size_t auth, auth_end;      /* an absolute-form target's authority, in the target
+	                             * (auth_end 0: origin-form); copied by head_build */
 	size_t host_off, path_off;  /* SIZE_MAX when not computed */
 	struct hdr_span *spans;
 	size_t nspans, spans_cap;

@@ -367,7 +367,11 @@ conn_reading(struct conn *c, int on)
 	}
 	if (!c->peer_eof)
 		conn_read_on(c, 1);
-	conn_async(c, ASYNC_INPUT);   /* what the input (and TLS) already holds */
+	/* What the input (and TLS) already holds, or the end the peer sent, is handed over
+	 * once this pass is over.  With nothing held, readiness brings the next bytes: a
+	 * keep-alive request's end costs no second pass of the async event. */
+	if (iobuf_len(&c->in) > 0 || c->peer_eof || tlsio_pending(c->ssl))
+		conn_async(c, ASYNC_INPUT);
 }
 
 /* ---------- close ---------- */

@@ -135,19 +135,34 @@ static int arena_append(struct http_parser *p, const char *data, size_t n)
 	return 0;
 }
 
-/* Close the token being accumulated: trailing whitespace off a value, then a NUL. */
+/* Close the token being read: trailing whitespace off a value, then a NUL over the byte
+ * after it in the arena's copy of the head (the colon, CR, space or whitespace that ended
+ * it: llhttp reads the caller's bytes, never this copy).  An empty token has no byte of
+ * its own, and llhttp may report it at the start of the next line: nothing is written
+ * for it (an empty value or reason is the empty string head_build gives a missing one). */
 static int token_close(struct http_parser *p)
 {
-	if (p->cur == TOK_NONE)
+	size_t n, end;
+	enum tok t = p->cur;
+
+	if (t == TOK_NONE)
 		return 0;
-	size_t n = p->len - p->cur_start;
-	if (p->cur == TOK_VALUE) {
+	n = p->cur_end - p->cur_start;
+	if (t == TOK_VALUE)
 		while (n > 0 && (p->buf[p->cur_start + n - 1] == ' ' ||
 		    p->buf[p->cur_start + n - 1] == '\t'))
 			n--;
-		p->len = p->cur_start + n;
+	if (n == 0) {
+		p->cur = TOK_NONE;
+		if (t == TOK_VALUE)
+			p->spans[p->nspans - 1].value = SIZE_MAX;
+		else if (t == TOK_STATUS)
+			p->status = SIZE_MAX;
+		else
+			return -1;   /* cannot happen: llhttp refuses an empty target or name */
+		return 0;
 	}
-	switch (p->cur) {
+	switch (t) {
 	case TOK_URL:    p->url_len = n; break;
 	case TOK_STATUS: p->status_len = n; break;
 	case TOK_FIELD:  p->spans[p->nspans - 1].name_len = n; break;
@@ -155,7 +170,21 @@ static int token_close(struct http_parser *p)
 	default: break;
 	}
 	p->cur = TOK_NONE;
-	return arena_append(p, "", 1);
+	end = p->cur_start + n;
+	if (end < p->len) {
+		p->buf[end] = '\0';
+		return 0;
+	}
+	return arena_append(p, "", 1);   /* (the token ended with the bytes copied so far) */
+}
+
+/* Copy n head bytes at data (the ones llhttp runs over next) to the arena, where the
+ * head's tokens are then found by their offset from raw_off. */
+static int head_copy(struct http_parser *p, const char *data, size_t n)
+{
+	p->raw_at = data;
+	p->raw_off = p->len;
+	return arena_append(p, data, n);
 }
 
 void http_message_reset(struct http_parser *p)
@@ -178,8 +207,12 @@ void http_message_reset(struct http_parser *p)
 		p->spans_cap = 0;
 	}
 	p->len = 0;
+	p->raw_at = NULL;
+	p->raw_off = 0;
 	p->cur = TOK_NONE;
+	p->cur_start = p->cur_end = 0;
 	p->url = p->url_len = p->status_len = 0;
+	p->auth = p->auth_end = 0;
 	p->status = SIZE_MAX;
 	p->host_off = p->path_off = SIZE_MAX;
 	p->nspans = 0;
@@ -265,10 +298,19 @@ static int trailer_span(struct http_parser *p, enum tok t, const char *at, size_
 
 /* ---------- llhttp callbacks ---------- */
 
+/* A fragment of a token of the head: llhttp's bytes at..at+n are the arena's copy at
+ * raw_off + (at - raw_at), and the fragments of one token are contiguous there (the copy
+ * is made in feed order, and nothing else is appended until the head is complete). */
 static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 {
+	size_t off;
+
 	if (p->head_done)
 		return t == TOK_FIELD || t == TOK_VALUE ? trailer_span(p, t, at, n) : 0;
+	if (p->raw_at == NULL || at < p->raw_at || (size_t)(at - p->raw_at) + n >
+	    p->len - p->raw_off)
+		goto toolong;   /* cannot happen: every head byte llhttp sees was copied */
+	off = p->raw_off + (size_t)(at - p->raw_at);
 	/* fragments of one token arrive back to back; a new kind starts a new token */
 	if (p->cur != t) {
 		if (token_close(p) == -1)
@@ -276,11 +318,11 @@ static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 		if (t == TOK_VALUE && p->nspans == 0)
 			return 0;  /* cannot happen: llhttp sends a name first */
 		p->cur = t;
-		p->cur_start = p->len;
+		p->cur_start = off;
 		if (t == TOK_URL)
-			p->url = p->len;
+			p->url = off;
 		else if (t == TOK_STATUS)
-			p->status = p->len;
+			p->status = off;
 		else if (t == TOK_FIELD) {
 			if (p->spans == NULL &&
 			    (p->spans = stash_get(STASH_SPANS, 1, &p->spans_cap)) == NULL)
@@ -293,18 +335,17 @@ static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 				p->spans = ns;
 				p->spans_cap = nc;
 			}
-			p->spans[p->nspans].name = p->len;
+			p->spans[p->nspans].name = off;
 			p->spans[p->nspans].name_len = 0;
 			p->spans[p->nspans].value = SIZE_MAX;
 			p->spans[p->nspans].value_len = 0;
 			p->nspans++;
 		} else {
-			p->spans[p->nspans - 1].value = p->len;
+			p->spans[p->nspans - 1].value = off;
 		}
 	}
-	if (arena_append(p, at, n) == -1)
-		goto toolong;
-	if (t == TOK_URL && p->len - p->url > p->lim.max_url_length) {
+	p->cur_end = off + n;
+	if (t == TOK_URL && p->cur_end - p->url > p->lim.max_url_length) {
 		http_parser_fail(p, HTTP_ERR_URL_LENGTH, "request URL too long");
 		return -1;
 	}
@@ -345,10 +386,10 @@ static int cb_field_complete(llhttp_t *ll)
 		return 0;
 	}
 	if (p->cur != TOK_FIELD) {
-		/* a zero-length name never produced a span: llhttp does not allow it, but
-		 * keep the arena consistent anyway */
-		if (span_add(p, TOK_FIELD, "", 0) == -1)
-			return -1;
+		/* a zero-length name never produced a span: the scanner refuses it before
+		 * llhttp sees it, and llhttp does not allow it either */
+		http_parser_fail(p, HTTP_ERR_HEADER, "empty header name");
+		return -1;
 	}
 	return token_close(p) == -1 ? -1 : 0;
 }
@@ -425,12 +466,22 @@ static int cb_url_complete(llhttp_t *ll)
 		http_parser_fail(p, HTTP_ERR_URL, "absolute-form target without a valid authority");
 		return -1;
 	}
-	/* u points into the arena, which may move: reserve first, then copy by offset */
-	size_t url_off = p->url, alen = e - a, rest = n - e;
-	if (arena_reserve(p, alen + rest + 3) == -1) {
-		http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+	/* host and path are copied once the head is complete (head_build): nothing may
+	 * come between the arena's copies of the head's bytes before that */
+	p->auth = a;
+	p->auth_end = e;
+	return 0;
+}
+
+/* An absolute-form target's host and origin-form path, after the head in the arena. */
+static int target_split(struct http_parser *p)
+{
+	/* the target is in the arena, which may move: reserve first, then copy by offset */
+	size_t url_off = p->url, a = p->auth, e = p->auth_end, alen = e - a,
+	    rest = p->url_len - e;
+
+	if (arena_reserve(p, alen + rest + 3) == -1)
 		return -1;
-	}
 	p->host_off = p->len;
 	memcpy(p->buf + p->len, p->buf + url_off + a, alen);
 	p->len += alen;
@@ -499,6 +550,8 @@ static int head_build(struct http_parser *p)
 	if (token_close(p) == -1)
 		return -1;
 	p->head_done = 1;
+	if (p->auth_end > 0 && target_split(p) == -1)
+		return -1;
 	if (p->nspans > 0) {
 		if (p->harr == NULL &&
 		    (p->harr = stash_get(STASH_HARR, p->nspans, &p->harr_cap)) == NULL)
@@ -855,6 +908,12 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
 		if (p->in_head) {
 			n = http_scan_head(p, data + pos, len - pos);
 			scan_failed = p->err != HTTP_ERR_NONE;
+			if (n > 0 && head_copy(p, data + pos, n) == -1) {
+				http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+				p->state = PS_ERROR;
+				*used = pos;
+				return HTTP_FEED_ERROR;
+			}
 		} else if (p->in_chunked) {
 			n = http_scan_chunked(p, data + pos, len - pos);
 			scan_failed = p->err != HTTP_ERR_NONE;
