@@ -14,10 +14,18 @@
 #include "core/tlsio.h"
 
 static __thread char tlsio_why[256];
+/* OpenSSL's code for the last failure, put into words (tlsio_why) only when asked: most
+ * failures are a client that closed without close_notify, and nobody reads why (the
+ * words cost more than the rest of the close). 0: tlsio_why says it already. */
+static __thread unsigned long tlsio_err;
 
 const char *
 tlsio_reason(void)
 {
+	if (tlsio_err != 0) {
+		ERR_error_string_n(tlsio_err, tlsio_why, sizeof(tlsio_why));
+		tlsio_err = 0;
+	}
 	return tlsio_why;
 }
 
@@ -29,9 +37,8 @@ tlsio_keep_reason(const char *fallback)
 
 	while ((e = ERR_get_error()) != 0)
 		last = e;
-	if (last != 0)
-		ERR_error_string_n(last, tlsio_why, sizeof(tlsio_why));
-	else
+	tlsio_err = last;
+	if (last == 0)
 		snprintf(tlsio_why, sizeof(tlsio_why), "%s", fallback);
 }
 
@@ -86,6 +93,7 @@ tlsio_read(int fd, SSL *ssl, void *buf, size_t len, enum tlsio_status *st)
 		} else if (errno == EAGAIN || errno == EINTR) {
 			*st = TLSIO_WANT_READ;
 		} else {
+			tlsio_err = 0;
 			snprintf(tlsio_why, sizeof(tlsio_why), "%s", strerror(errno));
 			*st = errno == ECONNRESET ? TLSIO_EOF : TLSIO_ERROR;
 		}
@@ -116,6 +124,7 @@ tlsio_write(int fd, SSL *ssl, const void *buf, size_t len, enum tlsio_status *st
 		if (errno == EAGAIN || errno == EINTR) {
 			*st = TLSIO_WANT_WRITE;
 		} else {
+			tlsio_err = 0;
 			snprintf(tlsio_why, sizeof(tlsio_why), "%s", strerror(errno));
 			*st = errno == EPIPE || errno == ECONNRESET ? TLSIO_EOF : TLSIO_ERROR;
 		}

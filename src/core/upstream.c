@@ -42,8 +42,11 @@
 
 #define UPSTREAM_IDLE_MAX     32   /* idle connections kept per backend */
 #define UPSTREAM_IDLE_SECONDS 60
-#define UPSTREAM_READ_MAX     16384
-#define UPSTREAM_READS_PER_CB 8
+/* One read(2) takes up to 64 KiB of a response (4 TLS records' worth): a large body costs
+ * a quarter of the reads and wake-ups 16 KiB reads did.  Four reads a callback keep what
+ * one callback queues for the client at CONN_HIGH_WATER, as 8 x 16 KiB kept it under. */
+#define UPSTREAM_READ_MAX     65536
+#define UPSTREAM_READS_PER_CB 4
 
 /* ---------- addresses (resolved before a generation serves) ---------- */
 
