@@ -39,7 +39,7 @@
 #       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
 #                            logs, strace's output) and print its name
 #   A run of R seconds gives each proxy R / BENCH_ROUNDS seconds a turn (whole seconds, at
-#   least 1).  Takes about 7 minutes with the defaults on 2 cores (of which about a minute
+#   least 1).  Takes about 8 minutes with the defaults on 2 cores (of which about a minute
 #   opens the 3 x 10,000 held connections), 20 s more with BENCH_STRACE=1.  Exit status 0
 #   when everything was measured (whatever the checks say), 1 when something could not be
 #   (a proxy that failed to start, a response with the wrong bytes, failed requests, an
