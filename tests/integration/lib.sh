@@ -154,7 +154,9 @@ sb_start() {
 		not_ok "sysbind starts on $1" "it exited with status $st during its start ($name.log below)"
 		return 1
 	fi
-	if ! port_busy "$2"; then
+	# the listeners listen before the readiness line; a loaded machine has been seen to
+	# refuse the first connect right after it (once in many runs), so a few seconds' grace
+	if ! wait_for -t 5 port_busy "$2"; then
 		not_ok "sysbind starts on $1" "it says it serves, but nothing answers on 127.0.0.1:$2"; return 1
 	fi
 }

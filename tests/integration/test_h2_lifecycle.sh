@@ -75,6 +75,9 @@ backend = http://127.0.0.1:$BAPP
 id = 5
 bindings = https/*:$P:dead.mysite.com
 backend = http://127.0.0.1:$DEAD
+; every request tries the dead backend (with IIS's rapid-fail protection the 5th failure
+; would stop the pool: test_apppool.sh tests that)
+rapid_fail = off
 
 [site Diag]
 id = 6
