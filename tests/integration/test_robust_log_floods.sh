@@ -19,6 +19,9 @@ workers = 2
 id = 1
 bindings = http/*:$H:dead.test
 backend = http://127.0.0.1:$DEAD
+; every request tries the dead backend (IIS's rapid-fail protection would stop the pool
+; at the 5th failure: test_apppool.sh tests that)
+rapid_fail = off
 EOF2
 sb_start "$T/dead.ini" "$H" || { finish; exit; }
 timeout 120 curl -s --parallel --parallel-max 20 -H 'Host: dead.test' -o /dev/null \
