@@ -92,6 +92,76 @@ START_TEST(test_iobuf_trim_gives_back_room_not_committed)
 }
 END_TEST
 
+/* readv(2) into reserved room, then iobuf_add of the bytes where they lie: committed in
+ * place (no copy), across blocks, while the front drains; the room not used goes back. */
+START_TEST(test_iobuf_reserve_add_in_place)
+{
+	struct iobuf b;
+	struct iovec iov[5];
+	static char src[3 * IOBUF_BLOCK];
+	char got[4 * IOBUF_BLOCK];
+	size_t total = 0, n, seg, left;
+	const char *p;
+	int niov;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (char)(i * 7 + 3);
+	iobuf_init(&b);
+	ck_assert_int_eq(iobuf_add(&b, "head", 4), 0);
+	niov = iobuf_reserve(&b, 2 * IOBUF_BLOCK + 100, iov, 5);
+	ck_assert_int_eq(niov, 3);   /* the head block's rest, then two more */
+	ck_assert_uint_eq(iov[0].iov_len, IOBUF_BLOCK - 4);
+	ck_assert_uint_eq(iobuf_len(&b), 4);
+	/* a "read" of 20000 bytes: one block and a part of the next hold them */
+	left = 20000;
+	for (int k = 0, at = 0; left > 0; k++) {
+		seg = left < iov[k].iov_len ? left : iov[k].iov_len;
+		memcpy(iov[k].iov_base, src + at, seg);
+		at += (int)seg;
+		left -= seg;
+	}
+	iobuf_unreserve(&b, 20000);   /* the third block goes back */
+	ck_assert_int_eq(iobuf_add(&b, iov[0].iov_base, iov[0].iov_len), 0);
+	/* the front drains (as SSL_write would) before the second part is added */
+	p = iobuf_peek(&b, &n);
+	ck_assert_uint_eq(n, IOBUF_BLOCK);
+	memcpy(got, p, n);
+	total = n;
+	iobuf_drain(&b, n);
+	ck_assert_uint_eq(iobuf_len(&b), 0);
+	ck_assert_int_eq(iobuf_add(&b, iov[1].iov_base, 20000 - iov[0].iov_len), 0);
+	ck_assert_ptr_eq(iobuf_peek(&b, &n), iov[1].iov_base);   /* in place: no copy */
+	ck_assert_uint_eq(n, 20000 - iov[0].iov_len);
+	memcpy(got + total, iobuf_peek(&b, &n), n);
+	total += n;
+	ck_assert_uint_eq(total, 20004);
+	ck_assert_mem_eq(got, "head", 4);
+	ck_assert_mem_eq(got + 4, src, 20000);
+	/* a reservation not used at all: an empty queue keeps no block */
+	iobuf_drain(&b, n);
+	niov = iobuf_reserve(&b, 3 * IOBUF_BLOCK, iov, 5);
+	ck_assert_int_eq(niov, 3);
+	iobuf_unreserve(&b, 0);
+	ck_assert_ptr_null(b.head);
+	ck_assert_ptr_null(b.tail);
+	/* an ordinary add after a partly used reservation fills the room in order */
+	niov = iobuf_reserve(&b, 2 * IOBUF_BLOCK, iov, 5);
+	ck_assert_int_eq(niov, 2);
+	iobuf_unreserve(&b, 5);
+	ck_assert_int_eq(iobuf_add(&b, src, sizeof(src)), 0);
+	ck_assert_uint_eq(iobuf_len(&b), sizeof(src));
+	total = 0;
+	while ((p = iobuf_peek(&b, &n)) != NULL) {
+		ck_assert_mem_eq(p, src + total, n);
+		total += n;
+		iobuf_drain(&b, n);
+	}
+	ck_assert_uint_eq(total, sizeof(src));
+	iobuf_clear(&b);
+	iobuf_pool_drain();
+}
+END_TEST
+
 static Suite *
 iobuf_suite(void)
 {
@@ -100,6 +170,7 @@ iobuf_suite(void)
 
 	tcase_add_test(tc, test_iobuf_add_peek_drain_across_blocks);
 	tcase_add_test(tc, test_iobuf_trim_gives_back_room_not_committed);
+	tcase_add_test(tc, test_iobuf_reserve_add_in_place);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #define SYSBIND_IOBUF_H
 
 #include <stddef.h>
+#include <sys/uio.h>
 
 #define IOBUF_BLOCK 16384
 
@@ -38,6 +39,20 @@ char *iobuf_space(struct iobuf *b, size_t min, size_t *avail);
 
 /* The n bytes written into the last iobuf_space are part of the queue now. */
 void iobuf_commit(struct iobuf *b, size_t n);
+
+/*
+ * Room for up to want bytes at the end, for a readv(2) straight into the queue: the last
+ * block's free space, then empty blocks linked after it (counted nowhere until
+ * committed; iobuf_add and iobuf_space fill them in order).  Fills iov[0..max) and
+ * returns how many entries, 0 when out of memory; the room may fall short of want (max).
+ * Bytes written there join the queue by iobuf_commit, or by iobuf_add given the address
+ * where the room starts (a copy-free add: the data is where it would be copied to).
+ */
+int iobuf_reserve(struct iobuf *b, size_t want, struct iovec *iov, int max);
+
+/* Keep the room for used bytes of the last iobuf_reserve and give back the blocks beyond
+ * it (with used 0, an empty last block too, as iobuf_trim). */
+void iobuf_unreserve(struct iobuf *b, size_t used);
 
 /* Give back the last block when it holds no byte (room taken with iobuf_space and not
  * committed): a queue that waits for input keeps no memory it does not use. */

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <openssl/ssl.h>
 
+struct iobuf;
+
 #include "model/binding.h"
 #include "model/http.h"
 #include "model/respond.h"
@@ -94,6 +96,10 @@ struct exchange_ops {
 	int  (*page)(void *conn, struct exchange *x, const struct respond_msg *m, int close);
 	/* Response body bytes (never for a bodiless response). */
 	int  (*body)(void *conn, struct exchange *x, const char *data, size_t len);
+	/* The client's output queue when ->body appends bytes to it as they are (no framing
+	 * of its own: the backend's body is then read straight into it), else NULL.  May be
+	 * NULL. */
+	struct iobuf *(*room)(void *conn, struct exchange *x);
 	/* The backend's trailer section (borrowed for the call), right before ->end: written
 	 * as the framing can (the last chunk of a chunked response, a trailing HEADERS frame),
 	 * filtered by http_trailer_forbidden.  Returns 0 when it goes to the client, 1 when the

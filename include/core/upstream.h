@@ -22,6 +22,8 @@
 
 #include "model/http.h"
 
+struct iobuf;
+
 struct conf;
 struct conf_site;
 struct event_base;
@@ -72,6 +74,10 @@ struct upstream_cb {
 	void (*drained)(void *arg);
 	/* A narration line for the owner's trace (may be NULL). */
 	void (*trace)(void *arg, const char *line);
+	/* The queue ->body appends a response body's bytes to as they are (no framing of
+	 * its own), or NULL: the backend is read straight into its room (iobuf_reserve) and
+	 * ->body gets the bytes where they lie.  May be NULL. */
+	struct iobuf *(*room)(void *arg);
 };
 
 /* What the forwarded head needs to know of the client, plus the owner's hooks. */

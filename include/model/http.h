@@ -175,6 +175,11 @@ void http_parser_free(struct http_parser *p);
 enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t len,
     size_t *used);
 
+/* Bytes of a Content-Length body still to come when the parser is inside one (head
+ * done, not chunked, not skipped), else 0: the next that many bytes are all body, each
+ * handed to on_body as it is. */
+unsigned long long http_parser_body_left(const struct http_parser *p);
+
 /* The peer closed: returns 0 when that ends a message cleanly (close-delimited body, or
  * between messages), -1 when a message was cut short. */
 int http_parser_finish(struct http_parser *p);

@@ -2,6 +2,8 @@
  * iobuf — block chains with a per-thread free list (see iobuf.h).  A block is allocated
  * with its header; the thread's objcache keeps at most OBJCACHE_MAX blocks (4 MiB), the
  * rest go back to malloc, so a burst does not pin memory for ever.
+ * Blocks after tail, if any, are reserved room (iobuf_reserve): empty, and used in order
+ * once the tail is full.
  */
 #include <assert.h>
 #include <string.h>
@@ -61,7 +63,9 @@ iobuf_space(struct iobuf *b, size_t min, size_t *avail)
 
 	if (min > IOBUF_BLOCK)
 		min = IOBUF_BLOCK;
-	if (k == NULL || IOBUF_BLOCK - k->end < min) {
+	if (k != NULL && IOBUF_BLOCK - k->end < min && k->next != NULL) {
+		b->tail = k = k->next;   /* reserved room, empty */
+	} else if (k == NULL || IOBUF_BLOCK - k->end < min) {
 		struct iobuf_block *n = iobuf_block_get();
 
 		if (n == NULL)
@@ -85,6 +89,55 @@ iobuf_commit(struct iobuf *b, size_t n)
 }
 
 int
+iobuf_reserve(struct iobuf *b, size_t want, struct iovec *iov, int max)
+{
+	struct iobuf_block *k = b->tail;
+	size_t got = 0;
+	int n = 0;
+
+	if (k == NULL) {
+		if ((k = iobuf_block_get()) == NULL)
+			return 0;
+		b->head = b->tail = k;
+	}
+	if (k->end < IOBUF_BLOCK) {
+		iov[n].iov_base = k->data + k->end;
+		iov[n++].iov_len = IOBUF_BLOCK - k->end;
+		got += IOBUF_BLOCK - k->end;
+	}
+	while (got < want && n < max) {
+		if (k->next == NULL && (k->next = iobuf_block_get()) == NULL)
+			break;
+		k = k->next;
+		iov[n].iov_base = k->data;
+		iov[n++].iov_len = IOBUF_BLOCK;
+		got += IOBUF_BLOCK;
+	}
+	return n;
+}
+
+void
+iobuf_unreserve(struct iobuf *b, size_t used)
+{
+	struct iobuf_block *k = b->tail, *next;
+	size_t left = used;
+
+	if (k == NULL)
+		return;
+	left -= left < IOBUF_BLOCK - k->end ? left : IOBUF_BLOCK - k->end;
+	while (left > 0 && k->next != NULL) {
+		k = k->next;
+		left -= left < IOBUF_BLOCK ? left : IOBUF_BLOCK;
+	}
+	for (next = k->next, k->next = NULL; next != NULL; next = k) {
+		k = next->next;
+		iobuf_block_put(next);
+	}
+	if (used == 0)
+		iobuf_trim(b);   /* the tail itself, when it is room only */
+}
+
+int
 iobuf_add(struct iobuf *b, const void *data, size_t n)
 {
 	const char *p = data;
@@ -92,6 +145,15 @@ iobuf_add(struct iobuf *b, const void *data, size_t n)
 	struct iobuf_block *old_tail = b->tail;
 	size_t old_end = old_tail != NULL ? old_tail->end : 0, old_len = b->len;
 
+	if (n > 0 && b->tail != NULL) {
+		/* the bytes already sit where they would go (read into iobuf_reserve's room) */
+		char *w = iobuf_space(b, 1, &avail);
+
+		if (w == p && n <= avail) {
+			iobuf_commit(b, n);
+			return 0;
+		}
+	}
 	while (n > 0) {
 		char *w = iobuf_space(b, 1, &avail);
 
@@ -132,6 +194,7 @@ iobuf_trim(struct iobuf *b)
 
 	if (b->tail == NULL || b->tail->end > b->tail->start)
 		return;
+	assert(b->tail->next == NULL);   /* (iobuf_unreserve gives reserved room back) */
 	if (b->head == b->tail) {
 		iobuf_clear(b);   /* len is 0: the only block holds nothing */
 		return;
@@ -175,6 +238,8 @@ iobuf_drain(struct iobuf *b, size_t n)
 		b->head = k->next;
 		if (b->head == NULL)
 			b->tail = NULL;
+		else if (k == b->tail)
+			b->tail = b->head;   /* reserved room: the queue's end now */
 		iobuf_block_put(k);
 	}
 }

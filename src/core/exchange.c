@@ -608,6 +608,14 @@ exchange_up_body(void *arg, const char *data, size_t len)
 	return x->ops->full(x->conn, x) ? 1 : 0;
 }
 
+static struct iobuf *
+exchange_up_room(void *arg)
+{
+	struct exchange *x = arg;
+
+	return x->phase == XP_DONE || x->ops->room == NULL ? NULL : x->ops->room(x->conn, x);
+}
+
 /* Narrate a trailer section: how many fields, what became of them, and those that are
  * never forwarded and why (drop: the client-certificate header, for a request's). */
 static void
@@ -709,6 +717,7 @@ exchange_up_trace(void *arg, const char *line)
 static const struct upstream_cb exchange_up_cb = {
 	.head = exchange_up_head,
 	.body = exchange_up_body,
+	.room = exchange_up_room,
 	.trailers = exchange_up_trailers,
 	.end = exchange_up_end,
 	.failed = exchange_up_failed,

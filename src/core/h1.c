@@ -208,6 +208,17 @@ h1_x_body(void *arg, struct exchange *x, const char *data, size_t len)
 	return conn_closed(h->c) ? -1 : 0;
 }
 
+/* The client's queue, when the body goes into it as it is (h1_x_body's iobuf_add takes
+ * bytes read into its room without a copy): not chunked, not a tunnel. */
+static struct iobuf *
+h1_x_room(void *arg, struct exchange *x)
+{
+	struct h1 *h = arg;
+
+	return conn_closed(h->c) || h->chunked_out || h->state == H1_TUNNEL ? NULL :
+	    conn_out(h->c);
+}
+
 /* The backend's trailer section: the last chunk carries it, filtered (http.c); a response
  * that is not chunked for this client (HTTP/1.0: close-delimited) has no place for it. */
 static int
@@ -304,6 +315,7 @@ static const struct exchange_ops h1_x_ops = {
 	.head = h1_x_head,
 	.page = h1_x_page,
 	.body = h1_x_body,
+	.room = h1_x_room,
 	.trailers = h1_x_trailers,
 	.end = h1_x_end,
 	.full = h1_x_full,

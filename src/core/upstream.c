@@ -939,14 +939,52 @@ xfer_eof(struct upstream_xfer *x, int reset)
 	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
 }
 
+/* Where the next read goes: straight into the client's queue when the bytes ahead are
+ * all body it takes as they are (a Content-Length body to an HTTP/1.1 connection: no
+ * copy), capped at the body's end; else the thread's buffer.  Fills iov, returns how
+ * many entries, the queue in *q (NULL: the buffer) and the bytes asked for in *want. */
+static int
+xfer_room(struct upstream_xfer *x, struct iovec *iov, int max, struct iobuf **q, size_t *want)
+{
+	unsigned long long left;
+	size_t got = 0;
+	int n = 0;
+
+	*q = NULL;
+	if (x->state == XS_RESPONSE && !x->interim && x->req.cb->room != NULL &&
+	    (left = http_parser_body_left(x->bc->rp)) > 0 &&
+	    (*q = x->req.cb->room(x->req.arg)) != NULL) {
+		*want = left < UPSTREAM_READ_MAX ? (size_t)left : UPSTREAM_READ_MAX;
+		n = iobuf_reserve(*q, *want, iov, max);
+		for (int i = 0; i < n; i++) {
+			if (iov[i].iov_len > *want - got)
+				iov[i].iov_len = *want - got;
+			got += iov[i].iov_len;
+		}
+		*want = got;
+		if (n > 0)
+			return n;
+		*q = NULL;   /* out of memory: the copy path */
+	}
+	iov[0].iov_base = upstream_rbuf;
+	iov[0].iov_len = *want = sizeof(upstream_rbuf);
+	return 1;
+}
+
 static void
 xfer_read(struct upstream_xfer *x)
 {
 	struct upstream_bconn *b = x->bc;
+	struct iovec iov[UPSTREAM_READ_MAX / IOBUF_BLOCK + 1];
 
 	for (int i = 0; i < UPSTREAM_READS_PER_CB; i++) {
-		ssize_t n = read(b->fd, upstream_rbuf, sizeof(upstream_rbuf));
+		struct iobuf *q;
+		size_t want, left;
+		int niov = xfer_room(x, iov, (int)(sizeof(iov) / sizeof(iov[0])), &q, &want);
+		ssize_t n = readv(b->fd, iov, niov);
 
+		if (q != NULL)
+			iobuf_unreserve(q, n > 0 ? (size_t)n : 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
@@ -958,15 +996,21 @@ xfer_read(struct upstream_xfer *x)
 			xfer_state(x, XS_RESPONSE);
 		if (b->deadline != 0)   /* backend_timeout counts the silence between bytes */
 			b->deadline = clock_now_ms() + (uint64_t)x->pool->cfg->backend_timeout * 1000;
-		if (xfer_feed(x, upstream_rbuf, (size_t)n) != 0)
-			return;
+		left = (size_t)n;
+		for (int k = 0; left > 0; k++) {   /* (in the client's queue: block by block) */
+			size_t seg = left < iov[k].iov_len ? left : iov[k].iov_len;
+
+			if (xfer_feed(x, iov[k].iov_base, seg) != 0)
+				return;
+			left -= seg;
+		}
 		if (x->full) {
 			x->paused = 1;
 			b->deadline = 0;   /* the client's time now, not the backend's */
 			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
 			return;
 		}
-		if ((size_t)n < sizeof(upstream_rbuf))
+		if ((size_t)n < want)
 			return;   /* the socket is empty */
 	}
 }

@@ -1045,6 +1045,16 @@ void http_parser_stash_drain(void)
 	}
 }
 
+unsigned long long http_parser_body_left(const struct http_parser *p)
+{
+	const llhttp_t *ll = &p->ll;
+
+	if (p->state != PS_RUN || p->in_head || p->in_chunked || ll->upgrade ||
+	    !(ll->flags & F_CONTENT_LENGTH) || (ll->flags & F_SKIPBODY))
+		return 0;
+	return (unsigned long long)ll->content_length;
+}
+
 int http_parser_idle(const struct http_parser *p)
 {
 	if (p->state == PS_PAUSED_END)
