@@ -102,7 +102,7 @@ rec_drained(void *arg)
 }
 
 static const struct upstream_cb rec_cb = {
-	rec_head, rec_body, rec_trailers, rec_end, rec_failed, rec_drained, NULL,
+	rec_head, rec_body, rec_trailers, rec_end, rec_failed, rec_drained, NULL, NULL,
 };
 
 static void
