@@ -159,7 +159,7 @@ static const struct cli_command_def cli_commands[] = {
 	{ CLI_APPCMD, "appcmd", NULL, 0, OPT_C, -1,
 	  "appcmd needs a command, e.g. appcmd list site",
 	  "sysbind appcmd … [-c FILE]             IIS's appcmd site/binding commands, editing FILE\n"
-	  "                                              (set site /site.name:NAME /+bindings.[...], list site)\n" },
+	  "                                              (set site /site.name:NAME /+bindings.[...], list site|apppool|app)\n" },
 	{ CLI_NETSH, "netsh", "http", 0, OPT_C, -1,
 	  "netsh takes one context: http (netsh http show sslcert)",
 	  "sysbind netsh http … [-c FILE]         netsh's sslcert commands, editing FILE\n"
