@@ -925,17 +925,11 @@ exchange_queue(struct exchange *x, struct apppool_state *pool, int woken, int be
 	}
 	queue_wait(q, (size_t)(x->site - c->cfg->sites), &x->qe, woken, exchange_queue_ready, x);
 	if (!woken) {
-		if (behind)
-			trace_note(c->srv->trace, c->id, "backend %s: %lu requests wait before "
-			    "this one: the request waits in application pool \"%s\"'s queue (%lu "
-			    "waiting of queue_length %u)", x->site->backend, queued,
-			    apppool_name(x->site), queued + 1, x->site->queue_length);
-		else
-			trace_note(c->srv->trace, c->id, "backend %s: its %lu connections are busy "
-			    "(backend_max_connections): the request waits in application pool "
-			    "\"%s\"'s queue (%lu waiting of queue_length %u)", x->site->backend,
-			    x->site->backend_max_connections, apppool_name(x->site), queued + 1,
-			    x->site->queue_length);
+		trace_note(c->srv->trace, c->id, "backend %s: %s: the request waits in "
+		    "application pool \"%s\"'s queue (%lu waiting of queue_length %u)",
+		    x->site->backend, behind ? "others wait before it" : "its connections are "
+		    "busy (backend_max_connections)", apppool_name(x->site), queued + 1,
+		    x->site->queue_length);
 		x->ops->pause_request(x->conn, x, 1);
 	}
 	return 1;
@@ -1482,14 +1476,10 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 	if (x->aborted)
 		return;
 	x->aborted = 1;
-	/* A client gone while its request waits in the pool's queue: the request leaves the
-	 * queue (its count drops) and never reaches the backend.  HTTP.SYS's line for it is
-	 * Client_Reset (KB 820729: "The connection between the client and the server was
-	 * closed before the request could be assigned to a worker process ... the client
-	 * prematurely closes its connection"), not Connection_Dropped (closed "before the
-	 * server could send its final response packet") nor Connection_Abandoned_By_ReqQueue,
-	 * whose description is a worker process that "quit unexpectedly or orphaned a pending
-	 * request by closing its handle": the worker's doing, not the client's. */
+	/* A client gone while its request waits in the queue: it leaves the queue, never
+	 * reaches the backend, and is logged Client_Reset (KB 820729: "closed before the
+	 * request could be assigned to a worker process"); not Connection_Abandoned_By_ReqQueue
+	 * (a worker process that "quit unexpectedly or orphaned a pending request"). */
 	if (x->qe.q != NULL && reason != NULL && strcmp(reason, "Connection_Dropped") == 0)
 		reason = "Client_Reset";
 	queue_cancel(&x->qe);
