@@ -129,24 +129,83 @@ START_TEST(test_apppool_oldest_waiter)
 	apppool_state_init(&s);
 	apppool_snapshot(&s, &snap);
 	ck_assert_uint_eq(snap.oldest_ms, 0);
-	apppool_head_set(&s, &a, 5000);
-	apppool_head_set(&s, &b, 3000);
-	apppool_head_set(&s, &c, 7000);
+	apppool_head_set(&s, &a, 2, 5000);
+	apppool_head_set(&s, &b, 1, 3000);
+	apppool_head_set(&s, &c, 3, 7000);
 	apppool_snapshot(&s, &snap);
 	ck_assert_uint_eq(snap.oldest_ms, 3000);
-	apppool_head_set(&s, &b, 6000);      /* b's first went: its next came at 6000 */
+	apppool_head_set(&s, &b, 4, 6000);      /* b's first went: its next came at 6000 */
 	apppool_snapshot(&s, &snap);
 	ck_assert_uint_eq(snap.oldest_ms, 5000);
-	apppool_head_set(&s, &a, 0);         /* a emptied */
-	apppool_head_set(&s, &a, 0);         /* twice: nothing */
+	apppool_head_set(&s, &a, 0, 0);         /* a emptied */
+	apppool_head_set(&s, &a, 0, 0);         /* twice: nothing */
 	apppool_snapshot(&s, &snap);
 	ck_assert_uint_eq(snap.oldest_ms, 6000);
-	apppool_head_set(&s, &b, 0);
-	apppool_head_set(&s, &c, 0);
+	apppool_head_set(&s, &b, 0, 0);
+	apppool_head_set(&s, &c, 0, 0);
 	apppool_snapshot(&s, &snap);
 	ck_assert_uint_eq(snap.oldest_ms, 0);
 	ck_assert_uint_eq(s.nheads, 0);
 	apppool_state_clear(&s);
+}
+END_TEST
+
+/* The pool's order across waiting lists (workers, generations): a list's first goes only
+ * when no other list's first holds an older ticket */
+START_TEST(test_apppool_first_across_lists)
+{
+	struct apppool_state s;
+	int a, b;
+	uint64_t t1, t2, t3;
+
+	apppool_state_init(&s);
+	t1 = apppool_ticket(&s);
+	t2 = apppool_ticket(&s);
+	t3 = apppool_ticket(&s);
+	ck_assert(t1 < t2 && t2 < t3);
+	ck_assert_int_eq(apppool_first(&s, &a, t3), 1);   /* nobody else waits */
+	apppool_head_set(&s, &a, t1, 100);
+	apppool_head_set(&s, &b, t2, 200);
+	ck_assert_int_eq(apppool_first(&s, &a, t1), 1);
+	ck_assert_int_eq(apppool_first(&s, &b, t2), 0);   /* a's first came before */
+	apppool_head_set(&s, &a, t3, 300);                 /* a's first went; its next is t3 */
+	ck_assert_int_eq(apppool_first(&s, &b, t2), 1);
+	ck_assert_int_eq(apppool_first(&s, &a, t3), 0);
+	apppool_head_set(&s, &b, 0, 0);
+	ck_assert_int_eq(apppool_first(&s, &a, t3), 1);
+	apppool_state_clear(&s);
+}
+END_TEST
+
+/* A pool a reload keeps: shared by reference; a reload starts it (the rapid-fail stop
+ * and its window go, the limit becomes the new one), what it holds and what waits stay */
+START_TEST(test_apppool_start_keeps_counts)
+{
+	struct apppool_state *s = apppool_state_new(1);
+	struct conf_site site = { 0 };
+	struct apppool_snapshot snap;
+
+	ck_assert_ptr_nonnull(s);
+	apppool_state_hold(s);   /* the next generation's reference */
+	ck_assert_int_eq(apppool_slot_take(s, atomic_load(&s->max)), 0);
+	ck_assert_int_eq(apppool_slot_take(s, atomic_load(&s->max)), -1);
+	atomic_fetch_add(&s->queued, 3);
+	site.rapid_fail = 1;
+	site.rapid_fail_max_crashes = 1;
+	site.rapid_fail_interval = 5;
+	ck_assert_int_eq(apppool_failure(s, &site, 100), 1);
+	apppool_start(s, 2);
+	apppool_snapshot(s, &snap);
+	ck_assert_int_eq(snap.run, APPPOOL_STARTED);
+	ck_assert_uint_eq(snap.window_count, 0);
+	ck_assert_uint_eq(snap.busy, 1);
+	ck_assert_uint_eq(snap.queued, 3);
+	ck_assert_uint_eq(snap.failures, 1);
+	ck_assert_int_eq(apppool_slot_take(s, atomic_load(&s->max)), 0);
+	ck_assert_int_eq(apppool_slot_take(s, atomic_load(&s->max)), -1);
+	apppool_state_release(s);
+	apppool_state_release(s);   /* the last: freed (ASan sees a leak otherwise) */
+	apppool_state_release(NULL);
 }
 END_TEST
 
@@ -165,6 +224,8 @@ main(void)
 	tcase_add_test(tc, test_apppool_group_by_name);
 	tcase_add_test(tc, test_apppool_sites_disagree_refused);
 	tcase_add_test(tc, test_apppool_oldest_waiter);
+	tcase_add_test(tc, test_apppool_first_across_lists);
+	tcase_add_test(tc, test_apppool_start_keeps_counts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -246,6 +246,14 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 	x->done = 1;
 }
 
+/* The fake exchange never waits in an application pool's queue. */
+int
+exchange_waiting(const struct exchange *x)
+{
+	(void)x;
+	return 0;
+}
+
 /* ---- the fake backend, answering as exchange.c does ---- */
 
 static int

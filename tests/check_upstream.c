@@ -141,7 +141,7 @@ setup(void)
 	f.cfg->backend_timeout = 5;
 	f.base = event_base_new();
 	ck_assert_ptr_nonnull(f.base);
-	f.addrs = upstream_addrs_new(f.cfg, err, sizeof(err));
+	f.addrs = upstream_addrs_new(f.cfg, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(f.addrs);
 	f.pool = upstream_pool_new(f.base, f.cfg, f.addrs, err, sizeof(err));
 	ck_assert_ptr_nonnull(f.pool);

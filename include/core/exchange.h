@@ -170,6 +170,10 @@ void exchange_resp_drained(struct exchange *x);
  * and win32 for its W3C line (0: none).  The backend transfer is dropped.  Idempotent.
  */
 void exchange_abort(struct exchange *x, const char *reason, int win32);
+/* 1 while the request waits in its application pool's queue (NULL: 0).  A client that
+ * goes meanwhile is told with exchange_abort(x, "Connection_Dropped", ...): its line
+ * becomes HTTP.SYS's Client_Reset, the request leaves the queue. */
+int exchange_waiting(const struct exchange *x);
 
 /* The client answered the request for its certificate (ops->client_cert): the
  * connection's SSL holds it, or none.  Decide the request again and answer it. */

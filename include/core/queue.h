@@ -5,7 +5,10 @@
  * struct apppool_state; this module keeps this thread's waiting entries, first come first
  * served per pool, and hands them a free connection at the next loop pass after one is
  * given back (queue_kick), or within QUEUE_RETRY_MS when another worker gave it back.
- * Event-loop thread only.
+ * The order holds across workers and generations: each entry holds a ticket of its pool
+ * (apppool_ticket), and a list's first is handed a connection only while no other list
+ * of the pool (another worker's, or another generation's) has an older first
+ * (apppool_first).  Event-loop thread only.
  */
 #ifndef SYSBIND_QUEUE_H
 #define SYSBIND_QUEUE_H
@@ -31,6 +34,7 @@ struct queue_entry {
 	void               *arg;
 	uint64_t            since_ms; /* when it started waiting (kept when it goes back to
 	                               * the head): its pool's MaxQueueItemAge */
+	uint64_t            seq;      /* its ticket in the pool's order (kept likewise) */
 };
 
 /* A queue set for one worker's generation: one queue per application pool (sites naming
@@ -38,7 +42,7 @@ struct queue_entry {
  * shared state of pool k, pool_of[i] the pool of cfg->sites[i] (all borrowed: they
  * outlive the queue).  Returns NULL when out of memory. */
 struct queue *queue_new(struct event_base *base, const struct conf *cfg,
-    struct apppool_state *states, size_t npools, const size_t *pool_of);
+    struct apppool_state *const *states, size_t npools, const size_t *pool_of);
 /* Free q; entries still queued are let go (their owners are closing). */
 void queue_free(struct queue *q);
 

@@ -35,8 +35,15 @@ struct queue;
 
 /* Resolve every backend of cfg (getaddrinfo: call it before a generation serves, never
  * inside an event loop).  Returns a new table (caller owns, upstream_addrs_free) or NULL
- * with a message in err.  A name that does not resolve is logged; its requests get 503. */
-struct upstream_addrs *upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen);
+ * with a message in err.  A name that does not resolve is logged; its requests get 503.
+ * Each application pool of prev (the generation serving now, NULL at start; borrowed)
+ * whose name cfg keeps is the same pool here (its state is shared: what it holds and
+ * what waits, in order, stay counted across the reload); the others are new. */
+struct upstream_addrs *upstream_addrs_new(const struct conf *cfg,
+    const struct upstream_addrs *prev, char *err, size_t errlen);
+/* The generation of a starts serving: each of its pools is started (a pool that
+ * rapid-fail protection stopped serves again) with its backend_max_connections. */
+void upstream_addrs_start(const struct upstream_addrs *a);
 void upstream_addrs_free(struct upstream_addrs *a);
 /* The number of distinct backends of a, and the counters' slot of the i-th (stats.h). */
 size_t upstream_addrs_count(const struct upstream_addrs *a);

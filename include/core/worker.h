@@ -44,10 +44,14 @@ struct worker_gen {
 
 /*
  * A generation for cfg (ownership of cfg passes to it on success only): builds the TLS
- * contexts and resolves the backends (in the caller's thread, never in an event loop).  Returns it with one reference, or NULL with a message in err.
+ * contexts and resolves the backends (in the caller's thread, never in an event loop).
+ * The application pools of prev (the generation serving now, NULL at start; borrowed)
+ * whose names cfg keeps carry over (upstream_addrs_new).  Returns it with one reference,
+ * or NULL with a message in err.
  */
-struct worker_gen *worker_gen_new(struct conf *cfg, struct accesslog *access,
-    struct accesslog *httperr, int trace, unsigned number, char *err, size_t errlen);
+struct worker_gen *worker_gen_new(struct conf *cfg, const struct worker_gen *prev,
+    struct accesslog *access, struct accesslog *httperr, int trace, unsigned number,
+    char *err, size_t errlen);
 /* Take / drop a reference (any thread); the last drop frees the generation. */
 void worker_gen_hold(struct worker_gen *g);
 void worker_gen_release(struct worker_gen *g);

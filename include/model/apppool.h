@@ -4,8 +4,9 @@
  * when backend failures stop the pool (rapidFailProtection, MaxCrashes within Interval),
  * and what a request the pool cannot take gets (loadBalancerCapabilities and the queue's
  * 503 verbosity).  The decisions are pure functions; struct apppool_state is one pool's
- * live numbers, shared by every worker thread of a configuration generation (C11 atomics
- * and one mutex for the failure window), read by the counters through apppool_snapshot.
+ * live numbers, shared by every worker thread and carried from generation to generation
+ * while the pool keeps its name (C11 atomics and one mutex for the failure window and the
+ * queue order), read by the counters through apppool_snapshot.
  */
 #ifndef SYSBIND_APPPOOL_H
 #define SYSBIND_APPPOOL_H
@@ -63,8 +64,13 @@ int apppool_window_fail(struct apppool_window *w, time_t now, unsigned long max,
 /* The pool's state, as appcmd names it. */
 enum apppool_run { APPPOOL_STARTED = 0, APPPOOL_STOPPED };
 
-/* One pool's live numbers, shared by the workers of a generation. */
+/* One pool's live numbers, shared by the workers and by the generations that keep its
+ * name (a reload carries it: the busy connections and the waiting requests stay counted,
+ * in their order).  Reference counted: each generation naming the pool holds one. */
 struct apppool_state {
+	atomic_uint     refs;
+	atomic_ulong    max;        /* backend_max_connections of the newest generation */
+	atomic_ulong    seq;        /* the last ticket given to a waiting request */
 	atomic_ulong    busy;       /* backend connections the pool's requests hold */
 	atomic_ulong    queued;     /* requests waiting for one (CurrentQueueSize) */
 	atomic_ulong    arrived;    /* requests that reached the pool (ArrivalRate's count) */
@@ -73,11 +79,13 @@ struct apppool_state {
 	atomic_int      run;        /* enum apppool_run */
 	pthread_mutex_t lock;       /* the window and the heads */
 	struct apppool_window window;
-	/* The first waiter of each waiting list that has one (a worker's queue of one of the
-	 * pool's sites: FIFO, so its first is its oldest): when it started waiting, for
-	 * MaxQueueItemAge.  Changed only when a list's first changes (under lock). */
+	/* The first waiter of each waiting list that has one (a worker's queue of the pool, one
+	 * per worker and generation: FIFO, so its first is its oldest): its ticket (the pool's
+	 * order across lists) and when it started waiting (MaxQueueItemAge).  Changed only
+	 * when a list's first changes (under lock). */
 	struct apppool_head {
 		const void *list;
+		uint64_t    seq;        /* its ticket (apppool_ticket) */
 		uint64_t    since_ms;   /* monotonic (clock_now_ms) */
 	}              *heads;
 	size_t          nheads, capheads;
@@ -86,16 +94,38 @@ struct apppool_state {
 void apppool_state_init(struct apppool_state *s);
 void apppool_state_clear(struct apppool_state *s);
 
+/* A new pool's state (one reference held, started, limit max), NULL when out of memory;
+ * hold takes one more reference, release gives one back (the last frees it; NULL is a
+ * no-op).  Any thread. */
+struct apppool_state *apppool_state_new(unsigned long max);
+void apppool_state_hold(struct apppool_state *s);
+void apppool_state_release(struct apppool_state *s);
+
+/* A generation that names the pool starts serving (a reload "starts" it, as WAS starts a
+ * pool): a pool stopped by rapid-fail protection is started and its failure window
+ * emptied; max becomes its limit.  What it holds and what waits stays.  Any thread. */
+void apppool_start(struct apppool_state *s, unsigned long max);
+
+/* The next ticket of the pool's waiting order (1, 2, ...).  Any thread. */
+uint64_t apppool_ticket(struct apppool_state *s);
+
+/* Whether the first waiter (ticket seq) of list is the pool's longest waiting: no other
+ * list's first holds an older ticket.  Returns 1 or 0 (1 as well when the lists' firsts
+ * could not all be recorded: nobody waits forever for an entry it cannot see). */
+int apppool_first(struct apppool_state *s, const void *list, uint64_t seq);
+
 /* Take one of max backend connections (0: no limit).  Returns 0, or -1 when all are
  * busy.  Any thread. */
 int apppool_slot_take(struct apppool_state *s, unsigned long max);
 /* Give one back. */
 void apppool_slot_put(struct apppool_state *s);
 
-/* The first waiter of list (any pointer naming one waiting list) started waiting at
- * since_ms; 0: the list is empty now.  Out of memory: that list's age is not seen (the
- * age reads lower, nothing else changes).  Any thread. */
-void apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms);
+/* The first waiter of list (any pointer naming one waiting list) holds ticket seq and
+ * started waiting at since_ms; seq 0: the list is empty now.  Out of memory: that list is
+ * not seen (the age reads lower, and its first does not hold the others back).  Any
+ * thread. */
+void apppool_head_set(struct apppool_state *s, const void *list, uint64_t seq,
+    uint64_t since_ms);
 
 /* Count a refusal for reason. */
 void apppool_reject(struct apppool_state *s, enum apppool_reason r);

@@ -44,6 +44,7 @@
 #include "core/notify.h"
 #include "core/stats.h"
 #include "iis/views.h"
+#include "core/upstream.h"
 #include "core/worker.h"
 
 #define DAEMON_DRAIN_SECONDS 10
@@ -227,8 +228,8 @@ daemon_gen_load(struct daemon_state *d, const struct conf *held, unsigned number
 		snprintf(err, errlen, "cannot open httperr_log %.4000s", why);
 		goto fail;
 	}
-	if ((g = worker_gen_new(cfg, access, httperr, cfg->trace || d->opts->verbose, number,
-	    err, errlen)) == NULL)
+	if ((g = worker_gen_new(cfg, d->gen, access, httperr, cfg->trace || d->opts->verbose,
+	    number, err, errlen)) == NULL)
 		goto fail;
 	return g;
 fail:
@@ -271,6 +272,9 @@ daemon_reload(struct daemon_state *d)
 	    strcmp(g->cfg->admin, now->admin) != 0))
 		log_warnx("reload: admin changed; it takes effect at the next start");
 	g->applied_fd = d->applied_fd;
+	/* the pools it keeps by name carry their connections and waiters over; a reload
+	 * starts them (before any worker serves g: none of its requests sees a stop) */
+	upstream_addrs_start(g->addrs);
 	for (i = 0; i < d->nworkers; i++)
 		worker_reload(d->workers[i], g);
 	worker_gen_release(d->gen);

@@ -917,10 +917,12 @@ exchange_pool_gate(struct exchange *x, struct apppool_state *pool, int woken)
 	return 0;
 }
 
-/* All the backend's connections are busy: the request waits (woken: at the head again),
- * or the queue is full.  Returns 1 (answered or waiting). */
+/* All the backend's connections are busy, or others wait before it (behind: a new
+ * request queues behind them rather than take a connection one of them is about to):
+ * the request waits (woken: at the head again), or the queue is full.  Returns 1
+ * (answered or waiting). */
 static int
-exchange_queue(struct exchange *x, struct apppool_state *pool, int woken)
+exchange_queue(struct exchange *x, struct apppool_state *pool, int woken, int behind)
 {
 	struct exchange_conn *c = x->c;
 	struct queue *q = upstream_queue(c->srv->pool);
@@ -932,10 +934,10 @@ exchange_queue(struct exchange *x, struct apppool_state *pool, int woken)
 	}
 	queue_wait(q, (size_t)(x->site - c->cfg->sites), &x->qe, woken, exchange_queue_ready, x);
 	if (!woken) {
-		trace_note(c->srv->trace, c->id, "backend %s: its %lu connections are busy "
-		    "(backend_max_connections): the request waits in application pool \"%s\"'s "
-		    "queue (%lu waiting of queue_length %u)", x->site->backend,
-		    x->site->backend_max_connections, apppool_name(x->site), queued + 1,
+		trace_note(c->srv->trace, c->id, "backend %s: %s: the request waits in "
+		    "application pool \"%s\"'s queue (%lu waiting of queue_length %u)",
+		    x->site->backend, behind ? "others wait before it" : "its connections are "
+		    "busy (backend_max_connections)", apppool_name(x->site), queued + 1,
 		    x->site->queue_length);
 		x->ops->pause_request(x->conn, x, 1);
 	}
@@ -994,6 +996,13 @@ exchange_proceed_backend(struct exchange *x, int woken)
 
 	if (exchange_pool_gate(x, pool, woken))
 		return;
+	/* first come, first served: a request that did not come from the queue goes behind
+	 * the ones waiting there (of any worker, and of the generation before a reload) */
+	if (!woken && pool != NULL && atomic_load_explicit(&pool->queued,
+	    memory_order_relaxed) > 0) {
+		(void)exchange_queue(x, pool, 0, 1);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	req.head = h;
 	req.fw.via = exchange_via();
@@ -1012,7 +1021,7 @@ exchange_proceed_backend(struct exchange *x, int woken)
 	errno = 0;
 	x->xfer = upstream_xfer_start(c->srv->pool, x->site, &req);
 	if (x->xfer == NULL && errno == EBUSY && pool != NULL) {
-		(void)exchange_queue(x, pool, woken);
+		(void)exchange_queue(x, pool, woken, 0);
 		return;
 	}
 	if (x->xfer == NULL) {
@@ -1464,12 +1473,24 @@ exchange_resp_drained(struct exchange *x)
 		upstream_xfer_resume(x->xfer);
 }
 
+int
+exchange_waiting(const struct exchange *x)
+{
+	return x != NULL && x->qe.q != NULL;
+}
+
 void
 exchange_abort(struct exchange *x, const char *reason, int win32)
 {
 	if (x->aborted)
 		return;
 	x->aborted = 1;
+	/* A client gone while its request waits in the queue: it leaves the queue, never
+	 * reaches the backend, and is logged Client_Reset (KB 820729: "closed before the
+	 * request could be assigned to a worker process"); not Connection_Abandoned_By_ReqQueue
+	 * (a worker process that "quit unexpectedly or orphaned a pending request"). */
+	if (x->qe.q != NULL && reason != NULL && strcmp(reason, "Connection_Dropped") == 0)
+		reason = "Client_Reset";
 	queue_cancel(&x->qe);
 	exchange_stop_backend(x);
 	if (x->phase == XP_DONE)

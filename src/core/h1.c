@@ -562,6 +562,15 @@ h1_eof(struct conn *c, void *arg)
 			exchange_abort(h->x, "Connection_Dropped", 0);
 		conn_abort(c, "client closed inside a request body");
 		break;
+	case H1_WAIT:
+		/* a request still in its pool's queue has nobody to answer to: it leaves the
+		 * queue (nginx does the same with a client that closes before the upstream
+		 * answered; a client that only half-closed loses it too) */
+		if (exchange_waiting(h->x)) {
+			exchange_abort(h->x, "Connection_Dropped", 0);
+			conn_abort(c, "client closed while its request waited in the queue");
+		}
+		break;
 	case H1_TUNNEL:
 		if (h->x != NULL && !exchange_done(h->x)) {
 			exchange_req_end(h->x);   /* the backend side ends once it drained */
@@ -570,8 +579,7 @@ h1_eof(struct conn *c, void *arg)
 			conn_abort(c, "tunnel closed");
 		}
 		break;
-	case H1_WAIT:   /* the response finishes, then the connection ends */
-	case H1_DONE:
+	case H1_DONE:   /* (H1_WAIT otherwise: the response finishes, then the end) */
 		break;
 	}
 }
@@ -635,8 +643,8 @@ h1_cut(struct conn *c, void *arg, const char *reason, int win32)
 		if (reason != NULL)
 			exchange_log_conn_error(h->info, 0, reason);
 	} else if (!exchange_done(h->x)) {
-		exchange_abort(h->x, h->state == H1_BODY && reason == NULL ? "Connection_Dropped" :
-		    reason, win32);
+		exchange_abort(h->x, (h->state == H1_BODY || exchange_waiting(h->x)) &&
+		    reason == NULL ? "Connection_Dropped" : reason, win32);
 	} else if (reason != NULL) {
 		exchange_log_error(h->x, 0, reason);
 	}

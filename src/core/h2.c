@@ -1003,7 +1003,10 @@ h2_eof(struct conn *c, void *arg)
 		return;
 	}
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
-		if (s->req_ended || s->state == H2S_CLOSED || s->state == H2S_RESET)
+		/* a complete request still waiting in its pool's queue is dropped too:
+		 * nobody is left to answer (exchange_abort logs it as Client_Reset) */
+		if ((s->req_ended && !(s->x != NULL && !s->x_done && exchange_waiting(s->x))) ||
+		    s->state == H2S_CLOSED || s->state == H2S_RESET)
 			continue;
 		if (s->state == H2S_END_QUEUED) {
 			/* answered early and whole: the answer goes out, then the stream ends */
@@ -1139,7 +1142,8 @@ h2_cut(struct conn *c, void *arg, const char *reason, int win32)
 
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		if (s->x != NULL && !exchange_done(s->x)) {
-			exchange_abort(s->x, reason, win32);
+			exchange_abort(s->x, reason == NULL && exchange_waiting(s->x) ?
+			    "Connection_Dropped" : reason, win32);
 			logged = 1;
 		}
 	if (!logged && reason != NULL)

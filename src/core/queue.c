@@ -21,12 +21,11 @@ struct queue_site {
 	struct queue_entry *head, *tail;
 	size_t              next_active;   /* index + 1 of the next active pool, 0: last */
 	int                 active;
-	unsigned long       max;           /* the pool's backend_max_connections */
 };
 
 struct queue {
 	const struct conf    *cfg;
-	struct apppool_state *states;
+	struct apppool_state *const *states;
 	struct queue_site    *v;         /* per pool */
 	size_t                npools;
 	const size_t         *pool_of;
@@ -39,11 +38,10 @@ struct queue {
 static void queue_wake_cb(evutil_socket_t fd, short what, void *arg);
 
 struct queue *
-queue_new(struct event_base *base, const struct conf *cfg, struct apppool_state *states,
-    size_t npools, const size_t *pool_of)
+queue_new(struct event_base *base, const struct conf *cfg,
+    struct apppool_state *const *states, size_t npools, const size_t *pool_of)
 {
 	struct queue *q;
-	size_t i;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
@@ -57,9 +55,6 @@ queue_new(struct event_base *base, const struct conf *cfg, struct apppool_state 
 		free(q);
 		return NULL;
 	}
-	/* the sites of a pool agree on it (conf_check_pools) */
-	for (i = 0; i < cfg->nsites; i++)
-		q->v[pool_of[i]].max = cfg->sites[i].backend_max_connections;
 	return q;
 }
 
@@ -104,6 +99,8 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 	e->prev = e->next = NULL;
 	if (!front || e->since_ms == 0)
 		e->since_ms = clock_now_ms();
+	if (!front || e->seq == 0)
+		e->seq = apppool_ticket(q->states[k]);
 	if (front) {
 		e->next = s->head;
 		if (s->head != NULL)
@@ -125,9 +122,9 @@ queue_wait(struct queue *q, size_t site, struct queue_entry *e, int front,
 		q->first_active = k + 1;
 	}
 	q->waiting++;
-	atomic_fetch_add_explicit(&q->states[k].queued, 1, memory_order_relaxed);
-	if (s->head == e)   /* the list's oldest changed: the pool's age sees it */
-		apppool_head_set(&q->states[k], s, e->since_ms);
+	atomic_fetch_add_explicit(&q->states[k]->queued, 1, memory_order_relaxed);
+	if (s->head == e)   /* the list's oldest changed: the pool's order and age see it */
+		apppool_head_set(q->states[k], s, e->seq, e->since_ms);
 	queue_arm(q, 0);   /* a connection freed on another worker is seen by the retry */
 }
 
@@ -144,7 +141,8 @@ queue_cancel(struct queue_entry *e)
 		e->prev->next = e->next;
 	} else {
 		s->head = e->next;
-		apppool_head_set(&q->states[e->pool], s, s->head != NULL ? s->head->since_ms : 0);
+		apppool_head_set(q->states[e->pool], s, s->head != NULL ? s->head->seq : 0,
+		    s->head != NULL ? s->head->since_ms : 0);
 	}
 	if (e->next != NULL)
 		e->next->prev = e->prev;
@@ -153,7 +151,7 @@ queue_cancel(struct queue_entry *e)
 	e->prev = e->next = NULL;
 	e->q = NULL;
 	q->waiting--;
-	atomic_fetch_sub_explicit(&q->states[e->pool].queued, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&q->states[e->pool]->queued, 1, memory_order_relaxed);
 }
 
 void
@@ -169,9 +167,11 @@ queue_waiting(const struct queue *q)
 	return q->waiting;
 }
 
-/* Hand the first waiters of each active pool the connections free now; then the pools
- * left with none waiting leave the active list (a second pass: a ready callback may queue
- * another pool's request, which joins the list's front). */
+/* Hand the first waiters of each active pool the connections free now, while this list's
+ * first is the pool's longest waiting (a list of another worker or generation with an
+ * older first goes before: its own wake, within QUEUE_RETRY_MS); then the pools left with
+ * none waiting leave the active list (a second pass: a ready callback may queue another
+ * pool's request, which joins the list's front). */
 static void
 queue_wake_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -184,13 +184,18 @@ queue_wake_cb(evutil_socket_t fd, short what, void *arg)
 	for (at = q->first_active; at != 0; at = q->v[at - 1].next_active) {
 		size_t i = at - 1;
 		struct queue_site *s = &q->v[i];
-		unsigned long max = s->max;
+		struct apppool_state *st = q->states[i];
 		unsigned n = 0;
 
 		/* bounded: a woken entry that finds the connection gone goes back to the
-		 * head, and the next retry tries again */
-		while (s->head != NULL && n++ < 64 && (max == 0 ||
-		    atomic_load_explicit(&q->states[i].busy, memory_order_relaxed) < max)) {
+		 * head, and the next retry tries again.  A stopped pool refuses its waiters
+		 * whatever its connections do. */
+		while (s->head != NULL && n++ < 64 &&
+		    (atomic_load(&st->run) == APPPOOL_STOPPED ||
+		    ((atomic_load_explicit(&st->max, memory_order_relaxed) == 0 ||
+		    atomic_load_explicit(&st->busy, memory_order_relaxed) <
+		    atomic_load_explicit(&st->max, memory_order_relaxed)) &&
+		    apppool_first(st, s, s->head->seq)))) {
 			struct queue_entry *e = s->head;
 
 			queue_cancel(e);

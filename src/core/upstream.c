@@ -38,6 +38,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/objcache.h"
+#include "base/strhash.h"
 #include "model/respond.h"
 #include "core/stats.h"
 #include "core/upstream.h"
@@ -65,12 +66,76 @@ struct upstream_addrs {
 	size_t                n;
 	size_t               *of_site;   /* per cfg->sites[i]: its index in v (SIZE_MAX: none) */
 	size_t                nsites;
-	struct apppool_state *pools;     /* the generation's application pools' numbers,
-	                                  * shared by its workers: one per pool name (HTTP.SYS:
-	                                  * a pool is one request queue), not per site */
+	struct apppool_state **pools;    /* the generation's application pools' numbers (a
+	                                  * reference each), shared by its workers and with
+	                                  * the generations before and after it that keep the
+	                                  * name: one per pool name (HTTP.SYS: a pool is one
+	                                  * request queue), not per site */
 	size_t                npools;
 	size_t               *pool_of;   /* per cfg->sites[i]: its pool's index in pools */
+	const char          **pool_name; /* per pool: its name (borrowed from the conf) */
+	unsigned long        *pool_max;  /* per pool: its backend_max_connections */
 };
+
+/* Each pool of a gets its state: prev's of the same name (ASCII case ignored, as
+ * apppool_group compares), else a new one.  Returns 0 or -1 (out of memory). */
+static int
+upstream_addrs_pools(struct upstream_addrs *a, const struct conf *cfg,
+    const struct upstream_addrs *prev)
+{
+	struct strhash h;
+	size_t i, k;
+	int rc = 0;
+
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < cfg->nsites; i++) {
+		k = a->pool_of[i];
+		if (a->pool_name[k] == NULL) {
+			/* the sites of a pool agree on its keys (conf_check_pools) */
+			a->pool_name[k] = apppool_name(&cfg->sites[i]);
+			a->pool_max[k] = cfg->sites[i].backend_max_connections;
+		}
+	}
+	if (prev != NULL && prev->npools > 0 && prev->pool_name != NULL) {
+		if (strhash_init(&h, prev->npools) != 0)
+			return -1;
+		for (k = 0; k < prev->npools && rc == 0; k++) {
+			char *key = strhash_lower(prev->pool_name[k]);
+
+			if (key == NULL || strhash_enter(&h, key, k + 1, NULL) == NULL)
+				rc = -1;
+			free(key);
+		}
+	}
+	for (k = 0; k < a->npools && rc == 0; k++) {
+		size_t at = 0;
+
+		if (prev != NULL && h.made) {
+			char *key = strhash_lower(a->pool_name[k]);
+
+			if (key == NULL)
+				rc = -1;
+			else
+				at = strhash_find(&h, key);
+			free(key);
+		}
+		if (at != 0) {
+			a->pools[k] = prev->pools[at - 1];
+			apppool_state_hold(a->pools[k]);
+		} else if (rc == 0 && (a->pools[k] = apppool_state_new(a->pool_max[k])) == NULL) {
+			rc = -1;
+		}
+	}
+	strhash_clear(&h);
+	return rc;
+}
+
+void
+upstream_addrs_start(const struct upstream_addrs *a)
+{
+	for (size_t k = 0; a != NULL && a->pools != NULL && k < a->npools; k++)
+		apppool_start(a->pools[k], a->pool_max[k]);
+}
 
 static void
 upstream_name(char *buf, size_t len, const char *host, const char *port)
@@ -82,7 +147,8 @@ upstream_name(char *buf, size_t len, const char *host, const char *port)
 }
 
 struct upstream_addrs *
-upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
+upstream_addrs_new(const struct conf *cfg, const struct upstream_addrs *prev, char *err,
+    size_t errlen)
 {
 	struct upstream_addrs *a;
 	size_t i, j;
@@ -92,14 +158,15 @@ upstream_addrs_new(const struct conf *cfg, char *err, size_t errlen)
 	    (a->of_site = calloc(cfg->nsites, sizeof(*a->of_site))) == NULL ||
 	    (a->pool_of = calloc(cfg->nsites, sizeof(*a->pool_of))) == NULL ||
 	    apppool_group(cfg, a->pool_of, &a->npools) != 0 ||
-	    (a->pools = calloc(a->npools, sizeof(*a->pools))) == NULL))) {
+	    (a->pools = calloc(a->npools, sizeof(*a->pools))) == NULL ||
+	    (a->pool_name = calloc(a->npools, sizeof(*a->pool_name))) == NULL ||
+	    (a->pool_max = calloc(a->npools, sizeof(*a->pool_max))) == NULL ||
+	    upstream_addrs_pools(a, cfg, prev) != 0))) {
 		snprintf(err, errlen, "out of memory");
 		upstream_addrs_free(a);
 		return NULL;
 	}
 	a->nsites = cfg->nsites;
-	for (i = 0; i < a->npools; i++)
-		apppool_state_init(&a->pools[i]);
 	for (i = 0; i < cfg->nsites; i++) {
 		const struct conf_site *s = &cfg->sites[i];
 		struct upstream_addr *u;
@@ -158,8 +225,10 @@ upstream_addrs_free(struct upstream_addrs *a)
 	if (a == NULL)
 		return;
 	for (size_t i = 0; a->pools != NULL && i < a->npools; i++)
-		apppool_state_clear(&a->pools[i]);
+		apppool_state_release(a->pools[i]);
 	free(a->pools);
+	free(a->pool_name);
+	free(a->pool_max);
 	free(a->pool_of);
 	free(a->v);
 	free(a->of_site);
@@ -1149,7 +1218,9 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 
 	if (be == NULL || be->addr->len == 0)
 		return NULL;
-	if (pool != NULL && apppool_slot_take(pool, site->backend_max_connections) != 0) {
+	/* the newest generation's limit: the pool's connections are counted across them */
+	if (pool != NULL && apppool_slot_take(pool, atomic_load_explicit(&pool->max,
+	    memory_order_relaxed)) != 0) {
 		errno = EBUSY;
 		return NULL;
 	}
@@ -1306,7 +1377,7 @@ upstream_apppool(struct upstream_pool *p, const struct conf_site *site)
 	if (site < cfg->sites || site >= cfg->sites + cfg->nsites ||
 	    p->addrs->nsites != cfg->nsites || p->addrs->pools == NULL)
 		return NULL;
-	return &p->addrs->pools[p->addrs->pool_of[site - cfg->sites]];
+	return p->addrs->pools[p->addrs->pool_of[site - cfg->sites]];
 }
 
 struct queue *
@@ -1324,6 +1395,6 @@ upstream_addrs_pool_index(const struct upstream_addrs *a, size_t site)
 struct apppool_state *
 upstream_addrs_apppool(const struct upstream_addrs *a, size_t site)
 {
-	return a != NULL && a->pools != NULL && site < a->nsites ? &a->pools[a->pool_of[site]] :
+	return a != NULL && a->pools != NULL && site < a->nsites ? a->pools[a->pool_of[site]] :
 	    NULL;
 }

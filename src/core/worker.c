@@ -68,8 +68,8 @@ struct worker {
 /* ---------- generations ---------- */
 
 struct worker_gen *
-worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *httperr,
-    int trace, unsigned number, char *err, size_t errlen)
+worker_gen_new(struct conf *cfg, const struct worker_gen *prev, struct accesslog *access,
+    struct accesslog *httperr, int trace, unsigned number, char *err, size_t errlen)
 {
 	struct worker_gen *g;
 
@@ -81,7 +81,8 @@ worker_gen_new(struct conf *cfg, struct accesslog *access, struct accesslog *htt
 		free(g);
 		return NULL;
 	}
-	if ((g->addrs = upstream_addrs_new(cfg, err, errlen)) == NULL) {
+	if ((g->addrs = upstream_addrs_new(cfg, prev != NULL ? prev->addrs : NULL, err,
+	    errlen)) == NULL) {
 		tlsctx_free(g->tls);
 		free(g);
 		return NULL;

@@ -67,6 +67,9 @@ apppool_state_init(struct apppool_state *s)
 {
 	size_t i;
 
+	atomic_init(&s->refs, 1);
+	atomic_init(&s->max, 0);
+	atomic_init(&s->seq, 0);
 	atomic_init(&s->busy, 0);
 	atomic_init(&s->queued, 0);
 	atomic_init(&s->arrived, 0);
@@ -89,8 +92,65 @@ apppool_state_clear(struct apppool_state *s)
 	s->nheads = s->capheads = 0;
 }
 
+struct apppool_state *
+apppool_state_new(unsigned long max)
+{
+	struct apppool_state *s = malloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	apppool_state_init(s);
+	atomic_store(&s->max, max);
+	return s;
+}
+
 void
-apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms)
+apppool_state_hold(struct apppool_state *s)
+{
+	atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+void
+apppool_state_release(struct apppool_state *s)
+{
+	if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	apppool_state_clear(s);
+	free(s);
+}
+
+void
+apppool_start(struct apppool_state *s, unsigned long max)
+{
+	atomic_store(&s->max, max);
+	pthread_mutex_lock(&s->lock);
+	memset(&s->window, 0, sizeof(s->window));
+	pthread_mutex_unlock(&s->lock);
+	atomic_store(&s->run, APPPOOL_STARTED);
+}
+
+uint64_t
+apppool_ticket(struct apppool_state *s)
+{
+	return atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed) + 1;
+}
+
+int
+apppool_first(struct apppool_state *s, const void *list, uint64_t seq)
+{
+	size_t i;
+	int first = 1;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < s->nheads && first; i++)
+		if (s->heads[i].list != list && s->heads[i].seq < seq)
+			first = 0;
+	pthread_mutex_unlock(&s->lock);
+	return first;
+}
+
+void
+apppool_head_set(struct apppool_state *s, const void *list, uint64_t seq, uint64_t since_ms)
 {
 	size_t i;
 
@@ -98,10 +158,11 @@ apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms)
 	for (i = 0; i < s->nheads; i++)
 		if (s->heads[i].list == list)
 			break;
-	if (since_ms == 0) {
+	if (seq == 0) {
 		if (i < s->nheads)
 			s->heads[i] = s->heads[--s->nheads];
 	} else if (i < s->nheads) {
+		s->heads[i].seq = seq;
 		s->heads[i].since_ms = since_ms;
 	} else {
 		if (s->nheads == s->capheads) {
@@ -114,6 +175,7 @@ apppool_head_set(struct apppool_state *s, const void *list, uint64_t since_ms)
 			s->capheads = cap;
 		}
 		s->heads[s->nheads].list = list;
+		s->heads[s->nheads].seq = seq;
 		s->heads[s->nheads++].since_ms = since_ms;
 	}
 out:
