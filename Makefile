@@ -102,7 +102,10 @@ $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAM
 # other objects, so that only those its code reaches are pulled in (h1.c, worker.c and
 # the others that call conn_* and exchange_* stay out; h2guard.o and h2head.o come in,
 # h2guard's calls into h2.c and the exchange landing on the included h2.c and the fakes).
-H2_FAKED := $(BUILD)/obj/core/conn.o $(BUILD)/obj/core/exchange.o $(BUILD)/obj/core/h2.o
+# exchange_cc.o is the exchange's too (its client-certificate gate, calling into
+# exchange.c): the fakes stand for both.
+H2_FAKED := $(BUILD)/obj/core/conn.o $(BUILD)/obj/core/exchange.o \
+	$(BUILD)/obj/core/exchange_cc.o $(BUILD)/obj/core/h2.o
 $(BUILD)/tests/libsysbind-noh2.a: $(filter-out $(H2_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@
@@ -114,7 +117,8 @@ $(BUILD)/tests/check_h2: tests/check_h2.c src/core/h2.c $(BUILD)/tests/libsysbin
 # check_exchange includes src/core/exchange.c and fakes what exchange.c calls outside itself
 # (the framing's exchange_ops, the backend transfer of upstream.h): it links without
 # exchange.o and upstream.o, against an archive of the other objects, so that only those
-# its code reaches are pulled in (conn.c, h1.c, h2.c and worker.c stay out).
+# its code reaches are pulled in (conn.c, h1.c, h2.c and worker.c stay out; exchange_cc.o
+# comes in, its calls into exchange.c landing on the included exchange.c).
 X_FAKED := $(BUILD)/obj/core/exchange.o $(BUILD)/obj/core/upstream.o
 $(BUILD)/tests/libsysbind-nox.a: $(filter-out $(X_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
 	@mkdir -p $(@D)

@@ -4,7 +4,10 @@
  * HTTP.SYS page, the diagnostic page, or the backend transfer it owns), the W3C line of
  * the request and the HTTPERR line of an answer sysbind made itself or of a request cut
  * short, and the trace of those decisions.  It does not own sockets, framing, timers or
- * the connection: it answers through the connection's exchange_ops.
+ * the connection: it answers through the connection's exchange_ops.  The client-
+ * certificate gate of IIS's access sslFlags is exchange_cc.c's; what the two share
+ * (struct exchange, its phases, the functions each calls of the other) is
+ * core/exchange_int.h.
  *
  * Phases (exchange_phase is the one place they change, checking the order):
  *   NEW -> ROUTED -> BACKEND -> RESPONDING -> DONE    proxied
@@ -35,6 +38,7 @@
 #include "model/conf.h"
 #include "core/conn.h"
 #include "core/exchange.h"
+#include "core/exchange_int.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/objcache.h"
@@ -45,48 +49,6 @@
 #include "core/upstream.h"
 #include "iis/views.h"
 
-enum exchange_phase {
-	XP_NEW = 0,     /* waiting for (or reading) the request head */
-	XP_ROUTED,      /* the site is known; answering */
-	XP_BACKEND,     /* the request went to the backend; no response head yet */
-	XP_RESPONDING,  /* the response head went to the client */
-	XP_TUNNEL,      /* bytes both ways after a 101 */
-	XP_DONE,        /* the response is complete, or the exchange was aborted */
-};
-
-struct exchange {
-	const struct exchange_ops *ops;
-	void                      *conn;
-	struct exchange_conn      *c;
-	enum exchange_phase        phase;
-	struct http_head          *head;      /* borrowed from the connection's parser */
-	const struct http_fields  *trailers;  /* the request's trailer section, borrowed too */
-	const struct conf_site    *site;
-	struct upstream_xfer      *xfer;      /* owned */
-	uint64_t                   t_start;   /* ms, base/clock's time of the pass it began in */
-	int                        status;    /* final status answered, 0 before */
-	int                        substatus; /* sc-substatus of the W3C line (403.7: 7) */
-	unsigned long              win32;     /* sc-win32-status of the W3C line */
-	unsigned                   stream_id; /* HTTP/2 stream, 0 for HTTP/1.x */
-	unsigned                   head_only : 1, has_body : 1, upgrade : 1, req_done : 1,
-	                           logged : 1, aborted : 1, resp_started : 1, coalesced : 1,
-	                           cc_wait : 1, cc_asking : 1, expect_100 : 1, cc_reneg : 1;
-	/* the route, kept while a client certificate is asked for */
-	const struct binding      *binding;
-	enum route_tier            tier;
-	/* IIS's access sslFlags of the request's path (clientcert_access) */
-	unsigned                   access;
-	const struct conf_location *loc;
-	/* the body read ahead before a renegotiation (upload_read_ahead_size at most) */
-	char                      *ahead;
-	size_t                     ahead_len, ahead_cap;
-	/* waiting in the site's request queue for a backend connection (issue 25) */
-	struct queue_entry         qe;
-	unsigned                   arrived : 1;   /* counted in the pool's arrivals */
-	const char                *phrase;        /* a status line's reason phrase of its own
-	                                           * (Full verbosity), NULL: the page's */
-};
-
 /* Exchanges of this thread kept for reuse: one request need not cost a malloc. */
 static __thread struct objcache exchange_cache;
 
@@ -96,7 +58,7 @@ static const char *const exchange_phase_names[] = {
 
 /* The one place a phase changes: the edge is checked against the order above (an
  * assertion in the sanitizer builds; elsewhere a warning, and the exchange ends). */
-static void
+void
 exchange_phase(struct exchange *x, enum exchange_phase to)
 {
 	static const unsigned char allowed[6][6] = {
@@ -117,9 +79,7 @@ exchange_phase(struct exchange *x, enum exchange_phase to)
 	x->phase = to;
 }
 
-static const char *exchange_cc_b64(struct exchange_conn *c);
 static void exchange_pool_failure(struct exchange *x, const char *why);
-static enum clientcert_action exchange_cc_decide(struct exchange *x, char *why, size_t whylen);
 
 /* ---------- lifecycle ---------- */
 
@@ -233,7 +193,7 @@ exchange_log_request(struct exchange *x)
 	accesslog_w3c_write(c->srv->access, &e);
 }
 
-static void
+void
 exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
     const struct conf_site *site, int status, const char *reason, unsigned stream_id)
 {
@@ -348,7 +308,7 @@ exchange_sts(const struct exchange *x, char *buf, size_t len)
 
 /* A page of respond.c's as the answer (close: the connection closes after it), then the
  * log line. */
-static void
+void
 exchange_send_page(struct exchange *x, enum respond_page page, int close)
 {
 	struct respond_msg m;
@@ -376,7 +336,7 @@ exchange_send_page(struct exchange *x, enum respond_page page, int close)
 }
 
 /* HTTP.SYS's page, its logs; the connection closes after it (as HTTP.SYS does). */
-static void
+void
 exchange_page(struct exchange *x, enum respond_page page, const char *reason)
 {
 	exchange_stop_backend(x);
@@ -965,7 +925,7 @@ exchange_queue_ready(void *arg)
 
 /* The request goes on to its answer: the diagnostic page, or the site's backend (with
  * the body read ahead, if any). */
-static void
+void
 exchange_proceed(struct exchange *x)
 {
 	if (x->site->backend == NULL) {
@@ -1051,246 +1011,6 @@ exchange_proceed_backend(struct exchange *x, int woken)
 	}
 	if (pushed)
 		exchange_push(x);
-}
-
-/* ---------- client certificates (IIS's access sslFlags) ---------- */
-
-/* The connection's client certificate as DER in base64, one line (made once), or NULL. */
-static const char *
-exchange_cc_b64(struct exchange_conn *c)
-{
-	X509 *leaf;
-	unsigned char *der = NULL;
-	int n;
-
-	if (c->cc_b64 != NULL)
-		return c->cc_b64;
-	if (c->ssl == NULL || (leaf = SSL_get0_peer_certificate(c->ssl)) == NULL)
-		return NULL;
-	if ((n = i2d_X509(leaf, &der)) <= 0)
-		return NULL;
-	if ((c->cc_b64 = malloc(4 * (((size_t)n + 2) / 3) + 1)) != NULL)
-		EVP_EncodeBlock((unsigned char *)c->cc_b64, der, n);
-	OPENSSL_free(der);
-	return c->cc_b64;
-}
-
-/* What IIS's rules give the request now (why: the sentence, may be NULL). */
-static enum clientcert_action
-exchange_cc_decide(struct exchange *x, char *why, size_t whylen)
-{
-	struct exchange_conn *c = x->c;
-	struct clientcert_facts f;
-	char chain_why[256];
-	X509 *leaf = NULL;
-
-	chain_why[0] = '\0';
-	clientcert_facts_init(&f, c->cfg, c->entry);
-	f.access = x->access;
-	f.path = x->head->path != NULL ? x->head->path : x->head->target;
-	f.https = c->proto == BINDING_HTTPS;
-	if (c->ssl != NULL) {
-		f.tls_version = SSL_version(c->ssl);
-		leaf = SSL_get0_peer_certificate(c->ssl);
-	}
-	f.http2 = c->version != NULL && strcmp(c->version, "HTTP/2") == 0;
-	f.asked = c->cc_asked;
-	if ((f.has_cert = leaf != NULL)) {
-		if (c->cc_chain < 0 || why != NULL)
-			c->cc_chain = (int)clientcert_chain_verdict(c->cfg, c->entry, leaf,
-			    SSL_get_peer_cert_chain(c->ssl), time(NULL), chain_why,
-			    sizeof(chain_why));
-		f.chain = (enum cert_chain_verdict)c->cc_chain;
-		f.chain_why = chain_why[0] != '\0' ? chain_why : NULL;
-	}
-	f.content_length = x->head->content_length > 0 ? x->head->content_length :
-	    x->head->chunked ? -1 : 0;
-	f.chunked = x->head->chunked;
-	f.body_read = x->ahead_len;
-	f.body_complete = x->req_done || !x->has_body;
-	f.expect_continue = x->expect_100 && x->ahead_len == 0;
-	return clientcert_decide(&f, why, whylen);
-}
-
-/* IIS's own page for a client-certificate decision, with its sub-status and win32 status
- * in the W3C line (IIS writes no HTTPERR line for its own answers). */
-static void
-exchange_iis_page(struct exchange *x, enum clientcert_action a, int close)
-{
-	enum respond_page page = a == CLIENTCERT_TOO_LARGE_413 ? PAGE_IIS_TOO_LARGE :
-	    a == CLIENTCERT_TLS13_500 ? PAGE_IIS_SERVER_ERROR : PAGE_IIS_FORBIDDEN;
-	int status;
-
-	clientcert_status(a, &status, &x->substatus, &x->win32);
-	x->status = respond_page_status(page);
-	exchange_send_page(x, page, close || (x->has_body && !x->req_done));
-}
-
-/* End the exchange without an answer (a TLS 1.3 reset, an HTTP/2 stream reset). */
-static void
-exchange_cc_reset(struct exchange *x, enum exchange_reset how)
-{
-	exchange_httperr(x->c, x->head, x->site, 0, how == EXCHANGE_RESET_CONNECTION ?
-	    "Connection_Dropped" : "HTTP_1_1_Required", x->stream_id);
-	exchange_phase(x, XP_DONE);
-	x->aborted = 1;
-	x->ops->reset(x->conn, x, how);
-}
-
-/* Ask the client for its certificate now (the body, if any, is read ahead). */
-static void
-exchange_cc_ask(struct exchange *x)
-{
-	struct exchange_conn *c = x->c;
-	const STACK_OF(X509_NAME) *ca = c->entry != NULL ? c->entry->ctl_names : NULL;
-
-	x->cc_wait = 0;
-	if (c->srv->trace)
-		trace_note(1, c->id, "the second chicken-and-egg: at the handshake sysbind knew "
-		    "the local IP:Port%s, not the URL; that %s wants a client certificate is known "
-		    "only now that the request is decrypted, and the handshake did not ask for one "
-		    "(clientcertnegotiation disabled): a second handshake inside the connection "
-		    "asks now%s", c->has_sni ? " and the SNI" : "", x->head->path != NULL ?
-		    x->head->path : "the path", x->ahead_len > 0 ? ", the body read ahead first" :
-		    "");
-	if (x->ops->client_cert != NULL && x->ops->client_cert(x->conn, x, ca) == 0) {
-		x->cc_asking = 1;
-		return;
-	}
-	/* it cannot be asked (the client or OpenSSL refused the renegotiation): as if asked
-	 * and none was sent */
-	trace_note(c->srv->trace, c->id, "the client cannot be asked for a certificate inside "
-	    "this connection: decided as if it sent none");
-	x->cc_asking = 1;
-	exchange_client_cert(x);
-}
-
-/* The client-certificate gate of a routed request: 0 to go on to its answer; 1 when it
- * was answered (a 403.x, 413, 500, a reset) or waits (the body read ahead, the client
- * asked). */
-static int
-exchange_cc_gate(struct exchange *x)
-{
-	struct exchange_conn *c = x->c;
-	enum clientcert_action a;
-	char why[768];
-
-	if (!x->cc_asking && !x->cc_wait)
-		x->access = clientcert_access(c->cfg, x->site, x->head->target, &x->loc);
-	if (x->access == 0)
-		return 0;   /* the path asks nothing (IIS's sslFlags None) */
-	a = exchange_cc_decide(x, c->srv->trace ? why : NULL, sizeof(why));
-	if (c->srv->trace)
-		trace_note(1, c->id, "client certificate (ssl_flags of %s%s%s): "
-		    "%s", x->loc != NULL ? "[location " : x->site->ssl_flags_server ?
-		    "[server], which site " : "site ", x->loc != NULL ? x->loc->path :
-		    x->site->name, x->loc != NULL ? "]" : x->site->ssl_flags_server ?
-		    " inherits" : "", why);
-	switch (a) {
-	case CLIENTCERT_SERVE:
-	case CLIENTCERT_SERVE_NO_CERT:
-		return 0;
-	case CLIENTCERT_DENY_403_4:
-	case CLIENTCERT_DENY_403_7:
-	case CLIENTCERT_DENY_403_13:
-	case CLIENTCERT_DENY_403_16:
-	case CLIENTCERT_DENY_403_17:
-	case CLIENTCERT_TLS13_500:
-		exchange_iis_page(x, a, 0);
-		return 1;
-	case CLIENTCERT_TOO_LARGE_413:
-		/* "an HTTP 413 error is returned, and the connection is closed to prevent
-		 * deadlock" */
-		exchange_iis_page(x, a, 1);
-		return 1;
-	case CLIENTCERT_TLS13_RESET:
-		exchange_cc_reset(x, EXCHANGE_RESET_CONNECTION);
-		return 1;
-	case CLIENTCERT_H2_HTTP_1_1_REQUIRED:
-		exchange_cc_reset(x, EXCHANGE_RESET_HTTP_1_1_REQUIRED);
-		return 1;
-	case CLIENTCERT_RENEGOTIATE:
-		if (x->cc_asking)
-			return 1;   /* (the body went on while the client is being asked) */
-		if (x->has_body && !x->req_done && !(x->expect_100 && x->ahead_len == 0)) {
-			x->cc_wait = 1;   /* read the body ahead first (exchange_req_body) */
-			return 1;
-		}
-		exchange_cc_ask(x);
-		return 1;
-	}
-	return 0;
-}
-
-void
-exchange_client_cert(struct exchange *x)
-{
-	struct exchange_conn *c = x->c;
-	X509 *leaf;
-
-	if (x->phase == XP_DONE || !x->cc_asking)
-		return;
-	x->cc_asking = 0;
-	x->cc_reneg = 1;
-	/* a new handshake: the certificate (or none) is the one the client just sent */
-	c->cc_asked = 1;
-	c->cc_chain = -1;
-	free(c->cc_b64);
-	c->cc_b64 = NULL;
-	if (c->srv->trace) {
-		leaf = c->ssl != NULL ? SSL_get0_peer_certificate(c->ssl) : NULL;
-		if (leaf != NULL) {
-			char subject[256];
-
-			certstore_name_format(X509_get_subject_name(leaf), subject, sizeof(subject));
-			trace_note(1, c->id, "second round done: the client sent a certificate (%s)",
-			    subject);
-		} else {
-			trace_note(1, c->id, "second round done: the client sent no certificate");
-		}
-	}
-	if (exchange_cc_gate(x) != 0)
-		return;
-	exchange_proceed(x);
-	/* no input is being handled now: the head goes to the backend at once (with
-	 * Expect: 100-continue the client waits for the backend's 100) */
-	exchange_push(x);
-}
-
-/* A body byte of a request waiting for its client certificate: read ahead, up to
- * upload_read_ahead_size. */
-static void
-exchange_cc_ahead(struct exchange *x, const char *data, size_t len)
-{
-	unsigned long limit = x->c->cfg->upload_read_ahead_size;
-
-	if (x->ahead_len + len > x->ahead_cap && x->ahead_len + len <= limit) {
-		size_t cap = x->ahead_cap == 0 ? 16384 : x->ahead_cap;
-		char *p;
-
-		while (cap < x->ahead_len + len)
-			cap *= 2;
-		if (cap > limit)
-			cap = limit;
-		if ((p = realloc(x->ahead, cap)) == NULL) {
-			exchange_page(x, PAGE_SERVICE_UNAVAILABLE, "N/A");
-			return;
-		}
-		x->ahead = p;
-		x->ahead_cap = cap;
-	}
-	if (x->ahead_len + len > limit) {
-		/* a chunked body (or one sent before 100 Continue) past the limit */
-		x->ahead_len += len;   /* counted, not kept: the decision says 413 */
-		(void)exchange_cc_gate(x);
-		if (x->phase != XP_DONE) {
-			x->cc_wait = x->cc_asking = 0;
-			exchange_iis_page(x, CLIENTCERT_TOO_LARGE_413, 1);
-		}
-		return;
-	}
-	memcpy(x->ahead + x->ahead_len, data, len);
-	x->ahead_len += len;
 }
 
 /* Body bytes of a request waiting in the queue (its reading is paused: what came with
