@@ -36,6 +36,8 @@
 #       BENCH_STRACE=1       also count system calls per keep-alive request (strace -c),
 #       BENCH_STRACE_SECONDS for that long with wrk -c8, and per HTTP/2 request with
 #                            h2load -c4 -m8                         (default 3)
+#       BENCH_SB_SERVER      lines added to sysbind's [server] (default none), e.g.
+#                            'admin = 127.0.0.1:9180' to price the admin listener's counting
 #       BENCH_KEEP=1         keep the temporary directory (configurations, the proxies'
 #                            logs, strace's output) and print its name
 #   A run of R seconds gives each proxy R / BENCH_ROUNDS seconds a turn (whole seconds, at
@@ -386,6 +388,7 @@ access_log = off
 ; stay open through their run
 idle_connection_timeout = 300
 header_wait_timeout = 300
+${BENCH_SB_SERVER:-}
 [sslcert 0.0.0.0:$1]
 certificate = $T/certs/both.pem
 key = $T/certs/both.key
