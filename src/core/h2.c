@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include <event2/buffer.h>
 #include <nghttp2/nghttp2.h>
@@ -46,6 +47,7 @@
 #include "core/trace.h"
 
 static void h2_send(struct h2 *h);
+static void h2_mem_idle(struct h2 *h);
 static void h2_discard_stop(struct h2_stream *s);
 static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
@@ -867,13 +869,17 @@ static void
 h2_send(struct h2 *h)
 {
 	const uint8_t *data;
-	ssize_t n;
+	ssize_t n = -1;
 
 	if (h->sending || h->in_recv || conn_closed(h->c))
 		return;   /* the input pass sends once it is done */
 	h->sending = 1;
 	while (iobuf_len(conn_out(h->c)) < CONN_HIGH_WATER &&
 	    (n = nghttp2_session_mem_send(h->ng, &data)) != 0) {
+		/* a frame past the frame buffer's first page, or any before the first request
+		 * (a preconnected browser's connection: its SETTINGS exchange) */
+		if (n > 4000 || h->max_stream_id == 0)
+			h->paged_dirty = 1;
 		if (n < 0) {
 			h->sending = 0;
 			log_warnx("conn %llu: HTTP/2: %s", h->info->id, nghttp2_strerror((int)n));
@@ -900,6 +906,9 @@ h2_send(struct h2 *h)
 		}
 	}
 	h->sending = 0;
+	/* nghttp2 has nothing left to send (its frame buffer holds nothing) */
+	if (n == 0 && h->paged_dirty && h->nstreams == 0)
+		h2_mem_idle(h);
 	conn_send(h->c);
 	if (conn_closed(h->c))
 		return;
@@ -1185,6 +1194,97 @@ h2_free(void *arg)
 	free(h);
 }
 
+/* ---------- nghttp2's memory ----------
+ *
+ * nghttp2 allocates through these (nghttp2_mem; the user data is the struct h2).  Its
+ * frame buffer (16 KiB and a frame header, made with the session and kept as long; more
+ * chains of the same for a header block larger than one frame) is the one block it makes
+ * by growing nothing (realloc(NULL, size), nghttp2_buf_init2): that block gets pages of
+ * its own (mmap) rather than the heap's, so a page no frame reached is never resident,
+ * and the pages frames did reach are given back once the connection is idle and nghttp2
+ * has nothing left to send (h2_mem_idle says when: the buffer holds nothing then).  An
+ * idle HTTP/2 connection holds at most the buffer's first page, not all five.  Every other block (the
+ * HPACK tables among them, whose contents live on), and a frame buffer whose pages cannot
+ * be had (H2_PAGED_MAX already, or mmap refused), comes from the heap; h2_mem_free tells
+ * the two apart by the table of pages. */
+
+static void *
+h2_mem_malloc(size_t size, void *arg)
+{
+	return malloc(size);
+}
+
+static void *
+h2_mem_calloc(size_t n, size_t size, void *arg)
+{
+	return calloc(n, size);
+}
+
+/* the index of p in h's table of pages, or -1: a heap block */
+static int
+h2_mem_find(const struct h2 *h, const void *p)
+{
+	for (int i = 0; p != NULL && i < H2_PAGED_MAX; i++)
+		if (h->paged[i].p == p)
+			return i;
+	return -1;
+}
+
+static void
+h2_mem_free(void *p, void *arg)
+{
+	struct h2 *h = arg;
+	int i = h2_mem_find(h, p);
+
+	if (i < 0) {
+		free(p);
+		return;
+	}
+	munmap(p, h->paged[i].len);
+	h->paged[i].p = NULL;
+}
+
+static void *
+h2_mem_realloc(void *p, size_t size, void *arg)
+{
+	struct h2 *h = arg;
+	int i;
+	void *q;
+
+	if (p == NULL && size >= H2_PAGED_MIN) {   /* a frame buffer */
+		for (i = 0; i < H2_PAGED_MAX && h->paged[i].p != NULL; i++)
+			;
+		if (i < H2_PAGED_MAX && (q = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED) {
+			h->paged[i].p = q;
+			h->paged[i].len = size;
+			return q;
+		}
+		return malloc(size);
+	}
+	/* nghttp2 never grows a frame buffer; were it to, its bytes would move to the heap */
+	if ((i = h2_mem_find(h, p)) < 0)
+		return realloc(p, size);
+	if ((q = malloc(size)) == NULL)
+		return NULL;
+	memcpy(q, p, h->paged[i].len < size ? h->paged[i].len : size);
+	h2_mem_free(p, h);
+	return q;
+}
+
+/* nghttp2 has nothing left to send and no stream is open: the frame buffers' pages go
+ * back to the system (zeros when next touched; the buffers hold nothing now).  Done after
+ * a frame larger than a page, whose cost this is not, and while no request has come (a
+ * preconnected connection may wait long for its first); a small answer's page stays. */
+static void
+h2_mem_idle(struct h2 *h)
+{
+	for (int i = 0; i < H2_PAGED_MAX; i++)
+		if (h->paged[i].p != NULL)
+			madvise(h->paged[i].p, h->paged[i].len, MADV_DONTNEED);
+	h->paged_dirty = 0;
+}
+
 static const struct conn_framing h2_framing = {
 	.input = h2_input,
 	.eof = h2_eof,
@@ -1203,6 +1303,7 @@ h2_start(struct conn *c)
 	struct h2 *h;
 	nghttp2_session_callbacks *cbs = NULL;
 	nghttp2_option *opt = NULL;
+	nghttp2_mem mem = { NULL, h2_mem_malloc, h2_mem_free, h2_mem_calloc, h2_mem_realloc };
 	const struct conf *cfg = conn_info(c)->cfg;
 	const struct conf_sslcert *e;
 	nghttp2_settings_entry iv[3];
@@ -1229,7 +1330,8 @@ h2_start(struct conn *c)
 	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	h2_guard_options(opt, e);
-	if (nghttp2_session_server_new2(&h->ng, cbs, h, opt) != 0)
+	mem.mem_user_data = h;
+	if (nghttp2_session_server_new3(&h->ng, cbs, h, opt, &mem) != 0)
 		goto out;
 	iv[0] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS };
 	iv[1] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE,
