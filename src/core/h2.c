@@ -1196,17 +1196,36 @@ h2_free(void *arg)
 
 /* ---------- nghttp2's memory ----------
  *
- * nghttp2 allocates through these (nghttp2_mem; the user data is the struct h2).  Its
- * frame buffer (16 KiB and a frame header, made with the session and kept as long; more
- * chains of the same for a header block larger than one frame) is the one block it makes
- * by growing nothing (realloc(NULL, size), nghttp2_buf_init2): that block gets pages of
- * its own (mmap) rather than the heap's, so a page no frame reached is never resident,
- * and the pages frames did reach are given back once the connection is idle and nghttp2
- * has nothing left to send (h2_mem_idle says when: the buffer holds nothing then).  An
- * idle HTTP/2 connection holds at most the buffer's first page, not all five.  Every other block (the
- * HPACK tables among them, whose contents live on), and a frame buffer whose pages cannot
- * be had (H2_PAGED_MAX already, or mmap refused), comes from the heap; h2_mem_free tells
- * the two apart by the table of pages. */
+ * nghttp2 allocates through these (nghttp2_mem; the user data is the struct h2).  Two
+ * kinds of its blocks get pages of their own (mmap) rather than the heap's, so that a page
+ * nothing wrote is never resident: its frame buffer (16 KiB and a frame header, made with
+ * the session and kept as long; more chains of the same for a header block larger than one
+ * frame), the one block it makes by growing nothing (realloc(NULL, size),
+ * nghttp2_buf_init2); and its zeroed blocks of a page or more (calloc: the stream map's
+ * table, untouched until a stream opens).  The frame buffers' pages are given back once
+ * the connection is idle and nghttp2 has nothing left to send (h2_mem_idle says when: they
+ * hold nothing then).  A preconnected HTTP/2 connection holds none of these pages, an idle
+ * one after a request at most the buffer's first and the map's.  Every other block (the
+ * HPACK tables among them), and one whose pages cannot be had (H2_PAGED_MAX already, or
+ * mmap refused), comes from the heap; h2_mem_free tells the two apart by the table. */
+
+/* pages for a block of size bytes (zeroed), frames when a frame buffer's; NULL: none */
+static void *
+h2_mem_paged(struct h2 *h, size_t size, int frames)
+{
+	void *q;
+	int i;
+
+	for (i = 0; i < H2_PAGED_MAX && h->paged[i].p != NULL; i++)
+		;
+	if (i == H2_PAGED_MAX || (q = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
+		return NULL;
+	h->paged[i].p = q;
+	h->paged[i].len = size;
+	h->paged[i].frames = frames;
+	return q;
+}
 
 static void *
 h2_mem_malloc(size_t size, void *arg)
@@ -1217,7 +1236,11 @@ h2_mem_malloc(size_t size, void *arg)
 static void *
 h2_mem_calloc(size_t n, size_t size, void *arg)
 {
-	return calloc(n, size);
+	void *q = NULL;
+
+	if (size != 0 && n <= SIZE_MAX / size && n * size >= H2_PAGED_MIN)
+		q = h2_mem_paged(arg, n * size, 0);
+	return q != NULL ? q : calloc(n, size);
 }
 
 /* the index of p in h's table of pages, or -1: a heap block */
@@ -1251,20 +1274,11 @@ h2_mem_realloc(void *p, size_t size, void *arg)
 	int i;
 	void *q;
 
-	if (p == NULL && size >= H2_PAGED_MIN) {   /* a frame buffer */
-		for (i = 0; i < H2_PAGED_MAX && h->paged[i].p != NULL; i++)
-			;
-		if (i < H2_PAGED_MAX && (q = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) != MAP_FAILED) {
-			h->paged[i].p = q;
-			h->paged[i].len = size;
-			return q;
-		}
-		return malloc(size);
-	}
-	/* nghttp2 never grows a frame buffer; were it to, its bytes would move to the heap */
+	if (p == NULL && size >= H2_PAGED_MIN && (q = h2_mem_paged(h, size, 1)) != NULL)
+		return q;   /* a frame buffer */
 	if ((i = h2_mem_find(h, p)) < 0)
 		return realloc(p, size);
+	/* nghttp2 grows neither kind; were it to, the bytes would move to the heap */
 	if ((q = malloc(size)) == NULL)
 		return NULL;
 	memcpy(q, p, h->paged[i].len < size ? h->paged[i].len : size);
@@ -1280,7 +1294,7 @@ static void
 h2_mem_idle(struct h2 *h)
 {
 	for (int i = 0; i < H2_PAGED_MAX; i++)
-		if (h->paged[i].p != NULL)
+		if (h->paged[i].p != NULL && h->paged[i].frames)
 			madvise(h->paged[i].p, h->paged[i].len, MADV_DONTNEED);
 	h->paged_dirty = 0;
 }
