@@ -23,6 +23,9 @@ struct exchange;
 struct exchange_conn;
 
 #define H2_MAX_STREAMS      100     /* SETTINGS_MAX_CONCURRENT_STREAMS */
+#define H2_PAGED_MIN        4096    /* nghttp2's zeroed blocks this large, and its frame buffers
+                                     * (16 KiB), have pages of their own (h2_mem_*) */
+#define H2_PAGED_MAX        6       /* ... at most this many at once (then the heap) */
 #define H2_RESET_BURST      200     /* RST_STREAMs a client may send at once ... */
 #define H2_RESET_RATE       33      /* ... and per second after that */
 #define H2_MAX_CONTINUATION 8
@@ -130,6 +133,9 @@ struct h2 {
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */
 	double                rst_tokens;      /* streams that may still end early now */
 	uint64_t              rst_refill_ms;   /* when the tokens were last refilled */
+	/* nghttp2's large blocks, each mmap'd (h2_mem_*); frames: a frame buffer's */
+	struct { void *p; size_t len; int frames; } paged[H2_PAGED_MAX];
+	unsigned              paged_dirty : 1;  /* a frame beyond the first page went out */
 };
 
 /* ---------- h2.c ---------- */

@@ -3,7 +3,10 @@
  * then hold them all idle: the tool behind "RSS per idle TLS connection" (scripts/bench.sh)
  * and the idle-memory test.  Usage:
  *   idleconns --port N [--host IP] [--sni NAME] [--count N] [--path /p] [--hold SECONDS]
- *             [--no-request]
+ *             [--no-request] [--alpn h2]
+ * --alpn h2 offers h2 (only) by ALPN and speaks as a browser does: the connection preface and
+ * a SETTINGS frame right after the handshake (also with --no-request), then GET on stream 1
+ * and its response read to the end of the stream.
  * Prints "ready N" on stdout once N connections are open and idle (N may fall short of
  * --count: the failures are reported on stderr), then keeps them until stdin reaches EOF
  * or --hold seconds pass (default 60), closes them and exits 0 (1 when none opened).
@@ -69,9 +72,62 @@ idle_read_response(SSL *ssl)
 	}
 }
 
+/* h2 (--alpn h2): the preface and an empty SETTINGS frame, then when request is set a GET
+ * of path on stream 1 (HPACK: static-table indices and literals without indexing), then
+ * frames read until stream 1 ends; SETTINGS from the server are acknowledged.  0 or -1. */
+static int
+idle_h2(SSL *ssl, const char *sni, const char *path, int request)
+{
+	static const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+	    "\0\0\0\x04\0\0\0\0\0";
+	static const unsigned char ack[9] = { 0, 0, 0, 4, 1, 0, 0, 0, 0 };
+	unsigned char f[512], hb[16384];
+	size_t hl = 0, al = strlen(sni), pl = strlen(path);
+
+	if (SSL_write(ssl, preface, (int)sizeof(preface) - 1) != (int)sizeof(preface) - 1)
+		return -1;
+	if (!request)
+		return 0;
+	if (al > 127 || pl > 127)
+		return -1;
+	f[9] = 0x82; f[10] = 0x87;                        /* :method GET, :scheme https */
+	f[11] = 0x04; f[12] = (unsigned char)pl;          /* :path, literal */
+	memcpy(f + 13, path, pl);
+	hl = 13 + pl;
+	f[hl++] = 0x01; f[hl++] = (unsigned char)al;      /* :authority, literal */
+	memcpy(f + hl, sni, al);
+	hl += al;
+	f[0] = 0; f[1] = 0; f[2] = (unsigned char)(hl - 9);
+	f[3] = 1; f[4] = 0x05;                            /* HEADERS, END_STREAM|END_HEADERS */
+	f[5] = 0; f[6] = 0; f[7] = 0; f[8] = 1;
+	if (SSL_write(ssl, f, (int)hl) != (int)hl)
+		return -1;
+	for (;;) {
+		size_t len, got;
+		int n;
+
+		for (got = 0; got < 9; got += (size_t)n)
+			if ((n = SSL_read(ssl, hb + got, (int)(9 - got))) <= 0)
+				return -1;
+		len = (size_t)hb[0] << 16 | (size_t)hb[1] << 8 | hb[2];
+		if (len > sizeof(hb) - 9)
+			return -1;
+		for (got = 0; got < len; got += (size_t)n)
+			if ((n = SSL_read(ssl, hb + 9 + got, (int)(len - got))) <= 0)
+				return -1;
+		if (hb[3] == 4 && !(hb[4] & 1) && SSL_write(ssl, ack, 9) != 9)
+			return -1;
+		if (hb[3] == 7 || hb[3] == 3)                  /* GOAWAY, RST_STREAM */
+			return -1;
+		if ((hb[3] == 0 || hb[3] == 1) && (hb[4] & 1) &&
+		    (hb[5] & 0x7f) == 0 && hb[6] == 0 && hb[7] == 0 && hb[8] == 1)
+			return 0;
+	}
+}
+
 static int
 idle_open(struct idle_conn *c, SSL_CTX *ctx, const struct sockaddr_in *sa, const char *sni,
-    const char *path, int request, int close_req)
+    const char *path, int request, int close_req, int h2)
 {
 	struct timeval tv = { 10, 0 };
 	char req[1024];
@@ -91,7 +147,10 @@ idle_open(struct idle_conn *c, SSL_CTX *ctx, const struct sockaddr_in *sa, const
 		SSL_set_tlsext_host_name(c->ssl, sni);
 	if (SSL_connect(c->ssl) != 1)
 		goto fail;
-	if (request) {
+	if (h2) {
+		if (idle_h2(c->ssl, sni != NULL ? sni : "localhost", path, request) != 0)
+			goto fail;
+	} else if (request) {
 		n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", path,
 		    sni != NULL ? sni : "localhost", close_req ? "Connection: close\r\n" : "");
 		if (SSL_write(c->ssl, req, n) != n || idle_read_response(c->ssl) != 0)
@@ -132,7 +191,7 @@ idle_churn(SSL_CTX *ctx, const struct sockaddr_in *sa, const char *sni, const ch
 
 			close(fds[0]);
 			while (time(NULL) < until) {
-				if (idle_open(&c, ctx, sa, sni, path, 1, 1) == 0) {
+				if (idle_open(&c, ctx, sa, sni, path, 1, 1, 0) == 0) {
 					ok++;
 					SSL_free(c.ssl);
 					close(c.fd);
@@ -168,7 +227,7 @@ main(int argc, char **argv)
 {
 	const char *host = "127.0.0.1", *sni = NULL, *path = "/";
 	int port = 0, count = 1000, hold = 60, request = 1, i, opened = 0, failed = 0;
-	int churn = 0, parallel = 1;
+	int churn = 0, parallel = 1, h2 = 0;
 	struct sockaddr_in sa;
 	struct idle_conn *v;
 	struct rlimit rl;
@@ -191,13 +250,16 @@ main(int argc, char **argv)
 			hold = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--no-request") == 0)
 			request = 0;
+		else if (strcmp(argv[i], "--alpn") == 0 && i + 1 < argc &&
+		    strcmp(argv[i + 1], "h2") == 0)
+			h2 = ++i > 0;
 		else if (strcmp(argv[i], "--churn") == 0 && i + 1 < argc)
 			churn = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--parallel") == 0 && i + 1 < argc)
 			parallel = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: idleconns --port N [--host IP] [--sni NAME] "
-			    "[--count N] [--path /p] [--hold SECONDS] [--no-request]\n");
+			    "[--count N] [--path /p] [--hold SECONDS] [--no-request] [--alpn h2]\n");
 			return 2;
 		}
 	}
@@ -222,10 +284,14 @@ main(int argc, char **argv)
 		return 1;
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	if (h2 && SSL_CTX_set_alpn_protos(ctx, (const unsigned char *)"\x02h2", 3) != 0) {
+		fprintf(stderr, "idleconns: cannot offer h2\n");
+		return 1;
+	}
 	if (churn > 0)
 		return idle_churn(ctx, &sa, sni, path, churn, parallel);
 	for (i = 0; i < count; i++) {
-		if (idle_open(&v[opened], ctx, &sa, sni, path, request, 0) == 0)
+		if (idle_open(&v[opened], ctx, &sa, sni, path, request, 0, h2) == 0)
 			opened++;
 		else if (++failed <= 3)
 			fprintf(stderr, "idleconns: connection %d failed: %s\n", i,
