@@ -64,13 +64,19 @@ EOF
 	chmod 644 "$T/pub/low.ini"
 	as_nobody() { setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
 		--inh-caps=-all --bounding-set=-all "$@"; }
-	out=$(as_nobody "$SB_BIN" -t -c "$T/pub/low.ini" 2>&1); rc=$?
-	hint="a port below $UNPRIV needs root or CAP_NET_BIND_SERVICE: start sysbind as root (with \`user = NAME\` in [server] it binds, then runs as NAME), or give it the capability: sudo setcap cap_net_bind_service=+ep $SB_BIN (the systemd unit grants it with AmbientCapabilities=)"
+	# a checkout in a directory only root may enter (mktemp -d makes it 0700): nobody
+	# runs a copy of the binary from the test's own public directory
+	NB_BIN=$SB_BIN
+	if ! as_nobody test -x "$SB_BIN"; then
+		cp "$SB_BIN" "$T/pub/sysbind"; chmod 755 "$T/pub/sysbind"; NB_BIN=$T/pub/sysbind
+	fi
+	out=$(as_nobody "$NB_BIN" -t -c "$T/pub/low.ini" 2>&1); rc=$?
+	hint="a port below $UNPRIV needs root or CAP_NET_BIND_SERVICE: start sysbind as root (with \`user = NAME\` in [server] it binds, then runs as NAME), or give it the capability: sudo setcap cap_net_bind_service=+ep $NB_BIN (the systemd unit grants it with AmbientCapabilities=)"
 	expect_eq "-t: port 80 as nobody: exit 1 (was 0)" "$rc" 1
 	expect_eq "... saying what grants it" "$out" \
 "error: cannot listen on 127.0.0.1:80: Permission denied: $hint
 sysbind: configuration file $T/pub/low.ini test failed"
-	out=$(as_nobody timeout 10 "$SB_BIN" -c "$T/pub/low.ini" 2>&1); rc=$?
+	out=$(as_nobody timeout 10 "$NB_BIN" -c "$T/pub/low.ini" 2>&1); rc=$?
 	expect_eq "... the daemon: exit 1" "$rc" 1
 	expect_eq "... with the setcap / user = hint and 'did not start'" "$(strip_ts <<<"$out")" \
 "error: cannot listen on 127.0.0.1:80: Permission denied: $hint
