@@ -8,6 +8,8 @@
 # series of a removed one; a bad `admin =` is refused with file:line; 404, 405 and 431;
 # /certs and /certs.txt give the inventory sysbind show certs prints.
 . "$(dirname "$0")/lib.sh"
+# ss (iproute2) counts the daemon's listening ports and the admin socket's clients
+need_tool ss iproute2 || { finish; exit; }
 
 P=$(free_port); H=$(free_port); B=$(free_port); A=$(free_port)
 be_start "$B" app || { finish; exit; }

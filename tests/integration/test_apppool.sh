@@ -93,6 +93,7 @@ done
 expect_httperr "HTTPERR: a QueueFull line for each of basic and tcp too" 2 ' 503 [0-9]* QueueFull \(Basic\|Tcp\)$'
 
 # --- HTTP/2: one stream reset (REFUSED_STREAM), the others served
+need_tool nghttp nghttp2-client
 fill tcp 10 4000 Tcp
 nghttp -v "https://127.0.0.1:$S/echo" -H ':authority: tcp' >"$T/h2tcp.out" 2>&1
 expect_contains "h2, load_balancer tcp, queue full: RST_STREAM REFUSED_STREAM for the stream" \
