@@ -17,6 +17,13 @@
 #   slow backend wrk, 16 connections, GET /slow/20 (each answer 20 ms late)
 #   aborts       clients that give up mid-request (curl --max-time on /slow/400) and
 #                mid-response (on /bytes/50000000)
+#   reload       a SIGHUP while the keep-alive phase runs (its connections, pooled
+#                backend connections and requests in flight cross generations)
+#   outage       the backend stopped: 50 keep-alive requests that must each get 503 (a
+#                refused connection, then AppOffline once rapid-fail protection has
+#                stopped the pool), the backend started again on its port, and a reload,
+#                which starts the pool again (as an administrator would)
+# A reload waits for the daemon's "reloaded: generation N" line.
 # The baseline is taken after one warm-up round at full concurrency (the heap has then
 # reached its working size); "after" once every client is gone and the daemon has closed
 # its side.  Descriptors are counted apart from idle pooled backend connections, the
@@ -57,6 +64,7 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+[ -n "${SOAK_KEEP:-}" ] && trap 'cp -r "$T" "$SOAK_KEEP"; cleanup' EXIT
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
 	local p
@@ -73,10 +81,13 @@ if [ -z "${SB_CERTS:-}" ]; then
 fi
 
 P=$(free_port); B=$(free_port)
-"$BUILD/tests/backend" --port "$B" --name soak >"$T/backend.log" 2>&1 &
-BE=$!
-PIDS+=("$BE")
-wait_port "$B"
+start_backend() {
+	"$BUILD/tests/backend" --port "$B" --name soak >>"$T/backend.log" 2>&1 &
+	BE=$!
+	PIDS+=("$BE")
+	wait_port "$B"
+}
+start_backend
 cat >"$T/soak.ini" <<EOF
 [server]
 mode = iis7
@@ -136,7 +147,7 @@ settle() {
 	done
 }
 
-total=0 failed=0 n_keep=0 n_close=0 n_slow=0 n_abort=0
+total=0 failed=0 n_keep=0 n_close=0 n_slow=0 n_abort=0 n_reload=0 n_outage=0
 # wrk_run COUNTER ARGS...: run wrk, add its requests to COUNTER and total, errors to failed
 wrk_run() {
 	local var=$1 out n e
@@ -161,11 +172,44 @@ aborts() {
 	for i in "${c[@]}"; do wait "$i" 2>/dev/null; done
 	n_abort=$((n_abort + 40)); total=$((total + 40))
 }
+# reload: SIGHUP the daemon half a second from now (while the next phase runs), in the
+# background; reloaded waits (at most 20 s) for its "reloaded: generation N" log line
+reload() {
+	( sleep 0.5; live_child "$SB" && kill -HUP "$SB" ) &
+	HUP=$!
+}
+reloaded() {
+	local i
+	[ -z "$HUP" ] || wait "$HUP"
+	n_reload=$((n_reload + 1))
+	for i in $(seq 1 200); do
+		[ "$(grep -c 'reloaded: generation' "$T/sysbind.log")" -ge "$n_reload" ] && return
+		sleep 0.1
+	done
+	echo "soak: reload $n_reload: no \"reloaded\" line from the daemon" >&2
+	failed=$((failed + 1))
+}
+# outage: stop the backend; 50 requests on one keep-alive connection must each get 503
+# (any other answer counts as failed); start the backend again on its port, and reload
+# (rapid-fail protection has stopped the pool: a reload starts it)
+outage() {
+	local codes bad i
+	kill -TERM "$BE"; wait "$BE"
+	codes=$(curl -sk -w '%{http_code}\n' $(for i in $(seq 1 50); do echo "-o /dev/null $U/bytes/64"; done))
+	bad=$(printf '%s\n' "$codes" | grep -vc '^503$')
+	n_outage=$((n_outage + 50)); total=$((total + 50))
+	[ "$bad" -eq 0 ] || { echo "soak: outage: $bad of 50 answers not 503" >&2; failed=$((failed + bad)); }
+	start_backend
+	HUP=; kill -HUP "$SB"; reloaded
+}
 round() {
+	reload
 	wrk_run n_keep -t1 -c16 -d"${PHASE}s" "$U/bytes/64"
+	reloaded
 	wrk_run n_close -t1 -c8 -d"$(( (PHASE + 2) / 3 ))s" -H 'Connection: close' "$U/bytes/64"
 	wrk_run n_slow -t1 -c16 -d"$(( (PHASE + 2) / 3 ))s" "$U/slow/20"
 	aborts
+	outage
 }
 
 start=$(date +%s)
@@ -192,7 +236,7 @@ if live_child "$BE"; then
 	done
 	gone_fds=$(fds)
 fi
-echo "soak: $total requests: keep-alive $n_keep, close $n_close, slow backend $n_slow, aborted $n_abort; $failed failed"
+echo "soak: $total requests: keep-alive $n_keep, close $n_close, slow backend $n_slow, aborted $n_abort, during outages $n_outage; $n_reload reloads; $failed failed"
 echo "soak: fds  baseline $base_fds  after $after_fds"
 echo "soak: pooled backend connections  baseline $base_pool  after $after_pool  (at most 64)"
 echo "soak: backend connections in CLOSE-WAIT  baseline $base_cw  after $after_cw  (none allowed)"
