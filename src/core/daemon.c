@@ -19,6 +19,9 @@
  */
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pwd.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -300,6 +303,14 @@ daemon_applied_cb(evutil_socket_t fd, short what, void *arg)
 	    atomic_load_explicit(&d->gen->applied, memory_order_acquire) < d->nworkers)
 		return;
 	d->reload_waiting = 0;
+#ifdef __GLIBC__
+	/* The previous generation is freed by now (unless connections opened on it still
+	 * hold it: the next reload's trim gets it).  glibc keeps the free pages a generation
+	 * leaves between live objects: without this, RSS climbed with every reload (9 MiB to
+	 * 23 MiB over 1,000 reloads, the heap in use flat at 0.85 MiB).  malloc_trim gives
+	 * them back, in every thread's arena. */
+	malloc_trim(0);
+#endif
 	daemon_describe(d, status, sizeof(status));
 	log_debug("every worker serves generation %u", d->gen->number);
 	notify_ready("serving %s", status);
