@@ -52,6 +52,9 @@ MAXSECS=${SOAK_SECONDS:-900}
 PHASE=${SOAK_PHASE:-5}
 SLACK=${SOAK_RSS_SLACK:-2048}
 command -v wrk >/dev/null || "$ROOT/scripts/install-deps.sh" wrk
+# a fresh Debian has no ss: without it every socket count below would read 0 and pass
+command -v ss >/dev/null || "$ROOT/scripts/install-deps.sh" iproute2
+command -v ss >/dev/null || { echo "soak: FAIL: no ss (iproute2) to count the daemon's sockets"; exit 1; }
 [ -x "$BUILD/sysbind" ] && [ -x "$BUILD/tests/backend" ] && [ -x "$BUILD/tests/slowclient" ] ||
 	make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$BUILD/tests/backend" \
 		"$BUILD/tests/slowclient" >/dev/null

@@ -13,6 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_tool wrk wrk || { finish; exit; }
+need_tool ss iproute2 || { finish; exit; }   # soak.sh counts the daemon's sockets with it
 slack=2048 asan=0
 if ldd "$SB_BIN" 2>/dev/null | grep -q libasan; then
 	slack=1000000   # AddressSanitizer's quarantine holds freed memory: RSS is not measured
