@@ -763,9 +763,19 @@ conn_flush(struct conn *c)
 
 /* ---------- input ---------- */
 
-/* Hand the input to the framing (not re-entered). */
+/* What the framing queued from the input goes on (its ->input_end). */
 static void
-conn_input(struct conn *c)
+conn_input_end(struct conn *c)
+{
+	if (c->state == CS_OPEN && c->fr->input_end != NULL)
+		c->fr->input_end(c, c->frs);
+}
+
+/* Hand the input to the framing (not re-entered).  more: conn_read's loop reads on, and
+ * calls conn_input_end once it is over (one write to a backend per readiness, not per
+ * record); otherwise, and before the client's end is told, conn_input_end now. */
+static void
+conn_input(struct conn *c, int more)
 {
 	if (c->in_input || c->state != CS_OPEN)
 		return;
@@ -773,8 +783,13 @@ conn_input(struct conn *c)
 	if (iobuf_len(&c->in) > 0 && c->reading)
 		c->fr->input(c, c->frs);
 	c->in_input = 0;
-	if (c->state == CS_OPEN && c->peer_eof && iobuf_len(&c->in) == 0 && c->fr->eof != NULL)
-		c->fr->eof(c, c->frs);
+	if (c->state == CS_OPEN && c->peer_eof && iobuf_len(&c->in) == 0 && c->fr->eof != NULL) {
+		conn_input_end(c);
+		if (c->state == CS_OPEN)
+			c->fr->eof(c, c->frs);
+	} else if (!more) {
+		conn_input_end(c);
+	}
 }
 
 static void
@@ -843,9 +858,9 @@ conn_handshake(struct conn *c)
 }
 
 /* Read what the socket has: a few reads at most, so other connections get a turn; what
- * OpenSSL still holds then is read on the next pass. */
+ * OpenSSL still holds then is read on the next pass.  *fed: something went to ->input. */
 static void
-conn_read(struct conn *c)
+conn_read_some(struct conn *c, int *fed)
 {
 	for (int i = 0; i < CONN_READS_PER_CB && c->state != CS_CLOSED; i++) {
 		enum tlsio_status st;
@@ -892,7 +907,8 @@ conn_read(struct conn *c)
 					conn_renegotiated(c);
 				if (c->state != CS_OPEN)
 					return;
-				conn_input(c);
+				*fed = 1;
+				conn_input(c, 1);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
 			if (n < avail && !tlsio_pending(c->ssl))
@@ -913,7 +929,8 @@ conn_read(struct conn *c)
 				conn_linger_end(c);
 				return;
 			}
-			conn_input(c);
+			*fed = 0;   /* (conn_input ends the input before the end is told) */
+			conn_input(c, 0);
 			return;
 		default:
 			if (c->state == CS_LINGER) {
@@ -939,6 +956,16 @@ conn_read(struct conn *c)
 	 * pass, after the other connections had their turn. */
 	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
 		conn_async(c, ASYNC_READ);
+}
+
+static void
+conn_read(struct conn *c)
+{
+	int fed = 0;
+
+	conn_read_some(c, &fed);
+	if (fed)
+		conn_input_end(c);
 }
 
 /* ---------- event callbacks ---------- */
@@ -976,7 +1003,7 @@ conn_async_run(struct conn *c)
 	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
 		c->fr->later(c, c->frs);
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
-		conn_input(c);
+		conn_input(c, 0);
 		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->ssl))
 			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
 	}

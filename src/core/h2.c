@@ -974,11 +974,21 @@ h2_input(struct conn *c, void *arg)
 		iobuf_drain(in, (size_t)r);
 	}
 	h->in_recv = 0;
+	h2_send(h);
+}
+
+/* Everything the transport read was given to nghttp2: what the streams queued for their
+ * backends goes, one write each for all the DATA frames of a readiness. */
+static void
+h2_input_end(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	(void)c;
 	/* (the lists change only in h2_later: every stream is pushed in this pass) */
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		if (s->x != NULL && !s->x_done)
 			exchange_push(s->x);
-	h2_send(h);
 }
 
 /* No new stream from now on; those the client opened so far finish: a graceful GOAWAY
@@ -1305,6 +1315,7 @@ h2_mem_idle(struct h2 *h)
 
 static const struct conn_framing h2_framing = {
 	.input = h2_input,
+	.input_end = h2_input_end,
 	.eof = h2_eof,
 	.timeout = h2_timeout,
 	.drained = h2_drained,

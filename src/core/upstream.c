@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -50,6 +51,7 @@
  * one callback queues for the client at CONN_HIGH_WATER, as 8 x 16 KiB kept it under. */
 #define UPSTREAM_READ_MAX     65536
 #define UPSTREAM_READS_PER_CB 4
+#define UPSTREAM_WRITE_IOV    32   /* blocks per write to a backend (CONN_HIGH_WATER's) */
 
 /* ---------- addresses (resolved before a generation serves) ---------- */
 
@@ -881,19 +883,20 @@ xfer_broken(struct upstream_xfer *x, const char *what)
 	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
 }
 
-/* Write what the request queue holds. */
+/* Write what the request queue holds: its blocks together, one writev for what one
+ * readiness of the client queued (a block moved from the client's input holds a record). */
 static void
 xfer_flush(struct upstream_xfer *x)
 {
 	struct upstream_bconn *b = x->bc;
-	const char *p;
-	size_t n;
+	struct iovec iov[UPSTREAM_WRITE_IOV];
+	int n;
 	ssize_t w;
 
 	if (b == NULL || !b->connected)
 		return;
-	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
-		w = write(b->fd, p, n);
+	while ((n = iobuf_peekv(&b->out, iov, UPSTREAM_WRITE_IOV)) > 0) {
+		w = n == 1 ? write(b->fd, iov[0].iov_base, iov[0].iov_len) : writev(b->fd, iov, n);
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR) {
 				struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
@@ -1272,17 +1275,28 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 int
 upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
 {
-	struct upstream_bconn *b = x->bc;
-	int rc;
+	size_t lost;
 
+	return upstream_xfer_body_from(x, NULL, data, len, &lost);
+}
+
+int
+upstream_xfer_body_from(struct upstream_xfer *x, struct iobuf *src, const char *data,
+    size_t len, size_t *lost)
+{
+	struct upstream_bconn *b = x->bc;
+	long rc;
+
+	*lost = 0;
 	if (b == NULL || x->state == XS_DONE)
 		return -1;
 	if (x->req_chunked && x->state != XS_TUNNEL)
-		rc = http_chunk_add(&b->out, data, len);
+		rc = http_chunk_move(&b->out, src, data, len);
 	else
-		rc = iobuf_add(&b->out, data, len);
-	if (rc != 0)
+		rc = iobuf_move(&b->out, src, data, len);
+	if (rc < 0)
 		return -1;
+	*lost = (size_t)rc;
 	if (iobuf_len(&b->out) >= CONN_HIGH_WATER) {
 		x->req_full = 1;
 		return 1;
