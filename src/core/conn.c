@@ -858,10 +858,13 @@ conn_handshake(struct conn *c)
 }
 
 /* Read what the socket has: a few reads at most, so other connections get a turn; what
- * OpenSSL still holds then is read on the next pass.  *fed: something went to ->input. */
+ * OpenSSL still holds then is read on the next pass.  What went to the framing is
+ * forwarded once, at the end (conn_input_end). */
 static void
-conn_read_some(struct conn *c, int *fed)
+conn_read(struct conn *c)
 {
+	int fed = 0;
+
 	for (int i = 0; i < CONN_READS_PER_CB && c->state != CS_CLOSED; i++) {
 		enum tlsio_status st;
 		size_t avail, n;
@@ -871,7 +874,7 @@ conn_read_some(struct conn *c, int *fed)
 		if (c->state == CS_HANDSHAKE) {
 			conn_handshake(c);
 			if (c->state != CS_OPEN)
-				return;
+				goto out;
 			continue;   /* the request may have come with the last handshake flight */
 		}
 		if (discard) {
@@ -880,11 +883,11 @@ conn_read_some(struct conn *c, int *fed)
 		} else {
 			if (!c->reading || iobuf_len(&c->in) >= CONN_IN_MAX) {
 				conn_read_on(c, 0);   /* resumed by conn_reading */
-				return;
+				goto out;
 			}
 			if ((w = iobuf_space(&c->in, 1, &avail)) == NULL) {
 				conn_abort(c, "out of memory");
-				return;
+				goto out;
 			}
 		}
 		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
@@ -893,7 +896,7 @@ conn_read_some(struct conn *c, int *fed)
 		if (c->renegotiating && n == 0) {
 			conn_renegotiated(c);   /* the handshake records came, no data */
 			if (c->state == CS_CLOSED)
-				return;
+				goto out;
 		}
 		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
 			c->write_wants_read = 0;
@@ -906,36 +909,36 @@ conn_read_some(struct conn *c, int *fed)
 				if (c->renegotiating)
 					conn_renegotiated(c);
 				if (c->state != CS_OPEN)
-					return;
-				*fed = 1;
+					goto out;
+				fed = 1;
 				conn_input(c, 1);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
 			if (n < avail && !tlsio_pending(c->ssl))
-				return;
+				goto out;
 			continue;
 		}
 		switch (st) {
 		case TLSIO_WANT_READ:
-			return;
+			goto out;
 		case TLSIO_WANT_WRITE:   /* a renegotiation wants to write */
 			conn_write_on(c, 1);
-			return;
+			goto out;
 		case TLSIO_CLOSED:
 		case TLSIO_EOF:
 			c->peer_eof = 1;
 			conn_read_on(c, 0);
 			if (c->state == CS_LINGER) {
 				conn_linger_end(c);
-				return;
+				goto out;
 			}
-			*fed = 0;   /* (conn_input ends the input before the end is told) */
+			fed = 0;   /* (conn_input ends the input before the end is told) */
 			conn_input(c, 0);
-			return;
+			goto out;
 		default:
 			if (c->state == CS_LINGER) {
 				conn_linger_end(c);
-				return;
+				goto out;
 			}
 			if (c->renegotiating) {
 				/* a client that cannot renegotiate (rustls: a no_renegotiation
@@ -945,10 +948,10 @@ conn_read_some(struct conn *c, int *fed)
 				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
 				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
 				    "the client refused to renegotiate");
-				return;
+				goto out;
 			}
 			conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error");
-			return;
+			goto out;
 		}
 	}
 	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
@@ -956,14 +959,7 @@ conn_read_some(struct conn *c, int *fed)
 	 * pass, after the other connections had their turn. */
 	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
 		conn_async(c, ASYNC_READ);
-}
-
-static void
-conn_read(struct conn *c)
-{
-	int fed = 0;
-
-	conn_read_some(c, &fed);
+out:
 	if (fed)
 		conn_input_end(c);
 }

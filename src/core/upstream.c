@@ -890,13 +890,16 @@ xfer_flush(struct upstream_xfer *x)
 {
 	struct upstream_bconn *b = x->bc;
 	struct iovec iov[UPSTREAM_WRITE_IOV];
-	int n;
+	const char *p;
+	size_t n;
 	ssize_t w;
 
 	if (b == NULL || !b->connected)
 		return;
-	while ((n = iobuf_peekv(&b->out, iov, UPSTREAM_WRITE_IOV)) > 0) {
-		w = n == 1 ? write(b->fd, iov[0].iov_base, iov[0].iov_len) : writev(b->fd, iov, n);
+	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
+		/* (a request head alone, the keep-alive case, is one block: one write) */
+		w = n == iobuf_len(&b->out) ? write(b->fd, p, n) :
+		    writev(b->fd, iov, iobuf_peekv(&b->out, iov, UPSTREAM_WRITE_IOV));
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR) {
 				struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
