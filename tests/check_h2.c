@@ -653,7 +653,8 @@ cl_invalid(nghttp2_session *s, const nghttp2_frame *f, int lib_error, void *u)
 }
 
 /* Hand bytes to the server as the transport would: into conn_in, then framing->input
- * and ->input_end, once per cut (the cuts are offsets into everything the client ever sent). */
+ * and ->input_end, once per cut (the cuts are offsets into everything the client ever
+ * sent). */
 static void
 feed(const uint8_t *p, size_t n)
 {
@@ -671,7 +672,7 @@ feed(const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 		fc.fr->input(&fc, fc.f);
-		/* one read per readiness here: its end follows (the exchanges are pushed) */
+		/* one read per readiness here: its end follows (exchanges pushed) */
 		if (fc.state == FC_OPEN && fc.fr->input_end != NULL)
 			fc.fr->input_end(&fc, fc.f);
 	}

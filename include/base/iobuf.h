@@ -72,8 +72,9 @@ int iobuf_peekv(const struct iobuf *b, struct iovec *iov, int max);
  * Append the n bytes at data, which lie in src's first block, to dst: when they end that
  * block (src's reads fill no more of it) and are at least IOBUF_MOVE_MIN, the block
  * itself moves to dst's end, with the bytes before data dropped (the caller consumed
- * them); otherwise (or with src NULL) they are copied (iobuf_add).  Returns how many bytes src lost (the
- * block's, from its first queued byte; 0 for a copy), -1 when out of memory.
+ * them); otherwise (or with src NULL) they are copied (iobuf_add).  Returns how many
+ * bytes src lost (the block's, from its first queued byte; 0 for a copy), -1 when out of
+ * memory (only a copy can fail: src is as it was).
  */
 long iobuf_move(struct iobuf *dst, struct iobuf *src, const char *data, size_t n);
 

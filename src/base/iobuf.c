@@ -244,8 +244,9 @@ iobuf_move(struct iobuf *dst, struct iobuf *src, const char *data, size_t n)
 	struct iobuf_block *k;
 	size_t lost;
 
-	if (src == NULL || n < IOBUF_MOVE_MIN || (k = src->head) == NULL || data < k->data + k->start ||
-	    data + n != k->data + k->end || (k == src->tail && k->next != NULL))
+	if (src == NULL || n < IOBUF_MOVE_MIN || (k = src->head) == NULL ||
+	    data < k->data + k->start || data + n != k->data + k->end ||
+	    (k == src->tail && k->next != NULL))
 		return iobuf_add(dst, data, n) == 0 ? 0 : -1;
 	/* out of src, whole */
 	lost = k->end - k->start;
@@ -256,7 +257,7 @@ iobuf_move(struct iobuf *dst, struct iobuf *src, const char *data, size_t n)
 	/* into dst after its last byte, before any reserved room */
 	k->start = (size_t)(data - k->data);
 	if (dst->tail == NULL) {
-		k->next = dst->head;   /* (NULL: a queue without a tail has no room either) */
+		k->next = NULL;   /* (a queue without a tail has no block) */
 		dst->head = k;
 	} else {
 		k->next = dst->tail->next;

@@ -52,7 +52,7 @@ struct h1 {
 	struct exchange      *x;        /* the current exchange */
 	struct http_head     *head;     /* its head, from the parser */
 	enum h1_state         state;
-	size_t                moved;    /* of the input fed to the parser: blocks the body took */
+	size_t                moved;    /* input bytes the body's moved blocks took */
 	unsigned              head_pending : 1, end_pending : 1, req_keep : 1,
 	                      req_bodyless : 1, req_done : 1, resp_done : 1, resp_keep : 1,
 	                      resp_paused : 1, req_paused : 1, chunked_out : 1, http10 : 1,

@@ -1288,18 +1288,19 @@ upstream_xfer_body_from(struct upstream_xfer *x, struct iobuf *src, const char *
     size_t len, size_t *lost)
 {
 	struct upstream_bconn *b = x->bc;
-	long rc;
+	long m;
 
 	*lost = 0;
 	if (b == NULL || x->state == XS_DONE)
 		return -1;
-	if (x->req_chunked && x->state != XS_TUNNEL)
-		rc = http_chunk_move(&b->out, src, data, len);
-	else
-		rc = iobuf_move(&b->out, src, data, len);
-	if (rc < 0)
-		return -1;
-	*lost = (size_t)rc;
+	if (x->req_chunked && x->state != XS_TUNNEL) {
+		if (http_chunk_move(&b->out, src, data, len, lost) != 0)
+			return -1;   /* (*lost: what src gave up all the same) */
+	} else {
+		if ((m = iobuf_move(&b->out, src, data, len)) < 0)
+			return -1;
+		*lost = (size_t)m;
+	}
 	if (iobuf_len(&b->out) >= CONN_HIGH_WATER) {
 		x->req_full = 1;
 		return 1;
