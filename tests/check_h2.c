@@ -223,6 +223,12 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 }
 
 void exchange_req_body(struct exchange *x, const char *d, size_t n) { ev("req_body %u: %zu", x->stream, n); }
+size_t exchange_req_body_from(struct exchange *x, struct iobuf *src, const char *d, size_t n)
+{
+	(void)src;   /* (copied: the input keeps its blocks) */
+	exchange_req_body(x, d, n);
+	return 0;
+}
 void exchange_req_trailers(struct exchange *x, const struct http_fields *t) { ev("req_trailers %u: %zu", x->stream, t->n); }
 void exchange_req_end(struct exchange *x) { ev("req_end %u:", x->stream); }
 void exchange_resp_drained(struct exchange *x) { ev("resp_drained %u:", x->stream); }
