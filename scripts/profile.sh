@@ -10,6 +10,7 @@
 #   big   h2load --h1 -n N -c 1 on /1m          1 MiB responses
 #   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each), read
 #         whole by the backend before it answers
+#   up2   the same over HTTP/2 (curl --http2)   (not in the default PROF_KINDS)
 #   scripts/profile.sh BUILD OUTDIR [PROXY...]     PROXY: sysbind nginx (default both)
 #   env PROF_TOOL=callgrind|strace (default callgrind), PROF_KA PROF_CONN PROF_BIG PROF_UP counts,
 #   PROF_KINDS (default "ka ka32 conn big up"), PROF_SB_SERVER: a line added to sysbind's
@@ -123,6 +124,7 @@ load() {
 	big)  h2l --h1 -n "$3" -c 1 "https://127.0.0.1:$2/1m" ;;
 	conn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --count "$3" --hold 0 </dev/null | tail -1 ;;
 	up)   for _ in $(seq 1 "$3"); do curl -sk --http1.1 -H 'Expect:' -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
+	up2)  for _ in $(seq 1 "$3"); do curl -sk --http2 -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
 	esac
 }
 cg() { [ "$TOOL" = callgrind ] && callgrind_control "$@" "$SRV" >/dev/null 2>&1 || true; }
@@ -131,7 +133,7 @@ for name in "${PROXIES[@]}"; do
 	"start_$name" "$port"; PIDS+=("$SRV")
 	wait_port "$port"
 	for kind in ${PROF_KINDS:-ka ka32 conn big up}; do
-		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2) n=${PROF_H2:-$((KA * 4))} ;; conn) n=$CONN ;; big) n=$BIG ;; up) n=$UP ;; esac
+		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2) n=${PROF_H2:-$((KA * 4))} ;; conn) n=$CONN ;; big) n=$BIG ;; up|up2) n=$UP ;; esac
 		load "$kind" "$port" $((n / 5 + 1)) >/dev/null   # warm-up
 		sleep 1
 		if [ "$TOOL" = strace ]; then

@@ -231,6 +231,16 @@ upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
 	return up_body_ret;
 }
 
+/* (a block is never moved here: the body is copied, src keeps it) */
+int
+upstream_xfer_body_from(struct upstream_xfer *x, struct iobuf *src, const char *data,
+    size_t len, size_t *lost)
+{
+	(void)src;
+	*lost = 0;
+	return upstream_xfer_body(x, data, len);
+}
+
 int
 upstream_xfer_body_end(struct upstream_xfer *x, const struct http_fields *t)
 {

@@ -223,6 +223,12 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 }
 
 void exchange_req_body(struct exchange *x, const char *d, size_t n) { ev("req_body %u: %zu", x->stream, n); }
+size_t exchange_req_body_from(struct exchange *x, struct iobuf *src, const char *d, size_t n)
+{
+	(void)src;   /* (copied: the input keeps its blocks) */
+	exchange_req_body(x, d, n);
+	return 0;
+}
 void exchange_req_trailers(struct exchange *x, const struct http_fields *t) { ev("req_trailers %u: %zu", x->stream, t->n); }
 void exchange_req_end(struct exchange *x) { ev("req_end %u:", x->stream); }
 void exchange_resp_drained(struct exchange *x) { ev("resp_drained %u:", x->stream); }
@@ -652,8 +658,9 @@ cl_invalid(nghttp2_session *s, const nghttp2_frame *f, int lib_error, void *u)
 	return 0;
 }
 
-/* Hand bytes to the server as the transport would: into conn_in, then framing->input,
- * once per cut (the cuts are offsets into everything the client ever sent). */
+/* Hand bytes to the server as the transport would: into conn_in, then framing->input
+ * and ->input_end, once per cut (the cuts are offsets into everything the client ever
+ * sent). */
 static void
 feed(const uint8_t *p, size_t n)
 {
@@ -671,6 +678,9 @@ feed(const uint8_t *p, size_t n)
 		p += k;
 		n -= k;
 		fc.fr->input(&fc, fc.f);
+		/* one read per readiness here: its end follows (exchanges pushed) */
+		if (fc.state == FC_OPEN && fc.fr->input_end != NULL)
+			fc.fr->input_end(&fc, fc.f);
 	}
 }
 

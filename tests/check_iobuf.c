@@ -2,7 +2,8 @@
  * check_iobuf — the block queues of the connection core: bytes come out as they went in,
  * across blocks; drained blocks go back to the thread's cache; and room taken for a read
  * that brought nothing (iobuf_space without iobuf_commit) is given back by iobuf_trim, so
- * a connection waiting for its first request holds no block.
+ * a connection waiting for its first request holds no block; a request body's block moves
+ * from the input to a backend's queue (iobuf_move) instead of being copied.
  */
 #include <string.h>
 
@@ -162,6 +163,79 @@ START_TEST(test_iobuf_reserve_add_in_place)
 }
 END_TEST
 
+/* A span that ends the source's first block and fills half of it moves with its block (the
+ * bytes before it dropped from the source, the destination's earlier bytes kept in
+ * order); a shorter span, one that stops short of the block's end, or no source: copied. */
+START_TEST(test_iobuf_move_block_or_copy)
+{
+	struct iobuf src, dst;
+	static char in[IOBUF_BLOCK + 50], out[IOBUF_BLOCK + 100];
+	struct iovec iov[4];
+	size_t avail, got = 0, n;
+	const char *p;
+	char *w;
+	long lost;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = (char)('a' + i % 26);
+	iobuf_init(&src);
+	iobuf_init(&dst);
+	ck_assert_int_eq(iobuf_add(&dst, "HEAD", 4), 0);
+	/* a full block read in place, then 50 bytes in a second */
+	w = iobuf_space(&src, 1, &avail);
+	ck_assert_uint_eq(avail, IOBUF_BLOCK);
+	memcpy(w, in, IOBUF_BLOCK);
+	iobuf_commit(&src, IOBUF_BLOCK);
+	ck_assert_int_eq(iobuf_add(&src, in + IOBUF_BLOCK, 50), 0);
+	/* too short, and short of the block's end: copied, src keeps all */
+	ck_assert_int_eq(iobuf_move(&dst, &src, w + 10, 20), 0);
+	ck_assert_int_eq(iobuf_move(&dst, &src, w + 30, IOBUF_BLOCK - 31), 0);
+	ck_assert_int_eq(iobuf_move(&dst, NULL, w + 30, 10), 0);
+	ck_assert_uint_eq(iobuf_len(&src), IOBUF_BLOCK + 50);
+	ck_assert_uint_eq(iobuf_len(&dst), 4 + 20 + IOBUF_BLOCK - 31 + 10);
+	iobuf_clear(&dst);
+	ck_assert_int_eq(iobuf_add(&dst, "HEAD", 4), 0);
+	/* to the block's end: the block moves, src loses it whole (100 bytes consumed) */
+	lost = iobuf_move(&dst, &src, w + 100, IOBUF_BLOCK - 100);
+	ck_assert_int_eq(lost, IOBUF_BLOCK);
+	ck_assert_uint_eq(iobuf_len(&src), 50);
+	p = iobuf_peek(&src, &n);
+	ck_assert_uint_eq(n, 50);
+	ck_assert_mem_eq(p, in + IOBUF_BLOCK, 50);
+	ck_assert_uint_eq(iobuf_len(&dst), 4 + IOBUF_BLOCK - 100);
+	ck_assert_int_eq(iobuf_add(&dst, "TAIL", 4), 0);   /* after the moved block's bytes */
+	ck_assert_int_eq(iobuf_peekv(&dst, iov, 4), 3);
+	ck_assert_uint_eq(iov[1].iov_len, IOBUF_BLOCK - 100);
+	ck_assert_ptr_eq(iov[1].iov_base, w + 100);          /* the very block: no copy */
+	while ((p = iobuf_peek(&dst, &n)) != NULL) {
+		memcpy(out + got, p, n);
+		got += n;
+		iobuf_drain(&dst, n);
+	}
+	ck_assert_uint_eq(got, 4 + IOBUF_BLOCK - 100 + 4);
+	ck_assert_mem_eq(out, "HEAD", 4);
+	ck_assert_mem_eq(out + 4, in + 100, IOBUF_BLOCK - 100);
+	ck_assert_mem_eq(out + 4 + IOBUF_BLOCK - 100, "TAIL", 4);
+	/* the last block of src, alone: moving it leaves src empty */
+	p = iobuf_peek(&src, &n);
+	ck_assert_int_eq(iobuf_move(&dst, &src, p, n), 0);   /* 50 bytes: copied */
+	iobuf_clear(&src);
+	iobuf_clear(&dst);
+	w = iobuf_space(&src, 1, &avail);
+	memset(w, 'x', IOBUF_BLOCK / 2);
+	iobuf_commit(&src, IOBUF_BLOCK / 2);
+	ck_assert_int_eq(iobuf_move(&dst, &src, w, IOBUF_BLOCK / 2), IOBUF_BLOCK / 2);
+	ck_assert_ptr_null(src.head);
+	ck_assert_ptr_null(src.tail);
+	ck_assert_uint_eq(iobuf_len(&src), 0);
+	ck_assert_int_eq(iobuf_add(&dst, "y", 1), 0);   /* into the moved block's free room */
+	ck_assert_int_eq(iobuf_peekv(&dst, iov, 4), 1);
+	ck_assert_uint_eq(iov[0].iov_len, IOBUF_BLOCK / 2 + 1);
+	iobuf_clear(&dst);
+	iobuf_pool_drain();
+}
+END_TEST
+
 static Suite *
 iobuf_suite(void)
 {
@@ -171,6 +245,7 @@ iobuf_suite(void)
 	tcase_add_test(tc, test_iobuf_add_peek_drain_across_blocks);
 	tcase_add_test(tc, test_iobuf_trim_gives_back_room_not_committed);
 	tcase_add_test(tc, test_iobuf_reserve_add_in_place);
+	tcase_add_test(tc, test_iobuf_move_block_or_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,8 @@
  * with the test itself as the backend: a loopback listener it accepts from and writes
  * responses into, split in two at every byte offset.  What the pool keeps is seen through
  * upstream_pool_idle and through which accepted socket the next request arrives on.
+ * Request bodies go through upstream_xfer_body_from as h1 hands them over (the client's
+ * input blocks moved to the backend's queue), for every record size.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <check.h>
 #include <event2/event.h>
 
+#include "base/iobuf.h"
 #include "model/conf.h"
 #include "model/http.h"
 #include "model/respond.h"
@@ -483,6 +486,193 @@ START_TEST(test_upstream_truncated_body_fails)
 }
 END_TEST
 
+/* ---------- request bodies: the client's input blocks moved, not copied ---------- */
+
+/* The framing's side of an upload, as h1 does it: the client's records land in an input
+ * queue (in), the request parser hands body spans over with upstream_xfer_body_from, and
+ * the input is drained by what the parser used less what the backend's queue took. */
+struct upf {
+	struct upstream_xfer *x;
+	struct iobuf          in;
+	struct iobuf          expect;   /* what the copying path would have queued */
+	size_t                moved, moved_total;
+	int                   chunked;
+};
+
+static int
+upf_head(void *arg, struct http_head *h)
+{
+	(void)arg;
+	(void)h;
+	return 0;
+}
+
+static int
+upf_body(void *arg, const char *data, size_t len)
+{
+	struct upf *u = arg;
+	size_t lost;
+
+	ck_assert_int_eq(u->chunked ? http_chunk_add(&u->expect, data, len) :
+	    iobuf_add(&u->expect, data, len), 0);
+	ck_assert_int_ge(upstream_xfer_body_from(u->x, &u->in, data, len, &lost), 0);
+	u->moved += lost;
+	u->moved_total += lost;
+	return 0;
+}
+
+static int
+upf_end(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static const struct http_callbacks upf_cb = { upf_head, upf_body, upf_end };
+
+#define UPF_BODY 40000
+
+/*
+ * One upload of UPF_BODY bytes (Content-Length, or chunked: a 30000-byte chunk, then the
+ * rest) that arrives in TLS records of rec bytes, each read as conn_read does (into
+ * the input's last block: a record larger than the room left comes in two reads), the
+ * input parsed after every parse_every reads (more than 1: a framing that was paused,
+ * records then span blocks), the backend's queue pushed after every 8 reads.  The
+ * backend must receive exactly what copying every span would have sent.  Returns the
+ * bytes moved.
+ */
+static size_t
+upload_split(int chunked, size_t rec, int parse_every)
+{
+	/* (chunked, in 1-byte spans: 6 bytes a byte at the backend) */
+	static char wire[UPF_BODY + 1024], got[UPF_BODY * 7], want[UPF_BODY * 7];
+	struct http_limits lim = { 16384, 16384, 16384 };
+	struct req_text t;
+	struct upstream_req req;
+	struct http_parser *p;
+	struct upf u;
+	struct rec r;
+	size_t wlen, off = 0, rec_left = 0, glen, wantlen = 0, n, hlen;
+	const char *q;
+	char *end;
+	int reads = 0;
+
+	memset(&u, 0, sizeof(u));
+	u.chunked = chunked;
+	wlen = (size_t)snprintf(wire, sizeof(wire),
+	    "POST / HTTP/1.1\r\nHost: example.test\r\n%s\r\n",
+	    chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: 40000\r\n");
+	for (size_t i = 0, c; i < UPF_BODY; i += c) {
+		c = UPF_BODY - i < 30000 ? UPF_BODY - i : 30000;
+		if (chunked)
+			wlen += (size_t)snprintf(wire + wlen, sizeof(wire) - wlen,
+			    "%zx\r\n", c);
+		for (size_t j = 0; j < c; j++)
+			wire[wlen++] = (char)('a' + (i + j * 7) % 26);
+		if (chunked)
+			wlen += (size_t)snprintf(wire + wlen, sizeof(wire) - wlen, "\r\n");
+	}
+	if (chunked)
+		wlen += (size_t)snprintf(wire + wlen, sizeof(wire) - wlen, "0\r\n\r\n");
+
+	memset(&r, 0, sizeof(r));
+	req_init(&t, "POST", chunked ? -1 : UPF_BODY);
+	if (chunked) {
+		t.hdr[1] = (struct http_header){ "Transfer-Encoding", "chunked", 17, 7,
+		    HF_TRANSFER_ENCODING };
+		t.head.nheaders = 2;
+		t.head.chunked = 1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.head = &t.head;
+	req.fw.client_ip = "127.0.0.9";
+	req.cb = &rec_cb;
+	req.arg = &r;
+	u.x = upstream_xfer_start(f.pool, f.site, &req);
+	ck_assert_ptr_nonnull(u.x);
+	p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &upf_cb, &u);
+	ck_assert_ptr_nonnull(p);
+	while (off < wlen) {
+		size_t avail, k;
+		char *w = iobuf_space(&u.in, 1, &avail);
+
+		ck_assert_ptr_nonnull(w);
+		if (rec_left == 0)
+			rec_left = rec < wlen - off ? rec : wlen - off;
+		k = rec_left < avail ? rec_left : avail;   /* SSL_read: at most the room */
+		memcpy(w, wire + off, k);
+		iobuf_commit(&u.in, k);
+		off += k;
+		rec_left -= k;
+		reads++;
+		if (reads % parse_every == 0 || off == wlen) {
+			while ((q = iobuf_peek(&u.in, &n)) != NULL) {
+				size_t used;
+				enum http_feed fr;
+
+				u.moved = 0;
+				fr = http_parser_feed(p, q, n, &used);
+				ck_assert_int_ne(fr, HTTP_FEED_ERROR);
+				ck_assert_uint_ge(used, u.moved);
+				iobuf_drain(&u.in, used - u.moved);
+				if (used == 0 || fr == HTTP_FEED_PAUSED)
+					break;
+			}
+		}
+		if (reads % 8 == 0)
+			upstream_xfer_push(u.x);
+		pump();
+	}
+	ck_assert_uint_eq(iobuf_len(&u.in), 0);
+	ck_assert_int_eq(upstream_xfer_body_end(u.x, NULL), 0);
+	if (chunked)
+		ck_assert_int_eq(http_chunk_add(&u.expect, NULL, 0), 0);
+	upstream_xfer_push(u.x);
+	pump();
+	while ((q = iobuf_peek(&u.expect, &n)) != NULL) {
+		ck_assert_uint_le(wantlen + n, sizeof(want));
+		memcpy(want + wantlen, q, n);
+		wantlen += n;
+		iobuf_drain(&u.expect, n);
+	}
+	if (f.sfd >= 0)
+		close(f.sfd);
+	f.sfd = backend_accept(2000);
+	ck_assert_int_ge(f.sfd, 0);
+	glen = backend_read(got, sizeof(got), wantlen);
+	ck_assert_ptr_nonnull(end = strstr(got, "\r\n\r\n"));
+	hlen = (size_t)(end + 4 - got);
+	ck_assert_msg(glen == hlen + wantlen, "rec %zu parse_every %d chunked %d: %zu body "
+	    "bytes at the backend, %zu expected", rec, parse_every, chunked, glen - hlen,
+	    wantlen);
+	ck_assert_msg(memcmp(got + hlen, want, wantlen) == 0, "rec %zu parse_every %d "
+	    "chunked %d: the backend received other bytes", rec, parse_every, chunked);
+	http_parser_free(p);
+	upstream_xfer_free(u.x);
+	iobuf_clear(&u.in);
+	return u.moved_total;
+}
+
+/* Every record size (1 byte to a full record, records spanning the input's blocks): the
+ * backend gets the body as copying would send it; blocks move once records are large. */
+START_TEST(test_upstream_request_body_moved_at_every_split)
+{
+	static const size_t recs[] = { 1, 2, 3, 7, 100, 1000, 4096, 8191, 8192, 8193, 12345,
+	    16383, 16384 };
+	int chunked = _i;
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
+		for (int every = 1; every <= 3; every++) {
+			size_t moved = upload_split(chunked, recs[i], every);
+
+			if (recs[i] < IOBUF_MOVE_MIN && every == 1)
+				ck_assert_uint_eq(moved, 0);   /* small spans are copied */
+			if (recs[i] == 16384 && every == 1)
+				ck_assert_uint_ge(moved, 16384);   /* whole records moved */
+		}
+}
+END_TEST
+
 static Suite *
 upstream_suite(void)
 {
@@ -491,6 +681,7 @@ upstream_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_upstream_content_length_reused_at_every_split);
+	tcase_add_loop_test(tc, test_upstream_request_body_moved_at_every_split, 0, 2);
 	tcase_add_test(tc, test_upstream_chunked_with_trailers_at_every_split);
 	tcase_add_test(tc, test_upstream_close_delimited_never_reused_at_every_split);
 	tcase_add_test(tc, test_upstream_http10_without_keep_alive_not_reused);

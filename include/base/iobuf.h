@@ -61,6 +61,23 @@ void iobuf_trim(struct iobuf *b);
 /* The first contiguous bytes of the queue (NULL when empty), their count in *n. */
 const char *iobuf_peek(const struct iobuf *b, size_t *n);
 
+/* The queue's first bytes as up to max iovecs, one per block (for a writev): returns how
+ * many entries were filled, 0 when empty. */
+int iobuf_peekv(const struct iobuf *b, struct iovec *iov, int max);
+
+/* A block moves rather than its bytes being copied once they are at least this many. */
+#define IOBUF_MOVE_MIN (IOBUF_BLOCK / 2)
+
+/*
+ * Append the n bytes at data, which lie in src's first block, to dst: when they end that
+ * block (src's reads fill no more of it) and are at least IOBUF_MOVE_MIN, the block
+ * itself moves to dst's end, with the bytes before data dropped (the caller consumed
+ * them); otherwise (or with src NULL) they are copied (iobuf_add).  Returns how many
+ * bytes src lost (the block's, from its first queued byte; 0 for a copy), -1 when out of
+ * memory (only a copy can fail: src is as it was).
+ */
+long iobuf_move(struct iobuf *dst, struct iobuf *src, const char *data, size_t n);
+
 /* Drop the first n bytes (n <= len). */
 void iobuf_drain(struct iobuf *b, size_t n);
 

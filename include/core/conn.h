@@ -84,6 +84,9 @@ void conn_close_all(struct conn_server *srv);
 struct conn_framing {
 	/* Bytes wait in conn_in(c): consume what can be consumed now. */
 	void (*input)(struct conn *c, void *f);
+	/* Optional: everything one readiness callback read was given to ->input (up to
+	 * CONN_READS_PER_CB records): forward what it queued, once for all of them. */
+	void (*input_end)(struct conn *c, void *f);
 	/* The client ended its side (no more input after what conn_in holds). */
 	void (*eof)(struct conn *c, void *f);
 	/* The framing's deadline (conn_deadline) passed. */

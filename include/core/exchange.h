@@ -143,6 +143,10 @@ void exchange_request(struct exchange *x, struct http_head *h, int over_limit);
 
 /* Request body bytes (de-chunked), or tunnel bytes after an upgrade. */
 void exchange_req_body(struct exchange *x, const char *data, size_t len);
+/* The same for bytes in src's first block (the client's input queue): returns how many
+ * bytes src gave up to the backend's queue (a block moved, not copied; 0: none). */
+size_t exchange_req_body_from(struct exchange *x, struct iobuf *src, const char *data,
+    size_t len);
 
 /* The request's trailer section, before exchange_req_end (t borrowed as the head is: alive
  * until the next request starts on the connection).  Forwarded with the request's end. */

@@ -126,6 +126,7 @@ struct h2 {
 	/* the connection's memory budget: response bytes queued over all its streams */
 	size_t                resp_bytes;
 	unsigned              npaused;         /* streams paused by the budget (resp_full) */
+	size_t                moved;           /* input bytes DATA took in blocks (h2_input) */
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
 	                      goaway_logged : 1,
 	                      record_break : 1;   /* what is queued ends a TLS record first */

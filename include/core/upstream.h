@@ -110,6 +110,11 @@ struct upstream_xfer *upstream_xfer_start(struct upstream_pool *p, const struct 
  * backend's queue is above its high-water mark (stop reading the client until ->drained),
  * or -1 (the transfer failed: ->failed was called). */
 int upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len);
+/* The same for bytes that lie in src's first block (the client's input queue): the block
+ * moves to the backend's queue when it can (iobuf_move) instead of being copied; *lost
+ * says how many bytes src gave up (0: none, the bytes were copied). */
+int upstream_xfer_body_from(struct upstream_xfer *x, struct iobuf *src, const char *data,
+    size_t len, size_t *lost);
 /* The request body is complete (for an upgrade request: its head was all).  t: its
  * trailer section (borrowed for the call; NULL: none), written with the last chunk of a
  * chunked request, filtered (http_last_chunk_add, the client-certificate header out too);

@@ -278,6 +278,11 @@ int http_request_head(const struct http_head *req, const struct http_forward *fw
 int http_response_head(const struct http_head *resp, int chunked_out, int keep_alive,
     struct iobuf *out);
 int http_chunk_add(struct iobuf *out, const char *data, size_t len);
+/* The same with the data moved out of src when it can be (iobuf_move; the bytes written
+ * are http_chunk_add's): 0 or -1 (out of memory), and in *lost, either way, how many bytes
+ * src gave up. */
+int http_chunk_move(struct iobuf *out, struct iobuf *src, const char *data, size_t len,
+    size_t *lost);
 int http_last_chunk_add(struct iobuf *out, const struct http_fields *t, const char *drop);
 
 #endif

@@ -221,6 +221,53 @@ iobuf_peek(const struct iobuf *b, size_t *n)
 	return k->data + k->start;
 }
 
+int
+iobuf_peekv(const struct iobuf *b, struct iovec *iov, int max)
+{
+	const struct iobuf_block *k;
+	size_t left = b->len;
+	int n = 0;
+
+	for (k = b->head; k != NULL && left > 0 && n < max; k = k->next) {
+		if (k->end == k->start)
+			continue;
+		iov[n].iov_base = (char *)k->data + k->start;
+		iov[n++].iov_len = k->end - k->start;
+		left -= k->end - k->start;
+	}
+	return n;
+}
+
+long
+iobuf_move(struct iobuf *dst, struct iobuf *src, const char *data, size_t n)
+{
+	struct iobuf_block *k;
+	size_t lost;
+
+	if (src == NULL || n < IOBUF_MOVE_MIN || (k = src->head) == NULL ||
+	    data < k->data + k->start || data + n != k->data + k->end ||
+	    (k == src->tail && k->next != NULL))
+		return iobuf_add(dst, data, n) == 0 ? 0 : -1;
+	/* out of src, whole */
+	lost = k->end - k->start;
+	src->len -= lost;
+	src->head = k->next;
+	if (k == src->tail)
+		src->head = src->tail = NULL;
+	/* into dst after its last byte, before any reserved room */
+	k->start = (size_t)(data - k->data);
+	if (dst->tail == NULL) {
+		k->next = NULL;   /* (a queue without a tail has no block) */
+		dst->head = k;
+	} else {
+		k->next = dst->tail->next;
+		dst->tail->next = k;
+	}
+	dst->tail = k;
+	dst->len += n;
+	return (long)lost;
+}
+
 void
 iobuf_drain(struct iobuf *b, size_t n)
 {

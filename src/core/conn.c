@@ -763,9 +763,19 @@ conn_flush(struct conn *c)
 
 /* ---------- input ---------- */
 
-/* Hand the input to the framing (not re-entered). */
+/* What the framing queued from the input goes on (its ->input_end). */
 static void
-conn_input(struct conn *c)
+conn_input_end(struct conn *c)
+{
+	if (c->state == CS_OPEN && c->fr->input_end != NULL)
+		c->fr->input_end(c, c->frs);
+}
+
+/* Hand the input to the framing (not re-entered).  more: conn_read's loop reads on, and
+ * calls conn_input_end once it is over (one write to a backend per readiness, not per
+ * record); otherwise, and before the client's end is told, conn_input_end now. */
+static void
+conn_input(struct conn *c, int more)
 {
 	if (c->in_input || c->state != CS_OPEN)
 		return;
@@ -773,8 +783,13 @@ conn_input(struct conn *c)
 	if (iobuf_len(&c->in) > 0 && c->reading)
 		c->fr->input(c, c->frs);
 	c->in_input = 0;
-	if (c->state == CS_OPEN && c->peer_eof && iobuf_len(&c->in) == 0 && c->fr->eof != NULL)
-		c->fr->eof(c, c->frs);
+	if (c->state == CS_OPEN && c->peer_eof && iobuf_len(&c->in) == 0 && c->fr->eof != NULL) {
+		conn_input_end(c);
+		if (c->state == CS_OPEN)
+			c->fr->eof(c, c->frs);
+	} else if (!more) {
+		conn_input_end(c);
+	}
 }
 
 static void
@@ -843,10 +858,13 @@ conn_handshake(struct conn *c)
 }
 
 /* Read what the socket has: a few reads at most, so other connections get a turn; what
- * OpenSSL still holds then is read on the next pass. */
+ * OpenSSL still holds then is read on the next pass.  What went to the framing is
+ * forwarded once, at the end (conn_input_end). */
 static void
 conn_read(struct conn *c)
 {
+	int fed = 0;
+
 	for (int i = 0; i < CONN_READS_PER_CB && c->state != CS_CLOSED; i++) {
 		enum tlsio_status st;
 		size_t avail, n;
@@ -856,7 +874,7 @@ conn_read(struct conn *c)
 		if (c->state == CS_HANDSHAKE) {
 			conn_handshake(c);
 			if (c->state != CS_OPEN)
-				return;
+				goto out;
 			continue;   /* the request may have come with the last handshake flight */
 		}
 		if (discard) {
@@ -865,11 +883,11 @@ conn_read(struct conn *c)
 		} else {
 			if (!c->reading || iobuf_len(&c->in) >= CONN_IN_MAX) {
 				conn_read_on(c, 0);   /* resumed by conn_reading */
-				return;
+				goto out;
 			}
 			if ((w = iobuf_space(&c->in, 1, &avail)) == NULL) {
 				conn_abort(c, "out of memory");
-				return;
+				goto out;
 			}
 		}
 		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
@@ -878,7 +896,7 @@ conn_read(struct conn *c)
 		if (c->renegotiating && n == 0) {
 			conn_renegotiated(c);   /* the handshake records came, no data */
 			if (c->state == CS_CLOSED)
-				return;
+				goto out;
 		}
 		if (c->write_wants_read && st != TLSIO_WANT_WRITE) {
 			c->write_wants_read = 0;
@@ -891,34 +909,36 @@ conn_read(struct conn *c)
 				if (c->renegotiating)
 					conn_renegotiated(c);
 				if (c->state != CS_OPEN)
-					return;
-				conn_input(c);
+					goto out;
+				fed = 1;
+				conn_input(c, 1);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
 			if (n < avail && !tlsio_pending(c->ssl))
-				return;
+				goto out;
 			continue;
 		}
 		switch (st) {
 		case TLSIO_WANT_READ:
-			return;
+			goto out;
 		case TLSIO_WANT_WRITE:   /* a renegotiation wants to write */
 			conn_write_on(c, 1);
-			return;
+			goto out;
 		case TLSIO_CLOSED:
 		case TLSIO_EOF:
 			c->peer_eof = 1;
 			conn_read_on(c, 0);
 			if (c->state == CS_LINGER) {
 				conn_linger_end(c);
-				return;
+				goto out;
 			}
-			conn_input(c);
-			return;
+			fed = 0;   /* (conn_input ends the input before the end is told) */
+			conn_input(c, 0);
+			goto out;
 		default:
 			if (c->state == CS_LINGER) {
 				conn_linger_end(c);
-				return;
+				goto out;
 			}
 			if (c->renegotiating) {
 				/* a client that cannot renegotiate (rustls: a no_renegotiation
@@ -928,10 +948,10 @@ conn_read(struct conn *c)
 				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
 				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
 				    "the client refused to renegotiate");
-				return;
+				goto out;
 			}
 			conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error");
-			return;
+			goto out;
 		}
 	}
 	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
@@ -939,6 +959,9 @@ conn_read(struct conn *c)
 	 * pass, after the other connections had their turn. */
 	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
 		conn_async(c, ASYNC_READ);
+out:
+	if (fed)
+		conn_input_end(c);
 }
 
 /* ---------- event callbacks ---------- */
@@ -976,7 +999,7 @@ conn_async_run(struct conn *c)
 	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
 		c->fr->later(c, c->frs);
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
-		conn_input(c);
+		conn_input(c, 0);
 		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->ssl))
 			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
 	}

@@ -1109,18 +1109,27 @@ exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 void
 exchange_req_body(struct exchange *x, const char *data, size_t len)
 {
+	(void)exchange_req_body_from(x, NULL, data, len);
+}
+
+size_t
+exchange_req_body_from(struct exchange *x, struct iobuf *src, const char *data, size_t len)
+{
+	size_t lost = 0;
+
 	if ((x->cc_wait || x->cc_asking) && x->phase != XP_DONE) {
 		exchange_cc_ahead(x, data, len);
-		return;
+		return 0;
 	}
 	if (x->qe.q != NULL) {
 		exchange_queue_ahead(x, data, len);
-		return;
+		return 0;
 	}
 	if (x->xfer == NULL || x->phase == XP_DONE)
-		return;   /* answered already: what is left of the request is not read */
-	if (upstream_xfer_body(x->xfer, data, len) == 1)
+		return 0;   /* answered already: what is left of the request is not read */
+	if (upstream_xfer_body_from(x->xfer, src, data, len, &lost) == 1)
 		x->ops->pause_request(x->conn, x, 1);
+	return lost;
 }
 
 void

@@ -52,6 +52,7 @@ struct h1 {
 	struct exchange      *x;        /* the current exchange */
 	struct http_head     *head;     /* its head, from the parser */
 	enum h1_state         state;
+	size_t                moved;    /* input bytes the body's moved blocks took */
 	unsigned              head_pending : 1, end_pending : 1, req_keep : 1,
 	                      req_bodyless : 1, req_done : 1, resp_done : 1, resp_keep : 1,
 	                      resp_paused : 1, req_paused : 1, chunked_out : 1, http10 : 1,
@@ -59,6 +60,7 @@ struct h1 {
 };
 
 static void h1_input(struct conn *c, void *arg);
+static void h1_input_end(struct conn *c, void *arg);
 static const struct http_callbacks h1_callbacks;
 
 static const char *const h1_state_names[] = {
@@ -354,6 +356,7 @@ h1_cycle_end(struct h1 *h)
 		/* pipelined: the parser goes on from where the last request ended */
 		http_parser_resume(h->parser);
 		h1_input(h->c, h);
+		h1_input_end(h->c, h);
 		if (h->state == H1_IDLE && !conn_closed(h->c) && h->parser != NULL)
 			http_parser_trim(h->parser);
 		return;
@@ -431,8 +434,8 @@ h1_on_body(void *arg, const char *data, size_t len)
 {
 	struct h1 *h = arg;
 
-	if (h->x != NULL)
-		exchange_req_body(h->x, data, len);
+	if (h->x != NULL)   /* (a whole record's block moves to the backend's queue) */
+		h->moved += exchange_req_body_from(h->x, conn_in(h->c), data, len);
 	if (h->state == H1_BODY)
 		conn_deadline(h->c, h->info->cfg->entity_body_timeout);
 	return conn_closed(h->c) ? -1 : 0;
@@ -506,8 +509,11 @@ h1_input_loop(struct h1 *h)
 			if (h->info->requests > 0)
 				conn_deadline(h->c, h->info->cfg->header_wait_timeout);
 		}
+		h->moved = 0;
 		r = http_parser_feed(h->parser, p, n, &used);
-		iobuf_drain(in, used);
+		/* a block the body took left the input with the bytes parsed before it */
+		assert(used >= h->moved);
+		iobuf_drain(in, used > h->moved ? used - h->moved : 0);
 		switch (r) {
 		case HTTP_FEED_MORE:
 		case HTTP_FEED_PAUSED:
@@ -537,7 +543,15 @@ h1_input(struct conn *c, void *arg)
 	h->in_input = 1;
 	h1_input_loop(h);
 	h->in_input = 0;
-	/* everything that arrived was parsed: what the exchange queued for its backend goes */
+}
+
+/* Everything the transport read was parsed: what the exchange queued for its backend goes,
+ * in one write for all the records of a readiness. */
+static void
+h1_input_end(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
 	if (h->x != NULL && !conn_closed(c))
 		exchange_push(h->x);
 }
@@ -703,6 +717,7 @@ h1_client_cert(struct conn *c, void *arg)
 
 static const struct conn_framing h1_framing = {
 	.input = h1_input,
+	.input_end = h1_input_end,
 	.eof = h1_eof,
 	.timeout = h1_timeout,
 	.drained = h1_drained,

@@ -702,7 +702,8 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 	s->received += len;
 	s->unconsumed += len;
 	if (!exchange_done(s->x)) {
-		exchange_req_body(s->x, (const char *)data, len);
+		/* (a payload that ends the input's block moves with it to the backend's queue) */
+		h->moved += exchange_req_body_from(s->x, conn_in(h->c), (const char *)data, len);
 	} else {
 		/* answered already: what is left is read and dropped, up to H2_DISCARD_MAX */
 		s->req_paused = 0;
@@ -964,6 +965,7 @@ h2_input(struct conn *c, void *arg)
 
 	h->in_recv = 1;
 	while ((p = iobuf_peek(in, &n)) != NULL) {
+		h->moved = 0;
 		r = nghttp2_session_mem_recv(h->ng, (const uint8_t *)p, n);
 		if (conn_closed(c))
 			return;
@@ -971,14 +973,26 @@ h2_input(struct conn *c, void *arg)
 			h2_fatal(h, (int)r);
 			return;
 		}
-		iobuf_drain(in, (size_t)r);
+		/* a block DATA took left the input with the frames before it */
+		assert((size_t)r >= h->moved);
+		iobuf_drain(in, (size_t)r > h->moved ? (size_t)r - h->moved : 0);
 	}
 	h->in_recv = 0;
+	h2_send(h);
+}
+
+/* Everything the transport read was given to nghttp2: what the streams queued for their
+ * backends goes, one write each for all the DATA frames of a readiness. */
+static void
+h2_input_end(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	(void)c;
 	/* (the lists change only in h2_later: every stream is pushed in this pass) */
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		if (s->x != NULL && !s->x_done)
 			exchange_push(s->x);
-	h2_send(h);
 }
 
 /* No new stream from now on; those the client opened so far finish: a graceful GOAWAY
@@ -1305,6 +1319,7 @@ h2_mem_idle(struct h2 *h)
 
 static const struct conn_framing h2_framing = {
 	.input = h2_input,
+	.input_end = h2_input_end,
 	.eof = h2_eof,
 	.timeout = h2_timeout,
 	.drained = h2_drained,

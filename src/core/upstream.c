@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -50,6 +51,7 @@
  * one callback queues for the client at CONN_HIGH_WATER, as 8 x 16 KiB kept it under. */
 #define UPSTREAM_READ_MAX     65536
 #define UPSTREAM_READS_PER_CB 4
+#define UPSTREAM_WRITE_IOV    32   /* blocks per write to a backend (CONN_HIGH_WATER's) */
 
 /* ---------- addresses (resolved before a generation serves) ---------- */
 
@@ -881,11 +883,13 @@ xfer_broken(struct upstream_xfer *x, const char *what)
 	xfer_fail(x, PAGE_BAD_GATEWAY, WIN32_NETNAME_DELETED, why);
 }
 
-/* Write what the request queue holds. */
+/* Write what the request queue holds: its blocks together, one writev for what one
+ * readiness of the client queued (a block moved from the client's input holds a record). */
 static void
 xfer_flush(struct upstream_xfer *x)
 {
 	struct upstream_bconn *b = x->bc;
+	struct iovec iov[UPSTREAM_WRITE_IOV];
 	const char *p;
 	size_t n;
 	ssize_t w;
@@ -893,7 +897,9 @@ xfer_flush(struct upstream_xfer *x)
 	if (b == NULL || !b->connected)
 		return;
 	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
-		w = write(b->fd, p, n);
+		/* (a request head alone, the keep-alive case, is one block: one write) */
+		w = n == iobuf_len(&b->out) ? write(b->fd, p, n) :
+		    writev(b->fd, iov, iobuf_peekv(&b->out, iov, UPSTREAM_WRITE_IOV));
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EINTR) {
 				struct timeval tv = { (time_t)x->pool->cfg->backend_timeout, 0 };
@@ -1272,17 +1278,29 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 int
 upstream_xfer_body(struct upstream_xfer *x, const char *data, size_t len)
 {
-	struct upstream_bconn *b = x->bc;
-	int rc;
+	size_t lost;
 
+	return upstream_xfer_body_from(x, NULL, data, len, &lost);
+}
+
+int
+upstream_xfer_body_from(struct upstream_xfer *x, struct iobuf *src, const char *data,
+    size_t len, size_t *lost)
+{
+	struct upstream_bconn *b = x->bc;
+	long m;
+
+	*lost = 0;
 	if (b == NULL || x->state == XS_DONE)
 		return -1;
-	if (x->req_chunked && x->state != XS_TUNNEL)
-		rc = http_chunk_add(&b->out, data, len);
-	else
-		rc = iobuf_add(&b->out, data, len);
-	if (rc != 0)
-		return -1;
+	if (x->req_chunked && x->state != XS_TUNNEL) {
+		if (http_chunk_move(&b->out, src, data, len, lost) != 0)
+			return -1;   /* (*lost: what src gave up all the same) */
+	} else {
+		if ((m = iobuf_move(&b->out, src, data, len)) < 0)
+			return -1;
+		*lost = (size_t)m;
+	}
 	if (iobuf_len(&b->out) >= CONN_HIGH_WATER) {
 		x->req_full = 1;
 		return 1;

@@ -828,16 +828,26 @@ int http_last_chunk_add(struct iobuf *out, const struct http_fields *t, const ch
 
 int http_chunk_add(struct iobuf *out, const char *data, size_t len)
 {
+	size_t lost;
+
+	return http_chunk_move(out, NULL, data, len, &lost);
+}
+
+int http_chunk_move(struct iobuf *out, struct iobuf *src, const char *data, size_t len,
+    size_t *lost)
+{
 	char h[24];
 	int n;
+	long m;
 
+	*lost = 0;
 	if (len == 0)
 		return iobuf_add(out, "0\r\n\r\n", 5);
 	n = snprintf(h, sizeof(h), "%zx\r\n", len);
-	if (iobuf_add(out, h, (size_t)n) != 0 || iobuf_add(out, data, len) != 0 ||
-	    iobuf_add(out, "\r\n", 2) != 0)
+	if (iobuf_add(out, h, (size_t)n) != 0 || (m = iobuf_move(out, src, data, len)) < 0)
 		return -1;
-	return 0;
+	*lost = (size_t)m;
+	return iobuf_add(out, "\r\n", 2) != 0 ? -1 : 0;
 }
 
 int http_chunk_append(struct evbuffer *out, const char *data, size_t len)

@@ -38,6 +38,14 @@ out=$("${C[@]}" -T "$T/big" "$U/upload")
 expect_contains "100 MiB upload with Expect: 100-continue arrives whole" "$out" "\"body_sha256\":\"$want\""
 out=$("${C[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$U/upload")
 expect_contains "100 MiB chunked upload arrives whole (re-chunked)" "$out" "\"body_sha256\":\"$want\""
+# a body in TLS records of every size (1 byte to one more than a full record): each split
+# reaches the backend intact, Content-Length and chunked
+head -c $((1024 * 1024)) "$T/big" >"$T/1m"
+want1=$(sha256sum <"$T/1m" | cut -c1-64)
+out=$(timeout 60 python3 "$SB_ROOT/tests/tools/uprecords.py" --port "$P" --host sitev2.mysite.com --file "$T/1m")
+expect_contains "1 MiB upload (Content-Length) in records of every size arrives whole" "$out" "\"body_length\":1048576,\"body_sha256\":\"$want1\""
+out=$(timeout 60 python3 "$SB_ROOT/tests/tools/uprecords.py" --port "$P" --host sitev2.mysite.com --file "$T/1m" --chunked)
+expect_contains "1 MiB chunked upload in records of every size arrives whole" "$out" "\"body_length\":1048576,\"body_sha256\":\"$want1\""
 direct=$(curl -s "http://127.0.0.1:$B/bytes/104857600" | sha256sum | cut -c1-64)
 got=$("${C[@]}" "$U/bytes/104857600" | sha256sum | cut -c1-64)
 expect_eq "100 MiB download (Content-Length) arrives whole" "$got" "$direct"
