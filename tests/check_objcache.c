@@ -1,7 +1,8 @@
 /*
  * check_objcache — the per-thread object cache: an object put comes out again (last in,
  * first out) before malloc is asked; the cache keeps OBJCACHE_MAX objects at most and
- * frees the rest; drain empties it; each thread has its own.
+ * frees the rest; drain empties it; each thread has its own; a trim frees what stayed
+ * kept since the last trim (the oldest), and keeps what was asked for.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -97,6 +98,49 @@ START_TEST(test_objcache_one_per_thread)
 }
 END_TEST
 
+static __thread struct objcache cache2;
+
+START_TEST(test_objcache_trim_frees_what_was_not_asked_for)
+{
+	struct obj *v[5], *a, *b;
+
+	for (size_t i = 0; i < 5; i++)
+		ck_assert_ptr_nonnull(v[i] = objcache_get(&cache, sizeof(struct obj)));
+	for (size_t i = 0; i < 5; i++)
+		objcache_put(&cache, v[i]);
+	objcache_trim(&cache);   /* the first trim: the mark starts, nothing freed */
+	ck_assert_uint_eq(objcache_count(&cache), 5);
+	a = objcache_get(&cache, sizeof(*a));
+	b = objcache_get(&cache, sizeof(*b));
+	ck_assert_ptr_eq(a, v[4]);
+	ck_assert_ptr_eq(b, v[3]);
+	objcache_put(&cache, b);
+	objcache_put(&cache, a);
+	objcache_trim(&cache);   /* 3 were never asked for: freed, the 2 used stay */
+	ck_assert_uint_eq(objcache_count(&cache), 2);
+	ck_assert_ptr_eq(objcache_get(&cache, sizeof(*a)), a);
+	ck_assert_ptr_eq(objcache_get(&cache, sizeof(*b)), b);
+	ck_assert_ptr_null(cache.head);
+	objcache_put(&cache, b);
+	objcache_put(&cache, a);
+	objcache_trim(&cache);   /* both asked for since the last trim: kept */
+	ck_assert_uint_eq(objcache_count(&cache), 2);
+	/* every cache of the thread: two idle trims empty both */
+	ck_assert_ptr_nonnull(a = objcache_get(&cache2, sizeof(*a)));
+	objcache_put(&cache2, a);
+	objcache_trim_all();
+	objcache_trim_all();
+	ck_assert_uint_eq(objcache_count(&cache), 0);
+	ck_assert_uint_eq(objcache_count(&cache2), 0);
+	ck_assert_ptr_null(cache.head);
+	ck_assert_ptr_null(cache2.head);
+	ck_assert_ptr_nonnull(a = objcache_get(&cache, sizeof(*a)));   /* still usable */
+	objcache_put(&cache, a);
+	ck_assert_ptr_eq(objcache_get(&cache, sizeof(*a)), a);
+	free(a);
+}
+END_TEST
+
 static Suite *
 objcache_suite(void)
 {
@@ -106,6 +150,7 @@ objcache_suite(void)
 	tcase_add_test(tc, test_objcache_reuses_what_was_put);
 	tcase_add_test(tc, test_objcache_keeps_at_most_the_bound);
 	tcase_add_test(tc, test_objcache_one_per_thread);
+	tcase_add_test(tc, test_objcache_trim_frees_what_was_not_asked_for);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,6 +9,8 @@
 
 #include "base/objcache.h"
 
+static __thread struct objcache *objcache_list;   /* this thread's caches that kept one */
+
 void *
 objcache_get(struct objcache *oc, size_t size)
 {
@@ -19,6 +21,8 @@ objcache_get(struct objcache *oc, size_t size)
 		return malloc(size);
 	memcpy(&oc->head, obj, sizeof(void *));
 	oc->n--;
+	if (oc->n < oc->low)
+		oc->low = oc->n;
 	assert((oc->head == NULL) == (oc->n == 0));
 	return obj;
 }
@@ -31,6 +35,11 @@ objcache_put(struct objcache *oc, void *obj)
 	if (oc->n >= OBJCACHE_MAX) {
 		free(obj);
 		return;
+	}
+	if (!oc->listed) {
+		oc->next = objcache_list;
+		objcache_list = oc;
+		oc->listed = 1;
 	}
 	memcpy(obj, &oc->head, sizeof(void *));
 	oc->head = obj;
@@ -46,5 +55,45 @@ objcache_drain(struct objcache *oc)
 		memcpy(&oc->head, obj, sizeof(void *));
 		free(obj);
 	}
-	oc->n = 0;
+	oc->n = oc->low = 0;
+}
+
+void
+objcache_trim(struct objcache *oc)
+{
+	size_t keep = oc->n - oc->low, i;
+	void *obj, *rest;
+
+	assert(oc->low <= oc->n);
+	if (oc->low == 0) {
+		oc->low = oc->n;
+		return;
+	}
+	if (keep == 0) {
+		rest = oc->head;
+		oc->head = NULL;
+	} else {
+		/* the first keep objects are the last put: the warm ones stay */
+		for (obj = oc->head, i = 1; i < keep; i++)
+			memcpy(&obj, obj, sizeof(void *));
+		void *none = NULL;
+
+		memcpy(&rest, obj, sizeof(void *));
+		memcpy(obj, &none, sizeof(void *));
+	}
+	while (rest != NULL) {
+		obj = rest;
+		memcpy(&rest, obj, sizeof(void *));
+		free(obj);
+	}
+	oc->n = oc->low = keep;
+}
+
+void
+objcache_trim_all(void)
+{
+	struct objcache *oc;
+
+	for (oc = objcache_list; oc != NULL; oc = oc->next)
+		objcache_trim(oc);
 }

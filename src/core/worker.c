@@ -28,6 +28,7 @@
 #include "core/listener.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/objcache.h"
 #include "core/stats.h"
 #include "core/tlsctx.h"
 #include "core/upstream.h"
@@ -306,6 +307,7 @@ worker_tick_cb(evutil_socket_t fd, short what, void *arg)
 	log_tick();   /* a run of repeated log lines that went quiet gets its count */
 	if (!w->stopping) {
 		worker_reap(w);
+		objcache_trim_all();   /* buffers a burst left: back to malloc, for connections */
 		return;
 	}
 	open = worker_nconns(w);
