@@ -1068,7 +1068,9 @@ xfer_read(struct upstream_xfer *x)
 		struct iobuf *q;
 		size_t want, left;
 		int niov = xfer_room(x, iov, (int)(sizeof(iov) / sizeof(iov[0])), &q, &want);
-		ssize_t n = readv(b->fd, iov, niov);
+		/* (read(2) for one buffer: readv's iovec import is kernel work for nothing) */
+		ssize_t n = niov == 1 ? read(b->fd, iov[0].iov_base, iov[0].iov_len) :
+		    readv(b->fd, iov, niov);
 
 		if (q != NULL)
 			iobuf_unreserve(q, n > 0 ? (size_t)n : 0);
