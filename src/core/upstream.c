@@ -271,7 +271,8 @@ struct upstream_bconn {
 	struct upstream_bconn   *all_prev, *all_next;   /* pool->all */
 	uint64_t                 deadline;    /* ms: idle expiry, or the response's (0: none) */
 	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
-	                         rev_on : 1, unlisted : 1;
+	                         rev_on : 1, unlisted : 1,
+	                         again : 1;   /* bconn_read_again asked for this turn */
 };
 
 /*
@@ -460,8 +461,20 @@ bconn_read_on(struct upstream_bconn *b, int on)
 static void
 bconn_read_again(struct upstream_bconn *b)
 {
-	if (b->rev_on && !b->doomed)
+	if (b->rev_on && !b->doomed) {
+		b->again = 1;
 		event_active(b->rev, EV_READ, 1);
+	}
+}
+
+/* An idle connection's socket holds nothing (a turn bconn_read_again asked for, after a
+ * response that ended where a read did, finds it so: the connection stays pooled). */
+static int
+bconn_quiet(const struct upstream_bconn *b)
+{
+	char c;
+
+	return recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN;
 }
 
 static void
@@ -1119,9 +1132,15 @@ bconn_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct upstream_xfer *x = b->x;
 
 	if (x == NULL) {   /* idle: data or EOF ends it */
+		if (b->again) {
+			b->again = 0;
+			if (bconn_quiet(b))
+				return;
+		}
 		bconn_close(b);
 		return;
 	}
+	b->again = 0;
 	b->busy = 1;
 	xfer_read(x);
 	b->busy = 0;
