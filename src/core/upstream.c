@@ -273,7 +273,8 @@ struct upstream_bconn {
 	struct upstream_bconn   *all_prev, *all_next;   /* pool->all */
 	uint64_t                 deadline;    /* ms: idle expiry, or the response's (0: none) */
 	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
-	                         rev_on : 1, unlisted : 1;
+	                         rev_on : 1, unlisted : 1,
+	                         again : 1;   /* bconn_read_again asked for this turn */
 };
 
 /*
@@ -438,7 +439,15 @@ bconn_unlink(struct upstream_bconn *b)
 }
 
 /* Read readiness stays registered across requests and in the pool: no epoll_ctl per
- * request.  The timeouts are deadlines the pool's sweep looks at once a second. */
+ * request.  The timeouts are deadlines the pool's sweep looks at once a second.
+ * Readiness is edge-triggered (EV_ET, as nginx's): epoll reports a socket when bytes
+ * arrive, not again on every wait while they stay, which spares the kernel a second poll
+ * of each backend socket per response.  So a reader stops only on a short read or EAGAIN
+ * (the socket is empty) or asks for another turn itself (bconn_read_again); and a
+ * transfer resumed after a pause looks once (upstream_xfer_resume), since bytes that came
+ * while reading was off make no new edge (the event loop's change list may even fold the
+ * off-and-on into nothing).  A first registration needs no look: epoll reports a socket
+ * already readable when it is added. */
 static void
 bconn_read_on(struct upstream_bconn *b, int on)
 {
@@ -447,6 +456,27 @@ bconn_read_on(struct upstream_bconn *b, int on)
 	else if (!on && b->rev_on)
 		event_del(b->rev);
 	b->rev_on = on ? 1 : 0;
+}
+
+/* The socket may still hold bytes (a reader stopped before it found it empty): another
+ * turn, after the other callbacks of this pass, as a level-triggered event would. */
+static void
+bconn_read_again(struct upstream_bconn *b)
+{
+	if (b->rev_on && !b->doomed) {
+		b->again = 1;
+		event_active(b->rev, EV_READ, 1);
+	}
+}
+
+/* An idle connection's socket holds nothing (a turn bconn_read_again asked for, after a
+ * response that ended where a read did, finds it so: the connection stays pooled). */
+static int
+bconn_quiet(const struct upstream_bconn *b)
+{
+	char c;
+
+	return recv(b->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN;
 }
 
 static void
@@ -629,8 +659,9 @@ bconn_new(struct upstream_backend *be)
 	bconn_count(b, 1, 0);
 	b->rev = (struct event *)((char *)b + base_sz);
 	b->wev = (struct event *)((char *)b + base_sz + evsz);
-	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST, bconn_read_cb, b);
-	event_assign(b->wev, p->base, fd, EV_WRITE | EV_PERSIST, bconn_write_cb, b);
+	/* edge-triggered, both (one socket's events must agree): see bconn_read_on */
+	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST | EV_ET, bconn_read_cb, b);
+	event_assign(b->wev, p->base, fd, EV_WRITE | EV_PERSIST | EV_ET, bconn_write_cb, b);
 	lim.max_field_length = p->cfg->max_field_length;
 	lim.max_request_bytes = p->cfg->max_request_bytes;
 	lim.max_url_length = p->cfg->max_url_length;
@@ -1056,11 +1087,17 @@ xfer_read(struct upstream_xfer *x)
 		struct iobuf *q;
 		size_t want, left;
 		int niov = xfer_room(x, iov, (int)(sizeof(iov) / sizeof(iov[0])), &q, &want);
-		ssize_t n = readv(b->fd, iov, niov);
+		/* (read(2) for one buffer: readv's iovec import is kernel work for nothing) */
+		ssize_t n = niov == 1 ? read(b->fd, iov[0].iov_base, iov[0].iov_len) :
+		    readv(b->fd, iov, niov);
 
 		if (q != NULL)
 			iobuf_unreserve(q, n > 0 ? (size_t)n : 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && errno == EINTR) {
+			bconn_read_again(b);
+			return;
+		}
+		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
 			xfer_eof(x, n < 0);
@@ -1075,8 +1112,11 @@ xfer_read(struct upstream_xfer *x)
 		for (int k = 0; left > 0; k++) {   /* (in the client's queue: block by block) */
 			size_t seg = left < iov[k].iov_len ? left : iov[k].iov_len;
 
-			if (xfer_feed(x, iov[k].iov_base, seg) != 0)
+			if (xfer_feed(x, iov[k].iov_base, seg) != 0) {
+				if ((size_t)n == want)   /* (edge-triggered: more may wait) */
+					bconn_read_again(b);
 				return;
+			}
 			left -= seg;
 		}
 		if (x->full) {
@@ -1088,6 +1128,7 @@ xfer_read(struct upstream_xfer *x)
 		if ((size_t)n < want)
 			return;   /* the socket is empty */
 	}
+	bconn_read_again(b);   /* the cap: other connections first, then the rest */
 }
 
 static void
@@ -1097,9 +1138,15 @@ bconn_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct upstream_xfer *x = b->x;
 
 	if (x == NULL) {   /* idle: data or EOF ends it */
+		if (b->again) {
+			b->again = 0;
+			if (bconn_quiet(b))
+				return;
+		}
 		bconn_close(b);
 		return;
 	}
+	b->again = 0;
 	b->busy = 1;
 	xfer_read(x);
 	b->busy = 0;
@@ -1351,6 +1398,8 @@ upstream_xfer_resume(struct upstream_xfer *x)
 	xfer_timeouts(x);
 	if (x->state == XS_TUNNEL)
 		bconn_read_on(x->bc, 1);
+	if (x->bc != NULL)
+		bconn_read_again(x->bc);   /* what came meanwhile made no edge */
 }
 
 void

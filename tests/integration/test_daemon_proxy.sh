@@ -78,6 +78,20 @@ else
 	not_ok "... over pooled backend connections" "$used backend connections opened"
 fi
 
+# --- Content-Length bodies read straight into the client's queue end where a read ends:
+# the backend connection goes back to the pool all the same (edge-triggered readiness)
+before=$(be_accepted "$B")
+for i in $(seq 1 20); do printf 'url = "%s/bytes/1048576?i=%d"\noutput = /dev/null\n' "$U" "$i"; done >"$T/urls"
+out=$("${C[@]}" -K "$T/urls" -w '%{http_code} %{size_download}\n' | sort | uniq -c | awk '{print $1" "$2" "$3}' | tr '\n' '|')
+expect_eq "20 responses of 1 MiB on one connection: all 200, whole" "$out" "20 200 1048576|"
+after=$(be_accepted "$B")
+used=$((after - before - 1))   # minus the /stats connection since "before"
+if [ "$used" -ge 0 ] && [ "$used" -le 2 ]; then
+	ok "... over pooled backend connections ($used new ones opened)"
+else
+	not_ok "... over pooled backend connections" "$used backend connections opened for 20 responses"
+fi
+
 # --- framing
 out=$("${C[@]}" -D - -o "$T/b" "$U/close/100000")
 expect_contains "close-delimited body reaches an HTTP/1.1 client chunked" "$out" "Transfer-Encoding: chunked"
