@@ -487,6 +487,32 @@ START_TEST(test_certstore_verdict_wildcard)
 }
 END_TEST
 
+/* The last name check is remembered per thread (keyed by thumbprint and host): asking
+ * again, with another host, another certificate, or the same host after others, answers
+ * as the first time. */
+START_TEST(test_certstore_verdict_repeated)
+{
+	struct cert *a = load("sitev1"), *b = load("both");
+
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(certstore_verdict(a, "sitev1.mysite.com", NULL, time(NULL), NULL,
+		    0), VERDICT_OK);
+		ck_assert_int_eq(certstore_verdict(a, "sitev1.mysite.com", NULL, time(NULL), NULL,
+		    0), VERDICT_OK);
+		ck_assert_int_eq(certstore_verdict(a, "sitev2.mysite.com", NULL, time(NULL), NULL,
+		    0), VERDICT_NAME_MISMATCH);
+		ck_assert_int_eq(certstore_verdict(b, "sitev2.mysite.com", NULL, time(NULL), NULL,
+		    0), VERDICT_OK);
+		ck_assert_int_eq(certstore_verdict(a, "sitev2.mysite.com", NULL, time(NULL), NULL,
+		    0), VERDICT_NAME_MISMATCH);
+		ck_assert_int_eq(certstore_verdict(a, "127.0.0.1", NULL, time(NULL), NULL, 0),
+		    VERDICT_NAME_MISMATCH);
+	}
+	certstore_cert_free(a);
+	certstore_cert_free(b);
+}
+END_TEST
+
 START_TEST(test_certstore_verdict_cn_only)
 {
 	struct cert *c = load("cnonly");
@@ -1040,6 +1066,7 @@ certstore_suite(void)
 	tcase_add_test(tc, test_certstore_verdict_ok);
 	tcase_add_test(tc, test_certstore_verdict_name_mismatch);
 	tcase_add_test(tc, test_certstore_verdict_wildcard);
+	tcase_add_test(tc, test_certstore_verdict_repeated);
 	tcase_add_test(tc, test_certstore_verdict_cn_only);
 	tcase_add_test(tc, test_certstore_verdict_expired);
 	tcase_add_test(tc, test_certstore_verdict_not_yet_valid);

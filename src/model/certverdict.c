@@ -203,6 +203,48 @@ verdict_trust(const struct cert *c, X509_STORE *trust, time_t now, char *why, si
 	return v;
 }
 
+/*
+ * The last name check of this thread: a worker checks the same certificate against the
+ * same host on nearly every new connection, and X509_check_host decodes the certificate's
+ * subjectAltName extension each time (~8k instructions).  Keyed by the certificate's
+ * thumbprint (its DER's SHA-1, so a certificate reloaded at the same address is never
+ * mistaken for another) and the host; the answer depends on nothing else.  No heap: one
+ * owner, nothing to free.
+ */
+static __thread struct {
+	char thumbprint[sizeof(((struct cert *)0)->thumbprint)];
+	char host[256];
+	int  rc;
+} verdict_last;
+
+/* X509_check_ip_asc / X509_check_host of host (ip: its bare form when is_ip), through
+ * verdict_last.  Returns 1 when the certificate covers host. */
+static int
+verdict_names(const struct cert *c, const char *host, int is_ip, const char *ip)
+{
+	size_t hl = strlen(host);
+	int rc;
+
+	if (c->thumbprint[0] != '\0' && hl < sizeof(verdict_last.host) &&
+	    strcmp(verdict_last.thumbprint, c->thumbprint) == 0 &&
+	    memcmp(verdict_last.host, host, hl + 1) == 0)
+		return verdict_last.rc;
+	if (is_ip)
+		rc = X509_check_ip_asc(c->x509, ip, 0);
+	else
+		rc = X509_check_host(c->x509, host, hl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+		    NULL);
+	rc = rc == 1;
+	if (!rc)
+		ERR_clear_error();
+	if (c->thumbprint[0] != '\0' && hl < sizeof(verdict_last.host)) {
+		memcpy(verdict_last.thumbprint, c->thumbprint, sizeof(verdict_last.thumbprint));
+		memcpy(verdict_last.host, host, hl + 1);
+		verdict_last.rc = rc;
+	}
+	return rc;
+}
+
 enum cert_verdict
 certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, time_t now,
     char *why, size_t whylen)
@@ -230,13 +272,8 @@ certstore_verdict(const struct cert *c, const char *host, X509_STORE *trust, tim
 	if (host != NULL && host[0] != '\0') {
 		int is_ip = host_is_ip(host, ip, sizeof(ip));
 
-		if (is_ip)
-			rc = X509_check_ip_asc(c->x509, ip, 0);
-		else
-			rc = X509_check_host(c->x509, host, strlen(host),
-			    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
+		rc = verdict_names(c, host, is_ip, ip);
 		if (rc != 1) {
-			ERR_clear_error();
 			if (!say)
 				return VERDICT_NAME_MISMATCH;
 			names_phrase(c, is_ip, names, sizeof(names));
