@@ -125,8 +125,9 @@
 #       -c4 -m8 (many streams on few connections) and -c32 -m1 (one stream per
 #       connection), each 32 streams in flight like wrk -c32 and like the 32 idle backend
 #       connections each proxy keeps; and -c4 -m32, 128 streams in flight, more than
-#       those 32: each proxy opens and closes backend connections as the burst comes and
-#       goes, as it would behind a browser's page of many requests;
+#       those 32, as behind a browser's page of many requests: nginx (keepalive 32) closes
+#       the surplus as each response ends and connects anew for the next burst (about 0.55
+#       backend connects a request); sysbind keeps a burst's surplus idle for 1-2 s;
 #     held connections: BENCH_MANY TLS connections to each proxy (idleconns, one after the
 #       other: a full handshake and one request each, then held idle), all three proxies
 #       holding theirs at once: the proxy's RSS with them, in MiB, and its delta / connection,

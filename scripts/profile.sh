@@ -6,6 +6,9 @@
 #   ka    h2load --h1 -n N -c 1 on /            keep-alive requests on one connection
 #   ka32  h2load --h1 -n N -c 32 on /           the same on 32 connections (bench.sh's wrk -c32)
 #   h2    h2load -n N -c 4 -m 8 on /           HTTP/2, 32 streams in flight (bench.sh's first h2 row)
+#   h2c32 h2load -n N -c 32 -m 1 on /          HTTP/2, one stream on each of 32 connections
+#   h2w   h2load -n N -c 4 -m 32 on /          HTTP/2, 128 streams in flight (more than the 32
+#         idle backend connections each proxy keeps)
 #   conn  idleconns --count N --hold 0          N new TLS connections, one request each
 #   big   h2load --h1 -n N -c 1 on /1m          1 MiB responses
 #   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each), read
@@ -121,6 +124,8 @@ load() {
 	ka)   h2l --h1 -n "$3" -c 1 "https://127.0.0.1:$2/" ;;
 	ka32) h2l --h1 -n "$3" -c 32 "https://127.0.0.1:$2/" ;;
 	h2)   h2l -n "$3" -c 4 -m 8 "https://127.0.0.1:$2/" ;;
+	h2c32) h2l -n "$3" -c 32 -m 1 "https://127.0.0.1:$2/" ;;
+	h2w)  h2l -n "$3" -c 4 -m 32 "https://127.0.0.1:$2/" ;;
 	big)  h2l --h1 -n "$3" -c 1 "https://127.0.0.1:$2/1m" ;;
 	conn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --count "$3" --hold 0 </dev/null | tail -1 ;;
 	up)   for _ in $(seq 1 "$3"); do curl -sk --http1.1 -H 'Expect:' -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
@@ -133,7 +138,7 @@ for name in "${PROXIES[@]}"; do
 	"start_$name" "$port"; PIDS+=("$SRV")
 	wait_port "$port"
 	for kind in ${PROF_KINDS:-ka ka32 conn big up}; do
-		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2) n=${PROF_H2:-$((KA * 4))} ;; conn) n=$CONN ;; big) n=$BIG ;; up|up2) n=$UP ;; esac
+		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2|h2c32|h2w) n=${PROF_H2:-$((KA * 4))} ;; conn) n=$CONN ;; big) n=$BIG ;; up|up2) n=$UP ;; esac
 		load "$kind" "$port" $((n / 5 + 1)) >/dev/null   # warm-up
 		sleep 1
 		if [ "$TOOL" = strace ]; then

@@ -1030,6 +1030,56 @@ START_TEST(test_h2_response_hop_fields)
 }
 END_TEST
 
+/* A response head of more fields than h2_submit builds on its stack (32): the same
+ * conversion on the heap (names lowercased, what Connection names left out, in order),
+ * and the status's three digits. */
+START_TEST(test_h2_response_many_fields)
+{
+	enum { NF = 41 };
+	static struct http_header f[NF];
+	static char names[NF][8], values[NF][8];
+	struct evbuffer *want = evbuffer_new();
+	struct http_head h;
+	struct exchange *x;
+	int32_t id;
+
+	f[0] = (struct http_header){ "Connection", "X-F01", 10, 5, 0 };
+	for (int i = 1; i < NF; i++) {
+		snprintf(names[i], sizeof(names[i]), "X-F%02d", i);
+		snprintf(values[i], sizeof(values[i]), "v%d", i);
+		f[i] = (struct http_header){ names[i], values[i], 5, (unsigned)strlen(values[i]), 0 };
+		if (i != 1)
+			evbuffer_add_printf(want, "x-f%02d: v%d\n", i, i);
+	}
+	t_start(1);
+	id = cl_request("GET", "/", NULL);
+	pump();
+	x = xfind((unsigned)id);
+	memset(&h, 0, sizeof(h));
+	h.status = 503;
+	h.reason = "Service Unavailable";
+	h.version_major = h.version_minor = 1;
+	h.headers = f;
+	h.nheaders = NF;
+	h.content_length = -1;
+	x->status = 503;
+	x->resp_started = 1;
+	ck_assert_int_eq(x->ops->head(x->arg, x, &h, 0), 0);
+	pump();
+	evbuffer_add(want, "", 1);
+	evbuffer_add(last_fields, "", 1);
+	ck_assert_str_eq((const char *)evbuffer_pullup(last_fields, -1),
+	    (const char *)evbuffer_pullup(want, -1));
+	evbuffer_free(want);
+	ck_assert_int_eq(be_body(x, "hello"), 0);
+	be_end(x, EXCHANGE_END_OK);
+	pump();
+	ck_summary(id, "HEADERS 503; DATA ES");
+	ck_assert_int_eq(clbad, 0);
+	t_end();
+}
+END_TEST
+
 /* The same exchange whatever the client's bytes' split: in two at every offset, and one
  * byte at a time. */
 START_TEST(test_h2_get_any_split)
@@ -1487,6 +1537,7 @@ h2_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_h2_get_answered_later);
 	tcase_add_test(tc, test_h2_response_hop_fields);
+	tcase_add_test(tc, test_h2_response_many_fields);
 	tcase_add_test(tc, test_h2_get_any_split);
 	tcase_add_loop_test(tc, test_h2_sync_answer, 0,
 	    (int)(sizeof(sync_cases) / sizeof(sync_cases[0])));

@@ -123,7 +123,7 @@ setup(void)
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(f.lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(listen(f.lfd, 16), 0);
+	ck_assert_int_eq(listen(f.lfd, 128), 0);   /* a burst's connects at once */
 	ck_assert_int_eq(getsockname(f.lfd, (struct sockaddr *)&sin, &len), 0);
 	snprintf(f.port, sizeof(f.port), "%u", ntohs(sin.sin_port));
 
@@ -673,6 +673,99 @@ START_TEST(test_upstream_request_body_moved_at_every_split)
 }
 END_TEST
 
+
+/* n transfers in flight at once, each answered on its own backend connection; returns
+ * how many new connections the backend accepted for them (their fds into fds). */
+static int
+burst(struct rec *r, struct upstream_xfer **x, int n, int *fds, int nfds)
+{
+	struct req_text t;
+	struct upstream_req req;
+	char buf[4096];
+	int got = 0, answered = 0, left;
+
+	req_init(&t, "GET", -1);
+	memset(&req, 0, sizeof(req));
+	req.head = &t.head;
+	req.fw.client_ip = "127.0.0.9";
+	req.cb = &rec_cb;
+	for (int i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		req.arg = &r[i];
+		x[i] = upstream_xfer_start(f.pool, f.site, &req);
+		ck_assert_ptr_nonnull(x[i]);
+		ck_assert_int_eq(upstream_xfer_body_end(x[i], NULL), 0);
+		upstream_xfer_push(x[i]);
+	}
+	/* every connection that carries a request gets one answer: new ones as they are
+	 * accepted, and those of an earlier burst (fds[0..nfds)) again */
+	for (int tries = 0; tries < 2000 && answered < n; tries++) {
+		int fd;
+
+		pump();
+		while (nfds + got < 256 && (fd = backend_accept(0)) >= 0)
+			fds[nfds + got++] = fd;
+		for (int k = 0; k < nfds + got; k++) {
+			ssize_t m = read(fds[k], buf, sizeof(buf));
+
+			if (m > 0) {   /* one whole request head per read on loopback */
+				{
+					int save = f.sfd;
+
+					f.sfd = fds[k];
+					backend_write(resp_cl, strlen(resp_cl));
+					f.sfd = save;
+				}
+				answered++;
+			}
+		}
+		if (answered < n)
+			(void)poll(NULL, 0, 1);
+	}
+	ck_assert_int_eq(answered, n);
+	left = n;
+	for (int tries = 0; tries < 2000 && left > 0; tries++) {
+		left = 0;
+		pump();
+		for (int i = 0; i < n; i++)
+			left += !r[i].ended && !r[i].failed;
+		if (left > 0)
+			(void)poll(NULL, 0, 1);
+	}
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(r[i].ended, 1);
+		upstream_xfer_free(x[i]);
+	}
+	return got;
+}
+
+/*
+ * More requests in flight than the pool keeps idle (32): once they are answered, every
+ * connection stays for the next burst, which opens none; a second or two after the bursts
+ * end, the pool is back to 32 (the sweep closes the surplus, oldest deadlines first).
+ */
+START_TEST(test_upstream_burst_surplus_kept_then_trimmed)
+{
+	enum { N = 40 };
+	static struct rec r[N];
+	struct upstream_xfer *x[N];
+	int fds[256], nfds, i;
+
+	nfds = burst(r, x, N, fds, 0);
+	ck_assert_int_eq(nfds, N);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), N);
+	ck_assert_int_eq(burst(r, x, N, fds, nfds), 0);   /* all reused: no connect */
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), N);
+	for (i = 0; i < 400 && upstream_pool_idle(f.pool) > 32; i++) {
+		(void)poll(NULL, 0, 10);
+		pump();
+	}
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 32);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+END_TEST
+
 static Suite *
 upstream_suite(void)
 {
@@ -690,6 +783,7 @@ upstream_suite(void)
 	tcase_add_test(tc, test_upstream_idle_closed_by_backend_is_dropped);
 	tcase_add_test(tc, test_upstream_bytes_after_the_response_not_reused);
 	tcase_add_test(tc, test_upstream_truncated_body_fails);
+	tcase_add_test(tc, test_upstream_burst_surplus_kept_then_trimmed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,7 +21,6 @@
  * them, never inside a callback of either.
  */
 #include <assert.h>
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,31 +232,48 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 /* Submit a response head: nv from fields (names lowercased, connection-specific fields
  * out: RFC 9113 §8.2.2, http_hop_fields).  A final one moves s to HEADERS, or to
  * END_QUEUED when nothing follows it (end: a bodiless head, or a page whose body is
- * queued whole).  Returns 0 or -1 (out of memory). */
+ * queued whole).  nghttp2 copies nv: a head of up to H2_SUBMIT_FIELDS fields whose
+ * names fit H2_SUBMIT_NAMES bytes is built on the stack (no malloc per response).
+ * Returns 0 or -1 (out of memory). */
+#define H2_SUBMIT_FIELDS 32
+#define H2_SUBMIT_NAMES  1024
 static int
 h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t nf,
     int bodiless, int interim, int end)
 {
-	nghttp2_nv *nv;
-	unsigned char *hop;
-	char st[8], *low;
-	size_t n = 0, lowlen = 0;
+	nghttp2_nv nv_stack[H2_SUBMIT_FIELDS + 1], *nv = nv_stack;
+	unsigned char hop_stack[H2_SUBMIT_FIELDS], *hop = hop_stack;
+	char low_stack[H2_SUBMIT_NAMES], st[8], *low = low_stack;
+	size_t n = 0, lowlen = 0, stlen;
 	nghttp2_data_provider prd;
-	int rc;
+	int rc, heap;
 
 	for (size_t i = 0; i < nf; i++)
 		lowlen += strlen(f[i].name) + 1;
-	nv = calloc(nf + 1, sizeof(*nv));
-	low = malloc(lowlen + 1);
-	hop = malloc(nf + 1);
+	heap = nf > H2_SUBMIT_FIELDS || lowlen + 1 > sizeof(low_stack);
+	if (heap) {
+		nv = calloc(nf + 1, sizeof(*nv));
+		low = malloc(lowlen + 1);
+		hop = malloc(nf + 1);
+	}
 	if (nv == NULL || low == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
-		free(nv);
-		free(low);
-		free(hop);
+		if (heap) {
+			free(nv);
+			free(low);
+			free(hop);
+		}
 		return -1;
 	}
-	snprintf(st, sizeof(st), "%d", status);
-	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, strlen(st),
+	if (status >= 100 && status <= 999) {   /* always, from a parsed or made head */
+		st[0] = (char)('0' + status / 100);
+		st[1] = (char)('0' + status / 10 % 10);
+		st[2] = (char)('0' + status % 10);
+		st[3] = '\0';
+		stlen = 3;
+	} else {
+		stlen = (size_t)snprintf(st, sizeof(st), "%d", status);
+	}
+	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, stlen,
 	    NGHTTP2_NV_FLAG_NONE };
 	lowlen = 0;
 	for (size_t i = 0; i < nf; i++) {
@@ -265,8 +281,11 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 
 		if (hop[i])
 			continue;
-		for (size_t k = 0; k < nl; k++)
-			low[lowlen + k] = (char)tolower((unsigned char)f[i].name[k]);
+		for (size_t k = 0; k < nl; k++) {
+			unsigned char ch = (unsigned char)f[i].name[k];
+
+			low[lowlen + k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
+		}
 		nv[n++] = (nghttp2_nv){ (uint8_t *)low + lowlen, (uint8_t *)f[i].value, nl,
 		    strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
 		lowlen += nl + 1;
@@ -280,9 +299,11 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 		if (rc == 0)
 			h2_stream_state(s, bodiless || end ? H2S_END_QUEUED : H2S_HEADERS);
 	}
-	free(nv);
-	free(low);
-	free(hop);
+	if (heap) {
+		free(nv);
+		free(low);
+		free(hop);
+	}
 	if (rc != 0)
 		return -1;
 	h2_kick(s->h);
