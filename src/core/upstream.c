@@ -282,6 +282,7 @@ struct upstream_bconn {
 	uint64_t                 deadline;    /* ms: idle expiry, or the response's (0: none) */
 	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
 	                         rev_on : 1, unlisted : 1,
+	                         rdhup : 1,   /* the backend's FIN came (EV_CLOSED): no more edges */
 	                         again : 1,   /* bconn_read_again asked for this turn */
 	                         surplus : 1;  /* idle beyond UPSTREAM_IDLE_MAX: short deadline */
 };
@@ -672,7 +673,10 @@ bconn_new(struct upstream_backend *be)
 	b->rev = (struct event *)((char *)b + base_sz);
 	b->wev = (struct event *)((char *)b + base_sz + evsz);
 	/* edge-triggered, both (one socket's events must agree): see bconn_read_on */
-	event_assign(b->rev, p->base, fd, EV_READ | EV_PERSIST | EV_ET, bconn_read_cb, b);
+	/* EV_CLOSED (EPOLLRDHUP): a FIN that came with the last bytes makes no edge of its
+	 * own, so a short read must know whether one is waiting behind them */
+	event_assign(b->rev, p->base, fd, EV_READ | EV_CLOSED | EV_PERSIST | EV_ET,
+	    bconn_read_cb, b);
 	event_assign(b->wev, p->base, fd, EV_WRITE | EV_PERSIST | EV_ET, bconn_write_cb, b);
 	lim.max_field_length = p->cfg->max_field_length;
 	lim.max_request_bytes = p->cfg->max_request_bytes;
@@ -1137,8 +1141,13 @@ xfer_read(struct upstream_xfer *x)
 			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
 			return;
 		}
-		if ((size_t)n < want)
-			return;   /* the socket is empty */
+		if ((size_t)n < want) {   /* the socket is empty, but for a FIN behind the
+			                   * bytes: read on a later turn, once the client's
+			                   * output went out (a cut drops what is still queued) */
+			if (b->rdhup)
+				bconn_read_again(b);
+			return;
+		}
 	}
 	bconn_read_again(b);   /* the cap: other connections first, then the rest */
 }
@@ -1149,6 +1158,8 @@ bconn_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct upstream_bconn *b = arg;
 	struct upstream_xfer *x = b->x;
 
+	if (what & EV_CLOSED)
+		b->rdhup = 1;
 	if (x == NULL) {   /* idle: data or EOF ends it */
 		if (b->again) {
 			b->again = 0;
