@@ -80,7 +80,6 @@ struct conn {
 	struct exchange_conn       info;      /* what exchanges read of the connection */
 	struct conn_server        *srv;
 	struct conn               *prev, *next;
-	int                        fd;
 	SSL                       *ssl;
 	struct event              *rev, *tev;   /* in the same allocation */
 	struct event              *wev;        /* made the first time a write blocks */
@@ -91,11 +90,12 @@ struct conn {
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
 	struct sendrate            rate;
-	enum conn_state            state;
 	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */
+	int                        fd;
+	enum conn_state            state;
 	int                        async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
 	unsigned                   renegotiating : 1;
@@ -252,8 +252,7 @@ conn_async_unqueue(struct conn *c)
 }
 
 static void
-conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size_t iplen,
-    unsigned *port)
+conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, unsigned *port)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET6) {
@@ -274,7 +273,6 @@ conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size
 		a->family = AF_INET;
 		memcpy(a->ip, &s4->sin_addr, 4);
 	}
-	inet_ntop(a->family, a->ip, ip, (socklen_t)iplen);
 }
 
 /* ---------- what framings use ---------- */
@@ -829,6 +827,8 @@ conn_count_handshake(const struct conn *c, enum stats_hs how)
 static void
 conn_handshake(struct conn *c)
 {
+	char peer_ip[INET6_ADDRSTRLEN];
+
 	switch (tlsio_handshake(c->ssl)) {
 	case TLSIO_OK:
 		conn_write_on(c, 0);
@@ -842,14 +842,15 @@ conn_handshake(struct conn *c)
 		conn_write_on(c, 1);
 		return;
 	default:
+		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
 		if (!c->hello.refused && c->hello.entry != NULL &&
 		    (c->hello.entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
 			/* logextendedevents: "logged when the SSL handshake fails" */
 			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
-			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
 		else if (!c->hello.refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
-			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
 		conn_count_handshake(c, c->hello.refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
 		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
 		    "refused by the binding" : "no certificate");
@@ -1106,7 +1107,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	struct conn *c;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	struct binding_addr peer_addr;
+	char peer_ip[INET6_ADDRSTRLEN];
 	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
 	size_t base_sz = (sizeof(*c) + 15) & ~(size_t)15;
 	char where[96], *evmem;
@@ -1147,15 +1148,14 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
 	    srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
-	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
-	    &c->info.peer_port);
+	conn_addr_from(peer, &c->info.peer, &c->info.peer_port);
 	if (local == NULL && getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
 		conn_close(c, "getsockname failed");
 		return -1;
 	}
 	conn_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
-	    c->info.local_ip, sizeof(c->info.local_ip), &c->info.port);
+	    &c->info.port);
 	c->hello.cfg = cfg;
 	c->hello.local = c->info.local;
 	c->hello.port = c->info.port;
@@ -1163,7 +1163,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->hello.arg = c;
 	if (srv->trace) {
 		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
-		trace_accept(1, c->info.id, proto, where, c->info.peer_ip, c->info.peer_port,
+		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
+		trace_accept(1, c->info.id, proto, where, peer_ip, c->info.peer_port,
 		    c->over_limit);
 	}
 	conn_read_on(c, 1);
