@@ -45,7 +45,7 @@ struct exchange_conn {
 	/* TLS (proto https): what the ClientHello decided */
 	const struct cert   *cert;       /* served; NULL for http */
 	const struct conf_sslcert *entry; /* the [sslcert] entry that chose it; NULL for http */
-	const char          *sni;        /* lowercased; valid when has_sni (owned by the
+	char                *sni;        /* lowercased; valid when has_sni (owned by the
 	                                  * connection) */
 	const char          *tls_version;  /* "TLSv1.3", NULL for http */
 	const char          *tls_cipher;

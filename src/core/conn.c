@@ -85,7 +85,8 @@ struct conn {
 	struct event              *wev;        /* made the first time a write blocks */
 	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
 	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
-	struct tlsctx_hello        hello;
+	struct tlsctx_hello       *hello;     /* only while a handshake runs (conn_hello_new,
+	                                        * conn_hello_end): what outlives it is in info */
 	const struct conn_framing *fr;
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
@@ -113,6 +114,55 @@ static void conn_write_blocked(struct conn *c);
 static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
+
+static void conn_narrate_hello(void *arg, const struct tlsctx_hello *h,
+    const struct cert_choice *choice, const char *policy);
+
+/* What the ClientHello callback reads and decides, made when a handshake starts (the
+ * first, or a renegotiation's) and freed when it ends (conn_hello_end): an idle
+ * connection holds none.  Returns NULL when out of memory. */
+static struct tlsctx_hello *
+conn_hello_new(struct conn *c)
+{
+	struct tlsctx_hello *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		log_warnx("conn %llu: out of memory", c->info.id);
+		return NULL;
+	}
+	h->cfg = c->info.cfg;
+	h->local = c->info.local;
+	h->port = c->info.port;
+	h->narrate = c->srv->trace ? conn_narrate_hello : NULL;
+	h->arg = c;
+	return h;
+}
+
+/* The handshake ended (or the connection did): the SSL lets go of the hello, and it is
+ * freed, with the name unless conn_handshake_done moved it to info. */
+static void
+conn_hello_end(struct conn *c)
+{
+	if (c->hello == NULL)
+		return;
+	if (c->ssl != NULL)
+		tlsctx_ssl_hello(c->srv->tls, c->ssl, NULL);
+	free(c->hello->sni);
+	free(c->hello);
+	c->hello = NULL;
+}
+
+/* The certificate the server sent on this connection, for the close's trace: NULL for
+ * plain http, or when the handshake never got as far. */
+static const struct cert *
+conn_cert_sent(const struct conn *c)
+{
+	const struct tlsctx_hello *h = c->hello;
+
+	if (h == NULL)
+		return c->info.cert;   /* the handshake is over (or never began) */
+	return h->done && !h->refused ? h->cert : NULL;
+}
 
 /* The one place the state changes (conn_new sets the first): the edge is checked against
  * the order above, the log (debug level) can follow it, and a closed connection never
@@ -391,7 +441,8 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	free(c->info.verdict_host);
 	free(c->info.route_host);
 	free(c->info.cc_b64);
-	free(c->hello.sni);
+	free(c->info.sni);
+	conn_hello_end(c);
 	free(c);
 }
 
@@ -403,8 +454,7 @@ conn_close(struct conn *c, const char *why)
 {
 	if (c->state == CS_CLOSED)
 		return;
-	trace_closed(c->srv->trace, c->info.id, why, c->info.proto == BINDING_HTTPS ?
-	    &c->hello : NULL, c->info.requests);
+	trace_closed(c->srv->trace, c->info.id, why, conn_cert_sent(c), c->info.requests);
 	if (c->fr != NULL && c->fr->closing != NULL)
 		c->fr->closing(c, c->frs);
 	conn_state(c, CS_CLOSED);
@@ -524,6 +574,20 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 
 	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) >= TLS1_3_VERSION)
 		return -1;
+	/* the renegotiation's ClientHello finds the first one's decision (tlsctx_hello_cb
+	 * keeps it), its session the entry's flags and the ticket keys */
+	if (c->hello == NULL) {
+		if ((c->hello = conn_hello_new(c)) == NULL)
+			return -1;
+		c->hello->done = 1;
+		c->hello->cert = c->info.cert;
+		c->hello->entry = c->info.entry;
+		c->hello->has_sni = c->info.has_sni;
+		c->hello->sni_used = c->info.sni_used;
+		/* http2 0: an HTTP/1.1 connection (the only kind renegotiating) offered h2
+		 * and was refused it, or did not offer it: ALPN chooses as it did */
+		tlsctx_ssl_hello(c->srv->tls, c->ssl, c->hello);
+	}
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
 	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
@@ -559,6 +623,7 @@ conn_renegotiated(struct conn *c)
 		return;
 	c->renegotiating = 0;
 	c->wdeadline = 0;
+	conn_hello_end(c);
 	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
 		c->fr->client_cert(c, c->frs);
 }
@@ -796,11 +861,13 @@ conn_handshake_done(struct conn *c)
 	const unsigned char *alpn = NULL;
 	unsigned alpnlen = 0;
 
-	c->info.cert = c->hello.cert;
-	c->info.has_sni = c->hello.has_sni;
-	c->info.sni = c->hello.sni;
-	c->info.sni_used = c->hello.sni_used;
-	c->info.entry = c->hello.entry;
+	c->info.cert = c->hello->cert;
+	c->info.has_sni = (unsigned char)c->hello->has_sni;
+	c->info.sni = c->hello->sni;   /* moved: the connection frees it */
+	c->hello->sni = NULL;
+	c->info.sni_used = (unsigned char)c->hello->sni_used;
+	c->info.entry = c->hello->entry;
+	conn_hello_end(c);
 	c->info.ssl = c->ssl;
 	c->info.tls_version = SSL_get_version(c->ssl);
 	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
@@ -820,8 +887,8 @@ conn_handshake_done(struct conn *c)
 static void
 conn_count_handshake(const struct conn *c, enum stats_hs how)
 {
-	if (c->hello.done && c->hello.step >= 1 && c->hello.step < STATS_STEPS)
-		stats_add(&stats_self.handshakes[c->hello.step][how], 1);
+	if (c->hello->done && c->hello->step >= 1 && c->hello->step < STATS_STEPS)
+		stats_add(&stats_self.handshakes[c->hello->step][how], 1);
 }
 
 static void
@@ -843,16 +910,16 @@ conn_handshake(struct conn *c)
 		return;
 	default:
 		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
-		if (!c->hello.refused && c->hello.entry != NULL &&
-		    (c->hello.entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
+		if (!c->hello->refused && c->hello->entry != NULL &&
+		    (c->hello->entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
 			/* logextendedevents: "logged when the SSL handshake fails" */
 			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		else if (!c->hello.refused)
+		else if (!c->hello->refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		conn_count_handshake(c, c->hello.refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
-		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
+		conn_count_handshake(c, c->hello->refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
+		conn_close(c, !c->hello->refused ? "handshake failed" : c->hello->cert != NULL ?
 		    "refused by the binding" : "no certificate");
 		return;
 	}
@@ -1156,11 +1223,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	}
 	conn_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
 	    &c->info.port);
-	c->hello.cfg = cfg;
-	c->hello.local = c->info.local;
-	c->hello.port = c->info.port;
-	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
-	c->hello.arg = c;
 	if (srv->trace) {
 		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
 		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
@@ -1169,7 +1231,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	}
 	conn_read_on(c, 1);
 	if (proto == BINDING_HTTPS) {
-		if ((c->ssl = tlsctx_ssl_new(srv->tls, &c->hello, fd)) == NULL) {
+		if ((c->hello = conn_hello_new(c)) == NULL ||
+		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, fd)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}
