@@ -37,7 +37,14 @@ struct exchange_conn {
 	unsigned long long   id;         /* the connection's id (trace lines, logs) */
 	struct conn_server  *srv;        /* logs, trace switch, backend pool, stopping */
 	const struct conf   *cfg;        /* the generation the connection started under */
-	enum binding_proto   proto;
+	enum binding_proto   proto : 8;
+	signed char          verdict;        /* enum cert_verdict, -1: none yet (the verdict
+	                                      * for the last host asked: verdict_host) */
+	signed char          route_tier;     /* enum route_tier (the route of route_host) */
+	/* the client certificate the connection holds (IIS's access sslFlags) */
+	signed char          cc_chain;       /* enum cert_chain_verdict, -1: not judged yet */
+	unsigned char        cc_asked;       /* a renegotiation asked for one already */
+	unsigned char        has_sni, sni_used, route_http10;
 	struct binding_addr  local;      /* text on demand: binding_addr_format */
 	unsigned             port;
 	struct binding_addr  peer;       /* the client's, the same way */
@@ -61,12 +68,6 @@ struct exchange_conn {
 	char                *cc_b64;         /* the client certificate's DER in base64, for
 	                                      * the backend (owned by the connection); NULL:
 	                                      * not made yet */
-	signed char          verdict;        /* enum cert_verdict, -1: none yet */
-	signed char          route_tier;     /* enum route_tier */
-	/* the client certificate the connection holds (IIS's access sslFlags) */
-	signed char          cc_chain;       /* enum cert_chain_verdict, -1: not judged yet */
-	unsigned char        has_sni, sni_used, route_http10;
-	unsigned char        cc_asked;       /* a renegotiation asked for one already */
 };
 
 /* Why a response ended as it did, for the framing: EXCHANGE_END_OK a complete response,

@@ -77,8 +77,8 @@ static const char *const conn_state_names[] = {
 #define ASYNC_READ    0x8   /* read again: OpenSSL holds records the socket no longer shows */
 
 struct conn {
-	struct exchange_conn       info;      /* what exchanges read of the connection */
-	struct conn_server        *srv;
+	struct exchange_conn       info;      /* what exchanges read of the connection (its
+	                                       * srv is the connection's server) */
 	struct conn               *prev, *next;
 	SSL                       *ssl;
 	struct event              *rev, *tev;   /* in the same allocation */
@@ -96,8 +96,8 @@ struct conn {
 	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* when tev fires; 0: not armed */
 	int                        fd;
-	enum conn_state            state;
-	int                        async;     /* ASYNC_* pending */
+	enum conn_state            state : 3;
+	unsigned                   async : 4;      /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
 	unsigned                   renegotiating : 1;
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
@@ -133,7 +133,7 @@ conn_hello_new(struct conn *c)
 	h->cfg = c->info.cfg;
 	h->local = c->info.local;
 	h->port = c->info.port;
-	h->narrate = c->srv->trace ? conn_narrate_hello : NULL;
+	h->narrate = c->info.srv->trace ? conn_narrate_hello : NULL;
 	h->arg = c;
 	return h;
 }
@@ -146,7 +146,7 @@ conn_hello_end(struct conn *c)
 	if (c->hello == NULL)
 		return;
 	if (c->ssl != NULL)
-		tlsctx_ssl_hello(c->srv->tls, c->ssl, NULL);
+		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, NULL);
 	free(c->hello->sni);
 	free(c->hello);
 	c->hello = NULL;
@@ -244,7 +244,7 @@ conn_write_on(struct conn *c, int on)
 {
 	if (on && !c->wev_on) {
 		/* most connections never see a full socket: the event is made on demand */
-		if (c->wev == NULL && (c->wev = event_new(c->srv->base, c->fd,
+		if (c->wev == NULL && (c->wev = event_new(c->info.srv->base, c->fd,
 		    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL) {
 			log_warnx("conn %llu: out of memory", c->info.id);
 			return;
@@ -261,7 +261,7 @@ conn_write_on(struct conn *c, int on)
 static void
 conn_async(struct conn *c, int what)
 {
-	struct conn_server *srv = c->srv;
+	struct conn_server *srv = c->info.srv;
 
 	c->async |= what;
 	if (c->async_on)
@@ -292,9 +292,9 @@ conn_async_unqueue(struct conn *c)
 	if (c->aprev != NULL)
 		c->aprev->anext = c->anext;
 	else if (c->async_on == 2)
-		c->srv->async_batch = c->anext;
+		c->info.srv->async_batch = c->anext;
 	else
-		c->srv->async_head = c->anext;
+		c->info.srv->async_head = c->anext;
 	if (c->anext != NULL)
 		c->anext->aprev = c->aprev;
 	c->aprev = c->anext = NULL;
@@ -454,20 +454,20 @@ conn_close(struct conn *c, const char *why)
 {
 	if (c->state == CS_CLOSED)
 		return;
-	trace_closed(c->srv->trace, c->info.id, why, conn_cert_sent(c), c->info.requests);
+	trace_closed(c->info.srv->trace, c->info.id, why, conn_cert_sent(c), c->info.requests);
 	if (c->fr != NULL && c->fr->closing != NULL)
 		c->fr->closing(c, c->frs);
 	conn_state(c, CS_CLOSED);
-	assert(c->srv->nconns > 0);
+	assert(c->info.srv->nconns > 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->srv->conns = c->next;
+		c->info.srv->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	c->srv->nconns--;
-	if (c->srv->shared_nconns != NULL)
-		atomic_fetch_sub_explicit(c->srv->shared_nconns, 1, memory_order_relaxed);
+	c->info.srv->nconns--;
+	if (c->info.srv->shared_nconns != NULL)
+		atomic_fetch_sub_explicit(c->info.srv->shared_nconns, 1, memory_order_relaxed);
 	if (c->rate_ev != NULL)
 		event_del(c->rate_ev);
 	conn_read_on(c, 0);
@@ -482,7 +482,7 @@ conn_close(struct conn *c, const char *why)
 	c->fd = -1;
 	/* the timer event now frees the memory on the next pass */
 	event_del(c->tev);
-	event_assign(c->tev, c->srv->base, -1, 0, conn_free_cb, c);
+	event_assign(c->tev, c->info.srv->base, -1, 0, conn_free_cb, c);
 	event_active(c->tev, EV_TIMEOUT, 0);
 }
 
@@ -586,7 +586,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		c->hello->sni_used = c->info.sni_used;
 		/* http2 0: an HTTP/1.1 connection (the only kind renegotiating) offered h2
 		 * and was refused it, or did not offer it: ALPN chooses as it did */
-		tlsctx_ssl_hello(c->srv->tls, c->ssl, c->hello);
+		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, c->hello);
 	}
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
@@ -595,7 +595,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 	if (tlsio_request_client_cert(c->ssl) != 0)
 		return -1;
 	c->renegotiating = 1;
-	trace_note(c->srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
+	trace_note(c->info.srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
 	    "is asked for its certificate inside the TLS connection");
 	/* the HelloRequest goes out now; the client's answer is read as any input */
 	switch (tlsio_handshake(c->ssl)) {
@@ -733,7 +733,7 @@ conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 	case SENDRATE_CUT:
 		break;
 	}
-	trace_note(c->srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
+	trace_note(c->info.srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
 	    "had to take in %lu ms (min_send_rate %lu bytes/s)",
 	    (unsigned long long)(acked > base ? acked - base : 0), (unsigned long long)need,
 	    sendrate_window_ms(need, c->info.cfg->min_send_rate), c->info.cfg->min_send_rate);
@@ -751,7 +751,7 @@ conn_rate_begin(struct conn *c)
 	if (c->rate.active)
 		return;
 	if (c->rate_ev == NULL &&
-	    (c->rate_ev = evtimer_new(c->srv->base, conn_rate_cb, c)) == NULL)
+	    (c->rate_ev = evtimer_new(c->info.srv->base, conn_rate_cb, c)) == NULL)
 		return;
 	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
 		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->info.id,
@@ -873,7 +873,7 @@ conn_handshake_done(struct conn *c)
 	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
 	conn_state(c, CS_OPEN);
 	SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
-	if (c->srv->trace)
+	if (c->info.srv->trace)
 		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
 		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
 	if (alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
@@ -1011,7 +1011,7 @@ conn_read(struct conn *c)
 			if (c->renegotiating) {
 				/* a client that cannot renegotiate (rustls: a no_renegotiation
 				 * alert) never sends the certificate: the request is dropped */
-				trace_note(c->srv->trace, c->info.id, "the client refused the "
+				trace_note(c->info.srv->trace, c->info.id, "the client refused the "
 				    "renegotiation (%s): it cannot send a certificate inside this "
 				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
 				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
@@ -1162,7 +1162,7 @@ conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_ch
 {
 	struct conn *c = arg;
 
-	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
+	trace_hello(c->info.srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
 }
 
 /* ---------- accept ---------- */
@@ -1198,7 +1198,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->info.verdict = -1;
 	c->info.cc_chain = -1;
 	c->info.version = "HTTP/1.1";
-	c->srv = srv;
 	c->fd = fd;
 	c->reading = 1;
 	/* the first state, the only one not set by conn_state */
