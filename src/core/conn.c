@@ -81,7 +81,7 @@ struct conn {
 	                                       * srv is the connection's server) */
 	struct conn               *prev, *next;
 	SSL                       *ssl;
-	struct event              *rev, *tev;   /* in the same allocation */
+	struct event              *rev;       /* in the same allocation */
 	struct event              *wev;        /* made the first time a write blocks */
 	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
 	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
@@ -94,7 +94,8 @@ struct conn {
 	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
-	uint64_t                   armed;     /* when tev fires; 0: not armed */
+	uint64_t                   armed;     /* its place in srv's timers; 0: not armed */
+	unsigned                   timer_at;  /* its index there + 1; 0: not there */
 	int                        fd;
 	enum conn_state            state : 3;
 	unsigned                   async : 4;      /* ASYNC_* pending */
@@ -192,15 +193,127 @@ conn_state(struct conn *c, enum conn_state to)
 	c->state = to;
 }
 
+/*
+ * The deadlines' timer.  A connection's timer is its place (armed, the time it fires) in
+ * its server's timers, a binary min-heap on armed; one event per server fires at the
+ * first (conn_srv_timer_cb), which is cheaper in memory than an event per connection.
+ */
+static void
+conn_heap_put(struct conn_server *srv, unsigned i, struct conn *c)
+{
+	srv->timers[i] = c;
+	c->timer_at = i + 1;
+}
+
+static void
+conn_heap_up(struct conn_server *srv, unsigned i)
+{
+	struct conn *c = srv->timers[i];
+
+	while (i > 0 && srv->timers[(i - 1) / 2]->armed > c->armed) {
+		conn_heap_put(srv, i, srv->timers[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	conn_heap_put(srv, i, c);
+}
+
+static void
+conn_heap_down(struct conn_server *srv, unsigned i)
+{
+	struct conn *c = srv->timers[i];
+
+	for (;;) {
+		unsigned m = 2 * i + 1;
+
+		if (m >= srv->ntimers)
+			break;
+		if (m + 1 < srv->ntimers && srv->timers[m + 1]->armed < srv->timers[m]->armed)
+			m++;
+		if (c->armed <= srv->timers[m]->armed)
+			break;
+		conn_heap_put(srv, i, srv->timers[m]);
+		i = m;
+	}
+	conn_heap_put(srv, i, c);
+}
+
+/* The server's event fires at the first of its timers (none: not at all). */
+static void
+conn_srv_timer_sync(struct conn_server *srv)
+{
+	uint64_t first = srv->ntimers > 0 ? srv->timers[0]->armed : 0, now, ms;
+	struct timeval tv;
+
+	if (first == srv->timer_first)
+		return;
+	srv->timer_first = first;
+	if (first == 0) {
+		event_del(srv->timer_ev);
+		return;
+	}
+	now = clock_now_ms();
+	ms = first > now ? first - now : 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(srv->timer_ev, &tv);
+}
+
+static void
+conn_disarm(struct conn *c)
+{
+	struct conn_server *srv = c->info.srv;
+	unsigned i = c->timer_at - 1;
+	struct conn *last;
+
+	if (c->timer_at == 0)
+		return;
+	c->timer_at = 0;
+	c->armed = 0;
+	last = srv->timers[--srv->ntimers];
+	if (last != c) {
+		conn_heap_put(srv, i, last);
+		conn_heap_up(srv, i);
+		conn_heap_down(srv, last->timer_at - 1);
+	}
+	conn_srv_timer_sync(srv);
+}
+
+static void conn_srv_timer_cb(evutil_socket_t fd, short what, void *arg);
+
 static void
 conn_arm(struct conn *c, uint64_t when)
 {
-	uint64_t now = clock_now_ms();
-	uint64_t ms = when > now ? when - now : 0;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct conn_server *srv = c->info.srv;
+	uint64_t was = c->armed;
 
-	evtimer_add(c->tev, &tv);
-	c->armed = when;
+	if (c->timer_at == 0) {
+		if (srv->timer_ev == NULL && (srv->timer_ev = event_new(srv->base, -1, 0,
+		    conn_srv_timer_cb, srv)) == NULL) {
+			log_warnx("conn %llu: out of memory for a timer", c->info.id);
+			return;
+		}
+		if (srv->ntimers == srv->timers_cap) {
+			unsigned cap = srv->timers_cap > 0 ? srv->timers_cap * 2 : 64;
+			struct conn **t = realloc(srv->timers, cap * sizeof(*t));
+
+			if (t == NULL) {
+				log_warnx("conn %llu: out of memory for a timer", c->info.id);
+				return;
+			}
+			srv->timers = t;
+			srv->timers_cap = cap;
+		}
+		c->armed = when;
+		conn_heap_put(srv, srv->ntimers++, c);
+		conn_heap_up(srv, c->timer_at - 1);
+	} else {
+		c->armed = when;
+		if (when < was)
+			conn_heap_up(srv, c->timer_at - 1);
+		else
+			conn_heap_down(srv, c->timer_at - 1);
+	}
+	conn_srv_timer_sync(srv);
 }
 
 /* Arm the timer for d unless it already fires earlier: a later deadline costs nothing
@@ -425,10 +538,8 @@ conn_reading(struct conn *c, int on)
 /* ---------- close ---------- */
 
 static void
-conn_free_cb(evutil_socket_t fd, short what, void *arg)
+conn_free(struct conn *c)
 {
-	struct conn *c = arg;
-
 	if (c->fr != NULL && c->fr->free != NULL)
 		c->fr->free(c->frs);
 	iobuf_clear(&c->in);
@@ -444,6 +555,19 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	free(c->info.sni);
 	conn_hello_end(c);
 	free(c);
+}
+
+/* The connections closed in the last pass (srv->dead, on their next) are freed. */
+static void
+conn_srv_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	struct conn *c;
+
+	while ((c = srv->dead) != NULL) {
+		srv->dead = c->next;
+		conn_free(c);
+	}
 }
 
 /* The single close path: the socket and the SSL go now (nothing more is written: an
@@ -480,10 +604,16 @@ conn_close(struct conn *c, const char *why)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	/* the timer event now frees the memory on the next pass */
-	event_del(c->tev);
-	event_assign(c->tev, c->info.srv->base, -1, 0, conn_free_cb, c);
-	event_active(c->tev, EV_TIMEOUT, 0);
+	conn_disarm(c);
+	/* the memory goes on the next pass */
+	if (c->info.srv->free_ev == NULL)
+		c->info.srv->free_ev = event_new(c->info.srv->base, -1, 0, conn_srv_free_cb,
+		    c->info.srv);
+	c->prev = NULL;
+	c->next = c->info.srv->dead;
+	c->info.srv->dead = c;
+	if (c->info.srv->free_ev != NULL)
+		event_active(c->info.srv->free_ev, EV_TIMEOUT, 0);
 }
 
 /*
@@ -639,7 +769,7 @@ conn_linger(struct conn *c)
 			conn_reset_now(c);
 			return;
 		}
-		/* conn_timer_cb polls the acknowledgements until the deadline */
+		/* conn_timer polls the acknowledgements until the deadline */
 		conn_state(c, CS_LINGER);
 		iobuf_clear(&c->in);
 		conn_read_on(c, 1);
@@ -1097,12 +1227,10 @@ conn_srv_async_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+conn_timer(struct conn *c)
 {
-	struct conn *c = arg;
 	uint64_t now = clock_now_ms();
 
-	c->armed = 0;
 	if (c->state == CS_CLOSED)
 		return;
 	if (c->wdeadline != 0 && now >= c->wdeadline) {
@@ -1154,6 +1282,26 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_arm(c, c->wdeadline);
 }
 
+/* The server's timer: each connection whose time came (removed from the timers first;
+ * conn_timer arms it again if it wants), at most as many as were armed, so one armed for
+ * now again waits for the next pass. */
+static void
+conn_srv_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	uint64_t now = clock_now_ms();
+	unsigned n = srv->ntimers;
+
+	srv->timer_first = 0;   /* fired: conn_srv_timer_sync arms it again */
+	while (n-- > 0 && srv->ntimers > 0 && srv->timers[0]->armed <= now) {
+		struct conn *c = srv->timers[0];
+
+		conn_disarm(c);
+		conn_timer(c);
+	}
+	conn_srv_timer_sync(srv);
+}
+
 /* ---------- the TLS decision's trace ---------- */
 
 static void
@@ -1175,21 +1323,20 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	char peer_ip[INET6_ADDRSTRLEN];
-	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
-	size_t base_sz = (sizeof(*c) + 15) & ~(size_t)15;
+	size_t evsz = event_get_struct_event_size();
+	size_t base_sz = (sizeof(*c) + 7) & ~(size_t)7;   /* struct event: pointers' alignment */
 	char where[96], *evmem;
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
-	/* the connection and its two events in one allocation */
-	if ((c = calloc(1, base_sz + 2 * evsz)) == NULL) {
+	/* the connection and its read event in one allocation */
+	if ((c = calloc(1, base_sz + evsz)) == NULL) {
 		log_warn("accept: cannot allocate a connection");
 		close(fd);
 		return -1;
 	}
 	evmem = (char *)c + base_sz;
 	c->rev = (struct event *)evmem;
-	c->tev = (struct event *)(evmem + evsz);
 	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
 	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
 	c->info.srv = srv;
@@ -1208,7 +1355,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	srv->conns = c;
 	srv->nconns++;
 	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
 	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
@@ -1263,6 +1409,16 @@ conn_retire_all(struct conn_server *srv)
 void
 conn_server_clear(struct conn_server *srv)
 {
+	conn_srv_free_cb(-1, 0, srv);   /* closed in a pass that had no next */
+	if (srv->free_ev != NULL)
+		event_free(srv->free_ev);
+	if (srv->timer_ev != NULL)
+		event_free(srv->timer_ev);
+	free(srv->timers);
+	srv->free_ev = srv->timer_ev = NULL;
+	srv->timers = NULL;
+	srv->ntimers = srv->timers_cap = 0;
+	srv->timer_first = 0;
 	if (srv->async_ev != NULL)
 		event_free(srv->async_ev);
 	srv->async_ev = NULL;
