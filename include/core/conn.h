@@ -65,7 +65,8 @@ struct conn_server {
 	struct event         *free_ev;
 };
 
-/* Free what conn.c keeps in srv (no connection may be left). */
+/* Free what conn.c keeps in srv, closed connections not yet freed included (no open
+ * connection may be left). */
 void conn_server_clear(struct conn_server *srv);
 
 /*

@@ -1,9 +1,11 @@
 /*
  * conn — one client connection's transport, from accept to close (see conn.h).  Owns:
  * the socket, the SSL (driven through tlsio: no event library between OpenSSL and the
- * socket), the readiness events, the deadlines with their one timer, the min_send_rate
- * timer, the input and output queues (iobuf blocks, given back whenever they empty, so
- * an idle connection holds none) and the framing it hands bytes to.  Teardown has one
+ * socket), the readiness events, the deadlines with their one timer (a place in the
+ * server's heap of timers, not an event of its own), the ClientHello's decision while a
+ * handshake runs (tlsctx_hello, freed at its end), the min_send_rate timer, the input
+ * and output queues (iobuf blocks, given back whenever they empty, so an idle connection
+ * holds none) and the framing it hands bytes to.  Teardown has one
  * path, conn_close: socket and SSL go at once, memory (the framing's included) on the
  * loop's next pass, so a close from deep inside a callback never frees what a caller
  * still uses.
