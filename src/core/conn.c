@@ -99,8 +99,8 @@ struct conn {
 	uint64_t                   armed;     /* its place in srv's timers; 0: not armed */
 	unsigned                   timer_at;  /* its index there + 1; 0: not there */
 	int                        fd;
-	enum conn_state            state : 3;
-	unsigned                   async : 4;      /* ASYNC_* pending */
+	unsigned char              state;     /* enum conn_state (a byte: read often) */
+	unsigned char              async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
 	unsigned                   renegotiating : 1;
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
