@@ -116,6 +116,45 @@ steps_mention(const struct cert_choice *c, const char *needle)
 
 /* ---- parsing ---- */
 
+/* binding_addr_format writes what inet_ntop writes: IPv4 (formatted by hand) for every
+ * octet value in each place, IPv6 (::1, a v4-mapped one kept as IPv6, a full one), and
+ * "*" for none; a buffer too short for the address is cut, never overrun. */
+START_TEST(test_binding_addr_format_as_inet_ntop)
+{
+	struct binding_addr a;
+	char got[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN], small[8];
+	static const char *const six[] = {
+		"::1", "::ffff:10.0.0.1", "2001:db8::8:800:200c:417a", "fe80::1:0:0:1",
+		"1:2:3:4:5:6:7:8",
+	};
+
+	for (int place = 0; place < 4; place++)
+		for (unsigned v = 0; v < 256; v++) {
+			memset(&a, 0, sizeof(a));
+			a.family = AF_INET;
+			a.ip[0] = 127; a.ip[1] = 9; a.ip[2] = 100; a.ip[3] = 255;
+			a.ip[place] = (unsigned char)v;
+			binding_addr_format(&a, got, sizeof(got));
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET, a.ip, want, sizeof(want)));
+			ck_assert_str_eq(got, want);
+		}
+	for (size_t i = 0; i < sizeof(six) / sizeof(six[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		a.family = AF_INET6;
+		ck_assert_int_eq(inet_pton(AF_INET6, six[i], a.ip), 1);
+		binding_addr_format(&a, got, sizeof(got));
+		ck_assert_str_eq(got, six[i]);
+	}
+	memset(&a, 0, sizeof(a));
+	binding_addr_format(&a, got, sizeof(got));
+	ck_assert_str_eq(got, "*");
+	a.family = AF_INET;
+	a.ip[0] = 192; a.ip[1] = 168; a.ip[2] = 100; a.ip[3] = 200;
+	binding_addr_format(&a, small, sizeof(small));
+	ck_assert_str_eq(small, "192.168");
+}
+END_TEST
+
 START_TEST(test_binding_parse_triplets)
 {
 	struct binding b;
@@ -1010,6 +1049,7 @@ binding_suite(void)
 	tcase_add_test(r, test_binding_route_started_site_wins_a_shared_binding);
 	tcase_add_test(r, test_binding_shares_two_sites_two_hosts);
 	tcase_add_test(r, test_binding_shares_none);
+	tcase_add_test(r, test_binding_addr_format_as_inet_ntop);
 	suite_add_tcase(s, p);
 	suite_add_tcase(s, c);
 	suite_add_tcase(s, r);

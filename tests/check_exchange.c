@@ -398,8 +398,7 @@ t_conn(enum binding_proto proto, const char *version)
 	xc.proto = proto;
 	ck_assert_int_eq(binding_addr_parse("127.0.0.1", &xc.local), 0);
 	xc.port = proto == BINDING_HTTPS ? 443 : 80;
-	snprintf(xc.local_ip, sizeof(xc.local_ip), "127.0.0.1");
-	snprintf(xc.peer_ip, sizeof(xc.peer_ip), "127.0.0.2");
+	ck_assert_int_eq(binding_addr_parse("127.0.0.2", &xc.peer), 0);
 	xc.peer_port = 50000;
 	xc.version = version;
 	xc.verdict = -1;

@@ -11,6 +11,7 @@
 #define SYSBIND_CONN_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -54,9 +55,18 @@ struct conn_server {
 	struct event         *async_ev;
 	struct conn          *async_head, *async_batch;
 	int                   async_active;
+	/* the connections' timers (conn.c): a min-heap on the time each fires, one event at
+	 * the first; and the connections closed in this pass, freed in the next */
+	struct conn         **timers;
+	unsigned              ntimers, timers_cap;
+	uint64_t              timer_first;   /* when timer_ev fires; 0: not armed */
+	struct event         *timer_ev;
+	struct conn          *dead;
+	struct event         *free_ev;
 };
 
-/* Free what conn.c keeps in srv (no connection may be left). */
+/* Free what conn.c keeps in srv, closed connections not yet freed included (no open
+ * connection may be left). */
 void conn_server_clear(struct conn_server *srv);
 
 /*

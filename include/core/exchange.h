@@ -37,18 +37,23 @@ struct exchange_conn {
 	unsigned long long   id;         /* the connection's id (trace lines, logs) */
 	struct conn_server  *srv;        /* logs, trace switch, backend pool, stopping */
 	const struct conf   *cfg;        /* the generation the connection started under */
-	enum binding_proto   proto;
-	struct binding_addr  local;
+	enum binding_proto   proto : 8;
+	signed char          verdict;        /* enum cert_verdict, -1: none yet (the verdict
+	                                      * for the last host asked: verdict_host) */
+	signed char          route_tier;     /* enum route_tier (the route of route_host) */
+	/* the client certificate the connection holds (IIS's access sslFlags) */
+	signed char          cc_chain;       /* enum cert_chain_verdict, -1: not judged yet */
+	unsigned char        cc_asked;       /* a renegotiation asked for one already */
+	unsigned char        has_sni, sni_used, route_http10;
+	struct binding_addr  local;      /* text on demand: binding_addr_format */
 	unsigned             port;
-	char                 local_ip[46];
-	char                 peer_ip[46];
+	struct binding_addr  peer;       /* the client's, the same way */
 	unsigned             peer_port;
 	/* TLS (proto https): what the ClientHello decided */
 	const struct cert   *cert;       /* served; NULL for http */
 	const struct conf_sslcert *entry; /* the [sslcert] entry that chose it; NULL for http */
-	int                  has_sni;
-	const char          *sni;        /* lowercased; valid when has_sni */
-	int                  sni_used;
+	char                *sni;        /* lowercased; valid when has_sni (owned by the
+	                                  * connection) */
 	const char          *tls_version;  /* "TLSv1.3", NULL for http */
 	const char          *tls_cipher;
 	SSL                 *ssl;        /* borrowed; NULL for http: versions, client certificates */
@@ -56,18 +61,13 @@ struct exchange_conn {
 	unsigned long        requests;   /* requests answered on the connection so far */
 	/* the verdict for the last host asked on this connection (most ask one) */
 	char                *verdict_host;   /* owned by the connection */
-	int                  verdict;        /* enum cert_verdict, -1: none yet */
 	/* the route of the last host asked (§1.2 decides the same for the same host) */
 	char                *route_host;     /* owned by the connection; NULL: none */
-	int                  route_http10;
 	const struct conf_site *route_site;
 	const struct binding   *route_binding;
-	int                  route_tier;     /* enum route_tier */
-	/* the client certificate the connection holds (IIS's access sslFlags) */
-	int                  cc_asked;       /* a renegotiation asked for one already */
-	int                  cc_chain;       /* enum cert_chain_verdict, -1: not judged yet */
-	char                *cc_b64;         /* its DER in base64, for the backend (owned by the
-	                                      * connection); NULL: not made yet */
+	char                *cc_b64;         /* the client certificate's DER in base64, for
+	                                      * the backend (owned by the connection); NULL:
+	                                      * not made yet */
 };
 
 /* Why a response ended as it did, for the framing: EXCHANGE_END_OK a complete response,

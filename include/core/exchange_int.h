@@ -61,6 +61,8 @@ struct exchange {
 	unsigned                   arrived : 1;   /* counted in the pool's arrivals */
 	const char                *phrase;        /* a status line's reason phrase of its own
 	                                           * (Full verbosity), NULL: the page's */
+	char                       client_ip[46]; /* X-Forwarded-For's text (INET6_ADDRSTRLEN):
+	                                           * upstream reads it until the head is out */
 };
 
 /* exchange.c */

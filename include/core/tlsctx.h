@@ -27,8 +27,8 @@ struct cert;
 struct tlsctx;
 
 /*
- * What one connection's ClientHello decided.  The conn embeds it and fills cfg, local,
- * port, narrate and arg before the handshake; the callback fills the rest.  narrate's
+ * What one connection's ClientHello decided.  The conn makes it for the handshake only
+ * and fills cfg, local, port, narrate and arg before it; the callback fills the rest.  narrate's
  * policy is tlsctx_policy_text, or why the handshake was refused.
  */
 struct tlsctx_hello {
@@ -64,6 +64,10 @@ void tlsctx_free(struct tlsctx *t);
  * errors logged).
  */
 SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd);
+
+/* Hand ssl (made by tlsctx_ssl_new on t) another hello for a handshake that starts again
+ * (a renegotiation), or none (NULL) once one ended: the callbacks then find none. */
+void tlsctx_ssl_hello(struct tlsctx *t, SSL *ssl, struct tlsctx_hello *h);
 
 /* The verify callback of client certificates: every chain is taken, as HTTP.SYS takes it
  * (it hands the chain's status to IIS, which answers 403.16 and friends); the handshake

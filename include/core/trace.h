@@ -72,12 +72,12 @@ void trace_refused(int on, unsigned long long id, const char *detail);
 void trace_done(int on, unsigned long long id, int status, long ms);
 
 /*
- * The connection closed for why after requests complete requests.  h (may be NULL; plain
- * http) tells what the handshake had reached, so a client that gave up on the
- * certificate (a failed handshake, or a close before any request) is explained.
+ * The connection closed for why after requests complete requests.  sent (NULL: plain
+ * http, or no certificate was sent) is the certificate the handshake sent, so a client
+ * that gave up on it (a failed handshake, or a close before any request) is explained.
  */
 void trace_closed(int on, unsigned long long id, const char *why,
-    const struct tlsctx_hello *h, unsigned long requests);
+    const struct cert *sent, unsigned long requests);
 
 /* What a browser (Chrome's code) and curl report for verdict v; never NULL. */
 const char *trace_browser_says(enum cert_verdict v);

@@ -1,9 +1,11 @@
 /*
  * conn — one client connection's transport, from accept to close (see conn.h).  Owns:
  * the socket, the SSL (driven through tlsio: no event library between OpenSSL and the
- * socket), the readiness events, the deadlines with their one timer, the min_send_rate
- * timer, the input and output queues (iobuf blocks, given back whenever they empty, so
- * an idle connection holds none) and the framing it hands bytes to.  Teardown has one
+ * socket), the readiness events, the deadlines with their one timer (a place in the
+ * server's heap of timers, not an event of its own), the ClientHello's decision while a
+ * handshake runs (tlsctx_hello, freed at its end), the min_send_rate timer, the input
+ * and output queues (iobuf blocks, given back whenever they empty, so an idle connection
+ * holds none) and the framing it hands bytes to.  Teardown has one
  * path, conn_close: socket and SSL go at once, memory (the framing's included) on the
  * loop's next pass, so a close from deep inside a callback never frees what a caller
  * still uses.
@@ -77,26 +79,28 @@ static const char *const conn_state_names[] = {
 #define ASYNC_READ    0x8   /* read again: OpenSSL holds records the socket no longer shows */
 
 struct conn {
-	struct exchange_conn       info;      /* what exchanges read of the connection */
-	struct conn_server        *srv;
+	struct exchange_conn       info;      /* what exchanges read of the connection (its
+	                                       * srv is the connection's server) */
 	struct conn               *prev, *next;
-	int                        fd;
 	SSL                       *ssl;
-	struct event              *rev, *tev;   /* in the same allocation */
+	struct event              *rev;       /* in the same allocation */
 	struct event              *wev;        /* made the first time a write blocks */
 	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
 	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
-	struct tlsctx_hello        hello;
+	struct tlsctx_hello       *hello;     /* only while a handshake runs (conn_hello_new,
+	                                        * conn_hello_end): what outlives it is in info */
 	const struct conn_framing *fr;
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
 	struct sendrate            rate;
-	enum conn_state            state;
 	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
-	uint64_t                   armed;     /* when tev fires; 0: not armed */
-	int                        async;     /* ASYNC_* pending */
+	uint64_t                   armed;     /* its place in srv's timers; 0: not armed */
+	unsigned                   timer_at;  /* its index there + 1; 0: not there */
+	int                        fd;
+	unsigned char              state;     /* enum conn_state (a byte: read often) */
+	unsigned char              async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
 	unsigned                   renegotiating : 1;
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
@@ -113,6 +117,55 @@ static void conn_write_blocked(struct conn *c);
 static void conn_reset_now(struct conn *c);
 
 /* ---------- small helpers ---------- */
+
+static void conn_narrate_hello(void *arg, const struct tlsctx_hello *h,
+    const struct cert_choice *choice, const char *policy);
+
+/* What the ClientHello callback reads and decides, made when a handshake starts (the
+ * first, or a renegotiation's) and freed when it ends (conn_hello_end): an idle
+ * connection holds none.  Returns NULL when out of memory. */
+static struct tlsctx_hello *
+conn_hello_new(struct conn *c)
+{
+	struct tlsctx_hello *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		log_warnx("conn %llu: out of memory", c->info.id);
+		return NULL;
+	}
+	h->cfg = c->info.cfg;
+	h->local = c->info.local;
+	h->port = c->info.port;
+	h->narrate = c->info.srv->trace ? conn_narrate_hello : NULL;
+	h->arg = c;
+	return h;
+}
+
+/* The handshake ended (or the connection did): the SSL lets go of the hello, and it is
+ * freed, with the name unless conn_handshake_done moved it to info. */
+static void
+conn_hello_end(struct conn *c)
+{
+	if (c->hello == NULL)
+		return;
+	if (c->ssl != NULL)
+		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, NULL);
+	free(c->hello->sni);
+	free(c->hello);
+	c->hello = NULL;
+}
+
+/* The certificate the server sent on this connection, for the close's trace: NULL for
+ * plain http, or when the handshake never got as far. */
+static const struct cert *
+conn_cert_sent(const struct conn *c)
+{
+	const struct tlsctx_hello *h = c->hello;
+
+	if (h == NULL)
+		return c->info.cert;   /* the handshake is over (or never began) */
+	return h->done && !h->refused ? h->cert : NULL;
+}
 
 /* The one place the state changes (conn_new sets the first): the edge is checked against
  * the order above, the log (debug level) can follow it, and a closed connection never
@@ -142,15 +195,127 @@ conn_state(struct conn *c, enum conn_state to)
 	c->state = to;
 }
 
+/*
+ * The deadlines' timer.  A connection's timer is its place (armed, the time it fires) in
+ * its server's timers, a binary min-heap on armed; one event per server fires at the
+ * first (conn_srv_timer_cb), which is cheaper in memory than an event per connection.
+ */
+static void
+conn_heap_put(struct conn_server *srv, unsigned i, struct conn *c)
+{
+	srv->timers[i] = c;
+	c->timer_at = i + 1;
+}
+
+static void
+conn_heap_up(struct conn_server *srv, unsigned i)
+{
+	struct conn *c = srv->timers[i];
+
+	while (i > 0 && srv->timers[(i - 1) / 2]->armed > c->armed) {
+		conn_heap_put(srv, i, srv->timers[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	conn_heap_put(srv, i, c);
+}
+
+static void
+conn_heap_down(struct conn_server *srv, unsigned i)
+{
+	struct conn *c = srv->timers[i];
+
+	for (;;) {
+		unsigned m = 2 * i + 1;
+
+		if (m >= srv->ntimers)
+			break;
+		if (m + 1 < srv->ntimers && srv->timers[m + 1]->armed < srv->timers[m]->armed)
+			m++;
+		if (c->armed <= srv->timers[m]->armed)
+			break;
+		conn_heap_put(srv, i, srv->timers[m]);
+		i = m;
+	}
+	conn_heap_put(srv, i, c);
+}
+
+/* The server's event fires at the first of its timers (none: not at all). */
+static void
+conn_srv_timer_sync(struct conn_server *srv)
+{
+	uint64_t first = srv->ntimers > 0 ? srv->timers[0]->armed : 0, now, ms;
+	struct timeval tv;
+
+	if (first == srv->timer_first)
+		return;
+	srv->timer_first = first;
+	if (first == 0) {
+		event_del(srv->timer_ev);
+		return;
+	}
+	now = clock_now_ms();
+	ms = first > now ? first - now : 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(srv->timer_ev, &tv);
+}
+
+static void
+conn_disarm(struct conn *c)
+{
+	struct conn_server *srv = c->info.srv;
+	unsigned i = c->timer_at - 1;
+	struct conn *last;
+
+	if (c->timer_at == 0)
+		return;
+	c->timer_at = 0;
+	c->armed = 0;
+	last = srv->timers[--srv->ntimers];
+	if (last != c) {
+		conn_heap_put(srv, i, last);
+		conn_heap_up(srv, i);
+		conn_heap_down(srv, last->timer_at - 1);
+	}
+	conn_srv_timer_sync(srv);
+}
+
+static void conn_srv_timer_cb(evutil_socket_t fd, short what, void *arg);
+
 static void
 conn_arm(struct conn *c, uint64_t when)
 {
-	uint64_t now = clock_now_ms();
-	uint64_t ms = when > now ? when - now : 0;
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct conn_server *srv = c->info.srv;
+	uint64_t was = c->armed;
 
-	evtimer_add(c->tev, &tv);
-	c->armed = when;
+	if (c->timer_at == 0) {
+		if (srv->timer_ev == NULL && (srv->timer_ev = event_new(srv->base, -1, 0,
+		    conn_srv_timer_cb, srv)) == NULL) {
+			log_warnx("conn %llu: out of memory for a timer", c->info.id);
+			return;
+		}
+		if (srv->ntimers == srv->timers_cap) {
+			unsigned cap = srv->timers_cap > 0 ? srv->timers_cap * 2 : 64;
+			struct conn **t = realloc(srv->timers, cap * sizeof(*t));
+
+			if (t == NULL) {
+				log_warnx("conn %llu: out of memory for a timer", c->info.id);
+				return;
+			}
+			srv->timers = t;
+			srv->timers_cap = cap;
+		}
+		c->armed = when;
+		conn_heap_put(srv, srv->ntimers++, c);
+		conn_heap_up(srv, c->timer_at - 1);
+	} else {
+		c->armed = when;
+		if (when < was)
+			conn_heap_up(srv, c->timer_at - 1);
+		else
+			conn_heap_down(srv, c->timer_at - 1);
+	}
+	conn_srv_timer_sync(srv);
 }
 
 /* Arm the timer for d unless it already fires earlier: a later deadline costs nothing
@@ -194,7 +359,7 @@ conn_write_on(struct conn *c, int on)
 {
 	if (on && !c->wev_on) {
 		/* most connections never see a full socket: the event is made on demand */
-		if (c->wev == NULL && (c->wev = event_new(c->srv->base, c->fd,
+		if (c->wev == NULL && (c->wev = event_new(c->info.srv->base, c->fd,
 		    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL) {
 			log_warnx("conn %llu: out of memory", c->info.id);
 			return;
@@ -211,7 +376,7 @@ conn_write_on(struct conn *c, int on)
 static void
 conn_async(struct conn *c, int what)
 {
-	struct conn_server *srv = c->srv;
+	struct conn_server *srv = c->info.srv;
 
 	c->async |= what;
 	if (c->async_on)
@@ -242,9 +407,9 @@ conn_async_unqueue(struct conn *c)
 	if (c->aprev != NULL)
 		c->aprev->anext = c->anext;
 	else if (c->async_on == 2)
-		c->srv->async_batch = c->anext;
+		c->info.srv->async_batch = c->anext;
 	else
-		c->srv->async_head = c->anext;
+		c->info.srv->async_head = c->anext;
 	if (c->anext != NULL)
 		c->anext->aprev = c->aprev;
 	c->aprev = c->anext = NULL;
@@ -252,8 +417,7 @@ conn_async_unqueue(struct conn *c)
 }
 
 static void
-conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size_t iplen,
-    unsigned *port)
+conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, unsigned *port)
 {
 	memset(a, 0, sizeof(*a));
 	if (sa->sa_family == AF_INET6) {
@@ -274,7 +438,6 @@ conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, char *ip, size
 		a->family = AF_INET;
 		memcpy(a->ip, &s4->sin_addr, 4);
 	}
-	inet_ntop(a->family, a->ip, ip, (socklen_t)iplen);
 }
 
 /* ---------- what framings use ---------- */
@@ -377,10 +540,8 @@ conn_reading(struct conn *c, int on)
 /* ---------- close ---------- */
 
 static void
-conn_free_cb(evutil_socket_t fd, short what, void *arg)
+conn_free(struct conn *c)
 {
-	struct conn *c = arg;
-
 	if (c->fr != NULL && c->fr->free != NULL)
 		c->fr->free(c->frs);
 	iobuf_clear(&c->in);
@@ -393,8 +554,22 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 	free(c->info.verdict_host);
 	free(c->info.route_host);
 	free(c->info.cc_b64);
-	free(c->hello.sni);
+	free(c->info.sni);
+	conn_hello_end(c);
 	free(c);
+}
+
+/* The connections closed in the last pass (srv->dead, on their next) are freed. */
+static void
+conn_srv_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	struct conn *c;
+
+	while ((c = srv->dead) != NULL) {
+		srv->dead = c->next;
+		conn_free(c);
+	}
 }
 
 /* The single close path: the socket and the SSL go now (nothing more is written: an
@@ -405,21 +580,20 @@ conn_close(struct conn *c, const char *why)
 {
 	if (c->state == CS_CLOSED)
 		return;
-	trace_closed(c->srv->trace, c->info.id, why, c->info.proto == BINDING_HTTPS ?
-	    &c->hello : NULL, c->info.requests);
+	trace_closed(c->info.srv->trace, c->info.id, why, conn_cert_sent(c), c->info.requests);
 	if (c->fr != NULL && c->fr->closing != NULL)
 		c->fr->closing(c, c->frs);
 	conn_state(c, CS_CLOSED);
-	assert(c->srv->nconns > 0);
+	assert(c->info.srv->nconns > 0);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		c->srv->conns = c->next;
+		c->info.srv->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	c->srv->nconns--;
-	if (c->srv->shared_nconns != NULL)
-		atomic_fetch_sub_explicit(c->srv->shared_nconns, 1, memory_order_relaxed);
+	c->info.srv->nconns--;
+	if (c->info.srv->shared_nconns != NULL)
+		atomic_fetch_sub_explicit(c->info.srv->shared_nconns, 1, memory_order_relaxed);
 	if (c->rate_ev != NULL)
 		event_del(c->rate_ev);
 	conn_read_on(c, 0);
@@ -432,10 +606,16 @@ conn_close(struct conn *c, const char *why)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
-	/* the timer event now frees the memory on the next pass */
-	event_del(c->tev);
-	event_assign(c->tev, c->srv->base, -1, 0, conn_free_cb, c);
-	event_active(c->tev, EV_TIMEOUT, 0);
+	conn_disarm(c);
+	/* the memory goes on the next pass */
+	if (c->info.srv->free_ev == NULL)
+		c->info.srv->free_ev = event_new(c->info.srv->base, -1, 0, conn_srv_free_cb,
+		    c->info.srv);
+	c->prev = NULL;
+	c->next = c->info.srv->dead;
+	c->info.srv->dead = c;
+	if (c->info.srv->free_ev != NULL)
+		event_active(c->info.srv->free_ev, EV_TIMEOUT, 0);
 }
 
 /*
@@ -526,6 +706,20 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 
 	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) >= TLS1_3_VERSION)
 		return -1;
+	/* the renegotiation's ClientHello finds the first one's decision (tlsctx_hello_cb
+	 * keeps it), its session the entry's flags and the ticket keys */
+	if (c->hello == NULL) {
+		if ((c->hello = conn_hello_new(c)) == NULL)
+			return -1;
+		c->hello->done = 1;
+		c->hello->cert = c->info.cert;
+		c->hello->entry = c->info.entry;
+		c->hello->has_sni = c->info.has_sni;
+		c->hello->sni_used = c->info.sni_used;
+		/* http2 0: an HTTP/1.1 connection (the only kind renegotiating) offered h2
+		 * and was refused it, or did not offer it: ALPN chooses as it did */
+		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, c->hello);
+	}
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
 	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
@@ -533,7 +727,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 	if (tlsio_request_client_cert(c->ssl) != 0)
 		return -1;
 	c->renegotiating = 1;
-	trace_note(c->srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
+	trace_note(c->info.srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
 	    "is asked for its certificate inside the TLS connection");
 	/* the HelloRequest goes out now; the client's answer is read as any input */
 	switch (tlsio_handshake(c->ssl)) {
@@ -561,6 +755,7 @@ conn_renegotiated(struct conn *c)
 		return;
 	c->renegotiating = 0;
 	c->wdeadline = 0;
+	conn_hello_end(c);
 	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
 		c->fr->client_cert(c, c->frs);
 }
@@ -576,7 +771,7 @@ conn_linger(struct conn *c)
 			conn_reset_now(c);
 			return;
 		}
-		/* conn_timer_cb polls the acknowledgements until the deadline */
+		/* conn_timer polls the acknowledgements until the deadline */
 		conn_state(c, CS_LINGER);
 		iobuf_clear(&c->in);
 		conn_read_on(c, 1);
@@ -670,7 +865,7 @@ conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 	case SENDRATE_CUT:
 		break;
 	}
-	trace_note(c->srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
+	trace_note(c->info.srv->trace, c->info.id, "the client acknowledged %llu of the %llu bytes it "
 	    "had to take in %lu ms (min_send_rate %lu bytes/s)",
 	    (unsigned long long)(acked > base ? acked - base : 0), (unsigned long long)need,
 	    sendrate_window_ms(need, c->info.cfg->min_send_rate), c->info.cfg->min_send_rate);
@@ -688,7 +883,7 @@ conn_rate_begin(struct conn *c)
 	if (c->rate.active)
 		return;
 	if (c->rate_ev == NULL &&
-	    (c->rate_ev = evtimer_new(c->srv->base, conn_rate_cb, c)) == NULL)
+	    (c->rate_ev = evtimer_new(c->info.srv->base, conn_rate_cb, c)) == NULL)
 		return;
 	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
 		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->info.id,
@@ -798,17 +993,19 @@ conn_handshake_done(struct conn *c)
 	const unsigned char *alpn = NULL;
 	unsigned alpnlen = 0;
 
-	c->info.cert = c->hello.cert;
-	c->info.has_sni = c->hello.has_sni;
-	c->info.sni = c->hello.sni;
-	c->info.sni_used = c->hello.sni_used;
-	c->info.entry = c->hello.entry;
+	c->info.cert = c->hello->cert;
+	c->info.has_sni = (unsigned char)c->hello->has_sni;
+	c->info.sni = c->hello->sni;   /* moved: the connection frees it */
+	c->hello->sni = NULL;
+	c->info.sni_used = (unsigned char)c->hello->sni_used;
+	c->info.entry = c->hello->entry;
+	conn_hello_end(c);
 	c->info.ssl = c->ssl;
 	c->info.tls_version = SSL_get_version(c->ssl);
 	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
 	conn_state(c, CS_OPEN);
 	SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
-	if (c->srv->trace)
+	if (c->info.srv->trace)
 		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
 		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
 	if (alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
@@ -822,13 +1019,15 @@ conn_handshake_done(struct conn *c)
 static void
 conn_count_handshake(const struct conn *c, enum stats_hs how)
 {
-	if (c->hello.done && c->hello.step >= 1 && c->hello.step < STATS_STEPS)
-		stats_add(&stats_self.handshakes[c->hello.step][how], 1);
+	if (c->hello->done && c->hello->step >= 1 && c->hello->step < STATS_STEPS)
+		stats_add(&stats_self.handshakes[c->hello->step][how], 1);
 }
 
 static void
 conn_handshake(struct conn *c)
 {
+	char peer_ip[INET6_ADDRSTRLEN];
+
 	switch (tlsio_handshake(c->ssl)) {
 	case TLSIO_OK:
 		conn_write_on(c, 0);
@@ -842,16 +1041,17 @@ conn_handshake(struct conn *c)
 		conn_write_on(c, 1);
 		return;
 	default:
-		if (!c->hello.refused && c->hello.entry != NULL &&
-		    (c->hello.entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
+		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
+		if (!c->hello->refused && c->hello->entry != NULL &&
+		    (c->hello->entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
 			/* logextendedevents: "logged when the SSL handshake fails" */
 			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
-			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		else if (!c->hello.refused)
+			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		else if (!c->hello->refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
-			    c->info.peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		conn_count_handshake(c, c->hello.refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
-		conn_close(c, !c->hello.refused ? "handshake failed" : c->hello.cert != NULL ?
+			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
+		conn_count_handshake(c, c->hello->refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
+		conn_close(c, !c->hello->refused ? "handshake failed" : c->hello->cert != NULL ?
 		    "refused by the binding" : "no certificate");
 		return;
 	}
@@ -943,7 +1143,7 @@ conn_read(struct conn *c)
 			if (c->renegotiating) {
 				/* a client that cannot renegotiate (rustls: a no_renegotiation
 				 * alert) never sends the certificate: the request is dropped */
-				trace_note(c->srv->trace, c->info.id, "the client refused the "
+				trace_note(c->info.srv->trace, c->info.id, "the client refused the "
 				    "renegotiation (%s): it cannot send a certificate inside this "
 				    "connection", tlsio_reason()[0] ? tlsio_reason() : "error");
 				conn_cut(c, "Connection_Dropped", WIN32_NETNAME_DELETED,
@@ -1029,12 +1229,10 @@ conn_srv_async_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+conn_timer(struct conn *c)
 {
-	struct conn *c = arg;
 	uint64_t now = clock_now_ms();
 
-	c->armed = 0;
 	if (c->state == CS_CLOSED)
 		return;
 	if (c->wdeadline != 0 && now >= c->wdeadline) {
@@ -1086,6 +1284,26 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 		conn_arm(c, c->wdeadline);
 }
 
+/* The server's timer: each connection whose time came (removed from the timers first;
+ * conn_timer arms it again if it wants), at most as many as were armed, so one armed for
+ * now again waits for the next pass. */
+static void
+conn_srv_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn_server *srv = arg;
+	uint64_t now = clock_now_ms();
+	unsigned n = srv->ntimers;
+
+	srv->timer_first = 0;   /* fired: conn_srv_timer_sync arms it again */
+	while (n-- > 0 && srv->ntimers > 0 && srv->timers[0]->armed <= now) {
+		struct conn *c = srv->timers[0];
+
+		conn_disarm(c);
+		conn_timer(c);
+	}
+	conn_srv_timer_sync(srv);
+}
+
 /* ---------- the TLS decision's trace ---------- */
 
 static void
@@ -1094,7 +1312,7 @@ conn_narrate_hello(void *arg, const struct tlsctx_hello *h, const struct cert_ch
 {
 	struct conn *c = arg;
 
-	trace_hello(c->srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
+	trace_hello(c->info.srv->trace, c->info.id, c->info.cfg->mode, h, choice, policy);
 }
 
 /* ---------- accept ---------- */
@@ -1106,22 +1324,21 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	struct conn *c;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	struct binding_addr peer_addr;
-	size_t evsz = (event_get_struct_event_size() + 15) & ~(size_t)15;
-	size_t base_sz = (sizeof(*c) + 15) & ~(size_t)15;
+	char peer_ip[INET6_ADDRSTRLEN];
+	size_t evsz = event_get_struct_event_size();
+	size_t base_sz = (sizeof(*c) + 7) & ~(size_t)7;   /* struct event: pointers' alignment */
 	char where[96], *evmem;
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
-	/* the connection and its two events in one allocation */
-	if ((c = calloc(1, base_sz + 2 * evsz)) == NULL) {
+	/* the connection and its read event in one allocation */
+	if ((c = calloc(1, base_sz + evsz)) == NULL) {
 		log_warn("accept: cannot allocate a connection");
 		close(fd);
 		return -1;
 	}
 	evmem = (char *)c + base_sz;
 	c->rev = (struct event *)evmem;
-	c->tev = (struct event *)(evmem + evsz);
 	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
 	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
 	c->info.srv = srv;
@@ -1130,7 +1347,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->info.verdict = -1;
 	c->info.cc_chain = -1;
 	c->info.version = "HTTP/1.1";
-	c->srv = srv;
 	c->fd = fd;
 	c->reading = 1;
 	/* the first state, the only one not set by conn_state */
@@ -1141,34 +1357,29 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	srv->conns = c;
 	srv->nconns++;
 	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-	event_assign(c->tev, srv->base, -1, 0, conn_timer_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
 	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
 	    srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
-	conn_addr_from(peer, &peer_addr, c->info.peer_ip, sizeof(c->info.peer_ip),
-	    &c->info.peer_port);
+	conn_addr_from(peer, &c->info.peer, &c->info.peer_port);
 	if (local == NULL && getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
 		conn_close(c, "getsockname failed");
 		return -1;
 	}
 	conn_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
-	    c->info.local_ip, sizeof(c->info.local_ip), &c->info.port);
-	c->hello.cfg = cfg;
-	c->hello.local = c->info.local;
-	c->hello.port = c->info.port;
-	c->hello.narrate = srv->trace ? conn_narrate_hello : NULL;
-	c->hello.arg = c;
+	    &c->info.port);
 	if (srv->trace) {
 		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));
-		trace_accept(1, c->info.id, proto, where, c->info.peer_ip, c->info.peer_port,
+		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
+		trace_accept(1, c->info.id, proto, where, peer_ip, c->info.peer_port,
 		    c->over_limit);
 	}
 	conn_read_on(c, 1);
 	if (proto == BINDING_HTTPS) {
-		if ((c->ssl = tlsctx_ssl_new(srv->tls, &c->hello, fd)) == NULL) {
+		if ((c->hello = conn_hello_new(c)) == NULL ||
+		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, fd)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}
@@ -1200,6 +1411,16 @@ conn_retire_all(struct conn_server *srv)
 void
 conn_server_clear(struct conn_server *srv)
 {
+	conn_srv_free_cb(-1, 0, srv);   /* closed in a pass that had no next */
+	if (srv->free_ev != NULL)
+		event_free(srv->free_ev);
+	if (srv->timer_ev != NULL)
+		event_free(srv->timer_ev);
+	free(srv->timers);
+	srv->free_ev = srv->timer_ev = NULL;
+	srv->timers = NULL;
+	srv->ntimers = srv->timers_cap = 0;
+	srv->timer_first = 0;
 	if (srv->async_ev != NULL)
 		event_free(srv->async_ev);
 	srv->async_ev = NULL;

@@ -26,6 +26,8 @@
 #include <strings.h>
 #include <pthread.h>
 #include <sys/random.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,7 +153,7 @@ exchange_log_request(struct exchange *x)
 {
 	struct exchange_conn *c = x->c;
 	struct accesslog_w3c e;
-	char stem[2048];
+	char stem[2048], s_ip[INET6_ADDRSTRLEN], c_ip[INET6_ADDRSTRLEN];
 	const char *target, *q;
 
 	if (x->logged || x->site == NULL || x->head == NULL)
@@ -168,12 +170,14 @@ exchange_log_request(struct exchange *x)
 	snprintf(stem, sizeof(stem), "%.*s", q != NULL ? (int)(q - target) : (int)strlen(target),
 	    target);
 	e.when = time(NULL);
-	e.s_ip = c->local_ip;
+	binding_addr_format(&c->local, s_ip, sizeof(s_ip));
+	binding_addr_format(&c->peer, c_ip, sizeof(c_ip));
+	e.s_ip = s_ip;
 	e.method = x->head->method;
 	e.uri_stem = stem;
 	e.uri_query = q != NULL ? q + 1 : NULL;
 	e.s_port = c->port;
-	e.c_ip = c->peer_ip;
+	e.c_ip = c_ip;
 	e.version = c->version;
 	e.user_agent = http_head_field(x->head, HF_USER_AGENT);
 	e.referer = http_head_field(x->head, HF_REFERER);
@@ -198,16 +202,18 @@ exchange_httperr(const struct exchange_conn *c, const struct http_head *h,
     const struct conf_site *site, int status, const char *reason, unsigned stream_id)
 {
 	struct accesslog_httperr e;
-	char ver[32];
+	char ver[32], s_ip[INET6_ADDRSTRLEN], c_ip[INET6_ADDRSTRLEN];
 
 	stats_httperr(reason);
 	if (c->srv->httperr == NULL)
 		return;
 	memset(&e, 0, sizeof(e));
 	e.when = time(NULL);
-	e.c_ip = c->peer_ip;
+	binding_addr_format(&c->peer, c_ip, sizeof(c_ip));
+	binding_addr_format(&c->local, s_ip, sizeof(s_ip));
+	e.c_ip = c_ip;
 	e.c_port = c->peer_port;
-	e.s_ip = c->local_ip;
+	e.s_ip = s_ip;
 	e.s_port = c->port;
 	if (h != NULL) {
 		if (h->version_major >= 10 || h->version_minor >= 10)
@@ -354,14 +360,15 @@ exchange_redirect(struct exchange *x)
 	struct exchange_conn *c = x->c;
 	struct respond_msg m;
 	char host[BINDING_HOST_MAX + 8], location[16384 + BINDING_HOST_MAX + 16];
+	char ip[INET6_ADDRSTRLEN];
 	const char *target = x->head->path != NULL ? x->head->path : x->head->target;
 
 	if (x->head->host != NULL)
 		snprintf(host, sizeof(host), "%s", x->head->host);
-	else if (strchr(c->local_ip, ':') != NULL)   /* no Host (HTTP/1.0): the local address */
-		snprintf(host, sizeof(host), "[%s]", c->local_ip);
-	else
-		snprintf(host, sizeof(host), "%s", c->local_ip);
+	else {   /* no Host (HTTP/1.0): the local address */
+		binding_addr_format(&c->local, ip, sizeof(ip));
+		snprintf(host, sizeof(host), c->local.family == AF_INET6 ? "[%s]" : "%s", ip);
+	}
 	if (respond_https_location(host, target, location, sizeof(location)) != 0) {
 		exchange_page(x, PAGE_URL_TOO_LONG, "URL");
 		return;
@@ -401,10 +408,7 @@ exchange_diag(struct exchange *x, const struct route *r)
 	memset(&d, 0, sizeof(d));
 	binding_format(r->binding, binding, sizeof(binding));
 	binding_ipport_format(&c->local, c->port, local, sizeof(local));
-	if (strchr(c->peer_ip, ':') != NULL)
-		snprintf(client, sizeof(client), "[%s]:%u", c->peer_ip, c->peer_port);
-	else
-		snprintf(client, sizeof(client), "%s:%u", c->peer_ip, c->peer_port);
+	binding_ipport_format(&c->peer, c->peer_port, client, sizeof(client));
 	d.site = r->site->name;
 	d.site_id = r->site->id;
 	d.binding = binding;
@@ -966,7 +970,8 @@ exchange_proceed_backend(struct exchange *x, int woken)
 	memset(&req, 0, sizeof(req));
 	req.head = h;
 	req.fw.via = exchange_via();
-	req.fw.client_ip = c->peer_ip;
+	binding_addr_format(&c->peer, x->client_ip, sizeof(x->client_ip));
+	req.fw.client_ip = x->client_ip;   /* read when the head is written: x's lifetime */
 	req.fw.tls = c->proto == BINDING_HTTPS;
 	req.fw.upgrade = h->upgrade;
 	/* X-ARR-ClientCert: the client's certificate as ARR forwards it; a copy the client

@@ -614,3 +614,11 @@ tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd)
 	SSL_set_accept_state(ssl);
 	return ssl;
 }
+
+void
+tlsctx_ssl_hello(struct tlsctx *t, SSL *ssl, struct tlsctx_hello *h)
+{
+	if (h != NULL)
+		h->tls = t;
+	(void)SSL_set_ex_data(ssl, t->ex_index, h);   /* the slot exists: cannot fail */
+}

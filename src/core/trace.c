@@ -354,9 +354,9 @@ trace_done(int on, unsigned long long id, int status, long ms)
 
 void
 trace_closed(int on, unsigned long long id, const char *why,
-    const struct tlsctx_hello *h, unsigned long requests)
+    const struct cert *sent, unsigned long requests)
 {
-	int had_cert = h != NULL && h->done && !h->refused && h->cert != NULL;
+	int had_cert = sent != NULL;
 
 	if (!on)
 		return;
@@ -364,11 +364,11 @@ trace_closed(int on, unsigned long long id, const char *why,
 		trace_emit(id, "the handshake failed after the certificate %s was sent: the "
 		    "client gave up on it (a client that checks the name, like a browser or curl "
 		    "without -k, stops here when the certificate does not name the host it "
-		    "wants)", h->cert->subject);
+		    "wants)", sent->subject);
 	else if (had_cert && requests == 0 && why != NULL && strcmp(why, "client closed") == 0)
 		trace_emit(id, "the client closed after the handshake without sending a request: "
 		    "it checked the certificate %s and gave up (curl without -k does this, exit "
 		    "60, when the certificate does not name the host it wants), or it only "
-		    "wanted the certificate (openssl s_client)", h->cert->subject);
+		    "wanted the certificate (openssl s_client)", sent->subject);
 	trace_emit(id, "closed (%s)", why != NULL ? why : "-");
 }

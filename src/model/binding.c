@@ -77,6 +77,26 @@ binding_addr_format(const struct binding_addr *a, char *buf, size_t len)
 {
 	char tmp[INET6_ADDRSTRLEN];
 
+	/* IPv4 by hand: the proxy writes the client's address per request (X-Forwarded-For,
+	 * the logs), and inet_ntop's is a sprintf */
+	if (a->family == AF_INET && len >= INET_ADDRSTRLEN) {
+		char *p = buf;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->ip[i];
+
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
+	if (a->family == AF_INET6 && len >= INET6_ADDRSTRLEN &&
+	    inet_ntop(AF_INET6, a->ip, buf, (socklen_t)len) != NULL)
+		return;
 	if (a->family == AF_INET || a->family == AF_INET6) {
 		if (inet_ntop(a->family, a->ip, tmp, sizeof(tmp)) != NULL) {
 			snprintf(buf, len, "%s", tmp);
