@@ -221,6 +221,8 @@ outage() {
 # rounds' aborted responses left them depended on timing (the machine's speed), and a cache
 # that filled after the baseline looked like growth.  The pages the blocks beyond the caches
 # leave free are given back by the outage's reload (the daemon trims after a reload).
+# (The caches now give back each second what nobody asked for, and trimmed runs before
+# both measurements: the fill stays as the load that fills them most.)
 fill() {
 	local i c=() k n same=0 f=${FILL:-64}
 	for i in $(seq 1 "$f"); do
@@ -242,6 +244,15 @@ fill() {
 	for i in "${c[@]}"; do wait "$i" 2>/dev/null; done
 	settle
 }
+# trimmed: the memory a measurement reads is the live objects', whatever the last load
+# left: the per-thread caches give back what nobody asked for each second (base/objcache:
+# two of its trims, with no load, empty them), then a reload trims the heap (the daemon
+# calls malloc_trim once every worker serves the new generation).  Used before the
+# baseline and before "after" alike, so neither holds what the other has given back.
+trimmed() {
+	sleep 2.5
+	HUP=; kill -HUP "$SB"; reloaded
+}
 round() {
 	reload
 	wrk_run n_keep -t1 -c16 -d"${PHASE}s" "$U/bytes/64"
@@ -255,7 +266,7 @@ round() {
 
 start=$(date +%s)
 round warm-up               # warm-up round, counted
-settle
+settle; trimmed
 base_fds=$(fds); base_rss=$(rss); base_pool=$(pooled); base_cw=$(closewait); base_total=$total
 echo "soak: baseline after the warm-up round: $base_fds fds, $base_rss KiB RSS ($total requests)"
 while :; do                 # at least one round after the baseline
@@ -263,7 +274,7 @@ while :; do                 # at least one round after the baseline
 	echo "soak: $total requests ($(( $(date +%s) - start )) s; now $(fds) fds, $(rss) KiB)"
 	[ $((total - base_total)) -lt "$TARGET" ] && [ $(( $(date +%s) - start )) -lt "$MAXSECS" ] || break
 done
-settle
+settle; trimmed
 after_fds=$(fds); after_rss=$(rss); after_pool=$(pooled); after_cw=$(closewait)
 # the backend goes: the daemon drops each pooled connection at its EOF; a leaked socket
 # stays, in CLOSE-WAIT (wait at most 10 s for the daemon to hold none)
