@@ -609,7 +609,10 @@ bconn_release(struct upstream_bconn *b)
 		b->x->bc = NULL;
 		b->x = NULL;
 	}
-	if (be->nidle >= UPSTREAM_IDLE_HARD || iobuf_len(&b->out) > 0 || b->doomed) {
+	/* (rdhup: the backend's FIN came with or behind the response; edge-triggered, it
+	 * will not be reported again, and the next request would meet a closed socket) */
+	if (be->nidle >= UPSTREAM_IDLE_HARD || iobuf_len(&b->out) > 0 || b->doomed ||
+	    b->rdhup) {
 		bconn_close(b);
 		return;
 	}
