@@ -288,6 +288,8 @@ conn_arm(struct conn *c, uint64_t when)
 	struct conn_server *srv = c->info.srv;
 	uint64_t was = c->armed;
 
+	if (c->state == CS_CLOSED)   /* out of the heap for good (conn_close): freed next pass */
+		return;
 	if (c->timer_at == 0) {
 		if (srv->timer_ev == NULL && (srv->timer_ev = event_new(srv->base, -1, 0,
 		    conn_srv_timer_cb, srv)) == NULL) {
