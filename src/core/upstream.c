@@ -609,8 +609,7 @@ bconn_release(struct upstream_bconn *b)
 		b->x->bc = NULL;
 		b->x = NULL;
 	}
-	/* (rdhup: the backend's FIN came with or behind the response; edge-triggered, it
-	 * will not be reported again, and the next request would meet a closed socket) */
+	/* (rdhup: the backend's FIN came, and edge-triggered it will not be seen again) */
 	if (be->nidle >= UPSTREAM_IDLE_HARD || iobuf_len(&b->out) > 0 || b->doomed ||
 	    b->rdhup) {
 		bconn_close(b);
