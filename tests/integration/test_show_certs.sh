@@ -39,7 +39,7 @@ want="sitev1.mysite.com [served]: 1 error, 0 warnings
   subject     $(openssl x509 -in "$C/sitev1.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
   issuer      CN=sysbind demo CA
   names       DNS:sitev1.mysite.com
-  serial      $(openssl x509 -in "$C/sitev1.pem" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//')
+  serial      $(openssl x509 -in "$C/sitev1.pem" -noout -serial | sed 's/^serial=//' | tr 'A-F' 'a-f')
   valid       $(utc "$C/sitev1.pem" -startdate) to $(utc "$C/sitev1.pem" -enddate) (expires in $left days)
   file        $C/sitev1.pem
   private key yes
