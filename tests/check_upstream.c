@@ -486,6 +486,73 @@ START_TEST(test_upstream_truncated_body_fails)
 }
 END_TEST
 
+/*
+ * A complete keep-alive response whose backend then closes (no "Connection: close"): the
+ * FIN in the same pass as the response (shut before the proxy reads), or behind it (the
+ * connection already pooled).  Backend reads are edge-triggered, so such a FIN is never
+ * reported again: the connection must not stay pooled, and the next request (a POST,
+ * which is never sent twice) goes on a new connection and gets its answer.
+ */
+static void
+fin_with_response(int fin_first)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+	struct req_text t;
+	struct upstream_req req;
+	struct upstream_xfer *x;
+	struct rec r;
+	char buf[8192];
+	int fd;
+
+	memset(&r, 0, sizeof(r));
+	req_init(&t, "GET", -1);
+	memset(&req, 0, sizeof(req));
+	req.head = &t.head;
+	req.fw.client_ip = "127.0.0.9";
+	req.cb = &rec_cb;
+	req.arg = &r;
+	x = upstream_xfer_start(f.pool, f.site, &req);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
+	upstream_xfer_push(x);
+	pump();
+	fd = backend_accept(2000);
+	ck_assert_int_ge(fd, 0);
+	f.sfd = fd;
+	ck_assert_uint_gt(backend_read(buf, sizeof(buf), 0), 0);
+	backend_write(resp, strlen(resp));
+	if (fin_first)
+		shutdown(f.sfd, SHUT_WR);
+	for (int i = 0; i < 200 && !r.ended && !r.failed; i++) {
+		pump();
+		(void)poll(NULL, 0, 5);
+	}
+	ck_assert_int_eq(r.ended, 1);
+	upstream_xfer_free(x);
+	if (!fin_first)
+		shutdown(f.sfd, SHUT_WR);
+	for (int i = 0; i < 200 && upstream_pool_idle(f.pool) > 0; i++) {
+		pump();
+		(void)poll(NULL, 0, 5);
+	}
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+	exchange(&r, "POST", 5, "hello", 1, 1, resp, 0, 0);
+	ck_assert_int_eq(r.ended, 1);
+	ck_assert_int_eq(r.failed, 0);
+}
+
+START_TEST(test_upstream_fin_with_response_not_pooled)
+{
+	fin_with_response(1);
+}
+END_TEST
+
+START_TEST(test_upstream_fin_behind_response_not_pooled)
+{
+	fin_with_response(0);
+}
+END_TEST
+
 /* ---------- request bodies: the client's input blocks moved, not copied ---------- */
 
 /* The framing's side of an upload, as h1 does it: the client's records land in an input
@@ -783,6 +850,8 @@ upstream_suite(void)
 	tcase_add_test(tc, test_upstream_idle_closed_by_backend_is_dropped);
 	tcase_add_test(tc, test_upstream_bytes_after_the_response_not_reused);
 	tcase_add_test(tc, test_upstream_truncated_body_fails);
+	tcase_add_test(tc, test_upstream_fin_with_response_not_pooled);
+	tcase_add_test(tc, test_upstream_fin_behind_response_not_pooled);
 	tcase_add_test(tc, test_upstream_burst_surplus_kept_then_trimmed);
 	suite_add_tcase(s, tc);
 	return s;
