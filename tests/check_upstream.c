@@ -553,6 +553,59 @@ START_TEST(test_upstream_fin_behind_response_not_pooled)
 }
 END_TEST
 
+/*
+ * A backend that answers a POST before its body ends and closes on the rest (a reset: its
+ * receive queue held unread bytes): the next body write fails (EPIPE or ECONNRESET), and
+ * the answer already sent is what the owner gets, not a 502.
+ */
+START_TEST(test_upstream_early_answer_then_reset)
+{
+	static const char resp[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno";
+	static char body[65536];
+	struct linger lg = { 1, 0 };
+	struct req_text t;
+	struct upstream_req req;
+	struct upstream_xfer *x;
+	struct rec r;
+	char buf[8192];
+
+	memset(body, 'b', sizeof(body));
+	memset(&r, 0, sizeof(r));
+	req_init(&t, "POST", 1000000);
+	memset(&req, 0, sizeof(req));
+	req.head = &t.head;
+	req.fw.client_ip = "127.0.0.9";
+	req.cb = &rec_cb;
+	req.arg = &r;
+	x = upstream_xfer_start(f.pool, f.site, &req);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_ge(upstream_xfer_body(x, body, 1000), 0);
+	upstream_xfer_push(x);
+	pump();
+	f.sfd = backend_accept(2000);
+	ck_assert_int_ge(f.sfd, 0);
+	ck_assert(read(f.sfd, buf, sizeof(buf)) > 0);   /* the head, maybe some body */
+	backend_write(resp, strlen(resp));
+	ck_assert_int_eq(setsockopt(f.sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(f.sfd);   /* RST */
+	f.sfd = -1;
+	(void)poll(NULL, 0, 20);
+	for (int i = 0; i < 8 && !r.ended && !r.failed; i++) {   /* writes fail: EPIPE/RST */
+		(void)upstream_xfer_body(x, body, sizeof(body));
+		upstream_xfer_push(x);
+	}
+	for (int i = 0; i < 200 && !r.ended && !r.failed; i++) {
+		pump();
+		(void)poll(NULL, 0, 5);
+	}
+	ck_assert_msg(r.failed == 0, "failed %d: %s", r.failed, r.why);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_int_eq(r.ended, 1);
+	upstream_xfer_free(x);
+	ck_assert_uint_eq(upstream_pool_idle(f.pool), 0);
+}
+END_TEST
+
 /* ---------- request bodies: the client's input blocks moved, not copied ---------- */
 
 /* The framing's side of an upload, as h1 does it: the client's records land in an input
@@ -852,6 +905,7 @@ upstream_suite(void)
 	tcase_add_test(tc, test_upstream_truncated_body_fails);
 	tcase_add_test(tc, test_upstream_fin_with_response_not_pooled);
 	tcase_add_test(tc, test_upstream_fin_behind_response_not_pooled);
+	tcase_add_test(tc, test_upstream_early_answer_then_reset);
 	tcase_add_test(tc, test_upstream_burst_surplus_kept_then_trimmed);
 	suite_add_tcase(s, tc);
 	return s;

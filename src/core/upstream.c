@@ -17,13 +17,11 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -46,17 +44,13 @@
 
 #define UPSTREAM_IDLE_MAX     32   /* idle connections kept per backend */
 #define UPSTREAM_IDLE_SECONDS 60
-/* Idle connections beyond UPSTREAM_IDLE_MAX (a burst's surplus) live until the sweep after
- * next, 1-2 s, instead of closing as they come back: under a load of more requests in
- * flight than the pool keeps, a connection released now is wanted again microseconds
- * later, and closing it only to connect anew cost a TCP handshake and teardown per two
- * requests (h2load -c4 -m32: 0.6 connects a request).  HAProxy purges its idle surplus
- * over time in the same way (pool-purge-delay).  UPSTREAM_IDLE_HARD bounds them. */
+/* A burst's surplus beyond UPSTREAM_IDLE_MAX lives until the sweep after next (1-2 s), not
+ * closed as it comes back only to connect anew microseconds later (h2load -c4 -m32: 0.6
+ * connects a request); as HAProxy's pool-purge-delay.  UPSTREAM_IDLE_HARD bounds it. */
 #define UPSTREAM_SURPLUS_MS   1000
 #define UPSTREAM_IDLE_HARD    1024
-/* One read(2) takes up to 64 KiB of a response (4 TLS records' worth): a large body costs
- * a quarter of the reads and wake-ups 16 KiB reads did.  Four reads a callback keep what
- * one callback queues for the client at CONN_HIGH_WATER, as 8 x 16 KiB kept it under. */
+/* One read(2) takes up to 64 KiB (4 TLS records: a quarter of 16 KiB reads' wake-ups);
+ * four a callback keep what one queues for the client at CONN_HIGH_WATER. */
 #define UPSTREAM_READ_MAX     65536
 #define UPSTREAM_READS_PER_CB 4
 #define UPSTREAM_WRITE_IOV    32   /* blocks per write to a backend (CONN_HIGH_WATER's) */
@@ -283,6 +277,7 @@ struct upstream_bconn {
 	unsigned                 idle : 1, connected : 1, wev_on : 1, busy : 1, doomed : 1,
 	                         rev_on : 1, unlisted : 1,
 	                         rdhup : 1,   /* the backend's FIN came (EV_CLOSED): no more edges */
+	                         wdead : 1,   /* it stopped reading the request: drop the rest */
 	                         again : 1,   /* bconn_read_again asked for this turn */
 	                         surplus : 1;  /* idle beyond UPSTREAM_IDLE_MAX: short deadline */
 };
@@ -448,16 +443,12 @@ bconn_unlink(struct upstream_bconn *b)
 	bconn_count(b, 0, -1);
 }
 
-/* Read readiness stays registered across requests and in the pool: no epoll_ctl per
- * request.  The timeouts are deadlines the pool's sweep looks at once a second.
- * Readiness is edge-triggered (EV_ET, as nginx's): epoll reports a socket when bytes
- * arrive, not again on every wait while they stay, which spares the kernel a second poll
- * of each backend socket per response.  So a reader stops only on a short read or EAGAIN
- * (the socket is empty) or asks for another turn itself (bconn_read_again); and a
- * transfer resumed after a pause looks once (upstream_xfer_resume), since bytes that came
- * while reading was off make no new edge (the event loop's change list may even fold the
- * off-and-on into nothing).  A first registration needs no look: epoll reports a socket
- * already readable when it is added. */
+/* Read readiness stays registered across requests and in the pool (no epoll_ctl per
+ * request; timeouts are deadlines the sweep reads each second), edge-triggered as nginx's
+ * (no second poll of each socket per response): a reader stops on a short read or EAGAIN,
+ * or asks for another turn (bconn_read_again); a transfer resumed after a pause looks once
+ * (upstream_xfer_resume): bytes that came while reading was off make no new edge.  A first
+ * registration needs no look: epoll reports a socket already readable when it is added. */
 static void
 bconn_read_on(struct upstream_bconn *b, int on)
 {
@@ -597,8 +588,7 @@ bconn_write_off(struct upstream_bconn *b)
 	b->wev_on = 0;
 }
 
-/* Keep b for the next request to be (beyond UPSTREAM_IDLE_MAX idle ones, for a second or
- * two: UPSTREAM_SURPLUS_MS); closes it when even that is full. */
+/* Keep b for the next request (a surplus one for UPSTREAM_SURPLUS_MS), or close it. */
 static void
 bconn_release(struct upstream_bconn *b)
 {
@@ -611,7 +601,7 @@ bconn_release(struct upstream_bconn *b)
 	}
 	/* (rdhup: the backend's FIN came, and edge-triggered it will not be seen again) */
 	if (be->nidle >= UPSTREAM_IDLE_HARD || iobuf_len(&b->out) > 0 || b->doomed ||
-	    b->rdhup) {
+	    b->rdhup || b->wdead) {
 		bconn_close(b);
 		return;
 	}
@@ -945,6 +935,8 @@ xfer_flush(struct upstream_xfer *x)
 
 	if (b == NULL || !b->connected)
 		return;
+	if (b->wdead)   /* (the answer is what is read now) */
+		iobuf_drain(&b->out, iobuf_len(&b->out));
 	while ((p = iobuf_peek(&b->out, &n)) != NULL) {
 		/* (a request head alone, the keep-alive case, is one block: one write) */
 		w = n == iobuf_len(&b->out) ? write(b->fd, p, n) :
@@ -955,6 +947,14 @@ xfer_flush(struct upstream_xfer *x)
 
 				bconn_write_on(b, &tv);
 				return;
+			}
+			if ((errno == EPIPE || errno == ECONNRESET) && x->state != XS_TUNNEL) {
+				/* a backend that answers a request before its body ends and
+				 * closes on the rest: its answer is read before the reset is */
+				b->wdead = 1;
+				iobuf_drain(&b->out, iobuf_len(&b->out));
+				bconn_read_again(b);
+				break;
 			}
 			xfer_broken(x, errno == EPIPE || errno == ECONNRESET ? "connection reset" :
 			    strerror(errno));
