@@ -1523,6 +1523,34 @@ START_TEST(test_http_hop_connection_keeps_host_and_length)
 }
 END_TEST
 
+/* A Connection value of one plain token (close, keep-alive, upgrade, any case) names no
+ * field: a field called Close stays.  Anything else in the value is a list, even when it
+ * begins or ends like a plain token: each named field goes, the plain ones still stay.
+ * (http.c decides a plain value without splitting it; this holds both ways equal.) */
+START_TEST(test_http_hop_connection_plain_tokens)
+{
+	char *s;
+
+	s = resp_ser("HTTP/1.1 200 OK\r\nConnection: CLOSE\r\nClose: 1\r\nContent-Length: 0\r\n"
+	    "\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nClose: 1\r\nContent-Length: 0\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nConnection: Keep-Alivex\r\nKeep-AliveX: 1\r\n"
+	    "Keep_Alive: 2\r\nContent-Length: 0\r\n\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nConnection: close,upgrade2\r\nClose: 1\r\n"
+	    "Upgrade2: 2\r\nUpgrade_2: 3\r\nContent-Length: 0\r\n\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nClose: 1\r\nUpgrade_2: 3\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: X_Hop\r\n"
+	    "X-Hop: 1\r\nServer: x\r\nContent-Length: 0\r\n\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 0\r\n\r\n");
+	free(s);
+}
+END_TEST
+
 START_TEST(test_http_serialize_response_framing)
 {
 	char *s;
@@ -1764,6 +1792,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
 	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
+	tcase_add_test(tc, test_http_hop_connection_plain_tokens);
 	tcase_add_test(tc, test_http_list_has_token_upgrade);
 	tcase_add_test(tc, test_http_parser_cache_reuse);
 	tcase_add_test(tc, test_http_serialize_request_framing);
