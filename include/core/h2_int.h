@@ -129,6 +129,8 @@ struct h2 {
 	size_t                moved;           /* input bytes DATA took in blocks (h2_input) */
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
 	                      goaway_logged : 1,
+	                      in_later : 1,       /* h2_later sends: it frees what retires */
+	                      ng_empty : 1,       /* h2_send's last: nghttp2 had nothing more */
 	                      record_break : 1;   /* what is queued ends a TLS record first */
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */

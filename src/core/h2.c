@@ -139,11 +139,13 @@ h2_stream_spent(const struct h2_stream *s)
 }
 
 /* s may be spent: the next h2_later frees it, never a caller that still walks
- * h->streams (h2_later is the one place streams leave the list). */
+ * h->streams (h2_later is the one place streams leave the list).  Retired while
+ * h2_later sends (the response's last frame went out), it is freed by that pass, after
+ * its send: no pass of its own. */
 static void
 h2_stream_retire(struct h2_stream *s)
 {
-	if (s->state == H2S_CLOSED)
+	if (s->state == H2S_CLOSED && !s->h->in_later)
 		conn_later(s->h->c);
 }
 
@@ -929,6 +931,7 @@ h2_send(struct h2 *h)
 	}
 	h->sending = 0;
 	/* nghttp2 has nothing left to send (its frame buffer holds nothing) */
+	h->ng_empty = n == 0;
 	if (n == 0 && h->paged_dirty && h->nstreams == 0)
 		h2_mem_idle(h);
 	conn_send(h->c);
@@ -1160,9 +1163,8 @@ h2_drained(struct conn *c, void *arg)
  * (the one place streams leave h->streams), send what the exchanges submitted, and arm
  * the deadline (the idle one once the last stream is gone). */
 static void
-h2_later(struct conn *c, void *arg)
+h2_sweep(struct h2 *h)
 {
-	struct h2 *h = arg;
 	struct h2_stream *s, *next;
 
 	for (s = h->streams; s != NULL; s = next) {
@@ -1174,7 +1176,24 @@ h2_later(struct conn *c, void *arg)
 			h2_stream_free(s);
 		}
 	}
+}
+
+/* (the streams this pass's send retires are swept after it: it runs outside every
+ * callback of nghttp2 and of the exchanges, as the next pass would) */
+static void
+h2_later(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	h2_sweep(h);
+	h->in_later = 1;
 	h2_send(h);
+	h->in_later = 0;
+	if (conn_closed(c))
+		return;   /* (h2_free frees what is left) */
+	h2_sweep(h);
+	if (h->ng_empty && h->paged_dirty && h->nstreams == 0)
+		h2_mem_idle(h);   /* (what h2_send does once the last stream is gone) */
 	h2_rearm(h);
 }
 
