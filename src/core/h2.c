@@ -21,6 +21,7 @@
  * them, never inside a callback of either.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 
 #include "base/clock.h"
 #include "base/iobuf.h"
+#include "base/objcache.h"
 #include "base/log.h"
 #include "model/conf.h"
 #include "model/h2head.h"
@@ -52,6 +54,10 @@ static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
 
 /* ---------- streams ---------- */
+
+/* streams dropped, for the next (each with its header block's inline room: no malloc
+ * for a usual request's stream) */
+static __thread struct objcache h2_stream_cache;
 
 static struct h2_stream *
 h2_stream_get(struct h2 *h, int32_t id)
@@ -90,7 +96,13 @@ h2_stream_free(struct h2_stream *s)
 	http_fields_clear(&s->req_trailers);
 	http_fields_clear(&s->resp_trailers);
 	h2head_clear(&s->hb);
-	free(s);
+	objcache_put(&h2_stream_cache, s);
+}
+
+void
+h2_cache_drain(void)
+{
+	objcache_drain(&h2_stream_cache);
 }
 
 static const char *const h2_state_names[] = {
@@ -549,12 +561,16 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		return 0;
 	if (h->goaway)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = objcache_get(&h2_stream_cache, sizeof(*s))) == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	/* zeros but for the header block's inline room (h2head: contents undefined) */
+	memset(s, 0, offsetof(struct h2_stream, hb) + offsetof(struct h2head, inl));
+	memset((char *)s + offsetof(struct h2_stream, hb) + sizeof(s->hb), 0,
+	    sizeof(*s) - offsetof(struct h2_stream, hb) - sizeof(s->hb));
 	s->h = h;
 	s->id = frame->hd.stream_id;
 	if ((s->x = exchange_new(&h2_x_ops, s, h->info)) == NULL) {
-		free(s);
+		objcache_put(&h2_stream_cache, s);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
 	exchange_set_stream(s->x, (unsigned)s->id);
