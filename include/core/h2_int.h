@@ -149,6 +149,16 @@ void h2_stream_state(struct h2_stream *s, enum h2_state to);
  * without one, the connection's error log. */
 void h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason);
 
+/* ---------- h2mem.c ---------- */
+
+/* nghttp2's allocator for the session of h (nghttp2_session_server_new3). */
+void h2_mem_init(nghttp2_mem *mem, struct h2 *h);
+/* nghttp2 has nothing left to send and no stream is open: the frame buffers' pages go
+ * back to the system. */
+void h2_mem_idle(struct h2 *h);
+/* Free the small blocks the calling thread keeps for reuse (at the end of a worker). */
+void h2_mem_cache_drain(void);
+
 /* ---------- h2guard.c ---------- */
 
 /* End the connection with a GOAWAY carrying code (ENHANCE_YOUR_CALM, PROTOCOL_ERROR, ...):

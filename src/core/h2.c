@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 
 #include <event2/buffer.h>
 #include <nghttp2/nghttp2.h>
@@ -48,7 +47,6 @@
 #include "core/trace.h"
 
 static void h2_send(struct h2 *h);
-static void h2_mem_idle(struct h2 *h);
 static void h2_discard_stop(struct h2_stream *s);
 static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
@@ -103,6 +101,7 @@ void
 h2_cache_drain(void)
 {
 	objcache_drain(&h2_stream_cache);
+	h2_mem_cache_drain();
 }
 
 static const char *const h2_state_names[] = {
@@ -1268,111 +1267,6 @@ h2_free(void *arg)
 	free(h);
 }
 
-/* ---------- nghttp2's memory ----------
- *
- * nghttp2 allocates through these (nghttp2_mem; the user data is the struct h2).  Two
- * kinds of its blocks get pages of their own (mmap) rather than the heap's, so that a page
- * nothing wrote is never resident: its frame buffer (16 KiB and a frame header, made with
- * the session and kept as long; more chains of the same for a header block larger than one
- * frame), the one block it makes by growing nothing (realloc(NULL, size),
- * nghttp2_buf_init2); and its zeroed blocks of a page or more (calloc: the stream map's
- * table, untouched until a stream opens).  The frame buffers' pages are given back once
- * the connection is idle and nghttp2 has nothing left to send (h2_mem_idle says when: they
- * hold nothing then).  A preconnected HTTP/2 connection holds none of these pages, an idle
- * one after a request at most the buffer's first and the map's.  Every other block (the
- * HPACK tables among them), and one whose pages cannot be had (H2_PAGED_MAX already, or
- * mmap refused), comes from the heap; h2_mem_free tells the two apart by the table. */
-
-/* pages for a block of size bytes (zeroed), frames when a frame buffer's; NULL: none */
-static void *
-h2_mem_paged(struct h2 *h, size_t size, int frames)
-{
-	void *q;
-	int i;
-
-	for (i = 0; i < H2_PAGED_MAX && h->paged[i].p != NULL; i++)
-		;
-	if (i == H2_PAGED_MAX || (q = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
-		return NULL;
-	h->paged[i].p = q;
-	h->paged[i].len = size;
-	h->paged[i].frames = frames;
-	return q;
-}
-
-static void *
-h2_mem_malloc(size_t size, void *arg)
-{
-	return malloc(size);
-}
-
-static void *
-h2_mem_calloc(size_t n, size_t size, void *arg)
-{
-	void *q = NULL;
-
-	if (size != 0 && n <= SIZE_MAX / size && n * size >= H2_PAGED_MIN)
-		q = h2_mem_paged(arg, n * size, 0);
-	return q != NULL ? q : calloc(n, size);
-}
-
-/* the index of p in h's table of pages, or -1: a heap block */
-static int
-h2_mem_find(const struct h2 *h, const void *p)
-{
-	for (int i = 0; p != NULL && i < H2_PAGED_MAX; i++)
-		if (h->paged[i].p == p)
-			return i;
-	return -1;
-}
-
-static void
-h2_mem_free(void *p, void *arg)
-{
-	struct h2 *h = arg;
-	int i = h2_mem_find(h, p);
-
-	if (i < 0) {
-		free(p);
-		return;
-	}
-	munmap(p, h->paged[i].len);
-	h->paged[i].p = NULL;
-}
-
-static void *
-h2_mem_realloc(void *p, size_t size, void *arg)
-{
-	struct h2 *h = arg;
-	int i;
-	void *q;
-
-	if (p == NULL && size >= H2_PAGED_MIN && (q = h2_mem_paged(h, size, 1)) != NULL)
-		return q;   /* a frame buffer */
-	if ((i = h2_mem_find(h, p)) < 0)
-		return realloc(p, size);
-	/* nghttp2 grows neither kind; were it to, the bytes would move to the heap */
-	if ((q = malloc(size)) == NULL)
-		return NULL;
-	memcpy(q, p, h->paged[i].len < size ? h->paged[i].len : size);
-	h2_mem_free(p, h);
-	return q;
-}
-
-/* nghttp2 has nothing left to send and no stream is open: the frame buffers' pages go
- * back to the system (zeros when next touched; the buffers hold nothing now).  Done after
- * a frame larger than a page, whose cost this is not, and while no request has come (a
- * preconnected connection may wait long for its first); a small answer's page stays. */
-static void
-h2_mem_idle(struct h2 *h)
-{
-	for (int i = 0; i < H2_PAGED_MAX; i++)
-		if (h->paged[i].p != NULL && h->paged[i].frames)
-			madvise(h->paged[i].p, h->paged[i].len, MADV_DONTNEED);
-	h->paged_dirty = 0;
-}
-
 static const struct conn_framing h2_framing = {
 	.input = h2_input,
 	.input_end = h2_input_end,
@@ -1392,7 +1286,7 @@ h2_start(struct conn *c)
 	struct h2 *h;
 	nghttp2_session_callbacks *cbs = NULL;
 	nghttp2_option *opt = NULL;
-	nghttp2_mem mem = { NULL, h2_mem_malloc, h2_mem_free, h2_mem_calloc, h2_mem_realloc };
+	nghttp2_mem mem;
 	const struct conf *cfg = conn_info(c)->cfg;
 	const struct conf_sslcert *e;
 	nghttp2_settings_entry iv[3];
@@ -1419,7 +1313,7 @@ h2_start(struct conn *c)
 	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	h2_guard_options(opt, e);
-	mem.mem_user_data = h;
+	h2_mem_init(&mem, h);
 	if (nghttp2_session_server_new3(&h->ng, cbs, h, opt, &mem) != 0)
 		goto out;
 	iv[0] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS };
