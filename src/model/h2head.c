@@ -83,10 +83,9 @@ h2head_add(struct h2head *b, const char *name, size_t namelen, const char *value
 {
 	size_t no, vo;
 
-	if ((no = h2head_store(b, name, namelen)) == 0 ||
-	    (vo = h2head_store(b, value, valuelen)) == 0)
-		return -1;
-	if (namelen > 0 && name[0] == ':') {
+	if (namelen > 0 && name[0] == ':') {   /* (its value kept, its name known) */
+		if ((vo = h2head_store(b, value, valuelen)) == 0)
+			return -1;
 		if (namelen == 7 && memcmp(name, ":method", 7) == 0)
 			b->method = vo;
 		else if (namelen == 5 && memcmp(name, ":path", 5) == 0)
@@ -97,7 +96,8 @@ h2head_add(struct h2head *b, const char *name, size_t namelen, const char *value
 			b->authority = vo;
 		return 0;
 	}
-	if (h2head_grow(b) != 0)
+	if ((no = h2head_store(b, name, namelen)) == 0 ||
+	    (vo = h2head_store(b, value, valuelen)) == 0 || h2head_grow(b) != 0)
 		return -1;
 	b->in[b->nin++] = (struct h2head_field){ no, vo };
 	return 0;
