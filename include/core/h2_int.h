@@ -113,6 +113,8 @@ struct h2 {
 	struct exchange_conn *info;
 	nghttp2_session      *ng;
 	struct h2_stream     *streams;
+	struct h2_stream     *hot;             /* the last stream opened, while nghttp2 holds
+	                                        * it (h2_stream_get) */
 	unsigned              nstreams;
 	int32_t               max_stream_id;   /* the highest stream the client opened */
 	int32_t               reset_ids[H2_RESET_IDS];   /* the streams we reset last */

@@ -57,9 +57,14 @@ static void h2_rearm(struct h2 *h);
  * for a usual request's stream) */
 static __thread struct objcache h2_stream_cache;
 
+/* The stream nghttp2 holds for id (its user data), or NULL.  The one whose header block
+ * is arriving is asked for by each of its fields: it is at hand (h->hot, set while
+ * nghttp2 holds it; the stream's close or free clears it). */
 static struct h2_stream *
 h2_stream_get(struct h2 *h, int32_t id)
 {
+	if (h->hot != NULL && h->hot->id == id)
+		return h->hot;
 	return nghttp2_session_get_stream_user_data(h->ng, id);
 }
 
@@ -88,6 +93,8 @@ h2_push(struct h2_stream **list, struct h2_stream *s)
 static void
 h2_stream_free(struct h2_stream *s)
 {
+	if (s->h->hot == s)
+		s->h->hot = NULL;
 	stats_gauge(&stats_self.streams, -1);
 	exchange_free(s->x);
 	iobuf_clear(&s->resp);
@@ -581,6 +588,7 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	stats_gauge(&stats_self.streams, 1);
 	stats_add(&stats_self.streams_total, 1);
 	nghttp2_session_set_stream_user_data(ng, s->id, s);
+	h->hot = s;
 	s->deadline = clock_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
 	return 0;
 }
@@ -767,6 +775,8 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 	h2_stream_state(s, H2S_CLOSED);
 	s->deadline = s->stalled_since = 0;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	if (h->hot == s)
+		h->hot = NULL;
 	if (s->unconsumed > 0) {
 		/* what the stream held back (its backend was full) is given back to the
 		 * connection's window, or every such stream would shrink it for good */
