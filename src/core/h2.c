@@ -893,15 +893,12 @@ h2_stalled(struct h2 *h, struct h2_stream *s)
 static void
 h2_watch(struct h2 *h)
 {
-	uint64_t now;
-
 	if (h->nstreams == 0 || h->finishing || conn_closed(h->c))
 		return;
-	now = clock_now_ms();
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		if (h2_stalled(h, s)) {
 			if (s->stalled_since == 0)
-				s->stalled_since = now;
+				s->stalled_since = clock_now_ms();
 		} else {
 			s->stalled_since = 0;
 		}
@@ -1095,11 +1092,21 @@ h2_eof(struct conn *c, void *arg)
 	h2_send(h);
 }
 
-/* Arm the transport's deadline for the earliest stream's, or the idle timeout. */
+/* Whole seconds from now to the deadline at ms (at least 1). */
+static unsigned
+h2_secs_until(uint64_t ms)
+{
+	uint64_t now = clock_now_ms();
+
+	return ms <= now ? 1 : (unsigned)((ms - now + 999) / 1000);
+}
+
+/* Arm the transport's deadline for the earliest stream's, or the idle timeout (the clock
+ * read only when a stream has a deadline). */
 static void
 h2_rearm(struct h2 *h)
 {
-	uint64_t first = 0, now = clock_now_ms();
+	uint64_t first = 0;
 
 	if (h->finishing || conn_closed(h->c))
 		return;   /* the transport's own deadlines (flush, linger) rule now */
@@ -1120,7 +1127,7 @@ h2_rearm(struct h2 *h)
 	if (h->nstreams == 0)
 		conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
 	else if (first != 0)
-		conn_deadline(h->c, first <= now ? 1 : (unsigned)((first - now + 999) / 1000));
+		conn_deadline(h->c, h2_secs_until(first));
 	else
 		conn_deadline(h->c, 0);
 }
