@@ -249,37 +249,31 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 	return (ssize_t)n;
 }
 
-/* Submit a response head: nv from fields (names lowercased, connection-specific fields
- * out: RFC 9113 §8.2.2, http_hop_fields).  A final one moves s to HEADERS, or to
- * END_QUEUED when nothing follows it (end: a bodiless head, or a page whose body is
- * queued whole).  nghttp2 copies nv: a head of up to H2_SUBMIT_FIELDS fields whose
- * names fit H2_SUBMIT_NAMES bytes is built on the stack (no malloc per response).
- * Returns 0 or -1 (out of memory). */
+/* Submit a response head: nv from fields (connection-specific fields out: RFC 9113
+ * §8.2.2, http_hop_fields; names lowercased by nghttp2 as it copies them,
+ * nghttp2_nv_array_copy, so they are handed over as the backend wrote them).  A final
+ * one moves s to HEADERS, or to END_QUEUED when nothing follows it (end: a bodiless
+ * head, or a page whose body is queued whole).  A head of up to H2_SUBMIT_FIELDS fields
+ * is built on the stack (no malloc per response).  Returns 0 or -1 (out of memory). */
 #define H2_SUBMIT_FIELDS 32
-#define H2_SUBMIT_NAMES  1024
 static int
 h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t nf,
     int bodiless, int interim, int end)
 {
 	nghttp2_nv nv_stack[H2_SUBMIT_FIELDS + 1], *nv = nv_stack;
 	unsigned char hop_stack[H2_SUBMIT_FIELDS], *hop = hop_stack;
-	char low_stack[H2_SUBMIT_NAMES], st[8], *low = low_stack;
-	size_t n = 0, lowlen = 0, stlen;
+	char st[8];
+	size_t n = 0, stlen;
 	nghttp2_data_provider prd;
-	int rc, heap;
+	int rc, heap = nf > H2_SUBMIT_FIELDS;
 
-	for (size_t i = 0; i < nf; i++)
-		lowlen += strlen(f[i].name) + 1;
-	heap = nf > H2_SUBMIT_FIELDS || lowlen + 1 > sizeof(low_stack);
 	if (heap) {
 		nv = calloc(nf + 1, sizeof(*nv));
-		low = malloc(lowlen + 1);
 		hop = malloc(nf + 1);
 	}
-	if (nv == NULL || low == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
+	if (nv == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
 		if (heap) {
 			free(nv);
-			free(low);
 			free(hop);
 		}
 		return -1;
@@ -295,21 +289,10 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	}
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, stlen,
 	    NGHTTP2_NV_FLAG_NONE };
-	lowlen = 0;
-	for (size_t i = 0; i < nf; i++) {
-		size_t nl = strlen(f[i].name);
-
-		if (hop[i])
-			continue;
-		for (size_t k = 0; k < nl; k++) {
-			unsigned char ch = (unsigned char)f[i].name[k];
-
-			low[lowlen + k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
-		}
-		nv[n++] = (nghttp2_nv){ (uint8_t *)low + lowlen, (uint8_t *)f[i].value, nl,
-		    strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
-		lowlen += nl + 1;
-	}
+	for (size_t i = 0; i < nf; i++)
+		if (!hop[i])
+			nv[n++] = (nghttp2_nv){ (uint8_t *)f[i].name, (uint8_t *)f[i].value,
+			    strlen(f[i].name), strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
 	if (interim) {
 		rc = nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n, NULL);
 	} else {
@@ -321,7 +304,6 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	}
 	if (heap) {
 		free(nv);
-		free(low);
 		free(hop);
 	}
 	if (rc != 0)
