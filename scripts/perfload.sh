@@ -8,7 +8,8 @@
 #   env PERF_SECONDS (default 8) each turn, PERF_WORKERS (1), PERF_IDLE (0): that many idle
 #   TLS connections (idleconns --no-request) held open to the proxy during its turns,
 #   PERF_CONNS (32) wrk's connections, PERF_PIN (1: the proxy on the last CPU, backend and
-#   wrk on the others, as bench.sh pins).
+#   wrk on the others, as bench.sh pins), PERF_LOAD (wrk; or h2: `h2load -c PERF_CONNS
+#   -m PERF_STREAMS (1)` for the same time, bench.sh's HTTP/2 rows).
 # Per proxy, two turns after a warm-up: one under `perf stat` (task-clock, page faults,
 # context switches, migrations, every system call and each of the usual ones, wake-ups),
 # one under `perf record -e cpu-clock -g`.  OUTDIR/NAME.stat, NAME.perf.data, and
@@ -20,6 +21,17 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:?BUILD}; OUT=${2:?OUTDIR}; shift 2
 PROXIES=("${@:-sysbind nginx}"); PROXIES=(${PROXIES[@]})
 S=${PERF_SECONDS:-8}; WORKERS=${PERF_WORKERS:-1}; IDLE=${PERF_IDLE:-0}; CONNS=${PERF_CONNS:-32}
+LOAD=${PERF_LOAD:-wrk}; STREAMS=${PERF_STREAMS:-1}
+TLS13_DEFAULT=$(openssl ciphers -s -tls1_3)   # (h2load in OpenSSL's order, as bench.sh)
+# run_load SECONDS URL: the load; prints "N requests in" as wrk does
+run_load() {
+	if [ "$LOAD" = h2 ]; then
+		"${CL[@]}" h2load --tls13-ciphers="$TLS13_DEFAULT" -c "$CONNS" -m "$STREAMS" -D "$1" "$2" |
+		    sed -n 's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done.*/\1 requests in/p'
+	else
+		"${CL[@]}" wrk -t1 -c"$CONNS" -d"$1s" "$2"
+	fi
+}
 [ "$S" -ge 3 ] || { echo "perfload: PERF_SECONDS must be 3 or more" >&2; exit 2; }
 NCPU=$(nproc); PX=() CL=()
 if [ "${PERF_PIN:-1}" = 1 ] && [ "$NCPU" -ge 2 ] && [ "$WORKERS" -eq 1 ]; then
@@ -103,7 +115,7 @@ for name in "${PROXIES[@]}"; do
 		for _ in $(seq 1 600); do [ "$(established "$port")" -ge "$IDLE" ] && break; sleep 0.2; done
 		echo "$name: $(established "$port") idle connections held" | tee -a "$OUT/summary"
 	fi
-	"${CL[@]}" wrk -t1 -c"$CONNS" -d2s "https://127.0.0.1:$port/" >/dev/null   # warm-up
+	run_load 2 "https://127.0.0.1:$port/" >/dev/null   # warm-up
 	for mode in stat record; do
 		pl=$(procs "$pid" | tr ' ' ,)
 		c0=$(cpu_ns "$pid")
@@ -112,7 +124,7 @@ for name in "${PROXIES[@]}"; do
 		else
 			perf record -q -e cpu-clock -F 2000 -g -p "$pl" -o "$OUT/$name.perf.data" -- sleep $((S - 1)) >/dev/null 2>&1 & pp=$!
 		fi
-		o=$("${CL[@]}" wrk -t1 -c"$CONNS" -d"${S}s" "https://127.0.0.1:$port/")
+		o=$(run_load "$S" "https://127.0.0.1:$port/")
 		c1=$(cpu_ns "$pid")
 		wait "$pp" || true
 		q=$(printf '%s\n' "$o" | sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')

@@ -212,9 +212,12 @@ void exchange_log_conn_error(const struct exchange_conn *c, int status, const ch
 	ev("conn_error %s", reason ? reason : "-");
 }
 
+static struct http_head *last_req_head;   /* the head exchange_request was last given */
+
 void
 exchange_request(struct exchange *x, struct http_head *h, int over_limit)
 {
+	last_req_head = h;
 	ev("request %u: %s %s host=%s", x->stream, h->method ? h->method : "(null)",
 	    h->path ? h->path : "(null)", h->host ? h->host : "(null)");
 	x->head_only = h->method != NULL && strcmp(h->method, "HEAD") == 0;
@@ -1528,6 +1531,162 @@ START_TEST(test_h2_push_every_stream)
 }
 END_TEST
 
+/* ---------- streams and nghttp2's blocks reused ---------- */
+
+/* A response whose last frame goes out in a later pass frees its stream in that pass,
+ * after the send: no pass of its own is asked for (h2_later sweeps again). */
+START_TEST(test_h2_stream_freed_in_its_sending_pass)
+{
+	struct exchange *x;
+	int32_t id;
+
+	t_start(1);
+	id = cl_request("GET", "/", NULL);
+	pump();
+	x = xfind((unsigned)id);
+	ck_assert_int_eq(be_head(x, 200, 0), 0);
+	ck_assert_int_eq(be_body(x, "hello"), 0);
+	be_end(x, EXCHANGE_END_OK);
+	ck_assert_int_eq(fc.later, 1);
+	fc.later = 0;
+	fc.fr->later(&fc, fc.f);   /* the one pass: HEADERS, DATA ES, the stream closed */
+	ck_assert_uint_eq(count_ev("free %d:", id), 1);
+	ck_assert_int_eq(fc.later, 0);
+	pump();
+	ck_summary(id, "HEADERS 200; DATA ES");
+	ck_assert_str_eq(body_of(id), "hello");
+	ck_assert_int_eq(fc.state, FC_OPEN);
+	ck_assert_int_eq(clbad, 0);
+	t_end();
+}
+END_TEST
+
+/* Streams come back from the thread's cache (struct h2_stream, its header block's inline
+ * room, nghttp2's small blocks): 300 requests one after the other on one connection, each
+ * with a path and a field of its own and every tenth with a header block larger than the
+ * inline room (40 fields, over 1 KiB), each answered with a body of its own; every head
+ * and every body is the request's, nothing left from the stream before. */
+static int32_t
+cl_request_fields(const char *path, int nextra, char (*names)[16], char (*values)[48])
+{
+	nghttp2_nv nv[4 + 40] = { NV(":method", "GET"), NV(":scheme", "https"),
+		NV(":authority", "www.example.com"), NV(":path", path) };
+	int32_t id;
+
+	for (int i = 0; i < nextra; i++)
+		nv[4 + i] = (nghttp2_nv){ (uint8_t *)names[i], (uint8_t *)values[i],
+		    strlen(names[i]), strlen(values[i]), NGHTTP2_NV_FLAG_NONE };
+	id = nghttp2_submit_request(cl, NULL, nv, (size_t)(4 + nextra), NULL, NULL);
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+START_TEST(test_h2_streams_reused)
+{
+	static char names[40][16], values[40][48];
+	char path[32], body[64], want[64];
+
+	t_start(1);
+	for (int r = 0; r < 300; r++) {
+		int nextra = r % 10 == 9 ? 40 : 1;
+		struct http_head *h;
+		struct exchange *x;
+		int32_t id;
+
+		for (int i = 0; i < nextra; i++) {
+			snprintf(names[i], sizeof(names[i]), "x-r%d-f%d", r, i);
+			snprintf(values[i], sizeof(values[i]), "request %d field %d: some bytes", r, i);
+		}
+		snprintf(path, sizeof(path), "/r%d", r);
+		last_req_head = NULL;
+		id = cl_request_fields(path, nextra, names, values);
+		pump();
+		ck_assert_uint_eq(count_ev("request %d: GET %s host=www.example.com", id, path), 1);
+		h = last_req_head;
+		ck_assert_ptr_nonnull(h);
+		ck_assert_uint_eq(h->nheaders, (unsigned)nextra + 1);   /* Host first */
+		ck_assert_str_eq(h->headers[0].name, "Host");
+		for (int i = 0; i < nextra; i++) {
+			ck_assert_str_eq(h->headers[i + 1].name, names[i]);
+			ck_assert_str_eq(h->headers[i + 1].value, values[i]);
+		}
+		x = xfind((unsigned)id);
+		ck_assert_int_eq(be_head(x, 200, 0), 0);
+		snprintf(body, sizeof(body), "body of %d%.*s", r, r % 17, "................");
+		ck_assert_int_eq(be_body(x, body), 0);
+		be_end(x, EXCHANGE_END_OK);
+		pump();
+		ck_summary(id, "HEADERS 200; DATA ES");
+		snprintf(want, sizeof(want), "%s", body);
+		ck_assert_str_eq(body_of(id), want);
+		ck_assert_uint_eq(count_ev("free %d:", id), 1);
+	}
+	ck_assert_int_eq(fc.state, FC_OPEN);
+	ck_assert_int_eq(clbad, 0);
+	t_end();
+}
+END_TEST
+
+/* nghttp2's allocator (h2mem.c): a small block keeps its bytes as it grows through the
+ * size classes and past them, comes back zeroed from calloc after a dirty life, and a
+ * zeroed block of a page or more (or a frame buffer) has pages of its own, in the table
+ * until freed. */
+START_TEST(test_h2_mem_classes)
+{
+	static struct h2 h;
+	nghttp2_mem m;
+	unsigned char *p, *q;
+	static const size_t sizes[] = { 1, 63, 64, 65, 200, 512, 513, 3000, 100, 10 };
+	size_t have = 0;
+
+	memset(&h, 0, sizeof(h));
+	h2_mem_init(&m, &h);
+	ck_assert_ptr_null(m.malloc(SIZE_MAX - 8, m.mem_user_data));
+	p = m.malloc(0, m.mem_user_data);
+	ck_assert_ptr_nonnull(p);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t keep = have < sizes[k] ? have : sizes[k];
+
+		p = m.realloc(p, sizes[k], m.mem_user_data);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % 16, 0);
+		for (size_t i = 0; i < keep; i++)
+			ck_assert_uint_eq(p[i], (unsigned char)(i * 7 + 1));
+		for (size_t i = 0; i < sizes[k]; i++)
+			p[i] = (unsigned char)(i * 7 + 1);
+		have = sizes[k];
+	}
+	m.free(p, m.mem_user_data);
+	m.free(NULL, m.mem_user_data);
+	for (int r = 0; r < 3; r++) {   /* (the same class's block, back from the cache) */
+		p = m.malloc(100, m.mem_user_data);
+		memset(p, 0xff, 100);
+		m.free(p, m.mem_user_data);
+		q = m.calloc(10, 10, m.mem_user_data);
+		for (int i = 0; i < 100; i++)
+			ck_assert_uint_eq(q[i], 0);
+		m.free(q, m.mem_user_data);
+	}
+	p = m.calloc(2, 4096, m.mem_user_data);
+	q = m.realloc(NULL, 16393, m.mem_user_data);   /* a frame buffer */
+	ck_assert_uint_eq((uintptr_t)p % 4096, 0);
+	ck_assert_uint_eq((uintptr_t)q % 4096, 0);
+	ck_assert_ptr_eq(h.paged[0].p, p);
+	ck_assert_int_eq(h.paged[0].frames, 0);
+	ck_assert_ptr_eq(h.paged[1].p, q);
+	ck_assert_int_eq(h.paged[1].frames, 1);
+	ck_assert_uint_eq(p[8191], 0);
+	m.free(p, m.mem_user_data);
+	ck_assert_ptr_null(h.paged[0].p);
+	q[0] = 42;
+	q = m.realloc(q, 20000, m.mem_user_data);   /* (never done by nghttp2: to the heap) */
+	ck_assert_uint_eq(q[0], 42);
+	ck_assert_ptr_null(h.paged[1].p);
+	m.free(q, m.mem_user_data);
+	h2_mem_cache_drain();
+}
+END_TEST
+
 static Suite *
 h2_suite(void)
 {
@@ -1555,6 +1714,9 @@ h2_suite(void)
 	tcase_add_test(tc, test_h2_rapid_reset_goaway);
 	tcase_add_loop_test(tc, test_h2_push_every_stream, 0,
 	    (int)(sizeof(push_cases) / sizeof(push_cases[0])));
+	tcase_add_test(tc, test_h2_stream_freed_in_its_sending_pass);
+	tcase_add_test(tc, test_h2_streams_reused);
+	tcase_add_test(tc, test_h2_mem_classes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,7 @@
  * built, cookies joined, Host from :authority, and each refusal with its page and the
  * partial head the logs show.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <check.h>
@@ -64,6 +65,64 @@ START_TEST(test_h2head_build)
 	ck_assert_int_eq(hd.chunked, 1);
 	ck_assert_uint_eq(hd.nheaders, 1);
 	h2head_clear(&b);
+}
+END_TEST
+
+/* A block larger than the struct's inline room (H2HEAD_INLINE_BYTES of names and values,
+ * H2HEAD_INLINE_FIELDS fields) moves to the heap as it grows, every field kept in order,
+ * the pseudo-header fields stored before the move still right; cleared, the same struct
+ * takes a small block inline again. */
+START_TEST(test_h2head_outgrows_inline)
+{
+	struct h2head b = { 0 };
+	struct http_head hd = { 0 };
+	enum http_error e;
+	const char *detail;
+	char n[32], v[64];
+	int nf = 2 * H2HEAD_INLINE_FIELDS + 3;
+
+	for (int round = 0; round < 2; round++) {
+		line(&b, "GET", "https", "/big", "big.example");
+		for (int i = 0; i < nf; i++) {
+			snprintf(n, sizeof(n), "x-field-%d", i);
+			snprintf(v, sizeof(v), "value %d of a header block that outgrows its room", i);
+			add(&b, n, v);
+		}
+		ck_assert_uint_gt(b.alen, H2HEAD_INLINE_BYTES);
+		ck_assert_ptr_ne(b.arena, b.inl.arena);
+		ck_assert_ptr_ne(b.in, b.inl.in);
+		ck_assert_int_eq(h2head_build(&b, 1, &hd, &e, &detail), 0);
+		ck_assert_ptr_ne(hd.headers, b.inl.fields);
+		ck_assert_str_eq(hd.method, "GET");
+		ck_assert_str_eq(hd.path, "/big");
+		ck_assert_str_eq(hd.host, "big.example");
+		ck_assert_uint_eq(hd.nheaders, (unsigned)nf + 1);
+		ck_assert_str_eq(hd.headers[0].name, "Host");
+		ck_assert_str_eq(hd.headers[0].value, "big.example");
+		for (int i = 0; i < nf; i++) {
+			snprintf(n, sizeof(n), "x-field-%d", i);
+			snprintf(v, sizeof(v), "value %d of a header block that outgrows its room", i);
+			ck_assert_str_eq(hd.headers[i + 1].name, n);
+			ck_assert_str_eq(hd.headers[i + 1].value, v);
+			ck_assert_uint_eq(hd.headers[i + 1].value_len, strlen(v));
+		}
+		ck_assert_ptr_null(hd.headers[nf + 1].name);
+		h2head_clear(&b);
+
+		/* small again: inline */
+		memset(&hd, 0, sizeof(hd));
+		line(&b, "GET", "https", "/small", "s.example");
+		add(&b, "accept", "*/*");
+		ck_assert_ptr_eq(b.arena, b.inl.arena);
+		ck_assert_ptr_eq(b.in, b.inl.in);
+		ck_assert_int_eq(h2head_build(&b, 1, &hd, &e, &detail), 0);
+		ck_assert_ptr_eq(hd.headers, b.inl.fields);
+		ck_assert_uint_eq(hd.nheaders, 2);
+		ck_assert_str_eq(hd.headers[1].value, "*/*");
+		ck_assert_ptr_null(hd.headers[2].name);
+		h2head_clear(&b);
+		memset(&hd, 0, sizeof(hd));
+	}
 }
 END_TEST
 
@@ -137,6 +196,7 @@ main(void)
 	int nf;
 
 	tcase_add_test(tc, test_h2head_build);
+	tcase_add_test(tc, test_h2head_outgrows_inline);
 	tcase_add_loop_test(tc, test_h2head_refused, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, test_h2head_partial_only);
 	suite_add_tcase(s, tc);

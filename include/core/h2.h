@@ -11,4 +11,7 @@ struct conn;
 /* Set the framing on c.  Returns 0, or -1 (c is then closed). */
 int h2_start(struct conn *c);
 
+/* Free the streams the calling thread keeps for reuse (at the end of a worker). */
+void h2_cache_drain(void);
+
 #endif

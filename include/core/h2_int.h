@@ -113,6 +113,8 @@ struct h2 {
 	struct exchange_conn *info;
 	nghttp2_session      *ng;
 	struct h2_stream     *streams;
+	struct h2_stream     *hot;             /* the last stream opened, while nghttp2 holds
+	                                        * it (h2_stream_get) */
 	unsigned              nstreams;
 	int32_t               max_stream_id;   /* the highest stream the client opened */
 	int32_t               reset_ids[H2_RESET_IDS];   /* the streams we reset last */
@@ -129,6 +131,8 @@ struct h2 {
 	size_t                moved;           /* input bytes DATA took in blocks (h2_input) */
 	unsigned              goaway : 1, in_recv : 1, sending : 1, finishing : 1,
 	                      goaway_logged : 1,
+	                      in_later : 1,       /* h2_later sends: it frees what retires */
+	                      ng_empty : 1,       /* h2_send's last: nghttp2 had nothing more */
 	                      record_break : 1;   /* what is queued ends a TLS record first */
 	const char           *goaway_reason;   /* HTTPERR reason of our GOAWAY */
 	uint32_t              goaway_code;     /* its error code, when we chose to send one */
@@ -146,6 +150,16 @@ void h2_stream_state(struct h2_stream *s, enum h2_state to);
 /* The stream's request failed for good (reason is HTTPERR's): the exchange is told, or,
  * without one, the connection's error log. */
 void h2_log_stream(struct h2 *h, struct h2_stream *s, const char *reason);
+
+/* ---------- h2mem.c ---------- */
+
+/* nghttp2's allocator for the session of h (nghttp2_session_server_new3). */
+void h2_mem_init(nghttp2_mem *mem, struct h2 *h);
+/* nghttp2 has nothing left to send and no stream is open: the frame buffers' pages go
+ * back to the system. */
+void h2_mem_idle(struct h2 *h);
+/* Free the small blocks the calling thread keeps for reuse (at the end of a worker). */
+void h2_mem_cache_drain(void);
 
 /* ---------- h2guard.c ---------- */
 

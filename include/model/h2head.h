@@ -24,7 +24,13 @@ struct h2head_field {
 	size_t name, value;
 };
 
-/* One request's header block.  All zero is empty; h2head_clear frees it. */
+/* A block this small lives in the struct itself (no malloc for a usual request: four
+ * pseudo-header fields and a few regular ones); a larger one moves to the heap. */
+#define H2HEAD_INLINE_BYTES  512
+#define H2HEAD_INLINE_FIELDS 16
+
+/* One request's header block.  All zero is empty; h2head_clear frees it.  It may point
+ * into itself: it is never moved (copied) while it holds fields. */
 struct h2head {
 	char                *arena;      /* every name and value, NUL-terminated */
 	size_t               alen, acap;
@@ -32,6 +38,12 @@ struct h2head {
 	size_t               nin, incap;
 	size_t               method, path, scheme, authority, host;   /* offset + 1; 0: none */
 	struct http_header  *fields;     /* the head's, into the arena (h2head_build) */
+	struct {                         /* arena, in and fields while they fit (contents
+	                                  * undefined until used) */
+		char                 arena[H2HEAD_INLINE_BYTES];
+		struct h2head_field  in[H2HEAD_INLINE_FIELDS];
+		struct http_header   fields[H2HEAD_INLINE_FIELDS];
+	} inl;
 };
 
 /* Add one decoded field (a pseudo-header field when name starts with ':'; an unknown one

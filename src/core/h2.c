@@ -21,18 +21,19 @@
  * them, never inside a callback of either.
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 
 #include <event2/buffer.h>
 #include <nghttp2/nghttp2.h>
 
 #include "base/clock.h"
 #include "base/iobuf.h"
+#include "base/objcache.h"
 #include "base/log.h"
 #include "model/conf.h"
 #include "model/h2head.h"
@@ -46,16 +47,24 @@
 #include "core/trace.h"
 
 static void h2_send(struct h2 *h);
-static void h2_mem_idle(struct h2 *h);
 static void h2_discard_stop(struct h2_stream *s);
 static void h2_consume(struct h2_stream *s);
 static void h2_rearm(struct h2 *h);
 
 /* ---------- streams ---------- */
 
+/* streams dropped, for the next (each with its header block's inline room: no malloc
+ * for a usual request's stream) */
+static __thread struct objcache h2_stream_cache;
+
+/* The stream nghttp2 holds for id (its user data), or NULL.  The one whose header block
+ * is arriving is asked for by each of its fields: it is at hand (h->hot, set while
+ * nghttp2 holds it; the stream's close or free clears it). */
 static struct h2_stream *
 h2_stream_get(struct h2 *h, int32_t id)
 {
+	if (h->hot != NULL && h->hot->id == id)
+		return h->hot;
 	return nghttp2_session_get_stream_user_data(h->ng, id);
 }
 
@@ -84,13 +93,22 @@ h2_push(struct h2_stream **list, struct h2_stream *s)
 static void
 h2_stream_free(struct h2_stream *s)
 {
+	if (s->h->hot == s)
+		s->h->hot = NULL;
 	stats_gauge(&stats_self.streams, -1);
 	exchange_free(s->x);
 	iobuf_clear(&s->resp);
 	http_fields_clear(&s->req_trailers);
 	http_fields_clear(&s->resp_trailers);
 	h2head_clear(&s->hb);
-	free(s);
+	objcache_put(&h2_stream_cache, s);
+}
+
+void
+h2_cache_drain(void)
+{
+	objcache_drain(&h2_stream_cache);
+	h2_mem_cache_drain();
 }
 
 static const char *const h2_state_names[] = {
@@ -139,11 +157,13 @@ h2_stream_spent(const struct h2_stream *s)
 }
 
 /* s may be spent: the next h2_later frees it, never a caller that still walks
- * h->streams (h2_later is the one place streams leave the list). */
+ * h->streams (h2_later is the one place streams leave the list).  Retired while
+ * h2_later sends (the response's last frame went out), it is freed by that pass, after
+ * its send: no pass of its own. */
 static void
 h2_stream_retire(struct h2_stream *s)
 {
-	if (s->state == H2S_CLOSED)
+	if (s->state == H2S_CLOSED && !s->h->in_later)
 		conn_later(s->h->c);
 }
 
@@ -229,37 +249,31 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 	return (ssize_t)n;
 }
 
-/* Submit a response head: nv from fields (names lowercased, connection-specific fields
- * out: RFC 9113 §8.2.2, http_hop_fields).  A final one moves s to HEADERS, or to
- * END_QUEUED when nothing follows it (end: a bodiless head, or a page whose body is
- * queued whole).  nghttp2 copies nv: a head of up to H2_SUBMIT_FIELDS fields whose
- * names fit H2_SUBMIT_NAMES bytes is built on the stack (no malloc per response).
- * Returns 0 or -1 (out of memory). */
+/* Submit a response head: nv from fields (connection-specific fields out: RFC 9113
+ * §8.2.2, http_hop_fields; names lowercased by nghttp2 as it copies them,
+ * nghttp2_nv_array_copy, so they are handed over as the backend wrote them).  A final
+ * one moves s to HEADERS, or to END_QUEUED when nothing follows it (end: a bodiless
+ * head, or a page whose body is queued whole).  A head of up to H2_SUBMIT_FIELDS fields
+ * is built on the stack (no malloc per response).  Returns 0 or -1 (out of memory). */
 #define H2_SUBMIT_FIELDS 32
-#define H2_SUBMIT_NAMES  1024
 static int
 h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t nf,
     int bodiless, int interim, int end)
 {
 	nghttp2_nv nv_stack[H2_SUBMIT_FIELDS + 1], *nv = nv_stack;
 	unsigned char hop_stack[H2_SUBMIT_FIELDS], *hop = hop_stack;
-	char low_stack[H2_SUBMIT_NAMES], st[8], *low = low_stack;
-	size_t n = 0, lowlen = 0, stlen;
+	char st[8];
+	size_t n = 0, stlen;
 	nghttp2_data_provider prd;
-	int rc, heap;
+	int rc, heap = nf > H2_SUBMIT_FIELDS;
 
-	for (size_t i = 0; i < nf; i++)
-		lowlen += strlen(f[i].name) + 1;
-	heap = nf > H2_SUBMIT_FIELDS || lowlen + 1 > sizeof(low_stack);
 	if (heap) {
 		nv = calloc(nf + 1, sizeof(*nv));
-		low = malloc(lowlen + 1);
 		hop = malloc(nf + 1);
 	}
-	if (nv == NULL || low == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
+	if (nv == NULL || hop == NULL || http_hop_fields(f, nf, hop) != 0) {
 		if (heap) {
 			free(nv);
-			free(low);
 			free(hop);
 		}
 		return -1;
@@ -275,21 +289,10 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	}
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, stlen,
 	    NGHTTP2_NV_FLAG_NONE };
-	lowlen = 0;
-	for (size_t i = 0; i < nf; i++) {
-		size_t nl = strlen(f[i].name);
-
-		if (hop[i])
-			continue;
-		for (size_t k = 0; k < nl; k++) {
-			unsigned char ch = (unsigned char)f[i].name[k];
-
-			low[lowlen + k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + ('a' - 'A') : ch);
-		}
-		nv[n++] = (nghttp2_nv){ (uint8_t *)low + lowlen, (uint8_t *)f[i].value, nl,
-		    strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
-		lowlen += nl + 1;
-	}
+	for (size_t i = 0; i < nf; i++)
+		if (!hop[i])
+			nv[n++] = (nghttp2_nv){ (uint8_t *)f[i].name, (uint8_t *)f[i].value,
+			    strlen(f[i].name), strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
 	if (interim) {
 		rc = nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n, NULL);
 	} else {
@@ -301,7 +304,6 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	}
 	if (heap) {
 		free(nv);
-		free(low);
 		free(hop);
 	}
 	if (rc != 0)
@@ -547,12 +549,16 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 		return 0;
 	if (h->goaway)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = objcache_get(&h2_stream_cache, sizeof(*s))) == NULL)
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+	/* zeros but for the header block's inline room (h2head: contents undefined) */
+	memset(s, 0, offsetof(struct h2_stream, hb) + offsetof(struct h2head, inl));
+	memset((char *)s + offsetof(struct h2_stream, hb) + sizeof(s->hb), 0,
+	    sizeof(*s) - offsetof(struct h2_stream, hb) - sizeof(s->hb));
 	s->h = h;
 	s->id = frame->hd.stream_id;
 	if ((s->x = exchange_new(&h2_x_ops, s, h->info)) == NULL) {
-		free(s);
+		objcache_put(&h2_stream_cache, s);
 		return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
 	}
 	exchange_set_stream(s->x, (unsigned)s->id);
@@ -564,6 +570,7 @@ h2_on_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 	stats_gauge(&stats_self.streams, 1);
 	stats_add(&stats_self.streams_total, 1);
 	nghttp2_session_set_stream_user_data(ng, s->id, s);
+	h->hot = s;
 	s->deadline = clock_now_ms() + (uint64_t)h->info->cfg->header_wait_timeout * 1000;
 	return 0;
 }
@@ -750,6 +757,8 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 	h2_stream_state(s, H2S_CLOSED);
 	s->deadline = s->stalled_since = 0;
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
+	if (h->hot == s)
+		h->hot = NULL;
 	if (s->unconsumed > 0) {
 		/* what the stream held back (its backend was full) is given back to the
 		 * connection's window, or every such stream would shrink it for good */
@@ -866,15 +875,12 @@ h2_stalled(struct h2 *h, struct h2_stream *s)
 static void
 h2_watch(struct h2 *h)
 {
-	uint64_t now;
-
 	if (h->nstreams == 0 || h->finishing || conn_closed(h->c))
 		return;
-	now = clock_now_ms();
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next) {
 		if (h2_stalled(h, s)) {
 			if (s->stalled_since == 0)
-				s->stalled_since = now;
+				s->stalled_since = clock_now_ms();
 		} else {
 			s->stalled_since = 0;
 		}
@@ -929,6 +935,7 @@ h2_send(struct h2 *h)
 	}
 	h->sending = 0;
 	/* nghttp2 has nothing left to send (its frame buffer holds nothing) */
+	h->ng_empty = n == 0;
 	if (n == 0 && h->paged_dirty && h->nstreams == 0)
 		h2_mem_idle(h);
 	conn_send(h->c);
@@ -1067,11 +1074,21 @@ h2_eof(struct conn *c, void *arg)
 	h2_send(h);
 }
 
-/* Arm the transport's deadline for the earliest stream's, or the idle timeout. */
+/* Whole seconds from now to the deadline at ms (at least 1). */
+static unsigned
+h2_secs_until(uint64_t ms)
+{
+	uint64_t now = clock_now_ms();
+
+	return ms <= now ? 1 : (unsigned)((ms - now + 999) / 1000);
+}
+
+/* Arm the transport's deadline for the earliest stream's, or the idle timeout (the clock
+ * read only when a stream has a deadline). */
 static void
 h2_rearm(struct h2 *h)
 {
-	uint64_t first = 0, now = clock_now_ms();
+	uint64_t first = 0;
 
 	if (h->finishing || conn_closed(h->c))
 		return;   /* the transport's own deadlines (flush, linger) rule now */
@@ -1092,7 +1109,7 @@ h2_rearm(struct h2 *h)
 	if (h->nstreams == 0)
 		conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
 	else if (first != 0)
-		conn_deadline(h->c, first <= now ? 1 : (unsigned)((first - now + 999) / 1000));
+		conn_deadline(h->c, h2_secs_until(first));
 	else
 		conn_deadline(h->c, 0);
 }
@@ -1160,9 +1177,8 @@ h2_drained(struct conn *c, void *arg)
  * (the one place streams leave h->streams), send what the exchanges submitted, and arm
  * the deadline (the idle one once the last stream is gone). */
 static void
-h2_later(struct conn *c, void *arg)
+h2_sweep(struct h2 *h)
 {
-	struct h2 *h = arg;
 	struct h2_stream *s, *next;
 
 	for (s = h->streams; s != NULL; s = next) {
@@ -1174,7 +1190,24 @@ h2_later(struct conn *c, void *arg)
 			h2_stream_free(s);
 		}
 	}
+}
+
+/* (the streams this pass's send retires are swept after it: it runs outside every
+ * callback of nghttp2 and of the exchanges, as the next pass would) */
+static void
+h2_later(struct conn *c, void *arg)
+{
+	struct h2 *h = arg;
+
+	h2_sweep(h);
+	h->in_later = 1;
 	h2_send(h);
+	h->in_later = 0;
+	if (conn_closed(c))
+		return;   /* (h2_free frees what is left) */
+	h2_sweep(h);
+	if (h->ng_empty && h->paged_dirty && h->nstreams == 0)
+		h2_mem_idle(h);   /* (what h2_send does once the last stream is gone) */
 	h2_rearm(h);
 }
 
@@ -1233,111 +1266,6 @@ h2_free(void *arg)
 	free(h);
 }
 
-/* ---------- nghttp2's memory ----------
- *
- * nghttp2 allocates through these (nghttp2_mem; the user data is the struct h2).  Two
- * kinds of its blocks get pages of their own (mmap) rather than the heap's, so that a page
- * nothing wrote is never resident: its frame buffer (16 KiB and a frame header, made with
- * the session and kept as long; more chains of the same for a header block larger than one
- * frame), the one block it makes by growing nothing (realloc(NULL, size),
- * nghttp2_buf_init2); and its zeroed blocks of a page or more (calloc: the stream map's
- * table, untouched until a stream opens).  The frame buffers' pages are given back once
- * the connection is idle and nghttp2 has nothing left to send (h2_mem_idle says when: they
- * hold nothing then).  A preconnected HTTP/2 connection holds none of these pages, an idle
- * one after a request at most the buffer's first and the map's.  Every other block (the
- * HPACK tables among them), and one whose pages cannot be had (H2_PAGED_MAX already, or
- * mmap refused), comes from the heap; h2_mem_free tells the two apart by the table. */
-
-/* pages for a block of size bytes (zeroed), frames when a frame buffer's; NULL: none */
-static void *
-h2_mem_paged(struct h2 *h, size_t size, int frames)
-{
-	void *q;
-	int i;
-
-	for (i = 0; i < H2_PAGED_MAX && h->paged[i].p != NULL; i++)
-		;
-	if (i == H2_PAGED_MAX || (q = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED)
-		return NULL;
-	h->paged[i].p = q;
-	h->paged[i].len = size;
-	h->paged[i].frames = frames;
-	return q;
-}
-
-static void *
-h2_mem_malloc(size_t size, void *arg)
-{
-	return malloc(size);
-}
-
-static void *
-h2_mem_calloc(size_t n, size_t size, void *arg)
-{
-	void *q = NULL;
-
-	if (size != 0 && n <= SIZE_MAX / size && n * size >= H2_PAGED_MIN)
-		q = h2_mem_paged(arg, n * size, 0);
-	return q != NULL ? q : calloc(n, size);
-}
-
-/* the index of p in h's table of pages, or -1: a heap block */
-static int
-h2_mem_find(const struct h2 *h, const void *p)
-{
-	for (int i = 0; p != NULL && i < H2_PAGED_MAX; i++)
-		if (h->paged[i].p == p)
-			return i;
-	return -1;
-}
-
-static void
-h2_mem_free(void *p, void *arg)
-{
-	struct h2 *h = arg;
-	int i = h2_mem_find(h, p);
-
-	if (i < 0) {
-		free(p);
-		return;
-	}
-	munmap(p, h->paged[i].len);
-	h->paged[i].p = NULL;
-}
-
-static void *
-h2_mem_realloc(void *p, size_t size, void *arg)
-{
-	struct h2 *h = arg;
-	int i;
-	void *q;
-
-	if (p == NULL && size >= H2_PAGED_MIN && (q = h2_mem_paged(h, size, 1)) != NULL)
-		return q;   /* a frame buffer */
-	if ((i = h2_mem_find(h, p)) < 0)
-		return realloc(p, size);
-	/* nghttp2 grows neither kind; were it to, the bytes would move to the heap */
-	if ((q = malloc(size)) == NULL)
-		return NULL;
-	memcpy(q, p, h->paged[i].len < size ? h->paged[i].len : size);
-	h2_mem_free(p, h);
-	return q;
-}
-
-/* nghttp2 has nothing left to send and no stream is open: the frame buffers' pages go
- * back to the system (zeros when next touched; the buffers hold nothing now).  Done after
- * a frame larger than a page, whose cost this is not, and while no request has come (a
- * preconnected connection may wait long for its first); a small answer's page stays. */
-static void
-h2_mem_idle(struct h2 *h)
-{
-	for (int i = 0; i < H2_PAGED_MAX; i++)
-		if (h->paged[i].p != NULL && h->paged[i].frames)
-			madvise(h->paged[i].p, h->paged[i].len, MADV_DONTNEED);
-	h->paged_dirty = 0;
-}
-
 static const struct conn_framing h2_framing = {
 	.input = h2_input,
 	.input_end = h2_input_end,
@@ -1357,7 +1285,7 @@ h2_start(struct conn *c)
 	struct h2 *h;
 	nghttp2_session_callbacks *cbs = NULL;
 	nghttp2_option *opt = NULL;
-	nghttp2_mem mem = { NULL, h2_mem_malloc, h2_mem_free, h2_mem_calloc, h2_mem_realloc };
+	nghttp2_mem mem;
 	const struct conf *cfg = conn_info(c)->cfg;
 	const struct conf_sslcert *e;
 	nghttp2_settings_entry iv[3];
@@ -1384,7 +1312,7 @@ h2_start(struct conn *c)
 	/* flow control is ours: a request's DATA is acknowledged as the backend takes it */
 	nghttp2_option_set_no_auto_window_update(opt, 1);
 	h2_guard_options(opt, e);
-	mem.mem_user_data = h;
+	h2_mem_init(&mem, h);
 	if (nghttp2_session_server_new3(&h->ng, cbs, h, opt, &mem) != 0)
 		goto out;
 	iv[0] = (nghttp2_settings_entry){ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS };

@@ -23,6 +23,7 @@
 #include "model/conf.h"
 #include "core/conn.h"
 #include "core/exchange.h"
+#include "core/h2.h"
 #include "model/http.h"
 #include "base/iobuf.h"
 #include "core/listener.h"
@@ -455,6 +456,7 @@ void
 worker_caches_free(void)
 {
 	exchange_cache_drain();
+	h2_cache_drain();
 	upstream_cache_drain();
 	http_parser_stash_drain();
 	iobuf_pool_drain();

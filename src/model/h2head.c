@@ -5,6 +5,7 @@
  * framing counts those as the fields arrive), no hop-by-hop rule (http.c's, for both
  * framings).
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +22,23 @@ h2head_store(struct h2head *b, const char *p, size_t n)
 {
 	size_t off = b->alen;
 
+	if (b->acap == 0) {
+		b->arena = b->inl.arena;
+		b->acap = sizeof(b->inl.arena);
+	}
 	if (b->alen + n + 1 > b->acap) {
-		size_t cap = b->acap ? b->acap : 512;
+		size_t cap = b->acap;
 		char *na;
 
 		while (cap < b->alen + n + 1)
 			cap *= 2;
-		if ((na = realloc(b->arena, cap)) == NULL)
+		if (b->arena == b->inl.arena) {
+			if ((na = malloc(cap)) != NULL)
+				memcpy(na, b->arena, b->alen);
+		} else {
+			na = realloc(b->arena, cap);
+		}
+		if (na == NULL)
 			return 0;
 		b->arena = na;
 		b->acap = cap;
@@ -47,8 +58,19 @@ h2head_grow(struct h2head *b)
 
 	if (b->nin < b->incap)
 		return 0;
-	cap = b->incap ? 2 * b->incap : 16;
-	if ((ni = realloc(b->in, cap * sizeof(*ni))) == NULL)
+	if (b->incap == 0) {
+		b->in = b->inl.in;
+		b->incap = H2HEAD_INLINE_FIELDS;
+		return 0;
+	}
+	cap = 2 * b->incap;
+	if (b->in == b->inl.in) {
+		if ((ni = malloc(cap * sizeof(*ni))) != NULL)
+			memcpy(ni, b->in, b->nin * sizeof(*ni));
+	} else {
+		ni = realloc(b->in, cap * sizeof(*ni));
+	}
+	if (ni == NULL)
 		return -1;
 	b->in = ni;
 	b->incap = cap;
@@ -61,10 +83,9 @@ h2head_add(struct h2head *b, const char *name, size_t namelen, const char *value
 {
 	size_t no, vo;
 
-	if ((no = h2head_store(b, name, namelen)) == 0 ||
-	    (vo = h2head_store(b, value, valuelen)) == 0)
-		return -1;
-	if (namelen > 0 && name[0] == ':') {
+	if (namelen > 0 && name[0] == ':') {   /* (its value kept, its name known) */
+		if ((vo = h2head_store(b, value, valuelen)) == 0)
+			return -1;
 		if (namelen == 7 && memcmp(name, ":method", 7) == 0)
 			b->method = vo;
 		else if (namelen == 5 && memcmp(name, ":path", 5) == 0)
@@ -75,7 +96,8 @@ h2head_add(struct h2head *b, const char *name, size_t namelen, const char *value
 			b->authority = vo;
 		return 0;
 	}
-	if (h2head_grow(b) != 0)
+	if ((no = h2head_store(b, name, namelen)) == 0 ||
+	    (vo = h2head_store(b, value, valuelen)) == 0 || h2head_grow(b) != 0)
 		return -1;
 	b->in[b->nin++] = (struct h2head_field){ no, vo };
 	return 0;
@@ -172,8 +194,12 @@ h2head_add_host(struct h2head *b)
 static int
 h2head_resolve(struct h2head *b)
 {
-	if ((b->fields = calloc(b->nin + 1, sizeof(*b->fields))) == NULL)
+	if (b->nin + 1 <= H2HEAD_INLINE_FIELDS) {
+		b->fields = b->inl.fields;
+		memset(b->fields, 0, (b->nin + 1) * sizeof(*b->fields));
+	} else if ((b->fields = calloc(b->nin + 1, sizeof(*b->fields))) == NULL) {
 		return -1;
+	}
 	for (size_t i = 0; i < b->nin; i++) {
 		struct http_header *f = &b->fields[i];
 
@@ -253,8 +279,11 @@ refuse:
 void
 h2head_clear(struct h2head *b)
 {
-	free(b->arena);
-	free(b->in);
-	free(b->fields);
-	memset(b, 0, sizeof(*b));
+	if (b->arena != b->inl.arena)
+		free(b->arena);
+	if (b->in != b->inl.in)
+		free(b->in);
+	if (b->fields != b->inl.fields)
+		free(b->fields);
+	memset(b, 0, offsetof(struct h2head, inl));   /* (the inline room needs no zeros) */
 }
