@@ -11,7 +11,8 @@
  * the handshake is refused: the socket is shut down, so the client sees the connection
  * close without a certificate or an alert.
  * Built once per configuration generation, every certificate's context with it; a built
- * tlsctx is used by every worker thread and never written.
+ * tlsctx is used by every worker thread and never written but for its session cache
+ * (a sesscache: serialized sessions outside the malloc heap, under a mutex).
  */
 #ifndef SYSBIND_TLSCTX_H
 #define SYSBIND_TLSCTX_H

@@ -9,7 +9,8 @@
  * nothing.  The session id context is set to the certificate's thumbprint so a session
  * never resumes under another certificate.  A tlsctx belongs to one configuration
  * generation and is shared by every worker thread (SSL_CTX is safe for concurrent
- * SSL_new); nothing in it is written after tlsctx_new.
+ * SSL_new); nothing in it is written after tlsctx_new but the session cache (sesscache,
+ * under its own mutex), which a reload's new tlsctx starts empty, as Schannel's does.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -368,8 +369,8 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
  * connection.  The client's intermediate certificates (SSL_get_peer_cert_chain, which
  * i2d_SSL_SESSION leaves out) follow the session's DER, each as DER, and come back as
  * the session's ex_data: tlsctx_peer_chain.  OpenSSL checks the timeout of what the
- * lookup returns and removes (through tlsctx_sess_remove_cb) what must not resume again:
- * a TLS 1.3 stateful ticket once used, a session whose connection failed.
+ * lookup returns and removes (through tlsctx_sess_remove_cb) what must not resume: an
+ * expired session, one whose connection failed (a fatal alert), a disablesessionid one.
  */
 static pthread_once_t tlsctx_sess_once = PTHREAD_ONCE_INIT;
 static int tlsctx_sess_slot = -1;
