@@ -309,6 +309,55 @@ START_TEST(test_sesscache_wraps_around)
 }
 END_TEST
 
+/* A full store goes back to the start of its ring as soon as the oldest left room there:
+ * the memory it touches is about what it holds, not the whole mapping; no entry is lost
+ * to it (the newest max are always held). */
+START_TEST(test_sesscache_full_store_stays_small)
+{
+	struct sesscache *c = sesscache_new(10, 1 << 20);
+	uint32_t n;
+
+	srand(3);
+	for (n = 0; n < 20000; n++) {
+		size_t len = 100 + (size_t)(rand() % 400);
+
+		put(c, n, len, 100);
+		ck_assert(has(c, n, len, 0));
+		if (n >= 10)
+			ck_assert_uint_eq(sesscache_count(c), 10);
+	}
+	/* ~10 entries of <= 560 bytes, the slack (an entry of the largest size) twice over,
+	 * the index: far below the 1 MiB mapped */
+	ck_assert_uint_lt(sesscache_touched(c), 96 * 1024);
+	sesscache_free(c);
+}
+END_TEST
+
+/* The index grows with the entries: 3,000 of a store for 100,000 all found, and its
+ * pages are those of ~8,192 slots, not of 262,144. */
+START_TEST(test_sesscache_index_grows)
+{
+	struct sesscache *c = sesscache_new(100000, 100000 * 512);
+	uint32_t n;
+
+	for (n = 0; n < 3000; n++)
+		put(c, n, 64, 100);
+	for (n = 0; n < 3000; n++)
+		ck_assert(has(c, n, 64, 0));
+	ck_assert_uint_eq(sesscache_count(c), 3000);
+	ck_assert_uint_le(sesscache_touched(c), 3000 * 128 + 8192 * 8);
+	for (n = 0; n < 3000; n += 2) {
+		unsigned char id[32];
+
+		mkid(id, n);
+		ck_assert_int_eq(sesscache_remove(c, id, 32), 0);
+	}
+	for (n = 0; n < 3000; n++)
+		ck_assert_int_eq(has(c, n, 64, 0), n % 2);
+	sesscache_free(c);
+}
+END_TEST
+
 static Suite *
 sesscache_suite(void)
 {
@@ -323,6 +372,8 @@ sesscache_suite(void)
 	tcase_add_test(tc, test_sesscache_id_collisions);
 	tcase_add_test(tc, test_sesscache_any_size_up_to_the_cap);
 	tcase_add_test(tc, test_sesscache_wraps_around);
+	tcase_add_test(tc, test_sesscache_full_store_stays_small);
+	tcase_add_test(tc, test_sesscache_index_grows);
 	suite_add_tcase(s, tc);
 	return s;
 }

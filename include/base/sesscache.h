@@ -3,8 +3,9 @@
  * id), for the server's session cache: entries of any size up to SESSCACHE_ENTRY_MAX
  * live one after another in a ring of bytes (a log: written at the tail, dropped from
  * the head), found through an open-addressing index of the ids.  Both are mapped once
- * (mmap), so their untouched pages cost no memory, and none of it is in the malloc heap
- * the connections' short-lived objects use.  When an entry does not fit, by count (max
+ * (mmap), so their untouched pages cost no memory (a full store reuses the start of
+ * the ring as soon as it can, the index grows with the entries), and none of it is in
+ * the malloc heap the connections' short-lived objects use.  When an entry does not fit, by count (max
  * entries) or by bytes, the oldest go first (Schannel's MaximumCacheSize); an entry
  * expires at the time its writer gives (a lookup of an expired one misses and drops it).
  * A removed entry leaves the index at once and its bytes when the head passes them.
@@ -53,5 +54,9 @@ size_t sesscache_count(struct sesscache *c);
 /* Bytes of the ring in use between the oldest entry and the newest (headers, removed
  * entries not yet passed and the unused end of a wrap included). */
 size_t sesscache_bytes(struct sesscache *c);
+
+/* Bytes of memory the store has written to (the ring's furthest offset, the index): what
+ * it costs in resident pages. */
+size_t sesscache_touched(struct sesscache *c);
 
 #endif

@@ -3,10 +3,14 @@
  * back from head (the oldest) to tail (where the next is written); when the space left
  * before the end is too small, the end is left unused (wrapend marks it) and writing
  * goes on at offset 0, in front of head, dropping the oldest entries until the new one
- * fits.  An entry is a header (its size in the ring, its data's length, expiry, id and
- * whether the index still points at it) and the data, padded to 8 bytes.  The index is
- * a table of (offset + 1, hash) slots, linear probing, at most half full (twice as many
- * slots as entries), deletion by backward shift (no tombstones).
+ * fits.  A full store (max entries) goes back to offset 0 as soon as the oldest have left
+ * room there (and SESSCACHE_SLACK more), not only at the end of the mapping: the pages
+ * it touches stay about the size of the entries it holds, however large the mapping.
+ * An entry is a header (its size in the ring, its data's length, expiry, id and whether
+ * the index still points at it) and the data, padded to 8 bytes.  The index is a table
+ * of (offset + 1, hash) slots, linear probing, at most half full, deletion by backward
+ * shift (no tombstones); it starts small and doubles as entries come (a few pages for a
+ * few entries, not the whole table's spread over all of them), up to twice max slots.
  */
 #include <assert.h>
 #include <pthread.h>
@@ -27,6 +31,10 @@ struct sesscache_entry {
 	uint8_t  id[SESSCACHE_ID_MAX];
 };
 #define SESSCACHE_HDR ((sizeof(struct sesscache_entry) + 7) & ~(size_t)7)
+/* room kept in front of the head when a full store wraps early: entries a little larger
+ * than those they replace still fit without taking more of the oldest */
+#define SESSCACHE_SLACK (SESSCACHE_HDR + SESSCACHE_ENTRY_MAX)
+#define SESSCACHE_SLOTS_MIN 256
 
 struct sesscache_slot {
 	uint32_t off1;      /* the entry's offset + 1; 0: empty */
@@ -42,8 +50,10 @@ struct sesscache {
 	size_t                 nring;     /* entries in the ring, removed ones included */
 	size_t                 count;     /* entries in the index */
 	size_t                 max;
+	size_t                 touched;   /* the ring's bytes ever written, from 0 */
 	struct sesscache_slot *slots;
 	size_t                 nslots;    /* a power of two */
+	size_t                 maxslots;  /* what it may grow to: twice max, a power of two */
 	size_t                 slotmap;   /* bytes mapped for the slots */
 };
 
@@ -72,9 +82,10 @@ sesscache_new(size_t max, size_t bytes)
 		bytes = UINT32_MAX - page;   /* offsets are 32 bits */
 	c->cap = (bytes + page - 1) & ~(page - 1);
 	c->max = max;
-	for (c->nslots = 16; c->nslots < 2 * max; c->nslots *= 2)
+	for (c->maxslots = 16; c->maxslots < 2 * max; c->maxslots *= 2)
 		;
-	c->slotmap = (c->nslots * sizeof(*c->slots) + page - 1) & ~(page - 1);
+	c->nslots = c->maxslots < SESSCACHE_SLOTS_MIN ? c->maxslots : SESSCACHE_SLOTS_MIN;
+	c->slotmap = c->nslots * sizeof(*c->slots);
 	pthread_mutex_init(&c->mu, NULL);
 	if ((c->ring = sesscache_map(c->cap)) == NULL ||
 	    (c->slots = sesscache_map(c->slotmap)) == NULL) {
@@ -201,6 +212,32 @@ sesscache_room(struct sesscache *c, size_t size)
 	}
 }
 
+/* Double the index when one more entry would fill more than half of it.  Returns 0, or
+ * -1 when it is at its largest or out of memory and has no room left for one more. */
+static int
+sesscache_grow(struct sesscache *c)
+{
+	size_t n = c->nslots * 2, len = n * sizeof(*c->slots), mask = n - 1, i, k;
+	struct sesscache_slot *v;
+
+	if (2 * (c->count + 1) <= c->nslots)
+		return 0;
+	if (n > c->maxslots || (v = sesscache_map(len)) == NULL)
+		return c->count + 1 < c->nslots ? 0 : -1;   /* fuller, but probes still end */
+	for (i = 0; i < c->nslots; i++) {
+		if (c->slots[i].off1 == 0)
+			continue;
+		for (k = c->slots[i].hash & mask; v[k].off1 != 0; k = (k + 1) & mask)
+			;
+		v[k] = c->slots[i];
+	}
+	munmap(c->slots, c->slotmap);
+	c->slots = v;
+	c->nslots = n;
+	c->slotmap = len;
+	return 0;
+}
+
 int
 sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
     const void *data, size_t len, time_t expires, time_t now)
@@ -217,6 +254,17 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
 	while (c->count >= c->max ||
 	    (c->nring > 0 && sesscache_at(c, c->head)->expires < (int64_t)now))
 		sesscache_drop_head(c);   /* the oldest, and what expired before them */
+	if (sesscache_grow(c) != 0) {
+		pthread_mutex_unlock(&c->mu);
+		return -1;
+	}
+	/* full by count, and room at the start: go back there rather than into new pages */
+	if (!c->wrapped && c->nring > 0 && c->count + 1 >= c->max &&
+	    c->head >= size + SESSCACHE_SLACK) {
+		c->wrapped = 1;
+		c->wrapend = c->tail;
+		c->tail = 0;
+	}
 	off = sesscache_room(c, size);
 	e = sesscache_at(c, off);
 	e->expires = (int64_t)expires;
@@ -228,6 +276,8 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
 	memcpy(e->id, id, idlen);
 	memcpy((unsigned char *)e + SESSCACHE_HDR, data, len);
 	c->tail = off + size;
+	if (c->tail > c->touched)
+		c->touched = c->tail;
 	c->nring++;
 	c->count++;
 	for (i = hash & mask; c->slots[i].off1 != 0; i = (i + 1) & mask)
@@ -298,6 +348,17 @@ sesscache_bytes(struct sesscache *c)
 	pthread_mutex_lock(&c->mu);
 	n = c->nring == 0 ? 0 : c->wrapped ? c->wrapend - c->head + c->tail :
 	    c->tail - c->head;
+	pthread_mutex_unlock(&c->mu);
+	return n;
+}
+
+size_t
+sesscache_touched(struct sesscache *c)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->touched + c->slotmap;
 	pthread_mutex_unlock(&c->mu);
 	return n;
 }

@@ -48,10 +48,11 @@ struct tlsctx {
 	struct sesscache   *sessions; /* the server session cache; NULL when it is off */
 };
 
-/* Bytes of the session store per session of tls_session_cache: a TLS 1.3 session with
- * its stateful ticket serializes to ~200 bytes, one with a client certificate to ~1 KiB
- * and more; when the sessions held are larger on average, the oldest go sooner. */
-#define TLSCTX_SESSION_BYTES 768
+/* Bytes of the session store's mapping per session of tls_session_cache: a TLS 1.3
+ * session with its stateful ticket serializes to ~0.25 KiB, one with a client certificate
+ * and its CA to ~1.5 KiB; when the sessions held are larger on average, the oldest go
+ * sooner.  Only the pages written cost memory, about the size of the sessions held. */
+#define TLSCTX_SESSION_BYTES 1536
 
 /* Windows Server 2022's default cipher suite order (the NULL suites are
  * used only when an application asks, so not here; DES-CBC3-SHA stays in the string, but
