@@ -340,8 +340,10 @@ START_TEST(test_sesscache_index_grows)
 	struct sesscache *c = sesscache_new(100000, 100000 * 512);
 	uint32_t n;
 
-	for (n = 0; n < 3000; n++)
+	for (n = 0; n < 3000; n++) {
 		put(c, n, 64, 100);
+		ck_assert_msg(has(c, n, 64, 0), "entry %u not found when put", n);
+	}
 	for (n = 0; n < 3000; n++)
 		ck_assert(has(c, n, 64, 0));
 	ck_assert_uint_eq(sesscache_count(c), 3000);
@@ -354,6 +356,30 @@ START_TEST(test_sesscache_index_grows)
 	}
 	for (n = 0; n < 3000; n++)
 		ck_assert_int_eq(has(c, n, 64, 0), n % 2);
+	sesscache_free(c);
+}
+END_TEST
+
+/* Random ids (as the server's are), a store of 2,000 filled ten times over: each entry
+ * found as soon as it is put, whatever the index's size then, and the store stays full. */
+START_TEST(test_sesscache_random_ids)
+{
+	struct sesscache *c = sesscache_new(2000, 2000 * 1536);
+	unsigned char id[32], d[400];
+
+	srand(11);
+	for (long n = 0; n < 20000; n++) {
+		size_t len = 250 + (size_t)(rand() % 100);
+
+		for (size_t i = 0; i < sizeof(id); i++)
+			id[i] = (unsigned char)rand();
+		memset(d, (int)n, len);
+		ck_assert_int_eq(sesscache_put(c, id, 32, d, len, 100, 0), 0);
+		ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), (long)len);
+		ck_assert_mem_eq(out, d, len);
+		ck_assert_uint_eq(sesscache_count(c), n < 2000 ? (size_t)n + 1 : 2000);
+	}
+	ck_assert_uint_lt(sesscache_touched(c), 2000 * 420 + 2 * 16500 + 4096 * 8);
 	sesscache_free(c);
 }
 END_TEST
@@ -374,6 +400,7 @@ sesscache_suite(void)
 	tcase_add_test(tc, test_sesscache_wraps_around);
 	tcase_add_test(tc, test_sesscache_full_store_stays_small);
 	tcase_add_test(tc, test_sesscache_index_grows);
+	tcase_add_test(tc, test_sesscache_random_ids);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -243,7 +243,7 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
     const void *data, size_t len, time_t expires, time_t now)
 {
 	uint32_t hash = sesscache_hash(id, idlen);
-	size_t size = (SESSCACHE_HDR + len + 7) & ~(size_t)7, off, i, mask = c->nslots - 1;
+	size_t size = (SESSCACHE_HDR + len + 7) & ~(size_t)7, off, i, mask;
 	struct sesscache_entry *e;
 
 	if (idlen == 0 || idlen > SESSCACHE_ID_MAX || len > SESSCACHE_ENTRY_MAX)
@@ -280,6 +280,7 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
 		c->touched = c->tail;
 	c->nring++;
 	c->count++;
+	mask = c->nslots - 1;   /* as grown */
 	for (i = hash & mask; c->slots[i].off1 != 0; i = (i + 1) & mask)
 		;
 	c->slots[i].off1 = (uint32_t)off + 1;
