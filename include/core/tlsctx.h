@@ -11,7 +11,8 @@
  * the handshake is refused: the socket is shut down, so the client sees the connection
  * close without a certificate or an alert.
  * Built once per configuration generation, every certificate's context with it; a built
- * tlsctx is used by every worker thread and never written.
+ * tlsctx is used by every worker thread and never written but for its session cache
+ * (a sesscache: serialized sessions outside the malloc heap, under a mutex).
  */
 #ifndef SYSBIND_TLSCTX_H
 #define SYSBIND_TLSCTX_H
@@ -73,6 +74,12 @@ void tlsctx_ssl_hello(struct tlsctx *t, SSL *ssl, struct tlsctx_hello *h);
  * (it hands the chain's status to IIS, which answers 403.16 and friends); the handshake
  * never fails on it.  The verdict is clientcert_chain_verdict's. */
 int tlsctx_verify_any(int ok, X509_STORE_CTX *ctx);
+
+/* The client's certificates after its leaf, as SSL_get_peer_cert_chain, also on a
+ * connection that resumed a session from the session cache (which keeps them beside the
+ * session: OpenSSL's serialized session leaves them out).  Borrowed from ssl; NULL when
+ * none were sent. */
+STACK_OF(X509) *tlsctx_peer_chain(SSL *ssl);
 
 /* The OpenSSL cipher string and TLS 1.3 suites of [server] tls_profile server2022:
  * Windows Server 2022's default order, at security level 0 so TLS 1.0 and

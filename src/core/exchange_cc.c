@@ -24,6 +24,7 @@
 #include "core/conn.h"
 #include "core/exchange.h"
 #include "core/exchange_int.h"
+#include "core/tlsctx.h"
 #include "core/trace.h"
 
 /* The connection's client certificate as DER in base64, one line (made once), or NULL. */
@@ -69,7 +70,7 @@ exchange_cc_decide(struct exchange *x, char *why, size_t whylen)
 	if ((f.has_cert = leaf != NULL)) {
 		if (c->cc_chain < 0 || why != NULL)
 			c->cc_chain = (int)clientcert_chain_verdict(c->cfg, c->entry, leaf,
-			    SSL_get_peer_cert_chain(c->ssl), time(NULL), chain_why,
+			    tlsctx_peer_chain(c->ssl), time(NULL), chain_why,
 			    sizeof(chain_why));
 		f.chain = (enum cert_chain_verdict)c->cc_chain;
 		f.chain_why = chain_why[0] != '\0' ? chain_why : NULL;

@@ -9,7 +9,8 @@
  * nothing.  The session id context is set to the certificate's thumbprint so a session
  * never resumes under another certificate.  A tlsctx belongs to one configuration
  * generation and is shared by every worker thread (SSL_CTX is safe for concurrent
- * SSL_new); nothing in it is written after tlsctx_new.
+ * SSL_new); nothing in it is written after tlsctx_new but the session cache (sesscache,
+ * under its own mutex), which a reload's new tlsctx starts empty, as Schannel's does.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 
 #include "model/conf.h"
 #include "base/log.h"
+#include "base/sesscache.h"
 #include "core/tlsctx.h"
 
 struct tlsctx_cert {
@@ -43,7 +45,14 @@ struct tlsctx {
 	unsigned            versions; /* the profile's CONF_TLS1x: what ctx allows */
 	struct tlsctx_cert *certs;   /* sorted by cert pointer */
 	size_t              ncerts;
+	struct sesscache   *sessions; /* the server session cache; NULL when it is off */
 };
+
+/* Bytes of the session store's mapping per session of tls_session_cache: a TLS 1.3
+ * session with its stateful ticket serializes to ~0.25 KiB, one with a client certificate
+ * and its CA to ~1.5 KiB; when the sessions held are larger on average, the oldest go
+ * sooner.  Only the pages written cost memory, about the size of the sessions held. */
+#define TLSCTX_SESSION_BYTES 1536
 
 /* Windows Server 2022's default cipher suite order (the NULL suites are
  * used only when an application asks, so not here; DES-CBC3-SHA stays in the string, but
@@ -354,17 +363,133 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
 	return buf;
 }
 
+/*
+ * The server session cache, outside OpenSSL (SSL_SESS_CACHE_NO_INTERNAL): each session
+ * is serialized into t->sessions (sesscache: one mapping, not the worker's malloc heap)
+ * and read back for the handshake that names it, so no SSL_SESSION outlives its
+ * connection.  The client's intermediate certificates (SSL_get_peer_cert_chain, which
+ * i2d_SSL_SESSION leaves out) follow the session's DER, each as DER, and come back as
+ * the session's ex_data: tlsctx_peer_chain.  OpenSSL checks the timeout of what the
+ * lookup returns and removes (through tlsctx_sess_remove_cb) what must not resume: an
+ * expired session, one whose connection failed (a fatal alert), a disablesessionid one.
+ */
+static pthread_once_t tlsctx_sess_once = PTHREAD_ONCE_INIT;
+static int tlsctx_sess_slot = -1;
+
+static void
+tlsctx_chain_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	sk_X509_pop_free(ptr, X509_free);
+}
+
+/* a copy of the session (TLS 1.3 resumes on one) holds the same certificates */
+static int
+tlsctx_chain_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, int idx,
+    long argl, void *argp)
+{
+	STACK_OF(X509) *chain = *from_d;
+
+	return chain == NULL || (*from_d = X509_chain_up_ref(chain)) != NULL;
+}
+
+static void
+tlsctx_sess_init(void)
+{
+	tlsctx_sess_slot = SSL_SESSION_get_ex_new_index(0, NULL, NULL, tlsctx_chain_dup,
+	    tlsctx_chain_free);
+}
+
 /* Sessions of a binding with disablesessionid are not kept: a session id it sends
  * resumes nothing. */
 static int
 tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	STACK_OF(X509) *chain = tlsctx_peer_chain(ssl);
+	unsigned char buf[SESSCACHE_ENTRY_MAX], *p = buf;
+	const unsigned char *id;
+	unsigned idlen;
+	int n;
 
-	if (h != NULL && h->entry != NULL && (h->entry->flags & CONF_SSL_DISABLE_SESSION_ID) &&
-	    h->tls != NULL)
-		SSL_CTX_remove_session(h->tls->ctx, sess);
+	if (h == NULL || h->tls == NULL || h->tls->sessions == NULL)
+		return 0;
+	if (h->entry != NULL && (h->entry->flags & CONF_SSL_DISABLE_SESSION_ID)) {
+		SSL_CTX_remove_session(h->tls->ctx, sess);   /* not resumable either */
+		return 0;
+	}
+	if ((n = i2d_SSL_SESSION(sess, NULL)) <= 0 || n > (int)sizeof(buf))
+		return 0;   /* too large to keep: it resumes nothing, as if evicted */
+	i2d_SSL_SESSION(sess, &p);
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if ((n = i2d_X509(x, NULL)) <= 0 || n > (int)(sizeof(buf) - (size_t)(p - buf)))
+			return 0;
+		i2d_X509(x, &p);
+	}
+	id = SSL_SESSION_get_id(sess, &idlen);
+	(void)sesscache_put(h->tls->sessions, id, idlen, buf, (size_t)(p - buf),
+	    (time_t)(SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess)), time(NULL));
 	return 0;   /* no reference kept */
+}
+
+static SSL_SESSION *
+tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
+{
+	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	unsigned char buf[SESSCACHE_ENTRY_MAX];
+	const unsigned char *p = buf, *end;
+	STACK_OF(X509) *chain = NULL;
+	SSL_SESSION *sess;
+	X509 *x;
+	long n;
+
+	*copy = 0;   /* OpenSSL takes the reference d2i made */
+	if (h == NULL || h->tls == NULL || h->tls->sessions == NULL || idlen <= 0 ||
+	    (n = sesscache_get(h->tls->sessions, id, (size_t)idlen, time(NULL), buf,
+	    sizeof(buf))) < 0 || (sess = d2i_SSL_SESSION(NULL, &p, n)) == NULL)
+		return NULL;
+	for (end = buf + n; p < end; ) {
+		x = NULL;
+		if ((chain == NULL && (chain = sk_X509_new_null()) == NULL) ||
+		    (x = d2i_X509(NULL, &p, end - p)) == NULL || !sk_X509_push(chain, x)) {
+			X509_free(x);
+			sk_X509_pop_free(chain, X509_free);
+			SSL_SESSION_free(sess);
+			ERR_clear_error();
+			return NULL;   /* a full handshake */
+		}
+	}
+	if (chain != NULL && SSL_SESSION_set_ex_data(sess, tlsctx_sess_slot, chain) != 1) {
+		sk_X509_pop_free(chain, X509_free);
+		SSL_SESSION_free(sess);
+		return NULL;
+	}
+	return sess;
+}
+
+static void
+tlsctx_sess_remove_cb(SSL_CTX *ctx, SSL_SESSION *sess)
+{
+	struct tlsctx *t = SSL_CTX_get_app_data(ctx);
+	const unsigned char *id;
+	unsigned idlen;
+
+	if (t != NULL && t->sessions != NULL && (id = SSL_SESSION_get_id(sess, &idlen)) != NULL)
+		(void)sesscache_remove(t->sessions, id, idlen);
+}
+
+STACK_OF(X509) *
+tlsctx_peer_chain(SSL *ssl)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	SSL_SESSION *sess;
+
+	if (chain == NULL && tlsctx_sess_slot >= 0 && SSL_session_reused(ssl) &&
+	    (sess = SSL_get_session(ssl)) != NULL)
+		chain = SSL_SESSION_get_ex_data(sess, tlsctx_sess_slot);
+	return chain;
 }
 
 /*
@@ -549,8 +674,19 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	 * each resumable for ServerCacheTime; a handshake caches into this context whatever
 	 * certificate it switches to */
 	SSL_CTX_set_session_cache_mode(t->ctx, cfg->tls_session_cache > 0 ?
-	    SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_OFF);
-	SSL_CTX_sess_set_cache_size(t->ctx, (long)cfg->tls_session_cache);
+	    SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL : SSL_SESS_CACHE_OFF);
+	if (cfg->tls_session_cache > 0) {
+		pthread_once(&tlsctx_sess_once, tlsctx_sess_init);
+		if (tlsctx_sess_slot < 0 || (t->sessions = sesscache_new(cfg->tls_session_cache,
+		    cfg->tls_session_cache * TLSCTX_SESSION_BYTES)) == NULL) {
+			snprintf(err, errlen, "TLS context: out of memory for the session cache");
+			tlsctx_free(t);
+			return NULL;
+		}
+		SSL_CTX_set_app_data(t->ctx, t);
+		SSL_CTX_sess_set_get_cb(t->ctx, tlsctx_sess_get_cb);
+		SSL_CTX_sess_set_remove_cb(t->ctx, tlsctx_sess_remove_cb);
+	}
 	if (SSL_CTX_set_session_id_context(t->ctx, sid, sizeof(sid) - 1) != 1)
 		goto fail;
 	SSL_CTX_set_timeout(t->ctx, (long)cfg->tls_session_cache_time);
@@ -593,6 +729,7 @@ tlsctx_free(struct tlsctx *t)
 		SSL_CTX_free(t->certs[i].ctx);
 	free(t->certs);
 	SSL_CTX_free(t->ctx);
+	sesscache_free(t->sessions);
 	free(t);
 }
 

@@ -170,6 +170,24 @@ expect_contains "... the CertificateRequest names the sslctlstorename CA" "$out"
 out=$(printf '%s' "$req" | timeout 10 openssl s_client -connect "127.0.0.1:$P" -tls1_3 -ign_eof 2>&1)
 expect_contains "without clientcertnegotiation: no CertificateRequest in the handshake" "$out" \
 	"No client certificate CA names sent"
+# a resumed session (the session cache) keeps the certificate and the intermediate the
+# client sent: the chain still builds, the same 200, without sending them again
+for v in tls1_2 tls1_3; do
+	rm -f "$T/cc-sess.pem"
+	out=$(printf '%s' "$req" | timeout 10 openssl s_client -connect "127.0.0.2:$P" "-$v" \
+		-cert "$SB_CERTS/client.pem" -key "$SB_CERTS/client.key" \
+		-cert_chain "$SB_CERTS/clientca.pem" -sess_out "$T/cc-sess.pem" -ign_eof 2>&1)
+	expect_eq "$v: a full handshake with the certificate and its CA: 200" \
+		"$(sed -n 's/^\(New\|Reused\), .*/\1/p; s/^\(HTTP\/1.1 [0-9]*\).*/\1/p' <<<"$out" | tr '\n' ' ')" \
+		"New HTTP/1.1 200 "
+	out=$(printf '%s' "$req" | timeout 10 openssl s_client -connect "127.0.0.2:$P" "-$v" \
+		-sess_in "$T/cc-sess.pem" -ign_eof 2>&1)
+	expect_eq "$v: resumed without sending them: the same 200 (not 403.16)" \
+		"$(sed -n 's/^\(New\|Reused\), .*/\1/p; s/^\(HTTP\/1.1 [0-9]*\).*/\1/p' <<<"$out" | tr '\n' ' ')" \
+		"Reused HTTP/1.1 200 "
+	expect_contains "... X-ARR-ClientCert is the certificate of the session" "$out" \
+		"X-ARR-ClientCert: $want_b64"
+done
 
 # a client that never answers the HelloRequest, and one that refuses it (as rustls does)
 log_mark "$T/httperr.log"

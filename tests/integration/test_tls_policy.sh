@@ -182,6 +182,12 @@ saved=$(openssl sess_id -in "$T/sess.pem" -noout -text 2>&1)
 expect_contains "no enablesessionticket: a TLS 1.2 session is saved" "$saved" "Protocol  : TLSv1.2"
 expect_not_contains "... with no ticket" "$saved" "TLS session ticket:"
 expect_eq "... but the session id resumes on the same instance" "$(resumed "127.0.0.3:$P" tls1_2)" "Reused, TLSv1.2 HTTP/1.1 200"
+expect_eq "... and again (a session id is not single-use)" "$(resumed "127.0.0.3:$P" tls1_2)" "Reused, TLSv1.2 HTTP/1.1 200"
+sess "127.0.0.7:$P" tls1_3 out >/dev/null
+expect_eq "no enablesessionticket, TLS 1.3: its stateful ticket resumes from the session cache" \
+	"$(resumed "127.0.0.7:$P" tls1_3)" "Reused, TLSv1.3 HTTP/1.1 200"
+expect_eq "... and again (a used stateful ticket stays in the cache, as with OpenSSL's own)" \
+	"$(resumed "127.0.0.7:$P" tls1_3)" "Reused, TLSv1.3 HTTP/1.1 200"
 sess "127.0.0.3:$P2" tls1_2 out >/dev/null
 expect_eq "tls_session_cache = 0 (instance B): the session id resumes nothing" \
 	"$(resumed "127.0.0.3:$P2" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"

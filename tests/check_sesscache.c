@@ -1,0 +1,418 @@
+/*
+ * check_sesscache — the session store: what is put comes out under its id; the oldest
+ * go first when the store is full by count or by bytes; an entry expires at its time;
+ * removed and replaced entries miss; ids that share a hash bucket (and a whole run of
+ * the index) stay apart, also when one in the middle goes; entries of every size up to
+ * the cap; the ring wraps around many times with the index kept in step with it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "base/sesscache.h"
+
+static unsigned char out[SESSCACHE_ENTRY_MAX];
+
+/* id of n: 32 bytes, n in the first four (little-endian), the rest fixed */
+static void
+mkid(unsigned char id[32], uint32_t n)
+{
+	memset(id, 0xa5, 32);
+	memcpy(id, &n, sizeof(n));
+}
+
+/* data of entry n: len bytes of a pattern from n */
+static void
+mkdata(unsigned char *d, size_t len, uint32_t n)
+{
+	for (size_t i = 0; i < len; i++)
+		d[i] = (unsigned char)(n * 31 + i);
+}
+
+static int
+has(struct sesscache *c, uint32_t n, size_t len, time_t now)
+{
+	unsigned char id[32], want[SESSCACHE_ENTRY_MAX];
+	long got;
+
+	mkid(id, n);
+	if ((got = sesscache_get(c, id, 32, now, out, sizeof(out))) < 0)
+		return 0;
+	mkdata(want, len, n);
+	ck_assert_int_eq(got, (long)len);
+	ck_assert_mem_eq(out, want, len);
+	return 1;
+}
+
+static void
+put(struct sesscache *c, uint32_t n, size_t len, time_t expires)
+{
+	unsigned char id[32], d[SESSCACHE_ENTRY_MAX];
+
+	mkid(id, n);
+	mkdata(d, len, n);
+	ck_assert_int_eq(sesscache_put(c, id, 32, d, len, expires, 0), 0);
+}
+
+START_TEST(test_sesscache_put_get_remove)
+{
+	struct sesscache *c = sesscache_new(10, 0);
+	unsigned char id[32];
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(has(c, 1, 0, 0), 0);
+	put(c, 1, 200, 100);
+	put(c, 2, 300, 100);
+	ck_assert_uint_eq(sesscache_count(c), 2);
+	ck_assert(has(c, 1, 200, 0));
+	ck_assert(has(c, 2, 300, 0));
+	ck_assert(has(c, 1, 200, 0));   /* a lookup does not take it */
+	mkid(id, 1);
+	ck_assert_int_eq(sesscache_get(c, id, 31, 0, out, sizeof(out)), -1);   /* id length */
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, 199), -1);   /* does not fit */
+	ck_assert_int_eq(sesscache_remove(c, id, 32), 0);
+	ck_assert_int_eq(sesscache_remove(c, id, 32), -1);
+	ck_assert_int_eq(has(c, 1, 200, 0), 0);
+	ck_assert(has(c, 2, 300, 0));
+	ck_assert_uint_eq(sesscache_count(c), 1);
+	/* a short id is its own key */
+	ck_assert_int_eq(sesscache_put(c, id, 8, "abc", 3, 100, 0), 0);
+	ck_assert_int_eq(sesscache_get(c, id, 8, 0, out, sizeof(out)), 3);
+	ck_assert_mem_eq(out, "abc", 3);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), -1);
+	/* out of range: nothing stored */
+	ck_assert_int_eq(sesscache_put(c, id, 0, "x", 1, 100, 0), -1);
+	ck_assert_int_eq(sesscache_put(c, id, SESSCACHE_ID_MAX + 1, "x", 1, 100, 0), -1);
+	ck_assert_int_eq(sesscache_put(c, id, 32, out, SESSCACHE_ENTRY_MAX + 1, 100, 0), -1);
+	ck_assert_uint_eq(sesscache_count(c), 2);
+	sesscache_free(c);
+	sesscache_free(NULL);
+}
+END_TEST
+
+START_TEST(test_sesscache_replace)
+{
+	struct sesscache *c = sesscache_new(2, 0);
+	unsigned char id[32];
+
+	put(c, 1, 100, 100);
+	mkid(id, 1);
+	ck_assert_int_eq(sesscache_put(c, id, 32, "new", 3, 100, 0), 0);
+	ck_assert_uint_eq(sesscache_count(c), 1);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), 3);
+	ck_assert_mem_eq(out, "new", 3);
+	put(c, 2, 50, 100);   /* the replaced entry's bytes do not count as an entry */
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), 3);
+	ck_assert(has(c, 2, 50, 0));
+	sesscache_free(c);
+}
+END_TEST
+
+/* Schannel's MaximumCacheSize: the oldest go first, whatever was looked up */
+START_TEST(test_sesscache_evicts_oldest_by_count)
+{
+	struct sesscache *c = sesscache_new(3, 0);
+
+	put(c, 1, 100, 100);
+	put(c, 2, 100, 100);
+	put(c, 3, 100, 100);
+	ck_assert(has(c, 1, 100, 0));
+	put(c, 4, 100, 100);
+	ck_assert_uint_eq(sesscache_count(c), 3);
+	ck_assert_int_eq(has(c, 1, 100, 0), 0);
+	ck_assert(has(c, 2, 100, 0) && has(c, 3, 100, 0) && has(c, 4, 100, 0));
+	/* a removed entry frees its place in the count */
+	unsigned char id[32];
+	mkid(id, 3);
+	ck_assert_int_eq(sesscache_remove(c, id, 32), 0);
+	put(c, 5, 100, 100);
+	ck_assert(has(c, 2, 100, 0) && has(c, 4, 100, 0) && has(c, 5, 100, 0));
+	put(c, 6, 100, 100);
+	ck_assert_int_eq(has(c, 2, 100, 0), 0);
+	ck_assert(has(c, 4, 100, 0) && has(c, 5, 100, 0) && has(c, 6, 100, 0));
+	/* a cache of one keeps the last */
+	sesscache_free(c);
+	c = sesscache_new(1, 0);
+	put(c, 1, 10, 100);
+	put(c, 2, 10, 100);
+	ck_assert_int_eq(has(c, 1, 10, 0), 0);
+	ck_assert(has(c, 2, 10, 0));
+	sesscache_free(c);
+}
+END_TEST
+
+/* a ring of 64 KiB (the least) holds as many large entries as fit, the newest */
+START_TEST(test_sesscache_evicts_oldest_by_bytes)
+{
+	struct sesscache *c = sesscache_new(1000, 65536);
+	uint32_t n;
+	size_t held = 0;
+
+	for (n = 1; n <= 20; n++)
+		put(c, n, 8000, 100);
+	for (n = 1; n <= 20; n++)
+		held += has(c, n, 8000, 0);
+	ck_assert_uint_ge(held, 7);   /* 65536 / (8000 + header), less the unused end */
+	ck_assert_uint_le(held, 8);
+	ck_assert_uint_eq(sesscache_count(c), held);
+	for (n = 21 - (uint32_t)held; n <= 20; n++)
+		ck_assert(has(c, n, 8000, 0));   /* the newest ones */
+	ck_assert_uint_le(sesscache_bytes(c), 65536);
+	sesscache_free(c);
+}
+END_TEST
+
+START_TEST(test_sesscache_expires)
+{
+	struct sesscache *c = sesscache_new(10, 0);
+	unsigned char id[32];
+
+	put(c, 1, 10, 100);
+	put(c, 2, 10, 200);
+	ck_assert(has(c, 1, 10, 100));   /* valid through its last second */
+	ck_assert_int_eq(has(c, 1, 10, 101), 0);
+	ck_assert_uint_eq(sesscache_count(c), 1);   /* the expired one was dropped */
+	ck_assert_int_eq(has(c, 1, 10, 0), 0);
+	ck_assert(has(c, 2, 10, 101));
+	/* expired entries at the head go when the next is put */
+	put(c, 3, 10, 300);
+	mkid(id, 4);
+	ck_assert_int_eq(sesscache_put(c, id, 32, "x", 1, 400, 250), 0);
+	ck_assert_uint_eq(sesscache_count(c), 2);
+	ck_assert_int_eq(has(c, 2, 10, 0), 0);
+	ck_assert(has(c, 3, 10, 0));
+	sesscache_free(c);
+}
+END_TEST
+
+/* Ids whose hash is the same slot: a run of the index, then one out of its middle. */
+START_TEST(test_sesscache_id_collisions)
+{
+	struct sesscache *c = sesscache_new(8, 0);   /* 16 slots */
+	unsigned char id[32], d[8];
+	uint32_t found[6], nfound = 0, want = 0;
+
+	/* ids of 1 byte: find six that share slot (hash & 15) of id 0 */
+	for (uint32_t b = 0; b < 256 && nfound < 6; b++) {
+		uint32_t h = 2166136261u;
+
+		h = (h ^ b) * 16777619u;
+		if (b == 0)
+			want = h & 15;
+		if ((h & 15) == want)
+			found[nfound++] = b;
+	}
+	ck_assert_uint_eq(nfound, 6);
+	for (uint32_t i = 0; i < 6; i++) {
+		id[0] = (unsigned char)found[i];
+		memset(d, (int)i, sizeof(d));
+		ck_assert_int_eq(sesscache_put(c, id, 1, d, sizeof(d), 100, 0), 0);
+	}
+	id[0] = (unsigned char)found[2];
+	ck_assert_int_eq(sesscache_remove(c, id, 1), 0);
+	for (uint32_t i = 0; i < 6; i++) {
+		id[0] = (unsigned char)found[i];
+		if (i == 2) {
+			ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), -1);
+			continue;
+		}
+		memset(d, (int)i, sizeof(d));
+		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), 8);
+		ck_assert_mem_eq(out, d, 8);
+	}
+	/* evicting the oldest (found[0]) keeps the others reachable */
+	for (uint32_t i = 0; i < 4; i++) {   /* 5 held + 4 > 8 */
+		mkid(id, 1000 + i);
+		ck_assert_int_eq(sesscache_put(c, id, 32, "y", 1, 100, 0), 0);
+	}
+	ck_assert_uint_eq(sesscache_count(c), 8);
+	id[0] = (unsigned char)found[0];
+	ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), -1);
+	for (uint32_t i = 1; i < 6; i++) {
+		id[0] = (unsigned char)found[i];
+		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), i == 2 ? -1 : 8);
+	}
+	sesscache_free(c);
+}
+END_TEST
+
+/* every size from 0 to the cap goes in and comes out whole */
+START_TEST(test_sesscache_any_size_up_to_the_cap)
+{
+	struct sesscache *c = sesscache_new(4, 0);
+	size_t sizes[] = { 0, 1, 7, 8, 9, 255, 4096, SESSCACHE_ENTRY_MAX - 1,
+	    SESSCACHE_ENTRY_MAX };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		put(c, (uint32_t)i, sizes[i], 100);
+		ck_assert(has(c, (uint32_t)i, sizes[i], 0));
+		if (i > 0)
+			ck_assert(has(c, (uint32_t)i - 1, sizes[i - 1], 0));
+	}
+	for (size_t len = 0; len < 600; len++) {
+		put(c, 100000 + (uint32_t)len, len, 100);
+		ck_assert(has(c, 100000 + (uint32_t)len, len, 0));
+	}
+	sesscache_free(c);
+}
+END_TEST
+
+/* Many times round the ring with sizes that leave uneven ends, removals and replaced
+ * entries among them: after each put, exactly the newest entries a model says are held
+ * are found, and the ones before them are not. */
+START_TEST(test_sesscache_wraps_around)
+{
+	enum { MAX = 40, N = 5000 };
+	struct sesscache *c = sesscache_new(MAX, 65536);
+	static size_t lens[N];
+	static unsigned char gone[N];
+	uint32_t n;
+
+	srand(7);
+	for (n = 0; n < N; n++) {
+		size_t live = 0;
+
+		lens[n] = (size_t)(rand() % 3000);
+		put(c, n, lens[n], 100);
+		if (n % 7 == 3) {   /* one removed now and then */
+			unsigned char id[32];
+			int held = has(c, n - 2, lens[n - 2], 0);
+
+			mkid(id, n - 2);
+			ck_assert_int_eq(sesscache_remove(c, id, 32), held ? 0 : -1);
+			gone[n - 2] = 1;
+		}
+		/* the held ones are the newest, back to the first missing (oldest first) */
+		int hole = 0;
+		for (uint32_t k = n + 1; k-- > 0 && n - k < 200;) {
+			int h = has(c, k, lens[k], 0);
+
+			if (gone[k]) {
+				ck_assert_int_eq(h, 0);
+				continue;
+			}
+			if (!h)
+				hole = 1;
+			else
+				ck_assert_msg(!hole, "entry %u held after an older one went", k);
+			live += (size_t)h;
+		}
+		ck_assert_uint_eq(sesscache_count(c), live);
+		ck_assert_uint_le(live, MAX);
+		ck_assert_uint_le(sesscache_bytes(c), 65536);
+	}
+	ck_assert_uint_ge(sesscache_count(c), 15);   /* 64 KiB holds ~40 of ~1.5 KiB */
+	sesscache_free(c);
+}
+END_TEST
+
+/* A full store goes back to the start of its ring as soon as the oldest left room there:
+ * the memory it touches is about what it holds, not the whole mapping; no entry is lost
+ * to it (the newest max are always held). */
+START_TEST(test_sesscache_full_store_stays_small)
+{
+	struct sesscache *c = sesscache_new(10, 1 << 20);
+	uint32_t n;
+
+	srand(3);
+	for (n = 0; n < 20000; n++) {
+		size_t len = 100 + (size_t)(rand() % 400);
+
+		put(c, n, len, 100);
+		ck_assert(has(c, n, len, 0));
+		if (n >= 10)
+			ck_assert_uint_eq(sesscache_count(c), 10);
+	}
+	/* ~10 entries of <= 560 bytes, the slack (an entry of the largest size) twice over,
+	 * the index: far below the 1 MiB mapped */
+	ck_assert_uint_lt(sesscache_touched(c), 96 * 1024);
+	sesscache_free(c);
+}
+END_TEST
+
+/* The index grows with the entries: 3,000 of a store for 100,000 all found, and its
+ * pages are those of ~8,192 slots, not of 262,144. */
+START_TEST(test_sesscache_index_grows)
+{
+	struct sesscache *c = sesscache_new(100000, 100000 * 512);
+	uint32_t n;
+
+	for (n = 0; n < 3000; n++) {
+		put(c, n, 64, 100);
+		ck_assert_msg(has(c, n, 64, 0), "entry %u not found when put", n);
+	}
+	for (n = 0; n < 3000; n++)
+		ck_assert(has(c, n, 64, 0));
+	ck_assert_uint_eq(sesscache_count(c), 3000);
+	ck_assert_uint_le(sesscache_touched(c), 3000 * 128 + 8192 * 8);
+	for (n = 0; n < 3000; n += 2) {
+		unsigned char id[32];
+
+		mkid(id, n);
+		ck_assert_int_eq(sesscache_remove(c, id, 32), 0);
+	}
+	for (n = 0; n < 3000; n++)
+		ck_assert_int_eq(has(c, n, 64, 0), n % 2);
+	sesscache_free(c);
+}
+END_TEST
+
+/* Random ids (as the server's are), a store of 2,000 filled ten times over: each entry
+ * found as soon as it is put, whatever the index's size then, and the store stays full. */
+START_TEST(test_sesscache_random_ids)
+{
+	struct sesscache *c = sesscache_new(2000, 2000 * 1536);
+	unsigned char id[32], d[400];
+
+	srand(11);
+	for (long n = 0; n < 20000; n++) {
+		size_t len = 250 + (size_t)(rand() % 100);
+
+		for (size_t i = 0; i < sizeof(id); i++)
+			id[i] = (unsigned char)rand();
+		memset(d, (int)n, len);
+		ck_assert_int_eq(sesscache_put(c, id, 32, d, len, 100, 0), 0);
+		ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), (long)len);
+		ck_assert_mem_eq(out, d, len);
+		ck_assert_uint_eq(sesscache_count(c), n < 2000 ? (size_t)n + 1 : 2000);
+	}
+	ck_assert_uint_lt(sesscache_touched(c), 2000 * 420 + 2 * 16500 + 4096 * 8);
+	sesscache_free(c);
+}
+END_TEST
+
+static Suite *
+sesscache_suite(void)
+{
+	Suite *s = suite_create("sesscache");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_sesscache_put_get_remove);
+	tcase_add_test(tc, test_sesscache_replace);
+	tcase_add_test(tc, test_sesscache_evicts_oldest_by_count);
+	tcase_add_test(tc, test_sesscache_evicts_oldest_by_bytes);
+	tcase_add_test(tc, test_sesscache_expires);
+	tcase_add_test(tc, test_sesscache_id_collisions);
+	tcase_add_test(tc, test_sesscache_any_size_up_to_the_cap);
+	tcase_add_test(tc, test_sesscache_wraps_around);
+	tcase_add_test(tc, test_sesscache_full_store_stays_small);
+	tcase_add_test(tc, test_sesscache_index_grows);
+	tcase_add_test(tc, test_sesscache_random_ids);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sesscache_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
