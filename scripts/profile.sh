@@ -10,6 +10,10 @@
 #   h2w   h2load -n N -c 4 -m 32 on /          HTTP/2, 128 streams in flight (more than the 32
 #         idle backend connections each proxy keeps)
 #   conn  idleconns --count N --hold 0          N new TLS connections, one request each
+#   churn idleconns --churn S                   new TLS connections one after the other for
+#         PROF_CHURN seconds (default 3), one "Connection: close" request each, the client
+#         closing after the response (bench.sh's new-connection row); the count is how
+#         many completed (not in the default PROF_KINDS)
 #   big   h2load --h1 -n N -c 1 on /1m          1 MiB responses
 #   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each), read
 #         whole by the backend before it answers
@@ -128,6 +132,7 @@ load() {
 	h2w)  h2l -n "$3" -c 4 -m 32 "https://127.0.0.1:$2/" ;;
 	big)  h2l --h1 -n "$3" -c 1 "https://127.0.0.1:$2/1m" ;;
 	conn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --count "$3" --hold 0 </dev/null | tail -1 ;;
+	churn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --churn "${PROF_CHURN:-3}" ;;
 	up)   for _ in $(seq 1 "$3"); do curl -sk --http1.1 -H 'Expect:' -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
 	up2)  for _ in $(seq 1 "$3"); do curl -sk --http2 -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
 	esac
@@ -138,7 +143,7 @@ for name in "${PROXIES[@]}"; do
 	"start_$name" "$port"; PIDS+=("$SRV")
 	wait_port "$port"
 	for kind in ${PROF_KINDS:-ka ka32 conn big up}; do
-		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2|h2c32|h2w) n=${PROF_H2:-$((KA * 4))} ;; conn) n=$CONN ;; big) n=$BIG ;; up|up2) n=$UP ;; esac
+		case $kind in ka) n=$KA ;; ka32) n=${PROF_KA32:-$((KA * 4))} ;; h2|h2c32|h2w) n=${PROF_H2:-$((KA * 4))} ;; conn|churn) n=$CONN ;; big) n=$BIG ;; up|up2) n=$UP ;; esac
 		load "$kind" "$port" $((n / 5 + 1)) >/dev/null   # warm-up
 		sleep 1
 		if [ "$TOOL" = strace ]; then
@@ -147,7 +152,9 @@ for name in "${PROXIES[@]}"; do
 		else
 			cg -i on; cg -z
 		fi
-		echo "$name $kind: $(load "$kind" "$port" "$n")"
+		res=$(load "$kind" "$port" "$n")
+		echo "$name $kind: $res"
+		[ "$kind" = churn ] && n=$(echo "$res" | sed -n 's/^done \([0-9]*\) .*/\1/p')
 		sleep 1
 		if [ "$TOOL" = strace ]; then kill -INT "$sp"; wait "$sp" || true
 		else cg -d; cg -i off; sleep 1

@@ -59,12 +59,12 @@ struct tlsctx *tlsctx_new(const struct conf *cfg, char *err, size_t errlen);
 void tlsctx_free(struct tlsctx *t);
 
 /*
- * A new server SSL on socket fd (borrowed: the caller closes it) for one connection whose
- * ClientHello will be decided into *h (borrowed: h must live as long as the SSL), in
- * accept state.  The caller owns the SSL (SSL_free).  Returns NULL on failure (OpenSSL
- * errors logged).
+ * A new server SSL over bio (its socket, e.g. tlsio_bio_new's; taken, even on failure: the
+ * SSL frees it) for one connection whose ClientHello will be decided into *h (borrowed: h
+ * must live as long as the SSL), in accept state.  The caller owns the SSL (SSL_free).
+ * Returns NULL on failure (OpenSSL errors logged).
  */
-SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd);
+SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio);
 
 /* Hand ssl (made by tlsctx_ssl_new on t) another hello for a handshake that starts again
  * (a renegotiation), or none (NULL) once one ended: the callbacks then find none. */

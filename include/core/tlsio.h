@@ -22,6 +22,38 @@ enum tlsio_status {
 	TLSIO_ERROR,       /* a protocol or socket error (tlsio_reason says which) */
 };
 
+/*
+ * The socket under a connection's SSL: OpenSSL's socket BIO, and records held back so that
+ * records written one after the other leave in one write(2) (one TCP segment, one wake-up
+ * of the client) instead of one each:
+ * - a TLS 1.3 NewSessionTicket, written as the handshake ends, waits for the next write (the
+ *   first response, or anything else written on the connection) and goes out ahead of it
+ *   (tlsio_release sends it alone, when the connection has nothing to answer yet);
+ * - while tlsio_hold is on, every record waits (a close-delimited response, then its
+ *   close_notify).
+ * What is held always goes out before anything written after it, in order; held bytes are
+ * the connection's (the BIO frees them with the SSL).  The caller owns this struct (its
+ * memory outlives the SSL) and sets fd and ssl.
+ */
+struct tlsio_sock {
+	int            fd;
+	SSL           *ssl;        /* whose handshake state tells a ticket */
+	char          *held;       /* records OpenSSL wrote and the socket did not take yet */
+	unsigned       held_len, held_cap;
+	unsigned char  hold;       /* 1: tlsio_hold is on */
+};
+
+/* A BIO over s (one reference, for SSL_set_bio), or NULL. */
+BIO *tlsio_bio_new(struct tlsio_sock *s);
+/* Hold every record written from now on (on 1), or stop holding (0: what is held waits
+ * for the next write or tlsio_release). */
+void tlsio_hold(struct tlsio_sock *s, int on);
+/* Write what is held.  TLSIO_OK (nothing left), TLSIO_WANT_WRITE (the socket is full:
+ * call again once writable), TLSIO_ERROR (the socket failed; what was held is dropped). */
+enum tlsio_status tlsio_release(struct tlsio_sock *s);
+/* 1 when records are held. */
+int tlsio_holding(const struct tlsio_sock *s);
+
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
  * *st saying why not.  ssl NULL: plain read(2). */
 size_t tlsio_read(int fd, SSL *ssl, void *buf, size_t len, enum tlsio_status *st);

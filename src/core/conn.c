@@ -92,6 +92,7 @@ struct conn {
 	const struct conn_framing *fr;
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
+	struct tlsio_sock          sock;      /* the SSL's socket, records held back */
 	struct sendrate            rate;
 	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
@@ -106,6 +107,7 @@ struct conn {
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
+	                           shook : 1,   /* the handshake ended in this pass */
 	                           reset : 1;   /* end with a TCP reset once the output is out */
 	const char                *reset_why;  /* static */
 };
@@ -782,7 +784,9 @@ conn_linger(struct conn *c)
 		conn_arm(c, clock_now_ms() + CONN_RESET_POLL_MS);
 		return;
 	}
-	if (conn_goodbye(c) != 0) {
+	/* close_notify (written after the response's held record: one write) and what is
+	 * held go out before the FIN */
+	if (conn_goodbye(c) != 0 || tlsio_release(&c->sock) == TLSIO_WANT_WRITE) {
 		/* the socket is full: close_notify waits for room, as a blocked write does */
 		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
 		conn_write_blocked(c);
@@ -914,7 +918,10 @@ conn_write_blocked(struct conn *c)
 		conn_wdeadline(c, c->info.cfg->idle_connection_timeout);
 }
 
-/* Write what the output holds, one SSL_write (one record, one write(2)) per block. */
+/* Write what the output holds, one SSL_write (one record, one write(2)) per block.  The
+ * last output of a connection that closes, when it is one block at most, is held and
+ * leaves with its close_notify (conn_linger): one write(2), one segment.  A ticket still
+ * held (tlsio.h) leaves ahead of the first record. */
 static void
 conn_flush(struct conn *c)
 {
@@ -924,6 +931,9 @@ conn_flush(struct conn *c)
 
 	if (c->state == CS_CLOSED || c->state == CS_HANDSHAKE || c->write_wants_read)
 		return;
+	if (c->ssl != NULL && c->state == CS_CLOSING && !c->reset && !c->cut &&
+	    iobuf_len(&c->out) <= IOBUF_BLOCK)
+		tlsio_hold(&c->sock, 1);
 	while ((p = iobuf_peek(&c->out, &n)) != NULL) {
 		w = tlsio_write(c->fd, c->ssl, p, n, &st);
 		if (w == 0)
@@ -931,6 +941,7 @@ conn_flush(struct conn *c)
 		stats_add(&stats_self.bytes_out[c->info.proto], w);
 		iobuf_drain(&c->out, w);
 	}
+	tlsio_hold(&c->sock, 0);   /* what is held goes with the next write, or conn_linger's */
 	switch (st) {
 	case TLSIO_OK:
 		break;
@@ -1001,6 +1012,7 @@ conn_handshake_done(struct conn *c)
 	c->hello->sni = NULL;
 	c->info.sni_used = (unsigned char)c->hello->sni_used;
 	c->info.entry = c->hello->entry;
+	c->shook = 1;
 	conn_hello_end(c);
 	c->info.ssl = c->ssl;
 	c->info.tls_version = SSL_get_version(c->ssl);
@@ -1164,6 +1176,13 @@ conn_read(struct conn *c)
 out:
 	if (fed)
 		conn_input_end(c);
+	/* The ticket the handshake's end wrote is held (tlsio.h) for the first answer to a
+	 * request that came with the client's Finished; with none, it goes now. */
+	if (c->shook && c->state != CS_CLOSED) {
+		c->shook = 0;
+		if (!fed && !c->wev_on)
+			(void)tlsio_release(&c->sock);   /* full: the next write takes it */
+	}
 }
 
 /* ---------- event callbacks ---------- */
@@ -1380,11 +1399,15 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	}
 	conn_read_on(c, 1);
 	if (proto == BINDING_HTTPS) {
-		if ((c->hello = conn_hello_new(c)) == NULL ||
-		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, fd)) == NULL) {
+		BIO *bio;
+
+		c->sock.fd = fd;
+		if ((c->hello = conn_hello_new(c)) == NULL || (bio = tlsio_bio_new(&c->sock)) == NULL ||
+		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, bio)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}
+		c->sock.ssl = c->ssl;
 		conn_deadline(c, cfg->handshake_timeout);
 		/* the ClientHello is often there already: no wait for a readiness event */
 		conn_handshake(c);

@@ -734,16 +734,18 @@ tlsctx_free(struct tlsctx *t)
 }
 
 SSL *
-tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, int fd)
+tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio)
 {
 	SSL *ssl;
 
 	if ((ssl = SSL_new(t->ctx)) == NULL) {
 		log_ssl_errors("SSL_new");
+		BIO_free(bio);
 		return NULL;
 	}
+	SSL_set_bio(ssl, bio, bio);   /* the SSL's now (one reference for both sides) */
 	h->tls = t;
-	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1 || SSL_set_fd(ssl, fd) != 1) {
+	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1) {
 		log_ssl_errors("SSL_set_ex_data");
 		SSL_free(ssl);
 		return NULL;

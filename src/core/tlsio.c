@@ -4,14 +4,22 @@
  * queue is drained here, at the one place that calls it, into a per-thread reason.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include "core/tlsio.h"
+
+/* The most a connection holds back: a response's record (IOBUF_BLOCK of plaintext) with a
+ * ticket ahead of it and a close_notify behind it; a write that would hold more goes out
+ * at once, with what was held ahead of it. */
+#define TLSIO_HOLD_MAX (20 * 1024)
 
 static __thread char tlsio_why[256];
 /* OpenSSL's code for the last failure, put into words (tlsio_why) only when asked: most
@@ -41,6 +49,212 @@ tlsio_keep_reason(const char *fallback)
 	if (last == 0)
 		snprintf(tlsio_why, sizeof(tlsio_why), "%s", fallback);
 }
+
+/* ---------- the socket BIO ---------- */
+
+/* The write OpenSSL makes now is a TLS 1.3 NewSessionTicket (the handshake's last flush). */
+static int
+tlsio_is_ticket(const struct tlsio_sock *s)
+{
+	return s->ssl != NULL && SSL_get_state(s->ssl) == TLS_ST_SW_SESSION_TICKET &&
+	    SSL_version(s->ssl) >= TLS1_3_VERSION;
+}
+
+/* Keep p[0..n) behind what is held.  0, or -1 when it does not fit (write it now). */
+static int
+tlsio_keep(struct tlsio_sock *s, const char *p, size_t n)
+{
+	char *m;
+	size_t cap;
+
+	if (s->held_len + n > TLSIO_HOLD_MAX)
+		return -1;
+	if (s->held_len + n > s->held_cap) {
+		cap = s->held_len + n < 512 ? 512 : s->held_len + n;
+		if ((m = realloc(s->held, cap)) == NULL)
+			return -1;
+		s->held = m;
+		s->held_cap = (unsigned)cap;
+	}
+	memcpy(s->held + s->held_len, p, n);
+	s->held_len += (unsigned)n;
+	return 0;
+}
+
+/* The socket took w bytes of what is held. */
+static void
+tlsio_taken(struct tlsio_sock *s, size_t w)
+{
+	s->held_len -= (unsigned)w;
+	if (s->held_len > 0) {
+		memmove(s->held, s->held + w, s->held_len);
+		return;
+	}
+	free(s->held);   /* a connection holds nothing between responses */
+	s->held = NULL;
+	s->held_cap = 0;
+}
+
+/* A record: held (see tlsio.h), or written after what is held, in one writev(2).  As
+ * OpenSSL's socket BIO otherwise: -1 with the retry flag when the socket is full (also
+ * when it took only held bytes: OpenSSL writes the record again). */
+static int
+tlsio_bio_write(BIO *b, const char *p, int n)
+{
+	struct tlsio_sock *s = BIO_get_data(b);
+	ssize_t w;
+
+	BIO_clear_retry_flags(b);
+	if (n <= 0)
+		return 0;
+	if ((s->hold || tlsio_is_ticket(s)) && tlsio_keep(s, p, (size_t)n) == 0)
+		return n;
+	if (s->held_len == 0) {
+		w = write(s->fd, p, (size_t)n);
+	} else {
+		struct iovec iov[2] = {
+			{ .iov_base = s->held, .iov_len = s->held_len },
+			{ .iov_base = (void *)p, .iov_len = (size_t)n },
+		};
+		unsigned had = s->held_len;
+
+		w = writev(s->fd, iov, 2);
+		if (w >= 0) {
+			tlsio_taken(s, (size_t)w < had ? (size_t)w : had);
+			w = (size_t)w < had ? 0 : w - had;
+			if (w == 0) {
+				errno = EAGAIN;
+				w = -1;
+			}
+		}
+	}
+	if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		BIO_set_retry_write(b);
+	return (int)w;
+}
+
+static int
+tlsio_bio_read(BIO *b, char *p, int n)
+{
+	struct tlsio_sock *s = BIO_get_data(b);
+	ssize_t r;
+
+	BIO_clear_retry_flags(b);
+	if (p == NULL || n <= 0)
+		return 0;
+	r = read(s->fd, p, (size_t)n);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		BIO_set_retry_read(b);
+	else if (r == 0)
+		BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* OpenSSL tells a truncation by it */
+	return (int)r;
+}
+
+static long
+tlsio_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct tlsio_sock *s = BIO_get_data(b);
+
+	switch (cmd) {
+	case BIO_C_GET_FD:
+		if (ptr != NULL)
+			*(int *)ptr = s->fd;
+		return s->fd;
+	case BIO_CTRL_FLUSH:   /* writes are not buffered here: held ones wait on purpose */
+	case BIO_CTRL_DUP:
+		return 1;
+	case BIO_CTRL_EOF:
+		return BIO_test_flags(b, BIO_FLAGS_IN_EOF) != 0;
+	default:
+		return 0;
+	}
+}
+
+static int
+tlsio_bio_destroy(BIO *b)
+{
+	struct tlsio_sock *s = BIO_get_data(b);
+
+	if (s != NULL) {
+		free(s->held);
+		s->held = NULL;
+		s->held_len = s->held_cap = 0;
+		s->hold = 0;
+		s->ssl = NULL;
+	}
+	BIO_set_data(b, NULL);
+	return 1;
+}
+
+static BIO_METHOD *tlsio_method;
+static pthread_once_t tlsio_method_once = PTHREAD_ONCE_INIT;
+
+static void
+tlsio_method_init(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
+	    BIO_TYPE_DESCRIPTOR, "sysbind socket");
+
+	if (m == NULL)
+		return;
+	if (BIO_meth_set_write(m, tlsio_bio_write) != 1 ||
+	    BIO_meth_set_read(m, tlsio_bio_read) != 1 ||
+	    BIO_meth_set_ctrl(m, tlsio_bio_ctrl) != 1 ||
+	    BIO_meth_set_destroy(m, tlsio_bio_destroy) != 1) {
+		BIO_meth_free(m);
+		return;
+	}
+	tlsio_method = m;
+}
+
+BIO *
+tlsio_bio_new(struct tlsio_sock *s)
+{
+	BIO *b;
+
+	pthread_once(&tlsio_method_once, tlsio_method_init);
+	if (tlsio_method == NULL || (b = BIO_new(tlsio_method)) == NULL)
+		return NULL;
+	BIO_set_data(b, s);
+	BIO_set_init(b, 1);
+	return b;
+}
+
+void
+tlsio_hold(struct tlsio_sock *s, int on)
+{
+	s->hold = on ? 1 : 0;
+}
+
+int
+tlsio_holding(const struct tlsio_sock *s)
+{
+	return s->held_len > 0;
+}
+
+enum tlsio_status
+tlsio_release(struct tlsio_sock *s)
+{
+	ssize_t w;
+
+	s->hold = 0;
+	while (s->held_len > 0) {
+		if ((w = write(s->fd, s->held, s->held_len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return TLSIO_WANT_WRITE;
+			tlsio_err = 0;
+			snprintf(tlsio_why, sizeof(tlsio_why), "%s", strerror(errno));
+			tlsio_taken(s, s->held_len);
+			return TLSIO_ERROR;
+		}
+		tlsio_taken(s, (size_t)w);
+	}
+	return TLSIO_OK;
+}
+
+/* ---------- SSL calls ---------- */
 
 /* The outcome of an SSL_* call that returned r <= 0. */
 static enum tlsio_status

@@ -1,0 +1,237 @@
+/*
+ * check_tlsio — the socket BIO under a connection's SSL (tlsio_bio_new): what leaves the
+ * socket and when.  A server SSL over tlsio's BIO and an OpenSSL client over a socketpair,
+ * both non-blocking in this one thread, configured as tlsctx configures sysbind's (server
+ * session cache, one stateful TLS 1.3 ticket).  The client's socket shows what the server
+ * wrote (FIONREAD): nothing after the handshake (the ticket is held), everything at once
+ * after the release; the ticket so delivered resumes the session.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "core/tlsio.h"
+
+static SSL_CTX *srv_ctx, *cli_ctx;
+
+/* A self-signed P-256 certificate for the server context. */
+static void
+ctx_setup(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	static const unsigned char sid[] = "check_tlsio";
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), 0);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	srv_ctx = SSL_CTX_new(TLS_server_method());
+	ck_assert_int_eq(SSL_CTX_use_certificate(srv_ctx, x), 1);
+	ck_assert_int_eq(SSL_CTX_use_PrivateKey(srv_ctx, k), 1);
+	SSL_CTX_set_min_proto_version(srv_ctx, TLS1_3_VERSION);
+	SSL_CTX_set_options(srv_ctx, SSL_OP_NO_TICKET);   /* stateful: the server cache */
+	SSL_CTX_set_session_cache_mode(srv_ctx, SSL_SESS_CACHE_SERVER);
+	SSL_CTX_set_session_id_context(srv_ctx, sid, sizeof(sid) - 1);
+	SSL_CTX_set_num_tickets(srv_ctx, 1);
+	SSL_CTX_set_mode(srv_ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_read_ahead(srv_ctx, 1);
+	cli_ctx = SSL_CTX_new(TLS_client_method());
+	SSL_CTX_set_min_proto_version(cli_ctx, TLS1_3_VERSION);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+static void
+ctx_teardown(void)
+{
+	SSL_CTX_free(srv_ctx);
+	SSL_CTX_free(cli_ctx);
+}
+
+struct pair {
+	int               sv[2];   /* [0] the server's, [1] the client's */
+	struct tlsio_sock sock;
+	SSL              *srv, *cli;
+};
+
+static int
+unread(int fd)
+{
+	int n = -1;
+
+	ck_assert_int_eq(ioctl(fd, FIONREAD, &n), 0);
+	return n;
+}
+
+/* Connect and run both handshakes to their end (the server's: its ticket written). */
+static void
+pair_open(struct pair *p, SSL_SESSION *resume)
+{
+	BIO *b;
+	int srv_done = 0, cli_done = 0;
+
+	memset(p, 0, sizeof(*p));
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, p->sv), 0);
+	fcntl(p->sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(p->sv[1], F_SETFL, O_NONBLOCK);
+	p->sock.fd = p->sv[0];
+	ck_assert_ptr_nonnull(b = tlsio_bio_new(&p->sock));
+	ck_assert_ptr_nonnull(p->srv = SSL_new(srv_ctx));
+	SSL_set_bio(p->srv, b, b);
+	p->sock.ssl = p->srv;
+	SSL_set_accept_state(p->srv);
+	ck_assert_ptr_nonnull(p->cli = SSL_new(cli_ctx));
+	SSL_set_fd(p->cli, p->sv[1]);
+	SSL_set_tlsext_host_name(p->cli, "localhost");
+	if (resume != NULL)
+		SSL_set_session(p->cli, resume);
+	SSL_set_connect_state(p->cli);
+	for (int i = 0; i < 50 && !(srv_done && cli_done); i++) {
+		if (!cli_done)
+			cli_done = SSL_do_handshake(p->cli) == 1;
+		if (!srv_done) {
+			enum tlsio_status st = tlsio_handshake(p->srv);
+
+			ck_assert(st == TLSIO_OK || st == TLSIO_WANT_READ);
+			srv_done = st == TLSIO_OK;
+		}
+	}
+	ck_assert(srv_done && cli_done);
+}
+
+static void
+pair_close(struct pair *p)
+{
+	SSL_free(p->srv);
+	SSL_free(p->cli);
+	close(p->sv[0]);
+	close(p->sv[1]);
+}
+
+/* The client reads what the server sent: want (the plaintext), then close_notify when
+ * eof; returns the session it holds then (a reference). */
+static SSL_SESSION *
+client_reads(struct pair *p, const char *want, int eof)
+{
+	char buf[256];
+	int n = SSL_read(p->cli, buf, sizeof(buf));
+
+	ck_assert_int_eq(n, (int)strlen(want));
+	ck_assert(memcmp(buf, want, (size_t)n) == 0);
+	if (eof) {
+		ck_assert_int_eq(SSL_read(p->cli, buf, sizeof(buf)), 0);
+		ck_assert_int_eq(SSL_get_error(p->cli, 0), SSL_ERROR_ZERO_RETURN);
+	}
+	return SSL_get1_session(p->cli);
+}
+
+/* The resumption the ticket promises: a second connection with the session resumes. */
+static void
+resumes(SSL_SESSION *sess)
+{
+	struct pair p;
+
+	ck_assert_ptr_nonnull(sess);
+	ck_assert_int_eq(SSL_SESSION_is_resumable(sess), 1);
+	pair_open(&p, sess);
+	ck_assert_int_eq(SSL_session_reused(p.srv), 1);
+	ck_assert_int_eq(SSL_session_reused(p.cli), 1);
+	pair_close(&p);
+	SSL_SESSION_free(sess);
+}
+
+/* A close-delimited response: the ticket waits after the handshake; the response and its
+ * close_notify, written while holding, wait too; the release sends all three at once, in
+ * that order, and the ticket resumes. */
+START_TEST(test_tlsio_ticket_response_close_notify_leave_together)
+{
+	struct pair p;
+	enum tlsio_status st;
+
+	pair_open(&p, NULL);
+	ck_assert_int_eq(unread(p.sv[1]), 0);   /* the ticket is held */
+	ck_assert_int_eq(tlsio_holding(&p.sock), 1);
+	tlsio_hold(&p.sock, 1);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_int_eq(st, TLSIO_OK);
+	ck_assert_int_eq(tlsio_shutdown(p.srv), TLSIO_OK);
+	ck_assert_int_eq(unread(p.sv[1]), 0);   /* all held */
+	ck_assert_int_eq(tlsio_release(&p.sock), TLSIO_OK);
+	ck_assert_int_eq(tlsio_holding(&p.sock), 0);
+	ck_assert_int_gt(unread(p.sv[1]), 0);
+	resumes(client_reads(&p, "answer", 1));
+	pair_close(&p);
+}
+END_TEST
+
+/* Without holding, the first write takes the held ticket ahead of its record. */
+START_TEST(test_tlsio_ticket_goes_ahead_of_the_next_write)
+{
+	struct pair p;
+	enum tlsio_status st;
+
+	pair_open(&p, NULL);
+	ck_assert_int_eq(unread(p.sv[1]), 0);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "first", 5, &st), 5);
+	ck_assert_int_eq(tlsio_holding(&p.sock), 0);
+	resumes(client_reads(&p, "first", 0));
+	pair_close(&p);
+}
+END_TEST
+
+/* A connection with nothing to answer yet: the release sends the ticket alone. */
+START_TEST(test_tlsio_ticket_released_alone)
+{
+	struct pair p;
+	char c;
+
+	pair_open(&p, NULL);
+	ck_assert_int_eq(tlsio_release(&p.sock), TLSIO_OK);
+	ck_assert_int_gt(unread(p.sv[1]), 0);
+	ck_assert_int_eq(SSL_read(p.cli, &c, 1), -1);   /* the ticket, no data */
+	ck_assert_int_eq(SSL_get_error(p.cli, -1), SSL_ERROR_WANT_READ);
+	resumes(SSL_get1_session(p.cli));
+	pair_close(&p);
+}
+END_TEST
+
+static Suite *
+tlsio_suite(void)
+{
+	Suite *s = suite_create("tlsio");
+	TCase *tc = tcase_create("bio");
+
+	tcase_add_unchecked_fixture(tc, ctx_setup, ctx_teardown);
+	tcase_add_test(tc, test_tlsio_ticket_response_close_notify_leave_together);
+	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
+	tcase_add_test(tc, test_tlsio_ticket_released_alone);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(tlsio_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
