@@ -11,15 +11,17 @@
 #         idle backend connections each proxy keeps)
 #   conn  idleconns --count N --hold 0          N new TLS connections, one request each
 #   churn idleconns --churn S                   new TLS connections one after the other for
-#         PROF_CHURN seconds (default 3), one "Connection: close" request each, the client
-#         closing after the response (bench.sh's new-connection row); the count is how
-#         many completed (not in the default PROF_KINDS)
+#         PROF_CHURN seconds (default 3) in PROF_CHURN_PARALLEL clients (default 1), one
+#         "Connection: close" request each, the client closing after the response
+#         (bench.sh's new-connection row); the count is how many completed (not in the
+#         default PROF_KINDS)
 #   big   h2load --h1 -n N -c 1 on /1m          1 MiB responses
 #   up    curl -T of a 1 MiB file, N times      1 MiB uploads (new connection each), read
 #         whole by the backend before it answers
 #   up2   the same over HTTP/2 (curl --http2)   (not in the default PROF_KINDS)
 #   scripts/profile.sh BUILD OUTDIR [PROXY...]     PROXY: sysbind nginx (default both)
-#   env PROF_TOOL=callgrind|strace (default callgrind), PROF_KA PROF_CONN PROF_BIG PROF_UP counts,
+#   env PROF_TOOL=callgrind|strace|perf (default callgrind; perf: perf stat's software
+#   counters of the proxy over the load, PROF_PERF_EVENTS, into OUTDIR/NAME.KIND.perf), PROF_KA PROF_CONN PROF_BIG PROF_UP counts,
 #   PROF_KINDS (default "ka ka32 conn big up"), PROF_SB_SERVER: a line added to sysbind's
 #   [server] section (e.g. "tls_session_cache = 0", to price the session cache),
 #   PROF_SB_SSLCERT one added to its [sslcert] (e.g. "disablesessionid = disable"),
@@ -132,7 +134,7 @@ load() {
 	h2w)  h2l -n "$3" -c 4 -m 32 "https://127.0.0.1:$2/" ;;
 	big)  h2l --h1 -n "$3" -c 1 "https://127.0.0.1:$2/1m" ;;
 	conn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --count "$3" --hold 0 </dev/null | tail -1 ;;
-	churn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --churn "${PROF_CHURN:-3}" ;;
+	churn) "$ROOT/build/tests/idleconns" --port "$2" --sni localhost --churn "${PROF_CHURN:-3}" --parallel "${PROF_CHURN_PARALLEL:-1}" ;;
 	up)   for _ in $(seq 1 "$3"); do curl -sk --http1.1 -H 'Expect:' -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
 	up2)  for _ in $(seq 1 "$3"); do curl -sk --http2 -o /dev/null -w '%{http_code} ' -T "$T/up1m" "https://127.0.0.1:$2/up"; done; echo ;;
 	esac
@@ -149,14 +151,22 @@ for name in "${PROXIES[@]}"; do
 		if [ "$TOOL" = strace ]; then
 			strace ${PROF_STRACE_OPTS:--c} -f -o "$OUT/$name.$kind.strace" -p "$SRV" & sp=$!
 			sleep 1
+		elif [ "$TOOL" = perf ]; then
+			perf stat -e "${PROF_PERF_EVENTS:-task-clock,context-switches,cpu-migrations,page-faults}" \
+				-o "$OUT/$name.$kind.perf" -p "$SRV" & sp=$!
+			sleep 1
+			nstat -n 2>/dev/null || true
 		else
 			cg -i on; cg -z
 		fi
 		res=$(load "$kind" "$port" "$n")
+		# TCP segments of the load (all of the host's: run under `unshare -n` to count
+		# only these, e.g. unshare -n sh -c 'ip link set lo up; scripts/profile.sh ...')
+		[ "$TOOL" = perf ] && { nstat -z TcpOutSegs 2>/dev/null | grep TcpOutSegs >"$OUT/$name.$kind.segs" || true; }
 		echo "$name $kind: $res"
 		[ "$kind" = churn ] && n=$(echo "$res" | sed -n 's/^done \([0-9]*\) .*/\1/p')
 		sleep 1
-		if [ "$TOOL" = strace ]; then kill -INT "$sp"; wait "$sp" || true
+		if [ "$TOOL" = strace ] || [ "$TOOL" = perf ]; then kill -INT "$sp"; wait "$sp" || true
 		else cg -d; cg -i off; sleep 1
 			f=$(ls -t "$T/$name".cg.*.* 2>/dev/null | head -1)
 			mv "$f" "$OUT/$name.$kind.cg"

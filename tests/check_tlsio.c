@@ -4,7 +4,8 @@
  * both non-blocking in this one thread, configured as tlsctx configures sysbind's (server
  * session cache, one stateful TLS 1.3 ticket).  The client's socket shows what the server
  * wrote (FIONREAD): nothing after the handshake (the ticket is held), everything at once
- * after the release; the ticket so delivered resumes the session.
+ * after the release, in order (ticket, records, close_notify, FIN); the ticket so delivered
+ * resumes the session.
  */
 #include <check.h>
 #include <errno.h>
@@ -171,10 +172,29 @@ START_TEST(test_tlsio_ticket_response_close_notify_leave_together)
 	ck_assert_int_eq(st, TLSIO_OK);
 	ck_assert_int_eq(tlsio_shutdown(p.srv), TLSIO_OK);
 	ck_assert_int_eq(unread(p.sv[1]), 0);   /* all held */
-	ck_assert_int_eq(tlsio_release(&p.sock), TLSIO_OK);
+	ck_assert_int_eq(tlsio_release(&p.sock, 0), TLSIO_OK);
 	ck_assert_int_eq(tlsio_holding(&p.sock), 0);
 	ck_assert_int_gt(unread(p.sv[1]), 0);
 	resumes(client_reads(&p, "answer", 1));
+	pair_close(&p);
+}
+END_TEST
+
+/* The end of a close-delimited response (conn_linger): held records, then the FIN. */
+START_TEST(test_tlsio_release_with_fin_ends_the_stream_after_the_held_records)
+{
+	struct pair p;
+	enum tlsio_status st;
+	char c;
+
+	pair_open(&p, NULL);
+	tlsio_hold(&p.sock, 1);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "last", 4, &st), 4);
+	ck_assert_int_eq(tlsio_shutdown(p.srv), TLSIO_OK);
+	ck_assert_int_eq(unread(p.sv[1]), 0);
+	ck_assert_int_eq(tlsio_release(&p.sock, 1), TLSIO_OK);
+	SSL_SESSION_free(client_reads(&p, "last", 1));
+	ck_assert_int_eq(read(p.sv[1], &c, 1), 0);   /* the FIN, after all of it */
 	pair_close(&p);
 }
 END_TEST
@@ -201,7 +221,7 @@ START_TEST(test_tlsio_ticket_released_alone)
 	char c;
 
 	pair_open(&p, NULL);
-	ck_assert_int_eq(tlsio_release(&p.sock), TLSIO_OK);
+	ck_assert_int_eq(tlsio_release(&p.sock, 0), TLSIO_OK);
 	ck_assert_int_gt(unread(p.sv[1]), 0);
 	ck_assert_int_eq(SSL_read(p.cli, &c, 1), -1);   /* the ticket, no data */
 	ck_assert_int_eq(SSL_get_error(p.cli, -1), SSL_ERROR_WANT_READ);
@@ -218,6 +238,7 @@ tlsio_suite(void)
 
 	tcase_add_unchecked_fixture(tc, ctx_setup, ctx_teardown);
 	tcase_add_test(tc, test_tlsio_ticket_response_close_notify_leave_together);
+	tcase_add_test(tc, test_tlsio_release_with_fin_ends_the_stream_after_the_held_records);
 	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
 	tcase_add_test(tc, test_tlsio_ticket_released_alone);
 	suite_add_tcase(s, tc);

@@ -48,9 +48,11 @@ BIO *tlsio_bio_new(struct tlsio_sock *s);
 /* Hold every record written from now on (on 1), or stop holding (0: what is held waits
  * for the next write or tlsio_release). */
 void tlsio_hold(struct tlsio_sock *s, int on);
-/* Write what is held.  TLSIO_OK (nothing left), TLSIO_WANT_WRITE (the socket is full:
- * call again once writable), TLSIO_ERROR (the socket failed; what was held is dropped). */
-enum tlsio_status tlsio_release(struct tlsio_sock *s);
+/* Write what is held, and stop holding; with fin, then end the sending side
+ * (shutdown(SHUT_WR)), the FIN in the last segment.  TLSIO_OK (nothing left; the FIN
+ * sent), TLSIO_WANT_WRITE (the socket is full: call again once writable),
+ * TLSIO_ERROR (the socket failed; what was held is dropped, no FIN). */
+enum tlsio_status tlsio_release(struct tlsio_sock *s, int fin);
 /* 1 when records are held. */
 int tlsio_holding(const struct tlsio_sock *s);
 

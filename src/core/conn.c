@@ -784,9 +784,10 @@ conn_linger(struct conn *c)
 		conn_arm(c, clock_now_ms() + CONN_RESET_POLL_MS);
 		return;
 	}
-	/* close_notify (written after the response's held record: one write) and what is
-	 * held go out before the FIN */
-	if (conn_goodbye(c) != 0 || tlsio_release(&c->sock) == TLSIO_WANT_WRITE) {
+	/* close_notify is held with what conn_flush held (the response): all of it, and the
+	 * FIN (none when the client already ended), in one write and one segment */
+	tlsio_hold(&c->sock, 1);
+	if (conn_goodbye(c) != 0 || tlsio_release(&c->sock, !c->peer_eof) == TLSIO_WANT_WRITE) {
 		/* the socket is full: close_notify waits for room, as a blocked write does */
 		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
 		conn_write_blocked(c);
@@ -797,7 +798,6 @@ conn_linger(struct conn *c)
 		return;
 	}
 	conn_state(c, CS_LINGER);
-	shutdown(c->fd, SHUT_WR);
 	iobuf_clear(&c->in);
 	conn_read_on(c, 1);
 	c->wdeadline = 0;
@@ -1181,7 +1181,7 @@ out:
 	if (c->shook && c->state != CS_CLOSED) {
 		c->shook = 0;
 		if (!fed && !c->wev_on)
-			(void)tlsio_release(&c->sock);   /* full: the next write takes it */
+			(void)tlsio_release(&c->sock, 0);   /* full: the next write takes it */
 	}
 }
 
@@ -1369,6 +1369,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->info.cc_chain = -1;
 	c->info.version = "HTTP/1.1";
 	c->fd = fd;
+	c->sock.fd = fd;   /* plain http writes none of it, but its FIN (conn_linger) */
 	c->reading = 1;
 	/* the first state, the only one not set by conn_state */
 	c->state = proto == BINDING_HTTPS ? CS_HANDSHAKE : CS_OPEN;
@@ -1401,7 +1402,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	if (proto == BINDING_HTTPS) {
 		BIO *bio;
 
-		c->sock.fd = fd;
 		if ((c->hello = conn_hello_new(c)) == NULL || (bio = tlsio_bio_new(&c->sock)) == NULL ||
 		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, bio)) == NULL) {
 			conn_close(c, "no SSL object");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -233,13 +234,15 @@ tlsio_holding(const struct tlsio_sock *s)
 }
 
 enum tlsio_status
-tlsio_release(struct tlsio_sock *s)
+tlsio_release(struct tlsio_sock *s, int fin)
 {
 	ssize_t w;
 
 	s->hold = 0;
 	while (s->held_len > 0) {
-		if ((w = write(s->fd, s->held, s->held_len)) < 0) {
+		/* MSG_MORE: the last segment is not sent before the shutdown, which tacks
+		 * its FIN on it (tcp_send_fin): data, close_notify and FIN in one segment */
+		if ((w = send(s->fd, s->held, s->held_len, MSG_NOSIGNAL | (fin ? MSG_MORE : 0))) < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -251,6 +254,8 @@ tlsio_release(struct tlsio_sock *s)
 		}
 		tlsio_taken(s, (size_t)w);
 	}
+	if (fin)
+		(void)shutdown(s->fd, SHUT_WR);   /* ENOTCONN: the client is gone (a reset) */
 	return TLSIO_OK;
 }
 
