@@ -199,6 +199,57 @@ START_TEST(test_tlsio_release_with_fin_ends_the_stream_after_the_held_records)
 }
 END_TEST
 
+/* A full socket: what is held and does not fit waits, in order, for room; a write after
+ * it goes out behind it (writev), the FIN after all.  The client reads every byte
+ * written, then close_notify, then the end. */
+START_TEST(test_tlsio_full_socket_keeps_the_order)
+{
+	static char big[16384], buf[16384];
+	struct pair p;
+	enum tlsio_status st = TLSIO_OK;
+	size_t sent = 0, got = 0, w;
+	int i, phase = 0, ended = 0, n;
+
+	memset(big, 'x', sizeof(big));
+	pair_open(&p, NULL);
+	for (i = 0; i < 1000 && st == TLSIO_OK; i++)
+		sent += tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st);
+	ck_assert_int_eq(st, TLSIO_WANT_WRITE);
+	/* the record OpenSSL could not write is retried while holding: held, taken */
+	tlsio_hold(&p.sock, 1);
+	sent += w = tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st);
+	ck_assert_uint_eq(w, sizeof(big));
+	ck_assert_int_eq(tlsio_holding(&p.sock), 1);
+	tlsio_hold(&p.sock, 0);
+	for (i = 0; i < 100000 && !ended; i++) {
+		if ((n = SSL_read(p.cli, buf, sizeof(buf))) > 0) {
+			for (int k = 0; k < n; k++)
+				ck_assert_int_eq(buf[k], 'x');
+			got += (size_t)n;
+		} else if (SSL_get_error(p.cli, n) == SSL_ERROR_ZERO_RETURN) {
+			ended = 1;
+			ck_assert_int_eq(phase, 2);
+		}
+		/* a record behind the held one, until the socket takes both */
+		if (phase == 0 && (w = tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st)) > 0) {
+			sent += w;
+			tlsio_hold(&p.sock, 1);   /* the last record is out: close_notify is held */
+			ck_assert_int_eq(tlsio_shutdown(p.srv), TLSIO_OK);
+			phase = 1;
+		}
+		if (phase == 1) {
+			st = tlsio_release(&p.sock, 1);
+			ck_assert(st == TLSIO_OK || st == TLSIO_WANT_WRITE);
+			phase = st == TLSIO_OK ? 2 : 1;
+		}
+	}
+	ck_assert_int_eq(ended, 1);
+	ck_assert_uint_eq(got, sent);
+	ck_assert_int_eq(read(p.sv[1], buf, 1), 0);
+	pair_close(&p);
+}
+END_TEST
+
 /* Without holding, the first write takes the held ticket ahead of its record. */
 START_TEST(test_tlsio_ticket_goes_ahead_of_the_next_write)
 {
@@ -239,6 +290,7 @@ tlsio_suite(void)
 	tcase_add_unchecked_fixture(tc, ctx_setup, ctx_teardown);
 	tcase_add_test(tc, test_tlsio_ticket_response_close_notify_leave_together);
 	tcase_add_test(tc, test_tlsio_release_with_fin_ends_the_stream_after_the_held_records);
+	tcase_add_test(tc, test_tlsio_full_socket_keeps_the_order);
 	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
 	tcase_add_test(tc, test_tlsio_ticket_released_alone);
 	suite_add_tcase(s, tc);

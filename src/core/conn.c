@@ -1177,10 +1177,11 @@ out:
 	if (fed)
 		conn_input_end(c);
 	/* The ticket the handshake's end wrote is held (tlsio.h) for the first answer to a
-	 * request that came with the client's Finished; with none, it goes now. */
+	 * request that came with the client's Finished, or for output already queued (an
+	 * HTTP/2 server's SETTINGS); with neither, it goes now. */
 	if (c->shook && c->state != CS_CLOSED) {
 		c->shook = 0;
-		if (!fed && !c->wev_on)
+		if (!fed && !c->wev_on && iobuf_len(&c->out) == 0)
 			(void)tlsio_release(&c->sock, 0);   /* full: the next write takes it */
 	}
 }
