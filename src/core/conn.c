@@ -790,6 +790,7 @@ conn_linger(struct conn *c)
 	if (conn_goodbye(c) != 0 || tlsio_release(&c->sock, !c->peer_eof) == TLSIO_WANT_WRITE) {
 		/* the socket is full: close_notify waits for room, as a blocked write does */
 		log_debug("conn %llu: close_notify waits for room in the socket", c->info.id);
+		tlsio_hold(&c->sock, 0);
 		conn_write_blocked(c);
 		return;
 	}
