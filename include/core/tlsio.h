@@ -33,14 +33,13 @@ enum tlsio_status {
  *   close_notify).
  * What is held always goes out before anything written after it, in order; held bytes are
  * the connection's (the BIO frees them with the SSL).  The caller owns this struct (its
- * memory outlives the SSL) and sets fd and ssl.
+ * memory outlives the SSL, 16 bytes: one per connection) and sets fd.
  */
 struct tlsio_sock {
-	int            fd;
-	SSL           *ssl;        /* whose handshake state tells a ticket */
-	char          *held;       /* records OpenSSL wrote and the socket did not take yet */
-	unsigned       held_len, held_cap;
-	unsigned char  hold;       /* 1: tlsio_hold is on */
+	char           *held;      /* records OpenSSL wrote and the socket did not take yet */
+	int             fd;
+	unsigned short  held_len;  /* at most TLSIO_HOLD_MAX (tlsio.c) */
+	unsigned char   hold;      /* 1: tlsio_hold is on */
 };
 
 /* A BIO over s (one reference, for SSL_set_bio), or NULL. */

@@ -1409,7 +1409,6 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 			conn_close(c, "no SSL object");
 			return -1;
 		}
-		c->sock.ssl = c->ssl;
 		conn_deadline(c, cfg->handshake_timeout);
 		/* the ClientHello is often there already: no wait for a readiness event */
 		conn_handshake(c);

@@ -20,7 +20,12 @@
 /* The most a connection holds back: a response's record (IOBUF_BLOCK of plaintext) with a
  * ticket ahead of it and a close_notify behind it; a write that would hold more goes out
  * at once, with what was held ahead of it. */
-#define TLSIO_HOLD_MAX (20 * 1024)
+#define TLSIO_HOLD_MAX  (20 * 1024)
+#define TLSIO_HOLD_STEP 512   /* the held buffer's size: its length rounded up to this */
+
+/* The SSL whose handshake step runs on this thread (tlsio_handshake): its state tells
+ * the ticket's write. */
+static __thread SSL *tlsio_hs_ssl;
 
 static __thread char tlsio_why[256];
 /* OpenSSL's code for the last failure, put into words (tlsio_why) only when asked: most
@@ -55,30 +60,34 @@ tlsio_keep_reason(const char *fallback)
 
 /* The write OpenSSL makes now is a TLS 1.3 NewSessionTicket (the handshake's last flush). */
 static int
-tlsio_is_ticket(const struct tlsio_sock *s)
+tlsio_is_ticket(void)
 {
-	return s->ssl != NULL && SSL_get_state(s->ssl) == TLS_ST_SW_SESSION_TICKET &&
-	    SSL_version(s->ssl) >= TLS1_3_VERSION;
+	return tlsio_hs_ssl != NULL && SSL_get_state(tlsio_hs_ssl) == TLS_ST_SW_SESSION_TICKET &&
+	    SSL_version(tlsio_hs_ssl) >= TLS1_3_VERSION;
+}
+
+static size_t
+tlsio_cap(size_t len)
+{
+	return (len + TLSIO_HOLD_STEP - 1) / TLSIO_HOLD_STEP * TLSIO_HOLD_STEP;
 }
 
 /* Keep p[0..n) behind what is held.  0, or -1 when it does not fit (write it now). */
 static int
 tlsio_keep(struct tlsio_sock *s, const char *p, size_t n)
 {
+	size_t need = s->held_len + n;
 	char *m;
-	size_t cap;
 
-	if (s->held_len + n > TLSIO_HOLD_MAX)
+	if (need > TLSIO_HOLD_MAX)
 		return -1;
-	if (s->held_len + n > s->held_cap) {
-		cap = s->held_len + n < 512 ? 512 : s->held_len + n;
-		if ((m = realloc(s->held, cap)) == NULL)
+	if (need > tlsio_cap(s->held_len)) {   /* the buffer is at least that (tlsio_taken) */
+		if ((m = realloc(s->held, tlsio_cap(need))) == NULL)
 			return -1;
 		s->held = m;
-		s->held_cap = (unsigned)cap;
 	}
 	memcpy(s->held + s->held_len, p, n);
-	s->held_len += (unsigned)n;
+	s->held_len = (unsigned short)need;
 	return 0;
 }
 
@@ -86,14 +95,13 @@ tlsio_keep(struct tlsio_sock *s, const char *p, size_t n)
 static void
 tlsio_taken(struct tlsio_sock *s, size_t w)
 {
-	s->held_len -= (unsigned)w;
+	s->held_len = (unsigned short)(s->held_len - w);
 	if (s->held_len > 0) {
 		memmove(s->held, s->held + w, s->held_len);
 		return;
 	}
 	free(s->held);   /* a connection holds nothing between responses */
 	s->held = NULL;
-	s->held_cap = 0;
 }
 
 /* A record: held (see tlsio.h), or written after what is held, in one writev(2).  As
@@ -108,7 +116,7 @@ tlsio_bio_write(BIO *b, const char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (n <= 0)
 		return 0;
-	if ((s->hold || tlsio_is_ticket(s)) && tlsio_keep(s, p, (size_t)n) == 0)
+	if ((s->hold || tlsio_is_ticket()) && tlsio_keep(s, p, (size_t)n) == 0)
 		return n;
 	if (s->held_len == 0) {
 		w = write(s->fd, p, (size_t)n);
@@ -179,9 +187,8 @@ tlsio_bio_destroy(BIO *b)
 	if (s != NULL) {
 		free(s->held);
 		s->held = NULL;
-		s->held_len = s->held_cap = 0;
+		s->held_len = 0;
 		s->hold = 0;
-		s->ssl = NULL;
 	}
 	BIO_set_data(b, NULL);
 	return 1;
@@ -367,7 +374,9 @@ tlsio_handshake(SSL *ssl)
 	int r;
 
 	errno = 0;
+	tlsio_hs_ssl = ssl;
 	r = SSL_do_handshake(ssl);
+	tlsio_hs_ssl = NULL;
 	if (r == 1)
 		return TLSIO_OK;
 	return tlsio_status_of(ssl, r);
