@@ -54,6 +54,8 @@ static atomic_ullong conn_ids;
 #define CONN_RESET_POLL_MS  10           /* how often a reset waits for the client's ACKs */
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
+#define CONN_TICKET_HOLD_MS 20           /* a held TLS 1.3 ticket waits at most this long
+                                          * for the first answer (Schannel sends it at once) */
 
 /*
  * The states, each reached only from the one before it (conn_state asserts it), except
@@ -373,6 +375,25 @@ conn_write_on(struct conn *c, int on)
 		event_del(c->wev);
 	}
 	c->wev_on = on && c->wev != NULL ? 1 : 0;
+}
+
+static void conn_cut(struct conn *c, const char *reason, int win32, const char *why);
+
+/* Send the TLS 1.3 ticket tlsio holds (tlsio.h) alone; a full socket leaves the rest to
+ * the write event (conn_flush sends it). */
+static void
+conn_ticket_out(struct conn *c)
+{
+	switch (tlsio_release(&c->sock, 0)) {
+	case TLSIO_OK:
+		break;
+	case TLSIO_WANT_WRITE:
+		conn_write_on(c, 1);
+		break;
+	default:
+		conn_cut(c, NULL, WIN32_NETNAME_DELETED, "connection error while writing");
+		break;
+	}
 }
 
 /* Ask for work to be done once, after the callbacks of this loop pass: the connection
@@ -943,6 +964,8 @@ conn_flush(struct conn *c)
 		iobuf_drain(&c->out, w);
 	}
 	tlsio_hold(&c->sock, 0);   /* what is held goes with the next write, or conn_linger's */
+	if (st == TLSIO_OK && c->state == CS_OPEN && tlsio_holding(&c->sock))
+		st = tlsio_release(&c->sock, 0);   /* a ticket that waited for a write it now has */
 	switch (st) {
 	case TLSIO_OK:
 		break;
@@ -1183,7 +1206,9 @@ out:
 	if (c->shook && c->state != CS_CLOSED) {
 		c->shook = 0;
 		if (!fed && !c->wev_on && iobuf_len(&c->out) == 0)
-			(void)tlsio_release(&c->sock, 0);   /* full: the next write takes it */
+			conn_ticket_out(c);
+		else if (tlsio_holding(&c->sock))   /* a slow answer does not keep it longer */
+			conn_arm_for(c, clock_now_ms() + CONN_TICKET_HOLD_MS);
 	}
 }
 
@@ -1258,6 +1283,12 @@ conn_timer(struct conn *c)
 
 	if (c->state == CS_CLOSED)
 		return;
+	/* a ticket held for a first answer that has not come within CONN_TICKET_HOLD_MS */
+	if (c->state == CS_OPEN && !c->wev_on && tlsio_holding(&c->sock)) {
+		conn_ticket_out(c);
+		if (c->state == CS_CLOSED)
+			return;
+	}
 	if (c->wdeadline != 0 && now >= c->wdeadline) {
 		c->wdeadline = 0;
 		if (c->renegotiating) {

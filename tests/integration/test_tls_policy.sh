@@ -188,6 +188,41 @@ expect_eq "no enablesessionticket, TLS 1.3: its stateful ticket resumes from the
 	"$(resumed "127.0.0.7:$P" tls1_3)" "Reused, TLSv1.3 HTTP/1.1 200"
 expect_eq "... and again (a used stateful ticket stays in the cache, as with OpenSSL's own)" \
 	"$(resumed "127.0.0.7:$P" tls1_3)" "Reused, TLSv1.3 HTTP/1.1 200"
+# The ticket the handshake's end writes waits for the first answer (one segment), but not
+# for a slow one: Finished and a request for /slow/3000 sent in one segment, the client
+# gets the ticket alone first, then the answer (python3's ssl over a memory BIO).
+tkt=$(timeout 20 python3 - "$P" <<'PY' 2>&1
+import select, socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+s = socket.create_connection(("127.0.0.7", int(sys.argv[1])))
+while True:
+    try:
+        tls.do_handshake(); break
+    except ssl.SSLWantReadError:
+        s.sendall(out.read()); inc.write(s.recv(65536))
+tls.write(b"GET /slow/3000 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+s.sendall(out.read())
+first, body = None, b""
+end = time.time() + 15
+while time.time() < end:
+    if not select.select([s], [], [], 0.5)[0]: continue
+    d = s.recv(65536)
+    if not d: break
+    inc.write(d)
+    try:
+        body += tls.read(65536)
+    except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
+        pass
+    if first is None:
+        first = "ticket alone" if body == b"" and tls.session.has_ticket else "ticket with the answer"
+    if body.startswith(b"HTTP/1.1 ") and b"\r\n\r\n" in body: break
+print(first, body[:12].decode(errors="replace"))
+PY
+)
+expect_eq "TLS 1.3, a slow first answer: the ticket comes first, alone, then the answer" "$tkt" "ticket alone HTTP/1.1 200"
 sess "127.0.0.3:$P2" tls1_2 out >/dev/null
 expect_eq "tls_session_cache = 0 (instance B): the session id resumes nothing" \
 	"$(resumed "127.0.0.3:$P2" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"
