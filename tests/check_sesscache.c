@@ -4,6 +4,9 @@
  * removed and replaced entries miss; ids that share a hash bucket (and a whole run of
  * the index) stay apart, also when one in the middle goes; entries of every size up to
  * the cap; the ring wraps around many times with the index kept in step with it.
+ * Entries that hold an object (a live session): a lookup hands out a reference, each
+ * way out of the store (eviction, removal, replacement, expiry, settling, the store
+ * freed) gives back the store's own exactly once, settling turns it into bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +42,7 @@ has(struct sesscache *c, uint32_t n, size_t len, time_t now)
 	long got;
 
 	mkid(id, n);
-	if ((got = sesscache_get(c, id, 32, now, out, sizeof(out))) < 0)
+	if ((got = sesscache_get(c, id, 32, now, out, sizeof(out), NULL)) < 0)
 		return 0;
 	mkdata(want, len, n);
 	ck_assert_int_eq(got, (long)len);
@@ -71,8 +74,8 @@ START_TEST(test_sesscache_put_get_remove)
 	ck_assert(has(c, 2, 300, 0));
 	ck_assert(has(c, 1, 200, 0));   /* a lookup does not take it */
 	mkid(id, 1);
-	ck_assert_int_eq(sesscache_get(c, id, 31, 0, out, sizeof(out)), -1);   /* id length */
-	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, 199), -1);   /* does not fit */
+	ck_assert_int_eq(sesscache_get(c, id, 31, 0, out, sizeof(out), NULL), -1);   /* id length */
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, 199, NULL), -1);   /* does not fit */
 	ck_assert_int_eq(sesscache_remove(c, id, 32), 0);
 	ck_assert_int_eq(sesscache_remove(c, id, 32), -1);
 	ck_assert_int_eq(has(c, 1, 200, 0), 0);
@@ -80,9 +83,9 @@ START_TEST(test_sesscache_put_get_remove)
 	ck_assert_uint_eq(sesscache_count(c), 1);
 	/* a short id is its own key */
 	ck_assert_int_eq(sesscache_put(c, id, 8, "abc", 3, 100, 0), 0);
-	ck_assert_int_eq(sesscache_get(c, id, 8, 0, out, sizeof(out)), 3);
+	ck_assert_int_eq(sesscache_get(c, id, 8, 0, out, sizeof(out), NULL), 3);
 	ck_assert_mem_eq(out, "abc", 3);
-	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), -1);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), NULL), -1);
 	/* out of range: nothing stored */
 	ck_assert_int_eq(sesscache_put(c, id, 0, "x", 1, 100, 0), -1);
 	ck_assert_int_eq(sesscache_put(c, id, SESSCACHE_ID_MAX + 1, "x", 1, 100, 0), -1);
@@ -102,10 +105,10 @@ START_TEST(test_sesscache_replace)
 	mkid(id, 1);
 	ck_assert_int_eq(sesscache_put(c, id, 32, "new", 3, 100, 0), 0);
 	ck_assert_uint_eq(sesscache_count(c), 1);
-	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), 3);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), NULL), 3);
 	ck_assert_mem_eq(out, "new", 3);
 	put(c, 2, 50, 100);   /* the replaced entry's bytes do not count as an entry */
-	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), 3);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), NULL), 3);
 	ck_assert(has(c, 2, 50, 0));
 	sesscache_free(c);
 }
@@ -216,11 +219,11 @@ START_TEST(test_sesscache_id_collisions)
 	for (uint32_t i = 0; i < 6; i++) {
 		id[0] = (unsigned char)found[i];
 		if (i == 2) {
-			ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), -1);
+			ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out), NULL), -1);
 			continue;
 		}
 		memset(d, (int)i, sizeof(d));
-		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), 8);
+		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out), NULL), 8);
 		ck_assert_mem_eq(out, d, 8);
 	}
 	/* evicting the oldest (found[0]) keeps the others reachable */
@@ -230,10 +233,10 @@ START_TEST(test_sesscache_id_collisions)
 	}
 	ck_assert_uint_eq(sesscache_count(c), 8);
 	id[0] = (unsigned char)found[0];
-	ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), -1);
+	ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out), NULL), -1);
 	for (uint32_t i = 1; i < 6; i++) {
 		id[0] = (unsigned char)found[i];
-		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out)), i == 2 ? -1 : 8);
+		ck_assert_int_eq(sesscache_get(c, id, 1, 0, out, sizeof(out), NULL), i == 2 ? -1 : 8);
 	}
 	sesscache_free(c);
 }
@@ -375,12 +378,194 @@ START_TEST(test_sesscache_random_ids)
 			id[i] = (unsigned char)rand();
 		memset(d, (int)n, len);
 		ck_assert_int_eq(sesscache_put(c, id, 32, d, len, 100, 0), 0);
-		ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out)), (long)len);
+		ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), NULL), (long)len);
 		ck_assert_mem_eq(out, d, len);
 		ck_assert_uint_eq(sesscache_count(c), n < 2000 ? (size_t)n + 1 : 2000);
 	}
 	ck_assert_uint_lt(sesscache_touched(c), 2000 * 420 + 2 * 16500 + 4096 * 8);
 	sesscache_free(c);
+}
+END_TEST
+
+/* a counted object: the store's references and the lookups' */
+struct obj {
+	int refs;
+};
+
+static void
+obj_hold(void *p)
+{
+	((struct obj *)p)->refs++;
+}
+
+static void
+obj_drop(void *p)
+{
+	ck_assert_int_gt(((struct obj *)p)->refs, 0);
+	((struct obj *)p)->refs--;
+}
+
+static void
+put_obj(struct sesscache *c, uint32_t n, struct obj *o, time_t expires)
+{
+	unsigned char id[32];
+
+	mkid(id, n);
+	o->refs++;   /* the reference the store takes */
+	ck_assert_int_eq(sesscache_put_obj(c, id, 32, o, expires, 0), 0);
+}
+
+/* what a lookup of n finds: the object (its reference given back at once), or NULL */
+static struct obj *
+get_obj(struct sesscache *c, uint32_t n, time_t now)
+{
+	unsigned char id[32];
+	void *o = (void *)&o;
+	int refs;
+
+	mkid(id, n);
+	if (sesscache_get(c, id, 32, now, out, sizeof(out), &o) < 0 || o == NULL)
+		return NULL;
+	refs = ((struct obj *)o)->refs;
+	ck_assert_int_ge(refs, 2);   /* the store's and the one handed out */
+	obj_drop(o);
+	return o;
+}
+
+START_TEST(test_sesscache_obj_lookup_and_settle)
+{
+	struct sesscache *c = sesscache_new(10, 0);
+	struct obj a = { 0 }, b = { 0 };
+	unsigned char id[32], d[300];
+	void *o;
+
+	mkid(id, 1);
+	ck_assert_int_eq(sesscache_put_obj(c, id, 32, &a, 100, 0), -1);   /* no hold/drop */
+	ck_assert_int_eq(a.refs, 0);
+	sesscache_objects(c, obj_hold, obj_drop);
+	ck_assert_int_eq(sesscache_put_obj(c, id, 32, NULL, 100, 0), -1);
+	put_obj(c, 1, &a, 100);
+	put(c, 2, 50, 100);
+	put_obj(c, 3, &b, 100);
+	ck_assert_uint_eq(sesscache_count(c), 3);
+	ck_assert_ptr_eq(get_obj(c, 1, 0), &a);
+	ck_assert_int_eq(a.refs, 1);
+	/* a caller that takes no object misses it, and it stays */
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), NULL), -1);
+	ck_assert_ptr_eq(get_obj(c, 1, 0), &a);
+	/* a bytes entry sets *obj to NULL */
+	mkid(id, 2);
+	o = &a;
+	ck_assert_int_eq(sesscache_get(c, id, 32, 0, out, sizeof(out), &o), 50);
+	ck_assert_ptr_null(o);
+	/* settled by another object, or under another id: nothing changes */
+	mkid(id, 1);
+	mkdata(d, sizeof(d), 1);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &b, d, sizeof(d), 0), -1);
+	mkid(id, 2);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &a, d, sizeof(d), 0), -1);
+	ck_assert_int_eq(a.refs, 1);
+	/* settled: bytes now, the store's reference given back */
+	mkid(id, 1);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &a, d, sizeof(d), 0), 0);
+	ck_assert_int_eq(a.refs, 0);
+	ck_assert_ptr_null(get_obj(c, 1, 0));
+	ck_assert(has(c, 1, sizeof(d), 100));   /* with the entry's expiry */
+	ck_assert_int_eq(has(c, 1, sizeof(d), 101), 0);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &a, d, sizeof(d), 0), -1);   /* once */
+	ck_assert_uint_eq(sesscache_count(c), 2);
+	/* settled with no bytes (too large to keep): removed */
+	mkid(id, 3);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &b, NULL, 0, 0), 0);
+	ck_assert_int_eq(b.refs, 0);
+	ck_assert_ptr_null(get_obj(c, 3, 0));
+	ck_assert_uint_eq(sesscache_count(c), 1);
+	/* settled after its expiry: removed */
+	put_obj(c, 4, &b, 100);
+	mkid(id, 4);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &b, d, 10, 101), 0);
+	ck_assert_int_eq(b.refs, 0);
+	ck_assert_int_eq(has(c, 4, 10, 0), 0);
+	sesscache_free(c);
+}
+END_TEST
+
+/* every way an entry leaves gives back the store's reference, once */
+START_TEST(test_sesscache_obj_references)
+{
+	struct sesscache *c = sesscache_new(3, 0);
+	struct obj o[8] = { { 0 } };
+	unsigned char id[32];
+
+	sesscache_objects(c, obj_hold, obj_drop);
+	put_obj(c, 1, &o[1], 100);
+	put_obj(c, 2, &o[2], 100);
+	put_obj(c, 3, &o[3], 200);
+	put_obj(c, 4, &o[4], 100);   /* 1, the oldest, goes */
+	ck_assert_int_eq(o[1].refs, 0);
+	ck_assert_ptr_null(get_obj(c, 1, 0));
+	mkid(id, 2);
+	ck_assert_int_eq(sesscache_remove(c, id, 32), 0);   /* removed */
+	ck_assert_int_eq(o[2].refs, 0);
+	ck_assert_int_eq(sesscache_put(c, id, 32, "x", 1, 100, 0), 0);
+	mkid(id, 4);
+	ck_assert_int_eq(sesscache_put(c, id, 32, "y", 1, 100, 0), 0);   /* replaced */
+	ck_assert_int_eq(o[4].refs, 0);
+	ck_assert_ptr_null(get_obj(c, 3, 201));   /* expired */
+	ck_assert_int_eq(o[3].refs, 0);
+	put_obj(c, 5, &o[5], 100);
+	put_obj(c, 5, &o[6], 100);   /* one object replaced by another */
+	ck_assert_int_eq(o[5].refs, 0);
+	ck_assert_int_eq(o[6].refs, 1);
+	ck_assert_uint_eq(sesscache_count(c), 3);
+	sesscache_free(c);   /* the rest */
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(o[i].refs, 0);
+}
+END_TEST
+
+/* A settled entry is written as the newest: the count's oldest-first order is the order
+ * the objects were settled in among the entries put as bytes; objects and bytes share
+ * the count; a ring that wraps many times keeps objects and settled bytes apart. */
+START_TEST(test_sesscache_obj_settled_is_newest)
+{
+	struct sesscache *c = sesscache_new(3, 0);
+	struct obj a = { 0 };
+	static struct obj many[3000];
+	unsigned char id[32], d[700];
+
+	sesscache_objects(c, obj_hold, obj_drop);
+	put_obj(c, 1, &a, 100);
+	put(c, 2, 10, 100);
+	put(c, 3, 10, 100);
+	mkid(id, 1);
+	mkdata(d, 200, 1);
+	ck_assert_int_eq(sesscache_settle(c, id, 32, &a, d, 200, 0), 0);
+	put(c, 4, 10, 100);   /* 2 goes, not 1 */
+	ck_assert_int_eq(has(c, 2, 10, 0), 0);
+	ck_assert(has(c, 1, 200, 0) && has(c, 3, 10, 0) && has(c, 4, 10, 0));
+	sesscache_free(c);
+	/* 3,000 objects through a store of 40 in 64 KiB, each settled two puts later */
+	c = sesscache_new(40, 65536);
+	sesscache_objects(c, obj_hold, obj_drop);
+	srand(5);
+	for (uint32_t n = 0; n < 3000; n++) {
+		put_obj(c, n, &many[n], 100);
+		if (n >= 2) {
+			size_t len = (size_t)(rand() % (int)sizeof(d));
+
+			mkid(id, n - 2);
+			mkdata(d, len, n - 2);
+			ck_assert_int_eq(sesscache_settle(c, id, 32, &many[n - 2], d, len, 0), 0);
+			ck_assert(has(c, n - 2, len, 0));
+			ck_assert_int_eq(many[n - 2].refs, 0);
+		}
+		ck_assert_ptr_eq(get_obj(c, n, 0), &many[n]);
+		ck_assert_uint_le(sesscache_bytes(c), 65536);
+	}
+	sesscache_free(c);
+	for (uint32_t n = 0; n < 3000; n++)
+		ck_assert_int_eq(many[n].refs, 0);
 }
 END_TEST
 
@@ -401,6 +586,9 @@ sesscache_suite(void)
 	tcase_add_test(tc, test_sesscache_full_store_stays_small);
 	tcase_add_test(tc, test_sesscache_index_grows);
 	tcase_add_test(tc, test_sesscache_random_ids);
+	tcase_add_test(tc, test_sesscache_obj_lookup_and_settle);
+	tcase_add_test(tc, test_sesscache_obj_references);
+	tcase_add_test(tc, test_sesscache_obj_settled_is_newest);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,8 +9,12 @@
  * entries) or by bytes, the oldest go first (Schannel's MaximumCacheSize); an entry
  * expires at the time its writer gives (a lookup of an expired one misses and drops it).
  * A removed entry leaves the index at once and its bytes when the head passes them.
- * Knows nothing of TLS: the caller serializes.  Every call takes the store's mutex, so
- * any thread may call any function.
+ * Knows nothing of TLS: the caller serializes.  An entry may instead hold an object
+ * (sesscache_put_obj: a session whose connection is still open, which would otherwise be
+ * kept twice, live and serialized) with the store's own reference to it, until the
+ * caller settles it into bytes (sesscache_settle) or it leaves; a lookup then hands out
+ * a new reference.  Every call takes the store's mutex, so any thread may call any
+ * function.
  */
 #ifndef SYSBIND_SESSCACHE_H
 #define SYSBIND_SESSCACHE_H
@@ -29,6 +33,12 @@ struct sesscache;
 struct sesscache *sesscache_new(size_t max, size_t bytes);
 void sesscache_free(struct sesscache *c);
 
+/* How the store takes a reference to an object for a caller (hold: a lookup's) and gives
+ * back its own (drop: when the entry leaves, is settled or the store is freed); both are
+ * called under the store's mutex and must not call the store.  Set once, before any
+ * sesscache_put_obj. */
+void sesscache_objects(struct sesscache *c, void (*hold)(void *), void (*drop)(void *));
+
 /*
  * Store len bytes of data under id (idlen 1..SESSCACHE_ID_MAX), valid until expires; an
  * entry with the same id is replaced.  The oldest entries make room.  Returns 0, or -1
@@ -38,12 +48,33 @@ int sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
     const void *data, size_t len, time_t expires, time_t now);
 
 /*
+ * Store obj under id, valid until expires, as sesscache_put stores bytes: the store
+ * takes the caller's reference to it (and gives it back with drop).  Returns 0, or -1
+ * (the caller keeps its reference) when idlen is out of range, obj is NULL or
+ * sesscache_objects was not called.
+ */
+int sesscache_put_obj(struct sesscache *c, const unsigned char *id, size_t idlen,
+    void *obj, time_t expires, time_t now);
+
+/*
+ * The entry under id holds obj: replace it by len bytes of data (its serialized form),
+ * with the entry's expiry, written as the newest entry; the store's reference is dropped.
+ * data NULL, or len over SESSCACHE_ENTRY_MAX, or an entry expired at now: the entry is
+ * removed.  Returns 0 when the entry held obj (settled or removed), -1 when there is none
+ * under id or it holds something else (nothing changed).
+ */
+int sesscache_settle(struct sesscache *c, const unsigned char *id, size_t idlen,
+    const void *obj, const void *data, size_t len, time_t now);
+
+/*
  * Copy the data stored under id into out (outlen bytes: SESSCACHE_ENTRY_MAX holds any).
  * Returns its length, or -1 when there is none, it does not fit, or it expired at now
- * (then it is dropped).
+ * (then it is dropped).  When the entry holds an object, *obj is set to it with a
+ * reference for the caller (hold) and 0 is returned; obj NULL: such an entry misses.
+ * Otherwise *obj (when obj is not NULL) is set to NULL.
  */
 long sesscache_get(struct sesscache *c, const unsigned char *id, size_t idlen,
-    time_t now, void *out, size_t outlen);
+    time_t now, void *out, size_t outlen, void **obj);
 
 /* Drop the entry stored under id.  Returns 0, or -1 when there was none. */
 int sesscache_remove(struct sesscache *c, const unsigned char *id, size_t idlen);

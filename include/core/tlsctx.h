@@ -12,7 +12,8 @@
  * close without a certificate or an alert.
  * Built once per configuration generation, every certificate's context with it; a built
  * tlsctx is used by every worker thread and never written but for its session cache
- * (a sesscache: serialized sessions outside the malloc heap, under a mutex).
+ * (a sesscache: serialized sessions outside the malloc heap, under a mutex, and the
+ * sessions of connections still open, shared with them).
  */
 #ifndef SYSBIND_TLSCTX_H
 #define SYSBIND_TLSCTX_H
@@ -65,6 +66,11 @@ void tlsctx_free(struct tlsctx *t);
  * Returns NULL on failure (OpenSSL errors logged).
  */
 SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio);
+
+/* Free ssl (made by tlsctx_ssl_new on t; NULL: nothing): the session it stored in the
+ * session cache, held there live while the connection was open, is serialized into it
+ * first. */
+void tlsctx_ssl_free(struct tlsctx *t, SSL *ssl);
 
 /* Hand ssl (made by tlsctx_ssl_new on t) another hello for a handshake that starts again
  * (a renegotiation), or none (NULL) once one ended: the callbacks then find none. */

@@ -28,6 +28,7 @@ struct sesscache_entry {
 	uint32_t hash;
 	uint8_t  idlen;
 	uint8_t  live;      /* the index points here (not removed or replaced) */
+	uint8_t  obj;       /* the data is an object's pointer, the store's reference */
 	uint8_t  id[SESSCACHE_ID_MAX];
 };
 #define SESSCACHE_HDR ((sizeof(struct sesscache_entry) + 7) & ~(size_t)7)
@@ -55,7 +56,25 @@ struct sesscache {
 	size_t                 nslots;    /* a power of two */
 	size_t                 maxslots;  /* what it may grow to: twice max, a power of two */
 	size_t                 slotmap;   /* bytes mapped for the slots */
+	void                 (*hold)(void *);   /* sesscache_objects: NULL until set */
+	void                 (*drop)(void *);
 };
+
+static struct sesscache_entry *
+sesscache_at(struct sesscache *c, size_t off)
+{
+	return (struct sesscache_entry *)(void *)(c->ring + off);
+}
+
+/* The object an entry of sesscache_put_obj holds. */
+static void *
+sesscache_obj(const struct sesscache_entry *e)
+{
+	void *obj;
+
+	memcpy(&obj, (const unsigned char *)e + SESSCACHE_HDR, sizeof(obj));
+	return obj;
+}
 
 static void *
 sesscache_map(size_t len)
@@ -96,10 +115,28 @@ sesscache_new(size_t max, size_t bytes)
 }
 
 void
+sesscache_objects(struct sesscache *c, void (*hold)(void *), void (*drop)(void *))
+{
+	pthread_mutex_lock(&c->mu);
+	c->hold = hold;
+	c->drop = drop;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
 sesscache_free(struct sesscache *c)
 {
 	if (c == NULL)
 		return;
+	for (size_t i = 0; c->slots != NULL && i < c->nslots; i++) {
+		struct sesscache_entry *e;
+
+		if (c->slots[i].off1 == 0)
+			continue;
+		e = sesscache_at(c, c->slots[i].off1 - 1);
+		if (e->obj)
+			c->drop(sesscache_obj(e));   /* only indexed entries hold one */
+	}
 	if (c->ring != NULL)
 		munmap(c->ring, c->cap);
 	if (c->slots != NULL)
@@ -117,12 +154,6 @@ sesscache_hash(const unsigned char *id, size_t idlen)
 	for (size_t i = 0; i < idlen; i++)
 		h = (h ^ id[i]) * 16777619u;
 	return h;
-}
-
-static struct sesscache_entry *
-sesscache_at(struct sesscache *c, size_t off)
-{
-	return (struct sesscache_entry *)(void *)(c->ring + off);
 }
 
 /* The slot of id, or nslots when it has none. */
@@ -151,8 +182,11 @@ static void
 sesscache_unindex(struct sesscache *c, size_t i)
 {
 	size_t mask = c->nslots - 1, j = i, k;
+	struct sesscache_entry *e = sesscache_at(c, c->slots[i].off1 - 1);
 
-	sesscache_at(c, c->slots[i].off1 - 1)->live = 0;
+	e->live = 0;
+	if (e->obj)
+		c->drop(sesscache_obj(e));   /* the store's reference, given back */
 	c->count--;
 	for (;;) {
 		c->slots[i].off1 = 0;
@@ -238,26 +272,22 @@ sesscache_grow(struct sesscache *c)
 	return 0;
 }
 
-int
-sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
-    const void *data, size_t len, time_t expires, time_t now)
+/* sesscache_put's work, under the mutex: obj says the data is an object's pointer. */
+static int
+sesscache_put_locked(struct sesscache *c, const unsigned char *id, size_t idlen,
+    const void *data, size_t len, int obj, time_t expires, time_t now)
 {
 	uint32_t hash = sesscache_hash(id, idlen);
 	size_t size = (SESSCACHE_HDR + len + 7) & ~(size_t)7, off, i, mask;
 	struct sesscache_entry *e;
 
-	if (idlen == 0 || idlen > SESSCACHE_ID_MAX || len > SESSCACHE_ENTRY_MAX)
-		return -1;
-	pthread_mutex_lock(&c->mu);
 	if ((i = sesscache_find(c, id, idlen, hash)) != c->nslots)
 		sesscache_unindex(c, i);   /* replaced */
 	while (c->count >= c->max ||
 	    (c->nring > 0 && sesscache_at(c, c->head)->expires < (int64_t)now))
 		sesscache_drop_head(c);   /* the oldest, and what expired before them */
-	if (sesscache_grow(c) != 0) {
-		pthread_mutex_unlock(&c->mu);
+	if (sesscache_grow(c) != 0)
 		return -1;
-	}
 	/* full by count, and room at the start: go back there rather than into new pages */
 	if (!c->wrapped && c->nring > 0 && c->count + 1 >= c->max &&
 	    c->head >= size + SESSCACHE_SLACK) {
@@ -273,6 +303,7 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
 	e->hash = hash;
 	e->idlen = (uint8_t)idlen;
 	e->live = 1;
+	e->obj = (uint8_t)obj;
 	memcpy(e->id, id, idlen);
 	memcpy((unsigned char *)e + SESSCACHE_HDR, data, len);
 	c->tail = off + size;
@@ -285,18 +316,73 @@ sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
 		;
 	c->slots[i].off1 = (uint32_t)off + 1;
 	c->slots[i].hash = hash;
-	pthread_mutex_unlock(&c->mu);
 	return 0;
+}
+
+int
+sesscache_put(struct sesscache *c, const unsigned char *id, size_t idlen,
+    const void *data, size_t len, time_t expires, time_t now)
+{
+	int rc;
+
+	if (idlen == 0 || idlen > SESSCACHE_ID_MAX || len > SESSCACHE_ENTRY_MAX)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	rc = sesscache_put_locked(c, id, idlen, data, len, 0, expires, now);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int
+sesscache_put_obj(struct sesscache *c, const unsigned char *id, size_t idlen, void *obj,
+    time_t expires, time_t now)
+{
+	int rc = -1;
+
+	if (idlen == 0 || idlen > SESSCACHE_ID_MAX || obj == NULL)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	if (c->hold != NULL)
+		rc = sesscache_put_locked(c, id, idlen, &obj, sizeof(obj), 1, expires, now);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int
+sesscache_settle(struct sesscache *c, const unsigned char *id, size_t idlen,
+    const void *obj, const void *data, size_t len, time_t now)
+{
+	struct sesscache_entry *e;
+	int64_t expires;
+	int rc = -1;
+	size_t i;
+
+	if (idlen == 0 || idlen > SESSCACHE_ID_MAX)
+		return -1;
+	pthread_mutex_lock(&c->mu);
+	if ((i = sesscache_find(c, id, idlen, sesscache_hash(id, idlen))) != c->nslots &&
+	    (e = sesscache_at(c, c->slots[i].off1 - 1))->obj && sesscache_obj(e) == obj) {
+		expires = e->expires;
+		sesscache_unindex(c, i);   /* e's bytes are left for the head to pass */
+		rc = 0;
+		if (data != NULL && len <= SESSCACHE_ENTRY_MAX && expires >= (int64_t)now)
+			rc = sesscache_put_locked(c, id, idlen, data, len, 0, (time_t)expires,
+			    now);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
 }
 
 long
 sesscache_get(struct sesscache *c, const unsigned char *id, size_t idlen, time_t now,
-    void *out, size_t outlen)
+    void *out, size_t outlen, void **obj)
 {
 	struct sesscache_entry *e;
 	long n = -1;
 	size_t i;
 
+	if (obj != NULL)
+		*obj = NULL;
 	if (idlen == 0 || idlen > SESSCACHE_ID_MAX)
 		return -1;
 	pthread_mutex_lock(&c->mu);
@@ -304,6 +390,12 @@ sesscache_get(struct sesscache *c, const unsigned char *id, size_t idlen, time_t
 		e = sesscache_at(c, c->slots[i].off1 - 1);
 		if (e->expires < (int64_t)now) {
 			sesscache_unindex(c, i);
+		} else if (e->obj) {
+			if (obj != NULL) {
+				*obj = sesscache_obj(e);
+				c->hold(*obj);   /* before any thread can drop the store's */
+				n = 0;
+			}
 		} else if (e->len <= outlen) {
 			memcpy(out, (unsigned char *)e + SESSCACHE_HDR, e->len);
 			n = (long)e->len;

@@ -625,7 +625,7 @@ conn_close(struct conn *c, const char *why)
 	conn_write_on(c, 0);
 	conn_async_unqueue(c);
 	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
+		tlsctx_ssl_free(c->info.srv->tls, c->ssl);   /* its stored session serialized */
 		c->ssl = NULL;
 	}
 	if (c->fd >= 0)

@@ -364,17 +364,25 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
 }
 
 /*
- * The server session cache, outside OpenSSL (SSL_SESS_CACHE_NO_INTERNAL): each session
- * is serialized into t->sessions (sesscache: one mapping, not the worker's malloc heap)
- * and read back for the handshake that names it, so no SSL_SESSION outlives its
- * connection.  The client's intermediate certificates (SSL_get_peer_cert_chain, which
- * i2d_SSL_SESSION leaves out) follow the session's DER, each as DER, and come back as
- * the session's ex_data: tlsctx_peer_chain.  OpenSSL checks the timeout of what the
- * lookup returns and removes (through tlsctx_sess_remove_cb) what must not resume: an
- * expired session, one whose connection failed (a fatal alert), a disablesessionid one.
+ * The server session cache, outside OpenSSL (SSL_SESS_CACHE_NO_INTERNAL), in t->sessions
+ * (sesscache: one mapping, not the worker's malloc heap).  While the connection that made
+ * a session is open, its entry holds a reference to that SSL_SESSION (the connection
+ * holds it anyway: no second copy), and a lookup hands out another (as OpenSSL's own
+ * cache shared its sessions); when the connection's SSL is freed (tlsctx_ssl_free), or
+ * it makes another session (a renegotiation), the session is serialized into the entry
+ * and the reference dropped, so no SSL_SESSION outlives its connection in the store.
+ * The connection keeps a reference of its own to the session it stored, in the SSL's
+ * tlsctx_live_slot, so the one it settles is alive whatever session the SSL holds then.
+ * The client's intermediate certificates (SSL_get_peer_cert_chain, which
+ * i2d_SSL_SESSION leaves out) are the session's ex_data (tlsctx_sess_slot), follow the
+ * session's DER, each as DER, and come back as its ex_data: tlsctx_peer_chain.  OpenSSL
+ * checks the timeout of what the lookup returns and removes (through
+ * tlsctx_sess_remove_cb) what must not resume: an expired session, one whose connection
+ * failed (a fatal alert, an unclean close), a disablesessionid one.
  */
 static pthread_once_t tlsctx_sess_once = PTHREAD_ONCE_INIT;
 static int tlsctx_sess_slot = -1;
+static int tlsctx_live_slot = -1;
 
 static void
 tlsctx_chain_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
@@ -393,24 +401,101 @@ tlsctx_chain_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, 
 	return chain == NULL || (*from_d = X509_chain_up_ref(chain)) != NULL;
 }
 
+/* an SSL freed without tlsctx_ssl_free gives back its session's reference all the same
+ * (the store's entry keeps the live session until it leaves) */
+static void
+tlsctx_live_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	SSL_SESSION_free(ptr);
+}
+
 static void
 tlsctx_sess_init(void)
 {
 	tlsctx_sess_slot = SSL_SESSION_get_ex_new_index(0, NULL, NULL, tlsctx_chain_dup,
 	    tlsctx_chain_free);
+	tlsctx_live_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, tlsctx_live_free);
+}
+
+static void
+tlsctx_sess_hold(void *sess)
+{
+	SSL_SESSION_up_ref(sess);
+}
+
+static void
+tlsctx_sess_drop(void *sess)
+{
+	SSL_SESSION_free(sess);
+}
+
+/* Serialize sess and the chain of its ex_data into buf (SESSCACHE_ENTRY_MAX bytes).
+ * Returns the length, or -1 when it is too large to keep (it resumes nothing once its
+ * connection closed, as if evicted). */
+static long
+tlsctx_sess_serialize(SSL_SESSION *sess, unsigned char *buf)
+{
+	STACK_OF(X509) *chain = SSL_SESSION_get_ex_data(sess, tlsctx_sess_slot);
+	unsigned char *p = buf;
+	int n;
+
+	if ((n = i2d_SSL_SESSION(sess, NULL)) <= 0 || n > SESSCACHE_ENTRY_MAX)
+		return -1;
+	i2d_SSL_SESSION(sess, &p);
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		if ((n = i2d_X509(x, NULL)) <= 0 ||
+		    n > (int)(SESSCACHE_ENTRY_MAX - (size_t)(p - buf)))
+			return -1;
+		i2d_X509(x, &p);
+	}
+	return (long)(p - buf);
+}
+
+/* The entry of sess, stored live by a connection, becomes its serialized form (or goes,
+ * when it cannot be kept); nothing when the entry has left or holds another. */
+static void
+tlsctx_sess_settle(struct tlsctx *t, SSL_SESSION *sess)
+{
+	unsigned char buf[SESSCACHE_ENTRY_MAX];
+	const unsigned char *id;
+	unsigned idlen;
+	long n;
+
+	if (t == NULL || t->sessions == NULL || (id = SSL_SESSION_get_id(sess, &idlen)) == NULL)
+		return;
+	n = tlsctx_sess_serialize(sess, buf);
+	(void)sesscache_settle(t->sessions, id, idlen, sess, n < 0 ? NULL : buf,
+	    n < 0 ? 0 : (size_t)n, time(NULL));
+	ERR_clear_error();
+}
+
+/* The connection's reference to the session it stored, settled and given back. */
+static void
+tlsctx_live_settle(struct tlsctx *t, SSL *ssl)
+{
+	SSL_SESSION *sess;
+
+	if (tlsctx_live_slot < 0 || (sess = SSL_get_ex_data(ssl, tlsctx_live_slot)) == NULL)
+		return;
+	(void)SSL_set_ex_data(ssl, tlsctx_live_slot, NULL);   /* the slot exists */
+	tlsctx_sess_settle(t, sess);
+	SSL_SESSION_free(sess);
 }
 
 /* Sessions of a binding with disablesessionid are not kept: a session id it sends
- * resumes nothing. */
+ * resumes nothing.  The others are stored live (the reference OpenSSL gives the callback
+ * is the store's: it returns 1), the connection's own reference in tlsctx_live_slot, the
+ * client's chain on the session (tlsctx_sess_slot) for when it is serialized. */
 static int
 tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
 	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
-	STACK_OF(X509) *chain = tlsctx_peer_chain(ssl);
-	unsigned char buf[SESSCACHE_ENTRY_MAX], *p = buf;
+	STACK_OF(X509) *chain = tlsctx_peer_chain(ssl), *own;
 	const unsigned char *id;
 	unsigned idlen;
-	int n;
 
 	if (h == NULL || h->tls == NULL || h->tls->sessions == NULL)
 		return 0;
@@ -418,22 +503,28 @@ tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 		SSL_CTX_remove_session(h->tls->ctx, sess);   /* not resumable either */
 		return 0;
 	}
-	if ((n = i2d_SSL_SESSION(sess, NULL)) <= 0 || n > (int)sizeof(buf))
-		return 0;   /* too large to keep: it resumes nothing, as if evicted */
-	i2d_SSL_SESSION(sess, &p);
-	for (int i = 0; i < sk_X509_num(chain); i++) {
-		X509 *x = sk_X509_value(chain, i);
-
-		if ((n = i2d_X509(x, NULL)) <= 0 || n > (int)(sizeof(buf) - (size_t)(p - buf)))
+	if (chain != NULL && SSL_SESSION_get_ex_data(sess, tlsctx_sess_slot) == NULL) {
+		if ((own = X509_chain_up_ref(chain)) == NULL)
 			return 0;
-		i2d_X509(x, &p);
+		if (SSL_SESSION_set_ex_data(sess, tlsctx_sess_slot, own) != 1) {
+			sk_X509_pop_free(own, X509_free);
+			return 0;
+		}
 	}
+	tlsctx_live_settle(h->tls, ssl);   /* the session this connection stored before */
+	if (SSL_set_ex_data(ssl, tlsctx_live_slot, sess) != 1)
+		return 0;
+	SSL_SESSION_up_ref(sess);   /* the slot's */
 	id = SSL_SESSION_get_id(sess, &idlen);
-	(void)sesscache_put(h->tls->sessions, id, idlen, buf, (size_t)(p - buf),
-	    (time_t)(SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess)), time(NULL));
-	return 0;   /* no reference kept */
+	if (sesscache_put_obj(h->tls->sessions, id, idlen, sess,
+	    (time_t)(SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess)),
+	    time(NULL)) != 0)
+		return 0;
+	return 1;   /* the store keeps OpenSSL's reference */
 }
 
+/* A stored session: the live one (a new reference, taken under the store's mutex, so
+ * *copy is 0: OpenSSL takes it), or one read back from its serialized form. */
 static SSL_SESSION *
 tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
 {
@@ -442,13 +533,18 @@ tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
 	const unsigned char *p = buf, *end;
 	STACK_OF(X509) *chain = NULL;
 	SSL_SESSION *sess;
+	void *live;
 	X509 *x;
 	long n;
 
-	*copy = 0;   /* OpenSSL takes the reference d2i made */
+	*copy = 0;   /* OpenSSL takes the reference the lookup or d2i made */
 	if (h == NULL || h->tls == NULL || h->tls->sessions == NULL || idlen <= 0 ||
 	    (n = sesscache_get(h->tls->sessions, id, (size_t)idlen, time(NULL), buf,
-	    sizeof(buf))) < 0 || (sess = d2i_SSL_SESSION(NULL, &p, n)) == NULL)
+	    sizeof(buf), &live)) < 0)
+		return NULL;
+	if (live != NULL)
+		return live;
+	if ((sess = d2i_SSL_SESSION(NULL, &p, n)) == NULL)
 		return NULL;
 	for (end = buf + n; p < end; ) {
 		x = NULL;
@@ -677,12 +773,14 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	    SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL : SSL_SESS_CACHE_OFF);
 	if (cfg->tls_session_cache > 0) {
 		pthread_once(&tlsctx_sess_once, tlsctx_sess_init);
-		if (tlsctx_sess_slot < 0 || (t->sessions = sesscache_new(cfg->tls_session_cache,
+		if (tlsctx_sess_slot < 0 || tlsctx_live_slot < 0 ||
+		    (t->sessions = sesscache_new(cfg->tls_session_cache,
 		    cfg->tls_session_cache * TLSCTX_SESSION_BYTES)) == NULL) {
 			snprintf(err, errlen, "TLS context: out of memory for the session cache");
 			tlsctx_free(t);
 			return NULL;
 		}
+		sesscache_objects(t->sessions, tlsctx_sess_hold, tlsctx_sess_drop);
 		SSL_CTX_set_app_data(t->ctx, t);
 		SSL_CTX_sess_set_get_cb(t->ctx, tlsctx_sess_get_cb);
 		SSL_CTX_sess_set_remove_cb(t->ctx, tlsctx_sess_remove_cb);
@@ -752,6 +850,15 @@ tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio)
 	}
 	SSL_set_accept_state(ssl);
 	return ssl;
+}
+
+void
+tlsctx_ssl_free(struct tlsctx *t, SSL *ssl)
+{
+	if (ssl == NULL)
+		return;
+	tlsctx_live_settle(t, ssl);
+	SSL_free(ssl);
 }
 
 void

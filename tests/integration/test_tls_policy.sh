@@ -223,6 +223,34 @@ print(first, body[:12].decode(errors="replace"))
 PY
 )
 expect_eq "TLS 1.3, a slow first answer: the ticket comes first, alone, then the answer" "$tkt" "ticket alone HTTP/1.1 200"
+# a session resumes while the connection that made it is still open (the store holds
+# that connection's session, serialized only when it closes) and after it closed
+okays() { grep -c '^HTTP/1.1 200' "$T/held.out" 2>/dev/null; }
+for hv in "127.0.0.3 tls1_2" "127.0.0.7 tls1_3"; do
+	read -r ip v <<<"$hv"
+	rm -f "$T/held.pem" "$T/held.in" "$T/held.out"
+	mkfifo "$T/held.in"
+	timeout 20 openssl s_client -connect "$ip:$P" "-$v" -sess_out "$T/held.pem" \
+		<"$T/held.in" >"$T/held.out" 2>&1 &
+	hpid=$!
+	exec 8>"$T/held.in"
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n' >&8
+	wait_for test "$(okays)" = 1
+	cp "$T/held.pem" "$T/sess.pem"
+	expect_eq "$v: a session resumes while its connection is still open" \
+		"$(resumed "$ip:$P" "$v")" "Reused, $(tv "$v") HTTP/1.1 200"
+	# the server ends the connection (a clean close: its close_notify); a client that
+	# closes first without one, or with its input's end racing the answer, can make
+	# OpenSSL drop the session as a failed connection's
+	printf 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >&8
+	wait_for test "$(okays)" = 2
+	expect_eq "... which still answers a second request" "$(okays)" 2
+	wait_for eval '! kill -0 "$hpid" 2>/dev/null'
+	exec 8>&-
+	wait "$hpid"
+	expect_eq "... and again once that connection closed" \
+		"$(resumed "$ip:$P" "$v")" "Reused, $(tv "$v") HTTP/1.1 200"
+done
 sess "127.0.0.3:$P2" tls1_2 out >/dev/null
 expect_eq "tls_session_cache = 0 (instance B): the session id resumes nothing" \
 	"$(resumed "127.0.0.3:$P2" tls1_2)" "New, TLSv1.2 HTTP/1.1 200"
