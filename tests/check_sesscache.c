@@ -387,6 +387,31 @@ START_TEST(test_sesscache_random_ids)
 }
 END_TEST
 
+/* Sessions that expire before the count is reached (a store for 20,000, ~3,000 alive at
+ * any time: 10 a second for 300 s): the ring goes back to its start as the oldest expire,
+ * and its pages stay near what the live entries take, not the whole mapping's 30 MiB. */
+START_TEST(test_sesscache_expiry_keeps_it_small)
+{
+	struct sesscache *c = sesscache_new(20000, 20000 * 1536);
+	unsigned char id[32], d[300];
+
+	memset(d, 7, sizeof(d));
+	for (uint32_t n = 0; n < 100000; n++) {
+		time_t now = (time_t)(n / 10);
+
+		mkid(id, n);
+		ck_assert_int_eq(sesscache_put(c, id, 32, d, sizeof(d), now + 300, now), 0);
+		ck_assert_uint_le(sesscache_count(c), 3010);
+	}
+	ck_assert_uint_ge(sesscache_count(c), 2990);
+	mkid(id, 99999);
+	ck_assert_int_eq(sesscache_get(c, id, 32, 9999, out, sizeof(out), NULL), (long)sizeof(d));
+	/* ~3,000 entries of ~370 bytes, twice, the slack, an index of 8,192 slots */
+	ck_assert_uint_lt(sesscache_touched(c), 2 * 3010 * 376 + 2 * 16500 + 8192 * 8);
+	sesscache_free(c);
+}
+END_TEST
+
 /* a counted object: the store's references and the lookups' */
 struct obj {
 	int refs;
@@ -589,6 +614,7 @@ sesscache_suite(void)
 	tcase_add_test(tc, test_sesscache_obj_lookup_and_settle);
 	tcase_add_test(tc, test_sesscache_obj_references);
 	tcase_add_test(tc, test_sesscache_obj_settled_is_newest);
+	tcase_add_test(tc, test_sesscache_expiry_keeps_it_small);
 	suite_add_tcase(s, tc);
 	return s;
 }

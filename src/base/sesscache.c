@@ -3,9 +3,11 @@
  * back from head (the oldest) to tail (where the next is written); when the space left
  * before the end is too small, the end is left unused (wrapend marks it) and writing
  * goes on at offset 0, in front of head, dropping the oldest entries until the new one
- * fits.  A full store (max entries) goes back to offset 0 as soon as the oldest have left
- * room there (and SESSCACHE_SLACK more), not only at the end of the mapping: the pages
- * it touches stay about the size of the entries it holds, however large the mapping.
+ * fits.  The store goes back to offset 0, not only at the end of the mapping, as soon as
+ * the oldest left room there: when it is full by count, room for the entry and
+ * SESSCACHE_SLACK more; when they expired, as much room as the entries still take, and
+ * the slack: the pages it touches stay within about what its entries take (twice, when
+ * they expire), however large the mapping.  A removed entry's data is wiped at once.
  * An entry is a header (its size in the ring, its data's length, expiry, id and whether
  * the index still points at it) and the data, padded to 8 bytes.  The index is a table
  * of (offset + 1, hash) slots, linear probing, at most half full, deletion by backward
@@ -82,7 +84,10 @@ sesscache_map(size_t len)
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	(void)madvise(p, len, MADV_DONTDUMP);   /* sessions' secrets stay out of core dumps */
+	return p;
 }
 
 struct sesscache *
@@ -187,6 +192,8 @@ sesscache_unindex(struct sesscache *c, size_t i)
 	e->live = 0;
 	if (e->obj)
 		c->drop(sesscache_obj(e));   /* the store's reference, given back */
+	else
+		explicit_bzero((unsigned char *)e + SESSCACHE_HDR, e->len);   /* its secrets */
 	c->count--;
 	for (;;) {
 		c->slots[i].off1 = 0;
@@ -288,9 +295,10 @@ sesscache_put_locked(struct sesscache *c, const unsigned char *id, size_t idlen,
 		sesscache_drop_head(c);   /* the oldest, and what expired before them */
 	if (sesscache_grow(c) != 0)
 		return -1;
-	/* full by count, and room at the start: go back there rather than into new pages */
-	if (!c->wrapped && c->nring > 0 && c->count + 1 >= c->max &&
-	    c->head >= size + SESSCACHE_SLACK) {
+	/* room at the start (and SESSCACHE_SLACK more) when full by count, or as much as the
+	 * entries take (the oldest expired): go back there rather than into new pages */
+	if (!c->wrapped && c->nring > 0 && c->head >= size + SESSCACHE_SLACK &&
+	    (c->count + 1 >= c->max || c->head >= c->tail - c->head + size + SESSCACHE_SLACK)) {
 		c->wrapped = 1;
 		c->wrapend = c->tail;
 		c->tail = 0;

@@ -469,6 +469,8 @@ tlsctx_sess_settle(struct tlsctx *t, SSL_SESSION *sess)
 	n = tlsctx_sess_serialize(sess, buf);
 	(void)sesscache_settle(t->sessions, id, idlen, sess, n < 0 ? NULL : buf,
 	    n < 0 ? 0 : (size_t)n, time(NULL));
+	if (n > 0)
+		OPENSSL_cleanse(buf, (size_t)n);   /* its master key */
 	ERR_clear_error();
 }
 
@@ -499,6 +501,10 @@ tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 
 	if (h == NULL || h->tls == NULL || h->tls->sessions == NULL)
 		return 0;
+	/* a TLS 1.3 ticket sealed under the ticket keys (enablesessionticket) carries its
+	 * session: nothing would ever look it up here (OpenSSL's own cache kept none) */
+	if (SSL_version(ssl) >= TLS1_3_VERSION && !(SSL_get_options(ssl) & SSL_OP_NO_TICKET))
+		return 0;
 	if (h->entry != NULL && (h->entry->flags & CONF_SSL_DISABLE_SESSION_ID)) {
 		SSL_CTX_remove_session(h->tls->ctx, sess);   /* not resumable either */
 		return 0;
@@ -523,18 +529,45 @@ tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 	return 1;   /* the store keeps OpenSSL's reference */
 }
 
+/* A serialized session (and the client's chain after it) as an SSL_SESSION, or NULL. */
+static SSL_SESSION *
+tlsctx_sess_decode(const unsigned char *buf, long n)
+{
+	const unsigned char *p = buf, *end = buf + n;
+	STACK_OF(X509) *chain = NULL;
+	SSL_SESSION *sess;
+	X509 *x;
+
+	if ((sess = d2i_SSL_SESSION(NULL, &p, n)) == NULL)
+		return NULL;
+	while (p < end) {
+		x = NULL;
+		if ((chain == NULL && (chain = sk_X509_new_null()) == NULL) ||
+		    (x = d2i_X509(NULL, &p, end - p)) == NULL || !sk_X509_push(chain, x)) {
+			X509_free(x);
+			sk_X509_pop_free(chain, X509_free);
+			SSL_SESSION_free(sess);
+			return NULL;   /* a full handshake */
+		}
+	}
+	if (chain != NULL && SSL_SESSION_set_ex_data(sess, tlsctx_sess_slot, chain) != 1) {
+		sk_X509_pop_free(chain, X509_free);
+		SSL_SESSION_free(sess);
+		return NULL;
+	}
+	return sess;
+}
+
 /* A stored session: the live one (a new reference, taken under the store's mutex, so
- * *copy is 0: OpenSSL takes it), or one read back from its serialized form. */
+ * *copy is 0: OpenSSL takes it), or one read back from its serialized form (the copy on
+ * the stack wiped after). */
 static SSL_SESSION *
 tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
 {
 	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
 	unsigned char buf[SESSCACHE_ENTRY_MAX];
-	const unsigned char *p = buf, *end;
-	STACK_OF(X509) *chain = NULL;
 	SSL_SESSION *sess;
 	void *live;
-	X509 *x;
 	long n;
 
 	*copy = 0;   /* OpenSSL takes the reference the lookup or d2i made */
@@ -544,24 +577,9 @@ tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
 		return NULL;
 	if (live != NULL)
 		return live;
-	if ((sess = d2i_SSL_SESSION(NULL, &p, n)) == NULL)
-		return NULL;
-	for (end = buf + n; p < end; ) {
-		x = NULL;
-		if ((chain == NULL && (chain = sk_X509_new_null()) == NULL) ||
-		    (x = d2i_X509(NULL, &p, end - p)) == NULL || !sk_X509_push(chain, x)) {
-			X509_free(x);
-			sk_X509_pop_free(chain, X509_free);
-			SSL_SESSION_free(sess);
-			ERR_clear_error();
-			return NULL;   /* a full handshake */
-		}
-	}
-	if (chain != NULL && SSL_SESSION_set_ex_data(sess, tlsctx_sess_slot, chain) != 1) {
-		sk_X509_pop_free(chain, X509_free);
-		SSL_SESSION_free(sess);
-		return NULL;
-	}
+	if ((sess = tlsctx_sess_decode(buf, n)) == NULL)
+		ERR_clear_error();
+	OPENSSL_cleanse(buf, (size_t)n);
 	return sess;
 }
 
