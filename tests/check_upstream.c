@@ -260,6 +260,17 @@ req_init(struct req_text *t, const char *method, long long cl)
 	}
 }
 
+/* The upstream request over head t: its answers recorded in r. */
+static void
+req_make(struct upstream_req *req, struct req_text *t, struct rec *r)
+{
+	memset(req, 0, sizeof(*req));
+	req->head = &t->head;
+	req->fw.client_ip = "127.0.0.9";
+	req->cb = &rec_cb;
+	req->arg = r;
+}
+
 /*
  * One exchange: start method (with body bytes of a Content-Length body_cl, the body
  * complete when body_done), see the request arrive at the backend (on the connection the
@@ -279,11 +290,7 @@ exchange(struct rec *r, const char *method, long long body_cl, const char *body,
 
 	memset(r, 0, sizeof(*r));
 	req_init(&t, method, body_cl);
-	memset(&req, 0, sizeof(req));
-	req.head = &t.head;
-	req.fw.client_ip = "127.0.0.9";
-	req.cb = &rec_cb;
-	req.arg = r;
+	req_make(&req, &t, r);
 	x = upstream_xfer_start(f.pool, f.site, &req);
 	ck_assert_ptr_nonnull(x);
 	if (blen > 0)
@@ -506,11 +513,7 @@ fin_with_response(int fin_first)
 
 	memset(&r, 0, sizeof(r));
 	req_init(&t, "GET", -1);
-	memset(&req, 0, sizeof(req));
-	req.head = &t.head;
-	req.fw.client_ip = "127.0.0.9";
-	req.cb = &rec_cb;
-	req.arg = &r;
+	req_make(&req, &t, &r);
 	x = upstream_xfer_start(f.pool, f.site, &req);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
@@ -572,11 +575,7 @@ START_TEST(test_upstream_early_answer_then_reset)
 	memset(body, 'b', sizeof(body));
 	memset(&r, 0, sizeof(r));
 	req_init(&t, "POST", 1000000);
-	memset(&req, 0, sizeof(req));
-	req.head = &t.head;
-	req.fw.client_ip = "127.0.0.9";
-	req.cb = &rec_cb;
-	req.arg = &r;
+	req_make(&req, &t, &r);
 	x = upstream_xfer_start(f.pool, f.site, &req);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_ge(upstream_xfer_body(x, body, 1000), 0);
@@ -703,11 +702,7 @@ upload_split(int chunked, size_t rec, int parse_every)
 		t.head.nheaders = 2;
 		t.head.chunked = 1;
 	}
-	memset(&req, 0, sizeof(req));
-	req.head = &t.head;
-	req.fw.client_ip = "127.0.0.9";
-	req.cb = &rec_cb;
-	req.arg = &r;
+	req_make(&req, &t, &r);
 	u.x = upstream_xfer_start(f.pool, f.site, &req);
 	ck_assert_ptr_nonnull(u.x);
 	p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &upf_cb, &u);
@@ -805,10 +800,7 @@ burst(struct rec *r, struct upstream_xfer **x, int n, int *fds, int nfds)
 	int got = 0, answered = 0, left;
 
 	req_init(&t, "GET", -1);
-	memset(&req, 0, sizeof(req));
-	req.head = &t.head;
-	req.fw.client_ip = "127.0.0.9";
-	req.cb = &rec_cb;
+	req_make(&req, &t, NULL);
 	for (int i = 0; i < n; i++) {
 		memset(&r[i], 0, sizeof(r[i]));
 		req.arg = &r[i];
