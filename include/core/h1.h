@@ -8,7 +8,9 @@
 
 struct conn;
 
-/* Set the framing on c.  Returns 0, or -1 (c is then closed). */
+/* Set the framing on c.  Its state is made at the client's first byte (a connection that
+ * sends nothing, such as a browser's preconnect, holds none).  Returns 0 (-1 is kept for
+ * a failure that would close c). */
 int h1_start(struct conn *c);
 
 #endif

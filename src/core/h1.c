@@ -1,6 +1,7 @@
 /*
  * h1 — the HTTP/1.1 framing of a connection: request heads and bodies through the http
- * parser (HTTP.SYS's limits), one exchange at a time (created at a request's first byte,
+ * parser (HTTP.SYS's limits; the framing's state made at the connection's first byte),
+ * one exchange at a time (created at a request's first byte,
  * freed when the next one starts or with the connection), responses framed for the
  * client (hop-by-hop fields removed, chunked or close-delimited, Connection: close when
  * the connection ends), trailer sections both ways (a chunked request's to the exchange,
@@ -729,23 +730,107 @@ static const struct conn_framing h1_framing = {
 	.client_cert = h1_client_cert,
 };
 
+/* ---------- before the connection's first byte ---------- */
+
+/*
+ * A connection that has sent nothing yet (a browser's preconnect) holds no struct h1: its
+ * framing is h1_fresh_framing, with no state of its own (f is NULL), standing for an h1
+ * as h1_start left it before (H1_IDLE, no request answered, no parser, no exchange).  The
+ * first input makes the h1 (h1_new) and hands the connection to h1_framing for good; every
+ * other event is h1_framing's own callback on such an h1 built on the stack for the call
+ * (h1_fresh_view), which, in that state, keeps no pointer to it and allocates nothing.
+ */
+static struct h1
+h1_fresh_view(struct conn *c)
+{
+	struct h1 h = { .c = c, .info = conn_info(c), .state = H1_IDLE };
+
+	return h;
+}
+
+static struct h1 *
+h1_new(struct conn *c)
+{
+	struct h1 *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	*h = h1_fresh_view(c);
+	return h;
+}
+
+static void
+h1_fresh_input(struct conn *c, void *arg)
+{
+	struct h1 *h;
+
+	assert(arg == NULL);
+	if ((h = h1_new(c)) == NULL) {
+		log_warnx("conn %llu: out of memory", conn_info(c)->id);
+		conn_abort(c, "out of memory");
+		return;
+	}
+	conn_set_framing(c, &h1_framing, h);
+	h1_input(c, h);
+}
+
+#define H1_FRESH(name, call) \
+	static void \
+	h1_fresh_##name(struct conn *c, void *arg) \
+	{ \
+		struct h1 v = h1_fresh_view(c); \
+		call; \
+	}
+H1_FRESH(input_end, h1_input_end(c, &v))
+H1_FRESH(eof, h1_eof(c, &v))
+H1_FRESH(timeout, h1_timeout(c, &v))
+H1_FRESH(drained, h1_drained(c, &v))
+H1_FRESH(later, h1_later(c, &v))
+H1_FRESH(retire, h1_retire(c, &v))
+H1_FRESH(closing, h1_closing(c, &v))
+H1_FRESH(client_cert, h1_client_cert(c, &v))
+#undef H1_FRESH
+
+static void
+h1_fresh_cut(struct conn *c, void *arg, const char *reason, int win32)
+{
+	struct h1 v = h1_fresh_view(c);
+
+	h1_cut(c, &v, reason, win32);
+}
+
+/* h1_free's gauges for an h1 in H1_IDLE; there is nothing to free */
+static void
+h1_fresh_free(void *arg)
+{
+	assert(arg == NULL);
+	stats_gauge(&stats_self.conns[STATS_H1], -1);
+	stats_gauge(&stats_self.conns_idle[STATS_H1], -1);
+}
+
+static const struct conn_framing h1_fresh_framing = {
+	.input = h1_fresh_input,
+	.input_end = h1_fresh_input_end,
+	.eof = h1_fresh_eof,
+	.timeout = h1_fresh_timeout,
+	.drained = h1_fresh_drained,
+	.later = h1_fresh_later,
+	.cut = h1_fresh_cut,
+	.retire = h1_fresh_retire,
+	.closing = h1_fresh_closing,
+	.free = h1_fresh_free,
+	.client_cert = h1_fresh_client_cert,
+};
+
 int
 h1_start(struct conn *c)
 {
-	struct h1 *h;
 	const struct conf *cfg = conn_info(c)->cfg;
 
-	if ((h = calloc(1, sizeof(*h))) == NULL) {
-		log_warnx("conn %llu: out of memory", conn_info(c)->id);
-		conn_abort(c, "out of memory");
-		return -1;
-	}
-	h->c = c;
-	h->info = conn_info(c);
 	stats_add(&stats_self.conns_total[STATS_H1], 1);
 	stats_gauge(&stats_self.conns[STATS_H1], 1);
 	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);   /* born H1_IDLE */
-	conn_set_framing(c, &h1_framing, h);
+	conn_set_framing(c, &h1_fresh_framing, NULL);
 	conn_deadline(c, cfg->header_wait_timeout);
 	return 0;
 }
