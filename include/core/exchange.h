@@ -56,7 +56,8 @@ struct exchange_conn {
 	                                  * connection) */
 	const char          *tls_version;  /* "TLSv1.3", NULL for http */
 	const char          *tls_cipher;
-	SSL                 *ssl;        /* borrowed; NULL for http: versions, client certificates */
+	SSL                 *ssl;        /* the connection's (conn.c frees it at the close; NULL
+	                                  * for http): versions, ciphers, client certificates */
 	const char          *version;    /* "HTTP/1.1", "HTTP/1.0", "HTTP/2" */
 	unsigned long        requests;   /* requests answered on the connection so far */
 	/* the verdict for the last host asked on this connection (most ask one) */

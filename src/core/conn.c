@@ -3,12 +3,12 @@
  * the socket, the SSL (driven through tlsio: no event library between OpenSSL and the
  * socket), the readiness events, the deadlines with their one timer (a place in the
  * server's heap of timers, not an event of its own), the ClientHello's decision while a
- * handshake runs (tlsctx_hello, freed at its end), the min_send_rate timer, the input
- * and output queues (iobuf blocks, given back whenever they empty, so an idle connection
- * holds none) and the framing it hands bytes to.  Teardown has one
- * path, conn_close: socket and SSL go at once, memory (the framing's included) on the
- * loop's next pass, so a close from deep inside a callback never frees what a caller
- * still uses.
+ * handshake runs (tlsctx_hello, freed at its end), min_send_rate's timer and state once a
+ * write blocks (conn_rate), the input and output queues (iobuf blocks, given back whenever
+ * they empty, so an idle connection holds none) and the framing it hands bytes to.
+ * Teardown has one path, conn_close: socket and SSL go at once, memory (the framing's
+ * included) on the loop's next pass, so a close from deep inside a callback never frees
+ * what a caller still uses.
  *
  * The hot path of a keep-alive request is: readable -> one SSL_read (read-ahead on: one
  * read(2)) -> framing -> ... -> output queued -> one SSL_write per 16 KiB at the end of
@@ -80,28 +80,33 @@ static const char *const conn_state_names[] = {
 #define ASYNC_INPUT   0x4   /* hand the input to the framing again */
 #define ASYNC_READ    0x8   /* read again: OpenSSL holds records the socket no longer shows */
 
+/* What min_send_rate needs of a connection whose writes blocked: most connections never
+ * have a full socket, and hold none (owned by the connection, freed by conn_free). */
+struct conn_rate {
+	struct sendrate  rate;
+	struct event    *ev;   /* its timer (NULL: not made yet) */
+};
+
 struct conn {
 	struct exchange_conn       info;      /* what exchanges read of the connection (its
 	                                       * srv is the connection's server) */
 	struct conn               *prev, *next;
-	SSL                       *ssl;
-	struct event              *rev;       /* in the same allocation */
 	struct event              *wev;        /* made the first time a write blocks */
 	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
-	struct event              *rate_ev;   /* min_send_rate's timer, made on first use */
+	struct conn_rate          *rate;      /* min_send_rate's, made the first time it is
+	                                       * needed (conn_rate_begin) */
 	struct tlsctx_hello       *hello;     /* only while a handshake runs (conn_hello_new,
 	                                        * conn_hello_end): what outlives it is in info */
 	const struct conn_framing *fr;
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
-	struct tlsio_sock          sock;      /* the SSL's socket, records held back */
-	struct sendrate            rate;
+	struct tlsio_sock          sock;      /* the socket (-1 once closed), the SSL's records
+	                                       * held back */
 	uint64_t                   deadline;  /* the framing's, ms (base/clock) */
 	uint64_t                   wdeadline; /* a write stall's (min_send_rate = 0), or a
 	                                         * renegotiation's (Timer_SslRenegotiation) */
 	uint64_t                   armed;     /* its place in srv's timers; 0: not armed */
 	unsigned                   timer_at;  /* its index there + 1; 0: not there */
-	int                        fd;
 	unsigned char              state;     /* enum conn_state (a byte: read often) */
 	unsigned char              async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
@@ -113,6 +118,10 @@ struct conn {
 	                           reset : 1;   /* end with a TCP reset once the output is out */
 	const char                *reset_why;  /* static */
 };
+
+/* The read event: in the connection's allocation, after it (aligned for pointers). */
+#define CONN_REV_AT ((sizeof(struct conn) + 7) & ~(size_t)7)
+static struct event *conn_rev(struct conn *c) { return (void *)((char *)c + CONN_REV_AT); }
 
 static void conn_close(struct conn *c, const char *why);
 static void conn_flush(struct conn *c);
@@ -152,8 +161,8 @@ conn_hello_end(struct conn *c)
 {
 	if (c->hello == NULL)
 		return;
-	if (c->ssl != NULL)
-		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, NULL);
+	if (c->info.ssl != NULL)
+		tlsctx_ssl_hello(c->info.srv->tls, c->info.ssl, NULL);
 	free(c->hello->sni);
 	free(c->hello);
 	c->hello = NULL;
@@ -351,9 +360,9 @@ static void
 conn_read_on(struct conn *c, int on)
 {
 	if (on && !c->rev_on)
-		event_add(c->rev, NULL);
+		event_add(conn_rev(c), NULL);
 	else if (!on && c->rev_on)
-		event_del(c->rev);
+		event_del(conn_rev(c));
 	c->rev_on = on ? 1 : 0;
 }
 
@@ -365,7 +374,7 @@ conn_write_on(struct conn *c, int on)
 {
 	if (on && !c->wev_on) {
 		/* most connections never see a full socket: the event is made on demand */
-		if (c->wev == NULL && (c->wev = event_new(c->info.srv->base, c->fd,
+		if (c->wev == NULL && (c->wev = event_new(c->info.srv->base, c->sock.fd,
 		    EV_WRITE | EV_PERSIST, conn_write_cb, c)) == NULL) {
 			log_warnx("conn %llu: out of memory", c->info.id);
 			return;
@@ -488,7 +497,7 @@ conn_out(struct conn *c)
 SSL *
 conn_ssl(struct conn *c)
 {
-	return c->ssl;
+	return c->info.ssl;
 }
 
 int
@@ -558,7 +567,7 @@ conn_reading(struct conn *c, int on)
 	/* What the input (and TLS) already holds, or the end the peer sent, is handed over
 	 * once this pass is over.  With nothing held, readiness brings the next bytes: a
 	 * keep-alive request's end costs no second pass of the async event. */
-	if (iobuf_len(&c->in) > 0 || c->peer_eof || tlsio_pending(c->ssl))
+	if (iobuf_len(&c->in) > 0 || c->peer_eof || tlsio_pending(c->info.ssl))
 		conn_async(c, ASYNC_INPUT);
 }
 
@@ -571,11 +580,12 @@ conn_free(struct conn *c)
 		c->fr->free(c->frs);
 	iobuf_clear(&c->in);
 	iobuf_clear(&c->out);
-	if (c->rate_ev != NULL)
-		event_free(c->rate_ev);
+	if (c->rate != NULL && c->rate->ev != NULL)
+		event_free(c->rate->ev);
+	free(c->rate);
 	if (c->wev != NULL)
 		event_free(c->wev);
-	event_del(c->rev);
+	event_del(conn_rev(c));
 	free(c->info.verdict_host);
 	free(c->info.route_host);
 	free(c->info.cc_b64);
@@ -619,18 +629,18 @@ conn_close(struct conn *c, const char *why)
 	c->info.srv->nconns--;
 	if (c->info.srv->shared_nconns != NULL)
 		atomic_fetch_sub_explicit(c->info.srv->shared_nconns, 1, memory_order_relaxed);
-	if (c->rate_ev != NULL)
-		event_del(c->rate_ev);
+	if (c->rate != NULL && c->rate->ev != NULL)
+		event_del(c->rate->ev);
 	conn_read_on(c, 0);
 	conn_write_on(c, 0);
 	conn_async_unqueue(c);
-	if (c->ssl != NULL) {
-		tlsctx_ssl_free(c->info.srv->tls, c->ssl);   /* its stored session serialized */
-		c->ssl = NULL;
+	if (c->info.ssl != NULL) {
+		tlsctx_ssl_free(c->info.srv->tls, c->info.ssl);   /* its stored session serialized */
+		c->info.ssl = NULL;
 	}
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	if (c->sock.fd >= 0)
+		close(c->sock.fd);
+	c->sock.fd = -1;
 	conn_disarm(c);
 	/* the memory goes on the next pass */
 	if (c->info.srv->free_ev == NULL)
@@ -652,10 +662,10 @@ conn_close(struct conn *c, const char *why)
 static int
 conn_goodbye(struct conn *c)
 {
-	if (c->ssl == NULL || c->goodbye_sent || c->cut || iobuf_len(&c->out) > 0 ||
-	    c->state == CS_HANDSHAKE || !SSL_is_init_finished(c->ssl))
+	if (c->info.ssl == NULL || c->goodbye_sent || c->cut || iobuf_len(&c->out) > 0 ||
+	    c->state == CS_HANDSHAKE || !SSL_is_init_finished(c->info.ssl))
 		return 0;
-	if (tlsio_shutdown(c->ssl) == TLSIO_WANT_WRITE)
+	if (tlsio_shutdown(c->info.ssl) == TLSIO_WANT_WRITE)
 		return -1;
 	c->goodbye_sent = 1;
 	return 0;
@@ -685,8 +695,8 @@ conn_reset_now(struct conn *c)
 {
 	struct linger lg = { 1, 0 };
 
-	if (c->fd >= 0)
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (c->sock.fd >= 0)
+		setsockopt(c->sock.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	conn_close(c, c->reset_why);
 }
 
@@ -696,7 +706,7 @@ conn_unacked(const struct conn *c)
 {
 	int n = 0;
 
-	if (c->fd < 0 || ioctl(c->fd, SIOCOUTQ, &n) != 0)
+	if (c->sock.fd < 0 || ioctl(c->sock.fd, SIOCOUTQ, &n) != 0)
 		return 0;
 	return n;
 }
@@ -729,7 +739,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 {
 	STACK_OF(X509_NAME) *names = NULL;
 
-	if (c->ssl == NULL || c->state != CS_OPEN || SSL_version(c->ssl) >= TLS1_3_VERSION)
+	if (c->info.ssl == NULL || c->state != CS_OPEN || SSL_version(c->info.ssl) >= TLS1_3_VERSION)
 		return -1;
 	/* the renegotiation's ClientHello finds the first one's decision (tlsctx_hello_cb
 	 * keeps it), its session the entry's flags and the ticket keys */
@@ -743,19 +753,19 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		c->hello->sni_used = c->info.sni_used;
 		/* http2 0: an HTTP/1.1 connection (the only kind renegotiating) offered h2
 		 * and was refused it, or did not offer it: ALPN chooses as it did */
-		tlsctx_ssl_hello(c->info.srv->tls, c->ssl, c->hello);
+		tlsctx_ssl_hello(c->info.srv->tls, c->info.ssl, c->hello);
 	}
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
-	SSL_set_client_CA_list(c->ssl, names != NULL ? names : sk_X509_NAME_new_null());
-	SSL_set_verify(c->ssl, SSL_VERIFY_PEER, tlsctx_verify_any);
-	if (tlsio_request_client_cert(c->ssl) != 0)
+	SSL_set_client_CA_list(c->info.ssl, names != NULL ? names : sk_X509_NAME_new_null());
+	SSL_set_verify(c->info.ssl, SSL_VERIFY_PEER, tlsctx_verify_any);
+	if (tlsio_request_client_cert(c->info.ssl) != 0)
 		return -1;
 	c->renegotiating = 1;
 	trace_note(c->info.srv->trace, c->info.id, "renegotiating: HelloRequest sent, the client "
 	    "is asked for its certificate inside the TLS connection");
 	/* the HelloRequest goes out now; the client's answer is read as any input */
-	switch (tlsio_handshake(c->ssl)) {
+	switch (tlsio_handshake(c->info.ssl)) {
 	case TLSIO_OK:
 	case TLSIO_WANT_READ:
 		break;
@@ -776,7 +786,7 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 static void
 conn_renegotiated(struct conn *c)
 {
-	if (!c->renegotiating || c->ssl == NULL || SSL_renegotiate_pending(c->ssl))
+	if (!c->renegotiating || c->info.ssl == NULL || SSL_renegotiate_pending(c->info.ssl))
 		return;
 	c->renegotiating = 0;
 	c->wdeadline = 0;
@@ -871,24 +881,25 @@ static void
 conn_rate_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
-	uint64_t acked, queued, base = c->rate.base, need = c->rate.need;
+	struct sendrate *r = &c->rate->rate;   /* (its timer exists: c->rate does) */
+	uint64_t acked, queued, base = r->base, need = r->need;
 	unsigned long ms = 0;
 	struct timeval tv;
 
-	if (c->state == CS_CLOSED || !c->rate.active)
+	if (c->state == CS_CLOSED || !r->active)
 		return;
-	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
-		c->rate.active = 0;
+	if (sendrate_socket(c->sock.fd, &acked, &queued) != 0) {
+		r->active = 0;
 		return;
 	}
-	switch (sendrate_check(&c->rate, acked, iobuf_len(&c->out) + queued,
+	switch (sendrate_check(r, acked, iobuf_len(&c->out) + queued,
 	    c->info.cfg->min_send_rate, &ms)) {
 	case SENDRATE_IDLE:
 		return;
 	case SENDRATE_NEXT:
 		tv.tv_sec = (time_t)(ms / 1000);
 		tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-		evtimer_add(c->rate_ev, &tv);
+		evtimer_add(c->rate->ev, &tv);
 		return;
 	case SENDRATE_CUT:
 		break;
@@ -908,22 +919,22 @@ conn_rate_begin(struct conn *c)
 	unsigned long ms;
 	struct timeval tv;
 
-	if (c->rate.active)
+	if ((c->rate == NULL && (c->rate = calloc(1, sizeof(*c->rate))) == NULL) ||
+	    (c->rate->ev == NULL &&
+	    (c->rate->ev = evtimer_new(c->info.srv->base, conn_rate_cb, c)) == NULL) ||
+	    c->rate->rate.active)
 		return;
-	if (c->rate_ev == NULL &&
-	    (c->rate_ev = evtimer_new(c->info.srv->base, conn_rate_cb, c)) == NULL)
-		return;
-	if (sendrate_socket(c->fd, &acked, &queued) != 0) {
+	if (sendrate_socket(c->sock.fd, &acked, &queued) != 0) {
 		log_debug("conn %llu: cannot read the socket's TCP_INFO: %s", c->info.id,
 		    strerror(errno));
 		conn_wdeadline(c, c->info.cfg->idle_connection_timeout);   /* timed as without */
 		return;
 	}
 	pending = iobuf_len(&c->out) + queued;
-	ms = sendrate_start(&c->rate, acked, pending ? pending : 1, c->info.cfg->min_send_rate);
+	ms = sendrate_start(&c->rate->rate, acked, pending ? pending : 1, c->info.cfg->min_send_rate);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(c->rate_ev, &tv);
+	evtimer_add(c->rate->ev, &tv);
 }
 
 /* ---------- output ---------- */
@@ -953,11 +964,11 @@ conn_flush(struct conn *c)
 
 	if (c->state == CS_CLOSED || c->state == CS_HANDSHAKE || c->write_wants_read)
 		return;
-	if (c->ssl != NULL && c->state == CS_CLOSING && !c->reset && !c->cut &&
+	if (c->info.ssl != NULL && c->state == CS_CLOSING && !c->reset && !c->cut &&
 	    iobuf_len(&c->out) <= IOBUF_BLOCK)
 		tlsio_hold(&c->sock, 1);
 	while ((p = iobuf_peek(&c->out, &n)) != NULL) {
-		w = tlsio_write(c->fd, c->ssl, p, n, &st);
+		w = tlsio_write(c->sock.fd, c->info.ssl, p, n, &st);
 		if (w == 0)
 			break;
 		stats_add(&stats_self.bytes_out[c->info.proto], w);
@@ -1038,14 +1049,13 @@ conn_handshake_done(struct conn *c)
 	c->info.entry = c->hello->entry;
 	c->shook = 1;
 	conn_hello_end(c);
-	c->info.ssl = c->ssl;
-	c->info.tls_version = SSL_get_version(c->ssl);
-	c->info.tls_cipher = SSL_get_cipher_name(c->ssl);
+	c->info.tls_version = SSL_get_version(c->info.ssl);
+	c->info.tls_cipher = SSL_get_cipher_name(c->info.ssl);
 	conn_state(c, CS_OPEN);
-	SSL_get0_alpn_selected(c->ssl, &alpn, &alpnlen);
+	SSL_get0_alpn_selected(c->info.ssl, &alpn, &alpnlen);
 	if (c->info.srv->trace)
 		trace_handshake_done(1, c->info.id, c->info.tls_version, c->info.tls_cipher,
-		    SSL_session_reused(c->ssl), (const char *)alpn, alpnlen);
+		    SSL_session_reused(c->info.ssl), (const char *)alpn, alpnlen);
 	if (alpnlen == 2 && memcmp(alpn, "h2", 2) == 0)
 		(void)h2_start(c);
 	else
@@ -1066,7 +1076,7 @@ conn_handshake(struct conn *c)
 {
 	char peer_ip[INET6_ADDRSTRLEN];
 
-	switch (tlsio_handshake(c->ssl)) {
+	switch (tlsio_handshake(c->info.ssl)) {
 	case TLSIO_OK:
 		conn_write_on(c, 0);
 		conn_count_handshake(c, STATS_HS_OK);
@@ -1128,7 +1138,7 @@ conn_read(struct conn *c)
 				goto out;
 			}
 		}
-		n = tlsio_read(c->fd, c->ssl, w, avail, &st);
+		n = tlsio_read(c->sock.fd, c->info.ssl, w, avail, &st);
 		if (n == 0 && !discard)
 			iobuf_trim(&c->in);   /* nothing came: an idle connection keeps no block */
 		if (c->renegotiating && n == 0) {
@@ -1152,7 +1162,7 @@ conn_read(struct conn *c)
 				conn_input(c, 1);
 			}
 			/* a short read emptied the socket; OpenSSL may still hold records */
-			if (n < avail && !tlsio_pending(c->ssl))
+			if (n < avail && !tlsio_pending(c->info.ssl))
 				goto out;
 			continue;
 		}
@@ -1195,7 +1205,7 @@ conn_read(struct conn *c)
 	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
 	 * read-ahead emptied the socket, so no readiness will tell): they are read on the next
 	 * pass, after the other connections had their turn. */
-	if (c->state != CS_CLOSED && tlsio_pending(c->ssl))
+	if (c->state != CS_CLOSED && tlsio_pending(c->info.ssl))
 		conn_async(c, ASYNC_READ);
 out:
 	if (fed)
@@ -1248,7 +1258,7 @@ conn_async_run(struct conn *c)
 		c->fr->later(c, c->frs);
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
 		conn_input(c, 0);
-		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->ssl))
+		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->info.ssl))
 			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
 	}
 	if ((todo & ASYNC_READ) && c->state != CS_CLOSED)
@@ -1380,19 +1390,16 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	socklen_t sslen = sizeof(ss);
 	char peer_ip[INET6_ADDRSTRLEN];
 	size_t evsz = event_get_struct_event_size();
-	size_t base_sz = (sizeof(*c) + 7) & ~(size_t)7;   /* struct event: pointers' alignment */
-	char where[96], *evmem;
+	char where[96];
 	unsigned long total;
 	const struct conf *cfg = srv->cfg;
 
 	/* the connection and its read event in one allocation */
-	if ((c = calloc(1, base_sz + evsz)) == NULL) {
+	if ((c = calloc(1, CONN_REV_AT + evsz)) == NULL) {
 		log_warn("accept: cannot allocate a connection");
 		close(fd);
 		return -1;
 	}
-	evmem = (char *)c + base_sz;
-	c->rev = (struct event *)evmem;
 	/* Process-wide, so a connection's trace lines share an id whichever worker runs it. */
 	c->info.id = atomic_fetch_add_explicit(&conn_ids, 1, memory_order_relaxed) + 1;
 	c->info.srv = srv;
@@ -1401,8 +1408,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	c->info.verdict = -1;
 	c->info.cc_chain = -1;
 	c->info.version = "HTTP/1.1";
-	c->fd = fd;
-	c->sock.fd = fd;   /* plain http writes none of it, but its FIN (conn_linger) */
+	c->sock.fd = fd;   /* the connection's socket (plain http's too: its FIN, conn_linger) */
 	c->reading = 1;
 	/* the first state, the only one not set by conn_state */
 	c->state = proto == BINDING_HTTPS ? CS_HANDSHAKE : CS_OPEN;
@@ -1411,7 +1417,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 		srv->conns->prev = c;
 	srv->conns = c;
 	srv->nconns++;
-	event_assign(c->rev, srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+	event_assign(conn_rev(c), srv->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
 	/* max_connections counts every worker's connections, old generations' included */
 	total = srv->shared_nconns != NULL ?
 	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
@@ -1436,7 +1442,7 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 		BIO *bio;
 
 		if ((c->hello = conn_hello_new(c)) == NULL || (bio = tlsio_bio_new(&c->sock)) == NULL ||
-		    (c->ssl = tlsctx_ssl_new(srv->tls, c->hello, bio)) == NULL) {
+		    (c->info.ssl = tlsctx_ssl_new(srv->tls, c->hello, bio)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}
