@@ -114,6 +114,18 @@ $(BUILD)/tests/check_h2: tests/check_h2.c src/core/h2.c $(BUILD)/tests/libsysbin
 	@mkdir -p $(@D)
 	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-noh2.a $(LIBS) $(CHECKLIBS)
 
+# check_h1 includes src/core/h1.c and fakes the transport and the exchange, as check_h2
+# does: it links without conn.o, exchange.o, exchange_cc.o and h1.o.
+H1_FAKED := $(BUILD)/obj/core/conn.o $(BUILD)/obj/core/exchange.o \
+	$(BUILD)/obj/core/exchange_cc.o $(BUILD)/obj/core/h1.o
+$(BUILD)/tests/libsysbind-noh1.a: $(filter-out $(H1_FAKED),$(LIB_OBJS)) $(LLHTTP_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+$(BUILD)/tests/check_h1: tests/check_h1.c src/core/h1.c $(BUILD)/tests/libsysbind-noh1.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BASEFLAGS) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(BUILD)/tests/libsysbind-noh1.a $(LIBS) $(CHECKLIBS)
+
 # check_exchange includes src/core/exchange.c and fakes what exchange.c calls outside itself
 # (the framing's exchange_ops, the backend transfer of upstream.h): it links without
 # exchange.o and upstream.o, against an archive of the other objects, so that only those
