@@ -27,6 +27,7 @@ struct conf;
 struct conf_sslcert;
 struct cert;
 struct tlsctx;
+struct tlsio_sock;
 
 /*
  * What one connection's ClientHello decided.  The conn makes it for the handshake only
@@ -60,12 +61,26 @@ struct tlsctx *tlsctx_new(const struct conf *cfg, char *err, size_t errlen);
 void tlsctx_free(struct tlsctx *t);
 
 /*
- * A new server SSL over bio (its socket, e.g. tlsio_bio_new's; taken, even on failure: the
- * SSL frees it) for one connection whose ClientHello will be decided into *h (borrowed: h
- * must live as long as the SSL), in accept state.  The caller owns the SSL (SSL_free).
+ * What tlsctx keeps of one connection beside its SSL, in the connection's memory: the
+ * SSL's callbacks find it through the SSL's socket (tlsio_owner), not through an ex_data
+ * slot, for which OpenSSL would allocate a stack on each SSL (two blocks, 96 bytes).  The
+ * caller embeds it zeroed and keeps it as long as the SSL; tlsctx fills it.
+ */
+struct tlsctx_conn {
+	struct tlsctx_hello *hello;   /* the ClientHello's, while a handshake runs */
+	SSL_SESSION         *live;    /* a reference to the session this connection stored
+	                               * in the session cache (tlsctx_ssl_free settles it) */
+};
+
+/*
+ * A new server SSL over sock (a BIO from tlsio_bio_new, the SSL's; sock's owner set to tc)
+ * for one connection whose ClientHello will be decided into *h (borrowed: h must live
+ * until the handshake ends, tlsctx_ssl_hello), in accept state.  tc (zeroed, borrowed)
+ * and sock must live as long as the SSL.  The caller owns the SSL (tlsctx_ssl_free).
  * Returns NULL on failure (OpenSSL errors logged).
  */
-SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio);
+SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_conn *tc, struct tlsctx_hello *h,
+    struct tlsio_sock *sock);
 
 /* Free ssl (made by tlsctx_ssl_new on t; NULL: nothing): the session it stored in the
  * session cache, held there live while the connection was open, is serialized into it
@@ -73,7 +88,8 @@ SSL *tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio);
 void tlsctx_ssl_free(struct tlsctx *t, SSL *ssl);
 
 /* Hand ssl (made by tlsctx_ssl_new on t) another hello for a handshake that starts again
- * (a renegotiation), or none (NULL) once one ended: the callbacks then find none. */
+ * (a renegotiation), or none (NULL) once one ended: the callbacks then find none (which
+ * the owner of its tlsctx_conn may also do itself, clearing the conn's hello). */
 void tlsctx_ssl_hello(struct tlsctx *t, SSL *ssl, struct tlsctx_hello *h);
 
 /* The verify callback of client certificates: every chain is taken, as HTTP.SYS takes it

@@ -33,10 +33,11 @@ enum tlsio_status {
  *   close_notify).
  * What is held always goes out before anything written after it, in order; held bytes are
  * the connection's (the BIO frees them with the SSL).  The caller owns this struct (its
- * memory outlives the SSL, 16 bytes: one per connection) and sets fd.
+ * memory outlives the SSL, 24 bytes: one per connection) and sets fd and owner.
  */
 struct tlsio_sock {
 	char           *held;      /* records OpenSSL wrote and the socket did not take yet */
+	void           *owner;     /* the caller's, found from the SSL by tlsio_owner */
 	int             fd;
 	unsigned short  held_len;  /* at most TLSIO_HOLD_MAX (tlsio.c) */
 	unsigned char   hold;      /* 1: tlsio_hold is on */
@@ -44,6 +45,10 @@ struct tlsio_sock {
 
 /* A BIO over s (one reference, for SSL_set_bio), or NULL. */
 BIO *tlsio_bio_new(struct tlsio_sock *s);
+/* The owner of the tlsio_sock under ssl's read side, or NULL when that is not a
+ * tlsio_bio_new BIO: what the SSL's callbacks know of their connection without an
+ * ex_data slot (OpenSSL allocates a stack per SSL for those). */
+void *tlsio_owner(const SSL *ssl);
 /* Hold every record written from now on (on 1), or stop holding (0: what is held waits
  * for the next write or tlsio_release). */
 void tlsio_hold(struct tlsio_sock *s, int on);

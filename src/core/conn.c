@@ -95,8 +95,9 @@ struct conn {
 	struct conn               *aprev, *anext;   /* srv's queue of deferred work */
 	struct conn_rate          *rate;      /* min_send_rate's, made the first time it is
 	                                       * needed (conn_rate_begin) */
-	struct tlsctx_hello       *hello;     /* only while a handshake runs (conn_hello_new,
-	                                        * conn_hello_end): what outlives it is in info */
+	struct tlsctx_conn         tc;        /* the SSL's (tlsctx.h); its hello only while a
+	                                       * handshake runs (conn_hello_new, conn_hello_end):
+	                                       * what outlives it is in info */
 	const struct conn_framing *fr;
 	void                      *frs;       /* the framing's state (owned) */
 	struct iobuf               in, out;
@@ -159,13 +160,13 @@ conn_hello_new(struct conn *c)
 static void
 conn_hello_end(struct conn *c)
 {
-	if (c->hello == NULL)
+	struct tlsctx_hello *h = c->tc.hello;
+
+	if (h == NULL)
 		return;
-	if (c->info.ssl != NULL)
-		tlsctx_ssl_hello(c->info.srv->tls, c->info.ssl, NULL);
-	free(c->hello->sni);
-	free(c->hello);
-	c->hello = NULL;
+	c->tc.hello = NULL;   /* the SSL's callbacks find none from now on (tlsctx_conn) */
+	free(h->sni);
+	free(h);
 }
 
 /* The certificate the server sent on this connection, for the close's trace: NULL for
@@ -173,7 +174,7 @@ conn_hello_end(struct conn *c)
 static const struct cert *
 conn_cert_sent(const struct conn *c)
 {
-	const struct tlsctx_hello *h = c->hello;
+	const struct tlsctx_hello *h = c->tc.hello;
 
 	if (h == NULL)
 		return c->info.cert;   /* the handshake is over (or never began) */
@@ -743,17 +744,17 @@ conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca)
 		return -1;
 	/* the renegotiation's ClientHello finds the first one's decision (tlsctx_hello_cb
 	 * keeps it), its session the entry's flags and the ticket keys */
-	if (c->hello == NULL) {
-		if ((c->hello = conn_hello_new(c)) == NULL)
+	if (c->tc.hello == NULL) {
+		if ((c->tc.hello = conn_hello_new(c)) == NULL)
 			return -1;
-		c->hello->done = 1;
-		c->hello->cert = c->info.cert;
-		c->hello->entry = c->info.entry;
-		c->hello->has_sni = c->info.has_sni;
-		c->hello->sni_used = c->info.sni_used;
+		c->tc.hello->done = 1;
+		c->tc.hello->cert = c->info.cert;
+		c->tc.hello->entry = c->info.entry;
+		c->tc.hello->has_sni = c->info.has_sni;
+		c->tc.hello->sni_used = c->info.sni_used;
 		/* http2 0: an HTTP/1.1 connection (the only kind renegotiating) offered h2
 		 * and was refused it, or did not offer it: ALPN chooses as it did */
-		tlsctx_ssl_hello(c->info.srv->tls, c->info.ssl, c->hello);
+		tlsctx_ssl_hello(c->info.srv->tls, c->info.ssl, c->tc.hello);
 	}
 	if (ca != NULL && (names = SSL_dup_CA_list(ca)) == NULL)
 		return -1;
@@ -1041,12 +1042,12 @@ conn_handshake_done(struct conn *c)
 	const unsigned char *alpn = NULL;
 	unsigned alpnlen = 0;
 
-	c->info.cert = c->hello->cert;
-	c->info.has_sni = (unsigned char)c->hello->has_sni;
-	c->info.sni = c->hello->sni;   /* moved: the connection frees it */
-	c->hello->sni = NULL;
-	c->info.sni_used = (unsigned char)c->hello->sni_used;
-	c->info.entry = c->hello->entry;
+	c->info.cert = c->tc.hello->cert;
+	c->info.has_sni = (unsigned char)c->tc.hello->has_sni;
+	c->info.sni = c->tc.hello->sni;   /* moved: the connection frees it */
+	c->tc.hello->sni = NULL;
+	c->info.sni_used = (unsigned char)c->tc.hello->sni_used;
+	c->info.entry = c->tc.hello->entry;
 	c->shook = 1;
 	conn_hello_end(c);
 	c->info.tls_version = SSL_get_version(c->info.ssl);
@@ -1067,8 +1068,8 @@ conn_handshake_done(struct conn *c)
 static void
 conn_count_handshake(const struct conn *c, enum stats_hs how)
 {
-	if (c->hello->done && c->hello->step >= 1 && c->hello->step < STATS_STEPS)
-		stats_add(&stats_self.handshakes[c->hello->step][how], 1);
+	if (c->tc.hello->done && c->tc.hello->step >= 1 && c->tc.hello->step < STATS_STEPS)
+		stats_add(&stats_self.handshakes[c->tc.hello->step][how], 1);
 }
 
 static void
@@ -1090,16 +1091,16 @@ conn_handshake(struct conn *c)
 		return;
 	default:
 		binding_addr_format(&c->info.peer, peer_ip, sizeof(peer_ip));
-		if (!c->hello->refused && c->hello->entry != NULL &&
-		    (c->hello->entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
+		if (!c->tc.hello->refused && c->tc.hello->entry != NULL &&
+		    (c->tc.hello->entry->flags & CONF_SSL_LOG_EXTENDED_EVENTS))
 			/* logextendedevents: "logged when the SSL handshake fails" */
 			log_info("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		else if (!c->hello->refused)
+		else if (!c->tc.hello->refused)
 			log_debug("conn %llu: TLS handshake with %s failed: %s", c->info.id,
 			    peer_ip, tlsio_reason()[0] ? tlsio_reason() : "connection closed");
-		conn_count_handshake(c, c->hello->refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
-		conn_close(c, !c->hello->refused ? "handshake failed" : c->hello->cert != NULL ?
+		conn_count_handshake(c, c->tc.hello->refused ? STATS_HS_REFUSED : STATS_HS_FAILED);
+		conn_close(c, !c->tc.hello->refused ? "handshake failed" : c->tc.hello->cert != NULL ?
 		    "refused by the binding" : "no certificate");
 		return;
 	}
@@ -1439,10 +1440,8 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	}
 	conn_read_on(c, 1);
 	if (proto == BINDING_HTTPS) {
-		BIO *bio;
-
-		if ((c->hello = conn_hello_new(c)) == NULL || (bio = tlsio_bio_new(&c->sock)) == NULL ||
-		    (c->info.ssl = tlsctx_ssl_new(srv->tls, c->hello, bio)) == NULL) {
+		if ((c->tc.hello = conn_hello_new(c)) == NULL || (c->info.ssl =
+		    tlsctx_ssl_new(srv->tls, &c->tc, c->tc.hello, &c->sock)) == NULL) {
 			conn_close(c, "no SSL object");
 			return -1;
 		}

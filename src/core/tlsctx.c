@@ -31,6 +31,7 @@
 #include "base/log.h"
 #include "base/sesscache.h"
 #include "core/tlsctx.h"
+#include "core/tlsio.h"
 
 struct tlsctx_cert {
 	const struct cert *cert;
@@ -41,7 +42,6 @@ struct tlsctx {
 	SSL_CTX            *ctx;     /* every SSL starts here: its session cache and ticket
 	                              * keys are the ones every connection uses */
 	const struct conf  *cfg;
-	int                 ex_index;
 	unsigned            versions; /* the profile's CONF_TLS1x: what ctx allows */
 	struct tlsctx_cert *certs;   /* sorted by cert pointer */
 	size_t              ncerts;
@@ -99,14 +99,14 @@ tlsctx_verify_any(int ok, X509_STORE_CTX *ctx)
 	return 1;
 }
 
-/* One ex_data slot for the process: every reload builds a tlsctx, the slot stays. */
-static pthread_once_t tlsctx_once = PTHREAD_ONCE_INIT;
-static int tlsctx_ex_slot = -1;
-
-static void
-tlsctx_ex_init(void)
+/* The connection's hello while its handshake runs (tlsctx_conn, through its socket), or
+ * NULL. */
+static struct tlsctx_hello *
+tlsctx_hello_of(const SSL *ssl)
 {
-	tlsctx_ex_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	struct tlsctx_conn *tc = tlsio_owner(ssl);
+
+	return tc != NULL ? tc->hello : NULL;
 }
 
 /* What ALPN offers, in the server's order of preference (HTTP.SYS prefers h2). */
@@ -117,8 +117,7 @@ static int
 tlsctx_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned int inlen, void *arg)
 {
-	struct tlsctx *t = arg;
-	struct tlsctx_hello *h = SSL_get_ex_data(ssl, t->ex_index);
+	struct tlsctx_hello *h = tlsctx_hello_of(ssl);
 	unsigned char *sel = NULL;
 	unsigned char sellen = 0;
 	int h2 = h != NULL && h->http2;
@@ -371,8 +370,8 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
  * cache shared its sessions); when the connection's SSL is freed (tlsctx_ssl_free), or
  * it makes another session (a renegotiation), the session is serialized into the entry
  * and the reference dropped, so no SSL_SESSION outlives its connection in the store.
- * The connection keeps a reference of its own to the session it stored, in the SSL's
- * tlsctx_live_slot, so the one it settles is alive whatever session the SSL holds then.
+ * The connection keeps a reference of its own to the session it stored (its
+ * tlsctx_conn's live), so the one it settles is alive whatever session the SSL holds then.
  * The client's intermediate certificates (SSL_get_peer_cert_chain, which
  * i2d_SSL_SESSION leaves out) are the session's ex_data (tlsctx_sess_slot), follow the
  * session's DER, each as DER, and come back as its ex_data: tlsctx_peer_chain.  OpenSSL
@@ -382,7 +381,6 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
  */
 static pthread_once_t tlsctx_sess_once = PTHREAD_ONCE_INIT;
 static int tlsctx_sess_slot = -1;
-static int tlsctx_live_slot = -1;
 
 static void
 tlsctx_chain_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
@@ -401,21 +399,11 @@ tlsctx_chain_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d, 
 	return chain == NULL || (*from_d = X509_chain_up_ref(chain)) != NULL;
 }
 
-/* an SSL freed without tlsctx_ssl_free gives back its session's reference all the same
- * (the store's entry keeps the live session until it leaves) */
-static void
-tlsctx_live_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-    void *argp)
-{
-	SSL_SESSION_free(ptr);
-}
-
 static void
 tlsctx_sess_init(void)
 {
 	tlsctx_sess_slot = SSL_SESSION_get_ex_new_index(0, NULL, NULL, tlsctx_chain_dup,
 	    tlsctx_chain_free);
-	tlsctx_live_slot = SSL_get_ex_new_index(0, NULL, NULL, NULL, tlsctx_live_free);
 }
 
 static void
@@ -478,23 +466,25 @@ tlsctx_sess_settle(struct tlsctx *t, SSL_SESSION *sess)
 static void
 tlsctx_live_settle(struct tlsctx *t, SSL *ssl)
 {
+	struct tlsctx_conn *tc = tlsio_owner(ssl);
 	SSL_SESSION *sess;
 
-	if (tlsctx_live_slot < 0 || (sess = SSL_get_ex_data(ssl, tlsctx_live_slot)) == NULL)
+	if (tc == NULL || (sess = tc->live) == NULL)
 		return;
-	(void)SSL_set_ex_data(ssl, tlsctx_live_slot, NULL);   /* the slot exists */
+	tc->live = NULL;
 	tlsctx_sess_settle(t, sess);
 	SSL_SESSION_free(sess);
 }
 
 /* Sessions of a binding with disablesessionid are not kept: a session id it sends
  * resumes nothing.  The others are stored live (the reference OpenSSL gives the callback
- * is the store's: it returns 1), the connection's own reference in tlsctx_live_slot, the
+ * is the store's: it returns 1), the connection's own reference in its tlsctx_conn, the
  * client's chain on the session (tlsctx_sess_slot) for when it is serialized. */
 static int
 tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 {
-	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	struct tlsctx_conn *tc = tlsio_owner(ssl);
+	struct tlsctx_hello *h = tc != NULL ? tc->hello : NULL;
 	STACK_OF(X509) *chain = tlsctx_peer_chain(ssl), *own;
 	const unsigned char *id;
 	unsigned idlen;
@@ -518,9 +508,8 @@ tlsctx_new_session_cb(SSL *ssl, SSL_SESSION *sess)
 		}
 	}
 	tlsctx_live_settle(h->tls, ssl);   /* the session this connection stored before */
-	if (SSL_set_ex_data(ssl, tlsctx_live_slot, sess) != 1)
-		return 0;
-	SSL_SESSION_up_ref(sess);   /* the slot's */
+	SSL_SESSION_up_ref(sess);   /* the connection's */
+	tc->live = sess;
 	id = SSL_SESSION_get_id(sess, &idlen);
 	if (sesscache_put_obj(h->tls->sessions, id, idlen, sess,
 	    (time_t)(SSL_SESSION_get_time(sess) + SSL_SESSION_get_timeout(sess)),
@@ -564,7 +553,7 @@ tlsctx_sess_decode(const unsigned char *buf, long n)
 static SSL_SESSION *
 tlsctx_sess_get_cb(SSL *ssl, const unsigned char *id, int idlen, int *copy)
 {
-	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	struct tlsctx_hello *h = tlsctx_hello_of(ssl);
 	unsigned char buf[SESSCACHE_ENTRY_MAX];
 	SSL_SESSION *sess;
 	void *live;
@@ -616,7 +605,7 @@ static int
 tlsctx_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *cctx,
     EVP_MAC_CTX *hctx, int enc)
 {
-	struct tlsctx_hello *h = SSL_get_ex_data(ssl, tlsctx_ex_slot);
+	struct tlsctx_hello *h = tlsctx_hello_of(ssl);
 	const struct conf *cfg = h != NULL && h->tls != NULL ? h->tls->cfg : NULL;
 	const struct certstore_ticket_key *k = NULL;
 	OSSL_PARAM params[3];
@@ -653,7 +642,7 @@ static int
 tlsctx_hello_cb(SSL *ssl, int *al, void *arg)
 {
 	struct tlsctx *t = arg;
-	struct tlsctx_hello *h = SSL_get_ex_data(ssl, t->ex_index);
+	struct tlsctx_hello *h = tlsctx_hello_of(ssl);
 	const unsigned char *ext;
 	size_t extlen;
 	struct cert_choice choice;
@@ -755,9 +744,7 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	pthread_once(&tlsctx_once, tlsctx_ex_init);
-	t->ex_index = tlsctx_ex_slot;
-	if (t->ex_index < 0 || (t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+	if ((t->ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		goto fail;
 	t->cfg = cfg;
 	t->versions = conf_tls_versions(cfg, NULL);
@@ -791,7 +778,7 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	    SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL : SSL_SESS_CACHE_OFF);
 	if (cfg->tls_session_cache > 0) {
 		pthread_once(&tlsctx_sess_once, tlsctx_sess_init);
-		if (tlsctx_sess_slot < 0 || tlsctx_live_slot < 0 ||
+		if (tlsctx_sess_slot < 0 ||
 		    (t->sessions = sesscache_new(cfg->tls_session_cache,
 		    cfg->tls_session_cache * TLSCTX_SESSION_BYTES)) == NULL) {
 			snprintf(err, errlen, "TLS context: out of memory for the session cache");
@@ -850,22 +837,25 @@ tlsctx_free(struct tlsctx *t)
 }
 
 SSL *
-tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_hello *h, BIO *bio)
+tlsctx_ssl_new(struct tlsctx *t, struct tlsctx_conn *tc, struct tlsctx_hello *h,
+    struct tlsio_sock *sock)
 {
 	SSL *ssl;
+	BIO *bio;
 
+	if ((bio = tlsio_bio_new(sock)) == NULL) {
+		log_ssl_errors("BIO_new");
+		return NULL;
+	}
 	if ((ssl = SSL_new(t->ctx)) == NULL) {
 		log_ssl_errors("SSL_new");
 		BIO_free(bio);
 		return NULL;
 	}
 	SSL_set_bio(ssl, bio, bio);   /* the SSL's now (one reference for both sides) */
+	sock->owner = tc;
 	h->tls = t;
-	if (SSL_set_ex_data(ssl, t->ex_index, h) != 1) {
-		log_ssl_errors("SSL_set_ex_data");
-		SSL_free(ssl);
-		return NULL;
-	}
+	tc->hello = h;
 	SSL_set_accept_state(ssl);
 	return ssl;
 }
@@ -882,7 +872,10 @@ tlsctx_ssl_free(struct tlsctx *t, SSL *ssl)
 void
 tlsctx_ssl_hello(struct tlsctx *t, SSL *ssl, struct tlsctx_hello *h)
 {
+	struct tlsctx_conn *tc = tlsio_owner(ssl);
+
 	if (h != NULL)
 		h->tls = t;
-	(void)SSL_set_ex_data(ssl, t->ex_index, h);   /* the slot exists: cannot fail */
+	if (tc != NULL)
+		tc->hello = h;
 }

@@ -195,13 +195,14 @@ tlsio_bio_destroy(BIO *b)
 }
 
 static BIO_METHOD *tlsio_method;
+static int tlsio_method_type;
 static pthread_once_t tlsio_method_once = PTHREAD_ONCE_INIT;
 
 static void
 tlsio_method_init(void)
 {
-	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
-	    BIO_TYPE_DESCRIPTOR, "sysbind socket");
+	int type = BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR;
+	BIO_METHOD *m = BIO_meth_new(type, "sysbind socket");
 
 	if (m == NULL)
 		return;
@@ -212,6 +213,7 @@ tlsio_method_init(void)
 		BIO_meth_free(m);
 		return;
 	}
+	tlsio_method_type = type;
 	tlsio_method = m;
 }
 
@@ -226,6 +228,18 @@ tlsio_bio_new(struct tlsio_sock *s)
 	BIO_set_data(b, s);
 	BIO_set_init(b, 1);
 	return b;
+}
+
+void *
+tlsio_owner(const SSL *ssl)
+{
+	BIO *b = SSL_get_rbio(ssl);
+	struct tlsio_sock *s;
+
+	if (b == NULL || tlsio_method == NULL || BIO_method_type(b) != tlsio_method_type ||
+	    (s = BIO_get_data(b)) == NULL)
+		return NULL;
+	return s->owner;
 }
 
 void
