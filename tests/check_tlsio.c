@@ -265,6 +265,23 @@ START_TEST(test_tlsio_ticket_goes_ahead_of_the_next_write)
 END_TEST
 
 /* A connection with nothing to answer yet: the release sends the ticket alone. */
+/* The SSL's callbacks find their connection through the socket (tlsctx's tlsctx_conn,
+ * instead of an ex_data slot): the owner of the tlsio_sock under the SSL, and nothing for
+ * an SSL over another BIO. */
+START_TEST(test_tlsio_owner_found_through_the_socket)
+{
+	struct pair p;
+	int owner;
+
+	pair_open(&p, NULL);
+	ck_assert_ptr_null(tlsio_owner(p.srv));   /* none set */
+	p.sock.owner = &owner;
+	ck_assert_ptr_eq(tlsio_owner(p.srv), &owner);
+	ck_assert_ptr_null(tlsio_owner(p.cli));   /* OpenSSL's own socket BIO */
+	pair_close(&p);
+}
+END_TEST
+
 START_TEST(test_tlsio_ticket_released_alone)
 {
 	struct pair p;
@@ -292,6 +309,7 @@ tlsio_suite(void)
 	tcase_add_test(tc, test_tlsio_full_socket_keeps_the_order);
 	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
 	tcase_add_test(tc, test_tlsio_ticket_released_alone);
+	tcase_add_test(tc, test_tlsio_owner_found_through_the_socket);
 	suite_add_tcase(s, tc);
 	return s;
 }
