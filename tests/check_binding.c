@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1014,6 +1015,112 @@ START_TEST(test_binding_shares_none)
 }
 END_TEST
 
+/* ---- the configuration's index ---- */
+
+/*
+ * A loaded configuration finds its sslcert entries through a binary index (conf.c); a
+ * conf without one scans.  Both must choose the same entry, by the same steps, with the
+ * same sentences, for every local address, port and SNI: IP:port, hostname:port (case
+ * folded), wildcard, CCS, IPv6, IPv4-mapped, and the 0.0.0.0 / [::] fallbacks, in both
+ * modes and with the wildcard look-up on and off.  300 more IP:port entries make the
+ * index's probes collide.
+ */
+START_TEST(test_binding_cert_index_same_choice)
+{
+	static const char *locals[] = { "127.0.0.1", "127.0.0.2", "::1", "::2",
+	    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "10.0.0.1", "10.0.1.44", "fe80::1" };
+	static const unsigned ports[] = { 443, 8443, 9443, 10443 };
+	static const char *snis[] = { NULL, "www.a.com", "WWW.A.com", "x.b.com", "a.x.b.com",
+	    "b.com", "mixed.case.com", "y.c.com", "other.com", "ccs.test", "*.b.com" };
+	static const char *const text_head =
+	    "[server]\nmode = iis8\n[site A]\nid = 1\nbindings = https/*:443:\n"
+	    "[sslcert 127.0.0.1:443]\ncertificate = a.pem\n"
+	    "[sslcert [::1]:443]\ncertificate = a.pem\n"
+	    "[sslcert 0.0.0.0:443]\ncertificate = a.pem\n"
+	    "[sslcert [::]:443]\ncertificate = a.pem\n"
+	    "[sslcert [::]:8443]\ncertificate = a.pem\n"
+	    "[sslcert 0.0.0.0:9443]\ncertificate = a.pem\n"
+	    "[sslcert [::ffff:10.0.0.1]:9443]\ncertificate = a.pem\n"
+	    "[sslcert www.a.com:443]\ncertificate = a.pem\n"
+	    "[sslcert *.b.com:443]\ncertificate = a.pem\n"
+	    "[sslcert www.a.com:8443]\ncertificate = a.pem\n"
+	    "[sslcert *.c.com:9443]\ncertificate = a.pem\n"
+	    "[sslcert Mixed.Case.com:443]\ncertificate = a.pem\n"
+	    "[sslcert ccs:8443]\ndirectory = ccs\npassword = x\n";
+	char *text, err[512], name[64];
+	size_t len = strlen(text_head) + 300 * 64, off, i, l, p, n, m, w, checked = 0;
+	struct conf *c, scan;
+	struct cert_choice *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct binding_addr addr;
+	struct sslcert_key k;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(text = malloc(len));
+	off = (size_t)snprintf(text, len, "%s", text_head);
+	for (i = 0; i < 300; i++)
+		off += (size_t)snprintf(text + off, len - off, "[sslcert 10.0.%zu.%zu:%u]\n"
+		    "certificate = a.pem\n", i / 10, i % 10 + 40, 443 + (unsigned)(i % 3) * 1000);
+	c = conf_parse(text, "t.ini", 0, err, sizeof(err));
+	free(text);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_nonnull(c->index);
+	scan = *c;
+	scan.index = NULL;   /* the same entries, found by a scan */
+
+	/* every entry finds itself, and each key's variants find what a scan finds */
+	for (i = 0; i < c->nsslcerts; i++) {
+		k = c->sslcerts[i].key;
+		ck_assert_ptr_eq(conf_find_sslcert(c, &k), &c->sslcerts[i]);
+		ck_assert_ptr_eq(conf_find_sslcert(&scan, &k), &c->sslcerts[i]);
+		if (k.kind == SSLCERT_IPPORT && k.addr.family == AF_INET) {
+			/* the same address written IPv4-mapped */
+			k.addr.family = AF_INET6;
+			memmove(k.addr.ip + 12, k.addr.ip, 4);
+			memset(k.addr.ip, 0, 10);
+			k.addr.ip[10] = k.addr.ip[11] = 0xff;
+			ck_assert_ptr_eq(conf_find_sslcert(c, &k), &c->sslcerts[i]);
+		}
+		if (k.kind == SSLCERT_HOSTNAMEPORT)
+			for (n = 0; k.host[n] != '\0'; n++)
+				k.host[n] = (char)toupper((unsigned char)k.host[n]);
+		k.port++;
+		ck_assert_ptr_eq(conf_find_sslcert(c, &k), conf_find_sslcert(&scan, &k));
+		k.port--;
+		ck_assert_ptr_eq(conf_find_sslcert(c, &k), conf_find_sslcert(&scan, &k));
+	}
+	for (m = 0; m < 2; m++)
+		for (w = 0; w < 2; w++)
+			for (l = 0; l < sizeof(locals) / sizeof(locals[0]); l++)
+				for (p = 0; p < sizeof(ports) / sizeof(ports[0]); p++)
+					for (n = 0; n < sizeof(snis) / sizeof(snis[0]); n++) {
+		int ra, rb, s;
+
+		c->mode = scan.mode = m ? CONF_MODE_IIS7 : CONF_MODE_IIS8;
+		c->hostnameport_wildcard = scan.hostnameport_wildcard =
+		    w ? CONF_SNI_WILDCARD_OFF : CONF_SNI_WILDCARD_AFTER_EXACT;
+		ck_assert_int_eq(binding_addr_parse(locals[l], &addr), 0);
+		ra = binding_resolve_cert(c, &addr, ports[p], snis[n], a);
+		rb = binding_resolve_cert(&scan, &addr, ports[p], snis[n], b);
+		snprintf(name, sizeof(name), "%s port %u sni %s", locals[l], ports[p],
+		    snis[n] != NULL ? snis[n] : "-");
+		ck_assert_msg(ra == rb && a->step == b->step && a->entry == b->entry &&
+		    a->sni_used == b->sni_used && a->nsteps == b->nsteps, "%s", name);
+		ck_assert_str_eq(a->selected_by, b->selected_by);
+		for (s = 0; s < a->nsteps; s++)
+			ck_assert_str_eq(a->steps[s], b->steps[s]);
+		ck_assert_int_eq(binding_choose_cert(c, &addr, ports[p], snis[n], b), ra);
+		ck_assert_ptr_eq(b->entry, a->entry);
+		checked += a->entry != NULL;
+	}
+	/* the grid reached entries, not only failures */
+	ck_assert_uint_gt(checked, 100);
+	conf_free(c);
+	free(a);
+	free(b);
+}
+END_TEST
+
 static Suite *
 binding_suite(void)
 {
@@ -1039,6 +1146,7 @@ binding_suite(void)
 	tcase_add_test(c, test_binding_cert_iis8_ccs);
 	tcase_add_test(c, test_binding_cert_iis8_sni_before_ccs);
 	tcase_add_test(c, test_binding_cert_unavailable_fails_at_its_step);
+	tcase_add_test(c, test_binding_cert_index_same_choice);
 	tcase_add_test(r, test_binding_route_host);
 	tcase_add_test(r, test_binding_route_exact_ip_beats_any);
 	tcase_add_test(r, test_binding_route_wildcard_host);

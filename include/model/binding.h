@@ -8,6 +8,7 @@
 #define SYSBIND_BINDING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 struct conf_site;
@@ -94,6 +95,11 @@ void binding_sslkey_hashkey(const struct sslcert_key *k, char *buf, size_t len);
  * binding_addr_equal does, hostnameport names case-insensitively, ccs by port)?  The
  * same answer as comparing their binding_sslkey_hashkey texts.  1 or 0. */
 int binding_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b);
+
+/* A 32-bit hash of the key for binary tables (the configuration's sslcert index, looked
+ * up on each handshake): keys binding_sslkey_equal calls equal hash alike.  No text is
+ * made. */
+uint32_t binding_sslkey_hash(const struct sslcert_key *k);
 
 /*
  * Normalise a request host for matching: drop ":port" (also after "[v6]"), lowercase.

@@ -162,10 +162,13 @@ tlsio_bio_read(BIO *b, char *p, int n)
 static long
 tlsio_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
 {
-	struct tlsio_sock *s = BIO_get_data(b);
+	struct tlsio_sock *s;
 
+	/* (OpenSSL asks ~100 times a handshake, nearly always FLUSH or a question answered
+	 * 0: the data is fetched only for the one that reads it) */
 	switch (cmd) {
 	case BIO_C_GET_FD:
+		s = BIO_get_data(b);
 		if (ptr != NULL)
 			*(int *)ptr = s->fd;
 		return s->fd;

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,51 @@ binding_sslkey_equal(const struct sslcert_key *a, const struct sslcert_key *b)
 		return 1;
 	}
 	return 0;
+}
+
+/* FNV-1a over n bytes, continuing from h. */
+static uint32_t
+hash_bytes(uint32_t h, const unsigned char *p, size_t n)
+{
+	while (n-- > 0) {
+		h ^= *p++;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+uint32_t
+binding_sslkey_hash(const struct sslcert_key *k)
+{
+	unsigned char head[6];
+	struct binding_addr a;
+	uint32_t h;
+	const char *s;
+
+	head[0] = (unsigned char)k->kind;
+	head[1] = (unsigned char)(k->port & 0xff);
+	head[2] = (unsigned char)((k->port >> 8) & 0xff);
+	head[3] = (unsigned char)((k->port >> 16) & 0xff);
+	head[4] = (unsigned char)((k->port >> 24) & 0xff);
+	head[5] = 0;
+	switch (k->kind) {
+	case SSLCERT_IPPORT:
+		/* as binding_addr_equal: IPv4-mapped IPv6 as IPv4, the bytes of 4 or 16 */
+		addr_canon(&k->addr, &a);
+		head[5] = a.family == AF_INET ? 4 : a.family == AF_INET6 ? 16 : 0;
+		h = hash_bytes(2166136261u, head, sizeof(head));
+		return hash_bytes(h, a.ip, head[5]);
+	case SSLCERT_HOSTNAMEPORT:
+		/* as strcasecmp: letters folded */
+		h = hash_bytes(2166136261u, head, sizeof(head));
+		for (s = k->host; *s != '\0'; s++) {
+			h ^= (unsigned char)tolower((unsigned char)*s);
+			h *= 16777619u;
+		}
+		return h;
+	default:
+		return hash_bytes(2166136261u, head, sizeof(head));
+	}
 }
 
 int
@@ -772,7 +818,7 @@ resolve_cert(const struct conf *cfg, const struct binding_addr *local_in,
 		memset(&k, 0, sizeof(k));
 		k.kind = SSLCERT_HOSTNAMEPORT;
 		k.port = port;
-		snprintf(k.host, sizeof(k.host), "%s", s);
+		memcpy(k.host, s, strlen(s) + 1);   /* (s is shorter than sni[]: the same size) */
 		if ((e = conf_find_sslcert(cfg, &k)) != NULL) {
 			if (!quiet)
 				snprintf(what, sizeof(what), "step 2 hostnameport %s:%u", s, port);

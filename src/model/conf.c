@@ -39,8 +39,15 @@ struct conf_msg {
 	char  *text;
 };
 
+/*
+ * The sslcert entries by key, looked up twice or more on each handshake (the certificate
+ * choice): open addressing over binding_sslkey_hash, probing linearly, each slot the
+ * entry's index + 1 (0: empty), a key compared with binding_sslkey_equal.  No text key
+ * is made for a lookup.
+ */
 struct conf_index {
-	struct strhash sslcerts;   /* binding_sslkey_hashkey -> index + 1 */
+	uint32_t        *sslslot;
+	size_t           sslmask;    /* slots - 1; slots a power of two, at least 2 x entries */
 	struct strhash sites;      /* lowercased name -> index + 1 */
 	const void      *sslbase, *sitebase;
 	size_t           nssl, nsite;
@@ -625,9 +632,21 @@ conf_index_free(struct conf_index *x)
 {
 	if (x == NULL)
 		return;
-	strhash_clear(&x->sslcerts);
+	free(x->sslslot);
 	strhash_clear(&x->sites);
 	free(x);
+}
+
+/* The slot of key k in x: its entry's, or the empty one where it would go. */
+static size_t
+conf_index_slot(const struct conf_index *x, const struct conf_sslcert *v,
+    const struct sslcert_key *k)
+{
+	size_t h = binding_sslkey_hash(k) & x->sslmask;
+
+	while (x->sslslot[h] != 0 && !binding_sslkey_equal(&v[x->sslslot[h] - 1].key, k))
+		h = (h + 1) & x->sslmask;
+	return h;
 }
 
 /* Build c->index (sslcert keys, site names).  Returns 0 or -1 (no memory). */
@@ -635,16 +654,22 @@ static int
 conf_index_build(struct conf *c)
 {
 	struct conf_index *x = calloc(1, sizeof(*x));
-	char key[BINDING_HOST_MAX + 64], *name;
-	size_t i;
+	char *name;
+	size_t i, h, n = 8;
 
-	if (x == NULL || strhash_init(&x->sslcerts, c->nsslcerts) != 0 ||
+	if (x == NULL || c->nsslcerts > UINT32_MAX / 4)
+		goto fail;
+	while (n < 2 * c->nsslcerts)
+		n *= 2;
+	if ((x->sslslot = calloc(n, sizeof(*x->sslslot))) == NULL ||
 	    strhash_init(&x->sites, c->nsites) != 0)
 		goto fail;
+	x->sslmask = n - 1;
 	for (i = 0; i < c->nsslcerts; i++) {
-		binding_sslkey_hashkey(&c->sslcerts[i].key, key, sizeof(key));
-		if (strhash_enter(&x->sslcerts, key, i + 1, NULL) == NULL)
-			goto fail;
+		/* (keys are unique after conf_check; were one not, the first would be kept) */
+		h = conf_index_slot(x, c->sslcerts, &c->sslcerts[i].key);
+		if (x->sslslot[h] == 0)
+			x->sslslot[h] = (uint32_t)(i + 1);
 	}
 	for (i = 0; i < c->nsites; i++) {
 		if ((name = strhash_lower(c->sites[i].name)) == NULL)
@@ -689,12 +714,10 @@ const struct conf_sslcert *
 conf_find_sslcert(const struct conf *c, const struct sslcert_key *k)
 {
 	const struct conf_index *x = conf_index_of(c, 0);
-	char key[BINDING_HOST_MAX + 64];
 	size_t i;
 
 	if (x != NULL) {
-		binding_sslkey_hashkey(k, key, sizeof(key));
-		i = strhash_find(&x->sslcerts, key);
+		i = x->sslslot[conf_index_slot(x, c->sslcerts, k)];
 		return i > 0 ? &c->sslcerts[i - 1] : NULL;
 	}
 	for (i = 0; i < c->nsslcerts; i++)
