@@ -40,6 +40,7 @@ struct tlsio_sock {
 	int             fd;
 	unsigned short  held_len;  /* at most TLSIO_HOLD_MAX (tlsio.c) */
 	unsigned char   hold;      /* 1: tlsio_hold is on */
+	unsigned char   used;      /* 1: read or written since tlsio_buffers_idle looked */
 };
 
 /* A BIO over s (one reference, for SSL_set_bio), or NULL. */
@@ -54,6 +55,14 @@ void tlsio_hold(struct tlsio_sock *s, int on);
 enum tlsio_status tlsio_release(struct tlsio_sock *s, int fin);
 /* 1 when records are held. */
 int tlsio_holding(const struct tlsio_sock *s);
+/* OpenSSL's record buffers (~17 KiB to read, with read-ahead, ~17 KiB to write) stay
+ * between records while the connection works (the context has no
+ * SSL_MODE_RELEASE_BUFFERS: a malloc and a free of each per SSL_read and SSL_write,
+ * ~1,000 instructions a keep-alive request) and go once it is idle: called from a timer,
+ * every so often.  Returns 1 when the socket was read or written since the last call, or
+ * OpenSSL still holds bytes (call again later), 0 when the buffers are freed (until the
+ * next record: OpenSSL allocates them again then).  Only for an SSL past its handshake. */
+int tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s);
 
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
  * *st saying why not.  ssl NULL: plain read(2). */

@@ -54,6 +54,7 @@ static atomic_ullong conn_ids;
 #define CONN_RESET_POLL_MS  10           /* how often a reset waits for the client's ACKs */
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
+#define CONN_TLSBUF_HOLD_MS 20   /* OpenSSL's buffers outlive the last I/O by this */
 #define CONN_TICKET_HOLD_MS 20           /* a held TLS 1.3 ticket waits at most this long
                                           * for the first answer (Schannel sends it at once) */
 
@@ -1200,6 +1201,8 @@ conn_read(struct conn *c)
 out:
 	if (fed)
 		conn_input_end(c);
+	if (c->ssl != NULL && c->state == CS_OPEN)   /* OpenSSL's buffers go once idle */
+		conn_arm_for(c, clock_now_ms() + CONN_TLSBUF_HOLD_MS);
 	/* The ticket the handshake's end wrote is held (tlsio.h) for the first answer to a
 	 * request that came with the client's Finished, or for output already queued (an
 	 * HTTP/2 server's SETTINGS); with neither, it goes now. */
@@ -1336,6 +1339,9 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->deadline);
 	else if (c->wdeadline != 0)
 		conn_arm(c, c->wdeadline);
+	if (c->ssl != NULL && c->state == CS_OPEN && !c->renegotiating &&
+	    tlsio_buffers_idle(c->ssl, &c->sock))
+		conn_arm_for(c, now + CONN_TLSBUF_HOLD_MS);
 }
 
 /* The server's timer: each connection whose time came (removed from the timers first;

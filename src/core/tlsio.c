@@ -116,6 +116,7 @@ tlsio_bio_write(BIO *b, const char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (n <= 0)
 		return 0;
+	s->used = 1;
 	if ((s->hold || tlsio_is_ticket()) && tlsio_keep(s, p, (size_t)n) == 0)
 		return n;
 	if (s->held_len == 0) {
@@ -151,12 +152,27 @@ tlsio_bio_read(BIO *b, char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (p == NULL || n <= 0)
 		return 0;
+	s->used = 1;
 	r = read(s->fd, p, (size_t)n);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_read(b);
 	else if (r == 0)
 		BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* OpenSSL tells a truncation by it */
 	return (int)r;
+}
+
+int
+tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s)
+{
+	if (s->used) {
+		s->used = 0;
+		return 1;
+	}
+	/* SSL_has_pending: bytes read ahead, or a record's plaintext not read yet (which
+	 * SSL_free_buffers itself checks only from OpenSSL 3.0.14 on, CVE-2024-4741) */
+	if (!SSL_is_init_finished(ssl) || SSL_has_pending(ssl))
+		return 1;
+	return SSL_free_buffers(ssl) == 1 ? 0 : 1;   /* 0: a record not written out yet */
 }
 
 static long
