@@ -61,7 +61,10 @@ int tlsio_holding(const struct tlsio_sock *s);
  * ~1,000 instructions a keep-alive request) and go once it is idle: called from a timer,
  * every so often.  Returns 1 when the socket was read or written since the last call, or
  * OpenSSL still holds bytes (call again later), 0 when the buffers are freed (until the
- * next record: OpenSSL allocates them again then).  Only for an SSL past its handshake. */
+ * next record: OpenSSL allocates them again then).  Only for an SSL past its handshake.
+ * conn calls it TLSIO_BUF_HOLD_MS after the first read of a busy spell, then as often
+ * while it returns 1. */
+#define TLSIO_BUF_HOLD_MS 20
 int tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s);
 
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
