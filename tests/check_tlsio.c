@@ -90,7 +90,7 @@ ctx_setup(void)
 	SSL_CTX_set_session_cache_mode(srv_ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_set_session_id_context(srv_ctx, sid, sizeof(sid) - 1);
 	SSL_CTX_set_num_tickets(srv_ctx, 1);
-	SSL_CTX_set_mode(srv_ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);   /* as tlsctx's */
+	SSL_CTX_set_mode(srv_ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_read_ahead(srv_ctx, 1);
 	cli_ctx = SSL_CTX_new(TLS_client_method());
 	SSL_CTX_set_min_proto_version(cli_ctx, TLS1_3_VERSION);
@@ -321,49 +321,68 @@ START_TEST(test_tlsio_ticket_released_alone)
 }
 END_TEST
 
-/* The record buffers stay while the connection works and go once it is idle with nothing
- * pending (tlsio_buffers_idle, which conn's timer calls): never while a record's plaintext
- * or bytes read ahead wait; the connection reads and writes on after. */
-START_TEST(test_tlsio_buffers_go_only_when_idle_and_nothing_waits)
+/* A connection that reads once in a spell (one request, the handshake before it) keeps no
+ * buffer, as with SSL_MODE_RELEASE_BUFFERS alone; a second read in the spell keeps them
+ * until the connection is idle with nothing pending (tlsio_buffers_idle, which conn's
+ * timer calls): never while a record's plaintext or bytes read ahead wait; then they go
+ * and the connection reads and writes on, releasing after each record again. */
+START_TEST(test_tlsio_buffers_kept_in_a_busy_spell_until_idle)
 {
 	struct pair p;
 	enum tlsio_status st;
 	char buf[64];
-	size_t before;
+	size_t before, kept;
 
 	pair_open(&p, NULL);
 	ck_assert_int_eq(tlsio_release(&p.sock, 0), TLSIO_OK);   /* the ticket out */
+	/* one request: nothing kept */
+	before = live;
+	ck_assert_int_eq(SSL_write(p.cli, "one", 3), 3);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 3);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);   /* a spell: look later */
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_uint_lt(live, before + 16384);
+	SSL_SESSION_free(client_reads(&p, "answer", 0));
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* used since */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* the spell is over */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);
+	/* a busy spell: two reads */
 	ck_assert_int_eq(SSL_write(p.cli, "first", 5), 5);
 	ck_assert_int_eq(SSL_write(p.cli, "second", 6), 6);
 	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, 3, &st), 3);   /* both records read */
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, 2, &st), 2);
+	ck_assert(memcmp(buf, "st", 2) == 0);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 0);   /* kept from now on */
 	before = live;
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* the socket was read */
-	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* "st", "second" wait */
-	ck_assert_uint_eq(live, before);
-	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 2);
-	ck_assert(memcmp(buf, "st", 2) == 0);
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* "second" waits */
 	ck_assert_uint_eq(live, before);
 	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 6);
 	ck_assert(memcmp(buf, "second", 6) == 0);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
 	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 0);
 	ck_assert_int_eq(st, TLSIO_WANT_READ);
-	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* read since */
-	before = live;
+	kept = live;
+	ck_assert_uint_ge(kept, before);   /* both buffers still there */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* used since */
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* idle: given back */
-	ck_assert_uint_ge(before - live, 16384);
-	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);
-	/* a request in, its answer out */
+	ck_assert_uint_ge(kept - live, 2 * 16384);
+	SSL_SESSION_free(client_reads(&p, "answer", 0));
+	/* a request in, its answer out: released after each record again */
+	before = live;
 	ck_assert_int_eq(SSL_write(p.cli, "third", 5), 5);
 	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 5);
 	ck_assert(memcmp(buf, "third", 5) == 0);
 	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_uint_lt(live, before + 16384);
 	SSL_SESSION_free(client_reads(&p, "answer", 0));
 	pair_close(&p);
 }
 END_TEST
 
-/* A record the socket had no room for keeps its buffer until it is out whole. */
+/* In a busy spell, a record the socket had no room for keeps its buffer until it is out
+ * whole. */
 START_TEST(test_tlsio_buffers_stay_while_a_record_waits_for_room)
 {
 	static char big[16384], buf[16384];
@@ -374,6 +393,8 @@ START_TEST(test_tlsio_buffers_stay_while_a_record_waits_for_room)
 
 	memset(big, 'x', sizeof(big));
 	pair_open(&p, NULL);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 0);   /* kept */
 	for (i = 0; i < 1000 && st == TLSIO_OK; i++)
 		sent += tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st);
 	ck_assert_int_eq(st, TLSIO_WANT_WRITE);
@@ -395,7 +416,9 @@ START_TEST(test_tlsio_buffers_stay_while_a_record_waits_for_room)
 	ck_assert_int_eq(out, 1);
 	ck_assert_uint_eq(got, sent);
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);
+	before = live;
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* out: given back */
+	ck_assert_uint_ge(before - live, 16384);
 	pair_close(&p);
 }
 END_TEST
@@ -412,7 +435,7 @@ tlsio_suite(void)
 	tcase_add_test(tc, test_tlsio_full_socket_keeps_the_order);
 	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
 	tcase_add_test(tc, test_tlsio_ticket_released_alone);
-	tcase_add_test(tc, test_tlsio_buffers_go_only_when_idle_and_nothing_waits);
+	tcase_add_test(tc, test_tlsio_buffers_kept_in_a_busy_spell_until_idle);
 	tcase_add_test(tc, test_tlsio_buffers_stay_while_a_record_waits_for_room);
 	suite_add_tcase(s, tc);
 	return s;

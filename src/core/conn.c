@@ -110,7 +110,6 @@ struct conn {
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
 	                           shook : 1,   /* the handshake ended in this pass */
-	                           tlsbuf : 1,  /* timed: OpenSSL's buffers go once idle */
 	                           reset : 1;   /* end with a TCP reset once the output is out */
 	const char                *reset_why;  /* static */
 };
@@ -1201,10 +1200,9 @@ conn_read(struct conn *c)
 out:
 	if (fed)
 		conn_input_end(c);
-	if (c->ssl != NULL && c->state == CS_OPEN && !c->tlsbuf) {
-		c->tlsbuf = 1;   /* OpenSSL's buffers: conn_timer gives them back once idle */
+	if (fed && c->ssl != NULL && c->state == CS_OPEN &&
+	    tlsio_buffers_touch(c->ssl, &c->sock))   /* a busy spell: OpenSSL's buffers kept */
 		conn_arm_for(c, clock_now_ms() + TLSIO_BUF_HOLD_MS);
-	}
 	/* The ticket the handshake's end wrote is held (tlsio.h) for the first answer to a
 	 * request that came with the client's Finished, or for output already queued (an
 	 * HTTP/2 server's SETTINGS); with neither, it goes now. */
@@ -1341,9 +1339,8 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->deadline);
 	else if (c->wdeadline != 0)
 		conn_arm(c, c->wdeadline);
-	if ((c->tlsbuf = c->tlsbuf && c->state == CS_OPEN && (c->renegotiating ||
-	    tlsio_buffers_idle(c->ssl, &c->sock))))   /* in use: look again then */
-		conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);
+	if (c->ssl != NULL && c->state == CS_OPEN && tlsio_buffers_idle(c->ssl, &c->sock))
+		conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);   /* in use: look again then */
 }
 
 /* The server's timer: each connection whose time came (removed from the timers first;

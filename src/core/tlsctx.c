@@ -778,11 +778,12 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	 * sets enablesessionticket (tlsctx_policy). */
 	SSL_CTX_set_options(t->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_TICKET);
-	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them): a
+	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them):
+	 * buffers given back when idle (kept through a busy spell: tlsio_buffers_touch), a
 	 * write retried from a grown queue, read-ahead so one read(2) takes every record the
-	 * socket holds.  The record buffers are not released after each record
-	 * (SSL_MODE_RELEASE_BUFFERS) but once the connection is idle (tlsio_buffers_idle) */
-	SSL_CTX_set_mode(t->ctx, SSL_MODE_NO_AUTO_CHAIN | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	 * socket holds */
+	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_read_ahead(t->ctx, 1);
 	/* Schannel's server session cache: MaximumCacheSize sessions (the oldest go first),
 	 * each resumable for ServerCacheTime; a handshake caches into this context whatever
