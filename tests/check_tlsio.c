@@ -5,16 +5,19 @@
  * session cache, one stateful TLS 1.3 ticket).  The client's socket shows what the server
  * wrote (FIONREAD): nothing after the handshake (the ticket is held), everything at once
  * after the release, in order (ticket, records, close_notify, FIN); the ticket so delivered
- * resumes the session.
+ * resumes the session.  OpenSSL's allocations are counted (CRYPTO_set_mem_functions) to
+ * see its record buffers go (tlsio_buffers_idle).
  */
 #include <check.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -22,6 +25,44 @@
 #include "core/tlsio.h"
 
 static SSL_CTX *srv_ctx, *cli_ctx;
+
+/* OpenSSL's bytes in use: each block carries its size ahead of it */
+static size_t live;
+
+static void *
+count_malloc(size_t n, const char *file, int line)
+{
+	size_t *b = malloc(n + 16);
+
+	if (b == NULL)
+		return NULL;
+	*b = n;
+	live += n;
+	return (char *)b + 16;
+}
+
+static void
+count_free(void *p, const char *file, int line)
+{
+	size_t *b = p != NULL ? (size_t *)((char *)p - 16) : NULL;
+
+	if (b == NULL)
+		return;
+	live -= *b;
+	free(b);
+}
+
+static void *
+count_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t *b = p != NULL ? (size_t *)((char *)p - 16) : NULL, was = b != NULL ? *b : 0;
+
+	if ((b = realloc(b, n + 16)) == NULL)
+		return NULL;
+	*b = n;
+	live += n - was;
+	return (char *)b + 16;
+}
 
 /* A self-signed P-256 certificate for the server context. */
 static void
@@ -297,6 +338,108 @@ START_TEST(test_tlsio_ticket_released_alone)
 }
 END_TEST
 
+/* A connection that reads once in a spell (one request, the handshake before it) keeps no
+ * buffer, as with SSL_MODE_RELEASE_BUFFERS alone; a second read in the spell keeps them
+ * until the connection is idle with nothing pending (tlsio_buffers_idle, which conn's
+ * timer calls): never while a record's plaintext or bytes read ahead wait; then they go
+ * and the connection reads and writes on, releasing after each record again. */
+START_TEST(test_tlsio_buffers_kept_in_a_busy_spell_until_idle)
+{
+	struct pair p;
+	enum tlsio_status st;
+	char buf[64];
+	size_t before, kept;
+
+	pair_open(&p, NULL);
+	ck_assert_int_eq(tlsio_release(&p.sock, 0), TLSIO_OK);   /* the ticket out */
+	/* one request: nothing kept */
+	before = live;
+	ck_assert_int_eq(SSL_write(p.cli, "one", 3), 3);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 3);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);   /* a spell: look later */
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_uint_lt(live, before + 16384);
+	SSL_SESSION_free(client_reads(&p, "answer", 0));
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* used since */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* the spell is over */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);
+	/* a busy spell: two reads */
+	ck_assert_int_eq(SSL_write(p.cli, "first", 5), 5);
+	ck_assert_int_eq(SSL_write(p.cli, "second", 6), 6);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, 3, &st), 3);   /* both records read */
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, 2, &st), 2);
+	ck_assert(memcmp(buf, "st", 2) == 0);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 0);   /* kept from now on */
+	before = live;
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* the socket was read */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* "second" waits */
+	ck_assert_uint_eq(live, before);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 6);
+	ck_assert(memcmp(buf, "second", 6) == 0);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 0);
+	ck_assert_int_eq(st, TLSIO_WANT_READ);
+	kept = live;
+	ck_assert_uint_ge(kept, before);   /* both buffers still there */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* used since */
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* idle: given back */
+	ck_assert_uint_ge(kept - live, 2 * 16384);
+	SSL_SESSION_free(client_reads(&p, "answer", 0));
+	/* a request in, its answer out: released after each record again */
+	before = live;
+	ck_assert_int_eq(SSL_write(p.cli, "third", 5), 5);
+	ck_assert_uint_eq(tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st), 5);
+	ck_assert(memcmp(buf, "third", 5) == 0);
+	ck_assert_uint_eq(tlsio_write(p.sv[0], p.srv, "answer", 6, &st), 6);
+	ck_assert_uint_lt(live, before + 16384);
+	SSL_SESSION_free(client_reads(&p, "answer", 0));
+	pair_close(&p);
+}
+END_TEST
+
+/* In a busy spell, a record the socket had no room for keeps its buffer until it is out
+ * whole. */
+START_TEST(test_tlsio_buffers_stay_while_a_record_waits_for_room)
+{
+	static char big[16384], buf[16384];
+	struct pair p;
+	enum tlsio_status st = TLSIO_OK;
+	size_t sent = 0, got = 0, before;
+	int i, n, out = 0;
+
+	memset(big, 'x', sizeof(big));
+	pair_open(&p, NULL);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);
+	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 0);   /* kept */
+	for (i = 0; i < 1000 && st == TLSIO_OK; i++)
+		sent += tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st);
+	ck_assert_int_eq(st, TLSIO_WANT_WRITE);
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* written since */
+	before = live;
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* the record waits */
+	ck_assert_uint_eq(live, before);
+	for (i = 0; i < 100000 && !(out && got == sent); i++) {
+		if ((n = SSL_read(p.cli, buf, sizeof(buf))) > 0) {
+			for (int k = 0; k < n; k++)
+				ck_assert_int_eq(buf[k], 'x');
+			got += (size_t)n;
+		}
+		if (!out && tlsio_write(p.sv[0], p.srv, big, sizeof(big), &st) == sizeof(big)) {
+			sent += sizeof(big);
+			out = 1;
+		}
+	}
+	ck_assert_int_eq(out, 1);
+	ck_assert_uint_eq(got, sent);
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);
+	before = live;
+	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* out: given back */
+	ck_assert_uint_ge(before - live, 16384);
+	pair_close(&p);
+}
+END_TEST
+
 static Suite *
 tlsio_suite(void)
 {
@@ -310,6 +453,8 @@ tlsio_suite(void)
 	tcase_add_test(tc, test_tlsio_ticket_goes_ahead_of_the_next_write);
 	tcase_add_test(tc, test_tlsio_ticket_released_alone);
 	tcase_add_test(tc, test_tlsio_owner_found_through_the_socket);
+	tcase_add_test(tc, test_tlsio_buffers_kept_in_a_busy_spell_until_idle);
+	tcase_add_test(tc, test_tlsio_buffers_stay_while_a_record_waits_for_room);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -317,8 +462,12 @@ tlsio_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tlsio_suite());
+	SRunner *sr;
 	int failed;
+
+	/* before OpenSSL allocates anything */
+	CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free);
+	sr = srunner_create(tlsio_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

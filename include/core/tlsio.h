@@ -41,6 +41,7 @@ struct tlsio_sock {
 	int             fd;
 	unsigned short  held_len;  /* at most TLSIO_HOLD_MAX (tlsio.c) */
 	unsigned char   hold;      /* 1: tlsio_hold is on */
+	unsigned char   spell;     /* TLSIO_SPELL_*: the buffers' busy spell (below) */
 };
 
 /* A BIO over s (one reference, for SSL_set_bio), or NULL. */
@@ -59,6 +60,22 @@ void tlsio_hold(struct tlsio_sock *s, int on);
 enum tlsio_status tlsio_release(struct tlsio_sock *s, int fin);
 /* 1 when records are held. */
 int tlsio_holding(const struct tlsio_sock *s);
+/*
+ * OpenSSL's record buffers (~17 KiB to read, with read-ahead, ~17 KiB to write).  The
+ * context's SSL_MODE_RELEASE_BUFFERS frees them after every record: a malloc and a free of
+ * each per SSL_read and SSL_write, ~1,000 instructions a keep-alive request.  During a busy
+ * spell they are kept instead, and given back once the connection is idle:
+ * - tlsio_buffers_touch, on each read that brought data: the first of a spell returns 1
+ *   (call tlsio_buffers_idle TLSIO_BUF_HOLD_MS later); a second one within the spell turns
+ *   the release off (SSL_clear_mode), so a connection that made one request (and the
+ *   handshake before it) keeps nothing, as before: no larger idle memory;
+ * - tlsio_buffers_idle, from a timer: 1 while the socket was read or written since the
+ *   last call, or OpenSSL holds bytes (call again later); else the buffers are freed, the
+ *   release turned on again and the spell over: 0.
+ */
+#define TLSIO_BUF_HOLD_MS 20
+int tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s);
+int tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s);
 
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
  * *st saying why not.  ssl NULL: plain read(2). */

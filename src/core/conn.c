@@ -14,7 +14,9 @@
  * read(2)) -> framing -> ... -> output queued -> one SSL_write per 16 KiB at the end of
  * that loop pass.  No timer is re-armed per request (a deadline moves; the timer, armed
  * earlier, finds it moved when it fires) and no event is added or removed unless a side
- * blocks.
+ * blocks.  OpenSSL's record buffers stay through a busy spell (tlsio_buffers_touch) and
+ * go back once the connection has been idle TLSIO_BUF_HOLD_MS (its timer); a held TLS 1.3
+ * ticket waits CONN_TICKET_HOLD_MS at most for the first answer (Schannel sends it at once).
  */
 #include <arpa/inet.h>
 #include <assert.h>
@@ -28,7 +30,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -54,8 +55,7 @@ static atomic_ullong conn_ids;
 #define CONN_RESET_POLL_MS  10           /* how often a reset waits for the client's ACKs */
 #define CONN_IN_MAX         (64 * 1024)  /* input held that the framing has not consumed */
 #define CONN_READS_PER_CB   8            /* reads per readiness callback: others get a turn */
-#define CONN_TICKET_HOLD_MS 20           /* a held TLS 1.3 ticket waits at most this long
-                                          * for the first answer (Schannel sends it at once) */
+#define CONN_TICKET_HOLD_MS 20           /* a held ticket's wait for the first answer */
 
 /*
  * The states, each reached only from the one before it (conn_state asserts it), except
@@ -334,8 +334,7 @@ conn_arm(struct conn *c, uint64_t when)
 	conn_srv_timer_sync(srv);
 }
 
-/* Arm the timer for d unless it already fires earlier: a later deadline costs nothing
- * now, the timer re-arms itself when it fires early. */
+/* Arm the timer for d unless it fires earlier (then it re-arms itself when it fires). */
 static void
 conn_arm_for(struct conn *c, uint64_t d)
 {
@@ -1211,9 +1210,11 @@ conn_read(struct conn *c)
 out:
 	if (fed)
 		conn_input_end(c);
-	/* The ticket the handshake's end wrote is held (tlsio.h) for the first answer to a
-	 * request that came with the client's Finished, or for output already queued (an
-	 * HTTP/2 server's SETTINGS); with neither, it goes now. */
+	if (fed && c->info.ssl != NULL && c->state == CS_OPEN &&
+	    tlsio_buffers_touch(c->info.ssl, &c->sock))   /* a busy spell: buffers kept */
+		conn_arm_for(c, clock_now_ms() + TLSIO_BUF_HOLD_MS);
+	/* The handshake's ticket is held (tlsio.h) for the first answer to a request that came
+	 * with the Finished, or for output already queued (HTTP/2's SETTINGS); else it goes. */
 	if (c->shook && c->state != CS_CLOSED) {
 		c->shook = 0;
 		if (!fed && !c->wev_on && iobuf_len(&c->out) == 0)
@@ -1347,6 +1348,8 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->deadline);
 	else if (c->wdeadline != 0)
 		conn_arm(c, c->wdeadline);
+	if (c->info.ssl != NULL && c->state == CS_OPEN && tlsio_buffers_idle(c->info.ssl, &c->sock))
+		conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);   /* in use: look again then */
 }
 
 /* The server's timer: each connection whose time came (removed from the timers first;

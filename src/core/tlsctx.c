@@ -766,8 +766,9 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	SSL_CTX_set_options(t->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_TICKET);
 	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them):
-	 * buffers given back when idle, a write retried from a grown queue, read-ahead so
-	 * one read(2) takes every record the socket holds */
+	 * buffers given back when idle (kept through a busy spell: tlsio_buffers_touch), a
+	 * write retried from a grown queue, read-ahead so one read(2) takes every record the
+	 * socket holds */
 	SSL_CTX_set_mode(t->ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_CTX_set_read_ahead(t->ctx, 1);

@@ -20,6 +20,9 @@
 /* The most a connection holds back: a response's record (IOBUF_BLOCK of plaintext) with a
  * ticket ahead of it and a close_notify behind it; a write that would hold more goes out
  * at once, with what was held ahead of it. */
+#define TLSIO_SPELL_ON   0x1   /* a busy spell: tlsio_buffers_idle will look */
+#define TLSIO_SPELL_KEEP 0x2   /* its buffers kept (SSL_MODE_RELEASE_BUFFERS off) */
+#define TLSIO_SPELL_USED 0x4   /* read or written since tlsio_buffers_idle looked */
 #define TLSIO_HOLD_MAX  (20 * 1024)
 #define TLSIO_HOLD_STEP 512   /* the held buffer's size: its length rounded up to this */
 
@@ -116,6 +119,7 @@ tlsio_bio_write(BIO *b, const char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (n <= 0)
 		return 0;
+	s->spell |= TLSIO_SPELL_USED;
 	if ((s->hold || tlsio_is_ticket()) && tlsio_keep(s, p, (size_t)n) == 0)
 		return n;
 	if (s->held_len == 0) {
@@ -151,12 +155,49 @@ tlsio_bio_read(BIO *b, char *p, int n)
 	BIO_clear_retry_flags(b);
 	if (p == NULL || n <= 0)
 		return 0;
+	s->spell |= TLSIO_SPELL_USED;
 	r = read(s->fd, p, (size_t)n);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		BIO_set_retry_read(b);
 	else if (r == 0)
 		BIO_set_flags(b, BIO_FLAGS_IN_EOF);   /* OpenSSL tells a truncation by it */
 	return (int)r;
+}
+
+int
+tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s)
+{
+	if (!(s->spell & TLSIO_SPELL_ON)) {
+		s->spell |= TLSIO_SPELL_ON;
+		return 1;
+	}
+	if (!(s->spell & TLSIO_SPELL_KEEP)) {
+		s->spell |= TLSIO_SPELL_KEEP;
+		SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	}
+	return 0;
+}
+
+int
+tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s)
+{
+	if (!(s->spell & TLSIO_SPELL_ON))
+		return 0;
+	if (s->spell & TLSIO_SPELL_USED) {
+		s->spell &= ~TLSIO_SPELL_USED;
+		return 1;
+	}
+	if (s->spell & TLSIO_SPELL_KEEP) {
+		/* SSL_has_pending: bytes read ahead, or a record's plaintext not read yet (which
+		 * SSL_free_buffers checks itself only from OpenSSL 3.0.14 on, CVE-2024-4741);
+		 * SSL_free_buffers fails while a record is not written out */
+		if (!SSL_is_init_finished(ssl) || SSL_has_pending(ssl) ||
+		    SSL_free_buffers(ssl) != 1)
+			return 1;
+		SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
+	}
+	s->spell = 0;
+	return 0;
 }
 
 static long
