@@ -111,7 +111,7 @@ struct conn {
 	unsigned char              state;     /* enum conn_state (a byte: read often) */
 	unsigned char              async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
-	unsigned                   renegotiating : 1;
+	unsigned                   async_run : 1, renegotiating : 1;   /* (conn_async_run) */
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
@@ -388,8 +388,7 @@ conn_write_on(struct conn *c, int on)
 
 static void conn_cut(struct conn *c, const char *reason, int win32, const char *why);
 
-/* Send the TLS 1.3 ticket tlsio holds (tlsio.h) alone; a full socket leaves the rest to
- * the write event (conn_flush sends it). */
+/* Send the TLS 1.3 ticket tlsio holds alone; a full socket leaves it to the write event. */
 static void
 conn_ticket_out(struct conn *c)
 {
@@ -405,16 +404,15 @@ conn_ticket_out(struct conn *c)
 	}
 }
 
-/* Ask for work to be done once, after the callbacks of this loop pass: the connection
- * joins its server's queue, which one event per server works through. */
+/* Ask for work once, after this pass's callbacks: c joins its server's queue (one event). */
 static void
 conn_async(struct conn *c, int what)
 {
 	struct conn_server *srv = c->info.srv;
 
 	c->async |= what;
-	if (c->async_on)
-		return;
+	if (c->async_on || c->async_run)
+		return;   /* (a run's asks are queued once it is over) */
 	if (srv->async_ev == NULL &&
 	    (srv->async_ev = event_new(srv->base, -1, 0, conn_srv_async_cb, srv)) == NULL) {
 		log_warnx("conn %llu: out of memory", c->info.id);
@@ -528,8 +526,8 @@ conn_set_framing(struct conn *c, const struct conn_framing *ops, void *f)
 void
 conn_send(struct conn *c)
 {
-	if (c->state == CS_CLOSED)
-		return;
+	if (c->state == CS_CLOSED || iobuf_len(&c->out) == 0)
+		return;   /* (an empty output: nothing for the pass's flush to write) */
 	if (iobuf_len(&c->out) >= CONN_HIGH_WATER)
 		c->out_high = 1;   /* the framing hears when it drains (->drained) */
 	if (iobuf_len(&c->out) >= IOBUF_BLOCK && !c->wev_on)
@@ -564,9 +562,8 @@ conn_reading(struct conn *c, int on)
 	}
 	if (!c->peer_eof)
 		conn_read_on(c, 1);
-	/* What the input (and TLS) already holds, or the end the peer sent, is handed over
-	 * once this pass is over.  With nothing held, readiness brings the next bytes: a
-	 * keep-alive request's end costs no second pass of the async event. */
+	/* What the input (and TLS) holds, or the peer's end, is handed over after this pass;
+	 * with nothing held, readiness brings the next bytes (no second pass per request). */
 	if (iobuf_len(&c->in) > 0 || c->peer_eof || tlsio_pending(c->info.ssl))
 		conn_async(c, ASYNC_INPUT);
 }
@@ -1105,9 +1102,8 @@ conn_handshake(struct conn *c)
 	}
 }
 
-/* Read what the socket has: a few reads at most, so other connections get a turn; what
- * OpenSSL still holds then is read on the next pass.  What went to the framing is
- * forwarded once, at the end (conn_input_end). */
+/* Read what the socket has: a few reads at most, so other connections get a turn.  What
+ * went to the framing is forwarded once, at the end (conn_input_end). */
 static void
 conn_read(struct conn *c)
 {
@@ -1202,9 +1198,8 @@ conn_read(struct conn *c)
 			goto out;
 		}
 	}
-	/* The cap was reached.  Records that came in one burst may wait inside OpenSSL (its
-	 * read-ahead emptied the socket, so no readiness will tell): they are read on the next
-	 * pass, after the other connections had their turn. */
+	/* The cap was reached: records OpenSSL read ahead (no readiness will tell) are read on
+	 * the next pass, after the other connections had their turn. */
 	if (c->state != CS_CLOSED && tlsio_pending(c->info.ssl))
 		conn_async(c, ASYNC_READ);
 out:
@@ -1256,6 +1251,7 @@ conn_async_run(struct conn *c)
 	int todo = c->async;
 
 	c->async = 0;
+	c->async_run = 1;
 	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
 		c->fr->later(c, c->frs);
 	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
@@ -1267,10 +1263,14 @@ conn_async_run(struct conn *c)
 		conn_read(c);
 	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
 		conn_flush(c);
+	c->async_run = 0;   /* what the run asked for gets a pass, but a send the flush did */
+	todo = c->async & (iobuf_len(&c->out) > 0 && !c->wev_on ? 0xff : ~ASYNC_FLUSH);
+	c->async = 0;
+	if (todo != 0 && c->state != CS_CLOSED)
+		conn_async(c, todo);
 }
 
-/* The server's queue: each connection that asked for deferred work, once.  Work one of
- * them asks for again meanwhile waits for the next pass. */
+/* The server's queue: each connection that asked for deferred work, once (its run). */
 static void
 conn_srv_async_cb(evutil_socket_t fd, short what, void *arg)
 {
