@@ -902,8 +902,10 @@ h2_send(struct h2 *h)
 	if (h->sending || h->in_recv || conn_closed(h->c))
 		return;   /* the input pass sends once it is done */
 	h->sending = 1;
+	/* (nothing queued, as after most input: no pass through nghttp2's send) */
 	while (iobuf_len(conn_out(h->c)) < CONN_HIGH_WATER &&
-	    (n = nghttp2_session_mem_send(h->ng, &data)) != 0) {
+	    (n = nghttp2_session_want_write(h->ng) ? nghttp2_session_mem_send(h->ng, &data) :
+	    0) != 0) {
 		/* a frame past the frame buffer's first page, or any before the first request
 		 * (a preconnected browser's connection: its SETTINGS exchange) */
 		if (n > 4000 || h->max_stream_id == 0)
