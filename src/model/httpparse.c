@@ -250,7 +250,8 @@ static int trailer_append(struct http_parser *p, const char *at, size_t n)
 		p->tline = nb;
 		p->tcap = cap;
 	}
-	memcpy(p->tline + p->tlen, at, n);
+	if (n > 0)   /* (llhttp may report an empty piece: tline may still be NULL) */
+		memcpy(p->tline + p->tlen, at, n);
 	p->tlen += n;
 	return 0;
 }
