@@ -46,6 +46,8 @@ void conn_deadline(struct conn *c, unsigned seconds) { c->deadline = seconds; }
 void conn_reading(struct conn *c, int on) { }
 int conn_closed(const struct conn *c) { return c->closed; }
 int conn_peer_gone(const struct conn *c) { return 0; }
+static int fbusy;   /* conn_busy's answer: a TLS busy spell */
+int conn_busy(const struct conn *c) { return fbusy; }
 int conn_over_limit(const struct conn *c) { return 0; }
 int conn_client_cert(struct conn *c, const STACK_OF(X509_NAME) *ca) { return -1; }
 void conn_send(struct conn *c) { }
@@ -115,6 +117,7 @@ t_setup(void)
 	fc.info.srv = &fc.srv;
 	nexchanges = nrequests = 0;
 	conn_error = NULL;
+	fbusy = 0;
 	ck_assert_int_eq(h1_start(&fc), 0);
 }
 
@@ -205,6 +208,62 @@ START_TEST(test_h1_first_byte_makes_state)
 }
 END_TEST
 
+/* One request and its response (200, no body), up to the cycle's end (conn_later). */
+static void
+one_exchange(void)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct h1 *h;
+	struct http_head resp = { .status = 200, .version_major = 1, .version_minor = 1,
+	    .content_length = 0, .keep_alive = 1 };
+
+	ck_assert_int_eq(iobuf_add(&fc.in, req, sizeof(req) - 1), 0);
+	fc.fr->input(&fc, fc.f);
+	h = fc.f;
+	ck_assert_ptr_nonnull(h->parser);
+	ck_assert_int_eq(h1_x_head(h, h->x, &resp, 0), 0);
+	h1_x_end(h, h->x, EXCHANGE_END_OK);
+	fc.fr->later(&fc, fc.f);
+	ck_assert_int_eq(h->state, H1_IDLE);
+	iobuf_clear(&fc.out);
+}
+
+/* An idle connection holds no parser; in a busy spell (conn_busy) it keeps it for the
+ * next request, which parses as the first did, and gives it back when the spell ends
+ * (->idle), unless a request has started by then. */
+START_TEST(test_h1_parser_kept_through_busy_spell)
+{
+	struct h1 *h;
+
+	t_setup();
+	one_exchange();
+	h = fc.f;
+	ck_assert_ptr_null(h->parser);
+	fbusy = 1;
+	one_exchange();
+	ck_assert_ptr_nonnull(h->parser);
+	one_exchange();
+	ck_assert_int_eq(nrequests, 3);
+	ck_assert_ptr_nonnull(h->parser);
+	/* the spell ends while the next request's first bytes wait: kept */
+	ck_assert_int_eq(iobuf_add(&fc.in, "GE", 2), 0);
+	fc.fr->idle(&fc, fc.f);
+	ck_assert_ptr_nonnull(h->parser);
+	iobuf_clear(&fc.in);
+	fc.fr->idle(&fc, fc.f);
+	ck_assert_ptr_null(h->parser);
+	fc.fr->idle(&fc, fc.f);   /* (nothing to give back: nothing happens) */
+	ck_assert_ptr_null(h->parser);
+	fbusy = 0;
+	one_exchange();
+	ck_assert_int_eq(nrequests, 4);
+	ck_assert_ptr_null(h->parser);
+	ck_assert_int_eq(fc.closed, 0);
+	fc.fr->closing(&fc, fc.f);
+	fc.fr->free(fc.f);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -217,6 +276,7 @@ main(void)
 	tcase_add_test(tc, test_h1_fresh_timeout);
 	tcase_add_test(tc, test_h1_fresh_eof_and_stop);
 	tcase_add_test(tc, test_h1_first_byte_makes_state);
+	tcase_add_test(tc, test_h1_parser_kept_through_busy_spell);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

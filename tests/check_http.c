@@ -41,8 +41,12 @@ static int rec_on_head(void *arg, struct http_head *h)
 	    h->version_major, h->version_minor, h->keep_alive, h->chunked, h->content_length,
 	    h->upgrade, h->upgrade_proto ? h->upgrade_proto : "-", h->expect_continue,
 	    h->head_bytes);
-	for (size_t i = 0; i < h->nheaders; i++)
+	for (size_t i = 0; i < h->nheaders; i++) {
+		/* the lengths are the strings' (the scanner's spans, trimmed and ended in place) */
+		ck_assert_uint_eq(h->headers[i].name_len, strlen(h->headers[i].name));
+		ck_assert_uint_eq(h->headers[i].value_len, strlen(h->headers[i].value));
 		evbuffer_add_printf(r->log, " {%s=%s}", h->headers[i].name, h->headers[i].value);
+	}
 	evbuffer_add_printf(r->log, "\n");
 	if (r->serialize == 1)
 		ck_assert_int_eq(http_request_serialize(h, &r->fw, r->ser), 0);
@@ -349,6 +353,46 @@ START_TEST(test_http_trailer_fields_kept_any_split)
 	    "<Content-Length=99> <Set-Cookie=s=1> END\nPAUSE\n"
 	    "HEAD POST /next path=/next host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=60 "
 	    "{Host=a} {Transfer-Encoding=chunked}\nBODY[] END\nPAUSE\n");
+	free(s);
+}
+END_TEST
+
+/* A head's header lines are the scanner's spans (llhttp runs over a head without field
+ * callbacks): names end at the colon, values lose the whitespace after the colon and
+ * before the CR and keep what is inside, an empty or blank value is "", in a request and
+ * in a response (an interim one first), followed by a chunked trailer section and another
+ * head, at every split. */
+START_TEST(test_http_header_spans_trimmed_any_split)
+{
+	static const char req[] =
+	    "GET / HTTP/1.1\r\nHost:a\r\nX-A: \t in \t side\t \r\nX-B:\r\nX-C: \t \r\n"
+	    "X-D:a:b: c\r\nX-E:\tv\r\n\r\n"
+	    "POST /t HTTP/1.1\r\nHost: b \r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "1\r\nz\r\n0\r\nT-1:  t \r\n\r\n"
+	    "GET /n HTTP/1.1\r\nhost:\tc\r\nX-F:f\r\n\r\n";
+	static const char resp[] =
+	    "HTTP/1.1 100 Continue\r\nX-I:  i \r\n\r\n"
+	    "HTTP/1.1 200 OK\r\nX-A: \t a b \t\r\nX-B:\r\nContent-Length: 2 \r\n\r\nok";
+	struct opts o = { .kind = HTTP_PARSE_RESPONSE, .method = "GET" };
+	enum http_error e;
+	char *s = run_all(&req_opts, req, sizeof(req) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET / path=/ host=a v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=81 {Host=a} "
+	    "{X-A=in \t side} {X-B=} {X-C=} {X-D=a:b: c} {X-E=v}\nBODY[] END\nPAUSE\n"
+	    "HEAD POST /t path=/t host=b v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=58 "
+	    "{Host=b} {Transfer-Encoding=chunked}\nBODY[z] <T-1=t> END\nPAUSE\n"
+	    "HEAD GET /n path=/n host=c v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=35 "
+	    "{host=c} {X-F=f}\nBODY[] END\nPAUSE\n");
+	free(s);
+	s = run_all(&o, resp, sizeof(resp) - 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD 100 [Continue] v=1.1 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=35 {X-I=i}\n"
+	    "BODY[] END\n"
+	    "HEAD 200 [OK] v=1.1 ka=1 ch=0 cl=2 up=0 proto=- exp=0 hb=59 {X-A=a b} {X-B=} "
+	    "{Content-Length=2}\nBODY[ok] END\nPAUSE\n");
 	free(s);
 }
 END_TEST
@@ -1751,6 +1795,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_trim_between_messages_keeps_results);
 	tcase_add_test(tc, test_http_chunked_body_with_extensions_and_trailers);
 	tcase_add_test(tc, test_http_trailer_fields_kept_any_split);
+	tcase_add_test(tc, test_http_header_spans_trimmed_any_split);
 	tcase_add_test(tc, test_http_response_trailers_kept_and_limited);
 	tcase_add_test(tc, test_http_trailer_forbidden_table);
 	tcase_add_test(tc, test_http_last_chunk_writes_filtered_trailers);

@@ -122,6 +122,9 @@ struct conn_framing {
 	/* A renegotiation asked for with conn_client_cert finished: the client's certificate
 	 * is SSL_get0_peer_certificate(conn_ssl(c)) (NULL: it sent none). */
 	void (*client_cert)(struct conn *c, void *f);
+	/* Optional: a busy spell (conn_busy) ended, the connection went TLSIO_BUF_HOLD_MS
+	 * without I/O: give back what was kept for it. */
+	void (*idle)(struct conn *c, void *f);
 };
 
 /* What exchanges read of the connection (kept up to date by the transport). */
@@ -151,6 +154,9 @@ void conn_abort(struct conn *c, const char *why);
 int conn_closed(const struct conn *c);
 /* 1 when the client ended its side and conn_in is empty. */
 int conn_peer_gone(const struct conn *c);
+/* 1 during a busy spell (tlsio_buffers_kept: TLS requests coming back to back): what a
+ * framing keeps for the next request is given back at its ->idle, which is sure to come. */
+int conn_busy(const struct conn *c);
 /* 1 when the connection is over the max_connections limit (its requests get 503). */
 int conn_over_limit(const struct conn *c);
 /* The SSL (NULL for http): ALPN, versions, client certificates. */

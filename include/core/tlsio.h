@@ -76,6 +76,9 @@ int tlsio_holding(const struct tlsio_sock *s);
 #define TLSIO_BUF_HOLD_MS 20
 int tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s);
 int tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s);
+/* 1 while a spell keeps the buffers (from its second read until tlsio_buffers_idle ends
+ * it): the connection's timer is sure to look again. */
+int tlsio_buffers_kept(const struct tlsio_sock *s);
 
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
  * *st saying why not.  ssl NULL: plain read(2). */

@@ -48,6 +48,11 @@ void binding_format(const struct binding *b, char *buf, size_t len);
 /* Parse an IP literal ("127.0.0.1", "::1", "[::1]") or "*". Returns 0 or -1. */
 int binding_addr_parse(const char *text, struct binding_addr *a);
 
+struct sockaddr;
+/* An address and port as a socket gives them (IPv4, IPv6; an IPv4-mapped IPv6 address is
+ * its IPv4 address). */
+void binding_addr_from(const struct sockaddr *sa, struct binding_addr *a, unsigned *port);
+
 /* "127.0.0.1", "::1", or "*" for AF_UNSPEC (no brackets). */
 void binding_addr_format(const struct binding_addr *a, char *buf, size_t len);
 

@@ -44,10 +44,13 @@ enum chunk_state {
 /* The head's strings are kept as offsets into the arena until the head is complete
  * (the arena may move while it grows).  The arena holds the head's raw bytes, copied
  * once as they are fed: a token is a span of them, ended in place by a NUL written over
- * the byte after it (the colon, the CR, the space, or trailing whitespace). */
+ * the byte after it (the colon, the CR, the space, or trailing whitespace).  A header
+ * line's span is recorded by the head scanner (name: the line up to its colon; value:
+ * the rest up to its CR, whitespace and all) and trimmed by head_build, once every byte
+ * of it is in the arena: llhttp runs over the head without field callbacks. */
 struct hdr_span {
 	size_t name, name_len;
-	size_t value, value_len;  /* value == SIZE_MAX: no value bytes seen yet */
+	size_t value, value_len;
 };
 
 enum tok { TOK_NONE = 0, TOK_URL, TOK_STATUS, TOK_FIELD, TOK_VALUE };
@@ -76,6 +79,8 @@ struct http_parser {
 	unsigned line_no;
 	int line0_started;
 	enum scan_state sc;
+	size_t sline, scolon, scr; /* the header line being scanned: where it starts, its
+	                            * colon and its CR, in the arena (http_parser_span) */
 
 	/* chunked body scanner */
 	int in_chunked;
@@ -115,6 +120,10 @@ struct http_parser {
 /* httpparse.c: record the first error (a response parser's is always
  * HTTP_ERR_BAD_RESPONSE); later ones are ignored. */
 void http_parser_fail(struct http_parser *p, enum http_error e, const char *detail);
+
+/* httpparse.c: the head scanner found a whole header line: its first byte, its colon and
+ * its CR at these arena offsets.  0, or -1 (p->err set) when it cannot be kept. */
+int http_parser_span(struct http_parser *p, size_t name, size_t colon, size_t cr);
 
 /* httpparse.c: forget the previous message's head, its strings and its trailers. */
 void http_message_reset(struct http_parser *p);

@@ -448,30 +448,6 @@ conn_async_unqueue(struct conn *c)
 	c->async_on = 0;
 }
 
-static void
-conn_addr_from(const struct sockaddr *sa, struct binding_addr *a, unsigned *port)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		*port = ntohs(s6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			a->family = AF_INET;
-			memcpy(a->ip, &s6->sin6_addr.s6_addr[12], 4);
-		} else {
-			a->family = AF_INET6;
-			memcpy(a->ip, &s6->sin6_addr, 16);
-		}
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		*port = ntohs(s4->sin_port);
-		a->family = AF_INET;
-		memcpy(a->ip, &s4->sin_addr, 4);
-	}
-}
-
 /* ---------- what framings use ---------- */
 
 struct exchange_conn *
@@ -502,6 +478,12 @@ int
 conn_closed(const struct conn *c)
 {
 	return c->state == CS_CLOSED;
+}
+
+int
+conn_busy(const struct conn *c)
+{
+	return c->info.ssl != NULL && c->state == CS_OPEN && tlsio_buffers_kept(&c->sock);
 }
 
 int
@@ -1348,8 +1330,14 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->deadline);
 	else if (c->wdeadline != 0)
 		conn_arm(c, c->wdeadline);
-	if (c->info.ssl != NULL && c->state == CS_OPEN && tlsio_buffers_idle(c->info.ssl, &c->sock))
-		conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);   /* in use: look again then */
+	if (c->info.ssl != NULL && c->state == CS_OPEN) {
+		int kept = tlsio_buffers_kept(&c->sock);
+
+		if (tlsio_buffers_idle(c->info.ssl, &c->sock))
+			conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);   /* in use: look again then */
+		else if (kept && c->fr->idle != NULL)
+			c->fr->idle(c, c->frs);   /* the busy spell is over */
+	}
 }
 
 /* The server's timer: each connection whose time came (removed from the timers first;
@@ -1427,13 +1415,13 @@ conn_accept(struct conn_server *srv, evutil_socket_t fd, const struct sockaddr *
 	    atomic_fetch_add_explicit(srv->shared_nconns, 1, memory_order_relaxed) + 1 :
 	    srv->nconns;
 	c->over_limit = cfg->max_connections > 0 && total > cfg->max_connections;
-	conn_addr_from(peer, &c->info.peer, &c->info.peer_port);
+	binding_addr_from(peer, &c->info.peer, &c->info.peer_port);
 	if (local == NULL && getsockname(fd, (struct sockaddr *)&ss, &sslen) != 0) {
 		log_warn("getsockname");
 		conn_close(c, "getsockname failed");
 		return -1;
 	}
-	conn_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
+	binding_addr_from(local != NULL ? local : (struct sockaddr *)&ss, &c->info.local,
 	    &c->info.port);
 	if (srv->trace) {
 		binding_ipport_format(&c->info.local, c->info.port, where, sizeof(where));

@@ -362,9 +362,27 @@ h1_cycle_end(struct h1 *h)
 			http_parser_trim(h->parser);
 		return;
 	}
-	/* nothing of a next request yet: an idle connection keeps no parser */
+	/* nothing of a next request yet: an idle connection keeps no parser, but one in a
+	 * busy spell keeps it (and its buffers) for the next request, until h1_idle */
+	if (conn_busy(h->c)) {
+		http_parser_resume(h->parser);
+		return;
+	}
 	http_parser_free(h->parser);
 	h->parser = NULL;
+}
+
+/* The busy spell is over: the parser kept for the next request goes if none started. */
+static void
+h1_idle(struct conn *c, void *arg)
+{
+	struct h1 *h = arg;
+
+	if (h->state == H1_IDLE && h->parser != NULL && iobuf_len(conn_in(c)) == 0 &&
+	    http_parser_idle(h->parser)) {
+		http_parser_free(h->parser);
+		h->parser = NULL;
+	}
 }
 
 static void
@@ -728,6 +746,7 @@ static const struct conn_framing h1_framing = {
 	.closing = h1_closing,
 	.free = h1_free,
 	.client_cert = h1_client_cert,
+	.idle = h1_idle,
 };
 
 /* ---------- before the connection's first byte ---------- */

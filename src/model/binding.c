@@ -41,6 +41,30 @@ parse_port(const char *s, size_t len, unsigned *port)
 	return 0;
 }
 
+void
+binding_addr_from(const struct sockaddr *sa, struct binding_addr *a, unsigned *port)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		*port = ntohs(s6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			a->family = AF_INET;
+			memcpy(a->ip, &s6->sin6_addr.s6_addr[12], 4);
+		} else {
+			a->family = AF_INET6;
+			memcpy(a->ip, &s6->sin6_addr, 16);
+		}
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		*port = ntohs(s4->sin_port);
+		a->family = AF_INET;
+		memcpy(a->ip, &s4->sin_addr, 4);
+	}
+}
+
 int
 binding_addr_parse(const char *text, struct binding_addr *a)
 {

@@ -53,6 +53,7 @@
 #include "base/objcache.h"
 
 static const llhttp_settings_t parser_settings;
+static const llhttp_settings_t head_settings;
 
 /*
  * A parser gives its buffers back when its connection goes idle (http_parser_trim), so
@@ -148,27 +149,18 @@ static int token_close(struct http_parser *p)
 	if (t == TOK_NONE)
 		return 0;
 	n = p->cur_end - p->cur_start;
-	if (t == TOK_VALUE)
-		while (n > 0 && (p->buf[p->cur_start + n - 1] == ' ' ||
-		    p->buf[p->cur_start + n - 1] == '\t'))
-			n--;
 	if (n == 0) {
 		p->cur = TOK_NONE;
-		if (t == TOK_VALUE)
-			p->spans[p->nspans - 1].value = SIZE_MAX;
-		else if (t == TOK_STATUS)
+		if (t == TOK_STATUS)
 			p->status = SIZE_MAX;
 		else
-			return -1;   /* cannot happen: llhttp refuses an empty target or name */
+			return -1;   /* cannot happen: llhttp refuses an empty target */
 		return 0;
 	}
-	switch (t) {
-	case TOK_URL:    p->url_len = n; break;
-	case TOK_STATUS: p->status_len = n; break;
-	case TOK_FIELD:  p->spans[p->nspans - 1].name_len = n; break;
-	case TOK_VALUE:  p->spans[p->nspans - 1].value_len = n; break;
-	default: break;
-	}
+	if (t == TOK_URL)
+		p->url_len = n;
+	else
+		p->status_len = n;
 	p->cur = TOK_NONE;
 	end = p->cur_start + n;
 	if (end < p->len) {
@@ -217,6 +209,7 @@ void http_message_reset(struct http_parser *p)
 	p->host_off = p->path_off = SIZE_MAX;
 	p->nspans = 0;
 	p->head_done = 0;
+	p->ll.settings = (void *)&head_settings;
 	http_fields_clear(&p->trailers);
 	free(p->tline);
 	p->tline = NULL;
@@ -257,7 +250,8 @@ static int trailer_append(struct http_parser *p, const char *at, size_t n)
 		p->tline = nb;
 		p->tcap = cap;
 	}
-	memcpy(p->tline + p->tlen, at, n);
+	if (n > 0)   /* (llhttp may report an empty piece: tline may still be NULL) */
+		memcpy(p->tline + p->tlen, at, n);
 	p->tlen += n;
 	return 0;
 }
@@ -296,17 +290,45 @@ static int trailer_span(struct http_parser *p, enum tok t, const char *at, size_
 	return trailer_append(p, at, n);
 }
 
+/* ---------- header lines (the scanner's) ---------- */
+
+int http_parser_span(struct http_parser *p, size_t name, size_t colon, size_t cr)
+{
+	struct hdr_span *sp;
+
+	if (p->spans == NULL && (p->spans = stash_get(STASH_SPANS, 1, &p->spans_cap)) == NULL)
+		p->spans_cap = 0;
+	if (p->nspans == p->spans_cap) {
+		size_t nc = p->spans_cap ? p->spans_cap * 2 : 16;
+		struct hdr_span *ns = realloc(p->spans, nc * sizeof(*ns));
+
+		if (ns == NULL) {
+			http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
+			return -1;
+		}
+		p->spans = ns;
+		p->spans_cap = nc;
+	}
+	sp = &p->spans[p->nspans++];
+	sp->name = name;
+	sp->name_len = colon - name;
+	sp->value = colon + 1;
+	sp->value_len = cr - (colon + 1);
+	return 0;
+}
+
 /* ---------- llhttp callbacks ---------- */
 
-/* A fragment of a token of the head: llhttp's bytes at..at+n are the arena's copy at
- * raw_off + (at - raw_at), and the fragments of one token are contiguous there (the copy
- * is made in feed order, and nothing else is appended until the head is complete). */
+/* A fragment of the start line's target or reason: llhttp's bytes at..at+n are the
+ * arena's copy at raw_off + (at - raw_at), and the fragments of one token are contiguous
+ * there (the copy is made in feed order, and nothing else is appended until the head is
+ * complete).  The header lines' spans are the scanner's (http_parser_span). */
 static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 {
 	size_t off;
 
 	if (p->head_done)
-		return t == TOK_FIELD || t == TOK_VALUE ? trailer_span(p, t, at, n) : 0;
+		return 0;
 	if (p->raw_at == NULL || at < p->raw_at || (size_t)(at - p->raw_at) + n >
 	    p->len - p->raw_off)
 		goto toolong;   /* cannot happen: every head byte llhttp sees was copied */
@@ -315,34 +337,12 @@ static int span_add(struct http_parser *p, enum tok t, const char *at, size_t n)
 	if (p->cur != t) {
 		if (token_close(p) == -1)
 			goto toolong;
-		if (t == TOK_VALUE && p->nspans == 0)
-			return 0;  /* cannot happen: llhttp sends a name first */
 		p->cur = t;
 		p->cur_start = off;
 		if (t == TOK_URL)
 			p->url = off;
-		else if (t == TOK_STATUS)
+		else
 			p->status = off;
-		else if (t == TOK_FIELD) {
-			if (p->spans == NULL &&
-			    (p->spans = stash_get(STASH_SPANS, 1, &p->spans_cap)) == NULL)
-				p->spans_cap = 0;
-			if (p->nspans == p->spans_cap) {
-				size_t nc = p->spans_cap ? p->spans_cap * 2 : 16;
-				struct hdr_span *ns = realloc(p->spans, nc * sizeof(*ns));
-				if (ns == NULL)
-					goto toolong;
-				p->spans = ns;
-				p->spans_cap = nc;
-			}
-			p->spans[p->nspans].name = off;
-			p->spans[p->nspans].name_len = 0;
-			p->spans[p->nspans].value = SIZE_MAX;
-			p->spans[p->nspans].value_len = 0;
-			p->nspans++;
-		} else {
-			p->spans[p->nspans - 1].value = off;
-		}
 	}
 	p->cur_end = off + n;
 	if (t == TOK_URL && p->cur_end - p->url > p->lim.max_url_length) {
@@ -365,14 +365,20 @@ static int cb_status(llhttp_t *ll, const char *at, size_t n)
 	return span_add(ll->data, TOK_STATUS, at, n);
 }
 
+/* The four field callbacks are the trailer section's only (trailer_settings): a head's
+ * header lines are recorded by the scanner, and llhttp runs over a head without them. */
 static int cb_field(llhttp_t *ll, const char *at, size_t n)
 {
-	return span_add(ll->data, TOK_FIELD, at, n);
+	struct http_parser *p = ll->data;
+
+	return p->head_done ? trailer_span(p, TOK_FIELD, at, n) : 0;
 }
 
 static int cb_value(llhttp_t *ll, const char *at, size_t n)
 {
-	return span_add(ll->data, TOK_VALUE, at, n);
+	struct http_parser *p = ll->data;
+
+	return p->head_done ? trailer_span(p, TOK_VALUE, at, n) : 0;
 }
 
 static int cb_field_complete(llhttp_t *ll)
@@ -383,28 +389,15 @@ static int cb_field_complete(llhttp_t *ll)
 		if (p->tf == TF_NONE)
 			p->tf = TF_NAME;   /* (an empty name: llhttp refuses it before this) */
 		p->tf = TF_VALUE;      /* the value starts, even if no byte of it comes */
-		return 0;
 	}
-	if (p->cur != TOK_FIELD) {
-		/* a zero-length name never produced a span: the scanner refuses it before
-		 * llhttp sees it, and llhttp does not allow it either */
-		http_parser_fail(p, HTTP_ERR_HEADER, "empty header name");
-		return -1;
-	}
-	return token_close(p) == -1 ? -1 : 0;
+	return 0;
 }
 
 static int cb_value_complete(llhttp_t *ll)
 {
 	struct http_parser *p = ll->data;
 
-	if (p->head_done)
-		return trailer_field_done(p);
-	if (p->cur == TOK_VALUE && token_close(p) == -1) {
-		http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
-		return -1;
-	}
-	return 0;
+	return p->head_done ? trailer_field_done(p) : 0;
 }
 
 static int cb_version_complete(llhttp_t *ll)
@@ -550,6 +543,7 @@ static int head_build(struct http_parser *p)
 	if (token_close(p) == -1)
 		return -1;
 	p->head_done = 1;
+	p->ll.settings = (void *)&parser_settings;   /* a trailer section's fields */
 	if (p->auth_end > 0 && target_split(p) == -1)
 		return -1;
 	if (p->nspans > 0) {
@@ -569,17 +563,31 @@ static int head_build(struct http_parser *p)
 			return -1;
 	}
 	for (size_t i = 0; i < p->nspans; i++) {
-		p->harr[i].name = p->buf + p->spans[i].name;
-		p->harr[i].name_len = (unsigned)p->spans[i].name_len;
-		/* a missing value is the empty string that ends the name in the arena */
-		if (p->spans[i].value == SIZE_MAX) {
-			p->harr[i].value = p->harr[i].name + p->harr[i].name_len;
+		const struct hdr_span *sp = &p->spans[i];
+		char *name = p->buf + sp->name, *v = p->buf + sp->value;
+		size_t vl = sp->value_len;
+
+		/* the value as llhttp reads it: whitespace after the colon and before the CR
+		 * is no part of it */
+		while (vl > 0 && (*v == ' ' || *v == '\t')) {
+			v++;
+			vl--;
+		}
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			vl--;
+		name[sp->name_len] = '\0';   /* over the colon */
+		p->harr[i].name = name;
+		p->harr[i].name_len = (unsigned)sp->name_len;
+		/* an empty value is the empty string that ends the name in the arena */
+		if (vl == 0) {
+			p->harr[i].value = name + sp->name_len;
 			p->harr[i].value_len = 0;
 		} else {
-			p->harr[i].value = p->buf + p->spans[i].value;
-			p->harr[i].value_len = (unsigned)p->spans[i].value_len;
+			v[vl] = '\0';
+			p->harr[i].value = v;
+			p->harr[i].value_len = (unsigned)vl;
 		}
-		p->harr[i].id = http_field_id(p->harr[i].name, p->harr[i].name_len);
+		p->harr[i].id = http_field_id(name, sp->name_len);
 	}
 	h->headers = p->harr;
 	h->nheaders = p->nspans;
@@ -750,6 +758,19 @@ static int cb_message_complete(llhttp_t *ll)
 	return HPE_PAUSED;
 }
 
+/* A head's callbacks: its header lines are the scanner's (http_parser_span). */
+static const llhttp_settings_t head_settings = {
+	.on_url = cb_url,
+	.on_status = cb_status,
+	.on_headers_complete = cb_headers_complete,
+	.on_body = cb_body,
+	.on_message_complete = cb_message_complete,
+	.on_url_complete = cb_url_complete,
+	.on_status_complete = cb_status_complete,
+	.on_version_complete = cb_version_complete,
+};
+
+/* After the head (cb_headers_complete): the same, and the trailer section's fields. */
 static const llhttp_settings_t parser_settings = {
 	.on_url = cb_url,
 	.on_status = cb_status,

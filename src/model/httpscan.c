@@ -76,9 +76,10 @@ static size_t find_name_end(const char *d, size_t len)
  * LF, found in one pass each.  Returns the bytes it took (the line and its CRLF), or 0 to
  * let the byte-at-a-time scanner decide (a line not complete here, the empty line, or
  * anything it would refuse: that one finds the exact byte).  It accepts only what that
- * scanner accepts, with the same effect on the state.
+ * scanner accepts, with the same effect on the state (a header line's span recorded; off
+ * is data's offset in the arena).
  */
-static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len)
+static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len, size_t off)
 {
 	size_t s = 0, ll;
 
@@ -95,6 +96,8 @@ static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len
 	    p->head_bytes + ll + 2 > p->lim.max_request_bytes ||
 	    (p->line_no > 0 && ll > p->lim.max_field_length))
 		return 0;
+	if (p->line_no > 0 && http_parser_span(p, off, off + s - 1, off + ll) == -1)
+		return 0;   /* (the byte-at-a-time scanner fails on it the same way) */
 	p->line0_started = 1;
 	p->line_no++;
 	p->head_bytes += ll + 2;
@@ -116,7 +119,8 @@ size_t http_scan_head(struct http_parser *p, const char *data, size_t len)
 			http_message_reset(p);
 			p->need_reset = 0;
 		}
-		if ((fast = scan_line_fast(p, data + i, len - i)) > 0) {
+		/* data[i] is copied to the arena at p->len + i (httpparse.c's head_copy) */
+		if ((fast = scan_line_fast(p, data + i, len - i, p->len + i)) > 0) {
 			i += fast - 1;
 			continue;
 		}
@@ -139,6 +143,8 @@ size_t http_scan_head(struct http_parser *p, const char *data, size_t len)
 				p->in_head = 0;
 				return i + 1;
 			}
+			if (p->line_no > 0 && http_parser_span(p, p->sline, p->scolon, p->scr) == -1)
+				return i;
 			p->line_no++;
 			p->line_len = 0;
 			p->sc = SC_LINE_START;
@@ -154,6 +160,7 @@ size_t http_scan_head(struct http_parser *p, const char *data, size_t len)
 				return i;
 			}
 			p->sc = SC_CR;
+			p->scr = p->len + i;
 			continue;
 		}
 		p->line_len++;
@@ -177,11 +184,13 @@ size_t http_scan_head(struct http_parser *p, const char *data, size_t len)
 				return i;
 			}
 			p->sc = SC_NAME;
+			p->sline = p->len + i;
 			break;
 		case SC_NAME:
-			if (c == ':')
+			if (c == ':') {
 				p->sc = SC_REST;
-			else if (c == ' ' || c == '\t') {
+				p->scolon = p->len + i;
+			} else if (c == ' ' || c == '\t') {
 				http_parser_fail(p, HTTP_ERR_HEADER, "whitespace between header name and colon");
 				return i;
 			}
