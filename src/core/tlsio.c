@@ -194,11 +194,12 @@ tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s)
 		return 1;
 	}
 	if (s->spell & TLSIO_SPELL_KEEP) {
-		/* SSL_has_pending: bytes read ahead, or a record's plaintext not read yet (which
-		 * SSL_free_buffers checks itself only from OpenSSL 3.0.14 on, CVE-2024-4741);
-		 * SSL_free_buffers fails while a record is not written out */
+		/* SSL_has_pending: bytes read ahead, or a record's plaintext not read yet; "RB":
+		 * a record's header read, its body not (both of which SSL_free_buffers checks
+		 * itself only from OpenSSL 3.0.14 on, CVE-2024-4741: before, it frees a buffer
+		 * in use); SSL_free_buffers fails while a record is not written out */
 		if (!SSL_is_init_finished(ssl) || SSL_has_pending(ssl) ||
-		    SSL_free_buffers(ssl) != 1)
+		    strcmp(SSL_rstate_string(ssl), "RB") == 0 || SSL_free_buffers(ssl) != 1)
 			return 1;
 		SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	}

@@ -312,6 +312,17 @@ else
 	not_ok "python3-h2 installs (scripts/install-deps.sh python3-h2)" "$(tail -n 5 "$T/install-python3-h2.log")"
 fi
 
+# ---- a renegotiation across the release of OpenSSL's buffers (tlsio_buffers_idle) ----
+# Two requests make a busy spell (the record buffers kept); the third asks for the
+# certificate and the client reads the HelloRequest only 100 ms later, so the buffers go
+# back while the renegotiation waits for its ClientHello; requests after it, and a second
+# certificate URL after another idle spell, are answered on the same connection.
+r=$(timeout 20 python3 "$SB_ROOT/tests/tools/kareneg.py" "$P" "$SB_CERTS/ca.pem" \
+	"$SB_CERTS/client.pem" "$SB_CERTS/client.key" /ssl/a /ssl/b /secure/a@100 /ssl/c@60 \
+	/secure/b@100 /ssl/d 2>&1)
+expect_eq "TLS 1.2 keep-alive: renegotiation after the buffers went back, 6 answers" "$r" \
+	"200 200 200 200 200 200"
+
 # ---- Server 2025's behaviour: 500.0 ----
 cat >"$T/cc5.ini" <<EOF
 [server]
