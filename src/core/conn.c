@@ -14,20 +14,15 @@
  * read(2)) -> framing -> ... -> output queued -> one SSL_write per 16 KiB at the end of
  * that loop pass.  No timer is re-armed per request (a deadline moves; the timer, armed
  * earlier, finds it moved when it fires) and no event is added or removed unless a side
- * blocks.  OpenSSL's record buffers stay through a busy spell (tlsio_buffers_touch) and
- * go back once the connection has been idle TLSIO_BUF_HOLD_MS (its timer); a held TLS 1.3
- * ticket waits CONN_TICKET_HOLD_MS at most for the first answer (Schannel sends it at once).
+ * blocks.  OpenSSL's record buffers stay through a busy spell, back TLSIO_BUF_HOLD_MS after
+ * it (the timer); a held TLS 1.3 ticket waits CONN_TICKET_HOLD_MS at most for an answer.
  */
-#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <linux/sockios.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -112,6 +107,7 @@ struct conn {
 	unsigned char              async;     /* ASYNC_* pending */
 	unsigned                   async_on : 2;   /* 1: queued, 2: in the batch running */
 	unsigned                   async_run : 1, renegotiating : 1;   /* (conn_async_run) */
+	unsigned                   buf_parked : 1;   /* (conn_buffers_unpark) */
 	unsigned                   rev_on : 1, wev_on : 1, peer_eof : 1,
 	                           over_limit : 1, out_high : 1, write_wants_read : 1,
 	                           goodbye_sent : 1, cut : 1, reading : 1, in_input : 1,
@@ -369,6 +365,18 @@ conn_read_on(struct conn *c, int on)
 static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_srv_async_cb(evutil_socket_t fd, short what, void *arg);
 
+/* A busy spell's buffers are not looked at while the connection waits (full socket, input
+ * paused, renegotiation: OpenSSL holds data); the wait's end looks TLSIO_BUF_HOLD_MS on. */
+#define CONN_WAITS(c) ((c)->wev_on || !(c)->reading || (c)->renegotiating)
+static void
+conn_buffers_unpark(struct conn *c)
+{
+	if (c->buf_parked && !CONN_WAITS(c)) {
+		c->buf_parked = 0;
+		conn_arm_for(c, clock_now_ms() + TLSIO_BUF_HOLD_MS);
+	}
+}
+
 static void
 conn_write_on(struct conn *c, int on)
 {
@@ -384,6 +392,7 @@ conn_write_on(struct conn *c, int on)
 		event_del(c->wev);
 	}
 	c->wev_on = on && c->wev != NULL ? 1 : 0;
+	conn_buffers_unpark(c);
 }
 
 static void conn_cut(struct conn *c, const char *reason, int win32, const char *why);
@@ -542,6 +551,7 @@ conn_reading(struct conn *c, int on)
 		conn_read_on(c, 0);
 		return;
 	}
+	conn_buffers_unpark(c);
 	if (!c->peer_eof)
 		conn_read_on(c, 1);
 	/* What the input (and TLS) holds, or the peer's end, is handed over after this pass;
@@ -769,6 +779,7 @@ conn_renegotiated(struct conn *c)
 		return;
 	c->renegotiating = 0;
 	c->wdeadline = 0;
+	conn_buffers_unpark(c);
 	conn_hello_end(c);
 	if (c->state == CS_OPEN && c->fr->client_cert != NULL)
 		c->fr->client_cert(c, c->frs);
@@ -1330,7 +1341,8 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->deadline);
 	else if (c->wdeadline != 0)
 		conn_arm(c, c->wdeadline);
-	if (c->info.ssl != NULL && c->state == CS_OPEN) {
+	if (c->info.ssl != NULL && c->state == CS_OPEN &&
+	    !(c->buf_parked = tlsio_buffers_kept(&c->sock) && CONN_WAITS(c))) {
 		int kept = tlsio_buffers_kept(&c->sock);
 
 		if (tlsio_buffers_idle(c->info.ssl, &c->sock))
