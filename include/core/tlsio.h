@@ -70,8 +70,11 @@ int tlsio_holding(const struct tlsio_sock *s);
  *   the release off (SSL_clear_mode), so a connection that made one request (and the
  *   handshake before it) keeps nothing, as before: no larger idle memory;
  * - tlsio_buffers_idle, from a timer: 1 while the socket was read or written since the
- *   last call, or OpenSSL holds bytes (call again later); else the buffers are freed, the
- *   release turned on again and the spell over: 0.
+ *   last call (call again TLSIO_BUF_HOLD_MS later); 2 while OpenSSL holds bytes (a record
+ *   half read, or not written out, or a handshake running): call again only once the wait
+ *   is over (a write that went out, or tlsio_buffers_touch returning 1 for the next read
+ *   that brought data), so a client that stalls wakes no timer; else the buffers are
+ *   freed, the release turned on again and the spell over: 0.
  */
 #define TLSIO_BUF_HOLD_MS 20
 int tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s);

@@ -1343,12 +1343,12 @@ conn_timer(struct conn *c)
 		conn_arm(c, c->wdeadline);
 	if (c->info.ssl != NULL && c->state == CS_OPEN &&
 	    !(c->buf_parked = tlsio_buffers_kept(&c->sock) && CONN_WAITS(c))) {
-		int kept = tlsio_buffers_kept(&c->sock);
+		int kept = tlsio_buffers_kept(&c->sock), r = tlsio_buffers_idle(c->info.ssl, &c->sock);
 
-		if (tlsio_buffers_idle(c->info.ssl, &c->sock))
+		if (r == 1)
 			conn_arm_for(c, now + TLSIO_BUF_HOLD_MS);   /* in use: look again then */
-		else if (kept && c->fr->idle != NULL)
-			c->fr->idle(c, c->frs);   /* the busy spell is over */
+		else if (r == 0 && kept && c->fr->idle != NULL)
+			c->fr->idle(c, c->frs);   /* the spell is over (2: the next read looks) */
 	}
 }
 

@@ -23,6 +23,7 @@
 #define TLSIO_SPELL_ON   0x1   /* a busy spell: tlsio_buffers_idle will look */
 #define TLSIO_SPELL_KEEP 0x2   /* its buffers kept (SSL_MODE_RELEASE_BUFFERS off) */
 #define TLSIO_SPELL_USED 0x4   /* read or written since tlsio_buffers_idle looked */
+#define TLSIO_SPELL_HELD 0x8   /* OpenSSL held bytes then: the next read looks again */
 #define TLSIO_HOLD_MAX  (20 * 1024)
 #define TLSIO_HOLD_STEP 512   /* the held buffer's size: its length rounded up to this */
 
@@ -171,6 +172,10 @@ tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s)
 		s->spell |= TLSIO_SPELL_ON;
 		return 1;
 	}
+	if (s->spell & TLSIO_SPELL_HELD) {   /* tlsio_buffers_idle waited for this read */
+		s->spell &= ~TLSIO_SPELL_HELD;
+		return 1;
+	}
 	if (!(s->spell & TLSIO_SPELL_KEEP)) {
 		s->spell |= TLSIO_SPELL_KEEP;
 		SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
@@ -199,8 +204,10 @@ tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s)
 		 * itself only from OpenSSL 3.0.14 on, CVE-2024-4741: before, it frees a buffer
 		 * in use); SSL_free_buffers fails while a record is not written out */
 		if (!SSL_is_init_finished(ssl) || SSL_has_pending(ssl) ||
-		    strcmp(SSL_rstate_string(ssl), "RB") == 0 || SSL_free_buffers(ssl) != 1)
-			return 1;
+		    strcmp(SSL_rstate_string(ssl), "RB") == 0 || SSL_free_buffers(ssl) != 1) {
+			s->spell |= TLSIO_SPELL_HELD;
+			return 2;
+		}
 		SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	}
 	s->spell = 0;
