@@ -75,7 +75,18 @@ exchange_new(const struct exchange_ops *ops, void *conn, struct exchange_conn *c
 	return calloc(1, sizeof(struct exchange));
 }
 void exchange_free(struct exchange *x) { free(x); }
-void exchange_request(struct exchange *x, struct http_head *h, int over_limit) { nrequests++; }
+static char lasthead[512];   /* the last request head: "METHOD target {name=value}..." */
+void
+exchange_request(struct exchange *x, struct http_head *h, int over_limit)
+{
+	size_t n;
+
+	nrequests++;
+	n = (size_t)snprintf(lasthead, sizeof(lasthead), "%s %s", h->method, h->target);
+	for (size_t i = 0; i < h->nheaders && n < sizeof(lasthead); i++)
+		n += (size_t)snprintf(lasthead + n, sizeof(lasthead) - n, " {%s=%s}",
+		    h->headers[i].name, h->headers[i].value);
+}
 void exchange_req_body(struct exchange *x, const char *d, size_t n) { }
 size_t
 exchange_req_body_from(struct exchange *x, struct iobuf *src, const char *d, size_t n)
@@ -264,6 +275,49 @@ START_TEST(test_h1_parser_kept_through_busy_spell)
 }
 END_TEST
 
+/* A parser kept through a busy spell carries the next request whatever the split of its
+ * bytes and wherever the spell ends (->idle between two pieces of the head or the body):
+ * the request parses as on a fresh parser, and the parser is given back only once the
+ * connection is idle again. */
+START_TEST(test_h1_parser_kept_request_split_at_every_byte_with_idle)
+{
+	static const char req[] = "POST /k HTTP/1.1\r\nHost: a\r\nX-V: \t v w \r\nX-E:\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nT: t\r\n\r\n";
+	static const char want[] = "POST /k {Host=a} {X-V=v w} {X-E=} {Transfer-Encoding=chunked}";
+	struct http_head resp = { .status = 200, .version_major = 1, .version_minor = 1,
+	    .content_length = 0, .keep_alive = 1 };
+	struct h1 *h;
+
+	for (size_t k = 1; k < sizeof(req) - 1; k++) {
+		t_setup();
+		fbusy = 1;
+		one_exchange();
+		h = fc.f;
+		ck_assert_ptr_nonnull(h->parser);
+		ck_assert_int_eq(iobuf_add(&fc.in, req, k), 0);
+		fc.fr->input(&fc, fc.f);
+		fc.fr->idle(&fc, fc.f);   /* the spell ends between the two pieces */
+		ck_assert_ptr_nonnull(h->parser);
+		fbusy = 0;
+		ck_assert_int_eq(iobuf_add(&fc.in, req + k, sizeof(req) - 1 - k), 0);
+		fc.fr->input(&fc, fc.f);
+		ck_assert_int_eq(nrequests, 2);
+		ck_assert_str_eq(lasthead, want);
+		ck_assert_int_eq(h->req_done, 1);
+		ck_assert_int_eq(h1_x_head(h, h->x, &resp, 0), 0);
+		h1_x_end(h, h->x, EXCHANGE_END_OK);
+		fc.fr->later(&fc, fc.f);
+		ck_assert_int_eq(h->state, H1_IDLE);
+		ck_assert_ptr_null(h->parser);   /* (no spell now: an idle connection keeps none) */
+		ck_assert_int_eq(fc.closed, 0);
+		fc.fr->closing(&fc, fc.f);
+		fc.fr->free(fc.f);
+		iobuf_clear(&fc.in);
+		iobuf_clear(&fc.out);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -277,6 +331,7 @@ main(void)
 	tcase_add_test(tc, test_h1_fresh_eof_and_stop);
 	tcase_add_test(tc, test_h1_first_byte_makes_state);
 	tcase_add_test(tc, test_h1_parser_kept_through_busy_spell);
+	tcase_add_test(tc, test_h1_parser_kept_request_split_at_every_byte_with_idle);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
