@@ -99,7 +99,7 @@ $(BUILD)/obj/llhttp/%.o: | $(DEPS_STAMP)
 	$(CC) $(BASEFLAGS) $(LTO) $(CPPFLAGS) $(CFLAGS) -w -I$(LLHTTP_INC) -c $(LLHTTP_SRC)/$*.c -o $@
 
 $(BUILD)/sysbind: $(OBJS) $(LLHTTP_OBJS)
-	+$(CC) $(BASEFLAGS) $(LTO_LINK) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(BASEFLAGS) $(LTO_LINK) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/check_%: tests/check_%.c $(LIB_OBJS) $(LLHTTP_OBJS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -262,7 +262,7 @@ $(BUILD)/install/cli/cli.o: src/cli/cli.c $(BUILD)/install/confdir | $(DEPS_STAM
 	$(CC) $(BASEFLAGS) $(LTO) $(WFLAGS) $(SB_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) \
 	  '-DCLI_DEFAULT_CONF="$(CONFDIR)/sysbind.ini"' -MMD -MP -c $< -o $@
 $(INSTALL_BIN): $(filter-out $(BUILD)/obj/cli/cli.o,$(OBJS)) $(BUILD)/install/cli/cli.o $(LLHTTP_OBJS)
-	+$(CC) $(BASEFLAGS) $(LTO_LINK) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(BASEFLAGS) $(LTO_LINK) $(WFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 -include $(BUILD)/install/cli/cli.d
 
 # Without DESTDIR (installing on this machine, as root) the host is also set up:

@@ -496,6 +496,7 @@ START_TEST(test_tlsio_buffers_stay_while_a_record_is_half_read)
 	/* idle, but the record is half read: kept, OpenSSL not asked, and no look again on a
 	 * timer (a client that stalls there would wake one every TLSIO_BUF_HOLD_MS) */
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 2);
+	ck_assert_int_eq(tlsio_buffers_held(&p.sock), 1);   /* conn's next read touches */
 	ck_assert_int_eq(free_mid_record, 0);
 	ck_assert_int_eq(write(p.sv[1], rec + 5, (size_t)len - 5), len - 5);
 	n = tlsio_read(p.sv[0], p.srv, buf, sizeof(buf), &st);
@@ -504,6 +505,7 @@ START_TEST(test_tlsio_buffers_stay_while_a_record_is_half_read)
 	ck_assert(memcmp(buf, "first", 5) == 0);
 	/* the read that brought the rest says to look again; then the spell ends as usual */
 	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 1);
+	ck_assert_int_eq(tlsio_buffers_held(&p.sock), 0);
 	ck_assert_int_eq(tlsio_buffers_touch(p.srv, &p.sock), 0);
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 1);   /* read since */
 	ck_assert_int_eq(tlsio_buffers_idle(p.srv, &p.sock), 0);   /* given back */

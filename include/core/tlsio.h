@@ -72,9 +72,10 @@ int tlsio_holding(const struct tlsio_sock *s);
  * - tlsio_buffers_idle, from a timer: 1 while the socket was read or written since the
  *   last call (call again TLSIO_BUF_HOLD_MS later); 2 while OpenSSL holds bytes (a record
  *   half read, or not written out, or a handshake running): call again only once the wait
- *   is over (a write that went out, or tlsio_buffers_touch returning 1 for the next read
- *   that brought data), so a client that stalls wakes no timer; else the buffers are
- *   freed, the release turned on again and the spell over: 0.
+ *   is over (the write event's, or tlsio_buffers_touch returning 1 for the next read, with
+ *   data or not: a record that completes may carry none), so a client that stalls wakes
+ *   no timer; else the buffers are freed, the release turned on again and the spell
+ *   over: 0.
  */
 #define TLSIO_BUF_HOLD_MS 20
 int tlsio_buffers_touch(SSL *ssl, struct tlsio_sock *s);
@@ -82,6 +83,8 @@ int tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s);
 /* 1 while a spell keeps the buffers (from its second read until tlsio_buffers_idle ends
  * it): the connection's timer is sure to look again. */
 int tlsio_buffers_kept(const struct tlsio_sock *s);
+/* 1 from tlsio_buffers_idle's 2 until tlsio_buffers_touch: the next read looks again. */
+int tlsio_buffers_held(const struct tlsio_sock *s);
 
 /* Read up to len bytes into buf.  Returns how many (> 0) with *st TLSIO_OK, or 0 with
  * *st saying why not.  ssl NULL: plain read(2). */

@@ -1198,7 +1198,7 @@ conn_read(struct conn *c)
 out:
 	if (fed)
 		conn_input_end(c);
-	if (fed && c->info.ssl != NULL && c->state == CS_OPEN &&
+	if ((fed || tlsio_buffers_held(&c->sock)) && c->info.ssl != NULL && c->state == CS_OPEN &&
 	    tlsio_buffers_touch(c->info.ssl, &c->sock))   /* a busy spell: buffers kept */
 		conn_arm_for(c, clock_now_ms() + TLSIO_BUF_HOLD_MS);
 	/* The handshake's ticket is held (tlsio.h) for the first answer to a request that came

@@ -190,6 +190,12 @@ tlsio_buffers_kept(const struct tlsio_sock *s)
 }
 
 int
+tlsio_buffers_held(const struct tlsio_sock *s)
+{
+	return (s->spell & TLSIO_SPELL_HELD) != 0;
+}
+
+int
 tlsio_buffers_idle(SSL *ssl, struct tlsio_sock *s)
 {
 	if (!(s->spell & TLSIO_SPELL_ON))
