@@ -1241,26 +1241,26 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_async_run(struct conn *c)
 {
-	int todo = c->async;
+	int asked = c->async;
 
 	c->async = 0;
 	c->async_run = 1;
-	if ((todo & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
+	if ((asked & ASYNC_LATER) && c->state == CS_OPEN && c->fr->later != NULL)
 		c->fr->later(c, c->frs);
-	if ((todo & ASYNC_INPUT) && c->state == CS_OPEN) {
+	if ((asked & ASYNC_INPUT) && c->state == CS_OPEN) {
 		conn_input(c, 0);
 		if (c->state == CS_OPEN && c->reading && tlsio_pending(c->info.ssl))
-			todo |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
+			asked |= ASYNC_READ;   /* records OpenSSL read ahead: no readiness says so */
 	}
-	if ((todo & ASYNC_READ) && c->state != CS_CLOSED)
+	if ((asked & ASYNC_READ) && c->state != CS_CLOSED)
 		conn_read(c);
 	if (c->state != CS_CLOSED && iobuf_len(&c->out) > 0 && !c->wev_on)
 		conn_flush(c);
 	c->async_run = 0;   /* what the run asked for gets a pass, but a send the flush did */
-	todo = c->async & (iobuf_len(&c->out) > 0 && !c->wev_on ? 0xff : ~ASYNC_FLUSH);
+	asked = c->async & (iobuf_len(&c->out) > 0 && !c->wev_on ? ~0 : ~ASYNC_FLUSH);
 	c->async = 0;
-	if (todo != 0 && c->state != CS_CLOSED)
-		conn_async(c, todo);
+	if (asked != 0 && c->state != CS_CLOSED)
+		conn_async(c, asked);
 }
 
 /* The server's queue: each connection that asked for deferred work, once (its run). */
