@@ -88,6 +88,13 @@ static const unsigned char tchar[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0,
 };
 
+/* The bytes llhttp refuses in a field value: the controls but HT, and DEL. */
+static const unsigned char value_ctl[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x7f] = 1,
+};
+
 /* The offset of the first byte in d[0..len) that llhttp does not take in a field value
  * (its HEADER_CHARS: HT, SP to '~', 0x80-0xff; so any other control byte, CR and LF
  * among them, or DEL), or len. */
@@ -110,12 +117,9 @@ static size_t find_ctl(const char *d, size_t len)
 			return i + (size_t)__builtin_ctz(m);
 	}
 #endif
-	for (; i < len; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
+	for (; i < len; i++)
+		if (value_ctl[(unsigned char)d[i]])
 			return i;
-	}
 	return len;
 }
 
@@ -234,11 +238,13 @@ static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len
 		return 0;
 	if (p->line_no > 0) {
 		s = find_name_odd(data, len);
-		while (s < len && tchar[(unsigned char)data[s]])
-			s++;   /* (a name with '_', '.' and the like) */
 		if (s < len && data[s] != ':') {
-			clean = 0;   /* (or SP, HT, CR, LF: refused below or by the other scanner) */
-			s += find_name_end(data + s, len - s);
+			while (s < len && tchar[(unsigned char)data[s]])
+				s++;   /* (a name with '_', '.' and the like) */
+			if (s < len && data[s] != ':') {
+				clean = 0;   /* (or SP, HT, CR, LF: refused below or by the other scanner) */
+				s += find_name_end(data + s, len - s);
+			}
 		}
 		if (s == 0 || s == len || data[s] != ':')
 			return 0;
