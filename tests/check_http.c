@@ -1425,6 +1425,23 @@ START_TEST(test_http_lines_llhttp_reads_are_fed_in_any_case)
 	ck_assert_int_eq(e, HTTP_ERR_NONE);
 	ck_assert_ptr_nonnull(strstr(s, " ka=1 ch=0 cl=-1 up=0 "));
 	free(s);
+	/* "Connection: keep-alive" is kept from llhttp only in an HTTP/1.1 message, where
+	 * it changes nothing; below 1.1 it is what keeps the connection, and a value with
+	 * more than keep-alive in it is llhttp's to read */
+	s = run_all(&req_opts, "GET /7 HTTP/1.0\r\nX-A: 1\r\nConnection: Keep-Alive \r\n\r\n"
+	    "GET /8 HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\nX: 1\r\n\r\n", 117, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /7 path=/7 host=(null) v=1.0 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=52"
+	    " {X-A=1} {Connection=Keep-Alive}\nBODY[] END\nPAUSE\n"
+	    "HEAD GET /8 path=/8 host=a v=1.1 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 hb=65"
+	    " {Host=a} {Connection=keep-alive, close} {X=1}\nBODY[] END\nPAUSE\n");
+	free(s);
+	s = resp_run("GET", "HTTP/1.0 200 OK\r\nX: 1\r\nconnection: keep-alive\r\n"
+	    "Content-Length: 0\r\n\r\n", 68, 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, " v=1.0 ka=1 ch=0 cl=0 "));
+	free(s);
 	/* llhttp's own refusals of those lines, whatever lines come around them */
 	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nX-A: 1\r\nContent-Length: 1\r\nX-B: 1\r\n"
 	    "content-length: 2\r\nHost: a\r\n\r\nab"), HTTP_ERR_BAD_REQUEST);

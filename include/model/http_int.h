@@ -88,6 +88,7 @@ struct http_parser {
 	/* The header lines llhttp need not see, in the bytes the scanner's last call took
 	 * (offsets from their first byte; consecutive lines are one run): see scan_line_fast
 	 * in httpscan.c for which lines they are, httpparse.c's run_head for the feeding. */
+	int v11;                /* the start line says HTTP/1.1 (scan_line_fast's) */
 	unsigned nskip;
 	struct { size_t from, to; } skip[HTTP_SKIP_RUNS];
 

@@ -172,9 +172,10 @@ static uint32_t load4(const char *p)
 }
 
 /* Does llhttp read a field of this name (len tchar bytes) for its framing, keep-alive or
- * upgrade decisions (its SPECIAL_HEADERS, any case)?  The name is tchar only: OR 0x20
- * folds A-Z to a-z and maps no other tchar byte onto a letter or '-', so the comparison
- * is by words (two overlapping ones: every such name is 7 bytes or longer). */
+ * upgrade decisions (its SPECIAL_HEADERS, any case)?  0 no, 1 yes, 2 a Connection or
+ * Proxy-Connection field.  The name is tchar only: OR 0x20 folds A-Z to a-z and maps no
+ * other tchar byte onto a letter or '-', so the comparison is by words (two overlapping
+ * ones: every such name is 7 bytes or longer). */
 static int name_llhttp_reads(const char *name, size_t len)
 {
 	static const char *const special[18] = {
@@ -188,8 +189,24 @@ static int name_llhttp_reads(const char *name, size_t len)
 	if (len < 8)
 		return (load4(name) | 0x20202020u) == load4(s) &&
 		    (load4(name + len - 4) | 0x20202020u) == load4(s + len - 4);
-	return (load8(name) | 0x2020202020202020ull) == load8(s) &&
-	    (load8(name + len - 8) | 0x2020202020202020ull) == load8(s + len - 8);
+	if ((load8(name) | 0x2020202020202020ull) != load8(s) ||
+	    (load8(name + len - 8) | 0x2020202020202020ull) != load8(s + len - 8))
+		return 0;
+	return len == 10 || len == 16 ? 2 : 1;
+}
+
+/* Is the value v[0..n) (clean: no control byte but HT) "keep-alive" in any case, with
+ * whitespace around it at most? */
+static int value_keep_alive(const char *v, size_t n)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return n == 10 && (load8(v) | 0x2020202020202020ull) == load8("keep-alive") &&
+	    (load4(v + 6) | 0x20202020u) == load4("live");
 }
 
 /*
@@ -205,8 +222,11 @@ static int name_llhttp_reads(const char *name, size_t len)
 static void line_skip(struct http_parser *p, const char *data, size_t s, size_t at, size_t ll)
 {
 	unsigned n = p->nskip;
+	int r = name_llhttp_reads(data, s);
 
-	if (name_llhttp_reads(data, s))
+	/* "Connection: keep-alive" sets llhttp's F_CONNECTION_KEEP_ALIVE and nothing else,
+	 * which llhttp_should_keep_alive reads only below HTTP/1.1 */
+	if (r != 0 && !(r == 2 && p->v11 && value_keep_alive(data + s + 1, ll - s - 1)))
 		return;
 	if (n > 0 && p->skip[n - 1].to == at) {
 		p->skip[n - 1].to = at + ll + 2;
@@ -256,6 +276,9 @@ static size_t scan_line_fast(struct http_parser *p, const char *data, size_t len
 		}
 	} else {
 		ll = find_eol(data, len);
+		/* the start line of an HTTP/1.1 message, as llhttp will read it or refuse it */
+		p->v11 = ll >= 9 && memcmp(p->kind == HTTP_PARSE_REQUEST ? data + ll - 9 : data,
+		    p->kind == HTTP_PARSE_REQUEST ? " HTTP/1.1" : "HTTP/1.1 ", 9) == 0;
 	}
 	if (ll == 0 || ll + 1 >= len || data[ll] != '\r' || data[ll + 1] != '\n' ||
 	    p->head_bytes + ll + 2 > p->lim.max_request_bytes ||
