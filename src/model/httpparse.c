@@ -217,9 +217,12 @@ void http_message_reset(struct http_parser *p)
 	p->nspans = 0;
 	p->head_done = 0;
 	p->ll.settings = (void *)&head_settings;
-	http_fields_clear(&p->trailers);
-	free(p->tline);
-	p->tline = NULL;
+	if (p->trailers.v != NULL)   /* (most messages have no trailer section) */
+		http_fields_clear(&p->trailers);
+	if (p->tline != NULL) {
+		free(p->tline);
+		p->tline = NULL;
+	}
 	p->tlen = p->tcap = p->tname = 0;
 	p->tf = TF_NONE;
 	p->is_interim = 0;
