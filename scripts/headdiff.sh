@@ -4,7 +4,11 @@
 # each tree's model/http*.c (and the same llhttp), runs both, and compares their outputs
 # byte for byte.  HEADDIFF_SAN=1 builds both with AddressSanitizer and UBSan.  Exit 0 when
 # identical; the first differing lines otherwise.  ITER (default 3000) mutations per seed.
+# headdiff.sh --self [ITER]: the working tree's parser alone, each mutated head fed whole
+# and cut in two at every offset: the same heads and error however the bytes came.
 set -euo pipefail
+SELF=0
+[ "${1:-}" = --self ] && { SELF=1; shift; set -- HEAD "${1:-300}"; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REV=${1:-main}; ITER=${2:-3000}
 LLHTTP_SRC=${LLHTTP_SRC:-/usr/share/llhttp}; LLHTTP_INC=${LLHTTP_INC:-/usr/share/include/llhttp}
@@ -20,9 +24,15 @@ build() {   # build TREE OUT
 	    "$1"/src/base/strlist.c "$1"/src/base/objcache.c "$1"/src/base/iobuf.c \
 	    "$LLHTTP_SRC"/api.c "$LLHTTP_SRC"/http.c "$LLHTTP_SRC"/llhttp.c $(pkg-config --libs libevent)
 }
+SEEDS=$(ls "$ROOT"/tests/fuzz/request/* "$ROOT"/tests/fuzz/response/* "$ROOT"/tests/fuzz/headdiff/*)
+if [ "$SELF" = 1 ]; then
+	build "$ROOT" "$T/hd.tree"
+	# shellcheck disable=SC2086
+	"$T/hd.tree" --self "$ITER" $SEEDS | tail -40
+	exit "${PIPESTATUS[0]}"
+fi
 build "$T/rev" "$T/hd.rev"
 build "$ROOT" "$T/hd.tree"
-SEEDS=$(ls "$ROOT"/tests/fuzz/request/* "$ROOT"/tests/fuzz/response/* "$ROOT"/tests/fuzz/headdiff/*)
 # shellcheck disable=SC2086
 "$T/hd.rev" "$ITER" $SEEDS >"$T/rev.txt"
 # shellcheck disable=SC2086

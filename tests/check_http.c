@@ -753,6 +753,20 @@ START_TEST(test_http_rejects_bare_cr_and_lf)
 }
 END_TEST
 
+/* A head with two faults: the one at the earlier byte decides, however the bytes came
+ * (HTTP.SYS parses in one pass; a scanner's refusal further on must not win over llhttp's
+ * at an earlier byte when both are in one read). */
+START_TEST(test_http_earliest_fault_wins_any_split)
+{
+	ck_assert_int_eq(REQ_ERR("GET /a\x01b HTTP/1.1\r\nHost: a\r\nX : 1\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX@: 1\r\nY : 2\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET /a\x01b HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/9.9\r\nHost: a\r\nX : 1\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("G@T / HTTP/1.1\r\nHost: a\r\n NoColon\r\n\r\n"), HTTP_ERR_VERB);
+}
+END_TEST
+
 START_TEST(test_http_rejects_host_problems)
 {
 	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
@@ -2039,6 +2053,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_space_before_colon_and_bad_names);
 	tcase_add_test(tc, test_http_rejects_control_chars_in_values);
 	tcase_add_test(tc, test_http_rejects_bare_cr_and_lf);
+	tcase_add_test(tc, test_http_earliest_fault_wins_any_split);
 	tcase_add_test(tc, test_http_rejects_host_problems);
 	tcase_add_test(tc, test_http_rejects_methods_and_targets);
 	tcase_add_test(tc, test_http_rejects_versions);

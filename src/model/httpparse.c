@@ -979,11 +979,21 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
 			scan_failed = p->err != HTTP_ERR_NONE;
 		}
 		if (n > 0) {
-			/* llhttp sees every byte before the scanner's error: its error, at an
-			 * earlier byte, wins, whatever the split of the input */
+			/* llhttp sees only the bytes before the scanner's fault (if any): a fault
+			 * llhttp finds there is at an earlier byte and wins, as it does when the
+			 * scanner's fault comes in a later read: the same answer however the
+			 * input is split.  The scanner's stands when llhttp finds none. */
+			enum http_error serr = p->err;
+			const char *sdetail = p->detail;
+
+			p->err = HTTP_ERR_NONE;
 			r = head && p->nskip > 0 ? run_head(p, data + pos, n, &took) :
 			    run_llhttp(p, data + pos, n, &took);
 			pos += took;
+			if (p->err == HTTP_ERR_NONE && serr != HTTP_ERR_NONE) {
+				p->err = serr;
+				p->detail = sdetail;
+			}
 			if (r != -1) {
 				*used = pos;
 				return (enum http_feed)r;

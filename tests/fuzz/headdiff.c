@@ -11,6 +11,7 @@
  * head (fields, ids, framing, keep-alive, upgrade), body bytes, trailers, the end, the
  * error and its detail, finish's result.
  *   headdiff ITER FILE...
+ *   headdiff --self ITER FILE...   (one build: whole against every cut; exit 1 on a difference)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,11 @@
 #include "model/http.h"
 
 static FILE *o;
+static int no_pause;   /* --self */
 static struct http_parser *P;
 static unsigned long long rs = 1;
 static unsigned rnd(void) { rs = rs * 6364136223846793005ULL + 1442695040888963407ULL; return (unsigned)(rs >> 33); }
+
 
 static int on_head(void *a, struct http_head *h)
 {
@@ -34,9 +37,21 @@ static int on_head(void *a, struct http_head *h)
 		fprintf(o, " {%u:%s=%u:%s:%d}", h->headers[i].name_len, h->headers[i].name,
 		    h->headers[i].value_len, h->headers[i].value, (int)h->headers[i].id);
 	fprintf(o, " bl%llu id%d\n", http_parser_body_left(P), http_parser_idle(P));
-	return (rnd() % 16 == 0) ? 1 : 0;
+	return !no_pause && (rnd() % 16 == 0) ? 1 : 0;
 }
-static int on_body(void *a, const char *d, size_t n) { (void)a; fprintf(o, "B%zu:%.*s\n", n, (int)n, d); return 0; }
+static unsigned long long body_sum, body_n;   /* --self: the body as a whole, not its pieces */
+static int on_body(void *a, const char *d, size_t n)
+{
+	(void)a;
+	if (no_pause) {
+		for (size_t i = 0; i < n; i++)
+			body_sum = body_sum * 131 + (unsigned char)d[i];
+		body_n += n;
+		return 0;
+	}
+	fprintf(o, "B%zu:%.*s\n", n, (int)n, d);
+	return 0;
+}
 static int on_end(void *a)
 {
 	(void)a;
@@ -114,8 +129,71 @@ static size_t mutate(char *buf, size_t len, size_t cap)
 	return len;
 }
 
+static char *capture(int kind, const char *in, size_t len, unsigned seed, size_t split)
+{
+	char *b = NULL; size_t bl = 0; FILE *save = o;
+	o = open_memstream(&b, &bl);
+	body_sum = body_n = 0;
+	run(kind, in, len, seed, split);
+	fprintf(o, "Body %llu %llx\n", body_n, body_sum);
+	fclose(o); o = save;
+	/* keep only H, B, E and R lines */
+	char *out = malloc(bl + 1); size_t ol = 0;
+	for (char *l = b; l && *l; ) {
+		char *nl = strchr(l, '\n'); size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+		if (l[0] == 'H' || l[0] == 'E' || l[0] == 'R' || l[0] == 'B') { memcpy(out + ol, l, n); ol += n; }
+		l += n;
+	}
+	out[ol] = 0; free(b); return out;
+}
+
+/* --self: each input fed whole, then cut in two at every offset (no pause, no random
+ * feeds): the heads, bodies' ends and the error must be the same however the bytes came. */
+static int self_main(int argc, char **argv)
+{
+	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
+	unsigned bad = 0, total = 0;
+	for (int k = 2; k < argc; k++) {
+		FILE *f = fopen(argv[k], "rb"); char seedb[8192]; size_t sl = fread(seedb, 1, sizeof(seedb), f); fclose(f);
+		int kind = strstr(argv[k], "response") != NULL;
+		size_t skip = strstr(argv[k], "fuzz/request/") || strstr(argv[k], "fuzz/response/") ?
+		    (kind ? 2 : 1) : 0;
+		if (sl < skip) continue;
+		memmove(seedb, seedb + skip, sl - skip); sl -= skip;
+		for (unsigned it = 0; it < iters; it++) {
+			char buf[9000]; size_t len = sl;
+			rs = it * 7919ull + (unsigned)k * 104729ull + 17;
+			memcpy(buf, seedb, sl);
+			if (it > 0) len = mutate(buf, len, sizeof(buf));
+			if (len > 600) continue;
+			char *whole = capture(kind, buf, len, it & ~8u, len);
+			total++;
+			for (size_t s = 1; s < len; s++) {
+				char *c = capture(kind, buf, len, it & ~8u, s);
+				if (strcmp(c, whole) != 0) {
+					bad++;
+					if (bad < 12) {
+						printf("DIFF %s it%u cut %zu\ninput: ", argv[k], it, s);
+						for (size_t i = 0; i < len; i++) { unsigned char ch = (unsigned char)buf[i]; if (ch >= 32 && ch < 127) putchar(ch); else printf("\\x%02x", ch); }
+						printf("\nwhole:\n%s--cut:\n%s\n", whole, c);
+					}
+					free(c); break;
+				}
+				free(c);
+			}
+			free(whole);
+		}
+	}
+	printf("self: %u inputs, %u split-dependent\n", total, bad);
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--self") == 0) {
+		no_pause = 1;
+		return self_main(argc - 1, argv + 1);
+	}
 	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
 	o = stdout;
 	for (int k = 2; k < argc; k++) {
