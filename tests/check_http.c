@@ -767,6 +767,21 @@ START_TEST(test_http_earliest_fault_wins_any_split)
 }
 END_TEST
 
+/* Lines llhttp only walks through are kept from it (httpscan.c's line_skip); what it
+ * decides at the byte after a line still comes in the same read: an empty Content-Length
+ * (refused at the next line's first byte) whatever the line after it and however cut, and
+ * a PRI request line (HTTP/2's preface expected next, byte by byte). */
+START_TEST(test_http_skipped_lines_keep_llhttp_decisions)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\nX-A: b\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\nX-A: b\r\nY : c\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("PRI / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("PRI / HTTP/1.1\r\nX-A: b\r\nX-B: c\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
 START_TEST(test_http_rejects_host_problems)
 {
 	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
@@ -2054,6 +2069,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_control_chars_in_values);
 	tcase_add_test(tc, test_http_rejects_bare_cr_and_lf);
 	tcase_add_test(tc, test_http_earliest_fault_wins_any_split);
+	tcase_add_test(tc, test_http_skipped_lines_keep_llhttp_decisions);
 	tcase_add_test(tc, test_http_rejects_host_problems);
 	tcase_add_test(tc, test_http_rejects_methods_and_targets);
 	tcase_add_test(tc, test_http_rejects_versions);

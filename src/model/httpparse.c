@@ -932,13 +932,25 @@ static int run_head(struct http_parser *p, const char *data, size_t n, size_t *c
 {
 	llhttp_errno_t e = HPE_OK;
 	size_t from = 0;
+	unsigned nskip = p->nskip;
 
-	for (unsigned k = 0; k <= p->nskip && e == HPE_OK; k++) {
-		size_t to = k < p->nskip ? p->skip[k].from : n;
+	/* a run that ends these bytes is fed: llhttp refuses an empty Content-Length at the
+	 * next line's first byte, which must be in this call as it was on the whole input */
+	if (nskip > 0 && p->skip[nskip - 1].to == n)
+		nskip--;
+	for (unsigned k = 0; k <= nskip && e == HPE_OK; k++) {
+		size_t to = k < nskip ? p->skip[k].from : n;
 
 		if (to > from)
 			e = llhttp_execute(&p->ll, data + from, to - from);
-		if (k < p->nskip)
+		if (k < nskip && e == HPE_OK && p->kind == HTTP_PARSE_REQUEST &&
+		    llhttp_get_method(&p->ll) == HTTP_PRI) {
+			/* after "PRI ... HTTP/1.x" llhttp wants HTTP/2's preface, byte by byte:
+			 * whatever follows is its to refuse */
+			e = llhttp_execute(&p->ll, data + to, n - to);
+			break;
+		}
+		if (k < nskip)
 			from = p->skip[k].to;
 	}
 	return llhttp_result(p, e, data, n, consumed);
