@@ -753,6 +753,35 @@ START_TEST(test_http_rejects_bare_cr_and_lf)
 }
 END_TEST
 
+/* A head with two faults: the one at the earlier byte decides, however the bytes came
+ * (HTTP.SYS parses in one pass; a scanner's refusal further on must not win over llhttp's
+ * at an earlier byte when both are in one read). */
+START_TEST(test_http_earliest_fault_wins_any_split)
+{
+	ck_assert_int_eq(REQ_ERR("GET /a\x01b HTTP/1.1\r\nHost: a\r\nX : 1\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX@: 1\r\nY : 2\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET /a\x01b HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n"), HTTP_ERR_URL);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/9.9\r\nHost: a\r\nX : 1\r\n\r\n"), HTTP_ERR_VERSION);
+	ck_assert_int_eq(REQ_ERR("G@T / HTTP/1.1\r\nHost: a\r\n NoColon\r\n\r\n"), HTTP_ERR_VERB);
+}
+END_TEST
+
+/* Lines llhttp only walks through are kept from it (httpscan.c's line_skip); what it
+ * decides at the byte after a line still comes in the same read: an empty Content-Length
+ * (refused at the next line's first byte) whatever the line after it and however cut, and
+ * a PRI request line (HTTP/2's preface expected next, byte by byte). */
+START_TEST(test_http_skipped_lines_keep_llhttp_decisions)
+{
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\nX-A: b\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\nX-A: b\r\nY : c\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("PRI / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("PRI / HTTP/1.1\r\nX-A: b\r\nX-B: c\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
+}
+END_TEST
+
 START_TEST(test_http_rejects_host_problems)
 {
 	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
@@ -1284,6 +1313,171 @@ START_TEST(test_http_response_errors_are_bad_response)
 			ck_abort_msg("case %zu: %s", i, s);
 		free(s);
 	}
+}
+END_TEST
+
+/* ---------- header lines kept from llhttp ---------- */
+
+/*
+ * The head scanner keeps a whole, clean header line whose name llhttp does not act on
+ * from llhttp (httpscan.c's line_skip): llhttp would only walk through it.  These pin the
+ * rules that decide it: a line with a byte llhttp refuses is still given to llhttp (same
+ * error, same detail), and a line named as one llhttp reads for framing, keep-alive or
+ * upgrade, in any case, is always given to it.
+ */
+
+/* The error and its detail of in (len bytes) fed whole to a fresh parser of this kind. */
+static enum http_error one_feed(enum http_kind kind, const char *in, size_t len,
+    const char **detail)
+{
+	struct rec r;
+	struct http_parser *p;
+	size_t used;
+	enum http_error e;
+
+	rec_init(&r);
+	p = http_parser_new(kind, &lim_default, &rec_cb, &r);
+	ck_assert_ptr_nonnull(p);
+	r.p = p;
+	http_parser_set_request_method(p, "GET");
+	(void)http_parser_feed(p, in, len, &used);
+	e = http_parser_error(p, detail);
+	http_parser_free(p);
+	rec_clear(&r);
+	return e;   /* (*detail: a string literal of llhttp's or ours) */
+}
+
+static int is_tchar(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+START_TEST(test_http_skipped_line_name_bytes_still_refused)
+{
+	/* every byte that is no tchar inside a field name (those the scanner itself refuses
+	 * there aside: SP, HT, CR, LF, and ':' which ends the name) */
+	for (int c = 0; c < 256; c++) {
+		char in[128];
+		const char *d;
+		int n;
+
+		if (is_tchar(c) || c == ':' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		for (int kind = 0; kind < 2; kind++) {
+			n = snprintf(in, sizeof(in), "%sX-A%cB: v\r\nAccept: */*\r\n\r\n",
+			    kind ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" :
+			    "GET / HTTP/1.1\r\nHost: a\r\n", 'Q');
+			*strchr(in, 'Q') = (char)c;
+			enum http_error e = one_feed(kind ? HTTP_PARSE_RESPONSE : HTTP_PARSE_REQUEST,
+			    in, (size_t)n, &d);
+			if (e != (kind ? HTTP_ERR_BAD_RESPONSE : HTTP_ERR_HEADER) ||
+			    strcmp(d, "Invalid header token") != 0)
+				ck_abort_msg("byte 0x%02x, %s: error %d (%s)", c,
+				    kind ? "response" : "request", (int)e, d);
+		}
+	}
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX(y): v\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nX\xc3\xa9: v\r\nHost: a\r\n\r\n"), HTTP_ERR_HEADER);
+}
+END_TEST
+
+START_TEST(test_http_skipped_line_value_bytes_still_refused)
+{
+	for (int c = 0; c < 256; c++) {
+		char in[128];
+		const char *d;
+		int n, bad = (c < 0x20 && c != '\t') || c == 0x7f;
+
+		if (c == '\r' || c == '\n')
+			continue;   /* the scanner's own (bare CR, bare LF) */
+		for (int kind = 0; kind < 2; kind++) {
+			n = snprintf(in, sizeof(in), "%sX-A: a%cb\r\nAccept: */*\r\n\r\n",
+			    kind ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" :
+			    "GET / HTTP/1.1\r\nHost: a\r\n", 'Q');
+			*strchr(in, 'Q') = (char)c;
+			enum http_error e = one_feed(kind ? HTTP_PARSE_RESPONSE : HTTP_PARSE_REQUEST,
+			    in, (size_t)n, &d);
+			if (!bad && e == HTTP_ERR_NONE)
+				continue;
+			if (!bad || e != (kind ? HTTP_ERR_BAD_RESPONSE : HTTP_ERR_HEADER) ||
+			    strcmp(d, "Invalid header value char") != 0)
+				ck_abort_msg("byte 0x%02x, %s: error %d (%s)", c,
+				    kind ? "response" : "request", (int)e, d);
+		}
+	}
+	/* at the value's start, after whitespace, in a long value (past 16 bytes) */
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX: \x01v\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nHost: a\r\nX:\t \x7f\r\n\r\n"), HTTP_ERR_HEADER);
+	ck_assert_int_eq(REQ_ERR("GET / HTTP/1.1\r\nX: 0123456789abcdefghij\x0b\r\nHost: a\r\n\r\n"),
+	    HTTP_ERR_HEADER);
+}
+END_TEST
+
+START_TEST(test_http_lines_llhttp_reads_are_fed_in_any_case)
+{
+	static const char in[] =
+	    "POST /1 HTTP/1.1\r\nHost: a\r\nX-A: 1\r\ncOnTeNt-LeNgTh: 3\r\nX-B: 2\r\n\r\nabc"
+	    "POST /2 HTTP/1.1\r\nhost: a\r\nTRANSFER-ENCODING: chunked\r\nX-C: 3\r\n\r\n"
+	    "1\r\nz\r\n0\r\n\r\n"
+	    "GET /3 HTTP/1.1\r\nHost: a\r\nX-D: 4\r\nUpgrade: websocket\r\nX-E: 5\r\n"
+	    "CONNECTION: upgrade\r\nX-F: 6\r\n\r\n";
+	static const char in10[] =
+	    "GET /4 HTTP/1.0\r\nX-A: 1\r\nPROXY-connection: keep-alive\r\nX-B: 2\r\n\r\n"
+	    "GET /5 HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nconnection: close\r\nX-B: 2\r\n\r\n";
+	/* a name one byte longer or shorter than llhttp's is an ordinary field */
+	static const char near[] =
+	    "GET /6 HTTP/1.1\r\nHost: a\r\nContent-Lengthx: 3\r\nContent-Lengt: 3\r\n"
+	    "Connectionx: close\r\nTransfer-Encodin: chunked\r\n\r\n";
+	enum http_error e;
+	char *s = run_all(&req_opts, in, sizeof(in) - 1, &e);
+
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD POST /1 path=/1 host=a v=1.1 ka=1 ch=0 cl=3 up=0 proto=- exp=0 hb=64 {Host=a}"
+	    " {X-A=1} {cOnTeNt-LeNgTh=3} {X-B=2}\nBODY[abc] END\nPAUSE\n"
+	    "HEAD POST /2 path=/2 host=a v=1.1 ka=1 ch=1 cl=-1 up=0 proto=- exp=0 hb=65 {host=a}"
+	    " {TRANSFER-ENCODING=chunked} {X-C=3}\nBODY[z] END\nPAUSE\n"
+	    "HEAD GET /3 path=/3 host=a v=1.1 ka=1 ch=0 cl=-1 up=1 proto=websocket exp=0 hb=93"
+	    " {Host=a} {X-D=4} {Upgrade=websocket} {X-E=5} {CONNECTION=upgrade} {X-F=6}\n"
+	    "BODY[] END\nUPGRADE rest=[]\n");
+	free(s);
+	s = run_all(&req_opts, in10, sizeof(in10) - 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /4 path=/4 host=(null) v=1.0 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=65"
+	    " {X-A=1} {PROXY-connection=keep-alive} {X-B=2}\nBODY[] END\nPAUSE\n"
+	    "HEAD GET /5 path=/5 host=a v=1.1 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 hb=63"
+	    " {Host=a} {X-A=1} {connection=close} {X-B=2}\nBODY[] END\nPAUSE\n");
+	free(s);
+	s = run_all(&req_opts, near, sizeof(near) - 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, " ka=1 ch=0 cl=-1 up=0 "));
+	free(s);
+	/* "Connection: keep-alive" is kept from llhttp only in an HTTP/1.1 message, where
+	 * it changes nothing; below 1.1 it is what keeps the connection, and a value with
+	 * more than keep-alive in it is llhttp's to read */
+	s = run_all(&req_opts, "GET /7 HTTP/1.0\r\nX-A: 1\r\nConnection: Keep-Alive \r\n\r\n"
+	    "GET /8 HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\nX: 1\r\n\r\n", 117, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_str_eq(s,
+	    "HEAD GET /7 path=/7 host=(null) v=1.0 ka=1 ch=0 cl=-1 up=0 proto=- exp=0 hb=52"
+	    " {X-A=1} {Connection=Keep-Alive}\nBODY[] END\nPAUSE\n"
+	    "HEAD GET /8 path=/8 host=a v=1.1 ka=0 ch=0 cl=-1 up=0 proto=- exp=0 hb=65"
+	    " {Host=a} {Connection=keep-alive, close} {X=1}\nBODY[] END\nPAUSE\n");
+	free(s);
+	s = resp_run("GET", "HTTP/1.0 200 OK\r\nX: 1\r\nconnection: keep-alive\r\n"
+	    "Content-Length: 0\r\n\r\n", 68, 1, &e);
+	ck_assert_int_eq(e, HTTP_ERR_NONE);
+	ck_assert_ptr_nonnull(strstr(s, " v=1.0 ka=1 ch=0 cl=0 "));
+	free(s);
+	/* llhttp's own refusals of those lines, whatever lines come around them */
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nX-A: 1\r\nContent-Length: 1\r\nX-B: 1\r\n"
+	    "content-length: 2\r\nHost: a\r\n\r\nab"), HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\nX: 1\r\n\r\n"),
+	    HTTP_ERR_BAD_REQUEST);
+	ck_assert_int_eq(REQ_ERR("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nX: 1\r\n"
+	    "Content-Length: 1\r\nHost: a\r\n\r\n"), HTTP_ERR_BAD_REQUEST);
 }
 END_TEST
 
@@ -1874,6 +2068,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_rejects_space_before_colon_and_bad_names);
 	tcase_add_test(tc, test_http_rejects_control_chars_in_values);
 	tcase_add_test(tc, test_http_rejects_bare_cr_and_lf);
+	tcase_add_test(tc, test_http_earliest_fault_wins_any_split);
+	tcase_add_test(tc, test_http_skipped_lines_keep_llhttp_decisions);
 	tcase_add_test(tc, test_http_rejects_host_problems);
 	tcase_add_test(tc, test_http_rejects_methods_and_targets);
 	tcase_add_test(tc, test_http_rejects_versions);
@@ -1903,6 +2099,9 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_100_continue_then_200);
 	tcase_add_test(tc, test_http_response_101_upgrade);
 	tcase_add_test(tc, test_http_response_errors_are_bad_response);
+	tcase_add_test(tc, test_http_skipped_line_name_bytes_still_refused);
+	tcase_add_test(tc, test_http_skipped_line_value_bytes_still_refused);
+	tcase_add_test(tc, test_http_lines_llhttp_reads_are_fed_in_any_case);
 	tcase_add_test(tc, test_http_serialize_request_strips_hop_by_hop_and_appends_xff);
 	tcase_add_test(tc, test_http_hop_connection_keeps_host_and_length);
 	tcase_add_test(tc, test_http_hop_connection_plain_tokens);

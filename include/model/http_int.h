@@ -22,6 +22,10 @@ enum parser_state {
 	PS_ERROR,
 };
 
+/* At most this many runs of header lines kept from llhttp per scanner call (a head with
+ * more gives llhttp the rest). */
+#define HTTP_SKIP_RUNS 8
+
 /* Scanner states for one head line. */
 enum scan_state { SC_LINE_START = 0, SC_NAME, SC_REST, SC_CR };
 
@@ -81,6 +85,12 @@ struct http_parser {
 	enum scan_state sc;
 	size_t sline, scolon, scr; /* the header line being scanned: where it starts, its
 	                            * colon and its CR, in the arena (http_parser_span) */
+	/* The header lines llhttp need not see, in the bytes the scanner's last call took
+	 * (offsets from their first byte; consecutive lines are one run): see scan_line_fast
+	 * in httpscan.c for which lines they are, httpparse.c's run_head for the feeding. */
+	int v11;                /* the start line says HTTP/1.1 (scan_line_fast's) */
+	unsigned nskip;
+	struct { size_t from, to; } skip[HTTP_SKIP_RUNS];
 
 	/* chunked body scanner */
 	int in_chunked;

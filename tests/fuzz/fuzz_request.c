@@ -111,11 +111,42 @@ fuzz_req_feed(struct fuzz_req_state *s, const char *data, size_t len)
 	return 0;
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Parse data[0..size) fed in two reads cut at split; *err and *heads: what it found. */
+static void
+fuzz_req_run(const uint8_t *data, size_t size, size_t split, enum http_error *err,
+    const char **detail, int *heads)
 {
 	static const struct http_limits lim = { 256, 1024, 512 };
 	struct fuzz_req_state s;
+
+	memset(&s, 0, sizeof(s));
+	*err = HTTP_ERR_NONE;
+	*detail = NULL;
+	*heads = 0;
+	s.out = evbuffer_new();
+	s.p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &fuzz_req_callbacks, &s);
+	if (s.out == NULL || s.p == NULL)
+		goto done;
+	http_parser_pause_after_head(s.p, 1);
+	if (fuzz_req_feed(&s, (const char *)data, split) == 0 &&
+	    fuzz_req_feed(&s, (const char *)data + split, size - split) == 0)
+		(void)http_parser_finish(s.p);
+	*err = http_parser_error(s.p, detail);
+	*heads = s.heads;
+done:
+	http_parser_free(s.p);
+	if (s.out != NULL)
+		evbuffer_free(s.out);
+}
+
+/* The input cut where its first byte says, then whole: the same heads and the same error
+ * (HTTP.SYS parses in one pass: how the bytes came must not change the answer). */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	enum http_error e1, e2;
+	const char *d1, *d2;
+	int h1, h2;
 	size_t split;
 
 	if (size < 1)
@@ -125,23 +156,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	if (split > size)
 		split = size;
-	memset(&s, 0, sizeof(s));
-	s.out = evbuffer_new();
-	s.p = http_parser_new(HTTP_PARSE_REQUEST, &lim, &fuzz_req_callbacks, &s);
-	if (s.out == NULL || s.p == NULL)
-		goto done;
-	http_parser_pause_after_head(s.p, 1);
-	if (fuzz_req_feed(&s, (const char *)data, split) == 0 &&
-	    fuzz_req_feed(&s, (const char *)data + split, size - split) == 0)
-		(void)http_parser_finish(s.p);
-	{
-		const char *detail = NULL;
-
-		(void)http_parser_error(s.p, &detail);
+	fuzz_req_run(data, size, split, &e1, &d1, &h1);
+	fuzz_req_run(data, size, size, &e2, &d2, &h2);
+	if (e1 != e2 || h1 != h2) {
+		fprintf(stderr, "cut at %zu: error %d (%s), %d head(s); whole: error %d (%s), "
+		    "%d head(s)\n", split, (int)e1, d1 ? d1 : "-", h1, (int)e2, d2 ? d2 : "-", h2);
+		abort();
 	}
-done:
-	http_parser_free(s.p);
-	if (s.out != NULL)
-		evbuffer_free(s.out);
 	return 0;
 }
