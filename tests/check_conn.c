@@ -422,8 +422,9 @@ answer_whole(enum binding_proto proto, const char *req)
 
 /* ---------- 1: a request cut at every byte ---------- */
 
-/* The same request, one byte a write with turns between (TLS: one byte a record, and
- * those records one byte a write), gets the same response as in one write. */
+/* The same request, one byte a write with turns between (TLS: the handshake's flights
+ * one byte a write too, then one byte a record, those records one byte a write), gets the
+ * same response as in one write. */
 static void
 split_case(enum binding_proto proto, const char *req)
 {
@@ -431,9 +432,9 @@ split_case(enum binding_proto proto, const char *req)
 	int st[8];
 
 	cli_open(proto);
+	cl.step = 1;
 	if (proto == BINDING_HTTPS)
 		cli_handshake();
-	cl.step = 1;
 	for (size_t i = 0; req[i] != '\0'; i++) {
 		cli_put(req + i, 1);
 		turn();
