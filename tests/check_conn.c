@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -158,7 +159,8 @@ struct cli {
 	size_t   step;         /* 0: send what is queued at once; n: n bytes per turn */
 	int      hold;         /* 1: send nothing */
 	int      deaf;         /* 1: read nothing (what comes waits in the socket) */
-	char     got[262144];  /* what the server sent (plaintext) */
+	size_t   sip;          /* 0: read what comes; n: n bytes a turn at most */
+	char     got[1 << 20]; /* what the server sent (plaintext) */
 	size_t   glen;
 	int      fin;          /* recv returned 0 */
 	int      reset;        /* recv failed with ECONNRESET */
@@ -167,6 +169,11 @@ struct cli {
 };
 
 static struct cli cl;
+/* 1: the next cli_open makes small socket buffers (the server's send buffer 16 KiB, the
+ * client's receive buffer 64 KiB, set before the connection so the window follows: no
+ * smaller than a loopback segment, which would leave the kernel's persist timer to move
+ * the bytes, slowly) */
+static int cli_bufs;
 
 static void
 nonblock(int fd)
@@ -190,12 +197,17 @@ cli_open(enum binding_proto proto)
 	ck_assert_int_eq(listen(lfd, 1), 0);
 	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
 	ck_assert_int_ge(cl.fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	if (cli_bufs)
+		setsockopt(cl.fd, SOL_SOCKET, SO_RCVBUF, &(int){ 64 * 1024 }, sizeof(int));
 	ck_assert_int_eq(connect(cl.fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	ck_assert_int_ge(sfd = accept(lfd, (struct sockaddr *)&peer, &plen), 0);
 	close(lfd);
 	nonblock(cl.fd);
 	nonblock(sfd);
 	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (cli_bufs)
+		setsockopt(sfd, SOL_SOCKET, SO_SNDBUF, &(int){ 16 * 1024 }, sizeof(int));
+	cli_bufs = 0;
 	setsockopt(cl.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	local.sin_port = htons(proto == BINDING_HTTPS ? 443 : 80);
@@ -267,7 +279,7 @@ cli_io(void)
 		cl.olen -= (size_t)n;
 	}
 	while (cl.fd >= 0 && !cl.deaf && !cl.reset) {   /* after the FIN too: a reset shows */
-		n = recv(cl.fd, buf, sizeof(buf), 0);
+		n = recv(cl.fd, buf, cl.sip != 0 && cl.sip < sizeof(buf) ? cl.sip : sizeof(buf), 0);
 		if (n == 0) {
 			if (!cl.fin)
 				cl.notify_before_fin = cl.notify;
@@ -285,6 +297,8 @@ cli_io(void)
 			memcpy(cl.got + cl.glen, buf, (size_t)n);
 			cl.glen += (size_t)n;
 		}
+		if (cl.sip != 0)
+			break;
 	}
 	cli_tls_read();
 	if (cl.ssl != NULL && !SSL_is_init_finished(cl.ssl))
@@ -361,20 +375,41 @@ resp_len(const char *p, size_t n, int *status)
 	return n >= head + body ? head + body : 0;
 }
 
-/* How many complete responses the client got; their status codes in st (8 at most). */
+/* How many complete responses the client got; their status codes in st (8 at most);
+ * *at (may be NULL) where the last complete one ends. */
 static int
-resp_count(int *st)
+resp_walk(int *st, size_t *at)
 {
-	size_t at = 0, len;
+	size_t off = 0, len;
 	int n = 0, s;
 
-	while ((len = resp_len(cl.got + at, cl.glen - at, &s)) > 0) {
+	while ((len = resp_len(cl.got + off, cl.glen - off, &s)) > 0) {
 		if (n < 8)
 			st[n] = s;
 		n++;
-		at += len;
+		off += len;
 	}
+	if (at != NULL)
+		*at = off;
 	return n;
+}
+
+static int
+resp_count(int *st)
+{
+	return resp_walk(st, NULL);
+}
+
+/* Where the k-th (from 0) complete response starts. */
+static size_t
+resp_start(int k)
+{
+	size_t off = 0;
+	int s;
+
+	for (int i = 0; i < k; i++)
+		off += resp_len(cl.got + off, cl.glen - off, &s);
+	return off;
 }
 
 /* The response as text without what two answers to one request may differ in: its Date
@@ -500,6 +535,67 @@ pipeline_case(enum binding_proto proto)
 	cli_close();
 	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
 }
+
+/* Many requests in one write (TLS: each in a record of its own, so that OpenSSL reads
+ * ahead more records than one readiness callback takes, and no readiness tells of them),
+ * to a client that takes the answers slowly (a small receive buffer: the server's writes
+ * block, the output rises over its high-water mark and drains): every one answered, in
+ * order, the connection kept open. */
+#define MANY 24
+static void
+pipeline_many_case(enum binding_proto proto)
+{
+	char last[64], req[128];
+	int st[8], n;
+	size_t end;
+
+	snprintf(last, sizeof(last), "Host: diag.example:%d", proto == BINDING_HTTPS ? 443 : 80);
+	cli_bufs = 1;
+	cli_open(proto);
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	for (int i = 0; i < MANY; i++) {
+		/* the last one's Host says which it is */
+		snprintf(req, sizeof(req), "GET / HTTP/1.1\r\n%s\r\n\r\n",
+		    i == MANY - 1 ? last : "Host: diag.example");
+		cli_puts(req);
+	}
+	cl.deaf = 1;   /* the answers pile up: the server's writes block */
+	for (int i = 0; i < 100; i++)
+		turn();
+	ck_assert_int_eq(ioctl(cl.fd, FIONREAD, &n), 0);
+	ck_assert_int_lt(n, 200 * 1024);   /* the socket holds a part: the rest waits */
+	cl.deaf = 0;
+	cl.sip = 4096;
+	WAIT_UNTIL((n = resp_count(st)) == MANY || cl.fin || cl.reset);
+	ck_assert_int_eq(n, MANY);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(st[i], 200);
+	ck_assert_ptr_null(strstr(cl.got, "Connection: close"));
+	/* in order: the last request's Host shows first in the last answer */
+	ck_assert_ptr_nonnull(strstr(cl.got, last));
+	ck_assert_uint_ge((size_t)(strstr(cl.got, last) - cl.got), resp_start(MANY - 1));
+	for (int i = 0; i < 20; i++)
+		turn();
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	ck_assert_uint_eq(srv.nconns, 1);
+	ck_assert_int_eq(resp_walk(st, &end), MANY);   /* nothing more came */
+	ck_assert_uint_eq(end, cl.glen);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+
+START_TEST(test_conn_many_pipelined_to_a_slow_reader_all_answered_plain)
+{
+	pipeline_many_case(BINDING_HTTP);
+}
+END_TEST
+
+START_TEST(test_conn_many_pipelined_records_to_a_slow_reader_all_answered_tls)
+{
+	pipeline_many_case(BINDING_HTTPS);
+}
+END_TEST
 
 START_TEST(test_conn_pipelined_requests_answered_in_order_and_kept_alive_plain)
 {
@@ -690,6 +786,34 @@ START_TEST(test_conn_client_eof_mid_request_closes_once)
 }
 END_TEST
 
+/* A client that ends its side right after a whole request (nc -N, a shell's printf |):
+ * the request is still answered, whole, then the server's FIN (TLS: close_notify first),
+ * never a reset, and the connection is freed. */
+START_TEST(test_conn_client_eof_after_whole_request_still_answered)
+{
+	int st[8];
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		cli_puts(req_diag);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
+		cli_io();
+		WAIT_UNTIL(cl.olen == 0);
+		shutdown(cl.fd, SHUT_WR);
+		WAIT_UNTIL(cl.fin || cl.reset);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(resp_count(st), 1);
+		ck_assert_int_eq(st[0], 200);
+		ck_assert_uint_eq(resp_len(cl.got, cl.glen, &st[0]), cl.glen);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+	}
+}
+END_TEST
+
 /* Many pipelined requests whose answers fill the socket; the client leaves without
  * reading them: the server's write fails, the connection closes, freed once. */
 START_TEST(test_conn_client_gone_mid_response_closes_once)
@@ -742,11 +866,14 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_byte_split_request_gets_the_whole_response_tls);
 	tcase_add_test(tc, test_conn_pipelined_requests_answered_in_order_and_kept_alive_plain);
 	tcase_add_test(tc, test_conn_pipelined_requests_answered_in_order_and_kept_alive_tls);
+	tcase_add_test(tc, test_conn_many_pipelined_to_a_slow_reader_all_answered_plain);
+	tcase_add_test(tc, test_conn_many_pipelined_records_to_a_slow_reader_all_answered_tls);
 	tcase_add_test(tc, test_conn_closing_response_then_fin_never_reset_plain);
 	tcase_add_test(tc, test_conn_closing_response_then_close_notify_fin_never_reset_tls);
 	tcase_add_test(tc, test_conn_tls_buffers_kept_while_busy_given_back_when_idle);
 	tcase_add_test(tc, test_conn_tls_half_record_waits_without_timer_and_is_answered);
 	tcase_add_test(tc, test_conn_client_eof_mid_request_closes_once);
+	tcase_add_test(tc, test_conn_client_eof_after_whole_request_still_answered);
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
 	suite_add_tcase(s, tc);
 	return s;
