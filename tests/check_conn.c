@@ -814,6 +814,44 @@ START_TEST(test_conn_client_eof_after_whole_request_still_answered)
 }
 END_TEST
 
+/* Requests whose answers outgrow the sockets, then the client's end of its side (as
+ * nc -N sends), the client taking nothing for a while, then everything: every request is
+ * answered, whole, before the server's FIN (TLS: close_notify first), never a reset. */
+START_TEST(test_conn_client_eof_after_many_requests_all_answered)
+{
+	int st[8], n;
+	size_t end;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
+		cli_io();
+		WAIT_UNTIL(cl.olen == 0);
+		shutdown(cl.fd, SHUT_WR);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		for (int i = 0; i < 100; i++)
+			turn();
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(cl.fin || cl.reset);
+		n = resp_walk(st, &end);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(end, cl.glen);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(cl.notify_before_fin, 1);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+	}
+}
+END_TEST
+
 /* Many pipelined requests whose answers fill the socket; the client leaves without
  * reading them: the server's write fails, the connection closes, freed once. */
 START_TEST(test_conn_client_gone_mid_response_closes_once)
@@ -874,6 +912,7 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_tls_half_record_waits_without_timer_and_is_answered);
 	tcase_add_test(tc, test_conn_client_eof_mid_request_closes_once);
 	tcase_add_test(tc, test_conn_client_eof_after_whole_request_still_answered);
+	tcase_add_test(tc, test_conn_client_eof_after_many_requests_all_answered);
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
 	suite_add_tcase(s, tc);
 	return s;

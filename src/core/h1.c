@@ -583,7 +583,12 @@ h1_eof(struct conn *c, void *arg)
 
 	switch (h->state) {
 	case H1_IDLE:
-		conn_end(c, "client closed");
+		/* what was answered still goes out (a client that half-closed after pipelined
+		 * requests reads on): the output, then close_notify and FIN */
+		if (iobuf_len(conn_out(c)) > 0)
+			conn_finish(c);
+		else
+			conn_end(c, "client closed");
 		break;
 	case H1_HEAD:
 		conn_abort(c, http_parser_finish(h->parser) != 0 ?
