@@ -852,6 +852,44 @@ START_TEST(test_conn_client_eof_after_many_requests_all_answered)
 }
 END_TEST
 
+/* The daemon stops (SIGTERM: srv.stopping, conn_retire_all) while answers to pipelined
+ * requests still wait for a client that takes nothing yet: "finish in-flight requests":
+ * every answer arrives whole, then (TLS) close_notify, then FIN, never a reset. */
+START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
+{
+	int st[8], n;
+	size_t end;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		WAIT_UNTIL(cl.olen == 0);
+		for (int i = 0; i < 100; i++)
+			turn();
+		srv.stopping = 1;
+		conn_retire_all(&srv);
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(cl.fin || cl.reset);
+		n = resp_walk(st, &end);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(end, cl.glen);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(cl.notify_before_fin, 1);
+		shutdown(cl.fd, SHUT_WR);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+		srv.stopping = 0;
+	}
+}
+END_TEST
+
 /* Many pipelined requests whose answers fill the socket; the client leaves without
  * reading them: the server's write fails, the connection closes, freed once. */
 START_TEST(test_conn_client_gone_mid_response_closes_once)
@@ -913,6 +951,7 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_client_eof_mid_request_closes_once);
 	tcase_add_test(tc, test_conn_client_eof_after_whole_request_still_answered);
 	tcase_add_test(tc, test_conn_client_eof_after_many_requests_all_answered);
+	tcase_add_test(tc, test_conn_stopping_with_answers_queued_delivers_them);
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
 	suite_add_tcase(s, tc);
 	return s;
