@@ -66,7 +66,7 @@ SSL_free_buffers(SSL *ssl)
 /* ---------- the server: configuration, TLS context, conn_server ---------- */
 
 static const char conf_fmt[] =
-    "[server]\n"
+    "[server]\n%s"
     "[sslcert 127.0.0.1:443]\ncertificate = %s\nkey = %s\n"
     "[site Diag]\nid = 1\nbindings = http/*:80:diag.example, https/*:443:diag.example\n";
 
@@ -104,6 +104,9 @@ cert_write(void)
 	EVP_PKEY_free(k);
 }
 
+/* More [server] lines for the tests of a TCase (its own setup sets them). */
+static const char *server_extra = "";
+
 static void
 setup(void)
 {
@@ -115,7 +118,7 @@ setup(void)
 	snprintf(cert_path, sizeof(cert_path), "%s/c.pem", tmpdir);
 	snprintf(key_path, sizeof(key_path), "%s/c.key", tmpdir);
 	cert_write();
-	snprintf(text, sizeof(text), conf_fmt, cert_path, key_path);
+	snprintf(text, sizeof(text), conf_fmt, server_extra, cert_path, key_path);
 	cfg = conf_parse(text, "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_ptr_nonnull(base = event_base_new());
@@ -890,6 +893,47 @@ START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
 }
 END_TEST
 
+/* idle_connection_timeout (1 s here) is for a connection that waits for its client's next
+ * request, not for one whose answers the client is still taking (min_send_rate's): a
+ * client that takes nothing for longer than it, then reads, gets every answer, and the
+ * connection stays open for the next request. */
+START_TEST(test_conn_idle_timeout_spares_answers_still_queued)
+{
+	int st[8], n;
+	uint64_t until;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		WAIT_UNTIL(cl.olen == 0);
+		until = clock_read_ms() + 1500;   /* past idle_connection_timeout */
+		WAIT_UNTIL(clock_read_ms() > until);
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(resp_count(st) == MANY || cl.fin || cl.reset);
+		n = resp_count(st);
+		ck_assert_int_eq(cl.fin + cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(srv.nconns, 1);
+		cli_close();
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+	}
+}
+END_TEST
+
+static void
+setup_idle1(void)
+{
+	server_extra = "idle_connection_timeout = 1\n";
+	setup();
+	server_extra = "";
+}
+
 /* Many pipelined requests whose answers fill the socket; the client leaves without
  * reading them: the server's write fails, the connection closes, freed once. */
 START_TEST(test_conn_client_gone_mid_response_closes_once)
@@ -953,6 +997,11 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_client_eof_after_many_requests_all_answered);
 	tcase_add_test(tc, test_conn_stopping_with_answers_queued_delivers_them);
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("idle1");
+	tcase_add_checked_fixture(tc, setup_idle1, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_conn_idle_timeout_spares_answers_still_queued);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -637,6 +637,12 @@ h1_timeout(struct conn *c, void *arg)
 
 	switch (h->state) {
 	case H1_IDLE:
+		if (iobuf_len(conn_out(c)) > 0) {
+			/* answers still going out (pipelined requests answered faster than the
+			 * client reads): not idle, their pace is min_send_rate's; look again */
+			conn_deadline(c, h->info->cfg->idle_connection_timeout);
+			return;
+		}
 		reason = h->info->requests == 0 ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
 		exchange_log_conn_error(h->info, 0, reason);
 		conn_end(c, reason);   /* idle between requests: an orderly end */
