@@ -11,7 +11,15 @@
  * Every wait turns the event base until a condition holds, bounded in turns and time;
  * nothing is asserted about how long anything took.  What is observed is what a client
  * sees (bytes, close_notify, FIN or reset) and the server's public state (nconns, its
- * timers, conn_busy and the SSL's mode).
+ * timers, conn_busy and the SSL's mode).  Pinned, plain and TLS: a request cut at every
+ * byte is answered as a whole one; pipelined requests are answered in order and the
+ * connection kept, also to a slow reader (TLS: more records than one readiness reads); a
+ * closing answer is whole, then close_notify, then FIN, never a reset, even with bytes
+ * sent after it (the linger); the busy spell keeps OpenSSL's record buffers and gives
+ * them back when idle; half a record waits with no timer and no buffer freed under it
+ * (CVE-2024-4741); the client's end mid-request, after its requests (half-close) and
+ * mid-answer, the daemon stopping and idle_connection_timeout with answers still queued:
+ * every answer given is delivered, the connection freed once (make asan).
  */
 #include <check.h>
 #include <dlfcn.h>
