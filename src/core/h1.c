@@ -575,6 +575,18 @@ h1_input_end(struct conn *c, void *arg)
 		exchange_push(h->x);
 }
 
+/* End the connection with no request in flight, in an orderly way: what was answered and
+ * is still queued (pipelined requests answered faster than the client reads) goes out
+ * first, then close_notify and FIN (conn_finish), else the end is now (conn_end). */
+static void
+h1_end_idle(struct conn *c, const char *why)
+{
+	if (iobuf_len(conn_out(c)) > 0)
+		conn_finish(c);
+	else
+		conn_end(c, why);
+}
+
 /* The client closed its side and everything it sent was handed over. */
 static void
 h1_eof(struct conn *c, void *arg)
@@ -583,7 +595,7 @@ h1_eof(struct conn *c, void *arg)
 
 	switch (h->state) {
 	case H1_IDLE:
-		conn_end(c, "client closed");
+		h1_end_idle(c, "client closed");   /* (a half-close: the client reads on) */
 		break;
 	case H1_HEAD:
 		conn_abort(c, http_parser_finish(h->parser) != 0 ?
@@ -625,6 +637,12 @@ h1_timeout(struct conn *c, void *arg)
 
 	switch (h->state) {
 	case H1_IDLE:
+		if (iobuf_len(conn_out(c)) > 0) {
+			/* answers still going out (pipelined requests answered faster than the
+			 * client reads): not idle, their pace is min_send_rate's; look again */
+			conn_deadline(c, h->info->cfg->idle_connection_timeout);
+			return;
+		}
 		reason = h->info->requests == 0 ? "Timer_HeaderWait" : "Timer_ConnectionIdle";
 		exchange_log_conn_error(h->info, 0, reason);
 		conn_end(c, reason);   /* idle between requests: an orderly end */
@@ -694,7 +712,7 @@ h1_retire(struct conn *c, void *arg)
 	if (!h->info->srv->stopping)
 		return;
 	if (h->state == H1_IDLE)
-		conn_end(c, "shutting down");
+		h1_end_idle(c, "shutting down");
 	else if (h->state == H1_TUNNEL)
 		conn_abort(c, "shutting down");
 }

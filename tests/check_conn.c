@@ -1,0 +1,1027 @@
+/*
+ * check_conn — the client connection's transport (src/core/conn.c) through its public
+ * seam, conn_accept, with everything else real: a configuration parsed from text (one
+ * site without a backend, so that sysbind itself answers: its diagnostic page, or
+ * HTTP.SYS's 400 "Invalid Hostname" to a Host no site binds), the TLS context of a
+ * self-signed certificate written to a temporary directory, HTTP/1.1 (h1.c), the
+ * exchange, and a libevent event_base this test turns.  conn is given one end of a
+ * loopback TCP connection (127.0.0.1); the test is the client on the other end, plain or
+ * TLS (an OpenSSL client over memory BIOs, whose bytes the test moves to and from the
+ * socket itself, so it decides how they are cut: one byte per write, half a record).
+ * Every wait turns the event base until a condition holds, bounded in turns and time;
+ * nothing is asserted about how long anything took.  What is observed is what a client
+ * sees (bytes, close_notify, FIN or reset) and the server's public state (nconns, its
+ * timers, conn_busy and the SSL's mode).  Pinned, plain and TLS: a request cut at every
+ * byte is answered as a whole one; pipelined requests are answered in order and the
+ * connection kept, also to a slow reader (TLS: more records than one readiness reads); a
+ * closing answer is whole, then close_notify, then FIN, never a reset, even with bytes
+ * sent after it (the linger); the busy spell keeps OpenSSL's record buffers and gives
+ * them back when idle; half a record waits with no timer and no buffer freed under it
+ * (CVE-2024-4741); the client's end mid-request, after its requests (half-close) and
+ * mid-answer, the daemon stopping and idle_connection_timeout with answers still queued:
+ * every answer given is delivered, the connection freed once (make asan).
+ */
+#include <check.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "base/clock.h"
+#include "model/conf.h"
+#include "core/conn.h"
+#include "core/tlsctx.h"
+#include "core/tlsio.h"
+#include "core/upstream.h"
+
+/*
+ * OpenSSL before 3.0.14 frees a read buffer that a half-read record still uses
+ * (CVE-2024-4741); tlsio must not ask it to then.  tlsio's SSL_free_buffers calls come
+ * here first (the executable's definition wins), counted when a record is half read
+ * ("RB": its header taken, its body not), then go to OpenSSL's.
+ */
+static int free_mid_record;
+
+int
+SSL_free_buffers(SSL *ssl)
+{
+	static int (*real)(SSL *);
+
+	if (strcmp(SSL_rstate_string(ssl), "RB") == 0)
+		free_mid_record++;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "SSL_free_buffers");
+	ck_assert_ptr_nonnull(real);
+	return real(ssl);
+}
+
+/* ---------- the server: configuration, TLS context, conn_server ---------- */
+
+static const char conf_fmt[] =
+    "[server]\n%s"
+    "[sslcert 127.0.0.1:443]\ncertificate = %s\nkey = %s\n"
+    "[site Diag]\nid = 1\nbindings = http/*:80:diag.example, https/*:443:diag.example\n";
+
+static char tmpdir[64], cert_path[128], key_path[128];
+static struct event_base *base;
+static struct conf *cfg;
+static struct upstream_addrs *addrs;
+static struct conn_server srv;
+
+/* A self-signed P-256 certificate for localhost, written as PEM into tmpdir. */
+static void
+cert_write(void)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	FILE *f;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(x);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	X509_set_pubkey(x, k);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	    (const unsigned char *)"localhost", -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	ck_assert_ptr_nonnull(f = fopen(cert_path, "w"));
+	ck_assert_int_eq(PEM_write_X509(f, x), 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(key_path, "w"));
+	ck_assert_int_eq(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+	fclose(f);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+
+/* More [server] lines for the tests of a TCase (its own setup sets them). */
+static const char *server_extra = "";
+
+static void
+setup(void)
+{
+	char err[1024], text[1024];
+
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_conn.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(cert_path, sizeof(cert_path), "%s/c.pem", tmpdir);
+	snprintf(key_path, sizeof(key_path), "%s/c.key", tmpdir);
+	cert_write();
+	snprintf(text, sizeof(text), conf_fmt, server_extra, cert_path, key_path);
+	cfg = conf_parse(text, "t.ini", CONF_LOAD_CERTS, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	clock_bind(base);
+	memset(&srv, 0, sizeof(srv));
+	srv.base = base;
+	srv.cfg = cfg;
+	srv.tls = tlsctx_new(cfg, err, sizeof(err));
+	ck_assert_msg(srv.tls != NULL, "%s", err);
+	addrs = upstream_addrs_new(cfg, NULL, err, sizeof(err));
+	ck_assert_msg(addrs != NULL, "%s", err);
+	srv.pool = upstream_pool_new(base, cfg, addrs, err, sizeof(err));
+	ck_assert_msg(srv.pool != NULL, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	conn_close_all(&srv);
+	conn_server_clear(&srv);
+	upstream_pool_free(srv.pool);
+	upstream_addrs_free(addrs);
+	tlsctx_free(srv.tls);
+	clock_bind(NULL);
+	event_base_free(base);
+	conf_free(cfg);
+	unlink(cert_path);
+	unlink(key_path);
+	rmdir(tmpdir);
+}
+
+/* ---------- the client ---------- */
+
+struct cli {
+	int      fd;
+	SSL_CTX *ctx;
+	SSL     *ssl;          /* NULL: plain */
+	BIO     *rb, *wb;      /* the SSL's memory BIOs: from the socket, to the socket */
+	char     out[65536];   /* bytes for the socket not sent yet */
+	size_t   olen;
+	size_t   step;         /* 0: send what is queued at once; n: n bytes per turn */
+	int      hold;         /* 1: send nothing */
+	int      deaf;         /* 1: read nothing (what comes waits in the socket) */
+	size_t   sip;          /* 0: read what comes; n: n bytes a turn at most */
+	char     got[1 << 20]; /* what the server sent (plaintext) */
+	size_t   glen;
+	int      fin;          /* recv returned 0 */
+	int      reset;        /* recv failed with ECONNRESET */
+	int      notify;       /* close_notify read (TLS) */
+	int      notify_before_fin;
+};
+
+static struct cli cl;
+/* 1: the next cli_open makes small socket buffers (the server's send buffer 16 KiB, the
+ * client's receive buffer 64 KiB, set before the connection so the window follows: no
+ * smaller than a loopback segment, which would leave the kernel's persist timer to move
+ * the bytes, slowly) */
+static int cli_bufs;
+
+static void
+nonblock(int fd)
+{
+	ck_assert_int_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+}
+
+/* The loopback pair: conn gets the accepted end as arriving over proto at 127.0.0.1:80
+ * or :443 (the bindings' port, the listener's own address), the client the other. */
+static void
+cli_open(enum binding_proto proto)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, peer, local = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a), plen = sizeof(peer);
+	int lfd, sfd, one = 1;
+
+	memset(&cl, 0, sizeof(cl));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(lfd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lfd, 1), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	ck_assert_int_ge(cl.fd = socket(AF_INET, SOCK_STREAM, 0), 0);
+	if (cli_bufs)
+		setsockopt(cl.fd, SOL_SOCKET, SO_RCVBUF, &(int){ 64 * 1024 }, sizeof(int));
+	ck_assert_int_eq(connect(cl.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_ge(sfd = accept(lfd, (struct sockaddr *)&peer, &plen), 0);
+	close(lfd);
+	nonblock(cl.fd);
+	nonblock(sfd);
+	setsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (cli_bufs)
+		setsockopt(sfd, SOL_SOCKET, SO_SNDBUF, &(int){ 16 * 1024 }, sizeof(int));
+	cli_bufs = 0;
+	setsockopt(cl.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	local.sin_port = htons(proto == BINDING_HTTPS ? 443 : 80);
+	ck_assert_int_eq(conn_accept(&srv, sfd, (struct sockaddr *)&peer, (int)plen, proto,
+	    (struct sockaddr *)&local), 0);
+	if (proto != BINDING_HTTPS)
+		return;
+	ck_assert_ptr_nonnull(cl.ctx = SSL_CTX_new(TLS_client_method()));
+	ck_assert_ptr_nonnull(cl.ssl = SSL_new(cl.ctx));
+	cl.rb = BIO_new(BIO_s_mem());
+	cl.wb = BIO_new(BIO_s_mem());
+	SSL_set_bio(cl.ssl, cl.rb, cl.wb);
+	SSL_set_tlsext_host_name(cl.ssl, "diag.example");
+	SSL_set_connect_state(cl.ssl);
+}
+
+static void
+cli_close(void)
+{
+	if (cl.fd >= 0)
+		close(cl.fd);
+	cl.fd = -1;
+	SSL_free(cl.ssl);
+	SSL_CTX_free(cl.ctx);
+	cl.ssl = NULL;
+	cl.ctx = NULL;
+}
+
+/* Plaintext the SSL has for the client, and its close_notify. */
+static void
+cli_tls_read(void)
+{
+	int n;
+
+	while (cl.ssl != NULL && SSL_is_init_finished(cl.ssl) && cl.glen < sizeof(cl.got)) {
+		n = SSL_read(cl.ssl, cl.got + cl.glen, (int)(sizeof(cl.got) - cl.glen));
+		if (n > 0) {
+			cl.glen += (size_t)n;
+			continue;
+		}
+		if (SSL_get_error(cl.ssl, n) == SSL_ERROR_ZERO_RETURN)
+			cl.notify = 1;
+		ERR_clear_error();
+		return;
+	}
+}
+
+/* Move bytes: what the client SSL wrote to the out queue, the out queue to the socket
+ * (cl.step bytes at most a call when set), the socket to the client. */
+static void
+cli_io(void)
+{
+	char buf[16384];
+	ssize_t n;
+	size_t want;
+
+	if (cl.ssl != NULL) {
+		if (!SSL_is_init_finished(cl.ssl))
+			(void)SSL_do_handshake(cl.ssl);
+		while ((n = BIO_read(cl.wb, buf, sizeof(buf))) > 0) {
+			ck_assert_uint_le(cl.olen + (size_t)n, sizeof(cl.out));
+			memcpy(cl.out + cl.olen, buf, (size_t)n);
+			cl.olen += (size_t)n;
+		}
+	}
+	want = cl.step != 0 && cl.step < cl.olen ? cl.step : cl.olen;
+	if (want > 0 && !cl.hold && cl.fd >= 0 && (n = send(cl.fd, cl.out, want, MSG_NOSIGNAL)) > 0) {
+		memmove(cl.out, cl.out + n, cl.olen - (size_t)n);
+		cl.olen -= (size_t)n;
+	}
+	while (cl.fd >= 0 && !cl.deaf && !cl.reset) {   /* after the FIN too: a reset shows */
+		n = recv(cl.fd, buf, cl.sip != 0 && cl.sip < sizeof(buf) ? cl.sip : sizeof(buf), 0);
+		if (n == 0) {
+			if (!cl.fin)
+				cl.notify_before_fin = cl.notify;
+			cl.fin = 1;
+			break;
+		} else if (n < 0) {
+			if (errno == ECONNRESET)
+				cl.reset = 1;
+			break;
+		} else if (cl.ssl != NULL) {
+			ck_assert_int_eq(BIO_write(cl.rb, buf, (int)n), (int)n);
+			cli_tls_read();
+		} else {
+			ck_assert_uint_le(cl.glen + (size_t)n, sizeof(cl.got));
+			memcpy(cl.got + cl.glen, buf, (size_t)n);
+			cl.glen += (size_t)n;
+		}
+		if (cl.sip != 0)
+			break;
+	}
+	cli_tls_read();
+	if (cl.ssl != NULL && !SSL_is_init_finished(cl.ssl))
+		(void)SSL_do_handshake(cl.ssl);
+	ERR_clear_error();
+}
+
+/* One turn: the server's loop (what is ready now), the client's bytes, 1 ms of waiting
+ * for the client's socket to hear something. */
+static void
+turn(void)
+{
+	struct pollfd p = { .fd = cl.fd, .events = cl.deaf ? POLLRDHUP : POLLIN };
+
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	cli_io();
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	if (cl.fd >= 0)
+		(void)poll(&p, 1, 1);
+	else
+		usleep(1000);
+}
+
+/* Turn until cond holds: 4,000 turns at most (each ~1 ms, several seconds under the
+ * sanitizers), then the assertion says what was waited for. */
+#define WAIT_UNTIL(cond) do { \
+	for (int w_ = 0; w_ < 4000 && !(cond); w_++) \
+		turn(); \
+	ck_assert_msg((cond), "waited in vain for %s", #cond); \
+} while (0)
+
+/* Queue plaintext for the server (TLS: one record a call to SSL_write). */
+static void
+cli_put(const char *p, size_t n)
+{
+	if (cl.ssl != NULL) {
+		ck_assert_int_eq(SSL_write(cl.ssl, p, (int)n), (int)n);
+	} else {
+		ck_assert_uint_le(cl.olen + n, sizeof(cl.out));
+		memcpy(cl.out + cl.olen, p, n);
+		cl.olen += n;
+	}
+}
+
+static void
+cli_puts(const char *s)
+{
+	cli_put(s, strlen(s));
+}
+
+static void
+cli_handshake(void)
+{
+	WAIT_UNTIL(SSL_is_init_finished(cl.ssl));
+}
+
+/* ---------- responses ---------- */
+
+/* The length of the complete response at p (n bytes), or 0 when it is not all there;
+ * *status its status code. */
+static size_t
+resp_len(const char *p, size_t n, int *status)
+{
+	const char *end = memmem(p, n, "\r\n\r\n", 4), *cl_h;
+	size_t head, body;
+
+	if (end == NULL || n < 12)
+		return 0;
+	head = (size_t)(end - p) + 4;
+	*status = atoi(p + 9);
+	cl_h = memmem(p, head, "\r\nContent-Length: ", 18);
+	ck_assert_msg(cl_h != NULL, "a response without Content-Length: %.*s", (int)head, p);
+	body = strtoul(cl_h + 18, NULL, 10);
+	return n >= head + body ? head + body : 0;
+}
+
+/* How many complete responses the client got; their status codes in st (8 at most);
+ * *at (may be NULL) where the last complete one ends. */
+static int
+resp_walk(int *st, size_t *at)
+{
+	size_t off = 0, len;
+	int n = 0, s;
+
+	while ((len = resp_len(cl.got + off, cl.glen - off, &s)) > 0) {
+		if (n < 8)
+			st[n] = s;
+		n++;
+		off += len;
+	}
+	if (at != NULL)
+		*at = off;
+	return n;
+}
+
+static int
+resp_count(int *st)
+{
+	return resp_walk(st, NULL);
+}
+
+/* Where the k-th (from 0) complete response starts. */
+static size_t
+resp_start(int k)
+{
+	size_t off = 0;
+	int s;
+
+	for (int i = 0; i < k; i++)
+		off += resp_len(cl.got + off, cl.glen - off, &s);
+	return off;
+}
+
+/* The response as text without what two answers to one request may differ in: its Date
+ * line, and the client's port, which the diagnostic page shows ("PORT" instead). */
+static char *
+resp_norm(const char *p, size_t n)
+{
+	char *s = strndup(p, n), *d = strstr(s, "\r\nDate: "), *e, port[16];
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	size_t plen;
+
+	ck_assert_ptr_nonnull(s);
+	if (d != NULL && (e = strstr(d + 2, "\r\n")) != NULL)
+		memmove(d, e, strlen(e) + 1);
+	ck_assert_int_eq(getsockname(cl.fd, (struct sockaddr *)&a, &alen), 0);
+	plen = (size_t)snprintf(port, sizeof(port), ":%u", ntohs(a.sin_port));
+	while ((d = strstr(s, port)) != NULL) {   /* ":PORT" is no longer than ":NNNNN" */
+		memcpy(d, ":PORT", 5);
+		memmove(d + 5, d + plen, strlen(d + plen) + 1);
+	}
+	return s;
+}
+
+static const char req_diag[] = "GET / HTTP/1.1\r\nHost: diag.example\r\n\r\n";
+static const char req_badhost[] = "GET / HTTP/1.1\r\nHost: nobody.example\r\n\r\n";
+
+/* The whole response to one request sent in one write: what the client got (no Date). */
+static char *
+answer_whole(enum binding_proto proto, const char *req)
+{
+	int st[8];
+	char *s;
+
+	cli_open(proto);
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	cli_puts(req);
+	WAIT_UNTIL(resp_count(st) == 1 && (cl.fin || strstr(cl.got, "Connection: close") == NULL));
+	s = resp_norm(cl.got, cl.glen);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0);
+	return s;
+}
+
+/* ---------- 1: a request cut at every byte ---------- */
+
+/* The same request, one byte a write with turns between (TLS: the handshake's flights
+ * one byte a write too, then one byte a record, those records one byte a write), gets the
+ * same response as in one write. */
+static void
+split_case(enum binding_proto proto, const char *req)
+{
+	char *whole = answer_whole(proto, req), *cut;
+	int st[8];
+
+	cli_open(proto);
+	cl.step = 1;
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	for (size_t i = 0; req[i] != '\0'; i++) {
+		cli_put(req + i, 1);
+		turn();
+	}
+	WAIT_UNTIL(cl.olen == 0 && resp_count(st) == 1 &&
+	    (cl.fin || strstr(cl.got, "Connection: close") == NULL));
+	cut = resp_norm(cl.got, cl.glen);
+	ck_assert_str_eq(cut, whole);
+	ck_assert_int_eq(cl.reset, 0);
+	free(whole);
+	free(cut);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+
+START_TEST(test_conn_byte_split_request_gets_the_whole_response_plain)
+{
+	split_case(BINDING_HTTP, req_diag);
+	split_case(BINDING_HTTP, req_badhost);
+}
+END_TEST
+
+START_TEST(test_conn_byte_split_request_gets_the_whole_response_tls)
+{
+	split_case(BINDING_HTTPS, req_diag);
+	split_case(BINDING_HTTPS, req_badhost);
+}
+END_TEST
+
+/* ---------- 2: pipelining ---------- */
+
+/* Two requests in one write: two responses, in order, and the connection stays open for
+ * a third (keep-alive), which is answered too. */
+static void
+pipeline_case(enum binding_proto proto)
+{
+	char two[256], second[64];
+	const char *mark;
+	int st[8];
+	size_t first;
+
+	snprintf(second, sizeof(second), "Host: diag.example:%d", proto == BINDING_HTTPS ? 443 : 80);
+	snprintf(two, sizeof(two), "%sGET / HTTP/1.1\r\n%s\r\n\r\n", req_diag, second);
+	cli_open(proto);
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	cli_puts(two);
+	WAIT_UNTIL(resp_count(st) == 2);
+	ck_assert_int_eq(st[0], 200);
+	ck_assert_int_eq(st[1], 200);
+	ck_assert_ptr_null(strstr(cl.got, "Connection: close"));
+	/* in order: the second request's Host shows in the second answer only */
+	first = resp_len(cl.got, cl.glen, &st[0]);
+	ck_assert_ptr_nonnull(mark = strstr(cl.got, second));
+	ck_assert_uint_ge((size_t)(mark - cl.got), first);
+	for (int i = 0; i < 20; i++)
+		turn();
+	ck_assert_int_eq(cl.fin, 0);
+	ck_assert_uint_eq(srv.nconns, 1);
+	cli_puts(req_diag);
+	WAIT_UNTIL(resp_count(st) == 3);
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+
+/* Many requests in one write (TLS: each in a record of its own, so that OpenSSL reads
+ * ahead more records than one readiness callback takes, and no readiness tells of them),
+ * to a client that takes the answers slowly (a small receive buffer: the server's writes
+ * block, the output rises over its high-water mark and drains): every one answered, in
+ * order, the connection kept open. */
+#define MANY 24
+static void
+pipeline_many_case(enum binding_proto proto)
+{
+	char last[64], req[128];
+	int st[8], n;
+	size_t end;
+
+	snprintf(last, sizeof(last), "Host: diag.example:%d", proto == BINDING_HTTPS ? 443 : 80);
+	cli_bufs = 1;
+	cli_open(proto);
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	for (int i = 0; i < MANY; i++) {
+		/* the last one's Host says which it is */
+		snprintf(req, sizeof(req), "GET / HTTP/1.1\r\n%s\r\n\r\n",
+		    i == MANY - 1 ? last : "Host: diag.example");
+		cli_puts(req);
+	}
+	cl.deaf = 1;   /* the answers pile up: the server's writes block */
+	for (int i = 0; i < 100; i++)
+		turn();
+	ck_assert_int_eq(ioctl(cl.fd, FIONREAD, &n), 0);
+	ck_assert_int_lt(n, 200 * 1024);   /* the socket holds a part: the rest waits */
+	cl.deaf = 0;
+	cl.sip = 4096;
+	WAIT_UNTIL((n = resp_count(st)) == MANY || cl.fin || cl.reset);
+	ck_assert_int_eq(n, MANY);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(st[i], 200);
+	ck_assert_ptr_null(strstr(cl.got, "Connection: close"));
+	/* in order: the last request's Host shows first in the last answer */
+	ck_assert_ptr_nonnull(strstr(cl.got, last));
+	ck_assert_uint_ge((size_t)(strstr(cl.got, last) - cl.got), resp_start(MANY - 1));
+	for (int i = 0; i < 20; i++)
+		turn();
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	ck_assert_uint_eq(srv.nconns, 1);
+	ck_assert_int_eq(resp_walk(st, &end), MANY);   /* nothing more came */
+	ck_assert_uint_eq(end, cl.glen);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+
+START_TEST(test_conn_many_pipelined_to_a_slow_reader_all_answered_plain)
+{
+	pipeline_many_case(BINDING_HTTP);
+}
+END_TEST
+
+START_TEST(test_conn_many_pipelined_records_to_a_slow_reader_all_answered_tls)
+{
+	pipeline_many_case(BINDING_HTTPS);
+}
+END_TEST
+
+START_TEST(test_conn_pipelined_requests_answered_in_order_and_kept_alive_plain)
+{
+	pipeline_case(BINDING_HTTP);
+}
+END_TEST
+
+START_TEST(test_conn_pipelined_requests_answered_in_order_and_kept_alive_tls)
+{
+	pipeline_case(BINDING_HTTPS);
+}
+END_TEST
+
+/* ---------- 3: who closes ---------- */
+
+/* The server's FIN has come (the client's socket says so without a byte being read). */
+static int
+cli_hup(void)
+{
+	struct pollfd p = { .fd = cl.fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP);
+}
+
+/* A response that closes the connection (req) arrives whole, then (TLS) close_notify,
+ * then FIN, never a reset, though the client sent more after its request, and more again
+ * after the server's FIN before reading any of it: a close with those bytes unread would
+ * send a reset, which throws away what the client's socket holds (the response).  The
+ * client's own close then ends the server's linger, and the connection is freed. */
+static void
+close_case(enum binding_proto proto, const char *req, int want_status)
+{
+	char late[4096];
+	int st[8];
+
+	memset(late, 'x', sizeof(late));
+	cli_open(proto);
+	if (proto == BINDING_HTTPS)
+		cli_handshake();
+	cli_puts(req);
+	cli_put(late, sizeof(late));   /* after the request: discarded */
+	cl.deaf = 1;                   /* the answer waits in the client's socket */
+	WAIT_UNTIL(cl.olen == 0 && cli_hup());
+	cli_put(late, sizeof(late));   /* after the server's FIN, before reading */
+	WAIT_UNTIL(cl.olen == 0);
+	for (int i = 0; i < 20; i++)
+		turn();
+	/* a server that closed would have answered those bytes with a reset, which fails
+	 * this write (Linux still hands over what was received before a reset that follows a
+	 * FIN: the write is where the client sees it) */
+	ck_assert_int_eq(send(cl.fd, "x", 1, MSG_NOSIGNAL), 1);
+	cl.deaf = 0;
+	WAIT_UNTIL(cl.fin || cl.reset);
+	ck_assert_int_eq(cl.reset, 0);
+	ck_assert_int_eq(resp_count(st), 1);
+	ck_assert_int_eq(st[0], want_status);
+	ck_assert_uint_eq(resp_len(cl.got, cl.glen, &st[0]), cl.glen);   /* nothing after */
+	if (proto == BINDING_HTTPS) {
+		ck_assert_int_eq(cl.notify, 1);
+		ck_assert_int_eq(cl.notify_before_fin, 1);
+	}
+	ck_assert_uint_eq(srv.nconns, 1);   /* lingering, for the client's end */
+	shutdown(cl.fd, SHUT_WR);
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+	for (int i = 0; i < 5; i++)
+		turn();
+	ck_assert_int_eq(cl.reset, 0);
+	cli_close();
+}
+
+START_TEST(test_conn_closing_response_then_fin_never_reset_plain)
+{
+	close_case(BINDING_HTTP, req_badhost, 400);
+	close_case(BINDING_HTTP, "GET / HTTP/1.0\r\nHost: diag.example\r\n\r\n", 200);
+}
+END_TEST
+
+START_TEST(test_conn_closing_response_then_close_notify_fin_never_reset_tls)
+{
+	close_case(BINDING_HTTPS, req_badhost, 400);
+	close_case(BINDING_HTTPS, "GET / HTTP/1.0\r\nHost: diag.example\r\n\r\n", 200);
+}
+END_TEST
+
+/* ---------- 4: TLS record buffers through a busy spell ---------- */
+
+/* Requests in quick succession: the connection keeps OpenSSL's record buffers
+ * (conn_busy; SSL_MODE_RELEASE_BUFFERS off); idle for TLSIO_BUF_HOLD_MS, it gives them
+ * back (the mode on again), and stays open to answer the next request. */
+START_TEST(test_conn_tls_buffers_kept_while_busy_given_back_when_idle)
+{
+	struct conn *c;
+	int st[8], n = 0;
+
+	cli_open(BINDING_HTTPS);
+	cli_handshake();
+	ck_assert_ptr_nonnull(c = srv.conns);
+	for (n = 1; n <= 10 && !conn_busy(c); n++) {
+		cli_puts(req_diag);
+		WAIT_UNTIL(resp_count(st) == n);
+	}
+	ck_assert_msg(conn_busy(c), "no busy spell after %d requests", n - 1);
+	ck_assert_uint_eq(SSL_get_mode(conn_ssl(c)) & SSL_MODE_RELEASE_BUFFERS, 0);
+	WAIT_UNTIL(!conn_busy(c));
+	ck_assert_uint_ne(SSL_get_mode(conn_ssl(c)) & SSL_MODE_RELEASE_BUFFERS, 0);
+	ck_assert_uint_eq(srv.nconns, 1);
+	cli_puts(req_diag);
+	WAIT_UNTIL(resp_count(st) == n);
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+END_TEST
+
+/* ---------- 5: half a TLS record ---------- */
+
+/* Within a busy spell the client sends half of a request's record and stalls: the
+ * connection stays open, keeps its buffers (a half-read record's buffer is not freed:
+ * CVE-2024-4741), no timer is left armed for a near time (the spell's look waits for the
+ * next read, not the clock), and once the rest comes the request is answered. */
+START_TEST(test_conn_tls_half_record_waits_without_timer_and_is_answered)
+{
+	struct conn *c;
+	int st[8], n;
+	uint64_t first;
+	ssize_t w;
+
+	cli_open(BINDING_HTTPS);
+	cli_handshake();
+	ck_assert_ptr_nonnull(c = srv.conns);
+	for (n = 1; n <= 10 && !conn_busy(c); n++) {
+		cli_puts(req_diag);
+		WAIT_UNTIL(resp_count(st) == n);
+	}
+	ck_assert(conn_busy(c));
+	/* the next request's record, half of it sent, the rest held back */
+	cl.hold = 1;
+	free_mid_record = 0;
+	cli_puts(req_diag);
+	cli_io();
+	ck_assert_uint_gt(cl.olen, 10);
+	w = send(cl.fd, cl.out, cl.olen / 2, MSG_NOSIGNAL);
+	ck_assert_int_eq(w, (ssize_t)(cl.olen / 2));
+	memmove(cl.out, cl.out + w, cl.olen - (size_t)w);
+	cl.olen -= (size_t)w;
+	/* the spell's look finds the record half read and waits for the next read: what is
+	 * left armed is the framing's own deadline (seconds away), if anything */
+	WAIT_UNTIL(srv.timer_first == 0 || srv.timer_first > clock_read_ms() + 1000);
+	first = srv.timer_first;
+	for (int i = 0; i < 50; i++)
+		turn();
+	ck_assert_uint_eq(srv.timer_first, first);   /* nothing fired, nothing re-armed */
+	ck_assert_uint_eq(srv.nconns, 1);
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	ck_assert_int_eq(resp_count(st), n - 1);
+	ck_assert(conn_busy(c));   /* the half-read record's buffer was not given back */
+	ck_assert_int_eq(free_mid_record, 0);
+	ck_assert_uint_eq(SSL_get_mode(conn_ssl(c)) & SSL_MODE_RELEASE_BUFFERS, 0);
+	/* the rest: answered, and the spell then ends as any other */
+	cl.hold = 0;
+	WAIT_UNTIL(resp_count(st) == n);
+	ck_assert_int_eq(st[n - 1], 200);
+	WAIT_UNTIL(!conn_busy(c));
+	ck_assert_uint_ne(SSL_get_mode(conn_ssl(c)) & SSL_MODE_RELEASE_BUFFERS, 0);
+	ck_assert_int_eq(cl.fin + cl.reset, 0);
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+END_TEST
+
+/* ---------- 6: the client's end mid-request, mid-response ---------- */
+
+START_TEST(test_conn_client_eof_mid_request_closes_once)
+{
+	for (int proto = 0; proto < 2; proto++) {
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		cli_puts("GET / HTTP/1.1\r\nHost: dia");
+		WAIT_UNTIL(cl.olen == 0);
+		for (int i = 0; i < 10; i++)
+			turn();
+		ck_assert_uint_eq(srv.nconns, 1);
+		shutdown(cl.fd, SHUT_WR);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL && (cl.fin || cl.reset));
+		cli_close();
+	}
+}
+END_TEST
+
+/* A client that ends its side right after a whole request (nc -N, a shell's printf |):
+ * the request is still answered, whole, then the server's FIN (TLS: close_notify first),
+ * never a reset, and the connection is freed. */
+START_TEST(test_conn_client_eof_after_whole_request_still_answered)
+{
+	int st[8];
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		cli_puts(req_diag);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
+		cli_io();
+		WAIT_UNTIL(cl.olen == 0);
+		shutdown(cl.fd, SHUT_WR);
+		WAIT_UNTIL(cl.fin || cl.reset);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(resp_count(st), 1);
+		ck_assert_int_eq(st[0], 200);
+		ck_assert_uint_eq(resp_len(cl.got, cl.glen, &st[0]), cl.glen);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+	}
+}
+END_TEST
+
+/* Requests whose answers outgrow the sockets, then the client's end of its side (as
+ * nc -N sends), the client taking nothing for a while, then everything: every request is
+ * answered, whole, before the server's FIN (TLS: close_notify first), never a reset. */
+START_TEST(test_conn_client_eof_after_many_requests_all_answered)
+{
+	int st[8], n;
+	size_t end;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
+		cli_io();
+		WAIT_UNTIL(cl.olen == 0);
+		shutdown(cl.fd, SHUT_WR);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		for (int i = 0; i < 100; i++)
+			turn();
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(cl.fin || cl.reset);
+		n = resp_walk(st, &end);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(end, cl.glen);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(cl.notify_before_fin, 1);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+	}
+}
+END_TEST
+
+/* The daemon stops (SIGTERM: srv.stopping, conn_retire_all) while answers to pipelined
+ * requests still wait for a client that takes nothing yet: "finish in-flight requests":
+ * every answer arrives whole, then (TLS) close_notify, then FIN, never a reset. */
+START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
+{
+	int st[8], n;
+	size_t end;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		WAIT_UNTIL(cl.olen == 0);
+		for (int i = 0; i < 100; i++)
+			turn();
+		srv.stopping = 1;
+		conn_retire_all(&srv);
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(cl.fin || cl.reset);
+		n = resp_walk(st, &end);
+		ck_assert_int_eq(cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(end, cl.glen);
+		if (cl.ssl != NULL)
+			ck_assert_int_eq(cl.notify_before_fin, 1);
+		shutdown(cl.fd, SHUT_WR);
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+		cli_close();
+		srv.stopping = 0;
+	}
+}
+END_TEST
+
+/* idle_connection_timeout (1 s here) is for a connection that waits for its client's next
+ * request, not for one whose answers the client is still taking (min_send_rate's): a
+ * client that takes nothing for longer than it, then reads, gets every answer, and the
+ * connection stays open for the next request. */
+START_TEST(test_conn_idle_timeout_spares_answers_still_queued)
+{
+	int st[8], n;
+	uint64_t until;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_bufs = 1;
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		if (proto)
+			cli_handshake();
+		for (int i = 0; i < MANY; i++)
+			cli_puts(req_diag);
+		cl.deaf = 1;   /* the answers pile up: the server's writes block */
+		WAIT_UNTIL(cl.olen == 0);
+		until = clock_read_ms() + 1500;   /* past idle_connection_timeout */
+		WAIT_UNTIL(clock_read_ms() > until);
+		cl.deaf = 0;
+		cl.sip = 4096;
+		WAIT_UNTIL(resp_count(st) == MANY || cl.fin || cl.reset);
+		n = resp_count(st);
+		ck_assert_int_eq(cl.fin + cl.reset, 0);
+		ck_assert_int_eq(n, MANY);
+		ck_assert_uint_eq(srv.nconns, 1);
+		cli_close();
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+	}
+}
+END_TEST
+
+static void
+setup_idle1(void)
+{
+	server_extra = "idle_connection_timeout = 1\n";
+	setup();
+	server_extra = "";
+}
+
+/* Many pipelined requests whose answers fill the socket; the client leaves without
+ * reading them: the server's write fails, the connection closes, freed once. */
+START_TEST(test_conn_client_gone_mid_response_closes_once)
+{
+	char req[64 * 40];
+	size_t n = 0;
+	int rcv = 4096;
+
+	for (int proto = 0; proto < 2; proto++) {
+		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
+		setsockopt(cl.fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		if (proto)
+			cli_handshake();
+		for (n = 0; n + sizeof(req_diag) < sizeof(req); n += sizeof(req_diag) - 1)
+			memcpy(req + n, req_diag, sizeof(req_diag) - 1);
+		/* the client stops reading: the requests go, the answers pile up */
+		cli_put(req, n);
+		if (cl.ssl != NULL)
+			cli_io();
+		for (int i = 0; i < 200 && cl.olen > 0; i++) {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			ssize_t w = send(cl.fd, cl.out, cl.olen, MSG_NOSIGNAL);
+
+			if (w > 0) {
+				memmove(cl.out, cl.out + w, cl.olen - (size_t)w);
+				cl.olen -= (size_t)w;
+			}
+			usleep(1000);
+		}
+		for (int i = 0; i < 50; i++) {
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			usleep(1000);
+		}
+		ck_assert_uint_eq(srv.nconns, 1);
+		cli_close();   /* unread data: the client's close is a reset */
+		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+	}
+}
+END_TEST
+
+static Suite *
+conn_suite(void)
+{
+	Suite *s = suite_create("conn");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_conn_byte_split_request_gets_the_whole_response_plain);
+	tcase_add_test(tc, test_conn_byte_split_request_gets_the_whole_response_tls);
+	tcase_add_test(tc, test_conn_pipelined_requests_answered_in_order_and_kept_alive_plain);
+	tcase_add_test(tc, test_conn_pipelined_requests_answered_in_order_and_kept_alive_tls);
+	tcase_add_test(tc, test_conn_many_pipelined_to_a_slow_reader_all_answered_plain);
+	tcase_add_test(tc, test_conn_many_pipelined_records_to_a_slow_reader_all_answered_tls);
+	tcase_add_test(tc, test_conn_closing_response_then_fin_never_reset_plain);
+	tcase_add_test(tc, test_conn_closing_response_then_close_notify_fin_never_reset_tls);
+	tcase_add_test(tc, test_conn_tls_buffers_kept_while_busy_given_back_when_idle);
+	tcase_add_test(tc, test_conn_tls_half_record_waits_without_timer_and_is_answered);
+	tcase_add_test(tc, test_conn_client_eof_mid_request_closes_once);
+	tcase_add_test(tc, test_conn_client_eof_after_whole_request_still_answered);
+	tcase_add_test(tc, test_conn_client_eof_after_many_requests_all_answered);
+	tcase_add_test(tc, test_conn_stopping_with_answers_queued_delivers_them);
+	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("idle1");
+	tcase_add_checked_fixture(tc, setup_idle1, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_conn_idle_timeout_spares_answers_still_queued);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conn_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
