@@ -44,8 +44,10 @@
 #include <openssl/x509.h>
 
 #include "base/clock.h"
+#include "base/iobuf.h"
 #include "model/conf.h"
 #include "core/conn.h"
+#include "core/stats.h"
 #include "core/tlsctx.h"
 #include "core/tlsio.h"
 #include "core/upstream.h"
@@ -880,8 +882,10 @@ START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
 			cli_puts(req_diag);
 		cl.deaf = 1;   /* the answers pile up: the server's writes block */
 		WAIT_UNTIL(cl.olen == 0);
-		for (int i = 0; i < 100; i++)
-			turn();
+		/* every request read and answered (the connection idle, its input empty):
+		 * what the stop then finds is answers queued, nothing half-parsed */
+		WAIT_UNTIL(srv.conns != NULL && iobuf_len(conn_in(srv.conns)) == 0 &&
+		    atomic_load(&stats_self.conns_idle[STATS_H1]) == 1);
 		srv.stopping = 1;
 		conn_retire_all(&srv);
 		cl.deaf = 0;
@@ -919,7 +923,9 @@ START_TEST(test_conn_idle_timeout_spares_answers_still_queued)
 			cli_puts(req_diag);
 		cl.deaf = 1;   /* the answers pile up: the server's writes block */
 		WAIT_UNTIL(cl.olen == 0);
-		until = clock_read_ms() + 1500;   /* past idle_connection_timeout */
+		/* past idle_connection_timeout, and near the end of a second period: the
+		 * idle time counts from when the answers are out, not from the last look */
+		until = clock_read_ms() + 1900;
 		WAIT_UNTIL(clock_read_ms() > until);
 		cl.deaf = 0;
 		cl.sip = 4096;
@@ -928,6 +934,13 @@ START_TEST(test_conn_idle_timeout_spares_answers_still_queued)
 		ck_assert_int_eq(cl.fin + cl.reset, 0);
 		ck_assert_int_eq(n, MANY);
 		ck_assert_uint_eq(srv.nconns, 1);
+		/* well within idle_connection_timeout of the last answer: the next request */
+		until = clock_read_ms() + 300;
+		WAIT_UNTIL(clock_read_ms() > until || cl.fin || cl.reset);
+		cli_puts(req_diag);
+		WAIT_UNTIL(resp_count(st) == MANY + 1 || cl.fin || cl.reset);
+		ck_assert_int_eq(cl.fin + cl.reset, 0);
+		ck_assert_int_eq(resp_count(st), MANY + 1);
 		cli_close();
 		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
 	}

@@ -57,7 +57,8 @@ struct h1 {
 	unsigned              head_pending : 1, end_pending : 1, req_keep : 1,
 	                      req_bodyless : 1, req_done : 1, resp_done : 1, resp_keep : 1,
 	                      resp_paused : 1, req_paused : 1, chunked_out : 1, http10 : 1,
-	                      in_input : 1, last_chunk : 1;   /* sent, with the trailers */
+	                      in_input : 1, last_chunk : 1,   /* sent, with the trailers */
+	                      drain_wait : 1;   /* idle, answers still going out (h1_timeout) */
 };
 
 static void h1_input(struct conn *c, void *arg);
@@ -348,7 +349,7 @@ h1_cycle_end(struct h1 *h)
 	h->x = NULL;
 	h->head = NULL;
 	h->req_done = h->resp_done = h->resp_keep = h->chunked_out = h->last_chunk = 0;
-	h->req_paused = h->resp_paused = 0;
+	h->req_paused = h->resp_paused = h->drain_wait = 0;
 	h1_state(h, H1_IDLE);
 	stats_gauge(&stats_self.conns_idle[STATS_H1], 1);
 	conn_deadline(h->c, h->info->cfg->idle_connection_timeout);
@@ -577,14 +578,16 @@ h1_input_end(struct conn *c, void *arg)
 
 /* End the connection with no request in flight, in an orderly way: what was answered and
  * is still queued (pipelined requests answered faster than the client reads) goes out
- * first, then close_notify and FIN (conn_finish), else the end is now (conn_end). */
+ * first, then close_notify and FIN (h1_done: IDLE -> DONE, conn_finish), else the end is
+ * now (conn_end).  h is the connection's h1, or h1_fresh_framing's idle view (whose
+ * output is always empty: nothing was asked yet). */
 static void
-h1_end_idle(struct conn *c, const char *why)
+h1_end_idle(struct h1 *h, const char *why)
 {
-	if (iobuf_len(conn_out(c)) > 0)
-		conn_finish(c);
+	if (iobuf_len(conn_out(h->c)) > 0)
+		h1_done(h);
 	else
-		conn_end(c, why);
+		conn_end(h->c, why);
 }
 
 /* The client closed its side and everything it sent was handed over. */
@@ -595,7 +598,7 @@ h1_eof(struct conn *c, void *arg)
 
 	switch (h->state) {
 	case H1_IDLE:
-		h1_end_idle(c, "client closed");   /* (a half-close: the client reads on) */
+		h1_end_idle(h, "client closed");   /* (a half-close: the client reads on) */
 		break;
 	case H1_HEAD:
 		conn_abort(c, http_parser_finish(h->parser) != 0 ?
@@ -639,7 +642,14 @@ h1_timeout(struct conn *c, void *arg)
 	case H1_IDLE:
 		if (iobuf_len(conn_out(c)) > 0) {
 			/* answers still going out (pipelined requests answered faster than the
-			 * client reads): not idle, their pace is min_send_rate's; look again */
+			 * client reads): not idle, their pace is min_send_rate's; look again
+			 * each second, and count the idle time from when they are out */
+			h->drain_wait = 1;
+			conn_deadline(c, 1);
+			return;
+		}
+		if (h->drain_wait) {
+			h->drain_wait = 0;   /* out within the last second: idle from now */
 			conn_deadline(c, h->info->cfg->idle_connection_timeout);
 			return;
 		}
@@ -712,7 +722,7 @@ h1_retire(struct conn *c, void *arg)
 	if (!h->info->srv->stopping)
 		return;
 	if (h->state == H1_IDLE)
-		h1_end_idle(c, "shutting down");
+		h1_end_idle(h, "shutting down");
 	else if (h->state == H1_TUNNEL)
 		conn_abort(c, "shutting down");
 }

@@ -994,7 +994,8 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
 			/* llhttp sees only the bytes before the scanner's fault (if any): a fault
 			 * llhttp finds there is at an earlier byte and wins, as it does when the
 			 * scanner's fault comes in a later read: the same answer however the
-			 * input is split.  The scanner's stands when llhttp finds none. */
+			 * input is split.  The scanner's stands when llhttp finds none (and
+			 * no callback of ours stopped it: then the stop, before, is the end). */
 			enum http_error serr = p->err;
 			const char *sdetail = p->detail;
 
@@ -1002,7 +1003,7 @@ enum http_feed http_parser_feed(struct http_parser *p, const char *data, size_t 
 			r = head && p->nskip > 0 ? run_head(p, data + pos, n, &took) :
 			    run_llhttp(p, data + pos, n, &took);
 			pos += took;
-			if (p->err == HTTP_ERR_NONE && serr != HTTP_ERR_NONE) {
+			if (p->err == HTTP_ERR_NONE && serr != HTTP_ERR_NONE && !p->stopped) {
 				p->err = serr;
 				p->detail = sdetail;
 			}
