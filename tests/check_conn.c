@@ -1298,8 +1298,9 @@ enum h2c_end { H2C_HALF_CLOSE, H2C_STOPPING, H2C_IDLE };
 /*
  * (c, d) MANY streams to a client that takes nothing until the server has answered every
  * one (each stream spent and freed: END_STREAM packed) while the answers still wait in
- * the connection's output; then the end: the client half-closes TCP (a script's
- * shutdown(SHUT_WR) after its last request), or the daemon stops (SIGTERM), or
+ * the connection's output; then the end: the client ends its side after its last
+ * request (close_notify, then a TCP half-close: shutdown(SHUT_WR)), or the daemon stops
+ * (SIGTERM), or
  * idle_connection_timeout passes.  Then the client reads: every answer whole, then
  * GOAWAY, close_notify and FIN (for the half-close and the stop), never a reset.
  */
@@ -1360,6 +1361,12 @@ h2_slow_reader_case(enum h2c_end how)
 	srv.stopping = 0;
 }
 
+START_TEST(test_conn_h2_client_half_close_with_answers_queued_delivers_them)
+{
+	h2_slow_reader_case(H2C_HALF_CLOSE);
+}
+END_TEST
+
 START_TEST(test_conn_h2_stopping_with_answers_queued_delivers_them)
 {
 	h2_slow_reader_case(H2C_STOPPING);
@@ -1397,6 +1404,7 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
 	tcase_add_test(tc, test_conn_h2_byte_split_request_gets_the_whole_response);
 	tcase_add_test(tc, test_conn_h2_many_streams_all_answered);
+	tcase_add_test(tc, test_conn_h2_client_half_close_with_answers_queued_delivers_them);
 	tcase_add_test(tc, test_conn_h2_stopping_with_answers_queued_delivers_them);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("idle1");
