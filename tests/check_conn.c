@@ -3,8 +3,8 @@
  * seam, conn_accept, with everything else real: a configuration parsed from text (one
  * site without a backend, so that sysbind itself answers: its diagnostic page, or
  * HTTP.SYS's 400 "Invalid Hostname" to a Host no site binds), the TLS context of a
- * self-signed certificate written to a temporary directory, HTTP/1.1 (h1.c), the
- * exchange, and a libevent event_base this test turns.  conn is given one end of a
+ * self-signed certificate written to a temporary directory, HTTP/1.1 (h1.c) and HTTP/2
+ * (h2.c, chosen by ALPN), the exchange, and a libevent event_base this test turns.  conn is given one end of a
  * loopback TCP connection (127.0.0.1); the test is the client on the other end, plain or
  * TLS (an OpenSSL client over memory BIOs, whose bytes the test moves to and from the
  * socket itself, so it decides how they are cut: one byte per write, half a record).
@@ -19,7 +19,12 @@
  * them back when idle; half a record waits with no timer and no buffer freed under it
  * (CVE-2024-4741); the client's end mid-request, after its requests (half-close) and
  * mid-answer, the daemon stopping and idle_connection_timeout with answers still queued:
- * every answer given is delivered, the connection freed once (make asan).
+ * every answer given is delivered, the connection freed once (make asan).  HTTP/2 (a
+ * client nghttp2 session over the same TLS client): a request whose flights are cut at
+ * every byte is answered as a whole one; many streams are all answered; a slow reader's
+ * answers, every stream spent (its last frame packed) while they still wait in the
+ * output, all arrive whole, then GOAWAY, close_notify and FIN, whether the client then
+ * ends its side, the daemon stops or idle_connection_timeout passes.
  */
 #include <check.h>
 #include <dlfcn.h>
@@ -37,6 +42,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <nghttp2/nghttp2.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -46,6 +52,7 @@
 #include "base/clock.h"
 #include "base/iobuf.h"
 #include "model/conf.h"
+#include "base/iobuf.h"
 #include "core/conn.h"
 #include "core/stats.h"
 #include "core/tlsctx.h"
@@ -187,6 +194,8 @@ static struct cli cl;
  * smaller than a loopback segment, which would leave the kernel's persist timer to move
  * the bytes, slowly) */
 static int cli_bufs;
+/* 1: the next cli_open's TLS client offers ALPN h2 only (HTTP/2: section 7) */
+static int cli_h2;
 
 static void
 nonblock(int fd)
@@ -234,6 +243,9 @@ cli_open(enum binding_proto proto)
 	cl.wb = BIO_new(BIO_s_mem());
 	SSL_set_bio(cl.ssl, cl.rb, cl.wb);
 	SSL_set_tlsext_host_name(cl.ssl, "diag.example");
+	if (cli_h2)
+		ck_assert_int_eq(SSL_set_alpn_protos(cl.ssl, (const unsigned char *)"\x02h2", 3), 0);
+	cli_h2 = 0;
 	SSL_set_connect_state(cl.ssl);
 }
 
@@ -321,6 +333,8 @@ cli_io(void)
 
 /* One turn: the server's loop (what is ready now), the client's bytes, 1 ms of waiting
  * for the client's socket to hear something. */
+static void h2c_pump(void);
+
 static void
 turn(void)
 {
@@ -328,6 +342,7 @@ turn(void)
 
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	cli_io();
+	h2c_pump();
 	event_base_loop(base, EVLOOP_NONBLOCK);
 	if (cl.fd >= 0)
 		(void)poll(&p, 1, 1);
@@ -835,14 +850,16 @@ START_TEST(test_conn_client_eof_after_many_requests_all_answered)
 	int st[8], n;
 	size_t end;
 
-	for (int proto = 0; proto < 2; proto++) {
+	/* plain; TLS, close_notify then FIN; TLS, a FIN alone (OpenSSL 3 takes that for an
+	 * error that forbids writing, unless told to take it for the client's end) */
+	for (int proto = 0; proto < 3; proto++) {
 		cli_bufs = 1;
 		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
 		if (proto)
 			cli_handshake();
 		for (int i = 0; i < MANY; i++)
 			cli_puts(req_diag);
-		if (cl.ssl != NULL)
+		if (proto == 1)
 			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
 		cli_io();
 		WAIT_UNTIL(cl.olen == 0);
@@ -995,6 +1012,398 @@ START_TEST(test_conn_client_gone_mid_response_closes_once)
 }
 END_TEST
 
+/* ---------- 7: HTTP/2 ---------- */
+
+/*
+ * The TLS client offers ALPN h2 and speaks HTTP/2 with a client nghttp2 session: what the
+ * server sent (cl.got) is fed to it, what it writes goes to the TLS client (cli_put: one
+ * record a call), all of it at once or, with hc.drip, one byte a record (with cl.step =
+ * 1, one byte a write).  Each stream's answer is kept as text: "HTTP/2 STATUS", its
+ * fields but Date, a blank line, its body.  The client's windows are wide (SETTINGS_INITIAL_WINDOW
+ * _SIZE and the connection's WINDOW_UPDATE): the server can pack every answer without
+ * waiting for the client.
+ */
+#define H2C_STREAMS 32
+#define H2C_WINDOW  (16 << 20)
+struct h2c_stream {
+	int32_t id;
+	char    txt[32768];
+	size_t  len;
+	int     end;      /* END_STREAM came */
+	int     rst;      /* RST_STREAM came */
+};
+
+static struct {
+	nghttp2_session  *ng;
+	size_t            fed;             /* of cl.got, given to ng */
+	char              pend[65536];     /* what ng wrote, not given to the TLS client yet */
+	size_t            plen;
+	int               drip;            /* 1: one byte a record */
+	int               quiet;           /* 1: the client wrote its last (close_notify) */
+	int               goaway;          /* GOAWAY came */
+	uint32_t          goaway_code;
+	int               ends_at_goaway;  /* streams ended when the GOAWAY came */
+	int               nend, nrst, n;
+	struct h2c_stream s[H2C_STREAMS];
+} hc;
+
+static struct h2c_stream *
+h2c_stream(int32_t id)
+{
+	for (int i = 0; i < hc.n; i++)
+		if (hc.s[i].id == id)
+			return &hc.s[i];
+	return NULL;
+}
+
+static void
+h2c_text(struct h2c_stream *s, const void *p, size_t n)
+{
+	ck_assert_uint_le(s->len + n, sizeof(s->txt) - 1);
+	memcpy(s->txt + s->len, p, n);
+	s->len += n;
+	s->txt[s->len] = '\0';
+}
+
+static int
+h2c_on_header(nghttp2_session *ng, const nghttp2_frame *f, const uint8_t *name, size_t nlen,
+    const uint8_t *value, size_t vlen, uint8_t flags, void *arg)
+{
+	struct h2c_stream *s = h2c_stream(f->hd.stream_id);
+
+	ck_assert_ptr_nonnull(s);
+	if (nlen == 4 && memcmp(name, "date", 4) == 0)
+		return 0;   /* (what two answers to one request may differ in) */
+	if (nlen == 7 && memcmp(name, ":status", 7) == 0) {
+		h2c_text(s, "HTTP/2 ", 7);
+	} else {
+		h2c_text(s, "\r\n", 2);
+		h2c_text(s, name, nlen);
+		h2c_text(s, ": ", 2);
+	}
+	h2c_text(s, value, vlen);
+	return 0;
+}
+
+static int
+h2c_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len,
+    void *arg)
+{
+	struct h2c_stream *s = h2c_stream(id);
+
+	ck_assert_ptr_nonnull(s);
+	h2c_text(s, data, len);
+	return 0;
+}
+
+static int
+h2c_on_frame(nghttp2_session *ng, const nghttp2_frame *f, void *arg)
+{
+	struct h2c_stream *s = h2c_stream(f->hd.stream_id);
+
+	if (f->hd.type == NGHTTP2_HEADERS && s != NULL && f->headers.cat == NGHTTP2_HCAT_RESPONSE)
+		h2c_text(s, "\r\n\r\n", 4);
+	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && s != NULL &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+		s->end = 1;
+		hc.nend++;
+	}
+	if (f->hd.type == NGHTTP2_RST_STREAM && s != NULL) {
+		s->rst = 1;
+		hc.nrst++;
+	}
+	if (f->hd.type == NGHTTP2_GOAWAY && !hc.goaway) {
+		hc.goaway = 1;
+		hc.goaway_code = f->goaway.error_code;
+		hc.ends_at_goaway = hc.nend;
+	}
+	return 0;
+}
+
+/* A client session on the connection cli_open made (cli_h2 set): its preface, SETTINGS
+ * and the connection's WINDOW_UPDATE are queued. */
+static void
+h2c_new(void)
+{
+	nghttp2_session_callbacks *cbs;
+	nghttp2_settings_entry iv[1] = { { NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2C_WINDOW } };
+
+	memset(&hc, 0, sizeof(hc));
+	ck_assert_int_eq(nghttp2_session_callbacks_new(&cbs), 0);
+	nghttp2_session_callbacks_set_on_header_callback(cbs, h2c_on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, h2c_on_data);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, h2c_on_frame);
+	ck_assert_int_eq(nghttp2_session_client_new(&hc.ng, cbs, NULL), 0);
+	nghttp2_session_callbacks_del(cbs);
+	ck_assert_int_eq(nghttp2_submit_settings(hc.ng, NGHTTP2_FLAG_NONE, iv, 1), 0);
+	ck_assert_int_eq(nghttp2_submit_window_update(hc.ng, NGHTTP2_FLAG_NONE, 0,
+	    H2C_WINDOW - 65535), 0);
+}
+
+static void
+h2c_free(void)
+{
+	nghttp2_session_del(hc.ng);
+	hc.ng = NULL;
+}
+
+/* A GET of the diagnostic page (authority: diag.example, or diag.example:443 for the last
+ * of a batch, which its page then shows). */
+static void
+h2c_get(const char *authority)
+{
+	const nghttp2_nv nv[] = {
+#define NV(n, v) { (uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE }
+		NV(":method", "GET"), NV(":scheme", "https"), NV(":authority", authority),
+		NV(":path", "/"),
+#undef NV
+	};
+	int32_t id = nghttp2_submit_request(hc.ng, NULL, nv, 4, NULL, NULL);
+
+	ck_assert_int_gt(id, 0);
+	ck_assert_int_lt(hc.n, H2C_STREAMS);
+	hc.s[hc.n].id = id;
+	hc.s[hc.n++].len = 0;
+}
+
+/* (turn) What the server sent to the session, what the session writes to the TLS
+ * client once its handshake is done. */
+static void
+h2c_pump(void)
+{
+	const uint8_t *d;
+	ssize_t n;
+	size_t k;
+
+	if (hc.ng == NULL)
+		return;
+	if (hc.fed < cl.glen) {
+		n = nghttp2_session_mem_recv(hc.ng, (const uint8_t *)cl.got + hc.fed, cl.glen - hc.fed);
+		ck_assert_msg(n >= 0, "client session: %s", nghttp2_strerror((int)n));
+		hc.fed += (size_t)n;
+	}
+	while ((n = nghttp2_session_mem_send(hc.ng, &d)) > 0) {
+		ck_assert_uint_le(hc.plen + (size_t)n, sizeof(hc.pend));
+		memcpy(hc.pend + hc.plen, d, (size_t)n);
+		hc.plen += (size_t)n;
+	}
+	ck_assert_int_eq(n, 0);
+	if (hc.plen == 0 || hc.quiet || !SSL_is_init_finished(cl.ssl))
+		return;
+	k = hc.drip ? 1 : hc.plen;
+	cli_put(hc.pend, k);
+	memmove(hc.pend, hc.pend + k, hc.plen - k);
+	hc.plen -= k;
+}
+
+/* A TLS connection that chose h2, its client session started. */
+static struct conn *
+h2c_open(void)
+{
+	const unsigned char *alpn;
+	unsigned alen;
+
+	cli_h2 = 1;
+	cli_open(BINDING_HTTPS);
+	h2c_new();
+	cli_handshake();
+	SSL_get0_alpn_selected(cl.ssl, &alpn, &alen);
+	ck_assert_msg(alen == 2 && memcmp(alpn, "h2", 2) == 0, "ALPN did not choose h2");
+	ck_assert_ptr_nonnull(srv.conns);
+	return srv.conns;
+}
+
+static void
+h2c_close(void)
+{
+	h2c_free();
+	cli_close();
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+}
+
+/* The k-th stream's answer, normalised (resp_norm: no Date, the client's port as PORT). */
+static char *
+h2c_norm(int k)
+{
+	return resp_norm(hc.s[k].txt, hc.s[k].len);
+}
+
+/* One GET answered whole: its text, normalised. */
+static char *
+h2_answer_whole(void)
+{
+	char *t;
+
+	h2c_open();
+	h2c_get("diag.example");
+	WAIT_UNTIL(hc.nend == 1 || hc.nrst > 0 || cl.fin || cl.reset);
+	ck_assert_int_eq(hc.nend, 1);
+	t = h2c_norm(0);
+	h2c_close();
+	return t;
+}
+
+/* (a) The client's first flights (preface, SETTINGS, WINDOW_UPDATE, the request's
+ * HEADERS) one byte a record, one byte a write, with turns between: the same answer as
+ * in one write, the connection kept. */
+START_TEST(test_conn_h2_byte_split_request_gets_the_whole_response)
+{
+	char *whole = h2_answer_whole(), *cut;
+	size_t i;
+
+	h2c_open();
+	cl.step = 1;
+	hc.drip = 1;
+	h2c_get("diag.example");
+	WAIT_UNTIL(hc.nend == 1 || hc.nrst > 0 || cl.fin || cl.reset);
+	ck_assert_int_eq(hc.nend, 1);
+	ck_assert_int_eq(hc.nrst + cl.fin + cl.reset + hc.goaway, 0);
+	ck_assert_msg(strncmp(hc.s[0].txt, "HTTP/2 200\r\n", 12) == 0, "%.40s", hc.s[0].txt);
+	cut = h2c_norm(0);
+	for (i = 0; cut[i] != '\0' && cut[i] == whole[i]; i++)
+		;
+	ck_assert_msg(cut[i] == whole[i], "the answers differ at %zu: \"%.60s\" and \"%.60s\"",
+	    i, cut + i, whole + i);
+	free(whole);
+	free(cut);
+	ck_assert_uint_eq(srv.nconns, 1);
+	h2c_close();
+}
+END_TEST
+
+/* Every stream ended with its answer whole (the last one's page shows its authority),
+ * none reset. */
+static void
+h2c_all_answered(const char *last)
+{
+	size_t wlen = hc.s[0].len;
+
+	ck_assert_int_eq(hc.nrst, 0);
+	ck_assert_int_eq(hc.nend, hc.n);
+	for (int i = 0; i < hc.n; i++) {
+		ck_assert_int_eq(hc.s[i].end, 1);
+		ck_assert_msg(strncmp(hc.s[i].txt, "HTTP/2 200\r\n", 12) == 0, "%.40s", hc.s[i].txt);
+		ck_assert_ptr_nonnull(strstr(hc.s[i].txt, "\r\n\r\n"));
+		if (i < hc.n - 1)   /* the same page, but for its Date */
+			ck_assert_uint_eq(hc.s[i].len, wlen);
+	}
+	ck_assert_ptr_nonnull(strstr(hc.s[hc.n - 1].txt, last));
+}
+
+/* (b) MANY streams in one flight: every one answered, whole; the connection kept. */
+START_TEST(test_conn_h2_many_streams_all_answered)
+{
+	h2c_open();
+	for (int i = 0; i < MANY; i++)
+		h2c_get(i == MANY - 1 ? "diag.example:443" : "diag.example");
+	WAIT_UNTIL(hc.nend + hc.nrst == MANY || cl.fin || cl.reset);
+	h2c_all_answered("diag.example:443");
+	for (int i = 0; i < 20; i++)
+		turn();
+	ck_assert_int_eq(cl.fin + cl.reset + hc.goaway, 0);
+	ck_assert_uint_eq(srv.nconns, 1);
+	h2c_close();
+}
+END_TEST
+
+/* How the slow reader's connection is ended, its answers all packed and queued. */
+enum h2c_end { H2C_HALF_CLOSE, H2C_FIN_ONLY, H2C_STOPPING, H2C_IDLE };
+
+/*
+ * (c, d) MANY streams to a client that takes nothing until the server has answered every
+ * one (each stream spent and freed: END_STREAM packed) while the answers still wait in
+ * the connection's output; then the end: the client ends its side after its last
+ * request (close_notify, then a TCP half-close: shutdown(SHUT_WR); or the half-close
+ * alone, as a script over a raw socket does), or the daemon stops
+ * (SIGTERM), or
+ * idle_connection_timeout passes.  Then the client reads: every answer whole, then
+ * GOAWAY, close_notify and FIN (for the half-close and the stop), never a reset.
+ */
+static void
+h2_slow_reader_case(enum h2c_end how)
+{
+	struct conn *c;
+	int64_t opened = stats_self.streams_total;
+	uint64_t until;
+
+	cli_bufs = 1;
+	c = h2c_open();
+	cl.deaf = 1;   /* the answers pile up: the server's writes block */
+	for (int i = 0; i < MANY; i++)
+		h2c_get(i == MANY - 1 ? "diag.example:443" : "diag.example");
+	WAIT_UNTIL(hc.plen == 0 && cl.olen == 0 && stats_self.streams_total - opened == MANY &&
+	    stats_self.streams == 0);
+	for (int i = 0; i < 20; i++)
+		turn();
+	ck_assert_msg(iobuf_len(conn_out(c)) > 0, "the answers are not waiting in the output");
+	ck_assert_uint_eq(srv.nconns, 1);
+	switch (how) {
+	case H2C_HALF_CLOSE:
+		hc.quiet = 1;   /* (what the session writes now has nowhere to go) */
+		ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
+		cli_io();
+		WAIT_UNTIL(cl.olen == 0);
+		shutdown(cl.fd, SHUT_WR);
+		break;
+	case H2C_FIN_ONLY:
+		hc.quiet = 1;
+		shutdown(cl.fd, SHUT_WR);   /* no close_notify */
+		break;
+	case H2C_STOPPING:
+		srv.stopping = 1;
+		conn_retire_all(&srv);
+		break;
+	case H2C_IDLE:
+		until = clock_read_ms() + 1500;   /* past idle_connection_timeout */
+		WAIT_UNTIL(clock_read_ms() > until);
+		break;
+	}
+	for (int i = 0; i < 20; i++)
+		turn();
+	cl.deaf = 0;
+	cl.sip = 4096;
+	WAIT_UNTIL(cl.fin || cl.reset);
+	ck_assert_int_eq(cl.reset, 0);
+	h2c_all_answered("diag.example:443");
+	ck_assert_int_eq(hc.goaway, 1);
+	ck_assert_uint_eq(hc.goaway_code, NGHTTP2_NO_ERROR);
+	ck_assert_int_eq(hc.ends_at_goaway, MANY);   /* after every answer */
+	ck_assert_int_eq(cl.notify_before_fin, 1);
+	ck_assert_uint_eq(hc.fed, cl.glen);           /* nothing after */
+	if (how == H2C_STOPPING || how == H2C_IDLE)
+		shutdown(cl.fd, SHUT_WR);                 /* (the server lingers for it) */
+	WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
+	for (int i = 0; i < 5; i++)
+		turn();
+	ck_assert_int_eq(cl.reset, 0);
+	h2c_close();
+	srv.stopping = 0;
+}
+
+START_TEST(test_conn_h2_client_half_close_with_answers_queued_delivers_them)
+{
+	h2_slow_reader_case(H2C_HALF_CLOSE);
+}
+END_TEST
+
+START_TEST(test_conn_h2_client_fin_without_close_notify_with_answers_queued_delivers_them)
+{
+	h2_slow_reader_case(H2C_FIN_ONLY);
+}
+END_TEST
+
+START_TEST(test_conn_h2_stopping_with_answers_queued_delivers_them)
+{
+	h2_slow_reader_case(H2C_STOPPING);
+}
+END_TEST
+
+START_TEST(test_conn_h2_idle_timeout_with_answers_queued_delivers_them)
+{
+	h2_slow_reader_case(H2C_IDLE);
+}
+END_TEST
+
 static Suite *
 conn_suite(void)
 {
@@ -1018,11 +1427,17 @@ conn_suite(void)
 	tcase_add_test(tc, test_conn_client_eof_after_many_requests_all_answered);
 	tcase_add_test(tc, test_conn_stopping_with_answers_queued_delivers_them);
 	tcase_add_test(tc, test_conn_client_gone_mid_response_closes_once);
+	tcase_add_test(tc, test_conn_h2_byte_split_request_gets_the_whole_response);
+	tcase_add_test(tc, test_conn_h2_many_streams_all_answered);
+	tcase_add_test(tc, test_conn_h2_client_half_close_with_answers_queued_delivers_them);
+	tcase_add_test(tc, test_conn_h2_client_fin_without_close_notify_with_answers_queued_delivers_them);
+	tcase_add_test(tc, test_conn_h2_stopping_with_answers_queued_delivers_them);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("idle1");
 	tcase_add_checked_fixture(tc, setup_idle1, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_conn_idle_timeout_spares_answers_still_queued);
+	tcase_add_test(tc, test_conn_h2_idle_timeout_with_answers_queued_delivers_them);
 	suite_add_tcase(s, tc);
 	return s;
 }

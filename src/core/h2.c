@@ -1042,7 +1042,11 @@ h2_wind_down(struct h2 *h)
 /* The client ended its side (close_notify or FIN): nothing more can arrive.  Streams whose
  * request is complete finish (their answers can still be written); one whose request was
  * still arriving can never be complete, and is dropped as HTTP.SYS drops a request whose
- * client went (Connection_Dropped). */
+ * client went (Connection_Dropped).  With no stream live, what was answered may still
+ * wait in the output (a stream is spent once nghttp2 packed its last frame: a client that
+ * reads slowly, then half-closes after its last request): it goes out, then the GOAWAY,
+ * close_notify and FIN (h2_send finishes the connection); only a connection with nothing
+ * queued ends now. */
 static void
 h2_eof(struct conn *c, void *arg)
 {
@@ -1051,7 +1055,7 @@ h2_eof(struct conn *c, void *arg)
 
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		live |= !h2_stream_spent(s);
-	if (!live) {
+	if (!live && iobuf_len(conn_out(c)) == 0 && !nghttp2_session_want_write(h->ng)) {
 		conn_end(c, "client closed");   /* between requests: nothing to finish */
 		return;
 	}

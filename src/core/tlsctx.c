@@ -762,9 +762,13 @@ tlsctx_new(const struct conf *cfg, char *err, size_t errlen)
 	/* Renegotiation stays possible: HTTP.SYS asks for a client certificate inside the
 	 * connection (conn_client_cert).  A client's own renegotiation is refused (OpenSSL's
 	 * default without SSL_OP_ALLOW_CLIENT_RENEGOTIATION).  Tickets only where a binding
-	 * sets enablesessionticket (tlsctx_policy). */
+	 * sets enablesessionticket (tlsctx_policy).  A client's TCP FIN without close_notify
+	 * is its end of input (as a close_notify is), not an error: OpenSSL 3 would otherwise
+	 * fail every write after it, and the answers still queued for a client that
+	 * half-closed its socket after its last request would be lost (the framing, not TLS,
+	 * tells a complete request from a cut one). */
 	SSL_CTX_set_options(t->ctx, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_TICKET);
+	    SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF);
 	/* the connection's modes come from this context (SSL_set_SSL_CTX keeps them):
 	 * buffers given back when idle (kept through a busy spell: tlsio_buffers_touch), a
 	 * write retried from a grown queue, read-ahead so one read(2) takes every record the
