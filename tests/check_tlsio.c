@@ -467,6 +467,60 @@ END_TEST
  * spell keeps the buffers and does not ask OpenSSL to free them (which 3.0.13 and older
  * would do, CVE-2024-4741's first case): the body, once it comes, is read after that
  * header. */
+/* A client's ClientHello then a bare FIN (tlsctx sets SSL_OP_IGNORE_UNEXPECTED_EOF: its
+ * end of input, TLSIO_CLOSED): the reason a handshake log asks for is its own, not what
+ * an earlier failure on the thread left behind. */
+START_TEST(test_tlsio_closed_handshake_has_its_own_reason)
+{
+	static const char junk[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct tlsio_sock sock;
+	enum tlsio_status st = TLSIO_WANT_READ;
+	int sv[2];
+	SSL *srv, *cli;
+	BIO *b;
+
+	/* first, a failure: HTTP where a ClientHello belongs */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	memset(&sock, 0, sizeof(sock));
+	sock.fd = sv[0];
+	ck_assert_ptr_nonnull(b = tlsio_bio_new(&sock));
+	ck_assert_ptr_nonnull(srv = SSL_new(srv_ctx));
+	SSL_set_bio(srv, b, b);
+	SSL_set_accept_state(srv);
+	ck_assert_int_eq(write(sv[1], junk, sizeof(junk) - 1), (ssize_t)sizeof(junk) - 1);
+	ck_assert_int_eq(tlsio_handshake(srv), TLSIO_ERROR);
+	ck_assert_ptr_null(strstr(tlsio_reason(), "closed"));
+	SSL_free(srv);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* then a ClientHello and a FIN */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	sock.fd = sv[0];
+	ck_assert_ptr_nonnull(b = tlsio_bio_new(&sock));
+	ck_assert_ptr_nonnull(srv = SSL_new(srv_ctx));
+	SSL_set_options(srv, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	SSL_set_bio(srv, b, b);
+	SSL_set_accept_state(srv);
+	ck_assert_ptr_nonnull(cli = SSL_new(cli_ctx));
+	SSL_set_fd(cli, sv[1]);
+	SSL_set_connect_state(cli);
+	ck_assert_int_eq(SSL_do_handshake(cli), -1);   /* the ClientHello goes */
+	ck_assert_int_eq(shutdown(sv[1], SHUT_WR), 0);
+	for (int i = 0; i < 10 && st == TLSIO_WANT_READ; i++)
+		st = tlsio_handshake(srv);
+	ck_assert_int_eq(st, TLSIO_CLOSED);
+	ck_assert_str_eq(tlsio_reason(), "the client closed the connection");
+	SSL_free(srv);
+	SSL_free(cli);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 START_TEST(test_tlsio_buffers_stay_while_a_record_is_half_read)
 {
 	struct pair p;
@@ -530,6 +584,7 @@ tlsio_suite(void)
 	tcase_add_test(tc, test_tlsio_buffers_kept_in_a_busy_spell_until_idle);
 	tcase_add_test(tc, test_tlsio_buffers_stay_while_a_record_waits_for_room);
 	tcase_add_test(tc, test_tlsio_buffers_stay_while_a_record_is_half_read);
+	tcase_add_test(tc, test_tlsio_closed_handshake_has_its_own_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }

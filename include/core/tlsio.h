@@ -17,8 +17,9 @@ enum tlsio_status {
 	TLSIO_OK = 0,      /* done (bytes moved, handshake finished, close_notify sent) */
 	TLSIO_WANT_READ,   /* call again once the socket is readable */
 	TLSIO_WANT_WRITE,  /* call again once the socket is writable */
-	TLSIO_CLOSED,      /* the peer ended the stream cleanly (close_notify, or FIN on plain TCP) */
-	TLSIO_EOF,         /* the peer's TCP connection ended without close_notify */
+	TLSIO_CLOSED,      /* the peer ended its side: close_notify, FIN on plain TCP, or a FIN
+	                      without close_notify (tlsctx sets SSL_OP_IGNORE_UNEXPECTED_EOF) */
+	TLSIO_EOF,         /* the TCP connection ended in a way OpenSSL calls a system-call EOF */
 	TLSIO_ERROR,       /* a protocol or socket error (tlsio_reason says which) */
 };
 

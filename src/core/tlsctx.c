@@ -377,7 +377,9 @@ tlsctx_policy_text(const struct conf *cfg, const struct conf_sslcert *e, char *b
  * session's DER, each as DER, and come back as its ex_data: tlsctx_peer_chain.  OpenSSL
  * checks the timeout of what the lookup returns and removes (through
  * tlsctx_sess_remove_cb) what must not resume: an expired session, one whose connection
- * failed (a fatal alert, an unclean close), a disablesessionid one.
+ * failed (a fatal alert, or a cut of sysbind's own; a client's bare FIN is its end of
+ * input, SSL_OP_IGNORE_UNEXPECTED_EOF, and leaves the session resumable), a
+ * disablesessionid one.
  */
 static pthread_once_t tlsctx_sess_once = PTHREAD_ONCE_INIT;
 static int tlsctx_sess_slot = -1;

@@ -358,7 +358,11 @@ tlsio_status_of(SSL *ssl, int r)
 	case SSL_ERROR_WANT_WRITE:
 		return TLSIO_WANT_WRITE;
 	case SSL_ERROR_ZERO_RETURN:
+		/* close_notify, or a FIN without it (SSL_OP_IGNORE_UNEXPECTED_EOF): its own
+		 * words, not an earlier failure's, if a handshake asks why */
 		ERR_clear_error();
+		tlsio_err = 0;
+		snprintf(tlsio_why, sizeof(tlsio_why), "%s", "the client closed the connection");
 		return TLSIO_CLOSED;
 	case SSL_ERROR_SYSCALL:
 		if (errno == EAGAIN || errno == EINTR) {
