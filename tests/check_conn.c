@@ -842,23 +842,48 @@ START_TEST(test_conn_client_eof_after_whole_request_still_answered)
 }
 END_TEST
 
+/* A connection (plain, or TLS after its handshake) with small socket buffers, so that the
+ * answers outgrow them, and MANY requests for the diagnostic page queued to go. */
+static void
+open_with_many(int tls)
+{
+	cli_bufs = 1;
+	cli_open(tls ? BINDING_HTTPS : BINDING_HTTP);
+	if (tls)
+		cli_handshake();
+	for (int i = 0; i < MANY; i++)
+		cli_puts(req_diag);
+}
+
+/* The client, deaf so far, takes everything now (4 KiB a turn) until the server's FIN:
+ * all MANY answers, whole, nothing after them, no reset, and (TLS) close_notify before
+ * the FIN. */
+static void
+all_answers_then_fin(void)
+{
+	int st[8], n;
+	size_t end;
+
+	cl.deaf = 0;
+	cl.sip = 4096;
+	WAIT_UNTIL(cl.fin || cl.reset);
+	n = resp_walk(st, &end);
+	ck_assert_int_eq(cl.reset, 0);
+	ck_assert_int_eq(n, MANY);
+	ck_assert_uint_eq(end, cl.glen);
+	if (cl.ssl != NULL)
+		ck_assert_int_eq(cl.notify_before_fin, 1);
+}
+
 /* Requests whose answers outgrow the sockets, then the client's end of its side (as
  * nc -N sends), the client taking nothing for a while, then everything: every request is
  * answered, whole, before the server's FIN (TLS: close_notify first), never a reset. */
 START_TEST(test_conn_client_eof_after_many_requests_all_answered)
 {
-	int st[8], n;
-	size_t end;
-
 	/* plain; TLS, close_notify then FIN; TLS, a FIN alone (OpenSSL 3 takes that for an
 	 * error that forbids writing, unless told to take it for the client's end) */
 	for (int proto = 0; proto < 3; proto++) {
-		cli_bufs = 1;
-		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
-		if (proto)
-			cli_handshake();
-		for (int i = 0; i < MANY; i++)
-			cli_puts(req_diag);
+		open_with_many(proto);
 		if (proto == 1)
 			ck_assert_int_eq(SSL_shutdown(cl.ssl), 0);   /* close_notify, then FIN */
 		cli_io();
@@ -867,15 +892,7 @@ START_TEST(test_conn_client_eof_after_many_requests_all_answered)
 		cl.deaf = 1;   /* the answers pile up: the server's writes block */
 		for (int i = 0; i < 100; i++)
 			turn();
-		cl.deaf = 0;
-		cl.sip = 4096;
-		WAIT_UNTIL(cl.fin || cl.reset);
-		n = resp_walk(st, &end);
-		ck_assert_int_eq(cl.reset, 0);
-		ck_assert_int_eq(n, MANY);
-		ck_assert_uint_eq(end, cl.glen);
-		if (cl.ssl != NULL)
-			ck_assert_int_eq(cl.notify_before_fin, 1);
+		all_answers_then_fin();
 		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
 		cli_close();
 	}
@@ -887,16 +904,8 @@ END_TEST
  * every answer arrives whole, then (TLS) close_notify, then FIN, never a reset. */
 START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
 {
-	int st[8], n;
-	size_t end;
-
 	for (int proto = 0; proto < 2; proto++) {
-		cli_bufs = 1;
-		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
-		if (proto)
-			cli_handshake();
-		for (int i = 0; i < MANY; i++)
-			cli_puts(req_diag);
+		open_with_many(proto);
 		cl.deaf = 1;   /* the answers pile up: the server's writes block */
 		WAIT_UNTIL(cl.olen == 0);
 		/* every request read and answered (the connection idle, its input empty):
@@ -905,15 +914,7 @@ START_TEST(test_conn_stopping_with_answers_queued_delivers_them)
 		    atomic_load(&stats_self.conns_idle[STATS_H1]) == 1);
 		srv.stopping = 1;
 		conn_retire_all(&srv);
-		cl.deaf = 0;
-		cl.sip = 4096;
-		WAIT_UNTIL(cl.fin || cl.reset);
-		n = resp_walk(st, &end);
-		ck_assert_int_eq(cl.reset, 0);
-		ck_assert_int_eq(n, MANY);
-		ck_assert_uint_eq(end, cl.glen);
-		if (cl.ssl != NULL)
-			ck_assert_int_eq(cl.notify_before_fin, 1);
+		all_answers_then_fin();
 		shutdown(cl.fd, SHUT_WR);
 		WAIT_UNTIL(srv.nconns == 0 && srv.dead == NULL);
 		cli_close();
@@ -932,12 +933,7 @@ START_TEST(test_conn_idle_timeout_spares_answers_still_queued)
 	uint64_t until;
 
 	for (int proto = 0; proto < 2; proto++) {
-		cli_bufs = 1;
-		cli_open(proto ? BINDING_HTTPS : BINDING_HTTP);
-		if (proto)
-			cli_handshake();
-		for (int i = 0; i < MANY; i++)
-			cli_puts(req_diag);
+		open_with_many(proto);
 		cl.deaf = 1;   /* the answers pile up: the server's writes block */
 		WAIT_UNTIL(cl.olen == 0);
 		/* past idle_connection_timeout, and near the end of a second period: the
