@@ -129,6 +129,37 @@ static size_t mutate(char *buf, size_t len, size_t cap)
 	return len;
 }
 
+/* The seed file at path, its harness's selector bytes dropped, into seedb: its length,
+ * or -1 (unreadable, or shorter than its selector); *kind 1 for a response. */
+static long load_seed(const char *path, char *seedb, size_t cap, int *kind)
+{
+	FILE *f = fopen(path, "rb");
+	size_t sl, skip;
+
+	if (f == NULL)
+		return -1;
+	sl = fread(seedb, 1, cap, f);
+	fclose(f);
+	*kind = strstr(path, "response") != NULL;
+	skip = strstr(path, "fuzz/request/") || strstr(path, "fuzz/response/") ?
+	    (*kind ? 2 : 1) : 0;   /* the fuzz harnesses' selector bytes */
+	if (sl < skip)
+		return -1;
+	memmove(seedb, seedb + skip, sl - skip);
+	return (long)(sl - skip);
+}
+
+/* Mutation it of the k-th seed (the same in every build; 0: the seed itself) into buf. */
+static size_t mutant(char *buf, size_t cap, const char *seedb, size_t sl, int k, unsigned it)
+{
+	size_t len = sl;
+
+	rs = it * 7919ull + (unsigned)k * 104729ull + 17;
+	memcpy(buf, seedb, sl);
+	if (it > 0) len = mutate(buf, len, cap);
+	return len;
+}
+
 static char *capture(int kind, const char *in, size_t len, unsigned seed, size_t split)
 {
 	char *b = NULL; size_t bl = 0; FILE *save = o;
@@ -154,17 +185,10 @@ static int self_main(int argc, char **argv)
 	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
 	unsigned bad = 0, total = 0;
 	for (int k = 2; k < argc; k++) {
-		FILE *f = fopen(argv[k], "rb"); char seedb[8192]; size_t sl = fread(seedb, 1, sizeof(seedb), f); fclose(f);
-		int kind = strstr(argv[k], "response") != NULL;
-		size_t skip = strstr(argv[k], "fuzz/request/") || strstr(argv[k], "fuzz/response/") ?
-		    (kind ? 2 : 1) : 0;
-		if (sl < skip) continue;
-		memmove(seedb, seedb + skip, sl - skip); sl -= skip;
+		char seedb[8192]; int kind; long sl = load_seed(argv[k], seedb, sizeof(seedb), &kind);
+		if (sl < 0) continue;
 		for (unsigned it = 0; it < iters; it++) {
-			char buf[9000]; size_t len = sl;
-			rs = it * 7919ull + (unsigned)k * 104729ull + 17;
-			memcpy(buf, seedb, sl);
-			if (it > 0) len = mutate(buf, len, sizeof(buf));
+			char buf[9000]; size_t len = mutant(buf, sizeof(buf), seedb, (size_t)sl, k, it);
 			if (len > 600) continue;
 			char *whole = capture(kind, buf, len, it & ~8u, len);
 			total++;
@@ -197,17 +221,10 @@ int main(int argc, char **argv)
 	unsigned iters = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
 	o = stdout;
 	for (int k = 2; k < argc; k++) {
-		FILE *f = fopen(argv[k], "rb"); char seedb[8192]; size_t sl = fread(seedb, 1, sizeof(seedb), f); fclose(f);
-		int kind = strstr(argv[k], "response") != NULL;
-		size_t skip = strstr(argv[k], "fuzz/request/") || strstr(argv[k], "fuzz/response/") ?
-		    (kind ? 2 : 1) : 0;   /* the fuzz harnesses' selector bytes */
-		if (sl < skip) continue;
-		memmove(seedb, seedb + skip, sl - skip); sl -= skip;
+		char seedb[8192]; int kind; long sl = load_seed(argv[k], seedb, sizeof(seedb), &kind);
+		if (sl < 0) continue;
 		for (unsigned it = 0; it < iters; it++) {
-			char buf[9000]; size_t len = sl;
-			rs = it * 7919ull + (unsigned)k * 104729ull + 17;
-			memcpy(buf, seedb, sl);
-			if (it > 0) len = mutate(buf, len, sizeof(buf));
+			char buf[9000]; size_t len = mutant(buf, sizeof(buf), seedb, (size_t)sl, k, it);
 			fprintf(o, "== %s %u\n", argv[k], it);
 			run(kind, buf, len, it, 0);
 			if (it % 40 == 0)
