@@ -1045,8 +1045,9 @@ h2_wind_down(struct h2 *h)
  * client went (Connection_Dropped).  With no stream live, what was answered may still
  * wait in the output (a stream is spent once nghttp2 packed its last frame: a client that
  * reads slowly, then half-closes after its last request): it goes out, then the GOAWAY,
- * close_notify and FIN (h2_send finishes the connection); only a connection with nothing
- * queued ends now. */
+ * close_notify and FIN (h2_send finishes the connection); a connection with nothing
+ * queued, or that never answered (a client that checked the certificate and left: its
+ * SETTINGS may still be queued), ends now. */
 static void
 h2_eof(struct conn *c, void *arg)
 {
@@ -1055,7 +1056,8 @@ h2_eof(struct conn *c, void *arg)
 
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		live |= !h2_stream_spent(s);
-	if (!live && iobuf_len(conn_out(c)) == 0 && !nghttp2_session_want_write(h->ng)) {
+	if (!live && (h->info->requests == 0 ||   /* (no answer given: only SETTINGS and the like) */
+	    (iobuf_len(conn_out(c)) == 0 && !nghttp2_session_want_write(h->ng)))) {
 		conn_end(c, "client closed");   /* between requests: nothing to finish */
 		return;
 	}
