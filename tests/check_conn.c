@@ -27,7 +27,6 @@
  * ends its side, the daemon stops or idle_connection_timeout passes.
  */
 #include <check.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -59,26 +58,7 @@
 #include "core/tlsio.h"
 #include "core/upstream.h"
 
-/*
- * OpenSSL before 3.0.14 frees a read buffer that a half-read record still uses
- * (CVE-2024-4741); tlsio must not ask it to then.  tlsio's SSL_free_buffers calls come
- * here first (the executable's definition wins), counted when a record is half read
- * ("RB": its header taken, its body not), then go to OpenSSL's.
- */
-static int free_mid_record;
-
-int
-SSL_free_buffers(SSL *ssl)
-{
-	static int (*real)(SSL *);
-
-	if (strcmp(SSL_rstate_string(ssl), "RB") == 0)
-		free_mid_record++;
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "SSL_free_buffers");
-	ck_assert_ptr_nonnull(real);
-	return real(ssl);
-}
+#include "freebuf_probe.h"   /* SSL_free_buffers counted: free_mid_record */
 
 /* ---------- the server: configuration, TLS context, conn_server ---------- */
 
@@ -710,6 +690,24 @@ END_TEST
 
 /* ---------- 4: TLS record buffers through a busy spell ---------- */
 
+/* A TLS connection made busy (conn_busy: requests back to back until the spell keeps
+ * OpenSSL's buffers, 10 at most); *n: the number of the next request's answer. */
+static struct conn *
+open_busy(int *n)
+{
+	struct conn *c;
+	int st[8];
+
+	cli_open(BINDING_HTTPS);
+	cli_handshake();
+	ck_assert_ptr_nonnull(c = srv.conns);
+	for (*n = 1; *n <= 10 && !conn_busy(c); (*n)++) {
+		cli_puts(req_diag);
+		WAIT_UNTIL(resp_count(st) == *n);
+	}
+	return c;
+}
+
 /* Requests in quick succession: the connection keeps OpenSSL's record buffers
  * (conn_busy; SSL_MODE_RELEASE_BUFFERS off); idle for TLSIO_BUF_HOLD_MS, it gives them
  * back (the mode on again), and stays open to answer the next request. */
@@ -718,13 +716,7 @@ START_TEST(test_conn_tls_buffers_kept_while_busy_given_back_when_idle)
 	struct conn *c;
 	int st[8], n = 0;
 
-	cli_open(BINDING_HTTPS);
-	cli_handshake();
-	ck_assert_ptr_nonnull(c = srv.conns);
-	for (n = 1; n <= 10 && !conn_busy(c); n++) {
-		cli_puts(req_diag);
-		WAIT_UNTIL(resp_count(st) == n);
-	}
+	c = open_busy(&n);
 	ck_assert_msg(conn_busy(c), "no busy spell after %d requests", n - 1);
 	ck_assert_uint_eq(SSL_get_mode(conn_ssl(c)) & SSL_MODE_RELEASE_BUFFERS, 0);
 	WAIT_UNTIL(!conn_busy(c));
@@ -751,13 +743,7 @@ START_TEST(test_conn_tls_half_record_waits_without_timer_and_is_answered)
 	uint64_t first;
 	ssize_t w;
 
-	cli_open(BINDING_HTTPS);
-	cli_handshake();
-	ck_assert_ptr_nonnull(c = srv.conns);
-	for (n = 1; n <= 10 && !conn_busy(c); n++) {
-		cli_puts(req_diag);
-		WAIT_UNTIL(resp_count(st) == n);
-	}
+	c = open_busy(&n);
 	ck_assert(conn_busy(c));
 	/* the next request's record, half of it sent, the rest held back */
 	cl.hold = 1;

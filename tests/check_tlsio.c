@@ -9,7 +9,6 @@
  * see its record buffers go (tlsio_buffers_idle).
  */
 #include <check.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <fcntl.h>
@@ -65,26 +64,7 @@ count_realloc(void *p, size_t n, const char *file, int line)
 	return (char *)b + 16;
 }
 
-/*
- * OpenSSL before 3.0.14 frees a read buffer that a half-read record still uses
- * (CVE-2024-4741: its header taken, its body not come), which SSL_has_pending does not
- * show: tlsio must not ask it then.  tlsio's SSL_free_buffers calls come here first,
- * counted when a record is half read, then go to OpenSSL's.
- */
-static int free_mid_record;
-
-int
-SSL_free_buffers(SSL *ssl)
-{
-	static int (*real)(SSL *);
-
-	if (strcmp(SSL_rstate_string(ssl), "RB") == 0)
-		free_mid_record++;
-	if (real == NULL)
-		*(void **)&real = dlsym(RTLD_NEXT, "SSL_free_buffers");
-	ck_assert_ptr_nonnull(real);
-	return real(ssl);
-}
+#include "freebuf_probe.h"   /* SSL_free_buffers counted: free_mid_record */
 
 /* A self-signed P-256 certificate for the server context. */
 static void
