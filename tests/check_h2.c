@@ -1418,6 +1418,47 @@ START_TEST(test_h2_stop_in_flight)
 }
 END_TEST
 
+/* A reload or SIGTERM (retire) beside a stream answered early and whole, whose request
+ * announced a content-length: the rest, which the stream would read and drop, is not
+ * waited for (a client that stopped sending at the answer would hold the connection for
+ * entity_body_timeout): RST_STREAM(NO_ERROR) after the answer, and the connection ends. */
+START_TEST(test_h2_retire_after_early_answer)
+{
+	static struct clbody b;
+	nghttp2_nv nv[] = { NV(":method", "POST"), NV(":scheme", "https"),
+		NV(":authority", "www.example.com"), NV(":path", "/upload"),
+		NV("content-length", "8") };
+	nghttp2_data_provider prd = { .source.ptr = &b, .read_callback = cl_read };
+	struct exchange *x;
+	const struct frame *g;
+	int32_t id;
+
+	t_start(1);
+	memset(&b, 0, sizeof(b));
+	memcpy(b.buf, "part", 4);
+	b.len = 4;
+	ck_assert_int_gt(id = nghttp2_submit_request(cl, NULL, nv, 5, &prd, NULL), 0);
+	pump();
+	x = xfind((unsigned)id);
+	ck_assert_int_eq(be_head(x, 403, 0), 0);
+	ck_assert_int_eq(be_body(x, "no"), 0);
+	be_end(x, EXCHANGE_END_OK);
+	pump();
+	/* the answer is out; the 4 bytes left are small enough to be waited for */
+	ck_summary(id, "HEADERS 403; DATA ES");
+	ck_assert_int_eq(fc.state, FC_OPEN);
+	fc.fr->retire(&fc, fc.f);
+	pump();
+	ck_assert_ptr_nonnull(g = goaway());
+	ck_assert_str_eq(h2_code(g->error), h2_code(NGHTTP2_NO_ERROR));
+	ck_assert_int_eq(g->last, id);
+	ck_summary(id, "HEADERS 403; DATA ES; RST_STREAM NO_ERROR");
+	ck_assert_uint_eq(count_ev("abort %d:", id), 0);
+	ck_assert_int_eq(fc.state, FC_CLOSED);
+	t_end();
+}
+END_TEST
+
 START_TEST(test_h2_eof_in_flight)
 {
 	struct exchange *x;
@@ -1710,6 +1751,7 @@ h2_suite(void)
 	tcase_add_test(tc, test_h2_initial_window_overflow);
 	tcase_add_test(tc, test_h2_idle_timeout_goaway_sent);
 	tcase_add_test(tc, test_h2_stop_in_flight);
+	tcase_add_test(tc, test_h2_retire_after_early_answer);
 	tcase_add_test(tc, test_h2_eof_in_flight);
 	tcase_add_test(tc, test_h2_rapid_reset_goaway);
 	tcase_add_loop_test(tc, test_h2_push_every_stream, 0,

@@ -422,7 +422,9 @@ h2_x_end(void *arg, struct exchange *x, enum exchange_end how)
 		h2_stream_fail(s);
 	}
 	if (s->state == H2S_END_QUEUED && !s->req_ended) {
-		if (s->head.content_length >= 0 && s->head.content_length >= (long long)s->received &&
+		/* (a connection winding down waits for no request's rest: h2_wind_down) */
+		if (!h->goaway && s->head.content_length >= 0 &&
+		    s->head.content_length >= (long long)s->received &&
 		    (unsigned long long)s->head.content_length - s->received <= H2_DISCARD_MAX) {
 			s->deadline = clock_now_ms() +
 			    (uint64_t)h->info->cfg->entity_body_timeout * 1000;
@@ -1027,7 +1029,11 @@ h2_input_end(struct conn *c, void *arg)
 
 /* No new stream from now on; those the client opened so far finish: a graceful GOAWAY
  * (NO_ERROR, the last stream id processed; RFC 9113 §6.8).  The connection closes once
- * the last stream is done (h2_send), with the GOAWAY sent before. */
+ * the last stream is done (h2_send), with the GOAWAY sent before.  A stream answered
+ * early and whole is done too: the rest of its request, which it would read and drop
+ * (h2_x_end), is not waited for (a client that stopped sending at the answer would hold
+ * a reload's old connection for entity_body_timeout, and SIGTERM for its grace), but
+ * stopped with RST_STREAM(NO_ERROR) once the answer is out (RFC 9113 §8.1). */
 static void
 h2_wind_down(struct h2 *h)
 {
@@ -1037,6 +1043,9 @@ h2_wind_down(struct h2 *h)
 	if (nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE,
 	    nghttp2_session_get_last_proc_stream_id(h->ng), NGHTTP2_NO_ERROR, NULL, 0) != 0)
 		nghttp2_session_terminate_session(h->ng, NGHTTP2_NO_ERROR);
+	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
+		if (s->x_done && s->state == H2S_END_QUEUED)
+			h2_discard_stop(s);
 }
 
 /* The client ended its side (close_notify or FIN): nothing more can arrive.  Streams whose

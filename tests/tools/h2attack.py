@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """h2attack -- an HTTP/2 client that sends what well-behaved clients never do, for
-sysbind's integration tests (test_h2_attacks.sh, test_h2.sh, test_h2_lifecycle.sh).  It
-speaks HTTP/2 at the frame level with Debian's python3-h2 family (hyperframe builds and
-parses the frames, hpack encodes and decodes the header blocks), over TLS with ALPN h2, to
-127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1 (ALPN http/1.1).
+sysbind's integration tests (test_h2_attacks.sh, test_h2.sh, test_h2_lifecycle.sh,
+test_depth_h2.sh).  It speaks HTTP/2 at the frame level with Debian's python3-h2
+family (hyperframe builds and parses the frames, hpack encodes and decodes the header
+blocks), over TLS with ALPN h2, to 127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1
+(ALPN http/1.1).
 
     h2attack.py SUBCOMMAND --port N [--sni NAME] [options]
 
@@ -888,6 +889,41 @@ def cmd_hold(args):
              goaway_before_first_end=before_end)
 
 
+def cmd_early_hold(args):
+    """An early answer the client does not finish: POST --path announcing --size bytes
+    (content-length), send --first of them, and once the final response ended
+    (END_STREAM) print "answered" and send nothing more on the stream, neither the rest
+    nor a RST_STREAM (what a client may do that stops at the answer); then wait, at most
+    --wait seconds, for the server's close, answering only PINGs and SETTINGS.  Prints
+    first= (the status), rst (RST_STREAMs the server sent: after a complete answer,
+    NO_ERROR asks the client to stop, RFC 9113 §8.1), goaway=, closed=, and
+    closed_after_ms (from "answered" to the close, -1 without one)."""
+    c = connect(args)
+    sid = c.new_stream()
+    c.send(c.headers_frame(sid, c.request_headers(
+        "POST", args.path, [("content-length", str(args.size))]), end_stream=False))
+    sent = 0
+    while sent < args.first and not c.closed:
+        k = min(16384, args.first - sent, c.send_conn_window, c.send_windows[sid])
+        if k <= 0:
+            if not c.pump(5, lambda: min(c.send_conn_window, c.send_windows[sid]) > 0):
+                break
+            continue
+        f = DataFrame(sid)
+        f.data = b"e" * k
+        c.send(f)
+        c.send_conn_window -= k
+        c.send_windows[sid] -= k
+        sent += k
+    c.pump(args.wait, lambda: sid in c.ended or sid in c.rst or c.closed)
+    print("answered")
+    sys.stdout.flush()
+    at = time.monotonic()
+    c.pump(args.wait, lambda: c.closed)
+    c.report(1, first=stream_result(c, sid), first_sent=sent,
+             closed_after_ms=int((time.monotonic() - at) * 1000) if c.closed else -1)
+
+
 def cmd_half_close(args):
     """The client's FIN: GET --path, then close_notify and the TCP FIN (TLS 1.3: the
     client's direction only), and read on: the answer to a stream in flight must still
@@ -1061,6 +1097,9 @@ def main():
     s.add_argument("--header", action="append", default=[])
     s = add("hold", cmd_hold, wait=15)
     s.add_argument("--then", default="")
+    s = add("early-hold", cmd_early_hold, path="/fault/early-403", wait=30)
+    s.add_argument("--size", type=int, default=60000)
+    s.add_argument("--first", type=int, default=50000)
     add("half-close", cmd_half_close, path="/slow/1000")
     add("records", cmd_records, path="/status/200", count=40, wait=10)
     s = add("h1-keepalive", cmd_h1_keepalive, path="/status/200")
