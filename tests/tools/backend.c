@@ -13,7 +13,9 @@
  *   /bytes/N           N pseudo-random bytes with Content-Length
  *   /chunked/N         the same bytes, chunked
  *   /close/N           the same bytes, close-delimited
- *   /status/N          status N ("/status/304?length=M": with Content-Length: M, no body)
+ *   /status/N          status N; query options, joined by &: "length=M" (a 304 with
+ *                      Content-Length: M, no body), "etag=E" (ETag: "E"), "te=chunked"
+ *                      (a 1xx, 204 or 304 with Transfer-Encoding: chunked, no body)
  *   /slow/MS           answers /echo after MS milliseconds
  *   /stats             {"accepted":A,"requests":R}
  *   /bad               an invalid response;  /reset  closes without answering
@@ -453,14 +455,23 @@ respond(struct bconn *b)
 		char body[64];
 		int bodiless = status / 100 == 1 || status == 204 || status == 304;
 
-		const char *cl = strstr(p, "?length=");
+		const char *q = strchr(p, '?'), *cl = NULL, *etag = NULL;
 
+		if (q != NULL) {
+			cl = strstr(q, "length=");
+			etag = strstr(q, "etag=");
+		}
 		snprintf(body, sizeof(body), "status %d\n", status);
 		start_head(b, status, out);
+		if (etag != NULL)
+			evbuffer_add_printf(out, "ETag: \"%.*s\"\r\n", (int)strcspn(etag + 5, "&"), etag + 5);
 		if (!bodiless)
 			evbuffer_add_printf(out, "Content-Length: %zu\r\n", strlen(body));
 		else if (status == 304 && cl != NULL)   /* the representation's (RFC 9110 8.6) */
-			evbuffer_add_printf(out, "Content-Length: %lld\r\n", atoll(cl + 8));
+			evbuffer_add_printf(out, "Content-Length: %lld\r\n", atoll(cl + 7));
+		if (bodiless && q != NULL && strstr(q, "te=chunked") != NULL)
+			/* framing a bodiless status never has: the answer still ends at its head */
+			evbuffer_add_printf(out, "Transfer-Encoding: chunked\r\n");
 		evbuffer_add(out, "\r\n", 2);
 		if (!bodiless && strcmp(b->method, "HEAD") != 0)
 			evbuffer_add(out, body, strlen(body));
