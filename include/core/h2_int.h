@@ -101,6 +101,8 @@ struct h2_stream {
 	                     req_paused : 1, x_done : 1, resp_full : 1, bad : 1,
 	                     rst_after_end : 1, end_sent : 1, discard_stopped : 1;
 	size_t               unconsumed;       /* request DATA not yet acknowledged */
+	size_t               conn_given;       /* ... of it, given back to the connection's
+	                                        * window already (the stream was queued) */
 	size_t               received;         /* request DATA received */
 	size_t               discarded;        /* request DATA dropped after an early answer */
 	int32_t              rwin_snap;        /* its send window before a SETTINGS frame */

@@ -447,13 +447,17 @@ h2_x_full(void *arg, struct exchange *x)
 	return h2_budget_full(arg);
 }
 
-/* Acknowledge request DATA the backend took: the client may send more. */
+/* Acknowledge request DATA the backend took: the client may send more (on the stream;
+ * on the connection too, unless that was given back while the stream was queued). */
 static void
 h2_consume(struct h2_stream *s)
 {
 	if (s->unconsumed > 0 && s->state != H2S_CLOSED) {
-		nghttp2_session_consume(s->h->ng, s->id, s->unconsumed);
-		s->unconsumed = 0;
+		if (s->unconsumed > s->conn_given)
+			nghttp2_session_consume(s->h->ng, s->id, s->unconsumed - s->conn_given);
+		if (s->conn_given > 0)
+			nghttp2_session_consume_stream(s->h->ng, s->id, s->conn_given);
+		s->unconsumed = s->conn_given = 0;
 	}
 }
 
@@ -741,8 +745,17 @@ h2_on_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, 
 		if (s->discarded > H2_DISCARD_MAX)
 			h2_discard_stop(s);
 	}
-	if (!s->req_paused)
+	if (!s->req_paused) {
 		h2_consume(s);
+	} else if (exchange_waiting(s->x)) {
+		/* waiting in its pool's queue, perhaps behind a stream of this connection that
+		 * holds the pool's last connection and needs the connection's window for its
+		 * own body: the stream's window alone holds this one back (ahead of it, at
+		 * most a window's worth is kept), or enough queued uploads would stall every
+		 * stream of the connection, the one they wait for among them */
+		nghttp2_session_consume_connection(ng, len);
+		s->conn_given += len;
+	}
 	return 0;
 }
 
@@ -761,12 +774,12 @@ h2_on_stream_close(nghttp2_session *ng, int32_t id, uint32_t error, void *arg)
 	nghttp2_session_set_stream_user_data(ng, id, NULL);
 	if (h->hot == s)
 		h->hot = NULL;
-	if (s->unconsumed > 0) {
+	if (s->unconsumed > s->conn_given) {
 		/* what the stream held back (its backend was full) is given back to the
 		 * connection's window, or every such stream would shrink it for good */
-		nghttp2_session_consume_connection(ng, s->unconsumed);
-		s->unconsumed = 0;
+		nghttp2_session_consume_connection(ng, s->unconsumed - s->conn_given);
 	}
+	s->unconsumed = s->conn_given = 0;
 	h->resp_bytes -= iobuf_len(&s->resp);
 	iobuf_clear(&s->resp);
 	if (s->resp_full) {

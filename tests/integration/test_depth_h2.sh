@@ -78,6 +78,13 @@ bindings = https/*:$P:diag.mysite.com
 id = 4
 bindings = https/*:$P:localhost
 backend = http://127.0.0.1:$B
+
+[site Queue]
+id = 5
+bindings = https/*:$P:queue.mysite.com
+backend = http://127.0.0.1:$B
+backend_max_connections = 1
+queue_length = 20
 EOF2
 sb_start "$T/sb.ini" "$P" || { finish; exit; }
 field() { sed -n "s/^$1=//p" <<<"$2"; }   # KEY OUTPUT: h2attack's value of KEY
@@ -262,6 +269,21 @@ expect_eq "an early 403 and a 10 MiB upload on one connection: the 403 (stream 1
 	"recv (stream_id=13) :status: 403 recv RST_STREAM frame <length=4, flags=0x00, stream_id=13> error_code=NO_ERROR error_code=NO_ERROR "
 expect_contains "... and the upload beside it arrives whole (flow control gave the 403's share back)" "$out" \
 	"\"body_length\":10485760,\"body_sha256\":\"$(sha <"$T/up10")\""
+
+# uploads queued behind each other: a site with one backend connection, 16 uploads of
+# 1 MiB at once on one HTTP/2 connection.  15 wait in the pool's queue for the one
+# connection the first holds; the first needs the connection's window for its body.
+# Those waiting must not hold that window (16 x 64 KiB is all of its 1 MiB), or nothing
+# moves until the timers cut every stream.
+w=$(sha <"$T/up.1048576")
+urls=(); for i in $(seq 1 16); do urls+=("$(url6 "$P")/upload?q$i"); done
+t0=$(_now_ms)
+got=$(timeout 30 nghttp -d "$T/up.1048576" -H ":authority: queue.mysite.com:$P" "${urls[@]}" 2>&1 |
+	grep -o "\"body_length\":1048576,\"body_sha256\":\"$w\"" | wc -l)
+expect_eq "16 uploads of 1 MiB on one connection to a site with backend_max_connections = 1: all 16 arrive byte-exact, one after the other" \
+	"$got" "16"
+ms=$(( $(_now_ms) - t0 ))
+if [ "$ms" -lt 15000 ]; then ok "... within 15 s ($ms ms)"; else not_ok "... within 15 s" "$ms ms"; fi
 
 # ---- 4. a reload while 400 streams run (h2load, 10 at a time on 4 connections, each
 # answered in 100 ms).  Each connection gets GOAWAY NO_ERROR; h2load counts the requests
