@@ -5,9 +5,10 @@
  * HTTP/1.1 request is), the stream's header block fed to model/h2head.c for the request
  * head of the exchange (and so of the backend, over HTTP/1.1 as ARR does), the response queue each
  * stream's DATA frames are read from, flow control both ways (a request's DATA is
- * acknowledged with WINDOW_UPDATE only as the backend takes it; a response waits for
- * the client's window), trailer sections both ways (a request's trailing HEADERS reach
- * the backend as its chunked body's trailer section; a backend's trailer section reaches
+ * acknowledged with WINDOW_UPDATE only as the backend takes it, on the connection at
+ * once while the stream waits in its pool's queue; a response waits for the client's
+ * window), trailer sections both ways (a request's trailing HEADERS reach the backend
+ * as its chunked body's trailer section; a backend's trailer section reaches
  * the client as a trailing HEADERS frame with END_STREAM; filtered by
  * http_trailer_forbidden), HTTP.SYS's limits mapped onto HTTP/2 (max_request_bytes as the
  * header list limit, max_field_length per field, max_url_length for :path; the binding's

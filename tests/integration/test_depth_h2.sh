@@ -11,6 +11,7 @@
 #   2. bodies of 0, 1, 16383, 16384, 16385, 65535, 65536 bytes and 1 MiB, down and up,
 #      many at once on one connection (sha256 at each end), also through small windows;
 #      h2load's mixed 204/304/200/404 streams, counted by status and by DATA bytes;
+#      16 uploads queued behind one another (backend_max_connections = 1) all arrive;
 #   3. early answers: a backend's 403 before it read an upload (keep-alive or close,
 #      content-length or chunked): the answer whole, then RST_STREAM(NO_ERROR), the
 #      connection's next stream served, an upload beside it unharmed;
