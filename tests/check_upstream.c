@@ -494,6 +494,54 @@ START_TEST(test_upstream_truncated_body_fails)
 END_TEST
 
 /*
+ * A backend that dies (a reset) right behind the first bytes of its body, before the proxy
+ * reads them: one wake-up brings both, libevent reports the reset (EPOLLERR) without
+ * EV_CLOSED, and edge-triggered reads never hear of it again.  The bytes must be relayed
+ * and the reset found at once: the response cut, "connection reset", not left to wait for
+ * backend_timeout (5 s here; the loop waits 0.5 s at most).  Before the read after a
+ * short read, it waited (test_depth_backend.sh saw the client held and W3C 121).
+ */
+START_TEST(test_upstream_reset_behind_body_bytes)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+	struct linger lg = { 1, 0 };
+	struct req_text t;
+	struct upstream_req req;
+	struct upstream_xfer *x;
+	struct rec r;
+	char buf[8192];
+	int fd;
+
+	memset(&r, 0, sizeof(r));
+	req_init(&t, "GET", -1);
+	req_make(&req, &t, &r);
+	x = upstream_xfer_start(f.pool, f.site, &req);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
+	upstream_xfer_push(x);
+	pump();
+	fd = backend_accept(2000);
+	ck_assert_int_ge(fd, 0);
+	f.sfd = fd;
+	ck_assert_uint_gt(backend_read(buf, sizeof(buf), 0), 0);
+	backend_write(resp, strlen(resp));
+	ck_assert_int_eq(setsockopt(f.sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close(f.sfd);
+	f.sfd = -1;
+	for (int i = 0; i < 100 && !r.ended && !r.failed; i++) {
+		pump();
+		(void)poll(NULL, 0, 5);
+	}
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "abc");
+	ck_assert_int_eq(r.ended, 0);
+	ck_assert_int_eq(r.failed, PAGE_BAD_GATEWAY);
+	ck_assert_ptr_nonnull(strstr(r.why, "connection reset before the response ended"));
+	upstream_xfer_free(x);
+}
+END_TEST
+
+/*
  * A complete keep-alive response whose backend then closes (no "Connection: close"): the
  * FIN in the same pass as the response (shut before the proxy reads), or behind it (the
  * connection already pooled).  Backend reads are edge-triggered, so such a FIN is never
@@ -895,6 +943,7 @@ upstream_suite(void)
 	tcase_add_test(tc, test_upstream_idle_closed_by_backend_is_dropped);
 	tcase_add_test(tc, test_upstream_bytes_after_the_response_not_reused);
 	tcase_add_test(tc, test_upstream_truncated_body_fails);
+	tcase_add_test(tc, test_upstream_reset_behind_body_bytes);
 	tcase_add_test(tc, test_upstream_fin_with_response_not_pooled);
 	tcase_add_test(tc, test_upstream_fin_behind_response_not_pooled);
 	tcase_add_test(tc, test_upstream_early_answer_then_reset);

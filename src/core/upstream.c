@@ -1143,11 +1143,11 @@ xfer_read(struct upstream_xfer *x)
 			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
 			return;
 		}
-		if ((size_t)n < want) {   /* the socket is empty, but for a FIN behind the
-			                   * bytes: read on a later turn, once the client's
-			                   * output went out (a cut drops what is still queued) */
-			if (b->rdhup)
-				bconn_read_again(b);
+		if ((size_t)n < want) {
+			/* empty, but perhaps for a FIN or a reset behind the bytes (libevent tells
+			 * a reset without EV_CLOSED; edge-triggered, neither comes again): read on
+			 * a later turn, once the client's output went out (a cut drops its queue) */
+			bconn_read_again(b);
 			return;
 		}
 	}
