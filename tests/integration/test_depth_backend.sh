@@ -35,6 +35,8 @@ S["/100"] = [("send", b"HTTP/1.1 100 Continue\r\n\r\n" + ok())]
 S["/1xx3"] = [("send", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n"
               b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n" + ok())]
 S["/103cl"] = [("send", b"HTTP/1.1 103 Early Hints\r\nContent-Length: 0\r\nLink: </a>\r\n\r\n" + ok())]
+S["/1xx-rst"] = [("send", b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"), ("rst",)]
+S["/1xx-stall"] = [("send", b"HTTP/1.1 100 Continue\r\n\r\n"), ("hold",)]
 S["/101"] = [("send", b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\ntunnel"), ("hold",)]
 # Content-Length
 S["/cl-short"] = [("send", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"), ("fin",)]
@@ -167,6 +169,18 @@ expect_eq "curl --http2: the 103 with Content-Length, then 200 hello" \
 	"$(curl -sk --http2 -m 8 --resolve "sitev1.mysite.com:$P:127.0.0.1" -w ' %{http_code} %{exitcode}' "$U/103cl")" "hello 200 0"
 expect_eq "W3C: the final status of each (h1, h2)" "$(w3c /1xx3 HTTP/1.1)|$(w3c /1xx3 HTTP/2)|$(w3c /103cl HTTP/2)" \
 	"200 0 0|200 0 0|200 0 0"
+
+# a 1xx, then the backend resets, or says nothing more: the final answer is sysbind's
+out=$(h1 ie /1xx-rst /1xx-stall /x)
+expect_eq "h1: 103 then a reset: 502; 100 then silence past backend_timeout: 504; each closing the connection" \
+	"$out|$(grep '^HTTP/' "$T/ie.hdr" | tr '\n' '|')" \
+	$'502 348 1 0\n504 335 1 0\n200 2 1 0|HTTP/1.1 103 Early Hints|HTTP/1.1 502 Bad Gateway|HTTP/1.1 100 Continue|HTTP/1.1 504 Gateway Timeout|HTTP/1.1 200 OK|'
+expect_eq "h2: the same on one connection, the interim head first" "$(h2 /1xx-rst /1xx-stall /x | cut -d' ' -f1-5)" \
+	"$(printf '%s\n' "/1xx-rst status=502 interim=103 rst=none ended=1" "/1xx-stall status=504 interim=100 rst=none ended=1" \
+		"/x status=200 interim= rst=none ended=1")"
+expect_eq "W3C: 502 0 64 and 504 0 121, both" \
+	"$(w3c /1xx-rst HTTP/1.1)|$(w3c /1xx-rst HTTP/2)|$(w3c /1xx-stall HTTP/1.1)|$(w3c /1xx-stall HTTP/2)" \
+	"502 0 64|502 0 64|504 0 121|504 0 121"
 
 out=$(h1 up /101 /x)
 expect_eq "h1: a 101 to a request that asked for no upgrade: 502, connection closed, the next request on a new one" \
