@@ -143,7 +143,7 @@ w3c() {
 # next (sysbind's next, the tests being sequential on one worker) came on the same
 # backend connection ("same") or another ("new")
 be_after() {
-	awk -v p="$1" 'prev != "" { print ($2 == prev ? "same" : "new"); prev = "" } $4 == p { prev = $2 }' \
+	awk -v p="$1" '$3 == "reset" { next } prev != "" { print ($2 == prev ? "same" : "new"); prev = "" } $4 == p { prev = $2 }' \
 		"$T/backend.log" | tr '\n' ' '
 }
 SEEN="sitev1.mysite.com"
@@ -334,9 +334,11 @@ for p in /closefirst /rstfirst; do
 	expect_eq "h1: $p: 502, the next on a new client connection" "$out" $'200 2 1 0\n502 348 0 0\n200 2 1 0'
 	expect_eq "h2: $p: 502, the next stream 200" "$(h2 /x "$p" /x | cut -d' ' -f1-2)" "/x status=200"$'\n'"$p status=502"$'\n'"/x status=200"
 	expect_eq "W3C: 502 0 64, both" "$(w3c "$p" HTTP/1.1)|$(w3c "$p" HTTP/2)" "502 0 64|502 0 64"
-	# sent first on the connection /x left in the pool, and once more (a GET) on a new one
-	expect_eq "... the backend got it twice a protocol: on the pooled connection, then on a new one" \
-		"$(grep " GET $p " "$T/backend.log" | awk '{ print $2 }' | sort -u | wc -l)" "4"
+	# sent first on the connection /x left in the pool, and once more (a GET) on a new
+	# one; on a new one first (seldom: no pooled one then), never sent again
+	n=$(grep -c " GET $p " "$T/backend.log")
+	expect_eq "... the backend got it at most twice a protocol, each on a connection of its own (got it $n times)" \
+		"$([ "$n" -ge 2 ] && [ "$n" -le 4 ] && echo yes)|$(grep " GET $p " "$T/backend.log" | awk '{ print $2 }' | sort -u | wc -l)" "yes|$n"
 done
 
 # ---- the reuse race: the backend closes its kept-alive connection as the next request
@@ -345,7 +347,7 @@ for p in /race /racerst; do
 	: >"$T/backend.log.mark"; n0=$(wc -l <"$T/backend.log")
 	out=$(h1 rc "$p" /again)
 	expect_eq "h1: $p then a GET on the same backend connection: 200 200, one client connection" "$out" $'200 5 1 0\n200 2 0 0'
-	c=$(tail -n +$((n0 + 1)) "$T/backend.log" | awk '{ printf "%s ", $4 }')
+	c=$(tail -n +$((n0 + 1)) "$T/backend.log" | awk '$3 != "reset" { printf "%s ", $4 }')
 	expect_eq "... the GET reached the backend twice: the dead connection, then a new one" "$c" "$p /again /again "
 	expect_eq "h2: the same: 200 200" "$(h2 "$p" /again2 | cut -d' ' -f1-2 | tr '\n' '|')" "$p status=200|/again2 status=200|"
 	expect_eq "... twice at the backend" "$(grep -c ' GET /again2 ' "$T/backend.log")" "$([ $p = /race ] && echo 2 || echo 4)"
@@ -357,17 +359,33 @@ done
 expect_eq "... each POST reached the backend once" "$(grep -c ' POST /nope ' "$T/backend.log")" "2"
 
 # A reset right behind a complete kept-alive answer, in the same wake-up: the connection
-# went back to the pool, dead, and the POST sent on it next was answered 502 (about 3 in
-# 20).  Ten rounds a protocol: each POST on a live connection, answered.
+# went back to the pool, dead, and the POST sent on it next was answered 502 (1 to 6 in
+# 10).  Ten rounds a protocol, each POST /post sent once the backend has reset (a reset
+# still on its way as the POST goes out is the race no proxy wins: 502, never sent twice).
+resets() { grep -c ' reset$' "$T/backend.log"; }
+resets_above() { [ "$(resets)" -gt "$1" ]; }
+post_rounds() {   # h1|h2: ten rounds, the status of each POST /post
+	local i r
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		r=$(resets)
+		if [ "$1" = h1 ]; then
+			timeout 20 curl -sk --http1.1 -m 8 --resolve "sitev1.mysite.com:$P:127.0.0.1" -d abc -o /dev/null "$U/okrst"
+		else
+			h2 'POST /okrst' >/dev/null
+		fi
+		wait_for -t 5 resets_above "$r" || echo "no reset"
+		if [ "$1" = h1 ]; then
+			timeout 20 curl -sk --http1.1 -m 8 --resolve "sitev1.mysite.com:$P:127.0.0.1" -d abc -o /dev/null \
+				-w '%{http_code}\n' "$U/post"
+		else
+			h2 'POST /post' | cut -d' ' -f2
+		fi
+	done
+}
 n0=$(grep -c ' POST /post' "$T/backend.log")
-out=$(for i in 1 2 3 4 5 6 7 8 9 10; do
-	timeout 20 curl -sk --http1.1 -m 8 --resolve "sitev1.mysite.com:$P:127.0.0.1" -d abc \
-		-o /dev/null "$U/okrst" -o /dev/null "$U/post" -w '%{http_code}\n'; done | sort | uniq -c | tr -s ' ')
-expect_eq "h1: 10 times POST answered then reset, a POST after it: 20 answered 200" "$out" " 20 200"
-out=$(h2 'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' \
-	'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' \
-	'POST /okrst' 'POST /post' 'POST /okrst' 'POST /post' | cut -d' ' -f2 | sort | uniq -c | tr -s ' ')
-expect_eq "h2: the same on one connection: 20 answered 200" "$out" " 20 status=200"
+expect_eq "h1: a POST answered then reset, then a POST: 10 times, each answered 200" \
+	"$(post_rounds h1 | sort | uniq -c | tr -s ' ')" " 10 200"
+expect_eq "h2: the same: each answered 200" "$(post_rounds h2 | sort | uniq -c | tr -s ' ')" " 10 status=200"
 expect_eq "... each POST /post reached the backend once" "$(( $(grep -c ' POST /post' "$T/backend.log") - n0 ))" "20"
 
 # ---- sysbind still serves, and holds no socket beyond its listeners once the backend

@@ -10,7 +10,7 @@ request path (the path without its query), a list of steps done in order once th
     ("drip", BYTES)   write BYTES one byte a segment, 10 ms apart (the pacing is the script)
     ("hold",)         send nothing more until the peer closes (a stalled backend)
     ("fin",)          shutdown(SHUT_WR) and close
-    ("rst",)          close with SO_LINGER 0: a TCP reset
+    ("rst",)          close with SO_LINGER 0: a TCP reset (printed: "conn N reset")
     ("next",)         read the next request on this connection (keep-alive), then go on
                       with the steps after this one (its own path's steps are not run)
 
@@ -85,6 +85,8 @@ def serve(c, k):
                     return
                 elif step[0] == "rst":
                     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                    c.close()
+                    print("conn %d reset" % k, flush=True)
                     return
                 elif step[0] == "next":
                     line, buf = read_request(c, buf)
