@@ -146,7 +146,6 @@ be_after() {
 	awk -v p="$1" '$3 == "reset" { next } prev != "" { print ($2 == prev ? "same" : "new"); prev = "" } $4 == p { prev = $2 }' \
 		"$T/backend.log" | tr '\n' ' '
 }
-SEEN="sitev1.mysite.com"
 
 # ---- 1xx before the final answer
 out=$(h1 int /100 /1xx3 /103cl /x)
