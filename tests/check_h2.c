@@ -1033,6 +1033,41 @@ START_TEST(test_h2_response_hop_fields)
 }
 END_TEST
 
+/* A backend's 204 with a Content-Length: the field is dropped (http_response_field_dropped),
+ * else nghttp2 clients reset the stream (PROTOCOL_ERROR: a 204 with content-length 5). */
+START_TEST(test_h2_response_204_without_length)
+{
+	static struct http_header f[] = {
+		{ "Content-Length", "5", 14, 1, 0 },
+		{ "X-Kept", "2", 6, 1, 0 },
+	};
+	struct http_head h;
+	struct exchange *x;
+	int32_t id;
+
+	t_start(1);
+	id = cl_request("GET", "/", NULL);
+	pump();
+	x = xfind((unsigned)id);
+	memset(&h, 0, sizeof(h));
+	h.status = 204;
+	h.reason = "No Content";
+	h.version_major = h.version_minor = 1;
+	h.headers = f;
+	h.nheaders = sizeof(f) / sizeof(f[0]);
+	h.content_length = 5;
+	x->status = 204;
+	x->resp_started = 1;
+	ck_assert_int_eq(x->ops->head(x->arg, x, &h, 1), 0);
+	be_end(x, EXCHANGE_END_OK);
+	pump();
+	ck_assert_str_eq((const char *)evbuffer_pullup(last_fields, -1), "x-kept: 2\n");
+	ck_summary(id, "HEADERS 204 ES");
+	ck_assert_int_eq(clbad, 0);
+	t_end();
+}
+END_TEST
+
 /* A response head of more fields than h2_submit builds on its stack (32): the same
  * conversion on the heap (names lowercased, what Connection names left out, in order),
  * and the status's three digits. */
@@ -1737,6 +1772,7 @@ h2_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_h2_get_answered_later);
 	tcase_add_test(tc, test_h2_response_hop_fields);
+	tcase_add_test(tc, test_h2_response_204_without_length);
 	tcase_add_test(tc, test_h2_response_many_fields);
 	tcase_add_test(tc, test_h2_get_any_split);
 	tcase_add_loop_test(tc, test_h2_sync_answer, 0,

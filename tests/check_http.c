@@ -1794,6 +1794,31 @@ static char *resp_ser(const char *in, int chunked_out, int keep_alive)
 	return s;
 }
 
+/* A Content-Length in a 1xx or a 204 is never relayed (RFC 9110 §8.6: a server MUST NOT
+ * send one; an HTTP/2 client refuses such a response, so check_h2's
+ * test_h2_response_204_without_length drops it too); a 304's is its 200's length and stays.
+ * (A backend's "204 + Content-Length: 5 + hello" reached HTTP/2 clients as a stream
+ * nghttp2 reset, PROTOCOL_ERROR: test_depth_backend.sh.) */
+START_TEST(test_http_response_no_length_on_1xx_204)
+{
+	char *s = resp_ser("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello", 0, 1);
+
+	ck_assert_str_eq(s, "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 103 Early Hints\r\ncontent-length: 0\r\nLink: </a>\r\n\r\n", 0, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+	free(s);
+	s = resp_ser("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", 1, 1);
+	ck_assert_str_eq(s, "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n");
+	free(s);
+	ck_assert_int_eq(http_response_field_dropped(204, "CONTENT-LENGTH", 14), 1);
+	ck_assert_int_eq(http_response_field_dropped(100, "content-length", 14), 1);
+	ck_assert_int_eq(http_response_field_dropped(200, "content-length", 14), 0);
+	ck_assert_int_eq(http_response_field_dropped(304, "content-length", 14), 0);
+	ck_assert_int_eq(http_response_field_dropped(204, "content-type", 12), 0);
+}
+END_TEST
+
 /* Connection may name fields to drop (RFC 9110 §7.6.1), never Host or Content-Length: a
  * proxy that let "Connection: host" or "Connection: content-length" strip them would send
  * the backend a message routed or framed otherwise than the one sysbind judged (request
@@ -2095,6 +2120,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_response_content_length_and_chunked);
 	tcase_add_test(tc, test_http_response_close_delimited_and_finish);
 	tcase_add_test(tc, test_http_response_head_204_304_bodiless);
+	tcase_add_test(tc, test_http_response_no_length_on_1xx_204);
 	tcase_add_test(tc, test_http_response_on_head_declares_bodiless);
 	tcase_add_test(tc, test_http_response_100_continue_then_200);
 	tcase_add_test(tc, test_http_response_101_upgrade);

@@ -111,6 +111,13 @@ const char *http_trailer_forbidden(const char *name, size_t len);
  * (RFC 9113 §8.2.2).  Names and values must be NUL-terminated.  Returns 0 or -1. */
 int http_hop_fields(const struct http_header *f, size_t nf, unsigned char *hop);
 
+/* 1 when a response of this status must not carry the field named name (len bytes, any
+ * case) at all, whatever framing it goes out in: a Content-Length in a 1xx or a 204 (RFC
+ * 9110 §8.6, "MUST NOT"; an HTTP/2 client refuses the response: nghttp2 resets the stream
+ * on one in a 1xx, and on one other than 0 in a 204).  A 304's is its 200's length, and
+ * stays.  http_response_serialize drops it; HTTP/2 responses use it too. */
+int http_response_field_dropped(int status, const char *name, size_t len);
+
 /* Which field name (len bytes, any case) is, HF_OTHER for the rest. */
 enum http_field http_field_id(const char *name, size_t len);
 

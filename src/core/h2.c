@@ -251,7 +251,8 @@ h2_read_cb(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t length,
 }
 
 /* Submit a response head: nv from fields (connection-specific fields out: RFC 9113
- * §8.2.2, http_hop_fields; names lowercased by nghttp2 as it copies them,
+ * §8.2.2, http_hop_fields; so is a 1xx's or 204's Content-Length, which clients refuse:
+ * http_response_field_dropped; names lowercased by nghttp2 as it copies them,
  * nghttp2_nv_array_copy, so they are handed over as the backend wrote them).  A final
  * one moves s to HEADERS, or to END_QUEUED when nothing follows it (end: a bodiless
  * head, or a page whose body is queued whole).  A head of up to H2_SUBMIT_FIELDS fields
@@ -291,7 +292,7 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, stlen,
 	    NGHTTP2_NV_FLAG_NONE };
 	for (size_t i = 0; i < nf; i++)
-		if (!hop[i])
+		if (!hop[i] && !http_response_field_dropped(status, f[i].name, strlen(f[i].name)))
 			nv[n++] = (nghttp2_nv){ (uint8_t *)f[i].name, (uint8_t *)f[i].value,
 			    strlen(f[i].name), strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
 	if (interim) {

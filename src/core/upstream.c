@@ -337,8 +337,7 @@ xfer_slot_put(struct upstream_xfer *x)
 	queue_kick(x->pool->queue);
 }
 
-/* The one place a transfer's state changes: the edge is checked against the order
- * above. */
+/* The one place a transfer's state changes: the edge is checked against the order above. */
 static void
 xfer_state(struct upstream_xfer *x, enum xfer_state to)
 {
@@ -790,8 +789,7 @@ xfer_reusable(const struct upstream_xfer *x)
 	return !x->req_body || (x->status / 100 == 2 && !x->early);
 }
 
-/* The response ended (or the tunnel closed): the backend connection goes back to the
- * pool or closes, then the owner hears. */
+/* The response (or the tunnel) ended: the connection is pooled or closed, the owner told. */
 static void
 xfer_finish(struct upstream_xfer *x, int reusable)
 {
@@ -1143,11 +1141,11 @@ xfer_read(struct upstream_xfer *x)
 			bconn_read_on(b, 0);   /* resumed by upstream_xfer_resume */
 			return;
 		}
-		if ((size_t)n < want) {   /* the socket is empty, but for a FIN behind the
-			                   * bytes: read on a later turn, once the client's
-			                   * output went out (a cut drops what is still queued) */
-			if (b->rdhup)
-				bconn_read_again(b);
+		if ((size_t)n < want) {
+			/* empty, but perhaps for a FIN or a reset behind the bytes (libevent tells
+			 * a reset without EV_CLOSED; edge-triggered, neither comes again): read on
+			 * a later turn, once the client's output went out (a cut drops its queue) */
+			bconn_read_again(b);
 			return;
 		}
 	}
@@ -1299,7 +1297,6 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 	struct upstream_bconn *b;
 	const char *m;
 	size_t n;
-
 	struct apppool_state *pool = upstream_apppool(p, site);
 
 	if (be == NULL || be->addr->len == 0)
@@ -1330,8 +1327,12 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 	/* only a request that can be sent again unchanged may be: idempotent, no body */
 	x->retry_ok = http_method_idempotent(x->method) && !x->req_body && !x->upgrade_req;
 
-	/* a pooled connection, else a new one */
-	if ((b = bconn_take(be)) != NULL) {
+	/* a pooled connection, else a new one.  One a request that cannot be sent again
+	 * goes on must be quiet: a reset that came with the last response (libevent tells
+	 * it without EV_CLOSED; edge-triggered, never again) left it pooled, dead (502). */
+	while ((b = bconn_take(be)) != NULL && !x->retry_ok && !bconn_quiet(b))
+		bconn_close(b);
+	if (b != NULL) {
 		xfer_attach(x, b, 1);
 		xfer_trace(x, "backend %s: pooled connection", be->addr->name);
 	} else if ((b = bconn_new(be)) != NULL) {
@@ -1349,9 +1350,8 @@ upstream_xfer_start(struct upstream_pool *p, const struct conf_site *site,
 		upstream_xfer_free(x);
 		return NULL;
 	}
-	/* nothing is written before upstream_xfer_push: the rest of what the client sent
-	 * with this head is parsed first, so a request refused for its body never reaches
-	 * the backend even in part */
+	/* nothing is written before upstream_xfer_push: the rest the client sent with this
+	 * head is parsed first, so a request refused for its body never reaches the backend */
 	return x;
 }
 

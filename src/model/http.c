@@ -382,6 +382,12 @@ int http_hop_fields(const struct http_header *f, size_t nf, unsigned char *hop)
 	return 0;
 }
 
+int http_response_field_dropped(int status, const char *name, size_t len)
+{
+	return (status / 100 == 1 || status == 204) &&
+	    http_field_id(name, len) == HF_CONTENT_LENGTH;
+}
+
 /* A head being serialised: built in one piece (on the stack while it fits), then added to
  * the output evbuffer at once, so the output's callbacks run once, not once a field. */
 struct headbuf {
@@ -650,6 +656,9 @@ static int response_serialize(const struct http_head *resp, int chunked_out, int
 		if (hop_by_hop(&set, f))
 			continue;
 		if (chunked_out && f->id == HF_CONTENT_LENGTH && !no_framing)
+			continue;
+		if (f->id == HF_CONTENT_LENGTH && http_response_field_dropped(resp->status,
+		    f->name, f->name_len))
 			continue;
 		headbuf_hfield(&b, f);
 	}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """h2attack -- an HTTP/2 client that sends what well-behaved clients never do, for
 sysbind's integration tests (test_h2_attacks.sh, test_h2.sh, test_h2_lifecycle.sh,
-test_depth_h2.sh).  It speaks HTTP/2 at the frame level with Debian's python3-h2
+test_depth_h2.sh, test_depth_backend.sh).  It speaks HTTP/2 at the frame level with
+Debian's python3-h2
 family (hyperframe builds and parses the frames, hpack encodes and decodes the header
 blocks), over TLS with ALPN h2, to 127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1
 (ALPN http/1.1).
@@ -1043,6 +1044,44 @@ def cmd_h1_keepalive(args):
         print("%s=%s" % (k, v))
 
 
+def cmd_sequence(args):
+    """Requests one after another on one connection (test_depth_backend.sh): each of
+    --paths (comma-separated; "PATH", "HEAD PATH" or "POST PATH", a POST with the body
+    "abc" and its content-length) on a new stream once the one before ended, was reset
+    or --wait passed.  Prints a line a request: "PATH status=S interim=A,B rst=CODE
+    ended=0|1 bytes=N body=B headers=N:V|N:V" (S and CODE none where none came; B the
+    first 64 bytes of the body, bytes outside printable ASCII as \\xNN), then the
+    report."""
+    c = connect(args)
+    for item in args.paths.split(","):
+        method, _, path = item.rpartition(" ")
+        method = method or "GET"
+        if c.closed:
+            print("%s status=none interim= rst=none ended=0 bytes=0 body= headers=" % path)
+            continue
+        sid = c.new_stream()
+        if method == "POST":
+            c.send(c.headers_frame(sid, c.request_headers(method, path,
+                                                          [("content-length", "3")]), False))
+            d = DataFrame(sid)
+            d.data = b"abc"
+            d.flags.add("END_STREAM")
+            c.send(d)
+        else:
+            c.send(c.headers_frame(sid, c.request_headers(method, path)))
+        c.pump(args.wait, lambda: c.done(sid) or c.closed)
+        body = "".join(chr(b) if 32 < b < 127 and b != 92 else "\\x%02x" % b
+                       for b in bytes(c.bodies.get(sid, b""))[:64])
+        hdrs = "|".join("%s:%s" % kv for kv in c.headers.get(sid, []) if kv[0] != "date")
+        print("%s status=%s interim=%s rst=%s ended=%d bytes=%d body=%s headers=%s" % (
+            path, c.responses.get(sid, "none"),
+            ",".join(str(i) for i in c.interim.get(sid, [])),
+            code_name(c.rst[sid]) if sid in c.rst else "none", int(sid in c.ended),
+            c.data.get(sid, 0), body, hdrs))
+        sys.stdout.flush()
+    c.report(len(args.paths.split(",")))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -1105,6 +1144,8 @@ def main():
     s = add("h1-keepalive", cmd_h1_keepalive, path="/status/200")
     s.add_argument("--then", default="/status/200")
     s.add_argument("--release", required=True)
+    s = add("sequence", cmd_sequence)
+    s.add_argument("--paths", required=True)
     args = p.parse_args()
     args.fn(args)
 
