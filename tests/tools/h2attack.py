@@ -2,9 +2,8 @@
 """h2attack -- an HTTP/2 client that sends what well-behaved clients never do, for
 sysbind's integration tests (test_h2_attacks.sh, test_h2.sh, test_h2_lifecycle.sh,
 test_depth_h2.sh, test_depth_backend.sh).  It speaks HTTP/2 at the frame level with
-Debian's python3-h2
-family (hyperframe builds and parses the frames, hpack encodes and decodes the header
-blocks), over TLS with ALPN h2, to 127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1
+Debian's python3-h2 family (hyperframe builds and parses the frames, hpack encodes and
+decodes the header blocks), over TLS with ALPN h2, to 127.0.0.1 or ::1 only; h1-keepalive speaks HTTP/1.1
 (ALPN http/1.1).
 
     h2attack.py SUBCOMMAND --port N [--sni NAME] [options]
