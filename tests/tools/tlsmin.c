@@ -163,7 +163,7 @@ tlsmin_drive(int ep, struct tlsmin_conn *c)
 			size_t used = (size_t)(end + 4 - c->head);
 			int last = !tlsmin_keep && tlsmin_asks_close(c->head, used);
 
-			/* 130 bytes fit any socket buffer: a short write does not happen here */
+			/* the 206-byte answer fits an empty socket buffer: no short write here */
 			if (SSL_write(c->ssl, tlsmin_response, sizeof(tlsmin_response) - 1) <= 0 ||
 			    last)
 				return -1;
