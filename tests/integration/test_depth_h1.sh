@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Depth tests of HTTP/1.1 over TLS with real clients (curl, openssl s_client, python's ssl
+# through tests/tools/h1depth.py), on the paths every client takes: both address families
+# at once (which certificate, which W3C fields), framing a backend gets wrong (a body on
+# 204/304/HEAD: never forwarded, the connection kept in sync), 1xx, a dripped head, byte-
+# per-record and split-head clients, a burst of 51 pipelined requests in one write, early
+# answers to big uploads, reload and stop with requests in flight and with idle kept
+# connections, TLS resumption, and clients that leave by close_notify, FIN or reset.
+. "$(dirname "$0")/lib.sh"
+
+need_tool curl curl || { finish; exit; }
+need_tool python3 python3 || { finish; exit; }
+P=$(free_port); B=$(free_port); B2=$(free_port); BAD=$(free_port)
+D="$SB_ROOT/tests/tools/h1depth.py"
+CA="$SB_CERTS/ca.pem"
+be_start "$B" app || { finish; exit; }
+APP_PID=$BE_PID
+be_start "$B2" app2 || { finish; exit; }
+
+# A backend that gets framing wrong, each path one way (the test backend is too correct).
+cat >"$T/badbe.py" <<'EOF'
+import socket, sys, threading, time
+def handle(c):
+    buf = b''
+    while True:
+        while b'\r\n\r\n' not in buf:
+            d = c.recv(65536)
+            if not d:
+                c.close(); return
+            buf += d
+        head, buf = buf.split(b'\r\n\r\n', 1)
+        m, path = head.split(b' ')[:2]
+        r = {
+            b'/204-length-body': b'HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\noops',
+            b'/204-body': b'HTTP/1.1 204 No Content\r\n\r\noops',
+            b'/304-body': b'HTTP/1.1 304 Not Modified\r\nContent-Length: 4\r\n\r\noops',
+            b'/304-chunked': b'HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+            b'/head-body': b'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n' + (b'oops' if m == b'HEAD' else b'good'),
+            b'/103': b'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+            b'/100x2': b'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+            b'/http10': b'HTTP/1.0 200 OK\r\n\r\nten-body',
+        }.get(path, b'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok')
+        if path == b'/drip':   # a head and body one byte per write
+            for ch in b'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc':
+                c.sendall(bytes([ch])); time.sleep(0.002)
+            continue
+        c.sendall(r)
+        if path == b'/http10':
+            c.close(); return
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(64)
+while True:
+    c, _ = s.accept(); threading.Thread(target=handle, args=(c,), daemon=True).start()
+EOF
+python3 "$T/badbe.py" "$BAD" >"$T/backend-bad.log" 2>&1 &
+_pids+=($!)
+wait_port "$BAD" || not_ok "the misbehaving backend starts"
+
+# write_conf BACKEND-PORT: 0.0.0.0:$P has sitev1's certificate, [::]:$P sitev2's; two
+# sites on the same port told apart by host: app.test (BACKEND-PORT) and bad.test.
+write_conf() {
+	cat >"$T/sb.ini" <<EOF2
+[server]
+mode = iis7
+access_log = $T/access.log
+
+[sslcert 0.0.0.0:$P]
+certificate = $SB_CERTS/sitev1.pem
+key = $SB_CERTS/sitev1.key
+
+[sslcert [::]:$P]
+certificate = $SB_CERTS/sitev2.pem
+key = $SB_CERTS/sitev2.key
+
+[site App]
+id = 1
+bindings = https/*:$P:app.test, https/*:$P:localhost, https/*:$P:
+backend = http://127.0.0.1:$1
+
+[site Bad]
+id = 2
+bindings = https/*:$P:bad.test
+backend = http://127.0.0.1:$BAD
+EOF2
+}
+write_conf "$B"
+# -v: the daemon logs "every worker serves generation N" once a reload has reached every
+# worker (what the reload checks wait for)
+printf '#!/bin/sh\nexec "%s" -v "$@"\n' "$SB_BIN" >"$T/sysbind-v"; chmod +x "$T/sysbind-v"
+SB_BIN="$T/sysbind-v" sb_start "$T/sb.ini" "$P" || { finish; exit; }
+LOG="$T/sysbind.log"
+have6=0
+if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null && wait_port "$P" ::1; then have6=1; fi
+
+fp() { openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//'; }
+FP1=$(fp <"$SB_CERTS/sitev1.pem"); FP2=$(fp <"$SB_CERTS/sitev2.pem")
+# served_fp HOST SNI: the SHA-256 fingerprint of the certificate served on HOST:$P
+served_fp() {
+	echo | timeout 10 openssl s_client -connect "$1:$P" -servername "$2" 2>/dev/null | fp 2>/dev/null
+}
+# w3c: the fields s-ip s-port c-ip cs-host sc-status of the next W3C record
+w3c() { log_next "$T/access.log" | awk '{ print $3, $7, $9, $18, $13 }'; }
+
+# ---- both families at once: the certificate and the W3C fields of each
+expect_eq "IPv4 client: the 0.0.0.0 certificate, exactly" "$(served_fp 127.0.0.1 app.test)" "$FP1"
+log_mark "$T/access.log"
+out=$(curl -sS --cacert "$CA" --http1.1 --resolve "sitev1.mysite.com:$P:127.0.0.1" -o /dev/null \
+	-H "Host: app.test" -w '%{http_code} %{remote_ip}' "https://sitev1.mysite.com:$P/echo" 2>&1)
+expect_eq "IPv4 client: curl verifies it and gets 200" "$out" "200 127.0.0.1"
+expect_eq "IPv4 client: W3C s-ip s-port c-ip cs-host sc-status" "$(w3c)" "127.0.0.1 $P 127.0.0.1 app.test 200"
+if [ "$have6" = 1 ]; then
+	expect_eq "IPv6 client: the [::] certificate, exactly" "$(served_fp '[::1]' app.test)" "$FP2"
+	log_mark "$T/access.log"
+	out=$(curl -sS --cacert "$CA" --http1.1 --resolve "sitev2.mysite.com:$P:[::1]" -o /dev/null \
+		-H "Host: localhost:$P" -w '%{http_code} %{remote_ip}' "https://sitev2.mysite.com:$P/echo" 2>&1)
+	expect_eq "IPv6 client: curl verifies it and gets 200" "$out" "200 ::1"
+	expect_eq "IPv6 client: W3C s-ip s-port c-ip cs-host sc-status" "$(w3c)" "::1 $P ::1 localhost:$P 200"
+	log_mark "$T/access.log"
+	out=$(python3 "$D" --host ::1 --sni localhost --port "$P" send \
+		'GET /bytes/5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' | head -n 1 | tr -d '\r')
+	expect_eq "IPv6 client, SNI localhost: 200" "$out" "HTTP/1.1 200 OK"
+	expect_eq "... W3C s-ip s-port c-ip cs-host sc-status" "$(w3c)" "::1 $P ::1 localhost 200"
+else
+	for c in "IPv6 client: the [::] certificate, exactly" "IPv6 client: curl verifies it and gets 200" \
+		"IPv6 client: W3C s-ip s-port c-ip cs-host sc-status" "IPv6 client, SNI localhost: 200" \
+		"... W3C s-ip s-port c-ip cs-host sc-status"; do skip "$c" "this machine has no ::1"; done
+fi
+
+# ---- framing a backend gets wrong: no body byte of a 204, 304 or HEAD answer reaches the
+# client, and the next pipelined request on the connection is answered in sync
+flat() { tr -d '\r' | tr '\n' '|'; }
+NEXT='GET /next HTTP/1.1\r\nHost: bad.test\r\nConnection: close\r\n\r\n'
+bad() { python3 "$D" --sni bad.test --port "$P" send "$1 HTTP/1.1\r\nHost: bad.test\r\n\r\n$NEXT" | flat; }
+OKNEXT='HTTP/1.1 200 OK|Content-Length: 2|Connection: close||ok<close_notify>|'
+out=$(bad 'GET /204-length-body')
+expect_eq "204 with Content-Length: 4 and a body: no body byte forwarded, next in sync" \
+	"$(printf '%s' "$out" | sed 's/Content-Length: 4|//')" "HTTP/1.1 204 No Content||$OKNEXT"
+expect_eq "204 with a body and no length: the same" "$(bad 'GET /204-body')" "HTTP/1.1 204 No Content||$OKNEXT"
+expect_eq "304 with Content-Length: 4 and a body: the length kept (the representation's), no body" \
+	"$(bad 'GET /304-body')" "HTTP/1.1 304 Not Modified|Content-Length: 4||$OKNEXT"
+expect_eq "304 with Transfer-Encoding: chunked and a last chunk: no chunk forwarded" \
+	"$(bad 'GET /304-chunked')" "HTTP/1.1 304 Not Modified||$OKNEXT"
+expect_eq "HEAD answered with a body: the length kept, no body" \
+	"$(bad 'HEAD /head-body')" "HTTP/1.1 200 OK|Content-Length: 4||$OKNEXT"
+expect_eq "GET of the same: its body" "$(bad 'GET /head-body')" "HTTP/1.1 200 OK|Content-Length: 4||good$OKNEXT"
+expect_eq "103 Early Hints is relayed before the answer" "$(bad 'GET /103')" \
+	"HTTP/1.1 103 Early Hints|Link: </a.css>; rel=preload||HTTP/1.1 200 OK|Content-Length: 2||ok$OKNEXT"
+expect_eq "two unasked 100 Continue heads, then the answer" "$(bad 'GET /100x2')" \
+	"HTTP/1.1 100 Continue||HTTP/1.1 100 Continue||HTTP/1.1 200 OK|Content-Length: 2||ok$OKNEXT"
+expect_eq "an HTTP/1.0 backend's close-delimited body reaches an HTTP/1.1 client chunked" \
+	"$(bad 'GET /http10')" "HTTP/1.1 200 OK|Transfer-Encoding: chunked||8|ten-body|0||$OKNEXT"
+expect_eq "a head and body dripped one byte per write arrive whole" "$(bad 'GET /drip')" \
+	"HTTP/1.1 200 OK|Content-Length: 3|X-A: b||abc$OKNEXT"
+
+# ---- 51 pipelined requests in one write: every method and status in order, bodies whole
+burst="" seq51=""
+for i in $(seq 0 49); do
+	case $((i % 10)) in
+	0) burst+="GET /bytes/$((100 + i)) HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="200 ";;
+	1) burst+="HEAD /bytes/1000 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="200 ";;
+	2) burst+="GET /status/204 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="204 ";;
+	3) burst+="GET /status/304?length=50 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="304 ";;
+	4) burst+="HEAD /chunked/500 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="200 ";;
+	5) burst+="GET /chunked/3000 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="200 ";;
+	6) burst+="GET /status/404 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="404 ";;
+	7) burst+="POST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Length: 5\r\n\r\nhello"; seq51+="200 ";;
+	8) burst+="POST /upload HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"; seq51+="200 ";;
+	9) burst+="GET /status/500 HTTP/1.1\r\nHost: app.test\r\n\r\n"; seq51+="500 ";;
+	esac
+done
+burst+="GET /bytes/7 HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n"; seq51+="200"
+python3 "$D" --port "$P" send "$burst" >"$T/burst.out"
+expect_eq "51 pipelined requests in one write: 51 answers in order" \
+	"$(grep -ao 'HTTP/1.1 [0-9]*' "$T/burst.out" | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')" "$seq51"
+HELLO='"body_length":5,"body_sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"'
+expect_eq "... the ten uploads each arrive as the 5 bytes \"hello\"" "$(grep -aoF "$HELLO" "$T/burst.out" | wc -l)" 10
+expect_eq "... the connection ends after the last answer, with close_notify" "$(tail -c 15 "$T/burst.out")" "<close_notify>"
+# the five /bytes/N bodies (N = 100, 110, ... 140), cut out by their Content-Length
+bodies() {
+	python3 -c '
+import re, sys
+d = open(sys.argv[1], "rb").read()
+for m in re.finditer(rb"Content-Length: (1[0-4]0)\r\n\r\n", d):
+    sys.stdout.buffer.write(d[m.end():m.end() + int(m.group(1))])' "$1"
+}
+want=$(for i in 0 10 20 30 40; do curl -s "http://127.0.0.1:$B/bytes/$((100 + i))"; done | sha256sum)
+expect_eq "... the five /bytes bodies are exactly the backend's" "$(bodies "$T/burst.out" | sha256sum)" "$want"
+
+finish
