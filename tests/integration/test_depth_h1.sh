@@ -186,4 +186,72 @@ for m in re.finditer(rb"Content-Length: (1[0-4]0)\r\n\r\n", d):
 want=$(for i in 0 10 20 30 40; do curl -s "http://127.0.0.1:$B/bytes/$((100 + i))"; done | sha256sum)
 expect_eq "... the five /bytes bodies are exactly the backend's" "$(bodies "$T/burst.out" | sha256sum)" "$want"
 
+# ---- one byte per TLS record and per write; a head split across two records
+# statuses KIND TEXT [HOST]: the status codes (and the end) of TEXT sent as KIND
+statuses() {
+	python3 "$D" --host "${3:-127.0.0.1}" --port "$P" "$1" "${@:4}" "$2" >"$T/st.out"
+	{ grep -ao 'HTTP/1.1 [0-9]*\|"body_length":[0-9]*,"body_sha256":"[0-9a-f]\{8\}\|"trailers":\[[^]]*\]' "$T/st.out"
+	  tail -c 15 "$T/st.out"; } | tr '\n' ' '
+}
+PIPE3='POST /upload HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n5;ext=1\r\nhello\r\n3\r\nabc\r\n0\r\nX-T: v\r\n\r\nHEAD /chunked/10 HTTP/1.1\r\nHost: app.test\r\n\r\nPOST /upload HTTP/1.1\r\nHost: app.test\r\nContent-Length: 10\r\nConnection: close\r\n\r\n0123456789'
+WANT3='HTTP/1.1 100 HTTP/1.1 200 "body_length":8,"body_sha256":"f6c97370 "trailers":["X-T: v"] HTTP/1.1 200 HTTP/1.1 200 "body_length":10,"body_sha256":"84d89877 "trailers":[] <close_notify> '
+expect_eq "one byte per record: a chunked upload with Expect and trailers, a HEAD, a close" \
+	"$(statuses bytewise "$PIPE3")" "$WANT3"
+if [ "$have6" = 1 ]; then
+	expect_eq "... the same over ::1" "$(statuses bytewise "$PIPE3" ::1)" "$WANT3"
+else
+	skip "... the same over ::1" "this machine has no ::1"
+fi
+for k in 1 4 15 16 17 30 31 60; do
+	st=$(statuses split "$PIPE3" 127.0.0.1 "$k")
+	[ "$st" = "$WANT3" ] || break
+done
+expect_eq "the three requests split in two records at offsets 1 4 15 16 17 30 31 60 (last: $k)" "$st" "$WANT3"
+
+# ---- early answers to a 20 MB upload: the answer arrives whole, then close_notify (no
+# reset that would destroy it), Content-Length and chunked
+for path in /fault/early-403 /fault/early-403-close; do
+	for how in length chunked; do
+		out=$(python3 "$D" --port "$P" early "$path" 20000000 "$how" | flat)
+		expect_eq "$path to a 20 MB $how upload: 403 whole, then close_notify" "$out" \
+			"HTTP/1.1 403 Status|X-Backend: app|Content-Length: 10|Connection: close||forbidden|<close_notify>|"
+	done
+done
+
+# ---- reload: a request in flight (at the backend, /slow/) finishes under the configuration
+# it started with, says Connection: close, and the connection ends; a new connection gets
+# the new configuration.  (HTTP/1.1 has no GOAWAY: a kept connection's next request is
+# answered under its own configuration with Connection: close, test_h2_lifecycle.sh 4.)
+reloads=0
+reload_to() {   # reload_to BACKEND-PORT: reload onto it and wait until every worker serves it
+	write_conf "$1"; reloads=$((reloads + 1))
+	kill -HUP "$SB_PID"
+	wait_log "$LOG" "every worker serves generation $((reloads + 1))" ||
+		not_ok "reload $reloads reaches every worker"
+}
+r0=$(be_requests "$B")
+python3 "$D" --port "$P" send 'GET /slow/1500 HTTP/1.1\r\nHost: app.test\r\n\r\n' >"$T/slow.out" &
+spid=$!
+if be_wait_requests "$B" "$r0" 1; then ok "reload: the slow request is at the backend"; else not_ok "reload: the slow request is at the backend"; fi
+reload_to "$B2"
+wait "$spid"
+expect_eq "reload: the request in flight finishes on the old backend, Connection: close, close_notify" \
+	"$(flat <"$T/slow.out" | sed 's/"headers".*"trailers"/…/; s/Content-Length: [0-9]*|//')" \
+	'HTTP/1.1 200 OK|X-Backend: app|Content-Type: application/json|Connection: close||{"backend":"app","method":"GET","path":"/slow/1500",…:[]}|<close_notify>|'
+out=$(python3 "$D" --port "$P" send 'GET /echo HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' | grep -a '^X-Backend')
+expect_eq "reload: a new connection goes to the new backend" "$out" $'X-Backend: app2\r'
+# a response whose head went out before the reload (keep-alive, no Connection: close in
+# it): it ends whole, and the next request on the connection is answered Connection: close
+# and the connection ends (the client's next one goes to the new configuration)
+write_conf "$B"
+out=$(python3 "$D" --port "$P" --after-head signal "$SB_PID" SIGHUP \
+	'GET /fault/drip/5/100 HTTP/1.1\r\nHost: app.test\r\n\r\n' 'GET /echo HTTP/1.1\r\nHost: app.test\r\n\r\n' \
+	"$LOG" "every worker serves generation" $((reloads + 2)) | flat)
+reloads=$((reloads + 1))
+expect_eq "reload while a response streams: it ends whole; the next answer says Connection: close, then close_notify" \
+	"$(printf '%s' "$out" | sed 's/{.*}/{…}/; s/Content-Length: [0-9]*|//')" \
+	"HTTP/1.1 200 OK|X-Backend: app2|Transfer-Encoding: chunked||1|.|1|.|1|.|1|.|1|.|0|||HTTP/1.1 200 OK|X-Backend: app2|Content-Type: application/json|Connection: close||{…}|<close_notify>|"
+out=$(python3 "$D" --port "$P" send 'GET /echo HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' | grep -a '^X-Backend')
+expect_eq "... and a new connection goes to the new backend" "$out" $'X-Backend: app\r'
+
 finish

@@ -14,6 +14,8 @@ in one write), what happens between requests (a signal to the daemon), and how i
                         answer, sends SIG to PID, waits until LOG holds TEXT N times (the
                         daemon took the signal in), then SECOND on the same connection:
                         prints both answers, "|" between, and how the stream ended
+                        (--after-head: the signal once FIRST's response head is in, the
+                        body still coming)
     leave HOW REQ N     REQ, reads N bytes of the answer, then leaves: notify | fin | rst
 
 Every read is bounded (--timeout, default 10 s).  The end of the stream is printed as
@@ -70,22 +72,27 @@ def read_until_end(s, a, want=None):
     return out, ""
 
 
-def read_response(s, a):
-    """Read one whole response with a Content-Length body (the tests' backends give one),
-    1xx heads skipped over but kept; returns its bytes."""
-    out = b""
+def read_response(s, a, head_only=False, out=b""):
+    """Read one whole response (a Content-Length or a chunked body without trailers: the
+    tests' backends give those), 1xx heads kept; with head_only, only up to its head.
+    Returns its bytes (out: those of it already read)."""
     deadline = time.monotonic() + a.timeout
     while True:
         end = out.find(b"\r\n\r\n")
-        while end >= 0 and out[:end].startswith(b"HTTP/1.1 1"):
+        while end >= 0 and out[:end].split(b"\r\n\r\n")[-1].startswith(b"HTTP/1.1 1"):
             end = out.find(b"\r\n\r\n", end + 4)
         if end >= 0:
-            head = out[:end].split(b"\r\n\r\n")[-1]
+            head = out[:end].split(b"\r\n\r\n")[-1].lower()
             n = 0
             for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
+                if line.startswith(b"content-length:"):
                     n = int(line.split(b":")[1])
-            if len(out) >= end + 4 + n:
+            if head_only:
+                return out
+            if b"transfer-encoding: chunked" in head:
+                if out.endswith(b"\r\n0\r\n\r\n"):
+                    return out
+            elif len(out) >= end + 4 + n:
                 return out
         s.settimeout(max(0.01, deadline - time.monotonic()))
         try:
@@ -107,6 +114,8 @@ def main():
     p.add_argument("--sni", default="app.test")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--after-head", action="store_true",
+                   help="signal: send the signal once the first response's head is in")
     p.add_argument("mode")
     p.add_argument("args", nargs="*")
     a = p.parse_args()
@@ -125,35 +134,56 @@ def main():
         s.sendall(req[k:])
         emit(*read_until_end(s, a))
     elif a.mode == "early":
-        import threading
+        # one thread, non-blocking: an SSL object must not be read and written at once
+        import select
         path, n = a.args[0], int(a.args[1])
         chunked = len(a.args) > 2 and a.args[2] == "chunked"
-        if chunked:
-            head = b"POST %s HTTP/1.1\r\nHost: app.test\r\nTransfer-Encoding: chunked\r\n\r\n" % path.encode()
-        else:
-            head = b"POST %s HTTP/1.1\r\nHost: app.test\r\nContent-Length: %d\r\n\r\n" % (path.encode(), n)
-
-        def write():
-            try:
-                s.sendall(head)
-                left, blk = n, b"u" * 16384
-                while left > 0:
-                    k = min(left, len(blk))
-                    s.sendall(b"%x\r\n%s\r\n" % (k, blk[:k]) if chunked else blk[:k])
-                    left -= k
-                if chunked:
-                    s.sendall(b"0\r\n\r\n")
-            except (OSError, ssl.SSLError):
-                pass   # the server stopped reading: expected once it has answered
-        t = threading.Thread(target=write, daemon=True)
-        t.start()
-        emit(*read_until_end(s, a))
+        te = b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % n
+        pending = b"POST %s HTTP/1.1\r\nHost: app.test\r\n%s\r\n\r\n" % (path.encode(), te)
+        left, blk = n, b"u" * 16384
+        out, how = b"", "<timeout>"
+        s.setblocking(False)
+        deadline = time.monotonic() + a.timeout
+        while time.monotonic() < deadline:
+            if not pending and left > 0:
+                k = min(left, len(blk))
+                pending = b"%x\r\n%s\r\n" % (k, blk[:k]) if chunked else blk[:k]
+                left -= k
+                if chunked and left == 0:
+                    pending += b"0\r\n\r\n"
+            r, w, _ = select.select([s], [s] if pending else [], [], 0.5)
+            if w and pending:
+                try:
+                    pending = pending[s.send(pending):]
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    pass
+                except (OSError, ssl.SSLError):
+                    pending, left = b"", 0   # the server stopped reading: it has answered
+            if r or s.pending():
+                try:
+                    d = s.recv(65536)
+                except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                    continue
+                except ssl.SSLEOFError:
+                    how = "<eof-no-close_notify>"
+                    break
+                except ConnectionResetError:
+                    how = "<reset>"
+                    break
+                except ssl.SSLError as e:
+                    how = "<tls-error %s>" % e.reason
+                    break
+                if not d:
+                    how = "<close_notify>"
+                    break
+                out += d
+        emit(out, how)
     elif a.mode == "signal":
         pid, sig = int(a.args[0]), getattr(signal, a.args[1])
         first, second = unescape(a.args[2]), unescape(a.args[3])
         log, text, count = a.args[4], a.args[5].encode(), int(a.args[6])
         s.sendall(first)
-        r1 = read_response(s, a)
+        r1 = read_response(s, a, head_only=a.after_head)
         os.kill(pid, sig)
         # the daemon has taken the signal in once its log holds TEXT COUNT times
         end = time.monotonic() + a.timeout
@@ -162,6 +192,8 @@ def main():
                 if f.read().count(text) >= count:
                     break
             time.sleep(0.02)
+        if a.after_head:   # the rest of the first response
+            r1 = read_response(s, a, out=r1)
         try:
             s.sendall(second)
         except (OSError, ssl.SSLError):
