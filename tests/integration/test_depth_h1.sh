@@ -254,4 +254,65 @@ expect_eq "reload while a response streams: it ends whole; the next answer says 
 out=$(python3 "$D" --port "$P" send 'GET /echo HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' | grep -a '^X-Backend')
 expect_eq "... and a new connection goes to the new backend" "$out" $'X-Backend: app\r'
 
+# ---- TLS session resumption (s_client -sess_out / -sess_in), 1.2 and 1.3; a session of
+# the IPv4 certificate is not resumed on ::1, which has another certificate
+# resumed VERSION HOST: "New" or "Reused" and the status of a request on a resumed session
+REQ='GET /bytes/3 HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n'
+resumed() {
+	printf "$REQ" | timeout 10 openssl s_client -connect "$2:$P" "$1" -servername app.test \
+		-sess_in "$T/sess$1" -ign_eof 2>/dev/null | grep -a '^New,\|^Reused,\|^HTTP/1.1' |
+		sed 's/,.*//' | tr -d '\r' | tr '\n' ' '
+}
+for v in -tls1_2 -tls1_3; do
+	rm -f "$T/sess$v"
+	printf "$REQ" | timeout 10 openssl s_client -connect "127.0.0.1:$P" "$v" -servername app.test \
+		-sess_out "$T/sess$v" -ign_eof >/dev/null 2>&1
+	expect_eq "$v: the session is resumed, and the request on it answered" "$(resumed "$v" 127.0.0.1)" "Reused HTTP/1.1 200 OK "
+	expect_eq "$v: ... twice" "$(resumed "$v" 127.0.0.1)" "Reused HTTP/1.1 200 OK "
+	if [ "$have6" = 1 ]; then
+		expect_eq "$v: ... but not on ::1, whose certificate is another" "$(resumed "$v" '[::1]')" "New HTTP/1.1 200 OK "
+	else
+		skip "$v: ... but not on ::1, whose certificate is another" "this machine has no ::1"
+	fi
+done
+
+# ---- clients that leave
+# a bare FIN (no close_notify) right after a request: its whole answer, Connection: close
+out=$(python3 "$D" --port "$P" leave fin 'GET /slow/300 HTTP/1.1\r\nHost: app.test\r\n\r\n' 0 | flat |
+	sed 's/{.*}/{…}/; s/Content-Length: [0-9]*|//')
+expect_eq "a request, then a bare FIN: its whole answer, Connection: close, then close_notify" "$out" \
+	"HTTP/1.1 200 OK|X-Backend: app|Content-Type: application/json|Connection: close||{…}|<close_notify>|left after 0 bytes|"
+# close_notify right after the request (s_client without -ign_eof, stdin at its end)
+out=$(printf 'GET /slow/300 HTTP/1.1\r\nHost: app.test\r\n\r\n' | timeout 10 openssl s_client \
+	-connect "127.0.0.1:$P" -servername app.test -quiet 2>/dev/null | head -n 1 | tr -d '\r')
+expect_eq "a request, then close_notify: its answer still comes" "$out" "HTTP/1.1 200 OK"
+# a reset in the middle of a 100 MB answer: the W3C line says 200 and win32 status 64
+# (ERROR_NETNAME_DELETED), and the daemon holds no more sockets than before (a pooled
+# backend connection may have gone meanwhile: at most as many)
+socks=$(sock_count "$SB_PID")
+socks_at_most() { [ "$(sock_count "$1")" -le "$2" ]; }
+log_mark "$T/access.log"
+out=$(python3 "$D" --port "$P" leave rst 'GET /bytes/100000000 HTTP/1.1\r\nHost: app.test\r\n\r\n' 1000000)
+expect_eq "a client that resets after 1 MB of 100 MB left" "${out%% after*}" "left"
+expect_eq "... its W3C line: GET /bytes/100000000 200 0 64" \
+	"$(log_next "$T/access.log" | awk '{ print $4, $5, $13, $14, $15 }')" "GET /bytes/100000000 200 0 64"
+if wait_for -t 10 socks_at_most "$SB_PID" "$socks"; then ok "... the daemon's sockets are back to at most $socks"
+else not_ok "... the daemon's sockets are back to at most $socks" "it holds $(sock_count "$SB_PID")"; fi
+
+# ---- SIGTERM with an upload in flight (head and half its body in): the rest of the body
+# goes through, the answer says Connection: close, and the daemon exits 0
+half=$(head -c 50000 /dev/zero | tr '\0' 'h')
+want=$(printf '%s%s' "$half" "$half" | sha256sum | cut -c1-64)
+out=$(python3 "$D" --port "$P" --before "decrypted request: POST /upload?sigterm" signal "$SB_PID" SIGTERM \
+	"POST /upload?sigterm HTTP/1.1\r\nHost: app.test\r\nContent-Length: 100000\r\n\r\n$half" "$half" \
+	"$LOG" "stopping;" 1 | flat)
+expect_eq "SIGTERM with an upload in flight: 200, all 100000 bytes, Connection: close, close_notify" \
+	"$(printf '%s' "$out" | sed 's/{.*"body_length":\([0-9]*\),"body_sha256":"\([0-9a-f]*\)".*}/\1 \2/; s/Content-Length: [0-9]*|//')" \
+	"|HTTP/1.1 200 OK|X-Backend: app|Content-Type: application/json|Connection: close||100000 $want|<close_notify>|"
+if wait_for -t 15 eval '! _sb_running "$SB_PID"'; then
+	wait "$SB_PID"; expect_eq "... the daemon exits 0" "$?" 0
+else
+	not_ok "... the daemon exits 0" "it still runs 15 s after SIGTERM"
+fi
+
 finish

@@ -15,7 +15,8 @@ in one write), what happens between requests (a signal to the daemon), and how i
                         daemon took the signal in), then SECOND on the same connection:
                         prints both answers, "|" between, and how the stream ended
                         (--after-head: the signal once FIRST's response head is in, the
-                        body still coming)
+                        body still coming; --before TEXT: FIRST is part of a request, the
+                        signal once LOG holds TEXT)
     leave HOW REQ N     REQ, reads N bytes of the answer, then leaves: notify | fin | rst
 
 Every read is bounded (--timeout, default 10 s).  The end of the stream is printed as
@@ -116,6 +117,8 @@ def main():
     p.add_argument("--timeout", type=float, default=10)
     p.add_argument("--after-head", action="store_true",
                    help="signal: send the signal once the first response's head is in")
+    p.add_argument("--before", help="signal: FIRST is not a whole request; send the "
+                   "signal once LOG holds this text (not after FIRST's answer)")
     p.add_argument("mode")
     p.add_argument("args", nargs="*")
     a = p.parse_args()
@@ -182,16 +185,23 @@ def main():
         pid, sig = int(a.args[0]), getattr(signal, a.args[1])
         first, second = unescape(a.args[2]), unescape(a.args[3])
         log, text, count = a.args[4], a.args[5].encode(), int(a.args[6])
+        def wait_log(text, count):
+            end = time.monotonic() + a.timeout
+            while time.monotonic() < end:
+                with open(log, "rb") as f:
+                    if f.read().count(text) >= count:
+                        return
+                time.sleep(0.02)
+
         s.sendall(first)
-        r1 = read_response(s, a, head_only=a.after_head)
+        if a.before:   # FIRST is part of a request: the signal once LOG holds BEFORE
+            wait_log(a.before.encode(), 1)
+            r1 = b""
+        else:
+            r1 = read_response(s, a, head_only=a.after_head)
         os.kill(pid, sig)
         # the daemon has taken the signal in once its log holds TEXT COUNT times
-        end = time.monotonic() + a.timeout
-        while time.monotonic() < end:
-            with open(log, "rb") as f:
-                if f.read().count(text) >= count:
-                    break
-            time.sleep(0.02)
+        wait_log(text, count)
         if a.after_head:   # the rest of the first response
             r1 = read_response(s, a, out=r1)
         try:
