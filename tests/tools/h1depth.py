@@ -53,24 +53,24 @@ def connect(a):
 def read_until_end(s, a, want=None):
     """Read until the stream ends (or, with want, until it holds want bytes); returns
     (bytes, how it ended)."""
-    out = b""
+    out = bytearray()   # (bytes += bytes copies it all each time: quadratic)
     deadline = time.monotonic() + a.timeout
     while want is None or len(out) < want:
         s.settimeout(max(0.01, deadline - time.monotonic()))
         try:
             d = s.recv(65536)
         except ssl.SSLEOFError:
-            return out, "<eof-no-close_notify>"
+            return bytes(out), "<eof-no-close_notify>"
         except ConnectionResetError:
-            return out, "<reset>"
+            return bytes(out), "<reset>"
         except (socket.timeout, TimeoutError):
-            return out, "<timeout>"
+            return bytes(out), "<timeout>"
         except ssl.SSLError as e:
-            return out, "<tls-error %s>" % e.reason
+            return bytes(out), "<tls-error %s>" % e.reason
         if not d:
-            return out, "<close_notify>"
+            return bytes(out), "<close_notify>"
         out += d
-    return out, ""
+    return bytes(out), ""
 
 
 def read_response(s, a, head_only=False, out=b""):
