@@ -434,7 +434,8 @@ h1_parse_error(struct h1 *h)
 		conn_abort(h->c, "out of memory");
 		return;
 	}
-	exchange_refuse(h->x, e, detail, h->head);
+	exchange_refuse(h->x, e, detail, h->head != NULL ? h->head :
+	    http_parser_refused_head(h->parser));
 }
 
 /* ---------- parser callbacks ---------- */

@@ -63,6 +63,7 @@ write_conf() {
 [server]
 mode = iis7
 access_log = $T/access.log
+httperr_log = $T/httperr.log
 
 [sslcert 0.0.0.0:$P]
 certificate = $SB_CERTS/sitev1.pem
@@ -124,6 +125,33 @@ else
 	for c in "IPv6 client: the [::] certificate, exactly" "IPv6 client: curl verifies it and gets 200" \
 		"IPv6 client: W3C s-ip s-port c-ip cs-host sc-status" "IPv6 client, SNI localhost: 200" \
 		"... W3C s-ip s-port c-ip cs-host sc-status"; do skip "$c" "this machine has no ::1"; done
+fi
+
+# ---- HTTP.SYS's own 400s, each family: a request refused after its head was read (no
+# Host, two Hosts) is logged in HTTPERR with its version, method and URL, as HTTP.SYS does
+# ("HTTP/1.1 GET /ThisIsMyUrl.htm 400 - Hostname"); one refused in its request line without
+# them.  The fields: c-ip s-ip s-port cs-version cs-method cs-uri sc-status s-reason
+# httperr_after REQUEST [HOST]: the page's status line, then those fields of the HTTPERR line
+httperr_after() {
+	local st
+	log_mark "$T/httperr.log"
+	st=$(python3 "$D" --host "${2:-127.0.0.1}" --port "$P" send "$1" | head -n 1 | tr -d '\r')
+	echo "$st | $(log_next "$T/httperr.log" | awk '{ print $3, $5, $6, $7, $8, $9, $11, $13 }')"
+}
+expect_eq "HTTP/1.1 without Host: 400, HTTPERR names the request" \
+	"$(httperr_after 'GET /nohost?x=1 HTTP/1.1\r\n\r\n')" \
+	"HTTP/1.1 400 Bad Request | 127.0.0.1 127.0.0.1 $P HTTP/1.1 GET /nohost?x=1 400 Hostname"
+expect_eq "two Host fields: 400, HTTPERR names the request" \
+	"$(httperr_after 'HEAD /twohosts HTTP/1.1\r\nHost: app.test\r\nHost: bad.test\r\n\r\n')" \
+	"HTTP/1.1 400 Bad Request | 127.0.0.1 127.0.0.1 $P HTTP/1.1 HEAD /twohosts 400 Hostname"
+expect_eq "a bad verb: 400, HTTPERR without a request" "$(httperr_after 'G@T / HTTP/1.1\r\nHost: app.test\r\n\r\n')" \
+	"HTTP/1.1 400 Bad Request | 127.0.0.1 127.0.0.1 $P - - - 400 Verb"
+if [ "$have6" = 1 ]; then
+	expect_eq "over ::1, HTTP/1.1 without Host: 400, HTTPERR names the request and ::1" \
+		"$(httperr_after 'GET /nohost6 HTTP/1.1\r\n\r\n' ::1)" \
+		"HTTP/1.1 400 Bad Request | ::1 ::1 $P HTTP/1.1 GET /nohost6 400 Hostname"
+else
+	skip "over ::1, HTTP/1.1 without Host: 400, HTTPERR names the request and ::1" "this machine has no ::1"
 fi
 
 # ---- framing a backend gets wrong: no body byte of a 204, 304 or HEAD answer reaches the
