@@ -93,6 +93,7 @@ LOG="$T/sysbind.log"
 have6=0
 if grep -qi '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null && wait_port "$P" ::1; then have6=1; fi
 
+flat() { tr -d '\r' | tr '\n' '|'; }   # a response on one line, "|" for each line end
 fp() { openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//'; }
 FP1=$(fp <"$SB_CERTS/sitev1.pem"); FP2=$(fp <"$SB_CERTS/sitev2.pem")
 # served_fp HOST SNI: the SHA-256 fingerprint of the certificate served on HOST:$P
@@ -144,6 +145,9 @@ expect_eq "HTTP/1.1 without Host: 400, HTTPERR names the request" \
 expect_eq "two Host fields: 400, HTTPERR names the request" \
 	"$(httperr_after 'HEAD /twohosts HTTP/1.1\r\nHost: app.test\r\nHost: bad.test\r\n\r\n')" \
 	"HTTP/1.1 400 Bad Request | 127.0.0.1 127.0.0.1 $P HTTP/1.1 HEAD /twohosts 400 Hostname"
+out=$(python3 "$D" --port "$P" send 'HEAD /twohosts HTTP/1.1\r\nHost: app.test\r\nHost: bad.test\r\n\r\n' | flat)
+expect_eq "... its page to HEAD has the length of the page, and no body (as for an unknown host)" \
+	"${out##*Connection: close|}" "Content-Length: 334||<close_notify>|"
 expect_eq "a bad verb: 400, HTTPERR without a request" "$(httperr_after 'G@T / HTTP/1.1\r\nHost: app.test\r\n\r\n')" \
 	"HTTP/1.1 400 Bad Request | 127.0.0.1 127.0.0.1 $P - - - 400 Verb"
 if [ "$have6" = 1 ]; then
@@ -156,7 +160,6 @@ fi
 
 # ---- framing a backend gets wrong: no body byte of a 204, 304 or HEAD answer reaches the
 # client, and the next pipelined request on the connection is answered in sync
-flat() { tr -d '\r' | tr '\n' '|'; }
 NEXT='GET /next HTTP/1.1\r\nHost: bad.test\r\nConnection: close\r\n\r\n'
 bad() { python3 "$D" --sni bad.test --port "$P" send "$1 HTTP/1.1\r\nHost: bad.test\r\n\r\n$NEXT" | flat; }
 OKNEXT='HTTP/1.1 200 OK|Content-Length: 2|Connection: close||ok<close_notify>|'
