@@ -110,6 +110,10 @@ out=$(curl -sS --cacert "$CA" --http1.1 --resolve "sitev1.mysite.com:$P:127.0.0.
 	-H "Host: app.test" -w '%{http_code} %{remote_ip}' "https://sitev1.mysite.com:$P/echo" 2>&1)
 expect_eq "IPv4 client: curl verifies it and gets 200" "$out" "200 127.0.0.1"
 expect_eq "IPv4 client: W3C s-ip s-port c-ip cs-host sc-status" "$(w3c)" "127.0.0.1 $P 127.0.0.1 app.test 200"
+# the 0.0.0.0 listener logs the address the client reached, not 0.0.0.0
+log_mark "$T/access.log"
+out=$(python3 "$D" --host 127.0.0.2 --port "$P" send 'GET /s-ip HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' | head -n 1 | tr -d '\r')
+expect_eq "IPv4 client to 127.0.0.2: 200, W3C s-ip 127.0.0.2" "$out | $(w3c)" "HTTP/1.1 200 OK | 127.0.0.2 $P 127.0.0.1 app.test 200"
 if [ "$have6" = 1 ]; then
 	expect_eq "IPv6 client: the [::] certificate, exactly" "$(served_fp '[::1]' app.test)" "$FP2"
 	log_mark "$T/access.log"
