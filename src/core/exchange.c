@@ -129,6 +129,12 @@ exchange_done(const struct exchange *x)
 	return x->phase == XP_DONE;
 }
 
+int
+exchange_answered(const struct exchange *x)
+{
+	return x->status != 0;
+}
+
 /* ---------- logs ---------- */
 
 static long

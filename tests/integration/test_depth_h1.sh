@@ -321,6 +321,17 @@ expect_eq "a request, then a bare FIN: its whole answer, Connection: close, then
 out=$(printf 'GET /slow/300 HTTP/1.1\r\nHost: app.test\r\n\r\n' | timeout 10 openssl s_client \
 	-connect "127.0.0.1:$P" -servername app.test -quiet 2>/dev/null | head -n 1 | tr -d '\r')
 expect_eq "a request, then close_notify: its answer still comes" "$out" "HTTP/1.1 200 OK"
+# a reset while the request is at the backend, before any answer: HTTPERR Connection_Dropped
+# ("closed before the final response was sent"), no W3C line (nothing was answered)
+log_mark "$T/httperr.log"; log_mark "$T/access.log"
+python3 "$D" --port "$P" leave rst 'GET /slow/1000?dropped HTTP/1.1\r\nHost: app.test\r\n\r\n' 0 \
+	"$T/backend-app.log" "request GET /slow/1000?dropped" >/dev/null
+expect_eq "a client that resets while its request is at the backend: HTTPERR Connection_Dropped" \
+	"$(log_next "$T/httperr.log" | awk '{ print $3, $7, $8, $9, $11, $12, $13, $14 }')" \
+	"127.0.0.1 HTTP/1.1 GET /slow/1000?dropped - 1 Connection_Dropped App"
+# the next W3C record is the next request's, not the dropped one's
+python3 "$D" --port "$P" send 'GET /after-drop HTTP/1.1\r\nHost: app.test\r\nConnection: close\r\n\r\n' >/dev/null
+expect_eq "... and no W3C line for it" "$(log_next "$T/access.log" | awk '{ print $5, $13 }')" "/after-drop 200"
 # a reset in the middle of a 100 MB answer: the W3C line says 200 and win32 status 64
 # (ERROR_NETNAME_DELETED), and the daemon holds no more sockets than before (a pooled
 # backend connection may have gone meanwhile: at most as many)

@@ -17,7 +17,8 @@ in one write), what happens between requests (a signal to the daemon), and how i
                         (--after-head: the signal once FIRST's response head is in, the
                         body still coming; --before TEXT: FIRST is part of a request, the
                         signal once LOG holds TEXT)
-    leave HOW REQ N     REQ, reads N bytes of the answer, then leaves: notify | fin | rst
+    leave HOW REQ N [LOG TEXT]   REQ, reads N bytes of the answer (and waits until LOG
+                        holds TEXT), then leaves: notify | fin | rst
 
 Every read is bounded (--timeout, default 10 s).  The end of the stream is printed as
 <close_notify> (TLS closed properly), <eof-no-close_notify> (TCP FIN without it),
@@ -214,6 +215,13 @@ def main():
         how, req, n = a.args[0], unescape(a.args[1]), int(a.args[2])
         s.sendall(req)
         got, _ = read_until_end(s, a, want=n) if n > 0 else (b"", "")
+        if len(a.args) > 4:   # LOG TEXT: leave once LOG holds TEXT
+            end = time.monotonic() + a.timeout
+            while time.monotonic() < end:
+                with open(a.args[3], "rb") as f:
+                    if a.args[4].encode() in f.read():
+                        break
+                time.sleep(0.02)
         if how == "rst":
             raw = socket.socket(fileno=os.dup(s.fileno()))
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
