@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Depth tests of HTTP/1.1 over TLS with real clients (curl, openssl s_client, python's ssl
 # through tests/tools/h1depth.py), on the paths every client takes: both address families
-# at once (which certificate, which W3C fields), framing a backend gets wrong (a body on
+# at once (which certificate, which W3C fields), HTTP.SYS's own 400s and their HTTPERR
+# lines (the request named once its head was read), framing a backend gets wrong (a body on
 # 204/304/HEAD: never forwarded, the connection kept in sync), 1xx, a dripped head, byte-
 # per-record and split-head clients, a burst of 51 pipelined requests in one write, early
 # answers to big uploads, reload and stop with requests in flight and with idle kept
-# connections, TLS resumption, and clients that leave by close_notify, FIN or reset.
+# connections, TLS resumption, and clients that leave by close_notify, FIN or reset (at
+# the backend: HTTPERR Connection_Dropped; mid-answer: W3C win32 status 64).
 . "$(dirname "$0")/lib.sh"
 
 need_tool curl curl || { finish; exit; }
