@@ -105,6 +105,7 @@ void exchange_abort(struct exchange *x, const char *reason, int win32) { x->done
 int exchange_waiting(const struct exchange *x) { return 0; }
 void exchange_client_cert(struct exchange *x) { }
 int exchange_done(const struct exchange *x) { return x->done; }
+int exchange_answered(const struct exchange *x) { return 0; }
 void exchange_log_error(struct exchange *x, int status, const char *reason) { }
 void
 exchange_log_conn_error(const struct exchange_conn *c, int status, const char *reason)

@@ -793,6 +793,62 @@ START_TEST(test_http_rejects_host_problems)
 }
 END_TEST
 
+/* A request refused after its head was read whole keeps that head for HTTP.SYS's HTTPERR
+ * line (version, method, URL: "HTTP/1.1 GET /u 400 - Hostname"); one refused inside its
+ * request line has none, nor has a request whose second, pipelined, head is refused
+ * inside its line after a first one was read whole. */
+static const struct http_head *refused_head(struct rec *r, struct http_parser **pp,
+    const char *in)
+{
+	size_t used, off = 0;
+	enum http_feed f;
+
+	rec_init(r);
+	*pp = http_parser_new(HTTP_PARSE_REQUEST, &lim_default, &rec_cb, r);
+	r->p = *pp;
+	/* (a pipelined second request: the parser waits between the two) */
+	while ((f = http_parser_feed(*pp, in + off, strlen(in) - off, &used)) == HTTP_FEED_PAUSED) {
+		off += used;
+		http_parser_resume(*pp);
+	}
+	ck_assert_int_eq(f, HTTP_FEED_ERROR);
+	return http_parser_refused_head(*pp);
+}
+
+START_TEST(test_http_refused_head_kept_for_the_log)
+{
+	static const char *const whole[] = {
+		"GET /u?q=1 HTTP/1.1\r\nAccept: */*\r\n\r\n",
+		"HEAD /u?q=1 HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+		"GET /u?q=1 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+	};
+	static const char *const none[] = {
+		"G@T /u HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /u HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a\r\n\r\nG@T /u HTTP/1.1\r\nHost: a\r\n\r\n",
+	};
+	const struct http_head *h;
+	struct http_parser *p;
+	struct rec r;
+
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		h = refused_head(&r, &p, whole[i]);
+		ck_assert_msg(h != NULL, "%s", whole[i]);
+		ck_assert_str_eq(h->method, i == 1 ? "HEAD" : "GET");
+		ck_assert_str_eq(h->target, "/u?q=1");
+		ck_assert_int_eq(h->version_minor, 1);
+		http_parser_free(p);
+		rec_clear(&r);
+	}
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		h = refused_head(&r, &p, none[i]);
+		ck_assert_msg(h == NULL, "%s", none[i]);
+		http_parser_free(p);
+		rec_clear(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_http_rejects_methods_and_targets)
 {
 	ck_assert_int_eq(REQ_ERR("FOO / HTTP/1.1\r\nHost: a\r\n\r\n"), HTTP_ERR_VERB);
@@ -2096,6 +2152,7 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, test_http_earliest_fault_wins_any_split);
 	tcase_add_test(tc, test_http_skipped_lines_keep_llhttp_decisions);
 	tcase_add_test(tc, test_http_rejects_host_problems);
+	tcase_add_test(tc, test_http_refused_head_kept_for_the_log);
 	tcase_add_test(tc, test_http_rejects_methods_and_targets);
 	tcase_add_test(tc, test_http_rejects_versions);
 	tcase_add_test(tc, test_http_rejects_transfer_encodings);

@@ -193,6 +193,9 @@ void exchange_set_stream(struct exchange *x, unsigned stream_id);
 /* 1 once the response is complete (or the exchange aborted). */
 int exchange_done(const struct exchange *x);
 
+/* 1 once the response has a final status (it started, or a page was made). */
+int exchange_answered(const struct exchange *x);
+
 /* sc-win32-status values IIS writes for requests that did not end normally. */
 #define WIN32_NETNAME_DELETED      64    /* the other side reset or vanished */
 #define WIN32_SEM_TIMEOUT          121   /* a timer expired */

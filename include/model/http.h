@@ -226,6 +226,11 @@ int http_parser_idle(const struct http_parser *p);
  * returned -1: that is not a parse error. */
 enum http_error http_parser_error(const struct http_parser *p, const char **detail);
 
+/* The head of the request refused after it was read whole (a Host missing or doubled, a
+ * Transfer-Encoding refused), or NULL: HTTP.SYS logs such a refusal with the request's
+ * version, method and URL, as for any request whose line it has read. */
+struct http_head *http_parser_refused_head(struct http_parser *p);
+
 /* 1 when the method is idempotent (RFC 9110 §9.2.2: GET HEAD OPTIONS TRACE PUT DELETE). */
 int http_method_idempotent(const char *method);
 

@@ -114,6 +114,7 @@ struct http_parser {
 	struct hdr_span *spans;
 	size_t nspans, spans_cap;
 	int head_done;              /* header callbacks after the head are trailer fields */
+	int head_whole;             /* the head is built whole (refused after it or not) */
 
 	/* the trailer section: the field being read (name, then value, in tline; bounded by
 	 * the chunked scanner's max_field_length per line), then the fields kept */

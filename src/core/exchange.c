@@ -129,6 +129,12 @@ exchange_done(const struct exchange *x)
 	return x->phase == XP_DONE;
 }
 
+int
+exchange_answered(const struct exchange *x)
+{
+	return x->status != 0;
+}
+
 /* ---------- logs ---------- */
 
 static long
@@ -1177,8 +1183,10 @@ exchange_refuse(struct exchange *x, enum http_error e, const char *detail,
 	const char *reason = NULL;
 	enum respond_page page = respond_page_for_error(e, &reason);
 
-	if (h != NULL && x->head == NULL)
+	if (h != NULL && x->head == NULL) {   /* a head refused after it was read whole */
 		x->head = h;
+		x->head_only = h->method != NULL && strcmp(h->method, "HEAD") == 0;
+	}
 	trace_refused(x->c->srv->trace, x->c->id, detail);
 	if (x->phase == XP_DONE)
 		return;

@@ -434,7 +434,8 @@ h1_parse_error(struct h1 *h)
 		conn_abort(h->c, "out of memory");
 		return;
 	}
-	exchange_refuse(h->x, e, detail, h->head);
+	exchange_refuse(h->x, e, detail, h->head != NULL ? h->head :
+	    http_parser_refused_head(h->parser));
 }
 
 /* ---------- parser callbacks ---------- */
@@ -694,7 +695,10 @@ h1_later(struct conn *c, void *arg)
 }
 
 /* The transport cuts the connection: the request in flight, or the one whose response
- * is still being written, gets the log line that says why. */
+ * is still being written, gets the log line that says why.  A client gone inside its
+ * body, or before the final response started (queued, or at the backend), is HTTP.SYS's
+ * Connection_Dropped ("closed before the final response was sent"); one gone during the
+ * response, the W3C line with its win32 status. */
 static void
 h1_cut(struct conn *c, void *arg, const char *reason, int win32)
 {
@@ -704,8 +708,9 @@ h1_cut(struct conn *c, void *arg, const char *reason, int win32)
 		if (reason != NULL)
 			exchange_log_conn_error(h->info, 0, reason);
 	} else if (!exchange_done(h->x)) {
-		exchange_abort(h->x, (h->state == H1_BODY || exchange_waiting(h->x)) &&
-		    reason == NULL ? "Connection_Dropped" : reason, win32);
+		exchange_abort(h->x, (h->state == H1_BODY || (h->state == H1_WAIT &&
+		    !exchange_answered(h->x))) && reason == NULL ? "Connection_Dropped" : reason,
+		    win32);
 	} else if (reason != NULL) {
 		exchange_log_error(h->x, 0, reason);
 	}

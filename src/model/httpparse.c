@@ -216,6 +216,7 @@ void http_message_reset(struct http_parser *p)
 	p->host_off = p->path_off = SIZE_MAX;
 	p->nspans = 0;
 	p->head_done = 0;
+	p->head_whole = 0;
 	p->ll.settings = (void *)&head_settings;
 	if (p->trailers.v != NULL)   /* (most messages have no trailer section) */
 		http_fields_clear(&p->trailers);
@@ -631,6 +632,7 @@ static int cb_headers_complete(llhttp_t *ll)
 		http_parser_fail(p, HTTP_ERR_REQUEST_LENGTH, "head does not fit its limit");
 		return -1;
 	}
+	p->head_whole = 1;
 	for (size_t i = 0; i < h->nheaders; i++) {
 		const char *v = h->headers[i].value;
 
@@ -1153,4 +1155,10 @@ enum http_error http_parser_error(const struct http_parser *p, const char **deta
 	if (detail != NULL)
 		*detail = p->detail != NULL ? p->detail : "";
 	return p->err;
+}
+
+struct http_head *http_parser_refused_head(struct http_parser *p)
+{
+	return p->err != HTTP_ERR_NONE && p->head_whole && p->kind == HTTP_PARSE_REQUEST ?
+	    &p->head : NULL;
 }
