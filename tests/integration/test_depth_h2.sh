@@ -286,6 +286,22 @@ expect_eq "16 uploads of 1 MiB on one connection to a site with backend_max_conn
 ms=$(( $(_now_ms) - t0 ))
 if [ "$ms" -lt 15000 ]; then ok "... within 15 s ($ms ms)"; else not_ok "... within 15 s" "$ms ms"; fi
 
+# a client that resets its TCP connection while its stream's request is at the backend,
+# before any answer: HTTPERR Connection_Dropped ("closed before the final response was
+# sent"), as over HTTP/1.1 (test_depth_h1.sh), and no W3C line
+log_mark "$T/httperr.log"; log_mark "$T/access.log"
+out=$("$PY" "$TOOL" drop --host "$IP6" --port "$P" --sni app.mysite.com --path "/slow/1000?h2dropped" \
+	--log "$T/backend-app.log" --text "GET /slow/1000?h2dropped" --wait 10)
+expect_eq "an HTTP/2 client resets while its request is at the backend" "$out" "dropped"
+wait_log "$T/httperr.log" "h2dropped" 10 >/dev/null
+expect_eq "... HTTPERR Connection_Dropped for its stream" \
+	"$(log_next "$T/httperr.log" | awk '{ print $7, $8, $9, $11, $12, $13, $14 }')" \
+	"HTTP/2 GET /slow/1000?h2dropped - 1 Connection_Dropped App"
+curl -sk --http2 -o /dev/null --resolve "app.mysite.com:$P:$IP6" "https://app.mysite.com:$P/after-h2drop"
+wait_log "$T/access.log" "after-h2drop" 10 >/dev/null
+expect_eq "... and no W3C line for it: the next line is the next request's" \
+	"$(log_next "$T/access.log" | grep -o '/[a-z0-9/?-]*drop[a-z]*' | head -n 1)" "/after-h2drop"
+
 # ---- 4. a reload while 400 streams run (h2load, 10 at a time on 4 connections, each
 # answered in 100 ms).  Each connection gets GOAWAY NO_ERROR; h2load counts the requests
 # it had not sent by then as failed (it does not reconnect after a GOAWAY).  What was

@@ -30,6 +30,7 @@ import argparse
 import hashlib
 import os
 import socket
+import struct
 import ssl
 import sys
 import time
@@ -924,6 +925,26 @@ def cmd_early_hold(args):
              closed_after_ms=int((time.monotonic() - at) * 1000) if c.closed else -1)
 
 
+def cmd_drop(args):
+    """A client that vanishes while its request is at the backend: GET --path, wait (at
+    most --wait seconds) until the file --log holds --text (the backend's note that the
+    request came), then reset the TCP connection (SO_LINGER 0: no close_notify, no FIN).
+    Prints "dropped" (or "not-seen" when the text never came)."""
+    c = connect(args)
+    c.get(args.path)
+    end = time.monotonic() + args.wait
+    seen = False
+    while not seen and time.monotonic() < end:
+        with open(args.log, "rb") as f:
+            seen = args.text.encode() in f.read()
+        if not seen:
+            time.sleep(0.02)
+    raw = socket.socket(fileno=os.dup(c.sock.fileno()))
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raw.close()
+    print("dropped" if seen else "not-seen")
+
+
 def cmd_half_close(args):
     """The client's FIN: GET --path, then close_notify and the TCP FIN (TLS 1.3: the
     client's direction only), and read on: the answer to a stream in flight must still
@@ -1135,6 +1156,9 @@ def main():
     s.add_argument("--header", action="append", default=[])
     s = add("hold", cmd_hold, wait=15)
     s.add_argument("--then", default="")
+    s = add("drop", cmd_drop)
+    s.add_argument("--log", required=True)
+    s.add_argument("--text", required=True)
     s = add("early-hold", cmd_early_hold, path="/fault/early-403", wait=30)
     s.add_argument("--size", type=int, default=60000)
     s.add_argument("--first", type=int, default=50000)
