@@ -155,7 +155,7 @@
 #     header), takes a turn in the new-connection run like a fourth proxy (same churn
 #     clients, pinned as the proxies, CPU from /proc, its place rotating with theirs): what
 #     any TLS server spends per new connection + request on this machine, sockets and
-#     kernel included, which the floor leaves out.  It alone costs about 1.4-1.55 x the
+#     kernel included, which the floor leaves out.  It alone costs 1.45-1.55 x the
 #     floor at this load (PROFILE-newconn.md, s34), and a proxy adds its backend leg on
 #     top: its row tells how far the 1.5 x target is from anything a server can reach.
 #     Printed, not judged.
