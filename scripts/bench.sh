@@ -17,7 +17,7 @@
 #       BUILD (default build) holds the sysbind binary to measure.  A BUILD inside this tree
 #       is made first (sysbind and the tools); a BUILD elsewhere — another checkout's, e.g.
 #       an older commit's worktree — is used as it is (BUILD/sysbind must exist), and the
-#       tools (tests/tools/idleconns, hsfloor) come from this tree's build/.
+#       tools (tests/tools/idleconns, hsfloor, tlsmin) come from this tree's build/.
 #   env, durations in seconds (each run is split in BENCH_ROUNDS turns per proxy):
 #       BENCH_ROUNDS         turns per proxy in each run below      (default 5)
 #       BENCH_SECONDS        keep-alive run, one worker             (default 15)
@@ -150,6 +150,15 @@
 #     a proxy can spend on a new TLS connection with OpenSSL.  Printed with the client's
 #     share and the negotiated version, cipher and group, which must be the proxies'.  It
 #     takes a turn in each round of the new-connection run, as long as the proxies' turns.
+#   the least TLS server: tests/tools/tlsmin, one thread, epoll, hsfloor's SSL_CTX, one
+#     fixed 200 (a 64-byte body) to every request, no backend (method in tlsmin.c's
+#     header), takes a turn in the new-connection run like a fourth proxy (same churn
+#     clients, pinned as the proxies, CPU from /proc, its place rotating with theirs): what
+#     any TLS server spends per new connection + request on this machine, sockets and
+#     kernel included, which the floor leaves out.  It alone costs 1.45-1.55 x the
+#     floor at this load (PROFILE-newconn.md, s34), and a proxy adds its backend leg on
+#     top: its row tells how far the 1.5 x target is from anything a server can reach.
+#     Printed, not judged.
 #   BENCH_STRACE=1: `strace -c -f -p PID` attached to the proxy (all its threads; nginx:
 #     its one worker) during a wrk -t1 -c8 run of BENCH_STRACE_SECONDS: each system call's
 #     count divided by the requests wrk completed.  The 8 connections' accept and handshake
@@ -204,11 +213,11 @@ fi
 case "$BUILD/" in
 "$ROOT"/*)
 	TOOLS="$BUILD/tests"
-	make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$TOOLS/idleconns" "$TOOLS/hsfloor" >/dev/null ;;
+	make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/sysbind" "$TOOLS/idleconns" "$TOOLS/hsfloor" "$TOOLS/tlsmin" >/dev/null ;;
 *)
 	[ -x "$BUILD/sysbind" ] || { echo "bench: $BUILD/sysbind: no such program (build it in its own tree first)" >&2; exit 2; }
 	TOOLS="$ROOT/build/tests"
-	make -s -C "$ROOT" BUILD="$ROOT/build" "$TOOLS/idleconns" "$TOOLS/hsfloor" >/dev/null ;;
+	make -s -C "$ROOT" BUILD="$ROOT/build" "$TOOLS/idleconns" "$TOOLS/hsfloor" "$TOOLS/tlsmin" >/dev/null ;;
 esac
 
 # each proxy's connection limit (nginx's worker_connections, HAProxy's maxconn), and this
@@ -655,13 +664,38 @@ h2() {
 	for q in rps p50 p99 cpureq; do tv_done "$q$key"; done
 }
 
+# tlsmin_up: start tlsmin, the least TLS server, pinned as the proxies, on a free port:
+# PORT_tlsmin, PID_tlsmin.  Status 1 when it does not start (said, and FAILED set: the run
+# goes on without it).  Its --seconds is a bound only; churn stops it.
+tlsmin_up() {
+	local port
+	port=$(free_port) || { echo "bench: tlsmin failed: no free port" >&2; FAILED=1; return 1; }
+	"${PX[@]}" "$TOOLS/tlsmin" --cert "$T/certs/both.pem" --key "$T/certs/both.key" --port "$port" \
+		--seconds 3600 >"$T/tlsmin.log" 2>&1 &
+	# shellcheck disable=SC2034   # read by port_of, as PORT_NAME
+	PID_tlsmin=$! PORT_tlsmin=$port
+	PIDS+=("$PID_tlsmin")
+	if ! wait_port "$port" || ! live_child "$PID_tlsmin"; then
+		echo "bench: tlsmin failed: did not start: $(head -n 2 "$T/tlsmin.log" | tr '\n' ' ')" >&2
+		FAILED=1
+		stop "$PID_tlsmin"
+		return 1
+	fi
+}
+
 # churn: new TLS connection + one request, full handshakes (wrk would resume sessions),
-# every proxy in ROUNDS turns: R_cps/cpuconn_NAME.  The OpenSSL handshake floor takes a
-# turn in each round too, on the proxies' CPU: F_SERVER, F_CLIENT, F_PROC are the medians
-# of its turns' µs per handshake (TV_floor_server: its turns).
+# every proxy in ROUNDS turns: R_cps/cpuconn_NAME.  tlsmin, the least TLS server, is
+# started for this run and takes its turns among the proxies' as a fourth one (UP is
+# widened for the run only, so turns rotates it with them and tv_done gives
+# R_cpuconn_tlsmin); its failures are said ("bench: tlsmin failed") and set FAILED, as
+# hsfloor's, without stopping the run.  The OpenSSL handshake floor takes a turn in each
+# round too, on the proxies' CPU: F_SERVER, F_CLIENT, F_PROC are the medians of its
+# turns' µs per handshake (TV_floor_server: its turns).
 churn() {
 	local s r n ns out made
+	local UP=("${UP[@]}")
 	s=$(rounds "$CSECS")
+	tlsmin_up && UP+=(tlsmin)
 	for ((r = 0; r < ROUNDS; r++)); do
 		for n in $(turns "$r") floor; do
 			if [ "$n" = floor ]; then
@@ -674,16 +708,26 @@ churn() {
 				F_TLS="$9 ${10} ${11}"
 				continue
 			fi
+			if [ "$n" = tlsmin ] && ! live_child "$PID_tlsmin"; then
+				echo "bench: tlsmin failed: exited: $(tail -n 2 "$T/tlsmin.log" | tr '\n' ' ')" >&2
+				FAILED=1
+				continue
+			fi
 			quiet "$(port_of "$n")"
 			turn_cpu "$n" ns churn_run out "$n" "$s"
 			made=$(printf '%s\n' "$out" | sed -n 's/^done \([0-9]*\).*/\1/p')
-			case "$out" in *"failed 0"*) ;; *) note "$n" "new connections: $out" ;; esac
+			case "$out" in
+			*"failed 0"*) ;;
+			*) if [ "$n" = tlsmin ]; then echo "bench: tlsmin failed: new connections: $out" >&2; FAILED=1
+			   else note "$n" "new connections: $out"; fi ;;
+			esac
 			tv_add cps "$n" "$(rate "$made" "$s")"
 			tv_add cpuconn "$n" "$(per "$ns" "$made")"
 		done
 	done
 	tv_done cps
 	tv_done cpuconn
+	if [ -n "${PID_tlsmin:-}" ]; then stop "$PID_tlsmin"; fi
 	[ -n "$(tv floor server)" ] || return 0
 	# shellcheck disable=SC2046
 	F_SERVER=$(median $(tv floor server)) F_CLIENT=$(median $(tv floor client)) F_PROC=$(median $(tv floor proc))
@@ -850,7 +894,7 @@ echo "bench: one worker each: HTTP/2 ..." >&2
 h2 h2m8 "$H2SECS" 4 8
 h2 h2c32 "$H2SECS" 32 1
 h2 h2m32 "$H2WSECS" 4 32
-echo "bench: one worker each: new connections, and the OpenSSL handshake floor ..." >&2
+echo "bench: one worker each: new connections, the least TLS server (tlsmin) and the OpenSSL handshake floor ..." >&2
 churn
 echo "bench: one worker each: 64 KiB and 1 MiB responses ..." >&2
 big 64k /64k 65536
@@ -877,7 +921,9 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 get() { local v="R_$1_$2"; echo "${!v:-?}"; }
-# the table's rows, "LABEL|METRIC" (a METRIC of "-": the floor's ratio line)
+# the table's rows, "LABEL|METRIC" (a METRIC of "-": the floor's ratio line; "tlsmin" and
+# "tlsmin-": the least TLS server's CPU per new connection, and its ratio to the floor, in
+# the first column)
 ROWS=(
 	"keep-alive requests/s|rps"
 	"keep-alive p50 latency (ms)|p50"
@@ -898,6 +944,8 @@ ROWS=(
 	"new TLS connections/s|cps"
 	"CPU µs per new connection+request|cpuconn"
 	"  ... / OpenSSL handshake floor|-"
+	"least TLS server (tlsmin), CPU µs/conn.|tlsmin"
+	"  ... / OpenSSL handshake floor|tlsmin-"
 	"RSS KiB per idle TLS connection|idle"
 	"RSS KiB per idle TLS conn., no request|idlenr"
 	"64 KiB responses/s|rps64k"
@@ -925,11 +973,14 @@ ROWS+=(
 )
 row() {   # row LABEL METRIC
 	local s n h
-	if [ "$2" = - ]; then
+	case "$2" in
+	-)
 		printf '%-40s %10s %10s %10s\n' "$1" "$(ratio "$(get cpuconn sysbind)" "$F_SERVER")" \
 			"$(ratio "$(get cpuconn nginx)" "$F_SERVER")" "$(ratio "$(get cpuconn haproxy)" "$F_SERVER")"
-		return 0
-	fi
+		return 0 ;;
+	tlsmin) printf '%-40s %10s\n' "$1" "$(get cpuconn tlsmin)"; return 0 ;;
+	tlsmin-) printf '%-40s %10s\n' "$1" "$(ratio "$(get cpuconn tlsmin)" "$F_SERVER")"; return 0 ;;
+	esac
 	s=$(get "$2" sysbind); n=$(get "$2" nginx); h=$(get "$2" haproxy)
 	printf '%-40s %10s %10s %10s %10s %10s\n' "$1" "$s" "$n" "$h" "$(ratio "$s" "$n")" "$(ratio "$h" "$n")"
 }
@@ -939,7 +990,13 @@ range() { printf '%s\n' "$@" | sort -g | awk 'NF { v[++n] = $1 } END { if (n == 
 # with the rounds' spread of that ratio in per cent of its median (max - min) / median
 spread() {
 	local a b r n s="" h="" g="" w pct
-	[ "$2" != - ] || return 0
+	case "$2" in
+	-|tlsmin-) return 0 ;;
+	tlsmin)
+		# shellcheck disable=SC2046
+		printf '%-40s %19s\n' "$1" "$(range $(tv cpuconn tlsmin))"
+		return 0 ;;
+	esac
 	a=$(tv "$2" sysbind); b=$(tv "$2" nginx)
 	[ -n "$a$b" ] || return 0   # one reading per proxy (memory rows): no turns
 	# shellcheck disable=SC2206
@@ -1025,6 +1082,12 @@ for k in ":one worker" "2:two workers"; do
 done
 chk "CPU per new TLS connection <= 0.9 x nginx ($(S cpuconn) vs $(M 0.9 cpuconn) µs)" "$(S cpuconn)" "$(M 0.9 cpuconn)"
 chk "CPU per new TLS connection <= 1.5 x the OpenSSL floor ($(S cpuconn) vs $(times 1.5 "$F_SERVER") µs)" "$(S cpuconn)" "$(times 1.5 "$F_SERVER")"
+# not a target: how far 1.5 x the floor is from the least any TLS server spends
+if [ "$(ratio "$(get cpuconn tlsmin)" "$F_SERVER")" != - ]; then
+	echo "note   the least TLS server (tlsmin) is $(ratio "$(get cpuconn tlsmin)" "$F_SERVER") x the OpenSSL floor ($(get cpuconn tlsmin) vs $F_SERVER µs); a proxy adds its backend leg on top"
+else
+	echo "note   the least TLS server (tlsmin) against the OpenSSL floor: not measured (above)"
+fi
 chk "RSS per idle TLS connection <= nginx ($(S idle) vs $(N idle) KiB)" "$(S idle)" "$(N idle)"
 chk "RSS per idle TLS connection that sent no request <= nginx ($(S idlenr) vs $(N idlenr) KiB)" "$(S idlenr)" "$(N idlenr)"
 for k in "h2m8 -c4 -m8" "h2c32 -c32 -m1" "h2m32 -c4 -m32"; do
