@@ -201,6 +201,7 @@ exchange_free(struct exchange *x)
 
 void exchange_set_stream(struct exchange *x, unsigned id) { x->stream = id; }
 int exchange_done(const struct exchange *x) { return x->done; }
+int exchange_answered(const struct exchange *x) { return x->status != 0; }
 void exchange_cache_drain(void) { }
 void exchange_client_cert(struct exchange *x) { ev("client_cert %u:", x->stream); }
 void exchange_log_error(struct exchange *x, int status, const char *reason)
