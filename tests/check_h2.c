@@ -161,6 +161,7 @@ struct exchange {
 	void                      *arg;
 	unsigned                   stream;
 	int                        status, done, aborted, resp_started, head_only, pushes;
+	int                        waiting;   /* in its pool's queue (exchange_waiting) */
 	struct exchange           *next;
 };
 
@@ -256,12 +257,11 @@ exchange_abort(struct exchange *x, const char *reason, int win32)
 	x->done = 1;
 }
 
-/* The fake exchange never waits in an application pool's queue. */
+/* The fake exchange waits in an application pool's queue only when a test says so. */
 int
 exchange_waiting(const struct exchange *x)
 {
-	(void)x;
-	return 0;
+	return x != NULL && x->waiting;
 }
 
 /* ---- the fake backend, answering as exchange.c does ---- */
@@ -1495,6 +1495,107 @@ START_TEST(test_h2_retire_after_early_answer)
 }
 END_TEST
 
+/*
+ * Uploads waiting in their pool's queue (db11c74): their DATA is given back to the
+ * connection's window at once, to the stream's only when they leave the queue, and never
+ * twice.  Ten queued streams send a stream window each (640 KiB, more than half the
+ * 1 MiB connection window): the connection's WINDOW_UPDATE comes (before the change
+ * none: with a pool of one connection, the stream holding it starved), no stream's does.
+ * Leaving the queue opens each stream's window, not the connection's again.  Paused then
+ * (a backend that is full), what they send next holds the connection's window: a part
+ * counted twice would open it as soon as one stream's backend takes its bytes.
+ */
+struct upl { size_t left; };
+
+static ssize_t
+upl_read(nghttp2_session *ss, int32_t id, uint8_t *buf, size_t length, uint32_t *flags,
+    nghttp2_data_source *src, void *u)
+{
+	struct upl *b = src->ptr;
+	size_t n = b->left < length ? b->left : length;
+
+	if (n == 0)
+		return NGHTTP2_ERR_DEFERRED;
+	memset(buf, 'u', n);
+	b->left -= n;
+	return (ssize_t)n;
+}
+
+static void
+queue_it(struct exchange *x)
+{
+	x->waiting = 1;
+	x->ops->pause_request(x->arg, x, 1);
+}
+
+static size_t
+wu_count(int32_t id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nframes; i++)
+		n += frames[i].type == NGHTTP2_WINDOW_UPDATE && frames[i].stream == id;
+	return n;
+}
+
+START_TEST(test_h2_queued_uploads_give_the_connection_window)
+{
+	static struct upl u[10];
+	nghttp2_nv nv[] = { NV(":method", "POST"), NV(":scheme", "https"),
+		NV(":authority", "www.example.com"), NV(":path", "/upload") };
+	int32_t id[10];
+	size_t w0, wid;
+
+	t_start(1);
+	pump();
+	w0 = wu_count(0);
+	on_request = queue_it;
+	for (int i = 0; i < 10; i++) {
+		nghttp2_data_provider prd = { .source.ptr = &u[i], .read_callback = upl_read };
+
+		u[i].left = 65535;
+		ck_assert_int_gt(id[i] = nghttp2_submit_request(cl, NULL, nv, 4, &prd, NULL), 0);
+	}
+	pump();
+	for (int i = 0; i < 10; i++) {
+		ck_assert_uint_eq(u[i].left, 0);
+		ck_assert_uint_eq(wu_count(id[i]), 0);   /* held by the stream's window */
+	}
+	ck_assert_msg(wu_count(0) == w0 + 1, "the connection's window given back: %zu "
+	    "WINDOW_UPDATE on stream 0, want %zu", wu_count(0), w0 + 1);
+	/* out of the queue: each stream's window opens; the connection's was given */
+	for (int i = 0; i < 10; i++) {
+		struct exchange *x = xfind((unsigned)id[i]);
+
+		x->waiting = 0;
+		x->ops->pause_request(x->arg, x, 0);
+		x->ops->pause_request(x->arg, x, 1);   /* its backend full at once */
+	}
+	pump();
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(wu_count(id[i]), 1);
+	ck_assert_uint_eq(wu_count(0), w0 + 1);
+	/* a window more each, held by the full backends: the connection's stays shut */
+	wid = wu_count(0);
+	for (int i = 0; i < 10; i++) {
+		u[i].left = 65535;
+		ck_assert_int_eq(nghttp2_session_resume_data(cl, id[i]), 0);
+	}
+	pump();
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(u[i].left, 0);
+	/* (nghttp2 weighs what was consumed only as more is: one stream's backend takes
+	 * its window, 64 KiB, far from half the connection's with the held ones apart) */
+	xfind((unsigned)id[0])->ops->pause_request(xfind((unsigned)id[0])->arg,
+	    xfind((unsigned)id[0]), 0);
+	pump();
+	ck_assert_uint_eq(wu_count(id[0]), 2);
+	ck_assert_msg(wu_count(0) == wid, "bytes held by paused streams opened the "
+	    "connection's window (%zu WINDOW_UPDATE on stream 0, want %zu)", wu_count(0), wid);
+	t_end();
+}
+END_TEST
+
 START_TEST(test_h2_eof_in_flight)
 {
 	struct exchange *x;
@@ -1789,6 +1890,7 @@ h2_suite(void)
 	tcase_add_test(tc, test_h2_idle_timeout_goaway_sent);
 	tcase_add_test(tc, test_h2_stop_in_flight);
 	tcase_add_test(tc, test_h2_retire_after_early_answer);
+	tcase_add_test(tc, test_h2_queued_uploads_give_the_connection_window);
 	tcase_add_test(tc, test_h2_eof_in_flight);
 	tcase_add_test(tc, test_h2_rapid_reset_goaway);
 	tcase_add_loop_test(tc, test_h2_push_every_stream, 0,
