@@ -171,6 +171,24 @@ expect_eq "curl --http2: the 103 with Content-Length, then 200 hello" \
 expect_eq "W3C: the final status of each (h1, h2)" "$(w3c /1xx3 HTTP/1.1)|$(w3c /1xx3 HTTP/2)|$(w3c /103cl HTTP/2)" \
 	"200 0 0|200 0 0|200 0 0"
 
+# a client that resets after a 1xx, before the final answer (the backend holds it): the
+# 1xx is no final response, so HTTPERR Connection_Dropped ("closed before the final
+# response was sent") with the request, and no W3C line (the next one is the next request's)
+log_mark "$T/access.log"; log_mark "$T/httperr.log"
+"$PY" "$SB_ROOT/tests/tools/h1depth.py" --sni sitev1.mysite.com --port "$P" leave rst \
+	'GET /1xx-stall?h1rst HTTP/1.1\r\nHost: sitev1.mysite.com\r\n\r\n' 1 >/dev/null
+expect_eq "h1: a client that resets after a 100 Continue, before the final answer: HTTPERR Connection_Dropped" \
+	"$(log_next "$T/httperr.log" | awk '{ print $7, $8, $9, $11, $13 }')" \
+	"HTTP/1.1 GET /1xx-stall?h1rst - Connection_Dropped"
+log_mark "$T/httperr.log"
+out=$(timeout 30 "$PY" "$H2" drop --port "$P" --sni sitev1.mysite.com --authority "sitev1.mysite.com:$P" \
+	--path "/1xx-stall?h2rst" --log "$T/backend.log" --text "GET /1xx-stall?h2rst" --after-interim --wait 5)
+expect_eq "h2: a client that resets after a 100 (HEADERS), before the final answer: HTTPERR Connection_Dropped" \
+	"$out $(log_next "$T/httperr.log" | awk '{ print $7, $8, $9, $11, $13 }')" \
+	"dropped HTTP/2 GET /1xx-stall?h2rst - Connection_Dropped"
+h1 after1xx /after-1xx-rst >/dev/null
+expect_eq "... and no W3C line for either: the next one is the next request's" \
+	"$(log_next "$T/access.log" | awk '{ print $5 }')" "/after-1xx-rst"
 # a 1xx, then the backend resets, or says nothing more: the final answer is sysbind's
 out=$(h1 ie /1xx-rst /1xx-stall /x)
 expect_eq "h1: 103 then a reset: 502; 100 then silence past backend_timeout: 504; each closing the connection" \

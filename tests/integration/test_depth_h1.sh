@@ -339,11 +339,16 @@ expect_eq "... and no W3C line for it" "$(log_next "$T/access.log" | awk '{ prin
 # backend connection may have gone meanwhile: at most as many)
 socks=$(sock_count "$SB_PID")
 socks_at_most() { [ "$(sock_count "$1")" -le "$2" ]; }
-log_mark "$T/access.log"
+log_mark "$T/access.log"; log_mark "$T/httperr.log"
 out=$(python3 "$D" --port "$P" leave rst 'GET /bytes/100000000 HTTP/1.1\r\nHost: app.test\r\n\r\n' 1000000)
 expect_eq "a client that resets after 1 MB of 100 MB left" "${out%% after*}" "left"
 expect_eq "... its W3C line: GET /bytes/100000000 200 0 64" \
 	"$(log_next "$T/access.log" | awk '{ print $4, $5, $13, $14, $15 }')" "GET /bytes/100000000 200 0 64"
+# no HTTPERR line (the final response was sent, not Connection_Dropped): the next HTTPERR
+# record is the next refusal's, written after that W3C line
+python3 "$D" --port "$P" send 'GET /after-midreset HTTP/1.1\r\n\r\n' >/dev/null
+expect_eq "... and no HTTPERR line for it: the next one is the next refusal's" \
+	"$(log_next "$T/httperr.log" | awk '{ print $9, $11, $13 }')" "/after-midreset 400 Hostname"
 if wait_for -t 10 socks_at_most "$SB_PID" "$socks"; then ok "... the daemon's sockets are back to at most $socks"
 else not_ok "... the daemon's sockets are back to at most $socks" "it holds $(sock_count "$SB_PID")"; fi
 

@@ -301,6 +301,19 @@ curl -sk --http2 -o /dev/null --resolve "app.mysite.com:$P:$IP6" "https://app.my
 wait_log "$T/access.log" "after-h2drop" 10 >/dev/null
 expect_eq "... and no W3C line for it: the next line is the next request's" \
 	"$(log_next "$T/access.log" | grep -o '/[a-z0-9/?-]*drop[a-z]*' | head -n 1)" "/after-h2drop"
+# one that resets once its answer started (the HEADERS came, the DATA of 100 MB flows):
+# the W3C line, 200 with win32 status 64, and no HTTPERR line (the final response was
+# sent: not Connection_Dropped); the next HTTPERR record is the next refusal's (an
+# unknown host's 400), written after that W3C line
+log_mark "$T/httperr.log"; log_mark "$T/access.log"
+out=$("$PY" "$TOOL" drop --host "$IP6" --port "$P" --sni app.mysite.com --path "/bytes/100000000?h2mid" \
+	--log "$T/backend-app.log" --text "GET /bytes/100000000?h2mid" --after-head --wait 10)
+expect_eq "an HTTP/2 client resets once its answer started" "$out" "dropped"
+expect_eq "... its W3C line: GET /bytes/100000000 200 0 64" \
+	"$(log_next "$T/access.log" | awk '{ print $4, $5, $13, $14, $15 }')" "GET /bytes/100000000 200 0 64"
+frames GET unknown /after-h2mid >/dev/null
+expect_eq "... and no HTTPERR line for it: the next one is the next refusal's" \
+	"$(log_next "$T/httperr.log" | awk '{ print $9, $11, $13 }')" "/after-h2mid 400 Hostname"
 
 # ---- 4. a reload while 400 streams run (h2load, 10 at a time on 4 connections, each
 # answered in 100 ms).  Each connection gets GOAWAY NO_ERROR; h2load counts the requests

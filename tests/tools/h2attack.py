@@ -929,9 +929,12 @@ def cmd_drop(args):
     """A client that vanishes while its request is at the backend: GET --path, wait (at
     most --wait seconds) until the file --log holds --text (the backend's note that the
     request came), then reset the TCP connection (SO_LINGER 0: no close_notify, no FIN).
-    Prints "dropped" (or "not-seen" when the text never came)."""
+    With --after-head, the reset waits (as long) for the response's HEADERS too: a client
+    gone once its answer started; with --after-interim, for a 1xx's HEADERS (a client gone
+    after an interim answer, before the final one).  Prints "dropped" (or "not-seen" when
+    the text, or the HEADERS, never came)."""
     c = connect(args)
-    c.get(args.path)
+    sid = c.get(args.path)
     end = time.monotonic() + args.wait
     seen = False
     while not seen and time.monotonic() < end:
@@ -939,6 +942,10 @@ def cmd_drop(args):
             seen = args.text.encode() in f.read()
         if not seen:
             time.sleep(0.02)
+    if seen and (args.after_head or args.after_interim):
+        got = c.responses if args.after_head else c.interim
+        c.pump(max(end - time.monotonic(), 0.01), lambda: sid in got or c.closed)
+        seen = sid in got
     raw = socket.socket(fileno=os.dup(c.sock.fileno()))
     raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     raw.close()
@@ -1159,6 +1166,8 @@ def main():
     s = add("drop", cmd_drop)
     s.add_argument("--log", required=True)
     s.add_argument("--text", required=True)
+    s.add_argument("--after-head", action="store_true")
+    s.add_argument("--after-interim", action="store_true")
     s = add("early-hold", cmd_early_hold, path="/fault/early-403", wait=30)
     s.add_argument("--size", type=int, default=60000)
     s.add_argument("--first", type=int, default=50000)
