@@ -1244,9 +1244,9 @@ h2_later(struct conn *c, void *arg)
 }
 
 /* The transport cuts the connection: each stream in flight gets the log line that says
- * why.  One whose final response had not started (inside its body, queued, or at the
- * backend) is HTTP.SYS's Connection_Dropped, as h1_cut says; one cut during its response,
- * the W3C line with its win32 status. */
+ * why.  One gone inside its body, or before its final response started (queued, or at
+ * the backend), is HTTP.SYS's Connection_Dropped, as h1_cut says; one cut during its
+ * response, the W3C line with its win32 status. */
 static void
 h2_cut(struct conn *c, void *arg, const char *reason, int win32)
 {
@@ -1255,8 +1255,8 @@ h2_cut(struct conn *c, void *arg, const char *reason, int win32)
 
 	for (struct h2_stream *s = h->streams; s != NULL; s = s->next)
 		if (s->x != NULL && !exchange_done(s->x)) {
-			exchange_abort(s->x, reason == NULL && !exchange_answered(s->x) ?
-			    "Connection_Dropped" : reason, win32);
+			exchange_abort(s->x, reason == NULL && (!s->req_ended ||
+			    !exchange_answered(s->x)) ? "Connection_Dropped" : reason, win32);
 			logged = 1;
 		}
 	if (!logged && reason != NULL)
