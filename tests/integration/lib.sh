@@ -182,6 +182,20 @@ finish() {
 	[ "$_fail" -eq 0 ]
 }
 
+# need_python_h2: make sure /usr/bin/python3 imports Debian's python3-h2 family (h2,
+# hpack, hyperframe: what tests/tools/h2attack.py speaks HTTP/2 with), installing it with
+# scripts/install-deps.sh on first use.  Returns 1, with a failed check saying why, when it
+# cannot be installed.
+need_python_h2() {
+	/usr/bin/python3 -c 'import h2, hpack, hyperframe' 2>/dev/null && return 0
+	echo "# installing python3-h2 (once)"
+	if ! "$SB_ROOT/scripts/install-deps.sh" python3-h2 >"$T/install-python3-h2.log" 2>&1 ||
+		! /usr/bin/python3 -c 'import h2, hpack, hyperframe' 2>/dev/null; then
+		not_ok "python3-h2 installs (scripts/install-deps.sh python3-h2)" "$(tail -n 5 "$T/install-python3-h2.log")"
+		return 1
+	fi
+}
+
 # need_tool COMMAND PACKAGE: make sure COMMAND exists, installing Debian's PACKAGE with
 # scripts/install-deps.sh on first use (as `make` installs the build's packages).  Returns
 # 1, with a failed check saying why, when it cannot be installed.

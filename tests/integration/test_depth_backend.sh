@@ -17,14 +17,7 @@
 PY=/usr/bin/python3
 H2="$SB_ROOT/tests/tools/h2attack.py"
 if ! curl -V | grep -qw HTTP2; then not_ok "this curl speaks HTTP/2" "$(curl -V | head -n 1)"; finish; exit; fi
-if ! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
-	echo "# installing python3-h2 (once)"
-	if ! "$SB_ROOT/scripts/install-deps.sh" python3-h2 >"$T/install-python3-h2.log" 2>&1 ||
-		! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
-		not_ok "python3-h2 installs (scripts/install-deps.sh python3-h2)" "$(tail -n 5 "$T/install-python3-h2.log")"
-		finish; exit
-	fi
-fi
+need_python_h2 || { finish; exit; }
 
 P=$(free_port); B=$(free_port)
 cat >"$T/script.py" <<'PY'

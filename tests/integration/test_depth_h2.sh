@@ -25,14 +25,7 @@ TOOL="$SB_ROOT/tests/tools/h2attack.py"
 need_tool nghttp nghttp2-client || { finish; exit; }
 need_tool h2load nghttp2-client || { finish; exit; }
 if ! curl -V | grep -qw HTTP2; then not_ok "this curl speaks HTTP/2" "$(curl -V | head -n 1)"; finish; exit; fi
-if ! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
-	echo "# installing python3-h2 (once)"
-	if ! "$SB_ROOT/scripts/install-deps.sh" python3-h2 >"$T/install-python3-h2.log" 2>&1 ||
-		! "$PY" -c 'import h2, hpack, hyperframe' 2>/dev/null; then
-		not_ok "python3-h2 installs (scripts/install-deps.sh python3-h2)" "$(tail -n 5 "$T/install-python3-h2.log")"
-		finish; exit
-	fi
-fi
+need_python_h2 || { finish; exit; }
 # Whether IPv6 works is the machine's fact (::1 on lo): without it, the checks run over
 # 127.0.0.1 only, and say so.
 IP6=::1

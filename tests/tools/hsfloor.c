@@ -37,6 +37,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "floorctx.h"
+
 /* One bracketed stretch of this thread's CPU time, in ns. */
 static long long
 hsfloor_now_ns(void)
@@ -80,34 +82,6 @@ hsfloor_rusage_us(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec +
 	    (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
-}
-
-/* The server context, as tlsctx.c builds its own.  Returns NULL with the reason printed. */
-static SSL_CTX *
-hsfloor_server_ctx(const char *cert, const char *key, int tickets)
-{
-	static const unsigned char sid[] = "hsfloor";
-	SSL_CTX *ctx;
-
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1 ||
-	    SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1) != 1) {
-		fprintf(stderr, "hsfloor: %s, %s: ", cert, key);
-		ERR_print_errors_fp(stderr);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-	SSL_CTX_set_timeout(ctx, 300);
-	SSL_CTX_set_num_tickets(ctx, (size_t)tickets);
-	return ctx;
 }
 
 struct hsfloor_run {
@@ -234,7 +208,7 @@ main(int argc, char **argv)
 		    "--count >= 1, --tickets 0..16\n");
 		return 2;
 	}
-	if ((sctx = hsfloor_server_ctx(cert, key, tickets)) == NULL)
+	if ((sctx = floor_server_ctx("hsfloor", cert, key, tickets)) == NULL)
 		return 2;
 	if ((cctx = SSL_CTX_new(TLS_client_method())) == NULL) {
 		ERR_print_errors_fp(stderr);

@@ -43,6 +43,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "floorctx.h"
+
 /* nginx's answer to the bench's GET / through a proxy, in size: 64-byte body */
 static const char tlsmin_response[] =
     "HTTP/1.1 200 OK\r\n"
@@ -67,32 +69,14 @@ struct tlsmin_conn {
 
 static int tlsmin_keep;
 
-/* The server context, as hsfloor_server_ctx builds it.  NULL with the reason printed. */
+/* The server context: floorctx.h's (hsfloor's), with read-ahead if asked.  NULL with the
+ * reason printed. */
 static SSL_CTX *
 tlsmin_ctx(const char *cert, const char *key, int tickets, int read_ahead)
 {
-	static const unsigned char sid[] = "hsfloor";
-	SSL_CTX *ctx;
+	SSL_CTX *ctx = floor_server_ctx("tlsmin", cert, key, tickets);
 
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
-	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1 ||
-	    SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1) != 1) {
-		fprintf(stderr, "tlsmin: %s, %s: ", cert, key);
-		ERR_print_errors_fp(stderr);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_COMPRESSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-	SSL_CTX_set_timeout(ctx, 300);
-	SSL_CTX_set_num_tickets(ctx, (size_t)tickets);
-	if (read_ahead)
+	if (ctx != NULL && read_ahead)
 		SSL_CTX_set_read_ahead(ctx, 1);
 	return ctx;
 }
