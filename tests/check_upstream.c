@@ -493,28 +493,21 @@ START_TEST(test_upstream_truncated_body_fails)
 }
 END_TEST
 
-/*
- * A backend that dies (a reset) right behind the first bytes of its body, before the proxy
- * reads them: one wake-up brings both, libevent reports the reset (EPOLLERR) without
- * EV_CLOSED, and edge-triggered reads never hear of it again.  The bytes must be relayed
- * and the reset found at once: the response cut, "connection reset", not left to wait for
- * backend_timeout (5 s here; the loop waits 0.5 s at most).  Before the read after a
- * short read, it waited (test_depth_backend.sh saw the client held and W3C 121).
- */
-START_TEST(test_upstream_reset_behind_body_bytes)
+/* A GET on a new backend connection whose backend answers RESP and resets at once
+ * (SO_LINGER 0), both before the proxy reads: what the two tests below start from.  The
+ * request's record is *r (its text in *t, which must outlive it); returns its transfer. */
+static struct upstream_xfer *
+get_answered_then_reset(struct rec *r, struct req_text *t, const char *resp)
 {
-	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
 	struct linger lg = { 1, 0 };
-	struct req_text t;
 	struct upstream_req req;
 	struct upstream_xfer *x;
-	struct rec r;
 	char buf[8192];
 	int fd;
 
-	memset(&r, 0, sizeof(r));
-	req_init(&t, "GET", -1);
-	req_make(&req, &t, &r);
+	memset(r, 0, sizeof(*r));
+	req_init(t, "GET", -1);
+	req_make(&req, t, r);
 	x = upstream_xfer_start(f.pool, f.site, &req);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
@@ -528,6 +521,24 @@ START_TEST(test_upstream_reset_behind_body_bytes)
 	ck_assert_int_eq(setsockopt(f.sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
 	close(f.sfd);
 	f.sfd = -1;
+	return x;
+}
+
+/*
+ * A backend that dies (a reset) right behind the first bytes of its body, before the proxy
+ * reads them: one wake-up brings both, libevent reports the reset (EPOLLERR) without
+ * EV_CLOSED, and edge-triggered reads never hear of it again.  The bytes must be relayed
+ * and the reset found at once: the response cut, "connection reset", not left to wait for
+ * backend_timeout (5 s here; the loop waits 0.5 s at most).  Before the read after a
+ * short read, it waited (test_depth_backend.sh saw the client held and W3C 121).
+ */
+START_TEST(test_upstream_reset_behind_body_bytes)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
+	struct req_text t;
+	struct rec r;
+	struct upstream_xfer *x = get_answered_then_reset(&r, &t, resp);
+
 	for (int i = 0; i < 100 && !r.ended && !r.failed; i++) {
 		pump();
 		(void)poll(NULL, 0, 5);
@@ -602,30 +613,10 @@ fin_with_response(int fin_first)
 START_TEST(test_upstream_reset_with_response_not_reused_for_post)
 {
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
-	struct linger lg = { 1, 0 };
 	struct req_text t;
-	struct upstream_req req;
-	struct upstream_xfer *x;
 	struct rec r;
-	char buf[8192];
-	int fd;
+	struct upstream_xfer *x = get_answered_then_reset(&r, &t, resp);
 
-	memset(&r, 0, sizeof(r));
-	req_init(&t, "GET", -1);
-	req_make(&req, &t, &r);
-	x = upstream_xfer_start(f.pool, f.site, &req);
-	ck_assert_ptr_nonnull(x);
-	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
-	upstream_xfer_push(x);
-	pump();
-	fd = backend_accept(2000);
-	ck_assert_int_ge(fd, 0);
-	f.sfd = fd;
-	ck_assert_uint_gt(backend_read(buf, sizeof(buf), 0), 0);
-	backend_write(resp, strlen(resp));
-	ck_assert_int_eq(setsockopt(f.sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
-	close(f.sfd);
-	f.sfd = -1;
 	for (int i = 0; i < 100 && !r.ended; i++) {
 		pump();
 		(void)poll(NULL, 0, 5);
