@@ -155,9 +155,10 @@
 #     header), takes a turn in the new-connection run like a fourth proxy (same churn
 #     clients, pinned as the proxies, CPU from /proc, its place rotating with theirs): what
 #     any TLS server spends per new connection + request on this machine, sockets and
-#     kernel included, which the floor leaves out.  It alone costs 1.45-1.55 x the
-#     floor at this load (PROFILE-newconn.md, s34), and a proxy adds its backend leg on
-#     top: its row tells how far the 1.5 x target is from anything a server can reach.
+#     kernel included, which the floor leaves out.  It alone costs 1.35-1.37 x the
+#     floor in three quiet runs (1.45-1.55 x on a loaded machine: PROFILE-newconn.md,
+#     s34), and a proxy adds its backend leg on top (0.13-0.19 x the floor): its row
+#     tells how far the 1.5 x target is from anything a server can reach.
 #     Printed, not judged.
 #   BENCH_STRACE=1: `strace -c -f -p PID` attached to the proxy (all its threads; nginx:
 #     its one worker) during a wrk -t1 -c8 run of BENCH_STRACE_SECONDS: each system call's
