@@ -493,13 +493,12 @@ START_TEST(test_upstream_truncated_body_fails)
 }
 END_TEST
 
-/* A GET on a new backend connection whose backend answers RESP and resets at once
- * (SO_LINGER 0), both before the proxy reads: what the two tests below start from.  The
- * request's record is *r (its text in *t, which must outlive it); returns its transfer. */
+/* A GET on a new backend connection whose backend (f.sfd) has read it and written RESP,
+ * before the proxy reads: what the FIN and reset tests below start from.  The request's
+ * record is *r (its text in *t, which must outlive it); returns its transfer. */
 static struct upstream_xfer *
-get_answered_then_reset(struct rec *r, struct req_text *t, const char *resp)
+get_answered(struct rec *r, struct req_text *t, const char *resp)
 {
-	struct linger lg = { 1, 0 };
 	struct upstream_req req;
 	struct upstream_xfer *x;
 	char buf[8192];
@@ -518,6 +517,16 @@ get_answered_then_reset(struct rec *r, struct req_text *t, const char *resp)
 	f.sfd = fd;
 	ck_assert_uint_gt(backend_read(buf, sizeof(buf), 0), 0);
 	backend_write(resp, strlen(resp));
+	return x;
+}
+
+/* The same, and the backend then resets at once (SO_LINGER 0), before the proxy reads. */
+static struct upstream_xfer *
+get_answered_then_reset(struct rec *r, struct req_text *t, const char *resp)
+{
+	struct linger lg = { 1, 0 };
+	struct upstream_xfer *x = get_answered(r, t, resp);
+
 	ck_assert_int_eq(setsockopt(f.sfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
 	close(f.sfd);
 	f.sfd = -1;
@@ -564,25 +573,9 @@ fin_with_response(int fin_first)
 {
 	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
 	struct req_text t;
-	struct upstream_req req;
-	struct upstream_xfer *x;
 	struct rec r;
-	char buf[8192];
-	int fd;
+	struct upstream_xfer *x = get_answered(&r, &t, resp);
 
-	memset(&r, 0, sizeof(r));
-	req_init(&t, "GET", -1);
-	req_make(&req, &t, &r);
-	x = upstream_xfer_start(f.pool, f.site, &req);
-	ck_assert_ptr_nonnull(x);
-	ck_assert_int_eq(upstream_xfer_body_end(x, NULL), 0);
-	upstream_xfer_push(x);
-	pump();
-	fd = backend_accept(2000);
-	ck_assert_int_ge(fd, 0);
-	f.sfd = fd;
-	ck_assert_uint_gt(backend_read(buf, sizeof(buf), 0), 0);
-	backend_write(resp, strlen(resp));
 	if (fin_first)
 		shutdown(f.sfd, SHUT_WR);
 	for (int i = 0; i < 200 && !r.ended && !r.failed; i++) {
