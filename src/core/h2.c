@@ -291,10 +291,13 @@ h2_submit(struct h2_stream *s, int status, const struct http_header *f, size_t n
 	}
 	nv[n++] = (nghttp2_nv){ (uint8_t *)":status", (uint8_t *)st, 7, stlen,
 	    NGHTTP2_NV_FLAG_NONE };
-	for (size_t i = 0; i < nf; i++)
-		if (!hop[i] && !http_response_field_dropped(status, f[i].name, strlen(f[i].name)))
+	for (size_t i = 0; i < nf; i++) {
+		size_t nl = strlen(f[i].name);
+
+		if (!hop[i] && !http_response_field_dropped(status, f[i].name, nl))
 			nv[n++] = (nghttp2_nv){ (uint8_t *)f[i].name, (uint8_t *)f[i].value,
-			    strlen(f[i].name), strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
+			    nl, strlen(f[i].value), NGHTTP2_NV_FLAG_NONE };
+	}
 	if (interim) {
 		rc = nghttp2_submit_headers(s->h->ng, NGHTTP2_FLAG_NONE, s->id, NULL, nv, n, NULL);
 	} else {
